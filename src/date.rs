@@ -1,0 +1,257 @@
+//! Calendar dates with a precision, as news reports give them.
+//!
+//! Articles say "August 5-10", "late April" or nothing at all. A date is written in the
+//! dataset in its reduced ISO 8601 form (`2021`, `2021-04`, `2021-04-27`) and the form sets
+//! the precision. Layers always carry full `YYYY-MM-DD` strings (the first and last day of
+//! the period), because web maps and QGIS mistype reduced dates, plus the precision.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How exactly a date is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatePrecision {
+    /// The day is known.
+    Day,
+    /// Only the month is known.
+    Month,
+    /// Only the year is known.
+    Year,
+    /// No date is reported.
+    Unknown,
+}
+
+/// A proleptic Gregorian calendar day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl Day {
+    /// A checked day; `None` if it does not exist (2021-02-29, month 13).
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Day> {
+        (1..=12)
+            .contains(&month)
+            .then_some(())
+            .filter(|_| day >= 1 && day <= days_in_month(year, month))
+            .map(|_| Day { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (negative before), for arithmetic and numeric filters.
+    pub fn epoch_days(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let d = i64::from(self.day);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A reported date: the period it covers and how precisely it is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportedDate {
+    /// First day of the period.
+    pub first: Day,
+    /// Last day of the period.
+    pub last: Day,
+    /// Day, month or year.
+    pub precision: DatePrecision,
+}
+
+/// Why a date string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    /// Not `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[error("not an ISO 8601 date (expected YYYY, YYYY-MM or YYYY-MM-DD)")]
+    Malformed,
+    /// Well-formed but not on the calendar.
+    #[error("no such date on the calendar")]
+    Impossible,
+}
+
+impl ReportedDate {
+    /// Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (years 1000–9999).
+    pub fn parse(text: &str) -> Result<ReportedDate, DateError> {
+        let parts: Vec<&str> = text.split('-').collect();
+        let widths_ok = match parts.as_slice() {
+            [y] => y.len() == 4,
+            [y, m] => y.len() == 4 && m.len() == 2,
+            [y, m, d] => y.len() == 4 && m.len() == 2 && d.len() == 2,
+            _ => false,
+        };
+        if !widths_ok || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(DateError::Malformed);
+        }
+        let num = |s: &str| s.parse::<u16>().map_err(|_| DateError::Malformed);
+        let year = i32::from(num(parts[0])?);
+        if year < 1000 {
+            return Err(DateError::Malformed);
+        }
+        let month = |s: &str| u8::try_from(num(s)?).map_err(|_| DateError::Impossible);
+        match parts.as_slice() {
+            [_] => Ok(ReportedDate {
+                first: Day::new(year, 1, 1).ok_or(DateError::Impossible)?,
+                last: Day::new(year, 12, 31).ok_or(DateError::Impossible)?,
+                precision: DatePrecision::Year,
+            }),
+            [_, m] => {
+                let m = month(m)?;
+                let first = Day::new(year, m, 1).ok_or(DateError::Impossible)?;
+                let last =
+                    Day::new(year, m, days_in_month(year, m)).ok_or(DateError::Impossible)?;
+                Ok(ReportedDate {
+                    first,
+                    last,
+                    precision: DatePrecision::Month,
+                })
+            }
+            [_, m, d] => {
+                let day = Day::new(year, month(m)?, month(d)?).ok_or(DateError::Impossible)?;
+                Ok(ReportedDate {
+                    first: day,
+                    last: day,
+                    precision: DatePrecision::Day,
+                })
+            }
+            _ => Err(DateError::Malformed),
+        }
+    }
+}
+
+/// The dates of an exercise site: start and end with the coarser of their precisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateSpan {
+    /// First day (of the start's period), if any date is known.
+    pub start: Option<Day>,
+    /// Last day (of the end's period), if any date is known.
+    pub end: Option<Day>,
+    /// The coarser precision of the two, or `Unknown`.
+    pub precision: DatePrecision,
+}
+
+impl DateSpan {
+    /// No date reported.
+    pub const UNKNOWN: DateSpan = DateSpan {
+        start: None,
+        end: None,
+        precision: DatePrecision::Unknown,
+    };
+
+    /// Combine a reported start and end (either may be missing: a lone date is both ends).
+    /// Returns `None` when the end lies before the start.
+    pub fn new(start: Option<ReportedDate>, end: Option<ReportedDate>) -> Option<DateSpan> {
+        let (s, e) = match (start, end) {
+            (None, None) => return Some(DateSpan::UNKNOWN),
+            (Some(s), None) => (s, s),
+            (None, Some(e)) => (e, e),
+            (Some(s), Some(e)) => (s, e),
+        };
+        (s.first <= e.last).then_some(DateSpan {
+            start: Some(s.first),
+            end: Some(e.last),
+            precision: s.precision.max(e.precision),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduced_forms_set_precision_and_period() {
+        let m = ReportedDate::parse("2021-04").unwrap();
+        assert_eq!(m.precision, DatePrecision::Month);
+        assert_eq!(m.first.to_string(), "2021-04-01");
+        assert_eq!(m.last.to_string(), "2021-04-30");
+        let y = ReportedDate::parse("2024").unwrap();
+        assert_eq!(
+            (y.first.to_string(), y.last.to_string()),
+            ("2024-01-01".into(), "2024-12-31".into())
+        );
+        assert_eq!(
+            ReportedDate::parse("2024-02").unwrap().last.to_string(),
+            "2024-02-29"
+        );
+    }
+
+    #[test]
+    fn impossible_and_malformed_dates_are_refused() {
+        assert_eq!(
+            ReportedDate::parse("2021-02-29"),
+            Err(DateError::Impossible)
+        );
+        assert_eq!(ReportedDate::parse("2021-13"), Err(DateError::Impossible));
+        assert_eq!(
+            ReportedDate::parse("2021-00-10"),
+            Err(DateError::Impossible)
+        );
+        for bad in [
+            "",
+            "21-08-05",
+            "2021/08/05",
+            "2021-8-5",
+            "2021-08-05T00:00",
+            "+2021",
+            "２０２１",
+        ] {
+            assert_eq!(ReportedDate::parse(bad), Err(DateError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn span_takes_coarser_precision_and_refuses_reversed_ends() {
+        let s = ReportedDate::parse("2021-07-30").ok();
+        let e = ReportedDate::parse("2021-08").ok();
+        let span = DateSpan::new(s, e).unwrap();
+        assert_eq!(span.precision, DatePrecision::Month);
+        assert_eq!(span.end.unwrap().to_string(), "2021-08-31");
+        assert!(DateSpan::new(
+            ReportedDate::parse("2021-08-10").ok(),
+            ReportedDate::parse("2021-08-05").ok()
+        )
+        .is_none());
+        assert_eq!(DateSpan::new(None, None), Some(DateSpan::UNKNOWN));
+    }
+
+    #[test]
+    fn epoch_days_matches_known_values() {
+        assert_eq!(Day::new(1970, 1, 1).unwrap().epoch_days(), 0);
+        assert_eq!(Day::new(2000, 3, 1).unwrap().epoch_days(), 11_017);
+        assert_eq!(Day::new(1969, 12, 31).unwrap().epoch_days(), -1);
+    }
+}

@@ -1,0 +1,126 @@
+//! Typed errors and data diagnostics.
+//!
+//! Two kinds of failure are kept apart, because users act on them differently:
+//! an [`Error`] stops a run (a file cannot be read, a TOML file does not parse), while a
+//! [`Problem`] is one bad value in otherwise readable data (an impossible date, an unknown
+//! country code, a place that does not resolve). `check` collects every problem it can find
+//! before reporting, so one run shows the analyst all of them.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A failure that stops the run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not well-formed (CSV, TOML or JSON syntax, wrong shape).
+    #[error("{}: {message}", location(path, *line))]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The data has problems; nothing was written.
+    #[error("{} data problem{} found", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Data(Vec<Problem>),
+    /// The caller asked for something impossible (an unknown option value, say).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// Wrap an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem in the data: where it is, the offending value, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// The file the value comes from.
+    pub path: PathBuf,
+    /// 1-based line of the value, when known.
+    pub line: Option<usize>,
+    /// The offending value as written (may be empty for a missing field).
+    pub value: String,
+    /// What is wrong, in words an analyst understands.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `path:line` with the offending `value`.
+    pub fn new(
+        path: impl Into<PathBuf>,
+        line: Option<usize>,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem {
+            path: path.into(),
+            line,
+            value: value.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", location(&self.path, self.line))?;
+        if self.value.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{:?}: {}", self.value, self.message)
+        }
+    }
+}
+
+fn location(path: &std::path::Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_names_file_line_and_value() {
+        let p = Problem::new(
+            "places/exercises.toml",
+            Some(12),
+            "2021-02-30",
+            "no such day",
+        );
+        assert_eq!(
+            p.to_string(),
+            "places/exercises.toml:12: \"2021-02-30\": no such day"
+        );
+    }
+
+    #[test]
+    fn missing_value_is_not_quoted() {
+        let p = Problem::new("a.csv", None, "", "missing column `lat`");
+        assert_eq!(p.to_string(), "a.csv: missing column `lat`");
+    }
+}

@@ -1,0 +1,25 @@
+//! drillmap: geocode the military exercises and bases reported in news articles against a
+//! local gazetteer, and write GeoJSON layers that any web map opens as they are.
+//!
+//! The crate is one pipeline, and its modules follow it:
+//!
+//! 1. [`read`]: the gazetteer (`places/places.csv`), the dataset (`places/*.toml`) and the
+//!    Natural Earth boundaries, into the validated types of [`model`];
+//! 2. [`resolve`]: every place a record names becomes a point with a precision, a score and
+//!    its provenance, through the [`resolve::Geocoder`];
+//! 3. [`derive`]: layer features and their properties ([`derive::Layer`]);
+//! 4. [`write`]: GeoJSON files, atomically and byte-for-byte deterministic.
+//!
+//! [`pipeline`] strings the stages together for the `build` and `check` commands.
+
+pub mod country;
+pub mod date;
+pub mod derive;
+pub mod error;
+pub mod model;
+pub mod pipeline;
+pub mod read;
+pub mod resolve;
+pub mod write;
+
+pub use error::{Error, Problem, Result};

@@ -1,0 +1,2 @@
+//! The `drillmap` command line.
+fn main() {}

@@ -1,0 +1,166 @@
+//! Exercises and bases as the articles report them, and the articles themselves.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::date::{DateSpan, ReportedDate};
+
+/// A news article a record is taken from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// Short stable id (the seed file's number, `004`).
+    pub id: String,
+    /// The article's file name under the seeds folder.
+    pub file: String,
+    /// Who published it, as far as the text says.
+    pub publisher: String,
+    /// The headline.
+    pub title: String,
+    /// Publication date in reduced ISO 8601 (`2021-08-05`, `2021-07`), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// Where the article can be read, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A place named by a record: the text to geocode, and the words the article used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceRef {
+    /// The name handed to the geocoder (`Kharbmaidon training ground`).
+    pub query: String,
+    /// The place exactly as the article puts it (`a military range near the Afghan border`).
+    pub reported: String,
+    /// ISO 3166-1 alpha-2 country the place is in, used to filter candidates.
+    pub country: String,
+    /// Where the record asks for it.
+    pub path: PathBuf,
+    /// 1-based line of the `place` value.
+    pub line: usize,
+}
+
+/// One site (or stage) of an exercise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// Id unique within its exercise (`stage-2`).
+    pub id: String,
+    /// The stage's name, for multi-stage exercises.
+    pub stage: Option<String>,
+    /// Where it took place.
+    pub place: PlaceRef,
+    /// When.
+    pub dates: DateSpan,
+    /// What is doubtful or inferred about this site, in words.
+    pub note: String,
+}
+
+/// An exercise: one record, one or more sites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exercise {
+    /// Stable slug (`kharbmaidon-2021`).
+    pub id: String,
+    /// Name as reported (`Indestructible Brotherhood-2024`).
+    pub name: String,
+    /// What sort of exercise (`counter-terrorism`, `command-staff`, `strategic`).
+    pub kind: String,
+    /// CSTO, SCO, bilateral, trilateral, national.
+    pub organisation: String,
+    /// ISO alpha-2 of the host country.
+    pub host: String,
+    /// ISO alpha-2 of every participating country, sorted.
+    pub participants: Vec<String>,
+    /// Troop count, where the article gives one (a lower bound when it says "over").
+    pub troops: Option<u32>,
+    /// Pieces of equipment, where given.
+    pub equipment: Option<u32>,
+    /// One line on what was rehearsed.
+    pub scenario: String,
+    /// What is doubtful or inferred about the record.
+    pub notes: String,
+    /// Ids of the sources that report it.
+    pub sources: Vec<String>,
+    /// Where and when, one entry per site or stage.
+    pub sites: Vec<Site>,
+}
+
+/// Whether a base is still in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseStatus {
+    /// In use as far as the sources say.
+    Active,
+    /// Closed, returned or moved; carries an end date.
+    Historic,
+}
+
+/// One site of a base (a garrison, an air group).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseSite {
+    /// Id unique within its base (`dushanbe`).
+    pub id: String,
+    /// The site's own name (`Dushanbe garrison`).
+    pub name: String,
+    /// Where it is.
+    pub place: PlaceRef,
+    /// Active or historic.
+    pub status: BaseStatus,
+    /// Since when, if known.
+    pub since: Option<ReportedDate>,
+    /// Until when (required for historic sites).
+    pub until: Option<ReportedDate>,
+    /// What is doubtful or inferred about the site.
+    pub note: String,
+}
+
+/// A foreign or national military base with its sites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    /// Stable slug (`ru-201st-base`).
+    pub id: String,
+    /// Name (`201st Military Base`).
+    pub name: String,
+    /// ISO alpha-2 of the country that operates it.
+    pub operator: String,
+    /// ISO alpha-2 of the host country.
+    pub host: String,
+    /// Units stationed there.
+    pub units: Vec<String>,
+    /// What is doubtful or inferred about the record.
+    pub notes: String,
+    /// Ids of the sources that report it.
+    pub sources: Vec<String>,
+    /// Its sites.
+    pub sites: Vec<BaseSite>,
+}
+
+/// Everything the dataset files hold, validated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    /// The articles.
+    pub sources: Vec<Source>,
+    /// The exercises.
+    pub exercises: Vec<Exercise>,
+    /// The bases.
+    pub bases: Vec<Base>,
+}
+
+impl Dataset {
+    /// The source with this id.
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// Every place reference in the dataset, exercises first, in file order.
+    pub fn place_refs(&self) -> impl Iterator<Item = &PlaceRef> {
+        let ex = self
+            .exercises
+            .iter()
+            .flat_map(|e| e.sites.iter().map(|s| &s.place));
+        let ba = self
+            .bases
+            .iter()
+            .flat_map(|b| b.sites.iter().map(|s| &s.place));
+        ex.chain(ba)
+    }
+}

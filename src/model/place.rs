@@ -1,0 +1,211 @@
+//! A place of the hand-kept gazetteer: where it is, how well that is known, and its names.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// How exactly a point locates the place it stands for.
+///
+/// Ordered from finest to coarsest. The point itself is always a real coordinate; the
+/// precision says what it is a coordinate *of* (the facility, a settlement standing in for
+/// it, a region's capital or centre, a country's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// A point on the facility itself.
+    Site,
+    /// A settlement's point: the place is that settlement, or at or near it.
+    Settlement,
+    /// The place is known only to lie within a region; the point is a labelled stand-in.
+    Region,
+    /// Only the country is known; the point is a labelled stand-in.
+    Country,
+}
+
+impl Precision {
+    /// All values, finest first.
+    pub const ALL: [Precision; 4] = [
+        Precision::Site,
+        Precision::Settlement,
+        Precision::Region,
+        Precision::Country,
+    ];
+
+    /// The lower-case word used in files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Site => "site",
+            Precision::Settlement => "settlement",
+            Precision::Region => "region",
+            Precision::Country => "country",
+        }
+    }
+
+    /// ACLED's `geo_precision` code: 1 the place itself, 2 near a town or part of a region,
+    /// 3 a larger region or a country.
+    pub fn acled_code(self) -> u8 {
+        match self {
+            Precision::Site | Precision::Settlement => 1,
+            Precision::Region => 2,
+            Precision::Country => 3,
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown precision (expected one of {})",
+                    words(&Precision::ALL.map(Precision::as_str))
+                )
+            })
+    }
+}
+
+/// What sort of place a row is. Geocoding uses it to honour "training ground" or "air base"
+/// in a query, and analysts filter by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceKind {
+    /// A training ground, training centre, manoeuvre area or firing range.
+    TrainingGround,
+    /// A garrison or military base.
+    Base,
+    /// An airfield or air base.
+    Airfield,
+    /// Any other military facility (radar, test range, space or naval facility).
+    Facility,
+    /// A city, town or village.
+    Settlement,
+    /// A first-level administrative region.
+    Region,
+    /// A country.
+    Country,
+}
+
+impl PlaceKind {
+    /// All values.
+    pub const ALL: [PlaceKind; 7] = [
+        PlaceKind::TrainingGround,
+        PlaceKind::Base,
+        PlaceKind::Airfield,
+        PlaceKind::Facility,
+        PlaceKind::Settlement,
+        PlaceKind::Region,
+        PlaceKind::Country,
+    ];
+
+    /// The snake-case word used in files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceKind::TrainingGround => "training_ground",
+            PlaceKind::Base => "base",
+            PlaceKind::Airfield => "airfield",
+            PlaceKind::Facility => "facility",
+            PlaceKind::Settlement => "settlement",
+            PlaceKind::Region => "region",
+            PlaceKind::Country => "country",
+        }
+    }
+}
+
+impl fmt::Display for PlaceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PlaceKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PlaceKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown kind (expected one of {})",
+                    words(&PlaceKind::ALL.map(PlaceKind::as_str))
+                )
+            })
+    }
+}
+
+fn words(list: &[&str]) -> String {
+    list.join(", ")
+}
+
+/// One row of the gazetteer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    /// Stable slug (`kharbmaidon-training-ground`).
+    pub id: String,
+    /// Preferred English name.
+    pub name: String,
+    /// What sort of place it is.
+    pub kind: PlaceKind,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// First-level region as ISO 3166-2 (`TJ-KT`), or empty when not applicable.
+    pub admin1: String,
+    /// Latitude, WGS 84 degrees.
+    pub lat: f64,
+    /// Longitude, WGS 84 degrees.
+    pub lon: f64,
+    /// What the point is a point of.
+    pub precision: Precision,
+    /// Radius in km within which the place itself lies, around the point.
+    pub uncertainty_km: f64,
+    /// What the point is, in words, when it is not the site itself
+    /// ("fallback: Bokhtar, capital of Khatlon; no published site coordinate").
+    pub point_note: String,
+    /// Every other spelling we know, Latin and Cyrillic.
+    pub aliases: Vec<String>,
+    /// Where the coordinate and names come from.
+    pub source: String,
+    /// 1-based line in the gazetteer file, for messages.
+    pub line: usize,
+}
+
+impl Place {
+    /// The name and every alias.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip() {
+        for p in Precision::ALL {
+            assert_eq!(p.as_str().parse::<Precision>(), Ok(p));
+        }
+        for k in PlaceKind::ALL {
+            assert_eq!(k.as_str().parse::<PlaceKind>(), Ok(k));
+        }
+        assert!("exact"
+            .parse::<Precision>()
+            .unwrap_err()
+            .contains("site, settlement"));
+    }
+
+    #[test]
+    fn precision_orders_finest_first() {
+        assert!(Precision::Site < Precision::Country);
+        assert_eq!(Precision::Region.acled_code(), 2);
+    }
+}

@@ -1,0 +1,1 @@
+//! The pipeline: read → resolve → derive → write, for `build` and `check`.

@@ -1,0 +1,1 @@
+//! Read: the gazetteer, the dataset and the boundaries, into validated model types.

@@ -1,0 +1,1 @@
+//! Resolve: every place a record names becomes a point with a precision, a score and its provenance.

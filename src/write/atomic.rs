@@ -1,0 +1,119 @@
+//! Atomic, change-aware file writes.
+//!
+//! A layer is written to a temporary file in the same folder, flushed to disk and renamed
+//! over the old one, so a web map never reads a half-written layer and a failed run leaves
+//! the last good file in place. A file whose bytes would not change is not touched at all,
+//! so a rebuild with unchanged input keeps every mtime (and every watcher) quiet.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A file written to its temporary name and waiting to be renamed into place.
+#[derive(Debug)]
+pub struct Staged {
+    /// The temporary file; `None` once renamed.
+    tmp: Option<PathBuf>,
+    dest: PathBuf,
+}
+
+impl Staged {
+    /// Rename into place. After this the new content is visible.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = fs::rename(&tmp, &self.dest) {
+                let _ = fs::remove_file(&tmp);
+                return Err(Error::io(&self.dest, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Write `bytes` to a temporary file beside `dest`, synced to disk. Returns `None` when
+/// `dest` already holds exactly these bytes (nothing to do).
+pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
+    if fs::read(dest).is_ok_and(|old| old == bytes) {
+        return Ok(None);
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let staged = Staged {
+        tmp: Some(tmp.clone()),
+        dest: dest.to_path_buf(),
+    };
+    let mut file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    Ok(Some(staged))
+}
+
+/// Write one file atomically. Returns whether its content changed.
+pub fn write(dest: &Path, bytes: &[u8]) -> Result<bool> {
+    match stage(dest, bytes)? {
+        Some(staged) => staged.commit().map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// Write several files so that either all of them are staged and then renamed, or none is
+/// touched (a failure while staging removes the temporaries). Returns how many changed.
+pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
+    let mut staged = Vec::new();
+    for (dest, bytes) in files {
+        if let Some(s) = stage(dest, bytes)? {
+            staged.push(s);
+        }
+    }
+    let changed = staged.len();
+    for s in staged {
+        s.commit()?;
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_then_leaves_identical_content_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.geojson");
+        assert!(write(&path, b"one").unwrap());
+        let before = fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(!write(&path, b"one").unwrap());
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
+        assert!(write(&path, b"two").unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+    }
+
+    #[test]
+    fn dropped_stage_leaves_no_temporary_and_old_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.geojson");
+        write(&path, b"old").unwrap();
+        drop(stage(&path, b"new").unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

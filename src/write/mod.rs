@@ -1,0 +1,3 @@
+//! Write: layers to files, atomically and deterministically.
+
+pub mod atomic;
