@@ -1,2 +1,132 @@
-//! The `drillmap` command line.
-fn main() {}
+//! The `drillmap` command line: parse flags, call the library, print, exit.
+//!
+//! Exit codes: 0 success; 1 data problems (`check`, `build`) or a name not resolved
+//! (`geocode`); 2 a usage error or a file that could not be read or written.
+
+mod cli;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use cli::args::{Cli, Command};
+use drillmap::pipeline::{self, Paths};
+use drillmap::resolve::{Gazetteer, Status};
+use drillmap::Error;
+
+const DATA_PROBLEMS: u8 = 1;
+const FAILURE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Error::Data(problems)) => {
+            let mut err = io::stderr().lock();
+            for p in &problems {
+                let _ = writeln!(err, "{p}");
+            }
+            let n = problems.len();
+            let _ = writeln!(
+                err,
+                "error: {n} data problem{}; nothing was written",
+                if n == 1 { "" } else { "s" }
+            );
+            ExitCode::from(DATA_PROBLEMS)
+        }
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: {e}");
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+fn stdout_error(e: io::Error) -> Error {
+    Error::io("<stdout>", e)
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Build { data, out } => {
+            let summaries = pipeline::build(&Paths { data, out })?;
+            let mut err = io::stderr().lock();
+            for s in &summaries {
+                let state = if s.changed { "written" } else { "unchanged" };
+                let unlocated = if s.unlocated > 0 {
+                    format!(" ({} unlocated)", s.unlocated)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    err,
+                    "{}: {} features{unlocated}, {state}",
+                    s.path.display(),
+                    s.features
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { data } => {
+            let report = pipeline::check(&data)?;
+            let mut err = io::stderr().lock();
+            for p in &report.problems {
+                let _ = writeln!(err, "{p}");
+            }
+            let n = report.problems.len();
+            let _ = writeln!(
+                err,
+                "{} places, {} exercises, {} bases: {}",
+                report.places,
+                report.exercises,
+                report.bases,
+                if n == 0 {
+                    "no problems".to_owned()
+                } else {
+                    format!("{n} problem{}", if n == 1 { "" } else { "s" })
+                }
+            );
+            Ok(if n == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(DATA_PROBLEMS)
+            })
+        }
+        Command::Geocode {
+            data,
+            countries,
+            kinds,
+            bbox,
+            json,
+            names,
+        } => {
+            let filter = cli::args::filter(&countries, &kinds, bbox)?;
+            let table = data.join(pipeline::PLACES);
+            let (places, problems) = drillmap::read::places::read(&table)?;
+            if !problems.is_empty() {
+                return Err(Error::Data(problems));
+            }
+            let gazetteer = Gazetteer::new(places);
+            let answers: Vec<_> = names
+                .iter()
+                .map(|n| (n.clone(), gazetteer.lookup(n, &filter)))
+                .collect();
+            let mut out = io::stdout().lock();
+            if json {
+                cli::geocode::print_json(&mut out, &answers).map_err(stdout_error)?;
+            } else {
+                cli::geocode::print_text(&mut out, &answers, &table.display().to_string())
+                    .map_err(stdout_error)?;
+            }
+            out.flush().map_err(stdout_error)?;
+            let all = answers.iter().all(|(_, r)| r.status == Status::Resolved);
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(DATA_PROBLEMS)
+            })
+        }
+    }
+}

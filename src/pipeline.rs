@@ -1,1 +1,159 @@
 //! The pipeline: read → resolve → derive → write, for `build` and `check`.
+//!
+//! `check` runs the first three stages and reports every problem; `build` does the same and,
+//! only if there is none, writes all layers at once (each staged to a temporary file, then
+//! all renamed), so bad data never replaces good output.
+
+use std::path::{Path, PathBuf};
+
+use crate::derive::{self, Layer};
+use crate::error::{Error, Problem, Result};
+use crate::model::Dataset;
+use crate::read::{dataset, places};
+use crate::resolve::{self, Filter, Gazetteer, Resolutions};
+use crate::write::{atomic, geojson};
+
+/// File name of the gazetteer inside the data folder.
+pub const PLACES: &str = "places.csv";
+
+/// Where the pipeline reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The data folder (`places/`).
+    pub data: PathBuf,
+    /// The output folder (`output/`).
+    pub out: PathBuf,
+}
+
+/// The validated inputs, and the problems found reading them.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The gazetteer, indexed.
+    pub gazetteer: Gazetteer,
+    /// The dataset.
+    pub dataset: Dataset,
+    /// Problems found so far.
+    pub problems: Vec<Problem>,
+}
+
+/// Read the gazetteer and the dataset from `data`.
+pub fn read(data: &Path) -> Result<Inputs> {
+    let places_path = data.join(PLACES);
+    let (places, mut problems) = places::read(&places_path)?;
+    let gazetteer = Gazetteer::new(places);
+    problems.extend(alias_problems(&gazetteer, &places_path));
+    let (dataset, more) = dataset::read(data)?;
+    problems.extend(more);
+    Ok(Inputs {
+        gazetteer,
+        dataset,
+        problems,
+    })
+}
+
+/// Every name and alias of a row must resolve to that row within its country; a spelling
+/// that leads elsewhere (or nowhere) is a problem on the row's line.
+fn alias_problems(gazetteer: &Gazetteer, path: &Path) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for place in gazetteer.places() {
+        for name in place.names() {
+            let r = gazetteer.lookup(name, &Filter::country(&place.country));
+            if r.best().map(|c| c.place.id.as_str()) != Some(place.id.as_str()) {
+                let why = resolve::explain(&r, &place.country);
+                let message = format!(
+                    "this spelling of `{}` does not resolve to its own row: {why}",
+                    place.id
+                );
+                problems.push(Problem::new(path, Some(place.line), name, message));
+            }
+        }
+    }
+    problems
+}
+
+/// What `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Rows in the gazetteer.
+    pub places: usize,
+    /// Exercise records.
+    pub exercises: usize,
+    /// Base records.
+    pub bases: usize,
+    /// Every problem, sorted by file and line.
+    pub problems: Vec<Problem>,
+}
+
+/// Resolve every place reference; returns the resolutions and all problems, sorted.
+fn resolve_all(inputs: &Inputs) -> (Resolutions<'_>, Vec<Problem>) {
+    let (resolutions, more) = resolve::resolve_dataset(&inputs.gazetteer, &inputs.dataset);
+    let mut problems: Vec<Problem> = inputs.problems.iter().cloned().chain(more).collect();
+    problems.sort();
+    problems.dedup();
+    (resolutions, problems)
+}
+
+/// Validate the data in `data` without writing anything.
+pub fn check(data: &Path) -> Result<CheckReport> {
+    let inputs = read(data)?;
+    let (_, problems) = resolve_all(&inputs);
+    Ok(CheckReport {
+        places: inputs.gazetteer.places().len(),
+        exercises: inputs.dataset.exercises.len(),
+        bases: inputs.dataset.bases.len(),
+        problems,
+    })
+}
+
+/// The layers of the data in `data`, or every problem that stops them.
+pub fn layers(data: &Path) -> Result<Vec<Layer>> {
+    let inputs = read(data)?;
+    let (resolutions, problems) = resolve_all(&inputs);
+    if !problems.is_empty() {
+        return Err(Error::Data(problems));
+    }
+    Ok(derive::layers(&inputs.dataset, &resolutions).into())
+}
+
+/// One written layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSummary {
+    /// Layer name.
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Features written.
+    pub features: usize,
+    /// Of which without a location.
+    pub unlocated: usize,
+    /// Whether the file's content changed.
+    pub changed: bool,
+}
+
+/// Check, derive and write every layer. Nothing is written when there is any problem.
+pub fn build(paths: &Paths) -> Result<Vec<LayerSummary>> {
+    let layers = layers(&paths.data)?;
+    let files: Vec<(PathBuf, Vec<u8>)> = layers
+        .iter()
+        .map(|l| {
+            (
+                paths.out.join(format!("{}.geojson", l.name)),
+                geojson::to_bytes(l),
+            )
+        })
+        .collect();
+    let before: Vec<Option<Vec<u8>>> = files.iter().map(|(p, _)| std::fs::read(p).ok()).collect();
+    atomic::write_all(&files)?;
+    Ok(layers
+        .iter()
+        .zip(files)
+        .zip(before)
+        .map(|((l, (path, bytes)), old)| LayerSummary {
+            name: l.name.clone(),
+            features: l.features.len(),
+            unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
+            changed: old.as_deref() != Some(bytes.as_slice()),
+            path,
+        })
+        .collect())
+}

@@ -23,6 +23,9 @@ pub struct Source {
     /// Where the article can be read, if known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// What is inferred about the source (a publisher or date read from context).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// A place named by a record: the text to geocode, and the words the article used.
@@ -32,7 +35,7 @@ pub struct PlaceRef {
     pub query: String,
     /// The place exactly as the article puts it (`a military range near the Afghan border`).
     pub reported: String,
-    /// ISO 3166-1 alpha-2 country the place is in, used to filter candidates.
+    /// ISO 3166-1 alpha-2 country the place is in, used to filter candidates (empty: any).
     pub country: String,
     /// Where the record asks for it.
     pub path: PathBuf,
@@ -66,9 +69,9 @@ pub struct Exercise {
     pub kind: String,
     /// CSTO, SCO, bilateral, trilateral, national.
     pub organisation: String,
-    /// ISO alpha-2 of the host country.
-    pub host: String,
-    /// ISO alpha-2 of every participating country, sorted.
+    /// ISO alpha-2 of the host country, when reported.
+    pub host: Option<String>,
+    /// ISO alpha-2 of every participating country reported, sorted (empty: none named).
     pub participants: Vec<String>,
     /// Troop count, where the article gives one (a lower bound when it says "over").
     pub troops: Option<u32>,
@@ -80,7 +83,9 @@ pub struct Exercise {
     pub notes: String,
     /// Ids of the sources that report it.
     pub sources: Vec<String>,
-    /// Where and when, one entry per site or stage.
+    /// When, as a whole (sites without dates of their own take these).
+    pub dates: DateSpan,
+    /// Where and when, one entry per site or stage; empty when the articles name no place.
     pub sites: Vec<Site>,
 }
 

@@ -1,1 +1,9 @@
 //! Read: the gazetteer, the dataset and the boundaries, into validated model types.
+//!
+//! Each reader returns what it could validate together with every [`crate::Problem`] it
+//! found, and fails outright (a [`crate::Error`]) only when a file cannot be read or parsed
+//! at all.
+
+pub mod dataset;
+mod lines;
+pub mod places;

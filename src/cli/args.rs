@@ -1,0 +1,148 @@
+//! Command-line flags (clap), and their conversion to validated options.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use drillmap::model::PlaceKind;
+use drillmap::resolve::Filter;
+use drillmap::Error;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  data problems (check, build), or a name not resolved (geocode)
+  2  usage error, or a file could not be read or written";
+
+/// Geocode military exercises and bases from news reports and write GeoJSON layers.
+#[derive(Debug, Parser)]
+#[command(name = "drillmap", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the data, geocode every place and write the layers.
+    #[command(
+        after_help = "Example:\n  drillmap build --data places --out output\n\n\
+        Writes exercises.geojson and bases.geojson. Nothing is written when check finds a problem;\n\
+        a layer whose content did not change is left untouched.\n\n\
+        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
+    )]
+    Build {
+        /// Folder with places.csv, sources.toml, exercises.toml, bases.toml.
+        #[arg(long, default_value = "places")]
+        data: PathBuf,
+        /// Folder the layers are written to.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+    },
+    /// Validate the data and geocode every place, without writing anything.
+    #[command(after_help = "Example:\n  drillmap check --data places\n\n\
+        Reports each problem as FILE:LINE: \"VALUE\": what is wrong.\n\n\
+        Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error.")]
+    Check {
+        /// Folder with the data.
+        #[arg(long, default_value = "places")]
+        data: PathBuf,
+    },
+    /// Look names up in the gazetteer and show the best place and the other candidates.
+    #[command(
+        after_help = "Examples:\n  drillmap geocode Kharbmaidon 'Харб-Майдон' 'Termez training ground'\n  \
+        drillmap geocode --country UZ --json Termiz\n\n\
+        Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error."
+    )]
+    Geocode {
+        /// Folder with places.csv.
+        #[arg(long, default_value = "places")]
+        data: PathBuf,
+        /// Only places in this country (ISO 3166-1 alpha-2); repeat for several.
+        #[arg(long = "country", value_name = "CC")]
+        countries: Vec<String>,
+        /// Only places of this kind; repeat for several.
+        #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind)]
+        kinds: Vec<PlaceKind>,
+        /// Only places inside WEST,SOUTH,EAST,NORTH (degrees).
+        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox)]
+        bbox: Option<[f64; 4]>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The names to look up.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<PlaceKind, String> {
+    s.parse()
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let parts: Vec<f64> = s
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{p:?} is not a number"))
+        })
+        .collect::<Result<_, _>>()?;
+    let [w, so, e, n] = <[f64; 4]>::try_from(parts)
+        .map_err(|_| "expected four numbers: WEST,SOUTH,EAST,NORTH".to_owned())?;
+    if !(-180.0..=180.0).contains(&w)
+        || !(-180.0..=180.0).contains(&e)
+        || !(-90.0..=90.0).contains(&so)
+        || !(-90.0..=90.0).contains(&n)
+    {
+        return Err("longitudes must be within -180..180 and latitudes within -90..90".into());
+    }
+    if w > e || so > n {
+        return Err("expected WEST <= EAST and SOUTH <= NORTH".into());
+    }
+    Ok([w, so, e, n])
+}
+
+/// A validated geocoder filter from the flags.
+pub fn filter(
+    countries: &[String],
+    kinds: &[PlaceKind],
+    bbox: Option<[f64; 4]>,
+) -> Result<Filter, Error> {
+    let mut codes = Vec::new();
+    for c in countries {
+        let upper = c.trim().to_ascii_uppercase();
+        let country = drillmap::country::by_alpha2(&upper).ok_or_else(|| {
+            Error::Usage(format!("--country {c:?}: not an ISO 3166-1 alpha-2 code"))
+        })?;
+        codes.push(country.alpha2.to_owned());
+    }
+    Ok(Filter {
+        countries: codes,
+        kinds: kinds.to_vec(),
+        bbox,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_is_checked() {
+        assert_eq!(parse_bbox("60,35,80,45"), Ok([60.0, 35.0, 80.0, 45.0]));
+        assert!(parse_bbox("60,35,80").is_err());
+        assert!(parse_bbox("80,35,60,45").is_err());
+        assert!(parse_bbox("60,35,80,95").is_err());
+        assert!(parse_bbox("a,b,c,d").is_err());
+    }
+
+    #[test]
+    fn country_flags_are_upper_cased_and_checked() {
+        let f = filter(&["tj".into()], &[], None).unwrap();
+        assert_eq!(f.countries, ["TJ"]);
+        assert!(filter(&["XX".into()], &[], None).is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! The command line: flags, commands and what they print. Only the binary uses this.
+
+pub mod args;
+pub mod geocode;

@@ -1,0 +1,248 @@
+//! Exercise and base features: one point per site, with what analysts filter and label by.
+//!
+//! Every feature carries the same keys in the same order (null where a value is not
+//! reported), so GDAL, QGIS and kepler.gl infer one schema for the whole layer.
+
+use geo::{Geometry, Point};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::layer::{Feature, Layer};
+use crate::date::{DatePrecision, DateSpan, Day};
+use crate::model::{Base, BaseStatus, Dataset, Exercise, PlaceKind, PlaceRef, Precision, Source};
+use crate::resolve::{MatchKind, Resolutions};
+
+/// Name of the exercises layer.
+pub const EXERCISES: &str = "exercises";
+/// Name of the bases layer.
+pub const BASES: &str = "bases";
+
+/// Where a feature is and how that is known: the same keys on exercises and bases.
+#[derive(Debug, Serialize)]
+struct Location<'a> {
+    place_as_reported: Option<&'a str>,
+    place_query: Option<&'a str>,
+    place_id: Option<&'a str>,
+    place_name: Option<&'a str>,
+    place_kind: Option<PlaceKind>,
+    place_country: Option<&'a str>,
+    admin1: Option<&'a str>,
+    geo_precision: Option<Precision>,
+    acled_geo_precision: Option<u8>,
+    uncertainty_km: Option<f64>,
+    point_note: Option<&'a str>,
+    geocoder: Option<&'static str>,
+    geocode_match: Option<MatchKind>,
+    geocode_score: Option<f64>,
+}
+
+impl<'a> Location<'a> {
+    const NONE: Location<'static> = Location {
+        place_as_reported: None,
+        place_query: None,
+        place_id: None,
+        place_name: None,
+        place_kind: None,
+        place_country: None,
+        admin1: None,
+        geo_precision: None,
+        acled_geo_precision: None,
+        uncertainty_km: None,
+        point_note: None,
+        geocoder: None,
+        geocode_match: None,
+        geocode_score: None,
+    };
+
+    fn new(
+        place_ref: &'a PlaceRef,
+        resolutions: &'a Resolutions<'_>,
+    ) -> (Location<'a>, Option<Geometry<f64>>) {
+        let Some(r) = resolutions.get(place_ref) else {
+            return (
+                Location {
+                    place_as_reported: Some(&place_ref.reported),
+                    place_query: Some(&place_ref.query),
+                    ..Location::NONE
+                },
+                None,
+            );
+        };
+        let p = r.place;
+        let loc = Location {
+            place_as_reported: Some(&place_ref.reported),
+            place_query: Some(&place_ref.query),
+            place_id: Some(&p.id),
+            place_name: Some(&p.name),
+            place_kind: Some(p.kind),
+            place_country: Some(&p.country),
+            admin1: (!p.admin1.is_empty()).then_some(p.admin1.as_str()),
+            geo_precision: Some(p.precision),
+            acled_geo_precision: Some(p.precision.acled_code()),
+            uncertainty_km: Some(p.uncertainty_km),
+            point_note: (!p.point_note.is_empty()).then_some(p.point_note.as_str()),
+            geocoder: Some("gazetteer"),
+            geocode_match: Some(r.how),
+            geocode_score: Some(r.score),
+        };
+        (loc, Some(Geometry::Point(Point::new(p.lon, p.lat))))
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ExerciseProps<'a> {
+    name: &'a str,
+    exercise_id: &'a str,
+    site_id: Option<&'a str>,
+    stage: Option<&'a str>,
+    kind: &'a str,
+    organisation: &'a str,
+    host_country: Option<&'a str>,
+    participants: &'a [String],
+    start_date: Option<Day>,
+    end_date: Option<Day>,
+    date_precision: DatePrecision,
+    troops: Option<u32>,
+    equipment: Option<u32>,
+    scenario: &'a str,
+    #[serde(flatten)]
+    location: Location<'a>,
+    notes: Option<&'a str>,
+    site_note: Option<&'a str>,
+    sources: Vec<&'a Source>,
+}
+
+#[derive(Debug, Serialize)]
+struct BaseProps<'a> {
+    name: &'a str,
+    base_id: &'a str,
+    base_name: &'a str,
+    site_id: &'a str,
+    operator: &'a str,
+    host_country: &'a str,
+    units: &'a [String],
+    status: BaseStatus,
+    since: Option<Day>,
+    until: Option<Day>,
+    #[serde(flatten)]
+    location: Location<'a>,
+    notes: Option<&'a str>,
+    site_note: Option<&'a str>,
+    sources: Vec<&'a Source>,
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+fn properties<T: Serialize>(props: &T) -> Map<String, Value> {
+    match serde_json::to_value(props) {
+        Ok(Value::Object(map)) => map,
+        // Property structs are plain data: serialising them cannot fail or be a non-object.
+        _ => Map::new(),
+    }
+}
+
+fn sources<'a>(dataset: &'a Dataset, ids: &[String]) -> Vec<&'a Source> {
+    ids.iter().filter_map(|id| dataset.source(id)).collect()
+}
+
+fn exercise_features<'a>(
+    dataset: &'a Dataset,
+    e: &'a Exercise,
+    res: &'a Resolutions<'_>,
+) -> Vec<Feature> {
+    let base = |site_id, stage, dates: DateSpan, location, site_note| ExerciseProps {
+        name: &e.name,
+        exercise_id: &e.id,
+        site_id,
+        stage,
+        kind: &e.kind,
+        organisation: &e.organisation,
+        host_country: e.host.as_deref(),
+        participants: &e.participants,
+        start_date: dates.start,
+        end_date: dates.end,
+        date_precision: dates.precision,
+        troops: e.troops,
+        equipment: e.equipment,
+        scenario: &e.scenario,
+        location,
+        notes: non_empty(&e.notes),
+        site_note,
+        sources: sources(dataset, &e.sources),
+    };
+    if e.sites.is_empty() {
+        return vec![Feature {
+            id: e.id.clone(),
+            geometry: None,
+            properties: properties(&base(None, None, e.dates, Location::NONE, None)),
+        }];
+    }
+    e.sites
+        .iter()
+        .map(|s| {
+            let (location, geometry) = Location::new(&s.place, res);
+            let props = base(
+                Some(&s.id),
+                s.stage.as_deref(),
+                s.dates,
+                location,
+                non_empty(&s.note),
+            );
+            Feature {
+                id: format!("{}/{}", e.id, s.id),
+                geometry,
+                properties: properties(&props),
+            }
+        })
+        .collect()
+}
+
+fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Resolutions<'_>) -> Vec<Feature> {
+    b.sites
+        .iter()
+        .map(|s| {
+            let (location, geometry) = Location::new(&s.place, res);
+            let props = BaseProps {
+                name: &s.name,
+                base_id: &b.id,
+                base_name: &b.name,
+                site_id: &s.id,
+                operator: &b.operator,
+                host_country: &b.host,
+                units: &b.units,
+                status: s.status,
+                since: s.since.map(|d| d.first),
+                until: s.until.map(|d| d.last),
+                location,
+                notes: non_empty(&b.notes),
+                site_note: non_empty(&s.note),
+                sources: sources(dataset, &b.sources),
+            };
+            Feature {
+                id: format!("{}/{}", b.id, s.id),
+                geometry,
+                properties: properties(&props),
+            }
+        })
+        .collect()
+}
+
+/// The exercises and bases layers of a resolved dataset.
+pub fn layers(dataset: &Dataset, resolutions: &Resolutions<'_>) -> [Layer; 2] {
+    let exercises = dataset
+        .exercises
+        .iter()
+        .flat_map(|e| exercise_features(dataset, e, resolutions))
+        .collect();
+    let bases = dataset
+        .bases
+        .iter()
+        .flat_map(|b| base_features(dataset, b, resolutions))
+        .collect();
+    [
+        Layer::new(EXERCISES, "", exercises),
+        Layer::new(BASES, "", bases),
+    ]
+}

@@ -1,0 +1,341 @@
+//! The hand-kept gazetteer, `places/places.csv`: one row per place.
+//!
+//! CSV because a gazetteer is a table: one place a line reads well, diffs well, and opens
+//! in any spreadsheet; the spellings of a place sit in one `aliases` cell separated by `|`.
+//! Lines starting with `#` are comments.
+//!
+//! Every row is checked (required fields, numbers, ranges, codes, unique ids) and every
+//! problem reported with its line, so one `check` shows them all.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::lines::LineIndex;
+use crate::country;
+use crate::error::{Error, Problem, Result};
+use crate::model::{Place, PlaceKind, Precision};
+
+/// The columns, in the order the file must have them.
+pub const COLUMNS: [&str; 12] = [
+    "id",
+    "name",
+    "kind",
+    "country",
+    "admin1",
+    "lat",
+    "lon",
+    "precision",
+    "uncertainty_km",
+    "point_note",
+    "aliases",
+    "source",
+];
+
+/// Read and validate the gazetteer at `path`.
+pub fn read(path: &Path) -> Result<(Vec<Place>, Vec<Problem>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &bytes)
+}
+
+/// Validate gazetteer text; `path` is only used in messages. Never panics on any input.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
+    // The csv crate's positions count neither comment nor blank lines before a record, so
+    // lines come from the byte offset, moved past the lines the reader skipped.
+    let lines = LineIndex::new(&String::from_utf8_lossy(bytes));
+    let line_of = |p: Option<&csv::Position>| {
+        p.map(|p| {
+            lines.line(skip_unread_lines(
+                bytes,
+                usize::try_from(p.byte()).unwrap_or(usize::MAX),
+            ))
+        })
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .flexible(true)
+        .from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| Error::Syntax {
+            path: path.into(),
+            line: line_of(e.position()),
+            message: e.to_string(),
+        })?
+        .clone();
+    let got: Vec<&str> = header.iter().map(str::trim).collect();
+    if got != COLUMNS {
+        return Err(Error::Syntax {
+            path: path.into(),
+            line: line_of(header.position()),
+            message: format!(
+                "the header must be `{}`, found `{}`",
+                COLUMNS.join(","),
+                got.join(",")
+            ),
+        });
+    }
+
+    let mut places = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Problem::new(path, line_of(e.position()), "", e.to_string()));
+                continue;
+            }
+        };
+        let line = line_of(record.position()).unwrap_or(0);
+        if record.len() != COLUMNS.len() {
+            problems.push(Problem::new(
+                path,
+                Some(line),
+                record.iter().collect::<Vec<_>>().join(","),
+                format!("has {} fields, expected {}", record.len(), COLUMNS.len()),
+            ));
+            continue;
+        }
+        let mut row = Row {
+            path,
+            line,
+            problems: &mut problems,
+        };
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let id = row.required("id", field(0));
+        if !id.is_empty() && !is_slug(id) {
+            row.problem(
+                id,
+                "id must be a slug: lower-case letters, digits and hyphens",
+            );
+        }
+        let name = row.required("name", field(1));
+        let kind = row.parsed::<PlaceKind>("kind", field(2));
+        let cc = row.country(field(3));
+        let lat = row.number("lat", field(5), -90.0, 90.0);
+        let lon = row.number("lon", field(6), -180.0, 180.0);
+        let precision = row.parsed::<Precision>("precision", field(7));
+        let radius = row.number("uncertainty_km", field(8), 0.0, 20_037.5);
+        let point_note = field(9);
+        if precision.is_some_and(|p| p != Precision::Site) && point_note.is_empty() {
+            row.problem("", "a row whose point is not the site itself needs a point_note saying what the point is");
+        }
+        let source = row.required("source", field(11));
+        if let Some(&first) = seen.get(id) {
+            row.problem(id, format!("duplicate id (first on line {first})"));
+        } else if !id.is_empty() {
+            seen.insert(id.to_owned(), line);
+        }
+        let aliases: Vec<String> = field(10)
+            .split('|')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if let (
+            Some(kind),
+            Some(country),
+            Some(lat),
+            Some(lon),
+            Some(precision),
+            Some(uncertainty_km),
+        ) = (kind, cc, lat, lon, precision, radius)
+        {
+            if !id.is_empty() && !name.is_empty() && !source.is_empty() {
+                places.push(Place {
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                    kind,
+                    country,
+                    admin1: field(4).to_owned(),
+                    lat,
+                    lon,
+                    precision,
+                    uncertainty_km,
+                    point_note: point_note.to_owned(),
+                    aliases,
+                    source: source.to_owned(),
+                    line,
+                });
+            }
+        }
+    }
+    Ok((places, problems))
+}
+
+/// From `offset`, move past blank lines and `#` comment lines to where a record starts.
+fn skip_unread_lines(bytes: &[u8], mut offset: usize) -> usize {
+    while let Some(rest) = bytes.get(offset..) {
+        let end = rest.iter().position(|&b| b == b'\n');
+        let line = &rest[..end.unwrap_or(rest.len())];
+        let skipped = line.first() == Some(&b'#') || line.iter().all(|&b| b == b'\r');
+        match (skipped, end) {
+            (true, Some(end)) => offset += end + 1,
+            _ => break,
+        }
+    }
+    offset
+}
+
+/// Checks for one row, each pushing a problem on the row's line.
+struct Row<'a> {
+    path: &'a Path,
+    line: usize,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Row<'_> {
+    fn problem(&mut self, value: &str, message: impl Into<String>) {
+        self.problems
+            .push(Problem::new(self.path, Some(self.line), value, message));
+    }
+
+    fn required<'v>(&mut self, column: &str, value: &'v str) -> &'v str {
+        if value.is_empty() {
+            self.problem("", format!("missing required field `{column}`"));
+        }
+        value
+    }
+
+    fn parsed<T: std::str::FromStr<Err = String>>(
+        &mut self,
+        column: &str,
+        value: &str,
+    ) -> Option<T> {
+        if self.required(column, value).is_empty() {
+            return None;
+        }
+        value
+            .parse()
+            .map_err(|e: String| self.problem(value, format!("{column}: {e}")))
+            .ok()
+    }
+
+    fn country(&mut self, value: &str) -> Option<String> {
+        if self.required("country", value).is_empty() {
+            return None;
+        }
+        match country::by_alpha2(value) {
+            Some(c) => Some(c.alpha2.to_owned()),
+            None => {
+                self.problem(
+                    value,
+                    "unknown country code (expected ISO 3166-1 alpha-2, upper case)",
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, column: &str, value: &str, min: f64, max: f64) -> Option<f64> {
+        if self.required(column, value).is_empty() {
+            return None;
+        }
+        match value.parse::<f64>() {
+            Ok(v) if v.is_finite() && (min..=max).contains(&v) => Some(v),
+            Ok(_) => {
+                self.problem(value, format!("{column} out of range ({min} to {max})"));
+                None
+            }
+            Err(_) => {
+                self.problem(value, format!("{column} is not a number"));
+                None
+            }
+        }
+    }
+}
+
+/// A stable id: lower-case ASCII letters, digits and single hyphens.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "id,name,kind,country,admin1,lat,lon,precision,uncertainty_km,point_note,aliases,source\n";
+
+    fn parse_str(body: &str) -> (Vec<Place>, Vec<Problem>) {
+        parse(
+            Path::new("places.csv"),
+            format!("{HEADER}{body}").as_bytes(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn reads_a_row_with_aliases() {
+        let (places, problems) = parse_str(
+            "# comment\ndushanbe,Dushanbe,settlement,TJ,TJ-DU,38.53575,68.77905,settlement,10,city centre,Душанбе | Stalinabad,GeoNames 1221874\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(places[0].aliases, ["Душанбе", "Stalinabad"]);
+        assert_eq!(places[0].line, 3);
+        assert_eq!(places[0].kind, PlaceKind::Settlement);
+    }
+
+    #[test]
+    fn reports_every_bad_value_with_its_line() {
+        let (places, problems) = parse_str(concat!(
+            "a,A,settlement,TJ,,91,68,site,1,,,src\n",
+            "b,B,city,XX,,38,abc,site,1,,,src\n",
+            "a,A2,settlement,TJ,,38,68,region,50,,,src\n",
+            "c,C,settlement,TJ\n",
+        ));
+        assert_eq!(
+            places.len(),
+            1,
+            "only the row on line 4 has all values readable"
+        );
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let expect = [
+            "places.csv:2: \"91\": lat out of range",
+            "places.csv:3: \"city\": kind: unknown kind",
+            "places.csv:3: \"XX\": unknown country code",
+            "places.csv:3: \"abc\": lon is not a number",
+            "places.csv:4: a row whose point is not the site itself needs a point_note",
+            "places.csv:4: \"a\": duplicate id (first on line 2)",
+            "places.csv:5: \"c,C,settlement,TJ\": has 4 fields, expected 12",
+        ];
+        for e in expect {
+            assert!(
+                text.iter().any(|t| t.starts_with(e)),
+                "missing {e:?} in {text:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wrong_header_is_a_syntax_error() {
+        let err = parse(Path::new("p.csv"), b"id,name\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with("p.csv:1: the header must be"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("ru-201st-base"));
+        for bad in ["", "A", "a_b", "-a", "a-", "a--b", "a b"] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = parse(Path::new("x.csv"), &bytes);
+            let mut with_header = HEADER.as_bytes().to_vec();
+            with_header.extend_from_slice(&bytes);
+            let _ = parse(Path::new("x.csv"), &with_header);
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The local geocoder: names to gazetteer rows, with a score and the other candidates.
+//!
+//! Every name and alias of every place is filed under its exact and its loose key
+//! ([`super::normalize`]). A query is looked up under both; an exact-key match scores 1.0
+//! and a loose-key match 0.9. When the query carries generic words ("training ground",
+//! "air base"), places of other kinds drop to 0.8 of their score; when it carries none but
+//! the name it matched does ("Termez" against "Termez training ground"), the match drops to
+//! 0.9 of its score, so a bare name means the place that bears it bare (the city). Filters
+//! (country, kinds, bounding box) remove candidates outright.
+//!
+//! The outcome is never a silent guess: one best candidate ahead of the next by more than
+//! [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing at or
+//! above [`MIN_SCORE`] is `unresolved`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::normalize::NameKey;
+use crate::model::{Place, PlaceKind};
+
+/// Score of a match on the exact key.
+pub const EXACT: f64 = 1.0;
+/// Score of a match on the loose key only.
+pub const LOOSE: f64 = 0.9;
+/// Factor for a candidate whose kind the query's generic words do not ask for.
+pub const KIND_MISMATCH: f64 = 0.8;
+/// Factor for a match on a name with generic words the query does not have.
+pub const GENERIC_NAME: f64 = 0.9;
+/// Two candidates closer than this are ambiguous.
+pub const AMBIGUITY_MARGIN: f64 = 0.05;
+/// Below this a candidate is not an answer.
+pub const MIN_SCORE: f64 = 0.7;
+
+/// How a query matched a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// On the exact key.
+    Exact,
+    /// On the loose key.
+    Loose,
+}
+
+/// One place a query may mean.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate<'g> {
+    /// The place.
+    pub place: &'g Place,
+    /// Score in [0, 1].
+    pub score: f64,
+    /// The name or alias that matched.
+    pub matched: &'g str,
+    /// Exact or loose.
+    pub how: MatchKind,
+}
+
+/// Outcome of one query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// One best place.
+    Resolved,
+    /// Two or more places equally good.
+    Ambiguous,
+    /// No place.
+    Unresolved,
+}
+
+/// The answer to one query: status and candidates, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution<'g> {
+    /// Resolved, ambiguous or unresolved.
+    pub status: Status,
+    /// Candidates at or above [`MIN_SCORE`], best first (ties by place id).
+    pub candidates: Vec<Candidate<'g>>,
+}
+
+impl<'g> Resolution<'g> {
+    /// The chosen candidate, when resolved.
+    pub fn best(&self) -> Option<&Candidate<'g>> {
+        match self.status {
+            Status::Resolved => self.candidates.first(),
+            _ => None,
+        }
+    }
+}
+
+/// Restrictions on what a query may return.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Only places in these countries (ISO alpha-2); empty means any.
+    pub countries: Vec<String>,
+    /// Only places of these kinds; empty means any.
+    pub kinds: Vec<PlaceKind>,
+    /// Only places inside `[west, south, east, north]`.
+    pub bbox: Option<[f64; 4]>,
+}
+
+impl Filter {
+    /// Only places in `country` (an empty string means any).
+    pub fn country(country: &str) -> Filter {
+        Filter {
+            countries: if country.is_empty() {
+                Vec::new()
+            } else {
+                vec![country.to_owned()]
+            },
+            ..Filter::default()
+        }
+    }
+
+    fn accepts(&self, p: &Place) -> bool {
+        (self.countries.is_empty() || self.countries.contains(&p.country))
+            && (self.kinds.is_empty() || self.kinds.contains(&p.kind))
+            && self
+                .bbox
+                .is_none_or(|[w, s, e, n]| p.lon >= w && p.lon <= e && p.lat >= s && p.lat <= n)
+    }
+}
+
+/// The gazetteer, indexed for lookup.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    places: Vec<Place>,
+    exact: HashMap<String, Vec<Entry>>,
+    loose: HashMap<String, Vec<Entry>>,
+}
+
+/// One name of one place, as filed under a key.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    place: usize,
+    name: usize,
+    /// Whether the name had generic words ("… training ground").
+    generic: bool,
+}
+
+impl Gazetteer {
+    /// Index `places` (rows of the hand-kept table).
+    pub fn new(places: Vec<Place>) -> Gazetteer {
+        let mut exact: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut loose: HashMap<String, Vec<Entry>> = HashMap::new();
+        for (pi, place) in places.iter().enumerate() {
+            for (ni, name) in place.names().enumerate() {
+                let key = NameKey::new(name);
+                let entry = Entry {
+                    place: pi,
+                    name: ni,
+                    generic: key.hint.is_some(),
+                };
+                exact.entry(key.exact).or_default().push(entry);
+                loose.entry(key.loose).or_default().push(entry);
+            }
+        }
+        Gazetteer {
+            places,
+            exact,
+            loose,
+        }
+    }
+
+    /// Every place, in table order.
+    pub fn places(&self) -> &[Place] {
+        &self.places
+    }
+
+    /// The place with this id.
+    pub fn get(&self, id: &str) -> Option<&Place> {
+        self.places.iter().find(|p| p.id == id)
+    }
+
+    /// Look `query` up.
+    pub fn lookup(&self, query: &str, filter: &Filter) -> Resolution<'_> {
+        let key = NameKey::new(query);
+        let mut best: HashMap<usize, Candidate<'_>> = HashMap::new();
+        let hits = [
+            (&self.exact, &key.exact, MatchKind::Exact, EXACT),
+            (&self.loose, &key.loose, MatchKind::Loose, LOOSE),
+        ];
+        for (index, k, how, base) in hits {
+            for entry in index.get(k.as_str()).into_iter().flatten() {
+                let pi = entry.place;
+                let place = &self.places[pi];
+                if !filter.accepts(place) {
+                    continue;
+                }
+                let mut score = base;
+                match key.hint {
+                    Some(h) if !h.accepts(place.kind) => score *= KIND_MISMATCH,
+                    None if entry.generic => score *= GENERIC_NAME,
+                    _ => {}
+                }
+                let matched = place.names().nth(entry.name).unwrap_or(&place.name);
+                let cand = Candidate {
+                    place,
+                    score,
+                    matched,
+                    how,
+                };
+                match best.get(&pi) {
+                    Some(old) if old.score >= score => {}
+                    _ => {
+                        best.insert(pi, cand);
+                    }
+                }
+            }
+        }
+        let mut candidates: Vec<Candidate<'_>> = best
+            .into_values()
+            .filter(|c| c.score >= MIN_SCORE)
+            .collect();
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.place.id.cmp(&b.place.id))
+        });
+        let status = match candidates.as_slice() {
+            [] => Status::Unresolved,
+            [a, b, ..] if a.score - b.score < AMBIGUITY_MARGIN => Status::Ambiguous,
+            _ => Status::Resolved,
+        };
+        Resolution { status, candidates }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Precision;
+
+    fn place(id: &str, name: &str, kind: PlaceKind, country: &str, aliases: &[&str]) -> Place {
+        Place {
+            id: id.into(),
+            name: name.into(),
+            kind,
+            country: country.into(),
+            admin1: String::new(),
+            lat: 37.2,
+            lon: 67.3,
+            precision: Precision::Settlement,
+            uncertainty_km: 5.0,
+            point_note: String::new(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            source: "test".into(),
+            line: 2,
+        }
+    }
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::new(vec![
+            place(
+                "termez",
+                "Termez",
+                PlaceKind::Settlement,
+                "UZ",
+                &["Termiz", "Термез"],
+            ),
+            place(
+                "termez-tg",
+                "Termez training ground",
+                PlaceKind::TrainingGround,
+                "UZ",
+                &["Termiz training ground"],
+            ),
+            place(
+                "kharbmaidon",
+                "Kharbmaidon training ground",
+                PlaceKind::TrainingGround,
+                "TJ",
+                &["Harb-Maidon"],
+            ),
+            place("ayni-tj", "Ayni air base", PlaceKind::Airfield, "TJ", &[]),
+            place("ayni-village", "Ayni", PlaceKind::Settlement, "TJ", &[]),
+        ])
+    }
+
+    #[test]
+    fn spellings_resolve_to_their_row() {
+        let g = gazetteer();
+        for q in [
+            "Kharbmaidon",
+            "Харбмайдон",
+            "Kharb-Maydon training ground",
+            "HARBMAIDON",
+        ] {
+            let r = g.lookup(q, &Filter::default());
+            assert_eq!(r.status, Status::Resolved, "{q}");
+            assert_eq!(
+                r.best().map(|c| c.place.id.as_str()),
+                Some("kharbmaidon"),
+                "{q}"
+            );
+        }
+        let r = g.lookup("Харбмайдон", &Filter::default());
+        assert_eq!(r.candidates[0].how, MatchKind::Loose);
+        assert_eq!(r.candidates[0].score, LOOSE);
+    }
+
+    #[test]
+    fn a_name_two_places_share_is_ambiguous_until_a_hint_decides() {
+        let g = gazetteer();
+        // A bare name means the place that bears it bare.
+        let r = g.lookup("Termez", &Filter::default());
+        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("termez"));
+        assert_eq!(r.candidates[1].score, EXACT * GENERIC_NAME);
+        // Two places sharing a bare name are ambiguous.
+        let g2 = Gazetteer::new(vec![
+            place("ayni-tj", "Ayni", PlaceKind::Settlement, "TJ", &[]),
+            place("ayni-tj-2", "Ayni", PlaceKind::Settlement, "TJ", &["Айни"]),
+        ]);
+        let r = g2.lookup("Ayni", &Filter::default());
+        assert_eq!(r.status, Status::Ambiguous);
+        assert!(r.best().is_none());
+        let ids: Vec<_> = r.candidates.iter().map(|c| c.place.id.as_str()).collect();
+        assert_eq!(ids, ["ayni-tj", "ayni-tj-2"]);
+
+        let r = g.lookup("Termez training ground", &Filter::default());
+        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("termez-tg"));
+        assert_eq!(r.candidates[1].score, EXACT * KIND_MISMATCH);
+
+        let kinds = Filter {
+            kinds: vec![PlaceKind::Settlement],
+            ..Filter::default()
+        };
+        assert_eq!(
+            g.lookup("Termiz", &kinds)
+                .best()
+                .map(|c| c.place.id.as_str()),
+            Some("termez")
+        );
+        let r = g.lookup("Ayni airfield", &Filter::default());
+        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("ayni-tj"));
+    }
+
+    #[test]
+    fn filters_remove_candidates() {
+        let g = gazetteer();
+        assert_eq!(
+            g.lookup("Termez", &Filter::country("TJ")).status,
+            Status::Unresolved
+        );
+        let bbox = Filter {
+            bbox: Some([0.0, 0.0, 10.0, 10.0]),
+            ..Filter::default()
+        };
+        assert_eq!(g.lookup("Kharbmaidon", &bbox).status, Status::Unresolved);
+        assert_eq!(
+            g.lookup("Atlantis", &Filter::default()).status,
+            Status::Unresolved
+        );
+        assert_eq!(g.lookup("", &Filter::default()).status, Status::Unresolved);
+    }
+}
