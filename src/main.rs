@@ -1,7 +1,8 @@
 //! The `drillmap` command line: parse flags, call the library, print, exit.
 //!
-//! Exit codes: 0 success; 1 data problems (`check`, `build`) or a name not resolved
-//! (`geocode`); 2 a usage error or a file that could not be read or written.
+//! Exit codes: 0 success; 1 data problems (`check`, `build`: a bad value, or a file that
+//! does not parse) or a name not resolved (`geocode`); 2 a usage error or a file that could
+//! not be read or written.
 
 mod cli;
 
@@ -36,6 +37,13 @@ fn main() -> ExitCode {
         }
         Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS
+        }
+        Err(e @ Error::Syntax { .. }) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: {e}\nerror: the file does not parse; nothing was written"
+            );
+            ExitCode::from(DATA_PROBLEMS)
         }
         Err(e) => {
             let _ = writeln!(io::stderr(), "error: {e}");

@@ -10,7 +10,8 @@ use drillmap::Error;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  data problems (check, build), or a name not resolved (geocode)
+  1  data problems (check, build: a bad value or a file that does not parse),
+     or a name not resolved (geocode)
   2  usage error, or a file could not be read or written";
 
 /// Geocode military exercises and bases from news reports and write GeoJSON layers.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install the independent tools the test suite checks drillmap's output with:
+#   - GDAL's ogrinfo/ogr2ogr (Debian package gdal-bin),
+#   - GeoJSON validators from npm (tests/tools/package.json, pinned by its lock file),
+#   - Python readers from PyPI (tests/tools/requirements*.txt) in .tools/venv.
+# Idempotent: what is already there is not installed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v ogrinfo >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  echo "install-test-tools: installing gdal-bin" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdal-bin >/dev/null
+fi
+
+if [ ! -f tests/tools/node_modules/.package-lock.json ] ||
+   [ tests/tools/package-lock.json -nt tests/tools/node_modules/.package-lock.json ]; then
+  echo "install-test-tools: installing npm validators" >&2
+  (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+shopt -s nullglob
+reqs=(tests/tools/requirements*.txt)
+if [ ${#reqs[@]} -gt 0 ]; then
+  if [ ! -x .tools/venv/bin/python3 ]; then
+    python3 -m venv .tools/venv
+  fi
+  stamp=.tools/venv/.requirements
+  if [ ! -f "$stamp" ] || ! cat "${reqs[@]}" | cmp -s - "$stamp"; then
+    echo "install-test-tools: installing Python readers" >&2
+    .tools/venv/bin/python3 -m pip install -q --disable-pip-version-check "${reqs[@]/#/-r}"
+    cat "${reqs[@]}" > "$stamp"
+  fi
+fi

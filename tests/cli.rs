@@ -1,0 +1,433 @@
+//! The real binary on fixture data: builds, golden output, determinism, and every kind of
+//! bad input `check` must catch (a clear message with file, line and value, exit code 1,
+//! and the previous output untouched).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fs;
+
+use serde_json::Value;
+use util::{root, Work};
+
+fn layer(work: &Work, name: &str) -> Value {
+    serde_json::from_slice(&fs::read(work.out().join(name)).unwrap()).unwrap()
+}
+
+#[test]
+fn golden_output_of_the_small_fixture() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let expected = root().join("tests/fixtures/small/expected");
+    for name in ["exercises.geojson", "bases.geojson"] {
+        let got = fs::read(work.out().join(name)).unwrap();
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            fs::create_dir_all(&expected).unwrap();
+            fs::write(expected.join(name), &got).unwrap();
+        }
+        let want = fs::read(expected.join(name)).unwrap();
+        assert!(
+            got == want,
+            "{name} differs from tests/fixtures/small/expected (UPDATE_GOLDEN=1 cargo test --test cli golden to accept):\n{}",
+            String::from_utf8_lossy(&got)
+        );
+    }
+}
+
+#[test]
+fn features_carry_what_analysts_filter_by() {
+    let work = Work::new("small");
+    work.build().expect_code(0).expect_stderr_line(&[
+        "exercises.geojson",
+        "3 features (1 unlocated)",
+        "written",
+    ]);
+    let ex = layer(&work, "exercises.geojson");
+    assert_eq!(ex["type"], "FeatureCollection");
+    assert!(ex.get("crs").is_none());
+    let f = &ex["features"][0];
+    assert_eq!(f["id"], "drill-one/main");
+    assert_eq!(
+        f["geometry"]["coordinates"],
+        serde_json::json!([68.77762, 37.83654])
+    );
+    let p = &f["properties"];
+    assert_eq!(p["place_id"], "kharbmaidon-training-ground");
+    assert_eq!(p["place_as_reported"], "the Kharbmaidon range");
+    assert_eq!(p["start_date"], "2021-08-05");
+    assert_eq!(p["date_precision"], "day");
+    assert_eq!(p["geo_precision"], "region");
+    assert_eq!(p["uncertainty_km"], 150.0);
+    assert_eq!(p["participants"], serde_json::json!(["RU", "TJ"]));
+    assert_eq!(p["troops"], 1500);
+    assert_eq!(p["sources"][0]["title"], "Drills near the border");
+    // A month-precision stage carries the whole month.
+    let second = &ex["features"][1]["properties"];
+    assert_eq!(
+        (second["start_date"].as_str(), second["end_date"].as_str()),
+        (Some("2021-08-01"), Some("2021-08-31"))
+    );
+    assert_eq!(second["place_id"], "termez-training-ground");
+    // bbox is [west, south, east, north] over every position.
+    assert_eq!(
+        ex["bbox"],
+        serde_json::json!([67.27833, 37.22417, 68.77762, 37.83654])
+    );
+    let bases = layer(&work, "bases.geojson");
+    let ayni = &bases["features"][0]["properties"];
+    assert_eq!(
+        (ayni["status"].as_str(), ayni["until"].as_str()),
+        (Some("historic"), Some("2020-06-30"))
+    );
+}
+
+#[test]
+fn two_builds_give_identical_bytes_and_an_unchanged_rebuild_touches_nothing() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let first = work.outputs();
+    let mtimes: Vec<_> = first
+        .iter()
+        .map(|(n, _)| {
+            fs::metadata(work.out().join(n))
+                .unwrap()
+                .modified()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    work.build()
+        .expect_code(0)
+        .expect_stderr_line(&["exercises.geojson", "unchanged"]);
+    assert_eq!(work.outputs(), first);
+    let again: Vec<_> = first
+        .iter()
+        .map(|(n, _)| {
+            fs::metadata(work.out().join(n))
+                .unwrap()
+                .modified()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(again, mtimes);
+    let other = Work::new("small");
+    other.build().expect_code(0);
+    assert_eq!(
+        other.outputs(),
+        first,
+        "a second checkout gives the same bytes"
+    );
+}
+
+/// Break the fixture with `edit`, then expect `check` to report `parts` on one line, exit 1,
+/// and `build` to leave the previous good output byte for byte.
+fn rejects(edit: impl Fn(&Work), parts: &[&str]) {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let good = work.outputs();
+    edit(&work);
+    work.check().expect_code(1).expect_stderr_line(parts);
+    work.build()
+        .expect_code(1)
+        .expect_stderr_line(parts)
+        .expect_stderr_line(&["nothing was written"]);
+    assert_eq!(
+        work.outputs(),
+        good,
+        "bad data must not replace good output"
+    );
+    let leftovers: Vec<_> = fs::read_dir(work.out())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn unresolved_base_site_is_reported() {
+    rejects(
+        |w| w.edit("bases.toml", "place = \"Dushanbe\"", "place = \"Atlantis\""),
+        &[
+            "bases.toml:12:",
+            "\"Atlantis\"",
+            "unresolved: no place in TJ",
+        ],
+    );
+}
+
+#[test]
+fn unresolved_place_names_file_line_and_value() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "place = \"Харб-Майдон\"",
+                "place = \"Atlantis\"",
+            )
+        },
+        &["exercises.toml:14:", "\"Atlantis\"", "unresolved"],
+    );
+}
+
+#[test]
+fn ambiguous_place_is_reported_with_its_candidates() {
+    // Without a host country, "Ayni" is a village in TJ and one in UZ.
+    rejects(
+        |w| {
+            w.edit("exercises.toml", "host = \"TJ\"\n", "");
+            w.edit(
+                "exercises.toml",
+                "place = \"Харб-Майдон\"",
+                "place = \"Ayni\"",
+            );
+        },
+        &[
+            "exercises.toml:13:",
+            "\"Ayni\"",
+            "ambiguous: ayni-uz (settlement, 1.00), ayni-village (settlement, 1.00)",
+        ],
+    );
+}
+
+#[test]
+fn malformed_date_is_reported() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "start = \"2021-08-05\"",
+                "start = \"5 August 2021\"",
+            )
+        },
+        &[
+            "exercises.toml:16:",
+            "\"5 August 2021\"",
+            "not an ISO 8601 date",
+        ],
+    );
+}
+
+#[test]
+fn impossible_date_is_reported() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "end = \"2021-08-10\"",
+                "end = \"2021-02-30\"",
+            )
+        },
+        &["exercises.toml:17:", "\"2021-02-30\"", "no such date"],
+    );
+}
+
+#[test]
+fn end_before_start_is_reported() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "end = \"2021-08-10\"",
+                "end = \"2021-08-01\"",
+            )
+        },
+        &[
+            "exercises.toml:17:",
+            "\"2021-08-01\"",
+            "end date is before the start date 2021-08-05",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_id_is_reported() {
+    rejects(
+        |w| w.edit("exercises.toml", "id = \"unlocated\"", "id = \"drill-one\""),
+        &[
+            "exercises.toml:",
+            "\"drill-one\"",
+            "duplicate id (first on line 2)",
+        ],
+    );
+}
+
+#[test]
+fn unknown_country_code_is_reported() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "participants = [\"RU\", \"TJ\"]",
+                "participants = [\"RU\", \"TAJ\"]",
+            )
+        },
+        &["exercises.toml:7:", "\"TAJ\"", "unknown country code"],
+    );
+    rejects(
+        |w| {
+            w.edit(
+                "places.csv",
+                "dushanbe,Dushanbe,settlement,TJ,",
+                "dushanbe,Dushanbe,settlement,XX,",
+            )
+        },
+        &["places.csv:6:", "\"XX\"", "unknown country code"],
+    );
+}
+
+#[test]
+fn coordinates_out_of_range_are_reported() {
+    rejects(
+        |w| w.edit("places.csv", "38.53575,68.77905", "138.53575,68.77905"),
+        &["places.csv:6:", "\"138.53575\"", "lat out of range"],
+    );
+    rejects(
+        |w| w.edit("places.csv", "38.53575,68.77905", "38.53575,268.77905"),
+        &["places.csv:6:", "\"268.77905\"", "lon out of range"],
+    );
+}
+
+#[test]
+fn missing_required_fields_are_reported() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "scenario = \"Repel a border breach\"\n",
+                "",
+            )
+        },
+        &["exercises.toml:1:", "missing required field `scenario`"],
+    );
+    rejects(
+        |w| w.edit("bases.toml", "reported = \"a base in Tajikistan\"\n", ""),
+        &["bases.toml:", "missing required field `reported`"],
+    );
+    rejects(
+        |w| {
+            w.edit(
+                "places.csv",
+                ",city centre,Душанбе,test",
+                ",city centre,Душанбе,",
+            )
+        },
+        &["places.csv:6:", "missing required field `source`"],
+    );
+}
+
+#[test]
+fn unknown_source_and_unknown_field_are_reported() {
+    rejects(
+        |w| w.edit("exercises.toml", "sources = [\"a\"]", "sources = [\"zz\"]"),
+        &["exercises.toml:10:", "\"zz\"", "unknown source"],
+    );
+    rejects(
+        |w| w.edit("exercises.toml", "troops = 1500", "trops = 1500"),
+        &["exercises.toml:8:", "unknown field `trops`"],
+    );
+}
+
+#[test]
+fn a_toml_syntax_error_names_its_line() {
+    rejects(
+        |w| w.edit("bases.toml", "name = \"Test base\"", "name = \"Test base"),
+        &["bases.toml:3:"],
+    );
+}
+
+#[test]
+fn a_missing_data_folder_is_an_io_error() {
+    let work = Work::new("small");
+    work.run(&["check", "--data", "nowhere"])
+        .expect_code(2)
+        .expect_stderr_line(&["nowhere/places.csv", "No such file"]);
+}
+
+#[test]
+fn geocode_prints_status_best_place_and_candidates() {
+    let work = Work::new("small");
+    let run = work.run(&["geocode", "--data", "data", "Harbmaidon", "Termez"]);
+    run.expect_code(0);
+    let out = run.stdout();
+    assert!(
+        out.contains("Harbmaidon: resolved kharbmaidon-training-ground"),
+        "{out}"
+    );
+    assert!(
+        out.contains("other candidate: termez-training-ground"),
+        "{out}"
+    );
+
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--json",
+        "Ayni",
+        "Atlantis",
+        "Термез",
+    ]);
+    run.expect_code(1);
+    let v: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(v[0]["status"], "ambiguous");
+    let ids: Vec<_> = v[0]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["place_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ayni-uz", "ayni-village", "ayni-air-base"]);
+    assert_eq!(v[0]["best"], Value::Null);
+    assert_eq!(v[1]["status"], "unresolved");
+    assert_eq!(v[2]["status"], "resolved");
+    assert_eq!(v[2]["best"]["place_id"], "termez");
+    assert_eq!(v[2]["best"]["score"], 1.0);
+
+    // A kind or a country decides.
+    let run = work.run(&[
+        "geocode", "--data", "data", "--json", "--kind", "airfield", "Ayni",
+    ]);
+    run.expect_code(0);
+    let v: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(v[0]["best"]["place_id"], "ayni-air-base");
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--json",
+        "--country",
+        "uz",
+        "Ayni",
+    ]);
+    run.expect_code(0);
+    let v: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(v[0]["best"]["place_id"], "ayni-uz");
+    work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--country",
+        "Tajikistan",
+        "Ayni",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["--country", "not an ISO 3166-1 alpha-2 code"]);
+}
+
+#[test]
+fn help_documents_exit_codes_and_examples() {
+    let work = Work::new("small");
+    let run = work.run(&["--help"]);
+    run.expect_code(0);
+    assert!(run.stdout().contains("Exit codes:"));
+    for cmd in ["build", "check", "geocode"] {
+        let run = work.run(&[cmd, "--help"]);
+        run.expect_code(0);
+        assert!(
+            run.stdout().contains("Example"),
+            "{cmd} --help has no example"
+        );
+    }
+    work.run(&["build", "--bogus"]).expect_code(2);
+}

@@ -1,0 +1,145 @@
+//! Test harness: a temporary copy of a fixture, the real binary, and readable results.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary work folder with `data/` (a copy of a fixture) and `out/`.
+pub struct Work {
+    pub dir: tempfile::TempDir,
+}
+
+impl Work {
+    /// Copy `fixture` (a folder under tests/fixtures, or an absolute path) to `data/`.
+    pub fn new(fixture: &str) -> Work {
+        let src = if Path::new(fixture).is_absolute() {
+            PathBuf::from(fixture)
+        } else {
+            root().join("tests/fixtures").join(fixture)
+        };
+        let work = Work {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        copy_dir(&src, &work.data());
+        work
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// Run drillmap with `args` in the work folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DRILLMAP_USER_AGENT")
+            .output()
+            .unwrap();
+        Run(output)
+    }
+
+    /// `drillmap build --data data --out out`.
+    pub fn build(&self) -> Run {
+        self.run(&["build", "--data", "data", "--out", "out"])
+    }
+
+    /// `drillmap check --data data`.
+    pub fn check(&self) -> Run {
+        self.run(&["check", "--data", "data"])
+    }
+
+    /// Replace `from` by `to` in data file `name` (which must contain it).
+    pub fn edit(&self, name: &str, from: &str, to: &str) {
+        let path = self.data().join(name);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{name} does not contain {from:?}");
+        fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// Append `text` to data file `name`.
+    pub fn append(&self, name: &str, text: &str) {
+        let path = self.data().join(name);
+        let mut old = fs::read_to_string(&path).unwrap();
+        old.push_str(text);
+        fs::write(&path, old).unwrap();
+    }
+
+    /// The bytes of every file in out/, by name.
+    pub fn outputs(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = fs::read_dir(self.out())
+            .map(|d| {
+                d.map(|e| {
+                    let e = e.unwrap();
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).unwrap();
+    for entry in fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "expected" {
+                copy_dir(&entry.path(), &to);
+            }
+        } else {
+            fs::copy(entry.path(), to).unwrap();
+        }
+    }
+}
+
+/// The outcome of one run.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Assert the exit code, showing both streams when it differs.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    /// Assert that stderr has a line containing every one of `parts`.
+    pub fn expect_stderr_line(&self, parts: &[&str]) -> &Self {
+        let err = self.stderr();
+        assert!(
+            err.lines().any(|l| parts.iter().all(|p| l.contains(p))),
+            "no stderr line with all of {parts:?}\n--- stderr\n{err}"
+        );
+        self
+    }
+}
