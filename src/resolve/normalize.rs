@@ -162,7 +162,11 @@ pub fn fold(text: &str) -> String {
             }
             _ => c,
         };
-        if c.is_alphanumeric() {
+        if let Some(latin) = cyrillic(c) {
+            // A Cyrillic base letter that only appears once its diacritic is split off (ӛ → ә).
+            out.push_str(latin);
+            space = false;
+        } else if c.is_alphanumeric() {
             out.push(c);
             space = false;
         } else if !space {
