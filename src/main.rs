@@ -117,15 +117,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return Err(Error::Data(problems));
             }
             let gazetteer = Gazetteer::new(places);
+            let (border, _, _) = pipeline::read_border(&data)?;
             let answers: Vec<_> = names
                 .iter()
                 .map(|n| (n.clone(), gazetteer.lookup(n, &filter)))
                 .collect();
             let mut out = io::stdout().lock();
             if json {
-                cli::geocode::print_json(&mut out, &answers).map_err(stdout_error)?;
+                cli::geocode::print_json(&mut out, &answers, &border).map_err(stdout_error)?;
             } else {
-                cli::geocode::print_text(&mut out, &answers, &table.display().to_string())
+                cli::geocode::print_text(&mut out, &answers, &border, &table.display().to_string())
                     .map_err(stdout_error)?;
             }
             out.flush().map_err(stdout_error)?;

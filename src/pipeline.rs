@@ -6,9 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::derive::{self, Layer};
+use crate::derive::{self, containment, AfghanBorder, Layer};
 use crate::error::{Error, Problem, Result};
 use crate::model::Dataset;
+use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, places};
 use crate::resolve::{self, Filter, Gazetteer, Resolutions};
 use crate::write::{atomic, geojson};
@@ -32,14 +33,34 @@ pub struct Inputs {
     pub gazetteer: Gazetteer,
     /// The dataset.
     pub dataset: Dataset,
+    /// The Afghan border from the Natural Earth boundaries.
+    pub border: AfghanBorder,
+    /// Where the boundaries come from.
+    pub provenance: Provenance,
     /// Problems found so far.
     pub problems: Vec<Problem>,
 }
 
-/// Read the gazetteer and the dataset from `data`.
+/// Read the boundaries and derive the Afghan border from them.
+pub fn read_border(data: &Path) -> Result<(AfghanBorder, topojson::Boundaries, Provenance)> {
+    let path = data.join(topojson::COUNTRIES);
+    let boundaries = topojson::read(&path)?;
+    let provenance = Provenance::read(&data.join(topojson::PROVENANCE))?;
+    let border = AfghanBorder::from_boundaries(&boundaries).map_err(|message| Error::Syntax {
+        path,
+        line: None,
+        message,
+    })?;
+    Ok((border, boundaries, provenance))
+}
+
+/// Read the gazetteer, the dataset and the boundaries from `data`, and check every place
+/// against the country it is filed under.
 pub fn read(data: &Path) -> Result<Inputs> {
     let places_path = data.join(PLACES);
     let (places, mut problems) = places::read(&places_path)?;
+    let (border, boundaries, provenance) = read_border(data)?;
+    problems.extend(containment::check(&places, &boundaries, &places_path));
     let gazetteer = Gazetteer::new(places);
     problems.extend(alias_problems(&gazetteer, &places_path));
     let (dataset, more) = dataset::read(data)?;
@@ -47,6 +68,8 @@ pub fn read(data: &Path) -> Result<Inputs> {
     Ok(Inputs {
         gazetteer,
         dataset,
+        border,
+        provenance,
         problems,
     })
 }
@@ -112,7 +135,13 @@ pub fn layers(data: &Path) -> Result<Vec<Layer>> {
     if !problems.is_empty() {
         return Err(Error::Data(problems));
     }
-    Ok(derive::layers(&inputs.dataset, &resolutions).into())
+    Ok(derive::layers(
+        &inputs.dataset,
+        &resolutions,
+        &inputs.border,
+        &inputs.provenance,
+    )
+    .into())
 }
 
 /// One written layer.

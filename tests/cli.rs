@@ -19,7 +19,11 @@ fn golden_output_of_the_small_fixture() {
     let work = Work::new("small");
     work.build().expect_code(0);
     let expected = root().join("tests/fixtures/small/expected");
-    for name in ["exercises.geojson", "bases.geojson"] {
+    for name in [
+        "exercises.geojson",
+        "bases.geojson",
+        "afghan_border.geojson",
+    ] {
         let got = fs::read(work.out().join(name)).unwrap();
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             fs::create_dir_all(&expected).unwrap();

@@ -8,11 +8,7 @@ mod util;
 use std::path::Path;
 use std::process::Command;
 
-use util::{root, Work};
-
-fn tool_missing(what: &str) -> ! {
-    panic!("{what} is not installed: run `bash scripts/install-test-tools.sh` (the README's test command does)")
-}
+use util::{root, tool_missing, Work};
 
 fn ogrinfo(path: &Path) -> (String, String) {
     let out = Command::new("ogrinfo")

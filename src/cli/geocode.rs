@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use drillmap::derive::AfghanBorder;
 use drillmap::model::Place;
 use drillmap::resolve::{Candidate, Resolution, Status};
 use serde::Serialize;
@@ -22,6 +23,8 @@ struct JsonCandidate<'a> {
     r#match: drillmap::resolve::MatchKind,
     source: &'a str,
     table_line: usize,
+    afghan_border_km: f64,
+    nearest_border: &'a str,
 }
 
 #[derive(Serialize)]
@@ -32,8 +35,9 @@ struct JsonAnswer<'a> {
     candidates: Vec<JsonCandidate<'a>>,
 }
 
-fn json_candidate<'a>(c: &Candidate<'a>) -> JsonCandidate<'a> {
+fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandidate<'a> {
     let p: &Place = c.place;
+    let d = border.distance(p.lon, p.lat);
     JsonCandidate {
         place_id: &p.id,
         name: &p.name,
@@ -49,6 +53,8 @@ fn json_candidate<'a>(c: &Candidate<'a>) -> JsonCandidate<'a> {
         r#match: c.how,
         source: &p.source,
         table_line: p.line,
+        afghan_border_km: (d.km * 100.0).round() / 100.0,
+        nearest_border: d.segment,
     }
 }
 
@@ -56,14 +62,19 @@ fn json_candidate<'a>(c: &Candidate<'a>) -> JsonCandidate<'a> {
 pub fn print_json(
     out: &mut impl Write,
     answers: &[(String, Resolution<'_>)],
+    border: &AfghanBorder,
 ) -> std::io::Result<()> {
     let list: Vec<JsonAnswer<'_>> = answers
         .iter()
         .map(|(q, r)| JsonAnswer {
             query: q,
             status: r.status,
-            best: r.best().map(json_candidate),
-            candidates: r.candidates.iter().map(json_candidate).collect(),
+            best: r.best().map(|c| json_candidate(c, border)),
+            candidates: r
+                .candidates
+                .iter()
+                .map(|c| json_candidate(c, border))
+                .collect(),
         })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::other)?;
@@ -95,6 +106,7 @@ fn describe(c: &Candidate<'_>) -> String {
 pub fn print_text(
     out: &mut impl Write,
     answers: &[(String, Resolution<'_>)],
+    border: &AfghanBorder,
     table: &str,
 ) -> std::io::Result<()> {
     for (query, r) in answers {
@@ -105,6 +117,8 @@ pub fn print_text(
                 if !best.place.point_note.is_empty() {
                     writeln!(out, "  point: {}", best.place.point_note)?;
                 }
+                let d = border.distance(best.place.lon, best.place.lat);
+                writeln!(out, "  afghan border: {:.1} km ({})", d.km, d.segment)?;
                 writeln!(
                     out,
                     "  provenance: {table} line {} ({})",

@@ -7,15 +7,19 @@ use geo::{Geometry, Point};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::border::AfghanBorder;
 use super::layer::{Feature, Layer};
 use crate::date::{DatePrecision, DateSpan, Day};
 use crate::model::{Base, BaseStatus, Dataset, Exercise, PlaceKind, PlaceRef, Precision, Source};
+use crate::read::topojson::Provenance;
 use crate::resolve::{MatchKind, Resolutions};
 
 /// Name of the exercises layer.
 pub const EXERCISES: &str = "exercises";
 /// Name of the bases layer.
 pub const BASES: &str = "bases";
+/// Name of the border layer.
+pub const AFGHAN_BORDER: &str = "afghan_border";
 
 /// Where a feature is and how that is known: the same keys on exercises and bases.
 #[derive(Debug, Serialize)]
@@ -34,6 +38,8 @@ struct Location<'a> {
     geocoder: Option<&'static str>,
     geocode_match: Option<MatchKind>,
     geocode_score: Option<f64>,
+    afghan_border_km: Option<f64>,
+    nearest_border: Option<&'a str>,
 }
 
 impl<'a> Location<'a> {
@@ -52,13 +58,12 @@ impl<'a> Location<'a> {
         geocoder: None,
         geocode_match: None,
         geocode_score: None,
+        afghan_border_km: None,
+        nearest_border: None,
     };
 
-    fn new(
-        place_ref: &'a PlaceRef,
-        resolutions: &'a Resolutions<'_>,
-    ) -> (Location<'a>, Option<Geometry<f64>>) {
-        let Some(r) = resolutions.get(place_ref) else {
+    fn new(place_ref: &'a PlaceRef, ctx: &'a Context<'_>) -> (Location<'a>, Option<Geometry<f64>>) {
+        let Some(r) = ctx.resolutions.get(place_ref) else {
             return (
                 Location {
                     place_as_reported: Some(&place_ref.reported),
@@ -69,6 +74,7 @@ impl<'a> Location<'a> {
             );
         };
         let p = r.place;
+        let d = ctx.border.distance(p.lon, p.lat);
         let loc = Location {
             place_as_reported: Some(&place_ref.reported),
             place_query: Some(&place_ref.query),
@@ -84,6 +90,8 @@ impl<'a> Location<'a> {
             geocoder: Some("gazetteer"),
             geocode_match: Some(r.how),
             geocode_score: Some(r.score),
+            afghan_border_km: Some(round_km(d.km)),
+            nearest_border: Some(d.segment),
         };
         (loc, Some(Geometry::Point(Point::new(p.lon, p.lat))))
     }
@@ -131,6 +139,17 @@ struct BaseProps<'a> {
     sources: Vec<&'a Source>,
 }
 
+/// What deriving features needs besides the records.
+struct Context<'a> {
+    resolutions: &'a Resolutions<'a>,
+    border: &'a AfghanBorder,
+}
+
+/// km to 0.01 (10 m): finer than any point here is known.
+fn round_km(km: f64) -> f64 {
+    (km * 100.0).round() / 100.0
+}
+
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
@@ -150,7 +169,7 @@ fn sources<'a>(dataset: &'a Dataset, ids: &[String]) -> Vec<&'a Source> {
 fn exercise_features<'a>(
     dataset: &'a Dataset,
     e: &'a Exercise,
-    res: &'a Resolutions<'_>,
+    res: &'a Context<'_>,
 ) -> Vec<Feature> {
     let base = |site_id, stage, dates: DateSpan, location, site_note| ExerciseProps {
         name: &e.name,
@@ -199,7 +218,7 @@ fn exercise_features<'a>(
         .collect()
 }
 
-fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Resolutions<'_>) -> Vec<Feature> {
+fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Context<'_>) -> Vec<Feature> {
     b.sites
         .iter()
         .map(|s| {
@@ -229,20 +248,76 @@ fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Resolutions<'_>
         .collect()
 }
 
-/// The exercises and bases layers of a resolved dataset.
-pub fn layers(dataset: &Dataset, resolutions: &Resolutions<'_>) -> [Layer; 2] {
+#[derive(Debug, Serialize)]
+struct BorderProps<'a> {
+    name: String,
+    country_a: &'static str,
+    country_a_name: &'a str,
+    country_b: &'a str,
+    country_b_name: &'a str,
+    length_km: f64,
+    arcs: usize,
+    source: String,
+    scale: &'a str,
+}
+
+fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Feature> {
+    border
+        .segments
+        .iter()
+        .map(|s| {
+            let props = BorderProps {
+                name: format!("{}–{} border", border.name, s.neighbour_name),
+                country_a: "AF",
+                country_a_name: &border.name,
+                country_b: &s.neighbour,
+                country_b_name: &s.neighbour_name,
+                length_km: (s.length_km * 1000.0).round() / 1000.0,
+                arcs: s.arcs,
+                source: provenance.source(),
+                scale: &provenance.scale,
+            };
+            let geometry = match s.lines.0.as_slice() {
+                [one] => Geometry::LineString(one.clone()),
+                _ => Geometry::MultiLineString(s.lines.clone()),
+            };
+            Feature {
+                id: s.id.clone(),
+                geometry: Some(geometry),
+                properties: properties(&props),
+            }
+        })
+        .collect()
+}
+
+/// The exercises, bases and Afghan border layers of a resolved dataset.
+pub fn layers(
+    dataset: &Dataset,
+    resolutions: &Resolutions<'_>,
+    border: &AfghanBorder,
+    provenance: &Provenance,
+) -> [Layer; 3] {
+    let ctx = Context {
+        resolutions,
+        border,
+    };
     let exercises = dataset
         .exercises
         .iter()
-        .flat_map(|e| exercise_features(dataset, e, resolutions))
+        .flat_map(|e| exercise_features(dataset, e, &ctx))
         .collect();
     let bases = dataset
         .bases
         .iter()
-        .flat_map(|b| base_features(dataset, b, resolutions))
+        .flat_map(|b| base_features(dataset, b, &ctx))
         .collect();
     [
         Layer::new(EXERCISES, "", exercises),
         Layer::new(BASES, "", bases),
+        Layer::new(
+            AFGHAN_BORDER,
+            provenance.attribution.clone(),
+            border_features(border, provenance),
+        ),
     ]
 }

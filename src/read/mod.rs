@@ -7,3 +7,4 @@
 pub mod dataset;
 mod lines;
 pub mod places;
+pub mod topojson;

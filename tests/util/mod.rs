@@ -5,6 +5,25 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Fail a test whose independent tool is not installed, saying how to install it.
+pub fn tool_missing(what: &str) -> ! {
+    panic!("{what} is not installed: run `bash scripts/install-test-tools.sh` (the README's test command does)")
+}
+
+/// Run a command and return its stdout, failing the test when it cannot start or fails.
+pub fn tool_output(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|_| tool_missing(program));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -16,7 +35,8 @@ pub struct Work {
 }
 
 impl Work {
-    /// Copy `fixture` (a folder under tests/fixtures, or an absolute path) to `data/`.
+    /// Copy `fixture` (a folder under tests/fixtures, or an absolute path) to `data/`. A
+    /// fixture without its own `boundaries/` gets the shipped Natural Earth boundaries.
     pub fn new(fixture: &str) -> Work {
         let src = if Path::new(fixture).is_absolute() {
             PathBuf::from(fixture)
@@ -27,6 +47,12 @@ impl Work {
             dir: tempfile::tempdir().unwrap(),
         };
         copy_dir(&src, &work.data());
+        if !work.data().join("boundaries").exists() {
+            copy_dir(
+                &root().join("places/boundaries"),
+                &work.data().join("boundaries"),
+            );
+        }
         work
     }
 

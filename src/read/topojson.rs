@@ -1,0 +1,358 @@
+//! Natural Earth country boundaries from TopoJSON (`places/boundaries/countries-10m.json`).
+//!
+//! TopoJSON stores each shared boundary once, as an *arc*; a polygon ring is a list of arc
+//! references, where `i` means arc `i` and `!i` (that is `-i - 1`) means arc `i` reversed.
+//! A quantised topology stores arc positions as integers, each after the first a delta from
+//! the previous one, and a `transform` turns them into degrees:
+//! `lon = x * scale[0] + translate[0]`. This reader decodes all of that, keeps the decoded
+//! arcs (the Afghan border is made of the arcs two countries share) and assembles each
+//! country's polygons (for the point-in-country check).
+
+use std::path::Path;
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// File name of the boundaries inside the data folder.
+pub const COUNTRIES: &str = "boundaries/countries-10m.json";
+/// File name of their provenance record inside the data folder.
+pub const PROVENANCE: &str = "boundaries/PROVENANCE.toml";
+
+/// Where the boundary file comes from (`places/boundaries/PROVENANCE.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Provenance {
+    /// npm package (`world-atlas`).
+    pub package: String,
+    /// Its version.
+    pub version: String,
+    /// The data it carries (`Natural Earth admin-0 countries v4.1.0`).
+    pub data: String,
+    /// Map scale (`1:10m`).
+    pub scale: String,
+    /// Attribution line for the data.
+    pub attribution: String,
+}
+
+impl Provenance {
+    /// Read the provenance record at `path`.
+    pub fn read(path: &Path) -> Result<Provenance> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| Error::Syntax {
+            path: path.into(),
+            line: None,
+            message: e.message().trim().to_owned(),
+        })
+    }
+
+    /// One line naming the data and where it came from.
+    pub fn source(&self) -> String {
+        format!(
+            "{} {} (npm {} {})",
+            self.data, self.scale, self.package, self.version
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct Topology {
+    #[serde(rename = "type")]
+    kind: String,
+    transform: Option<Transform>,
+    arcs: Vec<Vec<Vec<f64>>>,
+    objects: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct Transform {
+    scale: [f64; 2],
+    translate: [f64; 2],
+}
+
+#[derive(Deserialize)]
+struct RawGeometry {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<Value>,
+    #[serde(default)]
+    properties: serde_json::Map<String, Value>,
+    #[serde(default)]
+    arcs: Value,
+}
+
+/// One country feature of the topology.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryShape {
+    /// ISO 3166-1 numeric id as the file has it (`"004"`); `None` for features without an id
+    /// (Baikonur lease area, Kosovo, N. Cyprus, Siachen Glacier …).
+    pub id: Option<String>,
+    /// `properties.name`.
+    pub name: String,
+    /// Indices of every arc its rings use.
+    pub arcs: Vec<usize>,
+    /// Its polygons in lon/lat.
+    pub shape: MultiPolygon<f64>,
+}
+
+/// The decoded boundaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boundaries {
+    /// Every arc, decoded to lon/lat.
+    pub arcs: Vec<LineString<f64>>,
+    /// Every feature of the `countries` object.
+    pub countries: Vec<CountryShape>,
+}
+
+impl Boundaries {
+    /// The feature with ISO numeric id `numeric`.
+    pub fn by_numeric(&self, numeric: &str) -> Option<&CountryShape> {
+        self.countries
+            .iter()
+            .find(|c| c.id.as_deref() == Some(numeric))
+    }
+}
+
+/// Read and decode the `countries` object of the TopoJSON file at `path`.
+pub fn read(path: &Path) -> Result<Boundaries> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &bytes)
+}
+
+fn syntax(path: &Path, message: impl Into<String>) -> Error {
+    Error::Syntax {
+        path: path.into(),
+        line: None,
+        message: message.into(),
+    }
+}
+
+/// Decode TopoJSON bytes; `path` is only used in messages. Never panics on any input.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Boundaries> {
+    let topo: Topology = serde_json::from_slice(bytes).map_err(|e| Error::Syntax {
+        path: path.into(),
+        line: Some(e.line()),
+        message: format!("not a TopoJSON topology: {e}"),
+    })?;
+    if topo.kind != "Topology" {
+        return Err(syntax(
+            path,
+            format!("type is {:?}, expected \"Topology\"", topo.kind),
+        ));
+    }
+    let arcs = decode_arcs(&topo.arcs, topo.transform.as_ref()).map_err(|m| syntax(path, m))?;
+    let collection = topo
+        .objects
+        .get("countries")
+        .ok_or_else(|| syntax(path, "the topology has no object \"countries\""))?;
+    let geometries = collection
+        .get("geometries")
+        .and_then(Value::as_array)
+        .ok_or_else(|| syntax(path, "object \"countries\" is not a GeometryCollection"))?;
+    let mut countries = Vec::with_capacity(geometries.len());
+    for (i, g) in geometries.iter().enumerate() {
+        let raw: RawGeometry = serde_json::from_value(g.clone())
+            .map_err(|e| syntax(path, format!("countries geometry {i}: {e}")))?;
+        let shape = assemble(&raw, &arcs)
+            .map_err(|m| syntax(path, format!("countries geometry {i}: {m}")))?;
+        let mut used: Vec<usize> = Vec::new();
+        collect_arc_refs(&raw.arcs, &mut used);
+        used.sort_unstable();
+        used.dedup();
+        countries.push(CountryShape {
+            id: match raw.id {
+                Some(Value::String(s)) => Some(s),
+                Some(Value::Number(n)) => Some(format!("{n:0>3}")),
+                _ => None,
+            },
+            name: raw
+                .properties
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            arcs: used,
+            shape,
+        });
+    }
+    Ok(Boundaries { arcs, countries })
+}
+
+fn decode_arcs(
+    raw: &[Vec<Vec<f64>>],
+    transform: Option<&Transform>,
+) -> Result<Vec<LineString<f64>>, String> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, arc)| {
+            let (mut x, mut y) = (0.0, 0.0);
+            let mut coords = Vec::with_capacity(arc.len());
+            for pos in arc {
+                let [px, py] = match pos.as_slice() {
+                    [a, b, ..] => [*a, *b],
+                    _ => {
+                        return Err(format!(
+                            "arc {i} has a position with fewer than two numbers"
+                        ))
+                    }
+                };
+                let c = match transform {
+                    Some(t) => {
+                        x += px;
+                        y += py;
+                        Coord {
+                            x: x * t.scale[0] + t.translate[0],
+                            y: y * t.scale[1] + t.translate[1],
+                        }
+                    }
+                    None => Coord { x: px, y: py },
+                };
+                if !(c.x.is_finite() && c.y.is_finite()) {
+                    return Err(format!("arc {i} decodes to a non-finite position"));
+                }
+                coords.push(c);
+            }
+            Ok(LineString::new(coords))
+        })
+        .collect()
+}
+
+/// Arc index and direction of a reference: `i` is arc `i`, `!i` is arc `i` reversed.
+fn arc_ref(v: &Value) -> Option<(usize, bool)> {
+    let i = v.as_i64()?;
+    if i >= 0 {
+        Some((usize::try_from(i).ok()?, false))
+    } else {
+        Some((usize::try_from(!i).ok()?, true))
+    }
+}
+
+fn collect_arc_refs(v: &Value, out: &mut Vec<usize>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|x| collect_arc_refs(x, out)),
+        other => out.extend(arc_ref(other).map(|(i, _)| i)),
+    }
+}
+
+/// A ring from its arc references: the arcs joined end to start, each after the first without
+/// its first position (the shared one).
+fn ring(refs: &Value, arcs: &[LineString<f64>]) -> Result<LineString<f64>, String> {
+    let refs = refs
+        .as_array()
+        .ok_or("a ring is not an array of arc references")?;
+    let mut coords: Vec<Coord<f64>> = Vec::new();
+    for r in refs {
+        let (i, reversed) = arc_ref(r).ok_or_else(|| format!("{r} is not an arc reference"))?;
+        let arc = arcs
+            .get(i)
+            .ok_or_else(|| format!("arc {i} does not exist ({} arcs)", arcs.len()))?;
+        let mut points: Vec<Coord<f64>> = arc.0.clone();
+        if reversed {
+            points.reverse();
+        }
+        let skip = usize::from(!coords.is_empty());
+        coords.extend(points.into_iter().skip(skip));
+    }
+    Ok(LineString::new(coords))
+}
+
+fn polygon(rings: &Value, arcs: &[LineString<f64>]) -> Result<Polygon<f64>, String> {
+    let rings = rings
+        .as_array()
+        .ok_or("a polygon is not an array of rings")?;
+    let mut built = rings
+        .iter()
+        .map(|r| ring(r, arcs))
+        .collect::<Result<Vec<_>, _>>()?;
+    if built.is_empty() {
+        return Err("a polygon without rings".into());
+    }
+    let exterior = built.remove(0);
+    Ok(Polygon::new(exterior, built))
+}
+
+fn assemble(g: &RawGeometry, arcs: &[LineString<f64>]) -> Result<MultiPolygon<f64>, String> {
+    match g.kind.as_deref() {
+        Some("Polygon") => Ok(MultiPolygon::new(vec![polygon(&g.arcs, arcs)?])),
+        Some("MultiPolygon") => {
+            let parts = g
+                .arcs
+                .as_array()
+                .ok_or("a MultiPolygon is not an array of polygons")?;
+            Ok(MultiPolygon::new(
+                parts
+                    .iter()
+                    .map(|p| polygon(p, arcs))
+                    .collect::<Result<_, _>>()?,
+            ))
+        }
+        None => Ok(MultiPolygon::new(vec![])),
+        Some(other) => Err(format!(
+            "unexpected geometry type {other:?} in a country layer"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Contains;
+
+    /// The example topology of the TopoJSON specification (two squares sharing one arc),
+    /// quantised with a transform.
+    const SPEC: &str = r#"{"type":"Topology",
+        "transform":{"scale":[0.5,0.25],"translate":[100,10]},
+        "objects":{"countries":{"type":"GeometryCollection","geometries":[
+            {"type":"Polygon","id":"001","properties":{"name":"West"},"arcs":[[0,1]]},
+            {"type":"Polygon","properties":{"name":"East, no id"},"arcs":[[-1,2]]},
+            {"type":null,"id":"003","properties":{"name":"Nothing"}}]}},
+        "arcs":[[[2,0],[0,4]],[[2,4],[-2,0],[0,-4],[2,0]],[[2,0],[2,0],[0,4],[-2,0]]]}"#;
+
+    #[test]
+    fn decodes_deltas_transform_and_reversed_arcs() {
+        let b = parse(Path::new("t.json"), SPEC.as_bytes()).unwrap();
+        // Arc 0: (2,0) then +(0,4) → quantised (2,0),(2,4) → lon 101, lat 10 .. 11.
+        assert_eq!(
+            b.arcs[0].0,
+            vec![Coord { x: 101.0, y: 10.0 }, Coord { x: 101.0, y: 11.0 }]
+        );
+        let west = &b.countries[0];
+        assert_eq!(
+            (west.id.as_deref(), west.name.as_str(), west.arcs.as_slice()),
+            (Some("001"), "West", &[0, 1][..])
+        );
+        let ring = west.shape.0[0].exterior();
+        assert_eq!(ring.0.first(), ring.0.last(), "ring closes");
+        assert_eq!(ring.0.len(), 5);
+        let east = &b.countries[1];
+        assert_eq!(east.id, None);
+        // The reversed shared arc starts the east ring at its far end.
+        assert_eq!(east.shape.0[0].exterior().0[0], Coord { x: 101.0, y: 11.0 });
+        assert!(west.shape.contains(&geo::Point::new(100.5, 10.5)));
+        assert!(east.shape.contains(&geo::Point::new(101.5, 10.5)));
+        assert!(b.countries[2].shape.0.is_empty());
+    }
+
+    #[test]
+    fn bad_topologies_are_errors_not_panics() {
+        for bad in [
+            "",
+            "{}",
+            r#"{"type":"FeatureCollection","arcs":[],"objects":{}}"#,
+            r#"{"type":"Topology","arcs":[],"objects":{}}"#,
+            r#"{"type":"Topology","arcs":[[[0]]],"objects":{"countries":{"type":"GeometryCollection","geometries":[]}}}"#,
+            r#"{"type":"Topology","arcs":[],"objects":{"countries":{"type":"GeometryCollection","geometries":[{"type":"Polygon","arcs":[[5]]}]}}}"#,
+            r#"{"type":"Topology","arcs":[],"objects":{"countries":{"type":"GeometryCollection","geometries":[{"type":"Polygon","arcs":[["x"]]}]}}}"#,
+        ] {
+            assert!(parse(Path::new("t.json"), bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = parse(Path::new("x.json"), &bytes);
+        }
+    }
+}
