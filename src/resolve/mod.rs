@@ -1,1 +1,2 @@
 //! Resolve: every place a record names becomes a point with a precision, a score and its provenance.
+pub mod online;
