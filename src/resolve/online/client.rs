@@ -140,10 +140,11 @@ impl NominatimClient {
         let url = self.search_url.to_string();
         let mut request_url = self.search_url.clone();
         request_url.query_pairs_mut().extend_pairs(params);
-        let started = Instant::now();
+        let mut started: Option<Instant> = None;
         let mut retries = 0u32;
         loop {
             self.limiter.wait();
+            let started = *started.get_or_insert_with(Instant::now);
             let failure = match self
                 .http
                 .get(request_url.clone())

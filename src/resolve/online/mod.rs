@@ -132,7 +132,7 @@ pub enum OnlineError {
         what: String,
         /// How many retries were made after the first attempt.
         retries: u32,
-        /// Time from the first attempt to giving up.
+        /// Time from the start of the first attempt to giving up.
         elapsed: Duration,
     },
     /// The service answered 2xx with something that is not a search answer.
@@ -158,7 +158,7 @@ pub enum OnlineError {
 
 fn retried(retries: u32, elapsed: Duration) -> String {
     match retries {
-        0 => format!("not retried ({:.1} s)", elapsed.as_secs_f64()),
+        0 => "not retried".to_string(),
         1 => format!("retried once over {:.1} s", elapsed.as_secs_f64()),
         n => format!("retried {n} times over {:.1} s", elapsed.as_secs_f64()),
     }
