@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use drillmap::model::Precision;
 use drillmap::resolve::online::{
-    lookup_missing, GeocodeCache, Lookup, LookupOutcome, NominatimClient, OnlineError,
-    OnlineOptions, Query, Status, CACHE_FILE_NAME,
+    lookup_missing, promote_row, GeocodeCache, Lookup, LookupOutcome, NominatimClient, OnlineError,
+    OnlineOptions, Provider, Query, Status, CACHE_FILE_NAME,
 };
 use support::{afghan, answer, closed_port, training_area, village, MockServer, Reply, UA};
 
@@ -438,4 +438,38 @@ fn refresh_re_asks_found_entries_only() {
     assert_eq!(outcomes[0].result.as_ref().unwrap(), &Lookup::Found);
     assert_eq!(outcomes[1].result.as_ref().unwrap(), &Lookup::Cached);
     assert_eq!(server.requests().len(), 3);
+}
+
+#[test]
+fn photon_answers_are_validated_the_same_way() {
+    let body = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[68.7012345,38.5012345]},
+         "properties":{"osm_type":"W","osm_id":987654321,"extent":[68.65,38.55,68.75,38.45],
+           "country":"Tajikistan","countrycode":"TJ","state":"Khatlon Region",
+           "osm_key":"military","osm_value":"training_area","name":"Kharbmaidon","type":"other"}},
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[68.9,36.7]},
+         "properties":{"osm_type":"N","osm_id":5,"country":"Afghanistan","countrycode":"AF",
+           "osm_key":"place","osm_value":"village","name":"Kharbmaidon","type":"city"}}]}"#;
+    let server = MockServer::start(vec![Reply::json(body)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(&server.url());
+    opts.provider = Provider::Photon;
+    let (cache, outcomes) = run(&["Kharbmaidon"], opts, &cache_path(&dir));
+    assert_eq!(outcomes[0].result.as_ref().unwrap(), &Lookup::Found);
+    let req = &server.requests()[0];
+    assert!(req.target.starts_with("/api?"), "{}", req.target);
+    assert_eq!(req.param("q").as_deref(), Some("Kharbmaidon"));
+    assert_eq!(req.param("lang").as_deref(), Some("en"));
+    let entry = cache.get("Kharbmaidon", &["TJ"]).unwrap();
+    assert_eq!(entry.provider, "photon");
+    let chosen = entry.chosen.as_ref().unwrap();
+    assert_eq!(
+        (chosen.osm_type.as_str(), chosen.precision),
+        ("way", Precision::Site)
+    );
+    assert_eq!((chosen.lat, chosen.lon), (38.5012345, 68.7012345));
+    assert!(!entry.candidates[1].accepted);
+    assert!(promote_row(entry)
+        .unwrap()
+        .contains("Photon/OSM way 987654321"));
 }

@@ -18,9 +18,10 @@ use reqwest::{StatusCode, Url};
 
 use super::cache::{format_timestamp, normalise_countries, CacheEntry, GeocodeCache, Status};
 use super::limiter::{parse_retry_after, Backoff, RateLimiter};
-use super::nominatim::{evaluate, parse_response, Evaluation};
+use super::nominatim::{evaluate, Evaluation};
 use super::{
-    validate_user_agent, Lookup, LookupOutcome, OnlineError, OnlineOptions, Query, NOMINATIM,
+    nominatim, photon, validate_user_agent, Lookup, LookupOutcome, OnlineError, OnlineOptions,
+    Provider, Query,
 };
 
 /// A Nominatim-compatible search client. One per run: it owns the rate limiter, so every
@@ -45,7 +46,7 @@ impl NominatimClient {
     /// Validate `options` (User-Agent, URL, countries, limit) and build the HTTP client.
     pub fn new(options: OnlineOptions) -> Result<Self, OnlineError> {
         validate_user_agent(&options.user_agent)?;
-        let search_url = search_url(&options.base_url)?;
+        let search_url = search_url(&options.base_url, options.provider)?;
         check_countries(&options.countries)?;
         if !(1..=40).contains(&options.limit) {
             return Err(OnlineError::Options(format!(
@@ -82,7 +83,7 @@ impl NominatimClient {
         &self.options
     }
 
-    /// The search endpoint (`<base>/search`).
+    /// The search endpoint (`<base>/search`, `<base>/api` for Photon).
     pub fn search_url(&self) -> &str {
         self.search_url.as_str()
     }
@@ -127,16 +128,23 @@ impl NominatimClient {
             .collect::<Vec<_>>()
             .join(",");
         let limit = self.options.limit.to_string();
-        let params: [(&str, &str); 8] = [
-            ("q", query.trim()),
-            ("format", "jsonv2"),
-            ("countrycodes", &codes),
-            ("limit", &limit),
-            ("addressdetails", "1"),
-            ("namedetails", "1"),
-            ("accept-language", "en"),
-            ("dedupe", "1"),
-        ];
+        let query_text = query.trim();
+        let params: Vec<(&str, &str)> = match self.options.provider {
+            Provider::Nominatim => vec![
+                ("q", query_text),
+                ("format", "jsonv2"),
+                ("countrycodes", &codes),
+                ("limit", &limit),
+                ("addressdetails", "1"),
+                ("namedetails", "1"),
+                ("accept-language", "en"),
+            ],
+            Provider::Photon => vec![("q", query_text), ("limit", &limit), ("lang", "en")],
+        };
+        let parse = match self.options.provider {
+            Provider::Nominatim => nominatim::parse_response,
+            Provider::Photon => photon::parse_response,
+        };
         let url = self.search_url.to_string();
         let mut request_url = self.search_url.clone();
         request_url.query_pairs_mut().extend_pairs(params);
@@ -156,7 +164,7 @@ impl NominatimClient {
                     if status.is_success() {
                         match response.text() {
                             Ok(body) => {
-                                return match parse_response(&body) {
+                                return match parse(&body) {
                                     Ok(results) => Ok(evaluate(query, &countries, &results)),
                                     Err(message) => Err(OnlineError::Malformed {
                                         query: query.to_string(),
@@ -235,7 +243,7 @@ impl NominatimClient {
         Ok(CacheEntry {
             query: query.to_string(),
             countries,
-            provider: NOMINATIM.to_string(),
+            provider: self.options.provider.as_str().to_string(),
             endpoint: self.options.base_url.trim_end_matches('/').to_string(),
             retrieved_at: format_timestamp(SystemTime::now()),
             status: if evaluation.chosen.is_some() {
@@ -347,7 +355,7 @@ fn progress_bar(len: usize, wanted: bool) -> ProgressBar {
     bar
 }
 
-fn search_url(base: &str) -> Result<Url, OnlineError> {
+fn search_url(base: &str, provider: Provider) -> Result<Url, OnlineError> {
     let refuse = |reason: String| OnlineError::BaseUrl {
         url: base.to_string(),
         reason,
@@ -365,8 +373,9 @@ fn search_url(base: &str) -> Result<Url, OnlineError> {
         ));
     }
     let path = url.path().trim_end_matches('/').to_string();
-    if !path.ends_with("/search") {
-        url.set_path(&format!("{path}/search"));
+    let search = provider.search_path();
+    if !path.ends_with(search) {
+        url.set_path(&format!("{path}{search}"));
     }
     Ok(url)
 }
@@ -436,11 +445,20 @@ mod tests {
                 "http://127.0.0.1:8080/search",
             ),
         ] {
-            assert_eq!(search_url(base).unwrap().as_str(), want);
+            assert_eq!(
+                search_url(base, Provider::Nominatim).unwrap().as_str(),
+                want
+            );
         }
-        assert!(search_url("ftp://x.org").is_err());
-        assert!(search_url("nominatim.openstreetmap.org").is_err());
-        assert!(search_url("https://x.org/?format=json").is_err());
+        assert_eq!(
+            search_url("https://photon.komoot.io", Provider::Photon)
+                .unwrap()
+                .as_str(),
+            "https://photon.komoot.io/api"
+        );
+        assert!(search_url("ftp://x.org", Provider::Nominatim).is_err());
+        assert!(search_url("nominatim.openstreetmap.org", Provider::Nominatim).is_err());
+        assert!(search_url("https://x.org/?format=json", Provider::Nominatim).is_err());
     }
 
     #[test]

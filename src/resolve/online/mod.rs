@@ -3,6 +3,7 @@
 //!
 //! - [`cache`]: `places/geocode-cache.toml`, read by every build, with or without network;
 //! - [`nominatim`]: parsing and validating answers, choosing a result;
+//! - [`photon`]: Photon's GeoJSON answers, turned into Nominatim's shape;
 //! - [`limiter`]: one request per second for the whole run, backoff, `Retry-After`;
 //! - `client` (feature `online`): the HTTP client, [`NominatimClient`], and
 //!   [`lookup_missing`], which asks only what the cache lacks and saves after each answer.
@@ -15,6 +16,7 @@ pub mod cache;
 mod client;
 pub mod limiter;
 pub mod nominatim;
+pub mod photon;
 
 use std::time::Duration;
 
@@ -33,6 +35,72 @@ pub const NOMINATIM: &str = "nominatim";
 /// The public Nominatim instance, for a default `--geocoder-url`.
 pub const PUBLIC_NOMINATIM_URL: &str = "https://nominatim.openstreetmap.org";
 
+/// The public Photon instance.
+pub const PUBLIC_PHOTON_URL: &str = "https://photon.komoot.io";
+
+/// Which search API the service speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Provider {
+    /// Nominatim `/search` (`format=jsonv2`, hard `countrycodes` filter).
+    #[default]
+    Nominatim,
+    /// Photon `/api` (GeoJSON; countries filtered on our side only).
+    Photon,
+}
+
+impl Provider {
+    /// Both providers.
+    pub const ALL: [Provider; 2] = [Provider::Nominatim, Provider::Photon];
+
+    /// The lower-case name used in the cache, provenance and `--geocoder`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Nominatim => NOMINATIM,
+            Provider::Photon => "photon",
+        }
+    }
+
+    /// The path of the search endpoint under the base URL.
+    pub fn search_path(self) -> &'static str {
+        match self {
+            Provider::Nominatim => "/search",
+            Provider::Photon => "/api",
+        }
+    }
+
+    /// The public instance's base URL.
+    pub fn public_url(self) -> &'static str {
+        match self {
+            Provider::Nominatim => PUBLIC_NOMINATIM_URL,
+            Provider::Photon => PUBLIC_PHOTON_URL,
+        }
+    }
+
+    /// The name in sources (`Nominatim/OSM way 123`).
+    fn title(self) -> &'static str {
+        match self {
+            Provider::Nominatim => "Nominatim",
+            Provider::Photon => "Photon",
+        }
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown geocoder {s:?} (expected nominatim or photon)"))
+    }
+}
+
 /// The environment variable a user agent may be given in.
 pub const USER_AGENT_ENV: &str = "DRILLMAP_USER_AGENT";
 
@@ -40,15 +108,19 @@ pub const USER_AGENT_ENV: &str = "DRILLMAP_USER_AGENT";
 /// (`NominatimClient` is only there with the `online` feature).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnlineOptions {
+    /// Which API the service speaks.
+    pub provider: Provider,
     /// The service's base URL (`https://nominatim.openstreetmap.org`, or a self-hosted
-    /// instance); `/search` is appended unless it is already there.
+    /// instance); the provider's search path (`/search`, `/api`) is appended unless it is
+    /// already there.
     pub base_url: String,
     /// An identifying User-Agent with a contact; see [`validate_user_agent`].
     pub user_agent: String,
     /// Allowed countries (ISO 3166-1 alpha-2) for queries that bring none of their own.
     /// Sent lower-case as `countrycodes`; a result elsewhere is rejected.
     pub countries: Vec<String>,
-    /// `limit`: how many candidates to ask for (1 to 40).
+    /// `limit`: how many candidates to ask for (1 to 40). Photon filters by country on our
+    /// side only, so give it a larger limit.
     pub limit: u32,
     /// The least time between the starts of two requests. Never below one second,
     /// whatever is set here: the public service's policy is a maximum of 1 request/s.
@@ -74,6 +146,7 @@ impl OnlineOptions {
     /// per request, 3 retries from 1 s backoff capped at 30 s, `Retry-After` up to 120 s.
     pub fn new(base_url: impl Into<String>, user_agent: impl Into<String>) -> Self {
         OnlineOptions {
+            provider: Provider::Nominatim,
             base_url: base_url.into(),
             user_agent: user_agent.into(),
             countries: Vec::new(),
@@ -308,15 +381,20 @@ pub fn promote_row(entry: &CacheEntry) -> Option<String> {
     let point_note = if c.precision == Precision::Site {
         String::new()
     } else {
-        format!("{} point from Nominatim: {}", c.precision, c.display_name)
+        format!(
+            "{} point from {}: {}",
+            c.precision, entry.provider, c.display_name
+        )
     };
     let aliases = if nominatim::fold(&entry.query) == nominatim::fold(&c.name) {
         String::new()
     } else {
         entry.query.clone()
     };
+    let provider = entry.provider.parse().unwrap_or_default();
     let source = format!(
-        "Nominatim/OSM {} {}, retrieved {}",
+        "{}/OSM {} {}, retrieved {}",
+        Provider::title(provider),
         c.osm_type,
         c.osm_id,
         entry.retrieved_date()
@@ -455,7 +533,7 @@ mod tests {
             row.starts_with("kharbmaidon,Kharbmaidon,settlement,"),
             "{row}"
         );
-        assert!(row.contains("\"settlement point from Nominatim: Kharbmaidon, Khatlon"));
+        assert!(row.contains("\"settlement point from nominatim: Kharbmaidon, Khatlon"));
         entry.chosen = None;
         assert_eq!(promote_row(&entry), None);
     }
