@@ -142,10 +142,41 @@ impl CacheEntry {
         self.retrieved_at.get(..10).unwrap_or(&self.retrieved_at)
     }
 
+    /// The provenance to put on a feature resolved from this entry, when it was found.
+    pub fn provenance(&self) -> Option<GeocoderProvenance> {
+        let c = self.chosen.as_ref()?;
+        Some(GeocoderProvenance {
+            service: self.provider.clone(),
+            id: format!("osm:{}/{}", c.osm_type, c.osm_id),
+            query: self.query.clone(),
+            match_type: "online".to_string(),
+            score: c.score,
+            retrieved: self.retrieved_date().to_string(),
+        })
+    }
+
     /// The cache key of this entry.
     fn key(&self) -> (String, Vec<String>) {
         (self.query.clone(), self.countries.clone())
     }
+}
+
+/// How a coordinate was chosen online, for a feature's `geocoder` property: everything
+/// comes from the cache entry, so it is the same on every offline rebuild.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeocoderProvenance {
+    /// The provider (`nominatim`, `photon`).
+    pub service: String,
+    /// The OSM object (`osm:way/123`).
+    pub id: String,
+    /// The query that was asked.
+    pub query: String,
+    /// Always `online`, to tell these from gazetteer matches.
+    pub match_type: String,
+    /// The chosen result's score in [0, 1].
+    pub score: f64,
+    /// The day the answer was retrieved (`2026-11-22`).
+    pub retrieved: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -318,6 +349,12 @@ impl GeocodeCache {
     /// Every entry, sorted by (query, countries).
     pub fn entries(&self) -> impl Iterator<Item = &CacheEntry> {
         self.entries.values()
+    }
+
+    /// The entries with a chosen result: the places resolved only online, which `check`
+    /// lists so an analyst can promote them into the hand-kept table.
+    pub fn found(&self) -> impl Iterator<Item = &CacheEntry> {
+        self.entries().filter(|e| e.status == Status::Found)
     }
 
     /// How many entries there are.
@@ -496,6 +533,13 @@ mod tests {
         assert_eq!(back.to_toml().unwrap(), text);
         assert!(text.contains("[entry.chosen]"), "{text}");
         assert!(text.contains("precision = \"settlement\""), "{text}");
+        assert_eq!(back.found().count(), 1);
+        let p = back.get("Zeta", &["TJ"]).unwrap().provenance().unwrap();
+        assert_eq!(
+            (p.service.as_str(), p.id.as_str(), p.retrieved.as_str()),
+            ("nominatim", "osm:node/123", "2026-11-22")
+        );
+        assert!(back.get("Alpha", &["TJ"]).unwrap().provenance().is_none());
     }
 
     #[test]

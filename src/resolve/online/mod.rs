@@ -20,9 +20,11 @@ pub mod photon;
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 pub use cache::{
-    normalise_countries, CacheEntry, CandidateRecord, ChosenResult, GeocodeCache, Status,
-    CACHE_FILE_NAME,
+    normalise_countries, CacheEntry, CandidateRecord, ChosenResult, GeocodeCache,
+    GeocoderProvenance, Status, CACHE_FILE_NAME,
 };
 #[cfg(feature = "online")]
 pub use client::{lookup_missing, NominatimClient};
@@ -38,8 +40,15 @@ pub const PUBLIC_NOMINATIM_URL: &str = "https://nominatim.openstreetmap.org";
 /// The public Photon instance.
 pub const PUBLIC_PHOTON_URL: &str = "https://photon.komoot.io";
 
+/// The area of interest: Afghanistan and the five Central Asian states, the countries
+/// (`countrycodes`) a query is restricted to unless it brings its own.
+pub const AREA_COUNTRIES: [&str; 6] = ["AF", "KG", "KZ", "TJ", "TM", "UZ"];
+
 /// Which search API the service speaks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// Nominatim `/search` (`format=jsonv2`, hard `countrycodes` filter).
     #[default]
@@ -160,6 +169,97 @@ impl OnlineOptions {
             max_retry_after: Duration::from_secs(120),
             refresh: false,
         }
+    }
+}
+
+/// The online settings as a config file's `[online]` table, an environment variable or a
+/// flag gives them, before any check. Layer them with [`OnlineConfig::overridden_by`]
+/// (file, then environment, then flags) and turn the result into options with
+/// [`OnlineConfig::to_options`].
+///
+/// ```toml
+/// [online]
+/// enabled = true
+/// geocoder = "nominatim"
+/// geocoder-url = "https://nominatim.openstreetmap.org"
+/// user-agent = "drillmap/0.1 (analyst@your-org.example)"
+/// countries = ["AF", "KG", "KZ", "TJ", "TM", "UZ"]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OnlineConfig {
+    /// Ask online at all (`--online`). Off unless set.
+    pub enabled: Option<bool>,
+    /// The provider (`--geocoder`), Nominatim unless set.
+    pub geocoder: Option<Provider>,
+    /// The base URL (`--geocoder-url`), the provider's public instance unless set.
+    pub geocoder_url: Option<String>,
+    /// The User-Agent (`--user-agent`, `DRILLMAP_USER_AGENT`); required when enabled.
+    pub user_agent: Option<String>,
+    /// Allowed countries, [`AREA_COUNTRIES`] unless set.
+    pub countries: Option<Vec<String>>,
+    /// Candidates per query.
+    pub limit: Option<u32>,
+    /// Seconds allowed for one request.
+    pub timeout_secs: Option<u64>,
+    /// Seconds allowed to connect.
+    pub connect_timeout_secs: Option<u64>,
+    /// Retries per query.
+    pub max_retries: Option<u32>,
+    /// Re-ask expired and found entries (`--refresh`).
+    pub refresh: Option<bool>,
+}
+
+impl OnlineConfig {
+    /// `self` with every field that `over` sets replaced by `over`'s value.
+    pub fn overridden_by(self, over: OnlineConfig) -> OnlineConfig {
+        OnlineConfig {
+            enabled: over.enabled.or(self.enabled),
+            geocoder: over.geocoder.or(self.geocoder),
+            geocoder_url: over.geocoder_url.or(self.geocoder_url),
+            user_agent: over.user_agent.or(self.user_agent),
+            countries: over.countries.or(self.countries),
+            limit: over.limit.or(self.limit),
+            timeout_secs: over.timeout_secs.or(self.timeout_secs),
+            connect_timeout_secs: over.connect_timeout_secs.or(self.connect_timeout_secs),
+            max_retries: over.max_retries.or(self.max_retries),
+            refresh: over.refresh.or(self.refresh),
+        }
+    }
+
+    /// The options, or `None` when online lookups are not enabled (no network at all).
+    /// Fails when enabled without an acceptable User-Agent.
+    pub fn to_options(&self) -> Result<Option<OnlineOptions>, OnlineError> {
+        if self.enabled != Some(true) {
+            return Ok(None);
+        }
+        let provider = self.geocoder.unwrap_or_default();
+        let url = self
+            .geocoder_url
+            .clone()
+            .unwrap_or_else(|| provider.public_url().to_string());
+        let user_agent = self.user_agent.clone().unwrap_or_default();
+        validate_user_agent(&user_agent)?;
+        let mut o = OnlineOptions::new(url, user_agent);
+        o.provider = provider;
+        o.countries = match &self.countries {
+            Some(c) => c.clone(),
+            None => AREA_COUNTRIES.iter().map(|c| (*c).to_string()).collect(),
+        };
+        if let Some(limit) = self.limit {
+            o.limit = limit;
+        }
+        if let Some(secs) = self.timeout_secs {
+            o.timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = self.connect_timeout_secs {
+            o.connect_timeout = Duration::from_secs(secs);
+        }
+        if let Some(n) = self.max_retries {
+            o.max_retries = n;
+        }
+        o.refresh = self.refresh.unwrap_or(false);
+        Ok(Some(o))
     }
 }
 
@@ -466,6 +566,33 @@ mod tests {
             let err = validate_user_agent(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    fn config_layers_and_stays_off_unless_enabled() {
+        let file: OnlineConfig = toml::from_str(
+            "enabled = true\ngeocoder = \"photon\"\nuser-agent = \"drillmap/0.1 (a@b.org)\"\n",
+        )
+        .unwrap();
+        assert!(toml::from_str::<OnlineConfig>("enable = true").is_err());
+        assert_eq!(OnlineConfig::default().to_options().unwrap(), None);
+        let o = file.clone().to_options().unwrap().unwrap();
+        assert_eq!(o.provider, Provider::Photon);
+        assert_eq!(o.base_url, PUBLIC_PHOTON_URL);
+        assert_eq!(o.countries.len(), 6);
+        let flags = OnlineConfig {
+            enabled: Some(false),
+            ..OnlineConfig::default()
+        };
+        assert_eq!(
+            file.clone().overridden_by(flags).to_options().unwrap(),
+            None
+        );
+        let no_ua = OnlineConfig {
+            user_agent: Some(String::new()),
+            ..OnlineConfig::default()
+        };
+        assert!(file.overridden_by(no_ua).to_options().is_err());
     }
 
     #[test]
