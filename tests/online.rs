@@ -473,3 +473,22 @@ fn photon_answers_are_validated_the_same_way() {
         .unwrap()
         .contains("Photon/OSM way 987654321"));
 }
+
+#[test]
+fn a_run_asks_at_most_max_lookups() {
+    let server = MockServer::start(vec![Reply::json("[]"), Reply::json("[]")]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(&server.url());
+    opts.max_lookups = 1;
+    let (cache, outcomes) = run(&["A", "B", "C"], opts, &cache_path(&dir));
+    assert!(outcomes[0].result.is_ok());
+    for o in &outcomes[1..] {
+        assert!(
+            matches!(&o.result, Err(OnlineError::NotAsked { cap: 1, .. })),
+            "{o:?}"
+        );
+    }
+    assert!(error_of(&outcomes[1]).contains("this run already made 1 lookups"));
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(cache.len(), 1);
+}

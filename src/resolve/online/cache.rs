@@ -22,6 +22,11 @@ use crate::model::Precision;
 /// The cache's file name inside `places/`.
 pub const CACHE_FILE_NAME: &str = "geocode-cache.toml";
 
+/// Where the cache lives: `<places>/geocode-cache.toml`.
+pub fn cache_path(places_dir: &Path) -> std::path::PathBuf {
+    places_dir.join(CACHE_FILE_NAME)
+}
+
 /// How long an answer is considered fresh, unless the file says otherwise.
 pub const DEFAULT_EXPIRES_AFTER_DAYS: u32 = 180;
 

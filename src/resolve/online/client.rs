@@ -274,7 +274,8 @@ impl NominatimClient {
 /// in the order given, each distinct (query, countries) once. After each answer the cache
 /// is saved to `cache_path` atomically, so a run killed mid-way keeps what it got; a failed
 /// query leaves its entry (if any) as it was and does not stop the others. Cache hits make
-/// no request and never wait on the rate limiter. `progress` shows a bar on stderr when
+/// no request and never wait on the rate limiter. At most `max_lookups` queries are asked;
+/// the rest fail with [`OnlineError::NotAsked`]. `progress` shows a bar on stderr when
 /// stderr is a terminal (hidden otherwise). Returns one outcome per distinct query.
 pub fn lookup_missing(
     queries: &[Query],
@@ -302,13 +303,23 @@ pub fn lookup_missing(
         };
         plan.push((q.text.clone(), countries, ask));
     }
-    let bar = progress_bar(plan.iter().filter(|p| p.2).count(), progress);
+    let cap = client.options.max_lookups;
+    let bar = progress_bar(plan.iter().filter(|p| p.2).count().min(cap), progress);
     let mut outcomes = Vec::with_capacity(plan.len());
+    let mut asked = 0usize;
     for (query, countries, ask) in plan {
         let (countries, result) = match countries {
             Err(e) => (Vec::new(), Err(e)),
             Ok(countries) if !ask => (countries, Ok(Lookup::Cached)),
+            Ok(countries) if asked >= cap => (
+                countries,
+                Err(OnlineError::NotAsked {
+                    query: query.clone(),
+                    cap,
+                }),
+            ),
             Ok(countries) => {
+                asked += 1;
                 bar.set_message(query.clone());
                 let result = client.lookup(&query, &countries).and_then(|entry| {
                     let found = entry.status == Status::Found;

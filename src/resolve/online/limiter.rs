@@ -48,21 +48,19 @@ impl RateLimiter {
 
     /// Sleep until a request may start, and record that it starts now.
     pub fn wait(&mut self) {
-        let delay = self.delay_at(Instant::now());
-        if !delay.is_zero() {
-            std::thread::sleep(delay);
-        }
-        // Sleep may return a hair early on some platforms; never start before the slot.
-        let now = Instant::now();
-        let slot = self.last.map(|l| l + self.interval + MARGIN);
-        let start = match slot {
-            Some(slot) if slot > now => {
+        if let Some(last) = self.last {
+            let slot = last + self.interval + MARGIN;
+            // `sleep` never returns early on Linux, but the standard library does not promise
+            // it everywhere: check again rather than start before the slot.
+            loop {
+                let now = Instant::now();
+                if now >= slot {
+                    break;
+                }
                 std::thread::sleep(slot - now);
-                Instant::now()
             }
-            _ => now,
-        };
-        self.last = Some(start);
+        }
+        self.last = Some(Instant::now());
     }
 }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use cache::{
-    normalise_countries, CacheEntry, CandidateRecord, ChosenResult, GeocodeCache,
+    cache_path, normalise_countries, CacheEntry, CandidateRecord, ChosenResult, GeocodeCache,
     GeocoderProvenance, Status, CACHE_FILE_NAME,
 };
 #[cfg(feature = "online")]
@@ -110,6 +110,9 @@ impl std::str::FromStr for Provider {
     }
 }
 
+/// The most queries one run asks online unless told otherwise (about 8 minutes at 1/s).
+pub const DEFAULT_MAX_LOOKUPS: usize = 500;
+
 /// The environment variable a user agent may be given in.
 pub const USER_AGENT_ENV: &str = "DRILLMAP_USER_AGENT";
 
@@ -148,11 +151,16 @@ pub struct OnlineOptions {
     pub max_retry_after: Duration,
     /// Re-ask expired and found entries (`--refresh`).
     pub refresh: bool,
+    /// The most queries one run asks online; the rest are reported as not asked, so a
+    /// mistake (a whole dataset missing from the gazetteer) does not turn into bulk use of
+    /// a public service.
+    pub max_lookups: usize,
 }
 
 impl OnlineOptions {
     /// Options with the polite defaults: 5 candidates, 1 request/s, 10 s to connect, 30 s
-    /// per request, 3 retries from 1 s backoff capped at 30 s, `Retry-After` up to 120 s.
+    /// per request, 3 retries from 1 s backoff capped at 30 s, `Retry-After` up to 120 s,
+    /// at most [`DEFAULT_MAX_LOOKUPS`] queries a run.
     pub fn new(base_url: impl Into<String>, user_agent: impl Into<String>) -> Self {
         OnlineOptions {
             provider: Provider::Nominatim,
@@ -168,6 +176,7 @@ impl OnlineOptions {
             backoff_cap: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
             refresh: false,
+            max_lookups: DEFAULT_MAX_LOOKUPS,
         }
     }
 }
@@ -208,6 +217,8 @@ pub struct OnlineConfig {
     pub max_retries: Option<u32>,
     /// Re-ask expired and found entries (`--refresh`).
     pub refresh: Option<bool>,
+    /// The most queries one run asks online (`--online-max`).
+    pub max_lookups: Option<usize>,
 }
 
 impl OnlineConfig {
@@ -224,6 +235,7 @@ impl OnlineConfig {
             connect_timeout_secs: over.connect_timeout_secs.or(self.connect_timeout_secs),
             max_retries: over.max_retries.or(self.max_retries),
             refresh: over.refresh.or(self.refresh),
+            max_lookups: over.max_lookups.or(self.max_lookups),
         }
     }
 
@@ -259,6 +271,9 @@ impl OnlineConfig {
             o.max_retries = n;
         }
         o.refresh = self.refresh.unwrap_or(false);
+        if let Some(n) = self.max_lookups {
+            o.max_lookups = n;
+        }
         Ok(Some(o))
     }
 }
@@ -293,6 +308,14 @@ pub enum OnlineError {
     /// An empty query.
     #[error("empty query: nothing to geocode")]
     EmptyQuery,
+    /// Not asked: the run reached its cap on online lookups.
+    #[error("{query:?}: not asked online: this run already made {cap} lookups, its cap (raise it with --online-max)")]
+    NotAsked {
+        /// The query.
+        query: String,
+        /// The cap in force.
+        cap: usize,
+    },
     /// The service could not be reached or kept failing (connection error, timeout, 429,
     /// 5xx), or refused the request (another 4xx, not retried).
     #[error("{query:?}: {what} from {url}, {}", retried(*.retries, *.elapsed))]
