@@ -494,4 +494,27 @@ mod tests {
             vec!["KG", "UZ"]
         );
     }
+
+    #[test]
+    fn progress_bar_is_hidden_unless_wanted_on_a_terminal() {
+        assert!(progress_bar(3, false).is_hidden());
+        assert_eq!(
+            progress_bar(3, true).is_hidden(),
+            !std::io::stderr().is_terminal()
+        );
+    }
+
+    #[test]
+    fn https_client_builds_with_the_ring_provider() {
+        let mut o = OnlineOptions::new(
+            super::super::PUBLIC_NOMINATIM_URL,
+            "drillmap-tests (qa@drillmap.test)",
+        );
+        o.countries = vec!["TJ".into()];
+        let client = NominatimClient::new(o).unwrap();
+        assert_eq!(
+            client.search_url(),
+            "https://nominatim.openstreetmap.org/search"
+        );
+    }
 }
