@@ -42,6 +42,14 @@ struct Retryable {
     retry_after: Option<Duration>,
 }
 
+/// Why one attempt brought no body.
+enum Attempt {
+    /// Worth another try (connection error, timeout, 429, 5xx).
+    Retry(Retryable),
+    /// Not worth another try (another 4xx, 3xx left after redirects).
+    Refused(String),
+}
+
 impl NominatimClient {
     /// Validate `options` (User-Agent, URL, countries, limit) and build the HTTP client.
     pub fn new(options: OnlineOptions) -> Result<Self, OnlineError> {
@@ -153,54 +161,26 @@ impl NominatimClient {
         loop {
             self.limiter.wait();
             let started = *started.get_or_insert_with(Instant::now);
-            let failure = match self
-                .http
-                .get(request_url.clone())
-                .header(ACCEPT, "application/json")
-                .send()
-            {
-                Ok(response) => {
-                    let status = response.status();
-                    if status.is_success() {
-                        match response.text() {
-                            Ok(body) => {
-                                return match parse(&body) {
-                                    Ok(results) => Ok(evaluate(query, &countries, &results)),
-                                    Err(message) => Err(OnlineError::Malformed {
-                                        query: query.to_string(),
-                                        url,
-                                        message,
-                                    }),
-                                };
-                            }
-                            Err(e) => Retryable {
-                                what: self.describe(&e),
-                                retry_after: None,
-                            },
-                        }
-                    } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                        Retryable {
-                            what: http_status(status),
-                            retry_after: response
-                                .headers()
-                                .get(RETRY_AFTER)
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| parse_retry_after(v, SystemTime::now())),
-                        }
-                    } else {
-                        return Err(OnlineError::Failed {
+            let failure = match self.send_once(&request_url) {
+                Ok(body) => {
+                    return parse(&body)
+                        .map(|results| evaluate(query, &countries, &results))
+                        .map_err(|message| OnlineError::Malformed {
                             query: query.to_string(),
                             url,
-                            what: http_status(status),
-                            retries,
-                            elapsed: started.elapsed(),
+                            message,
                         });
-                    }
                 }
-                Err(e) => Retryable {
-                    what: self.describe(&e),
-                    retry_after: None,
-                },
+                Err(Attempt::Refused(what)) => {
+                    return Err(OnlineError::Failed {
+                        query: query.to_string(),
+                        url,
+                        what,
+                        retries,
+                        elapsed: started.elapsed(),
+                    });
+                }
+                Err(Attempt::Retry(failure)) => failure,
             };
             let give_up = |what: String, retries| OnlineError::Failed {
                 query: query.to_string(),
@@ -254,6 +234,30 @@ impl NominatimClient {
             chosen: evaluation.chosen,
             candidates: evaluation.candidates,
         })
+    }
+
+    /// One request: the body of a 2xx answer, or why there is none.
+    fn send_once(&self, url: &Url) -> Result<String, Attempt> {
+        let retry = |what: String, retry_after| Attempt::Retry(Retryable { what, retry_after });
+        let response = self
+            .http
+            .get(url.clone())
+            .header(ACCEPT, "application/json")
+            .send()
+            .map_err(|e| retry(self.describe(&e), None))?;
+        let status = response.status();
+        if status.is_success() {
+            return response.text().map_err(|e| retry(self.describe(&e), None));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            return Err(retry(http_status(status), retry_after));
+        }
+        Err(Attempt::Refused(http_status(status)))
     }
 
     fn describe(&self, e: &reqwest::Error) -> String {
