@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::args::{Cli, Command};
+use cli::args::{Cli, Command, PlacesCommand};
 use drillmap::pipeline::{self, Paths};
 use drillmap::resolve::{Gazetteer, Status};
 use drillmap::Error;
@@ -58,8 +58,9 @@ fn stdout_error(e: io::Error) -> Error {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Command::Build { data, out } => {
-            let summaries = pipeline::build(&Paths { data, out })?;
+        Command::Build { data, out, online } => {
+            let online = cli::args::online(&online)?;
+            let summaries = pipeline::build(&Paths { data, out }, online.as_ref())?;
             let mut err = io::stderr().lock();
             for s in &summaries {
                 let state = if s.changed { "written" } else { "unchanged" };
@@ -83,6 +84,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             for p in &report.problems {
                 let _ = writeln!(err, "{p}");
             }
+            for line in &report.online_only {
+                let _ = writeln!(err, "note: {line}");
+            }
             let n = report.problems.len();
             let _ = writeln!(
                 err,
@@ -102,6 +106,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::from(DATA_PROBLEMS)
             })
         }
+        Command::Places(PlacesCommand::Promote {
+            data,
+            country,
+            append,
+            query,
+        }) => cli::promote::run(&data, country.as_deref(), append, &query),
         Command::Geocode {
             data,
             countries,

@@ -11,6 +11,7 @@ use crate::error::{Error, Problem, Result};
 use crate::model::Dataset;
 use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, places};
+use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
 use crate::resolve::{self, Filter, Gazetteer, Resolutions};
 use crate::write::{atomic, geojson};
 
@@ -37,6 +38,8 @@ pub struct Inputs {
     pub border: AfghanBorder,
     /// Where the boundaries come from.
     pub provenance: Provenance,
+    /// Cached online geocoder answers (`geocode-cache.toml`; empty when there is none).
+    pub cache: GeocodeCache,
     /// Problems found so far.
     pub problems: Vec<Problem>,
 }
@@ -65,11 +68,13 @@ pub fn read(data: &Path) -> Result<Inputs> {
     problems.extend(alias_problems(&gazetteer, &places_path));
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
+    let cache = GeocodeCache::load(&online::cache_path(data))?;
     Ok(Inputs {
         gazetteer,
         dataset,
         border,
         provenance,
+        cache,
         problems,
     })
 }
@@ -105,11 +110,15 @@ pub struct CheckReport {
     pub bases: usize,
     /// Every problem, sorted by file and line.
     pub problems: Vec<Problem>,
+    /// Places resolved only by the online geocoder (from its cache), one line each, for an
+    /// analyst to review and promote into the gazetteer.
+    pub online_only: Vec<String>,
 }
 
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
 fn resolve_all(inputs: &Inputs) -> (Resolutions<'_>, Vec<Problem>) {
-    let (resolutions, more) = resolve::resolve_dataset(&inputs.gazetteer, &inputs.dataset);
+    let (resolutions, more) =
+        resolve::resolve_dataset(&inputs.gazetteer, &inputs.cache, &inputs.dataset);
     let mut problems: Vec<Problem> = inputs.problems.iter().cloned().chain(more).collect();
     problems.sort();
     problems.dedup();
@@ -119,18 +128,95 @@ fn resolve_all(inputs: &Inputs) -> (Resolutions<'_>, Vec<Problem>) {
 /// Validate the data in `data` without writing anything.
 pub fn check(data: &Path) -> Result<CheckReport> {
     let inputs = read(data)?;
-    let (_, problems) = resolve_all(&inputs);
+    let (resolutions, problems) = resolve_all(&inputs);
+    let online_only = resolutions
+        .iter()
+        .filter_map(|((query, _), r)| {
+            let e = r.online?;
+            Some(format!(
+                "{query:?} resolved only online: {} ({}, {}, retrieved {}); review it and run `drillmap places promote {query:?}`",
+                r.place.name,
+                r.place.id,
+                e.provider,
+                e.retrieved_date()
+            ))
+        })
+        .collect();
     Ok(CheckReport {
         places: inputs.gazetteer.places().len(),
         exercises: inputs.dataset.exercises.len(),
         bases: inputs.dataset.bases.len(),
         problems,
+        online_only,
     })
+}
+
+/// How `build` may use an online geocoder.
+#[derive(Debug, Clone)]
+pub struct Online {
+    /// Provider, URL, User-Agent, limits.
+    pub options: OnlineOptions,
+    /// Show a progress bar on stderr (it hides itself when stderr is not a terminal).
+    pub progress: bool,
+}
+
+/// Ask the online geocoder about every name the gazetteer does not know and the cache does
+/// not answer (or every found one, with `refresh`), saving each answer to the cache as it
+/// comes. A name whose lookup fails is reported; the others are kept.
+#[cfg(feature = "online")]
+fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<Vec<Problem>> {
+    let queries: Vec<online::Query> =
+        resolve::unknown_to_gazetteer(&inputs.gazetteer, &inputs.dataset)
+            .into_iter()
+            .map(|(q, countries)| online::Query::new(q, &countries))
+            .collect();
+    if queries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut client = online::NominatimClient::new(online.options.clone())
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let outcomes = online::lookup_missing(
+        &queries,
+        &mut inputs.cache,
+        &online::cache_path(data),
+        &mut client,
+        online.progress,
+    );
+    let mut problems = Vec::new();
+    for o in outcomes {
+        if let Err(e) = o.result {
+            for place in inputs.dataset.place_refs().filter(|p| p.query == o.query) {
+                problems.push(Problem::new(
+                    &place.path,
+                    Some(place.line),
+                    &place.query,
+                    format!("online lookup failed: {e}"),
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+#[cfg(not(feature = "online"))]
+fn geocode_online(_: &Path, _: &mut Inputs, _: &Online) -> Result<Vec<Problem>> {
+    Err(Error::Usage(
+        "this drillmap was built without the `online` feature".into(),
+    ))
 }
 
 /// The layers of the data in `data`, or every problem that stops them.
 pub fn layers(data: &Path) -> Result<Vec<Layer>> {
-    let inputs = read(data)?;
+    layers_with(data, None)
+}
+
+/// [`layers`], asking an online geocoder first about names nothing else knows.
+pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
+    let mut inputs = read(data)?;
+    if let Some(online) = online {
+        let failed = geocode_online(data, &mut inputs, online)?;
+        inputs.problems.extend(failed);
+    }
     let (resolutions, problems) = resolve_all(&inputs);
     if !problems.is_empty() {
         return Err(Error::Data(problems));
@@ -160,8 +246,9 @@ pub struct LayerSummary {
 }
 
 /// Check, derive and write every layer. Nothing is written when there is any problem.
-pub fn build(paths: &Paths) -> Result<Vec<LayerSummary>> {
-    let layers = layers(&paths.data)?;
+/// With `online`, names nothing else knows are asked first (and their answers cached).
+pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
+    let layers = layers_with(&paths.data, online)?;
     let files: Vec<(PathBuf, Vec<u8>)> = layers
         .iter()
         .map(|l| {

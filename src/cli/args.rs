@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use drillmap::model::PlaceKind;
 use drillmap::resolve::Filter;
 use drillmap::Error;
@@ -40,6 +40,9 @@ pub enum Command {
         /// Folder the layers are written to.
         #[arg(long, default_value = "output")]
         out: PathBuf,
+        /// The online geocoder (off unless asked for).
+        #[command(flatten)]
+        online: OnlineArgs,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\
@@ -50,6 +53,9 @@ pub enum Command {
         #[arg(long, default_value = "places")]
         data: PathBuf,
     },
+    /// Manage the gazetteer.
+    #[command(subcommand)]
+    Places(PlacesCommand),
     /// Look names up in the gazetteer and show the best place and the other candidates.
     #[command(
         after_help = "Examples:\n  drillmap geocode Kharbmaidon 'Харб-Майдон' 'Termez training ground'\n  \
@@ -78,6 +84,66 @@ pub enum Command {
     },
 }
 
+/// `drillmap places ...`.
+#[derive(Debug, Subcommand)]
+pub enum PlacesCommand {
+    /// Turn a place resolved only online into a gazetteer row (printed, or appended).
+    #[command(
+        after_help = "Example:\n  drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
+        Review the row (kind, precision, radius, aliases) before committing it: an online answer\n\
+        is a starting point, not a verified site.\n\n\
+        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error."
+    )]
+    Promote {
+        /// Folder with places.csv and geocode-cache.toml.
+        #[arg(long, default_value = "places")]
+        data: PathBuf,
+        /// The country the query was asked for (as in the dataset); default: the area's countries.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+        /// Append the row to places.csv instead of printing it.
+        #[arg(long)]
+        append: bool,
+        /// The query, exactly as the dataset writes it.
+        query: String,
+    },
+}
+
+/// Flags of the opt-in online geocoder (Nominatim or Photon).
+#[derive(Debug, Args)]
+pub struct OnlineArgs {
+    /// Ask an online geocoder about names neither the gazetteer nor the cache knows.
+    /// Answers are kept in places/geocode-cache.toml and used by later offline builds.
+    #[arg(long)]
+    pub online: bool,
+    /// Provider: nominatim or photon.
+    #[arg(long, value_name = "PROVIDER", requires = "online")]
+    pub geocoder: Option<drillmap::resolve::online::Provider>,
+    /// Base URL of the service (e.g. a self-hosted Nominatim).
+    #[arg(long, value_name = "URL", requires = "online")]
+    pub geocoder_url: Option<String>,
+    /// An identifying User-Agent with a contact (e-mail or URL), as the service's usage policy asks.
+    #[arg(
+        long,
+        value_name = "UA",
+        env = "DRILLMAP_USER_AGENT",
+        hide_env_values = true
+    )]
+    pub user_agent: Option<String>,
+    /// Ask again about cached answers that were found or have expired.
+    #[arg(long, requires = "online")]
+    pub refresh: bool,
+    /// The most names one run asks online.
+    #[arg(long, value_name = "N", requires = "online")]
+    pub online_max: Option<usize>,
+    /// A config file with an [online] table (default: drillmap.toml, if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 fn parse_kind(s: &str) -> Result<PlaceKind, String> {
     s.parse()
 }
@@ -104,6 +170,50 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
         return Err("expected WEST <= EAST and SOUTH <= NORTH".into());
     }
     Ok([w, so, e, n])
+}
+
+/// The online options from the config file, the environment and the flags (later wins);
+/// `None` when online lookups are not asked for.
+pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, Error> {
+    use drillmap::resolve::online::OnlineConfig;
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ConfigFile {
+        online: Option<OnlineConfig>,
+    }
+    let (path, explicit) = match &args.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("drillmap.toml"), false),
+    };
+    let file = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let parsed: ConfigFile = toml::from_str(&text).map_err(|e| Error::Syntax {
+                path: path.clone(),
+                line: None,
+                message: e.message().trim().to_owned(),
+            })?;
+            parsed.online.unwrap_or_default()
+        }
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => OnlineConfig::default(),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let flags = OnlineConfig {
+        enabled: args.online.then_some(true),
+        geocoder: args.geocoder,
+        geocoder_url: args.geocoder_url.clone(),
+        user_agent: args.user_agent.clone(),
+        refresh: args.refresh.then_some(true),
+        max_lookups: args.online_max,
+        ..OnlineConfig::default()
+    };
+    let options = file
+        .overridden_by(flags)
+        .to_options()
+        .map_err(|e| Error::Usage(format!("online geocoder: {e}")))?;
+    Ok(options.map(|options| drillmap::pipeline::Online {
+        options,
+        progress: !args.quiet,
+    }))
 }
 
 /// A validated geocoder filter from the flags.

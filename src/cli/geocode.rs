@@ -95,6 +95,7 @@ fn describe(c: &Candidate<'_>) -> String {
         match c.how {
             drillmap::resolve::MatchKind::Exact => "exact",
             drillmap::resolve::MatchKind::Loose => "loose",
+            drillmap::resolve::MatchKind::Online => "online",
         },
         c.matched,
         p.precision,

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use super::border::AfghanBorder;
 use super::layer::{Feature, Layer};
 use crate::date::{DatePrecision, DateSpan, Day};
-use crate::model::{Base, BaseStatus, Dataset, Exercise, PlaceKind, PlaceRef, Precision, Source};
+use crate::model::{
+    Base, BaseStatus, Dataset, Exercise, Place, PlaceKind, PlaceRef, Precision, Source,
+};
 use crate::read::topojson::Provenance;
 use crate::resolve::{MatchKind, Resolutions};
 
@@ -35,9 +37,10 @@ struct Location<'a> {
     acled_geo_precision: Option<u8>,
     uncertainty_km: Option<f64>,
     point_note: Option<&'a str>,
-    geocoder: Option<&'static str>,
+    geocoder: Option<&'a str>,
     geocode_match: Option<MatchKind>,
     geocode_score: Option<f64>,
+    geocoded_on: Option<&'a str>,
     afghan_border_km: Option<f64>,
     nearest_border: Option<&'a str>,
 }
@@ -58,6 +61,7 @@ impl<'a> Location<'a> {
         geocoder: None,
         geocode_match: None,
         geocode_score: None,
+        geocoded_on: None,
         afghan_border_km: None,
         nearest_border: None,
     };
@@ -73,7 +77,7 @@ impl<'a> Location<'a> {
                 None,
             );
         };
-        let p = r.place;
+        let p: &Place = &r.place;
         let d = ctx.border.distance(p.lon, p.lat);
         let loc = Location {
             place_as_reported: Some(&place_ref.reported),
@@ -87,9 +91,10 @@ impl<'a> Location<'a> {
             acled_geo_precision: Some(p.precision.acled_code()),
             uncertainty_km: Some(p.uncertainty_km),
             point_note: (!p.point_note.is_empty()).then_some(p.point_note.as_str()),
-            geocoder: Some("gazetteer"),
+            geocoder: Some(r.geocoder()),
             geocode_match: Some(r.how),
             geocode_score: Some(r.score),
+            geocoded_on: r.online.map(|e| e.retrieved_date()),
             afghan_border_km: Some(round_km(d.km)),
             nearest_border: Some(d.segment),
         };

@@ -40,6 +40,8 @@ pub enum MatchKind {
     Exact,
     /// On the loose key.
     Loose,
+    /// Not from the gazetteer: a cached online geocoder answer.
+    Online,
 }
 
 /// One place a query may mean.

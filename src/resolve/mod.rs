@@ -1,29 +1,83 @@
 //! Resolve: every place a record names becomes a point with a precision, a score and its
 //! provenance.
 //!
-//! [`normalize`] makes the keys, [`geocoder`] looks names up in the [`Gazetteer`], and
-//! [`resolve_dataset`] resolves each distinct place reference of the dataset once,
-//! reporting the ones that are unresolved or ambiguous as problems at their line.
+//! [`normalize`] makes the keys, [`geocoder`] looks names up in the hand-kept [`Gazetteer`],
+//! and [`online`] keeps the answers of an online geocoder in a reviewable cache. A name is
+//! looked up in the gazetteer first; only a name the gazetteer does not know at all (not an
+//! ambiguous one) is taken from the cache. [`resolve_dataset`] resolves each distinct place
+//! reference of the dataset once and reports those that stay unresolved or ambiguous as
+//! problems at their line.
 
 pub mod geocoder;
 pub mod normalize;
+pub mod online;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use geocoder::{Candidate, Filter, Gazetteer, MatchKind, Resolution, Status};
 
 use crate::error::Problem;
 use crate::model::{Dataset, Place, PlaceRef};
+use online::{CacheEntry, GeocodeCache};
 
-/// Where a resolved point comes from.
+/// Where a resolved point comes from, and how sure the match is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved<'g> {
-    /// The gazetteer row.
-    pub place: &'g Place,
+    /// The place: a gazetteer row, or one made from an online answer.
+    pub place: Cow<'g, Place>,
     /// Match score in [0, 1].
     pub score: f64,
-    /// Exact or loose.
+    /// Exact, loose or online.
     pub how: MatchKind,
+    /// The cached online answer, when the place came from one.
+    pub online: Option<&'g CacheEntry>,
+}
+
+impl Resolved<'_> {
+    /// The geocoder that chose the point: `gazetteer`, or the online provider.
+    pub fn geocoder(&self) -> &str {
+        self.online.map_or("gazetteer", |e| e.provider.as_str())
+    }
+}
+
+/// The countries an online query for `place` may return: its own, or the area's.
+pub fn online_countries(place: &PlaceRef) -> Vec<String> {
+    if place.country.is_empty() {
+        online::AREA_COUNTRIES
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect()
+    } else {
+        vec![place.country.clone()]
+    }
+}
+
+/// A place made from a found online answer, so that layers treat it like a gazetteer row.
+fn place_from(entry: &CacheEntry) -> Option<Place> {
+    let c = entry.chosen.as_ref()?;
+    Some(Place {
+        id: format!("osm:{}/{}", c.osm_type, c.osm_id),
+        name: c.name.clone(),
+        kind: online::place_kind(c),
+        country: c.country_code.clone(),
+        admin1: c.admin1.clone(),
+        lat: c.lat,
+        lon: c.lon,
+        precision: c.precision,
+        uncertainty_km: c.uncertainty_km,
+        point_note: format!("online: {}", c.display_name),
+        aliases: Vec::new(),
+        source: format!(
+            "{} {}, OSM {} {}, retrieved {}",
+            entry.provider,
+            entry.endpoint,
+            c.osm_type,
+            c.osm_id,
+            entry.retrieved_date()
+        ),
+        line: 0,
+    })
 }
 
 /// Resolutions of a dataset's place references, keyed by (query, country filter).
@@ -39,6 +93,11 @@ impl<'g> Resolutions<'g> {
             .get(&(place.query.clone(), place.country.clone()))
     }
 
+    /// Every resolution, by (query, country).
+    pub fn iter(&self) -> impl Iterator<Item = (&(String, String), &Resolved<'g>)> {
+        self.by_query.iter()
+    }
+
     /// How many distinct references resolved.
     pub fn len(&self) -> usize {
         self.by_query.len()
@@ -50,10 +109,32 @@ impl<'g> Resolutions<'g> {
     }
 }
 
-/// Resolve every place reference of `dataset` (each distinct query and country once).
-/// References that do not resolve to exactly one place become problems.
+/// The place references the gazetteer does not know at all: what an online geocoder may be
+/// asked, as (query, allowed countries), each once.
+pub fn unknown_to_gazetteer(
+    gazetteer: &Gazetteer,
+    dataset: &Dataset,
+) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for place in dataset.place_refs() {
+        if place.query.is_empty() {
+            continue;
+        }
+        let r = gazetteer.lookup(&place.query, &Filter::country(&place.country));
+        let q = (place.query.clone(), online_countries(place));
+        if r.status == Status::Unresolved && !out.contains(&q) {
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// Resolve every place reference of `dataset` (each distinct query and country once): from
+/// the gazetteer, or, for names it does not know, from a found answer in `cache`. References
+/// that do not resolve to exactly one place become problems.
 pub fn resolve_dataset<'g>(
     gazetteer: &'g Gazetteer,
+    cache: &'g GeocodeCache,
     dataset: &Dataset,
 ) -> (Resolutions<'g>, Vec<Problem>) {
     let mut out = Resolutions::default();
@@ -67,36 +148,56 @@ pub fn resolve_dataset<'g>(
         if out.by_query.contains_key(&key) {
             continue;
         }
-        let message = match failed.get(&key) {
-            Some(m) => m.clone(),
-            None => {
-                let r = gazetteer.lookup(&place.query, &Filter::country(&place.country));
-                match r.best() {
-                    Some(best) => {
-                        out.by_query.insert(
-                            key,
-                            Resolved {
-                                place: best.place,
-                                score: best.score,
-                                how: best.how,
-                            },
-                        );
-                        continue;
-                    }
-                    None => {
-                        let m = explain(&r, &place.country);
-                        failed.insert(key, m.clone());
-                        m
-                    }
-                }
-            }
+        if let Some(m) = failed.get(&key) {
+            problems.push(Problem::new(
+                &place.path,
+                Some(place.line),
+                &place.query,
+                m.clone(),
+            ));
+            continue;
+        }
+        let r = gazetteer.lookup(&place.query, &Filter::country(&place.country));
+        let resolved = match (r.best(), r.status) {
+            (Some(best), _) => Ok(Resolved {
+                place: Cow::Borrowed(best.place),
+                score: best.score,
+                how: best.how,
+                online: None,
+            }),
+            (None, Status::Unresolved) => match cache.get(&place.query, &online_countries(place)) {
+                Some(entry) => match (place_from(entry), entry.chosen.as_ref()) {
+                    (Some(p), Some(chosen)) => Ok(Resolved {
+                        place: Cow::Owned(p),
+                        score: chosen.score,
+                        how: MatchKind::Online,
+                        online: Some(entry),
+                    }),
+                    _ => Err(format!(
+                        "{}; {} found nothing either (asked {})",
+                        explain(&r, &place.country),
+                        entry.provider,
+                        entry.retrieved_date()
+                    )),
+                },
+                None => Err(explain(&r, &place.country)),
+            },
+            (None, _) => Err(explain(&r, &place.country)),
         };
-        problems.push(Problem::new(
-            &place.path,
-            Some(place.line),
-            &place.query,
-            message,
-        ));
+        match resolved {
+            Ok(res) => {
+                out.by_query.insert(key, res);
+            }
+            Err(m) => {
+                problems.push(Problem::new(
+                    &place.path,
+                    Some(place.line),
+                    &place.query,
+                    m.clone(),
+                ));
+                failed.insert(key, m);
+            }
+        }
     }
     (out, problems)
 }
@@ -109,7 +210,9 @@ pub fn explain(r: &Resolution<'_>, country: &str) -> String {
         format!(" in {country}")
     };
     match r.status {
-        Status::Unresolved => format!("unresolved: no place{within} in the gazetteer matches; add the name as an alias or a new row"),
+        Status::Unresolved => format!(
+            "unresolved: no place{within} in the gazetteer matches; add the name as an alias or a new row, or geocode it with --online"
+        ),
         Status::Ambiguous => {
             let list: Vec<String> = r
                 .candidates

@@ -1,0 +1,601 @@
+//! The geocode cache, kept as a lockfile: `places/geocode-cache.toml`.
+//!
+//! Every answer an online geocoder gave, "nothing found" included, is one entry keyed by
+//! the query as written and its normalised country list. The file is TOML, sorted by that
+//! key and serialised from structs (never a `HashMap`), so it diffs cleanly and can be
+//! reviewed like code; it is written atomically ([`crate::write::atomic::write`]) so a run
+//! killed mid-way leaves the last good file. `build` reads it without network, which is
+//! what makes output byte-identical offline. Failures (timeouts, HTTP errors, malformed
+//! answers) are never stored: only answers are.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Day;
+use crate::error::{Error, Result};
+use crate::model::Precision;
+
+/// The cache's file name inside `places/`.
+pub const CACHE_FILE_NAME: &str = "geocode-cache.toml";
+
+/// Where the cache lives: `<places>/geocode-cache.toml`.
+pub fn cache_path(places_dir: &Path) -> std::path::PathBuf {
+    places_dir.join(CACHE_FILE_NAME)
+}
+
+/// How long an answer is considered fresh, unless the file says otherwise.
+pub const DEFAULT_EXPIRES_AFTER_DAYS: u32 = 180;
+
+/// The format version this code reads and writes.
+pub const CACHE_VERSION: u32 = 1;
+
+const HEADER: &str = "\
+# drillmap geocode cache: every answer an online geocoder gave, kept as a lockfile.
+# `drillmap build` reads it without network; `build --online` adds to it and
+# `build --online --refresh` re-asks expired and found entries. Review changes like code.
+# Entries are sorted by (query, countries); do not reorder or hand-edit retrieved_at.
+";
+
+/// Whether the geocoder found the place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// A result was accepted and chosen.
+    Found,
+    /// The service answered, and no result was acceptable (none at all, or all rejected).
+    NotFound,
+}
+
+/// The result chosen for a query: where it is and what it is, with its OSM identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChosenResult {
+    /// The result's own name (English name when the service gave one, else its local name,
+    /// else the first part of `display_name`).
+    pub name: String,
+    /// The service's full label ("Kharbmaidon, Khatlon Region, Tajikistan").
+    pub display_name: String,
+    /// Latitude, WGS 84 degrees.
+    pub lat: f64,
+    /// Longitude, WGS 84 degrees.
+    pub lon: f64,
+    /// `node`, `way` or `relation`.
+    pub osm_type: String,
+    /// The OSM object id.
+    pub osm_id: u64,
+    /// Nominatim's internal place id (not stable across Nominatim databases).
+    pub place_id: u64,
+    /// OSM main tag key (`military`, `place`, `boundary`, `aeroway`, ...).
+    pub category: String,
+    /// OSM main tag value (`training_area`, `village`, `administrative`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Nominatim's `addresstype` (`village`, `state`, `country`, ...), or empty.
+    #[serde(default)]
+    pub addresstype: String,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country_code: String,
+    /// First-level region as ISO 3166-2 (`TJ-KT`), or empty when the service gave none.
+    #[serde(default)]
+    pub admin1: String,
+    /// What the point is a point of, derived from category/type/addresstype.
+    #[serde(with = "precision_word")]
+    pub precision: Precision,
+    /// Radius in km within which the place lies: half the bounding box's diagonal
+    /// (haversine), with a floor.
+    pub uncertainty_km: f64,
+    /// How well the result matches the query, in [0, 1].
+    pub score: f64,
+}
+
+/// One candidate the service returned, compact, with whether it was accepted and why not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateRecord {
+    /// `osm_type/osm_id` (`way/123`), or empty when the service gave none.
+    pub osm: String,
+    /// The service's full label.
+    pub display_name: String,
+    /// Latitude, when it parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude, when it parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// ISO 3166-1 alpha-2, upper case, or empty.
+    pub country_code: String,
+    /// Nominatim's `importance`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importance: Option<f64>,
+    /// Our score in [0, 1] (0 for rejected candidates).
+    pub score: f64,
+    /// Whether the candidate passed validation.
+    pub accepted: bool,
+    /// Why it was rejected; empty when accepted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// One cached answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheEntry {
+    /// The query as the dataset writes it.
+    pub query: String,
+    /// The allowed countries sent with it (ISO 3166-1 alpha-2, upper case, sorted).
+    pub countries: Vec<String>,
+    /// The provider (`nominatim`).
+    pub provider: String,
+    /// The base URL that answered.
+    pub endpoint: String,
+    /// When the answer was received, RFC 3339 UTC (`2026-11-22T01:02:03Z`).
+    pub retrieved_at: String,
+    /// Whether a result was chosen.
+    pub status: Status,
+    /// The chosen result, when `status` is `found`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<ChosenResult>,
+    /// Every candidate the service returned, in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<CandidateRecord>,
+}
+
+impl CacheEntry {
+    /// The day of `retrieved_at` (`2026-11-22`), for provenance and sources.
+    pub fn retrieved_date(&self) -> &str {
+        self.retrieved_at.get(..10).unwrap_or(&self.retrieved_at)
+    }
+
+    /// The provenance to put on a feature resolved from this entry, when it was found.
+    pub fn provenance(&self) -> Option<GeocoderProvenance> {
+        let c = self.chosen.as_ref()?;
+        Some(GeocoderProvenance {
+            service: self.provider.clone(),
+            id: format!("osm:{}/{}", c.osm_type, c.osm_id),
+            query: self.query.clone(),
+            match_type: "online".to_string(),
+            score: c.score,
+            retrieved: self.retrieved_date().to_string(),
+        })
+    }
+
+    /// The cache key of this entry.
+    fn key(&self) -> (String, Vec<String>) {
+        (self.query.clone(), self.countries.clone())
+    }
+}
+
+/// How a coordinate was chosen online, for a feature's `geocoder` property: everything
+/// comes from the cache entry, so it is the same on every offline rebuild.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeocoderProvenance {
+    /// The provider (`nominatim`, `photon`).
+    pub service: String,
+    /// The OSM object (`osm:way/123`).
+    pub id: String,
+    /// The query that was asked.
+    pub query: String,
+    /// Always `online`, to tell these from gazetteer matches.
+    pub match_type: String,
+    /// The chosen result's score in [0, 1].
+    pub score: f64,
+    /// The day the answer was retrieved (`2026-11-22`).
+    pub retrieved: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    #[serde(default = "default_expiry")]
+    expires_after_days: u32,
+    #[serde(default)]
+    entry: Vec<CacheEntry>,
+}
+
+fn default_expiry() -> u32 {
+    DEFAULT_EXPIRES_AFTER_DAYS
+}
+
+/// The cache in memory: entries by (query, countries), plus the freshness policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeocodeCache {
+    /// Days after `retrieved_at` when an entry counts as expired (for `--refresh`).
+    pub expires_after_days: u32,
+    entries: BTreeMap<(String, Vec<String>), CacheEntry>,
+}
+
+impl Default for GeocodeCache {
+    fn default() -> Self {
+        GeocodeCache {
+            expires_after_days: DEFAULT_EXPIRES_AFTER_DAYS,
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+/// Normalise a country list for keys and requests: trimmed, upper case, sorted, unique.
+pub fn normalise_countries<S: AsRef<str>>(countries: &[S]) -> Vec<String> {
+    let mut out: Vec<String> = countries
+        .iter()
+        .map(|c| c.as_ref().trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl GeocodeCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        GeocodeCache::default()
+    }
+
+    /// Read the cache file. A missing file is an empty cache; a malformed one is an error
+    /// naming the file and line, never silently discarded.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        Self::parse(&text, path)
+    }
+
+    /// Parse cache text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let syntax = |line: Option<usize>, message: String| Error::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let file: CacheFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1);
+            syntax(line, e.message().to_string())
+        })?;
+        if file.version != CACHE_VERSION {
+            return Err(syntax(
+                None,
+                format!(
+                    "unsupported cache version {} (this drillmap reads version {CACHE_VERSION})",
+                    file.version
+                ),
+            ));
+        }
+        let mut cache = GeocodeCache {
+            expires_after_days: file.expires_after_days,
+            entries: BTreeMap::new(),
+        };
+        for entry in file.entry {
+            let what = format!("entry {:?} {:?}", entry.query, entry.countries);
+            if entry.countries != normalise_countries(&entry.countries) {
+                return Err(syntax(
+                    None,
+                    format!("{what}: countries must be upper case, sorted and unique"),
+                ));
+            }
+            if parse_timestamp(&entry.retrieved_at).is_none() {
+                return Err(syntax(
+                    None,
+                    format!(
+                        "{what}: retrieved_at {:?} is not an RFC 3339 UTC time like 2026-11-22T01:02:03Z",
+                        entry.retrieved_at
+                    ),
+                ));
+            }
+            if (entry.status == Status::Found) != entry.chosen.is_some() {
+                return Err(syntax(
+                    None,
+                    format!(
+                        "{what}: status `found` needs a [entry.chosen] table and only it has one"
+                    ),
+                ));
+            }
+            if let Some(chosen) = &entry.chosen {
+                if !(-90.0..=90.0).contains(&chosen.lat) || !(-180.0..=180.0).contains(&chosen.lon)
+                {
+                    return Err(syntax(
+                        None,
+                        format!(
+                            "{what}: chosen point {} {} is off the globe",
+                            chosen.lat, chosen.lon
+                        ),
+                    ));
+                }
+            }
+            if cache.entries.insert(entry.key(), entry).is_some() {
+                return Err(syntax(None, format!("{what} appears twice")));
+            }
+        }
+        Ok(cache)
+    }
+
+    /// The cached answer for `query` within `countries` (any order or case).
+    pub fn get<S: AsRef<str>>(&self, query: &str, countries: &[S]) -> Option<&CacheEntry> {
+        self.entries
+            .get(&(query.to_string(), normalise_countries(countries)))
+    }
+
+    /// Whether `query` must be asked online: it is not cached, or `refresh` is set and the
+    /// entry is expired or found (a chosen result is re-checked on refresh).
+    pub fn needs_lookup<S: AsRef<str>>(
+        &self,
+        query: &str,
+        countries: &[S],
+        refresh: bool,
+        now: SystemTime,
+    ) -> bool {
+        match self.get(query, countries) {
+            None => true,
+            Some(entry) => {
+                refresh && (entry.status == Status::Found || self.is_expired(entry, now))
+            }
+        }
+    }
+
+    /// Whether `entry` is older than `expires_after_days` at `now`.
+    pub fn is_expired(&self, entry: &CacheEntry, now: SystemTime) -> bool {
+        let Some(at) = parse_timestamp(&entry.retrieved_at) else {
+            return true;
+        };
+        let ttl = Duration::from_secs(u64::from(self.expires_after_days) * 86_400);
+        now.duration_since(at).is_ok_and(|age| age > ttl)
+    }
+
+    /// Add or replace an entry (its countries are normalised).
+    pub fn insert(&mut self, mut entry: CacheEntry) {
+        entry.countries = normalise_countries(&entry.countries);
+        self.entries.insert(entry.key(), entry);
+    }
+
+    /// Every entry, sorted by (query, countries).
+    pub fn entries(&self) -> impl Iterator<Item = &CacheEntry> {
+        self.entries.values()
+    }
+
+    /// The entries with a chosen result: the places resolved only online, which `check`
+    /// lists so an analyst can promote them into the hand-kept table.
+    pub fn found(&self) -> impl Iterator<Item = &CacheEntry> {
+        self.entries().filter(|e| e.status == Status::Found)
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The file's text: a comment header, then the entries sorted by key.
+    pub fn to_toml(&self) -> Result<String> {
+        let file = CacheFile {
+            version: CACHE_VERSION,
+            expires_after_days: self.expires_after_days,
+            entry: self.entries.values().cloned().collect(),
+        };
+        let body = toml::to_string(&file).map_err(|e| Error::Syntax {
+            path: CACHE_FILE_NAME.into(),
+            line: None,
+            message: format!("cannot serialise the geocode cache: {e}"),
+        })?;
+        Ok(format!("{HEADER}\n{body}"))
+    }
+
+    /// Write the cache atomically. Returns whether the file changed.
+    pub fn save(&self, path: &Path) -> Result<bool> {
+        crate::write::atomic::write(path, self.to_toml()?.as_bytes())
+    }
+}
+
+/// Format a time as RFC 3339 UTC to the second (`2026-11-22T01:02:03Z`).
+pub fn format_timestamp(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    let mut s = String::with_capacity(20);
+    let _ = write!(
+        s,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
+    s
+}
+
+/// Parse the RFC 3339 UTC form [`format_timestamp`] writes (a `Z` or `+00:00` suffix).
+pub fn parse_timestamp(s: &str) -> Option<SystemTime> {
+    let s = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00"))?;
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.splitn(3, '-');
+    let year: i32 = d.next()?.parse().ok()?;
+    let month: u8 = d.next()?.parse().ok()?;
+    let day: u8 = d.next()?.parse().ok()?;
+    let mut t = time.splitn(3, ':');
+    let h: u64 = t.next()?.parse().ok()?;
+    let mi: u64 = t.next()?.parse().ok()?;
+    let sec: u64 = t.next()?.parse().ok()?;
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let days = u64::try_from(Day::new(year, month, day)?.epoch_days()).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3600 + mi * 60 + sec))
+}
+
+/// Howard Hinnant's civil_from_days: days since 1970-01-01 to (year, month, day).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
+}
+
+/// Serialise [`Precision`] as its lower-case word, both ways.
+mod precision_word {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::model::Precision;
+
+    pub fn serialize<S: Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(p.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Precision, D::Error> {
+        let word = String::deserialize(d)?;
+        word.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_entry(query: &str, found: bool) -> CacheEntry {
+        CacheEntry {
+            query: query.into(),
+            countries: vec!["TJ".into()],
+            provider: "nominatim".into(),
+            endpoint: "http://127.0.0.1:1".into(),
+            retrieved_at: "2026-11-22T01:02:03Z".into(),
+            status: if found {
+                Status::Found
+            } else {
+                Status::NotFound
+            },
+            chosen: found.then(|| ChosenResult {
+                name: query.into(),
+                display_name: format!("{query}, Khatlon Region, Tajikistan"),
+                lat: 37.5,
+                lon: 68.25,
+                osm_type: "node".into(),
+                osm_id: 123,
+                place_id: 456,
+                category: "place".into(),
+                kind: "village".into(),
+                addresstype: "village".into(),
+                country_code: "TJ".into(),
+                admin1: "TJ-KT".into(),
+                precision: Precision::Settlement,
+                uncertainty_km: 1.2,
+                score: 0.9,
+            }),
+            candidates: vec![CandidateRecord {
+                osm: "node/123".into(),
+                display_name: format!("{query}, Khatlon Region, Tajikistan"),
+                lat: Some(37.5),
+                lon: Some(68.25),
+                country_code: "TJ".into(),
+                importance: Some(0.3),
+                score: 0.9,
+                accepted: true,
+                reason: String::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn timestamps_round_trip() {
+        for secs in [0u64, 951_782_400, 1_795_741_323, 4_102_444_799] {
+            let t = UNIX_EPOCH + Duration::from_secs(secs);
+            let s = format_timestamp(t);
+            assert_eq!(parse_timestamp(&s), Some(t), "{s}");
+        }
+        assert_eq!(
+            format_timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(parse_timestamp("2026-02-30T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2026-11-22 01:02:03"), None);
+    }
+
+    #[test]
+    fn round_trips_sorted_and_stable() {
+        let mut cache = GeocodeCache::new();
+        cache.insert(sample_entry("Zeta", true));
+        cache.insert(sample_entry("Alpha", false));
+        let text = cache.to_toml().unwrap();
+        assert!(text.find("Alpha").unwrap() < text.find("Zeta").unwrap());
+        let back = GeocodeCache::parse(&text, Path::new("c.toml")).unwrap();
+        assert_eq!(back, cache);
+        assert_eq!(back.to_toml().unwrap(), text);
+        assert!(text.contains("[entry.chosen]"), "{text}");
+        assert!(text.contains("precision = \"settlement\""), "{text}");
+        assert_eq!(back.found().count(), 1);
+        let p = back.get("Zeta", &["TJ"]).unwrap().provenance().unwrap();
+        assert_eq!(
+            (p.service.as_str(), p.id.as_str(), p.retrieved.as_str()),
+            ("nominatim", "osm:node/123", "2026-11-22")
+        );
+        assert!(back.get("Alpha", &["TJ"]).unwrap().provenance().is_none());
+    }
+
+    #[test]
+    fn get_ignores_country_order_and_case() {
+        let mut cache = GeocodeCache::new();
+        let mut e = sample_entry("Kharbmaidon", true);
+        e.countries = vec!["tj".into(), "UZ".into()];
+        cache.insert(e);
+        assert!(cache.get("Kharbmaidon", &["UZ", "TJ"]).is_some());
+        assert!(cache.get("Kharbmaidon", &["TJ"]).is_none());
+    }
+
+    #[test]
+    fn refresh_re_asks_found_and_expired_only() {
+        let mut cache = GeocodeCache::new();
+        cache.insert(sample_entry("Found", true));
+        cache.insert(sample_entry("Missing", false));
+        let soon = parse_timestamp("2026-12-01T00:00:00Z").unwrap();
+        let late = parse_timestamp("2027-12-01T00:00:00Z").unwrap();
+        assert!(!cache.needs_lookup("Found", &["TJ"], false, late));
+        assert!(cache.needs_lookup("Found", &["TJ"], true, soon));
+        assert!(!cache.needs_lookup("Missing", &["TJ"], true, soon));
+        assert!(cache.needs_lookup("Missing", &["TJ"], true, late));
+        assert!(cache.needs_lookup("Other", &["TJ"], false, soon));
+    }
+
+    #[test]
+    fn malformed_files_are_errors_with_a_line() {
+        let err = GeocodeCache::parse("version = 1\n[[entry]\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
+        let err = GeocodeCache::parse("version = 9\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("version 9"), "{err}");
+        let mut cache = GeocodeCache::new();
+        cache.insert(sample_entry("A", true));
+        let text = cache
+            .to_toml()
+            .unwrap()
+            .replace("status = \"found\"", "status = \"not_found\"");
+        let err = GeocodeCache::parse(&text, Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("\"A\""), "{err}");
+    }
+
+    #[test]
+    fn missing_file_is_empty_and_save_is_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("places").join(CACHE_FILE_NAME);
+        let mut cache = GeocodeCache::load(&path).unwrap();
+        assert!(cache.is_empty());
+        cache.insert(sample_entry("A", true));
+        assert!(cache.save(&path).unwrap());
+        assert!(!cache.save(&path).unwrap());
+        assert_eq!(GeocodeCache::load(&path).unwrap(), cache);
+    }
+}

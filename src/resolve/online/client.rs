@@ -1,0 +1,524 @@
+//! The HTTP side of the online geocoder (feature `online`): a blocking reqwest client that
+//! sends every request through the run's one [`RateLimiter`], retries what is worth
+//! retrying, and turns every failure into an [`OnlineError`] that names the query.
+//!
+//! Retried: connection errors, timeouts, HTTP 429 and 5xx, with exponential backoff and
+//! jitter, never sooner than a `Retry-After` asks. Not retried: other 4xx (the request
+//! itself is wrong or refused) and malformed 2xx answers (asking again will not fix them).
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reqwest::blocking::Client;
+use reqwest::header::{ACCEPT, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+
+use super::cache::{format_timestamp, normalise_countries, CacheEntry, GeocodeCache, Status};
+use super::limiter::{parse_retry_after, Backoff, RateLimiter};
+use super::nominatim::{evaluate, Evaluation};
+use super::{
+    nominatim, photon, validate_user_agent, Lookup, LookupOutcome, OnlineError, OnlineOptions,
+    Provider, Query,
+};
+
+/// A Nominatim-compatible search client. One per run: it owns the rate limiter, so every
+/// request the run makes is spaced by at least [`OnlineOptions::min_interval`] (≥ 1 s).
+#[derive(Debug)]
+pub struct NominatimClient {
+    http: Client,
+    options: OnlineOptions,
+    search_url: Url,
+    limiter: RateLimiter,
+    backoff: Backoff,
+    rng: fastrand::Rng,
+}
+
+/// What one attempt ran into, when it is worth another.
+struct Retryable {
+    what: String,
+    retry_after: Option<Duration>,
+}
+
+/// Why one attempt brought no body.
+enum Attempt {
+    /// Worth another try (connection error, timeout, 429, 5xx).
+    Retry(Retryable),
+    /// Not worth another try (another 4xx, 3xx left after redirects).
+    Refused(String),
+}
+
+impl NominatimClient {
+    /// Validate `options` (User-Agent, URL, countries, limit) and build the HTTP client.
+    pub fn new(options: OnlineOptions) -> Result<Self, OnlineError> {
+        validate_user_agent(&options.user_agent)?;
+        let search_url = search_url(&options.base_url, options.provider)?;
+        check_countries(&options.countries)?;
+        if !(1..=40).contains(&options.limit) {
+            return Err(OnlineError::Options(format!(
+                "geocoder limit {} is outside 1..=40",
+                options.limit
+            )));
+        }
+        // reqwest is built without a default crypto provider so that no cmake is needed;
+        // ring is ours. An error means one is already installed, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = Client::builder()
+            .user_agent(options.user_agent.trim())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .retry(reqwest::retry::never())
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .map_err(|e| OnlineError::Client(error_chain(&e)))?;
+        Ok(NominatimClient {
+            http,
+            limiter: RateLimiter::new(options.min_interval),
+            backoff: Backoff {
+                base: options.backoff_base,
+                cap: options.backoff_cap,
+            },
+            search_url,
+            options,
+            rng: fastrand::Rng::new(),
+        })
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &OnlineOptions {
+        &self.options
+    }
+
+    /// The search endpoint (`<base>/search`, `<base>/api` for Photon).
+    pub fn search_url(&self) -> &str {
+        self.search_url.as_str()
+    }
+
+    /// The countries a query is restricted to: its own, or else the options', normalised
+    /// and checked. Never empty: `countrycodes` is always sent.
+    pub fn countries_for<S: AsRef<str>>(
+        &self,
+        countries: &[S],
+    ) -> Result<Vec<String>, OnlineError> {
+        let own = normalise_countries(countries);
+        let list = if own.is_empty() {
+            normalise_countries(&self.options.countries)
+        } else {
+            own
+        };
+        if list.is_empty() {
+            return Err(OnlineError::Options(
+                "no allowed countries: the online geocoder always restricts results to \
+                 countries (countrycodes)"
+                    .into(),
+            ));
+        }
+        check_countries(&list)?;
+        Ok(list)
+    }
+
+    /// Ask the service about `query` within `countries` (see [`Self::countries_for`]),
+    /// retrying as the options allow, and validate the answer.
+    pub fn search<S: AsRef<str>>(
+        &mut self,
+        query: &str,
+        countries: &[S],
+    ) -> Result<Evaluation, OnlineError> {
+        if query.trim().is_empty() {
+            return Err(OnlineError::EmptyQuery);
+        }
+        let countries = self.countries_for(countries)?;
+        let codes = countries
+            .iter()
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(",");
+        let limit = self.options.limit.to_string();
+        let query_text = query.trim();
+        let params: Vec<(&str, &str)> = match self.options.provider {
+            Provider::Nominatim => vec![
+                ("q", query_text),
+                ("format", "jsonv2"),
+                ("countrycodes", &codes),
+                ("limit", &limit),
+                ("addressdetails", "1"),
+                ("namedetails", "1"),
+                ("accept-language", "en"),
+            ],
+            Provider::Photon => vec![("q", query_text), ("limit", &limit), ("lang", "en")],
+        };
+        let parse = match self.options.provider {
+            Provider::Nominatim => nominatim::parse_response,
+            Provider::Photon => photon::parse_response,
+        };
+        let url = self.search_url.to_string();
+        let mut request_url = self.search_url.clone();
+        request_url.query_pairs_mut().extend_pairs(params);
+        let mut started: Option<Instant> = None;
+        let mut retries = 0u32;
+        loop {
+            self.limiter.wait();
+            let started = *started.get_or_insert_with(Instant::now);
+            let failure = match self.send_once(&request_url) {
+                Ok(body) => {
+                    return parse(&body)
+                        .map(|results| evaluate(query, &countries, &results))
+                        .map_err(|message| OnlineError::Malformed {
+                            query: query.to_string(),
+                            url,
+                            message,
+                        });
+                }
+                Err(Attempt::Refused(what)) => {
+                    return Err(OnlineError::Failed {
+                        query: query.to_string(),
+                        url,
+                        what,
+                        retries,
+                        elapsed: started.elapsed(),
+                    });
+                }
+                Err(Attempt::Retry(failure)) => failure,
+            };
+            let give_up = |what: String, retries| OnlineError::Failed {
+                query: query.to_string(),
+                url: url.clone(),
+                what,
+                retries,
+                elapsed: started.elapsed(),
+            };
+            if retries >= self.options.max_retries {
+                return Err(give_up(failure.what, retries));
+            }
+            let mut delay = self.backoff.delay(retries, &mut self.rng);
+            if let Some(asked) = failure.retry_after {
+                if asked > self.options.max_retry_after {
+                    return Err(give_up(
+                        format!(
+                            "{} asking to retry after {} s, longer than the {} s allowed",
+                            failure.what,
+                            asked.as_secs(),
+                            self.options.max_retry_after.as_secs()
+                        ),
+                        retries,
+                    ));
+                }
+                delay = delay.max(asked);
+            }
+            std::thread::sleep(delay);
+            retries += 1;
+        }
+    }
+
+    /// [`Self::search`], stamped as a cache entry retrieved now.
+    pub fn lookup<S: AsRef<str>>(
+        &mut self,
+        query: &str,
+        countries: &[S],
+    ) -> Result<CacheEntry, OnlineError> {
+        let countries = self.countries_for(countries)?;
+        let evaluation = self.search(query, &countries)?;
+        Ok(CacheEntry {
+            query: query.to_string(),
+            countries,
+            provider: self.options.provider.as_str().to_string(),
+            endpoint: self.options.base_url.trim_end_matches('/').to_string(),
+            retrieved_at: format_timestamp(SystemTime::now()),
+            status: if evaluation.chosen.is_some() {
+                Status::Found
+            } else {
+                Status::NotFound
+            },
+            chosen: evaluation.chosen,
+            candidates: evaluation.candidates,
+        })
+    }
+
+    /// One request: the body of a 2xx answer, or why there is none.
+    fn send_once(&self, url: &Url) -> Result<String, Attempt> {
+        let retry = |what: String, retry_after| Attempt::Retry(Retryable { what, retry_after });
+        let response = self
+            .http
+            .get(url.clone())
+            .header(ACCEPT, "application/json")
+            .send()
+            .map_err(|e| retry(self.describe(&e), None))?;
+        let status = response.status();
+        if status.is_success() {
+            return response.text().map_err(|e| retry(self.describe(&e), None));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            return Err(retry(http_status(status), retry_after));
+        }
+        Err(Attempt::Refused(http_status(status)))
+    }
+
+    fn describe(&self, e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            format!(
+                "no answer within {:.1} s (timed out)",
+                self.options.timeout.as_secs_f64()
+            )
+        } else if e.is_connect() {
+            format!("could not connect ({})", root_cause(e))
+        } else {
+            error_chain(e)
+        }
+    }
+}
+
+/// Ask online for every query the cache lacks (or, with `refresh`, holds expired or found),
+/// in the order given, each distinct (query, countries) once. After each answer the cache
+/// is saved to `cache_path` atomically, so a run killed mid-way keeps what it got; a failed
+/// query leaves its entry (if any) as it was and does not stop the others. Cache hits make
+/// no request and never wait on the rate limiter. At most `max_lookups` queries are asked;
+/// the rest fail with [`OnlineError::NotAsked`]. `progress` shows a bar on stderr when
+/// stderr is a terminal (hidden otherwise). Returns one outcome per distinct query.
+pub fn lookup_missing(
+    queries: &[Query],
+    cache: &mut GeocodeCache,
+    cache_path: &Path,
+    client: &mut NominatimClient,
+    progress: bool,
+) -> Vec<LookupOutcome> {
+    let now = SystemTime::now();
+    let refresh = client.options.refresh;
+    let mut seen = BTreeSet::new();
+    let mut plan: Vec<(String, Result<Vec<String>, OnlineError>, bool)> = Vec::new();
+    for q in queries {
+        let countries = client.countries_for(&q.countries);
+        let key = (
+            q.text.clone(),
+            countries.as_ref().map(Clone::clone).unwrap_or_default(),
+        );
+        if !seen.insert(key) {
+            continue;
+        }
+        let ask = match &countries {
+            Ok(c) => cache.needs_lookup(&q.text, c, refresh, now),
+            Err(_) => false,
+        };
+        plan.push((q.text.clone(), countries, ask));
+    }
+    let cap = client.options.max_lookups;
+    let bar = progress_bar(plan.iter().filter(|p| p.2).count().min(cap), progress);
+    let mut outcomes = Vec::with_capacity(plan.len());
+    let mut asked = 0usize;
+    for (query, countries, ask) in plan {
+        let (countries, result) = match countries {
+            Err(e) => (Vec::new(), Err(e)),
+            Ok(countries) if !ask => (countries, Ok(Lookup::Cached)),
+            Ok(countries) if asked >= cap => (
+                countries,
+                Err(OnlineError::NotAsked {
+                    query: query.clone(),
+                    cap,
+                }),
+            ),
+            Ok(countries) => {
+                asked += 1;
+                bar.set_message(query.clone());
+                let result = client.lookup(&query, &countries).and_then(|entry| {
+                    let found = entry.status == Status::Found;
+                    cache.insert(entry);
+                    cache
+                        .save(cache_path)
+                        .map_err(|source| OnlineError::Cache {
+                            query: query.clone(),
+                            source,
+                        })?;
+                    Ok(if found {
+                        Lookup::Found
+                    } else {
+                        Lookup::NotFound
+                    })
+                });
+                bar.inc(1);
+                (countries, result)
+            }
+        };
+        outcomes.push(LookupOutcome {
+            query,
+            countries,
+            result,
+        });
+    }
+    bar.finish_and_clear();
+    outcomes
+}
+
+fn progress_bar(len: usize, wanted: bool) -> ProgressBar {
+    let target = if wanted && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len as u64), target);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "geocoding online {bar:30} {pos}/{len} (1 request/s, ~{eta} left) {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn search_url(base: &str, provider: Provider) -> Result<Url, OnlineError> {
+    let refuse = |reason: String| OnlineError::BaseUrl {
+        url: base.to_string(),
+        reason,
+    };
+    let mut url = Url::parse(base.trim()).map_err(|e| refuse(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse(format!(
+            "scheme {:?} is not http or https",
+            url.scheme()
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse(
+            "give the base URL without ?query or #fragment".into(),
+        ));
+    }
+    let path = url.path().trim_end_matches('/').to_string();
+    let search = provider.search_path();
+    if !path.ends_with(search) {
+        url.set_path(&format!("{path}{search}"));
+    }
+    Ok(url)
+}
+
+fn check_countries(codes: &[String]) -> Result<(), OnlineError> {
+    for code in codes {
+        let upper = code.trim().to_ascii_uppercase();
+        if crate::country::by_alpha2(&upper).is_none() {
+            return Err(OnlineError::Options(format!(
+                "country {code:?} is not an ISO 3166-1 alpha-2 code"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn http_status(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("HTTP {} {reason}", status.as_u16()),
+        None => format!("HTTP {}", status.as_u16()),
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_url_appends_search_once() {
+        for (base, want) in [
+            (
+                "https://nominatim.openstreetmap.org",
+                "https://nominatim.openstreetmap.org/search",
+            ),
+            (
+                "https://nominatim.openstreetmap.org/",
+                "https://nominatim.openstreetmap.org/search",
+            ),
+            (
+                "http://127.0.0.1:8080/nominatim/",
+                "http://127.0.0.1:8080/nominatim/search",
+            ),
+            (
+                "http://127.0.0.1:8080/search",
+                "http://127.0.0.1:8080/search",
+            ),
+        ] {
+            assert_eq!(
+                search_url(base, Provider::Nominatim).unwrap().as_str(),
+                want
+            );
+        }
+        assert_eq!(
+            search_url("https://photon.komoot.io", Provider::Photon)
+                .unwrap()
+                .as_str(),
+            "https://photon.komoot.io/api"
+        );
+        assert!(search_url("ftp://x.org", Provider::Nominatim).is_err());
+        assert!(search_url("nominatim.openstreetmap.org", Provider::Nominatim).is_err());
+        assert!(search_url("https://x.org/?format=json", Provider::Nominatim).is_err());
+    }
+
+    #[test]
+    fn client_refuses_bad_options() {
+        let mut o = OnlineOptions::new("http://127.0.0.1:9", "drillmap-tests (qa@drillmap.test)");
+        o.countries = vec!["TJ".into(), "XX".into()];
+        assert!(NominatimClient::new(o.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("\"XX\""));
+        o.countries = vec!["tj".into()];
+        o.limit = 0;
+        assert!(NominatimClient::new(o.clone()).is_err());
+        o.limit = 5;
+        o.user_agent = "curl/8".into();
+        assert!(NominatimClient::new(o.clone()).is_err());
+        o.user_agent = "drillmap-tests (qa@drillmap.test)".into();
+        let client = NominatimClient::new(o).unwrap();
+        assert_eq!(client.countries_for::<&str>(&[]).unwrap(), vec!["TJ"]);
+        assert_eq!(
+            client.countries_for(&["uz", "kg"]).unwrap(),
+            vec!["KG", "UZ"]
+        );
+    }
+
+    #[test]
+    fn progress_bar_is_hidden_unless_wanted_on_a_terminal() {
+        assert!(progress_bar(3, false).is_hidden());
+        assert_eq!(
+            progress_bar(3, true).is_hidden(),
+            !std::io::stderr().is_terminal()
+        );
+    }
+
+    #[test]
+    fn https_client_builds_with_the_ring_provider() {
+        let mut o = OnlineOptions::new(
+            super::super::PUBLIC_NOMINATIM_URL,
+            "drillmap-tests (qa@drillmap.test)",
+        );
+        o.countries = vec!["TJ".into()];
+        let client = NominatimClient::new(o).unwrap();
+        assert_eq!(
+            client.search_url(),
+            "https://nominatim.openstreetmap.org/search"
+        );
+    }
+}

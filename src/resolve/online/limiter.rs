@@ -1,0 +1,168 @@
+//! Politeness towards the geocoding service: one global request limiter, exponential
+//! backoff with jitter, and `Retry-After`.
+//!
+//! Nominatim's usage policy allows at most one request per second for a whole application.
+//! [`RateLimiter`] owns the instant of the last request and is owned by the one client of a
+//! run, so every request (first tries and retries alike) passes through it. It is consulted
+//! only when a request is about to be sent: a cache hit never waits.
+
+use std::time::{Duration, Instant, SystemTime};
+
+/// The shortest interval the public service allows between two requests.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Added to every interval: the limiter times the *start* of a request, and connection set-up
+/// varies by a millisecond or two, so without a margin the service could see two requests
+/// 999 ms apart.
+pub const MARGIN: Duration = Duration::from_millis(20);
+
+/// Spaces requests at least `interval` + [`MARGIN`] apart, measured from the start of one
+/// request to the start of the next.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl RateLimiter {
+    /// A limiter allowing one request per `interval`; never less than [`MIN_INTERVAL`].
+    pub fn new(interval: Duration) -> Self {
+        RateLimiter {
+            interval: interval.max(MIN_INTERVAL),
+            last: None,
+        }
+    }
+
+    /// The interval this limiter enforces.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// How long a request starting at `now` would have to wait.
+    pub fn delay_at(&self, now: Instant) -> Duration {
+        match self.last {
+            Some(last) => (last + self.interval + MARGIN).saturating_duration_since(now),
+            None => Duration::ZERO,
+        }
+    }
+
+    /// Sleep until a request may start, and record that it starts now.
+    pub fn wait(&mut self) {
+        if let Some(last) = self.last {
+            let slot = last + self.interval + MARGIN;
+            // `sleep` never returns early on Linux, but the standard library does not promise
+            // it everywhere: check again rather than start before the slot.
+            loop {
+                let now = Instant::now();
+                if now >= slot {
+                    break;
+                }
+                std::thread::sleep(slot - now);
+            }
+        }
+        self.last = Some(Instant::now());
+    }
+}
+
+/// Exponential backoff with jitter: attempt `n` (0-based, counting retries) waits a random
+/// time between half and all of `min(cap, base * 2^n)` ("equal jitter"), so that clients
+/// failing together do not retry together.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// Delay before the first retry, before jitter.
+    pub base: Duration,
+    /// Largest delay, before jitter.
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Backoff {
+    /// The un-jittered delay before retry `retry` (0-based).
+    pub fn ceiling(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry.min(16)).unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.cap)
+    }
+
+    /// The delay before retry `retry`, with jitter drawn from `rng`.
+    pub fn delay(&self, retry: u32, rng: &mut fastrand::Rng) -> Duration {
+        let ceiling = self.ceiling(retry);
+        let half = ceiling / 2;
+        half + half.mul_f64(rng.f64())
+    }
+}
+
+/// Parse a `Retry-After` header value: either delay-seconds or an HTTP-date (RFC 9110
+/// §10.2.3). A date in the past means "now". Returns `None` for anything else.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_never_allows_less_than_one_second() {
+        let limiter = RateLimiter::new(Duration::from_millis(10));
+        assert_eq!(limiter.interval(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn limiter_delays_the_second_request() {
+        let mut limiter = RateLimiter::new(MIN_INTERVAL);
+        assert_eq!(limiter.delay_at(Instant::now()), Duration::ZERO);
+        limiter.wait();
+        let d = limiter.delay_at(Instant::now());
+        assert!(
+            d > Duration::from_millis(900) && d <= MIN_INTERVAL + MARGIN,
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(5),
+        };
+        assert_eq!(b.ceiling(0), Duration::from_secs(1));
+        assert_eq!(b.ceiling(1), Duration::from_secs(2));
+        assert_eq!(b.ceiling(2), Duration::from_secs(4));
+        assert_eq!(b.ceiling(3), Duration::from_secs(5));
+        assert_eq!(b.ceiling(100), Duration::from_secs(5));
+        let mut rng = fastrand::Rng::with_seed(7);
+        for retry in 0..6 {
+            let d = b.delay(retry, &mut rng);
+            assert!(d >= b.ceiling(retry) / 2 && d <= b.ceiling(retry), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_http_date() {
+        let now = httpdate::parse_http_date("Sun, 22 Nov 2026 01:00:00 GMT").unwrap();
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 01:00:07 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 00:59:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+}

@@ -1,0 +1,690 @@
+//! The online geocoding fallback: ask a Nominatim-compatible service for names that neither
+//! the hand-kept table nor GeoNames knows, politely, and keep every answer in a lockfile.
+//!
+//! - [`cache`]: `places/geocode-cache.toml`, read by every build, with or without network;
+//! - [`nominatim`]: parsing and validating answers, choosing a result;
+//! - [`photon`]: Photon's GeoJSON answers, turned into Nominatim's shape;
+//! - [`limiter`]: one request per second for the whole run, backoff, `Retry-After`;
+//! - `client` (feature `online`): the HTTP client, [`NominatimClient`], and
+//!   [`lookup_missing`], which asks only what the cache lacks and saves after each answer.
+//!
+//! Without the `online` feature everything but the HTTP client remains, so a build from a
+//! committed cache needs no network code at all.
+
+pub mod cache;
+#[cfg(feature = "online")]
+mod client;
+pub mod limiter;
+pub mod nominatim;
+pub mod photon;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use cache::{
+    cache_path, normalise_countries, CacheEntry, CandidateRecord, ChosenResult, GeocodeCache,
+    GeocoderProvenance, Status, CACHE_FILE_NAME,
+};
+#[cfg(feature = "online")]
+pub use client::{lookup_missing, NominatimClient};
+
+use crate::model::{PlaceKind, Precision};
+
+/// The provider name written to the cache and to provenance.
+pub const NOMINATIM: &str = "nominatim";
+
+/// The public Nominatim instance, for a default `--geocoder-url`.
+pub const PUBLIC_NOMINATIM_URL: &str = "https://nominatim.openstreetmap.org";
+
+/// The public Photon instance.
+pub const PUBLIC_PHOTON_URL: &str = "https://photon.komoot.io";
+
+/// The area of interest: Afghanistan and the five Central Asian states, the countries
+/// (`countrycodes`) a query is restricted to unless it brings its own.
+pub const AREA_COUNTRIES: [&str; 6] = ["AF", "KG", "KZ", "TJ", "TM", "UZ"];
+
+/// Which search API the service speaks.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Nominatim `/search` (`format=jsonv2`, hard `countrycodes` filter).
+    #[default]
+    Nominatim,
+    /// Photon `/api` (GeoJSON; countries filtered on our side only).
+    Photon,
+}
+
+impl Provider {
+    /// Both providers.
+    pub const ALL: [Provider; 2] = [Provider::Nominatim, Provider::Photon];
+
+    /// The lower-case name used in the cache, provenance and `--geocoder`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Nominatim => NOMINATIM,
+            Provider::Photon => "photon",
+        }
+    }
+
+    /// The path of the search endpoint under the base URL.
+    pub fn search_path(self) -> &'static str {
+        match self {
+            Provider::Nominatim => "/search",
+            Provider::Photon => "/api",
+        }
+    }
+
+    /// The public instance's base URL.
+    pub fn public_url(self) -> &'static str {
+        match self {
+            Provider::Nominatim => PUBLIC_NOMINATIM_URL,
+            Provider::Photon => PUBLIC_PHOTON_URL,
+        }
+    }
+
+    /// The name in sources (`Nominatim/OSM way 123`).
+    fn title(self) -> &'static str {
+        match self {
+            Provider::Nominatim => "Nominatim",
+            Provider::Photon => "Photon",
+        }
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown geocoder {s:?} (expected nominatim or photon)"))
+    }
+}
+
+/// The most queries one run asks online unless told otherwise (about 8 minutes at 1/s).
+pub const DEFAULT_MAX_LOOKUPS: usize = 500;
+
+/// The environment variable a user agent may be given in.
+pub const USER_AGENT_ENV: &str = "DRILLMAP_USER_AGENT";
+
+/// Everything the online geocoder needs, validated by [`NominatimClient::new`]
+/// (`NominatimClient` is only there with the `online` feature).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnlineOptions {
+    /// Which API the service speaks.
+    pub provider: Provider,
+    /// The service's base URL (`https://nominatim.openstreetmap.org`, or a self-hosted
+    /// instance); the provider's search path (`/search`, `/api`) is appended unless it is
+    /// already there.
+    pub base_url: String,
+    /// An identifying User-Agent with a contact; see [`validate_user_agent`].
+    pub user_agent: String,
+    /// Allowed countries (ISO 3166-1 alpha-2) for queries that bring none of their own.
+    /// Sent lower-case as `countrycodes`; a result elsewhere is rejected.
+    pub countries: Vec<String>,
+    /// `limit`: how many candidates to ask for (1 to 40). Photon filters by country on our
+    /// side only, so give it a larger limit.
+    pub limit: u32,
+    /// The least time between the starts of two requests. Never below one second,
+    /// whatever is set here: the public service's policy is a maximum of 1 request/s.
+    pub min_interval: Duration,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub timeout: Duration,
+    /// Retries after the first attempt, on connection errors, timeouts, 429 and 5xx.
+    pub max_retries: u32,
+    /// Delay before the first retry (doubled each time, with jitter, up to `backoff_cap`).
+    pub backoff_base: Duration,
+    /// Largest backoff delay.
+    pub backoff_cap: Duration,
+    /// A `Retry-After` longer than this ends the query's retries instead of stalling the run.
+    pub max_retry_after: Duration,
+    /// Re-ask expired and found entries (`--refresh`).
+    pub refresh: bool,
+    /// The most queries one run asks online; the rest are reported as not asked, so a
+    /// mistake (a whole dataset missing from the gazetteer) does not turn into bulk use of
+    /// a public service.
+    pub max_lookups: usize,
+}
+
+impl OnlineOptions {
+    /// Options with the polite defaults: 5 candidates, 1 request/s, 10 s to connect, 30 s
+    /// per request, 3 retries from 1 s backoff capped at 30 s, `Retry-After` up to 120 s,
+    /// at most [`DEFAULT_MAX_LOOKUPS`] queries a run.
+    pub fn new(base_url: impl Into<String>, user_agent: impl Into<String>) -> Self {
+        OnlineOptions {
+            provider: Provider::Nominatim,
+            base_url: base_url.into(),
+            user_agent: user_agent.into(),
+            countries: Vec::new(),
+            limit: 5,
+            min_interval: limiter::MIN_INTERVAL,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_retries: 3,
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(120),
+            refresh: false,
+            max_lookups: DEFAULT_MAX_LOOKUPS,
+        }
+    }
+}
+
+/// The online settings as a config file's `[online]` table, an environment variable or a
+/// flag gives them, before any check. Layer them with [`OnlineConfig::overridden_by`]
+/// (file, then environment, then flags) and turn the result into options with
+/// [`OnlineConfig::to_options`].
+///
+/// ```toml
+/// [online]
+/// enabled = true
+/// geocoder = "nominatim"
+/// geocoder-url = "https://nominatim.openstreetmap.org"
+/// user-agent = "drillmap/0.1 (analyst@your-org.example)"
+/// countries = ["AF", "KG", "KZ", "TJ", "TM", "UZ"]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OnlineConfig {
+    /// Ask online at all (`--online`). Off unless set.
+    pub enabled: Option<bool>,
+    /// The provider (`--geocoder`), Nominatim unless set.
+    pub geocoder: Option<Provider>,
+    /// The base URL (`--geocoder-url`), the provider's public instance unless set.
+    pub geocoder_url: Option<String>,
+    /// The User-Agent (`--user-agent`, `DRILLMAP_USER_AGENT`); required when enabled.
+    pub user_agent: Option<String>,
+    /// Allowed countries, [`AREA_COUNTRIES`] unless set.
+    pub countries: Option<Vec<String>>,
+    /// Candidates per query.
+    pub limit: Option<u32>,
+    /// Seconds allowed for one request.
+    pub timeout_secs: Option<u64>,
+    /// Seconds allowed to connect.
+    pub connect_timeout_secs: Option<u64>,
+    /// Retries per query.
+    pub max_retries: Option<u32>,
+    /// Re-ask expired and found entries (`--refresh`).
+    pub refresh: Option<bool>,
+    /// The most queries one run asks online (`--online-max`).
+    pub max_lookups: Option<usize>,
+}
+
+impl OnlineConfig {
+    /// `self` with every field that `over` sets replaced by `over`'s value.
+    pub fn overridden_by(self, over: OnlineConfig) -> OnlineConfig {
+        OnlineConfig {
+            enabled: over.enabled.or(self.enabled),
+            geocoder: over.geocoder.or(self.geocoder),
+            geocoder_url: over.geocoder_url.or(self.geocoder_url),
+            user_agent: over.user_agent.or(self.user_agent),
+            countries: over.countries.or(self.countries),
+            limit: over.limit.or(self.limit),
+            timeout_secs: over.timeout_secs.or(self.timeout_secs),
+            connect_timeout_secs: over.connect_timeout_secs.or(self.connect_timeout_secs),
+            max_retries: over.max_retries.or(self.max_retries),
+            refresh: over.refresh.or(self.refresh),
+            max_lookups: over.max_lookups.or(self.max_lookups),
+        }
+    }
+
+    /// The options, or `None` when online lookups are not enabled (no network at all).
+    /// Fails when enabled without an acceptable User-Agent.
+    pub fn to_options(&self) -> Result<Option<OnlineOptions>, OnlineError> {
+        if self.enabled != Some(true) {
+            return Ok(None);
+        }
+        let provider = self.geocoder.unwrap_or_default();
+        let url = self
+            .geocoder_url
+            .clone()
+            .unwrap_or_else(|| provider.public_url().to_string());
+        let user_agent = self.user_agent.clone().unwrap_or_default();
+        validate_user_agent(&user_agent)?;
+        let mut o = OnlineOptions::new(url, user_agent);
+        o.provider = provider;
+        o.countries = match &self.countries {
+            Some(c) => c.clone(),
+            None => AREA_COUNTRIES.iter().map(|c| (*c).to_string()).collect(),
+        };
+        if let Some(limit) = self.limit {
+            o.limit = limit;
+        }
+        if let Some(secs) = self.timeout_secs {
+            o.timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = self.connect_timeout_secs {
+            o.connect_timeout = Duration::from_secs(secs);
+        }
+        if let Some(n) = self.max_retries {
+            o.max_retries = n;
+        }
+        o.refresh = self.refresh.unwrap_or(false);
+        if let Some(n) = self.max_lookups {
+            o.max_lookups = n;
+        }
+        Ok(Some(o))
+    }
+}
+
+/// Why an online lookup (or setting one up) failed. Every message names the query and what
+/// happened; none of these is ever stored in the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum OnlineError {
+    /// The User-Agent is missing, generic or has no contact.
+    #[error("user agent {value:?} refused: {reason}")]
+    UserAgent {
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The geocoder URL is not usable.
+    #[error("geocoder URL {url:?}: {reason}")]
+    BaseUrl {
+        /// The value given.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An option is out of range: an unknown country code, no countries at all, a limit
+    /// outside 1..=40.
+    #[error("{0}")]
+    Options(String),
+    /// The HTTP client could not be built.
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+    /// An empty query.
+    #[error("empty query: nothing to geocode")]
+    EmptyQuery,
+    /// Not asked: the run reached its cap on online lookups.
+    #[error("{query:?}: not asked online: this run already made {cap} lookups, its cap (raise it with --online-max)")]
+    NotAsked {
+        /// The query.
+        query: String,
+        /// The cap in force.
+        cap: usize,
+    },
+    /// The service could not be reached or kept failing (connection error, timeout, 429,
+    /// 5xx), or refused the request (another 4xx, not retried).
+    #[error("{query:?}: {what} from {url}, {}", retried(*.retries, *.elapsed))]
+    Failed {
+        /// The query.
+        query: String,
+        /// The search URL (without parameters).
+        url: String,
+        /// What the last attempt ran into (`HTTP 429 Too Many Requests`, `timed out`, ...).
+        what: String,
+        /// How many retries were made after the first attempt.
+        retries: u32,
+        /// Time from the start of the first attempt to giving up.
+        elapsed: Duration,
+    },
+    /// The service answered 2xx with something that is not a search answer.
+    #[error("{query:?}: malformed answer from {url}: {message}")]
+    Malformed {
+        /// The query.
+        query: String,
+        /// The search URL.
+        url: String,
+        /// What is wrong with the answer.
+        message: String,
+    },
+    /// The answer was received but the cache file could not be written.
+    #[error("{query:?}: the answer could not be saved: {source}")]
+    Cache {
+        /// The query.
+        query: String,
+        /// The write error.
+        #[source]
+        source: crate::error::Error,
+    },
+}
+
+fn retried(retries: u32, elapsed: Duration) -> String {
+    match retries {
+        0 => "not retried".to_string(),
+        1 => format!("retried once over {:.1} s", elapsed.as_secs_f64()),
+        n => format!("retried {n} times over {:.1} s", elapsed.as_secs_f64()),
+    }
+}
+
+/// Refuse a User-Agent that does not identify its user: empty, a stock client's (browsers,
+/// curl, HTTP libraries), or without a contact (an e-mail address or a URL). Nominatim's
+/// usage policy requires an identifying User-Agent and blocks stock ones.
+pub fn validate_user_agent(ua: &str) -> Result<(), OnlineError> {
+    let refuse = |reason: &str| {
+        Err(OnlineError::UserAgent {
+            value: ua.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    let trimmed = ua.trim();
+    if trimmed.is_empty() {
+        return refuse(
+            "it is empty; pass --user-agent or set DRILLMAP_USER_AGENT to something like \
+             \"drillmap/0.1 (you@your-org.example)\"",
+        );
+    }
+    if trimmed.chars().any(char::is_control) {
+        return refuse("it contains control characters");
+    }
+    const STOCK: &[&str] = &[
+        "mozilla/",
+        "curl/",
+        "wget/",
+        "python-requests",
+        "python-urllib",
+        "python-httpx",
+        "aiohttp",
+        "reqwest",
+        "java/",
+        "go-http-client",
+        "okhttp",
+        "axios",
+        "node-fetch",
+        "libwww-perl",
+        "postmanruntime",
+        "httpie",
+        "apache-httpclient",
+    ];
+    let lower = trimmed.to_ascii_lowercase();
+    if STOCK.iter().any(|s| lower.starts_with(s)) {
+        return refuse("it is a stock browser or HTTP library user agent, which Nominatim blocks");
+    }
+    let has_url = lower.contains("http://") || lower.contains("https://");
+    let has_email = lower
+        .split(|c: char| c.is_whitespace() || "()<>;,".contains(c))
+        .any(|w| {
+            w.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty()
+                    && host.contains('.')
+                    && !host.starts_with('.')
+                    && !host.ends_with('.')
+            })
+        });
+    if !has_url && !has_email {
+        return refuse(
+            "it has no contact; add an e-mail address or a URL, e.g. \
+             \"drillmap/0.1 (you@your-org.example)\"",
+        );
+    }
+    const PLACEHOLDERS: &[&str] = &["example.com", "example.org", "example.net"];
+    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+        return refuse("its contact is a placeholder (example.com/.org/.net); give a real one");
+    }
+    Ok(())
+}
+
+/// A query to geocode online: the name as the dataset writes it, and the countries it may
+/// lie in (empty: the options' countries).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Query {
+    /// The name, as given.
+    pub text: String,
+    /// Allowed countries, ISO 3166-1 alpha-2.
+    pub countries: Vec<String>,
+}
+
+impl Query {
+    /// A query for `text` within `countries`.
+    pub fn new<S: AsRef<str>>(text: impl Into<String>, countries: &[S]) -> Self {
+        Query {
+            text: text.into(),
+            countries: countries.iter().map(|c| c.as_ref().to_string()).collect(),
+        }
+    }
+}
+
+/// What happened to one query in [`lookup_missing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// Answered from the cache; no request made.
+    Cached,
+    /// Asked online; a result was chosen and cached.
+    Found,
+    /// Asked online; nothing acceptable, and that answer was cached.
+    NotFound,
+}
+
+/// One query's outcome in [`lookup_missing`].
+#[derive(Debug)]
+pub struct LookupOutcome {
+    /// The query.
+    pub query: String,
+    /// Its normalised countries (the cache key together with `query`).
+    pub countries: Vec<String>,
+    /// What happened; an error leaves the cache as it was for this query.
+    pub result: Result<Lookup, OnlineError>,
+}
+
+/// The header of the hand-kept gazetteer `places/places.csv`, the columns of [`promote_row`].
+pub const PLACES_CSV_HEADER: &str =
+    "id,name,kind,country,admin1,lat,lon,precision,uncertainty_km,point_note,aliases,source";
+
+/// What kind of gazetteer place a chosen result is.
+pub fn place_kind(chosen: &ChosenResult) -> PlaceKind {
+    match (chosen.category.as_str(), chosen.kind.as_str()) {
+        ("military", "training_area" | "range" | "danger_area") => PlaceKind::TrainingGround,
+        ("military", "base" | "barracks" | "naval_base") => PlaceKind::Base,
+        ("military", "airfield") | ("aeroway", _) => PlaceKind::Airfield,
+        ("military", _) | ("landuse", "military") => PlaceKind::Facility,
+        _ => match chosen.precision {
+            Precision::Site => PlaceKind::Facility,
+            Precision::Settlement => PlaceKind::Settlement,
+            Precision::Region => PlaceKind::Region,
+            Precision::Country => PlaceKind::Country,
+        },
+    }
+}
+
+/// A row for `places/places.csv` ([`PLACES_CSV_HEADER`]) from a found cache entry, so an
+/// analyst can promote an online answer into the hand-kept table after checking it.
+/// `None` for a `not_found` entry. The row has no line terminator.
+pub fn promote_row(entry: &CacheEntry) -> Option<String> {
+    let c = entry.chosen.as_ref()?;
+    let kind = place_kind(c);
+    let base = slug(&c.name);
+    let id = match (base.is_empty(), kind) {
+        (true, _) => format!("osm-{}-{}", c.osm_type, c.osm_id),
+        (false, PlaceKind::Settlement | PlaceKind::Region | PlaceKind::Country) => base,
+        (false, k) => format!("{base}-{}", k.as_str().replace('_', "-")),
+    };
+    let point_note = if c.precision == Precision::Site {
+        String::new()
+    } else {
+        format!(
+            "{} point from {}: {}",
+            c.precision, entry.provider, c.display_name
+        )
+    };
+    let aliases = if nominatim::fold(&entry.query) == nominatim::fold(&c.name) {
+        String::new()
+    } else {
+        entry.query.clone()
+    };
+    let provider = entry.provider.parse().unwrap_or_default();
+    let source = format!(
+        "{}/OSM {} {}, retrieved {}",
+        Provider::title(provider),
+        c.osm_type,
+        c.osm_id,
+        entry.retrieved_date()
+    );
+    let fields = [
+        id,
+        c.name.clone(),
+        kind.as_str().to_string(),
+        c.country_code.clone(),
+        c.admin1.clone(),
+        format!("{:.6}", c.lat),
+        format!("{:.6}", c.lon),
+        c.precision.as_str().to_string(),
+        format!("{}", c.uncertainty_km),
+        point_note,
+        aliases,
+        source,
+    ];
+    Some(
+        fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn slug(name: &str) -> String {
+    nominatim::fold(name)
+        .split(' ')
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_must_identify_their_user() {
+        for ok in [
+            "drillmap/0.1 (analyst@osint-desk.org)",
+            "drillmap/0.1 (+https://github.com/someone/drillmap)",
+            "Jane Doe <jane.doe@uni-tuebingen.de>",
+        ] {
+            assert!(validate_user_agent(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("Mozilla/5.0 (X11; Linux x86_64) jane@uni.de", "stock"),
+            ("curl/8.5.0", "stock"),
+            ("python-requests/2.31", "stock"),
+            ("reqwest/0.13", "stock"),
+            ("drillmap", "no contact"),
+            ("drillmap/0.1 (jane@)", "no contact"),
+            ("drillmap/0.1 (you@example.org)", "placeholder"),
+            ("drillmap\n(jane@uni.de)", "control"),
+        ] {
+            let err = validate_user_agent(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn config_layers_and_stays_off_unless_enabled() {
+        let file: OnlineConfig = toml::from_str(
+            "enabled = true\ngeocoder = \"photon\"\nuser-agent = \"drillmap/0.1 (a@b.org)\"\n",
+        )
+        .unwrap();
+        assert!(toml::from_str::<OnlineConfig>("enable = true").is_err());
+        assert_eq!(OnlineConfig::default().to_options().unwrap(), None);
+        let o = file.clone().to_options().unwrap().unwrap();
+        assert_eq!(o.provider, Provider::Photon);
+        assert_eq!(o.base_url, PUBLIC_PHOTON_URL);
+        assert_eq!(o.countries.len(), 6);
+        let flags = OnlineConfig {
+            enabled: Some(false),
+            ..OnlineConfig::default()
+        };
+        assert_eq!(
+            file.clone().overridden_by(flags).to_options().unwrap(),
+            None
+        );
+        let no_ua = OnlineConfig {
+            user_agent: Some(String::new()),
+            ..OnlineConfig::default()
+        };
+        assert!(file.overridden_by(no_ua).to_options().is_err());
+    }
+
+    #[test]
+    fn error_messages_name_query_url_and_retries() {
+        let e = OnlineError::Failed {
+            query: "Kharbmaidon".into(),
+            url: "http://127.0.0.1:9/search".into(),
+            what: "HTTP 429 Too Many Requests".into(),
+            retries: 3,
+            elapsed: Duration::from_millis(7_240),
+        };
+        assert_eq!(
+            e.to_string(),
+            "\"Kharbmaidon\": HTTP 429 Too Many Requests from http://127.0.0.1:9/search, \
+             retried 3 times over 7.2 s"
+        );
+    }
+
+    #[test]
+    fn promote_row_fits_the_gazetteer() {
+        let mut entry = CacheEntry {
+            query: "Harbmaidon".into(),
+            countries: vec!["TJ".into()],
+            provider: NOMINATIM.into(),
+            endpoint: PUBLIC_NOMINATIM_URL.into(),
+            retrieved_at: "2026-11-22T01:02:03Z".into(),
+            status: Status::Found,
+            chosen: Some(ChosenResult {
+                name: "Kharbmaidon".into(),
+                display_name: "Kharbmaidon, Khatlon Region, Tajikistan".into(),
+                lat: 37.6123456,
+                lon: 68.8765432,
+                osm_type: "way".into(),
+                osm_id: 123,
+                place_id: 9,
+                category: "military".into(),
+                kind: "training_area".into(),
+                addresstype: "military".into(),
+                country_code: "TJ".into(),
+                admin1: "TJ-KT".into(),
+                precision: Precision::Site,
+                uncertainty_km: 4.5,
+                score: 0.7,
+            }),
+            candidates: Vec::new(),
+        };
+        let row = promote_row(&entry).unwrap();
+        assert_eq!(
+            row,
+            "kharbmaidon-training-ground,Kharbmaidon,training_ground,TJ,TJ-KT,37.612346,\
+             68.876543,site,4.5,,Harbmaidon,\"Nominatim/OSM way 123, retrieved 2026-11-22\""
+        );
+        assert_eq!(
+            row.split(',').count(),
+            PLACES_CSV_HEADER.split(',').count() + 1,
+            "only the quoted source holds a comma"
+        );
+        if let Some(c) = entry.chosen.as_mut() {
+            c.category = "place".into();
+            c.kind = "village".into();
+            c.precision = Precision::Settlement;
+        }
+        let row = promote_row(&entry).unwrap();
+        assert!(
+            row.starts_with("kharbmaidon,Kharbmaidon,settlement,"),
+            "{row}"
+        );
+        assert!(row.contains("\"settlement point from nominatim: Kharbmaidon, Khatlon"));
+        entry.chosen = None;
+        assert_eq!(promote_row(&entry), None);
+    }
+}

@@ -1,0 +1,566 @@
+//! Nominatim answers: parsing, validation and the choice of one result.
+//!
+//! A `/search?format=jsonv2` answer is a JSON array of results whose `lat`, `lon` and
+//! `boundingbox` are *strings*, the box ordered `[minlat, maxlat, minlon, maxlon]`. Nothing
+//! from it is trusted as is: coordinates are parsed and range-checked, the box is
+//! normalised whatever its order, a result outside the allowed countries is rejected (and
+//! recorded as such, never chosen), and each accepted result gets a [`Precision`] from its
+//! OSM class/type and a score in [0, 1]. This module does no I/O, so it builds without the
+//! `online` feature and is tested on fixed strings.
+
+use std::collections::BTreeMap;
+
+use geo::{Distance, Haversine, Point};
+use serde::Deserialize;
+use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
+
+use super::cache::{CandidateRecord, ChosenResult};
+use crate::model::Precision;
+
+/// The smallest uncertainty radius we claim for a result, in km.
+pub const MIN_UNCERTAINTY_KM: f64 = 0.5;
+
+/// One search result as Nominatim writes it (`jsonv2`; `json`'s `class` is accepted too).
+/// Every field is optional here so that one odd result is rejected with a reason instead of
+/// failing the whole answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawResult {
+    /// Nominatim's internal id.
+    #[serde(default)]
+    pub place_id: Option<u64>,
+    /// `node`, `way` or `relation`.
+    #[serde(default)]
+    pub osm_type: Option<String>,
+    /// OSM object id.
+    #[serde(default)]
+    pub osm_id: Option<u64>,
+    /// Latitude (a string in Nominatim's answers; a number is accepted).
+    #[serde(default)]
+    pub lat: Option<Value>,
+    /// Longitude (a string in Nominatim's answers; a number is accepted).
+    #[serde(default)]
+    pub lon: Option<Value>,
+    /// OSM main tag key (`jsonv2`: `category`, `json`: `class`).
+    #[serde(default, alias = "class")]
+    pub category: Option<String>,
+    /// OSM main tag value.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// What the result is as part of an address (`village`, `state`, ...).
+    #[serde(default)]
+    pub addresstype: Option<String>,
+    /// Nominatim's importance, roughly in [0, 1].
+    #[serde(default)]
+    pub importance: Option<f64>,
+    /// The result's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Full label.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Address parts (`addressdetails=1`), including `country_code` and `ISO3166-2-lvl4`.
+    #[serde(default)]
+    pub address: BTreeMap<String, Value>,
+    /// All names (`namedetails=1`): `name`, `name:en`, `name:ru`, `alt_name`, ...
+    #[serde(default)]
+    pub namedetails: BTreeMap<String, Value>,
+    /// `[minlat, maxlat, minlon, maxlon]` as strings.
+    #[serde(default)]
+    pub boundingbox: Option<Vec<Value>>,
+}
+
+/// Parse a search answer's body. An error message says what is wrong with it; an error
+/// object from the service (`{"error": ...}`) is reported with its text.
+pub fn parse_response(body: &str) -> Result<Vec<RawResult>, String> {
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        let start: String = body.chars().take(60).collect();
+        format!("not JSON ({e}); the answer starts {start:?}")
+    })?;
+    match value {
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                serde_json::from_value::<RawResult>(item)
+                    .map_err(|e| format!("result {} is not a search result: {e}", i + 1))
+            })
+            .collect(),
+        Value::Object(map) if map.contains_key("error") => {
+            let message = match map.get("error") {
+                Some(Value::Object(e)) => e
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unspecified")
+                    .to_string(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            Err(format!("the service answered with an error: {message}"))
+        }
+        other => Err(format!(
+            "expected a JSON array of results, got {}",
+            json_kind(&other)
+        )),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The validated candidates of one answer and the one chosen, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Every result, in the service's order, accepted or rejected with a reason.
+    pub candidates: Vec<CandidateRecord>,
+    /// The accepted result with the highest score (the service's order breaks ties).
+    pub chosen: Option<ChosenResult>,
+}
+
+/// Validate every result against `countries` (ISO alpha-2, any case) and choose one.
+pub fn evaluate(query: &str, countries: &[String], results: &[RawResult]) -> Evaluation {
+    let allowed: Vec<String> = countries.iter().map(|c| c.to_ascii_uppercase()).collect();
+    let mut candidates = Vec::with_capacity(results.len());
+    let mut best: Option<ChosenResult> = None;
+    for raw in results {
+        let record = match check(query, &allowed, raw) {
+            Ok(chosen) => {
+                let record = record_of(raw, Some(&chosen), String::new());
+                if best.as_ref().is_none_or(|b| chosen.score > b.score) {
+                    best = Some(chosen);
+                }
+                record
+            }
+            Err(reason) => record_of(raw, None, reason),
+        };
+        candidates.push(record);
+    }
+    Evaluation {
+        candidates,
+        chosen: best,
+    }
+}
+
+fn record_of(raw: &RawResult, chosen: Option<&ChosenResult>, reason: String) -> CandidateRecord {
+    let osm = match (&raw.osm_type, raw.osm_id) {
+        (Some(t), Some(id)) => format!("{t}/{id}"),
+        _ => String::new(),
+    };
+    CandidateRecord {
+        osm,
+        display_name: raw.display_name.clone().unwrap_or_default(),
+        lat: raw.lat.as_ref().and_then(number).filter(|v| v.is_finite()),
+        lon: raw.lon.as_ref().and_then(number).filter(|v| v.is_finite()),
+        country_code: country_code(raw).unwrap_or_default(),
+        importance: raw.importance.filter(|v| v.is_finite()),
+        score: chosen.map_or(0.0, |c| c.score),
+        accepted: chosen.is_some(),
+        reason,
+    }
+}
+
+/// A number written as a JSON number or as a string holding one.
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+fn country_code(raw: &RawResult) -> Option<String> {
+    raw.address
+        .get("country_code")
+        .and_then(Value::as_str)
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+}
+
+/// A bounding box as (south, north, west, east), whatever order the two pairs came in.
+fn bbox(raw: &RawResult) -> Result<Option<[f64; 4]>, String> {
+    let Some(values) = &raw.boundingbox else {
+        return Ok(None);
+    };
+    let nums: Vec<f64> = values.iter().filter_map(number).collect();
+    let [a, b, c, d] = nums.as_slice() else {
+        return Err(format!(
+            "bounding box has {} numbers, expected 4",
+            nums.len()
+        ));
+    };
+    let (south, north) = (a.min(*b), a.max(*b));
+    let (west, east) = (c.min(*d), c.max(*d));
+    if !(-90.0..=90.0).contains(&south)
+        || !(-90.0..=90.0).contains(&north)
+        || !(-180.0..=180.0).contains(&west)
+        || !(-180.0..=180.0).contains(&east)
+    {
+        return Err(format!(
+            "bounding box [{a}, {b}, {c}, {d}] is not [minlat, maxlat, minlon, maxlon]"
+        ));
+    }
+    Ok(Some([south, north, west, east]))
+}
+
+fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResult, String> {
+    let lat = raw
+        .lat
+        .as_ref()
+        .and_then(number)
+        .filter(|v| (-90.0..=90.0).contains(v))
+        .ok_or_else(|| format!("latitude {} is not a coordinate", shown(raw.lat.as_ref())))?;
+    let lon = raw
+        .lon
+        .as_ref()
+        .and_then(number)
+        .filter(|v| (-180.0..=180.0).contains(v))
+        .ok_or_else(|| format!("longitude {} is not a coordinate", shown(raw.lon.as_ref())))?;
+    let (Some(osm_type), Some(osm_id)) = (&raw.osm_type, raw.osm_id) else {
+        return Err("no OSM type and id".into());
+    };
+    let country = country_code(raw)
+        .ok_or_else(|| "no country code (was addressdetails=1 ignored?)".to_string())?;
+    if !allowed.contains(&country) {
+        return Err(format!(
+            "in {country}, outside the allowed countries {}",
+            allowed.join(", ")
+        ));
+    }
+    let bbox = bbox(raw)?;
+    if let Some([s, n, w, e]) = bbox {
+        const SLACK: f64 = 0.01;
+        if lat < s - SLACK || lat > n + SLACK || lon < w - SLACK || lon > e + SLACK {
+            return Err(format!(
+                "point {lat} {lon} lies outside its own bounding box [{s}, {n}, {w}, {e}]"
+            ));
+        }
+    }
+    let category = raw.category.clone().unwrap_or_default();
+    let kind = raw.kind.clone().unwrap_or_default();
+    let addresstype = raw.addresstype.clone().unwrap_or_default();
+    let extent_km = bbox.map(half_diagonal_km);
+    let precision = precision_of(&category, &kind, &addresstype, extent_km);
+    let uncertainty_km = round_to(
+        extent_km
+            .unwrap_or_else(|| default_uncertainty_km(precision))
+            .max(MIN_UNCERTAINTY_KM),
+        2,
+    );
+    let name = result_name(raw);
+    let score = score(query, raw, &name);
+    Ok(ChosenResult {
+        name,
+        display_name: raw.display_name.clone().unwrap_or_default(),
+        lat,
+        lon,
+        osm_type: osm_type.clone(),
+        osm_id,
+        place_id: raw.place_id.unwrap_or(0),
+        category,
+        kind,
+        addresstype,
+        country_code: country,
+        admin1: raw
+            .address
+            .get("ISO3166-2-lvl4")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        precision,
+        uncertainty_km,
+        score,
+    })
+}
+
+fn shown(v: Option<&Value>) -> String {
+    v.map_or_else(|| "(missing)".to_string(), Value::to_string)
+}
+
+fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+/// Half the diagonal of a (south, north, west, east) box, in km on the sphere.
+fn half_diagonal_km([s, n, w, e]: [f64; 4]) -> f64 {
+    Haversine.distance(Point::new(w, s), Point::new(e, n)) / 2000.0
+}
+
+fn default_uncertainty_km(p: Precision) -> f64 {
+    match p {
+        Precision::Site => 1.0,
+        Precision::Settlement => 5.0,
+        Precision::Region => 100.0,
+        Precision::Country => 500.0,
+    }
+}
+
+/// What a result's point is a point of, from its OSM class/type and Nominatim's
+/// `addresstype`; failing those, from the size of its bounding box.
+pub fn precision_of(
+    category: &str,
+    kind: &str,
+    addresstype: &str,
+    extent_km: Option<f64>,
+) -> Precision {
+    const SETTLEMENTS: &[&str] = &[
+        "city",
+        "town",
+        "village",
+        "hamlet",
+        "suburb",
+        "quarter",
+        "neighbourhood",
+        "locality",
+        "isolated_dwelling",
+        "farm",
+        "municipality",
+        "city_district",
+        "borough",
+    ];
+    const REGIONS: &[&str] = &[
+        "state",
+        "region",
+        "province",
+        "county",
+        "district",
+        "state_district",
+        "archipelago",
+        "island",
+    ];
+    match (category, kind) {
+        ("military", _) | ("landuse", "military") | ("aeroway", _) => return Precision::Site,
+        ("place", "country") | ("boundary", "national_park") if addresstype == "country" => {
+            return Precision::Country
+        }
+        ("place", "country") => return Precision::Country,
+        ("place", k) if SETTLEMENTS.contains(&k) => return Precision::Settlement,
+        ("place", k) if REGIONS.contains(&k) => return Precision::Region,
+        _ => {}
+    }
+    if addresstype == "country" {
+        return Precision::Country;
+    }
+    if SETTLEMENTS.contains(&addresstype) {
+        return Precision::Settlement;
+    }
+    if REGIONS.contains(&addresstype) {
+        return Precision::Region;
+    }
+    match extent_km {
+        Some(km) if km <= 2.0 => Precision::Site,
+        Some(km) if km <= 25.0 => Precision::Settlement,
+        Some(km) if km <= 400.0 => Precision::Region,
+        Some(_) => Precision::Country,
+        None => Precision::Site,
+    }
+}
+
+fn result_name(raw: &RawResult) -> String {
+    let names = &raw.namedetails;
+    ["name:en", "name"]
+        .iter()
+        .find_map(|k| names.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+        .or_else(|| raw.name.clone().filter(|n| !n.is_empty()))
+        .or_else(|| {
+            raw.display_name
+                .as_deref()
+                .and_then(|d| d.split(',').next())
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// Fold a name for comparison: decomposed, marks dropped, lower case, letters and digits
+/// separated by single spaces.
+pub fn fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+    {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// Score in [0, 1]: 60% how well a name of the result matches the query (1 exact after
+/// folding, 0.7 one contains the other, 0.3 otherwise), 40% Nominatim's importance
+/// (0.2 when absent). Rounded to three decimals so the cache file is stable.
+fn score(query: &str, raw: &RawResult, name: &str) -> f64 {
+    let q = fold(query);
+    let mut names: Vec<String> = raw
+        .namedetails
+        .values()
+        .filter_map(Value::as_str)
+        .flat_map(|v| v.split(';'))
+        .map(fold)
+        .collect();
+    names.push(fold(name));
+    if let Some(n) = &raw.name {
+        names.push(fold(n));
+    }
+    let matched = if names.contains(&q) {
+        1.0
+    } else if !q.is_empty()
+        && names
+            .iter()
+            .any(|n| !n.is_empty() && (n.contains(&q) || q.contains(n.as_str())))
+    {
+        0.7
+    } else {
+        0.3
+    };
+    let importance = raw.importance.filter(|v| v.is_finite()).unwrap_or(0.2);
+    round_to(0.6 * matched + 0.4 * importance.clamp(0.0, 1.0), 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VILLAGE: &str = r#"[{"place_id":198765,"licence":"Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright","osm_type":"node","osm_id":2751234567,"lat":"37.6123456","lon":"68.8765432","category":"place","type":"village","place_rank":19,"importance":0.2500001,"addresstype":"village","name":"Kharbmaidon","display_name":"Kharbmaidon, Khatlon Region, Tajikistan","address":{"village":"Kharbmaidon","state":"Khatlon Region","ISO3166-2-lvl4":"TJ-KT","country":"Tajikistan","country_code":"tj"},"namedetails":{"name":"Харбмайдон","name:en":"Kharbmaidon"},"boundingbox":["37.5923456","37.6323456","68.8565432","68.8965432"]}]"#;
+
+    fn tj() -> Vec<String> {
+        vec!["TJ".into()]
+    }
+
+    #[test]
+    fn parses_strings_and_chooses_the_village() {
+        let results = parse_response(VILLAGE).unwrap();
+        let ev = evaluate("Kharbmaidon", &tj(), &results);
+        let c = ev.chosen.unwrap();
+        assert_eq!((c.lat, c.lon), (37.6123456, 68.8765432));
+        assert_eq!(c.precision, Precision::Settlement);
+        assert_eq!(c.country_code, "TJ");
+        assert_eq!(c.admin1, "TJ-KT");
+        assert_eq!(c.name, "Kharbmaidon");
+        assert_eq!((c.osm_type.as_str(), c.osm_id), ("node", 2751234567));
+        assert!(c.uncertainty_km > 2.0 && c.uncertainty_km < 4.0, "{c:?}");
+        assert_eq!(c.score, 0.7);
+        assert!(ev.candidates[0].accepted);
+    }
+
+    #[test]
+    fn bbox_order_is_normalised() {
+        let mut r = parse_response(VILLAGE).unwrap();
+        r[0].boundingbox = Some(
+            ["37.6323456", "37.5923456", "68.8965432", "68.8565432"]
+                .iter()
+                .map(|s| Value::String((*s).into()))
+                .collect(),
+        );
+        let ev = evaluate("Kharbmaidon", &tj(), &r);
+        assert!(ev.chosen.is_some(), "{:?}", ev.candidates);
+    }
+
+    #[test]
+    fn wrong_country_is_rejected_with_reason() {
+        let body = VILLAGE.replace(r#""country_code":"tj""#, r#""country_code":"af""#);
+        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&body).unwrap());
+        assert!(ev.chosen.is_none());
+        assert!(!ev.candidates[0].accepted);
+        assert_eq!(
+            ev.candidates[0].reason,
+            "in AF, outside the allowed countries TJ"
+        );
+        assert_eq!(ev.candidates[0].score, 0.0);
+    }
+
+    #[test]
+    fn bad_coordinates_are_rejected_not_fatal() {
+        let body = VILLAGE.replace(r#""lat":"37.6123456""#, r#""lat":"north""#);
+        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&body).unwrap());
+        assert!(ev.chosen.is_none());
+        assert!(ev.candidates[0].reason.contains("latitude \"north\""));
+        let body = VILLAGE.replace(r#""lat":"37.6123456""#, r#""lat":"137.6""#);
+        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&body).unwrap());
+        assert!(ev.chosen.is_none());
+    }
+
+    #[test]
+    fn malformed_answers_are_errors() {
+        assert!(parse_response("<html>502</html>")
+            .unwrap_err()
+            .contains("not JSON"));
+        assert!(parse_response("{\"a\":1}")
+            .unwrap_err()
+            .contains("an object"));
+        let e = parse_response(r#"{"error":{"code":400,"message":"Nothing to search for."}}"#)
+            .unwrap_err();
+        assert!(e.contains("Nothing to search for."), "{e}");
+        assert!(parse_response("[1]").unwrap_err().contains("result 1"));
+        assert_eq!(parse_response("[]").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn precision_from_class_and_type() {
+        assert_eq!(
+            precision_of("military", "training_area", "military", None),
+            Precision::Site
+        );
+        assert_eq!(
+            precision_of("landuse", "military", "", Some(8.0)),
+            Precision::Site
+        );
+        assert_eq!(
+            precision_of("aeroway", "aerodrome", "aeroway", None),
+            Precision::Site
+        );
+        assert_eq!(
+            precision_of("place", "town", "town", None),
+            Precision::Settlement
+        );
+        assert_eq!(
+            precision_of("boundary", "administrative", "state", None),
+            Precision::Region
+        );
+        assert_eq!(
+            precision_of("boundary", "administrative", "country", None),
+            Precision::Country
+        );
+        assert_eq!(
+            precision_of("natural", "peak", "peak", Some(0.1)),
+            Precision::Site
+        );
+        assert_eq!(
+            precision_of("natural", "valley", "", Some(60.0)),
+            Precision::Region
+        );
+    }
+
+    #[test]
+    fn higher_score_wins_ties_keep_order() {
+        let two = format!(
+            "[{},{}]",
+            VILLAGE
+                .trim_matches(|c| c == '[' || c == ']')
+                .replace("Kharbmaidon", "Kharbmaidon Bolo")
+                .replace("\"osm_id\":2751234567", "\"osm_id\":1"),
+            VILLAGE.trim_matches(|c| c == '[' || c == ']')
+        );
+        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&two).unwrap());
+        assert_eq!(ev.candidates.len(), 2);
+        assert_eq!(ev.chosen.unwrap().osm_id, 2751234567);
+    }
+
+    #[test]
+    fn fold_drops_marks_and_punctuation() {
+        assert_eq!(fold("Ḳharb-Maidon  "), "kharb maidon");
+        assert_eq!(fold("Хорог"), "хорог");
+    }
+}

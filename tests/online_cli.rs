@@ -1,0 +1,196 @@
+//! `drillmap build --online` end to end against a mock Nominatim on 127.0.0.1: a name no
+//! table knows is resolved, cached, and a later offline build is byte-identical with no
+//! request at all.
+#![cfg(feature = "online")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+mod util;
+
+use std::fs;
+
+use support::{answer, village, MockServer, Reply, UA};
+use util::Work;
+
+fn build_online(work: &Work, url: &str) -> util::Run {
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--online",
+        "--geocoder-url",
+        url,
+        "--user-agent",
+        UA,
+        "--quiet",
+    ])
+}
+
+fn unknown_place(work: &Work) {
+    work.edit(
+        "exercises.toml",
+        "place = \"Харб-Майдон\"",
+        "place = \"Qizilqala\"",
+    );
+}
+
+#[test]
+fn online_build_resolves_caches_and_rebuilds_offline_byte_for_byte() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    work.build().expect_code(1).expect_stderr_line(&[
+        "exercises.toml:14:",
+        "\"Qizilqala\"",
+        "unresolved",
+        "--online",
+    ]);
+    assert_eq!(server.requests().len(), 0, "no network without --online");
+
+    build_online(&work, &server.url()).expect_code(0);
+    assert_eq!(server.requests().len(), 1);
+    let req = &server.requests()[0];
+    assert_eq!(req.param("q").as_deref(), Some("Qizilqala"));
+    assert_eq!(req.param("countrycodes").as_deref(), Some("tj"));
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    assert!(
+        cache.contains("query = \"Qizilqala\"") && cache.contains("status = \"found\""),
+        "{cache}"
+    );
+
+    let first = work.outputs();
+    let ex: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
+    let f = ex["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "drill-one/main")
+        .unwrap();
+    let p = &f["properties"];
+    assert_eq!(p["geocoder"], "nominatim");
+    assert_eq!(p["geocode_match"], "online");
+    assert_eq!(p["place_id"], "osm:node/2751234567");
+    assert_eq!(p["geocoded_on"].as_str().map(str::len), Some(10));
+    assert_eq!(
+        f["geometry"]["coordinates"],
+        serde_json::json!([68.876543, 37.612346])
+    );
+
+    // Offline again: the cache answers, nothing changes, no request is made.
+    work.build()
+        .expect_code(0)
+        .expect_stderr_line(&["exercises.geojson", "unchanged"]);
+    assert_eq!(work.outputs(), first);
+    assert_eq!(server.requests().len(), 1);
+
+    // check lists what only the online geocoder resolved; promote makes it a gazetteer row.
+    work.check().expect_code(0).expect_stderr_line(&[
+        "note:",
+        "\"Qizilqala\" resolved only online",
+        "osm:node/2751234567",
+    ]);
+    let run = work.run(&[
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "Qizilqala",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stdout().contains(",Qizilqala,settlement,TJ,"),
+        "{}",
+        run.stdout()
+    );
+    work.run(&[
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "--append",
+        "Qizilqala",
+    ])
+    .expect_code(0);
+    work.check().expect_code(0);
+    let after = work.check();
+    assert!(
+        !after.stderr().contains("resolved only online"),
+        "{}",
+        after.stderr()
+    );
+}
+
+#[test]
+fn online_refuses_a_missing_or_generic_user_agent_before_any_request() {
+    let server = MockServer::start(vec![Reply::json("[]")]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--online",
+        "--geocoder-url",
+        &server.url(),
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["user agent"]);
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--online",
+        "--geocoder-url",
+        &server.url(),
+        "--user-agent",
+        "curl/8.0",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["user agent", "curl/8.0"]);
+    assert_eq!(server.requests().len(), 0);
+    assert!(work.outputs().is_empty());
+}
+
+#[test]
+fn a_failed_lookup_is_reported_and_good_output_is_kept() {
+    let server = MockServer::start(vec![Reply::json("{not json")]);
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let good = work.outputs();
+    unknown_place(&work);
+    build_online(&work, &server.url())
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "exercises.toml:14:",
+            "\"Qizilqala\"",
+            "online lookup failed",
+        ]);
+    assert_eq!(work.outputs(), good);
+    assert!(
+        !work.data().join("geocode-cache.toml").exists(),
+        "a failure is never cached"
+    );
+}
+
+#[test]
+fn a_not_found_answer_is_cached_and_explained_offline() {
+    let server = MockServer::start(vec![Reply::json("[]")]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    build_online(&work, &server.url()).expect_code(1);
+    work.build()
+        .expect_code(1)
+        .expect_stderr_line(&["\"Qizilqala\"", "nominatim found nothing either"]);
+    assert_eq!(server.requests().len(), 1);
+}
