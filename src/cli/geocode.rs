@@ -92,11 +92,7 @@ fn describe(c: &Candidate<'_>) -> String {
         p.lat,
         p.lon,
         c.score,
-        match c.how {
-            drillmap::resolve::MatchKind::Exact => "exact",
-            drillmap::resolve::MatchKind::Loose => "loose",
-            drillmap::resolve::MatchKind::Online => "online",
-        },
+        c.how.as_str(),
         c.matched,
         p.precision,
         p.uncertainty_km,

@@ -8,6 +8,11 @@
 //! 0.9 of its score, so a bare name means the place that bears it bare (the city). Filters
 //! (country, kinds, bounding box) remove candidates outright.
 //!
+//! A name that matches no key at all goes to the **fuzzy** stage: loose keys within an edit
+//! distance of 2 (optimal string alignment: a transposition counts once) score
+//! `0.9 × (1 − distance / length)`, so a typo in a long name ("Kharbmaiden") still resolves
+//! while short names need to be nearly right.
+//!
 //! The outcome is never a silent guess: one best candidate ahead of the next by more than
 //! [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing at or
 //! above [`MIN_SCORE`] is `unresolved`.
@@ -40,8 +45,22 @@ pub enum MatchKind {
     Exact,
     /// On the loose key.
     Loose,
+    /// Within a small edit distance of a loose key (a typo or near-miss).
+    Fuzzy,
     /// Not from the gazetteer: a cached online geocoder answer.
     Online,
+}
+
+impl MatchKind {
+    /// The lower-case word used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Loose => "loose",
+            MatchKind::Fuzzy => "fuzzy",
+            MatchKind::Online => "online",
+        }
+    }
 }
 
 /// One place a query may mean.
@@ -53,8 +72,10 @@ pub struct Candidate<'g> {
     pub score: f64,
     /// The name or alias that matched.
     pub matched: &'g str,
-    /// Exact or loose.
+    /// Exact, loose or fuzzy.
     pub how: MatchKind,
+    /// The table the place is from (`gazetteer`, `geonames`).
+    pub table: &'static str,
 }
 
 /// Outcome of one query.
@@ -121,12 +142,19 @@ impl Filter {
     }
 }
 
-/// The gazetteer, indexed for lookup.
+/// Largest edit distance the fuzzy stage considers.
+pub const MAX_EDITS: usize = 2;
+
+/// A table of places, indexed for lookup.
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
+    /// Which table this is (`gazetteer`, `geonames`), for provenance.
+    table: &'static str,
     places: Vec<Place>,
     exact: HashMap<String, Vec<Entry>>,
     loose: HashMap<String, Vec<Entry>>,
+    /// Every loose key with its length in chars, sorted by length, for the fuzzy stage.
+    by_length: Vec<(usize, String)>,
 }
 
 /// One name of one place, as filed under a key.
@@ -141,6 +169,11 @@ struct Entry {
 impl Gazetteer {
     /// Index `places` (rows of the hand-kept table).
     pub fn new(places: Vec<Place>) -> Gazetteer {
+        Gazetteer::named("gazetteer", places)
+    }
+
+    /// Index `places` as the table called `table`.
+    pub fn named(table: &'static str, places: Vec<Place>) -> Gazetteer {
         let mut exact: HashMap<String, Vec<Entry>> = HashMap::new();
         let mut loose: HashMap<String, Vec<Entry>> = HashMap::new();
         for (pi, place) in places.iter().enumerate() {
@@ -155,11 +188,23 @@ impl Gazetteer {
                 loose.entry(key.loose).or_default().push(entry);
             }
         }
+        let mut by_length: Vec<(usize, String)> = loose
+            .keys()
+            .map(|k| (k.chars().count(), k.clone()))
+            .collect();
+        by_length.sort_unstable();
         Gazetteer {
+            table,
             places,
             exact,
             loose,
+            by_length,
         }
+    }
+
+    /// The table's name (`gazetteer`, `geonames`).
+    pub fn table(&self) -> &'static str {
+        self.table
     }
 
     /// Every place, in table order.
@@ -182,31 +227,11 @@ impl Gazetteer {
         ];
         for (index, k, how, base) in hits {
             for entry in index.get(k.as_str()).into_iter().flatten() {
-                let pi = entry.place;
-                let place = &self.places[pi];
-                if !filter.accepts(place) {
-                    continue;
-                }
-                let mut score = base;
-                match key.hint {
-                    Some(h) if !h.accepts(place.kind) => score *= KIND_MISMATCH,
-                    None if entry.generic => score *= GENERIC_NAME,
-                    _ => {}
-                }
-                let matched = place.names().nth(entry.name).unwrap_or(&place.name);
-                let cand = Candidate {
-                    place,
-                    score,
-                    matched,
-                    how,
-                };
-                match best.get(&pi) {
-                    Some(old) if old.score >= score => {}
-                    _ => {
-                        best.insert(pi, cand);
-                    }
-                }
+                self.consider(&key, filter, *entry, how, base, &mut best);
             }
+        }
+        if best.is_empty() {
+            self.fuzzy(&key, filter, &mut best);
         }
         let mut candidates: Vec<Candidate<'_>> = best
             .into_values()
@@ -224,6 +249,110 @@ impl Gazetteer {
         };
         Resolution { status, candidates }
     }
+
+    /// Score one indexed name against the query and keep it if it beats what the place has.
+    fn consider<'g>(
+        &'g self,
+        key: &NameKey,
+        filter: &Filter,
+        entry: Entry,
+        how: MatchKind,
+        base: f64,
+        best: &mut HashMap<usize, Candidate<'g>>,
+    ) {
+        let place = &self.places[entry.place];
+        if !filter.accepts(place) {
+            return;
+        }
+        let mut score = base;
+        match key.hint {
+            Some(h) if !h.accepts(place.kind) => score *= KIND_MISMATCH,
+            None if entry.generic => score *= GENERIC_NAME,
+            _ => {}
+        }
+        let matched = place.names().nth(entry.name).unwrap_or(&place.name);
+        match best.get(&entry.place) {
+            Some(old) if old.score >= score => {}
+            _ => {
+                let table = self.table;
+                best.insert(
+                    entry.place,
+                    Candidate {
+                        place,
+                        score,
+                        matched,
+                        how,
+                        table,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Loose keys within [`MAX_EDITS`] of the query's.
+    fn fuzzy<'g>(
+        &'g self,
+        key: &NameKey,
+        filter: &Filter,
+        best: &mut HashMap<usize, Candidate<'g>>,
+    ) {
+        let q: Vec<char> = key.loose.chars().collect();
+        // Short keys are too easily a few edits from something else.
+        if q.len() < 4 {
+            return;
+        }
+        let lo = self
+            .by_length
+            .partition_point(|(n, _)| *n + MAX_EDITS < q.len());
+        let mut buf = Vec::new();
+        for (n, k) in &self.by_length[lo..] {
+            if *n > q.len() + MAX_EDITS {
+                break;
+            }
+            buf.clear();
+            buf.extend(k.chars());
+            let Some(d) = osa_distance(&q, &buf, MAX_EDITS) else {
+                continue;
+            };
+            let len = q.len().max(buf.len()) as f64;
+            let base = LOOSE * (1.0 - d as f64 / len);
+            for entry in self.loose.get(k).into_iter().flatten() {
+                self.consider(key, filter, *entry, MatchKind::Fuzzy, base, best);
+            }
+        }
+    }
+}
+
+/// Optimal string alignment distance between `a` and `b` (insertions, deletions,
+/// substitutions and adjacent transpositions, each 1), or `None` when it exceeds `max`.
+pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let w = b.len() + 1;
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..w {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[w - 1];
+    (d <= max).then_some(d)
 }
 
 #[cfg(test)]
@@ -333,6 +462,68 @@ mod tests {
         );
         let r = g.lookup("Ayni airfield", &Filter::default());
         assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("ayni-tj"));
+    }
+
+    #[test]
+    fn typos_resolve_fuzzily_with_a_lower_score() {
+        let g = gazetteer();
+        for (q, id) in [
+            ("Kharbmaiden", "kharbmaidon"),
+            ("Harbmadion", "kharbmaidon"),
+            ("Termes", "termez"),
+        ] {
+            let r = g.lookup(q, &Filter::default());
+            let best = r.best().unwrap_or_else(|| panic!("{q}: {r:?}"));
+            assert_eq!(
+                (best.place.id.as_str(), best.how),
+                (id, MatchKind::Fuzzy),
+                "{q}"
+            );
+            assert!(
+                best.score < LOOSE && best.score >= MIN_SCORE,
+                "{q}: {}",
+                best.score
+            );
+        }
+        // Too far, or too short to guess.
+        assert_eq!(
+            g.lookup("Kharkov", &Filter::default()).status,
+            Status::Unresolved
+        );
+        assert_eq!(
+            g.lookup("Ayn", &Filter::default()).status,
+            Status::Unresolved
+        );
+    }
+
+    #[test]
+    fn osa_distance_counts_transpositions_once_and_stops_early() {
+        let d = |a: &str, b: &str| {
+            osa_distance(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+                2,
+            )
+        };
+        assert_eq!(d("termez", "termez"), Some(0));
+        assert_eq!(d("termez", "termes"), Some(1));
+        assert_eq!(d("harbmaidon", "harbmadion"), Some(1));
+        assert_eq!(d("abc", "cab"), Some(2));
+        assert_eq!(d("kharkov", "harbmaidon"), None);
+        assert_eq!(d("", "ab"), Some(2));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn osa_distance_is_symmetric_and_bounded(a in "[a-e]{0,8}", b in "[a-e]{0,8}") {
+            let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let ab = osa_distance(&x, &y, 2);
+            proptest::prop_assert_eq!(ab, osa_distance(&y, &x, 2));
+            if let Some(d) = ab {
+                proptest::prop_assert!(d <= 2 && d >= x.len().abs_diff(y.len()));
+                proptest::prop_assert_eq!(d == 0, a == b);
+            }
+        }
     }
 
     #[test]
