@@ -58,6 +58,7 @@ fn stdout_error(e: io::Error) -> Error {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
+        Command::Serve(args) => Ok(cli::serve::run(args)),
         Command::Build { data, out } => {
             let summaries = pipeline::build(&Paths { data, out })?;
             let mut err = io::stderr().lock();
