@@ -31,6 +31,7 @@ const state = (window.drillmap = {
   source: 'geojson', // or 'pmtiles'
   rebuild: null, // the server's last rebuild
   map: null,
+  featureHTML: null, // the popup renderer, for tests
 });
 
 /** Escape text for HTML: every dataset value goes through this before it reaches a popup. */
@@ -252,6 +253,8 @@ export function featureHTML(layer, props) {
   return `<section class="dm-feature" data-layer="${esc(layer)}">`
     + `<h2 class="dm-name">${esc(name)}</h2><dl class="dm-props">${rows}${sources}</dl></section>`;
 }
+
+state.featureHTML = featureHTML;
 
 function setupPopups(map) {
   const clickable = ['exercises', 'bases', 'afghan_border'];

@@ -55,6 +55,9 @@ fn browser_dir() -> PathBuf {
 }
 
 fn node() -> Command {
+    if Command::new("node").arg("--version").output().is_err() {
+        tools_missing("node");
+    }
     let mut cmd = Command::new("node");
     cmd.arg(browser_dir().join("preview.js"))
         .current_dir(browser_dir())
@@ -277,6 +280,7 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
     let plan = json!({
         "click": {"coordinates": target["geometry"]["coordinates"]},
         "screenshot": screenshot,
+        "hostile": HOSTILE,
     });
     let out = node()
         .args(["check", &served.url, &plan.to_string()])
@@ -322,6 +326,27 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
             href.as_str().unwrap().starts_with("http"),
             "only http(s) links: {href}"
         );
+    }
+    // Every field of every layer's popup, hostile, stays text.
+    for layer in ["exercises", "bases", "afghan_border"] {
+        let f = &report["fields"][layer];
+        assert_eq!(
+            f["foreign"],
+            json!([]),
+            "{layer}: elements made from data: {f}"
+        );
+        assert_eq!(
+            f["attributes"],
+            json!([]),
+            "{layer}: attributes made from data: {f}"
+        );
+        assert!(f["hostileTexts"].as_u64().unwrap() >= 3, "{layer}: {f}");
+        for href in f["links"].as_array().unwrap() {
+            assert!(
+                href.as_str().unwrap().starts_with("https://"),
+                "{layer}: {f}"
+            );
+        }
     }
     assert_eq!(report["pageErrors"], json!([]), "{report:#}");
     assert_eq!(report["external"], json!([]), "nothing from the internet");

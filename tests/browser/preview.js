@@ -113,11 +113,40 @@ async function check(url, plan) {
         links: [...el.querySelectorAll('a')].map((a) => a.getAttribute('href')),
       };
     });
+    // Every field the popup shows, hostile, rendered by the page's own popup code.
+    const fields = await page.evaluate((hostile) => {
+      const p = {
+        name: hostile, stage: hostile, kind: hostile, organisation: hostile, host_country: hostile,
+        participants: [hostile, 'KZ'], start_date: hostile, end_date: hostile, date_precision: hostile,
+        troops: hostile, equipment: hostile, scenario: hostile, place_name: hostile,
+        place_country: hostile, geo_precision: hostile, uncertainty_km: hostile, point_note: hostile,
+        afghan_border_km: hostile, nearest_border: hostile, notes: hostile, site_note: hostile,
+        operator: hostile, units: [hostile], status: hostile, since: hostile, until: hostile,
+        sources: [
+          { id: hostile, title: hostile, publisher: hostile, published: hostile, url: `https://example.org/?q="><img src=x onerror=window.__xss=4>` },
+          { id: 'x', title: hostile, url: `javascript:window.__xss=5` },
+        ],
+      };
+      const out = {};
+      for (const layer of ['exercises', 'bases', 'afghan_border']) {
+        const box = document.createElement('div');
+        box.innerHTML = window.drillmap.featureHTML(layer, p);
+        const allowed = new Set(['SECTION', 'H2', 'DL', 'DT', 'DD', 'UL', 'LI', 'A', 'SPAN']);
+        out[layer] = {
+          foreign: [...box.querySelectorAll('*')].map((e) => e.tagName).filter((t) => !allowed.has(t)),
+          attributes: [...box.querySelectorAll('*')].flatMap((e) => e.getAttributeNames())
+            .filter((a) => !['class', 'href', 'target', 'rel', 'data-layer'].includes(a)),
+          hostileTexts: box.textContent.split(hostile).length - 1,
+          links: [...box.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+        };
+      }
+      return out;
+    }, plan.hostile);
     const xss = await page.evaluate(() => window.__xss ?? null);
     const screenshot = plan.screenshot;
     fs.mkdirSync(path.dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot });
-    return { ok: true, loadedMs, totalMs: Date.now() - started, layers, popup, xss, ...log };
+    return { ok: true, loadedMs, totalMs: Date.now() - started, layers, popup, fields, xss, ...log };
   } finally {
     await close();
   }
