@@ -5,8 +5,9 @@
 //! within seconds while a broken edit keeps the last good layers.
 //!
 //! `bash scripts/install-test-tools.sh` installs Chromium and playwright-core; without them
-//! these tests fail and say so. The screenshot is saved as
-//! `target/browser-artifacts/preview.png`.
+//! these tests fail and say so. The screenshots are saved as
+//! `target/browser-artifacts/preview.png` and `preview-pmtiles.png` (the page reading the
+//! PMTiles archive by byte ranges instead of the GeoJSON).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod util;
@@ -54,15 +55,21 @@ fn browser_dir() -> PathBuf {
     dir
 }
 
-fn node() -> Command {
+/// `node tests/browser/SCRIPT`.
+fn node_script(script: &str) -> Command {
     if Command::new("node").arg("--version").output().is_err() {
         tools_missing("node");
     }
     let mut cmd = Command::new("node");
-    cmd.arg(browser_dir().join("preview.js"))
+    cmd.arg(browser_dir().join(script))
         .current_dir(browser_dir())
         .env("DRILLMAP_CHROMIUM", chromium());
     cmd
+}
+
+/// `node tests/browser/preview.js`.
+fn node() -> Command {
+    node_script("preview.js")
 }
 
 /// A running `drillmap serve`, killed when dropped, whatever happened.
@@ -282,17 +289,7 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         "screenshot": screenshot,
         "hostile": HOSTILE,
     });
-    let out = node()
-        .args(["check", &served.url, &plan.to_string()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
-        panic!(
-            "no report from preview.js\n--- stdout\n{stdout}\n--- stderr\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let report = check(&served.url, &plan);
     assert_eq!(report["ok"], true, "{report:#}");
 
     // Every layer is on the page with the file's counts; every located feature is drawn.
@@ -360,6 +357,85 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         t0.elapsed().as_millis(),
         screenshot.display()
     );
+}
+
+/// Run preview.js's `check` with `plan`; its report.
+fn check(url: &str, plan: &Value) -> Value {
+    let out = node()
+        .args(["check", url, &plan.to_string()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+        panic!(
+            "no report from preview.js\n--- stdout\n{stdout}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn preview_page_reads_the_pmtiles_archive_by_byte_ranges_when_there_is_one() {
+    let _ = (chromium(), browser_dir());
+    let work = Work::new(root().join("places").to_str().unwrap());
+    work.build().expect_code(0);
+    ensure_border(&work);
+    // drillmap's own archive when the pipeline writes one; until then a small one cut by
+    // geojson-vt and vt-pbf from the same layers.
+    let has_archive = std::fs::read_dir(work.out()).unwrap().any(|e| {
+        e.unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "pmtiles")
+    });
+    if !has_archive {
+        let made = node_script("make-pmtiles.js")
+            .arg(work.out())
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{made:?}");
+    }
+    let served = Served::start(&work);
+    let layers: Vec<(&str, Value)> = ["exercises", "bases", "afghan_border"]
+        .into_iter()
+        .map(|n| (n, read_json(&work.out().join(format!("{n}.geojson")))))
+        .collect();
+    let target = lonely_exercise(&layers[0].1, &layers[1].1);
+    let screenshot = root().join("target/browser-artifacts/preview-pmtiles.png");
+    let report = check(
+        &served.url,
+        &json!({
+            "query": "?source=pmtiles",
+            "click": {"coordinates": target["geometry"]["coordinates"]},
+            "screenshot": screenshot,
+            "hostile": HOSTILE,
+        }),
+    );
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert_eq!(report["source"], "pmtiles", "{report:#}");
+    for (layer, file) in &layers {
+        let (_, located) = counts(file);
+        assert_eq!(
+            report["layers"][layer]["rendered"], located,
+            "{layer} drawn from the tiles: {report:#}"
+        );
+    }
+    let statuses = report["tileResponses"].as_array().unwrap();
+    assert!(
+        !statuses.is_empty() && statuses.iter().all(|s| s == 206),
+        "the archive is read by byte ranges: {statuses:?}"
+    );
+    let name = target["properties"]["name"].as_str().unwrap();
+    assert!(
+        report["popup"]["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["layer"] == "exercises" && n["name"] == name),
+        "{report:#}"
+    );
+    assert_eq!(report["pageErrors"], json!([]), "{report:#}");
+    assert_eq!(report["external"], json!([]), "{report:#}");
 }
 
 /// A TOML basic string.

@@ -1,6 +1,7 @@
 // Drives Debian's headless Chromium through playwright-core for tests/browser.rs.
 //
 //   node preview.js check URL PLAN_JSON   -> one JSON report on stdout
+//     PLAN: {click: {coordinates}, screenshot: PATH, hostile: TEXT, query?: "?source=pmtiles"}
 //   node preview.js watch URL             -> a line-by-line conversation on stdin/stdout
 //
 // `check` loads the page, waits for the map, reads the layers' feature counts from the page,
@@ -49,6 +50,7 @@ async function openPage(context, url, log) {
   });
   page.on('pageerror', (e) => log.pageErrors.push(String(e.message)));
   page.on('dialog', async (d) => { log.dialogs.push(d.message()); await d.dismiss(); });
+  page.on('response', (r) => { if (r.url().includes('.pmtiles')) log.tileResponses.push(r.status()); });
   // Nothing may leave the machine: record any request to another origin, and refuse it.
   const origin = new URL(url).origin;
   await page.route('**/*', (route) => {
@@ -67,9 +69,11 @@ function layerReport() {
   const d = window.drillmap;
   const out = {};
   for (const name of ['exercises', 'bases', 'afghan_border']) {
-    const seen = new Set(
-      d.map.querySourceFeatures(name).map((f) => JSON.stringify(f.properties)),
-    );
+    const drawn = d.source === 'pmtiles'
+      ? d.map.querySourceFeatures('tiles', { sourceLayer: name })
+      : d.map.querySourceFeatures(name);
+    // A feature cut into several tiles counts once.
+    const seen = new Set(drawn.map((f) => JSON.stringify(f.properties)));
     out[name] = {
       present: Boolean(d.present[name]),
       features: d.counts[name],
@@ -82,12 +86,13 @@ function layerReport() {
 }
 
 async function check(url, plan) {
-  const log = { console: [], pageErrors: [], dialogs: [], external: [] };
+  const log = { console: [], pageErrors: [], dialogs: [], external: [], tileResponses: [] };
   const started = Date.now();
   const { context, close } = await launch();
   try {
-    const page = await openPage(context, url, log);
+    const page = await openPage(context, url + (plan.query ?? ''), log);
     const loadedMs = Date.now() - started;
+    const source = await page.evaluate(() => window.drillmap.source);
     // Let every tile of the first view render before counting what is drawn.
     await page.waitForFunction(() => window.drillmap.map.loaded() && window.drillmap.map.areTilesLoaded(), null, { timeout: 10000 });
     const layers = await page.evaluate(layerReport);
@@ -146,14 +151,14 @@ async function check(url, plan) {
     const screenshot = plan.screenshot;
     fs.mkdirSync(path.dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot });
-    return { ok: true, loadedMs, totalMs: Date.now() - started, layers, popup, fields, xss, ...log };
+    return { ok: true, source, loadedMs, totalMs: Date.now() - started, layers, popup, fields, xss, ...log };
   } finally {
     await close();
   }
 }
 
 async function watch(url) {
-  const log = { console: [], pageErrors: [], dialogs: [], external: [] };
+  const log = { console: [], pageErrors: [], dialogs: [], external: [], tileResponses: [] };
   const { context, close } = await launch();
   const say = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   try {
