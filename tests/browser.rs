@@ -281,6 +281,11 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         .map(|n| (n, read_json(&work.out().join(format!("{n}.geojson")))))
         .collect();
 
+    // The date filter is set to the clicked exercise's own dates.
+    let period = [
+        target["properties"]["start_date"].as_str().unwrap(),
+        target["properties"]["end_date"].as_str().unwrap(),
+    ];
     let artifacts = root().join("target/browser-artifacts");
     let screenshot = artifacts.join("preview.png");
     let _ = std::fs::remove_file(&screenshot);
@@ -288,6 +293,7 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         "click": {"coordinates": target["geometry"]["coordinates"]},
         "screenshot": screenshot,
         "hostile": HOSTILE,
+        "period": period,
     });
     let report = check(&served.url, &plan);
     assert_eq!(report["ok"], true, "{report:#}");
@@ -347,6 +353,36 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
     }
     assert_eq!(report["pageErrors"], json!([]), "{report:#}");
     assert_eq!(report["external"], json!([]), "nothing from the internet");
+
+    // The date sliders keep the located features whose dates overlap the period.
+    let filtered = &report["filtered"];
+    assert_eq!(filtered["labels"], json!(period), "{filtered}");
+    for ((layer, file), (start, end)) in
+        layers
+            .iter()
+            .zip([("start_date", "end_date"), ("since", "until"), ("", "")])
+    {
+        let overlapping = file["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["geometry"].is_null())
+            .filter(|f| {
+                let p = &f["properties"];
+                let a = p[start].as_str().unwrap_or("0000-01-01");
+                let b = p[end].as_str().unwrap_or("9999-12-31");
+                a <= period[1] && b >= period[0]
+            })
+            .count();
+        assert_eq!(
+            filtered[layer], overlapping,
+            "{layer} in {period:?}: {filtered}"
+        );
+    }
+    assert!(
+        filtered["exercises"].as_u64().unwrap() < counts(&layers[0].1).1 as u64,
+        "the period hides some exercises: {filtered}"
+    );
 
     let png = std::fs::read(&screenshot).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000);

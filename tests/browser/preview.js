@@ -1,7 +1,8 @@
 // Drives Debian's headless Chromium through playwright-core for tests/browser.rs.
 //
 //   node preview.js check URL PLAN_JSON   -> one JSON report on stdout
-//     PLAN: {click: {coordinates}, screenshot: PATH, hostile: TEXT, query?: "?source=pmtiles"}
+//     PLAN: {click: {coordinates}, screenshot: PATH, hostile: TEXT, query?: "?source=pmtiles",
+//            period?: [FROM, TO] (ISO dates for the date sliders)}
 //   node preview.js watch URL             -> a line-by-line conversation on stdin/stdout
 //
 // `check` loads the page, waits for the map, reads the layers' feature counts from the page,
@@ -151,7 +152,43 @@ async function check(url, plan) {
     const screenshot = plan.screenshot;
     fs.mkdirSync(path.dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot });
-    return { ok: true, source, loadedMs, totalMs: Date.now() - started, layers, popup, fields, xss, ...log };
+
+    // The date filter: move both sliders to the planned period, count what is drawn.
+    let filtered = null;
+    if (plan.period) {
+      await page.evaluate(([a, b]) => {
+        const day = (iso) => Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86400000);
+        for (const [sel, iso] of [['#date-from', a], ['#date-to', b]]) {
+          const el = document.querySelector(sel);
+          el.value = day(iso);
+          el.dispatchEvent(new Event('input'));
+        }
+      }, plan.period);
+      // The filter is applied in the map's workers: wait until what is drawn settles.
+      await page.evaluate(() => new Promise((resolve) => {
+        const m = window.drillmap.map;
+        let last = null;
+        let same = 0;
+        const look = () => {
+          const now = m.loaded() && m.areTilesLoaded()
+            ? JSON.stringify(['exercises', 'bases'].map((l) => m.queryRenderedFeatures({ layers: [l] }).length))
+            : null;
+          same = now !== null && now === last ? same + 1 : 0;
+          last = now;
+          if (same >= 3) resolve(); else setTimeout(look, 100);
+        };
+        setTimeout(look, 100);
+      }));
+      filtered = await page.evaluate(() => {
+        const m = window.drillmap.map;
+        const out = { labels: [document.querySelector('#date-from-label').textContent, document.querySelector('#date-to-label').textContent] };
+        for (const name of ['exercises', 'bases', 'afghan_border']) {
+          out[name] = new Set(m.queryRenderedFeatures({ layers: [name] }).map((f) => JSON.stringify(f.properties))).size;
+        }
+        return out;
+      });
+    }
+    return { ok: true, source, loadedMs, totalMs: Date.now() - started, layers, popup, fields, xss, filtered, ...log };
   } finally {
     await close();
   }
