@@ -192,8 +192,9 @@ impl Server {
         if watcher.is_some() {
             rebuild(&self.shared, on_event);
         }
+        let pause = if watcher.is_some() { self.poll } else { TICK };
         while !self.stop.load(Ordering::SeqCst) {
-            thread::sleep(self.poll.min(TICK));
+            thread::sleep(pause);
             if let Some(w) = watcher.as_mut() {
                 if w.poll() {
                     on_event(Event::DataChanged);
