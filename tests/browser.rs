@@ -321,6 +321,24 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
             .any(|n| n["layer"] == "exercises" && n["name"] == hostile_name.as_str()),
         "popup names {names:?}, expected {hostile_name:?}"
     );
+    // It shows the feature's properties: dates, sources and, once the pipeline derives it,
+    // the distance to the Afghan border.
+    let props = &target["properties"];
+    let text = report["popup"]["text"].as_str().unwrap();
+    assert!(
+        text.contains(props["start_date"].as_str().unwrap()),
+        "{text}"
+    );
+    let title = props["sources"][0]["title"].as_str().unwrap();
+    assert!(text.contains(title), "{text}");
+    if let Some(km) = props["afghan_border_km"].as_f64() {
+        // toFixed(1) rounds exact ties up, Rust to even: accept either.
+        let shown = [km, km + 1e-9].map(|k| format!("{k:.1} km"));
+        assert!(
+            shown.iter().any(|s| text.contains(s)),
+            "{shown:?} in {text}"
+        );
+    }
     assert_eq!(report["popup"]["injectedElements"], 0, "{report:#}");
     assert!(report["xss"].is_null(), "hostile data ran: {report:#}");
     assert_eq!(report["dialogs"], json!([]), "{report:#}");
