@@ -268,11 +268,24 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         &format!("name = {}", toml_string(&hostile_name)),
     );
     // A source with a `javascript:` URL must not become a link.
-    work.edit(
-        "sources.toml",
-        "[[source]]\n",
-        "[[source]]\nurl = \"javascript:window.__xss=2\"\n",
-    );
+    let sources = std::fs::read_to_string(work.data().join("sources.toml")).unwrap();
+    let hostile_url = "url = \"javascript:window.__xss=2\"";
+    let first = sources.find("[[source]]\n").unwrap() + "[[source]]\n".len();
+    let block_end = sources[first..]
+        .find("\n[[")
+        .map_or(sources.len(), |i| first + i);
+    let sources = match sources[first - 1..block_end].find("\nurl = ") {
+        // The first source has a URL already: make it hostile.
+        Some(i) => {
+            let start = first + i;
+            let end = sources[start..]
+                .find('\n')
+                .map_or(sources.len(), |j| start + j);
+            format!("{}{hostile_url}{}", &sources[..start], &sources[end..])
+        }
+        None => format!("{}{hostile_url}\n{}", &sources[..first], &sources[first..]),
+    };
+    std::fs::write(work.data().join("sources.toml"), sources).unwrap();
 
     let served = Served::start(&work);
     ensure_border(&work);
