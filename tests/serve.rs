@@ -116,6 +116,16 @@ fn serve_listens_on_loopback_and_serves_the_page_and_the_layers() {
         .map(|l| l["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["bases", "exercises"]);
+
+    // A layer written by anything (here by hand, as a `drillmap build` elsewhere would)
+    // changes the version the page polls, so the open page reloads it.
+    let version = status["version"].as_str().unwrap().to_owned();
+    let mut layer = std::fs::read(work.out().join("bases.geojson")).unwrap();
+    layer.push(b'\n');
+    std::fs::write(work.out().join("bases.geojson"), layer).unwrap();
+    let (_, _, body) = get(&served.addr, "/api/status");
+    let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_ne!(status["version"], version.as_str());
 }
 
 #[test]
