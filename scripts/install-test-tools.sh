@@ -34,3 +34,20 @@ if [ ${#reqs[@]} -gt 0 ]; then
     cat "${reqs[@]}" > "$stamp"
   fi
 fi
+
+# --- drillmap serve: the browser tests (tests/browser.rs) --------------------------------
+# Debian's Chromium (no browser download: playwright-core drives /usr/bin/chromium) and
+# tests/browser's playwright-core, pinned by its lock file.
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  echo "install-test-tools: installing chromium" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
+   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  echo "install-test-tools: installing playwright-core" >&2
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# --- end drillmap serve --------------------------------------------------------------------

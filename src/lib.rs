@@ -10,7 +10,8 @@
 //! 3. [`derive`]: layer features and their properties ([`derive::Layer`]);
 //! 4. [`write`]: GeoJSON files, atomically and byte-for-byte deterministic.
 //!
-//! [`pipeline`] strings the stages together for the `build` and `check` commands.
+//! [`pipeline`] strings the stages together for the `build` and `check` commands;
+//! [`serve`] serves the layers with a live preview map (`drillmap serve`).
 
 pub mod country;
 pub mod date;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod read;
 pub mod resolve;
+pub mod serve;
 pub mod write;
 
 pub use error::{Error, Problem, Result};

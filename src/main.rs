@@ -58,6 +58,7 @@ fn stdout_error(e: io::Error) -> Error {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
+        Command::Serve(args) => Ok(cli::serve::run(args)),
         Command::Build { data, out, online } => {
             let online = cli::args::online(&online)?;
             let summaries = pipeline::build(&Paths { data, out }, online.as_ref())?;

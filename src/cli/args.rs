@@ -82,6 +82,15 @@ pub enum Command {
         #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
+    /// Serve the layers and a live preview map (MapLibre) on 127.0.0.1.
+    #[command(after_help = "Examples:\n  drillmap serve --watch\n  \
+        drillmap serve --port 8080 --data places --out output\n\n\
+        Open the printed URL. The page shows output/'s layers over the Natural Earth countries\n\
+        in places/boundaries/, with popups and a date filter, and reloads them when they change.\n\
+        --watch rebuilds (like build) at start and whenever places/ changes; a broken edit prints\n\
+        its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
+        Exit codes: 2 the address cannot be listened on.")]
+    Serve(crate::cli::serve::ServeArgs),
 }
 
 /// `drillmap places ...`.

@@ -3,3 +3,4 @@
 pub mod args;
 pub mod geocode;
 pub mod promote;
+pub mod serve;

@@ -1,0 +1,107 @@
+//! `drillmap serve`: its flags, their conversion to [`drillmap::serve::Options`], and what it
+//! prints (the URL, each rebuild, each rebuild's problems) on stderr.
+
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use drillmap::pipeline::Paths;
+use drillmap::serve::{self, Event, Options, Server};
+
+/// The flags of `drillmap serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Folder with the data (watched with --watch; holds boundaries/countries-10m.json).
+    #[arg(long, default_value = "places")]
+    data: PathBuf,
+    /// Folder whose layers are served (and written with --watch).
+    #[arg(long, default_value = "output")]
+    out: PathBuf,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 8017)]
+    port: u16,
+    /// Address to listen on. Only loopback by default: another address exposes the
+    /// server to the network, so it must be asked for.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// Rebuild the layers at start and whenever a file in the data folder changes.
+    #[arg(long)]
+    watch: bool,
+}
+
+impl ServeArgs {
+    fn options(self) -> Options {
+        Options {
+            paths: Paths {
+                data: self.data,
+                out: self.out,
+            },
+            addr: SocketAddr::new(self.host, self.port),
+            watch: self.watch,
+            poll: serve::DEFAULT_POLL,
+        }
+    }
+}
+
+/// Run the server until it is stopped; exit code 2 when it cannot start.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let opts = args.options();
+    let data = opts.paths.data.clone();
+    let server = match Server::bind(&opts) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = server.run(&mut |event| print_event(&event, &data));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_event(event: &Event, data: &std::path::Path) {
+    let mut err = io::stderr().lock();
+    let _ = match event {
+        Event::Listening(addr) => {
+            if !addr.ip().is_loopback() {
+                let _ = writeln!(
+                    err,
+                    "warning: listening on {}, reachable from other machines",
+                    addr.ip()
+                );
+            }
+            writeln!(err, "serving the preview at {}", serve::page_url(*addr))
+        }
+        Event::DataChanged => writeln!(err, "{} changed: rebuilding", data.display()),
+        Event::Rebuilt(summaries) => {
+            let parts: Vec<String> = summaries
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {} features{}",
+                        s.name,
+                        s.features,
+                        if s.changed { "" } else { " (unchanged)" }
+                    )
+                })
+                .collect();
+            writeln!(err, "built: {}", parts.join(", "))
+        }
+        Event::RebuildFailed(e) => {
+            for line in serve::problem_lines(e) {
+                let _ = writeln!(err, "{line}");
+            }
+            writeln!(
+                err,
+                "error: the build failed; nothing was written, the last good layers are still served"
+            )
+        }
+    };
+}

@@ -1,0 +1,563 @@
+//! `drillmap serve`: the layers in `output/` and a MapLibre preview page, over HTTP on
+//! 127.0.0.1, with an optional watch mode that rebuilds when `places/` changes.
+//!
+//! - [`assets`]: the page and its vendored JavaScript, embedded in the binary;
+//! - [`http`]: routes, content types, byte ranges (PMTiles reads by range), the `Host` check;
+//! - [`watch`]: polling the data folder for changes.
+//!
+//! The page polls [`http::STATUS`], whose `version` is a fingerprint of the layer files:
+//! when it changes (a rebuild here, or a `drillmap build` run elsewhere) the page fetches the
+//! layers again. A rebuild is [`pipeline::build`], so a broken edit writes nothing: the page
+//! keeps the last good layers and the status carries the problems for the page to show. The
+//! library prints nothing; it reports what happens as [`Event`]s to the caller.
+
+pub mod assets;
+pub mod http;
+pub mod watch;
+
+use std::convert::Infallible;
+use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::pipeline::{self, LayerSummary, Paths};
+use http::Route;
+
+/// The layers the page draws, in drawing order (bottom first).
+pub const LAYER_NAMES: [&str; 3] = ["afghan_border", "bases", "exercises"];
+/// Where the Natural Earth boundaries are, inside the data folder.
+pub const BOUNDARIES: &str = "boundaries/countries-10m.json";
+
+/// How often the accept loop looks at the stop flag while no connection comes.
+const TICK: Duration = Duration::from_millis(200);
+
+/// What `serve` needs, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The data folder (watched, and the basemap's home) and the output folder (served).
+    pub paths: Paths,
+    /// Address to listen on; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Rebuild when the data folder changes (and once at start).
+    pub watch: bool,
+    /// How often the data folder is polled when watching.
+    pub poll: Duration,
+}
+
+/// Default poll interval of the watcher.
+pub const DEFAULT_POLL: Duration = Duration::from_millis(300);
+
+/// A failure that stops the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address cannot be listened on (in use, not local, not permitted).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The threads that answer requests could not be started.
+    #[error("cannot start the HTTP server: {0}")]
+    Start(#[source] io::Error),
+}
+
+/// Something the caller may want to tell the user about.
+#[derive(Debug)]
+pub enum Event {
+    /// The server listens at this address.
+    Listening(SocketAddr),
+    /// The data folder changed; a rebuild starts.
+    DataChanged,
+    /// A rebuild wrote (or left unchanged) these layers.
+    Rebuilt(Vec<LayerSummary>),
+    /// A rebuild failed; nothing was written and the last good layers are still served.
+    RebuildFailed(Error),
+}
+
+/// What the last rebuild said, for the page.
+#[derive(Debug, Clone, Default, Serialize)]
+struct Rebuild {
+    /// Rebuilds done since the start.
+    builds: u64,
+    /// Whether the last one succeeded.
+    ok: bool,
+    /// Its problems, one line each, as `build` prints them.
+    problems: Vec<String>,
+}
+
+/// What the connections share.
+#[derive(Debug)]
+struct Shared {
+    paths: Paths,
+    addr: SocketAddr,
+    watch: bool,
+    rebuild: Mutex<Option<Rebuild>>,
+}
+
+/// A bound server, not yet answering.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    poll: Duration,
+    stop: Arc<AtomicBool>,
+}
+
+/// Stops a running [`Server`] from another thread.
+#[derive(Debug, Clone)]
+pub struct StopHandle(Arc<AtomicBool>);
+
+impl StopHandle {
+    /// Ask the server to stop; [`Server::run`] returns within a second.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Server {
+    /// Listen on `opts.addr`.
+    pub fn bind(opts: &Options) -> Result<Server, ServeError> {
+        let bind_error = |source| ServeError::Bind {
+            addr: opts.addr,
+            source,
+        };
+        let listener = TcpListener::bind(opts.addr).map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        listener.set_nonblocking(true).map_err(bind_error)?;
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                paths: opts.paths.clone(),
+                addr,
+                watch: opts.watch,
+                rebuild: Mutex::new(None),
+            }),
+            poll: opts.poll,
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The address actually listened on (the port chosen when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// A handle that stops [`Server::run`].
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle(Arc::clone(&self.stop))
+    }
+
+    /// Answer requests until stopped; when watching, rebuild at start and on every change
+    /// of the data folder. Requests are answered on two background threads; the watching
+    /// and `on_event` happen on this one.
+    pub fn run(self, on_event: &mut dyn FnMut(Event)) -> Result<(), ServeError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("drillmap-http")
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(ServeError::Start)?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(self.listener).map_err(ServeError::Start)?
+        };
+        runtime.spawn(accept(
+            listener,
+            Arc::clone(&self.shared),
+            Arc::clone(&self.stop),
+        ));
+        on_event(Event::Listening(self.shared.addr));
+        let mut watcher = self
+            .shared
+            .watch
+            .then(|| watch::Watcher::new(&self.shared.paths.data));
+        if watcher.is_some() {
+            rebuild(&self.shared, on_event);
+        }
+        let pause = if watcher.is_some() { self.poll } else { TICK };
+        while !self.stop.load(Ordering::SeqCst) {
+            thread::sleep(pause);
+            if let Some(w) = watcher.as_mut() {
+                if w.poll() {
+                    on_event(Event::DataChanged);
+                    rebuild(&self.shared, on_event);
+                }
+            }
+        }
+        runtime.shutdown_timeout(Duration::from_millis(500));
+        Ok(())
+    }
+}
+
+fn rebuild(shared: &Shared, on_event: &mut dyn FnMut(Event)) {
+    let result = pipeline::build(&shared.paths, None);
+    let mut state = shared
+        .rebuild
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let builds = state.as_ref().map_or(0, |r| r.builds) + 1;
+    let (ok, problems) = match &result {
+        Ok(_) => (true, Vec::new()),
+        Err(e) => (false, problem_lines(e)),
+    };
+    *state = Some(Rebuild {
+        builds,
+        ok,
+        problems,
+    });
+    drop(state);
+    on_event(match result {
+        Ok(summaries) => Event::Rebuilt(summaries),
+        Err(e) => Event::RebuildFailed(e),
+    });
+}
+
+/// An error as the lines `build` prints for it.
+pub fn problem_lines(e: &Error) -> Vec<String> {
+    match e {
+        Error::Data(problems) => problems.iter().map(ToString::to_string).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// Accept connections until stopped; each is served by hyper (HTTP/1.1, keep-alive).
+async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::SeqCst) {
+        let stream = match tokio::time::timeout(TICK, listener.accept()).await {
+            Ok(Ok((stream, _))) => stream,
+            Ok(Err(_)) => {
+                // Out of file descriptors, say: wait rather than spin.
+                tokio::time::sleep(TICK).await;
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |request: Request<Incoming>| {
+                let reply = respond(&shared, &request);
+                async move { Ok::<_, Infallible>(reply) }
+            });
+            // A client that went away is no concern of the server's.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+    let mut builder = Response::builder()
+        .status(status)
+        .header("X-Content-Type-Options", "nosniff");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Full::new(body.into())).unwrap_or_else(|_| {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}
+
+fn text(status: u16, message: &str) -> Reply {
+    reply(
+        status,
+        &[
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+        ],
+        format!("{message}\n"),
+    )
+}
+
+/// The page may load scripts, styles, workers and data from this server only.
+const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let host = header("host").or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if !http::host_allowed(host, shared.addr) {
+        return text(
+            421,
+            "this server answers requests to 127.0.0.1 or localhost only",
+        );
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return text(405, "only GET and HEAD");
+    }
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    match http::route(target) {
+        Route::Asset(path) => match assets::find(path) {
+            Some(a) => {
+                let mut headers = vec![
+                    ("Content-Type", http::content_type(a.path)),
+                    ("Cache-Control", "no-cache"),
+                ];
+                if a.path == "/index.html" {
+                    headers.push(("Content-Security-Policy", CSP));
+                }
+                reply(200, &headers, Bytes::from_static(a.bytes))
+            }
+            None => text(404, "not found"),
+        },
+        Route::Layer(name) => file(&shared.paths.out.join(&name), &name, header("range")),
+        Route::Basemap => file(&shared.paths.data.join(BOUNDARIES), http::BASEMAP, None),
+        Route::Status => reply(
+            200,
+            &[
+                ("Content-Type", "application/json"),
+                ("Cache-Control", "no-store"),
+            ],
+            status(shared),
+        ),
+        Route::Forbidden => text(400, "not a file this server serves"),
+        Route::NotFound => text(404, "not found"),
+    }
+}
+
+/// A file from disk, whole or the byte range asked for, never cached by the browser.
+fn file(path: &Path, name: &str, range: Option<&str>) -> Reply {
+    let opened = File::open(path).and_then(|f| {
+        let len = f.metadata()?.len();
+        Ok((f, len))
+    });
+    let (mut f, len) = match opened {
+        Ok(x) => x,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return text(404, "not found"),
+        Err(_) => return text(500, "cannot read the file"),
+    };
+    let headers = [
+        ("Content-Type", http::content_type(name)),
+        ("Cache-Control", "no-store"),
+        ("Accept-Ranges", "bytes"),
+    ];
+    match http::range(range, len) {
+        http::Range::Whole => {
+            let mut body = Vec::new();
+            match f.read_to_end(&mut body) {
+                Ok(_) => reply(200, &headers, body),
+                Err(_) => text(500, "cannot read the file"),
+            }
+        }
+        http::Range::Part { start, end } => {
+            let mut body = Vec::new();
+            let read = f
+                .seek(SeekFrom::Start(start))
+                .and_then(|_| f.take(end - start + 1).read_to_end(&mut body));
+            if read.is_err() {
+                return text(500, "cannot read the file");
+            }
+            let content_range = format!("bytes {start}-{end}/{len}");
+            let mut headers = headers.to_vec();
+            headers.push(("Content-Range", &content_range));
+            reply(206, &headers, body)
+        }
+        http::Range::Unsatisfiable => {
+            let content_range = format!("bytes */{len}");
+            reply(
+                416,
+                &[
+                    ("Content-Range", &content_range),
+                    ("Cache-Control", "no-store"),
+                ],
+                Bytes::new(),
+            )
+        }
+    }
+}
+
+/// What the page polls.
+#[derive(Debug, Serialize)]
+struct Status {
+    /// Changes whenever a layer file in the output folder changes.
+    version: String,
+    /// Whether the server rebuilds on changes.
+    watch: bool,
+    /// The drawn layers present in the output folder, with their URLs.
+    layers: Vec<LayerFile>,
+    /// PMTiles archives in the output folder.
+    tiles: Vec<String>,
+    /// URL of the basemap, when the boundaries are in the data folder.
+    basemap: Option<&'static str>,
+    /// The last rebuild, when watching.
+    rebuild: Option<Rebuild>,
+}
+
+#[derive(Debug, Serialize)]
+struct LayerFile {
+    name: &'static str,
+    url: String,
+}
+
+fn status(shared: &Shared) -> Vec<u8> {
+    let out = &shared.paths.out;
+    let mut served: Vec<(String, u64, Option<std::time::SystemTime>)> = std::fs::read_dir(out)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_str()?.to_owned();
+                    let meta = e.metadata().ok()?;
+                    (http::is_layer_file(&name) && meta.is_file()).then(|| {
+                        let modified = meta.modified().ok();
+                        (name, meta.len(), modified)
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    served.sort();
+    let mut hasher = DefaultHasher::new();
+    served.hash(&mut hasher);
+    let has = |file: &str| served.iter().any(|(n, _, _)| n == file);
+    let layers = LAYER_NAMES
+        .iter()
+        .filter(|name| has(&format!("{name}.geojson")))
+        .map(|&name| LayerFile {
+            name,
+            url: format!("{}{name}.geojson", http::LAYERS),
+        })
+        .collect();
+    let tiles = served
+        .iter()
+        .filter(|(n, _, _)| n.ends_with(".pmtiles"))
+        .map(|(n, _, _)| format!("{}{n}", http::LAYERS))
+        .collect();
+    let rebuild = shared
+        .rebuild
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let status = Status {
+        version: format!("{:016x}", hasher.finish()),
+        watch: shared.watch,
+        layers,
+        tiles,
+        basemap: shared
+            .paths
+            .data
+            .join(BOUNDARIES)
+            .is_file()
+            .then_some(http::BASEMAP),
+        rebuild,
+    };
+    serde_json::to_vec(&status).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+/// The URL a browser opens for a server at `addr`.
+pub fn page_url(addr: SocketAddr) -> String {
+    format!("http://{addr}/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpStream;
+
+    fn get(addr: SocketAddr, path: &str, extra: &str) -> (String, Vec<u8>) {
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        (
+            String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase(),
+            raw[split + 4..].to_vec(),
+        )
+    }
+
+    #[test]
+    fn serves_the_page_layers_ranges_and_status_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(
+            out.join("exercises.geojson"),
+            br#"{"type":"FeatureCollection"}"#,
+        )
+        .unwrap();
+        std::fs::write(out.join("drillmap.pmtiles"), b"0123456789").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), b"secret").unwrap();
+        let server = Server::bind(&Options {
+            paths: Paths { data, out },
+            addr: "127.0.0.1:0".parse().unwrap(),
+            watch: false,
+            poll: DEFAULT_POLL,
+        })
+        .unwrap();
+        let addr = server.addr();
+        assert!(addr.ip().is_loopback() && addr.port() != 0);
+        let stop = server.stop_handle();
+        let running = thread::spawn(move || server.run(&mut |_| {}));
+
+        let (head, body) = get(addr, "/", "");
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(head.contains("text/html; charset=utf-8"));
+        assert!(head.contains("content-security-policy"));
+        assert!(String::from_utf8_lossy(&body).contains("maplibre"));
+
+        let (head, body) = get(addr, "/layers/exercises.geojson?v=1", "");
+        assert!(head.contains("application/geo+json"), "{head}");
+        assert!(head.contains("no-store"));
+        assert_eq!(body, br#"{"type":"FeatureCollection"}"#);
+
+        let (head, body) = get(addr, "/layers/drillmap.pmtiles", "Range: bytes=2-4\r\n");
+        assert!(head.starts_with("http/1.1 206"), "{head}");
+        assert!(head.contains("content-range: bytes 2-4/10"), "{head}");
+        assert_eq!(body, b"234");
+
+        let (head, _) = get(addr, "/layers/bases.geojson", "");
+        assert!(head.starts_with("http/1.1 404"), "{head}");
+        let (head, body) = get(addr, "/layers/../secret.txt", "");
+        assert!(head.starts_with("http/1.1 400"), "{head}");
+        assert!(!String::from_utf8_lossy(&body).contains("secret\n"));
+
+        let (_, body) = get(addr, "/api/status", "");
+        let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status["layers"][0]["name"], "exercises");
+        assert_eq!(status["tiles"][0], "/layers/drillmap.pmtiles");
+        assert!(status["basemap"].is_null());
+
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET / HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        assert!(raw.starts_with("HTTP/1.1 421"), "{raw}");
+
+        stop.stop();
+        running.join().unwrap().unwrap();
+    }
+}
