@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::args::{Cli, Command, PlacesCommand};
 use drillmap::pipeline::{self, Paths};
-use drillmap::resolve::{Gazetteer, Status};
+use drillmap::resolve::{Gazetteer, Geocoder, Status};
 use drillmap::Error;
 
 const DATA_PROBLEMS: u8 = 1;
@@ -113,12 +113,52 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             append,
             query,
         }) => cli::promote::run(&data, country.as_deref(), append, &query),
+        Command::Places(PlacesCommand::ImportGeonames {
+            out,
+            countries,
+            bbox,
+            strict,
+            file,
+        }) => {
+            let filter = cli::args::filter(&countries, &[], bbox)?;
+            let selection = drillmap::read::geonames::Selection {
+                countries: filter.countries,
+                bbox,
+            };
+            let report = pipeline::import_geonames(&file, &selection, &out, strict)?;
+            let mut err = io::stderr().lock();
+            let s = &report.stats;
+            for p in s.problems.iter().take(50) {
+                let _ = writeln!(err, "{p}");
+            }
+            if s.problems.len() > 50 {
+                let _ = writeln!(err, "… and {} more malformed lines", s.problems.len() - 50);
+            }
+            let _ = writeln!(
+                err,
+                "{}: {} lines read, {} places kept, {} of other feature classes, {} outside the selection, {} malformed; {}",
+                file.display(),
+                s.lines,
+                s.kept,
+                s.other_features,
+                s.outside,
+                s.problems.len(),
+                if report.written { format!("{} written", out.display()) } else { format!("{} unchanged", out.display()) }
+            );
+            Ok(if s.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(DATA_PROBLEMS)
+            })
+        }
         Command::Geocode {
             data,
             countries,
             kinds,
             bbox,
             json,
+            batch,
+            quiet,
             names,
         } => {
             let filter = cli::args::filter(&countries, &kinds, bbox)?;
@@ -128,12 +168,25 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return Err(Error::Data(problems));
             }
             let gazetteer = Gazetteer::new(places);
+            let geonames = pipeline::load_geonames(&data, &gazetteer)?;
+            let geocoder = Geocoder::new(&gazetteer, geonames.as_ref());
             let (border, _, _) = pipeline::read_border(&data)?;
+            let mut out = io::stdout().lock();
+            if let Some(batch) = batch {
+                let all = cli::geocode::batch(
+                    &mut out, &geocoder, &filter, &border, &batch, json, !quiet,
+                )?;
+                out.flush().map_err(stdout_error)?;
+                return Ok(if all {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(DATA_PROBLEMS)
+                });
+            }
             let answers: Vec<_> = names
                 .iter()
-                .map(|n| (n.clone(), gazetteer.lookup(n, &filter)))
+                .map(|n| (n.clone(), geocoder.lookup(n, &filter)))
                 .collect();
-            let mut out = io::stdout().lock();
             if json {
                 cli::geocode::print_json(&mut out, &answers, &border).map_err(stdout_error)?;
             } else {

@@ -10,10 +10,13 @@ use crate::derive::{self, containment, AfghanBorder, Layer};
 use crate::error::{Error, Problem, Result};
 use crate::model::Dataset;
 use crate::read::topojson::{self, Provenance};
-use crate::read::{dataset, places};
+use crate::read::{dataset, geonames, places};
 use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
-use crate::resolve::{self, Filter, Gazetteer, Resolutions};
+use crate::resolve::{self, Filter, Gazetteer, Geocoder, Resolutions};
 use crate::write::{atomic, geojson};
+
+/// File name of the GeoNames table (the second table) inside the data folder.
+pub const GEONAMES: &str = "geonames.txt";
 
 /// File name of the gazetteer inside the data folder.
 pub const PLACES: &str = "places.csv";
@@ -32,6 +35,9 @@ pub struct Paths {
 pub struct Inputs {
     /// The gazetteer, indexed.
     pub gazetteer: Gazetteer,
+    /// The GeoNames table behind it, loaded only when the gazetteer leaves a name unknown
+    /// and `geonames.txt` exists.
+    pub geonames: Option<Gazetteer>,
     /// The dataset.
     pub dataset: Dataset,
     /// The Afghan border from the Natural Earth boundaries.
@@ -69,14 +75,62 @@ pub fn read(data: &Path) -> Result<Inputs> {
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
     let cache = GeocodeCache::load(&online::cache_path(data))?;
-    Ok(Inputs {
+    let mut inputs = Inputs {
+        geonames: None,
         gazetteer,
         dataset,
         border,
         provenance,
         cache,
         problems,
-    })
+    };
+    let unknown = resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset);
+    if !unknown.is_empty() {
+        inputs.geonames = load_geonames(data, &inputs.gazetteer)?;
+    }
+    Ok(inputs)
+}
+
+impl Inputs {
+    /// The local tables: the gazetteer, and GeoNames behind it when loaded.
+    pub fn geocoder(&self) -> Geocoder<'_> {
+        Geocoder::new(&self.gazetteer, self.geonames.as_ref())
+    }
+}
+
+/// The geonameids the gazetteer's rows cite in their source (`GeoNames 1221874`): those
+/// places are in the hand-kept table, which always wins, so GeoNames leaves them out.
+pub fn cited_geonameids(gazetteer: &Gazetteer) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for p in gazetteer.places() {
+        for (i, _) in p.source.match_indices("GeoNames ") {
+            let digits: String = p.source[i + 9..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            ids.extend(digits.parse::<u64>().ok());
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The GeoNames table in `data`, if there is one; malformed lines in it are problems.
+pub fn load_geonames(data: &Path, gazetteer: &Gazetteer) -> Result<Option<Gazetteer>> {
+    let path = data.join(GEONAMES);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let (places, stats) = geonames::read_places(&path, &cited_geonameids(gazetteer))?;
+    if !stats.problems.is_empty() {
+        return Err(Error::Data(stats.problems));
+    }
+    Ok(Some(Gazetteer::named(
+        "geonames",
+        resolve::geocoder::ALTERNATE_NAME,
+        places,
+    )))
 }
 
 /// Every name and alias of a row must resolve to that row within its country; a spelling
@@ -118,7 +172,7 @@ pub struct CheckReport {
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
 fn resolve_all(inputs: &Inputs) -> (Resolutions<'_>, Vec<Problem>) {
     let (resolutions, more) =
-        resolve::resolve_dataset(&inputs.gazetteer, &inputs.cache, &inputs.dataset);
+        resolve::resolve_dataset(&inputs.geocoder(), &inputs.cache, &inputs.dataset);
     let mut problems: Vec<Problem> = inputs.problems.iter().cloned().chain(more).collect();
     problems.sort();
     problems.dedup();
@@ -166,7 +220,7 @@ pub struct Online {
 #[cfg(feature = "online")]
 fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<Vec<Problem>> {
     let queries: Vec<online::Query> =
-        resolve::unknown_to_gazetteer(&inputs.gazetteer, &inputs.dataset)
+        resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset)
             .into_iter()
             .map(|(q, countries)| online::Query::new(q, &countries))
             .collect();
@@ -272,4 +326,46 @@ pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>
             path,
         })
         .collect())
+}
+
+/// What `places import-geonames` did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    /// Lines read, rows kept, left out, and malformed lines.
+    pub stats: geonames::Stats,
+    /// Whether the table file changed.
+    pub written: bool,
+}
+
+/// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
+/// geonameid, as GeoNames lines to `out` (atomically). With `strict`, any malformed line
+/// stops the import and nothing is written.
+pub fn import_geonames(
+    input: &Path,
+    selection: &geonames::Selection,
+    out: &Path,
+    strict: bool,
+) -> Result<ImportReport> {
+    let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+    let mut rows: Vec<(u64, String)> = Vec::new();
+    let stats = geonames::read(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        input,
+        selection,
+        |row, line| {
+            rows.push((row.id, line.to_owned()));
+        },
+    )?;
+    if strict && !stats.problems.is_empty() {
+        return Err(Error::Data(stats.problems));
+    }
+    rows.sort_unstable_by_key(|(id, _)| *id);
+    rows.dedup_by_key(|(id, _)| *id);
+    let mut text = String::with_capacity(rows.iter().map(|(_, l)| l.len() + 1).sum());
+    for (_, line) in &rows {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let written = atomic::write(out, text.as_bytes())?;
+    Ok(ImportReport { stats, written })
 }

@@ -75,11 +75,18 @@ pub enum Command {
         /// Only places inside WEST,SOUTH,EAST,NORTH (degrees).
         #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox)]
         bbox: Option<[f64; 4]>,
-        /// Print JSON instead of text.
+        /// Print JSON instead of text (with --batch: JSON instead of CSV).
         #[arg(long)]
         json: bool,
+        /// Geocode every row of a CSV file with a `name` column (and optionally `country`),
+        /// writing one result row per name to stdout.
+        #[arg(long, value_name = "FILE", conflicts_with = "names")]
+        batch: Option<PathBuf>,
+        /// No progress bar (with --batch).
+        #[arg(long, short)]
+        quiet: bool,
         /// The names to look up.
-        #[arg(required = true, value_name = "NAME")]
+        #[arg(required_unless_present = "batch", value_name = "NAME")]
         names: Vec<String>,
     },
     /// Serve the layers and a live preview map (MapLibre) on 127.0.0.1.
@@ -96,6 +103,31 @@ pub enum Command {
 /// `drillmap places ...`.
 #[derive(Debug, Subcommand)]
 pub enum PlacesCommand {
+    /// Import a GeoNames dump as the second table behind the hand-kept gazetteer.
+    #[command(
+        after_help = "Example:\n  drillmap places import-geonames cities500.txt --countries KZ,UZ,TJ,KG,TM,AF\n\n\
+        Keeps settlements (P.*), regions (A.ADM1), countries, and military and air features\n\
+        (L.MILB, L.MVA, L.RNGA, S.AIRB, ...), with their alternate names, as GeoNames lines sorted\n\
+        by geonameid. A malformed line is reported with its number and skipped (with --strict,\n\
+        nothing is written). GeoNames data is CC BY 4.0: attribute it where you publish.\n\n\
+        Exit codes: 0 written, 1 malformed lines (written unless --strict), 2 usage or I/O error."
+    )]
+    ImportGeonames {
+        /// Where the table is written.
+        #[arg(long, default_value = "places/geonames.txt")]
+        out: PathBuf,
+        /// Only rows of these countries (ISO alpha-2, comma-separated).
+        #[arg(long, value_name = "CC,CC", value_delimiter = ',')]
+        countries: Vec<String>,
+        /// Only rows inside WEST,SOUTH,EAST,NORTH.
+        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox)]
+        bbox: Option<[f64; 4]>,
+        /// Refuse the whole file (write nothing) if any line is malformed.
+        #[arg(long)]
+        strict: bool,
+        /// The GeoNames dump (allCountries.txt, KZ.txt, cities500.txt, ...).
+        file: PathBuf,
+    },
     /// Turn a place resolved only online into a gazetteer row (printed, or appended).
     #[command(
         after_help = "Example:\n  drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\

@@ -25,6 +25,7 @@ struct JsonCandidate<'a> {
     table_line: usize,
     afghan_border_km: f64,
     nearest_border: &'a str,
+    table: &'a str,
 }
 
 #[derive(Serialize)]
@@ -55,6 +56,7 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
         table_line: p.line,
         afghan_border_km: (d.km * 100.0).round() / 100.0,
         nearest_border: d.segment,
+        table: c.table,
     }
 }
 
@@ -116,6 +118,11 @@ pub fn print_text(
                 }
                 let d = border.distance(best.place.lon, best.place.lat);
                 writeln!(out, "  afghan border: {:.1} km ({})", d.km, d.segment)?;
+                let table = if best.table == "gazetteer" {
+                    table
+                } else {
+                    best.table
+                };
                 writeln!(
                     out,
                     "  provenance: {table} line {} ({})",
@@ -139,4 +146,151 @@ pub fn print_text(
         }
     }
     Ok(())
+}
+
+/// One row of `geocode --batch` output.
+#[derive(Serialize)]
+struct BatchRow<'a> {
+    name: &'a str,
+    country: &'a str,
+    status: &'a str,
+    place_id: Option<&'a str>,
+    place_name: Option<&'a str>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    precision: Option<&'a str>,
+    uncertainty_km: Option<f64>,
+    score: Option<f64>,
+    r#match: Option<&'a str>,
+    source: Option<&'a str>,
+    afghan_border_km: Option<f64>,
+    candidates: usize,
+    note: String,
+}
+
+/// Geocode every row of the CSV at `input` (columns `name` and, optionally, `country`),
+/// writing one result per row as CSV (or a JSON array). Returns whether all resolved.
+pub fn batch(
+    out: &mut impl Write,
+    geocoder: &drillmap::resolve::Geocoder<'_>,
+    filter: &drillmap::resolve::Filter,
+    border: &AfghanBorder,
+    input: &std::path::Path,
+    json: bool,
+    progress: bool,
+) -> Result<bool, drillmap::Error> {
+    use std::io::IsTerminal;
+    let io_err = |e: std::io::Error| drillmap::Error::io("<stdout>", e);
+    let mut reader = csv::Reader::from_path(input).map_err(|e| drillmap::Error::Syntax {
+        path: input.into(),
+        line: None,
+        message: e.to_string(),
+    })?;
+    let headers = reader.headers().map_err(|e| drillmap::Error::Syntax {
+        path: input.into(),
+        line: Some(1),
+        message: e.to_string(),
+    })?;
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let name_col = col("name").ok_or_else(|| drillmap::Error::Syntax {
+        path: input.into(),
+        line: Some(1),
+        message: "no `name` column (columns: name, and optionally country)".into(),
+    })?;
+    let country_col = col("country");
+    let records: Vec<csv::StringRecord> =
+        reader
+            .records()
+            .collect::<Result<_, _>>()
+            .map_err(|e| drillmap::Error::Syntax {
+                path: input.into(),
+                line: e.position().map(|p| usize::try_from(p.line()).unwrap_or(0)),
+                message: e.to_string(),
+            })?;
+    let bar = indicatif::ProgressBar::new(records.len() as u64);
+    if !progress || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut csv_out = (!json).then(|| csv::Writer::from_writer(Vec::new()));
+    let mut json_rows = Vec::new();
+    let mut all = true;
+    for record in &records {
+        bar.inc(1);
+        let name = record.get(name_col).unwrap_or("").trim();
+        let country = country_col
+            .and_then(|c| record.get(c))
+            .unwrap_or("")
+            .trim()
+            .to_ascii_uppercase();
+        let mut f = filter.clone();
+        let mut note = String::new();
+        if !country.is_empty() {
+            if drillmap::country::by_alpha2(&country).is_some() {
+                f.countries = vec![country.clone()];
+            } else {
+                note = format!("unknown country code {country:?}: not used");
+            }
+        }
+        let r = geocoder.lookup(name, &f);
+        let best = r.best();
+        all &= best.is_some();
+        let status = match r.status {
+            Status::Resolved => "resolved",
+            Status::Ambiguous => "ambiguous",
+            Status::Unresolved => "unresolved",
+        };
+        if r.status == Status::Ambiguous {
+            let ids: Vec<&str> = r.candidates.iter().map(|c| c.place.id.as_str()).collect();
+            note = format!(
+                "{}{}candidates: {}",
+                note,
+                if note.is_empty() { "" } else { "; " },
+                ids.join(" ")
+            );
+        }
+        let row = BatchRow {
+            name,
+            country: &country,
+            status,
+            place_id: best.map(|c| c.place.id.as_str()),
+            place_name: best.map(|c| c.place.name.as_str()),
+            lat: best.map(|c| c.place.lat),
+            lon: best.map(|c| c.place.lon),
+            precision: best.map(|c| c.place.precision.as_str()),
+            uncertainty_km: best.map(|c| c.place.uncertainty_km),
+            score: best.map(|c| (c.score * 1000.0).round() / 1000.0),
+            r#match: best.map(|c| c.how.as_str()),
+            source: best.map(|c| c.table),
+            afghan_border_km: best
+                .map(|c| (border.distance(c.place.lon, c.place.lat).km * 100.0).round() / 100.0),
+            candidates: r.candidates.len(),
+            note,
+        };
+        match &mut csv_out {
+            Some(w) => w
+                .serialize(&row)
+                .map_err(|e| io_err(std::io::Error::other(e)))?,
+            None => json_rows
+                .push(serde_json::to_value(&row).map_err(|e| io_err(std::io::Error::other(e)))?),
+        }
+    }
+    bar.finish_and_clear();
+    match csv_out {
+        Some(w) => {
+            let bytes = w
+                .into_inner()
+                .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+            out.write_all(&bytes).map_err(io_err)?;
+        }
+        None => {
+            serde_json::to_writer_pretty(&mut *out, &json_rows)
+                .map_err(|e| io_err(std::io::Error::other(e)))?;
+            writeln!(out).map_err(io_err)?;
+        }
+    }
+    Ok(all)
 }

@@ -295,6 +295,25 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
         .collect()
 }
 
+/// The attribution a layer owes to the data its points come from: GeoNames (CC BY 4.0) and
+/// OpenStreetMap (ODbL) when any feature was geocoded with them; empty for the hand-kept
+/// gazetteer alone.
+fn attribution(features: &[Feature]) -> String {
+    let used = |geocoder: &str| {
+        features
+            .iter()
+            .any(|f| f.properties.get("geocoder").and_then(Value::as_str) == Some(geocoder))
+    };
+    let mut parts = Vec::new();
+    if used("geonames") {
+        parts.push("Places from GeoNames (https://www.geonames.org), CC BY 4.0");
+    }
+    if used("nominatim") || used("photon") {
+        parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");
+    }
+    parts.join("; ")
+}
+
 /// The exercises, bases and Afghan border layers of a resolved dataset.
 pub fn layers(
     dataset: &Dataset,
@@ -306,19 +325,19 @@ pub fn layers(
         resolutions,
         border,
     };
-    let exercises = dataset
+    let exercises: Vec<Feature> = dataset
         .exercises
         .iter()
         .flat_map(|e| exercise_features(dataset, e, &ctx))
         .collect();
-    let bases = dataset
+    let bases: Vec<Feature> = dataset
         .bases
         .iter()
         .flat_map(|b| base_features(dataset, b, &ctx))
         .collect();
     [
-        Layer::new(EXERCISES, "", exercises),
-        Layer::new(BASES, "", bases),
+        Layer::new(EXERCISES, attribution(&exercises), exercises),
+        Layer::new(BASES, attribution(&bases), bases),
         Layer::new(
             AFGHAN_BORDER,
             provenance.attribution.clone(),

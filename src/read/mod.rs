@@ -5,6 +5,7 @@
 //! at all.
 
 pub mod dataset;
+pub mod geonames;
 mod lines;
 pub mod places;
 pub mod topojson;

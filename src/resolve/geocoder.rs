@@ -100,6 +100,23 @@ pub struct Resolution<'g> {
 }
 
 impl<'g> Resolution<'g> {
+    /// Rank candidates (best first, ties by place id), drop those below [`MIN_SCORE`], and
+    /// decide the status.
+    pub fn from_candidates(mut candidates: Vec<Candidate<'g>>) -> Resolution<'g> {
+        candidates.retain(|c| c.score >= MIN_SCORE);
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.place.id.cmp(&b.place.id))
+        });
+        let status = match candidates.as_slice() {
+            [] => Status::Unresolved,
+            [a, b, ..] if a.score - b.score < AMBIGUITY_MARGIN => Status::Ambiguous,
+            _ => Status::Resolved,
+        };
+        Resolution { status, candidates }
+    }
+
     /// The chosen candidate, when resolved.
     pub fn best(&self) -> Option<&Candidate<'g>> {
         match self.status {
@@ -142,6 +159,10 @@ impl Filter {
     }
 }
 
+/// Factor for a match on an alternate name in a table whose main names come first
+/// (GeoNames: "Samarkand" is the city's name and only a former name of Temirtau).
+pub const ALTERNATE_NAME: f64 = 0.9;
+
 /// Largest edit distance the fuzzy stage considers.
 pub const MAX_EDITS: usize = 2;
 
@@ -150,6 +171,8 @@ pub const MAX_EDITS: usize = 2;
 pub struct Gazetteer {
     /// Which table this is (`gazetteer`, `geonames`), for provenance.
     table: &'static str,
+    /// Factor for matches on alternate names (1.0 where every alias is as good as the name).
+    alternate_factor: f64,
     places: Vec<Place>,
     exact: HashMap<String, Vec<Entry>>,
     loose: HashMap<String, Vec<Entry>>,
@@ -167,13 +190,15 @@ struct Entry {
 }
 
 impl Gazetteer {
-    /// Index `places` (rows of the hand-kept table).
+    /// Index `places` (rows of the hand-kept table, where every alias is as good a spelling
+    /// as the name).
     pub fn new(places: Vec<Place>) -> Gazetteer {
-        Gazetteer::named("gazetteer", places)
+        Gazetteer::named("gazetteer", 1.0, places)
     }
 
-    /// Index `places` as the table called `table`.
-    pub fn named(table: &'static str, places: Vec<Place>) -> Gazetteer {
+    /// Index `places` as the table called `table`, with matches on alternate names scored
+    /// `alternate_factor` of a match on the main name.
+    pub fn named(table: &'static str, alternate_factor: f64, places: Vec<Place>) -> Gazetteer {
         let mut exact: HashMap<String, Vec<Entry>> = HashMap::new();
         let mut loose: HashMap<String, Vec<Entry>> = HashMap::new();
         for (pi, place) in places.iter().enumerate() {
@@ -195,6 +220,7 @@ impl Gazetteer {
         by_length.sort_unstable();
         Gazetteer {
             table,
+            alternate_factor,
             places,
             exact,
             loose,
@@ -217,8 +243,17 @@ impl Gazetteer {
         self.places.iter().find(|p| p.id == id)
     }
 
-    /// Look `query` up.
+    /// Look `query` up: exact and loose keys, then, if nothing matched, the fuzzy stage.
     pub fn lookup(&self, query: &str, filter: &Filter) -> Resolution<'_> {
+        let r = self.lookup_keys(query, filter);
+        if r.status == Status::Unresolved {
+            return self.lookup_fuzzy(query, filter);
+        }
+        r
+    }
+
+    /// Look `query` up on the exact and loose keys only.
+    pub fn lookup_keys(&self, query: &str, filter: &Filter) -> Resolution<'_> {
         let key = NameKey::new(query);
         let mut best: HashMap<usize, Candidate<'_>> = HashMap::new();
         let hits = [
@@ -230,24 +265,15 @@ impl Gazetteer {
                 self.consider(&key, filter, *entry, how, base, &mut best);
             }
         }
-        if best.is_empty() {
-            self.fuzzy(&key, filter, &mut best);
-        }
-        let mut candidates: Vec<Candidate<'_>> = best
-            .into_values()
-            .filter(|c| c.score >= MIN_SCORE)
-            .collect();
-        candidates.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.place.id.cmp(&b.place.id))
-        });
-        let status = match candidates.as_slice() {
-            [] => Status::Unresolved,
-            [a, b, ..] if a.score - b.score < AMBIGUITY_MARGIN => Status::Ambiguous,
-            _ => Status::Resolved,
-        };
-        Resolution { status, candidates }
+        Resolution::from_candidates(best.into_values().collect())
+    }
+
+    /// Look `query` up in the fuzzy stage only.
+    pub fn lookup_fuzzy(&self, query: &str, filter: &Filter) -> Resolution<'_> {
+        let key = NameKey::new(query);
+        let mut best: HashMap<usize, Candidate<'_>> = HashMap::new();
+        self.fuzzy(&key, filter, &mut best);
+        Resolution::from_candidates(best.into_values().collect())
     }
 
     /// Score one indexed name against the query and keep it if it beats what the place has.
@@ -264,7 +290,11 @@ impl Gazetteer {
         if !filter.accepts(place) {
             return;
         }
-        let mut score = base;
+        let mut score = if entry.name > 0 {
+            base * self.alternate_factor
+        } else {
+            base
+        };
         match key.hint {
             Some(h) if !h.accepts(place.kind) => score *= KIND_MISMATCH,
             None if entry.generic => score *= GENERIC_NAME,

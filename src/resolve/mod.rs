@@ -17,6 +17,44 @@ use std::collections::BTreeMap;
 
 pub use geocoder::{Candidate, Filter, Gazetteer, MatchKind, Resolution, Status};
 
+/// The local tables in the order they are asked: the hand-kept gazetteer, then GeoNames.
+///
+/// Every table is asked on its exact and loose keys before any is asked fuzzily, so an exact
+/// GeoNames name beats a typo-distance match in the gazetteer, and a gazetteer row always
+/// beats GeoNames for a name both know.
+#[derive(Debug, Clone, Copy)]
+pub struct Geocoder<'g> {
+    tables: [Option<&'g Gazetteer>; 2],
+}
+
+impl<'g> Geocoder<'g> {
+    /// The hand-kept table, and GeoNames behind it when there is one.
+    pub fn new(gazetteer: &'g Gazetteer, geonames: Option<&'g Gazetteer>) -> Geocoder<'g> {
+        Geocoder {
+            tables: [Some(gazetteer), geonames],
+        }
+    }
+
+    /// Look `query` up in the tables; the first table with an answer (resolved or
+    /// ambiguous) gives it.
+    pub fn lookup(&self, query: &str, filter: &Filter) -> Resolution<'g> {
+        let tables = self.tables.iter().flatten();
+        for t in tables.clone() {
+            let r = t.lookup_keys(query, filter);
+            if r.status != Status::Unresolved {
+                return r;
+            }
+        }
+        for t in tables {
+            let r = t.lookup_fuzzy(query, filter);
+            if r.status != Status::Unresolved {
+                return r;
+            }
+        }
+        Resolution::from_candidates(Vec::new())
+    }
+}
+
 use crate::error::Problem;
 use crate::model::{Dataset, Place, PlaceRef};
 use online::{CacheEntry, GeocodeCache};
@@ -30,14 +68,17 @@ pub struct Resolved<'g> {
     pub score: f64,
     /// Exact, loose or online.
     pub how: MatchKind,
+    /// The table the place is from (`gazetteer`, `geonames`, or `online`).
+    pub table: &'static str,
     /// The cached online answer, when the place came from one.
     pub online: Option<&'g CacheEntry>,
 }
 
 impl Resolved<'_> {
-    /// The geocoder that chose the point: `gazetteer`, or the online provider.
+    /// The geocoder that chose the point: the table (`gazetteer`, `geonames`) or the online
+    /// provider.
     pub fn geocoder(&self) -> &str {
-        self.online.map_or("gazetteer", |e| e.provider.as_str())
+        self.online.map_or(self.table, |e| e.provider.as_str())
     }
 }
 
@@ -109,10 +150,10 @@ impl<'g> Resolutions<'g> {
     }
 }
 
-/// The place references the gazetteer does not know at all: what an online geocoder may be
+/// The place references the local tables do not know at all: what an online geocoder may be
 /// asked, as (query, allowed countries), each once.
 pub fn unknown_to_gazetteer(
-    gazetteer: &Gazetteer,
+    gazetteer: &Geocoder<'_>,
     dataset: &Dataset,
 ) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
@@ -133,7 +174,7 @@ pub fn unknown_to_gazetteer(
 /// the gazetteer, or, for names it does not know, from a found answer in `cache`. References
 /// that do not resolve to exactly one place become problems.
 pub fn resolve_dataset<'g>(
-    gazetteer: &'g Gazetteer,
+    gazetteer: &Geocoder<'g>,
     cache: &'g GeocodeCache,
     dataset: &Dataset,
 ) -> (Resolutions<'g>, Vec<Problem>) {
@@ -163,6 +204,7 @@ pub fn resolve_dataset<'g>(
                 place: Cow::Borrowed(best.place),
                 score: best.score,
                 how: best.how,
+                table: best.table,
                 online: None,
             }),
             (None, Status::Unresolved) => match cache.get(&place.query, &online_countries(place)) {
@@ -171,6 +213,7 @@ pub fn resolve_dataset<'g>(
                         place: Cow::Owned(p),
                         score: chosen.score,
                         how: MatchKind::Online,
+                        table: "online",
                         online: Some(entry),
                     }),
                     _ => Err(format!(

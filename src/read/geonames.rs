@@ -1,0 +1,402 @@
+//! GeoNames dumps in their own format: tab-separated, 19 columns, one place per line
+//! (`allCountries.txt`, `KZ.txt`, `cities500.txt`), read as a stream.
+//!
+//! Columns: geonameid, name, asciiname, alternatenames (comma-separated), latitude,
+//! longitude, feature class, feature code, country code, cc2, admin1–admin4, population,
+//! elevation, dem, timezone, modification date.
+//!
+//! A malformed line (wrong column count, bad id or coordinate, bytes that are not UTF-8) is
+//! reported with its line number and skipped; reading goes on. Feature class and code map to
+//! our kinds ([`kind_of`]); rows of other classes (streams, hotels, …) are not places a
+//! report of exercises names, and are counted and left out.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::error::{Error, Problem, Result};
+use crate::model::{Place, PlaceKind, Precision};
+
+/// Columns in a GeoNames line.
+pub const COLUMNS: usize = 19;
+
+/// One usable GeoNames row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The geonameid.
+    pub id: u64,
+    /// The name in its local form.
+    pub name: String,
+    /// Every other name: the ASCII name and the alternate names.
+    pub alternates: Vec<String>,
+    /// Latitude, WGS 84.
+    pub lat: f64,
+    /// Longitude, WGS 84.
+    pub lon: f64,
+    /// Feature class and code (`P.PPLA`).
+    pub feature: String,
+    /// ISO 3166-1 alpha-2 country, upper case (may be empty in the dump).
+    pub country: String,
+    /// GeoNames admin1 code (not ISO 3166-2).
+    pub admin1: String,
+    /// Population (0 when unknown).
+    pub population: u64,
+    /// Our kind, precision and uncertainty radius for it.
+    pub kind: PlaceKind,
+    /// See `kind`.
+    pub precision: Precision,
+    /// See `kind`.
+    pub uncertainty_km: f64,
+    /// 1-based line in the file.
+    pub line: usize,
+}
+
+impl Row {
+    /// The row as a place of the second table: id `geonames:ID`, provenance in `source`.
+    pub fn into_place(self) -> Place {
+        Place {
+            id: format!("geonames:{}", self.id),
+            point_note: format!(
+                "GeoNames {} {}",
+                self.feature,
+                if self.population > 0 {
+                    format!("population {}", self.population)
+                } else {
+                    String::new()
+                }
+            )
+            .trim_end()
+            .to_owned(),
+            name: self.name,
+            kind: self.kind,
+            country: self.country,
+            admin1: String::new(),
+            lat: self.lat,
+            lon: self.lon,
+            precision: self.precision,
+            uncertainty_km: self.uncertainty_km,
+            aliases: self.alternates,
+            source: format!("GeoNames {} (CC BY 4.0)", self.id),
+            line: self.line,
+        }
+    }
+}
+
+/// Our kind, precision and radius (km) for a GeoNames feature class and code, or `None` for
+/// features that are not places exercises are reported at.
+pub fn kind_of(class: &str, code: &str, population: u64) -> Option<(PlaceKind, Precision, f64)> {
+    Some(match (class, code) {
+        ("L", "MILB" | "NVB") | ("S", "INSM") => (PlaceKind::Base, Precision::Site, 3.0),
+        ("L", "MVA" | "RNGA") => (PlaceKind::TrainingGround, Precision::Site, 10.0),
+        ("S", "AIRB" | "AIRF" | "AIRP" | "AIRH") => (PlaceKind::Airfield, Precision::Site, 3.0),
+        ("S", "RDR" | "OBS" | "STNS") => (PlaceKind::Facility, Precision::Site, 2.0),
+        ("P", _) => {
+            let radius = match population {
+                0..=9_999 => 3.0,
+                10_000..=99_999 => 5.0,
+                100_000..=999_999 => 10.0,
+                _ => 20.0,
+            };
+            (PlaceKind::Settlement, Precision::Settlement, radius)
+        }
+        ("A", "ADM1") => (PlaceKind::Region, Precision::Region, 150.0),
+        ("A", "PCLI" | "PCLD" | "PCLS" | "PCLF") => (PlaceKind::Country, Precision::Country, 500.0),
+        _ => return None,
+    })
+}
+
+/// Which rows to keep.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Only these countries (ISO alpha-2, upper case); empty keeps all.
+    pub countries: Vec<String>,
+    /// Only rows inside `[west, south, east, north]`.
+    pub bbox: Option<[f64; 4]>,
+}
+
+impl Selection {
+    fn keeps(&self, country: &str, lon: f64, lat: f64) -> bool {
+        (self.countries.is_empty() || self.countries.iter().any(|c| c == country))
+            && self
+                .bbox
+                .is_none_or(|[w, s, e, n]| lon >= w && lon <= e && lat >= s && lat <= n)
+    }
+}
+
+/// What a read found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Lines read.
+    pub lines: usize,
+    /// Rows kept.
+    pub kept: usize,
+    /// Rows of feature classes we do not use.
+    pub other_features: usize,
+    /// Rows outside the selection.
+    pub outside: usize,
+    /// Malformed lines, each with its line number.
+    pub problems: Vec<Problem>,
+}
+
+/// Read GeoNames lines from `reader`, calling `keep` with each usable row in the selection
+/// and the line's text. `path` is only used in messages.
+pub fn read(
+    mut reader: impl BufRead,
+    path: &Path,
+    selection: &Selection,
+    mut keep: impl FnMut(Row, &str),
+) -> Result<Stats> {
+    let mut stats = Stats::default();
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        stats.lines += 1;
+        let line_no = stats.lines;
+        while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            buf.pop();
+        }
+        if buf.is_empty() || buf.first() == Some(&b'#') {
+            continue;
+        }
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t,
+            Err(e) => {
+                let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())])
+                    .chars()
+                    .take(40)
+                    .collect::<String>();
+                stats.problems.push(Problem::new(
+                    path,
+                    Some(line_no),
+                    bad,
+                    format!("not UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+                ));
+                continue;
+            }
+        };
+        match parse_line(text, line_no) {
+            Err(message) => {
+                let value: String = text.chars().take(60).collect();
+                stats
+                    .problems
+                    .push(Problem::new(path, Some(line_no), value, message));
+            }
+            Ok(None) => stats.other_features += 1,
+            Ok(Some(row)) => {
+                if selection.keeps(&row.country, row.lon, row.lat) {
+                    stats.kept += 1;
+                    keep(row, text);
+                } else {
+                    stats.outside += 1;
+                }
+            }
+        }
+    }
+    Ok(stats)
+}
+
+/// Parse one line; `Ok(None)` for a well-formed row of a feature class we do not use.
+pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
+    let f: Vec<&str> = text.split('\t').collect();
+    if f.len() != COLUMNS {
+        return Err(format!(
+            "has {} tab-separated columns, expected {COLUMNS}",
+            f.len()
+        ));
+    }
+    let id: u64 = f[0]
+        .parse()
+        .map_err(|_| format!("geonameid {:?} is not a number", f[0]))?;
+    let coord = |s: &str, what: &str, max: f64| -> Result<f64, String> {
+        match s.parse::<f64>() {
+            Ok(v) if v.is_finite() && v.abs() <= max => Ok(v),
+            Ok(_) => Err(format!("{what} {s:?} out of range")),
+            Err(_) => Err(format!("{what} {s:?} is not a number")),
+        }
+    };
+    let lat = coord(f[4], "latitude", 90.0)?;
+    let lon = coord(f[5], "longitude", 180.0)?;
+    let population = f[14].parse::<u64>().unwrap_or(0);
+    let Some((kind, precision, uncertainty_km)) = kind_of(f[6], f[7], population) else {
+        return Ok(None);
+    };
+    if f[1].trim().is_empty() {
+        return Err("empty name".into());
+    }
+    let mut alternates: Vec<String> = Vec::new();
+    for a in std::iter::once(f[2]).chain(f[3].split(',')) {
+        let a = a.trim();
+        // Short all-capital alternates are codes (IATA, ICAO), not names.
+        let code = a.len() <= 4
+            && a.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !a.is_empty() && !code && a != f[1] && !alternates.iter().any(|x| x == a) {
+            alternates.push(a.to_owned());
+        }
+    }
+    Ok(Some(Row {
+        id,
+        name: f[1].trim().to_owned(),
+        alternates,
+        lat,
+        lon,
+        feature: format!("{}.{}", f[6], f[7]),
+        country: f[8].trim().to_ascii_uppercase(),
+        admin1: f[10].to_owned(),
+        population,
+        kind,
+        precision,
+        uncertainty_km,
+        line,
+    }))
+}
+
+/// Read a GeoNames file into places of a second table, leaving out the geonameids in
+/// `exclude` (places the hand-kept table already has: it always wins).
+pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(Vec<Place>, Stats)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut places = Vec::new();
+    let stats = read(
+        std::io::BufReader::new(file),
+        path,
+        &Selection::default(),
+        |row, _| {
+            if !exclude.contains(&row.id) {
+                places.push(row.into_place());
+            }
+        },
+    )?;
+    Ok((places, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TERMEZ: &str = "1215957\tTirmiz\tTirmiz\tTermez,Termiz,Термез,TMJ\t37.22417\t67.27833\tP\tPPLA\tUZ\t\t12\t\t\t\t182800\t\t302\tAsia/Samarkand\t2023-01-01";
+
+    fn read_str(text: &[u8], sel: &Selection) -> (Vec<Row>, Stats) {
+        let mut rows = Vec::new();
+        let stats = read(text, Path::new("g.txt"), sel, |r, _| rows.push(r)).unwrap();
+        (rows, stats)
+    }
+
+    #[test]
+    fn reads_a_row_with_its_alternate_names() {
+        let (rows, stats) = read_str(TERMEZ.as_bytes(), &Selection::default());
+        assert_eq!(stats.kept, 1);
+        let r = &rows[0];
+        assert_eq!(
+            (
+                r.id,
+                r.name.as_str(),
+                r.country.as_str(),
+                r.feature.as_str()
+            ),
+            (1215957, "Tirmiz", "UZ", "P.PPLA")
+        );
+        assert_eq!(
+            r.alternates,
+            ["Termez", "Termiz", "Термез"],
+            "the code TMJ is left out"
+        );
+        assert_eq!(
+            (r.kind, r.precision, r.uncertainty_km),
+            (PlaceKind::Settlement, Precision::Settlement, 10.0)
+        );
+        let p = r.clone().into_place();
+        assert_eq!(p.id, "geonames:1215957");
+        assert!(p.source.contains("CC BY 4.0"));
+    }
+
+    #[test]
+    fn maps_military_feature_codes() {
+        assert_eq!(kind_of("L", "MILB", 0).map(|k| k.0), Some(PlaceKind::Base));
+        assert_eq!(
+            kind_of("L", "MVA", 0).map(|k| k.0),
+            Some(PlaceKind::TrainingGround)
+        );
+        assert_eq!(
+            kind_of("L", "RNGA", 0).map(|k| k.0),
+            Some(PlaceKind::TrainingGround)
+        );
+        assert_eq!(
+            kind_of("S", "AIRB", 0).map(|k| k.0),
+            Some(PlaceKind::Airfield)
+        );
+        assert_eq!(
+            kind_of("A", "ADM1", 0).map(|k| k.1),
+            Some(Precision::Region)
+        );
+        assert_eq!(kind_of("H", "STM", 0), None);
+    }
+
+    #[test]
+    fn malformed_lines_are_reported_with_their_number_and_reading_goes_on() {
+        let mut text = Vec::new();
+        text.extend_from_slice(b"1\ttoo\tfew\n");
+        text.extend_from_slice(TERMEZ.replace("37.22417", "97.5").as_bytes());
+        text.push(b'\n');
+        text.extend_from_slice(TERMEZ.replace("67.27833", "east").as_bytes());
+        text.push(b'\n');
+        text.extend_from_slice(&TERMEZ.as_bytes()[..20]);
+        text.extend_from_slice(b"\xff\xfe");
+        text.extend_from_slice(&TERMEZ.as_bytes()[20..]);
+        text.push(b'\n');
+        text.extend_from_slice(TERMEZ.as_bytes());
+        text.extend_from_slice(b"\r\n");
+        let (rows, stats) = read_str(&text, &Selection::default());
+        assert_eq!(rows.len(), 1, "the good line still comes through");
+        assert_eq!(rows[0].line, 5);
+        let msgs: Vec<String> = stats.problems.iter().map(ToString::to_string).collect();
+        assert!(
+            msgs[0].starts_with("g.txt:1: ")
+                && msgs[0].contains("has 3 tab-separated columns, expected 19"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].starts_with("g.txt:2: ") && msgs[1].contains("latitude \"97.5\" out of range"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[2].starts_with("g.txt:3: ")
+                && msgs[2].contains("longitude \"east\" is not a number"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[3].starts_with("g.txt:4: ") && msgs[3].contains("not UTF-8 at byte 21"),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn selection_filters_by_country_and_box() {
+        let sel = Selection {
+            countries: vec!["TJ".into()],
+            bbox: None,
+        };
+        assert_eq!(read_str(TERMEZ.as_bytes(), &sel).1.outside, 1);
+        let sel = Selection {
+            countries: vec![],
+            bbox: Some([60.0, 30.0, 70.0, 40.0]),
+        };
+        assert_eq!(read_str(TERMEZ.as_bytes(), &sel).1.kept, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = read_str(&bytes, &Selection::default());
+        }
+
+        #[test]
+        fn any_tab_separated_fields_never_panic(fields in proptest::collection::vec("[^\t\n]{0,12}", 19)) {
+            let _ = parse_line(&fields.join("\t"), 1);
+        }
+    }
+}

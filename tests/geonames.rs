@@ -1,0 +1,292 @@
+//! GeoNames as the second table: import from a real dump format (bad lines reported by
+//! number), the spellings journalists use, homonyms in different countries, features that
+//! record the row they came from, and batch geocoding.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fs;
+
+use drillmap::pipeline;
+use drillmap::resolve::{Filter, Geocoder, Status};
+use util::{root, Work};
+
+fn shipped() -> (drillmap::resolve::Gazetteer, drillmap::resolve::Gazetteer) {
+    let data = root().join("places");
+    let (places, problems) = drillmap::read::places::read(&data.join("places.csv")).unwrap();
+    assert!(problems.is_empty());
+    let gazetteer = drillmap::resolve::Gazetteer::new(places);
+    let geonames = pipeline::load_geonames(&data, &gazetteer)
+        .unwrap()
+        .expect("places/geonames.txt is shipped");
+    (gazetteer, geonames)
+}
+
+#[test]
+fn the_spellings_from_the_issue_resolve_to_the_right_rows() {
+    let (g, n) = shipped();
+    let geocoder = Geocoder::new(&g, Some(&n));
+    let cases = [
+        (
+            ["Kharbmaidon", "Harb-Maidon", "Kharb-Maydon", "Харбмайдон"].as_slice(),
+            "kharbmaidon-training-ground",
+        ),
+        (&["Termez", "Termiz", "Tirmiz", "Термез"], "termez"),
+        (
+            &["Zhetygen", "Zhetigen", "Jetigen", "Жетыген", "Žetygen"],
+            "zhetygen-training-centre",
+        ),
+        (
+            &[
+                "Qurghonteppa",
+                "Kurgan-Tyube",
+                "Kurgan-Tjube",
+                "Bokhtar",
+                "Бохтар",
+            ],
+            "bokhtar",
+        ),
+        (
+            &["Shymkent", "Chimkent", "Чимкент", "Şymkent"],
+            "geonames:1518980",
+        ),
+        (&["Oʻsh", "O'sh", "Osh", "Ош"], "geonames:1527534"),
+        (&["Samarqand", "Samarkand", "Самарканд"], "geonames:1216265"),
+        (&["Kharbmaiden", "Dushanbeh"], ""),
+    ];
+    for (spellings, id) in cases {
+        for s in spellings {
+            let r = geocoder.lookup(s, &Filter::default());
+            let best = r.best().unwrap_or_else(|| panic!("{s}: {:?}", r.status));
+            if !id.is_empty() {
+                assert_eq!(best.place.id, id, "{s}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_hand_kept_row_wins_over_geonames_for_the_same_place() {
+    let (g, n) = shipped();
+    // Dushanbe (GeoNames 1221874) is cited by the gazetteer, so GeoNames leaves it out.
+    assert!(n.places().iter().all(|p| p.id != "geonames:1221874"));
+    let r = Geocoder::new(&g, Some(&n)).lookup("Dushanbe", &Filter::default());
+    assert_eq!(
+        r.best().map(|c| (c.place.id.as_str(), c.table)),
+        Some(("dushanbe", "gazetteer"))
+    );
+}
+
+#[test]
+fn every_unique_spelling_in_geonames_resolves_to_its_own_row() {
+    let (g, n) = shipped();
+    let geocoder = Geocoder::new(&g, Some(&n));
+    // Only names no other row of the country shares (GeoNames has many villages of one name).
+    let mut owners: std::collections::HashMap<(String, String), Vec<&str>> =
+        std::collections::HashMap::new();
+    for p in n.places() {
+        for name in p.names() {
+            let key = drillmap::resolve::normalize::NameKey::new(name).loose;
+            owners
+                .entry((p.country.clone(), key))
+                .or_default()
+                .push(&p.id);
+        }
+    }
+    let mut checked = 0;
+    for p in n.places() {
+        for name in p.names() {
+            let key = drillmap::resolve::normalize::NameKey::new(name).loose;
+            let unique_here = owners[&(p.country.clone(), key.clone())]
+                .iter()
+                .all(|id| *id == p.id);
+            let in_gazetteer =
+                g.lookup_keys(name, &Filter::country(&p.country)).status != Status::Unresolved;
+            if !unique_here || in_gazetteer || key.chars().count() < 3 {
+                continue;
+            }
+            let r = geocoder.lookup(name, &Filter::country(&p.country));
+            assert_eq!(
+                r.best().map(|c| c.place.id.as_str()),
+                Some(p.id.as_str()),
+                "{name:?} ({})",
+                p.country
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "only {checked} spellings checked");
+}
+
+#[test]
+fn a_name_shared_across_countries_is_ambiguous_until_a_country_decides() {
+    let (g, n) = shipped();
+    let geocoder = Geocoder::new(&g, Some(&n));
+    let r = geocoder.lookup("Talas", &Filter::default());
+    assert_eq!(r.status, Status::Ambiguous);
+    assert!(
+        r.candidates.iter().any(|c| c.place.country == "KZ")
+            && r.candidates.iter().any(|c| c.place.country == "KG")
+    );
+    let r = geocoder.lookup("Talas", &Filter::country("KZ"));
+    assert_eq!(
+        r.best().map(|c| c.place.id.as_str()),
+        Some("geonames:1516905")
+    );
+}
+
+#[test]
+fn import_reports_malformed_lines_by_number_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = fs::read(root().join("tests/fixtures/geonames/sample.txt")).unwrap();
+    let mut dump = b"1\tbroken line\n".to_vec();
+    dump.extend_from_slice(&sample);
+    dump.extend_from_slice(b"42\tBadLat\tBadLat\t\tnorth\t67.0\tP\tPPL\tUZ\t\t12\t\t\t\t0\t\t0\tAsia/Tashkent\t2020-01-01\n");
+    dump.extend_from_slice(b"43\tBad\xffUtf\tBad\t\t40.0\t67.0\tP\tPPL\tUZ\t\t12\t\t\t\t0\t\t0\tAsia/Tashkent\t2020-01-01\n");
+    let input = dir.path().join("dump.txt");
+    fs::write(&input, &dump).unwrap();
+    let work = Work::new("small");
+    let out = dir.path().join("geonames.txt");
+    let run = work.run(&[
+        "places",
+        "import-geonames",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    run.expect_code(1)
+        .expect_stderr_line(&["dump.txt:1:", "has 2 tab-separated columns, expected 19"])
+        .expect_stderr_line(&["dump.txt:9:", "latitude \"north\" is not a number"])
+        .expect_stderr_line(&["dump.txt:10:", "not UTF-8"])
+        .expect_stderr_line(&["10 lines read", "7 places kept", "3 malformed"]);
+    assert_eq!(
+        fs::read(&out).unwrap(),
+        sample,
+        "the good rows, sorted by id, as GeoNames lines"
+    );
+
+    // --strict writes nothing.
+    let strict_out = dir.path().join("strict.txt");
+    work.run(&[
+        "places",
+        "import-geonames",
+        input.to_str().unwrap(),
+        "--out",
+        strict_out.to_str().unwrap(),
+        "--strict",
+    ])
+    .expect_code(1)
+    .expect_stderr_line(&["nothing was written"]);
+    assert!(!strict_out.exists());
+
+    // Selection by country.
+    work.run(&[
+        "places",
+        "import-geonames",
+        root()
+            .join("tests/fixtures/geonames/sample.txt")
+            .to_str()
+            .unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--countries",
+        "kg",
+    ])
+    .expect_code(0)
+    .expect_stderr_line(&["2 places kept"]);
+}
+
+#[test]
+fn features_resolved_by_geonames_name_their_row_and_the_layer_attributes_it() {
+    let work = Work::new("small");
+    fs::copy(
+        root().join("tests/fixtures/geonames/sample.txt"),
+        work.data().join("geonames.txt"),
+    )
+    .unwrap();
+    work.edit(
+        "exercises.toml",
+        "place = \"Termiz training ground\"\nreported = \"near Termez\"\ncountry = \"UZ\"",
+        "place = \"Chimkent\"\nreported = \"near Shymkent\"\ncountry = \"KZ\"",
+    );
+    work.build().expect_code(0);
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
+    assert_eq!(
+        v["attribution"],
+        "Places from GeoNames (https://www.geonames.org), CC BY 4.0"
+    );
+    let f = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "drill-one/second")
+        .unwrap();
+    assert_eq!(f["properties"]["place_id"], "geonames:1518980");
+    assert_eq!(f["properties"]["geocoder"], "geonames");
+    assert_eq!(f["properties"]["geocode_match"], "exact");
+    // The hand-kept layers of the small fixture do not owe GeoNames anything.
+    let b: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("bases.geojson")).unwrap()).unwrap();
+    assert!(b.get("attribution").is_none());
+}
+
+#[test]
+fn batch_geocoding_writes_one_row_per_name() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let input = work.dir.path().join("names.csv");
+    fs::write(
+        &input,
+        "name,country\nХарбмайдон,\nTirmiz,UZ\nTalas,\nTalas,KZ\nAtlantis,\nSamarkand,XX\n",
+    )
+    .unwrap();
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--batch",
+        input.to_str().unwrap(),
+    ]);
+    run.expect_code(1);
+    let out = run.stdout();
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 7, "{out}");
+    assert!(rows[0].starts_with("name,country,status,place_id,place_name,lat,lon,precision,uncertainty_km,score,match,source,afghan_border_km,candidates,note"), "{}", rows[0]);
+    assert!(
+        rows[1].starts_with("Харбмайдон,,resolved,kharbmaidon-training-ground,"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].starts_with("Tirmiz,UZ,resolved,termez,"),
+        "{}",
+        rows[2]
+    );
+    assert!(
+        rows[3].starts_with("Talas,,ambiguous,,") && rows[3].contains("candidates: geonames:"),
+        "{}",
+        rows[3]
+    );
+    assert!(
+        rows[4].starts_with("Talas,KZ,resolved,geonames:1516905,"),
+        "{}",
+        rows[4]
+    );
+    assert!(rows[5].starts_with("Atlantis,,unresolved,,"), "{}", rows[5]);
+    assert!(rows[6].contains("unknown country code"), "{}", rows[6]);
+
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--batch",
+        input.to_str().unwrap(),
+        "--json",
+        "--quiet",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(6));
+    assert_eq!(v[1]["source"], "gazetteer");
+    assert_eq!(v[3]["source"], "geonames");
+    assert!(v[1]["afghan_border_km"].as_f64().unwrap() < 10.0);
+}
