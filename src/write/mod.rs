@@ -1,3 +1,4 @@
 //! Write: layers to files, atomically and deterministically.
 
 pub mod atomic;
+pub mod tiles;
