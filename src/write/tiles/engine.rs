@@ -967,8 +967,8 @@ impl Pyramid {
             "version": "2",
             "minzoom": self.min_zoom.to_string(),
             "maxzoom": self.max_zoom.to_string(),
-            "bounds": format!("{w:.6},{s:.6},{e:.6},{n:.6}"),
-            "center": format!("{lon:.6},{lat:.6},{z}"),
+            "bounds": format!("{w:.7},{s:.7},{e:.7},{n:.7}"),
+            "center": format!("{lon:.7},{lat:.7},{z}"),
             "json": inner,
         });
         serde_json::to_string_pretty(&meta)
