@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use geo::{CoordsIter, Geometry};
 use serde_json::{json, Map, Value as Json};
@@ -207,20 +208,22 @@ fn prepare(layers: &[Layer]) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize
                 layer.name
             )));
         }
+        // Pass 1, in input order (the order the input's own allocations were made in, so
+        // memory is read sequentially): geometry, id and property indices.
         let mut keys: Vec<String> = Vec::new();
-        let mut key_index: HashMap<&str, u32> = HashMap::new();
-        let mut value_index: HashMap<Vec<u8>, u32> = HashMap::new();
-        let mut value_kind = Vec::new();
-        let mut tag_pool = Vec::new();
-        let mut features = Vec::with_capacity(layer.features.len());
+        let mut key_index: HashMap<&str, u32, FxBuild> = HashMap::default();
+        let mut value_index: HashMap<Vec<u8>, u32, FxBuild> = HashMap::default();
+        let mut value_kind_in = Vec::new();
+        let mut pool_in: Vec<u32> = Vec::new();
+        let mut located: Vec<(u64, u32, Prepared)> = Vec::with_capacity(layer.features.len());
         let mut ids = Vec::with_capacity(layer.features.len());
         let mut buf = Vec::new();
-        for f in &layer.features {
+        for (i, f) in layer.features.iter().enumerate() {
             let Some(geom) = f.geometry.as_ref().and_then(|g| convert(g, &mut bounds)) else {
                 skipped += 1;
                 continue;
             };
-            let start = u32::try_from(tag_pool.len()).map_err(|_| too_many(&layer.name))?;
+            let start = u32::try_from(pool_in.len()).map_err(|_| too_many(&layer.name))?;
             for (k, v) in &f.properties {
                 let Some(kind) = encode_property(v, &mut buf) else {
                     continue;
@@ -236,26 +239,68 @@ fn prepare(layers: &[Layer]) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize
                         let vi =
                             u32::try_from(value_index.len()).map_err(|_| too_many(&layer.name))?;
                         value_index.insert(buf.clone(), vi);
-                        value_kind.push(kind);
+                        value_kind_in.push(kind);
                         vi
                     }
                 };
-                tag_pool.push(ki);
-                tag_pool.push(vi);
+                pool_in.push(ki);
+                pool_in.push(vi);
+            }
+            let end = u32::try_from(pool_in.len()).map_err(|_| too_many(&layer.name))?;
+            let id = feature_id(&layer.name, &f.id);
+            ids.push((id, i));
+            let order = u32::try_from(i).map_err(|_| too_many(&layer.name))?;
+            located.push((
+                spatial_key(&geom),
+                order,
+                Prepared {
+                    id,
+                    tags: (start, end),
+                    geom,
+                },
+            ));
+        }
+        // Pass 2: storage order is the Hilbert position of each feature's first vertex at
+        // zoom 16, then input (id) order. Every tile at every zoom then reads a nearly
+        // contiguous run of features; it is also their order (draw order) within a tile.
+        // Values are renumbered by first use in that order, for the same reason.
+        located.sort_unstable_by_key(|(key, order, _)| (*key, *order));
+        let mut renumber = vec![u32::MAX; value_index.len()];
+        let mut value_kind = Vec::with_capacity(value_index.len());
+        let mut tag_pool = Vec::with_capacity(pool_in.len());
+        let mut features = Vec::with_capacity(located.len());
+        for (_, _, mut f) in located {
+            let start = u32::try_from(tag_pool.len()).map_err(|_| too_many(&layer.name))?;
+            let pairs = pool_in
+                .get(f.tags.0 as usize..f.tags.1 as usize)
+                .unwrap_or(&[]);
+            for pair in pairs.chunks_exact(2) {
+                let old = pair[1] as usize;
+                let new = match renumber.get(old) {
+                    Some(&n) if n != u32::MAX => n,
+                    _ => {
+                        let n =
+                            u32::try_from(value_kind.len()).map_err(|_| too_many(&layer.name))?;
+                        if let Some(slot) = renumber.get_mut(old) {
+                            *slot = n;
+                        }
+                        value_kind.push(value_kind_in.get(old).copied().unwrap_or(0));
+                        n
+                    }
+                };
+                tag_pool.push(pair[0]);
+                tag_pool.push(new);
             }
             let end = u32::try_from(tag_pool.len()).map_err(|_| too_many(&layer.name))?;
-            let id = feature_id(&layer.name, &f.id);
-            ids.push((id, features.len()));
-            features.push(Prepared {
-                id,
-                tags: (start, end),
-                geom,
-            });
+            f.tags = (start, end);
+            features.push(f);
         }
-        check_ids(&layer.name, layer, &features, &mut ids)?;
-        let mut values = vec![Vec::new(); value_index.len()];
-        for (bytes, i) in value_index {
-            if let Some(slot) = values.get_mut(i as usize) {
+        drop(pool_in);
+        check_ids(layer, &mut ids)?;
+        let mut values = vec![Vec::new(); value_kind.len()];
+        for (bytes, old) in value_index {
+            let new = renumber.get(old as usize).copied().unwrap_or(u32::MAX);
+            if let Some(slot) = values.get_mut(new as usize) {
                 *slot = bytes;
             }
         }
@@ -279,31 +324,16 @@ fn too_many(layer: &str) -> Error {
 }
 
 /// Two features of a layer must not share an MVT id (a repeated string id, or a hash
-/// collision, which is vanishingly rare at 53 bits but checked all the same).
-fn check_ids(
-    name: &str,
-    layer: &Layer,
-    features: &[Prepared],
-    ids: &mut [(u64, usize)],
-) -> Result<()> {
+/// collision, which is vanishingly rare at 53 bits but checked all the same). `ids` holds
+/// `(MVT id, index in layer.features)`.
+fn check_ids(layer: &Layer, ids: &mut [(u64, usize)]) -> Result<()> {
     ids.sort_unstable();
     for w in ids.windows(2) {
         if w[0].0 == w[1].0 {
-            let string_id = |i: usize| {
-                features
-                    .get(i)
-                    .map(|p| p.id)
-                    .and_then(|mvt_id| {
-                        layer
-                            .features
-                            .iter()
-                            .find(|f| feature_id(name, &f.id) == mvt_id)
-                            .map(|f| f.id.clone())
-                    })
-                    .unwrap_or_default()
-            };
+            let string_id = |i: usize| layer.features.get(i).map_or("", |f| f.id.as_str());
             return Err(Error::Usage(format!(
-                "layer {name:?}: features {:?} and {:?} would have the same tile id {}",
+                "layer {:?}: features {:?} and {:?} would have the same tile id {}",
+                layer.name,
                 string_id(w[0].1),
                 string_id(w[1].1),
                 w[0].0
@@ -312,6 +342,71 @@ fn check_ids(
     }
     Ok(())
 }
+
+/// The Hilbert position of a geometry's first vertex at zoom 16: the storage order.
+fn spatial_key(geom: &Geom) -> u64 {
+    let first = match geom {
+        Geom::Point(p) => Some(*p),
+        Geom::MultiPoint(p) => p.first().copied(),
+        Geom::Lines(l) => l.iter().flatten().next().copied(),
+        Geom::Polygons(p) => p.iter().flatten().flatten().next().copied(),
+    };
+    let Some((x, y)) = first else { return 0 };
+    let cell = |v: f64| u32_of(pixel(v, 16, 1));
+    tile_id(16, cell(x), cell(y))
+}
+
+/// A small, fast, fixed hasher (FxHash's multiply-rotate, with a murmur3 finaliser) for the
+/// lookup tables; nothing iterates these maps, so their order never reaches the output.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        // murmur3's fmix64, so that every input bit reaches the low bits the table uses.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Builds [`FxHasher`]s.
+pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// One feature's geometry in one tile.
 #[derive(Debug, Clone, Copy)]
@@ -340,6 +435,28 @@ struct ZoomTiles {
     data: Vec<u8>,
     /// Per layer, per key: OR of the kinds of values seen in tiles.
     key_kinds: Vec<Vec<u8>>,
+    timings: Timings,
+}
+
+/// Where the time of a run went, summed over worker threads (so CPU time, roughly; the
+/// phases of different zooms overlap in wall time). For profiling only: never part of
+/// the output or of [`TileStats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Projecting features and building the key and value tables.
+    pub prepare: Duration,
+    /// Placing features in tiles: point bucketing, line and polygon clipping.
+    pub cut: Duration,
+    /// Sorting each zoom's entries by tile id.
+    pub sort: Duration,
+    /// Protobuf encoding of tiles.
+    pub encode: Duration,
+    /// Gzipping tiles.
+    pub gzip: Duration,
+    /// Deduplicating tiles, directories, metadata and the archive's bytes.
+    pub assemble: Duration,
+    /// Wall time of the whole run.
+    pub wall: Duration,
 }
 
 struct Grid {
@@ -607,7 +724,6 @@ fn encode_tile(
 ) {
     out.clear();
     let mut features = Vec::new();
-    let mut scratch = Vec::new();
     let mut tags = Vec::new();
     let mut keys = Vec::new();
     let mut values = Vec::new();
@@ -679,7 +795,7 @@ fn encode_tile(
                         .unwrap_or(&[]),
                 ),
             };
-            mvt::encode_feature(&mut features, &mut scratch, f.id, &tags, kind, geometry);
+            mvt::encode_feature(&mut features, f.id, &tags, kind, geometry);
         }
         mvt::encode_layer(
             out,
@@ -708,9 +824,14 @@ fn build_zoom(
         buffer: i64::from(opts.buffer),
         tiles: 1i64 << zoom,
     };
+    let mut timings = Timings::default();
+    let t = Instant::now();
     let mut pool = Vec::new();
     let mut entries = cut_zoom(layers, &grid, &mut pool);
+    timings.cut += t.elapsed();
+    let t = Instant::now();
     entries.sort_unstable_by_key(|e| (e.tile, e.layer, e.feature));
+    timings.sort += t.elapsed();
     let mut remap = Remap::new(layers);
     let mut zt = ZoomTiles {
         key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
@@ -720,6 +841,7 @@ fn build_zoom(
     let mut gzip = gzip;
     for tile in entries.chunk_by(|a, b| a.tile == b.tile) {
         let Some(first) = tile.first() else { continue };
+        let t = Instant::now();
         encode_tile(
             tile,
             layers,
@@ -729,13 +851,17 @@ fn build_zoom(
             &mut zt.key_kinds,
             &mut raw,
         );
+        let t2 = Instant::now();
+        timings.encode += t2 - t;
         match gzip.as_deref_mut() {
-            Some(gz) => zt.data.extend_from_slice(&gz.compress(&raw)),
+            Some(gz) => gz.compress_into(&raw, &mut zt.data),
             None => zt.data.extend_from_slice(&raw),
         }
+        timings.gzip += t2.elapsed();
         zt.ids.push(first.tile);
         zt.ends.push(zt.data.len());
     }
+    zt.timings = timings;
     zt
 }
 
@@ -751,6 +877,8 @@ pub struct Pyramid {
     max_zoom: u8,
     features: usize,
     skipped: usize,
+    timings: Timings,
+    started: Instant,
 }
 
 #[derive(Debug)]
@@ -763,8 +891,13 @@ struct LayerInfo {
 /// Cut and encode every zoom from `opts.min_zoom` to `opts.max_zoom`, gzipping tiles when
 /// `compress` is set.
 pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Result<Pyramid> {
+    let start = Instant::now();
     opts.validate()?;
     let (prepared, bounds, features, skipped) = prepare(layers)?;
+    let mut timings = Timings {
+        prepare: start.elapsed(),
+        ..Timings::default()
+    };
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = opts
         .threads
@@ -805,6 +938,10 @@ pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Res
     }
     let mut kinds: Vec<Vec<u8>> = prepared.iter().map(|l| vec![0u8; l.keys.len()]).collect();
     for zt in &zoom_tiles {
+        timings.cut += zt.timings.cut;
+        timings.sort += zt.timings.sort;
+        timings.encode += zt.timings.encode;
+        timings.gzip += zt.timings.gzip;
         for (acc, z) in kinds.iter_mut().zip(&zt.key_kinds) {
             for (a, b) in acc.iter_mut().zip(z) {
                 *a |= *b;
@@ -843,6 +980,8 @@ pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Res
         max_zoom: opts.max_zoom,
         features,
         skipped,
+        timings,
+        started: start,
     };
     if pyramid.zooms.iter().all(|z| z.ids.is_empty()) {
         return Err(Error::Usage(
@@ -976,8 +1115,22 @@ impl Pyramid {
             .map_err(|e| Error::Usage(format!("metadata: {e}")))
     }
 
+    /// Where the time went so far (`wall` counts from the start of [`tile_pyramid`]).
+    pub fn timings(&self) -> Timings {
+        Timings {
+            wall: self.started.elapsed(),
+            ..self.timings
+        }
+    }
+
     /// Assemble the PMTiles archive.
     pub fn into_pmtiles(self, opts: &TileOptions) -> Result<(Vec<u8>, TileStats)> {
+        self.into_pmtiles_timed(opts).map(|(b, s, _)| (b, s))
+    }
+
+    /// Assemble the PMTiles archive, also returning where the time of the run went.
+    pub fn into_pmtiles_timed(self, opts: &TileOptions) -> Result<(Vec<u8>, TileStats, Timings)> {
+        let assemble_start = Instant::now();
         let mut stats = self.stats();
         let metadata = serde_json::to_vec(&self.metadata(opts))
             .map_err(|e| Error::Usage(format!("metadata: {e}")))?;
@@ -986,8 +1139,16 @@ impl Pyramid {
         let [w, s, e, n] = self.bounds();
         let (clon, clat, cz) = self.center();
         let mut data = TileData::default();
-        for (id, tile) in self.tiles() {
-            data.push(id, tile);
+        let mut zooms = self.zooms;
+        data.data
+            .reserve_exact(zooms.iter().map(|z| z.data.len()).sum());
+        for zt in &mut zooms {
+            for (i, &id) in zt.ids.iter().enumerate() {
+                let start = if i == 0 { 0 } else { zt.ends[i - 1] };
+                data.push(id, &zt.data[start..zt.ends[i]]);
+            }
+            // Free each zoom's copy as soon as it is in the archive's buffer.
+            *zt = ZoomTiles::default();
         }
         stats.contents = usize::try_from(data.contents).unwrap_or(usize::MAX);
         let dirs = pmtiles::build_directories(&data.entries, &mut gz);
@@ -1014,8 +1175,13 @@ impl Pyramid {
             center: (cz, e7(clon, false), e7(clat, false)),
             ..Header::default()
         };
-        let bytes = pmtiles::assemble(header, &dirs, &metadata, &data.data);
-        Ok((bytes, stats))
+        let bytes = pmtiles::assemble(header, &dirs, &metadata, data.data);
+        let timings = Timings {
+            assemble: assemble_start.elapsed(),
+            wall: self.started.elapsed(),
+            ..self.timings
+        };
+        Ok((bytes, stats, timings))
     }
 }
 

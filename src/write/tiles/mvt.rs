@@ -79,16 +79,6 @@ pub fn bytes_field(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// Append a packed repeated `uint32` field.
-fn packed_field(out: &mut Vec<u8>, field: u32, values: &[u32]) {
-    let len: usize = values.iter().map(|&v| varint_len(u64::from(v))).sum();
-    key(out, field, 2);
-    varint(out, len as u64);
-    for &v in values {
-        varint(out, u64::from(v));
-    }
-}
-
 fn varint_len(v: u64) -> usize {
     let bits = 64 - (v | 1).leading_zeros() as usize;
     bits.div_ceil(7)
@@ -179,26 +169,38 @@ impl GeometryEncoder {
     }
 }
 
+fn packed_len(values: &[u32]) -> usize {
+    values.iter().map(|&v| varint_len(u64::from(v))).sum()
+}
+
 /// Append one feature message (`id` = 1, `tags` = 2, `type` = 3, `geometry` = 4) as field 2
-/// of a layer.
-pub fn encode_feature(
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-    id: u64,
-    tags: &[u32],
-    kind: GeomType,
-    geometry: &[u32],
-) {
-    scratch.clear();
-    key(scratch, 1, 0);
-    varint(scratch, id);
+/// of a layer, written in place (its length is computed first).
+pub fn encode_feature(out: &mut Vec<u8>, id: u64, tags: &[u32], kind: GeomType, geometry: &[u32]) {
+    let tags_len = packed_len(tags);
+    let geom_len = packed_len(geometry);
+    let mut len = 1 + varint_len(id) + 2 + 1 + varint_len(geom_len as u64) + geom_len;
     if !tags.is_empty() {
-        packed_field(scratch, 2, tags);
+        len += 1 + varint_len(tags_len as u64) + tags_len;
     }
-    key(scratch, 3, 0);
-    varint(scratch, kind as u64);
-    packed_field(scratch, 4, geometry);
-    bytes_field(out, 2, scratch);
+    out.reserve(len + 6);
+    key(out, 2, 2);
+    varint(out, len as u64);
+    key(out, 1, 0);
+    varint(out, id);
+    if !tags.is_empty() {
+        key(out, 2, 2);
+        varint(out, tags_len as u64);
+        for &t in tags {
+            varint(out, u64::from(t));
+        }
+    }
+    key(out, 3, 0);
+    varint(out, kind as u64);
+    key(out, 4, 2);
+    varint(out, geom_len as u64);
+    for &g in geometry {
+        varint(out, u64::from(g));
+    }
 }
 
 /// Append a complete layer message (as field 3 of the tile) from its parts: encoded

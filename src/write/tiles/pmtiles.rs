@@ -9,13 +9,17 @@
 //! gzipped. When the root does not fit in the first 16 KiB beside the header, entries go to
 //! leaf directories of equal size, one level deep, and the root points to the leaves.
 //!
-//! Gzip is raw deflate from one reused [`flate2::Compress`] with a fixed 10-byte header
+//! Gzip is raw deflate (flate2 with the pure-Rust `zlib-rs` backend) from one reused
+//! [`flate2::Compress`] with a fixed 10-byte header
 //! (no file name, mtime 0, OS "unknown"), so output is identical on every machine and run.
 
 use std::collections::HashMap;
 
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 
+use std::hash::Hasher;
+
+use super::engine::{FxBuild, FxHasher};
 use super::mvt::varint;
 
 /// The size of a PMTiles v3 header.
@@ -51,31 +55,39 @@ impl Gzip {
 
     /// Gzip `data` into a new vector.
     pub fn compress(&mut self, data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(data.len() / 3 + 64);
+        let mut out = Vec::new();
+        self.compress_into(data, &mut out);
+        out
+    }
+
+    /// Gzip `data`, appending the member to `out`.
+    pub fn compress_into(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        out.reserve(data.len() / 2 + 64);
         out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
         self.deflate.reset();
         loop {
             let consumed = usize::try_from(self.deflate.total_in()).unwrap_or(usize::MAX);
             let input = data.get(consumed..).unwrap_or(&[]);
             if out.capacity() - out.len() < 64 {
-                out.reserve(out.len().max(4096));
+                out.reserve((out.len() - start).max(4096));
             }
-            match self
-                .deflate
-                .compress_vec(input, &mut out, FlushCompress::Finish)
-            {
+            match self.deflate.compress_vec(input, out, FlushCompress::Finish) {
                 Ok(Status::StreamEnd) => break,
                 Ok(_) => continue,
                 // Deflate into a vector cannot fail except on a misuse of the stream; a
                 // stored (uncompressed) member is still valid gzip.
-                Err(_) => return stored_gzip(data),
+                Err(_) => {
+                    out.truncate(start);
+                    out.extend_from_slice(&stored_gzip(data));
+                    return;
+                }
             }
         }
         let mut crc = Crc::new();
         crc.update(data);
         out.extend_from_slice(&crc.sum().to_le_bytes());
         out.extend_from_slice(&isize_mod32(data.len()).to_le_bytes());
-        out
     }
 }
 
@@ -155,17 +167,14 @@ pub struct TileData {
     pub addressed: u64,
     /// Number of distinct contents stored.
     pub contents: u64,
-    seen: HashMap<(u64, u32), Vec<u64>>,
+    /// (content hash, length) → offset of the first tile with that content.
+    seen: HashMap<(u64, u32), u64, FxBuild>,
 }
 
-/// FNV-1a over bytes: a fixed, documented hash (std's hasher may change between releases).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.finish()
 }
 
 impl TileData {
@@ -173,22 +182,22 @@ impl TileData {
     pub fn push(&mut self, tile_id: u64, tile: &[u8]) {
         self.addressed += 1;
         let length = u32::try_from(tile.len()).unwrap_or(u32::MAX);
-        let key = (fnv1a(tile), length);
+        let key = (content_hash(tile), length);
         let data = &self.data;
-        let existing = self.seen.get(&key).and_then(|offsets| {
-            offsets.iter().copied().find(|&o| {
-                usize::try_from(o)
-                    .ok()
-                    .and_then(|o| data.get(o..o + tile.len()))
-                    == Some(tile)
-            })
+        let existing = self.seen.get(&key).copied().filter(|&o| {
+            usize::try_from(o)
+                .ok()
+                .and_then(|o| data.get(o..o + tile.len()))
+                == Some(tile)
         });
         let offset = match existing {
             Some(o) => o,
             None => {
                 let o = self.data.len() as u64;
                 self.data.extend_from_slice(tile);
-                self.seen.entry(key).or_default().push(o);
+                // On a (vanishingly rare) hash collision the first content keeps the slot
+                // and this one is simply stored again.
+                self.seen.entry(key).or_insert(o);
                 self.contents += 1;
                 o
             }
@@ -320,8 +329,15 @@ impl Header {
     }
 }
 
-/// Assemble the archive: header, root, metadata, leaves, tile data.
-pub fn assemble(mut header: Header, dirs: &Directories, metadata: &[u8], data: &[u8]) -> Vec<u8> {
+/// Assemble the archive: header, root, metadata, leaves, tile data. The tile data buffer
+/// becomes the archive (the other sections are spliced in front of it), so the archive
+/// never needs a second copy of the tiles in memory.
+pub fn assemble(
+    mut header: Header,
+    dirs: &Directories,
+    metadata: &[u8],
+    mut data: Vec<u8>,
+) -> Vec<u8> {
     let root_off = HEADER_LEN as u64;
     let meta_off = root_off + dirs.root.len() as u64;
     let leaf_off = meta_off + metadata.len() as u64;
@@ -330,15 +346,14 @@ pub fn assemble(mut header: Header, dirs: &Directories, metadata: &[u8], data: &
     header.metadata = (meta_off, metadata.len() as u64);
     header.leaves = (leaf_off, dirs.leaves.len() as u64);
     header.data = (data_off, data.len() as u64);
-    let mut out = Vec::with_capacity(
-        HEADER_LEN + dirs.root.len() + metadata.len() + dirs.leaves.len() + data.len(),
-    );
-    out.extend_from_slice(&header.to_bytes());
-    out.extend_from_slice(&dirs.root);
-    out.extend_from_slice(metadata);
-    out.extend_from_slice(&dirs.leaves);
-    out.extend_from_slice(data);
-    out
+    let mut prefix =
+        Vec::with_capacity(HEADER_LEN + dirs.root.len() + metadata.len() + dirs.leaves.len());
+    prefix.extend_from_slice(&header.to_bytes());
+    prefix.extend_from_slice(&dirs.root);
+    prefix.extend_from_slice(metadata);
+    prefix.extend_from_slice(&dirs.leaves);
+    data.splice(0..0, prefix);
+    data
 }
 
 #[cfg(test)]
