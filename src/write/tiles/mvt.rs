@@ -4,7 +4,7 @@
 //! `name`, `extent`, and its features, keys and values. Geometry is the spec's command
 //! stream: `(id & 7) | (count << 3)` command integers followed by zigzag-encoded deltas,
 //! with the cursor carried across parts and features' parts alike (MVT §4.3). Keys and
-//! values are deduplicated per layer per tile by the caller ([`TileLayer`] does it), and
+//! values are deduplicated per layer per tile by the caller (the tiling engine), and
 //! every [`Value`] sets exactly one field.
 
 /// Geometry type of a feature (MVT `GeomType`).
