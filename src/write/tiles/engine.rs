@@ -675,6 +675,10 @@ struct Remap {
     key_local: Vec<Vec<u32>>,
     value_stamp: Vec<Vec<u32>>,
     value_local: Vec<Vec<u32>>,
+    features: Vec<u8>,
+    tags: Vec<u32>,
+    keys: Vec<u32>,
+    values: Vec<u32>,
 }
 
 impl Remap {
@@ -685,6 +689,10 @@ impl Remap {
             key_local: layers.iter().map(|l| vec![0; l.keys.len()]).collect(),
             value_stamp: layers.iter().map(|l| vec![0; l.values.len()]).collect(),
             value_local: layers.iter().map(|l| vec![0; l.values.len()]).collect(),
+            features: Vec::new(),
+            tags: Vec::new(),
+            keys: Vec::new(),
+            values: Vec::new(),
         }
     }
 }
@@ -723,10 +731,11 @@ fn encode_tile(
     out: &mut Vec<u8>,
 ) {
     out.clear();
-    let mut features = Vec::new();
-    let mut tags = Vec::new();
-    let mut keys = Vec::new();
-    let mut values = Vec::new();
+    // Buffers reused from tile to tile (a zoom 14 pyramid has millions of small tiles).
+    let mut features = std::mem::take(&mut remap.features);
+    let mut tags = std::mem::take(&mut remap.tags);
+    let mut keys = std::mem::take(&mut remap.keys);
+    let mut values = std::mem::take(&mut remap.values);
     let mut point: [u32; 3];
     for run in entries.chunk_by(|a, b| a.layer == b.layer) {
         let Some(first) = run.first() else { continue };
@@ -809,6 +818,10 @@ fn encode_tile(
                 .map(|&v| layer.values.get(v as usize).map_or(&[][..], Vec::as_slice)),
         );
     }
+    remap.features = features;
+    remap.tags = tags;
+    remap.keys = keys;
+    remap.values = values;
 }
 
 /// Cut and encode one zoom.

@@ -34,6 +34,13 @@ pub const COMPRESSION_GZIP: u8 = 2;
 /// Tile type: Mapbox Vector Tile.
 pub const TILE_TYPE_MVT: u8 = 1;
 
+/// Tiles shorter than this are gzipped as stored (uncompressed) deflate blocks. Resetting
+/// a deflate stream costs about 3.5 µs (it clears a 128 KiB hash table), more than
+/// deflating a small tile, and such tiles (one or two features) shrink by only a few
+/// bytes. 100k points to zoom 14 (350k tiles, most with one point): 2.2 s → 0.95 s for
+/// 2 % more bytes.
+pub const STORE_BELOW: usize = 128;
+
 /// A reusable gzip compressor producing deterministic members.
 pub struct Gzip {
     deflate: Compress,
@@ -60,8 +67,13 @@ impl Gzip {
         out
     }
 
-    /// Gzip `data`, appending the member to `out`.
+    /// Gzip `data`, appending the member to `out`. Inputs shorter than [`STORE_BELOW`]
+    /// bytes are stored, not deflated (see there).
     pub fn compress_into(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        if data.len() < STORE_BELOW {
+            out.extend_from_slice(&stored_gzip(data));
+            return;
+        }
         let start = out.len();
         out.reserve(data.len() / 2 + 64);
         out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
