@@ -356,10 +356,12 @@ def main():
                     fail(f"{p}: {e}")
             check_raw_tile(raw, where)
             tile = mapbox_vector_tile.decode(raw, default_options={"y_coord_down": True})
-            decoded[(z, x, y)] = tile
+            index = decoded[(z, x, y)] = {}
             for lname, layer in tile.items():
                 seen_layers.add(lname)
+                by_id = index[lname] = {}
                 for feat in layer["features"]:
+                    by_id.setdefault(feat["id"], []).extend(coords_of(feat["geometry"]))
                     for k, v in feat["properties"].items():
                         seen_fields.setdefault(lname, set()).add(k)
                         field_types.setdefault((lname, k), set()).add(value_type(v))
@@ -395,7 +397,7 @@ def main():
                 geom = feat.get("geometry")
                 fid = feature_id(lname, str(feat["id"]))
                 if not geom:
-                    if any(k == (lname, fid) for k in ids):
+                    if (lname, fid) in ids:
                         fail(f"{lname}/{feat['id']}: unlocated feature is in the tiles")
                     continue
                 if (lname, fid) not in ids:
@@ -408,13 +410,7 @@ def main():
                     for lon, lat in coords_of(geom):
                         for z in range(zmin, zmax + 1):
                             tx, ty, px, py = tile_and_pixel(lon, lat, z)
-                            tile = decoded.get((z, tx, ty), {})
-                            pts = [
-                                p
-                                for f in tile.get(lname, {}).get("features", [])
-                                if f["id"] == fid
-                                for p in coords_of(f["geometry"])
-                            ]
+                            pts = decoded.get((z, tx, ty), {}).get(lname, {}).get(fid, [])
                             if not any(abs(p[0] - px) <= 1 and abs(p[1] - py) <= 1 for p in pts):
                                 fail(f"{lname}/{feat['id']} z{z}: no point within 1 unit of ({px:.2f}, {py:.2f}) in {z}/{tx}/{ty}")
                             compared += 1
@@ -422,24 +418,16 @@ def main():
                     z = zmax
                     for lon, lat in coords_of(geom):
                         tx, ty, px, py = tile_and_pixel(lon, lat, z)
-                        tile = decoded.get((z, tx, ty), {})
-                        pts = [
-                            p
-                            for f in tile.get(lname, {}).get("features", [])
-                            if f["id"] == fid
-                            for p in coords_of(f["geometry"])
-                        ]
+                        pts = decoded.get((z, tx, ty), {}).get(lname, {}).get(fid, [])
                         if not any(math.hypot(p[0] - px, p[1] - py) <= 1 for p in pts):
                             fail(f"{lname}/{feat['id']}: vertex ({lon}, {lat}) not within 1 unit in {z}/{tx}/{ty}")
                         compared += 1
                     # Every decoded vertex lies inside the buffered tile.
                     lim = args.buffer + 1
-                    for (tz, tx, ty), tile in decoded.items():
-                        for f in tile.get(lname, {}).get("features", []):
-                            if f["id"] == fid:
-                                for p in coords_of(f["geometry"]):
-                                    if not (-lim <= p[0] <= EXTENT + lim and -lim <= p[1] <= EXTENT + lim):
-                                        fail(f"{lname}/{feat['id']} {tz}/{tx}/{ty}: vertex {p} outside the buffer")
+                    for (tz, tx, ty), index in decoded.items():
+                        for p in index.get(lname, {}).get(fid, []):
+                            if not (-lim <= p[0] <= EXTENT + lim and -lim <= p[1] <= EXTENT + lim):
+                                fail(f"{lname}/{feat['id']} {tz}/{tx}/{ty}: vertex {p} outside the buffer")
 
     # --- GDAL, when installed, on the XYZ folder (its MVT driver opens one zoom level) ---
     gdal = "not run"
