@@ -196,7 +196,7 @@ fn convert(g: &Geometry<f64>, bounds: &mut Bounds) -> Option<Geom> {
 }
 
 /// Prepare the layers; returns them with the data bounds, features tiled and skipped.
-fn prepare(layers: &[Layer]) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize)> {
+fn prepare(layers: &[Layer], threads: usize) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize)> {
     let mut out = Vec::with_capacity(layers.len());
     let mut bounds = Bounds::empty();
     let (mut tiled, mut skipped) = (0usize, 0usize);
@@ -209,56 +209,54 @@ fn prepare(layers: &[Layer]) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize
             )));
         }
         // Pass 1, in input order (the order the input's own allocations were made in, so
-        // memory is read sequentially): geometry, id and property indices.
-        let mut keys: Vec<String> = Vec::new();
-        let mut key_index: HashMap<&str, u32, FxBuild> = HashMap::default();
-        let mut value_index: HashMap<Vec<u8>, u32, FxBuild> = HashMap::default();
-        let mut value_kind_in = Vec::new();
-        let mut pool_in: Vec<u32> = Vec::new();
-        let mut located: Vec<(u64, u32, Prepared)> = Vec::with_capacity(layer.features.len());
-        let mut ids = Vec::with_capacity(layer.features.len());
-        let mut buf = Vec::new();
-        for (i, f) in layer.features.iter().enumerate() {
-            let Some(geom) = f.geometry.as_ref().and_then(|g| convert(g, &mut bounds)) else {
+        // memory is read sequentially). Geometry and ids on one thread, property tables on
+        // another when the layer is big; both are pure functions of the input, so the
+        // result does not depend on it. Properties of unlocated features enter the tables
+        // too, harmlessly: only values a tile uses are kept (pass 2), only keys a tile uses
+        // reach the metadata.
+        let name = layer.name.as_str();
+        let geometry_pass = || {
+            let mut b = Bounds::empty();
+            let g: Vec<Option<(u64, u64, Geom)>> = layer
+                .features
+                .iter()
+                .map(|f| {
+                    let geom = f.geometry.as_ref().and_then(|g| convert(g, &mut b))?;
+                    Some((spatial_key(&geom), feature_id(name, &f.id), geom))
+                })
+                .collect();
+            (g, b)
+        };
+        let ((geoms, layer_bounds), props) = if threads > 1 && layer.features.len() >= 10_000 {
+            std::thread::scope(|s| {
+                let handle = s.spawn(geometry_pass);
+                let props = property_tables(layer);
+                match handle.join() {
+                    Ok(g) => Ok((g, props)),
+                    Err(_) => Err(Error::Usage("a tiling worker failed".into())),
+                }
+            })?
+        } else {
+            (geometry_pass(), property_tables(layer))
+        };
+        let PropertyTables {
+            keys,
+            value_index,
+            value_kind: value_kind_in,
+            pool: pool_in,
+            ranges,
+        } = props?;
+        bounds.merge(&layer_bounds);
+        let mut located: Vec<(u64, u32, Prepared)> = Vec::with_capacity(geoms.len());
+        let mut ids = Vec::with_capacity(geoms.len());
+        for (i, (g, tags)) in geoms.into_iter().zip(ranges).enumerate() {
+            let Some((key, id, geom)) = g else {
                 skipped += 1;
                 continue;
             };
-            let start = u32::try_from(pool_in.len()).map_err(|_| too_many(&layer.name))?;
-            for (k, v) in &f.properties {
-                let Some(kind) = encode_property(v, &mut buf) else {
-                    continue;
-                };
-                let next_key = u32::try_from(keys.len()).map_err(|_| too_many(&layer.name))?;
-                let ki = *key_index.entry(k.as_str()).or_insert_with(|| {
-                    keys.push(k.clone());
-                    next_key
-                });
-                let vi = match value_index.get(buf.as_slice()) {
-                    Some(&vi) => vi,
-                    None => {
-                        let vi =
-                            u32::try_from(value_index.len()).map_err(|_| too_many(&layer.name))?;
-                        value_index.insert(buf.clone(), vi);
-                        value_kind_in.push(kind);
-                        vi
-                    }
-                };
-                pool_in.push(ki);
-                pool_in.push(vi);
-            }
-            let end = u32::try_from(pool_in.len()).map_err(|_| too_many(&layer.name))?;
-            let id = feature_id(&layer.name, &f.id);
             ids.push((id, i));
-            let order = u32::try_from(i).map_err(|_| too_many(&layer.name))?;
-            located.push((
-                spatial_key(&geom),
-                order,
-                Prepared {
-                    id,
-                    tags: (start, end),
-                    geom,
-                },
-            ));
+            let order = u32::try_from(i).map_err(|_| too_many(name))?;
+            located.push((key, order, Prepared { id, tags, geom }));
         }
         // Pass 2: storage order is the Hilbert position of each feature's first vertex at
         // zoom 16, then input (id) order. Every tile at every zoom then reads a nearly
@@ -315,6 +313,61 @@ fn prepare(layers: &[Layer]) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize
         });
     }
     Ok((out, bounds, tiled, skipped))
+}
+
+/// A layer's key and value tables, and each feature's `(key, value)` pairs in `pool`.
+struct PropertyTables {
+    keys: Vec<String>,
+    value_index: HashMap<Vec<u8>, u32, FxBuild>,
+    value_kind: Vec<u8>,
+    pool: Vec<u32>,
+    /// Per input feature, its range of `pool`.
+    ranges: Vec<(u32, u32)>,
+}
+
+/// Build the key and value tables of a layer, in input order.
+fn property_tables(layer: &Layer) -> Result<PropertyTables> {
+    let name = layer.name.as_str();
+    let mut keys: Vec<String> = Vec::new();
+    let mut key_index: HashMap<&str, u32, FxBuild> = HashMap::default();
+    let mut value_index: HashMap<Vec<u8>, u32, FxBuild> = HashMap::default();
+    let mut value_kind = Vec::new();
+    let mut pool: Vec<u32> = Vec::new();
+    let mut ranges = Vec::with_capacity(layer.features.len());
+    let mut buf = Vec::new();
+    for f in &layer.features {
+        let start = u32::try_from(pool.len()).map_err(|_| too_many(name))?;
+        for (k, v) in &f.properties {
+            let Some(kind) = encode_property(v, &mut buf) else {
+                continue;
+            };
+            let next_key = u32::try_from(keys.len()).map_err(|_| too_many(name))?;
+            let ki = *key_index.entry(k.as_str()).or_insert_with(|| {
+                keys.push(k.clone());
+                next_key
+            });
+            let vi = match value_index.get(buf.as_slice()) {
+                Some(&vi) => vi,
+                None => {
+                    let vi = u32::try_from(value_index.len()).map_err(|_| too_many(name))?;
+                    value_index.insert(buf.clone(), vi);
+                    value_kind.push(kind);
+                    vi
+                }
+            };
+            pool.push(ki);
+            pool.push(vi);
+        }
+        let end = u32::try_from(pool.len()).map_err(|_| too_many(name))?;
+        ranges.push((start, end));
+    }
+    Ok(PropertyTables {
+        keys,
+        value_index,
+        value_kind,
+        pool,
+        ranges,
+    })
 }
 
 fn too_many(layer: &str) -> Error {
@@ -906,16 +959,17 @@ struct LayerInfo {
 pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Result<Pyramid> {
     let start = Instant::now();
     opts.validate()?;
-    let (prepared, bounds, features, skipped) = prepare(layers)?;
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let (prepared, bounds, features, skipped) = prepare(layers, threads)?;
     let mut timings = Timings {
         prepare: start.elapsed(),
         ..Timings::default()
     };
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
-    let threads = opts
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .clamp(1, zooms.len().max(1));
+    let threads = threads.min(zooms.len().max(1));
     let slots: Vec<Mutex<Option<ZoomTiles>>> = zooms.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let worker = || {
