@@ -408,3 +408,31 @@ fn feature_ids_are_documented_hashes_below_2_pow_53() {
     assert!(id > 0 && id < (1u64 << 53));
     assert_ne!(id, feature_id("bases", "termez-2021"));
 }
+
+#[test]
+fn big_layers_prepared_on_two_threads_give_the_same_bytes() {
+    // Above the 10 000-feature threshold where preparation splits across threads.
+    let features: Vec<Feature> = (0..12_000)
+        .map(|i| {
+            let lon = 46.0 + f64::from(i % 400) * 0.1;
+            let lat = 29.0 + f64::from(i / 400) * 0.9;
+            let geometry = (i % 1000 != 0).then(|| point!(x: lon, y: lat).into());
+            feature(
+                &format!("f{i}"),
+                geometry,
+                json!({"i": i, "odd": i % 2 == 1}),
+            )
+        })
+        .collect();
+    let layers = vec![Layer::new("exercises", "", features)];
+    let opts = |threads| TileOptions {
+        max_zoom: 5,
+        threads: Some(threads),
+        ..TileOptions::default()
+    };
+    let (one, s1) = encode_pmtiles(&layers, &opts(1)).unwrap();
+    let (two, s2) = encode_pmtiles(&layers, &opts(2)).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(s1, s2);
+    assert_eq!(s1.skipped, 12);
+}
