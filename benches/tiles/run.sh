@@ -10,9 +10,12 @@
 # drillmap: `examples/tiles_bench.rs` (release build) reads the GeoJSON into Layers and
 # runs `encode_pmtiles` + the atomic write. Reported per case, median of RUNS runs:
 #   wall     whole process (GeoJSON parse + tiling + write), from /usr/bin/time
+#   CPU      user + system time of the whole process (less sensitive to other load)
 #   tile     encode_pmtiles alone (projection, tiling, MVT, gzip, archive) - the library
 #   peak     peak resident memory of the whole process (VmHWM)
 #   tiler    peak minus resident memory after loading: the tiler's own working memory
+# The 1-minute load average at the end of each run is recorded: the machine is shared, and
+# figures taken while others compile are slower.
 # GDAL: ogr2ogr -f MVT to an MBTiles file from a VRT of the same two GeoJSON files (one run
 # by default, GDAL_RUNS to change; it takes minutes). Not run at 1M points, and at zoom 14
 # only with GDAL_Z14=1, because of the time (see BENCHMARKS.md).
@@ -48,13 +51,14 @@ time_cmd() {
   local label=$1; shift
   local tf; tf=$(mktemp)
   local out
-  out=$(/usr/bin/time -f '%e %M' -o "$tf" "$@")
+  out=$(/usr/bin/time -f '%e %M %U %S' -o "$tf" "$@")
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   python3 - "$label" "$tf" "$load" "$out" >> "$RESULTS" <<'EOF'
 import json, sys
 label, tf, load, out = sys.argv[1:5]
-wall, rss = open(tf).read().split()[-2:]
-rec = {"label": label, "wall_s": float(wall), "peak_kb": int(rss), "load1": float(load)}
+wall, rss, user, system = open(tf).read().split()[-4:]
+rec = {"label": label, "wall_s": float(wall), "cpu_s": float(user) + float(system),
+       "peak_kb": int(rss), "load1": float(load)}
 for line in out.splitlines():
     if line.startswith("{"):
         rec.update(json.loads(line))
@@ -118,12 +122,13 @@ groups = {}
 for r in recs:
     groups.setdefault(r["label"], []).append(r)
 med = lambda xs: statistics.median(xs) if xs else float("nan")
-print("| case | runs | wall s | tile s | peak MiB | tiler MiB | output MB | tiles | load avg |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| case | runs | wall s | CPU s | tile s | peak MiB | tiler MiB | output MB | tiles | load avg |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for label, rs in groups.items():
     tile = [r["encode_s"] for r in rs if "encode_s" in r]
     tiler = [(r["peak_rss_kb"] - r["rss_after_load_kb"]) / 1024 for r in rs if "rss_after_load_kb" in r]
     print(f"| {label} | {len(rs)} | {med([r['wall_s'] for r in rs]):.2f} | "
+          f"{med([r['cpu_s'] for r in rs]):.2f} | "
           f"{med(tile):.2f} | {med([r['peak_kb'] for r in rs]) / 1024:.0f} | "
           f"{med(tiler):.0f} | {med([r['bytes'] for r in rs]) / 1e6:.1f} | "
           f"{int(med([r['tiles'] for r in rs]))} | {med([r['load1'] for r in rs]):.2f} |")
