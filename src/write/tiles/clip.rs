@@ -205,7 +205,12 @@ pub fn area2(ring: &[(i32, i32)]) -> i64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 mod tests {
     use super::*;
 
@@ -274,5 +279,34 @@ mod tests {
         quantise(&[(0.2, 0.2), (0.4, 0.1), (1.6, 0.0)], 0, 0, 4096.0, &mut q);
         assert_eq!(q, [(0, 0), (2, 0)]);
         assert_eq!(to_i32(1e20), i32::MAX);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clipped_lines_stay_in_their_buffered_tiles(
+            pts in proptest::collection::vec((0.0f64..400.0, 0.0f64..400.0), 2..20),
+            buffer in 0.0f64..20.0,
+        ) {
+            let mut out = TileParts::new();
+            clip_line(&pts, 100.0, buffer, 4, &mut out);
+            for ((tx, ty), parts) in &out {
+                let r = tile_rect(*tx, *ty, 100.0, buffer);
+                for part in parts {
+                    proptest::prop_assert!(part.len() >= 2);
+                    for &(x, y) in part {
+                        proptest::prop_assert!(x >= r[0] - 1e-9 && x <= r[2] + 1e-9);
+                        proptest::prop_assert!(y >= r[1] - 1e-9 && y <= r[3] + 1e-9);
+                    }
+                }
+            }
+            // Every vertex lands in the tile that contains it.
+            for &(x, y) in &pts {
+                let t = ((x / 100.0).floor().min(3.0) as u32, (y / 100.0).floor().min(3.0) as u32);
+                let found = out.get(&t).is_some_and(|parts| {
+                    parts.iter().flatten().any(|&(px, py)| (px - x).abs() < 1e-9 && (py - y).abs() < 1e-9)
+                });
+                proptest::prop_assert!(found, "vertex ({}, {}) missing from tile {:?}", x, y, t);
+            }
+        }
     }
 }

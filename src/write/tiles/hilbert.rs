@@ -66,7 +66,12 @@ pub fn zxy(id: u64) -> (u8, u32, u32) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 mod tests {
     use super::*;
 
@@ -103,6 +108,17 @@ mod tests {
             (12, 3423, 1763),
         ] {
             assert_eq!(zxy(tile_id(z, x, y)), (z, x, y));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tile_ids_round_trip(z in 0u8..=24, fx in 0.0f64..1.0, fy in 0.0f64..1.0) {
+            let n = f64::from(1u32 << z);
+            let (x, y) = ((fx * n) as u32, (fy * n) as u32);
+            let id = tile_id(z, x, y);
+            proptest::prop_assert_eq!(zxy(id), (z, x, y));
+            proptest::prop_assert!(id >= base(z) && id < base(z + 1));
         }
     }
 }

@@ -240,7 +240,12 @@ pub fn encode_layer<'a>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 mod tests {
     use super::*;
 
@@ -341,6 +346,49 @@ mod tests {
             let mut b = Vec::new();
             varint(&mut b, v);
             assert_eq!(b.len(), varint_len(v), "{v}");
+        }
+    }
+
+    /// Decode a command stream back to parts (test helper, after the spec's §4.3 rules).
+    fn decode(cmds: &[u32]) -> Vec<Vec<(i32, i32)>> {
+        let (mut x, mut y, mut i) = (0i32, 0i32, 0usize);
+        let mut parts: Vec<Vec<(i32, i32)>> = Vec::new();
+        let unzig = |v: u32| ((v >> 1) as i32) ^ -((v & 1) as i32);
+        while i < cmds.len() {
+            let (id, count) = (cmds[i] & 7, cmds[i] >> 3);
+            i += 1;
+            for _ in 0..count {
+                if id == CLOSE_PATH {
+                    continue;
+                }
+                x += unzig(cmds[i]);
+                y += unzig(cmds[i + 1]);
+                i += 2;
+                if id == MOVE_TO {
+                    parts.push(Vec::new());
+                }
+                parts.last_mut().unwrap().push((x, y));
+            }
+        }
+        parts
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_decode_to_what_was_encoded(
+            lines in proptest::collection::vec(
+                proptest::collection::vec((-200i32..4300, -200i32..4300), 2..30), 1..5),
+        ) {
+            let mut lines = lines;
+            for l in &mut lines {
+                l.dedup();
+            }
+            lines.retain(|l| l.len() >= 2);
+            let mut g = GeometryEncoder::default();
+            for l in &lines {
+                g.line(l);
+            }
+            proptest::prop_assert_eq!(decode(&g.commands), lines);
         }
     }
 }

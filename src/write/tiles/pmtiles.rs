@@ -369,7 +369,12 @@ pub fn assemble(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 mod tests {
     use super::*;
     use std::io::Read;
@@ -517,5 +522,15 @@ mod tests {
         assert_eq!(i32::from_le_bytes(b[102..106].try_into().unwrap()), 1);
         assert_eq!(b[118], 5);
         assert_eq!(i32::from_le_bytes(b[123..127].try_into().unwrap()), 7);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn gzip_round_trips_any_bytes(data in proptest::collection::vec(0u8..8, 0..3000)) {
+            let mut gz = Gzip::new(1);
+            let member = gz.compress(&data);
+            proptest::prop_assert_eq!(&member[..2], &[0x1f, 0x8b]);
+            proptest::prop_assert_eq!(gunzip(&member), data);
+        }
     }
 }
