@@ -436,3 +436,48 @@ fn big_layers_prepared_on_two_threads_give_the_same_bytes() {
     assert_eq!(s1, s2);
     assert_eq!(s1.skipped, 12);
 }
+
+/// Termez (37.22417 N, 67.27833 E), hand-computed in `mercator.rs`: tile 0/0/0 pixel
+/// (2813, 1591), 6/43/24 (3935, 3526), 12/2813/1591 (1957, 360). Look for the encoded point
+/// (`MoveTo(1)` and the zigzagged pixel) in the written `.mvt` files themselves.
+#[test]
+fn termez_is_at_the_hand_computed_pixel_in_written_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = vec![Layer::new(
+        "exercises",
+        "",
+        vec![feature(
+            "termez",
+            Some(point!(x: 67.27833, y: 37.22417).into()),
+            json!({}),
+        )],
+    )];
+    let opts = TileOptions {
+        max_zoom: 12,
+        ..TileOptions::default()
+    };
+    write_xyz(dir.path(), &layers, &opts).unwrap();
+    let varint = |mut v: u32, out: &mut Vec<u8>| {
+        while v >= 0x80 {
+            out.push((v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(u8::try_from(v).unwrap());
+    };
+    for (path, px, py) in [
+        ("0/0/0.mvt", 2813u32, 1591u32),
+        ("6/43/24.mvt", 3935, 3526),
+        ("12/2813/1591.mvt", 1957, 360),
+    ] {
+        let tile = std::fs::read(dir.path().join(path)).unwrap();
+        let mut cmds = vec![9u8];
+        varint(px * 2, &mut cmds); // zigzag of a positive value
+        varint(py * 2, &mut cmds);
+        let mut field = vec![0x22, u8::try_from(cmds.len()).unwrap()];
+        field.extend_from_slice(&cmds);
+        assert!(
+            tile.windows(field.len()).any(|w| w == field.as_slice()),
+            "{path}: no point at ({px}, {py})"
+        );
+    }
+}
