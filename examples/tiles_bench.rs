@@ -2,7 +2,7 @@
 //!
 //! `tiles_bench MAX_ZOOM OUT.pmtiles POINTS.geojson BORDER.geojson`
 //!
-//! Reads the generated GeoJSON into [`Layer`]s (streaming, typed), then times
+//! Reads the generated GeoJSON into [`Layer`]s (typed serde), then times
 //! [`encode_pmtiles_timed`] (projection, tiling, MVT encoding, gzip and archive assembly,
 //! all in memory) and the atomic write, and prints one JSON line with the timings, the
 //! per-phase profile, tile counts, output size and memory (resident set after loading
@@ -10,7 +10,7 @@
 //! the defaults, for experiments.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::time::Instant;
 
@@ -47,7 +47,12 @@ fn line(c: Vec<[f64; 2]>) -> geo::LineString<f64> {
 }
 
 fn load(path: &Path, attribution: &str) -> Result<Layer, Box<dyn std::error::Error>> {
-    let fc: Collection = serde_json::from_reader(BufReader::new(File::open(path)?))?;
+    // Parsing from memory is about twice as fast as from a reader; the text is dropped
+    // right after, before tiling starts.
+    let mut text = Vec::new();
+    BufReader::new(File::open(path)?).read_to_end(&mut text)?;
+    let fc: Collection = serde_json::from_slice(&text)?;
+    drop(text);
     let features = fc
         .features
         .into_iter()
