@@ -551,8 +551,14 @@ fn pool_push(pool: &mut Vec<u32>, cmds: &[u32], kind: GeomType) -> TileGeom {
 }
 
 /// List every (tile, feature) pair of one zoom, with its geometry in tile coordinates.
-fn cut_zoom(layers: &[PreparedLayer], grid: &Grid, pool: &mut Vec<u32>) -> Vec<TileEntry> {
-    let mut entries = Vec::new();
+fn cut_zoom(
+    layers: &[PreparedLayer],
+    grid: &Grid,
+    pool: &mut Vec<u32>,
+    entries: &mut Vec<TileEntry>,
+) {
+    entries.clear();
+    pool.clear();
     let size = world_size(grid.zoom, 1) * grid.extent as f64;
     let extent_f = grid.extent as f64;
     let buffer_f = grid.buffer as f64;
@@ -657,7 +663,6 @@ fn cut_zoom(layers: &[PreparedLayer], grid: &Grid, pool: &mut Vec<u32>) -> Vec<T
             }
         }
     }
-    entries
 }
 
 /// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior
@@ -877,12 +882,22 @@ fn encode_tile(
     remap.values = values;
 }
 
+/// A worker's buffers, reused from zoom to zoom (fresh multi-megabyte buffers cost page
+/// faults).
+struct Scratch {
+    entries: Vec<TileEntry>,
+    pool: Vec<u32>,
+    remap: Remap,
+    raw: Vec<u8>,
+}
+
 /// Cut and encode one zoom.
 fn build_zoom(
     layers: &[PreparedLayer],
     opts: &TileOptions,
     zoom: u8,
     gzip: Option<&mut Gzip>,
+    scratch: &mut Scratch,
 ) -> ZoomTiles {
     let grid = Grid {
         zoom,
@@ -892,18 +907,21 @@ fn build_zoom(
     };
     let mut timings = Timings::default();
     let t = Instant::now();
-    let mut pool = Vec::new();
-    let mut entries = cut_zoom(layers, &grid, &mut pool);
+    let Scratch {
+        entries,
+        pool,
+        remap,
+        raw,
+    } = scratch;
+    cut_zoom(layers, &grid, pool, entries);
     timings.cut += t.elapsed();
     let t = Instant::now();
     entries.sort_unstable_by_key(|e| (e.tile, e.layer, e.feature));
     timings.sort += t.elapsed();
-    let mut remap = Remap::new(layers);
     let mut zt = ZoomTiles {
         key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
         ..ZoomTiles::default()
     };
-    let mut raw = Vec::new();
     let mut gzip = gzip;
     for tile in entries.chunk_by(|a, b| a.tile == b.tile) {
         let Some(first) = tile.first() else { continue };
@@ -911,17 +929,17 @@ fn build_zoom(
         encode_tile(
             tile,
             layers,
-            &pool,
+            pool,
             opts.extent,
-            &mut remap,
+            remap,
             &mut zt.key_kinds,
-            &mut raw,
+            raw,
         );
         let t2 = Instant::now();
         timings.encode += t2 - t;
         match gzip.as_deref_mut() {
-            Some(gz) => gz.compress_into(&raw, &mut zt.data),
-            None => zt.data.extend_from_slice(&raw),
+            Some(gz) => gz.compress_into(raw, &mut zt.data),
+            None => zt.data.extend_from_slice(raw),
         }
         timings.gzip += t2.elapsed();
         zt.ids.push(first.tile);
@@ -974,13 +992,25 @@ pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Res
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut gz = Gzip::new(opts.gzip_level);
+        let mut scratch = Scratch {
+            entries: Vec::new(),
+            pool: Vec::new(),
+            remap: Remap::new(&prepared),
+            raw: Vec::new(),
+        };
         loop {
             // Highest zooms first: they have the most tiles, so the queue ends on small jobs.
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(&zoom) = zooms.len().checked_sub(i + 1).and_then(|j| zooms.get(j)) else {
                 break;
             };
-            let zt = build_zoom(&prepared, opts, zoom, compress.then_some(&mut gz));
+            let zt = build_zoom(
+                &prepared,
+                opts,
+                zoom,
+                compress.then_some(&mut gz),
+                &mut scratch,
+            );
             if let Some(slot) = slots.get(usize::from(zoom - opts.min_zoom)) {
                 if let Ok(mut s) = slot.lock() {
                     *s = Some(zt);
