@@ -13,7 +13,7 @@ use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, geonames, places};
 use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
 use crate::resolve::{self, Filter, Gazetteer, Geocoder, Resolutions};
-use crate::write::{atomic, geojson};
+use crate::write::{atomic, geojson, tiles};
 
 /// File name of the GeoNames table (the second table) inside the data folder.
 pub const GEONAMES: &str = "geonames.txt";
@@ -303,29 +303,39 @@ pub struct LayerSummary {
 /// With `online`, names nothing else knows are asked first (and their answers cached).
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
     let layers = layers_with(&paths.data, online)?;
-    let files: Vec<(PathBuf, Vec<u8>)> = layers
+    let mut outputs: Vec<(LayerSummary, Vec<u8>)> = layers
         .iter()
         .map(|l| {
-            (
-                paths.out.join(format!("{}.geojson", l.name)),
-                geojson::to_bytes(l),
-            )
+            let summary = LayerSummary {
+                name: l.name.clone(),
+                path: paths.out.join(format!("{}.geojson", l.name)),
+                features: l.features.len(),
+                unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
+                changed: false,
+            };
+            (summary, geojson::to_bytes(l))
         })
         .collect();
-    let before: Vec<Option<Vec<u8>>> = files.iter().map(|(p, _)| std::fs::read(p).ok()).collect();
-    atomic::write_all(&files)?;
-    Ok(layers
+    let (archive, stats) = tiles::encode_pmtiles(&layers, &tile_options())?;
+    outputs.push((
+        LayerSummary {
+            name: "tiles".into(),
+            path: paths.out.join(PMTILES),
+            features: stats.features,
+            unlocated: stats.skipped,
+            changed: false,
+        },
+        archive,
+    ));
+    for (summary, bytes) in &mut outputs {
+        summary.changed = std::fs::read(&summary.path).ok().as_deref() != Some(bytes.as_slice());
+    }
+    let files: Vec<(PathBuf, Vec<u8>)> = outputs
         .iter()
-        .zip(files)
-        .zip(before)
-        .map(|((l, (path, bytes)), old)| LayerSummary {
-            name: l.name.clone(),
-            features: l.features.len(),
-            unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
-            changed: old.as_deref() != Some(bytes.as_slice()),
-            path,
-        })
-        .collect())
+        .map(|(s, b)| (s.path.clone(), b.clone()))
+        .collect();
+    atomic::write_all(&files)?;
+    Ok(outputs.into_iter().map(|(s, _)| s).collect())
 }
 
 /// What `places import-geonames` did.
@@ -368,4 +378,19 @@ pub fn import_geonames(
     }
     let written = atomic::write(out, text.as_bytes())?;
     Ok(ImportReport { stats, written })
+}
+
+/// File name of the vector-tile archive `build` writes into the output folder.
+pub const PMTILES: &str = "drillmap.pmtiles";
+
+/// The tile options `build` uses: zooms 0 to [`tiles::DEFAULT_MAX_ZOOM`], named and
+/// described for the archive's metadata.
+pub fn tile_options() -> tiles::TileOptions {
+    tiles::TileOptions {
+        name: "drillmap".into(),
+        description:
+            "Military exercises and bases reported in the news, and the Afghan border (drillmap)"
+                .into(),
+        ..tiles::TileOptions::default()
+    }
 }

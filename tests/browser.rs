@@ -435,21 +435,11 @@ fn preview_page_reads_the_pmtiles_archive_by_byte_ranges_when_there_is_one() {
     let work = Work::new(root().join("places").to_str().unwrap());
     work.build().expect_code(0);
     ensure_border(&work);
-    // drillmap's own archive when the pipeline writes one; until then a small one cut by
-    // geojson-vt and vt-pbf from the same layers.
-    let has_archive = std::fs::read_dir(work.out()).unwrap().any(|e| {
-        e.unwrap()
-            .path()
-            .extension()
-            .is_some_and(|x| x == "pmtiles")
-    });
-    if !has_archive {
-        let made = node_script("make-pmtiles.js")
-            .arg(work.out())
-            .output()
-            .unwrap();
-        assert!(made.status.success(), "{made:?}");
-    }
+    // build writes drillmap's own archive; the page must read the layers from it.
+    assert!(
+        work.out().join("drillmap.pmtiles").exists(),
+        "build did not write drillmap.pmtiles"
+    );
     let served = Served::start(&work);
     let layers: Vec<(&str, Value)> = ["exercises", "bases", "afghan_border"]
         .into_iter()

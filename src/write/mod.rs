@@ -2,3 +2,4 @@
 
 pub mod atomic;
 pub mod geojson;
+pub mod tiles;

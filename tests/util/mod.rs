@@ -101,6 +101,14 @@ impl Work {
         fs::write(&path, old).unwrap();
     }
 
+    /// The GeoJSON layers in out/, by name.
+    pub fn geojson_layers(&self) -> Vec<(String, Vec<u8>)> {
+        self.outputs()
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".geojson"))
+            .collect()
+    }
+
     /// The bytes of every file in out/, by name.
     pub fn outputs(&self) -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = fs::read_dir(self.out())

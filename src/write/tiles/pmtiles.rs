@@ -1,0 +1,536 @@
+//! PMTiles v3 archives: header, directories, leaf directories and gzip, byte for byte.
+//!
+//! Layout: the 127-byte header, the root directory, the JSON metadata, the leaf
+//! directories, then the tile data, all in that order. Tiles are written in tile-id order
+//! (`clustered`), identical tiles are stored once and addressed from every entry that
+//! needs them, and runs of consecutive ids with identical contents share one entry
+//! (`run_length`). A directory is serialised column by column (count, id deltas, run
+//! lengths, lengths, offsets written as 0 when contiguous and `offset + 1` otherwise) and
+//! gzipped. When the root does not fit in the first 16 KiB beside the header, entries go to
+//! leaf directories of equal size, one level deep, and the root points to the leaves.
+//!
+//! Gzip is raw deflate (flate2 with the pure-Rust `zlib-rs` backend) from one reused
+//! [`flate2::Compress`] with a fixed 10-byte header
+//! (no file name, mtime 0, OS "unknown"), so output is identical on every machine and run.
+
+use std::collections::HashMap;
+
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+
+use std::hash::Hasher;
+
+use super::engine::{FxBuild, FxHasher};
+use super::mvt::varint;
+
+/// The size of a PMTiles v3 header.
+pub const HEADER_LEN: usize = 127;
+/// The header and root directory must fit in this many bytes.
+pub const ROOT_LIMIT: usize = 16_384;
+
+/// Compression enum values of the header.
+pub const COMPRESSION_NONE: u8 = 1;
+/// Gzip, the compression of our tiles and directories.
+pub const COMPRESSION_GZIP: u8 = 2;
+/// Tile type: Mapbox Vector Tile.
+pub const TILE_TYPE_MVT: u8 = 1;
+
+/// Tiles shorter than this are gzipped as stored (uncompressed) deflate blocks. Resetting
+/// a deflate stream costs about 3.5 µs (it clears a 128 KiB hash table), more than
+/// deflating a small tile, and such tiles (one or two features) shrink by only a few
+/// bytes. 100k points to zoom 14 (350k tiles, most with one point): 2.2 s → 0.95 s for
+/// 2 % more bytes.
+pub const STORE_BELOW: usize = 128;
+
+/// A reusable gzip compressor producing deterministic members.
+pub struct Gzip {
+    deflate: Compress,
+}
+
+impl std::fmt::Debug for Gzip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Gzip")
+    }
+}
+
+impl Gzip {
+    /// A compressor at `level` (0–9; 1 is fastest).
+    pub fn new(level: u32) -> Self {
+        Gzip {
+            deflate: Compress::new(Compression::new(level.min(9)), false),
+        }
+    }
+
+    /// Gzip `data` into a new vector.
+    pub fn compress(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.compress_into(data, &mut out);
+        out
+    }
+
+    /// Gzip `data`, appending the member to `out`. Inputs shorter than [`STORE_BELOW`]
+    /// bytes are stored, not deflated (see there).
+    pub fn compress_into(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        if data.len() < STORE_BELOW {
+            out.extend_from_slice(&stored_gzip(data));
+            return;
+        }
+        let start = out.len();
+        out.reserve(data.len() / 2 + 64);
+        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+        self.deflate.reset();
+        loop {
+            let consumed = usize::try_from(self.deflate.total_in()).unwrap_or(usize::MAX);
+            let input = data.get(consumed..).unwrap_or(&[]);
+            if out.capacity() - out.len() < 64 {
+                out.reserve((out.len() - start).max(4096));
+            }
+            match self.deflate.compress_vec(input, out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => break,
+                Ok(_) => continue,
+                // Deflate into a vector cannot fail except on a misuse of the stream; a
+                // stored (uncompressed) member is still valid gzip.
+                Err(_) => {
+                    out.truncate(start);
+                    out.extend_from_slice(&stored_gzip(data));
+                    return;
+                }
+            }
+        }
+        let mut crc = Crc::new();
+        crc.update(data);
+        out.extend_from_slice(&crc.sum().to_le_bytes());
+        out.extend_from_slice(&isize_mod32(data.len()).to_le_bytes());
+    }
+}
+
+/// Gzip's ISIZE: the input length modulo 2^32.
+fn isize_mod32(len: usize) -> u32 {
+    u32::try_from(len as u64 & 0xffff_ffff).unwrap_or(0)
+}
+
+/// A gzip member with the data in stored (uncompressed) deflate blocks.
+fn stored_gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut chunks = data.chunks(65_535).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        out.push(u8::from(chunks.peek().is_none()));
+        let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let mut crc = Crc::new();
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&isize_mod32(data.len()).to_le_bytes());
+    out
+}
+
+/// One directory entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// First tile id.
+    pub tile_id: u64,
+    /// Offset in the tile data section (or leaf section, for a leaf pointer).
+    pub offset: u64,
+    /// Length of the tile (or leaf directory) in bytes.
+    pub length: u32,
+    /// How many consecutive ids share this content; 0 marks a leaf directory pointer.
+    pub run_length: u32,
+}
+
+/// Serialise a directory (uncompressed).
+pub fn serialize_directory(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 8 + 8);
+    varint(&mut out, entries.len() as u64);
+    let mut last = 0u64;
+    for e in entries {
+        varint(&mut out, e.tile_id - last);
+        last = e.tile_id;
+    }
+    for e in entries {
+        varint(&mut out, u64::from(e.run_length));
+    }
+    for e in entries {
+        varint(&mut out, u64::from(e.length));
+    }
+    for (i, e) in entries.iter().enumerate() {
+        let contiguous = i > 0 && {
+            let p = &entries[i - 1];
+            e.offset == p.offset + u64::from(p.length)
+        };
+        varint(&mut out, if contiguous { 0 } else { e.offset + 1 });
+    }
+    out
+}
+
+/// The tile data section being assembled: tiles appended in id order, identical contents
+/// stored once, runs merged.
+#[derive(Debug, Default)]
+pub struct TileData {
+    /// The concatenated unique tiles.
+    pub data: Vec<u8>,
+    /// Directory entries, ascending by tile id.
+    pub entries: Vec<Entry>,
+    /// Number of tiles added (addressed tiles).
+    pub addressed: u64,
+    /// Number of distinct contents stored.
+    pub contents: u64,
+    /// (content hash, length) → offset of the first tile with that content.
+    seen: HashMap<(u64, u32), u64, FxBuild>,
+}
+
+fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
+impl TileData {
+    /// Add a tile. Ids must be added in ascending order.
+    pub fn push(&mut self, tile_id: u64, tile: &[u8]) {
+        self.addressed += 1;
+        let length = u32::try_from(tile.len()).unwrap_or(u32::MAX);
+        let key = (content_hash(tile), length);
+        let data = &self.data;
+        let existing = self.seen.get(&key).copied().filter(|&o| {
+            usize::try_from(o)
+                .ok()
+                .and_then(|o| data.get(o..o + tile.len()))
+                == Some(tile)
+        });
+        let offset = match existing {
+            Some(o) => o,
+            None => {
+                let o = self.data.len() as u64;
+                self.data.extend_from_slice(tile);
+                // On a (vanishingly rare) hash collision the first content keeps the slot
+                // and this one is simply stored again.
+                self.seen.entry(key).or_insert(o);
+                self.contents += 1;
+                o
+            }
+        };
+        if let Some(last) = self.entries.last_mut() {
+            if last.offset == offset
+                && last.length == length
+                && last.tile_id + u64::from(last.run_length) == tile_id
+            {
+                last.run_length += 1;
+                return;
+            }
+        }
+        self.entries.push(Entry {
+            tile_id,
+            offset,
+            length,
+            run_length: 1,
+        });
+    }
+}
+
+/// The root directory and the concatenated leaf directories, both ready to write.
+#[derive(Debug)]
+pub struct Directories {
+    /// Gzipped root directory.
+    pub root: Vec<u8>,
+    /// Concatenated gzipped leaf directories (empty when everything fits in the root).
+    pub leaves: Vec<u8>,
+}
+
+/// Lay out directories: everything in the root if it fits beside the header in 16 KiB,
+/// otherwise leaves of `leaf_size` entries, growing the leaf size until the root fits.
+pub fn build_directories(entries: &[Entry], gzip: &mut Gzip) -> Directories {
+    let root = gzip.compress(&serialize_directory(entries));
+    if HEADER_LEN + root.len() <= ROOT_LIMIT {
+        return Directories {
+            root,
+            leaves: Vec::new(),
+        };
+    }
+    let mut leaf_size = 4096usize.max(entries.len() / 4000);
+    loop {
+        let mut leaves = Vec::new();
+        let mut root_entries = Vec::new();
+        for chunk in entries.chunks(leaf_size) {
+            let leaf = gzip.compress(&serialize_directory(chunk));
+            root_entries.push(Entry {
+                tile_id: chunk.first().map_or(0, |e| e.tile_id),
+                offset: leaves.len() as u64,
+                length: u32::try_from(leaf.len()).unwrap_or(u32::MAX),
+                run_length: 0,
+            });
+            leaves.extend_from_slice(&leaf);
+        }
+        let root = gzip.compress(&serialize_directory(&root_entries));
+        if HEADER_LEN + root.len() <= ROOT_LIMIT {
+            return Directories { root, leaves };
+        }
+        leaf_size += leaf_size / 5 + 1;
+    }
+}
+
+/// The header's fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Header {
+    /// Root directory offset and length.
+    pub root: (u64, u64),
+    /// Metadata offset and length.
+    pub metadata: (u64, u64),
+    /// Leaf directories offset and length.
+    pub leaves: (u64, u64),
+    /// Tile data offset and length.
+    pub data: (u64, u64),
+    /// Addressed tiles, tile entries, tile contents.
+    pub counts: (u64, u64, u64),
+    /// Whether tiles are in id order.
+    pub clustered: bool,
+    /// Compression of directories and metadata.
+    pub internal_compression: u8,
+    /// Compression of tiles.
+    pub tile_compression: u8,
+    /// Tile type.
+    pub tile_type: u8,
+    /// Min and max zoom.
+    pub zooms: (u8, u8),
+    /// Bounds in degrees × 10^7: min lon, min lat, max lon, max lat.
+    pub bounds_e7: [i32; 4],
+    /// Centre zoom, lon and lat (degrees × 10^7).
+    pub center: (u8, i32, i32),
+}
+
+impl Header {
+    /// The 127 header bytes (little-endian).
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut b = Vec::with_capacity(HEADER_LEN);
+        b.extend_from_slice(b"PMTiles");
+        b.push(3);
+        for v in [
+            self.root.0,
+            self.root.1,
+            self.metadata.0,
+            self.metadata.1,
+            self.leaves.0,
+            self.leaves.1,
+            self.data.0,
+            self.data.1,
+            self.counts.0,
+            self.counts.1,
+            self.counts.2,
+        ] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.push(u8::from(self.clustered));
+        b.push(self.internal_compression);
+        b.push(self.tile_compression);
+        b.push(self.tile_type);
+        b.push(self.zooms.0);
+        b.push(self.zooms.1);
+        for v in self.bounds_e7 {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.push(self.center.0);
+        b.extend_from_slice(&self.center.1.to_le_bytes());
+        b.extend_from_slice(&self.center.2.to_le_bytes());
+        let mut out = [0u8; HEADER_LEN];
+        out.copy_from_slice(&b[..HEADER_LEN]);
+        out
+    }
+}
+
+/// Assemble the archive: header, root, metadata, leaves, tile data. The tile data buffer
+/// becomes the archive (the other sections are spliced in front of it), so the archive
+/// never needs a second copy of the tiles in memory.
+pub fn assemble(
+    mut header: Header,
+    dirs: &Directories,
+    metadata: &[u8],
+    mut data: Vec<u8>,
+) -> Vec<u8> {
+    let root_off = HEADER_LEN as u64;
+    let meta_off = root_off + dirs.root.len() as u64;
+    let leaf_off = meta_off + metadata.len() as u64;
+    let data_off = leaf_off + dirs.leaves.len() as u64;
+    header.root = (root_off, dirs.root.len() as u64);
+    header.metadata = (meta_off, metadata.len() as u64);
+    header.leaves = (leaf_off, dirs.leaves.len() as u64);
+    header.data = (data_off, data.len() as u64);
+    let mut prefix =
+        Vec::with_capacity(HEADER_LEN + dirs.root.len() + metadata.len() + dirs.leaves.len());
+    prefix.extend_from_slice(&header.to_bytes());
+    prefix.extend_from_slice(&dirs.root);
+    prefix.extend_from_slice(metadata);
+    prefix.extend_from_slice(&dirs.leaves);
+    data.splice(0..0, prefix);
+    data
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn gunzip(b: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(b)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn gzip_round_trips_and_is_deterministic() {
+        let mut gz = Gzip::new(1);
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let a = gz.compress(&data);
+        let b = gz.compress(&data);
+        assert_eq!(a, b);
+        assert_eq!(&a[..2], [0x1f, 0x8b]);
+        assert_eq!(gunzip(&a), data);
+        assert_eq!(gunzip(&gz.compress(b"")), b"");
+        assert_eq!(gunzip(&stored_gzip(&data)), data);
+        assert_eq!(gunzip(&stored_gzip(b"")), b"");
+    }
+
+    #[test]
+    fn directory_columns() {
+        let entries = [
+            Entry {
+                tile_id: 0,
+                offset: 0,
+                length: 10,
+                run_length: 1,
+            },
+            Entry {
+                tile_id: 1,
+                offset: 10,
+                length: 5,
+                run_length: 2,
+            },
+            Entry {
+                tile_id: 5,
+                offset: 0,
+                length: 10,
+                run_length: 1,
+            },
+        ];
+        assert_eq!(
+            serialize_directory(&entries),
+            [3, 0, 1, 4, 1, 2, 1, 10, 5, 10, 1, 0, 1]
+        );
+    }
+
+    #[test]
+    fn tile_data_dedupes_and_runs() {
+        let mut t = TileData::default();
+        t.push(0, b"aaa");
+        t.push(1, b"bbb");
+        t.push(2, b"bbb");
+        t.push(3, b"aaa");
+        t.push(7, b"aaa");
+        assert_eq!(t.data, b"aaabbb");
+        assert_eq!((t.addressed, t.contents), (5, 2));
+        assert_eq!(
+            t.entries,
+            [
+                Entry {
+                    tile_id: 0,
+                    offset: 0,
+                    length: 3,
+                    run_length: 1
+                },
+                Entry {
+                    tile_id: 1,
+                    offset: 3,
+                    length: 3,
+                    run_length: 2
+                },
+                Entry {
+                    tile_id: 3,
+                    offset: 0,
+                    length: 3,
+                    run_length: 1
+                },
+                Entry {
+                    tile_id: 7,
+                    offset: 0,
+                    length: 3,
+                    run_length: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn large_directories_get_leaves_and_a_small_root() {
+        // Irregular ids and lengths, as real tiles have, so the directory does not compress away.
+        let mut state = 1u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            state >> 33
+        };
+        let mut entries = Vec::new();
+        let (mut id, mut offset) = (0u64, 0u64);
+        for _ in 0..200_000 {
+            id += 1 + next() % 7;
+            let length = 20 + u32::try_from(next() % 5000).unwrap();
+            entries.push(Entry {
+                tile_id: id,
+                offset,
+                length,
+                run_length: 1,
+            });
+            offset += u64::from(length);
+        }
+        let mut gz = Gzip::new(1);
+        let dirs = build_directories(&entries, &mut gz);
+        assert!(HEADER_LEN + dirs.root.len() <= ROOT_LIMIT);
+        assert!(!dirs.leaves.is_empty());
+        let small = build_directories(&entries[..10], &mut gz);
+        assert!(small.leaves.is_empty());
+    }
+
+    #[test]
+    fn header_layout() {
+        let h = Header {
+            root: (127, 20),
+            counts: (1, 2, 3),
+            clustered: true,
+            internal_compression: COMPRESSION_GZIP,
+            tile_compression: COMPRESSION_GZIP,
+            tile_type: TILE_TYPE_MVT,
+            zooms: (0, 10),
+            bounds_e7: [1, 2, 3, 4],
+            center: (5, 6, 7),
+            ..Header::default()
+        };
+        let b = h.to_bytes();
+        assert_eq!(&b[..8], b"PMTiles\x03");
+        assert_eq!(u64::from_le_bytes(b[8..16].try_into().unwrap()), 127);
+        assert_eq!(b[96..102], [1, 2, 2, 1, 0, 10]);
+        assert_eq!(i32::from_le_bytes(b[102..106].try_into().unwrap()), 1);
+        assert_eq!(b[118], 5);
+        assert_eq!(i32::from_le_bytes(b[123..127].try_into().unwrap()), 7);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn gzip_round_trips_any_bytes(data in proptest::collection::vec(0u8..8, 0..3000)) {
+            let mut gz = Gzip::new(1);
+            let member = gz.compress(&data);
+            proptest::prop_assert_eq!(&member[..2], &[0x1f, 0x8b]);
+            proptest::prop_assert_eq!(gunzip(&member), data);
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! Vector tiles through the library API, checked by readers we did not write.
+//!
+//! The fixture is built in code (Termez and other points, an unlocated record, border lines
+//! crossing tile edges, a polygon with a hole), written as a PMTiles archive and an XYZ
+//! folder into a temporary directory, and handed with GeoJSON copies of the layers to
+//! `tests/tools/verify_tiles.py`, which reads them with the PyPI `pmtiles` and
+//! `mapbox-vector-tile` packages (and GDAL's `ogrinfo`, when installed).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use drillmap::derive::{Feature, Layer};
+use drillmap::write::tiles::{
+    encode_pmtiles, feature_id, write_pmtiles, write_xyz, TileOptions, DEFAULT_MAX_ZOOM,
+};
+use geo::{line_string, point, polygon, Geometry, MultiLineString};
+use serde_json::{json, Map, Value};
+
+fn props(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn feature(id: &str, geometry: Option<Geometry<f64>>, p: Value) -> Feature {
+    Feature {
+        id: id.into(),
+        geometry,
+        properties: props(p),
+    }
+}
+
+fn fixture() -> Vec<Layer> {
+    let exercises = Layer::new(
+        "exercises",
+        "GeoNames (CC BY 4.0)",
+        vec![
+            feature(
+                "termez-2021",
+                Some(point!(x: 67.27833, y: 37.22417).into()),
+                json!({"name": "Termez joint drill", "year": 2021, "score": 0.85,
+                       "multinational": true, "countries": ["UZ", "RU"], "note": null,
+                       "delta": -3}),
+            ),
+            feature(
+                "dushanbe-2022",
+                Some(point!(x: 68.77905, y: 38.53575).into()),
+                json!({"name": "Dushanbe CSTO", "year": 2022, "score": 1.0,
+                       "multinational": true, "countries": ["TJ", "RU", "KZ"]}),
+            ),
+            // On a z6 tile edge (67.5 E): in both neighbours' buffers.
+            feature(
+                "edge-2020",
+                Some(point!(x: 67.5, y: 37.5).into()),
+                json!({"name": "Edge case", "year": 2020, "multinational": false}),
+            ),
+            feature(
+                "unlocated-2019",
+                None,
+                json!({"name": "Somewhere", "year": 2019}),
+            ),
+        ],
+    );
+    let bases = Layer::new(
+        "bases",
+        "GeoNames (CC BY 4.0)",
+        vec![
+            feature(
+                "kant",
+                Some(point!(x: 74.85083, y: 42.85306).into()),
+                json!({"name": "Kant air base", "country": "KG"}),
+            ),
+            feature(
+                "201st",
+                Some(Geometry::MultiPoint(
+                    vec![point!(x: 68.78, y: 38.56), point!(x: 68.86, y: 37.86)].into(),
+                )),
+                json!({"name": "201st base sites", "country": "TJ", "sites": 2}),
+            ),
+        ],
+    );
+    let border = Layer::new(
+        "afghan_border",
+        "Natural Earth",
+        vec![
+            feature(
+                "TJ-AF",
+                Some(
+                    line_string![
+                        (x: 67.78, y: 37.18), (x: 68.30, y: 37.10), (x: 68.89, y: 37.33),
+                        (x: 69.52, y: 37.58), (x: 70.16, y: 37.93), (x: 70.97, y: 38.47),
+                        (x: 71.58, y: 37.90), (x: 72.65, y: 37.02), (x: 74.89, y: 37.24),
+                    ]
+                    .into(),
+                ),
+                json!({"segment": "TJ-AF", "length_km": 1357.0}),
+            ),
+            feature(
+                "UZ-TM-AF",
+                Some(Geometry::MultiLineString(MultiLineString(vec![
+                    line_string![(x: 66.52, y: 37.36), (x: 67.08, y: 37.34), (x: 67.78, y: 37.18)],
+                    line_string![(x: 62.48, y: 35.25), (x: 63.10, y: 35.86), (x: 64.55, y: 36.43),
+                                 (x: 65.55, y: 37.24), (x: 66.52, y: 37.36)],
+                ]))),
+                json!({"segment": "UZ-TM-AF"}),
+            ),
+        ],
+    );
+    let areas = Layer::new(
+        "training_areas",
+        "",
+        vec![feature(
+            "harbiy",
+            Some(
+                polygon!(
+                    exterior: [(x: 66.9, y: 37.0), (x: 67.6, y: 37.0), (x: 67.6, y: 37.6),
+                               (x: 66.9, y: 37.6), (x: 66.9, y: 37.0)],
+                    interiors: [[(x: 67.1, y: 37.2), (x: 67.2, y: 37.4), (x: 67.3, y: 37.2),
+                                 (x: 67.1, y: 37.2)]],
+                )
+                .into(),
+            ),
+            json!({"name": "range"}),
+        )],
+    );
+    vec![exercises, bases, border, areas]
+}
+
+fn geometry_json(g: &Geometry<f64>) -> Value {
+    let pts =
+        |ls: &geo::LineString<f64>| -> Vec<[f64; 2]> { ls.0.iter().map(|c| [c.x, c.y]).collect() };
+    match g {
+        Geometry::Point(p) => json!({"type": "Point", "coordinates": [p.x(), p.y()]}),
+        Geometry::MultiPoint(mp) => json!({"type": "MultiPoint",
+            "coordinates": mp.0.iter().map(|p| [p.x(), p.y()]).collect::<Vec<_>>()}),
+        Geometry::LineString(ls) => json!({"type": "LineString", "coordinates": pts(ls)}),
+        Geometry::MultiLineString(m) => json!({"type": "MultiLineString",
+            "coordinates": m.0.iter().map(pts).collect::<Vec<_>>()}),
+        Geometry::Polygon(p) => json!({"type": "Polygon",
+            "coordinates": std::iter::once(p.exterior()).chain(p.interiors()).map(pts).collect::<Vec<_>>()}),
+        other => panic!("fixture has no {other:?}"),
+    }
+}
+
+/// Write each layer as a GeoJSON FeatureCollection named after it; return the paths.
+fn write_geojson(dir: &Path, layers: &[Layer]) -> Vec<PathBuf> {
+    layers
+        .iter()
+        .map(|l| {
+            let features: Vec<Value> = l
+                .features
+                .iter()
+                .map(|f| {
+                    json!({"type": "Feature", "id": f.id,
+                           "geometry": f.geometry.as_ref().map(geometry_json),
+                           "properties": f.properties})
+                })
+                .collect();
+            let path = dir.join(format!("{}.geojson", l.name));
+            let fc = json!({"type": "FeatureCollection", "name": l.name, "features": features});
+            std::fs::write(&path, serde_json::to_vec(&fc).unwrap()).unwrap();
+            path
+        })
+        .collect()
+}
+
+fn verifier() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/verify_tiles.py")
+}
+
+/// Run the independent verifier; fail with a clear message when its modules are missing.
+fn verify(archive: &Path, fixtures: &[PathBuf], extra: &[&str]) -> String {
+    let probe = Command::new("python3")
+        .args(["-c", "import pmtiles, mapbox_vector_tile"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "the tile verifier's Python modules are missing ({}); run \
+             `python3 -m pip install -r tests/tools/requirements-tiles.txt` (the project's \
+             test script does this)",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!(
+            "python3 is needed to verify tiles ({e}); install it, then run \
+             `python3 -m pip install -r tests/tools/requirements-tiles.txt`"
+        ),
+    }
+    let out = Command::new("python3")
+        .arg(verifier())
+        .arg(archive)
+        .args(fixtures)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "verify_tiles.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn archive_and_xyz_pass_independent_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = fixture();
+    let opts = TileOptions {
+        max_zoom: 12,
+        ..TileOptions::default()
+    };
+    let archive = dir.path().join("drillmap.pmtiles");
+    let stats = write_pmtiles(&archive, &layers, &opts).unwrap();
+    assert!(stats.changed);
+    assert_eq!(stats.features, 8);
+    assert_eq!(stats.skipped, 1, "the unlocated exercise");
+    let xyz = dir.path().join("xyz");
+    let xstats = write_xyz(&xyz, &layers, &opts).unwrap();
+    assert_eq!(xstats.tiles, stats.tiles);
+    let fixtures = write_geojson(dir.path(), &layers);
+    let out = verify(
+        &archive,
+        &fixtures,
+        &[
+            "--min-zoom",
+            "0",
+            "--max-zoom",
+            "12",
+            "--xyz",
+            xyz.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains(", 0 failures"), "{out}");
+    eprintln!("{out}");
+    if let Some(keep) = std::env::var_os("DRILLMAP_KEEP_TILES") {
+        // Keep the outputs for a look by hand: DRILLMAP_KEEP_TILES=/some/dir cargo test ...
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        for p in fixtures.iter().chain([&archive]) {
+            std::fs::copy(p, keep.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn many_tiles_spill_into_leaf_directories_that_readers_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    // 6000 points on a jittered grid over Central Asia: thousands of tiles per zoom.
+    let mut state = 42u64;
+    let mut rnd = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let features: Vec<Feature> = (0..6000)
+        .map(|i| {
+            let lon = 50.0 + 35.0 * rnd();
+            let lat = 32.0 + 20.0 * rnd();
+            feature(
+                &format!("p{i:05}"),
+                Some(point!(x: lon, y: lat).into()),
+                json!({"n": i, "kind": if i % 3 == 0 { "drill" } else { "base" }}),
+            )
+        })
+        .collect();
+    let layers = vec![Layer::new("exercises", "", features)];
+    let opts = TileOptions {
+        min_zoom: 11,
+        max_zoom: 13,
+        ..TileOptions::default()
+    };
+    let archive = dir.path().join("many.pmtiles");
+    let stats = write_pmtiles(&archive, &layers, &opts).unwrap();
+    assert!(stats.tiles > 10_000, "{stats:?}");
+    let fixtures = write_geojson(dir.path(), &layers);
+    let out = verify(
+        &archive,
+        &fixtures,
+        &["--min-zoom", "11", "--max-zoom", "13", "--expect-leaves"],
+    );
+    assert!(out.contains(", 0 failures"), "{out}");
+}
+
+#[test]
+fn same_input_gives_byte_identical_archives_whatever_the_threads() {
+    let layers = fixture();
+    let one = TileOptions {
+        threads: Some(1),
+        ..TileOptions::default()
+    };
+    let four = TileOptions {
+        threads: Some(4),
+        ..TileOptions::default()
+    };
+    let (a, sa) = encode_pmtiles(&layers, &one).unwrap();
+    let (b, sb) = encode_pmtiles(&layers, &four).unwrap();
+    let (c, _) = encode_pmtiles(&fixture(), &TileOptions::default()).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+    assert_eq!(sa, sb);
+    assert_eq!(&a[..8], b"PMTiles\x03");
+    assert_eq!(a[101], DEFAULT_MAX_ZOOM);
+}
+
+#[test]
+fn rewriting_an_unchanged_archive_leaves_it_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pmtiles");
+    let layers = fixture();
+    let opts = TileOptions {
+        max_zoom: 6,
+        ..TileOptions::default()
+    };
+    assert!(write_pmtiles(&path, &layers, &opts).unwrap().changed);
+    let again = write_pmtiles(&path, &layers, &opts).unwrap();
+    assert!(!again.changed);
+    assert_eq!(again.bytes as u64, std::fs::metadata(&path).unwrap().len());
+    // No temporary left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn xyz_rewrite_removes_tiles_of_the_previous_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = TileOptions {
+        max_zoom: 8,
+        ..TileOptions::default()
+    };
+    write_xyz(dir.path(), &fixture(), &opts).unwrap();
+    let count = |d: &Path| {
+        walk(d)
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "mvt"))
+            .count()
+    };
+    let before = count(dir.path());
+    let termez_only = vec![Layer::new(
+        "exercises",
+        "",
+        vec![feature(
+            "t",
+            Some(point!(x: 67.27833, y: 37.22417).into()),
+            json!({}),
+        )],
+    )];
+    let stats = write_xyz(dir.path(), &termez_only, &opts).unwrap();
+    assert_eq!(count(dir.path()), stats.tiles);
+    assert!(stats.tiles < before);
+    assert!(dir.path().join("6/43/24.mvt").exists(), "Termez's z6 tile");
+    assert!(dir.path().join("metadata.json").exists());
+}
+
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn bad_options_and_empty_input_are_errors_not_panics() {
+    let layers = fixture();
+    for opts in [
+        TileOptions {
+            min_zoom: 5,
+            max_zoom: 4,
+            ..TileOptions::default()
+        },
+        TileOptions {
+            max_zoom: 30,
+            ..TileOptions::default()
+        },
+        TileOptions {
+            extent: 0,
+            ..TileOptions::default()
+        },
+        TileOptions {
+            buffer: 5000,
+            ..TileOptions::default()
+        },
+    ] {
+        assert!(encode_pmtiles(&layers, &opts).is_err(), "{opts:?}");
+    }
+    let unlocated = vec![Layer::new(
+        "exercises",
+        "",
+        vec![feature("x", None, json!({}))],
+    )];
+    let err = encode_pmtiles(&unlocated, &TileOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("nothing to tile"), "{err}");
+    let twice = vec![layers[0].clone(), layers[0].clone()];
+    assert!(encode_pmtiles(&twice, &TileOptions::default()).is_err());
+}
+
+#[test]
+fn feature_ids_are_documented_hashes_below_2_pow_53() {
+    let id = feature_id("exercises", "termez-2021");
+    assert!(id > 0 && id < (1u64 << 53));
+    assert_ne!(id, feature_id("bases", "termez-2021"));
+}
+
+#[test]
+fn big_layers_prepared_on_two_threads_give_the_same_bytes() {
+    // Above the 10 000-feature threshold where preparation splits across threads.
+    let features: Vec<Feature> = (0..12_000)
+        .map(|i| {
+            let lon = 46.0 + f64::from(i % 400) * 0.1;
+            let lat = 29.0 + f64::from(i / 400) * 0.9;
+            let geometry = (i % 1000 != 0).then(|| point!(x: lon, y: lat).into());
+            feature(
+                &format!("f{i}"),
+                geometry,
+                json!({"i": i, "odd": i % 2 == 1}),
+            )
+        })
+        .collect();
+    let layers = vec![Layer::new("exercises", "", features)];
+    let opts = |threads| TileOptions {
+        max_zoom: 5,
+        threads: Some(threads),
+        ..TileOptions::default()
+    };
+    let (one, s1) = encode_pmtiles(&layers, &opts(1)).unwrap();
+    let (two, s2) = encode_pmtiles(&layers, &opts(2)).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(s1, s2);
+    assert_eq!(s1.skipped, 12);
+}
+
+/// Termez (37.22417 N, 67.27833 E), hand-computed in `mercator.rs`: tile 0/0/0 pixel
+/// (2813, 1591), 6/43/24 (3935, 3526), 12/2813/1591 (1957, 360). Look for the encoded point
+/// (`MoveTo(1)` and the zigzagged pixel) in the written `.mvt` files themselves.
+#[test]
+fn termez_is_at_the_hand_computed_pixel_in_written_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = vec![Layer::new(
+        "exercises",
+        "",
+        vec![feature(
+            "termez",
+            Some(point!(x: 67.27833, y: 37.22417).into()),
+            json!({}),
+        )],
+    )];
+    let opts = TileOptions {
+        max_zoom: 12,
+        ..TileOptions::default()
+    };
+    write_xyz(dir.path(), &layers, &opts).unwrap();
+    let varint = |mut v: u32, out: &mut Vec<u8>| {
+        while v >= 0x80 {
+            out.push((v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(u8::try_from(v).unwrap());
+    };
+    for (path, px, py) in [
+        ("0/0/0.mvt", 2813u32, 1591u32),
+        ("6/43/24.mvt", 3935, 3526),
+        ("12/2813/1591.mvt", 1957, 360),
+    ] {
+        let tile = std::fs::read(dir.path().join(path)).unwrap();
+        let mut cmds = vec![9u8];
+        varint(px * 2, &mut cmds); // zigzag of a positive value
+        varint(py * 2, &mut cmds);
+        let mut field = vec![0x22, u8::try_from(cmds.len()).unwrap()];
+        field.extend_from_slice(&cmds);
+        assert!(
+            tile.windows(field.len()).any(|w| w == field.as_slice()),
+            "{path}: no point at ({px}, {py})"
+        );
+    }
+}
+
+#[test]
+fn build_writes_an_archive_of_the_shipped_layers_that_independent_readers_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["build", "--data"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("places"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let layers: Vec<PathBuf> = ["exercises", "bases", "afghan_border"]
+        .iter()
+        .map(|n| out.join(format!("{n}.geojson")))
+        .collect();
+    let report = verify(&out.join("drillmap.pmtiles"), &layers, &[]);
+    assert!(report.contains("0 failures"), "{report}");
+}

@@ -1,0 +1,470 @@
+#!/usr/bin/env python3
+"""Check a drillmap PMTiles archive with readers drillmap did not write.
+
+    verify_tiles.py ARCHIVE.pmtiles FIXTURE.geojson... [--min-zoom N] [--max-zoom N]
+                    [--buffer N] [--xyz DIR]
+
+The archive is opened with the PyPI `pmtiles` reader and every tile is decoded twice: with
+`mapbox-vector-tile` (geometry and properties) and with the protobuf classes it ships
+(the raw message, for the MVT 2.1 rules a decoder hides). Each FIXTURE is a GeoJSON
+FeatureCollection whose `name` member (or file stem) is the layer name; its features carry
+the string `id` the tiles' integer ids are derived from.
+
+Checked (rules 12-24 of shared/reference/anchors.md):
+  header: magic, version 3, clustered, gzip internal and tile compression, MVT, zooms,
+    bounds containing the data with an area, centre inside, sections inside the file,
+    header + root directory within 16 KiB, leaf offset not 0;
+  directories: ascending ids, run lengths and lengths > 0, at most one leaf level,
+    clustered data (each new content starts where the previous ended), header counts;
+  tiles: gzip magic and no double gzip; layer version 2, extent 4096, unique names;
+    keys and values deduplicated, one field per value, tags even and in range, no key
+    twice in a feature; geometry commands well formed with no zero-length LineTo;
+    polygon exteriors of positive area;
+  metadata: vector_layers ids and fields exactly the layers and keys in the tiles;
+  features: ids are integers below 2^53, equal to the documented hash of layer and
+    string id, the same in every tile; every point is in its tile at every zoom (no
+    dropping) within 1 unit of where Web Mercator puts it; every line vertex is within
+    1 unit of a decoded vertex at max zoom; properties equal the fixture's.
+
+Exit status 0 when all checks pass; otherwise the failures are printed and it is 1.
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import subprocess
+import sys
+
+try:
+    import mapbox_vector_tile
+    from mapbox_vector_tile.Mapbox import vector_tile_pb2
+    from pmtiles.reader import MmapSource, Reader, all_tiles
+    from pmtiles.tile import Compression, TileType, deserialize_directory, zxy_to_tileid
+except ImportError as e:  # pragma: no cover - reported by tests/tiles.rs
+    sys.stderr.write(
+        f"verify_tiles.py: missing Python module ({e}); run "
+        "`python3 -m pip install -r tests/tools/requirements-tiles.txt`\n"
+    )
+    sys.exit(3)
+
+EXTENT = 4096
+MAX_LAT = 85.0511287798066
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    if len(failures) <= 50:
+        print("FAIL:", msg)
+
+
+def feature_id(layer, sid):
+    """The documented id: FNV-1a 64 of layer, a zero byte and id, folded to 53 bits."""
+    h = 0xCBF29CE484222325
+    for b in layer.encode() + b"\0" + sid.encode():
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return max((h ^ (h >> 53)) & ((1 << 53) - 1), 1)
+
+
+def world(lon, lat):
+    lat = max(-MAX_LAT, min(MAX_LAT, lat))
+    s = math.sin(math.radians(lat))
+    return (lon + 180.0) / 360.0, 0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)
+
+
+def tile_and_pixel(lon, lat, z):
+    """Tile (x, y) and unrounded pixel inside it at zoom z."""
+    x, y = world(lon, lat)
+    gx, gy = x * (1 << z) * EXTENT, y * (1 << z) * EXTENT
+    tx = min(int(gx // EXTENT), (1 << z) - 1)
+    ty = min(int(gy // EXTENT), (1 << z) - 1)
+    return tx, ty, gx - tx * EXTENT, gy - ty * EXTENT
+
+
+def load_fixtures(paths):
+    layers = {}
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            fc = json.load(f)
+        name = fc.get("name") or os.path.splitext(os.path.basename(p))[0]
+        layers[name] = fc["features"]
+    return layers
+
+
+def coords_of(geom):
+    t, c = geom["type"], geom["coordinates"]
+    if t == "Point":
+        return [c]
+    if t in ("MultiPoint", "LineString"):
+        return list(c)
+    if t in ("MultiLineString", "Polygon"):
+        return [p for part in c for p in part]
+    if t == "MultiPolygon":
+        return [p for poly in c for ring in poly for p in ring]
+    return []
+
+
+def check_commands(geometry, gtype, where):
+    """Walk an MVT command stream: counts, no zero-length LineTo, ring areas."""
+    i, x, y = 0, 0, 0
+    rings = []
+    cur = None
+    while i < len(geometry):
+        cmd, count = geometry[i] & 7, geometry[i] >> 3
+        i += 1
+        if cmd == 1:  # MoveTo
+            if count == 0 or (gtype != 1 and count != 1):
+                fail(f"{where}: MoveTo count {count} for type {gtype}")
+            for _ in range(count):
+                dx, dy = geometry[i], geometry[i + 1]
+                x += (dx >> 1) ^ -(dx & 1)
+                y += (dy >> 1) ^ -(dy & 1)
+                i += 2
+            cur = [(x, y)]
+            rings.append(cur)
+        elif cmd == 2:  # LineTo
+            if gtype == 1 or cur is None or count == 0:
+                fail(f"{where}: bad LineTo (count {count}, type {gtype})")
+                return
+            for _ in range(count):
+                dx, dy = geometry[i], geometry[i + 1]
+                dx, dy = (dx >> 1) ^ -(dx & 1), (dy >> 1) ^ -(dy & 1)
+                if dx == 0 and dy == 0:
+                    fail(f"{where}: zero-length LineTo")
+                x, y = x + dx, y + dy
+                cur.append((x, y))
+                i += 2
+        elif cmd == 7:  # ClosePath
+            if gtype != 3 or count != 1:
+                fail(f"{where}: ClosePath count {count} for type {gtype}")
+        else:
+            fail(f"{where}: unknown command {cmd}")
+            return
+    if gtype == 2 and any(len(r) < 2 for r in rings):
+        fail(f"{where}: line part with fewer than 2 vertices")
+    if gtype == 3:
+        for k, r in enumerate(rings):
+            a = sum(r[j][0] * r[(j + 1) % len(r)][1] - r[(j + 1) % len(r)][0] * r[j][1] for j in range(len(r)))
+            if len(r) < 3 or a == 0:
+                fail(f"{where}: degenerate ring")
+            if k == 0 and a < 0:
+                fail(f"{where}: first ring has negative area (exterior must be clockwise on screen)")
+
+
+def check_raw_tile(raw, where):
+    tile = vector_tile_pb2.tile()
+    tile.ParseFromString(raw)
+    names = [l.name for l in tile.layers]
+    if len(names) != len(set(names)):
+        fail(f"{where}: repeated layer names {names}")
+    layers = {}
+    for layer in tile.layers:
+        w = f"{where} layer {layer.name}"
+        if layer.version != 2:
+            fail(f"{w}: version {layer.version}")
+        if layer.extent != EXTENT:
+            fail(f"{w}: extent {layer.extent}")
+        if len(set(layer.keys)) != len(layer.keys):
+            fail(f"{w}: keys not deduplicated")
+        vals = []
+        for v in layer.values:
+            fields = v.ListFields()
+            if len(fields) != 1:
+                fail(f"{w}: a value sets {len(fields)} fields")
+            vals.append(v.SerializeToString())
+        if len(set(vals)) != len(vals):
+            fail(f"{w}: values not deduplicated")
+        used_k, used_v = set(), set()
+        for f in layer.features:
+            fw = f"{w} feature {f.id}"
+            if not f.HasField("id"):
+                fail(f"{fw}: no id")
+            if f.id >= 2**53:
+                fail(f"{fw}: id not below 2^53")
+            if len(f.tags) % 2:
+                fail(f"{fw}: odd tags")
+            ks = f.tags[0::2]
+            if len(set(ks)) != len(ks):
+                fail(f"{fw}: a key repeats")
+            for k, v in zip(f.tags[0::2], f.tags[1::2]):
+                if k >= len(layer.keys) or v >= len(layer.values):
+                    fail(f"{fw}: tag index out of range")
+                used_k.add(k)
+                used_v.add(v)
+            check_commands(list(f.geometry), f.type, fw)
+        if len(used_k) != len(layer.keys) or len(used_v) != len(layer.values):
+            fail(f"{w}: unused keys or values")
+        layers[layer.name] = layer
+    return layers
+
+
+def value_type(v):
+    if isinstance(v, bool):
+        return "Boolean"
+    if isinstance(v, (int, float)):
+        return "Number"
+    return "String"
+
+
+def expected_props(props):
+    out = {}
+    for k, v in props.items():
+        if v is None:
+            continue
+        if isinstance(v, (list, dict)):
+            v = json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+        out[k] = v
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("archive")
+    ap.add_argument("fixtures", nargs="+")
+    ap.add_argument("--min-zoom", type=int)
+    ap.add_argument("--max-zoom", type=int)
+    ap.add_argument("--buffer", type=int, default=64)
+    ap.add_argument("--xyz", help="an XYZ folder written from the same input; must hold the same tiles")
+    ap.add_argument("--expect-leaves", action="store_true", help="fail unless leaf directories are used")
+    args = ap.parse_args()
+
+    fixtures = load_fixtures(args.fixtures)
+    size = os.path.getsize(args.archive)
+    with open(args.archive, "rb") as f:
+        raw_head = f.read(127)
+        src = MmapSource(f)
+        reader = Reader(src)
+        h = reader.header()
+
+        # --- header ---
+        if raw_head[:7] != b"PMTiles" or raw_head[7] != 3:
+            fail("bad magic or version")
+        if not h["clustered"]:
+            fail("not clustered")
+        if h["internal_compression"] != Compression.GZIP or h["tile_compression"] != Compression.GZIP:
+            fail(f"compression {h['internal_compression']} / {h['tile_compression']}")
+        if h["tile_type"] != TileType.MVT:
+            fail(f"tile type {h['tile_type']}")
+        if args.min_zoom is not None and h["min_zoom"] != args.min_zoom:
+            fail(f"min zoom {h['min_zoom']} != {args.min_zoom}")
+        if args.max_zoom is not None and h["max_zoom"] != args.max_zoom:
+            fail(f"max zoom {h['max_zoom']} != {args.max_zoom}")
+        if h["root_offset"] + h["root_length"] > 16384:
+            fail("root directory beyond the first 16 KiB")
+        if h["leaf_directory_offset"] == 0:
+            fail("leaf directory offset is 0")
+        for sec in ("root", "metadata", "leaf_directory", "tile_data"):
+            off, ln = h[f"{sec}_offset"], h[f"{sec}_length"]
+            if off + ln > size:
+                fail(f"{sec} section beyond the file")
+        if h["tile_data_offset"] + h["tile_data_length"] != size:
+            fail("tile data does not end the file")
+        b = [h["min_lon_e7"] / 1e7, h["min_lat_e7"] / 1e7, h["max_lon_e7"] / 1e7, h["max_lat_e7"] / 1e7]
+        if not (b[2] > b[0] and b[3] > b[1]):
+            fail(f"bounds {b} have no area")
+        for name, feats in fixtures.items():
+            for feat in feats:
+                if feat.get("geometry"):
+                    for lon, lat in coords_of(feat["geometry"]):
+                        if not (b[0] - 1e-7 <= lon <= b[2] + 1e-7 and b[1] - 1e-7 <= lat <= b[3] + 1e-7):
+                            fail(f"{name}/{feat['id']}: ({lon}, {lat}) outside header bounds {b}")
+        c = (h["center_lon_e7"] / 1e7, h["center_lat_e7"] / 1e7)
+        if not (b[0] <= c[0] <= b[2] and b[1] <= c[1] <= b[3]):
+            fail(f"centre {c} outside bounds {b}")
+        if not (h["min_zoom"] <= h["center_zoom"] <= h["max_zoom"]):
+            fail("centre zoom outside the zooms")
+
+        # --- directories ---
+        root = deserialize_directory(src(h["root_offset"], h["root_length"]))
+        entries, leaves = [], 0
+        for e in root:
+            if e.run_length == 0:
+                leaves += 1
+                leaf = deserialize_directory(src(h["leaf_directory_offset"] + e.offset, e.length))
+                if any(x.run_length == 0 for x in leaf):
+                    fail("more than one level of leaf directories")
+                if leaf and leaf[0].tile_id != e.tile_id:
+                    fail("leaf pointer id is not its first entry's id")
+                entries.extend(leaf)
+            else:
+                entries.append(e)
+        if args.expect_leaves and leaves == 0:
+            fail("expected leaf directories")
+        if not entries:
+            fail("no tiles")
+        next_new = 0
+        for i, e in enumerate(entries):
+            if e.length <= 0 or e.run_length <= 0:
+                fail(f"entry {e.tile_id}: length {e.length} run {e.run_length}")
+            if i and e.tile_id < entries[i - 1].tile_id + entries[i - 1].run_length:
+                fail(f"entry {e.tile_id} out of order or overlapping")
+            if e.offset == next_new:
+                next_new += e.length
+            elif e.offset > next_new:
+                fail(f"entry {e.tile_id}: not clustered (offset {e.offset}, expected <= {next_new})")
+        if next_new != h["tile_data_length"]:
+            fail("tile data has bytes no entry addresses")
+        addressed = sum(e.run_length for e in entries)
+        contents = len({e.offset for e in entries})
+        if (h["addressed_tiles_count"], h["tile_entries_count"], h["tile_contents_count"]) != (
+            addressed,
+            len(entries),
+            contents,
+        ):
+            fail(
+                f"header counts {h['addressed_tiles_count']}/{h['tile_entries_count']}/"
+                f"{h['tile_contents_count']} != {addressed}/{len(entries)}/{contents}"
+            )
+
+        # --- metadata ---
+        meta = reader.metadata()
+        if not isinstance(meta, dict):
+            fail("metadata is not a JSON object")
+        vl = {l["id"]: l for l in meta.get("vector_layers", [])}
+        for key in ("name", "description", "attribution"):
+            if key not in meta:
+                fail(f"metadata has no {key}")
+
+        # --- tiles ---
+        seen_layers, seen_fields = set(), {}
+        field_types = {}
+        decoded = {}  # (z, x, y) -> decoded tile
+        ids = {}  # (layer, id) -> properties
+        zs = set()
+        ntiles = 0
+        for (z, x, y), data in all_tiles(src):
+            ntiles += 1
+            zs.add(z)
+            where = f"tile {z}/{x}/{y}"
+            if data[:2] != b"\x1f\x8b":
+                fail(f"{where}: not gzip")
+                continue
+            raw = gzip.decompress(data)
+            if raw[:2] == b"\x1f\x8b":
+                fail(f"{where}: gzipped twice")
+            if args.xyz:
+                p = os.path.join(args.xyz, str(z), str(x), f"{y}.mvt")
+                try:
+                    with open(p, "rb") as xf:
+                        if xf.read() != raw:
+                            fail(f"{p}: differs from the archive's tile")
+                except OSError as e:
+                    fail(f"{p}: {e}")
+            check_raw_tile(raw, where)
+            tile = mapbox_vector_tile.decode(raw, default_options={"y_coord_down": True})
+            index = decoded[(z, x, y)] = {}
+            for lname, layer in tile.items():
+                seen_layers.add(lname)
+                by_id = index[lname] = {}
+                for feat in layer["features"]:
+                    by_id.setdefault(feat["id"], []).extend(coords_of(feat["geometry"]))
+                    for k, v in feat["properties"].items():
+                        seen_fields.setdefault(lname, set()).add(k)
+                        field_types.setdefault((lname, k), set()).add(value_type(v))
+                    key = (lname, feat["id"])
+                    if key in ids and ids[key] != feat["properties"]:
+                        fail(f"{where}: feature {key} has other properties than in another tile")
+                    ids[key] = feat["properties"]
+        if addressed != ntiles:
+            fail(f"reader saw {ntiles} tiles, directories address {addressed}")
+        if zs != set(range(h["min_zoom"], h["max_zoom"] + 1)):
+            fail(f"zooms with tiles {sorted(zs)} != header {h['min_zoom']}..{h['max_zoom']}")
+        if set(vl) != seen_layers:
+            fail(f"vector_layers {sorted(vl)} != layers in tiles {sorted(seen_layers)}")
+        for lname, l in vl.items():
+            fields = l.get("fields", {})
+            if set(fields) != seen_fields.get(lname, set()):
+                fail(f"{lname}: fields {sorted(fields)} != keys in tiles {sorted(seen_fields.get(lname, set()))}")
+            for k, t in fields.items():
+                types = field_types.get((lname, k), set())
+                want = types.pop() if len(types) == 1 else "Mixed"
+                if t != want:
+                    fail(f"{lname}.{k}: metadata type {t}, tiles hold {want}")
+        if args.xyz:
+            n = sum(1 for _, _, files in os.walk(args.xyz) for f in files if f.endswith(".mvt"))
+            if n != ntiles:
+                fail(f"XYZ folder has {n} tiles, the archive {ntiles}")
+
+        # --- features against the fixtures ---
+        zmin, zmax = h["min_zoom"], h["max_zoom"]
+        compared = 0
+        for lname, feats in fixtures.items():
+            for feat in feats:
+                geom = feat.get("geometry")
+                fid = feature_id(lname, str(feat["id"]))
+                if not geom:
+                    if (lname, fid) in ids:
+                        fail(f"{lname}/{feat['id']}: unlocated feature is in the tiles")
+                    continue
+                if (lname, fid) not in ids:
+                    fail(f"{lname}/{feat['id']}: id {fid} not found in any tile")
+                    continue
+                if ids[(lname, fid)] != expected_props(feat.get("properties") or {}):
+                    fail(f"{lname}/{feat['id']}: properties {ids[(lname, fid)]} != fixture")
+                t = geom["type"]
+                if t in ("Point", "MultiPoint"):
+                    for lon, lat in coords_of(geom):
+                        for z in range(zmin, zmax + 1):
+                            tx, ty, px, py = tile_and_pixel(lon, lat, z)
+                            pts = decoded.get((z, tx, ty), {}).get(lname, {}).get(fid, [])
+                            if not any(abs(p[0] - px) <= 1 and abs(p[1] - py) <= 1 for p in pts):
+                                fail(f"{lname}/{feat['id']} z{z}: no point within 1 unit of ({px:.2f}, {py:.2f}) in {z}/{tx}/{ty}")
+                            compared += 1
+                elif t in ("LineString", "MultiLineString"):
+                    z = zmax
+                    for lon, lat in coords_of(geom):
+                        tx, ty, px, py = tile_and_pixel(lon, lat, z)
+                        pts = decoded.get((z, tx, ty), {}).get(lname, {}).get(fid, [])
+                        if not any(math.hypot(p[0] - px, p[1] - py) <= 1 for p in pts):
+                            fail(f"{lname}/{feat['id']}: vertex ({lon}, {lat}) not within 1 unit in {z}/{tx}/{ty}")
+                        compared += 1
+                    # Every decoded vertex lies inside the buffered tile.
+                    lim = args.buffer + 1
+                    for (tz, tx, ty), index in decoded.items():
+                        for p in index.get(lname, {}).get(fid, []):
+                            if not (-lim <= p[0] <= EXTENT + lim and -lim <= p[1] <= EXTENT + lim):
+                                fail(f"{lname}/{feat['id']} {tz}/{tx}/{ty}: vertex {p} outside the buffer")
+
+    # --- GDAL, when installed, on the XYZ folder (its MVT driver opens one zoom level) ---
+    gdal = "not run"
+    if args.xyz:
+        zdir = os.path.join(args.xyz, str(h["max_zoom"]))
+        try:
+            r = subprocess.run(
+                ["ogrinfo", "-ro", "-so", "-al", "-oo", "TILE_EXTENSION=mvt", zdir],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if r.returncode != 0 or "ERROR" in r.stderr:
+                fail(f"ogrinfo on {zdir} (exit {r.returncode}): {r.stderr.strip()} {r.stdout[-300:]}")
+            else:
+                counts = {}
+                current = None
+                for line in r.stdout.splitlines():
+                    if line.startswith("Layer name: "):
+                        current = line[len("Layer name: ") :].strip()
+                    elif line.startswith("Feature Count: ") and current:
+                        counts[current] = int(line.split(":")[1])
+                for lname, feats in fixtures.items():
+                    located = sum(1 for f in feats if f.get("geometry"))
+                    if located and counts.get(lname, 0) < located:
+                        fail(f"GDAL reads {counts.get(lname, 0)} {lname} features at z{h['max_zoom']}, fixture has {located}")
+                gdal = "ok " + json.dumps(counts, sort_keys=True)
+        except FileNotFoundError:
+            gdal = "ogrinfo not installed"
+
+    print(
+        f"verify_tiles: {ntiles} tiles, {len(entries)} entries, {contents} contents, {leaves} leaf directories, "
+        f"zooms {h['min_zoom']}-{h['max_zoom']}, layers {sorted(seen_layers)}, {compared} positions compared, "
+        f"GDAL: {gdal}, {len(failures)} failures"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
