@@ -503,7 +503,10 @@ fn watch_rebuilds_on_an_edit_and_the_open_page_reloads_and_keeps_the_last_good_l
     work.build().expect_code(0);
     let served = Served::start(&work);
 
+    // The conversation ends with the process killed: keep Chromium's profile and
+    // Playwright's artifacts in the test's own temporary folder, which goes with it.
     let mut browser = node()
+        .env("TMPDIR", work.dir.path())
         .args(["watch", &served.url])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
