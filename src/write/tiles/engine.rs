@@ -1137,21 +1137,20 @@ impl Pyramid {
         };
         let (w, e) = pad(b.min.0, b.max.0);
         let (s, n) = pad(b.min.1, b.max.1);
-        [w, s, e, n]
+        // Contain the data both as tiled and as the GeoJSON layers write it (rounded to 6
+        // decimals, which can move a point up to 5e-7° past its exact value).
+        [
+            w.min(round6(w)),
+            s.min(round6(s)),
+            e.max(round6(e)),
+            n.max(round6(n)),
+        ]
     }
 
     /// Centre `(lon, lat, zoom)`: the middle of the bounds (on the Mercator square), at the
     /// zoom where the bounds fill about one tile.
     pub fn center(&self) -> (f64, f64, u8) {
-        // Contain the data both as tiled and as the GeoJSON layers write it (rounded to 6
-        // decimals, which can move a point up to 5e-7° past its exact value).
         let [w, s, e, n] = self.bounds();
-        let [w, s, e, n] = [
-            w.min(round6(w)),
-            s.min(round6(s)),
-            e.max(round6(e)),
-            n.max(round6(n)),
-        ];
         let (x0, y0) = world(w, n);
         let (x1, y1) = world(e, s);
         let (lon, lat) = lon_lat((x0 + x1) / 2.0, (y0 + y1) / 2.0);
@@ -1200,15 +1199,7 @@ impl Pyramid {
 
     /// MBTiles-style `metadata.json` for an XYZ folder, as GDAL's MVT driver reads it.
     pub fn xyz_metadata(&self, opts: &TileOptions) -> Result<String> {
-        // Contain the data both as tiled and as the GeoJSON layers write it (rounded to 6
-        // decimals, which can move a point up to 5e-7° past its exact value).
         let [w, s, e, n] = self.bounds();
-        let [w, s, e, n] = [
-            w.min(round6(w)),
-            s.min(round6(s)),
-            e.max(round6(e)),
-            n.max(round6(n)),
-        ];
         let (lon, lat, z) = self.center();
         let inner = serde_json::to_string(&json!({ "vector_layers": self.vector_layers() }))
             .map_err(|e| Error::Usage(format!("metadata: {e}")))?;
@@ -1251,15 +1242,7 @@ impl Pyramid {
             .map_err(|e| Error::Usage(format!("metadata: {e}")))?;
         let mut gz = Gzip::new(6);
         let metadata = gz.compress(&metadata);
-        // Contain the data both as tiled and as the GeoJSON layers write it (rounded to 6
-        // decimals, which can move a point up to 5e-7° past its exact value).
         let [w, s, e, n] = self.bounds();
-        let [w, s, e, n] = [
-            w.min(round6(w)),
-            s.min(round6(s)),
-            e.max(round6(e)),
-            n.max(round6(n)),
-        ];
         let (clon, clat, cz) = self.center();
         let mut data = TileData::default();
         let mut zooms = self.zooms;
