@@ -425,12 +425,27 @@ fn help_documents_exit_codes_and_examples() {
     let run = work.run(&["--help"]);
     run.expect_code(0);
     assert!(run.stdout().contains("Exit codes:"));
-    for cmd in ["build", "check", "geocode"] {
-        let run = work.run(&[cmd, "--help"]);
+    let commands: [&[&str]; 7] = [
+        &["build"],
+        &["check"],
+        &["geocode"],
+        &["tiles"],
+        &["serve"],
+        &["places", "import-geonames"],
+        &["places", "promote"],
+    ];
+    for cmd in commands {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let run = work.run(&args);
         run.expect_code(0);
         assert!(
             run.stdout().contains("Example"),
-            "{cmd} --help has no example"
+            "{cmd:?} --help has no example"
+        );
+        assert!(
+            run.stdout().contains("Exit codes"),
+            "{cmd:?} --help does not document exit codes"
         );
     }
     work.run(&["build", "--bogus"]).expect_code(2);
