@@ -1,0 +1,375 @@
+//! The CSV events reader: a header row, then one event site per row.
+//!
+//! Columns are found by [`Columns`] (documented default names, or a mapping). Every column
+//! that is not a field is a free property, written under its header name (prefixed `src_`
+//! when the name is one drillmap writes itself, e.g. ACLED's `geo_precision`) as a string, or
+//! as a number when listed in [`Columns::numeric`]. One record is reused for every row, and
+//! the free properties are formatted into one reused buffer.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{push_json_str, Columns, EventReader, Field, Next, Row};
+use crate::error::{Error, Problem, Result};
+
+/// Property names drillmap writes itself; a free column with one of these names is written
+/// as `src_<name>`.
+pub const RESERVED: &[&str] = &[
+    "name",
+    "start_date",
+    "end_date",
+    "date_precision",
+    "place_as_reported",
+    "country_hint",
+    "place_id",
+    "place_name",
+    "place_kind",
+    "place_country",
+    "admin1",
+    "geo_precision",
+    "acled_geo_precision",
+    "uncertainty_km",
+    "point_note",
+    "geocoder",
+    "geocode_match",
+    "geocode_score",
+    "afghan_border_km",
+    "nearest_border",
+];
+
+/// The JSON key a free column or property is written under.
+pub fn free_key(name: &str) -> String {
+    if RESERVED.contains(&name) || name == "id" {
+        format!("src_{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// One free column: where it is, its `,"key":` fragment, and whether it is numeric.
+#[derive(Debug, Clone)]
+struct FreeColumn {
+    index: usize,
+    key: Vec<u8>,
+    name: String,
+    numeric: bool,
+}
+
+/// Reads rows from CSV.
+#[derive(Debug)]
+pub struct CsvReader<R: Read> {
+    path: PathBuf,
+    reader: csv::Reader<R>,
+    record: csv::StringRecord,
+    fields: [Option<usize>; 8],
+    free: Vec<FreeColumn>,
+    width: usize,
+    extra: Vec<u8>,
+}
+
+impl CsvReader<std::fs::File> {
+    /// Open `path`.
+    pub fn open(path: &Path, columns: &Columns) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        CsvReader::new(path, file, columns)
+    }
+}
+
+impl<R: Read> CsvReader<R> {
+    /// Read the header of `input` (named `path` in messages) and map its columns.
+    pub fn new(path: &Path, input: R, columns: &Columns) -> Result<Self> {
+        let syntax = |line: Option<usize>, message: String| Error::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .buffer_capacity(1 << 20)
+            .from_reader(input);
+        let header: Vec<String> = match reader.headers() {
+            Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
+            Err(e) => return Err(csv_fatal(path, e)),
+        };
+        if header.iter().all(String::is_empty) {
+            return Err(syntax(Some(1), "no header row".into()));
+        }
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        for (i, n) in names.iter().enumerate() {
+            if !n.is_empty() && names[..i].contains(n) {
+                return Err(syntax(Some(1), format!("column {n:?} appears twice")));
+            }
+        }
+        let fields = columns.resolve(&names).map_err(|m| syntax(Some(1), m))?;
+        for n in &columns.numeric {
+            if !names.contains(&n.as_str()) {
+                return Err(syntax(
+                    Some(1),
+                    format!("--numeric {n}: no column {n:?} in the header"),
+                ));
+            }
+        }
+        let mut free = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for (index, name) in header.iter().enumerate() {
+            if fields.contains(&Some(index)) {
+                continue;
+            }
+            if name.is_empty() {
+                return Err(syntax(Some(1), format!("column {} has no name", index + 1)));
+            }
+            let key_name = free_key(name);
+            if keys.contains(&key_name) {
+                return Err(syntax(
+                    Some(1),
+                    format!("{name:?}: two columns would both be written as property {key_name:?}"),
+                ));
+            }
+            let mut key = vec![b','];
+            push_json_str(&mut key, &key_name);
+            key.push(b':');
+            keys.push(key_name);
+            free.push(FreeColumn {
+                index,
+                key,
+                name: name.clone(),
+                numeric: columns.numeric.contains(name),
+            });
+        }
+        Ok(CsvReader {
+            path: path.to_path_buf(),
+            reader,
+            record: csv::StringRecord::new(),
+            fields,
+            free,
+            width: header.len(),
+            extra: Vec::with_capacity(1024),
+        })
+    }
+
+    fn field(&self, f: Field) -> &str {
+        self.fields[f as usize]
+            .and_then(|i| self.record.get(i))
+            .map_or("", str::trim)
+    }
+}
+
+fn csv_fatal(path: &Path, e: csv::Error) -> Error {
+    let line = e.position().and_then(|p| usize::try_from(p.line()).ok());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        other => Error::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// The first `max` characters of `s`, with `…` when cut.
+pub fn excerpt(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// A JSON number for a numeric free column: integers as written, other finite numbers as
+/// serde_json prints them; `None` when `text` is not a finite number.
+pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
+    if let Ok(i) = text.parse::<i64>() {
+        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        return true;
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => serde_json::to_writer(&mut *out, &v).is_ok(),
+        _ => false,
+    }
+}
+
+impl<R: Read> EventReader for CsvReader<R> {
+    fn next_row(&mut self) -> Result<Option<Next<'_>>> {
+        let path = &self.path;
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return match e.into_kind() {
+                    csv::ErrorKind::Io(io) => Err(Error::io(path, io)),
+                    csv::ErrorKind::Utf8 { err, .. } => Ok(Some(Next::Bad(Problem::new(
+                        path,
+                        usize::try_from(line).ok(),
+                        "",
+                        format!("not UTF-8 text (field {})", err.field() + 1),
+                    )))),
+                    other => Ok(Some(Next::Bad(Problem::new(
+                        path,
+                        usize::try_from(line).ok(),
+                        "",
+                        format!("unreadable CSV row: {other:?}"),
+                    )))),
+                };
+            }
+        }
+        let line = self.record.position().map_or(0, |p| p.line());
+        if self.record.len() != self.width {
+            if self.record.len() == 1 && self.record.get(0).is_some_and(str::is_empty) {
+                return self.next_row(); // a blank line
+            }
+            let text: Vec<&str> = self.record.iter().collect();
+            return Ok(Some(Next::Bad(Problem::new(
+                path,
+                usize::try_from(line).ok(),
+                excerpt(&text.join(","), 80),
+                format!(
+                    "expected {} columns as in the header, found {}",
+                    self.width,
+                    self.record.len()
+                ),
+            ))));
+        }
+        self.extra.clear();
+        for col in &self.free {
+            let value = self.record.get(col.index).unwrap_or("");
+            self.extra.extend_from_slice(&col.key);
+            if col.numeric {
+                let v = value.trim();
+                if v.is_empty() {
+                    self.extra.extend_from_slice(b"null");
+                } else if !push_number(&mut self.extra, v) {
+                    return Ok(Some(Next::Bad(Problem::new(
+                        path,
+                        usize::try_from(line).ok(),
+                        excerpt(value, 80),
+                        format!(
+                            "column {} is numeric (--numeric) but this is not a finite number",
+                            col.name
+                        ),
+                    ))));
+                }
+            } else {
+                push_json_str(&mut self.extra, value);
+            }
+        }
+        Ok(Some(Next::Row(Row {
+            line,
+            id: self.field(Field::Id),
+            name: self.field(Field::Name),
+            start_date: self.field(Field::StartDate),
+            end_date: self.field(Field::EndDate),
+            place: self.field(Field::Place),
+            country: self.field(Field::Country),
+            lat: self.field(Field::Lat),
+            lon: self.field(Field::Lon),
+            extra: &self.extra,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(
+        text: &str,
+        columns: &Columns,
+    ) -> Vec<std::result::Result<(u64, String, String), String>> {
+        let mut r = CsvReader::new(Path::new("t.csv"), text.as_bytes(), columns).unwrap();
+        let mut out = Vec::new();
+        while let Some(next) = r.next_row().unwrap() {
+            out.push(match next {
+                Next::Row(row) => Ok((
+                    row.line,
+                    format!(
+                        "{}|{}|{}|{}|{}",
+                        row.id, row.place, row.start_date, row.lat, row.lon
+                    ),
+                    String::from_utf8(row.extra.to_vec()).unwrap(),
+                )),
+                Next::Bad(p) => Err(p.to_string()),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn maps_default_and_acled_columns_and_keeps_free_ones() {
+        let text =
+            "event_id_cnty,event_date,location,latitude,longitude,fatalities,geo_precision\n\
+                    TJK1,2021-08-05,Termez,37.2,67.3,0,1\n";
+        let mut cols = Columns::default();
+        cols.numeric.push("fatalities".into());
+        let got = rows(text, &cols);
+        assert_eq!(
+            got,
+            [Ok((
+                2,
+                "TJK1|Termez|2021-08-05|37.2|67.3".to_owned(),
+                ",\"fatalities\":0,\"src_geo_precision\":\"1\"".to_owned()
+            ))]
+        );
+    }
+
+    #[test]
+    fn wrong_column_count_and_bad_numbers_are_row_problems_with_lines() {
+        let text = "id,place,troops\na,Termez,1\nb,Termez\n\"c\nd\",Termez,x\ne,Ayni,2\n";
+        let mut cols = Columns::default();
+        cols.numeric.push("troops".into());
+        let got = rows(text, &cols);
+        assert!(got[0].is_ok());
+        assert_eq!(
+            got[1].as_ref().unwrap_err(),
+            "t.csv:3: \"b,Termez\": expected 3 columns as in the header, found 2"
+        );
+        assert!(got[2]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("t.csv:4: \"x\": column troops is numeric"));
+        assert_eq!(got[3].as_ref().unwrap().0, 6);
+    }
+
+    #[test]
+    fn header_problems_stop_the_run() {
+        let err = CsvReader::new(
+            Path::new("t.csv"),
+            "name,when\n".as_bytes(),
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("no id column"), "{err}");
+        let err = CsvReader::new(
+            Path::new("t.csv"),
+            "id,place,id\n".as_bytes(),
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("appears twice"), "{err}");
+        let err = CsvReader::new(
+            Path::new("t.csv"),
+            "id,place,geo_precision,src_geo_precision\n".as_bytes(),
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("src_geo_precision"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_row_problem() {
+        let mut bytes = b"id,place\na,Termez\nb,".to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe, b'\n']);
+        bytes.extend_from_slice(b"c,Ayni\n");
+        let mut r =
+            CsvReader::new(Path::new("t.csv"), bytes.as_slice(), &Columns::default()).unwrap();
+        let mut seen = Vec::new();
+        while let Some(n) = r.next_row().unwrap() {
+            seen.push(match n {
+                Next::Row(row) => row.id.to_owned(),
+                Next::Bad(p) => p.to_string(),
+            });
+        }
+        assert_eq!(seen[0], "a");
+        assert!(seen[1].starts_with("t.csv:3: not UTF-8"), "{seen:?}");
+        assert_eq!(seen[2], "c");
+    }
+}
