@@ -335,13 +335,16 @@ pub fn check_id(id: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
+/// The date properties' JSON text, or (whether the start is at fault, what is wrong).
+type DateProps = std::result::Result<Vec<u8>, (bool, String)>;
+
 struct Builder<'g> {
     events: PathBuf,
     gazetteer: &'g Gazetteer,
     index: BorderIndex<'g>,
     memo: HashMap<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
-    dates: HashMap<Box<[u8]>, std::result::Result<Vec<u8>, (bool, String)>>,
+    dates: HashMap<Box<[u8]>, DateProps>,
     key: Vec<u8>,
     date_props: Vec<u8>,
     own_location: Vec<u8>,
@@ -427,6 +430,11 @@ impl<'g> Builder<'g> {
         self.key.extend_from_slice(row.start_date.as_bytes());
         self.key.push(0x1f);
         self.key.extend_from_slice(row.end_date.as_bytes());
+        if let Some(Ok(t)) = self.dates.get(self.key.as_slice()) {
+            self.date_props.clear();
+            self.date_props.extend_from_slice(t);
+            return Ok(());
+        }
         if !self.dates.contains_key(self.key.as_slice()) {
             let parse = |s: &str| {
                 if s.is_empty() {

@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::background::Background;
 use crate::error::{Error, Result};
 
 /// A file written to its temporary name and waiting to be renamed into place.
@@ -65,7 +66,7 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
 /// synced it and the returned [`Staged`] is committed; dropping it removes the temporary.
 #[derive(Debug)]
 pub struct Streaming {
-    writer: std::io::BufWriter<fs::File>,
+    writer: Background,
     staged: Staged,
 }
 
@@ -82,13 +83,14 @@ impl Streaming {
         };
         let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         Ok(Streaming {
-            writer: std::io::BufWriter::with_capacity(1 << 20, file),
+            writer: Background::new(file),
             staged,
         })
     }
 
-    /// Where the bytes go; wrap its errors with [`Streaming::temp`].
-    pub fn writer(&mut self) -> &mut std::io::BufWriter<fs::File> {
+    /// Where the bytes go (written on a background thread); wrap its errors with
+    /// [`Streaming::temp`].
+    pub fn writer(&mut self) -> &mut Background {
         &mut self.writer
     }
 
@@ -101,20 +103,17 @@ impl Streaming {
     /// back, say); the destination is not touched.
     pub fn move_to(mut self, path: &Path) -> Result<()> {
         let tmp = self.temp().to_path_buf();
-        self.writer.flush().map_err(|e| Error::io(&tmp, e))?;
+        self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
         fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
         self.staged.tmp = None;
         Ok(())
     }
 
     /// Flush and sync; the file is then ready to be renamed into place.
-    pub fn finish(mut self) -> Result<Staged> {
+    pub fn finish(self) -> Result<Staged> {
         let tmp = self.temp().to_path_buf();
-        self.writer.flush().map_err(|e| Error::io(&tmp, e))?;
-        self.writer
-            .get_ref()
-            .sync_all()
-            .map_err(|e| Error::io(&tmp, e))?;
+        let file = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         Ok(self.staged)
     }
 }

@@ -80,7 +80,7 @@ impl Coordinate {
             len: 0,
             big: None,
         };
-        if !(r.abs() < 1e12) {
+        if r.is_nan() || r.abs() >= 1e12 {
             let mut s = String::new();
             let _ = write!(s, "{r}");
             c.big = Some(s);

@@ -1,4 +1,5 @@
 //! Write: layers to files, atomically and deterministically.
 
 pub mod atomic;
+pub mod background;
 pub mod geojson;
