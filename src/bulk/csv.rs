@@ -372,4 +372,24 @@ mod tests {
         assert!(seen[1].starts_with("t.csv:3: not UTF-8"), "{seen:?}");
         assert_eq!(seen[2], "c");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            with_header in proptest::prelude::any::<bool>(),
+        ) {
+            let mut input = if with_header { b"id,place,lat,lon,x\n".to_vec() } else { Vec::new() };
+            input.extend_from_slice(&bytes);
+            let mut cols = Columns::default();
+            cols.numeric.push("x".into());
+            if let Ok(mut r) = CsvReader::new(Path::new("t.csv"), input.as_slice(), &cols) {
+                let mut n = 0;
+                while let Ok(Some(_)) = r.next_row() {
+                    n += 1;
+                    proptest::prop_assert!(n <= input.len() + 1);
+                }
+            }
+        }
+    }
 }

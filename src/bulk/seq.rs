@@ -293,4 +293,36 @@ mod tests {
         );
         assert!(got[3].contains("geometry must be a Point"), "{got:?}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let mut r = SeqReader::new(Path::new("t.geojsons"), bytes.as_slice(), &Columns::default());
+            let mut n = 0;
+            while let Ok(Some(_)) = r.next_row() {
+                n += 1;
+                proptest::prop_assert!(n <= bytes.len() + 1);
+            }
+        }
+
+        #[test]
+        fn features_with_any_properties_never_panic(
+            id in "[ -~]{0,12}",
+            lon in proptest::prelude::any::<f64>(),
+            key in "[a-z_]{1,8}",
+            text in ".{0,20}",
+        ) {
+            let f = serde_json::json!({
+                "type": "Feature", "id": id,
+                "geometry": {"type": "Point", "coordinates": [if lon.is_finite() { lon } else { 0.0 }, 1.5]},
+                "properties": {key: text, "place": text},
+            });
+            let line = format!("\u{1e}{f}\n");
+            let mut r = SeqReader::new(Path::new("t.geojsons"), line.as_bytes(), &Columns::default());
+            let got = r.next_row();
+            proptest::prop_assert!(matches!(got, Ok(Some(_))));
+        }
+    }
 }
