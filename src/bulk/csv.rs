@@ -3,11 +3,14 @@
 //! Columns are found by [`Columns`] (documented default names, or a mapping). Every column
 //! that is not a field is a free property, written under its header name (prefixed `src_`
 //! when the name is one drillmap writes itself, e.g. ACLED's `geo_precision`) as a string, or
-//! as a number when listed in [`Columns::numeric`]. One record is reused for every row, and
-//! the free properties are formatted into one reused buffer.
+//! as a number when listed in [`Columns::numeric`]. Records are split into fields and
+//! checked as UTF-8 on a thread of their own, a few batches ahead of the build (the records
+//! are reused batch after batch), and the free properties are formatted into one reused
+//! buffer.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use super::{push_json_str, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
@@ -55,29 +58,138 @@ struct FreeColumn {
     numeric: bool,
 }
 
-/// Reads rows from CSV.
+/// Records per batch handed over by the reading thread.
+const BATCH: usize = 4096;
+/// Batches read ahead.
+const AHEAD: usize = 4;
+
+/// One record read ahead, or the error reading it.
 #[derive(Debug)]
-pub struct CsvReader<R: Read> {
-    path: PathBuf,
-    reader: csv::Reader<R>,
+struct Slot {
     record: csv::StringRecord,
-    fields: [Option<usize>; 8],
-    free: Vec<FreeColumn>,
-    width: usize,
+    error: Option<csv::Error>,
+    /// The free properties' JSON text.
     extra: Vec<u8>,
+    /// A free value that is not what its column must hold: (value, what is wrong).
+    bad: Option<(String, String)>,
 }
 
-impl CsvReader<std::fs::File> {
+/// Records read (split into fields and checked as UTF-8) on a thread of their own, handed
+/// over in batches in file order; used batches go back to be refilled.
+#[derive(Debug)]
+struct Feed {
+    batches: Receiver<Vec<Slot>>,
+    recycle: Sender<Vec<Slot>>,
+    batch: Vec<Slot>,
+    /// Index of the next slot in `batch`.
+    next: usize,
+}
+
+impl Feed {
+    fn start<R: Read + Send + 'static>(
+        mut reader: csv::Reader<R>,
+        free: Vec<FreeColumn>,
+        width: usize,
+    ) -> Feed {
+        let (send, batches) = sync_channel::<Vec<Slot>>(AHEAD);
+        let (recycle, used) = channel::<Vec<Slot>>();
+        std::thread::spawn(move || loop {
+            let mut spare = used.try_recv().unwrap_or_default();
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut done = false;
+            while batch.len() < BATCH {
+                let mut slot = spare.pop().unwrap_or_else(|| Slot {
+                    record: csv::StringRecord::new(),
+                    error: None,
+                    extra: Vec::new(),
+                    bad: None,
+                });
+                slot.error = None;
+                slot.bad = None;
+                match reader.read_record(&mut slot.record) {
+                    Ok(true) => {
+                        if slot.record.len() == width {
+                            slot.bad = free_properties(&free, &slot.record, &mut slot.extra).err();
+                        }
+                        batch.push(slot);
+                    }
+                    Ok(false) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e) => {
+                        done = matches!(e.kind(), csv::ErrorKind::Io(_));
+                        slot.error = Some(e);
+                        batch.push(slot);
+                        if done {
+                            break;
+                        }
+                    }
+                }
+            }
+            // A closed channel means the reader was dropped: stop.
+            if (!batch.is_empty() && send.send(batch).is_err()) || done {
+                return;
+            }
+        });
+        Feed {
+            batches,
+            recycle,
+            batch: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Move to the next slot; `false` at the end of the file.
+    fn advance(&mut self) -> bool {
+        while self.next >= self.batch.len() {
+            let used = std::mem::take(&mut self.batch);
+            if !used.is_empty() {
+                let _ = self.recycle.send(used);
+            }
+            self.next = 0;
+            match self.batches.recv() {
+                Ok(b) => self.batch = b,
+                Err(_) => return false,
+            }
+        }
+        self.next += 1;
+        true
+    }
+
+    fn slot(&mut self) -> Option<&mut Slot> {
+        self.batch.get_mut(self.next.wrapping_sub(1))
+    }
+
+    fn record(&self) -> Option<&csv::StringRecord> {
+        self.batch.get(self.next.wrapping_sub(1)).map(|s| &s.record)
+    }
+
+    fn extra(&self) -> &[u8] {
+        self.batch
+            .get(self.next.wrapping_sub(1))
+            .map_or(&[], |s| s.extra.as_slice())
+    }
+}
+
+/// Reads rows from CSV; the records are read ahead on a thread.
+#[derive(Debug)]
+pub struct CsvReader {
+    path: PathBuf,
+    feed: Feed,
+    fields: [Option<usize>; 8],
+    width: usize,
+}
+
+impl CsvReader {
     /// Open `path`.
     pub fn open(path: &Path, columns: &Columns) -> Result<Self> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         CsvReader::new(path, file, columns)
     }
-}
 
-impl<R: Read> CsvReader<R> {
     /// Read the header of `input` (named `path` in messages) and map its columns.
-    pub fn new(path: &Path, input: R, columns: &Columns) -> Result<Self> {
+    pub fn new<R: Read + Send + 'static>(path: &Path, input: R, columns: &Columns) -> Result<Self> {
         let syntax = |line: Option<usize>, message: String| Error::Syntax {
             path: path.to_path_buf(),
             line,
@@ -138,18 +250,15 @@ impl<R: Read> CsvReader<R> {
         }
         Ok(CsvReader {
             path: path.to_path_buf(),
-            reader,
-            record: csv::StringRecord::new(),
+            feed: Feed::start(reader, free, header.len()),
             fields,
-            free,
             width: header.len(),
-            extra: Vec::with_capacity(1024),
         })
     }
 
     fn field(&self, f: Field) -> &str {
         self.fields[f as usize]
-            .and_then(|i| self.record.get(i))
+            .and_then(|i| self.feed.record().and_then(|r| r.get(i)))
             .map_or("", str::trim)
     }
 }
@@ -187,37 +296,70 @@ pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
     }
 }
 
-impl<R: Read> EventReader for CsvReader<R> {
+/// Format the free columns of `record` as `,"key":value...` into `out`, or say which value
+/// is not the number its column must hold.
+fn free_properties(
+    free: &[FreeColumn],
+    record: &csv::StringRecord,
+    out: &mut Vec<u8>,
+) -> std::result::Result<(), (String, String)> {
+    out.clear();
+    for col in free {
+        let value = record.get(col.index).unwrap_or("");
+        out.extend_from_slice(&col.key);
+        if col.numeric {
+            let v = value.trim();
+            if v.is_empty() {
+                out.extend_from_slice(b"null");
+            } else if !push_number(out, v) {
+                return Err((
+                    excerpt(value, 80),
+                    format!(
+                        "column {} is numeric (--numeric) but this is not a finite number",
+                        col.name
+                    ),
+                ));
+            }
+        } else {
+            push_json_str(out, value);
+        }
+    }
+    Ok(())
+}
+
+impl EventReader for CsvReader {
     fn next_row(&mut self) -> Result<Option<Next<'_>>> {
         let path = &self.path;
-        match self.reader.read_record(&mut self.record) {
-            Ok(false) => return Ok(None),
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Err(Error::io(path, io)),
-                    csv::ErrorKind::Utf8 { err, .. } => Ok(Some(Next::Bad(Problem::new(
-                        path,
-                        usize::try_from(line).ok(),
-                        "",
-                        format!("not UTF-8 text (field {})", err.field() + 1),
-                    )))),
-                    other => Ok(Some(Next::Bad(Problem::new(
-                        path,
-                        usize::try_from(line).ok(),
-                        "",
-                        format!("unreadable CSV row: {other:?}"),
-                    )))),
-                };
-            }
+        if !self.feed.advance() {
+            return Ok(None);
         }
-        let line = self.record.position().map_or(0, |p| p.line());
-        if self.record.len() != self.width {
-            if self.record.len() == 1 && self.record.get(0).is_some_and(str::is_empty) {
+        if let Some(e) = self.feed.slot().and_then(|s| s.error.take()) {
+            let line = e.position().map_or(0, |p| p.line());
+            return match e.into_kind() {
+                csv::ErrorKind::Io(io) => Err(Error::io(path, io)),
+                csv::ErrorKind::Utf8 { err, .. } => Ok(Some(Next::Bad(Problem::new(
+                    path,
+                    usize::try_from(line).ok(),
+                    "",
+                    format!("not UTF-8 text (field {})", err.field() + 1),
+                )))),
+                other => Ok(Some(Next::Bad(Problem::new(
+                    path,
+                    usize::try_from(line).ok(),
+                    "",
+                    format!("unreadable CSV row: {other:?}"),
+                )))),
+            };
+        }
+        let Some(record) = self.feed.record() else {
+            return Ok(None);
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != self.width {
+            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
                 return self.next_row(); // a blank line
             }
-            let text: Vec<&str> = self.record.iter().collect();
+            let text: Vec<&str> = record.iter().collect();
             return Ok(Some(Next::Bad(Problem::new(
                 path,
                 usize::try_from(line).ok(),
@@ -225,32 +367,17 @@ impl<R: Read> EventReader for CsvReader<R> {
                 format!(
                     "expected {} columns as in the header, found {}",
                     self.width,
-                    self.record.len()
+                    record.len()
                 ),
             ))));
         }
-        self.extra.clear();
-        for col in &self.free {
-            let value = self.record.get(col.index).unwrap_or("");
-            self.extra.extend_from_slice(&col.key);
-            if col.numeric {
-                let v = value.trim();
-                if v.is_empty() {
-                    self.extra.extend_from_slice(b"null");
-                } else if !push_number(&mut self.extra, v) {
-                    return Ok(Some(Next::Bad(Problem::new(
-                        path,
-                        usize::try_from(line).ok(),
-                        excerpt(value, 80),
-                        format!(
-                            "column {} is numeric (--numeric) but this is not a finite number",
-                            col.name
-                        ),
-                    ))));
-                }
-            } else {
-                push_json_str(&mut self.extra, value);
-            }
+        if let Some((value, message)) = self.feed.slot().and_then(|s| s.bad.take()) {
+            return Ok(Some(Next::Bad(Problem::new(
+                path,
+                usize::try_from(line).ok(),
+                value,
+                message,
+            ))));
         }
         Ok(Some(Next::Row(Row {
             line,
@@ -262,7 +389,7 @@ impl<R: Read> EventReader for CsvReader<R> {
             country: self.field(Field::Country),
             lat: self.field(Field::Lat),
             lon: self.field(Field::Lon),
-            extra: &self.extra,
+            extra: self.feed.extra(),
         })))
     }
 }
@@ -275,7 +402,12 @@ mod tests {
         text: &str,
         columns: &Columns,
     ) -> Vec<std::result::Result<(u64, String, String), String>> {
-        let mut r = CsvReader::new(Path::new("t.csv"), text.as_bytes(), columns).unwrap();
+        let mut r = CsvReader::new(
+            Path::new("t.csv"),
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            columns,
+        )
+        .unwrap();
         let mut out = Vec::new();
         while let Some(next) = r.next_row().unwrap() {
             out.push(match next {
@@ -359,8 +491,12 @@ mod tests {
         let mut bytes = b"id,place\na,Termez\nb,".to_vec();
         bytes.extend_from_slice(&[0xff, 0xfe, b'\n']);
         bytes.extend_from_slice(b"c,Ayni\n");
-        let mut r =
-            CsvReader::new(Path::new("t.csv"), bytes.as_slice(), &Columns::default()).unwrap();
+        let mut r = CsvReader::new(
+            Path::new("t.csv"),
+            std::io::Cursor::new(bytes),
+            &Columns::default(),
+        )
+        .unwrap();
         let mut seen = Vec::new();
         while let Some(n) = r.next_row().unwrap() {
             seen.push(match n {
@@ -383,7 +519,7 @@ mod tests {
             input.extend_from_slice(&bytes);
             let mut cols = Columns::default();
             cols.numeric.push("x".into());
-            if let Ok(mut r) = CsvReader::new(Path::new("t.csv"), input.as_slice(), &cols) {
+            if let Ok(mut r) = CsvReader::new(Path::new("t.csv"), std::io::Cursor::new(input.clone()), &cols) {
                 let mut n = 0;
                 while let Ok(Some(_)) = r.next_row() {
                     n += 1;
