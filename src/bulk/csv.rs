@@ -259,7 +259,7 @@ impl CsvReader {
     fn field(&self, f: Field) -> &str {
         self.fields[f as usize]
             .and_then(|i| self.feed.record().and_then(|r| r.get(i)))
-            .map_or("", str::trim)
+            .map_or("", str::trim_ascii)
     }
 }
 
