@@ -339,3 +339,30 @@ fn usage_errors_name_the_flag() {
         .expect_code(2)
         .expect_stderr_line(&["missing.csv"]);
 }
+
+#[test]
+fn npm_validators_accept_the_bulk_layer() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("gen.csv"),
+        generated(500, |i| (i * 7) % 500),
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/gen.csv"]).expect_code(0);
+    if !root()
+        .join("tests/tools/node_modules/@mapbox/geojsonhint")
+        .exists()
+    {
+        tool_missing("the npm validators");
+    }
+    let out = Command::new("node")
+        .arg(root().join("tests/tools/validate-geojson.js"))
+        .arg(work.out().join("events.geojson"))
+        .output()
+        .unwrap_or_else(|_| tool_missing("node"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
