@@ -161,7 +161,7 @@ fn run<R: EventReader>(reader: &mut R, mut b: Builder<'_>, opts: &Options) -> Re
             Ok((point, own)) => {
                 source_coordinates += u64::from(own);
                 if let Some(s) = &mut sink {
-                    if let Some(p) = s.push(row.id, row.line, point, &b.feat)? {
+                    if let Some(p) = s.push_parts(row.id, row.line, point, &b.parts(row.extra))? {
                         problems.add(p)?;
                     }
                 }
@@ -349,8 +349,11 @@ struct Builder<'g> {
     date_props: Vec<u8>,
     own_location: Vec<u8>,
     own_geometry: Vec<u8>,
-    /// The last feature's bytes.
-    feat: Vec<u8>,
+    /// The last feature's head (up to its geometry), and its properties up to the location.
+    head: Vec<u8>,
+    middle: Vec<u8>,
+    /// The last feature's place in `located`, or `None` for its own coordinates.
+    place_index: Option<usize>,
 }
 
 impl<'g> Builder<'g> {
@@ -366,7 +369,9 @@ impl<'g> Builder<'g> {
             date_props: Vec::new(),
             own_location: Vec::new(),
             own_geometry: Vec::new(),
-            feat: Vec::with_capacity(2048),
+            head: Vec::with_capacity(256),
+            middle: Vec::with_capacity(512),
+            place_index: None,
         }
     }
 
@@ -509,8 +514,8 @@ impl<'g> Builder<'g> {
             .map_err(|m| self.problem(row, row.place, m))
     }
 
-    /// Format `row`'s feature into `self.feat`; its rounded point and whether it has its own
-    /// coordinates, or the row's problem.
+    /// Check `row` and format its feature (see [`Builder::parts`]); its rounded point and
+    /// whether it has its own coordinates, or the row's problem.
     fn feature(&mut self, row: &Row<'_>) -> std::result::Result<([f64; 2], bool), Problem> {
         check_id(row.id).map_err(|m| self.problem(row, row.id, m))?;
         self.dates(row)?;
@@ -532,28 +537,33 @@ impl<'g> Builder<'g> {
             let i = self.place(row)?;
             (self.located[i].point, Some(i))
         };
-        let (geometry, location) = match place.and_then(|i| self.located.get(i)) {
-            Some(l) => (&l.geometry, &l.location),
-            None => (&self.own_geometry, &self.own_location),
-        };
-        let f = &mut self.feat;
+        self.place_index = place;
+        let f = &mut self.head;
         f.clear();
         f.extend_from_slice(FEATURE_PREFIX);
         f.extend_from_slice(row.id.as_bytes());
         f.extend_from_slice(b"\",\"geometry\":");
-        f.extend_from_slice(geometry);
-        f.extend_from_slice(b",\"properties\":{\"name\":");
-        push_str_or_null(f, row.name);
-        f.extend_from_slice(&self.date_props);
-        f.extend_from_slice(b",\"place_as_reported\":");
-        push_str_or_null(f, row.place);
-        f.extend_from_slice(b",\"country_hint\":");
-        push_str_or_null(f, row.country);
-        f.push(b',');
-        f.extend_from_slice(location);
-        f.extend_from_slice(row.extra);
-        f.extend_from_slice(b"}}");
+        let m = &mut self.middle;
+        m.clear();
+        m.extend_from_slice(b",\"properties\":{\"name\":");
+        push_str_or_null(m, row.name);
+        m.extend_from_slice(&self.date_props);
+        m.extend_from_slice(b",\"place_as_reported\":");
+        push_str_or_null(m, row.place);
+        m.extend_from_slice(b",\"country_hint\":");
+        push_str_or_null(m, row.country);
+        m.push(b',');
         Ok((point, own))
+    }
+
+    /// The last feature's text, in pieces (the memoised ones are not copied): the head,
+    /// the geometry, the properties up to the location, the location, `extra`, the end.
+    fn parts<'a>(&'a self, extra: &'a [u8]) -> [&'a [u8]; 6] {
+        let (geometry, location) = match self.place_index.and_then(|i| self.located.get(i)) {
+            Some(l) => (&l.geometry, &l.location),
+            None => (&self.own_geometry, &self.own_location),
+        };
+        [&self.head, geometry, &self.middle, location, extra, b"}}"]
     }
 }
 

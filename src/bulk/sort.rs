@@ -127,46 +127,61 @@ impl Sink {
         point: [f64; 2],
         feature: &[u8],
     ) -> Result<Option<Problem>> {
+        self.push_parts(id, line, point, &[feature])
+    }
+
+    /// [`Sink::push`] with the feature's text in pieces, written one after the other.
+    pub fn push_parts(
+        &mut self,
+        id: &str,
+        line: u64,
+        point: [f64; 2],
+        parts: &[&[u8]],
+    ) -> Result<Option<Problem>> {
         if !self.sorting {
             let id = id.as_bytes();
             if self.written > 0 && id == self.last_id.as_slice() {
                 return Ok(Some(duplicate(&self.events, line, id)));
             }
             if self.written == 0 || id > self.last_id.as_slice() {
-                self.write_direct(id, Some(point), feature)?;
+                self.write_direct(id, Some(point), parts)?;
                 return Ok(None);
             }
             self.sorting = true;
         }
+        let start = self.arena.len();
+        for p in parts {
+            self.arena.extend_from_slice(p);
+        }
         self.entries.push(Entry {
-            start: self.arena.len(),
-            len: feature.len(),
+            start,
+            len: self.arena.len() - start,
             id_len: id.len(),
             line,
             point,
         });
-        self.arena.extend_from_slice(feature);
         if self.arena.len() >= self.buffer {
             self.spill()?;
         }
         Ok(None)
     }
 
-    fn write_direct(&mut self, id: &[u8], point: Option<[f64; 2]>, feature: &[u8]) -> Result<()> {
+    fn write_direct(&mut self, id: &[u8], point: Option<[f64; 2]>, parts: &[&[u8]]) -> Result<()> {
+        let first = self.written == 0;
         if let Some(g) = &mut self.geojson {
-            let tmp = g.temp().to_path_buf();
             let w = g.writer();
-            w.write_all(if self.written == 0 { b"\n" } else { b",\n" })
-                .and_then(|()| w.write_all(feature))
-                .map_err(io(&tmp))?;
+            let written = w
+                .write_all(if first { b"\n" } else { b",\n" })
+                .and_then(|()| parts.iter().try_for_each(|p| w.write_all(p)));
+            written.map_err(|e| Error::io(g.temp(), e))?;
         }
         if let Some(s) = &mut self.seq {
-            let tmp = s.temp().to_path_buf();
             let w = s.writer();
-            w.write_all(&[super::seq::RS])
-                .and_then(|()| w.write_all(feature))
-                .and_then(|()| w.write_all(b"\n"))
-                .map_err(io(&tmp))?;
+            let written = w
+                .write_all(&[super::seq::RS])
+                .and_then(|()| parts.iter().try_for_each(|p| w.write_all(p)))
+                .and_then(|()| w.write_all(b"\n"));
+            written.map_err(|e| Error::io(s.temp(), e))?;
         }
         self.written += 1;
         self.last_id.clear();
@@ -336,7 +351,7 @@ impl Sink {
             .get(FEATURE_PREFIX.len()..id_end)
             .unwrap_or_default()
             .to_vec();
-        self.write_direct(&id, point, feature)
+        self.write_direct(&id, point, &[feature])
     }
 }
 
