@@ -9,7 +9,8 @@ their own lat/lon (from a pool of 5,000 points, as ACLED repeats its location ta
 press spellings that only the geocoder's loose key matches ("Harbmaidon", "Dzhetygen"), and
 1 row in 10,000 a misspelling nothing matches (there is no fuzzy matching yet), which the
 build must report and skip (--max-errors). Ids are sequential (`EV0000001`...) so the input
-is in id order, unless --shuffle. The output is a pure function of ROWS and the seed.
+is in id order; --shuffle writes the same rows in a random order. The output is a pure
+function of ROWS, the seed and --shuffle.
 """
 import csv
 import random
@@ -61,6 +62,8 @@ def main():
         w.writerow(["id", "name", "start_date", "end_date", "place", "country", "lat", "lon",
                     "event_type", "actor1", "troops", "notes"])
         for i in ids:
+            # Each row from its own generator, so that --shuffle reorders the same rows.
+            rng = random.Random(seed * 10_000_019 + i)
             country, names = table[rng.randrange(len(table))]
             place = names[rng.randrange(len(names))]
             r = rng.random()
