@@ -50,7 +50,8 @@ for n in $SIZES; do
     args=(build --data places --out "$out" --events "$events" --numeric troops --max-errors "$max")
     echo "== $n rows: drillmap" >&2
     d=$(measure "$RUNS" "$out/events.geojson" "$DRILLMAP" "${args[@]}")
-    skipped=$(($(wc -l < "$out/events.errors.csv") - 1))
+    skipped=0
+    [ -f "$out/events.errors.csv" ] && skipped=$(($(wc -l < "$out/events.errors.csv") - 1))
     features=$(grep -c '^{"type":"Feature"' "$out/events.geojson")
     # The same points and properties as a CSV with X/Y columns, for GDAL and the floor.
     gcsv="$WORK/gdal-$n.csv"
