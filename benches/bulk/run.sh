@@ -15,6 +15,7 @@ RUNS=${RUNS:-3}
 GDAL_RUNS=${GDAL_RUNS:-3}
 GDAL_RUNS_1M=${GDAL_RUNS_1M:-1}
 WORK=target/bulk-bench
+START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$WORK"
 for tool in ogr2ogr ogrinfo /usr/bin/time python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install gdal-bin time python3)" >&2; exit 2; }
@@ -95,7 +96,7 @@ SECTION=$(cat <<MD
 ## Bulk build
 
 \`bash benches/bulk/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) × $(lscpu | awk -F': +' '/Model name/ {print $2; exit}'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -sr).
-Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds may have been running on the same 2 cores).
+Load average (1, 5, 15 min) at the start: $START_LOAD, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds may have been running on the same 2 cores).
 
 Input: \`benches/bulk/gen.py\` events over Central Asia naming places from \`places/places.csv\`
 (names and aliases, Latin and Cyrillic; 5% loose press spellings the loose key matches; 10%
