@@ -284,7 +284,7 @@ pub fn excerpt(s: &str, max: usize) -> String {
 }
 
 /// A JSON number for a numeric free column: integers as written, other finite numbers as
-/// serde_json prints them; `None` when `text` is not a finite number.
+/// serde_json prints them; `false` (and `out` unspecified) when `text` is not a finite number.
 pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
     if let Ok(i) = text.parse::<i64>() {
         out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
