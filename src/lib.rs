@@ -10,9 +10,11 @@
 //! 3. [`derive`]: layer features and their properties ([`derive::Layer`]);
 //! 4. [`write`]: GeoJSON files, atomically and byte-for-byte deterministic.
 //!
-//! [`pipeline`] strings the stages together for the `build` and `check` commands;
-//! [`serve`] serves the layers with a live preview map (`drillmap serve`).
+//! [`pipeline`] strings the stages together for the `build` and `check` commands; [`bulk`]
+//! runs them streamed over event exports of millions of rows; [`serve`] serves the layers
+//! with a live preview map (`drillmap serve`).
 
+pub mod bulk;
 pub mod country;
 pub mod date;
 pub mod derive;

@@ -59,7 +59,21 @@ fn stdout_error(e: io::Error) -> Error {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Serve(args) => Ok(cli::serve::run(args)),
-        Command::Build { data, out, online } => {
+        Command::Build {
+            data,
+            out,
+            online,
+            bulk,
+        } => {
+            if let Some(events) = &bulk.events {
+                if online.online {
+                    return Err(Error::Usage(
+                        "--online does not apply to --events (bulk builds use the local tables: the gazetteer and GeoNames)"
+                            .into(),
+                    ));
+                }
+                return cli::bulk::run(&cli::bulk::options(data, out, events, &bulk)?);
+            }
             let online = cli::args::online(&online)?;
             let summaries = pipeline::build(&Paths { data, out }, online.as_ref())?;
             let mut err = io::stderr().lock();

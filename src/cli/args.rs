@@ -28,9 +28,11 @@ pub struct Cli {
 pub enum Command {
     /// Validate the data, geocode every place and write the layers.
     #[command(
-        after_help = "Example:\n  drillmap build --data places --out output\n\n\
+        after_help = "Example:\n  drillmap build --data places --out output\n  \
+        drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
         Writes exercises.geojson and bases.geojson. Nothing is written when check finds a problem;\n\
-        a layer whose content did not change is left untouched.\n\n\
+        a layer whose content did not change is left untouched. With --events, writes one point\n\
+        layer (OUT/events.geojson, features sorted by id) from a CSV or GeoJSONSeq export.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
     Build {
@@ -43,6 +45,9 @@ pub enum Command {
         /// The online geocoder (off unless asked for).
         #[command(flatten)]
         online: OnlineArgs,
+        /// A bulk events file instead of the dataset.
+        #[command(flatten)]
+        bulk: super::bulk::BulkArgs,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\

@@ -20,6 +20,9 @@ use crate::resolve::{MatchKind, Resolutions};
 pub const EXERCISES: &str = "exercises";
 /// Name of the bases layer.
 pub const BASES: &str = "bases";
+/// What a layer with places from GeoNames says in its `attribution`.
+pub const GEONAMES_ATTRIBUTION: &str = "Places from GeoNames (https://www.geonames.org), CC BY 4.0";
+
 /// Name of the border layer.
 pub const AFGHAN_BORDER: &str = "afghan_border";
 
@@ -306,7 +309,7 @@ fn attribution(features: &[Feature]) -> String {
     };
     let mut parts = Vec::new();
     if used("geonames") {
-        parts.push("Places from GeoNames (https://www.geonames.org), CC BY 4.0");
+        parts.push(GEONAMES_ATTRIBUTION);
     }
     if used("nominatim") || used("photon") {
         parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");

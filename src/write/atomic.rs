@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::background::Background;
 use crate::error::{Error, Result};
 
 /// A file written to its temporary name and waiting to be renamed into place.
@@ -46,16 +47,10 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
     if fs::read(dest).is_ok_and(|old| old == bytes) {
         return Ok(None);
     }
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temp_path(dest);
+    if let Some(dir) = tmp.parent() {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
     let staged = Staged {
         tmp: Some(tmp.clone()),
         dest: dest.to_path_buf(),
@@ -64,6 +59,76 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
     file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
     Ok(Some(staged))
+}
+
+/// A file being written incrementally under its temporary name, for output too large to
+/// hold in memory. Nothing appears under `dest` until [`Streaming::finish`] has flushed and
+/// synced it and the returned [`Staged`] is committed; dropping it removes the temporary.
+#[derive(Debug)]
+pub struct Streaming {
+    writer: Background,
+    staged: Staged,
+}
+
+impl Streaming {
+    /// Create the temporary file beside `dest` (creating the folder).
+    pub fn create(dest: &Path) -> Result<Streaming> {
+        let tmp = temp_path(dest);
+        if let Some(dir) = tmp.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let staged = Staged {
+            tmp: Some(tmp.clone()),
+            dest: dest.to_path_buf(),
+        };
+        let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok(Streaming {
+            writer: Background::new(file),
+            staged,
+        })
+    }
+
+    /// Where the bytes go (written on a background thread); wrap its errors with
+    /// [`Streaming::temp`].
+    pub fn writer(&mut self) -> &mut Background {
+        &mut self.writer
+    }
+
+    /// The temporary file's path.
+    pub fn temp(&self) -> &Path {
+        self.staged.tmp.as_deref().unwrap_or(&self.staged.dest)
+    }
+
+    /// Flush and move the temporary file to `path` instead of its destination (to read it
+    /// back, say); the destination is not touched.
+    pub fn move_to(mut self, path: &Path) -> Result<()> {
+        let tmp = self.temp().to_path_buf();
+        self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        self.staged.tmp = None;
+        Ok(())
+    }
+
+    /// Flush and sync; the file is then ready to be renamed into place.
+    pub fn finish(self) -> Result<Staged> {
+        let tmp = self.temp().to_path_buf();
+        let file = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        Ok(self.staged)
+    }
+}
+
+/// The temporary name `stage` and [`Streaming`] use for `dest`: hidden, in the same folder.
+pub fn temp_path(dest: &Path) -> PathBuf {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Write one file atomically. Returns whether its content changed.

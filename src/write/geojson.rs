@@ -57,7 +57,71 @@ fn push_json(out: &mut String, v: &Value) {
 
 /// A rounded coordinate, shortest round-trip digits, never an exponent or "-0".
 fn push_number(out: &mut String, v: f64) {
-    let _ = write!(out, "{}", round6(v));
+    out.push_str(Coordinate::new(v).as_str());
+}
+
+/// A number as every layer writes coordinates: rounded to 6 decimals ([`round6`]), the
+/// shortest digits that read back to it, never an exponent or "-0" (what `Display` prints
+/// for the rounded value, made without allocating). Shared by the layer writer and the
+/// bulk writer.
+#[derive(Debug, Clone)]
+pub struct Coordinate {
+    buf: [u8; 24],
+    len: usize,
+    big: Option<String>,
+}
+
+impl Coordinate {
+    /// Format `v` (finite; a non-finite value prints as `Display` does, which is not JSON).
+    pub fn new(v: f64) -> Coordinate {
+        let r = round6(v);
+        let mut c = Coordinate {
+            buf: [0; 24],
+            len: 0,
+            big: None,
+        };
+        if r.is_nan() || r.abs() >= 1e12 {
+            let mut s = String::new();
+            let _ = write!(s, "{r}");
+            c.big = Some(s);
+            return c;
+        }
+        // |r| < 1e12, so r * 1e6 < 1e18 fits an i64 exactly enough to round.
+        #[allow(clippy::cast_possible_truncation)]
+        let micro = (r * 1e6).round() as i64;
+        let mut digits = itoa::Buffer::new();
+        let abs = micro.unsigned_abs();
+        let (int, frac) = (abs / 1_000_000, abs % 1_000_000);
+        if micro < 0 {
+            c.push(b"-");
+        }
+        c.push(digits.format(int).as_bytes());
+        if frac != 0 {
+            let mut f = [b'0'; 7];
+            f[0] = b'.';
+            let text = digits.format(frac).as_bytes();
+            f[7 - text.len()..].copy_from_slice(text);
+            let mut end = 7;
+            while f[end - 1] == b'0' {
+                end -= 1;
+            }
+            c.push(&f[..end]);
+        }
+        c
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.big {
+            Some(s) => s,
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0"),
+        }
+    }
 }
 
 fn push_coord(out: &mut String, c: Coord<f64>) {
@@ -207,6 +271,31 @@ mod tests {
         assert_eq!(text, expected);
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["features"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn coordinates_print_like_display_of_the_rounded_value() {
+        let cases = [
+            0.0,
+            -0.0,
+            -0.000_000_4,
+            0.000_001,
+            -0.000_001,
+            68.777_624_9,
+            179.999_999_9,
+            -180.0,
+            37.5,
+            1e11 + 0.25,
+            2e15,
+        ];
+        for v in cases {
+            assert_eq!(Coordinate::new(v).as_str(), round6(v).to_string(), "{v}");
+        }
+        let mut x = -181.0_f64;
+        while x < 181.0 {
+            assert_eq!(Coordinate::new(x).as_str(), round6(x).to_string(), "{x}");
+            x += 0.001_234_567_1;
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Write: layers to files, atomically and deterministically.
 
 pub mod atomic;
+pub mod background;
 pub mod geojson;
 pub mod tiles;

@@ -1,0 +1,440 @@
+//! Bulk event datasets: ACLED-style CSV or GeoJSONSeq exports, tens of thousands to millions
+//! of rows, each naming a place, built into one point layer.
+//!
+//! The path is read → resolve → derive → write like the hand-kept layers, but streamed:
+//!
+//! - [`csv`] and [`seq`] read one row at a time into a borrowed [`Row`] (no per-row
+//!   allocation for CSV), mapping columns by the documented names or a [`Columns`] mapping;
+//! - [`build`] geocodes each distinct (place, country hint) once against the
+//!   [`Gazetteer`](crate::resolve::Gazetteer), memoises the derived location properties as
+//!   ready-made JSON text, and formats each feature straight into bytes;
+//! - [`sort`] keeps the output deterministic: features are written **sorted by id** (byte
+//!   order). Input already in id order is written in one pass; otherwise features are sorted
+//!   in bounded-memory runs on disk and merged. Memory is bounded by the distinct places and
+//!   the sort buffer, never by the file.
+//!
+//! A bad row (a malformed date, a latitude out of range, an unresolved place, a wrong
+//! number of columns, a duplicate id) is a [`Problem`] at its line. Up to
+//! [`Options::max_errors`] of them are skipped and listed in `<layer>.errors.csv`; one more
+//! and nothing is written.
+
+pub mod border;
+pub mod build;
+pub mod csv;
+pub mod seq;
+pub mod sort;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::{Error, Problem, Result};
+
+pub use build::{build, Report};
+
+/// Default layer name (and output file stem).
+pub const DEFAULT_LAYER: &str = "events";
+
+/// How many problems a failed or skipping run lists; the rest are counted (and, when rows are
+/// skipped, all written to the errors file).
+pub const LISTED_PROBLEMS: usize = 50;
+
+/// The input format of an events file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV with a header row.
+    Csv,
+    /// Newline-delimited GeoJSON Features (RFC 8142 record separators accepted).
+    GeoJsonSeq,
+}
+
+impl Format {
+    /// The format a file name suggests: `.geojsons`, `.geojsonl`, `.geojsonseq`, `.ndjson`,
+    /// `.jsonl` are GeoJSONSeq; anything else CSV.
+    pub fn from_path(path: &Path) -> Format {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "jsonl" => Format::GeoJsonSeq,
+            _ => Format::Csv,
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "geojsonseq" | "geojsons" | "geojsonl" | "seq" => Ok(Format::GeoJsonSeq),
+            _ => Err(format!("unknown format {s:?} (expected csv or geojsonseq)")),
+        }
+    }
+}
+
+/// The fields drillmap reads from a row; every other column is a free property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    /// Unique id of the event site (required).
+    Id,
+    /// Event name or title.
+    Name,
+    /// Start date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
+    StartDate,
+    /// End date; empty means the start's period.
+    EndDate,
+    /// The place as reported, to geocode.
+    Place,
+    /// Country hint: ISO alpha-2 or the country's English name.
+    Country,
+    /// Latitude, when the source has coordinates.
+    Lat,
+    /// Longitude, when the source has coordinates.
+    Lon,
+}
+
+impl Field {
+    /// Every field, in output order.
+    pub const ALL: [Field; 8] = [
+        Field::Id,
+        Field::Name,
+        Field::StartDate,
+        Field::EndDate,
+        Field::Place,
+        Field::Country,
+        Field::Lat,
+        Field::Lon,
+    ];
+
+    /// The field's name in `--columns` (and its default column name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Name => "name",
+            Field::StartDate => "start_date",
+            Field::EndDate => "end_date",
+            Field::Place => "place",
+            Field::Country => "country",
+            Field::Lat => "lat",
+            Field::Lon => "lon",
+        }
+    }
+
+    /// Column names recognised without a mapping, first match wins (ACLED's in second place).
+    pub fn default_columns(self) -> &'static [&'static str] {
+        match self {
+            Field::Id => &["id", "event_id_cnty", "event_id"],
+            Field::Name => &["name", "title"],
+            Field::StartDate => &["start_date", "event_date", "date"],
+            Field::EndDate => &["end_date"],
+            Field::Place => &["place", "location"],
+            Field::Country => &["country", "country_code", "iso2"],
+            Field::Lat => &["lat", "latitude"],
+            Field::Lon => &["lon", "longitude", "lng"],
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which column (or GeoJSONSeq property) holds each field, and which free columns are
+/// numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    mapped: [Option<String>; 8],
+    /// Free columns written as JSON numbers (an empty cell is `null`); all others are strings.
+    pub numeric: Vec<String>,
+}
+
+impl Columns {
+    /// Parse `FIELD=COLUMN,...` (e.g. `place=location,lat=latitude,id=event_id_cnty`).
+    pub fn parse(spec: &str) -> std::result::Result<Columns, String> {
+        let mut c = Columns::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (field, column) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?}: expected FIELD=COLUMN"))?;
+            let field = Field::ALL
+                .into_iter()
+                .find(|f| f.as_str() == field.trim())
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+                    format!(
+                        "{part:?}: unknown field {:?} (expected one of {})",
+                        field.trim(),
+                        names.join(", ")
+                    )
+                })?;
+            let column = column.trim();
+            if column.is_empty() {
+                return Err(format!("{part:?}: empty column name"));
+            }
+            if c.mapped[field.index()].is_some() {
+                return Err(format!("{part:?}: field {field} mapped twice"));
+            }
+            c.mapped[field.index()] = Some(column.to_owned());
+        }
+        Ok(c)
+    }
+
+    /// The explicit mapping of `field`, if any.
+    pub fn mapped(&self, field: Field) -> Option<&str> {
+        self.mapped[field.index()].as_deref()
+    }
+
+    /// For each field, the index in `header` of its column: the mapped name (an error when
+    /// missing), or else the first default name present.
+    pub fn resolve(&self, header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
+        let mut out = [None; 8];
+        for field in Field::ALL {
+            out[field.index()] = match self.mapped(field) {
+                Some(name) => Some(header.iter().position(|h| *h == name).ok_or_else(|| {
+                    format!("--columns {field}={name}: no column {name:?} in the header")
+                })?),
+                None => field
+                    .default_columns()
+                    .iter()
+                    .find_map(|d| header.iter().position(|h| h == d)),
+            };
+        }
+        if out[Field::Id.index()].is_none() {
+            return Err(format!(
+                "no id column (looked for {}); map one with --columns id=COLUMN",
+                Field::Id.default_columns().join(", ")
+            ));
+        }
+        if out[Field::Place.index()].is_none() && out[Field::Lat.index()].is_none() {
+            return Err(
+                "neither a place column nor lat/lon columns; map one with --columns place=COLUMN"
+                    .to_owned(),
+            );
+        }
+        if out[Field::Lat.index()].is_some() != out[Field::Lon.index()].is_some() {
+            return Err("lat and lon columns come together: map both or neither".to_owned());
+        }
+        Ok(out)
+    }
+}
+
+/// One row as read: the fields as text (empty when absent), and the free properties as a
+/// ready JSON fragment (`,"key":value` repeated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row<'a> {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// Event site id.
+    pub id: &'a str,
+    /// Name or title.
+    pub name: &'a str,
+    /// Start date text.
+    pub start_date: &'a str,
+    /// End date text.
+    pub end_date: &'a str,
+    /// Place as reported.
+    pub place: &'a str,
+    /// Country hint.
+    pub country: &'a str,
+    /// Latitude text.
+    pub lat: &'a str,
+    /// Longitude text.
+    pub lon: &'a str,
+    /// Free properties, JSON text starting with `,` (or empty).
+    pub extra: &'a [u8],
+}
+
+/// What a reader yields: a row, or a problem with a row that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next<'a> {
+    /// A readable row (its values are checked later).
+    Row(Row<'a>),
+    /// A row that could not be read (wrong column count, bad UTF-8, bad JSON).
+    Bad(Problem),
+}
+
+/// A reader of event rows.
+pub trait EventReader {
+    /// The next row; `Ok(None)` at the end. An `Err` stops the run (the file cannot be read).
+    fn next_row(&mut self) -> Result<Option<Next<'_>>>;
+}
+
+/// What `build --events` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The folder with `places.csv` and `boundaries/`.
+    pub data: PathBuf,
+    /// The events file.
+    pub events: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// Column mapping.
+    pub columns: Columns,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Layer name: the output is `<out>/<layer>.geojson`.
+    pub layer: String,
+    /// Also write `<out>/<layer>.geojsons` (RFC 8142, RS-prefixed records).
+    pub seq: bool,
+    /// Bad rows that may be skipped (and listed) before the run fails.
+    pub max_errors: usize,
+    /// Bytes of features sorted in memory before spilling a run to disk.
+    pub sort_buffer: usize,
+}
+
+impl Options {
+    /// Check the layer name: it becomes a file name.
+    pub fn validate(&self) -> Result<()> {
+        let ok = !self.layer.is_empty()
+            && self.layer.len() <= 100
+            && self
+                .layer
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            && !self.layer.starts_with('.');
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Usage(format!(
+                "--layer {:?}: use letters, digits, '_', '-' or '.' (it names the output file)",
+                self.layer
+            )))
+        }
+    }
+
+    /// `<out>/<layer>.geojson`.
+    pub fn geojson_path(&self) -> PathBuf {
+        self.out.join(format!("{}.geojson", self.layer))
+    }
+
+    /// `<out>/<layer>.geojsons`.
+    pub fn seq_path(&self) -> PathBuf {
+        self.out.join(format!("{}.geojsons", self.layer))
+    }
+
+    /// `<out>/<layer>.errors.csv`.
+    pub fn errors_path(&self) -> PathBuf {
+        self.out.join(format!("{}.errors.csv", self.layer))
+    }
+}
+
+/// Append `s` to `out` as a JSON string (quotes included).
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    // Runs of bytes that need no escape are copied whole.
+    while let Some(i) = bytes[start..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+    {
+        let i = start + i;
+        out.extend_from_slice(&bytes[start..i]);
+        let b = bytes[i];
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Bytes a JSON string cannot hold as they are: `"`, `\` and the control characters.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_parse_and_resolve() {
+        let c = Columns::parse("place=location, lat=latitude,lon=longitude").unwrap();
+        assert_eq!(c.mapped(Field::Place), Some("location"));
+        let header = [
+            "event_id_cnty",
+            "event_date",
+            "location",
+            "latitude",
+            "longitude",
+        ];
+        let idx = c.resolve(&header).unwrap();
+        assert_eq!(idx[Field::Id.index()], Some(0));
+        assert_eq!(idx[Field::StartDate.index()], Some(1));
+        assert_eq!(idx[Field::Place.index()], Some(2));
+        assert_eq!(idx[Field::Lat.index()], Some(3));
+        assert_eq!(idx[Field::Name.index()], None);
+    }
+
+    #[test]
+    fn column_mapping_errors_say_what_is_wrong() {
+        assert!(Columns::parse("where=location")
+            .unwrap_err()
+            .contains("unknown field"));
+        assert!(Columns::parse("place")
+            .unwrap_err()
+            .contains("FIELD=COLUMN"));
+        assert!(Columns::parse("place=a,place=b")
+            .unwrap_err()
+            .contains("twice"));
+        let c = Columns::parse("place=nowhere").unwrap();
+        assert!(c.resolve(&["id", "place"]).unwrap_err().contains("nowhere"));
+        assert!(Columns::default()
+            .resolve(&["place"])
+            .unwrap_err()
+            .contains("no id"));
+        assert!(Columns::default()
+            .resolve(&["id", "lat", "place"])
+            .unwrap_err()
+            .contains("together"));
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut out = Vec::new();
+        push_json_str(&mut out, "a\"b\\c\nd\u{1}é");
+        assert_eq!(out, "\"a\\\"b\\\\c\\nd\\u0001é\"".as_bytes());
+        let back: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn format_from_path_and_name() {
+        assert_eq!(
+            Format::from_path(Path::new("x.geojsons")),
+            Format::GeoJsonSeq
+        );
+        assert_eq!(Format::from_path(Path::new("x.csv")), Format::Csv);
+        assert_eq!("csv".parse::<Format>(), Ok(Format::Csv));
+        assert!("xml".parse::<Format>().is_err());
+    }
+}

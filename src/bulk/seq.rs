@@ -1,0 +1,328 @@
+//! The GeoJSONSeq events reader: one GeoJSON Feature per line (newline-delimited GeoJSON),
+//! each optionally preceded by the RFC 8142 record separator (RS, 0x1E).
+//!
+//! A feature's `id` member is the id (or, when it has none, the id property); a Point
+//! geometry gives lon/lat (`source_coordinates`); the other fields come from properties by
+//! the same names and mapping as CSV columns. Every other property is kept as it is (any
+//! JSON value), under [`free_key`](super::csv::free_key). Blank lines are skipped; several
+//! RS-separated records on one line are read one by one. A record must fit on one line.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::csv::{excerpt, free_key};
+use super::{push_json_str, Columns, EventReader, Field, Next, Row};
+use crate::error::{Error, Problem, Result};
+
+/// The RFC 8142 record separator.
+pub const RS: u8 = 0x1e;
+
+#[derive(Debug, Deserialize)]
+struct Feature {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    geometry: Option<Value>,
+    #[serde(default)]
+    properties: Option<Map<String, Value>>,
+}
+
+/// Reads rows from GeoJSONSeq.
+#[derive(Debug)]
+pub struct SeqReader<R: Read> {
+    path: PathBuf,
+    input: BufReader<R>,
+    columns: Columns,
+    line_no: u64,
+    line: Vec<u8>,
+    /// Start of the next record within `line`.
+    cursor: usize,
+    values: [String; 8],
+    extra: Vec<u8>,
+}
+
+impl SeqReader<std::fs::File> {
+    /// Open `path`.
+    pub fn open(path: &Path, columns: &Columns) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(SeqReader::new(path, file, columns))
+    }
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    }
+}
+
+impl<R: Read> SeqReader<R> {
+    /// Read `input` (named `path` in messages).
+    pub fn new(path: &Path, input: R, columns: &Columns) -> Self {
+        SeqReader {
+            path: path.to_path_buf(),
+            input: BufReader::with_capacity(1 << 20, input),
+            columns: columns.clone(),
+            line_no: 0,
+            line: Vec::new(),
+            cursor: 0,
+            values: Default::default(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// The next non-blank record's bytes (range within `line`), reading lines as needed.
+    fn next_record(&mut self) -> Result<Option<(usize, usize)>> {
+        loop {
+            if self.cursor >= self.line.len() {
+                self.line.clear();
+                self.cursor = 0;
+                let n = self
+                    .input
+                    .read_until(b'\n', &mut self.line)
+                    .map_err(|e| Error::io(&self.path, e))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                self.line_no += 1;
+            }
+            let mut start = self.cursor;
+            while self.line.get(start) == Some(&RS) {
+                start += 1;
+            }
+            let stop = self.line[start..]
+                .iter()
+                .position(|&b| b == RS)
+                .map_or(self.line.len(), |i| start + i);
+            self.cursor = stop;
+            let record = &self.line[start..stop];
+            if record.iter().all(|b| b.is_ascii_whitespace() || *b == RS) {
+                continue;
+            }
+            return Ok(Some((start, stop)));
+        }
+    }
+
+    fn problem(&self, value: &str, message: impl Into<String>) -> Next<'static> {
+        Next::Bad(Problem::new(
+            &self.path,
+            usize::try_from(self.line_no).ok(),
+            excerpt(value, 80),
+            message,
+        ))
+    }
+
+    /// Fill `values` and `extra` from a parsed feature, or say what is wrong.
+    fn take(&mut self, f: Feature) -> std::result::Result<(), (String, String)> {
+        if f.kind != "Feature" {
+            return Err((
+                f.kind,
+                "expected a GeoJSON Feature (\"type\": \"Feature\")".into(),
+            ));
+        }
+        for v in &mut self.values {
+            v.clear();
+        }
+        let mut props = f.properties.unwrap_or_default();
+        let take = |field: Field,
+                    props: &mut Map<String, Value>|
+         -> std::result::Result<String, (String, String)> {
+            let names: Vec<&str> = match self.columns.mapped(field) {
+                Some(n) => vec![n],
+                None => field.default_columns().to_vec(),
+            };
+            for n in names {
+                if let Some(v) = props.remove(n) {
+                    return text_of(&v).ok_or_else(|| {
+                        (
+                            v.to_string(),
+                            format!("property {n:?} ({field}) must be a string or a number"),
+                        )
+                    });
+                }
+            }
+            Ok(String::new())
+        };
+        for field in [
+            Field::Id,
+            Field::Name,
+            Field::StartDate,
+            Field::EndDate,
+            Field::Place,
+            Field::Country,
+        ] {
+            self.values[field as usize] = take(field, &mut props)?;
+        }
+        if let Some(id) = &f.id {
+            self.values[Field::Id as usize] = text_of(id).ok_or_else(|| {
+                (
+                    id.to_string(),
+                    "the feature id must be a string or a number".to_owned(),
+                )
+            })?;
+        }
+        match &f.geometry {
+            None | Some(Value::Null) => {}
+            Some(g) => {
+                let coords = (g.get("type").and_then(Value::as_str) == Some("Point"))
+                    .then(|| g.get("coordinates").and_then(Value::as_array))
+                    .flatten()
+                    .filter(|c| (2..=3).contains(&c.len()) && c.iter().all(Value::is_number));
+                let Some(c) = coords else {
+                    return Err((
+                        excerpt(&g.to_string(), 60),
+                        "geometry must be a Point [lon, lat] or null".into(),
+                    ));
+                };
+                self.values[Field::Lon as usize] = c[0].to_string();
+                self.values[Field::Lat as usize] = c[1].to_string();
+            }
+        }
+        self.extra.clear();
+        for (k, v) in &props {
+            self.extra.push(b',');
+            push_json_str(&mut self.extra, &free_key(k));
+            self.extra.push(b':');
+            // Serialising a Value into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut self.extra, v);
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> EventReader for SeqReader<R> {
+    fn next_row(&mut self) -> Result<Option<Next<'_>>> {
+        let Some((start, stop)) = self.next_record()? else {
+            return Ok(None);
+        };
+        let parsed = serde_json::from_slice::<Feature>(&self.line[start..stop]);
+        let feature = match parsed {
+            Ok(f) => f,
+            Err(e) => {
+                let text = String::from_utf8_lossy(&self.line[start..stop])
+                    .trim()
+                    .to_owned();
+                return Ok(Some(
+                    self.problem(&text, format!("not a GeoJSON Feature: {e}")),
+                ));
+            }
+        };
+        if let Err((value, message)) = self.take(feature) {
+            return Ok(Some(self.problem(&value, message)));
+        }
+        let v = &self.values;
+        Ok(Some(Next::Row(Row {
+            line: self.line_no,
+            id: &v[Field::Id as usize],
+            name: &v[Field::Name as usize],
+            start_date: &v[Field::StartDate as usize],
+            end_date: &v[Field::EndDate as usize],
+            place: &v[Field::Place as usize],
+            country: &v[Field::Country as usize],
+            lat: &v[Field::Lat as usize],
+            lon: &v[Field::Lon as usize],
+            extra: &self.extra,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> Vec<String> {
+        let mut r = SeqReader::new(Path::new("t.geojsons"), bytes, &Columns::default());
+        let mut out = Vec::new();
+        while let Some(n) = r.next_row().unwrap() {
+            out.push(match n {
+                Next::Row(row) => format!(
+                    "{}:{}|{}|{}|{}{}",
+                    row.line,
+                    row.id,
+                    row.place,
+                    row.lon,
+                    row.lat,
+                    String::from_utf8_lossy(row.extra)
+                ),
+                Next::Bad(p) => p.to_string(),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn reads_plain_and_rs_separated_records() {
+        let f1 = r#"{"type":"Feature","id":"a","geometry":null,"properties":{"place":"Termez","troops":300}}"#;
+        let f2 = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[67.5,37.25]},"properties":{"id":7,"n":null}}"#;
+        let plain = format!("{f1}\n\n{f2}\n");
+        let rs = format!("\u{1e}{f1}\n\u{1e}{f2}\n");
+        let two_on_a_line = format!("\u{1e}{f1}\u{1e}{f2}\n");
+        let want = [
+            "1:a|Termez||,\"troops\":300".to_owned(),
+            "3:7||67.5|37.25,\"n\":null".to_owned(),
+        ];
+        assert_eq!(read(plain.as_bytes()), want);
+        let mut rs_want = want.clone();
+        rs_want[1] = rs_want[1].replacen("3:", "2:", 1);
+        assert_eq!(read(rs.as_bytes()), rs_want);
+        let mut one_line = want.clone();
+        one_line[1] = one_line[1].replacen("3:", "1:", 1);
+        assert_eq!(read(two_on_a_line.as_bytes()), one_line);
+    }
+
+    #[test]
+    fn bad_records_are_problems_at_their_line() {
+        let text = "{\"type\":\"Feature\",\"properties\":{\"id\":\"a\"}}\nnot json\n{\"type\":\"Point\"}\n\
+                    {\"type\":\"Feature\",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[]}}\n";
+        let got = read(text.as_bytes());
+        assert!(got[0].starts_with("1:a"));
+        assert!(
+            got[1].starts_with("t.geojsons:2: \"not json\": not a GeoJSON Feature"),
+            "{got:?}"
+        );
+        assert!(
+            got[2].starts_with("t.geojsons:3: \"Point\": expected a GeoJSON Feature"),
+            "{got:?}"
+        );
+        assert!(got[3].contains("geometry must be a Point"), "{got:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let mut r = SeqReader::new(Path::new("t.geojsons"), bytes.as_slice(), &Columns::default());
+            let mut n = 0;
+            while let Ok(Some(_)) = r.next_row() {
+                n += 1;
+                proptest::prop_assert!(n <= bytes.len() + 1);
+            }
+        }
+
+        #[test]
+        fn features_with_any_properties_never_panic(
+            id in "[ -~]{0,12}",
+            lon in proptest::prelude::any::<f64>(),
+            key in "[a-z_]{1,8}",
+            text in ".{0,20}",
+        ) {
+            let f = serde_json::json!({
+                "type": "Feature", "id": id,
+                "geometry": {"type": "Point", "coordinates": [if lon.is_finite() { lon } else { 0.0 }, 1.5]},
+                "properties": {key: text, "place": text},
+            });
+            let line = format!("\u{1e}{f}\n");
+            let mut r = SeqReader::new(Path::new("t.geojsons"), line.as_bytes(), &Columns::default());
+            let got = r.next_row();
+            proptest::prop_assert!(matches!(got, Ok(Some(_))));
+        }
+    }
+}

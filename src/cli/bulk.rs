@@ -1,0 +1,124 @@
+//! `drillmap build --events FILE`: the bulk dataset flags, their validation into
+//! [`drillmap::bulk::Options`], and the summary printed on stderr.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use drillmap::bulk::{self, Columns, Format};
+use drillmap::Error;
+
+/// Flags of a bulk build (an events file instead of the hand-kept dataset).
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// Build one point layer from an events file (CSV or GeoJSONSeq) instead of the dataset;
+    /// places.csv and boundaries/ still come from --data.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Input format (default: from the extension; .geojsons/.geojsonl/.ndjson are GeoJSONSeq).
+    #[arg(long, value_name = "csv|geojsonseq", requires = "events", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Which column holds each field: FIELD=COLUMN,... with FIELD one of id, name, start_date,
+    /// end_date, place, country, lat, lon (default: columns named like the fields, or ACLED's).
+    #[arg(long, value_name = "MAP", requires = "events")]
+    pub columns: Option<String>,
+    /// Free columns to write as JSON numbers (comma-separated); all others are strings.
+    #[arg(long, value_name = "COLS", requires = "events")]
+    pub numeric: Option<String>,
+    /// Layer name: writes OUT/NAME.geojson.
+    #[arg(long, value_name = "NAME", default_value = bulk::DEFAULT_LAYER, requires = "events")]
+    pub layer: String,
+    /// Also write OUT/NAME.geojsons: GeoJSONSeq, each feature preceded by RS (RFC 8142).
+    #[arg(long, requires = "events")]
+    pub seq: bool,
+    /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
+    pub max_errors: usize,
+    /// Memory for sorting out-of-order input, MiB (more spills to temporary files in OUT).
+    #[arg(long, value_name = "MIB", default_value_t = 64, requires = "events")]
+    pub sort_buffer_mib: usize,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+/// The validated options for a bulk build from `data`, `out` and the flags.
+pub fn options(
+    data: PathBuf,
+    out: PathBuf,
+    events: &Path,
+    a: &BulkArgs,
+) -> Result<bulk::Options, Error> {
+    let mut columns = match &a.columns {
+        Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
+        None => Columns::default(),
+    };
+    if let Some(n) = &a.numeric {
+        columns.numeric = n
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    let options = bulk::Options {
+        data,
+        events: events.to_path_buf(),
+        format: a.format.unwrap_or_else(|| Format::from_path(events)),
+        columns,
+        out,
+        layer: a.layer.clone(),
+        seq: a.seq,
+        max_errors: a.max_errors,
+        sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
+    };
+    options.validate()?;
+    Ok(options)
+}
+
+/// Run the bulk build and print its summary; exit 1 when rows were bad beyond --max-errors.
+pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
+    let r = bulk::build(options)?;
+    let mut err = io::stderr().lock();
+    for p in &r.listed {
+        let _ = writeln!(err, "{p}");
+    }
+    let more = r.bad_rows.saturating_sub(r.listed.len() as u64);
+    if more > 0 {
+        let _ = writeln!(err, "… and {more} more bad rows");
+    }
+    if !r.written {
+        let _ = writeln!(
+            err,
+            "error: {} bad row{} of {} (--max-errors {}); nothing was written",
+            r.bad_rows,
+            if r.bad_rows == 1 { "" } else { "s" },
+            r.rows,
+            r.max_errors
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let mut line = format!(
+        "{}: {} features ({} places geocoded, {} with their own coordinates)",
+        r.geojson.display(),
+        r.features,
+        r.places,
+        r.source_coordinates
+    );
+    if let Some(s) = &r.seq {
+        line.push_str(&format!(", and {}", s.display()));
+    }
+    let _ = writeln!(err, "{line}");
+    if let Some(f) = &r.errors_file {
+        let _ = writeln!(
+            err,
+            "skipped {} bad row{}, listed in {}",
+            r.bad_rows,
+            if r.bad_rows == 1 { "" } else { "s" },
+            f.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,402 @@
+//! `drillmap build --events`: bulk CSV and GeoJSONSeq datasets through the real binary:
+//! golden output, bad rows reported line by line, skipping with --max-errors, GeoJSONSeq in
+//! and out, determinism whatever the input order, and GDAL reading a 10,000-row layer.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::process::Command;
+
+use serde_json::Value;
+use util::{root, tool_missing, Work};
+
+fn bulk(work: &Work, extra: &[&str]) -> util::Run {
+    let mut args = vec!["build", "--data", "data", "--out", "out"];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+fn read_json(work: &Work, name: &str) -> Value {
+    serde_json::from_slice(&fs::read(work.out().join(name)).unwrap()).unwrap()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn golden_output_of_the_events_fixture() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(0)
+    .expect_stderr_line(&[
+        "events.geojson",
+        "5 features",
+        "1 with their own coordinates",
+    ]);
+    let got = fs::read(work.out().join("events.geojson")).unwrap();
+    let expected = root().join("tests/fixtures/events/expected/events.geojson");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::create_dir_all(expected.parent().unwrap()).unwrap();
+        fs::write(&expected, &got).unwrap();
+    }
+    let want = fs::read(&expected).unwrap();
+    assert!(
+        got == want,
+        "events.geojson differs from {} (UPDATE_GOLDEN=1 cargo test --test bulk golden to accept):\n{}",
+        expected.display(),
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn features_are_sorted_by_id_and_carry_location_and_row_properties() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(v["type"], "FeatureCollection");
+    assert_eq!(v["name"], "events");
+    assert_eq!(ids(&v), ["ev-001", "ev-002", "ev-003", "ev-004", "ev-005"]);
+    let f = &v["features"];
+    // Geocoded from the gazetteer, Cyrillic and loose spellings included.
+    assert_eq!(
+        f[2]["properties"]["place_id"],
+        "kharbmaidon-training-ground"
+    );
+    assert_eq!(f[2]["properties"]["place_as_reported"], "Харбмайдон");
+    assert_eq!(f[2]["properties"]["troops"], 2500);
+    assert_eq!(f[2]["properties"]["notes"], "CSTO, three countries");
+    assert_eq!(f[4]["properties"]["geocode_match"], "loose");
+    assert_eq!(f[0]["properties"]["place_id"], "termez");
+    assert_eq!(f[0]["properties"]["start_date"], "2021-08-01");
+    assert_eq!(f[0]["properties"]["end_date"], "2021-08-31");
+    assert_eq!(f[0]["properties"]["date_precision"], "month");
+    assert_eq!(f[3]["properties"]["place_id"], "ayni-air-base");
+    // Own coordinates kept, with the border distance.
+    let own = &f[1];
+    assert_eq!(
+        own["geometry"]["coordinates"],
+        serde_json::json!([67.05, 37.1])
+    );
+    assert_eq!(own["properties"]["geocoder"], "source_coordinates");
+    assert_eq!(own["properties"]["place_id"], Value::Null);
+    assert_eq!(own["properties"]["nearest_border"], "AF-UZ");
+    assert!(
+        own["properties"]["afghan_border_km"]
+            .as_f64()
+            .unwrap()
+            .abs()
+            < 20.0
+    );
+    assert_eq!(own["properties"]["troops"], Value::Null);
+    assert_eq!(own["properties"]["notes"], "reported \"near\" the border");
+    // No stray id property, a bbox over every point.
+    assert!(f[0]["properties"].get("id").is_none());
+    assert_eq!(v["bbox"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn bad_rows_are_reported_line_by_line_and_nothing_is_written() {
+    let work = Work::new("events-bad");
+    fs::create_dir_all(work.out()).unwrap();
+    fs::write(work.out().join("events.geojson"), "old").unwrap();
+    let run = bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    );
+    run.expect_code(1)
+        .expect_stderr_line(&["data/events.csv:3:", "\"2021-02-30\"", "no such date"])
+        .expect_stderr_line(&["data/events.csv:4:", "\"95.5\"", "lat out of range"])
+        .expect_stderr_line(&["data/events.csv:5:", "\"Atlantis\"", "unresolved"])
+        .expect_stderr_line(&["data/events.csv:6:", "expected 9 columns", "found 5"])
+        .expect_stderr_line(&["data/events.csv:8:", "\"ok-1\"", "duplicate id"])
+        .expect_stderr_line(&["5 bad rows of 7", "nothing was written"]);
+    assert_eq!(
+        fs::read_to_string(work.out().join("events.geojson")).unwrap(),
+        "old"
+    );
+    let names: Vec<_> = fs::read_dir(work.out()).unwrap().collect();
+    assert_eq!(names.len(), 1, "temporaries left behind");
+}
+
+#[test]
+fn max_errors_skips_and_lists_bad_rows() {
+    let work = Work::new("events-bad");
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/events.csv",
+            "--max-errors",
+            "5",
+            "--numeric",
+            "troops",
+        ],
+    )
+    .expect_code(0)
+    .expect_stderr_line(&["events.geojson", "2 features"])
+    .expect_stderr_line(&["skipped 5 bad rows", "events.errors.csv"]);
+    assert_eq!(ids(&read_json(&work, "events.geojson")), ["ok-1", "ok-2"]);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines[0], "line,value,problem");
+    assert_eq!(lines.len(), 6, "{errors}");
+    for line in ["3,", "4,", "5,", "6,", "8,"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(line)),
+            "{line} missing:\n{errors}"
+        );
+    }
+    // One more bad row than allowed: nothing written, the previous layer kept.
+    let before = fs::read(work.out().join("events.geojson")).unwrap();
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/events.csv",
+            "--max-errors",
+            "4",
+            "--numeric",
+            "troops",
+        ],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["5 bad rows", "--max-errors 4", "nothing was written"]);
+    assert_eq!(fs::read(work.out().join("events.geojson")).unwrap(), before);
+}
+
+#[test]
+fn geojsonseq_input_with_and_without_record_separators() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.geojsons", "--layer", "rs"],
+    )
+    .expect_code(0);
+    bulk(
+        &work,
+        &["--events", "data/events.geojsonl", "--layer", "plain"],
+    )
+    .expect_code(0);
+    let rs = read_json(&work, "rs.geojson");
+    let plain = read_json(&work, "plain.geojson");
+    assert_eq!(ids(&rs), ["ev-001", "ev-002"]);
+    assert_eq!(rs["features"], plain["features"]);
+    let f = &rs["features"];
+    assert_eq!(f[0]["properties"]["place_id"], "termez");
+    assert_eq!(f[0]["properties"]["troops"], 1500);
+    assert_eq!(f[1]["properties"]["geocoder"], "source_coordinates");
+}
+
+#[test]
+fn seq_output_is_one_rs_prefixed_feature_per_line() {
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--seq"]).expect_code(0);
+    let text = fs::read_to_string(work.out().join("events.geojsons")).unwrap();
+    let collection = read_json(&work, "events.geojson");
+    let mut n = 0;
+    for (line, want) in text.lines().zip(collection["features"].as_array().unwrap()) {
+        let json = line.strip_prefix('\u{1e}').expect("RS before every record");
+        let f: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(&f, want);
+        n += 1;
+    }
+    assert_eq!(n, 5);
+    assert_eq!(text.lines().count(), 5);
+}
+
+/// A generated events CSV: `rows` rows over the small gazetteer, some with their own
+/// coordinates, ids in the order `order` gives.
+fn generated(rows: usize, order: impl Fn(usize) -> usize) -> String {
+    let places = [
+        "Termiz",
+        "Душанбе",
+        "Harb-Maidon",
+        "Gissar air base",
+        "Ayni",
+    ];
+    let hints = ["UZ", "", "TJ", "Tajikistan", "TJ"];
+    let mut s = String::from("id,name,start_date,place,country,lat,lon,kind\n");
+    for i in 0..rows {
+        let k = order(i);
+        let p = k % places.len();
+        if k % 10 == 3 {
+            let lon = 60.0 + (k % 997) as f64 * 0.0173;
+            let lat = 35.0 + (k % 499) as f64 * 0.0191;
+            writeln!(s, "ev{k:06},Event {k},2021-0{},,,{lat},{lon},x", 1 + k % 9).unwrap();
+        } else {
+            writeln!(
+                s,
+                "ev{k:06},Event {k},2021-0{},{},{},,,\"a, b\"",
+                1 + k % 9,
+                places[p],
+                hints[p]
+            )
+            .unwrap();
+        }
+    }
+    s
+}
+
+#[test]
+fn output_is_the_same_bytes_whatever_the_input_order() {
+    let work = Work::new("events");
+    let n = 3000;
+    fs::write(work.data().join("sorted.csv"), generated(n, |i| i)).unwrap();
+    fs::write(
+        work.data().join("reversed.csv"),
+        generated(n, |i| n - 1 - i),
+    )
+    .unwrap();
+    // A fixed permutation (multiplying by a number prime to n).
+    fs::write(
+        work.data().join("shuffled.csv"),
+        generated(n, |i| (i * 1777) % n),
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for (name, buffer) in [
+        ("sorted", "64"),
+        ("sorted", "64"),
+        ("reversed", "1"),
+        ("shuffled", "1"),
+    ] {
+        bulk(
+            &work,
+            &[
+                "--events",
+                &format!("data/{name}.csv"),
+                "--seq",
+                "--sort-buffer-mib",
+                buffer,
+            ],
+        )
+        .expect_code(0);
+        outputs.push(work.outputs());
+    }
+    assert!(
+        outputs.iter().all(|o| *o == outputs[0]),
+        "outputs differ by input order"
+    );
+    let leftovers: Vec<_> = outputs[0].iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(leftovers, ["events.geojson", "events.geojsons"]);
+}
+
+#[test]
+fn gdal_reads_a_generated_10k_layer() {
+    let work = Work::new("events");
+    fs::write(work.data().join("big.csv"), generated(10_000, |i| i)).unwrap();
+    bulk(&work, &["--events", "data/big.csv"]).expect_code(0);
+    let path = work.out().join("events.geojson");
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-so", "-al"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|_| tool_missing("ogrinfo (Debian gdal-bin)"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "ogrinfo failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Feature Count: 10000"), "{stdout}");
+    assert!(stdout.contains("Geometry: Point"), "{stdout}");
+}
+
+#[test]
+fn usage_errors_name_the_flag() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--columns", "where=place"],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--columns", "unknown field"]);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--columns", "place=nowhere"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["events.csv:1", "nowhere"]);
+    bulk(&work, &["--events", "data/events.csv", "--layer", "../x"])
+        .expect_code(2)
+        .expect_stderr_line(&["--layer"]);
+    bulk(&work, &["--events", "data/missing.csv"])
+        .expect_code(2)
+        .expect_stderr_line(&["missing.csv"]);
+}
+
+#[test]
+fn npm_validators_accept_the_bulk_layer() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("gen.csv"),
+        generated(500, |i| (i * 7) % 500),
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/gen.csv"]).expect_code(0);
+    if !root()
+        .join("tests/tools/node_modules/@mapbox/geojsonhint")
+        .exists()
+    {
+        tool_missing("the npm validators");
+    }
+    let out = Command::new("node")
+        .arg(root().join("tests/tools/validate-geojson.js"))
+        .arg(work.out().join("events.geojson"))
+        .output()
+        .unwrap_or_else(|_| tool_missing("node"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn bulk_places_from_geonames_name_their_row_and_the_layer_attributes_it() {
+    let work = Work::new("events");
+    fs::copy(
+        root().join("tests/fixtures/geonames/sample.txt"),
+        work.data().join("geonames.txt"),
+    )
+    .unwrap();
+    let events = work.dir.path().join("geo.csv");
+    fs::write(&events, "id,name,start_date,place,country\nev-1,Drill,2021-08-05,Chimkent,KZ\nev-2,Drill,2021-08-06,Termiz,UZ\n").unwrap();
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        events.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("events.geojson")).unwrap()).unwrap();
+    assert_eq!(
+        v["attribution"],
+        drillmap::derive::features::GEONAMES_ATTRIBUTION
+    );
+    let f = &v["features"][0]["properties"];
+    assert_eq!(
+        (f["place_id"].as_str(), f["geocoder"].as_str()),
+        (Some("geonames:1518980"), Some("geonames"))
+    );
+    assert_eq!(v["features"][1]["properties"]["geocoder"], "gazetteer");
+}
