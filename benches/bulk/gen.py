@@ -7,7 +7,8 @@ Rows name places from places/places.csv (names and every alias, Latin and Cyrill
 country hint (alpha-2 or English name) as ACLED exports have. About 10% of the rows carry
 their own lat/lon (from a pool of 5,000 points, as ACLED repeats its location table), 5% use
 press spellings that only the geocoder's loose key matches ("Harbmaidon", "Dzhetygen"), and
-1 row in 10,000 a misspelling nothing matches (there is no fuzzy matching yet), which the
+1 row in 10,000 a misspelling (resolved by the fuzzy stage when it is within two edits of
+one place, otherwise unresolved), which the
 build must report and skip (--max-errors). Ids are sequential (`EV0000001`...) so the input
 is in id order; --shuffle writes the same rows in a random order. The output is a pure
 function of ROWS, the seed and --shuffle.

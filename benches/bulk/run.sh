@@ -100,8 +100,9 @@ Load average (1, 5, 15 min) at the start: $START_LOAD, at the end: $(cut -d' ' -
 
 Input: \`benches/bulk/gen.py\` events over Central Asia naming places from \`places/places.csv\`
 (names and aliases, Latin and Cyrillic; 5% loose press spellings the loose key matches; 10%
-with their own lat/lon; 1 in 10,000 misspelled so that nothing matches, reported and skipped
-with \`--max-errors\`, as there is no fuzzy matching). Ids in input order (the one-pass path).
+with their own lat/lon; 1 in 10,000 misspelled, which the fuzzy stage resolves when it is
+within two edits of one place and otherwise reports and skips with \`--max-errors\`). Ids in
+input order (the one-pass path).
 drillmap: \`drillmap build --events events.csv --numeric troops --max-errors N\` (GeoJSON only).
 floor: \`examples/bulk_floor.rs\`, parse a CSV with X/Y and write points, nothing else.
 ogr2ogr: \`ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=6\` on a CSV of the
@@ -109,7 +110,7 @@ same points and properties (made from drillmap's output with \`-lco GEOMETRY=AS_
 Wall time and peak RSS (\`/usr/bin/time -v\`), median of $RUNS runs (ogr2ogr: $GDAL_RUNS, at 1M: $GDAL_RUNS_1M),
 each into an output folder without the previous run's file (freeing a 750 MB file takes
 about 0.2 s, which no tool is charged with). drillmap's figure includes its fixed start-up
-(reading places.csv and the 3.6 MB Natural Earth TopoJSON: about 0.16 s and most of its
+(reading places.csv, the GeoNames table and the 3.6 MB Natural Earth TopoJSON: about 0.25 s and most of its
 RSS) and the final fsync of the layer before the rename; ogr2ogr and the floor do not sync.
 
 | rows | features | drillmap | floor | ogr2ogr | drillmap vs ogr2ogr | drillmap / floor |
