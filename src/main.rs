@@ -145,6 +145,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 s.problems.len(),
                 if report.written { format!("{} written", out.display()) } else { format!("{} unchanged", out.display()) }
             );
+            let _ = writeln!(
+                err,
+                "{}: {} places, {} names, {} exact and {} loose keys, {} bytes",
+                drillmap::resolve::index::index_path(&out).display(),
+                report.index.places,
+                report.index.names,
+                report.index.exact_keys,
+                report.index.loose_keys,
+                report.index.bytes
+            );
             Ok(if s.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -168,7 +178,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return Err(Error::Data(problems));
             }
             let gazetteer = Gazetteer::new(places);
-            let geonames = pipeline::load_geonames(&data, &gazetteer)?;
+            // Names given on the command line are looked up in the on-disk index, when there
+            // is one; a batch loads the whole table.
+            let geonames = if batch.is_some() {
+                pipeline::load_geonames(&data, &gazetteer)?
+            } else {
+                pipeline::load_geonames_for(&data, &gazetteer, names.iter().map(String::as_str))?
+            };
             let geocoder = Geocoder::new(&gazetteer, geonames.as_ref());
             let (border, _, _) = pipeline::read_border(&data)?;
             let mut out = io::stdout().lock();

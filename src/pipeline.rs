@@ -86,7 +86,8 @@ pub fn read(data: &Path) -> Result<Inputs> {
     };
     let unknown = resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset);
     if !unknown.is_empty() {
-        inputs.geonames = load_geonames(data, &inputs.gazetteer)?;
+        let queries = inputs.dataset.place_refs().map(|p| p.query.as_str());
+        inputs.geonames = load_geonames_for(data, &inputs.gazetteer, queries)?;
     }
     Ok(inputs)
 }
@@ -126,6 +127,37 @@ pub fn load_geonames(data: &Path, gazetteer: &Gazetteer) -> Result<Option<Gazett
     if !stats.problems.is_empty() {
         return Err(Error::Data(stats.problems));
     }
+    Ok(Some(Gazetteer::named(
+        "geonames",
+        resolve::geocoder::ALTERNATE_NAME,
+        places,
+    )))
+}
+
+/// The GeoNames rows that `queries` can match, from the on-disk index beside
+/// `geonames.txt` (built, or rebuilt when out of date, as needed): a small table on which the
+/// geocoder answers those queries exactly as on the whole table, without reading it. Without
+/// an index this is [`load_geonames`].
+pub fn load_geonames_for<'q>(
+    data: &Path,
+    gazetteer: &Gazetteer,
+    queries: impl IntoIterator<Item = &'q str>,
+) -> Result<Option<Gazetteer>> {
+    let path = data.join(GEONAMES);
+    if !path.exists() || !resolve::index::index_path(&path).exists() {
+        return load_geonames(data, gazetteer);
+    }
+    let index = match resolve::index::GeonamesIndex::open(&path) {
+        Ok(index) => index,
+        Err(resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. }) => {
+            resolve::index::build(&path)?;
+            resolve::index::GeonamesIndex::open(&path)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let places = index
+        .exclude(cited_geonameids(gazetteer))
+        .places_for(queries)?;
     Ok(Some(Gazetteer::named(
         "geonames",
         resolve::geocoder::ALTERNATE_NAME,
@@ -335,11 +367,14 @@ pub struct ImportReport {
     pub stats: geonames::Stats,
     /// Whether the table file changed.
     pub written: bool,
+    /// What the on-disk index beside the table holds.
+    pub index: resolve::index::build::BuildStats,
 }
 
 /// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
-/// geonameid, as GeoNames lines to `out` (atomically). With `strict`, any malformed line
-/// stops the import and nothing is written.
+/// geonameid, as GeoNames lines to `out` (atomically), and build its on-disk index beside it
+/// (`out` with the extension `.idx`). With `strict`, any malformed line stops the import and
+/// nothing is written.
 pub fn import_geonames(
     input: &Path,
     selection: &geonames::Selection,
@@ -367,5 +402,12 @@ pub fn import_geonames(
         text.push('\n');
     }
     let written = atomic::write(out, text.as_bytes())?;
-    Ok(ImportReport { stats, written })
+    drop(text);
+    drop(rows);
+    let index = resolve::index::build(out)?;
+    Ok(ImportReport {
+        stats,
+        written,
+        index,
+    })
 }

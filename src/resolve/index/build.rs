@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{
-    fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER, MAGIC, PREFIX, SECTIONS,
+    char_mask, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER, MAGIC, PREFIX, SECTIONS,
     VERSION,
 };
 use crate::read::geonames;
@@ -363,9 +363,10 @@ fn deletions(keys: &[Box<str>]) -> (Vec<u8>, Vec<u8>, usize) {
                 continue; // no query of four or more characters is within 2 of it
             }
             let len = chars.len().min(255) as u64;
+            let mask = u64::from(char_mask(&chars));
             deletion_hashes(&chars[..chars.len().min(PREFIX)], &mut hashes);
             for h in &hashes {
-                f(*h, (h & 0xff_ffff) << 40 | len << 32 | id as u64);
+                f(*h, (h & 0xff) << 56 | mask << 40 | len << 32 | id as u64);
             }
         }
     };

@@ -7,7 +7,7 @@
 //! Only the few candidate rows a query returns are parsed back into [`Place`]s, from their
 //! line in the table.
 //!
-//! # Format (version 1, little-endian, sections 8-byte aligned)
+//! # Format (version 2, little-endian, sections 8-byte aligned)
 //!
 //! A 64-byte header (magic `DRMAPIDX`, format version, prefix length of the deletion index,
 //! the table's length and fingerprint, a checksum of the header and section table), then a
@@ -20,7 +20,8 @@
 //!   `place << 32 | generic << 31 | name number`, in table order), and a hash directory
 //!   (`2^b + 1` bucket starts over `(hash, key id)` entries) so a lookup costs one bucket
 //!   probe and one key comparison rather than a binary search;
-//! - the **deletion index** for the fuzzy stage.
+//! - the **deletion index** for the fuzzy stage: a hash directory over entries packed as
+//!   `hash tag (8) | character-class mask (16) | length in characters (8) | loose key id`.
 //!
 //! # Fuzzy stage: a prefix deletion neighbourhood (SymSpell)
 //!
@@ -65,7 +66,7 @@ pub use build::build;
 /// First bytes of an index file.
 pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
 /// Format version; an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Characters of a loose key whose deletion variants the fuzzy index files.
 pub const PREFIX: usize = 7;
 /// Number of sections.
@@ -184,6 +185,13 @@ pub(crate) fn fingerprint(table: &[u8]) -> u64 {
         }
     }
     h
+}
+
+/// Which of 16 classes of characters a string has (a character's class is its code point
+/// mod 16). One edit changes at most two bits, so strings within [`MAX_EDITS`] differ in at
+/// most `2 × MAX_EDITS` bits: a filter that needs no look at the key itself.
+pub(crate) fn char_mask(chars: &[char]) -> u16 {
+    chars.iter().fold(0u16, |m, c| m | 1 << (u32::from(*c) % 16))
 }
 
 /// Kind code in a place record.
@@ -674,6 +682,7 @@ impl GeonamesIndex {
         let dir = self.section(sec::DEL_DIR);
         let entries = self.section(sec::DEL_ENTRIES);
         let mut found: Vec<(usize, usize)> = Vec::new(); // (length, key id)
+        let qmask = char_mask(&q);
         let mut variants = Vec::with_capacity(32);
         build::deletion_hashes(&q[..q.len().min(PREFIX)], &mut variants);
         for h in variants {
@@ -683,13 +692,17 @@ impl GeonamesIndex {
             let (Some(lo), Some(hi)) = (u32_at(dir, bucket), u32_at(dir, bucket + 1)) else {
                 continue;
             };
-            let tag = h & 0xff_ffff;
+            let tag = h & 0xff;
             for i in lo..hi {
                 let Some(e) = usize_of(u64::from(i)).and_then(|i| u64_at(entries, i)) else {
                     break;
                 };
                 let len = usize_of((e >> 32) & 0xff).unwrap_or(0);
-                if e >> 40 == tag && (len == 255 || len.abs_diff(q.len()) <= MAX_EDITS) {
+                let mask = u16::try_from((e >> 40) & 0xffff).unwrap_or(0);
+                if e >> 56 == tag
+                    && (len == 255 || len.abs_diff(q.len()) <= MAX_EDITS)
+                    && (mask ^ qmask).count_ones() <= 2 * MAX_EDITS as u32
+                {
                     found.extend(usize_of(e & 0xffff_ffff).map(|id| (len, id)));
                 }
             }
