@@ -93,8 +93,7 @@ fn main() {
     let t = Instant::now();
     let mut found = 0usize;
     for (q, _) in &exact {
-        found +=
-            usize::from(index.lookup_keys(q, &Filter::default()).status != Status::Unresolved);
+        found += usize::from(index.lookup_keys(q, &Filter::default()).status != Status::Unresolved);
     }
     let exact_rate = exact.len() as f64 / t.elapsed().as_secs_f64();
 

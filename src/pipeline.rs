@@ -149,7 +149,9 @@ pub fn load_geonames_for<'q>(
     }
     let index = match resolve::index::GeonamesIndex::open(&path) {
         Ok(index) => index,
-        Err(resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. }) => {
+        Err(
+            resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. },
+        ) => {
             resolve::index::build(&path)?;
             resolve::index::GeonamesIndex::open(&path)?
         }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write a synthetic GeoNames dump (19 tab-separated columns) of ROWS rows to OUT.
 
-Names are built from Russian/Central Asian syllables with realistic lengths (one to three
-words, 4-25 characters), about half the rows carry alternates (a Cyrillic form made by
+Names are built from Russian/Central Asian syllables (half common ones, half made up) with
+realistic lengths (one to three words, mostly 6-20 characters), about half the rows carry alternates (a Cyrillic form made by
 simple transliteration rules, press spellings such as kh->h, y->i, and for some rows
 several more), and the feature classes follow the real dump's mix: about 40% of rows are
 of classes drillmap keeps (P, A.ADM1, S.AIRP, L.MILB...), the rest streams, mountains,
@@ -47,12 +47,25 @@ def cyrillic(latin):
     return " ".join(w[:1].upper() + w[1:] for w in word.split(" "))
 
 
+CONS = "b v g d zh z k l m n p r s t f kh ts ch sh y".split()
+VOWS = "a e i o u y ya ye yu".split()
+
+
+def syllable(rng):
+    # Half from the common syllables, half made up (consonant, vowel, maybe consonant), so
+    # names are as varied as real ones rather than a few thousand repeated.
+    if rng.random() < 0.5:
+        return rng.choice(SYL)
+    s = rng.choice(CONS) + rng.choice(VOWS)
+    return s + rng.choice(CONS) if rng.random() < 0.4 else s
+
+
 def name(rng):
     words = []
     if rng.random() < 0.15:
         words.append(rng.choice(WORDS))
-    n = rng.choice((1, 2, 2, 2, 3, 3, 4))
-    base = "".join(rng.choice(SYL) for _ in range(n)) + rng.choice(SUFFIX)
+    n = rng.choice((2, 2, 3, 3, 3, 4))
+    base = "".join(syllable(rng) for _ in range(n)) + rng.choice(SUFFIX)
     words.append(base[:1].upper() + base[1:])
     if rng.random() < 0.08:
         extra = "".join(rng.choice(SYL) for _ in range(2))

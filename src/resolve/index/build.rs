@@ -8,8 +8,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{
-    char_mask, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER, MAGIC, PREFIX, SECTIONS,
-    VERSION,
+    char_mask, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER, MAGIC, PREFIX,
+    SECTIONS, VERSION,
 };
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
@@ -222,7 +222,7 @@ fn bucket(bits: u32, n: usize, each: impl Fn(&mut dyn FnMut(u64, u64))) -> (Vec<
     let buckets = 1usize << bits;
     let mut counts = vec![0u32; buckets + 1];
     each(&mut |h, _| {
-        let b = (h >> (64 - bits)) as usize;
+        let b = usize::try_from(h >> (64 - bits)).unwrap_or(0);
         counts[b + 1] = counts[b + 1].saturating_add(1);
     });
     for i in 1..=buckets {
@@ -233,18 +233,15 @@ fn bucket(bits: u32, n: usize, each: impl Fn(&mut dyn FnMut(u64, u64))) -> (Vec<
         dir.extend_from_slice(&c.to_le_bytes());
     }
     let mut next = counts;
-    let mut out = vec![0u64; n];
+    let mut bytes = vec![0u8; 8 * n];
     each(&mut |h, e| {
-        let b = (h >> (64 - bits)) as usize;
-        if let Some(slot) = out.get_mut(next[b] as usize) {
-            *slot = e;
+        let b = usize::try_from(h >> (64 - bits)).unwrap_or(0);
+        let at = next[b] as usize * 8;
+        if let Some(slot) = bytes.get_mut(at..at + 8) {
+            slot.copy_from_slice(&e.to_le_bytes());
         }
         next[b] = next[b].saturating_add(1);
     });
-    let mut bytes = Vec::with_capacity(8 * n);
-    for e in out {
-        bytes.extend_from_slice(&e.to_le_bytes());
-    }
     (dir, bytes)
 }
 
@@ -386,7 +383,7 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
     let mut head = Vec::with_capacity(HEADER + 16 * SECTIONS);
     head.extend_from_slice(MAGIC);
     head.extend_from_slice(&VERSION.to_le_bytes());
-    head.extend_from_slice(&(PREFIX as u32).to_le_bytes());
+    head.extend_from_slice(&u32::try_from(PREFIX).unwrap_or(0).to_le_bytes());
     head.extend_from_slice(&(text.len() as u64).to_le_bytes());
     head.extend_from_slice(&fingerprint(text).to_le_bytes());
     head.extend_from_slice(&0u64.to_le_bytes()); // checksum, filled below
@@ -414,7 +411,7 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
         w.write_all(&head).map_err(io(&tmp))?;
         for s in sections {
             w.write_all(s).map_err(io(&tmp))?;
-            let pad = (s.len() as u64).next_multiple_of(8) as usize - s.len();
+            let pad = s.len().next_multiple_of(8) - s.len();
             w.write_all(&[0u8; 8][..pad]).map_err(io(&tmp))?;
         }
         let file = w.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;

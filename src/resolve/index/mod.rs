@@ -38,24 +38,25 @@
 //!
 //! # Staleness and corruption
 //!
-//! The header records the table's length and a fingerprint of its first, last and 62
-//! evenly spaced 4 KiB blocks (hashing a gigabyte-sized table in full would cost more than
-//! the 1 s open budget). A table that no longer matches is [`IndexError::Stale`]: the
+//! The header records the table's length and a fingerprint: a hash of the whole table up to
+//! 64 MiB, and above that of its first, last and 62 evenly spaced 4 KiB blocks (hashing a
+//! gigabyte-sized table in full would cost more than the 1 s open budget; an edit to a big
+//! table that keeps its length and misses every sampled block goes unseen, so re-import
+//! rather than edit a big table in place). A table that no longer matches is [`IndexError::Stale`]: the
 //! pipeline rebuilds the index. The header and section table are validated at open, and
 //! every read inside a section is bounds-checked, so a corrupt or truncated file yields an
 //! error or fewer candidates, never a panic.
 
 pub mod build;
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 
 use super::geocoder::{
-    osa_distance, Filter, MatchKind, Status, ALTERNATE_NAME, AMBIGUITY_MARGIN, EXACT,
-    GENERIC_NAME, KIND_MISMATCH, LOOSE, MAX_EDITS, MIN_SCORE,
+    osa_distance, Filter, MatchKind, Status, ALTERNATE_NAME, AMBIGUITY_MARGIN, EXACT, GENERIC_NAME,
+    KIND_MISMATCH, LOOSE, MAX_EDITS, MIN_SCORE,
 };
 use super::normalize::NameKey;
 use crate::model::{Place, PlaceKind};
@@ -166,11 +167,18 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Fingerprint of a table: its length and a hash of sampled 4 KiB blocks.
+/// Tables up to this size are fingerprinted whole.
+pub const FULL_FINGERPRINT: usize = 64 << 20;
+
+/// Fingerprint of a table: a hash of the whole table up to [`FULL_FINGERPRINT`] bytes, else
+/// of its length and 64 sampled 4 KiB blocks.
 pub(crate) fn fingerprint(table: &[u8]) -> u64 {
     const BLOCK: usize = 4096;
     const SAMPLES: usize = 64;
     let n = table.len();
+    if n <= FULL_FINGERPRINT {
+        return hash(table);
+    }
     let mut h = hash(&(n as u64).to_le_bytes());
     for i in 0..SAMPLES {
         let start = if n <= BLOCK {
@@ -191,7 +199,9 @@ pub(crate) fn fingerprint(table: &[u8]) -> u64 {
 /// mod 16). One edit changes at most two bits, so strings within [`MAX_EDITS`] differ in at
 /// most `2 × MAX_EDITS` bits: a filter that needs no look at the key itself.
 pub(crate) fn char_mask(chars: &[char]) -> u16 {
-    chars.iter().fold(0u16, |m, c| m | 1 << (u32::from(*c) % 16))
+    chars
+        .iter()
+        .fold(0u16, |m, c| m | 1 << (u32::from(*c) % 16))
 }
 
 /// Kind code in a place record.
@@ -316,14 +326,9 @@ impl IndexResolution {
     fn from_candidates(mut candidates: Vec<IndexCandidate>) -> IndexResolution {
         candidates.retain(|c| c.score >= MIN_SCORE);
         candidates.sort_by(|a, b| {
-            b.score.total_cmp(&a.score).then_with(|| {
-                if a.geonameid == b.geonameid {
-                    std::cmp::Ordering::Equal
-                } else {
-                    // Place ids compare as strings: `geonames:10` before `geonames:9`.
-                    a.geonameid.to_string().cmp(&b.geonameid.to_string())
-                }
-            })
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| cmp_as_text(a.geonameid, b.geonameid))
         });
         let status = match candidates.as_slice() {
             [] => Status::Unresolved,
@@ -340,6 +345,43 @@ impl IndexResolution {
             _ => None,
         }
     }
+}
+
+/// Compare two numbers as their decimal text compares (place ids are `geonames:ID` strings:
+/// `geonames:10` sorts before `geonames:9`), without making the text.
+fn cmp_as_text(a: u64, b: u64) -> std::cmp::Ordering {
+    fn digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        &buf[i..]
+    }
+    let (mut x, mut y) = ([0u8; 20], [0u8; 20]);
+    digits(a, &mut x).cmp(digits(b, &mut y))
+}
+
+/// The best candidate per row, in the order the in-memory geocoder keeps them: the highest
+/// score, the first met among equals.
+fn best_per_row(mut all: Vec<IndexCandidate>) -> Vec<IndexCandidate> {
+    all.sort_by_key(|c| c.record); // stable: the first met stays first
+    let mut out: Vec<IndexCandidate> = Vec::with_capacity(all.len());
+    for c in all {
+        match out.last_mut() {
+            Some(last) if last.record == c.record => {
+                if c.score > last.score {
+                    *last = c;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A key table inside the index (exact or loose keys).
@@ -398,8 +440,10 @@ impl<'a> Keys<'a> {
 /// Number of bucket bits of a hash directory section of `len` bytes, if it is one.
 fn dir_bits(len: usize) -> Option<u32> {
     let buckets = (len / 4).checked_sub(1)?;
-    (buckets.is_power_of_two() && len % 4 == 0 && (1..=32).contains(&buckets.trailing_zeros()))
-        .then_some(buckets.trailing_zeros())
+    (buckets.is_power_of_two()
+        && len.is_multiple_of(4)
+        && (1..=32).contains(&buckets.trailing_zeros()))
+    .then_some(buckets.trailing_zeros())
 }
 
 /// An opened index with its table, both memory-mapped.
@@ -598,7 +642,7 @@ impl GeonamesIndex {
         entry: u64,
         how: MatchKind,
         base: f64,
-        best: &mut HashMap<u32, IndexCandidate>,
+        best: &mut Vec<IndexCandidate>,
     ) {
         let place = u32::try_from(entry >> 32).unwrap_or(u32::MAX);
         let generic = entry & (1 << 31) != 0;
@@ -611,27 +655,23 @@ impl GeonamesIndex {
         {
             return;
         }
-        let mut score = if name > 0 { base * ALTERNATE_NAME } else { base };
+        let mut score = if name > 0 {
+            base * ALTERNATE_NAME
+        } else {
+            base
+        };
         match key.hint {
             Some(h) if !h.accepts(r.kind) => score *= KIND_MISMATCH,
             None if generic => score *= GENERIC_NAME,
             _ => {}
         }
-        match best.get(&place) {
-            Some(old) if old.score >= score => {}
-            _ => {
-                best.insert(
-                    place,
-                    IndexCandidate {
-                        record: place,
-                        geonameid: r.geonameid,
-                        score,
-                        how,
-                        name,
-                    },
-                );
-            }
-        }
+        best.push(IndexCandidate {
+            record: place,
+            geonameid: r.geonameid,
+            score,
+            how,
+            name,
+        });
     }
 
     /// Look `query` up: exact and loose keys, then, if nothing matched, the fuzzy stage.
@@ -655,10 +695,20 @@ impl GeonamesIndex {
     }
 
     fn keys_stage(&self, key: &NameKey, filter: &Filter) -> IndexResolution {
-        let mut best = HashMap::new();
+        let mut best = Vec::new();
         let tables = [
-            (self.keys(sec::EXACT, self.exact_bits), &key.exact, MatchKind::Exact, EXACT),
-            (self.keys(sec::LOOSE, self.loose_bits), &key.loose, MatchKind::Loose, LOOSE),
+            (
+                self.keys(sec::EXACT, self.exact_bits),
+                &key.exact,
+                MatchKind::Exact,
+                EXACT,
+            ),
+            (
+                self.keys(sec::LOOSE, self.loose_bits),
+                &key.loose,
+                MatchKind::Loose,
+                LOOSE,
+            ),
         ];
         for (keys, k, how, base) in tables {
             if let Some(id) = keys.find(k) {
@@ -667,7 +717,7 @@ impl GeonamesIndex {
                 }
             }
         }
-        IndexResolution::from_candidates(best.into_values().collect())
+        IndexResolution::from_candidates(best_per_row(best))
     }
 
     /// Loose key ids within [`MAX_EDITS`] of `loose`, with their distance and length in
@@ -701,7 +751,7 @@ impl GeonamesIndex {
                 let mask = u16::try_from((e >> 40) & 0xffff).unwrap_or(0);
                 if e >> 56 == tag
                     && (len == 255 || len.abs_diff(q.len()) <= MAX_EDITS)
-                    && (mask ^ qmask).count_ones() <= 2 * MAX_EDITS as u32
+                    && (mask ^ qmask).count_ones() <= 2 * u32::try_from(MAX_EDITS).unwrap_or(2)
                 {
                     found.extend(usize_of(e & 0xffff_ffff).map(|id| (len, id)));
                 }
@@ -725,7 +775,7 @@ impl GeonamesIndex {
     }
 
     fn fuzzy_stage(&self, key: &NameKey, filter: &Filter) -> IndexResolution {
-        let mut best = HashMap::new();
+        let mut best = Vec::new();
         let keys = self.keys(sec::LOOSE, self.loose_bits);
         let qlen = key.loose.chars().count();
         for (id, d, klen) in self.fuzzy_keys(&key.loose) {
@@ -735,7 +785,7 @@ impl GeonamesIndex {
                 self.consider(key, filter, entry, MatchKind::Fuzzy, base, &mut best);
             }
         }
-        IndexResolution::from_candidates(best.into_values().collect())
+        IndexResolution::from_candidates(best_per_row(best))
     }
 
     /// Every row that any of `queries` matches on a key or within the fuzzy distance, made

@@ -29,15 +29,35 @@ fn answers_as_the_in_memory_table_does() {
     let (places, _) = geonames::read_places(&table, &[]).unwrap();
     let g = Gazetteer::named("geonames", ALTERNATE_NAME, places);
     for q in [
-        "Termez", "Термез", "Termes", "Tirmis", "Kharbmaidon", "Harbmadion", "Ayni",
-        "Ayni air base", "Ayni airfield", "Айни", "Atlantis", "", "Ayn", "Kharbmaidon training ground",
+        "Termez",
+        "Термез",
+        "Termes",
+        "Tirmis",
+        "Kharbmaidon",
+        "Harbmadion",
+        "Ayni",
+        "Ayni air base",
+        "Ayni airfield",
+        "Айни",
+        "Atlantis",
+        "",
+        "Ayn",
+        "Kharbmaidon training ground",
     ] {
         for filter in [Filter::default(), Filter::country("UZ")] {
             let a = g.lookup(q, &filter);
             let b = index.lookup(q, &filter);
             assert_eq!(a.status, b.status, "{q}");
-            let ids_a: Vec<_> = a.candidates.iter().map(|c| (c.place.id.clone(), c.score, c.how)).collect();
-            let ids_b: Vec<_> = b.candidates.iter().map(|c| (c.place_id(), c.score, c.how)).collect();
+            let ids_a: Vec<_> = a
+                .candidates
+                .iter()
+                .map(|c| (c.place.id.clone(), c.score, c.how))
+                .collect();
+            let ids_b: Vec<_> = b
+                .candidates
+                .iter()
+                .map(|c| (c.place_id(), c.score, c.how))
+                .collect();
             assert_eq!(ids_a, ids_b, "{q}");
         }
     }
@@ -60,7 +80,10 @@ fn deletion_variants_cover_two_deletions() {
 fn a_changed_table_makes_the_index_stale() {
     let (_d, table) = setup(ROWS);
     std::fs::write(&table, ROWS.replace("Tirmiz", "Tirmis")).unwrap();
-    assert!(matches!(GeonamesIndex::open(&table), Err(IndexError::Stale { .. })));
+    assert!(matches!(
+        GeonamesIndex::open(&table),
+        Err(IndexError::Stale { .. })
+    ));
 }
 
 #[test]
