@@ -347,6 +347,44 @@ impl IndexResolution {
     }
 }
 
+/// [`osa_distance`] within [`MAX_EDITS`], without allocating for keys under 64 characters
+/// (the fuzzy stage verifies hundreds of candidates per query).
+pub(crate) fn osa_within(a: &[char], b: &[char]) -> Option<usize> {
+    const W: usize = 64;
+    if b.len() >= W || a.len().abs_diff(b.len()) > MAX_EDITS {
+        return osa_distance(a, b, MAX_EDITS);
+    }
+    let w = b.len() + 1;
+    let mut prev2 = [0u8; W];
+    let mut prev = [0u8; W];
+    let mut cur = [0u8; W];
+    for (j, p) in prev.iter_mut().enumerate().take(w) {
+        *p = u8::try_from(j).unwrap_or(u8::MAX);
+    }
+    for i in 1..=a.len() {
+        cur[0] = u8::try_from(i).unwrap_or(u8::MAX);
+        let mut row_min = cur[0];
+        for j in 1..w {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j].saturating_add(1))
+                .min(cur[j - 1].saturating_add(1))
+                .min(prev[j - 1].saturating_add(cost));
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2].saturating_add(1));
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if usize::from(row_min) > MAX_EDITS {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = usize::from(prev[w - 1]);
+    (d <= MAX_EDITS).then_some(d)
+}
+
 /// Compare two numbers as their decimal text compares (place ids are `geonames:ID` strings:
 /// `geonames:10` sorts before `geonames:9`), without making the text.
 fn cmp_as_text(a: u64, b: u64) -> std::cmp::Ordering {
@@ -767,7 +805,7 @@ impl GeonamesIndex {
             };
             buf.clear();
             buf.extend(k.chars());
-            if let Some(d) = osa_distance(&q, &buf, MAX_EDITS) {
+            if let Some(d) = osa_within(&q, &buf) {
                 out.push((id, d, buf.len()));
             }
         }

@@ -120,3 +120,11 @@ fn damaged_index_bytes_never_panic() {
         }
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn osa_within_agrees_with_osa_distance(a in "[a-dй]{0,12}", b in "[a-dй]{0,12}") {
+        let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        proptest::prop_assert_eq!(osa_within(&x, &y), osa_distance(&x, &y, MAX_EDITS));
+    }
+}
