@@ -30,11 +30,13 @@
 //! on each side), and this survives truncating both to their first [`PREFIX`] characters
 //! (the shorter prefix of the common string is reached with no more deletions than before).
 //! So every loose key files the hashes of all its prefix's ≤2-deletion variants (at most
-//! 1 + 7 + 21), and a query probes the same variants of its own prefix: every key within
-//! distance 2 is found, and the candidates — filtered by stored length, then verified with
-//! [`osa_distance`] — are exactly those the in-memory scan over all keys finds. An FST
-//! Levenshtein automaton was the alternative; its distance-2 automaton alone takes
-//! milliseconds to build per query, two orders of magnitude over the budget of 100 µs.
+//! 1 + 8 + 28), and a query probes the same variants of its own prefix: every key within
+//! distance 2 is found, and the candidates — filtered by stored length and a character-class
+//! mask, then verified with [`osa_distance`] — are exactly those the in-memory scan over all
+//! keys finds. The prefix length trades index size for candidates: at 6 M keys a 7-character
+//! prefix left ~4,500 keys to verify per query (~400 queries/s); 8 cuts that several-fold for
+//! a third more entries (figures in BENCHMARKS.md). An FST Levenshtein automaton was the
+//! alternative; its distance-2 automaton alone takes milliseconds to build per query.
 //!
 //! # Staleness and corruption
 //!
@@ -69,7 +71,7 @@ pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
 /// Format version; an index of another version is rebuilt.
 pub const VERSION: u32 = 2;
 /// Characters of a loose key whose deletion variants the fuzzy index files.
-pub const PREFIX: usize = 7;
+pub const PREFIX: usize = 8;
 /// Number of sections.
 pub const SECTIONS: usize = 15;
 /// Bytes of the fixed header before the section table.
