@@ -199,6 +199,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 s.problems.len(),
                 if report.written { format!("{} written", out.display()) } else { format!("{} unchanged", out.display()) }
             );
+            let _ = writeln!(
+                err,
+                "{}: {} places, {} names, {} exact and {} loose keys, {} bytes",
+                drillmap::resolve::index::index_path(&out).display(),
+                report.index.places,
+                report.index.names,
+                report.index.exact_keys,
+                report.index.loose_keys,
+                report.index.bytes
+            );
             Ok(if s.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -222,7 +232,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return Err(Error::Data(problems));
             }
             let gazetteer = Gazetteer::new(places);
-            let geonames = pipeline::load_geonames(&data, &gazetteer)?;
+            // Only the GeoNames rows these names can match are loaded (through the on-disk
+            // index, when there is one).
+            let batch = batch
+                .as_deref()
+                .map(cli::geocode::BatchInput::read)
+                .transpose()?;
+            let queries: Vec<&str> = match &batch {
+                Some(b) => b.names().collect(),
+                None => names.iter().map(String::as_str).collect(),
+            };
+            let geonames = pipeline::load_geonames_for(&data, &gazetteer, queries)?;
             let geocoder = Geocoder::new(&gazetteer, geonames.as_ref());
             let (border, _, _) = pipeline::read_border(&data)?;
             let mut out = io::stdout().lock();

@@ -86,7 +86,8 @@ pub fn read(data: &Path) -> Result<Inputs> {
     };
     let unknown = resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset);
     if !unknown.is_empty() {
-        inputs.geonames = load_geonames(data, &inputs.gazetteer)?;
+        let queries = inputs.dataset.place_refs().map(|p| p.query.as_str());
+        inputs.geonames = load_geonames_for(data, &inputs.gazetteer, queries)?;
     }
     Ok(inputs)
 }
@@ -131,6 +132,49 @@ pub fn load_geonames(data: &Path, gazetteer: &Gazetteer) -> Result<Option<Gazett
         resolve::geocoder::ALTERNATE_NAME,
         places,
     )))
+}
+
+/// The GeoNames rows that `queries` can match, from the on-disk index beside
+/// `geonames.txt` (built, or rebuilt when out of date, as needed): a small table on which the
+/// geocoder answers those queries exactly as on the whole table, without reading it. Without
+/// an index this is [`load_geonames`].
+pub fn load_geonames_for<'q>(
+    data: &Path,
+    gazetteer: &Gazetteer,
+    queries: impl IntoIterator<Item = &'q str>,
+) -> Result<Option<Gazetteer>> {
+    let Some(index) = open_geonames_index(data, gazetteer)? else {
+        return load_geonames(data, gazetteer);
+    };
+    let places = index.places_for(queries)?;
+    Ok(Some(Gazetteer::named(
+        "geonames",
+        resolve::geocoder::ALTERNATE_NAME,
+        places,
+    )))
+}
+
+/// The on-disk index beside `geonames.txt`, rebuilt first when out of date or damaged, with
+/// the rows the gazetteer cites left out; `None` when there is no table or no index.
+pub fn open_geonames_index(
+    data: &Path,
+    gazetteer: &Gazetteer,
+) -> Result<Option<resolve::index::GeonamesIndex>> {
+    let path = data.join(GEONAMES);
+    if !path.exists() || !resolve::index::index_path(&path).exists() {
+        return Ok(None);
+    }
+    let index = match resolve::index::GeonamesIndex::open(&path) {
+        Ok(index) => index,
+        Err(
+            resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. },
+        ) => {
+            resolve::index::build(&path)?;
+            resolve::index::GeonamesIndex::open(&path)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Some(index.exclude(cited_geonameids(gazetteer))))
 }
 
 /// Every name and alias of a row must resolve to that row within its country; a spelling
@@ -345,11 +389,14 @@ pub struct ImportReport {
     pub stats: geonames::Stats,
     /// Whether the table file changed.
     pub written: bool,
+    /// What the on-disk index beside the table holds.
+    pub index: resolve::index::build::BuildStats,
 }
 
 /// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
-/// geonameid, as GeoNames lines to `out` (atomically). With `strict`, any malformed line
-/// stops the import and nothing is written.
+/// geonameid, as GeoNames lines to `out` (atomically), and build its on-disk index beside it
+/// (`out` with the extension `.idx`). With `strict`, any malformed line stops the import and
+/// nothing is written.
 pub fn import_geonames(
     input: &Path,
     selection: &geonames::Selection,
@@ -377,7 +424,14 @@ pub fn import_geonames(
         text.push('\n');
     }
     let written = atomic::write(out, text.as_bytes())?;
-    Ok(ImportReport { stats, written })
+    drop(text);
+    drop(rows);
+    let index = resolve::index::build(out)?;
+    Ok(ImportReport {
+        stats,
+        written,
+        index,
+    })
 }
 
 /// File name of the vector-tile archive `build` writes into the output folder.

@@ -399,4 +399,33 @@ fn bulk_places_from_geonames_name_their_row_and_the_layer_attributes_it() {
         (Some("geonames:1518980"), Some("geonames"))
     );
     assert_eq!(v["features"][1]["properties"]["geocoder"], "gazetteer");
+    let without_index = fs::read(work.out().join("events.geojson")).unwrap();
+
+    // The same table imported (with its on-disk index): places asked through the index give
+    // the same layer.
+    let sample = root().join("tests/fixtures/geonames/sample.txt");
+    let table = work.data().join("geonames.txt");
+    work.run(&[
+        "places",
+        "import-geonames",
+        sample.to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert!(work.data().join("geonames.idx").exists());
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        events.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert_eq!(
+        fs::read(work.out().join("events.geojson")).unwrap(),
+        without_index
+    );
 }

@@ -26,6 +26,7 @@ use crate::error::{Error, Problem, Result};
 use crate::model::{Place, PlaceKind, Precision};
 use crate::pipeline;
 use crate::read::places;
+use crate::resolve::index::GeonamesIndex;
 use crate::resolve::{self, Filter, Gazetteer, Geocoder, MatchKind};
 use crate::write::atomic::Streaming;
 use crate::write::geojson::Coordinate;
@@ -75,10 +76,22 @@ pub fn build(opts: &Options) -> Result<Report> {
         return Err(Error::Data(problems));
     }
     let gazetteer = Gazetteer::new(table);
-    let geonames = pipeline::load_geonames(&opts.data, &gazetteer)?;
-    let geocoder = Geocoder::new(&gazetteer, geonames.as_ref());
+    // A GeoNames table with an on-disk index (the full dump) is asked per distinct place;
+    // a small one without an index is read whole.
+    let geonames = match pipeline::open_geonames_index(&opts.data, &gazetteer)? {
+        Some(index) => Geonames::Index(index),
+        None => match pipeline::load_geonames(&opts.data, &gazetteer)? {
+            Some(table) => Geonames::Table(table),
+            None => Geonames::None,
+        },
+    };
     let (border, _, _) = pipeline::read_border(&opts.data)?;
-    let builder = Builder::new(&opts.events, geocoder, BorderIndex::new(&border));
+    let builder = Builder::new(
+        &opts.events,
+        &gazetteer,
+        &geonames,
+        BorderIndex::new(&border),
+    );
     match opts.format {
         Format::Csv => run(
             &mut CsvReader::open(&opts.events, &opts.columns)?,
@@ -345,9 +358,17 @@ pub fn check_id(id: &str) -> std::result::Result<(), &'static str> {
 /// The date properties' JSON text, or (whether the start is at fault, what is wrong).
 type DateProps = std::result::Result<Vec<u8>, (bool, String)>;
 
+/// The GeoNames table behind the gazetteer, as the bulk build reaches it.
+enum Geonames {
+    None,
+    Table(Gazetteer),
+    Index(GeonamesIndex),
+}
+
 struct Builder<'g> {
     events: PathBuf,
-    geocoder: Geocoder<'g>,
+    gazetteer: &'g Gazetteer,
+    geonames: &'g Geonames,
     /// Whether any place came from the GeoNames table (the layer then attributes it).
     used_geonames: bool,
     index: BorderIndex<'g>,
@@ -366,10 +387,16 @@ struct Builder<'g> {
 }
 
 impl<'g> Builder<'g> {
-    fn new(events: &Path, geocoder: Geocoder<'g>, index: BorderIndex<'g>) -> Self {
+    fn new(
+        events: &Path,
+        gazetteer: &'g Gazetteer,
+        geonames: &'g Geonames,
+        index: BorderIndex<'g>,
+    ) -> Self {
         Builder {
             events: events.to_path_buf(),
-            geocoder,
+            gazetteer,
+            geonames,
             used_geonames: false,
             index,
             memo: HashMap::new(),
@@ -403,7 +430,19 @@ impl<'g> Builder<'g> {
                 format!("country {hint:?} is neither an ISO 3166-1 alpha-2 code nor a country name")
             })?
         };
-        let r = self.geocoder.lookup(place, &Filter::country(country));
+        // With an index, only the rows this name can match are made into a table: the
+        // answer is the one the whole table would give (see `GeonamesIndex::places_for`).
+        let subset;
+        let secondary = match self.geonames {
+            Geonames::None => None,
+            Geonames::Table(t) => Some(t),
+            Geonames::Index(ix) => {
+                let places = ix.places_for([place]).map_err(|e| e.to_string())?;
+                subset = Gazetteer::named("geonames", resolve::geocoder::ALTERNATE_NAME, places);
+                Some(&subset)
+            }
+        };
+        let r = Geocoder::new(self.gazetteer, secondary).lookup(place, &Filter::country(country));
         let best = r.best().ok_or_else(|| resolve::explain(&r, country))?;
         self.used_geonames |= best.table == "geonames";
         let p: &Place = best.place;

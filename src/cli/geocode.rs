@@ -168,49 +168,75 @@ struct BatchRow<'a> {
     note: String,
 }
 
-/// Geocode every row of the CSV at `input` (columns `name` and, optionally, `country`),
-/// writing one result per row as CSV (or a JSON array). Returns whether all resolved.
+/// A batch file: its rows and where the `name` and `country` columns are.
+pub struct BatchInput {
+    records: Vec<csv::StringRecord>,
+    name_col: usize,
+    country_col: Option<usize>,
+}
+
+impl BatchInput {
+    /// Read the CSV at `input` (columns `name` and, optionally, `country`).
+    pub fn read(input: &std::path::Path) -> Result<BatchInput, drillmap::Error> {
+        let syntax = |line: Option<usize>, message: String| drillmap::Error::Syntax {
+            path: input.into(),
+            line,
+            message,
+        };
+        let mut reader = csv::Reader::from_path(input).map_err(|e| syntax(None, e.to_string()))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| syntax(Some(1), e.to_string()))?;
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        let name_col = col("name").ok_or_else(|| {
+            syntax(
+                Some(1),
+                "no `name` column (columns: name, and optionally country)".into(),
+            )
+        })?;
+        let country_col = col("country");
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                syntax(
+                    e.position().map(|p| usize::try_from(p.line()).unwrap_or(0)),
+                    e.to_string(),
+                )
+            })?;
+        Ok(BatchInput {
+            records,
+            name_col,
+            country_col,
+        })
+    }
+
+    /// Every name to look up.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.records
+            .iter()
+            .map(|r| r.get(self.name_col).unwrap_or("").trim())
+    }
+}
+
+/// Geocode every row of `input`, writing one result per row as CSV (or a JSON array).
+/// Returns whether all resolved.
 pub fn batch(
     out: &mut impl Write,
     geocoder: &drillmap::resolve::Geocoder<'_>,
     filter: &drillmap::resolve::Filter,
     border: &AfghanBorder,
-    input: &std::path::Path,
+    input: &BatchInput,
     json: bool,
     progress: bool,
 ) -> Result<bool, drillmap::Error> {
     use std::io::IsTerminal;
     let io_err = |e: std::io::Error| drillmap::Error::io("<stdout>", e);
-    let mut reader = csv::Reader::from_path(input).map_err(|e| drillmap::Error::Syntax {
-        path: input.into(),
-        line: None,
-        message: e.to_string(),
-    })?;
-    let headers = reader.headers().map_err(|e| drillmap::Error::Syntax {
-        path: input.into(),
-        line: Some(1),
-        message: e.to_string(),
-    })?;
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
-    let name_col = col("name").ok_or_else(|| drillmap::Error::Syntax {
-        path: input.into(),
-        line: Some(1),
-        message: "no `name` column (columns: name, and optionally country)".into(),
-    })?;
-    let country_col = col("country");
-    let records: Vec<csv::StringRecord> =
-        reader
-            .records()
-            .collect::<Result<_, _>>()
-            .map_err(|e| drillmap::Error::Syntax {
-                path: input.into(),
-                line: e.position().map(|p| usize::try_from(p.line()).unwrap_or(0)),
-                message: e.to_string(),
-            })?;
+    let (records, name_col, country_col) = (&input.records, input.name_col, input.country_col);
     let bar = indicatif::ProgressBar::new(records.len() as u64);
     if !progress || !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -218,7 +244,7 @@ pub fn batch(
     let mut csv_out = (!json).then(|| csv::Writer::from_writer(Vec::new()));
     let mut json_rows = Vec::new();
     let mut all = true;
-    for record in &records {
+    for record in records {
         bar.inc(1);
         let name = record.get(name_col).unwrap_or("").trim();
         let country = country_col

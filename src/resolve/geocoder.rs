@@ -151,11 +151,17 @@ impl Filter {
     }
 
     fn accepts(&self, p: &Place) -> bool {
-        (self.countries.is_empty() || self.countries.contains(&p.country))
-            && (self.kinds.is_empty() || self.kinds.contains(&p.kind))
+        self.accepts_parts(&p.country, p.kind, p.lon, p.lat)
+    }
+
+    /// [`Filter`]'s test on a place's country, kind and point (for the on-disk index, which
+    /// filters before it makes a [`Place`]).
+    pub(crate) fn accepts_parts(&self, country: &str, kind: PlaceKind, lon: f64, lat: f64) -> bool {
+        (self.countries.is_empty() || self.countries.iter().any(|c| c == country))
+            && (self.kinds.is_empty() || self.kinds.contains(&kind))
             && self
                 .bbox
-                .is_none_or(|[w, s, e, n]| p.lon >= w && p.lon <= e && p.lat >= s && p.lat <= n)
+                .is_none_or(|[w, s, e, n]| lon >= w && lon <= e && lat >= s && lat <= n)
     }
 }
 

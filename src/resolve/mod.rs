@@ -9,6 +9,7 @@
 //! problems at their line.
 
 pub mod geocoder;
+pub mod index;
 pub mod normalize;
 pub mod online;
 

@@ -1,0 +1,872 @@
+//! The on-disk GeoNames index: the second table at full-dump scale, opened in milliseconds
+//! instead of re-read and re-keyed on every run.
+//!
+//! `places import-geonames` writes `geonames.idx` beside `geonames.txt` ([`build`]); later
+//! runs memory-map both files ([`GeonamesIndex::open`]) and answer lookups with the same
+//! keys ([`NameKey`]), scores, filters and statuses as the in-memory [`super::Gazetteer`].
+//! Only the few candidate rows a query returns are parsed back into [`Place`]s, from their
+//! line in the table.
+//!
+//! # Format (version 2, little-endian, sections 8-byte aligned)
+//!
+//! A 64-byte header (magic `DRMAPIDX`, format version, prefix length of the deletion index,
+//! the table's length and fingerprint, a checksum of the header and section table), then a
+//! table of [`SECTIONS`] `(offset, length)` pairs, then the sections:
+//!
+//! - **places**: one 48-byte record per row in table order: geonameid, byte offset and length
+//!   of its line, line number, latitude and longitude (f64), kind, country;
+//! - for the **exact** keys and again for the **loose** keys, a key table: the keys sorted
+//!   bytewise in one string arena, their offsets, each key's posting list (entries packed as
+//!   `place << 32 | generic << 31 | name number`, in table order), and a hash directory
+//!   (`2^b + 1` bucket starts over `(hash, key id)` entries) so a lookup costs one bucket
+//!   probe and one key comparison rather than a binary search;
+//! - the **deletion index** for the fuzzy stage: a hash directory over entries packed as
+//!   `hash tag (8) | character-class mask (16) | length in characters (8) | loose key id`.
+//!
+//! # Fuzzy stage: a prefix deletion neighbourhood (SymSpell)
+//!
+//! Two strings within optimal-string-alignment distance 2 become equal after deleting at most
+//! two characters from each (each edit, a transposition included, costs at most one deletion
+//! on each side), and this survives truncating both to their first [`PREFIX`] characters
+//! (the shorter prefix of the common string is reached with no more deletions than before).
+//! So every loose key files the hashes of all its prefix's ≤2-deletion variants (at most
+//! 1 + 8 + 28), and a query probes the same variants of its own prefix: every key within
+//! distance 2 is found, and the candidates — filtered by stored length and a character-class
+//! mask, then verified with [`osa_distance`] — are exactly those the in-memory scan over all
+//! keys finds. The prefix length trades index size for candidates: at 6 M keys a 7-character
+//! prefix left ~4,500 keys to verify per query (~400 queries/s); 8 cuts that several-fold for
+//! a third more entries (figures in BENCHMARKS.md). An FST Levenshtein automaton was the
+//! alternative; its distance-2 automaton alone takes milliseconds to build per query.
+//!
+//! # Staleness and corruption
+//!
+//! The header records the table's length and a fingerprint: a hash of the whole table up to
+//! 64 MiB, and above that of its first, last and 62 evenly spaced 4 KiB blocks (hashing a
+//! gigabyte-sized table in full would cost more than the 1 s open budget; an edit to a big
+//! table that keeps its length and misses every sampled block goes unseen, so re-import
+//! rather than edit a big table in place). A table that no longer matches is [`IndexError::Stale`]: the
+//! pipeline rebuilds the index. The header and section table are validated at open, and
+//! every read inside a section is bounds-checked, so a corrupt or truncated file yields an
+//! error or fewer candidates, never a panic.
+
+pub mod build;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use super::geocoder::{
+    osa_distance, Filter, MatchKind, Status, ALTERNATE_NAME, AMBIGUITY_MARGIN, EXACT, GENERIC_NAME,
+    KIND_MISMATCH, LOOSE, MAX_EDITS, MIN_SCORE,
+};
+use super::normalize::NameKey;
+use crate::model::{Place, PlaceKind};
+use crate::read::geonames;
+
+pub use build::build;
+
+/// First bytes of an index file.
+pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
+/// Format version; an index of another version is rebuilt.
+pub const VERSION: u32 = 2;
+/// Characters of a loose key whose deletion variants the fuzzy index files.
+pub const PREFIX: usize = 8;
+/// Number of sections.
+pub const SECTIONS: usize = 15;
+/// Bytes of the fixed header before the section table.
+pub const HEADER: usize = 64;
+/// Bytes of one place record.
+pub const RECORD: usize = 48;
+
+/// Section numbers.
+pub(crate) mod sec {
+    pub const PLACES: usize = 0;
+    /// Exact key table starts here (arena, offsets, posting offsets, postings, dir, hash).
+    pub const EXACT: usize = 1;
+    /// Loose key table starts here.
+    pub const LOOSE: usize = 7;
+    pub const DEL_DIR: usize = 13;
+    pub const DEL_ENTRIES: usize = 14;
+}
+
+/// The index file beside a table: `geonames.txt` → `geonames.idx`.
+pub fn index_path(table: &Path) -> PathBuf {
+    table.with_extension("idx")
+}
+
+/// Why an index cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not an index of this format version, or is damaged.
+    #[error("{path}: not a usable drillmap index ({what}); rebuild it with `drillmap places import-geonames`")]
+    Corrupt {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// The table changed since the index was built.
+    #[error("{path}: out of date with {table} (the table changed since the index was built)")]
+    Stale {
+        /// The index file.
+        path: PathBuf,
+        /// The table.
+        table: PathBuf,
+    },
+    /// The table is too large for the format (more than 2^32 rows or keys).
+    #[error("{path}: too large for the index format ({what})")]
+    TooLarge {
+        /// The table.
+        path: PathBuf,
+        /// What overflowed.
+        what: String,
+    },
+}
+
+impl From<IndexError> for crate::Error {
+    fn from(e: IndexError) -> Self {
+        match e {
+            IndexError::Io { path, source } => crate::Error::Io { path, source },
+            other => {
+                let path = match &other {
+                    IndexError::Corrupt { path, .. }
+                    | IndexError::Stale { path, .. }
+                    | IndexError::TooLarge { path, .. } => path.clone(),
+                    IndexError::Io { path, .. } => path.clone(),
+                };
+                crate::Error::Syntax {
+                    path,
+                    line: None,
+                    message: other.to_string(),
+                }
+            }
+        }
+    }
+}
+
+/// 64-bit hash of bytes (FNV-1a, then a murmur3 finaliser so the top bits spread): fixed
+/// across runs and platforms, unlike std's `RandomState`.
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Tables up to this size are fingerprinted whole.
+pub const FULL_FINGERPRINT: usize = 64 << 20;
+
+/// Fingerprint of a table: a hash of the whole table up to [`FULL_FINGERPRINT`] bytes, else
+/// of its length and 64 sampled 4 KiB blocks.
+pub(crate) fn fingerprint(table: &[u8]) -> u64 {
+    const BLOCK: usize = 4096;
+    const SAMPLES: usize = 64;
+    let n = table.len();
+    if n <= FULL_FINGERPRINT {
+        return hash(table);
+    }
+    let mut h = hash(&(n as u64).to_le_bytes());
+    for i in 0..SAMPLES {
+        let start = if n <= BLOCK {
+            0
+        } else {
+            (n - BLOCK) / (SAMPLES - 1) * i
+        };
+        let block = table.get(start..(start + BLOCK).min(n)).unwrap_or(&[]);
+        h = hash(&[h.to_le_bytes().as_slice(), &hash(block).to_le_bytes()].concat());
+        if n <= BLOCK {
+            break;
+        }
+    }
+    h
+}
+
+/// Which of 16 classes of characters a string has (a character's class is its code point
+/// mod 16). One edit changes at most two bits, so strings within [`MAX_EDITS`] differ in at
+/// most `2 × MAX_EDITS` bits: a filter that needs no look at the key itself.
+pub(crate) fn char_mask(chars: &[char]) -> u16 {
+    chars
+        .iter()
+        .fold(0u16, |m, c| m | 1 << (u32::from(*c) % 16))
+}
+
+/// Kind code in a place record.
+pub(crate) fn kind_code(kind: PlaceKind) -> u8 {
+    match kind {
+        PlaceKind::TrainingGround => 0,
+        PlaceKind::Base => 1,
+        PlaceKind::Airfield => 2,
+        PlaceKind::Facility => 3,
+        PlaceKind::Settlement => 4,
+        PlaceKind::Region => 5,
+        PlaceKind::Country => 6,
+    }
+}
+
+fn kind_from(code: u8) -> Option<PlaceKind> {
+    PlaceKind::ALL.into_iter().find(|k| kind_code(*k) == code)
+}
+
+fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
+    let b = bytes.get(i.checked_mul(4)?..i.checked_mul(4)?.checked_add(4)?)?;
+    Some(u32::from_le_bytes(b.try_into().ok()?))
+}
+
+fn u64_at(bytes: &[u8], i: usize) -> Option<u64> {
+    let b = bytes.get(i.checked_mul(8)?..i.checked_mul(8)?.checked_add(8)?)?;
+    Some(u64::from_le_bytes(b.try_into().ok()?))
+}
+
+fn usize_of(v: u64) -> Option<usize> {
+    usize::try_from(v).ok()
+}
+
+/// One row as the index keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Record {
+    /// The geonameid.
+    pub geonameid: u64,
+    /// Byte offset of the row's line in the table.
+    pub offset: u64,
+    /// Length of the line in bytes (without its newline).
+    pub len: u32,
+    /// 1-based line number.
+    pub line: u32,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Our kind.
+    pub kind: PlaceKind,
+    /// ISO alpha-2 country (upper case; may be empty).
+    pub country: [u8; 2],
+}
+
+impl Record {
+    fn country_str(&self) -> &str {
+        let n = self.country.iter().position(|b| *b == 0).unwrap_or(2);
+        std::str::from_utf8(self.country.get(..n).unwrap_or(&[])).unwrap_or("")
+    }
+
+    fn from_bytes(b: &[u8]) -> Option<Record> {
+        let f = |i: usize| u64_at(b, i);
+        Some(Record {
+            geonameid: f(0)?,
+            offset: f(1)?,
+            len: u32_at(b, 4)?,
+            line: u32_at(b, 5)?,
+            lat: f64::from_bits(f(3)?),
+            lon: f64::from_bits(f(4)?),
+            kind: kind_from(*b.get(40)?)?,
+            country: [*b.get(41)?, *b.get(42)?],
+        })
+    }
+
+    pub(crate) fn to_bytes(self) -> [u8; RECORD] {
+        let mut b = [0u8; RECORD];
+        b[0..8].copy_from_slice(&self.geonameid.to_le_bytes());
+        b[8..16].copy_from_slice(&self.offset.to_le_bytes());
+        b[16..20].copy_from_slice(&self.len.to_le_bytes());
+        b[20..24].copy_from_slice(&self.line.to_le_bytes());
+        b[24..32].copy_from_slice(&self.lat.to_bits().to_le_bytes());
+        b[32..40].copy_from_slice(&self.lon.to_bits().to_le_bytes());
+        b[40] = kind_code(self.kind);
+        b[41] = self.country[0];
+        b[42] = self.country[1];
+        b
+    }
+}
+
+/// A place a query may mean, as the index scores it (no [`Place`] made yet).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexCandidate {
+    /// The row's number in the index (table order).
+    pub record: u32,
+    /// The geonameid.
+    pub geonameid: u64,
+    /// Score in [0, 1], as the in-memory geocoder scores it.
+    pub score: f64,
+    /// Exact, loose or fuzzy.
+    pub how: MatchKind,
+    /// Which of the row's names matched (0 the name, then the alternates in order).
+    pub name: u32,
+}
+
+impl IndexCandidate {
+    /// The place id the in-memory table gives this row (`geonames:ID`).
+    pub fn place_id(&self) -> String {
+        format!("geonames:{}", self.geonameid)
+    }
+}
+
+/// The index's answer to one query, ranked as [`super::Resolution`] ranks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexResolution {
+    /// Resolved, ambiguous or unresolved.
+    pub status: Status,
+    /// Candidates at or above [`MIN_SCORE`], best first (ties by place id).
+    pub candidates: Vec<IndexCandidate>,
+}
+
+impl IndexResolution {
+    fn from_candidates(mut candidates: Vec<IndexCandidate>) -> IndexResolution {
+        candidates.retain(|c| c.score >= MIN_SCORE);
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| cmp_as_text(a.geonameid, b.geonameid))
+        });
+        let status = match candidates.as_slice() {
+            [] => Status::Unresolved,
+            [a, b, ..] if a.score - b.score < AMBIGUITY_MARGIN => Status::Ambiguous,
+            _ => Status::Resolved,
+        };
+        IndexResolution { status, candidates }
+    }
+
+    /// The chosen candidate, when resolved.
+    pub fn best(&self) -> Option<&IndexCandidate> {
+        match self.status {
+            Status::Resolved => self.candidates.first(),
+            _ => None,
+        }
+    }
+}
+
+/// [`osa_distance`] within [`MAX_EDITS`], without allocating for keys under 64 characters
+/// (the fuzzy stage verifies hundreds of candidates per query).
+pub(crate) fn osa_within(a: &[char], b: &[char]) -> Option<usize> {
+    const W: usize = 64;
+    if b.len() >= W || a.len().abs_diff(b.len()) > MAX_EDITS {
+        return osa_distance(a, b, MAX_EDITS);
+    }
+    let w = b.len() + 1;
+    let mut prev2 = [0u8; W];
+    let mut prev = [0u8; W];
+    let mut cur = [0u8; W];
+    for (j, p) in prev.iter_mut().enumerate().take(w) {
+        *p = u8::try_from(j).unwrap_or(u8::MAX);
+    }
+    for i in 1..=a.len() {
+        cur[0] = u8::try_from(i).unwrap_or(u8::MAX);
+        let mut row_min = cur[0];
+        for j in 1..w {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j].saturating_add(1))
+                .min(cur[j - 1].saturating_add(1))
+                .min(prev[j - 1].saturating_add(cost));
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2].saturating_add(1));
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if usize::from(row_min) > MAX_EDITS {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = usize::from(prev[w - 1]);
+    (d <= MAX_EDITS).then_some(d)
+}
+
+/// Compare two numbers as their decimal text compares (place ids are `geonames:ID` strings:
+/// `geonames:10` sorts before `geonames:9`), without making the text.
+fn cmp_as_text(a: u64, b: u64) -> std::cmp::Ordering {
+    fn digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        &buf[i..]
+    }
+    let (mut x, mut y) = ([0u8; 20], [0u8; 20]);
+    digits(a, &mut x).cmp(digits(b, &mut y))
+}
+
+/// The best candidate per row, in the order the in-memory geocoder keeps them: the highest
+/// score, the first met among equals.
+fn best_per_row(mut all: Vec<IndexCandidate>) -> Vec<IndexCandidate> {
+    all.sort_by_key(|c| c.record); // stable: the first met stays first
+    let mut out: Vec<IndexCandidate> = Vec::with_capacity(all.len());
+    for c in all {
+        match out.last_mut() {
+            Some(last) if last.record == c.record => {
+                if c.score > last.score {
+                    *last = c;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A key table inside the index (exact or loose keys).
+#[derive(Debug, Clone, Copy)]
+struct Keys<'a> {
+    arena: &'a [u8],
+    offsets: &'a [u8],
+    post_offsets: &'a [u8],
+    postings: &'a [u8],
+    dir: &'a [u8],
+    hashes: &'a [u8],
+    bits: u32,
+}
+
+impl<'a> Keys<'a> {
+    fn len(&self) -> usize {
+        (self.offsets.len() / 8).saturating_sub(1)
+    }
+
+    fn key(&self, id: usize) -> Option<&'a [u8]> {
+        let a = usize_of(u64_at(self.offsets, id)?)?;
+        let b = usize_of(u64_at(self.offsets, id.checked_add(1)?)?)?;
+        self.arena.get(a..b)
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        let h = hash(key.as_bytes());
+        let bucket = usize_of(h >> (64 - self.bits))?;
+        let lo = usize_of(u64::from(u32_at(self.dir, bucket)?))?;
+        let hi = usize_of(u64::from(u32_at(self.dir, bucket + 1)?))?;
+        let tag = h & 0xffff_ffff;
+        for i in lo..hi {
+            let e = u64_at(self.hashes, i)?;
+            if e >> 32 == tag {
+                let id = usize_of(e & 0xffff_ffff)?;
+                if self.key(id) == Some(key.as_bytes()) {
+                    return Some(id);
+                }
+            }
+        }
+        None
+    }
+
+    fn postings(&self, id: usize) -> impl Iterator<Item = u64> + 'a {
+        let postings = self.postings;
+        let range = (|| {
+            let a = usize_of(u64_at(self.post_offsets, id)?)?;
+            let b = usize_of(u64_at(self.post_offsets, id.checked_add(1)?)?)?;
+            Some(a..b)
+        })()
+        .unwrap_or(0..0);
+        range.map_while(move |i| u64_at(postings, i))
+    }
+}
+
+/// Number of bucket bits of a hash directory section of `len` bytes, if it is one.
+fn dir_bits(len: usize) -> Option<u32> {
+    let buckets = (len / 4).checked_sub(1)?;
+    (buckets.is_power_of_two()
+        && len.is_multiple_of(4)
+        && (1..=32).contains(&buckets.trailing_zeros()))
+    .then_some(buckets.trailing_zeros())
+}
+
+/// An opened index with its table, both memory-mapped.
+#[derive(Debug)]
+pub struct GeonamesIndex {
+    path: PathBuf,
+    table_path: PathBuf,
+    index: Mmap,
+    table: Mmap,
+    sections: [(usize, usize); SECTIONS],
+    exact_bits: u32,
+    loose_bits: u32,
+    del_bits: u32,
+    exclude: Vec<u64>,
+}
+
+/// Map a file read-only.
+fn map(path: &Path) -> Result<Mmap, IndexError> {
+    let io = |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    // SAFETY: the map is read-only and every read through it is bounds-checked. drillmap
+    // replaces its tables and indexes by renaming a new file into place, never by writing
+    // into the mapped one; a file truncated under us by another program could still fault
+    // (SIGBUS), which is the documented limit of memory-mapping.
+    #[allow(unsafe_code)]
+    let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+    Ok(map)
+}
+
+impl GeonamesIndex {
+    /// Open the index of `table` (at [`index_path`]), checking that it was built from this
+    /// table. Costs a few page faults and a sampled fingerprint of the table, not a read.
+    pub fn open(table: &Path) -> Result<GeonamesIndex, IndexError> {
+        let path = index_path(table);
+        let index = map(&path)?;
+        let table_map = map(table)?;
+        let corrupt = |what: &str| IndexError::Corrupt {
+            path: path.clone(),
+            what: what.to_owned(),
+        };
+        let header = index
+            .get(..HEADER + SECTIONS * 16)
+            .ok_or_else(|| corrupt("shorter than its header"))?;
+        if header.get(..8) != Some(MAGIC.as_slice()) {
+            return Err(corrupt("wrong magic number"));
+        }
+        let version = u32_at(header, 2).unwrap_or(0);
+        if version != VERSION {
+            return Err(corrupt(&format!(
+                "format version {version}, this drillmap reads {VERSION}"
+            )));
+        }
+        let prefix = u32_at(header, 3).unwrap_or(0);
+        if usize_of(u64::from(prefix)) != Some(PREFIX) {
+            return Err(corrupt("built with another fuzzy prefix length"));
+        }
+        let checksum = u64_at(header, 4).unwrap_or(0);
+        let mut without = header.to_vec();
+        if let Some(c) = without.get_mut(32..40) {
+            c.fill(0);
+        }
+        if hash(&without) != checksum {
+            return Err(corrupt("header checksum mismatch"));
+        }
+        // u64 slots: 0 magic, 1 version and prefix, 2 table length, 3 fingerprint, 4 checksum.
+        let stored_len = u64_at(header, 2).unwrap_or(u64::MAX);
+        let stored_fp = u64_at(header, 3).unwrap_or(0);
+        if stored_len != table_map.len() as u64 || stored_fp != fingerprint(&table_map) {
+            return Err(IndexError::Stale {
+                path,
+                table: table.to_path_buf(),
+            });
+        }
+        let mut sections = [(0usize, 0usize); SECTIONS];
+        for (i, s) in sections.iter_mut().enumerate() {
+            let off = u64_at(&header[HEADER..], 2 * i).and_then(usize_of);
+            let len = u64_at(&header[HEADER..], 2 * i + 1).and_then(usize_of);
+            match (off, len) {
+                (Some(o), Some(l)) if o.checked_add(l).is_some_and(|end| end <= index.len()) => {
+                    *s = (o, l)
+                }
+                _ => return Err(corrupt(&format!("section {i} lies outside the file"))),
+            }
+        }
+        let bits = |i: usize| {
+            dir_bits(sections[i].1).ok_or_else(|| corrupt(&format!("section {i} is no directory")))
+        };
+        let exact_bits = bits(sec::EXACT + 4)?;
+        let loose_bits = bits(sec::LOOSE + 4)?;
+        let del_bits = bits(sec::DEL_DIR)?;
+        if sections[sec::PLACES].1 % RECORD != 0 {
+            return Err(corrupt("place records are cut short"));
+        }
+        Ok(GeonamesIndex {
+            path,
+            table_path: table.to_path_buf(),
+            index,
+            table: table_map,
+            sections,
+            exact_bits,
+            loose_bits,
+            del_bits,
+            exclude: Vec::new(),
+        })
+    }
+
+    /// Leave these geonameids out of every answer (rows the hand-kept table has).
+    pub fn exclude(mut self, mut ids: Vec<u64>) -> GeonamesIndex {
+        ids.sort_unstable();
+        ids.dedup();
+        self.exclude = ids;
+        self
+    }
+
+    /// The index file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn section(&self, i: usize) -> &[u8] {
+        let (o, l) = self.sections.get(i).copied().unwrap_or((0, 0));
+        self.index.get(o..o.saturating_add(l)).unwrap_or(&[])
+    }
+
+    fn keys(&self, first: usize, bits: u32) -> Keys<'_> {
+        Keys {
+            arena: self.section(first),
+            offsets: self.section(first + 1),
+            post_offsets: self.section(first + 2),
+            postings: self.section(first + 3),
+            dir: self.section(first + 4),
+            hashes: self.section(first + 5),
+            bits,
+        }
+    }
+
+    /// Rows in the index.
+    pub fn len(&self) -> usize {
+        self.section(sec::PLACES).len() / RECORD
+    }
+
+    /// Whether the index has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Distinct exact and loose keys.
+    pub fn key_counts(&self) -> (usize, usize) {
+        (
+            self.keys(sec::EXACT, self.exact_bits).len(),
+            self.keys(sec::LOOSE, self.loose_bits).len(),
+        )
+    }
+
+    /// Row number `i` as the index keeps it.
+    pub fn record(&self, i: u32) -> Option<Record> {
+        let i = usize_of(u64::from(i))?;
+        let start = i.checked_mul(RECORD)?;
+        Record::from_bytes(self.section(sec::PLACES).get(start..start + RECORD)?)
+    }
+
+    /// Row number `i` as the place the in-memory table makes of it, parsed from its line.
+    pub fn place(&self, i: u32) -> Result<Place, IndexError> {
+        let corrupt = |what: String| IndexError::Corrupt {
+            path: self.path.clone(),
+            what,
+        };
+        let r = self
+            .record(i)
+            .ok_or_else(|| corrupt(format!("no place record {i}")))?;
+        let start = usize_of(r.offset).ok_or_else(|| corrupt("offset".into()))?;
+        let end = start.saturating_add(usize_of(u64::from(r.len)).unwrap_or(0));
+        let line = self
+            .table
+            .get(start..end)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(|| corrupt(format!("record {i} points outside the table")))?;
+        match geonames::parse_line(line, usize_of(u64::from(r.line)).unwrap_or(0)) {
+            Ok(Some(row)) if row.id == r.geonameid => Ok(row.into_place()),
+            _ => Err(IndexError::Stale {
+                path: self.path.clone(),
+                table: self.table_path.clone(),
+            }),
+        }
+    }
+
+    /// Score one posting as the in-memory geocoder scores it, keeping the best per row.
+    #[allow(clippy::too_many_arguments)]
+    fn consider(
+        &self,
+        key: &NameKey,
+        filter: &Filter,
+        entry: u64,
+        how: MatchKind,
+        base: f64,
+        best: &mut Vec<IndexCandidate>,
+    ) {
+        let place = u32::try_from(entry >> 32).unwrap_or(u32::MAX);
+        let generic = entry & (1 << 31) != 0;
+        let name = u32::try_from(entry & 0x7fff_ffff).unwrap_or(0);
+        let Some(r) = self.record(place) else {
+            return;
+        };
+        if self.exclude.binary_search(&r.geonameid).is_ok()
+            || !filter.accepts_parts(r.country_str(), r.kind, r.lon, r.lat)
+        {
+            return;
+        }
+        let mut score = if name > 0 {
+            base * ALTERNATE_NAME
+        } else {
+            base
+        };
+        match key.hint {
+            Some(h) if !h.accepts(r.kind) => score *= KIND_MISMATCH,
+            None if generic => score *= GENERIC_NAME,
+            _ => {}
+        }
+        best.push(IndexCandidate {
+            record: place,
+            geonameid: r.geonameid,
+            score,
+            how,
+            name,
+        });
+    }
+
+    /// Look `query` up: exact and loose keys, then, if nothing matched, the fuzzy stage.
+    pub fn lookup(&self, query: &str, filter: &Filter) -> IndexResolution {
+        let key = NameKey::new(query);
+        let r = self.keys_stage(&key, filter);
+        if r.status == Status::Unresolved {
+            return self.fuzzy_stage(&key, filter);
+        }
+        r
+    }
+
+    /// Look `query` up on the exact and loose keys only.
+    pub fn lookup_keys(&self, query: &str, filter: &Filter) -> IndexResolution {
+        self.keys_stage(&NameKey::new(query), filter)
+    }
+
+    /// Look `query` up in the fuzzy stage only.
+    pub fn lookup_fuzzy(&self, query: &str, filter: &Filter) -> IndexResolution {
+        self.fuzzy_stage(&NameKey::new(query), filter)
+    }
+
+    fn keys_stage(&self, key: &NameKey, filter: &Filter) -> IndexResolution {
+        let mut best = Vec::new();
+        let tables = [
+            (
+                self.keys(sec::EXACT, self.exact_bits),
+                &key.exact,
+                MatchKind::Exact,
+                EXACT,
+            ),
+            (
+                self.keys(sec::LOOSE, self.loose_bits),
+                &key.loose,
+                MatchKind::Loose,
+                LOOSE,
+            ),
+        ];
+        for (keys, k, how, base) in tables {
+            if let Some(id) = keys.find(k) {
+                for entry in keys.postings(id) {
+                    self.consider(key, filter, entry, how, base, &mut best);
+                }
+            }
+        }
+        IndexResolution::from_candidates(best_per_row(best))
+    }
+
+    /// Loose key ids within [`MAX_EDITS`] of `loose`, with their distance and length in
+    /// characters, in the order the
+    /// in-memory scan meets them (by length in characters, then bytewise).
+    fn fuzzy_keys(&self, loose: &str) -> Vec<(usize, usize, usize)> {
+        let q: Vec<char> = loose.chars().collect();
+        if q.len() < 4 {
+            return Vec::new();
+        }
+        let keys = self.keys(sec::LOOSE, self.loose_bits);
+        let dir = self.section(sec::DEL_DIR);
+        let entries = self.section(sec::DEL_ENTRIES);
+        let mut found: Vec<(usize, usize)> = Vec::new(); // (length, key id)
+        let qmask = char_mask(&q);
+        let mut variants = Vec::with_capacity(32);
+        build::deletion_hashes(&q[..q.len().min(PREFIX)], &mut variants);
+        for h in variants {
+            let Some(bucket) = usize_of(h >> (64 - self.del_bits)) else {
+                continue;
+            };
+            let (Some(lo), Some(hi)) = (u32_at(dir, bucket), u32_at(dir, bucket + 1)) else {
+                continue;
+            };
+            let tag = h & 0xff;
+            for i in lo..hi {
+                let Some(e) = usize_of(u64::from(i)).and_then(|i| u64_at(entries, i)) else {
+                    break;
+                };
+                let len = usize_of((e >> 32) & 0xff).unwrap_or(0);
+                let mask = u16::try_from((e >> 40) & 0xffff).unwrap_or(0);
+                if e >> 56 == tag
+                    && (len == 255 || len.abs_diff(q.len()) <= MAX_EDITS)
+                    && (mask ^ qmask).count_ones() <= 2 * u32::try_from(MAX_EDITS).unwrap_or(2)
+                {
+                    found.extend(usize_of(e & 0xffff_ffff).map(|id| (len, id)));
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        let mut out = Vec::with_capacity(found.len());
+        let mut buf: Vec<char> = Vec::new();
+        for (_, id) in found {
+            let Some(k) = keys.key(id).and_then(|b| std::str::from_utf8(b).ok()) else {
+                continue;
+            };
+            buf.clear();
+            buf.extend(k.chars());
+            if let Some(d) = osa_within(&q, &buf) {
+                out.push((id, d, buf.len()));
+            }
+        }
+        out
+    }
+
+    fn fuzzy_stage(&self, key: &NameKey, filter: &Filter) -> IndexResolution {
+        let mut best = Vec::new();
+        let keys = self.keys(sec::LOOSE, self.loose_bits);
+        let qlen = key.loose.chars().count();
+        for (id, d, klen) in self.fuzzy_keys(&key.loose) {
+            let len = qlen.max(klen) as f64;
+            let base = LOOSE * (1.0 - d as f64 / len);
+            for entry in keys.postings(id) {
+                self.consider(key, filter, entry, MatchKind::Fuzzy, base, &mut best);
+            }
+        }
+        IndexResolution::from_candidates(best_per_row(best))
+    }
+
+    /// Every row that any of `queries` matches on a key or within the fuzzy distance, made
+    /// into places: a small table on which the in-memory geocoder answers those queries
+    /// exactly as it would on the whole table.
+    pub fn places_for<'q>(
+        &self,
+        queries: impl IntoIterator<Item = &'q str>,
+    ) -> Result<Vec<Place>, IndexError> {
+        let exact = self.keys(sec::EXACT, self.exact_bits);
+        let loose = self.keys(sec::LOOSE, self.loose_bits);
+        let mut rows: Vec<u32> = Vec::new();
+        let mut add = |entries: &mut dyn Iterator<Item = u64>| {
+            rows.extend(entries.filter_map(|e| u32::try_from(e >> 32).ok()));
+        };
+        for q in queries {
+            let key = NameKey::new(q);
+            if let Some(id) = exact.find(&key.exact) {
+                add(&mut exact.postings(id));
+            }
+            if let Some(id) = loose.find(&key.loose) {
+                add(&mut loose.postings(id));
+            }
+            for (id, _, _) in self.fuzzy_keys(&key.loose) {
+                add(&mut loose.postings(id));
+            }
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        let mut places = Vec::with_capacity(rows.len());
+        for i in rows {
+            let excluded = self
+                .record(i)
+                .is_some_and(|r| self.exclude.binary_search(&r.geonameid).is_ok());
+            if !excluded {
+                places.push(self.place(i)?);
+            }
+        }
+        Ok(places)
+    }
+}
+
+#[cfg(test)]
+mod tests;

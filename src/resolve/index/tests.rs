@@ -1,0 +1,130 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::build::deletion_hashes;
+use super::*;
+use crate::resolve::Gazetteer;
+
+const ROWS: &str = "\
+1215957\tTirmiz\tTirmiz\tTermez,Termiz,Термез,TMJ\t37.22417\t67.27833\tP\tPPLA\tUZ\t\t12\t\t\t\t182800\t\t302\tAsia/Samarkand\t2023-01-01
+1221874\tKharbmaidon training ground\tKharbmaidon\tHarb-Maidon,Харбмайдон\t38.5\t69.8\tL\tMVA\tTJ\t\t01\t\t\t\t0\t\t900\tAsia/Dushanbe\t2023-01-01
+1221875\tAyni\tAyni\tАйни\t39.39\t68.54\tP\tPPL\tTJ\t\t01\t\t\t\t0\t\t900\tAsia/Dushanbe\t2023-01-01
+1221876\tAyni\tAyni\t\t38.5\t68.8\tP\tPPL\tTJ\t\t01\t\t\t\t0\t\t900\tAsia/Dushanbe\t2023-01-01
+1221877\tAyni Air Base\tAyni Air Base\t\t38.5\t68.8\tS\tAIRB\tTJ\t\t01\t\t\t\t0\t\t900\tAsia/Dushanbe\t2023-01-01
+999\tSome stream\tSome stream\t\t38.5\t68.8\tH\tSTM\tTJ\t\t01\t\t\t\t0\t\t900\tAsia/Dushanbe\t2023-01-01
+";
+
+fn setup(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("geonames.txt");
+    std::fs::write(&table, text).unwrap();
+    build(&table).unwrap();
+    (dir, table)
+}
+
+#[test]
+fn answers_as_the_in_memory_table_does() {
+    let (_d, table) = setup(ROWS);
+    let index = GeonamesIndex::open(&table).unwrap();
+    assert_eq!(index.len(), 5);
+    let (places, _) = geonames::read_places(&table, &[]).unwrap();
+    let g = Gazetteer::named("geonames", ALTERNATE_NAME, places);
+    for q in [
+        "Termez",
+        "Термез",
+        "Termes",
+        "Tirmis",
+        "Kharbmaidon",
+        "Harbmadion",
+        "Ayni",
+        "Ayni air base",
+        "Ayni airfield",
+        "Айни",
+        "Atlantis",
+        "",
+        "Ayn",
+        "Kharbmaidon training ground",
+    ] {
+        for filter in [Filter::default(), Filter::country("UZ")] {
+            let a = g.lookup(q, &filter);
+            let b = index.lookup(q, &filter);
+            assert_eq!(a.status, b.status, "{q}");
+            let ids_a: Vec<_> = a
+                .candidates
+                .iter()
+                .map(|c| (c.place.id.clone(), c.score, c.how))
+                .collect();
+            let ids_b: Vec<_> = b
+                .candidates
+                .iter()
+                .map(|c| (c.place_id(), c.score, c.how))
+                .collect();
+            assert_eq!(ids_a, ids_b, "{q}");
+        }
+    }
+    let p = index.place(0).unwrap();
+    assert_eq!(p, g.places()[0]);
+}
+
+#[test]
+fn deletion_variants_cover_two_deletions() {
+    let mut out = Vec::new();
+    deletion_hashes(&['a', 'b', 'c'], &mut out);
+    // abc, bc, ac, ab, c, b, a
+    assert_eq!(out.len(), 7);
+    deletion_hashes(&['a', 'a'], &mut out);
+    // aa, a, ""
+    assert_eq!(out.len(), 3);
+}
+
+#[test]
+fn a_changed_table_makes_the_index_stale() {
+    let (_d, table) = setup(ROWS);
+    std::fs::write(&table, ROWS.replace("Tirmiz", "Tirmis")).unwrap();
+    assert!(matches!(
+        GeonamesIndex::open(&table),
+        Err(IndexError::Stale { .. })
+    ));
+}
+
+#[test]
+fn damaged_index_bytes_never_panic() {
+    let (_d, table) = setup(ROWS);
+    let idx = index_path(&table);
+    let good = std::fs::read(&idx).unwrap();
+    let mut rng = fastrand::Rng::with_seed(7);
+    for round in 0..300 {
+        let mut bad = good.clone();
+        match round % 3 {
+            0 => bad.truncate(rng.usize(..good.len())),
+            1 => {
+                for _ in 0..8 {
+                    let i = rng.usize(..bad.len());
+                    bad[i] = rng.u8(..);
+                }
+            }
+            _ => {
+                // Damage a section but keep the header valid.
+                let i = rng.usize(HEADER + 16 * SECTIONS..bad.len());
+                bad[i] ^= 0xff;
+            }
+        }
+        std::fs::write(&idx, &bad).unwrap();
+        if let Ok(index) = GeonamesIndex::open(&table) {
+            for q in ["Termez", "Termes", "Ayni", "Kharbmaiden"] {
+                let r = index.lookup(q, &Filter::default());
+                for c in r.candidates {
+                    let _ = index.place(c.record);
+                }
+                let _ = index.places_for([q]);
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn osa_within_agrees_with_osa_distance(a in "[a-dй]{0,12}", b in "[a-dй]{0,12}") {
+        let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        proptest::prop_assert_eq!(osa_within(&x, &y), osa_distance(&x, &y, MAX_EDITS));
+    }
+}
