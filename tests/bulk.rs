@@ -377,16 +377,19 @@ fn bulk_places_from_geonames_name_their_row_and_the_layer_attributes_it() {
     .unwrap();
     let events = work.dir.path().join("geo.csv");
     fs::write(&events, "id,name,start_date,place,country\nev-1,Drill,2021-08-05,Chimkent,KZ\nev-2,Drill,2021-08-06,Termiz,UZ\n").unwrap();
-    work.run(&[
-        "build",
-        "--data",
-        "data",
-        "--out",
-        "out",
-        "--events",
-        events.to_str().unwrap(),
-    ])
-    .expect_code(0);
+    let build_events = || {
+        work.run(&[
+            "build",
+            "--data",
+            "data",
+            "--out",
+            "out",
+            "--events",
+            events.to_str().unwrap(),
+        ])
+        .expect_code(0);
+    };
+    build_events();
     let v: serde_json::Value =
         serde_json::from_slice(&fs::read(work.out().join("events.geojson")).unwrap()).unwrap();
     assert_eq!(
@@ -414,16 +417,7 @@ fn bulk_places_from_geonames_name_their_row_and_the_layer_attributes_it() {
     ])
     .expect_code(0);
     assert!(work.data().join("geonames.idx").exists());
-    work.run(&[
-        "build",
-        "--data",
-        "data",
-        "--out",
-        "out",
-        "--events",
-        events.to_str().unwrap(),
-    ])
-    .expect_code(0);
+    build_events();
     assert_eq!(
         fs::read(work.out().join("events.geojson")).unwrap(),
         without_index

@@ -205,12 +205,7 @@ pub fn area2(ring: &[(i32, i32)]) -> i64 {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -66,12 +66,7 @@ pub fn zxy(id: u64) -> (u8, u32, u32) {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 
