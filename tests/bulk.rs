@@ -423,3 +423,59 @@ fn bulk_places_from_geonames_name_their_row_and_the_layer_attributes_it() {
         without_index
     );
 }
+
+/// The schema test: the same place and dates, built once as a hand-kept record and once as
+/// a bulk row, give the same location and date properties, key for key (in order) and value
+/// for value. Only `place_as_reported` differs by construction: a hand-kept record keeps the
+/// article's own wording beside the name it queries, a bulk row has one place column.
+#[test]
+fn a_hand_kept_site_and_a_bulk_row_give_the_same_location_properties() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let hand = read_json(&work, "exercises.geojson");
+    fs::write(
+        work.data().join("rows.csv"),
+        "id,place,country,start_date,end_date\n\
+         drill-one/main,Харб-Майдон,,2021-08-05,2021-08-10\n\
+         drill-one/second,Termiz training ground,UZ,2021-08,\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    let rows = read_json(&work, "rows.geojson");
+    let by_id = |v: &Value, id: &str| {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let keys = |f: &Value| -> Vec<String> {
+        let props = f["properties"].as_object().unwrap();
+        let names: Vec<&String> = props.keys().collect();
+        let from = names
+            .iter()
+            .position(|k| *k == "place_as_reported")
+            .unwrap();
+        let to = names.iter().position(|k| *k == "nearest_border").unwrap();
+        names[from..=to].iter().map(|k| (*k).clone()).collect()
+    };
+    for id in ["drill-one/main", "drill-one/second"] {
+        let (h, b) = (by_id(&hand, id), by_id(&rows, id));
+        assert_eq!(keys(&h), keys(&b), "{id}: location keys");
+        assert_eq!(keys(&h).len(), 17, "{id}");
+        for k in keys(&h).iter().skip(1) {
+            assert_eq!(h["properties"][k], b["properties"][k], "{id}: {k}");
+        }
+        for k in ["start_date", "end_date", "date_precision"] {
+            assert_eq!(h["properties"][k], b["properties"][k], "{id}: {k}");
+        }
+        assert_eq!(h["geometry"], b["geometry"], "{id}");
+        assert_ne!(h["properties"]["place_id"], Value::Null, "{id}");
+        assert_eq!(
+            b["properties"]["place_as_reported"],
+            h["properties"]["place_query"]
+        );
+    }
+}
