@@ -479,3 +479,33 @@ fn a_hand_kept_site_and_a_bulk_row_give_the_same_location_properties() {
         );
     }
 }
+
+/// Bulk layers follow the hand-kept layers' rule: a file whose bytes would not change is
+/// not touched (its mtime stays), and a changed input rewrites it.
+#[test]
+fn an_unchanged_bulk_layer_is_left_untouched() {
+    let work = Work::new("events");
+    let args = [
+        "--events",
+        "data/events.csv",
+        "--numeric",
+        "troops",
+        "--seq",
+    ];
+    bulk(&work, &args).expect_code(0);
+    let mtime = |name: &str| {
+        fs::metadata(work.out().join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = (mtime("events.geojson"), mtime("events.geojsons"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    bulk(&work, &args).expect_code(0);
+    assert_eq!((mtime("events.geojson"), mtime("events.geojsons")), before);
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    bulk(&work, &args).expect_code(0);
+    assert_ne!(mtime("events.geojson"), before.0);
+    let names: Vec<_> = fs::read_dir(work.out()).unwrap().collect();
+    assert_eq!(names.len(), 2, "temporaries left behind");
+}
