@@ -509,3 +509,26 @@ fn an_unchanged_bulk_layer_is_left_untouched() {
     let names: Vec<_> = fs::read_dir(work.out()).unwrap().collect();
     assert_eq!(names.len(), 2, "temporaries left behind");
 }
+
+/// One input assembly: `build --events` and `geocode` refuse a gazetteer that `check`
+/// rejects (here a place filed under the wrong country), as `build` does.
+#[test]
+fn bulk_and_geocode_refuse_a_gazetteer_that_check_rejects() {
+    let work = Work::new("events");
+    work.append(
+        "places.csv",
+        "wrongville,Wrongville,settlement,KZ,,37.9,68.8,site,5,,,test\n",
+    );
+    let problem = ["data/places.csv:", "outside KZ", "in Tajikistan"];
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&problem)
+    .expect_stderr_line(&["nothing was written"]);
+    assert!(!work.out().join("events.geojson").exists());
+    work.run(&["geocode", "--data", "data", "Termez"])
+        .expect_code(1)
+        .expect_stderr_line(&problem);
+}
