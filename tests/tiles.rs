@@ -505,3 +505,103 @@ fn build_writes_an_archive_of_the_shipped_layers_that_independent_readers_decode
     let report = verify(&out.join("drillmap.pmtiles"), &layers, &[]);
     assert!(report.contains("0 failures"), "{report}");
 }
+
+/// `n` points scattered (deterministic pseudo-random) over 4 by 3 degrees around Termez,
+/// with dates and a numeric column, every 97th exactly at Termez.
+fn dense_points(n: usize) -> Layer {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let features = (0..n)
+        .map(|i| {
+            let (dx, dy) = (next(), next());
+            let (lon, lat) = if i % 97 == 0 {
+                (67.27833, 37.22417)
+            } else {
+                (65.3 + 4.0 * dx, 35.7 + 3.0 * dy)
+            };
+            let day = 1 + i % 28;
+            feature(
+                &format!("ev-{i:06}"),
+                Some(point!(x: lon, y: lat).into()),
+                json!({"start_date": format!("2020-{:02}-{day:02}", 1 + i % 12),
+                       "end_date": format!("2021-{:02}-{day:02}", 1 + i % 12),
+                       "fatalities": i % 5, "name": format!("Event {i}")}),
+            )
+        })
+        .collect();
+    Layer::new("events", "synthetic", features)
+}
+
+#[test]
+fn over_budget_tiles_cluster_and_counts_add_up_for_independent_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut layers = vec![dense_points(20_000)];
+    layers.extend(fixture());
+    let opts = TileOptions {
+        max_zoom: 11,
+        max_tile_features: 1_500,
+        max_tile_bytes: 24 * 1024,
+        accumulate: vec!["fatalities".into()],
+        ..TileOptions::default()
+    };
+    let archive = dir.path().join("events.pmtiles");
+    let stats = write_pmtiles(&archive, &layers, &opts).unwrap();
+    assert!(stats.max_tile_bytes <= 24 * 1024, "{stats:?}");
+    let fixtures = write_geojson(dir.path(), &layers);
+    let out = verify(
+        &archive,
+        &fixtures,
+        &[
+            "--max-zoom",
+            "11",
+            "--max-tile-features",
+            "1500",
+            "--max-tile-bytes",
+            &(24 * 1024).to_string(),
+            "--expect-clusters",
+        ],
+    );
+    assert!(out.contains(", 0 failures"), "{out}");
+    // The same bytes on one thread and on four.
+    let one = encode_pmtiles(
+        &layers,
+        &TileOptions {
+            threads: Some(1),
+            ..opts.clone()
+        },
+    );
+    let four = encode_pmtiles(
+        &layers,
+        &TileOptions {
+            threads: Some(4),
+            ..opts.clone()
+        },
+    );
+    assert_eq!(one.unwrap().0, four.unwrap().0);
+}
+
+#[test]
+fn a_tile_over_budget_at_the_base_zoom_is_an_error_naming_it() {
+    let layers = vec![dense_points(5_000)];
+    let opts = TileOptions {
+        max_zoom: 3,
+        max_tile_features: 100,
+        ..TileOptions::default()
+    };
+    let err = encode_pmtiles(&layers, &opts).unwrap_err().to_string();
+    assert!(err.contains("tile 3/"), "{err}");
+    assert!(err.contains("base zoom"), "{err}");
+    // With a higher base zoom than the budget allows below, clustering takes over.
+    let ok = TileOptions {
+        max_zoom: 12,
+        base_zoom: Some(12),
+        max_tile_features: 2_000,
+        ..TileOptions::default()
+    };
+    encode_pmtiles(&layers, &ok).unwrap();
+}
