@@ -127,46 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             append,
             query,
         }) => cli::promote::run(&data, country.as_deref(), append, &query),
-        Command::Tiles {
-            data,
-            out,
-            min_zoom,
-            max_zoom,
-            xyz,
-        } => {
-            let opts = drillmap::write::tiles::TileOptions {
-                min_zoom,
-                max_zoom,
-                ..pipeline::tile_options()
-            };
-            let layers = pipeline::layers(&data)?;
-            let stats = drillmap::write::tiles::write_pmtiles(&out, &layers, &opts)?;
-            let mut err = io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "{}: {} tiles ({} distinct), {} bytes, {} features{}, {}",
-                out.display(),
-                stats.tiles,
-                stats.contents,
-                stats.bytes,
-                stats.features,
-                if stats.skipped > 0 {
-                    format!(" ({} unlocated, not tiled)", stats.skipped)
-                } else {
-                    String::new()
-                },
-                if stats.changed {
-                    "written"
-                } else {
-                    "unchanged"
-                }
-            );
-            if let Some(dir) = xyz {
-                let stats = drillmap::write::tiles::write_xyz(&dir, &layers, &opts)?;
-                let _ = writeln!(err, "{}: {} tiles", dir.display(), stats.tiles);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Tiles(args) => cli::tiles::run(args),
         Command::Places(PlacesCommand::ImportGeonames {
             out,
             countries,

@@ -605,3 +605,76 @@ fn a_tile_over_budget_at_the_base_zoom_is_an_error_naming_it() {
     };
     encode_pmtiles(&layers, &ok).unwrap();
 }
+
+#[test]
+fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dense_points(6_000);
+    let mut csv = String::from("id,lat,lon,start_date,end_date,fatalities,name\n");
+    for f in &events.features {
+        let Some(Geometry::Point(p)) = &f.geometry else {
+            unreachable!()
+        };
+        let q = |k: &str| f.properties[k].to_string().trim_matches('"').to_string();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            f.id,
+            p.y(),
+            p.x(),
+            q("start_date"),
+            q("end_date"),
+            q("fatalities"),
+            q("name")
+        ));
+    }
+    std::fs::write(dir.path().join("events.csv"), csv).unwrap();
+    let bases = &fixture()[1];
+    let mut seq = String::new();
+    for f in &bases.features {
+        let geometry = f.geometry.as_ref().map_or(Value::Null, geometry_json);
+        let feat = json!({"type": "Feature", "id": f.id, "geometry": geometry, "properties": f.properties});
+        seq.push_str(&format!("\u{1e}{feat}\n"));
+    }
+    std::fs::write(dir.path().join("bases.geojsonl"), seq).unwrap();
+    let archive = dir.path().join("both.pmtiles");
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--max-zoom", "11", "--max-tile-features", "400"])
+        .args(["--accumulate", "fatalities", "--out"])
+        .arg(&archive)
+        .arg(dir.path().join("events.csv"))
+        .arg(dir.path().join("bases.geojsonl"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("tiles clustered"), "{stderr}");
+    let fixtures = write_geojson(dir.path(), &[events, bases.clone()]);
+    let out = verify(
+        &archive,
+        &fixtures,
+        &[
+            "--max-zoom",
+            "11",
+            "--max-tile-features",
+            "400",
+            "--expect-clusters",
+        ],
+    );
+    assert!(out.contains(", 0 failures"), "{out}");
+    // A bad row is an error naming the file and line, and nothing is written.
+    std::fs::write(dir.path().join("bad.csv"), "lat,lon\n37,67\n37,east\n").unwrap();
+    let bad = dir.path().join("bad.pmtiles");
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--out"])
+        .arg(&bad)
+        .arg(dir.path().join("bad.csv"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bad.csv:3") && stderr.contains("east"),
+        "{stderr}"
+    );
+    assert!(!bad.exists());
+}

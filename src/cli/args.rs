@@ -60,30 +60,18 @@ pub enum Command {
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
-        after_help = "Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n\n\
-        Layers exercises, bases and afghan_border, from the same features as the GeoJSON layers;\n\
-        no point is dropped at any zoom. The default zooms 0-10 keep the border's detail (one tile\n\
-        unit is about 8 m at z10) and every point findable; change the last zoom with --max-zoom.\n\
+        after_help = "Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n  \
+        drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
+        Without FILEs: layers exercises, bases and afghan_border, from the same features as the\n\
+        GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one layer each, in one\n\
+        archive. No tile is above --max-tile-bytes or --max-tile-features: below the base zoom the\n\
+        points of a tile over budget are merged into clusters (point_count, earliest start_date,\n\
+        latest end_date, sums of --accumulate columns); at the base zoom every point is on its own.\n\
+        The default zooms 0-10 keep the border's detail (one tile unit is about 8 m at z10).\n\
         build writes output/drillmap.pmtiles with these defaults.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
-    Tiles {
-        /// Folder with the data.
-        #[arg(long, default_value = "places")]
-        data: PathBuf,
-        /// The archive to write.
-        #[arg(long, default_value = "output/drillmap.pmtiles")]
-        out: PathBuf,
-        /// First zoom level.
-        #[arg(long, default_value_t = 0)]
-        min_zoom: u8,
-        /// Last zoom level (at most 16).
-        #[arg(long, default_value_t = drillmap::write::tiles::DEFAULT_MAX_ZOOM)]
-        max_zoom: u8,
-        /// Also write an XYZ folder of uncompressed z/x/y.mvt files.
-        #[arg(long, value_name = "DIR")]
-        xyz: Option<PathBuf>,
-    },
+    Tiles(crate::cli::tiles::TilesArgs),
     /// Manage the gazetteer.
     #[command(subcommand)]
     Places(PlacesCommand),

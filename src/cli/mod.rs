@@ -5,3 +5,4 @@ pub mod bulk;
 pub mod geocode;
 pub mod promote;
 pub mod serve;
+pub mod tiles;

@@ -57,6 +57,7 @@ pub mod pmtiles;
 
 mod cut;
 mod encode;
+pub mod input;
 mod prepare;
 mod pyramid;
 
@@ -189,6 +190,8 @@ pub struct TileStats {
     pub skipped: usize,
     /// The largest tile in bytes (as stored: gzipped in an archive).
     pub max_tile_bytes: usize,
+    /// Tiles whose points were clustered to keep within the budget.
+    pub clustered_tiles: usize,
     /// Whether the written file(s) changed (false when the output was already identical).
     pub changed: bool,
 }

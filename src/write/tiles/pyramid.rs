@@ -28,6 +28,8 @@ pub(super) struct ZoomTiles {
     /// Per layer, per key: OR of the kinds of values seen in tiles.
     pub(super) key_kinds: Vec<Vec<u8>>,
     pub(super) timings: Timings,
+    /// Tiles clustered to keep within the budget.
+    pub(super) clustered: usize,
     /// The first tile found over budget, described.
     pub(super) over_budget: Option<String>,
 }
@@ -142,6 +144,7 @@ pub(super) fn build_zoom(
         if !fits && may_cluster {
             clusters.split(tile, layers, opts.extent);
             if clusters.has_points() {
+                zt.clustered += 1;
                 fits = cluster_tile(
                     clusters,
                     &budget,
@@ -388,6 +391,7 @@ impl Pyramid {
             features: self.features,
             skipped: self.skipped,
             max_tile_bytes: self.tiles().map(|(_, t)| t.len()).max().unwrap_or(0),
+            clustered_tiles: self.zooms.iter().map(|z| z.clustered).sum(),
             changed: false,
         }
     }
