@@ -413,6 +413,75 @@ mod tests {
         assert_eq!(value_number(&buf), None);
     }
 
+    /// A layer of `n` point features with no properties (clustering reads only geometry and
+    /// ids here), and their entries in one tile at the given tile coordinates.
+    fn layer_and_entries(points: &[(i32, i32)]) -> (Vec<PreparedLayer>, Vec<TileEntry>) {
+        let features: Vec<Prepared> = (0..points.len())
+            .map(|i| Prepared {
+                id: 1000 + i as u64,
+                tags: (0, 0),
+                geom: Geom::Point((0.5, 0.5)),
+            })
+            .collect();
+        let mut keys = Vec::new();
+        let cluster = ClusterTable::new(&mut keys, &[], &[], &features, &[]);
+        let layer = PreparedLayer {
+            name: "events".into(),
+            keys,
+            values: Vec::new(),
+            value_kind: Vec::new(),
+            tag_pool: Vec::new(),
+            features,
+            cluster,
+        };
+        let entries = points
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| TileEntry {
+                tile: 0,
+                layer: 0,
+                feature: u32::try_from(i).unwrap(),
+                geom: TileGeom::Point(x, y),
+            })
+            .collect();
+        (vec![layer], entries)
+    }
+
+    proptest::proptest! {
+        /// Every point inside the tile is counted once, on its own or in one cluster; clusters
+        /// lie inside the tile; coarser cells never give more features; the same points give
+        /// the same clusters.
+        #[test]
+        fn clustering_keeps_every_point_once(
+            points in proptest::collection::vec((-64i32..4160, -64i32..4160), 1..400),
+            shift in 0u32..=12,
+        ) {
+            let (layers, entries) = layer_and_entries(&points);
+            let mut tc = TileClusters::default();
+            tc.split(&entries, &layers, 4096);
+            tc.build(shift, true, &layers);
+            let inside = points.iter().filter(|&&(x, y)| (0..4096).contains(&x) && (0..4096).contains(&y)).count();
+            let lone_inside = tc.kept.iter().filter(|e| match e.geom {
+                TileGeom::Point(x, y) => (0..4096).contains(&x) && (0..4096).contains(&y),
+                TileGeom::Pool { .. } => false,
+            }).count();
+            let clustered: u64 = tc.clusters.iter().map(|c| c.count).sum();
+            proptest::prop_assert_eq!(lone_inside as u64 + clustered, inside as u64);
+            proptest::prop_assert_eq!(tc.kept.len() + tc.clusters.len(), tc.features_at(shift, true));
+            for c in &tc.clusters {
+                proptest::prop_assert!((0..4096).contains(&c.x) && (0..4096).contains(&c.y));
+                proptest::prop_assert!(c.count > 1);
+            }
+            if shift < 12 {
+                proptest::prop_assert!(tc.features_at(shift + 1, true) <= tc.features_at(shift, true));
+            }
+            let ids: Vec<u64> = tc.clusters.iter().map(|c| c.id).collect();
+            tc.split(&entries, &layers, 4096);
+            tc.build(shift, true, &layers);
+            proptest::prop_assert_eq!(ids, tc.clusters.iter().map(|c| c.id).collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn morton_nests_cells() {
         // Cells of 2^s units are runs of the Morton order.
