@@ -80,7 +80,8 @@ fn read_collection(
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
-            feature(f, i + 1).map_err(|m| syntax(path, None, format!("feature {}: {m}", i + 1)))
+            feature_from_json(f, i + 1)
+                .map_err(|m| syntax(path, None, format!("feature {}: {m}", i + 1)))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((name, features))
@@ -98,13 +99,13 @@ fn read_seq(path: &Path, input: impl BufRead) -> Result<Vec<Feature>> {
         let value: Json = serde_json::from_str(text)
             .map_err(|e| syntax(path, Some(i + 1), format!("not JSON: {e}")))?;
         let n = features.len() + 1;
-        features.push(feature(value, n).map_err(|m| syntax(path, Some(i + 1), m))?);
+        features.push(feature_from_json(value, n).map_err(|m| syntax(path, Some(i + 1), m))?);
     }
     Ok(features)
 }
 
 /// One GeoJSON feature; `n` is its position, the id of last resort.
-fn feature(mut f: Json, n: usize) -> std::result::Result<Feature, String> {
+pub fn feature_from_json(mut f: Json, n: usize) -> std::result::Result<Feature, String> {
     if f.get("type").and_then(Json::as_str) != Some("Feature") {
         return Err("not a GeoJSON Feature".into());
     }

@@ -60,6 +60,7 @@ mod encode;
 pub mod input;
 mod prepare;
 mod pyramid;
+pub mod sink;
 
 use std::path::{Path, PathBuf};
 
