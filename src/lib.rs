@@ -19,6 +19,7 @@ pub mod country;
 pub mod date;
 pub mod derive;
 pub mod error;
+pub mod evidence;
 pub mod model;
 pub mod pipeline;
 pub mod read;

@@ -74,6 +74,12 @@ pub fn read(data: &Path) -> Result<Inputs> {
     problems.extend(alias_problems(&gazetteer, &places_path));
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
+    problems.extend(crate::evidence::check(
+        data,
+        &dataset,
+        gazetteer.places(),
+        &places_path,
+    ));
     let cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut inputs = Inputs {
         geonames: None,

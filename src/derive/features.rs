@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 
 use super::border::AfghanBorder;
 use super::layer::{Feature, Layer};
-use crate::date::{DatePrecision, DateSpan, Day};
+use super::uncertainty;
+use crate::date::{DatePrecision, Day};
 use crate::model::{
-    Base, BaseStatus, Dataset, Exercise, Place, PlaceKind, PlaceRef, Precision, Source,
+    Base, BaseStatus, Dataset, Evidence, Exercise, Place, PlaceKind, PlaceRef, Precision, Source,
 };
 use crate::read::topojson::Provenance;
 use crate::resolve::{MatchKind, Resolutions};
@@ -30,6 +31,7 @@ pub const AFGHAN_BORDER: &str = "afghan_border";
 #[derive(Debug, Serialize)]
 struct Location<'a> {
     place_as_reported: Option<&'a str>,
+    place_located_by: Option<&'a str>,
     place_query: Option<&'a str>,
     place_id: Option<&'a str>,
     place_name: Option<&'a str>,
@@ -40,6 +42,7 @@ struct Location<'a> {
     acled_geo_precision: Option<u8>,
     uncertainty_km: Option<f64>,
     point_note: Option<&'a str>,
+    point_source: Option<&'a str>,
     geocoder: Option<&'a str>,
     geocode_match: Option<MatchKind>,
     geocode_score: Option<f64>,
@@ -51,6 +54,7 @@ struct Location<'a> {
 impl<'a> Location<'a> {
     const NONE: Location<'static> = Location {
         place_as_reported: None,
+        place_located_by: None,
         place_query: None,
         place_id: None,
         place_name: None,
@@ -61,6 +65,7 @@ impl<'a> Location<'a> {
         acled_geo_precision: None,
         uncertainty_km: None,
         point_note: None,
+        point_source: None,
         geocoder: None,
         geocode_match: None,
         geocode_score: None,
@@ -73,7 +78,8 @@ impl<'a> Location<'a> {
         let Some(r) = ctx.resolutions.get(place_ref) else {
             return (
                 Location {
-                    place_as_reported: Some(&place_ref.reported),
+                    place_as_reported: non_empty(&place_ref.reported),
+                    place_located_by: place_ref.located_by.as_deref(),
                     place_query: Some(&place_ref.query),
                     ..Location::NONE
                 },
@@ -83,7 +89,8 @@ impl<'a> Location<'a> {
         let p: &Place = &r.place;
         let d = ctx.border.distance(p.lon, p.lat);
         let loc = Location {
-            place_as_reported: Some(&place_ref.reported),
+            place_as_reported: non_empty(&place_ref.reported),
+            place_located_by: place_ref.located_by.as_deref(),
             place_query: Some(&place_ref.query),
             place_id: Some(&p.id),
             place_name: Some(&p.name),
@@ -94,6 +101,7 @@ impl<'a> Location<'a> {
             acled_geo_precision: Some(p.precision.acled_code()),
             uncertainty_km: Some(p.uncertainty_km),
             point_note: (!p.point_note.is_empty()).then_some(p.point_note.as_str()),
+            point_source: non_empty(&p.source),
             geocoder: Some(r.geocoder()),
             geocode_match: Some(r.how),
             geocode_score: Some(r.score),
@@ -115,9 +123,11 @@ struct ExerciseProps<'a> {
     organisation: &'a str,
     host_country: Option<&'a str>,
     participants: &'a [String],
+    invited: &'a [String],
     start_date: Option<Day>,
     end_date: Option<Day>,
     date_precision: DatePrecision,
+    date_bound: Option<&'static str>,
     troops: Option<u32>,
     equipment: Option<u32>,
     scenario: &'a str,
@@ -125,6 +135,7 @@ struct ExerciseProps<'a> {
     location: Location<'a>,
     notes: Option<&'a str>,
     site_note: Option<&'a str>,
+    evidence: Vec<&'a Evidence>,
     sources: Vec<&'a Source>,
 }
 
@@ -144,6 +155,7 @@ struct BaseProps<'a> {
     location: Location<'a>,
     notes: Option<&'a str>,
     site_note: Option<&'a str>,
+    evidence: Vec<&'a Evidence>,
     sources: Vec<&'a Source>,
 }
 
@@ -170,8 +182,43 @@ fn properties<T: Serialize>(props: &T) -> Map<String, Value> {
     }
 }
 
-fn sources<'a>(dataset: &'a Dataset, ids: &[String]) -> Vec<&'a Source> {
-    ids.iter().filter_map(|id| dataset.source(id)).collect()
+/// The sources a feature cites, each once, in this order: the record's, the one that places
+/// the site, those its evidence cites, and those its point's gazetteer row cites.
+fn sources<'a>(
+    dataset: &'a Dataset,
+    record: &'a [String],
+    place: Option<&'a PlaceRef>,
+    evidence: &[&'a Evidence],
+    point_source: Option<&'a str>,
+) -> Vec<&'a Source> {
+    let located = place.and_then(|p| p.located_by.as_deref());
+    let cited = evidence.iter().filter_map(|e| e.source.as_deref());
+    let row = point_source
+        .into_iter()
+        .flat_map(|s| s.split(';'))
+        .map(str::trim)
+        .map(|item| {
+            if item.starts_with("GeoNames ") {
+                "geonames"
+            } else {
+                item
+            }
+        });
+    let mut out: Vec<&Source> = Vec::new();
+    for id in record
+        .iter()
+        .map(String::as_str)
+        .chain(located)
+        .chain(cited)
+        .chain(row)
+    {
+        if let Some(s) = dataset.source(id) {
+            if !out.iter().any(|o| o.id == s.id) {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 fn exercise_features<'a>(
@@ -179,44 +226,58 @@ fn exercise_features<'a>(
     e: &'a Exercise,
     res: &'a Context<'_>,
 ) -> Vec<Feature> {
-    let base = |site_id, stage, dates: DateSpan, location, site_note| ExerciseProps {
-        name: &e.name,
-        exercise_id: &e.id,
-        site_id,
-        stage,
-        kind: &e.kind,
-        organisation: &e.organisation,
-        host_country: e.host.as_deref(),
-        participants: &e.participants,
-        start_date: dates.start,
-        end_date: dates.end,
-        date_precision: dates.precision,
-        troops: e.troops,
-        equipment: e.equipment,
-        scenario: &e.scenario,
-        location,
-        notes: non_empty(&e.notes),
-        site_note,
-        sources: sources(dataset, &e.sources),
+    let base = |site: Option<&'a crate::model::Site>, location: Location<'a>| {
+        let evidence: Vec<&Evidence> = e
+            .evidence
+            .iter()
+            .chain(site.into_iter().flat_map(|s| &s.evidence))
+            .collect();
+        let dates = site.map_or(e.dates, |s| s.dates);
+        let cited = sources(
+            dataset,
+            &e.sources,
+            site.map(|s| &s.place),
+            &evidence,
+            location.point_source,
+        );
+        ExerciseProps {
+            name: &e.name,
+            exercise_id: &e.id,
+            site_id: site.map(|s| s.id.as_str()),
+            stage: site.and_then(|s| s.stage.as_deref()),
+            kind: &e.kind,
+            organisation: &e.organisation,
+            host_country: e.host.as_deref(),
+            participants: site
+                .and_then(|s| s.participants.as_deref())
+                .unwrap_or(&e.participants),
+            invited: &e.invited,
+            start_date: dates.start,
+            end_date: dates.end,
+            date_precision: dates.precision,
+            date_bound: dates.bound(),
+            troops: e.troops,
+            equipment: e.equipment,
+            scenario: &e.scenario,
+            location,
+            notes: non_empty(&e.notes),
+            site_note: site.and_then(|s| non_empty(&s.note)),
+            evidence,
+            sources: cited,
+        }
     };
     if e.sites.is_empty() {
         return vec![Feature {
             id: e.id.clone(),
             geometry: None,
-            properties: properties(&base(None, None, e.dates, Location::NONE, None)),
+            properties: properties(&base(None, Location::NONE)),
         }];
     }
     e.sites
         .iter()
         .map(|s| {
             let (location, geometry) = Location::new(&s.place, res);
-            let props = base(
-                Some(&s.id),
-                s.stage.as_deref(),
-                s.dates,
-                location,
-                non_empty(&s.note),
-            );
+            let props = base(Some(s), location);
             Feature {
                 id: format!("{}/{}", e.id, s.id),
                 geometry,
@@ -231,6 +292,14 @@ fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Context<'_>) ->
         .iter()
         .map(|s| {
             let (location, geometry) = Location::new(&s.place, res);
+            let evidence: Vec<&Evidence> = s.evidence.iter().collect();
+            let cited = sources(
+                dataset,
+                &b.sources,
+                Some(&s.place),
+                &evidence,
+                location.point_source,
+            );
             let props = BaseProps {
                 name: &s.name,
                 base_id: &b.id,
@@ -245,7 +314,8 @@ fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Context<'_>) ->
                 location,
                 notes: non_empty(&b.notes),
                 site_note: non_empty(&s.note),
-                sources: sources(dataset, &b.sources),
+                evidence,
+                sources: cited,
             };
             Feature {
                 id: format!("{}/{}", b.id, s.id),
@@ -298,32 +368,47 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
         .collect()
 }
 
-/// The attribution a layer owes to the data its points come from: GeoNames (CC BY 4.0) and
-/// OpenStreetMap (ODbL) when any feature was geocoded with them; empty for the hand-kept
-/// gazetteer alone.
-fn attribution(features: &[Feature]) -> String {
+/// The attribution a layer of points owes to every data source it is made from: GeoNames
+/// (CC BY 4.0) when any point is a GeoNames point (geocoded from the GeoNames table, or a
+/// gazetteer row that cites `GeoNames N`), OpenStreetMap (ODbL) when any feature was
+/// geocoded online, and the Natural Earth boundaries every `afghan_border_km` is measured to.
+fn attribution(features: &[Feature], natural_earth: &str) -> String {
+    let prop = |f: &Feature, key: &str| {
+        f.properties
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     let used = |geocoder: &str| {
         features
             .iter()
-            .any(|f| f.properties.get("geocoder").and_then(Value::as_str) == Some(geocoder))
+            .any(|f| prop(f, "geocoder").as_deref() == Some(geocoder))
     };
+    let geonames_point = features.iter().any(|f| {
+        prop(f, "point_source")
+            .is_some_and(|s| s.split(';').any(|i| i.trim().starts_with("GeoNames ")))
+    });
+    let located = features.iter().any(|f| f.geometry.is_some());
     let mut parts = Vec::new();
-    if used("geonames") {
+    if used("geonames") || geonames_point {
         parts.push(GEONAMES_ATTRIBUTION);
     }
     if used("nominatim") || used("photon") {
         parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");
     }
+    if located && !natural_earth.is_empty() {
+        parts.push(natural_earth);
+    }
     parts.join("; ")
 }
 
-/// The exercises, bases and Afghan border layers of a resolved dataset.
+/// The exercises, bases, Afghan border and uncertainty layers of a resolved dataset.
 pub fn layers(
     dataset: &Dataset,
     resolutions: &Resolutions<'_>,
     border: &AfghanBorder,
     provenance: &Provenance,
-) -> [Layer; 3] {
+) -> [Layer; 4] {
     let ctx = Context {
         resolutions,
         border,
@@ -338,13 +423,24 @@ pub fn layers(
         .iter()
         .flat_map(|b| base_features(dataset, b, &ctx))
         .collect();
+    let ne = provenance.attribution.as_str();
+    let exercises = Layer::new(EXERCISES, attribution(&exercises, ne), exercises);
+    let bases = Layer::new(BASES, attribution(&bases, ne), bases);
+    let both: Vec<Feature> = exercises
+        .features
+        .iter()
+        .chain(&bases.features)
+        .cloned()
+        .collect();
+    let areas = uncertainty::layer(&[&exercises, &bases], &attribution(&both, ne));
     [
-        Layer::new(EXERCISES, attribution(&exercises), exercises),
-        Layer::new(BASES, attribution(&bases), bases),
+        exercises,
+        bases,
         Layer::new(
             AFGHAN_BORDER,
             provenance.attribution.clone(),
             border_features(border, provenance),
         ),
+        areas,
     ]
 }

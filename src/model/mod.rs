@@ -6,5 +6,7 @@
 mod event;
 mod place;
 
-pub use event::{Base, BaseSite, BaseStatus, Dataset, Exercise, PlaceRef, Site, Source};
+pub use event::{
+    Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
+};
 pub use place::{Place, PlaceKind, Precision};
