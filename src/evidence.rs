@@ -101,20 +101,36 @@ fn place_sources(places: &[Place], sources: &[Source], path: &Path) -> Vec<Probl
             ));
         }
         for item in items {
-            let geonames = item
-                .strip_prefix("GeoNames ")
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-            if !geonames && !sources.iter().any(|s| s.id == item) {
+            if !sources.iter().any(|s| s.id == item) && !is_feature_reference(item) {
                 problems.push(Problem::new(
                     path,
                     Some(p.line),
                     item,
-                    format!("not a source: cite a source id of {SOURCES} or `GeoNames N`"),
+                    format!(
+                        "not a source: cite a source id of {SOURCES}, `GeoNames N` or an OSM object"
+                    ),
                 ));
             }
         }
     }
     problems
+}
+
+/// `GeoNames N`, or the OSM object `places promote` writes (`Nominatim/OSM way 123, retrieved
+/// 2026-11-22`): a feature a reader can open at geonames.org or openstreetmap.org.
+fn is_feature_reference(item: &str) -> bool {
+    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    if let Some(n) = item.strip_prefix("GeoNames ") {
+        return number(n);
+    }
+    let Some((_, osm)) = item.split_once("/OSM ") else {
+        return false;
+    };
+    let object = osm.split(',').next().unwrap_or("");
+    matches!(
+        object.split_once(' '),
+        Some(("node" | "way" | "relation", id)) if number(id)
+    )
 }
 
 #[cfg(test)]
@@ -126,5 +142,16 @@ mod tests {
         assert_eq!(normalise("  a \n\t b  c "), "a b c");
         assert_eq!(normalise("Russia’s"), "Russia’s");
         assert_eq!(normalise(&normalise("x  y")), normalise("x  y"));
+    }
+
+    #[test]
+    fn features_a_reader_can_open_are_references() {
+        assert!(is_feature_reference("GeoNames 1220747"));
+        assert!(is_feature_reference(
+            "Nominatim/OSM way 123, retrieved 2026-11-22"
+        ));
+        assert!(!is_feature_reference("GeoNames"));
+        assert!(!is_feature_reference("places research"));
+        assert!(!is_feature_reference("Nominatim/OSM thing 1"));
     }
 }

@@ -478,3 +478,17 @@ fn every_located_point_has_its_area_with_the_same_id() {
     }
     assert_eq!(ids.len(), n);
 }
+
+#[test]
+fn a_source_url_a_reader_cannot_open_is_refused() {
+    let work = shipped_copy();
+    work.edit(
+        "sources.toml",
+        "url = \"https://tass.com/defense/1324249\"",
+        "url = \"javascript:alert(1)\"",
+    );
+    work.check().expect_code(1).expect_stderr_line(&[
+        "sources.toml:",
+        "\"javascript:alert(1)\": `url` must start with https:// or http://",
+    ]);
+}

@@ -371,7 +371,7 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
 /// The attribution a layer of points owes to every data source it is made from: GeoNames
 /// (CC BY 4.0) when any point is a GeoNames point (geocoded from the GeoNames table, or a
 /// gazetteer row that cites `GeoNames N`), OpenStreetMap (ODbL) when any feature was
-/// geocoded online, and the Natural Earth boundaries every `afghan_border_km` is measured to.
+/// geocoded online or its row was promoted from an OSM answer, and the Natural Earth boundaries every `afghan_border_km` is measured to.
 fn attribution(features: &[Feature], natural_earth: &str) -> String {
     let prop = |f: &Feature, key: &str| {
         f.properties
@@ -388,12 +388,15 @@ fn attribution(features: &[Feature], natural_earth: &str) -> String {
         prop(f, "point_source")
             .is_some_and(|s| s.split(';').any(|i| i.trim().starts_with("GeoNames ")))
     });
+    let osm_point = features.iter().any(|f| {
+        prop(f, "point_source").is_some_and(|s| s.split(';').any(|i| i.contains("/OSM ")))
+    });
     let located = features.iter().any(|f| f.geometry.is_some());
     let mut parts = Vec::new();
     if used("geonames") || geonames_point {
         parts.push(GEONAMES_ATTRIBUTION);
     }
-    if used("nominatim") || used("photon") {
+    if used("nominatim") || used("photon") || osm_point {
         parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");
     }
     if located && !natural_earth.is_empty() {
