@@ -8,14 +8,15 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::border::AfghanBorder;
-use super::layer::{Feature, Layer};
+use super::location::{locate, Origin};
 use super::uncertainty;
+use super::BorderIndex;
 use crate::date::{DatePrecision, Day};
 use crate::model::{
-    Base, BaseStatus, Dataset, Evidence, Exercise, Place, PlaceKind, PlaceRef, Precision, Source,
+    Base, BaseStatus, Dataset, Evidence, Exercise, Feature, Layer, Location, PlaceRef, Site, Source,
 };
 use crate::read::topojson::Provenance;
-use crate::resolve::{MatchKind, Resolutions};
+use crate::resolve::Resolutions;
 
 /// Name of the exercises layer.
 pub const EXERCISES: &str = "exercises";
@@ -26,92 +27,6 @@ pub const GEONAMES_ATTRIBUTION: &str = "Places from GeoNames (https://www.geonam
 
 /// Name of the border layer.
 pub const AFGHAN_BORDER: &str = "afghan_border";
-
-/// Where a feature is and how that is known: the same keys on exercises and bases.
-#[derive(Debug, Serialize)]
-struct Location<'a> {
-    place_as_reported: Option<&'a str>,
-    place_located_by: Option<&'a str>,
-    place_query: Option<&'a str>,
-    place_id: Option<&'a str>,
-    place_name: Option<&'a str>,
-    place_kind: Option<PlaceKind>,
-    place_country: Option<&'a str>,
-    admin1: Option<&'a str>,
-    geo_precision: Option<Precision>,
-    acled_geo_precision: Option<u8>,
-    uncertainty_km: Option<f64>,
-    point_note: Option<&'a str>,
-    point_source: Option<&'a str>,
-    geocoder: Option<&'a str>,
-    geocode_match: Option<MatchKind>,
-    geocode_score: Option<f64>,
-    geocoded_on: Option<&'a str>,
-    afghan_border_km: Option<f64>,
-    nearest_border: Option<&'a str>,
-}
-
-impl<'a> Location<'a> {
-    const NONE: Location<'static> = Location {
-        place_as_reported: None,
-        place_located_by: None,
-        place_query: None,
-        place_id: None,
-        place_name: None,
-        place_kind: None,
-        place_country: None,
-        admin1: None,
-        geo_precision: None,
-        acled_geo_precision: None,
-        uncertainty_km: None,
-        point_note: None,
-        point_source: None,
-        geocoder: None,
-        geocode_match: None,
-        geocode_score: None,
-        geocoded_on: None,
-        afghan_border_km: None,
-        nearest_border: None,
-    };
-
-    fn new(place_ref: &'a PlaceRef, ctx: &'a Context<'_>) -> (Location<'a>, Option<Geometry<f64>>) {
-        let Some(r) = ctx.resolutions.get(place_ref) else {
-            return (
-                Location {
-                    place_as_reported: non_empty(&place_ref.reported),
-                    place_located_by: place_ref.located_by.as_deref(),
-                    place_query: Some(&place_ref.query),
-                    ..Location::NONE
-                },
-                None,
-            );
-        };
-        let p: &Place = &r.place;
-        let d = ctx.border.distance(p.lon, p.lat);
-        let loc = Location {
-            place_as_reported: non_empty(&place_ref.reported),
-            place_located_by: place_ref.located_by.as_deref(),
-            place_query: Some(&place_ref.query),
-            place_id: Some(&p.id),
-            place_name: Some(&p.name),
-            place_kind: Some(p.kind),
-            place_country: Some(&p.country),
-            admin1: (!p.admin1.is_empty()).then_some(p.admin1.as_str()),
-            geo_precision: Some(p.precision),
-            acled_geo_precision: Some(p.precision.acled_code()),
-            uncertainty_km: Some(p.uncertainty_km),
-            point_note: (!p.point_note.is_empty()).then_some(p.point_note.as_str()),
-            point_source: non_empty(&p.source),
-            geocoder: Some(r.geocoder()),
-            geocode_match: Some(r.how),
-            geocode_score: Some(r.score),
-            geocoded_on: r.online.map(|e| e.retrieved_date()),
-            afghan_border_km: Some(round_km(d.km)),
-            nearest_border: Some(d.segment),
-        };
-        (loc, Some(Geometry::Point(Point::new(p.lon, p.lat))))
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct ExerciseProps<'a> {
@@ -133,10 +48,21 @@ struct ExerciseProps<'a> {
     scenario: &'a str,
     #[serde(flatten)]
     location: Location<'a>,
+    #[serde(flatten)]
+    provenance: SiteProvenance<'a>,
     notes: Option<&'a str>,
     site_note: Option<&'a str>,
     evidence: Vec<&'a Evidence>,
     sources: Vec<&'a Source>,
+}
+
+/// Where the place and the point of a hand-kept feature come from, beside its location.
+#[derive(Debug, Default, Serialize)]
+struct SiteProvenance<'a> {
+    /// The source that names the place when the article does not.
+    place_located_by: Option<&'a str>,
+    /// The gazetteer row's sources for the point.
+    point_source: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +79,8 @@ struct BaseProps<'a> {
     until: Option<Day>,
     #[serde(flatten)]
     location: Location<'a>,
+    #[serde(flatten)]
+    provenance: SiteProvenance<'a>,
     notes: Option<&'a str>,
     site_note: Option<&'a str>,
     evidence: Vec<&'a Evidence>,
@@ -160,14 +88,34 @@ struct BaseProps<'a> {
 }
 
 /// What deriving features needs besides the records.
-struct Context<'a> {
+struct Context<'a, 'b> {
     resolutions: &'a Resolutions<'a>,
-    border: &'a AfghanBorder,
+    border: BorderIndex<'b>,
 }
 
-/// km to 0.01 (10 m): finer than any point here is known.
-fn round_km(km: f64) -> f64 {
-    (km * 100.0).round() / 100.0
+impl<'a, 'b: 'a> Context<'a, 'b> {
+    /// The location properties, provenance and geometry of a site's place.
+    fn locate(
+        &mut self,
+        place: &'a PlaceRef,
+    ) -> (Location<'a>, SiteProvenance<'a>, Option<Geometry<f64>>) {
+        let resolved = self.resolutions.get(place);
+        let origin = resolved.map_or(Origin::Unlocated, Origin::Resolved);
+        let located = locate(
+            non_empty(&place.reported),
+            Some(&place.query),
+            origin,
+            &mut self.border,
+        );
+        let geometry = located
+            .point
+            .map(|[lon, lat]| Geometry::Point(Point::new(lon, lat)));
+        let provenance = SiteProvenance {
+            place_located_by: place.located_by.as_deref(),
+            point_source: resolved.and_then(|r| non_empty(&r.place.source)),
+        };
+        (located.location, provenance, geometry)
+    }
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -187,13 +135,12 @@ fn properties<T: Serialize>(props: &T) -> Map<String, Value> {
 fn sources<'a>(
     dataset: &'a Dataset,
     record: &'a [String],
-    place: Option<&'a PlaceRef>,
+    provenance: &SiteProvenance<'a>,
     evidence: &[&'a Evidence],
-    point_source: Option<&'a str>,
 ) -> Vec<&'a Source> {
-    let located = place.and_then(|p| p.located_by.as_deref());
     let cited = evidence.iter().filter_map(|e| e.source.as_deref());
-    let row = point_source
+    let row = provenance
+        .point_source
         .into_iter()
         .flat_map(|s| s.split(';'))
         .map(str::trim)
@@ -208,7 +155,7 @@ fn sources<'a>(
     for id in record
         .iter()
         .map(String::as_str)
-        .chain(located)
+        .chain(provenance.place_located_by)
         .chain(cited)
         .chain(row)
     {
@@ -221,25 +168,19 @@ fn sources<'a>(
     out
 }
 
-fn exercise_features<'a>(
+fn exercise_features<'a, 'b: 'a>(
     dataset: &'a Dataset,
     e: &'a Exercise,
-    res: &'a Context<'_>,
+    ctx: &mut Context<'a, 'b>,
 ) -> Vec<Feature> {
-    let base = |site: Option<&'a crate::model::Site>, location: Location<'a>| {
+    let base = |site: Option<&'a Site>, location: Location<'a>, provenance: SiteProvenance<'a>| {
         let evidence: Vec<&Evidence> = e
             .evidence
             .iter()
             .chain(site.into_iter().flat_map(|s| &s.evidence))
             .collect();
         let dates = site.map_or(e.dates, |s| s.dates);
-        let cited = sources(
-            dataset,
-            &e.sources,
-            site.map(|s| &s.place),
-            &evidence,
-            location.point_source,
-        );
+        let cited = sources(dataset, &e.sources, &provenance, &evidence);
         ExerciseProps {
             name: &e.name,
             exercise_id: &e.id,
@@ -260,6 +201,7 @@ fn exercise_features<'a>(
             equipment: e.equipment,
             scenario: &e.scenario,
             location,
+            provenance,
             notes: non_empty(&e.notes),
             site_note: site.and_then(|s| non_empty(&s.note)),
             evidence,
@@ -270,14 +212,14 @@ fn exercise_features<'a>(
         return vec![Feature {
             id: e.id.clone(),
             geometry: None,
-            properties: properties(&base(None, Location::NONE)),
+            properties: properties(&base(None, Location::default(), SiteProvenance::default())),
         }];
     }
     e.sites
         .iter()
         .map(|s| {
-            let (location, geometry) = Location::new(&s.place, res);
-            let props = base(Some(s), location);
+            let (location, provenance, geometry) = ctx.locate(&s.place);
+            let props = base(Some(s), location, provenance);
             Feature {
                 id: format!("{}/{}", e.id, s.id),
                 geometry,
@@ -287,19 +229,17 @@ fn exercise_features<'a>(
         .collect()
 }
 
-fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Context<'_>) -> Vec<Feature> {
+fn base_features<'a, 'b: 'a>(
+    dataset: &'a Dataset,
+    b: &'a Base,
+    ctx: &mut Context<'a, 'b>,
+) -> Vec<Feature> {
     b.sites
         .iter()
         .map(|s| {
-            let (location, geometry) = Location::new(&s.place, res);
+            let (location, provenance, geometry) = ctx.locate(&s.place);
             let evidence: Vec<&Evidence> = s.evidence.iter().collect();
-            let cited = sources(
-                dataset,
-                &b.sources,
-                Some(&s.place),
-                &evidence,
-                location.point_source,
-            );
+            let cited = sources(dataset, &b.sources, &provenance, &evidence);
             let props = BaseProps {
                 name: &s.name,
                 base_id: &b.id,
@@ -312,6 +252,7 @@ fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Context<'_>) ->
                 since: s.since.map(|d| d.first),
                 until: s.until.map(|d| d.last),
                 location,
+                provenance,
                 notes: non_empty(&b.notes),
                 site_note: non_empty(&s.note),
                 evidence,
@@ -371,7 +312,8 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
 /// The attribution a layer of points owes to every data source it is made from: GeoNames
 /// (CC BY 4.0) when any point is a GeoNames point (geocoded from the GeoNames table, or a
 /// gazetteer row that cites `GeoNames N`), OpenStreetMap (ODbL) when any feature was
-/// geocoded online or its row was promoted from an OSM answer, and the Natural Earth boundaries every `afghan_border_km` is measured to.
+/// geocoded online or its row was promoted from an OSM answer, and the Natural Earth
+/// boundaries every `afghan_border_km` is measured to.
 fn attribution(features: &[Feature], natural_earth: &str) -> String {
     let prop = |f: &Feature, key: &str| {
         f.properties
@@ -384,19 +326,17 @@ fn attribution(features: &[Feature], natural_earth: &str) -> String {
             .iter()
             .any(|f| prop(f, "geocoder").as_deref() == Some(geocoder))
     };
-    let geonames_point = features.iter().any(|f| {
-        prop(f, "point_source")
-            .is_some_and(|s| s.split(';').any(|i| i.trim().starts_with("GeoNames ")))
-    });
-    let osm_point = features.iter().any(|f| {
-        prop(f, "point_source").is_some_and(|s| s.split(';').any(|i| i.contains("/OSM ")))
-    });
+    let row_cites = |what: &str| {
+        features.iter().any(|f| {
+            prop(f, "point_source").is_some_and(|s| s.split(';').any(|i| i.contains(what)))
+        })
+    };
     let located = features.iter().any(|f| f.geometry.is_some());
     let mut parts = Vec::new();
-    if used("geonames") || geonames_point {
+    if used("geonames") || row_cites("GeoNames ") {
         parts.push(GEONAMES_ATTRIBUTION);
     }
-    if used("nominatim") || used("photon") || osm_point {
+    if used("nominatim") || used("photon") || row_cites("/OSM ") {
         parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");
     }
     if located && !natural_earth.is_empty() {
@@ -412,19 +352,19 @@ pub fn layers(
     border: &AfghanBorder,
     provenance: &Provenance,
 ) -> [Layer; 4] {
-    let ctx = Context {
+    let mut ctx = Context {
         resolutions,
-        border,
+        border: BorderIndex::new(border),
     };
     let exercises: Vec<Feature> = dataset
         .exercises
         .iter()
-        .flat_map(|e| exercise_features(dataset, e, &ctx))
+        .flat_map(|e| exercise_features(dataset, e, &mut ctx))
         .collect();
     let bases: Vec<Feature> = dataset
         .bases
         .iter()
-        .flat_map(|b| base_features(dataset, b, &ctx))
+        .flat_map(|b| base_features(dataset, b, &mut ctx))
         .collect();
     let ne = provenance.attribution.as_str();
     let exercises = Layer::new(EXERCISES, attribution(&exercises, ne), exercises);

@@ -13,7 +13,7 @@ use geo::{
 };
 use serde_json::{Map, Value};
 
-use super::layer::{Feature, Layer};
+use crate::model::{Feature, Layer};
 
 /// Name of the uncertainty layer.
 pub const UNCERTAINTY: &str = "uncertainty";
