@@ -11,6 +11,7 @@ import * as maplibregl from '/vendor/maplibre-gl.mjs';
 
 /** The drawn layers, bottom first, with the properties that hold their start and end dates. */
 const LAYERS = {
+  uncertainty: { dates: ['start_date', 'end_date'] },
   afghan_border: { dates: null },
   bases: { dates: ['since', 'until'] },
   exercises: { dates: ['start_date', 'end_date'] },
@@ -56,6 +57,17 @@ const $ = (sel) => document.querySelector(sel);
 function pointLayers(source, sourceLayer) {
   const from = (id) => (sourceLayer ? { source, 'source-layer': id } : { source: id });
   return [
+    // The area each located site lies within, under everything else: the coarser the
+    // precision, the lighter the fill, so a wide guess does not read as a place.
+    {
+      id: 'uncertainty', type: 'fill', ...from('uncertainty'),
+      paint: {
+        'fill-color': ['match', ['get', 'layer'], 'bases', '#2b6cb0', '#d7301f'],
+        'fill-opacity': ['match', ['get', 'geo_precision'],
+          'site', 0.3, 'settlement', 0.2, 'region', 0.1, 'country', 0.05, 0.1],
+        'fill-outline-color': ['match', ['get', 'layer'], 'bases', '#2b6cb0', '#d7301f'],
+      },
+    },
     {
       id: 'afghan_border', type: 'line', ...from('afghan_border'),
       layout: { 'line-join': 'round', 'line-cap': 'round' },
@@ -83,6 +95,7 @@ function style(countries) {
     version: 8,
     sources: {
       countries: { type: 'geojson', data: countries, attribution: 'Natural Earth' },
+      uncertainty: { type: 'geojson', data: EMPTY },
       afghan_border: { type: 'geojson', data: EMPTY },
       bases: { type: 'geojson', data: EMPTY },
       exercises: { type: 'geojson', data: EMPTY },

@@ -126,6 +126,12 @@ pub fn read(data: &Path) -> Result<Inputs> {
     } = Tables::read(data)?;
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
+    problems.extend(crate::evidence::check(
+        data,
+        &dataset,
+        gazetteer.places(),
+        &data.join(PLACES),
+    ));
     let cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut inputs = Inputs {
         geonames: None,
