@@ -164,16 +164,7 @@ pub fn open_geonames_index(
     if !path.exists() || !resolve::index::index_path(&path).exists() {
         return Ok(None);
     }
-    let index = match resolve::index::GeonamesIndex::open(&path) {
-        Ok(index) => index,
-        Err(
-            resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. },
-        ) => {
-            resolve::index::build(&path)?;
-            resolve::index::GeonamesIndex::open(&path)?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let index = resolve::index::open_or_rebuild(&path)?;
     Ok(Some(index.exclude(cited_geonameids(gazetteer))))
 }
 

@@ -37,14 +37,30 @@ impl<'g> Geocoder<'g> {
     }
 
     /// Look `query` up in the tables; the first table with an answer (resolved or
-    /// ambiguous) gives it.
+    /// ambiguous) gives it. An answer made only of places named after the one asked for
+    /// ("Gissar" finds "Gissar air base") is held and ranked with the next table's, so a
+    /// bare name reaches the settlement that bears it (GeoNames' town of Hisor, alias
+    /// Gissar) before a facility named after it, which stays listed.
     pub fn lookup(&self, query: &str, filter: &Filter) -> Resolution<'g> {
         let tables = self.tables.iter().flatten();
+        let mut held: Vec<Candidate<'g>> = Vec::new();
         for t in tables.clone() {
             let r = t.lookup_keys(query, filter);
-            if r.status != Status::Unresolved {
+            if r.status == Status::Unresolved {
+                continue;
+            }
+            if r.candidates.iter().all(|c| c.named_after) {
+                held.extend(r.candidates);
+                continue;
+            }
+            if held.is_empty() {
                 return r;
             }
+            held.extend(r.candidates);
+            return Resolution::from_candidates(held);
+        }
+        if !held.is_empty() {
+            return Resolution::from_candidates(held);
         }
         for t in tables {
             let r = t.lookup_fuzzy(query, filter);

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{
-    char_mask, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER, MAGIC, PREFIX,
-    SECTIONS, VERSION,
+    char_mask, checksum, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER,
+    MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
 };
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
@@ -110,6 +110,7 @@ fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
                             country.first().copied().unwrap_or(0),
                             country.get(1).copied().unwrap_or(0),
                         ],
+                        prominence: geonames::prominence_byte(row.prominence()),
                     };
                     let place = row.into_place();
                     let names = place.names().map(NameKey::new).collect();
@@ -380,7 +381,7 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
         let path = path.to_path_buf();
         move |source| IndexError::Io { path, source }
     };
-    let mut head = Vec::with_capacity(HEADER + 16 * SECTIONS);
+    let mut head = Vec::with_capacity(HEADER + SECTION_ENTRY * SECTIONS);
     head.extend_from_slice(MAGIC);
     head.extend_from_slice(&VERSION.to_le_bytes());
     head.extend_from_slice(&u32::try_from(PREFIX).unwrap_or(0).to_le_bytes());
@@ -388,10 +389,11 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
     head.extend_from_slice(&fingerprint(text).to_le_bytes());
     head.extend_from_slice(&0u64.to_le_bytes()); // checksum, filled below
     head.resize(HEADER, 0);
-    let mut offset = (HEADER + 16 * SECTIONS) as u64;
+    let mut offset = (HEADER + SECTION_ENTRY * SECTIONS) as u64;
     for s in sections {
         head.extend_from_slice(&offset.to_le_bytes());
         head.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        head.extend_from_slice(&checksum(s).to_le_bytes());
         offset += (s.len() as u64).next_multiple_of(8);
     }
     let checksum = hash(&head);
