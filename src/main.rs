@@ -172,6 +172,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             countries,
             bbox,
             strict,
+            allow_empty,
             file,
         }) => {
             let filter = cli::args::filter(&countries, &[], bbox)?;
@@ -179,7 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 countries: filter.countries,
                 bbox,
             };
-            let report = pipeline::import_geonames(&file, &selection, &out, strict)?;
+            let report = pipeline::import_geonames(&file, &selection, &out, strict, allow_empty)?;
             let mut err = io::stderr().lock();
             let s = &report.stats;
             for p in s.problems.iter().take(50) {

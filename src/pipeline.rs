@@ -385,14 +385,17 @@ pub struct ImportReport {
 }
 
 /// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
-/// geonameid, as GeoNames lines to `out` (atomically), and build its on-disk index beside it
-/// (`out` with the extension `.idx`). With `strict`, any malformed line stops the import and
-/// nothing is written.
+/// geonameid, as GeoNames lines to `out`, with its on-disk index beside it (`out` with the
+/// extension `.idx`): the table is staged under a temporary name, its index built from it,
+/// and only then are both renamed into place, so a failure leaves the old pair. With
+/// `strict`, any malformed line stops the import and nothing is written; a dump that yields
+/// no rows is refused unless `allow_empty`.
 pub fn import_geonames(
     input: &Path,
     selection: &geonames::Selection,
     out: &Path,
     strict: bool,
+    allow_empty: bool,
 ) -> Result<ImportReport> {
     let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
     let mut rows: Vec<(u64, String)> = Vec::new();
@@ -407,6 +410,20 @@ pub fn import_geonames(
     if strict && !stats.problems.is_empty() {
         return Err(Error::Data(stats.problems));
     }
+    if rows.is_empty() && !allow_empty {
+        let mut problems = stats.problems;
+        problems.push(Problem::new(
+            input,
+            None,
+            "",
+            format!(
+                "no usable rows ({} lines read); {} was left as it is (pass --allow-empty to write an empty table)",
+                stats.lines,
+                out.display()
+            ),
+        ));
+        return Err(Error::Data(problems));
+    }
     rows.sort_unstable_by_key(|(id, _)| *id);
     rows.dedup_by_key(|(id, _)| *id);
     let mut text = String::with_capacity(rows.iter().map(|(_, l)| l.len() + 1).sum());
@@ -414,10 +431,9 @@ pub fn import_geonames(
         text.push_str(line);
         text.push('\n');
     }
-    let written = atomic::write(out, text.as_bytes())?;
-    drop(text);
     drop(rows);
-    let index = resolve::index::build(out)?;
+    let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
+    let index = resolve::index::import(out, text.as_bytes())?;
     Ok(ImportReport {
         stats,
         written,

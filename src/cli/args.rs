@@ -141,7 +141,8 @@ pub enum PlacesCommand {
         (L.MILB, L.MVA, L.RNGA, S.AIRB, ...), with their alternate names, as GeoNames lines sorted\n\
         by geonameid. A malformed line is reported with its number and skipped (with --strict,\n\
         nothing is written). GeoNames data is CC BY 4.0: attribute it where you publish.\n\n\
-        Exit codes: 0 written, 1 malformed lines (written unless --strict), 2 usage or I/O error."
+        Exit codes: 0 written, 1 malformed lines (written unless --strict) or no usable rows\n\
+        (nothing written unless --allow-empty), 2 usage or I/O error."
     )]
     ImportGeonames {
         /// Where the table is written.
@@ -156,6 +157,9 @@ pub enum PlacesCommand {
         /// Refuse the whole file (write nothing) if any line is malformed.
         #[arg(long)]
         strict: bool,
+        /// Write the table even when the dump yields no rows (refused otherwise, exit 1).
+        #[arg(long)]
+        allow_empty: bool,
         /// The GeoNames dump (allCountries.txt, KZ.txt, cities500.txt, ...).
         file: PathBuf,
     },

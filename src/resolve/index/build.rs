@@ -265,9 +265,58 @@ fn split_lines(text: &[u8], parts: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// Write `text` as the GeoNames table `table` together with its index: the table is staged
+/// under a temporary name and synced, its index built from it under another, and only then
+/// are both renamed into place (the index first: a stop between the two renames leaves a
+/// new index beside the old table, which [`super::open_or_rebuild`] finds stale and
+/// rebuilds). Any failure before that removes the temporaries and leaves the old pair.
+pub fn import(table: &Path, text: &[u8]) -> Result<BuildStats, IndexError> {
+    let dest = index_path(table);
+    let tmp_table = temp_beside(table);
+    let tmp_index = temp_beside(&dest);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| IndexError::Io { path, source }
+    };
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp_table).map_err(io(&tmp_table))?;
+        file.write_all(text).map_err(io(&tmp_table))?;
+        file.sync_all().map_err(io(&tmp_table))?;
+        drop(file);
+        let stats = build_into(&tmp_table, &tmp_index)?;
+        std::fs::rename(&tmp_index, &dest).map_err(io(&dest))?;
+        std::fs::rename(&tmp_table, table).map_err(io(table))?;
+        Ok(stats)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp_table);
+        let _ = std::fs::remove_file(&tmp_index);
+    }
+    result
+}
+
+/// A hidden temporary name beside `dest`, in the same folder (so a rename is atomic).
+fn temp_beside(dest: &Path) -> std::path::PathBuf {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
 /// Build the index of the GeoNames table at `table` and write it, atomically, to
 /// [`index_path`]`(table)`.
 pub fn build(table: &Path) -> Result<BuildStats, IndexError> {
+    build_into(table, &index_path(table))
+}
+
+/// Build the index of the GeoNames table at `table` and write it, atomically, to `dest` (the
+/// index of a table staged under a temporary name goes where the table will be renamed to).
+pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
     let text = map(table)?;
     let too_large = |what: &str| IndexError::TooLarge {
         path: table.to_path_buf(),
@@ -341,7 +390,7 @@ pub fn build(table: &Path) -> Result<BuildStats, IndexError> {
     sections.push(del_entries);
     debug_assert_eq!(sections.len(), SECTIONS);
     debug_assert_eq!(sec::DEL_ENTRIES + 1, SECTIONS);
-    let bytes = write(table, &text, &sections)?;
+    let bytes = write(dest, &text, &sections)?;
     Ok(BuildStats { bytes, ..stats })
 }
 
@@ -374,9 +423,8 @@ fn deletions(keys: &[Box<str>]) -> (Vec<u8>, Vec<u8>, usize) {
     (dir, entries, n)
 }
 
-/// Lay the sections out after the header and write the file beside `table`, atomically.
-fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexError> {
-    let dest = index_path(table);
+/// Lay the sections out after the header and write the file to `dest`, atomically.
+fn write(dest: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| IndexError::Io { path, source }
@@ -398,15 +446,7 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
     }
     let checksum = hash(&head);
     head[32..40].copy_from_slice(&checksum.to_le_bytes());
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temp_beside(dest);
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -418,7 +458,7 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
         }
         let file = w.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;
         file.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &dest).map_err(io(&dest))
+        std::fs::rename(&tmp, dest).map_err(io(dest))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -69,7 +69,7 @@ use super::normalize::NameKey;
 use crate::model::{Place, PlaceKind};
 use crate::read::geonames::{self, RankedPlaces};
 
-pub use build::build;
+pub use build::{build, build_into, import};
 
 /// First bytes of an index file.
 pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
