@@ -93,11 +93,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { data } => {
-            let report = pipeline::check(&data)?;
+        Command::Check { data, strict } => {
+            let mut report = pipeline::check(&data)?;
             let mut err = io::stderr().lock();
+            if strict {
+                report.problems.append(&mut report.weak);
+                report.problems.sort();
+            }
             for p in &report.problems {
                 let _ = writeln!(err, "{p}");
+            }
+            for p in &report.weak {
+                let _ = writeln!(err, "notice: {p}");
             }
             for line in &report.online_only {
                 let _ = writeln!(err, "note: {line}");

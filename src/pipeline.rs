@@ -202,6 +202,9 @@ pub struct CheckReport {
     /// Places resolved only by the online geocoder (from its cache), one line each, for an
     /// analyst to review and promote into the gazetteer.
     pub online_only: Vec<String>,
+    /// Places resolved by a match weaker than an exact key, for a reviewer
+    /// ([`resolve::weak_matches`]).
+    pub weak: Vec<Problem>,
 }
 
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
@@ -235,6 +238,7 @@ pub fn check(data: &Path) -> Result<CheckReport> {
         places: inputs.gazetteer.places().len(),
         exercises: inputs.dataset.exercises.len(),
         bases: inputs.dataset.bases.len(),
+        weak: resolve::weak_matches(&inputs.dataset, &resolutions),
         problems,
         online_only,
     })

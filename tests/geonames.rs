@@ -355,3 +355,36 @@ fn batch_geocoding_writes_one_row_per_name() {
     assert_eq!(v[3]["source"], "geonames");
     assert!(v[1]["afghan_border_km"].as_f64().unwrap() < 10.0);
 }
+
+/// A misspelt place passed `check` silently ("Lyaurr" resolved to the Lyaur training ground
+/// as a loose match, score 0.90). Every match weaker than an exact key is now a notice with file, line,
+/// query and what it matched; `--strict` makes it a problem.
+#[test]
+fn check_lists_weak_matches_as_notices_and_strict_makes_them_problems() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    work.edit(
+        "exercises.toml",
+        "place = \"Kharbmaidon training ground\"",
+        "place = \"Lyaurr training ground\"",
+    );
+    let run = work.run(&["check", "--data", "data"]);
+    run.expect_code(0).expect_stderr_line(&[
+        "notice: ",
+        "exercises.toml:",
+        "\"Lyaurr training ground\"",
+        "loose match (score 0.90)",
+        "lyaur-training-ground",
+        "\"Lyaur training ground\"",
+    ]);
+    // An exact match says nothing.
+    assert!(
+        !run.stderr().contains("\"Kharbmaidon training ground\": "),
+        "{}",
+        run.stderr()
+    );
+    let strict = work.run(&["check", "--data", "data", "--strict"]);
+    strict.expect_code(1);
+    assert!(strict.stderr().lines().any(|l| !l.starts_with("notice:")
+        && l.contains("Lyaurr training ground")
+        && l.contains("loose match")));
+}

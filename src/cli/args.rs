@@ -51,12 +51,17 @@ pub enum Command {
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\
-        Reports each problem as FILE:LINE: \"VALUE\": what is wrong.\n\n\
+        Reports each problem as FILE:LINE: \"VALUE\": what is wrong. Places resolved by a match\n\
+        weaker than an exact key (loose, fuzzy, a GeoNames alternate name, online) are listed as\n\
+        notices, with what they matched; --strict makes them problems.\n\n\
         Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error.")]
     Check {
         /// Folder with the data.
         #[arg(long, default_value = "places")]
         data: PathBuf,
+        /// Count places resolved by a weak match (notices) as problems.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
