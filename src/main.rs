@@ -64,6 +64,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out,
             online,
             bulk,
+            strict,
         } => {
             if let Some(events) = &bulk.events {
                 if online.online {
@@ -75,8 +76,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return cli::bulk::run(&cli::bulk::options(data, out, events, &bulk)?);
             }
             let online = cli::args::online(&online)?;
-            let summaries = pipeline::build(&Paths { data, out }, online.as_ref())?;
+            let (summaries, notices) =
+                pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict)?;
             let mut err = io::stderr().lock();
+            for p in &notices {
+                let _ = writeln!(err, "notice: {p}");
+            }
             for s in &summaries {
                 let state = if s.changed { "written" } else { "unchanged" };
                 let unlocated = if s.unlocated > 0 {

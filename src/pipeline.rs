@@ -305,22 +305,37 @@ pub fn layers(data: &Path) -> Result<Vec<Layer>> {
 
 /// [`layers`], asking an online geocoder first about names nothing else knows.
 pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
+    layers_noticed(data, online, false).map(|(layers, _)| layers)
+}
+
+/// [`layers_with`], and the places resolved by a weak match ([`resolve::weak_matches`]):
+/// notices, or problems (nothing derived) with `strict`.
+pub fn layers_noticed(
+    data: &Path,
+    online: Option<&Online>,
+    strict: bool,
+) -> Result<(Vec<Layer>, Vec<Problem>)> {
     let mut inputs = read(data)?;
     if let Some(online) = online {
         let failed = geocode_online(data, &mut inputs, online)?;
         inputs.problems.extend(failed);
     }
-    let (resolutions, problems) = resolve_all(&inputs);
+    let (resolutions, mut problems) = resolve_all(&inputs);
+    let mut weak = resolve::weak_matches(&inputs.dataset, &resolutions);
+    if strict {
+        problems.append(&mut weak);
+        problems.sort();
+    }
     if !problems.is_empty() {
         return Err(Error::Data(problems));
     }
-    Ok(derive::layers(
+    let layers = derive::layers(
         &inputs.dataset,
         &resolutions,
         &inputs.border,
         &inputs.provenance,
-    )
-    .into())
+    );
+    Ok((layers.into(), weak))
 }
 
 /// One written layer.
@@ -341,7 +356,16 @@ pub struct LayerSummary {
 /// Check, derive and write every layer. Nothing is written when there is any problem.
 /// With `online`, names nothing else knows are asked first (and their answers cached).
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
-    let layers = layers_with(&paths.data, online)?;
+    build_noticed(paths, online, false).map(|(summaries, _)| summaries)
+}
+
+/// [`build`], and the notices of [`layers_noticed`] (problems with `strict`).
+pub fn build_noticed(
+    paths: &Paths,
+    online: Option<&Online>,
+    strict: bool,
+) -> Result<(Vec<LayerSummary>, Vec<Problem>)> {
+    let (layers, notices) = layers_noticed(&paths.data, online, strict)?;
     let mut outputs: Vec<(LayerSummary, Vec<u8>)> = layers
         .iter()
         .map(|l| {
@@ -374,7 +398,7 @@ pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>
         .map(|(s, b)| (s.path.clone(), b.clone()))
         .collect();
     atomic::write_all(&files)?;
-    Ok(outputs.into_iter().map(|(s, _)| s).collect())
+    Ok((outputs.into_iter().map(|(s, _)| s).collect(), notices))
 }
 
 /// What `places import-geonames` did.

@@ -387,4 +387,23 @@ fn check_lists_weak_matches_as_notices_and_strict_makes_them_problems() {
     assert!(strict.stderr().lines().any(|l| !l.starts_with("notice:")
         && l.contains("Lyaurr training ground")
         && l.contains("loose match")));
+    // build says the same, writes, and keeps its exit code; --strict writes nothing.
+    let build = work.run(&["build", "--data", "data", "--out", "out"]);
+    build.expect_code(0).expect_stderr_line(&[
+        "notice: ",
+        "\"Lyaurr training ground\"",
+        "loose match (score 0.90)",
+    ]);
+    let before = fs::read(work.dir.path().join("out/exercises.geojson")).unwrap();
+    work.edit(
+        "exercises.toml",
+        "place = \"Forish training ground\"",
+        "place = \"Forissh training ground\"",
+    );
+    work.run(&["build", "--data", "data", "--out", "out", "--strict"])
+        .expect_code(1);
+    assert_eq!(
+        fs::read(work.dir.path().join("out/exercises.geojson")).unwrap(),
+        before
+    );
 }

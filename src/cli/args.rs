@@ -31,7 +31,8 @@ pub enum Command {
         after_help = "Example:\n  drillmap build --data places --out output\n  \
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
         Writes exercises.geojson and bases.geojson. Nothing is written when check finds a problem;\n\
-        a layer whose content did not change is left untouched. With --events, writes one point\n\
+        a layer whose content did not change is left untouched. Places resolved by a weak match\n\
+        are listed as notices (--strict: problems). With --events, writes one point\n\
         layer (OUT/events.geojson, features sorted by id) from a CSV or GeoJSONSeq export.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
@@ -48,6 +49,9 @@ pub enum Command {
         /// A bulk events file instead of the dataset.
         #[command(flatten)]
         bulk: super::bulk::BulkArgs,
+        /// Count places resolved by a weak match (notices) as problems: nothing is written.
+        #[arg(long)]
+        strict: bool,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\
