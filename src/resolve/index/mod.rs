@@ -496,7 +496,7 @@ pub struct GeonamesIndex {
     index: Mmap,
     table: Mmap,
     sections: [(usize, usize); SECTIONS],
-    checksums: [u64; SECTIONS],
+    checksums: Vec<u64>,
     exact_bits: u32,
     loose_bits: u32,
     del_bits: u32,
@@ -564,7 +564,7 @@ impl GeonamesIndex {
             });
         }
         let mut sections = [(0usize, 0usize); SECTIONS];
-        let mut checksums = [0u64; SECTIONS];
+        let mut checksums = vec![0u64; SECTIONS];
         for (i, s) in sections.iter_mut().enumerate() {
             let off = u64_at(&header[HEADER..], 3 * i).and_then(usize_of);
             let len = u64_at(&header[HEADER..], 3 * i + 1).and_then(usize_of);

@@ -107,8 +107,8 @@ fn damaged_index_bytes_never_panic() {
                 let i = rng.usize(HEADER + SECTION_ENTRY * SECTIONS..bad.len());
                 bad[i] ^= 0xff;
                 let inside = (0..SECTIONS).any(|k| {
-                    let off = u64_at(&good[HEADER..], 3 * k).unwrap() as usize;
-                    let len = u64_at(&good[HEADER..], 3 * k + 1).unwrap() as usize;
+                    let off = usize::try_from(u64_at(&good[HEADER..], 3 * k).unwrap()).unwrap();
+                    let len = usize::try_from(u64_at(&good[HEADER..], 3 * k + 1).unwrap()).unwrap();
                     (off..off + len).contains(&i)
                 });
                 std::fs::write(&idx, &bad).unwrap();
@@ -139,8 +139,8 @@ fn osa_reference(a: &[char], b: &[char]) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
