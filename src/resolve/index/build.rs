@@ -278,6 +278,9 @@ pub fn import(table: &Path, text: &[u8]) -> Result<BuildStats, IndexError> {
         let path = path.to_path_buf();
         move |source| IndexError::Io { path, source }
     };
+    if let Some(dir) = table.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
     let result = (|| {
         let mut file = std::fs::File::create(&tmp_table).map_err(io(&tmp_table))?;
         file.write_all(text).map_err(io(&tmp_table))?;
