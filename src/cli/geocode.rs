@@ -19,6 +19,7 @@ struct JsonCandidate<'a> {
     uncertainty_km: f64,
     point_note: &'a str,
     score: f64,
+    rank: f64,
     matched: &'a str,
     r#match: drillmap::resolve::MatchKind,
     source: &'a str,
@@ -50,6 +51,7 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
         uncertainty_km: p.uncertainty_km,
         point_note: &p.point_note,
         score: c.score,
+        rank: (c.rank * 1000.0).round() / 1000.0,
         matched: c.matched,
         r#match: c.how,
         source: &p.source,
@@ -86,7 +88,7 @@ pub fn print_json(
 fn describe(c: &Candidate<'_>) -> String {
     let p = c.place;
     format!(
-        "{} \"{}\" ({}, {}) at {},{} score {:.2} ({} match on \"{}\"), precision {} ±{} km",
+        "{} \"{}\" ({}, {}) at {},{} score {:.2} ({} match on \"{}\", ranked {:.2}), precision {} ±{} km",
         p.id,
         p.name,
         p.kind,
@@ -96,6 +98,7 @@ fn describe(c: &Candidate<'_>) -> String {
         c.score,
         c.how.as_str(),
         c.matched,
+        c.rank,
         p.precision,
         p.uncertainty_km,
     )
