@@ -22,6 +22,7 @@ pub mod country;
 pub mod date;
 pub mod derive;
 pub mod error;
+pub mod evidence;
 pub mod json;
 pub mod model;
 pub mod pipeline;

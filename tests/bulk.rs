@@ -532,3 +532,29 @@ fn bulk_and_geocode_refuse_a_gazetteer_that_check_rejects() {
         .expect_code(1)
         .expect_stderr_line(&problem);
 }
+
+#[test]
+fn tiles_flag_writes_the_layer_as_an_archive_from_the_same_pass() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/events.csv",
+            "--numeric",
+            "troops",
+            "--tiles",
+        ],
+    )
+    .expect_code(0);
+    let archive = fs::read(work.out().join("events.pmtiles")).unwrap();
+    assert_eq!(&archive[..7], b"PMTiles");
+    // Without the flag, no archive.
+    let plain = Work::new("events");
+    bulk(
+        &plain,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(0);
+    assert!(!plain.out().join("events.pmtiles").exists());
+}

@@ -24,6 +24,7 @@ struct JsonCandidate<'a> {
     uncertainty_km: f64,
     point_note: &'a str,
     score: f64,
+    rank: f64,
     matched: &'a str,
     r#match: drillmap::resolve::MatchKind,
     source: &'a str,
@@ -55,6 +56,7 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
         uncertainty_km: p.uncertainty_km,
         point_note: &p.point_note,
         score: c.score,
+        rank: (c.rank * 1000.0).round() / 1000.0,
         matched: c.matched,
         r#match: c.how,
         source: &p.source,
@@ -91,7 +93,7 @@ pub fn print_json(
 fn describe(c: &Candidate<'_>) -> String {
     let p = c.place;
     format!(
-        "{} \"{}\" ({}, {}) at {},{} score {:.2} ({} match on \"{}\"), precision {} ±{} km",
+        "{} \"{}\" ({}, {}) at {},{} score {:.2} ({} match on \"{}\", ranked {:.2}), precision {} ±{} km",
         p.id,
         p.name,
         p.kind,
@@ -101,6 +103,7 @@ fn describe(c: &Candidate<'_>) -> String {
         c.score,
         c.how.as_str(),
         c.matched,
+        c.rank,
         p.precision,
         p.uncertainty_km,
     )

@@ -211,6 +211,7 @@ impl<'g> Builder<'g> {
             place: std::borrow::Cow::Borrowed(best.place),
             score: best.score,
             how: best.how,
+            matched: std::borrow::Cow::Borrowed(best.matched),
             table: best.table,
             online: None,
         };

@@ -23,6 +23,7 @@ use crate::write::atomic::Streaming;
 use crate::write::geojson;
 use crate::write::sink::{GeoJson, GeoJsonSeq, Sink, Sinks};
 use crate::write::sort::Sorter;
+use crate::write::tiles::sink::TileSink;
 
 /// Default layer name (and output file stem).
 pub const DEFAULT_LAYER: &str = "events";
@@ -48,6 +49,8 @@ pub struct Options {
     pub layer: String,
     /// Also write `<out>/<layer>.geojsons` (RFC 8142, RS-prefixed records).
     pub seq: bool,
+    /// Also write `<out>/<layer>.pmtiles` (vector tiles, with the tile budget and clusters).
+    pub tiles: bool,
     /// Bad rows that may be skipped (and listed) before the run fails.
     pub max_errors: usize,
     /// Bytes of features sorted in memory before spilling a run to disk.
@@ -82,6 +85,11 @@ impl Options {
     /// `<out>/<layer>.geojsons`.
     pub fn seq_path(&self) -> PathBuf {
         self.out.join(format!("{}.geojsons", self.layer))
+    }
+
+    /// `<out>/<layer>.pmtiles`.
+    pub fn tiles_path(&self) -> PathBuf {
+        self.out.join(format!("{}.pmtiles", self.layer))
     }
 
     /// `<out>/<layer>.errors.csv`.
@@ -205,6 +213,14 @@ fn run<R: EventReader>(reader: &mut R, mut b: Builder<'_>, opts: &Options) -> Re
     )?)];
     if let Some(p) = &seq_path {
         sinks.push(Box::new(GeoJsonSeq::create(p)?));
+    }
+    if opts.tiles {
+        let tile_opts = crate::pipeline::tile_options();
+        sinks.push(Box::new(TileSink::create(
+            &opts.tiles_path(),
+            &opts.layer,
+            tile_opts,
+        )?));
     }
     let mut sorter = Sorter::new(Sinks(sinks), &opts.out.join(&opts.layer), opts.sort_buffer);
     let mut problems = Problems {
