@@ -12,13 +12,15 @@
 //!
 //! [`pipeline`] strings the stages together for the `build` and `check` commands; [`bulk`]
 //! runs them streamed over event exports of millions of rows; [`serve`] serves the layers
-//! with a live preview map (`drillmap serve`).
+//! with a live preview map (`drillmap serve`); [`extract`] proposes draft records from a news
+//! report, every fact with its quote (`drillmap extract`).
 
 pub mod bulk;
 pub mod country;
 pub mod date;
 pub mod derive;
 pub mod error;
+pub mod extract;
 pub mod model;
 pub mod pipeline;
 pub mod read;

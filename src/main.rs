@@ -59,6 +59,7 @@ fn stdout_error(e: io::Error) -> Error {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Serve(args) => Ok(cli::serve::run(args)),
+        Command::Extract(args) => cli::extract::run(&args),
         Command::Build {
             data,
             out,

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod bulk;
+pub mod extract;
 pub mod geocode;
 pub mod promote;
 pub mod serve;
