@@ -184,7 +184,7 @@ fn sentences(source: &str) -> Vec<Range<usize>> {
         let mut end = None;
         if c == '\n' {
             end = Some(i);
-        } else if matches!(c, '.' | '!' | '?') {
+        } else if matches!(c, '.' | '!' | '?') && !(k > 0 && bytes[k - 1].1 == '.') {
             let mut m = k + 1;
             while m < bytes.len() && matches!(bytes[m].1, '"' | '”' | '’' | '\'' | '»' | ')') {
                 m += 1;
@@ -254,13 +254,13 @@ mod tests {
 
     #[test]
     fn sentences_split_at_stops_and_lines_but_not_initials() {
-        let t = Text::new("Under a U.N. mandate. Then U.S. troops left.\nAlmaty. August 5.");
+        let t = Text::new("Under a U.N. mandate. Then U.S. troops left at ... Forish.\nAlmaty. August 5.");
         let s: Vec<&str> = (0..t.sentences.len()).map(|i| t.sentence(i)).collect();
         assert_eq!(
             s,
             [
                 "Under a U.N. mandate.",
-                "Then U.S. troops left.",
+                "Then U.S. troops left at ... Forish.",
                 "Almaty.",
                 "August 5."
             ]
