@@ -149,7 +149,10 @@ fn json_has_fields_with_quotes_and_every_mention() {
         .iter()
         .map(|p| p["reported"].as_str().unwrap())
         .collect();
-    assert!(places.contains(&"Kharbmaidon training ground"), "{places:?}");
+    assert!(
+        places.contains(&"Kharbmaidon training ground"),
+        "{places:?}"
+    );
 }
 
 #[test]
@@ -163,18 +166,37 @@ fn cyrillic_spellings_and_unknown_grounds_are_found() {
     .unwrap();
     let run = extract(
         work.dir.path(),
-        &["--data", "data", "--format", "json", "a.txt", "--published", "2021-08-10"],
+        &[
+            "--data",
+            "data",
+            "--format",
+            "json",
+            "a.txt",
+            "--published",
+            "2021-08-10",
+        ],
     );
     run.expect_code(0);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     let places = doc["articles"][0]["places"].as_array().unwrap();
     let found: Vec<(&str, &str)> = places
         .iter()
-        .map(|p| (p["reported"].as_str().unwrap(), p["status"].as_str().unwrap()))
+        .map(|p| {
+            (
+                p["reported"].as_str().unwrap(),
+                p["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert!(found.contains(&("Харбмайдон", "resolved")), "{found:?}");
-    assert!(found.contains(&("Harb-Maidon range", "resolved")), "{found:?}");
-    assert!(found.contains(&("Momirak training ground", "unresolved")), "{found:?}");
+    assert!(
+        found.contains(&("Harb-Maidon range", "resolved")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("Momirak training ground", "unresolved")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -185,24 +207,37 @@ fn bad_articles_are_named_and_nothing_is_written() {
     fs::write(dir.join("binary.txt"), b"PK\x03\x04\x00\x00binary").unwrap();
     fs::write(dir.join("latin1.txt"), b"Drills\nat Forish in \xe9t\xe9").unwrap();
     fs::write(dir.join("huge.txt"), vec![b'a'; 5 << 20]).unwrap();
-    fs::write(dir.join("good.txt"), "Drills at the Kharbmaidon training ground.").unwrap();
+    fs::write(
+        dir.join("good.txt"),
+        "Drills at the Kharbmaidon training ground.",
+    )
+    .unwrap();
     for (file, words) in [
         ("empty.txt", "empty"),
         ("binary.txt", "binary"),
         ("latin1.txt", "not UTF-8"),
         ("huge.txt", "too large"),
     ] {
-        let run = extract(dir, &["--data", "data", "good.txt", file, "--out", "draft.toml"]);
+        let run = extract(
+            dir,
+            &["--data", "data", "good.txt", file, "--out", "draft.toml"],
+        );
         run.expect_code(1).expect_stderr_line(&[file, words]);
-        assert!(!dir.join("draft.toml").exists(), "{file}: nothing is written");
+        assert!(
+            !dir.join("draft.toml").exists(),
+            "{file}: nothing is written"
+        );
     }
     extract(dir, &["--data", "data", "latin1.txt"]).expect_stderr_line(&["latin1.txt:2:"]);
     extract(dir, &["--data", "data", "missing.txt"])
         .expect_code(2)
         .expect_stderr_line(&["missing.txt"]);
-    extract(dir, &["--data", "data", "good.txt", "--published", "2021-13"])
-        .expect_code(2)
-        .expect_stderr_line(&["--published", "2021-13"]);
+    extract(
+        dir,
+        &["--data", "data", "good.txt", "--published", "2021-13"],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--published", "2021-13"]);
     extract(dir, &["--data", "data", "good.txt", "--country", "XX"]).expect_code(2);
 }
 
@@ -221,7 +256,8 @@ fn out_is_written_atomically_and_places_are_untouched() {
             "draft.toml",
         ],
     );
-    run.expect_code(0).expect_stderr_line(&["draft.toml", "1 draft record"]);
+    run.expect_code(0)
+        .expect_stderr_line(&["draft.toml", "1 draft record"]);
     let draft = fs::read_to_string(dir.join("draft.toml")).unwrap();
     assert!(draft.contains("Indestructible Brotherhood-2024"));
     let litter: Vec<_> = fs::read_dir(dir)

@@ -145,7 +145,12 @@ impl PlaceFinder {
                 .candidates
                 .first()
                 .is_some_and(|c| c.kind == "country");
-            if mention.status == Status::Unresolved || (country_word && !as_country) {
+            let geonames_only = mention.candidates.iter().all(|c| c.table != "gazetteer");
+            if mention.status == Status::Unresolved
+                || (country_word && !as_country)
+                || tokens.clone().any(|i| super::dates::is_month_word(text, i))
+                || (geonames_only && !proper_place(text, &tokens))
+            {
                 continue;
             }
             for c in covered.iter_mut().take(tokens.end).skip(tokens.start) {
@@ -223,6 +228,39 @@ impl PlaceFinder {
     }
 }
 
+/// Whether a name only GeoNames knows stands as a place name in the text: not the first word
+/// of a sentence (where any word is capitalised: "Tank crews") and not part of a longer
+/// capitalised name (a person, "Alisher Samigjonov"; an office, "Information Center").
+fn proper_place(text: &Text<'_>, tokens: &Range<usize>) -> bool {
+    let first = tokens.start;
+    let sentence_start =
+        first == 0 || text.tokens[first - 1].sentence != text.tokens[first].sentence;
+    let before = first > 0
+        && text.tokens[first].joined
+        && text.capitalised(first - 1)
+        && text.tokens[first - 1].generic.is_none();
+    let after = tokens.end < text.tokens.len()
+        && text.tokens[tokens.end].joined
+        && text.capitalised(tokens.end)
+        && text.tokens[tokens.end].generic.is_none();
+    !sentence_start && !before && !after
+}
+
+/// Whether token `i` ends a site phrase: "range", "polygon", "airfield", "air base",
+/// "training ground", "training centre" ("centre" alone is any office).
+fn head_word(text: &Text<'_>, i: usize) -> bool {
+    let prev = if i > 0 { text.key(i - 1) } else { "" };
+    match text.key(i) {
+        "range" | "polygon" | "poligon" | "airfield" | "aerodrome" | "aerodrom" | "airbase" => true,
+        "ground" | "grounds" | "centre" | "center" | "tsentr" => matches!(
+            prev,
+            "training" | "uchebnyy" | "manoeuvre" | "maneuver" | "firing"
+        ),
+        "base" => prev == "air",
+        _ => false,
+    }
+}
+
 /// Whether a generic word names a kind of site (not "military", "area" or "base" alone).
 fn site_word(text: &Text<'_>, i: usize) -> bool {
     text.tokens[i].generic.is_some()
@@ -284,7 +322,10 @@ fn unknown_names(
             )
             && site_word(text, end);
         if head {
-            out.push(widen(text, start..end));
+            let r = widen(text, start..end);
+            if head_word(text, r.end - 1) {
+                out.push(r);
+            }
         }
         i = end;
     }

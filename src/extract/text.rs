@@ -254,7 +254,9 @@ mod tests {
 
     #[test]
     fn sentences_split_at_stops_and_lines_but_not_initials() {
-        let t = Text::new("Under a U.N. mandate. Then U.S. troops left at ... Forish.\nAlmaty. August 5.");
+        let t = Text::new(
+            "Under a U.N. mandate. Then U.S. troops left at ... Forish.\nAlmaty. August 5.",
+        );
         let s: Vec<&str> = (0..t.sentences.len()).map(|i| t.sentence(i)).collect();
         assert_eq!(
             s,
