@@ -161,12 +161,13 @@ pub struct Extraction {
 }
 
 /// The tables and the automaton, built once for any number of articles.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Extractor {
     gazetteer: Gazetteer,
     geonames: Option<Gazetteer>,
     finder: places::PlaceFinder,
     countries: actors::Countries,
+    keys: std::sync::Mutex<text::Keys>,
 }
 
 impl Extractor {
@@ -181,6 +182,7 @@ impl Extractor {
             gazetteer,
             geonames,
             countries: actors::Countries::new(),
+            keys: std::sync::Mutex::new(text::Keys::default()),
         })
     }
 
@@ -204,7 +206,15 @@ impl Extractor {
 
     /// Extract from one article's text.
     pub fn extract(&self, source: &str, options: &Options) -> Extraction {
-        let text = text::Text::new(source);
+        let mut keys = self
+            .keys
+            .lock()
+            .map(|mut k| std::mem::take(&mut *k))
+            .unwrap_or_default();
+        let text = text::Text::with_keys(source, &mut keys);
+        if let Ok(mut k) = self.keys.lock() {
+            *k = keys;
+        }
         let published = match options.published {
             Some(p) => Some((p, "option", None)),
             None => dates::dateline(&text).map(|p| (p, "dateline", Some(p.iso()))),

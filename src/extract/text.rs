@@ -11,6 +11,14 @@ use std::ops::Range;
 
 use crate::resolve::normalize::{KindHint, NameKey};
 
+/// Most distinct words kept in a [`Keys`] cache before it starts again.
+const MAX_CACHED_WORDS: usize = 200_000;
+
+/// The keys of words already seen (exact, loose, generic hint), kept across articles: the
+/// normaliser is the costly part of reading a text, and news vocabularies repeat.
+#[derive(Debug, Clone, Default)]
+pub struct Keys(HashMap<String, (String, String, Option<KindHint>)>);
+
 /// One word or number of the article.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {
@@ -45,8 +53,16 @@ pub struct Text<'a> {
 impl<'a> Text<'a> {
     /// Tokenise `source`.
     pub fn new(source: &'a str) -> Text<'a> {
+        Text::with_keys(source, &mut Keys::default())
+    }
+
+    /// Tokenise `source`, reusing (and adding to) the word keys of earlier articles.
+    pub fn with_keys(source: &'a str, keys: &mut Keys) -> Text<'a> {
         let sentences = sentences(source);
-        let mut keys: HashMap<&str, (String, String, Option<KindHint>)> = HashMap::new();
+        if keys.0.len() > MAX_CACHED_WORDS {
+            keys.0.clear();
+        }
+        let keys = &mut keys.0;
         let mut tokens = Vec::new();
         let mut sentence = 0;
         let mut prev_end: Option<usize> = None;
@@ -56,16 +72,21 @@ impl<'a> Text<'a> {
                 prev_end = None;
             }
             let word = &source[span.clone()];
-            let (exact, loose, generic) = keys
-                .entry(word)
-                .or_insert_with(|| {
-                    let k = NameKey::new(word);
-                    // A lone generic word keeps itself as its key and loses the hint; ask
-                    // for the hint with a name in front of it.
-                    let hint = NameKey::new(&format!("x {word}")).hint;
-                    (k.exact, k.loose, hint)
-                })
-                .clone();
+            let cached = keys.get(word).cloned();
+            let (exact, loose, generic) = match cached {
+                Some(k) => k,
+                None => {
+                    let k = {
+                        let k = NameKey::new(word);
+                        // A lone generic word keeps itself as its key and loses the hint; ask
+                        // for the hint with a name in front of it.
+                        let hint = NameKey::new(&format!("x {word}")).hint;
+                        (k.exact, k.loose, hint)
+                    };
+                    keys.insert(word.to_owned(), k.clone());
+                    k
+                }
+            };
             let joined = prev_end.is_some_and(|e| joinable(&source[e..span.start]));
             prev_end = Some(span.end);
             tokens.push(Token {
