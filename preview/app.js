@@ -11,6 +11,7 @@ import * as maplibregl from '/vendor/maplibre-gl.mjs';
 
 /** The drawn layers, bottom first, with the properties that hold their start and end dates. */
 const LAYERS = {
+  uncertainty: { dates: ['start_date', 'end_date'] },
   afghan_border: { dates: null },
   bases: { dates: ['since', 'until'] },
   exercises: { dates: ['start_date', 'end_date'] },
@@ -56,6 +57,17 @@ const $ = (sel) => document.querySelector(sel);
 function pointLayers(source, sourceLayer) {
   const from = (id) => (sourceLayer ? { source, 'source-layer': id } : { source: id });
   return [
+    // The area each located site lies within, under everything else: the coarser the
+    // precision, the lighter the fill, so a wide guess does not read as a place.
+    {
+      id: 'uncertainty', type: 'fill', ...from('uncertainty'),
+      paint: {
+        'fill-color': ['match', ['get', 'layer'], 'bases', '#2b6cb0', '#d7301f'],
+        'fill-opacity': ['match', ['get', 'geo_precision'],
+          'site', 0.3, 'settlement', 0.2, 'region', 0.1, 'country', 0.05, 0.1],
+        'fill-outline-color': ['match', ['get', 'layer'], 'bases', '#2b6cb0', '#d7301f'],
+      },
+    },
     {
       id: 'afghan_border', type: 'line', ...from('afghan_border'),
       layout: { 'line-join': 'round', 'line-cap': 'round' },
@@ -83,6 +95,7 @@ function style(countries) {
     version: 8,
     sources: {
       countries: { type: 'geojson', data: countries, attribution: 'Natural Earth' },
+      uncertainty: { type: 'geojson', data: EMPTY },
       afghan_border: { type: 'geojson', data: EMPTY },
       bases: { type: 'geojson', data: EMPTY },
       exercises: { type: 'geojson', data: EMPTY },
@@ -133,6 +146,7 @@ async function loadLayers(status) {
     if (state.source === 'geojson') state.map.getSource(name).setData(data);
   }
   if (state.source === 'pmtiles') useTiles(status);
+  await useBulkTiles(status);
   if (state.version !== null) state.reloads += 1;
   state.version = status.version;
   showCounts();
@@ -184,6 +198,73 @@ function useTiles(status) {
   }
   applyFilters();
 }
+
+// ---------------------------------------------------------------------------------------
+// Bulk layers: every other archive in the output folder (`drillmap tiles FILE...`, bulk
+// builds) drawn from its tiles, clusters sized by point_count.
+
+/** Circle layers for the vector layers of one bulk archive: clusters, then points. */
+export function bulkLayers(source, vectorLayers) {
+  const layers = [];
+  for (const { id } of vectorLayers) {
+    layers.push({
+      id: `bulk-clusters:${source}:${id}`, type: 'circle', source, 'source-layer': id,
+      filter: ['has', 'point_count'],
+      paint: {
+        'circle-color': '#b45309', 'circle-opacity': 0.75,
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 1,
+        'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 4, 10, 10, 100, 24],
+      },
+    }, {
+      id: `bulk-points:${source}:${id}`, type: 'circle', source, 'source-layer': id,
+      filter: ['!', ['has', 'point_count']],
+      paint: {
+        'circle-radius': 3, 'circle-color': '#b45309',
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 0.5,
+      },
+    });
+  }
+  return layers;
+}
+
+/** Add (or replace) the bulk archives of `status` as sources and layers. */
+async function useBulkTiles(status) {
+  const map = state.map;
+  for (const layer of map.getStyle().layers) {
+    if (layer.id.startsWith('bulk-')) map.removeLayer(layer.id);
+  }
+  for (const id of Object.keys(map.getStyle().sources)) {
+    if (id.startsWith('bulk:')) map.removeSource(id);
+  }
+  for (const archive of status.tiles.filter((t) => !t.endsWith('/drillmap.pmtiles'))) {
+    const url = `${location.origin}${archive}?v=${status.version}`;
+    let vectorLayers = [];
+    try {
+      const meta = await new pmtiles.PMTiles(url).getMetadata();
+      vectorLayers = meta?.vector_layers ?? [];
+    } catch (e) {
+      console.warn(`${archive}: no metadata`, e);
+      continue;
+    }
+    const source = `bulk:${archive.split('/').pop()}`;
+    map.addSource(source, { type: 'vector', url: `pmtiles://${url}` });
+    for (const layer of bulkLayers(source, vectorLayers)) map.addLayer(layer);
+  }
+}
+
+/** The popup HTML of a cluster: its count and date range. */
+export function clusterHTML(layer, props) {
+  const p = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, parsed(v)]));
+  const range = dates(p, 'start_date', 'end_date');
+  const sums = Object.entries(p)
+    .filter(([k, v]) => !['point_count', 'start_date', 'end_date'].includes(k) && typeof v === 'number')
+    .map(([k, v]) => row(`${k} (sum)`, v)).join('');
+  return `<section class="dm-feature dm-cluster" data-layer="${esc(layer)}">`
+    + `<h2 class="dm-name">${esc(p.point_count)} ${esc(layer)}</h2>`
+    + `<dl class="dm-props">${row('dates', range)}${sums}</dl></section>`;
+}
+
+state.clusterHTML = clusterHTML;
 
 // ---------------------------------------------------------------------------------------
 // Popups
@@ -260,9 +341,13 @@ function setupPopups(map) {
   const clickable = ['exercises', 'bases', 'afghan_border'];
   map.on('click', (e) => {
     const box = [[e.point.x - 5, e.point.y - 5], [e.point.x + 5, e.point.y + 5]];
-    let hits = map.queryRenderedFeatures(box, { layers: clickable.filter((l) => map.getLayer(l)) });
-    if (hits.some((f) => POINT_LAYERS.includes(f.layer.id))) {
-      hits = hits.filter((f) => POINT_LAYERS.includes(f.layer.id));
+    const bulk = map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith('bulk-'));
+    let hits = map.queryRenderedFeatures(box, {
+      layers: [...clickable.filter((l) => map.getLayer(l)), ...bulk],
+    });
+    const isPoint = (f) => POINT_LAYERS.includes(f.layer.id) || f.layer.id.startsWith('bulk-');
+    if (hits.some(isPoint)) {
+      hits = hits.filter(isPoint);
     }
     const seen = new Set();
     const html = hits
@@ -270,7 +355,11 @@ function setupPopups(map) {
         const key = `${f.layer.id}/${f.id ?? f.properties.id ?? JSON.stringify(f.properties)}`;
         return !seen.has(key) && seen.add(key);
       })
-      .map((f) => featureHTML(f.layer.id, f.properties))
+      .map((f) => {
+        const bulkLayer = f.layer.id.startsWith('bulk-') ? f.sourceLayer : null;
+        if (bulkLayer && 'point_count' in f.properties) return clusterHTML(bulkLayer, f.properties);
+        return featureHTML(bulkLayer ?? f.layer.id, f.properties);
+      })
       .join('');
     if (!html) return;
     new maplibregl.Popup({ maxWidth: '380px' })

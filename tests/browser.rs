@@ -2,7 +2,8 @@
 //! (`tests/browser/preview.js`): the page loads the three layers with the files' feature
 //! counts, a clicked exercise's popup shows its name, hostile markup in the data stays
 //! text, and with `--watch` an edit of the data reaches the served layer and the open page
-//! within seconds while a broken edit keeps the last good layers.
+//! within seconds while a broken edit keeps the last good layers; a bulk archive of 100,000
+//! points beside them draws as clusters at zoom 0 without a page error.
 //!
 //! `bash scripts/install-test-tools.sh` installs Chromium and playwright-core; without them
 //! these tests fail and say so. The screenshots are saved as
@@ -255,9 +256,10 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         &format!("name = {}", toml_string(&name)),
         &format!("name = {}", toml_string(&hostile_name)),
     );
-    // A source with a `javascript:` URL must not become a link.
+    // `check` refuses a `javascript:` URL (tests/shipped.rs); an https URL with markup in it
+    // must not break out of its link.
     let sources = std::fs::read_to_string(work.data().join("sources.toml")).unwrap();
-    let hostile_url = "url = \"javascript:window.__xss=2\"";
+    let hostile_url = "url = \"https://example.org/?q=\\\"><img src=x onerror=window.__xss=2>\"";
     let first = sources.find("[[source]]\n").unwrap() + "[[source]]\n".len();
     let block_end = sources[first..]
         .find("\n[[")
@@ -481,6 +483,72 @@ fn preview_page_reads_the_pmtiles_archive_by_byte_ranges_when_there_is_one() {
     );
     assert_eq!(report["pageErrors"], json!([]), "{report:#}");
     assert_eq!(report["external"], json!([]), "{report:#}");
+}
+
+#[test]
+fn preview_page_draws_a_bulk_archive_of_100k_points_as_clusters_at_zoom_0() {
+    let _ = (chromium(), browser_dir());
+    let work = Work::new(root().join("places").to_str().unwrap());
+    work.build().expect_code(0);
+    ensure_border(&work);
+    // 100,000 events over Central Asia (a fixed scatter), tiled into their own archive.
+    let csv = work.out().join("events-input.csv");
+    let mut text = String::from("id,lat,lon,start_date,end_date,fatalities\n");
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..100_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let (a, b) = (
+            (state >> 40) as f64 / (1u64 << 24) as f64,
+            (state & 0xff_ffff) as f64 / (1u64 << 24) as f64,
+        );
+        text.push_str(&format!(
+            "ev-{i},{:.5},{:.5},2021-{:02}-01,2021-{:02}-28,{}\n",
+            29.0 + 27.0 * a,
+            46.0 + 42.0 * b,
+            1 + i % 12,
+            1 + i % 12,
+            i % 4
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--accumulate", "fatalities", "--out"])
+        .arg(work.out().join("events.pmtiles"))
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::remove_file(&csv).unwrap();
+    let served = Served::start(&work);
+    let exercises = read_json(&work.out().join("exercises.geojson"));
+    let bases = read_json(&work.out().join("bases.geojson"));
+    let target = lonely_exercise(&exercises, &bases);
+    let report = check(
+        &served.url,
+        &json!({
+            "click": {"coordinates": target["geometry"]["coordinates"]},
+            "screenshot": root().join("target/browser-artifacts/preview-bulk.png"),
+            "hostile": HOSTILE,
+            "bulkZoom0": true,
+        }),
+    );
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert_eq!(report["pageErrors"], json!([]), "{report:#}");
+    let bulk = &report["bulk"];
+    // Zoom 0 tiles: MapLibre stops a little above 0 when the world is narrower than the page.
+    assert!(bulk["zoom"].as_f64().unwrap() < 1.0, "{report:#}");
+    assert!(bulk["layers"].as_array().unwrap().len() >= 2, "{report:#}");
+    assert!(
+        bulk["clusters"].as_u64().unwrap() > 0,
+        "z0 draws clusters: {report:#}"
+    );
+    assert!(bulk["largest"].as_u64().unwrap() > 1, "{report:#}");
 }
 
 /// A TOML basic string.

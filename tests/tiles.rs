@@ -498,10 +498,183 @@ fn build_writes_an_archive_of_the_shipped_layers_that_independent_readers_decode
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let layers: Vec<PathBuf> = ["exercises", "bases", "afghan_border"]
+    let layers: Vec<PathBuf> = ["exercises", "bases", "afghan_border", "uncertainty"]
         .iter()
         .map(|n| out.join(format!("{n}.geojson")))
         .collect();
     let report = verify(&out.join("drillmap.pmtiles"), &layers, &[]);
     assert!(report.contains("0 failures"), "{report}");
+}
+
+/// `n` points scattered (deterministic pseudo-random) over 4 by 3 degrees around Termez,
+/// with dates and a numeric column, every 97th exactly at Termez.
+fn dense_points(n: usize) -> Layer {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let features = (0..n)
+        .map(|i| {
+            let (dx, dy) = (next(), next());
+            let (lon, lat) = if i % 97 == 0 {
+                (67.27833, 37.22417)
+            } else {
+                (65.3 + 4.0 * dx, 35.7 + 3.0 * dy)
+            };
+            let day = 1 + i % 28;
+            feature(
+                &format!("ev-{i:06}"),
+                Some(point!(x: lon, y: lat).into()),
+                json!({"start_date": format!("2020-{:02}-{day:02}", 1 + i % 12),
+                       "end_date": format!("2021-{:02}-{day:02}", 1 + i % 12),
+                       "fatalities": i % 5, "name": format!("Event {i}")}),
+            )
+        })
+        .collect();
+    Layer::new("events", "synthetic", features)
+}
+
+#[test]
+fn over_budget_tiles_cluster_and_counts_add_up_for_independent_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut layers = vec![dense_points(20_000)];
+    layers.extend(fixture());
+    let opts = TileOptions {
+        max_zoom: 11,
+        max_tile_features: 1_500,
+        max_tile_bytes: 24 * 1024,
+        accumulate: vec!["fatalities".into()],
+        ..TileOptions::default()
+    };
+    let archive = dir.path().join("events.pmtiles");
+    let stats = write_pmtiles(&archive, &layers, &opts).unwrap();
+    assert!(stats.max_tile_bytes <= 24 * 1024, "{stats:?}");
+    let fixtures = write_geojson(dir.path(), &layers);
+    let out = verify(
+        &archive,
+        &fixtures,
+        &[
+            "--max-zoom",
+            "11",
+            "--max-tile-features",
+            "1500",
+            "--max-tile-bytes",
+            &(24 * 1024).to_string(),
+            "--expect-clusters",
+        ],
+    );
+    assert!(out.contains(", 0 failures"), "{out}");
+    // The same bytes on one thread and on four.
+    let one = encode_pmtiles(
+        &layers,
+        &TileOptions {
+            threads: Some(1),
+            ..opts.clone()
+        },
+    );
+    let four = encode_pmtiles(
+        &layers,
+        &TileOptions {
+            threads: Some(4),
+            ..opts.clone()
+        },
+    );
+    assert_eq!(one.unwrap().0, four.unwrap().0);
+}
+
+#[test]
+fn a_tile_over_budget_at_the_base_zoom_is_an_error_naming_it() {
+    let layers = vec![dense_points(5_000)];
+    let opts = TileOptions {
+        max_zoom: 3,
+        max_tile_features: 100,
+        ..TileOptions::default()
+    };
+    let err = encode_pmtiles(&layers, &opts).unwrap_err().to_string();
+    assert!(err.contains("tile 3/"), "{err}");
+    assert!(err.contains("base zoom"), "{err}");
+    // With a higher base zoom than the budget allows below, clustering takes over.
+    let ok = TileOptions {
+        max_zoom: 12,
+        base_zoom: Some(12),
+        max_tile_features: 2_000,
+        ..TileOptions::default()
+    };
+    encode_pmtiles(&layers, &ok).unwrap();
+}
+
+#[test]
+fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dense_points(6_000);
+    let mut csv = String::from("id,lat,lon,start_date,end_date,fatalities,name\n");
+    for f in &events.features {
+        let Some(Geometry::Point(p)) = &f.geometry else {
+            unreachable!()
+        };
+        let q = |k: &str| f.properties[k].to_string().trim_matches('"').to_string();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            f.id,
+            p.y(),
+            p.x(),
+            q("start_date"),
+            q("end_date"),
+            q("fatalities"),
+            q("name")
+        ));
+    }
+    std::fs::write(dir.path().join("events.csv"), csv).unwrap();
+    let bases = &fixture()[1];
+    let mut seq = String::new();
+    for f in &bases.features {
+        let geometry = f.geometry.as_ref().map_or(Value::Null, geometry_json);
+        let feat = json!({"type": "Feature", "id": f.id, "geometry": geometry, "properties": f.properties});
+        seq.push_str(&format!("\u{1e}{feat}\n"));
+    }
+    std::fs::write(dir.path().join("bases.geojsonl"), seq).unwrap();
+    let archive = dir.path().join("both.pmtiles");
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--max-zoom", "11", "--max-tile-features", "400"])
+        .args(["--accumulate", "fatalities", "--out"])
+        .arg(&archive)
+        .arg(dir.path().join("events.csv"))
+        .arg(dir.path().join("bases.geojsonl"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("tiles clustered"), "{stderr}");
+    let fixtures = write_geojson(dir.path(), &[events, bases.clone()]);
+    let out = verify(
+        &archive,
+        &fixtures,
+        &[
+            "--max-zoom",
+            "11",
+            "--max-tile-features",
+            "400",
+            "--expect-clusters",
+        ],
+    );
+    assert!(out.contains(", 0 failures"), "{out}");
+    // A bad row is an error naming the file and line, and nothing is written.
+    std::fs::write(dir.path().join("bad.csv"), "lat,lon\n37,67\n37,east\n").unwrap();
+    let bad = dir.path().join("bad.pmtiles");
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--out"])
+        .arg(&bad)
+        .arg(dir.path().join("bad.csv"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bad.csv:3") && stderr.contains("east"),
+        "{stderr}"
+    );
+    assert!(!bad.exists());
 }

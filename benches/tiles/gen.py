@@ -3,8 +3,8 @@
 
     gen.py N OUT_DIR   ->  OUT_DIR/points-N.geojson, OUT_DIR/border.geojson
 
-Deterministic (fixed seed). Points are uniform over lon 46-88 E, lat 29-56 N with four
-properties (name, year, score, multinational), like the `exercises` layer. The border is
+Deterministic (fixed seed). Points are uniform over lon 46-88 E, lat 29-56 N with six
+properties (name, year, score, multinational, start_date, end_date), like the `exercises` layer. The border is
 six LineStrings following the Afghan border's course, densified to about 3000 vertices
 in total with a little jitter, like the Natural Earth 1:10m `afghan_border` layer.
 """
@@ -31,6 +31,8 @@ def points(n, path):
                     "year": 2000 + i % 25,
                     "score": round(rnd.random(), 3),
                     "multinational": i % 7 == 0,
+                    "start_date": f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "end_date": f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + (i + 3) % 28:02d}",
                 },
             }
             f.write(("," if i else "") + json.dumps(feat, separators=(",", ":")) + "\n")

@@ -30,9 +30,13 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  drillmap build --data places --out output\n  \
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
-        Writes exercises.geojson and bases.geojson. Nothing is written when check finds a problem;\n\
-        a layer whose content did not change is left untouched. With --events, writes one point\n\
-        layer (OUT/events.geojson, features sorted by id) from a CSV or GeoJSONSeq export.\n\n\
+        Writes four files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson and\n\
+        drillmap.pmtiles (the three layers as vector tiles). Nothing is written when check finds\n\
+        a problem; a file whose content did not change is left untouched. Places resolved by a\n\
+        weak match are listed as notices (--strict: problems). With --events, writes\n\
+        one point layer instead (OUT/events.geojson, features sorted by id; with --seq also\n\
+        OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
+        export, left untouched too when unchanged.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
     Build {
@@ -48,42 +52,38 @@ pub enum Command {
         /// A bulk events file instead of the dataset.
         #[command(flatten)]
         bulk: super::bulk::BulkArgs,
+        /// Count places resolved by a weak match (notices) as problems: nothing is written.
+        #[arg(long)]
+        strict: bool,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\
-        Reports each problem as FILE:LINE: \"VALUE\": what is wrong.\n\n\
+        Reports each problem as FILE:LINE: \"VALUE\": what is wrong. Places resolved by a match\n\
+        weaker than an exact key (loose, fuzzy, a GeoNames alternate name, online) are listed as\n\
+        notices, with what they matched; --strict makes them problems.\n\n\
         Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error.")]
     Check {
         /// Folder with the data.
         #[arg(long, default_value = "places")]
         data: PathBuf,
+        /// Count places resolved by a weak match (notices) as problems.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
-        after_help = "Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n\n\
-        Layers exercises, bases and afghan_border, from the same features as the GeoJSON layers;\n\
-        no point is dropped at any zoom. The default zooms 0-10 keep the border's detail (one tile\n\
-        unit is about 8 m at z10) and every point findable; change the last zoom with --max-zoom.\n\
+        after_help = "Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n  \
+        drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
+        Without FILEs: layers exercises, bases and afghan_border, from the same features as the\n\
+        GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one layer each, in one\n\
+        archive. No tile is above --max-tile-bytes or --max-tile-features: below the base zoom the\n\
+        points of a tile over budget are merged into clusters (point_count, earliest start_date,\n\
+        latest end_date, sums of --accumulate columns); at the base zoom every point is on its own.\n\
+        The default zooms 0-10 keep the border's detail (one tile unit is about 8 m at z10).\n\
         build writes output/drillmap.pmtiles with these defaults.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
-    Tiles {
-        /// Folder with the data.
-        #[arg(long, default_value = "places")]
-        data: PathBuf,
-        /// The archive to write.
-        #[arg(long, default_value = "output/drillmap.pmtiles")]
-        out: PathBuf,
-        /// First zoom level.
-        #[arg(long, default_value_t = 0)]
-        min_zoom: u8,
-        /// Last zoom level (at most 16).
-        #[arg(long, default_value_t = drillmap::write::tiles::DEFAULT_MAX_ZOOM)]
-        max_zoom: u8,
-        /// Also write an XYZ folder of uncompressed z/x/y.mvt files.
-        #[arg(long, value_name = "DIR")]
-        xyz: Option<PathBuf>,
-    },
+    Tiles(crate::cli::tiles::TilesArgs),
     /// Manage the gazetteer.
     #[command(subcommand)]
     Places(PlacesCommand),
@@ -143,7 +143,8 @@ pub enum PlacesCommand {
         (L.MILB, L.MVA, L.RNGA, S.AIRB, ...), with their alternate names, as GeoNames lines sorted\n\
         by geonameid. A malformed line is reported with its number and skipped (with --strict,\n\
         nothing is written). GeoNames data is CC BY 4.0: attribute it where you publish.\n\n\
-        Exit codes: 0 written, 1 malformed lines (written unless --strict), 2 usage or I/O error."
+        Exit codes: 0 written, 1 malformed lines (written unless --strict) or no usable rows\n\
+        (nothing written unless --allow-empty), 2 usage or I/O error."
     )]
     ImportGeonames {
         /// Where the table is written.
@@ -158,6 +159,9 @@ pub enum PlacesCommand {
         /// Refuse the whole file (write nothing) if any line is malformed.
         #[arg(long)]
         strict: bool,
+        /// Write the table even when the dump yields no rows (refused otherwise, exit 1).
+        #[arg(long)]
+        allow_empty: bool,
         /// The GeoNames dump (allCountries.txt, KZ.txt, cities500.txt, ...).
         file: PathBuf,
     },

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use drillmap::bulk::{self, Columns, Format};
+use drillmap::bulk::{Columns, Format};
+use drillmap::pipeline::bulk;
 use drillmap::Error;
 
 /// Flags of a bulk build (an events file instead of the hand-kept dataset).
@@ -32,6 +33,10 @@ pub struct BulkArgs {
     /// Also write OUT/NAME.geojsons: GeoJSONSeq, each feature preceded by RS (RFC 8142).
     #[arg(long, requires = "events")]
     pub seq: bool,
+    /// Also write OUT/NAME.pmtiles: vector tiles within the tile budget, points clustered
+    /// below the last zoom (held in memory: about 2 KB a row).
+    #[arg(long, requires = "events")]
+    pub tiles: bool,
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
     pub max_errors: usize,
@@ -71,6 +76,7 @@ pub fn options(
         out,
         layer: a.layer.clone(),
         seq: a.seq,
+        tiles: a.tiles,
         max_errors: a.max_errors,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
     };

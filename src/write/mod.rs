@@ -3,4 +3,6 @@
 pub mod atomic;
 pub mod background;
 pub mod geojson;
+pub mod sink;
+pub mod sort;
 pub mod tiles;

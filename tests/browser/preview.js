@@ -2,7 +2,8 @@
 //
 //   node preview.js check URL PLAN_JSON   -> one JSON report on stdout
 //     PLAN: {click: {coordinates}, screenshot: PATH, hostile: TEXT, query?: "?source=pmtiles",
-//            period?: [FROM, TO] (ISO dates for the date sliders)}
+//            period?: [FROM, TO] (ISO dates for the date sliders),
+//            bulkZoom0?: true (report what the bulk archives' layers draw at zoom 0)}
 //   node preview.js watch URL             -> a line-by-line conversation on stdin/stdout
 //
 // `check` loads the page, waits for the map, reads the layers' feature counts from the page,
@@ -97,6 +98,30 @@ async function check(url, plan) {
     // Let every tile of the first view render before counting what is drawn.
     await page.waitForFunction(() => window.drillmap.map.loaded() && window.drillmap.map.areTilesLoaded(), null, { timeout: 10000 });
     const layers = await page.evaluate(layerReport);
+    // Bulk archives: zoom out to z0 and count what their layers draw there, then come back.
+    let bulk = null;
+    if (plan.bulkZoom0) {
+      const view = await page.evaluate(() => {
+        const m = window.drillmap.map;
+        const v = { center: m.getCenter().toArray(), zoom: m.getZoom() };
+        m.jumpTo({ zoom: 0 });
+        return v;
+      });
+      await page.waitForFunction(() => window.drillmap.map.loaded() && window.drillmap.map.areTilesLoaded(), null, { timeout: 20000 });
+      bulk = await page.evaluate(() => {
+        const m = window.drillmap.map;
+        const ids = m.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith('bulk-'));
+        const clusters = m.queryRenderedFeatures({ layers: ids.filter((id) => id.startsWith('bulk-clusters')) });
+        return {
+          zoom: m.getZoom(),
+          layers: ids,
+          clusters: clusters.length,
+          largest: Math.max(0, ...clusters.map((f) => f.properties.point_count)),
+        };
+      });
+      await page.evaluate((v) => window.drillmap.map.jumpTo(v), view);
+      await page.waitForFunction(() => window.drillmap.map.loaded() && window.drillmap.map.areTilesLoaded(), null, { timeout: 20000 });
+    }
 
     // Click the planned feature where the map draws it.
     const point = await page.evaluate(([lng, lat]) => {
@@ -188,7 +213,7 @@ async function check(url, plan) {
         return out;
       });
     }
-    return { ok: true, source, loadedMs, totalMs: Date.now() - started, layers, popup, fields, xss, filtered, ...log };
+    return { ok: true, source, loadedMs, totalMs: Date.now() - started, layers, bulk, popup, fields, xss, filtered, ...log };
   } finally {
     await close();
   }

@@ -10,7 +10,7 @@ The archive is opened with the PyPI `pmtiles` reader and every tile is decoded t
 FeatureCollection whose `name` member (or file stem) is the layer name; its features carry
 the string `id` the tiles' integer ids are derived from.
 
-Checked (rules 12-24 of shared/reference/anchors.md):
+Checked (the MVT 2.1 and PMTiles v3 rules):
   header: magic, version 3, clustered, gzip internal and tile compression, MVT, zooms,
     bounds containing the data with an area, centre inside, sections inside the file,
     header + root directory within 16 KiB, leaf offset not 0;
@@ -21,10 +21,16 @@ Checked (rules 12-24 of shared/reference/anchors.md):
     twice in a feature; geometry commands well formed with no zero-length LineTo;
     polygon exteriors of positive area;
   metadata: vector_layers ids and fields exactly the layers and keys in the tiles;
+  budget: every tile stored in at most --max-tile-bytes and holding at most
+    --max-tile-features features;
   features: ids are integers below 2^53, equal to the documented hash of layer and
-    string id, the same in every tile; every point is in its tile at every zoom (no
-    dropping) within 1 unit of where Web Mercator puts it; every line vertex is within
-    1 unit of a decoded vertex at max zoom; properties equal the fixture's.
+    string id, the same in every tile; every point is in its tile at every zoom within
+    1 unit of where Web Mercator puts it, or (below the max zoom only) that tile holds
+    clusters of its layer; every line vertex is within 1 unit of a decoded vertex at max
+    zoom; properties equal the fixture's;
+  clusters: at every zoom, the point_counts (1 for a point on its own) of a layer's point
+    features lying inside their tile add up to the fixture's number of located points;
+    no cluster at the max zoom.
 
 Exit status 0 when all checks pass; otherwise the failures are printed and it is 1.
 """
@@ -229,6 +235,9 @@ def main():
     ap.add_argument("--max-zoom", type=int)
     ap.add_argument("--buffer", type=int, default=64)
     ap.add_argument("--xyz", help="an XYZ folder written from the same input; must hold the same tiles")
+    ap.add_argument("--max-tile-bytes", type=int, default=500 * 1024)
+    ap.add_argument("--max-tile-features", type=int, default=200_000)
+    ap.add_argument("--expect-clusters", action="store_true", help="fail unless some tile holds clusters")
     ap.add_argument("--expect-leaves", action="store_true", help="fail unless leaf directories are used")
     args = ap.parse_args()
 
@@ -334,12 +343,22 @@ def main():
         field_types = {}
         decoded = {}  # (z, x, y) -> decoded tile
         ids = {}  # (layer, id) -> properties
+        counts = {}  # (layer, zoom) -> sum of point_count of points inside their tile
+        clustered = set()  # (z, x, y, layer) of tiles holding clusters
+        point_ids = {
+            (lname, feature_id(lname, str(f["id"])))
+            for lname, feats in fixtures.items()
+            for f in feats
+            if (f.get("geometry") or {}).get("type") == "Point"
+        }
         zs = set()
         ntiles = 0
         for (z, x, y), data in all_tiles(src):
             ntiles += 1
             zs.add(z)
             where = f"tile {z}/{x}/{y}"
+            if len(data) > args.max_tile_bytes:
+                fail(f"{where}: {len(data)} bytes, over the budget of {args.max_tile_bytes}")
             if data[:2] != b"\x1f\x8b":
                 fail(f"{where}: not gzip")
                 continue
@@ -357,14 +376,30 @@ def main():
             check_raw_tile(raw, where)
             tile = mapbox_vector_tile.decode(raw, default_options={"y_coord_down": True})
             index = decoded[(z, x, y)] = {}
+            nfeat = sum(len(layer["features"]) for layer in tile.values())
+            if nfeat > args.max_tile_features:
+                fail(f"{where}: {nfeat} features, over the budget of {args.max_tile_features}")
             for lname, layer in tile.items():
                 seen_layers.add(lname)
                 by_id = index[lname] = {}
                 for feat in layer["features"]:
+                    g = feat["geometry"]
+                    single = (lname, feat["id"]) in point_ids or "point_count" in feat["properties"]
+                    if g["type"] == "Point" and single:
+                        px, py = g["coordinates"]
+                        if 0 <= px < EXTENT and 0 <= py < EXTENT:
+                            n = feat["properties"].get("point_count", 1)
+                            counts[(lname, z)] = counts.get((lname, z), 0) + n
+                    if "point_count" in feat["properties"]:
+                        clustered.add((z, x, y, lname))
+                        if z == h["max_zoom"]:
+                            fail(f"{where}: cluster {feat['id']} at the max zoom")
                     by_id.setdefault(feat["id"], []).extend(coords_of(feat["geometry"]))
                     for k, v in feat["properties"].items():
                         seen_fields.setdefault(lname, set()).add(k)
                         field_types.setdefault((lname, k), set()).add(value_type(v))
+                    if "point_count" in feat["properties"]:
+                        continue
                     key = (lname, feat["id"])
                     if key in ids and ids[key] != feat["properties"]:
                         fail(f"{where}: feature {key} has other properties than in another tile")
@@ -411,6 +446,8 @@ def main():
                         for z in range(zmin, zmax + 1):
                             tx, ty, px, py = tile_and_pixel(lon, lat, z)
                             pts = decoded.get((z, tx, ty), {}).get(lname, {}).get(fid, [])
+                            if z < zmax and (z, tx, ty, lname) in clustered and not pts:
+                                continue
                             if not any(abs(p[0] - px) <= 1 and abs(p[1] - py) <= 1 for p in pts):
                                 fail(f"{lname}/{feat['id']} z{z}: no point within 1 unit of ({px:.2f}, {py:.2f}) in {z}/{tx}/{ty}")
                             compared += 1
@@ -428,6 +465,18 @@ def main():
                         for p in index.get(lname, {}).get(fid, []):
                             if not (-lim <= p[0] <= EXTENT + lim and -lim <= p[1] <= EXTENT + lim):
                                 fail(f"{lname}/{feat['id']} {tz}/{tx}/{ty}: vertex {p} outside the buffer")
+
+    # --- clusters: every located point counted once at every zoom ---
+    if args.expect_clusters and not clustered:
+        fail("expected clusters, found none")
+    for lname, feats in fixtures.items():
+        points = sum(1 for f in feats if (f.get("geometry") or {}).get("type") == "Point")
+        if not points:
+            continue
+        for z in range(zmin, zmax + 1):
+            got = counts.get((lname, z), 0)
+            if got != points:
+                fail(f"{lname} z{z}: point_counts add up to {got}, the layer has {points} points")
 
     # --- GDAL, when installed, on the XYZ folder (its MVT driver opens one zoom level) ---
     gdal = "not run"
@@ -461,7 +510,7 @@ def main():
     print(
         f"verify_tiles: {ntiles} tiles, {len(entries)} entries, {contents} contents, {leaves} leaf directories, "
         f"zooms {h['min_zoom']}-{h['max_zoom']}, layers {sorted(seen_layers)}, {compared} positions compared, "
-        f"GDAL: {gdal}, {len(failures)} failures"
+        f"{len(clustered)} clustered tile layers, GDAL: {gdal}, {len(failures)} failures"
     )
     return 1 if failures else 0
 

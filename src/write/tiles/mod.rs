@@ -8,9 +8,13 @@
 //! - **Projection and grid**: Web Mercator, extent 4096, a buffer of 64 units around each
 //!   tile by default. Points are placed in every tile whose buffered square holds them;
 //!   lines and polygons are clipped to the buffered square ([`clip`]).
-//! - **No dropping**: every located feature is in every zoom from `min_zoom` to
-//!   `max_zoom`. Nothing is thinned, merged or clustered, so a point seen at zoom 10 is
-//!   also there at zoom 0.
+//! - **A tile budget, nothing lost**: no tile holds more than
+//!   [`TileOptions::max_tile_features`] features or is stored larger than
+//!   [`TileOptions::max_tile_bytes`]. A tile within budget holds every feature, as it is;
+//!   below the base zoom ([`TileOptions::base_zoom`]) the points of a tile over budget are
+//!   merged into cluster features ([`cluster`]), so every point is still counted at every
+//!   zoom. From the base zoom up every point stands on its own, and a tile over budget there
+//!   is an error naming it. Small layers never reach the budget and come out unclustered.
 //! - **Zooms**: [`DEFAULT_MAX_ZOOM`] is 10. At zoom 10 one tile unit is about 7.6 m at
 //!   Termez's latitude (9.6 m at the equator), finer than the Natural Earth 1:10m border's
 //!   own accuracy (hundreds of metres) and than a town-level geocode, so the border keeps
@@ -36,17 +40,27 @@
 //! - **Gzip**: level 1 by default ([`TileOptions::gzip_level`]), through flate2's `zlib-rs`
 //!   backend (pure Rust, and about twice as fast as `miniz_oxide` at this level).
 //!
-//! Not done: clustering, simplification beyond quantisation to the tile grid, and
+//! Modules: [`prepare`](self) (projection, ids, property tables), `cut` (entries per
+//! zoom), [`cluster`], `encode` (MVT per tile), `pyramid` (zooms on threads, metadata,
+//! archive), [`pmtiles`], [`mvt`], [`clip`], [`hilbert`], [`mercator`].
+//!
+//! Not done: simplification beyond quantisation to the tile grid, and
 //! antimeridian wrapping (nothing in Central Asia needs it). `GeometryCollection`s are
 //! skipped and counted in [`TileStats::skipped`].
 
 pub mod clip;
+pub mod cluster;
 pub mod hilbert;
 pub mod mercator;
 pub mod mvt;
 pub mod pmtiles;
 
-mod engine;
+mod cut;
+mod encode;
+pub mod input;
+mod prepare;
+mod pyramid;
+pub mod sink;
 
 use std::path::{Path, PathBuf};
 
@@ -54,10 +68,16 @@ use crate::derive::Layer;
 use crate::error::{Error, Result};
 use crate::write::atomic;
 
-pub use engine::{feature_id, tile_pyramid, Pyramid, Timings};
+pub use cluster::cluster_id;
+pub use prepare::feature_id;
+pub use pyramid::{tile_pyramid, Pyramid, Timings};
 
 /// The default last zoom (see the module documentation for why).
 pub const DEFAULT_MAX_ZOOM: u8 = 10;
+/// The default largest stored tile: 500 KiB (tippecanoe's default too).
+pub const DEFAULT_MAX_TILE_BYTES: usize = 500 * 1024;
+/// The default most features in one tile.
+pub const DEFAULT_MAX_TILE_FEATURES: usize = 200_000;
 /// The largest `max_zoom` accepted.
 pub const MAX_ZOOM_LIMIT: u8 = 16;
 
@@ -80,6 +100,15 @@ pub struct TileOptions {
     pub gzip_level: u32,
     /// Worker threads; `None` uses the machine's parallelism. Output does not depend on it.
     pub threads: Option<usize>,
+    /// No tile is stored larger than this many bytes (compressed, in an archive).
+    pub max_tile_bytes: usize,
+    /// No tile holds more features than this.
+    pub max_tile_features: usize,
+    /// The zoom from which every point stands on its own (default: `max_zoom`); below it
+    /// points of over-budget tiles are clustered ([`cluster`]).
+    pub base_zoom: Option<u8>,
+    /// Numeric columns summed into clusters.
+    pub accumulate: Vec<String>,
 }
 
 impl Default for TileOptions {
@@ -95,11 +124,20 @@ impl Default for TileOptions {
                 .into(),
             gzip_level: 1,
             threads: None,
+            max_tile_bytes: DEFAULT_MAX_TILE_BYTES,
+            max_tile_features: DEFAULT_MAX_TILE_FEATURES,
+            base_zoom: None,
+            accumulate: Vec::new(),
         }
     }
 }
 
 impl TileOptions {
+    /// The zoom from which points are never clustered.
+    pub fn base_zoom(&self) -> u8 {
+        self.base_zoom.unwrap_or(self.max_zoom).min(self.max_zoom)
+    }
+
     /// Check the options: zooms in order and at most [`MAX_ZOOM_LIMIT`], an extent of
     /// 256–65536 units and a buffer of at most half of it.
     pub fn validate(&self) -> Result<()> {
@@ -127,6 +165,13 @@ impl TileOptions {
                 self.buffer, self.extent
             )));
         }
+        if self.max_tile_features == 0 || self.max_tile_bytes < 1024 {
+            return Err(Error::Usage(format!(
+                "tile budget of {} features and {} bytes is too small (at least 1 feature \
+                 and 1024 bytes)",
+                self.max_tile_features, self.max_tile_bytes
+            )));
+        }
         Ok(())
     }
 }
@@ -146,6 +191,8 @@ pub struct TileStats {
     pub skipped: usize,
     /// The largest tile in bytes (as stored: gzipped in an archive).
     pub max_tile_bytes: usize,
+    /// Tiles whose points were clustered to keep within the budget.
+    pub clustered_tiles: usize,
     /// Whether the written file(s) changed (false when the output was already identical).
     pub changed: bool,
 }

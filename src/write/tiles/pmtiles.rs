@@ -19,8 +19,8 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 
 use std::hash::Hasher;
 
-use super::engine::{FxBuild, FxHasher};
 use super::mvt::varint;
+use rustc_hash::{FxBuildHasher, FxHasher};
 
 /// The size of a PMTiles v3 header.
 pub const HEADER_LEN: usize = 127;
@@ -180,7 +180,7 @@ pub struct TileData {
     /// Number of distinct contents stored.
     pub contents: u64,
     /// (content hash, length) → offset of the first tile with that content.
-    seen: HashMap<(u64, u32), u64, FxBuild>,
+    seen: HashMap<(u64, u32), u64, FxBuildHasher>,
 }
 
 fn content_hash(bytes: &[u8]) -> u64 {

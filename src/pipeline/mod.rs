@@ -1,8 +1,14 @@
-//! The pipeline: read → resolve → derive → write, for `build` and `check`.
+//! The pipeline: read → resolve → derive → write, for every command.
 //!
+//! Every command that reads the gazetteer (`check`, `build`, `build --events`, `geocode`,
+//! `serve --watch`) reads it through [`Tables::read`], which runs the same checks
+//! (containment in the country's polygons, every spelling leading back to its row).
 //! `check` runs the first three stages and reports every problem; `build` does the same and,
 //! only if there is none, writes all layers at once (each staged to a temporary file, then
-//! all renamed), so bad data never replaces good output.
+//! all renamed), so bad data never replaces good output. [`bulk`] is the same road for a
+//! bulk event export, streamed.
+
+pub mod bulk;
 
 use std::path::{Path, PathBuf};
 
@@ -63,17 +69,69 @@ pub fn read_border(data: &Path) -> Result<(AfghanBorder, topojson::Boundaries, P
     Ok((border, boundaries, provenance))
 }
 
-/// Read the gazetteer, the dataset and the boundaries from `data`, and check every place
-/// against the country it is filed under.
+/// The gazetteer and the boundaries, read and checked: what every command that geocodes
+/// starts from.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// The gazetteer, indexed.
+    pub gazetteer: Gazetteer,
+    /// The Afghan border from the Natural Earth boundaries.
+    pub border: AfghanBorder,
+    /// Where the boundaries come from.
+    pub provenance: Provenance,
+    /// Problems found in the gazetteer: bad values, places outside their country,
+    /// spellings that do not lead back to their own row.
+    pub problems: Vec<Problem>,
+}
+
+impl Tables {
+    /// Read `places.csv` and the boundaries from `data`, and check every place against the
+    /// country it is filed under and every spelling against its row. The one input
+    /// assembly: every command goes through here.
+    pub fn read(data: &Path) -> Result<Tables> {
+        let places_path = data.join(PLACES);
+        let (places, mut problems) = places::read(&places_path)?;
+        let (border, boundaries, provenance) = read_border(data)?;
+        problems.extend(containment::check(&places, &boundaries, &places_path));
+        let gazetteer = Gazetteer::new(places);
+        problems.extend(alias_problems(&gazetteer, &places_path));
+        Ok(Tables {
+            gazetteer,
+            border,
+            provenance,
+            problems,
+        })
+    }
+
+    /// The tables, or every problem found in them as an error (for commands that geocode
+    /// without reporting problems themselves).
+    pub fn checked(mut self) -> Result<Tables> {
+        if self.problems.is_empty() {
+            Ok(self)
+        } else {
+            self.problems.sort();
+            Err(Error::Data(self.problems))
+        }
+    }
+}
+
+/// Read the gazetteer, the dataset and the boundaries from `data` ([`Tables::read`], with
+/// its checks), and the online cache.
 pub fn read(data: &Path) -> Result<Inputs> {
-    let places_path = data.join(PLACES);
-    let (places, mut problems) = places::read(&places_path)?;
-    let (border, boundaries, provenance) = read_border(data)?;
-    problems.extend(containment::check(&places, &boundaries, &places_path));
-    let gazetteer = Gazetteer::new(places);
-    problems.extend(alias_problems(&gazetteer, &places_path));
+    let Tables {
+        gazetteer,
+        border,
+        provenance,
+        mut problems,
+    } = Tables::read(data)?;
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
+    problems.extend(crate::evidence::check(
+        data,
+        &dataset,
+        gazetteer.places(),
+        &data.join(PLACES),
+    ));
     let cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut inputs = Inputs {
         geonames: None,
@@ -164,16 +222,7 @@ pub fn open_geonames_index(
     if !path.exists() || !resolve::index::index_path(&path).exists() {
         return Ok(None);
     }
-    let index = match resolve::index::GeonamesIndex::open(&path) {
-        Ok(index) => index,
-        Err(
-            resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. },
-        ) => {
-            resolve::index::build(&path)?;
-            resolve::index::GeonamesIndex::open(&path)?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let index = resolve::index::open_or_rebuild(&path)?;
     Ok(Some(index.exclude(cited_geonameids(gazetteer))))
 }
 
@@ -211,6 +260,9 @@ pub struct CheckReport {
     /// Places resolved only by the online geocoder (from its cache), one line each, for an
     /// analyst to review and promote into the gazetteer.
     pub online_only: Vec<String>,
+    /// Places resolved by a match weaker than an exact key, for a reviewer
+    /// ([`resolve::weak_matches`]).
+    pub weak: Vec<Problem>,
 }
 
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
@@ -244,6 +296,7 @@ pub fn check(data: &Path) -> Result<CheckReport> {
         places: inputs.gazetteer.places().len(),
         exercises: inputs.dataset.exercises.len(),
         bases: inputs.dataset.bases.len(),
+        weak: resolve::weak_matches(&inputs.dataset, &resolutions),
         problems,
         online_only,
     })
@@ -310,22 +363,37 @@ pub fn layers(data: &Path) -> Result<Vec<Layer>> {
 
 /// [`layers`], asking an online geocoder first about names nothing else knows.
 pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
+    layers_noticed(data, online, false).map(|(layers, _)| layers)
+}
+
+/// [`layers_with`], and the places resolved by a weak match ([`resolve::weak_matches`]):
+/// notices, or problems (nothing derived) with `strict`.
+pub fn layers_noticed(
+    data: &Path,
+    online: Option<&Online>,
+    strict: bool,
+) -> Result<(Vec<Layer>, Vec<Problem>)> {
     let mut inputs = read(data)?;
     if let Some(online) = online {
         let failed = geocode_online(data, &mut inputs, online)?;
         inputs.problems.extend(failed);
     }
-    let (resolutions, problems) = resolve_all(&inputs);
+    let (resolutions, mut problems) = resolve_all(&inputs);
+    let mut weak = resolve::weak_matches(&inputs.dataset, &resolutions);
+    if strict {
+        problems.append(&mut weak);
+        problems.sort();
+    }
     if !problems.is_empty() {
         return Err(Error::Data(problems));
     }
-    Ok(derive::layers(
+    let layers = derive::layers(
         &inputs.dataset,
         &resolutions,
         &inputs.border,
         &inputs.provenance,
-    )
-    .into())
+    );
+    Ok((layers.into(), weak))
 }
 
 /// One written layer.
@@ -346,40 +414,50 @@ pub struct LayerSummary {
 /// Check, derive and write every layer. Nothing is written when there is any problem.
 /// With `online`, names nothing else knows are asked first (and their answers cached).
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
-    let layers = layers_with(&paths.data, online)?;
-    let mut outputs: Vec<(LayerSummary, Vec<u8>)> = layers
-        .iter()
-        .map(|l| {
-            let summary = LayerSummary {
-                name: l.name.clone(),
-                path: paths.out.join(format!("{}.geojson", l.name)),
-                features: l.features.len(),
-                unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
-                changed: false,
-            };
-            (summary, geojson::to_bytes(l))
-        })
-        .collect();
+    build_noticed(paths, online, false).map(|(summaries, _)| summaries)
+}
+
+/// [`build`], and the notices of [`layers_noticed`] (problems with `strict`).
+pub fn build_noticed(
+    paths: &Paths,
+    online: Option<&Online>,
+    strict: bool,
+) -> Result<(Vec<LayerSummary>, Vec<Problem>)> {
+    let (layers, notices) = layers_noticed(&paths.data, online, strict)?;
+    let mut outputs = Vec::new();
+    for l in &layers {
+        let output = geojson::write_layer(&paths.out.join(format!("{}.geojson", l.name)), l)?;
+        let summary = LayerSummary {
+            name: l.name.clone(),
+            path: output.path.clone(),
+            features: l.features.len(),
+            unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
+            changed: output.changed(),
+        };
+        outputs.push((summary, output.staged));
+    }
     let (archive, stats) = tiles::encode_pmtiles(&layers, &tile_options())?;
+    let path = paths.out.join(PMTILES);
+    let staged = atomic::stage(&path, &archive)?;
     outputs.push((
         LayerSummary {
             name: "tiles".into(),
-            path: paths.out.join(PMTILES),
+            path,
             features: stats.features,
             unlocated: stats.skipped,
-            changed: false,
+            changed: staged.is_some(),
         },
-        archive,
+        staged,
     ));
-    for (summary, bytes) in &mut outputs {
-        summary.changed = std::fs::read(&summary.path).ok().as_deref() != Some(bytes.as_slice());
+    // Every file is staged: now rename them all.
+    let mut summaries = Vec::new();
+    for (summary, staged) in outputs {
+        if let Some(s) = staged {
+            s.commit()?;
+        }
+        summaries.push(summary);
     }
-    let files: Vec<(PathBuf, Vec<u8>)> = outputs
-        .iter()
-        .map(|(s, b)| (s.path.clone(), b.clone()))
-        .collect();
-    atomic::write_all(&files)?;
-    Ok(outputs.into_iter().map(|(s, _)| s).collect())
+    Ok((summaries, notices))
 }
 
 /// What `places import-geonames` did.
@@ -394,14 +472,17 @@ pub struct ImportReport {
 }
 
 /// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
-/// geonameid, as GeoNames lines to `out` (atomically), and build its on-disk index beside it
-/// (`out` with the extension `.idx`). With `strict`, any malformed line stops the import and
-/// nothing is written.
+/// geonameid, as GeoNames lines to `out`, with its on-disk index beside it (`out` with the
+/// extension `.idx`): the table is staged under a temporary name, its index built from it,
+/// and only then are both renamed into place, so a failure leaves the old pair. With
+/// `strict`, any malformed line stops the import and nothing is written; a dump that yields
+/// no rows is refused unless `allow_empty`.
 pub fn import_geonames(
     input: &Path,
     selection: &geonames::Selection,
     out: &Path,
     strict: bool,
+    allow_empty: bool,
 ) -> Result<ImportReport> {
     let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
     let mut rows: Vec<(u64, String)> = Vec::new();
@@ -416,6 +497,20 @@ pub fn import_geonames(
     if strict && !stats.problems.is_empty() {
         return Err(Error::Data(stats.problems));
     }
+    if rows.is_empty() && !allow_empty {
+        let mut problems = stats.problems;
+        problems.push(Problem::new(
+            input,
+            None,
+            "",
+            format!(
+                "no usable rows ({} lines read); {} was left as it is (pass --allow-empty to write an empty table)",
+                stats.lines,
+                out.display()
+            ),
+        ));
+        return Err(Error::Data(problems));
+    }
     rows.sort_unstable_by_key(|(id, _)| *id);
     rows.dedup_by_key(|(id, _)| *id);
     let mut text = String::with_capacity(rows.iter().map(|(_, l)| l.len() + 1).sum());
@@ -423,10 +518,9 @@ pub fn import_geonames(
         text.push_str(line);
         text.push('\n');
     }
-    let written = atomic::write(out, text.as_bytes())?;
-    drop(text);
     drop(rows);
-    let index = resolve::index::build(out)?;
+    let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
+    let index = resolve::index::import(out, text.as_bytes())?;
     Ok(ImportReport {
         stats,
         written,

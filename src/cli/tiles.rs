@@ -1,0 +1,103 @@
+//! `drillmap tiles`: its flags, their conversion to [`TileOptions`], and what it prints.
+//! Reading the inputs and writing the archive are the library's
+//! ([`drillmap::write::tiles`]).
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use drillmap::pipeline;
+use drillmap::write::tiles::{self, input, TileOptions};
+use drillmap::Result;
+
+/// The flags of `drillmap tiles`.
+#[derive(Debug, Args)]
+pub struct TilesArgs {
+    /// Layers to tile: GeoJSON, GeoJSONSeq (.geojsonl, .geojsons, .ndjson, .jsonl) or CSV
+    /// with lat/lon columns, one layer each. Without any, the layers built from --data.
+    #[arg(value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// Folder with the data (when no FILE is given).
+    #[arg(long, default_value = "places")]
+    data: PathBuf,
+    /// The archive to write.
+    #[arg(long, default_value = "output/drillmap.pmtiles")]
+    out: PathBuf,
+    /// First zoom level.
+    #[arg(long, default_value_t = 0)]
+    min_zoom: u8,
+    /// Last zoom level (at most 16).
+    #[arg(long, default_value_t = tiles::DEFAULT_MAX_ZOOM)]
+    max_zoom: u8,
+    /// Zoom from which every point stands on its own (default: the last zoom); below it,
+    /// points of tiles over budget are clustered.
+    #[arg(long)]
+    base_zoom: Option<u8>,
+    /// Largest tile stored, in bytes (compressed).
+    #[arg(long, default_value_t = tiles::DEFAULT_MAX_TILE_BYTES)]
+    max_tile_bytes: usize,
+    /// Most features in one tile.
+    #[arg(long, default_value_t = tiles::DEFAULT_MAX_TILE_FEATURES)]
+    max_tile_features: usize,
+    /// Numeric column summed into clusters (repeat, or separate with commas).
+    #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
+    accumulate: Vec<String>,
+    /// Also write an XYZ folder of uncompressed z/x/y.mvt files.
+    #[arg(long, value_name = "DIR")]
+    xyz: Option<PathBuf>,
+}
+
+/// Read the layers, write the archive (and the XYZ folder), print what was written.
+pub fn run(args: TilesArgs) -> Result<ExitCode> {
+    let opts = TileOptions {
+        min_zoom: args.min_zoom,
+        max_zoom: args.max_zoom,
+        base_zoom: args.base_zoom,
+        max_tile_bytes: args.max_tile_bytes,
+        max_tile_features: args.max_tile_features,
+        accumulate: args.accumulate,
+        ..pipeline::tile_options()
+    };
+    opts.validate()?;
+    let layers = if args.inputs.is_empty() {
+        pipeline::layers(&args.data)?
+    } else {
+        args.inputs
+            .iter()
+            .map(|p| input::read_layer(p))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let stats = tiles::write_pmtiles(&args.out, &layers, &opts)?;
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{}: {} tiles ({} distinct), {} bytes, largest tile {} bytes, {} features{}{}, {}",
+        args.out.display(),
+        stats.tiles,
+        stats.contents,
+        stats.bytes,
+        stats.max_tile_bytes,
+        stats.features,
+        if stats.clustered_tiles > 0 {
+            format!(" ({} tiles clustered)", stats.clustered_tiles)
+        } else {
+            String::new()
+        },
+        if stats.skipped > 0 {
+            format!(" ({} unlocated, not tiled)", stats.skipped)
+        } else {
+            String::new()
+        },
+        if stats.changed {
+            "written"
+        } else {
+            "unchanged"
+        }
+    );
+    if let Some(dir) = args.xyz {
+        let stats = tiles::write_xyz(&dir, &layers, &opts)?;
+        let _ = writeln!(err, "{}: {} tiles", dir.display(), stats.tiles);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,244 @@
+//! Cutting one zoom: every `(tile, layer, feature)` entry with its geometry in tile
+//! coordinates. Points go to every tile whose buffered square holds them; lines and
+//! polygons are clipped to the buffered square and quantised to the tile grid.
+
+use std::collections::BTreeMap;
+
+use super::clip::{self, Pt, TileParts};
+use super::hilbert::tile_id;
+use super::mercator::{pixel, world_size};
+use super::mvt::{GeomType, GeometryEncoder};
+use super::prepare::{Geom, PreparedLayer};
+
+/// One feature's geometry in one tile.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum TileGeom {
+    Point(i32, i32),
+    Pool {
+        start: u32,
+        len: u32,
+        kind: GeomType,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TileEntry {
+    pub(super) tile: u64,
+    pub(super) layer: u32,
+    pub(super) feature: u32,
+    pub(super) geom: TileGeom,
+}
+
+pub(super) struct Grid {
+    pub(super) zoom: u8,
+    pub(super) extent: i64,
+    pub(super) buffer: i64,
+    pub(super) tiles: i64,
+}
+
+impl Grid {
+    /// Tile range (inclusive) whose buffered squares hold global pixel `g`.
+    pub(super) fn range(&self, g: i64) -> (i64, i64) {
+        let lo = (g - self.buffer)
+            .div_euclid(self.extent)
+            .clamp(0, self.tiles - 1);
+        let hi = (g + self.buffer)
+            .div_euclid(self.extent)
+            .clamp(0, self.tiles - 1);
+        (lo, hi)
+    }
+}
+
+pub(super) fn u32_of(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
+pub(super) fn i32_of(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+}
+
+pub(super) fn pool_push(pool: &mut Vec<u32>, cmds: &[u32], kind: GeomType) -> TileGeom {
+    let start = u32::try_from(pool.len()).unwrap_or(u32::MAX);
+    pool.extend_from_slice(cmds);
+    TileGeom::Pool {
+        start,
+        len: u32::try_from(cmds.len()).unwrap_or(0),
+        kind,
+    }
+}
+
+/// List every (tile, feature) pair of one zoom, with its geometry in tile coordinates.
+pub(super) fn cut_zoom(
+    layers: &[PreparedLayer],
+    grid: &Grid,
+    pool: &mut Vec<u32>,
+    entries: &mut Vec<TileEntry>,
+) {
+    entries.clear();
+    pool.clear();
+    let size = world_size(grid.zoom, 1) * grid.extent as f64;
+    let extent_f = grid.extent as f64;
+    let buffer_f = grid.buffer as f64;
+    let tiles_u = u32_of(grid.tiles);
+    let ext_u = u32_of(grid.extent);
+    let mut enc = GeometryEncoder::default();
+    let mut q = Vec::new();
+    for (li, layer) in layers.iter().enumerate() {
+        let li = u32::try_from(li).unwrap_or(u32::MAX);
+        for (fi, f) in layer.features.iter().enumerate() {
+            let fi = u32::try_from(fi).unwrap_or(u32::MAX);
+            match &f.geom {
+                Geom::Point((wx, wy)) => {
+                    let gx = pixel(*wx, grid.zoom, ext_u);
+                    let gy = pixel(*wy, grid.zoom, ext_u);
+                    let (x0, x1) = grid.range(gx);
+                    let (y0, y1) = grid.range(gy);
+                    for tx in x0..=x1 {
+                        for ty in y0..=y1 {
+                            entries.push(TileEntry {
+                                tile: tile_id(grid.zoom, u32_of(tx), u32_of(ty)),
+                                layer: li,
+                                feature: fi,
+                                geom: TileGeom::Point(
+                                    i32_of(gx - tx * grid.extent),
+                                    i32_of(gy - ty * grid.extent),
+                                ),
+                            });
+                        }
+                    }
+                }
+                Geom::MultiPoint(pts) => {
+                    let mut per_tile: BTreeMap<(u32, u32), Vec<(i32, i32)>> = BTreeMap::new();
+                    for (wx, wy) in pts {
+                        let gx = pixel(*wx, grid.zoom, ext_u);
+                        let gy = pixel(*wy, grid.zoom, ext_u);
+                        let (x0, x1) = grid.range(gx);
+                        let (y0, y1) = grid.range(gy);
+                        for tx in x0..=x1 {
+                            for ty in y0..=y1 {
+                                per_tile.entry((u32_of(tx), u32_of(ty))).or_default().push((
+                                    i32_of(gx - tx * grid.extent),
+                                    i32_of(gy - ty * grid.extent),
+                                ));
+                            }
+                        }
+                    }
+                    for ((tx, ty), pts) in per_tile {
+                        enc = GeometryEncoder::with_buffer(enc.commands);
+                        enc.points(&pts);
+                        let geom = pool_push(pool, &enc.commands, GeomType::Point);
+                        entries.push(TileEntry {
+                            tile: tile_id(grid.zoom, tx, ty),
+                            layer: li,
+                            feature: fi,
+                            geom,
+                        });
+                    }
+                }
+                Geom::Lines(lines) => {
+                    let mut parts = TileParts::new();
+                    for line in lines {
+                        let global: Vec<Pt> =
+                            line.iter().map(|&(x, y)| (x * size, y * size)).collect();
+                        clip::clip_line(&global, extent_f, buffer_f, tiles_u, &mut parts);
+                    }
+                    for ((tx, ty), tile_parts) in parts {
+                        enc = GeometryEncoder::with_buffer(enc.commands);
+                        for part in &tile_parts {
+                            clip::quantise(part, tx, ty, extent_f, &mut q);
+                            if q.len() >= 2 {
+                                enc.line(&q);
+                            }
+                        }
+                        if enc.commands.is_empty() {
+                            continue;
+                        }
+                        let geom = pool_push(pool, &enc.commands, GeomType::LineString);
+                        entries.push(TileEntry {
+                            tile: tile_id(grid.zoom, tx, ty),
+                            layer: li,
+                            feature: fi,
+                            geom,
+                        });
+                    }
+                }
+                Geom::Polygons(polys) => {
+                    let mut per_tile: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+                    for poly in polys {
+                        cut_polygon(poly, size, grid, &mut per_tile, &mut q);
+                    }
+                    for ((tx, ty), cmds) in per_tile {
+                        let geom = pool_push(pool, &cmds, GeomType::Polygon);
+                        entries.push(TileEntry {
+                            tile: tile_id(grid.zoom, tx, ty),
+                            layer: li,
+                            feature: fi,
+                            geom,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior
+/// reaches, appending each tile's rings as commands. Exteriors are written with positive
+/// area (clockwise on screen), holes negative; rings that collapse to no area are dropped,
+/// and a polygon whose exterior collapses is dropped in that tile.
+pub(super) fn cut_polygon(
+    poly: &[Vec<Pt>],
+    size: f64,
+    grid: &Grid,
+    per_tile: &mut BTreeMap<(u32, u32), Vec<u32>>,
+    q: &mut Vec<(i32, i32)>,
+) {
+    let rings: Vec<Vec<Pt>> = poly
+        .iter()
+        .map(|r| r.iter().map(|&(x, y)| (x * size, y * size)).collect())
+        .collect();
+    let Some(exterior) = rings.first() else {
+        return;
+    };
+    let mut min = (f64::INFINITY, f64::INFINITY);
+    let mut max = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for &(x, y) in exterior {
+        min = (min.0.min(x), min.1.min(y));
+        max = (max.0.max(x), max.1.max(y));
+    }
+    let extent = grid.extent as f64;
+    let buffer = grid.buffer as f64;
+    let ((x0, x1), (y0, y1)) = clip::tile_range(min, max, extent, buffer, u32_of(grid.tiles));
+    let mut enc = GeometryEncoder::default();
+    for tx in x0..=x1 {
+        for ty in y0..=y1 {
+            let rect = clip::tile_rect(tx, ty, extent, buffer);
+            enc = GeometryEncoder::with_buffer(enc.commands);
+            for (i, ring) in rings.iter().enumerate() {
+                let clipped = clip::clip_ring(ring, &rect);
+                clip::quantise(&clipped, tx, ty, extent, q);
+                while q.len() > 1 && q.first() == q.last() {
+                    q.pop();
+                }
+                let area = clip::area2(q);
+                if q.len() < 3 || area == 0 {
+                    if i == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                let exterior = i == 0;
+                if (area > 0) != exterior {
+                    q.reverse();
+                }
+                enc.ring(q);
+            }
+            if !enc.commands.is_empty() {
+                per_tile
+                    .entry((tx, ty))
+                    .or_default()
+                    .extend_from_slice(&enc.commands);
+            }
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Layers read from files for `drillmap tiles`: a GeoJSON FeatureCollection (drillmap's own
+//! layers, a bulk build's events file), GeoJSONSeq (one feature per line, as a bulk build
+//! writes or tippecanoe reads) or a CSV with coordinate columns.
+//!
+//! The format is chosen by extension: `.geojsonl`, `.geojsons`, `.geojsonseq`, `.ndjson`
+//! and `.jsonl` are GeoJSONSeq, `.csv` is CSV, anything else is a FeatureCollection. The
+//! layer is named after the collection's `name` member, else the file stem. A feature's id
+//! is its GeoJSON `id` (string or number), else its `id` property, else its 1-based
+//! position in the file. A CSV needs a latitude column (`lat`, `latitude` or `y`) and a
+//! longitude column (`lon`, `lng`, `long`, `longitude` or `x`); an `id` column gives the
+//! ids; every other column is a property, as a number when it reads as one (as tippecanoe
+//! does), and empty cells are left out. A bad row or feature is an error naming the file
+//! and line.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use serde_json::{Map, Value as Json};
+
+use crate::derive::{Feature, Layer};
+use crate::error::{Error, Result};
+
+/// Read one file as a layer (see the module documentation for the formats).
+pub fn read_layer(path: &Path) -> Result<Layer> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("layer")
+        .to_string();
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let (name, features) = match ext.as_str() {
+        "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => {
+            (stem, read_seq(path, BufReader::new(file))?)
+        }
+        "csv" => (stem, read_csv(path, file)?),
+        _ => read_collection(path, BufReader::new(file), stem)?,
+    };
+    Ok(Layer::new(name, "", features))
+}
+
+fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error {
+    Error::Syntax {
+        path: path.to_path_buf(),
+        line,
+        message: message.into(),
+    }
+}
+
+fn read_collection(
+    path: &Path,
+    mut input: impl Read,
+    stem: String,
+) -> Result<(String, Vec<Feature>)> {
+    let mut text = Vec::new();
+    input
+        .read_to_end(&mut text)
+        .map_err(|e| Error::io(path, e))?;
+    let mut doc: Json = serde_json::from_slice(&text)
+        .map_err(|e| syntax(path, Some(e.line()), format!("not JSON: {e}")))?;
+    drop(text);
+    let name = doc
+        .get("name")
+        .and_then(Json::as_str)
+        .map_or(stem, str::to_string);
+    let Some(Json::Array(items)) = doc.get_mut("features").map(Json::take) else {
+        return Err(syntax(
+            path,
+            None,
+            "not a GeoJSON FeatureCollection (no \"features\" array)",
+        ));
+    };
+    let features = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            feature_from_json(f, i + 1)
+                .map_err(|m| syntax(path, None, format!("feature {}: {m}", i + 1)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((name, features))
+}
+
+fn read_seq(path: &Path, input: impl BufRead) -> Result<Vec<Feature>> {
+    let mut features = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        // RFC 8142 puts a record separator before each text.
+        let text = line.trim_start_matches('\u{1e}').trim();
+        if text.is_empty() {
+            continue;
+        }
+        let value: Json = serde_json::from_str(text)
+            .map_err(|e| syntax(path, Some(i + 1), format!("not JSON: {e}")))?;
+        let n = features.len() + 1;
+        features.push(feature_from_json(value, n).map_err(|m| syntax(path, Some(i + 1), m))?);
+    }
+    Ok(features)
+}
+
+/// One GeoJSON feature; `n` is its position, the id of last resort.
+pub fn feature_from_json(mut f: Json, n: usize) -> std::result::Result<Feature, String> {
+    if f.get("type").and_then(Json::as_str) != Some("Feature") {
+        return Err("not a GeoJSON Feature".into());
+    }
+    let properties = match f.get_mut("properties").map(Json::take) {
+        Some(Json::Object(m)) => m,
+        None | Some(Json::Null) => Map::new(),
+        Some(_) => return Err("\"properties\" is not an object".into()),
+    };
+    let id = match f.get("id").or_else(|| properties.get("id")) {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Number(x)) => x.to_string(),
+        _ => n.to_string(),
+    };
+    let geometry = match f.get("geometry") {
+        None | Some(Json::Null) => None,
+        Some(g) => Some(geometry(g)?),
+    };
+    Ok(Feature {
+        id,
+        geometry,
+        properties,
+    })
+}
+
+fn coord(v: &Json) -> std::result::Result<Coord<f64>, String> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([x, y, ..]) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) if x.is_finite() && y.is_finite() => Ok(Coord { x, y }),
+            _ => Err(format!("bad position {v}")),
+        },
+        _ => Err(format!("bad position {v}")),
+    }
+}
+
+fn list<T>(
+    v: &Json,
+    f: impl Fn(&Json) -> std::result::Result<T, String>,
+) -> std::result::Result<Vec<T>, String> {
+    v.as_array()
+        .ok_or_else(|| "coordinates are not an array".to_string())?
+        .iter()
+        .map(f)
+        .collect()
+}
+
+fn line(v: &Json) -> std::result::Result<LineString<f64>, String> {
+    list(v, coord).map(LineString)
+}
+
+fn polygon(v: &Json) -> std::result::Result<Polygon<f64>, String> {
+    let mut rings = list(v, line)?.into_iter();
+    let exterior = rings.next().ok_or("a polygon without rings")?;
+    Ok(Polygon::new(exterior, rings.collect()))
+}
+
+fn geometry(g: &Json) -> std::result::Result<Geometry<f64>, String> {
+    let c = g.get("coordinates").unwrap_or(&Json::Null);
+    Ok(match g.get("type").and_then(Json::as_str) {
+        Some("Point") => Point(coord(c)?).into(),
+        Some("MultiPoint") => MultiPoint(list(c, |p| coord(p).map(Point))?).into(),
+        Some("LineString") => line(c)?.into(),
+        Some("MultiLineString") => MultiLineString(list(c, line)?).into(),
+        Some("Polygon") => polygon(c)?.into(),
+        Some("MultiPolygon") => MultiPolygon(list(c, polygon)?).into(),
+        Some(t) => return Err(format!("geometry type {t:?} is not tiled")),
+        None => return Err("a geometry without a type".into()),
+    })
+}
+
+const LAT: [&str; 3] = ["lat", "latitude", "y"];
+const LON: [&str; 5] = ["lon", "lng", "long", "longitude", "x"];
+
+fn read_csv(path: &Path, input: impl Read) -> Result<Vec<Feature>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
+        syntax(path, line, e.to_string())
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let (Some(lat), Some(lon)) = (find(&LAT), find(&LON)) else {
+        return Err(syntax(
+            path,
+            Some(1),
+            "no coordinate columns: a CSV needs a latitude (lat, latitude, y) and a \
+             longitude (lon, lng, long, longitude, x) column",
+        ));
+    };
+    let id_col = find(&["id"]);
+    let mut features = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(csv_error)?;
+        let line = record
+            .position()
+            .map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(i + 2));
+        let number = |col: usize, what: &str| -> Result<f64> {
+            let text = record.get(col).unwrap_or("").trim();
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| syntax(path, Some(line), format!("{what} {text:?} is not a number")))
+        };
+        let (y, x) = (number(lat, "latitude")?, number(lon, "longitude")?);
+        if !(-90.0..=90.0).contains(&y) || !(-180.0..=180.0).contains(&x) {
+            return Err(syntax(
+                path,
+                Some(line),
+                format!("position ({x}, {y}) is outside longitude -180..180, latitude -90..90"),
+            ));
+        }
+        let mut properties = Map::new();
+        for (j, (key, cell)) in header.iter().zip(record.iter()).enumerate() {
+            if j == lat || j == lon || Some(j) == id_col || cell.is_empty() {
+                continue;
+            }
+            let value = match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => serde_json::Number::from_f64(v)
+                    .map(|n| match cell.parse::<i64>() {
+                        Ok(i) => Json::from(i),
+                        Err(_) => Json::Number(n),
+                    })
+                    .unwrap_or_else(|| Json::from(cell)),
+                _ => Json::from(cell),
+            };
+            properties.insert(key.clone(), value);
+        }
+        let id = id_col
+            .and_then(|c| record.get(c))
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| (i + 1).to_string(), str::to_string);
+        features.push(Feature {
+            id,
+            geometry: Some(Point::new(x, y).into()),
+            properties,
+        });
+    }
+    Ok(features)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_become_points_with_typed_properties() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("events.csv");
+        std::fs::write(
+            &p,
+            "id,latitude,longitude,name,fatalities\na,37.2,67.3,Termez,3\nb,38.5,68.8,,2.5\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let layer = read_layer(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(layer.name, "events");
+        assert_eq!(layer.features.len(), 2);
+        assert_eq!(layer.features[0].id, "a");
+        assert_eq!(layer.features[0].properties["fatalities"], Json::from(3));
+        assert_eq!(layer.features[1].properties["fatalities"], Json::from(2.5));
+        assert!(!layer.features[1].properties.contains_key("name"));
+    }
+
+    #[test]
+    fn bad_rows_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("bad.csv");
+        std::fs::write(&p, "lat,lon\n37,67\nabc,67\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = read_layer(&p).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.csv") && err.contains('3') && err.contains("abc"),
+            "{err}"
+        );
+        let q = dir.path().join("bad.geojsonl");
+        std::fs::write(
+            &q,
+            "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}\n{oops\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = read_layer(&q).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("bad.geojsonl") && err.contains(":2"), "{err}");
+    }
+
+    #[test]
+    fn collections_and_sequences_read_ids_and_geometries() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("x.geojson");
+        std::fs::write(
+            &p,
+            r#"{"type":"FeatureCollection","name":"bases","features":[
+              {"type":"Feature","id":7,"geometry":{"type":"Point","coordinates":[67,37]},"properties":{"n":1}},
+              {"type":"Feature","geometry":{"type":"LineString","coordinates":[[67,37],[68,38]]},"properties":{"id":"l"}}]}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let layer = read_layer(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(layer.name, "bases");
+        assert_eq!(layer.features[0].id, "7");
+        assert_eq!(layer.features[1].id, "l");
+        assert!(matches!(
+            layer.features[1].geometry,
+            Some(Geometry::LineString(_))
+        ));
+    }
+}

@@ -1,0 +1,102 @@
+//! The tile writer as a [`Sink`] of the one pipeline: `build --events --tiles` writes
+//! `OUT/<layer>.pmtiles` from the same pass as the GeoJSON layer.
+//!
+//! Each [`Encoded`] feature's GeoJSON text is parsed back into a [`Feature`] (the one
+//! GeoJSON reader, [`input`](super::input)); at [`Sink::finish`] the layer is tiled with
+//! the tile budget and clustering of [`TileOptions`] and staged like every other output.
+//! Memory: the layer's features are held until `finish` (bounded-memory tiling is not
+//! done yet), so the sink is only added when asked for.
+
+use std::path::{Path, PathBuf};
+
+use super::input::feature_from_json;
+use super::{encode_pmtiles, TileOptions};
+use crate::derive::{Feature, Layer};
+use crate::error::{Error, Result};
+use crate::write::atomic;
+use crate::write::sink::{Encoded, Output, Sink};
+
+/// A PMTiles archive of one layer, fed feature by feature.
+#[derive(Debug)]
+pub struct TileSink {
+    dest: PathBuf,
+    layer: String,
+    opts: TileOptions,
+    features: Vec<Feature>,
+    text: Vec<u8>,
+}
+
+impl TileSink {
+    /// A sink writing `dest` for the layer named `layer`.
+    pub fn create(dest: &Path, layer: &str, opts: TileOptions) -> Result<TileSink> {
+        opts.validate()?;
+        Ok(TileSink {
+            dest: dest.to_path_buf(),
+            layer: layer.to_string(),
+            opts,
+            features: Vec::new(),
+            text: Vec::new(),
+        })
+    }
+}
+
+impl Sink for TileSink {
+    fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
+        self.text.clear();
+        for part in f.text {
+            self.text.extend_from_slice(part);
+        }
+        let value = serde_json::from_slice(&self.text)
+            .map_err(|e| Error::Usage(format!("tiles: feature {:?} is not JSON: {e}", f.id)))?;
+        let feature = feature_from_json(value, self.features.len() + 1)
+            .map_err(|m| Error::Usage(format!("tiles: feature {:?}: {m}", f.id)))?;
+        self.features.push(feature);
+        Ok(())
+    }
+
+    fn rewind(&mut self) -> Result<Option<PathBuf>> {
+        self.features.clear();
+        Ok(None)
+    }
+
+    fn finish(self: Box<Self>, attribution: &str) -> Result<Output> {
+        let features = self.features.len() as u64;
+        let layer = Layer::new(self.layer, attribution, self.features);
+        let (bytes, _) = encode_pmtiles(std::slice::from_ref(&layer), &self.opts)?;
+        Ok(Output {
+            staged: atomic::stage(&self.dest, &bytes)?,
+            path: self.dest,
+            features,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_fed_as_text_come_out_as_an_archive() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dest = dir.path().join("events.pmtiles");
+        let mut sink: Box<dyn Sink> = Box::new(
+            TileSink::create(&dest, "events", TileOptions::default())
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let a: &[&[u8]] = &[
+            br#"{"type":"Feature","id":"a","geometry":{"type":"Point","#,
+            br#""coordinates":[67.3,37.2]},"properties":{"n":1}}"#,
+        ];
+        sink.feature(&Encoded {
+            id: "a",
+            bounds: None,
+            text: a,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let out = sink.finish("test").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.features, 1);
+        out.commit().unwrap_or_else(|e| panic!("{e}"));
+        let bytes = std::fs::read(&dest).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&bytes[..7], b"PMTiles");
+    }
+}
