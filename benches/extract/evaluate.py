@@ -152,7 +152,9 @@ def main():
     # each: [gold found, gold total, proposed correct, proposed total]
     detail = []
     for src in sources:
-        path = os.path.join(PLACES, "articles", src["file"])
+        path = os.path.join(PLACES, "articles", src.get("file", ""))
+        if not src.get("file") or not os.path.isfile(path):
+            continue  # a source that is not one of the articles (a table, a web page)
         with open(path, encoding="utf-8") as f:
             text = f.read().lower()
         base = [args.drillmap, "extract", "--data", PLACES, "--format", "json", path]
