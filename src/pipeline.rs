@@ -403,7 +403,7 @@ pub fn import_geonames(
     out: &Path,
     strict: bool,
 ) -> Result<ImportReport> {
-    let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+    let file = crate::read::input::open_lines(input)?;
     let mut rows: Vec<(u64, String)> = Vec::new();
     let stats = geonames::read(
         std::io::BufReader::with_capacity(1 << 20, file),

@@ -22,6 +22,7 @@ use super::{push_json_str, EventReader, Format, Next, Options, Row, LISTED_PROBL
 use crate::country;
 use crate::date::{DatePrecision, DateSpan, ReportedDate};
 use crate::derive::round6;
+use crate::derive::swap::SwapRule;
 use crate::error::{Error, Problem, Result};
 use crate::model::{Place, PlaceKind, Precision};
 use crate::pipeline;
@@ -35,9 +36,6 @@ use crate::write::geojson::Coordinate;
 pub const MAX_ID: usize = 200;
 /// Distinct date pairs remembered, at most.
 const DATE_MEMO_MAX: usize = 1 << 16;
-
-/// The Central Asia area where a swapped lat/lon is detected: [west, south, east, north].
-pub const AREA: [f64; 4] = [46.0, 29.0, 88.0, 56.0];
 
 /// What a bulk build did.
 #[derive(Debug, Clone)]
@@ -85,13 +83,14 @@ pub fn build(opts: &Options) -> Result<Report> {
             None => Geonames::None,
         },
     };
-    let (border, _, _) = pipeline::read_border(&opts.data)?;
-    let builder = Builder::new(
+    let (border, boundaries, _) = pipeline::read_border(&opts.data)?;
+    let mut builder = Builder::new(
         &opts.events,
         &gazetteer,
         &geonames,
         BorderIndex::new(&border),
     );
+    builder.swap = Some(SwapRule::new(&boundaries));
     match opts.format {
         Format::Csv => run(
             &mut CsvReader::open(&opts.events, &opts.columns)?,
@@ -142,6 +141,7 @@ impl Problems {
 }
 
 fn csv_quote(s: &str) -> String {
+    let s = crate::write::cell::neutralise(s);
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -327,15 +327,15 @@ pub fn coordinates(lat: &str, lon: &str) -> std::result::Result<[f64; 2], (Strin
     if !(-180.0..=180.0).contains(&x) {
         return Err((lon.to_owned(), "lon out of range (-180..180)".into()));
     }
-    let [w, s, e, n] = AREA;
-    let inside = |x: f64, y: f64| x >= w && x <= e && y >= s && y <= n;
-    if !inside(x, y) && inside(y, x) {
-        return Err((
-            format!("{lat},{lon}"),
-            "lat and lon look swapped: swapped, the point is in Central Asia".into(),
-        ));
-    }
     Ok([round6(x), round6(y)])
+}
+
+fn swap_problem(lat: &str, lon: &str, hint: Option<&str>) -> (String, String) {
+    let place = hint.map_or("on land".to_owned(), |cc| format!("in {cc}"));
+    (
+        format!("{lat},{lon}"),
+        format!("lat and lon look swapped: as given the point is not {place}, swapped it is"),
+    )
 }
 
 /// Check an id: non-empty, at most [`MAX_ID`] bytes, no quotes, backslashes or control
@@ -384,6 +384,8 @@ struct Builder<'g> {
     middle: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
     place_index: Option<usize>,
+    /// The check for swapped lat/lon (none in unit tests without boundaries).
+    swap: Option<SwapRule<'g>>,
 }
 
 impl<'g> Builder<'g> {
@@ -409,6 +411,7 @@ impl<'g> Builder<'g> {
             head: Vec::with_capacity(256),
             middle: Vec::with_capacity(512),
             place_index: None,
+            swap: None,
         }
     }
 
@@ -568,10 +571,22 @@ impl<'g> Builder<'g> {
     /// whether it has its own coordinates, or the row's problem.
     fn feature(&mut self, row: &Row<'_>) -> std::result::Result<([f64; 2], bool), Problem> {
         check_id(row.id).map_err(|m| self.problem(row, row.id, m))?;
+        if let Some(m) = crate::read::lines::control_character(row.name) {
+            return Err(self.problem(row, row.name, format!("name {m}")));
+        }
         self.dates(row)?;
         let own = !row.lat.is_empty() || !row.lon.is_empty();
         let (point, place) = if own {
             let point = coordinates(row.lat, row.lon).map_err(|(v, m)| self.problem(row, &v, m))?;
+            let hint = country_hint(row.country);
+            if self
+                .swap
+                .as_mut()
+                .is_some_and(|s| s.suspect(point[0], point[1], hint))
+            {
+                let (value, message) = swap_problem(row.lat, row.lon, hint);
+                return Err(self.problem(row, &value, message));
+            }
             let d = self.index.distance(point[0], point[1]);
             self.own_location.clear();
             self.own_location
@@ -654,10 +669,11 @@ mod tests {
             .1
             .contains("not a number"));
         assert!(coordinates("", "67").unwrap_err().1.contains("empty"));
-        assert!(coordinates("67.3", "37.2")
-            .unwrap_err()
-            .1
-            .contains("swapped"));
+        // Swaps are the boundaries' to judge (derive::swap), not a box's.
+        assert_eq!(
+            coordinates("56.28923", "42.92005"),
+            Ok([42.92005, 56.28923])
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod border;
 pub mod containment;
 pub mod features;
 mod layer;
+pub mod swap;
 
 pub use border::{AfghanBorder, BorderSegment};
 pub use features::layers;

@@ -259,7 +259,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
 /// Read a GeoNames file into places of a second table, leaving out the geonameids in
 /// `exclude` (places the hand-kept table already has: it always wins).
 pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(Vec<Place>, Stats)> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = super::input::open_lines(path)?;
     let mut places = Vec::new();
     let stats = read(
         std::io::BufReader::new(file),

@@ -2,5 +2,6 @@
 
 pub mod atomic;
 pub mod background;
+pub mod cell;
 pub mod geojson;
 pub mod tiles;
