@@ -7,27 +7,65 @@
 //! lies in Russia, whatever its swapped twin does, and any point drillmap writes lies where
 //! its gazetteer row put it.
 //!
-//! Bulk datasets ask this of every row with its own coordinates, so the answer per country
-//! is decided once per 0.25° grid cell when the cell does not cross the country's outline
-//! (its centre decides), and per point only in the cells that do.
+//! Bulk datasets ask this of every row with its own coordinates, so answers are remembered
+//! per point (exports repeat their locations), and a point-in-country test is an even-odd
+//! ray cast over the country's rings cut into chunks of [`CHUNK`] edges, each with its
+//! bounding box: only the chunks level with the point and east of it are looked at, so a
+//! test costs microseconds even for Russia's 1:10m outline.
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Contains, Coord, Intersects, MultiLineString, Point, Rect};
+use geo::{BoundingRect, Coord, Rect};
 
-use super::containment::{boundary, shapes_of};
+use super::containment::shapes_of;
 use crate::read::topojson::{Boundaries, CountryShape};
 
-/// Grid cell size, degrees.
-const CELL: f64 = 0.25;
-/// Cells remembered, at most (then the memo starts again).
+/// Ring edges per chunk.
+const CHUNK: usize = 32;
+/// Points remembered, at most (then the memo starts again).
 const MEMO_MAX: usize = 1 << 20;
+
+/// A run of consecutive ring vertices (`CHUNK + 1` at most) and its bounding box.
+#[derive(Debug)]
+struct Chunk {
+    bbox: Rect<f64>,
+    vertices: Vec<Coord<f64>>,
+}
 
 #[derive(Debug)]
 struct Shape<'b> {
     country: &'b CountryShape,
     bbox: Rect<f64>,
-    outline: MultiLineString<f64>,
+    chunks: Vec<Chunk>,
+}
+
+impl Shape<'_> {
+    /// Whether `p` is inside (even-odd rule over every ring: holes count out).
+    fn contains(&self, p: Coord<f64>) -> bool {
+        if p.x < self.bbox.min().x
+            || p.x > self.bbox.max().x
+            || p.y < self.bbox.min().y
+            || p.y > self.bbox.max().y
+        {
+            return false;
+        }
+        let mut inside = false;
+        for c in &self.chunks {
+            if c.bbox.max().x < p.x || c.bbox.min().y > p.y || c.bbox.max().y < p.y {
+                continue;
+            }
+            for w in c.vertices.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if (a.y > p.y) != (b.y > p.y) {
+                    let x = a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x);
+                    if p.x < x {
+                        inside = !inside;
+                    }
+                }
+            }
+        }
+        inside
+    }
 }
 
 /// The swap check over a set of boundaries.
@@ -35,9 +73,10 @@ struct Shape<'b> {
 pub struct SwapRule<'b> {
     shapes: Vec<Shape<'b>>,
     boundaries: &'b Boundaries,
-    /// (shape, cell column, cell row) → the whole cell's answer, or `None` when the cell
-    /// crosses the outline.
-    cells: HashMap<(usize, i32, i32), Option<bool>>,
+    /// Country hint → its number (for `points`) and its shapes.
+    by_country: HashMap<String, (u32, Vec<usize>)>,
+    /// (lon bits, lat bits, hint number or 0) → the answer: rows repeat their points.
+    points: HashMap<(u64, u64, u32), bool>,
 }
 
 impl<'b> SwapRule<'b> {
@@ -47,17 +86,36 @@ impl<'b> SwapRule<'b> {
             .countries
             .iter()
             .filter_map(|c| {
+                let chunks = c
+                    .shape
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .flat_map(|ring| {
+                        let coords: Vec<Coord<f64>> = ring.coords().copied().collect();
+                        let n = coords.len().saturating_sub(1);
+                        (0..n)
+                            .step_by(CHUNK)
+                            .filter_map(|start| {
+                                let vertices = coords[start..=(start + CHUNK).min(n)].to_vec();
+                                let bbox =
+                                    geo::LineString::new(vertices.clone()).bounding_rect()?;
+                                Some(Chunk { bbox, vertices })
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
                 Some(Shape {
                     country: c,
                     bbox: c.shape.bounding_rect()?,
-                    outline: boundary(&c.shape),
+                    chunks,
                 })
             })
             .collect();
         SwapRule {
             shapes,
             boundaries,
-            cells: HashMap::new(),
+            by_country: HashMap::new(),
+            points: HashMap::new(),
         }
     }
 
@@ -68,63 +126,44 @@ impl<'b> SwapRule<'b> {
         if lon.abs() > 90.0 || lon == lat {
             return false; // swapped, it is no coordinate pair at all; or it is its own twin
         }
-        let (given, swapped) = (Point::new(lon, lat), Point::new(lat, lon));
-        let wanted: Vec<usize> = match hint {
-            Some(cc) => {
-                let of_hint = shapes_of(self.boundaries, cc);
-                self.shapes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| of_hint.iter().any(|c| std::ptr::eq(*c, s.country)))
-                    .map(|(i, _)| i)
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        let wanted: Vec<usize> = if wanted.is_empty() {
-            (0..self.shapes.len()).collect()
-        } else {
-            wanted
-        };
-        !self.in_any(&wanted, given) && self.in_any(&wanted, swapped)
-    }
-
-    fn in_any(&mut self, shapes: &[usize], p: Point<f64>) -> bool {
-        shapes.iter().any(|&i| self.inside(i, p))
-    }
-
-    fn inside(&mut self, i: usize, p: Point<f64>) -> bool {
-        let Some(shape) = self.shapes.get(i) else {
-            return false;
-        };
-        if !shape.bbox.intersects(&p) {
-            return false;
+        if self.points.len() >= MEMO_MAX {
+            self.points.clear();
         }
-        let (col, row) = ((p.x() / CELL).floor(), (p.y() / CELL).floor());
-        // Cells are whole multiples of CELL within ±180 / ±90 degrees: in range for i32.
-        #[allow(clippy::cast_possible_truncation)]
-        let key = (i, col as i32, row as i32);
-        if self.cells.len() >= MEMO_MAX {
-            self.cells.clear();
+        let number = match hint {
+            None => 0,
+            Some(cc) => match self.by_country.get(cc) {
+                Some((n, _)) => *n,
+                None => {
+                    let of_hint = shapes_of(self.boundaries, cc);
+                    let indices = (0..self.shapes.len())
+                        .filter(|&i| {
+                            of_hint
+                                .iter()
+                                .any(|c| std::ptr::eq(*c, self.shapes[i].country))
+                        })
+                        .collect();
+                    let n = u32::try_from(self.by_country.len() + 1).unwrap_or(u32::MAX);
+                    self.by_country.insert(cc.to_owned(), (n, indices));
+                    n
+                }
+            },
+        };
+        let key = (lon.to_bits(), lat.to_bits(), number);
+        if let Some(&answer) = self.points.get(&key) {
+            return answer;
         }
-        let whole = *self.cells.entry(key).or_insert_with(|| {
-            let cell = Rect::new(
-                Coord {
-                    x: col * CELL,
-                    y: row * CELL,
-                },
-                Coord {
-                    x: (col + 1.0) * CELL,
-                    y: (row + 1.0) * CELL,
-                },
-            );
-            if shape.outline.intersects(&cell) {
-                None
-            } else {
-                Some(shape.country.shape.contains(&cell.center()))
-            }
-        });
-        whole.unwrap_or_else(|| shape.country.shape.contains(&p))
+        // A hint without a Natural Earth polygon at this scale: land is the test.
+        let within = hint
+            .and_then(|cc| self.by_country.get(cc))
+            .map(|(_, v)| v.as_slice())
+            .filter(|v| !v.is_empty());
+        let in_any = |p: Coord<f64>| match within {
+            Some(w) => w.iter().any(|&i| self.shapes[i].contains(p)),
+            None => self.shapes.iter().any(|s| s.contains(p)),
+        };
+        let answer = !in_any(Coord { x: lon, y: lat }) && in_any(Coord { x: lat, y: lon });
+        self.points.insert(key, answer);
+        answer
     }
 }
 
@@ -155,5 +194,29 @@ mod tests {
         assert!(!rule.suspect(-30.0, 40.0, None));
         assert!(!rule.suspect(120.0, 30.0, None));
         assert!(!rule.suspect(45.0, 45.0, None));
+    }
+
+    #[test]
+    fn the_ray_cast_agrees_with_geo() {
+        use geo::{Contains, Point};
+        let (_, b, _) = crate::pipeline::read_border(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places"),
+        )
+        .unwrap();
+        let rule = SwapRule::new(&b);
+        let mut rng = fastrand::Rng::with_seed(14);
+        let mut inside = 0;
+        for _ in 0..1000 {
+            let p = Coord {
+                x: rng.f64() * 90.0 + 20.0,
+                y: rng.f64() * 45.0 + 20.0,
+            };
+            for s in &rule.shapes {
+                let want = s.country.shape.contains(&Point::from(p));
+                assert_eq!(s.contains(p), want, "{} at {p:?}", s.country.name);
+                inside += usize::from(want);
+            }
+        }
+        assert!(inside > 250, "{inside}");
     }
 }
