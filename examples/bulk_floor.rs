@@ -9,8 +9,7 @@ use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use drillmap::bulk::push_json_str;
-use drillmap::write::geojson::Coordinate;
+use drillmap::json::{push_str as push_json_str, Coordinate};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -7,18 +7,22 @@
 //!    Natural Earth boundaries, into the validated types of [`model`];
 //! 2. [`resolve`]: every place a record names becomes a point with a precision, a score and
 //!    its provenance, through the [`resolve::Geocoder`];
-//! 3. [`derive`]: layer features and their properties ([`derive::Layer`]);
-//! 4. [`write`]: GeoJSON files, atomically and byte-for-byte deterministic.
+//! 3. [`derive`]: layer features and their properties ([`model::Layer`]), the location
+//!    properties of every point feature in one place ([`derive::location`]);
+//! 4. [`write`]: GeoJSON, GeoJSONSeq and PMTiles files from one pass over the features
+//!    ([`write::sink`]), atomically and byte-for-byte deterministic.
 //!
-//! [`pipeline`] strings the stages together for the `build` and `check` commands; [`bulk`]
-//! runs them streamed over event exports of millions of rows; [`serve`] serves the layers
-//! with a live preview map (`drillmap serve`).
+//! [`pipeline`] strings the stages together for every command, and for event exports of
+//! millions of rows ([`pipeline::bulk`], reading through [`bulk`]); [`serve`] serves the
+//! layers with a live preview map (`drillmap serve`). Dependencies point down only:
+//! cli → pipeline → write → derive → resolve → read → model.
 
 pub mod bulk;
 pub mod country;
 pub mod date;
 pub mod derive;
 pub mod error;
+pub mod json;
 pub mod model;
 pub mod pipeline;
 pub mod read;

@@ -423,3 +423,112 @@ fn bulk_places_from_geonames_name_their_row_and_the_layer_attributes_it() {
         without_index
     );
 }
+
+/// The schema test: the same place and dates, built once as a hand-kept record and once as
+/// a bulk row, give the same location and date properties, key for key (in order) and value
+/// for value. Only `place_as_reported` differs by construction: a hand-kept record keeps the
+/// article's own wording beside the name it queries, a bulk row has one place column.
+#[test]
+fn a_hand_kept_site_and_a_bulk_row_give_the_same_location_properties() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let hand = read_json(&work, "exercises.geojson");
+    fs::write(
+        work.data().join("rows.csv"),
+        "id,place,country,start_date,end_date\n\
+         drill-one/main,Харб-Майдон,,2021-08-05,2021-08-10\n\
+         drill-one/second,Termiz training ground,UZ,2021-08,\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    let rows = read_json(&work, "rows.geojson");
+    let by_id = |v: &Value, id: &str| {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let keys = |f: &Value| -> Vec<String> {
+        let props = f["properties"].as_object().unwrap();
+        let names: Vec<&String> = props.keys().collect();
+        let from = names
+            .iter()
+            .position(|k| *k == "place_as_reported")
+            .unwrap();
+        let to = names.iter().position(|k| *k == "nearest_border").unwrap();
+        names[from..=to].iter().map(|k| (*k).clone()).collect()
+    };
+    for id in ["drill-one/main", "drill-one/second"] {
+        let (h, b) = (by_id(&hand, id), by_id(&rows, id));
+        assert_eq!(keys(&h), keys(&b), "{id}: location keys");
+        assert_eq!(keys(&h).len(), 17, "{id}");
+        for k in keys(&h).iter().skip(1) {
+            assert_eq!(h["properties"][k], b["properties"][k], "{id}: {k}");
+        }
+        for k in ["start_date", "end_date", "date_precision"] {
+            assert_eq!(h["properties"][k], b["properties"][k], "{id}: {k}");
+        }
+        assert_eq!(h["geometry"], b["geometry"], "{id}");
+        assert_ne!(h["properties"]["place_id"], Value::Null, "{id}");
+        assert_eq!(
+            b["properties"]["place_as_reported"],
+            h["properties"]["place_query"]
+        );
+    }
+}
+
+/// Bulk layers follow the hand-kept layers' rule: a file whose bytes would not change is
+/// not touched (its mtime stays), and a changed input rewrites it.
+#[test]
+fn an_unchanged_bulk_layer_is_left_untouched() {
+    let work = Work::new("events");
+    let args = [
+        "--events",
+        "data/events.csv",
+        "--numeric",
+        "troops",
+        "--seq",
+    ];
+    bulk(&work, &args).expect_code(0);
+    let mtime = |name: &str| {
+        fs::metadata(work.out().join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = (mtime("events.geojson"), mtime("events.geojsons"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    bulk(&work, &args).expect_code(0);
+    assert_eq!((mtime("events.geojson"), mtime("events.geojsons")), before);
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    bulk(&work, &args).expect_code(0);
+    assert_ne!(mtime("events.geojson"), before.0);
+    let names: Vec<_> = fs::read_dir(work.out()).unwrap().collect();
+    assert_eq!(names.len(), 2, "temporaries left behind");
+}
+
+/// One input assembly: `build --events` and `geocode` refuse a gazetteer that `check`
+/// rejects (here a place filed under the wrong country), as `build` does.
+#[test]
+fn bulk_and_geocode_refuse_a_gazetteer_that_check_rejects() {
+    let work = Work::new("events");
+    work.append(
+        "places.csv",
+        "wrongville,Wrongville,settlement,KZ,,37.9,68.8,site,5,,,test\n",
+    );
+    let problem = ["data/places.csv:", "outside KZ", "in Tajikistan"];
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&problem)
+    .expect_stderr_line(&["nothing was written"]);
+    assert!(!work.out().join("events.geojson").exists());
+    work.run(&["geocode", "--data", "data", "Termez"])
+        .expect_code(1)
+        .expect_stderr_line(&problem);
+}

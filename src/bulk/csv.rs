@@ -12,8 +12,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
-use super::{push_json_str, Columns, EventReader, Field, Next, Row};
+use super::{Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
+use crate::json;
 
 /// Property names drillmap writes itself; a free column with one of these names is written
 /// as `src_<name>`.
@@ -238,7 +239,7 @@ impl CsvReader {
                 ));
             }
             let mut key = vec![b','];
-            push_json_str(&mut key, &key_name);
+            json::push_str(&mut key, &key_name);
             key.push(b':');
             keys.push(key_name);
             free.push(FreeColumn {
@@ -315,7 +316,7 @@ fn free_properties(
                 ));
             }
         } else {
-            push_json_str(out, value);
+            json::push_str(out, value);
         }
     }
     Ok(())

@@ -1,43 +1,24 @@
-//! Bulk event datasets: ACLED-style CSV or GeoJSONSeq exports, tens of thousands to millions
-//! of rows, each naming a place, built into one point layer.
-//!
-//! The path is read → resolve → derive → write like the hand-kept layers, but streamed:
+//! Bulk event input: ACLED-style CSV or GeoJSONSeq exports, tens of thousands to millions
+//! of rows, each naming a place. Only what is specific to that input lives here:
 //!
 //! - [`csv`] and [`seq`] read one row at a time into a borrowed [`Row`] (no per-row
 //!   allocation for CSV), mapping columns by the documented names or a [`Columns`] mapping;
-//! - [`build`] geocodes each distinct (place, country hint) once against the
-//!   [`Gazetteer`](crate::resolve::Gazetteer), memoises the derived location properties as
-//!   ready-made JSON text, and formats each feature straight into bytes;
-//! - [`sort`] keeps the output deterministic: features are written **sorted by id** (byte
-//!   order). Input already in id order is written in one pass; otherwise features are sorted
-//!   in bounded-memory runs on disk and merged. Memory is bounded by the distinct places and
-//!   the sort buffer, never by the file.
+//! - a row that cannot be read (a wrong number of columns, bad UTF-8 or JSON) is a
+//!   [`Problem`] at its line.
 //!
-//! A bad row (a malformed date, a latitude out of range, an unresolved place, a wrong
-//! number of columns, a duplicate id) is a [`Problem`] at its line. Up to
-//! [`Options::max_errors`] of them are skipped and listed in `<layer>.errors.csv`; one more
-//! and nothing is written.
+//! Everything after reading is the one pipeline every layer takes:
+//! [`crate::pipeline::bulk`] runs it, [`crate::derive::event`] derives each row's feature
+//! (its location properties through [`crate::derive::location`]), and
+//! [`crate::write::sort`] and [`crate::write::sink`] write it.
 
-pub mod border;
-pub mod build;
 pub mod csv;
 pub mod seq;
-pub mod sort;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
-use crate::error::{Error, Problem, Result};
-
-pub use build::{build, Report};
-
-/// Default layer name (and output file stem).
-pub const DEFAULT_LAYER: &str = "events";
-
-/// How many problems a failed or skipping run lists; the rest are counted (and, when rows are
-/// skipped, all written to the errors file).
-pub const LISTED_PROBLEMS: usize = 50;
+use crate::error::{Problem, Result};
 
 /// The input format of an events file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,118 +248,6 @@ pub trait EventReader {
     fn next_row(&mut self) -> Result<Option<Next<'_>>>;
 }
 
-/// What `build --events` is asked to do.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The folder with `places.csv` and `boundaries/`.
-    pub data: PathBuf,
-    /// The events file.
-    pub events: PathBuf,
-    /// Its format.
-    pub format: Format,
-    /// Column mapping.
-    pub columns: Columns,
-    /// Output folder.
-    pub out: PathBuf,
-    /// Layer name: the output is `<out>/<layer>.geojson`.
-    pub layer: String,
-    /// Also write `<out>/<layer>.geojsons` (RFC 8142, RS-prefixed records).
-    pub seq: bool,
-    /// Bad rows that may be skipped (and listed) before the run fails.
-    pub max_errors: usize,
-    /// Bytes of features sorted in memory before spilling a run to disk.
-    pub sort_buffer: usize,
-}
-
-impl Options {
-    /// Check the layer name: it becomes a file name.
-    pub fn validate(&self) -> Result<()> {
-        let ok = !self.layer.is_empty()
-            && self.layer.len() <= 100
-            && self
-                .layer
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
-            && !self.layer.starts_with('.');
-        use crate::derive::features::{AFGHAN_BORDER, BASES, EXERCISES};
-        if [EXERCISES, BASES, AFGHAN_BORDER].contains(&self.layer.as_str()) {
-            return Err(Error::Usage(format!(
-                "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
-                self.layer
-            )));
-        }
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::Usage(format!(
-                "--layer {:?}: use letters, digits, '_', '-' or '.' (it names the output file)",
-                self.layer
-            )))
-        }
-    }
-
-    /// `<out>/<layer>.geojson`.
-    pub fn geojson_path(&self) -> PathBuf {
-        self.out.join(format!("{}.geojson", self.layer))
-    }
-
-    /// `<out>/<layer>.geojsons`.
-    pub fn seq_path(&self) -> PathBuf {
-        self.out.join(format!("{}.geojsons", self.layer))
-    }
-
-    /// `<out>/<layer>.errors.csv`.
-    pub fn errors_path(&self) -> PathBuf {
-        self.out.join(format!("{}.errors.csv", self.layer))
-    }
-}
-
-/// Append `s` to `out` as a JSON string (quotes included).
-pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    // Runs of bytes that need no escape are copied whole.
-    while let Some(i) = bytes[start..]
-        .iter()
-        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
-    {
-        let i = start + i;
-        out.extend_from_slice(&bytes[start..i]);
-        let b = bytes[i];
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => {
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-/// Bytes a JSON string cannot hold as they are: `"`, `\` and the control characters.
-static NEEDS_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,15 +292,6 @@ mod tests {
             .resolve(&["id", "lat", "place"])
             .unwrap_err()
             .contains("together"));
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        let mut out = Vec::new();
-        push_json_str(&mut out, "a\"b\\c\nd\u{1}é");
-        assert_eq!(out, "\"a\\\"b\\\\c\\nd\\u0001é\"".as_bytes());
-        let back: String = serde_json::from_slice(&out).unwrap();
-        assert_eq!(back, "a\"b\\c\nd\u{1}é");
     }
 
     #[test]

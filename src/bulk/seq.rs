@@ -14,8 +14,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::csv::{excerpt, free_key};
-use super::{push_json_str, Columns, EventReader, Field, Next, Row};
+use super::{Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
+use crate::json;
 
 /// The RFC 8142 record separator.
 pub const RS: u8 = 0x1e;
@@ -188,7 +189,7 @@ impl<R: Read> SeqReader<R> {
         self.extra.clear();
         for (k, v) in &props {
             self.extra.push(b',');
-            push_json_str(&mut self.extra, &free_key(k));
+            json::push_str(&mut self.extra, &free_key(k));
             self.extra.push(b':');
             // Serialising a Value into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut self.extra, v);

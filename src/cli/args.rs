@@ -30,9 +30,12 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  drillmap build --data places --out output\n  \
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
-        Writes exercises.geojson and bases.geojson. Nothing is written when check finds a problem;\n\
-        a layer whose content did not change is left untouched. With --events, writes one point\n\
-        layer (OUT/events.geojson, features sorted by id) from a CSV or GeoJSONSeq export.\n\n\
+        Writes four files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson and\n\
+        drillmap.pmtiles (the three layers as vector tiles). Nothing is written when check finds\n\
+        a problem; a file whose content did not change is left untouched. With --events, writes\n\
+        one point layer instead (OUT/events.geojson, features sorted by id; with --seq also\n\
+        OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
+        export, left untouched too when unchanged.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
     Build {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use drillmap::bulk::{self, Columns, Format};
+use drillmap::bulk::{Columns, Format};
+use drillmap::pipeline::bulk;
 use drillmap::Error;
 
 /// Flags of a bulk build (an events file instead of the hand-kept dataset).

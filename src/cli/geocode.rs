@@ -1,10 +1,15 @@
 //! `drillmap geocode`: what a lookup prints, as text or JSON.
 
-use std::io::Write;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use drillmap::derive::AfghanBorder;
 use drillmap::model::Place;
+use drillmap::pipeline;
 use drillmap::resolve::{Candidate, Resolution, Status};
+use drillmap::resolve::{Geocoder, Status as LookupStatus};
+use drillmap::Error;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -329,4 +334,67 @@ pub fn batch(
         }
     }
     Ok(all)
+}
+
+/// `drillmap geocode`: look `names` (or the names of the `batch` file) up with the
+/// filters, and print the answers.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    data: &Path,
+    countries: &[String],
+    kinds: &[drillmap::model::PlaceKind],
+    bbox: Option<[f64; 4]>,
+    json: bool,
+    batch: Option<PathBuf>,
+    quiet: bool,
+    names: &[String],
+) -> Result<ExitCode, Error> {
+    let filter = super::args::filter(countries, kinds, bbox)?;
+    let table = data.join(pipeline::PLACES);
+    // The same checks as `check` and `build` (one input assembly).
+    let tables = pipeline::Tables::read(data)?.checked()?;
+    let gazetteer = &tables.gazetteer;
+    // Only the GeoNames rows these names can match are loaded (through the on-disk
+    // index, when there is one).
+    let batch = batch.as_deref().map(BatchInput::read).transpose()?;
+    let queries: Vec<&str> = match &batch {
+        Some(b) => b.names().collect(),
+        None => names.iter().map(String::as_str).collect(),
+    };
+    let geonames = pipeline::load_geonames_for(data, gazetteer, queries)?;
+    let geocoder = Geocoder::new(gazetteer, geonames.as_ref());
+    let border = &tables.border;
+    let mut out = io::stdout().lock();
+    if let Some(input) = batch {
+        let all = self::batch(&mut out, &geocoder, &filter, border, &input, json, !quiet)?;
+        out.flush().map_err(stdout_error)?;
+        return Ok(if all {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(super::DATA_PROBLEMS)
+        });
+    }
+    let answers: Vec<_> = names
+        .iter()
+        .map(|n| (n.clone(), geocoder.lookup(n, &filter)))
+        .collect();
+    if json {
+        print_json(&mut out, &answers, border).map_err(stdout_error)?;
+    } else {
+        print_text(&mut out, &answers, border, &table.display().to_string())
+            .map_err(stdout_error)?;
+    }
+    out.flush().map_err(stdout_error)?;
+    let all = answers
+        .iter()
+        .all(|(_, r)| r.status == LookupStatus::Resolved);
+    Ok(if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::DATA_PROBLEMS)
+    })
+}
+
+fn stdout_error(e: io::Error) -> Error {
+    Error::io("<stdout>", e)
 }

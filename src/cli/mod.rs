@@ -1,7 +1,15 @@
 //! The command line: flags, commands and what they print. Only the binary uses this.
 
 pub mod args;
+pub mod build;
 pub mod bulk;
 pub mod geocode;
+pub mod import;
 pub mod promote;
 pub mod serve;
+pub mod tiles;
+
+/// Exit code for data problems (`check`, `build`) or a name not resolved (`geocode`).
+pub const DATA_PROBLEMS: u8 = 1;
+/// Exit code for a usage error or a file that cannot be read or written.
+pub const FAILURE: u8 = 2;

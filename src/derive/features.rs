@@ -8,13 +8,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::border::AfghanBorder;
-use super::layer::{Feature, Layer};
+use super::location::{locate, Origin};
+use super::BorderIndex;
 use crate::date::{DatePrecision, DateSpan, Day};
 use crate::model::{
-    Base, BaseStatus, Dataset, Exercise, Place, PlaceKind, PlaceRef, Precision, Source,
+    Base, BaseStatus, Dataset, Exercise, Feature, Layer, Location, PlaceRef, Source,
 };
 use crate::read::topojson::Provenance;
-use crate::resolve::{MatchKind, Resolutions};
+use crate::resolve::Resolutions;
 
 /// Name of the exercises layer.
 pub const EXERCISES: &str = "exercises";
@@ -25,85 +26,6 @@ pub const GEONAMES_ATTRIBUTION: &str = "Places from GeoNames (https://www.geonam
 
 /// Name of the border layer.
 pub const AFGHAN_BORDER: &str = "afghan_border";
-
-/// Where a feature is and how that is known: the same keys on exercises and bases.
-#[derive(Debug, Serialize)]
-struct Location<'a> {
-    place_as_reported: Option<&'a str>,
-    place_query: Option<&'a str>,
-    place_id: Option<&'a str>,
-    place_name: Option<&'a str>,
-    place_kind: Option<PlaceKind>,
-    place_country: Option<&'a str>,
-    admin1: Option<&'a str>,
-    geo_precision: Option<Precision>,
-    acled_geo_precision: Option<u8>,
-    uncertainty_km: Option<f64>,
-    point_note: Option<&'a str>,
-    geocoder: Option<&'a str>,
-    geocode_match: Option<MatchKind>,
-    geocode_score: Option<f64>,
-    geocoded_on: Option<&'a str>,
-    afghan_border_km: Option<f64>,
-    nearest_border: Option<&'a str>,
-}
-
-impl<'a> Location<'a> {
-    const NONE: Location<'static> = Location {
-        place_as_reported: None,
-        place_query: None,
-        place_id: None,
-        place_name: None,
-        place_kind: None,
-        place_country: None,
-        admin1: None,
-        geo_precision: None,
-        acled_geo_precision: None,
-        uncertainty_km: None,
-        point_note: None,
-        geocoder: None,
-        geocode_match: None,
-        geocode_score: None,
-        geocoded_on: None,
-        afghan_border_km: None,
-        nearest_border: None,
-    };
-
-    fn new(place_ref: &'a PlaceRef, ctx: &'a Context<'_>) -> (Location<'a>, Option<Geometry<f64>>) {
-        let Some(r) = ctx.resolutions.get(place_ref) else {
-            return (
-                Location {
-                    place_as_reported: Some(&place_ref.reported),
-                    place_query: Some(&place_ref.query),
-                    ..Location::NONE
-                },
-                None,
-            );
-        };
-        let p: &Place = &r.place;
-        let d = ctx.border.distance(p.lon, p.lat);
-        let loc = Location {
-            place_as_reported: Some(&place_ref.reported),
-            place_query: Some(&place_ref.query),
-            place_id: Some(&p.id),
-            place_name: Some(&p.name),
-            place_kind: Some(p.kind),
-            place_country: Some(&p.country),
-            admin1: (!p.admin1.is_empty()).then_some(p.admin1.as_str()),
-            geo_precision: Some(p.precision),
-            acled_geo_precision: Some(p.precision.acled_code()),
-            uncertainty_km: Some(p.uncertainty_km),
-            point_note: (!p.point_note.is_empty()).then_some(p.point_note.as_str()),
-            geocoder: Some(r.geocoder()),
-            geocode_match: Some(r.how),
-            geocode_score: Some(r.score),
-            geocoded_on: r.online.map(|e| e.retrieved_date()),
-            afghan_border_km: Some(round_km(d.km)),
-            nearest_border: Some(d.segment),
-        };
-        (loc, Some(Geometry::Point(Point::new(p.lon, p.lat))))
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct ExerciseProps<'a> {
@@ -148,14 +70,29 @@ struct BaseProps<'a> {
 }
 
 /// What deriving features needs besides the records.
-struct Context<'a> {
+struct Context<'a, 'b> {
     resolutions: &'a Resolutions<'a>,
-    border: &'a AfghanBorder,
+    border: BorderIndex<'b>,
 }
 
-/// km to 0.01 (10 m): finer than any point here is known.
-fn round_km(km: f64) -> f64 {
-    (km * 100.0).round() / 100.0
+impl<'a, 'b: 'a> Context<'a, 'b> {
+    /// The location properties and geometry of a site's place.
+    fn locate(&mut self, place: &'a PlaceRef) -> (Location<'a>, Option<Geometry<f64>>) {
+        let origin = self
+            .resolutions
+            .get(place)
+            .map_or(Origin::Unlocated, Origin::Resolved);
+        let located = locate(
+            Some(&place.reported),
+            Some(&place.query),
+            origin,
+            &mut self.border,
+        );
+        let geometry = located
+            .point
+            .map(|[lon, lat]| Geometry::Point(Point::new(lon, lat)));
+        (located.location, geometry)
+    }
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -174,10 +111,10 @@ fn sources<'a>(dataset: &'a Dataset, ids: &[String]) -> Vec<&'a Source> {
     ids.iter().filter_map(|id| dataset.source(id)).collect()
 }
 
-fn exercise_features<'a>(
+fn exercise_features<'a, 'b: 'a>(
     dataset: &'a Dataset,
     e: &'a Exercise,
-    res: &'a Context<'_>,
+    ctx: &mut Context<'a, 'b>,
 ) -> Vec<Feature> {
     let base = |site_id, stage, dates: DateSpan, location, site_note| ExerciseProps {
         name: &e.name,
@@ -203,13 +140,13 @@ fn exercise_features<'a>(
         return vec![Feature {
             id: e.id.clone(),
             geometry: None,
-            properties: properties(&base(None, None, e.dates, Location::NONE, None)),
+            properties: properties(&base(None, None, e.dates, Location::default(), None)),
         }];
     }
     e.sites
         .iter()
         .map(|s| {
-            let (location, geometry) = Location::new(&s.place, res);
+            let (location, geometry) = ctx.locate(&s.place);
             let props = base(
                 Some(&s.id),
                 s.stage.as_deref(),
@@ -226,11 +163,15 @@ fn exercise_features<'a>(
         .collect()
 }
 
-fn base_features<'a>(dataset: &'a Dataset, b: &'a Base, res: &'a Context<'_>) -> Vec<Feature> {
+fn base_features<'a, 'b: 'a>(
+    dataset: &'a Dataset,
+    b: &'a Base,
+    ctx: &mut Context<'a, 'b>,
+) -> Vec<Feature> {
     b.sites
         .iter()
         .map(|s| {
-            let (location, geometry) = Location::new(&s.place, res);
+            let (location, geometry) = ctx.locate(&s.place);
             let props = BaseProps {
                 name: &s.name,
                 base_id: &b.id,
@@ -324,19 +265,19 @@ pub fn layers(
     border: &AfghanBorder,
     provenance: &Provenance,
 ) -> [Layer; 3] {
-    let ctx = Context {
+    let mut ctx = Context {
         resolutions,
-        border,
+        border: BorderIndex::new(border),
     };
     let exercises: Vec<Feature> = dataset
         .exercises
         .iter()
-        .flat_map(|e| exercise_features(dataset, e, &ctx))
+        .flat_map(|e| exercise_features(dataset, e, &mut ctx))
         .collect();
     let bases: Vec<Feature> = dataset
         .bases
         .iter()
-        .flat_map(|b| base_features(dataset, b, &ctx))
+        .flat_map(|b| base_features(dataset, b, &mut ctx))
         .collect();
     [
         Layer::new(EXERCISES, attribution(&exercises), exercises),

@@ -2,11 +2,15 @@
 //! and the Afghan border layer from the Natural Earth boundaries.
 
 pub mod border;
+pub mod border_index;
 pub mod containment;
+pub mod event;
 pub mod features;
-mod layer;
+pub mod location;
 pub mod swap;
 
 pub use border::{AfghanBorder, BorderSegment};
+pub use border_index::BorderIndex;
 pub use features::layers;
-pub use layer::{round6, Feature, Layer};
+// The tile writer still imports these from here.
+pub use crate::model::{round6, Feature, Layer};

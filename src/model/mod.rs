@@ -1,10 +1,13 @@
-//! The domain: places from the gazetteer, and the exercises and bases of the dataset.
+//! The domain: places from the gazetteer, the exercises and bases of the dataset, and the
+//! layers of features every writer takes.
 //!
 //! These are validated values: every reader in [`crate::read`] turns raw rows into them and
 //! reports what it cannot turn, so the rest of the pipeline never re-checks a field.
 
 mod event;
+mod feature;
 mod place;
 
 pub use event::{Base, BaseSite, BaseStatus, Dataset, Exercise, PlaceRef, Site, Source};
+pub use feature::{round6, Feature, Layer, Location};
 pub use place::{Place, PlaceKind, Precision};

@@ -118,6 +118,65 @@ impl Streaming {
     }
 }
 
+impl Streaming {
+    /// Flush, then: when `dest` already holds exactly these bytes, remove the temporary file
+    /// and return `None` (the destination is left untouched); otherwise sync and return the
+    /// staged file, ready to be renamed into place.
+    pub fn finish_if_changed(self) -> Result<Option<Staged>> {
+        let tmp = self.temp().to_path_buf();
+        let file = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        if same_content(&tmp, &self.staged.dest)? {
+            return Ok(None); // dropping `staged` removes the temporary
+        }
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        Ok(Some(self.staged))
+    }
+}
+
+/// Whether `dest` exists and holds the same bytes as `new` (compared in blocks, after the
+/// sizes).
+fn same_content(new: &Path, dest: &Path) -> Result<bool> {
+    let Ok(old_meta) = fs::metadata(dest) else {
+        return Ok(false);
+    };
+    let new_meta = fs::metadata(new).map_err(|e| Error::io(new, e))?;
+    if old_meta.len() != new_meta.len() {
+        return Ok(false);
+    }
+    let (Ok(a), Ok(b)) = (fs::File::open(new), fs::File::open(dest)) else {
+        return Ok(false);
+    };
+    let (mut a, mut b) = (
+        std::io::BufReader::with_capacity(1 << 20, a),
+        std::io::BufReader::with_capacity(1 << 20, b),
+    );
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = read_full(&mut a, &mut x).map_err(|e| Error::io(new, e))?;
+        let m = read_full(&mut b, &mut y).map_err(|e| Error::io(dest, e))?;
+        if n != m || x[..n] != y[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Read until `buf` is full or the input ends; the bytes read.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// The temporary name `stage` and [`Streaming`] use for `dest`: hidden, in the same folder.
 pub fn temp_path(dest: &Path) -> PathBuf {
     let dir = match dest.parent() {
@@ -170,6 +229,23 @@ mod tests {
         assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
         assert!(write(&path, b"two").unwrap());
         assert_eq!(fs::read(&path).unwrap(), b"two");
+    }
+
+    #[test]
+    fn a_streamed_file_with_the_same_bytes_is_left_untouched() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.geojson");
+        let stream = |bytes: &[u8]| {
+            let mut s = Streaming::create(&path).unwrap();
+            s.writer().write_all(bytes).unwrap();
+            s.finish_if_changed().unwrap()
+        };
+        stream(b"one").unwrap().commit().unwrap();
+        assert!(stream(b"one").is_none());
+        assert!(stream(b"two").is_some()); // dropped: not committed
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -4,4 +4,6 @@ pub mod atomic;
 pub mod background;
 pub mod cell;
 pub mod geojson;
+pub mod sink;
+pub mod sort;
 pub mod tiles;

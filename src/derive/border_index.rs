@@ -209,7 +209,9 @@ mod tests {
     #[test]
     fn agrees_with_the_full_scan() {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places");
-        let (border, _, _) = crate::pipeline::read_border(&data).unwrap();
+        let boundaries =
+            crate::read::topojson::read(&data.join(crate::read::topojson::COUNTRIES)).unwrap();
+        let border = AfghanBorder::from_boundaries(&boundaries).unwrap();
         let mut index = BorderIndex::new(&border);
         let mut rng = fastrand::Rng::with_seed(7);
         let mut points: Vec<(f64, f64)> = (0..400)

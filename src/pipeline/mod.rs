@@ -1,8 +1,14 @@
-//! The pipeline: read → resolve → derive → write, for `build` and `check`.
+//! The pipeline: read → resolve → derive → write, for every command.
 //!
+//! Every command that reads the gazetteer (`check`, `build`, `build --events`, `geocode`,
+//! `serve --watch`) reads it through [`Tables::read`], which runs the same checks
+//! (containment in the country's polygons, every spelling leading back to its row).
 //! `check` runs the first three stages and reports every problem; `build` does the same and,
 //! only if there is none, writes all layers at once (each staged to a temporary file, then
-//! all renamed), so bad data never replaces good output.
+//! all renamed), so bad data never replaces good output. [`bulk`] is the same road for a
+//! bulk event export, streamed.
+
+pub mod bulk;
 
 use std::path::{Path, PathBuf};
 
@@ -63,15 +69,65 @@ pub fn read_border(data: &Path) -> Result<(AfghanBorder, topojson::Boundaries, P
     Ok((border, boundaries, provenance))
 }
 
-/// Read the gazetteer, the dataset and the boundaries from `data`, and check every place
-/// against the country it is filed under.
+/// The gazetteer and the boundaries, read and checked: what every command that geocodes
+/// starts from.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// The gazetteer, indexed.
+    pub gazetteer: Gazetteer,
+    /// The Afghan border from the Natural Earth boundaries.
+    pub border: AfghanBorder,
+    /// Where the boundaries come from.
+    pub provenance: Provenance,
+    /// The Natural Earth boundaries (the bulk swap check asks them).
+    pub boundaries: topojson::Boundaries,
+    /// Problems found in the gazetteer: bad values, places outside their country,
+    /// spellings that do not lead back to their own row.
+    pub problems: Vec<Problem>,
+}
+
+impl Tables {
+    /// Read `places.csv` and the boundaries from `data`, and check every place against the
+    /// country it is filed under and every spelling against its row. The one input
+    /// assembly: every command goes through here.
+    pub fn read(data: &Path) -> Result<Tables> {
+        let places_path = data.join(PLACES);
+        let (places, mut problems) = places::read(&places_path)?;
+        let (border, boundaries, provenance) = read_border(data)?;
+        problems.extend(containment::check(&places, &boundaries, &places_path));
+        let gazetteer = Gazetteer::new(places);
+        problems.extend(alias_problems(&gazetteer, &places_path));
+        Ok(Tables {
+            gazetteer,
+            border,
+            provenance,
+            boundaries,
+            problems,
+        })
+    }
+
+    /// The tables, or every problem found in them as an error (for commands that geocode
+    /// without reporting problems themselves).
+    pub fn checked(mut self) -> Result<Tables> {
+        if self.problems.is_empty() {
+            Ok(self)
+        } else {
+            self.problems.sort();
+            Err(Error::Data(self.problems))
+        }
+    }
+}
+
+/// Read the gazetteer, the dataset and the boundaries from `data` ([`Tables::read`], with
+/// its checks), and the online cache.
 pub fn read(data: &Path) -> Result<Inputs> {
-    let places_path = data.join(PLACES);
-    let (places, mut problems) = places::read(&places_path)?;
-    let (border, boundaries, provenance) = read_border(data)?;
-    problems.extend(containment::check(&places, &boundaries, &places_path));
-    let gazetteer = Gazetteer::new(places);
-    problems.extend(alias_problems(&gazetteer, &places_path));
+    let Tables {
+        gazetteer,
+        border,
+        provenance,
+        mut problems,
+        ..
+    } = Tables::read(data)?;
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
     let cache = GeocodeCache::load(&online::cache_path(data))?;
@@ -347,39 +403,40 @@ pub struct LayerSummary {
 /// With `online`, names nothing else knows are asked first (and their answers cached).
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
     let layers = layers_with(&paths.data, online)?;
-    let mut outputs: Vec<(LayerSummary, Vec<u8>)> = layers
-        .iter()
-        .map(|l| {
-            let summary = LayerSummary {
-                name: l.name.clone(),
-                path: paths.out.join(format!("{}.geojson", l.name)),
-                features: l.features.len(),
-                unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
-                changed: false,
-            };
-            (summary, geojson::to_bytes(l))
-        })
-        .collect();
+    let mut outputs = Vec::new();
+    for l in &layers {
+        let output = geojson::write_layer(&paths.out.join(format!("{}.geojson", l.name)), l)?;
+        let summary = LayerSummary {
+            name: l.name.clone(),
+            path: output.path.clone(),
+            features: l.features.len(),
+            unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
+            changed: output.changed(),
+        };
+        outputs.push((summary, output.staged));
+    }
     let (archive, stats) = tiles::encode_pmtiles(&layers, &tile_options())?;
+    let path = paths.out.join(PMTILES);
+    let staged = atomic::stage(&path, &archive)?;
     outputs.push((
         LayerSummary {
             name: "tiles".into(),
-            path: paths.out.join(PMTILES),
+            path,
             features: stats.features,
             unlocated: stats.skipped,
-            changed: false,
+            changed: staged.is_some(),
         },
-        archive,
+        staged,
     ));
-    for (summary, bytes) in &mut outputs {
-        summary.changed = std::fs::read(&summary.path).ok().as_deref() != Some(bytes.as_slice());
+    // Every file is staged: now rename them all.
+    let mut summaries = Vec::new();
+    for (summary, staged) in outputs {
+        if let Some(s) = staged {
+            s.commit()?;
+        }
+        summaries.push(summary);
     }
-    let files: Vec<(PathBuf, Vec<u8>)> = outputs
-        .iter()
-        .map(|(s, b)| (s.path.clone(), b.clone()))
-        .collect();
-    atomic::write_all(&files)?;
-    Ok(outputs.into_iter().map(|(s, _)| s).collect())
+    Ok(summaries)
 }
 
 /// What `places import-geonames` did.

@@ -1,0 +1,78 @@
+//! `drillmap build` and `drillmap check`: run the pipeline and print a summary per file on
+//! stderr (a bulk `--events` build goes to [`super::bulk`]).
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use drillmap::pipeline::{self, Paths};
+use drillmap::Error;
+
+use super::args::OnlineArgs;
+use super::bulk::BulkArgs;
+
+/// `drillmap build`: every layer of the dataset, or one from an events file.
+pub fn run(
+    data: PathBuf,
+    out: PathBuf,
+    online: &OnlineArgs,
+    bulk: &BulkArgs,
+) -> Result<ExitCode, Error> {
+    if let Some(events) = &bulk.events {
+        if online.online {
+            return Err(Error::Usage(
+                "--online does not apply to --events (bulk builds use the local tables: the gazetteer and GeoNames)"
+                    .into(),
+            ));
+        }
+        return super::bulk::run(&super::bulk::options(data, out, events, bulk)?);
+    }
+    let online = super::args::online(online)?;
+    let summaries = pipeline::build(&Paths { data, out }, online.as_ref())?;
+    let mut err = io::stderr().lock();
+    for s in &summaries {
+        let state = if s.changed { "written" } else { "unchanged" };
+        let unlocated = if s.unlocated > 0 {
+            format!(" ({} unlocated)", s.unlocated)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            err,
+            "{}: {} features{unlocated}, {state}",
+            s.path.display(),
+            s.features
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `drillmap check`: every problem, nothing written.
+pub fn check(data: &std::path::Path) -> Result<ExitCode, Error> {
+    let report = pipeline::check(data)?;
+    let mut err = io::stderr().lock();
+    for p in &report.problems {
+        let _ = writeln!(err, "{p}");
+    }
+    for line in &report.online_only {
+        let _ = writeln!(err, "note: {line}");
+    }
+    let n = report.problems.len();
+    let _ = writeln!(
+        err,
+        "{} places, {} exercises, {} bases: {}",
+        report.places,
+        report.exercises,
+        report.bases,
+        if n == 0 {
+            "no problems".to_owned()
+        } else {
+            format!("{n} problem{}", if n == 1 { "" } else { "s" })
+        }
+    );
+    Ok(if n == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::DATA_PROBLEMS)
+    })
+}

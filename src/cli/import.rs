@@ -1,0 +1,58 @@
+//! `drillmap places import-geonames`: a GeoNames dump into the second table and its index.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use drillmap::pipeline;
+use drillmap::Error;
+
+/// Import `file` into `out`, keeping `countries` and `bbox`; print what was kept.
+pub fn run(
+    file: &Path,
+    out: &Path,
+    countries: &[String],
+    bbox: Option<[f64; 4]>,
+    strict: bool,
+) -> Result<ExitCode, Error> {
+    let filter = super::args::filter(countries, &[], bbox)?;
+    let selection = drillmap::read::geonames::Selection {
+        countries: filter.countries,
+        bbox,
+    };
+    let report = pipeline::import_geonames(file, &selection, out, strict)?;
+    let mut err = io::stderr().lock();
+    let s = &report.stats;
+    for p in s.problems.iter().take(50) {
+        let _ = writeln!(err, "{p}");
+    }
+    if s.problems.len() > 50 {
+        let _ = writeln!(err, "… and {} more malformed lines", s.problems.len() - 50);
+    }
+    let _ = writeln!(
+        err,
+        "{}: {} lines read, {} places kept, {} of other feature classes, {} outside the selection, {} malformed; {}",
+        file.display(),
+        s.lines,
+        s.kept,
+        s.other_features,
+        s.outside,
+        s.problems.len(),
+        if report.written { format!("{} written", out.display()) } else { format!("{} unchanged", out.display()) }
+    );
+    let _ = writeln!(
+        err,
+        "{}: {} places, {} names, {} exact and {} loose keys, {} bytes",
+        drillmap::resolve::index::index_path(out).display(),
+        report.index.places,
+        report.index.names,
+        report.index.exact_keys,
+        report.index.loose_keys,
+        report.index.bytes
+    );
+    Ok(if s.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::DATA_PROBLEMS)
+    })
+}

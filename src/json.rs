@@ -1,0 +1,137 @@
+//! JSON text as every writer makes it: the one string escaper and the one number format
+//! for coordinates, shared by the layer writers and the bulk readers' free properties.
+
+use std::fmt::Write as _;
+
+use crate::model::round6;
+
+/// Append `s` to `out` as a JSON string, quotes included, escaped as `serde_json` escapes
+/// every other string in our output.
+pub fn push_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, s);
+}
+
+/// Append `s` as a JSON string, or `null` when it is empty.
+pub fn push_str_or_null(out: &mut Vec<u8>, s: &str) {
+    if s.is_empty() {
+        out.extend_from_slice(b"null");
+    } else {
+        push_str(out, s);
+    }
+}
+
+/// Append `v` as JSON text (a `Value`, a property map, a derived struct).
+pub fn push_value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Our values hold no non-finite floats or non-string keys, so this cannot fail.
+    let _ = serde_json::to_writer(out, v);
+}
+
+/// Append a JSON string to a `String` (for the writers that build text).
+pub fn push_str_to(out: &mut String, s: &str) {
+    let mut buf = Vec::with_capacity(s.len() + 2);
+    push_str(&mut buf, s);
+    out.push_str(&String::from_utf8_lossy(&buf));
+}
+
+/// A number as every layer writes coordinates: rounded to 6 decimals ([`round6`]), the
+/// shortest digits that read back to it, never an exponent or "-0" (what `Display` prints
+/// for the rounded value, made without allocating). Shared by every writer.
+#[derive(Debug, Clone)]
+pub struct Coordinate {
+    buf: [u8; 24],
+    len: usize,
+    big: Option<String>,
+}
+
+impl Coordinate {
+    /// Format `v` (finite; a non-finite value prints as `Display` does, which is not JSON).
+    pub fn new(v: f64) -> Coordinate {
+        let r = round6(v);
+        let mut c = Coordinate {
+            buf: [0; 24],
+            len: 0,
+            big: None,
+        };
+        if r.is_nan() || r.abs() >= 1e12 {
+            let mut s = String::new();
+            let _ = write!(s, "{r}");
+            c.big = Some(s);
+            return c;
+        }
+        // |r| < 1e12, so r * 1e6 < 1e18 fits an i64 exactly enough to round.
+        #[allow(clippy::cast_possible_truncation)]
+        let micro = (r * 1e6).round() as i64;
+        let mut digits = itoa::Buffer::new();
+        let abs = micro.unsigned_abs();
+        let (int, frac) = (abs / 1_000_000, abs % 1_000_000);
+        if micro < 0 {
+            c.push(b"-");
+        }
+        c.push(digits.format(int).as_bytes());
+        if frac != 0 {
+            let mut f = [b'0'; 7];
+            f[0] = b'.';
+            let text = digits.format(frac).as_bytes();
+            f[7 - text.len()..].copy_from_slice(text);
+            let mut end = 7;
+            while f[end - 1] == b'0' {
+                end -= 1;
+            }
+            c.push(&f[..end]);
+        }
+        c
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.big {
+            Some(s) => s,
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_print_like_display_of_the_rounded_value() {
+        let cases = [
+            0.0,
+            -0.0,
+            -0.000_000_4,
+            0.000_001,
+            -0.000_001,
+            68.777_624_9,
+            179.999_999_9,
+            -180.0,
+            37.5,
+            1e11 + 0.25,
+            2e15,
+        ];
+        for v in cases {
+            assert_eq!(Coordinate::new(v).as_str(), round6(v).to_string(), "{v}");
+        }
+        let mut x = -181.0_f64;
+        while x < 181.0 {
+            assert_eq!(Coordinate::new(x).as_str(), round6(x).to_string(), "{x}");
+            x += 0.001_234_567_1;
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let mut out = Vec::new();
+        push_str(&mut out, "a\"b\\c\nd\u{1}\u{8}é");
+        assert_eq!(out, serde_json::to_vec("a\"b\\c\nd\u{1}\u{8}é").unwrap());
+        let back: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, "a\"b\\c\nd\u{1}\u{8}é");
+    }
+}

@@ -1,0 +1,316 @@
+//! `build --events`: the pipeline for a bulk event export, streamed.
+//!
+//! The same stages as the hand-kept layers, one row at a time: the tables are read and
+//! checked by [`super::read_tables`] (as `check` does), a [`crate::bulk`] reader yields
+//! rows, [`crate::derive::event`] checks each row and derives its feature (the location
+//! properties through [`crate::derive::location`]), and the [`Sorter`] hands the features in
+//! id order to the GeoJSON and GeoJSONSeq [`crate::write::sink`]s. Bad rows are counted and
+//! listed; they are written to `<layer>.errors.csv` when skipped.
+
+use std::path::PathBuf;
+
+use geo::{Geometry, Point};
+
+use super::Tables;
+use crate::bulk::csv::CsvReader;
+use crate::bulk::seq::SeqReader;
+use crate::bulk::{Columns, EventReader, Format, Next};
+use crate::derive::event::{Builder, Geonames};
+use crate::derive::features::GEONAMES_ATTRIBUTION;
+use crate::derive::BorderIndex;
+use crate::error::{Error, Problem, Result};
+use crate::write::atomic::Streaming;
+use crate::write::geojson;
+use crate::write::sink::{GeoJson, GeoJsonSeq, Sink, Sinks};
+use crate::write::sort::Sorter;
+
+/// Default layer name (and output file stem).
+pub const DEFAULT_LAYER: &str = "events";
+
+/// How many problems a failed or skipping run lists; the rest are counted (and, when rows are
+/// skipped, all written to the errors file).
+pub const LISTED_PROBLEMS: usize = 50;
+
+/// What `build --events` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The folder with `places.csv` and `boundaries/`.
+    pub data: PathBuf,
+    /// The events file.
+    pub events: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// Column mapping.
+    pub columns: Columns,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Layer name: the output is `<out>/<layer>.geojson`.
+    pub layer: String,
+    /// Also write `<out>/<layer>.geojsons` (RFC 8142, RS-prefixed records).
+    pub seq: bool,
+    /// Bad rows that may be skipped (and listed) before the run fails.
+    pub max_errors: usize,
+    /// Bytes of features sorted in memory before spilling a run to disk.
+    pub sort_buffer: usize,
+}
+
+impl Options {
+    /// Check the layer name: it becomes a file name.
+    pub fn validate(&self) -> Result<()> {
+        let ok = !self.layer.is_empty()
+            && self.layer.len() <= 100
+            && self
+                .layer
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            && !self.layer.starts_with('.');
+        use crate::derive::features::{AFGHAN_BORDER, BASES, EXERCISES};
+        if [EXERCISES, BASES, AFGHAN_BORDER].contains(&self.layer.as_str()) {
+            return Err(Error::Usage(format!(
+                "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
+                self.layer
+            )));
+        }
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Usage(format!(
+                "--layer {:?}: use letters, digits, '_', '-' or '.' (it names the output file)",
+                self.layer
+            )))
+        }
+    }
+
+    /// `<out>/<layer>.geojson`.
+    pub fn geojson_path(&self) -> PathBuf {
+        self.out.join(format!("{}.geojson", self.layer))
+    }
+
+    /// `<out>/<layer>.geojsons`.
+    pub fn seq_path(&self) -> PathBuf {
+        self.out.join(format!("{}.geojsons", self.layer))
+    }
+
+    /// `<out>/<layer>.errors.csv`.
+    pub fn errors_path(&self) -> PathBuf {
+        self.out.join(format!("{}.errors.csv", self.layer))
+    }
+}
+
+/// What a bulk build did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The GeoJSON layer.
+    pub geojson: PathBuf,
+    /// The GeoJSONSeq layer, when asked for.
+    pub seq: Option<PathBuf>,
+    /// Rows read (good and bad).
+    pub rows: u64,
+    /// Features written.
+    pub features: u64,
+    /// Distinct (place, country hint) pairs geocoded.
+    pub places: usize,
+    /// Rows located by their own coordinates.
+    pub source_coordinates: u64,
+    /// Bad rows (each skipped, or the reason nothing was written).
+    pub bad_rows: u64,
+    /// The first [`LISTED_PROBLEMS`] problems.
+    pub listed: Vec<Problem>,
+    /// Whether the layer was written (false: too many bad rows, nothing written).
+    pub written: bool,
+    /// Whether the GeoJSON layer's bytes changed (false: left untouched).
+    pub changed: bool,
+    /// Where every skipped row is listed, when rows were skipped.
+    pub errors_file: Option<PathBuf>,
+    /// The `--max-errors` the run had.
+    pub max_errors: usize,
+}
+
+/// Build the layer `opts` describes. Returns `Ok` with `written == false` when there are
+/// more bad rows than `opts.max_errors`; an `Err` when a file cannot be read or written or
+/// the gazetteer has problems (the same checks as `check`).
+pub fn build(opts: &Options) -> Result<Report> {
+    opts.validate()?;
+    let tables = Tables::read(&opts.data)?.checked()?;
+    // A GeoNames table with an on-disk index (the full dump) is asked per distinct place;
+    // a small one without an index is read whole.
+    let geonames = match super::open_geonames_index(&opts.data, &tables.gazetteer)? {
+        Some(index) => Geonames::Index(index),
+        None => match super::load_geonames(&opts.data, &tables.gazetteer)? {
+            Some(table) => Geonames::Table(table),
+            None => Geonames::None,
+        },
+    };
+    let mut builder = Builder::new(
+        &opts.events,
+        &tables.gazetteer,
+        &geonames,
+        BorderIndex::new(&tables.border),
+    );
+    builder.swap = Some(crate::derive::swap::SwapRule::new(&tables.boundaries));
+    match opts.format {
+        Format::Csv => run(
+            &mut CsvReader::open(&opts.events, &opts.columns)?,
+            builder,
+            opts,
+        ),
+        Format::GeoJsonSeq => run(
+            &mut SeqReader::open(&opts.events, &opts.columns)?,
+            builder,
+            opts,
+        ),
+    }
+}
+
+/// Bad rows: the first few kept for the report, all of them streamed to the errors file.
+struct Problems {
+    count: u64,
+    listed: Vec<Problem>,
+    file: Option<Streaming>,
+    path: PathBuf,
+    keep_file: bool,
+}
+
+impl Problems {
+    fn add(&mut self, p: Problem) -> Result<()> {
+        use std::io::Write;
+        self.count += 1;
+        if self.keep_file {
+            let first = self.file.is_none();
+            if first {
+                self.file = Some(Streaming::create(&self.path)?);
+            }
+            if let Some(f) = &mut self.file {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let line = p.line.map(|l| l.to_string()).unwrap_or_default();
+                let csv_error = |e: csv::Error| Error::io(&self.path, e.into());
+                if first {
+                    w.write_record(["line", "value", "problem"])
+                        .map_err(csv_error)?;
+                }
+                let cell = crate::write::cell::neutralise;
+                w.write_record([line.as_str(), &cell(&p.value), &cell(&p.message)])
+                    .map_err(csv_error)?;
+                let text = w
+                    .into_inner()
+                    .map_err(|e| Error::io(&self.path, e.into_error()))?;
+                f.writer()
+                    .write_all(&text)
+                    .map_err(|e| Error::io(&self.path, e))?;
+            }
+        }
+        if self.listed.len() < LISTED_PROBLEMS {
+            self.listed.push(p);
+        }
+        Ok(())
+    }
+}
+
+fn run<R: EventReader>(reader: &mut R, mut b: Builder<'_>, opts: &Options) -> Result<Report> {
+    let seq_path = opts.seq.then(|| opts.seq_path());
+    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(
+        &opts.geojson_path(),
+        &opts.layer,
+    )?)];
+    if let Some(p) = &seq_path {
+        sinks.push(Box::new(GeoJsonSeq::create(p)?));
+    }
+    let mut sorter = Sorter::new(Sinks(sinks), &opts.out.join(&opts.layer), opts.sort_buffer);
+    let mut problems = Problems {
+        count: 0,
+        listed: Vec::new(),
+        file: None,
+        path: opts.errors_path(),
+        keep_file: opts.max_errors > 0,
+    };
+    let duplicate = |line: u64, id: &str| {
+        Problem::new(
+            &opts.events,
+            usize::try_from(line).ok(),
+            id,
+            "duplicate id: an earlier row has the same id (ids must be unique)",
+        )
+    };
+    let mut rows = 0u64;
+    let mut source_coordinates = 0u64;
+    let mut head = Vec::with_capacity(256);
+    while let Some(next) = reader.next_row()? {
+        rows += 1;
+        let row = match next {
+            Next::Row(row) => row,
+            Next::Bad(p) => {
+                problems.add(p)?;
+                continue;
+            }
+        };
+        match b.feature(&row) {
+            Ok((point, own)) => {
+                source_coordinates += u64::from(own);
+                let [x, y] = point;
+                let bounds = Some([x, y, x, y]);
+                head.clear();
+                let geometry = Geometry::Point(Point::new(x, y));
+                geojson::push_feature_head(&mut head, row.id, Some(&geometry));
+                let [own, location, extra, end] = b.properties(row.extra);
+                let text = [head.as_slice(), own, location, extra, end, b"}"];
+                if let Some(d) = sorter.push(row.id, row.line, bounds, &text)? {
+                    problems.add(duplicate(d.line, &d.id))?;
+                }
+            }
+            Err(p) => problems.add(p)?,
+        }
+        if problems.count > opts.max_errors as u64 {
+            // The run fails: no errors file. Reading goes on to count and list every bad
+            // row, repeated ids included (found when the sorted runs merge).
+            problems.file = None;
+            problems.keep_file = false;
+        }
+    }
+    let attribution = if b.used_geonames() {
+        GEONAMES_ATTRIBUTION
+    } else {
+        ""
+    };
+    let sorted = sorter.finish(attribution)?;
+    for d in &sorted.duplicates {
+        problems.add(duplicate(d.line, &d.id))?;
+    }
+    let mut report = Report {
+        geojson: opts.geojson_path(),
+        seq: seq_path,
+        rows,
+        features: sorted.features,
+        places: b.places(),
+        source_coordinates,
+        bad_rows: problems.count,
+        listed: std::mem::take(&mut problems.listed),
+        written: false,
+        changed: sorted.outputs.first().is_some_and(|o| o.changed()),
+        errors_file: None,
+        max_errors: opts.max_errors,
+    };
+    if problems.count > opts.max_errors as u64 {
+        return Ok(report); // dropping the staged outputs removes them
+    }
+    let mut errors_file = None;
+    match problems.file.take() {
+        Some(f) => {
+            errors_file = f.finish_if_changed()?;
+            report.errors_file = Some(problems.path.clone());
+        }
+        None => match std::fs::remove_file(&problems.path) {
+            // A stale list from an earlier run would mislead.
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&problems.path, e)),
+        },
+    }
+    for o in sorted.outputs {
+        o.commit()?;
+    }
+    if let Some(s) = errors_file {
+        s.commit()?;
+    }
+    report.written = true;
+    Ok(report)
+}

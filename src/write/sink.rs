@@ -1,0 +1,266 @@
+//! One pass, many outputs: every layer, hand-kept or bulk, is written by handing its
+//! features, in id order, to [`Sink`]s, each of which writes one file from the same pass.
+//!
+//! The call order, for every sink (as geozero's `FeatureProcessor` and ripgrep's `Sink`):
+//!
+//! 1. the sink is created for one layer, with the layer's name and its destination;
+//! 2. [`Sink::feature`] once per feature, in strictly increasing (byte) order of id;
+//! 3. [`Sink::finish`] once, with the layer's attribution: the output is flushed, synced and
+//!    staged beside its destination, or dropped when the destination already holds exactly
+//!    these bytes ("untouched when unchanged");
+//! 4. the caller commits every staged output once all of them have finished (so either all
+//!    the files of a run appear, or none).
+//!
+//! Dropping a sink before `finish`, or a staged output before `commit`, removes its
+//! temporary file and leaves the destination as it was.
+//!
+//! Only the [`Sorter`](super::sort::Sorter) calls [`Sink::rewind`], when input it was
+//! streaming turns out not to be in id order: see there.
+//!
+//! [`GeoJson`] writes an RFC 7946 FeatureCollection, [`GeoJsonSeq`] RFC 8142 text (each
+//! feature preceded by RS); a tile writer can be added as one more `Sink`, fed from the same
+//! [`Encoded`] features (parse [`Encoded::text`] for its geometry and properties).
+
+use std::path::{Path, PathBuf};
+
+use super::atomic::{Staged, Streaming};
+use super::geojson::{collection_head, collection_tail, Bounds};
+use crate::error::{Error, Result};
+
+/// Record separator that starts every GeoJSONSeq record (RFC 8142).
+pub const RS: u8 = 0x1e;
+
+/// One feature as every sink receives it: its id, the bounds of its rounded positions
+/// (`None` when it has none, or when they were given to this sink before a
+/// [`Sink::rewind`]), and its GeoJSON Feature text in pieces, written one after the other.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoded<'a> {
+    /// The feature's id (its text is also in `text`).
+    pub id: &'a str,
+    /// [west, south, east, north] of its rounded positions.
+    pub bounds: Option<[f64; 4]>,
+    /// The Feature object's JSON text, one line, in pieces.
+    pub text: &'a [&'a [u8]],
+}
+
+/// A file written from a layer's features; see the module documentation for the call order.
+pub trait Sink {
+    /// Write one feature; ids come in strictly increasing byte order.
+    fn feature(&mut self, f: &Encoded<'_>) -> Result<()>;
+
+    /// Forget the features written so far (keeping what they add to the layer, such as its
+    /// bbox): they will be fed again, in order, with the later ones. Returns where the
+    /// features written so far can be read back, one per line after one header line, when
+    /// this sink keeps them in that form.
+    fn rewind(&mut self) -> Result<Option<PathBuf>>;
+
+    /// Close the layer: write what follows the features (the bbox, the attribution) and
+    /// stage the file.
+    fn finish(self: Box<Self>, attribution: &str) -> Result<Output>;
+}
+
+/// A finished output.
+#[derive(Debug)]
+pub struct Output {
+    /// Where the file goes.
+    pub path: PathBuf,
+    /// The file, staged; `None` when the destination already holds exactly these bytes.
+    pub staged: Option<Staged>,
+    /// Features written.
+    pub features: u64,
+}
+
+impl Output {
+    /// Whether the destination's content changes when this output is committed.
+    pub fn changed(&self) -> bool {
+        self.staged.is_some()
+    }
+
+    /// Rename the file into place (nothing to do when unchanged).
+    pub fn commit(self) -> Result<()> {
+        match self.staged {
+            Some(s) => s.commit(),
+            None => Ok(()),
+        }
+    }
+}
+
+fn write_parts(file: &mut Streaming, parts: &[&[u8]]) -> Result<()> {
+    use std::io::Write;
+    let w = file.writer();
+    let written = parts.iter().try_for_each(|p| w.write_all(p));
+    written.map_err(|e| Error::io(file.temp(), e))
+}
+
+/// A GeoJSON FeatureCollection, one feature per line: `{"type":"FeatureCollection",
+/// "name":…,"features":[` and the features, then `],"bbox":[…],"attribution":…}`. The bbox
+/// and the attribution come after the features because a streamed layer knows them only
+/// then; every layer is written this way.
+#[derive(Debug)]
+pub struct GeoJson {
+    dest: PathBuf,
+    layer: String,
+    file: Option<Streaming>,
+    written: u64,
+    bounds: Bounds,
+}
+
+impl GeoJson {
+    /// Stage `dest` for the layer named `layer`.
+    pub fn create(dest: &Path, layer: &str) -> Result<GeoJson> {
+        let mut file = Streaming::create(dest)?;
+        write_parts(&mut file, &[&collection_head(layer)])?;
+        Ok(GeoJson {
+            dest: dest.to_path_buf(),
+            layer: layer.to_owned(),
+            file: Some(file),
+            written: 0,
+            bounds: Bounds::default(),
+        })
+    }
+
+    fn file(&mut self) -> Result<&mut Streaming> {
+        self.file
+            .as_mut()
+            .ok_or_else(|| Error::Usage("internal: a finished layer was written to".into()))
+    }
+}
+
+impl Sink for GeoJson {
+    fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
+        let sep: &[u8] = if self.written == 0 { b"\n" } else { b",\n" };
+        let file = self.file()?;
+        write_parts(file, &[sep])?;
+        write_parts(file, f.text)?;
+        self.written += 1;
+        if let Some(b) = f.bounds {
+            self.bounds.extend(b);
+        }
+        Ok(())
+    }
+
+    fn rewind(&mut self) -> Result<Option<PathBuf>> {
+        let old = self
+            .file
+            .take()
+            .ok_or_else(|| Error::Usage("internal: a finished layer was rewound".into()))?;
+        let back = super::atomic::temp_path(&self.dest.with_file_name(format!(
+            "{}.rewound",
+            self.dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )));
+        old.move_to(&back)?;
+        let mut file = Streaming::create(&self.dest)?;
+        write_parts(&mut file, &[&collection_head(&self.layer)])?;
+        self.file = Some(file);
+        self.written = 0;
+        Ok(Some(back))
+    }
+
+    fn finish(mut self: Box<Self>, attribution: &str) -> Result<Output> {
+        let tail = collection_tail(self.bounds.get(), attribution);
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| Error::Usage("internal: a layer was finished twice".into()))?;
+        write_parts(&mut file, &[&tail])?;
+        Ok(Output {
+            path: self.dest.clone(),
+            staged: file.finish_if_changed()?,
+            features: self.written,
+        })
+    }
+}
+
+/// GeoJSONSeq (RFC 8142): each feature on its own line, preceded by RS; nothing else.
+#[derive(Debug)]
+pub struct GeoJsonSeq {
+    dest: PathBuf,
+    file: Option<Streaming>,
+    written: u64,
+}
+
+impl GeoJsonSeq {
+    /// Stage `dest`.
+    pub fn create(dest: &Path) -> Result<GeoJsonSeq> {
+        Ok(GeoJsonSeq {
+            dest: dest.to_path_buf(),
+            file: Some(Streaming::create(dest)?),
+            written: 0,
+        })
+    }
+}
+
+impl Sink for GeoJsonSeq {
+    fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| Error::Usage("internal: a finished layer was written to".into()))?;
+        write_parts(file, &[&[RS]])?;
+        write_parts(file, f.text)?;
+        write_parts(file, &[b"\n"])?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn rewind(&mut self) -> Result<Option<PathBuf>> {
+        // Start over: remove the old temporary (dropping it) before making the new one,
+        // which has the same name.
+        drop(self.file.take());
+        self.file = Some(Streaming::create(&self.dest)?);
+        self.written = 0;
+        Ok(None)
+    }
+
+    fn finish(mut self: Box<Self>, _attribution: &str) -> Result<Output> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| Error::Usage("internal: a layer was finished twice".into()))?;
+        Ok(Output {
+            path: self.dest.clone(),
+            staged: file.finish_if_changed()?,
+            features: self.written,
+        })
+    }
+}
+
+/// Several sinks fed from the same pass (geozero's `Multiplexer`): each gets every call, in
+/// the order they were given.
+#[derive(Default)]
+pub struct Sinks(pub Vec<Box<dyn Sink>>);
+
+impl std::fmt::Debug for Sinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sinks({})", self.0.len())
+    }
+}
+
+impl Sinks {
+    /// Feed one feature to every sink.
+    pub fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.feature(f))
+    }
+
+    /// Rewind every sink; where the first one that keeps its features can give them back.
+    pub fn rewind(&mut self) -> Result<Option<PathBuf>> {
+        let mut back = None;
+        for s in &mut self.0 {
+            let b = s.rewind()?;
+            if back.is_none() {
+                back = b;
+            } else if let Some(extra) = b {
+                let _ = std::fs::remove_file(extra);
+            }
+        }
+        Ok(back)
+    }
+
+    /// Finish every sink, in order.
+    pub fn finish(self, attribution: &str) -> Result<Vec<Output>> {
+        self.0.into_iter().map(|s| s.finish(attribution)).collect()
+    }
+}

@@ -1,0 +1,470 @@
+//! Features in id order, whatever the input order, in bounded memory, for the [`Sinks`]
+//! of a streamed layer.
+//!
+//! While ids arrive in strictly increasing (byte) order, each feature goes straight to the
+//! sinks: one pass, nothing held. The first id out of order switches to sorting: the sinks
+//! are rewound ([`Sink::rewind`](super::sink::Sink::rewind)), what they had written becomes
+//! the first sorted run, later features are collected in a buffer of bounded size, sorted by
+//! id (ties keep input order) and spilled to temporary run files beside the output, and
+//! [`Sorter::finish`] merges the runs into the sinks. A repeated id keeps its first feature
+//! and reports the later ones as [`Duplicate`]s.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::atomic::temp_path;
+use super::geojson::FEATURE_PREFIX;
+use super::sink::{Encoded, Output, Sinks};
+use crate::error::{Error, Result};
+
+/// A feature dropped because an earlier one has its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The line (or record number) the caller gave with it.
+    pub line: u64,
+    /// The id.
+    pub id: String,
+}
+
+/// The sinks' outputs, once every feature has gone through.
+#[derive(Debug)]
+pub struct Sorted {
+    /// One per sink, in the sinks' order.
+    pub outputs: Vec<Output>,
+    /// Features written.
+    pub features: u64,
+    /// Features dropped because their id repeats an earlier one's.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// One feature as held for sorting: its id and text are at `start` in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: usize,
+    id_len: usize,
+    len: usize,
+    line: u64,
+    bounds: [f64; 4],
+}
+
+/// A temporary file removed when dropped.
+#[derive(Debug)]
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::io(path, e)
+}
+
+fn bounds_in(b: Option<[f64; 4]>) -> [f64; 4] {
+    b.unwrap_or([f64::NAN; 4])
+}
+
+fn bounds_out(b: [f64; 4]) -> Option<[f64; 4]> {
+    (!b[0].is_nan()).then_some(b)
+}
+
+/// Puts features in id order on their way to the sinks; see the module documentation.
+#[derive(Debug)]
+pub struct Sorter {
+    sinks: Sinks,
+    /// Run files are named after this (`out/events`).
+    runs_beside: PathBuf,
+    written: u64,
+    last_id: Vec<u8>,
+    sorting: bool,
+    /// What the sinks had written when sorting started.
+    first_run: Option<TempFile>,
+    runs: Vec<TempFile>,
+    arena: Vec<u8>,
+    entries: Vec<Entry>,
+    buffer: usize,
+}
+
+impl Sorter {
+    /// Feed `sinks` in id order; run files go beside `runs_beside`, and `buffer` bytes of
+    /// features are sorted in memory at a time when the input is out of order.
+    pub fn new(sinks: Sinks, runs_beside: &Path, buffer: usize) -> Sorter {
+        Sorter {
+            sinks,
+            runs_beside: runs_beside.to_path_buf(),
+            written: 0,
+            last_id: Vec::new(),
+            sorting: false,
+            first_run: None,
+            runs: Vec::new(),
+            arena: Vec::new(),
+            entries: Vec::new(),
+            buffer: buffer.max(1 << 16),
+        }
+    }
+
+    /// Add the feature `id` (given with its `line`, named if it turns out to repeat an
+    /// earlier id), with the `bounds` of its positions and its text in pieces. Returns the
+    /// duplicate when the id repeats the previous one.
+    pub fn push(
+        &mut self,
+        id: &str,
+        line: u64,
+        bounds: Option<[f64; 4]>,
+        text: &[&[u8]],
+    ) -> Result<Option<Duplicate>> {
+        if !self.sorting {
+            let key = id.as_bytes();
+            if self.written > 0 && key == self.last_id.as_slice() {
+                return Ok(Some(Duplicate {
+                    line,
+                    id: id.to_owned(),
+                }));
+            }
+            if self.written == 0 || key > self.last_id.as_slice() {
+                self.sinks.feature(&Encoded { id, bounds, text })?;
+                self.written += 1;
+                self.last_id.clear();
+                self.last_id.extend_from_slice(key);
+                return Ok(None);
+            }
+            self.sorting = true;
+            self.first_run = self.sinks.rewind()?.map(TempFile);
+            if self.first_run.is_none() && self.written > 0 {
+                return Err(Error::Usage(
+                    "internal: no output can give back the features to sort".into(),
+                ));
+            }
+        }
+        let start = self.arena.len();
+        self.arena.extend_from_slice(id.as_bytes());
+        for p in text {
+            self.arena.extend_from_slice(p);
+        }
+        self.entries.push(Entry {
+            start,
+            id_len: id.len(),
+            len: self.arena.len() - start - id.len(),
+            line,
+            bounds: bounds_in(bounds),
+        });
+        if self.arena.len() >= self.buffer {
+            self.spill()?;
+        }
+        Ok(None)
+    }
+
+    /// Sort the buffer and write it to a new run file.
+    fn spill(&mut self) -> Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let arena = &self.arena;
+        let id = |e: &Entry| &arena[e.start..e.start + e.id_len];
+        self.entries.sort_by(|a, b| id(a).cmp(id(b)));
+        let name = self
+            .runs_beside
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = temp_path(
+            &self
+                .runs_beside
+                .with_file_name(format!("{name}.run{}", self.runs.len())),
+        );
+        let run = TempFile(path.clone());
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io(&path))?);
+        for e in &self.entries {
+            let mut head = [0u8; HEAD];
+            head[..8].copy_from_slice(&(e.len as u64).to_le_bytes());
+            head[8..16].copy_from_slice(&(e.id_len as u64).to_le_bytes());
+            head[16..24].copy_from_slice(&e.line.to_le_bytes());
+            for (i, v) in e.bounds.iter().enumerate() {
+                head[24 + 8 * i..32 + 8 * i].copy_from_slice(&v.to_le_bytes());
+            }
+            w.write_all(&head)
+                .and_then(|()| w.write_all(&arena[e.start..e.start + e.id_len + e.len]))
+                .map_err(io(&path))?;
+        }
+        w.flush().map_err(io(&path))?;
+        self.runs.push(run);
+        self.entries.clear();
+        self.arena.clear();
+        Ok(())
+    }
+
+    /// Send every feature left to the sinks and finish them, with the layer's
+    /// `attribution`.
+    pub fn finish(mut self, attribution: &str) -> Result<Sorted> {
+        let mut duplicates = Vec::new();
+        if self.sorting {
+            self.spill()?;
+            duplicates = self.merge()?;
+        }
+        let outputs = std::mem::take(&mut self.sinks).finish(attribution)?;
+        Ok(Sorted {
+            outputs,
+            features: self.written,
+            duplicates,
+        })
+    }
+
+    /// Merge the first run and the spilled runs into the sinks.
+    fn merge(&mut self) -> Result<Vec<Duplicate>> {
+        let mut sources: Vec<Source> = Vec::new();
+        if let Some(first) = &self.first_run {
+            let mut r =
+                BufReader::with_capacity(1 << 20, File::open(&first.0).map_err(io(&first.0))?);
+            let mut skip = Vec::new();
+            r.read_until(b'\n', &mut skip).map_err(io(&first.0))?; // the header
+            sources.push(Source::First {
+                input: r,
+                path: first.0.clone(),
+            });
+        }
+        for run in &self.runs {
+            let f = File::open(&run.0).map_err(io(&run.0))?;
+            sources.push(Source::Run {
+                input: BufReader::with_capacity(1 << 20, f),
+                path: run.0.clone(),
+            });
+        }
+        self.written = 0;
+        let mut heads: Vec<Option<Record>> = Vec::with_capacity(sources.len());
+        let mut heap = BinaryHeap::new();
+        for (i, s) in sources.iter_mut().enumerate() {
+            let rec = s.next()?;
+            if let Some(r) = &rec {
+                heap.push(Reverse((r.id().to_vec(), i)));
+            }
+            heads.push(rec);
+        }
+        let mut duplicates = Vec::new();
+        let mut last: Option<Vec<u8>> = None;
+        while let Some(Reverse((id, i))) = heap.pop() {
+            let Some(rec) = heads[i].take() else { continue };
+            if last.as_deref() == Some(id.as_slice()) {
+                duplicates.push(Duplicate {
+                    line: rec.line,
+                    id: String::from_utf8_lossy(&id).into_owned(),
+                });
+            } else {
+                let id_text = std::str::from_utf8(rec.id()).unwrap_or_default();
+                self.sinks.feature(&Encoded {
+                    id: id_text,
+                    bounds: rec.bounds,
+                    text: &[rec.text()],
+                })?;
+                self.written += 1;
+                last = Some(id);
+            }
+            let next = sources[i].next()?;
+            if let Some(r) = &next {
+                heap.push(Reverse((r.id().to_vec(), i)));
+            }
+            heads[i] = next;
+        }
+        Ok(duplicates)
+    }
+}
+
+/// Bytes before each record of a run file: text length, id length, line, bounds.
+const HEAD: usize = 56;
+
+#[derive(Debug)]
+struct Record {
+    /// The id, then the text.
+    bytes: Vec<u8>,
+    id_len: usize,
+    line: u64,
+    bounds: Option<[f64; 4]>,
+}
+
+impl Record {
+    fn id(&self) -> &[u8] {
+        &self.bytes[..self.id_len]
+    }
+
+    fn text(&self) -> &[u8] {
+        &self.bytes[self.id_len..]
+    }
+}
+
+#[derive(Debug)]
+enum Source {
+    /// What the sinks had written before sorting started: a header line, then one feature
+    /// per line ending in `,` but the last. Its bounds are in the sinks already.
+    First {
+        input: BufReader<File>,
+        path: PathBuf,
+    },
+    /// A spilled run.
+    Run {
+        input: BufReader<File>,
+        path: PathBuf,
+    },
+}
+
+/// The id of a feature's text (a JSON string after [`FEATURE_PREFIX`]).
+fn id_of(text: &[u8]) -> Option<String> {
+    let rest = text.get(FEATURE_PREFIX.len()..)?;
+    serde_json::Deserializer::from_slice(rest)
+        .into_iter::<String>()
+        .next()?
+        .ok()
+}
+
+impl Source {
+    fn next(&mut self) -> Result<Option<Record>> {
+        match self {
+            Source::First { input, path } => {
+                let mut line = Vec::new();
+                if input.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
+                    return Ok(None);
+                }
+                while matches!(line.last(), Some(b'\n' | b',')) {
+                    line.pop();
+                }
+                let id = id_of(&line).ok_or_else(|| Error::Syntax {
+                    path: path.clone(),
+                    line: None,
+                    message: "internal: a written feature has no id".into(),
+                })?;
+                let mut bytes = id.into_bytes();
+                let id_len = bytes.len();
+                bytes.extend_from_slice(&line);
+                Ok(Some(Record {
+                    bytes,
+                    id_len,
+                    line: 0,
+                    bounds: None,
+                }))
+            }
+            Source::Run { input, path } => {
+                let mut head = [0u8; HEAD];
+                match input.read_exact(&mut head) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                    Err(e) => return Err(Error::io(&*path, e)),
+                }
+                let word = |i: usize| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&head[i..i + 8]);
+                    b
+                };
+                let len = usize::try_from(u64::from_le_bytes(word(0))).unwrap_or(0);
+                let id_len = usize::try_from(u64::from_le_bytes(word(8))).unwrap_or(0);
+                let mut bytes = vec![0u8; id_len + len];
+                input.read_exact(&mut bytes).map_err(io(path))?;
+                let b = |k: usize| f64::from_le_bytes(word(24 + 8 * k));
+                Ok(Some(Record {
+                    bytes,
+                    id_len,
+                    line: u64::from_le_bytes(word(16)),
+                    bounds: bounds_out([b(0), b(1), b(2), b(3)]),
+                }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sink::{GeoJson, GeoJsonSeq, Sink};
+    use super::*;
+
+    fn feature(id: &str, x: f64) -> Vec<u8> {
+        format!("{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{x},1]}},\"properties\":{{}}}}").into_bytes()
+    }
+
+    fn run(ids: &[&str], buffer: usize) -> (String, String, Vec<Duplicate>) {
+        let dir = tempfile::tempdir().unwrap();
+        let g = dir.path().join("l.geojson");
+        let s = dir.path().join("l.geojsons");
+        let sinks: Vec<Box<dyn Sink>> = vec![
+            Box::new(GeoJson::create(&g, "l").unwrap()),
+            Box::new(GeoJsonSeq::create(&s).unwrap()),
+        ];
+        let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), buffer);
+        sorter.buffer = buffer; // below the floor, to test spilling
+        let mut dups = Vec::new();
+        for (line, id) in ids.iter().enumerate() {
+            let x = line as f64;
+            let text = feature(id, x);
+            dups.extend(
+                sorter
+                    .push(id, line as u64 + 2, Some([x, 1.0, x, 1.0]), &[&text])
+                    .unwrap(),
+            );
+        }
+        let done = sorter.finish("").unwrap();
+        dups.extend(done.duplicates);
+        for o in done.outputs {
+            o.commit().unwrap();
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "temporaries left: {names:?}");
+        (
+            std::fs::read_to_string(g).unwrap(),
+            std::fs::read_to_string(s).unwrap(),
+            dups,
+        )
+    }
+
+    fn ids_of(geojson: &str) -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(geojson).unwrap();
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn sorted_input_is_written_in_one_pass() {
+        let (g, s, p) = run(&["a", "b", "c"], 1 << 20);
+        assert_eq!(ids_of(&g), ["a", "b", "c"]);
+        assert!(g.ends_with("\n],\"bbox\":[0,1,2,1]}\n"), "{g}");
+        assert_eq!(s.lines().count(), 3);
+        assert!(s.lines().all(|l| l.starts_with('\u{1e}')));
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn any_order_gives_the_same_ids_and_reports_duplicates() {
+        let sorted = run(&["a", "b", "c", "d", "e"], 1 << 20);
+        for (order, buffer) in [
+            (vec!["c", "a", "e", "b", "d"], 1 << 20),
+            (vec!["b", "c", "a", "e", "d"], 1),
+            (vec!["e", "d", "c", "b", "a"], 1),
+        ] {
+            let (g, s, p) = run(&order, buffer);
+            assert_eq!(ids_of(&g), ids_of(&sorted.0));
+            assert_eq!(s.lines().count(), 5);
+            assert!(p.is_empty(), "{p:?}");
+            // Same features, same bbox (coordinates differ per order, so compare keys only).
+            assert!(g.contains("\"bbox\":[0,1,4,1]"), "{g}");
+        }
+        let (g, _, p) = run(&["b", "a", "b", "c", "a"], 1);
+        assert_eq!(ids_of(&g), ["a", "b", "c"]);
+        let mut lines: Vec<(u64, &str)> = p.iter().map(|d| (d.line, d.id.as_str())).collect();
+        lines.sort_unstable();
+        assert_eq!(lines, [(4, "b"), (6, "a")]);
+        let (_, _, p) = run(&["a", "a"], 1 << 20);
+        assert_eq!(
+            p,
+            [Duplicate {
+                line: 3,
+                id: "a".into()
+            }]
+        );
+    }
+}
