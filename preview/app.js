@@ -42,8 +42,11 @@ export function esc(value) {
   })[c]);
 }
 
-async function getJSON(url) {
-  const r = await fetch(url, { cache: 'no-store' });
+// Files from disk (layers, basemap) carry an ETag: `no-cache` revalidates them on every
+// fetch, so an unchanged layer costs a 304 and comes from the browser's cache. The status
+// is sent `no-store` and always fetched whole.
+async function getJSON(url, cache = 'no-store') {
+  const r = await fetch(url, { cache });
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r.json();
 }
@@ -114,7 +117,7 @@ function style(countries) {
 
 async function loadBasemap(url) {
   try {
-    const topo = await getJSON(url);
+    const topo = await getJSON(url, 'no-cache');
     return topojson.feature(topo, topo.objects.countries);
   } catch (e) {
     console.warn('basemap not loaded:', e);
@@ -131,7 +134,7 @@ async function loadLayers(status) {
   const fetched = {};
   try {
     for (const name of Object.keys(LAYERS)) {
-      fetched[name] = urls[name] ? await getJSON(`${urls[name]}?v=${status.version}`) : null;
+      fetched[name] = urls[name] ? await getJSON(urls[name], 'no-cache') : null;
     }
   } catch (e) {
     setStatus(`could not load the layers (${e.message}); keeping the last ones`);

@@ -191,7 +191,7 @@ impl BatchInput {
             line,
             message,
         };
-        let mut reader = csv::Reader::from_path(input).map_err(|e| syntax(None, e.to_string()))?;
+        let mut reader = csv::Reader::from_reader(drillmap::read::input::open_lines(input)?);
         let headers = reader
             .headers()
             .map_err(|e| syntax(Some(1), e.to_string()))?;
@@ -286,12 +286,22 @@ pub fn batch(
                 ids.join(" ")
             );
         }
+        // A spreadsheet must not run a name as a formula (the JSON is left as it is).
+        let cell = |s: &'_ str| -> String {
+            match json {
+                true => s.to_owned(),
+                false => drillmap::write::cell::neutralise(s).into_owned(),
+            }
+        };
+        let (name, country, note) = (cell(name), cell(&country), cell(&note));
+        let place_id = best.map(|c| cell(&c.place.id));
+        let place_name = best.map(|c| cell(&c.place.name));
         let row = BatchRow {
-            name,
+            name: &name,
             country: &country,
             status,
-            place_id: best.map(|c| c.place.id.as_str()),
-            place_name: best.map(|c| c.place.name.as_str()),
+            place_id: place_id.as_deref(),
+            place_name: place_name.as_deref(),
             lat: best.map(|c| c.place.lat),
             lon: best.map(|c| c.place.lon),
             precision: best.map(|c| c.place.precision.as_str()),

@@ -79,6 +79,8 @@ pub struct Tables {
     pub border: AfghanBorder,
     /// Where the boundaries come from.
     pub provenance: Provenance,
+    /// The Natural Earth boundaries (the bulk swap check asks them).
+    pub boundaries: topojson::Boundaries,
     /// Problems found in the gazetteer: bad values, places outside their country,
     /// spellings that do not lead back to their own row.
     pub problems: Vec<Problem>,
@@ -99,6 +101,7 @@ impl Tables {
             gazetteer,
             border,
             provenance,
+            boundaries,
             problems,
         })
     }
@@ -123,6 +126,7 @@ pub fn read(data: &Path) -> Result<Inputs> {
         border,
         provenance,
         mut problems,
+        ..
     } = Tables::read(data)?;
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
@@ -484,7 +488,7 @@ pub fn import_geonames(
     strict: bool,
     allow_empty: bool,
 ) -> Result<ImportReport> {
-    let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+    let file = crate::read::input::open_lines(input)?;
     let mut rows: Vec<(u64, String)> = Vec::new();
     let stats = geonames::read(
         std::io::BufReader::with_capacity(1 << 20, file),

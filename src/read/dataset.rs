@@ -195,7 +195,7 @@ fn group_thousands(digits: &str) -> String {
 
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
     let path = dir.join(name);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = super::input::read_text(&path)?;
     Ok((path, text))
 }
 
@@ -407,7 +407,13 @@ impl<'a> Checker<'a> {
     /// A required, non-empty string; a problem on the record's line if missing.
     fn required(&mut self, record: &Range<usize>, field: &S<String>, name: &str) -> String {
         match field {
-            Some(v) if !v.get_ref().trim().is_empty() => v.get_ref().trim().to_owned(),
+            Some(v) if !v.get_ref().trim().is_empty() => {
+                let value = v.get_ref().trim().to_owned();
+                if let Some(m) = super::lines::control_character(&value) {
+                    self.problem(&v.span(), &value, format!("`{name}` {m}"));
+                }
+                value
+            }
             Some(v) => {
                 self.problem(&v.span(), "", format!("`{name}` must not be empty"));
                 String::new()

@@ -333,7 +333,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
 /// leaving out the geonameids in `exclude` (places the hand-kept table already has: it
 /// always wins).
 pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(RankedPlaces, Stats)> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = super::input::open_lines(path)?;
     let mut places = RankedPlaces::default();
     let stats = read(
         std::io::BufReader::new(file),
