@@ -72,6 +72,8 @@ fn the_records_the_dataset_holds_are_proposed_with_quotes() {
     let zapad = read("003.toml");
     assert!(zapad.contains("name = \"Zapad-2021\""));
     assert!(zapad.contains("start = \"2021-09-10\"  # \"September 10-16\""));
+    assert!(zapad.contains("invited = [\"KZ\"]"));
+    assert!(zapad.contains("{ field = \"start\", quote = \"September 10-16\""));
     assert!(zapad.contains("published = \"2021-08-05\"  # dateline: \"05 Августа 2021\""));
     let ib = read("002.toml");
     assert!(ib.contains("place = \"Bereg training ground\"  # resolved: bereg-training-ground"));
@@ -79,6 +81,7 @@ fn the_records_the_dataset_holds_are_proposed_with_quotes() {
     let kh = read("004.toml");
     assert!(kh.contains("place = \"Kharbmaidon training ground\""));
     assert!(kh.contains("troops = 1500  # \"around 1,500 troops\""));
+    assert!(kh.contains("{ field = \"troops\", quote = \"around 1,500 troops\""));
     assert!(kh.contains("start = \"2021-04\"  # \"late April\" (0.80; year inferred)"));
     let steppe = read("001.toml");
     assert!(steppe.contains("stage = \"Second stage\""));
@@ -97,9 +100,21 @@ fn drafts_pasted_into_a_dataset_pass_check() {
     let run = extract(work.dir.path(), &args);
     run.expect_code(0);
     let draft: toml::Table = toml::from_str(&run.stdout()).unwrap();
+    // The drafts' sources replace the articles' entries; the other sources stay, for the
+    // places the gazetteer cites.
+    let kept: toml::Table =
+        toml::from_str(&fs::read_to_string(work.data().join("sources.toml")).unwrap()).unwrap();
+    let mut all: Vec<toml::Value> = kept["source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s.get("file").is_none())
+        .cloned()
+        .collect();
+    all.extend(draft["source"].as_array().unwrap().iter().cloned());
     let sources = toml::to_string(&toml::Table::from_iter([(
         "source".to_owned(),
-        draft["source"].clone(),
+        toml::Value::Array(all),
     )]))
     .unwrap();
     let exercises = toml::to_string(&toml::Table::from_iter([(

@@ -3,9 +3,10 @@
 //! The TOML is what `places/sources.toml` and `places/exercises.toml` hold: a `[[source]]`
 //! per article, then `[[exercise]]` tables with their `[[exercise.site]]` tables, every
 //! required field present, so that a reviewed draft can be pasted and built. Each value is
-//! followed by a comment with the article's words it comes from and a confidence; what the
-//! dataset has no field for (invited countries, qualifiers, inferred years) is said in the
-//! comments and in `notes`. Strings are written by the `toml` crate, so they are escaped as
+//! followed by a comment with the article's words it comes from and a confidence, and every
+//! count, date, participant and invited country is backed by an entry of the dataset's
+//! `evidence` list (`{ field, quote, note }`: the article's words, verbatim, and what is
+//! inferred), so that `check` accepts the pasted draft. Strings are written by the `toml` crate, so they are escaped as
 //! TOML wants. The JSON carries the same records with `{value, reported, confidence}` fields
 //! and every mention found.
 
@@ -186,16 +187,9 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
     }
     let codes: Vec<String> = r.participants.iter().map(|p| s(&p.value)).collect();
     let _ = writeln!(out, "participants = [{}]", codes.join(", "));
-    for p in &r.participants {
-        let _ = writeln!(out, "# participant {}: {}", p.value, &quote(p)[2..]);
-    }
-    for p in &r.invited {
-        let _ = writeln!(
-            out,
-            "# invited (not reported as taking part) {}: {}",
-            p.value,
-            &quote(p)[2..]
-        );
+    if !r.invited.is_empty() {
+        let codes: Vec<String> = r.invited.iter().map(|p| s(&p.value)).collect();
+        let _ = writeln!(out, "invited = [{}]", codes.join(", "));
     }
     for (field, count) in [("troops", &r.troops), ("equipment", &r.equipment)] {
         if let Some(c) = count {
@@ -234,6 +228,7 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
             let _ = writeln!(out, "end = {}", s(e));
         }
     }
+    evidence(out, &record_evidence(r));
     for site in &r.sites {
         let _ = writeln!(out, "\n[[exercise.site]]");
         let _ = writeln!(out, "id = {}", s(&site.id));
@@ -269,8 +264,114 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
             if let Some(e) = &d.value.end {
                 let _ = writeln!(out, "end = {}", s(e));
             }
+            evidence(out, &date_evidence(d));
         }
     }
+}
+
+/// One entry of the dataset's `evidence` list: the field, the article's words, what is
+/// inferred, and (in a comment) the extractor's confidence.
+struct Entry {
+    field: &'static str,
+    quote: String,
+    note: Option<String>,
+    comment: String,
+}
+
+/// The evidence of a record's participants, invited countries, counts and dates, one entry
+/// per distinct quote and field, in the dataset's form.
+fn record_evidence(r: &Record) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    for (field, list) in [("participants", &r.participants), ("invited", &r.invited)] {
+        for p in list {
+            let quote = flat(&p.reported);
+            let comment = format!("{} ({:.2})", p.value, p.confidence);
+            match entries
+                .iter_mut()
+                .find(|e: &&mut Entry| e.field == field && e.quote == quote)
+            {
+                Some(e) => {
+                    e.comment.push_str(", ");
+                    e.comment.push_str(&comment);
+                }
+                None => entries.push(Entry {
+                    field,
+                    quote,
+                    note: None,
+                    comment,
+                }),
+            }
+        }
+    }
+    for (field, count) in [("troops", &r.troops), ("equipment", &r.equipment)] {
+        if let Some(c) = count {
+            entries.push(Entry {
+                field,
+                quote: flat(&c.reported),
+                note: (!c.value.qualifier.is_empty()).then(|| {
+                    format!(
+                        "\"{} {}\" as reported: {} is not exact.",
+                        c.value.qualifier, c.value.value, c.value.value
+                    )
+                }),
+                comment: format!("{:.2}", c.confidence),
+            });
+        }
+    }
+    if let Some(d) = &r.date {
+        entries.extend(date_evidence(d));
+    }
+    entries
+}
+
+/// The evidence of a date: `start`, and `end` when there is one, with the same quote.
+fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
+    let mut inferred = Vec::new();
+    if d.value.year_inferred {
+        inferred.push("The year is inferred (the article's date or the exercise's name).");
+    }
+    if d.value.relative {
+        inferred.push("Relative to the publication date.");
+    }
+    let note = (!inferred.is_empty()).then(|| inferred.join(" "));
+    let mut out = vec![Entry {
+        field: "start",
+        quote: flat(&d.reported),
+        note,
+        comment: format!("{:.2}", d.confidence),
+    }];
+    if d.value.end.is_some() {
+        out.push(Entry {
+            field: "end",
+            quote: flat(&d.reported),
+            note: None,
+            comment: format!("{:.2}", d.confidence),
+        });
+    }
+    out
+}
+
+/// Write `evidence = [...]`, one inline table a line, each followed by its confidence.
+fn evidence(out: &mut String, entries: &[Entry]) {
+    if entries.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "evidence = [");
+    for e in entries {
+        let note = e
+            .note
+            .as_ref()
+            .map(|n| format!(", note = {}", s(n)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {{ field = {}, quote = {}{note} }},  # {}",
+            s(e.field),
+            s(&e.quote),
+            e.comment
+        );
+    }
+    let _ = writeln!(out, "]");
 }
 
 fn notes(r: &Record) -> String {
@@ -298,10 +399,6 @@ fn notes(r: &Record) -> String {
                 flat(&d.reported)
             ));
         }
-    }
-    if !r.invited.is_empty() {
-        let codes: Vec<&str> = r.invited.iter().map(|p| p.value.as_str()).collect();
-        parts.push(format!("Invited: {}.", codes.join(", ")));
     }
     parts.join(" ")
 }
