@@ -18,7 +18,7 @@ Per field, over the five articles:
 - start, end: per gold date unit (a site with its own dates, else the exercise), exact
   reduced-ISO equality with the paired record's (site's, else record's) date; only units the
   article dates (month or day precision: a year alone is the analyst's inference);
-- participants: per country code, over paired records (unpaired ones count against);
+- participants, invited: per country code, over paired records (unpaired ones count against);
 - troops, equipment: exact value, over gold exercises with a count / proposed counts.
 
 Prints a Markdown table; --json writes every figure and the pairing.
@@ -34,15 +34,6 @@ import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLACES = os.path.join(ROOT, "places")
-
-# Known corrections to the dataset (issue 12, evidence), treated as the truth here until the
-# dataset carries them; each is skipped once the data already says so.
-CORRECTIONS = {
-    # Caravanserai published the Steppe Freedom article on 23 July 2018: the drill was in 2018.
-    "sources": {"001": {"published": "2018-07-23"}},
-    "site_year": {("steppe-freedom-2017", "stage-1"): ("2017", "2018")},
-}
-
 
 def load_toml(name):
     with open(os.path.join(PLACES, name), "rb") as f:
@@ -139,16 +130,8 @@ def main():
     by_name, names = place_ids()
     sources = load_toml("sources.toml")["source"]
     exercises = load_toml("exercises.toml")["exercise"]
-    for s in sources:
-        for k, v in CORRECTIONS["sources"].get(s["id"], {}).items():
-            s.setdefault(k, v)
-    for ex in exercises:
-        for site in ex.get("site", []):
-            fix = CORRECTIONS["site_year"].get((ex["id"], site.get("id")))
-            if fix and site.get("start", "").startswith(fix[0]):
-                site["start"] = fix[1] + site["start"][4:]
     t = {k: [0, 0, 0, 0] for k in ["records", "place (named in the article)", "place (all gold sites)",
-                                   "start", "end", "participants", "troops", "equipment"]}
+                                   "start", "end", "participants", "invited", "troops", "equipment"]}
     # each: [gold found, gold total, proposed correct, proposed total]
     detail = []
     for src in sources:
@@ -189,10 +172,13 @@ def main():
                 t["start"][1] += 1
                 t["end"][0] += oe == ge
                 t["end"][1] += 1
+            for key in ("participants", "invited"):
+                gk = set(g.get(key, []))
+                rk = {p["value"] for p in r[key]} if r else set()
+                t[key][0] += len(gk & rk)
+                t[key][1] += len(gk)
             gp = set(g.get("participants", []))
             rp = {p["value"] for p in r["participants"]} if r else set()
-            t["participants"][0] += len(gp & rp)
-            t["participants"][1] += len(gp)
             for key in ("troops", "equipment"):
                 if key in g:
                     t[key][0] += bool(r and r.get(key) and r[key]["value"]["value"] == g[key])
@@ -209,10 +195,11 @@ def main():
                 for key in ("place (named in the article)", "place (all gold sites)"):
                     t[key][2] += sid in gsites
                     t[key][3] += 1
-            rp = {p["value"] for p in r["participants"]}
-            gp = set(g.get("participants", [])) if g else set()
-            t["participants"][2] += len(rp & gp)
-            t["participants"][3] += len(rp)
+            for key in ("participants", "invited"):
+                rk = {p["value"] for p in r[key]}
+                gk = set(g.get(key, [])) if g else set()
+                t[key][2] += len(rk & gk)
+                t[key][3] += len(rk)
             os_, oe = ours_span(r)
             if os_:
                 units = [(gs, ge) for _, gs, ge in gold_units(g)] if g else []
