@@ -34,12 +34,16 @@ echo "== place recall: drillmap extract vs spaCy + geocoder"
 echo "== speed on $N generated articles, one core (taskset -c 0)"
 [ -d "$WORK/corpus" ] && [ "$(ls "$WORK/corpus" | wc -l)" -eq "$N" ] || {
     rm -rf "$WORK/corpus"; python3 benches/extract/gen.py "$N" "$WORK/corpus"; }
+SUB=${SUB:-300}
+[ -d "$WORK/corpus$SUB" ] && [ "$(ls "$WORK/corpus$SUB" | wc -l)" -eq "$SUB" ] || {
+    rm -rf "$WORK/corpus$SUB"; mkdir -p "$WORK/corpus$SUB"
+    cp $(ls -d "$WORK"/corpus/*.txt | head -"$SUB") "$WORK/corpus$SUB/"; }
+# Alternating, one core each; drillmap on all N articles, spaCy + geocoder on the first SUB.
 for run in $(seq "$RUNS"); do
-    start=$(date +%s.%N)
-    taskset -c 0 "$DRILLMAP" extract --data places --format json --out "$WORK/corpus.json" "$WORK"/corpus/*.txt 2>/dev/null
-    end=$(date +%s.%N)
-    echo "drillmap run $run: $(echo "$N / ($end - $start)" | bc -l | xargs printf '%.0f') articles/s ($(echo "$end - $start" | bc -l | xargs printf '%.2f') s, load $(cut -d' ' -f1 /proc/loadavg))"
-    taskset -c 0 "$VENV/bin/python" benches/extract/spacy_places.py speed "$WORK/corpus" | sed "s/^/spaCy run $run: /"
+    /usr/bin/time -f "%U %S" -o "$WORK/time" taskset -c 0 "$DRILLMAP" extract --data places --format json --out "$WORK/corpus.json" "$WORK"/corpus/*.txt 2>/dev/null
+    cpu=$(awk '{print $1 + $2}' "$WORK/time")
+    echo "drillmap run $run: $N articles, $cpu CPU s, $(echo "$N / $cpu" | bc -l | xargs printf '%.0f') articles per CPU-second (load $(cut -d' ' -f1 /proc/loadavg))"
+    taskset -c 0 "$VENV/bin/python" benches/extract/spacy_places.py speed "$WORK/corpus$SUB" --drillmap "$DRILLMAP" | sed "s/^/spaCy run $run: /"
     echo "  (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
