@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use drillmap::extract::{self, output, Extractor, Published};
-use drillmap::Error;
+use drillmap::{pipeline, Error};
 
 /// Output format of `extract`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,7 +81,10 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
         .iter()
         .map(|p| extract::read_article(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let extractor = Extractor::load(&a.data)?;
+    // The gazetteer (checked, as for every command) and GeoNames, when there is one.
+    let tables = pipeline::Tables::read(&a.data)?.checked()?;
+    let geonames = pipeline::load_geonames(&a.data, &tables.gazetteer)?;
+    let extractor = Extractor::new(tables.gazetteer, geonames)?;
     let extractions: Vec<_> = texts
         .iter()
         .map(|t| extractor.extract(t, &options))

@@ -18,7 +18,7 @@ pub mod records;
 pub mod text;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -184,19 +184,6 @@ impl Extractor {
             countries: actors::Countries::new(),
             keys: std::sync::Mutex::new(text::Keys::default()),
         })
-    }
-
-    /// Read the gazetteer (`places.csv`) and GeoNames (`geonames.txt`, when there is one)
-    /// from the data folder.
-    pub fn load(data: &Path) -> Result<Extractor> {
-        let path: PathBuf = data.join(crate::pipeline::PLACES);
-        let (places, problems) = crate::read::places::read(&path)?;
-        if !problems.is_empty() {
-            return Err(Error::Data(problems));
-        }
-        let gazetteer = Gazetteer::new(places);
-        let geonames = crate::pipeline::load_geonames(data, &gazetteer)?;
-        Extractor::new(gazetteer, geonames)
     }
 
     /// How many distinct keys the place automaton holds.
