@@ -52,6 +52,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Serve(args) => Ok(cli::serve::run(args)),
+        Command::Extract(args) => cli::extract::run(&args),
         Command::Build {
             data,
             out,

@@ -133,6 +133,8 @@ pub enum Command {
         its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
         Exit codes: 2 the address cannot be listened on.")]
     Serve(crate::cli::serve::ServeArgs),
+    /// Propose draft exercise records from news articles, every value with its quote.
+    Extract(crate::cli::extract::ExtractArgs),
 }
 
 /// `drillmap places ...`.
