@@ -11,6 +11,7 @@ import * as maplibregl from '/vendor/maplibre-gl.mjs';
 
 /** The drawn layers, bottom first, with the properties that hold their start and end dates. */
 const LAYERS = {
+  uncertainty: { dates: ['start_date', 'end_date'] },
   afghan_border: { dates: null },
   bases: { dates: ['since', 'until'] },
   exercises: { dates: ['start_date', 'end_date'] },
@@ -41,8 +42,11 @@ export function esc(value) {
   })[c]);
 }
 
-async function getJSON(url) {
-  const r = await fetch(url, { cache: 'no-store' });
+// Files from disk (layers, basemap) carry an ETag: `no-cache` revalidates them on every
+// fetch, so an unchanged layer costs a 304 and comes from the browser's cache. The status
+// is sent `no-store` and always fetched whole.
+async function getJSON(url, cache = 'no-store') {
+  const r = await fetch(url, { cache });
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r.json();
 }
@@ -56,6 +60,17 @@ const $ = (sel) => document.querySelector(sel);
 function pointLayers(source, sourceLayer) {
   const from = (id) => (sourceLayer ? { source, 'source-layer': id } : { source: id });
   return [
+    // The area each located site lies within, under everything else: the coarser the
+    // precision, the lighter the fill, so a wide guess does not read as a place.
+    {
+      id: 'uncertainty', type: 'fill', ...from('uncertainty'),
+      paint: {
+        'fill-color': ['match', ['get', 'layer'], 'bases', '#2b6cb0', '#d7301f'],
+        'fill-opacity': ['match', ['get', 'geo_precision'],
+          'site', 0.3, 'settlement', 0.2, 'region', 0.1, 'country', 0.05, 0.1],
+        'fill-outline-color': ['match', ['get', 'layer'], 'bases', '#2b6cb0', '#d7301f'],
+      },
+    },
     {
       id: 'afghan_border', type: 'line', ...from('afghan_border'),
       layout: { 'line-join': 'round', 'line-cap': 'round' },
@@ -83,6 +98,7 @@ function style(countries) {
     version: 8,
     sources: {
       countries: { type: 'geojson', data: countries, attribution: 'Natural Earth' },
+      uncertainty: { type: 'geojson', data: EMPTY },
       afghan_border: { type: 'geojson', data: EMPTY },
       bases: { type: 'geojson', data: EMPTY },
       exercises: { type: 'geojson', data: EMPTY },
@@ -101,7 +117,7 @@ function style(countries) {
 
 async function loadBasemap(url) {
   try {
-    const topo = await getJSON(url);
+    const topo = await getJSON(url, 'no-cache');
     return topojson.feature(topo, topo.objects.countries);
   } catch (e) {
     console.warn('basemap not loaded:', e);
@@ -118,7 +134,7 @@ async function loadLayers(status) {
   const fetched = {};
   try {
     for (const name of Object.keys(LAYERS)) {
-      fetched[name] = urls[name] ? await getJSON(`${urls[name]}?v=${status.version}`) : null;
+      fetched[name] = urls[name] ? await getJSON(urls[name], 'no-cache') : null;
     }
   } catch (e) {
     setStatus(`could not load the layers (${e.message}); keeping the last ones`);

@@ -157,10 +157,13 @@ impl ReportedDate {
 pub struct DateSpan {
     /// First day (of the start's period), if any date is known.
     pub start: Option<Day>,
-    /// Last day (of the end's period), if any date is known.
+    /// Last day (of the end's period), if known; `None` for an open end.
     pub end: Option<Day>,
     /// The coarser precision of the two, or `Unknown`.
     pub precision: DatePrecision,
+    /// Only a lower bound is known: the event took place, at least in part, on or after
+    /// `start`, and its end is not known (`end` is `None`).
+    pub open_end: bool,
 }
 
 impl DateSpan {
@@ -169,7 +172,28 @@ impl DateSpan {
         start: None,
         end: None,
         precision: DatePrecision::Unknown,
+        open_end: false,
     };
+
+    /// Known only to lie, at least in part, on or after the first day of `after`.
+    pub fn on_or_after(after: ReportedDate) -> DateSpan {
+        DateSpan {
+            start: Some(after.first),
+            end: None,
+            precision: after.precision,
+            open_end: true,
+        }
+    }
+
+    /// What the dates bound, as layers write it: `period` (start and end bound the whole
+    /// period), `on_or_after` (only a lower bound; no end), or `None` when nothing is known.
+    pub fn bound(&self) -> Option<&'static str> {
+        match (self.start, self.open_end) {
+            (None, _) => None,
+            (Some(_), true) => Some("on_or_after"),
+            (Some(_), false) => Some("period"),
+        }
+    }
 
     /// Combine a reported start and end (either may be missing: a lone date is both ends).
     /// Returns `None` when the end lies before the start.
@@ -184,6 +208,7 @@ impl DateSpan {
             start: Some(s.first),
             end: Some(e.last),
             precision: s.precision.max(e.precision),
+            open_end: false,
         })
     }
 }
@@ -246,6 +271,17 @@ mod tests {
         )
         .is_none());
         assert_eq!(DateSpan::new(None, None), Some(DateSpan::UNKNOWN));
+    }
+
+    #[test]
+    fn an_on_or_after_span_has_a_start_and_no_end() {
+        let span = DateSpan::on_or_after(ReportedDate::parse("2021-08-15").unwrap());
+        assert_eq!(span.start.unwrap().to_string(), "2021-08-15");
+        assert_eq!(span.end, None);
+        assert_eq!(span.bound(), Some("on_or_after"));
+        assert_eq!(DateSpan::UNKNOWN.bound(), None);
+        let both = DateSpan::new(ReportedDate::parse("2021-04").ok(), None).unwrap();
+        assert_eq!(both.bound(), Some("period"));
     }
 
     #[test]

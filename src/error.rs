@@ -40,12 +40,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wrap an I/O error with the path it concerns.
+    /// Wrap an I/O error with the path it concerns (a line over the input cap becomes a
+    /// [`Error::Syntax`] on that line).
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
+        let path = path.into();
+        if let Some(long) = crate::read::lines::LineTooLong::of(&source) {
+            return long.into_error(&path);
         }
+        Error::Io { path, source }
     }
 }
 
@@ -66,7 +68,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem at `path:line` with the offending `value`.
+    /// A problem at `path:line` with the offending `value` (cut to
+    /// [`MAX_SHOWN`](crate::read::lines::MAX_SHOWN) characters).
     pub fn new(
         path: impl Into<PathBuf>,
         line: Option<usize>,
@@ -76,7 +79,7 @@ impl Problem {
         Problem {
             path: path.into(),
             line,
-            value: value.into(),
+            value: shown(value.into()),
             message: message.into(),
         }
     }
@@ -90,6 +93,19 @@ impl fmt::Display for Problem {
         } else {
             write!(f, "{:?}: {}", self.value, self.message)
         }
+    }
+}
+
+fn shown(value: String) -> String {
+    use crate::read::lines::{excerpt, MAX_SHOWN};
+    if value.len() <= MAX_SHOWN {
+        return value;
+    }
+    let cut = excerpt(&value, MAX_SHOWN);
+    if cut.len() < value.len() {
+        format!("{cut} ({} bytes)", value.len())
+    } else {
+        value
     }
 }
 

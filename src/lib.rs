@@ -14,7 +14,8 @@
 //!
 //! [`pipeline`] strings the stages together for every command, and for event exports of
 //! millions of rows ([`pipeline::bulk`], reading through [`bulk`]); [`serve`] serves the
-//! layers with a live preview map (`drillmap serve`). Dependencies point down only:
+//! layers with a live preview map (`drillmap serve`); [`extract`] proposes draft records from a news report, every
+//! fact with its quote (`drillmap extract`). Dependencies point down only:
 //! cli → pipeline → write → derive → resolve → read → model.
 
 pub mod bulk;
@@ -22,6 +23,8 @@ pub mod country;
 pub mod date;
 pub mod derive;
 pub mod error;
+pub mod evidence;
+pub mod extract;
 pub mod json;
 pub mod model;
 pub mod pipeline;

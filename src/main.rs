@@ -52,13 +52,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Serve(args) => Ok(cli::serve::run(args)),
+        Command::Extract(args) => cli::extract::run(&args),
         Command::Build {
             data,
             out,
             online,
             bulk,
-        } => cli::build::run(data, out, &online, &bulk),
-        Command::Check { data } => cli::build::check(&data),
+            strict,
+        } => cli::build::run(data, out, &online, &bulk, strict),
+        Command::Check { data, strict } => cli::build::check(&data, strict),
         Command::Places(PlacesCommand::Promote {
             data,
             country,
@@ -71,8 +73,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             countries,
             bbox,
             strict,
+            allow_empty,
             file,
-        }) => cli::import::run(&file, &out, &countries, bbox, strict),
+        }) => cli::import::run(&file, &out, &countries, bbox, strict, allow_empty),
         Command::Geocode {
             data,
             countries,

@@ -256,9 +256,10 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
         &format!("name = {}", toml_string(&name)),
         &format!("name = {}", toml_string(&hostile_name)),
     );
-    // A source with a `javascript:` URL must not become a link.
+    // `check` refuses a `javascript:` URL (tests/shipped.rs); an https URL with markup in it
+    // must not break out of its link.
     let sources = std::fs::read_to_string(work.data().join("sources.toml")).unwrap();
-    let hostile_url = "url = \"javascript:window.__xss=2\"";
+    let hostile_url = "url = \"https://example.org/?q=\\\"><img src=x onerror=window.__xss=2>\"";
     let first = sources.find("[[source]]\n").unwrap() + "[[source]]\n".len();
     let block_end = sources[first..]
         .find("\n[[")
@@ -373,6 +374,7 @@ fn preview_page_shows_the_layers_popups_and_escapes_hostile_data_in_chromium() {
     }
     assert_eq!(report["pageErrors"], json!([]), "{report:#}");
     assert_eq!(report["external"], json!([]), "nothing from the internet");
+    assert_no_csp_refusal(&report);
 
     // The date sliders keep the located features whose dates overlap the period.
     let filtered = &report["filtered"];
@@ -482,6 +484,23 @@ fn preview_page_reads_the_pmtiles_archive_by_byte_ranges_when_there_is_one() {
     );
     assert_eq!(report["pageErrors"], json!([]), "{report:#}");
     assert_eq!(report["external"], json!([]), "{report:#}");
+    assert_no_csp_refusal(&report);
+}
+
+/// The page's Content-Security-Policy refused nothing the page does (Chromium reports a
+/// refusal as a console error).
+fn assert_no_csp_refusal(report: &Value) {
+    let refused: Vec<&Value> = report["console"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m.as_str()
+                .unwrap_or_default()
+                .contains("Content Security Policy")
+        })
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
 }
 
 #[test]

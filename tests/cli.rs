@@ -23,6 +23,7 @@ fn golden_output_of_the_small_fixture() {
         "exercises.geojson",
         "bases.geojson",
         "afghan_border.geojson",
+        "uncertainty.geojson",
     ] {
         let got = fs::read(work.out().join(name)).unwrap();
         if std::env::var_os("UPDATE_GOLDEN").is_some() {

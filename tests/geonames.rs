@@ -135,6 +135,71 @@ fn a_name_shared_across_countries_is_ambiguous_until_a_country_decides() {
     );
 }
 
+/// The ranking prior on real GeoNames rows: prominence (feature code, population) decides
+/// between places that match a name equally well, and lists the others.
+#[test]
+fn a_name_shared_by_a_regional_capital_and_a_village_resolves_to_the_capital() {
+    let (g, n) = shipped();
+    let geocoder = Geocoder::new(&g, Some(&n));
+    let ids = |r: &drillmap::resolve::Resolution<'_>| -> Vec<String> {
+        r.candidates.iter().map(|c| c.place.id.clone()).collect()
+    };
+    // Leninabad: the former name of Khujand (PPLA, 191,000) and of Qanliko'l (PPLA2, no
+    // population given) in Karakalpakstan. Both match on an alternate name.
+    let r = geocoder.lookup("Leninabad", &Filter::default());
+    assert_eq!(
+        r.best().map(|c| c.place.id.as_str()),
+        Some("geonames:1514879"),
+        "{:?}",
+        ids(&r)
+    );
+    assert!(
+        ids(&r).contains(&"geonames:601306".to_owned()),
+        "{:?}",
+        ids(&r)
+    );
+    // Mashhad: Iran's provincial capital (2.3 million) against an Afghan district seat.
+    let r = geocoder.lookup("Mashhad", &Filter::default());
+    assert_eq!(
+        r.best().map(|c| c.place.id.as_str()),
+        Some("geonames:124665")
+    );
+    assert!(ids(&r).contains(&"geonames:1133749".to_owned()));
+    // A historical name against a current one: Samarkand is the city's name and only a
+    // former name of Temirtau.
+    let r = geocoder.lookup("Samarkand", &Filter::default());
+    assert_eq!(
+        r.best().map(|c| c.place.id.as_str()),
+        Some("geonames:1216265")
+    );
+}
+
+#[test]
+fn a_bare_name_reaches_the_town_before_the_facility_named_after_it() {
+    let (g, n) = shipped();
+    let geocoder = Geocoder::new(&g, Some(&n));
+    for q in ["Gissar", "Hisor", "Гиссар"] {
+        let r = geocoder.lookup(q, &Filter::default());
+        let ids: Vec<&str> = r.candidates.iter().map(|c| c.place.id.as_str()).collect();
+        assert_eq!(
+            r.best().map(|c| c.place.id.as_str()),
+            Some("geonames:1221714"),
+            "{q}: {ids:?}"
+        );
+        assert!(ids.contains(&"ayni-air-base"), "{q}: {ids:?}");
+    }
+    // Asked for the air base, the air base it is.
+    let r = geocoder.lookup("Gissar air base", &Filter::default());
+    assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("ayni-air-base"));
+    // The hand-kept table still wins a name it has bare: "Ayni" is the air base's alias,
+    // and a village of GeoNames (geonames:1222222, Ayní).
+    let r = geocoder.lookup("Ayni", &Filter::default());
+    assert_eq!(
+        r.best().map(|c| (c.place.id.as_str(), c.table)),
+        Some(("ayni-air-base", "gazetteer"))
+    );
+}
+
 #[test]
 fn import_reports_malformed_lines_by_number_and_keeps_the_rest() {
     let dir = tempfile::tempdir().unwrap();
@@ -212,9 +277,11 @@ fn features_resolved_by_geonames_name_their_row_and_the_layer_attributes_it() {
     work.build().expect_code(0);
     let v: serde_json::Value =
         serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
-    assert_eq!(
-        v["attribution"],
-        "Places from GeoNames (https://www.geonames.org), CC BY 4.0"
+    let attribution = v["attribution"].as_str().unwrap();
+    assert!(
+        attribution.starts_with("Places from GeoNames (https://www.geonames.org), CC BY 4.0; ")
+            && attribution.contains("Natural Earth"),
+        "{attribution}"
     );
     let f = v["features"]
         .as_array()
@@ -228,7 +295,8 @@ fn features_resolved_by_geonames_name_their_row_and_the_layer_attributes_it() {
     // The hand-kept layers of the small fixture do not owe GeoNames anything.
     let b: serde_json::Value =
         serde_json::from_slice(&fs::read(work.out().join("bases.geojson")).unwrap()).unwrap();
-    assert!(b.get("attribution").is_none());
+    let credits = b["attribution"].as_str().unwrap_or("");
+    assert!(!credits.contains("GeoNames"), "{credits}");
 }
 
 #[test]
@@ -289,4 +357,56 @@ fn batch_geocoding_writes_one_row_per_name() {
     assert_eq!(v[1]["source"], "gazetteer");
     assert_eq!(v[3]["source"], "geonames");
     assert!(v[1]["afghan_border_km"].as_f64().unwrap() < 10.0);
+}
+
+/// A misspelt place passed `check` silently ("Lyaurr" resolved to the Lyaur training ground
+/// as a loose match, score 0.90). Every match weaker than an exact key is now a notice with file, line,
+/// query and what it matched; `--strict` makes it a problem.
+#[test]
+fn check_lists_weak_matches_as_notices_and_strict_makes_them_problems() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    work.edit(
+        "exercises.toml",
+        "place = \"Kharbmaidon training ground\"",
+        "place = \"Lyaurr training ground\"",
+    );
+    let run = work.run(&["check", "--data", "data"]);
+    run.expect_code(0).expect_stderr_line(&[
+        "notice: ",
+        "exercises.toml:",
+        "\"Lyaurr training ground\"",
+        "loose match (score 0.90)",
+        "lyaur-training-ground",
+        "\"Lyaur training ground\"",
+    ]);
+    // An exact match says nothing.
+    assert!(
+        !run.stderr().contains("\"Kharbmaidon training ground\": "),
+        "{}",
+        run.stderr()
+    );
+    let strict = work.run(&["check", "--data", "data", "--strict"]);
+    strict.expect_code(1);
+    assert!(strict.stderr().lines().any(|l| !l.starts_with("notice:")
+        && l.contains("Lyaurr training ground")
+        && l.contains("loose match")));
+    // build says the same, writes, and keeps its exit code; --strict writes nothing.
+    let build = work.run(&["build", "--data", "data", "--out", "out"]);
+    build.expect_code(0).expect_stderr_line(&[
+        "notice: ",
+        "\"Lyaurr training ground\"",
+        "loose match (score 0.90)",
+    ]);
+    let before = fs::read(work.dir.path().join("out/exercises.geojson")).unwrap();
+    work.edit(
+        "exercises.toml",
+        "place = \"Forish training ground\"",
+        "place = \"Forissh training ground\"",
+    );
+    work.run(&["build", "--data", "data", "--out", "out", "--strict"])
+        .expect_code(1);
+    assert_eq!(
+        fs::read(work.dir.path().join("out/exercises.geojson")).unwrap(),
+        before
+    );
 }

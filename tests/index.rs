@@ -195,13 +195,14 @@ fn an_imported_dump_answers_like_the_table_and_imports_deterministically() {
     fs::write(&dump, generated(50_000)).unwrap();
     let out = dir.path().join("a/geonames.txt");
     let report =
-        pipeline::import_geonames(&dump, &geonames::Selection::default(), &out, true).unwrap();
+        pipeline::import_geonames(&dump, &geonames::Selection::default(), &out, true, false)
+            .unwrap();
     assert!(report.index.places > 30_000, "{:?}", report.index);
     assert_same_answers(&out, 37);
 
     // Byte for byte the same index from the same dump.
     let again = dir.path().join("b/geonames.txt");
-    pipeline::import_geonames(&dump, &geonames::Selection::default(), &again, true).unwrap();
+    pipeline::import_geonames(&dump, &geonames::Selection::default(), &again, true, false).unwrap();
     assert_eq!(
         fs::read(index::index_path(&out)).unwrap(),
         fs::read(index::index_path(&again)).unwrap()
@@ -328,4 +329,99 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// Issue 14, item 1: a block of the index body overwritten with 0xff was used as it was
+/// ("no place record 1377") on every run; it is detected by its section checksum and
+/// rebuilt, and a rebuild (of a damaged or a truncated index) says so, with its time.
+#[test]
+fn a_damaged_index_is_rebuilt_and_the_rebuild_is_reported() {
+    let work = util::Work::new(root().join("places").to_str().unwrap());
+    let table = work.data().join("geonames.txt");
+    index::build(&table).unwrap();
+    let idx = index::index_path(&table);
+    let good = fs::read(&idx).unwrap();
+    assert!(good.len() > 69_696);
+    let geocode = || work.run(&["geocode", "--data", "data", "Leninabad"]);
+    let first = geocode();
+    first.expect_code(0);
+    assert!(!first.stderr().contains("rebuilt"), "{}", first.stderr());
+
+    let mut bad = good.clone();
+    bad[65_600..69_696].fill(0xff);
+    let truncated = good[..good.len() / 2].to_vec();
+    for (what, bytes) in [("damaged", bad), ("truncated", truncated)] {
+        fs::write(&idx, &bytes).unwrap();
+        let run = geocode();
+        run.expect_code(0)
+            .expect_stderr_line(&["notice:", "geonames.idx", "rebuilt it", " s"]);
+        assert_eq!(run.stdout(), first.stdout(), "{what}");
+        assert_eq!(fs::read(&idx).unwrap(), good, "{what}: rebuilt as it was");
+        // Once rebuilt, nothing more is said.
+        assert!(!geocode().stderr().contains("rebuilt"), "{what}");
+    }
+}
+
+/// Issue 14, item 2: an empty dump wiped the table with exit 0, and a failed index build
+/// had already replaced the table. Now an empty import is refused (unless asked), and the
+/// table and its index are replaced together, only when both are written.
+#[test]
+fn an_empty_dump_is_refused_and_a_failed_import_leaves_the_old_pair() {
+    let work = util::Work::new(root().join("places").to_str().unwrap());
+    let table = work.data().join("geonames.txt");
+    index::build(&table).unwrap();
+    let idx = index::index_path(&table);
+    let (old_table, old_idx) = (fs::read(&table).unwrap(), fs::read(&idx).unwrap());
+    let empty = work.dir.path().join("e.txt");
+    fs::write(&empty, "").unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "places",
+            "import-geonames",
+            empty.to_str().unwrap(),
+            "--out",
+            table.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        work.run(&args)
+    };
+    import(&[])
+        .expect_code(1)
+        .expect_stderr_line(&["e.txt", "no usable rows", "--allow-empty"]);
+    assert_eq!(fs::read(&table).unwrap(), old_table);
+    assert_eq!(fs::read(&idx).unwrap(), old_idx);
+
+    // The index cannot be written (its name is taken by a folder): the table stays too,
+    // and no temporary file is left behind.
+    let dump = work.dir.path().join("dump.txt");
+    fs::write(
+        &dump,
+        fs::read(root().join("tests/fixtures/geonames/sample.txt")).unwrap(),
+    )
+    .unwrap();
+    fs::remove_file(&idx).unwrap();
+    fs::create_dir(&idx).unwrap();
+    fs::write(idx.join("keep"), "x").unwrap();
+    work.run(&[
+        "places",
+        "import-geonames",
+        dump.to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+    ])
+    .expect_code(2);
+    assert_eq!(fs::read(&table).unwrap(), old_table);
+    let litter: Vec<_> = fs::read_dir(work.data())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+    fs::remove_dir_all(&idx).unwrap();
+
+    // Asked for, an empty table is written, with its index.
+    import(&["--allow-empty"]).expect_code(0);
+    assert_eq!(fs::read(&table).unwrap(), b"");
+    assert!(GeonamesIndex::open_verified(&table).is_ok());
 }

@@ -95,7 +95,7 @@ fn serve_listens_on_loopback_and_serves_the_page_and_the_layers() {
     let (status, headers, body) = get(&served.addr, "/layers/exercises.geojson");
     assert!(status.contains(" 200"), "{status}");
     assert!(headers.contains("content-type: application/geo+json"));
-    assert!(headers.contains("cache-control: no-store"));
+    assert!(headers.contains("cache-control: no-cache"), "{headers}");
     assert_eq!(
         body,
         std::fs::read(work.out().join("exercises.geojson")).unwrap()
@@ -174,4 +174,216 @@ fn serve_on_a_taken_port_exits_2_and_says_why() {
     work.run(&["serve", "--port", &port, "--data", "data", "--out", "out"])
         .expect_code(2)
         .expect_stderr_line(&["error: cannot listen on 127.0.0.1:", &port]);
+}
+
+/// The server process's peak resident memory, kB (Linux).
+fn peak_rss_kb(served: &Served) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", served.child.id())).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn header_value<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
+    headers
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::trim)
+}
+
+// Issue 14, item 9: `ln -s /etc/shadow out/secret.geojson` was served with 200.
+#[cfg(unix)]
+#[test]
+fn serve_does_not_follow_symlinks_out_of_the_output_folder() {
+    use std::os::unix::fs::symlink;
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    std::fs::write(work.dir.path().join("secret.txt"), "top secret\n").unwrap();
+    symlink(
+        work.dir.path().join("secret.txt"),
+        work.out().join("secret.geojson"),
+    )
+    .unwrap();
+    symlink("/dev/zero", work.out().join("zero.pmtiles")).unwrap();
+    symlink(work.out(), work.out().join("loop.geojson")).unwrap();
+    // A link that stays inside the folder is a file of the folder.
+    symlink("bases.geojson", work.out().join("bases-link.geojson")).unwrap();
+    let served = serve(&work, &[]);
+    for path in [
+        "/layers/secret.geojson",
+        "/layers/zero.pmtiles",
+        "/layers/loop.geojson",
+    ] {
+        let (status, _, body) = get(&served.addr, path);
+        assert!(status.contains(" 404"), "{path}: {status}");
+        assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
+    }
+    let (status, _, body) = get(&served.addr, "/layers/bases-link.geojson");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(
+        body,
+        std::fs::read(work.out().join("bases.geojson")).unwrap()
+    );
+}
+
+// Issue 14, item 11: every GET or HEAD read the file whole into memory, and nothing
+// told the page a layer was unchanged.
+#[test]
+fn serve_streams_files_and_answers_conditional_requests() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    // A 1 GiB archive (sparse: it costs no disk), far more than the server may hold.
+    let big = std::fs::File::create(work.out().join("big.pmtiles")).unwrap();
+    big.set_len(1 << 30).unwrap();
+    drop(big);
+    let served = serve(&work, &[]);
+    let addr = &served.addr;
+
+    let (status, headers, body) = request(
+        addr,
+        &format!("HEAD /layers/big.pmtiles HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(header_value(&headers, "content-length"), Some("1073741824"));
+    assert!(body.is_empty());
+
+    let (status, headers, body) = request(
+        addr,
+        &format!(
+            "GET /layers/big.pmtiles HTTP/1.1\r\nHost: {addr}\r\nRange: bytes=-5\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(status.contains(" 206"), "{status}");
+    assert!(headers.contains("content-range: bytes 1073741819-1073741823/1073741824"));
+    assert_eq!(body, [0; 5]);
+
+    // A whole GET, read for a megabyte and dropped.
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET /layers/big.pmtiles HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = vec![0; 1 << 20];
+    s.read_exact(&mut first).unwrap();
+    drop(s);
+    let peak = peak_rss_kb(&served);
+    assert!(
+        peak < 200 * 1024,
+        "peak RSS {peak} kB after HEAD and GET of 1 GiB"
+    );
+
+    // Validators, and a 304 for a layer the page already holds.
+    let layer = std::fs::read(work.out().join("exercises.geojson")).unwrap();
+    let (status, headers, body) = get(addr, "/layers/exercises.geojson");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, layer);
+    let etag = header_value(&headers, "etag").unwrap().to_owned();
+    // The helpers lower-case the head; an HTTP date is case-sensitive.
+    let modified: Vec<String> = header_value(&headers, "last-modified")
+        .unwrap()
+        .split(' ')
+        .map(|w| match w {
+            "gmt" => "GMT".to_owned(),
+            w => w[..1].to_ascii_uppercase() + &w[1..],
+        })
+        .collect();
+    let modified = modified.join(" ");
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    let conditional = |extra: &str| {
+        request(
+            addr,
+            &format!(
+                "GET /layers/exercises.geojson HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (status, headers, body) = conditional(&format!("If-None-Match: {etag}\r\n"));
+    assert!(status.contains(" 304"), "{status}");
+    assert!(body.is_empty());
+    assert_eq!(header_value(&headers, "etag"), Some(etag.as_str()));
+    let (status, _, _) = conditional(&format!("If-Modified-Since: {modified}\r\n"));
+    assert!(status.contains(" 304"), "{status}");
+    let (status, _, body) = conditional("If-None-Match: \"stale\"\r\n");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, layer);
+    // A range of a version the client holds; the whole file when it holds another one.
+    let (status, _, body) = conditional(&format!("Range: bytes=0-9\r\nIf-Range: {etag}\r\n"));
+    assert!(status.contains(" 206"), "{status}");
+    assert_eq!(body, layer[..10]);
+    let (status, _, body) = conditional("Range: bytes=0-9\r\nIf-Range: \"stale\"\r\n");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, layer);
+
+    // A rewritten layer (a build elsewhere renames a new file in) has a new ETag.
+    let mut changed = layer.clone();
+    changed.push(b'\n');
+    let tmp = work.out().join("exercises.geojson.tmp");
+    std::fs::write(&tmp, &changed).unwrap();
+    std::fs::rename(&tmp, work.out().join("exercises.geojson")).unwrap();
+    let (status, _, body) = conditional(&format!("If-None-Match: {etag}\r\n"));
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, changed);
+}
+
+// Issue 14, item 10: 20,000 idle connections stopped the server until they closed.
+#[test]
+fn idle_connections_are_closed_and_capped_and_the_server_keeps_answering() {
+    use drillmap::pipeline::Paths;
+    use drillmap::serve::{Limits, Options, Server, DEFAULT_POLL};
+
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let server = Server::bind(&Options {
+        paths: Paths {
+            data: work.data(),
+            out: work.out(),
+        },
+        addr: "127.0.0.1:0".parse().unwrap(),
+        watch: false,
+        poll: DEFAULT_POLL,
+        limits: Limits {
+            max_connections: 4,
+            header_timeout: Duration::from_secs(1),
+        },
+    })
+    .unwrap();
+    let addr = server.addr().to_string();
+    let stop = server.stop_handle();
+    let running = thread::spawn(move || server.run(&mut |_| {}));
+
+    // Three times the cap of connections that never send a byte, one that sends half a
+    // request head, and one kept alive after its request.
+    let mut idle: Vec<TcpStream> = (0..12)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
+        .unwrap();
+    idle.push(half);
+    let mut kept = TcpStream::connect(&addr).unwrap();
+    write!(kept, "GET /api/status HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    idle.push(kept);
+
+    // The server still answers (once idle connections time out, slots free up)...
+    let (status, _, _) = get(&addr, "/layers/bases.geojson");
+    assert!(status.contains(" 200"), "{status}");
+    // ... and closed every idle connection itself. A generous read timeout only keeps a
+    // server that never closes them from hanging the test.
+    for (i, mut s) in idle.into_iter().enumerate() {
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut rest = Vec::new();
+        match s.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset,
+                "connection {i} was not closed by the server: {e}"
+            ),
+        }
+    }
+    stop.stop();
+    running.join().unwrap().unwrap();
 }

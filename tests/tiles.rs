@@ -498,7 +498,7 @@ fn build_writes_an_archive_of_the_shipped_layers_that_independent_readers_decode
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let layers: Vec<PathBuf> = ["exercises", "bases", "afghan_border"]
+    let layers: Vec<PathBuf> = ["exercises", "bases", "afghan_border", "uncertainty"]
         .iter()
         .map(|n| out.join(format!("{n}.geojson")))
         .collect();

@@ -38,7 +38,7 @@ fn built_shipped_layers() -> Work {
 fn gdal_opens_every_layer_without_warnings() {
     let work = built_shipped_layers();
     let layers = work.geojson_layers();
-    assert_eq!(layers.len(), 3);
+    assert_eq!(layers.len(), 4);
     for (name, bytes) in &layers {
         let path = work.out().join(name);
         let (stdout, stderr) = ogrinfo(&path);

@@ -185,7 +185,7 @@ pub struct CsvReader {
 impl CsvReader {
     /// Open `path`.
     pub fn open(path: &Path, columns: &Columns) -> Result<Self> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = crate::read::input::open_lines(path)?;
         CsvReader::new(path, file, columns)
     }
 
@@ -276,13 +276,7 @@ fn csv_fatal(path: &Path, e: csv::Error) -> Error {
     }
 }
 
-/// The first `max` characters of `s`, with `…` when cut.
-pub fn excerpt(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
-    }
-}
+pub use crate::read::lines::excerpt;
 
 /// A JSON number for a numeric free column: integers as written, other finite numbers as
 /// serde_json prints them; `false` (and `out` unspecified) when `text` is not a finite number.

@@ -47,10 +47,10 @@ pub struct SeqReader<R: Read> {
     extra: Vec<u8>,
 }
 
-impl SeqReader<std::fs::File> {
+impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
     /// Open `path`.
     pub fn open(path: &Path, columns: &Columns) -> Result<Self> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = crate::read::input::open_lines(path)?;
         Ok(SeqReader::new(path, file, columns))
     }
 }

@@ -32,7 +32,8 @@ pub enum Command {
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
         Writes four files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson and\n\
         drillmap.pmtiles (the three layers as vector tiles). Nothing is written when check finds\n\
-        a problem; a file whose content did not change is left untouched. With --events, writes\n\
+        a problem; a file whose content did not change is left untouched. Places resolved by a\n\
+        weak match are listed as notices (--strict: problems). With --events, writes\n\
         one point layer instead (OUT/events.geojson, features sorted by id; with --seq also\n\
         OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
         export, left untouched too when unchanged.\n\n\
@@ -51,15 +52,23 @@ pub enum Command {
         /// A bulk events file instead of the dataset.
         #[command(flatten)]
         bulk: super::bulk::BulkArgs,
+        /// Count places resolved by a weak match (notices) as problems: nothing is written.
+        #[arg(long)]
+        strict: bool,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\
-        Reports each problem as FILE:LINE: \"VALUE\": what is wrong.\n\n\
+        Reports each problem as FILE:LINE: \"VALUE\": what is wrong. Places resolved by a match\n\
+        weaker than an exact key (loose, fuzzy, a GeoNames alternate name, online) are listed as\n\
+        notices, with what they matched; --strict makes them problems.\n\n\
         Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error.")]
     Check {
         /// Folder with the data.
         #[arg(long, default_value = "places")]
         data: PathBuf,
+        /// Count places resolved by a weak match (notices) as problems.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
@@ -120,6 +129,8 @@ pub enum Command {
         its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
         Exit codes: 2 the address cannot be listened on.")]
     Serve(crate::cli::serve::ServeArgs),
+    /// Propose draft exercise records from news articles, every value with its quote.
+    Extract(crate::cli::extract::ExtractArgs),
 }
 
 /// `drillmap places ...`.
@@ -132,7 +143,8 @@ pub enum PlacesCommand {
         (L.MILB, L.MVA, L.RNGA, S.AIRB, ...), with their alternate names, as GeoNames lines sorted\n\
         by geonameid. A malformed line is reported with its number and skipped (with --strict,\n\
         nothing is written). GeoNames data is CC BY 4.0: attribute it where you publish.\n\n\
-        Exit codes: 0 written, 1 malformed lines (written unless --strict), 2 usage or I/O error."
+        Exit codes: 0 written, 1 malformed lines (written unless --strict) or no usable rows\n\
+        (nothing written unless --allow-empty), 2 usage or I/O error."
     )]
     ImportGeonames {
         /// Where the table is written.
@@ -147,6 +159,9 @@ pub enum PlacesCommand {
         /// Refuse the whole file (write nothing) if any line is malformed.
         #[arg(long)]
         strict: bool,
+        /// Write the table even when the dump yields no rows (refused otherwise, exit 1).
+        #[arg(long)]
+        allow_empty: bool,
         /// The GeoNames dump (allCountries.txt, KZ.txt, cities500.txt, ...).
         file: PathBuf,
     },

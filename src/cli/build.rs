@@ -17,6 +17,7 @@ pub fn run(
     out: PathBuf,
     online: &OnlineArgs,
     bulk: &BulkArgs,
+    strict: bool,
 ) -> Result<ExitCode, Error> {
     if let Some(events) = &bulk.events {
         if online.online {
@@ -28,8 +29,12 @@ pub fn run(
         return super::bulk::run(&super::bulk::options(data, out, events, bulk)?);
     }
     let online = super::args::online(online)?;
-    let summaries = pipeline::build(&Paths { data, out }, online.as_ref())?;
+    let (summaries, notices) =
+        pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict)?;
     let mut err = io::stderr().lock();
+    for p in &notices {
+        let _ = writeln!(err, "notice: {p}");
+    }
     for s in &summaries {
         let state = if s.changed { "written" } else { "unchanged" };
         let unlocated = if s.unlocated > 0 {
@@ -47,12 +52,20 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `drillmap check`: every problem, nothing written.
-pub fn check(data: &std::path::Path) -> Result<ExitCode, Error> {
-    let report = pipeline::check(data)?;
+/// `drillmap check`: every problem, and the weak matches as notices (as problems with
+/// `strict`); nothing written.
+pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
+    let mut report = pipeline::check(data)?;
     let mut err = io::stderr().lock();
+    if strict {
+        report.problems.append(&mut report.weak);
+        report.problems.sort();
+    }
     for p in &report.problems {
         let _ = writeln!(err, "{p}");
+    }
+    for p in &report.weak {
+        let _ = writeln!(err, "notice: {p}");
     }
     for line in &report.online_only {
         let _ = writeln!(err, "note: {line}");

@@ -24,6 +24,7 @@ struct JsonCandidate<'a> {
     uncertainty_km: f64,
     point_note: &'a str,
     score: f64,
+    rank: f64,
     matched: &'a str,
     r#match: drillmap::resolve::MatchKind,
     source: &'a str,
@@ -55,6 +56,7 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
         uncertainty_km: p.uncertainty_km,
         point_note: &p.point_note,
         score: c.score,
+        rank: (c.rank * 1000.0).round() / 1000.0,
         matched: c.matched,
         r#match: c.how,
         source: &p.source,
@@ -91,7 +93,7 @@ pub fn print_json(
 fn describe(c: &Candidate<'_>) -> String {
     let p = c.place;
     format!(
-        "{} \"{}\" ({}, {}) at {},{} score {:.2} ({} match on \"{}\"), precision {} ±{} km",
+        "{} \"{}\" ({}, {}) at {},{} score {:.2} ({} match on \"{}\", ranked {:.2}), precision {} ±{} km",
         p.id,
         p.name,
         p.kind,
@@ -101,6 +103,7 @@ fn describe(c: &Candidate<'_>) -> String {
         c.score,
         c.how.as_str(),
         c.matched,
+        c.rank,
         p.precision,
         p.uncertainty_km,
     )
@@ -188,7 +191,7 @@ impl BatchInput {
             line,
             message,
         };
-        let mut reader = csv::Reader::from_path(input).map_err(|e| syntax(None, e.to_string()))?;
+        let mut reader = csv::Reader::from_reader(drillmap::read::input::open_lines(input)?);
         let headers = reader
             .headers()
             .map_err(|e| syntax(Some(1), e.to_string()))?;
@@ -283,12 +286,22 @@ pub fn batch(
                 ids.join(" ")
             );
         }
+        // A spreadsheet must not run a name as a formula (the JSON is left as it is).
+        let cell = |s: &'_ str| -> String {
+            match json {
+                true => s.to_owned(),
+                false => drillmap::write::cell::neutralise(s).into_owned(),
+            }
+        };
+        let (name, country, note) = (cell(name), cell(&country), cell(&note));
+        let place_id = best.map(|c| cell(&c.place.id));
+        let place_name = best.map(|c| cell(&c.place.name));
         let row = BatchRow {
-            name,
+            name: &name,
             country: &country,
             status,
-            place_id: best.map(|c| c.place.id.as_str()),
-            place_name: best.map(|c| c.place.name.as_str()),
+            place_id: place_id.as_deref(),
+            place_name: place_name.as_deref(),
             lat: best.map(|c| c.place.lat),
             lon: best.map(|c| c.place.lon),
             precision: best.map(|c| c.place.precision.as_str()),

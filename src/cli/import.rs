@@ -14,13 +14,14 @@ pub fn run(
     countries: &[String],
     bbox: Option<[f64; 4]>,
     strict: bool,
+    allow_empty: bool,
 ) -> Result<ExitCode, Error> {
     let filter = super::args::filter(countries, &[], bbox)?;
     let selection = drillmap::read::geonames::Selection {
         countries: filter.countries,
         bbox,
     };
-    let report = pipeline::import_geonames(file, &selection, out, strict)?;
+    let report = pipeline::import_geonames(file, &selection, out, strict, allow_empty)?;
     let mut err = io::stderr().lock();
     let s = &report.stats;
     for p in s.problems.iter().take(50) {

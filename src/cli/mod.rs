@@ -3,6 +3,7 @@
 pub mod args;
 pub mod build;
 pub mod bulk;
+pub mod extract;
 pub mod geocode;
 pub mod import;
 pub mod promote;

@@ -41,6 +41,7 @@ impl ServeArgs {
             addr: SocketAddr::new(self.host, self.port),
             watch: self.watch,
             poll: serve::DEFAULT_POLL,
+            limits: serve::Limits::default(),
         }
     }
 }

@@ -9,11 +9,12 @@
 //! `afghan_border_km < 0` selects points inside and `abs()` is always the distance.
 
 use geo::{
-    Closest, Contains, Coord, Distance, Geodesic, Haversine, HaversineClosestPoint, Length,
-    LineString, MultiLineString, MultiPolygon, Point,
+    Closest, Coord, Distance, Geodesic, Haversine, HaversineClosestPoint, Length, LineString,
+    MultiLineString, MultiPolygon, Point,
 };
 
 use crate::country;
+use crate::derive::BorderIndex;
 use crate::read::topojson::Boundaries;
 
 /// ISO alpha-2 of Afghanistan's neighbours, in id order of the segments.
@@ -108,23 +109,10 @@ impl AfghanBorder {
         self.segments.iter().map(|s| s.length_km).sum()
     }
 
-    /// Distance from `(lon, lat)` to the nearest point of the border (negative inside).
+    /// Distance from `(lon, lat)` to the nearest point of the border (negative inside), by
+    /// the one [`BorderIndex`]; for many points keep one index instead.
     pub fn distance(&self, lon: f64, lat: f64) -> BorderDistance<'_> {
-        let p = Point::new(lon, lat);
-        let mut best = BorderDistance {
-            km: f64::INFINITY,
-            segment: "",
-        };
-        for s in &self.segments {
-            let km = distance_km(&s.lines, p);
-            if km < best.km {
-                best = BorderDistance { km, segment: &s.id };
-            }
-        }
-        if self.shape.contains(&p) {
-            best.km = -best.km;
-        }
-        best
+        BorderIndex::new(self).distance(lon, lat)
     }
 }
 

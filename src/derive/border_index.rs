@@ -1,41 +1,98 @@
-//! Distances to the Afghan border for many points: the same answer as
-//! [`AfghanBorder::distance`], without scanning every border vertex for every point.
+//! The one way a distance to the Afghan border is computed, for any number of points:
+//! exact, and cheap for every point, near the border or far from it.
 //!
-//! The border's lines are cut into short chunks, each with a bounding cap (a centre vertex
-//! and the haversine radius that holds all its vertices; a cap under 90° holds the arcs
-//! between them too). Points fall into 0.25° grid cells; for each cell, computed once, the
-//! candidate chunks are those whose lower bound (distance to the cap, less the cell's
-//! radius) is not beyond an upper bound (the exact distance from the cell's centre plus its
-//! radius). A point's distance is then the exact haversine distance to the nearest
-//! candidate, computed by the same [`distance_km`] as the full scan, so the result is the
-//! same. Whether a point is inside Afghanistan is decided once per cell when the cell does
-//! not cross Afghanistan's outline, else per point. Results are memoised per position.
+//! The border's edges are great-circle arcs between consecutive vertices, kept as unit
+//! vectors with their plane's normal, so the distance from a point to an edge is a few dot
+//! and cross products (no trigonometry) and one `asin` at the end. Points fall into 0.25°
+//! grid cells; for each cell, computed once, the candidate edges are those whose distance
+//! from the cell's centre is at most the nearest edge's plus twice the cell's radius (no
+//! other edge can be nearest for a point in the cell, by the triangle inequality), sorted by
+//! that distance. A point walks its cell's candidates in that order and stops at the first
+//! whose lower bound (distance from the centre less the point's distance from the centre)
+//! exceeds the best found, so most points test a few edges. Whether a point is inside
+//! Afghanistan is decided once per cell when the cell does not cross Afghanistan's outline,
+//! else per point. Distances are on the sphere of mean Earth radius, in km; ties go to the
+//! segment listed first.
 
 use std::collections::HashMap;
 
-use geo::{Distance, Haversine, Intersects, LineString, MultiLineString, Point, Rect};
+use geo::{Contains, Intersects, MultiLineString, Point, Rect};
 
-use crate::derive::border::{distance_km, AfghanBorder, BorderDistance};
+use crate::derive::border::{AfghanBorder, BorderDistance};
 
 /// Grid cell size, degrees.
 const CELL: f64 = 0.25;
-/// Border edges per chunk.
-const CHUNK_EDGES: usize = 8;
-/// Positions remembered, at most.
-const MEMO_MAX: usize = 1 << 20;
+/// Mean Earth radius, km (as `geo::Haversine` has it).
+const EARTH_RADIUS_KM: f64 = 6371.0088;
 
+type V3 = [f64; 3];
+
+fn unit(lon: f64, lat: f64) -> V3 {
+    let (sl, cl) = lat.to_radians().sin_cos();
+    let (so, co) = lon.to_radians().sin_cos();
+    [cl * co, cl * so, sl]
+}
+
+fn dot(a: V3, b: V3) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+fn cross(a: V3, b: V3) -> V3 {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn chord2(a: V3, b: V3) -> f64 {
+    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    dot(d, d)
+}
+
+/// The central angle (radians) of a squared chord length.
+fn angle(chord2: f64) -> f64 {
+    2.0 * (chord2.sqrt() / 2.0).min(1.0).asin()
+}
+
+/// The squared chord length of a central angle (radians).
+fn chord2_of(angle: f64) -> f64 {
+    let c = 2.0 * (angle.min(std::f64::consts::PI) / 2.0).sin();
+    c * c
+}
+
+/// One great-circle arc of the border.
 #[derive(Debug, Clone)]
-struct Chunk {
-    segment: usize,
-    lines: MultiLineString<f64>,
-    centre: Point<f64>,
-    radius_m: f64,
+struct Edge {
+    a: V3,
+    b: V3,
+    /// Unit normal of the arc's plane (`a × b`), zero for a degenerate edge.
+    n: V3,
+    segment: u32,
+}
+
+impl Edge {
+    /// Squared chord length from `p` to the nearest point of the arc.
+    fn chord2(&self, p: V3) -> f64 {
+        if self.n != [0.0; 3]
+            && dot(cross(self.a, p), self.n) >= 0.0
+            && dot(cross(p, self.b), self.n) >= 0.0
+        {
+            // The nearest point is inside the arc: sin of the angle is |p·n|; the chord of
+            // that angle without cancellation: 2(1 - cos) = 2 sin² / (1 + cos).
+            let s = dot(p, self.n).abs().min(1.0);
+            let s2 = s * s;
+            return 2.0 * s2 / (1.0 + (1.0 - s2).sqrt());
+        }
+        chord2(p, self.a).min(chord2(p, self.b))
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Cell {
-    /// Candidate chunks, nearest lower bound first.
-    candidates: Vec<u32>,
+    centre: V3,
+    /// Candidate edges with their angle from the centre, nearest first.
+    candidates: Vec<(f64, u32)>,
     /// `Some` when the whole cell lies on one side of Afghanistan's outline.
     inside: Option<bool>,
 }
@@ -45,36 +102,36 @@ struct Cell {
 pub struct BorderIndex<'b> {
     border: &'b AfghanBorder,
     outline: MultiLineString<f64>,
-    chunks: Vec<Chunk>,
+    edges: Vec<Edge>,
     cells: HashMap<(i64, i64), Cell>,
-    memo: HashMap<(i64, i64), (f64, usize)>,
 }
 
 impl<'b> BorderIndex<'b> {
     /// Index `border`.
     pub fn new(border: &'b AfghanBorder) -> BorderIndex<'b> {
-        let mut chunks = Vec::new();
+        let mut edges = Vec::new();
         for (si, s) in border.segments.iter().enumerate() {
+            let segment = u32::try_from(si).unwrap_or(u32::MAX);
             for line in &s.lines {
-                let coords = &line.0;
-                let mut start = 0;
-                while start + 1 < coords.len() {
-                    let end = (start + CHUNK_EDGES).min(coords.len() - 1);
-                    let part = &coords[start..=end];
-                    let centre = Point(part[part.len() / 2]);
-                    let radius_m = part
-                        .iter()
-                        .map(|c| Haversine.distance(centre, Point(*c)))
-                        .fold(0.0, f64::max)
-                        * (1.0 + 1e-9)
-                        + 1.0;
-                    chunks.push(Chunk {
-                        segment: si,
-                        lines: MultiLineString::new(vec![LineString::new(part.to_vec())]),
-                        centre,
-                        radius_m,
+                for w in line.0.windows(2) {
+                    let (a, b) = (unit(w[0].x, w[0].y), unit(w[1].x, w[1].y));
+                    let n = cross(a, b);
+                    let len = dot(n, n).sqrt();
+                    let n = if len > 0.0 {
+                        [n[0] / len, n[1] / len, n[2] / len]
+                    } else {
+                        [0.0; 3]
+                    };
+                    edges.push(Edge { a, b, n, segment });
+                }
+                if let [only] = line.0.as_slice() {
+                    let a = unit(only.x, only.y);
+                    edges.push(Edge {
+                        a,
+                        b: a,
+                        n: [0.0; 3],
+                        segment,
                     });
-                    start = end;
                 }
             }
         }
@@ -89,9 +146,8 @@ impl<'b> BorderIndex<'b> {
         BorderIndex {
             border,
             outline,
-            chunks,
+            edges,
             cells: HashMap::new(),
-            memo: HashMap::new(),
         }
     }
 
@@ -99,104 +155,84 @@ impl<'b> BorderIndex<'b> {
         #[allow(clippy::cast_precision_loss)]
         let (w, s) = (key.0 as f64 * CELL, key.1 as f64 * CELL);
         let (e, n) = (w + CELL, s + CELL);
-        let centre = Point::new(w + CELL / 2.0, s + CELL / 2.0);
-        let probes = [
+        let (cx, cy) = (w + CELL / 2.0, s + CELL / 2.0);
+        let centre = unit(cx, cy);
+        // The farthest point of a lon/lat cell from its centre is a corner or the middle of
+        // a side; a margin covers the rest.
+        let radius = [
             (w, s),
             (w, n),
             (e, s),
             (e, n),
-            (centre.x(), s),
-            (centre.x(), n),
-            (w, centre.y()),
-            (e, centre.y()),
-        ];
-        let radius_m = probes
-            .iter()
-            .map(|&(x, y)| Haversine.distance(centre, Point::new(x, y)))
-            .fold(0.0, f64::max)
+            (cx, s),
+            (cx, n),
+            (w, cy),
+            (e, cy),
+        ]
+        .iter()
+        .map(|&(x, y)| angle(chord2(centre, unit(x, y))))
+        .fold(0.0, f64::max)
             * 1.01
-            + 10.0;
-        let mut by_bound: Vec<(f64, u32)> = self
-            .chunks
+            + 1e-6;
+        let c2: Vec<f64> = self.edges.iter().map(|e| e.chord2(centre)).collect();
+        let nearest = c2.iter().copied().fold(f64::INFINITY, f64::min);
+        let limit = chord2_of(angle(nearest) + 2.0 * radius) * (1.0 + 1e-9) + 1e-15;
+        let mut candidates: Vec<(f64, u32)> = c2
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| {
-                let lb = Haversine.distance(centre, c.centre) - c.radius_m;
-                u32::try_from(i).ok().map(|i| (lb, i))
-            })
+            .filter(|(_, &c)| c <= limit)
+            .filter_map(|(i, &c)| u32::try_from(i).ok().map(|i| (angle(c), i)))
             .collect();
-        by_bound.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut best = f64::INFINITY;
-        for &(lb, i) in &by_bound {
-            if lb > best {
-                break;
-            }
-            let d = distance_km(&self.chunks[i as usize].lines, centre) * 1000.0;
-            best = best.min(d);
-        }
-        let upper = best + radius_m;
-        let candidates = by_bound
-            .iter()
-            .take_while(|(lb, _)| lb - radius_m <= upper)
-            .map(|&(_, i)| i)
-            .collect();
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let rect = Rect::new((w, s), (e, n));
-        let inside = (!rect.intersects(&self.outline)).then(|| self.contains(centre));
-        Cell { candidates, inside }
+        let inside = (!rect.intersects(&self.outline))
+            .then(|| self.border.shape.contains(&Point::new(cx, cy)));
+        Cell {
+            centre,
+            candidates,
+            inside,
+        }
     }
 
-    fn contains(&self, p: Point<f64>) -> bool {
-        use geo::Contains;
-        self.border.shape.contains(&p)
-    }
-
-    /// Distance from `(lon, lat)` to the border, as [`AfghanBorder::distance`] gives it.
+    /// Distance from `(lon, lat)` to the border: km to its nearest point, negative inside
+    /// Afghanistan, and the nearest segment.
     pub fn distance(&mut self, lon: f64, lat: f64) -> BorderDistance<'b> {
         #[allow(clippy::cast_possible_truncation)]
-        let key = ((lon * 1e7).round() as i64, (lat * 1e7).round() as i64);
-        if let Some(&(km, si)) = self.memo.get(&key) {
-            return self.answer(km, si);
+        let key = ((lon / CELL).floor() as i64, (lat / CELL).floor() as i64);
+        if !self.cells.contains_key(&key) {
+            let cell = self.cell(key);
+            self.cells.insert(key, cell);
         }
-        #[allow(clippy::cast_possible_truncation)]
-        let ckey = ((lon / CELL).floor() as i64, (lat / CELL).floor() as i64);
-        if !self.cells.contains_key(&ckey) {
-            let cell = self.cell(ckey);
-            self.cells.insert(ckey, cell);
-        }
-        let p = Point::new(lon, lat);
-        let (mut best, mut best_seg) = (f64::INFINITY, usize::MAX);
+        let p = unit(lon, lat);
+        let (mut best, mut best_angle, mut best_seg) = (f64::INFINITY, f64::INFINITY, u32::MAX);
         let mut inside = None;
-        if let Some(cell) = self.cells.get(&ckey) {
+        if let Some(cell) = self.cells.get(&key) {
             inside = cell.inside;
-            for &i in &cell.candidates {
-                let c = &self.chunks[i as usize];
-                let lb_km = (Haversine.distance(p, c.centre) - c.radius_m) / 1000.0;
-                if lb_km > best {
-                    continue;
+            // Slack for rounding: a candidate is skipped only when clearly beyond the best.
+            let from_centre = angle(chord2(cell.centre, p)) + 1e-12;
+            for &(lb, i) in &cell.candidates {
+                if lb - from_centre > best_angle {
+                    break;
                 }
-                let d = distance_km(&c.lines, p);
-                if d < best || (d == best && c.segment < best_seg) {
-                    best = d;
-                    best_seg = c.segment;
+                let e = &self.edges[i as usize];
+                let c = e.chord2(p);
+                if c < best || (c == best && e.segment < best_seg) {
+                    best = c;
+                    best_angle = angle(c);
+                    best_seg = e.segment;
                 }
             }
         }
-        if inside.unwrap_or_else(|| self.contains(p)) {
-            best = -best;
+        let mut km = best_angle * EARTH_RADIUS_KM;
+        if inside.unwrap_or_else(|| self.border.shape.contains(&Point::new(lon, lat))) {
+            km = -km;
         }
-        if self.memo.len() < MEMO_MAX {
-            self.memo.insert(key, (best, best_seg));
-        }
-        self.answer(best, best_seg)
-    }
-
-    fn answer(&self, km: f64, segment: usize) -> BorderDistance<'b> {
         BorderDistance {
             km,
             segment: self
                 .border
                 .segments
-                .get(segment)
+                .get(best_seg as usize)
                 .map_or("", |s| s.id.as_str()),
         }
     }
@@ -205,34 +241,92 @@ impl<'b> BorderIndex<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::derive::border::distance_km;
+    use proptest::prelude::*;
 
-    #[test]
-    fn agrees_with_the_full_scan() {
+    fn border() -> AfghanBorder {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places");
         let boundaries =
             crate::read::topojson::read(&data.join(crate::read::topojson::COUNTRIES)).unwrap();
-        let border = AfghanBorder::from_boundaries(&boundaries).unwrap();
-        let mut index = BorderIndex::new(&border);
-        let mut rng = fastrand::Rng::with_seed(7);
-        let mut points: Vec<(f64, f64)> = (0..400)
-            .map(|_| (rng.f64() * 42.0 + 46.0, rng.f64() * 27.0 + 29.0))
-            .collect();
-        // Close to and on the border, and inside Afghanistan.
+        AfghanBorder::from_boundaries(&boundaries).unwrap()
+    }
+
+    /// The brute force: geo's haversine nearest point on every segment, every edge.
+    fn brute(border: &AfghanBorder, lon: f64, lat: f64) -> (f64, String) {
+        let p = Point::new(lon, lat);
+        let mut best = (f64::INFINITY, String::new());
         for s in &border.segments {
-            for c in s.lines.0[0].0.iter().step_by(97) {
-                points.push((c.x, c.y));
-                points.push((c.x + 0.01, c.y - 0.013));
+            let km = distance_km(&s.lines, p);
+            if km < best.0 {
+                best = (km, s.id.clone());
             }
         }
-        points.extend([(69.2, 34.5), (67.28, 37.22), (71.0, 38.5)]);
+        if border.shape.contains(&p) {
+            best.0 = -best.0;
+        }
+        best
+    }
+
+    fn agree(index: &mut BorderIndex<'_>, border: &AfghanBorder, lon: f64, lat: f64) {
+        let (km, segment) = brute(border, lon, lat);
+        let got = index.distance(lon, lat);
+        assert!(
+            (km - got.km).abs() < 0.001,
+            "{lon},{lat}: brute force {km} km ({segment}), index {got:?}"
+        );
+        // A different segment only where two are equally near (to 1 m).
+        if got.segment != segment {
+            let other = border
+                .segments
+                .iter()
+                .find(|s| s.id == got.segment)
+                .unwrap();
+            let theirs = distance_km(&other.lines, Point::new(lon, lat));
+            assert!((theirs - km.abs()).abs() < 0.001, "{lon},{lat}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_brute_force_near_on_and_inside_the_border() {
+        let border = border();
+        let mut index = BorderIndex::new(&border);
+        let mut points = vec![(69.2, 34.5), (67.28, 37.22), (71.0, 38.5), (0.0, 0.0)];
+        for s in &border.segments {
+            for c in s.lines.0[0].0.iter().step_by(37) {
+                points.push((c.x, c.y));
+                points.push((c.x + 0.01, c.y - 0.013));
+                points.push((c.x - 0.0004, c.y + 0.0002));
+            }
+        }
         for (lon, lat) in points {
-            let want = border.distance(lon, lat);
-            let got = index.distance(lon, lat);
-            assert!(
-                (want.km - got.km).abs() < 1e-9 && want.segment == got.segment,
-                "{lon},{lat}: {want:?} vs {got:?}"
-            );
-            assert_eq!(index.distance(lon, lat), got);
+            agree(&mut index, &border, lon, lat);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn agrees_with_brute_force_over_central_asia(lon in 46.0..88.0f64, lat in 29.0..56.0f64) {
+            thread_local! {
+                static BORDER: &'static AfghanBorder = Box::leak(Box::new(border()));
+            }
+            let border = BORDER.with(|b| *b);
+            let mut index = BorderIndex::new(border);
+            agree(&mut index, border, lon, lat);
+        }
+    }
+
+    /// A million random points against the brute force (slow: `cargo test --release --lib
+    /// border_index -- --ignored`).
+    #[test]
+    #[ignore]
+    fn agrees_with_brute_force_on_a_million_points() {
+        let border = border();
+        let mut index = BorderIndex::new(&border);
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..1_000_000 {
+            let (lon, lat) = (rng.f64() * 42.0 + 46.0, rng.f64() * 27.0 + 29.0);
+            agree(&mut index, &border, lon, lat);
         }
     }
 }

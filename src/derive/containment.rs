@@ -23,7 +23,7 @@ pub const TOLERANCE_KM: f64 = 2.0;
 /// Natural Earth features without an id, by name, and the country they belong to.
 pub const NO_ID_FEATURES: &[(&str, &str)] = &[("Baikonur", "KZ")];
 
-fn shapes_of<'b>(b: &'b Boundaries, alpha2: &str) -> Vec<&'b CountryShape> {
+pub(crate) fn shapes_of<'b>(b: &'b Boundaries, alpha2: &str) -> Vec<&'b CountryShape> {
     let numeric = country::by_alpha2(alpha2).map(|c| c.numeric);
     b.countries
         .iter()
@@ -40,7 +40,7 @@ fn contains(shapes: &[&CountryShape], p: Point<f64>) -> bool {
     shapes.iter().any(|s| s.shape.contains(&p))
 }
 
-fn boundary(shape: &MultiPolygon<f64>) -> MultiLineString<f64> {
+pub(crate) fn boundary(shape: &MultiPolygon<f64>) -> MultiLineString<f64> {
     MultiLineString::new(
         shape
             .iter()

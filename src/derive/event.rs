@@ -26,9 +26,6 @@ pub const MAX_ID: usize = 200;
 /// Distinct date pairs remembered, at most.
 const DATE_MEMO_MAX: usize = 1 << 16;
 
-/// The Central Asia area where a swapped lat/lon is detected: [west, south, east, north].
-pub const AREA: [f64; 4] = [46.0, 29.0, 88.0, 56.0];
-
 /// A resolved place, ready to paste into features: its point and its location properties
 /// as JSON members (no braces).
 #[derive(Debug, Clone)]
@@ -86,15 +83,15 @@ pub fn coordinates(lat: &str, lon: &str) -> std::result::Result<[f64; 2], (Strin
     if !(-180.0..=180.0).contains(&x) {
         return Err((lon.to_owned(), "lon out of range (-180..180)".into()));
     }
-    let [w, s, e, n] = AREA;
-    let inside = |x: f64, y: f64| x >= w && x <= e && y >= s && y <= n;
-    if !inside(x, y) && inside(y, x) {
-        return Err((
-            format!("{lat},{lon}"),
-            "lat and lon look swapped: swapped, the point is in Central Asia".into(),
-        ));
-    }
     Ok([round6(x), round6(y)])
+}
+
+fn swap_problem(lat: &str, lon: &str, hint: Option<&str>) -> (String, String) {
+    let place = hint.map_or("on land".to_owned(), |cc| format!("in {cc}"));
+    (
+        format!("{lat},{lon}"),
+        format!("lat and lon look swapped: as given the point is not {place}, swapped it is"),
+    )
 }
 
 /// Check an id: non-empty, at most [`MAX_ID`] bytes, no quotes, backslashes or control
@@ -147,6 +144,8 @@ pub struct Builder<'g> {
     middle: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
     place_index: Option<usize>,
+    /// The check for swapped lat/lon (none in unit tests without boundaries).
+    pub(crate) swap: Option<super::swap::SwapRule<'g>>,
 }
 
 impl<'g> Builder<'g> {
@@ -171,6 +170,7 @@ impl<'g> Builder<'g> {
             own_location: Vec::new(),
             middle: Vec::with_capacity(512),
             place_index: None,
+            swap: None,
         }
     }
 
@@ -211,6 +211,7 @@ impl<'g> Builder<'g> {
             place: std::borrow::Cow::Borrowed(best.place),
             score: best.score,
             how: best.how,
+            matched: std::borrow::Cow::Borrowed(best.matched),
             table: best.table,
             online: None,
         };
@@ -315,10 +316,22 @@ impl<'g> Builder<'g> {
     /// and whether it has its own coordinates, or the row's problem.
     pub fn feature(&mut self, row: &Row<'_>) -> std::result::Result<([f64; 2], bool), Problem> {
         check_id(row.id).map_err(|m| self.problem(row, row.id, m))?;
+        if let Some(m) = crate::read::lines::control_character(row.name) {
+            return Err(self.problem(row, row.name, format!("name {m}")));
+        }
         self.dates(row)?;
         let own = !row.lat.is_empty() || !row.lon.is_empty();
         let (point, place) = if own {
             let point = coordinates(row.lat, row.lon).map_err(|(v, m)| self.problem(row, &v, m))?;
+            let hint = country_hint(row.country);
+            if self
+                .swap
+                .as_mut()
+                .is_some_and(|s| s.suspect(point[0], point[1], hint))
+            {
+                let (value, message) = swap_problem(row.lat, row.lon, hint);
+                return Err(self.problem(row, &value, message));
+            }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
             self.own_location.clear();
@@ -391,10 +404,11 @@ mod tests {
             .1
             .contains("not a number"));
         assert!(coordinates("", "67").unwrap_err().1.contains("empty"));
-        assert!(coordinates("67.3", "37.2")
-            .unwrap_err()
-            .1
-            .contains("swapped"));
+        // Swaps are the boundaries' to judge (derive::swap), not a box's.
+        assert_eq!(
+            coordinates("56.28923", "42.92005"),
+            Ok([42.92005, 56.28923])
+        );
     }
 
     #[test]

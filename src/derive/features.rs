@@ -9,10 +9,11 @@ use serde_json::{Map, Value};
 
 use super::border::AfghanBorder;
 use super::location::{locate, Origin};
+use super::uncertainty;
 use super::BorderIndex;
-use crate::date::{DatePrecision, DateSpan, Day};
+use crate::date::{DatePrecision, Day};
 use crate::model::{
-    Base, BaseStatus, Dataset, Exercise, Feature, Layer, Location, PlaceRef, Source,
+    Base, BaseStatus, Dataset, Evidence, Exercise, Feature, Layer, Location, PlaceRef, Site, Source,
 };
 use crate::read::topojson::Provenance;
 use crate::resolve::Resolutions;
@@ -37,17 +38,31 @@ struct ExerciseProps<'a> {
     organisation: &'a str,
     host_country: Option<&'a str>,
     participants: &'a [String],
+    invited: &'a [String],
     start_date: Option<Day>,
     end_date: Option<Day>,
     date_precision: DatePrecision,
+    date_bound: Option<&'static str>,
     troops: Option<u32>,
     equipment: Option<u32>,
     scenario: &'a str,
     #[serde(flatten)]
     location: Location<'a>,
+    #[serde(flatten)]
+    provenance: SiteProvenance<'a>,
     notes: Option<&'a str>,
     site_note: Option<&'a str>,
+    evidence: Vec<&'a Evidence>,
     sources: Vec<&'a Source>,
+}
+
+/// Where the place and the point of a hand-kept feature come from, beside its location.
+#[derive(Debug, Default, Serialize)]
+struct SiteProvenance<'a> {
+    /// The source that names the place when the article does not.
+    place_located_by: Option<&'a str>,
+    /// The gazetteer row's sources for the point.
+    point_source: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,8 +79,11 @@ struct BaseProps<'a> {
     until: Option<Day>,
     #[serde(flatten)]
     location: Location<'a>,
+    #[serde(flatten)]
+    provenance: SiteProvenance<'a>,
     notes: Option<&'a str>,
     site_note: Option<&'a str>,
+    evidence: Vec<&'a Evidence>,
     sources: Vec<&'a Source>,
 }
 
@@ -76,14 +94,15 @@ struct Context<'a, 'b> {
 }
 
 impl<'a, 'b: 'a> Context<'a, 'b> {
-    /// The location properties and geometry of a site's place.
-    fn locate(&mut self, place: &'a PlaceRef) -> (Location<'a>, Option<Geometry<f64>>) {
-        let origin = self
-            .resolutions
-            .get(place)
-            .map_or(Origin::Unlocated, Origin::Resolved);
+    /// The location properties, provenance and geometry of a site's place.
+    fn locate(
+        &mut self,
+        place: &'a PlaceRef,
+    ) -> (Location<'a>, SiteProvenance<'a>, Option<Geometry<f64>>) {
+        let resolved = self.resolutions.get(place);
+        let origin = resolved.map_or(Origin::Unlocated, Origin::Resolved);
         let located = locate(
-            Some(&place.reported),
+            non_empty(&place.reported),
             Some(&place.query),
             origin,
             &mut self.border,
@@ -91,7 +110,11 @@ impl<'a, 'b: 'a> Context<'a, 'b> {
         let geometry = located
             .point
             .map(|[lon, lat]| Geometry::Point(Point::new(lon, lat)));
-        (located.location, geometry)
+        let provenance = SiteProvenance {
+            place_located_by: place.located_by.as_deref(),
+            point_source: resolved.and_then(|r| non_empty(&r.place.source)),
+        };
+        (located.location, provenance, geometry)
     }
 }
 
@@ -107,8 +130,42 @@ fn properties<T: Serialize>(props: &T) -> Map<String, Value> {
     }
 }
 
-fn sources<'a>(dataset: &'a Dataset, ids: &[String]) -> Vec<&'a Source> {
-    ids.iter().filter_map(|id| dataset.source(id)).collect()
+/// The sources a feature cites, each once, in this order: the record's, the one that places
+/// the site, those its evidence cites, and those its point's gazetteer row cites.
+fn sources<'a>(
+    dataset: &'a Dataset,
+    record: &'a [String],
+    provenance: &SiteProvenance<'a>,
+    evidence: &[&'a Evidence],
+) -> Vec<&'a Source> {
+    let cited = evidence.iter().filter_map(|e| e.source.as_deref());
+    let row = provenance
+        .point_source
+        .into_iter()
+        .flat_map(|s| s.split(';'))
+        .map(str::trim)
+        .map(|item| {
+            if item.starts_with("GeoNames ") {
+                "geonames"
+            } else {
+                item
+            }
+        });
+    let mut out: Vec<&Source> = Vec::new();
+    for id in record
+        .iter()
+        .map(String::as_str)
+        .chain(provenance.place_located_by)
+        .chain(cited)
+        .chain(row)
+    {
+        if let Some(s) = dataset.source(id) {
+            if !out.iter().any(|o| o.id == s.id) {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 fn exercise_features<'a, 'b: 'a>(
@@ -116,44 +173,53 @@ fn exercise_features<'a, 'b: 'a>(
     e: &'a Exercise,
     ctx: &mut Context<'a, 'b>,
 ) -> Vec<Feature> {
-    let base = |site_id, stage, dates: DateSpan, location, site_note| ExerciseProps {
-        name: &e.name,
-        exercise_id: &e.id,
-        site_id,
-        stage,
-        kind: &e.kind,
-        organisation: &e.organisation,
-        host_country: e.host.as_deref(),
-        participants: &e.participants,
-        start_date: dates.start,
-        end_date: dates.end,
-        date_precision: dates.precision,
-        troops: e.troops,
-        equipment: e.equipment,
-        scenario: &e.scenario,
-        location,
-        notes: non_empty(&e.notes),
-        site_note,
-        sources: sources(dataset, &e.sources),
+    let base = |site: Option<&'a Site>, location: Location<'a>, provenance: SiteProvenance<'a>| {
+        let evidence: Vec<&Evidence> = e
+            .evidence
+            .iter()
+            .chain(site.into_iter().flat_map(|s| &s.evidence))
+            .collect();
+        let dates = site.map_or(e.dates, |s| s.dates);
+        let cited = sources(dataset, &e.sources, &provenance, &evidence);
+        ExerciseProps {
+            name: &e.name,
+            exercise_id: &e.id,
+            site_id: site.map(|s| s.id.as_str()),
+            stage: site.and_then(|s| s.stage.as_deref()),
+            kind: &e.kind,
+            organisation: &e.organisation,
+            host_country: e.host.as_deref(),
+            participants: site
+                .and_then(|s| s.participants.as_deref())
+                .unwrap_or(&e.participants),
+            invited: &e.invited,
+            start_date: dates.start,
+            end_date: dates.end,
+            date_precision: dates.precision,
+            date_bound: dates.bound(),
+            troops: e.troops,
+            equipment: e.equipment,
+            scenario: &e.scenario,
+            location,
+            provenance,
+            notes: non_empty(&e.notes),
+            site_note: site.and_then(|s| non_empty(&s.note)),
+            evidence,
+            sources: cited,
+        }
     };
     if e.sites.is_empty() {
         return vec![Feature {
             id: e.id.clone(),
             geometry: None,
-            properties: properties(&base(None, None, e.dates, Location::default(), None)),
+            properties: properties(&base(None, Location::default(), SiteProvenance::default())),
         }];
     }
     e.sites
         .iter()
         .map(|s| {
-            let (location, geometry) = ctx.locate(&s.place);
-            let props = base(
-                Some(&s.id),
-                s.stage.as_deref(),
-                s.dates,
-                location,
-                non_empty(&s.note),
-            );
+            let (location, provenance, geometry) = ctx.locate(&s.place);
+            let props = base(Some(s), location, provenance);
             Feature {
                 id: format!("{}/{}", e.id, s.id),
                 geometry,
@@ -171,7 +237,9 @@ fn base_features<'a, 'b: 'a>(
     b.sites
         .iter()
         .map(|s| {
-            let (location, geometry) = ctx.locate(&s.place);
+            let (location, provenance, geometry) = ctx.locate(&s.place);
+            let evidence: Vec<&Evidence> = s.evidence.iter().collect();
+            let cited = sources(dataset, &b.sources, &provenance, &evidence);
             let props = BaseProps {
                 name: &s.name,
                 base_id: &b.id,
@@ -184,9 +252,11 @@ fn base_features<'a, 'b: 'a>(
                 since: s.since.map(|d| d.first),
                 until: s.until.map(|d| d.last),
                 location,
+                provenance,
                 notes: non_empty(&b.notes),
                 site_note: non_empty(&s.note),
-                sources: sources(dataset, &b.sources),
+                evidence,
+                sources: cited,
             };
             Feature {
                 id: format!("{}/{}", b.id, s.id),
@@ -239,32 +309,49 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
         .collect()
 }
 
-/// The attribution a layer owes to the data its points come from: GeoNames (CC BY 4.0) and
-/// OpenStreetMap (ODbL) when any feature was geocoded with them; empty for the hand-kept
-/// gazetteer alone.
-fn attribution(features: &[Feature]) -> String {
+/// The attribution a layer of points owes to every data source it is made from: GeoNames
+/// (CC BY 4.0) when any point is a GeoNames point (geocoded from the GeoNames table, or a
+/// gazetteer row that cites `GeoNames N`), OpenStreetMap (ODbL) when any feature was
+/// geocoded online or its row was promoted from an OSM answer, and the Natural Earth
+/// boundaries every `afghan_border_km` is measured to.
+fn attribution(features: &[Feature], natural_earth: &str) -> String {
+    let prop = |f: &Feature, key: &str| {
+        f.properties
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     let used = |geocoder: &str| {
         features
             .iter()
-            .any(|f| f.properties.get("geocoder").and_then(Value::as_str) == Some(geocoder))
+            .any(|f| prop(f, "geocoder").as_deref() == Some(geocoder))
     };
+    let row_cites = |what: &str| {
+        features.iter().any(|f| {
+            prop(f, "point_source").is_some_and(|s| s.split(';').any(|i| i.contains(what)))
+        })
+    };
+    let located = features.iter().any(|f| f.geometry.is_some());
     let mut parts = Vec::new();
-    if used("geonames") {
+    if used("geonames") || row_cites("GeoNames ") {
         parts.push(GEONAMES_ATTRIBUTION);
     }
-    if used("nominatim") || used("photon") {
+    if used("nominatim") || used("photon") || row_cites("/OSM ") {
         parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");
+    }
+    if located && !natural_earth.is_empty() {
+        parts.push(natural_earth);
     }
     parts.join("; ")
 }
 
-/// The exercises, bases and Afghan border layers of a resolved dataset.
+/// The exercises, bases, Afghan border and uncertainty layers of a resolved dataset.
 pub fn layers(
     dataset: &Dataset,
     resolutions: &Resolutions<'_>,
     border: &AfghanBorder,
     provenance: &Provenance,
-) -> [Layer; 3] {
+) -> [Layer; 4] {
     let mut ctx = Context {
         resolutions,
         border: BorderIndex::new(border),
@@ -279,13 +366,24 @@ pub fn layers(
         .iter()
         .flat_map(|b| base_features(dataset, b, &mut ctx))
         .collect();
+    let ne = provenance.attribution.as_str();
+    let exercises = Layer::new(EXERCISES, attribution(&exercises, ne), exercises);
+    let bases = Layer::new(BASES, attribution(&bases, ne), bases);
+    let both: Vec<Feature> = exercises
+        .features
+        .iter()
+        .chain(&bases.features)
+        .cloned()
+        .collect();
+    let areas = uncertainty::layer(&[&exercises, &bases], &attribution(&both, ne));
     [
-        Layer::new(EXERCISES, attribution(&exercises), exercises),
-        Layer::new(BASES, attribution(&bases), bases),
+        exercises,
+        bases,
         Layer::new(
             AFGHAN_BORDER,
             provenance.attribution.clone(),
             border_features(border, provenance),
         ),
+        areas,
     ]
 }

@@ -1,5 +1,6 @@
 //! Derive: turn resolved records into layer features with the properties analysts filter by,
-//! and the Afghan border layer from the Natural Earth boundaries.
+//! the Afghan border layer from the Natural Earth boundaries, and the areas of uncertainty
+//! around the points.
 
 pub mod border;
 pub mod border_index;
@@ -7,6 +8,8 @@ pub mod containment;
 pub mod event;
 pub mod features;
 pub mod location;
+pub mod swap;
+pub mod uncertainty;
 
 pub use border::{AfghanBorder, BorderSegment};
 pub use border_index::BorderIndex;

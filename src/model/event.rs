@@ -6,13 +6,15 @@ use serde::Serialize;
 
 use crate::date::{DateSpan, ReportedDate};
 
-/// A news article a record is taken from.
+/// A source the data cites: a news article a record is taken from (with its text in
+/// `articles/`), or another source a reader can open (with its URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
-    /// Short stable id (the seed file's number, `004`).
+    /// Short stable id (the article's number, `004`, or a slug, `tass-1324249`).
     pub id: String,
-    /// The article's file name under the seeds folder.
-    pub file: String,
+    /// The article's file name under `articles/` in the data folder, for an article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Who published it, as far as the text says.
     pub publisher: String,
     /// The headline.
@@ -26,6 +28,38 @@ pub struct Source {
     /// What is inferred about the source (a publisher or date read from context).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// 1-based line of the source's `id` in `sources.toml`, for messages.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// What backs one field of a record: words of its article, another source, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The field it backs (`troops`, `start`, `participants`).
+    pub field: String,
+    /// The article's words, verbatim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// Id of a source in `sources.toml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What is inferred, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Words a record says its articles contain: a `reported` place or an evidence `quote`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    /// The words, as written in the record.
+    pub text: String,
+    /// The ids of the record's sources (those with an article are searched).
+    pub sources: Vec<String>,
+    /// The dataset file.
+    pub path: PathBuf,
+    /// 1-based line of the quote.
+    pub line: usize,
 }
 
 /// A place named by a record: the text to geocode, and the words the article used.
@@ -33,8 +67,11 @@ pub struct Source {
 pub struct PlaceRef {
     /// The name handed to the geocoder (`Kharbmaidon training ground`).
     pub query: String,
-    /// The place exactly as the article puts it (`a military range near the Afghan border`).
+    /// The place exactly as the article puts it (`a military range near the Afghan border`);
+    /// empty when the article does not name it.
     pub reported: String,
+    /// The source that names the place when the article does not (a source id).
+    pub located_by: Option<String>,
     /// ISO 3166-1 alpha-2 country the place is in, used to filter candidates (empty: any).
     pub country: String,
     /// Where the record asks for it.
@@ -54,8 +91,13 @@ pub struct Site {
     pub place: PlaceRef,
     /// When.
     pub dates: DateSpan,
+    /// The countries that took part in this site or stage, when the article says they differ
+    /// from the exercise's; `None` takes the exercise's.
+    pub participants: Option<Vec<String>>,
     /// What is doubtful or inferred about this site, in words.
     pub note: String,
+    /// What backs the site's dates and participants.
+    pub evidence: Vec<Evidence>,
 }
 
 /// An exercise: one record, one or more sites.
@@ -73,6 +115,9 @@ pub struct Exercise {
     pub host: Option<String>,
     /// ISO alpha-2 of every participating country reported, sorted (empty: none named).
     pub participants: Vec<String>,
+    /// ISO alpha-2 of every country the article says was invited, sorted, kept apart from
+    /// the participants.
+    pub invited: Vec<String>,
     /// Troop count, where the article gives one (a lower bound when it says "over").
     pub troops: Option<u32>,
     /// Pieces of equipment, where given.
@@ -87,6 +132,8 @@ pub struct Exercise {
     pub dates: DateSpan,
     /// Where and when, one entry per site or stage; empty when the articles name no place.
     pub sites: Vec<Site>,
+    /// What backs the record's counts, dates and participants.
+    pub evidence: Vec<Evidence>,
 }
 
 /// Whether a base is still in use.
@@ -116,6 +163,8 @@ pub struct BaseSite {
     pub until: Option<ReportedDate>,
     /// What is doubtful or inferred about the site.
     pub note: String,
+    /// What backs the site's dates.
+    pub evidence: Vec<Evidence>,
 }
 
 /// A foreign or national military base with its sites.
@@ -148,6 +197,8 @@ pub struct Dataset {
     pub exercises: Vec<Exercise>,
     /// The bases.
     pub bases: Vec<Base>,
+    /// Every quote the records hold, for [`crate::evidence`] to find in the articles.
+    pub quotes: Vec<Quote>,
 }
 
 impl Dataset {

@@ -8,6 +8,8 @@ mod event;
 mod feature;
 mod place;
 
-pub use event::{Base, BaseSite, BaseStatus, Dataset, Exercise, PlaceRef, Site, Source};
+pub use event::{
+    Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
+};
 pub use feature::{round6, Feature, Layer, Location};
 pub use place::{Place, PlaceKind, Precision};

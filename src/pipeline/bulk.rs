@@ -67,6 +67,13 @@ impl Options {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             && !self.layer.starts_with('.');
+        use crate::derive::features::{AFGHAN_BORDER, BASES, EXERCISES};
+        if [EXERCISES, BASES, AFGHAN_BORDER].contains(&self.layer.as_str()) {
+            return Err(Error::Usage(format!(
+                "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
+                self.layer
+            )));
+        }
         if ok {
             Ok(())
         } else {
@@ -142,12 +149,13 @@ pub fn build(opts: &Options) -> Result<Report> {
             None => Geonames::None,
         },
     };
-    let builder = Builder::new(
+    let mut builder = Builder::new(
         &opts.events,
         &tables.gazetteer,
         &geonames,
         BorderIndex::new(&tables.border),
     );
+    builder.swap = Some(crate::derive::swap::SwapRule::new(&tables.boundaries));
     match opts.format {
         Format::Csv => run(
             &mut CsvReader::open(&opts.events, &opts.columns)?,
@@ -188,7 +196,8 @@ impl Problems {
                     w.write_record(["line", "value", "problem"])
                         .map_err(csv_error)?;
                 }
-                w.write_record([line.as_str(), &p.value, &p.message])
+                let cell = crate::write::cell::neutralise;
+                w.write_record([line.as_str(), &cell(&p.value), &cell(&p.message)])
                     .map_err(csv_error)?;
                 let text = w
                     .into_inner()

@@ -79,6 +79,8 @@ pub struct Tables {
     pub border: AfghanBorder,
     /// Where the boundaries come from.
     pub provenance: Provenance,
+    /// The Natural Earth boundaries (the bulk swap check asks them).
+    pub boundaries: topojson::Boundaries,
     /// Problems found in the gazetteer: bad values, places outside their country,
     /// spellings that do not lead back to their own row.
     pub problems: Vec<Problem>,
@@ -99,6 +101,7 @@ impl Tables {
             gazetteer,
             border,
             provenance,
+            boundaries,
             problems,
         })
     }
@@ -123,9 +126,16 @@ pub fn read(data: &Path) -> Result<Inputs> {
         border,
         provenance,
         mut problems,
+        ..
     } = Tables::read(data)?;
     let (dataset, more) = dataset::read(data)?;
     problems.extend(more);
+    problems.extend(crate::evidence::check(
+        data,
+        &dataset,
+        gazetteer.places(),
+        &data.join(PLACES),
+    ));
     let cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut inputs = Inputs {
         geonames: None,
@@ -216,16 +226,7 @@ pub fn open_geonames_index(
     if !path.exists() || !resolve::index::index_path(&path).exists() {
         return Ok(None);
     }
-    let index = match resolve::index::GeonamesIndex::open(&path) {
-        Ok(index) => index,
-        Err(
-            resolve::index::IndexError::Stale { .. } | resolve::index::IndexError::Corrupt { .. },
-        ) => {
-            resolve::index::build(&path)?;
-            resolve::index::GeonamesIndex::open(&path)?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let index = resolve::index::open_or_rebuild(&path)?;
     Ok(Some(index.exclude(cited_geonameids(gazetteer))))
 }
 
@@ -263,6 +264,9 @@ pub struct CheckReport {
     /// Places resolved only by the online geocoder (from its cache), one line each, for an
     /// analyst to review and promote into the gazetteer.
     pub online_only: Vec<String>,
+    /// Places resolved by a match weaker than an exact key, for a reviewer
+    /// ([`resolve::weak_matches`]).
+    pub weak: Vec<Problem>,
 }
 
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
@@ -296,6 +300,7 @@ pub fn check(data: &Path) -> Result<CheckReport> {
         places: inputs.gazetteer.places().len(),
         exercises: inputs.dataset.exercises.len(),
         bases: inputs.dataset.bases.len(),
+        weak: resolve::weak_matches(&inputs.dataset, &resolutions),
         problems,
         online_only,
     })
@@ -362,22 +367,37 @@ pub fn layers(data: &Path) -> Result<Vec<Layer>> {
 
 /// [`layers`], asking an online geocoder first about names nothing else knows.
 pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
+    layers_noticed(data, online, false).map(|(layers, _)| layers)
+}
+
+/// [`layers_with`], and the places resolved by a weak match ([`resolve::weak_matches`]):
+/// notices, or problems (nothing derived) with `strict`.
+pub fn layers_noticed(
+    data: &Path,
+    online: Option<&Online>,
+    strict: bool,
+) -> Result<(Vec<Layer>, Vec<Problem>)> {
     let mut inputs = read(data)?;
     if let Some(online) = online {
         let failed = geocode_online(data, &mut inputs, online)?;
         inputs.problems.extend(failed);
     }
-    let (resolutions, problems) = resolve_all(&inputs);
+    let (resolutions, mut problems) = resolve_all(&inputs);
+    let mut weak = resolve::weak_matches(&inputs.dataset, &resolutions);
+    if strict {
+        problems.append(&mut weak);
+        problems.sort();
+    }
     if !problems.is_empty() {
         return Err(Error::Data(problems));
     }
-    Ok(derive::layers(
+    let layers = derive::layers(
         &inputs.dataset,
         &resolutions,
         &inputs.border,
         &inputs.provenance,
-    )
-    .into())
+    );
+    Ok((layers.into(), weak))
 }
 
 /// One written layer.
@@ -398,7 +418,16 @@ pub struct LayerSummary {
 /// Check, derive and write every layer. Nothing is written when there is any problem.
 /// With `online`, names nothing else knows are asked first (and their answers cached).
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
-    let layers = layers_with(&paths.data, online)?;
+    build_noticed(paths, online, false).map(|(summaries, _)| summaries)
+}
+
+/// [`build`], and the notices of [`layers_noticed`] (problems with `strict`).
+pub fn build_noticed(
+    paths: &Paths,
+    online: Option<&Online>,
+    strict: bool,
+) -> Result<(Vec<LayerSummary>, Vec<Problem>)> {
+    let (layers, notices) = layers_noticed(&paths.data, online, strict)?;
     let mut outputs = Vec::new();
     for l in &layers {
         let output = geojson::write_layer(&paths.out.join(format!("{}.geojson", l.name)), l)?;
@@ -432,7 +461,7 @@ pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>
         }
         summaries.push(summary);
     }
-    Ok(summaries)
+    Ok((summaries, notices))
 }
 
 /// What `places import-geonames` did.
@@ -447,16 +476,19 @@ pub struct ImportReport {
 }
 
 /// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
-/// geonameid, as GeoNames lines to `out` (atomically), and build its on-disk index beside it
-/// (`out` with the extension `.idx`). With `strict`, any malformed line stops the import and
-/// nothing is written.
+/// geonameid, as GeoNames lines to `out`, with its on-disk index beside it (`out` with the
+/// extension `.idx`): the table is staged under a temporary name, its index built from it,
+/// and only then are both renamed into place, so a failure leaves the old pair. With
+/// `strict`, any malformed line stops the import and nothing is written; a dump that yields
+/// no rows is refused unless `allow_empty`.
 pub fn import_geonames(
     input: &Path,
     selection: &geonames::Selection,
     out: &Path,
     strict: bool,
+    allow_empty: bool,
 ) -> Result<ImportReport> {
-    let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+    let file = crate::read::input::open_lines(input)?;
     let mut rows: Vec<(u64, String)> = Vec::new();
     let stats = geonames::read(
         std::io::BufReader::with_capacity(1 << 20, file),
@@ -469,6 +501,20 @@ pub fn import_geonames(
     if strict && !stats.problems.is_empty() {
         return Err(Error::Data(stats.problems));
     }
+    if rows.is_empty() && !allow_empty {
+        let mut problems = stats.problems;
+        problems.push(Problem::new(
+            input,
+            None,
+            "",
+            format!(
+                "no usable rows ({} lines read); {} was left as it is (pass --allow-empty to write an empty table)",
+                stats.lines,
+                out.display()
+            ),
+        ));
+        return Err(Error::Data(problems));
+    }
     rows.sort_unstable_by_key(|(id, _)| *id);
     rows.dedup_by_key(|(id, _)| *id);
     let mut text = String::with_capacity(rows.iter().map(|(_, l)| l.len() + 1).sum());
@@ -476,10 +522,9 @@ pub fn import_geonames(
         text.push_str(line);
         text.push('\n');
     }
-    let written = atomic::write(out, text.as_bytes())?;
-    drop(text);
     drop(rows);
-    let index = resolve::index::build(out)?;
+    let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
+    let index = resolve::index::import(out, text.as_bytes())?;
     Ok(ImportReport {
         stats,
         written,

@@ -4,6 +4,11 @@
 //! and hand-written: arrays of tables read like a form, take comments, and diff by record.
 //! Every field is read with its span, so a problem names its line; every record is checked
 //! in full before the next, so one `check` shows all problems.
+//!
+//! Evidence is read here too: every count and date a record holds must be backed by an
+//! `evidence` entry (a quote of its article or a cited source), else the field is a problem;
+//! the quotes are collected in [`Dataset::quotes`] for [`crate::evidence`] to find in the
+//! articles.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -17,7 +22,9 @@ use super::places::is_slug;
 use crate::country;
 use crate::date::{DateSpan, ReportedDate};
 use crate::error::{Error, Problem, Result};
-use crate::model::{Base, BaseSite, BaseStatus, Dataset, Exercise, PlaceRef, Site, Source};
+use crate::model::{
+    Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
+};
 
 /// File names of the dataset inside the data folder.
 pub const SOURCES: &str = "sources.toml";
@@ -63,6 +70,7 @@ struct RawExercise {
     organisation: S<String>,
     host: S<String>,
     participants: S<Vec<Spanned<String>>>,
+    invited: S<Vec<Spanned<String>>>,
     troops: S<i64>,
     equipment: S<i64>,
     scenario: S<String>,
@@ -70,8 +78,20 @@ struct RawExercise {
     sources: S<Vec<Spanned<String>>>,
     start: S<String>,
     end: S<String>,
+    after: S<String>,
+    #[serde(default)]
+    evidence: Vec<Spanned<RawEvidence>>,
     #[serde(default)]
     site: Vec<Spanned<RawSite>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    field: S<String>,
+    quote: S<String>,
+    source: S<String>,
+    note: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,10 +101,15 @@ struct RawSite {
     stage: S<String>,
     place: S<String>,
     reported: S<String>,
+    located_by: S<String>,
     country: S<String>,
+    participants: S<Vec<Spanned<String>>>,
     start: S<String>,
     end: S<String>,
+    after: S<String>,
     note: S<String>,
+    #[serde(default)]
+    evidence: Vec<Spanned<RawEvidence>>,
 }
 
 #[derive(Deserialize)]
@@ -116,44 +141,61 @@ struct RawBaseSite {
     name: S<String>,
     place: S<String>,
     reported: S<String>,
+    located_by: S<String>,
     country: S<String>,
     status: S<String>,
     since: S<String>,
     until: S<String>,
     note: S<String>,
+    #[serde(default)]
+    evidence: Vec<Spanned<RawEvidence>>,
 }
 
 /// Read and validate the three dataset files in `dir`.
 pub fn read(dir: &Path) -> Result<(Dataset, Vec<Problem>)> {
     let mut problems = Vec::new();
+    let mut quotes = Vec::new();
     let sources = {
         let (path, text) = load(dir, SOURCES)?;
         let file: SourcesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems).sources(file.source)
+        Checker::new(&path, &text, &mut problems, &mut quotes).sources(file.source)
     };
     let exercises = {
         let (path, text) = load(dir, EXERCISES)?;
         let file: ExercisesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems).exercises(file.exercise, &sources)
+        Checker::new(&path, &text, &mut problems, &mut quotes).exercises(file.exercise, &sources)
     };
     let bases = {
         let (path, text) = load(dir, BASES)?;
         let file: BasesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems).bases(file.base, &sources)
+        Checker::new(&path, &text, &mut problems, &mut quotes).bases(file.base, &sources)
     };
     Ok((
         Dataset {
             sources,
             exercises,
             bases,
+            quotes,
         },
         problems,
     ))
 }
 
+/// `1500` as `1,500`.
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
     let path = dir.join(name);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = super::input::read_text(&path)?;
     Ok((path, text))
 }
 
@@ -170,15 +212,186 @@ struct Checker<'a> {
     path: &'a Path,
     lines: LineIndex,
     problems: &'a mut Vec<Problem>,
+    quotes: &'a mut Vec<Quote>,
 }
 
+/// The fields an evidence entry may back.
+const BACKED_FIELDS: [&str; 9] = [
+    "participants",
+    "invited",
+    "troops",
+    "equipment",
+    "start",
+    "end",
+    "after",
+    "since",
+    "until",
+];
+
 impl<'a> Checker<'a> {
-    fn new(path: &'a Path, text: &str, problems: &'a mut Vec<Problem>) -> Self {
+    fn new(
+        path: &'a Path,
+        text: &str,
+        problems: &'a mut Vec<Problem>,
+        quotes: &'a mut Vec<Quote>,
+    ) -> Self {
         Checker {
             path,
             lines: LineIndex::new(text),
             problems,
+            quotes,
         }
+    }
+
+    /// Record `text` as a quote the record's articles must contain.
+    fn quote(&mut self, span: &Range<usize>, text: &str, sources: &[String]) {
+        let line = self.line(span);
+        self.quotes.push(Quote {
+            text: text.to_owned(),
+            sources: sources.to_vec(),
+            path: self.path.to_path_buf(),
+            line,
+        });
+    }
+
+    /// The evidence entries of a record whose articles are `sources`; quotes are collected.
+    fn evidence(
+        &mut self,
+        raw: Vec<Spanned<RawEvidence>>,
+        known: &[Source],
+        sources: &[String],
+    ) -> Vec<Evidence> {
+        let mut out = Vec::new();
+        for e in raw {
+            let span = e.span();
+            let e = e.into_inner();
+            let field = self.required(&span, &e.field, "field");
+            if let Some(f) = &e.field {
+                if !field.is_empty() && !BACKED_FIELDS.contains(&field.as_str()) {
+                    self.problem(
+                        &f.span(),
+                        &field,
+                        format!(
+                            "unknown evidence field (expected one of {})",
+                            BACKED_FIELDS.join(", ")
+                        ),
+                    );
+                }
+            }
+            let quote = e.quote.as_ref().map(|q| q.get_ref().trim().to_owned());
+            if let (Some(q), Some(text)) = (&e.quote, &quote) {
+                if text.is_empty() {
+                    self.problem(&q.span(), "", "an evidence `quote` must not be empty");
+                } else {
+                    self.quote(&q.span(), text, sources);
+                }
+            }
+            let source = e.source.as_ref().map(|s| s.get_ref().trim().to_owned());
+            if let (Some(s), Some(id)) = (&e.source, &source) {
+                self.known_source(&s.span(), id, known);
+            }
+            if quote.is_none() && source.is_none() {
+                self.problem(
+                    &span,
+                    &field,
+                    "an evidence entry needs a `quote` of the article or a `source`",
+                );
+            }
+            out.push(Evidence {
+                field,
+                quote,
+                source,
+                note: e
+                    .note
+                    .map(|n| n.into_inner().trim().to_owned())
+                    .filter(|n| !n.is_empty()),
+            });
+        }
+        out
+    }
+
+    /// A field with a value must be backed by an evidence entry naming it.
+    fn backed<T: ToString>(&mut self, field: &S<T>, name: &str, evidence: &[Evidence]) {
+        let Some(v) = field else { return };
+        if !evidence.iter().any(|e| e.field == name) {
+            self.problem(
+                &v.span(),
+                &v.get_ref().to_string(),
+                format!(
+                    "`{name}` is backed by no quote or cited source (add an `evidence` entry with field = \"{name}\")"
+                ),
+            );
+        }
+    }
+
+    /// A non-empty list of countries must be backed by an evidence entry naming it.
+    fn backed_list(
+        &mut self,
+        field: &S<Vec<Spanned<String>>>,
+        list: &[String],
+        name: &str,
+        evidence: &[Evidence],
+    ) {
+        let Some(v) = field else { return };
+        if !list.is_empty() && !evidence.iter().any(|e| e.field == name) {
+            self.problem(
+                &v.span(),
+                &list.join(", "),
+                format!("`{name}` is backed by no quote or cited source (add an `evidence` entry with field = \"{name}\")"),
+            );
+        }
+    }
+
+    /// A count backed by quotes must be the number one of them gives (`1500` or `1,500`).
+    fn count_in_quote(&mut self, field: &S<i64>, name: &str, evidence: &[Evidence]) {
+        let Some(v) = field else { return };
+        let n = *v.get_ref();
+        let quotes: Vec<&str> = evidence
+            .iter()
+            .filter(|e| e.field == name)
+            .filter_map(|e| e.quote.as_deref())
+            .collect();
+        if quotes.is_empty() {
+            return;
+        }
+        let plain = n.to_string();
+        let grouped = group_thousands(&plain);
+        let gives = |q: &str| {
+            q.split(|c: char| !(c.is_ascii_digit() || c == ','))
+                .map(|w| w.trim_matches(','))
+                .any(|w| w == plain || w == grouped)
+        };
+        if !quotes.iter().any(|q| gives(q)) {
+            self.problem(
+                &v.span(),
+                &plain,
+                format!("`{name}` is not the number its evidence quotes"),
+            );
+        }
+    }
+
+    fn known_source(&mut self, span: &Range<usize>, id: &str, known: &[Source]) -> bool {
+        let ok = known.iter().any(|k| k.id == id);
+        if !ok {
+            self.problem(span, id, format!("unknown source (not in {SOURCES})"));
+        }
+        ok
+    }
+
+    /// `start`/`end`, or `after` alone, as a span of dates.
+    fn dates(&mut self, start: &S<String>, end: &S<String>, after: &S<String>) -> Option<DateSpan> {
+        let Some(a) = after else {
+            return self.span_of(start, end);
+        };
+        if start.is_some() || end.is_some() {
+            self.problem(
+                &a.span(),
+                a.get_ref(),
+                "`after` is a lower bound on its own: leave out `start` and `end`",
+            );
+            return None;
+        }
+        self.date(after).ok().flatten().map(DateSpan::on_or_after)
     }
 
     fn line(&self, span: &Range<usize>) -> usize {
@@ -194,7 +407,13 @@ impl<'a> Checker<'a> {
     /// A required, non-empty string; a problem on the record's line if missing.
     fn required(&mut self, record: &Range<usize>, field: &S<String>, name: &str) -> String {
         match field {
-            Some(v) if !v.get_ref().trim().is_empty() => v.get_ref().trim().to_owned(),
+            Some(v) if !v.get_ref().trim().is_empty() => {
+                let value = v.get_ref().trim().to_owned();
+                if let Some(m) = super::lines::control_character(&value) {
+                    self.problem(&v.span(), &value, format!("`{name}` {m}"));
+                }
+                value
+            }
             Some(v) => {
                 self.problem(&v.span(), "", format!("`{name}` must not be empty"));
                 String::new()
@@ -319,6 +538,16 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        let has_article = known
+            .iter()
+            .any(|k| k.file.is_some() && out.contains(&k.id));
+        if !out.is_empty() && !has_article {
+            self.problem(
+                &list.span(),
+                &out.join(", "),
+                "`sources` names no article (a source with a `file`)",
+            );
+        }
         out
     }
 
@@ -362,21 +591,41 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The place a site names: `reported` (a quote of the record's articles) is required
+    /// unless `located_by` names the source that places it.
+    /// `fields` are `place`, `reported` and `located_by`; `cites` the known sources and
+    /// the record's.
     fn place(
         &mut self,
         record: &Range<usize>,
-        place: &S<String>,
-        reported: &S<String>,
+        fields: [&S<String>; 3],
         country: String,
+        cites: (&[Source], &[String]),
     ) -> PlaceRef {
+        let [place, reported, located_by] = fields;
+        let (known, sources) = cites;
         let query = self.required(record, place, "place");
-        let reported = self.required(record, reported, "reported");
+        let located_by = located_by.as_ref().and_then(|l| {
+            let id = l.get_ref().trim();
+            self.known_source(&l.span(), id, known)
+                .then(|| id.to_owned())
+        });
+        let reported_field = reported;
+        let text = if located_by.is_some() && reported.is_none() {
+            String::new()
+        } else {
+            self.required(record, reported, "reported")
+        };
+        if let (Some(r), false) = (reported_field, text.is_empty()) {
+            self.quote(&r.span(), &text, sources);
+        }
         let line = place
             .as_ref()
             .map_or_else(|| self.line(record), |p| self.line(&p.span()));
         PlaceRef {
             query,
-            reported,
+            reported: text,
+            located_by,
             country,
             path: self.path.to_path_buf(),
             line,
@@ -399,7 +648,41 @@ impl<'a> Checker<'a> {
             let span = r.span();
             let r = r.into_inner();
             let id = self.id(&span, &r.id, &mut seen);
-            let file = self.required(&span, &r.file, "file");
+            let line =
+                r.id.as_ref()
+                    .map_or_else(|| self.line(&span), |v| self.line(&v.span()));
+            let file = r
+                .file
+                .as_ref()
+                .map(|f| f.get_ref().trim().to_owned())
+                .filter(|f| !f.is_empty());
+            if let Some(f) = &r.file {
+                let name = f.get_ref().trim();
+                if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+                    self.problem(
+                        &f.span(),
+                        name,
+                        "`file` is a file name inside articles/ (no folders)",
+                    );
+                }
+            }
+            let url = r
+                .url
+                .as_ref()
+                .map(|u| u.get_ref().trim().to_owned())
+                .filter(|u| !u.is_empty());
+            if let (Some(u), Some(text)) = (&r.url, &url) {
+                if !(text.starts_with("https://") || text.starts_with("http://")) {
+                    self.problem(&u.span(), text, "`url` must start with https:// or http://");
+                }
+            }
+            if file.is_none() && url.is_none() {
+                self.problem(
+                    &span,
+                    &id,
+                    "a source needs a `file` (an article in articles/) or a `url` a reader can open",
+                );
+            }
             let publisher = self.required(&span, &r.publisher, "publisher");
             let title = self.required(&span, &r.title, "title");
             let published = self
@@ -414,8 +697,9 @@ impl<'a> Checker<'a> {
                 publisher,
                 title,
                 published,
-                url: r.url.map(Spanned::into_inner),
+                url,
                 note: Self::optional(&r.note),
+                line,
             });
         }
         out
@@ -432,7 +716,18 @@ impl<'a> Checker<'a> {
                 .host
                 .as_ref()
                 .and_then(|h| self.country_code(&h.span(), h.get_ref().trim()));
-            let dates = self.span_of(&r.start, &r.end).unwrap_or(DateSpan::UNKNOWN);
+            let record_sources = self.source_ids(&span, &r.sources, sources);
+            let evidence = self.evidence(r.evidence, sources, &record_sources);
+            self.backed(&r.troops, "troops", &evidence);
+            self.backed(&r.equipment, "equipment", &evidence);
+            self.count_in_quote(&r.troops, "troops", &evidence);
+            self.count_in_quote(&r.equipment, "equipment", &evidence);
+            self.backed(&r.start, "start", &evidence);
+            self.backed(&r.end, "end", &evidence);
+            self.backed(&r.after, "after", &evidence);
+            let dates = self
+                .dates(&r.start, &r.end, &r.after)
+                .unwrap_or(DateSpan::UNKNOWN);
             let mut site_ids = HashMap::new();
             let mut sites = Vec::new();
             for s in r.site {
@@ -440,10 +735,33 @@ impl<'a> Checker<'a> {
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, host.as_deref().unwrap_or(""));
-                let place = self.place(&sspan, &s.place, &s.reported, country);
-                let own = s.start.is_some() || s.end.is_some();
+                let place = self.place(
+                    &sspan,
+                    [&s.place, &s.reported, &s.located_by],
+                    country,
+                    (sources, &record_sources),
+                );
+                let site_evidence = self.evidence(s.evidence, sources, &record_sources);
+                self.backed(&s.start, "start", &site_evidence);
+                self.backed(&s.end, "end", &site_evidence);
+                self.backed(&s.after, "after", &site_evidence);
+                let participants = s
+                    .participants
+                    .is_some()
+                    .then(|| self.countries(&sspan, &s.participants, "participants"));
+                if participants.is_some()
+                    && !site_evidence.iter().any(|e| e.field == "participants")
+                {
+                    self.problem(
+                        &sspan,
+                        &sid,
+                        "the site's own `participants` are backed by no quote or cited source",
+                    );
+                }
+                let own = s.start.is_some() || s.end.is_some() || s.after.is_some();
                 let site_dates = if own {
-                    self.span_of(&s.start, &s.end).unwrap_or(DateSpan::UNKNOWN)
+                    self.dates(&s.start, &s.end, &s.after)
+                        .unwrap_or(DateSpan::UNKNOWN)
                 } else {
                     dates
                 };
@@ -455,23 +773,35 @@ impl<'a> Checker<'a> {
                         .filter(|v| !v.is_empty()),
                     place,
                     dates: site_dates,
+                    participants,
                     note: Self::optional(&s.note),
+                    evidence: site_evidence,
                 });
             }
+            let participants = self.countries(&span, &r.participants, "participants");
+            self.backed_list(&r.participants, &participants, "participants", &evidence);
+            let invited = if r.invited.is_some() {
+                self.countries(&span, &r.invited, "invited")
+            } else {
+                Vec::new()
+            };
+            self.backed_list(&r.invited, &invited, "invited", &evidence);
             out.push(Exercise {
                 name: self.required(&span, &r.name, "name"),
                 kind: self.required(&span, &r.kind, "kind"),
                 organisation: self.required(&span, &r.organisation, "organisation"),
-                participants: self.countries(&span, &r.participants, "participants"),
+                participants,
+                invited,
                 troops: self.count(&r.troops),
                 equipment: self.count(&r.equipment),
                 scenario: self.required(&span, &r.scenario, "scenario"),
                 notes: Self::optional(&r.notes),
-                sources: self.source_ids(&span, &r.sources, sources),
+                sources: record_sources,
                 id,
                 host,
                 dates,
                 sites,
+                evidence,
             });
         }
         out
@@ -503,12 +833,21 @@ impl<'a> Checker<'a> {
             if r.site.is_empty() {
                 self.problem(&span, &id, "a base needs at least one [[base.site]]");
             }
+            let record_sources = self.source_ids(&span, &r.sources, sources);
             for s in r.site {
                 let sspan = s.span();
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, &host);
-                let place = self.place(&sspan, &s.place, &s.reported, country);
+                let place = self.place(
+                    &sspan,
+                    [&s.place, &s.reported, &s.located_by],
+                    country,
+                    (sources, &record_sources),
+                );
+                let evidence = self.evidence(s.evidence, sources, &record_sources);
+                self.backed(&s.since, "since", &evidence);
+                self.backed(&s.until, "until", &evidence);
                 let site_status = self.status(&s.status, status).unwrap_or(BaseStatus::Active);
                 let since = self.date(&s.since).ok().flatten();
                 let until = self.date(&s.until).ok().flatten();
@@ -538,6 +877,7 @@ impl<'a> Checker<'a> {
                     since,
                     until,
                     note: Self::optional(&s.note),
+                    evidence,
                 });
             }
             out.push(Base {
@@ -545,7 +885,7 @@ impl<'a> Checker<'a> {
                 operator: self.country(&span, &r.operator, "operator"),
                 units: r.units.map(Spanned::into_inner).unwrap_or_default(),
                 notes: Self::optional(&r.notes),
-                sources: self.source_ids(&span, &r.sources, sources),
+                sources: record_sources,
                 id,
                 host,
                 sites,

@@ -16,6 +16,41 @@ use std::path::Path;
 use crate::error::{Error, Problem, Result};
 use crate::model::{Place, PlaceKind, Precision};
 
+/// Places, each with how prominent it is (in [0, 1]): what a table of the geocoder is made
+/// of. Hand-kept places ([`From<Vec<Place>>`]) are all fully prominent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RankedPlaces {
+    /// The places, in table order.
+    pub places: Vec<Place>,
+    /// `prominence[i]` is the prominence of `places[i]`.
+    pub prominence: Vec<f64>,
+}
+
+impl RankedPlaces {
+    /// Add a place.
+    pub fn push(&mut self, place: Place, prominence: f64) {
+        self.places.push(place);
+        self.prominence.push(prominence);
+    }
+
+    /// Number of places.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+}
+
+impl From<Vec<Place>> for RankedPlaces {
+    fn from(places: Vec<Place>) -> RankedPlaces {
+        let prominence = vec![1.0; places.len()];
+        RankedPlaces { places, prominence }
+    }
+}
+
 /// Columns in a GeoNames line.
 pub const COLUMNS: usize = 19;
 
@@ -51,6 +86,11 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row's [`prominence`].
+    pub fn prominence(&self) -> f64 {
+        prominence(&self.feature, self.population)
+    }
+
     /// The row as a place of the second table: id `geonames:ID`, provenance in `source`.
     pub fn into_place(self) -> Place {
         Place {
@@ -79,6 +119,39 @@ impl Row {
             line: self.line,
         }
     }
+}
+
+/// How prominent a row is, in [0, 1] and in steps of 1/255 (so the on-disk index keeps it
+/// in one byte and answers exactly as the in-memory table): the larger of what its feature
+/// code says (capital 1.0, ADM1 seat 0.6, ADM2 seat 0.4, lower seats 0.3, other populated
+/// places and sites 0.2, historical or abandoned places 0) and what its population says
+/// (`log10(1 + population) / 7`, so 10 million is 1.0 and 191,000 is 0.75).
+/// The geocoder's ranking prior ([`crate::resolve::geocoder::PRIOR_WEIGHT`]) uses it.
+pub fn prominence(feature: &str, population: u64) -> f64 {
+    let code = match feature {
+        "P.PPLC" | "A.PCLI" | "A.PCLD" | "A.PCLS" | "A.PCLF" => 1.0,
+        "P.PPLA" | "A.ADM1" => 0.6,
+        "P.PPLA2" => 0.4,
+        "P.PPLA3" | "P.PPLA4" | "P.PPLA5" | "P.PPLG" => 0.3,
+        "P.PPLH" | "P.PPLQ" | "P.PPLW" | "P.PPLX" | "P.PPLCH" => 0.0,
+        _ => 0.2,
+    };
+    #[allow(clippy::cast_precision_loss)] // populations are far below 2^52
+    let people = ((1.0 + population as f64).log10() / 7.0).min(1.0);
+    quantize(f64::max(code, people))
+}
+
+/// `p` in [0, 1] rounded to a multiple of 1/255.
+pub fn quantize(p: f64) -> f64 {
+    f64::from(prominence_byte(p)) / 255.0
+}
+
+/// `p` in [0, 1] as a byte (0 = 0.0, 255 = 1.0).
+pub fn prominence_byte(p: f64) -> u8 {
+    // Clamped to [0, 255] first, so the cast is exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let b = (p.clamp(0.0, 1.0) * 255.0).round() as u8;
+    b
 }
 
 /// Our kind, precision and radius (km) for a GeoNames feature class and code, or `None` for
@@ -256,18 +329,20 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
     }))
 }
 
-/// Read a GeoNames file into places of a second table, leaving out the geonameids in
-/// `exclude` (places the hand-kept table already has: it always wins).
-pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(Vec<Place>, Stats)> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut places = Vec::new();
+/// Read a GeoNames file into places of a second table, each with its [`prominence`],
+/// leaving out the geonameids in `exclude` (places the hand-kept table already has: it
+/// always wins).
+pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(RankedPlaces, Stats)> {
+    let file = super::input::open_lines(path)?;
+    let mut places = RankedPlaces::default();
     let stats = read(
         std::io::BufReader::new(file),
         path,
         &Selection::default(),
         |row, _| {
             if !exclude.contains(&row.id) {
-                places.push(row.into_place());
+                let p = row.prominence();
+                places.push(row.into_place(), p);
             }
         },
     )?;

@@ -1,4 +1,137 @@
-//! Byte offsets to 1-based line numbers, for messages about values in text files.
+//! Lines of text inputs: byte offsets to 1-based line numbers, for messages about values in
+//! text files, and the cap on how long one line may be ([`MAX_LINE`], [`LineCap`]).
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::Path;
+
+use crate::error::Error;
+
+/// Most bytes one line of a text input may hold (its newline not counted).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// A line longer than the cap: the error a [`LineCap`] read returns, carried inside an
+/// [`io::Error`] and turned into an [`Error::Syntax`] on that line by [`Error::io`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineTooLong {
+    /// The 1-based line.
+    pub line: usize,
+    /// The cap, bytes.
+    pub max: usize,
+}
+
+impl fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {} is longer than {} bytes: refused as input",
+            self.line, self.max
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+impl LineTooLong {
+    /// The one an I/O error carries, if any.
+    pub fn of(e: &io::Error) -> Option<LineTooLong> {
+        e.get_ref()?.downcast_ref::<LineTooLong>().copied()
+    }
+
+    /// As the syntax error on its line of `path`.
+    pub fn into_error(self, path: &Path) -> Error {
+        Error::Syntax {
+            path: path.into(),
+            line: Some(self.line),
+            message: format!("longer than {} bytes: refused as input", self.max),
+        }
+    }
+}
+
+/// Most characters of a value a message quotes; a longer value is cut ([`excerpt`]).
+pub const MAX_SHOWN: usize = 200;
+
+/// The first `max` characters of `s`, with `…` when cut.
+pub fn excerpt(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// The message for a name or id holding a control character (NUL, a tab, a newline,
+/// U+007F, C1 controls), which no name or id may hold; `None` when it holds none.
+pub fn control_character(value: &str) -> Option<String> {
+    value.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "must not contain control characters (found U+{:04X})",
+            c as u32
+        )
+    })
+}
+
+/// The first line of `bytes` longer than `max` bytes, 1-based.
+pub fn overlong(bytes: &[u8], max: usize) -> Option<usize> {
+    bytes
+        .split(|&b| b == b'\n')
+        .position(|l| l.len() > max)
+        .map(|i| i + 1)
+}
+
+/// A reader that fails, with a [`LineTooLong`], as soon as a line runs past [`MAX_LINE`]
+/// bytes, so no reader downstream ever buffers more than that for one line.
+#[derive(Debug)]
+pub struct LineCap<R> {
+    inner: R,
+    max: usize,
+    /// The line being read, 1-based, and its bytes so far.
+    line: usize,
+    run: usize,
+}
+
+impl<R: Read> LineCap<R> {
+    /// Cap the lines of `inner` at [`MAX_LINE`] bytes.
+    pub fn new(inner: R) -> Self {
+        LineCap::with_max(inner, MAX_LINE)
+    }
+
+    /// Cap the lines of `inner` at `max` bytes.
+    pub fn with_max(inner: R, max: usize) -> Self {
+        LineCap {
+            inner,
+            max,
+            line: 1,
+            run: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut pieces = buf[..n].split(|&b| b == b'\n');
+        if let Some(first) = pieces.next() {
+            self.run += first.len();
+        }
+        for piece in pieces {
+            if self.run > self.max {
+                break;
+            }
+            self.line += 1;
+            self.run = piece.len();
+        }
+        if self.run > self.max {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong {
+                    line: self.line,
+                    max: self.max,
+                },
+            ));
+        }
+        Ok(n)
+    }
+}
 
 /// The start offset of every line of a text.
 #[derive(Debug, Clone)]
@@ -27,6 +160,54 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_capped_reader_stops_on_the_first_long_line() {
+        let text = b"ab\ncdef\ng\nhijklm\n";
+        let mut out = Vec::new();
+        let e = LineCap::with_max(&text[..], 4)
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert_eq!(LineTooLong::of(&e), Some(LineTooLong { line: 4, max: 4 }));
+        // Read one byte at a time, the count is the same.
+        let mut capped = LineCap::with_max(&text[..], 4);
+        let mut one = [0u8; 1];
+        let e = loop {
+            match capped.read(&mut one) {
+                Ok(0) => unreachable!("the fourth line is too long"),
+                Ok(_) => {}
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(LineTooLong::of(&e).map(|l| l.line), Some(4));
+        let mut out = Vec::new();
+        LineCap::with_max(&text[..], 6)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, text);
+        assert_eq!(overlong(text, 4), Some(4));
+        assert_eq!(overlong(text, 6), None);
+        assert_eq!(
+            Error::io("g.txt", e).to_string(),
+            "g.txt:4: longer than 4 bytes: refused as input"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_named() {
+        assert_eq!(control_character("Termez"), None);
+        assert_eq!(control_character("Харб-Майдон"), None);
+        for (bad, code) in [
+            ("a\0b", "0000"),
+            ("a\tb", "0009"),
+            ("a\nb", "000A"),
+            ("\u{7f}", "007F"),
+            ("\u{85}", "0085"),
+        ] {
+            let m = control_character(bad).unwrap();
+            assert!(m.ends_with(&format!("(found U+{code})")), "{m}");
+        }
+    }
 
     #[test]
     fn maps_offsets_to_lines() {

@@ -6,6 +6,7 @@
 
 pub mod dataset;
 pub mod geonames;
-mod lines;
+pub mod input;
+pub mod lines;
 pub mod places;
 pub mod topojson;

@@ -33,7 +33,7 @@ pub const COLUMNS: [&str; 12] = [
 
 /// Read and validate the gazetteer at `path`.
 pub fn read(path: &Path) -> Result<(Vec<Place>, Vec<Problem>)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = super::input::read_lines(path)?;
     parse(path, &bytes)
 }
 
@@ -193,6 +193,8 @@ impl Row<'_> {
     fn required<'v>(&mut self, column: &str, value: &'v str) -> &'v str {
         if value.is_empty() {
             self.problem("", format!("missing required field `{column}`"));
+        } else if let Some(m) = super::lines::control_character(value) {
+            self.problem(value, format!("`{column}` {m}"));
         }
         value
     }

@@ -39,7 +39,7 @@ pub struct Provenance {
 impl Provenance {
     /// Read the provenance record at `path`.
     pub fn read(path: &Path) -> Result<Provenance> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = super::input::read_text(path)?;
         toml::from_str(&text).map_err(|e| Error::Syntax {
             path: path.into(),
             line: None,
@@ -116,7 +116,7 @@ impl Boundaries {
 
 /// Read and decode the `countries` object of the TopoJSON file at `path`.
 pub fn read(path: &Path) -> Result<Boundaries> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = super::input::read(path)?;
     parse(path, &bytes)
 }
 

@@ -13,9 +13,19 @@
 //! `0.9 × (1 − distance / length)`, so a typo in a long name ("Kharbmaiden") still resolves
 //! while short names need to be nearly right.
 //!
-//! The outcome is never a silent guess: one best candidate ahead of the next by more than
-//! [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing at or
-//! above [`MIN_SCORE`] is `unresolved`.
+//! Candidates are ranked by the score mixed with a **ranking prior** ([`PRIOR_WEIGHT`]): how
+//! prominent the place is (a GeoNames row's feature code and population; a hand-kept row is
+//! fully prominent), so that a name shared by a regional capital and a village goes to the
+//! capital, with the village listed. A place matched only through a name it bears with
+//! generic words ("Gissar" against "Gissar air base") gets no prominence.
+//!
+//! The outcome is never a silent guess: one best candidate ranked ahead of the next by more
+//! than [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing
+//! scoring at or above [`MIN_SCORE`] is `unresolved`.
+//!
+//! This is the one scorer: the in-memory [`Gazetteer`] and the on-disk index
+//! ([`super::index::GeonamesIndex`]) both answer through [`keys_stage`], [`fuzzy_stage`] and
+//! [`rank`], and differ only in how they find postings ([`Table`]).
 
 use std::collections::HashMap;
 
@@ -23,6 +33,7 @@ use serde::Serialize;
 
 use super::normalize::NameKey;
 use crate::model::{Place, PlaceKind};
+use crate::read::geonames::RankedPlaces;
 
 /// Score of a match on the exact key.
 pub const EXACT: f64 = 1.0;
@@ -36,6 +47,14 @@ pub const GENERIC_NAME: f64 = 0.9;
 pub const AMBIGUITY_MARGIN: f64 = 0.05;
 /// Below this a candidate is not an answer.
 pub const MIN_SCORE: f64 = 0.7;
+
+/// Weight of the ranking prior: candidates are ranked by
+/// `(1 − PRIOR_WEIGHT) × score + PRIOR_WEIGHT × prominence`, where the prominence of a
+/// GeoNames row comes from its feature code and population
+/// ([`crate::read::geonames::prominence`]) and every hand-kept row has 1. A name shared by a
+/// regional capital and a village goes to the capital; two comparable places stay within
+/// [`AMBIGUITY_MARGIN`]. The README shows the figures that chose 0.25.
+pub const PRIOR_WEIGHT: f64 = 0.25;
 
 /// How a query matched a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,14 +87,19 @@ impl MatchKind {
 pub struct Candidate<'g> {
     /// The place.
     pub place: &'g Place,
-    /// Score in [0, 1].
+    /// Match score in [0, 1]: how well the name matched (below [`MIN_SCORE`] it is no answer).
     pub score: f64,
+    /// What candidates are ranked by: the score with the ranking prior ([`PRIOR_WEIGHT`]).
+    pub rank: f64,
     /// The name or alias that matched.
     pub matched: &'g str,
     /// Exact, loose or fuzzy.
     pub how: MatchKind,
     /// The table the place is from (`gazetteer`, `geonames`).
     pub table: &'static str,
+    /// Whether the place matched only through a name it bears with generic words the query
+    /// lacks ("Gissar" against "Gissar air base"): a place named after the one asked for.
+    pub named_after: bool,
 }
 
 /// Outcome of one query.
@@ -99,21 +123,36 @@ pub struct Resolution<'g> {
     pub candidates: Vec<Candidate<'g>>,
 }
 
+/// Rank candidates (by rank, best first, ties by `cmp_id`), drop those that score below
+/// [`MIN_SCORE`], and decide the status: the one ranking every table's answer goes through.
+pub(crate) fn rank<C>(
+    candidates: &mut Vec<C>,
+    score_rank: impl Fn(&C) -> (f64, f64),
+    cmp_id: impl Fn(&C, &C) -> std::cmp::Ordering,
+) -> Status {
+    candidates.retain(|c| score_rank(c).0 >= MIN_SCORE);
+    candidates.sort_by(|a, b| {
+        score_rank(b)
+            .1
+            .total_cmp(&score_rank(a).1)
+            .then_with(|| cmp_id(a, b))
+    });
+    match candidates.as_slice() {
+        [] => Status::Unresolved,
+        [a, b, ..] if score_rank(a).1 - score_rank(b).1 < AMBIGUITY_MARGIN => Status::Ambiguous,
+        _ => Status::Resolved,
+    }
+}
+
 impl<'g> Resolution<'g> {
     /// Rank candidates (best first, ties by place id), drop those below [`MIN_SCORE`], and
     /// decide the status.
     pub fn from_candidates(mut candidates: Vec<Candidate<'g>>) -> Resolution<'g> {
-        candidates.retain(|c| c.score >= MIN_SCORE);
-        candidates.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.place.id.cmp(&b.place.id))
-        });
-        let status = match candidates.as_slice() {
-            [] => Status::Unresolved,
-            [a, b, ..] if a.score - b.score < AMBIGUITY_MARGIN => Status::Ambiguous,
-            _ => Status::Resolved,
-        };
+        let status = rank(
+            &mut candidates,
+            |c| (c.score, c.rank),
+            |a, b| a.place.id.cmp(&b.place.id),
+        );
         Resolution { status, candidates }
     }
 
@@ -150,18 +189,13 @@ impl Filter {
         }
     }
 
-    fn accepts(&self, p: &Place) -> bool {
-        self.accepts_parts(&p.country, p.kind, p.lon, p.lat)
-    }
-
-    /// [`Filter`]'s test on a place's country, kind and point (for the on-disk index, which
-    /// filters before it makes a [`Place`]).
-    pub(crate) fn accepts_parts(&self, country: &str, kind: PlaceKind, lon: f64, lat: f64) -> bool {
-        (self.countries.is_empty() || self.countries.iter().any(|c| c == country))
-            && (self.kinds.is_empty() || self.kinds.contains(&kind))
-            && self
-                .bbox
-                .is_none_or(|[w, s, e, n]| lon >= w && lon <= e && lat >= s && lat <= n)
+    /// [`Filter`]'s test on a place's country, kind and point.
+    fn accepts(&self, row: &Row<'_>) -> bool {
+        (self.countries.is_empty() || self.countries.iter().any(|c| c == row.country))
+            && (self.kinds.is_empty() || self.kinds.contains(&row.kind))
+            && self.bbox.is_none_or(|[w, s, e, n]| {
+                row.lon >= w && row.lon <= e && row.lat >= s && row.lat <= n
+            })
     }
 }
 
@@ -172,6 +206,144 @@ pub const ALTERNATE_NAME: f64 = 0.9;
 /// Largest edit distance the fuzzy stage considers.
 pub const MAX_EDITS: usize = 2;
 
+/// Query keys shorter than this (in characters) are not looked up fuzzily: short keys are
+/// too easily a few edits from something else.
+pub const MIN_FUZZY_CHARS: usize = 4;
+
+/// One name of one row, as a table files it under a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Posting {
+    /// The row's number in its table.
+    pub row: u32,
+    /// Which of the row's names (0 the name, then the alternates in order).
+    pub name: u32,
+    /// Whether the name had generic words ("… training ground").
+    pub generic: bool,
+}
+
+/// What the scorer needs to know of a row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row<'a> {
+    pub country: &'a str,
+    pub kind: PlaceKind,
+    pub lon: f64,
+    pub lat: f64,
+    /// In [0, 1]; see [`PRIOR_WEIGHT`].
+    pub prominence: f64,
+}
+
+/// A table of named rows: what the scorer asks, whether the rows are in memory
+/// ([`Gazetteer`]) or in the on-disk index ([`super::index::GeonamesIndex`]).
+pub(crate) trait Table {
+    /// Factor for a match on an alternate name.
+    fn alternate_factor(&self) -> f64;
+    /// Call `each` with every posting filed under the exact key (`loose == false`) or the
+    /// loose key `key`.
+    fn postings(&self, loose: bool, key: &str, each: &mut dyn FnMut(Posting));
+    /// Call `each` with every posting of every loose key within [`MAX_EDITS`] of the query's
+    /// `loose` key (given as characters), with that key's distance and length in characters.
+    fn near(&self, loose: &[char], each: &mut dyn FnMut(Posting, usize, usize));
+    /// What the scorer needs of row `row`, if the row is there (and not left out).
+    fn row(&self, row: u32) -> Option<Row<'_>>;
+}
+
+/// One row's best match for a query, as the scorer made it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Scored {
+    pub posting: Posting,
+    pub score: f64,
+    pub rank: f64,
+    pub how: MatchKind,
+    pub named_after: bool,
+}
+
+/// Score one posting: the base score of the stage, the alternate-name factor, the kind
+/// factors of generic words, and the ranking prior. `None` when the filter removes the row.
+fn score(
+    table: &impl Table,
+    key: &NameKey,
+    filter: &Filter,
+    posting: Posting,
+    how: MatchKind,
+    base: f64,
+) -> Option<Scored> {
+    let row = table.row(posting.row)?;
+    if !filter.accepts(&row) {
+        return None;
+    }
+    let mut score = if posting.name > 0 {
+        base * table.alternate_factor()
+    } else {
+        base
+    };
+    let mut prominence = row.prominence;
+    let mut named_after = false;
+    match key.hint {
+        Some(h) if !h.accepts(row.kind) => score *= KIND_MISMATCH,
+        None if posting.generic => {
+            // A place named after the one asked for lends it none of its prominence.
+            score *= GENERIC_NAME;
+            prominence = 0.0;
+            named_after = true;
+        }
+        _ => {}
+    }
+    Some(Scored {
+        posting,
+        score,
+        rank: (1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence,
+        how,
+        named_after,
+    })
+}
+
+/// Keep each row's best-ranked match, the first met among equals; rows in row order.
+fn best_per_row(mut all: Vec<Scored>) -> Vec<Scored> {
+    all.sort_by_key(|c| c.posting.row); // stable: the first met stays first
+    let mut out: Vec<Scored> = Vec::with_capacity(all.len());
+    for c in all {
+        match out.last_mut() {
+            Some(last) if last.posting.row == c.posting.row => {
+                if c.rank > last.rank {
+                    *last = c;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every row the query's exact or loose key finds in `table`, scored, best per row.
+pub(crate) fn keys_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> Vec<Scored> {
+    let mut all = Vec::new();
+    for (loose, k, how, base) in [
+        (false, &key.exact, MatchKind::Exact, EXACT),
+        (true, &key.loose, MatchKind::Loose, LOOSE),
+    ] {
+        table.postings(loose, k, &mut |p| {
+            all.extend(score(table, key, filter, p, how, base));
+        });
+    }
+    best_per_row(all)
+}
+
+/// Every row with a loose key within [`MAX_EDITS`] of the query's, scored
+/// `LOOSE × (1 − distance / length)`, best per row.
+pub(crate) fn fuzzy_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> Vec<Scored> {
+    let q: Vec<char> = key.loose.chars().collect();
+    if q.len() < MIN_FUZZY_CHARS {
+        return Vec::new();
+    }
+    let mut all = Vec::new();
+    table.near(&q, &mut |p, d, klen| {
+        let len = q.len().max(klen) as f64;
+        let base = LOOSE * (1.0 - d as f64 / len);
+        all.extend(score(table, key, filter, p, MatchKind::Fuzzy, base));
+    });
+    best_per_row(all)
+}
+
 /// A table of places, indexed for lookup.
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
@@ -180,19 +352,11 @@ pub struct Gazetteer {
     /// Factor for matches on alternate names (1.0 where every alias is as good as the name).
     alternate_factor: f64,
     places: Vec<Place>,
-    exact: HashMap<String, Vec<Entry>>,
-    loose: HashMap<String, Vec<Entry>>,
-    /// Every loose key with its length in chars, sorted by length, for the fuzzy stage.
-    by_length: Vec<(usize, String)>,
-}
-
-/// One name of one place, as filed under a key.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    place: usize,
-    name: usize,
-    /// Whether the name had generic words ("… training ground").
-    generic: bool,
+    prominence: Vec<f64>,
+    exact: HashMap<String, Vec<Posting>>,
+    loose: HashMap<String, Vec<Posting>>,
+    /// Every loose key with its characters, sorted by length, for the fuzzy stage.
+    by_length: Vec<(usize, String, Vec<char>)>,
 }
 
 impl Gazetteer {
@@ -203,31 +367,41 @@ impl Gazetteer {
     }
 
     /// Index `places` as the table called `table`, with matches on alternate names scored
-    /// `alternate_factor` of a match on the main name.
-    pub fn named(table: &'static str, alternate_factor: f64, places: Vec<Place>) -> Gazetteer {
-        let mut exact: HashMap<String, Vec<Entry>> = HashMap::new();
-        let mut loose: HashMap<String, Vec<Entry>> = HashMap::new();
+    /// `alternate_factor` of a match on the main name. Places given without a prominence
+    /// (a `Vec<Place>`) are fully prominent.
+    pub fn named(
+        table: &'static str,
+        alternate_factor: f64,
+        places: impl Into<RankedPlaces>,
+    ) -> Gazetteer {
+        let RankedPlaces { places, prominence } = places.into();
+        let mut exact: HashMap<String, Vec<Posting>> = HashMap::new();
+        let mut loose: HashMap<String, Vec<Posting>> = HashMap::new();
         for (pi, place) in places.iter().enumerate() {
             for (ni, name) in place.names().enumerate() {
                 let key = NameKey::new(name);
-                let entry = Entry {
-                    place: pi,
-                    name: ni,
+                let posting = Posting {
+                    row: u32::try_from(pi).unwrap_or(u32::MAX),
+                    name: u32::try_from(ni).unwrap_or(u32::MAX),
                     generic: key.hint.is_some(),
                 };
-                exact.entry(key.exact).or_default().push(entry);
-                loose.entry(key.loose).or_default().push(entry);
+                exact.entry(key.exact).or_default().push(posting);
+                loose.entry(key.loose).or_default().push(posting);
             }
         }
-        let mut by_length: Vec<(usize, String)> = loose
+        let mut by_length: Vec<(usize, String, Vec<char>)> = loose
             .keys()
-            .map(|k| (k.chars().count(), k.clone()))
+            .map(|k| {
+                let chars: Vec<char> = k.chars().collect();
+                (chars.len(), k.clone(), chars)
+            })
             .collect();
         by_length.sort_unstable();
         Gazetteer {
             table,
             alternate_factor,
             places,
+            prominence,
             exact,
             loose,
             by_length,
@@ -260,115 +434,101 @@ impl Gazetteer {
 
     /// Look `query` up on the exact and loose keys only.
     pub fn lookup_keys(&self, query: &str, filter: &Filter) -> Resolution<'_> {
-        let key = NameKey::new(query);
-        let mut best: HashMap<usize, Candidate<'_>> = HashMap::new();
-        let hits = [
-            (&self.exact, &key.exact, MatchKind::Exact, EXACT),
-            (&self.loose, &key.loose, MatchKind::Loose, LOOSE),
-        ];
-        for (index, k, how, base) in hits {
-            for entry in index.get(k.as_str()).into_iter().flatten() {
-                self.consider(&key, filter, *entry, how, base, &mut best);
-            }
-        }
-        Resolution::from_candidates(best.into_values().collect())
+        self.resolution(keys_stage(self, &NameKey::new(query), filter))
     }
 
     /// Look `query` up in the fuzzy stage only.
     pub fn lookup_fuzzy(&self, query: &str, filter: &Filter) -> Resolution<'_> {
-        let key = NameKey::new(query);
-        let mut best: HashMap<usize, Candidate<'_>> = HashMap::new();
-        self.fuzzy(&key, filter, &mut best);
-        Resolution::from_candidates(best.into_values().collect())
+        self.resolution(fuzzy_stage(self, &NameKey::new(query), filter))
     }
 
-    /// Score one indexed name against the query and keep it if it beats what the place has.
-    fn consider<'g>(
-        &'g self,
-        key: &NameKey,
-        filter: &Filter,
-        entry: Entry,
-        how: MatchKind,
-        base: f64,
-        best: &mut HashMap<usize, Candidate<'g>>,
-    ) {
-        let place = &self.places[entry.place];
-        if !filter.accepts(place) {
-            return;
-        }
-        let mut score = if entry.name > 0 {
-            base * self.alternate_factor
-        } else {
-            base
-        };
-        match key.hint {
-            Some(h) if !h.accepts(place.kind) => score *= KIND_MISMATCH,
-            None if entry.generic => score *= GENERIC_NAME,
-            _ => {}
-        }
-        let matched = place.names().nth(entry.name).unwrap_or(&place.name);
-        match best.get(&entry.place) {
-            Some(old) if old.score >= score => {}
-            _ => {
-                let table = self.table;
-                best.insert(
-                    entry.place,
-                    Candidate {
-                        place,
-                        score,
-                        matched,
-                        how,
-                        table,
-                    },
-                );
-            }
+    fn resolution(&self, scored: Vec<Scored>) -> Resolution<'_> {
+        let candidates = scored
+            .into_iter()
+            .filter_map(|s| {
+                let place = self.places.get(usize::try_from(s.posting.row).ok()?)?;
+                let matched = place
+                    .names()
+                    .nth(usize::try_from(s.posting.name).ok()?)
+                    .unwrap_or(&place.name);
+                Some(Candidate {
+                    place,
+                    score: s.score,
+                    rank: s.rank,
+                    matched,
+                    how: s.how,
+                    table: self.table,
+                    named_after: s.named_after,
+                })
+            })
+            .collect();
+        Resolution::from_candidates(candidates)
+    }
+}
+
+impl Table for Gazetteer {
+    fn alternate_factor(&self) -> f64 {
+        self.alternate_factor
+    }
+
+    fn postings(&self, loose: bool, key: &str, each: &mut dyn FnMut(Posting)) {
+        let map = if loose { &self.loose } else { &self.exact };
+        for p in map.get(key).into_iter().flatten() {
+            each(*p);
         }
     }
 
-    /// Loose keys within [`MAX_EDITS`] of the query's.
-    fn fuzzy<'g>(
-        &'g self,
-        key: &NameKey,
-        filter: &Filter,
-        best: &mut HashMap<usize, Candidate<'g>>,
-    ) {
-        let q: Vec<char> = key.loose.chars().collect();
-        // Short keys are too easily a few edits from something else.
-        if q.len() < 4 {
-            return;
-        }
+    fn near(&self, q: &[char], each: &mut dyn FnMut(Posting, usize, usize)) {
         let lo = self
             .by_length
-            .partition_point(|(n, _)| *n + MAX_EDITS < q.len());
-        let mut buf = Vec::new();
-        for (n, k) in &self.by_length[lo..] {
+            .partition_point(|(n, _, _)| *n + MAX_EDITS < q.len());
+        for (n, k, chars) in &self.by_length[lo..] {
             if *n > q.len() + MAX_EDITS {
                 break;
             }
-            buf.clear();
-            buf.extend(k.chars());
-            let Some(d) = osa_distance(&q, &buf, MAX_EDITS) else {
-                continue;
-            };
-            let len = q.len().max(buf.len()) as f64;
-            let base = LOOSE * (1.0 - d as f64 / len);
-            for entry in self.loose.get(k).into_iter().flatten() {
-                self.consider(key, filter, *entry, MatchKind::Fuzzy, base, best);
+            if let Some(d) = osa_distance(q, chars, MAX_EDITS) {
+                for p in self.loose.get(k).into_iter().flatten() {
+                    each(*p, d, *n);
+                }
             }
         }
+    }
+
+    fn row(&self, row: u32) -> Option<Row<'_>> {
+        let i = usize::try_from(row).ok()?;
+        let p = self.places.get(i)?;
+        Some(Row {
+            country: &p.country,
+            kind: p.kind,
+            lon: p.lon,
+            lat: p.lat,
+            prominence: self.prominence.get(i).copied().unwrap_or(1.0),
+        })
     }
 }
 
 /// Optimal string alignment distance between `a` and `b` (insertions, deletions,
 /// substitutions and adjacent transpositions, each 1), or `None` when it exceeds `max`.
+/// Keys under 64 characters are compared without allocating (the fuzzy stage verifies
+/// hundreds of candidates per query).
 pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    const W: usize = 64;
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    let (mut heap, mut stack) = (Vec::new(), [0usize; 3 * W]);
+    let rows: &mut [usize] = if w <= W {
+        &mut stack[..3 * w]
+    } else {
+        heap.resize(3 * w, 0);
+        &mut heap
+    };
+    let (mut prev2, rest) = rows.split_at_mut(w);
+    let (mut prev, mut cur) = rest.split_at_mut(w);
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];

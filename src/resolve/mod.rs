@@ -37,14 +37,30 @@ impl<'g> Geocoder<'g> {
     }
 
     /// Look `query` up in the tables; the first table with an answer (resolved or
-    /// ambiguous) gives it.
+    /// ambiguous) gives it. An answer made only of places named after the one asked for
+    /// ("Gissar" finds "Gissar air base") is held and ranked with the next table's, so a
+    /// bare name reaches the settlement that bears it (GeoNames' town of Hisor, alias
+    /// Gissar) before a facility named after it, which stays listed.
     pub fn lookup(&self, query: &str, filter: &Filter) -> Resolution<'g> {
         let tables = self.tables.iter().flatten();
+        let mut held: Vec<Candidate<'g>> = Vec::new();
         for t in tables.clone() {
             let r = t.lookup_keys(query, filter);
-            if r.status != Status::Unresolved {
+            if r.status == Status::Unresolved {
+                continue;
+            }
+            if r.candidates.iter().all(|c| c.named_after) {
+                held.extend(r.candidates);
+                continue;
+            }
+            if held.is_empty() {
                 return r;
             }
+            held.extend(r.candidates);
+            return Resolution::from_candidates(held);
+        }
+        if !held.is_empty() {
+            return Resolution::from_candidates(held);
         }
         for t in tables {
             let r = t.lookup_fuzzy(query, filter);
@@ -69,6 +85,8 @@ pub struct Resolved<'g> {
     pub score: f64,
     /// Exact, loose or online.
     pub how: MatchKind,
+    /// The name or alias that matched (the place's name for an online answer).
+    pub matched: Cow<'g, str>,
     /// The table the place is from (`gazetteer`, `geonames`, or `online`).
     pub table: &'static str,
     /// The cached online answer, when the place came from one.
@@ -205,12 +223,14 @@ pub fn resolve_dataset<'g>(
                 place: Cow::Borrowed(best.place),
                 score: best.score,
                 how: best.how,
+                matched: Cow::Borrowed(best.matched),
                 table: best.table,
                 online: None,
             }),
             (None, Status::Unresolved) => match cache.get(&place.query, &online_countries(place)) {
                 Some(entry) => match (place_from(entry), entry.chosen.as_ref()) {
                     (Some(p), Some(chosen)) => Ok(Resolved {
+                        matched: Cow::Owned(p.name.clone()),
                         place: Cow::Owned(p),
                         score: chosen.score,
                         how: MatchKind::Online,
@@ -244,6 +264,46 @@ pub fn resolve_dataset<'g>(
         }
     }
     (out, problems)
+}
+
+impl Resolved<'_> {
+    /// Whether the match is weaker than an exact key on a name the table holds as good as
+    /// the place's own (loose, fuzzy, a GeoNames alternate name, generic words that do not
+    /// fit, or online): what a reviewer should see.
+    pub fn is_weak(&self) -> bool {
+        self.how != MatchKind::Exact || self.score < geocoder::EXACT
+    }
+}
+
+/// Every place reference of `dataset` that resolved by a weak match ([`Resolved::is_weak`]),
+/// at its line, saying what it matched: notices for a reviewer (`check`; errors with
+/// `--strict`). Each reference is reported at every line that names it.
+pub fn weak_matches(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Problem> {
+    let mut out: Vec<Problem> = dataset
+        .place_refs()
+        .filter_map(|place| {
+            let r = resolutions.get(place)?;
+            r.is_weak().then(|| {
+                Problem::new(
+                    &place.path,
+                    Some(place.line),
+                    &place.query,
+                    format!(
+                        "{} match (score {:.2}): resolved to {} ({}, {}) through {:?}",
+                        r.how.as_str(),
+                        r.score,
+                        r.place.id,
+                        r.place.name,
+                        r.geocoder(),
+                        r.matched
+                    ),
+                )
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Why a resolution has no answer, with the candidates and what to do.

@@ -3,6 +3,7 @@
 //!
 //! - [`assets`]: the page and its vendored JavaScript, embedded in the binary;
 //! - [`http`]: routes, content types, byte ranges (PMTiles reads by range), the `Host` check;
+//! - [`files`]: which files may be opened, streamed bodies, validators and `304`s;
 //! - [`watch`]: polling the data folder for changes.
 //!
 //! The page polls [`http::STATUS`], whose `version` is a fingerprint of the layer files:
@@ -10,15 +11,20 @@
 //! layers again. A rebuild is [`pipeline::build`], so a broken edit writes nothing: the page
 //! keeps the last good layers and the status carries the problems for the page to show. The
 //! library prints nothing; it reports what happens as [`Event`]s to the caller.
+//!
+//! A client cannot hold the server: at most [`Limits::max_connections`] connections are
+//! served at once (more wait in the listen backlog), and a connection that has not sent a
+//! whole request head within [`Limits::header_timeout`] (the first request's, or the next
+//! one's on a kept-alive connection) is closed.
 
 pub mod assets;
+pub mod files;
 pub mod http;
 pub mod watch;
 
 use std::convert::Infallible;
-use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,15 +32,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::pipeline::{self, LayerSummary, Paths};
+use files::Body;
 use http::Route;
 
 /// The layers the page draws, in drawing order (bottom first).
@@ -56,6 +62,27 @@ pub struct Options {
     pub watch: bool,
     /// How often the data folder is polled when watching.
     pub poll: Duration,
+    /// What one client may hold.
+    pub limits: Limits,
+}
+
+/// What one client may hold of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// Time a connection has to send a whole request head, for its first request and,
+    /// kept alive, for each next one: an idle connection is closed after it.
+    pub header_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Default poll interval of the watcher.
@@ -108,6 +135,7 @@ struct Shared {
     paths: Paths,
     addr: SocketAddr,
     watch: bool,
+    limits: Limits,
     rebuild: Mutex<Option<Rebuild>>,
 }
 
@@ -147,6 +175,7 @@ impl Server {
                 paths: opts.paths.clone(),
                 addr,
                 watch: opts.watch,
+                limits: opts.limits,
                 rebuild: Mutex::new(None),
             }),
             poll: opts.poll,
@@ -238,9 +267,19 @@ pub fn problem_lines(e: &Error) -> Vec<String> {
     }
 }
 
-/// Accept connections until stopped; each is served by hyper (HTTP/1.1, keep-alive).
+/// Accept connections until stopped, [`Limits::max_connections`] at most at once; each is
+/// served by hyper (HTTP/1.1, keep-alive, [`Limits::header_timeout`]).
 async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        shared.limits.max_connections.max(1),
+    ));
     while !stop.load(Ordering::SeqCst) {
+        // A free slot first: while every slot is taken, new connections wait unaccepted.
+        let slot = match tokio::time::timeout(TICK, Arc::clone(&slots).acquire_owned()).await {
+            Ok(Ok(slot)) => slot,
+            Ok(Err(_)) => return,
+            Err(_) => continue,
+        };
         let stream = match tokio::time::timeout(TICK, listener.accept()).await {
             Ok(Ok((stream, _))) => stream,
             Ok(Err(_)) => {
@@ -251,30 +290,38 @@ async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: Ar
             Err(_) => continue,
         };
         let shared = Arc::clone(&shared);
+        let header_timeout = shared.limits.header_timeout;
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<Incoming>| {
                 let reply = respond(&shared, &request);
                 async move { Ok::<_, Infallible>(reply) }
             });
-            // A client that went away is no concern of the server's.
+            // A client that went away or timed out is no concern of the server's.
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
+            drop(slot);
         });
     }
 }
 
-type Reply = Response<Full<Bytes>>;
+type Reply = Response<Body>;
 
 fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+    reply_body(status, headers, Body::bytes(body))
+}
+
+fn reply_body(status: u16, headers: &[(&str, &str)], body: Body) -> Reply {
     let mut builder = Response::builder()
         .status(status)
         .header("X-Content-Type-Options", "nosniff");
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    builder.body(Full::new(body.into())).unwrap_or_else(|_| {
-        let mut r = Response::new(Full::new(Bytes::new()));
+    builder.body(body).unwrap_or_else(|_| {
+        let mut r = Response::new(Body::bytes(Bytes::new()));
         *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
         r
     })
@@ -291,10 +338,16 @@ fn text(status: u16, message: &str) -> Reply {
     )
 }
 
-/// The page may load scripts, styles, workers and data from this server only.
-const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
-    object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/// The page's Content-Security-Policy: scripts, styles, fetches, images and workers from
+/// this server only; no inline script or style, no `eval`, no plugin, no `<base>`, no form
+/// target, no framing. One exception: `img-src data:`, for the control icons of MapLibre's
+/// stylesheet (`data:image/svg+xml` URLs) and the page's empty favicon (`data:,`, which
+/// spares a request for `/favicon.ico`); a `data:` image runs no script. MapLibre needs no
+/// `blob:` here: its worker script is same-origin, so it is started from its URL. The
+/// browser tests fail on any refusal this policy makes.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
@@ -323,8 +376,8 @@ fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
             }
             None => text(404, "not found"),
         },
-        Route::Layer(name) => file(&shared.paths.out.join(&name), &name, header("range")),
-        Route::Basemap => file(&shared.paths.data.join(BOUNDARIES), http::BASEMAP, None),
+        Route::Layer(name) => file(&shared.paths.out, &name, &name, request),
+        Route::Basemap => file(&shared.paths.data, BOUNDARIES, http::BASEMAP, request),
         Route::Status => reply(
             200,
             &[
@@ -338,54 +391,62 @@ fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
     }
 }
 
-/// A file from disk, whole or the byte range asked for, never cached by the browser.
-fn file(path: &Path, name: &str, range: Option<&str>) -> Reply {
-    let opened = File::open(path).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((f, len))
-    });
-    let (mut f, len) = match opened {
-        Ok(x) => x,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return text(404, "not found"),
+/// A file from disk ([`files::open_inside`] `folder`), whole or the byte range asked for,
+/// revalidated by the browser on every use (`no-cache` with an `ETag`, so an unchanged
+/// layer costs a `304`).
+fn file(folder: &Path, name: &str, served_as: &str, request: &Request<Incoming>) -> Reply {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let opened = match files::open_inside(folder, name) {
+        Ok(Some(f)) => f,
+        Ok(None) => return text(404, "not found"),
         Err(_) => return text(500, "cannot read the file"),
     };
-    let headers = [
-        ("Content-Type", http::content_type(name)),
-        ("Cache-Control", "no-store"),
+    let len = opened.len;
+    let etag = opened.etag();
+    let last_modified = opened.last_modified();
+    let mut headers = vec![
+        ("Content-Type", http::content_type(served_as)),
+        ("Cache-Control", "no-cache"),
         ("Accept-Ranges", "bytes"),
+        ("ETag", etag.as_str()),
     ];
-    match http::range(range, len) {
-        http::Range::Whole => {
-            let mut body = Vec::new();
-            match f.read_to_end(&mut body) {
-                Ok(_) => reply(200, &headers, body),
-                Err(_) => text(500, "cannot read the file"),
-            }
-        }
-        http::Range::Part { start, end } => {
-            let mut body = Vec::new();
-            let read = f
-                .seek(SeekFrom::Start(start))
-                .and_then(|_| f.take(end - start + 1).read_to_end(&mut body));
-            if read.is_err() {
-                return text(500, "cannot read the file");
-            }
-            let content_range = format!("bytes {start}-{end}/{len}");
-            let mut headers = headers.to_vec();
-            headers.push(("Content-Range", &content_range));
-            reply(206, &headers, body)
-        }
+    if let Some(date) = &last_modified {
+        headers.push(("Last-Modified", date));
+    }
+    if opened.not_modified(header("if-none-match"), header("if-modified-since")) {
+        return reply(304, &headers, Bytes::new());
+    }
+    let range = if opened.range_applies(header("if-range")) {
+        http::range(header("range"), len)
+    } else {
+        http::Range::Whole
+    };
+    let (status, start, end, content_range) = match range {
+        http::Range::Whole => (200, 0, len, None),
+        http::Range::Part { start, end } => (
+            206,
+            start,
+            end + 1,
+            Some(format!("bytes {start}-{end}/{len}")),
+        ),
         http::Range::Unsatisfiable => {
             let content_range = format!("bytes */{len}");
-            reply(
+            return reply(
                 416,
                 &[
                     ("Content-Range", &content_range),
-                    ("Cache-Control", "no-store"),
+                    ("Cache-Control", "no-cache"),
                 ],
                 Bytes::new(),
-            )
+            );
         }
+    };
+    if let Some(r) = &content_range {
+        headers.push(("Content-Range", r));
+    }
+    match opened.body(start, end - start) {
+        Ok(body) => reply_body(status, &headers, body),
+        Err(_) => text(500, "cannot read the file"),
     }
 }
 
@@ -475,7 +536,7 @@ pub fn page_url(addr: SocketAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::TcpStream;
 
     fn get(addr: SocketAddr, path: &str, extra: &str) -> (String, Vec<u8>) {
@@ -512,6 +573,7 @@ mod tests {
             addr: "127.0.0.1:0".parse().unwrap(),
             watch: false,
             poll: DEFAULT_POLL,
+            limits: Limits::default(),
         })
         .unwrap();
         let addr = server.addr();
@@ -527,7 +589,7 @@ mod tests {
 
         let (head, body) = get(addr, "/layers/exercises.geojson?v=1", "");
         assert!(head.contains("application/geo+json"), "{head}");
-        assert!(head.contains("no-store"));
+        assert!(head.contains("cache-control: no-cache"), "{head}");
         assert_eq!(body, br#"{"type":"FeatureCollection"}"#);
 
         let (head, body) = get(addr, "/layers/drillmap.pmtiles", "Range: bytes=2-4\r\n");

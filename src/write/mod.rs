@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod background;
+pub mod cell;
 pub mod geojson;
 pub mod sink;
 pub mod sort;

@@ -10,7 +10,7 @@ The archive is opened with the PyPI `pmtiles` reader and every tile is decoded t
 FeatureCollection whose `name` member (or file stem) is the layer name; its features carry
 the string `id` the tiles' integer ids are derived from.
 
-Checked (rules 12-24 of shared/reference/anchors.md):
+Checked (the MVT 2.1 and PMTiles v3 rules):
   header: magic, version 3, clustered, gzip internal and tile compression, MVT, zooms,
     bounds containing the data with an area, centre inside, sections inside the file,
     header + root directory within 16 KiB, leaf offset not 0;

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{
-    char_mask, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER, MAGIC, PREFIX,
-    SECTIONS, VERSION,
+    char_mask, checksum, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER,
+    MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
 };
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
@@ -110,6 +110,7 @@ fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
                             country.first().copied().unwrap_or(0),
                             country.get(1).copied().unwrap_or(0),
                         ],
+                        prominence: geonames::prominence_byte(row.prominence()),
                     };
                     let place = row.into_place();
                     let names = place.names().map(NameKey::new).collect();
@@ -264,9 +265,61 @@ fn split_lines(text: &[u8], parts: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// Write `text` as the GeoNames table `table` together with its index: the table is staged
+/// under a temporary name and synced, its index built from it under another, and only then
+/// are both renamed into place (the index first: a stop between the two renames leaves a
+/// new index beside the old table, which [`super::open_or_rebuild`] finds stale and
+/// rebuilds). Any failure before that removes the temporaries and leaves the old pair.
+pub fn import(table: &Path, text: &[u8]) -> Result<BuildStats, IndexError> {
+    let dest = index_path(table);
+    let tmp_table = temp_beside(table);
+    let tmp_index = temp_beside(&dest);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| IndexError::Io { path, source }
+    };
+    if let Some(dir) = table.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp_table).map_err(io(&tmp_table))?;
+        file.write_all(text).map_err(io(&tmp_table))?;
+        file.sync_all().map_err(io(&tmp_table))?;
+        drop(file);
+        let stats = build_into(&tmp_table, &tmp_index)?;
+        std::fs::rename(&tmp_index, &dest).map_err(io(&dest))?;
+        std::fs::rename(&tmp_table, table).map_err(io(table))?;
+        Ok(stats)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp_table);
+        let _ = std::fs::remove_file(&tmp_index);
+    }
+    result
+}
+
+/// A hidden temporary name beside `dest`, in the same folder (so a rename is atomic).
+fn temp_beside(dest: &Path) -> std::path::PathBuf {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
 /// Build the index of the GeoNames table at `table` and write it, atomically, to
 /// [`index_path`]`(table)`.
 pub fn build(table: &Path) -> Result<BuildStats, IndexError> {
+    build_into(table, &index_path(table))
+}
+
+/// Build the index of the GeoNames table at `table` and write it, atomically, to `dest` (the
+/// index of a table staged under a temporary name goes where the table will be renamed to).
+pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
     let text = map(table)?;
     let too_large = |what: &str| IndexError::TooLarge {
         path: table.to_path_buf(),
@@ -340,7 +393,7 @@ pub fn build(table: &Path) -> Result<BuildStats, IndexError> {
     sections.push(del_entries);
     debug_assert_eq!(sections.len(), SECTIONS);
     debug_assert_eq!(sec::DEL_ENTRIES + 1, SECTIONS);
-    let bytes = write(table, &text, &sections)?;
+    let bytes = write(dest, &text, &sections)?;
     Ok(BuildStats { bytes, ..stats })
 }
 
@@ -373,14 +426,13 @@ fn deletions(keys: &[Box<str>]) -> (Vec<u8>, Vec<u8>, usize) {
     (dir, entries, n)
 }
 
-/// Lay the sections out after the header and write the file beside `table`, atomically.
-fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexError> {
-    let dest = index_path(table);
+/// Lay the sections out after the header and write the file to `dest`, atomically.
+fn write(dest: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| IndexError::Io { path, source }
     };
-    let mut head = Vec::with_capacity(HEADER + 16 * SECTIONS);
+    let mut head = Vec::with_capacity(HEADER + SECTION_ENTRY * SECTIONS);
     head.extend_from_slice(MAGIC);
     head.extend_from_slice(&VERSION.to_le_bytes());
     head.extend_from_slice(&u32::try_from(PREFIX).unwrap_or(0).to_le_bytes());
@@ -388,23 +440,16 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
     head.extend_from_slice(&fingerprint(text).to_le_bytes());
     head.extend_from_slice(&0u64.to_le_bytes()); // checksum, filled below
     head.resize(HEADER, 0);
-    let mut offset = (HEADER + 16 * SECTIONS) as u64;
+    let mut offset = (HEADER + SECTION_ENTRY * SECTIONS) as u64;
     for s in sections {
         head.extend_from_slice(&offset.to_le_bytes());
         head.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        head.extend_from_slice(&checksum(s).to_le_bytes());
         offset += (s.len() as u64).next_multiple_of(8);
     }
     let checksum = hash(&head);
     head[32..40].copy_from_slice(&checksum.to_le_bytes());
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temp_beside(dest);
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -416,7 +461,7 @@ fn write(table: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexEr
         }
         let file = w.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;
         file.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &dest).map_err(io(&dest))
+        std::fs::rename(&tmp, dest).map_err(io(dest))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -7,14 +7,17 @@
 //! Only the few candidate rows a query returns are parsed back into [`Place`]s, from their
 //! line in the table.
 //!
-//! # Format (version 2, little-endian, sections 8-byte aligned)
+//! Lookups go through the one scorer of [`super::geocoder`] ([`geocoder::Table`]): this
+//! module only says which postings a key has and what a row is.
+//!
+//! # Format (version 3, little-endian, sections 8-byte aligned)
 //!
 //! A 64-byte header (magic `DRMAPIDX`, format version, prefix length of the deletion index,
 //! the table's length and fingerprint, a checksum of the header and section table), then a
-//! table of [`SECTIONS`] `(offset, length)` pairs, then the sections:
+//! table of [`SECTIONS`] `(offset, length, checksum)` triples, then the sections:
 //!
 //! - **places**: one 48-byte record per row in table order: geonameid, byte offset and length
-//!   of its line, line number, latitude and longitude (f64), kind, country;
+//!   of its line, line number, latitude and longitude (f64), kind, country, prominence;
 //! - for the **exact** keys and again for the **loose** keys, a key table: the keys sorted
 //!   bytewise in one string arena, their offsets, each key's posting list (entries packed as
 //!   `place << 32 | generic << 31 | name number`, in table order), and a hash directory
@@ -45,9 +48,11 @@
 //! gigabyte-sized table in full would cost more than the 1 s open budget; an edit to a big
 //! table that keeps its length and misses every sampled block goes unseen, so re-import
 //! rather than edit a big table in place). A table that no longer matches is [`IndexError::Stale`]: the
-//! pipeline rebuilds the index. The header and section table are validated at open, and
-//! every read inside a section is bounds-checked, so a corrupt or truncated file yields an
-//! error or fewer candidates, never a panic.
+//! pipeline rebuilds the index. The header and section table are validated at open; every
+//! section's checksum is checked by [`GeonamesIndex::verify`] ([`open_or_rebuild`] does both
+//! and rebuilds a damaged index, saying so); and every read inside a section is
+//! bounds-checked, so a corrupt or truncated file yields an error or fewer candidates, never
+//! a panic.
 
 pub mod build;
 
@@ -57,25 +62,27 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 
 use super::geocoder::{
-    osa_distance, Filter, MatchKind, Status, ALTERNATE_NAME, AMBIGUITY_MARGIN, EXACT, GENERIC_NAME,
-    KIND_MISMATCH, LOOSE, MAX_EDITS, MIN_SCORE,
+    self, osa_distance, Filter, MatchKind, Posting, Row, Scored, Status, ALTERNATE_NAME, MAX_EDITS,
+    MIN_FUZZY_CHARS,
 };
 use super::normalize::NameKey;
 use crate::model::{Place, PlaceKind};
-use crate::read::geonames;
+use crate::read::geonames::{self, RankedPlaces};
 
-pub use build::build;
+pub use build::{build, build_into, import};
 
 /// First bytes of an index file.
 pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
 /// Format version; an index of another version is rebuilt.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Characters of a loose key whose deletion variants the fuzzy index files.
 pub const PREFIX: usize = 8;
 /// Number of sections.
 pub const SECTIONS: usize = 15;
 /// Bytes of the fixed header before the section table.
 pub const HEADER: usize = 64;
+/// Bytes of one entry of the section table: offset, length, checksum.
+pub const SECTION_ENTRY: usize = 24;
 /// Bytes of one place record.
 pub const RECORD: usize = 48;
 
@@ -93,6 +100,33 @@ pub(crate) mod sec {
 /// The index file beside a table: `geonames.txt` → `geonames.idx`.
 pub fn index_path(table: &Path) -> PathBuf {
     table.with_extension("idx")
+}
+
+/// Open the index of `table`, verified; when it is out of date, damaged, truncated or not
+/// an index at all, rebuild it first and say so on stderr, with why and how long the
+/// rebuild took (a rebuild of a full dump takes minutes: a user should know what the wait
+/// is). Other errors (I/O) are returned.
+pub fn open_or_rebuild(table: &Path) -> Result<GeonamesIndex, IndexError> {
+    match GeonamesIndex::open_verified(table) {
+        Ok(index) => Ok(index),
+        Err(why @ (IndexError::Stale { .. } | IndexError::Corrupt { .. })) => {
+            let started = std::time::Instant::now();
+            let stats = build(table)?;
+            let index = GeonamesIndex::open_verified(table)?;
+            // A notice, like the progress bars: the library has no other channel to the
+            // user in the middle of a command, and a silent multi-minute wait is worse.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "notice: {why}; rebuilt it ({} places) in {:.1} s",
+                    stats.places,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(index)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Why an index cannot be used.
@@ -167,6 +201,34 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
+}
+
+/// Checksum of a section: a multiply-xor hash over 8-byte words in four independent lanes
+/// (several GB/s, so checking a 3 GB index costs a fraction of a second), then the tail
+/// bytes and the length. Any changed word changes it with overwhelming likelihood.
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [
+        0x243f_6a88_85a3_08d3u64,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ];
+    let mut chunks = bytes.chunks_exact(32);
+    for c in &mut chunks {
+        for (lane, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            *lane = (*lane ^ u64::from_le_bytes(word))
+                .wrapping_mul(K)
+                .rotate_left(29);
+        }
+    }
+    let mut h = hash(chunks.remainder()) ^ (bytes.len() as u64);
+    for lane in lanes {
+        h = (h ^ lane).wrapping_mul(K).rotate_left(31);
+    }
+    h ^ (h >> 29)
 }
 
 /// Tables up to this size are fingerprinted whole.
@@ -256,14 +318,12 @@ pub struct Record {
     pub kind: PlaceKind,
     /// ISO alpha-2 country (upper case; may be empty).
     pub country: [u8; 2],
+    /// Prominence for the ranking prior, in 1/255 steps
+    /// ([`crate::read::geonames::prominence`]).
+    pub prominence: u8,
 }
 
 impl Record {
-    fn country_str(&self) -> &str {
-        let n = self.country.iter().position(|b| *b == 0).unwrap_or(2);
-        std::str::from_utf8(self.country.get(..n).unwrap_or(&[])).unwrap_or("")
-    }
-
     fn from_bytes(b: &[u8]) -> Option<Record> {
         let f = |i: usize| u64_at(b, i);
         Some(Record {
@@ -275,6 +335,7 @@ impl Record {
             lon: f64::from_bits(f(4)?),
             kind: kind_from(*b.get(40)?)?,
             country: [*b.get(41)?, *b.get(42)?],
+            prominence: *b.get(43)?,
         })
     }
 
@@ -289,6 +350,7 @@ impl Record {
         b[40] = kind_code(self.kind);
         b[41] = self.country[0];
         b[42] = self.country[1];
+        b[43] = self.prominence;
         b
     }
 }
@@ -302,6 +364,8 @@ pub struct IndexCandidate {
     pub geonameid: u64,
     /// Score in [0, 1], as the in-memory geocoder scores it.
     pub score: f64,
+    /// What candidates are ranked by (the score with the ranking prior).
+    pub rank: f64,
     /// Exact, loose or fuzzy.
     pub how: MatchKind,
     /// Which of the row's names matched (0 the name, then the alternates in order).
@@ -326,17 +390,11 @@ pub struct IndexResolution {
 
 impl IndexResolution {
     fn from_candidates(mut candidates: Vec<IndexCandidate>) -> IndexResolution {
-        candidates.retain(|c| c.score >= MIN_SCORE);
-        candidates.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| cmp_as_text(a.geonameid, b.geonameid))
-        });
-        let status = match candidates.as_slice() {
-            [] => Status::Unresolved,
-            [a, b, ..] if a.score - b.score < AMBIGUITY_MARGIN => Status::Ambiguous,
-            _ => Status::Resolved,
-        };
+        let status = geocoder::rank(
+            &mut candidates,
+            |c| (c.score, c.rank),
+            |a, b| cmp_as_text(a.geonameid, b.geonameid),
+        );
         IndexResolution { status, candidates }
     }
 
@@ -347,44 +405,6 @@ impl IndexResolution {
             _ => None,
         }
     }
-}
-
-/// [`osa_distance`] within [`MAX_EDITS`], without allocating for keys under 64 characters
-/// (the fuzzy stage verifies hundreds of candidates per query).
-pub(crate) fn osa_within(a: &[char], b: &[char]) -> Option<usize> {
-    const W: usize = 64;
-    if b.len() >= W || a.len().abs_diff(b.len()) > MAX_EDITS {
-        return osa_distance(a, b, MAX_EDITS);
-    }
-    let w = b.len() + 1;
-    let mut prev2 = [0u8; W];
-    let mut prev = [0u8; W];
-    let mut cur = [0u8; W];
-    for (j, p) in prev.iter_mut().enumerate().take(w) {
-        *p = u8::try_from(j).unwrap_or(u8::MAX);
-    }
-    for i in 1..=a.len() {
-        cur[0] = u8::try_from(i).unwrap_or(u8::MAX);
-        let mut row_min = cur[0];
-        for j in 1..w {
-            let cost = u8::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j].saturating_add(1))
-                .min(cur[j - 1].saturating_add(1))
-                .min(prev[j - 1].saturating_add(cost));
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2].saturating_add(1));
-            }
-            cur[j] = v;
-            row_min = row_min.min(v);
-        }
-        if usize::from(row_min) > MAX_EDITS {
-            return None;
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    let d = usize::from(prev[w - 1]);
-    (d <= MAX_EDITS).then_some(d)
 }
 
 /// Compare two numbers as their decimal text compares (place ids are `geonames:ID` strings:
@@ -404,24 +424,6 @@ fn cmp_as_text(a: u64, b: u64) -> std::cmp::Ordering {
     }
     let (mut x, mut y) = ([0u8; 20], [0u8; 20]);
     digits(a, &mut x).cmp(digits(b, &mut y))
-}
-
-/// The best candidate per row, in the order the in-memory geocoder keeps them: the highest
-/// score, the first met among equals.
-fn best_per_row(mut all: Vec<IndexCandidate>) -> Vec<IndexCandidate> {
-    all.sort_by_key(|c| c.record); // stable: the first met stays first
-    let mut out: Vec<IndexCandidate> = Vec::with_capacity(all.len());
-    for c in all {
-        match out.last_mut() {
-            Some(last) if last.record == c.record => {
-                if c.score > last.score {
-                    *last = c;
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A key table inside the index (exact or loose keys).
@@ -494,6 +496,7 @@ pub struct GeonamesIndex {
     index: Mmap,
     table: Mmap,
     sections: [(usize, usize); SECTIONS],
+    checksums: Vec<u64>,
     exact_bits: u32,
     loose_bits: u32,
     del_bits: u32,
@@ -528,7 +531,7 @@ impl GeonamesIndex {
             what: what.to_owned(),
         };
         let header = index
-            .get(..HEADER + SECTIONS * 16)
+            .get(..HEADER + SECTIONS * SECTION_ENTRY)
             .ok_or_else(|| corrupt("shorter than its header"))?;
         if header.get(..8) != Some(MAGIC.as_slice()) {
             return Err(corrupt("wrong magic number"));
@@ -561,9 +564,11 @@ impl GeonamesIndex {
             });
         }
         let mut sections = [(0usize, 0usize); SECTIONS];
+        let mut checksums = vec![0u64; SECTIONS];
         for (i, s) in sections.iter_mut().enumerate() {
-            let off = u64_at(&header[HEADER..], 2 * i).and_then(usize_of);
-            let len = u64_at(&header[HEADER..], 2 * i + 1).and_then(usize_of);
+            let off = u64_at(&header[HEADER..], 3 * i).and_then(usize_of);
+            let len = u64_at(&header[HEADER..], 3 * i + 1).and_then(usize_of);
+            checksums[i] = u64_at(&header[HEADER..], 3 * i + 2).unwrap_or(0);
             match (off, len) {
                 (Some(o), Some(l)) if o.checked_add(l).is_some_and(|end| end <= index.len()) => {
                     *s = (o, l)
@@ -586,11 +591,34 @@ impl GeonamesIndex {
             index,
             table: table_map,
             sections,
+            checksums,
             exact_bits,
             loose_bits,
             del_bits,
             exclude: Vec::new(),
         })
+    }
+
+    /// Check every section against its checksum: a damaged body (a block overwritten, bits
+    /// flipped) is [`IndexError::Corrupt`]. Reads the whole file once (a fraction of a
+    /// second for the 3 GB index of a 13M-row dump, warm).
+    pub fn verify(&self) -> Result<(), IndexError> {
+        for (i, expected) in self.checksums.iter().enumerate() {
+            if checksum(self.section(i)) != *expected {
+                return Err(IndexError::Corrupt {
+                    path: self.path.clone(),
+                    what: format!("section {i} does not match its checksum"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Open the index of `table` and [`verify`](GeonamesIndex::verify) it.
+    pub fn open_verified(table: &Path) -> Result<GeonamesIndex, IndexError> {
+        let index = GeonamesIndex::open(table)?;
+        index.verify()?;
+        Ok(index)
     }
 
     /// Leave these geonameids out of every answer (rows the hand-kept table has).
@@ -673,106 +701,55 @@ impl GeonamesIndex {
         }
     }
 
-    /// Score one posting as the in-memory geocoder scores it, keeping the best per row.
-    #[allow(clippy::too_many_arguments)]
-    fn consider(
-        &self,
-        key: &NameKey,
-        filter: &Filter,
-        entry: u64,
-        how: MatchKind,
-        base: f64,
-        best: &mut Vec<IndexCandidate>,
-    ) {
-        let place = u32::try_from(entry >> 32).unwrap_or(u32::MAX);
-        let generic = entry & (1 << 31) != 0;
-        let name = u32::try_from(entry & 0x7fff_ffff).unwrap_or(0);
-        let Some(r) = self.record(place) else {
-            return;
-        };
-        if self.exclude.binary_search(&r.geonameid).is_ok()
-            || !filter.accepts_parts(r.country_str(), r.kind, r.lon, r.lat)
-        {
-            return;
-        }
-        let mut score = if name > 0 {
-            base * ALTERNATE_NAME
-        } else {
-            base
-        };
-        match key.hint {
-            Some(h) if !h.accepts(r.kind) => score *= KIND_MISMATCH,
-            None if generic => score *= GENERIC_NAME,
-            _ => {}
-        }
-        best.push(IndexCandidate {
-            record: place,
-            geonameid: r.geonameid,
-            score,
-            how,
-            name,
-        });
-    }
-
     /// Look `query` up: exact and loose keys, then, if nothing matched, the fuzzy stage.
     pub fn lookup(&self, query: &str, filter: &Filter) -> IndexResolution {
         let key = NameKey::new(query);
-        let r = self.keys_stage(&key, filter);
+        let r = self.resolution(geocoder::keys_stage(self, &key, filter));
         if r.status == Status::Unresolved {
-            return self.fuzzy_stage(&key, filter);
+            return self.resolution(geocoder::fuzzy_stage(self, &key, filter));
         }
         r
     }
 
     /// Look `query` up on the exact and loose keys only.
     pub fn lookup_keys(&self, query: &str, filter: &Filter) -> IndexResolution {
-        self.keys_stage(&NameKey::new(query), filter)
+        self.resolution(geocoder::keys_stage(self, &NameKey::new(query), filter))
     }
 
     /// Look `query` up in the fuzzy stage only.
     pub fn lookup_fuzzy(&self, query: &str, filter: &Filter) -> IndexResolution {
-        self.fuzzy_stage(&NameKey::new(query), filter)
+        self.resolution(geocoder::fuzzy_stage(self, &NameKey::new(query), filter))
     }
 
-    fn keys_stage(&self, key: &NameKey, filter: &Filter) -> IndexResolution {
-        let mut best = Vec::new();
-        let tables = [
-            (
-                self.keys(sec::EXACT, self.exact_bits),
-                &key.exact,
-                MatchKind::Exact,
-                EXACT,
-            ),
-            (
-                self.keys(sec::LOOSE, self.loose_bits),
-                &key.loose,
-                MatchKind::Loose,
-                LOOSE,
-            ),
-        ];
-        for (keys, k, how, base) in tables {
-            if let Some(id) = keys.find(k) {
-                for entry in keys.postings(id) {
-                    self.consider(key, filter, entry, how, base, &mut best);
-                }
-            }
-        }
-        IndexResolution::from_candidates(best_per_row(best))
+    fn resolution(&self, scored: Vec<Scored>) -> IndexResolution {
+        let candidates = scored
+            .into_iter()
+            .filter_map(|s| {
+                Some(IndexCandidate {
+                    record: s.posting.row,
+                    geonameid: self.record(s.posting.row)?.geonameid,
+                    score: s.score,
+                    rank: s.rank,
+                    how: s.how,
+                    name: s.posting.name,
+                })
+            })
+            .collect();
+        IndexResolution::from_candidates(candidates)
     }
 
     /// Loose key ids within [`MAX_EDITS`] of `loose`, with their distance and length in
     /// characters, in the order the
     /// in-memory scan meets them (by length in characters, then bytewise).
-    fn fuzzy_keys(&self, loose: &str) -> Vec<(usize, usize, usize)> {
-        let q: Vec<char> = loose.chars().collect();
-        if q.len() < 4 {
+    fn fuzzy_keys(&self, q: &[char]) -> Vec<(usize, usize, usize)> {
+        if q.len() < MIN_FUZZY_CHARS {
             return Vec::new();
         }
         let keys = self.keys(sec::LOOSE, self.loose_bits);
         let dir = self.section(sec::DEL_DIR);
         let entries = self.section(sec::DEL_ENTRIES);
         let mut found: Vec<(usize, usize)> = Vec::new(); // (length, key id)
-        let qmask = char_mask(&q);
+        let qmask = char_mask(q);
         let mut variants = Vec::with_capacity(32);
         build::deletion_hashes(&q[..q.len().min(PREFIX)], &mut variants);
         for h in variants {
@@ -807,25 +784,11 @@ impl GeonamesIndex {
             };
             buf.clear();
             buf.extend(k.chars());
-            if let Some(d) = osa_within(&q, &buf) {
+            if let Some(d) = osa_distance(q, &buf, MAX_EDITS) {
                 out.push((id, d, buf.len()));
             }
         }
         out
-    }
-
-    fn fuzzy_stage(&self, key: &NameKey, filter: &Filter) -> IndexResolution {
-        let mut best = Vec::new();
-        let keys = self.keys(sec::LOOSE, self.loose_bits);
-        let qlen = key.loose.chars().count();
-        for (id, d, klen) in self.fuzzy_keys(&key.loose) {
-            let len = qlen.max(klen) as f64;
-            let base = LOOSE * (1.0 - d as f64 / len);
-            for entry in keys.postings(id) {
-                self.consider(key, filter, entry, MatchKind::Fuzzy, base, &mut best);
-            }
-        }
-        IndexResolution::from_candidates(best_per_row(best))
     }
 
     /// Every row that any of `queries` matches on a key or within the fuzzy distance, made
@@ -834,7 +797,7 @@ impl GeonamesIndex {
     pub fn places_for<'q>(
         &self,
         queries: impl IntoIterator<Item = &'q str>,
-    ) -> Result<Vec<Place>, IndexError> {
+    ) -> Result<RankedPlaces, IndexError> {
         let exact = self.keys(sec::EXACT, self.exact_bits);
         let loose = self.keys(sec::LOOSE, self.loose_bits);
         let mut rows: Vec<u32> = Vec::new();
@@ -849,22 +812,73 @@ impl GeonamesIndex {
             if let Some(id) = loose.find(&key.loose) {
                 add(&mut loose.postings(id));
             }
-            for (id, _, _) in self.fuzzy_keys(&key.loose) {
+            let q: Vec<char> = key.loose.chars().collect();
+            for (id, _, _) in self.fuzzy_keys(&q) {
                 add(&mut loose.postings(id));
             }
         }
         rows.sort_unstable();
         rows.dedup();
-        let mut places = Vec::with_capacity(rows.len());
+        let mut places = RankedPlaces::default();
         for i in rows {
-            let excluded = self
-                .record(i)
-                .is_some_and(|r| self.exclude.binary_search(&r.geonameid).is_ok());
-            if !excluded {
-                places.push(self.place(i)?);
+            match self.record(i) {
+                Some(r) if self.exclude.binary_search(&r.geonameid).is_err() => {
+                    places.push(self.place(i)?, f64::from(r.prominence) / 255.0);
+                }
+                _ => {}
             }
         }
         Ok(places)
+    }
+}
+
+impl geocoder::Table for GeonamesIndex {
+    fn alternate_factor(&self) -> f64 {
+        ALTERNATE_NAME
+    }
+
+    fn postings(&self, loose: bool, key: &str, each: &mut dyn FnMut(Posting)) {
+        let keys = if loose {
+            self.keys(sec::LOOSE, self.loose_bits)
+        } else {
+            self.keys(sec::EXACT, self.exact_bits)
+        };
+        if let Some(id) = keys.find(key) {
+            keys.postings(id).for_each(|e| each(posting(e)));
+        }
+    }
+
+    fn near(&self, loose: &[char], each: &mut dyn FnMut(Posting, usize, usize)) {
+        let keys = self.keys(sec::LOOSE, self.loose_bits);
+        for (id, d, len) in self.fuzzy_keys(loose) {
+            keys.postings(id).for_each(|e| each(posting(e), d, len));
+        }
+    }
+
+    fn row(&self, row: u32) -> Option<Row<'_>> {
+        let r = self.record(row)?;
+        if self.exclude.binary_search(&r.geonameid).is_ok() {
+            return None;
+        }
+        let start = usize_of(u64::from(row))?.checked_mul(RECORD)?;
+        let country = self.section(sec::PLACES).get(start + 41..start + 43)?;
+        let n = country.iter().position(|b| *b == 0).unwrap_or(2);
+        Some(Row {
+            country: std::str::from_utf8(country.get(..n)?).ok()?,
+            kind: r.kind,
+            lon: r.lon,
+            lat: r.lat,
+            prominence: f64::from(r.prominence) / 255.0,
+        })
+    }
+}
+
+/// A posting as the index packs it: `place << 32 | generic << 31 | name number`.
+fn posting(entry: u64) -> Posting {
+    Posting {
+        row: u32::try_from(entry >> 32).unwrap_or(u32::MAX),
+        name: u32::try_from(entry & 0x7fff_ffff).unwrap_or(0),
+        generic: entry & (1 << 31) != 0,
     }
 }
 

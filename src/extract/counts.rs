@@ -1,0 +1,237 @@
+//! Counts of troops and of equipment, with the qualifier the article put on them.
+//!
+//! "over 500 Russian and Kazak troops", "around 1,500 troops and 200 vehicles", "more than
+//! 4,000 military personnel and 800 pieces of military hardware", "700 units of military
+//! hardware": a number, up to five describing words, and a noun that says what is counted.
+//! "over", "more than", "around", "up to" and the like are kept as the qualifier; the value
+//! is the number as written (the dataset's convention: "over 500" is 500).
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::text::Text;
+
+/// What a count counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CountKind {
+    /// Troops, personnel, servicemen.
+    Troops,
+    /// Vehicles, hardware, tanks, aircraft.
+    Equipment,
+}
+
+/// A count found in the text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountMention {
+    /// Token indices of the phrase.
+    #[serde(skip)]
+    pub tokens: Range<usize>,
+    /// The sentence it is in.
+    #[serde(skip)]
+    pub sentence: usize,
+    /// Troops or equipment.
+    pub kind: CountKind,
+    /// The number as written.
+    pub value: u64,
+    /// "over", "more than", "around", "up to", … or empty.
+    pub qualifier: String,
+    /// The phrase as the article wrote it.
+    pub reported: String,
+}
+
+const TROOPS: &[&str] = &[
+    "troops",
+    "soldiers",
+    "servicemen",
+    "personnel",
+    "servicemembers",
+    "troopers",
+    "paratroopers",
+    "marines",
+    "officers",
+    "military",
+];
+
+const EQUIPMENT: &[&str] = &[
+    "vehicles",
+    "hardware",
+    "equipment",
+    "tanks",
+    "aircraft",
+    "helicopters",
+    "jets",
+    "weapons",
+    "armour",
+    "armor",
+];
+
+/// Words allowed between the number and the noun: nationalities, "military", "pieces of".
+fn filler(key: &str) -> bool {
+    matches!(
+        key,
+        "and"
+            | "of"
+            | "pieces"
+            | "piece"
+            | "units"
+            | "unit"
+            | "military"
+            | "combat"
+            | "armed"
+            | "armoured"
+            | "armored"
+            | "special"
+            | "forces"
+            | "service"
+            | "members"
+            | "other"
+            | "heavy"
+            | "elite"
+    ) || super::actors::demonym(key).is_some()
+}
+
+/// The qualifier right before token `i`, and the first token it takes.
+fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
+    let k = |j: usize| if j < i { text.key(j) } else { "" };
+    let two = |a: &str, b: &str| i >= 2 && k(i - 2) == a && k(i - 1) == b;
+    for (a, b) in [
+        ("more", "than"),
+        ("up", "to"),
+        ("at", "least"),
+        ("as", "many"),
+        ("less", "than"),
+        ("fewer", "than"),
+        ("an", "estimated"),
+    ] {
+        if two(a, b) {
+            return (format!("{a} {b}"), i - 2);
+        }
+    }
+    if i >= 1 {
+        let one = k(i - 1);
+        if matches!(
+            one,
+            "over"
+                | "around"
+                | "about"
+                | "some"
+                | "nearly"
+                | "almost"
+                | "approximately"
+                | "roughly"
+                | "estimated"
+                | "under"
+        ) {
+            return (one.to_owned(), i - 1);
+        }
+    }
+    (String::new(), i)
+}
+
+/// Every count of troops or equipment in `text`.
+pub fn find(text: &Text<'_>) -> Vec<CountMention> {
+    let mut out = Vec::new();
+    for (i, t) in text.tokens.iter().enumerate() {
+        if !t.number {
+            continue;
+        }
+        let Ok(value) = text.word(i).replace([',', '.'], "").parse::<u64>() else {
+            continue;
+        };
+        // A year inside a name ("Zapad-2021") or a date is not a count.
+        let hyphen = i > 0
+            && t.joined
+            && text.source[text.tokens[i - 1].span.end..t.span.start].trim() == "-";
+        if hyphen {
+            continue;
+        }
+        let mut j = i + 1;
+        let mut found = None;
+        while j < text.tokens.len() && j <= i + 6 && text.tokens[j].sentence == t.sentence {
+            let key = text.key(j);
+            // "military" counts only when nothing more specific follows ("500 military").
+            let next_is_noun = j + 1 < text.tokens.len()
+                && (TROOPS.contains(&text.key(j + 1)) || EQUIPMENT.contains(&text.key(j + 1)));
+            if TROOPS.contains(&key)
+                && !(key == "military"
+                    && (next_is_noun || j + 1 < text.tokens.len() && filler(text.key(j + 1))))
+            {
+                found = Some((CountKind::Troops, j));
+                break;
+            }
+            if EQUIPMENT.contains(&key) {
+                found = Some((CountKind::Equipment, j));
+                break;
+            }
+            if !filler(key) {
+                break;
+            }
+            j += 1;
+        }
+        let Some((kind, last)) = found else { continue };
+        let (qualifier, first) = qualifier(text, i);
+        out.push(CountMention {
+            tokens: first..last + 1,
+            sentence: t.sentence,
+            kind,
+            value,
+            qualifier,
+            reported: text.phrase(first, last).to_owned(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(s: &str) -> Vec<(CountKind, u64, String, String)> {
+        find(&Text::new(s))
+            .into_iter()
+            .map(|c| (c.kind, c.value, c.qualifier, c.reported))
+            .collect()
+    }
+
+    #[test]
+    fn the_phrases_of_the_press() {
+        use CountKind::*;
+        let c = counts("saw over 500 Russian and Kazak troops participate");
+        assert_eq!(
+            c,
+            [(
+                Troops,
+                500,
+                "over".into(),
+                "over 500 Russian and Kazak troops".into()
+            )]
+        );
+        let c = counts("involving around 1,500 troops and 200 vehicles, including aircraft");
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].1, c[0].2.as_str()), (1500, "around"));
+        assert_eq!(
+            (c[1].0, c[1].1, c[1].3.as_str()),
+            (Equipment, 200, "200 vehicles")
+        );
+        let c = counts("more than 4,000 military personnel and 800 pieces of military hardware");
+        assert_eq!(
+            (c[0].0, c[0].1, c[0].2.as_str()),
+            (Troops, 4000, "more than")
+        );
+        assert_eq!((c[1].0, c[1].1), (Equipment, 800));
+        let c = counts("over 50,000 military personnel and 700 units of military hardware");
+        assert_eq!(
+            (c[1].1, c[1].3.as_str()),
+            (700, "700 units of military hardware")
+        );
+    }
+
+    #[test]
+    fn years_dates_and_other_numbers_are_not_counts() {
+        assert!(counts("Zapad-2021 troops").is_empty());
+        assert!(counts("in the next 24 hours, 200 Telegram channels").is_empty());
+        assert!(counts("the 201st military base").is_empty());
+    }
+}

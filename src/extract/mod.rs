@@ -1,0 +1,365 @@
+//! Extract: from a news report to draft records, every fact with the words it came from.
+//!
+//! The step before `build`: read an article (plain UTF-8 text), find what an exercise record
+//! needs, and propose draft records for an analyst to review. [`text`] tokenises the article
+//! once, with each word's geocoder keys; [`places`] finds every name of the local tables with
+//! one automaton and lets the geocoder decide; [`dates`] reads dates against the publication
+//! date; [`counts`] reads troop and equipment counts; [`actors`] finds countries, demonyms,
+//! organisations and exercise names; [`records`] groups all of it into candidate exercises;
+//! [`output`] writes them in the dataset's own TOML form (with a `[[source]]` entry) or as
+//! JSON. Nothing here changes `places/`.
+
+pub mod actors;
+pub mod counts;
+pub mod dates;
+pub mod output;
+pub mod places;
+pub mod records;
+pub mod text;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::resolve::{Filter, Gazetteer, Geocoder};
+pub use dates::Published;
+use records::{Mentions, Record};
+
+/// The largest article read, in bytes (a news report is a few kilobytes).
+pub const MAX_BYTES: u64 = 4 << 20;
+
+/// Why an article's bytes are not text to extract from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// Nothing but white space.
+    #[error("empty: there is no text to extract from")]
+    Empty,
+    /// A NUL or many control bytes.
+    #[error("binary, not text: byte {byte:#04x} at offset {offset}")]
+    Binary {
+        /// The offending byte.
+        byte: u8,
+        /// Its offset.
+        offset: usize,
+    },
+    /// Not valid UTF-8.
+    #[error("not UTF-8: invalid byte {byte:#04x} at line {line}, byte offset {offset} (convert the file to UTF-8 first)")]
+    NotUtf8 {
+        /// The first invalid byte.
+        byte: u8,
+        /// Its offset.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+    },
+    /// Larger than [`MAX_BYTES`].
+    #[error("too large: more than {MAX_BYTES} bytes; an article is expected, not a corpus")]
+    TooLarge,
+}
+
+/// The text of an article's bytes (a leading byte-order mark dropped), or why there is none.
+pub fn check_text(bytes: &[u8]) -> Result<&str, InputProblem> {
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(InputProblem::TooLarge);
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(InputProblem::Binary { byte: 0, offset });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        InputProblem::NotUtf8 {
+            byte: bytes.get(offset).copied().unwrap_or(0),
+            offset,
+            line: 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count(),
+        }
+    })?;
+    let controls = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    if controls * 20 > text.chars().count().max(1) {
+        let (offset, c) = text
+            .char_indices()
+            .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .unwrap_or((0, '\0'));
+        return Err(InputProblem::Binary {
+            byte: u8::try_from(u32::from(c)).unwrap_or(0),
+            offset,
+        });
+    }
+    if text.trim().is_empty() {
+        return Err(InputProblem::Empty);
+    }
+    Ok(text)
+}
+
+/// Read an article: at most [`MAX_BYTES`], checked by [`check_text`]; a problem names the
+/// file.
+pub fn read_article(path: &Path) -> Result<String> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    match check_text(&bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(p) => Err(Error::Syntax {
+            path: path.to_owned(),
+            line: match p {
+                InputProblem::NotUtf8 { line, .. } => Some(line),
+                _ => None,
+            },
+            message: p.to_string(),
+        }),
+    }
+}
+
+/// What the caller knows beyond the text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    /// The publication date (`--published`); without it, a dateline in the text is used.
+    pub published: Option<Published>,
+    /// Only places in these countries (`--country`); empty means any.
+    pub countries: Vec<String>,
+}
+
+/// Where the publication date came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedFrom {
+    /// The date, as precise as known (reduced ISO 8601).
+    pub date: String,
+    /// `option` (--published) or `dateline` (the text).
+    pub from: &'static str,
+    /// The dateline's words, when from the text.
+    pub reported: Option<String>,
+}
+
+/// Everything found in one article.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extraction {
+    /// The first line of the article.
+    pub title: String,
+    /// The publication date used.
+    pub published: Option<PublishedFrom>,
+    /// Candidate exercises.
+    pub records: Vec<Record>,
+    /// Every place named.
+    pub places: Vec<places::PlaceMention>,
+    /// Every date.
+    pub dates: Vec<dates::DateMention>,
+    /// Every count.
+    pub counts: Vec<counts::CountMention>,
+    /// Countries named (codes, in order of first mention).
+    pub countries: Vec<String>,
+    /// Organisations named (acronyms, in order of first mention).
+    pub organisations: Vec<String>,
+    /// Exercise names found.
+    pub names: Vec<String>,
+}
+
+/// The tables and the automaton, built once for any number of articles.
+#[derive(Debug)]
+pub struct Extractor {
+    gazetteer: Gazetteer,
+    geonames: Option<Gazetteer>,
+    finder: places::PlaceFinder,
+    countries: actors::Countries,
+    keys: std::sync::Mutex<text::Keys>,
+}
+
+impl Extractor {
+    /// Build the automaton over every name of `gazetteer` and `geonames`.
+    pub fn new(gazetteer: Gazetteer, geonames: Option<Gazetteer>) -> Result<Extractor> {
+        let mut tables = vec![&gazetteer];
+        tables.extend(geonames.as_ref());
+        let finder = places::PlaceFinder::new(&tables)
+            .map_err(|e| Error::Usage(format!("cannot build the place automaton: {e}")))?;
+        Ok(Extractor {
+            finder,
+            gazetteer,
+            geonames,
+            countries: actors::Countries::new(),
+            keys: std::sync::Mutex::new(text::Keys::default()),
+        })
+    }
+
+    /// Read the gazetteer (`places.csv`) and GeoNames (`geonames.txt`, when there is one)
+    /// from the data folder.
+    pub fn load(data: &Path) -> Result<Extractor> {
+        let path: PathBuf = data.join(crate::pipeline::PLACES);
+        let (places, problems) = crate::read::places::read(&path)?;
+        if !problems.is_empty() {
+            return Err(Error::Data(problems));
+        }
+        let gazetteer = Gazetteer::new(places);
+        let geonames = crate::pipeline::load_geonames(data, &gazetteer)?;
+        Extractor::new(gazetteer, geonames)
+    }
+
+    /// How many distinct keys the place automaton holds.
+    pub fn keys(&self) -> usize {
+        self.finder.keys()
+    }
+
+    /// Extract from one article's text.
+    pub fn extract(&self, source: &str, options: &Options) -> Extraction {
+        let mut keys = self
+            .keys
+            .lock()
+            .map(|mut k| std::mem::take(&mut *k))
+            .unwrap_or_default();
+        let text = text::Text::with_keys(source, &mut keys);
+        if let Ok(mut k) = self.keys.lock() {
+            *k = keys;
+        }
+        let published = match options.published {
+            Some(p) => Some((p, "option", None)),
+            None => dates::dateline(&text).map(|p| (p, "dateline", Some(p.iso()))),
+        };
+        let country_mentions = self.countries.find(&text);
+        let mut codes: Vec<String> = Vec::new();
+        for c in &country_mentions {
+            if !codes.iter().any(|x| x == c.code) {
+                codes.push(c.code.to_owned());
+            }
+        }
+        let geocoder = Geocoder::new(&self.gazetteer, self.geonames.as_ref());
+        let filter = Filter {
+            countries: options.countries.clone(),
+            ..Filter::default()
+        };
+        let is_actor = |i: usize| self.countries.is_country_word(&text, i);
+        let places = self
+            .finder
+            .find(&text, &geocoder, &filter, &codes, &is_actor);
+        let names = actors::exercise_names(&text, &self.countries);
+        let fallback_year = names.iter().find_map(|n| n.year);
+        let dates = dates::find(&text, published.as_ref().map(|p| p.0), fallback_year);
+        let counts = counts::find(&text);
+        let orgs = actors::organisations(&text);
+        let records = records::group(
+            &text,
+            Mentions {
+                places: &places,
+                dates: &dates,
+                counts: &counts,
+                countries: &country_mentions,
+                orgs: &orgs,
+                names: &names,
+            },
+        );
+        let mut organisations: Vec<String> = Vec::new();
+        for o in &orgs {
+            if !organisations.iter().any(|x| x == o.acronym) {
+                organisations.push(o.acronym.to_owned());
+            }
+        }
+        let mut name_list: Vec<String> = Vec::new();
+        for n in &names {
+            if !name_list.contains(&n.name) {
+                name_list.push(n.name.clone());
+            }
+        }
+        Extraction {
+            title: title(source),
+            published: published.map(|(p, from, _)| PublishedFrom {
+                date: p.iso(),
+                from,
+                reported: (from == "dateline")
+                    .then(|| dateline_words(&text, p))
+                    .flatten(),
+            }),
+            records,
+            places,
+            dates,
+            counts,
+            countries: codes,
+            organisations,
+            names: name_list,
+        }
+    }
+}
+
+/// The title: the first line of four words or more among the first five lines (page
+/// furniture such as "Now Reading" comes first in saved pages), else the first line.
+fn title(source: &str) -> String {
+    let lines = source.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.clone().next().unwrap_or("");
+    lines
+        .take(5)
+        .find(|l| l.split_whitespace().count() >= 4)
+        .unwrap_or(first)
+        .to_owned()
+}
+
+/// The words of the dateline that gave `p`.
+fn dateline_words(text: &text::Text<'_>, p: Published) -> Option<String> {
+    dates::find(text, None, None)
+        .into_iter()
+        .find(|d| d.start_iso().as_deref() == Some(p.iso().as_str()))
+        .map(|d| d.reported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_bytes_are_named_problems() {
+        assert_eq!(check_text(b"  \n\t"), Err(InputProblem::Empty));
+        assert_eq!(check_text(b""), Err(InputProblem::Empty));
+        assert!(matches!(
+            check_text(b"ab\0cd"),
+            Err(InputProblem::Binary { offset: 2, .. })
+        ));
+        assert_eq!(
+            check_text(b"line one\nIn \xe9t\xe9"),
+            Err(InputProblem::NotUtf8 {
+                byte: 0xe9,
+                offset: 12,
+                line: 2
+            })
+        );
+        let big = vec![b'a'; usize::try_from(MAX_BYTES).unwrap() + 1];
+        assert_eq!(check_text(&big), Err(InputProblem::TooLarge));
+        assert_eq!(check_text(b"\xef\xbb\xbfText"), Ok("Text"));
+        assert!(matches!(
+            check_text(b"\x01\x02\x03\x04abc"),
+            Err(InputProblem::Binary { .. })
+        ));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let extractor = test_extractor();
+            if let Ok(text) = check_text(&bytes) {
+                let x = extractor.extract(text, &Options::default());
+                let _ = output::toml(&x, "a.txt", &Options::default());
+            }
+        }
+
+        #[test]
+        fn any_text_never_panics(text in "(\\PC|[ \n.,\"“”«»-]|July|16|2021|August 5-10|from 5 to 10 August|over 500 troops|Kharbmaidon|training ground|полигон|exercise){0,40}") {
+            let extractor = test_extractor();
+            let x = extractor.extract(&text, &Options { published: Published::parse("2021-07-20"), countries: Vec::new() });
+            let _ = output::toml(&x, "a.txt", &Options::default());
+            let _ = serde_json::to_string(&x);
+        }
+    }
+
+    fn test_extractor() -> Extractor {
+        let place = places::tests::place(
+            "kharbmaidon-training-ground",
+            "Kharbmaidon training ground",
+            crate::model::PlaceKind::TrainingGround,
+            "TJ",
+            &["Kharbmaidon", "Харбмайдон"],
+        );
+        Extractor::new(Gazetteer::new(vec![place]), None).unwrap()
+    }
+}

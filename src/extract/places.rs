@@ -1,0 +1,529 @@
+//! Places: every name or alias of the local tables found in the text, with one automaton.
+//!
+//! The patterns are the geocoder's own loose keys ([`NameKey`]) of every name and alias of
+//! the gazetteer and of GeoNames, in one [`AhoCorasick`] automaton. The text is searched as
+//! the loose keys of its words run together (so "Harb-Maidon", "Kharbmaidon" and
+//! "Харбмайдон" all meet the key `harbmaidon`), with a break wherever a comma, a full stop or
+//! a line separates two words; a hit counts only when it starts and ends on word boundaries
+//! and its first word is capitalised. Each hit is widened over the generic words around it
+//! ("… training ground", "полигон …") and then looked up by the geocoder itself, which
+//! decides: resolved, ambiguous (kept so, unless the countries the article names narrow it to
+//! one) or, for a typo, fuzzy. Capitalised names before a generic word that no table knows
+//! ("the Momirak training ground") are proposed as unresolved places with their quote.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind as AcMatchKind};
+use serde::Serialize;
+
+use super::text::Text;
+use crate::resolve::normalize::{KindHint, NameKey};
+use crate::resolve::{Filter, Gazetteer, Geocoder, Resolution, Status};
+
+/// Keys shorter than this (in bytes) are not searched for: too many English words and
+/// abbreviations collide with three-letter place names.
+const MIN_KEY: usize = 4;
+
+/// Confidence of a capitalised name before a generic word that no table knows.
+pub const UNRESOLVED_CONFIDENCE: f64 = 0.3;
+
+/// The automaton over every key of the local tables.
+#[derive(Debug, Clone)]
+pub struct PlaceFinder {
+    automaton: AhoCorasick,
+    keys: usize,
+}
+
+/// One candidate of a place mention, as written out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceCandidate {
+    /// The place id (gazetteer slug or `geonames:ID`).
+    pub id: String,
+    /// Its preferred name.
+    pub name: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its country (ISO alpha-2).
+    pub country: String,
+    /// The geocoder's score.
+    pub score: f64,
+    /// The table it is from (`gazetteer`, `geonames`).
+    pub table: String,
+}
+
+/// A place named in the text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceMention {
+    /// Token indices of the name, generic words included.
+    #[serde(skip)]
+    pub tokens: Range<usize>,
+    /// The words as the article wrote them.
+    pub reported: String,
+    /// The sentence the name is in.
+    #[serde(skip)]
+    pub sentence: usize,
+    /// Resolved, ambiguous or unresolved.
+    pub status: Status,
+    /// Candidates, best first (one when resolved, none when unresolved).
+    pub candidates: Vec<PlaceCandidate>,
+    /// Whether the countries the article names chose among ambiguous candidates.
+    pub narrowed: bool,
+    /// How sure the finding is, in [0, 1].
+    pub confidence: f64,
+}
+
+impl PlaceMention {
+    /// The chosen place, when resolved.
+    pub fn best(&self) -> Option<&PlaceCandidate> {
+        match self.status {
+            Status::Resolved => self.candidates.first(),
+            _ => None,
+        }
+    }
+}
+
+impl PlaceFinder {
+    /// One automaton over the loose keys of every name and alias of `tables`.
+    pub fn new(tables: &[&Gazetteer]) -> Result<PlaceFinder, aho_corasick::BuildError> {
+        let mut keys = BTreeSet::new();
+        for table in tables {
+            for place in table.places() {
+                for name in place.names() {
+                    let loose = NameKey::new(name).loose;
+                    if loose.len() >= MIN_KEY && !loose.bytes().all(|b| b.is_ascii_digit()) {
+                        keys.insert(loose);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(AcMatchKind::Standard)
+            .build(&keys)?;
+        Ok(PlaceFinder {
+            automaton,
+            keys: keys.len(),
+        })
+    }
+
+    /// How many distinct keys the automaton holds.
+    pub fn keys(&self) -> usize {
+        self.keys
+    }
+
+    /// Every place named in `text`, in order, looked up with `filter`; ambiguous names are
+    /// narrowed to `article_countries` when that leaves one. `is_actor` says which words are
+    /// country names or demonyms, never proposed as unresolved places.
+    pub fn find(
+        &self,
+        text: &Text<'_>,
+        geocoder: &Geocoder<'_>,
+        filter: &Filter,
+        article_countries: &[String],
+        is_actor: &dyn Fn(usize) -> bool,
+    ) -> Vec<PlaceMention> {
+        let hits = self.hits(text);
+        let mut out = Vec::new();
+        let mut covered = vec![false; text.tokens.len()];
+        for hit in hits {
+            let tokens = widen(text, hit);
+            let reported = text.phrase(tokens.start, tokens.end - 1).to_owned();
+            let r = geocoder.lookup(&reported, filter);
+            let mention = mention(
+                text,
+                tokens.clone(),
+                reported,
+                r,
+                geocoder,
+                filter,
+                article_countries,
+            );
+            // A country's name is a place only as a country ("Serbia"), never as the
+            // alternate name of a town (GeoNames files "Kazakhstan" under Aqsay).
+            let country_word = tokens.clone().all(|i| is_actor(i));
+            let as_country = mention
+                .candidates
+                .first()
+                .is_some_and(|c| c.kind == "country");
+            let geonames_only = mention.candidates.iter().all(|c| c.table != "gazetteer");
+            if mention.status == Status::Unresolved
+                || (country_word && !as_country)
+                || tokens.clone().any(|i| super::dates::is_month_word(text, i))
+                || (geonames_only && !proper_place(text, &tokens))
+            {
+                continue;
+            }
+            for c in covered.iter_mut().take(tokens.end).skip(tokens.start) {
+                *c = true;
+            }
+            out.push(mention);
+        }
+        for tokens in unknown_names(text, &covered, is_actor) {
+            let reported = text.phrase(tokens.start, tokens.end - 1).to_owned();
+            let r = geocoder.lookup(&reported, filter);
+            out.push(mention(
+                text,
+                tokens,
+                reported,
+                r,
+                geocoder,
+                filter,
+                article_countries,
+            ));
+        }
+        out.sort_by_key(|m| m.tokens.start);
+        out
+    }
+
+    /// Token ranges of key hits: on word boundaries, capitalised, the longest at each start,
+    /// none inside another.
+    fn hits(&self, text: &Text<'_>) -> Vec<Range<usize>> {
+        const NONE: u32 = u32::MAX;
+        let mut joined = String::new();
+        let mut start_at: Vec<u32> = Vec::new();
+        let mut end_at: Vec<u32> = Vec::new();
+        for (i, t) in text.tokens.iter().enumerate() {
+            if t.loose.is_empty() || !t.loose.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                joined.push('|');
+                continue;
+            }
+            if !t.joined {
+                joined.push('|');
+            }
+            start_at.resize(joined.len() + 1, NONE);
+            end_at.resize(joined.len() + 1, NONE);
+            let Ok(idx) = u32::try_from(i) else { break };
+            start_at[joined.len()] = idx;
+            joined.push_str(&t.loose);
+            end_at.resize(joined.len() + 1, NONE);
+            end_at[joined.len()] = idx;
+        }
+        let mut longest: Vec<Option<usize>> = vec![None; text.tokens.len()];
+        for m in self.automaton.find_overlapping_iter(joined.as_str()) {
+            let (Some(&s), Some(&e)) = (start_at.get(m.start()), end_at.get(m.end())) else {
+                continue;
+            };
+            if s == NONE || e == NONE {
+                continue;
+            }
+            let (s, e) = (s as usize, e as usize);
+            if !text.capitalised(s) || (s..=e).all(|i| text.tokens[i].generic.is_some()) {
+                continue;
+            }
+            if longest[s].is_none_or(|old| e > old) {
+                longest[s] = Some(e);
+            }
+        }
+        let mut out = Vec::new();
+        let mut next = 0;
+        for (s, e) in longest.iter().enumerate() {
+            if let Some(e) = *e {
+                if s >= next {
+                    out.push(s..e + 1);
+                    next = e + 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether a name only GeoNames knows stands as a place name in the text: not the first word
+/// of a sentence (where any word is capitalised: "Tank crews") and not part of a longer
+/// capitalised name (a person, "Alisher Samigjonov"; an office, "Information Center").
+fn proper_place(text: &Text<'_>, tokens: &Range<usize>) -> bool {
+    let first = tokens.start;
+    let sentence_start =
+        first == 0 || text.tokens[first - 1].sentence != text.tokens[first].sentence;
+    let before = first > 0
+        && text.tokens[first].joined
+        && text.capitalised(first - 1)
+        && text.tokens[first - 1].generic.is_none();
+    let after = tokens.end < text.tokens.len()
+        && text.tokens[tokens.end].joined
+        && text.capitalised(tokens.end)
+        && text.tokens[tokens.end].generic.is_none();
+    !sentence_start && !before && !after
+}
+
+/// Whether token `i` ends a site phrase: "range", "polygon", "airfield", "air base",
+/// "training ground", "training centre" ("centre" alone is any office).
+fn head_word(text: &Text<'_>, i: usize) -> bool {
+    let prev = if i > 0 { text.key(i - 1) } else { "" };
+    match text.key(i) {
+        "range" | "polygon" | "poligon" | "airfield" | "aerodrome" | "aerodrom" | "airbase" => true,
+        "ground" | "grounds" | "centre" | "center" | "tsentr" => matches!(
+            prev,
+            "training" | "uchebnyy" | "manoeuvre" | "maneuver" | "firing"
+        ),
+        "base" => prev == "air",
+        _ => false,
+    }
+}
+
+/// Whether a generic word names a kind of site (not "military", "area" or "base" alone).
+fn site_word(text: &Text<'_>, i: usize) -> bool {
+    text.tokens[i].generic.is_some()
+        && !matches!(text.key(i), "military" | "area" | "voyennaya" | "voennaya")
+}
+
+/// A hit widened over the generic words after it (and "полигон" before it).
+fn widen(text: &Text<'_>, hit: Range<usize>) -> Range<usize> {
+    let mut r = hit;
+    while r.end < text.tokens.len()
+        && r.end - r.start < 8
+        && text.tokens[r.end].joined
+        && site_word(text, r.end)
+    {
+        r.end += 1;
+    }
+    if r.start > 0
+        && text.tokens[r.start].joined
+        && matches!(text.key(r.start - 1), "poligon" | "polygon")
+    {
+        r.start -= 1;
+    }
+    r
+}
+
+/// Capitalised names of one to three words right before a generic site word ("Momirak
+/// training ground"), not already found and not country names or demonyms.
+fn unknown_names(
+    text: &Text<'_>,
+    covered: &[bool],
+    is_actor: &dyn Fn(usize) -> bool,
+) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let n = text.tokens.len();
+    let mut i = 0;
+    while i < n {
+        let name_word = |k: usize| {
+            text.capitalised(k)
+                && !covered[k]
+                && !text.tokens[k].number
+                && text.tokens[k].generic.is_none()
+                && !is_actor(k)
+                && !matches!(text.key(k), "the" | "a" | "an" | "this" | "that" | "its")
+        };
+        if !name_word(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i + 1;
+        while end < n && end - start < 3 && text.tokens[end].joined && name_word(end) {
+            end += 1;
+        }
+        let head = end < n
+            && text.tokens[end].joined
+            && matches!(
+                text.tokens[end].generic,
+                Some(KindHint::TrainingGround | KindHint::Airfield)
+            )
+            && site_word(text, end);
+        if head {
+            let r = widen(text, start..end);
+            if head_word(text, r.end - 1) {
+                out.push(r);
+            }
+        }
+        i = end;
+    }
+    out
+}
+
+fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
+    PlaceCandidate {
+        id: c.place.id.clone(),
+        name: c.place.name.clone(),
+        kind: c.place.kind.as_str().to_owned(),
+        country: c.place.country.clone(),
+        score: c.score,
+        table: c.table.to_owned(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mention(
+    text: &Text<'_>,
+    tokens: Range<usize>,
+    reported: String,
+    r: Resolution<'_>,
+    geocoder: &Geocoder<'_>,
+    filter: &Filter,
+    article_countries: &[String],
+) -> PlaceMention {
+    let sentence = text.tokens.get(tokens.start).map_or(0, |t| t.sentence);
+    let mut narrowed = false;
+    let mut r = r;
+    if r.status == Status::Ambiguous && !article_countries.is_empty() {
+        let within = Filter {
+            countries: article_countries
+                .iter()
+                .filter(|c| filter.countries.is_empty() || filter.countries.contains(c))
+                .cloned()
+                .collect(),
+            ..filter.clone()
+        };
+        let n = geocoder.lookup(&reported, &within);
+        if n.status == Status::Resolved {
+            r = n;
+            narrowed = true;
+        }
+    }
+    let candidates: Vec<PlaceCandidate> = r.candidates.iter().map(candidate).collect();
+    let confidence = match r.status {
+        Status::Resolved => {
+            let s = candidates.first().map_or(0.0, |c| c.score);
+            if narrowed {
+                s * 0.9
+            } else {
+                s
+            }
+        }
+        Status::Ambiguous => {
+            candidates.first().map_or(0.0, |c| c.score) / candidates.len().max(1) as f64
+        }
+        Status::Unresolved => UNRESOLVED_CONFIDENCE,
+    };
+    PlaceMention {
+        tokens,
+        reported,
+        sentence,
+        status: r.status,
+        candidates,
+        narrowed,
+        confidence: round2(confidence),
+    }
+}
+
+/// Round a confidence or score to two decimals, so output does not depend on float noise.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{Place, PlaceKind, Precision};
+
+    /// A gazetteer row for tests.
+    pub(crate) fn place(
+        id: &str,
+        name: &str,
+        kind: PlaceKind,
+        country: &str,
+        aliases: &[&str],
+    ) -> Place {
+        Place {
+            id: id.into(),
+            name: name.into(),
+            kind,
+            country: country.into(),
+            admin1: String::new(),
+            lat: 38.0,
+            lon: 68.0,
+            precision: Precision::Site,
+            uncertainty_km: 1.0,
+            point_note: String::new(),
+            aliases: aliases.iter().map(|s| (*s).to_owned()).collect(),
+            source: "test".into(),
+            line: 1,
+        }
+    }
+
+    fn table() -> Gazetteer {
+        Gazetteer::new(vec![
+            place(
+                "kharbmaidon-training-ground",
+                "Kharbmaidon training ground",
+                PlaceKind::TrainingGround,
+                "TJ",
+                &["Kharbmaidon", "Harb-Maidon", "Харбмайдон"],
+            ),
+            place(
+                "almaty-region",
+                "Almaty Region",
+                PlaceKind::Region,
+                "KZ",
+                &["Almaty Province"],
+            ),
+            place("almaty", "Almaty", PlaceKind::Settlement, "KZ", &[]),
+            place("ayni-tj", "Ayni", PlaceKind::Settlement, "TJ", &[]),
+            place("ayni-uz", "Ayni", PlaceKind::Settlement, "UZ", &[]),
+        ])
+    }
+
+    fn found(text: &str, countries: &[&str]) -> Vec<(String, Status, Vec<String>)> {
+        let g = table();
+        let finder = PlaceFinder::new(&[&g]).unwrap();
+        let geocoder = Geocoder::new(&g, None);
+        let t = Text::new(text);
+        let countries: Vec<String> = countries.iter().map(|c| (*c).to_owned()).collect();
+        finder
+            .find(&t, &geocoder, &Filter::default(), &countries, &|_| false)
+            .into_iter()
+            .map(|m| {
+                (
+                    m.reported,
+                    m.status,
+                    m.candidates.into_iter().map(|c| c.id).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_spelling_with_its_generic_words() {
+        let f = found(
+            "Drills at the Harb-Maidon training ground, near Харбмайдон, and in Almaty Province.",
+            &[],
+        );
+        let names: Vec<&str> = f.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Harb-Maidon training ground",
+                "Харбмайдон",
+                "Almaty Province"
+            ]
+        );
+        assert_eq!(
+            f[2].2,
+            ["almaty-region"],
+            "the longest name wins over Almaty"
+        );
+    }
+
+    #[test]
+    fn ambiguity_is_kept_unless_a_named_country_narrows_it() {
+        let f = found("Troops met in Ayni.", &[]);
+        assert_eq!(f[0].1, Status::Ambiguous);
+        assert_eq!(f[0].2.len(), 2);
+        let f = found("Troops met in Ayni.", &["UZ"]);
+        assert_eq!(
+            (f[0].1, f[0].2.as_slice()),
+            (Status::Resolved, &["ayni-uz".to_owned()][..])
+        );
+    }
+
+    #[test]
+    fn unknown_names_before_a_generic_word_are_proposed() {
+        let f = found(
+            "Drills at the Momirak training ground and the Kharbmaidon range.",
+            &[],
+        );
+        assert_eq!(f[0].0, "Momirak training ground");
+        assert_eq!(f[0].1, Status::Unresolved);
+        assert_eq!(f[1].0, "Kharbmaidon range");
+    }
+
+    #[test]
+    fn lower_case_words_and_broken_names_are_not_places() {
+        assert!(found("the almaty drills", &[]).is_empty());
+        // A comma between the words breaks "Almaty, Province".
+        let f = found("Almaty, Province", &[]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].0, "Almaty");
+    }
+}

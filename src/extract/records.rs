@@ -1,0 +1,825 @@
+//! Records: the mentions grouped into candidate exercises, each field with its quote.
+//!
+//! The article is read sentence by sentence. A sentence that names an exercise
+//! ("Zapad-2021") joins the record of that name, or opens it. A sentence with an event word
+//! ("exercise", "drills", "war games") joins the record being read, unless it brings a date
+//! that cannot be that record's (then it opens a new one, when it also has something to
+//! record: a date to the month or day, a site or a count). A "first stage" or "second stage"
+//! adds a site to the record rather than a record. A sentence without an event word only adds
+//! a count with a participation word ("using over 150 pieces of military hardware") to the
+//! record of the sentence before it.
+//!
+//! Within a sentence, the event's date is the first date after the event word (or the one
+//! before it, unless a verb of saying stands next to it: "announced last week that the
+//! drills"); its sites are the places after "in", "at", "near" or "on" (a training ground
+//! wins over the region it lies in); its participants are the countries and demonyms named,
+//! but not those next to "border", after "amid" or "where", or withdrawing; "invited X" is
+//! recorded as invited.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::actors::{self, CountryMention, NameMention, OrgMention};
+use super::counts::{CountKind, CountMention};
+use super::dates::DateMention;
+use super::places::{round2, PlaceCandidate, PlaceMention};
+use super::text::Text;
+use crate::date::DatePrecision;
+use crate::model::PlaceKind;
+use crate::resolve::Status;
+
+/// A value with the article's words it comes from and how sure the extractor is of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field<T> {
+    /// The value.
+    pub value: T,
+    /// The exact phrase (or sentence) of the article.
+    pub reported: String,
+    /// In [0, 1].
+    pub confidence: f64,
+}
+
+/// A count with its qualifier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Count {
+    /// The number as written.
+    pub value: u64,
+    /// "over", "around", … or empty.
+    pub qualifier: String,
+}
+
+/// The date of a record: start, end (reduced ISO 8601) and how it was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DateValue {
+    /// First day, month or year.
+    pub start: String,
+    /// Last, when it differs.
+    pub end: Option<String>,
+    /// Day, month or year.
+    pub precision: DatePrecision,
+    /// Whether the year is inferred.
+    pub year_inferred: bool,
+    /// Whether it is relative to the publication date.
+    pub relative: bool,
+}
+
+/// One site (or stage) of a record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteDraft {
+    /// `main`, `stage-1`, `site-2`, …
+    pub id: String,
+    /// "First stage", "Second stage", when the article says so.
+    pub stage: Option<String>,
+    /// What the geocoder should look up: the chosen place's name, or the words as written.
+    pub place: String,
+    /// The place as the article wrote it, with the sentence.
+    pub reported: Field<String>,
+    /// The country of the chosen place.
+    pub country: Option<String>,
+    /// Resolved, ambiguous or unresolved.
+    pub status: Status,
+    /// Candidates, best first.
+    pub candidates: Vec<PlaceCandidate>,
+    /// The site's own date, when it has one.
+    pub date: Option<Field<DateValue>>,
+}
+
+/// A candidate exercise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    /// Draft id (a slug).
+    pub id: String,
+    /// The exercise's name, or a draft name made from participants and site.
+    pub name: Field<String>,
+    /// Whether the name is the article's (not a draft).
+    pub named: bool,
+    /// Kind words ("counter-terrorism", "command-staff").
+    pub kind: Option<Field<String>>,
+    /// Organisation (CSTO, SCO, …).
+    pub organisation: Option<Field<String>>,
+    /// Host country.
+    pub host: Option<Field<String>>,
+    /// Participating countries, in order of mention.
+    pub participants: Vec<Field<String>>,
+    /// Countries invited (not reported as taking part).
+    pub invited: Vec<Field<String>>,
+    /// Troops or personnel.
+    pub troops: Option<Field<Count>>,
+    /// Vehicles, hardware.
+    pub equipment: Option<Field<Count>>,
+    /// What the exercise practised, as the article put it.
+    pub scenario: Option<Field<String>>,
+    /// When.
+    pub date: Option<Field<DateValue>>,
+    /// Where.
+    pub sites: Vec<SiteDraft>,
+    /// The sentences (indices) the record was read from.
+    #[serde(skip)]
+    pub sentences: Vec<usize>,
+    /// The mention the record's date comes from.
+    #[serde(skip)]
+    date_mention: Option<DateMention>,
+    /// A country the event is said to be "in", for the host when no site says it.
+    #[serde(skip)]
+    host_in: Option<(&'static str, String)>,
+}
+
+/// Every mention in the article, for grouping.
+#[derive(Debug, Clone, Copy)]
+pub struct Mentions<'m> {
+    /// Places.
+    pub places: &'m [PlaceMention],
+    /// Dates.
+    pub dates: &'m [DateMention],
+    /// Counts.
+    pub counts: &'m [CountMention],
+    /// Countries and demonyms.
+    pub countries: &'m [CountryMention],
+    /// Organisations.
+    pub orgs: &'m [OrgMention],
+    /// Exercise names.
+    pub names: &'m [NameMention],
+}
+
+const SAYING: &[&str] = &[
+    "said",
+    "says",
+    "announced",
+    "stated",
+    "reported",
+    "told",
+    "noted",
+    "added",
+    "declared",
+];
+
+const PARTICIPATION: &[&str] = &[
+    "participate",
+    "participating",
+    "participated",
+    "participation",
+    "part",
+    "involving",
+    "involved",
+    "involve",
+    "from",
+    "with",
+    "alongside",
+    "between",
+    "hosting",
+    "hosted",
+    "joint",
+    "held",
+    "conduct",
+    "conducting",
+    "conducted",
+    "using",
+    "saw",
+];
+
+const SITE_PREPOSITIONS: &[&str] = &["in", "at", "near", "on", "to", "poligone", "poligon"];
+
+const KIND_WORDS: &[&str] = &[
+    "counterterrorism",
+    "counterterrorist",
+    "counter",
+    "terrorism",
+    "terrorist",
+    "command",
+    "staff",
+    "strategic",
+    "tactical",
+    "large",
+    "scale",
+    "peacekeeping",
+    "combined",
+    "arms",
+    "special",
+    "operations",
+    "air",
+    "defence",
+    "defense",
+    "naval",
+    "mountain",
+];
+
+const CAPTION: &[&str] = &["shown", "pictured", "arrives", "arrive", "photo"];
+
+/// What one sentence says about an event.
+struct Sentence<'m> {
+    index: usize,
+    event: Option<usize>,
+    names: Vec<&'m NameMention>,
+    date: Option<&'m DateMention>,
+    sites: Vec<&'m PlaceMention>,
+    counts: Vec<&'m CountMention>,
+    participants: Vec<&'m CountryMention>,
+    invited: Vec<&'m CountryMention>,
+    host: Option<&'m CountryMention>,
+    host_in: Option<&'m CountryMention>,
+    org: Option<&'m OrgMention>,
+    cue: bool,
+    stage: Option<String>,
+    scenario: bool,
+}
+
+/// Group the mentions into records.
+pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
+    let mut records: Vec<Record> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut last_attached: Option<usize> = None;
+    let mut seen = BTreeSet::new();
+    for s in 0..text.sentences.len() {
+        if !seen.insert(text.sentence(s)) {
+            continue; // a repeated photo caption
+        }
+        let facts = read_sentence(text, s, m);
+        if !facts.names.is_empty() {
+            for name in &facts.names {
+                let key = actors::name_key(&name.name);
+                let at = records
+                    .iter()
+                    .position(|r| r.named && actors::name_key(&r.name.value) == key);
+                let at = match at {
+                    Some(at) => at,
+                    None => {
+                        records.push(Record::named(text, name));
+                        records.len() - 1
+                    }
+                };
+                let creating = records[at].sentences.is_empty();
+                records[at].attach(text, &facts, true, creating);
+                current = Some(at);
+            }
+            last_attached = Some(s);
+            continue;
+        }
+        if facts.event.is_some() {
+            let news = facts.date.is_some_and(|d| {
+                d.start.is_some()
+                    && matches!(d.precision, DatePrecision::Day | DatePrecision::Month)
+                    || d.start.is_none() && d.relative
+            }) || !facts.sites.is_empty()
+                || !facts.counts.is_empty();
+            let conflict = current.is_some_and(|c| {
+                let r = &records[c];
+                facts.stage.is_none()
+                    && match (facts.date, r.date_mention.as_ref()) {
+                        (Some(d), Some(rd)) => !d.compatible(rd),
+                        _ => false,
+                    }
+            });
+            let target = match current {
+                Some(c) if !conflict => Some(c),
+                _ if news => {
+                    records.push(Record::unnamed());
+                    Some(records.len() - 1)
+                }
+                _ => None,
+            };
+            if let Some(t) = target {
+                let creating = records[t].sentences.is_empty();
+                records[t].attach(text, &facts, false, creating);
+                current = Some(t);
+                last_attached = Some(s);
+            }
+            continue;
+        }
+        if let (Some(c), Some(prev)) = (current, last_attached) {
+            if prev + 1 == s && facts.cue && !facts.counts.is_empty() {
+                records[c].add_counts(&facts);
+                last_attached = Some(s);
+            }
+        }
+    }
+    records.retain(|r| {
+        r.named
+            || r.date_mention.is_some()
+            || !r.sites.is_empty()
+            || r.troops.is_some()
+            || r.equipment.is_some()
+    });
+    let mut ids = BTreeSet::new();
+    for r in &mut records {
+        r.finish(text);
+        let mut id = r.id.clone();
+        let mut k = 2;
+        while !ids.insert(id.clone()) {
+            id = format!("{}-{k}", r.id);
+            k += 1;
+        }
+        r.id = id;
+    }
+    records
+}
+
+fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m> {
+    let range = text.sentence_tokens(s);
+    let keys: Vec<&str> = range.clone().map(|i| text.key(i)).collect();
+    let key_at = |i: usize| text.key(i);
+    let event = range.clone().find(|&i| {
+        actors::event_word(key_at(i)) && !(key_at(i) == "games" && i > 0 && key_at(i - 1) != "war")
+            || (key_at(i) == "operations"
+                && i > 0
+                && matches!(
+                    key_at(i - 1),
+                    "counterterrorist" | "terrorist" | "counterterrorism"
+                ))
+    });
+    let names: Vec<&NameMention> = m.names.iter().filter(|n| n.sentence == s).collect();
+    // The clause that says what happened ends at "amid", "where", "following".
+    let cut = range
+        .clone()
+        .find(|&i| matches!(key_at(i), "amid" | "where" | "following" | "whereas"))
+        .unwrap_or(range.end);
+    let caption = keys.iter().any(|k| CAPTION.contains(k));
+    let anchor = event.or_else(|| names.first().map(|n| n.tokens.start));
+    let date = anchor.and_then(|e| {
+        let in_sentence: Vec<&DateMention> = m.dates.iter().filter(|d| d.sentence == s).collect();
+        in_sentence
+            .iter()
+            .find(|d| d.tokens.start > e)
+            .or_else(|| {
+                in_sentence.iter().rev().find(|d| {
+                    d.tokens.end <= e
+                        && !(d.tokens.start.saturating_sub(2)..e.min(d.tokens.end + 3))
+                            .any(|i| SAYING.contains(&key_at(i)))
+                })
+            })
+            .copied()
+    });
+    let mut sites: Vec<&PlaceMention> = if caption {
+        Vec::new()
+    } else {
+        m.places
+            .iter()
+            .filter(|p| p.sentence == s && p.tokens.start < cut)
+            .filter(|p| {
+                (p.tokens.start.saturating_sub(3).max(range.start)..p.tokens.start)
+                    .any(|i| SITE_PREPOSITIONS.contains(&key_at(i)))
+            })
+            .collect()
+    };
+    if sites.iter().any(|p| training_ground(p)) {
+        sites.retain(|p| training_ground(p));
+    }
+    let cue = keys.iter().any(|k| PARTICIPATION.contains(k));
+    // A count after "due to" or "mobilization of" counts another movement of troops.
+    let elsewhere = |c: &CountMention| {
+        (range.start..c.tokens.start).any(|i| {
+            matches!(
+                key_at(i),
+                "mobilization" | "mobilisation" | "buildup" | "because"
+            ) || (key_at(i) == "due" && key_at(i + 1) == "to")
+        })
+    };
+    let counts: Vec<&CountMention> = if cue {
+        m.counts
+            .iter()
+            .filter(|c| c.sentence == s && !elsewhere(c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut participants = Vec::new();
+    let mut invited = Vec::new();
+    let mut host = None;
+    let mut host_in = None;
+    for c in m.countries.iter().filter(|c| c.sentence == s) {
+        let (a, b) = (c.tokens.start, c.tokens.end);
+        let near = |from: usize, to: usize, words: &[&str]| {
+            (from.max(range.start)..to.min(range.end)).any(|i| words.contains(&key_at(i)))
+        };
+        let mut k = b;
+        while k < range.end
+            && k < b + 3
+            && matches!(
+                key_at(k),
+                "s" | "southern"
+                    | "northern"
+                    | "eastern"
+                    | "western"
+                    | "tajik"
+                    | "afghan"
+                    | "uzbek"
+            )
+        {
+            k += 1;
+        }
+        if matches!(key_at(k), "border" | "borders" | "frontier")
+            || (a >= 2 && key_at(a - 1) == "with" && key_at(a - 2) == "border")
+            || near(
+                b,
+                b + 4,
+                &["withdraw", "withdrawal", "declaration", "decision"],
+            )
+            || a >= cut
+        {
+            continue;
+        }
+        if a >= 1 && near(a.saturating_sub(2), a, &["invited", "invite", "invites"]) {
+            invited.push(c);
+            continue;
+        }
+        // "in Serbia", "in Afghanistan": where, not who.
+        let located = a >= 1 && near(a.saturating_sub(2), a, &["in", "inside", "across"])
+            || (a >= 2 && key_at(a - 1) == "of" && key_at(a - 2) == "out");
+        if near(b, b + 3, &["hosting", "hosts", "hosted"]) && !c.demonym {
+            host = Some(c);
+        }
+        if host_in.is_none()
+            && !c.demonym
+            && event.is_some_and(|e| a > e)
+            && near(a.saturating_sub(2), a, &["in"])
+        {
+            host_in = Some(c);
+        }
+        if !located {
+            participants.push(c);
+        }
+    }
+    let org = m
+        .orgs
+        .iter()
+        .find(|o| o.sentence == s && o.tokens.start < cut);
+    let stage = range.clone().find_map(|i| {
+        (key_at(i) == "stage").then(|| match key_at(i.saturating_sub(1)) {
+            "first" => Some("First stage"),
+            "second" => Some("Second stage"),
+            "third" => Some("Third stage"),
+            "final" => Some("Final stage"),
+            _ => None,
+        })?
+    });
+    let scenario = keys.iter().enumerate().any(|(k, w)| {
+        *w == "scenario"
+            || matches!(
+                *w,
+                "rehearsed" | "practised" | "practiced" | "aimed" | "focused"
+            )
+            || (*w == "to"
+                && keys.get(k + 1).is_some_and(|n| {
+                    matches!(
+                        *n,
+                        "defeat"
+                            | "neutralize"
+                            | "neutralise"
+                            | "practice"
+                            | "practise"
+                            | "repel"
+                            | "destroy"
+                            | "wipe"
+                            | "rehearse"
+                    )
+                }))
+    });
+    Sentence {
+        index: s,
+        event,
+        names,
+        date,
+        sites,
+        counts,
+        participants,
+        invited,
+        host,
+        host_in,
+        org,
+        cue,
+        stage: stage.map(str::to_owned),
+        scenario,
+    }
+}
+
+fn training_ground(p: &PlaceMention) -> bool {
+    match p.status {
+        Status::Unresolved => true,
+        _ => p
+            .candidates
+            .first()
+            .is_some_and(|c| c.kind == PlaceKind::TrainingGround.as_str()),
+    }
+}
+
+fn date_value(d: &DateMention) -> Option<DateValue> {
+    Some(DateValue {
+        start: d.start_iso()?,
+        end: d.end_iso(),
+        precision: d.precision,
+        year_inferred: d.year_inferred,
+        relative: d.relative,
+    })
+}
+
+fn date_confidence(d: &DateMention) -> f64 {
+    if d.relative {
+        0.6
+    } else if d.year_inferred {
+        0.8
+    } else {
+        0.9
+    }
+}
+
+/// A lower-case slug of words.
+fn slug(s: &str) -> String {
+    let folded = crate::resolve::normalize::fold(s);
+    folded
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+impl Record {
+    fn named(text: &Text<'_>, name: &NameMention) -> Record {
+        let quoted =
+            text.source[..text.tokens[name.tokens.start].span.start].ends_with(['“', '"', '«']);
+        Record {
+            name: Field {
+                value: name.name.clone(),
+                reported: name.name.clone(),
+                confidence: if quoted || name.year.is_some() {
+                    0.9
+                } else {
+                    0.7
+                },
+            },
+            named: true,
+            ..Record::unnamed()
+        }
+    }
+
+    fn unnamed() -> Record {
+        Record {
+            id: String::new(),
+            name: Field {
+                value: String::new(),
+                reported: String::new(),
+                confidence: 0.0,
+            },
+            named: false,
+            kind: None,
+            organisation: None,
+            host: None,
+            participants: Vec::new(),
+            invited: Vec::new(),
+            troops: None,
+            equipment: None,
+            scenario: None,
+            date: None,
+            sites: Vec::new(),
+            sentences: Vec::new(),
+            date_mention: None,
+            host_in: None,
+        }
+    }
+
+    fn attach(&mut self, text: &Text<'_>, f: &Sentence<'_>, named: bool, creating: bool) {
+        self.sentences.push(f.index);
+        let sentence = text.sentence(f.index).to_owned();
+        if let Some(d) = f.date {
+            let compatible = self
+                .date_mention
+                .as_ref()
+                .is_none_or(|old| d.compatible(old));
+            let finer = self.date_mention.as_ref().is_none_or(|old| {
+                d.precision < old.precision || (old.start.is_none() && d.start.is_some())
+            });
+            if compatible && finer {
+                if let Some(v) = date_value(d) {
+                    self.date = Some(Field {
+                        value: v,
+                        reported: d.reported.clone(),
+                        confidence: date_confidence(d),
+                    });
+                }
+                self.date_mention = Some(d.clone());
+            }
+        }
+        for p in &f.sites {
+            self.add_site(text, p, f);
+        }
+        let speaks = creating || named || f.cue;
+        if speaks {
+            for c in &f.participants {
+                if !self.participants.iter().any(|p| p.value == c.code) {
+                    self.participants.push(Field {
+                        value: c.code.to_owned(),
+                        reported: c.reported.clone(),
+                        confidence: if creating { 0.8 } else { 0.6 },
+                    });
+                }
+            }
+        }
+        for c in &f.invited {
+            if !self.invited.iter().any(|p| p.value == c.code) {
+                self.invited.push(Field {
+                    value: c.code.to_owned(),
+                    reported: c.reported.clone(),
+                    confidence: 0.7,
+                });
+            }
+        }
+        if self.host.is_none() {
+            if let Some(h) = f.host {
+                self.host = Some(Field {
+                    value: h.code.to_owned(),
+                    reported: sentence.clone(),
+                    confidence: 0.9,
+                });
+            }
+        }
+        if self.organisation.is_none() && (creating || named) {
+            if let Some(o) = f.org {
+                self.organisation = Some(Field {
+                    value: o.acronym.to_owned(),
+                    reported: text.phrase(o.tokens.start, o.tokens.end - 1).to_owned(),
+                    confidence: 0.7,
+                });
+            }
+        }
+        if self.kind.is_none() {
+            if let Some(e) = f.event {
+                let from = (e.saturating_sub(4)..e)
+                    .find(|&i| KIND_WORDS.contains(&text.key(i)))
+                    .filter(|&i| (i..e).all(|k| KIND_WORDS.contains(&text.key(k))));
+                if let Some(i) = from {
+                    let phrase = text.phrase(i, e - 1).to_lowercase();
+                    self.kind = Some(Field {
+                        value: phrase,
+                        reported: text.phrase(i, e).to_owned(),
+                        confidence: 0.7,
+                    });
+                }
+            }
+        }
+        if self.scenario.is_none() && f.scenario {
+            self.scenario = Some(Field {
+                value: sentence.clone(),
+                reported: sentence.clone(),
+                confidence: 0.5,
+            });
+        }
+        if self.host_in.is_none() {
+            self.host_in = f.host_in.map(|c| (c.code, sentence.clone()));
+        }
+        self.add_counts(f);
+    }
+
+    fn add_counts(&mut self, f: &Sentence<'_>) {
+        for c in &f.counts {
+            let slot = match c.kind {
+                CountKind::Troops => &mut self.troops,
+                CountKind::Equipment => &mut self.equipment,
+            };
+            if slot.is_none() {
+                *slot = Some(Field {
+                    value: Count {
+                        value: c.value,
+                        qualifier: c.qualifier.clone(),
+                    },
+                    reported: c.reported.clone(),
+                    confidence: 0.8,
+                });
+            }
+        }
+    }
+
+    fn add_site(&mut self, text: &Text<'_>, p: &PlaceMention, f: &Sentence<'_>) {
+        let best = p.best();
+        let key = best.map_or_else(|| p.reported.clone(), |b| b.id.clone());
+        let date = f.date.and_then(|d| {
+            Some(Field {
+                value: date_value(d)?,
+                reported: d.reported.clone(),
+                confidence: date_confidence(d),
+            })
+        });
+        if let Some(old) = self.sites.iter_mut().find(|s| {
+            s.candidates
+                .first()
+                .map_or_else(|| s.place.clone(), |c| c.id.clone())
+                == key
+        }) {
+            if old.stage.is_none() {
+                old.stage = f.stage.clone();
+            }
+            if old.date.is_none() {
+                old.date = date;
+            }
+            return;
+        }
+        self.sites.push(SiteDraft {
+            id: String::new(),
+            stage: f.stage.clone(),
+            place: best.map_or_else(|| p.reported.clone(), |b| b.name.clone()),
+            reported: Field {
+                value: p.reported.clone(),
+                reported: text.sentence(f.index).to_owned(),
+                confidence: round2(p.confidence * 0.9),
+            },
+            country: best.map(|b| b.country.clone()),
+            status: p.status,
+            candidates: p.candidates.clone(),
+            date,
+        });
+    }
+
+    /// Settle the id, draft name, host and site ids once every sentence is read.
+    fn finish(&mut self, text: &Text<'_>) {
+        if self.host.is_none() {
+            let countries: BTreeSet<&str> = self
+                .sites
+                .iter()
+                .filter_map(|s| s.country.as_deref())
+                .collect();
+            if countries.len() == 1 {
+                if let (Some(c), Some(site)) = (countries.first(), self.sites.first()) {
+                    self.host = Some(Field {
+                        value: (*c).to_owned(),
+                        reported: site.reported.value.clone(),
+                        confidence: 0.7,
+                    });
+                }
+            } else if countries.is_empty() {
+                if let Some((c, s)) = self.host_in.take() {
+                    self.host = Some(Field {
+                        value: c.to_owned(),
+                        reported: s,
+                        confidence: 0.6,
+                    });
+                }
+            }
+        }
+        // A site's date that is the record's date is the record's, not the site's.
+        let record_date = self.date.as_ref().map(|d| d.value.clone());
+        if self.sites.len() <= 1 {
+            for s in &mut self.sites {
+                if s.date.as_ref().map(|d| &d.value) == record_date.as_ref() {
+                    s.date = None;
+                }
+            }
+        }
+        if self.scenario.is_none() {
+            if let Some(&first) = self.sentences.first() {
+                let sentence = text.sentence(first).to_owned();
+                self.scenario = Some(Field {
+                    value: sentence.clone(),
+                    reported: sentence,
+                    confidence: 0.2,
+                });
+            }
+        }
+        let single = self.sites.len() == 1;
+        for (i, s) in self.sites.iter_mut().enumerate() {
+            s.id = match (&s.stage, single) {
+                (Some(stage), _) => slug(stage)
+                    .replace("first-stage", "stage-1")
+                    .replace("second-stage", "stage-2")
+                    .replace("third-stage", "stage-3"),
+                (None, true) => "main".to_owned(),
+                (None, false) => format!("site-{}", i + 1),
+            };
+        }
+        if !self.named {
+            let adjectives: Vec<String> = self
+                .participants
+                .iter()
+                .filter_map(|p| actors::adjective(&p.value))
+                .collect();
+            let mut name = if adjectives.is_empty() {
+                match &self.organisation {
+                    Some(o) => format!("{} exercise", o.value),
+                    None => "Exercise".to_owned(),
+                }
+            } else {
+                format!("{} exercise", adjectives.join("-"))
+            };
+            if let Some(site) = self.sites.first() {
+                let at = site
+                    .candidates
+                    .first()
+                    .is_none_or(|c| c.kind == PlaceKind::TrainingGround.as_str());
+                name.push_str(&format!(" {} {}", if at { "at" } else { "in" }, site.place));
+            }
+            let reported = self
+                .sentences
+                .first()
+                .map(|&s| text.sentence(s).to_owned())
+                .unwrap_or_default();
+            self.name = Field {
+                value: name,
+                reported,
+                confidence: 0.3,
+            };
+        }
+        let year = self.date.as_ref().map(|d| d.value.start[..4].to_owned());
+        self.id = match (self.named, year) {
+            (true, _) => slug(&self.name.value),
+            (false, Some(y)) => format!("{}-{y}", slug(&self.name.value)),
+            (false, None) => slug(&self.name.value),
+        };
+    }
+}

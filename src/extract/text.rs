@@ -1,0 +1,309 @@
+//! The article as tokens and sentences, each with its byte span in the original text.
+//!
+//! Every finder works on the same [`Text`]: word and number tokens (punctuation between them
+//! is kept only as a "gap" kind), each token's geocoder keys from
+//! [`crate::resolve::normalize::NameKey`] (computed once per distinct word), and the
+//! sentences. Offsets always point into the original text, so any phrase found can be quoted
+//! exactly as the article wrote it.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::resolve::normalize::{KindHint, NameKey};
+
+/// Most distinct words kept in a [`Keys`] cache before it starts again.
+const MAX_CACHED_WORDS: usize = 200_000;
+
+/// The keys of words already seen (exact, loose, generic hint), kept across articles: the
+/// normaliser is the costly part of reading a text, and news vocabularies repeat.
+#[derive(Debug, Clone, Default)]
+pub struct Keys(HashMap<String, (String, String, Option<KindHint>)>);
+
+/// One word or number of the article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// Byte span in the original text.
+    pub span: Range<usize>,
+    /// Index of the sentence the token is in.
+    pub sentence: usize,
+    /// Whether the token is a number (digits, with `1,500`-style separators).
+    pub number: bool,
+    /// Whether only spaces, one hyphen or one apostrophe separate it from the previous token
+    /// in the same sentence (a name may run across such a gap, not across a comma).
+    pub joined: bool,
+    /// The exact key of the word alone (folded, lower case, Latin).
+    pub exact: String,
+    /// The loose key of the word alone.
+    pub loose: String,
+    /// The generic facility word this token is ("range", "полигон"), if any.
+    pub generic: Option<KindHint>,
+}
+
+/// The article, tokenised.
+#[derive(Debug, Clone)]
+pub struct Text<'a> {
+    /// The original text.
+    pub source: &'a str,
+    /// Word and number tokens, in order.
+    pub tokens: Vec<Token>,
+    /// Sentence byte spans, in order; every token's `sentence` indexes this.
+    pub sentences: Vec<Range<usize>>,
+}
+
+impl<'a> Text<'a> {
+    /// Tokenise `source`.
+    pub fn new(source: &'a str) -> Text<'a> {
+        Text::with_keys(source, &mut Keys::default())
+    }
+
+    /// Tokenise `source`, reusing (and adding to) the word keys of earlier articles.
+    pub fn with_keys(source: &'a str, keys: &mut Keys) -> Text<'a> {
+        let sentences = sentences(source);
+        if keys.0.len() > MAX_CACHED_WORDS {
+            keys.0.clear();
+        }
+        let keys = &mut keys.0;
+        let mut tokens = Vec::new();
+        let mut sentence = 0;
+        let mut prev_end: Option<usize> = None;
+        for (span, number) in words(source) {
+            while sentences.get(sentence).is_some_and(|s| s.end <= span.start) {
+                sentence += 1;
+                prev_end = None;
+            }
+            let word = &source[span.clone()];
+            let cached = keys.get(word).cloned();
+            let (exact, loose, generic) = match cached {
+                Some(k) => k,
+                None => {
+                    let k = {
+                        let k = NameKey::new(word);
+                        // A lone generic word keeps itself as its key and loses the hint; ask
+                        // for the hint with a name in front of it.
+                        let hint = NameKey::new(&format!("x {word}")).hint;
+                        (k.exact, k.loose, hint)
+                    };
+                    keys.insert(word.to_owned(), k.clone());
+                    k
+                }
+            };
+            let joined = prev_end.is_some_and(|e| joinable(&source[e..span.start]));
+            prev_end = Some(span.end);
+            tokens.push(Token {
+                span,
+                sentence,
+                number,
+                joined,
+                exact,
+                loose,
+                generic,
+            });
+        }
+        Text {
+            source,
+            tokens,
+            sentences,
+        }
+    }
+
+    /// The original words of a token.
+    pub fn word(&self, i: usize) -> &'a str {
+        self.tokens
+            .get(i)
+            .map_or("", |t| &self.source[t.span.clone()])
+    }
+
+    /// The original text of tokens `first..=last`.
+    pub fn phrase(&self, first: usize, last: usize) -> &'a str {
+        match (self.tokens.get(first), self.tokens.get(last)) {
+            (Some(a), Some(b)) if a.span.start <= b.span.end => {
+                &self.source[a.span.start..b.span.end]
+            }
+            _ => "",
+        }
+    }
+
+    /// The sentence `i`, trimmed, as the article wrote it.
+    pub fn sentence(&self, i: usize) -> &'a str {
+        self.sentences
+            .get(i)
+            .map_or("", |s| self.source[s.clone()].trim())
+    }
+
+    /// Whether token `i` starts with an upper-case letter.
+    pub fn capitalised(&self, i: usize) -> bool {
+        self.word(i).chars().next().is_some_and(char::is_uppercase)
+    }
+
+    /// The tokens of sentence `s`, as an index range.
+    pub fn sentence_tokens(&self, s: usize) -> Range<usize> {
+        let start = self.tokens.partition_point(|t| t.sentence < s);
+        let end = self.tokens.partition_point(|t| t.sentence <= s);
+        start..end
+    }
+
+    /// The exact key of token `i` ("" past the end).
+    pub fn key(&self, i: usize) -> &str {
+        self.tokens.get(i).map_or("", |t| t.exact.as_str())
+    }
+}
+
+/// Only spaces (not a line break), one hyphen or dash, or one apostrophe between two words.
+fn joinable(gap: &str) -> bool {
+    let trimmed = gap.trim_matches(' ');
+    !gap.contains('\n')
+        && (trimmed.is_empty() || matches!(trimmed, "-" | "–" | "'" | "’" | "ʼ" | "ʻ"))
+}
+
+/// Word and number spans: runs of letters and digits (a number may carry `,` or `.` followed
+/// by three digits, `1,500`).
+fn words(source: &str) -> Vec<(Range<usize>, bool)> {
+    let mut out = Vec::new();
+    let mut chars = source.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !c.is_alphanumeric() {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        let mut number = c.is_ascii_digit();
+        while let Some(&(j, d)) = chars.peek() {
+            if d.is_alphanumeric() {
+                number &= d.is_ascii_digit();
+                end = j + d.len_utf8();
+                chars.next();
+            } else if number && matches!(d, ',' | '.') && three_digits(&source[j + 1..]) {
+                end = j + 4;
+                chars.next();
+                chars.next();
+                chars.next();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        out.push((i..end, number));
+    }
+    out
+}
+
+fn three_digits(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    b.len() >= 3
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && !b.get(3).is_some_and(u8::is_ascii_digit)
+}
+
+/// Sentence spans: a sentence ends at a line break, or at `.`, `!` or `?` (and any closing
+/// quotes) followed by white space and an upper-case letter, a digit or an opening quote.
+fn sentences(source: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes: Vec<(usize, char)> = source.char_indices().collect();
+    let mut k = 0;
+    while k < bytes.len() {
+        let (i, c) = bytes[k];
+        let mut end = None;
+        if c == '\n' {
+            end = Some(i);
+        } else if matches!(c, '.' | '!' | '?') && !(k > 0 && bytes[k - 1].1 == '.') {
+            let mut m = k + 1;
+            while m < bytes.len() && matches!(bytes[m].1, '"' | '”' | '’' | '\'' | '»' | ')') {
+                m += 1;
+            }
+            let close = bytes.get(m).map_or(source.len(), |b| b.0);
+            let next_word = bytes[m..]
+                .iter()
+                .find(|(_, c)| !c.is_whitespace())
+                .map(|b| b.1);
+            let space = bytes.get(m).is_some_and(|b| b.1.is_whitespace());
+            if space
+                && next_word.is_some_and(|n| {
+                    n.is_uppercase() || n.is_ascii_digit() || matches!(n, '"' | '“' | '«' | '[')
+                })
+                && !abbreviation(&source[start..i])
+            {
+                end = Some(close);
+                k = m;
+            } else if m >= bytes.len() {
+                end = Some(close);
+                k = m;
+            }
+        }
+        if let Some(e) = end {
+            if !source[start..e].trim().is_empty() {
+                out.push(start..e);
+            }
+            start = e;
+        }
+        k += 1;
+    }
+    if !source[start..].trim().is_empty() {
+        out.push(start..source.len());
+    }
+    out
+}
+
+/// Whether the text before a full stop ends in a title or an initial ("Maj", "U.S").
+fn abbreviation(before: &str) -> bool {
+    let last = before
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    matches!(
+        last,
+        "Mr" | "Mrs" | "Ms" | "Dr" | "Gen" | "Lt" | "Col" | "Maj" | "Capt" | "St" | "No" | "vs"
+    ) || (last.chars().count() == 1 && last.chars().all(char::is_uppercase))
+        || last.ends_with(".S")
+        || last.ends_with(".N")
+        || last.ends_with(".K")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_separators() {
+        let t = Text::new("around 1,500 troops and 200 vehicles, 2021.");
+        let words: Vec<&str> = (0..t.tokens.len()).map(|i| t.word(i)).collect();
+        assert_eq!(
+            words,
+            ["around", "1,500", "troops", "and", "200", "vehicles", "2021"]
+        );
+        assert!(t.tokens[1].number && !t.tokens[0].number);
+    }
+
+    #[test]
+    fn sentences_split_at_stops_and_lines_but_not_initials() {
+        let t = Text::new(
+            "Under a U.N. mandate. Then U.S. troops left at ... Forish.\nAlmaty. August 5.",
+        );
+        let s: Vec<&str> = (0..t.sentences.len()).map(|i| t.sentence(i)).collect();
+        assert_eq!(
+            s,
+            [
+                "Under a U.N. mandate.",
+                "Then U.S. troops left at ... Forish.",
+                "Almaty.",
+                "August 5."
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_are_the_geocoders_and_gaps_decide_joins() {
+        let t = Text::new("Харб-Майдон полигон, Almaty Province");
+        assert_eq!(t.tokens[0].exact, "kharb");
+        assert!(t.tokens[1].joined);
+        assert_eq!(t.tokens[2].generic, Some(KindHint::TrainingGround));
+        assert!(!t.tokens[3].joined, "a comma breaks a name");
+        assert_eq!(t.tokens[4].exact, "region");
+    }
+
+    #[test]
+    fn offsets_quote_the_original() {
+        let t = Text::new("At the «Берег» range.");
+        assert_eq!(t.phrase(2, 3), "Берег» range");
+        assert_eq!(t.sentence(0), "At the «Берег» range.");
+    }
+}

@@ -1,0 +1,188 @@
+//! Opening input files: every reader of the data folder and of bulk inputs (places, the
+//! dataset's TOML, the boundaries, GeoNames dumps and tables, bulk CSV and GeoJSONSeq)
+//! opens its file here, so every input has the same limits.
+//!
+//! - Only regular files are read (a symlink to one is fine): a device, a FIFO, a socket or
+//!   a folder is refused before it is opened, so `places.csv -> /dev/zero` cannot fill
+//!   memory and a FIFO cannot hang a build.
+//! - A file read whole holds at most [`MAX_FILE`] bytes.
+//! - A line of a text table (CSV, TOML, GeoNames, GeoJSONSeq) holds at most
+//!   [`MAX_LINE`] bytes; a longer one is a syntax error on that line
+//!   ([`super::lines::LineTooLong`]), never read into memory whole.
+//! - Text must be UTF-8; where it is not, the error names the line.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::lines::{self, LineCap};
+use crate::error::{Error, Result};
+
+pub use super::lines::MAX_LINE;
+
+/// Most bytes a file read whole may hold (the TopoJSON boundaries are 3.6 MB).
+pub const MAX_FILE: u64 = 256 << 20;
+
+/// Open `path` for reading if it is a regular file (following symlinks); anything else is
+/// refused with an [`Error::Io`] naming it.
+pub fn open(path: &Path) -> Result<File> {
+    let refuse = |what: &str| {
+        Error::io(
+            path,
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{what}, not a regular file: refused as input"),
+            ),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(refuse(kind_of(&meta)));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    // The name may have been swapped for something else between the two looks.
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(refuse(kind_of(&meta)));
+    }
+    Ok(file)
+}
+
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+/// Open a text table at `path` to be read line by line: a line longer than [`MAX_LINE`]
+/// stops the read with a syntax error on its line.
+pub fn open_lines(path: &Path) -> Result<LineCap<File>> {
+    Ok(LineCap::new(open(path)?))
+}
+
+/// The whole of the regular file at `path`, at most [`MAX_FILE`] bytes (a JSON document:
+/// no line limit).
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let file = open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(Error::Syntax {
+            path: path.into(),
+            line: None,
+            message: format!("larger than {} MiB: refused as input", MAX_FILE >> 20),
+        });
+    }
+    Ok(bytes)
+}
+
+/// The whole of the text table at `path`: [`read`], and no line longer than [`MAX_LINE`].
+pub fn read_lines(path: &Path) -> Result<Vec<u8>> {
+    let bytes = read(path)?;
+    match lines::overlong(&bytes, MAX_LINE) {
+        Some(line) => Err(lines::LineTooLong {
+            line,
+            max: MAX_LINE,
+        }
+        .into_error(path)),
+        None => Ok(bytes),
+    }
+}
+
+/// The whole of the UTF-8 text file at `path` ([`read_lines`]); bytes that are not UTF-8
+/// are a syntax error on their line.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_lines(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        Error::Syntax {
+            path: path.into(),
+            line: Some(line),
+            message: format!(
+                "not valid UTF-8 (byte 0x{:02x} at column {})",
+                bytes[at],
+                at - bytes[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1)
+                    + 1
+            ),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_files_and_symlinks_to_them_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.csv");
+        std::fs::write(&f, "a\nb\n").unwrap();
+        assert_eq!(read(&f).unwrap(), b"a\nb\n");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.csv");
+            std::os::unix::fs::symlink(&f, &link).unwrap();
+            assert_eq!(read_text(&link).unwrap(), "a\nb\n");
+        }
+    }
+
+    #[test]
+    fn devices_folders_and_fifos_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("a folder, not a regular file"), "{e}");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("zero.csv");
+            std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+            let e = open_lines(&link).unwrap_err().to_string();
+            assert!(e.contains("a device, not a regular file"), "{e}");
+            assert!(e.starts_with(&link.display().to_string()), "{e}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_names_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("e.toml");
+        std::fs::write(&f, b"a = 1\nb = \"x\xffy\"\n").unwrap();
+        let e = read_text(&f).unwrap_err();
+        assert!(matches!(e, Error::Syntax { line: Some(2), .. }), "{e:?}");
+        assert!(e.to_string().contains("byte 0xff at column 7"), "{e}");
+    }
+
+    #[test]
+    fn an_overlong_line_is_refused_on_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.csv");
+        let mut text = b"id,name\n".to_vec();
+        text.extend(std::iter::repeat_n(b',', MAX_LINE + 1));
+        std::fs::write(&f, &text).unwrap();
+        let e = read_lines(&f).unwrap_err();
+        assert!(matches!(e, Error::Syntax { line: Some(2), .. }), "{e:?}");
+        assert!(e.to_string().len() < 200, "{e}");
+    }
+}

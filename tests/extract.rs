@@ -1,0 +1,289 @@
+//! `drillmap extract`: the five articles against golden drafts, the drafts pasted into a
+//! dataset that `check` accepts, JSON output, bad input and atomic `--out`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fs;
+use std::path::Path;
+
+use util::{root, Run, Work};
+
+/// The five articles and the publication date each is extracted with: none where the text
+/// has a dateline (003) or no date at all (000, 002).
+const ARTICLES: [(&str, Option<&str>); 5] = [
+    ("000_b46247683da7a7f2.txt", None),
+    ("001_721b475338128ad3.txt", Some("2018-07-23")),
+    ("002_40d51b471cd5f3bd.txt", None),
+    ("003_05eb747850c79f77.txt", None),
+    ("004_b1421c71e36eabd6.txt", Some("2021-07")),
+];
+
+fn extract(work_dir: &Path, args: &[&str]) -> Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .arg("extract")
+        .args(args)
+        .current_dir(work_dir)
+        .output()
+        .unwrap();
+    Run(output)
+}
+
+fn article_args(file: &str, published: Option<&str>) -> Vec<String> {
+    let mut args = vec![
+        "--data".to_owned(),
+        "places".to_owned(),
+        format!("places/articles/{file}"),
+    ];
+    if let Some(p) = published {
+        args.extend(["--published".to_owned(), p.to_owned()]);
+    }
+    args
+}
+
+#[test]
+fn golden_drafts_of_the_five_articles() {
+    let expected = root().join("tests/fixtures/extract");
+    for (file, published) in ARTICLES {
+        let args = article_args(file, published);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = extract(&root(), &args);
+        run.expect_code(0);
+        let got = run.stdout();
+        let name = format!("{}.toml", &file[..3]);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            fs::create_dir_all(&expected).unwrap();
+            fs::write(expected.join(&name), &got).unwrap();
+        }
+        let want = fs::read_to_string(expected.join(&name)).unwrap();
+        assert!(
+            got == want,
+            "{name} differs from tests/fixtures/extract (UPDATE_GOLDEN=1 cargo test --test extract golden to accept):\n{got}"
+        );
+        // The draft is TOML.
+        toml::from_str::<toml::Table>(&got).unwrap();
+    }
+}
+
+#[test]
+fn the_records_the_dataset_holds_are_proposed_with_quotes() {
+    let dir = root().join("tests/fixtures/extract");
+    let read = |n: &str| fs::read_to_string(dir.join(n)).unwrap();
+    let zapad = read("003.toml");
+    assert!(zapad.contains("name = \"Zapad-2021\""));
+    assert!(zapad.contains("start = \"2021-09-10\"  # \"September 10-16\""));
+    assert!(zapad.contains("published = \"2021-08-05\"  # dateline: \"05 Августа 2021\""));
+    let ib = read("002.toml");
+    assert!(ib.contains("place = \"Bereg training ground\"  # resolved: bereg-training-ground"));
+    assert!(ib.contains("participants = [\"KZ\", \"RU\", \"BY\", \"KG\", \"TJ\"]"));
+    let kh = read("004.toml");
+    assert!(kh.contains("place = \"Kharbmaidon training ground\""));
+    assert!(kh.contains("troops = 1500  # \"around 1,500 troops\""));
+    assert!(kh.contains("start = \"2021-04\"  # \"late April\" (0.80; year inferred)"));
+    let steppe = read("001.toml");
+    assert!(steppe.contains("stage = \"Second stage\""));
+    assert!(steppe.contains("start = \"2018-07-16\""));
+}
+
+#[test]
+fn drafts_pasted_into_a_dataset_pass_check() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let mut args = vec!["--data".to_owned(), "data".to_owned()];
+    for (file, _) in ARTICLES {
+        args.push(format!("data/articles/{file}"));
+    }
+    // One date for the two undated articles is enough for check; the others keep theirs.
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = extract(work.dir.path(), &args);
+    run.expect_code(0);
+    let draft: toml::Table = toml::from_str(&run.stdout()).unwrap();
+    let sources = toml::to_string(&toml::Table::from_iter([(
+        "source".to_owned(),
+        draft["source"].clone(),
+    )]))
+    .unwrap();
+    let exercises = toml::to_string(&toml::Table::from_iter([(
+        "exercise".to_owned(),
+        draft["exercise"].clone(),
+    )]))
+    .unwrap();
+    fs::write(work.data().join("sources.toml"), sources).unwrap();
+    fs::write(work.data().join("exercises.toml"), exercises).unwrap();
+    fs::write(work.data().join("bases.toml"), "").unwrap();
+    work.check().expect_code(0);
+    work.build().expect_code(0);
+    let layer = fs::read_to_string(work.out().join("exercises.geojson")).unwrap();
+    assert!(layer.contains("kharbmaidon-training-ground"));
+}
+
+#[test]
+fn json_has_fields_with_quotes_and_every_mention() {
+    let run = extract(
+        &root(),
+        &[
+            "--data",
+            "places",
+            "--format",
+            "json",
+            "places/articles/004_b1421c71e36eabd6.txt",
+            "--published",
+            "2021-07",
+        ],
+    );
+    run.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let article = &doc["articles"][0];
+    assert_eq!(article["source"], "004");
+    let records = article["records"].as_array().unwrap();
+    let termez = records
+        .iter()
+        .find(|r| r["troops"]["value"]["value"] == 1500)
+        .unwrap();
+    assert_eq!(termez["troops"]["value"]["qualifier"], "around");
+    assert_eq!(termez["troops"]["reported"], "around 1,500 troops");
+    assert_eq!(termez["date"]["value"]["start"], "2021-07-30");
+    assert_eq!(termez["date"]["value"]["year_inferred"], true);
+    let places: Vec<&str> = article["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["reported"].as_str().unwrap())
+        .collect();
+    assert!(
+        places.contains(&"Kharbmaidon training ground"),
+        "{places:?}"
+    );
+}
+
+#[test]
+fn cyrillic_spellings_and_unknown_grounds_are_found() {
+    let work = Work::new("small");
+    let article = work.dir.path().join("a.txt");
+    fs::write(
+        &article,
+        "Учения на полигоне Харбмайдон.\nJoint drills took place at the Harb-Maidon range and at the Momirak training ground on August 5.\n",
+    )
+    .unwrap();
+    let run = extract(
+        work.dir.path(),
+        &[
+            "--data",
+            "data",
+            "--format",
+            "json",
+            "a.txt",
+            "--published",
+            "2021-08-10",
+        ],
+    );
+    run.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let places = doc["articles"][0]["places"].as_array().unwrap();
+    let found: Vec<(&str, &str)> = places
+        .iter()
+        .map(|p| {
+            (
+                p["reported"].as_str().unwrap(),
+                p["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(found.contains(&("Харбмайдон", "resolved")), "{found:?}");
+    assert!(
+        found.contains(&("Harb-Maidon range", "resolved")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("Momirak training ground", "unresolved")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn bad_articles_are_named_and_nothing_is_written() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    fs::write(dir.join("empty.txt"), "  \n").unwrap();
+    fs::write(dir.join("binary.txt"), b"PK\x03\x04\x00\x00binary").unwrap();
+    fs::write(dir.join("latin1.txt"), b"Drills\nat Forish in \xe9t\xe9").unwrap();
+    fs::write(dir.join("huge.txt"), vec![b'a'; 5 << 20]).unwrap();
+    fs::write(
+        dir.join("good.txt"),
+        "Drills at the Kharbmaidon training ground.",
+    )
+    .unwrap();
+    for (file, words) in [
+        ("empty.txt", "empty"),
+        ("binary.txt", "binary"),
+        ("latin1.txt", "not UTF-8"),
+        ("huge.txt", "too large"),
+    ] {
+        let run = extract(
+            dir,
+            &["--data", "data", "good.txt", file, "--out", "draft.toml"],
+        );
+        run.expect_code(1).expect_stderr_line(&[file, words]);
+        assert!(
+            !dir.join("draft.toml").exists(),
+            "{file}: nothing is written"
+        );
+    }
+    extract(dir, &["--data", "data", "latin1.txt"]).expect_stderr_line(&["latin1.txt:2:"]);
+    extract(dir, &["--data", "data", "missing.txt"])
+        .expect_code(2)
+        .expect_stderr_line(&["missing.txt"]);
+    extract(
+        dir,
+        &["--data", "data", "good.txt", "--published", "2021-13"],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--published", "2021-13"]);
+    extract(dir, &["--data", "data", "good.txt", "--country", "XX"]).expect_code(2);
+}
+
+#[test]
+fn out_is_written_atomically_and_places_are_untouched() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let before = snapshot(&work.data());
+    let dir = work.dir.path();
+    let run = extract(
+        dir,
+        &[
+            "--data",
+            "data",
+            "data/articles/002_40d51b471cd5f3bd.txt",
+            "--out",
+            "draft.toml",
+        ],
+    );
+    run.expect_code(0)
+        .expect_stderr_line(&["draft.toml", "1 draft record"]);
+    let draft = fs::read_to_string(dir.join("draft.toml")).unwrap();
+    assert!(draft.contains("Indestructible Brotherhood-2024"));
+    let litter: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+    assert_eq!(snapshot(&work.data()), before, "nothing in places/ changes");
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            for (n, b) in snapshot(&e.path()) {
+                out.push((format!("{}/{n}", e.file_name().to_string_lossy()), b));
+            }
+        } else {
+            out.push((
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,299 @@
+//! Fuzzing every parser drillmap has, from a corpus of real inputs: the places CSV, the
+//! dataset TOML, GeoNames lines, bulk CSV, GeoJSONSeq and TopoJSON.
+//!
+//! Each case is a file of the corpus (the test fixtures) with a few random edits: bytes
+//! flipped, inserted, deleted or duplicated, and tokens that matter to the format (quotes,
+//! separators, brackets, NUL, invalid UTF-8, huge and non-finite numbers) spliced in. So
+//! the cases reach deep into each parser instead of failing at the header, as random bytes
+//! do. What is checked: the parser never panics, and every problem or syntax error it
+//! reports names a line that exists in the input.
+//!
+//! `cargo test --test fuzz` runs 256 cases per parser (proptest's default); CI runs more
+//! with `PROPTEST_CASES` (see `.ci/run`). A failure is shrunk to a small input and kept in
+//! `proptest-regressions/`, so it is replayed first from then on.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Cursor;
+use std::path::Path;
+
+use drillmap::bulk::csv::CsvReader;
+use drillmap::bulk::seq::SeqReader;
+use drillmap::bulk::{Columns, EventReader, Next};
+use drillmap::read::{dataset, geonames, places, topojson};
+use drillmap::Error;
+use proptest::prelude::*;
+
+const PLACES: &[u8] = include_bytes!("fixtures/small/places.csv");
+const EXERCISES: &[u8] = include_bytes!("fixtures/small/exercises.toml");
+const BASES: &[u8] = include_bytes!("fixtures/small/bases.toml");
+const SOURCES: &[u8] = include_bytes!("fixtures/small/sources.toml");
+const EVENTS_CSV: &[u8] = include_bytes!("fixtures/events/events.csv");
+const EVENTS_SEQ: &[u8] = include_bytes!("fixtures/events/events.geojsons");
+const GEONAMES: &[u8] = include_bytes!("fixtures/geonames/sample.txt");
+
+/// A small quantised topology: two countries sharing an arc, one with a hole.
+const TOPOLOGY: &[u8] =
+    br#"{"type":"Topology","transform":{"scale":[0.001,0.001],"translate":[60,30]},
+"objects":{"countries":{"type":"GeometryCollection","geometries":[
+{"type":"Polygon","id":"004","properties":{"name":"Afghanistan"},"arcs":[[0,1]]},
+{"type":"MultiPolygon","id":"762","properties":{"name":"Tajikistan"},"arcs":[[[-1,2]],[[3],[4]]]},
+{"type":"Polygon","properties":{"name":"Baikonur"},"arcs":[[3]]}]}},
+"arcs":[[[0,0],[1000,0]],[[1000,0],[-1000,1000],[0,-1000]],[[0,0],[500,-800],[500,800]],
+[[2000,2000],[100,0],[0,100],[-100,0],[0,-100]],[[2020,2020],[0,20],[20,0],[0,-20],[-20,0]]]}"#;
+
+/// Tokens that matter to one format or another.
+const TOKENS: &[&[u8]] = &[
+    b"\"",
+    b",",
+    b"\n",
+    b"\r\n",
+    b"\t",
+    b"#",
+    b"|",
+    b"[[",
+    b"]]",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"=",
+    b"\"\"\"",
+    b"'",
+    b"\\",
+    b"\\u0000",
+    b"\0",
+    b"\xff",
+    b"\xc3",
+    b"\x1e",
+    b"-",
+    b"1e999",
+    b"-1e999",
+    b"NaN",
+    b"inf",
+    b"-0",
+    b"99999999999999999999",
+    b"0.000001",
+    b"null",
+    b"true",
+    b"2021-02-30",
+    b"2021-13",
+    b"\xd0\x9b",
+    b"\xe2\x80\xa6",
+];
+
+/// One edit of a corpus file.
+#[derive(Debug, Clone)]
+enum Edit {
+    Flip(usize, u8),
+    Insert(usize, usize),
+    Delete(usize, usize),
+    Duplicate(usize, usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(at, b)| Edit::Flip(at, b)),
+        (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, t)| Edit::Insert(at, t)),
+        (any::<usize>(), 1usize..40).prop_map(|(at, n)| Edit::Delete(at, n)),
+        (any::<usize>(), 1usize..200).prop_map(|(at, n)| Edit::Duplicate(at, n)),
+    ]
+}
+
+fn apply(seed: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    for e in edits {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match *e {
+            Edit::Flip(i, x) if !b.is_empty() => {
+                let i = i % b.len();
+                b[i] ^= x;
+            }
+            Edit::Flip(..) => {}
+            Edit::Insert(i, t) => {
+                let i = at(i, b.len());
+                b.splice(i..i, TOKENS[t].iter().copied());
+            }
+            Edit::Delete(i, n) => {
+                let i = at(i, b.len());
+                let end = (i + n).min(b.len());
+                b.drain(i..end);
+            }
+            Edit::Duplicate(i, n) => {
+                let i = at(i, b.len());
+                let end = (i + n).min(b.len());
+                let piece = b[i..end].to_vec();
+                b.splice(end..end, piece);
+            }
+        }
+    }
+    b
+}
+
+fn mutated(seed: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(edit(), 0..8).prop_map(move |edits| apply(seed, &edits))
+}
+
+/// Lines a reader may name in `bytes`: one past the last for an error at the very end.
+fn lines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count() + 2
+}
+
+fn error_line_exists(e: &Error, bytes: &[u8]) -> Result<(), TestCaseError> {
+    if let Error::Syntax { line: Some(l), .. } = e {
+        prop_assert!(
+            *l >= 1 && *l <= lines(bytes),
+            "line {l} of {}: {e}",
+            lines(bytes)
+        );
+    }
+    if let Error::Data(problems) = e {
+        for p in problems {
+            problem_line_exists(p, bytes)?;
+        }
+    }
+    Ok(())
+}
+
+fn problem_line_exists(p: &drillmap::Problem, bytes: &[u8]) -> Result<(), TestCaseError> {
+    if let Some(l) = p.line {
+        prop_assert!(
+            l >= 1 && l <= lines(bytes),
+            "line {l} of {}: {p}",
+            lines(bytes)
+        );
+    }
+    Ok(())
+}
+
+fn read_events(reader: &mut impl EventReader, bytes: &[u8]) -> Result<(), TestCaseError> {
+    let mut rows = 0;
+    loop {
+        match reader.next_row() {
+            Ok(None) => return Ok(()),
+            Ok(Some(Next::Row(_))) => {}
+            Ok(Some(Next::Bad(p))) => problem_line_exists(&p, bytes)?,
+            Err(e) => return error_line_exists(&e, bytes),
+        }
+        rows += 1;
+        prop_assert!(rows <= lines(bytes) + bytes.len());
+    }
+}
+
+proptest! {
+    #[test]
+    fn places_csv(bytes in mutated(PLACES)) {
+        match places::parse(Path::new("places.csv"), &bytes) {
+            Ok((_, problems)) => {
+                for p in &problems {
+                    problem_line_exists(p, &bytes)?;
+                }
+            }
+            Err(e) => error_line_exists(&e, &bytes)?,
+        }
+    }
+
+    #[test]
+    fn dataset_toml(
+        which in 0usize..3,
+        exercises in mutated(EXERCISES),
+        bases in mutated(BASES),
+        sources in mutated(SOURCES),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("exercises.toml", if which == 0 { &exercises[..] } else { EXERCISES }),
+            ("bases.toml", if which == 1 { &bases[..] } else { BASES }),
+            ("sources.toml", if which == 2 { &sources[..] } else { SOURCES }),
+        ];
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let longest = files.iter().map(|(_, b)| *b).max_by_key(|b| lines(b)).unwrap();
+        match dataset::read(dir.path()) {
+            Ok((_, problems)) => {
+                for p in &problems {
+                    problem_line_exists(p, longest)?;
+                }
+            }
+            Err(e) => error_line_exists(&e, longest)?,
+        }
+    }
+
+    #[test]
+    fn geonames_lines(bytes in mutated(GEONAMES)) {
+        let selection = geonames::Selection::default();
+        match geonames::read(bytes.as_slice(), Path::new("g.txt"), &selection, |_, _| {}) {
+            Ok(stats) => {
+                prop_assert!(stats.kept <= stats.lines);
+                for p in &stats.problems {
+                    problem_line_exists(p, &bytes)?;
+                }
+            }
+            Err(e) => error_line_exists(&e, &bytes)?,
+        }
+    }
+
+    #[test]
+    fn bulk_csv(bytes in mutated(EVENTS_CSV)) {
+        let mut columns = Columns::default();
+        columns.numeric.push("troops".into());
+        match CsvReader::new(Path::new("e.csv"), Cursor::new(bytes.clone()), &columns) {
+            Ok(mut r) => read_events(&mut r, &bytes)?,
+            Err(e) => error_line_exists(&e, &bytes)?,
+        }
+    }
+
+    #[test]
+    fn geojsonseq(bytes in mutated(EVENTS_SEQ)) {
+        let mut r = SeqReader::new(Path::new("e.geojsons"), bytes.as_slice(), &Columns::default());
+        read_events(&mut r, &bytes)?;
+    }
+
+    #[test]
+    fn topojson(bytes in mutated(TOPOLOGY)) {
+        match topojson::parse(Path::new("countries.json"), &bytes) {
+            Ok(b) => {
+                for c in &b.countries {
+                    for p in c.shape.iter() {
+                        prop_assert!(p.exterior().coords().all(|c| c.x.is_finite() && c.y.is_finite()));
+                    }
+                }
+            }
+            Err(e) => error_line_exists(&e, &bytes)?,
+        }
+    }
+}
+
+/// The corpus itself parses cleanly: the mutations start from valid inputs.
+#[test]
+fn the_corpus_is_valid() {
+    let (_, problems) = places::parse(Path::new("places.csv"), PLACES).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let b = topojson::parse(Path::new("countries.json"), TOPOLOGY).unwrap();
+    assert_eq!(b.countries.len(), 3);
+    let stats = geonames::read(
+        GEONAMES,
+        Path::new("g.txt"),
+        &geonames::Selection::default(),
+        |_, _| {},
+    )
+    .unwrap();
+    assert!(stats.kept > 0 && stats.problems.is_empty(), "{stats:?}");
+    let mut r = SeqReader::new(Path::new("e.geojsons"), EVENTS_SEQ, &Columns::default());
+    let mut rows = 0;
+    while let Some(n) = r.next_row().unwrap() {
+        assert!(matches!(n, Next::Row(_)));
+        rows += 1;
+    }
+    assert_eq!(rows, 2);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("exercises.toml", EXERCISES),
+        ("bases.toml", BASES),
+        ("sources.toml", SOURCES),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let (_, problems) = dataset::read(dir.path()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+}

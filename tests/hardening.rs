@@ -1,0 +1,366 @@
+//! The faults an adversarial run found (issue 14), each pinned by the bug it was: inputs
+//! that are not files or never end, bytes that are not UTF-8, control characters, names that
+//! collide with the hand-kept layers, formulas in CSV cells, and correct coordinates taken
+//! for a lat/lon swap. The server's share is in `tests/serve.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use util::{root, Run, Work};
+
+/// Run drillmap in `work` with a 2 GB address-space limit and a deadline, so a regression
+/// that reads a device for ever fails the test instead of taking the machine's memory.
+fn run_bounded(work: &Work, args: &[&str]) -> Run {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_drillmap"))
+        .args(args)
+        .current_dir(work.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("drillmap {args:?} did not finish: it is reading something without end");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Run(child.wait_with_output().unwrap())
+}
+
+/// `drillmap build --data data --out out` and `extra`, bounded as [`run_bounded`].
+fn build(work: &Work, extra: &[&str]) -> Run {
+    let mut args = vec!["build", "--data", "data", "--out", "out"];
+    args.extend_from_slice(extra);
+    run_bounded(work, &args)
+}
+
+// Item 5: `places.csv -> /dev/zero` grew to 4.4 GB in 10 s.
+#[cfg(unix)]
+#[test]
+fn a_device_a_fifo_or_a_folder_is_refused_as_input() {
+    let work = Work::new("small");
+    let places = work.data().join("places.csv");
+    fs::remove_file(&places).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &places).unwrap();
+    run_bounded(&work, &["check", "--data", "data"])
+        .expect_code(2)
+        .expect_stderr_line(&["places.csv: a device, not a regular file: refused as input"]);
+
+    let work = Work::new("small");
+    let exercises = work.data().join("exercises.toml");
+    fs::remove_file(&exercises).unwrap();
+    let made = Command::new("mkfifo").arg(&exercises).status().unwrap();
+    assert!(made.success());
+    run_bounded(&work, &["check", "--data", "data"])
+        .expect_code(2)
+        .expect_stderr_line(&["exercises.toml: a FIFO, not a regular file"]);
+
+    let work = Work::new("events");
+    fs::create_dir(work.data().join("folder.csv")).unwrap();
+    build(&work, &["--events", "data/folder.csv"])
+        .expect_code(2)
+        .expect_stderr_line(&["folder.csv: a folder, not a regular file"]);
+}
+
+// Item 5: a line of a million columns was echoed whole (a megabyte of stderr).
+#[test]
+fn an_overlong_line_is_refused_on_its_line_and_not_echoed() {
+    let work = Work::new("small");
+    let lines = fs::read_to_string(work.data().join("places.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    work.append("places.csv", &",".repeat(1_100_000));
+    let run = run_bounded(&work, &["check", "--data", "data"]);
+    run.expect_code(1).expect_stderr_line(&[
+        &format!("places.csv:{}: longer than 1048576 bytes", lines + 1),
+        "refused as input",
+    ]);
+    assert!(
+        run.stderr().len() < 1000,
+        "{} bytes of stderr",
+        run.stderr().len()
+    );
+
+    let work = Work::new("events");
+    let mut events = fs::read_to_string(work.data().join("events.csv")).unwrap();
+    events.push_str(&format!("ev-9,{}\n", "x".repeat(2 << 20)));
+    fs::write(work.data().join("long.csv"), &events).unwrap();
+    let run = build(&work, &["--events", "data/long.csv"]);
+    run.expect_code(1)
+        .expect_stderr_line(&["long.csv:", "longer than 1048576 bytes"]);
+    assert!(
+        run.stderr().len() < 1000,
+        "{} bytes of stderr",
+        run.stderr().len()
+    );
+    assert!(!work.out().join("events.geojson").exists());
+}
+
+// Item 5: a value under the line cap is still quoted cut short in messages.
+#[test]
+fn a_long_bad_value_is_quoted_cut_short() {
+    let work = Work::new("small");
+    work.append("places.csv", &format!("{},x\n", "y".repeat(500_000)));
+    let run = run_bounded(&work, &["check", "--data", "data"]);
+    run.expect_code(1).expect_stderr_line(&[
+        "places.csv:",
+        "… (500002 bytes)\": has 2 fields, expected 12",
+    ]);
+    assert!(
+        run.stderr().len() < 1000,
+        "{} bytes of stderr",
+        run.stderr().len()
+    );
+}
+
+// Item 7: invalid UTF-8 in a TOML file exited 2 with no line.
+#[test]
+fn invalid_utf8_in_a_toml_file_names_its_line_and_exits_1() {
+    let work = Work::new("small");
+    let path = work.data().join("exercises.toml");
+    let mut bytes = fs::read(&path).unwrap();
+    let at = bytes.windows(9).position(|w| w == b"Drill One").unwrap();
+    bytes[at + 1] = 0xff;
+    fs::write(&path, bytes).unwrap();
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&["exercises.toml:3: not valid UTF-8 (byte 0xff at column 10)"]);
+}
+
+// Item 7: `geocode --batch missing.csv` exited 1 ("does not parse").
+#[test]
+fn geocode_batch_of_a_missing_file_exits_2() {
+    let work = Work::new("small");
+    work.run(&["geocode", "--data", "data", "--batch", "missing.csv"])
+        .expect_code(2)
+        .expect_stderr_line(&["missing.csv"]);
+}
+
+// Item 7: NUL and other control characters were accepted in names and ids.
+#[test]
+fn control_characters_in_names_and_ids_are_refused() {
+    let work = Work::new("small");
+    work.edit(
+        "exercises.toml",
+        "name = \"Drill One\"",
+        "name = \"Drill\\u0000One\"",
+    );
+    work.edit(
+        "places.csv",
+        "Kharbmaidon training ground,",
+        "Kharbmaidon\ttraining ground,",
+    );
+    let run = work.check();
+    run.expect_code(1)
+        .expect_stderr_line(&[
+            "exercises.toml:3:",
+            "`name` must not contain control characters (found U+0000)",
+        ])
+        .expect_stderr_line(&[
+            "places.csv:",
+            "`name` must not contain control characters (found U+0009)",
+        ]);
+
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("ctl.csv"),
+        "id,name,start_date,place,country\nev-1,Bad\u{1}name,2021-08,Termiz,UZ\n",
+    )
+    .unwrap();
+    build(&work, &["--events", "data/ctl.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "ctl.csv:2:",
+            "name must not contain control characters (found U+0001)",
+        ]);
+}
+
+// Item 7: `--layer exercises` overwrote the hand-kept layer.
+#[test]
+fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
+    let work = Work::new("events");
+    for name in ["exercises", "bases", "afghan_border"] {
+        build(&work, &["--events", "data/events.csv", "--layer", name])
+            .expect_code(2)
+            .expect_stderr_line(&[
+                &format!("--layer {name}: the name of a layer"),
+                "choose another",
+            ]);
+    }
+    assert!(!work.out().exists() || work.outputs().is_empty());
+}
+
+// Item 8: values beginning with `=`, `+`, `-`, `@` were written raw to CSV for spreadsheets.
+#[test]
+fn formulas_are_neutralised_in_batch_output_and_the_errors_file() {
+    let work = Work::new("small");
+    fs::write(
+        work.data().join("batch.csv"),
+        "name,country\n\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",\n@SUM(1),\n+1,\nTermiz,UZ\n",
+    )
+    .unwrap();
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--batch",
+        "data/batch.csv",
+        "-q",
+    ]);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(run.stdout().as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            "'@SUM(1)",
+            "+1",
+            "Termiz"
+        ]
+    );
+
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("f.csv"),
+        "id,name,start_date,place,country\nev-1,ok,2021-08,Termiz,UZ\nev-2,x,2021-08,=cmd|' /C calc'!A0,\nev-3,y,-1+2,Termiz,UZ\n",
+    )
+    .unwrap();
+    build(&work, &["--events", "data/f.csv", "--max-errors", "5"]).expect_code(0);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let values: Vec<String> = csv::Reader::from_reader(errors.as_bytes())
+        .records()
+        .map(|r| r.unwrap().get(1).unwrap().to_owned())
+        .collect();
+    assert_eq!(values, ["'=cmd|' /C calc'!A0", "'-1+2"], "{errors}");
+}
+
+fn features(v: &Value) -> Vec<(String, Value)> {
+    let mut f: Vec<_> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["geometry"].is_null())
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["geometry"].clone()))
+        .collect();
+    f.sort_by(|a, b| a.0.cmp(&b.0));
+    f
+}
+
+// Item 6: the gazetteer's own Mulino (56.28923 N, 42.92005 E) was refused as "lat and lon
+// look swapped", and 3 of 200 rows of drillmap's own `--seq` output did not read back.
+#[test]
+fn every_layer_drillmap_writes_reads_back_as_events_with_the_same_features() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    work.build().expect_code(0);
+    let mut all = String::new();
+    for layer in ["exercises", "bases"] {
+        let v: Value =
+            serde_json::from_slice(&fs::read(work.out().join(format!("{layer}.geojson"))).unwrap())
+                .unwrap();
+        let mut seq = String::new();
+        // Every located feature (an exercise without a place has no point to give back).
+        for f in v["features"].as_array().unwrap() {
+            if f["geometry"].is_null() {
+                continue;
+            }
+            let p = &f["properties"];
+            let line = serde_json::json!({
+                "type": "Feature",
+                "id": f["id"],
+                "geometry": f["geometry"],
+                "properties": {"name": p["name"], "country_hint": p["country"]},
+            });
+            writeln!(seq, "{line}").unwrap();
+        }
+        all.push_str(&seq);
+        fs::write(work.data().join(format!("{layer}.geojsons")), &seq).unwrap();
+        work.run(&[
+            "build",
+            "--data",
+            "data",
+            "--out",
+            "back",
+            "--events",
+            &format!("data/{layer}.geojsons"),
+            "--layer",
+            &format!("{layer}-back"),
+            "--seq",
+        ])
+        .expect_code(0);
+        let back: Value = serde_json::from_slice(
+            &fs::read(work.dir.path().join(format!("back/{layer}-back.geojson"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(features(&back), features(&v), "{layer}");
+
+        // The bulk layer's own GeoJSONSeq output, read back as it is.
+        let own = format!("back/{layer}-back.geojsons");
+        work.run(&[
+            "build", "--data", "data", "--out", "again", "--events", &own, "--layer", "again",
+        ])
+        .expect_code(0);
+        let again: Value =
+            serde_json::from_slice(&fs::read(work.dir.path().join("again/again.geojson")).unwrap())
+                .unwrap();
+        assert_eq!(features(&again), features(&v), "{layer} (bulk output)");
+    }
+    assert!(
+        all.contains("42.92005,56.28923"),
+        "Mulino is in the dataset"
+    );
+}
+
+// Item 6: every row of the gazetteer, as a bulk row with its own coordinates, with and
+// without its country as the hint, reads as a feature at that point.
+#[test]
+fn no_gazetteer_place_is_taken_for_a_swap() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let table = fs::read_to_string(work.data().join("places.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(table.as_bytes());
+    let mut csv = String::from("id,name,start_date,country,lat,lon\n");
+    let mut rows = 0;
+    for r in reader.records() {
+        let r = r.unwrap();
+        let (id, cc, lat, lon) = (&r[0], &r[3], &r[5], &r[6]);
+        writeln!(csv, "{id}-hint,x,2021,{cc},{lat},{lon}").unwrap();
+        writeln!(csv, "{id}-bare,x,2021,,{lat},{lon}").unwrap();
+        rows += 2;
+    }
+    assert!(csv.contains("mulino-training-ground-hint,x,2021,RU,56.28923,42.92005"));
+    fs::write(work.data().join("gazetteer.csv"), csv).unwrap();
+    build(&work, &["--events", "data/gazetteer.csv"]).expect_code(0);
+    let v: Value =
+        serde_json::from_slice(&fs::read(work.out().join("events.geojson")).unwrap()).unwrap();
+    assert_eq!(v["features"].as_array().unwrap().len(), rows);
+
+    // A real swap is still caught: Samarkand written the wrong way round.
+    fs::write(
+        work.data().join("swapped.csv"),
+        "id,name,start_date,country,lat,lon\ns1,x,2021,UZ,66.96,39.65\n",
+    )
+    .unwrap();
+    build(&work, &["--events", "data/swapped.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "swapped.csv:2:",
+            "lat and lon look swapped: as given the point is not in UZ, swapped it is",
+        ]);
+}
