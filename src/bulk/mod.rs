@@ -306,8 +306,10 @@ mod tests {
             .resolve(&["id", "lat", "place"])
             .unwrap_err()
             .contains("together"));
-        let mut points = Columns::default();
-        points.points = true;
+        let points = Columns {
+            points: true,
+            ..Columns::default()
+        };
         assert!(points.resolve(&["lat", "lon"]).is_ok());
         assert!(points
             .resolve(&["id", "place", "lat"])
