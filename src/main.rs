@@ -83,8 +83,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             bbox,
             json,
             batch,
-            quiet,
+            online,
             names,
-        } => cli::geocode::run(&data, &countries, &kinds, bbox, json, batch, quiet, &names),
+        } => cli::geocode::run(
+            &data, &countries, &kinds, bbox, json, batch, &online, &names,
+        ),
     }
 }

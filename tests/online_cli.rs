@@ -12,20 +12,35 @@ use std::fs;
 use support::{answer, village, MockServer, Reply, UA};
 use util::Work;
 
-fn build_online(work: &Work, url: &str) -> util::Run {
-    work.run(&[
-        "build",
-        "--data",
-        "data",
-        "--out",
-        "out",
+/// `--online` against the mock at `url`, with the test User-Agent and no progress bar.
+fn online_flags(url: &str) -> [&str; 6] {
+    [
         "--online",
         "--geocoder-url",
         url,
         "--user-agent",
         UA,
         "--quiet",
-    ])
+    ]
+}
+
+fn build_online(work: &Work, url: &str) -> util::Run {
+    let mut args = vec!["build", "--data", "data", "--out", "out"];
+    args.extend_from_slice(&online_flags(url));
+    work.run(&args)
+}
+
+/// The feature of the exercise whose place `unknown_place` renames, as built.
+fn drill_one(work: &Work) -> serde_json::Value {
+    let ex: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
+    ex["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "drill-one/main")
+        .unwrap()
+        .clone()
 }
 
 fn unknown_place(work: &Work) {
@@ -61,14 +76,7 @@ fn online_build_resolves_caches_and_rebuilds_offline_byte_for_byte() {
     );
 
     let first = work.outputs();
-    let ex: serde_json::Value =
-        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
-    let f = ex["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "drill-one/main")
-        .unwrap();
+    let f = &drill_one(&work);
     let p = &f["properties"];
     assert_eq!(p["geocoder"], "nominatim");
     assert_eq!(p["geocode_match"], "online");
@@ -193,4 +201,121 @@ fn a_not_found_answer_is_cached_and_explained_offline() {
         .expect_code(1)
         .expect_stderr_line(&["\"Qizilqala\"", "nominatim found nothing either"]);
     assert_eq!(server.requests().len(), 1);
+}
+
+fn geocode_online(work: &Work, url: &str, names: &[&str]) -> util::Run {
+    let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+    args.extend_from_slice(&online_flags(url));
+    args.extend_from_slice(names);
+    work.run(&args)
+}
+
+/// The location properties a feature's place gives it, whatever the path.
+fn location(feature: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    [
+        "place_id",
+        "place_name",
+        "geocoder",
+        "geocode_match",
+        "geocode_score",
+        "geocoded_on",
+        "geo_precision",
+        "uncertainty_km",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), feature["properties"][k].clone()))
+    .collect()
+}
+
+#[test]
+fn geocode_online_asks_once_caches_and_a_bulk_build_uses_the_answer_offline() {
+    let server = MockServer::start(vec![
+        Reply::json(&answer(&[village("Qizilqala")])),
+        Reply::json("[]"),
+    ]);
+    let work = Work::new("small");
+    fs::write(
+        work.data().join("events.csv"),
+        "id,name,start_date,end_date,place,country\nq-1,Qizilqala drill,2021-08-05,,Qizilqala,TJ\n",
+    )
+    .unwrap();
+    let bulk = [
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "data/events.csv",
+    ];
+    // Nothing knows the name yet: the bulk build refuses the row.
+    work.run(&bulk).expect_code(1).expect_stderr_line(&[
+        "events.csv:2:",
+        "\"Qizilqala\"",
+        "unresolved",
+    ]);
+
+    // One question, through the same client and cache as `build --online`.
+    let run = geocode_online(&work, &server.url(), &["Qizilqala"]);
+    run.expect_code(0);
+    assert_eq!(server.requests().len(), 1);
+    let req = &server.requests()[0];
+    assert_eq!(req.param("q").as_deref(), Some("Qizilqala"));
+    assert_eq!(req.param("countrycodes").as_deref(), Some("tj"));
+    let text = run.stdout();
+    assert!(
+        text.contains("Qizilqala: resolved osm:node/2751234567")
+            && text.contains("online match")
+            && text.contains("provenance: online cache geocode-cache.toml (nominatim"),
+        "{text}"
+    );
+    // Asked again, offline or not, the cache answers: no second request.
+    let again = work.run(&["geocode", "--data", "data", "--country", "TJ", "Qizilqala"]);
+    again.expect_code(0);
+    assert_eq!(again.stdout(), text);
+    geocode_online(&work, &server.url(), &["Qizilqala"]).expect_code(0);
+    assert_eq!(server.requests().len(), 1);
+
+    // A bulk build, offline, resolves the row from the cache as the hand-kept path does.
+    work.run(&bulk).expect_code(0);
+    let events: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("events.geojson")).unwrap()).unwrap();
+    let bulk_feature = &events["features"][0];
+    assert_eq!(bulk_feature["properties"]["geocoder"], "nominatim");
+    assert_eq!(bulk_feature["properties"]["geocode_match"], "online");
+    assert_eq!(
+        bulk_feature["geometry"]["coordinates"],
+        serde_json::json!([68.876543, 37.612346])
+    );
+    unknown_place(&work);
+    work.build().expect_code(0);
+    assert_eq!(location(bulk_feature), location(&drill_one(&work)));
+    assert_eq!(server.requests().len(), 1, "builds never ask");
+
+    // A name the service does not know: said, cached, and exit 1.
+    geocode_online(&work, &server.url(), &["Nowhereabad"])
+        .expect_code(1)
+        .expect_stderr_line(&["Nowhereabad", "nominatim found nothing either"]);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn geocode_online_refuses_batch_and_a_bad_user_agent_before_any_request() {
+    let server = MockServer::start(vec![Reply::json("[]")]);
+    let work = Work::new("small");
+    fs::write(work.data().join("names.csv"), "name\nQizilqala\n").unwrap();
+    let url = server.url();
+    let ask = |ua: &str, rest: &[&str]| {
+        let mut args = vec!["geocode", "--data", "data", "--online"];
+        args.extend_from_slice(&["--geocoder-url", &url, "--user-agent", ua]);
+        args.extend_from_slice(rest);
+        work.run(&args)
+    };
+    ask(UA, &["--batch", "data/names.csv"])
+        .expect_code(2)
+        .expect_stderr_line(&["--online", "--batch"]);
+    ask("curl/8.0", &["Qizilqala"])
+        .expect_code(2)
+        .expect_stderr_line(&["user agent", "curl/8.0"]);
+    assert_eq!(server.requests().len(), 0);
 }

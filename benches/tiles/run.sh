@@ -20,6 +20,15 @@
 # by default, GDAL_RUNS to change; it takes minutes). Not run at 1M points, and at zoom 14
 # only with GDAL_Z14=1, because of the time (see BENCHMARKS.md).
 #
+# tippecanoe, side by side (only when TIPPECANOE=/path/to/tippecanoe is set): `drillmap tiles`
+# (the whole process, release build) on points-$SIDE_N.geojson, zooms 0-10, against
+# `tippecanoe -z10` and `tippecanoe -z10 --cluster-densest-as-needed` on the same file, each
+# pair alternating in one `pairbench` run (PAIRBENCH=path, -n SIDE_RUNS):
+# wall, CPU, peak RSS and load average from pairbench; archive size, largest tile and
+# features at zoom 0 from benches/tiles/archive_stats.py (the Python modules of
+# tests/tools/requirements-tiles.txt). Results in $BENCH_DIR/side-*.txt.
+# SIDE_ONLY=1 runs only this comparison; SIDE_N is 1000000 by default.
+#
 # Environment: RUNS (default 5), RUNS_1M (default 3), GDAL_RUNS (default 1), GDAL_Z14 (0),
 # SKIP_GDAL (0), VERIFY (1: check the 100k zoom-10 archive with tests/tools/verify_tiles.py),
 # BENCH_DIR (default target/tiles-bench).
@@ -37,6 +46,27 @@ VERIFY=${VERIFY:-1}
 mkdir -p "$BENCH_DIR"
 RESULTS=$BENCH_DIR/results.jsonl
 : > "$RESULTS"
+
+side_by_side() {
+  local n=$1 bench=${PAIRBENCH:-pairbench} runs=${SIDE_RUNS:-3}
+  local in=$BENCH_DIR/points-$n.geojson
+  CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --quiet --bin drillmap
+  [ -f "$in" ] || python3 benches/tiles/gen.py "$n" "$BENCH_DIR" >/dev/null
+  local dm="$ROOT/target/release/drillmap tiles --max-zoom 10 --out $BENCH_DIR/side-drillmap-$n.pmtiles $in"
+  local tp="$TIPPECANOE -q --force -z10 -o $BENCH_DIR/side-tippecanoe-$n.pmtiles $in"
+  local tc="$TIPPECANOE -q --force -z10 --cluster-densest-as-needed -o $BENCH_DIR/side-tippecanoe-cluster-$n.pmtiles $in"
+  echo "== $(uptime)"
+  "$bench" -n "$runs" --warmup 0 -- "$dm" "$tp" | tee "$BENCH_DIR/side-plain-$n.txt"
+  "$bench" -n "$runs" --warmup 0 -- "$dm" "$tc" | tee "$BENCH_DIR/side-cluster-$n.txt"
+  for a in drillmap tippecanoe tippecanoe-cluster; do
+    echo "$a $n $(python3 benches/tiles/archive_stats.py "$BENCH_DIR/side-$a-$n.pmtiles")"
+  done | tee "$BENCH_DIR/side-archives-$n.txt"
+}
+
+if [ -n "${TIPPECANOE:-}" ]; then
+  side_by_side "${SIDE_N:-1000000}"
+  if [ "${SIDE_ONLY:-0}" = 1 ]; then exit 0; fi
+fi
 
 echo "== building (release)"
 CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --quiet --example tiles_bench

@@ -135,6 +135,9 @@ pub struct Columns {
     mapped: [Option<String>; 8],
     /// Free columns written as JSON numbers (an empty cell is `null`); all others are strings.
     pub numeric: Vec<String>,
+    /// Reading points to tile (`drillmap tiles`), not events to geocode: the lat/lon
+    /// columns are required and the id column is optional.
+    pub points: bool,
 }
 
 impl Columns {
@@ -187,6 +190,17 @@ impl Columns {
                     .iter()
                     .find_map(|d| header.iter().position(|h| h == d)),
             };
+        }
+        if self.points {
+            if out[Field::Lat.index()].is_none() || out[Field::Lon.index()].is_none() {
+                return Err(format!(
+                    "no coordinate columns (looked for {} and {}); map them with --columns \
+                     lat=COLUMN,lon=COLUMN",
+                    Field::Lat.default_columns().join(", "),
+                    Field::Lon.default_columns().join(", ")
+                ));
+            }
+            return Ok(out);
         }
         if out[Field::Id.index()].is_none() {
             return Err(format!(
@@ -292,6 +306,15 @@ mod tests {
             .resolve(&["id", "lat", "place"])
             .unwrap_err()
             .contains("together"));
+        let points = Columns {
+            points: true,
+            ..Columns::default()
+        };
+        assert!(points.resolve(&["lat", "lon"]).is_ok());
+        assert!(points
+            .resolve(&["id", "place", "lat"])
+            .unwrap_err()
+            .contains("no coordinate columns"));
     }
 
     #[test]

@@ -90,7 +90,10 @@ pub enum Command {
     /// Look names up in the gazetteer and show the best place and the other candidates.
     #[command(
         after_help = "Examples:\n  drillmap geocode Kharbmaidon 'Харб-Майдон' 'Termez training ground'\n  \
-        drillmap geocode --country UZ --json Termiz\n\n\
+        drillmap geocode --country UZ --json Termiz\n  \
+        drillmap geocode --online --country TJ Qizilqala\n\n\
+        A name the local tables do not know at all is answered from places/geocode-cache.toml,\n\
+        as build does; with --online, one the cache lacks is asked first and its answer kept.\n\n\
         Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error."
     )]
     Geocode {
@@ -113,9 +116,10 @@ pub enum Command {
         /// writing one result row per name to stdout.
         #[arg(long, value_name = "FILE", conflicts_with = "names")]
         batch: Option<PathBuf>,
-        /// No progress bar (with --batch).
-        #[arg(long, short)]
-        quiet: bool,
+        /// The online geocoder, for names the local tables do not know (off unless asked
+        /// for; not with --batch). `--quiet`: no progress bar.
+        #[command(flatten)]
+        online: OnlineArgs,
         /// The names to look up.
         #[arg(required_unless_present = "batch", value_name = "NAME")]
         names: Vec<String>,

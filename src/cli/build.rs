@@ -22,7 +22,7 @@ pub fn run(
     if let Some(events) = &bulk.events {
         if online.online {
             return Err(Error::Usage(
-                "--online does not apply to --events (bulk builds use the local tables: the gazetteer and GeoNames)"
+                "--online does not apply to --events (bulk builds use the gazetteer, GeoNames and the online cache: ask first with `build --online` or `geocode --online NAME`)"
                     .into(),
             ));
         }

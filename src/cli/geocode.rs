@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use drillmap::derive::AfghanBorder;
 use drillmap::model::Place;
 use drillmap::pipeline;
-use drillmap::resolve::{Candidate, Resolution, Status};
+use drillmap::resolve::online::{self, GeocodeCache};
+use drillmap::resolve::{self, Candidate, Resolution, Resolved, Status};
 use drillmap::resolve::{Geocoder, Status as LookupStatus};
 use drillmap::Error;
 use serde::Serialize;
+
+use super::args::OnlineArgs;
 
 #[derive(Serialize)]
 struct JsonCandidate<'a> {
@@ -126,16 +129,21 @@ pub fn print_text(
                 }
                 let d = border.distance(best.place.lon, best.place.lat);
                 writeln!(out, "  afghan border: {:.1} km ({})", d.km, d.segment)?;
-                let table = if best.table == "gazetteer" {
-                    table
-                } else {
-                    best.table
-                };
-                writeln!(
-                    out,
-                    "  provenance: {table} line {} ({})",
-                    best.place.line, best.place.source
-                )?;
+                match best.table {
+                    "online" => writeln!(
+                        out,
+                        "  provenance: online cache {} ({})",
+                        online::CACHE_FILE_NAME,
+                        best.place.source
+                    )?,
+                    t => writeln!(
+                        out,
+                        "  provenance: {} line {} ({})",
+                        if t == "gazetteer" { table } else { t },
+                        best.place.line,
+                        best.place.source
+                    )?,
+                }
                 for other in &r.candidates[1..] {
                     writeln!(out, "  other candidate: {}", describe(other))?;
                 }
@@ -340,7 +348,9 @@ pub fn batch(
 }
 
 /// `drillmap geocode`: look `names` (or the names of the `batch` file) up with the
-/// filters, and print the answers.
+/// filters, and print the answers. A name the local tables do not know at all is answered
+/// from the online cache, as `build` does; with `--online`, the cache's gaps are asked first
+/// through the same client as `build --online`.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     data: &Path,
@@ -349,10 +359,16 @@ pub fn run(
     bbox: Option<[f64; 4]>,
     json: bool,
     batch: Option<PathBuf>,
-    quiet: bool,
+    online_args: &OnlineArgs,
     names: &[String],
 ) -> Result<ExitCode, Error> {
     let filter = super::args::filter(countries, kinds, bbox)?;
+    if batch.is_some() && online_args.online {
+        return Err(Error::Usage(
+            "--online asks about names given on the command line, not a --batch file".into(),
+        ));
+    }
+    let online = super::args::online(online_args)?;
     let table = data.join(pipeline::PLACES);
     // The same checks as `check` and `build` (one input assembly).
     let tables = pipeline::Tables::read(data)?.checked()?;
@@ -369,7 +385,15 @@ pub fn run(
     let border = &tables.border;
     let mut out = io::stdout().lock();
     if let Some(input) = batch {
-        let all = self::batch(&mut out, &geocoder, &filter, border, &input, json, !quiet)?;
+        let all = self::batch(
+            &mut out,
+            &geocoder,
+            &filter,
+            border,
+            &input,
+            json,
+            !online_args.quiet,
+        )?;
         out.flush().map_err(stdout_error)?;
         return Ok(if all {
             ExitCode::SUCCESS
@@ -377,9 +401,48 @@ pub fn run(
             ExitCode::from(super::DATA_PROBLEMS)
         });
     }
+    let local: Vec<Resolution<'_>> = names.iter().map(|n| geocoder.lookup(n, &filter)).collect();
+    let unknown = |i: usize| local[i].status == LookupStatus::Unresolved;
+    let mut cache = GeocodeCache::load(&online::cache_path(data))?;
+    let mut err = io::stderr().lock();
+    if let Some(online) = &online {
+        let countries = resolve::online_countries_in(&filter.countries);
+        let queries: Vec<online::Query> = (0..names.len())
+            .filter(|&i| unknown(i))
+            .map(|i| online::Query::new(names[i].as_str(), &countries))
+            .collect();
+        for o in pipeline::ask_online(data, &mut cache, &queries, online)? {
+            if let Err(e) = o.result {
+                let _ = writeln!(err, "{}: online lookup failed: {e}", o.query);
+            }
+        }
+    }
+    let cached: Vec<Option<Resolved<'_>>> = (0..names.len())
+        .map(
+            |i| match unknown(i).then(|| resolve::cached(&cache, &names[i], &filter.countries)) {
+                Some(Some(Ok(r))) if filter.accepts_place(&r.place) => Some(r),
+                Some(Some(Err(entry))) => {
+                    let _ = writeln!(
+                        err,
+                        "{}: {} found nothing either (asked {})",
+                        names[i],
+                        entry.provider,
+                        entry.retrieved_date()
+                    );
+                    None
+                }
+                _ => None,
+            },
+        )
+        .collect();
     let answers: Vec<_> = names
         .iter()
-        .map(|n| (n.clone(), geocoder.lookup(n, &filter)))
+        .zip(local)
+        .zip(&cached)
+        .map(|((n, r), c)| match c {
+            Some(c) => (n.clone(), online_answer(c)),
+            None => (n.clone(), r),
+        })
         .collect();
     if json {
         print_json(&mut out, &answers, border).map_err(stdout_error)?;
@@ -396,6 +459,22 @@ pub fn run(
     } else {
         ExitCode::from(super::DATA_PROBLEMS)
     })
+}
+
+/// A cached online answer as a lookup's answer: one place, resolved.
+fn online_answer<'a>(r: &'a Resolved<'_>) -> Resolution<'a> {
+    Resolution {
+        status: LookupStatus::Resolved,
+        candidates: vec![Candidate {
+            place: &r.place,
+            score: r.score,
+            rank: r.score,
+            matched: &r.matched,
+            how: r.how,
+            table: r.table,
+            named_after: false,
+        }],
+    }
 }
 
 fn stdout_error(e: io::Error) -> Error {

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use drillmap::bulk::Columns;
 use drillmap::pipeline;
 use drillmap::write::tiles::{self, input, TileOptions};
-use drillmap::Result;
+use drillmap::{Error, Result};
 
 /// The flags of `drillmap tiles`.
 #[derive(Debug, Args)]
@@ -18,6 +19,10 @@ pub struct TilesArgs {
     /// with lat/lon columns, one layer each. Without any, the layers built from --data.
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
+    /// Which CSV column holds which field, as for `drillmap bulk`: FIELD=COLUMN,...
+    /// (e.g. `lat=y,lon=x,id=event_id`).
+    #[arg(long, value_name = "MAPPING")]
+    columns: Option<String>,
     /// Folder with the data (when no FILE is given).
     #[arg(long, default_value = "places")]
     data: PathBuf,
@@ -60,12 +65,16 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         ..pipeline::tile_options()
     };
     opts.validate()?;
+    let columns = match &args.columns {
+        Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
+        None => Columns::default(),
+    };
     let layers = if args.inputs.is_empty() {
         pipeline::layers(&args.data)?
     } else {
         args.inputs
             .iter()
-            .map(|p| input::read_layer(p))
+            .map(|p| input::read_layer(p, &columns))
             .collect::<Result<Vec<_>>>()?
     };
     let stats = tiles::write_pmtiles(&args.out, &layers, &opts)?;

@@ -19,7 +19,8 @@ use crate::error::Problem;
 use crate::json;
 use crate::model::round6;
 use crate::resolve::index::GeonamesIndex;
-use crate::resolve::{self, Filter, Gazetteer, Geocoder, Resolved};
+use crate::resolve::online::GeocodeCache;
+use crate::resolve::{self, Gazetteer, Geocoder};
 
 /// Longest id accepted, bytes.
 pub const MAX_ID: usize = 200;
@@ -131,6 +132,9 @@ pub struct Builder<'g> {
     events: PathBuf,
     gazetteer: &'g Gazetteer,
     geonames: &'g Geonames,
+    /// Online answers kept by `build --online` or `geocode --online`, for names the local
+    /// tables do not know.
+    cache: &'g GeocodeCache,
     /// Whether any place came from the GeoNames table (the layer then attributes it).
     used_geonames: bool,
     index: BorderIndex<'g>,
@@ -149,17 +153,20 @@ pub struct Builder<'g> {
 }
 
 impl<'g> Builder<'g> {
-    /// A builder for rows of `events`, geocoding against `gazetteer` and `geonames`.
+    /// A builder for rows of `events`, geocoding against `gazetteer` and `geonames`, then
+    /// the online `cache` (as every build does, [`resolve::resolve_one`]).
     pub fn new(
         events: &Path,
         gazetteer: &'g Gazetteer,
         geonames: &'g Geonames,
+        cache: &'g GeocodeCache,
         index: BorderIndex<'g>,
     ) -> Self {
         Builder {
             events: events.to_path_buf(),
             gazetteer,
             geonames,
+            cache,
             used_geonames: false,
             index,
             memo: HashMap::new(),
@@ -204,17 +211,9 @@ impl<'g> Builder<'g> {
                 Some(&subset)
             }
         };
-        let r = Geocoder::new(self.gazetteer, secondary).lookup(place, &Filter::country(country));
-        let best = r.best().ok_or_else(|| resolve::explain(&r, country))?;
-        self.used_geonames |= best.table == "geonames";
-        let resolved = Resolved {
-            place: std::borrow::Cow::Borrowed(best.place),
-            score: best.score,
-            how: best.how,
-            matched: std::borrow::Cow::Borrowed(best.matched),
-            table: best.table,
-            online: None,
-        };
+        let geocoder = Geocoder::new(self.gazetteer, secondary);
+        let resolved = resolve::resolve_one(&geocoder, self.cache, place, country)?;
+        self.used_geonames |= resolved.table == "geonames";
         let located = locate(
             Some(place),
             Some(place),

@@ -149,10 +149,15 @@ pub fn build(opts: &Options) -> Result<Report> {
             None => Geonames::None,
         },
     };
+    // Names resolved online earlier (`build --online`, `geocode --online`), read offline.
+    let cache = crate::resolve::online::GeocodeCache::load(&crate::resolve::online::cache_path(
+        &opts.data,
+    ))?;
     let mut builder = Builder::new(
         &opts.events,
         &tables.gazetteer,
         &geonames,
+        &cache,
         BorderIndex::new(&tables.border),
     );
     builder.swap = Some(crate::derive::swap::SwapRule::new(&tables.boundaries));

@@ -315,28 +315,53 @@ pub struct Online {
     pub progress: bool,
 }
 
-/// Ask the online geocoder about every name the gazetteer does not know and the cache does
-/// not answer (or every found one, with `refresh`), saving each answer to the cache as it
-/// comes. A name whose lookup fails is reported; the others are kept.
+/// Ask the online geocoder about every query `cache` does not answer (or every found one,
+/// with `refresh`), through one client and its rate limiter, saving each answer to the
+/// cache in `data` as it comes: what `build --online` and `geocode --online` share. One
+/// outcome per distinct query; a failed one leaves the cache as it was.
 #[cfg(feature = "online")]
+pub fn ask_online(
+    data: &Path,
+    cache: &mut GeocodeCache,
+    queries: &[online::Query],
+    online: &Online,
+) -> Result<Vec<online::LookupOutcome>> {
+    if queries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut client = online::NominatimClient::new(online.options.clone())
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    Ok(online::lookup_missing(
+        queries,
+        cache,
+        &online::cache_path(data),
+        &mut client,
+        online.progress,
+    ))
+}
+
+/// Without the `online` feature: a usage error.
+#[cfg(not(feature = "online"))]
+pub fn ask_online(
+    _: &Path,
+    _: &mut GeocodeCache,
+    _: &[online::Query],
+    _: &Online,
+) -> Result<Vec<online::LookupOutcome>> {
+    Err(Error::Usage(
+        "this drillmap was built without the `online` feature".into(),
+    ))
+}
+
+/// Ask the online geocoder ([`ask_online`]) about every name the local tables do not know.
+/// A name whose lookup fails is reported at each line naming it; the others are kept.
 fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<Vec<Problem>> {
     let queries: Vec<online::Query> =
         resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset)
             .into_iter()
             .map(|(q, countries)| online::Query::new(q, &countries))
             .collect();
-    if queries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut client = online::NominatimClient::new(online.options.clone())
-        .map_err(|e| Error::Usage(e.to_string()))?;
-    let outcomes = online::lookup_missing(
-        &queries,
-        &mut inputs.cache,
-        &online::cache_path(data),
-        &mut client,
-        online.progress,
-    );
+    let outcomes = ask_online(data, &mut inputs.cache, &queries, online)?;
     let mut problems = Vec::new();
     for o in outcomes {
         if let Err(e) = o.result {
@@ -351,13 +376,6 @@ fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<V
         }
     }
     Ok(problems)
-}
-
-#[cfg(not(feature = "online"))]
-fn geocode_online(_: &Path, _: &mut Inputs, _: &Online) -> Result<Vec<Problem>> {
-    Err(Error::Usage(
-        "this drillmap was built without the `online` feature".into(),
-    ))
 }
 
 /// The layers of the data in `data`, or every problem that stops them.

@@ -189,6 +189,18 @@ impl Filter {
         }
     }
 
+    /// Whether `place` passes the filter (its country, kind and point), as a table's rows
+    /// must: for places that come from elsewhere (an online answer).
+    pub fn accepts_place(&self, place: &Place) -> bool {
+        self.accepts(&Row {
+            country: &place.country,
+            kind: place.kind,
+            lon: place.lon,
+            lat: place.lat,
+            prominence: 0.0,
+        })
+    }
+
     /// [`Filter`]'s test on a place's country, kind and point.
     fn accepts(&self, row: &Row<'_>) -> bool {
         (self.countries.is_empty() || self.countries.iter().any(|c| c == row.country))

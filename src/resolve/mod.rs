@@ -103,13 +103,24 @@ impl Resolved<'_> {
 
 /// The countries an online query for `place` may return: its own, or the area's.
 pub fn online_countries(place: &PlaceRef) -> Vec<String> {
-    if place.country.is_empty() {
+    online_countries_in(std::slice::from_ref(&place.country))
+}
+
+/// The countries an online query within `countries` may return (the cache key's countries):
+/// those given, or the area's when none is.
+pub fn online_countries_in(countries: &[String]) -> Vec<String> {
+    let given: Vec<String> = countries
+        .iter()
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .collect();
+    if given.is_empty() {
         online::AREA_COUNTRIES
             .iter()
             .map(|c| (*c).to_owned())
             .collect()
     } else {
-        vec![place.country.clone()]
+        given
     }
 }
 
@@ -217,37 +228,7 @@ pub fn resolve_dataset<'g>(
             ));
             continue;
         }
-        let r = gazetteer.lookup(&place.query, &Filter::country(&place.country));
-        let resolved = match (r.best(), r.status) {
-            (Some(best), _) => Ok(Resolved {
-                place: Cow::Borrowed(best.place),
-                score: best.score,
-                how: best.how,
-                matched: Cow::Borrowed(best.matched),
-                table: best.table,
-                online: None,
-            }),
-            (None, Status::Unresolved) => match cache.get(&place.query, &online_countries(place)) {
-                Some(entry) => match (place_from(entry), entry.chosen.as_ref()) {
-                    (Some(p), Some(chosen)) => Ok(Resolved {
-                        matched: Cow::Owned(p.name.clone()),
-                        place: Cow::Owned(p),
-                        score: chosen.score,
-                        how: MatchKind::Online,
-                        table: "online",
-                        online: Some(entry),
-                    }),
-                    _ => Err(format!(
-                        "{}; {} found nothing either (asked {})",
-                        explain(&r, &place.country),
-                        entry.provider,
-                        entry.retrieved_date()
-                    )),
-                },
-                None => Err(explain(&r, &place.country)),
-            },
-            (None, _) => Err(explain(&r, &place.country)),
-        };
+        let resolved = resolve_one(gazetteer, cache, &place.query, &place.country);
         match resolved {
             Ok(res) => {
                 out.by_query.insert(key, res);
@@ -264,6 +245,63 @@ pub fn resolve_dataset<'g>(
         }
     }
     (out, problems)
+}
+
+/// Resolve one name within `country` (empty: any): the local tables' best place, or, for a
+/// name they do not know at all (not an ambiguous one), a found answer in `cache` (asked
+/// within [`online_countries_in`]). Otherwise why not, with the candidates. Every path that
+/// geocodes a record (the dataset, a bulk export) goes through here.
+pub fn resolve_one<'g>(
+    geocoder: &Geocoder<'g>,
+    cache: &'g GeocodeCache,
+    query: &str,
+    country: &str,
+) -> Result<Resolved<'g>, String> {
+    let filter = Filter::country(country);
+    let r = geocoder.lookup(query, &filter);
+    match (r.best(), r.status) {
+        (Some(best), _) => Ok(Resolved {
+            place: Cow::Borrowed(best.place),
+            score: best.score,
+            how: best.how,
+            matched: Cow::Borrowed(best.matched),
+            table: best.table,
+            online: None,
+        }),
+        (None, Status::Unresolved) => match cached(cache, query, &filter.countries) {
+            Some(Ok(found)) => Ok(found),
+            Some(Err(entry)) => Err(format!(
+                "{}; {} found nothing either (asked {})",
+                explain(&r, country),
+                entry.provider,
+                entry.retrieved_date()
+            )),
+            None => Err(explain(&r, country)),
+        },
+        (None, _) => Err(explain(&r, country)),
+    }
+}
+
+/// The cached online answer to `query` within `countries` (see [`online_countries_in`]):
+/// `None` when never asked, `Some(Err(entry))` when the provider found nothing, and the
+/// place made from the answer otherwise.
+pub fn cached<'g>(
+    cache: &'g GeocodeCache,
+    query: &str,
+    countries: &[String],
+) -> Option<Result<Resolved<'g>, &'g CacheEntry>> {
+    let entry = cache.get(query, &online_countries_in(countries))?;
+    Some(match (place_from(entry), entry.chosen.as_ref()) {
+        (Some(p), Some(chosen)) => Ok(Resolved {
+            matched: Cow::Owned(p.name.clone()),
+            place: Cow::Owned(p),
+            score: chosen.score,
+            how: MatchKind::Online,
+            table: "online",
+            online: Some(entry),
+        }),
+        _ => Err(entry),
+    })
 }
 
 impl Resolved<'_> {
@@ -329,5 +367,31 @@ pub fn explain(r: &Resolution<'_>, country: &str) -> String {
             )
         }
         Status::Resolved => String::from("resolved"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_countries_are_those_given_or_the_area() {
+        let area: Vec<String> = online::AREA_COUNTRIES
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(online_countries_in(&[]), area);
+        assert_eq!(online_countries_in(&[String::new()]), area);
+        assert_eq!(online_countries_in(&["TJ".into()]), ["TJ"]);
+    }
+
+    #[test]
+    fn a_name_nothing_knows_is_explained_and_not_taken_from_an_empty_cache() {
+        let gazetteer = Gazetteer::new(Vec::new());
+        let cache = GeocodeCache::default();
+        let err =
+            resolve_one(&Geocoder::new(&gazetteer, None), &cache, "Qizilqala", "TJ").unwrap_err();
+        assert!(err.starts_with("unresolved: no place in TJ"), "{err}");
+        assert!(cached(&cache, "Qizilqala", &["TJ".into()]).is_none());
     }
 }

@@ -236,10 +236,10 @@ async function watch(url) {
           await page.waitForFunction((name) => {
             const d = window.drillmap;
             return d.map.querySourceFeatures('exercises').some((f) => f.properties.name === name);
-          }, req.expect_name, { timeout: 5000, polling: 50 });
+          }, req.expect_name, { timeout: 60000, polling: 50 });
           say({ ok: true, ms: Date.now() - t0, reloads: await page.evaluate(() => window.drillmap.reloads) });
         } else if (req.expect_problems) {
-          await page.waitForSelector('#problems:not([hidden])', { timeout: 5000 });
+          await page.waitForSelector('#problems:not([hidden])', { timeout: 60000 });
           const shown = await page.evaluate(() => ({
             problems: document.querySelector('#problems').textContent,
             names: window.drillmap.map.querySourceFeatures('exercises').map((f) => f.properties.name),

@@ -6,11 +6,12 @@
 //! and `.jsonl` are GeoJSONSeq, `.csv` is CSV, anything else is a FeatureCollection. The
 //! layer is named after the collection's `name` member, else the file stem. A feature's id
 //! is its GeoJSON `id` (string or number), else its `id` property, else its 1-based
-//! position in the file. A CSV needs a latitude column (`lat`, `latitude` or `y`) and a
-//! longitude column (`lon`, `lng`, `long`, `longitude` or `x`); an `id` column gives the
-//! ids; every other column is a property, as a number when it reads as one (as tippecanoe
-//! does), and empty cells are left out. A bad row or feature is an error naming the file
-//! and line.
+//! position in the file. A CSV is read by the bulk reader ([`crate::bulk::csv`]), its
+//! columns found by the same names or `--columns` mapping as `drillmap bulk`'s: it needs lat
+//! and lon columns; an id column gives the ids; the name, date, place and country columns
+//! are properties under those names; every other column is a property under the name bulk
+//! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
+//! out. A bad row or feature is an error naming the file and line.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -19,11 +20,15 @@ use std::path::Path;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value as Json};
 
+use crate::bulk::csv::CsvReader;
+use crate::bulk::{Columns, EventReader, Field, Next};
+use crate::derive::event::coordinates;
 use crate::derive::{Feature, Layer};
 use crate::error::{Error, Result};
 
-/// Read one file as a layer (see the module documentation for the formats).
-pub fn read_layer(path: &Path) -> Result<Layer> {
+/// Read one file as a layer (see the module documentation for the formats); `columns`
+/// maps a CSV's columns as `drillmap bulk --columns` does.
+pub fn read_layer(path: &Path, columns: &Columns) -> Result<Layer> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -39,7 +44,7 @@ pub fn read_layer(path: &Path) -> Result<Layer> {
         "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => {
             (stem, read_seq(path, BufReader::new(file))?)
         }
-        "csv" => (stem, read_csv(path, file)?),
+        "csv" => (stem, read_csv(path, file, columns)?),
         _ => read_collection(path, BufReader::new(file), stem)?,
     };
     Ok(Layer::new(name, "", features))
@@ -175,83 +180,98 @@ fn geometry(g: &Json) -> std::result::Result<Geometry<f64>, String> {
     })
 }
 
-const LAT: [&str; 3] = ["lat", "latitude", "y"];
-const LON: [&str; 5] = ["lon", "lng", "long", "longitude", "x"];
-
-fn read_csv(path: &Path, input: impl Read) -> Result<Vec<Feature>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let csv_error = |e: csv::Error| {
-        let line = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
-        syntax(path, line, e.to_string())
-    };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let find = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-    };
-    let (Some(lat), Some(lon)) = (find(&LAT), find(&LON)) else {
-        return Err(syntax(
-            path,
-            Some(1),
-            "no coordinate columns: a CSV needs a latitude (lat, latitude, y) and a \
-             longitude (lon, lng, long, longitude, x) column",
-        ));
-    };
-    let id_col = find(&["id"]);
-    let mut features = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(csv_error)?;
-        let line = record
-            .position()
-            .map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(i + 2));
-        let number = |col: usize, what: &str| -> Result<f64> {
-            let text = record.get(col).unwrap_or("").trim();
-            text.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| syntax(path, Some(line), format!("{what} {text:?} is not a number")))
+/// Read a CSV through the bulk reader ([`CsvReader`]), so its columns are found by the same
+/// names and `--columns` mapping as `drillmap bulk`; the coordinates are checked as a bulk
+/// row's are ([`coordinates`]).
+fn read_csv(path: &Path, input: File, columns: &Columns) -> Result<Vec<Feature>> {
+    let mut columns = columns.clone();
+    columns.points = true;
+    let mut reader = CsvReader::new(path, input, &columns)?;
+    let at = |line: u64, value: &str, message: &str| {
+        let value = if value.is_empty() {
+            String::new()
+        } else {
+            format!("{value:?}: ")
         };
-        let (y, x) = (number(lat, "latitude")?, number(lon, "longitude")?);
-        if !(-90.0..=90.0).contains(&y) || !(-180.0..=180.0).contains(&x) {
-            return Err(syntax(
-                path,
-                Some(line),
-                format!("position ({x}, {y}) is outside longitude -180..180, latitude -90..90"),
-            ));
-        }
-        let mut properties = Map::new();
-        for (j, (key, cell)) in header.iter().zip(record.iter()).enumerate() {
-            if j == lat || j == lon || Some(j) == id_col || cell.is_empty() {
-                continue;
+        syntax(
+            path,
+            usize::try_from(line).ok(),
+            format!("{value}{message}"),
+        )
+    };
+    let mut features = Vec::new();
+    while let Some(next) = reader.next_row()? {
+        let row = match next {
+            Next::Row(row) => row,
+            Next::Bad(p) => {
+                return Err(Error::Syntax {
+                    path: p.path,
+                    line: p.line,
+                    message: if p.value.is_empty() {
+                        p.message
+                    } else {
+                        format!("{:?}: {}", p.value, p.message)
+                    },
+                })
             }
-            let value = match cell.parse::<f64>() {
-                Ok(v) if v.is_finite() => serde_json::Number::from_f64(v)
-                    .map(|n| match cell.parse::<i64>() {
-                        Ok(i) => Json::from(i),
-                        Err(_) => Json::Number(n),
-                    })
-                    .unwrap_or_else(|| Json::from(cell)),
-                _ => Json::from(cell),
-            };
-            properties.insert(key.clone(), value);
+        };
+        let [x, y] = coordinates(row.lat, row.lon).map_err(|(v, m)| at(row.line, &v, &m))?;
+        let mut properties = Map::new();
+        for (field, value) in [
+            (Field::Name, row.name),
+            (Field::StartDate, row.start_date),
+            (Field::EndDate, row.end_date),
+            (Field::Place, row.place),
+            (Field::Country, row.country),
+        ] {
+            if !value.is_empty() {
+                properties.insert(field.as_str().to_owned(), Json::from(value));
+            }
         }
-        let id = id_col
-            .and_then(|c| record.get(c))
-            .filter(|s| !s.is_empty())
-            .map_or_else(|| (i + 1).to_string(), str::to_string);
+        let mut extra = Vec::with_capacity(row.extra.len() + 2);
+        extra.push(b'{');
+        extra.extend_from_slice(row.extra.get(1..).unwrap_or_default());
+        extra.push(b'}');
+        let free: Map<String, Json> = serde_json::from_slice(&extra)
+            .map_err(|e| at(row.line, "", &format!("unreadable free columns: {e}")))?;
+        for (key, value) in free {
+            match value {
+                Json::String(s) if s.is_empty() => {}
+                Json::String(s) => {
+                    properties.insert(key, typed(s));
+                }
+                other => {
+                    properties.insert(key, other);
+                }
+            }
+        }
         features.push(Feature {
-            id,
+            id: if row.id.is_empty() {
+                (features.len() + 1).to_string()
+            } else {
+                row.id.to_owned()
+            },
             geometry: Some(Point::new(x, y).into()),
             properties,
         });
     }
     Ok(features)
+}
+
+/// A free CSV cell as a tile property: a number when it reads as one (as tippecanoe does),
+/// else the text.
+fn typed(cell: String) -> Json {
+    if let Ok(i) = cell.parse::<i64>() {
+        return Json::from(i);
+    }
+    match cell
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+    {
+        Some(n) => Json::Number(n),
+        None => Json::String(cell),
+    }
 }
 
 #[cfg(test)]
@@ -267,7 +287,7 @@ mod tests {
             "id,latitude,longitude,name,fatalities\na,37.2,67.3,Termez,3\nb,38.5,68.8,,2.5\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let layer = read_layer(&p).unwrap_or_else(|e| panic!("{e}"));
+        let layer = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(layer.name, "events");
         assert_eq!(layer.features.len(), 2);
         assert_eq!(layer.features[0].id, "a");
@@ -281,7 +301,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let p = dir.path().join("bad.csv");
         std::fs::write(&p, "lat,lon\n37,67\nabc,67\n").unwrap_or_else(|e| panic!("{e}"));
-        let err = read_layer(&p).map(|_| ()).unwrap_err().to_string();
+        let err = read_layer(&p, &Columns::default())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("bad.csv") && err.contains('3') && err.contains("abc"),
             "{err}"
@@ -292,8 +315,40 @@ mod tests {
             "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}\n{oops\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let err = read_layer(&q).map(|_| ()).unwrap_err().to_string();
+        let err = read_layer(&q, &Columns::default())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.geojsonl") && err.contains(":2"), "{err}");
+    }
+
+    #[test]
+    fn csv_columns_are_found_by_the_bulk_names_or_mapping() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("xy.csv");
+        std::fs::write(&p, "x,y,note\n67.5,37.25,a\n68,38,b,extra\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = read_layer(&p, &Columns::default())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("xy.csv:1") && err.contains("no coordinate columns"),
+            "{err}"
+        );
+        let columns = Columns::parse("lat=y,lon=x").unwrap_or_else(|e| panic!("{e}"));
+        let err = read_layer(&p, &columns)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("xy.csv:3") && err.contains("expected 3 columns"),
+            "{err}"
+        );
+        std::fs::write(&p, "x,y,note\n67.5,37.25,a\n").unwrap_or_else(|e| panic!("{e}"));
+        let layer = read_layer(&p, &columns).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(layer.features[0].id, "1");
+        assert_eq!(layer.features[0].properties["note"], Json::from("a"));
     }
 
     #[test]
@@ -307,7 +362,7 @@ mod tests {
               {"type":"Feature","geometry":{"type":"LineString","coordinates":[[67,37],[68,38]]},"properties":{"id":"l"}}]}"#,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let layer = read_layer(&p).unwrap_or_else(|e| panic!("{e}"));
+        let layer = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(layer.name, "bases");
         assert_eq!(layer.features[0].id, "7");
         assert_eq!(layer.features[1].id, "l");
