@@ -140,7 +140,7 @@ impl PlaceFinder {
             );
             // A country's name is a place only as a country ("Serbia"), never as the
             // alternate name of a town (GeoNames files "Kazakhstan" under Aqsay).
-            let country_word = tokens.clone().all(|i| is_actor(i));
+            let country_word = tokens.clone().all(is_actor);
             let as_country = mention
                 .candidates
                 .first()

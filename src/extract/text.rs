@@ -216,15 +216,12 @@ fn sentences(source: &str) -> Vec<Range<usize>> {
                 .find(|(_, c)| !c.is_whitespace())
                 .map(|b| b.1);
             let space = bytes.get(m).is_some_and(|b| b.1.is_whitespace());
-            if space
+            let sentence_starts = space
                 && next_word.is_some_and(|n| {
                     n.is_uppercase() || n.is_ascii_digit() || matches!(n, '"' | '“' | '«' | '[')
                 })
-                && !abbreviation(&source[start..i])
-            {
-                end = Some(close);
-                k = m;
-            } else if m >= bytes.len() {
+                && !abbreviation(&source[start..i]);
+            if sentence_starts || m >= bytes.len() {
                 end = Some(close);
                 k = m;
             }
