@@ -30,6 +30,8 @@ import sys
 import time
 import tomllib
 
+from evaluate import place_ids  # the same place table reading as the evaluation
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLACES = os.path.join(ROOT, "places")
 LABELS = {"GPE", "LOC", "FAC"}
@@ -43,14 +45,7 @@ def load_nlp(ner_only):
 
 
 def gold():
-    by_name, names = {}, {}
-    with open(os.path.join(PLACES, "places.csv"), encoding="utf-8") as f:
-        rows = [l for l in f if not l.startswith("#")]
-    for row in csv.DictReader(rows):
-        spellings = [row["name"]] + [a for a in row["aliases"].split("|") if a]
-        names[row["id"]] = spellings
-        for s in spellings:
-            by_name.setdefault(s.lower(), row["id"])
+    by_name, names = place_ids()
     with open(os.path.join(PLACES, "sources.toml"), "rb") as f:
         sources = tomllib.load(f)["source"]
     with open(os.path.join(PLACES, "exercises.toml"), "rb") as f:
