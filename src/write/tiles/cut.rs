@@ -47,6 +47,25 @@ impl Grid {
             .clamp(0, self.tiles - 1);
         (lo, hi)
     }
+
+    /// Call `f(tx, ty, local)` for every tile whose buffered square holds the world point
+    /// `(wx, wy)`, columns then rows, with the point in that tile's own pixels.
+    fn each_tile(&self, (wx, wy): (f64, f64), mut f: impl FnMut(u32, u32, (i32, i32))) {
+        let extent = u32_of(self.extent);
+        let gx = pixel(wx, self.zoom, extent);
+        let gy = pixel(wy, self.zoom, extent);
+        let (x0, x1) = self.range(gx);
+        let (y0, y1) = self.range(gy);
+        for tx in x0..=x1 {
+            for ty in y0..=y1 {
+                f(
+                    u32_of(tx),
+                    u32_of(ty),
+                    (i32_of(gx - tx * self.extent), i32_of(gy - ty * self.extent)),
+                );
+            }
+        }
+    }
 }
 
 pub(super) fn u32_of(v: i64) -> u32 {
@@ -80,7 +99,6 @@ pub(super) fn cut_zoom(
     let extent_f = grid.extent as f64;
     let buffer_f = grid.buffer as f64;
     let tiles_u = u32_of(grid.tiles);
-    let ext_u = u32_of(grid.extent);
     let mut enc = GeometryEncoder::default();
     let mut q = Vec::new();
     for (li, layer) in layers.iter().enumerate() {
@@ -88,40 +106,22 @@ pub(super) fn cut_zoom(
         for (fi, f) in layer.features.iter().enumerate() {
             let fi = u32::try_from(fi).unwrap_or(u32::MAX);
             match &f.geom {
-                Geom::Point((wx, wy)) => {
-                    let gx = pixel(*wx, grid.zoom, ext_u);
-                    let gy = pixel(*wy, grid.zoom, ext_u);
-                    let (x0, x1) = grid.range(gx);
-                    let (y0, y1) = grid.range(gy);
-                    for tx in x0..=x1 {
-                        for ty in y0..=y1 {
-                            entries.push(TileEntry {
-                                tile: tile_id(grid.zoom, u32_of(tx), u32_of(ty)),
-                                layer: li,
-                                feature: fi,
-                                geom: TileGeom::Point(
-                                    i32_of(gx - tx * grid.extent),
-                                    i32_of(gy - ty * grid.extent),
-                                ),
-                            });
-                        }
-                    }
+                Geom::Point(w) => {
+                    grid.each_tile(*w, |tx, ty, (x, y)| {
+                        entries.push(TileEntry {
+                            tile: tile_id(grid.zoom, tx, ty),
+                            layer: li,
+                            feature: fi,
+                            geom: TileGeom::Point(x, y),
+                        });
+                    });
                 }
                 Geom::MultiPoint(pts) => {
                     let mut per_tile: BTreeMap<(u32, u32), Vec<(i32, i32)>> = BTreeMap::new();
-                    for (wx, wy) in pts {
-                        let gx = pixel(*wx, grid.zoom, ext_u);
-                        let gy = pixel(*wy, grid.zoom, ext_u);
-                        let (x0, x1) = grid.range(gx);
-                        let (y0, y1) = grid.range(gy);
-                        for tx in x0..=x1 {
-                            for ty in y0..=y1 {
-                                per_tile.entry((u32_of(tx), u32_of(ty))).or_default().push((
-                                    i32_of(gx - tx * grid.extent),
-                                    i32_of(gy - ty * grid.extent),
-                                ));
-                            }
-                        }
+                    for w in pts {
+                        grid.each_tile(*w, |tx, ty, local| {
+                            per_tile.entry((tx, ty)).or_default().push(local);
+                        });
                     }
                     for ((tx, ty), pts) in per_tile {
                         enc = GeometryEncoder::with_buffer(enc.commands);
