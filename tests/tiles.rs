@@ -410,8 +410,8 @@ fn feature_ids_are_documented_hashes_below_2_pow_53() {
 }
 
 #[test]
-fn big_layers_prepared_on_two_threads_give_the_same_bytes() {
-    // Above the 10 000-feature threshold where preparation splits across threads.
+fn big_layers_give_the_same_bytes_on_one_and_two_threads() {
+    // Zooms are cut on threads; a big layer fills every zoom.
     let features: Vec<Feature> = (0..12_000)
         .map(|i| {
             let lon = 46.0 + f64::from(i % 400) * 0.1;

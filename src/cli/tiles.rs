@@ -69,15 +69,19 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
         None => Columns::default(),
     };
-    let layers = if args.inputs.is_empty() {
-        pipeline::layers(&args.data)?
-    } else {
-        args.inputs
-            .iter()
-            .map(|p| input::read_layer(p, &columns))
-            .collect::<Result<Vec<_>>>()?
+    // Files are read straight into the tiler's compact form, never held whole; read again
+    // for the XYZ folder.
+    let read = || -> Result<Vec<tiles::LayerBuilder>> {
+        if args.inputs.is_empty() {
+            tiles::builders(&pipeline::layers(&args.data)?)
+        } else {
+            args.inputs
+                .iter()
+                .map(|p| input::read_built(p, &columns))
+                .collect()
+        }
     };
-    let stats = tiles::write_pmtiles(&args.out, &layers, &opts)?;
+    let stats = tiles::write_built_pmtiles(&args.out, read()?, &opts)?;
     let mut err = io::stderr().lock();
     let _ = writeln!(
         err,
@@ -104,8 +108,8 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
             "unchanged"
         }
     );
-    if let Some(dir) = args.xyz {
-        let stats = tiles::write_xyz(&dir, &layers, &opts)?;
+    if let Some(dir) = &args.xyz {
+        let stats = tiles::write_built_xyz(dir, read()?, &opts)?;
         let _ = writeln!(err, "{}: {} tiles", dir.display(), stats.tiles);
     }
     Ok(ExitCode::SUCCESS)

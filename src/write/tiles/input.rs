@@ -20,6 +20,7 @@ use std::path::Path;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value as Json};
 
+use super::LayerBuilder;
 use crate::bulk::csv::CsvReader;
 use crate::bulk::{Columns, EventReader, Field, Next};
 use crate::derive::event::coordinates;
@@ -29,6 +30,42 @@ use crate::error::{Error, Result};
 /// Read one file as a layer (see the module documentation for the formats); `columns`
 /// maps a CSV's columns as `drillmap bulk --columns` does.
 pub fn read_layer(path: &Path, columns: &Columns) -> Result<Layer> {
+    let mut features = Vec::new();
+    let name = read_features(path, columns, |_, f| {
+        features.push(f);
+        Ok(())
+    })?;
+    Ok(Layer::new(name, "", features))
+}
+
+/// Read one file straight into a [`LayerBuilder`], feature by feature: the file is never
+/// held whole, in text or as [`Feature`]s. Tile ids hash the layer's name, so a
+/// FeatureCollection whose `name` comes after its features is read a second time.
+pub fn read_built(path: &Path, columns: &Columns) -> Result<LayerBuilder> {
+    let mut known: Option<String> = None;
+    loop {
+        let mut layer: Option<LayerBuilder> = None;
+        let found = read_features(path, columns, |so_far, f| {
+            let name = known.as_deref().unwrap_or(so_far);
+            layer
+                .get_or_insert_with(|| LayerBuilder::new(name, ""))
+                .push(&f.id, f.geometry.as_ref(), &f.properties)
+        })?;
+        let layer = layer.unwrap_or_else(|| LayerBuilder::new(&found, ""));
+        if layer.name() == found || known.is_some() {
+            return Ok(layer);
+        }
+        known = Some(found);
+    }
+}
+
+/// Hand every feature of the file to `each` with the layer's name as known so far, in
+/// file order; returns the layer's name.
+fn read_features(
+    path: &Path,
+    columns: &Columns,
+    mut each: impl FnMut(&str, Feature) -> Result<()>,
+) -> Result<String> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -40,14 +77,17 @@ pub fn read_layer(path: &Path, columns: &Columns) -> Result<Layer> {
         .unwrap_or("layer")
         .to_string();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let (name, features) = match ext.as_str() {
+    match ext.as_str() {
         "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => {
-            (stem, read_seq(path, BufReader::new(file))?)
+            read_seq(path, BufReader::new(file), |f| each(&stem, f))?;
+            Ok(stem)
         }
-        "csv" => (stem, read_csv(path, file, columns)?),
-        _ => read_collection(path, BufReader::new(file), stem)?,
-    };
-    Ok(Layer::new(name, "", features))
+        "csv" => {
+            read_csv(path, file, columns, |f| each(&stem, f))?;
+            Ok(stem)
+        }
+        _ => read_collection(path, BufReader::with_capacity(1 << 20, file), stem, each),
+    }
 }
 
 fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error {
@@ -58,42 +98,116 @@ fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error
     }
 }
 
+/// A FeatureCollection read one feature at a time (only one feature's JSON is held);
+/// its `name` may come before or after its features.
 fn read_collection(
     path: &Path,
-    mut input: impl Read,
+    input: impl Read,
     stem: String,
-) -> Result<(String, Vec<Feature>)> {
-    let mut text = Vec::new();
-    input
-        .read_to_end(&mut text)
-        .map_err(|e| Error::io(path, e))?;
-    let mut doc: Json = serde_json::from_slice(&text)
-        .map_err(|e| syntax(path, Some(e.line()), format!("not JSON: {e}")))?;
-    drop(text);
-    let name = doc
-        .get("name")
-        .and_then(Json::as_str)
-        .map_or(stem, str::to_string);
-    let Some(Json::Array(items)) = doc.get_mut("features").map(Json::take) else {
-        return Err(syntax(
-            path,
-            None,
-            "not a GeoJSON FeatureCollection (no \"features\" array)",
-        ));
+    each: impl FnMut(&str, Feature) -> Result<()>,
+) -> Result<String> {
+    let mut top = Collection {
+        path,
+        stem: &stem,
+        each,
+        failed: None,
+        name: None,
+        features: false,
     };
-    let features = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| {
-            feature_from_json(f, i + 1)
-                .map_err(|m| syntax(path, None, format!("feature {}: {m}", i + 1)))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((name, features))
+    let mut de = serde_json::Deserializer::from_reader(input);
+    let read = serde::Deserializer::deserialize_map(&mut de, &mut top).and_then(|()| de.end());
+    if let Some(e) = top.failed {
+        return Err(e);
+    }
+    match read {
+        Err(e) if e.is_data() => Err(syntax(path, Some(e.line()), NOT_A_COLLECTION)),
+        Err(e) => Err(syntax(path, Some(e.line()), format!("not JSON: {e}"))),
+        Ok(()) if !top.features => Err(syntax(path, None, NOT_A_COLLECTION)),
+        Ok(()) => Ok(top.name.unwrap_or_else(|| stem.clone())),
+    }
 }
 
-fn read_seq(path: &Path, input: impl BufRead) -> Result<Vec<Feature>> {
-    let mut features = Vec::new();
+const NOT_A_COLLECTION: &str = "not a GeoJSON FeatureCollection (no \"features\" array)";
+
+/// The visitor of a FeatureCollection: its `name`, and each feature handed on.
+struct Collection<'p, F> {
+    path: &'p Path,
+    stem: &'p str,
+    each: F,
+    /// The error that stopped the reading, when it was not the JSON's.
+    failed: Option<Error>,
+    name: Option<String>,
+    features: bool,
+}
+
+impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::Visitor<'de>
+    for &mut Collection<'_, F>
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "name" => {
+                    if let Json::String(s) = map.next_value::<Json>()? {
+                        self.name = Some(s);
+                    }
+                }
+                "features" => {
+                    self.features = true;
+                    map.next_value_seed(&mut *self)?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        let mut n = 0;
+        while let Some(value) = seq.next_element::<Json>()? {
+            n += 1;
+            let result = feature_from_json(value, n)
+                .map_err(|m| syntax(self.path, None, format!("feature {n}: {m}")))
+                .and_then(|f| (self.each)(self.name.as_deref().unwrap_or(self.stem), f));
+            if let Err(e) = result {
+                self.failed = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `features` member: an array read element by element.
+impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::DeserializeSeed<'de>
+    for &mut Collection<'_, F>
+{
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+fn read_seq(
+    path: &Path,
+    input: impl BufRead,
+    mut each: impl FnMut(Feature) -> Result<()>,
+) -> Result<()> {
+    let mut n = 0;
     for (i, line) in input.lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         // RFC 8142 puts a record separator before each text.
@@ -103,10 +217,10 @@ fn read_seq(path: &Path, input: impl BufRead) -> Result<Vec<Feature>> {
         }
         let value: Json = serde_json::from_str(text)
             .map_err(|e| syntax(path, Some(i + 1), format!("not JSON: {e}")))?;
-        let n = features.len() + 1;
-        features.push(feature_from_json(value, n).map_err(|m| syntax(path, Some(i + 1), m))?);
+        n += 1;
+        each(feature_from_json(value, n).map_err(|m| syntax(path, Some(i + 1), m))?)?;
     }
-    Ok(features)
+    Ok(())
 }
 
 /// One GeoJSON feature; `n` is its position, the id of last resort.
@@ -183,7 +297,12 @@ fn geometry(g: &Json) -> std::result::Result<Geometry<f64>, String> {
 /// Read a CSV through the bulk reader ([`CsvReader`]), so its columns are found by the same
 /// names and `--columns` mapping as `drillmap bulk`; the coordinates are checked as a bulk
 /// row's are ([`coordinates`]).
-fn read_csv(path: &Path, input: File, columns: &Columns) -> Result<Vec<Feature>> {
+fn read_csv(
+    path: &Path,
+    input: File,
+    columns: &Columns,
+    mut each: impl FnMut(Feature) -> Result<()>,
+) -> Result<()> {
     let mut columns = columns.clone();
     columns.points = true;
     let mut reader = CsvReader::new(path, input, &columns)?;
@@ -199,7 +318,7 @@ fn read_csv(path: &Path, input: File, columns: &Columns) -> Result<Vec<Feature>>
             format!("{value}{message}"),
         )
     };
-    let mut features = Vec::new();
+    let mut n = 0usize;
     while let Some(next) = reader.next_row()? {
         let row = match next {
             Next::Row(row) => row,
@@ -245,17 +364,18 @@ fn read_csv(path: &Path, input: File, columns: &Columns) -> Result<Vec<Feature>>
                 }
             }
         }
-        features.push(Feature {
+        n += 1;
+        each(Feature {
             id: if row.id.is_empty() {
-                (features.len() + 1).to_string()
+                n.to_string()
             } else {
                 row.id.to_owned()
             },
             geometry: Some(Point::new(x, y).into()),
             properties,
-        });
+        })?;
     }
-    Ok(features)
+    Ok(())
 }
 
 /// A free CSV cell as a tile property: a number when it reads as one (as tippecanoe does),
@@ -370,5 +490,62 @@ mod tests {
             layer.features[1].geometry,
             Some(Geometry::LineString(_))
         ));
+    }
+
+    #[test]
+    fn collections_stream_with_their_name_before_or_after_the_features() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let features = r#"[
+          {"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[67,37]},"properties":{"n":1}},
+          {"type":"Feature","id":"b","geometry":null,"properties":{"m":"x"}}]"#;
+        let first = dir.path().join("first.geojson");
+        let last = dir.path().join("last.geojson");
+        let write =
+            |p: &Path, text: String| std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+        write(
+            &first,
+            format!(r#"{{"name":"bases","type":"FeatureCollection","features":{features}}}"#),
+        );
+        write(
+            &last,
+            format!(r#"{{"type":"FeatureCollection","features":{features},"name":"bases"}}"#),
+        );
+        let opts = super::super::TileOptions::default();
+        let encode = |p: &Path| {
+            let layer = read_built(p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(layer.name(), "bases");
+            assert_eq!(layer.len(), 2);
+            super::super::encode_built(vec![layer], &opts)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .0
+        };
+        let from_layer = read_layer(&first, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        let (held, _) =
+            super::super::encode_pmtiles(&[from_layer], &opts).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(encode(&first), held);
+        assert_eq!(encode(&last), held);
+        // A bad feature in the stream names the file and the feature; a bad collection
+        // says what is wrong.
+        for (text, wanted) in [
+            (
+                r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1]}}]}"#,
+                &["first.geojson", "feature 1", "bad position"][..],
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":{}}"#,
+                &["first.geojson", "not a GeoJSON FeatureCollection"][..],
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[}"#,
+                &["first.geojson", "not JSON"][..],
+            ),
+        ] {
+            write(&first, text.into());
+            let err = read_built(&first, &Columns::default())
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(wanted.iter().all(|w| err.contains(w)), "{err}");
+        }
     }
 }

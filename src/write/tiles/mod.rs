@@ -1,9 +1,12 @@
 //! Vector tiles: every layer in one PMTiles v3 archive of Mapbox Vector Tile 2.1 tiles, or
 //! an XYZ folder of `.mvt` files.
 //!
-//! The tiler takes the same `&[Layer]` the GeoJSON writer takes. Each layer becomes an MVT
-//! layer of the same name (`exercises`, `bases`, `afghan_border`); features without a
-//! geometry (unlocated records) are skipped and counted.
+//! The tiler takes the same `&[Layer]` the GeoJSON writer takes, or layers fed feature by
+//! feature through a [`LayerBuilder`] (`drillmap tiles FILE...` and the pipeline's tile
+//! sink), which projects each feature and enters its properties in the layer's tables as
+//! it arrives, so no file or [`Layer`] is held whole. Each layer becomes an MVT layer of
+//! the same name (`exercises`, `bases`, `afghan_border`); features without a geometry
+//! (unlocated records) are skipped and counted.
 //!
 //! - **Projection and grid**: Web Mercator, extent 4096, a buffer of 64 units around each
 //!   tile by default. Points are placed in every tile whose buffered square holds them;
@@ -44,6 +47,10 @@
 //! zoom), [`cluster`], `encode` (MVT per tile), `pyramid` (zooms on threads, metadata,
 //! archive), [`pmtiles`], [`mvt`], [`clip`], [`hilbert`], [`mercator`].
 //!
+//! Memory: the prepared layers (about 300 bytes a point) and the finished tiles are held
+//! until the archive is written; the external sort and streamed archive that would bound
+//! it are not done.
+//!
 //! Not done: simplification beyond quantisation to the tile grid, and
 //! antimeridian wrapping (nothing in Central Asia needs it). `GeometryCollection`s are
 //! skipped and counted in [`TileStats::skipped`].
@@ -69,7 +76,7 @@ use crate::error::{Error, Result};
 use crate::write::atomic;
 
 pub use cluster::cluster_id;
-pub use prepare::feature_id;
+pub use prepare::{feature_id, LayerBuilder};
 pub use pyramid::{tile_pyramid, Pyramid, Timings};
 
 /// The default last zoom (see the module documentation for why).
@@ -197,8 +204,18 @@ pub struct TileStats {
     pub changed: bool,
 }
 
+/// Builders for layers held in memory.
+pub fn builders(layers: &[Layer]) -> Result<Vec<LayerBuilder>> {
+    layers.iter().map(LayerBuilder::from_layer).collect()
+}
+
 /// Encode every layer into a PMTiles v3 archive in memory. Same input, same bytes.
 pub fn encode_pmtiles(layers: &[Layer], opts: &TileOptions) -> Result<(Vec<u8>, TileStats)> {
+    encode_built(builders(layers)?, opts)
+}
+
+/// [`encode_pmtiles`] of layers fed feature by feature.
+pub fn encode_built(layers: Vec<LayerBuilder>, opts: &TileOptions) -> Result<(Vec<u8>, TileStats)> {
     let pyramid = tile_pyramid(layers, opts, true)?;
     let (bytes, mut stats) = pyramid.into_pmtiles(opts)?;
     stats.bytes = bytes.len();
@@ -210,7 +227,7 @@ pub fn encode_pmtiles_timed(
     layers: &[Layer],
     opts: &TileOptions,
 ) -> Result<(Vec<u8>, TileStats, Timings)> {
-    let pyramid = tile_pyramid(layers, opts, true)?;
+    let pyramid = tile_pyramid(builders(layers)?, opts, true)?;
     let (bytes, mut stats, timings) = pyramid.into_pmtiles_timed(opts)?;
     stats.bytes = bytes.len();
     Ok((bytes, stats, timings))
@@ -219,7 +236,16 @@ pub fn encode_pmtiles_timed(
 /// Write the PMTiles archive to `path` atomically (temp file + rename; an identical file is
 /// left untouched).
 pub fn write_pmtiles(path: &Path, layers: &[Layer], opts: &TileOptions) -> Result<TileStats> {
-    let (bytes, mut stats) = encode_pmtiles(layers, opts)?;
+    write_built_pmtiles(path, builders(layers)?, opts)
+}
+
+/// [`write_pmtiles`] of layers fed feature by feature.
+pub fn write_built_pmtiles(
+    path: &Path,
+    layers: Vec<LayerBuilder>,
+    opts: &TileOptions,
+) -> Result<TileStats> {
+    let (bytes, mut stats) = encode_built(layers, opts)?;
     stats.changed = atomic::write(path, &bytes)?;
     Ok(stats)
 }
@@ -229,6 +255,15 @@ pub fn write_pmtiles(path: &Path, layers: &[Layer], opts: &TileOptions) -> Resul
 /// Each file is written atomically; `.mvt` files under `dir/{z}/{x}/` that the new
 /// pyramid does not contain are removed, so the folder never mixes two runs.
 pub fn write_xyz(dir: &Path, layers: &[Layer], opts: &TileOptions) -> Result<TileStats> {
+    write_built_xyz(dir, builders(layers)?, opts)
+}
+
+/// [`write_xyz`] of layers fed feature by feature.
+pub fn write_built_xyz(
+    dir: &Path,
+    layers: Vec<LayerBuilder>,
+    opts: &TileOptions,
+) -> Result<TileStats> {
     let pyramid = tile_pyramid(layers, opts, false)?;
     let mut stats = pyramid.stats();
     let mut wanted = std::collections::BTreeSet::new();

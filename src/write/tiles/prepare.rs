@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use geo::{CoordsIter, Geometry};
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use serde_json::Value as Json;
 
 use super::clip::Pt;
@@ -190,84 +190,181 @@ pub(super) fn convert(g: &Geometry<f64>, bounds: &mut Bounds) -> Option<Geom> {
     Some(geom)
 }
 
-/// Prepare the layers; returns them with the data bounds, features tiled and skipped.
-pub(super) fn prepare(
-    layers: &[Layer],
-    threads: usize,
-    accumulate: &[String],
-) -> Result<(Vec<PreparedLayer>, Bounds, usize, usize)> {
-    let mut out = Vec::with_capacity(layers.len());
-    let mut bounds = Bounds::empty();
-    let (mut tiled, mut skipped) = (0usize, 0usize);
-    let mut names = std::collections::BTreeSet::new();
-    for layer in layers {
-        if !names.insert(layer.name.as_str()) {
+/// One layer's features prepared as they arrive, in input order, so no layer has to be
+/// held whole as [`Layer`] values: each feature's geometry is projected and its properties
+/// entered in the layer's key and value tables at once, and [`LayerBuilder::finish`] puts
+/// the features in storage order. The result is the same whether features come from a
+/// [`Layer`] in memory or are streamed from a file or a pipeline.
+#[derive(Debug)]
+pub struct LayerBuilder {
+    name: String,
+    attribution: String,
+    keys: Vec<String>,
+    key_index: HashMap<String, u32, FxBuildHasher>,
+    value_index: HashMap<Vec<u8>, u32, FxBuildHasher>,
+    value_kind: Vec<u8>,
+    pool: Vec<u32>,
+    /// `(spatial key, input position, feature)` of every located feature.
+    located: Vec<(u64, u32, Prepared)>,
+    ids: FxHashSet<u64>,
+    bounds: Bounds,
+    pushed: u32,
+    skipped: usize,
+    buf: Vec<u8>,
+}
+
+/// A layer prepared by [`LayerBuilder::finish`], with what the archive's header needs.
+pub(super) struct Built {
+    pub(super) layer: PreparedLayer,
+    pub(super) attribution: String,
+    pub(super) bounds: Bounds,
+    pub(super) skipped: usize,
+}
+
+impl LayerBuilder {
+    /// An empty layer named `name` (the MVT layer name), credited with `attribution`.
+    pub fn new(name: &str, attribution: &str) -> LayerBuilder {
+        LayerBuilder {
+            name: name.to_string(),
+            attribution: attribution.to_string(),
+            keys: Vec::new(),
+            key_index: HashMap::default(),
+            value_index: HashMap::default(),
+            value_kind: Vec::new(),
+            pool: Vec::new(),
+            located: Vec::new(),
+            ids: FxHashSet::default(),
+            bounds: Bounds::empty(),
+            pushed: 0,
+            skipped: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The features of a layer held in memory.
+    pub fn from_layer(layer: &Layer) -> Result<LayerBuilder> {
+        let mut b = LayerBuilder::new(&layer.name, &layer.attribution);
+        for f in &layer.features {
+            b.push(&f.id, f.geometry.as_ref(), &f.properties)?;
+        }
+        Ok(b)
+    }
+
+    /// The layer's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Credit the layer with `attribution`.
+    pub fn set_attribution(&mut self, attribution: &str) {
+        self.attribution = attribution.to_string();
+    }
+
+    /// Features pushed so far, located or not.
+    pub fn len(&self) -> usize {
+        self.pushed as usize
+    }
+
+    /// Whether no feature was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.pushed == 0
+    }
+
+    /// Add one feature. Features without a geometry, or with one tiles do not carry, are
+    /// counted as skipped; two located features with the same tile id are an error.
+    pub fn push(
+        &mut self,
+        id: &str,
+        geometry: Option<&Geometry<f64>>,
+        properties: &serde_json::Map<String, Json>,
+    ) -> Result<()> {
+        let order = self.pushed;
+        self.pushed = self
+            .pushed
+            .checked_add(1)
+            .ok_or_else(|| too_many(&self.name))?;
+        let geom = geometry.and_then(|g| convert(g, &mut self.bounds));
+        let start = u32::try_from(self.pool.len()).map_err(|_| too_many(&self.name))?;
+        // Keys of unlocated features enter the table too, so key order is first appearance
+        // in input order; only keys a tile uses reach the metadata.
+        for (k, v) in properties {
+            let Some(kind) = encode_property(v, &mut self.buf) else {
+                continue;
+            };
+            let ki = match self.key_index.get(k.as_str()) {
+                Some(&ki) => ki,
+                None => {
+                    let ki = u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
+                    self.keys.push(k.clone());
+                    self.key_index.insert(k.clone(), ki);
+                    ki
+                }
+            };
+            if geom.is_none() {
+                continue;
+            }
+            let vi = match self.value_index.get(self.buf.as_slice()) {
+                Some(&vi) => vi,
+                None => {
+                    let vi =
+                        u32::try_from(self.value_index.len()).map_err(|_| too_many(&self.name))?;
+                    self.value_index.insert(self.buf.clone(), vi);
+                    self.value_kind.push(kind);
+                    vi
+                }
+            };
+            self.pool.push(ki);
+            self.pool.push(vi);
+        }
+        let Some(geom) = geom else {
+            self.skipped += 1;
+            return Ok(());
+        };
+        let end = u32::try_from(self.pool.len()).map_err(|_| too_many(&self.name))?;
+        let fid = feature_id(&self.name, id);
+        if !self.ids.insert(fid) {
             return Err(Error::Usage(format!(
-                "two layers are named {:?}; MVT layer names must be unique",
-                layer.name
+                "layer {:?}: feature {id:?} would have the same tile id {fid} as an earlier \
+                 feature (a repeated id?)",
+                self.name
             )));
         }
-        // Pass 1, in input order (the order the input's own allocations were made in, so
-        // memory is read sequentially). Geometry and ids on one thread, property tables on
-        // another when the layer is big; both are pure functions of the input, so the
-        // result does not depend on it. Properties of unlocated features enter the tables
-        // too, harmlessly: only values a tile uses are kept (pass 2), only keys a tile uses
-        // reach the metadata.
-        let name = layer.name.as_str();
-        let geometry_pass = || {
-            let mut b = Bounds::empty();
-            let g: Vec<Option<(u64, u64, Geom)>> = layer
-                .features
-                .iter()
-                .map(|f| {
-                    let geom = f.geometry.as_ref().and_then(|g| convert(g, &mut b))?;
-                    Some((spatial_key(&geom), feature_id(name, &f.id), geom))
-                })
-                .collect();
-            (g, b)
-        };
-        let ((geoms, layer_bounds), props) = if threads > 1 && layer.features.len() >= 10_000 {
-            std::thread::scope(|s| {
-                let handle = s.spawn(geometry_pass);
-                let props = property_tables(layer);
-                match handle.join() {
-                    Ok(g) => Ok((g, props)),
-                    Err(_) => Err(Error::Usage("a tiling worker failed".into())),
-                }
-            })?
-        } else {
-            (geometry_pass(), property_tables(layer))
-        };
-        let PropertyTables {
+        self.located.push((
+            spatial_key(&geom),
+            order,
+            Prepared {
+                id: fid,
+                tags: (start, end),
+                geom,
+            },
+        ));
+        Ok(())
+    }
+
+    /// Put the features in storage order: the Hilbert position of each feature's first
+    /// vertex at zoom 16, then input order. Every tile at every zoom then reads a nearly
+    /// contiguous run of features; it is also their order (draw order) within a tile.
+    /// Values are renumbered by first use in that order, for the same reason.
+    pub(super) fn finish(self, accumulate: &[String]) -> Result<Built> {
+        let LayerBuilder {
+            name,
+            attribution,
             mut keys,
             value_index,
             value_kind: value_kind_in,
             pool: pool_in,
-            ranges,
-        } = props?;
-        bounds.merge(&layer_bounds);
-        let mut located: Vec<(u64, u32, Prepared)> = Vec::with_capacity(geoms.len());
-        let mut ids = Vec::with_capacity(geoms.len());
-        for (i, (g, tags)) in geoms.into_iter().zip(ranges).enumerate() {
-            let Some((key, id, geom)) = g else {
-                skipped += 1;
-                continue;
-            };
-            ids.push((id, i));
-            let order = u32::try_from(i).map_err(|_| too_many(name))?;
-            located.push((key, order, Prepared { id, tags, geom }));
-        }
-        // Pass 2: storage order is the Hilbert position of each feature's first vertex at
-        // zoom 16, then input (id) order. Every tile at every zoom then reads a nearly
-        // contiguous run of features; it is also their order (draw order) within a tile.
-        // Values are renumbered by first use in that order, for the same reason.
+            mut located,
+            bounds,
+            skipped,
+            ..
+        } = self;
         located.sort_unstable_by_key(|(key, order, _)| (*key, *order));
         let mut renumber = vec![u32::MAX; value_index.len()];
         let mut value_kind = Vec::with_capacity(value_index.len());
         let mut tag_pool = Vec::with_capacity(pool_in.len());
         let mut features = Vec::with_capacity(located.len());
         for (_, _, mut f) in located {
-            let start = u32::try_from(tag_pool.len()).map_err(|_| too_many(&layer.name))?;
+            let start = u32::try_from(tag_pool.len()).map_err(|_| too_many(&name))?;
             let pairs = pool_in
                 .get(f.tags.0 as usize..f.tags.1 as usize)
                 .unwrap_or(&[]);
@@ -276,8 +373,7 @@ pub(super) fn prepare(
                 let new = match renumber.get(old) {
                     Some(&n) if n != u32::MAX => n,
                     _ => {
-                        let n =
-                            u32::try_from(value_kind.len()).map_err(|_| too_many(&layer.name))?;
+                        let n = u32::try_from(value_kind.len()).map_err(|_| too_many(&name))?;
                         if let Some(slot) = renumber.get_mut(old) {
                             *slot = n;
                         }
@@ -288,12 +384,11 @@ pub(super) fn prepare(
                 tag_pool.push(pair[0]);
                 tag_pool.push(new);
             }
-            let end = u32::try_from(tag_pool.len()).map_err(|_| too_many(&layer.name))?;
+            let end = u32::try_from(tag_pool.len()).map_err(|_| too_many(&name))?;
             f.tags = (start, end);
             features.push(f);
         }
         drop(pool_in);
-        check_ids(layer, &mut ids)?;
         let mut values = vec![Vec::new(); value_kind.len()];
         for (bytes, old) in value_index {
             let new = renumber.get(old as usize).copied().unwrap_or(u32::MAX);
@@ -301,73 +396,63 @@ pub(super) fn prepare(
                 *slot = bytes;
             }
         }
-        tiled += features.len();
         let cluster = ClusterTable::new(&mut keys, &values, &tag_pool, &features, accumulate);
-        out.push(PreparedLayer {
-            name: layer.name.clone(),
-            keys,
-            values,
-            value_kind,
-            tag_pool,
-            features,
-            cluster,
-        });
+        Ok(Built {
+            layer: PreparedLayer {
+                name,
+                keys,
+                values,
+                value_kind,
+                tag_pool,
+                features,
+                cluster,
+            },
+            attribution,
+            bounds,
+            skipped,
+        })
     }
-    Ok((out, bounds, tiled, skipped))
 }
 
-/// A layer's key and value tables, and each feature's `(key, value)` pairs in `pool`.
-pub(super) struct PropertyTables {
-    pub(super) keys: Vec<String>,
-    pub(super) value_index: HashMap<Vec<u8>, u32, FxBuildHasher>,
-    pub(super) value_kind: Vec<u8>,
-    pub(super) pool: Vec<u32>,
-    /// Per input feature, its range of `pool`.
-    pub(super) ranges: Vec<(u32, u32)>,
+/// Every layer prepared, with what the archive's header and stats need.
+pub(super) struct PreparedSet {
+    pub(super) layers: Vec<PreparedLayer>,
+    pub(super) bounds: Bounds,
+    /// Each layer's attribution, in layer order.
+    pub(super) attributions: Vec<String>,
+    /// Features tiled.
+    pub(super) tiled: usize,
+    /// Features skipped (no geometry, or one tiles do not carry).
+    pub(super) skipped: usize,
 }
 
-/// Build the key and value tables of a layer, in input order.
-pub(super) fn property_tables(layer: &Layer) -> Result<PropertyTables> {
-    let name = layer.name.as_str();
-    let mut keys: Vec<String> = Vec::new();
-    let mut key_index: HashMap<&str, u32, FxBuildHasher> = HashMap::default();
-    let mut value_index: HashMap<Vec<u8>, u32, FxBuildHasher> = HashMap::default();
-    let mut value_kind = Vec::new();
-    let mut pool: Vec<u32> = Vec::new();
-    let mut ranges = Vec::with_capacity(layer.features.len());
-    let mut buf = Vec::new();
-    for f in &layer.features {
-        let start = u32::try_from(pool.len()).map_err(|_| too_many(name))?;
-        for (k, v) in &f.properties {
-            let Some(kind) = encode_property(v, &mut buf) else {
-                continue;
-            };
-            let next_key = u32::try_from(keys.len()).map_err(|_| too_many(name))?;
-            let ki = *key_index.entry(k.as_str()).or_insert_with(|| {
-                keys.push(k.clone());
-                next_key
-            });
-            let vi = match value_index.get(buf.as_slice()) {
-                Some(&vi) => vi,
-                None => {
-                    let vi = u32::try_from(value_index.len()).map_err(|_| too_many(name))?;
-                    value_index.insert(buf.clone(), vi);
-                    value_kind.push(kind);
-                    vi
-                }
-            };
-            pool.push(ki);
-            pool.push(vi);
+/// Prepare the layers. Layer names must be unique.
+pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Result<PreparedSet> {
+    let mut out = Vec::with_capacity(builders.len());
+    let mut attributions = Vec::with_capacity(builders.len());
+    let mut bounds = Bounds::empty();
+    let (mut tiled, mut skipped) = (0usize, 0usize);
+    let mut names = std::collections::BTreeSet::new();
+    for b in builders {
+        if !names.insert(b.name.clone()) {
+            return Err(Error::Usage(format!(
+                "two layers are named {:?}; MVT layer names must be unique",
+                b.name
+            )));
         }
-        let end = u32::try_from(pool.len()).map_err(|_| too_many(name))?;
-        ranges.push((start, end));
+        let built = b.finish(accumulate)?;
+        bounds.merge(&built.bounds);
+        tiled += built.layer.features.len();
+        skipped += built.skipped;
+        attributions.push(built.attribution);
+        out.push(built.layer);
     }
-    Ok(PropertyTables {
-        keys,
-        value_index,
-        value_kind,
-        pool,
-        ranges,
+    Ok(PreparedSet {
+        layers: out,
+        bounds,
+        attributions,
+        tiled,
+        skipped,
     })
 }
 
@@ -375,26 +460,6 @@ pub(super) fn too_many(layer: &str) -> Error {
     Error::Usage(format!(
         "layer {layer:?} has more than 2^32 properties to tile"
     ))
-}
-
-/// Two features of a layer must not share an MVT id (a repeated string id, or a hash
-/// collision, which is vanishingly rare at 53 bits but checked all the same). `ids` holds
-/// `(MVT id, index in layer.features)`.
-pub(super) fn check_ids(layer: &Layer, ids: &mut [(u64, usize)]) -> Result<()> {
-    ids.sort_unstable();
-    for w in ids.windows(2) {
-        if w[0].0 == w[1].0 {
-            let string_id = |i: usize| layer.features.get(i).map_or("", |f| f.id.as_str());
-            return Err(Error::Usage(format!(
-                "layer {:?}: features {:?} and {:?} would have the same tile id {}",
-                layer.name,
-                string_id(w[0].1),
-                string_id(w[1].1),
-                w[0].0
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The Hilbert position of a geometry's first vertex at zoom 16: the storage order.

@@ -14,9 +14,11 @@ use super::encode::{encode_tile, Remap};
 use super::hilbert::zxy;
 use super::mercator::{lon_lat, world};
 use super::pmtiles::{self, Gzip, Header, TileData};
-use super::prepare::{prepare, Bounds, PreparedLayer, KIND_BOOL, KIND_NUMBER, KIND_STRING};
+use super::prepare::{
+    prepare, Bounds, LayerBuilder, PreparedLayer, PreparedSet, KIND_BOOL, KIND_NUMBER, KIND_STRING,
+};
 use super::{TileOptions, TileStats};
-use crate::derive::{round6, Layer};
+use crate::derive::round6;
 use crate::error::{Error, Result};
 
 /// The tiles of one zoom: ids ascending, contents concatenated.
@@ -241,14 +243,24 @@ pub(super) struct LayerInfo {
 
 /// Cut and encode every zoom from `opts.min_zoom` to `opts.max_zoom`, gzipping tiles when
 /// `compress` is set.
-pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Result<Pyramid> {
+pub fn tile_pyramid(
+    layers: Vec<LayerBuilder>,
+    opts: &TileOptions,
+    compress: bool,
+) -> Result<Pyramid> {
     let start = Instant::now();
     opts.validate()?;
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
-    let (prepared, bounds, features, skipped) = prepare(layers, threads, &opts.accumulate)?;
+    let PreparedSet {
+        layers: prepared,
+        bounds,
+        attributions,
+        tiled: features,
+        skipped,
+    } = prepare(layers, &opts.accumulate)?;
     let mut timings = Timings {
         prepare: start.elapsed(),
         ..Timings::default()
@@ -334,8 +346,8 @@ pub fn tile_pyramid(layers: &[Layer], opts: &TileOptions, compress: bool) -> Res
         })
         .collect();
     let mut attribution: Vec<&str> = Vec::new();
-    for l in layers {
-        let a = l.attribution.trim();
+    for a in &attributions {
+        let a = a.trim();
         if !a.is_empty() && !attribution.contains(&a) {
             attribution.push(a);
         }

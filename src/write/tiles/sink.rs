@@ -1,17 +1,18 @@
 //! The tile writer as a [`Sink`] of the one pipeline: `build --events --tiles` writes
 //! `OUT/<layer>.pmtiles` from the same pass as the GeoJSON layer.
 //!
-//! Each [`Encoded`] feature's GeoJSON text is parsed back into a [`Feature`] (the one
-//! GeoJSON reader, [`input`](super::input)); at [`Sink::finish`] the layer is tiled with
-//! the tile budget and clustering of [`TileOptions`] and staged like every other output.
-//! Memory: the layer's features are held until `finish` (bounded-memory tiling is not
-//! done yet), so the sink is only added when asked for.
+//! Each [`Encoded`] feature's GeoJSON text is parsed back into a [`Feature`](crate::derive::Feature)
+//! (the one GeoJSON reader, [`input`](super::input)) and goes straight into a
+//! [`LayerBuilder`] (projected, its properties in the layer's tables; the parsed feature is
+//! dropped); at [`Sink::finish`] the layer is tiled with the tile budget and clustering of
+//! [`TileOptions`] and staged like every other output. Memory: the prepared layer (about a
+//! tenth of the parsed features) is held until `finish`, so the sink is only added when
+//! asked for.
 
 use std::path::{Path, PathBuf};
 
 use super::input::feature_from_json;
-use super::{encode_pmtiles, TileOptions};
-use crate::derive::{Feature, Layer};
+use super::{encode_built, LayerBuilder, TileOptions};
 use crate::error::{Error, Result};
 use crate::write::atomic;
 use crate::write::sink::{Encoded, Output, Sink};
@@ -20,9 +21,9 @@ use crate::write::sink::{Encoded, Output, Sink};
 #[derive(Debug)]
 pub struct TileSink {
     dest: PathBuf,
-    layer: String,
+    layer_name: String,
+    layer: LayerBuilder,
     opts: TileOptions,
-    features: Vec<Feature>,
     text: Vec<u8>,
 }
 
@@ -32,9 +33,9 @@ impl TileSink {
         opts.validate()?;
         Ok(TileSink {
             dest: dest.to_path_buf(),
-            layer: layer.to_string(),
+            layer_name: layer.to_string(),
+            layer: LayerBuilder::new(layer, ""),
             opts,
-            features: Vec::new(),
             text: Vec::new(),
         })
     }
@@ -48,21 +49,22 @@ impl Sink for TileSink {
         }
         let value = serde_json::from_slice(&self.text)
             .map_err(|e| Error::Usage(format!("tiles: feature {:?} is not JSON: {e}", f.id)))?;
-        let feature = feature_from_json(value, self.features.len() + 1)
+        let feature = feature_from_json(value, self.layer.len() + 1)
             .map_err(|m| Error::Usage(format!("tiles: feature {:?}: {m}", f.id)))?;
-        self.features.push(feature);
-        Ok(())
+        self.layer
+            .push(&feature.id, feature.geometry.as_ref(), &feature.properties)
     }
 
     fn rewind(&mut self) -> Result<Option<PathBuf>> {
-        self.features.clear();
+        self.layer = LayerBuilder::new(&self.layer_name, "");
         Ok(None)
     }
 
     fn finish(self: Box<Self>, attribution: &str) -> Result<Output> {
-        let features = self.features.len() as u64;
-        let layer = Layer::new(self.layer, attribution, self.features);
-        let (bytes, _) = encode_pmtiles(std::slice::from_ref(&layer), &self.opts)?;
+        let features = self.layer.len() as u64;
+        let mut layer = self.layer;
+        layer.set_attribution(attribution);
+        let (bytes, _) = encode_built(vec![layer], &self.opts)?;
         Ok(Output {
             staged: atomic::stage(&self.dest, &bytes)?,
             path: self.dest,
