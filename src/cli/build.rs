@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use drillmap::pipeline::{self, Paths};
+use drillmap::write::generation::Folder;
 use drillmap::Error;
 
 use super::args::OnlineArgs;
@@ -29,9 +30,15 @@ pub fn run(
         return super::bulk::run(&super::bulk::options(data, out, events, bulk)?);
     }
     let online = super::args::online(online)?;
-    let (summaries, notices) =
-        pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict)?;
+    let mut folder = Folder::lock(&out, &mut |busy| {
+        let _ = writeln!(io::stderr(), "{busy}");
+    })?;
+    let built = pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict, &mut folder);
     let mut err = io::stderr().lock();
+    for note in folder.take_notes() {
+        let _ = writeln!(err, "note: {note}");
+    }
+    let (summaries, notices) = built?;
     for p in &notices {
         let _ = writeln!(err, "notice: {p}");
     }

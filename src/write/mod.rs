@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod background;
 pub mod cell;
+pub mod generation;
 pub mod geojson;
 pub mod sink;
 pub mod sort;
