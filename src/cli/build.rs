@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use drillmap::pipeline::{self, Paths};
+use drillmap::read::dataset;
 use drillmap::write::generation::Folder;
 use drillmap::Error;
 
@@ -19,6 +20,7 @@ pub fn run(
     online: &OnlineArgs,
     bulk: &BulkArgs,
     strict: bool,
+    allow_empty: bool,
 ) -> Result<ExitCode, Error> {
     if let Some(events) = &bulk.events {
         if online.online {
@@ -30,6 +32,22 @@ pub fn run(
         return super::bulk::run(&super::bulk::options(data, out, events, bulk)?);
     }
     let online = super::args::online(online)?;
+    if dataset::exercise_records(&data)? == 0 {
+        let path = data.join(dataset::EXERCISES);
+        if !allow_empty {
+            let _ = writeln!(
+                io::stderr(),
+                "{}: no [[exercise]] records: the exercises layer would be empty; nothing was written (pass --allow-empty to build it empty)",
+                path.display()
+            );
+            return Ok(ExitCode::from(super::DATA_PROBLEMS));
+        }
+        let _ = writeln!(
+            io::stderr(),
+            "warning: {}: no [[exercise]] records: the exercises layer is empty (--allow-empty)",
+            path.display()
+        );
+    }
     let mut folder = Folder::lock(&out, &mut |busy| {
         let _ = writeln!(io::stderr(), "{busy}");
     })?;
@@ -64,6 +82,13 @@ pub fn run(
 pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     let mut report = pipeline::check(data)?;
     let mut err = io::stderr().lock();
+    if dataset::exercise_records(data)? == 0 {
+        let _ = writeln!(
+            err,
+            "warning: {}: no [[exercise]] records: `build` refuses it unless --allow-empty",
+            data.join(dataset::EXERCISES).display()
+        );
+    }
     if strict {
         report.problems.append(&mut report.weak);
         report.problems.sort();
