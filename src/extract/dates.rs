@@ -250,7 +250,7 @@ pub fn is_month_word(text: &Text<'_>, i: usize) -> bool {
 
 fn day_number(text: &Text<'_>, i: usize) -> Option<u8> {
     let t = text.tokens.get(i)?;
-    let key = t.exact.as_str();
+    let key = &*t.exact;
     let digits = key.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &key[digits.len()..];
     if !(suffix.is_empty() || matches!(suffix, "st" | "nd" | "rd" | "th")) {

@@ -81,45 +81,61 @@ fn date_note(d: &Field<DateValue>) -> String {
     format!("# \"{}\" ({how})", flat(&d.reported))
 }
 
-/// The drafts of several articles as one TOML document: every `[[source]]`, then every
-/// `[[exercise]]`.
-pub fn toml_all(articles: &[Article<'_>], options: &Options) -> String {
+/// The comment that opens a TOML draft, once before every article.
+pub const TOML_HEADER: &str =
+    "# Draft records from `drillmap extract`, for review: check every value against the\n\
+# article before pasting [[source]] into places/sources.toml and [[exercise]] into\n\
+# places/exercises.toml. Each value is followed by the article's words and a confidence.\n";
+
+/// One article's part of a TOML draft: its `[[source]]`, then its `[[exercise]]` tables.
+/// The parts of several articles, one after the other behind [`TOML_HEADER`], are one TOML
+/// document (arrays of tables may be appended to again later), so they can be written as
+/// each article is finished.
+pub fn toml_article(a: &Article<'_>, options: &Options) -> String {
     let mut out = String::new();
-    out.push_str(
-        "# Draft records from `drillmap extract`, for review: check every value against the\n",
-    );
-    out.push_str(
-        "# article before pasting [[source]] into places/sources.toml and [[exercise]] into\n",
-    );
-    out.push_str("# places/exercises.toml. Each value is followed by the article's words and a confidence.\n");
-    for a in articles {
-        source(&mut out, a, options);
+    source(&mut out, a, options);
+    for r in &a.extraction.records {
+        exercise(&mut out, r, &a.source);
     }
-    for a in articles {
-        for r in &a.extraction.records {
-            exercise(&mut out, r, &a.source);
-        }
-        if a.extraction.records.is_empty() {
-            let _ = writeln!(out, "\n# {}: no exercise found.", a.file);
-        }
+    if a.extraction.records.is_empty() {
+        let _ = writeln!(out, "\n# {}: no exercise found.", a.file);
     }
     out
 }
 
 /// One article's draft as TOML.
 pub fn toml(extraction: &Extraction, file: &str, options: &Options) -> String {
-    toml_all(&[Article::new(Path::new(file), extraction)], options)
+    let mut out = TOML_HEADER.to_owned();
+    out.push_str(&toml_article(
+        &Article::new(Path::new(file), extraction),
+        options,
+    ));
+    out
 }
 
-/// The drafts and every mention as JSON (pretty, one document).
-pub fn json_all(articles: &[Article<'_>]) -> Result<String, serde_json::Error> {
-    #[derive(Serialize)]
-    struct Doc<'a, 'x> {
-        articles: &'a [Article<'x>],
+/// The JSON document's opening, before the first article.
+pub const JSON_OPEN: &str = "{\n  \"articles\": [\n";
+/// The JSON document's end, after the last article.
+pub const JSON_CLOSE: &str = "\n  ]\n}\n";
+/// Between two articles of the JSON document.
+pub const JSON_BETWEEN: &str = ",\n";
+
+/// One article as an element of the JSON document's `articles` array, pretty-printed at
+/// its depth: `JSON_OPEN`, the articles separated by `JSON_BETWEEN`, then `JSON_CLOSE` are
+/// byte for byte what `serde_json::to_string_pretty` writes for `{"articles": [...]}`, so
+/// the document is written as each article is finished. (Pretty JSON has no raw line break
+/// inside a string, so indenting every line is indenting every value.)
+pub fn json_article(a: &Article<'_>) -> Result<String, serde_json::Error> {
+    let one = serde_json::to_string_pretty(a)?;
+    let mut out = String::with_capacity(one.len() + one.len() / 8);
+    for (k, line) in one.split('\n').enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
     }
-    let mut s = serde_json::to_string_pretty(&Doc { articles })?;
-    s.push('\n');
-    Ok(s)
+    Ok(out)
 }
 
 fn source(out: &mut String, a: &Article<'_>, options: &Options) {
