@@ -402,6 +402,56 @@ mod tests {
         assert_eq!(parsed["source"].as_array().map(Vec::len), Some(2));
     }
 
+    #[test]
+    fn a_movement_before_the_drills_is_a_stage_with_its_own_participants_and_day() {
+        let extractor = test_extractor();
+        let text = "Russia and Tajikistan will hold joint drills August 5-10 at the Kharbmaidon training ground, with troops from Uzbekistan.\n\n\
+            Russian tanks were deployed near the border on Tuesday ahead of the exercises next month.\n\n\
+            Tank crews made a journey to a military range near the Afghan border, the ministry said.\n";
+        let options = Options {
+            published: Published::parse("2021-07-21"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(text, &options);
+        assert_eq!(x.records.len(), 1, "{:#?}", x.records);
+        let r = &x.records[0];
+        let codes: Vec<&str> = r.participants.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(codes, ["RU", "TJ", "UZ"]);
+        let ids: Vec<&str> = r.sites.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["main", "deployment"]);
+        let main = &r.sites[0];
+        assert!(main.participants.is_empty(), "everyone of the record");
+        let march = &r.sites[1];
+        assert_eq!(march.place, "a military range near the Afghan border");
+        let here: Vec<(&str, &str)> = march
+            .participants
+            .iter()
+            .map(|p| (p.value.as_str(), p.reported.as_str()))
+            .collect();
+        assert_eq!(here, [("RU", "Russian")]);
+        let day = march.date.as_ref().unwrap();
+        assert_eq!(day.value.start, "2021-07-20");
+        assert_eq!(day.value.precision, crate::date::DatePrecision::Day);
+        assert!(day.value.relative);
+        let draft = output::toml(&x, "a.txt", &options);
+        assert!(
+            draft.contains("participants = [\"RU\"]  # at this site only"),
+            "{draft}"
+        );
+        toml::from_str::<toml::Table>(&draft).unwrap();
+        // Without a second site, a sentence naming fewer countries gives no per-site list,
+        // and a movement after the drills' date is no deployment.
+        let later = "Russia and Tajikistan will hold joint drills August 5-10 at the Kharbmaidon training ground.\n\n\
+            Russian tanks were deployed on Tuesday to the exercises.\n";
+        let options = Options {
+            published: Published::parse("2021-08-20"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(later, &options);
+        assert_eq!(x.records[0].sites.len(), 1);
+        assert!(x.records[0].sites[0].participants.is_empty());
+    }
+
     fn test_extractor() -> Extractor {
         let place = places::tests::place(
             "kharbmaidon-training-ground",

@@ -275,13 +275,24 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
         if let Some(c) = &site.country {
             let _ = writeln!(out, "country = {}", s(c));
         }
+        let mut entries = Vec::new();
+        if !site.participants.is_empty() {
+            let codes: Vec<String> = site.participants.iter().map(|p| s(&p.value)).collect();
+            let _ = writeln!(
+                out,
+                "participants = [{}]  # at this site only",
+                codes.join(", ")
+            );
+            entries.extend(participant_evidence("participants", &site.participants));
+        }
         if let Some(d) = &site.date {
             let _ = writeln!(out, "start = {}  {}", s(&d.value.start), date_note(d));
             if let Some(e) = &d.value.end {
                 let _ = writeln!(out, "end = {}", s(e));
             }
-            evidence(out, &date_evidence(d));
+            entries.extend(date_evidence(d));
         }
+        evidence(out, &entries);
     }
 }
 
@@ -297,28 +308,8 @@ struct Entry {
 /// The evidence of a record's participants, invited countries, counts and dates, one entry
 /// per distinct quote and field, in the dataset's form.
 fn record_evidence(r: &Record) -> Vec<Entry> {
-    let mut entries = Vec::new();
-    for (field, list) in [("participants", &r.participants), ("invited", &r.invited)] {
-        for p in list {
-            let quote = flat(&p.reported);
-            let comment = format!("{} ({:.2})", p.value, p.confidence);
-            match entries
-                .iter_mut()
-                .find(|e: &&mut Entry| e.field == field && e.quote == quote)
-            {
-                Some(e) => {
-                    e.comment.push_str(", ");
-                    e.comment.push_str(&comment);
-                }
-                None => entries.push(Entry {
-                    field,
-                    quote,
-                    note: None,
-                    comment,
-                }),
-            }
-        }
-    }
+    let mut entries = participant_evidence("participants", &r.participants);
+    entries.extend(participant_evidence("invited", &r.invited));
     for (field, count) in [("troops", &r.troops), ("equipment", &r.equipment)] {
         if let Some(c) = count {
             entries.push(Entry {
@@ -340,6 +331,29 @@ fn record_evidence(r: &Record) -> Vec<Entry> {
     entries
 }
 
+/// The evidence of a list of countries (`participants`, `invited`): one entry per distinct
+/// quote, the codes it gives in the comment.
+fn participant_evidence(field: &'static str, list: &[Field<String>]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for p in list {
+        let quote = flat(&p.reported);
+        let comment = format!("{} ({:.2})", p.value, p.confidence);
+        match entries.iter_mut().find(|e| e.quote == quote) {
+            Some(e) => {
+                e.comment.push_str(", ");
+                e.comment.push_str(&comment);
+            }
+            None => entries.push(Entry {
+                field,
+                quote,
+                note: None,
+                comment,
+            }),
+        }
+    }
+    entries
+}
+
 /// The evidence of a date: `start`, and `end` when there is one, with the same quote.
 fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
     let mut inferred = Vec::new();
@@ -347,7 +361,9 @@ fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
         inferred.push("The year is inferred (the article's date or the exercise's name).");
     }
     if d.value.relative {
-        inferred.push("Relative to the publication date.");
+        inferred.push(
+            "Inferred from the publication date (a relative date; a weekday is the most recent one on or before it).",
+        );
     }
     let note = (!inferred.is_empty()).then(|| inferred.join(" "));
     let mut out = vec![Entry {

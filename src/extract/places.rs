@@ -299,7 +299,7 @@ fn proper_place(text: &Text<'_>, tokens: &Range<usize>) -> bool {
 
 /// Whether token `i` ends a site phrase: "range", "polygon", "airfield", "air base",
 /// "training ground", "training centre" ("centre" alone is any office).
-fn head_word(text: &Text<'_>, i: usize) -> bool {
+pub(super) fn head_word(text: &Text<'_>, i: usize) -> bool {
     let prev = if i > 0 { text.key(i - 1) } else { "" };
     match text.key(i) {
         "range" | "polygon" | "poligon" | "airfield" | "aerodrome" | "aerodrom" | "airbase" => true,
