@@ -564,6 +564,17 @@ fn described_site<'t>(text: &Text<'t>, s: usize) -> Option<&'t str> {
     Some(text.phrase(first, last))
 }
 
+/// Add a country to a list of participants or invited, with its words, unless listed.
+fn add_country(list: &mut Vec<Field<String>>, c: &CountryMention, confidence: f64) {
+    if !list.iter().any(|p| p.value == c.code) {
+        list.push(Field {
+            value: c.code.to_owned(),
+            reported: c.reported.clone(),
+            confidence,
+        });
+    }
+}
+
 fn date_value(d: &DateMention) -> Option<DateValue> {
     Some(DateValue {
         start: d.start_iso()?,
@@ -666,23 +677,11 @@ impl Record {
         let speaks = creating || named || f.cue;
         if speaks {
             for c in &f.participants {
-                if !self.participants.iter().any(|p| p.value == c.code) {
-                    self.participants.push(Field {
-                        value: c.code.to_owned(),
-                        reported: c.reported.clone(),
-                        confidence: if creating { 0.8 } else { 0.6 },
-                    });
-                }
+                add_country(&mut self.participants, c, if creating { 0.8 } else { 0.6 });
             }
         }
         for c in &f.invited {
-            if !self.invited.iter().any(|p| p.value == c.code) {
-                self.invited.push(Field {
-                    value: c.code.to_owned(),
-                    reported: c.reported.clone(),
-                    confidence: 0.7,
-                });
-            }
+            add_country(&mut self.invited, c, 0.7);
         }
         if self.host.is_none() {
             if let Some(h) = f.host {
@@ -827,13 +826,7 @@ impl Record {
             }
         }
         for c in &f.participants {
-            if !site.participants.iter().any(|p| p.value == c.code) {
-                site.participants.push(Field {
-                    value: c.code.to_owned(),
-                    reported: c.reported.clone(),
-                    confidence: 0.6,
-                });
-            }
+            add_country(&mut site.participants, c, 0.6);
         }
         true
     }
