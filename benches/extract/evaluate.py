@@ -19,6 +19,8 @@ Per field, over the five articles:
   reduced-ISO equality with the paired record's (site's, else record's) date; only units the
   article dates (month or day precision: a year alone is the analyst's inference);
 - participants, invited: per country code, over paired records (unpaired ones count against);
+- site participants: per country code of a site's own `participants`, our site paired with the
+  gold site of the same id (the stage: `deployment`);
 - troops, equipment: exact value, over gold exercises with a count / proposed counts.
 
 Prints a Markdown table; --json writes every figure and the pairing.
@@ -131,7 +133,7 @@ def main():
     sources = load_toml("sources.toml")["source"]
     exercises = load_toml("exercises.toml")["exercise"]
     t = {k: [0, 0, 0, 0] for k in ["records", "place (named in the article)", "place (all gold sites)",
-                                   "start", "end", "participants", "invited", "troops", "equipment"]}
+                                   "start", "end", "participants", "invited", "site participants", "troops", "equipment"]}
     # each: [gold found, gold total, proposed correct, proposed total]
     detail = []
     for src in sources:
@@ -177,6 +179,14 @@ def main():
                 rk = {p["value"] for p in r[key]} if r else set()
                 t[key][0] += len(gk & rk)
                 t[key][1] += len(gk)
+            # Per-site participants: a gold site with its own list against our site of the
+            # same id (or stage) in the paired record.
+            for site in g.get("site", []):
+                if "participants" in site:
+                    ours_site = next((s for s in (r["sites"] if r else []) if s["id"] == site["id"]), None)
+                    rk = {p["value"] for p in ours_site.get("participants", [])} if ours_site else set()
+                    t["site participants"][0] += len(set(site["participants"]) & rk)
+                    t["site participants"][1] += len(site["participants"])
             gp = set(g.get("participants", []))
             rp = {p["value"] for p in r["participants"]} if r else set()
             for key in ("troops", "equipment"):
@@ -200,6 +210,12 @@ def main():
                 gk = set(g.get(key, [])) if g else set()
                 t[key][2] += len(rk & gk)
                 t[key][3] += len(rk)
+            gsites_by_id = {s["id"]: s for s in (g.get("site", []) if g else [])}
+            for s in r["sites"]:
+                rk = {p["value"] for p in s.get("participants", [])}
+                gk = set(gsites_by_id.get(s["id"], {}).get("participants", []))
+                t["site participants"][2] += len(rk & gk)
+                t["site participants"][3] += len(rk)
             os_, oe = ours_span(r)
             if os_:
                 units = [(gs, ge) for _, gs, ge in gold_units(g)] if g else []

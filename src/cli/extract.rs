@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use drillmap::extract::{self, output, Extractor, Published};
+use drillmap::write::atomic;
 use drillmap::{pipeline, Error};
 
 /// Output format of `extract`.
@@ -73,52 +74,102 @@ pub fn options(a: &ExtractArgs) -> Result<extract::Options, Error> {
 }
 
 /// Run `extract`.
+///
+/// Every article is read and checked first (nothing is written when one is not text), then
+/// each is read again, extracted and written as soon as it is finished, so memory stays
+/// flat in the number of articles: to `--out` through a temporary file renamed into place
+/// at the end, or to stdout.
 pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
     let options = options(a)?;
-    // Every article is read and checked before anything is written.
-    let texts = a
-        .articles
-        .iter()
-        .map(|p| extract::read_article(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    for p in &a.articles {
+        extract::read_article(p)?;
+    }
     // The gazetteer (checked, as for every command) and GeoNames, when there is one.
     let tables = pipeline::Tables::read(&a.data)?.checked()?;
     let geonames = pipeline::load_geonames(&a.data, &tables.gazetteer)?;
     let extractor = Extractor::new(tables.gazetteer, geonames)?;
-    let extractions: Vec<_> = texts
-        .iter()
-        .map(|t| extractor.extract(t, &options))
-        .collect();
-    let articles: Vec<output::Article<'_>> = a
-        .articles
-        .iter()
-        .zip(&extractions)
-        .map(|(p, x)| output::Article::new(p, x))
-        .collect();
-    let text = match a.format {
-        Format::Toml => output::toml_all(&articles, &options),
-        Format::Json => output::json_all(&articles)
-            .map_err(|e| Error::Usage(format!("cannot write JSON: {e}")))?,
-    };
     match &a.out {
         Some(path) => {
-            drillmap::write::atomic::write(path, text.as_bytes())?;
-            let records: usize = extractions.iter().map(|x| x.records.len()).sum();
+            let mut file = atomic::Streaming::create(path)?;
+            let tmp = file.temp().to_path_buf();
+            let records =
+                write_drafts(a, &extractor, &options, file.writer()).map_err(|e| e.at(&tmp))?;
+            file.finish()?.commit()?;
             let _ = writeln!(
                 io::stderr(),
                 "{}: {records} draft record{} from {} article{}",
                 path.display(),
                 if records == 1 { "" } else { "s" },
-                articles.len(),
-                if articles.len() == 1 { "" } else { "s" }
+                a.articles.len(),
+                if a.articles.len() == 1 { "" } else { "s" }
             );
         }
         None => {
-            let mut out = io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::io("<stdout>", e))?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            write_drafts(a, &extractor, &options, &mut out).map_err(|e| e.at("<stdout>"))?;
+            out.flush().map_err(|e| Error::io("<stdout>", e))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why writing the drafts stopped: the output failed, or an article changed since it was
+/// checked.
+enum WriteError {
+    Io(io::Error),
+    Article(Error),
+}
+
+impl WriteError {
+    fn at(self, path: impl AsRef<std::path::Path>) -> Error {
+        match self {
+            WriteError::Io(e) => Error::io(path.as_ref(), e),
+            WriteError::Article(e) => e,
+        }
+    }
+}
+
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> WriteError {
+        WriteError::Io(e)
+    }
+}
+
+/// Extract every article in order and write its drafts to `out` as soon as it is finished;
+/// the number of records written.
+fn write_drafts(
+    a: &ExtractArgs,
+    extractor: &Extractor,
+    options: &extract::Options,
+    out: &mut impl Write,
+) -> Result<usize, WriteError> {
+    let mut records = 0;
+    out.write_all(
+        match a.format {
+            Format::Toml => output::TOML_HEADER,
+            Format::Json => output::JSON_OPEN,
+        }
+        .as_bytes(),
+    )?;
+    for (k, path) in a.articles.iter().enumerate() {
+        let text = extract::read_article(path).map_err(WriteError::Article)?;
+        let x = extractor.extract(&text, options);
+        records += x.records.len();
+        let article = output::Article::new(path, &x);
+        match a.format {
+            Format::Toml => out.write_all(output::toml_article(&article, options).as_bytes())?,
+            Format::Json => {
+                if k > 0 {
+                    out.write_all(output::JSON_BETWEEN.as_bytes())?;
+                }
+                let json = output::json_article(&article)
+                    .map_err(|e| WriteError::Io(io::Error::other(e)))?;
+                out.write_all(json.as_bytes())?;
+            }
+        }
+    }
+    if a.format == Format::Json {
+        out.write_all(output::JSON_CLOSE.as_bytes())?;
+    }
+    Ok(records)
 }

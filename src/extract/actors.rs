@@ -225,19 +225,36 @@ impl Countries {
 }
 
 /// Organisations: acronym and long name (exact key).
-const ORGS: &[(&str, &str)] = &[
-    ("CSTO", "collective security treaty organization"),
-    ("CSTO", "collective security treaty organisation"),
-    ("SCO", "shanghai cooperation organization"),
-    ("SCO", "shanghai cooperation organisation"),
-    ("NATO", "north atlantic treaty organization"),
-    ("CIS", "commonwealth of independent states"),
+/// Organisations: the acronym, and the keys of the words of a long name (or of the
+/// acronym's own word, for the Russian ones).
+const ORGS: &[(&str, &[&str])] = &[
+    (
+        "CSTO",
+        &["collective", "security", "treaty", "organization"],
+    ),
+    (
+        "CSTO",
+        &["collective", "security", "treaty", "organisation"],
+    ),
+    ("SCO", &["shanghai", "cooperation", "organization"]),
+    ("SCO", &["shanghai", "cooperation", "organisation"]),
+    ("NATO", &["north", "atlantic", "treaty", "organization"]),
+    ("CIS", &["commonwealth", "of", "independent", "states"]),
     (
         "OSCE",
-        "organization for security and co operation in europe",
+        &[
+            "organization",
+            "for",
+            "security",
+            "and",
+            "co",
+            "operation",
+            "in",
+            "europe",
+        ],
     ),
-    ("ODKB", "odkb"),
-    ("ShOS", "shos"),
+    ("ODKB", &["odkb"]),
+    ("ShOS", &["shos"]),
 ];
 
 /// Every organisation in `text` (acronyms as written in capitals, long names in any case).
@@ -246,9 +263,9 @@ pub fn organisations(text: &Text<'_>) -> Vec<OrgMention> {
     let n = text.tokens.len();
     let mut i = 0;
     'tokens: while i < n {
-        for (acronym, long) in ORGS {
-            let words: Vec<&str> = long.split(' ').collect();
-            if i + words.len() <= n && (0..words.len()).all(|k| text.key(i + k) == words[k]) {
+        for (acronym, words) in ORGS {
+            if i + words.len() <= n && words.iter().enumerate().all(|(k, w)| text.key(i + k) == *w)
+            {
                 let last = i + words.len() - 1;
                 let acronym = match *acronym {
                     "ODKB" => "CSTO",

@@ -250,7 +250,7 @@ pub fn is_month_word(text: &Text<'_>, i: usize) -> bool {
 
 fn day_number(text: &Text<'_>, i: usize) -> Option<u8> {
     let t = text.tokens.get(i)?;
-    let key = t.exact.as_str();
+    let key = &*t.exact;
     let digits = key.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &key[digits.len()..];
     if !(suffix.is_empty() || matches!(suffix, "st" | "nd" | "rd" | "th")) {
@@ -697,6 +697,40 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn weekdays_are_the_most_recent_such_day_on_or_before_the_publication() {
+        let s = |x: &str| Some(x.to_owned());
+        // 2021-07-20 was a Tuesday: published that day, "on Tuesday" is that day.
+        assert_eq!(
+            one("deployed on Tuesday ahead", "2021-07-20"),
+            (s("2021-07-20"), None)
+        );
+        // Published on the Monday after: the Tuesday of the week before.
+        assert_eq!(
+            one("deployed on Tuesday ahead", "2021-07-26"),
+            (s("2021-07-20"), None)
+        );
+        assert_eq!(
+            one("said on Sunday that", "2021-07-20"),
+            (s("2021-07-18"), None)
+        );
+        assert_eq!(
+            one("On Monday, drills began", "2021-07-20"),
+            (s("2021-07-19"), None)
+        );
+        // Across a year's end: 2021-01-01 was a Friday.
+        assert_eq!(
+            one("said on Wednesday that", "2021-01-01"),
+            (s("2020-12-30"), None)
+        );
+        // Recorded with day precision and said to be relative.
+        let t = Text::new("deployed on Tuesday ahead");
+        let d = find(&t, Published::parse("2021-07-21"), None);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].precision, DatePrecision::Day);
+        assert!(d[0].relative);
     }
 
     #[test]

@@ -168,6 +168,7 @@ pub struct Extractor {
     finder: places::PlaceFinder,
     countries: actors::Countries,
     keys: std::sync::Mutex<text::Keys>,
+    lookups: std::sync::Mutex<places::Lookups>,
 }
 
 impl Extractor {
@@ -183,6 +184,7 @@ impl Extractor {
             geonames,
             countries: actors::Countries::new(),
             keys: std::sync::Mutex::new(text::Keys::default()),
+            lookups: std::sync::Mutex::new(places::Lookups::default()),
         })
     }
 
@@ -219,9 +221,17 @@ impl Extractor {
             ..Filter::default()
         };
         let is_actor = |i: usize| self.countries.is_country_word(&text, i);
+        let mut lookups = self
+            .lookups
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
         let places = self
             .finder
-            .find(&text, &geocoder, &filter, &codes, &is_actor);
+            .find(&text, &geocoder, &mut lookups, &filter, &codes, &is_actor);
+        if let Ok(mut l) = self.lookups.lock() {
+            *l = lookups;
+        }
         let names = actors::exercise_names(&text, &self.countries);
         let fallback_year = names.iter().find_map(|n| n.year);
         let dates = dates::find(&text, published.as_ref().map(|p| p.0), fallback_year);
@@ -337,6 +347,109 @@ mod tests {
             let _ = output::toml(&x, "a.txt", &Options::default());
             let _ = serde_json::to_string(&x);
         }
+    }
+
+    #[test]
+    fn json_written_article_by_article_is_the_whole_document() {
+        let extractor = test_extractor();
+        let options = Options {
+            published: Published::parse("2021-07-20"),
+            countries: Vec::new(),
+        };
+        let texts = [
+            "Drills \"Kharbmaidon-2021\" at the Kharbmaidon training ground on August 5-10.",
+            "Nothing here, \"quoted\" and\ttabbed.",
+        ];
+        let xs: Vec<Extraction> = texts
+            .iter()
+            .map(|t| extractor.extract(t, &options))
+            .collect();
+        let articles: Vec<output::Article<'_>> = xs
+            .iter()
+            .enumerate()
+            .map(|(k, x)| output::Article::new(Path::new(&format!("00{k}_a.txt")), x))
+            .collect();
+        #[derive(Serialize)]
+        struct Doc<'a, 'x> {
+            articles: &'a [output::Article<'x>],
+        }
+        let whole = serde_json::to_string_pretty(&Doc {
+            articles: &articles,
+        })
+        .unwrap()
+            + "\n";
+        let parts: Vec<String> = articles
+            .iter()
+            .map(|a| output::json_article(a).unwrap())
+            .collect();
+        let streamed = format!(
+            "{}{}{}",
+            output::JSON_OPEN,
+            parts.join(output::JSON_BETWEEN),
+            output::JSON_CLOSE
+        );
+        assert_eq!(streamed, whole);
+        // TOML: the articles' parts one after the other are one document.
+        let toml_doc = format!(
+            "{}{}",
+            output::TOML_HEADER,
+            articles
+                .iter()
+                .map(|a| output::toml_article(a, &options))
+                .collect::<String>()
+        );
+        let parsed: toml::Table = toml::from_str(&toml_doc).unwrap();
+        assert_eq!(parsed["source"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn a_movement_before_the_drills_is_a_stage_with_its_own_participants_and_day() {
+        let extractor = test_extractor();
+        let text = "Russia and Tajikistan will hold joint drills August 5-10 at the Kharbmaidon training ground, with troops from Uzbekistan.\n\n\
+            Russian tanks were deployed near the border on Tuesday ahead of the exercises next month.\n\n\
+            Tank crews made a journey to a military range near the Afghan border, the ministry said.\n";
+        let options = Options {
+            published: Published::parse("2021-07-21"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(text, &options);
+        assert_eq!(x.records.len(), 1, "{:#?}", x.records);
+        let r = &x.records[0];
+        let codes: Vec<&str> = r.participants.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(codes, ["RU", "TJ", "UZ"]);
+        let ids: Vec<&str> = r.sites.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["main", "deployment"]);
+        let main = &r.sites[0];
+        assert!(main.participants.is_empty(), "everyone of the record");
+        let march = &r.sites[1];
+        assert_eq!(march.place, "a military range near the Afghan border");
+        let here: Vec<(&str, &str)> = march
+            .participants
+            .iter()
+            .map(|p| (p.value.as_str(), p.reported.as_str()))
+            .collect();
+        assert_eq!(here, [("RU", "Russian")]);
+        let day = march.date.as_ref().unwrap();
+        assert_eq!(day.value.start, "2021-07-20");
+        assert_eq!(day.value.precision, crate::date::DatePrecision::Day);
+        assert!(day.value.relative);
+        let draft = output::toml(&x, "a.txt", &options);
+        assert!(
+            draft.contains("participants = [\"RU\"]  # at this site only"),
+            "{draft}"
+        );
+        toml::from_str::<toml::Table>(&draft).unwrap();
+        // Without a second site, a sentence naming fewer countries gives no per-site list,
+        // and a movement after the drills' date is no deployment.
+        let later = "Russia and Tajikistan will hold joint drills August 5-10 at the Kharbmaidon training ground.\n\n\
+            Russian tanks were deployed on Tuesday to the exercises.\n";
+        let options = Options {
+            published: Published::parse("2021-08-20"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(later, &options);
+        assert_eq!(x.records[0].sites.len(), 1);
+        assert!(x.records[0].sites[0].participants.is_empty());
     }
 
     fn test_extractor() -> Extractor {

@@ -81,45 +81,61 @@ fn date_note(d: &Field<DateValue>) -> String {
     format!("# \"{}\" ({how})", flat(&d.reported))
 }
 
-/// The drafts of several articles as one TOML document: every `[[source]]`, then every
-/// `[[exercise]]`.
-pub fn toml_all(articles: &[Article<'_>], options: &Options) -> String {
+/// The comment that opens a TOML draft, once before every article.
+pub const TOML_HEADER: &str =
+    "# Draft records from `drillmap extract`, for review: check every value against the\n\
+# article before pasting [[source]] into places/sources.toml and [[exercise]] into\n\
+# places/exercises.toml. Each value is followed by the article's words and a confidence.\n";
+
+/// One article's part of a TOML draft: its `[[source]]`, then its `[[exercise]]` tables.
+/// The parts of several articles, one after the other behind [`TOML_HEADER`], are one TOML
+/// document (arrays of tables may be appended to again later), so they can be written as
+/// each article is finished.
+pub fn toml_article(a: &Article<'_>, options: &Options) -> String {
     let mut out = String::new();
-    out.push_str(
-        "# Draft records from `drillmap extract`, for review: check every value against the\n",
-    );
-    out.push_str(
-        "# article before pasting [[source]] into places/sources.toml and [[exercise]] into\n",
-    );
-    out.push_str("# places/exercises.toml. Each value is followed by the article's words and a confidence.\n");
-    for a in articles {
-        source(&mut out, a, options);
+    source(&mut out, a, options);
+    for r in &a.extraction.records {
+        exercise(&mut out, r, &a.source);
     }
-    for a in articles {
-        for r in &a.extraction.records {
-            exercise(&mut out, r, &a.source);
-        }
-        if a.extraction.records.is_empty() {
-            let _ = writeln!(out, "\n# {}: no exercise found.", a.file);
-        }
+    if a.extraction.records.is_empty() {
+        let _ = writeln!(out, "\n# {}: no exercise found.", a.file);
     }
     out
 }
 
 /// One article's draft as TOML.
 pub fn toml(extraction: &Extraction, file: &str, options: &Options) -> String {
-    toml_all(&[Article::new(Path::new(file), extraction)], options)
+    let mut out = TOML_HEADER.to_owned();
+    out.push_str(&toml_article(
+        &Article::new(Path::new(file), extraction),
+        options,
+    ));
+    out
 }
 
-/// The drafts and every mention as JSON (pretty, one document).
-pub fn json_all(articles: &[Article<'_>]) -> Result<String, serde_json::Error> {
-    #[derive(Serialize)]
-    struct Doc<'a, 'x> {
-        articles: &'a [Article<'x>],
+/// The JSON document's opening, before the first article.
+pub const JSON_OPEN: &str = "{\n  \"articles\": [\n";
+/// The JSON document's end, after the last article.
+pub const JSON_CLOSE: &str = "\n  ]\n}\n";
+/// Between two articles of the JSON document.
+pub const JSON_BETWEEN: &str = ",\n";
+
+/// One article as an element of the JSON document's `articles` array, pretty-printed at
+/// its depth: `JSON_OPEN`, the articles separated by `JSON_BETWEEN`, then `JSON_CLOSE` are
+/// byte for byte what `serde_json::to_string_pretty` writes for `{"articles": [...]}`, so
+/// the document is written as each article is finished. (Pretty JSON has no raw line break
+/// inside a string, so indenting every line is indenting every value.)
+pub fn json_article(a: &Article<'_>) -> Result<String, serde_json::Error> {
+    let one = serde_json::to_string_pretty(a)?;
+    let mut out = String::with_capacity(one.len() + one.len() / 8);
+    for (k, line) in one.split('\n').enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
     }
-    let mut s = serde_json::to_string_pretty(&Doc { articles })?;
-    s.push('\n');
-    Ok(s)
+    Ok(out)
 }
 
 fn source(out: &mut String, a: &Article<'_>, options: &Options) {
@@ -259,13 +275,24 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
         if let Some(c) = &site.country {
             let _ = writeln!(out, "country = {}", s(c));
         }
+        let mut entries = Vec::new();
+        if !site.participants.is_empty() {
+            let codes: Vec<String> = site.participants.iter().map(|p| s(&p.value)).collect();
+            let _ = writeln!(
+                out,
+                "participants = [{}]  # at this site only",
+                codes.join(", ")
+            );
+            entries.extend(participant_evidence("participants", &site.participants));
+        }
         if let Some(d) = &site.date {
             let _ = writeln!(out, "start = {}  {}", s(&d.value.start), date_note(d));
             if let Some(e) = &d.value.end {
                 let _ = writeln!(out, "end = {}", s(e));
             }
-            evidence(out, &date_evidence(d));
+            entries.extend(date_evidence(d));
         }
+        evidence(out, &entries);
     }
 }
 
@@ -281,28 +308,8 @@ struct Entry {
 /// The evidence of a record's participants, invited countries, counts and dates, one entry
 /// per distinct quote and field, in the dataset's form.
 fn record_evidence(r: &Record) -> Vec<Entry> {
-    let mut entries = Vec::new();
-    for (field, list) in [("participants", &r.participants), ("invited", &r.invited)] {
-        for p in list {
-            let quote = flat(&p.reported);
-            let comment = format!("{} ({:.2})", p.value, p.confidence);
-            match entries
-                .iter_mut()
-                .find(|e: &&mut Entry| e.field == field && e.quote == quote)
-            {
-                Some(e) => {
-                    e.comment.push_str(", ");
-                    e.comment.push_str(&comment);
-                }
-                None => entries.push(Entry {
-                    field,
-                    quote,
-                    note: None,
-                    comment,
-                }),
-            }
-        }
-    }
+    let mut entries = participant_evidence("participants", &r.participants);
+    entries.extend(participant_evidence("invited", &r.invited));
     for (field, count) in [("troops", &r.troops), ("equipment", &r.equipment)] {
         if let Some(c) = count {
             entries.push(Entry {
@@ -324,6 +331,29 @@ fn record_evidence(r: &Record) -> Vec<Entry> {
     entries
 }
 
+/// The evidence of a list of countries (`participants`, `invited`): one entry per distinct
+/// quote, the codes it gives in the comment.
+fn participant_evidence(field: &'static str, list: &[Field<String>]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for p in list {
+        let quote = flat(&p.reported);
+        let comment = format!("{} ({:.2})", p.value, p.confidence);
+        match entries.iter_mut().find(|e| e.quote == quote) {
+            Some(e) => {
+                e.comment.push_str(", ");
+                e.comment.push_str(&comment);
+            }
+            None => entries.push(Entry {
+                field,
+                quote,
+                note: None,
+                comment,
+            }),
+        }
+    }
+    entries
+}
+
 /// The evidence of a date: `start`, and `end` when there is one, with the same quote.
 fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
     let mut inferred = Vec::new();
@@ -331,7 +361,9 @@ fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
         inferred.push("The year is inferred (the article's date or the exercise's name).");
     }
     if d.value.relative {
-        inferred.push("Relative to the publication date.");
+        inferred.push(
+            "Inferred from the publication date (a relative date; a weekday is the most recent one on or before it).",
+        );
     }
     let note = (!inferred.is_empty()).then(|| inferred.join(" "));
     let mut out = vec![Entry {

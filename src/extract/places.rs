@@ -11,7 +11,7 @@
 //! one) or, for a typo, fuzzy. Capitalised names before a generic word that no table knows
 //! ("the Momirak training ground") are proposed as unresolved places with their quote.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind as AcMatchKind};
@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::text::Text;
 use crate::resolve::normalize::{KindHint, NameKey};
-use crate::resolve::{Filter, Gazetteer, Geocoder, Resolution, Status};
+use crate::resolve::{Filter, Gazetteer, Geocoder, Status};
 
 /// Keys shorter than this (in bytes) are not searched for: too many English words and
 /// abbreviations collide with three-letter place names.
@@ -33,6 +33,54 @@ pub const UNRESOLVED_CONFIDENCE: f64 = 0.3;
 pub struct PlaceFinder {
     automaton: AhoCorasick,
     keys: usize,
+}
+
+/// Most distinct names kept in a [`Lookups`] cache before it starts again.
+const MAX_CACHED_LOOKUPS: usize = 100_000;
+
+/// The geocoder's answers for names already looked up (by the words and the countries
+/// asked for), kept across articles: the geocoder is deterministic for given tables, and a
+/// news corpus names the same places again and again, so each distinct name is looked up
+/// once per run instead of once per mention.
+#[derive(Debug, Default)]
+pub struct Lookups(HashMap<(String, Vec<String>, bool), Looked>);
+
+/// One answer of the geocoder, as written out.
+#[derive(Debug, Clone)]
+struct Looked {
+    status: Status,
+    candidates: Vec<PlaceCandidate>,
+}
+
+impl Lookups {
+    /// The geocoder's answer for `reported` within `filter` (with its fuzzy stage, or on the
+    /// exact and loose keys only), from the cache when asked before.
+    fn get(
+        &mut self,
+        geocoder: &Geocoder<'_>,
+        reported: &str,
+        filter: &Filter,
+        fuzzy: bool,
+    ) -> Looked {
+        let key = (reported.to_owned(), filter.countries.clone(), fuzzy);
+        if let Some(l) = self.0.get(&key) {
+            return l.clone();
+        }
+        if self.0.len() >= MAX_CACHED_LOOKUPS {
+            self.0.clear();
+        }
+        let r = if fuzzy {
+            geocoder.lookup(reported, filter)
+        } else {
+            geocoder.lookup_keys(reported, filter)
+        };
+        let looked = Looked {
+            status: r.status,
+            candidates: r.candidates.iter().map(candidate).collect(),
+        };
+        self.0.insert(key, looked.clone());
+        looked
+    }
 }
 
 /// One candidate of a place mention, as written out.
@@ -113,11 +161,14 @@ impl PlaceFinder {
 
     /// Every place named in `text`, in order, looked up with `filter`; ambiguous names are
     /// narrowed to `article_countries` when that leaves one. `is_actor` says which words are
-    /// country names or demonyms, never proposed as unresolved places.
+    /// country names or demonyms, never proposed as unresolved places. `lookups` keeps the
+    /// geocoder's answers across calls.
+    #[allow(clippy::too_many_arguments)]
     pub fn find(
         &self,
         text: &Text<'_>,
         geocoder: &Geocoder<'_>,
+        lookups: &mut Lookups,
         filter: &Filter,
         article_countries: &[String],
         is_actor: &dyn Fn(usize) -> bool,
@@ -128,13 +179,13 @@ impl PlaceFinder {
         for hit in hits {
             let tokens = widen(text, hit);
             let reported = text.phrase(tokens.start, tokens.end - 1).to_owned();
-            let r = geocoder.lookup(&reported, filter);
+            let r = lookups.get(geocoder, &reported, filter, true);
             let mention = mention(
                 text,
                 tokens.clone(),
                 reported,
                 r,
-                geocoder,
+                (geocoder, lookups),
                 filter,
                 article_countries,
             );
@@ -160,13 +211,13 @@ impl PlaceFinder {
         }
         for tokens in unknown_names(text, &covered, is_actor) {
             let reported = text.phrase(tokens.start, tokens.end - 1).to_owned();
-            let r = geocoder.lookup(&reported, filter);
+            let r = lookups.get(geocoder, &reported, filter, true);
             out.push(mention(
                 text,
                 tokens,
                 reported,
                 r,
-                geocoder,
+                (geocoder, lookups),
                 filter,
                 article_countries,
             ));
@@ -248,7 +299,7 @@ fn proper_place(text: &Text<'_>, tokens: &Range<usize>) -> bool {
 
 /// Whether token `i` ends a site phrase: "range", "polygon", "airfield", "air base",
 /// "training ground", "training centre" ("centre" alone is any office).
-fn head_word(text: &Text<'_>, i: usize) -> bool {
+pub(super) fn head_word(text: &Text<'_>, i: usize) -> bool {
     let prev = if i > 0 { text.key(i - 1) } else { "" };
     match text.key(i) {
         "range" | "polygon" | "poligon" | "airfield" | "aerodrome" | "aerodrom" | "airbase" => true,
@@ -343,13 +394,12 @@ fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn mention(
     text: &Text<'_>,
     tokens: Range<usize>,
     reported: String,
-    r: Resolution<'_>,
-    geocoder: &Geocoder<'_>,
+    r: Looked,
+    (geocoder, lookups): (&Geocoder<'_>, &mut Lookups),
     filter: &Filter,
     article_countries: &[String],
 ) -> PlaceMention {
@@ -365,13 +415,15 @@ fn mention(
                 .collect(),
             ..filter.clone()
         };
-        let n = geocoder.lookup(&reported, &within);
+        // Narrowing chooses among the names' own candidates: the keys only, never a
+        // near spelling of another place in those countries.
+        let n = lookups.get(geocoder, &reported, &within, false);
         if n.status == Status::Resolved {
             r = n;
             narrowed = true;
         }
     }
-    let candidates: Vec<PlaceCandidate> = r.candidates.iter().map(candidate).collect();
+    let candidates = r.candidates;
     let confidence = match r.status {
         Status::Resolved => {
             let s = candidates.first().map_or(0.0, |c| c.score);
@@ -461,7 +513,14 @@ pub(crate) mod tests {
         let t = Text::new(text);
         let countries: Vec<String> = countries.iter().map(|c| (*c).to_owned()).collect();
         finder
-            .find(&t, &geocoder, &Filter::default(), &countries, &|_| false)
+            .find(
+                &t,
+                &geocoder,
+                &mut Lookups::default(),
+                &Filter::default(),
+                &countries,
+                &|_| false,
+            )
             .into_iter()
             .map(|m| {
                 (

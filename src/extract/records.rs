@@ -83,6 +83,9 @@ pub struct SiteDraft {
     pub candidates: Vec<PlaceCandidate>,
     /// The site's own date, when it has one.
     pub date: Option<Field<DateValue>>,
+    /// Who was at this site, when a sentence says so and it is not everyone of the record
+    /// (written only when the record has several sites).
+    pub participants: Vec<Field<String>>,
 }
 
 /// A candidate exercise.
@@ -204,6 +207,16 @@ const KIND_WORDS: &[&str] = &[
     "mountain",
 ];
 
+/// Words of troops moving to a site ahead of an exercise (a tank march, a deployment).
+const MOVEMENT: &[&str] = &[
+    "deployed",
+    "redeployed",
+    "marched",
+    "journey",
+    "relocated",
+    "arrived",
+];
+
 const CAPTION: &[&str] = &["shown", "pictured", "arrives", "arrive", "photo"];
 
 /// What one sentence says about an event.
@@ -222,6 +235,8 @@ struct Sentence<'m> {
     cue: bool,
     stage: Option<String>,
     scenario: bool,
+    movement: Option<&'m DateMention>,
+    moving: bool,
 }
 
 /// Group the mentions into records.
@@ -281,6 +296,9 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
             if let Some(t) = target {
                 let creating = records[t].sentences.is_empty();
                 records[t].attach(text, &facts, false, creating);
+                if !creating {
+                    records[t].add_movement(text, &facts);
+                }
                 current = Some(t);
                 last_attached = Some(s);
             }
@@ -289,6 +307,9 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
         if let (Some(c), Some(prev)) = (current, last_attached) {
             if prev + 1 == s && facts.cue && !facts.counts.is_empty() {
                 records[c].add_counts(&facts);
+                last_attached = Some(s);
+            }
+            if prev + 1 == s && records[c].add_movement(text, &facts) {
                 last_attached = Some(s);
             }
         }
@@ -474,9 +495,23 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
                     )
                 }))
     });
+    // A movement with its own day ("deployed … on Tuesday"): the first date of the sentence
+    // to the day, whatever the event word.
+    let moving = keys.iter().any(|k| MOVEMENT.contains(k));
+    let movement = moving
+        .then(|| {
+            m.dates.iter().find(|d| {
+                d.sentence == s
+                    && d.start.is_some()
+                    && (d.precision == DatePrecision::Day || d.relative)
+            })
+        })
+        .flatten();
     Sentence {
         index: s,
         event,
+        movement,
+        moving,
         names,
         date,
         sites,
@@ -499,6 +534,44 @@ fn training_ground(p: &PlaceMention) -> bool {
             .candidates
             .first()
             .is_some_and(|c| c.kind == PlaceKind::TrainingGround.as_str()),
+    }
+}
+
+/// A site the sentence describes without naming it: "a military range near the Afghan
+/// border", from "a" or "the" through a site word ("range", "training ground") to the end
+/// of the clause (at most six words after it).
+fn described_site<'t>(text: &Text<'t>, s: usize) -> Option<&'t str> {
+    let range = text.sentence_tokens(s);
+    let head = range
+        .clone()
+        .find(|&i| super::places::head_word(text, i) && !text.capitalised(i))?;
+    let mut first = head;
+    while first > range.start
+        && head - first < 4
+        && text.tokens[first].joined
+        && !text.capitalised(first - 1)
+        && !matches!(text.key(first), "a" | "an" | "the")
+    {
+        first -= 1;
+    }
+    if !matches!(text.key(first), "a" | "an" | "the") {
+        return None;
+    }
+    let mut last = head;
+    while last + 1 < range.end && last - head < 6 && text.tokens[last + 1].joined {
+        last += 1;
+    }
+    Some(text.phrase(first, last))
+}
+
+/// Add a country to a list of participants or invited, with its words, unless listed.
+fn add_country(list: &mut Vec<Field<String>>, c: &CountryMention, confidence: f64) {
+    if !list.iter().any(|p| p.value == c.code) {
+        list.push(Field {
+            value: c.code.to_owned(),
+            reported: c.reported.clone(),
+            confidence,
+        });
     }
 }
 
@@ -604,23 +677,11 @@ impl Record {
         let speaks = creating || named || f.cue;
         if speaks {
             for c in &f.participants {
-                if !self.participants.iter().any(|p| p.value == c.code) {
-                    self.participants.push(Field {
-                        value: c.code.to_owned(),
-                        reported: c.reported.clone(),
-                        confidence: if creating { 0.8 } else { 0.6 },
-                    });
-                }
+                add_country(&mut self.participants, c, if creating { 0.8 } else { 0.6 });
             }
         }
         for c in &f.invited {
-            if !self.invited.iter().any(|p| p.value == c.code) {
-                self.invited.push(Field {
-                    value: c.code.to_owned(),
-                    reported: c.reported.clone(),
-                    confidence: 0.7,
-                });
-            }
+            add_country(&mut self.invited, c, 0.7);
         }
         if self.host.is_none() {
             if let Some(h) = f.host {
@@ -687,6 +748,89 @@ impl Record {
         }
     }
 
+    /// A movement to a site before the record's own date ("Russian tanks were deployed …
+    /// on Tuesday ahead of military exercises next month"; "Tank crews … made a journey to a
+    /// military range"): a "Deployment" stage with its own day and its own participants,
+    /// each with its quote. Its place is the place the sentence names, else the site it
+    /// describes ("a military range near the Afghan border", unresolved, for the analyst).
+    /// Whether the sentence added to the stage.
+    fn add_movement(&mut self, text: &Text<'_>, f: &Sentence<'_>) -> bool {
+        const STAGE: &str = "Deployment";
+        let staged = self
+            .sites
+            .iter()
+            .position(|s| s.stage.as_deref() == Some(STAGE));
+        // A movement with a day before the record's opens the stage; a movement without
+        // one, right after, only tells more of it ("made a journey to a military range").
+        let dated = f.movement.and_then(|d| {
+            let before = match (
+                self.date_mention.as_ref().and_then(|r| r.start),
+                d.end.or(d.start),
+            ) {
+                (Some(record_start), Some(moved)) => moved < record_start,
+                _ => false,
+            };
+            let value = date_value(d).filter(|_| before)?;
+            Some(Field {
+                value,
+                reported: d.reported.clone(),
+                confidence: date_confidence(d),
+            })
+        });
+        let at = match (staged, &dated) {
+            (Some(at), _) if f.moving => at,
+            (None, Some(_)) => {
+                self.sites.push(SiteDraft {
+                    id: String::new(),
+                    stage: Some(STAGE.to_owned()),
+                    place: String::new(),
+                    reported: Field {
+                        value: String::new(),
+                        reported: String::new(),
+                        confidence: 0.0,
+                    },
+                    country: None,
+                    status: Status::Unresolved,
+                    candidates: Vec::new(),
+                    date: None,
+                    participants: Vec::new(),
+                });
+                self.sites.len() - 1
+            }
+            _ => return false,
+        };
+        let sentence = text.sentence(f.index).to_owned();
+        let site = &mut self.sites[at];
+        if site.date.is_none() {
+            site.date = dated;
+        }
+        if site.place.is_empty() {
+            if let Some(p) = f.sites.iter().find(|p| training_ground(p)) {
+                let best = p.best();
+                site.place = best.map_or_else(|| p.reported.clone(), |b| b.name.clone());
+                site.reported = Field {
+                    value: p.reported.clone(),
+                    reported: sentence.clone(),
+                    confidence: round2(p.confidence * 0.9),
+                };
+                site.country = best.map(|b| b.country.clone());
+                site.status = p.status;
+                site.candidates = p.candidates.clone();
+            } else if let Some(words) = described_site(text, f.index) {
+                site.place = words.to_owned();
+                site.reported = Field {
+                    value: words.to_owned(),
+                    reported: sentence.clone(),
+                    confidence: super::places::UNRESOLVED_CONFIDENCE,
+                };
+            }
+        }
+        for c in &f.participants {
+            add_country(&mut site.participants, c, 0.6);
+        }
+        true
+    }
+
     fn add_site(&mut self, text: &Text<'_>, p: &PlaceMention, f: &Sentence<'_>) {
         let best = p.best();
         let key = best.map_or_else(|| p.reported.clone(), |b| b.id.clone());
@@ -724,6 +868,7 @@ impl Record {
             status: p.status,
             candidates: p.candidates.clone(),
             date,
+            participants: Vec::new(),
         });
     }
 
@@ -772,7 +917,21 @@ impl Record {
                 });
             }
         }
-        let single = self.sites.len() == 1;
+        // A deployment whose site no sentence describes is no site.
+        self.sites.retain(|s| !s.place.is_empty());
+        // Per-site participants are written when they say something the record does not:
+        // several sites, and not everyone of the record at this one.
+        let several = self.sites.len() > 1;
+        let everyone: BTreeSet<&str> = self.participants.iter().map(|p| p.value.as_str()).collect();
+        for s in &mut self.sites {
+            let here: BTreeSet<&str> = s.participants.iter().map(|p| p.value.as_str()).collect();
+            if !several || here == everyone {
+                s.participants.clear();
+            }
+        }
+        // One site without a stage beside stages is the main one.
+        let unstaged = self.sites.iter().filter(|s| s.stage.is_none()).count();
+        let single = self.sites.len() == 1 || unstaged == 1;
         for (i, s) in self.sites.iter_mut().enumerate() {
             s.id = match (&s.stage, single) {
                 (Some(stage), _) => slug(stage)

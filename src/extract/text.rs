@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::resolve::normalize::{KindHint, NameKey};
 
@@ -17,7 +18,10 @@ const MAX_CACHED_WORDS: usize = 200_000;
 /// The keys of words already seen (exact, loose, generic hint), kept across articles: the
 /// normaliser is the costly part of reading a text, and news vocabularies repeat.
 #[derive(Debug, Clone, Default)]
-pub struct Keys(HashMap<String, (String, String, Option<KindHint>)>);
+pub struct Keys(HashMap<String, WordKeys>);
+
+/// A word's exact and loose keys (shared by every token of that word) and generic hint.
+type WordKeys = (Arc<str>, Arc<str>, Option<KindHint>);
 
 /// One word or number of the article.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,9 +36,9 @@ pub struct Token {
     /// in the same sentence (a name may run across such a gap, not across a comma).
     pub joined: bool,
     /// The exact key of the word alone (folded, lower case, Latin).
-    pub exact: String,
+    pub exact: Arc<str>,
     /// The loose key of the word alone.
-    pub loose: String,
+    pub loose: Arc<str>,
     /// The generic facility word this token is ("range", "полигон"), if any.
     pub generic: Option<KindHint>,
 }
@@ -81,7 +85,7 @@ impl<'a> Text<'a> {
                         // A lone generic word keeps itself as its key and loses the hint; ask
                         // for the hint with a name in front of it.
                         let hint = NameKey::new(&format!("x {word}")).hint;
-                        (k.exact, k.loose, hint)
+                        (Arc::from(k.exact), Arc::from(k.loose), hint)
                     };
                     keys.insert(word.to_owned(), k.clone());
                     k
@@ -144,7 +148,7 @@ impl<'a> Text<'a> {
 
     /// The exact key of token `i` ("" past the end).
     pub fn key(&self, i: usize) -> &str {
-        self.tokens.get(i).map_or("", |t| t.exact.as_str())
+        self.tokens.get(i).map_or("", |t| &*t.exact)
     }
 }
 
@@ -290,11 +294,11 @@ mod tests {
     #[test]
     fn keys_are_the_geocoders_and_gaps_decide_joins() {
         let t = Text::new("Харб-Майдон полигон, Almaty Province");
-        assert_eq!(t.tokens[0].exact, "kharb");
+        assert_eq!(&*t.tokens[0].exact, "kharb");
         assert!(t.tokens[1].joined);
         assert_eq!(t.tokens[2].generic, Some(KindHint::TrainingGround));
         assert!(!t.tokens[3].joined, "a comma breaks a name");
-        assert_eq!(t.tokens[4].exact, "region");
+        assert_eq!(&*t.tokens[4].exact, "region");
     }
 
     #[test]

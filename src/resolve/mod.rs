@@ -42,6 +42,17 @@ impl<'g> Geocoder<'g> {
     /// bare name reaches the settlement that bears it (GeoNames' town of Hisor, alias
     /// Gissar) before a facility named after it, which stays listed.
     pub fn lookup(&self, query: &str, filter: &Filter) -> Resolution<'g> {
+        self.lookup_stages(query, filter, true)
+    }
+
+    /// [`Geocoder::lookup`] on the exact and loose keys only, without the fuzzy stage: for a
+    /// caller choosing among a name's own candidates (extract narrowing an ambiguous name to
+    /// the article's countries), for whom a near spelling of another place is no answer.
+    pub fn lookup_keys(&self, query: &str, filter: &Filter) -> Resolution<'g> {
+        self.lookup_stages(query, filter, false)
+    }
+
+    fn lookup_stages(&self, query: &str, filter: &Filter, fuzzy: bool) -> Resolution<'g> {
         let tables = self.tables.iter().flatten();
         let mut held: Vec<Candidate<'g>> = Vec::new();
         for t in tables.clone() {
@@ -59,7 +70,7 @@ impl<'g> Geocoder<'g> {
             held.extend(r.candidates);
             return Resolution::from_candidates(held);
         }
-        if !held.is_empty() {
+        if !held.is_empty() || !fuzzy {
             return Resolution::from_candidates(held);
         }
         for t in tables {
@@ -393,5 +404,21 @@ mod tests {
             resolve_one(&Geocoder::new(&gazetteer, None), &cache, "Qizilqala", "TJ").unwrap_err();
         assert!(err.starts_with("unresolved: no place in TJ"), "{err}");
         assert!(cached(&cache, "Qizilqala", &["TJ".into()]).is_none());
+    }
+
+    #[test]
+    fn lookup_keys_is_lookup_without_the_fuzzy_stage() {
+        let gazetteer = Gazetteer::new(vec![crate::extract::places::tests::place(
+            "qizilqala",
+            "Qizilqala",
+            crate::model::PlaceKind::Settlement,
+            "TJ",
+            &[],
+        )]);
+        let g = Geocoder::new(&gazetteer, None);
+        let any = Filter::default();
+        assert_eq!(g.lookup_keys("Qizilqala", &any).status, Status::Resolved);
+        assert_eq!(g.lookup("Qizilqaxa", &any).status, Status::Resolved);
+        assert_eq!(g.lookup_keys("Qizilqaxa", &any).status, Status::Unresolved);
     }
 }
