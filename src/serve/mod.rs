@@ -6,9 +6,11 @@
 //! - [`files`]: which files may be opened, streamed bodies, validators and `304`s;
 //! - [`watch`]: polling the data folder for changes.
 //!
-//! The page polls [`http::STATUS`], whose `version` is a fingerprint of the layer files:
-//! when it changes (a rebuild here, or a `drillmap build` run elsewhere) the page fetches the
-//! layers again. A rebuild is [`pipeline::build`], so a broken edit writes nothing: the page
+//! The page polls [`http::STATUS`], whose `version` is the generation `manifest.json` names
+//! ([`crate::write::generation`]): when it changes (a rebuild here, or a `drillmap build`
+//! run elsewhere) the page fetches the layers again, each URL pinned to that version, and
+//! the server serves a named file only as the manifest names it, so the page never mixes
+//! two generations. A rebuild is [`pipeline::build`], so a broken edit writes nothing: the page
 //! keeps the last good layers and the status carries the problems for the page to show. The
 //! library prints nothing; it reports what happens as [`Event`]s to the caller.
 //!
