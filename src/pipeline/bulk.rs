@@ -273,7 +273,7 @@ fn run<R: EventReader>(
                 continue;
             }
         };
-        match b.feature(&row) {
+        match b.feature(&row)? {
             Ok((point, own)) => {
                 source_coordinates += u64::from(own);
                 let [x, y] = point;
@@ -339,4 +339,63 @@ fn run<R: EventReader>(
     folder.publish(files, &remove)?;
     report.written = true;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derive::event::tests::fail_index_at;
+
+    /// A GeoNames index that fails in the middle of a run stops it: an error (not a bad row
+    /// counted against `--max-errors`), nothing written, the previous output untouched and
+    /// no temporary file left behind.
+    #[test]
+    fn an_index_failure_mid_run_is_an_error_not_a_bad_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path().join("events.csv");
+        let mut text = String::from("id,place,country\n");
+        for i in 0..5000 {
+            let place = if i == 4000 { "Termez" } else { "Kulob" };
+            text.push_str(&format!("ev-{i:05},{place},\n"));
+        }
+        std::fs::write(&events, text).unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("events.geojson"), "previous").unwrap();
+        let opts = Options {
+            data: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places"),
+            events,
+            format: Format::Csv,
+            columns: Columns::default(),
+            out: out.clone(),
+            layer: DEFAULT_LAYER.into(),
+            seq: true,
+            tiles: false,
+            max_errors: 10_000,
+            sort_buffer: 1 << 20,
+        };
+        fail_index_at(Some("Termez"));
+        let result = build(&opts);
+        fail_index_at(None);
+        match result {
+            Err(Error::Io { path, source }) => {
+                assert_eq!(path, std::path::Path::new("geonames.idx"));
+                assert!(source.to_string().contains("injected"), "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_to_string(out.join("events.geojson")).unwrap(),
+            "previous"
+        );
+        let mut left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["events.geojson"]);
+        // Without the failure the same run writes the layer.
+        let report = build(&opts).unwrap();
+        assert!(report.written && report.bad_rows == 0, "{report:?}");
+    }
 }
