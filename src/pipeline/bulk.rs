@@ -374,8 +374,9 @@ mod tests {
             max_errors: 10_000,
             sort_buffer: 1 << 20,
         };
+        let mut folder = Folder::lock(&out, &mut |_| panic!("nobody else holds it")).unwrap();
         fail_index_at(Some("Termez"));
-        let result = build(&opts);
+        let result = build(&opts, &mut folder);
         fail_index_at(None);
         match result {
             Err(Error::Io { path, source }) => {
@@ -393,9 +394,9 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, ["events.geojson"]);
+        assert_eq!(left, [".drillmap.lock", "events.geojson"]);
         // Without the failure the same run writes the layer.
-        let report = build(&opts).unwrap();
+        let report = build(&opts, &mut folder).unwrap();
         assert!(report.written && report.bad_rows == 0, "{report:?}");
     }
 }
