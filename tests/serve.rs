@@ -117,12 +117,11 @@ fn serve_listens_on_loopback_and_serves_the_page_and_the_layers() {
         .collect();
     assert_eq!(names, ["afghan_border", "bases", "exercises"]);
 
-    // A layer written by anything (here by hand, as a `drillmap build` elsewhere would)
-    // changes the version the page polls, so the open page reloads it.
+    // A `drillmap build` run elsewhere publishes a new generation: the version the page
+    // polls changes, so the open page reloads the layers.
     let version = status["version"].as_str().unwrap().to_owned();
-    let mut layer = std::fs::read(work.out().join("bases.geojson")).unwrap();
-    layer.push(b'\n');
-    std::fs::write(work.out().join("bases.geojson"), layer).unwrap();
+    work.edit("exercises.toml", "Drill One", "Drill One, again");
+    work.build().expect_code(0);
     let (_, _, body) = get(&served.addr, "/api/status");
     let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_ne!(status["version"], version.as_str());
@@ -318,11 +317,10 @@ fn serve_streams_files_and_answers_conditional_requests() {
     assert_eq!(body, layer);
 
     // A rewritten layer (a build elsewhere renames a new file in) has a new ETag.
-    let mut changed = layer.clone();
-    changed.push(b'\n');
-    let tmp = work.out().join("exercises.geojson.tmp");
-    std::fs::write(&tmp, &changed).unwrap();
-    std::fs::rename(&tmp, work.out().join("exercises.geojson")).unwrap();
+    work.edit("exercises.toml", "Drill One", "Drill One, again");
+    work.build().expect_code(0);
+    let changed = std::fs::read(work.out().join("exercises.geojson")).unwrap();
+    assert_ne!(changed, layer);
     let (status, _, body) = conditional(&format!("If-None-Match: {etag}\r\n"));
     assert!(status.contains(" 200"), "{status}");
     assert_eq!(body, changed);
@@ -386,4 +384,81 @@ fn idle_connections_are_closed_and_capped_and_the_server_keeps_answering() {
     }
     stop.stop();
     running.join().unwrap().unwrap();
+}
+
+/// Issue 14, item 3: the page never mixes generations. The server serves the files
+/// `manifest.json` names, each only as it names it, pinned to the generation the status
+/// gave (`?v=`): an older pin is refused, and a file a killed publish left between two
+/// generations is refused until the next build completes the publish.
+#[test]
+fn serve_serves_only_the_generation_the_manifest_names() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let served = serve(&work, &[]);
+    let status = |addr: &str| -> serde_json::Value {
+        serde_json::from_slice(&get(addr, "/api/status").2).unwrap()
+    };
+    let manifest = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(work.out().join("manifest.json")).unwrap()).unwrap()
+    };
+    let first = status(&served.addr);
+    assert_eq!(first["version"], manifest()["generation"]);
+    let url = first["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "exercises")
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        url.ends_with(&format!("?v={}", first["version"].as_str().unwrap())),
+        "{url}"
+    );
+    let (code, _, body) = get(&served.addr, &url);
+    assert!(code.contains(" 200"), "{code}");
+    assert_eq!(
+        body,
+        std::fs::read(work.out().join("exercises.geojson")).unwrap()
+    );
+
+    work.edit("exercises.toml", "Drill One", "Drill One, again");
+    work.build().expect_code(0);
+    let (code, _, body) = get(&served.addr, &url);
+    assert!(code.contains(" 409"), "an old generation's pin: {code}");
+    assert!(String::from_utf8_lossy(&body).contains("no longer served"));
+    let second = status(&served.addr);
+    assert_ne!(second["version"], first["version"]);
+    let pin = format!("?v={}", second["version"].as_str().unwrap());
+
+    // Killed after its first rename (drillmap.pmtiles, by name order): the manifest still
+    // names the second generation, whose archive is gone.
+    work.edit("exercises.toml", "Drill One, again", "Drill One, third");
+    let killed = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["build", "--data", "data", "--out", "out"])
+        .current_dir(work.dir.path())
+        .env("DRILLMAP_TEST_KILL_AT", "renamed")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success());
+    assert_eq!(status(&served.addr)["version"], second["version"]);
+    let (code, headers, body) = get(&served.addr, &format!("/layers/drillmap.pmtiles{pin}"));
+    assert!(code.contains(" 503"), "a file between generations: {code}");
+    assert!(headers.contains("retry-after: 1"), "{headers}");
+    assert!(String::from_utf8_lossy(&body).contains("killed while publishing"));
+    let (code, _, _) = get(&served.addr, &format!("/layers/exercises.geojson{pin}"));
+    assert!(code.contains(" 200"), "not renamed yet: {code}");
+
+    work.build()
+        .expect_code(0)
+        .expect_stderr_line(&["completed the publish a killed run left"]);
+    let third = status(&served.addr);
+    assert_eq!(third["version"], manifest()["generation"]);
+    let pin = format!("?v={}", third["version"].as_str().unwrap());
+    for name in ["drillmap.pmtiles", "exercises.geojson", "bases.geojson"] {
+        let (code, _, body) = get(&served.addr, &format!("/layers/{name}{pin}"));
+        assert!(code.contains(" 200"), "{name}: {code}");
+        assert_eq!(body, std::fs::read(work.out().join(name)).unwrap());
+    }
 }

@@ -38,7 +38,8 @@ pub enum Command {
         weak match are listed as notices (--strict: problems). With --events, writes\n\
         one point layer instead (OUT/events.geojson, features sorted by id; with --seq also\n\
         OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
-        export, left untouched too when unchanged.\n\n\
+        export, left untouched too when unchanged. The files are published together and named\n\
+        in OUT/manifest.json (one generation); a second build into OUT waits for the first.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
     Build {

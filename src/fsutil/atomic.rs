@@ -7,8 +7,8 @@
 //!
 //! Every temporary file drillmap makes, here or elsewhere (sort runs, tile spills), is named
 //! by [`temp_path`] (`.NAME.drillmap-PID.tmp`), so a later run recognises a killed run's
-//! leftovers ([`is_temp_name`]) and removes them ([`super::generation`]). A group of staged
-//! files is published together by [`super::generation::Folder::publish`].
+//! leftovers ([`is_temp_name`]) and removes them ([`crate::write::generation`]). A group of staged
+//! files is published together by [`crate::write::generation::Folder::publish`].
 
 use std::fs;
 use std::io::Write;

@@ -191,6 +191,31 @@ impl Opened {
         }
     }
 
+    /// What identifies this version of the file while it exists: device, inode, length
+    /// and modification time (every atomic rewrite changes the inode).
+    pub fn identity(&self) -> (u64, u64, u64, u128) {
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            self.file.metadata().map_or((0, 0), |m| (m.dev(), m.ino()))
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        let ns = self
+            .modified
+            .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        (dev, ino, self.len, ns)
+    }
+
+    /// The SHA-256 of the open file's content (read whole, then back to its start).
+    pub fn sha256(&mut self) -> io::Result<String> {
+        self.file.seek(SeekFrom::Start(0))?;
+        let (_, sha256) = crate::write::generation::digest_of(&mut self.file)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        Ok(sha256)
+    }
+
     /// The body for bytes `start..start + len` of the file.
     pub fn body(mut self, start: u64, len: u64) -> io::Result<Body> {
         if start > 0 {

@@ -6,9 +6,11 @@
 //! - [`files`]: which files may be opened, streamed bodies, validators and `304`s;
 //! - [`watch`]: polling the data folder for changes.
 //!
-//! The page polls [`http::STATUS`], whose `version` is a fingerprint of the layer files:
-//! when it changes (a rebuild here, or a `drillmap build` run elsewhere) the page fetches the
-//! layers again. A rebuild is [`pipeline::build`], so a broken edit writes nothing: the page
+//! The page polls [`http::STATUS`], whose `version` is the generation `manifest.json` names
+//! ([`crate::write::generation`]): when it changes (a rebuild here, or a `drillmap build`
+//! run elsewhere) the page fetches the layers again, each URL pinned to that version, and
+//! the server serves a named file only as the manifest names it, so the page never mixes
+//! two generations. A rebuild is [`pipeline::build`], so a broken edit writes nothing: the page
 //! keeps the last good layers and the status carries the problems for the page to show. The
 //! library prints nothing; it reports what happens as [`Event`]s to the caller.
 //!
@@ -22,6 +24,7 @@ pub mod files;
 pub mod http;
 pub mod watch;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
@@ -40,6 +43,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::pipeline::{self, LayerSummary, Paths};
+use crate::write::generation::{FileEntry, Manifest, MANIFEST};
 use files::Body;
 use http::Route;
 
@@ -137,6 +141,9 @@ struct Shared {
     watch: bool,
     limits: Limits,
     rebuild: Mutex<Option<Rebuild>>,
+    /// SHA-256 of the file versions checked against the manifest, by identity
+    /// ([`files::Opened::identity`]).
+    verified: Mutex<HashMap<(u64, u64, u64, u128), String>>,
 }
 
 /// A bound server, not yet answering.
@@ -177,6 +184,7 @@ impl Server {
                 watch: opts.watch,
                 limits: opts.limits,
                 rebuild: Mutex::new(None),
+                verified: Mutex::new(HashMap::new()),
             }),
             poll: opts.poll,
             stop: Arc::new(AtomicBool::new(false)),
@@ -376,8 +384,8 @@ fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
             }
             None => text(404, "not found"),
         },
-        Route::Layer(name) => file(&shared.paths.out, &name, &name, request),
-        Route::Basemap => file(&shared.paths.data, BOUNDARIES, http::BASEMAP, request),
+        Route::Layer(name) => layer(shared, &name, request),
+        Route::Basemap => file(&shared.paths.data, BOUNDARIES, http::BASEMAP, request, None),
         Route::Status => reply(
             200,
             &[
@@ -391,16 +399,98 @@ fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
     }
 }
 
+/// A file of the output folder. A file `manifest.json` names is served only as it names it
+/// (size and SHA-256): one between two generations (a build publishing, or one killed while
+/// publishing) is `503`. A request pinned to a version of the layers (`?v=VERSION`, as the
+/// page asks, from [`served_files`]) that is no longer the folder's is `409`, so a page
+/// never draws layers of two generations. Other layer files are served as they are.
+fn layer(shared: &Shared, name: &str, request: &Request<Incoming>) -> Reply {
+    let out = &shared.paths.out;
+    let (version, _, manifest) = served_files(out);
+    let pinned = request.uri().query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("v="))
+            .map(str::to_owned)
+    });
+    if manifest.is_some() && pinned.is_some_and(|v| v != version) {
+        return text(
+            409,
+            &format!(
+                "that version of the layers is no longer served; now {version} (see {})",
+                http::STATUS
+            ),
+        );
+    }
+    match manifest.as_ref().and_then(|m| Some((m, m.file(name)?))) {
+        Some((m, entry)) => file(out, name, name, request, Some((shared, m, entry))),
+        None => file(out, name, name, request, None),
+    }
+}
+
+/// Whether `opened` holds what `entry` says (its SHA-256 computed once per file version).
+fn as_named(shared: &Shared, opened: &mut files::Opened, entry: &FileEntry) -> bool {
+    if opened.len != entry.bytes {
+        return false;
+    }
+    let id = opened.identity();
+    let cached = shared
+        .verified
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&id)
+        .cloned();
+    let sha256 = match cached {
+        Some(s) => s,
+        None => match opened.sha256() {
+            Ok(s) => {
+                let mut verified = shared
+                    .verified
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if verified.len() > 1024 {
+                    verified.clear();
+                }
+                verified.insert(id, s.clone());
+                s
+            }
+            Err(_) => return false,
+        },
+    };
+    sha256 == entry.sha256
+}
+
 /// A file from disk ([`files::open_inside`] `folder`), whole or the byte range asked for,
 /// revalidated by the browser on every use (`no-cache` with an `ETag`, so an unchanged
-/// layer costs a `304`).
-fn file(folder: &Path, name: &str, served_as: &str, request: &Request<Incoming>) -> Reply {
+/// layer costs a `304`); with `named`, only when it is the file the manifest names.
+fn file(
+    folder: &Path,
+    name: &str,
+    served_as: &str,
+    request: &Request<Incoming>,
+    named: Option<(&Shared, &Manifest, &FileEntry)>,
+) -> Reply {
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-    let opened = match files::open_inside(folder, name) {
+    let mut opened = match files::open_inside(folder, name) {
         Ok(Some(f)) => f,
         Ok(None) => return text(404, "not found"),
         Err(_) => return text(500, "cannot read the file"),
     };
+    if let Some((shared, manifest, entry)) = named {
+        if !as_named(shared, &mut opened, entry) {
+            return reply(
+                503,
+                &[
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Cache-Control", "no-store"),
+                    ("Retry-After", "1"),
+                ],
+                format!(
+                    "{name} is not the file {MANIFEST} names (generation {}): a build is publishing, or was killed while publishing (the next build completes it)\n",
+                    manifest.generation
+                ),
+            );
+        }
+    }
     let len = opened.len;
     let etag = opened.etag();
     let last_modified = opened.last_modified();
@@ -453,7 +543,8 @@ fn file(folder: &Path, name: &str, served_as: &str, request: &Request<Incoming>)
 /// What the page polls.
 #[derive(Debug, Serialize)]
 struct Status {
-    /// Changes whenever a layer file in the output folder changes.
+    /// The generation `manifest.json` names (and, when other layer files are present, a
+    /// fingerprint of them): see [`served_files`]. The layer URLs are pinned to it.
     version: String,
     /// Whether the server rebuilds on changes.
     watch: bool,
@@ -473,16 +564,21 @@ struct LayerFile {
     url: String,
 }
 
-fn status(shared: &Shared) -> Vec<u8> {
-    let out = &shared.paths.out;
-    let mut served: Vec<(String, u64, Option<std::time::SystemTime>)> = std::fs::read_dir(out)
+/// The layer files of the output folder the page may draw, and their version: the files
+/// `manifest.json` names with its generation as the version, and the other layer files
+/// present (written by another command, or by hand) with a fingerprint of their sizes and
+/// times added to it.
+fn served_files(out: &Path) -> (String, Vec<String>, Option<Manifest>) {
+    let manifest = Manifest::read(out).ok().flatten();
+    let named = |n: &str| manifest.as_ref().is_some_and(|m| m.file(n).is_some());
+    let mut others: Vec<(String, u64, Option<std::time::SystemTime>)> = std::fs::read_dir(out)
         .map(|entries| {
             entries
                 .flatten()
                 .filter_map(|e| {
                     let name = e.file_name().to_str()?.to_owned();
                     let meta = e.metadata().ok()?;
-                    (http::is_layer_file(&name) && meta.is_file()).then(|| {
+                    (http::is_layer_file(&name) && meta.is_file() && !named(&name)).then(|| {
                         let modified = meta.modified().ok();
                         (name, meta.len(), modified)
                     })
@@ -490,22 +586,45 @@ fn status(shared: &Shared) -> Vec<u8> {
                 .collect()
         })
         .unwrap_or_default();
+    others.sort();
+    let mut version = manifest
+        .as_ref()
+        .map(|m| m.generation.clone())
+        .unwrap_or_default();
+    if !others.is_empty() || manifest.is_none() {
+        let mut hasher = DefaultHasher::new();
+        others.hash(&mut hasher);
+        if !version.is_empty() {
+            version.push('-');
+        }
+        version.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    let mut served: Vec<String> = manifest
+        .iter()
+        .flat_map(|m| m.files.iter().map(|f| f.name.clone()))
+        .filter(|n| http::is_layer_file(n))
+        .chain(others.into_iter().map(|(n, _, _)| n))
+        .collect();
     served.sort();
-    let mut hasher = DefaultHasher::new();
-    served.hash(&mut hasher);
-    let has = |file: &str| served.iter().any(|(n, _, _)| n == file);
+    (version, served, manifest)
+}
+
+fn status(shared: &Shared) -> Vec<u8> {
+    let (version, served, _) = served_files(&shared.paths.out);
+    let pin = format!("?v={version}");
+    let has = |file: &str| served.iter().any(|n| n == file);
     let layers = LAYER_NAMES
         .iter()
         .filter(|name| has(&format!("{name}.geojson")))
         .map(|&name| LayerFile {
             name,
-            url: format!("{}{name}.geojson", http::LAYERS),
+            url: format!("{}{name}.geojson{pin}", http::LAYERS),
         })
         .collect();
     let tiles = served
         .iter()
-        .filter(|(n, _, _)| n.ends_with(".pmtiles"))
-        .map(|(n, _, _)| format!("{}{n}", http::LAYERS))
+        .filter(|n| n.ends_with(".pmtiles"))
+        .map(|n| format!("{}{n}", http::LAYERS))
         .collect();
     let rebuild = shared
         .rebuild
@@ -513,7 +632,7 @@ fn status(shared: &Shared) -> Vec<u8> {
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
     let status = Status {
-        version: format!("{:016x}", hasher.finish()),
+        version,
         watch: shared.watch,
         layers,
         tiles,

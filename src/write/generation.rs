@@ -108,19 +108,24 @@ impl Manifest {
 
 /// The SHA-256 and size of a file, read once.
 pub fn digest(path: &Path) -> Result<(u64, String)> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    digest_of(file).map_err(|e| Error::io(path, e))
+}
+
+/// The size and SHA-256 (lower-case hex) of what `r` gives until its end.
+pub fn digest_of(mut r: impl Read) -> std::io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut len = 0u64;
     loop {
-        match file.read(&mut buf) {
+        match r.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
                 hasher.update(&buf[..n]);
                 len += n as u64;
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::io(path, e)),
+            Err(e) => return Err(e),
         }
     }
     Ok((len, hex(&hasher.finalize())))
