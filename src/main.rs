@@ -75,7 +75,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             online,
             bulk,
             strict,
-        } => cli::build::run(data, out, &online, &bulk, strict),
+            allow_empty,
+        } => cli::build::run(data, out, &online, &bulk, strict, allow_empty),
         Command::Check { data, strict } => cli::build::check(&data, strict),
         Command::Places(PlacesCommand::Promote {
             data,

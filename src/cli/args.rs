@@ -57,6 +57,9 @@ pub enum Command {
         /// Count places resolved by a weak match (notices) as problems: nothing is written.
         #[arg(long)]
         strict: bool,
+        /// Build even when exercises.toml holds no record (an empty exercises layer).
+        #[arg(long, conflicts_with = "events")]
+        allow_empty: bool,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\
