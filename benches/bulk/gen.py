@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate an ACLED-style events CSV over Central Asia for the bulk benchmark.
 
-Usage: gen.py ROWS OUT.csv [--seed N] [--shuffle] [--coords]
+Usage: gen.py ROWS OUT.csv [--seed N] [--shuffle] [--coords | --names]
 
 Rows name places from places/places.csv (names and every alias, Latin and Cyrillic), with a
 country hint (alpha-2 or English name) as ACLED exports have. About 10% of the rows carry
@@ -13,7 +13,8 @@ build must report and skip (--max-errors). Ids are sequential (`EV0000001`...) s
 is in id order; --shuffle writes the same rows in a random order. The output is a pure
 function of ROWS, the seed and --shuffle. --coords gives every row its own lat/lon, uniform
 over Central Asia (lon 46-88, lat 29-56), as exports such as ACLED's do: the case where the
-border distance is computed for every row.
+border distance is computed for every row. --names gives no row its own lat/lon (every row
+is geocoded by name; those that would have had them use a loose spelling).
 """
 import csv
 import random
@@ -56,6 +57,7 @@ def main():
     seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 42
     rng = random.Random(seed)
     coords = "--coords" in args
+    names_only = "--names" in args
     table = places()
     pool = [(round(rng.uniform(52.0, 80.0), 5), round(rng.uniform(36.0, 50.0), 5)) for _ in range(5000)]
     ids = list(range(1, n + 1))
@@ -74,7 +76,7 @@ def main():
             lat = lon = ""
             if coords:
                 lon, lat = round(rng.uniform(46.0, 88.0), 5), round(rng.uniform(29.0, 56.0), 5)
-            elif r < 0.10:
+            elif r < 0.10 and not names_only:
                 lon, lat = pool[rng.randrange(len(pool))]
             elif r < 0.15:
                 place = loose_variant(rng, place) or place

@@ -7,7 +7,10 @@
 //! grid cells; for each cell, computed once, the candidate edges are those whose distance
 //! from the cell's centre is at most the nearest edge's plus twice the cell's radius (no
 //! other edge can be nearest for a point in the cell, by the triangle inequality), sorted by
-//! that distance. A point walks its cell's candidates in that order and stops at the first
+//! that distance; the edges measured for a cell are only those of its 2° coarse cell, chosen
+//! the same way among all edges (a point of the cell is a point of the coarse cell, so its
+//! nearest edge is among them), which keeps the set-up of the thousands of cells a million
+//! points spread over cheap. A point walks its cell's candidates in that order and stops at the first
 //! whose lower bound (distance from the centre less the point's distance from the centre)
 //! exceeds the best found, so most points test a few edges. Whether a point is inside
 //! Afghanistan is decided once per cell when the cell does not cross Afghanistan's outline,
@@ -22,6 +25,9 @@ use crate::derive::border::{AfghanBorder, BorderDistance};
 
 /// Grid cell size, degrees.
 const CELL: f64 = 0.25;
+/// Grid cells per side of a coarse cell: a fine cell's candidates are chosen among its
+/// coarse cell's, not among every edge.
+const COARSE: i64 = 8;
 /// Mean Earth radius, km (as `geo::Haversine` has it).
 const EARTH_RADIUS_KM: f64 = 6371.0088;
 
@@ -104,6 +110,8 @@ pub struct BorderIndex<'b> {
     outline: MultiLineString<f64>,
     edges: Vec<Edge>,
     cells: HashMap<(i64, i64), Cell>,
+    /// Per coarse cell, the edges that can be nearest to a point in it.
+    coarse: HashMap<(i64, i64), Vec<u32>>,
 }
 
 impl<'b> BorderIndex<'b> {
@@ -148,14 +156,17 @@ impl<'b> BorderIndex<'b> {
             outline,
             edges,
             cells: HashMap::new(),
+            coarse: HashMap::new(),
         }
     }
 
-    fn cell(&self, key: (i64, i64)) -> Cell {
-        #[allow(clippy::cast_precision_loss)]
-        let (w, s) = (key.0 as f64 * CELL, key.1 as f64 * CELL);
-        let (e, n) = (w + CELL, s + CELL);
-        let (cx, cy) = (w + CELL / 2.0, s + CELL / 2.0);
+    /// The edges among `among` that can be nearest to a point of the lon/lat box
+    /// `(w, s)`-`(w + size, s + size)`: those whose distance from its centre is at most the
+    /// nearest one's plus twice the box's radius (the triangle inequality), with their
+    /// angle from the centre, nearest first; and the centre.
+    fn candidates(&self, w: f64, s: f64, size: f64, among: &[u32]) -> (V3, Vec<(f64, u32)>) {
+        let (e, n) = (w + size, s + size);
+        let (cx, cy) = (w + size / 2.0, s + size / 2.0);
         let centre = unit(cx, cy);
         // The farthest point of a lon/lat cell from its centre is a corner or the middle of
         // a side; a margin covers the rest.
@@ -174,16 +185,44 @@ impl<'b> BorderIndex<'b> {
         .fold(0.0, f64::max)
             * 1.01
             + 1e-6;
-        let c2: Vec<f64> = self.edges.iter().map(|e| e.chord2(centre)).collect();
-        let nearest = c2.iter().copied().fold(f64::INFINITY, f64::min);
+        let c2: Vec<(f64, u32)> = among
+            .iter()
+            .map(|&i| (self.edges[i as usize].chord2(centre), i))
+            .collect();
+        let nearest = c2.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
         let limit = chord2_of(angle(nearest) + 2.0 * radius) * (1.0 + 1e-9) + 1e-15;
         let mut candidates: Vec<(f64, u32)> = c2
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c <= limit)
-            .filter_map(|(i, &c)| u32::try_from(i).ok().map(|i| (angle(c), i)))
+            .into_iter()
+            .filter(|&(c, _)| c <= limit)
+            .map(|(c, i)| (angle(c), i))
             .collect();
         candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        (centre, candidates)
+    }
+
+    fn cell(&mut self, key: (i64, i64)) -> Cell {
+        // A fine cell lies inside one coarse cell, so the edge nearest to any of its points
+        // is among the coarse cell's candidates: only those are measured.
+        let coarse_key = (key.0.div_euclid(COARSE), key.1.div_euclid(COARSE));
+        if !self.coarse.contains_key(&coarse_key) {
+            let all: Vec<u32> = (0..self.edges.len())
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            #[allow(clippy::cast_precision_loss)]
+            let size = COARSE as f64 * CELL;
+            #[allow(clippy::cast_precision_loss)]
+            let (w, s) = (coarse_key.0 as f64 * size, coarse_key.1 as f64 * size);
+            let (_, candidates) = self.candidates(w, s, size, &all);
+            let mut edges: Vec<u32> = candidates.into_iter().map(|c| c.1).collect();
+            edges.sort_unstable();
+            self.coarse.insert(coarse_key, edges);
+        }
+        let among = self.coarse.get(&coarse_key).map_or(&[][..], Vec::as_slice);
+        #[allow(clippy::cast_precision_loss)]
+        let (w, s) = (key.0 as f64 * CELL, key.1 as f64 * CELL);
+        let (e, n) = (w + CELL, s + CELL);
+        let (cx, cy) = (w + CELL / 2.0, s + CELL / 2.0);
+        let (centre, candidates) = self.candidates(w, s, CELL, among);
         let rect = Rect::new((w, s), (e, n));
         let inside = (!rect.intersects(&self.outline))
             .then(|| self.border.shape.contains(&Point::new(cx, cy)));

@@ -30,6 +30,8 @@ const DATE_MEMO_MAX: usize = 1 << 16;
 /// Distinct (place as reported, nearest segment) pairs of rows with their own coordinates
 /// remembered, at most.
 const COORDINATES_MEMO_MAX: usize = 1 << 16;
+/// Distinct country hints remembered, at most.
+const HINT_MEMO_MAX: usize = 1 << 12;
 
 /// A resolved place, ready to paste into features: its point and its location properties
 /// as JSON members (no braces).
@@ -199,6 +201,8 @@ pub struct Builder<'g> {
     /// The location text of rows with their own coordinates, per (place as reported,
     /// nearest segment): encoded once, not per row.
     coordinates_text: HashMap<Box<[u8]>, Option<CoordinatesText>>,
+    /// Country hints as written → their alpha-2 code.
+    hints: HashMap<Box<str>, Option<&'static str>>,
     /// The last feature's properties up to the location.
     middle: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
@@ -231,6 +235,7 @@ impl<'g> Builder<'g> {
             date_props: Vec::new(),
             own_location: Vec::new(),
             coordinates_text: HashMap::new(),
+            hints: HashMap::new(),
             middle: Vec::with_capacity(512),
             place_index: None,
             swap: None,
@@ -404,7 +409,7 @@ impl<'g> Builder<'g> {
         let own = !row.lat.is_empty() || !row.lon.is_empty();
         let (point, place) = if own {
             let point = coordinates(row.lat, row.lon).map_err(|(v, m)| self.problem(row, &v, m))?;
-            let hint = country_hint(row.country);
+            let hint = self.hint(row.country);
             if self
                 .swap
                 .as_mut()
@@ -433,6 +438,19 @@ impl<'g> Builder<'g> {
         json::push_str_or_null(m, row.country);
         m.push(b',');
         Ok((point, own))
+    }
+
+    /// [`country_hint`] of `hint`, remembered (exports repeat a few hints on every row).
+    fn hint(&mut self, hint: &str) -> Option<&'static str> {
+        if let Some(&code) = self.hints.get(hint) {
+            return code;
+        }
+        let code = country_hint(hint);
+        if self.hints.len() >= HINT_MEMO_MAX {
+            self.hints.clear();
+        }
+        self.hints.insert(hint.into(), code);
+        code
     }
 
     /// Write the location properties of a row with its own coordinates into

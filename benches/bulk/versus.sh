@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# drillmap against the previous release (and, for rows with their own coordinates, against
+# GDAL's ogr2ogr and the floor), every case's commands alternating in one run:
+#
+#   OLD=/path/to/previous/drillmap bash benches/bulk/versus.sh
+#   OLD=... RUNS=5 SIZE=200000 bash benches/bulk/versus.sh
+#
+# Cases: SIZE (default 1,000,000) rows with their own lat/lon, uniform over Central Asia
+# (gen.py --coords: a border distance per row), against the old release, the floor and
+# ogr2ogr on the same CSV; SIZE rows geocoded by name (gen.py --names); SIZE mixed rows
+# (gen.py: 10% with coordinates); the same mixed rows shuffled (the sorting path); the
+# hand-kept `build` of places/; `geocode --batch` of 20,000 names. Writes the tables to
+# the "Side by side with the previous release" section of BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${OLD:?set OLD to the previous release binary}"
+SIZE=${SIZE:-1000000}
+RUNS=${RUNS:-3}
+WARMUP=${WARMUP:-1}
+WORK=target/bulk-bench
+mkdir -p "$WORK"
+START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+[ -n "${SKIP_BUILD:-}" ] || CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --quiet --bin drillmap --example bulk_floor
+NEW=target/release/drillmap
+FLOOR=target/release/examples/bulk_floor
+
+gen() { [ -s "$2" ] || python3 benches/bulk/gen.py "$1" "$2" "${@:3}"; }
+coords="$WORK/events-coords-$SIZE.csv"; gen "$SIZE" "$coords" --coords
+names="$WORK/events-names-$SIZE.csv"; gen "$SIZE" "$names" --names
+mixed="$WORK/events-$SIZE.csv"; gen "$SIZE" "$mixed"
+shuffled="$WORK/events-$SIZE-shuffled.csv"; gen "$SIZE" "$shuffled" --shuffle
+batch="$WORK/batch-20000.csv"
+[ -s "$batch" ] || python3 - "$mixed" "$batch" <<'PY'
+import csv, sys
+rows = csv.DictReader(open(sys.argv[1], encoding="utf-8"))
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["name", "country"])
+    for i, r in zip(range(20000), rows):
+        w.writerow([r["place"], r["country"]])
+PY
+# The floor's input: drillmap's output for the coordinates case as a CSV with X/Y and every
+# property (what a conversion without checks or derivation reads and writes).
+out="$WORK/versus"
+mkdir -p "$out"/{old,new,floor,gdal}
+max=$(( SIZE / 100 + 10 ))
+"$NEW" build --data places --out "$out/new" --events "$coords" --numeric troops --max-errors $(( SIZE / 10 )) -q 2>/dev/null
+fcsv="$WORK/floor-coords-$SIZE.csv"
+[ -s "$fcsv" ] || ogr2ogr -f CSV "$fcsv" "$out/new/events.geojson" -lco GEOMETRY=AS_XY
+
+ev() { echo "build --data places --out $out/$1 --events $2 --numeric troops --max-errors $max -q"; }
+# Uniform points keep the country hint of the place the row names, so the swap check flags
+# about 2% of them (a point outside the hinted country whose swapped twin is inside it).
+cmax=$(( SIZE / 10 ))
+evc() { echo "build --data places --out $out/$1 --events $coords --numeric troops --max-errors $cmax -q"; }
+T=$'\t'
+cases="$WORK/versus-cases.txt"
+cat > "$cases" <<CASES
+# $SIZE rows, each with its own lat/lon (gen.py --coords)
+previous release${T}$out/old/events.geojson${T}$OLD $(evc old)
+drillmap${T}$out/new/events.geojson${T}$NEW $(evc new)
+floor${T}$out/floor/events.geojson${T}$FLOOR $fcsv $out/floor/events.geojson
+ogr2ogr -lco RFC7946=YES${T}$out/gdal/events.geojson${T}ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=6 -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -oo KEEP_GEOM_COLUMNS=NO $out/gdal/events.geojson $coords
+
+# $SIZE rows geocoded by name (gen.py --names)
+previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$names")
+drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$names")
+
+# $SIZE mixed rows, 10% with their own lat/lon (gen.py)
+previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$mixed")
+drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$mixed")
+
+# $SIZE mixed rows, ids shuffled (the sorting path)
+previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$shuffled")
+drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$shuffled")
+
+# hand-kept build of places/ (exercises, bases, border)
+previous release${T}-${T}rm -rf $out/old/hand && $OLD build --data places --out $out/old/hand -q
+drillmap${T}-${T}rm -rf $out/new/hand && $NEW build --data places --out $out/new/hand -q
+
+# geocode --batch, 20,000 names with country hints
+previous release${T}-${T}$OLD geocode --data places --batch $batch -q > /dev/null
+drillmap${T}-${T}$NEW geocode --data places --batch $batch -q > /dev/null
+CASES
+python3 benches/bulk/versus.py "$WORK/versus.md" "$cases" --runs "$RUNS" --warmup "$WARMUP"
+
+SECTION=$(cat <<MD
+## Side by side with the previous release
+
+\`OLD=<previous release> bash benches/bulk/versus.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) × $(lscpu | awk -F': +' '/Model name/ {print $2; exit}'), $(uname -sr).
+Load average (1, 5, 15 min) at the start: $START_LOAD, at the end: $(cut -d' ' -f1-3 /proc/loadavg).
+Every case's commands alternate ($WARMUP untimed warm-up round(s), then $RUNS timed runs each);
+medians; the ratios are to the case's first row (the previous release). drillmap's runs
+include start-up (tables, boundaries) and the final fsync; ogr2ogr and the floor do not sync.
+The floor is \`examples/bulk_floor.rs\` on a CSV holding drillmap's output (X/Y and every
+property): parse and write the same bytes, no checks, no geocoding, no border distance.
+ogr2ogr reads the same input CSV as drillmap (lat/lon columns) and computes no border
+distance.
+
+$(cat "$WORK/versus.md")
+MD
+)
+python3 - "$SECTION" <<'PY'
+import re, sys
+from pathlib import Path
+p = Path("BENCHMARKS.md")
+text = p.read_text()
+start, end = "<!-- bulk-versus:start -->", "<!-- bulk-versus:end -->"
+block = f"{start}\n{sys.argv[1].rstrip()}\n{end}"
+if start in text:
+    text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S)
+else:
+    text = text.replace("<!-- bulk-bench:end -->", "<!-- bulk-bench:end -->\n\n" + block, 1)
+p.write_text(text)
+PY
+echo "updated BENCHMARKS.md (Side by side with the previous release)" >&2
