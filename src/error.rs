@@ -37,6 +37,10 @@ pub enum Error {
     /// The caller asked for something impossible (an unknown option value, say).
     #[error("{0}")]
     Usage(String),
+    /// Something that should never happen did: a bug (a worker thread panicked or stopped
+    /// early, say), not a problem with the input. The binary exits with its own code.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {

@@ -16,7 +16,9 @@
 //! millions of rows ([`pipeline::bulk`], reading through [`bulk`]); [`serve`] serves the
 //! layers with a live preview map (`drillmap serve`); [`extract`] proposes draft records from a news report, every
 //! fact with its quote (`drillmap extract`). Dependencies point down only:
-//! cli → pipeline → write → derive → resolve → read → model.
+//! cli → pipeline → write → derive → resolve → read → model, with the primitives every
+//! layer from `read` up shares ([`fsutil`]'s atomic file writes, [`error`], [`json`]) at
+//! the `read` level (`tests/layering.rs` checks it).
 
 pub mod bulk;
 pub mod country;
@@ -25,6 +27,7 @@ pub mod derive;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+pub mod fsutil;
 pub mod json;
 pub mod model;
 pub mod pipeline;

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 success; 1 data problems (`check`, `build`: a bad value, or a file that
 //! does not parse) or a name not resolved (`geocode`); 2 a usage error or a file that could
-//! not be read or written.
+//! not be read or written; 3 an internal error (a bug: a panic, caught here, or a worker
+//! thread that failed).
 
 mod cli;
 
@@ -12,12 +13,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cli::args::{Cli, Command, PlacesCommand};
-use cli::{DATA_PROBLEMS, FAILURE};
+use cli::{DATA_PROBLEMS, FAILURE, INTERNAL};
 use drillmap::Error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // A panic is a bug: the panic hook has printed it; exit with the internal error code.
+    let Ok(result) = std::panic::catch_unwind(move || run(cli)) else {
+        let _ = writeln!(
+            io::stderr(),
+            "error: internal error (a bug in drillmap; please report it); nothing was written"
+        );
+        return ExitCode::from(INTERNAL);
+    };
+    match result {
         Ok(code) => code,
         Err(Error::Data(problems)) => {
             let mut err = io::stderr().lock();
@@ -34,6 +43,13 @@ fn main() -> ExitCode {
         }
         Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS
+        }
+        Err(e @ Error::Internal(_)) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: {e} (a bug in drillmap; please report it); nothing was written"
+            );
+            ExitCode::from(INTERNAL)
         }
         Err(e @ Error::Syntax { .. }) => {
             let _ = writeln!(
@@ -59,7 +75,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             online,
             bulk,
             strict,
-        } => cli::build::run(data, out, &online, &bulk, strict),
+            allow_empty,
+        } => cli::build::run(data, out, &online, &bulk, strict, allow_empty),
         Command::Check { data, strict } => cli::build::check(&data, strict),
         Command::Places(PlacesCommand::Promote {
             data,

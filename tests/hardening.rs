@@ -364,3 +364,24 @@ fn no_gazetteer_place_is_taken_for_a_swap() {
             "lat and lon look swapped: as given the point is not in UZ, swapped it is",
         ]);
 }
+
+// Item 7: an empty `exercises.toml` silently emptied the exercises layer.
+#[test]
+fn an_empty_exercises_file_is_refused_unless_asked() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let good = work.outputs();
+    fs::write(work.data().join("exercises.toml"), "# nothing yet\n").unwrap();
+    build(&work, &[]).expect_code(1).expect_stderr_line(&[
+        "data/exercises.toml: no [[exercise]] records",
+        "nothing was written",
+        "--allow-empty",
+    ]);
+    assert_eq!(work.outputs(), good);
+    work.check()
+        .expect_stderr_line(&["warning: data/exercises.toml: no [[exercise]] records"]);
+    build(&work, &["--allow-empty"])
+        .expect_code(0)
+        .expect_stderr_line(&["warning:", "the exercises layer is empty"])
+        .expect_stderr_line(&["exercises.geojson: 0 features"]);
+}

@@ -75,15 +75,36 @@ struct Slot {
     bad: Option<(String, String)>,
 }
 
+/// What the reading thread hands over: a batch, or the end of the file. The end is said,
+/// never inferred: a channel closed without it means the thread failed.
+#[derive(Debug)]
+enum Batch {
+    Records(Vec<Slot>),
+    End,
+}
+
 /// Records read (split into fields and checked as UTF-8) on a thread of their own, handed
 /// over in batches in file order; used batches go back to be refilled.
 #[derive(Debug)]
 struct Feed {
-    batches: Receiver<Vec<Slot>>,
+    batches: Receiver<Batch>,
     recycle: Sender<Vec<Slot>>,
     batch: Vec<Slot>,
     /// Index of the next slot in `batch`.
     next: usize,
+    /// The reading thread, joined when its channel closes.
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// Whether the thread said the file ended.
+    ended: bool,
+}
+
+/// The message of a thread's panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
 }
 
 impl Feed {
@@ -92,9 +113,9 @@ impl Feed {
         free: Vec<FreeColumn>,
         width: usize,
     ) -> Feed {
-        let (send, batches) = sync_channel::<Vec<Slot>>(AHEAD);
+        let (send, batches) = sync_channel::<Batch>(AHEAD);
         let (recycle, used) = channel::<Vec<Slot>>();
-        std::thread::spawn(move || loop {
+        let thread = std::thread::spawn(move || loop {
             let mut spare = used.try_recv().unwrap_or_default();
             let mut batch = Vec::with_capacity(BATCH);
             let mut done = false;
@@ -129,7 +150,11 @@ impl Feed {
                 }
             }
             // A closed channel means the reader was dropped: stop.
-            if (!batch.is_empty() && send.send(batch).is_err()) || done {
+            if !batch.is_empty() && send.send(Batch::Records(batch)).is_err() {
+                return;
+            }
+            if done {
+                let _ = send.send(Batch::End);
                 return;
             }
         });
@@ -138,24 +163,51 @@ impl Feed {
             recycle,
             batch: Vec::new(),
             next: 0,
+            thread: Some(thread),
+            ended: false,
         }
     }
 
-    /// Move to the next slot; `false` at the end of the file.
-    fn advance(&mut self) -> bool {
+    /// Move to the next slot; `Ok(false)` at the end of the file; an [`Error::Internal`]
+    /// when the reading thread panicked or stopped without reaching the end.
+    fn advance(&mut self) -> Result<bool> {
         while self.next >= self.batch.len() {
             let used = std::mem::take(&mut self.batch);
             if !used.is_empty() {
                 let _ = self.recycle.send(used);
             }
             self.next = 0;
+            if self.ended {
+                return Ok(false);
+            }
             match self.batches.recv() {
-                Ok(b) => self.batch = b,
-                Err(_) => return false,
+                Ok(Batch::Records(b)) => self.batch = b,
+                Ok(Batch::End) => {
+                    self.ended = true;
+                    self.join()?;
+                    return Ok(false);
+                }
+                Err(_) => {
+                    self.join()?;
+                    return Err(Error::Internal(
+                        "the CSV reading thread stopped before the end of the file".into(),
+                    ));
+                }
             }
         }
         self.next += 1;
-        true
+        Ok(true)
+    }
+
+    /// Wait for the reading thread; its panic is an [`Error::Internal`].
+    fn join(&mut self) -> Result<()> {
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Err(payload)) => Err(Error::Internal(format!(
+                "the CSV reading thread panicked: {}",
+                panic_message(payload.as_ref())
+            ))),
+            _ => Ok(()),
+        }
     }
 
     fn slot(&mut self) -> Option<&mut Slot> {
@@ -325,7 +377,7 @@ fn free_properties(
 impl EventReader for CsvReader {
     fn next_row(&mut self) -> Result<Option<Next<'_>>> {
         let path = &self.path;
-        if !self.feed.advance() {
+        if !self.feed.advance()? {
             return Ok(None);
         }
         if let Some(e) = self.feed.slot().and_then(|s| s.error.take()) {
@@ -502,6 +554,79 @@ mod tests {
         assert_eq!(seen[0], "a");
         assert!(seen[1].starts_with("t.csv:3: not UTF-8"), "{seen:?}");
         assert_eq!(seen[2], "c");
+    }
+
+    /// Input that reads `ok` bytes of `text`, then fails: with an I/O error, or by
+    /// panicking (a bug in the reading thread).
+    struct Failing {
+        text: std::io::Cursor<Vec<u8>>,
+        ok: u64,
+        panic: bool,
+    }
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.text.position() >= self.ok {
+                if self.panic {
+                    panic!("injected reader panic");
+                }
+                return Err(std::io::Error::other("injected read failure"));
+            }
+            let room = usize::try_from(self.ok - self.text.position()).unwrap();
+            let n = buf.len().min(room).min(7);
+            self.text.read(&mut buf[..n])
+        }
+    }
+
+    /// Read every row of a `Failing` input that fails after its header and `rows` rows;
+    /// the rows read and how the reading ended.
+    fn read_failing(rows: usize, panic: bool) -> (usize, Result<()>) {
+        let mut text = b"id,place\n".to_vec();
+        for i in 0..20_000 {
+            text.extend_from_slice(format!("{i:>30},Termez\n").as_bytes());
+        }
+        let ok = (9 + 38 * rows) as u64; // 9 bytes of header, 38 per row
+        let input = Failing {
+            text: std::io::Cursor::new(text),
+            ok,
+            panic,
+        };
+        let mut r = CsvReader::new(Path::new("t.csv"), input, &Columns::default()).unwrap();
+        let mut n = 0;
+        loop {
+            match r.next_row() {
+                Ok(Some(_)) => n += 1,
+                Ok(None) => return (n, Ok(())),
+                Err(e) => return (n, Err(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_in_the_reading_thread_stops_the_run() {
+        // Past the first batch, so that the failure comes from the thread mid-file.
+        let (n, end) = read_failing(9000, false);
+        assert_eq!(n, 9000);
+        match end {
+            Err(Error::Io { path, source }) => {
+                assert_eq!(path, Path::new("t.csv"));
+                assert!(source.to_string().contains("injected read failure"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_reading_thread_is_an_internal_error_not_the_end_of_the_file() {
+        let (n, end) = read_failing(9000, true);
+        // The rows of the batch the thread was filling are lost with it.
+        assert!(n < 9000, "{n}");
+        match end {
+            Err(Error::Internal(m)) => {
+                assert!(m.contains("panicked: injected reader panic"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     proptest::proptest! {

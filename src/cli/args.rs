@@ -12,7 +12,9 @@ Exit codes:
   0  success
   1  data problems (check, build: a bad value or a file that does not parse),
      or a name not resolved (geocode)
-  2  usage error, or a file could not be read or written";
+  2  usage error, or a file could not be read or written (the GeoNames index
+     included, also in the middle of a run; nothing is written)
+  3  internal error: a bug (a panic, a failed worker thread); nothing is written";
 
 /// Geocode military exercises and bases from news reports and write GeoJSON layers.
 #[derive(Debug, Parser)]
@@ -55,6 +57,9 @@ pub enum Command {
         /// Count places resolved by a weak match (notices) as problems: nothing is written.
         #[arg(long)]
         strict: bool,
+        /// Build even when exercises.toml holds no record (an empty exercises layer).
+        #[arg(long, conflicts_with = "events")]
+        allow_empty: bool,
     },
     /// Validate the data and geocode every place, without writing anything.
     #[command(after_help = "Example:\n  drillmap check --data places\n\n\

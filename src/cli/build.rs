@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use drillmap::pipeline::{self, Paths};
+use drillmap::read::dataset;
+use drillmap::write::generation::Folder;
 use drillmap::Error;
 
 use super::args::OnlineArgs;
@@ -18,6 +20,7 @@ pub fn run(
     online: &OnlineArgs,
     bulk: &BulkArgs,
     strict: bool,
+    allow_empty: bool,
 ) -> Result<ExitCode, Error> {
     if let Some(events) = &bulk.events {
         if online.online {
@@ -29,9 +32,31 @@ pub fn run(
         return super::bulk::run(&super::bulk::options(data, out, events, bulk)?);
     }
     let online = super::args::online(online)?;
-    let (summaries, notices) =
-        pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict)?;
+    if dataset::exercise_records(&data)? == 0 {
+        let path = data.join(dataset::EXERCISES);
+        if !allow_empty {
+            let _ = writeln!(
+                io::stderr(),
+                "{}: no [[exercise]] records: the exercises layer would be empty; nothing was written (pass --allow-empty to build it empty)",
+                path.display()
+            );
+            return Ok(ExitCode::from(super::DATA_PROBLEMS));
+        }
+        let _ = writeln!(
+            io::stderr(),
+            "warning: {}: no [[exercise]] records: the exercises layer is empty (--allow-empty)",
+            path.display()
+        );
+    }
+    let mut folder = Folder::lock(&out, &mut |busy| {
+        let _ = writeln!(io::stderr(), "{busy}");
+    })?;
+    let built = pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict, &mut folder);
     let mut err = io::stderr().lock();
+    for note in folder.take_notes() {
+        let _ = writeln!(err, "note: {note}");
+    }
+    let (summaries, notices) = built?;
     for p in &notices {
         let _ = writeln!(err, "notice: {p}");
     }
@@ -57,6 +82,13 @@ pub fn run(
 pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     let mut report = pipeline::check(data)?;
     let mut err = io::stderr().lock();
+    if dataset::exercise_records(data)? == 0 {
+        let _ = writeln!(
+            err,
+            "warning: {}: no [[exercise]] records: `build` refuses it unless --allow-empty",
+            data.join(dataset::EXERCISES).display()
+        );
+    }
     if strict {
         report.problems.append(&mut report.weak);
         report.problems.sort();

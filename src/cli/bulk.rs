@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use drillmap::bulk::{Columns, Format};
 use drillmap::pipeline::bulk;
+use drillmap::write::generation::Folder;
 use drillmap::Error;
 
 /// Flags of a bulk build (an events file instead of the hand-kept dataset).
@@ -86,8 +87,15 @@ pub fn options(
 
 /// Run the bulk build and print its summary; exit 1 when rows were bad beyond --max-errors.
 pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
-    let r = bulk::build(options)?;
+    let mut folder = Folder::lock(&options.out, &mut |busy| {
+        let _ = writeln!(io::stderr(), "{busy}");
+    })?;
+    let built = bulk::build(options, &mut folder);
     let mut err = io::stderr().lock();
+    for note in folder.take_notes() {
+        let _ = writeln!(err, "note: {note}");
+    }
+    let r = built?;
     for p in &r.listed {
         let _ = writeln!(err, "{p}");
     }

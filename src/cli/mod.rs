@@ -12,5 +12,9 @@ pub mod tiles;
 
 /// Exit code for data problems (`check`, `build`) or a name not resolved (`geocode`).
 pub const DATA_PROBLEMS: u8 = 1;
-/// Exit code for a usage error or a file that cannot be read or written.
+/// Exit code for a usage error, or a file (or the GeoNames index) that cannot be read or
+/// written.
 pub const FAILURE: u8 = 2;
+/// Exit code for an internal error: a bug (a panic, a worker thread that failed), not a
+/// problem with the input or the files.
+pub const INTERNAL: u8 = 3;

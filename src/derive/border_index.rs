@@ -241,7 +241,6 @@ impl<'b> BorderIndex<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::derive::border::distance_km;
     use proptest::prelude::*;
 
     fn border() -> AfghanBorder {
@@ -251,20 +250,65 @@ mod tests {
         AfghanBorder::from_boundaries(&boundaries).unwrap()
     }
 
-    /// The brute force: geo's haversine nearest point on every segment, every edge.
+    /// The reference, written apart from the index: the angle between two unit vectors
+    /// as `atan2(|a × b|, a · b)`, accurate at every angle (no `asin` of a chord).
+    fn ref_angle(a: V3, b: V3) -> f64 {
+        let c = cross(a, b);
+        dot(c, c).sqrt().atan2(dot(a, b))
+    }
+
+    /// The exact great-circle distance (radians) from `p` to the minor arc `a`-`b`: the
+    /// foot of the perpendicular on the arc's great circle when it lies on the arc (the
+    /// angles a-foot and foot-b add up to a-b), else the nearer end.
+    fn ref_arc(p: V3, a: V3, b: V3) -> f64 {
+        let ends = ref_angle(p, a).min(ref_angle(p, b));
+        let n = cross(a, b);
+        let len = dot(n, n).sqrt();
+        if len == 0.0 {
+            return ends;
+        }
+        let n = [n[0] / len, n[1] / len, n[2] / len];
+        let h = dot(p, n);
+        let foot = [p[0] - h * n[0], p[1] - h * n[1], p[2] - h * n[2]];
+        let flen = dot(foot, foot).sqrt();
+        if flen == 0.0 {
+            return ends; // p is a pole of the arc's circle: every point is 90° away
+        }
+        let foot = [foot[0] / flen, foot[1] / flen, foot[2] / flen];
+        let on_arc = (ref_angle(a, foot) + ref_angle(foot, b) - ref_angle(a, b)).abs() < 1e-12;
+        if on_arc {
+            h.abs().atan2(flen).min(ends)
+        } else {
+            ends
+        }
+    }
+
+    /// The brute force: the exact distance to every edge of every segment, in km (negative
+    /// inside Afghanistan), and the nearest segment.
     fn brute(border: &AfghanBorder, lon: f64, lat: f64) -> (f64, String) {
-        let p = Point::new(lon, lat);
+        let p = unit(lon, lat);
         let mut best = (f64::INFINITY, String::new());
         for s in &border.segments {
-            let km = distance_km(&s.lines, p);
+            let km = segment_km(&s.lines, p);
             if km < best.0 {
                 best = (km, s.id.clone());
             }
         }
-        if border.shape.contains(&p) {
+        if border.shape.contains(&Point::new(lon, lat)) {
             best.0 = -best.0;
         }
         best
+    }
+
+    fn segment_km(lines: &MultiLineString<f64>, p: V3) -> f64 {
+        let mut best = f64::INFINITY;
+        for line in lines {
+            for w in line.0.windows(2) {
+                let (a, b) = (unit(w[0].x, w[0].y), unit(w[1].x, w[1].y));
+                best = best.min(ref_arc(p, a, b));
+            }
+        }
+        best * EARTH_RADIUS_KM
     }
 
     fn agree(index: &mut BorderIndex<'_>, border: &AfghanBorder, lon: f64, lat: f64) {
@@ -281,8 +325,36 @@ mod tests {
                 .iter()
                 .find(|s| s.id == got.segment)
                 .unwrap();
-            let theirs = distance_km(&other.lines, Point::new(lon, lat));
+            let theirs = segment_km(&other.lines, unit(lon, lat));
             assert!((theirs - km.abs()).abs() < 0.001, "{lon},{lat}: {got:?}");
+        }
+    }
+
+    /// The reference against a known answer: on the equator, a meridian arc from 10° S to
+    /// 10° N is at exactly the longitude difference; past its end, the distance to the end.
+    #[test]
+    fn the_reference_is_exact_on_known_arcs() {
+        let (a, b) = (unit(0.0, -10.0), unit(0.0, 10.0));
+        let d = ref_arc(unit(30.0, 0.0), a, b);
+        assert!((d - 30f64.to_radians()).abs() < 1e-15, "{d}");
+        let d = ref_arc(unit(0.0, 25.0), a, b);
+        assert!((d - 15f64.to_radians()).abs() < 1e-15, "{d}");
+        // Far from a short arc, where a planar closest point drifts: the foot of the
+        // perpendicular on the circle through (60 E, 30 N) and (61 E, 31 N).
+        let (a, b) = (unit(60.0, 30.0), unit(61.0, 31.0));
+        let p = unit(80.0, 50.0);
+        let expect = ref_angle(p, a).min(ref_angle(p, b));
+        assert!(ref_arc(p, a, b) <= expect);
+    }
+
+    /// At 1,738 km from the border geo's haversine closest point (an approximation on the
+    /// sphere) was 1.5 m off the exact distance; the index agrees with the exact one.
+    #[test]
+    fn far_points_agree_with_the_exact_distance_not_geo_approximation() {
+        let border = border();
+        let mut index = BorderIndex::new(&border);
+        for (lon, lat) in [(87.9, 55.9), (46.1, 55.8), (87.5, 29.2), (46.0, 29.0)] {
+            agree(&mut index, &border, lon, lat);
         }
     }
 
@@ -316,8 +388,8 @@ mod tests {
         }
     }
 
-    /// A million random points against the brute force (slow: `cargo test --release --lib
-    /// border_index -- --ignored`).
+    /// A million random points against the brute force (slow, about N minutes: `cargo
+    /// test --release --lib border_index -- --ignored`; figures in BENCHMARKS.md).
     #[test]
     #[ignore]
     fn agrees_with_brute_force_on_a_million_points() {

@@ -14,9 +14,10 @@ use super::location::{locate, Origin};
 use super::BorderIndex;
 use crate::bulk::Row;
 use crate::country;
-use crate::date::{DatePrecision, DateSpan, Day, ReportedDate};
-use crate::error::Problem;
+use crate::date::{DateSpan, ReportedDate};
+use crate::error::{Error, Problem, Result};
 use crate::json;
+use crate::model::properties::Dates;
 use crate::model::round6;
 use crate::resolve::index::GeonamesIndex;
 use crate::resolve::online::GeocodeCache;
@@ -26,6 +27,9 @@ use crate::resolve::{self, Gazetteer, Geocoder};
 pub const MAX_ID: usize = 200;
 /// Distinct date pairs remembered, at most.
 const DATE_MEMO_MAX: usize = 1 << 16;
+/// Distinct (place as reported, nearest segment) pairs of rows with their own coordinates
+/// remembered, at most.
+const COORDINATES_MEMO_MAX: usize = 1 << 16;
 
 /// A resolved place, ready to paste into features: its point and its location properties
 /// as JSON members (no braces).
@@ -33,6 +37,44 @@ const DATE_MEMO_MAX: usize = 1 << 16;
 struct Located {
     location: Vec<u8>,
     point: [f64; 2],
+}
+
+/// The location properties of rows located by their own coordinates, for one (place as
+/// reported, nearest segment): the members' JSON text as [`push_members`] writes it, and
+/// where in it the border distance, the only value that differs from row to row, lies.
+#[derive(Debug)]
+struct CoordinatesText {
+    text: Vec<u8>,
+    km: std::ops::Range<usize>,
+}
+
+impl CoordinatesText {
+    /// Encode `location` once; `None` if its text has no `afghan_border_km` member.
+    fn new(location: &crate::model::Location<'_>) -> std::result::Result<Option<Self>, String> {
+        const KEY: &[u8] = b"\"afghan_border_km\":";
+        let mut text = Vec::new();
+        push_members(&mut text, location)?;
+        let Some(at) = text.windows(KEY.len()).rposition(|w| w == KEY) else {
+            return Ok(None);
+        };
+        let start = at + KEY.len();
+        // A number or `null`: it ends at the next member's comma, or at the end.
+        let end = text[start..]
+            .iter()
+            .position(|&b| b == b',')
+            .map_or(text.len(), |i| start + i);
+        Ok(Some(CoordinatesText {
+            text,
+            km: start..end,
+        }))
+    }
+
+    /// The members' text with `km` as the border distance, into `out`.
+    fn write(&self, km: Option<f64>, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.text[..self.km.start]);
+        json::push_value(out, &km);
+        out.extend_from_slice(&self.text[self.km.end..]);
+    }
 }
 
 /// Append the members of `value`'s JSON object (without its braces) to `out`.
@@ -43,14 +85,6 @@ fn push_members<T: Serialize>(out: &mut Vec<u8>, value: &T) -> std::result::Resu
     out.pop();
     out.remove(start);
     Ok(())
-}
-
-/// The date properties of a row, as every layer has them.
-#[derive(Serialize)]
-struct Dates {
-    start_date: Option<Day>,
-    end_date: Option<Day>,
-    date_precision: DatePrecision,
 }
 
 /// The country a hint names: an alpha-2 code (any case) or an English short name.
@@ -112,6 +146,24 @@ pub fn check_id(id: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
+/// Why a row gives no feature: its own problem, or a failure that stops the run.
+enum RowError {
+    Row(Problem),
+    Fatal(Error),
+}
+
+impl From<Problem> for RowError {
+    fn from(p: Problem) -> Self {
+        RowError::Row(p)
+    }
+}
+
+impl From<Error> for RowError {
+    fn from(e: Error) -> Self {
+        RowError::Fatal(e)
+    }
+}
+
 /// The date properties' JSON text, or (whether the start is at fault, what is wrong).
 type DateText = std::result::Result<Vec<u8>, (bool, String)>;
 
@@ -144,6 +196,9 @@ pub struct Builder<'g> {
     key: Vec<u8>,
     date_props: Vec<u8>,
     own_location: Vec<u8>,
+    /// The location text of rows with their own coordinates, per (place as reported,
+    /// nearest segment): encoded once, not per row.
+    coordinates_text: HashMap<Box<[u8]>, Option<CoordinatesText>>,
     /// The last feature's properties up to the location.
     middle: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
@@ -175,6 +230,7 @@ impl<'g> Builder<'g> {
             key: Vec::new(),
             date_props: Vec::new(),
             own_location: Vec::new(),
+            coordinates_text: HashMap::new(),
             middle: Vec::with_capacity(512),
             place_index: None,
             swap: None,
@@ -185,20 +241,30 @@ impl<'g> Builder<'g> {
         Problem::new(
             &self.events,
             usize::try_from(row.line).ok(),
-            crate::bulk::csv::excerpt(value, 80),
+            crate::read::lines::excerpt(value, 80),
             message,
         )
     }
 
-    /// Geocode `place` within the hint's country.
-    fn locate(&mut self, place: &str, hint: &str) -> std::result::Result<Located, String> {
+    /// Geocode `place` within the hint's country: its location, or what is wrong with the
+    /// row (`Ok(Err)`); an `Err` when the GeoNames index cannot be read, which stops the run.
+    fn locate(&mut self, place: &str, hint: &str) -> Result<std::result::Result<Located, String>> {
         let country = if hint.is_empty() {
             ""
         } else {
-            country_hint(hint).ok_or_else(|| {
-                format!("country {hint:?} is neither an ISO 3166-1 alpha-2 code nor a country name")
-            })?
+            match country_hint(hint) {
+                Some(c) => c,
+                None => {
+                    return Ok(Err(format!(
+                        "country {hint:?} is neither an ISO 3166-1 alpha-2 code nor a country name"
+                    )))
+                }
+            }
         };
+        #[cfg(test)]
+        if let Some(e) = tests::injected_index_failure(place) {
+            return Err(e);
+        }
         // With an index, only the rows this name can match are made into a table: the
         // answer is the one the whole table would give (see `GeonamesIndex::places_for`).
         let subset;
@@ -206,13 +272,16 @@ impl<'g> Builder<'g> {
             Geonames::None => None,
             Geonames::Table(t) => Some(t),
             Geonames::Index(ix) => {
-                let places = ix.places_for([place]).map_err(|e| e.to_string())?;
+                let places = ix.places_for([place])?;
                 subset = Gazetteer::named("geonames", resolve::geocoder::ALTERNATE_NAME, places);
                 Some(&subset)
             }
         };
         let geocoder = Geocoder::new(self.gazetteer, secondary);
-        let resolved = resolve::resolve_one(&geocoder, self.cache, place, country)?;
+        let resolved = match resolve::resolve_one(&geocoder, self.cache, place, country) {
+            Ok(r) => r,
+            Err(m) => return Ok(Err(m)),
+        };
         self.used_geonames |= resolved.table == "geonames";
         let located = locate(
             Some(place),
@@ -222,8 +291,8 @@ impl<'g> Builder<'g> {
         );
         let point = located.point.unwrap_or_default();
         let mut location = Vec::new();
-        push_members(&mut location, &located.location)?;
-        Ok(Located { location, point })
+        push_members(&mut location, &located.location).map_err(Error::Internal)?;
+        Ok(Ok(Located { location, point }))
     }
 
     /// Check the row's dates and put their properties in `self.date_props` (memoised per
@@ -253,11 +322,7 @@ impl<'g> Builder<'g> {
                     None => Err((false, "end_date is before start_date".to_owned())),
                     Some(span) => {
                         let mut text = b",".to_vec();
-                        let props = Dates {
-                            start_date: span.start,
-                            end_date: span.end,
-                            date_precision: span.precision,
-                        };
+                        let props = Dates::of(&span);
                         push_members(&mut text, &props)
                             .map(|()| text)
                             .map_err(|m| (false, m))
@@ -284,10 +349,11 @@ impl<'g> Builder<'g> {
         }
     }
 
-    /// The index of the row's place in `located`, geocoding it on first sight.
-    fn place(&mut self, row: &Row<'_>) -> std::result::Result<usize, Problem> {
+    /// The index of the row's place in `located`, geocoding it on first sight; `Ok(Err)`
+    /// for a row problem, `Err` for a failure that stops the run.
+    fn place(&mut self, row: &Row<'_>) -> Result<std::result::Result<usize, Problem>> {
         if row.place.is_empty() {
-            return Err(self.problem(row, "", "no place and no coordinates"));
+            return Ok(Err(self.problem(row, "", "no place and no coordinates")));
         }
         self.key.clear();
         self.key.extend_from_slice(row.place.as_bytes());
@@ -297,26 +363,42 @@ impl<'g> Builder<'g> {
             Some(r) => r.clone(),
             None => {
                 let key = self.key.clone().into_boxed_slice();
-                let r = self.locate(row.place, row.country).and_then(|l| {
-                    let i = u32::try_from(self.located.len()).map_err(|e| e.to_string())?;
-                    self.located.push(l);
-                    Ok(i)
-                });
+                let r = match self.locate(row.place, row.country)? {
+                    Ok(l) => {
+                        let i = u32::try_from(self.located.len())
+                            .map_err(|_| Error::Internal("more than 2^32 places".into()))?;
+                        self.located.push(l);
+                        Ok(i)
+                    }
+                    Err(m) => Err(m),
+                };
                 self.memo.insert(key, r.clone());
                 r
             }
         };
-        found
+        Ok(found
             .map(|i| i as usize)
-            .map_err(|m| self.problem(row, row.place, m))
+            .map_err(|m| self.problem(row, row.place, m)))
     }
 
     /// Check `row` and derive its properties (see [`Builder::properties`]); its rounded point
-    /// and whether it has its own coordinates, or the row's problem.
-    pub fn feature(&mut self, row: &Row<'_>) -> std::result::Result<([f64; 2], bool), Problem> {
+    /// and whether it has its own coordinates, or the row's problem (`Ok(Err)`). An `Err` is a
+    /// failure that stops the run: the GeoNames index could not be read, or a bug.
+    pub fn feature(
+        &mut self,
+        row: &Row<'_>,
+    ) -> Result<std::result::Result<([f64; 2], bool), Problem>> {
+        match self.row_feature(row) {
+            Ok(f) => Ok(Ok(f)),
+            Err(RowError::Row(p)) => Ok(Err(p)),
+            Err(RowError::Fatal(e)) => Err(e),
+        }
+    }
+
+    fn row_feature(&mut self, row: &Row<'_>) -> std::result::Result<([f64; 2], bool), RowError> {
         check_id(row.id).map_err(|m| self.problem(row, row.id, m))?;
         if let Some(m) = crate::read::lines::control_character(row.name) {
-            return Err(self.problem(row, row.name, format!("name {m}")));
+            return Err(self.problem(row, row.name, format!("name {m}")).into());
         }
         self.dates(row)?;
         let own = !row.lat.is_empty() || !row.lon.is_empty();
@@ -329,16 +411,16 @@ impl<'g> Builder<'g> {
                 .is_some_and(|s| s.suspect(point[0], point[1], hint))
             {
                 let (value, message) = swap_problem(row.lat, row.lon, hint);
-                return Err(self.problem(row, &value, message));
+                return Err(self.problem(row, &value, message).into());
             }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
             self.own_location.clear();
-            push_members(&mut self.own_location, &located.location)
-                .map_err(|m| self.problem(row, row.id, m))?;
+            self.coordinates_location(&located.location)
+                .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
             (point, None)
         } else {
-            let i = self.place(row)?;
+            let i = self.place(row)??;
             (self.located[i].point, Some(i))
         };
         self.place_index = place;
@@ -351,6 +433,34 @@ impl<'g> Builder<'g> {
         json::push_str_or_null(m, row.country);
         m.push(b',');
         Ok((point, own))
+    }
+
+    /// Write the location properties of a row with its own coordinates into
+    /// `self.own_location`: the text of its (place as reported, nearest segment), memoised,
+    /// with the row's border distance; the same bytes as encoding `location` whole.
+    fn coordinates_location(
+        &mut self,
+        location: &crate::model::Location<'_>,
+    ) -> std::result::Result<(), String> {
+        self.key.clear();
+        self.key
+            .extend_from_slice(location.place_as_reported.unwrap_or("").as_bytes());
+        self.key.push(0x1f);
+        self.key
+            .extend_from_slice(location.nearest_border.unwrap_or("").as_bytes());
+        if !self.coordinates_text.contains_key(self.key.as_slice()) {
+            if self.coordinates_text.len() >= COORDINATES_MEMO_MAX {
+                self.coordinates_text.clear();
+            }
+            let text = CoordinatesText::new(location)?;
+            self.coordinates_text
+                .insert(self.key.clone().into_boxed_slice(), text);
+        }
+        match self.coordinates_text.get(self.key.as_slice()) {
+            Some(Some(text)) => text.write(location.afghan_border_km, &mut self.own_location),
+            _ => push_members(&mut self.own_location, location)?,
+        }
+        Ok(())
     }
 
     /// The last feature's properties object, in pieces (the memoised ones are not
@@ -375,8 +485,32 @@ impl<'g> Builder<'g> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// The place whose GeoNames index lookup fails, in this test thread.
+        static INDEX_FAILS_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// Make the GeoNames index lookup of `place` fail with an I/O error, as an index file
+    /// that becomes unreadable in the middle of a run would (`None`: stop failing).
+    pub(crate) fn fail_index_at(place: Option<&str>) {
+        INDEX_FAILS_AT.with(|f| *f.borrow_mut() = place.map(str::to_owned));
+    }
+
+    pub(super) fn injected_index_failure(place: &str) -> Option<Error> {
+        INDEX_FAILS_AT.with(|f| {
+            (f.borrow().as_deref() == Some(place)).then(|| {
+                crate::resolve::index::IndexError::Io {
+                    path: "geonames.idx".into(),
+                    source: std::io::Error::other("injected read failure"),
+                }
+                .into()
+            })
+        })
+    }
 
     #[test]
     fn coordinates_are_checked() {
@@ -408,6 +542,37 @@ mod tests {
             coordinates("56.28923", "42.92005"),
             Ok([42.92005, 56.28923])
         );
+    }
+
+    /// The memoised text of a row with its own coordinates is the text of its whole
+    /// location, for any point, place and segment.
+    #[test]
+    fn coordinates_text_is_the_whole_location_text() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places");
+        let boundaries =
+            crate::read::topojson::read(&data.join(crate::read::topojson::COUNTRIES)).unwrap();
+        let border = crate::derive::AfghanBorder::from_boundaries(&boundaries).unwrap();
+        let mut index = BorderIndex::new(&border);
+        let mut memo: HashMap<(Option<&str>, Option<&str>), CoordinatesText> = HashMap::new();
+        let mut rng = fastrand::Rng::with_seed(5);
+        for i in 0..5000 {
+            let point = [rng.f64() * 42.0 + 46.0, rng.f64() * 27.0 + 29.0];
+            let reported = [None, Some("Termez"), Some("Пяндж \"Ayvaj\"")][i % 3];
+            let located = locate(reported, None, Origin::Coordinates(point), &mut index);
+            let l = &located.location;
+            let mut whole = Vec::new();
+            push_members(&mut whole, l).unwrap();
+            let text = memo
+                .entry((l.place_as_reported, l.nearest_border))
+                .or_insert_with(|| CoordinatesText::new(l).unwrap().unwrap());
+            let mut pasted = Vec::new();
+            text.write(l.afghan_border_km, &mut pasted);
+            assert_eq!(
+                String::from_utf8(pasted).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+        assert!(memo.len() <= 3 * crate::derive::border::NEIGHBOURS.len());
     }
 
     #[test]

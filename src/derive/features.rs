@@ -11,9 +11,11 @@ use super::border::AfghanBorder;
 use super::location::{locate, Origin};
 use super::uncertainty;
 use super::BorderIndex;
-use crate::date::{DatePrecision, Day};
+use crate::model::properties::{
+    BaseProps, BorderProps, Dates, ExerciseProps, SiteProperties, SiteProvenance,
+};
 use crate::model::{
-    Base, BaseStatus, Dataset, Evidence, Exercise, Feature, Layer, Location, PlaceRef, Site, Source,
+    Base, Dataset, Evidence, Exercise, Feature, Layer, Location, PlaceRef, Site, Source,
 };
 use crate::read::topojson::Provenance;
 use crate::resolve::Resolutions;
@@ -27,65 +29,6 @@ pub const GEONAMES_ATTRIBUTION: &str = "Places from GeoNames (https://www.geonam
 
 /// Name of the border layer.
 pub const AFGHAN_BORDER: &str = "afghan_border";
-
-#[derive(Debug, Serialize)]
-struct ExerciseProps<'a> {
-    name: &'a str,
-    exercise_id: &'a str,
-    site_id: Option<&'a str>,
-    stage: Option<&'a str>,
-    kind: &'a str,
-    organisation: &'a str,
-    host_country: Option<&'a str>,
-    participants: &'a [String],
-    invited: &'a [String],
-    start_date: Option<Day>,
-    end_date: Option<Day>,
-    date_precision: DatePrecision,
-    date_bound: Option<&'static str>,
-    troops: Option<u32>,
-    equipment: Option<u32>,
-    scenario: &'a str,
-    #[serde(flatten)]
-    location: Location<'a>,
-    #[serde(flatten)]
-    provenance: SiteProvenance<'a>,
-    notes: Option<&'a str>,
-    site_note: Option<&'a str>,
-    evidence: Vec<&'a Evidence>,
-    sources: Vec<&'a Source>,
-}
-
-/// Where the place and the point of a hand-kept feature come from, beside its location.
-#[derive(Debug, Default, Serialize)]
-struct SiteProvenance<'a> {
-    /// The source that names the place when the article does not.
-    place_located_by: Option<&'a str>,
-    /// The gazetteer row's sources for the point.
-    point_source: Option<&'a str>,
-}
-
-#[derive(Debug, Serialize)]
-struct BaseProps<'a> {
-    name: &'a str,
-    base_id: &'a str,
-    base_name: &'a str,
-    site_id: &'a str,
-    operator: &'a str,
-    host_country: &'a str,
-    units: &'a [String],
-    status: BaseStatus,
-    since: Option<Day>,
-    until: Option<Day>,
-    #[serde(flatten)]
-    location: Location<'a>,
-    #[serde(flatten)]
-    provenance: SiteProvenance<'a>,
-    notes: Option<&'a str>,
-    site_note: Option<&'a str>,
-    evidence: Vec<&'a Evidence>,
-    sources: Vec<&'a Source>,
-}
 
 /// What deriving features needs besides the records.
 struct Context<'a, 'b> {
@@ -180,7 +123,14 @@ fn exercise_features<'a, 'b: 'a>(
             .chain(site.into_iter().flat_map(|s| &s.evidence))
             .collect();
         let dates = site.map_or(e.dates, |s| s.dates);
-        let cited = sources(dataset, &e.sources, &provenance, &evidence);
+        let site_props = SiteProperties {
+            sources: sources(dataset, &e.sources, &provenance, &evidence),
+            location,
+            provenance,
+            notes: non_empty(&e.notes),
+            site_note: site.and_then(|s| non_empty(&s.note)),
+            evidence,
+        };
         ExerciseProps {
             name: &e.name,
             exercise_id: &e.id,
@@ -193,19 +143,12 @@ fn exercise_features<'a, 'b: 'a>(
                 .and_then(|s| s.participants.as_deref())
                 .unwrap_or(&e.participants),
             invited: &e.invited,
-            start_date: dates.start,
-            end_date: dates.end,
-            date_precision: dates.precision,
+            dates: Dates::of(&dates),
             date_bound: dates.bound(),
             troops: e.troops,
             equipment: e.equipment,
             scenario: &e.scenario,
-            location,
-            provenance,
-            notes: non_empty(&e.notes),
-            site_note: site.and_then(|s| non_empty(&s.note)),
-            evidence,
-            sources: cited,
+            site: site_props,
         }
     };
     if e.sites.is_empty() {
@@ -239,7 +182,14 @@ fn base_features<'a, 'b: 'a>(
         .map(|s| {
             let (location, provenance, geometry) = ctx.locate(&s.place);
             let evidence: Vec<&Evidence> = s.evidence.iter().collect();
-            let cited = sources(dataset, &b.sources, &provenance, &evidence);
+            let site = SiteProperties {
+                sources: sources(dataset, &b.sources, &provenance, &evidence),
+                location,
+                provenance,
+                notes: non_empty(&b.notes),
+                site_note: non_empty(&s.note),
+                evidence,
+            };
             let props = BaseProps {
                 name: &s.name,
                 base_id: &b.id,
@@ -251,12 +201,7 @@ fn base_features<'a, 'b: 'a>(
                 status: s.status,
                 since: s.since.map(|d| d.first),
                 until: s.until.map(|d| d.last),
-                location,
-                provenance,
-                notes: non_empty(&b.notes),
-                site_note: non_empty(&s.note),
-                evidence,
-                sources: cited,
+                site,
             };
             Feature {
                 id: format!("{}/{}", b.id, s.id),
@@ -265,19 +210,6 @@ fn base_features<'a, 'b: 'a>(
             }
         })
         .collect()
-}
-
-#[derive(Debug, Serialize)]
-struct BorderProps<'a> {
-    name: String,
-    country_a: &'static str,
-    country_a_name: &'a str,
-    country_b: &'a str,
-    country_b_name: &'a str,
-    length_km: f64,
-    arcs: usize,
-    source: String,
-    scale: &'a str,
 }
 
 fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Feature> {

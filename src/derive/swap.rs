@@ -171,12 +171,14 @@ impl<'b> SwapRule<'b> {
 mod tests {
     use super::*;
 
+    fn boundaries() -> Boundaries {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places");
+        crate::read::topojson::read(&data.join(crate::read::topojson::COUNTRIES)).unwrap()
+    }
+
     #[test]
     fn correct_points_pass_and_swapped_ones_are_caught() {
-        let (_, b, _) = crate::pipeline::read_border(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places"),
-        )
-        .unwrap();
+        let b = boundaries();
         let mut rule = SwapRule::new(&b);
         // Mulino, Russia (the gazetteer's own): its twin (56.289 E, 42.920 N) is in
         // Kazakhstan's neighbourhood, but the point as given is on land, in Russia.
@@ -199,10 +201,7 @@ mod tests {
     #[test]
     fn the_ray_cast_agrees_with_geo() {
         use geo::{Contains, Point};
-        let (_, b, _) = crate::pipeline::read_border(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places"),
-        )
-        .unwrap();
+        let b = boundaries();
         let rule = SwapRule::new(&b);
         let mut rng = fastrand::Rng::with_seed(14);
         let mut inside = 0;

@@ -7,6 +7,7 @@
 mod event;
 mod feature;
 mod place;
+pub mod properties;
 
 pub use event::{
     Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,

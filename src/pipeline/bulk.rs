@@ -20,6 +20,7 @@ use crate::derive::features::GEONAMES_ATTRIBUTION;
 use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
 use crate::write::atomic::Streaming;
+use crate::write::generation::Folder;
 use crate::write::geojson;
 use crate::write::sink::{GeoJson, GeoJsonSeq, Sink, Sinks};
 use crate::write::sort::Sorter;
@@ -134,10 +135,11 @@ pub struct Report {
     pub max_errors: usize,
 }
 
-/// Build the layer `opts` describes. Returns `Ok` with `written == false` when there are
-/// more bad rows than `opts.max_errors`; an `Err` when a file cannot be read or written or
-/// the gazetteer has problems (the same checks as `check`).
-pub fn build(opts: &Options) -> Result<Report> {
+/// Build the layer `opts` describes into `folder` (`opts.out`, locked) and publish its files
+/// as one generation. Returns `Ok` with `written == false` when there are more bad rows
+/// than `opts.max_errors`; an `Err` when a file cannot be read or written or the gazetteer
+/// has problems (the same checks as `check`).
+pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
     opts.validate()?;
     let tables = Tables::read(&opts.data)?.checked()?;
     // A GeoNames table with an on-disk index (the full dump) is asked per distinct place;
@@ -166,11 +168,13 @@ pub fn build(opts: &Options) -> Result<Report> {
             &mut CsvReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
+            folder,
         ),
         Format::GeoJsonSeq => run(
             &mut SeqReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
+            folder,
         ),
     }
 }
@@ -219,7 +223,12 @@ impl Problems {
     }
 }
 
-fn run<R: EventReader>(reader: &mut R, mut b: Builder<'_>, opts: &Options) -> Result<Report> {
+fn run<R: EventReader>(
+    reader: &mut R,
+    mut b: Builder<'_>,
+    opts: &Options,
+    folder: &mut Folder,
+) -> Result<Report> {
     let seq_path = opts.seq.then(|| opts.seq_path());
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(
         &opts.geojson_path(),
@@ -264,7 +273,7 @@ fn run<R: EventReader>(reader: &mut R, mut b: Builder<'_>, opts: &Options) -> Re
                 continue;
             }
         };
-        match b.feature(&row) {
+        match b.feature(&row)? {
             Ok((point, own)) => {
                 source_coordinates += u64::from(own);
                 let [x, y] = point;
@@ -313,25 +322,85 @@ fn run<R: EventReader>(reader: &mut R, mut b: Builder<'_>, opts: &Options) -> Re
     if problems.count > opts.max_errors as u64 {
         return Ok(report); // dropping the staged outputs removes them
     }
-    let mut errors_file = None;
+    let mut files: Vec<_> = sorted
+        .outputs
+        .into_iter()
+        .map(|o| (o.path, o.staged))
+        .collect();
+    let mut remove = Vec::new();
     match problems.file.take() {
         Some(f) => {
-            errors_file = f.finish_if_changed()?;
+            files.push((problems.path.clone(), f.finish_if_changed()?));
             report.errors_file = Some(problems.path.clone());
         }
-        None => match std::fs::remove_file(&problems.path) {
-            // A stale list from an earlier run would mislead.
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&problems.path, e)),
-        },
+        // A stale list from an earlier run would mislead.
+        None => remove.push(problems.path.clone()),
     }
-    for o in sorted.outputs {
-        o.commit()?;
-    }
-    if let Some(s) = errors_file {
-        s.commit()?;
-    }
+    folder.publish(files, &remove)?;
     report.written = true;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derive::event::tests::fail_index_at;
+
+    /// A GeoNames index that fails in the middle of a run stops it: an error (not a bad row
+    /// counted against `--max-errors`), nothing written, the previous output untouched and
+    /// no temporary file left behind.
+    #[test]
+    fn an_index_failure_mid_run_is_an_error_not_a_bad_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path().join("events.csv");
+        let mut text = String::from("id,place,country\n");
+        for i in 0..5000 {
+            let place = if i == 4000 { "Termez" } else { "Kulob" };
+            text.push_str(&format!("ev-{i:05},{place},\n"));
+        }
+        std::fs::write(&events, text).unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("events.geojson"), "previous").unwrap();
+        let opts = Options {
+            data: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places"),
+            events,
+            format: Format::Csv,
+            columns: Columns::default(),
+            out: out.clone(),
+            layer: DEFAULT_LAYER.into(),
+            seq: true,
+            tiles: false,
+            max_errors: 10_000,
+            sort_buffer: 1 << 20,
+        };
+        let lock = |out: &std::path::Path| {
+            crate::write::generation::Folder::lock(out, &mut |_| panic!("nobody else holds it"))
+                .unwrap()
+        };
+        fail_index_at(Some("Termez"));
+        let result = build(&opts, &mut lock(&out));
+        fail_index_at(None);
+        match result {
+            Err(Error::Io { path, source }) => {
+                assert_eq!(path, std::path::Path::new("geonames.idx"));
+                assert!(source.to_string().contains("injected"), "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_to_string(out.join("events.geojson")).unwrap(),
+            "previous"
+        );
+        let mut left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name != crate::write::generation::LOCK)
+            .collect();
+        left.sort();
+        assert_eq!(left, ["events.geojson"]);
+        // Without the failure the same run writes the layer.
+        let report = build(&opts, &mut lock(&out)).unwrap();
+        assert!(report.written && report.bad_rows == 0, "{report:?}");
+    }
 }

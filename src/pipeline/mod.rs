@@ -5,7 +5,8 @@
 //! (containment in the country's polygons, every spelling leading back to its row).
 //! `check` runs the first three stages and reports every problem; `build` does the same and,
 //! only if there is none, writes all layers at once (each staged to a temporary file, then
-//! all renamed), so bad data never replaces good output. [`bulk`] is the same road for a
+//! all published as one generation, [`crate::write::generation`]), so bad data never
+//! replaces good output. [`bulk`] is the same road for a
 //! bulk event export, streamed.
 
 pub mod bulk;
@@ -19,6 +20,7 @@ use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, geonames, places};
 use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
 use crate::resolve::{self, Filter, Gazetteer, Geocoder, Resolutions};
+use crate::write::generation::Folder;
 use crate::write::{atomic, geojson, tiles};
 
 /// File name of the GeoNames table (the second table) inside the data folder.
@@ -435,50 +437,47 @@ pub struct LayerSummary {
 
 /// Check, derive and write every layer. Nothing is written when there is any problem.
 /// With `online`, names nothing else knows are asked first (and their answers cached).
+/// Locks the output folder, waiting quietly while another build holds it.
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
-    build_noticed(paths, online, false).map(|(summaries, _)| summaries)
+    let mut folder = Folder::lock(&paths.out, &mut |_| {})?;
+    build_noticed(paths, online, false, &mut folder).map(|(summaries, _)| summaries)
 }
 
-/// [`build`], and the notices of [`layers_noticed`] (problems with `strict`).
+/// [`build`] into `folder` (`paths.out`, locked), and the notices of [`layers_noticed`]
+/// (problems with `strict`). Every file is staged, then all are published as one
+/// generation.
 pub fn build_noticed(
     paths: &Paths,
     online: Option<&Online>,
     strict: bool,
+    folder: &mut Folder,
 ) -> Result<(Vec<LayerSummary>, Vec<Problem>)> {
     let (layers, notices) = layers_noticed(&paths.data, online, strict)?;
-    let mut outputs = Vec::new();
+    let mut summaries = Vec::new();
+    let mut files = Vec::new();
     for l in &layers {
         let output = geojson::write_layer(&paths.out.join(format!("{}.geojson", l.name)), l)?;
-        let summary = LayerSummary {
+        summaries.push(LayerSummary {
             name: l.name.clone(),
             path: output.path.clone(),
             features: l.features.len(),
             unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
             changed: output.changed(),
-        };
-        outputs.push((summary, output.staged));
+        });
+        files.push((output.path, output.staged));
     }
     let (archive, stats) = tiles::encode_pmtiles(&layers, &tile_options())?;
     let path = paths.out.join(PMTILES);
     let staged = atomic::stage(&path, &archive)?;
-    outputs.push((
-        LayerSummary {
-            name: "tiles".into(),
-            path,
-            features: stats.features,
-            unlocated: stats.skipped,
-            changed: staged.is_some(),
-        },
-        staged,
-    ));
-    // Every file is staged: now rename them all.
-    let mut summaries = Vec::new();
-    for (summary, staged) in outputs {
-        if let Some(s) = staged {
-            s.commit()?;
-        }
-        summaries.push(summary);
-    }
+    summaries.push(LayerSummary {
+        name: "tiles".into(),
+        path: path.clone(),
+        features: stats.features,
+        unlocated: stats.skipped,
+        changed: staged.is_some(),
+    });
+    files.push((path, staged));
+    folder.publish(files, &[])?;
     Ok((summaries, notices))
 }
 

@@ -181,6 +181,14 @@ pub fn read(dir: &Path) -> Result<(Dataset, Vec<Problem>)> {
     ))
 }
 
+/// How many `[[exercise]]` records `exercises.toml` in `dir` holds (none: the exercises
+/// layer would be empty, which `build` refuses unless asked).
+pub fn exercise_records(dir: &Path) -> Result<usize> {
+    let (path, text) = load(dir, EXERCISES)?;
+    let file: ExercisesFile = parse_toml(&path, &text)?;
+    Ok(file.exercise.len())
+}
+
 /// `1500` as `1,500`.
 fn group_thousands(digits: &str) -> String {
     let mut out = String::new();

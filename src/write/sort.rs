@@ -192,6 +192,7 @@ impl Sorter {
         }
         w.flush().map_err(io(&path))?;
         self.runs.push(run);
+        super::generation::test_point("spilled");
         self.entries.clear();
         self.arena.clear();
         Ok(())

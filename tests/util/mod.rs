@@ -109,7 +109,22 @@ impl Work {
             .collect()
     }
 
-    /// The bytes of every file in out/, by name.
+    /// Hidden files in out/ but the lock: what a run left behind (temporary files, a
+    /// publish journal).
+    pub fn litter(&self) -> Vec<String> {
+        let mut names: Vec<_> = fs::read_dir(self.out())
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with('.') && n != ".drillmap.lock")
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// The bytes of every file in out/, by name (but the lock, which holds the process id
+    /// of the last build).
     pub fn outputs(&self) -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = fs::read_dir(self.out())
             .map(|d| {
@@ -120,6 +135,7 @@ impl Work {
                         fs::read(e.path()).unwrap(),
                     )
                 })
+                .filter(|(name, _)| name != ".drillmap.lock")
                 .collect()
             })
             .unwrap_or_default();

@@ -3,7 +3,7 @@
 //! Every answer an online geocoder gave, "nothing found" included, is one entry keyed by
 //! the query as written and its normalised country list. The file is TOML, sorted by that
 //! key and serialised from structs (never a `HashMap`), so it diffs cleanly and can be
-//! reviewed like code; it is written atomically ([`crate::write::atomic::write`]) so a run
+//! reviewed like code; it is written atomically ([`crate::fsutil::atomic::write`]) so a run
 //! killed mid-way leaves the last good file. `build` reads it without network, which is
 //! what makes output byte-identical offline. Failures (timeouts, HTTP errors, malformed
 //! answers) are never stored: only answers are.
@@ -389,7 +389,7 @@ impl GeocodeCache {
 
     /// Write the cache atomically. Returns whether the file changed.
     pub fn save(&self, path: &Path) -> Result<bool> {
-        crate::write::atomic::write(path, self.to_toml()?.as_bytes())
+        crate::fsutil::atomic::write(path, self.to_toml()?.as_bytes())
     }
 }
 

@@ -4,6 +4,11 @@
 //! over the old one, so a web map never reads a half-written layer and a failed run leaves
 //! the last good file in place. A file whose bytes would not change is not touched at all,
 //! so a rebuild with unchanged input keeps every mtime (and every watcher) quiet.
+//!
+//! Every temporary file drillmap makes, here or elsewhere (sort runs, tile spills), is named
+//! by [`temp_path`] (`.NAME.drillmap-PID.tmp`), so a later run recognises a killed run's
+//! leftovers ([`is_temp_name`]) and removes them ([`super::generation`]). A group of staged
+//! files is published together by [`super::generation::Folder::publish`].
 
 use std::fs;
 use std::io::Write;
@@ -21,6 +26,21 @@ pub struct Staged {
 }
 
 impl Staged {
+    /// The temporary file, before it is renamed.
+    pub fn temp(&self) -> Option<&Path> {
+        self.tmp.as_deref()
+    }
+
+    /// Where it goes.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Leave the temporary file where it is: someone else renames it (a publish journal).
+    pub fn keep(mut self) {
+        self.tmp = None;
+    }
+
     /// Rename into place. After this the new content is visible.
     pub fn commit(mut self) -> Result<()> {
         if let Some(tmp) = self.tmp.take() {
@@ -177,7 +197,11 @@ fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usiz
     Ok(n)
 }
 
-/// The temporary name `stage` and [`Streaming`] use for `dest`: hidden, in the same folder.
+/// The marker between a temporary file's name and the process id that made it.
+const TEMP_MARK: &str = ".drillmap-";
+
+/// The temporary name for `dest`, the one naming rule of every temporary file drillmap
+/// writes: hidden, in the same folder, `.NAME.drillmap-PID.tmp`.
 pub fn temp_path(dest: &Path) -> PathBuf {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -187,7 +211,18 @@ pub fn temp_path(dest: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+    dir.join(format!(".{name}{TEMP_MARK}{}.tmp", std::process::id()))
+}
+
+/// Whether `name` (a file name) is one [`temp_path`] gives, by any process.
+pub fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    rest.rfind(TEMP_MARK).is_some_and(|at| {
+        let pid = &rest[at + TEMP_MARK.len()..];
+        at > 0 && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// Write one file atomically. Returns whether its content changed.
@@ -246,6 +281,30 @@ mod tests {
         assert!(stream(b"two").is_some()); // dropped: not committed
         assert_eq!(fs::read(&path).unwrap(), b"one");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_and_nothing_else_is() {
+        let tmp = temp_path(Path::new("out/events.geojson"));
+        let name = tmp.file_name().unwrap().to_str().unwrap();
+        assert_eq!(
+            name,
+            format!(".events.geojson.drillmap-{}.tmp", std::process::id())
+        );
+        assert!(is_temp_name(name));
+        assert!(is_temp_name(".events.run3.drillmap-17.tmp"));
+        for other in [
+            "events.geojson",
+            ".drillmap.lock",
+            ".drillmap-publish.json",
+            ".x.drillmap-.tmp",
+            ".x.drillmap-12a.tmp",
+            "x.drillmap-12.tmp",
+            ".drillmap-12.tmp",
+            ".notes.tmp",
+        ] {
+            assert!(!is_temp_name(other), "{other}");
+        }
     }
 
     #[test]

@@ -1,0 +1,8 @@
+//! File-system primitives under every layer: atomic, change-aware file writes
+//! ([`atomic`]) and the background thread that streams a large file to disk
+//! ([`background`]). The writers of layers ([`crate::write`]) and the online geocode cache
+//! ([`crate::resolve::online`]) both write through them, so there is one way to replace a
+//! file safely, and no layer imports one above it to do so.
+
+pub mod atomic;
+pub mod background;

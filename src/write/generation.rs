@@ -1,0 +1,533 @@
+//! One output generation: the files of a build, published together, one build at a time.
+//!
+//! A command that writes into an output folder holds a [`Folder`] for its whole run: an
+//! advisory lock on `OUT/.drillmap.lock` (which holds the process id of its holder). A
+//! second build into the same folder waits for the first to end, told who holds it. Since
+//! every writer to the folder holds the lock, whatever temporary file the holder finds there
+//! ([`atomic::is_temp_name`]) is a killed run's: it is removed when the lock is taken, and
+//! the holder is told what and how many bytes.
+//!
+//! A build stages every file first (complete and synced under its temporary name), then
+//! [`Folder::publish`]es them:
+//!
+//! 1. the journal `OUT/.drillmap-publish.json` is written (atomically): the renames to do,
+//!    in order, the files to remove, and the new manifest;
+//! 2. the files are renamed into place in that order (by name), then the removed ones go;
+//! 3. `OUT/manifest.json` is written (atomically): the generation's id and each file's name,
+//!    size and SHA-256 ([`Manifest`]);
+//! 4. the journal is removed.
+//!
+//! A run killed between 1 and 4 leaves the journal: the next holder of the lock completes
+//! the publish from it before anything else (every staged file is still there under its
+//! temporary name, or already in place), so the manifest always ends up naming a complete
+//! generation. `drillmap serve` reads the manifest and serves only the files it names, each
+//! as the manifest describes it. A file this build does not write is carried into the new
+//! manifest only when it still matches the old one; one that does not is reported and left
+//! out. A file whose bytes do not change is not rewritten ("untouched when unchanged").
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::atomic::{self, Staged};
+use crate::error::{Error, Result};
+
+/// File name of the manifest in an output folder.
+pub const MANIFEST: &str = "manifest.json";
+/// File name of the lock in an output folder.
+pub const LOCK: &str = ".drillmap.lock";
+/// File name of the publish journal in an output folder (present only while a publish is
+/// under way, or after one was killed).
+pub const JOURNAL: &str = ".drillmap-publish.json";
+
+/// One file of a generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Its name in the output folder.
+    pub name: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// SHA-256 of its content, lower-case hex (as `sha256sum` prints it).
+    pub sha256: String,
+}
+
+/// What `OUT/manifest.json` says: the files of the current generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The generation's id: the first 16 hex digits of the SHA-256 of its file list
+    /// (`NAME SIZE SHA256` lines), so the same files always give the same id.
+    pub generation: String,
+    /// Its files, by name.
+    pub files: Vec<FileEntry>,
+}
+
+impl Manifest {
+    /// The manifest of these files (sorted by name).
+    pub fn new(mut files: Vec<FileEntry>) -> Manifest {
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        files.dedup_by(|a, b| a.name == b.name);
+        let mut list = Sha256::new();
+        for f in &files {
+            list.update(format!("{} {} {}\n", f.name, f.bytes, f.sha256).as_bytes());
+        }
+        let mut generation = hex(&list.finalize());
+        generation.truncate(16);
+        Manifest { generation, files }
+    }
+
+    /// Read `OUT/manifest.json`; `None` when there is none.
+    pub fn read(out: &Path) -> Result<Option<Manifest>> {
+        let path = out.join(MANIFEST);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::Syntax {
+                    path,
+                    line: Some(e.line()),
+                    message: format!("not a drillmap manifest: {e}"),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// The entry for `name`.
+    pub fn file(&self, name: &str) -> Option<&FileEntry> {
+        self.files.iter().find(|f| f.name == name)
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// The SHA-256 and size of a file, read once.
+pub fn digest(path: &Path) -> Result<(u64, String)> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok((len, hex(&hasher.finalize())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Another process holds the folder: who, for the message a waiting build prints.
+#[derive(Debug, Clone)]
+pub struct Busy {
+    /// The output folder.
+    pub folder: PathBuf,
+    /// The holder's process id, as it wrote it in the lock file (when it could be read).
+    pub pid: Option<u32>,
+}
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let who = match self.pid {
+            Some(pid) => format!("another drillmap (process {pid})"),
+            None => "another drillmap".to_owned(),
+        };
+        write!(
+            f,
+            "{} is being written by {who}; waiting for it to finish (lock: {})",
+            self.folder.display(),
+            self.folder.join(LOCK).display()
+        )
+    }
+}
+
+/// What a publish does, written before it starts so a killed one can be completed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    /// (temporary name, name) pairs, in the order they are renamed.
+    renames: Vec<(String, String)>,
+    /// Names removed after the renames.
+    remove: Vec<String>,
+    /// The manifest written last.
+    manifest: Manifest,
+}
+
+/// An output folder, locked for one build; see the module documentation.
+#[derive(Debug)]
+pub struct Folder {
+    out: PathBuf,
+    /// Held until dropped (closing the file releases the lock).
+    _lock: File,
+    notes: Vec<String>,
+}
+
+/// A file of a build, for [`Folder::publish`]: where it goes and, when its bytes change,
+/// the staged file.
+pub type Publishable = (PathBuf, Option<Staged>);
+
+impl Folder {
+    /// Lock `out` (creating it), waiting when another process holds it (`on_wait` is told
+    /// first); then complete an interrupted publish and remove stale temporary files.
+    pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
+        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let path = out.join(LOCK);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                on_wait(&Busy {
+                    folder: out.to_path_buf(),
+                    pid: text.trim().parse().ok(),
+                });
+                file.lock().map_err(|e| Error::io(&path, e))?;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        file.set_len(0)
+            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
+            .map_err(|e| Error::io(&path, e))?;
+        let mut folder = Folder {
+            out: out.to_path_buf(),
+            _lock: file,
+            notes: Vec::new(),
+        };
+        folder.complete_journal()?;
+        folder.sweep()?;
+        test_point("locked");
+        Ok(folder)
+    }
+
+    /// The output folder.
+    pub fn path(&self) -> &Path {
+        &self.out
+    }
+
+    /// What was found and done in the folder so far (a publish completed, temporary files
+    /// removed, files that do not match the manifest), one line each; taken.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Publish `files` (every one in this folder) and remove `remove` as one generation;
+    /// see the module documentation. Returns the new manifest.
+    pub fn publish(&mut self, files: Vec<Publishable>, remove: &[PathBuf]) -> Result<Manifest> {
+        test_point("staged");
+        let name_of = |p: &Path| -> Result<String> {
+            match (p.parent(), p.file_name()) {
+                (Some(dir), Some(name)) if same_dir(dir, &self.out) => {
+                    Ok(name.to_string_lossy().into_owned())
+                }
+                _ => Err(Error::Usage(format!(
+                    "internal: {} is not in the output folder {}",
+                    p.display(),
+                    self.out.display()
+                ))),
+            }
+        };
+        let mut entries = Vec::new();
+        let mut renames = Vec::new();
+        let mut staged = Vec::new();
+        for (dest, s) in files {
+            let name = name_of(&dest)?;
+            let (bytes, sha256) = digest(s.as_ref().and_then(Staged::temp).unwrap_or(&dest))?;
+            entries.push(FileEntry {
+                name: name.clone(),
+                bytes,
+                sha256,
+            });
+            if let Some(s) = s {
+                if let Some(tmp) = s.temp() {
+                    renames.push((name_of(tmp)?, name));
+                }
+                staged.push(s);
+            }
+        }
+        let mut gone = Vec::new();
+        for p in remove {
+            gone.push(name_of(p)?);
+        }
+        // Files this build leaves as they are stay in the generation when they still match.
+        if let Some(old) = self.read_manifest()? {
+            for f in old.files {
+                let written = entries.iter().any(|e| e.name == f.name);
+                if written || gone.contains(&f.name) {
+                    continue;
+                }
+                match self.matches(&f)? {
+                    Ok(()) => entries.push(f),
+                    Err(why) => self.notes.push(format!(
+                        "{} does not match {MANIFEST} (generation {}): {why}; left out of the new generation (`drillmap build` writes it again)",
+                        self.out.join(&f.name).display(),
+                        old.generation
+                    )),
+                }
+            }
+        }
+        gone.retain(|n| self.out.join(n).exists());
+        renames.sort_by(|a, b| a.1.cmp(&b.1));
+        let manifest = Manifest::new(entries);
+        let journal = Journal {
+            renames,
+            remove: gone,
+            manifest,
+        };
+        if journal.renames.is_empty() && journal.remove.is_empty() {
+            atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+            return Ok(journal.manifest);
+        }
+        let text = serde_json::to_vec(&journal)
+            .map_err(|e| Error::Usage(format!("internal: the publish journal: {e}")))?;
+        atomic::write(&self.out.join(JOURNAL), &text)?;
+        // From here on the staged files belong to the journal: they are renamed below or,
+        // if this run dies, by the next one; dropping them must not remove them.
+        staged.into_iter().for_each(Staged::keep);
+        self.apply(&journal)?;
+        Ok(journal.manifest)
+    }
+
+    /// Do what `journal` says: rename, remove, write the manifest, remove the journal.
+    fn apply(&mut self, journal: &Journal) -> Result<usize> {
+        let mut renamed = 0;
+        for (tmp, name) in &journal.renames {
+            let (from, to) = (self.out.join(tmp), self.out.join(name));
+            match fs::rename(&from, &to) {
+                Ok(()) => renamed += 1,
+                // Renamed already, by the run this journal was left by.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(&to, e)),
+            }
+            test_point("renamed");
+        }
+        for name in &journal.remove {
+            match fs::remove_file(self.out.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(self.out.join(name), e)),
+            }
+        }
+        // The renames reach the disk before the manifest that names them.
+        let _ = File::open(&self.out).and_then(|d| d.sync_all());
+        test_point("manifest");
+        atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+        let path = self.out.join(JOURNAL);
+        fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(renamed)
+    }
+
+    /// Complete the publish a killed run left (its journal), before anything else.
+    fn complete_journal(&mut self) -> Result<()> {
+        let path = self.out.join(JOURNAL);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let Ok(journal) = serde_json::from_slice::<Journal>(&bytes) else {
+            // Written atomically, so this is not one of ours half-written: say so and go on.
+            fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            self.notes.push(format!(
+                "{}: not a publish journal drillmap can read; removed",
+                path.display()
+            ));
+            return Ok(());
+        };
+        let renamed = self.apply(&journal)?;
+        self.notes.push(format!(
+            "completed the publish a killed run left in {} (generation {}, {renamed} file{} renamed)",
+            self.out.display(),
+            journal.manifest.generation,
+            if renamed == 1 { "" } else { "s" }
+        ));
+        Ok(())
+    }
+
+    /// Remove the temporary files killed runs left (none can be a live run's: every writer
+    /// to this folder holds its lock).
+    fn sweep(&mut self) -> Result<()> {
+        let entries = fs::read_dir(&self.out).map_err(|e| Error::io(&self.out, e))?;
+        let (mut count, mut bytes) = (0u64, 0u64);
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name.to_str().is_some_and(atomic::is_temp_name) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            count += 1;
+            bytes += meta.len();
+        }
+        if count > 0 {
+            self.notes.push(format!(
+                "removed {count} temporary file{} ({bytes} bytes) that killed runs left in {}",
+                if count == 1 { "" } else { "s" },
+                self.out.display()
+            ));
+        }
+        Ok(())
+    }
+
+    fn read_manifest(&mut self) -> Result<Option<Manifest>> {
+        match Manifest::read(&self.out) {
+            Ok(m) => Ok(m),
+            Err(Error::Syntax { path, message, .. }) => {
+                self.notes.push(format!(
+                    "{}: {message}; a new one is written",
+                    path.display()
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the file `f` names holds what `f` says (`Err` says how it differs).
+    fn matches(&self, f: &FileEntry) -> Result<Result<(), String>> {
+        let path = self.out.join(&f.name);
+        match fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Err("missing".into())),
+            Err(e) => return Err(Error::io(&path, e)),
+            Ok(m) if m.len() != f.bytes => {
+                return Ok(Err(format!("{} bytes, not {}", m.len(), f.bytes)))
+            }
+            Ok(_) => {}
+        }
+        let (_, sha256) = digest(&path)?;
+        Ok(if sha256 == f.sha256 {
+            Ok(())
+        } else {
+            Err("other bytes (its SHA-256 differs)".into())
+        })
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    let a = if a.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        a
+    };
+    let b = if b.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        b
+    };
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// A point where the tests stop a run, in test (debug) builds only; release builds ignore
+/// it. When `DRILLMAP_TEST_KILL_AT` names `stage`, the process ends at once (SIGKILL: no
+/// destructor runs, as when a user kills it). When `DRILLMAP_TEST_HOLD_AT` names it, the
+/// process writes `PATH.reached` and waits until `PATH` (`DRILLMAP_TEST_HOLD_UNTIL`)
+/// exists, so a test can start a second run while this one is there, without timing.
+pub fn test_point(stage: &str) {
+    #[cfg(all(debug_assertions, unix))]
+    {
+        let is = |var: &str| std::env::var(var).is_ok_and(|v| v == stage);
+        if is("DRILLMAP_TEST_KILL_AT") {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &std::process::id().to_string()])
+                .status();
+            loop {
+                std::thread::park();
+            }
+        }
+        if is("DRILLMAP_TEST_HOLD_AT") {
+            if let Some(until) = std::env::var_os("DRILLMAP_TEST_HOLD_UNTIL").map(PathBuf::from) {
+                let mut reached = until.clone().into_os_string();
+                reached.push(".reached");
+                let _ = fs::write(reached, std::process::id().to_string());
+                while !until.exists() {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+        }
+    }
+    let _ = stage;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generation_id_depends_on_the_files_only() {
+        let f = |name: &str, sha: &str| FileEntry {
+            name: name.into(),
+            bytes: 3,
+            sha256: sha.into(),
+        };
+        let a = Manifest::new(vec![f("b", "1"), f("a", "2")]);
+        let b = Manifest::new(vec![f("a", "2"), f("b", "1")]);
+        assert_eq!(a, b);
+        assert_eq!(a.files[0].name, "a");
+        assert_eq!(a.generation.len(), 16);
+        assert_ne!(a.generation, Manifest::new(vec![f("a", "2")]).generation);
+    }
+
+    #[test]
+    fn a_digest_is_what_sha256sum_prints() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("abc");
+        fs::write(&path, b"abc").unwrap();
+        assert_eq!(
+            digest(&path).unwrap(),
+            (
+                3,
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into()
+            )
+        );
+    }
+
+    #[test]
+    fn publish_renames_writes_the_manifest_and_sweeps_what_a_killed_run_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let stale =
+            atomic::temp_path(&out.join("x.geojson")).with_file_name(".x.geojson.drillmap-1.tmp");
+        fs::write(&stale, b"12345").unwrap();
+        let mut folder = Folder::lock(out, &mut |_| panic!("nobody else holds it")).unwrap();
+        assert!(!stale.exists());
+        let notes = folder.take_notes();
+        assert!(
+            notes[0].contains("removed 1 temporary file (5 bytes)"),
+            "{notes:?}"
+        );
+        let a = out.join("a.geojson");
+        let m = folder
+            .publish(vec![(a.clone(), atomic::stage(&a, b"abc").unwrap())], &[])
+            .unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"abc");
+        assert_eq!(Manifest::read(out).unwrap().unwrap(), m);
+        assert_eq!(m.files[0].bytes, 3);
+        assert!(!out.join(JOURNAL).exists());
+    }
+}

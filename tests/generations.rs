@@ -1,0 +1,301 @@
+//! One output generation, nothing left behind (issue 14, items 3 and 4): a build's files are
+//! published together under a lock with a manifest naming them, a second build waits for
+//! the first, and a run killed at any stage leaves the previous generation (or one the next
+//! run completes) and no temporary file after the next run. Kills are placed at named
+//! stages (`DRILLMAP_TEST_KILL_AT`, honoured by test builds only), not at moments.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use util::{Run, Work};
+
+/// Run drillmap in `work` with `env` set.
+fn run_env(work: &Work, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_drillmap"));
+    cmd.args(args).current_dir(work.dir.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Run(cmd.output().unwrap())
+}
+
+/// Assert the run was killed (SIGKILL), as the kill point asked.
+fn killed(run: &Run, stage: &str) {
+    assert_eq!(
+        run.0.status.signal(),
+        Some(9),
+        "not killed at {stage}\n--- stderr\n{}",
+        run.stderr()
+    );
+}
+
+/// The manifest names exactly the files in out/ (but itself and hidden ones), each with
+/// the size and SHA-256 that `sha256sum`, an independent tool, finds.
+fn consistent(work: &Work) -> Value {
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(work.out().join("manifest.json")).unwrap()).unwrap();
+    let named: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    let on_disk: Vec<String> = work
+        .outputs()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n != "manifest.json" && !n.starts_with('.'))
+        .collect();
+    assert_eq!(
+        named, on_disk,
+        "the manifest names every file, and no other"
+    );
+    for f in manifest["files"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let path = work.out().join(name);
+        let sum = util::tool_output("sha256sum", &[path.to_str().unwrap()]);
+        assert_eq!(
+            sum.split_whitespace().next(),
+            f["sha256"].as_str(),
+            "{name} is not the file the manifest names"
+        );
+        assert_eq!(
+            fs::metadata(&path).unwrap().len(),
+            f["bytes"].as_u64().unwrap()
+        );
+    }
+    manifest
+}
+
+/// Every visible file in out/ (the generation), by name, as its size and a hash (so a
+/// difference shows as names, not bytes).
+fn files(work: &Work) -> Vec<(String, usize, u64)> {
+    use std::hash::{Hash, Hasher};
+    work.outputs()
+        .into_iter()
+        .filter(|(n, _)| !n.starts_with('.'))
+        .map(|(n, bytes)| {
+            let mut h = std::hash::DefaultHasher::new();
+            bytes.hash(&mut h);
+            (n, bytes.len(), h.finish())
+        })
+        .collect()
+}
+
+/// Bytes of the litter in out/ that is not the publish journal (the temporary files).
+fn temporary_bytes(work: &Work) -> u64 {
+    work.litter()
+        .iter()
+        .filter(|n| n.as_str() != ".drillmap-publish.json")
+        .map(|n| fs::metadata(work.out().join(n)).unwrap().len())
+        .sum()
+}
+
+/// What the next run says about the litter a kill at `stage` left, and that it leaves none.
+fn next_run_cleans_up(next: &Run, stage: &str, bytes: u64, work: &Work) {
+    if ["renamed", "manifest"].contains(&stage) {
+        next.expect_stderr_line(&["completed the publish a killed run left in out"]);
+    } else {
+        next.expect_stderr_line(&[
+            "removed",
+            &format!("({bytes} bytes) that killed runs left in out"),
+        ]);
+    }
+    assert_eq!(work.litter(), Vec::<String>::new(), "litter after {stage}");
+}
+
+#[test]
+fn a_build_killed_at_any_stage_leaves_one_generation_and_the_next_run_cleans_up() {
+    let edit = |w: &Work| w.edit("exercises.toml", "Drill One", "Drill One, renamed");
+    let fresh = Work::new("small");
+    edit(&fresh);
+    fresh.build().expect_code(0);
+    let wanted = files(&fresh);
+    for stage in ["staged", "renamed", "manifest"] {
+        let work = Work::new("small");
+        work.build().expect_code(0);
+        let before = files(&work);
+        let old_manifest = consistent(&work);
+        edit(&work);
+        let args = ["build", "--data", "data", "--out", "out"];
+        killed(
+            &run_env(&work, &args, &[("DRILLMAP_TEST_KILL_AT", stage)]),
+            stage,
+        );
+        let manifest: Value =
+            serde_json::from_slice(&fs::read(work.out().join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(
+            manifest, old_manifest,
+            "{stage}: the manifest still names the old generation"
+        );
+        if stage == "staged" {
+            assert_eq!(
+                files(&work),
+                before,
+                "{stage}: the old generation, byte for byte"
+            );
+        } else {
+            assert!(work.litter().contains(&".drillmap-publish.json".to_owned()));
+        }
+        assert!(
+            !work.litter().is_empty(),
+            "{stage}: the kill left its temporaries"
+        );
+        let bytes = temporary_bytes(&work);
+        let next = work.build();
+        next.expect_code(0);
+        next_run_cleans_up(&next, stage, bytes, &work);
+        assert_eq!(files(&work), wanted, "{stage}: the next run's generation");
+        consistent(&work);
+    }
+}
+
+/// `rows` events with their own coordinates, in reverse id order (so the build sorts, and
+/// with a small buffer spills), named `name N`.
+fn events(rows: usize, name: &str) -> String {
+    let mut s = String::from("id,name,start_date,place,country,lat,lon\n");
+    for k in (0..rows).rev() {
+        let lon = 60.0 + (k % 997) as f64 * 0.0173;
+        let lat = 35.0 + (k % 499) as f64 * 0.0191;
+        writeln!(s, "ev{k:06},{name} {k},2021-08-05,,,{lat},{lon}").unwrap();
+    }
+    s
+}
+
+/// `build --data data --out out --events EVENTS` and `extra`.
+fn bulk_args(events: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = [
+        "build", "--data", "data", "--out", "out", "--events", events,
+    ]
+    .to_vec();
+    args.extend_from_slice(extra);
+    args.into_iter().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_bulk_build_killed_while_spilling_or_publishing_leaves_one_generation() {
+    let args = bulk_args("data/big.csv", &["--seq", "--sort-buffer-mib", "1"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let fresh = Work::new("events");
+    fs::write(fresh.data().join("big.csv"), events(8000, "Drill")).unwrap();
+    fresh.run(&args).expect_code(0);
+    let wanted = files(&fresh);
+    for stage in ["spilled", "staged", "renamed"] {
+        let work = Work::new("events");
+        fs::write(work.data().join("big.csv"), events(8000, "Event")).unwrap();
+        work.run(&args).expect_code(0);
+        let before = files(&work);
+        consistent(&work);
+        fs::write(work.data().join("big.csv"), events(8000, "Drill")).unwrap();
+        killed(
+            &run_env(&work, &args, &[("DRILLMAP_TEST_KILL_AT", stage)]),
+            stage,
+        );
+        if stage != "renamed" {
+            assert_eq!(
+                files(&work),
+                before,
+                "{stage}: the old generation, byte for byte"
+            );
+        }
+        if stage == "spilled" {
+            let litter = work.litter();
+            assert!(
+                litter.iter().any(|n| n.contains(".run0.drillmap-")),
+                "a spilled run: {litter:?}"
+            );
+        }
+        let bytes = temporary_bytes(&work);
+        assert!(bytes > 0, "{stage}: the kill left its temporaries");
+        let next = work.run(&args);
+        next.expect_code(0);
+        next_run_cleans_up(&next, stage, bytes, &work);
+        assert_eq!(files(&work), wanted, "{stage}: the next run's generation");
+        consistent(&work);
+    }
+}
+
+#[test]
+fn a_second_build_into_the_same_folder_waits_and_both_finish_as_one_generation() {
+    let work = Work::new("small");
+    let other = work.dir.path().join("other");
+    Command::new("cp")
+        .args(["-r", "data"])
+        .arg(&other)
+        .current_dir(work.dir.path())
+        .status()
+        .unwrap();
+    work.edit("exercises.toml", "Drill One", "Drill One, first");
+    let go = work.dir.path().join("go");
+    let first = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["build", "--data", "data", "--out", "out"])
+        .current_dir(work.dir.path())
+        .env("DRILLMAP_TEST_HOLD_AT", "locked")
+        .env("DRILLMAP_TEST_HOLD_UNTIL", &go)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reached = work.dir.path().join("go.reached");
+    while !reached.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut second = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["build", "--data", "other", "--out", "out"])
+        .current_dir(work.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(second.stderr.take().unwrap()).lines();
+    let waiting = lines.next().unwrap().unwrap();
+    assert!(
+        waiting.starts_with(&format!(
+            "out is being written by another drillmap (process {})",
+            first.id()
+        )) && waiting.contains("waiting for it to finish (lock: out/.drillmap.lock)"),
+        "{waiting}"
+    );
+    fs::write(&go, "").unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(second.wait().unwrap().success(), "{rest:?}");
+    // The second build ran after the first: its generation is the folder's.
+    let alone = Work::new("small");
+    alone.build().expect_code(0);
+    assert_eq!(files(&work), files(&alone));
+    assert_eq!(work.litter(), Vec::<String>::new());
+    consistent(&work);
+}
+
+#[test]
+fn a_file_changed_behind_the_manifest_is_reported_and_left_out() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    fs::write(work.data().join("few.csv"), events(5, "Drill")).unwrap();
+    let layer = work.out().join("bases.geojson");
+    let text = fs::read_to_string(&layer).unwrap();
+    // The same size, other bytes: only the hash tells.
+    fs::write(&layer, text.replacen("Feature", "FEATURE", 1)).unwrap();
+    let args = bulk_args("data/few.csv", &[]);
+    let run = work.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run.expect_code(0).expect_stderr_line(&[
+        "out/bases.geojson does not match manifest.json (generation ",
+        "other bytes",
+        "left out of the new generation",
+    ]);
+    let manifest = fs::read_to_string(work.out().join("manifest.json")).unwrap();
+    assert!(!manifest.contains("bases.geojson") && manifest.contains("events.geojson"));
+    work.build().expect_code(0);
+    consistent(&work);
+}
