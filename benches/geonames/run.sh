@@ -21,11 +21,13 @@ echo "machine	$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1
 echo "load_before	$(cut -d' ' -f1-3 /proc/loadavg)"
 [ -s "$DUMP" ] || python3 benches/geonames/generate.py "$ROWS" "$DUMP"
 echo "dump_bytes	$(stat -c %s "$DUMP")"
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --quiet --release --bin drillmap --example geonames_bench
+[ -n "${SKIP_BUILD:-}" ] || CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --quiet --release --bin drillmap --example geonames_bench
 rm -rf "$OUT" && mkdir -p "$OUT"
 /usr/bin/time -v target/release/drillmap places import-geonames "$DUMP" --out "$OUT/geonames.txt" 2> "$OUT/import.log" || true
 grep -E 'written|unchanged|idx' "$OUT/import.log" | sed 's/^/# /'
 echo "import_wall	$(grep 'Elapsed (wall' "$OUT/import.log" | awk '{print $NF}')"
+echo "import_cpu_s	$(awk '/User time|System time/{s+=$NF} END{print s}' "$OUT/import.log") (user + system: on a shared machine, what the import itself used)"
+echo "import_load_after	$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "import_peak_rss_mb	$(( $(grep 'Maximum resident' "$OUT/import.log" | awk '{print $NF}') / 1024 ))"
 echo "index_bytes	$(stat -c %s "$OUT/geonames.idx")"
 for run in 1 2 3; do

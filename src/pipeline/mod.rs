@@ -541,7 +541,7 @@ pub fn import_geonames(
     }
     drop(rows);
     let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
-    let index = resolve::index::import(out, text.as_bytes())?;
+    let index = resolve::index::import(out, text.into_bytes())?;
     Ok(ImportReport {
         stats,
         written,

@@ -521,6 +521,8 @@ impl Table for Gazetteer {
 
 /// Optimal string alignment distance between `a` and `b` (insertions, deletions,
 /// substitutions and adjacent transpositions, each 1), or `None` when it exceeds `max`.
+/// Only the band of cells within `max` of the diagonal is computed (a path through any
+/// other cell costs more than `max`), and a row with no cell within `max` stops it early.
 /// Keys under 64 characters are compared without allocating (the fuzzy stage verifies
 /// hundreds of candidates per query).
 pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
@@ -528,6 +530,7 @@ pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    let far = max + 1; // any cost above `max`: all that matters of cells off the band
     let w = b.len() + 1;
     let (mut heap, mut stack) = (Vec::new(), [0usize; 3 * W]);
     let rows: &mut [usize] = if w <= W {
@@ -539,18 +542,27 @@ pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
     let (mut prev2, rest) = rows.split_at_mut(w);
     let (mut prev, mut cur) = rest.split_at_mut(w);
     for (j, p) in prev.iter_mut().enumerate() {
-        *p = j;
+        *p = j.min(far);
     }
     for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
-        for j in 1..w {
+        cur[0] = i.min(far);
+        let lo = i.saturating_sub(max).max(1);
+        let hi = (i + max).min(b.len());
+        // The cells next to the band, which the next row reads, are off it.
+        if lo > 1 {
+            cur[lo - 1] = far;
+        }
+        if hi < b.len() {
+            cur[hi + 1] = far;
+        }
+        let mut row_min = if lo == 1 { cur[0] } else { far };
+        for j in lo..=hi {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(prev2[j - 2] + 1);
             }
-            cur[j] = v;
+            cur[j] = v.min(far);
             row_min = row_min.min(v);
         }
         if row_min > max {

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::Path;
 
 use super::{
-    char_mask, checksum, fingerprint, hash, index_path, map, sec, IndexError, Record, HEADER,
+    char_mask, checksum, fingerprint, hash, index_path, map, IndexError, Record, BLOCK, HEADER,
     MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
 };
 use crate::read::geonames;
@@ -124,11 +124,11 @@ fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
     out
 }
 
-/// A key table being built: distinct keys and (key, entry) postings.
+/// A key table being built: distinct keys (each stored once, as the map's key) and
+/// (key id, entry) postings.
 #[derive(Default)]
 struct Table {
     ids: KeyMap,
-    keys: Vec<Box<str>>,
     postings: Vec<(u32, u64)>,
 }
 
@@ -137,23 +137,27 @@ impl Table {
         let id = match self.ids.get(key) {
             Some(id) => *id,
             None => {
-                let id = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+                let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
                 self.ids.insert(key.into(), id);
-                self.keys.push(key.into());
                 id
             }
         };
         self.postings.push((id, entry));
     }
 
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
     /// The sections: arena, offsets, posting offsets, postings, directory, hashes.
     fn finish(self) -> (Vec<Box<str>>, [Vec<u8>; 6]) {
-        let Table {
-            ids,
-            keys,
-            mut postings,
-        } = self;
-        drop(ids);
+        let Table { ids, mut postings } = self;
+        let mut keys: Vec<Box<str>> = vec![Box::from(""); ids.len()];
+        for (k, id) in ids {
+            if let Some(slot) = keys.get_mut(id as usize) {
+                *slot = k;
+            }
+        }
         let mut order: Vec<u32> = (0..u32::try_from(keys.len()).unwrap_or(u32::MAX)).collect();
         order.sort_unstable_by(|a, b| keys[*a as usize].cmp(&keys[*b as usize]));
         let mut remap = vec![0u32; keys.len()];
@@ -270,7 +274,8 @@ fn split_lines(text: &[u8], parts: usize) -> Vec<(usize, usize)> {
 /// are both renamed into place (the index first: a stop between the two renames leaves a
 /// new index beside the old table, which [`super::open_or_rebuild`] finds stale and
 /// rebuilds). Any failure before that removes the temporaries and leaves the old pair.
-pub fn import(table: &Path, text: &[u8]) -> Result<BuildStats, IndexError> {
+/// `text` is dropped once written, before the index is built from the file.
+pub fn import(table: &Path, text: Vec<u8>) -> Result<BuildStats, IndexError> {
     let dest = index_path(table);
     let tmp_table = temp_beside(table);
     let tmp_index = temp_beside(&dest);
@@ -283,9 +288,9 @@ pub fn import(table: &Path, text: &[u8]) -> Result<BuildStats, IndexError> {
     }
     let result = (|| {
         let mut file = std::fs::File::create(&tmp_table).map_err(io(&tmp_table))?;
-        file.write_all(text).map_err(io(&tmp_table))?;
+        file.write_all(&text).map_err(io(&tmp_table))?;
         file.sync_all().map_err(io(&tmp_table))?;
-        drop(file);
+        drop((file, text));
         let stats = build_into(&tmp_table, &tmp_index)?;
         std::fs::rename(&tmp_index, &dest).map_err(io(&dest))?;
         std::fs::rename(&tmp_table, table).map_err(io(table))?;
@@ -367,34 +372,40 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
             places += 1;
         }
     }
-    if exact.keys.len() >= u32::MAX as usize || loose.keys.len() >= u32::MAX as usize {
+    if exact.len() >= u32::MAX as usize || loose.len() >= u32::MAX as usize {
         return Err(too_large("more than 2^32 distinct keys"));
     }
+    // Each section is written as soon as it is made and then dropped, so the build never
+    // holds the whole index in memory.
+    let mut out = Writer::create(dest)?;
+    out.section(&records)?;
+    drop(records);
     let (_, exact_sections) = exact.finish();
+    let exact_keys = exact_sections[1].len() / 8 - 1;
+    for s in exact_sections {
+        out.section(&s)?;
+    }
     let (loose_keys, loose_sections) = loose.finish();
+    for s in loose_sections {
+        out.section(&s)?;
+    }
     let (del_dir, del_entries, deletions) = deletions(&loose_keys);
     if deletions >= u32::MAX as usize {
         return Err(too_large("more than 2^32 deletion variants"));
     }
-    let stats = BuildStats {
+    let loose_keys = loose_keys.len();
+    out.section(&del_dir)?;
+    out.section(&del_entries)?;
+    drop(del_entries);
+    let bytes = out.finish(&text)?;
+    Ok(BuildStats {
         places: usize::try_from(places).unwrap_or(usize::MAX),
         names,
-        exact_keys: exact_sections[1].len() / 8 - 1,
-        loose_keys: loose_keys.len(),
+        exact_keys,
+        loose_keys,
         deletions,
-        bytes: 0,
-    };
-    drop(loose_keys);
-    let mut sections: Vec<Vec<u8>> = Vec::with_capacity(SECTIONS);
-    sections.push(records);
-    sections.extend(exact_sections);
-    sections.extend(loose_sections);
-    sections.push(del_dir);
-    sections.push(del_entries);
-    debug_assert_eq!(sections.len(), SECTIONS);
-    debug_assert_eq!(sec::DEL_ENTRIES + 1, SECTIONS);
-    let bytes = write(dest, &text, &sections)?;
-    Ok(BuildStats { bytes, ..stats })
+        bytes,
+    })
 }
 
 fn bytecount(text: &[u8]) -> usize {
@@ -426,45 +437,142 @@ fn deletions(keys: &[Box<str>]) -> (Vec<u8>, Vec<u8>, usize) {
     (dir, entries, n)
 }
 
-/// Lay the sections out after the header and write the file to `dest`, atomically.
-fn write(dest: &Path, text: &[u8], sections: &[Vec<u8>]) -> Result<u64, IndexError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| IndexError::Io { path, source }
-    };
-    let mut head = Vec::with_capacity(HEADER + SECTION_ENTRY * SECTIONS);
-    head.extend_from_slice(MAGIC);
-    head.extend_from_slice(&VERSION.to_le_bytes());
-    head.extend_from_slice(&u32::try_from(PREFIX).unwrap_or(0).to_le_bytes());
-    head.extend_from_slice(&(text.len() as u64).to_le_bytes());
-    head.extend_from_slice(&fingerprint(text).to_le_bytes());
-    head.extend_from_slice(&0u64.to_le_bytes()); // checksum, filled below
-    head.resize(HEADER, 0);
-    let mut offset = (HEADER + SECTION_ENTRY * SECTIONS) as u64;
-    for s in sections {
-        head.extend_from_slice(&offset.to_le_bytes());
-        head.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        head.extend_from_slice(&checksum(s).to_le_bytes());
-        offset += (s.len() as u64).next_multiple_of(8);
+/// The index file being written: a placeholder header, then each section as it is made
+/// (with the checksums of the blocks it fills), then the block table, then the header.
+/// Written under a temporary name and renamed into place by [`Writer::finish`]; dropped
+/// unfinished, the temporary file is removed.
+struct Writer {
+    dest: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    /// (offset, length) of each section written.
+    sections: Vec<(u64, u64)>,
+    offset: u64,
+    /// The block table so far, and the bytes of the block being filled.
+    blocks: Vec<u8>,
+    pending: Vec<u8>,
+}
+
+impl Writer {
+    fn create(dest: &Path) -> Result<Writer, IndexError> {
+        let tmp = temp_beside(dest);
+        let file = std::fs::File::create(&tmp).map_err(|source| IndexError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        let mut w = Writer {
+            dest: dest.to_path_buf(),
+            tmp,
+            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+            sections: Vec::with_capacity(SECTIONS),
+            offset: 0,
+            blocks: Vec::new(),
+            pending: Vec::with_capacity(BLOCK),
+        };
+        w.raw(&[0u8; HEADER + SECTION_ENTRY * SECTIONS])?;
+        Ok(w)
     }
-    let checksum = hash(&head);
-    head[32..40].copy_from_slice(&checksum.to_le_bytes());
-    let tmp = temp_beside(dest);
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        w.write_all(&head).map_err(io(&tmp))?;
-        for s in sections {
-            w.write_all(s).map_err(io(&tmp))?;
-            let pad = s.len().next_multiple_of(8) - s.len();
-            w.write_all(&[0u8; 8][..pad]).map_err(io(&tmp))?;
+
+    fn io(&self) -> impl Fn(std::io::Error) -> IndexError + '_ {
+        |source| IndexError::Io {
+            path: self.tmp.clone(),
+            source,
         }
-        let file = w.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;
-        file.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, dest).map_err(io(dest))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
     }
-    result.map(|()| offset)
+
+    fn raw(&mut self, bytes: &[u8]) -> Result<(), IndexError> {
+        let io = |source| IndexError::Io {
+            path: self.tmp.clone(),
+            source,
+        };
+        match self.file.as_mut() {
+            Some(f) => f.write_all(bytes).map_err(io)?,
+            None => return Err(io(std::io::ErrorKind::BrokenPipe.into())),
+        }
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Append a section and its padding, and checksum the blocks they fill.
+    fn section(&mut self, bytes: &[u8]) -> Result<(), IndexError> {
+        self.sections.push((self.offset, bytes.len() as u64));
+        for mut piece in [bytes, padding(bytes)] {
+            self.raw(piece)?;
+            while !piece.is_empty() {
+                if self.pending.is_empty() && piece.len() >= BLOCK {
+                    let (block, rest) = piece.split_at(BLOCK);
+                    self.blocks
+                        .extend_from_slice(&checksum(block).to_le_bytes());
+                    piece = rest;
+                    continue;
+                }
+                let take = (BLOCK - self.pending.len()).min(piece.len());
+                let (head, rest) = piece.split_at(take);
+                self.pending.extend_from_slice(head);
+                piece = rest;
+                if self.pending.len() == BLOCK {
+                    self.blocks
+                        .extend_from_slice(&checksum(&self.pending).to_le_bytes());
+                    self.pending.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the block table and the header for the table `text`, sync, and rename the file
+    /// into place. Returns the file's length.
+    fn finish(mut self, text: &[u8]) -> Result<u64, IndexError> {
+        if !self.pending.is_empty() {
+            self.blocks
+                .extend_from_slice(&checksum(&self.pending).to_le_bytes());
+        }
+        let blocks = std::mem::take(&mut self.blocks);
+        self.section(&blocks)?;
+        debug_assert_eq!(self.sections.len(), SECTIONS);
+        let mut head = Vec::with_capacity(HEADER + SECTION_ENTRY * SECTIONS);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&VERSION.to_le_bytes());
+        head.extend_from_slice(&u32::try_from(PREFIX).unwrap_or(0).to_le_bytes());
+        head.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        head.extend_from_slice(&fingerprint(text).to_le_bytes());
+        head.extend_from_slice(&0u64.to_le_bytes()); // header checksum, filled below
+        head.extend_from_slice(&(BLOCK as u64).to_le_bytes());
+        head.extend_from_slice(&checksum(&blocks).to_le_bytes());
+        head.resize(HEADER, 0);
+        for (offset, len) in &self.sections {
+            head.extend_from_slice(&offset.to_le_bytes());
+            head.extend_from_slice(&len.to_le_bytes());
+        }
+        let checksum = hash(&head);
+        head[32..40].copy_from_slice(&checksum.to_le_bytes());
+        let w = self
+            .file
+            .take()
+            .ok_or_else(|| self.io()(std::io::ErrorKind::BrokenPipe.into()))?;
+        let mut file = w.into_inner().map_err(|e| self.io()(e.into_error()))?;
+        file.seek(std::io::SeekFrom::Start(0)).map_err(self.io())?;
+        file.write_all(&head).map_err(self.io())?;
+        file.sync_all().map_err(self.io())?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.dest).map_err(|source| IndexError::Io {
+            path: self.dest.clone(),
+            source,
+        })?;
+        Ok(self.offset)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Unfinished (an error on the way): leave no temporary file behind. Once renamed,
+        // the temporary name is gone and this does nothing.
+        drop(self.file.take());
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// The zeros after section `s` up to the next multiple of 8 bytes.
+fn padding(s: &[u8]) -> &'static [u8] {
+    &[0u8; 8][..s.len().next_multiple_of(8) - s.len()]
 }

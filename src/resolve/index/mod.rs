@@ -10,11 +10,12 @@
 //! Lookups go through the one scorer of [`super::geocoder`] ([`geocoder::Table`]): this
 //! module only says which postings a key has and what a row is.
 //!
-//! # Format (version 3, little-endian, sections 8-byte aligned)
+//! # Format (version 4, little-endian, sections 8-byte aligned)
 //!
 //! A 64-byte header (magic `DRMAPIDX`, format version, prefix length of the deletion index,
-//! the table's length and fingerprint, a checksum of the header and section table), then a
-//! table of [`SECTIONS`] `(offset, length, checksum)` triples, then the sections:
+//! the table's length and fingerprint, a checksum of the header and section table, the
+//! block size and the checksum of the block table), then a table of [`SECTIONS`]
+//! `(offset, length)` pairs, then the sections:
 //!
 //! - **places**: one 48-byte record per row in table order: geonameid, byte offset and length
 //!   of its line, line number, latitude and longitude (f64), kind, country, prominence;
@@ -24,7 +25,9 @@
 //!   (`2^b + 1` bucket starts over `(hash, key id)` entries) so a lookup costs one bucket
 //!   probe and one key comparison rather than a binary search;
 //! - the **deletion index** for the fuzzy stage: a hash directory over entries packed as
-//!   `hash tag (8) | character-class mask (16) | length in characters (8) | loose key id`.
+//!   `hash tag (8) | character-class mask (16) | length in characters (8) | loose key id`;
+//! - last, the **block table**: one checksum per [`BLOCK`]-byte block of everything between
+//!   the section table and itself (sections and their padding).
 //!
 //! # Fuzzy stage: a prefix deletion neighbourhood (SymSpell)
 //!
@@ -47,17 +50,26 @@
 //! 64 MiB, and above that of its first, last and 62 evenly spaced 4 KiB blocks (hashing a
 //! gigabyte-sized table in full would cost more than the 1 s open budget; an edit to a big
 //! table that keeps its length and misses every sampled block goes unseen, so re-import
-//! rather than edit a big table in place). A table that no longer matches is [`IndexError::Stale`]: the
-//! pipeline rebuilds the index. The header and section table are validated at open; every
-//! section's checksum is checked by [`GeonamesIndex::verify`] ([`open_or_rebuild`] does both
-//! and rebuilds a damaged index, saying so); and every read inside a section is
-//! bounds-checked, so a corrupt or truncated file yields an error or fewer candidates, never
-//! a panic.
+//! rather than edit a big table in place). A table that no longer matches is
+//! [`IndexError::Stale`]: the pipeline rebuilds the index.
+//!
+//! Opening checks the header, the section table and the block table (a few megabytes at
+//! 13M rows), not the body: reading the whole 3 GB file on every run would cost seconds from
+//! a cold disk. Each block of the body is checked against its checksum the first time a
+//! lookup reads from it (one 4 KiB page, the unit the disk reads anyway); a damaged block
+//! reads as nothing, so a lookup finds fewer candidates, never wrong ones, and the damage is
+//! remembered: [`GeonamesIndex::places_for`] (what the pipeline asks) then fails with
+//! [`IndexError::Corrupt`], or, on an index from [`open_or_rebuild`], rebuilds it, says so,
+//! and answers from the rebuilt one. [`GeonamesIndex::verify`] checks every block at once.
+//! Every read inside a section is bounds-checked, so a corrupt or truncated file yields an
+//! error or fewer candidates, never a panic.
 
 pub mod build;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use memmap2::Mmap;
 
@@ -73,16 +85,19 @@ pub use build::{build, build_into, import};
 
 /// First bytes of an index file.
 pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
-/// Format version; an index of another version is rebuilt.
-pub const VERSION: u32 = 3;
+/// Format version; an index of another version is rebuilt (version 3 had one checksum per
+/// section, checked in full at every open).
+pub const VERSION: u32 = 4;
 /// Characters of a loose key whose deletion variants the fuzzy index files.
 pub const PREFIX: usize = 8;
 /// Number of sections.
-pub const SECTIONS: usize = 15;
+pub const SECTIONS: usize = 16;
 /// Bytes of the fixed header before the section table.
 pub const HEADER: usize = 64;
-/// Bytes of one entry of the section table: offset, length, checksum.
-pub const SECTION_ENTRY: usize = 24;
+/// Bytes of one entry of the section table: offset, length.
+pub const SECTION_ENTRY: usize = 16;
+/// Bytes of a checked block: a page, what a read from disk costs anyway.
+pub const BLOCK: usize = 4096;
 /// Bytes of one place record.
 pub const RECORD: usize = 48;
 
@@ -95,6 +110,8 @@ pub(crate) mod sec {
     pub const LOOSE: usize = 7;
     pub const DEL_DIR: usize = 13;
     pub const DEL_ENTRIES: usize = 14;
+    /// The block checksums; always last.
+    pub const BLOCKS: usize = 15;
 }
 
 /// The index file beside a table: `geonames.txt` → `geonames.idx`.
@@ -102,31 +119,39 @@ pub fn index_path(table: &Path) -> PathBuf {
     table.with_extension("idx")
 }
 
-/// Open the index of `table`, verified; when it is out of date, damaged, truncated or not
-/// an index at all, rebuild it first and say so on stderr, with why and how long the
-/// rebuild took (a rebuild of a full dump takes minutes: a user should know what the wait
-/// is). Other errors (I/O) are returned.
+/// Open the index of `table`; when it is out of date, damaged, truncated or not an index at
+/// all, rebuild it first and say so on stderr, with why and how long the rebuild took (a
+/// rebuild of a full dump takes minutes: a user should know what the wait is). The body is
+/// checked block by block as lookups read it: damage found later makes
+/// [`GeonamesIndex::places_for`] rebuild the same way. Other errors (I/O) are returned.
 pub fn open_or_rebuild(table: &Path) -> Result<GeonamesIndex, IndexError> {
-    match GeonamesIndex::open_verified(table) {
-        Ok(index) => Ok(index),
-        Err(why @ (IndexError::Stale { .. } | IndexError::Corrupt { .. })) => {
-            let started = std::time::Instant::now();
-            let stats = build(table)?;
-            let index = GeonamesIndex::open_verified(table)?;
-            // A notice, like the progress bars: the library has no other channel to the
-            // user in the middle of a command, and a silent multi-minute wait is worse.
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!(
-                    "notice: {why}; rebuilt it ({} places) in {:.1} s",
-                    stats.places,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Ok(index)
-        }
-        Err(e) => Err(e),
+    let index = match GeonamesIndex::open(table) {
+        Ok(index) => index,
+        Err(why @ (IndexError::Stale { .. } | IndexError::Corrupt { .. })) => rebuild(table, &why)?,
+        Err(e) => return Err(e),
+    };
+    Ok(GeonamesIndex {
+        rebuild: true,
+        ..index
+    })
+}
+
+/// Rebuild the index of `table` because of `why`, say so, and open the new one.
+fn rebuild(table: &Path, why: &IndexError) -> Result<GeonamesIndex, IndexError> {
+    let started = std::time::Instant::now();
+    let stats = build(table)?;
+    let index = GeonamesIndex::open(table)?;
+    // A notice, like the progress bars: the library has no other channel to the user in
+    // the middle of a command, and a silent multi-minute wait is worse.
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "notice: {why}; rebuilt it ({} places) in {:.1} s",
+            stats.places,
+            started.elapsed().as_secs_f64()
+        );
     }
+    Ok(index)
 }
 
 /// Why an index cannot be used.
@@ -426,56 +451,54 @@ fn cmp_as_text(a: u64, b: u64) -> std::cmp::Ordering {
     digits(a, &mut x).cmp(digits(b, &mut y))
 }
 
-/// A key table inside the index (exact or loose keys).
+/// A key table inside the index (exact or loose keys): sections `first` (arena), `+ 1`
+/// (offsets), `+ 2` (posting offsets), `+ 3` (postings), `+ 4` (directory), `+ 5` (hashes).
 #[derive(Debug, Clone, Copy)]
 struct Keys<'a> {
-    arena: &'a [u8],
-    offsets: &'a [u8],
-    post_offsets: &'a [u8],
-    postings: &'a [u8],
-    dir: &'a [u8],
-    hashes: &'a [u8],
+    ix: &'a GeonamesIndex,
+    first: usize,
     bits: u32,
 }
 
 impl<'a> Keys<'a> {
     fn len(&self) -> usize {
-        (self.offsets.len() / 8).saturating_sub(1)
+        (self.ix.section_len(self.first + 1) / 8).saturating_sub(1)
+    }
+
+    /// Entries `a..b` of the u64 array in section `first + k`, checked.
+    fn words(&self, k: usize, a: usize, b: usize) -> impl Iterator<Item = u64> + 'a {
+        self.ix.words(self.first + k, a, b)
+    }
+
+    /// The u64 pair at `id` and `id + 1` of section `first + k` (a range of a packed array).
+    fn range(&self, k: usize, id: usize) -> Option<(usize, usize)> {
+        let mut w = self.words(k, id, id.checked_add(2)?);
+        let a = usize_of(w.next()?)?;
+        let b = usize_of(w.next()?)?;
+        (a <= b).then_some((a, b))
     }
 
     fn key(&self, id: usize) -> Option<&'a [u8]> {
-        let a = usize_of(u64_at(self.offsets, id)?)?;
-        let b = usize_of(u64_at(self.offsets, id.checked_add(1)?)?)?;
-        self.arena.get(a..b)
+        let (a, b) = self.range(1, id)?;
+        self.ix.read(self.first, a, b - a)
     }
 
     fn find(&self, key: &str) -> Option<usize> {
         let h = hash(key.as_bytes());
         let bucket = usize_of(h >> (64 - self.bits))?;
-        let lo = usize_of(u64::from(u32_at(self.dir, bucket)?))?;
-        let hi = usize_of(u64::from(u32_at(self.dir, bucket + 1)?))?;
+        let dir = self.ix.read(self.first + 4, bucket.checked_mul(4)?, 8)?;
+        let lo = usize_of(u64::from(u32_at(dir, 0)?))?;
+        let hi = usize_of(u64::from(u32_at(dir, 1)?))?;
         let tag = h & 0xffff_ffff;
-        for i in lo..hi {
-            let e = u64_at(self.hashes, i)?;
-            if e >> 32 == tag {
-                let id = usize_of(e & 0xffff_ffff)?;
-                if self.key(id) == Some(key.as_bytes()) {
-                    return Some(id);
-                }
-            }
-        }
-        None
+        self.words(5, lo, hi)
+            .filter(|e| e >> 32 == tag)
+            .filter_map(|e| usize_of(e & 0xffff_ffff))
+            .find(|id| self.key(*id) == Some(key.as_bytes()))
     }
 
     fn postings(&self, id: usize) -> impl Iterator<Item = u64> + 'a {
-        let postings = self.postings;
-        let range = (|| {
-            let a = usize_of(u64_at(self.post_offsets, id)?)?;
-            let b = usize_of(u64_at(self.post_offsets, id.checked_add(1)?)?)?;
-            Some(a..b)
-        })()
-        .unwrap_or(0..0);
-        range.map_while(move |i| u64_at(postings, i))
+        let (a, b) = self.range(2, id).unwrap_or((0, 0));
+        self.words(3, a, b)
     }
 }
 
@@ -495,12 +518,23 @@ pub struct GeonamesIndex {
     table_path: PathBuf,
     index: Mmap,
     table: Mmap,
-    sections: [(usize, usize); SECTIONS],
-    checksums: Vec<u64>,
+    /// (offset, length) of each section (boxed: the index is held in enums beside small
+    /// tables).
+    sections: Box<[(usize, usize); SECTIONS]>,
+    /// Where the checked blocks start (after the section table) and end (at the block table).
+    body: (usize, usize),
+    /// One bit per block: checked and found sound.
+    checked: Vec<AtomicU64>,
+    /// What the first damaged block found was.
+    damage: OnceLock<String>,
     exact_bits: u32,
     loose_bits: u32,
     del_bits: u32,
     exclude: Vec<u64>,
+    /// Whether damage found by a lookup rebuilds the index ([`open_or_rebuild`]).
+    rebuild: bool,
+    /// The rebuilt index, once damage was found, which answers from then on.
+    rebuilt: OnceLock<Box<GeonamesIndex>>,
 }
 
 /// Map a file read-only.
@@ -521,7 +555,9 @@ fn map(path: &Path) -> Result<Mmap, IndexError> {
 
 impl GeonamesIndex {
     /// Open the index of `table` (at [`index_path`]), checking that it was built from this
-    /// table. Costs a few page faults and a sampled fingerprint of the table, not a read.
+    /// table and that its header, section table and block table are sound. Costs a few page
+    /// faults, a sampled fingerprint of the table and a checksum of the block table (one
+    /// 8-byte entry per 4 KiB of index), not a read of the index.
     pub fn open(table: &Path) -> Result<GeonamesIndex, IndexError> {
         let path = index_path(table);
         let index = map(&path)?;
@@ -530,8 +566,9 @@ impl GeonamesIndex {
             path: path.clone(),
             what: what.to_owned(),
         };
+        let start = HEADER + SECTIONS * SECTION_ENTRY;
         let header = index
-            .get(..HEADER + SECTIONS * SECTION_ENTRY)
+            .get(..start)
             .ok_or_else(|| corrupt("shorter than its header"))?;
         if header.get(..8) != Some(MAGIC.as_slice()) {
             return Err(corrupt("wrong magic number"));
@@ -546,15 +583,16 @@ impl GeonamesIndex {
         if usize_of(u64::from(prefix)) != Some(PREFIX) {
             return Err(corrupt("built with another fuzzy prefix length"));
         }
-        let checksum = u64_at(header, 4).unwrap_or(0);
+        // u64 slots: 0 magic, 1 version and prefix, 2 table length, 3 fingerprint,
+        // 4 header checksum, 5 block size, 6 block table checksum.
+        let checksum_slot = u64_at(header, 4).unwrap_or(0);
         let mut without = header.to_vec();
         if let Some(c) = without.get_mut(32..40) {
             c.fill(0);
         }
-        if hash(&without) != checksum {
+        if hash(&without) != checksum_slot {
             return Err(corrupt("header checksum mismatch"));
         }
-        // u64 slots: 0 magic, 1 version and prefix, 2 table length, 3 fingerprint, 4 checksum.
         let stored_len = u64_at(header, 2).unwrap_or(u64::MAX);
         let stored_fp = u64_at(header, 3).unwrap_or(0);
         if stored_len != table_map.len() as u64 || stored_fp != fingerprint(&table_map) {
@@ -563,18 +601,33 @@ impl GeonamesIndex {
                 table: table.to_path_buf(),
             });
         }
+        if u64_at(header, 5).and_then(usize_of) != Some(BLOCK) {
+            return Err(corrupt("built with another block size"));
+        }
         let mut sections = [(0usize, 0usize); SECTIONS];
-        let mut checksums = vec![0u64; SECTIONS];
         for (i, s) in sections.iter_mut().enumerate() {
-            let off = u64_at(&header[HEADER..], 3 * i).and_then(usize_of);
-            let len = u64_at(&header[HEADER..], 3 * i + 1).and_then(usize_of);
-            checksums[i] = u64_at(&header[HEADER..], 3 * i + 2).unwrap_or(0);
+            let off = u64_at(&header[HEADER..], 2 * i).and_then(usize_of);
+            let len = u64_at(&header[HEADER..], 2 * i + 1).and_then(usize_of);
             match (off, len) {
-                (Some(o), Some(l)) if o.checked_add(l).is_some_and(|end| end <= index.len()) => {
+                (Some(o), Some(l))
+                    if o >= start && o.checked_add(l).is_some_and(|end| end <= index.len()) =>
+                {
                     *s = (o, l)
                 }
                 _ => return Err(corrupt(&format!("section {i} lies outside the file"))),
             }
+        }
+        // Every section but the block table lies in the checked body before it.
+        let end = sections[sec::BLOCKS].0;
+        if sections[..sec::BLOCKS].iter().any(|(o, l)| o + l > end) {
+            return Err(corrupt("a section overlaps the block table"));
+        }
+        let blocks = (end - start).div_ceil(BLOCK);
+        let table_bytes = index
+            .get(sections[sec::BLOCKS].0..sections[sec::BLOCKS].0 + sections[sec::BLOCKS].1)
+            .unwrap_or(&[]);
+        if table_bytes.len() != 8 * blocks || Some(checksum(table_bytes)) != u64_at(header, 6) {
+            return Err(corrupt("the block table does not match its checksum"));
         }
         let bits = |i: usize| {
             dir_bits(sections[i].1).ok_or_else(|| corrupt(&format!("section {i} is no directory")))
@@ -590,28 +643,39 @@ impl GeonamesIndex {
             table_path: table.to_path_buf(),
             index,
             table: table_map,
-            sections,
-            checksums,
+            sections: Box::new(sections),
+            body: (start, end),
+            checked: (0..blocks.div_ceil(64))
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            damage: OnceLock::new(),
             exact_bits,
             loose_bits,
             del_bits,
             exclude: Vec::new(),
+            rebuild: false,
+            rebuilt: OnceLock::new(),
         })
     }
 
-    /// Check every section against its checksum: a damaged body (a block overwritten, bits
-    /// flipped) is [`IndexError::Corrupt`]. Reads the whole file once (a fraction of a
-    /// second for the 3 GB index of a 13M-row dump, warm).
+    /// Check every block of the body against its checksum now, rather than as lookups
+    /// read them: a damaged body (a block overwritten, bits flipped) is
+    /// [`IndexError::Corrupt`]. Reads the whole file once (about a second for the 3 GB
+    /// index of a 13M-row dump, warm).
     pub fn verify(&self) -> Result<(), IndexError> {
-        for (i, expected) in self.checksums.iter().enumerate() {
-            if checksum(self.section(i)) != *expected {
-                return Err(IndexError::Corrupt {
-                    path: self.path.clone(),
-                    what: format!("section {i} does not match its checksum"),
-                });
-            }
+        self.check(self.body.0, self.body.1);
+        self.damage()
+    }
+
+    /// [`IndexError::Corrupt`] if a block read so far did not match its checksum.
+    pub fn damage(&self) -> Result<(), IndexError> {
+        match self.damage.get() {
+            Some(what) => Err(IndexError::Corrupt {
+                path: self.path.clone(),
+                what: what.clone(),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Open the index of `table` and [`verify`](GeonamesIndex::verify) it.
@@ -634,26 +698,81 @@ impl GeonamesIndex {
         &self.path
     }
 
+    /// Check the blocks that file bytes `a..b` lie in, those not checked before: whether
+    /// all are sound. The first damaged one is remembered ([`GeonamesIndex::damage`]).
+    fn check(&self, a: usize, b: usize) -> bool {
+        let (start, end) = self.body;
+        if a >= b {
+            return true;
+        }
+        if a < start || b > end {
+            return false;
+        }
+        let blocks = self.section(sec::BLOCKS);
+        for k in (a - start) / BLOCK..=(b - 1 - start) / BLOCK {
+            let (word, bit) = (k / 64, 1u64 << (k % 64));
+            let Some(seen) = self.checked.get(word) else {
+                return false;
+            };
+            if seen.load(Ordering::Relaxed) & bit != 0 {
+                continue;
+            }
+            let from = start + k * BLOCK;
+            let bytes = self.index.get(from..(from + BLOCK).min(end)).unwrap_or(&[]);
+            if Some(checksum(bytes)) != u64_at(blocks, k) {
+                let _ = self.damage.set(format!(
+                    "block {k} (bytes {from}..{}) does not match its checksum",
+                    from + bytes.len()
+                ));
+                return false;
+            }
+            seen.fetch_or(bit, Ordering::Relaxed);
+        }
+        true
+    }
+
+    /// Bytes `at..at + len` of section `i`, once the blocks they lie in are checked; `None`
+    /// outside the section or in a damaged block.
+    fn read(&self, i: usize, at: usize, len: usize) -> Option<&[u8]> {
+        let (o, l) = *self.sections.get(i)?;
+        let end = at.checked_add(len)?;
+        if end > l {
+            return None;
+        }
+        (i == sec::BLOCKS || self.check(o + at, o + end)).then_some(())?;
+        self.index.get(o + at..o + end)
+    }
+
+    /// Entries `a..b` of the u64 array in section `i`, checked; none in a damaged block.
+    fn words(&self, i: usize, a: usize, b: usize) -> impl Iterator<Item = u64> + '_ {
+        let bytes = (|| self.read(i, a.checked_mul(8)?, b.checked_sub(a)?.checked_mul(8)?))()
+            .unwrap_or(&[]);
+        bytes
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
+    }
+
+    /// Section `i` whole, unchecked (the block table, checked at open).
     fn section(&self, i: usize) -> &[u8] {
         let (o, l) = self.sections.get(i).copied().unwrap_or((0, 0));
         self.index.get(o..o.saturating_add(l)).unwrap_or(&[])
     }
 
+    fn section_len(&self, i: usize) -> usize {
+        self.sections.get(i).map_or(0, |s| s.1)
+    }
+
     fn keys(&self, first: usize, bits: u32) -> Keys<'_> {
         Keys {
-            arena: self.section(first),
-            offsets: self.section(first + 1),
-            post_offsets: self.section(first + 2),
-            postings: self.section(first + 3),
-            dir: self.section(first + 4),
-            hashes: self.section(first + 5),
+            ix: self,
+            first,
             bits,
         }
     }
 
     /// Rows in the index.
     pub fn len(&self) -> usize {
-        self.section(sec::PLACES).len() / RECORD
+        self.section_len(sec::PLACES) / RECORD
     }
 
     /// Whether the index has no rows.
@@ -672,8 +791,7 @@ impl GeonamesIndex {
     /// Row number `i` as the index keeps it.
     pub fn record(&self, i: u32) -> Option<Record> {
         let i = usize_of(u64::from(i))?;
-        let start = i.checked_mul(RECORD)?;
-        Record::from_bytes(self.section(sec::PLACES).get(start..start + RECORD)?)
+        Record::from_bytes(self.read(sec::PLACES, i.checked_mul(RECORD)?, RECORD)?)
     }
 
     /// Row number `i` as the place the in-memory table makes of it, parsed from its line.
@@ -682,9 +800,11 @@ impl GeonamesIndex {
             path: self.path.clone(),
             what,
         };
-        let r = self
-            .record(i)
-            .ok_or_else(|| corrupt(format!("no place record {i}")))?;
+        let r = self.record(i).ok_or_else(|| {
+            self.damage()
+                .err()
+                .unwrap_or_else(|| corrupt(format!("no place record {i}")))
+        })?;
         let start = usize_of(r.offset).ok_or_else(|| corrupt("offset".into()))?;
         let end = start.saturating_add(usize_of(u64::from(r.len)).unwrap_or(0));
         let line = self
@@ -702,6 +822,8 @@ impl GeonamesIndex {
     }
 
     /// Look `query` up: exact and loose keys, then, if nothing matched, the fuzzy stage.
+    /// A damaged block reads as nothing (fewer candidates); [`GeonamesIndex::damage`] says
+    /// whether one was met.
     pub fn lookup(&self, query: &str, filter: &Filter) -> IndexResolution {
         let key = NameKey::new(query);
         let r = self.resolution(geocoder::keys_stage(self, &key, filter));
@@ -746,8 +868,6 @@ impl GeonamesIndex {
             return Vec::new();
         }
         let keys = self.keys(sec::LOOSE, self.loose_bits);
-        let dir = self.section(sec::DEL_DIR);
-        let entries = self.section(sec::DEL_ENTRIES);
         let mut found: Vec<(usize, usize)> = Vec::new(); // (length, key id)
         let qmask = char_mask(q);
         let mut variants = Vec::with_capacity(32);
@@ -756,14 +876,21 @@ impl GeonamesIndex {
             let Some(bucket) = usize_of(h >> (64 - self.del_bits)) else {
                 continue;
             };
-            let (Some(lo), Some(hi)) = (u32_at(dir, bucket), u32_at(dir, bucket + 1)) else {
+            let Some(dir) = bucket
+                .checked_mul(4)
+                .and_then(|at| self.read(sec::DEL_DIR, at, 8))
+            else {
                 continue;
             };
+            let (Some(lo), Some(hi)) = (u32_at(dir, 0), u32_at(dir, 1)) else {
+                continue;
+            };
+            let (lo, hi) = (
+                usize_of(u64::from(lo)).unwrap_or(0),
+                usize_of(u64::from(hi)).unwrap_or(0),
+            );
             let tag = h & 0xff;
-            for i in lo..hi {
-                let Some(e) = usize_of(u64::from(i)).and_then(|i| u64_at(entries, i)) else {
-                    break;
-                };
+            for e in self.words(sec::DEL_ENTRIES, lo, hi) {
                 let len = usize_of((e >> 32) & 0xff).unwrap_or(0);
                 let mask = u16::try_from((e >> 40) & 0xffff).unwrap_or(0);
                 if e >> 56 == tag
@@ -793,11 +920,31 @@ impl GeonamesIndex {
 
     /// Every row that any of `queries` matches on a key or within the fuzzy distance, made
     /// into places: a small table on which the in-memory geocoder answers those queries
-    /// exactly as it would on the whole table.
+    /// exactly as it would on the whole table. A damaged block met on the way is
+    /// [`IndexError::Corrupt`]; on an index from [`open_or_rebuild`], the index is rebuilt
+    /// (once, with a notice) and the rebuilt one answers, now and from then on.
     pub fn places_for<'q>(
         &self,
         queries: impl IntoIterator<Item = &'q str>,
     ) -> Result<RankedPlaces, IndexError> {
+        if let Some(fresh) = self.rebuilt.get() {
+            return fresh.places_for(queries);
+        }
+        let queries: Vec<&str> = queries.into_iter().collect();
+        match self.places_here(&queries) {
+            Err(why @ IndexError::Corrupt { .. }) if self.rebuild => {
+                let fresh = GeonamesIndex {
+                    exclude: self.exclude.clone(),
+                    ..rebuild(&self.table_path, &why)?
+                };
+                let fresh = self.rebuilt.get_or_init(|| Box::new(fresh));
+                fresh.places_for(queries)
+            }
+            other => other,
+        }
+    }
+
+    fn places_here(&self, queries: &[&str]) -> Result<RankedPlaces, IndexError> {
         let exact = self.keys(sec::EXACT, self.exact_bits);
         let loose = self.keys(sec::LOOSE, self.loose_bits);
         let mut rows: Vec<u32> = Vec::new();
@@ -828,6 +975,7 @@ impl GeonamesIndex {
                 _ => {}
             }
         }
+        self.damage()?;
         Ok(places)
     }
 }
@@ -856,12 +1004,13 @@ impl geocoder::Table for GeonamesIndex {
     }
 
     fn row(&self, row: u32) -> Option<Row<'_>> {
-        let r = self.record(row)?;
+        let start = usize_of(u64::from(row))?.checked_mul(RECORD)?;
+        let b = self.read(sec::PLACES, start, RECORD)?;
+        let r = Record::from_bytes(b)?;
         if self.exclude.binary_search(&r.geonameid).is_ok() {
             return None;
         }
-        let start = usize_of(u64::from(row))?.checked_mul(RECORD)?;
-        let country = self.section(sec::PLACES).get(start + 41..start + 43)?;
+        let country = b.get(41..43)?;
         let n = country.iter().position(|b| *b == 0).unwrap_or(2);
         Some(Row {
             country: std::str::from_utf8(country.get(..n)?).ok()?,

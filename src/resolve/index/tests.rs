@@ -103,19 +103,14 @@ fn damaged_index_bytes_never_panic() {
                 }
             }
             _ => {
-                // Damage a section but keep the header valid.
+                // Damage the body but keep the header valid: every byte after the section
+                // table is in a checked block or in the block table.
                 let i = rng.usize(HEADER + SECTION_ENTRY * SECTIONS..bad.len());
                 bad[i] ^= 0xff;
-                let inside = (0..SECTIONS).any(|k| {
-                    let off = usize::try_from(u64_at(&good[HEADER..], 3 * k).unwrap()).unwrap();
-                    let len = usize::try_from(u64_at(&good[HEADER..], 3 * k + 1).unwrap()).unwrap();
-                    (off..off + len).contains(&i)
-                });
                 std::fs::write(&idx, &bad).unwrap();
                 let verified = GeonamesIndex::open_verified(&table);
-                assert_eq!(
+                assert!(
                     matches!(verified, Err(IndexError::Corrupt { .. })),
-                    inside,
                     "byte {i} damaged: {verified:?}"
                 );
             }
@@ -131,6 +126,105 @@ fn damaged_index_bytes_never_panic() {
             }
         }
     }
+}
+
+/// A table of `n` rows named `Place{i}abad`, spread over many blocks of the index.
+fn many(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{}\tPlace{i}abad\tPlace{i}abad\t\t38.5\t68.5\tP\tPPL\tTJ\t\t01\t\t\t\t0\t\t900\tAsia/Dushanbe\t2023-01-01\n",
+                100_000 + i
+            )
+        })
+        .collect()
+}
+
+/// File offset of record `row` in the index at `idx`.
+fn record_offset(idx: &[u8], row: usize) -> usize {
+    usize::try_from(u64_at(&idx[HEADER..], 2 * sec::PLACES).unwrap()).unwrap() + row * RECORD
+}
+
+fn ids(places: &RankedPlaces) -> Vec<String> {
+    places.places.iter().map(|p| p.id.clone()).collect()
+}
+
+#[test]
+fn a_damaged_block_is_found_by_the_first_read_of_it_not_at_open() {
+    let (_d, table) = setup(&format!("{ROWS}{}", many(3000)));
+    let idx = index_path(&table);
+    let good = std::fs::read(&idx).unwrap();
+    let mut bad = good.clone();
+    bad[record_offset(&good, 2500) + 1] ^= 0x40; // the geonameid of record 2500, Place2495abad
+    std::fs::write(&idx, &bad).unwrap();
+
+    // Opening reads the header and block table only: the damage is not seen yet.
+    let index = GeonamesIndex::open(&table).unwrap();
+    assert!(index.damage().is_ok());
+    // A lookup that reads other blocks (record 0 and the keys) answers, sees nothing wrong.
+    let near = index.places_for(["Termez"]).unwrap();
+    assert_eq!(ids(&near), ["geonames:1215957"]);
+    assert!(index.damage().is_ok());
+    // The first read of the damaged block finds it.
+    let _ = index.lookup("Place2495abad", &Filter::default());
+    assert!(
+        matches!(index.damage(), Err(IndexError::Corrupt { what, .. }) if what.contains("block"))
+    );
+    assert!(matches!(
+        index.places_for(["Place2495abad"]),
+        Err(IndexError::Corrupt { .. })
+    ));
+    // verify checks every block at once.
+    assert!(GeonamesIndex::open(&table).unwrap().verify().is_err());
+    std::fs::write(&idx, &good).unwrap();
+    assert!(GeonamesIndex::open_verified(&table).is_ok());
+}
+
+#[test]
+fn damage_found_by_a_lookup_rebuilds_an_index_opened_to_be_rebuilt() {
+    let (_d, table) = setup(&format!("{ROWS}{}", many(3000)));
+    let idx = index_path(&table);
+    let good = std::fs::read(&idx).unwrap();
+    let queries = ["Place2495abad", "Place2501abd"];
+    let want = ids(&GeonamesIndex::open(&table)
+        .unwrap()
+        .places_for(queries)
+        .unwrap());
+    assert!(want.contains(&"geonames:102495".to_owned()));
+    let mut bad = good.clone();
+    bad[record_offset(&good, 2500)..record_offset(&good, 2502)].fill(0xff);
+    std::fs::write(&idx, &bad).unwrap();
+    let plain = GeonamesIndex::open(&table).unwrap();
+    assert!(plain.places_for(queries).is_err());
+    let index = open_or_rebuild(&table).unwrap();
+    // Rebuilt on the first read of the damaged block, then answered as before, now and on
+    // every later call.
+    for _ in 0..2 {
+        assert_eq!(ids(&index.places_for(queries).unwrap()), want);
+    }
+    assert_eq!(std::fs::read(&idx).unwrap(), good);
+}
+
+#[test]
+fn an_index_of_the_previous_version_is_rebuilt() {
+    let (_d, table) = setup(ROWS);
+    let idx = index_path(&table);
+    let good = std::fs::read(&idx).unwrap();
+    let mut old = good.clone();
+    old[8..12].copy_from_slice(&3u32.to_le_bytes());
+    std::fs::write(&idx, &old).unwrap();
+    let e = GeonamesIndex::open(&table).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("format version 3, this drillmap reads 4"),
+        "{e}"
+    );
+    let index = open_or_rebuild(&table).unwrap();
+    assert_eq!(std::fs::read(&idx).unwrap(), good);
+    assert_eq!(
+        index.lookup("Termez", &Filter::default()).status,
+        Status::Resolved
+    );
 }
 
 /// OSA distance by the textbook full table, no early exit.
