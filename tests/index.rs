@@ -437,3 +437,42 @@ fn an_empty_dump_is_refused_and_a_failed_import_leaves_the_old_pair() {
     assert_eq!(fs::read(&table).unwrap(), b"");
     assert!(GeonamesIndex::open_verified(&table).is_ok());
 }
+
+/// A killed import leaves its temporary table beside `geonames.txt`, where no output lock
+/// guards it. The next import removes what dead processes left, says so, and leaves a live
+/// process's temporaries alone.
+#[test]
+fn an_import_removes_what_killed_imports_left_and_nothing_of_a_live_run() {
+    let work = util::Work::new(root().join("places").to_str().unwrap());
+    let table = work.data().join("geonames.txt");
+    // A process that has ended: its id is what a killed import leaves in the name.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let killed = work
+        .data()
+        .join(format!(".geonames.txt.drillmap-{dead}.tmp"));
+    fs::write(&killed, vec![b'x'; 4096]).unwrap();
+    // This test process is alive: its temporary must stay.
+    let live = work
+        .data()
+        .join(format!(".geonames.idx.drillmap-{}.tmp", std::process::id()));
+    fs::write(&live, "live").unwrap();
+    let dump = work.dir.path().join("dump.txt");
+    fs::write(
+        &dump,
+        fs::read(root().join("tests/fixtures/geonames/sample.txt")).unwrap(),
+    )
+    .unwrap();
+    work.run(&[
+        "places",
+        "import-geonames",
+        dump.to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+    ])
+    .expect_code(0)
+    .expect_stderr_line(&["removed 1 temporary file (4096 bytes)", "killed imports"]);
+    assert!(!killed.exists());
+    assert_eq!(fs::read_to_string(&live).unwrap(), "live");
+}

@@ -23,6 +23,15 @@ pub fn run(
     };
     let report = pipeline::import_geonames(file, &selection, out, strict, allow_empty)?;
     let mut err = io::stderr().lock();
+    if let (count @ 1.., bytes) = report.swept {
+        let folder = out.parent().unwrap_or(Path::new("."));
+        let _ = writeln!(
+            err,
+            "removed {count} temporary file{} ({bytes} bytes) that killed imports left in {}",
+            if count == 1 { "" } else { "s" },
+            folder.display()
+        );
+    }
     let s = &report.stats;
     for p in s.problems.iter().take(50) {
         let _ = writeln!(err, "{p}");

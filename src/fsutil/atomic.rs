@@ -216,13 +216,51 @@ pub fn temp_path(dest: &Path) -> PathBuf {
 
 /// Whether `name` (a file name) is one [`temp_path`] gives, by any process.
 pub fn is_temp_name(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
-        return false;
+    temp_owner(name).is_some()
+}
+
+/// The id of the process that made the temporary file `name` ([`temp_path`]), or `None`
+/// when `name` is not one of drillmap's temporary names.
+pub fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let at = rest.rfind(TEMP_MARK).filter(|&at| at > 0)?;
+    let pid = &rest[at + TEMP_MARK.len()..];
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Remove the temporary files in `dir` whose writer is gone: what killed runs left in a
+/// folder that no output lock guards (the place tables a GeoNames import writes). A file is
+/// removed only when no process with its id runs on this machine (read from `/proc`; where
+/// there is no `/proc`, nothing is removed), so a live run's temporaries are never touched.
+/// Returns how many files and bytes were removed.
+pub fn sweep_orphans(dir: &Path) -> Result<(u64, u64)> {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return Ok((0, 0));
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok((0, 0)); // no folder yet: nothing left behind
     };
-    rest.rfind(TEMP_MARK).is_some_and(|at| {
-        let pid = &rest[at + TEMP_MARK.len()..];
-        at > 0 && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
-    })
+    let (mut count, mut bytes) = (0, 0);
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(temp_owner) else {
+            continue;
+        };
+        if pid == std::process::id() || proc.join(pid.to_string()).exists() {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        count += 1;
+        bytes += meta.len();
+    }
+    Ok((count, bytes))
 }
 
 /// Write one file atomically. Returns whether its content changed.
@@ -315,5 +353,37 @@ mod tests {
         drop(stage(&path, b"new").unwrap());
         assert_eq!(fs::read(&path).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_temporary_name_gives_its_writer_and_nothing_else_does() {
+        let tmp = temp_path(Path::new("out/events.geojson"));
+        let name = tmp.file_name().unwrap().to_str().unwrap();
+        assert_eq!(temp_owner(name), Some(std::process::id()));
+        for other in [
+            "events.geojson",
+            ".events.geojson.tmp",
+            ".drillmap-12.tmp",
+            ".a.drillmap-.tmp",
+            ".a.drillmap-1x.tmp",
+            ".a.drillmap-99999999999.tmp",
+        ] {
+            assert_eq!(temp_owner(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn orphans_of_ended_processes_are_swept_and_a_live_one_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let orphan = dir.path().join(format!(".t.txt.drillmap-{dead}.tmp"));
+        fs::write(&orphan, b"12345").unwrap();
+        let live = temp_path(&dir.path().join("t.txt"));
+        fs::write(&live, b"mine").unwrap();
+        fs::write(dir.path().join("t.txt"), b"table").unwrap();
+        assert_eq!(sweep_orphans(dir.path()).unwrap(), (1, 5));
+        assert!(!orphan.exists() && live.exists() && dir.path().join("t.txt").exists());
     }
 }

@@ -490,6 +490,9 @@ pub struct ImportReport {
     pub written: bool,
     /// What the on-disk index beside the table holds.
     pub index: resolve::index::build::BuildStats,
+    /// Temporary files (and their bytes) that killed imports had left beside the table,
+    /// removed before this one started.
+    pub swept: (u64, u64),
 }
 
 /// Import a GeoNames dump: keep the usable rows in `selection`, and write them, sorted by
@@ -506,6 +509,11 @@ pub fn import_geonames(
     allow_empty: bool,
 ) -> Result<ImportReport> {
     let file = crate::read::input::open_lines(input)?;
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let swept = crate::fsutil::atomic::sweep_orphans(folder)?;
     let mut rows: Vec<(u64, String)> = Vec::new();
     let stats = geonames::read(
         std::io::BufReader::with_capacity(1 << 20, file),
@@ -546,6 +554,7 @@ pub fn import_geonames(
         stats,
         written,
         index,
+        swept,
     })
 }
 
