@@ -241,15 +241,24 @@ pub fn sweep_orphans(dir: &Path) -> Result<(u64, u64)> {
     if !proc.join("self").exists() {
         return Ok((0, 0));
     }
-    let Ok(entries) = fs::read_dir(dir) else {
+    if !dir.is_dir() {
         return Ok((0, 0)); // no folder yet: nothing left behind
-    };
+    }
+    remove_temps(dir, |pid| {
+        pid != std::process::id() && !proc.join(pid.to_string()).exists()
+    })
+}
+
+/// Remove the regular files in `dir` with a temporary name ([`temp_path`]) whose writer's
+/// process id `stale` accepts. Returns how many files and bytes were removed.
+pub fn remove_temps(dir: &Path, stale: impl Fn(u32) -> bool) -> Result<(u64, u64)> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let (mut count, mut bytes) = (0, 0);
     for entry in entries.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(temp_owner) else {
             continue;
         };
-        if pid == std::process::id() || proc.join(pid.to_string()).exists() {
+        if !stale(pid) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
@@ -376,7 +385,7 @@ mod tests {
     fn orphans_of_ended_processes_are_swept_and_a_live_one_stays() {
         let dir = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead = child.id();
+        let dead = child.id(); // a process that has ended, as a killed run has
         child.wait().unwrap();
         let orphan = dir.path().join(format!(".t.txt.drillmap-{dead}.tmp"));
         fs::write(&orphan, b"12345").unwrap();

@@ -576,11 +576,17 @@ pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::Precision;
 
-    fn place(id: &str, name: &str, kind: PlaceKind, country: &str, aliases: &[&str]) -> Place {
+    pub(crate) fn place(
+        id: &str,
+        name: &str,
+        kind: PlaceKind,
+        country: &str,
+        aliases: &[&str],
+    ) -> Place {
         Place {
             id: id.into(),
             name: name.into(),

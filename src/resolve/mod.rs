@@ -408,7 +408,7 @@ mod tests {
 
     #[test]
     fn lookup_keys_is_lookup_without_the_fuzzy_stage() {
-        let gazetteer = Gazetteer::new(vec![crate::extract::places::tests::place(
+        let gazetteer = Gazetteer::new(vec![geocoder::tests::place(
             "qizilqala",
             "Qizilqala",
             crate::model::PlaceKind::Settlement,

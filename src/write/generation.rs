@@ -375,21 +375,7 @@ impl Folder {
     /// Remove the temporary files killed runs left (none can be a live run's: every writer
     /// to this folder holds its lock).
     fn sweep(&mut self) -> Result<()> {
-        let entries = fs::read_dir(&self.out).map_err(|e| Error::io(&self.out, e))?;
-        let (mut count, mut bytes) = (0u64, 0u64);
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            if !name.to_str().is_some_and(atomic::is_temp_name) {
-                continue;
-            }
-            let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-            count += 1;
-            bytes += meta.len();
-        }
+        let (count, bytes) = atomic::remove_temps(&self.out, |_| true)?;
         if count > 0 {
             self.notes.push(format!(
                 "removed {count} temporary file{} ({bytes} bytes) that killed runs left in {}",
