@@ -248,8 +248,8 @@ impl Folder {
                 (Some(dir), Some(name)) if same_dir(dir, &self.out) => {
                     Ok(name.to_string_lossy().into_owned())
                 }
-                _ => Err(Error::Usage(format!(
-                    "internal: {} is not in the output folder {}",
+                _ => Err(Error::Internal(format!(
+                    "{} is not in the output folder {}",
                     p.display(),
                     self.out.display()
                 ))),
@@ -307,7 +307,7 @@ impl Folder {
             return Ok(journal.manifest);
         }
         let text = serde_json::to_vec(&journal)
-            .map_err(|e| Error::Usage(format!("internal: the publish journal: {e}")))?;
+            .map_err(|e| Error::Internal(format!("the publish journal: {e}")))?;
         atomic::write(&self.out.join(JOURNAL), &text)?;
         // From here on the staged files belong to the journal: they are renamed below or,
         // if this run dies, by the next one; dropping them must not remove them.

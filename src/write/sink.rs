@@ -122,7 +122,7 @@ impl GeoJson {
     fn file(&mut self) -> Result<&mut Streaming> {
         self.file
             .as_mut()
-            .ok_or_else(|| Error::Usage("internal: a finished layer was written to".into()))
+            .ok_or_else(|| Error::Internal("a finished layer was written to".into()))
     }
 }
 
@@ -143,7 +143,7 @@ impl Sink for GeoJson {
         let old = self
             .file
             .take()
-            .ok_or_else(|| Error::Usage("internal: a finished layer was rewound".into()))?;
+            .ok_or_else(|| Error::Internal("a finished layer was rewound".into()))?;
         let back = super::atomic::temp_path(&self.dest.with_file_name(format!(
             "{}.rewound",
             self.dest
@@ -164,7 +164,7 @@ impl Sink for GeoJson {
         let mut file = self
             .file
             .take()
-            .ok_or_else(|| Error::Usage("internal: a layer was finished twice".into()))?;
+            .ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
         write_parts(&mut file, &[&tail])?;
         Ok(Output {
             path: self.dest.clone(),
@@ -198,7 +198,7 @@ impl Sink for GeoJsonSeq {
         let file = self
             .file
             .as_mut()
-            .ok_or_else(|| Error::Usage("internal: a finished layer was written to".into()))?;
+            .ok_or_else(|| Error::Internal("a finished layer was written to".into()))?;
         write_parts(file, &[&[RS]])?;
         write_parts(file, f.text)?;
         write_parts(file, &[b"\n"])?;
@@ -219,7 +219,7 @@ impl Sink for GeoJsonSeq {
         let file = self
             .file
             .take()
-            .ok_or_else(|| Error::Usage("internal: a layer was finished twice".into()))?;
+            .ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
         Ok(Output {
             path: self.dest.clone(),
             staged: file.finish_if_changed()?,

@@ -135,8 +135,8 @@ impl Sorter {
             self.sorting = true;
             self.first_run = self.sinks.rewind()?.map(TempFile);
             if self.first_run.is_none() && self.written > 0 {
-                return Err(Error::Usage(
-                    "internal: no output can give back the features to sort".into(),
+                return Err(Error::Internal(
+                    "no output can give back the features to sort".into(),
                 ));
             }
         }
@@ -330,10 +330,8 @@ impl Source {
                 while matches!(line.last(), Some(b'\n' | b',')) {
                     line.pop();
                 }
-                let id = id_of(&line).ok_or_else(|| Error::Syntax {
-                    path: path.clone(),
-                    line: None,
-                    message: "internal: a written feature has no id".into(),
+                let id = id_of(&line).ok_or_else(|| {
+                    Error::Internal(format!("a feature in {} has no id", path.display()))
                 })?;
                 let mut bytes = id.into_bytes();
                 let id_len = bytes.len();
