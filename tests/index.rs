@@ -405,12 +405,7 @@ fn an_empty_dump_is_refused_and_a_failed_import_leaves_the_old_pair() {
 
     // The index cannot be written (its name is taken by a folder): the table stays too,
     // and no temporary file is left behind.
-    let dump = work.dir.path().join("dump.txt");
-    fs::write(
-        &dump,
-        fs::read(root().join("tests/fixtures/geonames/sample.txt")).unwrap(),
-    )
-    .unwrap();
+    let dump = sample_dump(&work);
     fs::remove_file(&idx).unwrap();
     fs::create_dir(&idx).unwrap();
     fs::write(idx.join("keep"), "x").unwrap();
@@ -458,12 +453,7 @@ fn an_import_removes_what_killed_imports_left_and_nothing_of_a_live_run() {
         .data()
         .join(format!(".geonames.idx.drillmap-{}.tmp", std::process::id()));
     fs::write(&live, "live").unwrap();
-    let dump = work.dir.path().join("dump.txt");
-    fs::write(
-        &dump,
-        fs::read(root().join("tests/fixtures/geonames/sample.txt")).unwrap(),
-    )
-    .unwrap();
+    let dump = sample_dump(&work);
     work.run(&[
         "places",
         "import-geonames",
@@ -475,4 +465,11 @@ fn an_import_removes_what_killed_imports_left_and_nothing_of_a_live_run() {
     .expect_stderr_line(&["removed 1 temporary file (4096 bytes)", "killed imports"]);
     assert!(!killed.exists());
     assert_eq!(fs::read_to_string(&live).unwrap(), "live");
+}
+
+/// The sample GeoNames dump, copied into `work`'s folder.
+fn sample_dump(work: &util::Work) -> std::path::PathBuf {
+    let dump = work.dir.path().join("dump.txt");
+    fs::copy(root().join("tests/fixtures/geonames/sample.txt"), &dump).unwrap();
+    dump
 }

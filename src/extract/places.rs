@@ -459,7 +459,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::model::{Place, PlaceKind, Precision};
 
-    /// A gazetteer row for tests.
+    /// A gazetteer row for tests: the geocoder's test row, at a site point.
     pub(crate) fn place(
         id: &str,
         name: &str,
@@ -468,19 +468,12 @@ pub(crate) mod tests {
         aliases: &[&str],
     ) -> Place {
         Place {
-            id: id.into(),
-            name: name.into(),
-            kind,
-            country: country.into(),
-            admin1: String::new(),
             lat: 38.0,
             lon: 68.0,
             precision: Precision::Site,
             uncertainty_km: 1.0,
-            point_note: String::new(),
-            aliases: aliases.iter().map(|s| (*s).to_owned()).collect(),
-            source: "test".into(),
             line: 1,
+            ..crate::resolve::geocoder::tests::place(id, name, kind, country, aliases)
         }
     }
 

@@ -339,7 +339,8 @@ mod tests {
             format!(".events.geojson.drillmap-{}.tmp", std::process::id())
         );
         assert!(is_temp_name(name));
-        assert!(is_temp_name(".events.run3.drillmap-17.tmp"));
+        assert_eq!(temp_owner(name), Some(std::process::id()));
+        assert_eq!(temp_owner(".events.run3.drillmap-17.tmp"), Some(17));
         for other in [
             "events.geojson",
             ".drillmap.lock",
@@ -349,6 +350,7 @@ mod tests {
             "x.drillmap-12.tmp",
             ".drillmap-12.tmp",
             ".notes.tmp",
+            ".x.drillmap-99999999999.tmp", // not a process id
         ] {
             assert!(!is_temp_name(other), "{other}");
         }
@@ -365,28 +367,9 @@ mod tests {
     }
 
     #[test]
-    fn a_temporary_name_gives_its_writer_and_nothing_else_does() {
-        let tmp = temp_path(Path::new("out/events.geojson"));
-        let name = tmp.file_name().unwrap().to_str().unwrap();
-        assert_eq!(temp_owner(name), Some(std::process::id()));
-        for other in [
-            "events.geojson",
-            ".events.geojson.tmp",
-            ".drillmap-12.tmp",
-            ".a.drillmap-.tmp",
-            ".a.drillmap-1x.tmp",
-            ".a.drillmap-99999999999.tmp",
-        ] {
-            assert_eq!(temp_owner(other), None, "{other}");
-        }
-    }
-
-    #[test]
     fn orphans_of_ended_processes_are_swept_and_a_live_one_stays() {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead = child.id(); // a process that has ended, as a killed run has
-        child.wait().unwrap();
+        let dead = ended_process();
         let orphan = dir.path().join(format!(".t.txt.drillmap-{dead}.tmp"));
         fs::write(&orphan, b"12345").unwrap();
         let live = temp_path(&dir.path().join("t.txt"));
@@ -394,5 +377,13 @@ mod tests {
         fs::write(dir.path().join("t.txt"), b"table").unwrap();
         assert_eq!(sweep_orphans(dir.path()).unwrap(), (1, 5));
         assert!(!orphan.exists() && live.exists() && dir.path().join("t.txt").exists());
+    }
+
+    /// The id of a process that has ended, as a killed run's has.
+    fn ended_process() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let id = child.id();
+        child.wait().unwrap();
+        id
     }
 }
