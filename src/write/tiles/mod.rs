@@ -51,8 +51,11 @@
 //! until the archive is written; the external sort and streamed archive that would bound
 //! it are not done.
 //!
-//! Not done: simplification beyond quantisation to the tile grid, and
-//! antimeridian wrapping (nothing in Central Asia needs it). `GeometryCollection`s are
+//! - **Simplification** ([`simplify`](self)): below the max zoom lines are simplified
+//!   with Douglas–Peucker to one tile unit before clipping; the max zoom keeps every
+//!   vertex; polygons are not simplified.
+//!
+//! Not done: antimeridian wrapping (nothing in Central Asia needs it). `GeometryCollection`s are
 //! skipped and counted in [`TileStats::skipped`].
 
 pub mod clip;
@@ -67,6 +70,7 @@ mod encode;
 pub mod input;
 mod prepare;
 mod pyramid;
+mod simplify;
 pub mod sink;
 
 use std::path::{Path, PathBuf};
