@@ -322,6 +322,7 @@ pub fn filter(
         countries: codes,
         kinds: kinds.to_vec(),
         bbox,
+        date: None,
     })
 }
 

@@ -216,8 +216,11 @@ impl Extractor {
             }
         }
         let geocoder = Geocoder::new(&self.gazetteer, self.geonames.as_ref());
+        // Places are asked for on the article's date: among places of the same name, the
+        // one that existed then ("Almaty Province" in 2018: the province before 2022).
         let filter = Filter {
             countries: options.countries.clone(),
+            date: published.as_ref().and_then(|p| p.0.first_day()),
             ..Filter::default()
         };
         let is_actor = |i: usize| self.countries.is_country_word(&text, i);

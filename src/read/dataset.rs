@@ -635,6 +635,7 @@ impl<'a> Checker<'a> {
             reported: text,
             located_by,
             country,
+            date: None,
             path: self.path.to_path_buf(),
             line,
         }
@@ -743,7 +744,7 @@ impl<'a> Checker<'a> {
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, host.as_deref().unwrap_or(""));
-                let place = self.place(
+                let mut place = self.place(
                     &sspan,
                     [&s.place, &s.reported, &s.located_by],
                     country,
@@ -773,6 +774,7 @@ impl<'a> Checker<'a> {
                 } else {
                     dates
                 };
+                place.date = site_dates.start;
                 sites.push(Site {
                     id: sid,
                     stage: s
@@ -847,7 +849,7 @@ impl<'a> Checker<'a> {
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, &host);
-                let place = self.place(
+                let mut place = self.place(
                     &sspan,
                     [&s.place, &s.reported, &s.located_by],
                     country,
@@ -876,6 +878,10 @@ impl<'a> Checker<'a> {
                     if b.last < a.first {
                         self.problem(&u.span(), u.get_ref(), "`until` is before `since`");
                     }
+                }
+                // A historic site is placed as the place was then; an active one as it is.
+                if site_status == BaseStatus::Historic {
+                    place.date = since.map(|d| d.first);
                 }
                 sites.push(BaseSite {
                     id: sid,

@@ -1018,6 +1018,7 @@ impl geocoder::Table for GeonamesIndex {
             lon: r.lon,
             lat: r.lat,
             prominence: f64::from(r.prominence) / 255.0,
+            valid: crate::model::Validity::ALWAYS,
         })
     }
 }
