@@ -908,3 +908,29 @@ impl<'a> Checker<'a> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_place_is_asked_for_on_its_records_day() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small");
+        let (dataset, _) = read(&dir).unwrap();
+        let days: Vec<(&str, Option<String>)> = dataset
+            .place_refs()
+            .map(|p| (p.query.as_str(), p.date.map(|d| d.to_string())))
+            .collect();
+        let day = |q: &str| {
+            days.iter()
+                .find(|(query, _)| *query == q)
+                .and_then(|(_, d)| d.clone())
+        };
+        // An exercise site's own start, its first day for a month.
+        assert_eq!(day("Харб-Майдон").as_deref(), Some("2021-08-05"));
+        assert_eq!(day("Termiz training ground").as_deref(), Some("2021-08-01"));
+        // A historic base site as it was at its `since`; an active one as it is now.
+        assert_eq!(day("Ayni air base").as_deref(), Some("2015-01-01"));
+        assert_eq!(day("Dushanbe"), None);
+    }
+}
