@@ -22,6 +22,11 @@
 //! distance, so a typo goes to the name it is nearest, never to a more prominent name one
 //! edit further away.
 //!
+//! Places are preferred by **date** too ([`date_factor`]): a row with validity dates
+//! (`valid_from`, `valid_to`) that does not hold on the date asked for ([`Filter::date`];
+//! without one, today's places) ranks [`OUT_OF_DATE`] of itself, so "Almaty Province" asked
+//! for in 2018 is the province before the 2022 split, and today's region otherwise.
+//!
 //! The outcome is never a silent guess: one best candidate ranked ahead of the next by more
 //! than [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing
 //! scoring at or above [`MIN_SCORE`] is `unresolved`.
@@ -35,7 +40,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::normalize::NameKey;
-use crate::model::{Place, PlaceKind};
+use crate::date::Day;
+use crate::model::{Place, PlaceKind, Validity};
 use crate::read::geonames::RankedPlaces;
 
 /// Score of a match on the exact key.
@@ -195,7 +201,7 @@ impl<'g> Resolution<'g> {
     }
 }
 
-/// Restrictions on what a query may return.
+/// Restrictions on what a query may return, and the date it is asked for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     /// Only places in these countries (ISO alpha-2); empty means any.
@@ -204,6 +210,10 @@ pub struct Filter {
     pub kinds: Vec<PlaceKind>,
     /// Only places inside `[west, south, east, north]`.
     pub bbox: Option<[f64; 4]>,
+    /// The day the name is asked for (a record's start, an article's date): not a
+    /// restriction but a preference, among places of the same name, for the one that
+    /// existed then ([`date_factor`]). `None` asks for the places as they are now.
+    pub date: Option<Day>,
 }
 
 impl Filter {
@@ -228,6 +238,7 @@ impl Filter {
             lon: place.lon,
             lat: place.lat,
             prominence: 0.0,
+            valid: place.valid,
         })
     }
 
@@ -272,6 +283,8 @@ pub(crate) struct Row<'a> {
     pub lat: f64,
     /// In [0, 1]; see [`PRIOR_WEIGHT`].
     pub prominence: f64,
+    /// When the row describes the place; see [`date_factor`].
+    pub valid: Validity,
 }
 
 /// A table of named rows: what the scorer asks, whether the rows are in memory
@@ -336,11 +349,27 @@ fn score(
     Some(Scored {
         posting,
         score,
-        rank: (1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence,
+        rank: ((1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence)
+            * date_factor(&row.valid, filter.date),
         how,
         edits,
         named_after,
     })
+}
+
+/// Factor on the rank of a place whose row does not hold on the date asked for: enough
+/// to rank it behind a place of the same name that does (by more than
+/// [`AMBIGUITY_MARGIN`]); its score is untouched, so alone it is still the answer.
+pub const OUT_OF_DATE: f64 = 0.9;
+
+/// The scorer's preference by date: 1 for a row that describes its place on `date`
+/// ([`Validity::holds`]; without a date, a row that has not ended), else [`OUT_OF_DATE`].
+pub fn date_factor(valid: &Validity, date: Option<Day>) -> f64 {
+    if valid.holds(date) {
+        1.0
+    } else {
+        OUT_OF_DATE
+    }
 }
 
 /// Keep each row's best match (fewest edits, then best-ranked; the first met among equals);
@@ -551,6 +580,7 @@ impl Table for Gazetteer {
             lon: p.lon,
             lat: p.lat,
             prominence: self.prominence.get(i).copied().unwrap_or(1.0),
+            valid: p.valid,
         })
     }
 }
@@ -636,6 +666,7 @@ pub(crate) mod tests {
             point_note: String::new(),
             aliases: aliases.iter().map(|s| s.to_string()).collect(),
             source: "test".into(),
+            valid: crate::model::Validity::ALWAYS,
             line: 2,
         }
     }
@@ -724,6 +755,86 @@ pub(crate) mod tests {
         );
         let r = g.lookup("Ayni airfield", &Filter::default());
         assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("ayni-tj"));
+    }
+
+    /// "Almaty Province": the province of 1997-2022 (to 2022-06-07) and today's region
+    /// (from 2022-06-08), both bearing the name.
+    pub(crate) fn almaty_over_time() -> Vec<Place> {
+        let date = |s: &str| crate::date::ReportedDate::parse(s).ok();
+        let old = Place {
+            valid: Validity {
+                from: date("1997-04-22"),
+                to: date("2022-06-07"),
+            },
+            ..place(
+                "almaty-province-2018",
+                "Almaty Province (2018 borders)",
+                PlaceKind::Region,
+                "KZ",
+                &["Almaty Province"],
+            )
+        };
+        let new = Place {
+            valid: Validity {
+                from: date("2022-06-08"),
+                to: None,
+            },
+            ..place(
+                "almaty-region",
+                "Almaty Region",
+                PlaceKind::Region,
+                "KZ",
+                &["Almaty Province"],
+            )
+        };
+        vec![old, new]
+    }
+
+    #[test]
+    fn a_shared_name_resolves_to_the_place_that_held_on_the_date() {
+        let day = |y, m, d| Day::new(y, m, d);
+        let g = Gazetteer::new(almaty_over_time());
+        let on = |d: Option<Day>| {
+            let r = g.lookup(
+                "Almaty Province",
+                &Filter {
+                    date: d,
+                    ..Filter::default()
+                },
+            );
+            (r.status, r.best().map(|c| c.place.id.clone()))
+        };
+        let resolved = |id: &str| (Status::Resolved, Some(id.to_owned()));
+        assert_eq!(on(day(2018, 7, 16)), resolved("almaty-province-2018"));
+        assert_eq!(on(day(2024, 9, 26)), resolved("almaty-region"));
+        assert_eq!(on(None), resolved("almaty-region"), "undated: today's");
+        // The date ranks; it does not score: an exact match stays exact and weak to none.
+        let r = g.lookup(
+            "Almaty Province",
+            &Filter {
+                date: day(2018, 7, 16),
+                ..Filter::default()
+            },
+        );
+        assert_eq!(
+            r.candidates.iter().map(|c| c.score).collect::<Vec<_>>(),
+            [EXACT, EXACT]
+        );
+        assert_eq!(r.candidates[1].rank, EXACT * OUT_OF_DATE);
+        // A name only the old row has is still the old row's, on any date.
+        let g = Gazetteer::new(vec![g.places()[0].clone()]);
+        let r = g.lookup(
+            "Almaty Province",
+            &Filter {
+                date: day(2024, 1, 1),
+                ..Filter::default()
+            },
+        );
+        assert_eq!(
+            r.best().map(|c| c.place.id.as_str()),
+            Some("almaty-province-2018")
+        );
+        assert_eq!(date_factor(&Validity::ALWAYS, None), 1.0);
     }
 
     #[test]

@@ -1025,6 +1025,7 @@ impl geocoder::Table for GeonamesIndex {
             lon: r.lon,
             lat: r.lat,
             prominence: f64::from(r.prominence) / 255.0,
+            valid: crate::model::Validity::ALWAYS,
         })
     }
 }
