@@ -53,8 +53,11 @@
 //! memory ([`encode_pmtiles`]) they are held. The external sort that would bound the
 //! prepared layers is not done.
 //!
-//! Not done: simplification beyond quantisation to the tile grid, and
-//! antimeridian wrapping (nothing in Central Asia needs it). `GeometryCollection`s are
+//! - **Simplification** ([`simplify`](self)): below the max zoom lines are simplified
+//!   with Douglas–Peucker to one tile unit before clipping; the max zoom keeps every
+//!   vertex; polygons are not simplified.
+//!
+//! Not done: antimeridian wrapping (nothing in Central Asia needs it). `GeometryCollection`s are
 //! skipped and counted in [`TileStats::skipped`].
 
 pub mod clip;
@@ -69,6 +72,7 @@ mod encode;
 pub mod input;
 mod prepare;
 mod pyramid;
+mod simplify;
 pub mod sink;
 
 use std::path::{Path, PathBuf};

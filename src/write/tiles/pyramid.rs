@@ -207,6 +207,7 @@ pub(super) fn build_zoom(
         extent: i64::from(opts.extent),
         buffer: i64::from(opts.buffer),
         tiles: 1i64 << zoom,
+        simplify: super::simplify::tolerance(zoom, opts.max_zoom),
     };
     let mut timings = Timings::default();
     let t = Instant::now();
