@@ -99,9 +99,65 @@ fn drafts_pasted_into_a_dataset_pass_check() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = extract(work.dir.path(), &args);
     run.expect_code(0);
-    let draft: toml::Table = toml::from_str(&run.stdout()).unwrap();
-    // The drafts' sources replace the articles' entries; the other sources stay, for the
-    // places the gazetteer cites.
+    paste(&work, &run.stdout());
+    work.check().expect_code(0);
+    work.build().expect_code(0);
+    let layer = fs::read_to_string(work.out().join("exercises.geojson")).unwrap();
+    assert!(layer.contains("kharbmaidon-training-ground"));
+}
+
+#[test]
+fn a_reviewed_draft_with_its_deployment_placed_builds() {
+    // The README's steps: extract 004 on its day, name the range the article only
+    // describes, paste, check, build.
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let run = extract(
+        work.dir.path(),
+        &[
+            "--data",
+            "data",
+            "--published",
+            "2021-07-21",
+            "data/articles/004_b1421c71e36eabd6.txt",
+        ],
+    );
+    run.expect_code(0);
+    let draft = run.stdout();
+    let unnamed = "place = \"\"  # not named in the article, only \"a military range near the Afghan border\"";
+    assert!(draft.contains(unnamed), "{draft}");
+    paste(&work, &draft);
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&["exercises.toml:", "`place` must not be empty"]);
+    paste(
+        &work,
+        &draft.replacen(
+            "place = \"\"",
+            "place = \"Kharbmaidon training ground\"\nlocated_by = \"urdupoint-1307020\"",
+            1,
+        ),
+    );
+    work.check().expect_code(0);
+    work.build().expect_code(0);
+    let layer: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
+    let march = layer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"].as_str().unwrap().ends_with("/deployment"))
+        .unwrap();
+    let p = &march["properties"];
+    assert_eq!(p["place_id"], "kharbmaidon-training-ground");
+    assert_eq!(p["start_date"], "2021-07-20");
+    assert_eq!(p["participants"], serde_json::json!(["RU"]));
+}
+
+/// Paste drafts into the work copy's dataset as an analyst would: their sources in place
+/// of the articles' entries (the other sources stay, for the places the gazetteer cites),
+/// their exercises for the dataset's, no bases.
+fn paste(work: &Work, drafts: &str) {
+    let draft: toml::Table = toml::from_str(drafts).unwrap();
     let kept: toml::Table =
         toml::from_str(&fs::read_to_string(work.data().join("sources.toml")).unwrap()).unwrap();
     let mut all: Vec<toml::Value> = kept["source"]
@@ -125,10 +181,6 @@ fn drafts_pasted_into_a_dataset_pass_check() {
     fs::write(work.data().join("sources.toml"), sources).unwrap();
     fs::write(work.data().join("exercises.toml"), exercises).unwrap();
     fs::write(work.data().join("bases.toml"), "").unwrap();
-    work.check().expect_code(0);
-    work.build().expect_code(0);
-    let layer = fs::read_to_string(work.out().join("exercises.geojson")).unwrap();
-    assert!(layer.contains("kharbmaidon-training-ground"));
 }
 
 #[test]

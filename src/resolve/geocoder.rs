@@ -17,10 +17,10 @@
 //! prominent the place is (a GeoNames row's feature code and population; a hand-kept row is
 //! fully prominent), so that a name shared by a regional capital and a village goes to the
 //! capital, with the village listed. A place matched only through a name it bears with
-//! generic words ("Gissar" against "Gissar air base") gets no prominence. Fuzzy candidates
-//! compete by edit distance first: the prior ranks only those at the query's smallest
-//! distance, so a typo goes to the name it is nearest, never to a more prominent name one
-//! edit further away.
+//! generic words ("Gissar" against "Gissar air base") gets no prominence. The prior ranks
+//! matches on a key only, names places share: a fuzzy candidate (a typo) is ranked by its
+//! score, so a typo goes to the name it is nearest, and a typo as near to two names is
+//! ambiguous whatever their prominence.
 //!
 //! Places are preferred by **date** too ([`date_factor`]): a row with validity dates
 //! (`valid_from`, `valid_to`) that does not hold on the date asked for ([`Filter::date`];
@@ -65,6 +65,16 @@ pub const MIN_SCORE: f64 = 0.7;
 /// [`AMBIGUITY_MARGIN`]. The README shows the figures that chose 0.25.
 pub const PRIOR_WEIGHT: f64 = 0.25;
 
+/// A candidate's rank before the date preference: the score mixed with the prominence for a
+/// match on a key (a name places share), the score alone for a fuzzy match (a typo is
+/// ranked by how near it is; see the module documentation).
+fn prior(how: MatchKind, score: f64, prominence: f64) -> f64 {
+    match how {
+        MatchKind::Fuzzy => score,
+        _ => (1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence,
+    }
+}
+
 /// How a query matched a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,8 +114,6 @@ pub struct Candidate<'g> {
     pub matched: &'g str,
     /// Exact, loose or fuzzy.
     pub how: MatchKind,
-    /// Edits between the query's loose key and the matched name's (0 unless fuzzy).
-    pub edits: usize,
     /// The table the place is from (`gazetteer`, `geonames`).
     pub table: &'static str,
     /// Whether the place matched only through a name it bears with generic words the query
@@ -134,44 +142,23 @@ pub struct Resolution<'g> {
     pub candidates: Vec<Candidate<'g>>,
 }
 
-/// What [`rank`] orders a candidate by.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct RankKey {
-    /// The match score ([`MIN_SCORE`] applies to it).
-    pub score: f64,
-    /// Edits from the query (0 unless fuzzy): fewer edits rank first, whatever the prior.
-    pub edits: usize,
-    /// The score with the ranking prior, among candidates at the same number of edits.
-    pub rank: f64,
-}
-
-/// Rank candidates (fewest edits first, then by rank, best first, ties by `cmp_id`), drop
-/// those that score below [`MIN_SCORE`], and decide the status: ambiguous when the second
-/// is as near as the best and ranked within [`AMBIGUITY_MARGIN`] of it. The one ranking
-/// every table's answer goes through.
+/// Rank candidates (by rank, best first, ties by `cmp_id`), drop those that score below
+/// [`MIN_SCORE`], and decide the status: the one ranking every table's answer goes through.
 pub(crate) fn rank<C>(
     candidates: &mut Vec<C>,
-    key: impl Fn(&C) -> RankKey,
+    score_rank: impl Fn(&C) -> (f64, f64),
     cmp_id: impl Fn(&C, &C) -> std::cmp::Ordering,
 ) -> Status {
-    candidates.retain(|c| key(c).score >= MIN_SCORE);
+    candidates.retain(|c| score_rank(c).0 >= MIN_SCORE);
     candidates.sort_by(|a, b| {
-        let (ka, kb) = (key(a), key(b));
-        ka.edits
-            .cmp(&kb.edits)
-            .then_with(|| kb.rank.total_cmp(&ka.rank))
+        score_rank(b)
+            .1
+            .total_cmp(&score_rank(a).1)
             .then_with(|| cmp_id(a, b))
     });
     match candidates.as_slice() {
         [] => Status::Unresolved,
-        [a, b, ..] => {
-            let (ka, kb) = (key(a), key(b));
-            if ka.edits == kb.edits && ka.rank - kb.rank < AMBIGUITY_MARGIN {
-                Status::Ambiguous
-            } else {
-                Status::Resolved
-            }
-        }
+        [a, b, ..] if score_rank(a).1 - score_rank(b).1 < AMBIGUITY_MARGIN => Status::Ambiguous,
         _ => Status::Resolved,
     }
 }
@@ -182,11 +169,7 @@ impl<'g> Resolution<'g> {
     pub fn from_candidates(mut candidates: Vec<Candidate<'g>>) -> Resolution<'g> {
         let status = rank(
             &mut candidates,
-            |c| RankKey {
-                score: c.score,
-                edits: c.edits,
-                rank: c.rank,
-            },
+            |c| (c.score, c.rank),
             |a, b| a.place.id.cmp(&b.place.id),
         );
         Resolution { status, candidates }
@@ -309,8 +292,6 @@ pub(crate) struct Scored {
     pub score: f64,
     pub rank: f64,
     pub how: MatchKind,
-    /// Edits from the query (0 unless fuzzy).
-    pub edits: usize,
     pub named_after: bool,
 }
 
@@ -322,7 +303,6 @@ fn score(
     filter: &Filter,
     posting: Posting,
     how: MatchKind,
-    edits: usize,
     base: f64,
 ) -> Option<Scored> {
     let row = table.row(posting.row)?;
@@ -349,10 +329,8 @@ fn score(
     Some(Scored {
         posting,
         score,
-        rank: ((1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence)
-            * date_factor(&row.valid, filter.date),
+        rank: prior(how, score, prominence) * date_factor(&row.valid, filter.date),
         how,
-        edits,
         named_after,
     })
 }
@@ -372,15 +350,14 @@ pub fn date_factor(valid: &Validity, date: Option<Day>) -> f64 {
     }
 }
 
-/// Keep each row's best match (fewest edits, then best-ranked; the first met among equals);
-/// rows in row order.
+/// Keep each row's best-ranked match, the first met among equals; rows in row order.
 fn best_per_row(mut all: Vec<Scored>) -> Vec<Scored> {
     all.sort_by_key(|c| c.posting.row); // stable: the first met stays first
     let mut out: Vec<Scored> = Vec::with_capacity(all.len());
     for c in all {
         match out.last_mut() {
             Some(last) if last.posting.row == c.posting.row => {
-                if (c.edits, -c.rank) < (last.edits, -last.rank) {
+                if c.rank > last.rank {
                     *last = c;
                 }
             }
@@ -398,7 +375,7 @@ pub(crate) fn keys_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> 
         (true, &key.loose, MatchKind::Loose, LOOSE),
     ] {
         table.postings(loose, k, &mut |p| {
-            all.extend(score(table, key, filter, p, how, 0, base));
+            all.extend(score(table, key, filter, p, how, base));
         });
     }
     best_per_row(all)
@@ -415,7 +392,7 @@ pub(crate) fn fuzzy_stage(table: &impl Table, key: &NameKey, filter: &Filter) ->
     table.near(&q, &mut |p, d, klen| {
         let len = q.len().max(klen) as f64;
         let base = LOOSE * (1.0 - d as f64 / len);
-        all.extend(score(table, key, filter, p, MatchKind::Fuzzy, d, base));
+        all.extend(score(table, key, filter, p, MatchKind::Fuzzy, base));
     });
     best_per_row(all)
 }
@@ -533,7 +510,6 @@ impl Gazetteer {
                     rank: s.rank,
                     matched,
                     how: s.how,
-                    edits: s.edits,
                     table: self.table,
                     named_after: s.named_after,
                 })
@@ -869,11 +845,11 @@ pub(crate) mod tests {
         );
     }
 
-    /// The prior ranks fuzzy candidates only among those at the same number of edits: a
-    /// typo one edit from a village and two from a prominent city is the village's (the city
-    /// listed), and a typo as near to both is the city's.
+    /// The prior ranks matches on a key, not typos: a typo one edit from a village and two
+    /// from a prominent city is the village's (the city listed), and a typo as near to both
+    /// is ambiguous, while the city's own name still beats the village's on prominence.
     #[test]
-    fn fuzzy_candidates_compete_by_edits_first_and_the_prior_breaks_ties() {
+    fn fuzzy_candidates_rank_by_their_score_not_the_prior() {
         let mut places = RankedPlaces::default();
         places.push(
             place("city", "Murgabadkent", PlaceKind::Settlement, "TJ", &[]),
@@ -885,27 +861,34 @@ pub(crate) mod tests {
         );
         let g = Gazetteer::named("geonames", ALTERNATE_NAME, places);
         let r = g.lookup("Murgapatkent", &Filter::default());
-        let ids: Vec<(&str, usize)> = r
+        let ids: Vec<(&str, MatchKind)> = r
             .candidates
             .iter()
-            .map(|c| (c.place.id.as_str(), c.edits))
+            .map(|c| (c.place.id.as_str(), c.how))
             .collect();
         assert_eq!(r.status, Status::Resolved, "{ids:?}");
-        assert_eq!(ids, [("village", 1), ("city", 2)]);
-        // The city ranks higher by the prior, yet the nearer name wins.
-        assert!(r.candidates[1].rank > r.candidates[0].rank);
-        let r = g.lookup("Murgaxadkent", &Filter::default());
-        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("city"));
-        assert_eq!(r.candidates.len(), 2);
-        // Without the prior's difference, two names as near are ambiguous.
-        let even = Gazetteer::new(vec![
-            place("city", "Murgabadkent", PlaceKind::Settlement, "TJ", &[]),
-            place("village", "Murgapadkent", PlaceKind::Settlement, "TJ", &[]),
-        ]);
         assert_eq!(
-            even.lookup("Murgaxadkent", &Filter::default()).status,
-            Status::Ambiguous
+            ids,
+            [("village", MatchKind::Fuzzy), ("city", MatchKind::Fuzzy)]
         );
+        assert!(r.candidates.iter().all(|c| c.rank == c.score));
+        // As near to both: ambiguous, though the city is far more prominent.
+        let r = g.lookup("Murgaxadkent", &Filter::default());
+        assert_eq!(r.status, Status::Ambiguous);
+        assert_eq!(r.candidates.len(), 2);
+        // Where two places share the name itself, the prior decides.
+        let mut shared = RankedPlaces::default();
+        shared.push(
+            place("city", "Murgabadkent", PlaceKind::Settlement, "TJ", &[]),
+            1.0,
+        );
+        shared.push(
+            place("village", "Murgabadkent", PlaceKind::Settlement, "TJ", &[]),
+            0.0,
+        );
+        let g = Gazetteer::named("geonames", ALTERNATE_NAME, shared);
+        let r = g.lookup("Murgabadkent", &Filter::default());
+        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("city"));
     }
 
     #[test]

@@ -393,8 +393,6 @@ pub struct IndexCandidate {
     pub rank: f64,
     /// Exact, loose or fuzzy.
     pub how: MatchKind,
-    /// Edits between the query's loose key and the matched name's (0 unless fuzzy).
-    pub edits: usize,
     /// Which of the row's names matched (0 the name, then the alternates in order).
     pub name: u32,
 }
@@ -419,11 +417,7 @@ impl IndexResolution {
     fn from_candidates(mut candidates: Vec<IndexCandidate>) -> IndexResolution {
         let status = geocoder::rank(
             &mut candidates,
-            |c| geocoder::RankKey {
-                score: c.score,
-                edits: c.edits,
-                rank: c.rank,
-            },
+            |c| (c.score, c.rank),
             |a, b| cmp_as_text(a.geonameid, b.geonameid),
         );
         IndexResolution { status, candidates }
@@ -859,7 +853,6 @@ impl GeonamesIndex {
                     score: s.score,
                     rank: s.rank,
                     how: s.how,
-                    edits: s.edits,
                     name: s.posting.name,
                 })
             })
