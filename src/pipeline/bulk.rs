@@ -325,12 +325,13 @@ fn run<R: EventReader>(
     let mut files: Vec<_> = sorted
         .outputs
         .into_iter()
-        .map(|o| (o.path, o.staged))
+        .map(|o| (o.path, o.staged, o.digest))
         .collect();
     let mut remove = Vec::new();
     match problems.file.take() {
         Some(f) => {
-            files.push((problems.path.clone(), f.finish_if_changed()?));
+            let (staged, digest) = f.finish_digest()?;
+            files.push((problems.path.clone(), staged, Some(digest)));
             report.errors_file = Some(problems.path.clone());
         }
         // A stale list from an earlier run would mislead.

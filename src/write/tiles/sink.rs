@@ -69,6 +69,7 @@ impl Sink for TileSink {
             staged: atomic::stage(&self.dest, &bytes)?,
             path: self.dest,
             features,
+            digest: None,
         })
     }
 }
