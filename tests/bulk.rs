@@ -298,7 +298,12 @@ fn output_is_the_same_bytes_whatever_the_input_order() {
     let leftovers: Vec<_> = outputs[0].iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(
         leftovers,
-        ["events.geojson", "events.geojsons", "manifest.json"]
+        [
+            "events.geojson",
+            "events.geojsons",
+            "events.pmtiles",
+            "manifest.json"
+        ]
     );
 }
 
@@ -543,8 +548,26 @@ fn bulk_and_geocode_refuse_a_gazetteer_that_check_rejects() {
 }
 
 #[test]
-fn tiles_flag_writes_the_layer_as_an_archive_from_the_same_pass() {
+fn tiles_are_written_by_default_in_the_same_generation_and_no_tiles_removes_them() {
     let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(0)
+    .expect_stderr_line(&["out/events.geojson", "and out/events.pmtiles"]);
+    let archive = fs::read(work.out().join("events.pmtiles")).unwrap();
+    assert_eq!(&archive[..7], b"PMTiles");
+    let manifest = read_json(&work, "manifest.json");
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["events.geojson", "events.pmtiles"]);
+    // --tiles, deprecated, changes nothing.
+    let before = work.outputs();
     bulk(
         &work,
         &[
@@ -556,14 +579,36 @@ fn tiles_flag_writes_the_layer_as_an_archive_from_the_same_pass() {
         ],
     )
     .expect_code(0);
-    let archive = fs::read(work.out().join("events.pmtiles")).unwrap();
-    assert_eq!(&archive[..7], b"PMTiles");
-    // Without the flag, no archive.
-    let plain = Work::new("events");
+    assert_eq!(work.outputs(), before);
+    // --no-tiles: no archive, and the earlier one goes with the new generation.
     bulk(
-        &plain,
+        &work,
+        &[
+            "--events",
+            "data/events.csv",
+            "--numeric",
+            "troops",
+            "--no-tiles",
+        ],
+    )
+    .expect_code(0);
+    let names = || -> Vec<String> { work.outputs().into_iter().map(|(n, _)| n).collect() };
+    assert_eq!(names(), ["events.geojson", "manifest.json"]);
+    // An empty export: an empty layer and no archive (nothing to tile), not an error; the
+    // archive of the run before goes.
+    bulk(
+        &work,
         &["--events", "data/events.csv", "--numeric", "troops"],
     )
     .expect_code(0);
-    assert!(!plain.out().join("events.pmtiles").exists());
+    assert!(work.out().join("events.pmtiles").exists());
+    fs::write(work.data().join("empty.csv"), "id,place,country\n").unwrap();
+    bulk(&work, &["--events", "data/empty.csv"]).expect_code(0);
+    assert_eq!(names(), ["events.geojson", "manifest.json"]);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--tiles", "--no-tiles"],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--no-tiles"]);
 }

@@ -36,9 +36,10 @@ pub enum Command {
         drillmap.pmtiles (the three layers as vector tiles). Nothing is written when check finds\n\
         a problem; a file whose content did not change is left untouched. Places resolved by a\n\
         weak match are listed as notices (--strict: problems). With --events, writes\n\
-        one point layer instead (OUT/events.geojson, features sorted by id; with --seq also\n\
-        OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
-        export, left untouched too when unchanged. The files are published together and named\n\
+        one point layer instead (OUT/events.geojson, features sorted by id, and its vector tiles\n\
+        OUT/events.pmtiles unless --no-tiles; with --seq also OUT/events.geojsons; with\n\
+        --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq export, left untouched\n\
+        too when unchanged. The files are published together and named\n\
         in OUT/manifest.json (one generation); a second build into OUT waits for the first.\n\n\
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
     )]
@@ -322,6 +323,7 @@ pub fn filter(
         countries: codes,
         kinds: kinds.to_vec(),
         bbox,
+        date: None,
     })
 }
 

@@ -34,9 +34,13 @@ pub struct BulkArgs {
     /// Also write OUT/NAME.geojsons: GeoJSONSeq, each feature preceded by RS (RFC 8142).
     #[arg(long, requires = "events")]
     pub seq: bool,
-    /// Also write OUT/NAME.pmtiles: vector tiles within the tile budget, points clustered
-    /// below the last zoom (held in memory: about 2 KB a row).
+    /// Do not write OUT/NAME.pmtiles (written by default: vector tiles within the tile
+    /// budget, points clustered below the last zoom); an archive from an earlier run is removed.
     #[arg(long, requires = "events")]
+    pub no_tiles: bool,
+    /// Deprecated, does nothing: tiles are written by default (use --no-tiles to skip them).
+    /// Accepted until the next release.
+    #[arg(long, requires = "events", conflicts_with = "no_tiles")]
     pub tiles: bool,
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
@@ -77,7 +81,7 @@ pub fn options(
         out,
         layer: a.layer.clone(),
         seq: a.seq,
-        tiles: a.tiles,
+        tiles: !a.no_tiles,
         max_errors: a.max_errors,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
     };
@@ -121,8 +125,8 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
         r.places,
         r.source_coordinates
     );
-    if let Some(s) = &r.seq {
-        line.push_str(&format!(", and {}", s.display()));
+    for extra in [&r.seq, &r.tiles].into_iter().flatten() {
+        line.push_str(&format!(", and {}", extra.display()));
     }
     let _ = writeln!(err, "{line}");
     if let Some(f) = &r.errors_file {

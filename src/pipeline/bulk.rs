@@ -4,8 +4,8 @@
 //! checked by [`super::read_tables`] (as `check` does), a [`crate::bulk`] reader yields
 //! rows, [`crate::derive::event`] checks each row and derives its feature (the location
 //! properties through [`crate::derive::location`]), and the [`Sorter`] hands the features in
-//! id order to the GeoJSON and GeoJSONSeq [`crate::write::sink`]s. Bad rows are counted and
-//! listed; they are written to `<layer>.errors.csv` when skipped.
+//! id order to the GeoJSON, GeoJSONSeq and tile [`crate::write::sink`]s. Bad rows are counted
+//! and listed; they are written to `<layer>.errors.csv` when skipped.
 
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ use crate::error::{Error, Problem, Result};
 use crate::write::atomic::Streaming;
 use crate::write::generation::Folder;
 use crate::write::geojson;
-use crate::write::sink::{GeoJson, GeoJsonSeq, Sink, Sinks};
+use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
 use crate::write::sort::Sorter;
 use crate::write::tiles::sink::TileSink;
 
@@ -50,7 +50,8 @@ pub struct Options {
     pub layer: String,
     /// Also write `<out>/<layer>.geojsons` (RFC 8142, RS-prefixed records).
     pub seq: bool,
-    /// Also write `<out>/<layer>.pmtiles` (vector tiles, with the tile budget and clusters).
+    /// Write `<out>/<layer>.pmtiles` (vector tiles, with the tile budget and clusters);
+    /// when false, an archive an earlier run wrote is removed with the new generation.
     pub tiles: bool,
     /// Bad rows that may be skipped (and listed) before the run fails.
     pub max_errors: usize,
@@ -113,6 +114,8 @@ pub struct Report {
     pub geojson: PathBuf,
     /// The GeoJSONSeq layer, when asked for.
     pub seq: Option<PathBuf>,
+    /// The PMTiles archive, unless tiles were turned off or the layer is empty.
+    pub tiles: Option<PathBuf>,
     /// Rows read (good and bad).
     pub rows: u64,
     /// Features written.
@@ -179,6 +182,38 @@ pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
     }
 }
 
+/// The layer's tile sink, finished only when a feature reached it: a layer without one
+/// (every row bad, or none) has no archive, and its [`Output`] says so with 0 features.
+struct Tiles {
+    sink: TileSink,
+    path: PathBuf,
+    fed: u64,
+}
+
+impl Sink for Tiles {
+    fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
+        self.fed += 1;
+        self.sink.feature(f)
+    }
+
+    fn rewind(&mut self) -> Result<Option<PathBuf>> {
+        self.fed = 0;
+        self.sink.rewind()
+    }
+
+    fn finish(self: Box<Self>, attribution: &str) -> Result<Output> {
+        if self.fed == 0 {
+            return Ok(Output {
+                path: self.path,
+                staged: None,
+                features: 0,
+                digest: None,
+            });
+        }
+        Box::new(self.sink).finish(attribution)
+    }
+}
+
 /// Bad rows: the first few kept for the report, all of them streamed to the errors file.
 struct Problems {
     count: u64,
@@ -239,11 +274,11 @@ fn run<R: EventReader>(
     }
     if opts.tiles {
         let tile_opts = crate::pipeline::tile_options();
-        sinks.push(Box::new(TileSink::create(
-            &opts.tiles_path(),
-            &opts.layer,
-            tile_opts,
-        )?));
+        sinks.push(Box::new(Tiles {
+            sink: TileSink::create(&opts.tiles_path(), &opts.layer, tile_opts)?,
+            path: opts.tiles_path(),
+            fed: 0,
+        }));
     }
     let mut sorter = Sorter::new(Sinks(sinks), &opts.out.join(&opts.layer), opts.sort_buffer);
     let mut problems = Problems {
@@ -308,6 +343,7 @@ fn run<R: EventReader>(
     let mut report = Report {
         geojson: opts.geojson_path(),
         seq: seq_path,
+        tiles: None,
         rows,
         features: sorted.features,
         places: b.places(),
@@ -322,12 +358,20 @@ fn run<R: EventReader>(
     if problems.count > opts.max_errors as u64 {
         return Ok(report); // dropping the staged outputs removes them
     }
-    let mut files: Vec<_> = sorted
-        .outputs
-        .into_iter()
-        .map(|o| (o.path, o.staged, o.digest))
-        .collect();
+    let mut files = Vec::new();
     let mut remove = Vec::new();
+    for o in sorted.outputs {
+        if o.path == opts.tiles_path() && o.features == 0 {
+            continue; // an empty layer has no archive
+        }
+        files.push((o.path, o.staged, o.digest));
+    }
+    if files.iter().any(|(p, _, _)| *p == opts.tiles_path()) {
+        report.tiles = Some(opts.tiles_path());
+    } else {
+        // An archive of an earlier run would not match the new layer.
+        remove.push(opts.tiles_path());
+    }
     match problems.file.take() {
         Some(f) => {
             let (staged, digest) = f.finish_digest()?;

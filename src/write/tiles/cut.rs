@@ -9,6 +9,7 @@ use super::hilbert::tile_id;
 use super::mercator::{pixel, world_size};
 use super::mvt::{GeomType, GeometryEncoder};
 use super::prepare::{Geom, PreparedLayer};
+use super::simplify;
 
 /// One feature's geometry in one tile.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +35,8 @@ pub(super) struct Grid {
     pub(super) extent: i64,
     pub(super) buffer: i64,
     pub(super) tiles: i64,
+    /// Line simplification tolerance at this zoom, in tile units (0: keep every vertex).
+    pub(super) simplify: f64,
 }
 
 impl Grid {
@@ -138,8 +141,7 @@ pub(super) fn cut_zoom(
                 Geom::Lines(lines) => {
                     let mut parts = TileParts::new();
                     for line in lines {
-                        let global: Vec<Pt> =
-                            line.iter().map(|&(x, y)| (x * size, y * size)).collect();
+                        let global = simplify::in_pixels(line, size, grid.simplify);
                         clip::clip_line(&global, extent_f, buffer_f, tiles_u, &mut parts);
                     }
                     for ((tx, ty), tile_parts) in parts {
