@@ -11,7 +11,10 @@ then N times (default 3). Wall time, CPU time (user + system of the command and 
 from /usr/bin/time; the 1-minute load average is read after each run. Writes a Markdown
 table per case to OUT.md, with each command's medians and its ratio to the case's first
 command (old release first, so the ratio is new / old; > 1.05 means slower by more than 5%).
+With BENCH_LOCK=<file> in the environment, each case holds an exclusive flock on that file
+while it runs (so benchmarks sharing a machine take turns case by case).
 """
+import fcntl
 import os
 import statistics
 import subprocess
@@ -55,7 +58,11 @@ def main():
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
     warmup = int(args[args.index("--warmup") + 1]) if "--warmup" in args else 1
     md = []
+    lock_path = os.environ.get("BENCH_LOCK")
     for title, cmds in cases(args[1]):
+        lock = open(lock_path, "a") if lock_path else None
+        if lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         print(f"== {title}", file=sys.stderr)
         for _ in range(warmup):
             for _, output, cmd in cmds:
@@ -64,6 +71,8 @@ def main():
         for _ in range(runs):
             for name, output, cmd in cmds:
                 res[name].append(run(cmd, output))
+        if lock:
+            lock.close()
         md.append(f"**{title}** ({runs} runs each, alternating, {warmup} warm-up)\n")
         md.append("| command | wall s | CPU s | peak RSS MiB | load (1 min) | wall / first | CPU / first |")
         md.append("|---|---:|---:|---:|---|---:|---:|")

@@ -4,6 +4,7 @@
 #
 #   OLD=/path/to/previous/drillmap bash benches/bulk/versus.sh
 #   OLD=... RUNS=5 SIZE=200000 bash benches/bulk/versus.sh
+#   OLD=... BENCH_LOCK=/path/to/lock bash benches/bulk/versus.sh   # flock per case
 #
 # Cases: SIZE (default 1,000,000) rows with their own lat/lon, uniform over Central Asia
 # (gen.py --coords: a border distance per row), against the old release, the floor and
@@ -21,8 +22,8 @@ WORK=target/bulk-bench
 mkdir -p "$WORK"
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 [ -n "${SKIP_BUILD:-}" ] || CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --quiet --bin drillmap --example bulk_floor
-NEW=target/release/drillmap
-FLOOR=target/release/examples/bulk_floor
+NEW=${NEW:-target/release/drillmap}
+FLOOR=${FLOOR:-target/release/examples/bulk_floor}
 
 gen() { [ -s "$2" ] || python3 benches/bulk/gen.py "$1" "$2" "${@:3}"; }
 coords="$WORK/events-coords-$SIZE.csv"; gen "$SIZE" "$coords" --coords
@@ -44,9 +45,11 @@ PY
 out="$WORK/versus"
 mkdir -p "$out"/{old,new,floor,gdal}
 max=$(( SIZE / 100 + 10 ))
-"$NEW" build --data places --out "$out/new" --events "$coords" --numeric troops --max-errors $(( SIZE / 10 )) -q 2>/dev/null
 fcsv="$WORK/floor-coords-$SIZE.csv"
-[ -s "$fcsv" ] || ogr2ogr -f CSV "$fcsv" "$out/new/events.geojson" -lco GEOMETRY=AS_XY
+if [ ! -s "$fcsv" ]; then
+  ${BENCH_LOCK:+flock "$BENCH_LOCK"} "$NEW" build --data places --out "$out/new" --events "$coords" --numeric troops --max-errors $(( SIZE / 10 )) -q 2>/dev/null
+  ${BENCH_LOCK:+flock "$BENCH_LOCK"} ogr2ogr -f CSV "$fcsv" "$out/new/events.geojson" -lco GEOMETRY=AS_XY
+fi
 
 ev() { echo "build --data places --out $out/$1 --events $2 --numeric troops --max-errors $max -q"; }
 # Uniform points keep the country hint of the place the row names, so the swap check flags

@@ -4,22 +4,25 @@
 //! The border's edges are great-circle arcs between consecutive vertices, kept as unit
 //! vectors with their plane's normal, so the distance from a point to an edge is a few dot
 //! and cross products (no trigonometry) and one `asin` at the end. Points fall into 0.25°
-//! grid cells; for each cell, computed once, the candidate edges are those whose distance
-//! from the cell's centre is at most the nearest edge's plus twice the cell's radius (no
-//! other edge can be nearest for a point in the cell, by the triangle inequality), sorted by
-//! that distance; the edges measured for a cell are only those of its 2° coarse cell, chosen
-//! the same way among all edges (a point of the cell is a point of the coarse cell, so its
-//! nearest edge is among them), which keeps the set-up of the thousands of cells a million
-//! points spread over cheap. A point walks its cell's candidates in that order and stops at the first
-//! whose lower bound (distance from the centre less the point's distance from the centre)
-//! exceeds the best found, so most points test a few edges. Whether a point is inside
-//! Afghanistan is decided once per cell when the cell does not cross Afghanistan's outline,
-//! else per point. Distances are on the sphere of mean Earth radius, in km; ties go to the
-//! segment listed first.
-
-use std::collections::HashMap;
+//! grid cells; for each cell, computed once, the candidate edges are those that can be
+//! nearest to some point of the cell, sorted by their distance from the cell's centre. An
+//! edge is left out when its distance from the centre exceeds the nearest edge's by more
+//! than the cell's radius times a bound on how fast the difference of the two distances
+//! can change: 2 near the border (the triangle inequality), and far less far from it, where
+//! both edges are seen under a small angle (see [`lipschitz`]); so a cell a thousand km
+//! away keeps a few edges, not every edge within twice its radius of the nearest. The edges
+//! measured for a cell are only those of its 2° coarse cell, chosen the same way among all
+//! edges (a point of the cell is a point of the coarse cell, so its nearest edge is among
+//! them), which keeps the set-up of the thousands of cells a million points spread over
+//! cheap. A point walks its cell's candidates in order and stops at the first whose lower
+//! bound (distance from the centre less the point's distance from the centre) exceeds the
+//! best found. Whether a point is inside Afghanistan is decided once per cell when the cell
+//! does not cross Afghanistan's outline, else per point. Distances are on the sphere of mean
+//! Earth radius, in km; ties go to the segment listed first.
 
 use geo::{Contains, Intersects, MultiLineString, Point, Rect};
+
+use rustc_hash::FxHashMap;
 
 use crate::derive::border::{AfghanBorder, BorderDistance};
 
@@ -75,9 +78,33 @@ struct Edge {
     /// Unit normal of the arc's plane (`a × b`), zero for a degenerate edge.
     n: V3,
     segment: u32,
+    /// A cap holding the arc: its centre (the arc's midpoint) and angular radius.
+    mid: V3,
+    reach: f64,
 }
 
 impl Edge {
+    fn new(a: V3, b: V3, n: V3, segment: u32) -> Edge {
+        let m = [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+        let len = dot(m, m).sqrt();
+        let mid = if len > 0.0 {
+            [m[0] / len, m[1] / len, m[2] / len]
+        } else {
+            a
+        };
+        // Every point of the arc is within this of its midpoint (a little more, for
+        // rounding).
+        let reach = angle(chord2(mid, a).max(chord2(mid, b))) * (1.0 + 1e-9) + 1e-12;
+        Edge {
+            a,
+            b,
+            n,
+            segment,
+            mid,
+            reach,
+        }
+    }
+
     /// Squared chord length from `p` to the nearest point of the arc.
     fn chord2(&self, p: V3) -> f64 {
         if self.n != [0.0; 3]
@@ -92,6 +119,24 @@ impl Edge {
         }
         chord2(p, self.a).min(chord2(p, self.b))
     }
+}
+
+/// How fast, at most, the difference of the distances to edges `e` and `best` changes as a
+/// point moves (radians per radian), for points within `radius` of a centre at
+/// `from_best` from `best`'s midpoint. The nearest points of both edges lie in the cap
+/// around `best`'s midpoint that holds `e` too; from a point at distance `δ` from a cap of
+/// radius `R < δ ≤ π/2` every direction to it is within `β` of the centre's, with
+/// `sin β = sin R / sin δ`, so the two unit gradients differ by at most `2 sin β`. Where the
+/// point may be in the cap, or the edges more than a quarter circle away: 2.
+fn lipschitz(best: &Edge, e: &Edge, from_best: f64, radius: f64) -> f64 {
+    let reach = best
+        .reach
+        .max(angle(chord2(best.mid, e.mid)) * (1.0 + 1e-9) + 1e-12 + e.reach);
+    let (near, far) = (from_best - radius, from_best + radius);
+    if reach >= near || far + reach > std::f64::consts::FRAC_PI_2 {
+        return 2.0;
+    }
+    (2.0 * reach.sin() / near.sin() * (1.0 + 1e-9)).min(2.0)
 }
 
 #[derive(Debug, Clone)]
@@ -109,9 +154,9 @@ pub struct BorderIndex<'b> {
     border: &'b AfghanBorder,
     outline: MultiLineString<f64>,
     edges: Vec<Edge>,
-    cells: HashMap<(i64, i64), Cell>,
+    cells: FxHashMap<(i64, i64), Cell>,
     /// Per coarse cell, the edges that can be nearest to a point in it.
-    coarse: HashMap<(i64, i64), Vec<u32>>,
+    coarse: FxHashMap<(i64, i64), Vec<u32>>,
 }
 
 impl<'b> BorderIndex<'b> {
@@ -130,16 +175,11 @@ impl<'b> BorderIndex<'b> {
                     } else {
                         [0.0; 3]
                     };
-                    edges.push(Edge { a, b, n, segment });
+                    edges.push(Edge::new(a, b, n, segment));
                 }
                 if let [only] = line.0.as_slice() {
                     let a = unit(only.x, only.y);
-                    edges.push(Edge {
-                        a,
-                        b: a,
-                        n: [0.0; 3],
-                        segment,
-                    });
+                    edges.push(Edge::new(a, a, [0.0; 3], segment));
                 }
             }
         }
@@ -155,15 +195,22 @@ impl<'b> BorderIndex<'b> {
             border,
             outline,
             edges,
-            cells: HashMap::new(),
-            coarse: HashMap::new(),
+            cells: FxHashMap::default(),
+            coarse: FxHashMap::default(),
         }
     }
 
     /// The edges among `among` that can be nearest to a point of the lon/lat box
-    /// `(w, s)`-`(w + size, s + size)`: those whose distance from its centre is at most the
-    /// nearest one's plus twice the box's radius (the triangle inequality), with their
-    /// angle from the centre, nearest first; and the centre.
+    /// `(w, s)`-`(w + size, s + size)`, with their angle from the box's centre, nearest
+    /// first; and the centre. An edge is left out when, for every point within the box's
+    /// radius `r` of the centre, it is farther than the edge nearest to the centre (`e*`):
+    /// the difference of the two distances changes by at most `K` per unit of distance
+    /// moved, so an edge whose distance from the centre exceeds `e*`'s by more than `K r`
+    /// is never nearest. `K` is 2 in general (each distance changes at most as fast as the
+    /// point moves: the triangle inequality), and far less far from both edges: the
+    /// gradient of a distance is the unit vector pointing away from the nearest point, so
+    /// `K` is at most `2 sin β`, where `β` is the half-angle under which a point of the box's
+    /// cap sees a cap holding both edges ([`lipschitz`]).
     fn candidates(&self, w: f64, s: f64, size: f64, among: &[u32]) -> (V3, Vec<(f64, u32)>) {
         let (e, n) = (w + size, s + size);
         let (cx, cy) = (w + size / 2.0, s + size / 2.0);
@@ -189,12 +236,22 @@ impl<'b> BorderIndex<'b> {
             .iter()
             .map(|&i| (self.edges[i as usize].chord2(centre), i))
             .collect();
-        let nearest = c2.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
-        let limit = chord2_of(angle(nearest) + 2.0 * radius) * (1.0 + 1e-9) + 1e-15;
+        let Some(&(nearest, first)) = c2.iter().min_by(|a, b| a.0.total_cmp(&b.0)) else {
+            return (centre, Vec::new());
+        };
+        let nearest_angle = angle(nearest);
+        // The triangle inequality's bound (`K` = 2) first: it is cheap and leaves out most.
+        let limit = chord2_of(nearest_angle + 2.0 * radius) * (1.0 + 1e-9) + 1e-15;
+        let best = &self.edges[first as usize];
+        let from_best = angle(chord2(centre, best.mid));
         let mut candidates: Vec<(f64, u32)> = c2
             .into_iter()
             .filter(|&(c, _)| c <= limit)
             .map(|(c, i)| (angle(c), i))
+            .filter(|&(a, i)| {
+                let k = lipschitz(best, &self.edges[i as usize], from_best, radius);
+                a - nearest_angle <= k * radius * (1.0 + 1e-9) + 1e-12
+            })
             .collect();
         candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         (centre, candidates)

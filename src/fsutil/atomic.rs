@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::background::Background;
+use super::digest::Digest;
 use crate::error::{Error, Result};
 
 /// A file written to its temporary name and waiting to be renamed into place.
@@ -132,7 +133,7 @@ impl Streaming {
     /// Flush and sync; the file is then ready to be renamed into place.
     pub fn finish(self) -> Result<Staged> {
         let tmp = self.temp().to_path_buf();
-        let file = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        let (file, _) = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         Ok(self.staged)
     }
@@ -143,13 +144,19 @@ impl Streaming {
     /// and return `None` (the destination is left untouched); otherwise sync and return the
     /// staged file, ready to be renamed into place.
     pub fn finish_if_changed(self) -> Result<Option<Staged>> {
+        self.finish_digest().map(|(staged, _)| staged)
+    }
+
+    /// [`Streaming::finish_if_changed`], and the size and SHA-256 of the bytes written
+    /// (taken as they were written: the file is not read back).
+    pub fn finish_digest(self) -> Result<(Option<Staged>, Digest)> {
         let tmp = self.temp().to_path_buf();
-        let file = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        let (file, digest) = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
         if same_content(&tmp, &self.staged.dest)? {
-            return Ok(None); // dropping `staged` removes the temporary
+            return Ok((None, digest)); // dropping `staged` removes the temporary
         }
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        Ok(Some(self.staged))
+        Ok((Some(self.staged), digest))
     }
 }
 

@@ -7,12 +7,16 @@
 //! [`Background::finish`] is the real flush: it waits for every buffer and returns the file,
 //! or the first error the thread met. Every 64 MiB the thread also syncs what it has
 //! written, so a large file's writeback overlaps the formatting instead of all waiting in
-//! the caller's final `sync_all`.
+//! the caller's final `sync_all`. The thread also takes the size and SHA-256 of the bytes
+//! as it writes them (the output manifest lists them), so the file is never read back to
+//! hash it.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
+
+use super::digest::{Digest, Hasher};
 
 /// Bytes per buffer handed to the thread.
 const BUFFER: usize = 1 << 20;
@@ -27,7 +31,7 @@ pub struct Background {
     buf: Vec<u8>,
     full: Option<SyncSender<Vec<u8>>>,
     empty: Receiver<Vec<u8>>,
-    thread: Option<JoinHandle<io::Result<File>>>,
+    thread: Option<JoinHandle<io::Result<(File, Digest)>>>,
 }
 
 impl Background {
@@ -37,8 +41,10 @@ impl Background {
         let (recycle, empty) = channel::<Vec<u8>>();
         let thread = std::thread::spawn(move || {
             let mut unsynced = 0;
+            let mut hasher = Hasher::default();
             for mut buf in work {
                 file.write_all(&buf)?;
+                hasher.update(&buf);
                 unsynced += buf.len();
                 if unsynced >= SYNC_EVERY {
                     // Start the writeback now, while the main thread formats, rather than
@@ -49,7 +55,7 @@ impl Background {
                 buf.clear();
                 let _ = recycle.send(buf);
             }
-            Ok(file)
+            Ok((file, hasher.finish()))
         });
         Background {
             buf: Vec::with_capacity(BUFFER),
@@ -89,8 +95,8 @@ impl Background {
         }
     }
 
-    /// Write out everything and return the file.
-    pub fn finish(mut self) -> io::Result<File> {
+    /// Write out everything and return the file, with the size and SHA-256 of its bytes.
+    pub fn finish(mut self) -> io::Result<(File, Digest)> {
         self.hand_over()?;
         self.full = None;
         match self.thread.take().map(JoinHandle::join) {
@@ -141,7 +147,8 @@ mod tests {
             w.write_all(line.as_bytes()).unwrap();
             want.extend_from_slice(line.as_bytes());
         }
-        w.finish().unwrap();
+        let (_, digest) = w.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), want);
+        assert_eq!(digest, super::super::digest::of_bytes(&want));
     }
 }

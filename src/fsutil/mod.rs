@@ -1,8 +1,9 @@
 //! File-system primitives under every layer: atomic, change-aware file writes
-//! ([`atomic`]) and the background thread that streams a large file to disk
-//! ([`background`]). The writers of layers ([`crate::write`]) and the online geocode cache
+//! ([`atomic`]), the background thread that streams a large file to disk
+//! ([`background`]) and the size and SHA-256 of what is written ([`digest`]). The writers of layers ([`crate::write`]) and the online geocode cache
 //! ([`crate::resolve::online`]) both write through them, so there is one way to replace a
 //! file safely, and no layer imports one above it to do so.
 
 pub mod atomic;
 pub mod background;
+pub mod digest;

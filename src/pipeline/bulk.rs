@@ -207,6 +207,7 @@ impl Sink for Tiles {
                 path: self.path,
                 staged: None,
                 features: 0,
+                digest: None,
             });
         }
         Box::new(self.sink).finish(attribution)
@@ -363,9 +364,9 @@ fn run<R: EventReader>(
         if o.path == opts.tiles_path() && o.features == 0 {
             continue; // an empty layer has no archive
         }
-        files.push((o.path, o.staged));
+        files.push((o.path, o.staged, o.digest));
     }
-    if files.iter().any(|(p, _)| *p == opts.tiles_path()) {
+    if files.iter().any(|(p, _, _)| *p == opts.tiles_path()) {
         report.tiles = Some(opts.tiles_path());
     } else {
         // An archive of an earlier run would not match the new layer.
@@ -373,7 +374,8 @@ fn run<R: EventReader>(
     }
     match problems.file.take() {
         Some(f) => {
-            files.push((problems.path.clone(), f.finish_if_changed()?));
+            let (staged, digest) = f.finish_digest()?;
+            files.push((problems.path.clone(), staged, Some(digest)));
             report.errors_file = Some(problems.path.clone());
         }
         // A stale list from an earlier run would mislead.

@@ -471,7 +471,7 @@ pub fn build_noticed(
             unlocated: l.features.iter().filter(|f| f.geometry.is_none()).count(),
             changed: output.changed(),
         });
-        files.push((output.path, output.staged));
+        files.push((output.path, output.staged, output.digest));
     }
     let (archive, stats) = tiles::encode_pmtiles(&layers, &tile_options())?;
     let path = paths.out.join(PMTILES);
@@ -483,7 +483,7 @@ pub fn build_noticed(
         unlocated: stats.skipped,
         changed: staged.is_some(),
     });
-    files.push((path, staged));
+    files.push((path, staged, None));
     folder.publish(files, &[])?;
     Ok((summaries, notices))
 }

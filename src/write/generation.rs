@@ -30,7 +30,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use super::atomic::{self, Staged};
 use crate::error::{Error, Result};
@@ -73,7 +73,7 @@ impl Manifest {
         for f in &files {
             list.update(format!("{} {} {}\n", f.name, f.bytes, f.sha256).as_bytes());
         }
-        let mut generation = hex(&list.finalize());
+        let mut generation = crate::fsutil::digest::hex(&list.finalize());
         generation.truncate(16);
         Manifest { generation, files }
     }
@@ -106,38 +106,12 @@ impl Manifest {
     }
 }
 
+pub use crate::fsutil::digest::{digest_of, Digest};
+
 /// The SHA-256 and size of a file, read once.
-pub fn digest(path: &Path) -> Result<(u64, String)> {
+pub fn digest(path: &Path) -> Result<Digest> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     digest_of(file).map_err(|e| Error::io(path, e))
-}
-
-/// The size and SHA-256 (lower-case hex) of what `r` gives until its end.
-pub fn digest_of(mut r: impl Read) -> std::io::Result<(u64, String)> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut len = 0u64;
-    loop {
-        match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                len += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((len, hex(&hasher.finalize())))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 /// Another process holds the folder: who, for the message a waiting build prints.
@@ -184,9 +158,9 @@ pub struct Folder {
     notes: Vec<String>,
 }
 
-/// A file of a build, for [`Folder::publish`]: where it goes and, when its bytes change,
-/// the staged file.
-pub type Publishable = (PathBuf, Option<Staged>);
+/// A file of a build, for [`Folder::publish`]: where it goes, the staged file when its bytes
+/// change, and its digest when known (computed as it was written; else the file is read).
+pub type Publishable = (PathBuf, Option<Staged>, Option<Digest>);
 
 impl Folder {
     /// Lock `out` (creating it), waiting when another process holds it (`on_wait` is told
@@ -258,9 +232,12 @@ impl Folder {
         let mut entries = Vec::new();
         let mut renames = Vec::new();
         let mut staged = Vec::new();
-        for (dest, s) in files {
+        for (dest, s, known) in files {
             let name = name_of(&dest)?;
-            let (bytes, sha256) = digest(s.as_ref().and_then(Staged::temp).unwrap_or(&dest))?;
+            let (bytes, sha256) = match known {
+                Some(d) => d,
+                None => digest(s.as_ref().and_then(Staged::temp).unwrap_or(&dest))?,
+            };
             entries.push(FileEntry {
                 name: name.clone(),
                 bytes,
@@ -514,7 +491,10 @@ mod tests {
         );
         let a = out.join("a.geojson");
         let m = folder
-            .publish(vec![(a.clone(), atomic::stage(&a, b"abc").unwrap())], &[])
+            .publish(
+                vec![(a.clone(), atomic::stage(&a, b"abc").unwrap(), None)],
+                &[],
+            )
             .unwrap();
         assert_eq!(fs::read(&a).unwrap(), b"abc");
         assert_eq!(Manifest::read(out).unwrap().unwrap(), m);

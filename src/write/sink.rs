@@ -24,6 +24,7 @@
 use std::path::{Path, PathBuf};
 
 use super::atomic::{Staged, Streaming};
+use super::generation::Digest;
 use super::geojson::{collection_head, collection_tail, Bounds};
 use crate::error::{Error, Result};
 
@@ -68,6 +69,8 @@ pub struct Output {
     pub staged: Option<Staged>,
     /// Features written.
     pub features: u64,
+    /// Its size and SHA-256, when taken as it was written (else the publish reads it).
+    pub digest: Option<Digest>,
 }
 
 impl Output {
@@ -166,10 +169,12 @@ impl Sink for GeoJson {
             .take()
             .ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
         write_parts(&mut file, &[&tail])?;
+        let (staged, digest) = file.finish_digest()?;
         Ok(Output {
             path: self.dest.clone(),
-            staged: file.finish_if_changed()?,
+            staged,
             features: self.written,
+            digest: Some(digest),
         })
     }
 }
@@ -220,10 +225,12 @@ impl Sink for GeoJsonSeq {
             .file
             .take()
             .ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
+        let (staged, digest) = file.finish_digest()?;
         Ok(Output {
             path: self.dest.clone(),
-            staged: file.finish_if_changed()?,
+            staged,
             features: self.written,
+            digest: Some(digest),
         })
     }
 }

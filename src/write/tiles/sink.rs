@@ -69,6 +69,7 @@ impl Sink for TileSink {
             staged,
             path: self.dest,
             features,
+            digest: None,
         })
     }
 }
