@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use drillmap::resolve::geocoder::AMBIGUITY_MARGIN;
 use drillmap::resolve::index::{GeonamesIndex, IndexResolution};
+use drillmap::resolve::normalize::NameKey;
 use drillmap::resolve::{Filter, Status};
 
 /// CPU time this thread has run, in seconds (`/proc/thread-self/schedstat`, Linux): on a
@@ -115,6 +116,15 @@ fn main() {
     }
     let exact_rate = exact.len() as f64 / t.elapsed().as_secs_f64();
     let exact_cpu = exact.len() as f64 / (cpu_s() - c);
+    // The normaliser alone on the same names: what bounds every lookup path.
+    let c = cpu_s();
+    let mut bytes = 0usize;
+    for (q, _) in &exact {
+        let k = NameKey::new(q);
+        bytes += k.exact.len() + k.loose.len();
+    }
+    let normalise_cpu = exact.len() as f64 / (cpu_s() - c);
+    std::hint::black_box(bytes);
     // The same queries again: pages and blocks already read (and checked).
     let t = Instant::now();
     for (q, _) in &exact {
@@ -157,6 +167,7 @@ fn main() {
     println!("exact_lookups_per_s\t{exact_rate:.0}");
     println!("exact_lookups_per_cpu_s\t{exact_cpu:.0}");
     println!("exact_lookups_second_pass_per_s\t{exact_again:.0}");
+    println!("normaliser_names_per_cpu_s\t{normalise_cpu:.0}");
     println!("fuzzy_queries\t{}", fuzzy.len());
     println!("fuzzy_lookups_per_s\t{fuzzy_rate:.0}");
     println!("fuzzy_lookups_per_cpu_s\t{fuzzy_cpu:.0}");

@@ -96,7 +96,12 @@ fn every_spelling_in_the_gazetteer_resolves_to_its_own_row() {
     let mut checked = 0;
     for place in g.places() {
         for name in place.names() {
-            let r = g.lookup(name, &Filter::country(&place.country));
+            // On a day the row holds: "Almaty Province" is the 2018 row's before June 2022.
+            let filter = Filter {
+                date: place.valid.a_day(),
+                ..Filter::country(&place.country)
+            };
+            let r = g.lookup(name, &filter);
             assert_eq!(
                 r.best().map(|c| c.place.id.as_str()),
                 Some(place.id.as_str()),
@@ -280,7 +285,7 @@ fn a_missing_article_is_reported_on_its_source() {
 #[test]
 fn a_place_row_citing_no_openable_source_is_reported() {
     let work = shipped_copy();
-    work.edit("places.csv", ",wiki-okno\n", ",places research\n");
+    work.edit("places.csv", ",wiki-okno,,\n", ",places research,,\n");
     work.check()
         .expect_code(1)
         .expect_stderr_line(&["places.csv:", "\"places research\": not a source"]);
@@ -347,6 +352,45 @@ fn no_tracked_file_refers_to_a_path_outside_the_repository() {
         found.is_empty(),
         "paths outside the repository:\n{}",
         found.join("\n")
+    );
+}
+
+#[test]
+fn a_place_row_valid_to_before_it_is_valid_from_is_reported() {
+    let work = shipped_copy();
+    work.edit(
+        "places.csv",
+        ",1997-04-22,2022-06-07\n",
+        ",2023,2022-06-07\n",
+    );
+    work.check().expect_code(1).expect_stderr_line(&[
+        "places.csv:",
+        "\"2023 to 2022-06-07\": valid_from is after valid_to",
+    ]);
+}
+
+#[test]
+fn a_record_naming_almaty_province_gets_the_province_of_its_date() {
+    // The name both the 2018 province and today's region bear: the record's start chooses.
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "place = \"Almaty Province 2018\"",
+        "place = \"Almaty Province\"",
+    );
+    work.edit(
+        "exercises.toml",
+        "place = \"Bereg training ground\"",
+        "place = \"Almaty Province\"",
+    );
+    work.build().expect_code(0);
+    let layer: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
+    let place = |id: &str| feature(&layer, id)["properties"]["place_id"].clone();
+    assert_eq!(place("steppe-freedom-2018/stage-1"), "almaty-province-2018");
+    assert_eq!(
+        place("indestructible-brotherhood-2024/main"),
+        "almaty-region"
     );
 }
 

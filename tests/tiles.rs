@@ -686,3 +686,56 @@ fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
     );
     assert!(!bad.exists());
 }
+
+#[test]
+fn archives_streamed_from_spilled_tiles_are_the_in_memory_bytes_and_leave_no_litter() {
+    let dir = tempfile::tempdir().unwrap();
+    // A square covering many whole tiles, so identical tiles are deduplicated (compared in
+    // the spills), beside clustered points and the fixture.
+    let square = Layer::new(
+        "square",
+        "",
+        vec![feature(
+            "sq",
+            Some(polygon![(x: 60.0, y: 35.0), (x: 70.0, y: 35.0), (x: 70.0, y: 45.0), (x: 60.0, y: 45.0)].into()),
+            json!({"name": "square"}),
+        )],
+    );
+    let mut layers = vec![dense_points(20_000), square];
+    layers.extend(fixture());
+    let opts = TileOptions {
+        max_zoom: 11,
+        max_tile_features: 1_500,
+        max_tile_bytes: 24 * 1024,
+        threads: Some(2),
+        ..TileOptions::default()
+    };
+    // What a killed run left: a spill and an archive temporary of a process that is gone.
+    let dead = u32::MAX;
+    let litter = [
+        dir.path()
+            .join(format!(".events.pmtiles.z3.drillmap-{dead}.tmp")),
+        dir.path()
+            .join(format!(".events.pmtiles.drillmap-{dead}.tmp")),
+    ];
+    for l in &litter {
+        std::fs::write(l, b"half a tile").unwrap();
+    }
+    let archive = dir.path().join("events.pmtiles");
+    let stats = write_pmtiles(&archive, &layers, &opts).unwrap();
+    let (memory, mstats) = encode_pmtiles(&layers, &opts).unwrap();
+    assert_eq!(std::fs::read(&archive).unwrap(), memory);
+    assert_eq!(stats.bytes, memory.len());
+    assert_eq!(
+        (stats.tiles, stats.contents),
+        (mstats.tiles, mstats.contents)
+    );
+    assert!(stats.contents < stats.tiles, "{stats:?}");
+    assert!(stats.clustered_tiles > 0, "{stats:?}");
+    // The killed run's temporaries are swept, and this run's spills are gone.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["events.pmtiles"]);
+}

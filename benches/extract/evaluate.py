@@ -14,7 +14,9 @@ Per field, over the five articles:
 - place: a gold site counts as found when its paired record has a site with the same place id
   (gazetteer id from places.csv); "named" sites are those whose place (name or alias) the
   article's text contains, the others come from the places research, not the article;
-  precision over every proposed site;
+  precision over every proposed place: a site whose `place` is null (a stage the article
+  describes but does not name, "a military range near the Afghan border") proposes none and
+  is not counted (the figure counting it as a wrong place is printed below the table);
 - start, end: per gold date unit (a site with its own dates, else the exercise), exact
   reduced-ISO equality with the paired record's (site's, else record's) date; only units the
   article dates (month or day precision: a year alone is the analyst's inference);
@@ -136,6 +138,7 @@ def main():
                                    "start", "end", "participants", "invited", "site participants", "troops", "equipment"]}
     # each: [gold found, gold total, proposed correct, proposed total]
     detail = []
+    unnamed_sites = 0  # proposed sites with no place: counted apart (see the docstring)
     for src in sources:
         path = os.path.join(PLACES, "articles", src.get("file", ""))
         if not src.get("file") or not os.path.isfile(path):
@@ -201,7 +204,11 @@ def main():
         for ri, r in enumerate(recs):
             g = paired.get(ri)
             gsites = set(gold_site_ids[g["id"]]) if g else set()
-            for sid in [s["candidates"][0]["id"] if s["candidates"] else s["place"] for s in r["sites"]]:
+            for s in r["sites"]:
+                if s["place"] is None:
+                    unnamed_sites += 1
+                    continue
+                sid = s["candidates"][0]["id"] if s["candidates"] else s["place"]
                 for key in ("place (named in the article)", "place (all gold sites)"):
                     t[key][2] += sid in gsites
                     t[key][3] += 1
@@ -237,9 +244,16 @@ def main():
         pre = f"{c / p:.2f} ({c}/{p})" if p else "–"
         print(f"| {k} | {rec} | {pre} |")
         rows.append({"field": k, "found": f, "gold": n, "correct": c, "proposed": p})
+    if unnamed_sites:
+        print()
+        for k in ("place (named in the article)", "place (all gold sites)"):
+            _, _, c, p = t[k]
+            print(f"{k}, precision counting the {unnamed_sites} site(s) with no place as wrong places: "
+                  f"{c / (p + unnamed_sites):.2f} ({c}/{p + unnamed_sites})")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"fields": rows, "pairs": detail}, f, indent=1, ensure_ascii=False)
+            json.dump({"fields": rows, "pairs": detail, "sites_without_place": unnamed_sites},
+                      f, indent=1, ensure_ascii=False)
     return 0
 
 

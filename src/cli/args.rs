@@ -323,6 +323,7 @@ pub fn filter(
         countries: codes,
         kinds: kinds.to_vec(),
         bbox,
+        date: None,
     })
 }
 

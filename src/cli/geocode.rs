@@ -471,6 +471,7 @@ fn online_answer<'a>(r: &'a Resolved<'_>) -> Resolution<'a> {
             rank: r.score,
             matched: &r.matched,
             how: r.how,
+            edits: 0,
             table: r.table,
             named_after: false,
         }],

@@ -50,6 +50,12 @@ impl Published {
         })
     }
 
+    /// The first day of the date (of its month or year when that is all that is known):
+    /// the day the article's places are asked for.
+    pub fn first_day(&self) -> Option<crate::date::Day> {
+        crate::date::Day::new(self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))
+    }
+
     /// Reduced ISO 8601, as precise as known.
     pub fn iso(&self) -> String {
         match (self.month, self.day) {

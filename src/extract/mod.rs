@@ -216,8 +216,11 @@ impl Extractor {
             }
         }
         let geocoder = Geocoder::new(&self.gazetteer, self.geonames.as_ref());
+        // Places are asked for on the article's date: among places of the same name, the
+        // one that existed then ("Almaty Province" in 2018: the province before 2022).
         let filter = Filter {
             countries: options.countries.clone(),
+            date: published.as_ref().and_then(|p| p.0.first_day()),
             ..Filter::default()
         };
         let is_actor = |i: usize| self.countries.is_country_word(&text, i);
@@ -422,7 +425,14 @@ mod tests {
         let main = &r.sites[0];
         assert!(main.participants.is_empty(), "everyone of the record");
         let march = &r.sites[1];
-        assert_eq!(march.place, "a military range near the Afghan border");
+        // The article does not name the range: it is described, not proposed as a place.
+        assert_eq!(march.place, None);
+        assert_eq!(
+            march.reported.value,
+            "a military range near the Afghan border"
+        );
+        assert_eq!(march.status, crate::resolve::Status::Unresolved);
+        assert!(march.candidates.is_empty());
         let here: Vec<(&str, &str)> = march
             .participants
             .iter()
@@ -452,6 +462,47 @@ mod tests {
         assert!(x.records[0].sites[0].participants.is_empty());
     }
 
+    #[test]
+    fn a_movement_to_a_named_ground_is_a_stage_at_that_place() {
+        let extractor = test_extractor();
+        let text = "Russia and Tajikistan will hold joint drills August 5-10 at the Kharbmaidon training ground.\n\n\
+            Russian tanks were deployed on Tuesday to the Lyaur range ahead of the exercises next month.\n";
+        let options = Options {
+            published: Published::parse("2021-07-21"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(text, &options);
+        assert_eq!(x.records.len(), 1, "{:#?}", x.records);
+        let sites: Vec<(&str, Option<&str>, Option<&str>)> = x.records[0]
+            .sites
+            .iter()
+            .map(|s| {
+                (
+                    s.id.as_str(),
+                    s.place.as_deref(),
+                    s.candidates.first().map(|c| c.id.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sites,
+            [
+                (
+                    "main",
+                    Some("Kharbmaidon training ground"),
+                    Some("kharbmaidon-training-ground")
+                ),
+                (
+                    "deployment",
+                    Some("Lyaur training ground"),
+                    Some("lyaur-training-ground")
+                ),
+            ]
+        );
+        let day = x.records[0].sites[1].date.as_ref().unwrap();
+        assert_eq!(day.value.start, "2021-07-20");
+    }
+
     fn test_extractor() -> Extractor {
         let place = places::tests::place(
             "kharbmaidon-training-ground",
@@ -460,6 +511,13 @@ mod tests {
             "TJ",
             &["Kharbmaidon", "Харбмайдон"],
         );
-        Extractor::new(Gazetteer::new(vec![place]), None).unwrap()
+        let lyaur = places::tests::place(
+            "lyaur-training-ground",
+            "Lyaur training ground",
+            crate::model::PlaceKind::TrainingGround,
+            "TJ",
+            &["Lyaur"],
+        );
+        Extractor::new(Gazetteer::new(vec![place, lyaur]), None).unwrap()
     }
 }

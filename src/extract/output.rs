@@ -265,7 +265,18 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
             }
             _ => "# unresolved: no table knows it; add it to places.csv".to_owned(),
         };
-        let _ = writeln!(out, "place = {}  {how}", s(&site.place));
+        match &site.place {
+            Some(place) => {
+                let _ = writeln!(out, "place = {}  {how}", s(place));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "place = \"\"  # not named in the article, only {}: name the place (with located_by, the source that does) before pasting",
+                    s(&site.reported.value)
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "reported = {}  # ({:.2})",

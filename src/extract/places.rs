@@ -18,6 +18,7 @@ use aho_corasick::{AhoCorasick, MatchKind as AcMatchKind};
 use serde::Serialize;
 
 use super::text::Text;
+use crate::date::Day;
 use crate::resolve::normalize::{KindHint, NameKey};
 use crate::resolve::{Filter, Gazetteer, Geocoder, Status};
 
@@ -41,9 +42,20 @@ const MAX_CACHED_LOOKUPS: usize = 100_000;
 /// The geocoder's answers for names already looked up (by the words and the countries
 /// asked for), kept across articles: the geocoder is deterministic for given tables, and a
 /// news corpus names the same places again and again, so each distinct name is looked up
-/// once per run instead of once per mention.
+/// once per run instead of once per mention. An answer among whose candidates a place has
+/// validity dates is kept per date asked for (the date can change it); any other answer
+/// holds on every date.
 #[derive(Debug, Default)]
-pub struct Lookups(HashMap<(String, Vec<String>, bool), Looked>);
+pub struct Lookups(HashMap<(String, Vec<String>, bool), Answer>);
+
+/// The geocoder's answer for one name, on any date or per date.
+#[derive(Debug)]
+enum Answer {
+    /// No candidate has validity dates: the answer is the same on every date.
+    Always(Looked),
+    /// Per date asked for.
+    ByDate(HashMap<Option<Day>, Looked>),
+}
 
 /// One answer of the geocoder, as written out.
 #[derive(Debug, Clone)]
@@ -63,8 +75,14 @@ impl Lookups {
         fuzzy: bool,
     ) -> Looked {
         let key = (reported.to_owned(), filter.countries.clone(), fuzzy);
-        if let Some(l) = self.0.get(&key) {
-            return l.clone();
+        match self.0.get(&key) {
+            Some(Answer::Always(l)) => return l.clone(),
+            Some(Answer::ByDate(by_date)) => {
+                if let Some(l) = by_date.get(&filter.date) {
+                    return l.clone();
+                }
+            }
+            None => {}
         }
         if self.0.len() >= MAX_CACHED_LOOKUPS {
             self.0.clear();
@@ -74,11 +92,24 @@ impl Lookups {
         } else {
             geocoder.lookup_keys(reported, filter)
         };
+        // The date only ranks candidates with validity dates (the geocoder's
+        // `date_factor`): without one among them, the answer holds on every date.
+        let dated = r.candidates.iter().any(|c| c.place.valid.is_bounded());
         let looked = Looked {
             status: r.status,
             candidates: r.candidates.iter().map(candidate).collect(),
         };
-        self.0.insert(key, looked.clone());
+        if dated {
+            let answer = self
+                .0
+                .entry(key)
+                .or_insert_with(|| Answer::ByDate(HashMap::new()));
+            if let Answer::ByDate(by_date) = answer {
+                by_date.insert(filter.date, looked.clone());
+            }
+        } else {
+            self.0.insert(key, Answer::Always(looked.clone()));
+        }
         looked
     }
 }
@@ -557,6 +588,61 @@ pub(crate) mod tests {
             (f[0].1, f[0].2.as_slice()),
             (Status::Resolved, &["ayni-uz".to_owned()][..])
         );
+    }
+
+    #[test]
+    fn a_name_two_places_share_over_time_is_the_one_of_the_articles_date() {
+        let mut places = crate::resolve::geocoder::tests::almaty_over_time();
+        places.push(place("almaty", "Almaty", PlaceKind::Settlement, "KZ", &[]));
+        let g = Gazetteer::new(places);
+        let finder = PlaceFinder::new(&[&g]).unwrap();
+        let geocoder = Geocoder::new(&g, None);
+        // One cache across articles of different dates, as `extract` keeps it.
+        let mut lookups = Lookups::default();
+        let mut best = |text: &str, day: Option<Day>| -> Vec<String> {
+            let filter = Filter {
+                date: day,
+                ..Filter::default()
+            };
+            finder
+                .find(
+                    &Text::new(text),
+                    &geocoder,
+                    &mut lookups,
+                    &filter,
+                    &[],
+                    &|_| false,
+                )
+                .iter()
+                .map(|m| m.best().map_or("-".to_owned(), |c| c.id.clone()))
+                .collect()
+        };
+        let text = "The first stage took place in Almaty Province, near Almaty.";
+        assert_eq!(
+            best(text, Day::new(2018, 7, 23)),
+            ["almaty-province-2018", "almaty"]
+        );
+        assert_eq!(
+            best(text, Day::new(2024, 9, 1)),
+            ["almaty-region", "almaty"]
+        );
+        assert_eq!(
+            best(text, Day::new(2018, 7, 23)),
+            ["almaty-province-2018", "almaty"],
+            "from the cache, per date"
+        );
+        assert_eq!(
+            best(text, None),
+            ["almaty-region", "almaty"],
+            "undated: today's"
+        );
+        // Only the name with a dated candidate is kept per date.
+        let per_date = lookups
+            .0
+            .values()
+            .filter(|a| matches!(a, Answer::ByDate(_)))
+            .count();
+        assert_eq!(per_date, 1);
     }
 
     #[test]

@@ -71,9 +71,12 @@ pub struct SiteDraft {
     pub id: String,
     /// "First stage", "Second stage", when the article says so.
     pub stage: Option<String>,
-    /// What the geocoder should look up: the chosen place's name, or the words as written.
-    pub place: String,
-    /// The place as the article wrote it, with the sentence.
+    /// What the geocoder should look up: the chosen place's name, or the words as written;
+    /// `None` for a stage whose place the article does not name, only describes ("a
+    /// military range near the Afghan border", in `reported`): no place is proposed, the
+    /// analyst names it.
+    pub place: Option<String>,
+    /// The place as the article wrote it (named or described), with the sentence.
     pub reported: Field<String>,
     /// The country of the chosen place.
     pub country: Option<String>,
@@ -564,6 +567,15 @@ fn described_site<'t>(text: &Text<'t>, s: usize) -> Option<&'t str> {
     Some(text.phrase(first, last))
 }
 
+/// What tells a record's sites apart: the chosen place's id, else its words; `None` for a
+/// stage whose place the article does not name.
+fn site_key(s: &SiteDraft) -> Option<&str> {
+    s.candidates
+        .first()
+        .map(|c| c.id.as_str())
+        .or(s.place.as_deref())
+}
+
 /// Add a country to a list of participants or invited, with its words, unless listed.
 fn add_country(list: &mut Vec<Field<String>>, c: &CountryMention, confidence: f64) {
     if !list.iter().any(|p| p.value == c.code) {
@@ -751,9 +763,10 @@ impl Record {
     /// A movement to a site before the record's own date ("Russian tanks were deployed …
     /// on Tuesday ahead of military exercises next month"; "Tank crews … made a journey to a
     /// military range"): a "Deployment" stage with its own day and its own participants,
-    /// each with its quote. Its place is the place the sentence names, else the site it
-    /// describes ("a military range near the Afghan border", unresolved, for the analyst).
-    /// Whether the sentence added to the stage.
+    /// each with its quote. Its place is the place a sentence of the movement names (a
+    /// training ground first), looked up like any site; where they only describe it ("a
+    /// military range near the Afghan border"), the description is kept as `reported` and
+    /// no place is proposed. Whether the sentence added to the stage.
     fn add_movement(&mut self, text: &Text<'_>, f: &Sentence<'_>) -> bool {
         const STAGE: &str = "Deployment";
         let staged = self
@@ -783,7 +796,7 @@ impl Record {
                 self.sites.push(SiteDraft {
                     id: String::new(),
                     stage: Some(STAGE.to_owned()),
-                    place: String::new(),
+                    place: None,
                     reported: Field {
                         value: String::new(),
                         reported: String::new(),
@@ -804,10 +817,12 @@ impl Record {
         if site.date.is_none() {
             site.date = dated;
         }
-        if site.place.is_empty() {
-            if let Some(p) = f.sites.iter().find(|p| training_ground(p)) {
+        // A named place (the sentence's sites: a training ground wins over its region)
+        // wins over a description; the first of each is kept.
+        if site.place.is_none() {
+            if let Some(p) = f.sites.first() {
                 let best = p.best();
-                site.place = best.map_or_else(|| p.reported.clone(), |b| b.name.clone());
+                site.place = Some(best.map_or_else(|| p.reported.clone(), |b| b.name.clone()));
                 site.reported = Field {
                     value: p.reported.clone(),
                     reported: sentence.clone(),
@@ -816,18 +831,26 @@ impl Record {
                 site.country = best.map(|b| b.country.clone());
                 site.status = p.status;
                 site.candidates = p.candidates.clone();
-            } else if let Some(words) = described_site(text, f.index) {
-                site.place = words.to_owned();
-                site.reported = Field {
-                    value: words.to_owned(),
-                    reported: sentence.clone(),
-                    confidence: super::places::UNRESOLVED_CONFIDENCE,
-                };
+            } else if site.reported.value.is_empty() {
+                if let Some(words) = described_site(text, f.index) {
+                    site.reported = Field {
+                        value: words.to_owned(),
+                        reported: sentence.clone(),
+                        confidence: super::places::UNRESOLVED_CONFIDENCE,
+                    };
+                }
             }
         }
         for c in &f.participants {
             add_country(&mut site.participants, c, 0.6);
         }
+        // A place the sentence named is the stage's, not another site of the record.
+        let stage_key = site_key(site).map(str::to_owned);
+        self.sites.retain(|s| {
+            s.stage.is_some()
+                || s.reported.reported != sentence
+                || site_key(s) != stage_key.as_deref()
+        });
         true
     }
 
@@ -841,12 +864,11 @@ impl Record {
                 confidence: date_confidence(d),
             })
         });
-        if let Some(old) = self.sites.iter_mut().find(|s| {
-            s.candidates
-                .first()
-                .map_or_else(|| s.place.clone(), |c| c.id.clone())
-                == key
-        }) {
+        if let Some(old) = self
+            .sites
+            .iter_mut()
+            .find(|s| site_key(s) == Some(key.as_str()))
+        {
             if old.stage.is_none() {
                 old.stage = f.stage.clone();
             }
@@ -858,7 +880,7 @@ impl Record {
         self.sites.push(SiteDraft {
             id: String::new(),
             stage: f.stage.clone(),
-            place: best.map_or_else(|| p.reported.clone(), |b| b.name.clone()),
+            place: Some(best.map_or_else(|| p.reported.clone(), |b| b.name.clone())),
             reported: Field {
                 value: p.reported.clone(),
                 reported: text.sentence(f.index).to_owned(),
@@ -917,8 +939,9 @@ impl Record {
                 });
             }
         }
-        // A deployment whose site no sentence describes is no site.
-        self.sites.retain(|s| !s.place.is_empty());
+        // A deployment whose site no sentence names or describes is no site.
+        self.sites
+            .retain(|s| s.place.is_some() || !s.reported.value.is_empty());
         // Per-site participants are written when they say something the record does not:
         // several sites, and not everyone of the record at this one.
         let several = self.sites.len() > 1;
@@ -956,12 +979,14 @@ impl Record {
             } else {
                 format!("{} exercise", adjectives.join("-"))
             };
-            if let Some(site) = self.sites.first() {
+            if let Some((site, place)) =
+                self.sites.iter().find_map(|s| Some((s, s.place.as_ref()?)))
+            {
                 let at = site
                     .candidates
                     .first()
                     .is_none_or(|c| c.kind == PlaceKind::TrainingGround.as_str());
-                name.push_str(&format!(" {} {}", if at { "at" } else { "in" }, site.place));
+                name.push_str(&format!(" {} {place}", if at { "at" } else { "in" }));
             }
             let reported = self
                 .sentences

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::date::{DateSpan, ReportedDate};
+use crate::date::{DateSpan, Day, ReportedDate};
 
 /// A source the data cites: a news article a record is taken from (with its text in
 /// `articles/`), or another source a reader can open (with its URL).
@@ -74,6 +74,10 @@ pub struct PlaceRef {
     pub located_by: Option<String>,
     /// ISO 3166-1 alpha-2 country the place is in, used to filter candidates (empty: any).
     pub country: String,
+    /// The day the record asks for it: an exercise site's first day, a historic base
+    /// site's `since`; `None` for the place as it is now. Among places of the same name the
+    /// geocoder prefers the one that existed then (`Filter::date`).
+    pub date: Option<Day>,
     /// Where the record asks for it.
     pub path: PathBuf,
     /// 1-based line of the `place` value.

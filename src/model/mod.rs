@@ -13,4 +13,4 @@ pub use event::{
     Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
 };
 pub use feature::{round6, Feature, Layer, Location};
-pub use place::{Place, PlaceKind, Precision};
+pub use place::{Place, PlaceKind, Precision, Validity};

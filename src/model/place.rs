@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::date::{Day, ReportedDate};
+
 /// How exactly a point locates the place it stands for.
 ///
 /// Ordered from finest to coarsest. The point itself is always a real coordinate; the
@@ -174,8 +176,54 @@ pub struct Place {
     pub aliases: Vec<String>,
     /// Where the coordinate and names come from.
     pub source: String,
+    /// When the row describes the place (`valid_from`, `valid_to`): a region as it was
+    /// before a reform. Open at both ends for most rows.
+    pub valid: Validity,
     /// 1-based line in the gazetteer file, for messages.
     pub line: usize,
+}
+
+/// When a row describes its place: from the first day of `from` to the last day of `to`,
+/// either end open. A region before a reform ("Almaty Province (2018 borders)", to June 2022)
+/// and the region after it (from June 2022) can share a name; the geocoder prefers the row
+/// that holds on the date it is asked for (`resolve::geocoder::date_factor`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Validity {
+    /// Since when, if the place began within the period the data covers (`valid_from`).
+    pub from: Option<ReportedDate>,
+    /// Until when, if the place as the row describes it has ended (`valid_to`).
+    pub to: Option<ReportedDate>,
+}
+
+impl Validity {
+    /// Open at both ends: a place that is simply there.
+    pub const ALWAYS: Validity = Validity {
+        from: None,
+        to: None,
+    };
+
+    /// Whether the row describes the place on `day`; without a day, whether it still does
+    /// (a name without a date means the place as it is now, so a row that has ended does
+    /// not hold).
+    pub fn holds(&self, day: Option<Day>) -> bool {
+        match day {
+            Some(d) => {
+                self.from.is_none_or(|f| f.first <= d) && self.to.is_none_or(|t| d <= t.last)
+            }
+            None => self.to.is_none(),
+        }
+    }
+
+    /// A day the row holds, for checking that its names reach it: its last day, else its
+    /// first; `None` when it is open at both ends (it holds today).
+    pub fn a_day(&self) -> Option<Day> {
+        self.to.map(|t| t.last).or(self.from.map(|f| f.first))
+    }
+
+    /// Whether either end is set.
+    pub fn is_bounded(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
 }
 
 impl Place {
@@ -201,6 +249,36 @@ mod tests {
             .parse::<Precision>()
             .unwrap_err()
             .contains("site, settlement"));
+    }
+
+    #[test]
+    fn validity_holds_within_its_days_and_an_ended_row_not_today() {
+        let date = |s: &str| ReportedDate::parse(s).ok();
+        let day = |y, m, d| Day::new(y, m, d);
+        let old = Validity {
+            from: date("1997-04-22"),
+            to: date("2022-06-07"),
+        };
+        let new = Validity {
+            from: date("2022-06"),
+            to: None,
+        };
+        assert!(old.holds(day(2018, 7, 16)));
+        assert!(old.holds(day(1997, 4, 22)) && !old.holds(day(1997, 4, 21)));
+        assert!(old.holds(day(2022, 6, 7)) && !old.holds(day(2022, 6, 8)));
+        assert!(!new.holds(day(2018, 7, 16)) && new.holds(day(2022, 6, 1)));
+        // A month (or year) bound takes in its whole period.
+        let to_year = Validity {
+            from: None,
+            to: date("2021"),
+        };
+        assert!(to_year.holds(day(2021, 12, 31)) && !to_year.holds(day(2022, 1, 1)));
+        // Undated: the place as it is now.
+        assert!(!old.holds(None) && new.holds(None) && Validity::ALWAYS.holds(None));
+        assert!(Validity::ALWAYS.holds(day(1000, 1, 1)));
+        assert!(old.is_bounded() && !Validity::ALWAYS.is_bounded());
+        assert!(old.holds(old.a_day()) && new.holds(new.a_day()));
+        assert_eq!(Validity::ALWAYS.a_day(), None);
     }
 
     #[test]

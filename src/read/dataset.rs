@@ -635,6 +635,7 @@ impl<'a> Checker<'a> {
             reported: text,
             located_by,
             country,
+            date: None,
             path: self.path.to_path_buf(),
             line,
         }
@@ -743,7 +744,7 @@ impl<'a> Checker<'a> {
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, host.as_deref().unwrap_or(""));
-                let place = self.place(
+                let mut place = self.place(
                     &sspan,
                     [&s.place, &s.reported, &s.located_by],
                     country,
@@ -773,6 +774,7 @@ impl<'a> Checker<'a> {
                 } else {
                     dates
                 };
+                place.date = site_dates.start;
                 sites.push(Site {
                     id: sid,
                     stage: s
@@ -847,7 +849,7 @@ impl<'a> Checker<'a> {
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, &host);
-                let place = self.place(
+                let mut place = self.place(
                     &sspan,
                     [&s.place, &s.reported, &s.located_by],
                     country,
@@ -877,6 +879,10 @@ impl<'a> Checker<'a> {
                         self.problem(&u.span(), u.get_ref(), "`until` is before `since`");
                     }
                 }
+                // A historic site is placed as the place was then; an active one as it is.
+                if site_status == BaseStatus::Historic {
+                    place.date = since.map(|d| d.first);
+                }
                 sites.push(BaseSite {
                     id: sid,
                     name: self.required(&sspan, &s.name, "name"),
@@ -900,5 +906,31 @@ impl<'a> Checker<'a> {
             });
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_place_is_asked_for_on_its_records_day() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small");
+        let (dataset, _) = read(&dir).unwrap();
+        let days: Vec<(&str, Option<String>)> = dataset
+            .place_refs()
+            .map(|p| (p.query.as_str(), p.date.map(|d| d.to_string())))
+            .collect();
+        let day = |q: &str| {
+            days.iter()
+                .find(|(query, _)| *query == q)
+                .and_then(|(_, d)| d.clone())
+        };
+        // An exercise site's own start, its first day for a month.
+        assert_eq!(day("Харб-Майдон").as_deref(), Some("2021-08-05"));
+        assert_eq!(day("Termiz training ground").as_deref(), Some("2021-08-01"));
+        // A historic base site as it was at its `since`; an active one as it is now.
+        assert_eq!(day("Ayni air base").as_deref(), Some("2015-01-01"));
+        assert_eq!(day("Dushanbe"), None);
     }
 }

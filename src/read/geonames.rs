@@ -116,6 +116,7 @@ impl Row {
             uncertainty_km: self.uncertainty_km,
             aliases: self.alternates,
             source: format!("GeoNames {} (CC BY 4.0)", self.id),
+            valid: crate::model::Validity::ALWAYS,
             line: self.line,
         }
     }

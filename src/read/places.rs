@@ -4,16 +4,21 @@
 //! in any spreadsheet; the spellings of a place sit in one `aliases` cell separated by `|`.
 //! Lines starting with `#` are comments.
 //!
-//! Every row is checked (required fields, numbers, ranges, codes, unique ids) and every
-//! problem reported with its line, so one `check` shows them all.
+//! Every row is checked (required fields, numbers, ranges, codes, unique ids, validity dates
+//! in order) and every problem reported with its line, so one `check` shows them all.
+//!
+//! The validity columns `valid_from` and `valid_to` (reduced ISO 8601 dates, each optional)
+//! may follow the others; a table without them, or a row that stops after `source` (as
+//! `places promote` appends them), has places valid at any date.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::lines::LineIndex;
 use crate::country;
+use crate::date::ReportedDate;
 use crate::error::{Error, Problem, Result};
-use crate::model::{Place, PlaceKind, Precision};
+use crate::model::{Place, PlaceKind, Precision, Validity};
 
 /// The columns, in the order the file must have them.
 pub const COLUMNS: [&str; 12] = [
@@ -30,6 +35,9 @@ pub const COLUMNS: [&str; 12] = [
     "aliases",
     "source",
 ];
+
+/// The optional columns after [`COLUMNS`]: when the row describes the place.
+pub const VALIDITY_COLUMNS: [&str; 2] = ["valid_from", "valid_to"];
 
 /// Read and validate the gazetteer at `path`.
 pub fn read(path: &Path) -> Result<(Vec<Place>, Vec<Problem>)> {
@@ -63,13 +71,15 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         })?
         .clone();
     let got: Vec<&str> = header.iter().map(str::trim).collect();
-    if got != COLUMNS {
+    let with_validity: Vec<&str> = COLUMNS.iter().chain(&VALIDITY_COLUMNS).copied().collect();
+    if got != COLUMNS && got != with_validity {
         return Err(Error::Syntax {
             path: path.into(),
             line: line_of(header.position()),
             message: format!(
-                "the header must be `{}`, found `{}`",
+                "the header must be `{}` (optionally followed by `,{}`), found `{}`",
                 COLUMNS.join(","),
+                VALIDITY_COLUMNS.join(","),
                 got.join(",")
             ),
         });
@@ -87,12 +97,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
             }
         };
         let line = line_of(record.position()).unwrap_or(0);
-        if record.len() != COLUMNS.len() {
+        if record.len() != got.len() && record.len() != COLUMNS.len() {
             problems.push(Problem::new(
                 path,
                 Some(line),
                 record.iter().collect::<Vec<_>>().join(","),
-                format!("has {} fields, expected {}", record.len(), COLUMNS.len()),
+                format!("has {} fields, expected {}", record.len(), got.len()),
             ));
             continue;
         }
@@ -121,6 +131,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
             row.problem("", "a row whose point is not the site itself needs a point_note saying what the point is");
         }
         let source = row.required("source", field(11));
+        let valid = row.validity(field(12), field(13));
         if let Some(&first) = seen.get(id) {
             row.problem(id, format!("duplicate id (first on line {first})"));
         } else if !id.is_empty() {
@@ -139,7 +150,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
             Some(lon),
             Some(precision),
             Some(uncertainty_km),
-        ) = (kind, cc, lat, lon, precision, radius)
+            Some(valid),
+        ) = (kind, cc, lat, lon, precision, radius, valid)
         {
             if !id.is_empty() && !name.is_empty() && !source.is_empty() {
                 places.push(Place {
@@ -155,6 +167,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
                     point_note: point_note.to_owned(),
                     aliases,
                     source: source.to_owned(),
+                    valid,
                     line,
                 });
             }
@@ -227,6 +240,31 @@ impl Row<'_> {
                 None
             }
         }
+    }
+
+    /// `valid_from` and `valid_to`, each empty or a reduced ISO 8601 date, in order.
+    fn validity(&mut self, from: &str, to: &str) -> Option<Validity> {
+        let mut date = |column: &str, value: &str| match value {
+            "" => Ok(None),
+            v => ReportedDate::parse(v)
+                .map(Some)
+                .map_err(|e| self.problem(v, format!("{column}: {e}"))),
+        };
+        let (from_date, to_date) = (date("valid_from", from), date("valid_to", to));
+        let valid = Validity {
+            from: from_date.ok()?,
+            to: to_date.ok()?,
+        };
+        if let (Some(f), Some(t)) = (valid.from, valid.to) {
+            if f.first > t.last {
+                self.problem(
+                    &format!("{from} to {to}"),
+                    "valid_from is after valid_to: the range is reversed",
+                );
+                return None;
+            }
+        }
+        Some(valid)
     }
 
     fn number(&mut self, column: &str, value: &str, min: f64, max: f64) -> Option<f64> {
@@ -312,6 +350,56 @@ mod tests {
                 "missing {e:?} in {text:#?}"
             );
         }
+    }
+
+    #[test]
+    fn validity_columns_are_read_and_checked() {
+        let header = format!("{},valid_from,valid_to\n", HEADER.trim_end());
+        let body = concat!(
+            "old,Old Province,region,KZ,,43,77,region,480,fallback,,src,1997-04-22,2022-06-07\n",
+            "new,New Region,region,KZ,,43,77,region,300,fallback,,src,2022-06,\n",
+            "plain,Plain,settlement,KZ,,43,77,site,1,,,src,,\n",
+            "promoted,Promoted,settlement,KZ,,43,77,site,1,,,src\n",
+            "bad,Bad,settlement,KZ,,43,77,site,1,,,src,2022-13,22-06-07\n",
+            "reversed,Reversed,settlement,KZ,,43,77,site,1,,,src,2023,2022-06\n",
+            "short,Short,settlement,KZ,,43,77,site,1,,,src,2022\n",
+        );
+        let (places, problems) = parse(
+            Path::new("places.csv"),
+            format!("{header}{body}").as_bytes(),
+        )
+        .unwrap();
+        let ids: Vec<&str> = places.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["old", "new", "plain", "promoted"]);
+        assert_eq!(
+            places[0].valid,
+            Validity {
+                from: ReportedDate::parse("1997-04-22").ok(),
+                to: ReportedDate::parse("2022-06-07").ok(),
+            }
+        );
+        assert_eq!(places[1].valid.from, ReportedDate::parse("2022-06").ok());
+        assert_eq!(places[1].valid.to, None);
+        assert_eq!(places[2].valid, Validity::ALWAYS);
+        assert_eq!(
+            places[3].valid,
+            Validity::ALWAYS,
+            "a row without the columns"
+        );
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let expect = [
+            "places.csv:6: \"2022-13\": valid_from: no such date on the calendar",
+            "places.csv:6: \"22-06-07\": valid_to: not an ISO 8601 date",
+            "places.csv:7: \"2023 to 2022-06\": valid_from is after valid_to: the range is reversed",
+            "places.csv:8: \"short,Short,settlement,KZ,,43,77,site,1,,,src,2022\": has 13 fields, expected 14",
+        ];
+        for e in expect {
+            assert!(
+                text.iter().any(|t| t.starts_with(e)),
+                "missing {e:?} in {text:#?}"
+            );
+        }
+        assert_eq!(text.len(), expect.len(), "{text:#?}");
     }
 
     #[test]

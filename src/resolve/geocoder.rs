@@ -17,7 +17,15 @@
 //! prominent the place is (a GeoNames row's feature code and population; a hand-kept row is
 //! fully prominent), so that a name shared by a regional capital and a village goes to the
 //! capital, with the village listed. A place matched only through a name it bears with
-//! generic words ("Gissar" against "Gissar air base") gets no prominence.
+//! generic words ("Gissar" against "Gissar air base") gets no prominence. Fuzzy candidates
+//! compete by edit distance first: the prior ranks only those at the query's smallest
+//! distance, so a typo goes to the name it is nearest, never to a more prominent name one
+//! edit further away.
+//!
+//! Places are preferred by **date** too ([`date_factor`]): a row with validity dates
+//! (`valid_from`, `valid_to`) that does not hold on the date asked for ([`Filter::date`];
+//! without one, today's places) ranks [`OUT_OF_DATE`] of itself, so "Almaty Province" asked
+//! for in 2018 is the province before the 2022 split, and today's region otherwise.
 //!
 //! The outcome is never a silent guess: one best candidate ranked ahead of the next by more
 //! than [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing
@@ -32,7 +40,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::normalize::NameKey;
-use crate::model::{Place, PlaceKind};
+use crate::date::Day;
+use crate::model::{Place, PlaceKind, Validity};
 use crate::read::geonames::RankedPlaces;
 
 /// Score of a match on the exact key.
@@ -95,6 +104,8 @@ pub struct Candidate<'g> {
     pub matched: &'g str,
     /// Exact, loose or fuzzy.
     pub how: MatchKind,
+    /// Edits between the query's loose key and the matched name's (0 unless fuzzy).
+    pub edits: usize,
     /// The table the place is from (`gazetteer`, `geonames`).
     pub table: &'static str,
     /// Whether the place matched only through a name it bears with generic words the query
@@ -123,23 +134,44 @@ pub struct Resolution<'g> {
     pub candidates: Vec<Candidate<'g>>,
 }
 
-/// Rank candidates (by rank, best first, ties by `cmp_id`), drop those that score below
-/// [`MIN_SCORE`], and decide the status: the one ranking every table's answer goes through.
+/// What [`rank`] orders a candidate by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RankKey {
+    /// The match score ([`MIN_SCORE`] applies to it).
+    pub score: f64,
+    /// Edits from the query (0 unless fuzzy): fewer edits rank first, whatever the prior.
+    pub edits: usize,
+    /// The score with the ranking prior, among candidates at the same number of edits.
+    pub rank: f64,
+}
+
+/// Rank candidates (fewest edits first, then by rank, best first, ties by `cmp_id`), drop
+/// those that score below [`MIN_SCORE`], and decide the status: ambiguous when the second
+/// is as near as the best and ranked within [`AMBIGUITY_MARGIN`] of it. The one ranking
+/// every table's answer goes through.
 pub(crate) fn rank<C>(
     candidates: &mut Vec<C>,
-    score_rank: impl Fn(&C) -> (f64, f64),
+    key: impl Fn(&C) -> RankKey,
     cmp_id: impl Fn(&C, &C) -> std::cmp::Ordering,
 ) -> Status {
-    candidates.retain(|c| score_rank(c).0 >= MIN_SCORE);
+    candidates.retain(|c| key(c).score >= MIN_SCORE);
     candidates.sort_by(|a, b| {
-        score_rank(b)
-            .1
-            .total_cmp(&score_rank(a).1)
+        let (ka, kb) = (key(a), key(b));
+        ka.edits
+            .cmp(&kb.edits)
+            .then_with(|| kb.rank.total_cmp(&ka.rank))
             .then_with(|| cmp_id(a, b))
     });
     match candidates.as_slice() {
         [] => Status::Unresolved,
-        [a, b, ..] if score_rank(a).1 - score_rank(b).1 < AMBIGUITY_MARGIN => Status::Ambiguous,
+        [a, b, ..] => {
+            let (ka, kb) = (key(a), key(b));
+            if ka.edits == kb.edits && ka.rank - kb.rank < AMBIGUITY_MARGIN {
+                Status::Ambiguous
+            } else {
+                Status::Resolved
+            }
+        }
         _ => Status::Resolved,
     }
 }
@@ -150,7 +182,11 @@ impl<'g> Resolution<'g> {
     pub fn from_candidates(mut candidates: Vec<Candidate<'g>>) -> Resolution<'g> {
         let status = rank(
             &mut candidates,
-            |c| (c.score, c.rank),
+            |c| RankKey {
+                score: c.score,
+                edits: c.edits,
+                rank: c.rank,
+            },
             |a, b| a.place.id.cmp(&b.place.id),
         );
         Resolution { status, candidates }
@@ -165,7 +201,7 @@ impl<'g> Resolution<'g> {
     }
 }
 
-/// Restrictions on what a query may return.
+/// Restrictions on what a query may return, and the date it is asked for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     /// Only places in these countries (ISO alpha-2); empty means any.
@@ -174,6 +210,10 @@ pub struct Filter {
     pub kinds: Vec<PlaceKind>,
     /// Only places inside `[west, south, east, north]`.
     pub bbox: Option<[f64; 4]>,
+    /// The day the name is asked for (a record's start, an article's date): not a
+    /// restriction but a preference, among places of the same name, for the one that
+    /// existed then ([`date_factor`]). `None` asks for the places as they are now.
+    pub date: Option<Day>,
 }
 
 impl Filter {
@@ -198,6 +238,7 @@ impl Filter {
             lon: place.lon,
             lat: place.lat,
             prominence: 0.0,
+            valid: place.valid,
         })
     }
 
@@ -242,6 +283,8 @@ pub(crate) struct Row<'a> {
     pub lat: f64,
     /// In [0, 1]; see [`PRIOR_WEIGHT`].
     pub prominence: f64,
+    /// When the row describes the place; see [`date_factor`].
+    pub valid: Validity,
 }
 
 /// A table of named rows: what the scorer asks, whether the rows are in memory
@@ -266,6 +309,8 @@ pub(crate) struct Scored {
     pub score: f64,
     pub rank: f64,
     pub how: MatchKind,
+    /// Edits from the query (0 unless fuzzy).
+    pub edits: usize,
     pub named_after: bool,
 }
 
@@ -277,6 +322,7 @@ fn score(
     filter: &Filter,
     posting: Posting,
     how: MatchKind,
+    edits: usize,
     base: f64,
 ) -> Option<Scored> {
     let row = table.row(posting.row)?;
@@ -303,20 +349,38 @@ fn score(
     Some(Scored {
         posting,
         score,
-        rank: (1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence,
+        rank: ((1.0 - PRIOR_WEIGHT) * score + PRIOR_WEIGHT * prominence)
+            * date_factor(&row.valid, filter.date),
         how,
+        edits,
         named_after,
     })
 }
 
-/// Keep each row's best-ranked match, the first met among equals; rows in row order.
+/// Factor on the rank of a place whose row does not hold on the date asked for: enough
+/// to rank it behind a place of the same name that does (by more than
+/// [`AMBIGUITY_MARGIN`]); its score is untouched, so alone it is still the answer.
+pub const OUT_OF_DATE: f64 = 0.9;
+
+/// The scorer's preference by date: 1 for a row that describes its place on `date`
+/// ([`Validity::holds`]; without a date, a row that has not ended), else [`OUT_OF_DATE`].
+pub fn date_factor(valid: &Validity, date: Option<Day>) -> f64 {
+    if valid.holds(date) {
+        1.0
+    } else {
+        OUT_OF_DATE
+    }
+}
+
+/// Keep each row's best match (fewest edits, then best-ranked; the first met among equals);
+/// rows in row order.
 fn best_per_row(mut all: Vec<Scored>) -> Vec<Scored> {
     all.sort_by_key(|c| c.posting.row); // stable: the first met stays first
     let mut out: Vec<Scored> = Vec::with_capacity(all.len());
     for c in all {
         match out.last_mut() {
             Some(last) if last.posting.row == c.posting.row => {
-                if c.rank > last.rank {
+                if (c.edits, -c.rank) < (last.edits, -last.rank) {
                     *last = c;
                 }
             }
@@ -334,7 +398,7 @@ pub(crate) fn keys_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> 
         (true, &key.loose, MatchKind::Loose, LOOSE),
     ] {
         table.postings(loose, k, &mut |p| {
-            all.extend(score(table, key, filter, p, how, base));
+            all.extend(score(table, key, filter, p, how, 0, base));
         });
     }
     best_per_row(all)
@@ -351,7 +415,7 @@ pub(crate) fn fuzzy_stage(table: &impl Table, key: &NameKey, filter: &Filter) ->
     table.near(&q, &mut |p, d, klen| {
         let len = q.len().max(klen) as f64;
         let base = LOOSE * (1.0 - d as f64 / len);
-        all.extend(score(table, key, filter, p, MatchKind::Fuzzy, base));
+        all.extend(score(table, key, filter, p, MatchKind::Fuzzy, d, base));
     });
     best_per_row(all)
 }
@@ -469,6 +533,7 @@ impl Gazetteer {
                     rank: s.rank,
                     matched,
                     how: s.how,
+                    edits: s.edits,
                     table: self.table,
                     named_after: s.named_after,
                 })
@@ -515,6 +580,7 @@ impl Table for Gazetteer {
             lon: p.lon,
             lat: p.lat,
             prominence: self.prominence.get(i).copied().unwrap_or(1.0),
+            valid: p.valid,
         })
     }
 }
@@ -600,6 +666,7 @@ pub(crate) mod tests {
             point_note: String::new(),
             aliases: aliases.iter().map(|s| s.to_string()).collect(),
             source: "test".into(),
+            valid: crate::model::Validity::ALWAYS,
             line: 2,
         }
     }
@@ -690,6 +757,86 @@ pub(crate) mod tests {
         assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("ayni-tj"));
     }
 
+    /// "Almaty Province": the province of 1997-2022 (to 2022-06-07) and today's region
+    /// (from 2022-06-08), both bearing the name.
+    pub(crate) fn almaty_over_time() -> Vec<Place> {
+        let date = |s: &str| crate::date::ReportedDate::parse(s).ok();
+        let old = Place {
+            valid: Validity {
+                from: date("1997-04-22"),
+                to: date("2022-06-07"),
+            },
+            ..place(
+                "almaty-province-2018",
+                "Almaty Province (2018 borders)",
+                PlaceKind::Region,
+                "KZ",
+                &["Almaty Province"],
+            )
+        };
+        let new = Place {
+            valid: Validity {
+                from: date("2022-06-08"),
+                to: None,
+            },
+            ..place(
+                "almaty-region",
+                "Almaty Region",
+                PlaceKind::Region,
+                "KZ",
+                &["Almaty Province"],
+            )
+        };
+        vec![old, new]
+    }
+
+    #[test]
+    fn a_shared_name_resolves_to_the_place_that_held_on_the_date() {
+        let day = |y, m, d| Day::new(y, m, d);
+        let g = Gazetteer::new(almaty_over_time());
+        let on = |d: Option<Day>| {
+            let r = g.lookup(
+                "Almaty Province",
+                &Filter {
+                    date: d,
+                    ..Filter::default()
+                },
+            );
+            (r.status, r.best().map(|c| c.place.id.clone()))
+        };
+        let resolved = |id: &str| (Status::Resolved, Some(id.to_owned()));
+        assert_eq!(on(day(2018, 7, 16)), resolved("almaty-province-2018"));
+        assert_eq!(on(day(2024, 9, 26)), resolved("almaty-region"));
+        assert_eq!(on(None), resolved("almaty-region"), "undated: today's");
+        // The date ranks; it does not score: an exact match stays exact and weak to none.
+        let r = g.lookup(
+            "Almaty Province",
+            &Filter {
+                date: day(2018, 7, 16),
+                ..Filter::default()
+            },
+        );
+        assert_eq!(
+            r.candidates.iter().map(|c| c.score).collect::<Vec<_>>(),
+            [EXACT, EXACT]
+        );
+        assert_eq!(r.candidates[1].rank, EXACT * OUT_OF_DATE);
+        // A name only the old row has is still the old row's, on any date.
+        let g = Gazetteer::new(vec![g.places()[0].clone()]);
+        let r = g.lookup(
+            "Almaty Province",
+            &Filter {
+                date: day(2024, 1, 1),
+                ..Filter::default()
+            },
+        );
+        assert_eq!(
+            r.best().map(|c| c.place.id.as_str()),
+            Some("almaty-province-2018")
+        );
+        assert_eq!(date_factor(&Validity::ALWAYS, None), 1.0);
+    }
+
     #[test]
     fn typos_resolve_fuzzily_with_a_lower_score() {
         let g = gazetteer();
@@ -719,6 +866,45 @@ pub(crate) mod tests {
         assert_eq!(
             g.lookup("Ayn", &Filter::default()).status,
             Status::Unresolved
+        );
+    }
+
+    /// The prior ranks fuzzy candidates only among those at the same number of edits: a
+    /// typo one edit from a village and two from a prominent city is the village's (the city
+    /// listed), and a typo as near to both is the city's.
+    #[test]
+    fn fuzzy_candidates_compete_by_edits_first_and_the_prior_breaks_ties() {
+        let mut places = RankedPlaces::default();
+        places.push(
+            place("city", "Murgabadkent", PlaceKind::Settlement, "TJ", &[]),
+            1.0,
+        );
+        places.push(
+            place("village", "Murgapadkent", PlaceKind::Settlement, "TJ", &[]),
+            0.0,
+        );
+        let g = Gazetteer::named("geonames", ALTERNATE_NAME, places);
+        let r = g.lookup("Murgapatkent", &Filter::default());
+        let ids: Vec<(&str, usize)> = r
+            .candidates
+            .iter()
+            .map(|c| (c.place.id.as_str(), c.edits))
+            .collect();
+        assert_eq!(r.status, Status::Resolved, "{ids:?}");
+        assert_eq!(ids, [("village", 1), ("city", 2)]);
+        // The city ranks higher by the prior, yet the nearer name wins.
+        assert!(r.candidates[1].rank > r.candidates[0].rank);
+        let r = g.lookup("Murgaxadkent", &Filter::default());
+        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("city"));
+        assert_eq!(r.candidates.len(), 2);
+        // Without the prior's difference, two names as near are ambiguous.
+        let even = Gazetteer::new(vec![
+            place("city", "Murgabadkent", PlaceKind::Settlement, "TJ", &[]),
+            place("village", "Murgapadkent", PlaceKind::Settlement, "TJ", &[]),
+        ]);
+        assert_eq!(
+            even.lookup("Murgaxadkent", &Filter::default()).status,
+            Status::Ambiguous
         );
     }
 

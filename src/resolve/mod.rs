@@ -5,8 +5,8 @@
 //! and [`online`] keeps the answers of an online geocoder in a reviewable cache. A name is
 //! looked up in the gazetteer first; only a name the gazetteer does not know at all (not an
 //! ambiguous one) is taken from the cache. [`resolve_dataset`] resolves each distinct place
-//! reference of the dataset once and reports those that stay unresolved or ambiguous as
-//! problems at their line.
+//! reference of the dataset once (a name, its country and the record's date) and reports
+//! those that stay unresolved or ambiguous as problems at their line.
 
 pub mod geocoder;
 pub mod index;
@@ -83,6 +83,7 @@ impl<'g> Geocoder<'g> {
     }
 }
 
+use crate::date::Day;
 use crate::error::Problem;
 use crate::model::{Dataset, Place, PlaceRef};
 use online::{CacheEntry, GeocodeCache};
@@ -158,25 +159,32 @@ fn place_from(entry: &CacheEntry) -> Option<Place> {
             c.osm_id,
             entry.retrieved_date()
         ),
+        valid: crate::model::Validity::ALWAYS,
         line: 0,
     })
 }
 
-/// Resolutions of a dataset's place references, keyed by (query, country filter).
+/// A distinct place reference: (query, country filter, the record's day).
+type RefKey = (String, String, Option<Day>);
+
+fn ref_key(place: &PlaceRef) -> RefKey {
+    (place.query.clone(), place.country.clone(), place.date)
+}
+
+/// Resolutions of a dataset's place references, keyed by (query, country filter, day).
 #[derive(Debug, Clone, Default)]
 pub struct Resolutions<'g> {
-    by_query: BTreeMap<(String, String), Resolved<'g>>,
+    by_query: BTreeMap<RefKey, Resolved<'g>>,
 }
 
 impl<'g> Resolutions<'g> {
     /// The resolution of a place reference, if it resolved.
     pub fn get(&self, place: &PlaceRef) -> Option<&Resolved<'g>> {
-        self.by_query
-            .get(&(place.query.clone(), place.country.clone()))
+        self.by_query.get(&ref_key(place))
     }
 
-    /// Every resolution, by (query, country).
-    pub fn iter(&self) -> impl Iterator<Item = (&(String, String), &Resolved<'g>)> {
+    /// Every resolution, by (query, country, day).
+    pub fn iter(&self) -> impl Iterator<Item = (&RefKey, &Resolved<'g>)> {
         self.by_query.iter()
     }
 
@@ -220,13 +228,13 @@ pub fn resolve_dataset<'g>(
     dataset: &Dataset,
 ) -> (Resolutions<'g>, Vec<Problem>) {
     let mut out = Resolutions::default();
-    let mut failed: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut failed: BTreeMap<RefKey, String> = BTreeMap::new();
     let mut problems = Vec::new();
     for place in dataset.place_refs() {
         if place.query.is_empty() {
             continue; // already reported as a missing field
         }
-        let key = (place.query.clone(), place.country.clone());
+        let key = ref_key(place);
         if out.by_query.contains_key(&key) {
             continue;
         }
@@ -239,7 +247,7 @@ pub fn resolve_dataset<'g>(
             ));
             continue;
         }
-        let resolved = resolve_one(gazetteer, cache, &place.query, &place.country);
+        let resolved = resolve_on(gazetteer, cache, &place.query, &place.country, place.date);
         match resolved {
             Ok(res) => {
                 out.by_query.insert(key, res);
@@ -261,14 +269,29 @@ pub fn resolve_dataset<'g>(
 /// Resolve one name within `country` (empty: any): the local tables' best place, or, for a
 /// name they do not know at all (not an ambiguous one), a found answer in `cache` (asked
 /// within [`online_countries_in`]). Otherwise why not, with the candidates. Every path that
-/// geocodes a record (the dataset, a bulk export) goes through here.
+/// geocodes a record (the dataset, a bulk export) goes through here or [`resolve_on`].
 pub fn resolve_one<'g>(
     geocoder: &Geocoder<'g>,
     cache: &'g GeocodeCache,
     query: &str,
     country: &str,
 ) -> Result<Resolved<'g>, String> {
-    let filter = Filter::country(country);
+    resolve_on(geocoder, cache, query, country, None)
+}
+
+/// [`resolve_one`] for a record of `date`: among places of the same name, the one that
+/// existed then ([`Filter::date`]).
+pub fn resolve_on<'g>(
+    geocoder: &Geocoder<'g>,
+    cache: &'g GeocodeCache,
+    query: &str,
+    country: &str,
+    date: Option<Day>,
+) -> Result<Resolved<'g>, String> {
+    let filter = Filter {
+        date,
+        ..Filter::country(country)
+    };
     let r = geocoder.lookup(query, &filter);
     match (r.best(), r.status) {
         (Some(best), _) => Ok(Resolved {

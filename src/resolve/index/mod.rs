@@ -393,6 +393,8 @@ pub struct IndexCandidate {
     pub rank: f64,
     /// Exact, loose or fuzzy.
     pub how: MatchKind,
+    /// Edits between the query's loose key and the matched name's (0 unless fuzzy).
+    pub edits: usize,
     /// Which of the row's names matched (0 the name, then the alternates in order).
     pub name: u32,
 }
@@ -417,7 +419,11 @@ impl IndexResolution {
     fn from_candidates(mut candidates: Vec<IndexCandidate>) -> IndexResolution {
         let status = geocoder::rank(
             &mut candidates,
-            |c| (c.score, c.rank),
+            |c| geocoder::RankKey {
+                score: c.score,
+                edits: c.edits,
+                rank: c.rank,
+            },
             |a, b| cmp_as_text(a.geonameid, b.geonameid),
         );
         IndexResolution { status, candidates }
@@ -853,6 +859,7 @@ impl GeonamesIndex {
                     score: s.score,
                     rank: s.rank,
                     how: s.how,
+                    edits: s.edits,
                     name: s.posting.name,
                 })
             })
@@ -1018,6 +1025,7 @@ impl geocoder::Table for GeonamesIndex {
             lon: r.lon,
             lat: r.lat,
             prominence: f64::from(r.prominence) / 255.0,
+            valid: crate::model::Validity::ALWAYS,
         })
     }
 }

@@ -47,9 +47,11 @@
 //! zoom), [`cluster`], `encode` (MVT per tile), `pyramid` (zooms on threads, metadata,
 //! archive), [`pmtiles`], [`mvt`], [`clip`], [`hilbert`], [`mercator`].
 //!
-//! Memory: the prepared layers (about 300 bytes a point) and the finished tiles are held
-//! until the archive is written; the external sort and streamed archive that would bound
-//! it are not done.
+//! Memory: the prepared layers (about 300 bytes a point) are held until the archive is
+//! written. Written to a file ([`write_built_pmtiles`]), finished tiles are spilled to
+//! temporary files beside it as they are done and the archive is streamed from them; in
+//! memory ([`encode_pmtiles`]) they are held. The external sort that would bound the
+//! prepared layers is not done.
 //!
 //! - **Simplification** ([`simplify`](self)): below the max zoom lines are simplified
 //!   with Douglas–Peucker to one tile unit before clipping; the max zoom keeps every
@@ -243,15 +245,35 @@ pub fn write_pmtiles(path: &Path, layers: &[Layer], opts: &TileOptions) -> Resul
     write_built_pmtiles(path, builders(layers)?, opts)
 }
 
-/// [`write_pmtiles`] of layers fed feature by feature.
+/// [`write_pmtiles`] of layers fed feature by feature. The finished tiles are spilled to
+/// temporary files beside `path` and the archive is streamed to its own temporary file, so
+/// they are never held in memory; first, temporary files killed runs left beside `path`
+/// are removed.
 pub fn write_built_pmtiles(
     path: &Path,
     layers: Vec<LayerBuilder>,
     opts: &TileOptions,
 ) -> Result<TileStats> {
-    let (bytes, mut stats) = encode_built(layers, opts)?;
-    stats.changed = atomic::write(path, &bytes)?;
+    let (staged, mut stats) = stage_built_pmtiles(path, layers, opts)?;
+    stats.changed = staged.is_some();
+    if let Some(staged) = staged {
+        staged.commit()?;
+    }
     Ok(stats)
+}
+
+/// [`write_built_pmtiles`] up to the staged temporary file (`None` when `path` already
+/// holds these bytes), for a caller that publishes several files together.
+pub fn stage_built_pmtiles(
+    path: &Path,
+    layers: Vec<LayerBuilder>,
+    opts: &TileOptions,
+) -> Result<(Option<atomic::Staged>, TileStats)> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        atomic::sweep_orphans(dir)?;
+    }
+    pyramid::spilled_pyramid(layers, opts, path)?.stage_pmtiles(path, opts)
 }
 
 /// Write an XYZ folder: `dir/{z}/{x}/{y}.mvt` (uncompressed MVT) and `dir/metadata.json`

@@ -167,20 +167,24 @@ pub fn serialize_directory(entries: &[Entry]) -> Vec<u8> {
     out
 }
 
-/// The tile data section being assembled: tiles appended in id order, identical contents
-/// stored once, runs merged.
+/// The directory of the tile data section being laid out: tiles addressed in id order,
+/// identical contents stored once, runs merged. It holds no tile bytes: whoever stores them
+/// ([`TileData`] in memory, the pyramid's spill files on disk) appends a tile's bytes
+/// when [`TileIndex::add`] says its content is new, and answers whether an earlier stored
+/// tile holds the same bytes.
 #[derive(Debug, Default)]
-pub struct TileData {
-    /// The concatenated unique tiles.
-    pub data: Vec<u8>,
+pub struct TileIndex {
     /// Directory entries, ascending by tile id.
     pub entries: Vec<Entry>,
     /// Number of tiles added (addressed tiles).
     pub addressed: u64,
     /// Number of distinct contents stored.
     pub contents: u64,
-    /// (content hash, length) → offset of the first tile with that content.
-    seen: HashMap<(u64, u32), u64, FxBuildHasher>,
+    /// Length of the tile data section so far.
+    pub len: u64,
+    /// (content hash, length) → (offset in the data section, the caller's source position)
+    /// of the first tile with that content.
+    seen: HashMap<(u64, u32), (u64, u64), FxBuildHasher>,
 }
 
 fn content_hash(bytes: &[u8]) -> u64 {
@@ -189,29 +193,37 @@ fn content_hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-impl TileData {
-    /// Add a tile. Ids must be added in ascending order.
-    pub fn push(&mut self, tile_id: u64, tile: &[u8]) {
+impl TileIndex {
+    /// Address a tile; ids must come in ascending order. `source` is where the caller keeps
+    /// these bytes; `same(source)` says whether the tile stored from an earlier `source`
+    /// holds exactly these bytes (asked only when hash and length match). Returns whether
+    /// the content is new: the caller then appends the bytes to the data section.
+    pub fn add(
+        &mut self,
+        tile_id: u64,
+        tile: &[u8],
+        source: u64,
+        same: impl FnOnce(u64) -> bool,
+    ) -> bool {
         self.addressed += 1;
         let length = u32::try_from(tile.len()).unwrap_or(u32::MAX);
         let key = (content_hash(tile), length);
-        let data = &self.data;
-        let existing = self.seen.get(&key).copied().filter(|&o| {
-            usize::try_from(o)
-                .ok()
-                .and_then(|o| data.get(o..o + tile.len()))
-                == Some(tile)
-        });
-        let offset = match existing {
-            Some(o) => o,
+        let existing = self
+            .seen
+            .get(&key)
+            .copied()
+            .filter(|&(_, src)| same(src))
+            .map(|(o, _)| o);
+        let (offset, new) = match existing {
+            Some(o) => (o, false),
             None => {
-                let o = self.data.len() as u64;
-                self.data.extend_from_slice(tile);
+                let o = self.len;
+                self.len += tile.len() as u64;
                 // On a (vanishingly rare) hash collision the first content keeps the slot
                 // and this one is simply stored again.
-                self.seen.entry(key).or_insert(o);
+                self.seen.entry(key).or_insert((o, source));
                 self.contents += 1;
-                o
+                (o, true)
             }
         };
         if let Some(last) = self.entries.last_mut() {
@@ -220,7 +232,7 @@ impl TileData {
                 && last.tile_id + u64::from(last.run_length) == tile_id
             {
                 last.run_length += 1;
-                return;
+                return new;
             }
         }
         self.entries.push(Entry {
@@ -229,6 +241,33 @@ impl TileData {
             length,
             run_length: 1,
         });
+        new
+    }
+}
+
+/// The tile data section assembled in memory: a [`TileIndex`] and the bytes it lays out.
+#[derive(Debug, Default)]
+pub struct TileData {
+    /// The concatenated unique tiles.
+    pub data: Vec<u8>,
+    /// Their directory.
+    pub index: TileIndex,
+}
+
+impl TileData {
+    /// Add a tile. Ids must be added in ascending order.
+    pub fn push(&mut self, tile_id: u64, tile: &[u8]) {
+        let data = &self.data;
+        let at = data.len() as u64;
+        let same = |o: u64| {
+            usize::try_from(o)
+                .ok()
+                .and_then(|o| data.get(o..o + tile.len()))
+                == Some(tile)
+        };
+        if self.index.add(tile_id, tile, at, same) {
+            self.data.extend_from_slice(tile);
+        }
     }
 }
 
@@ -341,15 +380,9 @@ impl Header {
     }
 }
 
-/// Assemble the archive: header, root, metadata, leaves, tile data. The tile data buffer
-/// becomes the archive (the other sections are spliced in front of it), so the archive
-/// never needs a second copy of the tiles in memory.
-pub fn assemble(
-    mut header: Header,
-    dirs: &Directories,
-    metadata: &[u8],
-    mut data: Vec<u8>,
-) -> Vec<u8> {
+/// The archive's bytes before the tile data: header, root, metadata, leaves, for a tile
+/// data section of `data_len` bytes that follows them.
+pub fn prefix(mut header: Header, dirs: &Directories, metadata: &[u8], data_len: u64) -> Vec<u8> {
     let root_off = HEADER_LEN as u64;
     let meta_off = root_off + dirs.root.len() as u64;
     let leaf_off = meta_off + metadata.len() as u64;
@@ -357,13 +390,21 @@ pub fn assemble(
     header.root = (root_off, dirs.root.len() as u64);
     header.metadata = (meta_off, metadata.len() as u64);
     header.leaves = (leaf_off, dirs.leaves.len() as u64);
-    header.data = (data_off, data.len() as u64);
+    header.data = (data_off, data_len);
     let mut prefix =
         Vec::with_capacity(HEADER_LEN + dirs.root.len() + metadata.len() + dirs.leaves.len());
     prefix.extend_from_slice(&header.to_bytes());
     prefix.extend_from_slice(&dirs.root);
     prefix.extend_from_slice(metadata);
     prefix.extend_from_slice(&dirs.leaves);
+    prefix
+}
+
+/// Assemble the archive in memory: [`prefix`], then the tile data. The tile data buffer
+/// becomes the archive (the other sections are spliced in front of it), so the archive
+/// never needs a second copy of the tiles in memory.
+pub fn assemble(header: Header, dirs: &Directories, metadata: &[u8], mut data: Vec<u8>) -> Vec<u8> {
+    let prefix = prefix(header, dirs, metadata, data.len() as u64);
     data.splice(0..0, prefix);
     data
 }
@@ -433,9 +474,12 @@ mod tests {
         t.push(3, b"aaa");
         t.push(7, b"aaa");
         assert_eq!(t.data, b"aaabbb");
-        assert_eq!((t.addressed, t.contents), (5, 2));
         assert_eq!(
-            t.entries,
+            (t.index.addressed, t.index.contents, t.index.len),
+            (5, 2, 6)
+        );
+        assert_eq!(
+            t.index.entries,
             [
                 Entry {
                     tile_id: 0,

@@ -204,8 +204,10 @@ pub struct LayerBuilder {
     value_index: HashMap<Vec<u8>, u32, FxBuildHasher>,
     value_kind: Vec<u8>,
     pool: Vec<u32>,
-    /// `(spatial key, input position, feature)` of every located feature.
-    located: Vec<(u64, u32, Prepared)>,
+    /// Every located feature, in input order.
+    located: Vec<Prepared>,
+    /// The spatial key of each located feature.
+    spatial: Vec<u64>,
     ids: FxHashSet<u64>,
     bounds: Bounds,
     pushed: u32,
@@ -233,6 +235,7 @@ impl LayerBuilder {
             value_kind: Vec::new(),
             pool: Vec::new(),
             located: Vec::new(),
+            spatial: Vec::new(),
             ids: FxHashSet::default(),
             bounds: Bounds::empty(),
             pushed: 0,
@@ -278,7 +281,6 @@ impl LayerBuilder {
         geometry: Option<&Geometry<f64>>,
         properties: &serde_json::Map<String, Json>,
     ) -> Result<()> {
-        let order = self.pushed;
         self.pushed = self
             .pushed
             .checked_add(1)
@@ -329,22 +331,21 @@ impl LayerBuilder {
                 self.name
             )));
         }
-        self.located.push((
-            spatial_key(&geom),
-            order,
-            Prepared {
-                id: fid,
-                tags: (start, end),
-                geom,
-            },
-        ));
+        self.spatial.push(spatial_key(&geom));
+        self.located.push(Prepared {
+            id: fid,
+            tags: (start, end),
+            geom,
+        });
         Ok(())
     }
 
     /// Put the features in storage order: the Hilbert position of each feature's first
     /// vertex at zoom 16, then input order. Every tile at every zoom then reads a nearly
     /// contiguous run of features; it is also their order (draw order) within a tile.
-    /// Values are renumbered by first use in that order, for the same reason.
+    /// Values are renumbered by first use in that order, for the same reason. Both are done
+    /// in place (features permuted, value indices rewritten in the tag pool, where each
+    /// feature keeps its range), so no second copy of the layer is made.
     pub(super) fn finish(self, accumulate: &[String]) -> Result<Built> {
         let LayerBuilder {
             name,
@@ -352,25 +353,32 @@ impl LayerBuilder {
             mut keys,
             value_index,
             value_kind: value_kind_in,
-            pool: pool_in,
-            mut located,
+            pool: mut tag_pool,
+            located: mut features,
+            spatial,
+            ids,
             bounds,
             skipped,
             ..
         } = self;
-        located.sort_unstable_by_key(|(key, order, _)| (*key, *order));
+        drop(ids);
+        let mut order: Vec<(u64, u32)> = Vec::with_capacity(spatial.len());
+        for (i, key) in spatial.into_iter().enumerate() {
+            order.push((key, u32::try_from(i).map_err(|_| too_many(&name))?));
+        }
+        order.sort_unstable();
+        let mut perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        permute(&mut features, &mut perm);
+        drop(perm);
         let mut renumber = vec![u32::MAX; value_index.len()];
         let mut value_kind = Vec::with_capacity(value_index.len());
-        let mut tag_pool = Vec::with_capacity(pool_in.len());
-        let mut features = Vec::with_capacity(located.len());
-        for (_, _, mut f) in located {
-            let start = u32::try_from(tag_pool.len()).map_err(|_| too_many(&name))?;
-            let pairs = pool_in
-                .get(f.tags.0 as usize..f.tags.1 as usize)
-                .unwrap_or(&[]);
-            for pair in pairs.chunks_exact(2) {
+        for f in &features {
+            let pairs = tag_pool
+                .get_mut(f.tags.0 as usize..f.tags.1 as usize)
+                .unwrap_or(&mut []);
+            for pair in pairs.chunks_exact_mut(2) {
                 let old = pair[1] as usize;
-                let new = match renumber.get(old) {
+                pair[1] = match renumber.get(old) {
                     Some(&n) if n != u32::MAX => n,
                     _ => {
                         let n = u32::try_from(value_kind.len()).map_err(|_| too_many(&name))?;
@@ -381,14 +389,9 @@ impl LayerBuilder {
                         n
                     }
                 };
-                tag_pool.push(pair[0]);
-                tag_pool.push(new);
             }
-            let end = u32::try_from(tag_pool.len()).map_err(|_| too_many(&name))?;
-            f.tags = (start, end);
-            features.push(f);
         }
-        drop(pool_in);
+        drop(value_kind_in);
         let mut values = vec![Vec::new(); value_kind.len()];
         for (bytes, old) in value_index {
             let new = renumber.get(old as usize).copied().unwrap_or(u32::MAX);
@@ -396,6 +399,7 @@ impl LayerBuilder {
                 *slot = bytes;
             }
         }
+        drop(renumber);
         let cluster = ClusterTable::new(&mut keys, &values, &tag_pool, &features, accumulate);
         Ok(Built {
             layer: PreparedLayer {
@@ -411,6 +415,23 @@ impl LayerBuilder {
             bounds,
             skipped,
         })
+    }
+}
+
+/// Reorder `items` in place so that item `i` becomes the one that was at `perm[i]` (`perm`
+/// a permutation of `0..items.len()`; it is used up as scratch).
+fn permute<T>(items: &mut [T], perm: &mut [u32]) {
+    for start in 0..perm.len() {
+        let mut cur = start;
+        loop {
+            let next = perm[cur] as usize;
+            perm[cur] = u32::try_from(cur).unwrap_or(u32::MAX);
+            if next == start || next == cur {
+                break;
+            }
+            items.swap(cur, next);
+            cur = next;
+        }
     }
 }
 
@@ -480,6 +501,21 @@ pub(super) fn spatial_key(geom: &Geom) -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn permute_puts_each_item_where_the_permutation_says(
+            mut perm in (0u32..300).prop_flat_map(|n| proptest::strategy::Just((0..n).collect::<Vec<u32>>()).prop_shuffle())
+        ) {
+            let items: Vec<u32> = (0..perm.len() as u32).map(|i| i * 7 + 1).collect();
+            let want: Vec<u32> = perm.iter().map(|&p| items[p as usize]).collect();
+            let mut got = items.clone();
+            permute(&mut got, &mut perm);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 
     #[test]
     fn feature_ids_are_stable_small_and_layer_specific() {

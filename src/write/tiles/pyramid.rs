@@ -1,7 +1,18 @@
 //! The pyramid: every zoom cut and encoded on worker threads into per-zoom slots (so the
 //! output is the same whatever the number of threads), then the metadata and the PMTiles
 //! archive assembled from the tiles in tile-id order.
+//!
+//! A zoom's finished tiles are kept in memory ([`encode_pmtiles`](super::encode_pmtiles),
+//! the XYZ folder) or, when the archive goes to a file, spilled to a temporary file per
+//! zoom beside it as each tile is done ([`Spill`]), keeping only ids and lengths in
+//! memory; the archive is then streamed to its own temporary file from the spills (one
+//! pass lays out the directory and finds duplicates, a second copies the stored tiles).
+//! Both give the same bytes.
 
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -13,20 +24,29 @@ use super::cut::{cut_zoom, Grid, TileEntry};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::zxy;
 use super::mercator::{lon_lat, world};
-use super::pmtiles::{self, Gzip, Header, TileData};
+use super::pmtiles::{self, Directories, Gzip, Header, TileData, TileIndex};
 use super::prepare::{
     prepare, Bounds, LayerBuilder, PreparedLayer, PreparedSet, KIND_BOOL, KIND_NUMBER, KIND_STRING,
 };
 use super::{TileOptions, TileStats};
 use crate::derive::round6;
 use crate::error::{Error, Result};
+use crate::fsutil::atomic::{self, temp_path, Staged};
 
-/// The tiles of one zoom: ids ascending, contents concatenated.
+/// The tiles of one zoom: ids ascending, contents concatenated in `data` or in `spill`.
 #[derive(Debug, Default)]
 pub(super) struct ZoomTiles {
     pub(super) ids: Vec<u64>,
-    pub(super) ends: Vec<usize>,
+    /// Where each tile ends in the zoom's concatenated contents.
+    pub(super) ends: Vec<u64>,
+    /// The contents, when held in memory.
     pub(super) data: Vec<u8>,
+    /// The contents, when spilled to a file.
+    pub(super) spill: Option<Spill>,
+    /// The largest tile.
+    pub(super) largest: usize,
+    /// The first error writing the spill.
+    pub(super) error: Option<Error>,
     /// Per layer, per key: OR of the kinds of values seen in tiles.
     pub(super) key_kinds: Vec<Vec<u8>>,
     pub(super) timings: Timings,
@@ -34,6 +54,110 @@ pub(super) struct ZoomTiles {
     pub(super) clustered: usize,
     /// The first tile found over budget, described.
     pub(super) over_budget: Option<String>,
+}
+
+/// A zoom's finished tiles in a temporary file beside the archive (named by the one
+/// [`temp_path`] rule, so a killed run's spills are swept by the next run); removed when
+/// dropped.
+#[derive(Debug)]
+pub(super) struct Spill {
+    path: PathBuf,
+    writer: Option<BufWriter<File>>,
+    /// The file, flushed, once every tile is written.
+    file: Option<File>,
+}
+
+impl Spill {
+    /// The spill of `zoom` for the archive `dest`.
+    fn create(dest: &Path, zoom: u8) -> Result<Spill> {
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = temp_path(&dest.with_file_name(format!("{name}.z{zoom}")));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(Spill {
+            path,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            file: None,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        match &mut self.writer {
+            Some(w) => w.write_all(bytes).map_err(|e| Error::io(&self.path, e)),
+            None => Err(Error::Internal(format!(
+                "{}: tile spill written after it was closed",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// Flush: the spill is read from here on.
+    fn close(&mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            let file = w
+                .into_inner()
+                .map_err(|e| Error::io(&self.path, e.into_error()))?;
+            self.file = Some(file);
+        }
+        Ok(())
+    }
+
+    /// The closed spill's file.
+    fn file(&self) -> Result<&File> {
+        self.file.as_ref().ok_or_else(|| {
+            Error::Internal(format!(
+                "{}: tile spill read before it was closed",
+                self.path.display()
+            ))
+        })
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        self.writer = None;
+        self.file = None;
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl ZoomTiles {
+    /// Append a finished tile.
+    fn push(&mut self, id: u64, tile: &[u8]) {
+        self.ids.push(id);
+        let end = self.ends.last().copied().unwrap_or(0) + tile.len() as u64;
+        self.ends.push(end);
+        self.largest = self.largest.max(tile.len());
+        match &mut self.spill {
+            Some(spill) => {
+                if self.error.is_none() {
+                    self.error = spill.write(tile).err();
+                }
+            }
+            None => self.data.extend_from_slice(tile),
+        }
+    }
+
+    /// The spill's path (empty when held in memory), for errors.
+    fn spill_path(&self) -> PathBuf {
+        self.spill
+            .as_ref()
+            .map_or_else(PathBuf::new, |s| s.path.clone())
+    }
+
+    /// Where tile `i` starts and ends in the zoom's contents.
+    fn range(&self, i: usize) -> (u64, u64) {
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
+        (start, self.ends[i])
+    }
 }
 
 /// Where the time of a run went, summed over worker threads (so CPU time, roughly; the
@@ -64,6 +188,8 @@ pub(super) struct Scratch {
     pub(super) pool: Vec<u32>,
     pub(super) remap: Remap,
     pub(super) raw: Vec<u8>,
+    /// The tile being finished (gzipped or not).
+    pub(super) tile: Vec<u8>,
     pub(super) clusters: TileClusters,
 }
 
@@ -74,6 +200,7 @@ pub(super) fn build_zoom(
     zoom: u8,
     gzip: Option<&mut Gzip>,
     scratch: &mut Scratch,
+    spill: Option<Spill>,
 ) -> ZoomTiles {
     let grid = Grid {
         zoom,
@@ -89,6 +216,7 @@ pub(super) fn build_zoom(
         pool,
         remap,
         raw,
+        tile: out,
         clusters,
     } = scratch;
     cut_zoom(layers, &grid, pool, entries);
@@ -98,6 +226,7 @@ pub(super) fn build_zoom(
     timings.sort += t.elapsed();
     let mut zt = ZoomTiles {
         key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
+        spill,
         ..ZoomTiles::default()
     };
     let mut gzip = gzip;
@@ -109,7 +238,6 @@ pub(super) fn build_zoom(
     let bits = u32::BITS - (opts.extent - 1).leading_zeros();
     for tile in entries.chunk_by(|a, b| a.tile == b.tile) {
         let Some(first) = tile.first() else { continue };
-        let start = zt.data.len();
         let mut encode =
             |kept: &[TileEntry], clusters: &TileClusters, with: bool, zt: &mut ZoomTiles| {
                 let t = Instant::now();
@@ -131,13 +259,13 @@ pub(super) fn build_zoom(
                 );
                 let t2 = Instant::now();
                 timings.encode += t2 - t;
-                zt.data.truncate(start);
+                out.clear();
                 match gzip.as_deref_mut() {
-                    Some(gz) => gz.compress_into(raw, &mut zt.data),
-                    None => zt.data.extend_from_slice(raw),
+                    Some(gz) => gz.compress_into(raw, out),
+                    None => out.extend_from_slice(raw),
                 }
                 timings.gzip += t2.elapsed();
-                zt.data.len() - start
+                out.len()
             };
         // Most tiles: within budget as they are.
         let mut fits = false;
@@ -159,7 +287,7 @@ pub(super) fn build_zoom(
             }
         }
         if !fits {
-            let bytes = zt.data.len() - start;
+            let bytes = out.len();
             if zt.over_budget.is_none() {
                 let (z, x, y) = zxy(first.tile);
                 let size = if tile.len() > budget.features {
@@ -175,8 +303,12 @@ pub(super) fn build_zoom(
                 zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}"));
             }
         }
-        zt.ids.push(first.tile);
-        zt.ends.push(zt.data.len());
+        zt.push(first.tile, out);
+    }
+    if let Some(spill) = &mut zt.spill {
+        if let Err(e) = spill.close() {
+            zt.error.get_or_insert(e);
+        }
     }
     zt.timings = timings;
     zt
@@ -243,11 +375,30 @@ pub(super) struct LayerInfo {
 }
 
 /// Cut and encode every zoom from `opts.min_zoom` to `opts.max_zoom`, gzipping tiles when
-/// `compress` is set.
+/// `compress` is set; the tiles are held in memory.
 pub fn tile_pyramid(
     layers: Vec<LayerBuilder>,
     opts: &TileOptions,
     compress: bool,
+) -> Result<Pyramid> {
+    build_pyramid(layers, opts, compress, None)
+}
+
+/// [`tile_pyramid`], gzipped, with each zoom's tiles spilled to a temporary file beside
+/// the archive `dest` as they are finished (see [`Pyramid::stage_pmtiles`]).
+pub(super) fn spilled_pyramid(
+    layers: Vec<LayerBuilder>,
+    opts: &TileOptions,
+    dest: &Path,
+) -> Result<Pyramid> {
+    build_pyramid(layers, opts, true, Some(dest))
+}
+
+fn build_pyramid(
+    layers: Vec<LayerBuilder>,
+    opts: &TileOptions,
+    compress: bool,
+    spill_beside: Option<&Path>,
 ) -> Result<Pyramid> {
     let start = Instant::now();
     opts.validate()?;
@@ -277,6 +428,7 @@ pub fn tile_pyramid(
             pool: Vec::new(),
             remap: Remap::new(&prepared),
             raw: Vec::new(),
+            tile: Vec::new(),
             clusters: TileClusters::default(),
         };
         loop {
@@ -285,13 +437,23 @@ pub fn tile_pyramid(
             let Some(&zoom) = zooms.len().checked_sub(i + 1).and_then(|j| zooms.get(j)) else {
                 break;
             };
-            let zt = build_zoom(
-                &prepared,
-                opts,
-                zoom,
-                compress.then_some(&mut gz),
-                &mut scratch,
-            );
+            let zt = match spill_beside
+                .map(|dest| Spill::create(dest, zoom))
+                .transpose()
+            {
+                Ok(spill) => build_zoom(
+                    &prepared,
+                    opts,
+                    zoom,
+                    compress.then_some(&mut gz),
+                    &mut scratch,
+                    spill,
+                ),
+                Err(e) => ZoomTiles {
+                    error: Some(e),
+                    ..ZoomTiles::default()
+                },
+            };
             if let Some(slot) = slots.get(usize::from(zoom - opts.min_zoom)) {
                 if let Ok(mut s) = slot.lock() {
                     *s = Some(zt);
@@ -307,11 +469,14 @@ pub fn tile_pyramid(
     });
     let mut zoom_tiles = Vec::with_capacity(slots.len());
     for slot in slots {
-        let zt = slot
+        let mut zt = slot
             .into_inner()
             .ok()
             .flatten()
-            .ok_or_else(|| Error::Usage("a tiling worker failed".into()))?;
+            .ok_or_else(|| Error::Internal("a tiling worker failed".into()))?;
+        if let Some(e) = zt.error.take() {
+            return Err(e);
+        }
         if let Some(over) = &zt.over_budget {
             return Err(Error::Usage(format!(
                 "{over}; raise --max-tile-bytes or --max-tile-features, or --max-zoom"
@@ -384,12 +549,16 @@ pub(super) fn kind_name(kind: u8) -> &'static str {
 }
 
 impl Pyramid {
-    /// Every tile as `(PMTiles tile id, bytes)`, ascending by id.
+    /// Every tile held in memory as `(PMTiles tile id, bytes)`, ascending by id (none of a
+    /// spilled pyramid's).
     pub fn tiles(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
         self.zooms.iter().flat_map(|zt| {
-            zt.ids.iter().enumerate().map(move |(i, &id)| {
-                let start = if i == 0 { 0 } else { zt.ends[i - 1] };
-                (id, &zt.data[start..zt.ends[i]])
+            zt.ids.iter().enumerate().filter_map(move |(i, &id)| {
+                let (start, end) = zt.range(i);
+                let tile = zt
+                    .data
+                    .get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)?;
+                Some((id, tile))
             })
         })
     }
@@ -403,7 +572,7 @@ impl Pyramid {
             bytes: 0,
             features: self.features,
             skipped: self.skipped,
-            max_tile_bytes: self.tiles().map(|(_, t)| t.len()).max().unwrap_or(0),
+            max_tile_bytes: self.zooms.iter().map(|z| z.largest).max().unwrap_or(0),
             clustered_tiles: self.zooms.iter().map(|z| z.clustered).sum(),
             changed: false,
         }
@@ -523,26 +692,121 @@ impl Pyramid {
     pub fn into_pmtiles_timed(self, opts: &TileOptions) -> Result<(Vec<u8>, TileStats, Timings)> {
         let assemble_start = Instant::now();
         let mut stats = self.stats();
+        let mut data = TileData::default();
+        data.data
+            .reserve_exact(self.zooms.iter().map(|z| z.data.len()).sum());
+        let mut zooms = self.zooms;
+        for zt in &mut zooms {
+            for (i, &id) in zt.ids.iter().enumerate() {
+                let (start, end) = zt.range(i);
+                let tile = usize::try_from(start)
+                    .ok()
+                    .zip(usize::try_from(end).ok())
+                    .and_then(|(s, e)| zt.data.get(s..e))
+                    .ok_or_else(|| {
+                        Error::Internal("a spilled pyramid assembled in memory".into())
+                    })?;
+                data.push(id, tile);
+            }
+            // Free each zoom's copy as soon as it is in the archive's buffer.
+            *zt = ZoomTiles::default();
+        }
+        let rest = Pyramid { zooms, ..self };
+        stats.contents = usize::try_from(data.index.contents).unwrap_or(usize::MAX);
+        let (header, dirs, metadata) = rest.sections(opts, &data.index)?;
+        let bytes = pmtiles::assemble(header, &dirs, &metadata, data.data);
+        let timings = Timings {
+            assemble: assemble_start.elapsed(),
+            wall: rest.started.elapsed(),
+            ..rest.timings
+        };
+        Ok((bytes, stats, timings))
+    }
+
+    /// Stream the archive of a spilled pyramid ([`spilled_pyramid`]) to a temporary file
+    /// beside `dest`, the same bytes [`Pyramid::into_pmtiles`] gives. A first pass over the
+    /// spills lays out the directory and finds duplicate tiles (compared byte for byte in
+    /// the spills when hash and length match); the second writes the header, directories,
+    /// metadata and each stored tile. Returns the staged file, or `None` when `dest`
+    /// already holds these bytes.
+    pub(super) fn stage_pmtiles(
+        self,
+        dest: &Path,
+        opts: &TileOptions,
+    ) -> Result<(Option<Staged>, TileStats)> {
+        let mut stats = self.stats();
+        // Where each zoom starts in the concatenation of the spills (the tiles' sources).
+        let mut starts = Vec::with_capacity(self.zooms.len());
+        let mut total = 0u64;
+        for zt in &self.zooms {
+            starts.push(total);
+            total += zt.ends.last().copied().unwrap_or(0);
+        }
+        let files: Vec<&File> = self
+            .zooms
+            .iter()
+            .map(|zt| match &zt.spill {
+                Some(s) => s.file(),
+                None => Err(Error::Internal(
+                    "an in-memory pyramid streamed from spills".into(),
+                )),
+            })
+            .collect::<Result<_>>()?;
+        let same_as = |tile: &[u8], src: u64, buf: &mut Vec<u8>| -> bool {
+            let z = starts.partition_point(|&s| s <= src).saturating_sub(1);
+            let (Some(file), Some(&at)) = (files.get(z), starts.get(z)) else {
+                return false;
+            };
+            buf.resize(tile.len(), 0);
+            file.read_exact_at(buf, src - at).is_ok() && buf.as_slice() == tile
+        };
+        let mut index = TileIndex::default();
+        let mut stored = Vec::new();
+        let (mut tile, mut other) = (Vec::new(), Vec::new());
+        for ((zt, file), &at) in self.zooms.iter().zip(&files).zip(&starts) {
+            let mut reader = spill_reader(file, zt)?;
+            for (i, &id) in zt.ids.iter().enumerate() {
+                let (start, end) = zt.range(i);
+                read_tile(&mut reader, end - start, &mut tile, zt)?;
+                let new = index.add(id, &tile, at + start, |src| same_as(&tile, src, &mut other));
+                stored.push(new);
+            }
+        }
+        stats.contents = usize::try_from(index.contents).unwrap_or(usize::MAX);
+        let (header, dirs, metadata) = self.sections(opts, &index)?;
+        let prefix = pmtiles::prefix(header, &dirs, &metadata, index.len);
+        let mut out = atomic::Streaming::create(dest)?;
+        let wrap = |e: std::io::Error, out: &atomic::Streaming| Error::io(out.temp(), e);
+        out.writer().write_all(&prefix).map_err(|e| wrap(e, &out))?;
+        let mut stored = stored.into_iter();
+        for (zt, file) in self.zooms.iter().zip(&files) {
+            let mut reader = spill_reader(file, zt)?;
+            for i in 0..zt.ids.len() {
+                let (start, end) = zt.range(i);
+                read_tile(&mut reader, end - start, &mut tile, zt)?;
+                if stored.next() == Some(true) {
+                    out.writer().write_all(&tile).map_err(|e| wrap(e, &out))?;
+                }
+            }
+        }
+        stats.bytes = usize::try_from(prefix.len() as u64 + index.len).unwrap_or(usize::MAX);
+        Ok((out.finish_if_changed()?, stats))
+    }
+
+    /// The header, directories and gzipped metadata of an archive whose tile data `index`
+    /// lays out.
+    fn sections(
+        &self,
+        opts: &TileOptions,
+        index: &TileIndex,
+    ) -> Result<(Header, Directories, Vec<u8>)> {
         let metadata = serde_json::to_vec(&self.metadata(opts))
             .map_err(|e| Error::Usage(format!("metadata: {e}")))?;
         let mut gz = Gzip::new(6);
         let metadata = gz.compress(&metadata);
         let [w, s, e, n] = self.bounds();
         let (clon, clat, cz) = self.center();
-        let mut data = TileData::default();
-        let mut zooms = self.zooms;
-        data.data
-            .reserve_exact(zooms.iter().map(|z| z.data.len()).sum());
-        for zt in &mut zooms {
-            for (i, &id) in zt.ids.iter().enumerate() {
-                let start = if i == 0 { 0 } else { zt.ends[i - 1] };
-                data.push(id, &zt.data[start..zt.ends[i]]);
-            }
-            // Free each zoom's copy as soon as it is in the archive's buffer.
-            *zt = ZoomTiles::default();
-        }
-        stats.contents = usize::try_from(data.contents).unwrap_or(usize::MAX);
-        let dirs = pmtiles::build_directories(&data.entries, &mut gz);
+        let dirs = pmtiles::build_directories(&index.entries, &mut gz);
         let e7 = |v: f64, up: bool| {
             let x = v * 1e7;
             let x = if up { x.ceil() } else { x.floor() };
@@ -552,7 +816,7 @@ impl Pyramid {
             x
         };
         let header = Header {
-            counts: (data.addressed, data.entries.len() as u64, data.contents),
+            counts: (index.addressed, index.entries.len() as u64, index.contents),
             clustered: true,
             internal_compression: pmtiles::COMPRESSION_GZIP,
             tile_compression: if self.compressed {
@@ -566,12 +830,27 @@ impl Pyramid {
             center: (cz, e7(clon, false), e7(clat, false)),
             ..Header::default()
         };
-        let bytes = pmtiles::assemble(header, &dirs, &metadata, data.data);
-        let timings = Timings {
-            assemble: assemble_start.elapsed(),
-            wall: self.started.elapsed(),
-            ..self.timings
-        };
-        Ok((bytes, stats, timings))
+        Ok((header, dirs, metadata))
     }
+}
+
+/// A buffered reader of a closed spill from its start.
+fn spill_reader<'a>(file: &'a File, zt: &ZoomTiles) -> Result<BufReader<&'a File>> {
+    let mut f = file;
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(zt.spill_path(), e))?;
+    Ok(BufReader::with_capacity(1 << 20, file))
+}
+
+/// Read the next tile, `len` bytes, of `zt`'s spill into `tile`.
+fn read_tile(
+    reader: &mut BufReader<&File>,
+    len: u64,
+    tile: &mut Vec<u8>,
+    zt: &ZoomTiles,
+) -> Result<()> {
+    tile.resize(usize::try_from(len).unwrap_or(usize::MAX), 0);
+    reader
+        .read_exact(tile)
+        .map_err(|e| Error::io(zt.spill_path(), e))
 }

@@ -5,16 +5,16 @@
 //! (the one GeoJSON reader, [`input`](super::input)) and goes straight into a
 //! [`LayerBuilder`] (projected, its properties in the layer's tables; the parsed feature is
 //! dropped); at [`Sink::finish`] the layer is tiled with the tile budget and clustering of
-//! [`TileOptions`] and staged like every other output. Memory: the prepared layer (about a
+//! [`TileOptions`] and staged like every other output (the archive streamed to its
+//! temporary file from tiles spilled beside it). Memory: the prepared layer (about a
 //! tenth of the parsed features) is held until `finish`, so the sink is only added when
 //! asked for.
 
 use std::path::{Path, PathBuf};
 
 use super::input::feature_from_json;
-use super::{encode_built, LayerBuilder, TileOptions};
+use super::{stage_built_pmtiles, LayerBuilder, TileOptions};
 use crate::error::{Error, Result};
-use crate::write::atomic;
 use crate::write::sink::{Encoded, Output, Sink};
 
 /// A PMTiles archive of one layer, fed feature by feature.
@@ -64,9 +64,9 @@ impl Sink for TileSink {
         let features = self.layer.len() as u64;
         let mut layer = self.layer;
         layer.set_attribution(attribution);
-        let (bytes, _) = encode_built(vec![layer], &self.opts)?;
+        let (staged, _) = stage_built_pmtiles(&self.dest, vec![layer], &self.opts)?;
         Ok(Output {
-            staged: atomic::stage(&self.dest, &bytes)?,
+            staged,
             path: self.dest,
             features,
         })
