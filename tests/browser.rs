@@ -569,6 +569,133 @@ fn preview_page_draws_a_bulk_archive_of_100k_points_as_clusters_at_zoom_0() {
     assert!(bulk["largest"].as_u64().unwrap() > 1, "{report:#}");
 }
 
+/// The "Done when" at a size CI runs in seconds: `build --events` on a generated
+/// export writes an archive whose every tile is within the budget and whose `point_count`s
+/// add up at every zoom (the PyPI readers of `verify_tiles.py`), which `serve` on the bulk
+/// build's folder draws at z0 as clusters; a click on the largest cluster shows its count
+/// and date range, a click on a lone point its properties.
+#[test]
+fn a_bulk_build_writes_tiles_within_budget_that_the_preview_draws_and_explains() {
+    let _ = (chromium(), browser_dir());
+    let work = Work::new(root().join("places").to_str().unwrap());
+    work.build().expect_code(0);
+    // 20,000 rows: most name one of a few places (so they stack and must be clustered below
+    // the last zoom), some carry their own scattered coordinates, each with a note of its
+    // own (tiles that do not compress away); one lone row far from the rest.
+    let places = [
+        "Termez", "Kulob", "Dushanbe", "Tashkent", "Almaty", "Astana",
+    ];
+    let mut text = String::from("id,name,start_date,end_date,place,lat,lon,notes\n");
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..20_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let month = 1 + i % 12;
+        let (place, lat, lon) = if i % 4 == 0 {
+            let a = (state >> 40) as f64 / (1u64 << 24) as f64;
+            let b = (state & 0xff_ffff) as f64 / (1u64 << 24) as f64;
+            (
+                String::new(),
+                format!("{:.5}", 37.0 + 8.0 * a),
+                format!("{:.5}", 60.0 + 16.0 * b),
+            )
+        } else {
+            (
+                places[i % places.len()].to_string(),
+                String::new(),
+                String::new(),
+            )
+        };
+        text.push_str(&format!(
+            "ev-{i:05},Drill {i},2021-{month:02}-01,2021-{month:02}-20,{place},{lat},{lon},note {state:x}\n"
+        ));
+    }
+    text.push_str("lone,Lone drill,2019-03-01,2019-03-02,,51.5,83.5,the lone one\n");
+    std::fs::write(work.dir.path().join("events.csv"), text).unwrap();
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "events.csv",
+    ])
+    .expect_code(0)
+    .expect_stderr_line(&["20001 features", "out/events.pmtiles"]);
+    let archive = work.out().join("events.pmtiles");
+    let verified = util::tool_output(
+        "python3",
+        &[
+            root().join("tests/tools/verify_tiles.py").to_str().unwrap(),
+            archive.to_str().unwrap(),
+            work.out().join("events.geojson").to_str().unwrap(),
+            "--expect-clusters",
+        ],
+    );
+    assert!(verified.contains(" 0 failures"), "{verified}");
+
+    let served = Served::start(&work);
+    let exercises = read_json(&work.out().join("exercises.geojson"));
+    let bases = read_json(&work.out().join("bases.geojson"));
+    let target = lonely_exercise(&exercises, &bases);
+    let report = check(
+        &served.url,
+        &json!({
+            "click": {"coordinates": target["geometry"]["coordinates"]},
+            "screenshot": root().join("target/browser-artifacts/preview-bulk-build.png"),
+            "hostile": HOSTILE,
+            "bulkZoom0": true,
+            "bulkPoint": {"coordinates": [83.5, 51.5], "zoom": 10},
+        }),
+    );
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert_eq!(report["pageErrors"], json!([]), "{report:#}");
+    let bulk = &report["bulk"];
+    assert!(bulk["zoom"].as_f64().unwrap() < 1.0, "{report:#}");
+    let drawn = bulk["layers"].as_array().unwrap();
+    assert!(
+        drawn
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("events.pmtiles")),
+        "{report:#}"
+    );
+    assert!(
+        bulk["clusters"].as_u64().unwrap() > 0,
+        "z0 draws clusters: {report:#}"
+    );
+    let largest = bulk["largest"].as_u64().unwrap();
+    assert!(largest > 1, "{report:#}");
+    // The largest cluster's popup: its count and its members' date range.
+    let cluster = &bulk["clusterPopup"];
+    assert!(cluster["clusters"].as_u64().unwrap() >= 1, "{report:#}");
+    assert!(
+        cluster["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap() == format!("{largest} events")),
+        "{report:#}"
+    );
+    assert!(
+        cluster["text"].as_str().unwrap().contains("2021-01-01"),
+        "{report:#}"
+    );
+    // The lone point at z10: its own properties.
+    let point = &bulk["pointPopup"];
+    assert_eq!(point["clusters"], 0, "{report:#}");
+    assert_eq!(point["features"], 1, "{report:#}");
+    assert!(
+        point["text"].as_str().unwrap().contains("Lone drill"),
+        "{report:#}"
+    );
+    assert!(
+        point["text"].as_str().unwrap().contains("the lone one"),
+        "{report:#}"
+    );
+}
+
 /// A TOML basic string.
 fn toml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap()

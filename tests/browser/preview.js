@@ -3,7 +3,9 @@
 //   node preview.js check URL PLAN_JSON   -> one JSON report on stdout
 //     PLAN: {click: {coordinates}, screenshot: PATH, hostile: TEXT, query?: "?source=pmtiles",
 //            period?: [FROM, TO] (ISO dates for the date sliders),
-//            bulkZoom0?: true (report what the bulk archives' layers draw at zoom 0)}
+//            bulkZoom0?: true (report what the bulk archives' layers draw at zoom 0, and
+//              click the largest cluster there: `bulk.clusterPopup`),
+//            bulkPoint?: {coordinates, zoom} (click a bulk point there: `bulk.pointPopup`)}
 //   node preview.js watch URL             -> a line-by-line conversation on stdin/stdout
 //
 // `check` loads the page, waits for the map, reads the layers' feature counts from the page,
@@ -87,6 +89,32 @@ function layerReport() {
   return out;
 }
 
+/** Click the map at `lngLat`; what the popup shows (then close it), or null without one. */
+async function popupAt(page, lngLat) {
+  const point = await page.evaluate(([lng, lat]) => {
+    const p = window.drillmap.map.project([lng, lat]);
+    const r = window.drillmap.map.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, lngLat);
+  await page.mouse.click(point.x, point.y);
+  try {
+    await page.waitForSelector('.maplibregl-popup', { timeout: 5000 });
+  } catch {
+    return null;
+  }
+  return page.evaluate(() => {
+    const el = document.querySelector('.maplibregl-popup-content');
+    const out = {
+      clusters: el.querySelectorAll('.dm-cluster').length,
+      features: el.querySelectorAll('.dm-feature').length,
+      names: [...el.querySelectorAll('.dm-name')].map((n) => n.textContent),
+      text: el.textContent,
+    };
+    el.closest('.maplibregl-popup').querySelector('.maplibregl-popup-close-button')?.click();
+    return out;
+  });
+}
+
 async function check(url, plan) {
   const log = { console: [], pageErrors: [], dialogs: [], external: [], tileResponses: [] };
   const started = Date.now();
@@ -112,13 +140,21 @@ async function check(url, plan) {
         const m = window.drillmap.map;
         const ids = m.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith('bulk-'));
         const clusters = m.queryRenderedFeatures({ layers: ids.filter((id) => id.startsWith('bulk-clusters')) });
+        const largest = clusters.reduce((a, f) => (a && a.properties.point_count >= f.properties.point_count ? a : f), null);
         return {
           zoom: m.getZoom(),
           layers: ids,
           clusters: clusters.length,
-          largest: Math.max(0, ...clusters.map((f) => f.properties.point_count)),
+          largest: largest ? largest.properties.point_count : 0,
+          largestAt: largest ? largest.geometry.coordinates : null,
         };
       });
+      if (bulk.largestAt) bulk.clusterPopup = await popupAt(page, bulk.largestAt);
+      if (plan.bulkPoint) {
+        await page.evaluate(([c, z]) => window.drillmap.map.jumpTo({ center: c, zoom: z }), [plan.bulkPoint.coordinates, plan.bulkPoint.zoom]);
+        await page.waitForFunction(() => window.drillmap.map.loaded() && window.drillmap.map.areTilesLoaded(), null, { timeout: 20000 });
+        bulk.pointPopup = await popupAt(page, plan.bulkPoint.coordinates);
+      }
       await page.evaluate((v) => window.drillmap.map.jumpTo(v), view);
       await page.waitForFunction(() => window.drillmap.map.loaded() && window.drillmap.map.areTilesLoaded(), null, { timeout: 20000 });
     }

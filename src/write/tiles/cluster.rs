@@ -281,9 +281,10 @@ impl TileClusters {
             .sort_unstable_by_key(|o| (o.layer, o.cell, o.entry.feature));
     }
 
-    /// Whether this tile has points to cluster.
+    /// Whether this tile has points to cluster, or points in its buffer to leave out (a
+    /// tile whose only points lie in its buffer can be over budget too).
     pub(super) fn has_points(&self) -> bool {
-        !self.own.is_empty()
+        !self.own.is_empty() || !self.buffer_points.is_empty()
     }
 
     /// The number of features the tile would have with cells of `2^shift` units.
