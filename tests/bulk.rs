@@ -284,6 +284,7 @@ fn output_is_the_same_bytes_whatever_the_input_order() {
                 "--events",
                 &format!("data/{name}.csv"),
                 "--seq",
+                "--tiles",
                 "--sort-buffer-mib",
                 buffer,
             ],
@@ -548,14 +549,18 @@ fn bulk_and_geocode_refuse_a_gazetteer_that_check_rejects() {
 }
 
 #[test]
-fn tiles_are_written_by_default_in_the_same_generation_and_no_tiles_removes_them() {
+fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_them() {
     let work = Work::new("events");
-    bulk(
-        &work,
-        &["--events", "data/events.csv", "--numeric", "troops"],
-    )
-    .expect_code(0)
-    .expect_stderr_line(&["out/events.geojson", "and out/events.pmtiles"]);
+    let with_tiles = [
+        "--events",
+        "data/events.csv",
+        "--numeric",
+        "troops",
+        "--tiles",
+    ];
+    bulk(&work, &with_tiles)
+        .expect_code(0)
+        .expect_stderr_line(&["out/events.geojson", "and out/events.pmtiles"]);
     let archive = fs::read(work.out().join("events.pmtiles")).unwrap();
     assert_eq!(&archive[..7], b"PMTiles");
     let manifest = read_json(&work, "manifest.json");
@@ -566,49 +571,23 @@ fn tiles_are_written_by_default_in_the_same_generation_and_no_tiles_removes_them
         .map(|f| f["name"].as_str().unwrap())
         .collect();
     assert_eq!(listed, ["events.geojson", "events.pmtiles"]);
-    // --tiles, deprecated, changes nothing.
+    // The same again changes nothing.
     let before = work.outputs();
-    bulk(
-        &work,
-        &[
-            "--events",
-            "data/events.csv",
-            "--numeric",
-            "troops",
-            "--tiles",
-        ],
-    )
-    .expect_code(0);
+    bulk(&work, &with_tiles).expect_code(0);
     assert_eq!(work.outputs(), before);
-    // --no-tiles: no archive, and the earlier one goes with the new generation.
+    // Without --tiles: no archive, and the earlier one goes with the new generation.
     bulk(
         &work,
-        &[
-            "--events",
-            "data/events.csv",
-            "--numeric",
-            "troops",
-            "--no-tiles",
-        ],
+        &["--events", "data/events.csv", "--numeric", "troops"],
     )
     .expect_code(0);
     let names = || -> Vec<String> { work.outputs().into_iter().map(|(n, _)| n).collect() };
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
     // An empty export: an empty layer and no archive (nothing to tile), not an error; the
     // archive of the run before goes.
-    bulk(
-        &work,
-        &["--events", "data/events.csv", "--numeric", "troops"],
-    )
-    .expect_code(0);
+    bulk(&work, &with_tiles).expect_code(0);
     assert!(work.out().join("events.pmtiles").exists());
     fs::write(work.data().join("empty.csv"), "id,place,country\n").unwrap();
-    bulk(&work, &["--events", "data/empty.csv"]).expect_code(0);
+    bulk(&work, &["--events", "data/empty.csv", "--tiles"]).expect_code(0);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
-    bulk(
-        &work,
-        &["--events", "data/events.csv", "--tiles", "--no-tiles"],
-    )
-    .expect_code(2)
-    .expect_stderr_line(&["--no-tiles"]);
 }

@@ -34,13 +34,10 @@ pub struct BulkArgs {
     /// Also write OUT/NAME.geojsons: GeoJSONSeq, each feature preceded by RS (RFC 8142).
     #[arg(long, requires = "events")]
     pub seq: bool,
-    /// Do not write OUT/NAME.pmtiles (written by default: vector tiles within the tile
-    /// budget, points clustered below the last zoom); an archive from an earlier run is removed.
+    /// Also write OUT/NAME.pmtiles: vector tiles within the tile budget, points clustered
+    /// below the last zoom. Without it, an archive an earlier run wrote is removed (OUT
+    /// holds one generation).
     #[arg(long, requires = "events")]
-    pub no_tiles: bool,
-    /// Deprecated, does nothing: tiles are written by default (use --no-tiles to skip them).
-    /// Accepted until the next release.
-    #[arg(long, requires = "events", conflicts_with = "no_tiles")]
     pub tiles: bool,
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
@@ -81,7 +78,7 @@ pub fn options(
         out,
         layer: a.layer.clone(),
         seq: a.seq,
-        tiles: !a.no_tiles,
+        tiles: a.tiles,
         max_errors: a.max_errors,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
     };
