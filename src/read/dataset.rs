@@ -879,9 +879,10 @@ impl<'a> Checker<'a> {
                         self.problem(&u.span(), u.get_ref(), "`until` is before `since`");
                     }
                 }
-                // A historic site is placed as the place was then; an active one as it is.
+                // A historic site is placed as the place was then (from its `since`, else its
+                // `until`); an active one as it is.
                 if site_status == BaseStatus::Historic {
-                    place.date = since.map(|d| d.first);
+                    place.date = since.map(|d| d.first).or(until.map(|d| d.last));
                 }
                 sites.push(BaseSite {
                     id: sid,
@@ -932,5 +933,27 @@ mod tests {
         // A historic base site as it was at its `since`; an active one as it is now.
         assert_eq!(day("Ayni air base").as_deref(), Some("2015-01-01"));
         assert_eq!(day("Dushanbe"), None);
+    }
+
+    #[test]
+    fn a_historic_site_without_since_is_asked_for_on_its_last_day() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small");
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["places.csv", "sources.toml", "exercises.toml", "bases.toml"] {
+            let text = std::fs::read_to_string(fixture.join(f)).unwrap();
+            let text = if f == "bases.toml" {
+                text.replace("since = \"2015\"\n", "")
+                    .replace("{ field = \"since\", quote = \"from 2015\" }, ", "")
+            } else {
+                text
+            };
+            std::fs::write(dir.path().join(f), text).unwrap();
+        }
+        let (dataset, _) = read(dir.path()).unwrap();
+        let ayni = dataset
+            .place_refs()
+            .find(|p| p.query == "Ayni air base")
+            .and_then(|p| p.date.map(|d| d.to_string()));
+        assert_eq!(ayni.as_deref(), Some("2020-06-30"));
     }
 }

@@ -269,9 +269,15 @@ pub fn stage_built_pmtiles(
     layers: Vec<LayerBuilder>,
     opts: &TileOptions,
 ) -> Result<(Option<atomic::Staged>, TileStats)> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        atomic::sweep_orphans(dir)?;
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            atomic::sweep_orphans(dir)?;
+        }
+        // `--out x.pmtiles`: the spills and the archive's temporary are in the current folder.
+        None => {
+            atomic::sweep_orphans(Path::new("."))?;
+        }
     }
     pyramid::spilled_pyramid(layers, opts, path)?.stage_pmtiles(path, opts)
 }
