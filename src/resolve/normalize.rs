@@ -443,21 +443,26 @@ fn loose_step_ascii(s: &mut Vec<u8>) -> bool {
 }
 
 /// Replace every non-overlapping `from`, left to right, by `to` (not longer), in place, as
-/// `str::replace` does; whether there was one.
+/// `str::replace` does; whether there was one. Nothing is moved until the first match.
 fn replace_in_place(s: &mut Vec<u8>, from: &[u8], to: &[u8]) -> bool {
-    if from.is_empty() {
+    let Some((&first, rest)) = from.split_first() else {
         return false;
-    }
+    };
+    // Compared byte by byte: the patterns are one to three bytes, too short for memcmp.
+    let at = |s: &[u8], r: usize| {
+        s.get(r) == Some(&first)
+            && rest
+                .iter()
+                .enumerate()
+                .all(|(k, b)| s.get(r + 1 + k) == Some(b))
+    };
     let n = s.len();
-    let (mut r, mut w) = (0, 0);
-    let mut found = false;
+    let Some(mut r) = (0..n).find(|r| at(s, *r)) else {
+        return false;
+    };
+    let mut w = r;
     while r < n {
-        // Compared byte by byte: the patterns are one to three bytes, too short for memcmp.
-        let here = from
-            .iter()
-            .enumerate()
-            .all(|(k, b)| s.get(r + k) == Some(b));
-        if here {
+        if at(s, r) {
             for (k, b) in to.iter().enumerate() {
                 if let Some(slot) = s.get_mut(w + k) {
                     *slot = *b;
@@ -465,7 +470,6 @@ fn replace_in_place(s: &mut Vec<u8>, from: &[u8], to: &[u8]) -> bool {
             }
             w += to.len();
             r += from.len();
-            found = true;
         } else {
             if let Some(b) = s.get(r).copied() {
                 if let Some(slot) = s.get_mut(w) {
@@ -477,7 +481,7 @@ fn replace_in_place(s: &mut Vec<u8>, from: &[u8], to: &[u8]) -> bool {
         }
     }
     s.truncate(w);
-    found
+    true
 }
 
 fn loose_step(s: &str) -> String {
