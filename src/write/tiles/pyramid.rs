@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value as Json};
 
-use super::cluster::TileClusters;
+use super::cluster::{Budget, TileClusters};
 use super::cut::{cut_zoom, Grid, TileEntry};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::zxy;
@@ -269,21 +269,21 @@ pub(super) fn build_zoom(
             };
         // Most tiles: within budget as they are.
         let mut fits = false;
+        let mut measured = None;
         if tile.len() <= budget.features {
-            fits = encode(tile, clusters, false, &mut zt) <= budget.bytes;
+            let bytes = encode(tile, clusters, false, &mut zt);
+            fits = bytes <= budget.bytes;
+            measured = Some((bytes, tile.len()));
         }
-        if !fits && may_cluster {
+        if !fits {
             clusters.split(tile, layers, opts.extent);
             if clusters.has_points() {
                 zt.clustered += 1;
-                fits = cluster_tile(
-                    clusters,
-                    &budget,
-                    bits,
-                    layers,
-                    |c, zt| encode(&c.kept, c, true, zt),
-                    &mut zt,
-                );
+                // From the base zoom up, only points drawn at the same position are merged.
+                let max_shift = if may_cluster { bits } else { 0 };
+                fits = clusters.fit(&budget, max_shift, layers, measured, |c| {
+                    encode(&c.kept, c, true, &mut zt)
+                });
             }
         }
         if !fits {
@@ -298,7 +298,7 @@ pub(super) fn build_zoom(
                 let place = if may_cluster {
                     ""
                 } else {
-                    " at the base zoom, where points are not clustered"
+                    " at the base zoom, where only points at the same position are merged"
                 };
                 zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}"));
             }
@@ -312,43 +312,6 @@ pub(super) fn build_zoom(
     }
     zt.timings = timings;
     zt
-}
-
-/// The limits every tile keeps to.
-struct Budget {
-    bytes: usize,
-    features: usize,
-}
-
-/// Cluster a split tile with the smallest cell that brings it within budget, encoding it
-/// with `encode` (which returns the stored size). Returns whether it fits; when even one
-/// cell per tile does not, points in the buffer are left out as a last resort.
-fn cluster_tile(
-    clusters: &mut TileClusters,
-    budget: &Budget,
-    bits: u32,
-    layers: &[PreparedLayer],
-    mut encode: impl FnMut(&TileClusters, &mut ZoomTiles) -> usize,
-    zt: &mut ZoomTiles,
-) -> bool {
-    for with_buffer in [true, false] {
-        let mut shift = (0..=bits)
-            .find(|&s| clusters.features_at(s, with_buffer) <= budget.features)
-            .unwrap_or(bits);
-        loop {
-            clusters.build(shift, with_buffer, layers);
-            if encode(clusters, zt) <= budget.bytes
-                && clusters.kept.len() + clusters.clusters.len() <= budget.features
-            {
-                return true;
-            }
-            if shift >= bits {
-                break;
-            }
-            shift += 1;
-        }
-    }
-    false
 }
 
 /// Every tile of every zoom, in tile-id order, with what the metadata needs.
