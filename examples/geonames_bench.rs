@@ -139,8 +139,41 @@ fn main() {
         .collect();
     let (t, c) = (Instant::now(), cpu_s());
     let mut hits = 0usize;
+    // GEONAMES_BENCH_ANSWERS=FILE writes each fuzzy query's answer (query, intended id,
+    // status, hit, the first candidates as id:how:score:rank) to compare two scorers.
+    let mut answers = std::env::var_os("GEONAMES_BENCH_ANSWERS")
+        .map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
     for (q, id) in &fuzzy {
-        hits += usize::from(hit(&index.lookup(q, &Filter::default()), *id));
+        let r = index.lookup(q, &Filter::default());
+        let h = hit(&r, *id);
+        hits += usize::from(h);
+        if let Some(a) = answers.as_mut() {
+            let c: Vec<String> = r
+                .candidates
+                .iter()
+                .take(6)
+                .map(|c| {
+                    format!(
+                        "{}:{}:{:.3}:{:.3}",
+                        c.geonameid,
+                        c.how.as_str(),
+                        c.score,
+                        c.rank
+                    )
+                })
+                .collect();
+            writeln!(
+                a,
+                "{q}\t{id}\t{:?}\t{}\t{}",
+                r.status,
+                u8::from(h),
+                c.join(" ")
+            )
+            .unwrap();
+        }
+    }
+    if let Some(mut a) = answers {
+        a.flush().unwrap();
     }
     let fuzzy_rate = fuzzy.len() as f64 / t.elapsed().as_secs_f64();
     let fuzzy_cpu = fuzzy.len() as f64 / (cpu_s() - c);

@@ -23,61 +23,53 @@ pub enum DatePrecision {
     Unknown,
 }
 
-/// A proleptic Gregorian calendar day.
+/// A proleptic Gregorian calendar day (years -9999 to 9999; the calendar is `jiff`'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Day {
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Day(jiff::civil::Date);
+
+/// Day 0 of [`Day::epoch_days`].
+const EPOCH: jiff::civil::Date = jiff::civil::date(1970, 1, 1);
 
 impl Day {
     /// A checked day; `None` if it does not exist (2021-02-29, month 13).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Day> {
-        (1..=12)
-            .contains(&month)
-            .then_some(())
-            .filter(|_| day >= 1 && day <= days_in_month(year, month))
-            .map(|_| Day { year, month, day })
+        let (y, m, d) = (
+            year.try_into().ok()?,
+            month.try_into().ok()?,
+            day.try_into().ok()?,
+        );
+        jiff::civil::Date::new(y, m, d).ok().map(Day)
+    }
+
+    /// The last day of `month` in `year`.
+    pub fn last_of_month(year: i32, month: u8) -> Option<Day> {
+        Day::new(year, month, 1).map(|d| Day(d.0.last_of_month()))
     }
 
     /// Days since 1970-01-01 (negative before), for arithmetic and numeric filters.
     pub fn epoch_days(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let d = i64::from(self.day);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        self.0.duration_since(EPOCH).as_secs() / 86_400
+    }
+
+    /// The day `days` after 1970-01-01 (the inverse of [`Day::epoch_days`]).
+    pub fn from_epoch_days(days: i64) -> Option<Day> {
+        let hours = days.checked_mul(24)?;
+        EPOCH
+            .checked_add(jiff::SignedDuration::from_hours(hours))
+            .ok()
+            .map(Day)
     }
 }
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        self.0.fmt(f)
     }
 }
 
 impl Serialize for Day {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
     }
 }
 
@@ -131,8 +123,7 @@ impl ReportedDate {
             [_, m] => {
                 let m = month(m)?;
                 let first = Day::new(year, m, 1).ok_or(DateError::Impossible)?;
-                let last =
-                    Day::new(year, m, days_in_month(year, m)).ok_or(DateError::Impossible)?;
+                let last = Day::last_of_month(year, m).ok_or(DateError::Impossible)?;
                 Ok(ReportedDate {
                     first,
                     last,
@@ -289,5 +280,22 @@ mod tests {
         assert_eq!(Day::new(1970, 1, 1).unwrap().epoch_days(), 0);
         assert_eq!(Day::new(2000, 3, 1).unwrap().epoch_days(), 11_017);
         assert_eq!(Day::new(1969, 12, 31).unwrap().epoch_days(), -1);
+        for days in [-1_000_000, -1, 0, 1, 11_017, 2_932_896] {
+            assert_eq!(Day::from_epoch_days(days).unwrap().epoch_days(), days);
+        }
+        assert_eq!(
+            Day::from_epoch_days(11_016).unwrap().to_string(),
+            "2000-02-29"
+        );
+        assert_eq!(
+            Day::last_of_month(2024, 2).unwrap().to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            Day::last_of_month(2023, 2).unwrap().to_string(),
+            "2023-02-28"
+        );
+        assert_eq!(Day::new(2021, 2, 29), None);
+        assert_eq!(Day::new(2021, 13, 1), None);
     }
 }

@@ -40,6 +40,46 @@ with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
     for i, r in zip(range(20000), rows):
         w.writerow([r["place"], r["country"]])
 PY
+# The previous release predates places.csv's optional valid_from/valid_to columns and rejects
+# the file: it reads OLD_PLACES, a copy of places/ whose places.csv lacks those two columns.
+# Bulk rows resolve on today's places, where a spelling shared by a row valid today and one
+# that is not means today's; the old release would call it ambiguous, so the copy drops
+# such spellings from the rows not valid today: every name resolves to the same place in
+# both releases. Remade whenever places/ is newer. (The hand-kept build cannot be compared
+# on one dataset: the old release reads none of today's records, the new one refuses its
+# unsourced ones; each builds its own places/, the old one from git.)
+OLD_PLACES=${OLD_PLACES:-$WORK/old-places}
+if [ ! -s "$OLD_PLACES/places.csv" ] || [ -n "$(find places -newer "$OLD_PLACES/places.csv" -print -quit)" ]; then
+  rm -rf "$OLD_PLACES" && cp -a places "$OLD_PLACES"
+  python3 - places/places.csv "$OLD_PLACES/places.csv" <<'PY'
+import csv, datetime, io, sys
+src = open(sys.argv[1], encoding="utf-8", newline="").read().splitlines(keepends=True)
+comments = [l for l in src if l.startswith("#")]
+rows = list(csv.reader(io.StringIO("".join(l for l in src if not l.startswith("#")))))
+vf, vt = rows[0].index("valid_from"), rows[0].index("valid_to")
+today = datetime.date.today().isoformat()
+# YYYY, YYYY-MM or YYYY-MM-DD: the first or last day it can mean, as text that sorts.
+first = lambda d: (d + "-01-01")[:10]
+last = lambda d: (d + "-12-31")[:10] if len(d) == 4 else (d + "-31")[:10]
+valid = lambda r: (not r[vf] or first(r[vf]) <= today) and (not r[vt] or last(r[vt]) >= today)
+al = rows[0].index("aliases")
+today_names = {n.casefold() for r in rows[1:] if valid(r) for n in r[al].split("|") + [r[1]]}
+for r in rows[1:]:
+    if not valid(r):
+        r[al] = "|".join(a for a in r[al].split("|") if a.casefold() not in today_names)
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
+    f.writelines(comments)
+    w = csv.writer(f, lineterminator="\n")
+    for r in rows:
+        w.writerow([v for i, v in enumerate(r) if i not in (vf, vt)])
+PY
+fi
+# The previous release's own places/ (from git, OLD_COMMIT) for its hand-kept build.
+OLD_COMMIT=${OLD_COMMIT:-fe8562f}
+OLD_HAND=$WORK/old-release-$OLD_COMMIT
+if [ ! -s "$OLD_HAND/places/places.csv" ]; then
+  rm -rf "$OLD_HAND" && mkdir -p "$OLD_HAND" && git archive "$OLD_COMMIT" places | tar -x -C "$OLD_HAND"
+fi
 # The floor's input: drillmap's output for the coordinates case as a CSV with X/Y and every
 # property (what a conversion without checks or derivation reads and writes).
 out="$WORK/versus"
@@ -51,38 +91,38 @@ if [ ! -s "$fcsv" ]; then
   ${BENCH_LOCK:+flock "$BENCH_LOCK"} ogr2ogr -f CSV "$fcsv" "$out/new/events.geojson" -lco GEOMETRY=AS_XY
 fi
 
-ev() { echo "build --data places --out $out/$1 --events $2 --numeric troops --max-errors $max -q"; }
+ev() { echo "build --data $3 --out $out/$1 --events $2 --numeric troops --max-errors $max -q"; }
 # Uniform points keep the country hint of the place the row names, so the swap check flags
 # about 2% of them (a point outside the hinted country whose swapped twin is inside it).
 cmax=$(( SIZE / 10 ))
-evc() { echo "build --data places --out $out/$1 --events $coords --numeric troops --max-errors $cmax -q"; }
+evc() { echo "build --data $2 --out $out/$1 --events $coords --numeric troops --max-errors $cmax -q"; }
 T=$'\t'
 cases="$WORK/versus-cases.txt"
 cat > "$cases" <<CASES
 # $SIZE rows, each with its own lat/lon (gen.py --coords)
-previous release${T}$out/old/events.geojson${T}$OLD $(evc old)
-drillmap${T}$out/new/events.geojson${T}$NEW $(evc new)
+previous release${T}$out/old/events.geojson${T}$OLD $(evc old "$OLD_PLACES")
+drillmap${T}$out/new/events.geojson${T}$NEW $(evc new places)
 floor${T}$out/floor/events.geojson${T}$FLOOR $fcsv $out/floor/events.geojson
 ogr2ogr -lco RFC7946=YES${T}$out/gdal/events.geojson${T}ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=6 -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -oo KEEP_GEOM_COLUMNS=NO $out/gdal/events.geojson $coords
 
 # $SIZE rows geocoded by name (gen.py --names)
-previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$names")
-drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$names")
+previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$names" "$OLD_PLACES")
+drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$names" places)
 
 # $SIZE mixed rows, 10% with their own lat/lon (gen.py)
-previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$mixed")
-drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$mixed")
+previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$mixed" "$OLD_PLACES")
+drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$mixed" places)
 
 # $SIZE mixed rows, ids shuffled (the sorting path)
-previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$shuffled")
-drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$shuffled")
+previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$shuffled" "$OLD_PLACES")
+drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$shuffled" places)
 
-# hand-kept build of places/ (exercises, bases, border)
-previous release${T}-${T}rm -rf $out/old/hand && $OLD build --data places --out $out/old/hand -q
+# hand-kept build of places/ (exercises, bases, border; the previous release builds its own places/ of $OLD_COMMIT)
+previous release${T}-${T}rm -rf $out/old/hand && $OLD build --data $OLD_HAND/places --out $out/old/hand -q
 drillmap${T}-${T}rm -rf $out/new/hand && $NEW build --data places --out $out/new/hand -q
 
 # geocode --batch, 20,000 names with country hints
-previous release${T}-${T}$OLD geocode --data places --batch $batch -q > /dev/null
+previous release${T}-${T}$OLD geocode --data $OLD_PLACES --batch $batch -q > /dev/null
 drillmap${T}-${T}$NEW geocode --data places --batch $batch -q > /dev/null
 CASES
 python3 benches/bulk/versus.py "$WORK/versus.md" "$cases" --runs "$RUNS" --warmup "$WARMUP"

@@ -16,15 +16,16 @@
 //! them), which keeps the set-up of the thousands of cells a million points spread over
 //! cheap. A point walks its cell's candidates in order and stops at the first whose lower
 //! bound (distance from the centre less the point's distance from the centre) exceeds the
-//! best found. Whether a point is inside Afghanistan is decided once per cell when the cell
-//! does not cross Afghanistan's outline, else per point. Distances are on the sphere of mean
-//! Earth radius, in km; ties go to the segment listed first.
+//! best found. Cells are numbered as they are first met, and their candidates kept in one
+//! array, so a point's look-up touches little memory. Whether a point is inside Afghanistan
+//! (the sign of the distance) is the [`PolygonIndex`]'s answer. Distances are on the sphere
+//! of mean Earth radius, in km; ties go to the segment listed first.
 
-use geo::{Contains, Intersects, MultiLineString, Point, Rect};
-
+use geo::Coord;
 use rustc_hash::FxHashMap;
 
 use crate::derive::border::{AfghanBorder, BorderDistance};
+use crate::derive::polygon_index::PolygonIndex;
 
 /// Grid cell size, degrees.
 const CELL: f64 = 0.25;
@@ -142,19 +143,24 @@ fn lipschitz(best: &Edge, e: &Edge, from_best: f64, radius: f64) -> f64 {
 #[derive(Debug, Clone)]
 struct Cell {
     centre: V3,
-    /// Candidate edges with their angle from the centre, nearest first.
-    candidates: Vec<(f64, u32)>,
-    /// `Some` when the whole cell lies on one side of Afghanistan's outline.
-    inside: Option<bool>,
+    /// Its candidate edges in [`BorderIndex::candidates`], with their angle from the
+    /// centre, nearest first.
+    start: u32,
+    end: u32,
 }
 
 /// A query index over an [`AfghanBorder`].
 #[derive(Debug, Clone)]
 pub struct BorderIndex<'b> {
     border: &'b AfghanBorder,
-    outline: MultiLineString<f64>,
+    /// Afghanistan's polygons, for the sign of distances.
+    afghanistan: Option<PolygonIndex>,
     edges: Vec<Edge>,
-    cells: FxHashMap<(i64, i64), Cell>,
+    /// Grid cell → its number in `cells`.
+    numbers: FxHashMap<(i64, i64), u32>,
+    cells: Vec<Cell>,
+    /// Every cell's candidate edges, one run per cell.
+    candidates: Vec<(f64, u32)>,
     /// Per coarse cell, the edges that can be nearest to a point in it.
     coarse: FxHashMap<(i64, i64), Vec<u32>>,
 }
@@ -183,19 +189,13 @@ impl<'b> BorderIndex<'b> {
                 }
             }
         }
-        let outline = MultiLineString::new(
-            border
-                .shape
-                .iter()
-                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                .cloned()
-                .collect(),
-        );
         BorderIndex {
             border,
-            outline,
+            afghanistan: PolygonIndex::new(&border.shape),
             edges,
-            cells: FxHashMap::default(),
+            numbers: FxHashMap::default(),
+            cells: Vec::new(),
+            candidates: Vec::new(),
             coarse: FxHashMap::default(),
         }
     }
@@ -211,7 +211,7 @@ impl<'b> BorderIndex<'b> {
     /// gradient of a distance is the unit vector pointing away from the nearest point, so
     /// `K` is at most `2 sin β`, where `β` is the half-angle under which a point of the box's
     /// cap sees a cap holding both edges ([`lipschitz`]).
-    fn candidates(&self, w: f64, s: f64, size: f64, among: &[u32]) -> (V3, Vec<(f64, u32)>) {
+    fn candidates_of(&self, w: f64, s: f64, size: f64, among: &[u32]) -> (V3, Vec<(f64, u32)>) {
         let (e, n) = (w + size, s + size);
         let (cx, cy) = (w + size / 2.0, s + size / 2.0);
         let centre = unit(cx, cy);
@@ -257,7 +257,11 @@ impl<'b> BorderIndex<'b> {
         (centre, candidates)
     }
 
-    fn cell(&mut self, key: (i64, i64)) -> Cell {
+    /// The number of grid cell `key`, its candidates found on first sight.
+    fn cell(&mut self, key: (i64, i64)) -> u32 {
+        if let Some(&n) = self.numbers.get(&key) {
+            return n;
+        }
         // A fine cell lies inside one coarse cell, so the edge nearest to any of its points
         // is among the coarse cell's candidates: only those are measured.
         let coarse_key = (key.0.div_euclid(COARSE), key.1.div_euclid(COARSE));
@@ -269,7 +273,7 @@ impl<'b> BorderIndex<'b> {
             let size = COARSE as f64 * CELL;
             #[allow(clippy::cast_precision_loss)]
             let (w, s) = (coarse_key.0 as f64 * size, coarse_key.1 as f64 * size);
-            let (_, candidates) = self.candidates(w, s, size, &all);
+            let (_, candidates) = self.candidates_of(w, s, size, &all);
             let mut edges: Vec<u32> = candidates.into_iter().map(|c| c.1).collect();
             edges.sort_unstable();
             self.coarse.insert(coarse_key, edges);
@@ -277,17 +281,15 @@ impl<'b> BorderIndex<'b> {
         let among = self.coarse.get(&coarse_key).map_or(&[][..], Vec::as_slice);
         #[allow(clippy::cast_precision_loss)]
         let (w, s) = (key.0 as f64 * CELL, key.1 as f64 * CELL);
-        let (e, n) = (w + CELL, s + CELL);
-        let (cx, cy) = (w + CELL / 2.0, s + CELL / 2.0);
-        let (centre, candidates) = self.candidates(w, s, CELL, among);
-        let rect = Rect::new((w, s), (e, n));
-        let inside = (!rect.intersects(&self.outline))
-            .then(|| self.border.shape.contains(&Point::new(cx, cy)));
-        Cell {
-            centre,
-            candidates,
-            inside,
-        }
+        let (centre, candidates) = self.candidates_of(w, s, CELL, among);
+        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let start = number(self.candidates.len());
+        self.candidates.extend_from_slice(&candidates);
+        let end = number(self.candidates.len());
+        let n = number(self.cells.len());
+        self.cells.push(Cell { centre, start, end });
+        self.numbers.insert(key, n);
+        n
     }
 
     /// Distance from `(lon, lat)` to the border: km to its nearest point, negative inside
@@ -295,18 +297,17 @@ impl<'b> BorderIndex<'b> {
     pub fn distance(&mut self, lon: f64, lat: f64) -> BorderDistance<'b> {
         #[allow(clippy::cast_possible_truncation)]
         let key = ((lon / CELL).floor() as i64, (lat / CELL).floor() as i64);
-        if !self.cells.contains_key(&key) {
-            let cell = self.cell(key);
-            self.cells.insert(key, cell);
-        }
+        let number = self.cell(key) as usize;
         let p = unit(lon, lat);
         let (mut best, mut best_angle, mut best_seg) = (f64::INFINITY, f64::INFINITY, u32::MAX);
-        let mut inside = None;
-        if let Some(cell) = self.cells.get(&key) {
-            inside = cell.inside;
+        if let Some(cell) = self.cells.get(number) {
+            let candidates = self
+                .candidates
+                .get(cell.start as usize..cell.end as usize)
+                .unwrap_or_default();
             // Slack for rounding: a candidate is skipped only when clearly beyond the best.
             let from_centre = angle(chord2(cell.centre, p)) + 1e-12;
-            for &(lb, i) in &cell.candidates {
+            for &(lb, i) in candidates {
                 if lb - from_centre > best_angle {
                     break;
                 }
@@ -320,7 +321,8 @@ impl<'b> BorderIndex<'b> {
             }
         }
         let mut km = best_angle * EARTH_RADIUS_KM;
-        if inside.unwrap_or_else(|| self.border.shape.contains(&Point::new(lon, lat))) {
+        let point = Coord { x: lon, y: lat };
+        if self.afghanistan.as_mut().is_some_and(|a| a.contains(point)) {
             km = -km;
         }
         BorderDistance {
@@ -337,6 +339,7 @@ impl<'b> BorderIndex<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::{Contains, MultiLineString, Point};
     use proptest::prelude::*;
 
     fn border() -> AfghanBorder {

@@ -466,17 +466,21 @@ impl<'g> Builder<'g> {
         self.key.push(0x1f);
         self.key
             .extend_from_slice(location.nearest_border.unwrap_or("").as_bytes());
-        if !self.coordinates_text.contains_key(self.key.as_slice()) {
-            if self.coordinates_text.len() >= COORDINATES_MEMO_MAX {
-                self.coordinates_text.clear();
+        let text = match self.coordinates_text.get(self.key.as_slice()) {
+            Some(text) => text,
+            None => {
+                if self.coordinates_text.len() >= COORDINATES_MEMO_MAX {
+                    self.coordinates_text.clear();
+                }
+                let text = CoordinatesText::new(location)?;
+                self.coordinates_text
+                    .entry(self.key.clone().into_boxed_slice())
+                    .or_insert(text)
             }
-            let text = CoordinatesText::new(location)?;
-            self.coordinates_text
-                .insert(self.key.clone().into_boxed_slice(), text);
-        }
-        match self.coordinates_text.get(self.key.as_slice()) {
-            Some(Some(text)) => text.write(location.afghan_border_km, &mut self.own_location),
-            _ => push_members(&mut self.own_location, location)?,
+        };
+        match text {
+            Some(text) => text.write(location.afghan_border_km, &mut self.own_location),
+            None => push_members(&mut self.own_location, location)?,
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod containment;
 pub mod event;
 pub mod features;
 pub mod location;
+pub mod polygon_index;
 pub mod swap;
 pub mod uncertainty;
 

@@ -153,29 +153,6 @@ fn parts(d: Day) -> (i32, u8, u8) {
     )
 }
 
-/// The calendar day `days` after 1970-01-01 (Howard Hinnant's civil_from_days, the inverse
-/// of [`Day::epoch_days`]).
-fn from_epoch(days: i64) -> Option<Day> {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    Day::new(
-        i32::try_from(y).ok()?,
-        u8::try_from(m).ok()?,
-        u8::try_from(d).ok()?,
-    )
-}
-
-fn last_of_month(year: i32, month: u8) -> Option<Day> {
-    (28..=31).rev().find_map(|d| Day::new(year, month, d))
-}
-
 /// A date as written, before its year is settled.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Raw {
@@ -522,7 +499,7 @@ fn resolve(
             });
             if let Some(y) = year {
                 m.start = Day::new(y, month, 1);
-                m.end = last_of_month(y, month);
+                m.end = Day::last_of_month(y, month);
             }
         }
         Raw::Year(y) => {
@@ -549,8 +526,8 @@ fn resolve(
                     };
                     m.precision = DatePrecision::Day;
                     m.range = first != last;
-                    m.start = from_epoch(first);
-                    m.end = from_epoch(last);
+                    m.start = Day::from_epoch_days(first);
+                    m.end = Day::from_epoch_days(last);
                 }
                 None => coarse(&mut m, published),
             }
@@ -564,7 +541,7 @@ fn resolve(
                     if let Ok(mo) = u8::try_from(mo) {
                         m.precision = DatePrecision::Month;
                         m.start = Day::new(y, mo, 1);
-                        m.end = last_of_month(y, mo);
+                        m.end = Day::last_of_month(y, mo);
                     }
                 }
             }
@@ -591,7 +568,7 @@ fn coarse(m: &mut DateMention, published: Option<Published>) {
         Some(mo) => {
             m.precision = DatePrecision::Month;
             m.start = Day::new(p.year, mo, 1);
-            m.end = last_of_month(p.year, mo);
+            m.end = Day::last_of_month(p.year, mo);
         }
         None => {
             m.precision = DatePrecision::Year;
@@ -798,7 +775,7 @@ mod tests {
     fn epoch_days_round_trip() {
         for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2021, 12, 31), (1969, 12, 31)] {
             let day = Day::new(y, m, d).unwrap();
-            assert_eq!(from_epoch(day.epoch_days()), Some(day));
+            assert_eq!(Day::from_epoch_days(day.epoch_days()), Some(day));
         }
     }
 }

@@ -382,15 +382,19 @@ pub(crate) fn keys_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> 
 }
 
 /// Every row with a loose key within [`MAX_EDITS`] of the query's, scored
-/// `LOOSE × (1 − distance / length)`, best per row.
+/// `LOOSE × (1 − distance / length)`, best per row. The length is the longer of the two
+/// loose keys and the query as typed (its exact key without spaces): the loose key folds
+/// digraphs (`zh`, `kh`, `ye`), so measured on it alone one typo in `Zhelye` (loose `jele`)
+/// would count as a quarter of the name, not a sixth.
 pub(crate) fn fuzzy_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> Vec<Scored> {
     let q: Vec<char> = key.loose.chars().collect();
     if q.len() < MIN_FUZZY_CHARS {
         return Vec::new();
     }
+    let typed = key.exact.chars().filter(|c| *c != ' ').count();
     let mut all = Vec::new();
     table.near(&q, &mut |p, d, klen| {
-        let len = q.len().max(klen) as f64;
+        let len = q.len().max(klen).max(typed) as f64;
         let base = LOOSE * (1.0 - d as f64 / len);
         all.extend(score(table, key, filter, p, MatchKind::Fuzzy, base));
     });
@@ -889,6 +893,39 @@ pub(crate) mod tests {
         let g = Gazetteer::named("geonames", ALTERNATE_NAME, shared);
         let r = g.lookup("Murgabadkent", &Filter::default());
         assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("city"));
+    }
+
+    /// A typo is measured against the name as typed, not its loose key: `Zhelye` (loose
+    /// `jele`, 4 letters) is one edit from `Zelye`, a sixth of what was typed (0.75), not a
+    /// quarter of the loose key (0.675, below `MIN_SCORE`). Both ways round.
+    #[test]
+    fn a_typo_is_measured_on_the_name_as_typed_not_its_folded_key() {
+        let g = Gazetteer::new(vec![place(
+            "zelye",
+            "Zelye",
+            PlaceKind::Settlement,
+            "RU",
+            &[],
+        )]);
+        let r = g.lookup("Zhelye", &Filter::default());
+        assert_eq!(r.status, Status::Resolved, "{r:?}");
+        assert_eq!(r.candidates[0].how, MatchKind::Fuzzy);
+        assert!((r.candidates[0].score - LOOSE * (1.0 - 1.0 / 6.0)).abs() < 1e-9);
+        let g = Gazetteer::new(vec![place(
+            "zhelye",
+            "Zhelye",
+            PlaceKind::Settlement,
+            "RU",
+            &[],
+        )]);
+        let r = g.lookup("Zelye", &Filter::default());
+        assert_eq!(r.status, Status::Resolved, "{r:?}");
+        assert!((r.candidates[0].score - LOOSE * (1.0 - 1.0 / 5.0)).abs() < 1e-9);
+        // Two edits in a six-letter name are still too many to guess.
+        assert_eq!(
+            g.lookup("Zhalbe", &Filter::default()).status,
+            Status::Unresolved
+        );
     }
 
     #[test]

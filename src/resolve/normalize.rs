@@ -15,7 +15,7 @@
 //! Both are idempotent: normalising a key gives the same key.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::model::PlaceKind;
 
@@ -60,6 +60,24 @@ impl NameKey {
     /// as its key, so it still matches itself.
     pub fn new(name: &str) -> NameKey {
         let folded = fold(name);
+        // Most names have no stop, generic or region word: their key is the folded text
+        // itself (`fold` leaves single spaces between non-empty tokens), made without
+        // splitting and joining it again.
+        let plain = folded.split(' ').all(|t| !t.is_empty() && !special_word(t));
+        if plain {
+            let loose = loose_key(&folded);
+            return NameKey {
+                exact: folded,
+                loose,
+                hint: None,
+            };
+        }
+        NameKey::of_folded(&folded)
+    }
+
+    /// The key of folded text, token by token: stop words dropped, generic words made the
+    /// hint, region words made one.
+    fn of_folded(folded: &str) -> NameKey {
         let mut hint = None;
         let mut kept: Vec<&str> = Vec::new();
         for token in folded.split(' ').filter(|t| !t.is_empty()) {
@@ -98,6 +116,12 @@ fn strongest(old: Option<KindHint>, new: KindHint) -> Option<KindHint> {
 }
 
 const STOP_WORDS: &[&str] = &["the", "of", "im", "imeni"];
+
+/// Whether [`NameKey::new`] drops or rewrites `token`: a stop word, a generic word or a
+/// region word.
+fn special_word(token: &str) -> bool {
+    STOP_WORDS.contains(&token) || generic_word(token).is_some() || region_word(token).is_some()
+}
 
 fn generic_word(token: &str) -> Option<KindHint> {
     Some(match token {
@@ -171,12 +195,31 @@ fn fold_ascii(text: &str) -> String {
 }
 
 fn fold_unicode(text: &str) -> String {
+    fold_unicode_with(text, true)
+}
+
+/// [`fold_unicode`], with or without its `shortcuts` (which give the same text; the tests
+/// compare both ways).
+fn fold_unicode_with(text: &str, shortcuts: bool) -> String {
     let mut latin = String::with_capacity(text.len() + 8);
-    for c in text.nfkc().flat_map(char::to_lowercase) {
-        match cyrillic(c).or_else(|| latin_digraph(c)) {
-            Some(s) => latin.push_str(s),
-            None => latin.push(c),
-        }
+    let mut push = |c: char| match cyrillic(c).or_else(|| latin_digraph(c)) {
+        Some(s) => latin.push_str(s),
+        None => latin.push(c),
+    };
+    // Text already in NFKC (nearly every name: the quick check answers from a table) is
+    // its own NFKC.
+    if shortcuts && is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars()
+            .flat_map(char::to_lowercase)
+            .for_each(&mut push);
+    } else {
+        text.nfkc().flat_map(char::to_lowercase).for_each(&mut push);
+    }
+    // Cyrillic transliterated, most names are ASCII now: the rest of the folding is what
+    // `fold_ascii` does (NFD leaves ASCII as it is, and no ASCII letter is a mark, a
+    // Cyrillic base letter or one of the letters replaced below).
+    if shortcuts && latin.is_ascii() {
+        return fold_ascii(&latin);
     }
     let mut out = String::with_capacity(latin.len());
     let mut space = true; // no leading space
@@ -291,8 +334,16 @@ fn latin_digraph(c: char) -> Option<&'static str> {
 }
 
 /// The loose key of an exact key: no spaces, and the spelling habits of the press folded
-/// (see the module documentation). Idempotent.
+/// (see the module documentation). Idempotent. ASCII keys (nearly all: `fold` transliterates
+/// Cyrillic) take a fast path that rewrites one byte buffer in place and gives the same key.
 pub fn loose_key(exact: &str) -> String {
+    if exact.is_ascii() {
+        return loose_key_ascii(exact);
+    }
+    loose_key_general(exact)
+}
+
+fn loose_key_general(exact: &str) -> String {
     // Each rule only maps towards the canonical letter and never lengthens the key, so
     // repeating the rules reaches a fixed point; repeating them is what makes the key
     // idempotent when one rule's output forms another's input (`kkh` → `kh` → `h`).
@@ -304,6 +355,133 @@ pub fn loose_key(exact: &str) -> String {
         }
         s = next;
     }
+}
+
+/// The rewrite rules of [`loose_step`], in the order they apply.
+const LOOSE_RULES: [(&[u8], &[u8]); 15] = [
+    (b"x", b"h"),
+    (b"dzh", b"j"),
+    (b"dj", b"j"),
+    (b"zh", b"j"),
+    (b"kh", b"h"),
+    (b"gh", b"g"),
+    (b"q", b"k"),
+    (b"w", b"v"),
+    (b"iya", b"ia"),
+    (b"ye", b"e"),
+    (b"yo", b"o"),
+    (b"yu", b"u"),
+    (b"ya", b"a"),
+    (b"y", b"i"),
+    (b"ts", b"c"),
+];
+
+/// [`loose_key_general`] of ASCII text, in one buffer: each rule of [`loose_step`] replaces
+/// left to right in place (no rule lengthens the text), then the `j` rule and the doubled
+/// letters, repeated until a step changes nothing (every change shortens the text or turns
+/// `x` into `h` or `j` into `i`, so "nothing changed" is "the step's output equals its
+/// input").
+fn loose_key_ascii(exact: &str) -> String {
+    let mut s: Vec<u8> = exact
+        .bytes()
+        .filter(|b| !char::from(*b).is_whitespace())
+        .collect();
+    while loose_step_ascii(&mut s) {}
+    // Only ASCII bytes were written: always UTF-8.
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// One [`loose_step`] on ASCII bytes, in place; whether it changed anything.
+fn loose_step_ascii(s: &mut Vec<u8>) -> bool {
+    let mut changed = false;
+    // The letters present (a bit per byte value mod 64): a rule whose first letter is absent
+    // has nothing to replace. A rule's output letters join the set.
+    let mut present = s.iter().fold(0u64, |m, b| m | 1 << (b % 64));
+    for (from, to) in LOOSE_RULES {
+        let Some(first) = from.first() else { continue };
+        if present & 1 << (first % 64) != 0 && replace_in_place(s, from, to) {
+            changed = true;
+            present |= to.iter().fold(0u64, |m, b| m | 1 << (b % 64));
+        }
+    }
+    let vowel = |c: Option<u8>| c.is_some_and(|c| b"aeiou".contains(&c));
+    let consonant =
+        |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphabetic() && !b"aeiouj".contains(&c));
+    // The `j` rule reads the bytes before and after each byte as they were before this
+    // pass; the write cursor `w` never passes the read cursor `i`, so `after` is unwritten
+    // and `before` is kept aside.
+    let n = s.len();
+    let mut w = 0;
+    let mut before: Option<u8> = None;
+    let mut last: Option<u8> = None;
+    for i in 0..n {
+        let Some(&orig) = s.get(i) else { break };
+        let after = s.get(i + 1).copied();
+        let c = if orig == b'j' && vowel(before) && !vowel(after) {
+            b'i'
+        } else if orig == b'j' && consonant(before) && vowel(after) {
+            before = Some(orig);
+            changed = true;
+            continue;
+        } else {
+            orig
+        };
+        before = Some(orig);
+        changed |= c != orig;
+        if last != Some(c) {
+            if let Some(slot) = s.get_mut(w) {
+                *slot = c;
+            }
+            w += 1;
+        } else {
+            changed = true;
+        }
+        last = Some(c);
+    }
+    s.truncate(w);
+    changed
+}
+
+/// Replace every non-overlapping `from`, left to right, by `to` (not longer), in place, as
+/// `str::replace` does; whether there was one. Nothing is moved until the first match.
+fn replace_in_place(s: &mut Vec<u8>, from: &[u8], to: &[u8]) -> bool {
+    let Some((&first, rest)) = from.split_first() else {
+        return false;
+    };
+    // Compared byte by byte: the patterns are one to three bytes, too short for memcmp.
+    let at = |s: &[u8], r: usize| {
+        s.get(r) == Some(&first)
+            && rest
+                .iter()
+                .enumerate()
+                .all(|(k, b)| s.get(r + 1 + k) == Some(b))
+    };
+    let n = s.len();
+    let Some(mut r) = (0..n).find(|r| at(s, *r)) else {
+        return false;
+    };
+    let mut w = r;
+    while r < n {
+        if at(s, r) {
+            for (k, b) in to.iter().enumerate() {
+                if let Some(slot) = s.get_mut(w + k) {
+                    *slot = *b;
+                }
+            }
+            w += to.len();
+            r += from.len();
+        } else {
+            if let Some(b) = s.get(r).copied() {
+                if let Some(slot) = s.get_mut(w) {
+                    *slot = b;
+                }
+            }
+            w += 1;
+            r += 1;
+        }
+    }
+    s.truncate(w);
+    true
 }
 
 fn loose_step(s: &str) -> String {
@@ -364,8 +542,58 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_ascii_fast_path_folds_as_the_unicode_path(s in "[ -~]{0,40}") {
-            proptest::prop_assert_eq!(fold_ascii(&s), fold_unicode(&s));
+            proptest::prop_assert_eq!(fold_ascii(&s), fold_unicode_with(&s, false));
         }
+    }
+
+    /// [`NameKey::new`] without its fast paths: the folded text taken apart token by
+    /// token, and the loose key by the general rewrite loop.
+    fn general(name: &str) -> NameKey {
+        let k = NameKey::of_folded(&fold_unicode_with(name, false));
+        NameKey {
+            loose: loose_key_general(&k.exact),
+            ..k
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_loose_key_is_the_general_one(s in "[ -~]{0,30}|[dzhjkgqwxyiaeoutsc ]{0,24}") {
+            proptest::prop_assert_eq!(loose_key_ascii(&s), loose_key_general(&s));
+        }
+
+        #[test]
+        fn the_fast_paths_key_as_the_general_path(
+            words in proptest::collection::vec(
+                "[a-zA-Z'-]{0,9}|the|of|air|base|training|ground|oblast|region|Province|[ -~]{0,6}|\\PC{0,6}|[а-яёәғқңөұүһіӣӯҷўА-ЯЁ]{1,9}|[a-zß-ÿĀ-ž]{1,8}|[ӛйё]\u{308}?",
+                0..5,
+            )
+        ) {
+            let name = words.join(" ");
+            proptest::prop_assert_eq!(NameKey::new(&name), general(&name));
+        }
+    }
+
+    /// Every name of the shipped tables (real GeoNames rows in many scripts, and the
+    /// hand-kept places) keys the same through the fast paths as through the general one.
+    #[test]
+    fn the_shipped_names_key_as_the_general_path() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("places");
+        let geonames = std::fs::read_to_string(root.join("geonames.txt")).unwrap();
+        let places = std::fs::read_to_string(root.join("places.csv")).unwrap();
+        let mut names = 0;
+        for line in geonames.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            for name in [f[1], f[2]].into_iter().chain(f[3].split(',')) {
+                assert_eq!(NameKey::new(name), general(name), "{name}");
+                names += 1;
+            }
+        }
+        for field in places.lines().flat_map(|l| l.split([',', ';'])) {
+            assert_eq!(NameKey::new(field), general(field), "{field}");
+            names += 1;
+        }
+        assert!(names > 20_000, "{names} names");
     }
 
     fn key(s: &str) -> String {

@@ -30,7 +30,9 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     zoom; properties equal the fixture's;
   clusters: at every zoom, the point_counts (1 for a point on its own) of a layer's point
     features lying inside their tile add up to the fixture's number of located points;
-    no cluster at the max zoom.
+    at the max zoom a cluster only merges stacked points: the fixture has at least its
+    point_count points of its layer within 1 unit of it, and a point missing from its tile
+    there (or from every tile) has such a cluster within 1 unit.
 
 Exit status 0 when all checks pass; otherwise the failures are printed and it is 1.
 """
@@ -238,6 +240,8 @@ def main():
     ap.add_argument("--max-tile-bytes", type=int, default=500 * 1024)
     ap.add_argument("--max-tile-features", type=int, default=200_000)
     ap.add_argument("--expect-clusters", action="store_true", help="fail unless some tile holds clusters")
+    ap.add_argument("--expect-stacks", action="store_true",
+                    help="fail unless some max-zoom tile merges stacked points")
     ap.add_argument("--expect-leaves", action="store_true", help="fail unless leaf directories are used")
     args = ap.parse_args()
 
@@ -345,6 +349,7 @@ def main():
         ids = {}  # (layer, id) -> properties
         counts = {}  # (layer, zoom) -> sum of point_count of points inside their tile
         clustered = set()  # (z, x, y, layer) of tiles holding clusters
+        stacks = {}  # (x, y, layer) -> [(px, py, point_count)] of clusters at the max zoom
         point_ids = {
             (lname, feature_id(lname, str(f["id"])))
             for lname, feats in fixtures.items()
@@ -392,8 +397,10 @@ def main():
                             counts[(lname, z)] = counts.get((lname, z), 0) + n
                     if "point_count" in feat["properties"]:
                         clustered.add((z, x, y, lname))
-                        if z == h["max_zoom"]:
-                            fail(f"{where}: cluster {feat['id']} at the max zoom")
+                        if z == h["max_zoom"] and g["type"] == "Point":
+                            px, py = g["coordinates"]
+                            n = feat["properties"].get("point_count", 0)
+                            stacks.setdefault((x, y, lname), []).append((px, py, n))
                     by_id.setdefault(feat["id"], []).extend(coords_of(feat["geometry"]))
                     for k, v in feat["properties"].items():
                         seen_fields.setdefault(lname, set()).add(k)
@@ -427,6 +434,26 @@ def main():
         # --- features against the fixtures ---
         zmin, zmax = h["min_zoom"], h["max_zoom"]
         compared = 0
+
+        def stacked(lname, lon, lat):
+            """The max-zoom clusters within 1 unit of a point."""
+            tx, ty, px, py = tile_and_pixel(lon, lat, zmax)
+            return [c for c in stacks.get((tx, ty, lname), [])
+                    if abs(c[0] - px) <= 1 and abs(c[1] - py) <= 1]
+
+        # Every max-zoom cluster merges only points at its position.
+        near = {}  # id of a max-zoom cluster -> fixture points within 1 unit of it
+        for lname, feats in fixtures.items():
+            for feat in feats:
+                geom = feat.get("geometry") or {}
+                if geom.get("type") == "Point" and stacks:
+                    for c in stacked(lname, *geom["coordinates"][:2]):
+                        near[id(c)] = near.get(id(c), 0) + 1
+        for (tx, ty, lname), cs in stacks.items():
+            for c in cs:
+                if near.get(id(c), 0) < c[2]:
+                    fail(f"{lname} {zmax}/{tx}/{ty}: cluster of {c[2]} at ({c[0]}, {c[1]}) at the "
+                         f"max zoom, but only {near.get(id(c), 0)} points lie within 1 unit of it")
         for lname, feats in fixtures.items():
             for feat in feats:
                 geom = feat.get("geometry")
@@ -436,6 +463,8 @@ def main():
                         fail(f"{lname}/{feat['id']}: unlocated feature is in the tiles")
                     continue
                 if (lname, fid) not in ids:
+                    if geom["type"] == "Point" and stacked(lname, *geom["coordinates"][:2]):
+                        continue  # merged with the points at its position at every zoom
                     fail(f"{lname}/{feat['id']}: id {fid} not found in any tile")
                     continue
                 if ids[(lname, fid)] != expected_props(feat.get("properties") or {}):
@@ -447,6 +476,8 @@ def main():
                             tx, ty, px, py = tile_and_pixel(lon, lat, z)
                             pts = decoded.get((z, tx, ty), {}).get(lname, {}).get(fid, [])
                             if z < zmax and (z, tx, ty, lname) in clustered and not pts:
+                                continue
+                            if z == zmax and not pts and stacked(lname, lon, lat):
                                 continue
                             if not any(abs(p[0] - px) <= 1 and abs(p[1] - py) <= 1 for p in pts):
                                 fail(f"{lname}/{feat['id']} z{z}: no point within 1 unit of ({px:.2f}, {py:.2f}) in {z}/{tx}/{ty}")
@@ -469,6 +500,8 @@ def main():
     # --- clusters: every located point counted once at every zoom ---
     if args.expect_clusters and not clustered:
         fail("expected clusters, found none")
+    if args.expect_stacks and not stacks:
+        fail("expected stacked points merged at the max zoom, found none")
     for lname, feats in fixtures.items():
         points = sum(1 for f in feats if (f.get("geometry") or {}).get("type") == "Point")
         if not points:

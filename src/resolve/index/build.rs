@@ -2,14 +2,13 @@
 //! threads), give the distinct keys sorted ids, bucket their hashes, file the deletion
 //! variants, and write the file atomically beside the table.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Seek, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    char_mask, checksum, fingerprint, hash, index_path, map, IndexError, Record, BLOCK, HEADER,
-    MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
+    char_mask, checksum, fingerprint, hash, hash_feed, hash_finish, index_path, map, IndexError,
+    Record, BLOCK, HASH_START, HEADER, MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
 };
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
@@ -31,43 +30,39 @@ pub struct BuildStats {
     pub bytes: u64,
 }
 
-/// A fast hasher for the build's key maps (FNV-style multiply; keys are short).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash(bytes) ^ self.0.rotate_left(5);
-    }
-}
-
-type KeyMap = HashMap<Box<str>, u32, BuildHasherDefault<KeyHasher>>;
+/// Threads the build keys rows and files deletion variants on. The output does not depend on
+/// it: each thread takes a contiguous range and the ranges are joined in order.
+const THREADS: usize = 2;
 
 /// The hashes of every string made by deleting at most two characters from `chars`, sorted
-/// and without repeats.
+/// and without repeats. Each variant's hash is fed from the hash state of the characters
+/// before its first deletion, without making the variant's text.
 pub(crate) fn deletion_hashes(chars: &[char], out: &mut Vec<u64>) {
+    fn feed(h: u64, c: &char) -> u64 {
+        let mut b = [0u8; 4];
+        hash_feed(h, c.encode_utf8(&mut b).as_bytes())
+    }
+    fn feed_all(h: u64, cs: &[char]) -> u64 {
+        cs.iter().fold(h, feed)
+    }
     out.clear();
-    let n = chars.len();
-    let mut buf = String::with_capacity(4 * n);
-    let mut push = |skip1: usize, skip2: usize, out: &mut Vec<u64>| {
-        buf.clear();
-        for (i, c) in chars.iter().enumerate() {
-            if i != skip1 && i != skip2 {
-                buf.push(*c);
-            }
+    out.push(hash_finish(feed_all(HASH_START, chars)));
+    // `before`: the state after `chars[..i]`; `mid`: after `chars[..i]` and `chars[i + 1..j]`.
+    let mut before = HASH_START;
+    for (i, c) in chars.iter().enumerate() {
+        out.push(hash_finish(feed_all(
+            before,
+            chars.get(i + 1..).unwrap_or(&[]),
+        )));
+        let mut mid = before;
+        for j in i + 1..chars.len() {
+            out.push(hash_finish(feed_all(
+                mid,
+                chars.get(j + 1..).unwrap_or(&[]),
+            )));
+            mid = chars.get(j).map_or(mid, |d| feed(mid, d));
         }
-        out.push(hash(buf.as_bytes()));
-    };
-    let none = usize::MAX;
-    push(none, none, out);
-    for i in 0..n {
-        push(i, none, out);
-        for j in i + 1..n {
-            push(i, j, out);
-        }
+        before = feed(before, c);
     }
     out.sort_unstable();
     out.dedup();
@@ -76,7 +71,8 @@ pub(crate) fn deletion_hashes(chars: &[char], out: &mut Vec<u64>) {
 /// One row parsed and keyed.
 struct Keyed {
     record: Record,
-    names: Vec<NameKey>,
+    /// Each name's key with the [`hash`] of its exact and its loose key.
+    names: Vec<(NameKey, u64, u64)>,
 }
 
 /// Parse and key the lines of `text`, which starts at byte `base` and line `first_line`.
@@ -112,8 +108,16 @@ fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
                         ],
                         prominence: geonames::prominence_byte(row.prominence()),
                     };
-                    let place = row.into_place();
-                    let names = place.names().map(NameKey::new).collect();
+                    // The names in the order `Place::names` gives them: the name, then
+                    // the alternates.
+                    let names = std::iter::once(row.name.as_str())
+                        .chain(row.alternates.iter().map(String::as_str))
+                        .map(|name| {
+                            let key = NameKey::new(name);
+                            let (e, l) = (hash(key.exact.as_bytes()), hash(key.loose.as_bytes()));
+                            (key, e, l)
+                        })
+                        .collect();
                     out.push(Keyed { record, names });
                 }
             }
@@ -124,91 +128,206 @@ fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
     out
 }
 
-/// A key table being built: distinct keys (each stored once, as the map's key) and
+/// A key table being built: the distinct keys in one arena, in the order first met, each
+/// with its [`hash`], found again through an open-addressing table of key ids; and the
 /// (key id, entry) postings.
-#[derive(Default)]
 struct Table {
-    ids: KeyMap,
-    postings: Vec<(u32, u64)>,
+    arena: Vec<u8>,
+    /// Key `i` is `arena[ends[i - 1]..ends[i]]` (from 0 for the first).
+    ends: Vec<u64>,
+    hashes: Vec<u64>,
+    /// Key ids by hash, linear probing; [`Table::EMPTY`] is a free slot.
+    slots: Vec<u32>,
+    post_ids: Vec<u32>,
+    post_entries: Vec<u64>,
+}
+
+impl Default for Table {
+    fn default() -> Table {
+        Table {
+            arena: Vec::new(),
+            ends: Vec::new(),
+            hashes: Vec::new(),
+            slots: vec![Table::EMPTY; 1 << 10],
+            post_ids: Vec::new(),
+            post_entries: Vec::new(),
+        }
+    }
 }
 
 impl Table {
-    fn add(&mut self, key: &str, entry: u64) {
-        let id = match self.ids.get(key) {
-            Some(id) => *id,
-            None => {
-                let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-                self.ids.insert(key.into(), id);
-                id
+    const EMPTY: u32 = u32::MAX;
+
+    fn key(&self, id: usize) -> &[u8] {
+        let start = id
+            .checked_sub(1)
+            .and_then(|p| self.ends.get(p))
+            .map_or(0, |e| *e as usize);
+        let end = self.ends.get(id).map_or(start, |e| *e as usize);
+        self.arena.get(start..end).unwrap_or(&[])
+    }
+
+    /// File `entry` under `key`, whose [`hash`] is `h`.
+    fn add(&mut self, key: &str, h: u64, entry: u64) {
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        let id = loop {
+            match self.slots.get(i).copied() {
+                Some(Table::EMPTY) | None => {
+                    let id = u32::try_from(self.ends.len()).unwrap_or(Table::EMPTY - 1);
+                    self.arena.extend_from_slice(key.as_bytes());
+                    self.ends.push(self.arena.len() as u64);
+                    self.hashes.push(h);
+                    if let Some(slot) = self.slots.get_mut(i) {
+                        *slot = id;
+                    }
+                    if 2 * self.ends.len() > self.slots.len() {
+                        self.grow();
+                    }
+                    break id;
+                }
+                Some(id) => {
+                    let at = id as usize;
+                    if self.hashes.get(at) == Some(&h) && self.key(at) == key.as_bytes() {
+                        break id;
+                    }
+                }
             }
+            i = (i + 1) & mask;
         };
-        self.postings.push((id, entry));
+        self.post_ids.push(id);
+        self.post_entries.push(entry);
+    }
+
+    /// Double the slots and file every key id again by its hash.
+    fn grow(&mut self) {
+        let n = 2 * self.slots.len();
+        let mut slots = vec![Table::EMPTY; n];
+        for (id, h) in self.hashes.iter().enumerate() {
+            let mut i = *h as usize & (n - 1);
+            while slots.get(i).is_some_and(|s| *s != Table::EMPTY) {
+                i = (i + 1) & (n - 1);
+            }
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = u32::try_from(id).unwrap_or(Table::EMPTY - 1);
+            }
+        }
+        self.slots = slots;
     }
 
     fn len(&self) -> usize {
-        self.ids.len()
+        self.ends.len()
     }
 
-    /// The sections: arena, offsets, posting offsets, postings, directory, hashes.
-    fn finish(self) -> (Vec<Box<str>>, [Vec<u8>; 6]) {
-        let Table { ids, mut postings } = self;
-        let mut keys: Vec<Box<str>> = vec![Box::from(""); ids.len()];
-        for (k, id) in ids {
-            if let Some(slot) = keys.get_mut(id as usize) {
-                *slot = k;
-            }
-        }
-        let mut order: Vec<u32> = (0..u32::try_from(keys.len()).unwrap_or(u32::MAX)).collect();
-        order.sort_unstable_by(|a, b| keys[*a as usize].cmp(&keys[*b as usize]));
-        let mut remap = vec![0u32; keys.len()];
-        for (new, old) in order.iter().enumerate() {
-            remap[*old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
-        }
-        for p in &mut postings {
-            p.0 = remap[p.0 as usize];
-        }
-        drop(remap);
-        postings.sort_unstable();
-        let mut slots: Vec<Option<Box<str>>> = keys.into_iter().map(Some).collect();
-        let sorted: Vec<Box<str>> = order
-            .iter()
-            .filter_map(|i| slots.get_mut(*i as usize).and_then(Option::take))
-            .collect();
+    /// The sections: arena, offsets, posting offsets, postings, directory, hashes. The keys
+    /// get ids in bytewise order; each key's postings are in entry order.
+    fn finish(self) -> [Vec<u8>; 6] {
+        let Table {
+            arena: old_arena,
+            ends,
+            hashes,
+            slots,
+            post_ids,
+            post_entries,
+        } = self;
         drop(slots);
-        let n = sorted.len();
-        let mut arena = Vec::with_capacity(sorted.iter().map(|k| k.len()).sum());
-        let mut offsets = Vec::with_capacity(8 * (n + 1));
-        for k in &sorted {
-            offsets.extend_from_slice(&(arena.len() as u64).to_le_bytes());
-            arena.extend_from_slice(k.as_bytes());
-        }
-        offsets.extend_from_slice(&(arena.len() as u64).to_le_bytes());
-        let mut post_offsets = Vec::with_capacity(8 * (n + 1));
-        let mut entries = Vec::with_capacity(8 * postings.len());
-        let mut i = 0;
-        for id in 0..n {
-            post_offsets.extend_from_slice(&(i as u64).to_le_bytes());
-            while postings.get(i).is_some_and(|p| p.0 as usize == id) {
-                entries.extend_from_slice(&postings[i].1.to_le_bytes());
-                i += 1;
-            }
-        }
-        post_offsets.extend_from_slice(&(i as u64).to_le_bytes());
-        drop(postings);
-        let hashed: Vec<(u64, u64)> = sorted
-            .iter()
-            .enumerate()
-            .map(|(id, k)| {
-                let h = hash(k.as_bytes());
-                (h, (h & 0xffff_ffff) << 32 | id as u64)
+        let n = ends.len();
+        let start = |id: usize| {
+            id.checked_sub(1)
+                .and_then(|p| ends.get(p))
+                .map_or(0, |e| *e as usize)
+        };
+        let key = |id: usize| {
+            old_arena
+                .get(start(id)..ends.get(id).map_or(0, |e| *e as usize))
+                .unwrap_or(&[])
+        };
+        // Sorted by the first eight bytes as a big-endian number (zero-padded, which orders
+        // as the bytes do), then, among equal ones, by the whole key: most comparisons are
+        // of two integers rather than two strings.
+        let mut order: Vec<(u64, u32)> = (0..n)
+            .map(|id| {
+                let mut head = [0u8; 8];
+                for (d, s) in head.iter_mut().zip(key(id)) {
+                    *d = *s;
+                }
+                (
+                    u64::from_be_bytes(head),
+                    u32::try_from(id).unwrap_or(u32::MAX),
+                )
             })
             .collect();
-        let (dir, hashes) = bucket(bits_for(n), hashed.len(), |f| {
-            for (h, e) in &hashed {
-                f(*h, *e);
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| key(a.1 as usize).cmp(key(b.1 as usize)))
+        });
+        let mut remap = vec![0u32; n];
+        let mut arena = Vec::with_capacity(old_arena.len());
+        let mut offsets = Vec::with_capacity(8 * (n + 1));
+        let mut sorted_hashes = Vec::with_capacity(n);
+        for (new, (_, old)) in order.iter().enumerate() {
+            let old = *old as usize;
+            if let Some(r) = remap.get_mut(old) {
+                *r = u32::try_from(new).unwrap_or(u32::MAX);
+            }
+            offsets.extend_from_slice(&(arena.len() as u64).to_le_bytes());
+            arena.extend_from_slice(key(old));
+            sorted_hashes.push(hashes.get(old).copied().unwrap_or(0));
+        }
+        offsets.extend_from_slice(&(arena.len() as u64).to_le_bytes());
+        drop((order, old_arena, hashes));
+        // Postings by key: a counting sort (stable, so each key's entries stay in the order
+        // filed), then each key's run sorted by entry (a row's generic name filed before
+        // one of its plain names has the larger entry).
+        let mut counts = vec![0u64; n + 1];
+        for id in &post_ids {
+            if let Some(c) = remap
+                .get(*id as usize)
+                .and_then(|r| counts.get_mut(*r as usize + 1))
+            {
+                *c += 1;
+            }
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let mut post_offsets = Vec::with_capacity(8 * (n + 1));
+        for c in &counts {
+            post_offsets.extend_from_slice(&c.to_le_bytes());
+        }
+        let mut sorted = vec![0u64; post_entries.len()];
+        let mut next = counts;
+        for (id, e) in post_ids.iter().zip(&post_entries) {
+            let r = remap.get(*id as usize).copied().unwrap_or(0) as usize;
+            if let Some(at) = next.get_mut(r) {
+                if let Some(slot) = sorted.get_mut(*at as usize) {
+                    *slot = *e;
+                }
+                *at += 1;
+            }
+        }
+        drop((post_ids, post_entries, remap));
+        let mut a = 0usize;
+        for end in post_offsets.chunks_exact(8).skip(1) {
+            let b = u64::from_le_bytes(end.try_into().unwrap_or([0; 8])) as usize;
+            if b > a + 1 {
+                if let Some(run) = sorted.get_mut(a..b) {
+                    run.sort_unstable();
+                }
+            }
+            a = b;
+        }
+        let mut entries = Vec::with_capacity(8 * sorted.len());
+        for e in &sorted {
+            entries.extend_from_slice(&e.to_le_bytes());
+        }
+        drop(sorted);
+        let (dir, hashes) = bucket(bits_for(n), n, |f| {
+            for (id, h) in sorted_hashes.iter().enumerate() {
+                f(*h, (h & 0xffff_ffff) << 32 | id as u64);
             }
         });
-        (sorted, [arena, offsets, post_offsets, entries, dir, hashes])
+        [arena, offsets, post_offsets, entries, dir, hashes]
     }
 }
 
@@ -362,11 +481,11 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
                 return Err(too_large("more than 2^32 rows"));
             }
             records.extend_from_slice(&k.record.to_bytes());
-            for (n, key) in k.names.iter().enumerate() {
+            for (n, (key, he, hl)) in k.names.iter().enumerate() {
                 let generic = if key.hint.is_some() { 1u64 << 31 } else { 0 };
                 let entry = places << 32 | generic | (n as u64 & 0x7fff_ffff);
-                exact.add(&key.exact, entry);
-                loose.add(&key.loose, entry);
+                exact.add(&key.exact, *he, entry);
+                loose.add(&key.loose, *hl, entry);
                 names += 1;
             }
             places += 1;
@@ -375,29 +494,33 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
     if exact.len() >= u32::MAX as usize || loose.len() >= u32::MAX as usize {
         return Err(too_large("more than 2^32 distinct keys"));
     }
+    // The table is not read again: what the header needs of it is taken now, and its pages
+    // leave the build's memory.
+    let (text_len, text_fingerprint) = (text.len() as u64, fingerprint(&text));
+    drop(text);
     // Each section is written as soon as it is made and then dropped, so the build never
     // holds the whole index in memory.
     let mut out = Writer::create(dest)?;
     out.section(&records)?;
     drop(records);
-    let (_, exact_sections) = exact.finish();
-    let exact_keys = exact_sections[1].len() / 8 - 1;
-    for s in exact_sections {
+    let exact_keys = exact.len();
+    for s in exact.finish() {
         out.section(&s)?;
     }
-    let (loose_keys, loose_sections) = loose.finish();
-    for s in loose_sections {
+    let loose_keys = loose.len();
+    let [arena, offsets, rest @ ..] = loose.finish();
+    out.section(&arena)?;
+    out.section(&offsets)?;
+    for s in rest {
         out.section(&s)?;
     }
-    let (del_dir, del_entries, deletions) = deletions(&loose_keys);
-    if deletions >= u32::MAX as usize {
-        return Err(too_large("more than 2^32 deletion variants"));
-    }
-    let loose_keys = loose_keys.len();
-    out.section(&del_dir)?;
-    out.section(&del_entries)?;
-    drop(del_entries);
-    let bytes = out.finish(&text)?;
+    let offsets: Vec<u64> = offsets
+        .chunks_exact(8)
+        .map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
+        .collect();
+    let deletions = deletions(&arena, &offsets, &mut out, too_large)?;
+    drop((arena, offsets));
+    let bytes = out.finish(text_len, text_fingerprint)?;
     Ok(BuildStats {
         places: usize::try_from(places).unwrap_or(usize::MAX),
         names,
@@ -412,14 +535,38 @@ fn bytecount(text: &[u8]) -> usize {
     text.iter().filter(|b| **b == b'\n').count()
 }
 
-/// The deletion index over the sorted loose keys: directory, entries, and entry count.
-fn deletions(keys: &[Box<str>]) -> (Vec<u8>, Vec<u8>, usize) {
-    let each = |f: &mut dyn FnMut(u64, u64)| {
+/// The deletion index over the sorted loose keys (key `i` is `arena[offsets[i]..offsets[i +
+/// 1]]`), written to `out` as its directory and entries sections; the number of entries
+/// (fewer than 2^32).
+///
+/// A counting sort by bucket, in two passes over the keys (count, then place), each on
+/// [`THREADS`] threads over contiguous ranges of keys: a thread places its entries of a
+/// bucket after those of the threads before it, so every bucket holds its entries in key
+/// order, as one thread would place them. The first pass counts at the finest bucket bits
+/// the number of entries could need (from the keys' lengths, before repeats are merged),
+/// and the counts are summed to the bits the actual number needs.
+fn deletions(
+    arena: &[u8],
+    offsets: &[u64],
+    out: &mut Writer,
+    too_large: impl Fn(&str) -> IndexError,
+) -> Result<usize, IndexError> {
+    let n_keys = offsets.len().saturating_sub(1);
+    let key = |id: usize| -> &str {
+        let (a, b) = (offsets.get(id).copied(), offsets.get(id + 1).copied());
+        let (a, b) = (a.unwrap_or(0) as usize, b.unwrap_or(0) as usize);
+        arena
+            .get(a..b)
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .unwrap_or("")
+    };
+    // Every (hash, entry) of keys `ids`, in key order.
+    let each = |ids: std::ops::Range<usize>, f: &mut dyn FnMut(u64, u64)| {
         let mut chars: Vec<char> = Vec::new();
-        let mut hashes = Vec::with_capacity(32);
-        for (id, k) in keys.iter().enumerate() {
+        let mut hashes = Vec::with_capacity(64);
+        for id in ids {
             chars.clear();
-            chars.extend(k.chars());
+            chars.extend(key(id).chars());
             if chars.len() < 2 {
                 continue; // no query of four or more characters is within 2 of it
             }
@@ -431,10 +578,89 @@ fn deletions(keys: &[Box<str>]) -> (Vec<u8>, Vec<u8>, usize) {
             }
         }
     };
-    let mut n = 0usize;
-    each(&mut |_, _| n += 1);
-    let (dir, entries) = bucket(bits_for(n), n, each);
-    (dir, entries, n)
+    let most: usize = (0..n_keys)
+        .map(|id| match key(id).chars().take(PREFIX).count() {
+            0 | 1 => 0,
+            m => 1 + m + m * (m - 1) / 2,
+        })
+        .sum();
+    let fine = bits_for(most);
+    let ranges: Vec<std::ops::Range<usize>> = (0..THREADS)
+        .map(|t| n_keys * t / THREADS..n_keys * (t + 1) / THREADS)
+        .collect();
+    // Pass 1: each thread's count of entries per fine bucket.
+    let fine_counts: Vec<Vec<u32>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .map(|r| {
+                let r = r.clone();
+                s.spawn(move || {
+                    let mut counts = vec![0u32; 1 << fine];
+                    each(r, &mut |h, _| {
+                        if let Some(c) = counts.get_mut((h >> (64 - fine)) as usize) {
+                            *c = c.saturating_add(1);
+                        }
+                    });
+                    counts
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let n: u64 = fine_counts.iter().flatten().map(|c| u64::from(*c)).sum();
+    if n >= u64::from(u32::MAX) {
+        return Err(too_large("more than 2^32 deletion variants"));
+    }
+    let n = n as usize;
+    let bits = bits_for(n).min(fine);
+    let buckets = 1usize << bits;
+    // Each thread's counts at `bits`, then where its entries of each bucket start.
+    let mut starts: Vec<Vec<u32>> = fine_counts
+        .into_iter()
+        .map(|f| {
+            f.chunks(1 << (fine - bits))
+                .map(|c| c.iter().fold(0u32, |a, b| a.saturating_add(*b)))
+                .collect()
+        })
+        .collect();
+    let mut dir = Vec::with_capacity(4 * (buckets + 1));
+    let mut at = 0u32;
+    for b in 0..buckets {
+        dir.extend_from_slice(&at.to_le_bytes());
+        for t in &mut starts {
+            if let Some(c) = t.get_mut(b) {
+                let count = *c;
+                *c = at;
+                at = at.saturating_add(count);
+            }
+        }
+    }
+    dir.extend_from_slice(&at.to_le_bytes());
+    out.section(&dir)?;
+    drop(dir);
+    // Pass 2: each thread places its entries at its own starts. The slots are atomics so
+    // two threads can write into one array; no two writes go to the same slot.
+    let entries: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+    std::thread::scope(|s| {
+        for (r, mut next) in ranges.iter().cloned().zip(starts) {
+            let entries = &entries;
+            s.spawn(move || {
+                each(r, &mut |h, e| {
+                    if let Some(at) = next.get_mut((h >> (64 - bits)) as usize) {
+                        if let Some(slot) = entries.get(*at as usize) {
+                            slot.store(e, Ordering::Relaxed);
+                        }
+                        *at = at.saturating_add(1);
+                    }
+                });
+            });
+        }
+    });
+    out.section_words(entries.iter().map(|e| e.load(Ordering::Relaxed)))?;
+    Ok(n)
 }
 
 /// The index file being written: a placeholder header, then each section as it is made
@@ -496,33 +722,54 @@ impl Writer {
     /// Append a section and its padding, and checksum the blocks they fill.
     fn section(&mut self, bytes: &[u8]) -> Result<(), IndexError> {
         self.sections.push((self.offset, bytes.len() as u64));
-        for mut piece in [bytes, padding(bytes)] {
-            self.raw(piece)?;
-            while !piece.is_empty() {
-                if self.pending.is_empty() && piece.len() >= BLOCK {
-                    let (block, rest) = piece.split_at(BLOCK);
-                    self.blocks
-                        .extend_from_slice(&checksum(block).to_le_bytes());
-                    piece = rest;
-                    continue;
-                }
-                let take = (BLOCK - self.pending.len()).min(piece.len());
-                let (head, rest) = piece.split_at(take);
-                self.pending.extend_from_slice(head);
+        self.blocked(bytes)?;
+        self.blocked(padding(bytes.len()))
+    }
+
+    /// Append a section of u64 words (little-endian), made as they are written.
+    fn section_words(&mut self, words: impl Iterator<Item = u64>) -> Result<(), IndexError> {
+        let start = self.offset;
+        let mut buf = Vec::with_capacity(1 << 20);
+        for w in words {
+            buf.extend_from_slice(&w.to_le_bytes());
+            if buf.len() >= 1 << 20 {
+                self.blocked(&buf)?;
+                buf.clear();
+            }
+        }
+        self.blocked(&buf)?;
+        self.sections.push((start, self.offset - start));
+        Ok(())
+    }
+
+    /// Append bytes and checksum the blocks they fill.
+    fn blocked(&mut self, mut piece: &[u8]) -> Result<(), IndexError> {
+        self.raw(piece)?;
+        while !piece.is_empty() {
+            if self.pending.is_empty() && piece.len() >= BLOCK {
+                let (block, rest) = piece.split_at(BLOCK);
+                self.blocks
+                    .extend_from_slice(&checksum(block).to_le_bytes());
                 piece = rest;
-                if self.pending.len() == BLOCK {
-                    self.blocks
-                        .extend_from_slice(&checksum(&self.pending).to_le_bytes());
-                    self.pending.clear();
-                }
+                continue;
+            }
+            let take = (BLOCK - self.pending.len()).min(piece.len());
+            let (head, rest) = piece.split_at(take);
+            self.pending.extend_from_slice(head);
+            piece = rest;
+            if self.pending.len() == BLOCK {
+                self.blocks
+                    .extend_from_slice(&checksum(&self.pending).to_le_bytes());
+                self.pending.clear();
             }
         }
         Ok(())
     }
 
-    /// Write the block table and the header for the table `text`, sync, and rename the file
-    /// into place. Returns the file's length.
-    fn finish(mut self, text: &[u8]) -> Result<u64, IndexError> {
+    /// Write the block table and the header for a table of `text_len` bytes and
+    /// [`fingerprint`] `text_fingerprint`, sync, and rename the file into place. Returns the
+    /// file's length.
+    fn finish(mut self, text_len: u64, text_fingerprint: u64) -> Result<u64, IndexError> {
         if !self.pending.is_empty() {
             self.blocks
                 .extend_from_slice(&checksum(&self.pending).to_le_bytes());
@@ -534,8 +781,8 @@ impl Writer {
         head.extend_from_slice(MAGIC);
         head.extend_from_slice(&VERSION.to_le_bytes());
         head.extend_from_slice(&u32::try_from(PREFIX).unwrap_or(0).to_le_bytes());
-        head.extend_from_slice(&(text.len() as u64).to_le_bytes());
-        head.extend_from_slice(&fingerprint(text).to_le_bytes());
+        head.extend_from_slice(&text_len.to_le_bytes());
+        head.extend_from_slice(&text_fingerprint.to_le_bytes());
         head.extend_from_slice(&0u64.to_le_bytes()); // header checksum, filled below
         head.extend_from_slice(&(BLOCK as u64).to_le_bytes());
         head.extend_from_slice(&checksum(&blocks).to_le_bytes());
@@ -572,7 +819,7 @@ impl Drop for Writer {
     }
 }
 
-/// The zeros after section `s` up to the next multiple of 8 bytes.
-fn padding(s: &[u8]) -> &'static [u8] {
-    &[0u8; 8][..s.len().next_multiple_of(8) - s.len()]
+/// The zeros after a section of `len` bytes up to the next multiple of 8 bytes.
+fn padding(len: usize) -> &'static [u8] {
+    &[0u8; 8][..len.next_multiple_of(8) - len]
 }

@@ -216,11 +216,24 @@ impl From<IndexError> for crate::Error {
 /// 64-bit hash of bytes (FNV-1a, then a murmur3 finaliser so the top bits spread): fixed
 /// across runs and platforms, unlike std's `RandomState`.
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    hash_finish(hash_feed(HASH_START, bytes))
+}
+
+/// The state [`hash`] starts from.
+pub(crate) const HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// [`hash`]'s state after `bytes` more: hashing a string in pieces, `hash_finish(hash_feed(
+/// hash_feed(HASH_START, a), b))` is `hash` of `a` and `b` joined.
+pub(crate) fn hash_feed(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
+    h
+}
+
+/// [`hash`] of the bytes fed into state `h`.
+pub(crate) fn hash_finish(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;

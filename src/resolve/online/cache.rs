@@ -9,13 +9,12 @@
 //! answers) are never stored: only answers are.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::date::Day;
 use crate::error::{Error, Result};
 use crate::model::Precision;
 
@@ -396,56 +395,20 @@ impl GeocodeCache {
 /// Format a time as RFC 3339 UTC to the second (`2026-11-22T01:02:03Z`).
 pub fn format_timestamp(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    let mut s = String::with_capacity(20);
-    let _ = write!(
-        s,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    );
-    s
+    let t = i64::try_from(secs).map_or(Ok(Timestamp::MAX), Timestamp::from_second);
+    t.unwrap_or(Timestamp::MAX).to_string()
 }
 
-/// Parse the RFC 3339 UTC form [`format_timestamp`] writes (a `Z` or `+00:00` suffix).
+/// Parse the RFC 3339 UTC form [`format_timestamp`] writes (a `Z` or `+00:00` suffix, no
+/// fraction of a second).
 pub fn parse_timestamp(s: &str) -> Option<SystemTime> {
-    let s = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00"))?;
-    let (date, time) = s.split_once('T')?;
-    let mut d = date.splitn(3, '-');
-    let year: i32 = d.next()?.parse().ok()?;
-    let month: u8 = d.next()?.parse().ok()?;
-    let day: u8 = d.next()?.parse().ok()?;
-    let mut t = time.splitn(3, ':');
-    let h: u64 = t.next()?.parse().ok()?;
-    let mi: u64 = t.next()?.parse().ok()?;
-    let sec: u64 = t.next()?.parse().ok()?;
-    if h > 23 || mi > 59 || sec > 60 {
+    let utc = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00"))?;
+    if utc.contains(['.', ',']) {
         return None;
     }
-    let days = u64::try_from(Day::new(year, month, day)?.epoch_days()).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3600 + mi * 60 + sec))
-}
-
-/// Howard Hinnant's civil_from_days: days since 1970-01-01 to (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    (
-        y,
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
-    )
+    let t: Timestamp = s.parse().ok()?;
+    let secs = u64::try_from(t.as_second()).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 /// Serialise [`Precision`] as its lower-case word, both ways.
@@ -524,6 +487,9 @@ mod tests {
         );
         assert_eq!(parse_timestamp("2026-02-30T00:00:00Z"), None);
         assert_eq!(parse_timestamp("2026-11-22 01:02:03"), None);
+        assert_eq!(parse_timestamp("2026-11-22T01:02:03+01:00"), None);
+        assert_eq!(parse_timestamp("2026-11-22T01:02:03.5Z"), None);
+        assert_eq!(parse_timestamp("2026-11-22T24:00:00Z"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Clustering: the points of a tile that would break the tile budget, merged into cluster
-//! features at zooms below the base zoom.
+//! features: at zooms below the base zoom on a grid as coarse as the budget needs, and from
+//! the base zoom up only the points drawn at the same position.
 //!
 //! A tile is clustered only when it is over budget (more than
 //! [`TileOptions::max_tile_features`](super::TileOptions::max_tile_features) features, or
@@ -7,11 +8,20 @@
 //! encoded and compressed), so small layers come out exactly as they would without it.
 //! The points that lie in the tile itself (not in its buffer) are grouped on a grid of
 //! square cells aligned with the tile: cells of `2^shift` tile units, `shift` the
-//! smallest that brings the tile within budget (grid clustering in Z order, as
-//! supercluster's grid or tippecanoe's `--cluster-densest-as-needed` do, and
-//! deterministic: it depends only on the points in the tile). A cell holding one point
-//! keeps that point as it is, with its own id and properties; a cell holding several
-//! becomes one feature at their centroid (which lies in the cell, so in the tile) with:
+//! smallest found to bring the tile within budget ([`TileClusters::fit`]; grid clustering
+//! in Z order, as supercluster's grid or tippecanoe's `--cluster-densest-as-needed` do, and
+//! deterministic: it depends only on the points in the tile).
+//!
+//! **Stacked points.** From the base zoom up the cells are one tile unit (`shift` 0), so
+//! an over-budget tile merges only points drawn at the same position (the same unit, about
+//! 10 m at zoom 10), which no zoom of the archive, nor a map overzooming it, could show
+//! apart; points at different positions still stand on their own. This is what lets a
+//! bulk export with tens of thousands of events geocoded to one place be tiled; a tile
+//! still over budget then is an error naming it.
+//!
+//! A cell holding one point keeps that point as it is, with its own id and properties; a
+//! cell holding several becomes one feature at their centroid (which lies in the cell, so
+//! in the tile) with:
 //!
 //! - `point_count`: the number of points merged;
 //! - `start_date`: the earliest of the members' `start_date`s, `end_date` the latest
@@ -369,6 +379,93 @@ impl TileClusters {
     }
 }
 
+/// The limits every tile keeps to.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Budget {
+    /// Largest stored (compressed) tile, in bytes.
+    pub(super) bytes: usize,
+    /// Most features in one tile.
+    pub(super) features: usize,
+}
+
+/// The share of the byte budget an estimate aims at, so the encoding it picks usually fits
+/// at the first try.
+const AIM: f64 = 0.9;
+
+impl TileClusters {
+    /// Cluster a split tile on the smallest cells found to bring it within `budget`, cells
+    /// of at most `2^max_shift` units, encoding it with `encode` (which returns the stored
+    /// size; the last call is the tile's encoding). Returns whether it fits; when even the
+    /// largest cells do not, points in the buffer are left out as a last resort.
+    ///
+    /// Encoding and compressing a tile of tens of thousands of points is the expensive part,
+    /// so cells are not tried one by one: each cell size tried is the smallest, between the
+    /// largest found over budget and the smallest found within, whose estimated size
+    /// (features at that cell size times the stored bytes per feature of the tile's last
+    /// encoding, `measured` before clustering) is within [`AIM`] of the byte budget. The
+    /// search ends when no such size is left, on the smallest found within budget. Usually
+    /// two or three encodings; the same points always give the same choice, though not
+    /// always the smallest cells that would fit (an estimate that overshoots stops early).
+    pub(super) fn fit(
+        &mut self,
+        budget: &Budget,
+        max_shift: u32,
+        layers: &mut [PreparedLayer],
+        measured: Option<(usize, usize)>,
+        mut encode: impl FnMut(&TileClusters, &mut [PreparedLayer]) -> usize,
+    ) -> bool {
+        // Feature counts and bytes are far below 2^52: the ratio is exact enough.
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = |bytes: usize, n: usize| (n > 0).then(|| bytes as f64 / n as f64);
+        let mut per = measured.and_then(|(bytes, n)| ratio(bytes, n));
+        #[allow(clippy::cast_precision_loss)]
+        let target = budget.bytes as f64 * AIM;
+        for with_buffer in [true, false] {
+            #[allow(clippy::cast_precision_loss)]
+            let estimate_fits = |tc: &Self, shift: u32, per: Option<f64>| {
+                per.is_none_or(|p| tc.features_at(shift, with_buffer) as f64 * p <= target)
+            };
+            let lo = (0..=max_shift)
+                .find(|&s| self.features_at(s, with_buffer) <= budget.features)
+                .unwrap_or(max_shift);
+            // The largest cells found over budget, the smallest found within, and the cells
+            // of the last encoding: the next tried lie strictly between the first two.
+            let mut over: Option<u32> = None;
+            let mut within: Option<u32> = None;
+            let mut last: Option<u32> = None;
+            loop {
+                let floor = over.map_or(lo, |o| o + 1);
+                let top = within.map_or(Some(max_shift), |w| w.checked_sub(1));
+                let candidate = top.filter(|&t| floor <= t).and_then(|t| {
+                    (floor..=t)
+                        .find(|&s| estimate_fits(self, s, per))
+                        // Nothing within budget yet and no estimate fits: the largest cells.
+                        .or(within.is_none().then_some(t))
+                });
+                let Some(shift) = candidate else {
+                    let Some(w) = within else { break };
+                    if last != Some(w) {
+                        self.build(w, with_buffer, layers);
+                        encode(self, layers);
+                    }
+                    return true;
+                };
+                self.build(shift, with_buffer, layers);
+                let n = self.kept.len() + self.clusters.len();
+                let bytes = encode(self, layers);
+                last = Some(shift);
+                per = ratio(bytes, n).or(per);
+                if bytes <= budget.bytes && n <= budget.features {
+                    within = Some(shift);
+                } else {
+                    over = Some(shift);
+                }
+            }
+        }
+        false
+    }
+}
+
 fn cell_at(cell: u64, shift: u32) -> u64 {
     cell.checked_shr(2 * shift).unwrap_or(0)
 }
@@ -480,6 +577,63 @@ mod tests {
             tc.split(&entries, &layers, 4096);
             tc.build(shift, true, &layers);
             proptest::prop_assert_eq!(ids, tc.clusters.iter().map(|c| c.id).collect::<Vec<_>>());
+        }
+    }
+
+    /// A stand-in for encoding: 40 bytes a feature.
+    fn forty_a_feature(tc: &TileClusters) -> usize {
+        40 * (tc.kept.len() + tc.clusters.len())
+    }
+
+    #[test]
+    fn stacked_points_merge_at_the_base_zoom_and_others_stand_alone() {
+        let mut points = vec![(100, 200); 5_000];
+        points.extend((0..50).map(|i| (300 + 7 * i, 900)));
+        let (mut layers, entries) = layer_and_entries(&points);
+        let mut tc = TileClusters::default();
+        tc.split(&entries, &layers, 4096);
+        let budget = Budget {
+            bytes: 1 << 20,
+            features: 1_000,
+        };
+        assert!(tc.fit(&budget, 0, &mut layers, None, |c, _| forty_a_feature(c)));
+        // One feature for the stack, every other point on its own.
+        assert_eq!(tc.clusters.len(), 1);
+        assert_eq!((tc.clusters[0].x, tc.clusters[0].y), (100, 200));
+        assert_eq!(tc.clusters[0].count, 5_000);
+        assert_eq!(tc.kept.len(), 50);
+        // Points at distinct positions cannot be merged at the base zoom: over budget.
+        let tight = Budget {
+            bytes: 1 << 20,
+            features: 40,
+        };
+        tc.split(&entries, &layers, 4096);
+        assert!(!tc.fit(&tight, 0, &mut layers, None, |c, _| forty_a_feature(c)));
+    }
+
+    #[test]
+    fn fit_finds_cells_within_budget_from_a_wrong_estimate() {
+        // A 64 by 64 lattice, 16 units apart: cells up to 16 units hold one point each.
+        let points: Vec<(i32, i32)> = (0..64 * 64)
+            .map(|i| (16 * (i % 64), 16 * (i / 64)))
+            .collect();
+        let (mut layers, entries) = layer_and_entries(&points);
+        let mut tc = TileClusters::default();
+        for measured in [None, Some((1, 4096)), Some((1 << 30, 4096))] {
+            tc.split(&entries, &layers, 4096);
+            let budget = Budget {
+                bytes: 40 * 300,
+                features: 100_000,
+            };
+            let mut tries = 0;
+            let fits = tc.fit(&budget, 12, &mut layers, measured, |c, _| {
+                tries += 1;
+                forty_a_feature(c)
+            });
+            assert!(fits);
+            // Cells of 32 units: 1024 features, too many; 64 units: 256 fit.
+            assert_eq!(tc.clusters.len(), 256, "{measured:?}");
+            assert!(tries <= 3, "{tries} encodings for {measured:?}");
         }
     }
 

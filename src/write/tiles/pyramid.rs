@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value as Json};
 
-use super::cluster::TileClusters;
+use super::cluster::{Budget, TileClusters};
 use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::{ancestor, zxy};
@@ -247,44 +247,11 @@ impl Windows {
         }
     }
 
-    /// Decode every property of the features of `entries`.
-    fn load(
-        &mut self,
-        entries: &[TileEntry],
-        stream: &[StreamLayer],
-        buf: &mut Vec<u8>,
-    ) -> Result<()> {
-        self.unsync();
-        let mut result = Ok(());
-        for e in entries {
-            if let (Some(w), Some(s)) = (
-                self.windows.get_mut(e.layer as usize),
-                stream.get(e.layer as usize),
-            ) {
-                result = w.load(e.feature as usize, &s.records, buf);
-                if result.is_err() {
-                    break;
-                }
-            }
-        }
-        self.sync();
-        result
-    }
-
     /// Free the windows' buffers.
     fn release(&mut self) {
         self.unsync();
         for w in &mut self.windows {
             w.release();
-        }
-        self.sync();
-    }
-
-    /// Build the cluster tables of the tile's features.
-    fn cluster_tables(&mut self, accumulate: &[String]) {
-        self.unsync();
-        for w in &mut self.windows {
-            w.cluster_table(accumulate);
         }
         self.sync();
     }
@@ -737,8 +704,9 @@ struct TileBuffers<'a, 'g> {
     buf: &'a mut Vec<u8>,
 }
 
-/// Encode one tile within the budget (clustering its points below the base zoom when it
-/// is over) and append it to `zt`.
+/// Encode one tile within the budget (clustering its points when it is over: below the
+/// base zoom on cells as large as needed, from it only points at the same position) and
+/// append it to `zt`.
 fn finish_tile(
     job: TileJob<'_>,
     b: TileBuffers<'_, '_>,
@@ -759,16 +727,21 @@ fn finish_tile(
     let (remap, raw, out, buf) = (b.remap, b.raw, b.out, b.buf);
     let (clusters, windows) = (b.clusters, b.windows);
     let mut failed: Option<Error> = None;
+    let Windows {
+        layers: tile_layers,
+        windows: sides,
+    } = windows;
     let mut encode = |kept: &[TileEntry],
                       clusters: &TileClusters,
                       with: bool,
-                      windows: &mut Windows,
+                      sides: &mut [Window],
+                      layers: &mut [PreparedLayer],
                       zt: &mut ZoomTiles| {
-        if let Err(e) = windows.load(kept, stream, buf) {
+        if let Err(e) = load_into(sides, layers, kept, stream, buf) {
             failed.get_or_insert(e);
             return usize::MAX;
         }
-        fit(remap, &windows.layers);
+        fit(remap, layers);
         let t = Instant::now();
         let (c, s) = if with {
             (&clusters.clusters[..], &clusters.sums[..])
@@ -779,7 +752,7 @@ fn finish_tile(
             kept,
             c,
             s,
-            &windows.layers,
+            layers,
             pool,
             opts.extent,
             remap,
@@ -798,22 +771,22 @@ fn finish_tile(
     };
     // Most tiles: within budget as they are.
     let mut fits = false;
+    let mut measured = None;
     if tile.len() <= budget.features {
-        fits = encode(tile, clusters, false, windows, zt) <= budget.bytes;
+        let bytes = encode(tile, clusters, false, sides, tile_layers, zt);
+        fits = bytes <= budget.bytes;
+        measured = Some((bytes, tile.len()));
     }
-    if !fits && may_cluster {
-        windows.cluster_tables(&opts.accumulate);
-        clusters.split(tile, &windows.layers, opts.extent);
+    if !fits {
+        cluster_tables(sides, tile_layers, &opts.accumulate);
+        clusters.split(tile, tile_layers, opts.extent);
         if clusters.has_points() {
             zt.clustered += 1;
-            fits = cluster_tile(
-                clusters,
-                budget,
-                bits,
-                windows,
-                |c, w, zt| encode(&c.kept, c, true, w, zt),
-                zt,
-            );
+            // From the base zoom up, only points drawn at the same position are merged.
+            let max_shift = if may_cluster { bits } else { 0 };
+            fits = clusters.fit(budget, max_shift, tile_layers, measured, |c, layers| {
+                encode(&c.kept, c, true, sides, layers, zt)
+            });
         }
     }
     if let Some(e) = failed {
@@ -831,7 +804,7 @@ fn finish_tile(
             let place = if may_cluster {
                 ""
             } else {
-                " at the base zoom, where points are not clustered"
+                " at the base zoom, where only points at the same position are merged"
             };
             zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}"));
         }
@@ -840,41 +813,36 @@ fn finish_tile(
     Ok(())
 }
 
-/// The limits every tile keeps to.
-struct Budget {
-    bytes: usize,
-    features: usize,
+/// Decode every property of the features of `entries` into `layers`, whose windows'
+/// tables are `sides` (their own layers moved out, see [`Windows::sync`]).
+fn load_into(
+    sides: &mut [Window],
+    layers: &mut [PreparedLayer],
+    entries: &[TileEntry],
+    stream: &[StreamLayer],
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    for e in entries {
+        let li = e.layer as usize;
+        let (Some(w), Some(l), Some(s)) = (sides.get_mut(li), layers.get_mut(li), stream.get(li))
+        else {
+            continue;
+        };
+        std::mem::swap(&mut w.layer, l);
+        let loaded = w.load(e.feature as usize, &s.records, buf);
+        std::mem::swap(&mut w.layer, l);
+        loaded?;
+    }
+    Ok(())
 }
 
-/// Cluster a split tile with the smallest cell that brings it within budget, encoding it
-/// with `encode` (which returns the stored size). Returns whether it fits; when even one
-/// cell per tile does not, points in the buffer are left out as a last resort.
-fn cluster_tile(
-    clusters: &mut TileClusters,
-    budget: &Budget,
-    bits: u32,
-    windows: &mut Windows,
-    mut encode: impl FnMut(&TileClusters, &mut Windows, &mut ZoomTiles) -> usize,
-    zt: &mut ZoomTiles,
-) -> bool {
-    for with_buffer in [true, false] {
-        let mut shift = (0..=bits)
-            .find(|&s| clusters.features_at(s, with_buffer) <= budget.features)
-            .unwrap_or(bits);
-        loop {
-            clusters.build(shift, with_buffer, &windows.layers);
-            if encode(clusters, windows, zt) <= budget.bytes
-                && clusters.kept.len() + clusters.clusters.len() <= budget.features
-            {
-                return true;
-            }
-            if shift >= bits {
-                break;
-            }
-            shift += 1;
-        }
+/// Build the cluster tables of the tile's features (see [`load_into`]).
+fn cluster_tables(sides: &mut [Window], layers: &mut [PreparedLayer], accumulate: &[String]) {
+    for (w, l) in sides.iter_mut().zip(layers.iter_mut()) {
+        std::mem::swap(&mut w.layer, l);
+        w.cluster_table(accumulate);
+        std::mem::swap(&mut w.layer, l);
     }
-    false
 }
 
 /// Every tile of every zoom, in tile-id order, with what the metadata needs.
