@@ -687,20 +687,26 @@ fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
     assert!(!bad.exists());
 }
 
+/// A layer of one square polygon, `side` degrees from (`lon`, `lat`).
+fn square(lon: f64, lat: f64, side: f64) -> Layer {
+    let (e, n) = (lon + side, lat + side);
+    Layer::new(
+        "square",
+        "",
+        vec![feature(
+            "sq",
+            Some(polygon![(x: lon, y: lat), (x: e, y: lat), (x: e, y: n), (x: lon, y: n)].into()),
+            json!({"name": "square"}),
+        )],
+    )
+}
+
 #[test]
 fn archives_streamed_from_spilled_tiles_are_the_in_memory_bytes_and_leave_no_litter() {
     let dir = tempfile::tempdir().unwrap();
     // A square covering many whole tiles, so identical tiles are deduplicated (compared in
     // the spills), beside clustered points and the fixture.
-    let square = Layer::new(
-        "square",
-        "",
-        vec![feature(
-            "sq",
-            Some(polygon![(x: 60.0, y: 35.0), (x: 70.0, y: 35.0), (x: 70.0, y: 45.0), (x: 60.0, y: 45.0)].into()),
-            json!({"name": "square"}),
-        )],
-    );
+    let square = square(60.0, 35.0, 10.0);
     let mut layers = vec![dense_points(20_000), square];
     layers.extend(fixture());
     let opts = TileOptions {
@@ -717,6 +723,10 @@ fn archives_streamed_from_spilled_tiles_are_the_in_memory_bytes_and_leave_no_lit
             .join(format!(".events.pmtiles.z3.drillmap-{dead}.tmp")),
         dir.path()
             .join(format!(".events.pmtiles.drillmap-{dead}.tmp")),
+        dir.path()
+            .join(format!(".events.pmtiles.run4.drillmap-{dead}.tmp")),
+        dir.path()
+            .join(format!(".events.pmtiles.sorted9.drillmap-{dead}.tmp")),
     ];
     for l in &litter {
         std::fs::write(l, b"half a tile").unwrap();
@@ -738,4 +748,40 @@ fn archives_streamed_from_spilled_tiles_are_the_in_memory_bytes_and_leave_no_lit
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["events.pmtiles"]);
+}
+
+#[test]
+fn archives_are_the_same_bytes_whatever_the_sort_buffer_and_threads() {
+    // Prepared features go through an external sort: a tiny buffer spills one run per
+    // feature (and merges them in several passes); the archive must not change, nor depend
+    // on the thread count, and no run file may be left.
+    let dir = tempfile::tempdir().unwrap();
+    let square = square(64.0, 35.0, 4.0);
+    let mut layers = vec![dense_points(3_000), square];
+    layers.extend(fixture());
+    let opts = TileOptions {
+        max_zoom: 9,
+        max_tile_features: 400,
+        max_tile_bytes: 16 * 1024,
+        threads: Some(1),
+        ..TileOptions::default()
+    };
+    let (memory, _) = encode_pmtiles(&layers, &opts).unwrap();
+    for (buffer, threads) in [(1, 2), (4096, 1), (1 << 20, 2)] {
+        let archive = dir.path().join(format!("b{buffer}.pmtiles"));
+        let o = TileOptions {
+            sort_buffer: buffer,
+            threads: Some(threads),
+            ..opts.clone()
+        };
+        let stats = write_pmtiles(&archive, &layers, &o).unwrap();
+        assert!(stats.clustered_tiles > 0, "{stats:?}");
+        assert_eq!(std::fs::read(&archive).unwrap(), memory, "buffer {buffer}");
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }

@@ -77,7 +77,7 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         } else {
             args.inputs
                 .iter()
-                .map(|p| input::read_built(p, &columns))
+                .map(|p| input::read_built(p, &columns, Some(&opts.spill_beside(&args.out))))
                 .collect()
         }
     };

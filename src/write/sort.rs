@@ -52,7 +52,14 @@ struct Entry {
 
 /// A temporary file removed when dropped.
 #[derive(Debug)]
-struct TempFile(PathBuf);
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
 
 impl Drop for TempFile {
     fn drop(&mut self) {
@@ -371,6 +378,350 @@ impl Source {
     }
 }
 
+/// Records ordered by a numeric key in bounded memory: the general external sort under
+/// the tiles' prepared features (and any other caller with fixed keys).
+///
+/// Records are collected in a buffer of `buffer` bytes; a full buffer is sorted by key
+/// (ties keep push order) and spilled to a temporary run file beside `beside` (named by
+/// [`temp_path`], so a killed run's files are swept by the next run); [`RecordSorter::finish`]
+/// keeps a lone buffer in memory, or merges every run into one sorted temporary file.
+/// The order is the same whatever `buffer` is.
+#[derive(Debug)]
+pub struct RecordSorter {
+    beside: Option<PathBuf>,
+    buffer: usize,
+    arena: Vec<u8>,
+    /// Key, start in the arena, length.
+    entries: Vec<(u128, usize, u32)>,
+    runs: Vec<TempFile>,
+    records: u64,
+}
+
+/// A unique suffix for this process's run files.
+fn next_run() -> u64 {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A new temporary file beside `beside` (`.{name}.{tag}{n}…tmp`, named by [`temp_path`] so
+/// the sweep of a later run removes it if this one is killed), removed when dropped.
+pub fn temp_file(beside: &Path, tag: &str) -> Result<(TempFile, File)> {
+    let name = beside
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = temp_path(&beside.with_file_name(format!("{name}.{tag}{}", next_run())));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    Ok((TempFile(path), file))
+}
+
+impl RecordSorter {
+    /// Sort in memory only: records are never spilled.
+    pub fn in_memory() -> RecordSorter {
+        RecordSorter::with_runs(None, usize::MAX)
+    }
+
+    /// Spill runs beside `beside` whenever `buffer` bytes of records are held.
+    pub fn spilling(beside: &Path, buffer: usize) -> RecordSorter {
+        RecordSorter::with_runs(Some(beside.to_path_buf()), buffer)
+    }
+
+    fn with_runs(beside: Option<PathBuf>, buffer: usize) -> RecordSorter {
+        RecordSorter {
+            beside,
+            buffer: buffer.max(1),
+            arena: Vec::new(),
+            entries: Vec::new(),
+            runs: Vec::new(),
+            records: 0,
+        }
+    }
+
+    /// Records pushed so far.
+    pub fn len(&self) -> u64 {
+        self.records
+    }
+
+    /// Whether no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// Add a record, in pieces, under `key`.
+    pub fn push(&mut self, key: u128, parts: &[&[u8]]) -> Result<()> {
+        let start = self.arena.len();
+        for p in parts {
+            self.arena.extend_from_slice(p);
+        }
+        let len = u32::try_from(self.arena.len() - start)
+            .map_err(|_| Error::Usage("a record to sort is larger than 4 GiB".into()))?;
+        self.entries.push((key, start, len));
+        self.records += 1;
+        if self.arena.len() >= self.buffer && self.beside.is_some() {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn sort_buffer(&mut self) {
+        // Stable: equal keys keep push order.
+        self.entries.sort_by_key(|e| e.0);
+    }
+
+    /// Sort the buffer into a new run file: per record its key, length and bytes.
+    fn spill(&mut self) -> Result<()> {
+        let Some(beside) = self.beside.clone() else {
+            return Ok(());
+        };
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        self.sort_buffer();
+        let (run, file) = temp_file(&beside, "run")?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        for &(key, start, len) in &self.entries {
+            w.write_all(&key.to_le_bytes())
+                .and_then(|()| w.write_all(&len.to_le_bytes()))
+                .and_then(|()| w.write_all(&self.arena[start..start + len as usize]))
+                .map_err(io(&run.0))?;
+        }
+        w.flush().map_err(io(&run.0))?;
+        self.runs.push(run);
+        super::generation::test_point("spilled");
+        self.entries.clear();
+        self.arena.clear();
+        Ok(())
+    }
+
+    /// Every record in key order.
+    pub fn finish(mut self) -> Result<SortedRecords> {
+        if self.runs.is_empty() {
+            self.sort_buffer();
+            return Ok(SortedRecords::Memory {
+                arena: std::mem::take(&mut self.arena),
+                entries: self
+                    .entries
+                    .iter()
+                    .map(|&(_, start, len)| (start, len))
+                    .collect(),
+            });
+        }
+        self.spill()?;
+        let Some(beside) = self.beside.clone() else {
+            return Err(Error::Internal("records spilled without a folder".into()));
+        };
+        // At most FAN_IN runs are open at once: merge the earliest into one until few are left
+        // (the merged run stays first, so equal keys keep push order).
+        while self.runs.len() > FAN_IN {
+            let group: Vec<TempFile> = self.runs.drain(..FAN_IN).collect();
+            let (run, file) = temp_file(&beside, "run")?;
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            merge_runs(&group, |key, rec| {
+                let n = u32::try_from(rec.len()).unwrap_or(u32::MAX);
+                w.write_all(&key.to_le_bytes())
+                    .and_then(|()| w.write_all(&n.to_le_bytes()))
+                    .and_then(|()| w.write_all(rec))
+                    .map_err(io(&run.0))
+            })?;
+            w.flush().map_err(io(&run.0))?;
+            self.runs.insert(0, run);
+        }
+        let (temp, file) = temp_file(&beside, "sorted")?;
+        let mut out = BufWriter::with_capacity(1 << 20, &file);
+        let mut len = 0u64;
+        merge_runs(&self.runs, |_, rec| {
+            let n = u32::try_from(rec.len()).unwrap_or(u32::MAX);
+            len += 4 + rec.len() as u64;
+            out.write_all(&n.to_le_bytes())
+                .and_then(|()| out.write_all(rec))
+                .map_err(io(&temp.0))
+        })?;
+        out.flush().map_err(io(&temp.0))?;
+        drop(out);
+        // The runs are merged: remove them now.
+        self.runs.clear();
+        Ok(SortedRecords::File { file, temp, len })
+    }
+}
+
+/// The most run files merged at once.
+const FAN_IN: usize = 64;
+
+/// Merge sorted runs, calling `emit(key, record)` in key order (equal keys: earlier runs
+/// first).
+fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(u128, &[u8]) -> Result<()>) -> Result<()> {
+    let mut inputs = Vec::with_capacity(runs.len());
+    for run in runs {
+        let f = File::open(&run.0).map_err(io(&run.0))?;
+        inputs.push(BufReader::with_capacity(1 << 18, f));
+    }
+    let mut heap = BinaryHeap::new();
+    let mut heads: Vec<Vec<u8>> = vec![Vec::new(); inputs.len()];
+    for (i, input) in inputs.iter_mut().enumerate() {
+        if let Some(key) = read_run_record(input, &mut heads[i], &runs[i].0)? {
+            heap.push(Reverse((key, i)));
+        }
+    }
+    while let Some(Reverse((key, i))) = heap.pop() {
+        emit(key, &heads[i])?;
+        if let Some(key) = read_run_record(&mut inputs[i], &mut heads[i], &runs[i].0)? {
+            heap.push(Reverse((key, i)));
+        }
+    }
+    Ok(())
+}
+
+/// Read the next record of a run into `buf`, returning its key (`None` at the end).
+fn read_run_record(
+    input: &mut BufReader<File>,
+    buf: &mut Vec<u8>,
+    path: &Path,
+) -> Result<Option<u128>> {
+    let mut head = [0u8; 20];
+    match input.read_exact(&mut head) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    }
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&head[..16]);
+    let mut l = [0u8; 4];
+    l.copy_from_slice(&head[16..]);
+    buf.resize(u32::from_le_bytes(l) as usize, 0);
+    input.read_exact(buf).map_err(io(path))?;
+    Ok(Some(u128::from_le_bytes(k)))
+}
+
+/// Records in key order ([`RecordSorter::finish`]): held in memory, or in one temporary
+/// file (removed when dropped) read sequentially or at a record's position.
+#[derive(Debug)]
+pub enum SortedRecords {
+    /// The records, in the arena, in order.
+    Memory {
+        /// Their bytes, in push order.
+        arena: Vec<u8>,
+        /// Start and length of each, in key order.
+        entries: Vec<(usize, u32)>,
+    },
+    /// The records in order, each its length (u32) then its bytes.
+    File {
+        /// The open file.
+        file: File,
+        /// Its path, removed when dropped.
+        temp: TempFile,
+        /// Its length.
+        len: u64,
+    },
+}
+
+impl SortedRecords {
+    /// A reader of the records in order, from the first.
+    pub fn reader(&self) -> RecordReader<'_> {
+        RecordReader {
+            records: self,
+            next: 0,
+            buf: Vec::new(),
+            at: 0,
+            filled: 0,
+        }
+    }
+
+    /// The record at `at` (a position a [`RecordReader`] gave) into `buf`.
+    pub fn read_at<'a>(&'a self, at: u64, buf: &'a mut Vec<u8>) -> Result<&'a [u8]> {
+        match self {
+            SortedRecords::Memory { arena, entries } => {
+                let (start, len) = usize::try_from(at)
+                    .ok()
+                    .and_then(|i| entries.get(i))
+                    .copied()
+                    .ok_or_else(|| Error::Internal(format!("no sorted record {at}")))?;
+                Ok(&arena[start..start + len as usize])
+            }
+            SortedRecords::File { file, temp, .. } => {
+                use std::os::unix::fs::FileExt;
+                let mut l = [0u8; 4];
+                file.read_exact_at(&mut l, at).map_err(io(&temp.0))?;
+                buf.resize(u32::from_le_bytes(l) as usize, 0);
+                file.read_exact_at(buf, at + 4).map_err(io(&temp.0))?;
+                Ok(buf)
+            }
+        }
+    }
+}
+
+/// Reads [`SortedRecords`] in order (each reader has its own position, so threads can read
+/// the same records at once).
+#[derive(Debug)]
+pub struct RecordReader<'a> {
+    records: &'a SortedRecords,
+    /// The next record's position: an index in memory, a byte offset in a file.
+    next: u64,
+    /// File bytes read ahead, from file offset `at`; `filled` of them valid.
+    buf: Vec<u8>,
+    at: u64,
+    filled: usize,
+}
+
+impl RecordReader<'_> {
+    /// The next record and its position (for [`SortedRecords::read_at`]), or `None` after
+    /// the last.
+    pub fn next_record(&mut self) -> Result<Option<(u64, &[u8])>> {
+        match self.records {
+            SortedRecords::Memory { arena, entries } => {
+                let at = self.next;
+                let Some(&(start, len)) = usize::try_from(at).ok().and_then(|i| entries.get(i))
+                else {
+                    return Ok(None);
+                };
+                self.next += 1;
+                Ok(Some((at, &arena[start..start + len as usize])))
+            }
+            SortedRecords::File { file, temp, len } => {
+                use std::os::unix::fs::FileExt;
+                let at = self.next;
+                if at >= *len {
+                    return Ok(None);
+                }
+                let need = |this: &mut Self, n: usize| -> Result<()> {
+                    let have_from = usize::try_from(at - this.at).unwrap_or(usize::MAX);
+                    if this.filled >= have_from && this.filled - have_from >= n {
+                        return Ok(());
+                    }
+                    // Refill from `at`: at least `n` bytes, up to 1 MiB or the file's end.
+                    let want = usize::try_from((*len - at).min(n.max(1 << 20) as u64)).unwrap_or(n);
+                    if want < n {
+                        return Err(Error::Internal(format!(
+                            "{}: a sorted record runs past the end",
+                            temp.0.display()
+                        )));
+                    }
+                    this.buf.resize(want, 0);
+                    file.read_exact_at(&mut this.buf[..want], at)
+                        .map_err(io(&temp.0))?;
+                    this.at = at;
+                    this.filled = want;
+                    Ok(())
+                };
+                need(self, 4)?;
+                let off = usize::try_from(at - self.at).unwrap_or(0);
+                let mut l = [0u8; 4];
+                l.copy_from_slice(&self.buf[off..off + 4]);
+                let n = u32::from_le_bytes(l) as usize;
+                need(self, 4 + n)?;
+                let off = usize::try_from(at - self.at).unwrap_or(0);
+                self.next = at + 4 + n as u64;
+                Ok(Some((at, &self.buf[off + 4..off + 4 + n])))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::sink::{GeoJson, GeoJsonSeq, Sink};
@@ -465,5 +816,55 @@ mod tests {
                 id: "a".into()
             }]
         );
+    }
+
+    /// Read every record of `sorted` in order, checking `read_at` gives the same bytes.
+    fn read_all(sorted: &SortedRecords) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut positions = Vec::new();
+        let mut r = sorted.reader();
+        while let Some((at, rec)) = r.next_record().unwrap() {
+            out.push(rec.to_vec());
+            positions.push(at);
+        }
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "positions ascend"
+        );
+        let mut buf = Vec::new();
+        for (at, rec) in positions.iter().zip(&out) {
+            assert_eq!(sorted.read_at(*at, &mut buf).unwrap(), rec.as_slice());
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Records come out in key order, equal keys in push order, the same whatever the
+        /// buffer (so however many runs are spilled and merged, up to more than FAN_IN), and
+        /// no run file is left once the sorted records are dropped.
+        #[test]
+        fn records_come_out_in_stable_key_order_whatever_the_buffer(
+            records in proptest::collection::vec((0u128..40, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12)), 0..300),
+            buffer in 1usize..400,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut want: Vec<(u128, usize, Vec<u8>)> = Vec::new();
+            let mut spilled = RecordSorter::spilling(&dir.path().join("out.pmtiles"), buffer);
+            let mut memory = RecordSorter::in_memory();
+            for (i, (key, bytes)) in records.iter().enumerate() {
+                // The index makes each record unique, so the order of equal keys shows.
+                let tag = u32::try_from(i).unwrap().to_le_bytes();
+                spilled.push(*key, &[&tag, bytes]).unwrap();
+                memory.push(*key, &[&tag, bytes]).unwrap();
+                want.push((*key, i, [&tag[..], bytes].concat()));
+            }
+            want.sort_by_key(|w| (w.0, w.1));
+            let want: Vec<Vec<u8>> = want.into_iter().map(|w| w.2).collect();
+            let spilled = spilled.finish().unwrap();
+            proptest::prop_assert_eq!(read_all(&spilled), want.clone());
+            proptest::prop_assert_eq!(read_all(&memory.finish().unwrap()), want);
+            drop(spilled);
+            proptest::prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
     }
 }

@@ -410,9 +410,9 @@ impl TileClusters {
         &mut self,
         budget: &Budget,
         max_shift: u32,
-        layers: &[PreparedLayer],
+        layers: &mut [PreparedLayer],
         measured: Option<(usize, usize)>,
-        mut encode: impl FnMut(&TileClusters) -> usize,
+        mut encode: impl FnMut(&TileClusters, &mut [PreparedLayer]) -> usize,
     ) -> bool {
         // Feature counts and bytes are far below 2^52: the ratio is exact enough.
         #[allow(clippy::cast_precision_loss)]
@@ -446,13 +446,13 @@ impl TileClusters {
                     let Some(w) = within else { break };
                     if last != Some(w) {
                         self.build(w, with_buffer, layers);
-                        encode(self);
+                        encode(self, layers);
                     }
                     return true;
                 };
                 self.build(shift, with_buffer, layers);
                 let n = self.kept.len() + self.clusters.len();
-                let bytes = encode(self);
+                let bytes = encode(self, layers);
                 last = Some(shift);
                 per = ratio(bytes, n).or(per);
                 if bytes <= budget.bytes && n <= budget.features {
@@ -589,14 +589,14 @@ mod tests {
     fn stacked_points_merge_at_the_base_zoom_and_others_stand_alone() {
         let mut points = vec![(100, 200); 5_000];
         points.extend((0..50).map(|i| (300 + 7 * i, 900)));
-        let (layers, entries) = layer_and_entries(&points);
+        let (mut layers, entries) = layer_and_entries(&points);
         let mut tc = TileClusters::default();
         tc.split(&entries, &layers, 4096);
         let budget = Budget {
             bytes: 1 << 20,
             features: 1_000,
         };
-        assert!(tc.fit(&budget, 0, &layers, None, forty_a_feature));
+        assert!(tc.fit(&budget, 0, &mut layers, None, |c, _| forty_a_feature(c)));
         // One feature for the stack, every other point on its own.
         assert_eq!(tc.clusters.len(), 1);
         assert_eq!((tc.clusters[0].x, tc.clusters[0].y), (100, 200));
@@ -608,7 +608,7 @@ mod tests {
             features: 40,
         };
         tc.split(&entries, &layers, 4096);
-        assert!(!tc.fit(&tight, 0, &layers, None, forty_a_feature));
+        assert!(!tc.fit(&tight, 0, &mut layers, None, |c, _| forty_a_feature(c)));
     }
 
     #[test]
@@ -617,7 +617,7 @@ mod tests {
         let points: Vec<(i32, i32)> = (0..64 * 64)
             .map(|i| (16 * (i % 64), 16 * (i / 64)))
             .collect();
-        let (layers, entries) = layer_and_entries(&points);
+        let (mut layers, entries) = layer_and_entries(&points);
         let mut tc = TileClusters::default();
         for measured in [None, Some((1, 4096)), Some((1 << 30, 4096))] {
             tc.split(&entries, &layers, 4096);
@@ -626,7 +626,7 @@ mod tests {
                 features: 100_000,
             };
             let mut tries = 0;
-            let fits = tc.fit(&budget, 12, &layers, measured, |c| {
+            let fits = tc.fit(&budget, 12, &mut layers, measured, |c, _| {
                 tries += 1;
                 forty_a_feature(c)
             });

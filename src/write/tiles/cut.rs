@@ -1,5 +1,5 @@
-//! Cutting one zoom: every `(tile, layer, feature)` entry with its geometry in tile
-//! coordinates. Points go to every tile whose buffered square holds them; lines and
+//! Cutting one feature at one zoom: its `(tile, layer, feature)` entries with their
+//! geometry in tile coordinates. Points go to every tile whose buffered square holds them; lines and
 //! polygons are clipped to the buffered square and quantised to the tile grid.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use super::clip::{self, Pt, TileParts};
 use super::hilbert::tile_id;
 use super::mercator::{pixel, world_size};
 use super::mvt::{GeomType, GeometryEncoder};
-use super::prepare::{Geom, PreparedLayer};
+use super::prepare::Geom;
 use super::simplify;
 
 /// One feature's geometry in one tile.
@@ -89,96 +89,99 @@ pub(super) fn pool_push(pool: &mut Vec<u32>, cmds: &[u32], kind: GeomType) -> Ti
     }
 }
 
-/// List every (tile, feature) pair of one zoom, with its geometry in tile coordinates.
-pub(super) fn cut_zoom(
-    layers: &[PreparedLayer],
+/// Reused buffers of [`cut_feature`].
+#[derive(Default)]
+pub(super) struct CutScratch {
+    enc: GeometryEncoder,
+    q: Vec<(i32, i32)>,
+}
+
+/// Append an entry for every tile of `grid` that feature `fi` of layer `li` reaches, with
+/// its geometry in that tile's coordinates (commands of lines, polygons and multipoints in
+/// `pool`).
+pub(super) fn cut_feature(
+    li: u32,
+    fi: u32,
+    geom: &Geom,
     grid: &Grid,
     pool: &mut Vec<u32>,
     entries: &mut Vec<TileEntry>,
+    scratch: &mut CutScratch,
 ) {
-    entries.clear();
-    pool.clear();
     let size = world_size(grid.zoom, 1) * grid.extent as f64;
     let extent_f = grid.extent as f64;
     let buffer_f = grid.buffer as f64;
     let tiles_u = u32_of(grid.tiles);
-    let mut enc = GeometryEncoder::default();
-    let mut q = Vec::new();
-    for (li, layer) in layers.iter().enumerate() {
-        let li = u32::try_from(li).unwrap_or(u32::MAX);
-        for (fi, f) in layer.features.iter().enumerate() {
-            let fi = u32::try_from(fi).unwrap_or(u32::MAX);
-            match &f.geom {
-                Geom::Point(w) => {
-                    grid.each_tile(*w, |tx, ty, (x, y)| {
-                        entries.push(TileEntry {
-                            tile: tile_id(grid.zoom, tx, ty),
-                            layer: li,
-                            feature: fi,
-                            geom: TileGeom::Point(x, y),
-                        });
-                    });
-                }
-                Geom::MultiPoint(pts) => {
-                    let mut per_tile: BTreeMap<(u32, u32), Vec<(i32, i32)>> = BTreeMap::new();
-                    for w in pts {
-                        grid.each_tile(*w, |tx, ty, local| {
-                            per_tile.entry((tx, ty)).or_default().push(local);
-                        });
-                    }
-                    for ((tx, ty), pts) in per_tile {
-                        enc = GeometryEncoder::with_buffer(enc.commands);
-                        enc.points(&pts);
-                        let geom = pool_push(pool, &enc.commands, GeomType::Point);
-                        entries.push(TileEntry {
-                            tile: tile_id(grid.zoom, tx, ty),
-                            layer: li,
-                            feature: fi,
-                            geom,
-                        });
-                    }
-                }
-                Geom::Lines(lines) => {
-                    let mut parts = TileParts::new();
-                    for line in lines {
-                        let global = simplify::in_pixels(line, size, grid.simplify);
-                        clip::clip_line(&global, extent_f, buffer_f, tiles_u, &mut parts);
-                    }
-                    for ((tx, ty), tile_parts) in parts {
-                        enc = GeometryEncoder::with_buffer(enc.commands);
-                        for part in &tile_parts {
-                            clip::quantise(part, tx, ty, extent_f, &mut q);
-                            if q.len() >= 2 {
-                                enc.line(&q);
-                            }
-                        }
-                        if enc.commands.is_empty() {
-                            continue;
-                        }
-                        let geom = pool_push(pool, &enc.commands, GeomType::LineString);
-                        entries.push(TileEntry {
-                            tile: tile_id(grid.zoom, tx, ty),
-                            layer: li,
-                            feature: fi,
-                            geom,
-                        });
+    let CutScratch { enc, q } = scratch;
+    match geom {
+        Geom::Point(w) => {
+            grid.each_tile(*w, |tx, ty, (x, y)| {
+                entries.push(TileEntry {
+                    tile: tile_id(grid.zoom, tx, ty),
+                    layer: li,
+                    feature: fi,
+                    geom: TileGeom::Point(x, y),
+                });
+            });
+        }
+        Geom::MultiPoint(pts) => {
+            let mut per_tile: BTreeMap<(u32, u32), Vec<(i32, i32)>> = BTreeMap::new();
+            for w in pts {
+                grid.each_tile(*w, |tx, ty, local| {
+                    per_tile.entry((tx, ty)).or_default().push(local);
+                });
+            }
+            for ((tx, ty), pts) in per_tile {
+                *enc = GeometryEncoder::with_buffer(std::mem::take(&mut enc.commands));
+                enc.points(&pts);
+                let geom = pool_push(pool, &enc.commands, GeomType::Point);
+                entries.push(TileEntry {
+                    tile: tile_id(grid.zoom, tx, ty),
+                    layer: li,
+                    feature: fi,
+                    geom,
+                });
+            }
+        }
+        Geom::Lines(lines) => {
+            let mut parts = TileParts::new();
+            for line in lines {
+                let global = simplify::in_pixels(line, size, grid.simplify);
+                clip::clip_line(&global, extent_f, buffer_f, tiles_u, &mut parts);
+            }
+            for ((tx, ty), tile_parts) in parts {
+                *enc = GeometryEncoder::with_buffer(std::mem::take(&mut enc.commands));
+                for part in &tile_parts {
+                    clip::quantise(part, tx, ty, extent_f, q);
+                    if q.len() >= 2 {
+                        enc.line(q);
                     }
                 }
-                Geom::Polygons(polys) => {
-                    let mut per_tile: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
-                    for poly in polys {
-                        cut_polygon(poly, size, grid, &mut per_tile, &mut q);
-                    }
-                    for ((tx, ty), cmds) in per_tile {
-                        let geom = pool_push(pool, &cmds, GeomType::Polygon);
-                        entries.push(TileEntry {
-                            tile: tile_id(grid.zoom, tx, ty),
-                            layer: li,
-                            feature: fi,
-                            geom,
-                        });
-                    }
+                if enc.commands.is_empty() {
+                    continue;
                 }
+                let geom = pool_push(pool, &enc.commands, GeomType::LineString);
+                entries.push(TileEntry {
+                    tile: tile_id(grid.zoom, tx, ty),
+                    layer: li,
+                    feature: fi,
+                    geom,
+                });
+            }
+        }
+        Geom::Polygons(polys) => {
+            let mut per_tile: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+            for poly in polys {
+                cut_polygon(poly, size, grid, &mut per_tile, q);
+            }
+            for ((tx, ty), cmds) in per_tile {
+                let geom = pool_push(pool, &cmds, GeomType::Polygon);
+                entries.push(TileEntry {
+                    tile: tile_id(grid.zoom, tx, ty),
+                    layer: li,
+                    feature: fi,
+                    geom,
+                });
             }
         }
     }

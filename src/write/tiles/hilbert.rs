@@ -38,6 +38,15 @@ pub fn tile_id(z: u8, x: u32, y: u32) -> u64 {
     base(z) + d
 }
 
+/// The id of the tile at zoom `z` (at most `zoom`) that holds the tile `id` of zoom
+/// `zoom`: the curve nests, so a tile's descendants are one run of the finer curve and its
+/// position is the finer position with the last `2 (zoom - z)` bits dropped.
+pub fn ancestor(id: u64, zoom: u8, z: u8) -> u64 {
+    let z = z.min(zoom);
+    let d = id.saturating_sub(base(zoom));
+    base(z) + (d >> (2 * u32::from(zoom - z)))
+}
+
 /// The `z/x/y` of a PMTiles tile id (the inverse of [`tile_id`]).
 pub fn zxy(id: u64) -> (u8, u32, u32) {
     let mut z = 0u8;
@@ -114,6 +123,15 @@ mod tests {
             let id = tile_id(z, x, y);
             proptest::prop_assert_eq!(zxy(id), (z, x, y));
             proptest::prop_assert!(id >= base(z) && id < base(z + 1));
+        }
+
+        #[test]
+        fn ancestors_are_the_tiles_that_hold_a_tile(zoom in 0u8..=20, up in 0u8..=20, fx in 0.0f64..1.0, fy in 0.0f64..1.0) {
+            let n = f64::from(1u32 << zoom);
+            let (x, y) = ((fx * n) as u32, (fy * n) as u32);
+            let z = zoom.saturating_sub(up);
+            let shift = zoom - z;
+            proptest::prop_assert_eq!(ancestor(tile_id(zoom, x, y), zoom, z), tile_id(z, x >> shift, y >> shift));
         }
     }
 }

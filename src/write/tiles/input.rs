@@ -19,7 +19,7 @@ use std::path::Path;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value as Json};
 
-use super::LayerBuilder;
+use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::CsvReader;
 use crate::bulk::{Columns, EventReader, Field, Next};
 use crate::derive::event::coordinates;
@@ -40,19 +40,24 @@ pub fn read_layer(path: &Path, columns: &Columns) -> Result<Layer> {
 }
 
 /// Read one file straight into a [`LayerBuilder`], feature by feature: the file is never
-/// held whole, in text or as [`Feature`]s. Tile ids hash the layer's name, so a
-/// FeatureCollection whose `name` comes after its features is read a second time.
-pub fn read_built(path: &Path, columns: &Columns) -> Result<LayerBuilder> {
+/// held whole, in text or as [`Feature`]s (prepared features spill as `spill` says). Tile
+/// ids hash the layer's name, so a FeatureCollection whose `name` comes after its features
+/// is read a second time.
+pub fn read_built(
+    path: &Path,
+    columns: &Columns,
+    spill: Option<&SortSpill>,
+) -> Result<LayerBuilder> {
     let mut known: Option<String> = None;
     loop {
         let mut layer: Option<LayerBuilder> = None;
         let found = read_features(path, columns, |so_far, f| {
             let name = known.as_deref().unwrap_or(so_far);
             layer
-                .get_or_insert_with(|| LayerBuilder::new(name, ""))
+                .get_or_insert_with(|| LayerBuilder::create(name, "", spill))
                 .push(&f.id, f.geometry.as_ref(), &f.properties)
         })?;
-        let layer = layer.unwrap_or_else(|| LayerBuilder::new(&found, ""));
+        let layer = layer.unwrap_or_else(|| LayerBuilder::create(&found, "", spill));
         if layer.name() == found || known.is_some() {
             return Ok(layer);
         }
@@ -546,7 +551,7 @@ mod tests {
         );
         let opts = super::super::TileOptions::default();
         let encode = |p: &Path| {
-            let layer = read_built(p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+            let layer = read_built(p, &Columns::default(), None).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(layer.name(), "bases");
             assert_eq!(layer.len(), 2);
             super::super::encode_built(vec![layer], &opts)
@@ -575,7 +580,7 @@ mod tests {
             ),
         ] {
             write(&first, text.into());
-            let err = read_built(&first, &Columns::default())
+            let err = read_built(&first, &Columns::default(), None)
                 .map(|_| ())
                 .unwrap_err()
                 .to_string();

@@ -47,11 +47,20 @@
 //! zoom), [`cluster`], `encode` (MVT per tile), `pyramid` (zooms on threads, metadata,
 //! archive), [`pmtiles`], [`mvt`], [`clip`], [`hilbert`], [`mercator`].
 //!
-//! Memory: the prepared layers (about 300 bytes a point) are held until the archive is
-//! written. Written to a file ([`write_built_pmtiles`]), finished tiles are spilled to
-//! temporary files beside it as they are done and the archive is streamed from them; in
-//! memory ([`encode_pmtiles`]) they are held. The external sort that would bound the
-//! prepared layers is not done.
+//! Memory: each prepared feature is one record of an external sort
+//! ([`RecordSorter`](crate::write::sort::RecordSorter)); a layer for a file
+//! ([`LayerBuilder::spilling`], [`TileOptions::sort_buffer`]) spills sorted runs beside
+//! the archive and merges them into one sorted temporary file. Each zoom reads the records
+//! twice, in order: once to note each tile's run and the copies of features that reach
+//! other tiles, once to finish the tiles one by one from a window of their own features,
+//! so memory is what the tiles being finished need, not the layers. A tile over the
+//! feature budget holds only what clustering needs of its points (position, id, dates,
+//! accumulated columns), the rest being read when a feature is encoded as it is; at low
+//! zooms such a tile holds most of the layer's points that way (about 200 bytes each), and
+//! windows of more than twice the feature budget are finished one at a time. Finished
+//! tiles are spilled to temporary files beside the archive as they are done and the
+//! archive is streamed from them; in memory ([`encode_pmtiles`]) records and tiles are
+//! held.
 //!
 //! - **Simplification** ([`simplify`](self)): below the max zoom lines are simplified
 //!   with Douglas–Peucker to one tile unit before clipping; the max zoom keeps every
@@ -82,7 +91,7 @@ use crate::error::{Error, Result};
 use crate::write::atomic;
 
 pub use cluster::cluster_id;
-pub use prepare::{feature_id, LayerBuilder};
+pub use prepare::{feature_id, LayerBuilder, SortSpill};
 pub use pyramid::{tile_pyramid, Pyramid, Timings};
 
 /// The default last zoom (see the module documentation for why).
@@ -91,6 +100,8 @@ pub const DEFAULT_MAX_ZOOM: u8 = 10;
 pub const DEFAULT_MAX_TILE_BYTES: usize = 500 * 1024;
 /// The default most features in one tile.
 pub const DEFAULT_MAX_TILE_FEATURES: usize = 200_000;
+/// The default bytes of prepared features a layer holds before spilling a sorted run.
+pub const DEFAULT_SORT_BUFFER: usize = 32 << 20;
 /// The largest `max_zoom` accepted.
 pub const MAX_ZOOM_LIMIT: u8 = 16;
 
@@ -122,6 +133,10 @@ pub struct TileOptions {
     pub base_zoom: Option<u8>,
     /// Numeric columns summed into clusters.
     pub accumulate: Vec<String>,
+    /// Bytes of prepared features a layer written to a file holds in memory before
+    /// spilling a sorted run beside it (default [`DEFAULT_SORT_BUFFER`]). Output does not
+    /// depend on it.
+    pub sort_buffer: usize,
 }
 
 impl Default for TileOptions {
@@ -141,11 +156,20 @@ impl Default for TileOptions {
             max_tile_features: DEFAULT_MAX_TILE_FEATURES,
             base_zoom: None,
             accumulate: Vec::new(),
+            sort_buffer: DEFAULT_SORT_BUFFER,
         }
     }
 }
 
 impl TileOptions {
+    /// Where layers for the archive `dest` spill their prepared features.
+    pub fn spill_beside(&self, dest: &Path) -> SortSpill {
+        SortSpill {
+            beside: dest.to_path_buf(),
+            buffer: self.sort_buffer,
+        }
+    }
+
     /// The zoom from which points are never clustered.
     pub fn base_zoom(&self) -> u8 {
         self.base_zoom.unwrap_or(self.max_zoom).min(self.max_zoom)
@@ -242,7 +266,18 @@ pub fn encode_pmtiles_timed(
 /// Write the PMTiles archive to `path` atomically (temp file + rename; an identical file is
 /// left untouched).
 pub fn write_pmtiles(path: &Path, layers: &[Layer], opts: &TileOptions) -> Result<TileStats> {
-    write_built_pmtiles(path, builders(layers)?, opts)
+    let spill = opts.spill_beside(path);
+    let built = layers
+        .iter()
+        .map(|l| {
+            let mut b = LayerBuilder::create(&l.name, &l.attribution, Some(&spill));
+            for f in &l.features {
+                b.push(&f.id, f.geometry.as_ref(), &f.properties)?;
+            }
+            Ok(b)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    write_built_pmtiles(path, built, opts)
 }
 
 /// [`write_pmtiles`] of layers fed feature by feature. The finished tiles are spilled to

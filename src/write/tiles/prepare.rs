@@ -1,7 +1,9 @@
 //! Preparation: every located feature projected to world coordinates once, with its
-//! stable [`feature_id`], its properties as indices into one key table and one value table
-//! per layer (values deduplicated by their protobuf encoding, the canonical form), stored
-//! in Hilbert order so each tile reads a nearly contiguous run of features.
+//! stable [`feature_id`] and its properties (keys as indices into the layer's key table,
+//! values as their protobuf encoding), as one record of an external sort in storage order
+//! (the Hilbert position of its first vertex at zoom 16, then input order), so each tile
+//! of each zoom reads a contiguous run of records; and the [`Window`] a tile's records are
+//! decoded into (its own value table, values deduplicated by their encoding).
 
 use std::collections::HashMap;
 
@@ -17,6 +19,8 @@ use super::mercator::{pixel, world};
 use super::mvt;
 use crate::derive::Layer;
 use crate::error::{Error, Result};
+use crate::write::sort::{RecordSorter, SortedRecords};
+use std::path::{Path, PathBuf};
 
 /// The stable MVT id of feature `id` in `layer`: FNV-1a 64 over `layer`, a zero byte and
 /// `id`, folded to 53 bits (so JavaScript numbers hold it exactly) and never 0 (some
@@ -61,6 +65,21 @@ pub(super) struct PreparedLayer {
     pub(super) features: Vec<Prepared>,
     /// What clustering needs of the layer.
     pub(super) cluster: ClusterTable,
+}
+
+impl PreparedLayer {
+    /// A layer with nothing in it (a placeholder while a window is filled).
+    pub(super) fn empty() -> PreparedLayer {
+        PreparedLayer {
+            name: String::new(),
+            keys: Vec::new(),
+            values: Vec::new(),
+            value_kind: Vec::new(),
+            tag_pool: Vec::new(),
+            features: Vec::new(),
+            cluster: ClusterTable::default(),
+        }
+    }
 }
 
 pub(super) const KIND_STRING: u8 = 1;
@@ -190,57 +209,244 @@ pub(super) fn convert(g: &Geometry<f64>, bounds: &mut Bounds) -> Option<Geom> {
     Some(geom)
 }
 
-/// One layer's features prepared as they arrive, in input order, so no layer has to be
-/// held whole as [`Layer`] values: each feature's geometry is projected and its properties
-/// entered in the layer's key and value tables at once, and [`LayerBuilder::finish`] puts
-/// the features in storage order. The result is the same whether features come from a
-/// [`Layer`] in memory or are streamed from a file or a pipeline.
+/// One layer's features prepared as they arrive, so no layer has to be held whole as
+/// [`Layer`] values: each located feature is projected, its properties encoded (keys as
+/// indices in the layer's key table, values as their protobuf bytes) and the result goes
+/// as one record into an external sort ([`RecordSorter`]) keyed by its storage order, the
+/// Hilbert position of its first vertex at zoom 16 then input order. A builder made with
+/// [`LayerBuilder::spilling`] spills sorted runs beside the output once its buffer is full,
+/// so memory stays bounded whatever the layer's size; the records and so the tiles are the
+/// same whatever the buffer.
 #[derive(Debug)]
 pub struct LayerBuilder {
     name: String,
     attribution: String,
     keys: Vec<String>,
     key_index: HashMap<String, u32, FxBuildHasher>,
-    value_index: HashMap<Vec<u8>, u32, FxBuildHasher>,
-    value_kind: Vec<u8>,
-    pool: Vec<u32>,
-    /// Every located feature, in input order.
-    located: Vec<Prepared>,
-    /// The spatial key of each located feature.
-    spatial: Vec<u64>,
+    records: RecordSorter,
     ids: FxHashSet<u64>,
     bounds: Bounds,
     pushed: u32,
     skipped: usize,
     buf: Vec<u8>,
+    /// The record being built.
+    rec: Vec<u8>,
+    props: Vec<u8>,
+}
+
+/// Where [`LayerBuilder`]s spill their sorted runs: beside the archive they are for, once
+/// they hold `buffer` bytes of prepared features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortSpill {
+    /// The archive; temporary files are named after it in its folder.
+    pub beside: PathBuf,
+    /// Bytes of prepared features held before a run is spilled.
+    pub buffer: usize,
+}
+
+/// The prepared features of one layer, in storage order.
+#[derive(Debug)]
+pub(super) struct StreamLayer {
+    pub(super) name: String,
+    /// Every key of the layer (the cluster keys included), in first-appearance order.
+    pub(super) keys: Vec<String>,
+    /// One record per located feature ([`Record`]), in storage order.
+    pub(super) records: SortedRecords,
+    /// How many.
+    pub(super) count: u64,
 }
 
 /// A layer prepared by [`LayerBuilder::finish`], with what the archive's header needs.
 pub(super) struct Built {
-    pub(super) layer: PreparedLayer,
+    pub(super) layer: StreamLayer,
     pub(super) attribution: String,
     pub(super) bounds: Bounds,
     pub(super) skipped: usize,
 }
 
+const GEOM_POINT: u8 = 0;
+const GEOM_MULTIPOINT: u8 = 1;
+const GEOM_LINES: u8 = 2;
+const GEOM_POLYGONS: u8 = 3;
+
+fn put_u32(out: &mut Vec<u8>, v: usize) {
+    out.extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn put_pts(out: &mut Vec<u8>, pts: &[Pt]) {
+    put_u32(out, pts.len());
+    for &(x, y) in pts {
+        out.extend_from_slice(&x.to_le_bytes());
+        out.extend_from_slice(&y.to_le_bytes());
+    }
+}
+
+/// Append a geometry to a record.
+fn put_geom(out: &mut Vec<u8>, geom: &Geom) {
+    match geom {
+        Geom::Point((x, y)) => {
+            out.push(GEOM_POINT);
+            out.extend_from_slice(&x.to_le_bytes());
+            out.extend_from_slice(&y.to_le_bytes());
+        }
+        Geom::MultiPoint(pts) => {
+            out.push(GEOM_MULTIPOINT);
+            put_pts(out, pts);
+        }
+        Geom::Lines(lines) => {
+            out.push(GEOM_LINES);
+            put_u32(out, lines.len());
+            for l in lines {
+                put_pts(out, l);
+            }
+        }
+        Geom::Polygons(polys) => {
+            out.push(GEOM_POLYGONS);
+            put_u32(out, polys.len());
+            for p in polys {
+                put_u32(out, p.len());
+                for r in p {
+                    put_pts(out, r);
+                }
+            }
+        }
+    }
+}
+
+/// A reader of one record: `key u64, id u64, geometry, properties (count u32, then per
+/// property key u32, kind u8, length u32 and the encoded value)`, little-endian.
+pub(super) struct Record<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+fn corrupt() -> Error {
+    Error::Internal("a prepared feature record is truncated".into())
+}
+
+impl<'a> Record<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
+        Record { bytes, at: 0 }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let b = self.bytes.get(self.at..self.at + n).ok_or_else(corrupt)?;
+        self.at += n;
+        Ok(b)
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(w))
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(w))
+    }
+
+    fn f64(&mut self) -> Result<f64> {
+        self.u64().map(f64::from_bits)
+    }
+
+    fn pts(&mut self) -> Result<Vec<Pt>> {
+        let n = self.u32()? as usize;
+        let mut v = Vec::with_capacity(n.min(self.bytes.len() / 16));
+        for _ in 0..n {
+            v.push((self.f64()?, self.f64()?));
+        }
+        Ok(v)
+    }
+
+    /// The storage key (Hilbert position of the first vertex at zoom 16).
+    pub(super) fn key(bytes: &[u8]) -> Result<u64> {
+        Record::new(bytes).u64()
+    }
+
+    /// The feature id and geometry; the reader is left at the properties.
+    pub(super) fn head(&mut self) -> Result<(u64, Geom)> {
+        self.at = 8;
+        let id = self.u64()?;
+        let tag = self.take(1)?[0];
+        let geom = match tag {
+            GEOM_POINT => Geom::Point((self.f64()?, self.f64()?)),
+            GEOM_MULTIPOINT => Geom::MultiPoint(self.pts()?),
+            GEOM_LINES => {
+                let n = self.u32()? as usize;
+                let mut v = Vec::with_capacity(n.min(self.bytes.len()));
+                for _ in 0..n {
+                    v.push(self.pts()?);
+                }
+                Geom::Lines(v)
+            }
+            GEOM_POLYGONS => {
+                let n = self.u32()? as usize;
+                let mut v = Vec::with_capacity(n.min(self.bytes.len()));
+                for _ in 0..n {
+                    let r = self.u32()? as usize;
+                    let mut rings = Vec::with_capacity(r.min(self.bytes.len()));
+                    for _ in 0..r {
+                        rings.push(self.pts()?);
+                    }
+                    v.push(rings);
+                }
+                Geom::Polygons(v)
+            }
+            _ => return Err(corrupt()),
+        };
+        Ok((id, geom))
+    }
+
+    /// Call `f(key, kind, value)` for each property (after [`Record::head`]).
+    pub(super) fn properties(&mut self, mut f: impl FnMut(u32, u8, &[u8])) -> Result<()> {
+        let n = self.u32()?;
+        for _ in 0..n {
+            let k = self.u32()?;
+            let kind = self.take(1)?[0];
+            let len = self.u32()? as usize;
+            f(k, kind, self.take(len)?);
+        }
+        Ok(())
+    }
+}
+
 impl LayerBuilder {
-    /// An empty layer named `name` (the MVT layer name), credited with `attribution`.
+    /// An empty layer named `name` (the MVT layer name), credited with `attribution`,
+    /// held in memory.
     pub fn new(name: &str, attribution: &str) -> LayerBuilder {
+        LayerBuilder::with_records(name, attribution, RecordSorter::in_memory())
+    }
+
+    /// [`LayerBuilder::new`], spilling sorted runs of prepared features to temporary files
+    /// beside `beside` (the archive to write) whenever `buffer` bytes of them are held.
+    pub fn spilling(name: &str, attribution: &str, beside: &Path, buffer: usize) -> LayerBuilder {
+        LayerBuilder::with_records(name, attribution, RecordSorter::spilling(beside, buffer))
+    }
+
+    /// [`LayerBuilder::spilling`] as `spill` says, or [`LayerBuilder::new`] without it.
+    pub fn create(name: &str, attribution: &str, spill: Option<&SortSpill>) -> LayerBuilder {
+        match spill {
+            Some(s) => LayerBuilder::spilling(name, attribution, &s.beside, s.buffer),
+            None => LayerBuilder::new(name, attribution),
+        }
+    }
+
+    fn with_records(name: &str, attribution: &str, records: RecordSorter) -> LayerBuilder {
         LayerBuilder {
             name: name.to_string(),
             attribution: attribution.to_string(),
             keys: Vec::new(),
             key_index: HashMap::default(),
-            value_index: HashMap::default(),
-            value_kind: Vec::new(),
-            pool: Vec::new(),
-            located: Vec::new(),
-            spatial: Vec::new(),
+            records,
             ids: FxHashSet::default(),
             bounds: Bounds::empty(),
             pushed: 0,
             skipped: 0,
             buf: Vec::new(),
+            rec: Vec::new(),
+            props: Vec::new(),
         }
     }
 
@@ -286,7 +492,8 @@ impl LayerBuilder {
             .checked_add(1)
             .ok_or_else(|| too_many(&self.name))?;
         let geom = geometry.and_then(|g| convert(g, &mut self.bounds));
-        let start = u32::try_from(self.pool.len()).map_err(|_| too_many(&self.name))?;
+        self.props.clear();
+        let mut count = 0usize;
         // Keys of unlocated features enter the table too, so key order is first appearance
         // in input order; only keys a tile uses reach the metadata.
         for (k, v) in properties {
@@ -305,24 +512,16 @@ impl LayerBuilder {
             if geom.is_none() {
                 continue;
             }
-            let vi = match self.value_index.get(self.buf.as_slice()) {
-                Some(&vi) => vi,
-                None => {
-                    let vi =
-                        u32::try_from(self.value_index.len()).map_err(|_| too_many(&self.name))?;
-                    self.value_index.insert(self.buf.clone(), vi);
-                    self.value_kind.push(kind);
-                    vi
-                }
-            };
-            self.pool.push(ki);
-            self.pool.push(vi);
+            self.props.extend_from_slice(&ki.to_le_bytes());
+            self.props.push(kind);
+            put_u32(&mut self.props, self.buf.len());
+            self.props.extend_from_slice(&self.buf);
+            count += 1;
         }
         let Some(geom) = geom else {
             self.skipped += 1;
             return Ok(());
         };
-        let end = u32::try_from(self.pool.len()).map_err(|_| too_many(&self.name))?;
         let fid = feature_id(&self.name, id);
         if !self.ids.insert(fid) {
             return Err(Error::Usage(format!(
@@ -331,94 +530,43 @@ impl LayerBuilder {
                 self.name
             )));
         }
-        self.spatial.push(spatial_key(&geom));
-        self.located.push(Prepared {
-            id: fid,
-            tags: (start, end),
-            geom,
-        });
-        Ok(())
+        let key = spatial_key(&geom);
+        self.rec.clear();
+        self.rec.extend_from_slice(&key.to_le_bytes());
+        self.rec.extend_from_slice(&fid.to_le_bytes());
+        put_geom(&mut self.rec, &geom);
+        put_u32(&mut self.rec, count);
+        // Storage order: the spatial key, then input order (the sort keeps push order).
+        self.records
+            .push(u128::from(key), &[&self.rec, &self.props])
     }
 
-    /// Put the features in storage order: the Hilbert position of each feature's first
-    /// vertex at zoom 16, then input order. Every tile at every zoom then reads a nearly
-    /// contiguous run of features; it is also their order (draw order) within a tile.
-    /// Values are renumbered by first use in that order, and the tag pool rewritten in it,
-    /// for the same reason. Features are permuted in place; the tag pool is copied once
-    /// (8 bytes a property a feature, for the time of the copy).
+    /// The prepared features in storage order: the Hilbert position of each feature's
+    /// first vertex at zoom 16, then input order. Every tile at every zoom then reads a
+    /// contiguous run of features (plus the few in its buffer); it is also their order
+    /// (draw order) within a tile. The cluster keys are added to the key table.
     pub(super) fn finish(self, accumulate: &[String]) -> Result<Built> {
         let LayerBuilder {
             name,
             attribution,
             mut keys,
-            value_index,
-            value_kind: value_kind_in,
-            pool: mut tag_pool,
-            located: mut features,
-            spatial,
+            records,
             ids,
             bounds,
             skipped,
             ..
         } = self;
         drop(ids);
-        let mut order: Vec<(u64, u32)> = Vec::with_capacity(spatial.len());
-        for (i, key) in spatial.into_iter().enumerate() {
-            order.push((key, u32::try_from(i).map_err(|_| too_many(&name))?));
-        }
-        order.sort_unstable();
-        let mut perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
-        permute(&mut features, &mut perm);
-        drop(perm);
-        let mut renumber = vec![u32::MAX; value_index.len()];
-        let mut value_kind = Vec::with_capacity(value_index.len());
-        // The tag pool is rewritten in storage order too: a tile's features then read their
-        // tags from one run of memory, not from wherever their input rows put them.
-        let in_input_order = std::mem::take(&mut tag_pool);
-        tag_pool.reserve_exact(in_input_order.len());
-        for f in &mut features {
-            let start = u32::try_from(tag_pool.len()).map_err(|_| too_many(&name))?;
-            let pairs = in_input_order
-                .get(f.tags.0 as usize..f.tags.1 as usize)
-                .unwrap_or(&[]);
-            tag_pool.extend_from_slice(pairs);
-            let end = u32::try_from(tag_pool.len()).map_err(|_| too_many(&name))?;
-            f.tags = (start, end);
-            for pair in tag_pool[start as usize..].chunks_exact_mut(2) {
-                let old = pair[1] as usize;
-                pair[1] = match renumber.get(old) {
-                    Some(&n) if n != u32::MAX => n,
-                    _ => {
-                        let n = u32::try_from(value_kind.len()).map_err(|_| too_many(&name))?;
-                        if let Some(slot) = renumber.get_mut(old) {
-                            *slot = n;
-                        }
-                        value_kind.push(value_kind_in.get(old).copied().unwrap_or(0));
-                        n
-                    }
-                };
-            }
-        }
-        drop(in_input_order);
-        drop(value_kind_in);
-        let mut values = vec![Vec::new(); value_kind.len()];
-        for (bytes, old) in value_index {
-            let new = renumber.get(old as usize).copied().unwrap_or(u32::MAX);
-            if let Some(slot) = values.get_mut(new as usize) {
-                *slot = bytes;
-            }
-        }
-        drop(renumber);
-        let cluster = ClusterTable::new(&mut keys, &values, &tag_pool, &features, accumulate);
+        let count = records.len();
+        let records = records.finish()?;
+        // Adds the keys clusters write (point_count, the dates, the accumulated columns).
+        let _ = ClusterTable::new(&mut keys, &[], &[], &[], accumulate);
         Ok(Built {
-            layer: PreparedLayer {
+            layer: StreamLayer {
                 name,
                 keys,
-                values,
-                value_kind,
-                tag_pool,
-                features,
-                cluster,
+                records,
+                count,
             },
             attribution,
             bounds,
@@ -427,26 +575,159 @@ impl LayerBuilder {
     }
 }
 
-/// Reorder `items` in place so that item `i` becomes the one that was at `perm[i]` (`perm`
-/// a permutation of `0..items.len()`; it is used up as scratch).
-fn permute<T>(items: &mut [T], perm: &mut [u32]) {
-    for start in 0..perm.len() {
-        let mut cur = start;
-        loop {
-            let next = perm[cur] as usize;
-            perm[cur] = u32::try_from(cur).unwrap_or(u32::MAX);
-            if next == start || next == cur {
-                break;
-            }
-            items.swap(cur, next);
-            cur = next;
+/// The features of one tile of one layer, decoded from their records into a
+/// [`PreparedLayer`] (ids, geometries, tags and a value table of this tile only), which the
+/// cutter, the clusterer and the encoder read as they read a whole layer. Reused from tile
+/// to tile.
+///
+/// A window of a tile that will be clustered is decoded *light*: only the properties
+/// clusters aggregate (the dates and the accumulated columns); the other properties of a
+/// feature are decoded ([`Window::load`]) only when it is encoded as it is.
+#[derive(Debug)]
+pub(super) struct Window {
+    pub(super) layer: PreparedLayer,
+    value_index: HashMap<Vec<u8>, u32, FxBuildHasher>,
+    /// Per feature: its record's position, and whether every property is in its tags.
+    src: Vec<(u64, bool)>,
+    /// Key indices of what clusters aggregate.
+    cluster_keys: Vec<u32>,
+    /// Whether `layer.cluster` is the table of the current features.
+    has_table: bool,
+}
+
+impl Window {
+    pub(super) fn new(layer: &StreamLayer, accumulate: &[String]) -> Window {
+        let mut keys = layer.keys.clone();
+        let table = ClusterTable::new(&mut keys, &[], &[], &[], accumulate);
+        let mut cluster_keys = vec![table.start_key, table.end_key];
+        cluster_keys.extend_from_slice(&table.sum_keys);
+        Window {
+            layer: PreparedLayer {
+                name: layer.name.clone(),
+                keys,
+                values: Vec::new(),
+                value_kind: Vec::new(),
+                tag_pool: Vec::new(),
+                features: Vec::new(),
+                cluster: ClusterTable::default(),
+            },
+            value_index: HashMap::default(),
+            src: Vec::new(),
+            cluster_keys,
+            has_table: false,
         }
+    }
+
+    pub(super) fn clear(&mut self) {
+        let l = &mut self.layer;
+        l.values.clear();
+        l.value_kind.clear();
+        l.tag_pool.clear();
+        l.features.clear();
+        self.value_index.clear();
+        self.src.clear();
+        self.has_table = false;
+    }
+
+    /// Free the buffers (after a large tile).
+    pub(super) fn release(&mut self) {
+        let l = &mut self.layer;
+        l.values = Vec::new();
+        l.value_kind = Vec::new();
+        l.tag_pool = Vec::new();
+        l.features = Vec::new();
+        l.cluster = ClusterTable::default();
+        self.value_index = HashMap::default();
+        self.src = Vec::new();
+        self.has_table = false;
+    }
+
+    /// Enter the tags `(key, kind, value)` and return their range in the tag pool.
+    fn tags(&mut self, rec: &mut Record<'_>, full: bool) -> Result<(u32, u32)> {
+        let Window {
+            layer,
+            value_index,
+            cluster_keys,
+            has_table,
+            ..
+        } = self;
+        let start = u32::try_from(layer.tag_pool.len()).map_err(|_| too_many(&layer.name))?;
+        rec.properties(|k, kind, bytes| {
+            if !full && !cluster_keys.contains(&k) {
+                return;
+            }
+            let vi = match value_index.get(bytes) {
+                Some(&vi) => vi,
+                None => {
+                    let vi = u32::try_from(layer.values.len()).unwrap_or(u32::MAX);
+                    value_index.insert(bytes.to_vec(), vi);
+                    layer.values.push(bytes.to_vec());
+                    layer.value_kind.push(kind);
+                    if *has_table && super::cluster::value_number(bytes).is_some() {
+                        layer.cluster.numbers.insert(bytes.to_vec(), vi);
+                    }
+                    vi
+                }
+            };
+            layer.tag_pool.push(k);
+            layer.tag_pool.push(vi);
+        })?;
+        let end = u32::try_from(layer.tag_pool.len()).map_err(|_| too_many(&layer.name))?;
+        Ok((start, end))
+    }
+
+    /// Add the feature of record `bytes` (at `at`), with every property when `full`.
+    pub(super) fn add(&mut self, at: u64, bytes: &[u8], full: bool) -> Result<()> {
+        let mut rec = Record::new(bytes);
+        let (id, geom) = rec.head()?;
+        let tags = self.tags(&mut rec, full)?;
+        self.layer.features.push(Prepared { id, tags, geom });
+        self.src.push((at, full));
+        Ok(())
+    }
+
+    /// The record position of feature `fi`.
+    pub(super) fn position(&self, fi: usize) -> u64 {
+        self.src.get(fi).map_or(u64::MAX, |s| s.0)
+    }
+
+    /// Decode every property of feature `fi` (a no-op when it has them).
+    pub(super) fn load(
+        &mut self,
+        fi: usize,
+        records: &SortedRecords,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        let Some(&(at, false)) = self.src.get(fi) else {
+            return Ok(());
+        };
+        let bytes = records.read_at(at, buf)?;
+        let mut rec = Record::new(bytes);
+        rec.head()?;
+        let tags = self.tags(&mut rec, true)?;
+        if let Some(f) = self.layer.features.get_mut(fi) {
+            f.tags = tags;
+        }
+        if let Some(s) = self.src.get_mut(fi) {
+            s.1 = true;
+        }
+        Ok(())
+    }
+
+    /// Build the cluster table of the current features (once per tile).
+    pub(super) fn cluster_table(&mut self, accumulate: &[String]) {
+        if self.has_table {
+            return;
+        }
+        let l = &mut self.layer;
+        l.cluster = ClusterTable::new(&mut l.keys, &l.values, &l.tag_pool, &l.features, accumulate);
+        self.has_table = true;
     }
 }
 
 /// Every layer prepared, with what the archive's header and stats need.
 pub(super) struct PreparedSet {
-    pub(super) layers: Vec<PreparedLayer>,
+    pub(super) layers: Vec<StreamLayer>,
     pub(super) bounds: Bounds,
     /// Each layer's attribution, in layer order.
     pub(super) attributions: Vec<String>,
@@ -472,7 +753,7 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
         }
         let built = b.finish(accumulate)?;
         bounds.merge(&built.bounds);
-        tiled += built.layer.features.len();
+        tiled += usize::try_from(built.layer.count).unwrap_or(usize::MAX);
         skipped += built.skipped;
         attributions.push(built.attribution);
         out.push(built.layer);
@@ -510,21 +791,6 @@ pub(super) fn spatial_key(geom: &Geom) -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    use proptest::strategy::Strategy;
-
-    proptest::proptest! {
-        #[test]
-        fn permute_puts_each_item_where_the_permutation_says(
-            mut perm in (0u32..300).prop_flat_map(|n| proptest::strategy::Just((0..n).collect::<Vec<u32>>()).prop_shuffle())
-        ) {
-            let items: Vec<u32> = (0..perm.len() as u32).map(|i| i * 7 + 1).collect();
-            let want: Vec<u32> = perm.iter().map(|&p| items[p as usize]).collect();
-            let mut got = items.clone();
-            permute(&mut got, &mut perm);
-            proptest::prop_assert_eq!(got, want);
-        }
-    }
 
     #[test]
     fn feature_ids_are_stable_small_and_layer_specific() {

@@ -1,6 +1,7 @@
 //! The pyramid: every zoom cut and encoded on worker threads into per-zoom slots (so the
-//! output is the same whatever the number of threads), then the metadata and the PMTiles
-//! archive assembled from the tiles in tile-id order.
+//! output is the same whatever the number of threads), each zoom tile by tile from the
+//! layers' sorted records ([`build_zoom`]), then the metadata and the PMTiles archive
+//! assembled from the tiles in tile-id order.
 //!
 //! A zoom's finished tiles are kept in memory ([`encode_pmtiles`](super::encode_pmtiles),
 //! the XYZ folder) or, when the archive goes to a file, spilled to a temporary file per
@@ -14,24 +15,27 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value as Json};
 
 use super::cluster::{Budget, TileClusters};
-use super::cut::{cut_zoom, Grid, TileEntry};
+use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
-use super::hilbert::zxy;
+use super::hilbert::{ancestor, zxy};
 use super::mercator::{lon_lat, world};
 use super::pmtiles::{self, Directories, Gzip, Header, TileData, TileIndex};
 use super::prepare::{
-    prepare, Bounds, LayerBuilder, PreparedLayer, PreparedSet, KIND_BOOL, KIND_NUMBER, KIND_STRING,
+    prepare, Bounds, Geom, LayerBuilder, PreparedLayer, PreparedSet, Record, StreamLayer, Window,
+    KIND_BOOL, KIND_NUMBER, KIND_STRING,
 };
 use super::{TileOptions, TileStats};
 use crate::derive::round6;
 use crate::error::{Error, Result};
-use crate::fsutil::atomic::{self, temp_path, Staged};
+use crate::fsutil::atomic::{self, Staged};
+use crate::write::sort::{temp_file, TempFile};
 
 /// The tiles of one zoom: ids ascending, contents concatenated in `data` or in `spill`.
 #[derive(Debug, Default)]
@@ -61,7 +65,8 @@ pub(super) struct ZoomTiles {
 /// dropped.
 #[derive(Debug)]
 pub(super) struct Spill {
-    path: PathBuf,
+    /// The file's path; removes it when dropped.
+    temp: TempFile,
     writer: Option<BufWriter<File>>,
     /// The file, flushed, once every tile is written.
     file: Option<File>,
@@ -70,20 +75,9 @@ pub(super) struct Spill {
 impl Spill {
     /// The spill of `zoom` for the archive `dest`.
     fn create(dest: &Path, zoom: u8) -> Result<Spill> {
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = temp_path(&dest.with_file_name(format!("{name}.z{zoom}")));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let (temp, file) = temp_file(dest, &format!("z{zoom}."))?;
         Ok(Spill {
-            path,
+            temp,
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
             file: None,
         })
@@ -91,10 +85,12 @@ impl Spill {
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
         match &mut self.writer {
-            Some(w) => w.write_all(bytes).map_err(|e| Error::io(&self.path, e)),
+            Some(w) => w
+                .write_all(bytes)
+                .map_err(|e| Error::io(self.temp.path(), e)),
             None => Err(Error::Internal(format!(
                 "{}: tile spill written after it was closed",
-                self.path.display()
+                self.temp.path().display()
             ))),
         }
     }
@@ -104,7 +100,7 @@ impl Spill {
         if let Some(w) = self.writer.take() {
             let file = w
                 .into_inner()
-                .map_err(|e| Error::io(&self.path, e.into_error()))?;
+                .map_err(|e| Error::io(self.temp.path(), e.into_error()))?;
             self.file = Some(file);
         }
         Ok(())
@@ -115,17 +111,9 @@ impl Spill {
         self.file.as_ref().ok_or_else(|| {
             Error::Internal(format!(
                 "{}: tile spill read before it was closed",
-                self.path.display()
+                self.temp.path().display()
             ))
         })
-    }
-}
-
-impl Drop for Spill {
-    fn drop(&mut self) {
-        self.writer = None;
-        self.file = None;
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -150,7 +138,7 @@ impl ZoomTiles {
     fn spill_path(&self) -> PathBuf {
         self.spill
             .as_ref()
-            .map_or_else(PathBuf::new, |s| s.path.clone())
+            .map_or_else(PathBuf::new, |s| s.temp.path().to_path_buf())
     }
 
     /// Where tile `i` starts and ends in the zoom's contents.
@@ -191,17 +179,179 @@ pub(super) struct Scratch {
     /// The tile being finished (gzipped or not).
     pub(super) tile: Vec<u8>,
     pub(super) clusters: TileClusters,
+    /// The features of the tile being finished, per layer.
+    pub(super) windows: Windows,
+    cut: CutScratch,
+    /// Entries of features whose first vertex lies in another tile, for every tile.
+    side: Vec<Side>,
+    /// Per layer: the runs of features whose first vertex lies in one tile, `(tile, count)`.
+    runs: Vec<Vec<(u64, u64)>>,
+    buf: Vec<u8>,
 }
 
-/// Cut and encode one zoom.
+impl Scratch {
+    pub(super) fn new(layers: &[StreamLayer], accumulate: &[String]) -> Scratch {
+        let windows = Windows {
+            layers: Vec::new(),
+            windows: layers.iter().map(|l| Window::new(l, accumulate)).collect(),
+        };
+        let mut scratch = Scratch {
+            entries: Vec::new(),
+            pool: Vec::new(),
+            remap: Remap::new(&[]),
+            raw: Vec::new(),
+            tile: Vec::new(),
+            clusters: TileClusters::default(),
+            windows,
+            cut: CutScratch::default(),
+            side: Vec::new(),
+            runs: vec![Vec::new(); layers.len()],
+            buf: Vec::new(),
+        };
+        scratch.windows.sync();
+        scratch.remap = Remap::new(&scratch.windows.layers);
+        scratch
+    }
+}
+
+/// A feature entered in a tile other than the one its first vertex lies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Side {
+    tile: u64,
+    layer: u32,
+    /// Its record's position (ascending in storage order).
+    at: u64,
+}
+
+/// The windows of every layer for one tile, and the layers the cutter, clusterer and
+/// encoder read (moved out of the windows while a tile is finished).
+pub(super) struct Windows {
+    layers: Vec<PreparedLayer>,
+    windows: Vec<Window>,
+}
+
+impl Windows {
+    /// Move the windows' layers into `layers` (after filling the windows).
+    fn sync(&mut self) {
+        self.layers.clear();
+        for w in &mut self.windows {
+            self.layers
+                .push(std::mem::replace(&mut w.layer, PreparedLayer::empty()));
+        }
+    }
+
+    /// Move the layers back into their windows (before filling them again).
+    fn unsync(&mut self) {
+        for (w, l) in self.windows.iter_mut().zip(self.layers.drain(..)) {
+            w.layer = l;
+        }
+    }
+
+    /// Free the windows' buffers.
+    fn release(&mut self) {
+        self.unsync();
+        for w in &mut self.windows {
+            w.release();
+        }
+        self.sync();
+    }
+}
+
+/// Grow a worker's remap tables to the values of the tile's layers.
+fn fit(remap: &mut Remap, layers: &[PreparedLayer]) {
+    for (li, l) in layers.iter().enumerate() {
+        for v in [&mut remap.value_stamp, &mut remap.value_local] {
+            if let Some(v) = v.get_mut(li) {
+                if v.len() < l.values.len() {
+                    v.resize(l.values.len(), 0);
+                }
+            }
+        }
+    }
+}
+
+/// Limits the features held in tile windows by all workers together: a tile of `n`
+/// features waits until `n` more fit under the cap, or until no other tile is held (so a
+/// tile larger than the cap is finished alone). The output does not depend on it.
+pub(super) struct Gate {
+    held: Mutex<u64>,
+    freed: Condvar,
+    cap: u64,
+}
+
+impl Gate {
+    fn new(cap: u64) -> Gate {
+        Gate {
+            held: Mutex::new(0),
+            freed: Condvar::new(),
+            cap,
+        }
+    }
+
+    fn acquire(&self, n: u64) {
+        let Ok(mut held) = self.held.lock() else {
+            return;
+        };
+        while *held > 0 && *held + n > self.cap {
+            held = match self.freed.wait(held) {
+                Ok(h) => h,
+                Err(_) => return,
+            };
+        }
+        *held += n;
+    }
+
+    fn release(&self, n: u64) {
+        if let Ok(mut held) = self.held.lock() {
+            *held = held.saturating_sub(n);
+        }
+        self.freed.notify_all();
+    }
+}
+
+/// Cut and encode one zoom from the layers' records, one tile at a time.
+///
+/// A first pass over the records notes, per layer, the runs of features whose first
+/// vertex lies in the same tile of this zoom (storage order nests: each tile's run is
+/// contiguous), and every entry of a feature in another tile (points in a neighbour's
+/// buffer, lines and polygons crossing tiles) as a keyed copy, sorted by tile. The second
+/// pass reads the runs again, in step with the copies, and finishes the tiles in id
+/// order, each from its window: its own run and its copies, in storage order. Memory is
+/// what one tile needs (and the copies), not the layer.
 pub(super) fn build_zoom(
-    layers: &[PreparedLayer],
+    layers: &[StreamLayer],
     opts: &TileOptions,
     zoom: u8,
     gzip: Option<&mut Gzip>,
     scratch: &mut Scratch,
     spill: Option<Spill>,
+    gate: &Gate,
 ) -> ZoomTiles {
+    let mut zt = ZoomTiles {
+        key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
+        spill,
+        ..ZoomTiles::default()
+    };
+    if let Err(e) = zoom_tiles(layers, opts, zoom, gzip, scratch, &mut zt, gate) {
+        zt.error.get_or_insert(e);
+    }
+    if let Some(spill) = &mut zt.spill {
+        if let Err(e) = spill.close() {
+            zt.error.get_or_insert(e);
+        }
+    }
+    zt
+}
+
+fn zoom_tiles(
+    layers: &[StreamLayer],
+    opts: &TileOptions,
+    zoom: u8,
+    mut gzip: Option<&mut Gzip>,
+    scratch: &mut Scratch,
+    zt: &mut ZoomTiles,
+    gate: &Gate,
+) -> Result<()> {
     let grid = Grid {
         zoom,
         extent: i64::from(opts.extent),
@@ -211,6 +361,55 @@ pub(super) fn build_zoom(
     };
     let mut timings = Timings::default();
     let t = Instant::now();
+    // Pass 1: the runs and the copies.
+    scratch.side.clear();
+    for (li, layer) in layers.iter().enumerate() {
+        let li32 = u32::try_from(li).unwrap_or(u32::MAX);
+        let runs = &mut scratch.runs[li];
+        runs.clear();
+        let mut reader = layer.records.reader();
+        while let Some((at, bytes)) = reader.next_record()? {
+            let own = ancestor(Record::key(bytes)?, 16, zoom);
+            match runs.last_mut() {
+                Some((tile, n)) if *tile == own => *n += 1,
+                _ => runs.push((own, 1)),
+            }
+            let (_, geom) = Record::new(bytes).head()?;
+            scratch.entries.clear();
+            scratch.pool.clear();
+            cut_feature(
+                li32,
+                0,
+                &geom,
+                &grid,
+                &mut scratch.pool,
+                &mut scratch.entries,
+                &mut scratch.cut,
+            );
+            for e in &scratch.entries {
+                if e.tile != own {
+                    scratch.side.push(Side {
+                        tile: e.tile,
+                        layer: li32,
+                        at,
+                    });
+                }
+            }
+        }
+    }
+    scratch.side.sort_unstable();
+    timings.cut += t.elapsed();
+    // Pass 2: tile by tile.
+    let budget = Budget {
+        bytes: opts.max_tile_bytes,
+        features: opts.max_tile_features,
+    };
+    let may_cluster = zoom < opts.base_zoom();
+    let bits = u32::BITS - (opts.extent - 1).leading_zeros();
+    let mut readers: Vec<_> = layers.iter().map(|l| l.records.reader()).collect();
+    let mut next_run = vec![0usize; layers.len()];
+    let mut next_side = 0usize;
+    let mut wide = WideCuts::default();
     let Scratch {
         entries,
         pool,
@@ -218,100 +417,432 @@ pub(super) fn build_zoom(
         raw,
         tile: out,
         clusters,
+        windows,
+        cut,
+        side,
+        runs,
+        buf,
     } = scratch;
-    cut_zoom(layers, &grid, pool, entries);
-    timings.cut += t.elapsed();
-    let t = Instant::now();
-    entries.sort_unstable_by_key(|e| (e.tile, e.layer, e.feature));
-    timings.sort += t.elapsed();
-    let mut zt = ZoomTiles {
-        key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
-        spill,
-        ..ZoomTiles::default()
-    };
-    let mut gzip = gzip;
-    let budget = Budget {
-        bytes: opts.max_tile_bytes,
-        features: opts.max_tile_features,
-    };
-    let may_cluster = zoom < opts.base_zoom();
-    let bits = u32::BITS - (opts.extent - 1).leading_zeros();
-    for tile in entries.chunk_by(|a, b| a.tile == b.tile) {
-        let Some(first) = tile.first() else { continue };
-        let mut encode =
-            |kept: &[TileEntry], clusters: &TileClusters, with: bool, zt: &mut ZoomTiles| {
-                let t = Instant::now();
-                let (c, s) = if with {
-                    (&clusters.clusters[..], &clusters.sums[..])
-                } else {
-                    (&[][..], &[][..])
-                };
-                encode_tile(
-                    kept,
-                    c,
-                    s,
-                    layers,
-                    pool,
-                    opts.extent,
-                    remap,
-                    &mut zt.key_kinds,
-                    raw,
-                );
-                let t2 = Instant::now();
-                timings.encode += t2 - t;
-                out.clear();
-                match gzip.as_deref_mut() {
-                    Some(gz) => gz.compress_into(raw, out),
-                    None => out.extend_from_slice(raw),
+    loop {
+        let own_tiles = runs
+            .iter()
+            .zip(&next_run)
+            .filter_map(|(r, &i)| r.get(i).map(|&(t, _)| t));
+        let side_tile = side.get(next_side).map(|s| s.tile);
+        let Some(tile) = own_tiles.chain(side_tile).min() else {
+            break;
+        };
+        let side_end = next_side + side[next_side..].partition_point(|s| s.tile == tile);
+        let copies = &side[next_side..side_end];
+        next_side = side_end;
+        let mut count = copies.len() as u64;
+        let mut own = vec![0u64; layers.len()];
+        for (li, (r, i)) in runs.iter().zip(next_run.iter_mut()).enumerate() {
+            if let Some(&(t, n)) = r.get(*i) {
+                if t == tile {
+                    own[li] = n;
+                    count += n;
+                    *i += 1;
                 }
-                timings.gzip += t2.elapsed();
-                out.len()
-            };
-        // Most tiles: within budget as they are.
-        let mut fits = false;
-        let mut measured = None;
-        if tile.len() <= budget.features {
-            let bytes = encode(tile, clusters, false, &mut zt);
-            fits = bytes <= budget.bytes;
-            measured = Some((bytes, tile.len()));
-        }
-        if !fits {
-            clusters.split(tile, layers, opts.extent);
-            if clusters.has_points() {
-                zt.clustered += 1;
-                // From the base zoom up, only points drawn at the same position are merged.
-                let max_shift = if may_cluster { bits } else { 0 };
-                fits = clusters.fit(&budget, max_shift, layers, measured, |c| {
-                    encode(&c.kept, c, true, &mut zt)
-                });
             }
         }
-        if !fits {
-            let bytes = out.len();
-            if zt.over_budget.is_none() {
-                let (z, x, y) = zxy(first.tile);
-                let size = if tile.len() > budget.features {
-                    format!("{} features (budget {})", tile.len(), budget.features)
-                } else {
-                    format!("{bytes} bytes (budget {})", budget.bytes)
-                };
-                let place = if may_cluster {
-                    ""
-                } else {
-                    " at the base zoom, where only points at the same position are merged"
-                };
-                zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}"));
+        // A tile over the feature budget will be clustered (or is an error): decode only
+        // what clusters need until a feature is encoded as it is.
+        let full = count <= budget.features as u64;
+        gate.acquire(count);
+        let t = Instant::now();
+        windows.unsync();
+        let mut filled = Ok(());
+        for (li, ((window, reader), layer)) in windows
+            .windows
+            .iter_mut()
+            .zip(readers.iter_mut())
+            .zip(layers)
+            .enumerate()
+        {
+            window.clear();
+            let li32 = u32::try_from(li).unwrap_or(u32::MAX);
+            let mut copies = copies.iter().filter(|c| c.layer == li32).peekable();
+            let mut left = own[li];
+            // Merge the run (read in order) and the copies (read at their positions) by
+            // position, which is storage order.
+            let mut pending: Option<u64> = None;
+            loop {
+                if left > 0 && pending.is_none() {
+                    match reader.next_record() {
+                        Ok(Some((at, bytes))) => {
+                            let copy_first = copies.peek().is_some_and(|c| c.at < at);
+                            if copy_first {
+                                buf.clear();
+                                buf.extend_from_slice(bytes);
+                                pending = Some(at);
+                            } else {
+                                left -= 1;
+                                if let Err(e) = window.add(at, bytes, full) {
+                                    filled = Err(e);
+                                    break;
+                                }
+                                continue;
+                            }
+                        }
+                        Ok(None) => {
+                            filled = Err(Error::Internal("a tile's run ended early".into()));
+                            break;
+                        }
+                        Err(e) => {
+                            filled = Err(e);
+                            break;
+                        }
+                    }
+                }
+                match (pending, copies.peek()) {
+                    (Some(at), Some(c)) if c.at < at => {
+                        let c_at = c.at;
+                        copies.next();
+                        let mut other = Vec::new();
+                        let added = layer
+                            .records
+                            .read_at(c_at, &mut other)
+                            .and_then(|b| window.add(c_at, b, full));
+                        if let Err(e) = added {
+                            filled = Err(e);
+                            break;
+                        }
+                    }
+                    (Some(at), _) => {
+                        pending = None;
+                        left -= 1;
+                        if let Err(e) = window.add(at, buf, full) {
+                            filled = Err(e);
+                            break;
+                        }
+                    }
+                    (None, Some(c)) => {
+                        let c_at = c.at;
+                        copies.next();
+                        let added = layer
+                            .records
+                            .read_at(c_at, buf)
+                            .and_then(|b| window.add(c_at, b, full));
+                        if let Err(e) = added {
+                            filled = Err(e);
+                            break;
+                        }
+                    }
+                    (None, None) if left == 0 => break,
+                    (None, None) => {}
+                }
+            }
+            if filled.is_err() {
+                break;
             }
         }
-        zt.push(first.tile, out);
-    }
-    if let Some(spill) = &mut zt.spill {
-        if let Err(e) = spill.close() {
-            zt.error.get_or_insert(e);
+        windows.sync();
+        if let Err(e) = filled {
+            gate.release(count);
+            return Err(e);
         }
+        // The tile's entries, sorted by layer then feature (window order is storage order).
+        entries.clear();
+        pool.clear();
+        for (li, (layer, window)) in windows.layers.iter().zip(&windows.windows).enumerate() {
+            let li32 = u32::try_from(li).unwrap_or(u32::MAX);
+            for (fi, f) in layer.features.iter().enumerate() {
+                let fi = u32::try_from(fi).unwrap_or(u32::MAX);
+                if let Geom::Point(_) = f.geom {
+                    let from = entries.len();
+                    cut_feature(li32, fi, &f.geom, &grid, pool, entries, cut);
+                    let mut keep = from;
+                    for i in from..entries.len() {
+                        if entries[i].tile == tile {
+                            entries.swap(keep, i);
+                            keep += 1;
+                        }
+                    }
+                    entries.truncate(keep);
+                } else {
+                    let at = window.position(fi as usize);
+                    wide.entry(tile, li32, fi, at, &f.geom, &grid, cut, pool, entries);
+                }
+            }
+        }
+        wide.evict(tile);
+        timings.cut += t.elapsed();
+        if !entries.is_empty() {
+            let finished = finish_tile(
+                TileJob {
+                    tile,
+                    entries,
+                    pool,
+                    layers,
+                    opts,
+                    budget: &budget,
+                    may_cluster,
+                    bits,
+                },
+                TileBuffers {
+                    gzip: gzip.as_deref_mut(),
+                    remap,
+                    raw,
+                    out,
+                    clusters,
+                    windows,
+                    buf,
+                },
+                zt,
+                &mut timings,
+            );
+            if let Err(e) = finished {
+                gate.release(count);
+                return Err(e);
+            }
+        }
+        if !full {
+            // Give back what a tile of most of the layer took, so each worker keeps only
+            // what tiles within the budget need.
+            *entries = Vec::new();
+            *pool = Vec::new();
+            *clusters = TileClusters::default();
+            windows.release();
+        }
+        gate.release(count);
     }
     zt.timings = timings;
-    zt
+    Ok(())
+}
+
+/// The cuts of this zoom's features that reach several tiles (lines, polygons,
+/// multipoints), each cut once and kept until the last tile it reaches is finished, so a
+/// polygon over thousands of tiles is not clipped again for each.
+#[derive(Default)]
+struct WideCuts {
+    /// By layer and record position: the last tile reached, and per tile (ascending) its
+    /// geometry, commands in `pool`.
+    cuts: FxHashMap<(u32, u64), (u64, Vec<TileEntry>)>,
+    pool: Vec<u32>,
+    scratch: Vec<TileEntry>,
+}
+
+impl WideCuts {
+    /// Append the entry of feature `fi` (record `at` of layer `li`) in `tile`, if any.
+    #[allow(clippy::too_many_arguments)]
+    fn entry(
+        &mut self,
+        tile: u64,
+        li: u32,
+        fi: u32,
+        at: u64,
+        geom: &Geom,
+        grid: &Grid,
+        cut: &mut CutScratch,
+        pool: &mut Vec<u32>,
+        entries: &mut Vec<TileEntry>,
+    ) {
+        let WideCuts {
+            cuts,
+            pool: own_pool,
+            scratch,
+        } = self;
+        let (_, cached) = cuts.entry((li, at)).or_insert_with(|| {
+            scratch.clear();
+            cut_feature(li, 0, geom, grid, own_pool, scratch, cut);
+            let mut list = std::mem::take(scratch);
+            list.sort_unstable_by_key(|e| e.tile);
+            let last = list.last().map_or(0, |e| e.tile);
+            (last, list)
+        });
+        let Ok(i) = cached.binary_search_by_key(&tile, |e| e.tile) else {
+            return;
+        };
+        let e = cached[i];
+        let geom = match e.geom {
+            TileGeom::Pool { start, len, kind } => {
+                let cmds = own_pool
+                    .get(start as usize..start as usize + len as usize)
+                    .unwrap_or(&[]);
+                pool_push(pool, cmds, kind)
+            }
+            point => point,
+        };
+        entries.push(TileEntry {
+            tile,
+            layer: li,
+            feature: fi,
+            geom,
+        });
+    }
+
+    /// Forget the cuts whose last tile is `tile` or before (tiles are finished in order).
+    fn evict(&mut self, tile: u64) {
+        self.cuts.retain(|_, (last, _)| *last > tile);
+        if self.cuts.is_empty() {
+            self.pool.clear();
+        }
+    }
+}
+
+/// What one tile is made of.
+struct TileJob<'a> {
+    tile: u64,
+    entries: &'a [TileEntry],
+    pool: &'a [u32],
+    layers: &'a [StreamLayer],
+    opts: &'a TileOptions,
+    budget: &'a Budget,
+    may_cluster: bool,
+    bits: u32,
+}
+
+/// A worker's buffers lent to one tile.
+struct TileBuffers<'a, 'g> {
+    gzip: Option<&'g mut Gzip>,
+    remap: &'a mut Remap,
+    raw: &'a mut Vec<u8>,
+    out: &'a mut Vec<u8>,
+    clusters: &'a mut TileClusters,
+    windows: &'a mut Windows,
+    buf: &'a mut Vec<u8>,
+}
+
+/// Encode one tile within the budget (clustering its points when it is over: below the
+/// base zoom on cells as large as needed, from it only points at the same position) and
+/// append it to `zt`.
+fn finish_tile(
+    job: TileJob<'_>,
+    b: TileBuffers<'_, '_>,
+    zt: &mut ZoomTiles,
+    timings: &mut Timings,
+) -> Result<()> {
+    let TileJob {
+        tile: tile_id,
+        entries: tile,
+        pool,
+        layers: stream,
+        opts,
+        budget,
+        may_cluster,
+        bits,
+    } = job;
+    let mut b = b;
+    let (remap, raw, out, buf) = (b.remap, b.raw, b.out, b.buf);
+    let (clusters, windows) = (b.clusters, b.windows);
+    let mut failed: Option<Error> = None;
+    let Windows {
+        layers: tile_layers,
+        windows: sides,
+    } = windows;
+    let mut encode = |kept: &[TileEntry],
+                      clusters: &TileClusters,
+                      with: bool,
+                      sides: &mut [Window],
+                      layers: &mut [PreparedLayer],
+                      zt: &mut ZoomTiles| {
+        if let Err(e) = load_into(sides, layers, kept, stream, buf) {
+            failed.get_or_insert(e);
+            return usize::MAX;
+        }
+        fit(remap, layers);
+        let t = Instant::now();
+        let (c, s) = if with {
+            (&clusters.clusters[..], &clusters.sums[..])
+        } else {
+            (&[][..], &[][..])
+        };
+        encode_tile(
+            kept,
+            c,
+            s,
+            layers,
+            pool,
+            opts.extent,
+            remap,
+            &mut zt.key_kinds,
+            raw,
+        );
+        let t2 = Instant::now();
+        timings.encode += t2 - t;
+        out.clear();
+        match b.gzip.as_deref_mut() {
+            Some(gz) => gz.compress_into(raw, out),
+            None => out.extend_from_slice(raw),
+        }
+        timings.gzip += t2.elapsed();
+        out.len()
+    };
+    // Most tiles: within budget as they are.
+    let mut fits = false;
+    let mut measured = None;
+    if tile.len() <= budget.features {
+        let bytes = encode(tile, clusters, false, sides, tile_layers, zt);
+        fits = bytes <= budget.bytes;
+        measured = Some((bytes, tile.len()));
+    }
+    if !fits {
+        cluster_tables(sides, tile_layers, &opts.accumulate);
+        clusters.split(tile, tile_layers, opts.extent);
+        if clusters.has_points() {
+            zt.clustered += 1;
+            // From the base zoom up, only points drawn at the same position are merged.
+            let max_shift = if may_cluster { bits } else { 0 };
+            fits = clusters.fit(budget, max_shift, tile_layers, measured, |c, layers| {
+                encode(&c.kept, c, true, sides, layers, zt)
+            });
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !fits {
+        let bytes = out.len();
+        if zt.over_budget.is_none() {
+            let (z, x, y) = zxy(tile_id);
+            let size = if tile.len() > budget.features {
+                format!("{} features (budget {})", tile.len(), budget.features)
+            } else {
+                format!("{bytes} bytes (budget {})", budget.bytes)
+            };
+            let place = if may_cluster {
+                ""
+            } else {
+                " at the base zoom, where only points at the same position are merged"
+            };
+            zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}"));
+        }
+    }
+    zt.push(tile_id, out);
+    Ok(())
+}
+
+/// Decode every property of the features of `entries` into `layers`, whose windows'
+/// tables are `sides` (their own layers moved out, see [`Windows::sync`]).
+fn load_into(
+    sides: &mut [Window],
+    layers: &mut [PreparedLayer],
+    entries: &[TileEntry],
+    stream: &[StreamLayer],
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    for e in entries {
+        let li = e.layer as usize;
+        let (Some(w), Some(l), Some(s)) = (sides.get_mut(li), layers.get_mut(li), stream.get(li))
+        else {
+            continue;
+        };
+        std::mem::swap(&mut w.layer, l);
+        let loaded = w.load(e.feature as usize, &s.records, buf);
+        std::mem::swap(&mut w.layer, l);
+        loaded?;
+    }
+    Ok(())
+}
+
+/// Build the cluster tables of the tile's features (see [`load_into`]).
+fn cluster_tables(sides: &mut [Window], layers: &mut [PreparedLayer], accumulate: &[String]) {
+    for (w, l) in sides.iter_mut().zip(layers.iter_mut()) {
+        std::mem::swap(&mut w.layer, l);
+        w.cluster_table(accumulate);
+        std::mem::swap(&mut w.layer, l);
+    }
 }
 
 /// Every tile of every zoom, in tile-id order, with what the metadata needs.
@@ -382,18 +913,12 @@ fn build_pyramid(
     };
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = threads.min(zooms.len().max(1));
+    let gate = Gate::new(2 * opts.max_tile_features as u64);
     let slots: Vec<Mutex<Option<ZoomTiles>>> = zooms.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut gz = Gzip::new(opts.gzip_level);
-        let mut scratch = Scratch {
-            entries: Vec::new(),
-            pool: Vec::new(),
-            remap: Remap::new(&prepared),
-            raw: Vec::new(),
-            tile: Vec::new(),
-            clusters: TileClusters::default(),
-        };
+        let mut scratch = Scratch::new(&prepared, &opts.accumulate);
         loop {
             // Highest zooms first: they have the most tiles, so the queue ends on small jobs.
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -411,6 +936,7 @@ fn build_pyramid(
                     compress.then_some(&mut gz),
                     &mut scratch,
                     spill,
+                    &gate,
                 ),
                 Err(e) => ZoomTiles {
                     error: Some(e),
@@ -462,7 +988,7 @@ fn build_pyramid(
     let layer_infos = prepared
         .iter()
         .zip(&kinds)
-        .filter(|(l, _)| !l.features.is_empty())
+        .filter(|(l, _)| l.count > 0)
         .map(|(l, k)| LayerInfo {
             name: l.name.clone(),
             fields: l

@@ -6,9 +6,9 @@
 //! [`LayerBuilder`] (projected, its properties in the layer's tables; the parsed feature is
 //! dropped); at [`Sink::finish`] the layer is tiled with the tile budget and clustering of
 //! [`TileOptions`] and staged like every other output (the archive streamed to its
-//! temporary file from tiles spilled beside it). Memory: the prepared layer (about a
-//! tenth of the parsed features) is held until `finish`, so the sink is only added when
-//! asked for.
+//! temporary file from tiles spilled beside it). Memory: the prepared features go through
+//! the tiler's external sort, spilled beside the archive, so the sink holds a bounded
+//! buffer, not the layer.
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +34,7 @@ impl TileSink {
         Ok(TileSink {
             dest: dest.to_path_buf(),
             layer_name: layer.to_string(),
-            layer: LayerBuilder::new(layer, ""),
+            layer: LayerBuilder::create(layer, "", Some(&opts.spill_beside(dest))),
             opts,
             text: Vec::new(),
         })
@@ -56,7 +56,11 @@ impl Sink for TileSink {
     }
 
     fn rewind(&mut self) -> Result<Option<PathBuf>> {
-        self.layer = LayerBuilder::new(&self.layer_name, "");
+        self.layer = LayerBuilder::create(
+            &self.layer_name,
+            "",
+            Some(&self.opts.spill_beside(&self.dest)),
+        );
         Ok(None)
     }
 
