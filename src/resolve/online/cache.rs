@@ -403,7 +403,8 @@ pub fn format_timestamp(t: SystemTime) -> String {
 /// fraction of a second).
 pub fn parse_timestamp(s: &str) -> Option<SystemTime> {
     let utc = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00"))?;
-    if utc.contains(['.', ',']) {
+    // Exactly `YYYY-MM-DDTHH:MM:SS` before the offset (jiff also takes other forms).
+    if utc.len() != 19 || utc.as_bytes().get(10) != Some(&b'T') {
         return None;
     }
     let t: Timestamp = s.parse().ok()?;
@@ -490,6 +491,12 @@ mod tests {
         assert_eq!(parse_timestamp("2026-11-22T01:02:03+01:00"), None);
         assert_eq!(parse_timestamp("2026-11-22T01:02:03.5Z"), None);
         assert_eq!(parse_timestamp("2026-11-22T24:00:00Z"), None);
+        assert_eq!(parse_timestamp("2026-11-22 01:02:03Z"), None);
+        assert_eq!(parse_timestamp("2026-11-22T01:02Z"), None);
+        assert_eq!(
+            parse_timestamp("2026-11-22T01:02:03+00:00"),
+            parse_timestamp("2026-11-22T01:02:03Z")
+        );
     }
 
     #[test]
