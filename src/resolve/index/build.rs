@@ -13,6 +13,11 @@ use super::{
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
 
+/// `v` as an index (saturating: a value beyond the address space finds no slot).
+fn to_usize(v: u64) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
+}
+
 /// What a build wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildStats {
@@ -162,15 +167,15 @@ impl Table {
         let start = id
             .checked_sub(1)
             .and_then(|p| self.ends.get(p))
-            .map_or(0, |e| *e as usize);
-        let end = self.ends.get(id).map_or(start, |e| *e as usize);
+            .map_or(0, |e| to_usize(*e));
+        let end = self.ends.get(id).map_or(start, |e| to_usize(*e));
         self.arena.get(start..end).unwrap_or(&[])
     }
 
     /// File `entry` under `key`, whose [`hash`] is `h`.
     fn add(&mut self, key: &str, h: u64, entry: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = h as usize & mask;
+        let mut i = to_usize(h & mask as u64);
         let id = loop {
             match self.slots.get(i).copied() {
                 Some(Table::EMPTY) | None => {
@@ -204,7 +209,7 @@ impl Table {
         let n = 2 * self.slots.len();
         let mut slots = vec![Table::EMPTY; n];
         for (id, h) in self.hashes.iter().enumerate() {
-            let mut i = *h as usize & (n - 1);
+            let mut i = to_usize(*h & (n - 1) as u64);
             while slots.get(i).is_some_and(|s| *s != Table::EMPTY) {
                 i = (i + 1) & (n - 1);
             }
@@ -235,11 +240,11 @@ impl Table {
         let start = |id: usize| {
             id.checked_sub(1)
                 .and_then(|p| ends.get(p))
-                .map_or(0, |e| *e as usize)
+                .map_or(0, |e| to_usize(*e))
         };
         let key = |id: usize| {
             old_arena
-                .get(start(id)..ends.get(id).map_or(0, |e| *e as usize))
+                .get(start(id)..ends.get(id).map_or(0, |e| to_usize(*e)))
                 .unwrap_or(&[])
         };
         // Sorted by the first eight bytes as a big-endian number (zero-padded, which orders
@@ -300,7 +305,7 @@ impl Table {
         for (id, e) in post_ids.iter().zip(&post_entries) {
             let r = remap.get(*id as usize).copied().unwrap_or(0) as usize;
             if let Some(at) = next.get_mut(r) {
-                if let Some(slot) = sorted.get_mut(*at as usize) {
+                if let Some(slot) = sorted.get_mut(to_usize(*at)) {
                     *slot = *e;
                 }
                 *at += 1;
@@ -309,7 +314,7 @@ impl Table {
         drop((post_ids, post_entries, remap));
         let mut a = 0usize;
         for end in post_offsets.chunks_exact(8).skip(1) {
-            let b = u64::from_le_bytes(end.try_into().unwrap_or([0; 8])) as usize;
+            let b = to_usize(u64::from_le_bytes(end.try_into().unwrap_or([0; 8])));
             if b > a + 1 {
                 if let Some(run) = sorted.get_mut(a..b) {
                     run.sort_unstable();
@@ -554,7 +559,7 @@ fn deletions(
     let n_keys = offsets.len().saturating_sub(1);
     let key = |id: usize| -> &str {
         let (a, b) = (offsets.get(id).copied(), offsets.get(id + 1).copied());
-        let (a, b) = (a.unwrap_or(0) as usize, b.unwrap_or(0) as usize);
+        let (a, b) = (to_usize(a.unwrap_or(0)), to_usize(b.unwrap_or(0)));
         arena
             .get(a..b)
             .and_then(|k| std::str::from_utf8(k).ok())
@@ -597,7 +602,7 @@ fn deletions(
                 s.spawn(move || {
                     let mut counts = vec![0u32; 1 << fine];
                     each(r, &mut |h, _| {
-                        if let Some(c) = counts.get_mut((h >> (64 - fine)) as usize) {
+                        if let Some(c) = counts.get_mut(to_usize(h >> (64 - fine))) {
                             *c = c.saturating_add(1);
                         }
                     });
@@ -614,7 +619,7 @@ fn deletions(
     if n >= u64::from(u32::MAX) {
         return Err(too_large("more than 2^32 deletion variants"));
     }
-    let n = n as usize;
+    let n = to_usize(n);
     let bits = bits_for(n).min(fine);
     let buckets = 1usize << bits;
     // Each thread's counts at `bits`, then where its entries of each bucket start.
@@ -649,7 +654,7 @@ fn deletions(
             let entries = &entries;
             s.spawn(move || {
                 each(r, &mut |h, e| {
-                    if let Some(at) = next.get_mut((h >> (64 - bits)) as usize) {
+                    if let Some(at) = next.get_mut(to_usize(h >> (64 - bits))) {
                         if let Some(slot) = entries.get(*at as usize) {
                             slot.store(e, Ordering::Relaxed);
                         }
