@@ -4,10 +4,11 @@
 //! A feature's `id` member is the id (or, when it has none, the id property); a Point
 //! geometry gives lon/lat (`source_coordinates`); the other fields come from properties by
 //! the same names and mapping as CSV columns. Every other property is kept as it is (any
-//! JSON value), under [`free_key`](super::csv::free_key). Blank lines are skipped; several
-//! RS-separated records on one line are read one by one. A record must fit on one line.
+//! JSON value), under [`free_key`](super::csv::free_key). Records are split by the one
+//! GeoJSONSeq splitter ([`crate::read::seq`]): blank lines skipped, several RS-separated
+//! records on one line read one by one, a record on one line.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -17,9 +18,7 @@ use super::csv::{excerpt, free_key};
 use super::{Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
-
-/// The RFC 8142 record separator.
-pub const RS: u8 = 0x1e;
+use crate::read::seq::Records;
 
 #[derive(Debug, Deserialize)]
 struct Feature {
@@ -37,12 +36,8 @@ struct Feature {
 #[derive(Debug)]
 pub struct SeqReader<R: Read> {
     path: PathBuf,
-    input: BufReader<R>,
+    records: Records<BufReader<R>>,
     columns: Columns,
-    line_no: u64,
-    line: Vec<u8>,
-    /// Start of the next record within `line`.
-    cursor: usize,
     values: [String; 8],
     extra: Vec<u8>,
 }
@@ -69,52 +64,17 @@ impl<R: Read> SeqReader<R> {
     pub fn new(path: &Path, input: R, columns: &Columns) -> Self {
         SeqReader {
             path: path.to_path_buf(),
-            input: BufReader::with_capacity(1 << 20, input),
+            records: Records::new(BufReader::with_capacity(1 << 20, input)),
             columns: columns.clone(),
-            line_no: 0,
-            line: Vec::new(),
-            cursor: 0,
             values: Default::default(),
             extra: Vec::new(),
-        }
-    }
-
-    /// The next non-blank record's bytes (range within `line`), reading lines as needed.
-    fn next_record(&mut self) -> Result<Option<(usize, usize)>> {
-        loop {
-            if self.cursor >= self.line.len() {
-                self.line.clear();
-                self.cursor = 0;
-                let n = self
-                    .input
-                    .read_until(b'\n', &mut self.line)
-                    .map_err(|e| Error::io(&self.path, e))?;
-                if n == 0 {
-                    return Ok(None);
-                }
-                self.line_no += 1;
-            }
-            let mut start = self.cursor;
-            while self.line.get(start) == Some(&RS) {
-                start += 1;
-            }
-            let stop = self.line[start..]
-                .iter()
-                .position(|&b| b == RS)
-                .map_or(self.line.len(), |i| start + i);
-            self.cursor = stop;
-            let record = &self.line[start..stop];
-            if record.iter().all(|b| b.is_ascii_whitespace() || *b == RS) {
-                continue;
-            }
-            return Ok(Some((start, stop)));
         }
     }
 
     fn problem(&self, value: &str, message: impl Into<String>) -> Next<'static> {
         Next::Bad(Problem::new(
             &self.path,
-            usize::try_from(self.line_no).ok(),
+            usize::try_from(self.records.line()).ok(),
             excerpt(value, 80),
             message,
         ))
@@ -200,14 +160,18 @@ impl<R: Read> SeqReader<R> {
 
 impl<R: Read> EventReader for SeqReader<R> {
     fn next_row(&mut self) -> Result<Option<Next<'_>>> {
-        let Some((start, stop)) = self.next_record()? else {
+        let Some(record) = self
+            .records
+            .next_record()
+            .map_err(|e| Error::io(&self.path, e))?
+        else {
             return Ok(None);
         };
-        let parsed = serde_json::from_slice::<Feature>(&self.line[start..stop]);
+        let parsed = serde_json::from_slice::<Feature>(self.records.get(record.clone()));
         let feature = match parsed {
             Ok(f) => f,
             Err(e) => {
-                let text = String::from_utf8_lossy(&self.line[start..stop])
+                let text = String::from_utf8_lossy(self.records.get(record))
                     .trim()
                     .to_owned();
                 return Ok(Some(
@@ -220,7 +184,7 @@ impl<R: Read> EventReader for SeqReader<R> {
         }
         let v = &self.values;
         Ok(Some(Next::Row(Row {
-            line: self.line_no,
+            line: self.records.line(),
             id: &v[Field::Id as usize],
             name: &v[Field::Name as usize],
             start_date: &v[Field::StartDate as usize],

@@ -9,4 +9,5 @@ pub mod geonames;
 pub mod input;
 pub mod lines;
 pub mod places;
+pub mod seq;
 pub mod topojson;

@@ -13,7 +13,6 @@
 //! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
 //! out. A bad row or feature is an error naming the file and line.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -26,6 +25,8 @@ use crate::bulk::{Columns, EventReader, Field, Next};
 use crate::derive::event::coordinates;
 use crate::derive::{Feature, Layer};
 use crate::error::{Error, Result};
+use crate::read::input;
+use crate::read::seq::Records;
 
 /// Read one file as a layer (see the module documentation for the formats); `columns`
 /// maps a CSV's columns as `drillmap bulk --columns` does.
@@ -76,17 +77,22 @@ fn read_features(
         .and_then(|s| s.to_str())
         .unwrap_or("layer")
         .to_string();
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     match ext.as_str() {
         "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => {
-            read_seq(path, BufReader::new(file), |f| each(&stem, f))?;
+            let file = input::open_lines(path)?;
+            read_seq(path, BufReader::with_capacity(1 << 20, file), |f| {
+                each(&stem, f)
+            })?;
             Ok(stem)
         }
         "csv" => {
-            read_csv(path, file, columns, |f| each(&stem, f))?;
+            read_csv(path, input::open_lines(path)?, columns, |f| each(&stem, f))?;
             Ok(stem)
         }
-        _ => read_collection(path, BufReader::with_capacity(1 << 20, file), stem, each),
+        _ => {
+            let file = input::open(path)?;
+            read_collection(path, BufReader::with_capacity(1 << 20, file), stem, each)
+        }
     }
 }
 
@@ -207,18 +213,14 @@ fn read_seq(
     input: impl BufRead,
     mut each: impl FnMut(Feature) -> Result<()>,
 ) -> Result<()> {
+    let mut records = Records::new(input);
     let mut n = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        // RFC 8142 puts a record separator before each text.
-        let text = line.trim_start_matches('\u{1e}').trim();
-        if text.is_empty() {
-            continue;
-        }
-        let value: Json = serde_json::from_str(text)
-            .map_err(|e| syntax(path, Some(i + 1), format!("not JSON: {e}")))?;
+    while let Some(record) = records.next_record().map_err(|e| Error::io(path, e))? {
+        let line = usize::try_from(records.line()).ok();
+        let value: Json = serde_json::from_slice(records.get(record))
+            .map_err(|e| syntax(path, line, format!("not JSON: {e}")))?;
         n += 1;
-        each(feature_from_json(value, n).map_err(|m| syntax(path, Some(i + 1), m))?)?;
+        each(feature_from_json(value, n).map_err(|m| syntax(path, line, m))?)?;
     }
     Ok(())
 }
@@ -299,7 +301,7 @@ fn geometry(g: &Json) -> std::result::Result<Geometry<f64>, String> {
 /// row's are ([`coordinates`]).
 fn read_csv(
     path: &Path,
-    input: File,
+    input: impl Read + Send + 'static,
     columns: &Columns,
     mut each: impl FnMut(Feature) -> Result<()>,
 ) -> Result<()> {
@@ -490,6 +492,38 @@ mod tests {
             layer.features[1].geometry,
             Some(Geometry::LineString(_))
         ));
+    }
+
+    /// Layers are opened as every input is ([`crate::read::input`]): only regular files,
+    /// GeoJSONSeq and CSV lines under the cap; several RS-separated records on a line are
+    /// read one by one, and a bad one is named by its line.
+    #[test]
+    fn layers_are_opened_and_split_as_every_input_is() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for name in ["f.geojsonl", "f.csv", "f.geojson"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir(&p).unwrap_or_else(|e| panic!("{e}"));
+            let e = read_layer(&p, &Columns::default()).map(|_| ()).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{name}: {e}");
+        }
+        let p = dir.path().join("s.geojsons");
+        let point = |x: u8| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[6{x},37]}},"properties":{{}}}}"#
+            )
+        };
+        std::fs::write(
+            &p,
+            format!("\x1e{}\x1e{}\n\n\x1e{}\n", point(1), point(2), point(3)),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let layer = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = layer.features.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        std::fs::write(&p, format!("{}\n\n{{\"type\":\"Feature\"\n", point(1)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let e = read_layer(&p, &Columns::default()).map(|_| ()).unwrap_err();
+        assert!(e.to_string().contains(":3"), "{e}");
     }
 
     #[test]
