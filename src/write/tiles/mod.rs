@@ -16,8 +16,9 @@
 //!   [`TileOptions::max_tile_bytes`]. A tile within budget holds every feature, as it is;
 //!   below the base zoom ([`TileOptions::base_zoom`]) the points of a tile over budget are
 //!   merged into cluster features ([`cluster`]), so every point is still counted at every
-//!   zoom. From the base zoom up every point stands on its own, and a tile over budget there
-//!   is an error naming it. Small layers never reach the budget and come out unclustered.
+//!   zoom. From the base zoom up every point stands on its own, except that a tile over
+//!   budget there merges the points drawn at the same position (stacked points); a tile
+//!   still over budget is an error naming it. Small layers never reach the budget and come out unclustered.
 //! - **Zooms**: [`DEFAULT_MAX_ZOOM`] is 10. At zoom 10 one tile unit is about 7.6 m at
 //!   Termez's latitude (9.6 m at the equator), finer than the Natural Earth 1:10m border's
 //!   own accuracy (hundreds of metres) and than a town-level geocode, so the border keeps
