@@ -55,7 +55,7 @@ impl Day {
     pub fn from_epoch_days(days: i64) -> Option<Day> {
         let hours = days.checked_mul(24)?;
         EPOCH
-            .checked_add(jiff::SignedDuration::from_hours(hours))
+            .checked_add(jiff::SignedDuration::try_from_hours(hours)?)
             .ok()
             .map(Day)
     }
@@ -282,6 +282,10 @@ mod tests {
         assert_eq!(Day::new(1969, 12, 31).unwrap().epoch_days(), -1);
         for days in [-1_000_000, -1, 0, 1, 11_017, 2_932_896] {
             assert_eq!(Day::from_epoch_days(days).unwrap().epoch_days(), days);
+        }
+        // Out of range is None, never a panic (hours fit an i64, seconds do not).
+        for days in [i64::MAX, i64::MAX / 24, i64::MIN / 24, 1 << 50] {
+            assert_eq!(Day::from_epoch_days(days), None, "{days}");
         }
         assert_eq!(
             Day::from_epoch_days(11_016).unwrap().to_string(),

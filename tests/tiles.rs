@@ -778,6 +778,14 @@ fn archives_are_the_same_bytes_whatever_the_sort_buffer_and_threads() {
         assert!(stats.clustered_tiles > 0, "{stats:?}");
         assert_eq!(std::fs::read(&archive).unwrap(), memory, "buffer {buffer}");
     }
+    // Runs spill before the archive's folder would otherwise be made.
+    let nested = dir.path().join("new/sub/x.pmtiles");
+    let o = TileOptions {
+        sort_buffer: 1,
+        ..opts.clone()
+    };
+    write_pmtiles(&nested, &layers, &o).unwrap();
+    assert_eq!(std::fs::read(&nested).unwrap(), memory);
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

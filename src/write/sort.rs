@@ -411,6 +411,10 @@ pub fn temp_file(beside: &Path, tag: &str) -> Result<(TempFile, File)> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let path = temp_path(&beside.with_file_name(format!("{name}.{tag}{}", next_run())));
+    // The first spill may come before the output's folder is made (`--out new/x.pmtiles`).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -477,7 +477,7 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
         line_base += bytecount(chunk);
@@ -612,7 +612,7 @@ fn deletions(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     let n: u64 = fine_counts.iter().flatten().map(|c| u64::from(*c)).sum();
