@@ -27,9 +27,7 @@ use super::atomic::{Staged, Streaming};
 use super::generation::Digest;
 use super::geojson::{collection_head, collection_tail, Bounds};
 use crate::error::{Error, Result};
-
-/// Record separator that starts every GeoJSONSeq record (RFC 8142).
-pub const RS: u8 = 0x1e;
+use crate::read::seq::RS;
 
 /// One feature as every sink receives it: its id, the bounds of its rounded positions
 /// (`None` when it has none, or when they were given to this sink before a
