@@ -6,6 +6,9 @@
 //! decoded into (its own value table, values deduplicated by their encoding).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use geo::{CoordsIter, Geometry};
 use rustc_hash::{FxBuildHasher, FxHashSet};
@@ -586,7 +589,11 @@ impl LayerBuilder {
 #[derive(Debug)]
 pub(super) struct Window {
     pub(super) layer: PreparedLayer,
-    value_index: HashMap<Vec<u8>, u32, FxBuildHasher>,
+    /// Indices into `layer.values`, by the hash of the value's encoding (the bytes are
+    /// held once, in `layer.values`).
+    value_index: HashTable<u32>,
+    /// Value buffers of earlier tiles, reused so a tile's values cost no allocation.
+    spare: Vec<Vec<u8>>,
     /// Per feature: its record's position, and whether every property is in its tags.
     src: Vec<(u64, bool)>,
     /// Key indices of what clusters aggregate.
@@ -611,7 +618,8 @@ impl Window {
                 features: Vec::new(),
                 cluster: ClusterTable::default(),
             },
-            value_index: HashMap::default(),
+            value_index: HashTable::new(),
+            spare: Vec::new(),
             src: Vec::new(),
             cluster_keys,
             has_table: false,
@@ -620,7 +628,7 @@ impl Window {
 
     pub(super) fn clear(&mut self) {
         let l = &mut self.layer;
-        l.values.clear();
+        self.spare.append(&mut l.values);
         l.value_kind.clear();
         l.tag_pool.clear();
         l.features.clear();
@@ -637,7 +645,8 @@ impl Window {
         l.tag_pool = Vec::new();
         l.features = Vec::new();
         l.cluster = ClusterTable::default();
-        self.value_index = HashMap::default();
+        self.value_index = HashTable::new();
+        self.spare = Vec::new();
         self.src = Vec::new();
         self.has_table = false;
     }
@@ -647,6 +656,7 @@ impl Window {
         let Window {
             layer,
             value_index,
+            spare,
             cluster_keys,
             has_table,
             ..
@@ -656,12 +666,22 @@ impl Window {
             if !full && !cluster_keys.contains(&k) {
                 return;
             }
-            let vi = match value_index.get(bytes) {
+            let values = &mut layer.values;
+            let hash = FxBuildHasher.hash_one(bytes);
+            let same = |&vi: &u32| values.get(vi as usize).is_some_and(|v| v == bytes);
+            let vi = match value_index.find(hash, same) {
                 Some(&vi) => vi,
                 None => {
-                    let vi = u32::try_from(layer.values.len()).unwrap_or(u32::MAX);
-                    value_index.insert(bytes.to_vec(), vi);
-                    layer.values.push(bytes.to_vec());
+                    let vi = u32::try_from(values.len()).unwrap_or(u32::MAX);
+                    let rehash = |&vi: &u32| {
+                        FxBuildHasher
+                            .hash_one(values.get(vi as usize).map_or(&[][..], Vec::as_slice))
+                    };
+                    value_index.insert_unique(hash, vi, rehash);
+                    let mut value = spare.pop().unwrap_or_default();
+                    value.clear();
+                    value.extend_from_slice(bytes);
+                    values.push(value);
                     layer.value_kind.push(kind);
                     if *has_table && super::cluster::value_number(bytes).is_some() {
                         layer.cluster.numbers.insert(bytes.to_vec(), vi);
