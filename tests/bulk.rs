@@ -308,6 +308,83 @@ fn output_is_the_same_bytes_whatever_the_input_order() {
     );
 }
 
+/// Features are derived on several threads in chunks of rows, taken back in input order:
+/// the layer, the errors file, the listed problems and the exit code are the same whatever
+/// the thread count, with bad rows of every kind (unreadable, bad values, unknown places,
+/// repeated ids) spread over many chunks, and when they are too many.
+#[test]
+fn output_and_problems_are_the_same_whatever_the_thread_count() {
+    let work = Work::new("events");
+    let mut text = String::new();
+    for (i, line) in generated(20_000, |i| i).lines().enumerate() {
+        match i % 1499 {
+            100 => text.push_str("short,row\n"),
+            200 => writeln!(text, "bad{i:06},Event,2021-13,Termiz,UZ,,,x").unwrap(),
+            300 => writeln!(text, "lat{i:06},Event,2021-01,,,95,60,x").unwrap(),
+            400 => writeln!(text, "nowhere{i:06},Event,2021-01,Atlantis,,,,x").unwrap(),
+            500 => writeln!(text, "ev{:06},Again,2021-01,Ayni,TJ,,,x", i - 2).unwrap(),
+            _ => {}
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    fs::write(work.data().join("mixed.csv"), text).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "5"] {
+        let run = bulk(
+            &work,
+            &[
+                "--events",
+                "data/mixed.csv",
+                "--seq",
+                "--max-errors",
+                "1000",
+                "--threads",
+                threads,
+            ],
+        );
+        run.expect_code(0);
+        outputs.push((run.stderr(), work.outputs()));
+    }
+    assert!(outputs[0].0.contains("skipped"), "{}", outputs[0].0);
+    assert!(
+        outputs[0].1.iter().any(|(n, _)| n == "events.errors.csv"),
+        "{:?}",
+        outputs[0].1.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for o in &outputs[1..] {
+        assert!(
+            o.0 == outputs[0].0,
+            "stderr differs:\n{}\n---\n{}",
+            o.0,
+            outputs[0].0
+        );
+        assert!(o.1 == outputs[0].1, "outputs differ by thread count");
+    }
+    // Too many bad rows: nothing written, the same problems listed.
+    let mut failed = Vec::new();
+    for threads in ["1", "3"] {
+        let run = bulk(
+            &work,
+            &[
+                "--events",
+                "data/mixed.csv",
+                "--max-errors",
+                "7",
+                "--threads",
+                threads,
+            ],
+        );
+        run.expect_code(1);
+        failed.push((run.stderr(), work.outputs()));
+    }
+    assert_eq!(failed[0], failed[1]);
+    assert_eq!(
+        failed[0].1, outputs[0].1,
+        "a failed run left the layer as it was"
+    );
+}
+
 #[test]
 fn gdal_reads_a_generated_10k_layer() {
     let work = Work::new("events");

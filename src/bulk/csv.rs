@@ -99,7 +99,7 @@ struct Feed {
 }
 
 /// The message of a thread's panic payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
         .copied()

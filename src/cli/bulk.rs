@@ -45,6 +45,9 @@ pub struct BulkArgs {
     /// Memory for sorting out-of-order input, MiB (more spills to temporary files in OUT).
     #[arg(long, value_name = "MIB", default_value_t = 64, requires = "events")]
     pub sort_buffer_mib: usize,
+    /// Threads deriving features (default: one per core); the output does not depend on it.
+    #[arg(long, value_name = "N", requires = "events", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: Option<u16>,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -81,6 +84,7 @@ pub fn options(
         tiles: a.tiles,
         max_errors: a.max_errors,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
+        threads: a.threads.map(usize::from),
     };
     options.validate()?;
     Ok(options)

@@ -44,7 +44,7 @@ struct Located {
 /// The location properties of rows located by their own coordinates, for one (place as
 /// reported, nearest segment): the members' JSON text as [`push_members`] writes it, and
 /// where in it the border distance, the only value that differs from row to row, lies.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CoordinatesText {
     text: Vec<u8>,
     km: std::ops::Range<usize>,
@@ -180,8 +180,9 @@ pub enum Geonames {
     Index(GeonamesIndex),
 }
 
-/// Turns rows into feature properties; see the module documentation.
-#[derive(Debug)]
+/// Turns rows into feature properties; see the module documentation. A clone starts from
+/// the same memos and index cells and goes its own way (one per build thread).
+#[derive(Debug, Clone)]
 pub struct Builder<'g> {
     events: PathBuf,
     gazetteer: &'g Gazetteer,
@@ -209,6 +210,10 @@ pub struct Builder<'g> {
     place_index: Option<usize>,
     /// The check for swapped lat/lon (none in unit tests without boundaries).
     pub(crate) swap: Option<super::swap::SwapRule<'g>>,
+    /// The place whose GeoNames lookup fails ([`tests::fail_index_at`] where this builder
+    /// was made: its clones on other threads fail alike).
+    #[cfg(test)]
+    fail_index_at: Option<String>,
 }
 
 impl<'g> Builder<'g> {
@@ -239,6 +244,8 @@ impl<'g> Builder<'g> {
             middle: Vec::with_capacity(512),
             place_index: None,
             swap: None,
+            #[cfg(test)]
+            fail_index_at: tests::INDEX_FAILS_AT.with(|f| f.borrow().clone()),
         }
     }
 
@@ -267,7 +274,7 @@ impl<'g> Builder<'g> {
             }
         };
         #[cfg(test)]
-        if let Some(e) = tests::injected_index_failure(place) {
+        if let Some(e) = tests::injected_index_failure(self.fail_index_at.as_deref(), place) {
             return Err(e);
         }
         // With an index, only the rows this name can match are made into a table: the
@@ -504,6 +511,19 @@ impl<'g> Builder<'g> {
     pub fn places(&self) -> usize {
         self.memo.len()
     }
+
+    /// Distinct (place, country hint) pairs geocoded so far by any of `builders` (clones
+    /// that each met some of the rows).
+    pub fn places_of(builders: &[Builder<'_>]) -> usize {
+        match builders {
+            [one] => one.places(),
+            _ => builders
+                .iter()
+                .flat_map(|b| b.memo.keys())
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -512,8 +532,9 @@ pub(crate) mod tests {
     use std::cell::RefCell;
 
     thread_local! {
-        /// The place whose GeoNames index lookup fails, in this test thread.
-        static INDEX_FAILS_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+        /// The place whose GeoNames index lookup fails, for builders made in this test
+        /// thread.
+        pub(super) static INDEX_FAILS_AT: RefCell<Option<String>> = const { RefCell::new(None) };
     }
 
     /// Make the GeoNames index lookup of `place` fail with an I/O error, as an index file
@@ -522,15 +543,13 @@ pub(crate) mod tests {
         INDEX_FAILS_AT.with(|f| *f.borrow_mut() = place.map(str::to_owned));
     }
 
-    pub(super) fn injected_index_failure(place: &str) -> Option<Error> {
-        INDEX_FAILS_AT.with(|f| {
-            (f.borrow().as_deref() == Some(place)).then(|| {
-                crate::resolve::index::IndexError::Io {
-                    path: "geonames.idx".into(),
-                    source: std::io::Error::other("injected read failure"),
-                }
-                .into()
-            })
+    pub(super) fn injected_index_failure(fails_at: Option<&str>, place: &str) -> Option<Error> {
+        (fails_at == Some(place)).then(|| {
+            crate::resolve::index::IndexError::Io {
+                path: "geonames.idx".into(),
+                source: std::io::Error::other("injected read failure"),
+            }
+            .into()
         })
     }
 

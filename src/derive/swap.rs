@@ -18,7 +18,7 @@ use super::polygon_index::PolygonIndex;
 use crate::read::topojson::{Boundaries, CountryShape};
 
 /// The swap check over a set of boundaries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SwapRule<'b> {
     shapes: Vec<(&'b CountryShape, PolygonIndex)>,
     boundaries: &'b Boundaries,

@@ -9,19 +9,17 @@
 
 use std::path::PathBuf;
 
-use geo::{Geometry, Point};
-
+use super::parallel::{Chunk, Derived, Item, Ordered, Outcome};
 use super::Tables;
 use crate::bulk::csv::CsvReader;
 use crate::bulk::seq::SeqReader;
-use crate::bulk::{Columns, EventReader, Format, Next};
+use crate::bulk::{Columns, EventReader, Format};
 use crate::derive::event::{Builder, Geonames};
 use crate::derive::features::GEONAMES_ATTRIBUTION;
 use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
 use crate::write::atomic::Streaming;
 use crate::write::generation::Folder;
-use crate::write::geojson;
 use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
 use crate::write::sort::Sorter;
 use crate::write::tiles::sink::TileSink;
@@ -57,6 +55,9 @@ pub struct Options {
     pub max_errors: usize,
     /// Bytes of features sorted in memory before spilling a run to disk.
     pub sort_buffer: usize,
+    /// Threads deriving features; `None` uses the machine's parallelism. The output does
+    /// not depend on it.
+    pub threads: Option<usize>,
 }
 
 impl Options {
@@ -258,9 +259,115 @@ impl Problems {
     }
 }
 
+/// What the rows taken back so far came to.
+struct Tally<'o> {
+    opts: &'o Options,
+    sorter: Sorter,
+    problems: Problems,
+    rows: u64,
+    source_coordinates: u64,
+}
+
+/// The problem of a row whose id repeats an earlier row's.
+fn duplicate(events: &std::path::Path, line: u64, id: &str) -> Problem {
+    Problem::new(
+        events,
+        usize::try_from(line).ok(),
+        id,
+        "duplicate id: an earlier row has the same id (ids must be unique)",
+    )
+}
+
+impl Tally<'_> {
+    /// Write a derived chunk's features and count its problems, row by row in input
+    /// order; its failure, if any, after the rows before it.
+    fn take(&mut self, chunk: &Chunk, derived: &mut Derived) -> Result<()> {
+        let mut start = 0;
+        for (item, outcome) in chunk.items.iter().zip(derived.outcomes.drain(..)) {
+            self.rows += 1;
+            match (outcome, item) {
+                (Outcome::Problem(p), _) => self.problems.add(p)?,
+                (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
+                    let row = chunk.row(spans);
+                    self.source_coordinates += u64::from(own);
+                    let [x, y] = point;
+                    let text = derived.text.get(start..end).unwrap_or_default();
+                    start = end;
+                    if let Some(d) =
+                        self.sorter
+                            .push(row.id, row.line, Some([x, y, x, y]), &[text])?
+                    {
+                        let p = duplicate(&self.opts.events, d.line, &d.id);
+                        self.problems.add(p)?;
+                    }
+                }
+                (Outcome::Feature { .. }, Item::Bad(_)) => {
+                    return Err(Error::Internal("a feature for a row not read".into()))
+                }
+            }
+            if self.problems.count > self.opts.max_errors as u64 {
+                // The run fails: no errors file. Reading goes on to count and list every bad
+                // row, repeated ids included (found when the sorted runs merge).
+                self.problems.file = None;
+                self.problems.keep_file = false;
+            }
+        }
+        match derived.fatal.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Read every row, derive them on the build threads and take them back in order.
+fn feed<R: EventReader>(
+    reader: &mut R,
+    ordered: &mut Ordered,
+    tally: &mut Tally<'_>,
+) -> Result<()> {
+    let mut more = true;
+    let mut read_error = None;
+    loop {
+        if more && ordered.has_room() {
+            match ordered.read(|chunk: &mut Chunk| {
+                Ok::<bool, Error>(match reader.next_row()? {
+                    Some(next) => {
+                        chunk.push(next);
+                        true
+                    }
+                    None => false,
+                })
+            }) {
+                Ok(m) => more = m,
+                Err(e) => {
+                    // After the rows before it, as one thread would meet it.
+                    read_error = Some(e);
+                    more = false;
+                }
+            }
+            while let Some((chunk, mut derived)) = ordered.try_next() {
+                tally.take(&chunk, &mut derived)?;
+                ordered.recycle(chunk, derived);
+            }
+            continue;
+        }
+        match ordered.next()? {
+            Some((chunk, mut derived)) => {
+                tally.take(&chunk, &mut derived)?;
+                ordered.recycle(chunk, derived);
+            }
+            None => break,
+        }
+    }
+    match read_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 fn run<R: EventReader>(
     reader: &mut R,
-    mut b: Builder<'_>,
+    b: Builder<'_>,
     opts: &Options,
     folder: &mut Folder,
 ) -> Result<Report> {
@@ -280,65 +387,55 @@ fn run<R: EventReader>(
             fed: 0,
         }));
     }
-    let mut sorter = Sorter::new(Sinks(sinks), &opts.out.join(&opts.layer), opts.sort_buffer);
-    let mut problems = Problems {
-        count: 0,
-        listed: Vec::new(),
-        file: None,
-        path: opts.errors_path(),
-        keep_file: opts.max_errors > 0,
+    let mut tally = Tally {
+        opts,
+        sorter: Sorter::new(Sinks(sinks), &opts.out.join(&opts.layer), opts.sort_buffer),
+        problems: Problems {
+            count: 0,
+            listed: Vec::new(),
+            file: None,
+            path: opts.errors_path(),
+            keep_file: opts.max_errors > 0,
+        },
+        rows: 0,
+        source_coordinates: 0,
     };
-    let duplicate = |line: u64, id: &str| {
-        Problem::new(
-            &opts.events,
-            usize::try_from(line).ok(),
-            id,
-            "duplicate id: an earlier row has the same id (ids must be unique)",
-        )
-    };
-    let mut rows = 0u64;
-    let mut source_coordinates = 0u64;
-    let mut head = Vec::with_capacity(256);
-    while let Some(next) = reader.next_row()? {
-        rows += 1;
-        let row = match next {
-            Next::Row(row) => row,
-            Next::Bad(p) => {
-                problems.add(p)?;
-                continue;
-            }
-        };
-        match b.feature(&row)? {
-            Ok((point, own)) => {
-                source_coordinates += u64::from(own);
-                let [x, y] = point;
-                let bounds = Some([x, y, x, y]);
-                head.clear();
-                let geometry = Geometry::Point(Point::new(x, y));
-                geojson::push_feature_head(&mut head, row.id, Some(&geometry));
-                let [own, location, extra, end] = b.properties(row.extra);
-                let text = [head.as_slice(), own, location, extra, end, b"}"];
-                if let Some(d) = sorter.push(row.id, row.line, bounds, &text)? {
-                    problems.add(duplicate(d.line, &d.id))?;
-                }
-            }
-            Err(p) => problems.add(p)?,
-        }
-        if problems.count > opts.max_errors as u64 {
-            // The run fails: no errors file. Reading goes on to count and list every bad
-            // row, repeated ids included (found when the sorted runs merge).
-            problems.file = None;
-            problems.keep_file = false;
-        }
-    }
-    let attribution = if b.used_geonames() {
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, 64);
+    let mut builders: Vec<Builder<'_>> = (1..threads).map(|_| b.clone()).collect();
+    builders.push(b);
+    let (fed, builders) = std::thread::scope(|scope| {
+        let (mut ordered, handles) = Ordered::start(scope, builders);
+        let fed = feed(reader, &mut ordered, &mut tally);
+        ordered.close();
+        drop(ordered);
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        (fed, joined)
+    });
+    fed?;
+    // A panic is caught in the build thread and met as its chunk's failure above.
+    let builders = builders
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| Error::Internal("a build thread panicked".into()))?;
+    let Tally {
+        sorter,
+        mut problems,
+        rows,
+        source_coordinates,
+        ..
+    } = tally;
+    let attribution = if builders.iter().any(Builder::used_geonames) {
         GEONAMES_ATTRIBUTION
     } else {
         ""
     };
+    let places = Builder::places_of(&builders);
     let sorted = sorter.finish(attribution)?;
     for d in &sorted.duplicates {
-        problems.add(duplicate(d.line, &d.id))?;
+        problems.add(duplicate(&opts.events, d.line, &d.id))?;
     }
     let mut report = Report {
         geojson: opts.geojson_path(),
@@ -346,7 +443,7 @@ fn run<R: EventReader>(
         tiles: None,
         rows,
         features: sorted.features,
-        places: b.places(),
+        places,
         source_coordinates,
         bad_rows: problems.count,
         listed: std::mem::take(&mut problems.listed),
@@ -418,6 +515,7 @@ mod tests {
             tiles: false,
             max_errors: 10_000,
             sort_buffer: 1 << 20,
+            threads: Some(2),
         };
         let lock = |out: &std::path::Path| {
             crate::write::generation::Folder::lock(out, &mut |_| panic!("nobody else holds it"))

@@ -10,6 +10,7 @@
 //! bulk event export, streamed.
 
 pub mod bulk;
+mod parallel;
 
 use std::path::{Path, PathBuf};
 
