@@ -232,6 +232,7 @@ impl Sorter {
             sources.push(Source::First {
                 input: r,
                 path: first.0.clone(),
+                line: Vec::new(),
             });
         }
         for run in &self.runs {
@@ -242,19 +243,21 @@ impl Sorter {
             });
         }
         self.written = 0;
-        let mut heads: Vec<Option<Record>> = Vec::with_capacity(sources.len());
+        // One record per source, refilled in place, and one id buffer per heap entry,
+        // handed back when popped: nothing is allocated per feature.
+        let mut heads: Vec<Record> = Vec::with_capacity(sources.len());
         let mut heap = BinaryHeap::new();
         for (i, s) in sources.iter_mut().enumerate() {
-            let rec = s.next()?;
-            if let Some(r) = &rec {
-                heap.push(Reverse((r.id().to_vec(), i)));
+            let mut rec = Record::default();
+            if s.next(&mut rec)? {
+                heap.push(Reverse((rec.id().to_vec(), i)));
             }
             heads.push(rec);
         }
         let mut duplicates = Vec::new();
         let mut last: Option<Vec<u8>> = None;
-        while let Some(Reverse((id, i))) = heap.pop() {
-            let Some(rec) = heads[i].take() else { continue };
+        while let Some(Reverse((mut id, i))) = heap.pop() {
+            let rec = &heads[i];
             if last.as_deref() == Some(id.as_slice()) {
                 duplicates.push(Duplicate {
                     line: rec.line,
@@ -268,13 +271,15 @@ impl Sorter {
                     text: &[rec.text()],
                 })?;
                 self.written += 1;
-                last = Some(id);
+                let l = last.get_or_insert_with(Vec::new);
+                l.clear();
+                l.extend_from_slice(&id);
             }
-            let next = sources[i].next()?;
-            if let Some(r) = &next {
-                heap.push(Reverse((r.id().to_vec(), i)));
+            if sources[i].next(&mut heads[i])? {
+                id.clear();
+                id.extend_from_slice(heads[i].id());
+                heap.push(Reverse((id, i)));
             }
-            heads[i] = next;
         }
         Ok(duplicates)
     }
@@ -283,7 +288,7 @@ impl Sorter {
 /// Bytes before each record of a run file: text length, id length, line, bounds.
 const HEAD: usize = 56;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Record {
     /// The id, then the text.
     bytes: Vec<u8>,
@@ -309,6 +314,8 @@ enum Source {
     First {
         input: BufReader<File>,
         path: PathBuf,
+        /// The line being read (reused).
+        line: Vec<u8>,
     },
     /// A spilled run.
     Run {
@@ -327,34 +334,33 @@ fn id_of(text: &[u8]) -> Option<String> {
 }
 
 impl Source {
-    fn next(&mut self) -> Result<Option<Record>> {
+    /// Read the next record into `rec` (its buffer reused); `false` at the end.
+    fn next(&mut self, rec: &mut Record) -> Result<bool> {
         match self {
-            Source::First { input, path } => {
-                let mut line = Vec::new();
-                if input.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
-                    return Ok(None);
+            Source::First { input, path, line } => {
+                line.clear();
+                if input.read_until(b'\n', line).map_err(io(path))? == 0 {
+                    return Ok(false);
                 }
                 while matches!(line.last(), Some(b'\n' | b',')) {
                     line.pop();
                 }
-                let id = id_of(&line).ok_or_else(|| {
+                let id = id_of(line).ok_or_else(|| {
                     Error::Internal(format!("a feature in {} has no id", path.display()))
                 })?;
-                let mut bytes = id.into_bytes();
-                let id_len = bytes.len();
-                bytes.extend_from_slice(&line);
-                Ok(Some(Record {
-                    bytes,
-                    id_len,
-                    line: 0,
-                    bounds: None,
-                }))
+                rec.bytes.clear();
+                rec.bytes.extend_from_slice(id.as_bytes());
+                rec.bytes.extend_from_slice(line);
+                rec.id_len = id.len();
+                rec.line = 0;
+                rec.bounds = None;
+                Ok(true)
             }
             Source::Run { input, path } => {
                 let mut head = [0u8; HEAD];
                 match input.read_exact(&mut head) {
                     Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
                     Err(e) => return Err(Error::io(&*path, e)),
                 }
                 let word = |i: usize| {
@@ -364,15 +370,14 @@ impl Source {
                 };
                 let len = usize::try_from(u64::from_le_bytes(word(0))).unwrap_or(0);
                 let id_len = usize::try_from(u64::from_le_bytes(word(8))).unwrap_or(0);
-                let mut bytes = vec![0u8; id_len + len];
-                input.read_exact(&mut bytes).map_err(io(path))?;
+                rec.bytes.clear();
+                rec.bytes.resize(id_len + len, 0);
+                input.read_exact(&mut rec.bytes).map_err(io(path))?;
                 let b = |k: usize| f64::from_le_bytes(word(24 + 8 * k));
-                Ok(Some(Record {
-                    bytes,
-                    id_len,
-                    line: u64::from_le_bytes(word(16)),
-                    bounds: bounds_out([b(0), b(1), b(2), b(3)]),
-                }))
+                rec.id_len = id_len;
+                rec.line = u64::from_le_bytes(word(16));
+                rec.bounds = bounds_out([b(0), b(1), b(2), b(3)]);
+                Ok(true)
             }
         }
     }
