@@ -170,6 +170,7 @@ mod tests {
 
     /// What `Coordinate::new` printed before it rounded once: round6, then the millionths
     /// of the rounded value.
+    #[allow(clippy::cast_possible_truncation)]
     fn two_roundings(v: f64) -> String {
         let r = round6(v);
         if r.is_nan() || r.abs() >= 1e12 {
