@@ -8,6 +8,18 @@ use crate::model::round6;
 /// Append `s` to `out` as a JSON string, quotes included, escaped as `serde_json` escapes
 /// every other string in our output.
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
+    // Most strings need no escape: copy them whole (every row of a bulk layer has several).
+    // The test is a fold, not a search that stops early, so it runs on whole vectors.
+    let plain = s
+        .bytes()
+        .fold(true, |ok, b| ok & (b >= 0x20 && b != b'"' && b != b'\\'));
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing a string into a Vec cannot fail.
     let _ = serde_json::to_writer(out, s);
 }
@@ -47,21 +59,30 @@ pub struct Coordinate {
 impl Coordinate {
     /// Format `v` (finite; a non-finite value prints as `Display` does, which is not JSON).
     pub fn new(v: f64) -> Coordinate {
-        let r = round6(v);
         let mut c = Coordinate {
             buf: [0; 24],
             len: 0,
             big: None,
         };
-        if r.is_nan() || r.abs() >= 1e12 {
-            let mut s = String::new();
-            let _ = write!(s, "{r}");
-            c.big = Some(s);
-            return c;
-        }
-        // |r| < 1e12, so r * 1e6 < 1e18 fits an i64 exactly enough to round.
+        // The millionths round6 rounds to: below 1e15 of them, round6(v) * 1e6 reads back
+        // as exactly that integer (two roundings, each within 2^-53, stay under 0.5), so
+        // one rounding does; larger values take the long way.
+        let m = (v * 1e6).round();
+        // `m` is an integer under 1e15 in magnitude: it fits an i64 exactly.
         #[allow(clippy::cast_possible_truncation)]
-        let micro = (r * 1e6).round() as i64;
+        let micro = if m.abs() < 1e15 {
+            m as i64
+        } else {
+            let r = round6(v);
+            if r.is_nan() || r.abs() >= 1e12 {
+                let mut s = String::new();
+                let _ = write!(s, "{r}");
+                c.big = Some(s);
+                return c;
+            }
+            // |r| < 1e12, so r * 1e6 < 1e18 fits an i64 exactly enough to round.
+            (r * 1e6).round() as i64
+        };
         let mut digits = itoa::Buffer::new();
         let abs = micro.unsigned_abs();
         let (int, frac) = (abs / 1_000_000, abs % 1_000_000);
@@ -86,6 +107,14 @@ impl Coordinate {
     fn push(&mut self, bytes: &[u8]) {
         self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
         self.len += bytes.len();
+    }
+
+    /// The text, as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.big {
+            Some(s) => s.as_bytes(),
+            None => &self.buf[..self.len],
+        }
     }
 
     /// The text.
@@ -118,6 +147,10 @@ mod tests {
         ];
         for v in cases {
             assert_eq!(Coordinate::new(v).as_str(), round6(v).to_string(), "{v}");
+            assert_eq!(
+                Coordinate::new(v).as_bytes(),
+                round6(v).to_string().as_bytes()
+            );
         }
         let mut x = -181.0_f64;
         while x < 181.0 {
@@ -133,5 +166,54 @@ mod tests {
         assert_eq!(out, serde_json::to_vec("a\"b\\c\nd\u{1}\u{8}é").unwrap());
         let back: String = serde_json::from_slice(&out).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}\u{8}é");
+    }
+
+    /// What `Coordinate::new` printed before it rounded once: round6, then the millionths
+    /// of the rounded value.
+    fn two_roundings(v: f64) -> String {
+        let r = round6(v);
+        if r.is_nan() || r.abs() >= 1e12 {
+            return format!("{r}");
+        }
+        let micro = (r * 1e6).round() as i64;
+        let (int, frac) = (
+            micro.unsigned_abs() / 1_000_000,
+            micro.unsigned_abs() % 1_000_000,
+        );
+        let sign = if micro < 0 { "-" } else { "" };
+        if frac == 0 {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{}", format!("{frac:06}").trim_end_matches('0'))
+        }
+    }
+
+    proptest::proptest! {
+        /// The escaper's plain-string shortcut writes what serde_json writes, for any text.
+        #[test]
+        fn any_string_is_escaped_as_serde_json_does(s in proptest::prelude::any::<String>(), t in "[ -~é\u{1}\u{7f}]{0,40}") {
+            for text in [&s, &t] {
+                let mut out = b"x".to_vec();
+                push_str(&mut out, text);
+                let mut want = b"x".to_vec();
+                want.extend(serde_json::to_vec(text).unwrap());
+                proptest::prop_assert_eq!(out, want);
+            }
+        }
+
+        /// One rounding prints what Display prints of the value rounded by round6 (where
+        /// coordinates live), and what two roundings printed for any value.
+        #[test]
+        fn any_coordinate_prints_like_display(v in -2e9f64..2e9, w in proptest::num::f64::ANY) {
+            for x in [v, v / 1e7] {
+                let (c, want) = (Coordinate::new(x), round6(x).to_string());
+                proptest::prop_assert_eq!(c.as_str(), want.as_str());
+                proptest::prop_assert_eq!(c.as_bytes(), want.as_bytes());
+            }
+            for x in [v, w] {
+                let c = Coordinate::new(x);
+                proptest::prop_assert_eq!(c.as_str(), two_roundings(x));
+            }
+        }
     }
 }

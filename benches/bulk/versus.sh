@@ -5,13 +5,16 @@
 #   OLD=/path/to/previous/drillmap bash benches/bulk/versus.sh
 #   OLD=... RUNS=5 SIZE=200000 bash benches/bulk/versus.sh
 #   OLD=... BENCH_LOCK=/path/to/lock bash benches/bulk/versus.sh   # flock per case
+#   OLD=... CASES=names,shuffled bash benches/bulk/versus.sh   # some cases, tables printed only
 #
 # Cases: SIZE (default 1,000,000) rows with their own lat/lon, uniform over Central Asia
 # (gen.py --coords: a border distance per row), against the old release, the floor and
 # ogr2ogr on the same CSV; SIZE rows geocoded by name (gen.py --names); SIZE mixed rows
 # (gen.py: 10% with coordinates); the same mixed rows shuffled (the sorting path); the
 # hand-kept `build` of places/; `geocode --batch` of 20,000 names. Writes the tables to
-# the "Side by side with the previous release" section of BENCHMARKS.md.
+# the "Side by side with the previous release" section of BENCHMARKS.md. CASES (a comma-separated
+# subset of coords, names, mixed, shuffled, hand, batch) runs only those cases and prints their
+# tables (target/bulk-bench/versus.md) without touching BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${OLD:?set OLD to the previous release binary}"
@@ -25,13 +28,14 @@ START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 NEW=${NEW:-target/release/drillmap}
 FLOOR=${FLOOR:-target/release/examples/bulk_floor}
 
+want() { [ -z "${CASES:-}" ] || [[ ",$CASES," == *",$1,"* ]]; }
 gen() { [ -s "$2" ] || python3 benches/bulk/gen.py "$1" "$2" "${@:3}"; }
-coords="$WORK/events-coords-$SIZE.csv"; gen "$SIZE" "$coords" --coords
-names="$WORK/events-names-$SIZE.csv"; gen "$SIZE" "$names" --names
-mixed="$WORK/events-$SIZE.csv"; gen "$SIZE" "$mixed"
-shuffled="$WORK/events-$SIZE-shuffled.csv"; gen "$SIZE" "$shuffled" --shuffle
+coords="$WORK/events-coords-$SIZE.csv"; ! want coords || gen "$SIZE" "$coords" --coords
+names="$WORK/events-names-$SIZE.csv"; ! want names || gen "$SIZE" "$names" --names
+mixed="$WORK/events-$SIZE.csv"; if want mixed || want batch; then gen "$SIZE" "$mixed"; fi
+shuffled="$WORK/events-$SIZE-shuffled.csv"; ! want shuffled || gen "$SIZE" "$shuffled" --shuffle
 batch="$WORK/batch-20000.csv"
-[ -s "$batch" ] || python3 - "$mixed" "$batch" <<'PY'
+! want batch || [ -s "$batch" ] || python3 - "$mixed" "$batch" <<'PY'
 import csv, sys
 rows = csv.DictReader(open(sys.argv[1], encoding="utf-8"))
 with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
@@ -86,7 +90,7 @@ out="$WORK/versus"
 mkdir -p "$out"/{old,new,floor,gdal}
 max=$(( SIZE / 100 + 10 ))
 fcsv="$WORK/floor-coords-$SIZE.csv"
-if [ ! -s "$fcsv" ]; then
+if want coords && [ ! -s "$fcsv" ]; then
   ${BENCH_LOCK:+flock "$BENCH_LOCK"} "$NEW" build --data places --out "$out/new" --events "$coords" --numeric troops --max-errors $(( SIZE / 10 )) -q 2>/dev/null
   ${BENCH_LOCK:+flock "$BENCH_LOCK"} ogr2ogr -f CSV "$fcsv" "$out/new/events.geojson" -lco GEOMETRY=AS_XY
 fi
@@ -98,34 +102,50 @@ cmax=$(( SIZE / 10 ))
 evc() { echo "build --data $2 --out $out/$1 --events $coords --numeric troops --max-errors $cmax -q"; }
 T=$'\t'
 cases="$WORK/versus-cases.txt"
-cat > "$cases" <<CASES
+: > "$cases"
+! want coords || cat >> "$cases" <<CASES
 # $SIZE rows, each with its own lat/lon (gen.py --coords)
 previous release${T}$out/old/events.geojson${T}$OLD $(evc old "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(evc new places)
 floor${T}$out/floor/events.geojson${T}$FLOOR $fcsv $out/floor/events.geojson
 ogr2ogr -lco RFC7946=YES${T}$out/gdal/events.geojson${T}ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=6 -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -oo KEEP_GEOM_COLUMNS=NO $out/gdal/events.geojson $coords
 
+CASES
+! want names || cat >> "$cases" <<CASES
 # $SIZE rows geocoded by name (gen.py --names)
 previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$names" "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$names" places)
 
+CASES
+! want mixed || cat >> "$cases" <<CASES
 # $SIZE mixed rows, 10% with their own lat/lon (gen.py)
 previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$mixed" "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$mixed" places)
 
+CASES
+! want shuffled || cat >> "$cases" <<CASES
 # $SIZE mixed rows, ids shuffled (the sorting path)
 previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$shuffled" "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$shuffled" places)
 
+CASES
+! want hand || cat >> "$cases" <<CASES
 # hand-kept build of places/ (exercises, bases, border; the previous release builds its own places/ of $OLD_COMMIT)
 previous release${T}-${T}rm -rf $out/old/hand && $OLD build --data $OLD_HAND/places --out $out/old/hand -q
 drillmap${T}-${T}rm -rf $out/new/hand && $NEW build --data places --out $out/new/hand -q
 
+CASES
+! want batch || cat >> "$cases" <<CASES
 # geocode --batch, 20,000 names with country hints
 previous release${T}-${T}$OLD geocode --data $OLD_PLACES --batch $batch -q > /dev/null
 drillmap${T}-${T}$NEW geocode --data places --batch $batch -q > /dev/null
+
 CASES
 python3 benches/bulk/versus.py "$WORK/versus.md" "$cases" --runs "$RUNS" --warmup "$WARMUP"
+if [ -n "${CASES:-}" ]; then
+  cat "$WORK/versus.md"
+  exit 0
+fi
 
 SECTION=$(cat <<MD
 ## Side by side with the previous release

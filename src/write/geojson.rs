@@ -122,7 +122,7 @@ pub fn push_feature_head(out: &mut Vec<u8>, id: &str, geometry: Option<&Geometry
 
 /// A rounded coordinate, shortest round-trip digits, never an exponent or "-0".
 fn push_number(out: &mut Vec<u8>, v: f64) {
-    out.extend_from_slice(Coordinate::new(v).as_str().as_bytes());
+    out.extend_from_slice(Coordinate::new(v).as_bytes());
 }
 
 fn push_coord(out: &mut Vec<u8>, c: Coord<f64>) {

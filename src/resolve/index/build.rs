@@ -10,6 +10,7 @@ use super::{
     char_mask, checksum, fingerprint, hash, hash_feed, hash_finish, index_path, map, IndexError,
     Record, BLOCK, HASH_START, HEADER, MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
 };
+use crate::fsutil::atomic::temp_path;
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
 
@@ -401,8 +402,8 @@ fn split_lines(text: &[u8], parts: usize) -> Vec<(usize, usize)> {
 /// `text` is dropped once written, before the index is built from the file.
 pub fn import(table: &Path, text: Vec<u8>) -> Result<BuildStats, IndexError> {
     let dest = index_path(table);
-    let tmp_table = temp_beside(table);
-    let tmp_index = temp_beside(&dest);
+    let tmp_table = temp_path(table);
+    let tmp_index = temp_path(&dest);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| IndexError::Io { path, source }
@@ -425,19 +426,6 @@ pub fn import(table: &Path, text: Vec<u8>) -> Result<BuildStats, IndexError> {
         let _ = std::fs::remove_file(&tmp_index);
     }
     result
-}
-
-/// A hidden temporary name beside `dest`, in the same folder (so a rename is atomic).
-fn temp_beside(dest: &Path) -> std::path::PathBuf {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Build the index of the GeoNames table at `table` and write it, atomically, to
@@ -686,7 +674,7 @@ struct Writer {
 
 impl Writer {
     fn create(dest: &Path) -> Result<Writer, IndexError> {
-        let tmp = temp_beside(dest);
+        let tmp = temp_path(dest);
         let file = std::fs::File::create(&tmp).map_err(|source| IndexError::Io {
             path: tmp.clone(),
             source,
