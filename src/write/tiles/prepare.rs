@@ -115,6 +115,84 @@ pub(super) fn encode_property(v: &Json, buf: &mut Vec<u8>) -> Option<u8> {
     Some(kind)
 }
 
+/// A feature's properties, encoded for [`LayerBuilder::push_encoded`]: each key with its
+/// value's kind and protobuf encoding (as [`encode_property`] encodes a JSON value), in
+/// order of first appearance, nulls left out. A repeated key keeps its first place and
+/// takes its last value, as a JSON object read into a map does. Buffers are reused from
+/// feature to feature.
+#[derive(Debug, Default)]
+pub struct EncodedProperties {
+    keys: String,
+    values: Vec<u8>,
+    /// Per property: the end of its key in `keys`, its kind (0 for null) and the range of
+    /// its value in `values`.
+    entries: Vec<(usize, u8, usize, usize)>,
+}
+
+impl EncodedProperties {
+    /// Forget every property.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.values.clear();
+        self.entries.clear();
+    }
+
+    fn key_range(&self, i: usize) -> (usize, usize) {
+        let start = i
+            .checked_sub(1)
+            .and_then(|j| self.entries.get(j))
+            .map_or(0, |e| e.0);
+        (start, self.entries.get(i).map_or(start, |e| e.0))
+    }
+
+    /// Add property `key`, its value written into the buffer by `encode`, which returns
+    /// its kind (`None` for null).
+    pub(super) fn push_with(&mut self, key: &str, encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>) {
+        let start = self.values.len();
+        let kind = encode(&mut self.values).unwrap_or(0);
+        let end = self.values.len();
+        let earlier = (0..self.entries.len()).find(|&i| {
+            let (a, b) = self.key_range(i);
+            self.keys.get(a..b) == Some(key)
+        });
+        match earlier.and_then(|i| self.entries.get_mut(i)) {
+            Some(e) => (e.1, e.2, e.3) = (kind, start, end),
+            None => {
+                self.keys.push_str(key);
+                self.entries.push((self.keys.len(), kind, start, end));
+            }
+        }
+    }
+
+    /// Add property `key` with a JSON value.
+    pub fn push_json(&mut self, key: &str, v: &Json) {
+        let mut buf = Vec::new();
+        self.push_with(key, |out| {
+            let kind = encode_property(v, &mut buf);
+            out.extend_from_slice(&buf);
+            kind
+        });
+    }
+
+    /// Add property `key` with a string value.
+    pub fn push_str(&mut self, key: &str, v: &str) {
+        self.push_with(key, |out| {
+            mvt::bytes_field(out, 1, v.as_bytes());
+            Some(KIND_STRING)
+        });
+    }
+
+    /// Each property that is not null: key, kind and encoded value.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, u8, &[u8])> + '_ {
+        (0..self.entries.len()).filter_map(|i| {
+            let (a, b) = self.key_range(i);
+            let &(_, kind, start, end) = self.entries.get(i)?;
+            let value = self.values.get(start..end)?;
+            (kind != 0).then(|| (self.keys.get(a..b).unwrap_or(""), kind, value))
+        })
+    }
+}
+
 pub(super) fn project_all<'a>(
     coords: impl Iterator<Item = &'a geo::Coord<f64>>,
     bounds: &mut Bounds,
@@ -233,7 +311,8 @@ pub struct LayerBuilder {
     bounds: Bounds,
     pushed: u32,
     skipped: usize,
-    buf: Vec<u8>,
+    /// The properties of the feature being pushed by [`LayerBuilder::push`].
+    encoded: EncodedProperties,
     /// The record being built.
     rec: Vec<u8>,
     props: Vec<u8>,
@@ -464,7 +543,7 @@ impl LayerBuilder {
             bounds: Bounds::empty(),
             pushed: 0,
             skipped: 0,
-            buf: Vec::new(),
+            encoded: EncodedProperties::default(),
             rec: Vec::new(),
             props: Vec::new(),
         }
@@ -508,6 +587,23 @@ impl LayerBuilder {
         geometry: Option<&Geometry<f64>>,
         properties: &serde_json::Map<String, Json>,
     ) -> Result<()> {
+        let mut encoded = std::mem::take(&mut self.encoded);
+        encoded.clear();
+        for (k, v) in properties {
+            encoded.push_json(k, v);
+        }
+        let pushed = self.push_encoded(id, geometry, &encoded);
+        self.encoded = encoded;
+        pushed
+    }
+
+    /// [`LayerBuilder::push`] with the properties already encoded.
+    pub fn push_encoded(
+        &mut self,
+        id: &str,
+        geometry: Option<&Geometry<f64>>,
+        properties: &EncodedProperties,
+    ) -> Result<()> {
         self.pushed = self
             .pushed
             .checked_add(1)
@@ -517,16 +613,13 @@ impl LayerBuilder {
         let mut count = 0usize;
         // Keys of unlocated features enter the table too, so key order is first appearance
         // in input order; only keys a tile uses reach the metadata.
-        for (k, v) in properties {
-            let Some(kind) = encode_property(v, &mut self.buf) else {
-                continue;
-            };
-            let ki = match self.key_index.get(k.as_str()) {
+        for (k, kind, value) in properties.iter() {
+            let ki = match self.key_index.get(k) {
                 Some(&ki) => ki,
                 None => {
                     let ki = u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
-                    self.keys.push(k.clone());
-                    self.key_index.insert(k.clone(), ki);
+                    self.keys.push(k.to_owned());
+                    self.key_index.insert(k.to_owned(), ki);
                     ki
                 }
             };
@@ -535,8 +628,8 @@ impl LayerBuilder {
             }
             self.props.extend_from_slice(&ki.to_le_bytes());
             self.props.push(kind);
-            put_u32(&mut self.props, self.buf.len());
-            self.props.extend_from_slice(&self.buf);
+            put_u32(&mut self.props, value.len());
+            self.props.extend_from_slice(value);
             count += 1;
         }
         let Some(geom) = geom else {
