@@ -403,6 +403,32 @@ fn bad_options_and_empty_input_are_errors_not_panics() {
 }
 
 #[test]
+fn a_repeated_id_is_an_error_naming_it_whatever_the_sort_buffer() {
+    // The duplicate check sorts ids apart (in memory, or spilled when the buffer is tiny):
+    // the error names the later feature either way, and no run file is left.
+    let dir = tempfile::tempdir().unwrap();
+    let mut layer = dense_points(500);
+    let mut again = layer.features[123].clone();
+    again.geometry = Some(point!(x: 70.0, y: 40.0).into());
+    layer.features.push(again);
+    let layers = vec![layer];
+    let err = encode_pmtiles(&layers, &TileOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("\"ev-000123\""), "{err}");
+    for buffer in [1, 4096] {
+        let o = TileOptions {
+            sort_buffer: buffer,
+            ..TileOptions::default()
+        };
+        let archive = dir.path().join("events.pmtiles");
+        let err = write_pmtiles(&archive, &layers, &o).unwrap_err();
+        assert!(err.to_string().contains("same tile id"), "{err}");
+        assert!(err.to_string().contains("\"ev-000123\""), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+}
+
+#[test]
 fn feature_ids_are_documented_hashes_below_2_pow_53() {
     let id = feature_id("exercises", "termez-2021");
     assert!(id > 0 && id < (1u64 << 53));

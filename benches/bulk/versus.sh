@@ -107,6 +107,7 @@ cases="$WORK/versus-cases.txt"
 # $SIZE rows, each with its own lat/lon (gen.py --coords)
 previous release${T}$out/old/events.geojson${T}$OLD $(evc old "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(evc new places)
+drillmap --threads 1${T}$out/new/events.geojson${T}$NEW $(evc new places) --threads 1
 floor${T}$out/floor/events.geojson${T}$FLOOR $fcsv $out/floor/events.geojson
 ogr2ogr -lco RFC7946=YES${T}$out/gdal/events.geojson${T}ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=6 -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -oo KEEP_GEOM_COLUMNS=NO $out/gdal/events.geojson $coords
 

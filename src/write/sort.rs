@@ -472,7 +472,9 @@ impl RecordSorter {
             .map_err(|_| Error::Usage("a record to sort is larger than 4 GiB".into()))?;
         self.entries.push((key, start, len));
         self.records += 1;
-        if self.arena.len() >= self.buffer && self.beside.is_some() {
+        let held =
+            self.arena.len() + self.entries.len() * std::mem::size_of::<(u128, usize, u32)>();
+        if held >= self.buffer && self.beside.is_some() {
             self.spill()?;
         }
         Ok(())
@@ -521,26 +523,7 @@ impl RecordSorter {
                     .collect(),
             });
         }
-        self.spill()?;
-        let Some(beside) = self.beside.clone() else {
-            return Err(Error::Internal("records spilled without a folder".into()));
-        };
-        // At most FAN_IN runs are open at once: merge the earliest into one until few are left
-        // (the merged run stays first, so equal keys keep push order).
-        while self.runs.len() > FAN_IN {
-            let group: Vec<TempFile> = self.runs.drain(..FAN_IN).collect();
-            let (run, file) = temp_file(&beside, "run")?;
-            let mut w = BufWriter::with_capacity(1 << 20, file);
-            merge_runs(&group, |key, rec| {
-                let n = u32::try_from(rec.len()).unwrap_or(u32::MAX);
-                w.write_all(&key.to_le_bytes())
-                    .and_then(|()| w.write_all(&n.to_le_bytes()))
-                    .and_then(|()| w.write_all(rec))
-                    .map_err(io(&run.0))
-            })?;
-            w.flush().map_err(io(&run.0))?;
-            self.runs.insert(0, run);
-        }
+        let beside = self.merge_down()?;
         let (temp, file) = temp_file(&beside, "sorted")?;
         let mut out = BufWriter::with_capacity(1 << 20, &file);
         let mut len = 0u64;
@@ -556,6 +539,46 @@ impl RecordSorter {
         // The runs are merged: remove them now.
         self.runs.clear();
         Ok(SortedRecords::File { file, temp, len })
+    }
+
+    /// Call `f(key, record)` for every record in key order (equal keys in push order),
+    /// without writing them out again: a lone buffer is sorted in memory, runs are merged
+    /// as they are read.
+    pub fn for_each(mut self, mut f: impl FnMut(u128, &[u8]) -> Result<()>) -> Result<()> {
+        if self.runs.is_empty() {
+            self.sort_buffer();
+            for &(key, start, len) in &self.entries {
+                f(key, &self.arena[start..start + len as usize])?;
+            }
+            return Ok(());
+        }
+        self.merge_down()?;
+        merge_runs(&self.runs, f)
+    }
+
+    /// Spill the buffer, then merge the earliest runs into one until at most [`FAN_IN`]
+    /// are left (the merged run stays first, so equal keys keep push order). Returns the
+    /// folder's file the runs are named after.
+    fn merge_down(&mut self) -> Result<PathBuf> {
+        self.spill()?;
+        let Some(beside) = self.beside.clone() else {
+            return Err(Error::Internal("records spilled without a folder".into()));
+        };
+        while self.runs.len() > FAN_IN {
+            let group: Vec<TempFile> = self.runs.drain(..FAN_IN).collect();
+            let (run, file) = temp_file(&beside, "run")?;
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            merge_runs(&group, |key, rec| {
+                let n = u32::try_from(rec.len()).unwrap_or(u32::MAX);
+                w.write_all(&key.to_le_bytes())
+                    .and_then(|()| w.write_all(&n.to_le_bytes()))
+                    .and_then(|()| w.write_all(rec))
+                    .map_err(io(&run.0))
+            })?;
+            w.flush().map_err(io(&run.0))?;
+            self.runs.insert(0, run);
+        }
+        Ok(beside)
     }
 }
 

@@ -30,6 +30,13 @@
 //! - each `--accumulate` column: the sum of the members' numeric values;
 //! - its id: [`cluster_id`] of the members' ids, so the same members give the same id.
 //!
+//! **Bounded memory.** A cluster is made from aggregates of its cells ([`Agg`]: count,
+//! coordinate sums, id hash, dates, sums), never from its members held together. A tile
+//! over the feature budget (at low zooms, most of a layer) has its points folded into
+//! cells as its records are read, at most the feature budget's number of cells, merged
+//! four into one when there are more; so a tile of ten million points holds about as much
+//! as one of two hundred thousand.
+//!
 //! Clusters are not repeated in neighbouring tiles' buffers, so every point is counted
 //! exactly once per zoom: at every zoom, the `point_count`s (1 for a point on its own) of
 //! the features lying inside their tile add up to the layer's number of points.
@@ -56,13 +63,11 @@ pub(super) struct ClusterTable {
     /// Key indices of the accumulated columns.
     pub(super) sum_keys: Vec<u32>,
     /// Per feature (storage order): its `start_date` value index, or [`NONE`].
-    start: Vec<u32>,
+    pub(super) start: Vec<u32>,
     /// Per feature: its `end_date` value index, or [`NONE`].
-    end: Vec<u32>,
+    pub(super) end: Vec<u32>,
     /// Per feature, one number per accumulated column (0 when absent or not a number).
-    sums: Vec<f64>,
-    /// Per value index: its rank among the date values, or [`NONE`].
-    rank: Vec<u32>,
+    pub(super) sums: Vec<f64>,
     /// The layer's numeric values by encoding, so a cluster's count or sum that equals one
     /// of them uses it (values stay unique within a tile).
     pub(super) numbers: FxHashMap<Vec<u8>, u32>,
@@ -110,22 +115,6 @@ impl ClusterTable {
                 }
             }
         }
-        let mut dates: Vec<u32> = start
-            .iter()
-            .chain(&end)
-            .copied()
-            .filter(|&v| v != NONE)
-            .collect();
-        dates.sort_unstable();
-        dates.dedup();
-        let bytes = |v: u32| values.get(v as usize).map_or(&[][..], Vec::as_slice);
-        dates.sort_by(|&a, &b| date_order(bytes(a), bytes(b)).then(a.cmp(&b)));
-        let mut rank = vec![NONE; if dates.is_empty() { 0 } else { values.len() }];
-        for (r, &v) in dates.iter().enumerate() {
-            if let Some(slot) = rank.get_mut(v as usize) {
-                *slot = u32::try_from(r).unwrap_or(NONE);
-            }
-        }
         let numbers = values
             .iter()
             .enumerate()
@@ -141,7 +130,6 @@ impl ClusterTable {
             start,
             end,
             sums,
-            rank,
         }
     }
 }
@@ -196,15 +184,21 @@ fn date_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 }
 
 /// The id of a cluster: a 53-bit mix of its members' ids that does not depend on their
-/// order (a sum of their splitmix64 finalisations), never 0.
+/// order (a sum of their splitmix64 finalisations, [`mix`], folded by [`fold`]), never 0.
 pub fn cluster_id(members: impl Iterator<Item = u64>) -> u64 {
-    let mut h = 0u64;
-    for id in members {
-        let mut z = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        h = h.wrapping_add(z ^ (z >> 31));
-    }
+    fold(members.map(mix).fold(0u64, u64::wrapping_add))
+}
+
+/// A member id's share of its cluster's id (splitmix64's finaliser).
+pub(super) fn mix(id: u64) -> u64 {
+    let mut z = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The cluster id of the wrapping sum of its members' [`mix`]es: 53 bits, never 0.
+pub(super) fn fold(h: u64) -> u64 {
     ((h ^ (h >> 53)) & ((1u64 << 53) - 1)).max(1)
 }
 
@@ -216,32 +210,136 @@ pub(super) struct Cluster {
     pub(super) y: i32,
     pub(super) id: u64,
     pub(super) count: u64,
-    /// Value index of the earliest `start_date`, or [`NONE`].
+    /// The earliest `start_date`, or [`NONE`]: an index in [`TileClusters::dates`] as
+    /// built, a value index of the tile's layer once handed to the encoder.
     pub(super) start: u32,
-    /// Value index of the latest `end_date`, or [`NONE`].
+    /// The latest `end_date`, or [`NONE`] (indexed as `start`).
     pub(super) end: u32,
     /// Offset of its sums in [`TileClusters::sums`].
     pub(super) sums: usize,
 }
 
-/// A point lying in the tile itself: a candidate for clustering.
-#[derive(Debug, Clone, Copy)]
-struct Own {
-    layer: u32,
-    /// Z-order (Morton) position of the point in the tile.
-    cell: u64,
-    entry: TileEntry,
-    x: i32,
-    y: i32,
+/// What a cell of a tile's points aggregates: all a cluster feature needs of its members,
+/// so a cluster is made from the aggregates of its cells and its members are never held.
+/// [`Agg::merge`] is commutative and associative (the dates are the least and greatest in
+/// a total order, the id a wrapping sum), so cells merge to the same result in any order;
+/// only the `--accumulate` sums of non-integers can round differently, and they are added
+/// in the one order the storage order gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Agg {
+    pub(super) layer: u32,
+    /// Z-order (Morton) position of the cell, at [`TileClusters`]' shift.
+    pub(super) cell: u64,
+    pub(super) count: u64,
+    /// Sums of the members' tile coordinates.
+    pub(super) sx: i64,
+    pub(super) sy: i64,
+    /// Wrapping sum of the members' [`mix`]ed ids.
+    pub(super) hash: u64,
+    /// Index in the tile's date table of the earliest `start_date`, or [`NONE`].
+    pub(super) start: u32,
+    /// Index of the latest `end_date`, or [`NONE`].
+    pub(super) end: u32,
+    /// The smallest record position of a member (its point, for a cell of one).
+    pub(super) at: u64,
+    /// That member's feature in the tile's window, or [`NONE`] when it is not there.
+    pub(super) fi: u32,
 }
 
-/// A tile's points split for clustering, and the features the last [`TileClusters::build`]
-/// made. Reused from tile to tile.
+impl Agg {
+    /// Fold `o` into `self`; `dates` orders the date indices.
+    pub(super) fn merge(&mut self, o: &Agg, dates: &Dates) {
+        self.count += o.count;
+        self.sx += o.sx;
+        self.sy += o.sy;
+        self.hash = self.hash.wrapping_add(o.hash);
+        self.start = dates.pick(self.start, o.start, std::cmp::Ordering::Less);
+        self.end = dates.pick(self.end, o.end, std::cmp::Ordering::Greater);
+        if o.at < self.at {
+            self.at = o.at;
+            self.fi = o.fi;
+        }
+    }
+}
+
+/// The date values a tile's clusters compare, each once: encoded MVT value and its kind.
+#[derive(Debug, Default)]
+pub(super) struct Dates {
+    pub(super) values: Vec<(Vec<u8>, u8)>,
+    index: FxHashMap<Vec<u8>, u32>,
+}
+
+impl Dates {
+    fn clear(&mut self) {
+        self.values.clear();
+        self.index.clear();
+    }
+
+    /// The index of the value `bytes` (of `kind`).
+    pub(super) fn intern(&mut self, bytes: &[u8], kind: u8) -> u32 {
+        if let Some(&i) = self.index.get(bytes) {
+            return i;
+        }
+        let i = u32::try_from(self.values.len()).unwrap_or(NONE);
+        self.values.push((bytes.to_vec(), kind));
+        self.index.insert(bytes.to_vec(), i);
+        i
+    }
+
+    /// Of `a` and `b` ([`NONE`] for none), the one that comes first in `want` order (dates
+    /// as [`date_order`], ties by index: a total order).
+    fn pick(&self, a: u32, b: u32, want: std::cmp::Ordering) -> u32 {
+        if a == NONE {
+            return b;
+        }
+        if b == NONE {
+            return a;
+        }
+        let bytes = |v: u32| {
+            self.values
+                .get(v as usize)
+                .map_or(&[][..], |d| d.0.as_slice())
+        };
+        let order = date_order(bytes(a), bytes(b)).then(a.cmp(&b));
+        if order == want.reverse() {
+            b
+        } else {
+            a
+        }
+    }
+}
+
+/// A tile's points for clustering, as aggregates of cells, and the features the last
+/// [`TileClusters::build`] made. Reused from tile to tile.
+///
+/// The aggregates come from a tile's entries ([`TileClusters::split`], a tile held in its
+/// window) or are folded from its records as they are read ([`TileClusters::begin`],
+/// [`TileClusters::fold`]: a tile over the feature budget, whose points are never held).
+/// Folding keeps at most `cap` cells: past it the cells are merged four by four into
+/// cells twice as large, so memory is bounded by the feature budget, not by the points.
+/// No cells finer than the last merge are lost that could fit the budget: a grid with
+/// more cells than `cap` (the feature budget) cannot.
 #[derive(Debug, Default)]
 pub(super) struct TileClusters {
-    own: Vec<Own>,
+    tile: u64,
+    /// Cells of `2^shift` units, sorted by layer then cell once split.
+    aggs: Vec<Agg>,
+    /// Per aggregate, its `ns` sums of the accumulated columns.
+    agg_sums: Vec<f64>,
+    ns: usize,
+    shift: u32,
+    /// While folding: `(layer, cell)` → aggregate.
+    index: FxHashMap<(u32, u64), u32>,
+    cap: usize,
+    pub(super) dates: Dates,
+    /// Points in the buffer left out while folding (more than the budget: a tile with them
+    /// cannot fit).
+    pub(super) no_buffer: bool,
     /// Entries not clustered: other geometries, points in the buffer, lone points.
     pub(super) kept: Vec<TileEntry>,
+    /// Lone points of the last build not in the tile's window: layer, record position and
+    /// position in the tile.
+    pub(super) lone: Vec<(u32, u64, i32, i32)>,
     pub(super) clusters: Vec<Cluster>,
     pub(super) sums: Vec<f64>,
     others: Vec<TileEntry>,
@@ -260,119 +358,273 @@ fn morton(x: u32, y: u32) -> u64 {
     spread(x) | (spread(y) << 1)
 }
 
+/// The aggregate of one point at `(x, y)` in the tile (inside it), cells of one unit.
+pub(super) fn point_agg(layer: u32, x: i32, y: i32, id: u64, at: u64, fi: u32) -> Agg {
+    Agg {
+        layer,
+        cell: morton(x.unsigned_abs(), y.unsigned_abs()),
+        count: 1,
+        sx: i64::from(x),
+        sy: i64::from(y),
+        hash: mix(id),
+        start: NONE,
+        end: NONE,
+        at,
+        fi,
+    }
+}
+
 impl TileClusters {
-    /// Split one tile's entries (sorted by layer then feature): single points lying inside
-    /// the tile are candidates; everything else is kept as it is.
-    pub(super) fn split(&mut self, entries: &[TileEntry], layers: &[PreparedLayer], extent: u32) {
-        self.own.clear();
+    fn reset(&mut self, tile: u64, ns: usize) {
+        self.tile = tile;
+        self.aggs.clear();
+        self.agg_sums.clear();
+        self.ns = ns;
+        self.shift = 0;
+        self.index.clear();
+        self.cap = usize::MAX;
+        self.dates.clear();
+        self.no_buffer = false;
         self.others.clear();
         self.buffer_points.clear();
+    }
+
+    /// Start folding the points of `tile` ([`TileClusters::fold`]), `ns` accumulated
+    /// columns, at most `cap` cells.
+    pub(super) fn begin(&mut self, tile: u64, ns: usize, cap: usize) {
+        self.reset(tile, ns);
+        self.cap = cap.max(1);
+    }
+
+    /// Fold in one point lying in the tile, its dates interned in [`Self::dates`] and its
+    /// `ns` sums.
+    pub(super) fn fold(&mut self, mut a: Agg, sums: &[f64]) {
+        a.cell = cell_at(a.cell, self.shift);
+        let ns = self.ns;
+        match self.index.get(&(a.layer, a.cell)) {
+            Some(&i) => {
+                let i = i as usize;
+                if let Some(acc) = self.aggs.get_mut(i) {
+                    acc.merge(&a, &self.dates);
+                }
+                if let Some(acc) = self.agg_sums.get_mut(i * ns..i * ns + ns) {
+                    for (s, v) in acc.iter_mut().zip(sums) {
+                        *s += v;
+                    }
+                }
+            }
+            None => {
+                let i = u32::try_from(self.aggs.len()).unwrap_or(NONE);
+                self.index.insert((a.layer, a.cell), i);
+                self.aggs.push(a);
+                self.agg_sums
+                    .extend((0..ns).map(|j| sums.get(j).copied().unwrap_or(0.0)));
+            }
+        }
+        while self.index.len() > self.cap && self.shift < 32 {
+            self.coarsen(1);
+            self.index.clear();
+            for (i, a) in self.aggs.iter().enumerate() {
+                self.index
+                    .insert((a.layer, a.cell), u32::try_from(i).unwrap_or(NONE));
+            }
+        }
+    }
+
+    /// Merge the cells into cells `2^by` times as large, sorted by layer then cell (each
+    /// group merged in the order of its members' record positions).
+    fn coarsen(&mut self, by: u32) {
+        self.shift += by;
+        let ns = self.ns;
+        let mut order: Vec<u32> = (0..u32::try_from(self.aggs.len()).unwrap_or(NONE)).collect();
+        let key = |a: &Agg| (a.layer, cell_at(a.cell, by), a.at);
+        order.sort_unstable_by_key(|&i| self.aggs.get(i as usize).map(key));
+        let mut aggs: Vec<Agg> = Vec::with_capacity(self.aggs.len());
+        let mut sums: Vec<f64> = Vec::with_capacity(self.agg_sums.len());
+        for i in order {
+            let i = i as usize;
+            let Some(&a) = self.aggs.get(i) else { continue };
+            let a = Agg {
+                cell: cell_at(a.cell, by),
+                ..a
+            };
+            let member = self.agg_sums.get(i * ns..i * ns + ns).unwrap_or(&[]);
+            match aggs.last_mut() {
+                Some(last) if last.layer == a.layer && last.cell == a.cell => {
+                    last.merge(&a, &self.dates);
+                    let at = sums.len() - ns;
+                    for (s, v) in sums[at..].iter_mut().zip(member) {
+                        *s += v;
+                    }
+                }
+                _ => {
+                    aggs.push(a);
+                    sums.extend_from_slice(member);
+                }
+            }
+        }
+        self.aggs = aggs;
+        self.agg_sums = sums;
+    }
+
+    /// Split one tile's entries (sorted by layer then feature, the tile held in its window):
+    /// single points lying inside the tile become aggregates of one-unit cells; everything
+    /// else is kept as it is.
+    pub(super) fn split(
+        &mut self,
+        tile: u64,
+        entries: &[TileEntry],
+        layers: &[PreparedLayer],
+        extent: u32,
+    ) {
+        let ns = layers.first().map_or(0, |l| l.cluster.sum_keys.len());
+        self.reset(tile, ns);
         let inside = |v: i32| u32::try_from(v).is_ok_and(|v| v < extent);
+        for e in entries {
+            let Some(layer) = layers.get(e.layer as usize) else {
+                continue;
+            };
+            let fi = e.feature as usize;
+            let single = layer
+                .features
+                .get(fi)
+                .filter(|f| matches!(f.geom, Geom::Point(_)));
+            match (e.geom, single) {
+                (TileGeom::Point(x, y), Some(f)) if inside(x) && inside(y) => {
+                    let table = &layer.cluster;
+                    let mut date = |v: Option<&u32>| match v {
+                        Some(&v) if v != NONE => {
+                            let bytes = layer.values.get(v as usize).map_or(&[][..], Vec::as_slice);
+                            let kind = layer.value_kind.get(v as usize).copied().unwrap_or(0);
+                            self.dates.intern(bytes, kind)
+                        }
+                        _ => NONE,
+                    };
+                    let start = date(table.start.get(fi));
+                    let end = date(table.end.get(fi));
+                    self.aggs.push(Agg {
+                        start,
+                        end,
+                        ..point_agg(e.layer, x, y, f.id, u64::from(e.feature), e.feature)
+                    });
+                    let member = table.sums.get(fi * ns..fi * ns + ns);
+                    match member {
+                        Some(m) => self.agg_sums.extend_from_slice(m),
+                        None => self.agg_sums.extend((0..ns).map(|_| 0.0)),
+                    }
+                }
+                (TileGeom::Point(..), Some(_)) => self.buffer_points.push(*e),
+                _ => self.others.push(*e),
+            }
+        }
+        self.coarsen(0);
+    }
+
+    /// The entries of a tile whose points were folded ([`TileClusters::fold`]): all kept
+    /// as they are (other geometries, points in the buffer); the aggregates are sorted.
+    pub(super) fn split_folded(&mut self, entries: &[TileEntry], layers: &[PreparedLayer]) {
+        self.index = FxHashMap::default();
+        self.coarsen(0);
         for e in entries {
             let single = layers
                 .get(e.layer as usize)
                 .and_then(|l| l.features.get(e.feature as usize))
                 .is_some_and(|f| matches!(f.geom, Geom::Point(_)));
-            match e.geom {
-                TileGeom::Point(x, y) if single && inside(x) && inside(y) => {
-                    let (ux, uy) = (x.unsigned_abs(), y.unsigned_abs());
-                    self.own.push(Own {
-                        layer: e.layer,
-                        cell: morton(ux, uy),
-                        entry: *e,
-                        x,
-                        y,
-                    });
-                }
-                TileGeom::Point(..) if single => self.buffer_points.push(*e),
-                _ => self.others.push(*e),
+            if single {
+                self.buffer_points.push(*e);
+            } else {
+                self.others.push(*e);
             }
         }
-        self.own
-            .sort_unstable_by_key(|o| (o.layer, o.cell, o.entry.feature));
     }
 
     /// Whether this tile has points to cluster, or points in its buffer to leave out (a
     /// tile whose only points lie in its buffer can be over budget too).
     pub(super) fn has_points(&self) -> bool {
-        !self.own.is_empty() || !self.buffer_points.is_empty()
+        !self.aggs.is_empty() || !self.buffer_points.is_empty() || self.no_buffer
     }
 
-    /// The number of features the tile would have with cells of `2^shift` units.
+    /// The cells of `2^shift` units, as runs of the aggregates.
+    fn groups(&self, shift: u32) -> impl Iterator<Item = &[Agg]> {
+        let by = shift.saturating_sub(self.shift);
+        self.aggs
+            .chunk_by(move |a, b| a.layer == b.layer && cell_at(a.cell, by) == cell_at(b.cell, by))
+    }
+
+    /// The number of features the tile would have with cells of `2^shift` units
+    /// (`usize::MAX` when it cannot be made: cells finer than the aggregates', or the buffer
+    /// when its points were left out).
     pub(super) fn features_at(&self, shift: u32, with_buffer: bool) -> usize {
-        let groups = self
-            .own
-            .chunk_by(|a, b| a.layer == b.layer && cell_at(a.cell, shift) == cell_at(b.cell, shift))
-            .count();
+        if shift < self.shift || (with_buffer && self.no_buffer) {
+            return usize::MAX;
+        }
         let buffer = if with_buffer {
             self.buffer_points.len()
         } else {
             0
         };
-        self.others.len() + buffer + groups
+        self.others.len() + buffer + self.groups(shift).count()
     }
 
     /// Group the points on cells of `2^shift` units into [`Self::kept`] (sorted by layer then
-    /// feature, as the encoder expects) and [`Self::clusters`].
-    pub(super) fn build(&mut self, shift: u32, with_buffer: bool, layers: &[PreparedLayer]) {
+    /// feature, as the encoder expects), [`Self::lone`] and [`Self::clusters`].
+    pub(super) fn build(&mut self, shift: u32, with_buffer: bool) {
+        let shift = shift.max(self.shift);
         self.kept.clear();
+        self.lone.clear();
         self.clusters.clear();
         self.sums.clear();
         self.kept.extend_from_slice(&self.others);
         if with_buffer {
             self.kept.extend_from_slice(&self.buffer_points);
         }
-        for group in self
-            .own
-            .chunk_by(|a, b| a.layer == b.layer && cell_at(a.cell, shift) == cell_at(b.cell, shift))
-        {
-            let [first, ..] = group else { continue };
-            if group.len() == 1 {
-                self.kept.push(first.entry);
-                continue;
-            }
-            let Some(layer) = layers.get(first.layer as usize) else {
-                continue;
-            };
-            let table = &layer.cluster;
-            let ns = table.sum_keys.len();
-            let sums_at = self.sums.len();
-            self.sums.resize(sums_at + ns, 0.0);
-            let (mut sx, mut sy) = (0i64, 0i64);
-            let (mut start, mut end) = (NONE, NONE);
-            let rank = |v: u32| table.rank.get(v as usize).copied().unwrap_or(NONE);
-            for m in group {
-                sx += i64::from(m.x);
-                sy += i64::from(m.y);
-                let fi = m.entry.feature as usize;
-                if let Some(&s) = table.start.get(fi) {
-                    if s != NONE && (start == NONE || rank(s) < rank(start)) {
-                        start = s;
-                    }
-                }
-                if let Some(&e) = table.end.get(fi) {
-                    if e != NONE && (end == NONE || rank(e) > rank(end)) {
-                        end = e;
-                    }
-                }
-                let member = table.sums.get(fi * ns..fi * ns + ns).unwrap_or(&[]);
-                for (acc, v) in self.sums[sums_at..].iter_mut().zip(member) {
-                    *acc += v;
-                }
-            }
-            let n = group.len() as i64;
-            let ids = group
+        let ns = self.ns;
+        let by = shift - self.shift;
+        let mut from = 0usize;
+        while let Some(first) = self.aggs.get(from).copied() {
+            let key = (first.layer, cell_at(first.cell, by));
+            let len = self.aggs[from..]
                 .iter()
-                .filter_map(|m| layer.features.get(m.entry.feature as usize).map(|f| f.id));
+                .take_while(|a| (a.layer, cell_at(a.cell, by)) == key)
+                .count();
+            let mut acc = first;
+            let sums_at = self.sums.len();
+            self.sums
+                .extend_from_slice(self.agg_sums.get(from * ns..from * ns + ns).unwrap_or(&[]));
+            for (i, a) in self.aggs[from + 1..from + len].iter().enumerate() {
+                acc.merge(a, &self.dates);
+                let j = from + 1 + i;
+                let member = self.agg_sums.get(j * ns..j * ns + ns).unwrap_or(&[]);
+                for (s, v) in self.sums[sums_at..].iter_mut().zip(member) {
+                    *s += v;
+                }
+            }
+            from += len;
+            // Tile coordinates of points inside the tile: a mean of them is one (i32).
+            let mean = |s: i64| i32::try_from(s.div_euclid(acc.count.max(1) as i64)).unwrap_or(0);
+            if acc.count == 1 {
+                self.sums.truncate(sums_at);
+                let (x, y) = (mean(acc.sx), mean(acc.sy));
+                if acc.fi == NONE {
+                    self.lone.push((acc.layer, acc.at, x, y));
+                } else {
+                    self.kept.push(TileEntry {
+                        tile: self.tile,
+                        layer: acc.layer,
+                        feature: acc.fi,
+                        geom: TileGeom::Point(x, y),
+                    });
+                }
+                continue;
+            }
             self.clusters.push(Cluster {
-                layer: first.layer,
-                // The mean of coordinates inside the tile is inside the tile (i32).
-                x: i32::try_from(sx.div_euclid(n)).unwrap_or(0),
-                y: i32::try_from(sy.div_euclid(n)).unwrap_or(0),
-                id: cluster_id(ids),
-                count: group.len() as u64,
-                start,
-                end,
+                layer: acc.layer,
+                x: mean(acc.sx),
+                y: mean(acc.sy),
+                id: fold(acc.hash),
+                count: acc.count,
+                start: acc.start,
+                end: acc.end,
                 sums: sums_at,
             });
         }
@@ -421,12 +673,22 @@ impl TileClusters {
         let mut per = measured.and_then(|(bytes, n)| ratio(bytes, n));
         #[allow(clippy::cast_precision_loss)]
         let target = budget.bytes as f64 * AIM;
+        if self.shift > max_shift {
+            // Folded into cells coarser than allowed: more cells than the budget's features
+            // at every size allowed. Encoded as it is, for the error.
+            self.build(self.shift, false);
+            encode(self, layers);
+            return false;
+        }
         for with_buffer in [true, false] {
+            if with_buffer && self.no_buffer {
+                continue;
+            }
             #[allow(clippy::cast_precision_loss)]
             let estimate_fits = |tc: &Self, shift: u32, per: Option<f64>| {
                 per.is_none_or(|p| tc.features_at(shift, with_buffer) as f64 * p <= target)
             };
-            let lo = (0..=max_shift)
+            let lo = (self.shift..=max_shift)
                 .find(|&s| self.features_at(s, with_buffer) <= budget.features)
                 .unwrap_or(max_shift);
             // The largest cells found over budget, the smallest found within, and the cells
@@ -446,13 +708,13 @@ impl TileClusters {
                 let Some(shift) = candidate else {
                     let Some(w) = within else { break };
                     if last != Some(w) {
-                        self.build(w, with_buffer, layers);
+                        self.build(w, with_buffer);
                         encode(self, layers);
                     }
                     return true;
                 };
-                self.build(shift, with_buffer, layers);
-                let n = self.kept.len() + self.clusters.len();
+                self.build(shift, with_buffer);
+                let n = self.kept.len() + self.lone.len() + self.clusters.len();
                 let bytes = encode(self, layers);
                 last = Some(shift);
                 per = ratio(bytes, n).or(per);
@@ -557,8 +819,8 @@ mod tests {
         ) {
             let (layers, entries) = layer_and_entries(&points);
             let mut tc = TileClusters::default();
-            tc.split(&entries, &layers, 4096);
-            tc.build(shift, true, &layers);
+            tc.split(0, &entries, &layers, 4096);
+            tc.build(shift, true);
             let inside = points.iter().filter(|&&(x, y)| (0..4096).contains(&x) && (0..4096).contains(&y)).count();
             let lone_inside = tc.kept.iter().filter(|e| match e.geom {
                 TileGeom::Point(x, y) => (0..4096).contains(&x) && (0..4096).contains(&y),
@@ -575,15 +837,15 @@ mod tests {
                 proptest::prop_assert!(tc.features_at(shift + 1, true) <= tc.features_at(shift, true));
             }
             let ids: Vec<u64> = tc.clusters.iter().map(|c| c.id).collect();
-            tc.split(&entries, &layers, 4096);
-            tc.build(shift, true, &layers);
+            tc.split(0, &entries, &layers, 4096);
+            tc.build(shift, true);
             proptest::prop_assert_eq!(ids, tc.clusters.iter().map(|c| c.id).collect::<Vec<_>>());
         }
     }
 
     /// A stand-in for encoding: 40 bytes a feature.
     fn forty_a_feature(tc: &TileClusters) -> usize {
-        40 * (tc.kept.len() + tc.clusters.len())
+        40 * (tc.kept.len() + tc.lone.len() + tc.clusters.len())
     }
 
     #[test]
@@ -592,7 +854,7 @@ mod tests {
         points.extend((0..50).map(|i| (300 + 7 * i, 900)));
         let (mut layers, entries) = layer_and_entries(&points);
         let mut tc = TileClusters::default();
-        tc.split(&entries, &layers, 4096);
+        tc.split(0, &entries, &layers, 4096);
         let budget = Budget {
             bytes: 1 << 20,
             features: 1_000,
@@ -608,7 +870,7 @@ mod tests {
             bytes: 1 << 20,
             features: 40,
         };
-        tc.split(&entries, &layers, 4096);
+        tc.split(0, &entries, &layers, 4096);
         assert!(!tc.fit(&tight, 0, &mut layers, None, |c, _| forty_a_feature(c)));
     }
 
@@ -621,7 +883,7 @@ mod tests {
         let (mut layers, entries) = layer_and_entries(&points);
         let mut tc = TileClusters::default();
         for measured in [None, Some((1, 4096)), Some((1 << 30, 4096))] {
-            tc.split(&entries, &layers, 4096);
+            tc.split(0, &entries, &layers, 4096);
             let budget = Budget {
                 bytes: 40 * 300,
                 features: 100_000,
@@ -635,6 +897,107 @@ mod tests {
             // Cells of 32 units: 1024 features, too many; 64 units: 256 fit.
             assert_eq!(tc.clusters.len(), 256, "{measured:?}");
             assert!(tries <= 3, "{tries} encodings for {measured:?}");
+        }
+    }
+
+    /// What a build made, comparable across date tables: clusters with their dates' bytes,
+    /// and the lone points' positions.
+    #[allow(clippy::type_complexity)]
+    fn made(
+        tc: &TileClusters,
+    ) -> (
+        Vec<(u32, i32, i32, u64, u64, Vec<u8>, Vec<u8>, Vec<f64>)>,
+        Vec<(i32, i32)>,
+    ) {
+        let date = |v: u32| {
+            tc.dates
+                .values
+                .get(v as usize)
+                .map(|d| d.0.clone())
+                .unwrap_or_default()
+        };
+        let clusters = tc
+            .clusters
+            .iter()
+            .map(|c| {
+                let sums = tc.sums[c.sums..c.sums + tc.ns].to_vec();
+                (
+                    c.layer,
+                    c.x,
+                    c.y,
+                    c.id,
+                    c.count,
+                    date(c.start),
+                    date(c.end),
+                    sums,
+                )
+            })
+            .collect();
+        let mut lone: Vec<(i32, i32)> = tc.lone.iter().map(|l| (l.2, l.3)).collect();
+        lone.extend(tc.kept.iter().filter_map(|e| match e.geom {
+            TileGeom::Point(x, y) => Some((x, y)),
+            TileGeom::Pool { .. } => None,
+        }));
+        lone.sort_unstable();
+        (clusters, lone)
+    }
+
+    /// Fold points `(x, y, day, n)` in the given order into at most `cap` cells.
+    fn folded(points: &[(i32, i32, u8, u8)], order: &[usize], cap: usize) -> TileClusters {
+        let mut tc = TileClusters::default();
+        tc.begin(0, 1, cap);
+        for &i in order {
+            let (x, y, day, n) = points[i];
+            let mut buf = Vec::new();
+            mvt::encode_value(
+                &mvt::Value::String(format!("2020-01-{:02}", 1 + day % 28)),
+                &mut buf,
+            );
+            let d = tc.dates.intern(&buf, 1);
+            let a = Agg {
+                start: d,
+                end: d,
+                ..point_agg(0, x, y, 7000 + i as u64, i as u64, NONE)
+            };
+            tc.fold(a, &[f64::from(n)]);
+        }
+        tc.split_folded(&[], &[]);
+        tc
+    }
+
+    proptest::proptest! {
+        /// Cells folded in any order, merged into larger cells whenever there are more than
+        /// `cap`, give the same clusters (count, centroid, id, dates, integer sums) and lone
+        /// points at every cell size they allow.
+        #[test]
+        fn aggregates_merge_to_the_same_clusters_in_any_order(
+            points in proptest::collection::vec((0i32..4096, 0i32..4096, 0u8..60, 0u8..9), 1..300),
+            seed in proptest::prelude::any::<u64>(),
+            cap in 1usize..400,
+            extra in 0u32..6,
+        ) {
+            let forward: Vec<usize> = (0..points.len()).collect();
+            let mut shuffled = forward.clone();
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, usize::try_from(state % (i as u64 + 1)).unwrap());
+            }
+            let mut a = folded(&points, &forward, cap);
+            let mut b = folded(&points, &shuffled, cap);
+            let mut all = folded(&points, &forward, usize::MAX);
+            let shift = a.shift.max(b.shift) + extra;
+            a.build(shift, true);
+            b.build(shift, true);
+            all.build(shift, true);
+            proptest::prop_assert_eq!(made(&a), made(&b));
+            proptest::prop_assert_eq!(made(&a), made(&all));
+            let total: u64 = a.clusters.iter().map(|c| c.count).sum::<u64>() + a.lone.len() as u64;
+            proptest::prop_assert_eq!(total, points.len() as u64);
+            // Never more cells held than the cap, unless one cell per layer is all there is.
+            proptest::prop_assert!(a.aggs.len() <= cap.max(1) || a.shift >= 13);
         }
     }
 

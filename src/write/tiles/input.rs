@@ -12,6 +12,10 @@
 //! are properties under those names; every other column is a property under the name bulk
 //! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
 //! out. A bad row or feature is an error naming the file and line.
+//!
+//! Features are read straight from the text into a reused [`RawFeature`], properties
+//! encoded as they are read (no JSON values built, keys copied into reused buffers): the
+//! one reader of GeoJSON features, also of `build --events --tiles`' sink.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -19,28 +23,18 @@ use std::path::Path;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value as Json};
 
+use super::mvt;
+use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::CsvReader;
 use crate::bulk::{Columns, EventReader, Field, Next};
 use crate::derive::event::coordinates;
-use crate::derive::{Feature, Layer};
 use crate::error::{Error, Result};
 use crate::read::input;
 use crate::read::seq::Records;
 
-/// Read one file as a layer (see the module documentation for the formats); `columns`
-/// maps a CSV's columns as `drillmap bulk --columns` does.
-pub fn read_layer(path: &Path, columns: &Columns) -> Result<Layer> {
-    let mut features = Vec::new();
-    let name = read_features(path, columns, |_, f| {
-        features.push(f);
-        Ok(())
-    })?;
-    Ok(Layer::new(name, "", features))
-}
-
 /// Read one file straight into a [`LayerBuilder`], feature by feature: the file is never
-/// held whole, in text or as [`Feature`]s (prepared features spill as `spill` says). Tile
+/// held whole, in text or as parsed features (prepared features spill as `spill` says). Tile
 /// ids hash the layer's name, so a FeatureCollection whose `name` comes after its features
 /// is read a second time.
 pub fn read_built(
@@ -55,7 +49,7 @@ pub fn read_built(
             let name = known.as_deref().unwrap_or(so_far);
             layer
                 .get_or_insert_with(|| LayerBuilder::create(name, "", spill))
-                .push(&f.id, f.geometry.as_ref(), &f.properties)
+                .push_encoded(&f.id, f.geometry.as_ref(), &f.properties)
         })?;
         let layer = layer.unwrap_or_else(|| LayerBuilder::create(&found, "", spill));
         if layer.name() == found || known.is_some() {
@@ -70,7 +64,7 @@ pub fn read_built(
 fn read_features(
     path: &Path,
     columns: &Columns,
-    mut each: impl FnMut(&str, Feature) -> Result<()>,
+    mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<String> {
     let ext = path
         .extension()
@@ -115,7 +109,7 @@ fn read_collection(
     path: &Path,
     input: impl Read,
     stem: String,
-    each: impl FnMut(&str, Feature) -> Result<()>,
+    each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<String> {
     let mut top = Collection {
         path,
@@ -124,6 +118,7 @@ fn read_collection(
         failed: None,
         name: None,
         features: false,
+        feature: RawFeature::default(),
     };
     let mut de = serde_json::Deserializer::from_reader(input);
     let read = serde::Deserializer::deserialize_map(&mut de, &mut top).and_then(|()| de.end());
@@ -149,9 +144,11 @@ struct Collection<'p, F> {
     failed: Option<Error>,
     name: Option<String>,
     features: bool,
+    /// The feature being read.
+    feature: RawFeature,
 }
 
-impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::Visitor<'de>
+impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::Visitor<'de>
     for &mut Collection<'_, F>
 {
     type Value = ();
@@ -188,11 +185,18 @@ impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::Visitor<'de>
         mut seq: A,
     ) -> std::result::Result<(), A::Error> {
         let mut n = 0;
-        while let Some(value) = seq.next_element::<Json>()? {
+        while seq
+            .next_element_seed(FeatureSeed(&mut self.feature))?
+            .is_some()
+        {
             n += 1;
-            let result = feature_from_json(value, n)
+            let result = self
+                .feature
+                .finish(n)
                 .map_err(|m| syntax(self.path, None, format!("feature {n}: {m}")))
-                .and_then(|f| (self.each)(self.name.as_deref().unwrap_or(self.stem), f));
+                .and_then(|()| {
+                    (self.each)(self.name.as_deref().unwrap_or(self.stem), &self.feature)
+                });
             if let Err(e) = result {
                 self.failed = Some(e);
                 return Err(serde::de::Error::custom("stopped"));
@@ -203,7 +207,7 @@ impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::Visitor<'de>
 }
 
 /// The `features` member: an array read element by element.
-impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::DeserializeSeed<'de>
+impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::DeserializeSeed<'de>
     for &mut Collection<'_, F>
 {
     type Value = ();
@@ -216,50 +220,624 @@ impl<'de, F: FnMut(&str, Feature) -> Result<()>> serde::de::DeserializeSeed<'de>
 fn read_seq(
     path: &Path,
     input: impl BufRead,
-    mut each: impl FnMut(Feature) -> Result<()>,
+    mut each: impl FnMut(&RawFeature) -> Result<()>,
 ) -> Result<()> {
     let mut records = Records::new(input);
+    let mut feature = RawFeature::default();
     let mut n = 0;
     while let Some(record) = records.next_record().map_err(|e| Error::io(path, e))? {
         let line = usize::try_from(records.line()).ok();
-        let value: Json = serde_json::from_slice(records.get(record))
-            .map_err(|e| syntax(path, line, format!("not JSON: {e}")))?;
         n += 1;
-        each(feature_from_json(value, n).map_err(|m| syntax(path, line, m))?)?;
+        feature
+            .read_slice(records.get(record), n)
+            .map_err(|e| match e {
+                FeatureError::Json(e) => syntax(path, line, format!("not JSON: {e}")),
+                FeatureError::Feature(m) => syntax(path, line, m),
+            })?;
+        each(&feature)?;
     }
     Ok(())
 }
 
-/// One GeoJSON feature; `n` is its position, the id of last resort.
-pub fn feature_from_json(mut f: Json, n: usize) -> std::result::Result<Feature, String> {
-    if f.get("type").and_then(Json::as_str) != Some("Feature") {
-        return Err("not a GeoJSON Feature".into());
-    }
-    let properties = match f.get_mut("properties").map(Json::take) {
-        Some(Json::Object(m)) => m,
-        None | Some(Json::Null) => Map::new(),
-        Some(_) => return Err("\"properties\" is not an object".into()),
-    };
-    let id = match f.get("id").or_else(|| properties.get("id")) {
-        Some(Json::String(s)) => s.clone(),
-        Some(Json::Number(x)) => x.to_string(),
-        _ => n.to_string(),
-    };
-    let geometry = match f.get("geometry") {
-        None | Some(Json::Null) => None,
-        Some(g) => Some(geometry(g)?),
-    };
-    Ok(Feature {
-        id,
-        geometry,
-        properties,
-    })
+/// One GeoJSON feature as read, its buffers reused from feature to feature: what
+/// [`LayerBuilder::push_encoded`] takes. Read straight from the JSON text by
+/// [`FeatureSeed`] (no JSON values built), or from a [`Json`] value the same way.
+#[derive(Debug, Default)]
+pub struct RawFeature {
+    /// The feature's id (see the module documentation).
+    pub id: String,
+    /// Its geometry, `None` when absent or null.
+    pub geometry: Option<Geometry<f64>>,
+    /// Its properties, encoded.
+    pub properties: EncodedProperties,
+    /// Whether `type` is "Feature".
+    is_feature: bool,
+    /// The `id` member: absent, or present with its text when a string or number.
+    id_member: Option<Option<String>>,
+    /// The `id` property, likewise.
+    id_property: Option<Option<String>>,
+    /// Whether `properties` is neither an object nor null.
+    bad_properties: bool,
+    /// Why the geometry could not be read.
+    bad_geometry: Option<String>,
 }
 
-fn coord(v: &Json) -> std::result::Result<Coord<f64>, String> {
-    match v.as_array().map(Vec::as_slice) {
-        Some([x, y, ..]) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) if x.is_finite() && y.is_finite() => Ok(Coord { x, y }),
+impl RawFeature {
+    fn clear(&mut self) {
+        self.id.clear();
+        self.geometry = None;
+        self.properties.clear();
+        self.is_feature = false;
+        self.id_member = None;
+        self.id_property = None;
+        self.bad_properties = false;
+        self.bad_geometry = None;
+    }
+
+    /// Check what was read (that it is a Feature, then its properties, then its
+    /// geometry) and settle its id; `n` is the feature's position, the id of last resort.
+    fn finish(&mut self, n: usize) -> std::result::Result<(), String> {
+        if !self.is_feature {
+            return Err("not a GeoJSON Feature".into());
+        }
+        if self.bad_properties {
+            return Err("\"properties\" is not an object".into());
+        }
+        if let Some(m) = self.bad_geometry.take() {
+            return Err(m);
+        }
+        self.id = match (self.id_member.take(), self.id_property.take()) {
+            (Some(Some(s)), _) | (None, Some(Some(s))) => s,
+            _ => n.to_string(),
+        };
+        Ok(())
+    }
+
+    /// Read one feature from the JSON text `bytes` into `self`.
+    pub fn read_slice(&mut self, bytes: &[u8], n: usize) -> std::result::Result<(), FeatureError> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        serde::de::DeserializeSeed::deserialize(FeatureSeed(self), &mut de)
+            .and_then(|()| de.end())
+            .map_err(FeatureError::Json)?;
+        self.finish(n).map_err(FeatureError::Feature)
+    }
+
+    /// Add the feature to `layer`.
+    pub fn push_to(&self, layer: &mut LayerBuilder) -> Result<()> {
+        layer.push_encoded(&self.id, self.geometry.as_ref(), &self.properties)
+    }
+}
+
+/// Why a feature could not be read.
+#[derive(Debug)]
+pub enum FeatureError {
+    /// The text is not JSON.
+    Json(serde_json::Error),
+    /// The JSON is not a GeoJSON feature drillmap tiles.
+    Feature(String),
+}
+
+/// Reads one feature into a [`RawFeature`] (cleared first).
+struct FeatureSeed<'a>(&'a mut RawFeature);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FeatureSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        self.0.clear();
+        d.deserialize_any(self)
+    }
+}
+
+/// The visit methods of a value that may be of any type but is only used when it is of
+/// one: `$other` handles every other type (the value is read and dropped).
+macro_rules! visit_others {
+    ($other:expr) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+            Ok($other(self))
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+            Ok($other(self))
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+            Ok($other(self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+            Ok($other(self))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok($other(self))
+        }
+    };
+}
+
+impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON Feature")
+    }
+
+    visit_others!(|_| ());
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        let f = self.0;
+        let mut key = String::new();
+        while map.next_key_seed(KeySeed(&mut key))?.is_some() {
+            match key.as_str() {
+                "type" => f.is_feature = map.next_value_seed(IsFeature)?,
+                "id" => f.id_member = Some(map.next_value_seed(IdSeed)?),
+                "properties" => {
+                    f.properties.clear();
+                    f.id_property = None;
+                    f.bad_properties = !map.next_value_seed(PropertiesSeed(&mut *f))?;
+                }
+                "geometry" => {
+                    let g = map.next_value_seed(GeometrySeed)?;
+                    (f.geometry, f.bad_geometry) = match g.map(RawGeometry::into_geometry) {
+                        None => (None, None),
+                        Some(Ok(g)) => (Some(g), None),
+                        Some(Err(m)) => (None, Some(m)),
+                    };
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object's key, copied into a reused string.
+struct KeySeed<'a>(&'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        self.0.clear();
+        self.0.push_str(s);
+        Ok(())
+    }
+}
+
+/// Whether a value is the string "Feature".
+struct IsFeature;
+
+impl<'de> serde::de::DeserializeSeed<'de> for IsFeature {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IsFeature {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    visit_others!(|_| false);
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<bool, E> {
+        Ok(s == "Feature")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<bool, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(false)
+    }
+}
+
+/// The text of an id: a string, or a number as JSON writes it; `None` for other types.
+struct IdSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for IdSeed {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IdSeed {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an id")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Some(s.to_owned()))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+}
+
+/// A feature's `properties`, encoded into its [`EncodedProperties`]; `false` when it is
+/// neither an object nor null.
+struct PropertiesSeed<'a>(&'a mut RawFeature);
+
+impl<'de> serde::de::DeserializeSeed<'de> for PropertiesSeed<'_> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    visit_others!(|_| false);
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<bool, A::Error> {
+        let f = self.0;
+        let mut key = String::new();
+        while map.next_key_seed(KeySeed(&mut key))?.is_some() {
+            let id = (key == "id").then_some(&mut f.id_property);
+            map.next_value_seed(ValueSeed {
+                key: &key,
+                properties: &mut f.properties,
+                id,
+            })?;
+        }
+        Ok(true)
+    }
+}
+
+/// One property's value, added to the feature's [`EncodedProperties`] under `key`:
+/// strings and numbers encoded straight from the text, arrays and objects as their JSON
+/// text, as [`encode_property`](super::prepare::encode_property) does. The `id` property's
+/// text is kept in `id`.
+struct ValueSeed<'a> {
+    key: &'a str,
+    properties: &'a mut EncodedProperties,
+    id: Option<&'a mut Option<Option<String>>>,
+}
+
+impl ValueSeed<'_> {
+    fn number(self, v: mvt::Value, text: impl FnOnce() -> Option<String>) {
+        if let Some(id) = self.id {
+            *id = Some(text());
+        }
+        self.properties.push_with(self.key, |out| {
+            mvt::encode_value(&v, out);
+            Some(KIND_NUMBER)
+        });
+    }
+
+    fn json(self, v: &Json) {
+        if let Some(id) = self.id {
+            *id = Some(None);
+        }
+        self.properties.push_json(self.key, v);
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a property value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<(), E> {
+        self.json(&Json::Bool(v));
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<(), E> {
+        // serde_json hands negative integers only here, as its `Number::as_u64` fails.
+        self.number(mvt::Value::SInt(v), || Some(v.to_string()));
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<(), E> {
+        self.number(mvt::Value::UInt(v), || Some(v.to_string()));
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<(), E> {
+        self.number(mvt::Value::Double(v), || {
+            serde_json::Number::from_f64(v).map(|n| n.to_string())
+        });
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        if let Some(id) = self.id {
+            *id = Some(Some(s.to_owned()));
+        }
+        self.properties.push_str(self.key, s);
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        self.json(&Json::Null);
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
+        let v: Json =
+            serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        self.json(&v);
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<(), A::Error> {
+        let v: Json =
+            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        self.json(&v);
+        Ok(())
+    }
+}
+
+/// A geometry as read: its `type` and `coordinates`, in any order.
+#[derive(Default)]
+struct RawGeometry {
+    kind: Option<String>,
+    coordinates: Coords,
+}
+
+/// Coordinates as read: numbers nested in arrays (anything else is `Other`).
+#[derive(Default)]
+enum Coords {
+    Num(f64),
+    List(Vec<Coords>),
+    #[default]
+    Other,
+}
+
+impl std::fmt::Display for Coords {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Coords::Num(x) => write!(f, "{x}"),
+            Coords::List(items) => {
+                f.write_str("[")?;
+                for (i, c) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                f.write_str("]")
+            }
+            Coords::Other => f.write_str("?"),
+        }
+    }
+}
+
+/// A feature's `geometry`: `None` when null.
+struct GeometrySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for GeometrySeed {
+    type Value = Option<RawGeometry>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for GeometrySeed {
+    type Value = Option<RawGeometry>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON geometry")
+    }
+
+    // A geometry that is not an object has no type.
+    visit_others!(|_| Some(RawGeometry::default()));
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Some(RawGeometry::default()))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut g = RawGeometry::default();
+        let mut key = String::new();
+        while map.next_key_seed(KeySeed(&mut key))?.is_some() {
+            match key.as_str() {
+                "type" => {
+                    g.kind = match map.next_value::<Json>()? {
+                        Json::String(s) => Some(s),
+                        _ => None,
+                    }
+                }
+                "coordinates" => g.coordinates = map.next_value_seed(CoordsSeed)?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(g))
+    }
+}
+
+/// Nested coordinates.
+struct CoordsSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for CoordsSeed {
+    type Value = Coords;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Coords, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CoordsSeed {
+    type Value = Coords;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("coordinates")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Coords, E> {
+        Ok(Coords::Other)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Coords, E> {
+        #[allow(clippy::cast_precision_loss)]
+        Ok(Coords::Num(v as f64))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Coords, E> {
+        #[allow(clippy::cast_precision_loss)]
+        Ok(Coords::Num(v as f64))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Coords, E> {
+        Ok(Coords::Num(v))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<Coords, E> {
+        Ok(Coords::Other)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Coords, E> {
+        Ok(Coords::Other)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Coords, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(c) = seq.next_element_seed(CoordsSeed)? {
+            items.push(c);
+        }
+        Ok(Coords::List(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Coords, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Coords::Other)
+    }
+}
+
+impl RawGeometry {
+    fn into_geometry(self) -> std::result::Result<Geometry<f64>, String> {
+        let c = &self.coordinates;
+        Ok(match self.kind.as_deref() {
+            Some("Point") => Point(coord(c)?).into(),
+            Some("MultiPoint") => MultiPoint(list(c, |p| coord(p).map(Point))?).into(),
+            Some("LineString") => line(c)?.into(),
+            Some("MultiLineString") => MultiLineString(list(c, line)?).into(),
+            Some("Polygon") => polygon(c)?.into(),
+            Some("MultiPolygon") => MultiPolygon(list(c, polygon)?).into(),
+            Some(t) => return Err(format!("geometry type {t:?} is not tiled")),
+            None => return Err("a geometry without a type".into()),
+        })
+    }
+}
+
+fn coord(v: &Coords) -> std::result::Result<Coord<f64>, String> {
+    match v {
+        Coords::List(items) => match items.as_slice() {
+            [Coords::Num(x), Coords::Num(y), ..] if x.is_finite() && y.is_finite() => {
+                Ok(Coord { x: *x, y: *y })
+            }
             _ => Err(format!("bad position {v}")),
         },
         _ => Err(format!("bad position {v}")),
@@ -267,38 +845,23 @@ fn coord(v: &Json) -> std::result::Result<Coord<f64>, String> {
 }
 
 fn list<T>(
-    v: &Json,
-    f: impl Fn(&Json) -> std::result::Result<T, String>,
+    v: &Coords,
+    f: impl Fn(&Coords) -> std::result::Result<T, String>,
 ) -> std::result::Result<Vec<T>, String> {
-    v.as_array()
-        .ok_or_else(|| "coordinates are not an array".to_string())?
-        .iter()
-        .map(f)
-        .collect()
+    match v {
+        Coords::List(items) => items.iter().map(f).collect(),
+        _ => Err("coordinates are not an array".to_string()),
+    }
 }
 
-fn line(v: &Json) -> std::result::Result<LineString<f64>, String> {
+fn line(v: &Coords) -> std::result::Result<LineString<f64>, String> {
     list(v, coord).map(LineString)
 }
 
-fn polygon(v: &Json) -> std::result::Result<Polygon<f64>, String> {
+fn polygon(v: &Coords) -> std::result::Result<Polygon<f64>, String> {
     let mut rings = list(v, line)?.into_iter();
     let exterior = rings.next().ok_or("a polygon without rings")?;
     Ok(Polygon::new(exterior, rings.collect()))
-}
-
-fn geometry(g: &Json) -> std::result::Result<Geometry<f64>, String> {
-    let c = g.get("coordinates").unwrap_or(&Json::Null);
-    Ok(match g.get("type").and_then(Json::as_str) {
-        Some("Point") => Point(coord(c)?).into(),
-        Some("MultiPoint") => MultiPoint(list(c, |p| coord(p).map(Point))?).into(),
-        Some("LineString") => line(c)?.into(),
-        Some("MultiLineString") => MultiLineString(list(c, line)?).into(),
-        Some("Polygon") => polygon(c)?.into(),
-        Some("MultiPolygon") => MultiPolygon(list(c, polygon)?).into(),
-        Some(t) => return Err(format!("geometry type {t:?} is not tiled")),
-        None => return Err("a geometry without a type".into()),
-    })
 }
 
 /// Read a CSV through the bulk reader ([`CsvReader`]), so its columns are found by the same
@@ -308,8 +871,9 @@ fn read_csv(
     path: &Path,
     input: impl Read + Send + 'static,
     columns: &Columns,
-    mut each: impl FnMut(Feature) -> Result<()>,
+    mut each: impl FnMut(&RawFeature) -> Result<()>,
 ) -> Result<()> {
+    let mut feature = RawFeature::default();
     let mut columns = columns.clone();
     columns.points = true;
     let mut reader = CsvReader::new(path, input, &columns)?;
@@ -342,7 +906,8 @@ fn read_csv(
             }
         };
         let [x, y] = coordinates(row.lat, row.lon).map_err(|(v, m)| at(row.line, &v, &m))?;
-        let mut properties = Map::new();
+        feature.clear();
+        let properties = &mut feature.properties;
         for (field, value) in [
             (Field::Name, row.name),
             (Field::StartDate, row.start_date),
@@ -351,7 +916,7 @@ fn read_csv(
             (Field::Country, row.country),
         ] {
             if !value.is_empty() {
-                properties.insert(field.as_str().to_owned(), Json::from(value));
+                properties.push_str(field.as_str(), value);
             }
         }
         let mut extra = Vec::with_capacity(row.extra.len() + 2);
@@ -363,24 +928,18 @@ fn read_csv(
         for (key, value) in free {
             match value {
                 Json::String(s) if s.is_empty() => {}
-                Json::String(s) => {
-                    properties.insert(key, typed(s));
-                }
-                other => {
-                    properties.insert(key, other);
-                }
+                Json::String(s) => properties.push_json(&key, &typed(s)),
+                other => properties.push_json(&key, &other),
             }
         }
         n += 1;
-        each(Feature {
-            id: if row.id.is_empty() {
-                n.to_string()
-            } else {
-                row.id.to_owned()
-            },
-            geometry: Some(Point::new(x, y).into()),
-            properties,
-        })?;
+        feature.id = if row.id.is_empty() {
+            n.to_string()
+        } else {
+            row.id.to_owned()
+        };
+        feature.geometry = Some(Point::new(x, y).into());
+        each(&feature)?;
     }
     Ok(())
 }
@@ -403,7 +962,138 @@ fn typed(cell: String) -> Json {
 
 #[cfg(test)]
 mod tests {
+    use super::super::prepare::encode_property;
     use super::*;
+    use serde_json::json;
+
+    /// A feature as read, owned.
+    struct Read {
+        id: String,
+        geometry: Option<Geometry<f64>>,
+        properties: Vec<(String, Vec<u8>)>,
+    }
+
+    impl Read {
+        /// The encoding of property `key`.
+        fn get(&self, key: &str) -> Option<&[u8]> {
+            self.properties
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_slice())
+        }
+    }
+
+    /// The encoding of a JSON property value.
+    fn encoded(v: &Json) -> Vec<u8> {
+        let mut buf = Vec::new();
+        encode_property(v, &mut buf);
+        buf
+    }
+
+    /// Every feature of a file, with the layer's name.
+    fn read_layer(path: &Path, columns: &Columns) -> Result<(String, Vec<Read>)> {
+        let mut features = Vec::new();
+        let name = read_features(path, columns, |_, f| {
+            features.push(Read {
+                id: f.id.clone(),
+                geometry: f.geometry.clone(),
+                properties: f
+                    .properties
+                    .iter()
+                    .map(|(k, _, v)| (k.to_owned(), v.to_vec()))
+                    .collect(),
+            });
+            Ok(())
+        })?;
+        Ok((name, features))
+    }
+
+    /// The feature reader keeps the rules of a JSON object read into a map: ids from the
+    /// `id` member, else the `id` property, else the position (a null `id` member counts as
+    /// present); a repeated key keeps its first place and takes its last value; nulls are
+    /// left out; numbers keep their JSON type; arrays and objects become their JSON text.
+    #[test]
+    fn features_read_ids_and_properties_by_the_json_rules() {
+        let read = |text: &str, n: usize| {
+            let mut f = RawFeature::default();
+            f.read_slice(text.as_bytes(), n).map(|()| {
+                let props: Vec<(String, u8, Vec<u8>)> = f
+                    .properties
+                    .iter()
+                    .map(|(k, kind, v)| (k.to_owned(), kind, v.to_vec()))
+                    .collect();
+                (f.id.clone(), f.geometry.clone(), props)
+            })
+        };
+        let ok = |text: &str, n: usize| read(text, n).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+        let id = |text: &str| ok(text, 9).0;
+        assert_eq!(
+            id(r#"{"type":"Feature","id":"x","properties":{"id":"y"}}"#),
+            "x"
+        );
+        assert_eq!(id(r#"{"properties":{"id":12},"type":"Feature"}"#), "12");
+        assert_eq!(id(r#"{"type":"Feature","id":2.5,"properties":{}}"#), "2.5");
+        assert_eq!(
+            id(r#"{"type":"Feature","id":null,"properties":{"id":"y"}}"#),
+            "9"
+        );
+        assert_eq!(id(r#"{"type":"Feature","properties":{"id":true}}"#), "9");
+        assert_eq!(id(r#"{"type":"Feature","properties":null}"#), "9");
+        let (_, geometry, props) = ok(
+            r#"{"type":"Feature","properties":{"a":1,"b":null,"c":-2,"a":"x","d":[1,{"e":2}],
+                "f":0.5,"g":false},"geometry":{"coordinates":[67.5,37],"type":"Point"}}"#,
+            1,
+        );
+        assert_eq!(geometry, Some(Point::new(67.5, 37.0).into()));
+        let expected: Vec<(String, u8, Vec<u8>)> = [
+            ("a", json!("x")),
+            ("c", json!(-2)),
+            ("d", json!([1, {"e": 2}])),
+            ("f", json!(0.5)),
+            ("g", json!(false)),
+        ]
+        .iter()
+        .map(|(k, v)| {
+            let mut buf = Vec::new();
+            let kind = encode_property(v, &mut buf).unwrap_or(0);
+            ((*k).to_owned(), kind, buf)
+        })
+        .collect();
+        assert_eq!(props, expected);
+        for (text, wanted) in [
+            (
+                r#"{"type":"Feat","properties":{}}"#,
+                "not a GeoJSON Feature",
+            ),
+            (r#"[1,2]"#, "not a GeoJSON Feature"),
+            (
+                r#"{"type":"Feature","properties":[1]}"#,
+                "\"properties\" is not an object",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,"a"]}}"#,
+                "bad position [1,?]",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":5}}"#,
+                "coordinates are not an array",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"coordinates":[]}}"#,
+                "a geometry without a type",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[]}}"#,
+                "geometry type \"GeometryCollection\" is not tiled",
+            ),
+        ] {
+            match read(text, 1) {
+                Err(FeatureError::Feature(m)) => assert_eq!(m, wanted, "{text}"),
+                other => panic!("{text}: {:?}", other.map(|_| ())),
+            }
+        }
+        assert!(matches!(read("{\"type\":", 1), Err(FeatureError::Json(_))));
+    }
 
     #[test]
     fn csv_rows_become_points_with_typed_properties() {
@@ -414,13 +1104,15 @@ mod tests {
             "id,latitude,longitude,name,fatalities\na,37.2,67.3,Termez,3\nb,38.5,68.8,,2.5\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let layer = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(layer.name, "events");
-        assert_eq!(layer.features.len(), 2);
-        assert_eq!(layer.features[0].id, "a");
-        assert_eq!(layer.features[0].properties["fatalities"], Json::from(3));
-        assert_eq!(layer.features[1].properties["fatalities"], Json::from(2.5));
-        assert!(!layer.features[1].properties.contains_key("name"));
+        let (name, features) =
+            read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(name, "events");
+        assert_eq!(features.len(), 2);
+        assert_eq!(features[0].id, "a");
+        let fatalities = |i: usize| features[i].get("fatalities");
+        assert_eq!(fatalities(0), Some(&encoded(&Json::from(3))[..]));
+        assert_eq!(fatalities(1), Some(&encoded(&Json::from(2.5))[..]));
+        assert!(features[1].get("name").is_none());
     }
 
     #[test]
@@ -473,9 +1165,12 @@ mod tests {
             "{err}"
         );
         std::fs::write(&p, "x,y,note\n67.5,37.25,a\n").unwrap_or_else(|e| panic!("{e}"));
-        let layer = read_layer(&p, &columns).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(layer.features[0].id, "1");
-        assert_eq!(layer.features[0].properties["note"], Json::from("a"));
+        let (_, features) = read_layer(&p, &columns).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(features[0].id, "1");
+        assert_eq!(
+            features[0].get("note"),
+            Some(&encoded(&Json::from("a"))[..])
+        );
     }
 
     #[test]
@@ -489,12 +1184,13 @@ mod tests {
               {"type":"Feature","geometry":{"type":"LineString","coordinates":[[67,37],[68,38]]},"properties":{"id":"l"}}]}"#,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let layer = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(layer.name, "bases");
-        assert_eq!(layer.features[0].id, "7");
-        assert_eq!(layer.features[1].id, "l");
+        let (name, features) =
+            read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(name, "bases");
+        assert_eq!(features[0].id, "7");
+        assert_eq!(features[1].id, "l");
         assert!(matches!(
-            layer.features[1].geometry,
+            features[1].geometry,
             Some(Geometry::LineString(_))
         ));
     }
@@ -522,8 +1218,8 @@ mod tests {
             format!("\x1e{}\x1e{}\n\n\x1e{}\n", point(1), point(2), point(3)),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let layer = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<&str> = layer.features.iter().map(|f| f.id.as_str()).collect();
+        let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = features.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["1", "2", "3"]);
         std::fs::write(&p, format!("{}\n\n{{\"type\":\"Feature\"\n", point(1)))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -558,9 +1254,29 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"))
                 .0
         };
-        let from_layer = read_layer(&first, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        // The same features built by hand, pushed with their JSON properties.
+        let properties = |v: Json| match v {
+            Json::Object(m) => m,
+            _ => Map::new(),
+        };
+        let by_hand = crate::derive::Layer::new(
+            "bases".to_string(),
+            "",
+            vec![
+                crate::derive::Feature {
+                    id: "a".into(),
+                    geometry: Some(Point::new(67.0, 37.0).into()),
+                    properties: properties(serde_json::json!({"n": 1})),
+                },
+                crate::derive::Feature {
+                    id: "b".into(),
+                    geometry: None,
+                    properties: properties(serde_json::json!({"m": "x"})),
+                },
+            ],
+        );
         let (held, _) =
-            super::super::encode_pmtiles(&[from_layer], &opts).unwrap_or_else(|e| panic!("{e}"));
+            super::super::encode_pmtiles(&[by_hand], &opts).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(encode(&first), held);
         assert_eq!(encode(&last), held);
         // A bad feature in the stream names the file and the feature; a bad collection

@@ -55,10 +55,12 @@
 //! twice, in order: once to note each tile's run and the copies of features that reach
 //! other tiles, once to finish the tiles one by one from a window of their own features,
 //! so memory is what the tiles being finished need, not the layers. A tile over the
-//! feature budget holds only what clustering needs of its points (position, id, dates,
-//! accumulated columns), the rest being read when a feature is encoded as it is; at low
-//! zooms such a tile holds most of the layer's points that way (about 200 bytes each), and
-//! windows of more than twice the feature budget are finished one at a time. Finished
+//! feature budget (at low zooms, most of a layer) never holds its points: as its records
+//! are read, the points lying in it are folded into cell aggregates ([`cluster`]), at most
+//! the feature budget's number of cells (merged four into one past it), and a lone point
+//! is read again when it is encoded as it is. Windows together hold at most twice the
+//! feature budget of features. The check that no two features of a layer share a tile id
+//! sorts the ids apart, spilled like the features. Finished
 //! tiles are spilled to temporary files beside the archive as they are done and the
 //! archive is streamed from them; in memory ([`encode_pmtiles`]) records and tiles are
 //! held.

@@ -11,7 +11,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 
 use geo::{CoordsIter, Geometry};
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde_json::Value as Json;
 
 use super::clip::Pt;
@@ -113,6 +113,84 @@ pub(super) fn encode_property(v: &Json, buf: &mut Vec<u8>) -> Option<u8> {
     };
     mvt::encode_value(&value, buf);
     Some(kind)
+}
+
+/// A feature's properties, encoded for [`LayerBuilder::push_encoded`]: each key with its
+/// value's kind and protobuf encoding (as [`encode_property`] encodes a JSON value), in
+/// order of first appearance, nulls left out. A repeated key keeps its first place and
+/// takes its last value, as a JSON object read into a map does. Buffers are reused from
+/// feature to feature.
+#[derive(Debug, Default)]
+pub struct EncodedProperties {
+    keys: String,
+    values: Vec<u8>,
+    /// Per property: the end of its key in `keys`, its kind (0 for null) and the range of
+    /// its value in `values`.
+    entries: Vec<(usize, u8, usize, usize)>,
+}
+
+impl EncodedProperties {
+    /// Forget every property.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.values.clear();
+        self.entries.clear();
+    }
+
+    fn key_range(&self, i: usize) -> (usize, usize) {
+        let start = i
+            .checked_sub(1)
+            .and_then(|j| self.entries.get(j))
+            .map_or(0, |e| e.0);
+        (start, self.entries.get(i).map_or(start, |e| e.0))
+    }
+
+    /// Add property `key`, its value written into the buffer by `encode`, which returns
+    /// its kind (`None` for null).
+    pub(super) fn push_with(&mut self, key: &str, encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>) {
+        let start = self.values.len();
+        let kind = encode(&mut self.values).unwrap_or(0);
+        let end = self.values.len();
+        let earlier = (0..self.entries.len()).find(|&i| {
+            let (a, b) = self.key_range(i);
+            self.keys.get(a..b) == Some(key)
+        });
+        match earlier.and_then(|i| self.entries.get_mut(i)) {
+            Some(e) => (e.1, e.2, e.3) = (kind, start, end),
+            None => {
+                self.keys.push_str(key);
+                self.entries.push((self.keys.len(), kind, start, end));
+            }
+        }
+    }
+
+    /// Add property `key` with a JSON value.
+    pub fn push_json(&mut self, key: &str, v: &Json) {
+        let mut buf = Vec::new();
+        self.push_with(key, |out| {
+            let kind = encode_property(v, &mut buf);
+            out.extend_from_slice(&buf);
+            kind
+        });
+    }
+
+    /// Add property `key` with a string value.
+    pub fn push_str(&mut self, key: &str, v: &str) {
+        self.push_with(key, |out| {
+            mvt::bytes_field(out, 1, v.as_bytes());
+            Some(KIND_STRING)
+        });
+    }
+
+    /// Each property that is not null: key, kind and encoded value.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, u8, &[u8])> + '_ {
+        (0..self.entries.len()).filter_map(|i| {
+            let (a, b) = self.key_range(i);
+            let &(_, kind, start, end) = self.entries.get(i)?;
+            let value = self.values.get(start..end)?;
+            (kind != 0).then(|| (self.keys.get(a..b).unwrap_or(""), kind, value))
+        })
+    }
 }
 
 pub(super) fn project_all<'a>(
@@ -227,11 +305,14 @@ pub struct LayerBuilder {
     keys: Vec<String>,
     key_index: HashMap<String, u32, FxBuildHasher>,
     records: RecordSorter,
-    ids: FxHashSet<u64>,
+    /// Each located feature's tile id and string id, sorted apart so two features with one
+    /// tile id are found in bounded memory ([`LayerBuilder::finish`]).
+    ids: RecordSorter,
     bounds: Bounds,
     pushed: u32,
     skipped: usize,
-    buf: Vec<u8>,
+    /// The properties of the feature being pushed by [`LayerBuilder::push`].
+    encoded: EncodedProperties,
     /// The record being built.
     rec: Vec<u8>,
     props: Vec<u8>,
@@ -419,13 +500,23 @@ impl LayerBuilder {
     /// An empty layer named `name` (the MVT layer name), credited with `attribution`,
     /// held in memory.
     pub fn new(name: &str, attribution: &str) -> LayerBuilder {
-        LayerBuilder::with_records(name, attribution, RecordSorter::in_memory())
+        LayerBuilder::with_records(
+            name,
+            attribution,
+            RecordSorter::in_memory(),
+            RecordSorter::in_memory(),
+        )
     }
 
     /// [`LayerBuilder::new`], spilling sorted runs of prepared features to temporary files
     /// beside `beside` (the archive to write) whenever `buffer` bytes of them are held.
     pub fn spilling(name: &str, attribution: &str, beside: &Path, buffer: usize) -> LayerBuilder {
-        LayerBuilder::with_records(name, attribution, RecordSorter::spilling(beside, buffer))
+        LayerBuilder::with_records(
+            name,
+            attribution,
+            RecordSorter::spilling(beside, buffer),
+            RecordSorter::spilling(beside, buffer),
+        )
     }
 
     /// [`LayerBuilder::spilling`] as `spill` says, or [`LayerBuilder::new`] without it.
@@ -436,18 +527,23 @@ impl LayerBuilder {
         }
     }
 
-    fn with_records(name: &str, attribution: &str, records: RecordSorter) -> LayerBuilder {
+    fn with_records(
+        name: &str,
+        attribution: &str,
+        records: RecordSorter,
+        ids: RecordSorter,
+    ) -> LayerBuilder {
         LayerBuilder {
             name: name.to_string(),
             attribution: attribution.to_string(),
             keys: Vec::new(),
             key_index: HashMap::default(),
             records,
-            ids: FxHashSet::default(),
+            ids,
             bounds: Bounds::empty(),
             pushed: 0,
             skipped: 0,
-            buf: Vec::new(),
+            encoded: EncodedProperties::default(),
             rec: Vec::new(),
             props: Vec::new(),
         }
@@ -483,12 +579,30 @@ impl LayerBuilder {
     }
 
     /// Add one feature. Features without a geometry, or with one tiles do not carry, are
-    /// counted as skipped; two located features with the same tile id are an error.
+    /// counted as skipped; two located features with the same tile id are an error (found
+    /// by [`LayerBuilder::finish`]).
     pub fn push(
         &mut self,
         id: &str,
         geometry: Option<&Geometry<f64>>,
         properties: &serde_json::Map<String, Json>,
+    ) -> Result<()> {
+        let mut encoded = std::mem::take(&mut self.encoded);
+        encoded.clear();
+        for (k, v) in properties {
+            encoded.push_json(k, v);
+        }
+        let pushed = self.push_encoded(id, geometry, &encoded);
+        self.encoded = encoded;
+        pushed
+    }
+
+    /// [`LayerBuilder::push`] with the properties already encoded.
+    pub fn push_encoded(
+        &mut self,
+        id: &str,
+        geometry: Option<&Geometry<f64>>,
+        properties: &EncodedProperties,
     ) -> Result<()> {
         self.pushed = self
             .pushed
@@ -499,16 +613,13 @@ impl LayerBuilder {
         let mut count = 0usize;
         // Keys of unlocated features enter the table too, so key order is first appearance
         // in input order; only keys a tile uses reach the metadata.
-        for (k, v) in properties {
-            let Some(kind) = encode_property(v, &mut self.buf) else {
-                continue;
-            };
-            let ki = match self.key_index.get(k.as_str()) {
+        for (k, kind, value) in properties.iter() {
+            let ki = match self.key_index.get(k) {
                 Some(&ki) => ki,
                 None => {
                     let ki = u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
-                    self.keys.push(k.clone());
-                    self.key_index.insert(k.clone(), ki);
+                    self.keys.push(k.to_owned());
+                    self.key_index.insert(k.to_owned(), ki);
                     ki
                 }
             };
@@ -517,8 +628,8 @@ impl LayerBuilder {
             }
             self.props.extend_from_slice(&ki.to_le_bytes());
             self.props.push(kind);
-            put_u32(&mut self.props, self.buf.len());
-            self.props.extend_from_slice(&self.buf);
+            put_u32(&mut self.props, value.len());
+            self.props.extend_from_slice(value);
             count += 1;
         }
         let Some(geom) = geom else {
@@ -526,13 +637,7 @@ impl LayerBuilder {
             return Ok(());
         };
         let fid = feature_id(&self.name, id);
-        if !self.ids.insert(fid) {
-            return Err(Error::Usage(format!(
-                "layer {:?}: feature {id:?} would have the same tile id {fid} as an earlier \
-                 feature (a repeated id?)",
-                self.name
-            )));
-        }
+        self.ids.push(u128::from(fid), &[id.as_bytes()])?;
         let key = spatial_key(&geom);
         self.rec.clear();
         self.rec.extend_from_slice(&key.to_le_bytes());
@@ -547,7 +652,9 @@ impl LayerBuilder {
     /// The prepared features in storage order: the Hilbert position of each feature's
     /// first vertex at zoom 16, then input order. Every tile at every zoom then reads a
     /// contiguous run of features (plus the few in its buffer); it is also their order
-    /// (draw order) within a tile. The cluster keys are added to the key table.
+    /// (draw order) within a tile. The cluster keys are added to the key table. Two
+    /// located features with one tile id are an error naming the later one, found from
+    /// the ids sorted apart (bounded memory, as the features).
     pub(super) fn finish(self, accumulate: &[String]) -> Result<Built> {
         let LayerBuilder {
             name,
@@ -559,7 +666,18 @@ impl LayerBuilder {
             skipped,
             ..
         } = self;
-        drop(ids);
+        let mut last: Option<u128> = None;
+        ids.for_each(|fid, id| {
+            if last == Some(fid) {
+                return Err(Error::Usage(format!(
+                    "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
+                     earlier feature (a repeated id?)",
+                    String::from_utf8_lossy(id)
+                )));
+            }
+            last = Some(fid);
+            Ok(())
+        })?;
         let count = records.len();
         let records = records.finish()?;
         // Adds the keys clusters write (point_count, the dates, the accumulated columns).
@@ -600,6 +718,11 @@ pub(super) struct Window {
     cluster_keys: Vec<u32>,
     /// Whether `layer.cluster` is the table of the current features.
     has_table: bool,
+    /// Features added by their record position after the window was filled
+    /// ([`Window::find_or_load`]): position → feature.
+    loaded: FxHashMap<u64, u32>,
+    /// How many features were added in storage order (their positions ascend).
+    in_order: usize,
 }
 
 impl Window {
@@ -623,6 +746,8 @@ impl Window {
             src: Vec::new(),
             cluster_keys,
             has_table: false,
+            loaded: FxHashMap::default(),
+            in_order: 0,
         }
     }
 
@@ -635,6 +760,8 @@ impl Window {
         self.value_index.clear();
         self.src.clear();
         self.has_table = false;
+        self.loaded.clear();
+        self.in_order = 0;
     }
 
     /// Free the buffers (after a large tile).
@@ -649,6 +776,26 @@ impl Window {
         self.spare = Vec::new();
         self.src = Vec::new();
         self.has_table = false;
+        self.loaded = FxHashMap::default();
+        self.in_order = 0;
+    }
+
+    /// Where key `k` is among what clusters aggregate: 0 `start_date`, 1 `end_date`, then
+    /// the accumulated columns.
+    pub(super) fn cluster_key(&self, k: u32) -> Option<usize> {
+        self.cluster_keys.iter().position(|&c| c == k)
+    }
+
+    /// The index of value `bytes` (of `kind`) in the window's value table.
+    pub(super) fn intern(&mut self, bytes: &[u8], kind: u8) -> u32 {
+        intern(
+            &mut self.layer,
+            &mut self.value_index,
+            &mut self.spare,
+            self.has_table,
+            bytes,
+            kind,
+        )
     }
 
     /// Enter the tags `(key, kind, value)` and return their range in the tag pool.
@@ -666,29 +813,7 @@ impl Window {
             if !full && !cluster_keys.contains(&k) {
                 return;
             }
-            let values = &mut layer.values;
-            let hash = FxBuildHasher.hash_one(bytes);
-            let same = |&vi: &u32| values.get(vi as usize).is_some_and(|v| v == bytes);
-            let vi = match value_index.find(hash, same) {
-                Some(&vi) => vi,
-                None => {
-                    let vi = u32::try_from(values.len()).unwrap_or(u32::MAX);
-                    let rehash = |&vi: &u32| {
-                        FxBuildHasher
-                            .hash_one(values.get(vi as usize).map_or(&[][..], Vec::as_slice))
-                    };
-                    value_index.insert_unique(hash, vi, rehash);
-                    let mut value = spare.pop().unwrap_or_default();
-                    value.clear();
-                    value.extend_from_slice(bytes);
-                    values.push(value);
-                    layer.value_kind.push(kind);
-                    if *has_table && super::cluster::value_number(bytes).is_some() {
-                        layer.cluster.numbers.insert(bytes.to_vec(), vi);
-                    }
-                    vi
-                }
-            };
+            let vi = intern(layer, value_index, spare, *has_table, bytes, kind);
             layer.tag_pool.push(k);
             layer.tag_pool.push(vi);
         })?;
@@ -703,7 +828,33 @@ impl Window {
         let tags = self.tags(&mut rec, full)?;
         self.layer.features.push(Prepared { id, tags, geom });
         self.src.push((at, full));
+        if self.loaded.is_empty() {
+            self.in_order = self.src.len();
+        }
         Ok(())
+    }
+
+    /// The feature of the record at `at`, read and added with every property if the
+    /// window does not hold it yet.
+    pub(super) fn find_or_load(
+        &mut self,
+        at: u64,
+        records: &SortedRecords,
+        buf: &mut Vec<u8>,
+    ) -> Result<u32> {
+        let sorted = self.src.get(..self.in_order).unwrap_or(&[]);
+        if let Ok(i) = sorted.binary_search_by_key(&at, |s| s.0) {
+            return Ok(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        if let Some(&fi) = self.loaded.get(&at) {
+            return Ok(fi);
+        }
+        let fi = u32::try_from(self.src.len()).map_err(|_| too_many(&self.layer.name))?;
+        // Marks the window as no longer in storage order before the feature goes in.
+        self.loaded.insert(at, fi);
+        let bytes = records.read_at(at, buf)?;
+        self.add(at, bytes, true)?;
+        Ok(fi)
     }
 
     /// The record position of feature `fi`.
@@ -743,6 +894,37 @@ impl Window {
         l.cluster = ClusterTable::new(&mut l.keys, &l.values, &l.tag_pool, &l.features, accumulate);
         self.has_table = true;
     }
+}
+
+/// The index of `bytes` in `layer`'s value table, added (with its `kind`) if new; a number
+/// is noted in the cluster table's numbers when the table is built (`has_table`).
+fn intern(
+    layer: &mut PreparedLayer,
+    value_index: &mut HashTable<u32>,
+    spare: &mut Vec<Vec<u8>>,
+    has_table: bool,
+    bytes: &[u8],
+    kind: u8,
+) -> u32 {
+    let values = &mut layer.values;
+    let hash = FxBuildHasher.hash_one(bytes);
+    let same = |&vi: &u32| values.get(vi as usize).is_some_and(|v| v == bytes);
+    if let Some(&vi) = value_index.find(hash, same) {
+        return vi;
+    }
+    let vi = u32::try_from(values.len()).unwrap_or(u32::MAX);
+    let rehash =
+        |&vi: &u32| FxBuildHasher.hash_one(values.get(vi as usize).map_or(&[][..], Vec::as_slice));
+    value_index.insert_unique(hash, vi, rehash);
+    let mut value = spare.pop().unwrap_or_default();
+    value.clear();
+    value.extend_from_slice(bytes);
+    values.push(value);
+    layer.value_kind.push(kind);
+    if has_table && super::cluster::value_number(bytes).is_some() {
+        layer.cluster.numbers.insert(bytes.to_vec(), vi);
+    }
+    vi
 }
 
 /// Every layer prepared, with what the archive's header and stats need.

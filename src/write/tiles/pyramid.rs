@@ -21,11 +21,11 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value as Json};
 
-use super::cluster::{Budget, TileClusters};
-use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
+use super::cluster::{point_agg, value_number, Agg, Budget, Cluster, TileClusters, NONE};
+use super::cut::{cut_feature, i32_of, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::{ancestor, zxy};
-use super::mercator::{lon_lat, world};
+use super::mercator::{lon_lat, pixel, world};
 use super::pmtiles::{self, Directories, Gzip, Header, TileData, TileIndex};
 use super::prepare::{
     prepare, Bounds, Geom, LayerBuilder, PreparedLayer, PreparedSet, Record, StreamLayer, Window,
@@ -446,10 +446,24 @@ fn zoom_tiles(
                 }
             }
         }
-        // A tile over the feature budget will be clustered (or is an error): decode only
-        // what clusters need until a feature is encoded as it is.
+        // A tile over the feature budget will be clustered (or is an error): its points
+        // lying in it are folded into cells as they are read, never held.
         let full = count <= budget.features as u64;
-        gate.acquire(count);
+        let mut fold = (!full).then(|| {
+            let (_, tx, ty) = zxy(tile);
+            clusters.begin(tile, opts.accumulate.len(), budget.features);
+            Fold {
+                tile: (i64::from(tx), i64::from(ty)),
+                zoom,
+                extent: opts.extent,
+                buffered: 0,
+                most: budget.features,
+                sums: vec![0.0; opts.accumulate.len()],
+            }
+        });
+        // What the tile's windows hold at most.
+        let held = count.min(budget.features as u64);
+        gate.acquire(held);
         let t = Instant::now();
         windows.unsync();
         let mut filled = Ok(());
@@ -478,7 +492,7 @@ fn zoom_tiles(
                                 pending = Some(at);
                             } else {
                                 left -= 1;
-                                if let Err(e) = window.add(at, bytes, full) {
+                                if let Err(e) = take(window, &mut fold, clusters, li32, at, bytes) {
                                     filled = Err(e);
                                     break;
                                 }
@@ -503,7 +517,7 @@ fn zoom_tiles(
                         let added = layer
                             .records
                             .read_at(c_at, &mut other)
-                            .and_then(|b| window.add(c_at, b, full));
+                            .and_then(|b| take(window, &mut fold, clusters, li32, c_at, b));
                         if let Err(e) = added {
                             filled = Err(e);
                             break;
@@ -512,7 +526,7 @@ fn zoom_tiles(
                     (Some(at), _) => {
                         pending = None;
                         left -= 1;
-                        if let Err(e) = window.add(at, buf, full) {
+                        if let Err(e) = take(window, &mut fold, clusters, li32, at, buf) {
                             filled = Err(e);
                             break;
                         }
@@ -523,7 +537,7 @@ fn zoom_tiles(
                         let added = layer
                             .records
                             .read_at(c_at, buf)
-                            .and_then(|b| window.add(c_at, b, full));
+                            .and_then(|b| take(window, &mut fold, clusters, li32, c_at, b));
                         if let Err(e) = added {
                             filled = Err(e);
                             break;
@@ -539,7 +553,7 @@ fn zoom_tiles(
         }
         windows.sync();
         if let Err(e) = filled {
-            gate.release(count);
+            gate.release(held);
             return Err(e);
         }
         // The tile's entries, sorted by layer then feature (window order is storage order).
@@ -568,7 +582,7 @@ fn zoom_tiles(
         }
         wide.evict(tile);
         timings.cut += t.elapsed();
-        if !entries.is_empty() {
+        if !entries.is_empty() || fold.is_some() {
             let finished = finish_tile(
                 TileJob {
                     tile,
@@ -579,6 +593,8 @@ fn zoom_tiles(
                     budget: &budget,
                     may_cluster,
                     bits,
+                    folded: fold.is_some(),
+                    count,
                 },
                 TileBuffers {
                     gzip: gzip.as_deref_mut(),
@@ -593,7 +609,7 @@ fn zoom_tiles(
                 &mut timings,
             );
             if let Err(e) = finished {
-                gate.release(count);
+                gate.release(held);
                 return Err(e);
             }
         }
@@ -605,7 +621,7 @@ fn zoom_tiles(
             *clusters = TileClusters::default();
             windows.release();
         }
-        gate.release(count);
+        gate.release(held);
     }
     zt.timings = timings;
     Ok(())
@@ -691,6 +707,11 @@ struct TileJob<'a> {
     budget: &'a Budget,
     may_cluster: bool,
     bits: u32,
+    /// Whether its points were folded into cells as they were read (a tile over the
+    /// feature budget), not entered in its window.
+    folded: bool,
+    /// Its features.
+    count: u64,
 }
 
 /// A worker's buffers lent to one tile.
@@ -722,6 +743,8 @@ fn finish_tile(
         budget,
         may_cluster,
         bits,
+        folded,
+        count,
     } = job;
     let mut b = b;
     let (remap, raw, out, buf) = (b.remap, b.raw, b.out, b.buf);
@@ -731,27 +754,33 @@ fn finish_tile(
         layers: tile_layers,
         windows: sides,
     } = windows;
-    let mut encode = |kept: &[TileEntry],
-                      clusters: &TileClusters,
-                      with: bool,
+    let (mut kept, mut made) = (Vec::new(), Vec::new());
+    let mut encode = |c: Option<&TileClusters>,
                       sides: &mut [Window],
                       layers: &mut [PreparedLayer],
                       zt: &mut ZoomTiles| {
-        if let Err(e) = load_into(sides, layers, kept, stream, buf) {
+        let (entries, cs, sums): (&[TileEntry], &[Cluster], &[f64]) = match c {
+            None => (tile, &[], &[]),
+            Some(c) => {
+                let resolved =
+                    resolve(c, tile_id, sides, layers, stream, buf, &mut kept, &mut made);
+                if let Err(e) = resolved {
+                    failed.get_or_insert(e);
+                    return usize::MAX;
+                }
+                (&kept, &made, &c.sums)
+            }
+        };
+        if let Err(e) = load_into(sides, layers, entries, stream, buf) {
             failed.get_or_insert(e);
             return usize::MAX;
         }
         fit(remap, layers);
         let t = Instant::now();
-        let (c, s) = if with {
-            (&clusters.clusters[..], &clusters.sums[..])
-        } else {
-            (&[][..], &[][..])
-        };
         encode_tile(
-            kept,
-            c,
-            s,
+            entries,
+            cs,
+            sums,
             layers,
             pool,
             opts.extent,
@@ -772,21 +801,28 @@ fn finish_tile(
     // Most tiles: within budget as they are.
     let mut fits = false;
     let mut measured = None;
-    if tile.len() <= budget.features {
-        let bytes = encode(tile, clusters, false, sides, tile_layers, zt);
+    if !folded && tile.len() <= budget.features {
+        let bytes = encode(None, sides, tile_layers, zt);
         fits = bytes <= budget.bytes;
         measured = Some((bytes, tile.len()));
     }
     if !fits {
         cluster_tables(sides, tile_layers, &opts.accumulate);
-        clusters.split(tile, tile_layers, opts.extent);
+        if folded {
+            clusters.split_folded(tile, tile_layers);
+        } else {
+            clusters.split(tile_id, tile, tile_layers, opts.extent);
+        }
         if clusters.has_points() {
             zt.clustered += 1;
             // From the base zoom up, only points drawn at the same position are merged.
             let max_shift = if may_cluster { bits } else { 0 };
             fits = clusters.fit(budget, max_shift, tile_layers, measured, |c, layers| {
-                encode(&c.kept, c, true, sides, layers, zt)
+                encode(Some(c), sides, layers, zt)
             });
+        } else if folded {
+            // Over the feature budget without a point to cluster: encoded for the error.
+            encode(None, sides, tile_layers, zt);
         }
     }
     if let Some(e) = failed {
@@ -796,8 +832,8 @@ fn finish_tile(
         let bytes = out.len();
         if zt.over_budget.is_none() {
             let (z, x, y) = zxy(tile_id);
-            let size = if tile.len() > budget.features {
-                format!("{} features (budget {})", tile.len(), budget.features)
+            let size = if count > budget.features as u64 {
+                format!("{count} features (budget {})", budget.features)
             } else {
                 format!("{bytes} bytes (budget {})", budget.bytes)
             };
@@ -811,6 +847,132 @@ fn finish_tile(
     }
     zt.push(tile_id, out);
     Ok(())
+}
+
+/// Call `f` on the window of layer `li` with its own layer in it (see [`Windows::sync`]).
+fn with_window<T>(
+    sides: &mut [Window],
+    layers: &mut [PreparedLayer],
+    li: u32,
+    f: impl FnOnce(&mut Window) -> Result<T>,
+) -> Result<T> {
+    let (Some(w), Some(l)) = (sides.get_mut(li as usize), layers.get_mut(li as usize)) else {
+        return Err(Error::Internal(format!("no tile window for layer {li}")));
+    };
+    std::mem::swap(&mut w.layer, l);
+    let r = f(w);
+    std::mem::swap(&mut w.layer, l);
+    r
+}
+
+/// The features of the last [`TileClusters::build`] as the encoder takes them: the lone
+/// points that were folded read into their windows and entered in `kept` (sorted by layer
+/// then feature), and the clusters in `made` with their dates as values of their layers.
+#[allow(clippy::too_many_arguments)]
+fn resolve(
+    c: &TileClusters,
+    tile: u64,
+    sides: &mut [Window],
+    layers: &mut [PreparedLayer],
+    stream: &[StreamLayer],
+    buf: &mut Vec<u8>,
+    kept: &mut Vec<TileEntry>,
+    made: &mut Vec<Cluster>,
+) -> Result<()> {
+    kept.clear();
+    kept.extend_from_slice(&c.kept);
+    for &(li, at, x, y) in &c.lone {
+        let records = &stream
+            .get(li as usize)
+            .ok_or_else(|| Error::Internal(format!("no records for layer {li}")))?
+            .records;
+        let fi = with_window(sides, layers, li, |w| w.find_or_load(at, records, buf))?;
+        kept.push(TileEntry {
+            tile,
+            layer: li,
+            feature: fi,
+            geom: TileGeom::Point(x, y),
+        });
+    }
+    kept.sort_unstable_by_key(|e| (e.layer, e.feature));
+    made.clear();
+    for cluster in &c.clusters {
+        let mut m = *cluster;
+        for v in [&mut m.start, &mut m.end] {
+            if let Some((bytes, kind)) = c.dates.values.get(*v as usize) {
+                *v = with_window(sides, layers, m.layer, |w| Ok(w.intern(bytes, *kind)))?;
+            }
+        }
+        made.push(m);
+    }
+    Ok(())
+}
+
+/// Where a tile over the feature budget is in its zoom, and what folding its points needs.
+struct Fold {
+    /// Tile column and row.
+    tile: (i64, i64),
+    zoom: u8,
+    extent: u32,
+    /// Points in the buffer entered in the window so far, and the most entered.
+    buffered: usize,
+    most: usize,
+    /// One point's accumulated columns.
+    sums: Vec<f64>,
+}
+
+/// Enter the record `bytes` (at `at` of layer `li`) in its tile: into the window with every
+/// property, or, when the tile's points are folded (`fold`), a point lying in the tile into
+/// its cell in `clusters` and anything else into the window, decoding only what clusters
+/// need until it is encoded (points in the buffer past the budget's number are left out:
+/// with them the tile cannot fit).
+fn take(
+    window: &mut Window,
+    fold: &mut Option<Fold>,
+    clusters: &mut TileClusters,
+    li: u32,
+    at: u64,
+    bytes: &[u8],
+) -> Result<()> {
+    let Some(fold) = fold else {
+        return window.add(at, bytes, true);
+    };
+    let mut rec = Record::new(bytes);
+    let (id, geom) = rec.head()?;
+    if let Geom::Point((wx, wy)) = geom {
+        let e = i64::from(fold.extent);
+        let x = pixel(wx, fold.zoom, fold.extent) - fold.tile.0 * e;
+        let y = pixel(wy, fold.zoom, fold.extent) - fold.tile.1 * e;
+        if (0..e).contains(&x) && (0..e).contains(&y) {
+            let (mut start, mut end) = (NONE, NONE);
+            let sums = &mut fold.sums;
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            let dates = &mut clusters.dates;
+            rec.properties(|k, kind, v| match window.cluster_key(k) {
+                Some(0) => start = dates.intern(v, kind),
+                Some(1) => end = dates.intern(v, kind),
+                Some(j) => {
+                    if let Some(s) = sums.get_mut(j - 2) {
+                        *s = value_number(v).unwrap_or(0.0);
+                    }
+                }
+                None => {}
+            })?;
+            let agg = Agg {
+                start,
+                end,
+                ..point_agg(li, i32_of(x), i32_of(y), id, at, NONE)
+            };
+            clusters.fold(agg, sums);
+            return Ok(());
+        }
+        fold.buffered += 1;
+        if fold.buffered > fold.most {
+            clusters.no_buffer = true;
+            return Ok(());
+        }
+    }
+    window.add(at, bytes, false)
 }
 
 /// Decode every property of the features of `entries` into `layers`, whose windows'

@@ -1,18 +1,17 @@
 //! The tile writer as a [`Sink`] of the one pipeline: `build --events --tiles` writes
 //! `OUT/<layer>.pmtiles` from the same pass as the GeoJSON layer.
 //!
-//! Each [`Encoded`] feature's GeoJSON text is parsed back into a [`Feature`](crate::derive::Feature)
-//! (the one GeoJSON reader, [`input`](super::input)) and goes straight into a
-//! [`LayerBuilder`] (projected, its properties in the layer's tables; the parsed feature is
-//! dropped); at [`Sink::finish`] the layer is tiled with the tile budget and clustering of
-//! [`TileOptions`] and staged like every other output (the archive streamed to its
-//! temporary file from tiles spilled beside it). Memory: the prepared features go through
-//! the tiler's external sort, spilled beside the archive, so the sink holds a bounded
-//! buffer, not the layer.
+//! Each [`Encoded`] feature's GeoJSON text is read back by the one GeoJSON feature reader
+//! ([`RawFeature`], its properties encoded as read) and goes straight into a
+//! [`LayerBuilder`] (projected, its properties in the layer's tables); at [`Sink::finish`]
+//! the layer is tiled with the tile budget and clustering of [`TileOptions`] and staged
+//! like every other output (the archive streamed to its temporary file from tiles spilled
+//! beside it). Memory: the prepared features go through the tiler's external sort, spilled
+//! beside the archive, so the sink holds a bounded buffer, not the layer.
 
 use std::path::{Path, PathBuf};
 
-use super::input::feature_from_json;
+use super::input::{FeatureError, RawFeature};
 use super::{stage_built_pmtiles, LayerBuilder, TileOptions};
 use crate::error::{Error, Result};
 use crate::write::sink::{Encoded, Output, Sink};
@@ -25,6 +24,8 @@ pub struct TileSink {
     layer: LayerBuilder,
     opts: TileOptions,
     text: Vec<u8>,
+    /// The feature being read.
+    feature: RawFeature,
 }
 
 impl TileSink {
@@ -37,6 +38,7 @@ impl TileSink {
             layer: LayerBuilder::create(layer, "", Some(&opts.spill_beside(dest))),
             opts,
             text: Vec::new(),
+            feature: RawFeature::default(),
         })
     }
 }
@@ -47,12 +49,15 @@ impl Sink for TileSink {
         for part in f.text {
             self.text.extend_from_slice(part);
         }
-        let value = serde_json::from_slice(&self.text)
-            .map_err(|e| Error::Usage(format!("tiles: feature {:?} is not JSON: {e}", f.id)))?;
-        let feature = feature_from_json(value, self.layer.len() + 1)
-            .map_err(|m| Error::Usage(format!("tiles: feature {:?}: {m}", f.id)))?;
-        self.layer
-            .push(&feature.id, feature.geometry.as_ref(), &feature.properties)
+        self.feature
+            .read_slice(&self.text, self.layer.len() + 1)
+            .map_err(|e| match e {
+                FeatureError::Json(e) => {
+                    Error::Usage(format!("tiles: feature {:?} is not JSON: {e}", f.id))
+                }
+                FeatureError::Feature(m) => Error::Usage(format!("tiles: feature {:?}: {m}", f.id)),
+            })?;
+        self.feature.push_to(&mut self.layer)
     }
 
     fn rewind(&mut self) -> Result<Option<PathBuf>> {
