@@ -116,6 +116,7 @@ CASES
 # $SIZE rows geocoded by name (gen.py --names)
 previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$names" "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$names" places)
+drillmap --threads 1${T}$out/new/events.geojson${T}$NEW $(ev new "$names" places) --threads 1
 
 CASES
 ! want mixed || cat >> "$cases" <<CASES
