@@ -223,8 +223,9 @@ pub(super) struct Cluster {
 /// so a cluster is made from the aggregates of its cells and its members are never held.
 /// [`Agg::merge`] is commutative and associative (the dates are the least and greatest in
 /// a total order, the id a wrapping sum), so cells merge to the same result in any order;
-/// only the `--accumulate` sums of non-integers can round differently, and they are added
-/// in the one order the storage order gives.
+/// only the `--accumulate` sums of non-integers can round differently: they are added in
+/// the order the tile's records are read and its cells merged, which depends only on the
+/// input (not on threads or the sort buffer), so the output stays deterministic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Agg {
     pub(super) layer: u32,

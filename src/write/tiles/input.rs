@@ -20,6 +20,11 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+/// What a member drillmap does not use is read into: parsed and checked in full (UTF-8,
+/// escapes, numbers), not skipped unchecked as `serde::de::IgnoredAny` would, so a file
+/// that is not valid JSON is refused whatever member the fault is in.
+type Skipped = serde_json::Value;
+
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value as Json};
 
@@ -173,7 +178,7 @@ impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::Visitor<'de>
                     map.next_value_seed(&mut *self)?;
                 }
                 _ => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    map.next_value::<Skipped>()?;
                 }
             }
         }
@@ -349,7 +354,7 @@ macro_rules! visit_others {
             self,
             mut seq: A,
         ) -> std::result::Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            while seq.next_element::<Skipped>()?.is_some() {}
             Ok($other(self))
         }
     };
@@ -396,7 +401,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                     };
                 }
                 _ => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    map.next_value::<Skipped>()?;
                 }
             }
         }
@@ -461,10 +466,7 @@ impl<'de> serde::de::Visitor<'de> for IsFeature {
         self,
         mut map: A,
     ) -> std::result::Result<bool, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
+        while map.next_entry::<Skipped, Skipped>()?.is_some() {}
         Ok(false)
     }
 }
@@ -512,17 +514,14 @@ impl<'de> serde::de::Visitor<'de> for IdSeed {
         self,
         mut seq: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Skipped>()?.is_some() {}
         Ok(None)
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
+        while map.next_entry::<Skipped, Skipped>()?.is_some() {}
         Ok(None)
     }
 }
@@ -745,7 +744,7 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
                 }
                 "coordinates" => g.coordinates = map.next_value_seed(CoordsSeed)?,
                 _ => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    map.next_value::<Skipped>()?;
                 }
             }
         }
@@ -808,10 +807,7 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
         self,
         mut map: A,
     ) -> std::result::Result<Coords, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
+        while map.next_entry::<Skipped, Skipped>()?.is_some() {}
         Ok(Coords::Other)
     }
 }
@@ -1006,6 +1002,23 @@ mod tests {
             Ok(())
         })?;
         Ok((name, features))
+    }
+
+    /// A member the reader does not use is still checked: text that is not valid JSON is
+    /// refused wherever it is (it was skipped unchecked for a while).
+    #[test]
+    fn a_fault_in_a_member_not_used_is_still_refused() {
+        let good = br#"{"type":"Feature","junk":"ok","geometry":{"type":"Point","coordinates":[69,37]},"properties":{}}"#;
+        assert!(RawFeature::default().read_slice(good, 0).is_ok());
+        for bad in [
+            &br#"{"type":"Feature","junk":"\ud800","geometry":null,"properties":{}}"#[..],
+            &b"{\"type\":\"Feature\",\"junk\":\"\xff\xfe\",\"geometry\":null,\"properties\":{}}"[..],
+            &br#"{"type":"Feature","junk":[1e400],"geometry":null,"properties":{}}"#[..],
+            &br#"{"type":"Feature","geometry":{"type":"Point","coordinates":[69,37],"k":"\ud800"},"properties":{}}"#[..],
+        ] {
+            let got = RawFeature::default().read_slice(bad, 0);
+            assert!(got.is_err(), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     /// The feature reader keeps the rules of a JSON object read into a map: ids from the

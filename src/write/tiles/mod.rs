@@ -137,8 +137,8 @@ pub struct TileOptions {
     /// Numeric columns summed into clusters.
     pub accumulate: Vec<String>,
     /// Bytes of prepared features a layer written to a file holds in memory before
-    /// spilling a sorted run beside it (default [`DEFAULT_SORT_BUFFER`]). Output does not
-    /// depend on it.
+    /// spilling a sorted run beside it (default [`DEFAULT_SORT_BUFFER`]); the repeated-id
+    /// check sorts the ids with a buffer of the same size. Output does not depend on it.
     pub sort_buffer: usize,
 }
 

@@ -127,7 +127,24 @@ pub struct EncodedProperties {
     /// Per property: the end of its key in `keys`, its kind (0 for null) and the range of
     /// its value in `values`.
     entries: Vec<(usize, u8, usize, usize)>,
+    /// The entries by key, kept once a feature has [`LINEAR_KEYS`] properties (a repeated
+    /// key is found by a scan below that), so a feature with many keys is read in linear
+    /// time.
+    index: HashTable<usize>,
 }
+
+/// Where the key of entry `i` lies in [`EncodedProperties::keys`]: from the end of the one
+/// before to its own end.
+fn key_range(entries: &[(usize, u8, usize, usize)], i: usize) -> (usize, usize) {
+    let start = i
+        .checked_sub(1)
+        .and_then(|j| entries.get(j))
+        .map_or(0, |e| e.0);
+    (start, entries.get(i).map_or(start, |e| e.0))
+}
+
+/// Properties a feature may have before its keys are looked up by hash, not by a scan.
+const LINEAR_KEYS: usize = 16;
 
 impl EncodedProperties {
     /// Forget every property.
@@ -135,14 +152,25 @@ impl EncodedProperties {
         self.keys.clear();
         self.values.clear();
         self.entries.clear();
+        self.index.clear();
+    }
+
+    fn key(&self, i: usize) -> &str {
+        let (a, b) = self.key_range(i);
+        self.keys.get(a..b).unwrap_or_default()
+    }
+
+    /// The entry of `key`, if the feature has it already.
+    fn find(&self, key: &str, hash: u64) -> Option<usize> {
+        if self.entries.len() < LINEAR_KEYS {
+            (0..self.entries.len()).find(|&i| self.key(i) == key)
+        } else {
+            self.index.find(hash, |&i| self.key(i) == key).copied()
+        }
     }
 
     fn key_range(&self, i: usize) -> (usize, usize) {
-        let start = i
-            .checked_sub(1)
-            .and_then(|j| self.entries.get(j))
-            .map_or(0, |e| e.0);
-        (start, self.entries.get(i).map_or(start, |e| e.0))
+        key_range(&self.entries, i)
     }
 
     /// Add property `key`, its value written into the buffer by `encode`, which returns
@@ -151,17 +179,38 @@ impl EncodedProperties {
         let start = self.values.len();
         let kind = encode(&mut self.values).unwrap_or(0);
         let end = self.values.len();
-        let earlier = (0..self.entries.len()).find(|&i| {
-            let (a, b) = self.key_range(i);
-            self.keys.get(a..b) == Some(key)
-        });
-        match earlier.and_then(|i| self.entries.get_mut(i)) {
+        let hash = FxBuildHasher.hash_one(key);
+        match self.find(key, hash).and_then(|i| self.entries.get_mut(i)) {
             Some(e) => (e.1, e.2, e.3) = (kind, start, end),
             None => {
                 self.keys.push_str(key);
                 self.entries.push((self.keys.len(), kind, start, end));
+                let n = self.entries.len();
+                if n == LINEAR_KEYS {
+                    for i in 0..n {
+                        let h = FxBuildHasher.hash_one(self.key(i));
+                        self.insert(h, i);
+                    }
+                } else if n > LINEAR_KEYS {
+                    self.insert(hash, n - 1);
+                }
             }
         }
+    }
+
+    /// File entry `i`, whose key hashes to `hash`, in the index.
+    fn insert(&mut self, hash: u64, i: usize) {
+        let Self {
+            keys,
+            entries,
+            index,
+            ..
+        } = self;
+        let key_of = |i: usize| {
+            let (start, end) = key_range(entries, i);
+            keys.get(start..end).unwrap_or_default()
+        };
+        index.insert_unique(hash, i, |&j| FxBuildHasher.hash_one(key_of(j)));
     }
 
     /// Add property `key` with a JSON value.
@@ -993,6 +1042,45 @@ pub(super) fn spatial_key(geom: &Geom) -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A feature with many keys, some repeated before and after the index takes over:
+    /// each key keeps its first place and its last value, as with few keys.
+    #[test]
+    fn many_keys_keep_their_first_place_and_last_value() {
+        let mut props = EncodedProperties::default();
+        for round in 0..2 {
+            props.clear();
+            for i in 0..40 {
+                props.push_str(&format!("k{i}"), &format!("v{i}"));
+                if i == 5 || i == 30 {
+                    // repeats: one while scanning, one through the index
+                    props.push_str("k3", &format!("again{i}"));
+                    props.push_str(&format!("k{}", i - 1), "last");
+                }
+            }
+            props.push_str("k20", "end");
+            let got: Vec<(String, Vec<u8>)> = props
+                .iter()
+                .map(|(k, _, v)| (k.to_string(), v.to_vec()))
+                .collect();
+            assert_eq!(got.len(), 40, "round {round}");
+            let value = |s: &str| {
+                let mut b = Vec::new();
+                mvt::bytes_field(&mut b, 1, s.as_bytes());
+                b
+            };
+            for (i, (k, v)) in got.iter().enumerate() {
+                assert_eq!(k, &format!("k{i}"));
+                let want = match i {
+                    3 => "again30".to_string(),
+                    4 | 29 => "last".to_string(),
+                    20 => "end".to_string(),
+                    _ => format!("v{i}"),
+                };
+                assert_eq!(v, &value(&want), "k{i}");
+            }
+        }
+    }
 
     #[test]
     fn feature_ids_are_stable_small_and_layer_specific() {
