@@ -668,13 +668,15 @@ struct RawGeometry {
     coordinates: Coords,
 }
 
-/// Coordinates as read: numbers nested in arrays (anything else is `Other`).
+/// Coordinates as read: numbers nested in arrays (anything else is `Other`, with its JSON
+/// text for the error that names it).
 #[derive(Default)]
 enum Coords {
     Num(f64),
     List(Vec<Coords>),
     #[default]
-    Other,
+    Missing,
+    Other(String),
 }
 
 impl std::fmt::Display for Coords {
@@ -691,7 +693,8 @@ impl std::fmt::Display for Coords {
                 }
                 f.write_str("]")
             }
-            Coords::Other => f.write_str("?"),
+            Coords::Missing => f.write_str("?"),
+            Coords::Other(text) => f.write_str(text),
         }
     }
 }
@@ -773,8 +776,8 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
         f.write_str("coordinates")
     }
 
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Coords, E> {
-        Ok(Coords::Other)
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Coords, E> {
+        Ok(Coords::Other(v.to_string()))
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Coords, E> {
         #[allow(clippy::cast_precision_loss)]
@@ -787,11 +790,11 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Coords, E> {
         Ok(Coords::Num(v))
     }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<Coords, E> {
-        Ok(Coords::Other)
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Coords, E> {
+        Ok(Coords::Other(Json::from(v).to_string()))
     }
     fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Coords, E> {
-        Ok(Coords::Other)
+        Ok(Coords::Other("null".into()))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
@@ -805,10 +808,11 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
-        mut map: A,
+        map: A,
     ) -> std::result::Result<Coords, A::Error> {
-        while map.next_entry::<Skipped, Skipped>()?.is_some() {}
-        Ok(Coords::Other)
+        let v: Json =
+            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Coords::Other(v.to_string()))
     }
 }
 
@@ -1085,7 +1089,7 @@ mod tests {
             ),
             (
                 r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,"a"]}}"#,
-                "bad position [1,?]",
+                "bad position [1,\"a\"]",
             ),
             (
                 r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":5}}"#,
