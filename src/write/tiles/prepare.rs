@@ -161,10 +161,11 @@ impl EncodedProperties {
     }
 
     /// The entry of `key`, if the feature has it already.
-    fn find(&self, key: &str, hash: u64) -> Option<usize> {
+    fn find(&self, key: &str) -> Option<usize> {
         if self.entries.len() < LINEAR_KEYS {
             (0..self.entries.len()).find(|&i| self.key(i) == key)
         } else {
+            let hash = FxBuildHasher.hash_one(key);
             self.index.find(hash, |&i| self.key(i) == key).copied()
         }
     }
@@ -179,27 +180,27 @@ impl EncodedProperties {
         let start = self.values.len();
         let kind = encode(&mut self.values).unwrap_or(0);
         let end = self.values.len();
-        let hash = FxBuildHasher.hash_one(key);
-        match self.find(key, hash).and_then(|i| self.entries.get_mut(i)) {
+        match self.find(key).and_then(|i| self.entries.get_mut(i)) {
             Some(e) => (e.1, e.2, e.3) = (kind, start, end),
             None => {
                 self.keys.push_str(key);
                 self.entries.push((self.keys.len(), kind, start, end));
+                // The index is kept from the LINEAR_KEYS-th key on: the first ones are
+                // filed when it starts, each later one as it comes.
                 let n = self.entries.len();
-                if n == LINEAR_KEYS {
-                    for i in 0..n {
-                        let h = FxBuildHasher.hash_one(self.key(i));
-                        self.insert(h, i);
+                let first = if n == LINEAR_KEYS { 0 } else { n - 1 };
+                if n >= LINEAR_KEYS {
+                    for i in first..n {
+                        self.insert(i);
                     }
-                } else if n > LINEAR_KEYS {
-                    self.insert(hash, n - 1);
                 }
             }
         }
     }
 
-    /// File entry `i`, whose key hashes to `hash`, in the index.
-    fn insert(&mut self, hash: u64, i: usize) {
+    /// File entry `i` in the index.
+    fn insert(&mut self, i: usize) {
+        let hash = FxBuildHasher.hash_one(self.key(i));
         let Self {
             keys,
             entries,
