@@ -5,9 +5,9 @@
 //! them (`"geocoder": "source_coordinates"`). The properties come out as JSON text, ready
 //! for the writer, so a million rows cost no per-row maps.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::location::{locate, Origin};
@@ -193,17 +193,17 @@ pub struct Builder<'g> {
     /// Whether any place came from the GeoNames table (the layer then attributes it).
     used_geonames: bool,
     index: BorderIndex<'g>,
-    memo: HashMap<Box<[u8]>, std::result::Result<u32, String>>,
+    memo: FxHashMap<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
-    dates: HashMap<Box<[u8]>, DateText>,
+    dates: FxHashMap<Box<[u8]>, DateText>,
     key: Vec<u8>,
     date_props: Vec<u8>,
     own_location: Vec<u8>,
     /// The location text of rows with their own coordinates, per (place as reported,
     /// nearest segment): encoded once, not per row.
-    coordinates_text: HashMap<Box<[u8]>, Option<CoordinatesText>>,
+    coordinates_text: FxHashMap<Box<[u8]>, Option<CoordinatesText>>,
     /// Country hints as written → their alpha-2 code.
-    hints: HashMap<Box<str>, Option<&'static str>>,
+    hints: FxHashMap<Box<str>, Option<&'static str>>,
     /// The last feature's properties up to the location.
     middle: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
@@ -233,14 +233,14 @@ impl<'g> Builder<'g> {
             cache,
             used_geonames: false,
             index,
-            memo: HashMap::new(),
+            memo: FxHashMap::default(),
             located: Vec::new(),
-            dates: HashMap::new(),
+            dates: FxHashMap::default(),
             key: Vec::new(),
             date_props: Vec::new(),
             own_location: Vec::new(),
-            coordinates_text: HashMap::new(),
-            hints: HashMap::new(),
+            coordinates_text: FxHashMap::default(),
+            hints: FxHashMap::default(),
             middle: Vec::with_capacity(512),
             place_index: None,
             swap: None,
@@ -594,7 +594,8 @@ pub(crate) mod tests {
             crate::read::topojson::read(&data.join(crate::read::topojson::COUNTRIES)).unwrap();
         let border = crate::derive::AfghanBorder::from_boundaries(&boundaries).unwrap();
         let mut index = BorderIndex::new(&border);
-        let mut memo: HashMap<(Option<&str>, Option<&str>), CoordinatesText> = HashMap::new();
+        let mut memo: std::collections::HashMap<(Option<&str>, Option<&str>), CoordinatesText> =
+            std::collections::HashMap::new();
         let mut rng = fastrand::Rng::with_seed(5);
         for i in 0..5000 {
             let point = [rng.f64() * 42.0 + 46.0, rng.f64() * 27.0 + 29.0];
