@@ -1,13 +1,21 @@
-//! Features in id order, whatever the input order, in bounded memory, for the [`Sinks`]
-//! of a streamed layer.
+//! The one external sort: records in key order, in bounded memory, whatever the input
+//! order ([`RecordSorter`]), and on it the features of a streamed layer put in id order for
+//! its [`Sinks`] ([`Sorter`]).
 //!
-//! While ids arrive in strictly increasing (byte) order, each feature goes straight to the
-//! sinks: one pass, nothing held. The first id out of order switches to sorting: the sinks
-//! are rewound ([`Sink::rewind`](super::sink::Sink::rewind)), what they had written becomes
-//! the first sorted run, later features are collected in a buffer of bounded size, sorted by
-//! id (ties keep input order) and spilled to temporary run files beside the output, and
-//! [`Sorter::finish`] merges the runs into the sinks. A repeated id keeps its first feature
-//! and reports the later ones as [`Duplicate`]s.
+//! A [`RecordSorter`] collects records under byte-string keys (numbers as big-endian bytes,
+//! so they sort by value) in a buffer of bounded size; a full buffer is sorted by key (ties
+//! keep push order) and spilled to a temporary run file beside the output (named by
+//! [`temp_path`], so a killed run's files are swept by the next run); at the end the runs
+//! are merged (at most [`FAN_IN`] at once), or a lone buffer is sorted in memory. The tiles'
+//! prepared features go through it keyed by storage order, a bulk layer's features keyed
+//! by id.
+//!
+//! A [`Sorter`] sends features straight to the sinks while ids arrive in strictly
+//! increasing (byte) order: one pass, nothing held. The first id out of order switches to
+//! sorting: the sinks are rewound ([`Sink::rewind`](super::sink::Sink::rewind)), what they
+//! had written goes into a [`RecordSorter`] first, later features after it, and
+//! [`Sorter::finish`] sends them to the sinks in id order. A repeated id keeps its first
+//! feature and reports the later ones as [`Duplicate`]s.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -40,16 +48,6 @@ pub struct Sorted {
     pub duplicates: Vec<Duplicate>,
 }
 
-/// One feature as held for sorting: its id and text are at `start` in the arena.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    start: usize,
-    id_len: usize,
-    len: usize,
-    line: u64,
-    bounds: [f64; 4],
-}
-
 /// A temporary file removed when dropped.
 #[derive(Debug)]
 pub struct TempFile(PathBuf);
@@ -71,29 +69,22 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(path, e)
 }
 
-fn bounds_in(b: Option<[f64; 4]>) -> [f64; 4] {
-    b.unwrap_or([f64::NAN; 4])
-}
-
-fn bounds_out(b: [f64; 4]) -> Option<[f64; 4]> {
-    (!b[0].is_nan()).then_some(b)
-}
+/// Bytes before a feature's text in its sort record: its line, then its bounds.
+const FEATURE_HEAD: usize = 40;
 
 /// Puts features in id order on their way to the sinks; see the module documentation.
 #[derive(Debug)]
 pub struct Sorter {
     sinks: Sinks,
-    /// Run files are named after this (`out/events`).
-    runs_beside: PathBuf,
     written: u64,
     last_id: Vec<u8>,
-    sorting: bool,
-    /// What the sinks had written when sorting started.
-    first_run: Option<TempFile>,
-    runs: Vec<TempFile>,
-    arena: Vec<u8>,
-    entries: Vec<Entry>,
+    /// The features, keyed by id, once the input was found out of order.
+    records: Option<RecordSorter>,
+    /// Where the records spill, and how many bytes they hold before they do.
+    runs_beside: PathBuf,
     buffer: usize,
+    /// A feature's sort record head (reused).
+    head: Vec<u8>,
 }
 
 impl Sorter {
@@ -102,15 +93,12 @@ impl Sorter {
     pub fn new(sinks: Sinks, runs_beside: &Path, buffer: usize) -> Sorter {
         Sorter {
             sinks,
-            runs_beside: runs_beside.to_path_buf(),
             written: 0,
             last_id: Vec::new(),
-            sorting: false,
-            first_run: None,
-            runs: Vec::new(),
-            arena: Vec::new(),
-            entries: Vec::new(),
+            records: None,
+            runs_beside: runs_beside.to_path_buf(),
             buffer: buffer.max(1 << 16),
+            head: Vec::with_capacity(FEATURE_HEAD),
         }
     }
 
@@ -124,7 +112,7 @@ impl Sorter {
         bounds: Option<[f64; 4]>,
         text: &[&[u8]],
     ) -> Result<Option<Duplicate>> {
-        if !self.sorting {
+        if self.records.is_none() {
             let key = id.as_bytes();
             if self.written > 0 && key == self.last_id.as_slice() {
                 return Ok(Some(Duplicate {
@@ -139,69 +127,54 @@ impl Sorter {
                 self.last_id.extend_from_slice(key);
                 return Ok(None);
             }
-            self.sorting = true;
-            self.first_run = self.sinks.rewind()?.map(TempFile);
-            if self.first_run.is_none() && self.written > 0 {
-                return Err(Error::Internal(
-                    "no output can give back the features to sort".into(),
-                ));
-            }
+            self.start_sorting()?;
         }
-        let start = self.arena.len();
-        self.arena.extend_from_slice(id.as_bytes());
-        for p in text {
-            self.arena.extend_from_slice(p);
-        }
-        self.entries.push(Entry {
-            start,
-            id_len: id.len(),
-            len: self.arena.len() - start - id.len(),
-            line,
-            bounds: bounds_in(bounds),
-        });
-        if self.arena.len() >= self.buffer {
-            self.spill()?;
+        feature_head(&mut self.head, line, bounds);
+        let mut parts = Vec::with_capacity(text.len() + 1);
+        parts.push(self.head.as_slice());
+        parts.extend_from_slice(text);
+        match &mut self.records {
+            Some(records) => records.push(id.as_bytes(), &parts)?,
+            None => return Err(Error::Internal("the features to sort were lost".into())),
         }
         Ok(None)
     }
 
-    /// Sort the buffer and write it to a new run file.
-    fn spill(&mut self) -> Result<()> {
-        if self.entries.is_empty() {
-            return Ok(());
-        }
-        let arena = &self.arena;
-        let id = |e: &Entry| &arena[e.start..e.start + e.id_len];
-        self.entries.sort_by(|a, b| id(a).cmp(id(b)));
-        let name = self
-            .runs_beside
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = temp_path(
-            &self
-                .runs_beside
-                .with_file_name(format!("{name}.run{}", self.runs.len())),
-        );
-        let run = TempFile(path.clone());
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io(&path))?);
-        for e in &self.entries {
-            let mut head = [0u8; HEAD];
-            head[..8].copy_from_slice(&(e.len as u64).to_le_bytes());
-            head[8..16].copy_from_slice(&(e.id_len as u64).to_le_bytes());
-            head[16..24].copy_from_slice(&e.line.to_le_bytes());
-            for (i, v) in e.bounds.iter().enumerate() {
-                head[24 + 8 * i..32 + 8 * i].copy_from_slice(&v.to_le_bytes());
+    /// Rewind the sinks and put what they had written first in the sort.
+    fn start_sorting(&mut self) -> Result<()> {
+        let mut records = RecordSorter::spilling(&self.runs_beside, self.buffer);
+        match self.sinks.rewind()?.map(TempFile) {
+            Some(first) => {
+                let path = first.path();
+                let file = File::open(path).map_err(io(path))?;
+                let mut input = BufReader::with_capacity(1 << 20, file);
+                let mut line = Vec::new();
+                input.read_until(b'\n', &mut line).map_err(io(path))?; // the header
+                                                                       // One feature per line, ending in `,` but the last; its bounds are in the
+                                                                       // sinks already.
+                feature_head(&mut self.head, 0, None);
+                loop {
+                    line.clear();
+                    if input.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
+                        break;
+                    }
+                    while matches!(line.last(), Some(b'\n' | b',')) {
+                        line.pop();
+                    }
+                    let id = id_of(&line).ok_or_else(|| {
+                        Error::Internal(format!("a feature in {} has no id", path.display()))
+                    })?;
+                    records.push(id.as_bytes(), &[&self.head, &line])?;
+                }
             }
-            w.write_all(&head)
-                .and_then(|()| w.write_all(&arena[e.start..e.start + e.id_len + e.len]))
-                .map_err(io(&path))?;
+            None if self.written > 0 => {
+                return Err(Error::Internal(
+                    "no output can give back the features to sort".into(),
+                ))
+            }
+            None => {}
         }
-        w.flush().map_err(io(&path))?;
-        self.runs.push(run);
-        super::generation::test_point("spilled");
-        self.entries.clear();
-        self.arena.clear();
+        self.records = Some(records);
         Ok(())
     }
 
@@ -209,9 +182,31 @@ impl Sorter {
     /// `attribution`.
     pub fn finish(mut self, attribution: &str) -> Result<Sorted> {
         let mut duplicates = Vec::new();
-        if self.sorting {
-            self.spill()?;
-            duplicates = self.merge()?;
+        if let Some(records) = self.records.take() {
+            self.written = 0;
+            let mut last: Option<Vec<u8>> = None;
+            let sinks = &mut self.sinks;
+            let written = &mut self.written;
+            records.for_each(|id, rec| {
+                let (line, bounds, text) = split_feature(rec)?;
+                if last.as_deref() == Some(id) {
+                    duplicates.push(Duplicate {
+                        line,
+                        id: String::from_utf8_lossy(id).into_owned(),
+                    });
+                    return Ok(());
+                }
+                sinks.feature(&Encoded {
+                    id: std::str::from_utf8(id).unwrap_or_default(),
+                    bounds,
+                    text: &[text],
+                })?;
+                *written += 1;
+                let l = last.get_or_insert_with(Vec::new);
+                l.clear();
+                l.extend_from_slice(id);
+                Ok(())
+            })?;
         }
         let outputs = std::mem::take(&mut self.sinks).finish(attribution)?;
         Ok(Sorted {
@@ -220,108 +215,33 @@ impl Sorter {
             duplicates,
         })
     }
+}
 
-    /// Merge the first run and the spilled runs into the sinks.
-    fn merge(&mut self) -> Result<Vec<Duplicate>> {
-        let mut sources: Vec<Source> = Vec::new();
-        if let Some(first) = &self.first_run {
-            let mut r =
-                BufReader::with_capacity(1 << 20, File::open(&first.0).map_err(io(&first.0))?);
-            let mut skip = Vec::new();
-            r.read_until(b'\n', &mut skip).map_err(io(&first.0))?; // the header
-            sources.push(Source::First {
-                input: r,
-                path: first.0.clone(),
-                line: Vec::new(),
-            });
-        }
-        for run in &self.runs {
-            let f = File::open(&run.0).map_err(io(&run.0))?;
-            sources.push(Source::Run {
-                input: BufReader::with_capacity(1 << 20, f),
-                path: run.0.clone(),
-            });
-        }
-        self.written = 0;
-        // One record per source, refilled in place, and one id buffer per heap entry,
-        // handed back when popped: nothing is allocated per feature.
-        let mut heads: Vec<Record> = Vec::with_capacity(sources.len());
-        let mut heap = BinaryHeap::new();
-        for (i, s) in sources.iter_mut().enumerate() {
-            let mut rec = Record::default();
-            if s.next(&mut rec)? {
-                heap.push(Reverse((rec.id().to_vec(), i)));
-            }
-            heads.push(rec);
-        }
-        let mut duplicates = Vec::new();
-        let mut last: Option<Vec<u8>> = None;
-        while let Some(Reverse((mut id, i))) = heap.pop() {
-            let rec = &heads[i];
-            if last.as_deref() == Some(id.as_slice()) {
-                duplicates.push(Duplicate {
-                    line: rec.line,
-                    id: String::from_utf8_lossy(&id).into_owned(),
-                });
-            } else {
-                let id_text = std::str::from_utf8(rec.id()).unwrap_or_default();
-                self.sinks.feature(&Encoded {
-                    id: id_text,
-                    bounds: rec.bounds,
-                    text: &[rec.text()],
-                })?;
-                self.written += 1;
-                let l = last.get_or_insert_with(Vec::new);
-                l.clear();
-                l.extend_from_slice(&id);
-            }
-            if sources[i].next(&mut heads[i])? {
-                id.clear();
-                id.extend_from_slice(heads[i].id());
-                heap.push(Reverse((id, i)));
-            }
-        }
-        Ok(duplicates)
+/// A feature's sort record before its text: its line and its bounds (NaN for none).
+fn feature_head(head: &mut Vec<u8>, line: u64, bounds: Option<[f64; 4]>) {
+    head.clear();
+    head.extend_from_slice(&line.to_le_bytes());
+    for v in bounds.unwrap_or([f64::NAN; 4]) {
+        head.extend_from_slice(&v.to_le_bytes());
     }
 }
 
-/// Bytes before each record of a run file: text length, id length, line, bounds.
-const HEAD: usize = 56;
-
-#[derive(Debug, Default)]
-struct Record {
-    /// The id, then the text.
-    bytes: Vec<u8>,
-    id_len: usize,
-    line: u64,
-    bounds: Option<[f64; 4]>,
-}
-
-impl Record {
-    fn id(&self) -> &[u8] {
-        &self.bytes[..self.id_len]
-    }
-
-    fn text(&self) -> &[u8] {
-        &self.bytes[self.id_len..]
-    }
-}
-
-#[derive(Debug)]
-enum Source {
-    /// What the sinks had written before sorting started: a header line, then one feature
-    /// per line ending in `,` but the last. Its bounds are in the sinks already.
-    First {
-        input: BufReader<File>,
-        path: PathBuf,
-        /// The line being read (reused).
-        line: Vec<u8>,
-    },
-    /// A spilled run.
-    Run {
-        input: BufReader<File>,
-        path: PathBuf,
-    },
+/// A feature's line, bounds and text from its sort record.
+fn split_feature(rec: &[u8]) -> Result<(u64, Option<[f64; 4]>, &[u8])> {
+    let (head, text) = rec
+        .split_at_checked(FEATURE_HEAD)
+        .ok_or_else(|| Error::Internal("a sorted feature lost its head".into()))?;
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&head[8 * i..8 * i + 8]);
+        b
+    };
+    let b = [1, 2, 3, 4].map(|i| f64::from_le_bytes(word(i)));
+    Ok((
+        u64::from_le_bytes(word(0)),
+        (!b[0].is_nan()).then_some(b),
+        text,
+    ))
 }
 
 /// The id of a feature's text (a JSON string after [`FEATURE_PREFIX`]).
@@ -333,73 +253,40 @@ fn id_of(text: &[u8]) -> Option<String> {
         .ok()
 }
 
-impl Source {
-    /// Read the next record into `rec` (its buffer reused); `false` at the end.
-    fn next(&mut self, rec: &mut Record) -> Result<bool> {
-        match self {
-            Source::First { input, path, line } => {
-                line.clear();
-                if input.read_until(b'\n', line).map_err(io(path))? == 0 {
-                    return Ok(false);
-                }
-                while matches!(line.last(), Some(b'\n' | b',')) {
-                    line.pop();
-                }
-                let id = id_of(line).ok_or_else(|| {
-                    Error::Internal(format!("a feature in {} has no id", path.display()))
-                })?;
-                rec.bytes.clear();
-                rec.bytes.extend_from_slice(id.as_bytes());
-                rec.bytes.extend_from_slice(line);
-                rec.id_len = id.len();
-                rec.line = 0;
-                rec.bounds = None;
-                Ok(true)
-            }
-            Source::Run { input, path } => {
-                let mut head = [0u8; HEAD];
-                match input.read_exact(&mut head) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
-                    Err(e) => return Err(Error::io(&*path, e)),
-                }
-                let word = |i: usize| {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(&head[i..i + 8]);
-                    b
-                };
-                let len = usize::try_from(u64::from_le_bytes(word(0))).unwrap_or(0);
-                let id_len = usize::try_from(u64::from_le_bytes(word(8))).unwrap_or(0);
-                rec.bytes.clear();
-                rec.bytes.resize(id_len + len, 0);
-                input.read_exact(&mut rec.bytes).map_err(io(path))?;
-                let b = |k: usize| f64::from_le_bytes(word(24 + 8 * k));
-                rec.id_len = id_len;
-                rec.line = u64::from_le_bytes(word(16));
-                rec.bounds = bounds_out([b(0), b(1), b(2), b(3)]);
-                Ok(true)
-            }
-        }
-    }
-}
-
-/// Records ordered by a numeric key in bounded memory: the general external sort under
-/// the tiles' prepared features (and any other caller with fixed keys).
-///
-/// Records are collected in a buffer of `buffer` bytes; a full buffer is sorted by key
-/// (ties keep push order) and spilled to a temporary run file beside `beside` (named by
-/// [`temp_path`], so a killed run's files are swept by the next run); [`RecordSorter::finish`]
-/// keeps a lone buffer in memory, or merges every run into one sorted temporary file.
-/// The order is the same whatever `buffer` is.
+/// Records ordered by a byte-string key in bounded memory; see the module documentation.
+/// The order is the same whatever the buffer is.
 #[derive(Debug)]
 pub struct RecordSorter {
     beside: Option<PathBuf>,
     buffer: usize,
+    /// Each record's key, then its bytes.
     arena: Vec<u8>,
-    /// Key, start in the arena, length.
-    entries: Vec<(u128, usize, u32)>,
+    entries: Vec<Entry>,
     runs: Vec<TempFile>,
     records: u64,
+}
+
+/// A record held in the buffer: its key and bytes are at `start` in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// The key's first 16 bytes as a big-endian number, zero-padded: ordering by it, then
+    /// by the whole key, is the keys' byte order, and most comparisons stop at it.
+    prefix: u128,
+    start: usize,
+    key_len: u32,
+    len: u32,
+}
+
+/// The first 16 bytes of `key`, zero-padded, as a big-endian number.
+fn prefix_of(key: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = key.len().min(16);
+    b[..n].copy_from_slice(&key[..n]);
+    u128::from_be_bytes(b)
+}
+
+fn len_u32(n: usize) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::Usage("a record to sort is larger than 4 GiB".into()))
 }
 
 /// A unique suffix for this process's run files.
@@ -463,17 +350,20 @@ impl RecordSorter {
     }
 
     /// Add a record, in pieces, under `key`.
-    pub fn push(&mut self, key: u128, parts: &[&[u8]]) -> Result<()> {
+    pub fn push(&mut self, key: &[u8], parts: &[&[u8]]) -> Result<()> {
         let start = self.arena.len();
+        self.arena.extend_from_slice(key);
         for p in parts {
             self.arena.extend_from_slice(p);
         }
-        let len = u32::try_from(self.arena.len() - start)
-            .map_err(|_| Error::Usage("a record to sort is larger than 4 GiB".into()))?;
-        self.entries.push((key, start, len));
+        self.entries.push(Entry {
+            prefix: prefix_of(key),
+            start,
+            key_len: len_u32(key.len())?,
+            len: len_u32(self.arena.len() - start - key.len())?,
+        });
         self.records += 1;
-        let held =
-            self.arena.len() + self.entries.len() * std::mem::size_of::<(u128, usize, u32)>();
+        let held = self.arena.len() + self.entries.len() * std::mem::size_of::<Entry>();
         if held >= self.buffer && self.beside.is_some() {
             self.spill()?;
         }
@@ -481,11 +371,31 @@ impl RecordSorter {
     }
 
     fn sort_buffer(&mut self) {
-        // Stable: equal keys keep push order.
-        self.entries.sort_by_key(|e| e.0);
+        let arena = &self.arena;
+        let key = |e: &Entry| &arena[e.start..e.start + e.key_len as usize];
+        // Stable: equal keys keep push order. Past equal prefixes, two keys of at most 16
+        // bytes differ only in length (the shorter first).
+        self.entries.sort_by(|a, b| {
+            a.prefix.cmp(&b.prefix).then_with(|| {
+                if a.key_len <= 16 && b.key_len <= 16 {
+                    a.key_len.cmp(&b.key_len)
+                } else {
+                    key(a).cmp(key(b))
+                }
+            })
+        });
     }
 
-    /// Sort the buffer into a new run file: per record its key, length and bytes.
+    /// The key and bytes of a record held in the buffer.
+    fn held(&self, e: &Entry) -> (&[u8], &[u8]) {
+        let at = e.start + e.key_len as usize;
+        (
+            &self.arena[e.start..at],
+            &self.arena[at..at + e.len as usize],
+        )
+    }
+
+    /// Sort the buffer into a new run file.
     fn spill(&mut self) -> Result<()> {
         let Some(beside) = self.beside.clone() else {
             return Ok(());
@@ -496,11 +406,9 @@ impl RecordSorter {
         self.sort_buffer();
         let (run, file) = temp_file(&beside, "run")?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
-        for &(key, start, len) in &self.entries {
-            w.write_all(&key.to_le_bytes())
-                .and_then(|()| w.write_all(&len.to_le_bytes()))
-                .and_then(|()| w.write_all(&self.arena[start..start + len as usize]))
-                .map_err(io(&run.0))?;
+        for e in &self.entries {
+            let (key, rec) = self.held(e);
+            write_run_record(&mut w, key, rec).map_err(io(&run.0))?;
         }
         w.flush().map_err(io(&run.0))?;
         self.runs.push(run);
@@ -515,12 +423,12 @@ impl RecordSorter {
         if self.runs.is_empty() {
             self.sort_buffer();
             return Ok(SortedRecords::Memory {
-                arena: std::mem::take(&mut self.arena),
                 entries: self
                     .entries
                     .iter()
-                    .map(|&(_, start, len)| (start, len))
+                    .map(|e| (e.start + e.key_len as usize, e.len))
                     .collect(),
+                arena: std::mem::take(&mut self.arena),
             });
         }
         let beside = self.merge_down()?;
@@ -528,9 +436,9 @@ impl RecordSorter {
         let mut out = BufWriter::with_capacity(1 << 20, &file);
         let mut len = 0u64;
         merge_runs(&self.runs, |_, rec| {
-            let n = u32::try_from(rec.len()).unwrap_or(u32::MAX);
             len += 4 + rec.len() as u64;
-            out.write_all(&n.to_le_bytes())
+            // Checked when pushed.
+            out.write_all(&(rec.len() as u32).to_le_bytes())
                 .and_then(|()| out.write_all(rec))
                 .map_err(io(&temp.0))
         })?;
@@ -544,11 +452,12 @@ impl RecordSorter {
     /// Call `f(key, record)` for every record in key order (equal keys in push order),
     /// without writing them out again: a lone buffer is sorted in memory, runs are merged
     /// as they are read.
-    pub fn for_each(mut self, mut f: impl FnMut(u128, &[u8]) -> Result<()>) -> Result<()> {
+    pub fn for_each(mut self, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
         if self.runs.is_empty() {
             self.sort_buffer();
-            for &(key, start, len) in &self.entries {
-                f(key, &self.arena[start..start + len as usize])?;
+            for e in &self.entries {
+                let (key, rec) = self.held(e);
+                f(key, rec)?;
             }
             return Ok(());
         }
@@ -569,11 +478,7 @@ impl RecordSorter {
             let (run, file) = temp_file(&beside, "run")?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
             merge_runs(&group, |key, rec| {
-                let n = u32::try_from(rec.len()).unwrap_or(u32::MAX);
-                w.write_all(&key.to_le_bytes())
-                    .and_then(|()| w.write_all(&n.to_le_bytes()))
-                    .and_then(|()| w.write_all(rec))
-                    .map_err(io(&run.0))
+                write_run_record(&mut w, key, rec).map_err(io(&run.0))
             })?;
             w.flush().map_err(io(&run.0))?;
             self.runs.insert(0, run);
@@ -585,49 +490,67 @@ impl RecordSorter {
 /// The most run files merged at once.
 const FAN_IN: usize = 64;
 
+/// One record of a run file: key length and record length (u32 each, checked when the
+/// record was pushed), key, record.
+fn write_run_record(w: &mut impl Write, key: &[u8], rec: &[u8]) -> std::io::Result<()> {
+    w.write_all(&(key.len() as u32).to_le_bytes())?;
+    w.write_all(&(rec.len() as u32).to_le_bytes())?;
+    w.write_all(key)?;
+    w.write_all(rec)
+}
+
+/// A run's next record: its key then its bytes, and the key's length.
+#[derive(Debug, Clone, Default)]
+struct Head {
+    bytes: Vec<u8>,
+    key_len: usize,
+}
+
 /// Merge sorted runs, calling `emit(key, record)` in key order (equal keys: earlier runs
 /// first).
-fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(u128, &[u8]) -> Result<()>) -> Result<()> {
+fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
     let mut inputs = Vec::with_capacity(runs.len());
     for run in runs {
         let f = File::open(&run.0).map_err(io(&run.0))?;
         inputs.push(BufReader::with_capacity(1 << 18, f));
     }
+    // One record per run, refilled in place, and one key per heap entry, handed back when
+    // popped: nothing is allocated per record.
+    let mut heads = vec![Head::default(); inputs.len()];
     let mut heap = BinaryHeap::new();
-    let mut heads: Vec<Vec<u8>> = vec![Vec::new(); inputs.len()];
     for (i, input) in inputs.iter_mut().enumerate() {
-        if let Some(key) = read_run_record(input, &mut heads[i], &runs[i].0)? {
-            heap.push(Reverse((key, i)));
+        if read_run_record(input, &mut heads[i], &runs[i].0)? {
+            let key = heads[i].bytes[..heads[i].key_len].to_vec();
+            heap.push(Reverse((prefix_of(&key), key, i)));
         }
     }
-    while let Some(Reverse((key, i))) = heap.pop() {
-        emit(key, &heads[i])?;
-        if let Some(key) = read_run_record(&mut inputs[i], &mut heads[i], &runs[i].0)? {
-            heap.push(Reverse((key, i)));
+    while let Some(Reverse((_, mut key, i))) = heap.pop() {
+        let h = &heads[i];
+        emit(&h.bytes[..h.key_len], &h.bytes[h.key_len..])?;
+        if read_run_record(&mut inputs[i], &mut heads[i], &runs[i].0)? {
+            key.clear();
+            key.extend_from_slice(&heads[i].bytes[..heads[i].key_len]);
+            heap.push(Reverse((prefix_of(&key), key, i)));
         }
     }
     Ok(())
 }
 
-/// Read the next record of a run into `buf`, returning its key (`None` at the end).
-fn read_run_record(
-    input: &mut BufReader<File>,
-    buf: &mut Vec<u8>,
-    path: &Path,
-) -> Result<Option<u128>> {
-    let mut head = [0u8; 20];
-    match input.read_exact(&mut head) {
+/// Read the next record of a run into `head`; `false` at the end.
+fn read_run_record(input: &mut BufReader<File>, head: &mut Head, path: &Path) -> Result<bool> {
+    let mut lens = [0u8; 8];
+    match input.read_exact(&mut lens) {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
         Err(e) => return Err(Error::io(path, e)),
     }
-    let mut k = [0u8; 16];
-    k.copy_from_slice(&head[..16]);
-    let mut l = [0u8; 4];
-    l.copy_from_slice(&head[16..]);
-    buf.resize(u32::from_le_bytes(l) as usize, 0);
-    input.read_exact(buf).map_err(io(path))?;
-    Ok(Some(u128::from_le_bytes(k)))
+    let [k0, k1, k2, k3, n0, n1, n2, n3] = lens;
+    let key_len = u32::from_le_bytes([k0, k1, k2, k3]) as usize;
+    let len = u32::from_le_bytes([n0, n1, n2, n3]) as usize;
+    head.bytes.resize(key_len + len, 0);
+    input.read_exact(&mut head.bytes).map_err(io(path))?;
+    head.key_len = key_len;
+    Ok(true)
 }
 
 /// Records in key order ([`RecordSorter::finish`]): held in memory, or in one temporary
@@ -871,26 +794,35 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Records come out in key order, equal keys in push order, the same whatever the
-        /// buffer (so however many runs are spilled and merged, up to more than FAN_IN), and
-        /// no run file is left once the sorted records are dropped.
+        /// Records come out in the byte order of their keys (short and long, sharing
+        /// prefixes past 16 bytes), equal keys in push order, the same whatever the buffer
+        /// (so however many runs are spilled and merged, up to more than FAN_IN), and no
+        /// run file is left once the sorted records are dropped.
         #[test]
         fn records_come_out_in_stable_key_order_whatever_the_buffer(
-            records in proptest::collection::vec((0u128..40, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12)), 0..300),
+            records in proptest::collection::vec((proptest::collection::vec(0u8..3, 0..20), proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12)), 0..300),
             buffer in 1usize..400,
         ) {
             let dir = tempfile::tempdir().unwrap();
-            let mut want: Vec<(u128, usize, Vec<u8>)> = Vec::new();
+            let mut want: Vec<(Vec<u8>, usize, Vec<u8>)> = Vec::new();
             let mut spilled = RecordSorter::spilling(&dir.path().join("out.pmtiles"), buffer);
             let mut memory = RecordSorter::in_memory();
+            let mut each = RecordSorter::spilling(&dir.path().join("out.pmtiles"), buffer);
             for (i, (key, bytes)) in records.iter().enumerate() {
                 // The index makes each record unique, so the order of equal keys shows.
                 let tag = u32::try_from(i).unwrap().to_le_bytes();
-                spilled.push(*key, &[&tag, bytes]).unwrap();
-                memory.push(*key, &[&tag, bytes]).unwrap();
-                want.push((*key, i, [&tag[..], bytes].concat()));
+                spilled.push(key, &[&tag, bytes]).unwrap();
+                memory.push(key, &[&tag, bytes]).unwrap();
+                each.push(key, &[&tag, bytes]).unwrap();
+                want.push((key.clone(), i, [&tag[..], bytes].concat()));
             }
-            want.sort_by_key(|w| (w.0, w.1));
+            want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            let mut got = Vec::new();
+            each.for_each(|k, r| {
+                got.push((k.to_vec(), r.to_vec()));
+                Ok(())
+            }).unwrap();
+            proptest::prop_assert_eq!(got, want.iter().map(|w| (w.0.clone(), w.2.clone())).collect::<Vec<_>>());
             let want: Vec<Vec<u8>> = want.into_iter().map(|w| w.2).collect();
             let spilled = spilled.finish().unwrap();
             proptest::prop_assert_eq!(read_all(&spilled), want.clone());
@@ -898,5 +830,20 @@ mod tests {
             drop(spilled);
             proptest::prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         }
+    }
+
+    #[test]
+    fn numbers_as_big_endian_keys_sort_by_value() {
+        let mut s = RecordSorter::in_memory();
+        for k in [300u64, 2, u64::MAX, 0, 1 << 40] {
+            s.push(&k.to_be_bytes(), &[]).unwrap();
+        }
+        let mut got = Vec::new();
+        s.for_each(|k, _| {
+            got.push(u64::from_be_bytes(k.try_into().unwrap()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, [0, 2, 300, 1 << 40, u64::MAX]);
     }
 }

@@ -687,7 +687,7 @@ impl LayerBuilder {
             return Ok(());
         };
         let fid = feature_id(&self.name, id);
-        self.ids.push(u128::from(fid), &[id.as_bytes()])?;
+        self.ids.push(&fid.to_be_bytes(), &[id.as_bytes()])?;
         let key = spatial_key(&geom);
         self.rec.clear();
         self.rec.extend_from_slice(&key.to_le_bytes());
@@ -696,7 +696,7 @@ impl LayerBuilder {
         put_u32(&mut self.rec, count);
         // Storage order: the spatial key, then input order (the sort keeps push order).
         self.records
-            .push(u128::from(key), &[&self.rec, &self.props])
+            .push(&key.to_be_bytes(), &[&self.rec, &self.props])
     }
 
     /// The prepared features in storage order: the Hilbert position of each feature's
@@ -716,16 +716,19 @@ impl LayerBuilder {
             skipped,
             ..
         } = self;
-        let mut last: Option<u128> = None;
+        let mut last: Option<Vec<u8>> = None;
         ids.for_each(|fid, id| {
-            if last == Some(fid) {
+            if last.as_deref() == Some(fid) {
+                let fid = fid.try_into().map_or(0, u64::from_be_bytes);
                 return Err(Error::Usage(format!(
                     "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
                      earlier feature (a repeated id?)",
                     String::from_utf8_lossy(id)
                 )));
             }
-            last = Some(fid);
+            let l = last.get_or_insert_with(Vec::new);
+            l.clear();
+            l.extend_from_slice(fid);
             Ok(())
         })?;
         let count = records.len();
