@@ -33,6 +33,11 @@ const COORDINATES_MEMO_MAX: usize = 1 << 16;
 /// Distinct country hints remembered, at most.
 const HINT_MEMO_MAX: usize = 1 << 12;
 
+/// A memo keyed by text from the input: foldhash, seeded at random per process (the keys
+/// are the input's, so the hasher must resist chosen collisions; SipHash did too, at about
+/// three times the cost per row).
+type Memo<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A resolved place, ready to paste into features: its point and its location properties
 /// as JSON members (no braces).
 #[derive(Debug, Clone)]
@@ -193,17 +198,17 @@ pub struct Builder<'g> {
     /// Whether any place came from the GeoNames table (the layer then attributes it).
     used_geonames: bool,
     index: BorderIndex<'g>,
-    memo: HashMap<Box<[u8]>, std::result::Result<u32, String>>,
+    memo: Memo<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
-    dates: HashMap<Box<[u8]>, DateText>,
+    dates: Memo<Box<[u8]>, DateText>,
     key: Vec<u8>,
     date_props: Vec<u8>,
     own_location: Vec<u8>,
     /// The location text of rows with their own coordinates, per (place as reported,
     /// nearest segment): encoded once, not per row.
-    coordinates_text: HashMap<Box<[u8]>, Option<CoordinatesText>>,
+    coordinates_text: Memo<Box<[u8]>, Option<CoordinatesText>>,
     /// Country hints as written → their alpha-2 code.
-    hints: HashMap<Box<str>, Option<&'static str>>,
+    hints: Memo<Box<str>, Option<&'static str>>,
     /// The last feature's properties up to the location.
     middle: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
@@ -233,14 +238,14 @@ impl<'g> Builder<'g> {
             cache,
             used_geonames: false,
             index,
-            memo: HashMap::new(),
+            memo: Memo::default(),
             located: Vec::new(),
-            dates: HashMap::new(),
+            dates: Memo::default(),
             key: Vec::new(),
             date_props: Vec::new(),
             own_location: Vec::new(),
-            coordinates_text: HashMap::new(),
-            hints: HashMap::new(),
+            coordinates_text: Memo::default(),
+            hints: Memo::default(),
             middle: Vec::with_capacity(512),
             place_index: None,
             swap: None,
