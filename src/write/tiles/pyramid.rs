@@ -756,6 +756,8 @@ fn finish_tile(
         windows: sides,
     } = windows;
     let (mut kept, mut made) = (Vec::new(), Vec::new());
+    // The size of the last encoding.
+    let mut last = 0usize;
     let mut encode = |c: Option<&TileClusters>,
                       sides: &mut [Window],
                       layers: &mut [PreparedLayer],
@@ -792,12 +794,20 @@ fn finish_tile(
         let t2 = Instant::now();
         timings.encode += t2 - t;
         out.clear();
-        match b.gzip.as_deref_mut() {
-            Some(gz) => gz.compress_into(raw, out),
-            None => out.extend_from_slice(raw),
-        }
+        // A tile found over the byte budget is not compressed to its end: its size is
+        // then an estimate above the budget (and `out` is empty).
+        let size = match b.gzip.as_deref_mut() {
+            Some(gz) => gz
+                .compress_within(raw, out, budget.bytes)
+                .map_or_else(|estimate| estimate, |()| out.len()),
+            None => {
+                out.extend_from_slice(raw);
+                out.len()
+            }
+        };
         timings.gzip += t2.elapsed();
-        out.len()
+        last = size;
+        size
     };
     // Most tiles: within budget as they are.
     let mut fits = false;
@@ -830,13 +840,13 @@ fn finish_tile(
         return Err(e);
     }
     if !fits {
-        let bytes = out.len();
+        let bytes = last;
         if zt.over_budget.is_none() {
             let (z, x, y) = zxy(tile_id);
             let size = if count > budget.features as u64 {
                 format!("{count} features (budget {})", budget.features)
             } else {
-                format!("{bytes} bytes (budget {})", budget.bytes)
+                format!("about {bytes} bytes (budget {})", budget.bytes)
             };
             let place = if may_cluster {
                 ""
