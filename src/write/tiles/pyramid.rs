@@ -53,6 +53,9 @@ pub(super) struct ZoomTiles {
     pub(super) error: Option<Error>,
     /// Per layer, per key: OR of the kinds of values seen in tiles.
     pub(super) key_kinds: Vec<Vec<u8>>,
+    /// The same for the tile's last encoding only: a tile over budget is encoded more than
+    /// once while its clusters are chosen, and only the encoding kept counts.
+    tile_kinds: Vec<Vec<u8>>,
     pub(super) timings: Timings,
     /// Tiles clustered to keep within the budget.
     pub(super) clustered: usize,
@@ -120,6 +123,11 @@ impl Spill {
 impl ZoomTiles {
     /// Append a finished tile.
     fn push(&mut self, id: u64, tile: &[u8]) {
+        for (acc, kinds) in self.key_kinds.iter_mut().zip(&self.tile_kinds) {
+            for (a, b) in acc.iter_mut().zip(kinds) {
+                *a |= *b;
+            }
+        }
         self.ids.push(id);
         let end = self.ends.last().copied().unwrap_or(0) + tile.len() as u64;
         self.ends.push(end);
@@ -327,8 +335,10 @@ pub(super) fn build_zoom(
     spill: Option<Spill>,
     gate: &Gate,
 ) -> ZoomTiles {
+    let kinds: Vec<Vec<u8>> = layers.iter().map(|l| vec![0u8; l.keys.len()]).collect();
     let mut zt = ZoomTiles {
-        key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
+        key_kinds: kinds.clone(),
+        tile_kinds: kinds,
         spill,
         ..ZoomTiles::default()
     };
@@ -780,6 +790,7 @@ fn finish_tile(
         }
         fit(remap, layers);
         let t = Instant::now();
+        zt.tile_kinds.iter_mut().for_each(|k| k.fill(0));
         encode_tile(
             entries,
             cs,
@@ -788,7 +799,7 @@ fn finish_tile(
             pool,
             opts.extent,
             remap,
-            &mut zt.key_kinds,
+            &mut zt.tile_kinds,
             raw,
         );
         let t2 = Instant::now();
