@@ -621,7 +621,6 @@ fn a_bulk_build_writes_tiles_within_budget_that_the_preview_draws_and_explains()
         "out",
         "--events",
         "events.csv",
-        "--tiles",
     ])
     .expect_code(0)
     .expect_stderr_line(&["20001 features", "out/events.pmtiles"]);

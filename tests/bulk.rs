@@ -284,7 +284,6 @@ fn output_is_the_same_bytes_whatever_the_input_order() {
                 "--events",
                 &format!("data/{name}.csv"),
                 "--seq",
-                "--tiles",
                 "--sort-buffer-mib",
                 buffer,
             ],
@@ -628,13 +627,7 @@ fn bulk_and_geocode_refuse_a_gazetteer_that_check_rejects() {
 #[test]
 fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_them() {
     let work = Work::new("events");
-    let with_tiles = [
-        "--events",
-        "data/events.csv",
-        "--numeric",
-        "troops",
-        "--tiles",
-    ];
+    let with_tiles = ["--events", "data/events.csv", "--numeric", "troops"];
     bulk(&work, &with_tiles)
         .expect_code(0)
         .expect_stderr_line(&["out/events.geojson", "and out/events.pmtiles"]);
@@ -652,10 +645,16 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     let before = work.outputs();
     bulk(&work, &with_tiles).expect_code(0);
     assert_eq!(work.outputs(), before);
-    // Without --tiles: no archive, and the earlier one goes with the new generation.
+    // With --no-tiles: no archive, and the earlier one goes with the new generation.
     bulk(
         &work,
-        &["--events", "data/events.csv", "--numeric", "troops"],
+        &[
+            "--events",
+            "data/events.csv",
+            "--numeric",
+            "troops",
+            "--no-tiles",
+        ],
     )
     .expect_code(0);
     let names = || -> Vec<String> { work.outputs().into_iter().map(|(n, _)| n).collect() };
@@ -665,6 +664,6 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     bulk(&work, &with_tiles).expect_code(0);
     assert!(work.out().join("events.pmtiles").exists());
     fs::write(work.data().join("empty.csv"), "id,place,country\n").unwrap();
-    bulk(&work, &["--events", "data/empty.csv", "--tiles"]).expect_code(0);
+    bulk(&work, &["--events", "data/empty.csv"]).expect_code(0);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
 }

@@ -48,7 +48,7 @@ for n in $SIZES; do
     out="$WORK/out-$n"
     rm -rf "$out"; mkdir -p "$out"
     max=$(( n / 100 + 10 ))
-    args=(build --data places --out "$out" --events "$events" --numeric troops --max-errors "$max")
+    args=(build --data places --out "$out" --events "$events" --numeric troops --max-errors "$max" --no-tiles)
     echo "== $n rows: drillmap" >&2
     d=$(measure "$RUNS" "$out/events.geojson" "$DRILLMAP" "${args[@]}")
     skipped=0
@@ -85,7 +85,7 @@ if [[ " $SIZES " == *" 1000000 "* ]]; then
     rm -rf "$out"; mkdir -p "$out"
     echo "== $n shuffled rows: drillmap" >&2
     s=$(measure "$RUNS" "$out/events.geojson" "$DRILLMAP" build --data places --out "$out" --events "$events" \
-        --numeric troops --max-errors $(( n / 100 + 10 )))
+        --numeric troops --max-errors $(( n / 100 + 10 )) --no-tiles)
     read -r sw sr <<<"$s"
     same=$(cmp -s "$out/events.geojson" "$WORK/out-$n/events.geojson" && echo "same bytes as in order" || echo "DIFFERENT bytes")
     SHUFFLED_ROW="| $n, ids shuffled | $(grep -c '^{"type":"Feature"' "$out/events.geojson") ($same) | $sw s / $sr MB | | | | |"$'\n'
@@ -103,7 +103,7 @@ Input: \`benches/bulk/gen.py\` events over Central Asia naming places from \`pla
 with their own lat/lon; 1 in 10,000 misspelled, which the fuzzy stage resolves when it is
 within two edits of one place and otherwise reports and skips with \`--max-errors\`). Ids in
 input order (the one-pass path).
-drillmap: \`drillmap build --events events.csv --numeric troops --max-errors N\` (GeoJSON only).
+drillmap: \`drillmap build --events events.csv --numeric troops --max-errors N --no-tiles\` (GeoJSON only).
 floor: \`examples/bulk_floor.rs\`, parse a CSV with X/Y and write points, nothing else.
 ogr2ogr: \`ogr2ogr -f GeoJSON -lco RFC7946=YES -lco COORDINATE_PRECISION=6\` on a CSV of the
 same points and properties (made from drillmap's output with \`-lco GEOMETRY=AS_XY\`).

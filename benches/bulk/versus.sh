@@ -91,15 +91,17 @@ mkdir -p "$out"/{old,new,floor,gdal}
 max=$(( SIZE / 100 + 10 ))
 fcsv="$WORK/floor-coords-$SIZE.csv"
 if want coords && [ ! -s "$fcsv" ]; then
-  ${BENCH_LOCK:+flock "$BENCH_LOCK"} "$NEW" build --data places --out "$out/new" --events "$coords" --numeric troops --max-errors $(( SIZE / 10 )) -q 2>/dev/null
+  ${BENCH_LOCK:+flock "$BENCH_LOCK"} "$NEW" build --data places --out "$out/new" --events "$coords" --numeric troops --max-errors $(( SIZE / 10 )) --no-tiles -q 2>/dev/null
   ${BENCH_LOCK:+flock "$BENCH_LOCK"} ogr2ogr -f CSV "$fcsv" "$out/new/events.geojson" -lco GEOMETRY=AS_XY
 fi
 
-ev() { echo "build --data $3 --out $out/$1 --events $2 --numeric troops --max-errors $max -q"; }
+# The previous release, the floor and ogr2ogr write no tiles: drillmap is timed with --no-tiles.
+notiles() { [ "$1" != new ] || echo " --no-tiles"; }
+ev() { echo "build --data $3 --out $out/$1 --events $2 --numeric troops --max-errors $max -q$(notiles "$1")"; }
 # Uniform points keep the country hint of the place the row names, so the swap check flags
 # about 2% of them (a point outside the hinted country whose swapped twin is inside it).
 cmax=$(( SIZE / 10 ))
-evc() { echo "build --data $2 --out $out/$1 --events $coords --numeric troops --max-errors $cmax -q"; }
+evc() { echo "build --data $2 --out $out/$1 --events $coords --numeric troops --max-errors $cmax -q$(notiles "$1")"; }
 T=$'\t'
 cases="$WORK/versus-cases.txt"
 : > "$cases"

@@ -37,7 +37,7 @@ pub enum Command {
         a problem; a file whose content did not change is left untouched. Places resolved by a\n\
         weak match are listed as notices (--strict: problems). With --events, writes\n\
         one point layer instead (OUT/events.geojson, features sorted by id, and its vector tiles\n\
-        OUT/events.pmtiles with --tiles; with --seq also OUT/events.geojsons; with\n\
+        OUT/events.pmtiles unless --no-tiles; with --seq also OUT/events.geojsons; with\n\
         --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq export, left untouched\n\
         too when unchanged. The files are published together and named\n\
         in OUT/manifest.json (one generation); a second build into OUT waits for the first.\n\n\

@@ -34,11 +34,11 @@ pub struct BulkArgs {
     /// Also write OUT/NAME.geojsons: GeoJSONSeq, each feature preceded by RS (RFC 8142).
     #[arg(long, requires = "events")]
     pub seq: bool,
-    /// Also write OUT/NAME.pmtiles: vector tiles within the tile budget, points clustered
-    /// below the last zoom. Without it, an archive an earlier run wrote is removed (OUT
-    /// holds one generation).
+    /// Do not write OUT/NAME.pmtiles (by default the layer's vector tiles, within the tile
+    /// budget, points clustered below the last zoom); an archive an earlier run wrote is
+    /// removed (OUT holds one generation).
     #[arg(long, requires = "events")]
-    pub tiles: bool,
+    pub no_tiles: bool,
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
     pub max_errors: usize,
@@ -81,7 +81,7 @@ pub fn options(
         out,
         layer: a.layer.clone(),
         seq: a.seq,
-        tiles: a.tiles,
+        tiles: !a.no_tiles,
         max_errors: a.max_errors,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
         threads: a.threads.map(usize::from),

@@ -45,13 +45,13 @@ use rustc_hash::FxHashMap;
 
 use super::cut::{TileEntry, TileGeom};
 use super::mvt;
-use super::prepare::{Geom, Prepared, PreparedLayer};
+use super::prepare::{Geom, PreparedLayer};
 
 /// Marks "no value" in the per-feature value indices.
 pub(super) const NONE: u32 = u32::MAX;
 
-/// What clustering needs of one layer: the keys clusters write, and per feature the
-/// values clusters aggregate.
+/// What clustering needs of one layer: the keys clusters write, and which of a point's
+/// properties clusters aggregate ([`ClusterTable::field`]).
 #[derive(Debug, Default)]
 pub(super) struct ClusterTable {
     /// Key index of `point_count`.
@@ -62,27 +62,16 @@ pub(super) struct ClusterTable {
     pub(super) end_key: u32,
     /// Key indices of the accumulated columns.
     pub(super) sum_keys: Vec<u32>,
-    /// Per feature (storage order): its `start_date` value index, or [`NONE`].
-    pub(super) start: Vec<u32>,
-    /// Per feature: its `end_date` value index, or [`NONE`].
-    pub(super) end: Vec<u32>,
-    /// Per feature, one number per accumulated column (0 when absent or not a number).
-    pub(super) sums: Vec<f64>,
     /// The layer's numeric values by encoding, so a cluster's count or sum that equals one
     /// of them uses it (values stay unique within a tile).
     pub(super) numbers: FxHashMap<Vec<u8>, u32>,
 }
 
 impl ClusterTable {
-    /// Build the table of a prepared layer, adding the cluster keys to `keys` when the
-    /// layer does not have them (keys no tile uses never reach the metadata).
-    pub(super) fn new(
-        keys: &mut Vec<String>,
-        values: &[Vec<u8>],
-        tag_pool: &[u32],
-        features: &[Prepared],
-        accumulate: &[String],
-    ) -> Self {
+    /// Build the table of a layer whose value table is `values`, adding the cluster keys
+    /// to `keys` when the layer does not have them (keys no tile uses never reach the
+    /// metadata).
+    pub(super) fn new(keys: &mut Vec<String>, values: &[Vec<u8>], accumulate: &[String]) -> Self {
         let mut key = |name: &str| -> u32 {
             let i = keys.iter().position(|k| k == name).unwrap_or_else(|| {
                 keys.push(name.to_string());
@@ -94,27 +83,6 @@ impl ClusterTable {
         let start_key = key("start_date");
         let end_key = key("end_date");
         let sum_keys: Vec<u32> = accumulate.iter().map(|a| key(a)).collect();
-        let n = features.len();
-        let ns = sum_keys.len();
-        let mut start = vec![NONE; n];
-        let mut end = vec![NONE; n];
-        let mut sums = vec![0.0; n * ns];
-        for (i, f) in features.iter().enumerate() {
-            let pairs = tag_pool
-                .get(f.tags.0 as usize..f.tags.1 as usize)
-                .unwrap_or(&[]);
-            for pair in pairs.chunks_exact(2) {
-                let (k, v) = (pair[0], pair[1]);
-                if k == start_key {
-                    start[i] = v;
-                } else if k == end_key {
-                    end[i] = v;
-                } else if let Some(j) = sum_keys.iter().position(|&s| s == k) {
-                    let number = values.get(v as usize).and_then(|b| value_number(b));
-                    sums[i * ns + j] = number.unwrap_or(0.0);
-                }
-            }
-        }
         let numbers = values
             .iter()
             .enumerate()
@@ -127,9 +95,70 @@ impl ClusterTable {
             start_key,
             end_key,
             sum_keys,
-            start,
-            end,
-            sums,
+        }
+    }
+
+    /// What the property of key `k` is to clusters ([`Share::note`]): 0 `start_date`,
+    /// 1 `end_date`, `2 + j` the `j`th accumulated column; `None` for the others.
+    pub(super) fn field(&self, k: u32) -> Option<usize> {
+        if k == self.start_key {
+            Some(0)
+        } else if k == self.end_key {
+            Some(1)
+        } else {
+            self.sum_keys.iter().position(|&s| s == k).map(|j| j + 2)
+        }
+    }
+}
+
+/// One point's share of its cell: its aggregate and its accumulated columns, taken from
+/// its properties as they are read, whichever way the tile reads them (from its record
+/// while a tile over the feature budget is folded, from its tags when a tile held in its
+/// window is split). Reused from point to point.
+#[derive(Debug, Default)]
+pub(super) struct Share {
+    pub(super) agg: Agg,
+    pub(super) sums: Vec<f64>,
+}
+
+impl Share {
+    /// Start the share of a point at `(x, y)` in the tile's units (layer `li`, feature id
+    /// `id`, record position `at`, window feature `fi` or [`NONE`]), `ns` accumulated
+    /// columns at 0. `false`, and nothing started, when the point does not lie inside the
+    /// tile (in its buffer: never clustered).
+    pub(super) fn start(
+        &mut self,
+        li: u32,
+        (x, y): (i64, i64),
+        extent: u32,
+        (id, at, fi): (u64, u64, u32),
+        ns: usize,
+    ) -> bool {
+        let inside = |v: i64| (0..i64::from(extent)).contains(&v);
+        if !(inside(x) && inside(y)) {
+            return false;
+        }
+        let (Ok(x), Ok(y)) = (i32::try_from(x), i32::try_from(y)) else {
+            return false;
+        };
+        self.agg = point_agg(li, x, y, id, at, fi);
+        self.sums.clear();
+        self.sums.resize(ns, 0.0);
+        true
+    }
+
+    /// Note the point's property `field` ([`ClusterTable::field`]) of encoded value
+    /// `bytes` and `kind`: a date interned in `dates`, a column's number (0 when it is
+    /// not one).
+    pub(super) fn note(&mut self, dates: &mut Dates, field: usize, bytes: &[u8], kind: u8) {
+        match field {
+            0 => self.agg.start = dates.intern(bytes, kind),
+            1 => self.agg.end = dates.intern(bytes, kind),
+            j => {
+                if let Some(s) = self.sums.get_mut(j - 2) {
+                    *s = value_number(bytes).unwrap_or(0.0);
+                }
+            }
         }
     }
 }
@@ -226,7 +255,7 @@ pub(super) struct Cluster {
 /// only the `--accumulate` sums of non-integers can round differently: they are added in
 /// the order the tile's records are read and its cells merged, which depends only on the
 /// input (not on threads or the sort buffer), so the output stays deterministic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Agg {
     pub(super) layer: u32,
     /// Z-order (Morton) position of the cell, at [`TileClusters`]' shift.
@@ -345,6 +374,8 @@ pub(super) struct TileClusters {
     pub(super) sums: Vec<f64>,
     others: Vec<TileEntry>,
     buffer_points: Vec<TileEntry>,
+    /// The point being split.
+    share: Share,
 }
 
 fn morton(x: u32, y: u32) -> u64 {
@@ -360,7 +391,7 @@ fn morton(x: u32, y: u32) -> u64 {
 }
 
 /// The aggregate of one point at `(x, y)` in the tile (inside it), cells of one unit.
-pub(super) fn point_agg(layer: u32, x: i32, y: i32, id: u64, at: u64, fi: u32) -> Agg {
+fn point_agg(layer: u32, x: i32, y: i32, id: u64, at: u64, fi: u32) -> Agg {
     Agg {
         layer,
         cell: morton(x.unsigned_abs(), y.unsigned_abs()),
@@ -437,12 +468,21 @@ impl TileClusters {
     fn coarsen(&mut self, by: u32) {
         self.shift += by;
         let ns = self.ns;
-        let mut order: Vec<u32> = (0..u32::try_from(self.aggs.len()).unwrap_or(NONE)).collect();
-        let key = |a: &Agg| (a.layer, cell_at(a.cell, by), a.at);
-        order.sort_unstable_by_key(|&i| self.aggs.get(i as usize).map(key));
+        // The keys sorted beside the indices, not looked up at each comparison: no two
+        // aggregates share a layer and a record position, so the order is total.
+        let mut order: Vec<(u32, u64, u64, u32)> = self
+            .aggs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let i = u32::try_from(i).unwrap_or(NONE);
+                (a.layer, cell_at(a.cell, by), a.at, i)
+            })
+            .collect();
+        order.sort_unstable();
         let mut aggs: Vec<Agg> = Vec::with_capacity(self.aggs.len());
         let mut sums: Vec<f64> = Vec::with_capacity(self.agg_sums.len());
-        for i in order {
+        for (.., i) in order {
             let i = i as usize;
             let Some(&a) = self.aggs.get(i) else { continue };
             let a = Agg {
@@ -480,44 +520,42 @@ impl TileClusters {
     ) {
         let ns = layers.first().map_or(0, |l| l.cluster.sum_keys.len());
         self.reset(tile, ns);
-        let inside = |v: i32| u32::try_from(v).is_ok_and(|v| v < extent);
+        let mut share = std::mem::take(&mut self.share);
         for e in entries {
             let Some(layer) = layers.get(e.layer as usize) else {
                 continue;
             };
-            let fi = e.feature as usize;
             let single = layer
                 .features
-                .get(fi)
+                .get(e.feature as usize)
                 .filter(|f| matches!(f.geom, Geom::Point(_)));
             match (e.geom, single) {
-                (TileGeom::Point(x, y), Some(f)) if inside(x) && inside(y) => {
-                    let table = &layer.cluster;
-                    let mut date = |v: Option<&u32>| match v {
-                        Some(&v) if v != NONE => {
-                            let bytes = layer.values.get(v as usize).map_or(&[][..], Vec::as_slice);
-                            let kind = layer.value_kind.get(v as usize).copied().unwrap_or(0);
-                            self.dates.intern(bytes, kind)
-                        }
-                        _ => NONE,
-                    };
-                    let start = date(table.start.get(fi));
-                    let end = date(table.end.get(fi));
-                    self.aggs.push(Agg {
-                        start,
-                        end,
-                        ..point_agg(e.layer, x, y, f.id, u64::from(e.feature), e.feature)
-                    });
-                    let member = table.sums.get(fi * ns..fi * ns + ns);
-                    match member {
-                        Some(m) => self.agg_sums.extend_from_slice(m),
-                        None => self.agg_sums.extend((0..ns).map(|_| 0.0)),
+                (TileGeom::Point(x, y), Some(f)) => {
+                    let point = (i64::from(x), i64::from(y));
+                    let who = (f.id, u64::from(e.feature), e.feature);
+                    if !share.start(e.layer, point, extent, who, ns) {
+                        self.buffer_points.push(*e);
+                        continue;
                     }
+                    let tags = layer
+                        .tag_pool
+                        .get(f.tags.0 as usize..f.tags.1 as usize)
+                        .unwrap_or(&[]);
+                    for pair in tags.chunks_exact(2) {
+                        let (k, v) = (pair[0], pair[1] as usize);
+                        if let Some(field) = layer.cluster.field(k) {
+                            let bytes = layer.values.get(v).map_or(&[][..], Vec::as_slice);
+                            let kind = layer.value_kind.get(v).copied().unwrap_or(0);
+                            share.note(&mut self.dates, field, bytes, kind);
+                        }
+                    }
+                    self.aggs.push(share.agg);
+                    self.agg_sums.extend_from_slice(&share.sums);
                 }
-                (TileGeom::Point(..), Some(_)) => self.buffer_points.push(*e),
                 _ => self.others.push(*e),
             }
         }
+        self.share = share;
         self.coarsen(0);
     }
 
@@ -752,6 +790,7 @@ pub(super) fn number_value(x: f64) -> mvt::Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::prepare::Prepared;
     use super::*;
 
     #[test]
@@ -786,7 +825,7 @@ mod tests {
             })
             .collect();
         let mut keys = Vec::new();
-        let cluster = ClusterTable::new(&mut keys, &[], &[], &features, &[]);
+        let cluster = ClusterTable::new(&mut keys, &[], &[]);
         let layer = PreparedLayer {
             name: "events".into(),
             keys,

@@ -44,6 +44,7 @@ pub const STORE_BELOW: usize = 128;
 /// A reusable gzip compressor producing deterministic members.
 pub struct Gzip {
     deflate: Compress,
+    level: Compression,
 }
 
 impl std::fmt::Debug for Gzip {
@@ -55,8 +56,10 @@ impl std::fmt::Debug for Gzip {
 impl Gzip {
     /// A compressor at `level` (0–9; 1 is fastest).
     pub fn new(level: u32) -> Self {
+        let level = Compression::new(level.min(9));
         Gzip {
-            deflate: Compress::new(Compression::new(level.min(9)), false),
+            deflate: Compress::new(level, false),
+            level,
         }
     }
 
@@ -70,36 +73,88 @@ impl Gzip {
     /// Gzip `data`, appending the member to `out`. Inputs shorter than [`STORE_BELOW`]
     /// bytes are stored, not deflated (see there).
     pub fn compress_into(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        let _ = self.compress_within(data, out, usize::MAX);
+    }
+
+    /// [`Gzip::compress_into`], giving up as soon as the member is known to be longer
+    /// than `limit` bytes (what it has written only grows): then `out` is left as it was
+    /// and the member's length is estimated, from the share of `data` deflated so far
+    /// (always more than `limit`). A member it finishes has the same bytes as
+    /// [`Gzip::compress_into`]'s (deflate's output does not depend on how much room each
+    /// call is given).
+    pub fn compress_within(
+        &mut self,
+        data: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> std::result::Result<(), usize> {
+        /// Most output deflated per call, between two checks of the limit.
+        const STEP: usize = 64 << 10;
+        let start = out.len();
+        let over = |out: &mut Vec<u8>, estimate: usize| {
+            out.truncate(start);
+            Err(estimate.max(limit.saturating_add(1)))
+        };
         if data.len() < STORE_BELOW {
             out.extend_from_slice(&stored_gzip(data));
-            return;
+            let len = out.len() - start;
+            return if len > limit { over(out, len) } else { Ok(()) };
         }
-        let start = out.len();
-        out.reserve(data.len() / 2 + 64);
         out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
         self.deflate.reset();
         loop {
             let consumed = usize::try_from(self.deflate.total_in()).unwrap_or(usize::MAX);
             let input = data.get(consumed..).unwrap_or(&[]);
-            if out.capacity() - out.len() < 64 {
-                out.reserve((out.len() - start).max(4096));
-            }
-            match self.deflate.compress_vec(input, out, FlushCompress::Finish) {
+            // Room for all of a small input's member (zeroed first: at most about what
+            // deflate reads).
+            let step = STEP.min(data.len() + 64);
+            let len = out.len();
+            out.resize(len + step, 0);
+            let before = self.deflate.total_out();
+            let status = self
+                .deflate
+                .compress(input, &mut out[len..], FlushCompress::Finish);
+            let wrote = usize::try_from(self.deflate.total_out() - before).unwrap_or(0);
+            out.truncate(len + wrote.min(step));
+            match status {
                 Ok(Status::StreamEnd) => break,
-                Ok(_) => continue,
-                // Deflate into a vector cannot fail except on a misuse of the stream; a
+                Ok(_) => {
+                    // The member ends with 8 more bytes (CRC and length).
+                    let written = out.len() - start + 8;
+                    if written > limit {
+                        let done = usize::try_from(self.deflate.total_in()).unwrap_or(1).max(1);
+                        // Estimates of sizes far below 2^52 bytes: exact enough.
+                        #[allow(
+                            clippy::cast_precision_loss,
+                            clippy::cast_possible_truncation,
+                            clippy::cast_sign_loss
+                        )]
+                        let estimate = (written as f64 * data.len() as f64 / done as f64) as usize;
+                        // A fresh stream: zlib-rs 0.6.8 resets a stream left mid-member
+                        // with its pending output misplaced (a later member then panics).
+                        self.deflate = Compress::new(self.level, false);
+                        return over(out, estimate);
+                    }
+                }
+                // Deflate into a buffer cannot fail except on a misuse of the stream; a
                 // stored (uncompressed) member is still valid gzip.
                 Err(_) => {
                     out.truncate(start);
                     out.extend_from_slice(&stored_gzip(data));
-                    return;
+                    let len = out.len() - start;
+                    return if len > limit { over(out, len) } else { Ok(()) };
                 }
             }
+        }
+        if out.len() - start + 8 > limit {
+            let len = out.len() - start + 8;
+            return over(out, len);
         }
         let mut crc = Crc::new();
         crc.update(data);
         out.extend_from_slice(&crc.sum().to_le_bytes());
         out.extend_from_slice(&isize_mod32(data.len()).to_le_bytes());
+        Ok(())
     }
 }
 
@@ -421,6 +476,42 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn gzip_within_a_limit_gives_the_same_member_or_gives_up_above_it() {
+        // About 1.4 MB of numbered lines that deflate shrinks to about a third: several
+        // steps of output.
+        let data: Vec<u8> = (0..60_000u64)
+            .flat_map(|i| format!("feature {i} at {}\n", i * 7919 % 100_003).into_bytes())
+            .collect();
+        let mut gz = Gzip::new(1);
+        let whole = gz.compress(&data);
+        assert!(whole.len() > 3 * (64 << 10), "{}", whole.len());
+        assert_eq!(gunzip(&whole), data);
+        let mut out = b"kept".to_vec();
+        assert_eq!(gz.compress_within(&data, &mut out, whole.len()), Ok(()));
+        assert_eq!(&out[4..], &whole[..]);
+        for limit in [whole.len() - 1, whole.len() / 2, 1000] {
+            let mut out = b"kept".to_vec();
+            let estimate = gz.compress_within(&data, &mut out, limit).unwrap_err();
+            assert!(estimate > limit, "{estimate} for {limit}");
+            assert_eq!(out, b"kept");
+        }
+        // The estimate from the share of the input read is near the member's size once a
+        // few steps are written (deflate holds some input it has not written out yet).
+        let half = gz.compress_within(&data, &mut Vec::new(), whole.len() / 2);
+        let estimate = half.unwrap_err();
+        assert!(
+            estimate.abs_diff(whole.len()) < whole.len() / 4,
+            "{estimate} {}",
+            whole.len()
+        );
+        // And the compressor is whole again after giving up.
+        assert_eq!(gz.compress(&data), whole);
+        // Tiny inputs are stored: the limit holds for them too.
+        assert!(gz.compress_within(b"ab", &mut Vec::new(), 5).is_err());
+        assert_eq!(gz.compress_within(b"ab", &mut Vec::new(), 100), Ok(()));
     }
 
     #[test]

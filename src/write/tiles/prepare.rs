@@ -734,7 +734,7 @@ impl LayerBuilder {
         let count = records.len();
         let records = records.finish()?;
         // Adds the keys clusters write (point_count, the dates, the accumulated columns).
-        let _ = ClusterTable::new(&mut keys, &[], &[], &[], accumulate);
+        let _ = ClusterTable::new(&mut keys, &[], accumulate);
         Ok(Built {
             layer: StreamLayer {
                 name,
@@ -767,8 +767,8 @@ pub(super) struct Window {
     spare: Vec<Vec<u8>>,
     /// Per feature: its record's position, and whether every property is in its tags.
     src: Vec<(u64, bool)>,
-    /// Key indices of what clusters aggregate.
-    cluster_keys: Vec<u32>,
+    /// The cluster keys, for which properties clusters aggregate.
+    fields: ClusterTable,
     /// Whether `layer.cluster` is the table of the current features.
     has_table: bool,
     /// Features added by their record position after the window was filled
@@ -781,9 +781,7 @@ pub(super) struct Window {
 impl Window {
     pub(super) fn new(layer: &StreamLayer, accumulate: &[String]) -> Window {
         let mut keys = layer.keys.clone();
-        let table = ClusterTable::new(&mut keys, &[], &[], &[], accumulate);
-        let mut cluster_keys = vec![table.start_key, table.end_key];
-        cluster_keys.extend_from_slice(&table.sum_keys);
+        let fields = ClusterTable::new(&mut keys, &[], accumulate);
         Window {
             layer: PreparedLayer {
                 name: layer.name.clone(),
@@ -797,7 +795,7 @@ impl Window {
             value_index: HashTable::new(),
             spare: Vec::new(),
             src: Vec::new(),
-            cluster_keys,
+            fields,
             has_table: false,
             loaded: FxHashMap::default(),
             in_order: 0,
@@ -833,10 +831,9 @@ impl Window {
         self.in_order = 0;
     }
 
-    /// Where key `k` is among what clusters aggregate: 0 `start_date`, 1 `end_date`, then
-    /// the accumulated columns.
+    /// What key `k` is to clusters ([`ClusterTable::field`]).
     pub(super) fn cluster_key(&self, k: u32) -> Option<usize> {
-        self.cluster_keys.iter().position(|&c| c == k)
+        self.fields.field(k)
     }
 
     /// The index of value `bytes` (of `kind`) in the window's value table.
@@ -857,13 +854,13 @@ impl Window {
             layer,
             value_index,
             spare,
-            cluster_keys,
+            fields,
             has_table,
             ..
         } = self;
         let start = u32::try_from(layer.tag_pool.len()).map_err(|_| too_many(&layer.name))?;
         rec.properties(|k, kind, bytes| {
-            if !full && !cluster_keys.contains(&k) {
+            if !full && fields.field(k).is_none() {
                 return;
             }
             let vi = intern(layer, value_index, spare, *has_table, bytes, kind);
@@ -944,7 +941,7 @@ impl Window {
             return;
         }
         let l = &mut self.layer;
-        l.cluster = ClusterTable::new(&mut l.keys, &l.values, &l.tag_pool, &l.features, accumulate);
+        l.cluster = ClusterTable::new(&mut l.keys, &l.values, accumulate);
         self.has_table = true;
     }
 }

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value as Json};
 
-use super::cluster::{point_agg, value_number, Agg, Budget, Cluster, TileClusters, NONE};
-use super::cut::{cut_feature, i32_of, pool_push, CutScratch, Grid, TileEntry, TileGeom};
+use super::cluster::{Budget, Cluster, Share, TileClusters, NONE};
+use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::{ancestor, zxy};
 use super::mercator::{lon_lat, pixel, world};
@@ -53,6 +53,9 @@ pub(super) struct ZoomTiles {
     pub(super) error: Option<Error>,
     /// Per layer, per key: OR of the kinds of values seen in tiles.
     pub(super) key_kinds: Vec<Vec<u8>>,
+    /// The same for the tile's last encoding only: a tile over budget is encoded more than
+    /// once while its clusters are chosen, and only the encoding kept counts.
+    tile_kinds: Vec<Vec<u8>>,
     pub(super) timings: Timings,
     /// Tiles clustered to keep within the budget.
     pub(super) clustered: usize,
@@ -120,6 +123,11 @@ impl Spill {
 impl ZoomTiles {
     /// Append a finished tile.
     fn push(&mut self, id: u64, tile: &[u8]) {
+        for (acc, kinds) in self.key_kinds.iter_mut().zip(&self.tile_kinds) {
+            for (a, b) in acc.iter_mut().zip(kinds) {
+                *a |= *b;
+            }
+        }
         self.ids.push(id);
         let end = self.ends.last().copied().unwrap_or(0) + tile.len() as u64;
         self.ends.push(end);
@@ -327,8 +335,10 @@ pub(super) fn build_zoom(
     spill: Option<Spill>,
     gate: &Gate,
 ) -> ZoomTiles {
+    let kinds: Vec<Vec<u8>> = layers.iter().map(|l| vec![0u8; l.keys.len()]).collect();
     let mut zt = ZoomTiles {
-        key_kinds: layers.iter().map(|l| vec![0u8; l.keys.len()]).collect(),
+        key_kinds: kinds.clone(),
+        tile_kinds: kinds,
         spill,
         ..ZoomTiles::default()
     };
@@ -458,7 +468,8 @@ fn zoom_tiles(
                 extent: opts.extent,
                 buffered: 0,
                 most: budget.features,
-                sums: vec![0.0; opts.accumulate.len()],
+                columns: opts.accumulate.len(),
+                share: Share::default(),
             }
         });
         // What the tile's windows hold at most.
@@ -755,6 +766,8 @@ fn finish_tile(
         windows: sides,
     } = windows;
     let (mut kept, mut made) = (Vec::new(), Vec::new());
+    // The size of the last encoding.
+    let mut last = 0usize;
     let mut encode = |c: Option<&TileClusters>,
                       sides: &mut [Window],
                       layers: &mut [PreparedLayer],
@@ -777,6 +790,7 @@ fn finish_tile(
         }
         fit(remap, layers);
         let t = Instant::now();
+        zt.tile_kinds.iter_mut().for_each(|k| k.fill(0));
         encode_tile(
             entries,
             cs,
@@ -785,18 +799,26 @@ fn finish_tile(
             pool,
             opts.extent,
             remap,
-            &mut zt.key_kinds,
+            &mut zt.tile_kinds,
             raw,
         );
         let t2 = Instant::now();
         timings.encode += t2 - t;
         out.clear();
-        match b.gzip.as_deref_mut() {
-            Some(gz) => gz.compress_into(raw, out),
-            None => out.extend_from_slice(raw),
-        }
+        // A tile found over the byte budget is not compressed to its end: its size is
+        // then an estimate above the budget (and `out` is empty).
+        let size = match b.gzip.as_deref_mut() {
+            Some(gz) => gz
+                .compress_within(raw, out, budget.bytes)
+                .map_or_else(|estimate| estimate, |()| out.len()),
+            None => {
+                out.extend_from_slice(raw);
+                out.len()
+            }
+        };
         timings.gzip += t2.elapsed();
-        out.len()
+        last = size;
+        size
     };
     // Most tiles: within budget as they are.
     let mut fits = false;
@@ -829,13 +851,13 @@ fn finish_tile(
         return Err(e);
     }
     if !fits {
-        let bytes = out.len();
+        let bytes = last;
         if zt.over_budget.is_none() {
             let (z, x, y) = zxy(tile_id);
             let size = if count > budget.features as u64 {
                 format!("{count} features (budget {})", budget.features)
             } else {
-                format!("{bytes} bytes (budget {})", budget.bytes)
+                format!("about {bytes} bytes (budget {})", budget.bytes)
             };
             let place = if may_cluster {
                 ""
@@ -917,8 +939,10 @@ struct Fold {
     /// Points in the buffer entered in the window so far, and the most entered.
     buffered: usize,
     most: usize,
-    /// One point's accumulated columns.
-    sums: Vec<f64>,
+    /// The accumulated columns.
+    columns: usize,
+    /// The point being folded.
+    share: Share,
 }
 
 /// Enter the record `bytes` (at `at` of layer `li`) in its tile: into the window with every
@@ -943,27 +967,15 @@ fn take(
         let e = i64::from(fold.extent);
         let x = pixel(wx, fold.zoom, fold.extent) - fold.tile.0 * e;
         let y = pixel(wy, fold.zoom, fold.extent) - fold.tile.1 * e;
-        if (0..e).contains(&x) && (0..e).contains(&y) {
-            let (mut start, mut end) = (NONE, NONE);
-            let sums = &mut fold.sums;
-            sums.iter_mut().for_each(|s| *s = 0.0);
+        let share = &mut fold.share;
+        if share.start(li, (x, y), fold.extent, (id, at, NONE), fold.columns) {
             let dates = &mut clusters.dates;
-            rec.properties(|k, kind, v| match window.cluster_key(k) {
-                Some(0) => start = dates.intern(v, kind),
-                Some(1) => end = dates.intern(v, kind),
-                Some(j) => {
-                    if let Some(s) = sums.get_mut(j - 2) {
-                        *s = value_number(v).unwrap_or(0.0);
-                    }
+            rec.properties(|k, kind, v| {
+                if let Some(field) = window.cluster_key(k) {
+                    share.note(dates, field, v, kind);
                 }
-                None => {}
             })?;
-            let agg = Agg {
-                start,
-                end,
-                ..point_agg(li, i32_of(x), i32_of(y), id, at, NONE)
-            };
-            clusters.fold(agg, sums);
+            clusters.fold(share.agg, &share.sums);
             return Ok(());
         }
         fold.buffered += 1;
