@@ -227,7 +227,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join("old");
         // Longer than a buffer, so the comparison spans several.
-        let big: Vec<u8> = (0..3 * BUFFER + 17).map(|i| (i % 251) as u8).collect();
+        let big: Vec<u8> = (0..3 * BUFFER + 17)
+            .map(|i| u8::try_from(i % 251).unwrap())
+            .collect();
         std::fs::write(&old, &big).unwrap();
         let same = |bytes: &[u8], pieces: usize| {
             let new = File::create(dir.path().join("new")).unwrap();

@@ -226,8 +226,11 @@ fn feature_head(head: &mut Vec<u8>, line: u64, bounds: Option<[f64; 4]>) {
     }
 }
 
+/// A feature's line, bounds and text.
+type FeatureParts<'a> = (u64, Option<[f64; 4]>, &'a [u8]);
+
 /// A feature's line, bounds and text from its sort record.
-fn split_feature(rec: &[u8]) -> Result<(u64, Option<[f64; 4]>, &[u8])> {
+fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
     let (head, text) = rec
         .split_at_checked(FEATURE_HEAD)
         .ok_or_else(|| Error::Internal("a sorted feature lost its head".into()))?;
@@ -437,8 +440,7 @@ impl RecordSorter {
         let mut len = 0u64;
         merge_runs(&self.runs, |_, rec| {
             len += 4 + rec.len() as u64;
-            // Checked when pushed.
-            out.write_all(&(rec.len() as u32).to_le_bytes())
+            out.write_all(&len_u32(rec.len())?.to_le_bytes())
                 .and_then(|()| out.write_all(rec))
                 .map_err(io(&temp.0))
         })?;
@@ -493,8 +495,9 @@ const FAN_IN: usize = 64;
 /// One record of a run file: key length and record length (u32 each, checked when the
 /// record was pushed), key, record.
 fn write_run_record(w: &mut impl Write, key: &[u8], rec: &[u8]) -> std::io::Result<()> {
-    w.write_all(&(key.len() as u32).to_le_bytes())?;
-    w.write_all(&(rec.len() as u32).to_le_bytes())?;
+    let len = |n: usize| u32::try_from(n).map_err(std::io::Error::other);
+    w.write_all(&len(key.len())?.to_le_bytes())?;
+    w.write_all(&len(rec.len())?.to_le_bytes())?;
     w.write_all(key)?;
     w.write_all(rec)
 }
