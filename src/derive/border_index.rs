@@ -16,10 +16,14 @@
 //! them), which keeps the set-up of the thousands of cells a million points spread over
 //! cheap. A point walks its cell's candidates in order and stops at the first whose lower
 //! bound (distance from the centre less the point's distance from the centre) exceeds the
-//! best found. Cells are numbered as they are first met, and their candidates kept in one
-//! array, so a point's look-up touches little memory. Whether a point is inside Afghanistan
+//! best found. Cells are set up on first sight, once for all the index's clones (one per
+//! build thread): each coarse cell's block is made under a lock, its fine cells each in a
+//! `OnceLock`, and a clone remembers the blocks it met, so a point's look-up takes no lock.
+//! Whether a point is inside Afghanistan
 //! (the sign of the distance) is the [`PolygonIndex`]'s answer. Distances are on the sphere
 //! of mean Earth radius, in km; ties go to the segment listed first.
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use geo::Coord;
 use rustc_hash::FxHashMap;
@@ -140,29 +144,40 @@ fn lipschitz(best: &Edge, e: &Edge, from_best: f64, radius: f64) -> f64 {
     (2.0 * reach.sin() / near.sin() * (1.0 + 1e-9)).min(2.0)
 }
 
-#[derive(Debug, Clone)]
+/// A grid cell, set up on first sight: its centre, and the edges that can be nearest to one
+/// of its points with their angle from the centre, nearest first.
+#[derive(Debug)]
 struct Cell {
     centre: V3,
-    /// Its candidate edges in [`BorderIndex::candidates`], with their angle from the
-    /// centre, nearest first.
-    start: u32,
-    end: u32,
+    candidates: Box<[(f64, u32)]>,
 }
 
-/// A query index over an [`AfghanBorder`].
+/// A coarse cell: the edges that can be nearest to a point in it, and its
+/// `COARSE` × `COARSE` grid cells, each set up once by whichever thread meets it first.
+#[derive(Debug)]
+struct Block {
+    edges: Vec<u32>,
+    cells: Box<[OnceLock<Cell>]>,
+}
+
+/// What every clone of an index shares: the border's edges and the cells set up so far.
+#[derive(Debug)]
+struct Shared {
+    edges: Vec<Edge>,
+    /// Coarse cell → its block, made under the lock on first sight.
+    blocks: Mutex<FxHashMap<(i64, i64), Arc<Block>>>,
+}
+
+/// A query index over an [`AfghanBorder`]. Its clones (one per build thread) share the
+/// cells set up so far, so a million points spread over a region set each cell up once.
 #[derive(Debug, Clone)]
 pub struct BorderIndex<'b> {
     border: &'b AfghanBorder,
     /// Afghanistan's polygons, for the sign of distances.
     afghanistan: Option<PolygonIndex>,
-    edges: Vec<Edge>,
-    /// Grid cell → its number in `cells`.
-    numbers: FxHashMap<(i64, i64), u32>,
-    cells: Vec<Cell>,
-    /// Every cell's candidate edges, one run per cell.
-    candidates: Vec<(f64, u32)>,
-    /// Per coarse cell, the edges that can be nearest to a point in it.
-    coarse: FxHashMap<(i64, i64), Vec<u32>>,
+    shared: Arc<Shared>,
+    /// The coarse cells this clone has met: a point's look-up takes no lock.
+    blocks: FxHashMap<(i64, i64), Arc<Block>>,
 }
 
 impl<'b> BorderIndex<'b> {
@@ -192,14 +207,63 @@ impl<'b> BorderIndex<'b> {
         BorderIndex {
             border,
             afghanistan: PolygonIndex::new(&border.shape),
-            edges,
-            numbers: FxHashMap::default(),
-            cells: Vec::new(),
-            candidates: Vec::new(),
-            coarse: FxHashMap::default(),
+            shared: Arc::new(Shared {
+                edges,
+                blocks: Mutex::new(FxHashMap::default()),
+            }),
+            blocks: FxHashMap::default(),
         }
     }
 
+    /// Distance from `(lon, lat)` to the border: km to its nearest point, negative inside
+    /// Afghanistan, and the nearest segment.
+    pub fn distance(&mut self, lon: f64, lat: f64) -> BorderDistance<'b> {
+        #[allow(clippy::cast_possible_truncation)]
+        let key = ((lon / CELL).floor() as i64, (lat / CELL).floor() as i64);
+        let coarse_key = (key.0.div_euclid(COARSE), key.1.div_euclid(COARSE));
+        let shared = &*self.shared;
+        let block = self
+            .blocks
+            .entry(coarse_key)
+            .or_insert_with(|| shared.block(coarse_key));
+        let at = usize::try_from(key.0.rem_euclid(COARSE) * COARSE + key.1.rem_euclid(COARSE))
+            .unwrap_or(usize::MAX);
+        let p = unit(lon, lat);
+        let (mut best, mut best_angle, mut best_seg) = (f64::INFINITY, f64::INFINITY, u32::MAX);
+        if let Some(cell) = block.cells.get(at) {
+            let cell = cell.get_or_init(|| shared.cell(key, &block.edges));
+            // Slack for rounding: a candidate is skipped only when clearly beyond the best.
+            let from_centre = angle(chord2(cell.centre, p)) + 1e-12;
+            for &(lb, i) in &cell.candidates {
+                if lb - from_centre > best_angle {
+                    break;
+                }
+                let e = &shared.edges[i as usize];
+                let c = e.chord2(p);
+                if c < best || (c == best && e.segment < best_seg) {
+                    best = c;
+                    best_angle = angle(c);
+                    best_seg = e.segment;
+                }
+            }
+        }
+        let mut km = best_angle * EARTH_RADIUS_KM;
+        let point = Coord { x: lon, y: lat };
+        if self.afghanistan.as_mut().is_some_and(|a| a.contains(point)) {
+            km = -km;
+        }
+        BorderDistance {
+            km,
+            segment: self
+                .border
+                .segments
+                .get(best_seg as usize)
+                .map_or("", |s| s.id.as_str()),
+        }
+    }
+}
+
+impl Shared {
     /// The edges among `among` that can be nearest to a point of the lon/lat box
     /// `(w, s)`-`(w + size, s + size)`, with their angle from the box's centre, nearest
     /// first; and the centre. An edge is left out when, for every point within the box's
@@ -257,81 +321,36 @@ impl<'b> BorderIndex<'b> {
         (centre, candidates)
     }
 
-    /// The number of grid cell `key`, its candidates found on first sight.
-    fn cell(&mut self, key: (i64, i64)) -> u32 {
-        if let Some(&n) = self.numbers.get(&key) {
-            return n;
-        }
-        // A fine cell lies inside one coarse cell, so the edge nearest to any of its points
-        // is among the coarse cell's candidates: only those are measured.
-        let coarse_key = (key.0.div_euclid(COARSE), key.1.div_euclid(COARSE));
-        if !self.coarse.contains_key(&coarse_key) {
+    /// The block of coarse cell `key`, made on first sight (by one thread: the others wait
+    /// for it). A fine cell lies inside one coarse cell, so the edge nearest to any of its
+    /// points is among the coarse cell's candidates: only those are measured for it.
+    fn block(&self, key: (i64, i64)) -> Arc<Block> {
+        let mut blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
+        let block = blocks.entry(key).or_insert_with(|| {
             let all: Vec<u32> = (0..self.edges.len())
                 .filter_map(|i| u32::try_from(i).ok())
                 .collect();
             #[allow(clippy::cast_precision_loss)]
             let size = COARSE as f64 * CELL;
             #[allow(clippy::cast_precision_loss)]
-            let (w, s) = (coarse_key.0 as f64 * size, coarse_key.1 as f64 * size);
+            let (w, s) = (key.0 as f64 * size, key.1 as f64 * size);
             let (_, candidates) = self.candidates_of(w, s, size, &all);
             let mut edges: Vec<u32> = candidates.into_iter().map(|c| c.1).collect();
             edges.sort_unstable();
-            self.coarse.insert(coarse_key, edges);
-        }
-        let among = self.coarse.get(&coarse_key).map_or(&[][..], Vec::as_slice);
+            let cells = (0..COARSE * COARSE).map(|_| OnceLock::new()).collect();
+            Arc::new(Block { edges, cells })
+        });
+        Arc::clone(block)
+    }
+
+    /// Grid cell `key`, its candidates chosen `among` its coarse cell's edges.
+    fn cell(&self, key: (i64, i64), among: &[u32]) -> Cell {
         #[allow(clippy::cast_precision_loss)]
         let (w, s) = (key.0 as f64 * CELL, key.1 as f64 * CELL);
         let (centre, candidates) = self.candidates_of(w, s, CELL, among);
-        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let start = number(self.candidates.len());
-        self.candidates.extend_from_slice(&candidates);
-        let end = number(self.candidates.len());
-        let n = number(self.cells.len());
-        self.cells.push(Cell { centre, start, end });
-        self.numbers.insert(key, n);
-        n
-    }
-
-    /// Distance from `(lon, lat)` to the border: km to its nearest point, negative inside
-    /// Afghanistan, and the nearest segment.
-    pub fn distance(&mut self, lon: f64, lat: f64) -> BorderDistance<'b> {
-        #[allow(clippy::cast_possible_truncation)]
-        let key = ((lon / CELL).floor() as i64, (lat / CELL).floor() as i64);
-        let number = self.cell(key) as usize;
-        let p = unit(lon, lat);
-        let (mut best, mut best_angle, mut best_seg) = (f64::INFINITY, f64::INFINITY, u32::MAX);
-        if let Some(cell) = self.cells.get(number) {
-            let candidates = self
-                .candidates
-                .get(cell.start as usize..cell.end as usize)
-                .unwrap_or_default();
-            // Slack for rounding: a candidate is skipped only when clearly beyond the best.
-            let from_centre = angle(chord2(cell.centre, p)) + 1e-12;
-            for &(lb, i) in candidates {
-                if lb - from_centre > best_angle {
-                    break;
-                }
-                let e = &self.edges[i as usize];
-                let c = e.chord2(p);
-                if c < best || (c == best && e.segment < best_seg) {
-                    best = c;
-                    best_angle = angle(c);
-                    best_seg = e.segment;
-                }
-            }
-        }
-        let mut km = best_angle * EARTH_RADIUS_KM;
-        let point = Coord { x: lon, y: lat };
-        if self.afghanistan.as_mut().is_some_and(|a| a.contains(point)) {
-            km = -km;
-        }
-        BorderDistance {
-            km,
-            segment: self
-                .border
-                .segments
-                .get(best_seg as usize)
-                .map_or("", |s| s.id.as_str()),
+        Cell {
+            centre,
+            candidates: candidates.into_boxed_slice(),
         }
     }
 }
@@ -471,6 +490,55 @@ mod tests {
         }
         for (lon, lat) in points {
             agree(&mut index, &border, lon, lat);
+        }
+    }
+
+    /// Clones on two threads share the cells either sets up, and answer as an index of
+    /// their own: the same distance and segment for every point, whichever thread set up
+    /// its cell.
+    #[test]
+    fn clones_on_two_threads_share_cells_and_agree_with_a_fresh_index() {
+        let border = border();
+        let index = BorderIndex::new(&border);
+        let mut rng = fastrand::Rng::with_seed(3);
+        let points: Vec<(f64, f64)> = (0..4000)
+            .map(|_| (rng.f64() * 42.0 + 46.0, rng.f64() * 27.0 + 29.0))
+            .collect();
+        let answers: Vec<Vec<(f64, &str)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = [0, 1]
+                .map(|t| {
+                    let mut mine = index.clone();
+                    let points = &points;
+                    scope.spawn(move || {
+                        // The two threads walk the points in opposite orders.
+                        let order: Vec<&(f64, f64)> = if t == 0 {
+                            points.iter().collect()
+                        } else {
+                            points.iter().rev().collect()
+                        };
+                        let mut got: Vec<(f64, &str)> = order
+                            .into_iter()
+                            .map(|&(x, y)| {
+                                let d = mine.distance(x, y);
+                                (d.km, d.segment)
+                            })
+                            .collect();
+                        if t == 1 {
+                            got.reverse();
+                        }
+                        got
+                    })
+                })
+                .into();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let shared = index.shared.blocks.lock().unwrap().len();
+        assert!(shared > 0 && index.blocks.is_empty(), "{shared} blocks");
+        let mut fresh = BorderIndex::new(&border);
+        for (i, &(x, y)) in points.iter().enumerate() {
+            let d = fresh.distance(x, y);
+            assert_eq!(answers[0][i], (d.km, d.segment), "{x},{y}");
+            assert_eq!(answers[1][i], (d.km, d.segment), "{x},{y}");
         }
     }
 

@@ -33,6 +33,11 @@ const COORDINATES_MEMO_MAX: usize = 1 << 16;
 /// Distinct country hints remembered, at most.
 const HINT_MEMO_MAX: usize = 1 << 12;
 
+/// A memo keyed by text from the input: foldhash, seeded at random per process (the keys
+/// are the input's, so the hasher must resist chosen collisions; SipHash did too, at about
+/// three times the cost per row).
+type Memo<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A resolved place, ready to paste into features: its point and its location properties
 /// as JSON members (no braces).
 #[derive(Debug, Clone)]
@@ -71,11 +76,10 @@ impl CoordinatesText {
         }))
     }
 
-    /// The members' text with `km` as the border distance, into `out`.
-    fn write(&self, km: Option<f64>, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.text[..self.km.start]);
-        json::push_value(out, &km);
-        out.extend_from_slice(&self.text[self.km.end..]);
+    /// The members' text with `km`, a border distance as JSON text, in its place: the
+    /// pieces to paste in order.
+    fn pieces<'a>(&'a self, km: &'a [u8]) -> [&'a [u8]; 3] {
+        [&self.text[..self.km.start], km, &self.text[self.km.end..]]
     }
 }
 
@@ -193,19 +197,28 @@ pub struct Builder<'g> {
     /// Whether any place came from the GeoNames table (the layer then attributes it).
     used_geonames: bool,
     index: BorderIndex<'g>,
-    memo: HashMap<Box<[u8]>, std::result::Result<u32, String>>,
+    memo: Memo<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
-    dates: HashMap<Box<[u8]>, DateText>,
+    /// (start, end) → its place in `date_texts`.
+    dates: Memo<Box<[u8]>, u32>,
+    date_texts: Vec<DateText>,
     key: Vec<u8>,
-    date_props: Vec<u8>,
+    /// The last feature's date properties: their place in `date_texts`.
+    date_index: u32,
+    /// The last feature's own location: its border distance when `own_text` is its
+    /// memoised text, else the whole location text.
     own_location: Vec<u8>,
+    own_text: Option<u32>,
     /// The location text of rows with their own coordinates, per (place as reported,
-    /// nearest segment): encoded once, not per row.
-    coordinates_text: HashMap<Box<[u8]>, Option<CoordinatesText>>,
+    /// nearest segment): encoded once, not per row (its place in `coordinates_texts`).
+    coordinates_text: Memo<Box<[u8]>, u32>,
+    coordinates_texts: Vec<Option<CoordinatesText>>,
     /// Country hints as written → their alpha-2 code.
-    hints: HashMap<Box<str>, Option<&'static str>>,
-    /// The last feature's properties up to the location.
+    hints: Memo<Box<str>, Option<&'static str>>,
+    /// The last feature's properties before its dates (its name), and between its dates
+    /// and its location (its country hint).
     middle: Vec<u8>,
+    hint_text: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
     place_index: Option<usize>,
     /// The check for swapped lat/lon (none in unit tests without boundaries).
@@ -233,15 +246,19 @@ impl<'g> Builder<'g> {
             cache,
             used_geonames: false,
             index,
-            memo: HashMap::new(),
+            memo: Memo::default(),
             located: Vec::new(),
-            dates: HashMap::new(),
+            dates: Memo::default(),
+            date_texts: Vec::new(),
             key: Vec::new(),
-            date_props: Vec::new(),
+            date_index: u32::MAX,
             own_location: Vec::new(),
-            coordinates_text: HashMap::new(),
-            hints: HashMap::new(),
-            middle: Vec::with_capacity(512),
+            own_text: None,
+            coordinates_text: Memo::default(),
+            coordinates_texts: Vec::new(),
+            hints: Memo::default(),
+            middle: Vec::with_capacity(256),
+            hint_text: Vec::with_capacity(64),
             place_index: None,
             swap: None,
             #[cfg(test)]
@@ -307,57 +324,54 @@ impl<'g> Builder<'g> {
         Ok(Ok(Located { location, point }))
     }
 
-    /// Check the row's dates and put their properties in `self.date_props` (memoised per
+    /// Check the row's dates and point `self.date_index` at their properties (memoised per
     /// (start, end)).
     fn dates(&mut self, row: &Row<'_>) -> std::result::Result<(), Problem> {
         self.key.clear();
         self.key.extend_from_slice(row.start_date.as_bytes());
         self.key.push(0x1f);
         self.key.extend_from_slice(row.end_date.as_bytes());
-        if let Some(Ok(t)) = self.dates.get(self.key.as_slice()) {
-            self.date_props.clear();
-            self.date_props.extend_from_slice(t);
-            return Ok(());
-        }
-        if !self.dates.contains_key(self.key.as_slice()) {
-            let parse = |s: &str| {
-                if s.is_empty() {
-                    Ok(None)
-                } else {
-                    ReportedDate::parse(s).map(Some)
-                }
-            };
-            let value = match (parse(row.start_date), parse(row.end_date)) {
-                (Err(e), _) => Err((true, format!("start_date: {e}"))),
-                (_, Err(e)) => Err((false, format!("end_date: {e}"))),
-                (Ok(s), Ok(e)) => match DateSpan::new(s, e) {
-                    None => Err((false, "end_date is before start_date".to_owned())),
-                    Some(span) => {
-                        let mut text = b",".to_vec();
-                        let props = Dates::of(&span);
-                        push_members(&mut text, &props)
-                            .map(|()| text)
-                            .map_err(|m| (false, m))
+        let i = match self.dates.get(self.key.as_slice()) {
+            Some(&i) => i,
+            None => {
+                let parse = |s: &str| {
+                    if s.is_empty() {
+                        Ok(None)
+                    } else {
+                        ReportedDate::parse(s).map(Some)
                     }
-                },
-            };
-            if self.dates.len() >= DATE_MEMO_MAX {
-                self.dates.clear();
+                };
+                let value = match (parse(row.start_date), parse(row.end_date)) {
+                    (Err(e), _) => Err((true, format!("start_date: {e}"))),
+                    (_, Err(e)) => Err((false, format!("end_date: {e}"))),
+                    (Ok(s), Ok(e)) => match DateSpan::new(s, e) {
+                        None => Err((false, "end_date is before start_date".to_owned())),
+                        Some(span) => {
+                            let mut text = b",".to_vec();
+                            let props = Dates::of(&span);
+                            push_members(&mut text, &props)
+                                .map(|()| text)
+                                .map_err(|m| (false, m))
+                        }
+                    },
+                };
+                if self.dates.len() >= DATE_MEMO_MAX {
+                    self.dates.clear();
+                    self.date_texts.clear();
+                }
+                let i = u32::try_from(self.date_texts.len()).unwrap_or(u32::MAX);
+                self.date_texts.push(value);
+                self.dates.insert(self.key.clone().into_boxed_slice(), i);
+                i
             }
-            self.dates
-                .insert(self.key.clone().into_boxed_slice(), value);
-        }
-        self.date_props.clear();
-        match self.dates.get(self.key.as_slice()) {
-            Some(Ok(t)) => {
-                self.date_props.extend_from_slice(t);
-                Ok(())
-            }
+        };
+        self.date_index = i;
+        match self.date_texts.get(i as usize) {
             Some(Err((start, m))) => {
                 let v = if *start { row.start_date } else { row.end_date };
                 Err(self.problem(row, v, m.clone()))
             }
-            None => Ok(()),
+            _ => Ok(()),
         }
     }
 
@@ -427,7 +441,6 @@ impl<'g> Builder<'g> {
             }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
-            self.own_location.clear();
             self.coordinates_location(&located.location)
                 .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
             (point, None)
@@ -440,10 +453,11 @@ impl<'g> Builder<'g> {
         m.clear();
         m.extend_from_slice(b"{\"name\":");
         json::push_str_or_null(m, row.name);
-        m.extend_from_slice(&self.date_props);
-        m.extend_from_slice(b",\"country_hint\":");
-        json::push_str_or_null(m, row.country);
-        m.push(b',');
+        let h = &mut self.hint_text;
+        h.clear();
+        h.extend_from_slice(b",\"country_hint\":");
+        json::push_str_or_null(h, row.country);
+        h.push(b',');
         Ok((point, own))
     }
 
@@ -460,9 +474,10 @@ impl<'g> Builder<'g> {
         code
     }
 
-    /// Write the location properties of a row with its own coordinates into
-    /// `self.own_location`: the text of its (place as reported, nearest segment), memoised,
-    /// with the row's border distance; the same bytes as encoding `location` whole.
+    /// The location properties of a row with its own coordinates: the text of its (place
+    /// as reported, nearest segment), memoised (`self.own_text`), with the row's border
+    /// distance in `self.own_location`; the same bytes as encoding `location` whole (which
+    /// `self.own_location` holds instead when the text has no border distance).
     fn coordinates_location(
         &mut self,
         location: &crate::model::Location<'_>,
@@ -473,33 +488,53 @@ impl<'g> Builder<'g> {
         self.key.push(0x1f);
         self.key
             .extend_from_slice(location.nearest_border.unwrap_or("").as_bytes());
-        let text = match self.coordinates_text.get(self.key.as_slice()) {
-            Some(text) => text,
+        let i = match self.coordinates_text.get(self.key.as_slice()) {
+            Some(&i) => i,
             None => {
                 if self.coordinates_text.len() >= COORDINATES_MEMO_MAX {
                     self.coordinates_text.clear();
+                    self.coordinates_texts.clear();
                 }
-                let text = CoordinatesText::new(location)?;
+                let i = u32::try_from(self.coordinates_texts.len()).unwrap_or(u32::MAX);
+                self.coordinates_texts.push(CoordinatesText::new(location)?);
                 self.coordinates_text
-                    .entry(self.key.clone().into_boxed_slice())
-                    .or_insert(text)
+                    .insert(self.key.clone().into_boxed_slice(), i);
+                i
             }
         };
-        match text {
-            Some(text) => text.write(location.afghan_border_km, &mut self.own_location),
-            None => push_members(&mut self.own_location, location)?,
+        self.own_location.clear();
+        match self.coordinates_texts.get(i as usize) {
+            Some(Some(_)) => {
+                self.own_text = Some(i);
+                json::push_value(&mut self.own_location, &location.afghan_border_km);
+            }
+            _ => {
+                self.own_text = None;
+                push_members(&mut self.own_location, location)?;
+            }
         }
         Ok(())
     }
 
     /// The last feature's properties object, in pieces (the memoised ones are not
-    /// copied): the row's own, the location, the free properties `extra`, the end.
-    pub fn properties<'a>(&'a self, extra: &'a [u8]) -> [&'a [u8]; 4] {
-        let location = match self.place_index.and_then(|i| self.located.get(i)) {
-            Some(l) => &l.location,
-            None => &self.own_location,
+    /// copied): the row's name, its dates, its country hint, the location (up to three
+    /// pieces), the free properties `extra`, the end.
+    pub fn properties<'a>(&'a self, extra: &'a [u8]) -> [&'a [u8]; 8] {
+        let dates = match self.date_texts.get(self.date_index as usize) {
+            Some(Ok(t)) => t.as_slice(),
+            _ => &[],
         };
-        [&self.middle, location, extra, b"}"]
+        let own = self
+            .own_text
+            .and_then(|i| self.coordinates_texts.get(i as usize))
+            .and_then(Option::as_ref);
+        let [a, b, c]: [&[u8]; 3] = match (self.place_index.and_then(|i| self.located.get(i)), own)
+        {
+            (Some(l), _) => [&l.location, &[], &[]],
+            (None, Some(t)) => t.pieces(&self.own_location),
+            (None, None) => [&self.own_location, &[], &[]],
+        };
+        [&self.middle, dates, &self.hint_text, a, b, c, extra, b"}"]
     }
 
     /// Whether any place came from the GeoNames table (the layer then attributes it).
@@ -606,8 +641,9 @@ pub(crate) mod tests {
             let text = memo
                 .entry((l.place_as_reported, l.nearest_border))
                 .or_insert_with(|| CoordinatesText::new(l).unwrap().unwrap());
-            let mut pasted = Vec::new();
-            text.write(l.afghan_border_km, &mut pasted);
+            let mut km = Vec::new();
+            json::push_value(&mut km, &l.afghan_border_km);
+            let pasted = text.pieces(&km).concat();
             assert_eq!(
                 String::from_utf8(pasted).unwrap(),
                 String::from_utf8(whole).unwrap()

@@ -103,8 +103,11 @@ impl Streaming {
             dest: dest.to_path_buf(),
         };
         let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        // The bytes are compared with the file they would replace as they are written
+        // (unreadable or absent: they differ), so neither file is read back at the end.
+        let old = fs::File::open(dest).ok();
         Ok(Streaming {
-            writer: Background::new(file),
+            writer: Background::comparing(file, old),
             staged,
         })
     }
@@ -133,8 +136,8 @@ impl Streaming {
     /// Flush and sync; the file is then ready to be renamed into place.
     pub fn finish(self) -> Result<Staged> {
         let tmp = self.temp().to_path_buf();
-        let (file, _) = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        let written = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        written.file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         Ok(self.staged)
     }
 }
@@ -148,60 +151,17 @@ impl Streaming {
     }
 
     /// [`Streaming::finish_if_changed`], and the size and SHA-256 of the bytes written
-    /// (taken as they were written: the file is not read back).
+    /// (taken as they were written, and compared with the destination's the same way:
+    /// neither file is read back).
     pub fn finish_digest(self) -> Result<(Option<Staged>, Digest)> {
         let tmp = self.temp().to_path_buf();
-        let (file, digest) = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
-        if same_content(&tmp, &self.staged.dest)? {
-            return Ok((None, digest)); // dropping `staged` removes the temporary
+        let written = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        if written.same {
+            return Ok((None, written.digest)); // dropping `staged` removes the temporary
         }
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        Ok((Some(self.staged), digest))
+        written.file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        Ok((Some(self.staged), written.digest))
     }
-}
-
-/// Whether `dest` exists and holds the same bytes as `new` (compared in blocks, after the
-/// sizes).
-fn same_content(new: &Path, dest: &Path) -> Result<bool> {
-    let Ok(old_meta) = fs::metadata(dest) else {
-        return Ok(false);
-    };
-    let new_meta = fs::metadata(new).map_err(|e| Error::io(new, e))?;
-    if old_meta.len() != new_meta.len() {
-        return Ok(false);
-    }
-    let (Ok(a), Ok(b)) = (fs::File::open(new), fs::File::open(dest)) else {
-        return Ok(false);
-    };
-    let (mut a, mut b) = (
-        std::io::BufReader::with_capacity(1 << 20, a),
-        std::io::BufReader::with_capacity(1 << 20, b),
-    );
-    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
-    loop {
-        let n = read_full(&mut a, &mut x).map_err(|e| Error::io(new, e))?;
-        let m = read_full(&mut b, &mut y).map_err(|e| Error::io(dest, e))?;
-        if n != m || x[..n] != y[..m] {
-            return Ok(false);
-        }
-        if n == 0 {
-            return Ok(true);
-        }
-    }
-}
-
-/// Read until `buf` is full or the input ends; the bytes read.
-fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// The marker between a temporary file's name and the process id that made it.

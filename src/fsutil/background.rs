@@ -9,10 +9,11 @@
 //! written, so a large file's writeback overlaps the formatting instead of all waiting in
 //! the caller's final `sync_all`. The thread also takes the size and SHA-256 of the bytes
 //! as it writes them (the output manifest lists them), so the file is never read back to
-//! hash it.
+//! hash it, and, given the file it would replace, compares the bytes with that file's as it
+//! goes, so an unchanged output is recognised without reading back either file.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
@@ -31,20 +32,83 @@ pub struct Background {
     buf: Vec<u8>,
     full: Option<SyncSender<Vec<u8>>>,
     empty: Receiver<Vec<u8>>,
-    thread: Option<JoinHandle<io::Result<(File, Digest)>>>,
+    thread: Option<JoinHandle<io::Result<Written>>>,
+}
+
+/// What [`Background::finish`] returns.
+#[derive(Debug)]
+pub struct Written {
+    /// The file written.
+    pub file: File,
+    /// The size and SHA-256 of its bytes.
+    pub digest: Digest,
+    /// Whether the file given to compare with ([`Background::comparing`]) holds exactly
+    /// these bytes (`false` when none was given).
+    pub same: bool,
+}
+
+/// Compares the bytes written with an existing file's, buffer by buffer.
+struct Compare {
+    old: Option<File>,
+    buf: Vec<u8>,
+}
+
+impl Compare {
+    /// Take in the next bytes written; a difference (or a read error: then the files are
+    /// taken to differ) stops the comparison.
+    fn next(&mut self, bytes: &[u8]) {
+        let Some(old) = &mut self.old else { return };
+        self.buf.resize(bytes.len(), 0);
+        if !matches!(read_full(old, &mut self.buf), Ok(n) if n == bytes.len() && self.buf == bytes)
+        {
+            self.old = None;
+        }
+    }
+
+    /// Whether every byte written matched and the old file has no more.
+    fn same(mut self) -> bool {
+        let mut one = [0u8; 1];
+        self.old
+            .as_mut()
+            .is_some_and(|old| matches!(read_full(old, &mut one), Ok(0)))
+    }
+}
+
+/// Read until `buf` is full or the input ends; the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 impl Background {
     /// Start writing to `file`.
-    pub fn new(mut file: File) -> Background {
+    pub fn new(file: File) -> Background {
+        Background::comparing(file, None)
+    }
+
+    /// Start writing to `file`, comparing what is written with `old`'s bytes.
+    pub fn comparing(mut file: File, old: Option<File>) -> Background {
         let (full, work) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (recycle, empty) = channel::<Vec<u8>>();
         let thread = std::thread::spawn(move || {
             let mut unsynced = 0;
             let mut hasher = Hasher::default();
+            let mut compare = Compare {
+                old,
+                buf: Vec::new(),
+            };
             for mut buf in work {
                 file.write_all(&buf)?;
                 hasher.update(&buf);
+                compare.next(&buf);
                 unsynced += buf.len();
                 if unsynced >= SYNC_EVERY {
                     // Start the writeback now, while the main thread formats, rather than
@@ -55,7 +119,11 @@ impl Background {
                 buf.clear();
                 let _ = recycle.send(buf);
             }
-            Ok((file, hasher.finish()))
+            Ok(Written {
+                file,
+                digest: hasher.finish(),
+                same: compare.same(),
+            })
         });
         Background {
             buf: Vec::with_capacity(BUFFER),
@@ -95,8 +163,9 @@ impl Background {
         }
     }
 
-    /// Write out everything and return the file, with the size and SHA-256 of its bytes.
-    pub fn finish(mut self) -> io::Result<(File, Digest)> {
+    /// Write out everything and return the file, with the size and SHA-256 of its bytes and
+    /// whether they are the compared file's.
+    pub fn finish(mut self) -> io::Result<Written> {
         self.hand_over()?;
         self.full = None;
         match self.thread.take().map(JoinHandle::join) {
@@ -147,8 +216,36 @@ mod tests {
             w.write_all(line.as_bytes()).unwrap();
             want.extend_from_slice(line.as_bytes());
         }
-        let (_, digest) = w.finish().unwrap();
+        let done = w.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), want);
-        assert_eq!(digest, super::super::digest::of_bytes(&want));
+        assert_eq!(done.digest, super::super::digest::of_bytes(&want));
+        assert!(!done.same);
+    }
+
+    #[test]
+    fn tells_whether_the_bytes_are_the_old_file_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        // Longer than a buffer, so the comparison spans several.
+        let big: Vec<u8> = (0..3 * BUFFER + 17).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&old, &big).unwrap();
+        let same = |bytes: &[u8], pieces: usize| {
+            let new = File::create(dir.path().join("new")).unwrap();
+            let mut w = Background::comparing(new, Some(File::open(&old).unwrap()));
+            for piece in bytes.chunks(bytes.len().div_ceil(pieces).max(1)) {
+                w.write_all(piece).unwrap();
+            }
+            w.finish().unwrap().same
+        };
+        assert!(same(&big, 1));
+        assert!(same(&big, 7));
+        assert!(!same(&big[..big.len() - 1], 3), "shorter");
+        let mut longer = big.clone();
+        longer.push(0);
+        assert!(!same(&longer, 3), "longer");
+        let mut changed = big.clone();
+        changed[2 * BUFFER + 5] ^= 1;
+        assert!(!same(&changed, 5), "one byte changed");
+        assert!(!same(b"", 1), "empty");
     }
 }
