@@ -1,4 +1,4 @@
-//! The tile writer as a [`Sink`] of the one pipeline: `build --events --tiles` writes
+//! The tile writer as a [`Sink`] of the one pipeline: `build --events` writes
 //! `OUT/<layer>.pmtiles` from the same pass as the GeoJSON layer.
 //!
 //! Each [`Encoded`] feature's GeoJSON text is read back by the one GeoJSON feature reader
