@@ -667,3 +667,50 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     bulk(&work, &["--events", "data/empty.csv"]).expect_code(0);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
 }
+
+/// A dense export can break the tile budget at the base zoom, where only stacked points
+/// merge: the error names the flags `build --events` takes for it and `--no-tiles`, and the
+/// budget flags work there as for `drillmap tiles`; a hand-kept build refuses them.
+#[test]
+fn the_tile_budget_flags_apply_to_a_bulk_build() {
+    let work = Work::new("events");
+    let mut text = String::from("id,place,country,lat,lon\n");
+    for i in 0..60 {
+        // 60 distinct positions about 1 km apart near Kabul: one or two z10 tiles.
+        let (lat, lon) = (
+            34.50 + f64::from(i % 8) * 0.01,
+            69.15 + f64::from(i / 8) * 0.01,
+        );
+        text.push_str(&format!("ev-{i:03},Kabul,AF,{lat:.4},{lon:.4}\n"));
+    }
+    fs::write(work.data().join("dense.csv"), text).unwrap();
+    let dense = ["--events", "data/dense.csv", "--max-tile-features", "20"];
+    bulk(&work, &dense).expect_code(2).expect_stderr_line(&[
+        "tile 10/",
+        "base zoom",
+        "--max-zoom",
+        "--no-tiles",
+    ]);
+    assert!(!work.out().join("dense.geojson").exists());
+    // A higher base zoom's tiles hold fewer points each; the archive keeps zooms 0-14.
+    bulk(&work, &[&dense[..], &["--max-zoom", "14"]].concat()).expect_code(0);
+    let archive = fs::read(work.out().join("events.pmtiles")).unwrap();
+    assert_eq!(
+        (archive[100], archive[101]),
+        (0, 14),
+        "min and max zoom of the header"
+    );
+    bulk(&work, &[&dense[..], &["--no-tiles"]].concat()).expect_code(0);
+    assert!(!work.out().join("events.pmtiles").exists());
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--max-zoom",
+        "12",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["build --events", "drillmap tiles"]);
+}

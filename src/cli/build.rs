@@ -22,6 +22,11 @@ pub fn run(
     strict: bool,
     allow_empty: bool,
 ) -> Result<ExitCode, Error> {
+    if bulk.events.is_none() && bulk.budget.given() {
+        return Err(Error::Usage(
+            "the tile budget flags apply to build --events; tile the hand-kept layers with `drillmap tiles`".into(),
+        ));
+    }
     if let Some(events) = &bulk.events {
         if online.online {
             return Err(Error::Usage(

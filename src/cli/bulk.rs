@@ -39,6 +39,9 @@ pub struct BulkArgs {
     /// removed (OUT holds one generation).
     #[arg(long, requires = "events")]
     pub no_tiles: bool,
+    /// The tiles' zooms and budget (with --events; as for `drillmap tiles`).
+    #[command(flatten)]
+    pub budget: super::tiles::TileBudget,
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
     pub max_errors: usize,
@@ -81,7 +84,11 @@ pub fn options(
         out,
         layer: a.layer.clone(),
         seq: a.seq,
-        tiles: !a.no_tiles,
+        tiles: if a.no_tiles {
+            None
+        } else {
+            Some(a.budget.options()?)
+        },
         max_errors: a.max_errors,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
         threads: a.threads.map(usize::from),

@@ -29,14 +29,24 @@ pub struct TilesArgs {
     /// The archive to write.
     #[arg(long, default_value = "output/drillmap.pmtiles")]
     out: PathBuf,
-    /// First zoom level.
+    #[command(flatten)]
+    budget: TileBudget,
+    /// Also write an XYZ folder of uncompressed z/x/y.mvt files.
+    #[arg(long, value_name = "DIR")]
+    xyz: Option<PathBuf>,
+}
+
+/// The zooms and the tile budget: flags of `drillmap tiles` and of `build --events`.
+#[derive(Debug, Args)]
+pub struct TileBudget {
+    /// First zoom level of the tiles.
     #[arg(long, default_value_t = 0)]
     min_zoom: u8,
-    /// Last zoom level (at most 16).
+    /// Last zoom level of the tiles (at most 16).
     #[arg(long, default_value_t = tiles::DEFAULT_MAX_ZOOM)]
     max_zoom: u8,
-    /// Zoom from which every point stands on its own (default: the last zoom); below it,
-    /// points of tiles over budget are clustered.
+    /// Zoom from which every point stands on its own in the tiles (default: the last zoom);
+    /// below it, points of tiles over budget are clustered.
     #[arg(long)]
     base_zoom: Option<u8>,
     /// Largest tile stored, in bytes (compressed).
@@ -48,23 +58,38 @@ pub struct TilesArgs {
     /// Numeric column summed into clusters (repeat, or separate with commas).
     #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
     accumulate: Vec<String>,
-    /// Also write an XYZ folder of uncompressed z/x/y.mvt files.
-    #[arg(long, value_name = "DIR")]
-    xyz: Option<PathBuf>,
+}
+
+impl TileBudget {
+    /// The checked tile options these flags give.
+    pub fn options(&self) -> Result<TileOptions> {
+        let opts = TileOptions {
+            min_zoom: self.min_zoom,
+            max_zoom: self.max_zoom,
+            base_zoom: self.base_zoom,
+            max_tile_bytes: self.max_tile_bytes,
+            max_tile_features: self.max_tile_features,
+            accumulate: self.accumulate.clone(),
+            ..pipeline::tile_options()
+        };
+        opts.validate()?;
+        Ok(opts)
+    }
+
+    /// Whether any flag differs from its default (they apply to tiles a run writes).
+    pub fn given(&self) -> bool {
+        self.min_zoom != 0
+            || self.max_zoom != tiles::DEFAULT_MAX_ZOOM
+            || self.base_zoom.is_some()
+            || self.max_tile_bytes != tiles::DEFAULT_MAX_TILE_BYTES
+            || self.max_tile_features != tiles::DEFAULT_MAX_TILE_FEATURES
+            || !self.accumulate.is_empty()
+    }
 }
 
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
-    let opts = TileOptions {
-        min_zoom: args.min_zoom,
-        max_zoom: args.max_zoom,
-        base_zoom: args.base_zoom,
-        max_tile_bytes: args.max_tile_bytes,
-        max_tile_features: args.max_tile_features,
-        accumulate: args.accumulate,
-        ..pipeline::tile_options()
-    };
-    opts.validate()?;
+    let opts = args.budget.options()?;
     let columns = match &args.columns {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
         None => Columns::default(),

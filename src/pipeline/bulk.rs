@@ -48,9 +48,10 @@ pub struct Options {
     pub layer: String,
     /// Also write `<out>/<layer>.geojsons` (RFC 8142, RS-prefixed records).
     pub seq: bool,
-    /// Write `<out>/<layer>.pmtiles` (vector tiles, with the tile budget and clusters);
-    /// when false, an archive an earlier run wrote is removed with the new generation.
-    pub tiles: bool,
+    /// Write `<out>/<layer>.pmtiles` with these options (vector tiles, with the tile budget
+    /// and clusters); when `None`, an archive an earlier run wrote is removed with the new
+    /// generation.
+    pub tiles: Option<crate::write::tiles::TileOptions>,
     /// Bad rows that may be skipped (and listed) before the run fails.
     pub max_errors: usize,
     /// Bytes of features sorted in memory before spilling a run to disk.
@@ -211,7 +212,15 @@ impl Sink for Tiles {
                 digest: None,
             });
         }
-        Box::new(self.sink).finish(attribution)
+        Box::new(self.sink)
+            .finish(attribution)
+            .map_err(|e| match e {
+                // A tile over budget: the flags of the message, or no tiles at all.
+                Error::Usage(m) => {
+                    Error::Usage(format!("{m}, or build without tiles (--no-tiles)"))
+                }
+                e => e,
+            })
     }
 }
 
@@ -379,10 +388,9 @@ fn run<R: EventReader>(
     if let Some(p) = &seq_path {
         sinks.push(Box::new(GeoJsonSeq::create(p)?));
     }
-    if opts.tiles {
-        let tile_opts = crate::pipeline::tile_options();
+    if let Some(tile_opts) = &opts.tiles {
         sinks.push(Box::new(Tiles {
-            sink: TileSink::create(&opts.tiles_path(), &opts.layer, tile_opts)?,
+            sink: TileSink::create(&opts.tiles_path(), &opts.layer, tile_opts.clone())?,
             path: opts.tiles_path(),
             fed: 0,
         }));
@@ -512,7 +520,7 @@ mod tests {
             out: out.clone(),
             layer: DEFAULT_LAYER.into(),
             seq: true,
-            tiles: false,
+            tiles: None,
             max_errors: 10_000,
             sort_buffer: 1 << 20,
             threads: Some(2),
