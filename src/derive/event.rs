@@ -185,7 +185,8 @@ pub enum Geonames {
 }
 
 /// Turns rows into feature properties; see the module documentation. A clone starts from
-/// the same memos and index cells and goes its own way (one per build thread).
+/// the same memos and goes its own way (one per build thread); the border index's cells
+/// are shared by every clone, each set up once.
 #[derive(Debug, Clone)]
 pub struct Builder<'g> {
     events: PathBuf,

@@ -3,7 +3,7 @@
 //! The reading thread's rows are copied into owned [`Chunk`]s of [`CHUNK_ROWS`] rows (fewer
 //! when they pass [`CHUNK_BYTES`] of text), which
 //! build threads take in turn from one queue; each thread has its own
-//! [`Builder`](crate::derive::event::Builder) (its memos and index cells) and turns a chunk
+//! [`Builder`](crate::derive::event::Builder) (its own memos, shared index cells) and turns a chunk
 //! into the features' text, their points and the rows' problems ([`Derived`]). The caller
 //! takes the chunks back strictly in the order they were read ([`Ordered::next`]), so the
 //! features, the problems and the first error come out exactly as one thread gives them,

@@ -120,14 +120,19 @@ impl Spill {
     }
 }
 
+/// Add the kinds of values of `from` to `acc` (per layer, per key).
+fn or_kinds(acc: &mut [Vec<u8>], from: &[Vec<u8>]) {
+    for (acc, from) in acc.iter_mut().zip(from) {
+        for (a, b) in acc.iter_mut().zip(from) {
+            *a |= *b;
+        }
+    }
+}
+
 impl ZoomTiles {
     /// Append a finished tile.
     fn push(&mut self, id: u64, tile: &[u8]) {
-        for (acc, kinds) in self.key_kinds.iter_mut().zip(&self.tile_kinds) {
-            for (a, b) in acc.iter_mut().zip(kinds) {
-                *a |= *b;
-            }
-        }
+        or_kinds(&mut self.key_kinds, &self.tile_kinds);
         self.ids.push(id);
         let end = self.ends.last().copied().unwrap_or(0) + tile.len() as u64;
         self.ends.push(end);
@@ -1153,11 +1158,7 @@ fn build_pyramid(
         timings.sort += zt.timings.sort;
         timings.encode += zt.timings.encode;
         timings.gzip += zt.timings.gzip;
-        for (acc, z) in kinds.iter_mut().zip(&zt.key_kinds) {
-            for (a, b) in acc.iter_mut().zip(z) {
-                *a |= *b;
-            }
-        }
+        or_kinds(&mut kinds, &zt.key_kinds);
     }
     let layer_infos = prepared
         .iter()
