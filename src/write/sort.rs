@@ -149,9 +149,9 @@ impl Sorter {
                 let file = File::open(path).map_err(io(path))?;
                 let mut input = BufReader::with_capacity(1 << 20, file);
                 let mut line = Vec::new();
-                input.read_until(b'\n', &mut line).map_err(io(path))?; // the header
-                                                                       // One feature per line, ending in `,` but the last; its bounds are in the
-                                                                       // sinks already.
+                // The header, then one feature per line, ending in `,` but the last; its
+                // bounds are in the sinks already.
+                input.read_until(b'\n', &mut line).map_err(io(path))?;
                 feature_head(&mut self.head, 0, None);
                 loop {
                     line.clear();
