@@ -314,11 +314,13 @@ impl Tally<'_> {
                     return Err(Error::Internal("a feature for a row not read".into()))
                 }
             }
-            if self.problems.count > self.opts.max_errors as u64 {
-                // The run fails: no errors file. Reading goes on to count and list every bad
-                // row, repeated ids included (found when the sorted runs merge).
+            if self.problems.count > self.opts.max_errors as u64 && !self.sorter.abandoned() {
+                // The run fails: no errors file, and no layer or tiles to make. Reading goes
+                // on to count and list every bad row, repeated ids included (the sorter
+                // keeps the ids, and finds repeats when its sorted runs merge).
                 self.problems.file = None;
                 self.problems.keep_file = false;
+                self.sorter.abandon()?;
             }
         }
         match derived.fatal.take() {

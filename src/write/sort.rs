@@ -85,6 +85,8 @@ pub struct Sorter {
     buffer: usize,
     /// A feature's sort record head (reused).
     head: Vec<u8>,
+    /// The run fails: the sinks are gone, and only ids are kept, to find repeated ones.
+    abandoned: bool,
 }
 
 impl Sorter {
@@ -99,7 +101,28 @@ impl Sorter {
             runs_beside: runs_beside.to_path_buf(),
             buffer: buffer.max(1 << 16),
             head: Vec::with_capacity(FEATURE_HEAD),
+            abandoned: false,
         }
+    }
+
+    /// The run will fail (too many bad rows): drop the sinks, whose output would be thrown
+    /// away, and from now on keep only the features' ids (and lines), so that every repeated
+    /// id, of the features already written too, is still found and counted.
+    pub fn abandon(&mut self) -> Result<()> {
+        if self.abandoned {
+            return Ok(());
+        }
+        self.abandoned = true;
+        if self.records.is_none() {
+            self.start_sorting()?;
+        }
+        self.sinks = Sinks(Vec::new());
+        Ok(())
+    }
+
+    /// Whether [`Sorter::abandon`] was called.
+    pub fn abandoned(&self) -> bool {
+        self.abandoned
     }
 
     /// Add the feature `id` (given with its `line`, named if it turns out to repeat an
@@ -132,7 +155,9 @@ impl Sorter {
         feature_head(&mut self.head, line, bounds);
         let mut parts = Vec::with_capacity(text.len() + 1);
         parts.push(self.head.as_slice());
-        parts.extend_from_slice(text);
+        if !self.abandoned {
+            parts.extend_from_slice(text);
+        }
         match &mut self.records {
             Some(records) => records.push(id.as_bytes(), &parts)?,
             None => return Err(Error::Internal("the features to sort were lost".into())),
@@ -164,7 +189,8 @@ impl Sorter {
                     let id = id_of(&line).ok_or_else(|| {
                         Error::Internal(format!("a feature in {} has no id", path.display()))
                     })?;
-                    records.push(id.as_bytes(), &[&self.head, &line])?;
+                    let text: &[u8] = if self.abandoned { &[] } else { &line };
+                    records.push(id.as_bytes(), &[&self.head, text])?;
                 }
             }
             None if self.written > 0 => {
@@ -734,6 +760,46 @@ mod tests {
             .iter()
             .map(|f| f["id"].as_str().unwrap().to_owned())
             .collect()
+    }
+
+    /// A run abandoned after `at` features (in order or sorting, spilled or not) writes
+    /// nothing, leaves nothing, and still finds every repeated id.
+    #[test]
+    fn an_abandoned_run_writes_nothing_and_still_finds_repeated_ids() {
+        for (ids, at, buffer) in [
+            (&["a", "b", "c", "a", "b"][..], 2, 1 << 20),
+            (&["a", "b", "c", "a", "b"][..], 0, 1),
+            (&["c", "a", "b", "a", "c"][..], 3, 1),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let sinks: Vec<Box<dyn Sink>> = vec![Box::new(
+                GeoJson::create(&dir.path().join("l.geojson"), "l").unwrap(),
+            )];
+            let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), buffer);
+            sorter.buffer = buffer;
+            let mut dups = Vec::new();
+            for (line, id) in ids.iter().enumerate() {
+                if line == at {
+                    sorter.abandon().unwrap();
+                }
+                let text = feature(id, 0.0);
+                dups.extend(sorter.push(id, line as u64 + 2, None, &[&text]).unwrap());
+            }
+            let done = sorter.finish("").unwrap();
+            dups.extend(done.duplicates);
+            assert!(done.outputs.is_empty());
+            let mut lines: Vec<(u64, &str)> =
+                dups.iter().map(|d| (d.line, d.id.as_str())).collect();
+            lines.sort_unstable();
+            let want = if ids[0] == "a" {
+                [(5, "a"), (6, "b")]
+            } else {
+                [(5, "a"), (6, "c")]
+            };
+            assert_eq!(lines, want, "{ids:?} abandoned at {at}");
+            let left = std::fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(left, 0, "temporaries left behind");
+        }
     }
 
     #[test]
