@@ -13,8 +13,9 @@
 //! A [`Sorter`] sends features straight to the sinks while ids arrive in strictly
 //! increasing (byte) order: one pass, nothing held. The first id out of order switches to
 //! sorting: the sinks are rewound ([`Sink::rewind`](super::sink::Sink::rewind)), what they
-//! had written goes into a [`RecordSorter`] first, later features after it, and
-//! [`Sorter::finish`] sends them to the sinks in id order. A repeated id keeps its first
+//! had written (already in id order) becomes the [`RecordSorter`]'s first run as it is
+//! ([`SortedLines`]: read back once, in the merge, never sorted again), later features are
+//! sorted after it, and [`Sorter::finish`] sends them to the sinks in id order. A repeated id keeps its first
 //! feature and reports the later ones as [`Duplicate`]s.
 
 use std::cmp::Reverse;
@@ -169,29 +170,23 @@ impl Sorter {
     fn start_sorting(&mut self) -> Result<()> {
         let mut records = RecordSorter::spilling(&self.runs_beside, self.buffer);
         match self.sinks.rewind()?.map(TempFile) {
+            // The header, then one feature per line, in id order; their bounds are in the
+            // sinks already.
             Some(first) => {
-                let path = first.path();
-                let file = File::open(path).map_err(io(path))?;
-                let mut input = BufReader::with_capacity(1 << 20, file);
-                let mut line = Vec::new();
-                // The header, then one feature per line, ending in `,` but the last; its
-                // bounds are in the sinks already.
-                input.read_until(b'\n', &mut line).map_err(io(path))?;
                 feature_head(&mut self.head, 0, None);
-                loop {
-                    line.clear();
-                    if input.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
-                        break;
-                    }
-                    while matches!(line.last(), Some(b'\n' | b',')) {
-                        line.pop();
-                    }
-                    let id = id_of(&line).ok_or_else(|| {
-                        Error::Internal(format!("a feature in {} has no id", path.display()))
-                    })?;
-                    let text: &[u8] = if self.abandoned { &[] } else { &line };
-                    records.push(id.as_bytes(), &[&self.head, text])?;
-                }
+                records.push_sorted(
+                    SortedLines {
+                        file: first,
+                        skip: 1,
+                        head: self.head.clone(),
+                        split: if self.abandoned {
+                            feature_id
+                        } else {
+                            feature_line
+                        },
+                    },
+                    self.written,
+                )?;
             }
             None if self.written > 0 => {
                 return Err(Error::Internal(
@@ -273,13 +268,33 @@ fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
     ))
 }
 
-/// The id of a feature's text (a JSON string after [`FEATURE_PREFIX`]).
-fn id_of(text: &[u8]) -> Option<String> {
+/// A line of a rewound GeoJSON layer ([`SortedLines::split`]): its feature's id (a JSON
+/// string after [`FEATURE_PREFIX`]) into `key`, and its text, without the `,` that
+/// separates it from the next.
+fn feature_line<'a>(line: &'a [u8], key: &mut Vec<u8>) -> Option<&'a [u8]> {
+    let text = line.strip_suffix(b",").unwrap_or(line);
     let rest = text.get(FEATURE_PREFIX.len()..)?;
-    serde_json::Deserializer::from_slice(rest)
+    key.clear();
+    // Most ids have no escape: the bytes between the quotes.
+    if let Some(id) = rest
+        .strip_prefix(b"\"")
+        .and_then(|r| r.get(..memchr::memchr(b'"', r)?))
+        .filter(|id| !id.contains(&b'\\'))
+    {
+        key.extend_from_slice(id);
+        return Some(text);
+    }
+    let id = serde_json::Deserializer::from_slice(rest)
         .into_iter::<String>()
         .next()?
-        .ok()
+        .ok()?;
+    key.extend_from_slice(id.as_bytes());
+    Some(text)
+}
+
+/// [`feature_line`] for a run that will fail ([`Sorter::abandon`]): the id alone, no text.
+fn feature_id<'a>(line: &'a [u8], key: &mut Vec<u8>) -> Option<&'a [u8]> {
+    feature_line(line, key).map(|_| &line[..0])
 }
 
 /// Records ordered by a byte-string key in bounded memory; see the module documentation.
@@ -291,8 +306,41 @@ pub struct RecordSorter {
     /// Each record's key, then its bytes.
     arena: Vec<u8>,
     entries: Vec<Entry>,
-    runs: Vec<TempFile>,
+    runs: Vec<Run>,
     records: u64,
+}
+
+/// Records already in key order in a text file, one per line after `skip` header lines
+/// (what a sink wrote while its input came in order), merged as one run
+/// ([`RecordSorter::push_sorted`]) without being sorted or written again.
+#[derive(Debug)]
+pub struct SortedLines {
+    /// The file, removed with the run.
+    pub file: TempFile,
+    /// Lines before the first record.
+    pub skip: usize,
+    /// Bytes put before each line's text in its record.
+    pub head: Vec<u8>,
+    /// A line (without its newline): its key, into the buffer given, and the text its record
+    /// holds after `head`; `None` when the line is no record (an internal error).
+    pub split: for<'a> fn(&'a [u8], &mut Vec<u8>) -> Option<&'a [u8]>,
+}
+
+/// A sorted run to merge: records spilled from the buffer ([`write_run_record`]'s format),
+/// or lines already in order.
+#[derive(Debug)]
+enum Run {
+    Records(TempFile),
+    Lines(SortedLines),
+}
+
+impl Run {
+    fn path(&self) -> &Path {
+        match self {
+            Run::Records(t) => t.path(),
+            Run::Lines(l) => l.file.path(),
+        }
+    }
 }
 
 /// A record held in the buffer: its key and bytes are at `start` in the arena.
@@ -399,6 +447,21 @@ impl RecordSorter {
         Ok(())
     }
 
+    /// Add `count` records already in key order, as [`SortedLines`] of a file: after every
+    /// record pushed so far (for equal keys) and before every later one. They are read once,
+    /// when the runs are merged.
+    pub fn push_sorted(&mut self, lines: SortedLines, count: u64) -> Result<()> {
+        if self.beside.is_none() {
+            return Err(Error::Internal(
+                "sorted lines given to an in-memory sort".into(),
+            ));
+        }
+        self.spill()?;
+        self.runs.push(Run::Lines(lines));
+        self.records += count;
+        Ok(())
+    }
+
     fn sort_buffer(&mut self) {
         let arena = &self.arena;
         let key = |e: &Entry| &arena[e.start..e.start + e.key_len as usize];
@@ -440,7 +503,7 @@ impl RecordSorter {
             write_run_record(&mut w, key, rec).map_err(io(&run.0))?;
         }
         w.flush().map_err(io(&run.0))?;
-        self.runs.push(run);
+        self.runs.push(Run::Records(run));
         super::generation::test_point("spilled");
         self.entries.clear();
         self.arena.clear();
@@ -502,14 +565,14 @@ impl RecordSorter {
             return Err(Error::Internal("records spilled without a folder".into()));
         };
         while self.runs.len() > FAN_IN {
-            let group: Vec<TempFile> = self.runs.drain(..FAN_IN).collect();
+            let group: Vec<Run> = self.runs.drain(..FAN_IN).collect();
             let (run, file) = temp_file(&beside, "run")?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
             merge_runs(&group, |key, rec| {
                 write_run_record(&mut w, key, rec).map_err(io(&run.0))
             })?;
             w.flush().map_err(io(&run.0))?;
-            self.runs.insert(0, run);
+            self.runs.insert(0, Run::Records(run));
         }
         Ok(beside)
     }
@@ -528,27 +591,38 @@ fn write_run_record(w: &mut impl Write, key: &[u8], rec: &[u8]) -> std::io::Resu
     w.write_all(rec)
 }
 
-/// A run's next record: its key then its bytes, and the key's length.
+/// A run's next record: its key then its bytes, and the key's length (and, for lines, the
+/// line read and its key).
 #[derive(Debug, Clone, Default)]
 struct Head {
     bytes: Vec<u8>,
     key_len: usize,
+    line: Vec<u8>,
+    key: Vec<u8>,
 }
 
 /// Merge sorted runs, calling `emit(key, record)` in key order (equal keys: earlier runs
 /// first).
-fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+fn merge_runs(runs: &[Run], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
     let mut inputs = Vec::with_capacity(runs.len());
     for run in runs {
-        let f = File::open(&run.0).map_err(io(&run.0))?;
-        inputs.push(BufReader::with_capacity(1 << 18, f));
+        let path = run.path();
+        let f = File::open(path).map_err(io(path))?;
+        let mut input = BufReader::with_capacity(1 << 18, f);
+        if let Run::Lines(lines) = run {
+            let mut skipped = Vec::new();
+            for _ in 0..lines.skip {
+                input.read_until(b'\n', &mut skipped).map_err(io(path))?;
+            }
+        }
+        inputs.push(input);
     }
     // One record per run, refilled in place, and one key per heap entry, handed back when
     // popped: nothing is allocated per record.
     let mut heads = vec![Head::default(); inputs.len()];
     let mut heap = BinaryHeap::new();
     for (i, input) in inputs.iter_mut().enumerate() {
-        if read_run_record(input, &mut heads[i], &runs[i].0)? {
+        if read_run_record(input, &mut heads[i], &runs[i])? {
             let key = heads[i].bytes[..heads[i].key_len].to_vec();
             heap.push(Reverse((prefix_of(&key), key, i)));
         }
@@ -556,7 +630,7 @@ fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()
     while let Some(Reverse((_, mut key, i))) = heap.pop() {
         let h = &heads[i];
         emit(&h.bytes[..h.key_len], &h.bytes[h.key_len..])?;
-        if read_run_record(&mut inputs[i], &mut heads[i], &runs[i].0)? {
+        if read_run_record(&mut inputs[i], &mut heads[i], &runs[i])? {
             key.clear();
             key.extend_from_slice(&heads[i].bytes[..heads[i].key_len]);
             heap.push(Reverse((prefix_of(&key), key, i)));
@@ -566,7 +640,23 @@ fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()
 }
 
 /// Read the next record of a run into `head`; `false` at the end.
-fn read_run_record(input: &mut BufReader<File>, head: &mut Head, path: &Path) -> Result<bool> {
+fn read_run_record(input: &mut BufReader<File>, head: &mut Head, run: &Run) -> Result<bool> {
+    let path = run.path();
+    if let Run::Lines(lines) = run {
+        head.line.clear();
+        if input.read_until(b'\n', &mut head.line).map_err(io(path))? == 0 {
+            return Ok(false);
+        }
+        let line = head.line.strip_suffix(b"\n").unwrap_or(&head.line);
+        let text = (lines.split)(line, &mut head.key)
+            .ok_or_else(|| Error::Internal(format!("{}: a line without a key", path.display())))?;
+        head.bytes.clear();
+        head.bytes.extend_from_slice(&head.key);
+        head.bytes.extend_from_slice(&lines.head);
+        head.bytes.extend_from_slice(text);
+        head.key_len = head.key.len();
+        return Ok(true);
+    }
     let mut lens = [0u8; 8];
     match input.read_exact(&mut lens) {
         Ok(()) => {}
@@ -800,6 +890,70 @@ mod tests {
             let left = std::fs::read_dir(dir.path()).unwrap().count();
             assert_eq!(left, 0, "temporaries left behind");
         }
+    }
+
+    /// An appended export: the features written in order before the first early id go back
+    /// as one run, read once in the merge, not pushed through the sort buffer again (with a
+    /// one-byte buffer each would otherwise be a run of its own).
+    #[test]
+    fn the_rewound_layer_is_merged_as_one_sorted_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = dir.path().join("l.geojson");
+        let sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(&g, "l").unwrap())];
+        let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), 1);
+        sorter.buffer = 1;
+        let ids: Vec<String> = (10..60).map(|i| format!("id{i}")).collect();
+        let late = ["id05", "id30", "id99"];
+        for (line, id) in ids.iter().map(String::as_str).chain(late).enumerate() {
+            let text = feature(id, line as f64);
+            let x = line as f64;
+            let dup = sorter.push(id, line as u64 + 2, Some([x, 1.0, x, 1.0]), &[&text]);
+            assert!(
+                dup.unwrap().is_none(),
+                "{id}: repeats are found in the merge"
+            );
+        }
+        let runs = sorter.records.as_ref().map(|r| r.runs.len());
+        assert_eq!(
+            runs,
+            Some(4),
+            "the rewound layer, then one run per late feature"
+        );
+        let done = sorter.finish("").unwrap();
+        let dups: Vec<_> = done
+            .duplicates
+            .iter()
+            .map(|d| (d.line, d.id.as_str()))
+            .collect();
+        assert_eq!(dups, [(53, "id30")]);
+        for o in done.outputs {
+            o.commit().unwrap();
+        }
+        let mut want: Vec<String> = ids.clone();
+        want.extend(["id05".into(), "id99".into()]);
+        want.sort();
+        let text = std::fs::read_to_string(&g).unwrap();
+        assert_eq!(ids_of(&text), want);
+        assert!(text.contains("\"bbox\":[0,1,52,1]"), "{text}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporaries left"
+        );
+    }
+
+    #[test]
+    fn a_rewound_line_gives_its_id_unescaped_and_its_text_without_the_comma() {
+        let mut key = Vec::new();
+        let line = br#"{"type":"Feature","id":"a\"b","geometry":null,"properties":{}},"#;
+        let text = feature_line(line, &mut key).unwrap();
+        assert_eq!(key, b"a\"b");
+        assert_eq!(text, &line[..line.len() - 1]);
+        let line = br#"{"type":"Feature","id":"EV1","geometry":null,"properties":{}}"#;
+        assert_eq!(feature_line(line, &mut key).unwrap(), line.as_slice());
+        assert_eq!(key, b"EV1");
+        assert_eq!(feature_id(line, &mut key).unwrap(), b"");
+        assert!(feature_line(b"{\"type\":\"FeatureCollection\"", &mut key).is_none());
     }
 
     #[test]
