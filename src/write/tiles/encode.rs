@@ -15,7 +15,6 @@ pub(super) struct Remap {
     pub(super) key_local: Vec<Vec<u32>>,
     pub(super) value_stamp: Vec<Vec<u32>>,
     pub(super) value_local: Vec<Vec<u32>>,
-    pub(super) features: Vec<u8>,
     pub(super) tags: Vec<u32>,
     pub(super) keys: Vec<u32>,
     pub(super) values: Vec<u32>,
@@ -32,7 +31,6 @@ impl Remap {
             key_local: layers.iter().map(|l| vec![0; l.keys.len()]).collect(),
             value_stamp: layers.iter().map(|l| vec![0; l.values.len()]).collect(),
             value_local: layers.iter().map(|l| vec![0; l.values.len()]).collect(),
-            features: Vec::new(),
             tags: Vec::new(),
             keys: Vec::new(),
             values: Vec::new(),
@@ -68,7 +66,8 @@ pub(super) fn local(
 const EXTRA: u32 = 1 << 31;
 
 /// Encode one tile: its entries (sorted by layer then feature) and its clusters (sorted by
-/// layer), each layer's features first, then its clusters.
+/// layer), each layer's features first, then its clusters. Features are encoded straight
+/// into `out`, in their layer's message ([`mvt::begin_layer`]), never gathered apart.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn encode_tile(
     entries: &[TileEntry],
@@ -83,7 +82,6 @@ pub(super) fn encode_tile(
 ) {
     out.clear();
     // Buffers reused from tile to tile (a zoom 14 pyramid has millions of small tiles).
-    let mut features = std::mem::take(&mut remap.features);
     let mut tags = std::mem::take(&mut remap.tags);
     let mut keys = std::mem::take(&mut remap.keys);
     let mut values = std::mem::take(&mut remap.values);
@@ -121,7 +119,6 @@ pub(super) fn encode_tile(
             remap.stamp = 1;
         }
         let stamp = remap.stamp;
-        features.clear();
         keys.clear();
         values.clear();
         extras.clear();
@@ -136,6 +133,7 @@ pub(super) fn encode_tile(
             li,
             stamp,
         };
+        let started = mvt::begin_layer(out, &layer.name);
         for e in run {
             let Some(f) = layer.features.get(e.feature as usize) else {
                 continue;
@@ -160,7 +158,7 @@ pub(super) fn encode_tile(
                         .unwrap_or(&[]),
                 ),
             };
-            mvt::encode_feature(&mut features, f.id, &tags, kind, geometry);
+            mvt::encode_feature(out, f.id, &tags, kind, geometry);
         }
         let table = &layer.cluster;
         for c in run_clusters {
@@ -182,13 +180,11 @@ pub(super) fn encode_tile(
                 }
             }
             point = [mvt::command(1, 1), mvt::zigzag(c.x), mvt::zigzag(c.y)];
-            mvt::encode_feature(&mut features, c.id, &tags, GeomType::Point, &point);
+            mvt::encode_feature(out, c.id, &tags, GeomType::Point, &point);
         }
-        mvt::encode_layer(
+        started.finish(
             out,
-            &layer.name,
             extent,
-            &features,
             keys.iter()
                 .map(|&k| layer.keys.get(k as usize).map_or("", String::as_str)),
             values.iter().map(|&v| {
@@ -202,7 +198,6 @@ pub(super) fn encode_tile(
             }),
         );
     }
-    remap.features = features;
     remap.tags = tags;
     remap.keys = keys;
     remap.values = values;

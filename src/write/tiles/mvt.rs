@@ -203,6 +203,60 @@ pub fn encode_feature(out: &mut Vec<u8>, id: u64, tags: &[u32], kind: GeomType, 
     }
 }
 
+/// Room left for a layer's length before its contents are known: a varint of a length
+/// below 2^35 bytes.
+const LAYER_LEN_ROOM: usize = 5;
+
+/// A layer message being written in place at the end of a tile ([`begin_layer`]): its
+/// features are appended to the tile's own buffer as they are encoded (with
+/// [`encode_feature`]), not gathered apart and copied, and [`LayerStart::finish`] appends
+/// the keys, values, extent and version, then writes the length in front.
+#[derive(Debug, Clone, Copy)]
+#[must_use = "a layer is only valid once finished"]
+pub struct LayerStart {
+    /// Where the layer's field key is in the buffer.
+    at: usize,
+}
+
+/// Start a layer message (as field 3 of the tile) named `name` at the end of `out`;
+/// append its features next.
+pub fn begin_layer(out: &mut Vec<u8>, name: &str) -> LayerStart {
+    let at = out.len();
+    key(out, 3, 2);
+    out.extend_from_slice(&[0; LAYER_LEN_ROOM]);
+    bytes_field(out, 1, name.as_bytes());
+    LayerStart { at }
+}
+
+impl LayerStart {
+    /// Finish the layer begun here, the features appended since: its keys, encoded value
+    /// messages, extent and version, and its length (the contents moved down over the
+    /// room left for it that the length does not need).
+    pub fn finish<'a>(
+        self,
+        out: &mut Vec<u8>,
+        extent: u32,
+        keys: impl Iterator<Item = &'a str>,
+        values: impl Iterator<Item = &'a [u8]>,
+    ) {
+        for k in keys {
+            bytes_field(out, 3, k.as_bytes());
+        }
+        for v in values {
+            bytes_field(out, 4, v);
+        }
+        key(out, 5, 0);
+        varint(out, u64::from(extent));
+        key(out, 15, 0);
+        varint(out, 2);
+        let body = self.at + 1 + LAYER_LEN_ROOM;
+        let len = out.len() - body;
+        let mut head = Vec::with_capacity(LAYER_LEN_ROOM);
+        varint(&mut head, len as u64);
+        out.splice(self.at + 1..body, head);
+    }
+}
+
 /// Append a complete layer message (as field 3 of the tile) from its parts: encoded
 /// features (already field-2 framed), keys, and encoded value messages.
 pub fn encode_layer<'a>(
@@ -210,33 +264,12 @@ pub fn encode_layer<'a>(
     name: &str,
     extent: u32,
     features: &[u8],
-    keys: impl Iterator<Item = &'a str> + Clone,
-    values: impl Iterator<Item = &'a [u8]> + Clone,
+    keys: impl Iterator<Item = &'a str>,
+    values: impl Iterator<Item = &'a [u8]>,
 ) {
-    let mut len = 0usize;
-    let field_len = |n: usize| 1 + varint_len(n as u64) + n;
-    len += 2; // version
-    len += field_len(name.len());
-    len += features.len();
-    len += keys.clone().map(|k| field_len(k.len())).sum::<usize>();
-    len += values.clone().map(|v| field_len(v.len())).sum::<usize>();
-    len += 1 + varint_len(u64::from(extent));
-    key(out, 3, 2);
-    varint(out, len as u64);
-    let start = out.len();
-    bytes_field(out, 1, name.as_bytes());
+    let layer = begin_layer(out, name);
     out.extend_from_slice(features);
-    for k in keys {
-        bytes_field(out, 3, k.as_bytes());
-    }
-    for v in values {
-        bytes_field(out, 4, v);
-    }
-    key(out, 5, 0);
-    varint(out, u64::from(extent));
-    key(out, 15, 0);
-    varint(out, 2);
-    debug_assert_eq!(out.len() - start, len);
+    layer.finish(out, extent, keys, values);
 }
 
 #[cfg(test)]
@@ -327,6 +360,34 @@ mod tests {
         let d = enc(Value::Double(1.5));
         assert_eq!(d[0], 0x19);
         assert_eq!(&d[1..], 1.5f64.to_le_bytes());
+    }
+
+    /// A layer written in place is the message its parts make: field 3, the length of
+    /// what follows, then name, features, keys, values, extent and version; for lengths
+    /// of one to three varint bytes, after bytes already in the tile.
+    #[test]
+    fn layers_written_in_place_are_length_prefixed_messages() {
+        for n in [0usize, 5, 100, 200, 20_000] {
+            let features = vec![0x12u8; n];
+            let mut out = b"before".to_vec();
+            encode_layer(
+                &mut out,
+                "ab",
+                4096,
+                &features,
+                ["k"].into_iter(),
+                [&b"\x0a\x01v"[..]].into_iter(),
+            );
+            let mut want = vec![0x0a, 2, b'a', b'b'];
+            want.extend_from_slice(&features);
+            want.extend_from_slice(&[0x1a, 1, b'k', 0x22, 3, 0x0a, 1, b'v']);
+            want.extend_from_slice(&[0x28, 0x80, 0x20, 0x78, 2]);
+            let mut head = vec![0x1a];
+            varint(&mut head, want.len() as u64);
+            assert_eq!(&out[..6], b"before");
+            assert_eq!(out[6..6 + head.len()], head, "{n}");
+            assert_eq!(out[6 + head.len()..], want, "{n}");
+        }
     }
 
     #[test]
