@@ -706,3 +706,67 @@ fn the_tile_budget_flags_apply_to_a_bulk_build() {
         .expect_code(2)
         .expect_stderr_line(&["build --events", "drillmap tiles"]);
 }
+
+/// The keys of `line`'s properties that appear more than once in its text.
+fn repeated_keys(line: &str) -> Vec<String> {
+    let Ok(feature) = serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}').trim_end_matches(',')) else {
+        return Vec::new();
+    };
+    let Some(props) = feature["properties"].as_object() else {
+        return Vec::new();
+    };
+    props
+        .keys()
+        .filter(|k| line.matches(&format!("\"{k}\":")).count() > 1)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
+    // Probe finding 1: free columns `place_query` and `geocoded_on` were written under their
+    // own names beside drillmap's, so each feature had those keys twice.
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    let written: Vec<String> = v["features"][0]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert!(written.iter().any(|k| k == "place_query"));
+    // A row whose free columns are named after every key drillmap writes but those read as
+    // fields (name, start_date, end_date).
+    let free: Vec<&str> = written
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !["name", "start_date", "end_date"].contains(k))
+        .collect();
+    let mut csv = format!("id,name,place,country,{}\n", free.join(","));
+    csv.push_str("q1,Q,Termiz,UZ");
+    for _ in &free {
+        csv.push_str(",v");
+    }
+    csv.push('\n');
+    fs::write(work.data().join("keys.csv"), csv).unwrap();
+    bulk(&work, &["--events", "data/keys.csv", "--layer", "keys", "--seq", "--no-tiles"])
+        .expect_code(0);
+    let text = fs::read_to_string(work.out().join("keys.geojson")).unwrap();
+    let line = text.lines().find(|l| l.contains("\"q1\"")).unwrap();
+    assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
+    let props = &serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}')).unwrap()["properties"];
+    assert_eq!(props["src_place_query"], "v");
+    assert_eq!(props["src_geocoded_on"], "v");
+    assert_eq!(props["place_query"], "Termiz");
+
+    // A layer fed back in (README: the round trip works) has no key twice either.
+    bulk(&work, &["--events", "data/events.csv", "--seq", "--no-tiles"]).expect_code(0);
+    fs::copy(work.out().join("events.geojsons"), work.data().join("again.geojsons")).unwrap();
+    bulk(&work, &["--events", "data/again.geojsons", "--layer", "again", "--seq", "--no-tiles"])
+        .expect_code(0);
+    let text = fs::read_to_string(work.out().join("again.geojsons")).unwrap();
+    for line in text.lines() {
+        assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
+    }
+}
