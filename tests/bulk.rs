@@ -423,6 +423,10 @@ fn usage_errors_name_the_flag() {
     bulk(&work, &["--events", "data/events.csv", "--layer", "../x"])
         .expect_code(2)
         .expect_stderr_line(&["--layer"]);
+    // A layer `build` writes from the dataset, `uncertainty` included (it was not refused).
+    bulk(&work, &["--events", "data/events.csv", "--layer", "uncertainty"])
+        .expect_code(2)
+        .expect_stderr_line(&["--layer uncertainty"]);
     bulk(&work, &["--events", "data/missing.csv"])
         .expect_code(2)
         .expect_stderr_line(&["missing.csv"]);

@@ -71,8 +71,7 @@ impl Options {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             && !self.layer.starts_with('.');
-        use crate::derive::features::{AFGHAN_BORDER, BASES, EXERCISES};
-        if [EXERCISES, BASES, AFGHAN_BORDER].contains(&self.layer.as_str()) {
+        if crate::derive::features::LAYERS.contains(&self.layer.as_str()) {
             return Err(Error::Usage(format!(
                 "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
                 self.layer
