@@ -663,12 +663,28 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     .expect_code(0);
     let names = || -> Vec<String> { work.outputs().into_iter().map(|(n, _)| n).collect() };
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
-    // An empty export: an empty layer and no archive (nothing to tile), not an error; the
-    // archive of the run before goes.
+    // An empty export (probe finding 7): refused like an empty exercises.toml, the layer
+    // and its archive left as they are; with --allow-empty, an empty layer and no archive
+    // (nothing to tile), the archive of the run before going with it.
     bulk(&work, &with_tiles).expect_code(0);
     assert!(work.out().join("events.pmtiles").exists());
+    let before = work.outputs();
     fs::write(work.data().join("empty.csv"), "id,place,country\n").unwrap();
-    bulk(&work, &["--events", "data/empty.csv"]).expect_code(0);
+    fs::write(work.data().join("empty.geojsonl"), "").unwrap();
+    for empty in ["data/empty.csv", "data/empty.geojsonl"] {
+        bulk(&work, &["--events", empty])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                empty,
+                "no rows: the events layer would be empty; nothing was written",
+                "--allow-empty",
+            ]);
+        assert_eq!(work.outputs(), before);
+        assert_eq!(work.litter(), Vec::<String>::new());
+    }
+    bulk(&work, &["--events", "data/empty.csv", "--allow-empty"])
+        .expect_code(0)
+        .expect_stderr_line(&["warning", "empty", "--allow-empty"]);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
 }
 

@@ -54,6 +54,8 @@ pub struct Options {
     pub tiles: Option<crate::write::tiles::TileOptions>,
     /// Bad rows that may be skipped (and listed) before the run fails.
     pub max_errors: usize,
+    /// Write the layer even when no row makes a feature (otherwise nothing is written).
+    pub allow_empty: bool,
     /// Bytes of features sorted in memory before spilling a run to disk.
     pub sort_buffer: usize,
     /// Threads deriving features; `None` uses the machine's parallelism. The output does
@@ -129,7 +131,8 @@ pub struct Report {
     pub bad_rows: u64,
     /// The first [`LISTED_PROBLEMS`] problems.
     pub listed: Vec<Problem>,
-    /// Whether the layer was written (false: too many bad rows, nothing written).
+    /// Whether the layer was written (false: too many bad rows, or no feature without
+    /// `allow_empty`: nothing written).
     pub written: bool,
     /// Whether the GeoJSON layer's bytes changed (false: left untouched).
     pub changed: bool,
@@ -461,7 +464,7 @@ fn run<R: EventReader>(
         errors_file: None,
         max_errors: opts.max_errors,
     };
-    if problems.count > opts.max_errors as u64 {
+    if problems.count > opts.max_errors as u64 || (report.features == 0 && !opts.allow_empty) {
         return Ok(report); // dropping the staged outputs removes them
     }
     let mut files = Vec::new();
@@ -527,6 +530,7 @@ mod tests {
             threads: Some(2),
         };
         let lock = |out: &std::path::Path| {
+            allow_empty: false,
             crate::write::generation::Folder::lock(out, &mut |_| panic!("nobody else holds it"))
                 .unwrap()
         };
