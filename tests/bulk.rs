@@ -688,6 +688,21 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
 }
 
+/// Probe finding 8: a build without --seq kept the GeoJSONSeq layer of an earlier run in
+/// the new generation, though it no longer matched the layer.
+#[test]
+fn a_build_without_seq_removes_the_seq_layer_of_an_earlier_run() {
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--seq", "--no-tiles"]).expect_code(0);
+    assert!(work.out().join("events.geojsons").exists());
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    bulk(&work, &["--events", "data/events.csv", "--no-tiles"]).expect_code(0);
+    let names: Vec<String> = work.outputs().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["events.geojson", "manifest.json"]);
+    let manifest = read_json(&work, "manifest.json");
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 1, "{manifest}");
+}
+
 /// A dense export can break the tile budget at the base zoom, where only stacked points
 /// merge: the error names the flags `build --events` takes for it and `--no-tiles`, and the
 /// budget flags work there as for `drillmap tiles`; a hand-kept build refuses them.

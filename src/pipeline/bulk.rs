@@ -481,6 +481,10 @@ fn run<R: EventReader>(
         // An archive of an earlier run would not match the new layer.
         remove.push(opts.tiles_path());
     }
+    if !opts.seq {
+        // A GeoJSONSeq layer of an earlier run would not match the new layer.
+        remove.push(opts.seq_path());
+    }
     match problems.file.take() {
         Some(f) => {
             let (staged, digest) = f.finish_digest()?;
@@ -526,11 +530,11 @@ mod tests {
             seq: true,
             tiles: None,
             max_errors: 10_000,
+            allow_empty: false,
             sort_buffer: 1 << 20,
             threads: Some(2),
         };
         let lock = |out: &std::path::Path| {
-            allow_empty: false,
             crate::write::generation::Folder::lock(out, &mut |_| panic!("nobody else holds it"))
                 .unwrap()
         };
