@@ -423,6 +423,10 @@ fn usage_errors_name_the_flag() {
     bulk(&work, &["--events", "data/events.csv", "--layer", "../x"])
         .expect_code(2)
         .expect_stderr_line(&["--layer"]);
+    // A layer `build` writes from the dataset, `uncertainty` included (it was not refused).
+    bulk(&work, &["--events", "data/events.csv", "--layer", "uncertainty"])
+        .expect_code(2)
+        .expect_stderr_line(&["--layer uncertainty"]);
     bulk(&work, &["--events", "data/missing.csv"])
         .expect_code(2)
         .expect_stderr_line(&["missing.csv"]);
@@ -659,13 +663,44 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     .expect_code(0);
     let names = || -> Vec<String> { work.outputs().into_iter().map(|(n, _)| n).collect() };
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
-    // An empty export: an empty layer and no archive (nothing to tile), not an error; the
-    // archive of the run before goes.
+    // An empty export (probe finding 7): refused like an empty exercises.toml, the layer
+    // and its archive left as they are; with --allow-empty, an empty layer and no archive
+    // (nothing to tile), the archive of the run before going with it.
     bulk(&work, &with_tiles).expect_code(0);
     assert!(work.out().join("events.pmtiles").exists());
+    let before = work.outputs();
     fs::write(work.data().join("empty.csv"), "id,place,country\n").unwrap();
-    bulk(&work, &["--events", "data/empty.csv"]).expect_code(0);
+    fs::write(work.data().join("empty.geojsonl"), "").unwrap();
+    for empty in ["data/empty.csv", "data/empty.geojsonl"] {
+        bulk(&work, &["--events", empty])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                empty,
+                "no rows: the events layer would be empty; nothing was written",
+                "--allow-empty",
+            ]);
+        assert_eq!(work.outputs(), before);
+        assert_eq!(work.litter(), Vec::<String>::new());
+    }
+    bulk(&work, &["--events", "data/empty.csv", "--allow-empty"])
+        .expect_code(0)
+        .expect_stderr_line(&["warning", "empty", "--allow-empty"]);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
+}
+
+/// Probe finding 8: a build without --seq kept the GeoJSONSeq layer of an earlier run in
+/// the new generation, though it no longer matched the layer.
+#[test]
+fn a_build_without_seq_removes_the_seq_layer_of_an_earlier_run() {
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--seq", "--no-tiles"]).expect_code(0);
+    assert!(work.out().join("events.geojsons").exists());
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    bulk(&work, &["--events", "data/events.csv", "--no-tiles"]).expect_code(0);
+    let names: Vec<String> = work.outputs().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["events.geojson", "manifest.json"]);
+    let manifest = read_json(&work, "manifest.json");
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 1, "{manifest}");
 }
 
 /// A dense export can break the tile budget at the base zoom, where only stacked points
@@ -705,4 +740,68 @@ fn the_tile_budget_flags_apply_to_a_bulk_build() {
     bulk(&work, &["--max-zoom", "12"])
         .expect_code(2)
         .expect_stderr_line(&["build --events", "drillmap tiles"]);
+}
+
+/// The keys of `line`'s properties that appear more than once in its text.
+fn repeated_keys(line: &str) -> Vec<String> {
+    let Ok(feature) = serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}').trim_end_matches(',')) else {
+        return Vec::new();
+    };
+    let Some(props) = feature["properties"].as_object() else {
+        return Vec::new();
+    };
+    props
+        .keys()
+        .filter(|k| line.matches(&format!("\"{k}\":")).count() > 1)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
+    // Probe finding 1: free columns `place_query` and `geocoded_on` were written under their
+    // own names beside drillmap's, so each feature had those keys twice.
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    let written: Vec<String> = v["features"][0]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert!(written.iter().any(|k| k == "place_query"));
+    // A row whose free columns are named after every key drillmap writes but those read as
+    // fields (name, start_date, end_date).
+    let free: Vec<&str> = written
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !["name", "start_date", "end_date"].contains(k))
+        .collect();
+    let mut csv = format!("id,name,place,country,{}\n", free.join(","));
+    csv.push_str("q1,Q,Termiz,UZ");
+    for _ in &free {
+        csv.push_str(",v");
+    }
+    csv.push('\n');
+    fs::write(work.data().join("keys.csv"), csv).unwrap();
+    bulk(&work, &["--events", "data/keys.csv", "--layer", "keys", "--seq", "--no-tiles"])
+        .expect_code(0);
+    let text = fs::read_to_string(work.out().join("keys.geojson")).unwrap();
+    let line = text.lines().find(|l| l.contains("\"q1\"")).unwrap();
+    assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
+    let props = &serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}')).unwrap()["properties"];
+    assert_eq!(props["src_place_query"], "v");
+    assert_eq!(props["src_geocoded_on"], "v");
+    assert_eq!(props["place_query"], "Termiz");
+
+    // A layer fed back in (README: the round trip works) has no key twice either.
+    bulk(&work, &["--events", "data/events.csv", "--seq", "--no-tiles"]).expect_code(0);
+    fs::copy(work.out().join("events.geojsons"), work.data().join("again.geojsons")).unwrap();
+    bulk(&work, &["--events", "data/again.geojsons", "--layer", "again", "--seq", "--no-tiles"])
+        .expect_code(0);
+    let text = fs::read_to_string(work.out().join("again.geojsons")).unwrap();
+    for line in text.lines() {
+        assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
+    }
 }

@@ -15,35 +15,12 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use super::{Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
+use crate::model::properties::is_event_key;
 
-/// Property names drillmap writes itself; a free column with one of these names is written
-/// as `src_<name>`.
-pub const RESERVED: &[&str] = &[
-    "name",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "place_as_reported",
-    "country_hint",
-    "place_id",
-    "place_name",
-    "place_kind",
-    "place_country",
-    "admin1",
-    "geo_precision",
-    "acled_geo_precision",
-    "uncertainty_km",
-    "point_note",
-    "geocoder",
-    "geocode_match",
-    "geocode_score",
-    "afghan_border_km",
-    "nearest_border",
-];
-
-/// The JSON key a free column or property is written under.
+/// The JSON key a free column or property is written under: its name, or `src_<name>` when
+/// drillmap writes that key itself ([`is_event_key`]).
 pub fn free_key(name: &str) -> String {
-    if RESERVED.contains(&name) || name == "id" {
+    if is_event_key(name) {
         format!("src_{name}")
     } else {
         name.to_owned()

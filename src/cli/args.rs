@@ -59,8 +59,9 @@ pub enum Command {
         /// Count places resolved by a weak match (notices) as problems: nothing is written.
         #[arg(long)]
         strict: bool,
-        /// Build even when exercises.toml holds no record (an empty exercises layer).
-        #[arg(long, conflicts_with = "events")]
+        /// Build even when exercises.toml holds no record (an empty exercises layer), or
+        /// with --events when no row makes a feature (an empty layer).
+        #[arg(long)]
         allow_empty: bool,
     },
     /// Validate the data and geocode every place, without writing anything.

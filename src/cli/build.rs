@@ -34,7 +34,7 @@ pub fn run(
                     .into(),
             ));
         }
-        return super::bulk::run(&super::bulk::options(data, out, events, bulk)?);
+        return super::bulk::run(&super::bulk::options(data, out, events, bulk, allow_empty)?);
     }
     let online = super::args::online(online)?;
     if dataset::exercise_records(&data)? == 0 {

@@ -63,6 +63,7 @@ pub fn options(
     out: PathBuf,
     events: &Path,
     a: &BulkArgs,
+    allow_empty: bool,
 ) -> Result<bulk::Options, Error> {
     let mut columns = match &a.columns {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
@@ -90,6 +91,7 @@ pub fn options(
             Some(a.budget.options()?)
         },
         max_errors: a.max_errors,
+        allow_empty,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
         threads: a.threads.map(usize::from),
     };
@@ -115,6 +117,16 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
     if more > 0 {
         let _ = writeln!(err, "… and {more} more bad rows");
     }
+    if !r.written && r.bad_rows <= r.max_errors as u64 {
+        let _ = writeln!(
+            err,
+            "{}: {}: the {} layer would be empty; nothing was written (pass --allow-empty to build it empty)",
+            options.events.display(),
+            if r.rows == 0 { "no rows" } else { "no usable rows" },
+            options.layer
+        );
+        return Ok(ExitCode::from(super::DATA_PROBLEMS));
+    }
     if !r.written {
         let _ = writeln!(
             err,
@@ -137,6 +149,14 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
         line.push_str(&format!(", and {}", extra.display()));
     }
     let _ = writeln!(err, "{line}");
+    if r.features == 0 {
+        let _ = writeln!(
+            err,
+            "warning: {}: the {} layer is empty (--allow-empty)",
+            options.events.display(),
+            options.layer
+        );
+    }
     if let Some(f) = &r.errors_file {
         let _ = writeln!(
             err,

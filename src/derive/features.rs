@@ -30,6 +30,14 @@ pub const GEONAMES_ATTRIBUTION: &str = "Places from GeoNames (https://www.geonam
 /// Name of the border layer.
 pub const AFGHAN_BORDER: &str = "afghan_border";
 
+/// The layers `drillmap build` writes from the dataset, in drawing order (bottom first).
+pub const LAYERS: [&str; 4] = [
+    AFGHAN_BORDER,
+    super::uncertainty::UNCERTAINTY,
+    BASES,
+    EXERCISES,
+];
+
 /// What deriving features needs besides the records.
 struct Context<'a, 'b> {
     resolutions: &'a Resolutions<'a>,

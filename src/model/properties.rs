@@ -5,10 +5,45 @@
 //! `derive::event` for bulk rows); every writer takes them as serialised here. See the
 //! README's "Layer properties" for what each key means.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use super::{BaseStatus, Evidence, Location, Source};
 use crate::date::{DatePrecision, DateSpan, Day};
+
+/// The keys of a bulk event feature that are neither dates nor location: its id (a member
+/// of the feature, and a column of the input), `name` first, `country_hint` between the
+/// dates and the location.
+const EVENT_OWN_KEYS: [&str; 3] = ["id", "name", "country_hint"];
+
+/// Every key drillmap writes on a bulk event feature itself: [`EVENT_OWN_KEYS`] and the keys
+/// [`Dates`] and [`Location`] serialise to, taken from their serialisation so that a key added
+/// to either is reserved at once.
+static EVENT_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let dates = Dates {
+        start_date: None,
+        end_date: None,
+        date_precision: DatePrecision::Unknown,
+    };
+    let mut keys: Vec<String> = EVENT_OWN_KEYS.iter().map(|&k| k.to_owned()).collect();
+    for value in [
+        serde_json::to_value(dates),
+        serde_json::to_value(Location::default()),
+    ] {
+        // Both are structs of plain fields: their serialisation is an object.
+        if let Ok(serde_json::Value::Object(map)) = value {
+            keys.extend(map.into_iter().map(|(k, _)| k));
+        }
+    }
+    keys
+});
+
+/// Whether drillmap writes `key` on a bulk event feature itself (so a free column of that
+/// name must be written under another key).
+pub fn is_event_key(key: &str) -> bool {
+    EVENT_KEYS.iter().any(|k| k == key)
+}
 
 /// The date properties every dated feature has (exercises and bulk events), in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -115,4 +150,29 @@ pub struct BorderProps<'a> {
     pub arcs: usize,
     pub source: String,
     pub scale: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_keys_are_those_of_the_dates_and_the_location() {
+        for key in [
+            "id",
+            "name",
+            "start_date",
+            "date_precision",
+            "country_hint",
+            "place_as_reported",
+            "place_query",
+            "geocoded_on",
+            "nearest_border",
+        ] {
+            assert!(is_event_key(key), "{key}");
+        }
+        assert!(!is_event_key("troops"));
+        assert!(!is_event_key("src_place_query"));
+        assert_eq!(EVENT_KEYS.len(), 3 + 3 + 17);
+    }
 }

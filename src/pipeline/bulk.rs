@@ -54,6 +54,8 @@ pub struct Options {
     pub tiles: Option<crate::write::tiles::TileOptions>,
     /// Bad rows that may be skipped (and listed) before the run fails.
     pub max_errors: usize,
+    /// Write the layer even when no row makes a feature (otherwise nothing is written).
+    pub allow_empty: bool,
     /// Bytes of features sorted in memory before spilling a run to disk.
     pub sort_buffer: usize,
     /// Threads deriving features; `None` uses the machine's parallelism. The output does
@@ -71,8 +73,7 @@ impl Options {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             && !self.layer.starts_with('.');
-        use crate::derive::features::{AFGHAN_BORDER, BASES, EXERCISES};
-        if [EXERCISES, BASES, AFGHAN_BORDER].contains(&self.layer.as_str()) {
+        if crate::derive::features::LAYERS.contains(&self.layer.as_str()) {
             return Err(Error::Usage(format!(
                 "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
                 self.layer
@@ -130,7 +131,8 @@ pub struct Report {
     pub bad_rows: u64,
     /// The first [`LISTED_PROBLEMS`] problems.
     pub listed: Vec<Problem>,
-    /// Whether the layer was written (false: too many bad rows, nothing written).
+    /// Whether the layer was written (false: too many bad rows, or no feature without
+    /// `allow_empty`: nothing written).
     pub written: bool,
     /// Whether the GeoJSON layer's bytes changed (false: left untouched).
     pub changed: bool,
@@ -490,7 +492,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         errors_file: None,
         max_errors: opts.max_errors,
     };
-    if problems.count > opts.max_errors as u64 {
+    if problems.count > opts.max_errors as u64 || (report.features == 0 && !opts.allow_empty) {
         return Ok(report); // dropping the staged outputs removes them
     }
     let mut files = Vec::new();
@@ -506,6 +508,10 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
     } else {
         // An archive of an earlier run would not match the new layer.
         remove.push(opts.tiles_path());
+    }
+    if !opts.seq {
+        // A GeoJSONSeq layer of an earlier run would not match the new layer.
+        remove.push(opts.seq_path());
     }
     match problems.file.take() {
         Some(f) => {
@@ -552,6 +558,7 @@ mod tests {
             seq: true,
             tiles: None,
             max_errors: 10_000,
+            allow_empty: false,
             sort_buffer: 1 << 20,
             threads: Some(2),
         };

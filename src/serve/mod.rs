@@ -47,8 +47,9 @@ use crate::write::generation::{FileEntry, Manifest, MANIFEST};
 use files::Body;
 use http::Route;
 
-/// The layers the page draws, in drawing order (bottom first).
-pub const LAYER_NAMES: [&str; 3] = ["afghan_border", "bases", "exercises"];
+/// The layers the page draws, in drawing order (bottom first): every layer `build` writes
+/// from the dataset.
+pub const LAYER_NAMES: [&str; 4] = crate::derive::features::LAYERS;
 /// Where the Natural Earth boundaries are, inside the data folder.
 pub const BOUNDARIES: &str = "boundaries/countries-10m.json";
 

@@ -13,8 +13,9 @@
 //! A [`Sorter`] sends features straight to the sinks while ids arrive in strictly
 //! increasing (byte) order: one pass, nothing held. The first id out of order switches to
 //! sorting: the sinks are rewound ([`Sink::rewind`](super::sink::Sink::rewind)), what they
-//! had written goes into a [`RecordSorter`] first, later features after it, and
-//! [`Sorter::finish`] sends them to the sinks in id order. A repeated id keeps its first
+//! had written (already in id order) becomes the [`RecordSorter`]'s first run as it is
+//! ([`SortedLines`]: read back once, in the merge, never sorted again), later features are
+//! sorted after it, and [`Sorter::finish`] sends them to the sinks in id order. A repeated id keeps its first
 //! feature and reports the later ones as [`Duplicate`]s.
 
 use std::cmp::Reverse;
@@ -78,8 +79,11 @@ pub struct Sorter {
     sinks: Sinks,
     written: u64,
     last_id: Vec<u8>,
-    /// The features, keyed by id, once the input was found out of order.
+    /// The features, keyed by id, once the input was found out of order (or, in order, the
+    /// ids of an abandoned run).
     records: Option<RecordSorter>,
+    /// Whether the input was found out of order.
+    sorting: bool,
     /// Where the records spill, and how many bytes they hold before they do.
     runs_beside: PathBuf,
     buffer: usize,
@@ -98,6 +102,7 @@ impl Sorter {
             written: 0,
             last_id: Vec::new(),
             records: None,
+            sorting: false,
             runs_beside: runs_beside.to_path_buf(),
             buffer: buffer.max(1 << 16),
             head: Vec::with_capacity(FEATURE_HEAD),
@@ -107,14 +112,16 @@ impl Sorter {
 
     /// The run will fail (too many bad rows): drop the sinks, whose output would be thrown
     /// away, and from now on keep only the features' ids (and lines), so that every repeated
-    /// id, of the features already written too, is still found and counted.
+    /// id, of the features already written too, is still found and counted. Input still in
+    /// order stays so: its ids are appended as they come (a repeat is the previous id), and
+    /// sorted only if an id comes out of order.
     pub fn abandon(&mut self) -> Result<()> {
         if self.abandoned {
             return Ok(());
         }
         self.abandoned = true;
         if self.records.is_none() {
-            self.start_sorting()?;
+            self.rewind_into_records()?;
         }
         self.sinks = Sinks(Vec::new());
         Ok(())
@@ -135,7 +142,7 @@ impl Sorter {
         bounds: Option<[f64; 4]>,
         text: &[&[u8]],
     ) -> Result<Option<Duplicate>> {
-        if self.records.is_none() {
+        if !self.sorting {
             let key = id.as_bytes();
             if self.written > 0 && key == self.last_id.as_slice() {
                 return Ok(Some(Duplicate {
@@ -144,7 +151,13 @@ impl Sorter {
                 }));
             }
             if self.written == 0 || key > self.last_id.as_slice() {
-                self.sinks.feature(&Encoded { id, bounds, text })?;
+                match &mut self.records {
+                    Some(records) if self.abandoned => {
+                        feature_head(&mut self.head, line, None);
+                        records.push_last(key, &[&self.head])?;
+                    }
+                    _ => self.sinks.feature(&Encoded { id, bounds, text })?,
+                }
                 self.written += 1;
                 self.last_id.clear();
                 self.last_id.extend_from_slice(key);
@@ -165,33 +178,36 @@ impl Sorter {
         Ok(None)
     }
 
-    /// Rewind the sinks and put what they had written first in the sort.
+    /// From now on, sort.
     fn start_sorting(&mut self) -> Result<()> {
+        if self.records.is_none() {
+            self.rewind_into_records()?;
+        }
+        self.sorting = true;
+        Ok(())
+    }
+
+    /// Rewind the sinks and put what they had written first in the sort.
+    fn rewind_into_records(&mut self) -> Result<()> {
         let mut records = RecordSorter::spilling(&self.runs_beside, self.buffer);
         match self.sinks.rewind()?.map(TempFile) {
+            // The header, then one feature per line, in id order; their bounds are in the
+            // sinks already.
             Some(first) => {
-                let path = first.path();
-                let file = File::open(path).map_err(io(path))?;
-                let mut input = BufReader::with_capacity(1 << 20, file);
-                let mut line = Vec::new();
-                // The header, then one feature per line, ending in `,` but the last; its
-                // bounds are in the sinks already.
-                input.read_until(b'\n', &mut line).map_err(io(path))?;
                 feature_head(&mut self.head, 0, None);
-                loop {
-                    line.clear();
-                    if input.read_until(b'\n', &mut line).map_err(io(path))? == 0 {
-                        break;
-                    }
-                    while matches!(line.last(), Some(b'\n' | b',')) {
-                        line.pop();
-                    }
-                    let id = id_of(&line).ok_or_else(|| {
-                        Error::Internal(format!("a feature in {} has no id", path.display()))
-                    })?;
-                    let text: &[u8] = if self.abandoned { &[] } else { &line };
-                    records.push(id.as_bytes(), &[&self.head, text])?;
-                }
+                records.push_sorted(
+                    SortedLines {
+                        file: first,
+                        skip: 1,
+                        head: self.head.clone(),
+                        split: if self.abandoned {
+                            feature_id
+                        } else {
+                            feature_line
+                        },
+                    },
+                    self.written,
+                )?;
             }
             None if self.written > 0 => {
                 return Err(Error::Internal(
@@ -208,7 +224,8 @@ impl Sorter {
     /// `attribution`.
     pub fn finish(mut self, attribution: &str) -> Result<Sorted> {
         let mut duplicates = Vec::new();
-        if let Some(records) = self.records.take() {
+        // Ids kept in order were checked as they came: nothing to merge.
+        if let Some(records) = self.records.take().filter(|_| self.sorting) {
             self.written = 0;
             let mut last: Option<Vec<u8>> = None;
             let sinks = &mut self.sinks;
@@ -273,13 +290,33 @@ fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
     ))
 }
 
-/// The id of a feature's text (a JSON string after [`FEATURE_PREFIX`]).
-fn id_of(text: &[u8]) -> Option<String> {
+/// A line of a rewound GeoJSON layer ([`SortedLines::split`]): its feature's id (a JSON
+/// string after [`FEATURE_PREFIX`]) into `key`, and its text, without the `,` that
+/// separates it from the next.
+fn feature_line<'a>(line: &'a [u8], key: &mut Vec<u8>) -> Option<&'a [u8]> {
+    let text = line.strip_suffix(b",").unwrap_or(line);
     let rest = text.get(FEATURE_PREFIX.len()..)?;
-    serde_json::Deserializer::from_slice(rest)
+    key.clear();
+    // Most ids have no escape: the bytes between the quotes.
+    if let Some(id) = rest
+        .strip_prefix(b"\"")
+        .and_then(|r| r.get(..memchr::memchr(b'"', r)?))
+        .filter(|id| !id.contains(&b'\\'))
+    {
+        key.extend_from_slice(id);
+        return Some(text);
+    }
+    let id = serde_json::Deserializer::from_slice(rest)
         .into_iter::<String>()
         .next()?
-        .ok()
+        .ok()?;
+    key.extend_from_slice(id.as_bytes());
+    Some(text)
+}
+
+/// [`feature_line`] for a run that will fail ([`Sorter::abandon`]): the id alone, no text.
+fn feature_id<'a>(line: &'a [u8], key: &mut Vec<u8>) -> Option<&'a [u8]> {
+    feature_line(line, key).map(|_| &line[..0])
 }
 
 /// Records ordered by a byte-string key in bounded memory; see the module documentation.
@@ -291,8 +328,43 @@ pub struct RecordSorter {
     /// Each record's key, then its bytes.
     arena: Vec<u8>,
     entries: Vec<Entry>,
-    runs: Vec<TempFile>,
+    runs: Vec<Run>,
+    /// The run [`RecordSorter::push_last`] appends to, while it does.
+    tail: Option<(TempFile, BufWriter<File>)>,
     records: u64,
+}
+
+/// Records already in key order in a text file, one per line after `skip` header lines
+/// (what a sink wrote while its input came in order), merged as one run
+/// ([`RecordSorter::push_sorted`]) without being sorted or written again.
+#[derive(Debug)]
+pub struct SortedLines {
+    /// The file, removed with the run.
+    pub file: TempFile,
+    /// Lines before the first record.
+    pub skip: usize,
+    /// Bytes put before each line's text in its record.
+    pub head: Vec<u8>,
+    /// A line (without its newline): its key, into the buffer given, and the text its record
+    /// holds after `head`; `None` when the line is no record (an internal error).
+    pub split: for<'a> fn(&'a [u8], &mut Vec<u8>) -> Option<&'a [u8]>,
+}
+
+/// A sorted run to merge: records spilled from the buffer ([`write_run_record`]'s format),
+/// or lines already in order.
+#[derive(Debug)]
+enum Run {
+    Records(TempFile),
+    Lines(SortedLines),
+}
+
+impl Run {
+    fn path(&self) -> &Path {
+        match self {
+            Run::Records(t) => t.path(),
+            Run::Lines(l) => l.file.path(),
+        }
+    }
 }
 
 /// A record held in the buffer: its key and bytes are at `start` in the arena.
@@ -364,6 +436,7 @@ impl RecordSorter {
             arena: Vec::new(),
             entries: Vec::new(),
             runs: Vec::new(),
+            tail: None,
             records: 0,
         }
     }
@@ -378,8 +451,43 @@ impl RecordSorter {
         self.records == 0
     }
 
+    /// Add a record, in pieces, under `key`, which sorts after (or with) every key pushed so
+    /// far: it is appended to a run file as it is, never sorted. A spilling sort only.
+    pub fn push_last(&mut self, key: &[u8], parts: &[&[u8]]) -> Result<()> {
+        if self.tail.is_none() {
+            self.spill()?;
+            let Some(beside) = &self.beside else {
+                return Err(Error::Internal(
+                    "records appended to an in-memory sort".into(),
+                ));
+            };
+            let (run, file) = temp_file(beside, "run")?;
+            self.tail = Some((run, BufWriter::with_capacity(1 << 20, file)));
+        }
+        if let Some((run, w)) = &mut self.tail {
+            let len = parts.iter().map(|p| p.len()).sum();
+            write_run_head(w, key.len(), len)
+                .and_then(|()| w.write_all(key))
+                .and_then(|()| parts.iter().try_for_each(|p| w.write_all(p)))
+                .map_err(io(&run.0))?;
+        }
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Close the run [`RecordSorter::push_last`] appended to: records pushed later sort
+    /// after it.
+    fn close_tail(&mut self) -> Result<()> {
+        if let Some((run, mut w)) = self.tail.take() {
+            w.flush().map_err(io(&run.0))?;
+            self.runs.push(Run::Records(run));
+        }
+        Ok(())
+    }
+
     /// Add a record, in pieces, under `key`.
     pub fn push(&mut self, key: &[u8], parts: &[&[u8]]) -> Result<()> {
+        self.close_tail()?;
         let start = self.arena.len();
         self.arena.extend_from_slice(key);
         for p in parts {
@@ -396,6 +504,21 @@ impl RecordSorter {
         if held >= self.buffer && self.beside.is_some() {
             self.spill()?;
         }
+        Ok(())
+    }
+
+    /// Add `count` records already in key order, as [`SortedLines`] of a file: after every
+    /// record pushed so far (for equal keys) and before every later one. They are read once,
+    /// when the runs are merged.
+    pub fn push_sorted(&mut self, lines: SortedLines, count: u64) -> Result<()> {
+        if self.beside.is_none() {
+            return Err(Error::Internal(
+                "sorted lines given to an in-memory sort".into(),
+            ));
+        }
+        self.spill()?;
+        self.runs.push(Run::Lines(lines));
+        self.records += count;
         Ok(())
     }
 
@@ -426,6 +549,7 @@ impl RecordSorter {
 
     /// Sort the buffer into a new run file.
     fn spill(&mut self) -> Result<()> {
+        self.close_tail()?;
         let Some(beside) = self.beside.clone() else {
             return Ok(());
         };
@@ -440,7 +564,7 @@ impl RecordSorter {
             write_run_record(&mut w, key, rec).map_err(io(&run.0))?;
         }
         w.flush().map_err(io(&run.0))?;
-        self.runs.push(run);
+        self.runs.push(Run::Records(run));
         super::generation::test_point("spilled");
         self.entries.clear();
         self.arena.clear();
@@ -449,6 +573,7 @@ impl RecordSorter {
 
     /// Every record in key order.
     pub fn finish(mut self) -> Result<SortedRecords> {
+        self.close_tail()?;
         if self.runs.is_empty() {
             self.sort_buffer();
             return Ok(SortedRecords::Memory {
@@ -481,6 +606,7 @@ impl RecordSorter {
     /// without writing them out again: a lone buffer is sorted in memory, runs are merged
     /// as they are read.
     pub fn for_each(mut self, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        self.close_tail()?;
         if self.runs.is_empty() {
             self.sort_buffer();
             for e in &self.entries {
@@ -502,14 +628,14 @@ impl RecordSorter {
             return Err(Error::Internal("records spilled without a folder".into()));
         };
         while self.runs.len() > FAN_IN {
-            let group: Vec<TempFile> = self.runs.drain(..FAN_IN).collect();
+            let group: Vec<Run> = self.runs.drain(..FAN_IN).collect();
             let (run, file) = temp_file(&beside, "run")?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
             merge_runs(&group, |key, rec| {
                 write_run_record(&mut w, key, rec).map_err(io(&run.0))
             })?;
             w.flush().map_err(io(&run.0))?;
-            self.runs.insert(0, run);
+            self.runs.insert(0, Run::Records(run));
         }
         Ok(beside)
     }
@@ -521,34 +647,50 @@ const FAN_IN: usize = 64;
 /// One record of a run file: key length and record length (u32 each, checked when the
 /// record was pushed), key, record.
 fn write_run_record(w: &mut impl Write, key: &[u8], rec: &[u8]) -> std::io::Result<()> {
-    let len = |n: usize| u32::try_from(n).map_err(std::io::Error::other);
-    w.write_all(&len(key.len())?.to_le_bytes())?;
-    w.write_all(&len(rec.len())?.to_le_bytes())?;
+    write_run_head(w, key.len(), rec.len())?;
     w.write_all(key)?;
     w.write_all(rec)
 }
 
-/// A run's next record: its key then its bytes, and the key's length.
+/// The lengths that start a record of a run file.
+fn write_run_head(w: &mut impl Write, key: usize, rec: usize) -> std::io::Result<()> {
+    let len = |n: usize| u32::try_from(n).map_err(std::io::Error::other);
+    w.write_all(&len(key)?.to_le_bytes())?;
+    w.write_all(&len(rec)?.to_le_bytes())
+}
+
+/// A run's next record: its key then its bytes, and the key's length (and, for lines, the
+/// line read and its key).
 #[derive(Debug, Clone, Default)]
 struct Head {
     bytes: Vec<u8>,
     key_len: usize,
+    line: Vec<u8>,
+    key: Vec<u8>,
 }
 
 /// Merge sorted runs, calling `emit(key, record)` in key order (equal keys: earlier runs
 /// first).
-fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+fn merge_runs(runs: &[Run], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
     let mut inputs = Vec::with_capacity(runs.len());
     for run in runs {
-        let f = File::open(&run.0).map_err(io(&run.0))?;
-        inputs.push(BufReader::with_capacity(1 << 18, f));
+        let path = run.path();
+        let f = File::open(path).map_err(io(path))?;
+        let mut input = BufReader::with_capacity(1 << 18, f);
+        if let Run::Lines(lines) = run {
+            let mut skipped = Vec::new();
+            for _ in 0..lines.skip {
+                input.read_until(b'\n', &mut skipped).map_err(io(path))?;
+            }
+        }
+        inputs.push(input);
     }
     // One record per run, refilled in place, and one key per heap entry, handed back when
     // popped: nothing is allocated per record.
     let mut heads = vec![Head::default(); inputs.len()];
     let mut heap = BinaryHeap::new();
     for (i, input) in inputs.iter_mut().enumerate() {
-        if read_run_record(input, &mut heads[i], &runs[i].0)? {
+        if read_run_record(input, &mut heads[i], &runs[i])? {
             let key = heads[i].bytes[..heads[i].key_len].to_vec();
             heap.push(Reverse((prefix_of(&key), key, i)));
         }
@@ -556,7 +698,7 @@ fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()
     while let Some(Reverse((_, mut key, i))) = heap.pop() {
         let h = &heads[i];
         emit(&h.bytes[..h.key_len], &h.bytes[h.key_len..])?;
-        if read_run_record(&mut inputs[i], &mut heads[i], &runs[i].0)? {
+        if read_run_record(&mut inputs[i], &mut heads[i], &runs[i])? {
             key.clear();
             key.extend_from_slice(&heads[i].bytes[..heads[i].key_len]);
             heap.push(Reverse((prefix_of(&key), key, i)));
@@ -566,7 +708,23 @@ fn merge_runs(runs: &[TempFile], mut emit: impl FnMut(&[u8], &[u8]) -> Result<()
 }
 
 /// Read the next record of a run into `head`; `false` at the end.
-fn read_run_record(input: &mut BufReader<File>, head: &mut Head, path: &Path) -> Result<bool> {
+fn read_run_record(input: &mut BufReader<File>, head: &mut Head, run: &Run) -> Result<bool> {
+    let path = run.path();
+    if let Run::Lines(lines) = run {
+        head.line.clear();
+        if input.read_until(b'\n', &mut head.line).map_err(io(path))? == 0 {
+            return Ok(false);
+        }
+        let line = head.line.strip_suffix(b"\n").unwrap_or(&head.line);
+        let text = (lines.split)(line, &mut head.key)
+            .ok_or_else(|| Error::Internal(format!("{}: a line without a key", path.display())))?;
+        head.bytes.clear();
+        head.bytes.extend_from_slice(&head.key);
+        head.bytes.extend_from_slice(&lines.head);
+        head.bytes.extend_from_slice(text);
+        head.key_len = head.key.len();
+        return Ok(true);
+    }
     let mut lens = [0u8; 8];
     match input.read_exact(&mut lens) {
         Ok(()) => {}
@@ -770,6 +928,9 @@ mod tests {
             (&["a", "b", "c", "a", "b"][..], 2, 1 << 20),
             (&["a", "b", "c", "a", "b"][..], 0, 1),
             (&["c", "a", "b", "a", "c"][..], 3, 1),
+            // In order after the abandon, then not; in order to the end.
+            (&["a", "b", "c", "d", "d", "a", "b"][..], 2, 1),
+            (&["a", "b", "c", "c", "d"][..], 1, 1),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let sinks: Vec<Box<dyn Sink>> = vec![Box::new(
@@ -791,15 +952,78 @@ mod tests {
             let mut lines: Vec<(u64, &str)> =
                 dups.iter().map(|d| (d.line, d.id.as_str())).collect();
             lines.sort_unstable();
-            let want = if ids[0] == "a" {
-                [(5, "a"), (6, "b")]
-            } else {
-                [(5, "a"), (6, "c")]
-            };
+            let want: Vec<(u64, &str)> = (0..ids.len())
+                .filter(|&i| ids[..i].contains(&ids[i]))
+                .map(|i| (i as u64 + 2, ids[i]))
+                .collect();
             assert_eq!(lines, want, "{ids:?} abandoned at {at}");
             let left = std::fs::read_dir(dir.path()).unwrap().count();
             assert_eq!(left, 0, "temporaries left behind");
         }
+    }
+
+    /// An appended export: the features written in order before the first early id go back
+    /// as one run, read once in the merge, not pushed through the sort buffer again (with a
+    /// one-byte buffer each would otherwise be a run of its own).
+    #[test]
+    fn the_rewound_layer_is_merged_as_one_sorted_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = dir.path().join("l.geojson");
+        let sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(&g, "l").unwrap())];
+        let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), 1);
+        sorter.buffer = 1;
+        let ids: Vec<String> = (10..60).map(|i| format!("id{i}")).collect();
+        let late = ["id05", "id30", "id99"];
+        for (line, id) in ids.iter().map(String::as_str).chain(late).enumerate() {
+            let text = feature(id, line as f64);
+            let x = line as f64;
+            let dup = sorter.push(id, line as u64 + 2, Some([x, 1.0, x, 1.0]), &[&text]);
+            assert!(
+                dup.unwrap().is_none(),
+                "{id}: repeats are found in the merge"
+            );
+        }
+        let runs = sorter.records.as_ref().map(|r| r.runs.len());
+        assert_eq!(
+            runs,
+            Some(4),
+            "the rewound layer, then one run per late feature"
+        );
+        let done = sorter.finish("").unwrap();
+        let dups: Vec<_> = done
+            .duplicates
+            .iter()
+            .map(|d| (d.line, d.id.as_str()))
+            .collect();
+        assert_eq!(dups, [(53, "id30")]);
+        for o in done.outputs {
+            o.commit().unwrap();
+        }
+        let mut want: Vec<String> = ids.clone();
+        want.extend(["id05".into(), "id99".into()]);
+        want.sort();
+        let text = std::fs::read_to_string(&g).unwrap();
+        assert_eq!(ids_of(&text), want);
+        assert!(text.contains("\"bbox\":[0,1,52,1]"), "{text}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporaries left"
+        );
+    }
+
+    #[test]
+    fn a_rewound_line_gives_its_id_unescaped_and_its_text_without_the_comma() {
+        let mut key = Vec::new();
+        let line = br#"{"type":"Feature","id":"a\"b","geometry":null,"properties":{}},"#;
+        let text = feature_line(line, &mut key).unwrap();
+        assert_eq!(key, b"a\"b");
+        assert_eq!(text, &line[..line.len() - 1]);
+        let line = br#"{"type":"Feature","id":"EV1","geometry":null,"properties":{}}"#;
+        assert_eq!(feature_line(line, &mut key).unwrap(), line.as_slice());
+        assert_eq!(key, b"EV1");
+        assert_eq!(feature_id(line, &mut key).unwrap(), b"");
+        assert!(feature_line(b"{\"type\":\"FeatureCollection\"", &mut key).is_none());
     }
 
     #[test]

@@ -38,9 +38,7 @@ impl Remap {
             extra_index: FxHashMap::default(),
         }
     }
-}
 
-impl Remap {
     /// Free the buffers grown for a large tile (the stamps start again from zero, which
     /// no tile's stamp is).
     pub(super) fn release(&mut self) {

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 
@@ -131,6 +132,15 @@ pub struct EncodedProperties {
     /// key is found by a scan below that), so a feature with many keys is read in linear
     /// time.
     index: HashTable<usize>,
+    /// The keys and entries of the feature before, when none of its keys repeated (else
+    /// empty): while a feature's keys are the same as its, in the same order, none can be
+    /// a repeat, and they are neither looked up nor indexed.
+    prev_keys: String,
+    prev_entries: Vec<(usize, u8, usize, usize)>,
+    /// Whether the keys so far are the first ones of the feature before.
+    same: bool,
+    /// Whether a key repeated.
+    repeated: bool,
 }
 
 /// Where the key of entry `i` lies in [`EncodedProperties::keys`]: from the end of the one
@@ -149,10 +159,26 @@ const LINEAR_KEYS: usize = 16;
 impl EncodedProperties {
     /// Forget every property.
     pub fn clear(&mut self) {
+        if self.repeated {
+            self.prev_entries.clear();
+        } else {
+            std::mem::swap(&mut self.keys, &mut self.prev_keys);
+            std::mem::swap(&mut self.entries, &mut self.prev_entries);
+        }
         self.keys.clear();
         self.values.clear();
         self.entries.clear();
         self.index.clear();
+        self.same = true;
+        self.repeated = false;
+    }
+
+    /// Whether `key` is the `n`-th key of the feature before.
+    fn was_key(&self, n: usize, key: &str) -> bool {
+        n < self.prev_entries.len() && {
+            let (a, b) = key_range(&self.prev_entries, n);
+            self.prev_keys.get(a..b) == Some(key)
+        }
     }
 
     fn key(&self, i: usize) -> &str {
@@ -180,8 +206,26 @@ impl EncodedProperties {
         let start = self.values.len();
         let kind = encode(&mut self.values).unwrap_or(0);
         let end = self.values.len();
+        let n = self.entries.len();
+        if self.same {
+            if self.was_key(n, key) {
+                self.keys.push_str(key);
+                self.entries.push((self.keys.len(), kind, start, end));
+                return;
+            }
+            // Keys from now on are looked up: those before go in the index if it is due.
+            self.same = false;
+            if n >= LINEAR_KEYS {
+                for i in 0..n {
+                    self.insert(i);
+                }
+            }
+        }
         match self.find(key).and_then(|i| self.entries.get_mut(i)) {
-            Some(e) => (e.1, e.2, e.3) = (kind, start, end),
+            Some(e) => {
+                (e.1, e.2, e.3) = (kind, start, end);
+                self.repeated = true;
+            }
             None => {
                 self.keys.push_str(key);
                 self.entries.push((self.keys.len(), kind, start, end));
@@ -366,7 +410,102 @@ pub struct LayerBuilder {
     /// The record being built.
     rec: Vec<u8>,
     props: Vec<u8>,
+    /// Values repeated from feature to feature, which records refer to by index.
+    shared: SharedValues,
+    /// The key index of each property of the features before, by its place.
+    key_at: Vec<u32>,
 }
+
+/// Values a layer's features repeat (a place's name, a date, a flag), held once for the
+/// layer: a record refers to one by its index instead of holding its bytes, so a tile's
+/// window enters it in its value table by that index ([`Window::tags`]) rather than by
+/// hashing and comparing the bytes at every zoom, and the records are smaller to sort and
+/// read. A value is shared from its second appearance while its hash is still in a small
+/// table of values seen once (so ids and other unique values are never held), up to
+/// [`SHARED_MAX_VALUES`] values and [`SHARED_MAX_BYTES`] bytes; the rest stay in the
+/// records. The tiles are the same either way: a window gives a value its index by its
+/// bytes the first time it meets it.
+#[derive(Debug, Default)]
+pub(super) struct SharedValues {
+    bytes: Vec<u8>,
+    /// The end of each value in `bytes`.
+    ends: Vec<u32>,
+    index: HashTable<u32>,
+    /// Hashes of values seen once, by their top bits.
+    seen: Vec<u64>,
+}
+
+/// Most values a layer shares.
+const SHARED_MAX_VALUES: usize = 1 << 18;
+/// Most bytes of values a layer shares.
+const SHARED_MAX_BYTES: usize = 8 << 20;
+/// Bits of a value's hash that place it in [`SharedValues::seen`].
+const SEEN_BITS: u32 = 16;
+
+impl SharedValues {
+    /// How many values are shared.
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The bytes of shared value `i`.
+    pub(super) fn get(&self, i: u32) -> Option<&[u8]> {
+        get_shared(&self.bytes, &self.ends, i)
+    }
+
+    /// The index of `bytes` if they are shared, sharing them if they were seen before and
+    /// there is room.
+    fn share(&mut self, bytes: &[u8]) -> Option<u32> {
+        let hash = FxBuildHasher.hash_one(bytes);
+        let SharedValues {
+            bytes: all,
+            ends,
+            index,
+            seen,
+        } = self;
+        if let Some(&i) = index.find(hash, |&i| get_shared(all, ends, i) == Some(bytes)) {
+            return Some(i);
+        }
+        if ends.len() >= SHARED_MAX_VALUES || all.len() + bytes.len() > SHARED_MAX_BYTES {
+            return None;
+        }
+        if seen.is_empty() {
+            seen.resize(1 << SEEN_BITS, 0);
+        }
+        let slot = seen.get_mut((hash >> (64 - SEEN_BITS)) as usize)?;
+        if *slot != hash {
+            *slot = hash;
+            return None;
+        }
+        let i = u32::try_from(ends.len()).ok()?;
+        all.extend_from_slice(bytes);
+        ends.push(u32::try_from(all.len()).ok()?);
+        index.insert_unique(hash, i, |&j| {
+            FxBuildHasher.hash_one(get_shared(all, ends, j).unwrap_or_default())
+        });
+        Some(i)
+    }
+
+    /// The table as the zooms read it (the lookup structures dropped).
+    fn finish(self) -> SharedValues {
+        SharedValues {
+            bytes: self.bytes,
+            ends: self.ends,
+            index: HashTable::new(),
+            seen: Vec::new(),
+        }
+    }
+}
+
+fn get_shared<'a>(bytes: &'a [u8], ends: &[u32], i: u32) -> Option<&'a [u8]> {
+    let i = i as usize;
+    let start = i.checked_sub(1).map_or(Some(0), |j| ends.get(j).copied())?;
+    bytes.get(start as usize..*ends.get(i)? as usize)
+}
+
+/// The kind bit of a record's property that holds the index of a [`SharedValues`] value
+/// (a `u32`) in place of the value's length and bytes.
+const KIND_SHARED: u8 = 0x80;
 
 /// Where [`LayerBuilder`]s spill their sorted runs: beside the archive they are for, once
 /// they hold `buffer` bytes of prepared features.
@@ -388,6 +527,8 @@ pub(super) struct StreamLayer {
     pub(super) records: SortedRecords,
     /// How many.
     pub(super) count: u64,
+    /// The values the records refer to by index.
+    pub(super) shared: Arc<SharedValues>,
 }
 
 /// A layer prepared by [`LayerBuilder::finish`], with what the archive's header needs.
@@ -448,19 +589,40 @@ fn put_geom(out: &mut Vec<u8>, geom: &Geom) {
 }
 
 /// A reader of one record: `key u64, id u64, geometry, properties (count u32, then per
-/// property key u32, kind u8, length u32 and the encoded value)`, little-endian.
+/// property key u32, kind u8, and either length u32 and the encoded value, or, when the
+/// kind has [`KIND_SHARED`], the value's index u32 in the layer's [`SharedValues`])`,
+/// little-endian.
 pub(super) struct Record<'a> {
     bytes: &'a [u8],
     at: usize,
+    shared: &'a SharedValues,
 }
+
+/// What a record without shared values reads them from.
+static NO_SHARED: SharedValues = SharedValues {
+    bytes: Vec::new(),
+    ends: Vec::new(),
+    index: HashTable::new(),
+    seen: Vec::new(),
+};
 
 fn corrupt() -> Error {
     Error::Internal("a prepared feature record is truncated".into())
 }
 
 impl<'a> Record<'a> {
+    /// A record whose properties are not read (its key, id and geometry are).
     pub(super) fn new(bytes: &'a [u8]) -> Self {
-        Record { bytes, at: 0 }
+        Record::of(bytes, &NO_SHARED)
+    }
+
+    /// A record of a layer whose values shared by index are `shared`.
+    pub(super) fn of(bytes: &'a [u8], shared: &'a SharedValues) -> Self {
+        Record {
+            bytes,
+            at: 0,
+            shared,
+        }
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
@@ -535,12 +697,23 @@ impl<'a> Record<'a> {
 
     /// Call `f(key, kind, value)` for each property (after [`Record::head`]).
     pub(super) fn properties(&mut self, mut f: impl FnMut(u32, u8, &[u8])) -> Result<()> {
+        self.each_property(|k, kind, v, _| f(k, kind, v))
+    }
+
+    /// [`Record::properties`], with the index of each value the layer shares.
+    fn each_property(&mut self, mut f: impl FnMut(u32, u8, &[u8], Option<u32>)) -> Result<()> {
         let n = self.u32()?;
         for _ in 0..n {
             let k = self.u32()?;
             let kind = self.take(1)?[0];
-            let len = self.u32()? as usize;
-            f(k, kind, self.take(len)?);
+            if kind & KIND_SHARED != 0 {
+                let i = self.u32()?;
+                let v = self.shared.get(i).ok_or_else(corrupt)?;
+                f(k, kind & !KIND_SHARED, v, Some(i));
+            } else {
+                let len = self.u32()? as usize;
+                f(k, kind, self.take(len)?, None);
+            }
         }
         Ok(())
     }
@@ -596,6 +769,8 @@ impl LayerBuilder {
             encoded: EncodedProperties::default(),
             rec: Vec::new(),
             props: Vec::new(),
+            shared: SharedValues::default(),
+            key_at: Vec::new(),
         }
     }
 
@@ -663,13 +838,28 @@ impl LayerBuilder {
         let mut count = 0usize;
         // Keys of unlocated features enter the table too, so key order is first appearance
         // in input order; only keys a tile uses reach the metadata.
-        for (k, kind, value) in properties.iter() {
-            let ki = match self.key_index.get(k) {
-                Some(&ki) => ki,
+        for (n, (k, kind, value)) in properties.iter().enumerate() {
+            // Features mostly have the keys of the one before, in the same order.
+            let before = self.key_at.get(n).copied();
+            let ki = match before
+                .filter(|&ki| self.keys.get(ki as usize).map(String::as_str) == Some(k))
+            {
+                Some(ki) => ki,
                 None => {
-                    let ki = u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
-                    self.keys.push(k.to_owned());
-                    self.key_index.insert(k.to_owned(), ki);
+                    let ki = match self.key_index.get(k) {
+                        Some(&ki) => ki,
+                        None => {
+                            let ki =
+                                u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
+                            self.keys.push(k.to_owned());
+                            self.key_index.insert(k.to_owned(), ki);
+                            ki
+                        }
+                    };
+                    match self.key_at.get_mut(n) {
+                        Some(at) => *at = ki,
+                        None => self.key_at.push(ki),
+                    }
                     ki
                 }
             };
@@ -677,9 +867,17 @@ impl LayerBuilder {
                 continue;
             }
             self.props.extend_from_slice(&ki.to_le_bytes());
-            self.props.push(kind);
-            put_u32(&mut self.props, value.len());
-            self.props.extend_from_slice(value);
+            match self.shared.share(value) {
+                Some(i) => {
+                    self.props.push(kind | KIND_SHARED);
+                    self.props.extend_from_slice(&i.to_le_bytes());
+                }
+                None => {
+                    self.props.push(kind);
+                    put_u32(&mut self.props, value.len());
+                    self.props.extend_from_slice(value);
+                }
+            }
             count += 1;
         }
         let Some(geom) = geom else {
@@ -714,6 +912,7 @@ impl LayerBuilder {
             ids,
             bounds,
             skipped,
+            shared,
             ..
         } = self;
         let mut last: Option<Vec<u8>> = None;
@@ -741,6 +940,7 @@ impl LayerBuilder {
                 keys,
                 records,
                 count,
+                shared: Arc::new(shared.finish()),
             },
             attribution,
             bounds,
@@ -776,6 +976,13 @@ pub(super) struct Window {
     loaded: FxHashMap<u64, u32>,
     /// How many features were added in storage order (their positions ascend).
     in_order: usize,
+    /// The layer's shared values.
+    shared: Arc<SharedValues>,
+    /// Per shared value: the window's epoch when it entered the value table, and its index
+    /// there (valid in that epoch only).
+    local: Vec<(u32, u32)>,
+    /// Bumped when the value table is cleared.
+    epoch: u32,
 }
 
 impl Window {
@@ -799,6 +1006,23 @@ impl Window {
             has_table: false,
             loaded: FxHashMap::default(),
             in_order: 0,
+            shared: Arc::clone(&layer.shared),
+            local: vec![(0, 0); layer.shared.len()],
+            epoch: 1,
+        }
+    }
+
+    /// A reader of a record of this window's layer.
+    pub(super) fn record<'a>(&'a self, bytes: &'a [u8]) -> Record<'a> {
+        Record::of(bytes, &self.shared)
+    }
+
+    /// Forget which shared values the value table holds.
+    fn next_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.local.fill((0, 0));
+            self.epoch = 1;
         }
     }
 
@@ -813,6 +1037,7 @@ impl Window {
         self.has_table = false;
         self.loaded.clear();
         self.in_order = 0;
+        self.next_epoch();
     }
 
     /// Free the buffers (after a large tile).
@@ -829,6 +1054,7 @@ impl Window {
         self.has_table = false;
         self.loaded = FxHashMap::default();
         self.in_order = 0;
+        self.next_epoch();
     }
 
     /// What key `k` is to clusters ([`ClusterTable::field`]).
@@ -848,34 +1074,48 @@ impl Window {
         )
     }
 
-    /// Enter the tags `(key, kind, value)` and return their range in the tag pool.
-    fn tags(&mut self, rec: &mut Record<'_>, full: bool) -> Result<(u32, u32)> {
+    /// Read the record `bytes`: its id, its geometry and the range in the tag pool of its
+    /// tags `(key, value)`, entered there (with every property when `full`).
+    fn tags(&mut self, bytes: &[u8], full: bool) -> Result<(u64, Geom, (u32, u32))> {
         let Window {
             layer,
             value_index,
             spare,
             fields,
             has_table,
+            shared,
+            local,
+            epoch,
             ..
         } = self;
+        let mut rec = Record::of(bytes, shared);
+        let (id, geom) = rec.head()?;
         let start = u32::try_from(layer.tag_pool.len()).map_err(|_| too_many(&layer.name))?;
-        rec.properties(|k, kind, bytes| {
+        rec.each_property(|k, kind, bytes, shared| {
             if !full && fields.field(k).is_none() {
                 return;
             }
-            let vi = intern(layer, value_index, spare, *has_table, bytes, kind);
+            // A shared value met before in this table has its index noted by the value's.
+            let noted = shared.and_then(|i| local.get_mut(i as usize));
+            let vi = match noted {
+                Some(&mut (e, vi)) if e == *epoch => vi,
+                Some(slot) => {
+                    let vi = intern(layer, value_index, spare, *has_table, bytes, kind);
+                    *slot = (*epoch, vi);
+                    vi
+                }
+                None => intern(layer, value_index, spare, *has_table, bytes, kind),
+            };
             layer.tag_pool.push(k);
             layer.tag_pool.push(vi);
         })?;
         let end = u32::try_from(layer.tag_pool.len()).map_err(|_| too_many(&layer.name))?;
-        Ok((start, end))
+        Ok((id, geom, (start, end)))
     }
 
     /// Add the feature of record `bytes` (at `at`), with every property when `full`.
     pub(super) fn add(&mut self, at: u64, bytes: &[u8], full: bool) -> Result<()> {
-        let mut rec = Record::new(bytes);
-        let (id, geom) = rec.head()?;
-        let tags = self.tags(&mut rec, full)?;
+        let (id, geom, tags) = self.tags(bytes, full)?;
         self.layer.features.push(Prepared { id, tags, geom });
         self.src.push((at, full));
         if self.loaded.is_empty() {
@@ -923,9 +1163,7 @@ impl Window {
             return Ok(());
         };
         let bytes = records.read_at(at, buf)?;
-        let mut rec = Record::new(bytes);
-        rec.head()?;
-        let tags = self.tags(&mut rec, true)?;
+        let (_, _, tags) = self.tags(bytes, true)?;
         if let Some(f) = self.layer.features.get_mut(fi) {
             f.tags = tags;
         }
@@ -1049,8 +1287,24 @@ mod tests {
     #[test]
     fn many_keys_keep_their_first_place_and_last_value() {
         let mut props = EncodedProperties::default();
-        for round in 0..2 {
+        for round in 0..4 {
             props.clear();
+            if round % 2 == 0 {
+                // The same keys without repeats (so the next feature's first keys are
+                // taken unlooked-up), then one repeated past the index's start.
+                for i in 0..40 {
+                    props.push_str(&format!("k{i}"), "plain");
+                }
+                if round == 2 {
+                    props.push_str("k3", "again");
+                    let got: Vec<&[u8]> = props.iter().map(|(_, _, v)| v).collect();
+                    assert_eq!(got.len(), 40);
+                    let mut want = Vec::new();
+                    mvt::bytes_field(&mut want, 1, b"again");
+                    assert_eq!(got[3], &want[..]);
+                }
+                continue;
+            }
             for i in 0..40 {
                 props.push_str(&format!("k{i}"), &format!("v{i}"));
                 if i == 5 || i == 30 {
@@ -1081,6 +1335,84 @@ mod tests {
                 assert_eq!(v, &value(&want), "k{i}");
             }
         }
+    }
+
+    /// Values seen twice are shared by index from their second appearance, unique ones
+    /// stay in the records, and a window reads either back as the same bytes under one
+    /// index in its value table.
+    #[test]
+    fn repeated_values_are_shared_and_read_back_the_same() {
+        let mut b = LayerBuilder::new("l", "");
+        let point = Geometry::Point(geo::Point::new(67.0, 37.0));
+        for i in 0..6 {
+            let mut props = serde_json::Map::new();
+            props.insert("name".into(), json!(format!("unique {i}")));
+            props.insert("place".into(), json!("Termez training ground"));
+            props.insert("year".into(), json!(2000 + i % 2));
+            b.push(&format!("f{i}"), Some(&point), &props)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // "Termez..." from its 2nd feature on; 2000 and 2001 from their 2nd appearance.
+        assert_eq!(b.shared.len(), 3);
+        let built = b.finish(&[]).unwrap_or_else(|e| panic!("{e}"));
+        let layer = built.layer;
+        let mut w = Window::new(&layer, &[]);
+        let mut reader = layer.records.reader();
+        let mut shared_seen = 0;
+        while let Some((at, bytes)) = reader.next_record().unwrap_or_else(|e| panic!("{e}")) {
+            let mut rec = Record::new(bytes);
+            rec.head().unwrap_or_else(|e| panic!("{e}"));
+            let n = rec.u32().unwrap_or_else(|e| panic!("{e}"));
+            for _ in 0..n {
+                rec.u32().unwrap_or_else(|e| panic!("{e}"));
+                let kind = rec.take(1).unwrap_or_else(|e| panic!("{e}"))[0];
+                let len = rec.u32().unwrap_or_else(|e| panic!("{e}")) as usize;
+                if kind & KIND_SHARED != 0 {
+                    shared_seen += 1;
+                } else {
+                    rec.take(len).unwrap_or_else(|e| panic!("{e}"));
+                }
+            }
+            w.add(at, bytes, true).unwrap_or_else(|e| panic!("{e}"));
+        }
+        // 5 places and 4 years of the 18 values are read by index.
+        assert_eq!(shared_seen, 9);
+        let l = &w.layer;
+        let mut got = Vec::new();
+        for f in &l.features {
+            let tags = l
+                .tag_pool
+                .get(f.tags.0 as usize..f.tags.1 as usize)
+                .unwrap_or(&[]);
+            let props: Vec<(String, Vec<u8>)> = tags
+                .chunks(2)
+                .map(|kv| {
+                    (
+                        l.keys[kv[0] as usize].clone(),
+                        l.values[kv[1] as usize].clone(),
+                    )
+                })
+                .collect();
+            got.push(props);
+        }
+        // 6 names, one place, two years: each value once in the table.
+        assert_eq!(l.values.len(), 9);
+        let mut want = Vec::new();
+        for i in 0..6 {
+            let mut buf = Vec::new();
+            let mut props = Vec::new();
+            for (k, v) in [
+                ("name", json!(format!("unique {i}"))),
+                ("place", json!("Termez training ground")),
+                ("year", json!(2000 + i % 2)),
+            ] {
+                buf.clear();
+                encode_property(&v, &mut buf);
+                props.push((k.to_string(), buf.clone()));
+            }
+            want.push(props);
+        }
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -981,7 +981,7 @@ fn take(
     let Some(fold) = fold else {
         return window.add(at, bytes, true);
     };
-    let mut rec = Record::new(bytes);
+    let mut rec = window.record(bytes);
     let (id, geom) = rec.head()?;
     if let Geom::Point((wx, wy)) = geom {
         let e = i64::from(fold.extent);
