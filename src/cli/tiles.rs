@@ -19,7 +19,7 @@ pub struct TilesArgs {
     /// with lat/lon columns, one layer each. Without any, the layers built from --data.
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Which CSV column holds which field, as for `drillmap bulk`: FIELD=COLUMN,...
+    /// Which CSV column holds which field, as for `build --events`: FIELD=COLUMN,...
     /// (e.g. `lat=y,lon=x,id=event_id`).
     #[arg(long, value_name = "MAPPING")]
     columns: Option<String>,
