@@ -76,6 +76,11 @@ impl TileBudget {
         Ok(opts)
     }
 
+    /// The columns summed into clusters.
+    pub fn accumulated(&self) -> &[String] {
+        &self.accumulate
+    }
+
     /// Whether any flag differs from its default (they apply to tiles a run writes).
     pub fn given(&self) -> bool {
         self.min_zoom != 0
