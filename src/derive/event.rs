@@ -93,6 +93,33 @@ fn push_members<T: Serialize>(out: &mut Vec<u8>, value: &T) -> std::result::Resu
     Ok(())
 }
 
+/// A row's start and end dates as one number, when each is empty, `YYYY`, `YYYY-MM` or
+/// `YYYY-MM-DD` in ASCII digits (what exports write): two different pairs of such texts
+/// never give the same number. `None` for any other text (the memo keys it by its bytes).
+fn pack_dates(start: &str, end: &str) -> Option<u64> {
+    fn digits(b: &[u8]) -> Option<u64> {
+        b.iter().try_fold(0u64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0'))
+        })
+    }
+    // Its form (2 bits) above its digits (at most 8, below 2^27).
+    fn pack(s: &str) -> Option<u64> {
+        let b = s.as_bytes();
+        let (form, n) = match b.len() {
+            0 => (0, 0),
+            4 => (1, digits(b)?),
+            7 if b[4] == b'-' => (2, digits(&b[..4])? * 100 + digits(&b[5..])?),
+            10 if b[4] == b'-' && b[7] == b'-' => (
+                3,
+                (digits(&b[..4])? * 100 + digits(&b[5..7])?) * 100 + digits(&b[8..])?,
+            ),
+            _ => return None,
+        };
+        Some(form << 27 | n)
+    }
+    Some(pack(start)? << 29 | pack(end)?)
+}
+
 /// The country a hint names: an alpha-2 code (any case) or an English short name.
 pub fn country_hint(hint: &str) -> Option<&'static str> {
     let upper = hint.trim().to_ascii_uppercase();
@@ -200,7 +227,10 @@ pub struct Builder<'g> {
     index: BorderIndex<'g>,
     memo: Memo<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
-    /// (start, end) → its place in `date_texts`.
+    /// (start, end) → its place in `date_texts`: packed into a number when both are dates
+    /// as exports write them ([`pack_dates`]: no key to allocate, compare or chase), as
+    /// text otherwise.
+    packed_dates: Memo<u64, u32>,
     dates: Memo<Box<[u8]>, u32>,
     date_texts: Vec<DateText>,
     key: Vec<u8>,
@@ -249,6 +279,7 @@ impl<'g> Builder<'g> {
             index,
             memo: Memo::default(),
             located: Vec::new(),
+            packed_dates: Memo::default(),
             dates: Memo::default(),
             date_texts: Vec::new(),
             key: Vec::new(),
@@ -328,11 +359,18 @@ impl<'g> Builder<'g> {
     /// Check the row's dates and point `self.date_index` at their properties (memoised per
     /// (start, end)).
     fn dates(&mut self, row: &Row<'_>) -> std::result::Result<(), Problem> {
-        self.key.clear();
-        self.key.extend_from_slice(row.start_date.as_bytes());
-        self.key.push(0x1f);
-        self.key.extend_from_slice(row.end_date.as_bytes());
-        let i = match self.dates.get(self.key.as_slice()) {
+        let packed = pack_dates(row.start_date, row.end_date);
+        let known = match packed {
+            Some(k) => self.packed_dates.get(&k),
+            None => {
+                self.key.clear();
+                self.key.extend_from_slice(row.start_date.as_bytes());
+                self.key.push(0x1f);
+                self.key.extend_from_slice(row.end_date.as_bytes());
+                self.dates.get(self.key.as_slice())
+            }
+        };
+        let i = match known {
             Some(&i) => i,
             None => {
                 let parse = |s: &str| {
@@ -356,13 +394,17 @@ impl<'g> Builder<'g> {
                         }
                     },
                 };
-                if self.dates.len() >= DATE_MEMO_MAX {
+                if self.date_texts.len() >= DATE_MEMO_MAX {
+                    self.packed_dates.clear();
                     self.dates.clear();
                     self.date_texts.clear();
                 }
                 let i = u32::try_from(self.date_texts.len()).unwrap_or(u32::MAX);
                 self.date_texts.push(value);
-                self.dates.insert(self.key.clone().into_boxed_slice(), i);
+                match packed {
+                    Some(k) => self.packed_dates.insert(k, i),
+                    None => self.dates.insert(self.key.clone().into_boxed_slice(), i),
+                };
                 i
             }
         };
@@ -587,6 +629,44 @@ pub(crate) mod tests {
             }
             .into()
         })
+    }
+
+    proptest::proptest! {
+        /// Two pairs of dates pack to the same number only when their texts are the same,
+        /// and text that is not a date as exports write it is not packed.
+        #[test]
+        fn packed_dates_tell_every_pair_apart(
+            a in "([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?",
+            b in "([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?",
+            c in "([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?",
+            d in "([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?",
+            other in "[0-9 /-]{1,11}",
+        ) {
+            let (x, y) = (pack_dates(&a, &b), pack_dates(&c, &d));
+            proptest::prop_assert!(x.is_some() && y.is_some());
+            proptest::prop_assert_eq!(x == y, (&a, &b) == (&c, &d));
+            let form = regex_lite_date(&other);
+            proptest::prop_assert_eq!(pack_dates(&other, "").is_some(), form);
+            proptest::prop_assert_eq!(pack_dates("", &other).is_some(), form);
+        }
+    }
+
+    /// Whether `s` is `YYYY`, `YYYY-MM` or `YYYY-MM-DD` in ASCII digits.
+    fn regex_lite_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        let digit = |i: usize| b[i].is_ascii_digit();
+        match b.len() {
+            4 => (0..4).all(digit),
+            7 => (0..4).all(digit) && b[4] == b'-' && (5..7).all(digit),
+            10 => {
+                (0..4).all(digit)
+                    && b[4] == b'-'
+                    && (5..7).all(digit)
+                    && b[7] == b'-'
+                    && (8..10).all(digit)
+            }
+            _ => false,
+        }
     }
 
     #[test]

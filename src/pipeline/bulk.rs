@@ -148,6 +148,14 @@ pub struct Report {
 /// has problems (the same checks as `check`).
 pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
     opts.validate()?;
+    // The tables, indexes and memos that derive the rows are dropped once every row is
+    // derived, before the outputs are finished (the tiles' finish is the run's peak).
+    let gathered = derive_rows(opts)?;
+    publish(gathered, opts, folder)
+}
+
+/// Read and derive every row into the layer's sinks.
+fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
     let tables = Tables::read(&opts.data)?.checked()?;
     // A GeoNames table with an on-disk index (the full dump) is asked per distinct place;
     // a small one without an index is read whole.
@@ -175,13 +183,11 @@ pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
             &mut CsvReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
-            folder,
         ),
         Format::GeoJsonSeq => run(
             &mut SeqReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
-            folder,
         ),
     }
 }
@@ -378,12 +384,19 @@ fn feed<R: EventReader>(
     }
 }
 
-fn run<R: EventReader>(
+/// Every row read and derived: the sorted features not yet written out.
+struct Gathered<'o> {
+    tally: Tally<'o>,
+    seq_path: Option<PathBuf>,
+    attribution: &'static str,
+    places: usize,
+}
+
+fn run<'o, R: EventReader>(
     reader: &mut R,
     b: Builder<'_>,
-    opts: &Options,
-    folder: &mut Folder,
-) -> Result<Report> {
+    opts: &'o Options,
+) -> Result<Gathered<'o>> {
     let seq_path = opts.seq.then(|| opts.seq_path());
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(
         &opts.geojson_path(),
@@ -432,6 +445,27 @@ fn run<R: EventReader>(
         .into_iter()
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| Error::Internal("a build thread panicked".into()))?;
+    let attribution = if builders.iter().any(Builder::used_geonames) {
+        GEONAMES_ATTRIBUTION
+    } else {
+        ""
+    };
+    Ok(Gathered {
+        tally,
+        seq_path,
+        attribution,
+        places: Builder::places_of(&builders),
+    })
+}
+
+/// Finish the outputs of the derived rows and publish them as one generation.
+fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Result<Report> {
+    let Gathered {
+        tally,
+        seq_path,
+        attribution,
+        places,
+    } = gathered;
     let Tally {
         sorter,
         mut problems,
@@ -439,12 +473,6 @@ fn run<R: EventReader>(
         source_coordinates,
         ..
     } = tally;
-    let attribution = if builders.iter().any(Builder::used_geonames) {
-        GEONAMES_ATTRIBUTION
-    } else {
-        ""
-    };
-    let places = Builder::places_of(&builders);
     let sorted = sorter.finish(attribution)?;
     for d in &sorted.duplicates {
         problems.add(duplicate(&opts.events, d.line, &d.id))?;

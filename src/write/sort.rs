@@ -79,8 +79,11 @@ pub struct Sorter {
     sinks: Sinks,
     written: u64,
     last_id: Vec<u8>,
-    /// The features, keyed by id, once the input was found out of order.
+    /// The features, keyed by id, once the input was found out of order (or, in order, the
+    /// ids of an abandoned run).
     records: Option<RecordSorter>,
+    /// Whether the input was found out of order.
+    sorting: bool,
     /// Where the records spill, and how many bytes they hold before they do.
     runs_beside: PathBuf,
     buffer: usize,
@@ -99,6 +102,7 @@ impl Sorter {
             written: 0,
             last_id: Vec::new(),
             records: None,
+            sorting: false,
             runs_beside: runs_beside.to_path_buf(),
             buffer: buffer.max(1 << 16),
             head: Vec::with_capacity(FEATURE_HEAD),
@@ -108,14 +112,16 @@ impl Sorter {
 
     /// The run will fail (too many bad rows): drop the sinks, whose output would be thrown
     /// away, and from now on keep only the features' ids (and lines), so that every repeated
-    /// id, of the features already written too, is still found and counted.
+    /// id, of the features already written too, is still found and counted. Input still in
+    /// order stays so: its ids are appended as they come (a repeat is the previous id), and
+    /// sorted only if an id comes out of order.
     pub fn abandon(&mut self) -> Result<()> {
         if self.abandoned {
             return Ok(());
         }
         self.abandoned = true;
         if self.records.is_none() {
-            self.start_sorting()?;
+            self.rewind_into_records()?;
         }
         self.sinks = Sinks(Vec::new());
         Ok(())
@@ -136,7 +142,7 @@ impl Sorter {
         bounds: Option<[f64; 4]>,
         text: &[&[u8]],
     ) -> Result<Option<Duplicate>> {
-        if self.records.is_none() {
+        if !self.sorting {
             let key = id.as_bytes();
             if self.written > 0 && key == self.last_id.as_slice() {
                 return Ok(Some(Duplicate {
@@ -145,7 +151,13 @@ impl Sorter {
                 }));
             }
             if self.written == 0 || key > self.last_id.as_slice() {
-                self.sinks.feature(&Encoded { id, bounds, text })?;
+                match &mut self.records {
+                    Some(records) if self.abandoned => {
+                        feature_head(&mut self.head, line, None);
+                        records.push_last(key, &[&self.head])?;
+                    }
+                    _ => self.sinks.feature(&Encoded { id, bounds, text })?,
+                }
                 self.written += 1;
                 self.last_id.clear();
                 self.last_id.extend_from_slice(key);
@@ -166,8 +178,17 @@ impl Sorter {
         Ok(None)
     }
 
-    /// Rewind the sinks and put what they had written first in the sort.
+    /// From now on, sort.
     fn start_sorting(&mut self) -> Result<()> {
+        if self.records.is_none() {
+            self.rewind_into_records()?;
+        }
+        self.sorting = true;
+        Ok(())
+    }
+
+    /// Rewind the sinks and put what they had written first in the sort.
+    fn rewind_into_records(&mut self) -> Result<()> {
         let mut records = RecordSorter::spilling(&self.runs_beside, self.buffer);
         match self.sinks.rewind()?.map(TempFile) {
             // The header, then one feature per line, in id order; their bounds are in the
@@ -203,7 +224,8 @@ impl Sorter {
     /// `attribution`.
     pub fn finish(mut self, attribution: &str) -> Result<Sorted> {
         let mut duplicates = Vec::new();
-        if let Some(records) = self.records.take() {
+        // Ids kept in order were checked as they came: nothing to merge.
+        if let Some(records) = self.records.take().filter(|_| self.sorting) {
             self.written = 0;
             let mut last: Option<Vec<u8>> = None;
             let sinks = &mut self.sinks;
@@ -307,6 +329,8 @@ pub struct RecordSorter {
     arena: Vec<u8>,
     entries: Vec<Entry>,
     runs: Vec<Run>,
+    /// The run [`RecordSorter::push_last`] appends to, while it does.
+    tail: Option<(TempFile, BufWriter<File>)>,
     records: u64,
 }
 
@@ -412,6 +436,7 @@ impl RecordSorter {
             arena: Vec::new(),
             entries: Vec::new(),
             runs: Vec::new(),
+            tail: None,
             records: 0,
         }
     }
@@ -426,8 +451,43 @@ impl RecordSorter {
         self.records == 0
     }
 
+    /// Add a record, in pieces, under `key`, which sorts after (or with) every key pushed so
+    /// far: it is appended to a run file as it is, never sorted. A spilling sort only.
+    pub fn push_last(&mut self, key: &[u8], parts: &[&[u8]]) -> Result<()> {
+        if self.tail.is_none() {
+            self.spill()?;
+            let Some(beside) = &self.beside else {
+                return Err(Error::Internal(
+                    "records appended to an in-memory sort".into(),
+                ));
+            };
+            let (run, file) = temp_file(beside, "run")?;
+            self.tail = Some((run, BufWriter::with_capacity(1 << 20, file)));
+        }
+        if let Some((run, w)) = &mut self.tail {
+            let len = parts.iter().map(|p| p.len()).sum();
+            write_run_head(w, key.len(), len)
+                .and_then(|()| w.write_all(key))
+                .and_then(|()| parts.iter().try_for_each(|p| w.write_all(p)))
+                .map_err(io(&run.0))?;
+        }
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Close the run [`RecordSorter::push_last`] appended to: records pushed later sort
+    /// after it.
+    fn close_tail(&mut self) -> Result<()> {
+        if let Some((run, mut w)) = self.tail.take() {
+            w.flush().map_err(io(&run.0))?;
+            self.runs.push(Run::Records(run));
+        }
+        Ok(())
+    }
+
     /// Add a record, in pieces, under `key`.
     pub fn push(&mut self, key: &[u8], parts: &[&[u8]]) -> Result<()> {
+        self.close_tail()?;
         let start = self.arena.len();
         self.arena.extend_from_slice(key);
         for p in parts {
@@ -489,6 +549,7 @@ impl RecordSorter {
 
     /// Sort the buffer into a new run file.
     fn spill(&mut self) -> Result<()> {
+        self.close_tail()?;
         let Some(beside) = self.beside.clone() else {
             return Ok(());
         };
@@ -512,6 +573,7 @@ impl RecordSorter {
 
     /// Every record in key order.
     pub fn finish(mut self) -> Result<SortedRecords> {
+        self.close_tail()?;
         if self.runs.is_empty() {
             self.sort_buffer();
             return Ok(SortedRecords::Memory {
@@ -544,6 +606,7 @@ impl RecordSorter {
     /// without writing them out again: a lone buffer is sorted in memory, runs are merged
     /// as they are read.
     pub fn for_each(mut self, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        self.close_tail()?;
         if self.runs.is_empty() {
             self.sort_buffer();
             for e in &self.entries {
@@ -584,11 +647,16 @@ const FAN_IN: usize = 64;
 /// One record of a run file: key length and record length (u32 each, checked when the
 /// record was pushed), key, record.
 fn write_run_record(w: &mut impl Write, key: &[u8], rec: &[u8]) -> std::io::Result<()> {
-    let len = |n: usize| u32::try_from(n).map_err(std::io::Error::other);
-    w.write_all(&len(key.len())?.to_le_bytes())?;
-    w.write_all(&len(rec.len())?.to_le_bytes())?;
+    write_run_head(w, key.len(), rec.len())?;
     w.write_all(key)?;
     w.write_all(rec)
+}
+
+/// The lengths that start a record of a run file.
+fn write_run_head(w: &mut impl Write, key: usize, rec: usize) -> std::io::Result<()> {
+    let len = |n: usize| u32::try_from(n).map_err(std::io::Error::other);
+    w.write_all(&len(key)?.to_le_bytes())?;
+    w.write_all(&len(rec)?.to_le_bytes())
 }
 
 /// A run's next record: its key then its bytes, and the key's length (and, for lines, the
@@ -860,6 +928,9 @@ mod tests {
             (&["a", "b", "c", "a", "b"][..], 2, 1 << 20),
             (&["a", "b", "c", "a", "b"][..], 0, 1),
             (&["c", "a", "b", "a", "c"][..], 3, 1),
+            // In order after the abandon, then not; in order to the end.
+            (&["a", "b", "c", "d", "d", "a", "b"][..], 2, 1),
+            (&["a", "b", "c", "c", "d"][..], 1, 1),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let sinks: Vec<Box<dyn Sink>> = vec![Box::new(
@@ -881,11 +952,10 @@ mod tests {
             let mut lines: Vec<(u64, &str)> =
                 dups.iter().map(|d| (d.line, d.id.as_str())).collect();
             lines.sort_unstable();
-            let want = if ids[0] == "a" {
-                [(5, "a"), (6, "b")]
-            } else {
-                [(5, "a"), (6, "c")]
-            };
+            let want: Vec<(u64, &str)> = (0..ids.len())
+                .filter(|&i| ids[..i].contains(&ids[i]))
+                .map(|i| (i as u64 + 2, ids[i]))
+                .collect();
             assert_eq!(lines, want, "{ids:?} abandoned at {at}");
             let left = std::fs::read_dir(dir.path()).unwrap().count();
             assert_eq!(left, 0, "temporaries left behind");

@@ -300,11 +300,22 @@ impl RawFeature {
 
     /// Read one feature from the JSON text `bytes` into `self`.
     pub fn read_slice(&mut self, bytes: &[u8], n: usize) -> std::result::Result<(), FeatureError> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        serde::de::DeserializeSeed::deserialize(FeatureSeed(self), &mut de)
-            .and_then(|()| de.end())
-            .map_err(FeatureError::Json)?;
+        // UTF-8 checked once for the whole text, not string by string (invalid text is
+        // read as bytes, for serde_json's error naming where).
+        let read = match std::str::from_utf8(bytes) {
+            Ok(text) => self.read_json(&mut serde_json::Deserializer::from_str(text)),
+            Err(_) => self.read_json(&mut serde_json::Deserializer::from_slice(bytes)),
+        };
+        read.map_err(FeatureError::Json)?;
         self.finish(n).map_err(FeatureError::Feature)
+    }
+
+    fn read_json<'de, R: serde_json::de::Read<'de>>(
+        &mut self,
+        de: &mut serde_json::Deserializer<R>,
+    ) -> serde_json::Result<()> {
+        serde::de::DeserializeSeed::deserialize(FeatureSeed(self), &mut *de)?;
+        de.end()
     }
 
     /// Add the feature to `layer`.

@@ -132,6 +132,15 @@ pub struct EncodedProperties {
     /// key is found by a scan below that), so a feature with many keys is read in linear
     /// time.
     index: HashTable<usize>,
+    /// The keys and entries of the feature before, when none of its keys repeated (else
+    /// empty): while a feature's keys are the same as its, in the same order, none can be
+    /// a repeat, and they are neither looked up nor indexed.
+    prev_keys: String,
+    prev_entries: Vec<(usize, u8, usize, usize)>,
+    /// Whether the keys so far are the first ones of the feature before.
+    same: bool,
+    /// Whether a key repeated.
+    repeated: bool,
 }
 
 /// Where the key of entry `i` lies in [`EncodedProperties::keys`]: from the end of the one
@@ -150,10 +159,26 @@ const LINEAR_KEYS: usize = 16;
 impl EncodedProperties {
     /// Forget every property.
     pub fn clear(&mut self) {
+        if self.repeated {
+            self.prev_entries.clear();
+        } else {
+            std::mem::swap(&mut self.keys, &mut self.prev_keys);
+            std::mem::swap(&mut self.entries, &mut self.prev_entries);
+        }
         self.keys.clear();
         self.values.clear();
         self.entries.clear();
         self.index.clear();
+        self.same = true;
+        self.repeated = false;
+    }
+
+    /// Whether `key` is the `n`-th key of the feature before.
+    fn was_key(&self, n: usize, key: &str) -> bool {
+        n < self.prev_entries.len() && {
+            let (a, b) = key_range(&self.prev_entries, n);
+            self.prev_keys.get(a..b) == Some(key)
+        }
     }
 
     fn key(&self, i: usize) -> &str {
@@ -181,8 +206,26 @@ impl EncodedProperties {
         let start = self.values.len();
         let kind = encode(&mut self.values).unwrap_or(0);
         let end = self.values.len();
+        let n = self.entries.len();
+        if self.same {
+            if self.was_key(n, key) {
+                self.keys.push_str(key);
+                self.entries.push((self.keys.len(), kind, start, end));
+                return;
+            }
+            // Keys from now on are looked up: those before go in the index if it is due.
+            self.same = false;
+            if n >= LINEAR_KEYS {
+                for i in 0..n {
+                    self.insert(i);
+                }
+            }
+        }
         match self.find(key).and_then(|i| self.entries.get_mut(i)) {
-            Some(e) => (e.1, e.2, e.3) = (kind, start, end),
+            Some(e) => {
+                (e.1, e.2, e.3) = (kind, start, end);
+                self.repeated = true;
+            }
             None => {
                 self.keys.push_str(key);
                 self.entries.push((self.keys.len(), kind, start, end));
@@ -369,6 +412,8 @@ pub struct LayerBuilder {
     props: Vec<u8>,
     /// Values repeated from feature to feature, which records refer to by index.
     shared: SharedValues,
+    /// The key index of each property of the features before, by its place.
+    key_at: Vec<u32>,
 }
 
 /// Values a layer's features repeat (a place's name, a date, a flag), held once for the
@@ -725,6 +770,7 @@ impl LayerBuilder {
             rec: Vec::new(),
             props: Vec::new(),
             shared: SharedValues::default(),
+            key_at: Vec::new(),
         }
     }
 
@@ -792,13 +838,28 @@ impl LayerBuilder {
         let mut count = 0usize;
         // Keys of unlocated features enter the table too, so key order is first appearance
         // in input order; only keys a tile uses reach the metadata.
-        for (k, kind, value) in properties.iter() {
-            let ki = match self.key_index.get(k) {
-                Some(&ki) => ki,
+        for (n, (k, kind, value)) in properties.iter().enumerate() {
+            // Features mostly have the keys of the one before, in the same order.
+            let before = self.key_at.get(n).copied();
+            let ki = match before
+                .filter(|&ki| self.keys.get(ki as usize).map(String::as_str) == Some(k))
+            {
+                Some(ki) => ki,
                 None => {
-                    let ki = u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
-                    self.keys.push(k.to_owned());
-                    self.key_index.insert(k.to_owned(), ki);
+                    let ki = match self.key_index.get(k) {
+                        Some(&ki) => ki,
+                        None => {
+                            let ki =
+                                u32::try_from(self.keys.len()).map_err(|_| too_many(&self.name))?;
+                            self.keys.push(k.to_owned());
+                            self.key_index.insert(k.to_owned(), ki);
+                            ki
+                        }
+                    };
+                    match self.key_at.get_mut(n) {
+                        Some(at) => *at = ki,
+                        None => self.key_at.push(ki),
+                    }
                     ki
                 }
             };
@@ -1226,8 +1287,24 @@ mod tests {
     #[test]
     fn many_keys_keep_their_first_place_and_last_value() {
         let mut props = EncodedProperties::default();
-        for round in 0..2 {
+        for round in 0..4 {
             props.clear();
+            if round % 2 == 0 {
+                // The same keys without repeats (so the next feature's first keys are
+                // taken unlooked-up), then one repeated past the index's start.
+                for i in 0..40 {
+                    props.push_str(&format!("k{i}"), "plain");
+                }
+                if round == 2 {
+                    props.push_str("k3", "again");
+                    let got: Vec<&[u8]> = props.iter().map(|(_, _, v)| v).collect();
+                    assert_eq!(got.len(), 40);
+                    let mut want = Vec::new();
+                    mvt::bytes_field(&mut want, 1, b"again");
+                    assert_eq!(got[3], &want[..]);
+                }
+                continue;
+            }
             for i in 0..40 {
                 props.push_str(&format!("k{i}"), &format!("v{i}"));
                 if i == 5 || i == 30 {
