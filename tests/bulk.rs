@@ -805,3 +805,30 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
         assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
     }
 }
+
+/// Probe finding 3: `--accumulate troops` without `--numeric troops` summed nothing (the
+/// values were strings, clusters said `troops: 0`), and `--accumulate nosuchcol` was
+/// accepted. A column summed into clusters is numeric; one the input lacks is refused.
+#[test]
+fn an_accumulated_column_is_numeric_and_must_exist() {
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--accumulate", "troops"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    let troops: Vec<&Value> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"]["troops"])
+        .collect();
+    assert!(troops.iter().any(|t| t.is_number()), "{troops:?}");
+    assert!(troops.iter().all(|t| t.is_number() || t.is_null()), "{troops:?}");
+    let before = work.outputs();
+    bulk(&work, &["--events", "data/events.csv", "--accumulate", "nosuchcol"])
+        .expect_code(1)
+        .expect_stderr_line(&["events.csv:1", "nosuchcol"]);
+    assert_eq!(work.outputs(), before);
+    fs::write(work.data().join("bad.csv"), "id,place,country,troops\nb1,Termiz,UZ,many\n").unwrap();
+    bulk(&work, &["--events", "data/bad.csv", "--accumulate", "troops"])
+        .expect_code(1)
+        .expect_stderr_line(&["bad.csv:2", "\"many\"", "troops"]);
+}

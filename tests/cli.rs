@@ -448,6 +448,18 @@ fn help_documents_exit_codes_and_examples() {
             run.stdout().contains("Exit codes"),
             "{cmd:?} --help does not document exit codes"
         );
+        // Probe finding 17: no command that does not exist.
+        assert!(
+            !run.stdout().contains("drillmap bulk"),
+            "{cmd:?} --help names `drillmap bulk`"
+        );
     }
+    // Probe finding 17: the layers `build` writes and `tiles` tiles include uncertainty.
+    let build = work.run(&["build", "--help"]).stdout();
+    assert!(build.contains("uncertainty.geojson"), "{build}");
+    let tiles = work.run(&["tiles", "--help"]).stdout();
+    assert!(tiles.contains("afghan_border and uncertainty"), "{tiles}");
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    assert!(!readme.contains("drillmap bulk"), "README names `drillmap bulk`");
     work.run(&["build", "--bogus"]).expect_code(2);
 }

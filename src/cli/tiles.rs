@@ -19,7 +19,7 @@ pub struct TilesArgs {
     /// with lat/lon columns, one layer each. Without any, the layers built from --data.
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Which CSV column holds which field, as for `drillmap bulk`: FIELD=COLUMN,...
+    /// Which CSV column holds which field, as for `build --events`: FIELD=COLUMN,...
     /// (e.g. `lat=y,lon=x,id=event_id`).
     #[arg(long, value_name = "MAPPING")]
     columns: Option<String>,
@@ -74,6 +74,11 @@ impl TileBudget {
         };
         opts.validate()?;
         Ok(opts)
+    }
+
+    /// The columns summed into clusters.
+    pub fn accumulated(&self) -> &[String] {
+        &self.accumulate
     }
 
     /// Whether any flag differs from its default (they apply to tiles a run writes).
