@@ -120,16 +120,10 @@ fn pack_dates(start: &str, end: &str) -> Option<u64> {
     Some(pack(start)? << 29 | pack(end)?)
 }
 
-/// The country a hint names: an alpha-2 code (any case) or an English short name.
+/// The country a hint names ([`country::from_hint`]: an alpha-2 code in any case or an
+/// English short name).
 pub fn country_hint(hint: &str) -> Option<&'static str> {
-    let upper = hint.trim().to_ascii_uppercase();
-    country::by_alpha2(&upper)
-        .or_else(|| {
-            country::COUNTRIES
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(hint.trim()))
-        })
-        .map(|c| c.alpha2)
+    country::from_hint(hint).map(|c| c.alpha2)
 }
 
 /// Check a coordinate pair as written in a row; the rounded [lon, lat] or what is wrong.
