@@ -463,3 +463,20 @@ fn help_documents_exit_codes_and_examples() {
     assert!(!readme.contains("drillmap bulk"), "README names `drillmap bulk`");
     work.run(&["build", "--bogus"]).expect_code(2);
 }
+
+/// Probe finding 15: `--base-zoom 12` above `--max-zoom 10` was accepted (and clamped).
+#[test]
+fn a_base_zoom_above_the_max_zoom_is_a_usage_error() {
+    let work = Work::new("small");
+    for cmd in [
+        &["tiles", "--data", "data", "--out", "out/t.pmtiles"][..],
+        &["build", "--data", "data", "--out", "out", "--events", "data/places.csv"][..],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend_from_slice(&["--max-zoom", "10", "--base-zoom", "12"]);
+        work.run(&args)
+            .expect_code(2)
+            .expect_stderr_line(&["--base-zoom 12 is above --max-zoom 10"]);
+    }
+    assert!(!work.out().join("t.pmtiles").exists());
+}

@@ -365,3 +365,27 @@ fn an_interrupted_build_removes_its_temporaries_and_leaves_one_generation() {
         }
     }
 }
+
+/// Probe finding 6: the README's `drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles`
+/// after `build` replaced the archive behind `manifest.json`, so `serve` answered 503 for
+/// it. Into a folder with a manifest, `tiles` publishes the archive as a new generation.
+#[test]
+fn tiles_into_a_built_folder_publish_a_new_generation() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let before = consistent(&work);
+    let archive = || fs::read(work.out().join("drillmap.pmtiles")).unwrap();
+    let built = archive();
+    work.run(&[
+        "tiles", "--data", "data", "--max-zoom", "12", "--out", "out/drillmap.pmtiles",
+    ])
+    .expect_code(0);
+    assert_ne!(archive(), built, "other zooms, other bytes");
+    let after = consistent(&work);
+    assert_ne!(after["generation"], before["generation"]);
+    assert_eq!(work.litter(), Vec::<String>::new());
+    // The next build writes it back with its own zooms, again as a generation.
+    work.build().expect_code(0);
+    assert_eq!(archive(), built);
+    consistent(&work);
+}

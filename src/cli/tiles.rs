@@ -3,12 +3,13 @@
 //! ([`drillmap::write::tiles`]).
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 use drillmap::bulk::Columns;
 use drillmap::pipeline;
+use drillmap::write::generation::{Folder, MANIFEST};
 use drillmap::write::tiles::{self, input, TileOptions};
 use drillmap::{Error, Result};
 
@@ -111,7 +112,31 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
                 .collect()
         }
     };
-    let stats = tiles::write_built_pmtiles(&args.out, read()?, &opts)?;
+    let dir = args
+        .out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let stats = if dir.join(MANIFEST).exists() {
+        // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`):
+        // the archive joins its generation, under its lock, so `serve` keeps serving it.
+        let mut folder = Folder::lock(dir, &mut |busy| {
+            let _ = writeln!(io::stderr(), "{busy}");
+        })?;
+        let written = tiles::stage_built_pmtiles(&args.out, read()?, &opts).and_then(
+            |(staged, mut stats)| {
+                stats.changed = staged.is_some();
+                folder.publish(vec![(args.out.clone(), staged, None)], &[])?;
+                Ok(stats)
+            },
+        );
+        for note in folder.take_notes() {
+            let _ = writeln!(io::stderr(), "note: {note}");
+        }
+        written?
+    } else {
+        tiles::write_built_pmtiles(&args.out, read()?, &opts)?
+    };
     let mut err = io::stderr().lock();
     let _ = writeln!(
         err,
