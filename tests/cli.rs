@@ -460,7 +460,10 @@ fn help_documents_exit_codes_and_examples() {
     let tiles = work.run(&["tiles", "--help"]).stdout();
     assert!(tiles.contains("afghan_border and uncertainty"), "{tiles}");
     let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
-    assert!(!readme.contains("drillmap bulk"), "README names `drillmap bulk`");
+    assert!(
+        !readme.contains("drillmap bulk"),
+        "README names `drillmap bulk`"
+    );
     work.run(&["build", "--bogus"]).expect_code(2);
 }
 
@@ -470,7 +473,15 @@ fn a_base_zoom_above_the_max_zoom_is_a_usage_error() {
     let work = Work::new("small");
     for cmd in [
         &["tiles", "--data", "data", "--out", "out/t.pmtiles"][..],
-        &["build", "--data", "data", "--out", "out", "--events", "data/places.csv"][..],
+        &[
+            "build",
+            "--data",
+            "data",
+            "--out",
+            "out",
+            "--events",
+            "data/places.csv",
+        ][..],
     ] {
         let mut args = cmd.to_vec();
         args.extend_from_slice(&["--max-zoom", "10", "--base-zoom", "12"]);

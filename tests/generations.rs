@@ -335,7 +335,10 @@ fn an_interrupted_build_removes_its_temporaries_and_leaves_one_generation() {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert!(temporary_bytes(&work) > 0, "{stage}: temporaries while held");
+        assert!(
+            temporary_bytes(&work) > 0,
+            "{stage}: temporaries while held"
+        );
         Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
@@ -361,7 +364,11 @@ fn an_interrupted_build_removes_its_temporaries_and_leaves_one_generation() {
             assert_ne!(files(&work), before);
         } else {
             assert_eq!(status.code(), Some(code), "{stage} {signal}: {status}");
-            assert_eq!(files(&work), before, "{stage}: the old generation, byte for byte");
+            assert_eq!(
+                files(&work),
+                before,
+                "{stage}: the old generation, byte for byte"
+            );
         }
     }
 }
@@ -377,7 +384,13 @@ fn tiles_into_a_built_folder_publish_a_new_generation() {
     let archive = || fs::read(work.out().join("drillmap.pmtiles")).unwrap();
     let built = archive();
     work.run(&[
-        "tiles", "--data", "data", "--max-zoom", "12", "--out", "out/drillmap.pmtiles",
+        "tiles",
+        "--data",
+        "data",
+        "--max-zoom",
+        "12",
+        "--out",
+        "out/drillmap.pmtiles",
     ])
     .expect_code(0);
     assert_ne!(archive(), built, "other zooms, other bytes");

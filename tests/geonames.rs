@@ -341,11 +341,18 @@ fn batch_geocoding_writes_one_row_per_name() {
         rows[4]
     );
     assert!(rows[5].starts_with("Atlantis,,unresolved,,"), "{}", rows[5]);
-    assert!(rows[6].contains("unknown country \"\"XX\"\""), "{}", rows[6]);
+    assert!(
+        rows[6].contains("unknown country \"\"XX\"\""),
+        "{}",
+        rows[6]
+    );
     // Probe finding 13: a country name or a lower-case code filters as in `build --events`
     // (one rule); "Kazakhstan" was dropped as an unknown code and the lookup ran unfiltered.
     for row in &rows[7..] {
-        assert!(row.starts_with("Talas,KZ,resolved,geonames:1516905,"), "{row}");
+        assert!(
+            row.starts_with("Talas,KZ,resolved,geonames:1516905,"),
+            "{row}"
+        );
     }
 
     let run = work.run(&[

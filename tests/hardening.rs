@@ -396,9 +396,20 @@ fn a_utf16_events_file_and_a_row_without_coordinates_are_told_plainly() {
         utf16.extend_from_slice(&u.to_le_bytes());
     }
     std::fs::write(work.data().join("u16.csv"), utf16).unwrap();
-    let run = work.run(&["build", "--data", "data", "--out", "out", "--events", "data/u16.csv"]);
-    run.expect_code(1)
-        .expect_stderr_line(&["u16.csv:1", "not UTF-8 text", "save the file as UTF-8"]);
+    let run = work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "data/u16.csv",
+    ]);
+    run.expect_code(1).expect_stderr_line(&[
+        "u16.csv:1",
+        "not UTF-8 text",
+        "save the file as UTF-8",
+    ]);
     assert!(!run.stderr().contains("Utf8 {"), "{}", run.stderr());
     std::fs::write(work.data().join("nocoords.csv"), "id,lat,lon\nq1,,\n").unwrap();
     work.run(&["tiles", "--out", "out/t.pmtiles", "data/nocoords.csv"])

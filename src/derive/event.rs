@@ -129,7 +129,10 @@ pub fn country_hint(hint: &str) -> Option<&'static str> {
 /// Check a coordinate pair as written in a row; the rounded [lon, lat] or what is wrong.
 pub fn coordinates(lat: &str, lon: &str) -> std::result::Result<[f64; 2], (String, String)> {
     if lat.is_empty() && lon.is_empty() {
-        return Err((String::new(), "no coordinates: lat and lon are empty".into()));
+        return Err((
+            String::new(),
+            "no coordinates: lat and lon are empty".into(),
+        ));
     }
     let num = |s: &str, what: &str| -> std::result::Result<f64, (String, String)> {
         match s.parse::<f64>() {
@@ -690,9 +693,15 @@ pub(crate) mod tests {
             .unwrap_err()
             .1
             .contains("not a number"));
-        assert!(coordinates("", "67").unwrap_err().1.contains("lat is empty but"));
+        assert!(coordinates("", "67")
+            .unwrap_err()
+            .1
+            .contains("lat is empty but"));
         // Probe finding 11: both empty said "lat is empty but the other coordinate is given".
-        assert_eq!(coordinates("", "").unwrap_err().1, "no coordinates: lat and lon are empty");
+        assert_eq!(
+            coordinates("", "").unwrap_err().1,
+            "no coordinates: lat and lon are empty"
+        );
         // Swaps are the boundaries' to judge (derive::swap), not a box's.
         assert_eq!(
             coordinates("56.28923", "42.92005"),

@@ -399,7 +399,10 @@ mod tests {
     /// Probe finding 16: a byte order mark made the first row malformed.
     #[test]
     fn a_byte_order_mark_before_the_first_row_is_ignored() {
-        let text = format!("\u{feff}{TERMEZ}\n{}\n", TERMEZ.replace("1215957", "1215958"));
+        let text = format!(
+            "\u{feff}{TERMEZ}\n{}\n",
+            TERMEZ.replace("1215957", "1215958")
+        );
         let (rows, stats) = read_str(text.as_bytes(), &Selection::default());
         assert!(stats.problems.is_empty(), "{:?}", stats.problems);
         assert_eq!((stats.kept, rows[0].id), (2, 1215957));

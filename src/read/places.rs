@@ -330,13 +330,22 @@ mod tests {
     /// no control character.
     #[test]
     fn an_alias_with_a_control_character_is_a_problem() {
-        for bad in ["Du\tshanbe", "Du\0shanbe", "Du\u{85}shanbe", "Du\u{7f}shanbe"] {
+        for bad in [
+            "Du\tshanbe",
+            "Du\0shanbe",
+            "Du\u{85}shanbe",
+            "Du\u{7f}shanbe",
+        ] {
             let (_, problems) = parse_str(&format!(
                 "dushanbe,Dushanbe,settlement,TJ,TJ-DU,38.53575,68.77905,settlement,10,city centre,Stalinabad | {bad},GeoNames 1221874\n"
             ));
             assert_eq!(problems.len(), 1, "{bad:?}: {problems:?}");
             let p = problems[0].to_string();
-            assert!(p.contains("places.csv:2") && p.contains("`aliases` must not contain control characters"), "{p}");
+            assert!(
+                p.contains("places.csv:2")
+                    && p.contains("`aliases` must not contain control characters"),
+                "{p}"
+            );
         }
     }
 

@@ -603,7 +603,10 @@ mod tests {
             (|c| c.uncertainty_km = 0.0, "uncertainty_km 0"),
             (|c| c.score = 7.0, "score 7"),
             (|c| c.country_code = "tj".into(), "country_code \"tj\""),
-            (|c| c.name = "A\nB".into(), "must not contain control characters"),
+            (
+                |c| c.name = "A\nB".into(),
+                "must not contain control characters",
+            ),
         ];
         for (edit, says) in edits {
             let mut entry = sample_entry("A", true);
