@@ -38,6 +38,19 @@ impl Remap {
             extra_index: FxHashMap::default(),
         }
     }
+
+    /// Free the buffers grown for a large tile (the stamps start again from zero, which
+    /// no tile's stamp is).
+    pub(super) fn release(&mut self) {
+        for v in self.value_stamp.iter_mut().chain(&mut self.value_local) {
+            *v = Vec::new();
+        }
+        self.tags = Vec::new();
+        self.keys = Vec::new();
+        self.values = Vec::new();
+        self.extras = Vec::new();
+        self.extra_index = FxHashMap::default();
+    }
 }
 
 /// Local index of `global` in a tile, adding it to `order` on first use.

@@ -58,9 +58,9 @@
 //! feature budget (at low zooms, most of a layer) never holds its points: as its records
 //! are read, the points lying in it are folded into cell aggregates ([`cluster`]), at most
 //! the feature budget's number of cells (merged four into one past it), and a lone point
-//! is read again when it is encoded as it is. Windows together hold at most twice the
-//! feature budget of features. The check that no two features of a layer share a tile id
-//! sorts the ids apart, spilled like the features. Finished
+//! is read again when it is encoded as it is. Windows together hold at most the feature
+//! budget of features (a tile larger than that alone). The check that no two features of
+//! a layer share a tile id sorts the ids apart, spilled like the features. Finished
 //! tiles are spilled to temporary files beside the archive as they are done and the
 //! archive is streamed from them; in memory ([`encode_pmtiles`]) records and tiles are
 //! held.

@@ -283,9 +283,15 @@ fn fit(remap: &mut Remap, layers: &[PreparedLayer]) {
     }
 }
 
+/// A worker keeps the buffers of a tile of at most this share of the feature budget for
+/// the next tile; a larger one's are freed when it is done.
+const RETAINED: u64 = 4;
+
 /// Limits the features held in tile windows by all workers together: a tile of `n`
 /// features waits until `n` more fit under the cap, or until no other tile is held (so a
-/// tile larger than the cap is finished alone). The output does not depend on it.
+/// tile larger than the cap is finished alone). The cap is the feature budget: two tiles
+/// near the budget are finished one after the other, not side by side. The output does
+/// not depend on it.
 pub(super) struct Gate {
     held: Mutex<u64>,
     freed: Condvar,
@@ -477,8 +483,13 @@ fn zoom_tiles(
                 share: Share::default(),
             }
         });
-        // What the tile's windows hold at most.
-        let held = count.min(budget.features as u64);
+        // What the tile holds at most: its features in its windows, or, folded, cells and
+        // the points in its buffer (about what half the budget's features take).
+        let held = if full {
+            count
+        } else {
+            budget.features as u64 / 2
+        };
         gate.acquire(held);
         let t = Instant::now();
         windows.unsync();
@@ -629,12 +640,16 @@ fn zoom_tiles(
                 return Err(e);
             }
         }
-        if !full {
-            // Give back what a tile of most of the layer took, so each worker keeps only
-            // what tiles within the budget need.
+        if !full || count > budget.features as u64 / RETAINED {
+            // Give back what a large tile took (most of the layer, or a good share of the
+            // feature budget), so a worker between large tiles keeps only what small ones
+            // need, not the largest tile it met.
             *entries = Vec::new();
             *pool = Vec::new();
             *clusters = TileClusters::default();
+            *raw = Vec::new();
+            *out = Vec::new();
+            remap.release();
             windows.release();
         }
         gate.release(held);
@@ -1092,7 +1107,7 @@ fn build_pyramid(
     };
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = threads.min(zooms.len().max(1));
-    let gate = Gate::new(2 * opts.max_tile_features as u64);
+    let gate = Gate::new(opts.max_tile_features as u64);
     let slots: Vec<Mutex<Option<ZoomTiles>>> = zooms.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let worker = || {
