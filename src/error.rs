@@ -44,12 +44,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wrap an I/O error with the path it concerns (a line over the input cap becomes a
-    /// [`Error::Syntax`] on that line).
+    /// Wrap an I/O error with the path it concerns (a line over the input cap, or a CSV
+    /// quoted field left open at the end, becomes a [`Error::Syntax`] on its line).
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
         if let Some(long) = crate::read::lines::LineTooLong::of(&source) {
             return long.into_error(&path);
+        }
+        if let Some(open) = crate::read::quotes::UnclosedQuote::of(&source) {
+            return open.to_error(&path);
         }
         Error::Io { path, source }
     }

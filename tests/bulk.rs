@@ -887,3 +887,22 @@ fn an_accumulated_column_is_numeric_and_must_exist() {
     .expect_code(1)
     .expect_stderr_line(&["bad.csv:2", "\"many\"", "troops"]);
 }
+
+// Probe finding 10: a CSV cut inside a quoted field was read as whole (exit 0, the cut
+// value kept).
+#[test]
+fn a_csv_ending_inside_a_quoted_field_is_refused_at_the_line_it_opened() {
+    let work = Work::new("events");
+    let csv = fs::read_to_string(work.data().join("events.csv")).unwrap();
+    let cut = format!("{}\nx-1,\"Termiz and\nfurther", csv.trim_end());
+    let line = cut.lines().count() - 1;
+    fs::write(work.data().join("cut.csv"), &cut).unwrap();
+    bulk(&work, &["--events", "data/cut.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            &format!("data/cut.csv:{line}:"),
+            "\"Termiz and\\nfurther\"",
+            "never closed",
+        ]);
+    assert!(!work.out().join("events.geojson").exists());
+}

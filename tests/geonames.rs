@@ -299,6 +299,23 @@ fn features_resolved_by_geonames_name_their_row_and_the_layer_attributes_it() {
     assert!(!credits.contains("GeoNames"), "{credits}");
 }
 
+// Probe finding 10: `name\n"Termiz\n` was read as the name "Termiz\n".
+#[test]
+fn a_batch_file_ending_inside_a_quoted_field_is_refused() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let input = work.dir.path().join("names.csv");
+    fs::write(&input, "name\nTalas\n\"Termiz\n").unwrap();
+    work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--batch",
+        input.to_str().unwrap(),
+    ])
+    .expect_code(1)
+    .expect_stderr_line(&["names.csv:3:", "\"Termiz\\n\"", "never closed"]);
+}
+
 #[test]
 fn batch_geocoding_writes_one_row_per_name() {
     let work = Work::new(root().join("places").to_str().unwrap());

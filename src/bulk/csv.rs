@@ -214,7 +214,7 @@ pub struct CsvReader {
 impl CsvReader {
     /// Open `path`.
     pub fn open(path: &Path, columns: &Columns) -> Result<Self> {
-        let file = crate::read::input::open_lines(path)?;
+        let file = crate::read::input::open_csv(path)?;
         CsvReader::new(path, file, columns)
     }
 

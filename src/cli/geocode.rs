@@ -199,10 +199,17 @@ impl BatchInput {
             line,
             message,
         };
-        let mut reader = csv::Reader::from_reader(drillmap::read::input::open_lines(input)?);
-        let headers = reader
-            .headers()
-            .map_err(|e| syntax(Some(1), e.to_string()))?;
+        // A read error (a line over the cap, a quoted field the file ends in) names its line.
+        let csv_error = |e: csv::Error| {
+            let line = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
+            let message = e.to_string();
+            match e.into_kind() {
+                csv::ErrorKind::Io(io) => drillmap::Error::io(input, io),
+                _ => syntax(line.or(Some(1)), message),
+            }
+        };
+        let mut reader = csv::Reader::from_reader(drillmap::read::input::open_csv(input)?);
+        let headers = reader.headers().map_err(csv_error)?;
         let col = |name: &str| {
             headers
                 .iter()
@@ -218,12 +225,7 @@ impl BatchInput {
         let records = reader
             .records()
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                syntax(
-                    e.position().map(|p| usize::try_from(p.line()).unwrap_or(0)),
-                    e.to_string(),
-                )
-            })?;
+            .map_err(csv_error)?;
         Ok(BatchInput {
             records,
             name_col,

@@ -16,6 +16,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::lines::{self, LineCap};
+use super::quotes::QuoteWatch;
 use crate::error::{Error, Result};
 
 pub use super::lines::MAX_LINE;
@@ -74,6 +75,13 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 /// stops the read with a syntax error on its line.
 pub fn open_lines(path: &Path) -> Result<LineCap<File>> {
     Ok(LineCap::new(open(path)?))
+}
+
+/// Open a CSV table at `path` to be read record by record: lines capped as by
+/// [`open_lines`], and a quoted field still open at the end of the file is a syntax error
+/// on the line it opened ([`super::quotes::UnclosedQuote`]).
+pub fn open_csv(path: &Path) -> Result<QuoteWatch<LineCap<File>>> {
+    Ok(QuoteWatch::new(open_lines(path)?))
 }
 
 /// The whole of the regular file at `path`, at most [`MAX_FILE`] bytes (a JSON document:

@@ -9,5 +9,6 @@ pub mod geonames;
 pub mod input;
 pub mod lines;
 pub mod places;
+pub mod quotes;
 pub mod seq;
 pub mod topojson;
