@@ -299,12 +299,10 @@ fn features_resolved_by_geonames_name_their_row_and_the_layer_attributes_it() {
     assert!(!credits.contains("GeoNames"), "{credits}");
 }
 
-// Probe finding 10: `name\n"Termiz\n` was read as the name "Termiz\n".
-#[test]
-fn a_batch_file_ending_inside_a_quoted_field_is_refused() {
-    let work = Work::new(root().join("places").to_str().unwrap());
+/// `geocode --batch` of a names.csv holding `text`, against the project's places.
+fn batch(work: &Work, text: &str) -> util::Run {
     let input = work.dir.path().join("names.csv");
-    fs::write(&input, "name\nTalas\n\"Termiz\n").unwrap();
+    fs::write(&input, text).unwrap();
     work.run(&[
         "geocode",
         "--data",
@@ -312,8 +310,59 @@ fn a_batch_file_ending_inside_a_quoted_field_is_refused() {
         "--batch",
         input.to_str().unwrap(),
     ])
-    .expect_code(1)
-    .expect_stderr_line(&["names.csv:3:", "\"Termiz\\n\"", "never closed"]);
+}
+
+fn places() -> Work {
+    Work::new(root().join("places").to_str().unwrap())
+}
+
+// Probe finding 10: `name\n"Termiz\n` was read as the name "Termiz\n".
+#[test]
+fn a_batch_file_ending_inside_a_quoted_field_is_refused() {
+    batch(&places(), "name\nTalas\n\"Termiz\n")
+        .expect_code(1)
+        .expect_stderr_line(&["names.csv:3:", "\"Termiz\\n\"", "never closed"]);
+}
+
+// Probe finding 13: an ESC in a name was written raw into the output CSV.
+#[test]
+fn a_batch_name_or_country_with_a_control_character_is_a_data_problem() {
+    let run = batch(
+        &places(),
+        "name,country\nTalas,KZ\nTer\u{1b}[31mmiz,UZ\nTalas,K\u{85}Z\n",
+    );
+    run.expect_code(1)
+        .expect_stderr_line(&[
+            "names.csv:3:",
+            "name must not contain control characters (found U+001B)",
+        ])
+        .expect_stderr_line(&[
+            "names.csv:4:",
+            "country must not contain control characters (found U+0085)",
+        ]);
+    assert_eq!(run.stdout(), "", "nothing is written");
+}
+
+// Probe finding 13: each distinct (name, country) is looked up once; repeated rows get the
+// same answer as the first, and a different country is a different query.
+#[test]
+fn repeated_batch_rows_are_answered_alike() {
+    let work = places();
+    let once = "name,country\nTalas,\nTalas,KZ\nTirmiz,UZ\n";
+    let first = batch(&work, once).stdout();
+    let body: String = once.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let many = batch(&work, &format!("name,country\n{}", body.repeat(50))).stdout();
+    let rows: Vec<&str> = first.lines().skip(1).collect();
+    let want: Vec<&str> = std::iter::once(first.lines().next().unwrap())
+        .chain(std::iter::repeat_n(rows.clone(), 50).flatten())
+        .collect();
+    assert_eq!(many.lines().collect::<Vec<_>>(), want);
+    // Talas alone is ambiguous, in Kazakhstan resolved: the country is part of the query.
+    let status = |row: &str| row.split(',').nth(2).unwrap().to_owned();
+    assert_eq!(
+        [status(rows[0]), status(rows[1])],
+        ["ambiguous", "resolved"]
+    );
 }
 
 #[test]

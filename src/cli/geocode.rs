@@ -1,5 +1,6 @@
 //! `drillmap geocode`: what a lookup prints, as text or JSON.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -226,6 +227,28 @@ impl BatchInput {
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(csv_error)?;
+        // A control character (an ESC, say) would go into the output as it is: refused as
+        // in every name drillmap reads.
+        let mut problems = Vec::new();
+        for record in &records {
+            let line = record
+                .position()
+                .and_then(|p| usize::try_from(p.line()).ok());
+            for (what, col) in [("name", Some(name_col)), ("country", country_col)] {
+                let value = col.and_then(|c| record.get(c)).unwrap_or("");
+                if let Some(m) = drillmap::read::lines::control_character(value) {
+                    problems.push(drillmap::Problem::new(
+                        input,
+                        line,
+                        value,
+                        format!("{what} {m}"),
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(drillmap::Error::Data(problems));
+        }
         Ok(BatchInput {
             records,
             name_col,
@@ -240,6 +263,10 @@ impl BatchInput {
             .map(|r| r.get(self.name_col).unwrap_or("").trim())
     }
 }
+
+/// A batch's answer to one (name, country): the lookup and the best place's distance to
+/// the border, km.
+type Answer<'g> = (Resolution<'g>, Option<f64>);
 
 /// Geocode every row of `input`, writing one result per row as CSV (or a JSON array).
 /// Returns whether all resolved.
@@ -262,6 +289,10 @@ pub fn batch(
     let mut csv_out = (!json).then(|| csv::Writer::from_writer(Vec::new()));
     let mut json_rows = Vec::new();
     let mut all = true;
+    // Each distinct (name, country) is looked up, and its distance to the border measured,
+    // once: a batch often repeats its names. One border index serves the whole batch.
+    let mut memo: HashMap<(&str, Option<&str>), Answer<'_>> = HashMap::new();
+    let mut border_index = drillmap::derive::border_index::BorderIndex::new(border);
     for record in records {
         bar.inc(1);
         let name = record.get(name_col).unwrap_or("").trim();
@@ -269,7 +300,8 @@ pub fn batch(
         let mut f = filter.clone();
         let mut note = String::new();
         // The rule of `build --events`' country column: a code in any case or a name.
-        let country = match drillmap::country::from_hint(given) {
+        let hint = drillmap::country::from_hint(given);
+        let country = match hint {
             Some(c) => {
                 f.countries = vec![c.alpha2.to_owned()];
                 c.alpha2.to_owned()
@@ -283,7 +315,15 @@ pub fn batch(
                 given.to_owned()
             }
         };
-        let r = geocoder.lookup(name, &f);
+        let (r, border_km) = memo
+            .entry((name, hint.map(|c| c.alpha2)))
+            .or_insert_with(|| {
+                let r = geocoder.lookup(name, &f);
+                let km = r
+                    .best()
+                    .map(|c| border_index.distance(c.place.lon, c.place.lat).km);
+                (r, km)
+            });
         let best = r.best();
         all &= best.is_some();
         let status = match r.status {
@@ -323,8 +363,7 @@ pub fn batch(
             score: best.map(|c| (c.score * 1000.0).round() / 1000.0),
             r#match: best.map(|c| c.how.as_str()),
             source: best.map(|c| c.table),
-            afghan_border_km: best
-                .map(|c| (border.distance(c.place.lon, c.place.lat).km * 100.0).round() / 100.0),
+            afghan_border_km: border_km.map(|km| (km * 100.0).round() / 100.0),
             candidates: r.candidates.len(),
             note,
         };

@@ -100,10 +100,8 @@ impl<R: Read> QuoteWatch<R> {
         const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
         let mut i = 0;
         // A byte order mark before the first field is not part of it (the csv crate skips it).
-        while self.offset + (i as u64) < 3
-            && i < buf.len()
-            && Some(&buf[i]) == BOM.get(self.offset as usize + i)
-        {
+        let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        while i < buf.len() && BOM.get(offset.saturating_add(i)) == Some(&buf[i]) {
             i += 1;
         }
         let mut counted = i;
