@@ -488,3 +488,21 @@ fn check_lists_weak_matches_as_notices_and_strict_makes_them_problems() {
         before
     );
 }
+
+// Probe finding 17: a cut geonames.txt made `geocode` say "nothing was written" and exit 1,
+// the code of an unresolved name.
+#[test]
+fn geocode_with_a_cut_geonames_table_exits_as_for_a_file_that_cannot_be_read() {
+    let work = places();
+    let table = fs::read(work.data().join("geonames.txt")).unwrap();
+    fs::write(work.data().join("geonames.txt"), &table[..3000]).unwrap();
+    let run = work.run(&["geocode", "--data", "data", "Termiz"]);
+    run.expect_code(2)
+        .expect_stderr_line(&["geonames.txt:", "expected 19"])
+        .expect_stderr_line(&["geonames.txt", "1 malformed line", "cannot be read"]);
+    assert!(
+        !run.stderr().contains("nothing was written"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -425,7 +425,28 @@ pub fn run(
         Some(b) => b.names().collect(),
         None => names.iter().map(String::as_str).collect(),
     };
-    let geonames = pipeline::load_geonames_for(data, gazetteer, queries)?;
+    // A GeoNames table with malformed lines (cut short, say) is a file that cannot be read
+    // (exit 2): exit 1 means a name was not resolved.
+    let geonames = match pipeline::load_geonames_for(data, gazetteer, queries) {
+        Err(Error::Data(problems)) => {
+            let mut err = io::stderr().lock();
+            for p in &problems {
+                let _ = writeln!(err, "{p}");
+            }
+            return Err(Error::io(
+                data.join(pipeline::GEONAMES),
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{} malformed line{}: the table cannot be read (is it cut short?); nothing was looked up",
+                        problems.len(),
+                        if problems.len() == 1 { "" } else { "s" }
+                    ),
+                ),
+            ));
+        }
+        other => other?,
+    };
     let geocoder = Geocoder::new(gazetteer, geonames.as_ref());
     let border = &tables.border;
     let mut out = io::stdout().lock();
