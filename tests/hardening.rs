@@ -415,3 +415,30 @@ fn a_utf16_events_file_and_a_row_without_coordinates_are_told_plainly() {
     work.run(&["tiles", "--out", "out/t.pmtiles", "data/nocoords.csv"])
         .expect_stderr_line(&["nocoords.csv:2", "no coordinates: lat and lon are empty"]);
 }
+
+// Probe finding 11: `--out` at a file said "File exists (os error 17)", a folder under a
+// file "Not a directory", and a folder named `geonames.idx` "No such device (os error 19)".
+#[test]
+fn an_output_folder_that_is_a_file_and_an_index_that_is_a_folder_are_named_plainly() {
+    let work = Work::new("small");
+    fs::write(work.dir.path().join("afile"), "x").unwrap();
+    work.run(&["build", "--data", "data", "--out", "afile"])
+        .expect_code(2)
+        .expect_stderr_line(&["afile: a file, not a folder: cannot write output into it"]);
+    work.run(&["build", "--data", "data", "--out", "afile/sub"])
+        .expect_code(2)
+        .expect_stderr_line(&["afile: a file, not a folder: cannot make afile/sub inside it"]);
+    assert_eq!(
+        fs::read_to_string(work.dir.path().join("afile")).unwrap(),
+        "x"
+    );
+
+    let places = Work::new(root().join("places").to_str().unwrap());
+    let idx = places.data().join("geonames.idx");
+    let _ = fs::remove_file(&idx);
+    fs::create_dir(&idx).unwrap();
+    places
+        .run(&["geocode", "--data", "data", "Termiz"])
+        .expect_code(2)
+        .expect_stderr_line(&["geonames.idx: a folder, not a regular file"]);
+}

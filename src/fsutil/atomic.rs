@@ -18,6 +18,33 @@ use super::background::Background;
 use super::digest::Digest;
 use crate::error::{Error, Result};
 
+/// Create the output folder `dir` and its parents; when it, or a folder above it, is a
+/// file, the error says so plainly (not "File exists" or "Not a directory").
+pub fn create_dir(dir: &Path) -> Result<()> {
+    let Err(e) = fs::create_dir_all(dir) else {
+        return Ok(());
+    };
+    let file = dir
+        .ancestors()
+        .find(|a| fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+    Err(match file {
+        Some(f) => Error::io(
+            f,
+            std::io::Error::new(
+                e.kind(),
+                match f == dir {
+                    true => "a file, not a folder: cannot write output into it".to_owned(),
+                    false => format!(
+                        "a file, not a folder: cannot make {} inside it",
+                        dir.display()
+                    ),
+                },
+            ),
+        ),
+        None => Error::io(dir, e),
+    })
+}
+
 /// A file written to its temporary name and waiting to be renamed into place.
 #[derive(Debug)]
 pub struct Staged {
@@ -70,7 +97,7 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
     }
     let tmp = temp_path(dest);
     if let Some(dir) = tmp.parent() {
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        create_dir(dir)?;
     }
     let staged = Staged {
         tmp: Some(tmp.clone()),
@@ -96,7 +123,7 @@ impl Streaming {
     pub fn create(dest: &Path) -> Result<Streaming> {
         let tmp = temp_path(dest);
         if let Some(dir) = tmp.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            create_dir(dir)?;
         }
         let staged = Staged {
             tmp: Some(tmp.clone()),

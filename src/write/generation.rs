@@ -166,7 +166,7 @@ impl Folder {
     /// Lock `out` (creating it), waiting when another process holds it (`on_wait` is told
     /// first); then complete an interrupted publish and remove stale temporary files.
     pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
-        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        crate::fsutil::atomic::create_dir(out)?;
         let path = out.join(LOCK);
         let mut file = OpenOptions::new()
             .read(true)

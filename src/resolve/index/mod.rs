@@ -66,7 +66,6 @@
 
 pub mod build;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -556,7 +555,11 @@ fn map(path: &Path) -> Result<Mmap, IndexError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(io)?;
+    // Only a regular file (a folder would fail the map with "No such device").
+    let file = crate::read::input::open(path).map_err(|e| match e {
+        crate::Error::Io { source, .. } => io(source),
+        other => io(std::io::Error::other(other.to_string())),
+    })?;
     // SAFETY: the map is read-only and every read through it is bounds-checked. drillmap
     // replaces its tables and indexes by renaming a new file into place, never by writing
     // into the mapped one; a file truncated under us by another program could still fault
