@@ -22,6 +22,15 @@ pub fn by_alpha2(code: &str) -> Option<&'static Country> {
         .map(|i| &COUNTRIES[i])
 }
 
+/// The country a hint from the user's data names: an alpha-2 code in any case (`tj`) or an
+/// English short name (`Tajikistan`, any case), surrounding blanks ignored. The one rule for
+/// the country column of `build --events` and of `geocode --batch`.
+pub fn from_hint(hint: &str) -> Option<&'static Country> {
+    let hint = hint.trim();
+    by_alpha2(&hint.to_ascii_uppercase())
+        .or_else(|| COUNTRIES.iter().find(|c| c.name.eq_ignore_ascii_case(hint)))
+}
+
 /// Look a country up by its numeric code (`"004"`).
 pub fn by_numeric(code: &str) -> Option<&'static Country> {
     COUNTRIES.iter().find(|c| c.numeric == code)

@@ -18,6 +18,10 @@ use drillmap::Error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C or SIGTERM: no temporary file left behind (exit 130 or 143).
+    if let Err(e) = drillmap::fsutil::interrupt::install() {
+        let _ = writeln!(io::stderr(), "warning: {e}");
+    }
     // A panic is a bug: the panic hook has printed it; exit with the internal error code.
     let Ok(result) = std::panic::catch_unwind(move || run(cli)) else {
         let _ = writeln!(

@@ -424,9 +424,12 @@ fn usage_errors_name_the_flag() {
         .expect_code(2)
         .expect_stderr_line(&["--layer"]);
     // A layer `build` writes from the dataset, `uncertainty` included (it was not refused).
-    bulk(&work, &["--events", "data/events.csv", "--layer", "uncertainty"])
-        .expect_code(2)
-        .expect_stderr_line(&["--layer uncertainty"]);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--layer", "uncertainty"],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--layer uncertainty"]);
     bulk(&work, &["--events", "data/missing.csv"])
         .expect_code(2)
         .expect_stderr_line(&["missing.csv"]);
@@ -693,7 +696,11 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
 #[test]
 fn a_build_without_seq_removes_the_seq_layer_of_an_earlier_run() {
     let work = Work::new("events");
-    bulk(&work, &["--events", "data/events.csv", "--seq", "--no-tiles"]).expect_code(0);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--seq", "--no-tiles"],
+    )
+    .expect_code(0);
     assert!(work.out().join("events.geojsons").exists());
     work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
     bulk(&work, &["--events", "data/events.csv", "--no-tiles"]).expect_code(0);
@@ -744,7 +751,9 @@ fn the_tile_budget_flags_apply_to_a_bulk_build() {
 
 /// The keys of `line`'s properties that appear more than once in its text.
 fn repeated_keys(line: &str) -> Vec<String> {
-    let Ok(feature) = serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}').trim_end_matches(',')) else {
+    let Ok(feature) =
+        serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}').trim_end_matches(','))
+    else {
         return Vec::new();
     };
     let Some(props) = feature["properties"].as_object() else {
@@ -785,23 +794,96 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
     }
     csv.push('\n');
     fs::write(work.data().join("keys.csv"), csv).unwrap();
-    bulk(&work, &["--events", "data/keys.csv", "--layer", "keys", "--seq", "--no-tiles"])
-        .expect_code(0);
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/keys.csv",
+            "--layer",
+            "keys",
+            "--seq",
+            "--no-tiles",
+        ],
+    )
+    .expect_code(0);
     let text = fs::read_to_string(work.out().join("keys.geojson")).unwrap();
     let line = text.lines().find(|l| l.contains("\"q1\"")).unwrap();
     assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
-    let props = &serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}')).unwrap()["properties"];
+    let props =
+        &serde_json::from_str::<Value>(line.trim_start_matches('\u{1e}')).unwrap()["properties"];
     assert_eq!(props["src_place_query"], "v");
     assert_eq!(props["src_geocoded_on"], "v");
     assert_eq!(props["place_query"], "Termiz");
 
     // A layer fed back in (README: the round trip works) has no key twice either.
-    bulk(&work, &["--events", "data/events.csv", "--seq", "--no-tiles"]).expect_code(0);
-    fs::copy(work.out().join("events.geojsons"), work.data().join("again.geojsons")).unwrap();
-    bulk(&work, &["--events", "data/again.geojsons", "--layer", "again", "--seq", "--no-tiles"])
-        .expect_code(0);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--seq", "--no-tiles"],
+    )
+    .expect_code(0);
+    fs::copy(
+        work.out().join("events.geojsons"),
+        work.data().join("again.geojsons"),
+    )
+    .unwrap();
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/again.geojsons",
+            "--layer",
+            "again",
+            "--seq",
+            "--no-tiles",
+        ],
+    )
+    .expect_code(0);
     let text = fs::read_to_string(work.out().join("again.geojsons")).unwrap();
     for line in text.lines() {
         assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
     }
+}
+
+/// Probe finding 3: `--accumulate troops` without `--numeric troops` summed nothing (the
+/// values were strings, clusters said `troops: 0`), and `--accumulate nosuchcol` was
+/// accepted. A column summed into clusters is numeric; one the input lacks is refused.
+#[test]
+fn an_accumulated_column_is_numeric_and_must_exist() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--accumulate", "troops"],
+    )
+    .expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    let troops: Vec<&Value> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"]["troops"])
+        .collect();
+    assert!(troops.iter().any(|t| t.is_number()), "{troops:?}");
+    assert!(
+        troops.iter().all(|t| t.is_number() || t.is_null()),
+        "{troops:?}"
+    );
+    let before = work.outputs();
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--accumulate", "nosuchcol"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["events.csv:1", "nosuchcol"]);
+    assert_eq!(work.outputs(), before);
+    fs::write(
+        work.data().join("bad.csv"),
+        "id,place,country,troops\nb1,Termiz,UZ,many\n",
+    )
+    .unwrap();
+    bulk(
+        &work,
+        &["--events", "data/bad.csv", "--accumulate", "troops"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["bad.csv:2", "\"many\"", "troops"]);
 }

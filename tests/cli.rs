@@ -448,6 +448,46 @@ fn help_documents_exit_codes_and_examples() {
             run.stdout().contains("Exit codes"),
             "{cmd:?} --help does not document exit codes"
         );
+        // Probe finding 17: no command that does not exist.
+        assert!(
+            !run.stdout().contains("drillmap bulk"),
+            "{cmd:?} --help names `drillmap bulk`"
+        );
     }
+    // Probe finding 17: the layers `build` writes and `tiles` tiles include uncertainty.
+    let build = work.run(&["build", "--help"]).stdout();
+    assert!(build.contains("uncertainty.geojson"), "{build}");
+    let tiles = work.run(&["tiles", "--help"]).stdout();
+    assert!(tiles.contains("afghan_border and uncertainty"), "{tiles}");
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    assert!(
+        !readme.contains("drillmap bulk"),
+        "README names `drillmap bulk`"
+    );
     work.run(&["build", "--bogus"]).expect_code(2);
+}
+
+/// Probe finding 15: `--base-zoom 12` above `--max-zoom 10` was accepted (and clamped).
+#[test]
+fn a_base_zoom_above_the_max_zoom_is_a_usage_error() {
+    let work = Work::new("small");
+    for cmd in [
+        &["tiles", "--data", "data", "--out", "out/t.pmtiles"][..],
+        &[
+            "build",
+            "--data",
+            "data",
+            "--out",
+            "out",
+            "--events",
+            "data/places.csv",
+        ][..],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend_from_slice(&["--max-zoom", "10", "--base-zoom", "12"]);
+        work.run(&args)
+            .expect_code(2)
+            .expect_stderr_line(&["--base-zoom 12 is above --max-zoom 10"]);
+    }
+    assert!(!work.out().join("t.pmtiles").exists());
 }

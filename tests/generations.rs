@@ -299,3 +299,106 @@ fn a_file_changed_behind_the_manifest_is_reported_and_left_out() {
     work.build().expect_code(0);
     consistent(&work);
 }
+
+/// Probe finding 4: Ctrl-C (SIGINT) or SIGTERM left the run's temporary files in the
+/// output folder. Now the run removes them and exits 128 + the signal, the previous
+/// generation intact; a signal during a publish waits for it, so the journal never names a
+/// staged file that is gone. The run is held at a named stage (no timing) and signalled.
+#[test]
+fn an_interrupted_build_removes_its_temporaries_and_leaves_one_generation() {
+    let args = bulk_args("data/big.csv", &["--seq", "--sort-buffer-mib", "1"]);
+    for (stage, signal, code) in [
+        ("spilled", "-INT", 130),
+        ("staged", "-INT", 130),
+        ("staged", "-TERM", 143),
+        ("renamed", "-INT", 130),
+    ] {
+        let work = Work::new("events");
+        fs::write(work.data().join("big.csv"), events(8000, "Event")).unwrap();
+        work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .expect_code(0);
+        let before = files(&work);
+        fs::write(work.data().join("big.csv"), events(8000, "Drill")).unwrap();
+        let until = work.dir.path().join("go");
+        let reached = work.dir.path().join("go.reached");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+            .args(&args)
+            .current_dir(work.dir.path())
+            .env("DRILLMAP_TEST_HOLD_AT", stage)
+            .env("DRILLMAP_TEST_HOLD_UNTIL", &until)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        while !reached.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{stage}: ended before the stage: {status}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            temporary_bytes(&work) > 0,
+            "{stage}: temporaries while held"
+        );
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        if stage == "renamed" {
+            // The signal thread waits for the publish the held run is in: let it go on.
+            // (Elsewhere the run stays held, so it cannot publish before the signal acts.)
+            fs::write(&until, "").unwrap();
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(
+            work.litter(),
+            Vec::<String>::new(),
+            "{stage} {signal}: no temporary file, no journal"
+        );
+        consistent(&work);
+        if stage == "renamed" {
+            // The publish completes before the handler cleans up: the new generation.
+            assert!(
+                [Some(0), Some(code)].contains(&status.code()),
+                "{stage}: {status}"
+            );
+            assert_ne!(files(&work), before);
+        } else {
+            assert_eq!(status.code(), Some(code), "{stage} {signal}: {status}");
+            assert_eq!(
+                files(&work),
+                before,
+                "{stage}: the old generation, byte for byte"
+            );
+        }
+    }
+}
+
+/// Probe finding 6: the README's `drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles`
+/// after `build` replaced the archive behind `manifest.json`, so `serve` answered 503 for
+/// it. Into a folder with a manifest, `tiles` publishes the archive as a new generation.
+#[test]
+fn tiles_into_a_built_folder_publish_a_new_generation() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let before = consistent(&work);
+    let archive = || fs::read(work.out().join("drillmap.pmtiles")).unwrap();
+    let built = archive();
+    work.run(&[
+        "tiles",
+        "--data",
+        "data",
+        "--max-zoom",
+        "12",
+        "--out",
+        "out/drillmap.pmtiles",
+    ])
+    .expect_code(0);
+    assert_ne!(archive(), built, "other zooms, other bytes");
+    let after = consistent(&work);
+    assert_ne!(after["generation"], before["generation"]);
+    assert_eq!(work.litter(), Vec::<String>::new());
+    // The next build writes it back with its own zooms, again as a generation.
+    work.build().expect_code(0);
+    assert_eq!(archive(), built);
+    consistent(&work);
+}

@@ -305,7 +305,7 @@ fn batch_geocoding_writes_one_row_per_name() {
     let input = work.dir.path().join("names.csv");
     fs::write(
         &input,
-        "name,country\nХарбмайдон,\nTirmiz,UZ\nTalas,\nTalas,KZ\nAtlantis,\nSamarkand,XX\n",
+        "name,country\nХарбмайдон,\nTirmiz,UZ\nTalas,\nTalas,KZ\nAtlantis,\nSamarkand,XX\nTalas,kazakhstan\nTalas,kz\n",
     )
     .unwrap();
     let run = work.run(&[
@@ -318,7 +318,7 @@ fn batch_geocoding_writes_one_row_per_name() {
     run.expect_code(1);
     let out = run.stdout();
     let rows: Vec<&str> = out.lines().collect();
-    assert_eq!(rows.len(), 7, "{out}");
+    assert_eq!(rows.len(), 9, "{out}");
     assert!(rows[0].starts_with("name,country,status,place_id,place_name,lat,lon,precision,uncertainty_km,score,match,source,afghan_border_km,candidates,note"), "{}", rows[0]);
     assert!(
         rows[1].starts_with("Харбмайдон,,resolved,kharbmaidon-training-ground,"),
@@ -341,7 +341,19 @@ fn batch_geocoding_writes_one_row_per_name() {
         rows[4]
     );
     assert!(rows[5].starts_with("Atlantis,,unresolved,,"), "{}", rows[5]);
-    assert!(rows[6].contains("unknown country code"), "{}", rows[6]);
+    assert!(
+        rows[6].contains("unknown country \"\"XX\"\""),
+        "{}",
+        rows[6]
+    );
+    // Probe finding 13: a country name or a lower-case code filters as in `build --events`
+    // (one rule); "Kazakhstan" was dropped as an unknown code and the lookup ran unfiltered.
+    for row in &rows[7..] {
+        assert!(
+            row.starts_with("Talas,KZ,resolved,geonames:1516905,"),
+            "{row}"
+        );
+    }
 
     let run = work.run(&[
         "geocode",
@@ -353,7 +365,7 @@ fn batch_geocoding_writes_one_row_per_name() {
         "--quiet",
     ]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-    assert_eq!(v.as_array().map(Vec::len), Some(6));
+    assert_eq!(v.as_array().map(Vec::len), Some(8));
     assert_eq!(v[1]["source"], "gazetteer");
     assert_eq!(v[3]["source"], "geonames");
     assert!(v[1]["afghan_border_km"].as_f64().unwrap() < 10.0);

@@ -385,3 +385,33 @@ fn an_empty_exercises_file_is_refused_unless_asked() {
         .expect_stderr_line(&["warning:", "the exercises layer is empty"])
         .expect_stderr_line(&["exercises.geojson: 0 features"]);
 }
+
+/// Probe finding 11: a UTF-16 events CSV gave a raw Rust dump (`Utf8 { pos: Some(...`), and
+/// `tiles` said "lat is empty but the other coordinate is given" when both were empty.
+#[test]
+fn a_utf16_events_file_and_a_row_without_coordinates_are_told_plainly() {
+    let work = Work::new("events");
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "id,place\nq1,Termiz\n".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(work.data().join("u16.csv"), utf16).unwrap();
+    let run = work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "data/u16.csv",
+    ]);
+    run.expect_code(1).expect_stderr_line(&[
+        "u16.csv:1",
+        "not UTF-8 text",
+        "save the file as UTF-8",
+    ]);
+    assert!(!run.stderr().contains("Utf8 {"), "{}", run.stderr());
+    std::fs::write(work.data().join("nocoords.csv"), "id,lat,lon\nq1,,\n").unwrap();
+    work.run(&["tiles", "--out", "out/t.pmtiles", "data/nocoords.csv"])
+        .expect_stderr_line(&["nocoords.csv:2", "no coordinates: lat and lon are empty"]);
+}

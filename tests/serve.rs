@@ -116,7 +116,10 @@ fn serve_listens_on_loopback_and_serves_the_page_and_the_layers() {
         .map(|l| l["name"].as_str().unwrap())
         .collect();
     // Probe finding 2: `uncertainty` was missing, so the page never drew its circles.
-    assert_eq!(names, ["afghan_border", "uncertainty", "bases", "exercises"]);
+    assert_eq!(
+        names,
+        ["afghan_border", "uncertainty", "bases", "exercises"]
+    );
 
     // A `drillmap build` run elsewhere publishes a new generation: the version the page
     // polls changes, so the open page reloads the layers.

@@ -297,6 +297,14 @@ fn csv_fatal(path: &Path, e: csv::Error) -> Error {
     let line = e.position().and_then(|p| usize::try_from(p.line()).ok());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
+        csv::ErrorKind::Utf8 { err, .. } => Error::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "not UTF-8 text (field {}): save the file as UTF-8 (a UTF-16 export, say, is not read)",
+                err.field() + 1
+            ),
+        },
         other => Error::Syntax {
             path: path.to_path_buf(),
             line,

@@ -32,8 +32,8 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  drillmap build --data places --out output\n  \
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
-        Writes four files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson and\n\
-        drillmap.pmtiles (the three layers as vector tiles). Nothing is written when check finds\n\
+        Writes five files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson,\n\
+        uncertainty.geojson and drillmap.pmtiles (the four layers as vector tiles). Nothing is written when check finds\n\
         a problem; a file whose content did not change is left untouched. Places resolved by a\n\
         weak match are listed as notices (--strict: problems). With --events, writes\n\
         one point layer instead (OUT/events.geojson, features sorted by id, and its vector tiles\n\
@@ -82,9 +82,9 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n  \
         drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
-        Without FILEs: layers exercises, bases and afghan_border, from the same features as the\n\
-        GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one layer each, in one\n\
-        archive. No tile is above --max-tile-bytes or --max-tile-features: below the base zoom the\n\
+        Without FILEs: layers exercises, bases, afghan_border and uncertainty, from the same\n\
+        features as the GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one\n\
+        layer each, in one archive. No tile is above --max-tile-bytes or --max-tile-features: below the base zoom the\n\
         points of a tile over budget are merged into clusters (point_count, earliest start_date,\n\
         latest end_date, sums of --accumulate columns); at the base zoom every point is on its own.\n\
         The default zooms 0-10 keep the border's detail (one tile unit is about 8 m at z10).\n\

@@ -77,6 +77,12 @@ pub fn options(
             .map(str::to_owned)
             .collect();
     }
+    // A column summed into clusters is numeric, its bad values reported as --numeric's.
+    for col in a.budget.accumulated() {
+        if !columns.numeric.contains(col) {
+            columns.numeric.push(col.clone());
+        }
+    }
     let options = bulk::Options {
         data,
         events: events.to_path_buf(),

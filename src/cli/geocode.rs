@@ -263,20 +263,24 @@ pub fn batch(
     for record in records {
         bar.inc(1);
         let name = record.get(name_col).unwrap_or("").trim();
-        let country = country_col
-            .and_then(|c| record.get(c))
-            .unwrap_or("")
-            .trim()
-            .to_ascii_uppercase();
+        let given = country_col.and_then(|c| record.get(c)).unwrap_or("").trim();
         let mut f = filter.clone();
         let mut note = String::new();
-        if !country.is_empty() {
-            if drillmap::country::by_alpha2(&country).is_some() {
-                f.countries = vec![country.clone()];
-            } else {
-                note = format!("unknown country code {country:?}: not used");
+        // The rule of `build --events`' country column: a code in any case or a name.
+        let country = match drillmap::country::from_hint(given) {
+            Some(c) => {
+                f.countries = vec![c.alpha2.to_owned()];
+                c.alpha2.to_owned()
             }
-        }
+            None => {
+                if !given.is_empty() {
+                    note = format!(
+                        "unknown country {given:?} (neither an ISO 3166-1 alpha-2 code nor an English name): not used"
+                    );
+                }
+                given.to_owned()
+            }
+        };
         let r = geocoder.lookup(name, &f);
         let best = r.best();
         all &= best.is_some();

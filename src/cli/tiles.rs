@@ -3,12 +3,13 @@
 //! ([`drillmap::write::tiles`]).
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 use drillmap::bulk::Columns;
 use drillmap::pipeline;
+use drillmap::write::generation::{Folder, MANIFEST};
 use drillmap::write::tiles::{self, input, TileOptions};
 use drillmap::{Error, Result};
 
@@ -19,7 +20,7 @@ pub struct TilesArgs {
     /// with lat/lon columns, one layer each. Without any, the layers built from --data.
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Which CSV column holds which field, as for `drillmap bulk`: FIELD=COLUMN,...
+    /// Which CSV column holds which field, as for `build --events`: FIELD=COLUMN,...
     /// (e.g. `lat=y,lon=x,id=event_id`).
     #[arg(long, value_name = "MAPPING")]
     columns: Option<String>,
@@ -76,6 +77,11 @@ impl TileBudget {
         Ok(opts)
     }
 
+    /// The columns summed into clusters.
+    pub fn accumulated(&self) -> &[String] {
+        &self.accumulate
+    }
+
     /// Whether any flag differs from its default (they apply to tiles a run writes).
     pub fn given(&self) -> bool {
         self.min_zoom != 0
@@ -106,7 +112,31 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
                 .collect()
         }
     };
-    let stats = tiles::write_built_pmtiles(&args.out, read()?, &opts)?;
+    let dir = args
+        .out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let stats = if dir.join(MANIFEST).exists() {
+        // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`):
+        // the archive joins its generation, under its lock, so `serve` keeps serving it.
+        let mut folder = Folder::lock(dir, &mut |busy| {
+            let _ = writeln!(io::stderr(), "{busy}");
+        })?;
+        let written = tiles::stage_built_pmtiles(&args.out, read()?, &opts).and_then(
+            |(staged, mut stats)| {
+                stats.changed = staged.is_some();
+                folder.publish(vec![(args.out.clone(), staged, None)], &[])?;
+                Ok(stats)
+            },
+        );
+        for note in folder.take_notes() {
+            let _ = writeln!(io::stderr(), "note: {note}");
+        }
+        written?
+    } else {
+        tiles::write_built_pmtiles(&args.out, read()?, &opts)?
+    };
     let mut err = io::stderr().lock();
     let _ = writeln!(
         err,

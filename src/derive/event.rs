@@ -120,20 +120,20 @@ fn pack_dates(start: &str, end: &str) -> Option<u64> {
     Some(pack(start)? << 29 | pack(end)?)
 }
 
-/// The country a hint names: an alpha-2 code (any case) or an English short name.
+/// The country a hint names ([`country::from_hint`]: an alpha-2 code in any case or an
+/// English short name).
 pub fn country_hint(hint: &str) -> Option<&'static str> {
-    let upper = hint.trim().to_ascii_uppercase();
-    country::by_alpha2(&upper)
-        .or_else(|| {
-            country::COUNTRIES
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(hint.trim()))
-        })
-        .map(|c| c.alpha2)
+    country::from_hint(hint).map(|c| c.alpha2)
 }
 
 /// Check a coordinate pair as written in a row; the rounded [lon, lat] or what is wrong.
 pub fn coordinates(lat: &str, lon: &str) -> std::result::Result<[f64; 2], (String, String)> {
+    if lat.is_empty() && lon.is_empty() {
+        return Err((
+            String::new(),
+            "no coordinates: lat and lon are empty".into(),
+        ));
+    }
     let num = |s: &str, what: &str| -> std::result::Result<f64, (String, String)> {
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
@@ -693,7 +693,15 @@ pub(crate) mod tests {
             .unwrap_err()
             .1
             .contains("not a number"));
-        assert!(coordinates("", "67").unwrap_err().1.contains("empty"));
+        assert!(coordinates("", "67")
+            .unwrap_err()
+            .1
+            .contains("lat is empty but"));
+        // Probe finding 11: both empty said "lat is empty but the other coordinate is given".
+        assert_eq!(
+            coordinates("", "").unwrap_err().1,
+            "no coordinates: lat and lon are empty"
+        );
         // Swaps are the boundaries' to judge (derive::swap), not a box's.
         assert_eq!(
             coordinates("56.28923", "42.92005"),

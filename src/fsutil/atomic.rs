@@ -178,6 +178,7 @@ pub fn temp_path(dest: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    super::interrupt::note_dir(&dir);
     dir.join(format!(".{name}{TEMP_MARK}{}.tmp", std::process::id()))
 }
 

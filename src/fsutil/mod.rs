@@ -1,9 +1,11 @@
 //! File-system primitives under every layer: atomic, change-aware file writes
 //! ([`atomic`]), the background thread that streams a large file to disk
-//! ([`background`]) and the size and SHA-256 of what is written ([`digest`]). The writers of layers ([`crate::write`]) and the online geocode cache
+//! ([`background`]), the size and SHA-256 of what is written ([`digest`]) and the removal
+//! of a run's temporary files when it is interrupted ([`interrupt`]). The writers of layers ([`crate::write`]) and the online geocode cache
 //! ([`crate::resolve::online`]) both write through them, so there is one way to replace a
 //! file safely, and no layer imports one above it to do so.
 
 pub mod atomic;
 pub mod background;
 pub mod digest;
+pub mod interrupt;

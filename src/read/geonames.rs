@@ -234,6 +234,9 @@ pub fn read(
         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             buf.pop();
         }
+        if line_no == 1 && buf.starts_with(BOM) {
+            buf.drain(..BOM.len()); // a byte order mark some editors add
+        }
         if buf.is_empty() || buf.first() == Some(&b'#') {
             continue;
         }
@@ -273,6 +276,9 @@ pub fn read(
     }
     Ok(stats)
 }
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Parse one line; `Ok(None)` for a well-formed row of a feature class we do not use.
 pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
@@ -388,6 +394,18 @@ mod tests {
         let p = r.clone().into_place();
         assert_eq!(p.id, "geonames:1215957");
         assert!(p.source.contains("CC BY 4.0"));
+    }
+
+    /// Probe finding 16: a byte order mark made the first row malformed.
+    #[test]
+    fn a_byte_order_mark_before_the_first_row_is_ignored() {
+        let text = format!(
+            "\u{feff}{TERMEZ}\n{}\n",
+            TERMEZ.replace("1215957", "1215958")
+        );
+        let (rows, stats) = read_str(text.as_bytes(), &Selection::default());
+        assert!(stats.problems.is_empty(), "{:?}", stats.problems);
+        assert_eq!((stats.kept, rows[0].id), (2, 1215957));
     }
 
     #[test]

@@ -143,6 +143,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect();
+        for a in &aliases {
+            if let Some(m) = super::lines::control_character(a) {
+                row.problem(a, format!("`aliases` {m}"));
+            }
+        }
         if let (
             Some(kind),
             Some(country),
@@ -319,6 +324,29 @@ mod tests {
         assert_eq!(places[0].aliases, ["Душанбе", "Stalinabad"]);
         assert_eq!(places[0].line, 3);
         assert_eq!(places[0].kind, PlaceKind::Settlement);
+    }
+
+    /// Probe finding 12: a tab, NUL or U+0085 in an alias was accepted, though names hold
+    /// no control character.
+    #[test]
+    fn an_alias_with_a_control_character_is_a_problem() {
+        for bad in [
+            "Du\tshanbe",
+            "Du\0shanbe",
+            "Du\u{85}shanbe",
+            "Du\u{7f}shanbe",
+        ] {
+            let (_, problems) = parse_str(&format!(
+                "dushanbe,Dushanbe,settlement,TJ,TJ-DU,38.53575,68.77905,settlement,10,city centre,Stalinabad | {bad},GeoNames 1221874\n"
+            ));
+            assert_eq!(problems.len(), 1, "{bad:?}: {problems:?}");
+            let p = problems[0].to_string();
+            assert!(
+                p.contains("places.csv:2")
+                    && p.contains("`aliases` must not contain control characters"),
+                "{p}"
+            );
+        }
     }
 
     #[test]

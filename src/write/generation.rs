@@ -274,6 +274,8 @@ impl Folder {
         gone.retain(|n| self.out.join(n).exists());
         renames.sort_by(|a, b| a.1.cmp(&b.1));
         let manifest = Manifest::new(entries);
+        // A signal waits until the generation is published: its journal names staged files.
+        let _publishing = crate::fsutil::interrupt::hold();
         let journal = Journal {
             renames,
             remove: gone,

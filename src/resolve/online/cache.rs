@@ -90,6 +90,36 @@ pub struct ChosenResult {
     pub score: f64,
 }
 
+impl ChosenResult {
+    /// What is wrong with a value a hand edit may have broken (the point is checked
+    /// apart): a radius that is not positive, a score outside [0, 1], a country that is not
+    /// an upper-case ISO 3166-1 code, a name with a control character. The one check of a
+    /// result, whether it comes from the service or from the cache file.
+    pub(crate) fn problem(&self) -> Option<String> {
+        if !(self.uncertainty_km.is_finite() && self.uncertainty_km > 0.0) {
+            return Some(format!(
+                "uncertainty_km {} is not a positive number of km",
+                self.uncertainty_km
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.score) {
+            return Some(format!("score {} is not in [0, 1]", self.score));
+        }
+        if crate::country::by_alpha2(&self.country_code).is_none() {
+            return Some(format!(
+                "country_code {:?} is not an ISO 3166-1 alpha-2 code (upper case)",
+                self.country_code
+            ));
+        }
+        for (field, value) in [("name", &self.name), ("display_name", &self.display_name)] {
+            if let Some(m) = crate::read::lines::control_character(value) {
+                return Some(format!("{field} {value:?} {m}"));
+            }
+        }
+        None
+    }
+}
+
 /// One candidate the service returned, compact, with whether it was accepted and why not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateRecord {
@@ -303,6 +333,9 @@ impl GeocodeCache {
                             chosen.lat, chosen.lon
                         ),
                     ));
+                }
+                if let Some(why) = chosen.problem() {
+                    return Err(syntax(None, format!("{what}: chosen {why}")));
                 }
             }
             if cache.entries.insert(entry.key(), entry).is_some() {
@@ -558,6 +591,40 @@ mod tests {
             .replace("status = \"found\"", "status = \"not_found\"");
         let err = GeocodeCache::parse(&text, Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("\"A\""), "{err}");
+    }
+
+    /// Probe finding 9: hand-edited values out of range flowed into the layers ("±-3 km")
+    /// or made `geocode` answer "unresolved" with no message.
+    #[test]
+    fn chosen_values_out_of_range_are_errors_naming_them() {
+        type Edit = fn(&mut ChosenResult);
+        let edits: [(Edit, &str); 5] = [
+            (|c| c.uncertainty_km = -3.0, "uncertainty_km -3"),
+            (|c| c.uncertainty_km = 0.0, "uncertainty_km 0"),
+            (|c| c.score = 7.0, "score 7"),
+            (|c| c.country_code = "tj".into(), "country_code \"tj\""),
+            (
+                |c| c.name = "A\nB".into(),
+                "must not contain control characters",
+            ),
+        ];
+        for (edit, says) in edits {
+            let mut entry = sample_entry("A", true);
+            edit(entry.chosen.as_mut().unwrap());
+            let mut cache = GeocodeCache::new();
+            cache.insert(entry);
+            let text = cache.to_toml().unwrap();
+            let err = GeocodeCache::parse(&text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("c.toml") && err.contains("\"A\"") && err.contains(says),
+                "{says}: {err}"
+            );
+        }
+        let mut cache = GeocodeCache::new();
+        cache.insert(sample_entry("A", true));
+        assert!(GeocodeCache::parse(&cache.to_toml().unwrap(), Path::new("c.toml")).is_ok());
     }
 
     #[test]

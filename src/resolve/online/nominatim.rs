@@ -257,7 +257,7 @@ fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResul
     );
     let name = result_name(raw);
     let score = score(query, raw, &name);
-    Ok(ChosenResult {
+    let chosen = ChosenResult {
         name,
         display_name: raw.display_name.clone().unwrap_or_default(),
         lat,
@@ -278,7 +278,13 @@ fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResul
         precision,
         uncertainty_km,
         score,
-    })
+    };
+    // What the cache would refuse to read back (a control character in a name) is refused
+    // here, by the same rule.
+    match chosen.problem() {
+        Some(why) => Err(why),
+        None => Ok(chosen),
+    }
 }
 
 fn shown(v: Option<&Value>) -> String {

@@ -187,6 +187,12 @@ impl TileOptions {
                 self.min_zoom, self.max_zoom
             )));
         }
+        if let Some(base) = self.base_zoom.filter(|&b| b > self.max_zoom) {
+            return Err(Error::Usage(format!(
+                "--base-zoom {base} is above --max-zoom {}",
+                self.max_zoom
+            )));
+        }
         if self.max_zoom > MAX_ZOOM_LIMIT {
             return Err(Error::Usage(format!(
                 "max zoom {} is above the limit of {MAX_ZOOM_LIMIT}",

@@ -1,0 +1,91 @@
+//! An interrupted run leaves no litter: every folder this process makes a temporary file in
+//! is noted ([`note_dir`], called by [`super::atomic::temp_path`], the one naming rule of
+//! temporary files), and on SIGINT or SIGTERM the handler [`install`] sets up removes this
+//! process's temporary files from those folders and exits 130 or 143 (128 + the signal, as
+//! a shell reports a process the signal ended).
+//!
+//! A generation being published ([`crate::write::generation::Folder::publish`]) holds
+//! [`hold`] from its journal to its manifest: the handler waits for it, so a signal never
+//! removes a staged file the journal still names. SIGKILL cannot be caught: what a killed
+//! run leaves is removed by the next run into the folder, as before.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::error::{Error, Result};
+
+/// The folders this process made temporary files in.
+static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Held while a generation is published; the signal handler takes it before it cleans up.
+static PUBLISHING: Mutex<()> = Mutex::new(());
+
+/// Note that this process makes temporary files in `dir`.
+pub fn note_dir(dir: &Path) {
+    let mut dirs = DIRS.lock().unwrap_or_else(PoisonError::into_inner);
+    if !dirs.iter().any(|d| d == dir) {
+        dirs.push(dir.to_path_buf());
+    }
+}
+
+/// Keep a signal from cleaning up (and ending the process) until the guard is dropped.
+pub fn hold() -> MutexGuard<'static, ()> {
+    PUBLISHING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Remove this process's temporary files from every folder it made them in. Returns how
+/// many files were removed.
+pub fn clean_up() -> u64 {
+    let dirs = DIRS.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    remove_own_temps(&dirs)
+}
+
+/// Remove this process's temporary files from `dirs`; how many were removed.
+fn remove_own_temps(dirs: &[PathBuf]) -> u64 {
+    let me = std::process::id();
+    dirs.iter()
+        .filter_map(|d| super::atomic::remove_temps(d, |pid| pid == me).ok())
+        .map(|(count, _)| count)
+        .sum()
+}
+
+/// Handle SIGINT and SIGTERM for the rest of the process: wait for a publish under way,
+/// remove this process's temporary files, and exit with 128 + the signal.
+pub fn install() -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| Error::Internal(format!("cannot handle SIGINT and SIGTERM: {e}")))?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let _publishing = hold();
+                clean_up();
+                std::process::exit(128 + signal);
+            }
+        })
+        .map_err(|e| Error::Internal(format!("cannot start the signal thread: {e}")))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporaries_are_noted_by_folder_and_only_this_process_ones_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = super::super::atomic::temp_path(&dir.path().join("a.geojson"));
+        std::fs::write(&tmp, "x").unwrap();
+        let other = dir.path().join(".b.geojson.drillmap-1.tmp");
+        std::fs::write(&other, "y").unwrap();
+        let kept = dir.path().join("a.geojson");
+        std::fs::write(&kept, "z").unwrap();
+        // temp_path noted the folder (cleaning every noted folder here would touch the
+        // other tests' files: they run in this process).
+        assert!(DIRS.lock().unwrap().iter().any(|d| d == dir.path()));
+        assert_eq!(remove_own_temps(&[dir.path().to_path_buf()]), 1);
+        assert!(!tmp.exists());
+        assert!(other.exists(), "another process's temporary stays");
+        assert!(kept.exists());
+    }
+}
