@@ -234,8 +234,8 @@ pub fn read(
         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             buf.pop();
         }
-        if line_no == 1 && buf.starts_with(BOM) {
-            buf.drain(..BOM.len()); // a byte order mark some editors add
+        if line_no == 1 && buf.starts_with(super::lines::BOM) {
+            buf.drain(..super::lines::BOM.len()); // a byte order mark some editors add
         }
         if buf.is_empty() || buf.first() == Some(&b'#') {
             continue;
@@ -276,9 +276,6 @@ pub fn read(
     }
     Ok(stats)
 }
-
-/// The UTF-8 byte order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Parse one line; `Ok(None)` for a well-formed row of a feature class we do not use.
 pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {

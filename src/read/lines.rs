@@ -48,6 +48,10 @@ impl LineTooLong {
     }
 }
 
+/// The UTF-8 byte order mark, which some editors put before the first line of a text:
+/// the readers skip it there.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Most characters of a value a message quotes; a longer value is cut ([`excerpt`]).
 pub const MAX_SHOWN: usize = 200;
 

@@ -97,11 +97,10 @@ impl<R: Read> QuoteWatch<R> {
     }
 
     fn follow(&mut self, buf: &[u8]) {
-        const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
         let mut i = 0;
         // A byte order mark before the first field is not part of it (the csv crate skips it).
         let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
-        while i < buf.len() && BOM.get(offset.saturating_add(i)) == Some(&buf[i]) {
+        while i < buf.len() && super::lines::BOM.get(offset.saturating_add(i)) == Some(&buf[i]) {
             i += 1;
         }
         let mut counted = i;

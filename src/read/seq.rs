@@ -49,6 +49,9 @@ impl<R: BufRead> Records<R> {
                     return Ok(None);
                 }
                 self.line_no += 1;
+                if self.line_no == 1 && self.line.starts_with(super::lines::BOM) {
+                    self.cursor = super::lines::BOM.len(); // a byte order mark some editors add
+                }
             }
             let mut start = self.cursor;
             while self.line.get(start) == Some(&RS) {
@@ -100,6 +103,11 @@ mod tests {
             ]
         );
         assert!(split(b"").is_empty());
+        // Probe finding 16: a byte order mark before the first record is not part of it.
+        assert_eq!(
+            split(b"\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF{}"),
+            [(1, "{\"a\":1}\n".to_owned()), (2, "\u{feff}{}".to_owned())]
+        );
         assert!(split(b"\n\x1e\n \t\n").is_empty());
     }
 
