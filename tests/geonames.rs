@@ -506,3 +506,37 @@ fn geocode_with_a_cut_geonames_table_exits_as_for_a_file_that_cannot_be_read() {
         run.stderr()
     );
 }
+
+// Probe finding 16: repeated geonameids were merged silently and the summary counted them
+// as kept ("3 places kept", 2 written).
+#[test]
+fn import_reports_repeated_geonameids_and_counts_the_rows_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = fs::read_to_string(root().join("tests/fixtures/geonames/sample.txt")).unwrap();
+    let lines: Vec<&str> = sample.lines().collect();
+    let (samarkand, dushanbe) = (lines[0], lines[1]);
+    let renamed = samarkand.replacen("\tSamarkand\t", "\tSamarqand later\t", 1);
+    let dump = format!("{samarkand}\n{dushanbe}\n{renamed}\n{dushanbe}\n");
+    let input = dir.path().join("dump.txt");
+    fs::write(&input, dump).unwrap();
+    let out = dir.path().join("geonames.txt");
+    Work::new("small")
+        .run(&[
+            "places",
+            "import-geonames",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .expect_code(0)
+        .expect_stderr_line(&[
+            "dump.txt: 2 rows left out: 2 geonameids already read earlier",
+            "(1216265, 1221874)",
+        ])
+        .expect_stderr_line(&["4 lines read", "2 places kept"]);
+    assert_eq!(
+        fs::read_to_string(&out).unwrap(),
+        format!("{samarkand}\n{dushanbe}\n"),
+        "the first row of each geonameid"
+    );
+}

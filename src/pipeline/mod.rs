@@ -494,6 +494,9 @@ pub fn build_noticed(
 pub struct ImportReport {
     /// Lines read, rows kept, left out, and malformed lines.
     pub stats: geonames::Stats,
+    /// Rows left out because an earlier row of the dump has their geonameid (the first
+    /// is kept; `stats.kept` counts the rows written), and those geonameids.
+    pub repeated: (usize, Vec<u64>),
     /// Whether the table file changed.
     pub written: bool,
     /// What the on-disk index beside the table holds.
@@ -548,8 +551,19 @@ pub fn import_geonames(
         ));
         return Err(Error::Data(problems));
     }
-    rows.sort_unstable_by_key(|(id, _)| *id);
-    rows.dedup_by_key(|(id, _)| *id);
+    // A stable sort: of rows repeating a geonameid, the first in the dump is kept.
+    rows.sort_by_key(|(id, _)| *id);
+    let mut repeated = Vec::new();
+    rows.dedup_by(|(id, _), (kept, _)| {
+        let same = id == kept;
+        if same && repeated.last() != Some(id) {
+            repeated.push(*id);
+        }
+        same
+    });
+    let mut stats = stats;
+    let dropped = stats.kept - rows.len();
+    stats.kept = rows.len();
     let mut text = String::with_capacity(rows.iter().map(|(_, l)| l.len() + 1).sum());
     for (_, line) in &rows {
         text.push_str(line);
@@ -560,6 +574,7 @@ pub fn import_geonames(
     let index = resolve::index::import(out, text.into_bytes())?;
     Ok(ImportReport {
         stats,
+        repeated: (dropped, repeated),
         written,
         index,
         swept,
