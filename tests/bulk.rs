@@ -710,6 +710,64 @@ fn a_build_without_seq_removes_the_seq_layer_of_an_earlier_run() {
     assert_eq!(manifest["files"].as_array().unwrap().len(), 1, "{manifest}");
 }
 
+/// Review finding: `--accumulate` with `--no-tiles` made a column numeric for tiles that
+/// are not written (and rejected its rows); any tile budget flag with --no-tiles is refused.
+#[test]
+fn tile_budget_flags_with_no_tiles_are_refused() {
+    let work = Work::new("events");
+    for flags in [["--accumulate", "troops"], ["--max-zoom", "12"]] {
+        let run = bulk(
+            &work,
+            &[
+                "--events",
+                "data/events.csv",
+                "--no-tiles",
+                flags[0],
+                flags[1],
+            ],
+        );
+        run.expect_code(2);
+        assert!(run.stderr().contains("--no-tiles"), "{}", run.stderr());
+    }
+    assert!(!work.out().exists(), "nothing written");
+}
+
+/// Review finding: the stale-layer rule removed any file of the layer's names, even the
+/// input itself (a layer read back) or a file drillmap never wrote. Only files the
+/// previous generation lists go, and never the input.
+#[test]
+fn a_build_removes_only_what_an_earlier_generation_wrote_and_never_its_input() {
+    let work = Work::new("events");
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--seq", "--no-tiles"],
+    )
+    .expect_code(0);
+    let seq = work.out().join("events.geojsons");
+    let before = fs::read(&seq).unwrap();
+    // The layer read back into its own folder, without --seq: the input stays.
+    bulk(&work, &["--events", "out/events.geojsons", "--no-tiles"]).expect_code(0);
+    assert_eq!(
+        fs::read(&seq).unwrap(),
+        before,
+        "the input was removed or changed"
+    );
+    // Files of the layer's names drillmap never wrote stay too.
+    let other = Work::new("events");
+    fs::create_dir_all(other.out()).unwrap();
+    fs::write(other.out().join("events.geojsons"), "mine\n").unwrap();
+    fs::write(other.out().join("events.pmtiles"), "mine").unwrap();
+    bulk(&other, &["--events", "data/events.csv", "--no-tiles"]).expect_code(0);
+    assert_eq!(
+        fs::read(other.out().join("events.geojsons")).unwrap(),
+        b"mine\n"
+    );
+    assert_eq!(
+        fs::read(other.out().join("events.pmtiles")).unwrap(),
+        b"mine"
+    );
+}
+
 /// A dense export can break the tile budget at the base zoom, where only stacked points
 /// merge: the error names the flags `build --events` takes for it and `--no-tiles`, and the
 /// budget flags work there as for `drillmap tiles`; a hand-kept build refuses them.

@@ -402,3 +402,26 @@ fn tiles_into_a_built_folder_publish_a_new_generation() {
     assert_eq!(archive(), built);
     consistent(&work);
 }
+
+/// Review finding: any `manifest.json` made the folder a built one, so `tiles` replaced a web
+/// app's manifest with drillmap's and left its lock file there. Only a drillmap manifest does.
+#[test]
+fn tiles_leave_a_manifest_json_that_is_not_drillmaps_alone() {
+    let work = Work::new("small");
+    let site = work.data().parent().unwrap().join("site");
+    fs::create_dir_all(&site).unwrap();
+    let theirs = "{\"name\":\"My PWA\",\"start_url\":\"/\"}\n";
+    fs::write(site.join("manifest.json"), theirs).unwrap();
+    work.run(&["tiles", "--data", "data", "--out", "site/drillmap.pmtiles"])
+        .expect_code(0);
+    assert_eq!(
+        fs::read_to_string(site.join("manifest.json")).unwrap(),
+        theirs
+    );
+    let mut names: Vec<String> = fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["drillmap.pmtiles", "manifest.json"]);
+}

@@ -247,7 +247,7 @@ impl CsvReader {
             if !names.contains(&n.as_str()) {
                 return Err(syntax(
                     Some(1),
-                    format!("--numeric {n}: no column {n:?} in the header"),
+                    format!("--numeric/--accumulate {n}: no column {n:?} in the header"),
                 ));
             }
         }
@@ -347,7 +347,7 @@ fn free_properties(
                 return Err((
                     excerpt(value, 80),
                     format!(
-                        "column {} is numeric (--numeric) but this is not a finite number",
+                        "column {} is numeric (--numeric/--accumulate) but this is not a finite number",
                         col.name
                     ),
                 ));

@@ -14,7 +14,9 @@ Exit codes:
      or a name not resolved (geocode)
   2  usage error, or a file could not be read or written (the GeoNames index
      included, also in the middle of a run; nothing is written)
-  3  internal error: a bug (a panic, a failed worker thread); nothing is written";
+  3  internal error: a bug (a panic, a failed worker thread); nothing is written
+  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the run's temporary files
+     are removed and the previous output stays";
 
 /// Geocode military exercises and bases from news reports and write GeoJSON layers.
 #[derive(Debug, Parser)]

@@ -27,6 +27,11 @@ pub fn run(
             "the tile budget flags apply to build --events; tile the hand-kept layers with `drillmap tiles`".into(),
         ));
     }
+    if bulk.events.is_some() && bulk.no_tiles && bulk.budget.given() {
+        return Err(Error::Usage(
+            "the tile budget flags (--max-zoom, --accumulate, ...) apply to the tiles --no-tiles leaves out: give one or the other".into(),
+        ));
+    }
     if let Some(events) = &bulk.events {
         if online.online {
             return Err(Error::Usage(

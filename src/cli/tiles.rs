@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Args;
 use drillmap::bulk::Columns;
 use drillmap::pipeline;
-use drillmap::write::generation::{Folder, MANIFEST};
+use drillmap::write::generation::{Folder, Manifest};
 use drillmap::write::tiles::{self, input, TileOptions};
 use drillmap::{Error, Result};
 
@@ -117,19 +117,21 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let stats = if dir.join(MANIFEST).exists() {
-        // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`):
-        // the archive joins its generation, under its lock, so `serve` keeps serving it.
+    // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`): the
+    // archive joins its generation, under its lock, so `serve` keeps serving it. Only a
+    // drillmap manifest makes it one: a web app's `manifest.json` is left alone.
+    let built = matches!(Manifest::read(dir), Ok(Some(_)));
+    let stats = if built {
         let mut folder = Folder::lock(dir, &mut |busy| {
             let _ = writeln!(io::stderr(), "{busy}");
         })?;
-        let written = tiles::stage_built_pmtiles(&args.out, read()?, &opts).and_then(
-            |(staged, mut stats)| {
+        let written = read()
+            .and_then(|layers| tiles::stage_built_pmtiles(&args.out, layers, &opts))
+            .and_then(|(staged, mut stats)| {
                 stats.changed = staged.is_some();
                 folder.publish(vec![(args.out.clone(), staged, None)], &[])?;
                 Ok(stats)
-            },
-        );
+            });
         for note in folder.take_notes() {
             let _ = writeln!(io::stderr(), "note: {note}");
         }

@@ -103,7 +103,9 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
         tmp: Some(tmp.clone()),
         dest: dest.to_path_buf(),
     };
+    let creating = super::interrupt::creating();
     let mut file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    drop(creating);
     file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
     Ok(Some(staged))
@@ -129,7 +131,9 @@ impl Streaming {
             tmp: Some(tmp.clone()),
             dest: dest.to_path_buf(),
         };
+        let creating = super::interrupt::creating();
         let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        drop(creating);
         // The bytes are compared with the file they would replace as they are written
         // (unreadable or absent: they differ), so neither file is read back at the end.
         let old = fs::File::open(dest).ok();

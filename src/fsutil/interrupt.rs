@@ -6,11 +6,13 @@
 //!
 //! A generation being published ([`crate::write::generation::Folder::publish`]) holds
 //! [`hold`] from its journal to its manifest: the handler waits for it, so a signal never
-//! removes a staged file the journal still names. SIGKILL cannot be caught: what a killed
+//! removes a staged file the journal still names. Every temporary file is created under
+//! [`creating`]: the handler waits for the ones being created and keeps any later one from
+//! being made, so none appears after its sweep. SIGKILL cannot be caught: what a killed
 //! run leaves is removed by the next run into the folder, as before.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
 
@@ -18,6 +20,16 @@ use crate::error::{Error, Result};
 static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// Held while a generation is published; the signal handler takes it before it cleans up.
 static PUBLISHING: Mutex<()> = Mutex::new(());
+
+/// Held (shared) while a temporary file is created; the signal handler takes it (alone)
+/// before it sweeps and never gives it back.
+static CREATING: RwLock<()> = RwLock::new(());
+
+/// Hold while creating a temporary file (or renaming a file to a temporary name): after a
+/// signal it blocks until the process exits, so no temporary outlives the handler's sweep.
+pub fn creating() -> RwLockReadGuard<'static, ()> {
+    CREATING.read().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Note that this process makes temporary files in `dir`.
 pub fn note_dir(dir: &Path) {
@@ -48,6 +60,12 @@ fn remove_own_temps(dirs: &[PathBuf]) -> u64 {
         .sum()
 }
 
+/// Wait for the temporaries being created under `creating` and keep any more from being
+/// made for as long as the guard is held (the handler holds it until the process exits).
+fn seal(creating: &RwLock<()>) -> RwLockWriteGuard<'_, ()> {
+    creating.write().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Handle SIGINT and SIGTERM for the rest of the process: wait for a publish under way,
 /// remove this process's temporary files, and exit with 128 + the signal.
 pub fn install() -> Result<()> {
@@ -58,7 +76,10 @@ pub fn install() -> Result<()> {
         .name("signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                // A publish first (it creates its manifest's temporary under `creating`),
+                // then no temporary in creation, then none ever again.
                 let _publishing = hold();
+                let _sealed = seal(&CREATING);
                 clean_up();
                 std::process::exit(128 + signal);
             }
@@ -87,5 +108,30 @@ mod tests {
         assert!(!tmp.exists());
         assert!(other.exists(), "another process's temporary stays");
         assert!(kept.exists());
+    }
+
+    /// Review finding: the sweep raced threads still creating temporaries, and a run file
+    /// made just after it outlived the process. Sealed, the sweep waits for a creation under
+    /// way, and nothing more can be created.
+    #[test]
+    fn a_sealed_sweep_waits_for_a_temporary_in_creation_and_blocks_later_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = super::super::atomic::temp_path(&dir.path().join("run.geojson"));
+        let lock = RwLock::new(());
+        let (held, holding) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _creating = lock.read().unwrap();
+                held.send(()).unwrap();
+                // The signal lands while this file is being made.
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                std::fs::write(&tmp, "run").unwrap();
+            });
+            holding.recv().unwrap();
+            let _sealed = seal(&lock);
+            assert_eq!(remove_own_temps(&[dir.path().to_path_buf()]), 1);
+            assert!(!tmp.exists());
+            assert!(lock.try_read().is_err(), "a later temporary would be made");
+        });
     }
 }

@@ -522,6 +522,9 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         // A stale list from an earlier run would mislead.
         None => remove.push(problems.path.clone()),
     }
+    // Never the input itself (a layer of an earlier run read back).
+    let input = std::fs::canonicalize(&opts.events).ok();
+    remove.retain(|p| input.is_none() || std::fs::canonicalize(p).ok() != input);
     folder.publish(files, &remove)?;
     report.written = true;
     Ok(report)

@@ -214,7 +214,9 @@ impl Folder {
     }
 
     /// Publish `files` (every one in this folder) and remove `remove` as one generation;
-    /// see the module documentation. Returns the new manifest.
+    /// see the module documentation. Only files the previous generation lists are removed:
+    /// a file drillmap did not write (an input, a user's file of the same name) stays.
+    /// Returns the new manifest.
     pub fn publish(&mut self, files: Vec<Publishable>, remove: &[PathBuf]) -> Result<Manifest> {
         test_point("staged");
         let name_of = |p: &Path| -> Result<String> {
@@ -254,8 +256,14 @@ impl Folder {
         for p in remove {
             gone.push(name_of(p)?);
         }
+        let old = self.read_manifest()?;
+        gone.retain(|n| {
+            old.as_ref()
+                .is_some_and(|m| m.files.iter().any(|f| f.name == *n))
+                && self.out.join(n).exists()
+        });
         // Files this build leaves as they are stay in the generation when they still match.
-        if let Some(old) = self.read_manifest()? {
+        if let Some(old) = old {
             for f in old.files {
                 let written = entries.iter().any(|e| e.name == f.name);
                 if written || gone.contains(&f.name) {
@@ -271,7 +279,6 @@ impl Folder {
                 }
             }
         }
-        gone.retain(|n| self.out.join(n).exists());
         renames.sort_by(|a, b| a.1.cmp(&b.1));
         let manifest = Manifest::new(entries);
         // A signal waits until the generation is published: its journal names staged files.

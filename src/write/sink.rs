@@ -152,7 +152,9 @@ impl Sink for GeoJson {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         )));
+        let creating = crate::fsutil::interrupt::creating();
         old.move_to(&back)?;
+        drop(creating);
         let mut file = Streaming::create(&self.dest)?;
         write_parts(&mut file, &[&collection_head(&self.layer)])?;
         self.file = Some(file);

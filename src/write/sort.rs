@@ -408,6 +408,7 @@ pub fn temp_file(beside: &Path, tag: &str) -> Result<(TempFile, File)> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
+    let _creating = crate::fsutil::interrupt::creating();
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -412,7 +412,9 @@ pub fn import(table: &Path, text: Vec<u8>) -> Result<BuildStats, IndexError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let result = (|| {
+        let creating = crate::fsutil::interrupt::creating();
         let mut file = std::fs::File::create(&tmp_table).map_err(io(&tmp_table))?;
+        drop(creating);
         file.write_all(&text).map_err(io(&tmp_table))?;
         file.sync_all().map_err(io(&tmp_table))?;
         drop((file, text));
@@ -675,10 +677,12 @@ struct Writer {
 impl Writer {
     fn create(dest: &Path) -> Result<Writer, IndexError> {
         let tmp = temp_path(dest);
+        let creating = crate::fsutil::interrupt::creating();
         let file = std::fs::File::create(&tmp).map_err(|source| IndexError::Io {
             path: tmp.clone(),
             source,
         })?;
+        drop(creating);
         let mut w = Writer {
             dest: dest.to_path_buf(),
             tmp,

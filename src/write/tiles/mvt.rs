@@ -258,7 +258,9 @@ impl LayerStart {
 }
 
 /// Append a complete layer message (as field 3 of the tile) from its parts: encoded
-/// features (already field-2 framed), keys, and encoded value messages.
+/// features (already field-2 framed), keys, and encoded value messages. The tests' reference
+/// for [`begin_layer`] and [`LayerStart::finish`], which the encoder uses.
+#[cfg(test)]
 pub fn encode_layer<'a>(
     out: &mut Vec<u8>,
     name: &str,
