@@ -28,9 +28,12 @@ pub fn run(
         ));
     }
     if bulk.events.is_some() && bulk.no_tiles && bulk.budget.given() {
-        return Err(Error::Usage(
-            "the tile budget flags (--max-zoom, --accumulate, ...) apply to the tiles --no-tiles leaves out: give one or the other".into(),
-        ));
+        // The over-budget error suggests --no-tiles: appended to the same command, the
+        // budget flags it carries have nothing to do.
+        let _ = writeln!(
+            io::stderr(),
+            "warning: --no-tiles: the tile budget flags (--max-zoom, --accumulate, ...) are not used"
+        );
     }
     if let Some(events) = &bulk.events {
         if online.online {

@@ -77,8 +77,9 @@ pub fn options(
             .map(str::to_owned)
             .collect();
     }
-    // A column summed into clusters is numeric, its bad values reported as --numeric's.
-    for col in a.budget.accumulated() {
+    // A column summed into clusters is numeric, its bad values reported as --numeric's
+    // (without tiles nothing is summed, and the column stays as it is).
+    for col in a.budget.accumulated().iter().filter(|_| !a.no_tiles) {
         if !columns.numeric.contains(col) {
             columns.numeric.push(col.clone());
         }
