@@ -396,8 +396,15 @@ fn bad_options_and_empty_input_are_errors_not_panics() {
         "",
         vec![feature("x", None, json!({}))],
     )];
-    let err = encode_pmtiles(&unlocated, &TileOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("nothing to tile"), "{err}");
+    // Nothing to tile is a data problem naming the layer.
+    match encode_pmtiles(&unlocated, &TileOptions::default()) {
+        Err(drillmap::Error::Data(problems)) => {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            let p = problems[0].to_string();
+            assert!(p.starts_with("exercises: nothing to tile"), "{p}");
+        }
+        other => panic!("{other:?}"),
+    }
     let twice = vec![layers[0].clone(), layers[0].clone()];
     assert!(encode_pmtiles(&twice, &TileOptions::default()).is_err());
 }
@@ -818,4 +825,49 @@ fn archives_are_the_same_bytes_whatever_the_sort_buffer_and_threads() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(names.is_empty(), "{names:?}");
+}
+
+/// Run `drillmap tiles` with `args` in `dir`: its exit code and stderr.
+fn tiles_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .current_dir(dir)
+        .arg("tiles")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        run.status.code(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tiles_exit_codes_tell_data_problems_from_usage() {
+    // Probe finding 15: --xyz at a file is refused before the archive is written (2); a
+    // repeated id and nothing to tile are data problems (1) naming the file (and line).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ok.csv"), "id,lat,lon\na,37,67\nb,38,68\n").unwrap();
+    std::fs::write(d.join("afile"), "").unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--xyz", "afile", "ok.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--xyz afile: not a folder"), "{err}");
+    assert!(!d.join("o.pmtiles").exists());
+    std::fs::write(
+        d.join("twice.csv"),
+        "id,lat,lon\na,37,67\nb,38,68\na,39,69\n",
+    )
+    .unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "twice.csv"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("twice.csv:4: layer \"twice\": feature \"a\" would have the same tile id"),
+        "{err}"
+    );
+    let seq = "{\"type\":\"Feature\",\"id\":\"x\",\"geometry\":null,\"properties\":{}}\n";
+    std::fs::write(d.join("none.geojsonl"), seq).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "none.geojsonl"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("none.geojsonl: nothing to tile"), "{err}");
+    assert!(!d.join("o.pmtiles").exists());
 }

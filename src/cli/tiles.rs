@@ -96,6 +96,13 @@ impl TileBudget {
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let opts = args.budget.options()?;
+    // Refused before anything is written (the archive is written first).
+    if let Some(dir) = args.xyz.as_ref().filter(|d| d.exists() && !d.is_dir()) {
+        return Err(Error::Usage(format!(
+            "--xyz {}: not a folder (a file is there)",
+            dir.display()
+        )));
+    }
     let columns = match &args.columns {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
         None => Columns::default(),

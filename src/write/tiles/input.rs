@@ -53,10 +53,18 @@ pub fn read_built(
         let found = read_features(path, columns, |so_far, f| {
             let name = known.as_deref().unwrap_or(so_far);
             layer
-                .get_or_insert_with(|| LayerBuilder::create(name, "", spill))
-                .push_encoded(&f.id, f.geometry.as_ref(), &f.properties)
+                .get_or_insert_with(|| {
+                    let mut b = LayerBuilder::create(name, "", spill);
+                    b.set_source(path);
+                    b
+                })
+                .push_encoded_at(f.line, &f.id, f.geometry.as_ref(), &f.properties)
         })?;
-        let layer = layer.unwrap_or_else(|| LayerBuilder::create(&found, "", spill));
+        let layer = layer.unwrap_or_else(|| {
+            let mut b = LayerBuilder::create(&found, "", spill);
+            b.set_source(path);
+            b
+        });
         if layer.name() == found || known.is_some() {
             return Ok(layer);
         }
@@ -239,6 +247,7 @@ fn read_seq(
                 FeatureError::Json(e) => syntax(path, line, format!("not JSON: {e}")),
                 FeatureError::Feature(m) => syntax(path, line, m),
             })?;
+        feature.line = line;
         each(&feature)?;
     }
     Ok(())
@@ -255,6 +264,8 @@ pub struct RawFeature {
     pub geometry: Option<Geometry<f64>>,
     /// Its properties, encoded.
     pub properties: EncodedProperties,
+    /// The line of the file it was read from, when known (GeoJSONSeq, CSV).
+    pub line: Option<usize>,
     /// Whether `type` is "Feature".
     is_feature: bool,
     /// The `id` member: absent, or present with its text when a string or number.
@@ -270,6 +281,7 @@ pub struct RawFeature {
 impl RawFeature {
     fn clear(&mut self) {
         self.id.clear();
+        self.line = None;
         self.geometry = None;
         self.properties.clear();
         self.is_feature = false;
@@ -950,6 +962,7 @@ fn read_csv(
             row.id.to_owned()
         };
         feature.geometry = Some(Point::new(x, y).into());
+        feature.line = usize::try_from(row.line).ok();
         each(&feature)?;
     }
     Ok(())

@@ -22,7 +22,7 @@ use super::hilbert::tile_id;
 use super::mercator::{pixel, world};
 use super::mvt;
 use crate::derive::Layer;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::write::sort::{RecordSorter, SortedRecords};
 use std::path::{Path, PathBuf};
 
@@ -405,6 +405,8 @@ pub struct LayerBuilder {
     bounds: Bounds,
     pushed: u32,
     skipped: usize,
+    /// The file the features are read from, named by errors about them.
+    source: Option<PathBuf>,
     /// The properties of the feature being pushed by [`LayerBuilder::push`].
     encoded: EncodedProperties,
     /// The record being built.
@@ -766,6 +768,7 @@ impl LayerBuilder {
             bounds: Bounds::empty(),
             pushed: 0,
             skipped: 0,
+            source: None,
             encoded: EncodedProperties::default(),
             rec: Vec::new(),
             props: Vec::new(),
@@ -791,6 +794,19 @@ impl LayerBuilder {
     /// Credit the layer with `attribution`.
     pub fn set_attribution(&mut self, attribution: &str) {
         self.attribution = attribution.to_string();
+    }
+
+    /// Name `path` as the file the features come from, in errors about them (a repeated
+    /// id, nothing to tile); without it, errors name the layer.
+    pub fn set_source(&mut self, path: &Path) {
+        self.source = Some(path.to_path_buf());
+    }
+
+    /// The file errors about the features name: the source, else the layer's name.
+    fn named(&self) -> PathBuf {
+        self.source
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&self.name))
     }
 
     /// Features pushed so far, located or not.
@@ -825,6 +841,18 @@ impl LayerBuilder {
     /// [`LayerBuilder::push`] with the properties already encoded.
     pub fn push_encoded(
         &mut self,
+        id: &str,
+        geometry: Option<&Geometry<f64>>,
+        properties: &EncodedProperties,
+    ) -> Result<()> {
+        self.push_encoded_at(None, id, geometry, properties)
+    }
+
+    /// [`LayerBuilder::push_encoded`] of the feature on `line` of the source (named by
+    /// the error when its id is repeated).
+    pub fn push_encoded_at(
+        &mut self,
+        line: Option<usize>,
         id: &str,
         geometry: Option<&Geometry<f64>>,
         properties: &EncodedProperties,
@@ -885,7 +913,9 @@ impl LayerBuilder {
             return Ok(());
         };
         let fid = feature_id(&self.name, id);
-        self.ids.push(&fid.to_be_bytes(), &[id.as_bytes()])?;
+        let line = line.map_or(0, |l| u64::try_from(l).unwrap_or(u64::MAX));
+        self.ids
+            .push(&fid.to_be_bytes(), &[&line.to_le_bytes(), id.as_bytes()])?;
         let key = spatial_key(&geom);
         self.rec.clear();
         self.rec.extend_from_slice(&key.to_le_bytes());
@@ -904,6 +934,7 @@ impl LayerBuilder {
     /// located features with one tile id are an error naming the later one, found from
     /// the ids sorted apart (bounded memory, as the features).
     pub(super) fn finish(self, accumulate: &[String]) -> Result<Built> {
+        let named = self.named();
         let LayerBuilder {
             name,
             attribution,
@@ -916,14 +947,20 @@ impl LayerBuilder {
             ..
         } = self;
         let mut last: Option<Vec<u8>> = None;
-        ids.for_each(|fid, id| {
+        ids.for_each(|fid, rec| {
             if last.as_deref() == Some(fid) {
                 let fid = fid.try_into().map_or(0, u64::from_be_bytes);
-                return Err(Error::Usage(format!(
-                    "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
-                     earlier feature (a repeated id?)",
-                    String::from_utf8_lossy(id)
-                )));
+                let (line, id) = rec.split_at_checked(8).unwrap_or((&[], rec));
+                let line = line.try_into().map_or(0, u64::from_le_bytes);
+                return Err(Error::Syntax {
+                    path: named.clone(),
+                    line: usize::try_from(line).ok().filter(|&l| l > 0),
+                    message: format!(
+                        "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
+                         earlier feature (a repeated id?)",
+                        String::from_utf8_lossy(id)
+                    ),
+                });
             }
             let l = last.get_or_insert_with(Vec::new);
             l.clear();
@@ -1234,6 +1271,7 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
     let mut bounds = Bounds::empty();
     let (mut tiled, mut skipped) = (0usize, 0usize);
     let mut names = std::collections::BTreeSet::new();
+    let mut sources = Vec::with_capacity(builders.len());
     for b in builders {
         if !names.insert(b.name.clone()) {
             return Err(Error::Usage(format!(
@@ -1241,12 +1279,22 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
                 b.name
             )));
         }
+        sources.push(b.named());
         let built = b.finish(accumulate)?;
         bounds.merge(&built.bounds);
         tiled += usize::try_from(built.layer.count).unwrap_or(usize::MAX);
         skipped += built.skipped;
         attributions.push(built.attribution);
         out.push(built.layer);
+    }
+    if tiled == 0 {
+        // A data problem (exit 1), named by each input.
+        return Err(Error::Data(
+            sources
+                .into_iter()
+                .map(|path| Problem::new(path, None, "", "nothing to tile: no feature is located"))
+                .collect(),
+        ));
     }
     Ok(PreparedSet {
         layers: out,

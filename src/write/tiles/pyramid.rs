@@ -1210,11 +1210,6 @@ fn build_pyramid(
         timings,
         started: start,
     };
-    if pyramid.zooms.iter().all(|z| z.ids.is_empty()) {
-        return Err(Error::Usage(
-            "nothing to tile: no layer has a located feature".into(),
-        ));
-    }
     Ok(pyramid)
 }
 
