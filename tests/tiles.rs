@@ -871,3 +871,22 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
     assert!(err.contains("none.geojsonl: nothing to tile"), "{err}");
     assert!(!d.join("o.pmtiles").exists());
 }
+
+#[test]
+fn a_csv_cut_inside_a_quoted_field_is_refused_by_tiles_too() {
+    // Read as `build --events` reads it: the unclosed quote is an error on its line (1).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("cut.csv"),
+        "id,lat,lon,name\na,37,67,x\nb,38,68,\"cut\nshort",
+    )
+    .unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "cut.csv"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cut.csv:3:") && err.contains("never closed"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+}

@@ -98,7 +98,7 @@ fn read_features(
             Ok(stem)
         }
         "csv" => {
-            read_csv(path, input::open_lines(path)?, columns, |f| each(&stem, f))?;
+            read_csv(path, input::open_csv(path)?, columns, |f| each(&stem, f))?;
             Ok(stem)
         }
         _ => {
