@@ -328,6 +328,28 @@ pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
     }
 }
 
+/// Write the value `text` of the numeric column (or GeoJSONSeq property) `name` (a
+/// `--numeric` or `--accumulate` one) as a JSON number, `null` when blank, or say why it
+/// is not one: the one check of a numeric value, for CSV and GeoJSONSeq rows.
+pub fn push_numeric(
+    out: &mut Vec<u8>,
+    name: &str,
+    text: &str,
+) -> std::result::Result<(), (String, String)> {
+    let v = text.trim();
+    if v.is_empty() {
+        out.extend_from_slice(b"null");
+    } else if !push_number(out, v) {
+        return Err((
+            excerpt(text, 80),
+            format!(
+                "column {name} is numeric (--numeric/--accumulate) but this is not a finite number"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Format the free columns of `record` as `,"key":value...` into `out`, or say which value
 /// is not the number its column must hold.
 fn free_properties(
@@ -340,18 +362,7 @@ fn free_properties(
         let value = record.get(col.index).unwrap_or("");
         out.extend_from_slice(&col.key);
         if col.numeric {
-            let v = value.trim();
-            if v.is_empty() {
-                out.extend_from_slice(b"null");
-            } else if !push_number(out, v) {
-                return Err((
-                    excerpt(value, 80),
-                    format!(
-                        "column {} is numeric (--numeric/--accumulate) but this is not a finite number",
-                        col.name
-                    ),
-                ));
-            }
+            push_numeric(out, &col.name, value)?;
         } else {
             json::push_str(out, value);
         }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::csv::{excerpt, free_key};
+use super::csv::{excerpt, free_key, push_numeric};
 use super::{Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
@@ -151,8 +151,18 @@ impl<R: Read> SeqReader<R> {
             self.extra.push(b',');
             json::push_str(&mut self.extra, &free_key(k));
             self.extra.push(b':');
-            // Serialising a Value into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut self.extra, v);
+            let numeric = self.columns.numeric.iter().any(|n| n == k);
+            match v {
+                // A numeric property (--numeric, --accumulate) is checked as a CSV cell is.
+                Value::String(text) if numeric => push_numeric(&mut self.extra, k, text)?,
+                Value::Bool(_) | Value::Array(_) | Value::Object(_) if numeric => {
+                    push_numeric(&mut self.extra, k, &v.to_string())?;
+                }
+                // Serialising a Value into a Vec cannot fail.
+                _ => {
+                    let _ = serde_json::to_writer(&mut self.extra, v);
+                }
+            }
         }
         Ok(())
     }
@@ -240,6 +250,28 @@ mod tests {
         let mut one_line = want.clone();
         one_line[1] = one_line[1].replacen("3:", "1:", 1);
         assert_eq!(read(two_on_a_line.as_bytes()), one_line);
+    }
+
+    #[test]
+    fn a_numeric_property_that_is_not_a_finite_number_is_a_problem_at_its_line() {
+        let columns = Columns {
+            numeric: vec!["troops".into()],
+            ..Columns::default()
+        };
+        let text = "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"troops\":\"12\"}}\n\
+                    {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{\"troops\":\"many\"}}\n";
+        let mut r = SeqReader::new(Path::new("e.geojsonl"), text.as_bytes(), &columns);
+        match r.next_row().unwrap() {
+            Some(Next::Row(row)) => assert_eq!(row.extra, b",\"troops\":12"),
+            other => panic!("{other:?}"),
+        }
+        match r.next_row().unwrap() {
+            Some(Next::Bad(p)) => {
+                assert_eq!((p.line, p.value.as_str()), (Some(2), "many"), "{p}");
+                assert!(p.message.contains("troops is numeric"), "{p}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
