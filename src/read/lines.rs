@@ -169,7 +169,7 @@ impl LineIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -204,8 +204,8 @@ mod tests {
         );
     }
 
-    /// A reader that gives at most `chunk` bytes per read.
-    struct Chunks<'a>(&'a [u8], usize);
+    /// A reader that gives at most `chunk` bytes per read (also the quote watch's tests').
+    pub(crate) struct Chunks<'a>(pub(crate) &'a [u8], pub(crate) usize);
 
     impl Read for Chunks<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

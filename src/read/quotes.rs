@@ -194,15 +194,7 @@ mod tests {
 
     /// Read `text` through a watch in chunks of `chunk` bytes.
     fn watch(text: &[u8], chunk: usize) -> Result<(), UnclosedQuote> {
-        struct Chunks<'a>(&'a [u8], usize);
-        impl Read for Chunks<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
+        use crate::read::lines::tests::Chunks;
         let mut out = Vec::new();
         QuoteWatch::new(Chunks(text, chunk))
             .read_to_end(&mut out)
