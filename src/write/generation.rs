@@ -24,15 +24,22 @@
 //! as the manifest describes it. A file this build does not write is carried into the new
 //! manifest only when it still matches the old one; one that does not is reported and left
 //! out. A file whose bytes do not change is not rewritten ("untouched when unchanged").
+//!
+//! After each manifest it writes, the holder notes the manifest's identity (inode and
+//! status change time) in the lock file, under its process id. The next holder trusts the
+//! manifest's list only when it is still that file ([`Folder::listed`]): a manifest edited,
+//! replaced or restored from a copy since is not trusted. A streamed layer whose new digest
+//! is the listed one then needs no reading of the old file to be found unchanged
+//! ([`atomic::Listed`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::atomic::{self, Staged};
+use super::atomic::{self, Listed, Staged};
 use crate::error::{Error, Result};
 
 /// File name of the manifest in an output folder.
@@ -154,8 +161,23 @@ struct Journal {
 pub struct Folder {
     out: PathBuf,
     /// Held until dropped (closing the file releases the lock).
-    _lock: File,
+    lock: File,
     notes: Vec<String>,
+    /// The previous generation's manifest and its mtime, when it is the file the last
+    /// holder wrote (see the module documentation).
+    listing: Option<(Manifest, (i64, i64))>,
+}
+
+/// The identity of the manifest file a holder wrote, as the lock file's second line says
+/// it: `manifest INODE CTIME_SECONDS CTIME_NANOSECONDS`.
+fn manifest_identity(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "manifest {} {} {}",
+        meta.ino(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
 }
 
 /// A file of a build, for [`Folder::publish`]: where it goes, the staged file when its bytes
@@ -182,22 +204,26 @@ impl Folder {
                 let _ = file.read_to_string(&mut text);
                 on_wait(&Busy {
                     folder: out.to_path_buf(),
-                    pid: text.trim().parse().ok(),
+                    pid: text.lines().next().and_then(|l| l.trim().parse().ok()),
                 });
                 file.lock().map_err(|e| Error::io(&path, e))?;
             }
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
-        file.set_len(0)
-            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
-            .map_err(|e| Error::io(&path, e))?;
+        let mut text = String::new();
+        let _ = (&file).seek(SeekFrom::Start(0));
+        let _ = file.read_to_string(&mut text);
+        let noted = text.lines().nth(1).map(str::to_owned);
         let mut folder = Folder {
             out: out.to_path_buf(),
-            _lock: file,
+            lock: file,
             notes: Vec::new(),
+            listing: None,
         };
+        folder.note_holder(noted.as_deref())?;
         folder.complete_journal()?;
         folder.sweep()?;
+        folder.listing = folder.trusted_listing();
         test_point("locked");
         Ok(folder)
     }
@@ -205,6 +231,59 @@ impl Folder {
     /// The output folder.
     pub fn path(&self) -> &Path {
         &self.out
+    }
+
+    /// What the previous generation's manifest lists for `dest` (a file of this folder),
+    /// when that manifest is the one the last holder wrote; see [`atomic::Listed`].
+    pub fn listed(&self, dest: &Path) -> Option<Listed> {
+        let (manifest, since) = self.listing.as_ref()?;
+        let name = dest.file_name()?.to_str()?;
+        if !dest.parent().is_some_and(|dir| same_dir(dir, &self.out)) {
+            return None;
+        }
+        let f = manifest.file(name)?;
+        Some(Listed {
+            digest: (f.bytes, f.sha256.clone()),
+            since: *since,
+        })
+    }
+
+    /// Write the lock file: this process's id, then `manifest` (the identity of the
+    /// manifest this holder wrote, or the one it found noted) when known.
+    fn note_holder(&mut self, manifest: Option<&str>) -> Result<()> {
+        let path = self.out.join(LOCK);
+        let mut text = format!("{}\n", std::process::id());
+        if let Some(m) = manifest {
+            text.push_str(m);
+            text.push('\n');
+        }
+        self.lock
+            .set_len(0)
+            .and_then(|()| (&self.lock).seek(SeekFrom::Start(0)))
+            .and_then(|_| (&self.lock).write_all(text.as_bytes()))
+            .map_err(|e| Error::io(&path, e))
+    }
+
+    /// The manifest was just written: note its identity in the lock file.
+    fn wrote_manifest(&mut self) -> Result<()> {
+        let path = self.out.join(MANIFEST);
+        let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        self.note_holder(Some(&manifest_identity(&meta)))
+    }
+
+    /// The manifest and its mtime when it is the file the lock file notes.
+    fn trusted_listing(&self) -> Option<(Manifest, (i64, i64))> {
+        use std::os::unix::fs::MetadataExt;
+        let mut text = String::new();
+        let _ = (&self.lock).seek(SeekFrom::Start(0));
+        (&self.lock).read_to_string(&mut text).ok()?;
+        let noted = text.lines().nth(1)?;
+        let meta = fs::metadata(self.out.join(MANIFEST)).ok()?;
+        if manifest_identity(&meta) != noted {
+            return None;
+        }
+        let manifest = Manifest::read(&self.out).ok()??;
+        Some((manifest, (meta.mtime(), meta.mtime_nsec())))
     }
 
     /// What was found and done in the folder so far (a publish completed, temporary files
@@ -290,6 +369,7 @@ impl Folder {
         };
         if journal.renames.is_empty() && journal.remove.is_empty() {
             atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+            self.wrote_manifest()?;
             return Ok(journal.manifest);
         }
         let text = serde_json::to_vec(&journal)
@@ -326,6 +406,7 @@ impl Folder {
         let _ = File::open(&self.out).and_then(|d| d.sync_all());
         test_point("manifest");
         atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+        self.wrote_manifest()?;
         let path = self.out.join(JOURNAL);
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         Ok(renamed)
