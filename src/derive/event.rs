@@ -145,13 +145,43 @@ pub fn coordinates(lat: &str, lon: &str) -> std::result::Result<[f64; 2], (Strin
         }
     };
     let (y, x) = (num(lat, "lat")?, num(lon, "lon")?);
-    if !(-90.0..=90.0).contains(&y) {
-        return Err((lat.to_owned(), "lat out of range (-90..90)".into()));
+    match out_of_range(y, x) {
+        Some(OutOfRange::Lat) => Err((lat.to_owned(), OutOfRange::Lat.message().into())),
+        Some(OutOfRange::Lon) => Err((lon.to_owned(), OutOfRange::Lon.message().into())),
+        None => Ok([round6(x), round6(y)]),
     }
-    if !(-180.0..=180.0).contains(&x) {
-        return Err((lon.to_owned(), "lon out of range (-180..180)".into()));
+}
+
+/// The coordinate of a position that is out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfRange {
+    /// Latitude outside -90..90.
+    Lat,
+    /// Longitude outside -180..180.
+    Lon,
+}
+
+impl OutOfRange {
+    /// What is wrong, as a message says it.
+    pub fn message(self) -> &'static str {
+        match self {
+            OutOfRange::Lat => "lat out of range (-90..90)",
+            OutOfRange::Lon => "lon out of range (-180..180)",
+        }
     }
-    Ok([round6(x), round6(y)])
+}
+
+/// The range check of a position in degrees, the one for every input (a row's text read
+/// by [`coordinates`], a GeoJSON position `drillmap tiles` reads): which coordinate is out
+/// of range, latitude first; a NaN is out of range.
+pub fn out_of_range(lat: f64, lon: f64) -> Option<OutOfRange> {
+    if !(-90.0..=90.0).contains(&lat) {
+        Some(OutOfRange::Lat)
+    } else if !(-180.0..=180.0).contains(&lon) {
+        Some(OutOfRange::Lon)
+    } else {
+        None
+    }
 }
 
 fn swap_problem(lat: &str, lon: &str, hint: Option<&str>) -> (String, String) {
