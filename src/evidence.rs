@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::Problem;
+use crate::error::{Error, Problem, Result};
 use crate::model::{Dataset, Place, Source};
 use crate::read::dataset::SOURCES;
+use crate::read::input;
 
 /// The folder, inside the data folder, that holds the articles' text.
 pub const ARTICLES: &str = "articles";
@@ -24,10 +25,16 @@ pub fn normalise(text: &str) -> String {
 }
 
 /// Every evidence problem of `dataset` read from `data`, and of the gazetteer `places` read
-/// from `places_path`.
-pub fn check(data: &Path, dataset: &Dataset, places: &[Place], places_path: &Path) -> Vec<Problem> {
+/// from `places_path`. An article that is a device, a FIFO or a folder stops the run
+/// ([`input::open`]); one missing, over the size cap or not UTF-8 is a problem.
+pub fn check(
+    data: &Path,
+    dataset: &Dataset,
+    places: &[Place],
+    places_path: &Path,
+) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    let articles = read_articles(data, &dataset.sources, &mut problems);
+    let articles = read_articles(data, &dataset.sources, &mut problems)?;
     for q in &dataset.quotes {
         let files: Vec<(&str, &str)> = q
             .sources
@@ -51,25 +58,27 @@ pub fn check(data: &Path, dataset: &Dataset, places: &[Place], places_path: &Pat
         }
     }
     problems.extend(place_sources(places, &dataset.sources, places_path));
-    problems
+    Ok(problems)
 }
 
-/// The normalised text of every article, by source id; a missing article is a problem on
-/// its source's line.
+/// The normalised text of every article, by source id, each read through [`input::read_text`];
+/// a missing or unreadable article is a problem on its source's line, one that is not a
+/// regular file an error.
 fn read_articles(
     data: &Path,
     sources: &[Source],
     problems: &mut Vec<Problem>,
-) -> BTreeMap<String, (String, String)> {
+) -> Result<BTreeMap<String, (String, String)>> {
     let sources_path = data.join(SOURCES);
     let mut out = BTreeMap::new();
     for s in sources {
         let Some(file) = &s.file else { continue };
         let path = data.join(ARTICLES).join(file);
-        match std::fs::read_to_string(&path) {
+        match input::read_text(&path) {
             Ok(text) => {
                 out.insert(s.id.clone(), (file.clone(), normalise(&text)));
             }
+            Err(e @ Error::Io { .. }) if !is_not_found(&e) => return Err(e),
             Err(e) => problems.push(Problem::new(
                 &sources_path,
                 Some(s.line),
@@ -78,7 +87,11 @@ fn read_articles(
             )),
         }
     }
-    out
+    Ok(out)
+}
+
+fn is_not_found(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Each place row's `source` is a `; `-separated list of source ids and `GeoNames N`

@@ -186,7 +186,8 @@ fn every_quote_of_the_shipped_data_is_in_its_article() {
         &inputs.dataset,
         inputs.gazetteer.places(),
         &root().join("places/places.csv"),
-    );
+    )
+    .unwrap();
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
