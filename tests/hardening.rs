@@ -248,7 +248,15 @@ fn control_characters_in_names_and_ids_are_refused() {
 #[test]
 fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
     let work = Work::new("events");
-    for name in ["exercises", "bases", "afghan_border"] {
+    // `drillmap` is the dataset's archive, drillmap.pmtiles (probe 2, finding 6).
+    let names = [
+        "exercises",
+        "bases",
+        "afghan_border",
+        "uncertainty",
+        "drillmap",
+    ];
+    for name in names {
         build(&work, &["--events", "data/events.csv", "--layer", name])
             .expect_code(2)
             .expect_stderr_line(&[

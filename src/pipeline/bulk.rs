@@ -73,9 +73,12 @@ impl Options {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             && !self.layer.starts_with('.');
-        if crate::derive::features::LAYERS.contains(&self.layer.as_str()) {
+        let archive = super::PMTILES.strip_suffix(".pmtiles");
+        if crate::derive::features::LAYERS.contains(&self.layer.as_str())
+            || archive == Some(self.layer.as_str())
+        {
             return Err(Error::Usage(format!(
-                "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
+                "--layer {}: the name of a layer or of the archive `drillmap build` writes from the dataset; choose another",
                 self.layer
             )));
         }
