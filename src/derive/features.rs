@@ -189,7 +189,7 @@ fn base_features<'a, 'b: 'a>(
         .iter()
         .map(|s| {
             let (location, provenance, geometry) = ctx.locate(&s.place);
-            let evidence: Vec<&Evidence> = s.evidence.iter().collect();
+            let evidence: Vec<&Evidence> = b.evidence.iter().chain(&s.evidence).collect();
             let site = SiteProperties {
                 sources: sources(dataset, &b.sources, &provenance, &evidence),
                 location,
