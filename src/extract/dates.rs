@@ -283,15 +283,28 @@ fn days(text: &Text<'_>, from: (u8, u8), to: (u8, u8), last: usize) -> (Raw, usi
     )
 }
 
+/// Whether token `i` is one of the Russian `words` (lower case), as written: the keys are
+/// transliterated, and "с" or "по" would read as the Latin "s" or "po".
+fn is_russian(text: &Text<'_>, i: usize, words: &[&str]) -> bool {
+    let w = text.word(i);
+    !w.is_empty() && !w.is_ascii() && words.contains(&w.to_lowercase().as_str())
+}
+
+/// Whether token `i` joins the two ends of a range of days ("5 to 10 August", "с 5 по 10
+/// августа", "с 26 сентября до 7 октября").
+fn range_to(text: &Text<'_>, i: usize) -> bool {
+    is(text, i, &["to", "until", "through", "till"]) || is_russian(text, i, &["по", "до"])
+}
+
 /// Parse the date starting at token `i`: the raw date and its last token.
 fn parse_at(text: &Text<'_>, i: usize) -> Option<(Raw, usize)> {
     let n = text.tokens.len();
     let ok = |j: usize| j < n && same_sentence(text, i, j);
-    // from 5 to 10 August [2021]
-    if is(text, i, &["from", "between"]) && ok(i + 4) {
+    // from 5 to 10 August [2021]; between 5 and 10 August; с 5 по 10 августа
+    if (is(text, i, &["from", "between"]) || is_russian(text, i, &["с", "со"])) && ok(i + 4) {
         if let (Some(d1), true, Some(d2), Some(m)) = (
             day_number(text, i + 1),
-            is(text, i + 2, &["to", "until", "and", "through"]),
+            is(text, i + 2, &["and"]) || range_to(text, i + 2),
             day_number(text, i + 3),
             month(text, i + 4),
         ) {
@@ -362,8 +375,20 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Raw, usize)> {
                 return Some(days(text, (m, d1), (m, d2), i + 2));
             }
         }
+        // 5 to 10 August, по 10 августа
+        if range_to(text, i + 1) && ok(i + 3) {
+            if let (Some(d2), Some(m)) = (day_number(text, i + 2), month(text, i + 3)) {
+                return Some(days(text, (m, d1), (m, d2), i + 3));
+            }
+        }
         // 05 Августа 2021, 16 July
         if let Some(m) = month(text, i + 1).filter(|_| ok(i + 1)) {
+            // 26 September to 7 October, 26 сентября по 7 октября
+            if range_to(text, i + 2) && ok(i + 4) {
+                if let (Some(d2), Some(m2)) = (day_number(text, i + 3), month(text, i + 4)) {
+                    return Some(days(text, (m, d1), (m2, d2), i + 4));
+                }
+            }
             return Some(days(text, (m, d1), (m, d1), i + 1));
         }
     }
@@ -670,6 +695,25 @@ mod tests {
             ),
             ("established on October 6, 2007,", "2007-10-06", None),
             ("05 Августа 2021 799", "2021-08-05", None),
+            ("с 5 по 10 августа", "2021-08-05", Some("2021-08-10")),
+            (
+                "учения пройдут с 5 по 10 августа 2021 года",
+                "2021-08-05",
+                Some("2021-08-10"),
+            ),
+            ("со 2 по 6 сентября", "2021-09-02", Some("2021-09-06")),
+            (
+                "с 26 сентября по 7 октября",
+                "2021-09-26",
+                Some("2021-10-07"),
+            ),
+            ("between 5 and 10 August", "2021-08-05", Some("2021-08-10")),
+            ("held 5 to 10 August", "2021-08-05", Some("2021-08-10")),
+            (
+                "held 26 September to 7 October",
+                "2021-09-26",
+                Some("2021-10-07"),
+            ),
             ("in late April, Russia", "2021-04", None),
             ("joining in 2017 and", "2017", None),
         ] {
