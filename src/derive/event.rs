@@ -18,7 +18,7 @@ use crate::date::{DateSpan, ReportedDate};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::Dates;
-use crate::model::round6;
+use crate::model::{round6, Credits};
 use crate::resolve::index::GeonamesIndex;
 use crate::resolve::online::GeocodeCache;
 use crate::resolve::{self, Gazetteer, Geocoder};
@@ -252,8 +252,8 @@ pub struct Builder<'g> {
     /// Online answers kept by `build --online` or `geocode --online`, for names the local
     /// tables do not know.
     cache: &'g GeocodeCache,
-    /// Whether any place came from the GeoNames table (the layer then attributes it).
-    used_geonames: bool,
+    /// What the features made so far owe to their sources (the layer's attribution).
+    credits: Credits,
     index: BorderIndex<'g>,
     memo: Memo<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
@@ -305,7 +305,7 @@ impl<'g> Builder<'g> {
             gazetteer,
             geonames,
             cache,
-            used_geonames: false,
+            credits: Credits::NONE,
             index,
             memo: Memo::default(),
             located: Vec::new(),
@@ -373,7 +373,10 @@ impl<'g> Builder<'g> {
             Ok(r) => r,
             Err(m) => return Ok(Err(m)),
         };
-        self.used_geonames |= resolved.table == "geonames";
+        self.credits = self.credits.and(Credits::of_point(
+            resolved.geocoder(),
+            &resolved.place.source,
+        ));
         let located = locate(
             Some(place),
             Some(place),
@@ -514,6 +517,7 @@ impl<'g> Builder<'g> {
             }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
+            self.credits.natural_earth = true;
             self.coordinates_location(&located.location)
                 .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
             (point, None)
@@ -610,9 +614,9 @@ impl<'g> Builder<'g> {
         [&self.middle, dates, &self.hint_text, a, b, c, extra, b"}"]
     }
 
-    /// Whether any place came from the GeoNames table (the layer then attributes it).
-    pub fn used_geonames(&self) -> bool {
-        self.used_geonames
+    /// What the places geocoded so far and the rows measured owe to their sources.
+    pub fn credits(&self) -> Credits {
+        self.credits
     }
 
     /// Distinct (place, country hint) pairs geocoded so far.
