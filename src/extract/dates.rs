@@ -368,7 +368,32 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Raw, usize)> {
             i,
         ));
     }
+    // 2021-08-01 (ISO 8601)
+    if let Some(y) = year_number(text, i).filter(|_| ok(i + 2)) {
+        if dash_between(text, i, i + 1) && dash_between(text, i + 1, i + 2) {
+            let two = |j: usize| {
+                let k = text.key(j);
+                (k.len() == 2).then(|| k.parse::<u8>().ok()).flatten()
+            };
+            if let (Some(m), Some(d)) = (two(i + 1).filter(|m| (1..=12).contains(m)), two(i + 2)) {
+                return Some((
+                    Raw::Days {
+                        from: (m, d),
+                        to: (m, d),
+                        year: Some(y),
+                    },
+                    i + 2,
+                ));
+            }
+        }
+    }
     if let Some(d1) = day_number(text, i) {
+        // the 29th of February [2023]
+        if is(text, i + 1, &["of"]) && ok(i + 2) {
+            if let Some(m) = month(text, i + 2) {
+                return Some(days(text, (m, d1), (m, d1), i + 2));
+            }
+        }
         // 16-17 ноября, 5 to 10 August (without "from")
         if ok(i + 2) && dash_between(text, i, i + 1) {
             if let (Some(d2), Some(m)) = (day_number(text, i + 1), month(text, i + 2)) {
@@ -622,7 +647,24 @@ fn infer_year(
     }
 }
 
-/// A dateline: a full date (day, month and year) in the first three lines of the article.
+/// Whether the date starting at byte `start` stands where a dateline does: first on its
+/// line, or after a place and a separator ("Dushanbe, 2021-08-01", "DUSHANBE —",
+/// "Published:"), not inside a sentence ("…was held on 5 March 2019").
+fn at_dateline(source: &str, start: usize) -> bool {
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = source[line_start..start].trim();
+    if before.is_empty() {
+        return true;
+    }
+    let Some(lead) = before.strip_suffix([',', ':', '-', '–', '—', '|', '.']) else {
+        return false;
+    };
+    let words = lead.split_whitespace().count();
+    (1..=3).contains(&words) && !lead.chars().any(|c| c.is_ascii_digit())
+}
+
+/// A dateline: a full date (day, month and year) in the first three lines of the article,
+/// first on its line or after a place name ([`at_dateline`]).
 pub fn dateline(text: &Text<'_>) -> Option<Published> {
     let limit = text
         .source
@@ -634,7 +676,7 @@ pub fn dateline(text: &Text<'_>) -> Option<Published> {
         .filter(|d| {
             text.tokens
                 .get(d.tokens.start)
-                .is_some_and(|t| t.span.start < limit)
+                .is_some_and(|t| t.span.start < limit && at_dateline(text.source, t.span.start))
         })
         .find(|d| d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative)
         .and_then(|d| d.start)
@@ -813,6 +855,42 @@ mod tests {
         let t = Text::new("Title\n05 Августа 2021 799 Политика\nAlmaty. August 5. Text");
         assert_eq!(dateline(&t).map(|p| p.iso()).as_deref(), Some("2021-08-05"));
         assert_eq!(dateline(&Text::new("No date here.")), None);
+        for (text, want) in [
+            ("Dushanbe, 2021-08-01\nText", Some("2021-08-01")),
+            ("DUSHANBE — 5 August 2021 — Troops", Some("2021-08-05")),
+            ("Published: August 5, 2021\nText", Some("2021-08-05")),
+            // A date inside a sentence is what the article reports, not when it was written.
+            (
+                "Troops will train at Kharbmaidon next month. The last such drill was held on 5 March 2019.",
+                None,
+            ),
+            ("Title\nIn 2019, on 5 March 2019, troops trained.", None),
+        ] {
+            assert_eq!(
+                dateline(&Text::new(text)).map(|p| p.iso()).as_deref(),
+                want,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn iso_dates_and_ordinals_of_months_are_days_and_impossible_days_are_not_dates() {
+        assert_eq!(
+            one("drills on 2021-08-01 near", "2021-07-20"),
+            (Some("2021-08-01".into()), None)
+        );
+        assert_eq!(
+            one("the 12th of August", "2021-07-20"),
+            (Some("2021-08-12".into()), None)
+        );
+        // Not a day of 2023: no date at all, never the month at a day's confidence.
+        assert_eq!(one("the 29th of February 2023", "2023-03-01"), (None, None));
+        assert_eq!(one("on 2021-02-30", "2021-03-01"), (None, None));
+        assert_eq!(
+            one("from 28 December to 3 January", "2021-12-01"),
+            (Some("2021-12-28".into()), Some("2022-01-03".into()))
+        );
     }
 
     #[test]
