@@ -208,7 +208,9 @@ fn a_not_found_answer_is_cached_and_explained_offline() {
 fn pmtiles_metadata(path: &std::path::Path) -> serde_json::Value {
     use std::io::Read;
     let bytes = fs::read(path).unwrap();
-    let at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap()) as usize;
+    let at = |i: usize| {
+        usize::try_from(u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap())).unwrap()
+    };
     let (offset, len) = (at(24), at(32));
     let raw = &bytes[offset..offset + len];
     let mut json = Vec::new();
