@@ -18,7 +18,7 @@ use crate::derive::event::{Builder, Geonames};
 use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
 use crate::model::Credits;
-use crate::write::atomic::{self, Streaming};
+use crate::write::atomic::Streaming;
 use crate::write::generation::Folder;
 use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
 use crate::write::sort::Sorter;
@@ -153,24 +153,12 @@ pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
     opts.validate()?;
     // The tables, indexes and memos that derive the rows are dropped once every row is
     // derived, before the outputs are finished (the tiles' finish is the run's peak).
-    // What the previous generation lists for the layers: an unchanged layer is then found
-    // so from its digest, without reading the old file.
-    let listed = Listed {
-        geojson: folder.listed(&opts.geojson_path()),
-        seq: folder.listed(&opts.seq_path()),
-    };
-    let gathered = derive_rows(opts, listed)?;
+    let gathered = derive_rows(opts)?;
     publish(gathered, opts, folder)
 }
 
-/// What the previous generation's manifest lists for the layer's files.
-struct Listed {
-    geojson: Option<atomic::Listed>,
-    seq: Option<atomic::Listed>,
-}
-
 /// Read and derive every row into the layer's sinks.
-fn derive_rows(opts: &Options, listed: Listed) -> Result<Gathered<'_>> {
+fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
     let tables = Tables::read(&opts.data)?.checked()?;
     // A GeoNames table with an on-disk index (the full dump) is asked per distinct place;
     // a small one without an index is read whole.
@@ -198,14 +186,12 @@ fn derive_rows(opts: &Options, listed: Listed) -> Result<Gathered<'_>> {
             &mut CsvReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
-            listed,
             &tables.provenance.attribution,
         ),
         Format::GeoJsonSeq => run(
             &mut SeqReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
-            listed,
             &tables.provenance.attribution,
         ),
     }
@@ -416,17 +402,15 @@ fn run<'o, R: EventReader>(
     reader: &mut R,
     b: Builder<'_>,
     opts: &'o Options,
-    listed: Listed,
     natural_earth: &str,
 ) -> Result<Gathered<'o>> {
     let seq_path = opts.seq.then(|| opts.seq_path());
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(
         &opts.geojson_path(),
         &opts.layer,
-        listed.geojson,
     )?)];
     if let Some(p) = &seq_path {
-        sinks.push(Box::new(GeoJsonSeq::create(p, listed.seq)?));
+        sinks.push(Box::new(GeoJsonSeq::create(p)?));
     }
     if let Some(tile_opts) = &opts.tiles {
         sinks.push(Box::new(Tiles {
