@@ -34,7 +34,7 @@ pub fn run(
     };
     if append {
         let path = data.join(PLACES);
-        let mut text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let mut text = drillmap::read::input::read_text(&path)?;
         if !text.ends_with('\n') && !text.is_empty() {
             text.push('\n');
         }

@@ -111,6 +111,39 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
     Ok(Some(staged))
 }
 
+/// What the previous generation's manifest says a destination holds, and when the manifest
+/// was written: see [`Streaming::create_listed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The size and SHA-256 the manifest lists.
+    pub digest: Digest,
+    /// The manifest's mtime (seconds, nanoseconds since the epoch).
+    pub since: (i64, i64),
+}
+
+impl Listed {
+    /// Whether `dest` holds exactly the bytes listed. Without reading it when its status
+    /// shows it unchanged since the manifest was written: the listed size, and a status
+    /// change time (ctime) before the manifest's mtime (writing to the file, replacing it,
+    /// `touch` or `chmod` all set its ctime to the current time, and no user call sets it
+    /// back). Otherwise (changed since, or in the same clock tick) by reading it once.
+    pub fn held_by(&self, dest: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = fs::metadata(dest) else {
+            return false;
+        };
+        if !meta.is_file() || meta.len() != self.digest.0 {
+            return false;
+        }
+        if (meta.ctime(), meta.ctime_nsec()) < self.since {
+            return true;
+        }
+        fs::File::open(dest)
+            .and_then(super::digest::digest_of)
+            .is_ok_and(|d| d == self.digest)
+    }
+}
+
 /// A file being written incrementally under its temporary name, for output too large to
 /// hold in memory. Nothing appears under `dest` until [`Streaming::finish`] has flushed and
 /// synced it and the returned [`Staged`] is committed; dropping it removes the temporary.
@@ -118,11 +151,22 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
 pub struct Streaming {
     writer: Background,
     staged: Staged,
+    listed: Option<Listed>,
 }
 
 impl Streaming {
-    /// Create the temporary file beside `dest` (creating the folder).
+    /// Create the temporary file beside `dest` (creating the folder). Whether `dest`
+    /// already holds the bytes written is found by comparing them with its bytes as they
+    /// are written.
     pub fn create(dest: &Path) -> Result<Streaming> {
+        Streaming::create_listed(dest, None)
+    }
+
+    /// [`Streaming::create`], told what the previous generation's manifest lists for
+    /// `dest`: then whether `dest` already holds the bytes written is answered from their
+    /// digest (taken as they are written) and `listed` ([`Listed::held_by`]), without
+    /// reading `dest` while it is unchanged since the manifest was written.
+    pub fn create_listed(dest: &Path, listed: Option<Listed>) -> Result<Streaming> {
         let tmp = temp_path(dest);
         if let Some(dir) = tmp.parent() {
             create_dir(dir)?;
@@ -134,12 +178,16 @@ impl Streaming {
         let creating = super::interrupt::creating();
         let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         drop(creating);
-        // The bytes are compared with the file they would replace as they are written
-        // (unreadable or absent: they differ), so neither file is read back at the end.
-        let old = fs::File::open(dest).ok();
+        // Unlisted, the bytes are compared with the file they would replace as they are
+        // written (unreadable or absent: they differ), so neither file is read back at the end.
+        let writer = match listed {
+            Some(_) => Background::new(file),
+            None => Background::comparing(file, fs::File::open(dest).ok()),
+        };
         Ok(Streaming {
-            writer: Background::comparing(file, old),
+            writer,
             staged,
+            listed,
         })
     }
 
@@ -182,12 +230,16 @@ impl Streaming {
     }
 
     /// [`Streaming::finish_if_changed`], and the size and SHA-256 of the bytes written
-    /// (taken as they were written, and compared with the destination's the same way:
-    /// neither file is read back).
+    /// (taken as they were written, and compared with the destination's the same way, or
+    /// with what the manifest lists: neither file is read back).
     pub fn finish_digest(self) -> Result<(Option<Staged>, Digest)> {
         let tmp = self.temp().to_path_buf();
         let written = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
-        if written.same {
+        let same = match &self.listed {
+            Some(l) => l.digest == written.digest && l.held_by(&self.staged.dest),
+            None => written.same,
+        };
+        if same {
             return Ok((None, written.digest)); // dropping `staged` removes the temporary
         }
         written.file.sync_all().map_err(|e| Error::io(&tmp, e))?;
@@ -327,6 +379,31 @@ mod tests {
         assert!(stream(b"two").is_some()); // dropped: not committed
         assert_eq!(fs::read(&path).unwrap(), b"one");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// The listed digest is trusted, without reading the file, only while the file's
+    /// status changed before the manifest was written; otherwise the file is read.
+    #[test]
+    fn a_listed_digest_is_trusted_only_for_a_file_unchanged_since() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.geojson");
+        fs::write(&path, b"abc").unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        let listed = |bytes: &[u8], since: (i64, i64)| Listed {
+            digest: super::super::digest::of_bytes(bytes),
+            since,
+        };
+        let later = (meta.ctime() + 1, 0);
+        let same_tick = (meta.ctime(), meta.ctime_nsec());
+        // Unchanged since: the listing answers (a listing of other bytes of the same size
+        // shows that the file was not read).
+        assert!(listed(b"xyz", later).held_by(&path));
+        assert!(!listed(b"abcd", later).held_by(&path), "another size");
+        // Changed since (or in the same tick): the file is read.
+        assert!(!listed(b"xyz", same_tick).held_by(&path));
+        assert!(listed(b"abc", same_tick).held_by(&path));
+        assert!(!listed(b"abc", later).held_by(&dir.path().join("none")));
     }
 
     #[test]

@@ -15,10 +15,10 @@ use crate::bulk::csv::CsvReader;
 use crate::bulk::seq::SeqReader;
 use crate::bulk::{Columns, EventReader, Format};
 use crate::derive::event::{Builder, Geonames};
-use crate::derive::features::GEONAMES_ATTRIBUTION;
 use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
-use crate::write::atomic::Streaming;
+use crate::model::Credits;
+use crate::write::atomic::{self, Streaming};
 use crate::write::generation::Folder;
 use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
 use crate::write::sort::Sorter;
@@ -73,9 +73,12 @@ impl Options {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             && !self.layer.starts_with('.');
-        if crate::derive::features::LAYERS.contains(&self.layer.as_str()) {
+        let archive = super::PMTILES.strip_suffix(".pmtiles");
+        if crate::derive::features::LAYERS.contains(&self.layer.as_str())
+            || archive == Some(self.layer.as_str())
+        {
             return Err(Error::Usage(format!(
-                "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
+                "--layer {}: the name of a layer or of the archive `drillmap build` writes from the dataset; choose another",
                 self.layer
             )));
         }
@@ -150,12 +153,24 @@ pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
     opts.validate()?;
     // The tables, indexes and memos that derive the rows are dropped once every row is
     // derived, before the outputs are finished (the tiles' finish is the run's peak).
-    let gathered = derive_rows(opts)?;
+    // What the previous generation lists for the layers: an unchanged layer is then found
+    // so from its digest, without reading the old file.
+    let listed = Listed {
+        geojson: folder.listed(&opts.geojson_path()),
+        seq: folder.listed(&opts.seq_path()),
+    };
+    let gathered = derive_rows(opts, listed)?;
     publish(gathered, opts, folder)
 }
 
+/// What the previous generation's manifest lists for the layer's files.
+struct Listed {
+    geojson: Option<atomic::Listed>,
+    seq: Option<atomic::Listed>,
+}
+
 /// Read and derive every row into the layer's sinks.
-fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
+fn derive_rows(opts: &Options, listed: Listed) -> Result<Gathered<'_>> {
     let tables = Tables::read(&opts.data)?.checked()?;
     // A GeoNames table with an on-disk index (the full dump) is asked per distinct place;
     // a small one without an index is read whole.
@@ -183,11 +198,15 @@ fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
             &mut CsvReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
+            listed,
+            &tables.provenance.attribution,
         ),
         Format::GeoJsonSeq => run(
             &mut SeqReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
+            listed,
+            &tables.provenance.attribution,
         ),
     }
 }
@@ -388,22 +407,26 @@ fn feed<R: EventReader>(
 struct Gathered<'o> {
     tally: Tally<'o>,
     seq_path: Option<PathBuf>,
-    attribution: &'static str,
+    attribution: String,
     places: usize,
 }
 
+/// `natural_earth` is the boundaries' credit, owed by every feature (its border distance).
 fn run<'o, R: EventReader>(
     reader: &mut R,
     b: Builder<'_>,
     opts: &'o Options,
+    listed: Listed,
+    natural_earth: &str,
 ) -> Result<Gathered<'o>> {
     let seq_path = opts.seq.then(|| opts.seq_path());
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(
         &opts.geojson_path(),
         &opts.layer,
+        listed.geojson,
     )?)];
     if let Some(p) = &seq_path {
-        sinks.push(Box::new(GeoJsonSeq::create(p)?));
+        sinks.push(Box::new(GeoJsonSeq::create(p, listed.seq)?));
     }
     if let Some(tile_opts) = &opts.tiles {
         sinks.push(Box::new(Tiles {
@@ -445,11 +468,11 @@ fn run<'o, R: EventReader>(
         .into_iter()
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| Error::Internal("a build thread panicked".into()))?;
-    let attribution = if builders.iter().any(Builder::used_geonames) {
-        GEONAMES_ATTRIBUTION
-    } else {
-        ""
-    };
+    let attribution = builders
+        .iter()
+        .map(Builder::credits)
+        .fold(Credits::NONE, Credits::and)
+        .attribution(natural_earth);
     Ok(Gathered {
         tally,
         seq_path,
@@ -473,7 +496,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         source_coordinates,
         ..
     } = tally;
-    let sorted = sorter.finish(attribution)?;
+    let sorted = sorter.finish(&attribution)?;
     for d in &sorted.duplicates {
         problems.add(duplicate(&opts.events, d.line, &d.id))?;
     }

@@ -24,15 +24,22 @@
 //! as the manifest describes it. A file this build does not write is carried into the new
 //! manifest only when it still matches the old one; one that does not is reported and left
 //! out. A file whose bytes do not change is not rewritten ("untouched when unchanged").
+//!
+//! After each manifest it writes, the holder notes the manifest's identity (inode and
+//! status change time) in the lock file, under its process id. The next holder trusts the
+//! manifest's list only when it is still that file ([`Folder::listed`]): a manifest edited,
+//! replaced or restored from a copy since is not trusted. A streamed layer whose new digest
+//! is the listed one then needs no reading of the old file to be found unchanged
+//! ([`atomic::Listed`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::atomic::{self, Staged};
+use super::atomic::{self, Listed, Staged};
 use crate::error::{Error, Result};
 
 /// File name of the manifest in an output folder.
@@ -138,6 +145,46 @@ impl std::fmt::Display for Busy {
     }
 }
 
+/// The process id the lock's holder wrote on the first line of `file`. A holder writes it
+/// just after taking the lock and blanks it when it lets go (see `Drop`), so a blank line
+/// is read again for a little while before giving up.
+fn holder_pid(file: &mut File) -> Option<u32> {
+    for _ in 0..20 {
+        let mut text = String::new();
+        if file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_string(&mut text))
+            .is_ok()
+        {
+            if let Some(pid) = text.lines().next().and_then(|l| l.trim().parse().ok()) {
+                return Some(pid);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        // Released now: the next waiter must not read this process's id as its holder's.
+        // The manifest's identity stays for the next holder.
+        let mut text = String::new();
+        let _ = (&self.lock).seek(SeekFrom::Start(0));
+        let _ = (&self.lock).read_to_string(&mut text);
+        let kept = text
+            .lines()
+            .nth(1)
+            .map(|m| format!("\n{m}\n"))
+            .unwrap_or_default();
+        let _ = self
+            .lock
+            .set_len(0)
+            .and_then(|()| (&self.lock).seek(SeekFrom::Start(0)))
+            .and_then(|_| (&self.lock).write_all(kept.as_bytes()));
+    }
+}
+
 /// What a publish does, written before it starts so a killed one can be completed.
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {
@@ -154,8 +201,23 @@ struct Journal {
 pub struct Folder {
     out: PathBuf,
     /// Held until dropped (closing the file releases the lock).
-    _lock: File,
+    lock: File,
     notes: Vec<String>,
+    /// The previous generation's manifest and its mtime, when it is the file the last
+    /// holder wrote (see the module documentation).
+    listing: Option<(Manifest, (i64, i64))>,
+}
+
+/// The identity of the manifest file a holder wrote, as the lock file's second line says
+/// it: `manifest INODE CTIME_SECONDS CTIME_NANOSECONDS`.
+fn manifest_identity(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "manifest {} {} {}",
+        meta.ino(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
 }
 
 /// A file of a build, for [`Folder::publish`]: where it goes, the staged file when its bytes
@@ -178,26 +240,28 @@ impl Folder {
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
                 on_wait(&Busy {
                     folder: out.to_path_buf(),
-                    pid: text.trim().parse().ok(),
+                    pid: holder_pid(&mut file),
                 });
                 file.lock().map_err(|e| Error::io(&path, e))?;
             }
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
-        file.set_len(0)
-            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
-            .map_err(|e| Error::io(&path, e))?;
+        let mut text = String::new();
+        let _ = (&file).seek(SeekFrom::Start(0));
+        let _ = file.read_to_string(&mut text);
+        let noted = text.lines().nth(1).map(str::to_owned);
         let mut folder = Folder {
             out: out.to_path_buf(),
-            _lock: file,
+            lock: file,
             notes: Vec::new(),
+            listing: None,
         };
+        folder.note_holder(noted.as_deref())?;
         folder.complete_journal()?;
         folder.sweep()?;
+        folder.listing = folder.trusted_listing();
         test_point("locked");
         Ok(folder)
     }
@@ -205,6 +269,59 @@ impl Folder {
     /// The output folder.
     pub fn path(&self) -> &Path {
         &self.out
+    }
+
+    /// What the previous generation's manifest lists for `dest` (a file of this folder),
+    /// when that manifest is the one the last holder wrote; see [`atomic::Listed`].
+    pub fn listed(&self, dest: &Path) -> Option<Listed> {
+        let (manifest, since) = self.listing.as_ref()?;
+        let name = dest.file_name()?.to_str()?;
+        if !dest.parent().is_some_and(|dir| same_dir(dir, &self.out)) {
+            return None;
+        }
+        let f = manifest.file(name)?;
+        Some(Listed {
+            digest: (f.bytes, f.sha256.clone()),
+            since: *since,
+        })
+    }
+
+    /// Write the lock file: this process's id, then `manifest` (the identity of the
+    /// manifest this holder wrote, or the one it found noted) when known.
+    fn note_holder(&mut self, manifest: Option<&str>) -> Result<()> {
+        let path = self.out.join(LOCK);
+        let mut text = format!("{}\n", std::process::id());
+        if let Some(m) = manifest {
+            text.push_str(m);
+            text.push('\n');
+        }
+        self.lock
+            .set_len(0)
+            .and_then(|()| (&self.lock).seek(SeekFrom::Start(0)))
+            .and_then(|_| (&self.lock).write_all(text.as_bytes()))
+            .map_err(|e| Error::io(&path, e))
+    }
+
+    /// The manifest was just written: note its identity in the lock file.
+    fn wrote_manifest(&mut self) -> Result<()> {
+        let path = self.out.join(MANIFEST);
+        let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        self.note_holder(Some(&manifest_identity(&meta)))
+    }
+
+    /// The manifest and its mtime when it is the file the lock file notes.
+    fn trusted_listing(&self) -> Option<(Manifest, (i64, i64))> {
+        use std::os::unix::fs::MetadataExt;
+        let mut text = String::new();
+        let _ = (&self.lock).seek(SeekFrom::Start(0));
+        (&self.lock).read_to_string(&mut text).ok()?;
+        let noted = text.lines().nth(1)?;
+        let meta = fs::metadata(self.out.join(MANIFEST)).ok()?;
+        if manifest_identity(&meta) != noted {
+            return None;
+        }
+        let manifest = Manifest::read(&self.out).ok()??;
+        Some((manifest, (meta.mtime(), meta.mtime_nsec())))
     }
 
     /// What was found and done in the folder so far (a publish completed, temporary files
@@ -290,6 +407,7 @@ impl Folder {
         };
         if journal.renames.is_empty() && journal.remove.is_empty() {
             atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+            self.wrote_manifest()?;
             return Ok(journal.manifest);
         }
         let text = serde_json::to_vec(&journal)
@@ -326,6 +444,7 @@ impl Folder {
         let _ = File::open(&self.out).and_then(|d| d.sync_all());
         test_point("manifest");
         atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+        self.wrote_manifest()?;
         let path = self.out.join(JOURNAL);
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         Ok(renamed)
@@ -468,6 +587,32 @@ mod tests {
         assert_eq!(a.files[0].name, "a");
         assert_eq!(a.generation.len(), 16);
         assert_ne!(a.generation, Manifest::new(vec![f("a", "2")]).generation);
+    }
+
+    #[test]
+    fn a_waiter_reads_the_holders_id_even_when_it_is_written_late_and_never_a_released_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut folder = Folder::lock(dir.path(), &mut |_| {}).unwrap();
+        let lock = dir.path().join(LOCK);
+        assert_eq!(
+            fs::read_to_string(&lock).unwrap(),
+            format!("{}\n", std::process::id())
+        );
+        folder.note_holder(Some("manifest 1 2 3")).unwrap();
+        drop(folder);
+        // The process id is blanked, the manifest's identity kept for the next holder.
+        assert_eq!(fs::read_to_string(&lock).unwrap(), "\nmanifest 1 2 3\n");
+        // A holder that has the lock but has not written its id yet.
+        let mut waiter = File::open(&lock).unwrap();
+        let writer = {
+            let lock = lock.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(40));
+                fs::write(lock, "4242\nmanifest 1 2 3\n").unwrap();
+            })
+        };
+        assert_eq!(holder_pid(&mut waiter), Some(4242));
+        writer.join().unwrap();
     }
 
     #[test]

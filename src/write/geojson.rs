@@ -85,7 +85,7 @@ impl Bounds {
 
 /// Write `layer` to `dest` as GeoJSON, staged (see [`super::sink`]).
 pub fn write_layer(dest: &Path, layer: &Layer) -> Result<Output> {
-    let mut sink = Box::new(GeoJson::create(dest, &layer.name)?);
+    let mut sink = Box::new(GeoJson::create(dest, &layer.name, None)?);
     let mut text = Vec::new();
     for f in &layer.features {
         text.clear();

@@ -23,7 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::atomic::{Staged, Streaming};
+use super::atomic::{Listed, Staged, Streaming};
 use super::generation::Digest;
 use super::geojson::{collection_head, collection_tail, Bounds};
 use crate::error::{Error, Result};
@@ -101,19 +101,22 @@ fn write_parts(file: &mut Streaming, parts: &[&[u8]]) -> Result<()> {
 pub struct GeoJson {
     dest: PathBuf,
     layer: String,
+    listed: Option<Listed>,
     file: Option<Streaming>,
     written: u64,
     bounds: Bounds,
 }
 
 impl GeoJson {
-    /// Stage `dest` for the layer named `layer`.
-    pub fn create(dest: &Path, layer: &str) -> Result<GeoJson> {
-        let mut file = Streaming::create(dest)?;
+    /// Stage `dest` for the layer named `layer`; `listed`, what the previous generation's
+    /// manifest lists for `dest` ([`Streaming::create_listed`]).
+    pub fn create(dest: &Path, layer: &str, listed: Option<Listed>) -> Result<GeoJson> {
+        let mut file = Streaming::create_listed(dest, listed.clone())?;
         write_parts(&mut file, &[&collection_head(layer)])?;
         Ok(GeoJson {
             dest: dest.to_path_buf(),
             layer: layer.to_owned(),
+            listed,
             file: Some(file),
             written: 0,
             bounds: Bounds::default(),
@@ -155,7 +158,7 @@ impl Sink for GeoJson {
         let creating = crate::fsutil::interrupt::creating();
         old.move_to(&back)?;
         drop(creating);
-        let mut file = Streaming::create(&self.dest)?;
+        let mut file = Streaming::create_listed(&self.dest, self.listed.clone())?;
         write_parts(&mut file, &[&collection_head(&self.layer)])?;
         self.file = Some(file);
         self.written = 0;
@@ -183,16 +186,18 @@ impl Sink for GeoJson {
 #[derive(Debug)]
 pub struct GeoJsonSeq {
     dest: PathBuf,
+    listed: Option<Listed>,
     file: Option<Streaming>,
     written: u64,
 }
 
 impl GeoJsonSeq {
-    /// Stage `dest`.
-    pub fn create(dest: &Path) -> Result<GeoJsonSeq> {
+    /// Stage `dest`; `listed` as for [`GeoJson::create`].
+    pub fn create(dest: &Path, listed: Option<Listed>) -> Result<GeoJsonSeq> {
         Ok(GeoJsonSeq {
             dest: dest.to_path_buf(),
-            file: Some(Streaming::create(dest)?),
+            file: Some(Streaming::create_listed(dest, listed.clone())?),
+            listed,
             written: 0,
         })
     }
@@ -215,7 +220,7 @@ impl Sink for GeoJsonSeq {
         // Start over: remove the old temporary (dropping it) before making the new one,
         // which has the same name.
         drop(self.file.take());
-        self.file = Some(Streaming::create(&self.dest)?);
+        self.file = Some(Streaming::create_listed(&self.dest, self.listed.clone())?);
         self.written = 0;
         Ok(None)
     }

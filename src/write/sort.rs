@@ -879,8 +879,8 @@ mod tests {
         let g = dir.path().join("l.geojson");
         let s = dir.path().join("l.geojsons");
         let sinks: Vec<Box<dyn Sink>> = vec![
-            Box::new(GeoJson::create(&g, "l").unwrap()),
-            Box::new(GeoJsonSeq::create(&s).unwrap()),
+            Box::new(GeoJson::create(&g, "l", None).unwrap()),
+            Box::new(GeoJsonSeq::create(&s, None).unwrap()),
         ];
         let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), buffer);
         sorter.buffer = buffer; // below the floor, to test spilling
@@ -935,7 +935,7 @@ mod tests {
         ] {
             let dir = tempfile::tempdir().unwrap();
             let sinks: Vec<Box<dyn Sink>> = vec![Box::new(
-                GeoJson::create(&dir.path().join("l.geojson"), "l").unwrap(),
+                GeoJson::create(&dir.path().join("l.geojson"), "l", None).unwrap(),
             )];
             let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), buffer);
             sorter.buffer = buffer;
@@ -970,7 +970,7 @@ mod tests {
     fn the_rewound_layer_is_merged_as_one_sorted_run() {
         let dir = tempfile::tempdir().unwrap();
         let g = dir.path().join("l.geojson");
-        let sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(&g, "l").unwrap())];
+        let sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(&g, "l", None).unwrap())];
         let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), 1);
         sorter.buffer = 1;
         let ids: Vec<String> = (10..60).map(|i| format!("id{i}")).collect();
