@@ -8,13 +8,10 @@
 //! apostrophe or a quote from another article is reported as
 //! `FILE:LINE: "QUOTE": not found in 004_….txt`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::LazyLock;
 
 use crate::error::{Error, Problem, Result};
-use crate::extract::actors::Countries;
-use crate::extract::text::Text;
 use crate::model::{Dataset, Place, Source};
 use crate::read::dataset::SOURCES;
 use crate::read::input;
@@ -25,19 +22,6 @@ pub const ARTICLES: &str = "articles";
 /// `text` with every run of whitespace made one space, and trimmed.
 pub fn normalise(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The countries `quote` names, by the country names and adjectives of the article reader
-/// ([`Countries`]: ISO short names, the press's forms in English and Russian, "Russian",
-/// "Kazak", "Uzbek"…): what a quote backing `participants`, an `operator` or a `host` must
-/// name.
-pub fn countries_named(quote: &str) -> BTreeSet<&'static str> {
-    static COUNTRIES: LazyLock<Countries> = LazyLock::new(Countries::new);
-    COUNTRIES
-        .find(&Text::new(quote))
-        .into_iter()
-        .map(|m| m.code)
-        .collect()
 }
 
 /// Every evidence problem of `dataset` read from `data`, and of the gazetteer `places` read
@@ -175,14 +159,21 @@ mod tests {
 
     #[test]
     fn quotes_name_countries_by_name_and_adjective() {
-        let named = |q| countries_named(q).into_iter().collect::<Vec<_>>();
+        let named = |q| {
+            crate::names::countries::countries_named(q)
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             named("Joint Russian-Kazak counterterrorism exercises"),
             ["KZ", "RU"]
         );
         assert_eq!(named("Tank crews from Russia’s military base"), ["RU"]);
         assert_eq!(named("joint exercises with Uzbek troops"), ["UZ"]);
-        assert_eq!(named("учения в Таджикистане и Казахстан"), ["KZ"]);
+        // Russian names in any case, and the press's English forms.
+        assert_eq!(named("учения в Таджикистане и Казахстан"), ["KZ", "TJ"]);
+        assert_eq!(named("Минобороны России"), ["RU"]);
+        assert_eq!(named("The US and Tajikistani troops"), ["TJ", "US"]);
         assert!(named("military facilities, including the Zhetygen training centre").is_empty());
     }
 

@@ -30,6 +30,7 @@ pub mod extract;
 pub mod fsutil;
 pub mod json;
 pub mod model;
+pub mod names;
 pub mod pipeline;
 pub mod read;
 pub mod resolve;

@@ -1,168 +1,15 @@
 //! Who: countries and demonyms to ISO codes, organisations, and exercise names.
 //!
-//! Country names are the ISO English short names of [`crate::country`] plus the forms the
-//! press uses ("Russia", "Kyrgyzstan", "U.S."), matched on the geocoder's exact key of each
-//! word (so "Россия" and "Казахстан" are found too); demonyms ("Russian", "Kazak", "Kazakh",
-//! "Uzbek", "Tajik", "Belarusian", and the Russian adjectives "российские", "таджикских" in
-//! any case ending) map to the same codes. Organisations are the acronyms
+//! Countries and demonyms are [`crate::names::countries`] (re-exported here), the one table
+//! the evidence checks read too. Organisations are the acronyms
 //! CSTO, SCO, NATO, CIS, OSCE and their long names. Exercise names are quoted names
 //! ("“Indestructible Brotherhood-2024”"), names with a year ("Zapad-2021", "Poisk 2021")
 //! and capitalised names right before "exercise" or "drill" ("the Steppe Freedom exercise").
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use super::text::Text;
-use crate::country::COUNTRIES;
-
-/// The forms of country names the press uses, beyond the ISO short names (exact keys).
-const COUNTRY_FORMS: &[(&str, &str)] = &[
-    ("russia", "RU"),
-    ("rossiya", "RU"),
-    ("rossiia", "RU"),
-    ("kazakhstan", "KZ"),
-    ("qazaqstan", "KZ"),
-    ("kyrgyzstan", "KG"),
-    ("kyrgyz republic", "KG"),
-    ("kirgizia", "KG"),
-    ("tajikistan", "TJ"),
-    ("tadzhikistan", "TJ"),
-    ("tojikiston", "TJ"),
-    ("uzbekistan", "UZ"),
-    ("ozbekiston", "UZ"),
-    ("turkmenistan", "TM"),
-    ("afghanistan", "AF"),
-    ("belarus", "BY"),
-    ("byelorussia", "BY"),
-    ("belorussia", "BY"),
-    ("iran", "IR"),
-    ("syria", "SY"),
-    ("china", "CN"),
-    ("mongolia", "MN"),
-    ("armenia", "AM"),
-    ("azerbaijan", "AZ"),
-    ("georgia", "GE"),
-    ("ukraine", "UA"),
-    ("moldova", "MD"),
-    ("pakistan", "PK"),
-    ("india", "IN"),
-    ("serbia", "RS"),
-    ("united states", "US"),
-    ("u s", "US"),
-    ("usa", "US"),
-    ("united kingdom", "GB"),
-    ("britain", "GB"),
-    ("turkey", "TR"),
-    ("turkiye", "TR"),
-    ("vietnam", "VN"),
-];
-
-/// Demonyms and country adjectives (exact keys).
-const DEMONYMS: &[(&str, &str)] = &[
-    ("russian", "RU"),
-    ("russians", "RU"),
-    ("kazakh", "KZ"),
-    ("kazak", "KZ"),
-    ("kazakhs", "KZ"),
-    ("kazakhstani", "KZ"),
-    ("uzbek", "UZ"),
-    ("uzbeks", "UZ"),
-    ("tajik", "TJ"),
-    ("tajiks", "TJ"),
-    ("kyrgyz", "KG"),
-    ("kirghiz", "KG"),
-    ("belarusian", "BY"),
-    ("belarussian", "BY"),
-    ("belarusians", "BY"),
-    ("turkmen", "TM"),
-    ("afghan", "AF"),
-    ("armenian", "AM"),
-    ("chinese", "CN"),
-    ("mongolian", "MN"),
-    ("ukrainian", "UA"),
-    ("iranian", "IR"),
-    ("serbian", "RS"),
-    ("american", "US"),
-    ("pakistani", "PK"),
-    ("indian", "IN"),
-    ("syrian", "SY"),
-];
-
-/// Russian country adjectives, as the stems of their exact (transliterated) keys:
-/// "российские" is `rossiyskie`, "таджикских" `tadzhikskikh`.
-const RUSSIAN_ADJECTIVES: &[(&str, &str)] = &[
-    ("rossiysk", "RU"),
-    ("kazakhstansk", "KZ"),
-    ("kazakhsk", "KZ"),
-    ("uzbeksk", "UZ"),
-    ("uzbekistansk", "UZ"),
-    ("tadzhiksk", "TJ"),
-    ("kyrgyzsk", "KG"),
-    ("kirgizsk", "KG"),
-    ("belorussk", "BY"),
-    ("turkmensk", "TM"),
-    ("afgansk", "AF"),
-    ("armyansk", "AM"),
-    ("kitaysk", "CN"),
-    ("mongolsk", "MN"),
-    ("amerikansk", "US"),
-];
-
-/// The endings of a Russian adjective, transliterated.
-const RUSSIAN_ENDINGS: &[&str] = &[
-    "iy", "ogo", "omu", "im", "om", "aya", "oy", "uyu", "oe", "ie", "ikh", "imi",
-];
-
-/// The code a demonym (exact key) stands for, English ("Russian") or Russian ("российские").
-pub fn demonym(key: &str) -> Option<&'static str> {
-    DEMONYMS
-        .iter()
-        .find(|(d, _)| *d == key)
-        .map(|(_, c)| *c)
-        .or_else(|| russian_adjective(key))
-}
-
-/// The code a Russian country adjective (exact key) stands for; Russian writes them in lower
-/// case ("российские и таджикские военнослужащие").
-fn russian_adjective(key: &str) -> Option<&'static str> {
-    RUSSIAN_ADJECTIVES
-        .iter()
-        .find(|(stem, _)| {
-            key.strip_prefix(stem)
-                .is_some_and(|end| RUSSIAN_ENDINGS.contains(&end))
-        })
-        .map(|(_, c)| *c)
-}
-
-/// The first demonym of a code ("RU" → "Russian"), for draft names.
-pub fn adjective(code: &str) -> Option<String> {
-    DEMONYMS.iter().find(|(_, c)| *c == code).map(|(d, _)| {
-        let mut s = String::new();
-        for (i, ch) in d.chars().enumerate() {
-            if i == 0 {
-                s.extend(ch.to_uppercase());
-            } else {
-                s.push(ch);
-            }
-        }
-        s
-    })
-}
-
-/// A country named in the text, by name or demonym.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CountryMention {
-    /// Token indices.
-    pub tokens: Range<usize>,
-    /// The sentence.
-    pub sentence: usize,
-    /// ISO 3166-1 alpha-2.
-    pub code: &'static str,
-    /// Whether it is a demonym ("Russian") rather than a name ("Russia").
-    pub demonym: bool,
-    /// The words as written.
-    pub reported: String,
-}
+pub use crate::names::countries::{adjective, demonym, Countries, CountryMention};
 
 /// An organisation named in the text.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,89 +33,6 @@ pub struct NameMention {
     pub name: String,
     /// The year in the name, if any.
     pub year: Option<i32>,
-}
-
-/// Country names keyed by the exact key of their words (one or two words).
-#[derive(Debug, Clone)]
-pub struct Countries {
-    by_key: HashMap<String, &'static str>,
-}
-
-impl Default for Countries {
-    fn default() -> Self {
-        Countries::new()
-    }
-}
-
-impl Countries {
-    /// The ISO short names and the press forms.
-    pub fn new() -> Countries {
-        let mut by_key = HashMap::new();
-        for c in COUNTRIES {
-            let key = crate::resolve::normalize::fold(c.name);
-            if key.split(' ').count() <= 2 {
-                by_key.insert(key, c.alpha2);
-            }
-        }
-        for (k, c) in COUNTRY_FORMS {
-            by_key.insert((*k).to_owned(), *c);
-        }
-        Countries { by_key }
-    }
-
-    /// Every country name and demonym in `text`.
-    pub fn find(&self, text: &Text<'_>) -> Vec<CountryMention> {
-        let mut out = Vec::new();
-        let n = text.tokens.len();
-        let mut i = 0;
-        while i < n {
-            if !text.capitalised(i) {
-                if let Some(code) =
-                    russian_adjective(text.key(i)).filter(|_| !text.word(i).is_ascii())
-                {
-                    out.push(self.mention(text, i, i, code, true));
-                }
-                i += 1;
-                continue;
-            }
-            let two = (i + 1 < n && text.tokens[i + 1].joined)
-                .then(|| format!("{} {}", text.key(i), text.key(i + 1)));
-            if let Some(code) = two.as_ref().and_then(|k| self.by_key.get(k)) {
-                out.push(self.mention(text, i, i + 1, code, false));
-                i += 2;
-                continue;
-            }
-            if let Some(code) = self.by_key.get(text.key(i)) {
-                out.push(self.mention(text, i, i, code, false));
-            } else if let Some(code) = demonym(text.key(i)) {
-                out.push(self.mention(text, i, i, code, true));
-            }
-            i += 1;
-        }
-        out
-    }
-
-    fn mention(
-        &self,
-        text: &Text<'_>,
-        first: usize,
-        last: usize,
-        code: &'static str,
-        demonym: bool,
-    ) -> CountryMention {
-        CountryMention {
-            tokens: first..last + 1,
-            sentence: text.tokens[first].sentence,
-            code,
-            demonym,
-            reported: text.phrase(first, last).to_owned(),
-        }
-    }
-
-    /// Whether token `i` is (part of) a country name or a demonym.
-    pub fn is_country_word(&self, text: &Text<'_>, i: usize) -> bool {
-        self.by_key.contains_key(text.key(i)) || demonym(text.key(i)).is_some()
-    }
 }
 
 /// Organisations: acronym and long name (exact key).
@@ -620,6 +384,10 @@ mod tests {
         );
         let codes: Vec<&str> = c.find(&t).iter().map(|m| m.code).collect();
         assert_eq!(codes, ["RU", "TJ", "KZ", "UZ"]);
+        // Russian names in every case, and the press's English forms.
+        let t = Text::new("Минобороны России, в Таджикистане и Казахстана, с Беларусью, США. The US and UK, Tajikistani troops.");
+        let codes: Vec<&str> = c.find(&t).iter().map(|m| m.code).collect();
+        assert_eq!(codes, ["RU", "TJ", "KZ", "BY", "US", "US", "GB", "TJ"]);
         // Neither an English word in lower case nor a Latin word with a Russian ending.
         assert!(c.find(&Text::new("a russian rossiyskie unit")).is_empty());
     }

@@ -653,14 +653,38 @@ fn infer_year(
 fn at_dateline(source: &str, start: usize) -> bool {
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
     let before = source[line_start..start].trim();
-    if before.is_empty() {
+    // A time of day before the date ("14:35, 5 августа 2021").
+    let before =
+        before
+            .trim_end_matches([',', ' '])
+            .rsplit_once(' ')
+            .map_or(
+                before,
+                |(head, last)| if is_time(last) { head.trim() } else { before },
+            );
+    if before.is_empty() || is_time(before.trim_end_matches([',', ' '])) {
         return true;
     }
-    let Some(lead) = before.strip_suffix([',', ':', '-', '–', '—', '|', '.']) else {
-        return false;
+    let words = |s: &str| {
+        let n = s.split_whitespace().count();
+        (1..=3).contains(&n) && !s.chars().any(|c| c.is_ascii_digit())
     };
-    let words = lead.split_whitespace().count();
-    (1..=3).contains(&words) && !lead.chars().any(|c| c.is_ascii_digit())
+    match before.strip_suffix([',', ':', '-', '–', '—', '|', '.']) {
+        Some(lead) => words(lead),
+        // "Posted 5 August 2021", "Опубликовано 5 августа 2021": a word or two, no digit,
+        // before the date.
+        None => words(before) && before.split_whitespace().count() <= 2,
+    }
+}
+
+/// `hh:mm`.
+fn is_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    matches!(b.len(), 4 | 5)
+        && b[b.len() - 3] == b':'
+        && b.iter()
+            .enumerate()
+            .all(|(k, c)| k == b.len() - 3 || c.is_ascii_digit())
 }
 
 /// A dateline: a full date (day, month and year) in the first three lines of the article,
@@ -865,6 +889,9 @@ mod tests {
                 None,
             ),
             ("Title\nIn 2019, on 5 March 2019, troops trained.", None),
+            ("14:35, 5 августа 2021\nText", Some("2021-08-05")),
+            ("Posted 5 August 2021\nText", Some("2021-08-05")),
+            ("Опубликовано 5 августа 2021\nText", Some("2021-08-05")),
         ] {
             assert_eq!(
                 dateline(&Text::new(text)).map(|p| p.iso()).as_deref(),

@@ -15,7 +15,7 @@ pub mod dates;
 pub mod output;
 pub mod places;
 pub mod records;
-pub mod text;
+pub use crate::names::text;
 
 use std::io::Read;
 use std::path::Path;

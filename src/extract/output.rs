@@ -65,26 +65,29 @@ pub fn source_id(file: &str) -> String {
 /// unless another file of the run has the same one (`007_a.txt`, `007_b.txt`): then its stem,
 /// numbered (`-2`, `-3`, …) if even stems repeat (the same name in two folders).
 pub fn source_ids(files: &[String]) -> Vec<String> {
+    use std::collections::{HashMap, HashSet};
     let short: Vec<String> = files.iter().map(|f| source_id(f)).collect();
-    let count = |ids: &[String], id: &str| ids.iter().filter(|x| *x == id).count();
-    let long: Vec<String> = files
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for id in &short {
+        *count.entry(id).or_default() += 1;
+    }
+    let mut taken = HashSet::new();
+    files
         .iter()
         .zip(&short)
         .map(|(f, id)| {
-            if count(&short, id) > 1 {
-                f.rsplit_once('.')
-                    .map_or(f.as_str(), |(stem, _)| stem)
-                    .to_owned()
+            let base = if count[id.as_str()] > 1 {
+                f.rsplit_once('.').map_or(f.as_str(), |(stem, _)| stem)
             } else {
-                id.clone()
+                id
+            };
+            let mut id = base.to_owned();
+            let mut n = 1;
+            while !taken.insert(id.clone()) {
+                n += 1;
+                id = format!("{base}-{n}");
             }
-        })
-        .collect();
-    long.iter()
-        .enumerate()
-        .map(|(k, id)| match count(&long[..k], id) {
-            0 => id.clone(),
-            n => format!("{id}-{}", n + 1),
+            id
         })
         .collect()
 }
@@ -495,6 +498,7 @@ mod tests {
             ["007_a", "007_b", "008"]
         );
         assert_eq!(ids(&["x.txt", "x.txt", "x.txt"]), ["x", "x-2", "x-3"]);
+        assert_eq!(ids(&["x.txt", "x.txt", "x-2.txt"]), ["x", "x-2", "x-2-2"]);
     }
 
     #[test]

@@ -356,7 +356,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Each country of a list backed by quotes must be named in one of them, by name or
-    /// adjective ([`crate::evidence::countries_named`]), as a count must be the number one
+    /// adjective ([`crate::names::countries::countries_named`]), as a count must be the number one
     /// of them gives; a list an evidence entry backs by a cited source is not checked.
     fn countries_in_quotes(
         &mut self,
@@ -372,7 +372,7 @@ impl<'a> Checker<'a> {
         let named: BTreeSet<&str> = backing
             .iter()
             .filter_map(|e| e.quote.as_deref())
-            .flat_map(crate::evidence::countries_named)
+            .flat_map(crate::names::countries::countries_named)
             .collect();
         for code in list.get_ref() {
             let c = code.get_ref().trim();
@@ -975,7 +975,7 @@ impl<'a> Checker<'a> {
             let quotes = (evidence.as_slice(), reported.as_slice());
             let names_country = |code: &str| {
                 let code = code.to_owned();
-                move |q: &str| crate::evidence::countries_named(q).contains(code.as_str())
+                move |q: &str| crate::names::countries::countries_named(q).contains(code.as_str())
             };
             if let Some(v) = &r.operator {
                 self.named_by_base(

@@ -10,7 +10,7 @@
 
 pub mod geocoder;
 pub mod index;
-pub mod normalize;
+pub use crate::names::normalize;
 pub mod online;
 
 use std::borrow::Cow;

@@ -2,7 +2,7 @@
 //!
 //! Every finder works on the same [`Text`]: word and number tokens (punctuation between them
 //! is kept only as a "gap" kind), each token's geocoder keys from
-//! [`crate::resolve::normalize::NameKey`] (computed once per distinct word), and the
+//! [`super::normalize::NameKey`] (computed once per distinct word), and the
 //! sentences. Offsets always point into the original text, so any phrase found can be quoted
 //! exactly as the article wrote it.
 
@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::resolve::normalize::{KindHint, NameKey};
+use super::normalize::{KindHint, NameKey};
 
 /// Most distinct words kept in a [`Keys`] cache before it starts again.
 const MAX_CACHED_WORDS: usize = 200_000;

@@ -1,0 +1,301 @@
+//! Countries named in a text: the ISO English short names of [`crate::country`] plus the
+//! forms the press uses ("Russia", "Kyrgyzstan", "U.S.", "US"), Russian names in any case
+//! ("России", "в Таджикистане"), and demonyms ("Russian", "Kazakh", "Tajikistani") and
+//! Russian country adjectives ("российские", "таджикских"), matched on the geocoder's
+//! exact key of each word. The one table that `extract` (who took part) and the evidence
+//! checks (is a participant named in its quote) read.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use super::text::Text;
+use crate::country::COUNTRIES;
+
+/// The forms of country names the press uses, beyond the ISO short names (exact keys).
+const COUNTRY_FORMS: &[(&str, &str)] = &[
+    ("russia", "RU"),
+    ("rossiya", "RU"),
+    ("rossiia", "RU"),
+    ("kazakhstan", "KZ"),
+    ("qazaqstan", "KZ"),
+    ("kyrgyzstan", "KG"),
+    ("kyrgyz republic", "KG"),
+    ("kirgizia", "KG"),
+    ("tajikistan", "TJ"),
+    ("tadzhikistan", "TJ"),
+    ("tojikiston", "TJ"),
+    ("uzbekistan", "UZ"),
+    ("ozbekiston", "UZ"),
+    ("turkmenistan", "TM"),
+    ("afghanistan", "AF"),
+    ("belarus", "BY"),
+    ("byelorussia", "BY"),
+    ("belorussia", "BY"),
+    // Russian names not spelt as the English ones once transliterated.
+    ("belorussiya", "BY"),
+    ("kirgiziya", "KG"),
+    ("afganistan", "AF"),
+    ("kitay", "CN"),
+    ("mongoliya", "MN"),
+    ("armeniya", "AM"),
+    ("indiya", "IN"),
+    ("serbiya", "RS"),
+    ("ssha", "US"),
+    ("iran", "IR"),
+    ("syria", "SY"),
+    ("china", "CN"),
+    ("mongolia", "MN"),
+    ("armenia", "AM"),
+    ("azerbaijan", "AZ"),
+    ("georgia", "GE"),
+    ("ukraine", "UA"),
+    ("moldova", "MD"),
+    ("pakistan", "PK"),
+    ("india", "IN"),
+    ("serbia", "RS"),
+    ("united states", "US"),
+    ("u s", "US"),
+    ("usa", "US"),
+    ("united kingdom", "GB"),
+    ("britain", "GB"),
+    ("turkey", "TR"),
+    ("turkiye", "TR"),
+    ("vietnam", "VN"),
+];
+
+/// Demonyms and country adjectives (exact keys).
+const DEMONYMS: &[(&str, &str)] = &[
+    ("russian", "RU"),
+    ("russians", "RU"),
+    ("kazakh", "KZ"),
+    ("kazak", "KZ"),
+    ("kazakhs", "KZ"),
+    ("kazakhstani", "KZ"),
+    ("uzbek", "UZ"),
+    ("uzbeks", "UZ"),
+    ("tajik", "TJ"),
+    ("tajiks", "TJ"),
+    ("kyrgyz", "KG"),
+    ("kirghiz", "KG"),
+    ("belarusian", "BY"),
+    ("belarussian", "BY"),
+    ("belarusians", "BY"),
+    ("turkmen", "TM"),
+    ("afghan", "AF"),
+    ("armenian", "AM"),
+    ("chinese", "CN"),
+    ("mongolian", "MN"),
+    ("ukrainian", "UA"),
+    ("iranian", "IR"),
+    ("serbian", "RS"),
+    ("american", "US"),
+    ("pakistani", "PK"),
+    ("indian", "IN"),
+    ("syrian", "SY"),
+    // Read, never written first: `adjective` gives the first form of a code.
+    ("tajikistani", "TJ"),
+    ("uzbekistani", "UZ"),
+    ("kyrgyzstani", "KG"),
+    ("turkmenistani", "TM"),
+    ("azerbaijani", "AZ"),
+    ("british", "GB"),
+];
+
+/// Russian country adjectives, as the stems of their exact (transliterated) keys:
+/// "российские" is `rossiyskie`, "таджикских" `tadzhikskikh`.
+const RUSSIAN_ADJECTIVES: &[(&str, &str)] = &[
+    ("rossiysk", "RU"),
+    ("kazakhstansk", "KZ"),
+    ("kazakhsk", "KZ"),
+    ("uzbeksk", "UZ"),
+    ("uzbekistansk", "UZ"),
+    ("tadzhiksk", "TJ"),
+    ("kyrgyzsk", "KG"),
+    ("kirgizsk", "KG"),
+    ("belorussk", "BY"),
+    ("turkmensk", "TM"),
+    ("afgansk", "AF"),
+    ("armyansk", "AM"),
+    ("kitaysk", "CN"),
+    ("mongolsk", "MN"),
+    ("amerikansk", "US"),
+];
+
+/// The endings of a Russian adjective, transliterated.
+const RUSSIAN_ENDINGS: &[&str] = &[
+    "iy", "ogo", "omu", "im", "om", "aya", "oy", "uyu", "oe", "ie", "ikh", "imi",
+];
+
+/// The code a demonym (exact key) stands for, English ("Russian") or Russian ("российские").
+pub fn demonym(key: &str) -> Option<&'static str> {
+    DEMONYMS
+        .iter()
+        .find(|(d, _)| *d == key)
+        .map(|(_, c)| *c)
+        .or_else(|| russian_adjective(key))
+}
+
+/// The code a Russian country adjective (exact key) stands for; Russian writes them in lower
+/// case ("российские и таджикские военнослужащие").
+fn russian_adjective(key: &str) -> Option<&'static str> {
+    RUSSIAN_ADJECTIVES
+        .iter()
+        .find(|(stem, _)| {
+            key.strip_prefix(stem)
+                .is_some_and(|end| RUSSIAN_ENDINGS.contains(&end))
+        })
+        .map(|(_, c)| *c)
+}
+
+/// The first demonym of a code ("RU" → "Russian"), for draft names.
+pub fn adjective(code: &str) -> Option<String> {
+    DEMONYMS.iter().find(|(_, c)| *c == code).map(|(d, _)| {
+        let mut s = String::new();
+        for (i, ch) in d.chars().enumerate() {
+            if i == 0 {
+                s.extend(ch.to_uppercase());
+            } else {
+                s.push(ch);
+            }
+        }
+        s
+    })
+}
+
+/// A country named in the text, by name or demonym.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryMention {
+    /// Token indices.
+    pub tokens: Range<usize>,
+    /// The sentence.
+    pub sentence: usize,
+    /// ISO 3166-1 alpha-2.
+    pub code: &'static str,
+    /// Whether it is a demonym ("Russian") rather than a name ("Russia").
+    pub demonym: bool,
+    /// The words as written.
+    pub reported: String,
+}
+
+/// Country names keyed by the exact key of their words (one or two words).
+#[derive(Debug, Clone)]
+pub struct Countries {
+    by_key: HashMap<String, &'static str>,
+}
+
+impl Default for Countries {
+    fn default() -> Self {
+        Countries::new()
+    }
+}
+
+impl Countries {
+    /// The ISO short names and the press forms.
+    pub fn new() -> Countries {
+        let mut by_key = HashMap::new();
+        for c in COUNTRIES {
+            let key = super::normalize::fold(c.name);
+            if key.split(' ').count() <= 2 {
+                by_key.insert(key, c.alpha2);
+            }
+        }
+        for (k, c) in COUNTRY_FORMS {
+            by_key.insert((*k).to_owned(), *c);
+        }
+        Countries { by_key }
+    }
+
+    /// Every country name and demonym in `text`.
+    pub fn find(&self, text: &Text<'_>) -> Vec<CountryMention> {
+        let mut out = Vec::new();
+        let n = text.tokens.len();
+        let mut i = 0;
+        while i < n {
+            if !text.capitalised(i) {
+                if let Some(code) =
+                    russian_adjective(text.key(i)).filter(|_| !text.word(i).is_ascii())
+                {
+                    out.push(self.mention(text, i, i, code, true));
+                }
+                i += 1;
+                continue;
+            }
+            let two = (i + 1 < n && text.tokens[i + 1].joined)
+                .then(|| format!("{} {}", text.key(i), text.key(i + 1)));
+            if let Some(code) = two.as_ref().and_then(|k| self.by_key.get(k)) {
+                out.push(self.mention(text, i, i + 1, code, false));
+                i += 2;
+                continue;
+            }
+            if let Some(code) = self
+                .by_key
+                .get(text.key(i))
+                .copied()
+                .or_else(|| self.russian_case(text, i))
+                .or_else(|| match text.word(i) {
+                    "US" => Some("US"),
+                    "UK" => Some("GB"),
+                    _ => None,
+                })
+            {
+                out.push(self.mention(text, i, i, code, false));
+            } else if let Some(code) = demonym(text.key(i)) {
+                out.push(self.mention(text, i, i, code, true));
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// A Russian country name in another case than the nominative ("России",
+    /// "в Таджикистане", "Казахстана", "с Беларусью"): the key without its case ending, or
+    /// with `-iya` for it. Cyrillic words only.
+    fn russian_case(&self, text: &Text<'_>, i: usize) -> Option<&'static str> {
+        if text.word(i).is_ascii() {
+            return None;
+        }
+        let key = text.key(i);
+        ["om", "ey", "yu", "a", "e", "u", "y", "i"]
+            .iter()
+            .filter_map(|end| key.strip_suffix(end))
+            .find_map(|stem| {
+                self.by_key
+                    .get(stem)
+                    .or_else(|| self.by_key.get(&format!("{stem}ya")))
+                    .copied()
+            })
+    }
+
+    fn mention(
+        &self,
+        text: &Text<'_>,
+        first: usize,
+        last: usize,
+        code: &'static str,
+        demonym: bool,
+    ) -> CountryMention {
+        CountryMention {
+            tokens: first..last + 1,
+            sentence: text.tokens[first].sentence,
+            code,
+            demonym,
+            reported: text.phrase(first, last).to_owned(),
+        }
+    }
+
+    /// Whether token `i` is (part of) a country name or a demonym.
+    pub fn is_country_word(&self, text: &Text<'_>, i: usize) -> bool {
+        self.by_key.contains_key(text.key(i)) || demonym(text.key(i)).is_some()
+    }
+}
+
+/// The countries `quote` names, by name or adjective.
+pub fn countries_named(quote: &str) -> BTreeSet<&'static str> {
+    static COUNTRIES_: LazyLock<Countries> = LazyLock::new(Countries::new);
+    COUNTRIES_
+        .find(&Text::new(quote))
+        .into_iter()
+        .map(|m| m.code)
+        .collect()
+}
