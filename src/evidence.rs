@@ -8,12 +8,16 @@
 //! apostrophe or a quote from another article is reported as
 //! `FILE:LINE: "QUOTE": not found in 004_….txt`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::LazyLock;
 
-use crate::error::Problem;
+use crate::error::{Error, Problem, Result};
+use crate::extract::actors::Countries;
+use crate::extract::text::Text;
 use crate::model::{Dataset, Place, Source};
 use crate::read::dataset::SOURCES;
+use crate::read::input;
 
 /// The folder, inside the data folder, that holds the articles' text.
 pub const ARTICLES: &str = "articles";
@@ -23,11 +27,30 @@ pub fn normalise(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The countries `quote` names, by the country names and adjectives of the article reader
+/// ([`Countries`]: ISO short names, the press's forms in English and Russian, "Russian",
+/// "Kazak", "Uzbek"…): what a quote backing `participants`, an `operator` or a `host` must
+/// name.
+pub fn countries_named(quote: &str) -> BTreeSet<&'static str> {
+    static COUNTRIES: LazyLock<Countries> = LazyLock::new(Countries::new);
+    COUNTRIES
+        .find(&Text::new(quote))
+        .into_iter()
+        .map(|m| m.code)
+        .collect()
+}
+
 /// Every evidence problem of `dataset` read from `data`, and of the gazetteer `places` read
-/// from `places_path`.
-pub fn check(data: &Path, dataset: &Dataset, places: &[Place], places_path: &Path) -> Vec<Problem> {
+/// from `places_path`. An article that is a device, a FIFO or a folder stops the run
+/// ([`input::open`]); one missing, over the size cap or not UTF-8 is a problem.
+pub fn check(
+    data: &Path,
+    dataset: &Dataset,
+    places: &[Place],
+    places_path: &Path,
+) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    let articles = read_articles(data, &dataset.sources, &mut problems);
+    let articles = read_articles(data, &dataset.sources, &mut problems)?;
     for q in &dataset.quotes {
         let files: Vec<(&str, &str)> = q
             .sources
@@ -51,25 +74,27 @@ pub fn check(data: &Path, dataset: &Dataset, places: &[Place], places_path: &Pat
         }
     }
     problems.extend(place_sources(places, &dataset.sources, places_path));
-    problems
+    Ok(problems)
 }
 
-/// The normalised text of every article, by source id; a missing article is a problem on
-/// its source's line.
+/// The normalised text of every article, by source id, each read through [`input::read_text`];
+/// a missing or unreadable article is a problem on its source's line, one that is not a
+/// regular file an error.
 fn read_articles(
     data: &Path,
     sources: &[Source],
     problems: &mut Vec<Problem>,
-) -> BTreeMap<String, (String, String)> {
+) -> Result<BTreeMap<String, (String, String)>> {
     let sources_path = data.join(SOURCES);
     let mut out = BTreeMap::new();
     for s in sources {
         let Some(file) = &s.file else { continue };
         let path = data.join(ARTICLES).join(file);
-        match std::fs::read_to_string(&path) {
+        match input::read_text(&path) {
             Ok(text) => {
                 out.insert(s.id.clone(), (file.clone(), normalise(&text)));
             }
+            Err(e @ Error::Io { .. }) if !is_not_found(&e) => return Err(e),
             Err(e) => problems.push(Problem::new(
                 &sources_path,
                 Some(s.line),
@@ -78,7 +103,11 @@ fn read_articles(
             )),
         }
     }
-    out
+    Ok(out)
+}
+
+fn is_not_found(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Each place row's `source` is a `; `-separated list of source ids and `GeoNames N`
@@ -142,6 +171,19 @@ mod tests {
         assert_eq!(normalise("  a \n\t b  c "), "a b c");
         assert_eq!(normalise("Russia’s"), "Russia’s");
         assert_eq!(normalise(&normalise("x  y")), normalise("x  y"));
+    }
+
+    #[test]
+    fn quotes_name_countries_by_name_and_adjective() {
+        let named = |q| countries_named(q).into_iter().collect::<Vec<_>>();
+        assert_eq!(
+            named("Joint Russian-Kazak counterterrorism exercises"),
+            ["KZ", "RU"]
+        );
+        assert_eq!(named("Tank crews from Russia’s military base"), ["RU"]);
+        assert_eq!(named("joint exercises with Uzbek troops"), ["UZ"]);
+        assert_eq!(named("учения в Таджикистане и Казахстан"), ["KZ"]);
+        assert!(named("military facilities, including the Zhetygen training centre").is_empty());
     }
 
     #[test]

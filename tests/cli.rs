@@ -154,7 +154,7 @@ fn unresolved_base_site_is_reported() {
     rejects(
         |w| w.edit("bases.toml", "place = \"Dushanbe\"", "place = \"Atlantis\""),
         &[
-            "bases.toml:12:",
+            "bases.toml:13:",
             "\"Atlantis\"",
             "unresolved: no place in TJ",
         ],

@@ -74,6 +74,62 @@ fn a_device_a_fifo_or_a_folder_is_refused_as_input() {
         .expect_stderr_line(&["folder.csv: a folder, not a regular file"]);
 }
 
+// Probe 2, finding 1: an article or the geocode cache that was `/dev/zero` filled memory, a
+// FIFO hung `check`, and an article of 300 MB was read whole.
+#[cfg(unix)]
+#[test]
+fn an_article_or_the_geocode_cache_that_is_not_a_regular_file_is_refused() {
+    let fifo = |path: &std::path::Path| {
+        assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+    };
+    let work = Work::new("small");
+    let article = work.data().join("articles/a.txt");
+    fs::remove_file(&article).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &article).unwrap();
+    for command in ["check", "build"] {
+        let mut args = vec![command, "--data", "data"];
+        if command == "build" {
+            args.extend(["--out", "out"]);
+        }
+        run_bounded(&work, &args)
+            .expect_code(2)
+            .expect_stderr_line(&["a.txt: a device, not a regular file: refused as input"]);
+    }
+    assert!(!work.out().exists() || work.outputs().is_empty());
+    fs::remove_file(&article).unwrap();
+    fifo(&article);
+    run_bounded(&work, &["check", "--data", "data"])
+        .expect_code(2)
+        .expect_stderr_line(&["a.txt: a FIFO, not a regular file: refused as input"]);
+    run_bounded(&work, &["extract", "data/articles/a.txt"])
+        .expect_code(2)
+        .expect_stderr_line(&["a.txt: a FIFO, not a regular file: refused as input"]);
+
+    // Over the cap: sparse, so the test writes nothing and reads nothing.
+    fs::remove_file(&article).unwrap();
+    fs::File::create(&article)
+        .unwrap()
+        .set_len((256 << 20) + 1)
+        .unwrap();
+    run_bounded(&work, &["check", "--data", "data"])
+        .expect_code(1)
+        .expect_stderr_line(&["a.txt", "larger than 256 MiB: refused as input"]);
+
+    let work = Work::new("small");
+    let cache = work.data().join("geocode-cache.toml");
+    std::os::unix::fs::symlink("/dev/zero", &cache).unwrap();
+    run_bounded(&work, &["geocode", "--data", "data", "Termiz"])
+        .expect_code(2)
+        .expect_stderr_line(&[
+            "geocode-cache.toml: a device, not a regular file: refused as input",
+        ]);
+    fs::remove_file(&cache).unwrap();
+    fifo(&cache);
+    run_bounded(&work, &["check", "--data", "data"])
+        .expect_code(2)
+        .expect_stderr_line(&["geocode-cache.toml: a FIFO, not a regular file"]);
+}
+
 // Item 5: a line of a million columns was echoed whole (a megabyte of stderr).
 #[test]
 fn an_overlong_line_is_refused_on_its_line_and_not_echoed() {
@@ -192,7 +248,15 @@ fn control_characters_in_names_and_ids_are_refused() {
 #[test]
 fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
     let work = Work::new("events");
-    for name in ["exercises", "bases", "afghan_border"] {
+    // `drillmap` is the dataset's archive, drillmap.pmtiles (probe 2, finding 6).
+    let names = [
+        "exercises",
+        "bases",
+        "afghan_border",
+        "uncertainty",
+        "drillmap",
+    ];
+    for name in names {
         build(&work, &["--events", "data/events.csv", "--layer", name])
             .expect_code(2)
             .expect_stderr_line(&[

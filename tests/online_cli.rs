@@ -203,6 +203,29 @@ fn a_not_found_answer_is_cached_and_explained_offline() {
     assert_eq!(server.requests().len(), 1);
 }
 
+/// The JSON metadata of the PMTiles v3 archive at `path` (header: offset at byte 24, length
+/// at 32, internal compression at 97, 2 = gzip).
+fn pmtiles_metadata(path: &std::path::Path) -> serde_json::Value {
+    use std::io::Read;
+    let bytes = fs::read(path).unwrap();
+    let at = |i: usize| {
+        usize::try_from(u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap())).unwrap()
+    };
+    let (offset, len) = (at(24), at(32));
+    let raw = &bytes[offset..offset + len];
+    let mut json = Vec::new();
+    match bytes[97] {
+        2 => {
+            flate2::read::GzDecoder::new(raw)
+                .read_to_end(&mut json)
+                .unwrap();
+        }
+        1 => json.extend_from_slice(raw),
+        other => panic!("internal compression {other}"),
+    }
+    serde_json::from_slice(&json).unwrap()
+}
+
 fn geocode_online(work: &Work, url: &str, names: &[&str]) -> util::Run {
     let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
     args.extend_from_slice(&online_flags(url));
@@ -287,6 +310,16 @@ fn geocode_online_asks_once_caches_and_a_bulk_build_uses_the_answer_offline() {
         bulk_feature["geometry"]["coordinates"],
         serde_json::json!([68.876543, 37.612346])
     );
+    // It credits OpenStreetMap and Natural Earth, in the layer and in its tiles' metadata
+    // (probe 2, finding 5: both were empty).
+    let credits = events["attribution"].as_str().unwrap();
+    assert!(
+        credits.starts_with(drillmap::model::credits::OPENSTREETMAP)
+            && credits.contains("Natural Earth"),
+        "{credits}"
+    );
+    let metadata = pmtiles_metadata(&work.out().join("events.pmtiles"));
+    assert_eq!(metadata["attribution"], credits);
     unknown_place(&work);
     work.build().expect_code(0);
     assert_eq!(location(bulk_feature), location(&drill_one(&work)));

@@ -186,7 +186,8 @@ fn every_quote_of_the_shipped_data_is_in_its_article() {
         &inputs.dataset,
         inputs.gazetteer.places(),
         &root().join("places/places.csv"),
-    );
+    )
+    .unwrap();
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
@@ -270,6 +271,50 @@ fn a_count_that_is_not_the_quoted_number_is_reported() {
     work.check()
         .expect_code(1)
         .expect_stderr_line(&["\"1600\": `troops` is not the number its evidence quotes"]);
+}
+
+// Probe 2, finding 4: participants named by no quote, and a base's operator, host and units,
+// passed `check`.
+#[test]
+fn participants_and_a_bases_operator_host_and_units_must_be_named_in_its_quotes() {
+    // A copy of the shipped data with `from` made `to` in `file`, and the line `to` starts on.
+    let plant = |file: &str, from: &str, to: &str| {
+        let work = shipped_copy();
+        work.edit(file, from, to);
+        let text = fs::read_to_string(work.data().join(file)).unwrap();
+        let line = text[..text.find(to).unwrap()].lines().count() + 1;
+        (work, line)
+    };
+    let (work, line) = plant(
+        "exercises.toml",
+        "participants = [\"RU\", \"KZ\"]",
+        "participants = [\"US\", \"CN\"]",
+    );
+    let run = work.check();
+    run.expect_code(1);
+    for code in ["US", "CN"] {
+        run.expect_stderr_line(&[
+            &format!("exercises.toml:{line}: \"{code}\": `participants`: named in none of its evidence quotes"),
+        ]);
+    }
+
+    // ru-201st-base: "Tank crews from Russia’s military base in Tajikistan" names RU and TJ,
+    // "the 201st military base in Tajikistan" its unit.
+    let (work, line) = plant(
+        "bases.toml",
+        "operator = \"RU\"\nhost = \"TJ\"\nunits = [\"201st military base\"]",
+        "operator = \"US\"\nhost = \"KG\"\nunits = [\"202nd military base\"]",
+    );
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&[&format!(
+            "bases.toml:{line}: \"US\": `operator` is named in none of the base's quotes"
+        )])
+        .expect_stderr_line(&[&format!("bases.toml:{}: \"KG\": `host` is named", line + 1)])
+        .expect_stderr_line(&[&format!(
+            "bases.toml:{}: \"202nd military base\": `units` is named",
+            line + 2
+        )]);
 }
 
 #[test]

@@ -890,3 +890,142 @@ fn a_csv_cut_inside_a_quoted_field_is_refused_by_tiles_too() {
     );
     assert!(!d.join("o.pmtiles").exists());
 }
+
+#[test]
+fn geometries_tiles_would_drop_or_clamp_are_errors_naming_file_line_and_value() {
+    // Probe finding (session 9): `[200,95]` was clamped and tiled, a 2-position ring and a
+    // 1-position LineString dropped unsaid, and the summary said they were unlocated.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let feature =
+        |n: u8, g: &str| format!(r#"{{"type":"Feature","properties":{{"n":{n}}},"geometry":{g}}}"#);
+    let good = feature(1, r#"{"type":"Point","coordinates":[67,37]}"#);
+    for (bad, wanted) in [
+        (
+            r#"{"type":"Point","coordinates":[200,95]}"#,
+            "position [200,95]: lat out of range (-90..90)",
+        ),
+        (
+            r#"{"type":"Point","coordinates":[200,45]}"#,
+            "position [200,45]: lon out of range (-180..180)",
+        ),
+        (
+            r#"{"type":"Polygon","coordinates":[[[67,37],[68,38]]]}"#,
+            "a polygon ring [[67,37],[68,38]] has 2 position(s), fewer than 4",
+        ),
+        (
+            r#"{"type":"LineString","coordinates":[[67,37]]}"#,
+            "a LineString [[67,37]] has 1 position(s), fewer than 2",
+        ),
+        (
+            r#"{"type":"MultiPoint","coordinates":[]}"#,
+            "a MultiPoint without members",
+        ),
+    ] {
+        let collection = format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[\n{good},\n{}\n]}}\n",
+            feature(2, bad)
+        );
+        std::fs::write(d.join("bad.geojson"), collection).unwrap();
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "bad.geojson"]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!("bad.geojson:3: feature 2: {wanted}")),
+            "{err}"
+        );
+        std::fs::write(
+            d.join("bad.geojsonl"),
+            format!("{good}\n{}\n", feature(2, bad)),
+        )
+        .unwrap();
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "bad.geojsonl"]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains(&format!("bad.geojsonl:2: {wanted}")), "{err}");
+        assert!(!d.join("o.pmtiles").exists());
+    }
+    // What is tiled is counted as tiled; only a null geometry is unlocated.
+    let null = feature(2, "null");
+    std::fs::write(d.join("ok.geojsonl"), format!("{good}\n{null}\n")).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "ok.geojsonl"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(" 1 features (1 unlocated, not tiled)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_accumulated_column_is_checked_as_build_events_checks_it() {
+    // As `build --events` (push_numeric): absent or blank is not summed, a numeric string
+    // is its number, anything else is a data problem naming file, line and value.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let point = |lat: u8, t: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{{t}}},"geometry":{{"type":"Point","coordinates":[67,{lat}]}}}}"#
+        )
+    };
+    let fine = [
+        point(36, r#""t":5"#),
+        point(37, ""),
+        point(38, r#""t":"12""#),
+        point(39, r#""t":null"#),
+    ]
+    .join("\n");
+    std::fs::write(d.join("fine.geojsonl"), format!("{fine}\n")).unwrap();
+    let (code, err) = tiles_in(
+        d,
+        &["--out", "o.pmtiles", "--accumulate", "t", "fine.geojsonl"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    std::fs::write(d.join("fine.csv"), "id,lat,lon,t\na,37,67,1\nb,38,67,\n").unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", "t", "fine.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    for (value, shown) in [
+        (r#""x""#, r#""x""#),
+        ("true", r#""true""#),
+        ("[1]", r#""[1]""#),
+    ] {
+        let t = format!(r#""t":{value}"#);
+        std::fs::write(
+            d.join("bad.geojsonl"),
+            format!("{fine}\n{}\n", point(40, &t)),
+        )
+        .unwrap();
+        let (code, err) = tiles_in(
+            d,
+            &["--out", "bad.pmtiles", "--accumulate", "t", "bad.geojsonl"],
+        );
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "bad.geojsonl:5: {shown}: column t is numeric (--numeric/--accumulate) but this \
+                 is not a finite number"
+            )),
+            "{err}"
+        );
+        let collection = format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n",
+            point(40, &t)
+        );
+        std::fs::write(d.join("bad.geojson"), collection).unwrap();
+        let (code, err) = tiles_in(
+            d,
+            &["--out", "bad.pmtiles", "--accumulate", "t", "bad.geojson"],
+        );
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!("bad.geojson:2: feature 1: {shown}: column t")),
+            "{err}"
+        );
+        assert!(!d.join("bad.pmtiles").exists());
+    }
+    std::fs::write(d.join("bad.csv"), "id,lat,lon,t\na,37,67,1\nb,38,67,zz\n").unwrap();
+    let (code, err) = tiles_in(d, &["--out", "bad.pmtiles", "--accumulate", "t", "bad.csv"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("bad.csv:3: \"zz\": column t is numeric"),
+        "{err}"
+    );
+    assert!(!d.join("bad.pmtiles").exists());
+}

@@ -277,7 +277,7 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
         Some(p) => (p.clone(), true),
         None => (PathBuf::from("drillmap.toml"), false),
     };
-    let file = match std::fs::read_to_string(&path) {
+    let file = match drillmap::read::input::read_text(&path) {
         Ok(text) => {
             let parsed: ConfigFile = toml::from_str(&text).map_err(|e| Error::Syntax {
                 path: path.clone(),
@@ -286,8 +286,12 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
             })?;
             parsed.online.unwrap_or_default()
         }
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => OnlineConfig::default(),
-        Err(e) => return Err(Error::io(&path, e)),
+        Err(Error::Io { source, .. })
+            if !explicit && source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            OnlineConfig::default()
+        }
+        Err(e) => return Err(e),
     };
     let flags = OnlineConfig {
         enabled: args.online.then_some(true),

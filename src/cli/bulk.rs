@@ -9,6 +9,7 @@ use clap::Args;
 use drillmap::bulk::{Columns, Format};
 use drillmap::pipeline::bulk;
 use drillmap::write::generation::Folder;
+use drillmap::write::tiles::TileOptions;
 use drillmap::Error;
 
 /// Flags of a bulk build (an events file instead of the hand-kept dataset).
@@ -45,12 +46,21 @@ pub struct BulkArgs {
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
     pub max_errors: usize,
-    /// Memory for sorting out-of-order input, MiB (more spills to temporary files in OUT).
+    /// Memory for sorting out-of-order input, MiB (more spills to temporary files in OUT);
+    /// the tiles' two sorts (features, ids) take an eighth of it each.
     #[arg(long, value_name = "MIB", default_value_t = 64, requires = "events")]
     pub sort_buffer_mib: usize,
     /// Threads deriving features (default: one per core); the output does not depend on it.
     #[arg(long, value_name = "N", requires = "events", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: Option<u16>,
+}
+
+/// Bytes each of the tile sink's two sorts holds before spilling a run: an eighth of
+/// `--sort-buffer-mib` (8 MiB by default), at least 1 MiB. The tiles are sorted beside
+/// the rows, while the build threads and the layer's own sort hold their share, and
+/// spilling more runs costs little: the same records are written and merged once.
+fn tile_sort_buffer(mib: usize) -> usize {
+    (mib.saturating_mul(1 << 20) / 8).max(1 << 20)
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -95,7 +105,10 @@ pub fn options(
         tiles: if a.no_tiles {
             None
         } else {
-            Some(a.budget.options()?)
+            Some(TileOptions {
+                sort_buffer: tile_sort_buffer(a.sort_buffer_mib),
+                ..a.budget.options()?
+            })
         },
         max_errors: a.max_errors,
         allow_empty,

@@ -151,11 +151,18 @@ fn write_drafts(
         }
         .as_bytes(),
     )?;
-    for (k, path) in a.articles.iter().enumerate() {
+    let sources = output::source_ids(
+        &a.articles
+            .iter()
+            .map(|p| output::file_name(p))
+            .collect::<Vec<_>>(),
+    );
+    for (k, (path, source)) in a.articles.iter().zip(sources).enumerate() {
         let text = extract::read_article(path).map_err(WriteError::Article)?;
         let x = extractor.extract(&text, options);
         records += x.records.len();
-        let article = output::Article::new(path, &x);
+        let mut article = output::Article::new(path, &x);
+        article.source = source;
         match a.format {
             Format::Toml => out.write_all(output::toml_article(&article, options).as_bytes())?,
             Format::Json => {

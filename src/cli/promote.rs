@@ -49,7 +49,7 @@ pub fn run(
         return Ok(ExitCode::SUCCESS);
     }
     let path = data.join(PLACES);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = drillmap::read::input::read_text(&path)?;
     let mut with_row = text.clone();
     if !with_row.ends_with('\n') && !with_row.is_empty() {
         with_row.push('\n');

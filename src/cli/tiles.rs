@@ -103,10 +103,12 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
             dir.display()
         )));
     }
-    let columns = match &args.columns {
+    let mut columns = match &args.columns {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
         None => Columns::default(),
     };
+    // A column summed into clusters is numeric, checked as `build --events` checks it.
+    columns.numeric = args.budget.accumulated().to_vec();
     // Files are read straight into the tiler's compact form, never held whole; read again
     // for the XYZ folder.
     let read = || -> Result<Vec<tiles::LayerBuilder>> {

@@ -18,7 +18,7 @@ use crate::date::{DateSpan, ReportedDate};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::Dates;
-use crate::model::round6;
+use crate::model::{round6, Credits};
 use crate::resolve::index::GeonamesIndex;
 use crate::resolve::online::GeocodeCache;
 use crate::resolve::{self, Gazetteer, Geocoder};
@@ -145,13 +145,43 @@ pub fn coordinates(lat: &str, lon: &str) -> std::result::Result<[f64; 2], (Strin
         }
     };
     let (y, x) = (num(lat, "lat")?, num(lon, "lon")?);
-    if !(-90.0..=90.0).contains(&y) {
-        return Err((lat.to_owned(), "lat out of range (-90..90)".into()));
+    match out_of_range(y, x) {
+        Some(OutOfRange::Lat) => Err((lat.to_owned(), OutOfRange::Lat.message().into())),
+        Some(OutOfRange::Lon) => Err((lon.to_owned(), OutOfRange::Lon.message().into())),
+        None => Ok([round6(x), round6(y)]),
     }
-    if !(-180.0..=180.0).contains(&x) {
-        return Err((lon.to_owned(), "lon out of range (-180..180)".into()));
+}
+
+/// The coordinate of a position that is out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfRange {
+    /// Latitude outside -90..90.
+    Lat,
+    /// Longitude outside -180..180.
+    Lon,
+}
+
+impl OutOfRange {
+    /// What is wrong, as a message says it.
+    pub fn message(self) -> &'static str {
+        match self {
+            OutOfRange::Lat => "lat out of range (-90..90)",
+            OutOfRange::Lon => "lon out of range (-180..180)",
+        }
     }
-    Ok([round6(x), round6(y)])
+}
+
+/// The range check of a position in degrees, the one for every input (a row's text read
+/// by [`coordinates`], a GeoJSON position `drillmap tiles` reads): which coordinate is out
+/// of range, latitude first; a NaN is out of range.
+pub fn out_of_range(lat: f64, lon: f64) -> Option<OutOfRange> {
+    if !(-90.0..=90.0).contains(&lat) {
+        Some(OutOfRange::Lat)
+    } else if !(-180.0..=180.0).contains(&lon) {
+        Some(OutOfRange::Lon)
+    } else {
+        None
+    }
 }
 
 fn swap_problem(lat: &str, lon: &str, hint: Option<&str>) -> (String, String) {
@@ -222,8 +252,8 @@ pub struct Builder<'g> {
     /// Online answers kept by `build --online` or `geocode --online`, for names the local
     /// tables do not know.
     cache: &'g GeocodeCache,
-    /// Whether any place came from the GeoNames table (the layer then attributes it).
-    used_geonames: bool,
+    /// What the features made so far owe to their sources (the layer's attribution).
+    credits: Credits,
     index: BorderIndex<'g>,
     memo: Memo<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
@@ -275,7 +305,7 @@ impl<'g> Builder<'g> {
             gazetteer,
             geonames,
             cache,
-            used_geonames: false,
+            credits: Credits::NONE,
             index,
             memo: Memo::default(),
             located: Vec::new(),
@@ -343,7 +373,10 @@ impl<'g> Builder<'g> {
             Ok(r) => r,
             Err(m) => return Ok(Err(m)),
         };
-        self.used_geonames |= resolved.table == "geonames";
+        self.credits = self.credits.and(Credits::of_point(
+            resolved.geocoder(),
+            &resolved.place.source,
+        ));
         let located = locate(
             Some(place),
             Some(place),
@@ -484,6 +517,7 @@ impl<'g> Builder<'g> {
             }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
+            self.credits.natural_earth = true;
             self.coordinates_location(&located.location)
                 .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
             (point, None)
@@ -580,9 +614,9 @@ impl<'g> Builder<'g> {
         [&self.middle, dates, &self.hint_text, a, b, c, extra, b"}"]
     }
 
-    /// Whether any place came from the GeoNames table (the layer then attributes it).
-    pub fn used_geonames(&self) -> bool {
-        self.used_geonames
+    /// What the places geocoded so far and the rows measured owe to their sources.
+    pub fn credits(&self) -> Credits {
+        self.credits
     }
 
     /// Distinct (place, country hint) pairs geocoded so far.

@@ -15,7 +15,7 @@ use crate::model::properties::{
     BaseProps, BorderProps, Dates, ExerciseProps, SiteProperties, SiteProvenance,
 };
 use crate::model::{
-    Base, Dataset, Evidence, Exercise, Feature, Layer, Location, PlaceRef, Site, Source,
+    Base, Credits, Dataset, Evidence, Exercise, Feature, Layer, Location, PlaceRef, Site, Source,
 };
 use crate::read::topojson::Provenance;
 use crate::resolve::Resolutions;
@@ -24,8 +24,6 @@ use crate::resolve::Resolutions;
 pub const EXERCISES: &str = "exercises";
 /// Name of the bases layer.
 pub const BASES: &str = "bases";
-/// What a layer with places from GeoNames says in its `attribution`.
-pub const GEONAMES_ATTRIBUTION: &str = "Places from GeoNames (https://www.geonames.org), CC BY 4.0";
 
 /// Name of the border layer.
 pub const AFGHAN_BORDER: &str = "afghan_border";
@@ -189,7 +187,7 @@ fn base_features<'a, 'b: 'a>(
         .iter()
         .map(|s| {
             let (location, provenance, geometry) = ctx.locate(&s.place);
-            let evidence: Vec<&Evidence> = s.evidence.iter().collect();
+            let evidence: Vec<&Evidence> = b.evidence.iter().chain(&s.evidence).collect();
             let site = SiteProperties {
                 sources: sources(dataset, &b.sources, &provenance, &evidence),
                 location,
@@ -249,40 +247,25 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
         .collect()
 }
 
-/// The attribution a layer of points owes to every data source it is made from: GeoNames
-/// (CC BY 4.0) when any point is a GeoNames point (geocoded from the GeoNames table, or a
-/// gazetteer row that cites `GeoNames N`), OpenStreetMap (ODbL) when any feature was
-/// geocoded online or its row was promoted from an OSM answer, and the Natural Earth
-/// boundaries every `afghan_border_km` is measured to.
+/// The attribution a layer owes to every data source its features are made from
+/// ([`Credits`]): read back from each feature's `geocoder` and `point_source`, and Natural
+/// Earth for a located feature.
 fn attribution(features: &[Feature], natural_earth: &str) -> String {
     let prop = |f: &Feature, key: &str| {
         f.properties
             .get(key)
             .and_then(Value::as_str)
-            .map(str::to_owned)
+            .unwrap_or("")
+            .to_owned()
     };
-    let used = |geocoder: &str| {
-        features
-            .iter()
-            .any(|f| prop(f, "geocoder").as_deref() == Some(geocoder))
-    };
-    let row_cites = |what: &str| {
-        features.iter().any(|f| {
-            prop(f, "point_source").is_some_and(|s| s.split(';').any(|i| i.contains(what)))
+    features
+        .iter()
+        .map(|f| Credits {
+            natural_earth: f.geometry.is_some(),
+            ..Credits::of_point(&prop(f, "geocoder"), &prop(f, "point_source"))
         })
-    };
-    let located = features.iter().any(|f| f.geometry.is_some());
-    let mut parts = Vec::new();
-    if used("geonames") || row_cites("GeoNames ") {
-        parts.push(GEONAMES_ATTRIBUTION);
-    }
-    if used("nominatim") || used("photon") || row_cites("/OSM ") {
-        parts.push("Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0");
-    }
-    if located && !natural_earth.is_empty() {
-        parts.push(natural_earth);
-    }
-    parts.join("; ")
+        .fold(Credits::NONE, Credits::and)
+        .attribution(natural_earth)
 }
 
 /// The exercises, bases, Afghan border and uncertainty layers of a resolved dataset.

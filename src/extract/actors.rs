@@ -3,7 +3,8 @@
 //! Country names are the ISO English short names of [`crate::country`] plus the forms the
 //! press uses ("Russia", "Kyrgyzstan", "U.S."), matched on the geocoder's exact key of each
 //! word (so "Россия" and "Казахстан" are found too); demonyms ("Russian", "Kazak", "Kazakh",
-//! "Uzbek", "Tajik", "Belarusian") map to the same codes. Organisations are the acronyms
+//! "Uzbek", "Tajik", "Belarusian", and the Russian adjectives "российские", "таджикских" in
+//! any case ending) map to the same codes. Organisations are the acronyms
 //! CSTO, SCO, NATO, CIS, OSCE and their long names. Exercise names are quoted names
 //! ("“Indestructible Brotherhood-2024”"), names with a year ("Zapad-2021", "Poisk 2021")
 //! and capitalised names right before "exercise" or "drill" ("the Steppe Freedom exercise").
@@ -87,9 +88,50 @@ const DEMONYMS: &[(&str, &str)] = &[
     ("syrian", "SY"),
 ];
 
-/// The code a demonym (exact key) stands for.
+/// Russian country adjectives, as the stems of their exact (transliterated) keys:
+/// "российские" is `rossiyskie`, "таджикских" `tadzhikskikh`.
+const RUSSIAN_ADJECTIVES: &[(&str, &str)] = &[
+    ("rossiysk", "RU"),
+    ("kazakhstansk", "KZ"),
+    ("kazakhsk", "KZ"),
+    ("uzbeksk", "UZ"),
+    ("uzbekistansk", "UZ"),
+    ("tadzhiksk", "TJ"),
+    ("kyrgyzsk", "KG"),
+    ("kirgizsk", "KG"),
+    ("belorussk", "BY"),
+    ("turkmensk", "TM"),
+    ("afgansk", "AF"),
+    ("armyansk", "AM"),
+    ("kitaysk", "CN"),
+    ("mongolsk", "MN"),
+    ("amerikansk", "US"),
+];
+
+/// The endings of a Russian adjective, transliterated.
+const RUSSIAN_ENDINGS: &[&str] = &[
+    "iy", "ogo", "omu", "im", "om", "aya", "oy", "uyu", "oe", "ie", "ikh", "imi",
+];
+
+/// The code a demonym (exact key) stands for, English ("Russian") or Russian ("российские").
 pub fn demonym(key: &str) -> Option<&'static str> {
-    DEMONYMS.iter().find(|(d, _)| *d == key).map(|(_, c)| *c)
+    DEMONYMS
+        .iter()
+        .find(|(d, _)| *d == key)
+        .map(|(_, c)| *c)
+        .or_else(|| russian_adjective(key))
+}
+
+/// The code a Russian country adjective (exact key) stands for; Russian writes them in lower
+/// case ("российские и таджикские военнослужащие").
+fn russian_adjective(key: &str) -> Option<&'static str> {
+    RUSSIAN_ADJECTIVES
+        .iter()
+        .find(|(stem, _)| {
+            key.strip_prefix(stem)
+                .is_some_and(|end| RUSSIAN_ENDINGS.contains(&end))
+        })
+        .map(|(_, c)| *c)
 }
 
 /// The first demonym of a code ("RU" → "Russian"), for draft names.
@@ -181,6 +223,11 @@ impl Countries {
         let mut i = 0;
         while i < n {
             if !text.capitalised(i) {
+                if let Some(code) =
+                    russian_adjective(text.key(i)).filter(|_| !text.word(i).is_ascii())
+                {
+                    out.push(self.mention(text, i, i, code, true));
+                }
                 i += 1;
                 continue;
             }
@@ -567,6 +614,14 @@ mod tests {
                 ("RU", false)
             ]
         );
+        // Russian writes country adjectives in lower case, in every case ending.
+        let t = Text::new(
+            "Российские и таджикские военнослужащие, с участием казахстанских и узбекских.",
+        );
+        let codes: Vec<&str> = c.find(&t).iter().map(|m| m.code).collect();
+        assert_eq!(codes, ["RU", "TJ", "KZ", "UZ"]);
+        // Neither an English word in lower case nor a Latin word with a Russian ending.
+        assert!(c.find(&Text::new("a russian rossiyskie unit")).is_empty());
     }
 
     #[test]

@@ -52,6 +52,14 @@ const TROOPS: &[&str] = &[
     "marines",
     "officers",
     "military",
+    // Russian, as exact (transliterated) keys: военнослужащих, военнослужащие, военных,
+    // солдат, бойцов, десантников.
+    "voennosluzhashchikh",
+    "voennosluzhashchie",
+    "voennykh",
+    "soldat",
+    "boytsov",
+    "desantnikov",
 ];
 
 const EQUIPMENT: &[&str] = &[
@@ -65,6 +73,14 @@ const EQUIPMENT: &[&str] = &[
     "weapons",
     "armour",
     "armor",
+    // техники, бронетехники, танков, самолётов / самолетов, вертолётов / вертолетов.
+    "tekhniki",
+    "bronetekhniki",
+    "tankov",
+    "samolyotov",
+    "samoletov",
+    "vertolyotov",
+    "vertoletov",
 ];
 
 /// Words allowed between the number and the noun: nationalities, "military", "pieces of".
@@ -89,10 +105,15 @@ fn filler(key: &str) -> bool {
             | "other"
             | "heavy"
             | "elite"
+            // и, единиц (units of equipment), военной (military equipment).
+            | "i"
+            | "edinits"
+            | "voennoy"
     ) || super::actors::demonym(key).is_some()
 }
 
-/// The qualifier right before token `i`, and the first token it takes.
+/// The qualifier right before token `i` (lower case, as the article wrote it), and the
+/// first token it takes.
 fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     let k = |j: usize| if j < i { text.key(j) } else { "" };
     let two = |a: &str, b: &str| i >= 2 && k(i - 2) == a && k(i - 1) == b;
@@ -104,9 +125,10 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
         ("less", "than"),
         ("fewer", "than"),
         ("an", "estimated"),
+        ("bolee", "chem"),
     ] {
         if two(a, b) {
-            return (format!("{a} {b}"), i - 2);
+            return (text.phrase(i - 2, i - 1).to_lowercase(), i - 2);
         }
     }
     if i >= 1 {
@@ -123,8 +145,15 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
                 | "roughly"
                 | "estimated"
                 | "under"
+                // более, свыше, около, порядка, почти, примерно
+                | "bolee"
+                | "svyshe"
+                | "okolo"
+                | "poryadka"
+                | "pochti"
+                | "primerno"
         ) {
-            return (one.to_owned(), i - 1);
+            return (text.word(i - 1).to_lowercase(), i - 1);
         }
     }
     (String::new(), i)
@@ -226,6 +255,36 @@ mod tests {
             (c[1].1, c[1].3.as_str()),
             (700, "700 units of military hardware")
         );
+    }
+
+    #[test]
+    fn the_phrases_of_the_russian_press() {
+        let c = counts("В учениях примут участие более 1500 военнослужащих и 200 единиц техники.");
+        assert_eq!(
+            c,
+            vec![
+                (
+                    CountKind::Troops,
+                    1500,
+                    "более".into(),
+                    "более 1500 военнослужащих".into()
+                ),
+                (
+                    CountKind::Equipment,
+                    200,
+                    String::new(),
+                    "200 единиц техники".into()
+                ),
+            ]
+        );
+        let c = counts("около 500 российских и таджикских военных");
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            (c[0].1, c[0].3.as_str()),
+            (500, "около 500 российских и таджикских военных")
+        );
+        // A count of people is not a count of troops.
+        assert!(counts("погибли 5 человек").is_empty());
     }
 
     #[test]

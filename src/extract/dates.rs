@@ -283,15 +283,28 @@ fn days(text: &Text<'_>, from: (u8, u8), to: (u8, u8), last: usize) -> (Raw, usi
     )
 }
 
+/// Whether token `i` is one of the Russian `words` (lower case), as written: the keys are
+/// transliterated, and "с" or "по" would read as the Latin "s" or "po".
+fn is_russian(text: &Text<'_>, i: usize, words: &[&str]) -> bool {
+    let w = text.word(i);
+    !w.is_empty() && !w.is_ascii() && words.contains(&w.to_lowercase().as_str())
+}
+
+/// Whether token `i` joins the two ends of a range of days ("5 to 10 August", "с 5 по 10
+/// августа", "с 26 сентября до 7 октября").
+fn range_to(text: &Text<'_>, i: usize) -> bool {
+    is(text, i, &["to", "until", "through", "till"]) || is_russian(text, i, &["по", "до"])
+}
+
 /// Parse the date starting at token `i`: the raw date and its last token.
 fn parse_at(text: &Text<'_>, i: usize) -> Option<(Raw, usize)> {
     let n = text.tokens.len();
     let ok = |j: usize| j < n && same_sentence(text, i, j);
-    // from 5 to 10 August [2021]
-    if is(text, i, &["from", "between"]) && ok(i + 4) {
+    // from 5 to 10 August [2021]; between 5 and 10 August; с 5 по 10 августа
+    if (is(text, i, &["from", "between"]) || is_russian(text, i, &["с", "со"])) && ok(i + 4) {
         if let (Some(d1), true, Some(d2), Some(m)) = (
             day_number(text, i + 1),
-            is(text, i + 2, &["to", "until", "and", "through"]),
+            is(text, i + 2, &["and"]) || range_to(text, i + 2),
             day_number(text, i + 3),
             month(text, i + 4),
         ) {
@@ -355,15 +368,52 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Raw, usize)> {
             i,
         ));
     }
+    // 2021-08-01 (ISO 8601)
+    if let Some(y) = year_number(text, i).filter(|_| ok(i + 2)) {
+        if dash_between(text, i, i + 1) && dash_between(text, i + 1, i + 2) {
+            let two = |j: usize| {
+                let k = text.key(j);
+                (k.len() == 2).then(|| k.parse::<u8>().ok()).flatten()
+            };
+            if let (Some(m), Some(d)) = (two(i + 1).filter(|m| (1..=12).contains(m)), two(i + 2)) {
+                return Some((
+                    Raw::Days {
+                        from: (m, d),
+                        to: (m, d),
+                        year: Some(y),
+                    },
+                    i + 2,
+                ));
+            }
+        }
+    }
     if let Some(d1) = day_number(text, i) {
+        // the 29th of February [2023]
+        if is(text, i + 1, &["of"]) && ok(i + 2) {
+            if let Some(m) = month(text, i + 2) {
+                return Some(days(text, (m, d1), (m, d1), i + 2));
+            }
+        }
         // 16-17 ноября, 5 to 10 August (without "from")
         if ok(i + 2) && dash_between(text, i, i + 1) {
             if let (Some(d2), Some(m)) = (day_number(text, i + 1), month(text, i + 2)) {
                 return Some(days(text, (m, d1), (m, d2), i + 2));
             }
         }
+        // 5 to 10 August, по 10 августа
+        if range_to(text, i + 1) && ok(i + 3) {
+            if let (Some(d2), Some(m)) = (day_number(text, i + 2), month(text, i + 3)) {
+                return Some(days(text, (m, d1), (m, d2), i + 3));
+            }
+        }
         // 05 Августа 2021, 16 July
         if let Some(m) = month(text, i + 1).filter(|_| ok(i + 1)) {
+            // 26 September to 7 October, 26 сентября по 7 октября
+            if range_to(text, i + 2) && ok(i + 4) {
+                if let (Some(d2), Some(m2)) = (day_number(text, i + 3), month(text, i + 4)) {
+                    return Some(days(text, (m, d1), (m2, d2), i + 4));
+                }
+            }
             return Some(days(text, (m, d1), (m, d1), i + 1));
         }
     }
@@ -597,7 +647,24 @@ fn infer_year(
     }
 }
 
-/// A dateline: a full date (day, month and year) in the first three lines of the article.
+/// Whether the date starting at byte `start` stands where a dateline does: first on its
+/// line, or after a place and a separator ("Dushanbe, 2021-08-01", "DUSHANBE —",
+/// "Published:"), not inside a sentence ("…was held on 5 March 2019").
+fn at_dateline(source: &str, start: usize) -> bool {
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = source[line_start..start].trim();
+    if before.is_empty() {
+        return true;
+    }
+    let Some(lead) = before.strip_suffix([',', ':', '-', '–', '—', '|', '.']) else {
+        return false;
+    };
+    let words = lead.split_whitespace().count();
+    (1..=3).contains(&words) && !lead.chars().any(|c| c.is_ascii_digit())
+}
+
+/// A dateline: a full date (day, month and year) in the first three lines of the article,
+/// first on its line or after a place name ([`at_dateline`]).
 pub fn dateline(text: &Text<'_>) -> Option<Published> {
     let limit = text
         .source
@@ -609,7 +676,7 @@ pub fn dateline(text: &Text<'_>) -> Option<Published> {
         .filter(|d| {
             text.tokens
                 .get(d.tokens.start)
-                .is_some_and(|t| t.span.start < limit)
+                .is_some_and(|t| t.span.start < limit && at_dateline(text.source, t.span.start))
         })
         .find(|d| d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative)
         .and_then(|d| d.start)
@@ -670,6 +737,25 @@ mod tests {
             ),
             ("established on October 6, 2007,", "2007-10-06", None),
             ("05 Августа 2021 799", "2021-08-05", None),
+            ("с 5 по 10 августа", "2021-08-05", Some("2021-08-10")),
+            (
+                "учения пройдут с 5 по 10 августа 2021 года",
+                "2021-08-05",
+                Some("2021-08-10"),
+            ),
+            ("со 2 по 6 сентября", "2021-09-02", Some("2021-09-06")),
+            (
+                "с 26 сентября по 7 октября",
+                "2021-09-26",
+                Some("2021-10-07"),
+            ),
+            ("between 5 and 10 August", "2021-08-05", Some("2021-08-10")),
+            ("held 5 to 10 August", "2021-08-05", Some("2021-08-10")),
+            (
+                "held 26 September to 7 October",
+                "2021-09-26",
+                Some("2021-10-07"),
+            ),
             ("in late April, Russia", "2021-04", None),
             ("joining in 2017 and", "2017", None),
         ] {
@@ -769,6 +855,42 @@ mod tests {
         let t = Text::new("Title\n05 Августа 2021 799 Политика\nAlmaty. August 5. Text");
         assert_eq!(dateline(&t).map(|p| p.iso()).as_deref(), Some("2021-08-05"));
         assert_eq!(dateline(&Text::new("No date here.")), None);
+        for (text, want) in [
+            ("Dushanbe, 2021-08-01\nText", Some("2021-08-01")),
+            ("DUSHANBE — 5 August 2021 — Troops", Some("2021-08-05")),
+            ("Published: August 5, 2021\nText", Some("2021-08-05")),
+            // A date inside a sentence is what the article reports, not when it was written.
+            (
+                "Troops will train at Kharbmaidon next month. The last such drill was held on 5 March 2019.",
+                None,
+            ),
+            ("Title\nIn 2019, on 5 March 2019, troops trained.", None),
+        ] {
+            assert_eq!(
+                dateline(&Text::new(text)).map(|p| p.iso()).as_deref(),
+                want,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn iso_dates_and_ordinals_of_months_are_days_and_impossible_days_are_not_dates() {
+        assert_eq!(
+            one("drills on 2021-08-01 near", "2021-07-20"),
+            (Some("2021-08-01".into()), None)
+        );
+        assert_eq!(
+            one("the 12th of August", "2021-07-20"),
+            (Some("2021-08-12".into()), None)
+        );
+        // Not a day of 2023: no date at all, never the month at a day's confidence.
+        assert_eq!(one("the 29th of February 2023", "2023-03-01"), (None, None));
+        assert_eq!(one("on 2021-02-30", "2021-03-01"), (None, None));
+        assert_eq!(
+            one("from 28 December to 3 January", "2021-12-01"),
+            (Some("2021-12-28".into()), Some("2022-01-03".into()))
+        );
     }
 
     #[test]

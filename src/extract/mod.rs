@@ -99,7 +99,7 @@ pub fn check_text(bytes: &[u8]) -> Result<&str, InputProblem> {
 /// Read an article: at most [`MAX_BYTES`], checked by [`check_text`]; a problem names the
 /// file.
 pub fn read_article(path: &Path) -> Result<String> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::read::input::open(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -33,16 +33,21 @@ pub struct Article<'x> {
 impl<'x> Article<'x> {
     /// The article at `path`.
     pub fn new(path: &Path, extraction: &'x Extraction) -> Article<'x> {
-        let file = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |f| f.to_string_lossy().into_owned(),
-        );
+        let file = file_name(path);
         Article {
             source: source_id(&file),
             file,
             extraction,
         }
     }
+}
+
+/// The file name of `path` (no folders), as drafts name it.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    )
 }
 
 /// The draft source id of a file name: `004_b1421c71e36eabd6.txt` → `004`.
@@ -54,6 +59,34 @@ pub fn source_id(file: &str) -> String {
         }
         _ => stem.to_owned(),
     }
+}
+
+/// The draft source ids of the articles of one run, in order: each file's [`source_id`],
+/// unless another file of the run has the same one (`007_a.txt`, `007_b.txt`): then its stem,
+/// numbered (`-2`, `-3`, …) if even stems repeat (the same name in two folders).
+pub fn source_ids(files: &[String]) -> Vec<String> {
+    let short: Vec<String> = files.iter().map(|f| source_id(f)).collect();
+    let count = |ids: &[String], id: &str| ids.iter().filter(|x| *x == id).count();
+    let long: Vec<String> = files
+        .iter()
+        .zip(&short)
+        .map(|(f, id)| {
+            if count(&short, id) > 1 {
+                f.rsplit_once('.')
+                    .map_or(f.as_str(), |(stem, _)| stem)
+                    .to_owned()
+            } else {
+                id.clone()
+            }
+        })
+        .collect();
+    long.iter()
+        .enumerate()
+        .map(|(k, id)| match count(&long[..k], id) {
+            0 => id.clone(),
+            n => format!("{id}-{}", n + 1),
+        })
+        .collect()
 }
 
 /// A TOML string literal.
@@ -455,6 +488,13 @@ mod tests {
         assert_eq!(source_id("004_b1421c71e36eabd6.txt"), "004");
         assert_eq!(source_id("report.txt"), "report");
         assert_eq!(source_id("_x.txt"), "_x");
+        let ids = |f: &[&str]| source_ids(&f.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(ids(&["001_a.txt", "002_b.txt"]), ["001", "002"]);
+        assert_eq!(
+            ids(&["007_a.txt", "007_b.txt", "008_c.txt"]),
+            ["007_a", "007_b", "008"]
+        );
+        assert_eq!(ids(&["x.txt", "x.txt", "x.txt"]), ["x", "x-2", "x-3"]);
     }
 
     #[test]

@@ -190,6 +190,8 @@ pub struct Base {
     pub sources: Vec<String>,
     /// Its sites.
     pub sites: Vec<BaseSite>,
+    /// What backs its operator, host and units where its sites' `reported` words do not.
+    pub evidence: Vec<Evidence>,
 }
 
 /// Everything the dataset files hold, validated.

@@ -4,11 +4,13 @@
 //! These are validated values: every reader in [`crate::read`] turns raw rows into them and
 //! reports what it cannot turn, so the rest of the pipeline never re-checks a field.
 
+pub mod credits;
 mod event;
 mod feature;
 mod place;
 pub mod properties;
 
+pub use credits::Credits;
 pub use event::{
     Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
 };

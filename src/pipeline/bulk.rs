@@ -15,9 +15,9 @@ use crate::bulk::csv::CsvReader;
 use crate::bulk::seq::SeqReader;
 use crate::bulk::{Columns, EventReader, Format};
 use crate::derive::event::{Builder, Geonames};
-use crate::derive::features::GEONAMES_ATTRIBUTION;
 use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
+use crate::model::Credits;
 use crate::write::atomic::Streaming;
 use crate::write::generation::Folder;
 use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
@@ -73,9 +73,12 @@ impl Options {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             && !self.layer.starts_with('.');
-        if crate::derive::features::LAYERS.contains(&self.layer.as_str()) {
+        let archive = super::PMTILES.strip_suffix(".pmtiles");
+        if crate::derive::features::LAYERS.contains(&self.layer.as_str())
+            || archive == Some(self.layer.as_str())
+        {
             return Err(Error::Usage(format!(
-                "--layer {}: the name of a layer `drillmap build` writes from the dataset; choose another",
+                "--layer {}: the name of a layer or of the archive `drillmap build` writes from the dataset; choose another",
                 self.layer
             )));
         }
@@ -183,11 +186,13 @@ fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
             &mut CsvReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
+            &tables.provenance.attribution,
         ),
         Format::GeoJsonSeq => run(
             &mut SeqReader::open(&opts.events, &opts.columns)?,
             builder,
             opts,
+            &tables.provenance.attribution,
         ),
     }
 }
@@ -388,14 +393,16 @@ fn feed<R: EventReader>(
 struct Gathered<'o> {
     tally: Tally<'o>,
     seq_path: Option<PathBuf>,
-    attribution: &'static str,
+    attribution: String,
     places: usize,
 }
 
+/// `natural_earth` is the boundaries' credit, owed by every feature (its border distance).
 fn run<'o, R: EventReader>(
     reader: &mut R,
     b: Builder<'_>,
     opts: &'o Options,
+    natural_earth: &str,
 ) -> Result<Gathered<'o>> {
     let seq_path = opts.seq.then(|| opts.seq_path());
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(
@@ -445,11 +452,11 @@ fn run<'o, R: EventReader>(
         .into_iter()
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| Error::Internal("a build thread panicked".into()))?;
-    let attribution = if builders.iter().any(Builder::used_geonames) {
-        GEONAMES_ATTRIBUTION
-    } else {
-        ""
-    };
+    let attribution = builders
+        .iter()
+        .map(Builder::credits)
+        .fold(Credits::NONE, Credits::and)
+        .attribution(natural_earth);
     Ok(Gathered {
         tally,
         seq_path,
@@ -473,7 +480,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         source_coordinates,
         ..
     } = tally;
-    let sorted = sorter.finish(attribution)?;
+    let sorted = sorter.finish(&attribution)?;
     for d in &sorted.duplicates {
         problems.add(duplicate(&opts.events, d.line, &d.id))?;
     }

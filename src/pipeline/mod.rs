@@ -138,7 +138,7 @@ pub fn read(data: &Path) -> Result<Inputs> {
         &dataset,
         gazetteer.places(),
         &data.join(PLACES),
-    ));
+    )?);
     let cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut inputs = Inputs {
         geonames: None,

@@ -10,7 +10,7 @@
 //! the quotes are collected in [`Dataset::quotes`] for [`crate::evidence`] to find in the
 //! articles.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -132,6 +132,8 @@ struct RawBase {
     status: S<String>,
     #[serde(default)]
     site: Vec<Spanned<RawBaseSite>>,
+    #[serde(default)]
+    evidence: Vec<Spanned<RawEvidence>>,
 }
 
 #[derive(Deserialize)]
@@ -224,9 +226,12 @@ struct Checker<'a> {
 }
 
 /// The fields an evidence entry may back.
-const BACKED_FIELDS: [&str; 9] = [
+const BACKED_FIELDS: [&str; 12] = [
     "participants",
     "invited",
+    "operator",
+    "host",
+    "units",
     "troops",
     "equipment",
     "start",
@@ -346,6 +351,67 @@ impl<'a> Checker<'a> {
                 &v.span(),
                 &list.join(", "),
                 format!("`{name}` is backed by no quote or cited source (add an `evidence` entry with field = \"{name}\")"),
+            );
+        }
+    }
+
+    /// Each country of a list backed by quotes must be named in one of them, by name or
+    /// adjective ([`crate::evidence::countries_named`]), as a count must be the number one
+    /// of them gives; a list an evidence entry backs by a cited source is not checked.
+    fn countries_in_quotes(
+        &mut self,
+        field: &S<Vec<Spanned<String>>>,
+        name: &str,
+        evidence: &[Evidence],
+    ) {
+        let Some(list) = field else { return };
+        let backing: Vec<&Evidence> = evidence.iter().filter(|e| e.field == name).collect();
+        if backing.is_empty() || backing.iter().any(|e| e.source.is_some()) {
+            return;
+        }
+        let named: BTreeSet<&str> = backing
+            .iter()
+            .filter_map(|e| e.quote.as_deref())
+            .flat_map(crate::evidence::countries_named)
+            .collect();
+        for code in list.get_ref() {
+            let c = code.get_ref().trim();
+            if country::by_alpha2(c).is_some() && !named.contains(c) {
+                self.problem(
+                    &code.span(),
+                    c,
+                    format!("`{name}`: named in none of its evidence quotes"),
+                );
+            }
+        }
+    }
+
+    /// A base's `operator`, `host` or unit (`value`, field `name`) must be named in one of
+    /// the base's quotes: its sites' `reported` words or its evidence for `name` (`named`
+    /// says whether a quote names it), unless an evidence entry cites a source for it.
+    fn named_by_base(
+        &mut self,
+        span: &Range<usize>,
+        value: &str,
+        name: &str,
+        quotes: (&[Evidence], &[&str]),
+        named: impl Fn(&str) -> bool,
+    ) {
+        let (evidence, reported) = quotes;
+        let backing = || evidence.iter().filter(|e| e.field == name);
+        if value.is_empty() || backing().any(|e| e.source.is_some()) {
+            return;
+        }
+        let mut quoted = backing()
+            .filter_map(|e| e.quote.as_deref())
+            .chain(reported.iter().copied());
+        if !quoted.any(named) {
+            self.problem(
+                span,
+                value,
+                format!(
+                    "`{name}` is named in none of the base's quotes (its sites' `reported` words): quote the article or cite a source in an `evidence` entry with field = \"{name}\""
+                ),
             );
         }
     }
@@ -767,6 +833,7 @@ impl<'a> Checker<'a> {
                         "the site's own `participants` are backed by no quote or cited source",
                     );
                 }
+                self.countries_in_quotes(&s.participants, "participants", &site_evidence);
                 let own = s.start.is_some() || s.end.is_some() || s.after.is_some();
                 let site_dates = if own {
                     self.dates(&s.start, &s.end, &s.after)
@@ -790,12 +857,14 @@ impl<'a> Checker<'a> {
             }
             let participants = self.countries(&span, &r.participants, "participants");
             self.backed_list(&r.participants, &participants, "participants", &evidence);
+            self.countries_in_quotes(&r.participants, "participants", &evidence);
             let invited = if r.invited.is_some() {
                 self.countries(&span, &r.invited, "invited")
             } else {
                 Vec::new()
             };
             self.backed_list(&r.invited, &invited, "invited", &evidence);
+            self.countries_in_quotes(&r.invited, "invited", &evidence);
             out.push(Exercise {
                 name: self.required(&span, &r.name, "name"),
                 kind: self.required(&span, &r.kind, "kind"),
@@ -895,15 +964,51 @@ impl<'a> Checker<'a> {
                     evidence,
                 });
             }
+            let evidence = self.evidence(r.evidence, sources, &record_sources);
+            let operator = self.country(&span, &r.operator, "operator");
+            let units = r
+                .units
+                .as_ref()
+                .map(|u| u.get_ref().clone())
+                .unwrap_or_default();
+            let reported: Vec<&str> = sites.iter().map(|s| s.place.reported.as_str()).collect();
+            let quotes = (evidence.as_slice(), reported.as_slice());
+            let names_country = |code: &str| {
+                let code = code.to_owned();
+                move |q: &str| crate::evidence::countries_named(q).contains(code.as_str())
+            };
+            if let Some(v) = &r.operator {
+                self.named_by_base(
+                    &v.span(),
+                    &operator,
+                    "operator",
+                    quotes,
+                    names_country(&operator),
+                );
+            }
+            if let Some(v) = &r.host {
+                self.named_by_base(&v.span(), &host, "host", quotes, names_country(&host));
+            }
+            if let Some(v) = &r.units {
+                for unit in &units {
+                    let wanted = crate::evidence::normalise(unit).to_lowercase();
+                    self.named_by_base(&v.span(), unit, "units", quotes, |q| {
+                        crate::evidence::normalise(q)
+                            .to_lowercase()
+                            .contains(&wanted)
+                    });
+                }
+            }
             out.push(Base {
                 name: self.required(&span, &r.name, "name"),
-                operator: self.country(&span, &r.operator, "operator"),
-                units: r.units.map(Spanned::into_inner).unwrap_or_default(),
+                operator,
+                units,
                 notes: Self::optional(&r.notes),
                 sources: record_sources,
                 id,
                 host,
                 sites,
+                evidence,
             });
         }
         out

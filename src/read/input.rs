@@ -87,17 +87,23 @@ pub fn open_csv(path: &Path) -> Result<QuoteWatch<LineCap<File>>> {
 /// The whole of the regular file at `path`, at most [`MAX_FILE`] bytes (a JSON document:
 /// no line limit).
 pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let too_large = || Error::Syntax {
+        path: path.into(),
+        line: None,
+        message: format!("larger than {} MiB: refused as input", MAX_FILE >> 20),
+    };
     let file = open(path)?;
+    // Refused by its size before any of it is read; the cap on the read holds a file that
+    // grows meanwhile.
+    if file.metadata().map_err(|e| Error::io(path, e))?.len() > MAX_FILE {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > MAX_FILE {
-        return Err(Error::Syntax {
-            path: path.into(),
-            line: None,
-            message: format!("larger than {} MiB: refused as input", MAX_FILE >> 20),
-        });
+        return Err(too_large());
     }
     Ok(bytes)
 }
@@ -170,6 +176,16 @@ mod tests {
             assert!(e.contains("a device, not a regular file"), "{e}");
             assert!(e.starts_with(&link.display().to_string()), "{e}");
         }
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.txt");
+        // Sparse: no disk and, if it were read, 256 MiB of memory.
+        File::create(&f).unwrap().set_len(MAX_FILE + 1).unwrap();
+        let e = read_text(&f).unwrap_err().to_string();
+        assert!(e.contains("larger than 256 MiB: refused as input"), "{e}");
     }
 
     #[test]

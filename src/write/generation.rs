@@ -26,7 +26,7 @@
 //! out. A file whose bytes do not change is not rewritten ("untouched when unchanged").
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek as _, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -138,6 +138,32 @@ impl std::fmt::Display for Busy {
     }
 }
 
+/// The process id the lock's holder wrote in `file`. A holder writes it just after taking
+/// the lock, so an empty file is read again for a little while before giving up.
+fn holder_pid(file: &mut File) -> Option<u32> {
+    for _ in 0..20 {
+        let mut text = String::new();
+        if file
+            .rewind()
+            .and_then(|()| file.read_to_string(&mut text))
+            .is_ok()
+        {
+            if let Ok(pid) = text.trim().parse() {
+                return Some(pid);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        // Released now: the next waiter must not read this process's id as its holder's.
+        let _ = self.lock_file.set_len(0);
+    }
+}
+
 /// What a publish does, written before it starts so a killed one can be completed.
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {
@@ -154,7 +180,7 @@ struct Journal {
 pub struct Folder {
     out: PathBuf,
     /// Held until dropped (closing the file releases the lock).
-    _lock: File,
+    lock_file: File,
     notes: Vec<String>,
 }
 
@@ -178,22 +204,23 @@ impl Folder {
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
                 on_wait(&Busy {
                     folder: out.to_path_buf(),
-                    pid: text.trim().parse().ok(),
+                    pid: holder_pid(&mut file),
                 });
                 file.lock().map_err(|e| Error::io(&path, e))?;
             }
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
+        // The holder's process id, for a waiter's message; emptied again when the lock is
+        // released (see `Drop`), so a waiter never reads an earlier holder's.
         file.set_len(0)
+            .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
             .map_err(|e| Error::io(&path, e))?;
         let mut folder = Folder {
             out: out.to_path_buf(),
-            _lock: file,
+            lock_file: file,
             notes: Vec::new(),
         };
         folder.complete_journal()?;
@@ -468,6 +495,30 @@ mod tests {
         assert_eq!(a.files[0].name, "a");
         assert_eq!(a.generation.len(), 16);
         assert_ne!(a.generation, Manifest::new(vec![f("a", "2")]).generation);
+    }
+
+    #[test]
+    fn a_waiter_reads_the_holders_id_even_when_it_is_written_late_and_never_a_released_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Folder::lock(dir.path(), &mut |_| {}).unwrap();
+        let lock = dir.path().join(LOCK);
+        assert_eq!(
+            fs::read_to_string(&lock).unwrap(),
+            format!("{}\n", std::process::id())
+        );
+        drop(folder);
+        assert_eq!(fs::read_to_string(&lock).unwrap(), "");
+        // A holder that has the lock but has not written its id yet.
+        let mut waiter = File::open(&lock).unwrap();
+        let writer = {
+            let lock = lock.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(40));
+                fs::write(lock, "4242\n").unwrap();
+            })
+        };
+        assert_eq!(holder_pid(&mut waiter), Some(4242));
+        writer.join().unwrap();
     }
 
     #[test]

@@ -304,10 +304,12 @@ impl GeocodeCache {
     /// Read the cache file. A missing file is an empty cache; a malformed one is an error
     /// naming the file and line, never silently discarded.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::read::input::read_text(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new()),
-            Err(e) => return Err(Error::io(path, e)),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::new())
+            }
+            Err(e) => return Err(e),
         };
         Self::parse(&text, path)
     }

@@ -11,7 +11,11 @@
 //! and lon columns; an id column gives the ids; the name, date, place and country columns
 //! are properties under those names; every other column is a property under the name bulk
 //! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
-//! out. A bad row or feature is an error naming the file and line.
+//! out. A bad row or feature is an error naming the file and line: positions are checked by
+//! the one range check of coordinates ([`out_of_range`]), a LineString needs two positions
+//! and a Polygon's ring four (RFC 7946), so nothing given is dropped unsaid; a
+//! `--accumulate` column ([`Columns::numeric`]) is checked as `build --events` checks it
+//! ([`push_numeric`]: absent or null is not summed, anything but a finite number is an error).
 //!
 //! Features are read straight from the text into a reused [`RawFeature`], properties
 //! encoded as they are read (no JSON values built, keys copied into reused buffers): the
@@ -31,9 +35,9 @@ use serde_json::{Map, Value as Json};
 use super::mvt;
 use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
-use crate::bulk::csv::CsvReader;
+use crate::bulk::csv::{push_numeric, CsvReader};
 use crate::bulk::{Columns, EventReader, Field, Next};
-use crate::derive::event::coordinates;
+use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
 use crate::read::input;
 use crate::read::seq::Records;
@@ -79,6 +83,10 @@ fn read_features(
     columns: &Columns,
     mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<String> {
+    let feature = RawFeature {
+        numeric: columns.numeric.clone(),
+        ..RawFeature::default()
+    };
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -92,9 +100,12 @@ fn read_features(
     match ext.as_str() {
         "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => {
             let file = input::open_lines(path)?;
-            read_seq(path, BufReader::with_capacity(1 << 20, file), |f| {
-                each(&stem, f)
-            })?;
+            read_seq(
+                path,
+                BufReader::with_capacity(1 << 20, file),
+                feature,
+                |f| each(&stem, f),
+            )?;
             Ok(stem)
         }
         "csv" => {
@@ -103,7 +114,13 @@ fn read_features(
         }
         _ => {
             let file = input::open(path)?;
-            read_collection(path, BufReader::with_capacity(1 << 20, file), stem, each)
+            read_collection(
+                path,
+                BufReader::with_capacity(1 << 20, file),
+                stem,
+                feature,
+                each,
+            )
         }
     }
 }
@@ -122,6 +139,7 @@ fn read_collection(
     path: &Path,
     input: impl Read,
     stem: String,
+    feature: RawFeature,
     each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<String> {
     let mut top = Collection {
@@ -131,11 +149,21 @@ fn read_collection(
         failed: None,
         name: None,
         features: false,
-        feature: RawFeature::default(),
+        feature,
     };
     let mut de = serde_json::Deserializer::from_reader(input);
     let read = serde::Deserializer::deserialize_map(&mut de, &mut top).and_then(|()| de.end());
-    if let Some(e) = top.failed {
+    if let Some(mut e) = top.failed {
+        // A bad value stopped the reading where it ends: its line is the JSON error's.
+        if let (
+            Error::Syntax {
+                line: line @ None, ..
+            },
+            Err(stop),
+        ) = (&mut e, &read)
+        {
+            *line = Some(stop.line());
+        }
         return Err(e);
     }
     match read {
@@ -198,10 +226,18 @@ impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::Visitor<'de>
         mut seq: A,
     ) -> std::result::Result<(), A::Error> {
         let mut n = 0;
-        while seq
-            .next_element_seed(FeatureSeed(&mut self.feature))?
-            .is_some()
-        {
+        loop {
+            match seq.next_element_seed(FeatureSeed(&mut self.feature)) {
+                Ok(Some(())) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    if let Some(m) = self.feature.problem.take() {
+                        self.failed =
+                            Some(syntax(self.path, None, format!("feature {}: {m}", n + 1)));
+                    }
+                    return Err(e);
+                }
+            }
             n += 1;
             let result = self
                 .feature
@@ -233,10 +269,10 @@ impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::DeserializeSeed<
 fn read_seq(
     path: &Path,
     input: impl BufRead,
+    mut feature: RawFeature,
     mut each: impl FnMut(&RawFeature) -> Result<()>,
 ) -> Result<()> {
     let mut records = Records::new(input);
-    let mut feature = RawFeature::default();
     let mut n = 0;
     while let Some(record) = records.next_record().map_err(|e| Error::io(path, e))? {
         let line = usize::try_from(records.line()).ok();
@@ -274,8 +310,11 @@ pub struct RawFeature {
     id_property: Option<Option<String>>,
     /// Whether `properties` is neither an object nor null.
     bad_properties: bool,
-    /// Why the geometry could not be read.
-    bad_geometry: Option<String>,
+    /// What stopped the reading at a bad value (a geometry, a numeric property): the JSON
+    /// reader is stopped there, so a FeatureCollection's error has its line.
+    problem: Option<String>,
+    /// The properties that must be numbers ([`Columns::numeric`], `--accumulate`).
+    numeric: Vec<String>,
 }
 
 impl RawFeature {
@@ -288,7 +327,13 @@ impl RawFeature {
         self.id_member = None;
         self.id_property = None;
         self.bad_properties = false;
-        self.bad_geometry = None;
+        self.problem = None;
+    }
+
+    /// Stop the reading at a bad value, saying why.
+    fn stop<E: serde::de::Error>(problem: &mut Option<String>, why: String) -> E {
+        *problem = Some(why);
+        E::custom("stopped at a bad value")
     }
 
     /// Check what was read (that it is a Feature, then its properties, then its
@@ -299,9 +344,6 @@ impl RawFeature {
         }
         if self.bad_properties {
             return Err("\"properties\" is not an object".into());
-        }
-        if let Some(m) = self.bad_geometry.take() {
-            return Err(m);
         }
         self.id = match (self.id_member.take(), self.id_property.take()) {
             (Some(Some(s)), _) | (None, Some(Some(s))) => s,
@@ -318,7 +360,10 @@ impl RawFeature {
             Ok(text) => self.read_json(&mut serde_json::Deserializer::from_str(text)),
             Err(_) => self.read_json(&mut serde_json::Deserializer::from_slice(bytes)),
         };
-        read.map_err(FeatureError::Json)?;
+        read.map_err(|e| match self.problem.take() {
+            Some(m) => FeatureError::Feature(m),
+            None => FeatureError::Json(e),
+        })?;
         self.finish(n).map_err(FeatureError::Feature)
     }
 
@@ -417,10 +462,10 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                 }
                 "geometry" => {
                     let g = map.next_value_seed(GeometrySeed)?;
-                    (f.geometry, f.bad_geometry) = match g.map(RawGeometry::into_geometry) {
-                        None => (None, None),
-                        Some(Ok(g)) => (Some(g), None),
-                        Some(Err(m)) => (None, Some(m)),
+                    f.geometry = match g.map(RawGeometry::into_geometry) {
+                        None => None,
+                        Some(Ok(g)) => Some(g),
+                        Some(Err(m)) => return Err(RawFeature::stop(&mut f.problem, m)),
                     };
                 }
                 _ => {
@@ -586,10 +631,13 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
         let mut key = String::new();
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
             let id = (key == "id").then_some(&mut f.id_property);
+            let numeric = f.numeric.contains(&key);
             map.next_value_seed(ValueSeed {
                 key: &key,
                 properties: &mut f.properties,
                 id,
+                numeric,
+                problem: &mut f.problem,
             })?;
         }
         Ok(true)
@@ -599,11 +647,15 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
 /// One property's value, added to the feature's [`EncodedProperties`] under `key`:
 /// strings and numbers encoded straight from the text, arrays and objects as their JSON
 /// text, as [`encode_property`](super::prepare::encode_property) does. The `id` property's
-/// text is kept in `id`.
+/// text is kept in `id`. A numeric property's value (`--accumulate`) is checked and
+/// written as a CSV cell's is ([`push_numeric`]): a number, a numeric string as its
+/// number, anything else stops the reading.
 struct ValueSeed<'a> {
     key: &'a str,
     properties: &'a mut EncodedProperties,
     id: Option<&'a mut Option<Option<String>>>,
+    numeric: bool,
+    problem: &'a mut Option<String>,
 }
 
 impl ValueSeed<'_> {
@@ -617,11 +669,33 @@ impl ValueSeed<'_> {
         });
     }
 
-    fn json(self, v: &Json) {
+    fn json<E: serde::de::Error>(self, v: &Json) -> std::result::Result<(), E> {
+        if self.numeric && !v.is_null() {
+            let text = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            return self.numeric_text(&text);
+        }
         if let Some(id) = self.id {
             *id = Some(None);
         }
         self.properties.push_json(self.key, v);
+        Ok(())
+    }
+
+    /// A numeric property given as text: its number (nothing when blank), or stop.
+    fn numeric_text<E: serde::de::Error>(self, text: &str) -> std::result::Result<(), E> {
+        let mut number = Vec::new();
+        if let Err((value, why)) = push_numeric(&mut number, self.key, text) {
+            return Err(RawFeature::stop(self.problem, format!("{value:?}: {why}")));
+        }
+        let v: Json = serde_json::from_slice(&number).unwrap_or(Json::Null);
+        if let Some(id) = self.id {
+            *id = Some(None);
+        }
+        self.properties.push_json(self.key, &v);
+        Ok(())
     }
 }
 
@@ -641,8 +715,7 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<(), E> {
-        self.json(&Json::Bool(v));
-        Ok(())
+        self.json(&Json::Bool(v))
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<(), E> {
         // serde_json hands negative integers only here, as its `Number::as_u64` fails.
@@ -660,6 +733,9 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
         Ok(())
     }
     fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        if self.numeric {
+            return self.numeric_text(s);
+        }
         if let Some(id) = self.id {
             *id = Some(Some(s.to_owned()));
         }
@@ -667,20 +743,17 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
         Ok(())
     }
     fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
-        self.json(&Json::Null);
-        Ok(())
+        self.json(&Json::Null)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
         let v: Json =
             serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
-        self.json(&v);
-        Ok(())
+        self.json(&v)
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<(), A::Error> {
         let v: Json =
             serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        self.json(&v);
-        Ok(())
+        self.json(&v)
     }
 }
 
@@ -842,24 +915,42 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
 impl RawGeometry {
     fn into_geometry(self) -> std::result::Result<Geometry<f64>, String> {
         let c = &self.coordinates;
+        // A multi-geometry without members would be dropped: said instead.
+        let members = |kind: &str| match c {
+            Coords::List(items) if items.is_empty() => Err(format!("a {kind} without members")),
+            _ => Ok(()),
+        };
         Ok(match self.kind.as_deref() {
             Some("Point") => Point(coord(c)?).into(),
-            Some("MultiPoint") => MultiPoint(list(c, |p| coord(p).map(Point))?).into(),
+            Some(kind @ "MultiPoint") => {
+                members(kind)?;
+                MultiPoint(list(c, |p| coord(p).map(Point))?).into()
+            }
             Some("LineString") => line(c)?.into(),
-            Some("MultiLineString") => MultiLineString(list(c, line)?).into(),
+            Some(kind @ "MultiLineString") => {
+                members(kind)?;
+                MultiLineString(list(c, line)?).into()
+            }
             Some("Polygon") => polygon(c)?.into(),
-            Some("MultiPolygon") => MultiPolygon(list(c, polygon)?).into(),
+            Some(kind @ "MultiPolygon") => {
+                members(kind)?;
+                MultiPolygon(list(c, polygon)?).into()
+            }
             Some(t) => return Err(format!("geometry type {t:?} is not tiled")),
             None => return Err("a geometry without a type".into()),
         })
     }
 }
 
+/// A position, its range checked by the one check of coordinates ([`out_of_range`]).
 fn coord(v: &Coords) -> std::result::Result<Coord<f64>, String> {
     match v {
         Coords::List(items) => match items.as_slice() {
             [Coords::Num(x), Coords::Num(y), ..] if x.is_finite() && y.is_finite() => {
-                Ok(Coord { x: *x, y: *y })
+                match out_of_range(*y, *x) {
+                    Some(bad) => Err(format!("position {v}: {}", bad.message())),
+                    None => Ok(Coord { x: *x, y: *y }),
+                }
             }
             _ => Err(format!("bad position {v}")),
         },
@@ -877,12 +968,24 @@ fn list<T>(
     }
 }
 
+/// Positions, at least `least` of them (RFC 7946: two for a LineString, four for a ring).
+fn positions(v: &Coords, least: usize, what: &str) -> std::result::Result<LineString<f64>, String> {
+    let line = list(v, coord)?;
+    if line.len() < least {
+        return Err(format!(
+            "{what} {v} has {} position(s), fewer than {least}",
+            line.len()
+        ));
+    }
+    Ok(LineString(line))
+}
+
 fn line(v: &Coords) -> std::result::Result<LineString<f64>, String> {
-    list(v, coord).map(LineString)
+    positions(v, 2, "a LineString")
 }
 
 fn polygon(v: &Coords) -> std::result::Result<Polygon<f64>, String> {
-    let mut rings = list(v, line)?.into_iter();
+    let mut rings = list(v, |r| positions(r, 4, "a polygon ring"))?.into_iter();
     let exterior = rings.next().ok_or("a polygon without rings")?;
     Ok(Polygon::new(exterior, rings.collect()))
 }

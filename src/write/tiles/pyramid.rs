@@ -283,6 +283,25 @@ fn fit(remap: &mut Remap, layers: &[PreparedLayer]) {
     }
 }
 
+/// Hand the free pages of the allocator's arenas back to the system. glibc keeps memory
+/// freed in the middle of its heaps resident (and a thread's arena to itself), so the
+/// windows of a large tile, or the rows a bulk build derived before its tiles, would stay
+/// in the peak of what follows; `malloc_trim` releases them (a few milliseconds, after
+/// large tiles only).
+#[allow(unsafe_code)]
+fn give_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only releases free memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Bytes of a tile's encoding buffer kept for the next encoding when one is found over
+/// the byte budget (a larger buffer is freed: the clustered encodings that follow are
+/// smaller).
+const SPARE_BUFFER: usize = 4 << 20;
+
 /// A worker keeps the buffers of a tile of at most this share of the feature budget for
 /// the next tile; a larger one's are freed when it is done.
 const RETAINED: u64 = 4;
@@ -483,13 +502,10 @@ fn zoom_tiles(
                 share: Share::default(),
             }
         });
-        // What the tile holds at most: its features in its windows, or, folded, cells and
-        // the points in its buffer (about what half the budget's features take).
-        let held = if full {
-            count
-        } else {
-            budget.features as u64 / 2
-        };
+        // What the tile holds at most: its features in its windows, or, folded, cells, the
+        // points in its buffer and, while its cell grid is tried, the lone points it keeps:
+        // up to the budget's features, so it is finished alone.
+        let held = if full { count } else { budget.features as u64 };
         gate.acquire(held);
         let t = Instant::now();
         windows.unsync();
@@ -651,6 +667,7 @@ fn zoom_tiles(
             *out = Vec::new();
             remap.release();
             windows.release();
+            give_back();
         }
         gate.release(held);
     }
@@ -837,6 +854,12 @@ fn finish_tile(
             }
         };
         timings.gzip += t2.elapsed();
+        if size > budget.bytes && raw.capacity() > SPARE_BUFFER {
+            // Over budget: this encoding is thrown away, and the next (clustered) is
+            // smaller. Its buffers go back now, not after the tile.
+            *raw = Vec::new();
+            *out = Vec::new();
+        }
         last = size;
         size
     };
@@ -1105,6 +1128,9 @@ fn build_pyramid(
         prepare: start.elapsed(),
         ..Timings::default()
     };
+    // What reading the layers freed (their parse, a bulk build's rows and tables) is not
+    // needed again: its pages go back before the zooms take theirs.
+    give_back();
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = threads.min(zooms.len().max(1));
     let gate = Gate::new(opts.max_tile_features as u64);

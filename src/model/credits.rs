@@ -1,0 +1,96 @@
+//! What a layer owes to the data it is made from, and the one `attribution` text that says
+//! so: every layer, hand-kept or bulk, is credited here (its GeoJSON `attribution` and its
+//! PMTiles metadata).
+//!
+//! A point owes GeoNames (CC BY 4.0) when it was geocoded from the GeoNames table or its
+//! gazetteer row cites `GeoNames N`; OpenStreetMap (ODbL) when it was geocoded online (an
+//! answer of the online cache) or its row was promoted from an OSM answer; and every located
+//! feature owes the Natural Earth boundaries its `afghan_border_km` is measured to.
+
+/// What a layer cites GeoNames with.
+pub const GEONAMES: &str = "Places from GeoNames (https://www.geonames.org), CC BY 4.0";
+/// What a layer cites OpenStreetMap with.
+pub const OPENSTREETMAP: &str = "Places from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0";
+
+/// The sources a layer's features were made from, gathered feature by feature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Credits {
+    /// A point from GeoNames.
+    pub geonames: bool,
+    /// A point from OpenStreetMap.
+    pub openstreetmap: bool,
+    /// A feature measured on the Natural Earth boundaries.
+    pub natural_earth: bool,
+}
+
+impl Credits {
+    /// What a point owes: it was chosen by `geocoder` (the table or the online provider)
+    /// from a row whose `source` is `point_source`. Located: measured on Natural Earth.
+    pub fn of_point(geocoder: &str, point_source: &str) -> Credits {
+        let row_cites = |what: &str| point_source.split(';').any(|i| i.contains(what));
+        Credits {
+            geonames: geocoder == "geonames" || row_cites("GeoNames "),
+            openstreetmap: matches!(geocoder, "nominatim" | "photon") || row_cites("/OSM "),
+            natural_earth: true,
+        }
+    }
+
+    /// A feature that is not located owes nothing.
+    pub const NONE: Credits = Credits {
+        geonames: false,
+        openstreetmap: false,
+        natural_earth: false,
+    };
+
+    /// Both credits at once.
+    #[must_use]
+    pub fn and(self, other: Credits) -> Credits {
+        Credits {
+            geonames: self.geonames || other.geonames,
+            openstreetmap: self.openstreetmap || other.openstreetmap,
+            natural_earth: self.natural_earth || other.natural_earth,
+        }
+    }
+
+    /// The `attribution` text: the sources owed, `; `-separated, with `natural_earth` the
+    /// boundaries' own credit (empty: none owed).
+    pub fn attribution(self, natural_earth: &str) -> String {
+        let mut parts = Vec::new();
+        if self.geonames {
+            parts.push(GEONAMES);
+        }
+        if self.openstreetmap {
+            parts.push(OPENSTREETMAP);
+        }
+        if self.natural_earth && !natural_earth.is_empty() {
+            parts.push(natural_earth);
+        }
+        parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_owes_its_table_its_row_and_the_boundaries() {
+        let ne = "Natural Earth";
+        assert_eq!(Credits::NONE.attribution(ne), "");
+        assert_eq!(Credits::of_point("gazetteer", "004").attribution(ne), ne);
+        assert_eq!(
+            Credits::of_point("gazetteer", "004; GeoNames 1220747").attribution(ne),
+            format!("{GEONAMES}; {ne}")
+        );
+        assert_eq!(
+            Credits::of_point("nominatim", "").attribution(""),
+            OPENSTREETMAP
+        );
+        assert_eq!(
+            Credits::of_point("gazetteer", "Nominatim/OSM way 1, retrieved 2026-11-22")
+                .and(Credits::of_point("geonames", ""))
+                .attribution(ne),
+            format!("{GEONAMES}; {OPENSTREETMAP}; {ne}")
+        );
+    }
+}
