@@ -145,8 +145,10 @@ fn several_candidates_are_recorded_and_the_best_chosen() {
             .iter()
             .map(|c| c.accepted)
             .collect::<Vec<_>>(),
-        [true, true, false]
+        [false, true, false],
+        "a name that only contains the query does not match it (as in the gazetteer)"
     );
+    assert!(entry.candidates[0].reason.contains("no name of it matches"));
     assert_eq!(entry.chosen.as_ref().unwrap().osm_id, 987_654_321);
     assert!(entry.candidates[2]
         .reason
@@ -491,4 +493,42 @@ fn a_run_asks_at_most_max_lookups() {
     assert!(error_of(&outcomes[1]).contains("this run already made 1 lookups"));
     assert_eq!(server.requests().len(), 1);
     assert_eq!(cache.len(), 1);
+}
+
+/// Probe finding 11: redirects were followed inside the HTTP client, so one lookup made four
+/// requests in the same millisecond. Each hop now waits on the rate limiter like a retry;
+/// past three the query fails, naming why.
+#[test]
+fn redirects_are_followed_through_the_rate_limiter() {
+    let moved = |to: &str| Reply::Http {
+        status: 302,
+        headers: vec![("Location".into(), to.into())],
+        body: String::new(),
+    };
+    let server = MockServer::start(vec![
+        moved("/elsewhere/search?q=Kharbmaidon"),
+        moved("/again/search?q=Kharbmaidon"),
+        Reply::json(&answer(&[training_area("Kharbmaidon")])),
+        moved("/a"),
+        moved("/b"),
+        moved("/c"),
+        moved("/d"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, outcomes) = run(&["Kharbmaidon"], options(&server.url()), &cache_path(&dir));
+    assert_eq!(outcomes[0].result.as_ref().unwrap(), &Lookup::Found);
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert!(
+        targets[1].starts_with("/elsewhere/search?q="),
+        "{targets:?}"
+    );
+    for gap in gaps(&server) {
+        assert!(gap + SLOP >= Duration::from_secs(1), "{gap:?}");
+    }
+    let (_, outcomes) = run(&["Elsewhere"], options(&server.url()), &cache_path(&dir));
+    assert!(
+        error_of(&outcomes[0]).contains("more than 3 redirects"),
+        "{outcomes:?}"
+    );
+    assert_eq!(server.requests().len(), 7);
 }

@@ -352,3 +352,190 @@ fn geocode_online_refuses_batch_and_a_bad_user_agent_before_any_request() {
         .expect_stderr_line(&["user agent", "curl/8.0"]);
     assert_eq!(server.requests().len(), 0);
 }
+
+/// Probe finding 2: credentials in `--geocoder-url` reached the cache's `endpoint`, the
+/// layers' `point_source` and what was printed. They are sent (as the request's basic
+/// authorization) and shown nowhere.
+#[test]
+fn credentials_in_the_geocoder_url_are_sent_and_never_recorded_or_shown() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    let with_secret = server.url().replace("http://", "http://analyst:s3cret@");
+    let run = geocode_online(&work, &with_secret, &["Qizilqala"]);
+    run.expect_code(0);
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Basic YW5hbHlzdDpzM2NyZXQ="),
+        "the credentials are still used"
+    );
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    assert!(
+        cache.contains(&format!("endpoint = \"{}\"", server.url())),
+        "{cache}"
+    );
+    unknown_place(&work);
+    work.build().expect_code(0);
+    let layers = fs::read_to_string(work.out().join("exercises.geojson")).unwrap();
+    assert!(
+        layers.contains(&server.url()),
+        "the endpoint is still cited"
+    );
+    // A failure names the URL without them too.
+    let closed = format!("http://analyst:s3cret@127.0.0.1:{}", support::closed_port());
+    let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+    args.extend_from_slice(&online_flags(&closed));
+    args.push("Nowhereabad");
+    let failed = work.run(&args);
+    failed
+        .expect_code(1)
+        .expect_stderr_line(&["Nowhereabad", "online lookup failed", "127.0.0.1"]);
+    for text in [
+        &cache,
+        &layers,
+        &run.stdout(),
+        &run.stderr(),
+        &failed.stdout(),
+        &failed.stderr(),
+    ] {
+        assert!(
+            !text.contains("s3cret") && !text.contains("analyst"),
+            "{text}"
+        );
+    }
+}
+
+/// Probe finding 3: an online result whose name shares nothing with the query was chosen
+/// at score 0.38; two results of one name were resolved to the first. Online answers meet
+/// the rules every answer meets (the 0.7 floor, the 0.05 ambiguity margin).
+#[test]
+fn an_online_result_that_does_not_match_the_name_or_ties_is_no_answer() {
+    let twin = village("Qizilqala").replace("2751234567", "42");
+    let server = MockServer::start(vec![
+        Reply::json(&answer(&[village("Харбмайдон")])),
+        Reply::json(&answer(&[village("Qizilqala"), twin])),
+    ]);
+    let work = Work::new("small");
+    let run = geocode_online(&work, &server.url(), &["cyr"]);
+    run.expect_code(1)
+        .expect_stderr_line(&["cyr:", "nominatim found nothing either (1 result rejected)"]);
+    assert!(run.stdout().contains("cyr: unresolved"), "{}", run.stdout());
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    assert!(
+        cache.contains("status = \"not_found\"")
+            && cache.contains("no name of it matches \"cyr\" at a score of 0.7 or more"),
+        "{cache}"
+    );
+    unknown_place(&work);
+    build_online(&work, &server.url())
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "exercises.toml:14:",
+            "nominatim's answer is ambiguous too: node/2751234567 \"Qizilqala\", node/42",
+        ]);
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// Probe finding 8: two online runs at once each rewrote the cache from what they had read
+/// at their start, so the one that finished last dropped the other's answers (both said
+/// them resolved). Each answer is now merged into the file under a lock.
+#[test]
+fn two_online_runs_at_once_keep_every_answer() {
+    let server = MockServer::start(vec![Reply::json("[]"); 6]);
+    let work = Work::new("small");
+    let url = server.url();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| geocode_online(&work, &url, &["gamma1", "gamma2", "gamma3"]));
+        let b = s.spawn(|| geocode_online(&work, &url, &["delta1", "delta2", "delta3"]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    a.expect_code(1);
+    b.expect_code(1);
+    assert_eq!(server.requests().len(), 6);
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    let queries: Vec<&str> = cache
+        .lines()
+        .filter_map(|l| l.strip_prefix("query = "))
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            "\"delta1\"",
+            "\"delta2\"",
+            "\"delta3\"",
+            "\"gamma1\"",
+            "\"gamma2\"",
+            "\"gamma3\""
+        ],
+        "{cache}"
+    );
+}
+
+/// Probe finding 9: the promote command `check` suggested after an online build failed (it
+/// lacked the site's `--country`), the error then advised `build --online` again, and
+/// `promote --append` twice appended the row twice, which `check` then refused.
+#[test]
+fn the_suggested_promote_command_works_and_appending_twice_adds_one_row() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    build_online(&work, &server.url()).expect_code(0);
+    let check = work.check();
+    let note = check
+        .stderr()
+        .lines()
+        .find(|l| l.contains("resolved only online"))
+        .map(str::to_owned)
+        .expect("a note");
+    let command = note.split('`').nth(1).expect("a command in backticks");
+    assert_eq!(
+        command,
+        "drillmap places promote --data \"data\" --country TJ \"Qizilqala\""
+    );
+    // The command as a shell would split it (no quote in these words).
+    let words: Vec<String> = command
+        .split(' ')
+        .skip(1)
+        .map(|w| w.trim_matches('"').to_owned())
+        .collect();
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    let run = work.run(&args);
+    run.expect_code(0);
+    assert!(
+        run.stdout().contains(",Qizilqala,settlement,TJ,"),
+        "{}",
+        run.stdout()
+    );
+
+    // Without the country, the error says which command has the answer.
+    work.run(&["places", "promote", "--data", "data", "Qizilqala"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "no found answer for \"Qizilqala\"",
+            "run `drillmap places promote --data \"data\" --country TJ \"Qizilqala\"`",
+        ]);
+    work.run(&["places", "promote", "--data", "data", "Nowhereabad"])
+        .expect_code(1)
+        .expect_stderr_line(&["ask for it first", "geocode --data \"data\" --online"]);
+
+    let mut append = args.clone();
+    append.push("--append");
+    work.run(&append).expect_code(0);
+    let once = fs::read_to_string(work.data().join("places.csv")).unwrap();
+    work.run(&append)
+        .expect_code(0)
+        .expect_stderr_line(&["places.csv:", "already there, nothing appended"]);
+    assert_eq!(
+        fs::read_to_string(work.data().join("places.csv")).unwrap(),
+        once
+    );
+    work.check().expect_code(0);
+    // Another row under that id is not overwritten nor doubled.
+    fs::write(
+        work.data().join("places.csv"),
+        once.replace(",Qizilqala,settlement,TJ,", ",Qizilqala,settlement,UZ,"),
+    )
+    .unwrap();
+    work.run(&append)
+        .expect_code(1)
+        .expect_stderr_line(&["places.csv:", "id \"qizilqala\" is already taken"]);
+}

@@ -490,9 +490,9 @@ pub fn run(
                 Some(Some(Err(entry))) => {
                     let _ = writeln!(
                         err,
-                        "{}: {} found nothing either (asked {})",
+                        "{}: {} (asked {})",
                         names[i],
-                        entry.provider,
+                        entry.nothing_found(),
                         entry.retrieved_date()
                     );
                     None

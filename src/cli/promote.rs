@@ -16,35 +16,112 @@ pub fn run(
     append: bool,
     query: &str,
 ) -> Result<ExitCode, Error> {
-    let cache = GeocodeCache::load(&online::cache_path(data))?;
-    let countries: Vec<String> = match country {
-        Some(c) => vec![c.trim().to_ascii_uppercase()],
+    let cache_path = online::cache_path(data);
+    let cache = GeocodeCache::load(&cache_path)?;
+    let country = country.map(|c| c.trim().to_ascii_uppercase());
+    let countries: Vec<String> = match &country {
+        Some(c) => vec![c.clone()],
         None => online::AREA_COUNTRIES
             .iter()
             .map(|c| (*c).to_owned())
             .collect(),
     };
-    let Some(row) = cache.get(query, &countries).and_then(online::promote_row) else {
+    let entry = cache.get(query, &countries);
+    let Some(row) = entry.and_then(online::promote_row) else {
+        let why = match entry {
+            Some(e) => format!(
+                "the cached answer is not a place: {} (asked {})",
+                e.nothing_found(),
+                e.retrieved_date()
+            ),
+            None => no_answer_advice(&cache, data, query, country.as_deref().unwrap_or_default()),
+        };
         let _ = writeln!(
             std::io::stderr(),
-            "error: no found answer for {query:?} in {} {countries:?} (run `drillmap build --online` first)",
-            online::cache_path(data).display()
+            "error: no found answer for {query:?} in {} {countries:?}: {why}",
+            cache_path.display()
         );
         return Ok(ExitCode::from(1));
     };
-    if append {
-        let path = data.join(PLACES);
-        let mut text = drillmap::read::input::read_text(&path)?;
-        if !text.ends_with('\n') && !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&row);
-        text.push('\n');
-        atomic::write(&path, text.as_bytes())?;
-        let _ = writeln!(std::io::stderr(), "{}: appended {row}", path.display());
-    } else {
+    if !append {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{row}").map_err(|e| Error::io("<stdout>", e))?;
+        return Ok(ExitCode::SUCCESS);
     }
+    let path = data.join(PLACES);
+    let text = drillmap::read::input::read_text(&path)?;
+    let mut with_row = text.clone();
+    if !with_row.ends_with('\n') && !with_row.is_empty() {
+        with_row.push('\n');
+    }
+    with_row.push_str(&row);
+    with_row.push('\n');
+    // The table's own check says whether the row's id is taken (`duplicate id`).
+    let line = with_row.lines().count();
+    let (places, problems) = drillmap::read::places::parse(&path, with_row.as_bytes())?;
+    if let Some(dup) = problems
+        .iter()
+        .find(|p| p.line == Some(line) && p.message.starts_with("duplicate id"))
+    {
+        let id = row.split(',').next().unwrap_or_default();
+        let there = places.iter().find(|p| p.id == id && p.line < line);
+        let same = there.is_some_and(|p| text.lines().nth(p.line.saturating_sub(1)) == Some(&row));
+        let mut err = std::io::stderr().lock();
+        return Ok(match there.filter(|_| same) {
+            Some(p) => {
+                let _ = writeln!(
+                    err,
+                    "{}:{}: already there, nothing appended: {row}",
+                    path.display(),
+                    p.line
+                );
+                ExitCode::SUCCESS
+            }
+            None => {
+                let _ = writeln!(
+                    err,
+                    "error: {}: id {id:?} is already taken: {}; nothing appended (edit that \
+                     row, or print this one without --append and give it another id)",
+                    path.display(),
+                    dup.message
+                );
+                ExitCode::from(1)
+            }
+        });
+    }
+    atomic::write(&path, with_row.as_bytes())?;
+    let _ = writeln!(std::io::stderr(), "{}: appended {row}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to do when the cache has no answer to `query` under the countries asked: the
+/// `promote` commands of the answers it has under others, or how to ask for one.
+fn no_answer_advice(cache: &GeocodeCache, data: &Path, query: &str, country: &str) -> String {
+    let area = online::normalise_countries(&online::AREA_COUNTRIES);
+    let others: Vec<String> = cache
+        .found()
+        .filter(|e| e.query == query)
+        .filter_map(|e| match e.countries.as_slice() {
+            [cc] => Some(format!("`{}`", online::promote_command(data, query, cc))),
+            all if all == area.as_slice() => {
+                Some(format!("`{}`", online::promote_command(data, query, "")))
+            }
+            _ => None,
+        })
+        .collect();
+    if !others.is_empty() {
+        return format!(
+            "it has one asked within other countries: run {}",
+            others.join(" or ")
+        );
+    }
+    let within = match country {
+        "" => String::new(),
+        cc => format!(" --country {cc}"),
+    };
+    format!(
+        "ask for it first with `drillmap geocode --data {:?} --online{within} {query:?}` (or \
+         `drillmap build --online` for a dataset that names it)",
+        data.display().to_string()
+    )
 }

@@ -294,14 +294,15 @@ pub fn check(data: &Path) -> Result<CheckReport> {
     let (resolutions, problems) = resolve_all(&inputs);
     let mut online_only: Vec<String> = resolutions
         .iter()
-        .filter_map(|((query, _, _), r)| {
+        .filter_map(|((query, country, _), r)| {
             let e = r.online?;
             Some(format!(
-                "{query:?} resolved only online: {} ({}, {}, retrieved {}); review it and run `drillmap places promote {query:?}`",
+                "{query:?} resolved only online: {} ({}, {}, retrieved {}); review it and run `{}`",
                 r.place.name,
                 r.place.id,
                 e.provider,
-                e.retrieved_date()
+                e.retrieved_date(),
+                online::promote_command(data, query, country)
             ))
         })
         .collect();

@@ -140,17 +140,7 @@ pub fn online_countries_in(countries: &[String]) -> Vec<String> {
 fn place_from(entry: &CacheEntry) -> Option<Place> {
     let c = entry.chosen.as_ref()?;
     Some(Place {
-        id: format!("osm:{}/{}", c.osm_type, c.osm_id),
-        name: c.name.clone(),
-        kind: online::place_kind(c),
-        country: c.country_code.clone(),
-        admin1: c.admin1.clone(),
-        lat: c.lat,
-        lon: c.lon,
-        precision: c.precision,
-        uncertainty_km: c.uncertainty_km,
         point_note: format!("online: {}", c.display_name),
-        aliases: Vec::new(),
         source: format!(
             "{} {}, OSM {} {}, retrieved {}",
             entry.provider,
@@ -159,8 +149,7 @@ fn place_from(entry: &CacheEntry) -> Option<Place> {
             c.osm_id,
             entry.retrieved_date()
         ),
-        valid: crate::model::Validity::ALWAYS,
-        line: 0,
+        ..c.to_place(format!("osm:{}/{}", c.osm_type, c.osm_id))
     })
 }
 
@@ -305,9 +294,9 @@ pub fn resolve_on<'g>(
         (None, Status::Unresolved) => match cached(cache, query, &filter.countries) {
             Some(Ok(found)) => Ok(found),
             Some(Err(entry)) => Err(format!(
-                "{}; {} found nothing either (asked {})",
+                "{}; {} (asked {})",
                 explain(&r, country),
-                entry.provider,
+                entry.nothing_found(),
                 entry.retrieved_date()
             )),
             None => Err(explain(&r, country)),

@@ -91,6 +91,27 @@ pub struct ChosenResult {
 }
 
 impl ChosenResult {
+    /// The result as a place called `id`, for the tables and layers: its point, kind,
+    /// precision and radius (no aliases, note or source: the caller's to say).
+    pub(crate) fn to_place(&self, id: String) -> crate::model::Place {
+        crate::model::Place {
+            id,
+            name: self.name.clone(),
+            kind: super::place_kind(self),
+            country: self.country_code.clone(),
+            admin1: self.admin1.clone(),
+            lat: self.lat,
+            lon: self.lon,
+            precision: self.precision,
+            uncertainty_km: self.uncertainty_km,
+            point_note: String::new(),
+            aliases: Vec::new(),
+            source: String::new(),
+            valid: crate::model::Validity::ALWAYS,
+            line: 0,
+        }
+    }
+
     /// What is wrong with a value a hand edit may have broken (the point is checked
     /// apart): a radius that is not positive, a score outside [0, 1], a country that is not
     /// an upper-case ISO 3166-1 code, a name with a control character. The one check of a
@@ -142,7 +163,8 @@ pub struct CandidateRecord {
     pub score: f64,
     /// Whether the candidate passed validation.
     pub accepted: bool,
-    /// Why it was rejected; empty when accepted.
+    /// Why it was rejected, or why an accepted one was not chosen (`ambiguous: ...`); empty
+    /// otherwise.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
 }
@@ -187,6 +209,24 @@ impl CacheEntry {
             score: c.score,
             retrieved: self.retrieved_date().to_string(),
         })
+    }
+
+    /// Why a `not_found` entry gives no place, for messages: the provider found nothing,
+    /// nothing that matched the name (`N results rejected`), or two results equally good.
+    pub fn nothing_found(&self) -> String {
+        let tie = self
+            .candidates
+            .iter()
+            .find_map(|c| c.reason.strip_prefix("ambiguous: "));
+        match (tie, self.candidates.len()) {
+            (Some(tie), _) => format!("{}'s answer is ambiguous too: {tie}", self.provider),
+            (None, 0) => format!("{} found nothing either", self.provider),
+            (None, n) => format!(
+                "{} found nothing either ({n} result{} rejected)",
+                self.provider,
+                if n == 1 { "" } else { "s" }
+            ),
+        }
     }
 
     /// The cache key of this entry.
@@ -425,7 +465,36 @@ impl GeocodeCache {
     pub fn save(&self, path: &Path) -> Result<bool> {
         crate::fsutil::atomic::write(path, self.to_toml()?.as_bytes())
     }
+
+    /// Add `entry` and write the file at `path`, merged with what is on disk: under an
+    /// advisory lock ([`LOCK_FILE_NAME`] beside it, as an output folder's lock), the file is
+    /// read again, `entry` goes in, and the result is written atomically and becomes this
+    /// cache. Two runs asking online at once each keep the other's answers. Every other
+    /// entry is the file's: this run wrote its own earlier answers there the same way.
+    pub fn insert_and_save(&mut self, path: &Path, entry: CacheEntry) -> Result<bool> {
+        let lock_path = path.with_file_name(LOCK_FILE_NAME);
+        if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::fsutil::atomic::create_dir(dir)?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        let mut merged = GeocodeCache::load(path)?;
+        merged.insert(entry);
+        let changed = merged.save(path)?;
+        *self = merged;
+        Ok(changed) // the lock is released as `lock` closes
+    }
 }
+
+/// The lock [`GeocodeCache::insert_and_save`] holds while it reads, merges and writes the
+/// cache, beside it in `places/`.
+pub const LOCK_FILE_NAME: &str = ".geocode-cache.lock";
 
 /// Format a time as RFC 3339 UTC to the second (`2026-11-22T01:02:03Z`).
 pub fn format_timestamp(t: SystemTime) -> String {
@@ -627,6 +696,28 @@ mod tests {
         let mut cache = GeocodeCache::new();
         cache.insert(sample_entry("A", true));
         assert!(GeocodeCache::parse(&cache.to_toml().unwrap(), Path::new("c.toml")).is_ok());
+    }
+
+    /// Probe finding 8: two runs asking online at once each rewrote the whole file from
+    /// what they had read at their start, losing the other's answers.
+    #[test]
+    fn an_answer_is_saved_merged_with_what_another_run_wrote_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("places").join(CACHE_FILE_NAME);
+        let mut ours = GeocodeCache::load(&path).unwrap();
+        let mut theirs = GeocodeCache::load(&path).unwrap();
+        ours.insert_and_save(&path, sample_entry("gamma1", true))
+            .unwrap();
+        theirs
+            .insert_and_save(&path, sample_entry("delta1", false))
+            .unwrap();
+        ours.insert_and_save(&path, sample_entry("gamma2", true))
+            .unwrap();
+        let on_disk = GeocodeCache::load(&path).unwrap();
+        let queries: Vec<&str> = on_disk.entries().map(|e| e.query.as_str()).collect();
+        assert_eq!(queries, ["delta1", "gamma1", "gamma2"]);
+        assert_eq!(ours, on_disk, "the run sees the merged cache");
+        assert!(path.with_file_name(LOCK_FILE_NAME).exists());
     }
 
     #[test]

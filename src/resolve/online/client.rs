@@ -13,15 +13,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::blocking::Client;
-use reqwest::header::{ACCEPT, RETRY_AFTER};
+use reqwest::header::{ACCEPT, LOCATION, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 
 use super::cache::{format_timestamp, normalise_countries, CacheEntry, GeocodeCache, Status};
 use super::limiter::{parse_retry_after, Backoff, RateLimiter};
 use super::nominatim::{evaluate, Evaluation};
 use super::{
-    nominatim, photon, validate_user_agent, Lookup, LookupOutcome, OnlineError, OnlineOptions,
-    Provider, Query,
+    nominatim, photon, validate_user_agent, without_credentials, Lookup, LookupOutcome,
+    OnlineError, OnlineOptions, Provider, Query,
 };
 
 /// A Nominatim-compatible search client. One per run: it owns the rate limiter, so every
@@ -46,9 +46,14 @@ struct Retryable {
 enum Attempt {
     /// Worth another try (connection error, timeout, 429, 5xx).
     Retry(Retryable),
-    /// Not worth another try (another 4xx, 3xx left after redirects).
+    /// Not worth another try (another 4xx, a 3xx without a usable `Location`).
     Refused(String),
+    /// Moved: ask there instead, through the rate limiter like any request.
+    Redirect(Url),
 }
+
+/// The most redirects one query follows.
+const MAX_REDIRECTS: u32 = 3;
 
 impl NominatimClient {
     /// Validate `options` (User-Agent, URL, countries, limit) and build the HTTP client.
@@ -70,7 +75,8 @@ impl NominatimClient {
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .retry(reqwest::retry::never())
-            .redirect(reqwest::redirect::Policy::limited(3))
+            // Redirects are followed by `search`, each through the rate limiter.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| OnlineError::Client(error_chain(&e)))?;
         Ok(NominatimClient {
@@ -91,9 +97,10 @@ impl NominatimClient {
         &self.options
     }
 
-    /// The search endpoint (`<base>/search`, `<base>/api` for Photon).
-    pub fn search_url(&self) -> &str {
-        self.search_url.as_str()
+    /// The search endpoint (`<base>/search`, `<base>/api` for Photon), without the
+    /// credentials the base URL may carry ([`without_credentials`]): what messages show.
+    pub fn search_url(&self) -> String {
+        without_credentials(self.search_url.as_str()).into_owned()
     }
 
     /// The countries a query is restricted to: its own, or else the options', normalised
@@ -153,11 +160,12 @@ impl NominatimClient {
             Provider::Nominatim => nominatim::parse_response,
             Provider::Photon => photon::parse_response,
         };
-        let url = self.search_url.to_string();
+        let url = self.search_url();
         let mut request_url = self.search_url.clone();
         request_url.query_pairs_mut().extend_pairs(params);
         let mut started: Option<Instant> = None;
         let mut retries = 0u32;
+        let mut redirects = 0u32;
         loop {
             self.limiter.wait();
             let started = *started.get_or_insert_with(Instant::now);
@@ -176,6 +184,20 @@ impl NominatimClient {
                         query: query.to_string(),
                         url,
                         what,
+                        retries,
+                        elapsed: started.elapsed(),
+                    });
+                }
+                Err(Attempt::Redirect(next)) if redirects < MAX_REDIRECTS => {
+                    redirects += 1;
+                    request_url = next;
+                    continue;
+                }
+                Err(Attempt::Redirect(_)) => {
+                    return Err(OnlineError::Failed {
+                        query: query.to_string(),
+                        url,
+                        what: format!("more than {MAX_REDIRECTS} redirects"),
                         retries,
                         elapsed: started.elapsed(),
                     });
@@ -224,7 +246,8 @@ impl NominatimClient {
             query: query.to_string(),
             countries,
             provider: self.options.provider.as_str().to_string(),
-            endpoint: self.options.base_url.trim_end_matches('/').to_string(),
+            endpoint: without_credentials(self.options.base_url.trim().trim_end_matches('/'))
+                .into_owned(),
             retrieved_at: format_timestamp(SystemTime::now()),
             status: if evaluation.chosen.is_some() {
                 Status::Found
@@ -256,6 +279,21 @@ impl NominatimClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
             return Err(retry(http_status(status), retry_after));
+        }
+        if status.is_redirection() {
+            let next = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| url.join(v).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"));
+            return Err(match next {
+                Some(next) => Attempt::Redirect(next),
+                None => Attempt::Refused(format!(
+                    "{} without a usable http(s) Location",
+                    http_status(status)
+                )),
+            });
         }
         Err(Attempt::Refused(http_status(status)))
     }
@@ -327,13 +365,12 @@ pub fn lookup_missing(
                 bar.set_message(query.clone());
                 let result = client.lookup(&query, &countries).and_then(|entry| {
                     let found = entry.status == Status::Found;
-                    cache.insert(entry);
-                    cache
-                        .save(cache_path)
-                        .map_err(|source| OnlineError::Cache {
+                    cache.insert_and_save(cache_path, entry).map_err(|source| {
+                        OnlineError::Cache {
                             query: query.clone(),
                             source,
-                        })?;
+                        }
+                    })?;
                     Ok(if found {
                         Lookup::Found
                     } else {
@@ -372,7 +409,7 @@ fn progress_bar(len: usize, wanted: bool) -> ProgressBar {
 
 fn search_url(base: &str, provider: Provider) -> Result<Url, OnlineError> {
     let refuse = |reason: String| OnlineError::BaseUrl {
-        url: base.to_string(),
+        url: without_credentials(base).into_owned(),
         reason,
     };
     let mut url = Url::parse(base.trim()).map_err(|e| refuse(e.to_string()))?;

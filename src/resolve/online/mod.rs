@@ -110,6 +110,22 @@ impl std::str::FromStr for Provider {
     }
 }
 
+/// `url` without the credentials (`user:password@`) its authority may carry, for every place
+/// the URL is recorded or shown (the cache's `endpoint`, and through it the layers'
+/// sources; error messages): the credentials are only ever sent, as the request's
+/// authorization. Works on a URL that does not parse too, so an error about it shows none.
+pub fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return std::borrow::Cow::Borrowed(url);
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => std::borrow::Cow::Owned(format!("{}{}", &url[..scheme_end], &rest[at + 1..])),
+        None => std::borrow::Cow::Borrowed(url),
+    }
+}
+
 /// The most queries one run asks online unless told otherwise (about 8 minutes at 1/s).
 pub const DEFAULT_MAX_LOOKUPS: usize = 500;
 
@@ -473,6 +489,21 @@ pub struct LookupOutcome {
 pub const PLACES_CSV_HEADER: &str =
     "id,name,kind,country,admin1,lat,lon,precision,uncertainty_km,point_note,aliases,source";
 
+/// The `drillmap places promote` command that turns the cached answer to `query` asked
+/// within `country` (empty: the area's countries, the cache key's default) in the data
+/// folder `data` into a gazetteer row: what `check` and `build` tell an analyst to run.
+pub fn promote_command(data: &std::path::Path, query: &str, country: &str) -> String {
+    let mut command = String::from("drillmap places promote");
+    if data != std::path::Path::new("places") {
+        command.push_str(&format!(" --data {:?}", data.display().to_string()));
+    }
+    if !country.is_empty() {
+        command.push_str(&format!(" --country {country}"));
+    }
+    command.push_str(&format!(" {query:?}"));
+    command
+}
+
 /// What kind of gazetteer place a chosen result is.
 pub fn place_kind(chosen: &ChosenResult) -> PlaceKind {
     match (chosen.category.as_str(), chosen.kind.as_str()) {
@@ -565,6 +596,28 @@ fn slug(name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Probe finding 2: `--geocoder-url http://user:pw@host/` published the password in the
+    /// cache and the layers.
+    #[test]
+    fn credentials_are_dropped_from_a_url_shown_or_recorded() {
+        for (given, shown) in [
+            ("http://user:pw@127.0.0.1:18777/", "http://127.0.0.1:18777/"),
+            (
+                "https://token@nominatim.example.net/x?y=a@b",
+                "https://nominatim.example.net/x?y=a@b",
+            ),
+            ("http://u:p@ss@host:99999", "http://host:99999"),
+            (
+                "https://nominatim.openstreetmap.org",
+                "https://nominatim.openstreetmap.org",
+            ),
+            ("http://host/path@x", "http://host/path@x"),
+            ("no scheme user@host", "no scheme user@host"),
+        ] {
+            assert_eq!(without_credentials(given), shown, "{given}");
+        }
+    }
+
     #[test]
     fn user_agents_must_identify_their_user() {
         for ok in [
@@ -631,6 +684,23 @@ mod tests {
             e.to_string(),
             "\"Kharbmaidon\": HTTP 429 Too Many Requests from http://127.0.0.1:9/search, \
              retried 3 times over 7.2 s"
+        );
+    }
+
+    #[test]
+    fn the_promote_command_names_the_country_asked_for() {
+        let places = std::path::Path::new("places");
+        assert_eq!(
+            promote_command(places, "Zzplace", "TJ"),
+            "drillmap places promote --country TJ \"Zzplace\""
+        );
+        assert_eq!(
+            promote_command(places, "Zzplace", ""),
+            "drillmap places promote \"Zzplace\""
+        );
+        assert_eq!(
+            promote_command(std::path::Path::new("p"), "Zzplace", ""),
+            "drillmap places promote --data \"p\" \"Zzplace\""
         );
     }
 

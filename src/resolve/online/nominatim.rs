@@ -5,8 +5,10 @@
 //! from it is trusted as is: coordinates are parsed and range-checked, the box is
 //! normalised whatever its order, a result outside the allowed countries is rejected (and
 //! recorded as such, never chosen), and each accepted result gets a [`Precision`] from its
-//! OSM class/type and a score in [0, 1]. This module does no I/O, so it builds without the
-//! `online` feature and is tested on fixed strings.
+//! OSM class/type. The choice is the gazetteer's: the valid results are looked up as a
+//! table by the one scorer ([`evaluate`]), with its 0.7 floor and 0.05 ambiguity margin.
+//! This module does no I/O, so it builds without the `online` feature and is tested on
+//! fixed strings.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,9 @@ use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
 use super::cache::{CandidateRecord, ChosenResult};
-use crate::model::Precision;
+use crate::model::{Place, Precision};
+use crate::read::geonames::RankedPlaces;
+use crate::resolve::geocoder::{self, Filter, Gazetteer};
 
 /// The smallest uncertainty radius we claim for a result, in km.
 pub const MIN_UNCERTAINTY_KM: f64 = 0.5;
@@ -122,41 +126,121 @@ fn json_kind(v: &Value) -> &'static str {
 pub struct Evaluation {
     /// Every result, in the service's order, accepted or rejected with a reason.
     pub candidates: Vec<CandidateRecord>,
-    /// The accepted result with the highest score (the service's order breaks ties).
+    /// The result the query resolves to, if any (see [`evaluate`]).
     pub chosen: Option<ChosenResult>,
 }
 
-/// Validate every result against `countries` (ISO alpha-2, any case) and choose one.
+/// Validate every result against `countries` (ISO alpha-2, any case) and choose one, by the
+/// rules every answer meets: the valid results become a table of places (each with its
+/// names, `namedetails` included, and Nominatim's importance as its prominence) that the
+/// gazetteer's scorer looks `query` up in ([`Gazetteer::lookup`]). So a result is chosen
+/// only when it is `resolved` there: no name matching at [`geocoder::MIN_SCORE`] or above is
+/// no answer, and two results ranked within [`geocoder::AMBIGUITY_MARGIN`] are ambiguous.
 pub fn evaluate(query: &str, countries: &[String], results: &[RawResult]) -> Evaluation {
     let allowed: Vec<String> = countries.iter().map(|c| c.to_ascii_uppercase()).collect();
+    let checked: Vec<Result<ChosenResult, String>> =
+        results.iter().map(|raw| check(&allowed, raw)).collect();
+    let mut table = RankedPlaces::default();
+    for (i, (raw, chosen)) in results.iter().zip(&checked).enumerate() {
+        if let Ok(c) = chosen {
+            table.push(place_of(i, raw, c), raw.importance.map_or(0.0, clamp_unit));
+        }
+    }
+    let table = Gazetteer::named("online", 1.0, table);
+    let found = table.lookup(query, &Filter::default());
+    // Results by their position in the answer: the match's score, and whether it is the one.
+    let scored: BTreeMap<usize, f64> = found
+        .candidates
+        .iter()
+        .filter_map(|c| Some((c.place.id.parse().ok()?, round_to(c.score, 3))))
+        .collect();
+    let best: Option<usize> = found.best().and_then(|c| c.place.id.parse().ok());
+    let tied: Vec<String> = match found.status {
+        geocoder::Status::Ambiguous => found
+            .candidates
+            .iter()
+            .filter_map(|c| {
+                let raw = results.get(c.place.id.parse::<usize>().ok()?)?;
+                Some(format!("{} {:?}", osm_of(raw), c.place.name))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut chosen = None;
     let mut candidates = Vec::with_capacity(results.len());
-    let mut best: Option<ChosenResult> = None;
-    for raw in results {
-        let record = match check(query, &allowed, raw) {
-            Ok(chosen) => {
-                let record = record_of(raw, Some(&chosen), String::new());
-                if best.as_ref().is_none_or(|b| chosen.score > b.score) {
-                    best = Some(chosen);
+    for (i, (raw, checked)) in results.iter().zip(checked).enumerate() {
+        let record = match (checked, scored.get(&i)) {
+            (Err(reason), _) => record_of(raw, None, reason),
+            (Ok(_), None) => record_of(
+                raw,
+                None,
+                format!(
+                    "no name of it matches {query:?} at a score of {} or more",
+                    geocoder::MIN_SCORE
+                ),
+            ),
+            (Ok(mut c), Some(&score)) => {
+                c.score = score;
+                let reason = if best == Some(i) || tied.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "ambiguous: {} rank within {} of each other",
+                        tied.join(", "),
+                        geocoder::AMBIGUITY_MARGIN
+                    )
+                };
+                let record = record_of(raw, Some(&c), reason);
+                if best == Some(i) {
+                    chosen = Some(c);
                 }
                 record
             }
-            Err(reason) => record_of(raw, None, reason),
         };
         candidates.push(record);
     }
-    Evaluation {
-        candidates,
-        chosen: best,
+    Evaluation { candidates, chosen }
+}
+
+/// A valid result as a place of the one-answer table [`evaluate`] looks the query up in: its
+/// id is its position in the answer (so ties keep the service's order), its names the
+/// chosen name, then every name the service gave.
+fn place_of(i: usize, raw: &RawResult, c: &ChosenResult) -> Place {
+    let mut aliases: Vec<String> = raw
+        .namedetails
+        .values()
+        .filter_map(Value::as_str)
+        .flat_map(|v| v.split(';'))
+        .chain(raw.name.as_deref())
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty() && *n != c.name)
+        .collect();
+    aliases.sort();
+    aliases.dedup();
+    Place {
+        aliases,
+        ..c.to_place(format!("{i:04}"))
+    }
+}
+
+fn clamp_unit(v: f64) -> f64 {
+    if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+fn osm_of(raw: &RawResult) -> String {
+    match (&raw.osm_type, raw.osm_id) {
+        (Some(t), Some(id)) => format!("{t}/{id}"),
+        _ => String::new(),
     }
 }
 
 fn record_of(raw: &RawResult, chosen: Option<&ChosenResult>, reason: String) -> CandidateRecord {
-    let osm = match (&raw.osm_type, raw.osm_id) {
-        (Some(t), Some(id)) => format!("{t}/{id}"),
-        _ => String::new(),
-    };
     CandidateRecord {
-        osm,
+        osm: osm_of(raw),
         display_name: raw.display_name.clone().unwrap_or_default(),
         lat: raw.lat.as_ref().and_then(number).filter(|v| v.is_finite()),
         lon: raw.lon.as_ref().and_then(number).filter(|v| v.is_finite()),
@@ -211,7 +295,7 @@ fn bbox(raw: &RawResult) -> Result<Option<[f64; 4]>, String> {
     Ok(Some([south, north, west, east]))
 }
 
-fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResult, String> {
+fn check(allowed: &[String], raw: &RawResult) -> Result<ChosenResult, String> {
     let lat = raw
         .lat
         .as_ref()
@@ -249,6 +333,16 @@ fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResul
     let addresstype = raw.addresstype.clone().unwrap_or_default();
     let extent_km = bbox.map(half_diagonal_km);
     let precision = precision_of(&category, &kind, &addresstype, extent_km);
+    // A site or settlement (by its tags) whose box only a country could fill is a broken
+    // answer, not a point to publish with a radius of thousands of km.
+    if let Some(km) = extent_km.filter(|_| precision <= Precision::Settlement) {
+        if precision_of_extent(km) == Precision::Country {
+            return Err(format!(
+                "its bounding box (half-diagonal {km:.0} km) is too large for a {precision}: \
+                 only a country's is over 400 km"
+            ));
+        }
+    }
     let uncertainty_km = round_to(
         extent_km
             .unwrap_or_else(|| default_uncertainty_km(precision))
@@ -256,7 +350,6 @@ fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResul
         2,
     );
     let name = result_name(raw);
-    let score = score(query, raw, &name);
     let chosen = ChosenResult {
         name,
         display_name: raw.display_name.clone().unwrap_or_default(),
@@ -277,7 +370,7 @@ fn check(query: &str, allowed: &[String], raw: &RawResult) -> Result<ChosenResul
             .to_string(),
         precision,
         uncertainty_km,
-        score,
+        score: 0.0, // the match's, given by `evaluate`
     };
     // What the cache would refuse to read back (a control character in a name) is refused
     // here, by the same rule.
@@ -362,12 +455,17 @@ pub fn precision_of(
     if REGIONS.contains(&addresstype) {
         return Precision::Region;
     }
-    match extent_km {
-        Some(km) if km <= 2.0 => Precision::Site,
-        Some(km) if km <= 25.0 => Precision::Settlement,
-        Some(km) if km <= 400.0 => Precision::Region,
-        Some(_) => Precision::Country,
-        None => Precision::Site,
+    extent_km.map_or(Precision::Site, precision_of_extent)
+}
+
+/// What a point with a bounding box of half-diagonal `km` can be a point of, by size alone:
+/// a site up to 2 km, a settlement up to 25, a region up to 400, else a country.
+pub fn precision_of_extent(km: f64) -> Precision {
+    match km {
+        km if km <= 2.0 => Precision::Site,
+        km if km <= 25.0 => Precision::Settlement,
+        km if km <= 400.0 => Precision::Region,
+        _ => Precision::Country,
     }
 }
 
@@ -404,37 +502,6 @@ pub fn fold(name: &str) -> String {
     out.trim_end().to_string()
 }
 
-/// Score in [0, 1]: 60% how well a name of the result matches the query (1 exact after
-/// folding, 0.7 one contains the other, 0.3 otherwise), 40% Nominatim's importance
-/// (0.2 when absent). Rounded to three decimals so the cache file is stable.
-fn score(query: &str, raw: &RawResult, name: &str) -> f64 {
-    let q = fold(query);
-    let mut names: Vec<String> = raw
-        .namedetails
-        .values()
-        .filter_map(Value::as_str)
-        .flat_map(|v| v.split(';'))
-        .map(fold)
-        .collect();
-    names.push(fold(name));
-    if let Some(n) = &raw.name {
-        names.push(fold(n));
-    }
-    let matched = if names.contains(&q) {
-        1.0
-    } else if !q.is_empty()
-        && names
-            .iter()
-            .any(|n| !n.is_empty() && (n.contains(&q) || q.contains(n.as_str())))
-    {
-        0.7
-    } else {
-        0.3
-    };
-    let importance = raw.importance.filter(|v| v.is_finite()).unwrap_or(0.2);
-    round_to(0.6 * matched + 0.4 * importance.clamp(0.0, 1.0), 3)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,8 +524,66 @@ mod tests {
         assert_eq!(c.name, "Kharbmaidon");
         assert_eq!((c.osm_type.as_str(), c.osm_id), ("node", 2751234567));
         assert!(c.uncertainty_km > 2.0 && c.uncertainty_km < 4.0, "{c:?}");
-        assert_eq!(c.score, 0.7);
+        assert_eq!(
+            c.score, 1.0,
+            "exact on its name, as the gazetteer scores it"
+        );
         assert!(ev.candidates[0].accepted);
+        let ev = evaluate("Харбмайдон", &tj(), &results);
+        assert_eq!(
+            ev.chosen.map(|c| c.score),
+            Some(1.0),
+            "a name of namedetails"
+        );
+    }
+
+    /// Probe finding 3: a result whose names share nothing with the query was chosen (at
+    /// 0.38), and two results of the same name were resolved to the first. Online answers
+    /// meet the gazetteer's rules: the 0.7 floor and the 0.05 ambiguity margin.
+    #[test]
+    fn online_answers_meet_the_floor_and_the_ambiguity_margin() {
+        let results = parse_response(VILLAGE).unwrap();
+        let ev = evaluate("cyr", &tj(), &results);
+        assert_eq!(ev.chosen, None);
+        assert!(!ev.candidates[0].accepted);
+        assert!(
+            ev.candidates[0]
+                .reason
+                .contains("no name of it matches \"cyr\" at a score of 0.7"),
+            "{:?}",
+            ev.candidates[0]
+        );
+        // A typo is scored as the gazetteer scores one.
+        let ev = evaluate("Kharbmaiden", &tj(), &results);
+        let typo = ev.chosen.unwrap().score;
+        assert!((geocoder::MIN_SCORE..0.9).contains(&typo), "{typo}");
+        // The same name twice, 60 km apart, equally important: ambiguous, nothing chosen.
+        let one = VILLAGE.trim_matches(|c| c == '[' || c == ']');
+        let other = one
+            .replace("\"osm_id\":2751234567", "\"osm_id\":1")
+            .replace("\"lat\":\"37.6123456\"", "\"lat\":\"38.1\"")
+            .replace("\"37.5923456\",\"37.6323456\"", "\"38.08\",\"38.12\"");
+        let two = parse_response(&format!("[{one},{other}]")).unwrap();
+        let ev = evaluate("Kharbmaidon", &tj(), &two);
+        assert_eq!(ev.chosen, None, "{:?}", ev.candidates);
+        assert!(ev.candidates.iter().all(|c| c.accepted && c.score == 1.0));
+        assert!(
+            ev.candidates[1]
+                .reason
+                .starts_with("ambiguous: node/2751234567 \"Kharbmaidon\", node/1"),
+            "{:?}",
+            ev.candidates[1]
+        );
+        // Told apart by importance, as the ranking prior tells places apart.
+        let two = parse_response(&format!(
+            "[{one},{}]",
+            other.replace("\"importance\":0.2500001", "\"importance\":0.6")
+        ))
+        .unwrap();
+        assert_eq!(
+            evaluate("Kharbmaidon", &tj(), &two).chosen.unwrap().osm_id,
+            1
+        );
     }
 
     #[test]
@@ -547,6 +672,35 @@ mod tests {
             precision_of("natural", "valley", "", Some(60.0)),
             Precision::Region
         );
+    }
+
+    /// Probe finding 9: a village whose box covers the globe was kept as a "settlement"
+    /// with a radius of 10,007 km. A box only a country could fill is refused for a site or
+    /// settlement; a large one (a city's boundary, a range) is kept, with its radius.
+    #[test]
+    fn a_site_or_settlement_with_a_country_sized_box_is_rejected() {
+        let globe = VILLAGE.replace(
+            r#"["37.5923456","37.6323456","68.8565432","68.8965432"]"#,
+            r#"["-90","90","-180","180"]"#,
+        );
+        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&globe).unwrap());
+        assert_eq!(ev.chosen, None);
+        assert_eq!(
+            ev.candidates[0].reason,
+            "its bounding box (half-diagonal 10008 km) is too large for a settlement: only a \
+             country's is over 400 km"
+        );
+        let city = VILLAGE.replace(
+            r#"["37.5923456","37.6323456","68.8565432","68.8965432"]"#,
+            r#"["36.6","38.6","67.8","69.8"]"#,
+        );
+        let c = evaluate("Kharbmaidon", &tj(), &parse_response(&city).unwrap())
+            .chosen
+            .unwrap();
+        assert_eq!(c.precision, Precision::Settlement);
+        assert!(c.uncertainty_km > 100.0, "{c:?}");
+        assert_eq!(precision_of_extent(400.0), Precision::Region);
+        assert_eq!(precision_of_extent(400.1), Precision::Country);
     }
 
     #[test]
