@@ -298,12 +298,27 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
     };
     let lat = coord(f[4], "latitude", 90.0)?;
     let lon = coord(f[5], "longitude", 180.0)?;
-    let population = f[14].parse::<u64>().unwrap_or(0);
+    let population = match f[14].trim() {
+        "" => 0,
+        p => p
+            .parse::<u64>()
+            .map_err(|_| format!("population {p:?} is not a whole number"))?,
+    };
     let Some((kind, precision, uncertainty_km)) = kind_of(f[6], f[7], population) else {
         return Ok(None);
     };
     if f[1].trim().is_empty() {
         return Err("empty name".into());
+    }
+    // No name holds a control character, as in places.csv (one check).
+    for (what, value) in [
+        ("name", f[1]),
+        ("asciiname", f[2]),
+        ("alternatenames", f[3]),
+    ] {
+        if let Some(m) = super::lines::control_character(value) {
+            return Err(format!("{what} {m}"));
+        }
     }
     let mut alternates: Vec<String> = Vec::new();
     for a in std::iter::once(f[2]).chain(f[3].split(',')) {
@@ -477,6 +492,22 @@ mod tests {
             bbox: Some([60.0, 30.0, 70.0, 40.0]),
         };
         assert_eq!(read_str(TERMEZ.as_bytes(), &sel).1.kept, 1);
+    }
+
+    #[test]
+    fn control_characters_and_negative_populations_are_problems() {
+        let row = |name: &str, population: &str| {
+            let mut f: Vec<&str> = TERMEZ.split('\t').collect();
+            f[1] = name;
+            f[14] = population;
+            parse_line(&f.join("\t"), 7)
+        };
+        assert!(row("Tirmiz", "182800").unwrap().is_some());
+        assert_eq!(row("Tirmiz", "").unwrap().unwrap().population, 0);
+        let err = row("Sam\u{7}ark", "1").unwrap_err();
+        assert!(err.contains("control characters (found U+0007)"), "{err}");
+        let err = row("Tirmiz", "-7").unwrap_err();
+        assert_eq!(err, "population \"-7\" is not a whole number");
     }
 
     proptest::proptest! {
