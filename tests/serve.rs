@@ -159,6 +159,28 @@ fn serve_refuses_traversal_other_files_other_hosts_and_other_methods() {
         "GET / HTTP/1.1\r\nHost: rebinding.example:80\r\nConnection: close\r\n\r\n",
     );
     assert!(status.contains(" 421"), "{status}");
+    // The target's authority is the host (absolute form); two Host headers name none; a
+    // name after the port is no port.
+    for raw in [
+        format!(
+            "GET http://rebinding.example/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            served.addr
+        ),
+        format!(
+            "GET / HTTP/1.1\r\nHost: {}\r\nHost: rebinding.example\r\nConnection: close\r\n\r\n",
+            served.addr
+        ),
+        format!(
+            "GET / HTTP/1.1\r\nHost: {}@rebinding.example\r\nConnection: close\r\n\r\n",
+            served.addr
+        ),
+    ] {
+        let (status, _, _) = request(&served.addr, &raw);
+        assert!(
+            status.contains(" 421") || status.contains(" 400"),
+            "{raw}: {status}"
+        );
+    }
     let (status, _, _) = request(
         &served.addr,
         &format!(

@@ -156,7 +156,7 @@ pub fn host_allowed(host: Option<&str>, bound: SocketAddr) -> bool {
         return false;
     };
     let name = match host.rsplit_once(':') {
-        Some((name, port)) if !port.contains(']') => name,
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
     let name = name.trim_start_matches('[').trim_end_matches(']');
@@ -271,6 +271,10 @@ mod tests {
         assert!(!host_allowed(Some("evil.example:8080"), lo));
         assert!(!host_allowed(Some("192.168.1.4:8080"), lo));
         assert!(!host_allowed(None, lo));
+        // Not a port: a name after it.
+        assert!(!host_allowed(Some("127.0.0.1:18802@evil.example"), lo));
+        assert!(!host_allowed(Some("user@127.0.0.1"), lo));
+        assert!(host_allowed(Some("[::1]"), lo));
         let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
         assert!(host_allowed(Some("evil.example"), any));
     }

@@ -360,7 +360,13 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self';
 
 fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-    let host = header("host").or_else(|| request.uri().authority().map(|a| a.as_str()));
+    // The request's host: the target's authority when it has one (absolute form, RFC 9112
+    // 3.2.2: the Host header is then ignored), else its one Host header; two are none.
+    let host = match request.uri().authority() {
+        Some(a) => Some(a.as_str()),
+        None if request.headers().get_all("host").iter().count() == 1 => header("host"),
+        None => None,
+    };
     if !http::host_allowed(host, shared.addr) {
         return text(
             421,
