@@ -286,11 +286,7 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
             })?;
             parsed.online.unwrap_or_default()
         }
-        Err(Error::Io { source, .. })
-            if !explicit && source.kind() == std::io::ErrorKind::NotFound =>
-        {
-            OnlineConfig::default()
-        }
+        Err(e) if !explicit && e.is_not_found() => OnlineConfig::default(),
         Err(e) => return Err(e),
     };
     let flags = OnlineConfig {
