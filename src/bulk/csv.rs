@@ -318,6 +318,16 @@ pub use crate::read::lines::excerpt;
 /// A JSON number for a numeric free column: integers as written, other finite numbers as
 /// serde_json prints them; `false` (and `out` unspecified) when `text` is not a finite number.
 pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
+    // An integer already written as itoa writes it (no sign but `-`, no leading zero, not
+    // `-0`, at most 18 digits so it fits an i64) is copied as it is: the same bytes.
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    if (1..=18).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == text.len()))
+    {
+        out.extend_from_slice(text.as_bytes());
+        return true;
+    }
     if let Ok(i) = text.parse::<i64>() {
         out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
         return true;
@@ -625,7 +635,55 @@ mod tests {
         }
     }
 
+    /// What [`push_number`] wrote before integers written as itoa writes them were copied.
+    fn number_as_parsed(text: &str) -> Option<Vec<u8>> {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(itoa::Buffer::new().format(i).as_bytes().to_vec());
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => serde_json::to_vec(&v).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn numbers_copied_as_written_are_the_numbers_parsed_and_printed() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "007",
+            "-007",
+            "+7",
+            "10",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "1.50",
+            "1e3",
+            "-",
+            "",
+            " 1",
+            "0x10",
+        ] {
+            let mut out = Vec::new();
+            let ok = push_number(&mut out, text);
+            assert_eq!(ok.then_some(out), number_as_parsed(text), "{text:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn any_number_text_is_written_as_parsed_and_printed(text in "[-+]?[0-9]{0,20}(\\.[0-9]{0,3})?") {
+            let mut out = Vec::new();
+            let ok = push_number(&mut out, &text);
+            proptest::prop_assert_eq!(ok.then_some(out), number_as_parsed(&text));
+        }
+
         #[test]
         fn any_bytes_never_panic(
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),

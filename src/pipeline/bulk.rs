@@ -310,15 +310,12 @@ impl Tally<'_> {
             match (outcome, item) {
                 (Outcome::Problem(p), _) => self.problems.add(p)?,
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
-                    let row = chunk.row(spans);
+                    let (id, line) = chunk.id_and_line(spans);
                     self.source_coordinates += u64::from(own);
                     let [x, y] = point;
                     let text = derived.text.get(start..end).unwrap_or_default();
                     start = end;
-                    if let Some(d) =
-                        self.sorter
-                            .push(row.id, row.line, Some([x, y, x, y]), &[text])?
-                    {
+                    if let Some(d) = self.sorter.push(id, line, Some([x, y, x, y]), &[text])? {
                         let p = duplicate(&self.opts.events, d.line, &d.id);
                         self.problems.add(p)?;
                     }

@@ -124,6 +124,16 @@ impl Chunk {
         }
     }
 
+    /// The id and line of the row `spans` describes (all the writer needs of it: not the
+    /// whole [`Chunk::row`], whose text the build thread read last).
+    pub fn id_and_line(&self, spans: &Spans) -> (&str, u64) {
+        let id = self
+            .text
+            .get(spans.fields[0]..spans.fields[1])
+            .unwrap_or("");
+        (id, spans.line)
+    }
+
     /// The row `spans` describes, borrowed from the chunk.
     pub fn row(&self, spans: &Spans) -> Row<'_> {
         let f = |i: usize| {
