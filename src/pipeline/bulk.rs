@@ -9,8 +9,9 @@
 
 use std::path::PathBuf;
 
-use super::parallel::{Chunk, Derived, Item, Ordered, Outcome};
+use super::parallel::{Derived, Ordered, Outcome};
 use super::Tables;
+use crate::bulk::chunk::{Chunk, Item};
 use crate::bulk::csv::CsvReader;
 use crate::bulk::seq::SeqReader;
 use crate::bulk::{Columns, EventReader, Format};
@@ -350,15 +351,7 @@ fn feed<R: EventReader>(
     let mut read_error = None;
     loop {
         if more && ordered.has_room() {
-            match ordered.read(|chunk: &mut Chunk| {
-                Ok::<bool, Error>(match reader.next_row()? {
-                    Some(next) => {
-                        chunk.push(next);
-                        true
-                    }
-                    None => false,
-                })
-            }) {
+            match ordered.read(|chunk: &mut Chunk| reader.fill(chunk)) {
                 Ok(m) => more = m,
                 Err(e) => {
                     // After the rows before it, as one thread would meet it.
