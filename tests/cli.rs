@@ -470,6 +470,14 @@ fn help_documents_exit_codes_and_examples() {
             run.stdout().contains("Exit codes"),
             "{cmd:?} --help does not document exit codes"
         );
+        // Probe s10: every command names the codes of a bug and of an interrupt too.
+        if !cmd.contains(&"serve") {
+            assert!(
+                run.stdout()
+                    .contains("3 internal error, 130/143 interrupted"),
+                "{cmd:?} --help lists only some exit codes"
+            );
+        }
         // Probe finding 17: no command that does not exist.
         assert!(
             !run.stdout().contains("drillmap bulk"),
