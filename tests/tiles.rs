@@ -851,7 +851,7 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
     std::fs::write(d.join("afile"), "").unwrap();
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--xyz", "afile", "ok.csv"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("--xyz afile: not a folder"), "{err}");
+    assert!(err.contains("--xyz afile: a file, not a folder"), "{err}");
     assert!(!d.join("o.pmtiles").exists());
     std::fs::write(
         d.join("twice.csv"),
