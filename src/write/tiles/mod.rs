@@ -122,7 +122,8 @@ pub struct TileOptions {
     pub buffer: u32,
     /// Tileset name in the metadata.
     pub name: String,
-    /// Tileset description in the metadata.
+    /// Tileset description in the metadata; empty: the layers it holds, named
+    /// ([`TileOptions::description_of`]).
     pub description: String,
     /// Gzip level for tiles, 0–9 (default 1, the fastest that compresses).
     pub gzip_level: u32,
@@ -151,9 +152,7 @@ impl Default for TileOptions {
             extent: 4096,
             buffer: 64,
             name: "drillmap".into(),
-            description: "Military exercises and bases in Central Asia geocoded from news \
-                          reports, with the Afghan border"
-                .into(),
+            description: String::new(),
             gzip_level: 1,
             threads: None,
             max_tile_bytes: DEFAULT_MAX_TILE_BYTES,
@@ -171,6 +170,23 @@ impl TileOptions {
         SortSpill {
             beside: dest.to_path_buf(),
             buffer: self.sort_buffer,
+        }
+    }
+
+    /// The tileset's description for an archive of the layers `names`: the one given, else
+    /// what is in it (`Vector tiles of the layer events (drillmap)`), so an archive of
+    /// other layers never carries the dataset's description.
+    pub fn description_of(&self, names: &[&str]) -> String {
+        if !self.description.is_empty() {
+            return self.description.clone();
+        }
+        match names {
+            [] => "Vector tiles (drillmap), empty".to_owned(),
+            [one] => format!("Vector tiles of the layer {one} (drillmap)"),
+            [rest @ .., last] => format!(
+                "Vector tiles of the layers {} and {last} (drillmap)",
+                rest.join(", ")
+            ),
         }
     }
 
