@@ -669,6 +669,10 @@ fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
         ));
     }
     std::fs::write(dir.path().join("events.csv"), csv).unwrap();
+    // A CSV's dates are written as `build --events` writes them: with their precision.
+    for f in &mut events.features {
+        f.properties.insert("date_precision".into(), json!("day"));
+    }
     let bases = &fixture()[1];
     let mut seq = String::new();
     for f in &bases.features {

@@ -71,6 +71,8 @@ impl TileBudget {
             max_tile_bytes: self.max_tile_bytes,
             max_tile_features: self.max_tile_features,
             accumulate: self.accumulate.clone(),
+            // Described by the layers tiled: the dataset's description is `tiles`' without FILE.
+            description: String::new(),
             ..pipeline::tile_options()
         };
         opts.validate()?;
@@ -95,7 +97,10 @@ impl TileBudget {
 
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
-    let opts = args.budget.options()?;
+    let mut opts = args.budget.options()?;
+    if args.inputs.is_empty() {
+        opts.description = pipeline::tile_options().description;
+    }
     // Refused before anything is written: the folder is replaced whole.
     if let Some(dir) = &args.xyz {
         tiles::xyz::check(dir)?;
