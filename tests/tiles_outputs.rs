@@ -183,7 +183,7 @@ fn tiles_of_a_csv_check_and_normalise_dates_as_build_events_does() {
     ])
     .expect_code(0);
     let layer: Value =
-        serde_json::from_slice(&fs::read(dir.join("ev/d.geojson")).unwrap()).unwrap();
+        serde_json::from_slice(&fs::read(dir.join("ev/events.geojson")).unwrap()).unwrap();
     let mut built: Vec<Value> = layer["features"]
         .as_array()
         .unwrap()
