@@ -18,7 +18,8 @@
 //! fact with its quote (`drillmap extract`). Dependencies point down only:
 //! cli → pipeline → write → derive → resolve → read → model, with the primitives every
 //! layer from `read` up shares ([`fsutil`]'s atomic file writes, [`error`], [`json`]) at
-//! the `read` level (`tests/layering.rs` checks it).
+//! the `read` level, and geometry and date primitives ([`antimeridian`], [`date`],
+//! [`country`]) with [`model`] (`tests/layering.rs` checks it).
 
 pub mod antimeridian;
 pub mod bulk;

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
     ("date", 0),
     ("country", 0),
+    ("antimeridian", 0),
     ("names", 1),
     ("read", 1),
     ("bulk", 1),

@@ -27,12 +27,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The exit codes every command shares with the others, after its own: one text for all
+/// the subcommands' help.
+macro_rules! exit_codes_tail {
+    () => {
+        ",\n3 internal error, 130/143 interrupted (drillmap --help)."
+    };
+}
+pub(crate) use exit_codes_tail;
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate the data, geocode every place and write the layers.
     #[command(
-        after_help = "Example:\n  drillmap build --data places --out output\n  \
+        after_help = concat!("Example:\n  drillmap build --data places --out output\n  \
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
         Writes five files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson,\n\
         uncertainty.geojson and drillmap.pmtiles (the four layers as vector tiles). Nothing is\n\
@@ -43,8 +52,7 @@ pub enum Command {
         OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
         export, left untouched too when unchanged. The files are published together and named\n\
         in OUT/manifest.json (one generation); a second build into OUT waits for the first.\n\n\
-        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help)."
+        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error", exit_codes_tail!())
     )]
     Build {
         /// Folder with places.csv, sources.toml, exercises.toml, bases.toml.
@@ -68,12 +76,11 @@ pub enum Command {
         allow_empty: bool,
     },
     /// Validate the data and geocode every place, without writing anything.
-    #[command(after_help = "Example:\n  drillmap check --data places\n\n\
+    #[command(after_help = concat!("Example:\n  drillmap check --data places\n\n\
         Reports each problem as FILE:LINE: \"VALUE\": what is wrong. Places resolved by a match\n\
         weaker than an exact key (loose, fuzzy, a GeoNames alternate name, online) are listed as\n\
         notices, with what they matched; --strict makes them problems.\n\n\
-        Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help).")]
+        Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error", exit_codes_tail!()))]
     Check {
         /// Folder with the data.
         #[arg(long, default_value = "places")]
@@ -84,7 +91,7 @@ pub enum Command {
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
-        after_help = "Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n  \
+        after_help = concat!("Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n  \
         drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
         Without FILEs: layers exercises, bases, afghan_border and uncertainty, from the same\n\
         features as the GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one\n\
@@ -94,8 +101,7 @@ pub enum Command {
         the base zoom every point is on its own. The default zooms 0-10 keep the border's\n\
         detail (one tile unit is about 8 m at z10).\n\
         build writes output/drillmap.pmtiles with these defaults.\n\n\
-        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help)."
+        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error", exit_codes_tail!())
     )]
     Tiles(crate::cli::tiles::TilesArgs),
     /// Manage the gazetteer.
@@ -103,13 +109,12 @@ pub enum Command {
     Places(PlacesCommand),
     /// Look names up in the gazetteer and show the best place and the other candidates.
     #[command(
-        after_help = "Examples:\n  drillmap geocode Kharbmaidon 'Харб-Майдон' 'Termez training ground'\n  \
+        after_help = concat!("Examples:\n  drillmap geocode Kharbmaidon 'Харб-Майдон' 'Termez training ground'\n  \
         drillmap geocode --country UZ --json Termiz\n  \
         drillmap geocode --online --country TJ Qizilqala\n\n\
         A name the local tables do not know at all is answered from places/geocode-cache.toml,\n\
         as build does; with --online, one the cache lacks is asked first and its answer kept.\n\n\
-        Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help)."
+        Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error", exit_codes_tail!())
     )]
     Geocode {
         /// Folder with places.csv.
@@ -140,13 +145,13 @@ pub enum Command {
         names: Vec<String>,
     },
     /// Serve the layers and a live preview map (MapLibre) on 127.0.0.1.
-    #[command(after_help = "Examples:\n  drillmap serve --watch\n  \
+    #[command(after_help = concat!("Examples:\n  drillmap serve --watch\n  \
         drillmap serve --port 8080 --data places --out output\n\n\
         Open the printed URL. The page shows output/'s layers over the Natural Earth countries\n\
         in places/boundaries/, with popups and a date filter, and reloads them when they change.\n\
         --watch rebuilds (like build) at start and whenever places/ changes; a broken edit prints\n\
         its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
-        Exit codes: 2 the address cannot be listened on.")]
+        Exit codes: 2 the address cannot be listened on", exit_codes_tail!()))]
     Serve(crate::cli::serve::ServeArgs),
     /// Propose draft exercise records from news articles, every value with its quote.
     Extract(crate::cli::extract::ExtractArgs),
@@ -157,14 +162,13 @@ pub enum Command {
 pub enum PlacesCommand {
     /// Import a GeoNames dump as the second table behind the hand-kept gazetteer.
     #[command(
-        after_help = "Example:\n  drillmap places import-geonames cities500.txt --countries KZ,UZ,TJ,KG,TM,AF\n\n\
+        after_help = concat!("Example:\n  drillmap places import-geonames cities500.txt --countries KZ,UZ,TJ,KG,TM,AF\n\n\
         Keeps settlements (P.*), regions (A.ADM1), countries, and military and air features\n\
         (L.MILB, L.MVA, L.RNGA, S.AIRB, ...), with their alternate names, as GeoNames lines sorted\n\
         by geonameid. A malformed line is reported with its number and skipped (with --strict,\n\
         nothing is written). GeoNames data is CC BY 4.0: attribute it where you publish.\n\n\
         Exit codes: 0 written, 1 malformed lines (written unless --strict) or no usable rows\n\
-        (nothing written unless --allow-empty), 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help)."
+        (nothing written unless --allow-empty), 2 usage or I/O error", exit_codes_tail!())
     )]
     ImportGeonames {
         /// Where the table is written.
@@ -187,11 +191,10 @@ pub enum PlacesCommand {
     },
     /// Turn a place resolved only online into a gazetteer row (printed, or appended).
     #[command(
-        after_help = "Example:\n  drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
+        after_help = concat!("Example:\n  drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
         Review the row (kind, precision, radius, aliases) before committing it: an online answer\n\
         is a starting point, not a verified site.\n\n\
-        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help)."
+        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error", exit_codes_tail!())
     )]
     Promote {
         /// Folder with places.csv and geocode-cache.toml.

@@ -22,7 +22,7 @@ pub enum Format {
 
 /// Flags of `drillmap extract`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
+#[command(after_help = concat!("Examples:\n  \
     drillmap extract places/articles/004_b1421c71e36eabd6.txt --published 2021-07\n  \
     drillmap extract report.txt --published 2021-08-05 --country TJ --format json --out draft.json\n\n\
     Proposes draft exercise records (TOML in the dataset's own form, with a [[source]] entry,\n\
@@ -30,8 +30,7 @@ pub enum Format {
     and relative dates (\"next month\", \"on Tuesday\") are read against --published, or a dateline\n\
     in the text. Nothing in places/ is changed: review the draft, then paste it.\n\n\
     Exit codes: 0 drafts written, 1 an article that is not text (empty, binary, not UTF-8, over\n\
-    4 MiB; nothing is written), 2 usage or I/O error,\n\
-        3 internal error, 130/143 interrupted (drillmap --help).")]
+    4 MiB; nothing is written), 2 usage or I/O error", crate::cli::args::exit_codes_tail!()))]
 pub struct ExtractArgs {
     /// Folder with places.csv (and geonames.txt, when there is one).
     #[arg(long, default_value = "places")]

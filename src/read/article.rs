@@ -7,7 +7,6 @@
 //! white space is an [`InputProblem`] naming the file (and the line, for invalid UTF-8).
 //! Lines may be of any length: a report pasted as one paragraph is still a report.
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -30,35 +29,42 @@ pub enum InputProblem {
         offset: usize,
     },
     /// Not valid UTF-8.
-    #[error("not UTF-8: invalid byte {byte:#04x} at line {line}, byte offset {offset} (convert the file to UTF-8 first)")]
+    #[error("not UTF-8: invalid byte {byte:#04x} at line {line}, column {column} (convert the file to UTF-8 first)")]
     NotUtf8 {
         /// The first invalid byte.
         byte: u8,
-        /// Its offset.
-        offset: usize,
         /// Its 1-based line.
         line: usize,
+        /// Its 1-based column, in bytes.
+        column: usize,
     },
     /// Larger than [`MAX_BYTES`].
     #[error("too large: more than {MAX_BYTES} bytes; an article is expected, not a corpus")]
     TooLarge,
 }
 
-/// The text of an article's bytes (a leading byte-order mark dropped), or why there is none.
+/// The text of an article's bytes (a leading byte-order mark dropped), or why there is none;
+/// offsets, lines and columns count in the bytes as given, the mark included.
 pub fn check_text(bytes: &[u8]) -> Result<&str, InputProblem> {
     if bytes.len() as u64 > MAX_BYTES {
         return Err(InputProblem::TooLarge);
     }
+    let all = bytes;
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mark = all.len() - bytes.len();
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(InputProblem::Binary { byte: 0, offset });
+        return Err(InputProblem::Binary {
+            byte: 0,
+            offset: mark + offset,
+        });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
+        let at = mark + e.valid_up_to();
+        let (line, column) = super::input::line_and_column(all, at);
         InputProblem::NotUtf8 {
-            byte: bytes.get(offset).copied().unwrap_or(0),
-            offset,
-            line: 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count(),
+            byte: all.get(at).copied().unwrap_or(0),
+            line,
+            column,
         }
     })?;
     let controls = text
@@ -72,7 +78,7 @@ pub fn check_text(bytes: &[u8]) -> Result<&str, InputProblem> {
             .unwrap_or((0, '\0'));
         return Err(InputProblem::Binary {
             byte: u8::try_from(u32::from(c)).unwrap_or(0),
-            offset,
+            offset: mark + offset,
         });
     }
     if text.trim().is_empty() {
@@ -92,16 +98,8 @@ pub fn read_article(path: &Path) -> Result<String> {
         },
         message: p.to_string(),
     };
-    let file = super::input::open(path)?;
-    // Refused by its size before any of it is read; the cap on the read holds a file that
-    // grows meanwhile.
-    if file.metadata().map_err(|e| Error::io(path, e))?.len() > MAX_BYTES {
-        return Err(problem(InputProblem::TooLarge));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
+    let bytes = super::input::read_at_most(path, MAX_BYTES)?
+        .ok_or_else(|| problem(InputProblem::TooLarge))?;
     check_text(&bytes).map(str::to_owned).map_err(problem)
 }
 
@@ -121,13 +119,26 @@ mod tests {
             check_text(b"line one\nIn \xe9t\xe9"),
             Err(InputProblem::NotUtf8 {
                 byte: 0xe9,
-                offset: 12,
-                line: 2
+                line: 2,
+                column: 4
             })
         );
         let big = vec![b'a'; usize::try_from(MAX_BYTES).unwrap() + 1];
         assert_eq!(check_text(&big), Err(InputProblem::TooLarge));
         assert_eq!(check_text(b"\xef\xbb\xbfText"), Ok("Text"));
+        // Offsets and columns count the byte-order mark: they point into the file.
+        assert!(matches!(
+            check_text(b"\xef\xbb\xbfab\0"),
+            Err(InputProblem::Binary { offset: 5, .. })
+        ));
+        assert_eq!(
+            check_text(b"\xef\xbb\xbfab\xff"),
+            Err(InputProblem::NotUtf8 {
+                byte: 0xff,
+                line: 1,
+                column: 6
+            })
+        );
         assert!(matches!(
             check_text(b"\x01\x02\x03\x04abc"),
             Err(InputProblem::Binary { .. })

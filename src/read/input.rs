@@ -87,25 +87,39 @@ pub fn open_csv(path: &Path) -> Result<QuoteWatch<LineCap<File>>> {
 /// The whole of the regular file at `path`, at most [`MAX_FILE`] bytes (a JSON document:
 /// no line limit).
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    let too_large = || Error::Syntax {
+    read_at_most(path, MAX_FILE)?.ok_or_else(|| Error::Syntax {
         path: path.into(),
         line: None,
         message: format!("larger than {} MiB: refused as input", MAX_FILE >> 20),
-    };
+    })
+}
+
+/// The whole of the regular file at `path` if it holds at most `cap` bytes, `None` if it
+/// holds more: refused by its size before any of it is read, and by the read itself if
+/// it grows meanwhile.
+pub fn read_at_most(path: &Path, cap: u64) -> Result<Option<Vec<u8>>> {
     let file = open(path)?;
-    // Refused by its size before any of it is read; the cap on the read holds a file that
-    // grows meanwhile.
-    if file.metadata().map_err(|e| Error::io(path, e))?.len() > MAX_FILE {
-        return Err(too_large());
+    if file.metadata().map_err(|e| Error::io(path, e))?.len() > cap {
+        return Ok(None);
     }
     let mut bytes = Vec::new();
-    file.take(MAX_FILE + 1)
+    file.take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+/// The 1-based line and column (in bytes) of byte `at` of `bytes`, for messages.
+pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = bytes.get(..at).unwrap_or(bytes);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    (line, column)
 }
 
 /// The whole of the text table at `path`: [`read`], and no line longer than [`MAX_LINE`].
@@ -127,19 +141,13 @@ pub fn read_text(path: &Path) -> Result<String> {
     let bytes = read_lines(path)?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let (line, column) = line_and_column(e.as_bytes(), at);
         Error::Syntax {
             path: path.into(),
             line: Some(line),
             message: format!(
-                "not valid UTF-8 (byte 0x{:02x} at column {})",
-                bytes[at],
-                at - bytes[..at]
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |i| i + 1)
-                    + 1
+                "not valid UTF-8 (byte 0x{:02x} at column {column})",
+                e.as_bytes().get(at).copied().unwrap_or(0)
             ),
         }
     })

@@ -257,8 +257,9 @@ pub fn resolve_dataset<'g>(
 }
 
 /// The place references whose `reported` words do not name the place they resolved to (by
-/// its name, an alias or the name that matched) and that cite no `located_by` source: the
-/// article does not say where, so the source that does must be named.
+/// its name, an alias, the name that matched or the record's own `place` query) and that
+/// cite no `located_by` source: the article does not say where, so the source that does
+/// must be named. The problem stands on the `place` line, where the place is asked for.
 fn unnamed_places(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     for place in dataset.place_refs() {
