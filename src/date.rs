@@ -186,6 +186,25 @@ impl DateSpan {
         }
     }
 
+    /// The span of a row's `start_date` and `end_date` cells (empty: not given), as
+    /// `build --events` and `tiles FILE.csv` read them; `Err((start, why))` says which
+    /// cell is at fault (`start`: the start) and what is wrong.
+    pub fn of_cells(start: &str, end: &str) -> Result<DateSpan, (bool, String)> {
+        let parse = |s: &str| {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                ReportedDate::parse(s).map(Some)
+            }
+        };
+        match (parse(start), parse(end)) {
+            (Err(e), _) => Err((true, format!("start_date: {e}"))),
+            (_, Err(e)) => Err((false, format!("end_date: {e}"))),
+            (Ok(s), Ok(e)) => DateSpan::new(s, e)
+                .ok_or_else(|| (false, "end_date is before start_date".to_owned())),
+        }
+    }
+
     /// Combine a reported start and end (either may be missing: a lone date is both ends).
     /// Returns `None` when the end lies before the start.
     pub fn new(start: Option<ReportedDate>, end: Option<ReportedDate>) -> Option<DateSpan> {

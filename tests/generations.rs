@@ -18,12 +18,7 @@ use util::{Run, Work};
 
 /// Run drillmap in `work` with `env` set.
 fn run_env(work: &Work, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_drillmap"));
-    cmd.args(args).current_dir(work.dir.path());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    Run(cmd.output().unwrap())
+    work.run_env(args, env)
 }
 
 /// Assert the run was killed (SIGKILL), as the kill point asked.

@@ -669,6 +669,10 @@ fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
         ));
     }
     std::fs::write(dir.path().join("events.csv"), csv).unwrap();
+    // A CSV's dates are written as `build --events` writes them: with their precision.
+    for f in &mut events.features {
+        f.properties.insert("date_precision".into(), json!("day"));
+    }
     let bases = &fixture()[1];
     let mut seq = String::new();
     for f in &bases.features {
@@ -851,7 +855,7 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
     std::fs::write(d.join("afile"), "").unwrap();
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--xyz", "afile", "ok.csv"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("--xyz afile: not a folder"), "{err}");
+    assert!(err.contains("--xyz afile: a file, not a folder"), "{err}");
     assert!(!d.join("o.pmtiles").exists());
     std::fs::write(
         d.join("twice.csv"),

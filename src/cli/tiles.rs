@@ -71,6 +71,8 @@ impl TileBudget {
             max_tile_bytes: self.max_tile_bytes,
             max_tile_features: self.max_tile_features,
             accumulate: self.accumulate.clone(),
+            // Described by the layers tiled: the dataset's description is `tiles`' without FILE.
+            description: String::new(),
             ..pipeline::tile_options()
         };
         opts.validate()?;
@@ -95,13 +97,13 @@ impl TileBudget {
 
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
-    let opts = args.budget.options()?;
-    // Refused before anything is written (the archive is written first).
-    if let Some(dir) = args.xyz.as_ref().filter(|d| d.exists() && !d.is_dir()) {
-        return Err(Error::Usage(format!(
-            "--xyz {}: not a folder (a file is there)",
-            dir.display()
-        )));
+    let mut opts = args.budget.options()?;
+    if args.inputs.is_empty() {
+        opts.description = pipeline::tile_options().description;
+    }
+    // Refused before anything is written: the folder is replaced whole.
+    if let Some(dir) = &args.xyz {
+        tiles::xyz::check(dir)?;
     }
     let mut columns = match &args.columns {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
@@ -121,32 +123,48 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
                 .collect()
         }
     };
+    // The archive, then the XYZ folder, both staged; published together.
+    let stage = || -> Result<_> {
+        let (archive, mut stats) = tiles::stage_built_pmtiles(&args.out, read()?, &opts)?;
+        stats.changed = archive.is_some();
+        let xyz = match &args.xyz {
+            Some(dir) => Some(tiles::xyz::stage_built_xyz(dir, read()?, &opts)?),
+            None => None,
+        };
+        Ok((archive, stats, xyz))
+    };
     let dir = args
         .out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`): the
-    // archive joins its generation, under its lock, so `serve` keeps serving it. Only a
-    // drillmap manifest makes it one: a web app's `manifest.json` is left alone.
+    // archive (and the XYZ folder) join its generation, under its lock, so `serve` keeps
+    // serving it. Only a drillmap manifest makes it one: a web app's `manifest.json` is
+    // left alone.
     let built = matches!(Manifest::read(dir), Ok(Some(_)));
-    let stats = if built {
+    let (stats, xyz_stats) = if built {
         let mut folder = Folder::lock(dir, &mut |busy| {
             let _ = writeln!(io::stderr(), "{busy}");
         })?;
-        let written = read()
-            .and_then(|layers| tiles::stage_built_pmtiles(&args.out, layers, &opts))
-            .and_then(|(staged, mut stats)| {
-                stats.changed = staged.is_some();
-                folder.publish(vec![(args.out.clone(), staged, None)], &[])?;
-                Ok(stats)
-            });
+        let written = stage().and_then(|(archive, stats, xyz)| {
+            let (staged_dir, xyz_stats) = xyz.unzip();
+            folder.publish_with_dirs(
+                vec![(args.out.clone(), archive, None)],
+                staged_dir.flatten().into_iter().collect(),
+                &[],
+            )?;
+            Ok((stats, xyz_stats))
+        });
         for note in folder.take_notes() {
             let _ = writeln!(io::stderr(), "note: {note}");
         }
         written?
     } else {
-        tiles::write_built_pmtiles(&args.out, read()?, &opts)?
+        let (archive, stats, xyz) = stage()?;
+        let (staged_dir, xyz_stats) = xyz.unzip();
+        tiles::publish_staged(archive, staged_dir.flatten())?;
+        (stats, xyz_stats)
     };
     let mut err = io::stderr().lock();
     let _ = writeln!(
@@ -174,9 +192,13 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
             "unchanged"
         }
     );
-    if let Some(dir) = &args.xyz {
-        let stats = tiles::write_built_xyz(dir, read()?, &opts)?;
-        let _ = writeln!(err, "{}: {} tiles", dir.display(), stats.tiles);
+    if let (Some(dir), Some(stats)) = (&args.xyz, xyz_stats) {
+        let state = if stats.changed {
+            "written"
+        } else {
+            "unchanged"
+        };
+        let _ = writeln!(err, "{}: {} tiles, {state}", dir.display(), stats.tiles);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -261,14 +261,186 @@ pub fn remove_temps(dir: &Path, stale: impl Fn(u32) -> bool) -> Result<(u64, u64
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
+        let path = entry.path();
+        if meta.is_dir() {
+            // A folder staged whole ([`StagedDir`]): its files counted, then removed.
+            let (n, b) = tree_size(&path);
+            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            count += n;
+            bytes += b;
+            continue;
+        }
         if !meta.is_file() {
             continue;
         }
-        fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         count += 1;
         bytes += meta.len();
     }
     Ok((count, bytes))
+}
+
+/// How many files are in the folder `dir` (at any depth) and their bytes; what cannot be
+/// read is not counted.
+fn tree_size(dir: &Path) -> (u64, u64) {
+    let (mut count, mut bytes) = (0, 0);
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(d) = folders.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => folders.push(entry.path()),
+                Ok(m) => {
+                    count += 1;
+                    bytes += m.len();
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    (count, bytes)
+}
+
+/// A folder written whole under its temporary name beside `dest` ([`temp_path`]), then
+/// swapped in ([`StagedDir::commit`], or a publish journal: [`swap_dir`]), so `dest` is
+/// always one run's folder, never a mix. Dropped before, it is removed; a killed run's is
+/// removed by the next run, as every temporary file is ([`remove_temps`]).
+#[derive(Debug)]
+pub struct StagedDir {
+    /// The temporary folder; `None` once swapped in or handed to a journal.
+    tmp: Option<PathBuf>,
+    dest: PathBuf,
+}
+
+impl StagedDir {
+    /// Create the empty temporary folder beside `dest` (creating its parent).
+    pub fn create(dest: &Path) -> Result<StagedDir> {
+        let tmp = temp_path(dest);
+        if let Some(dir) = tmp.parent() {
+            create_dir(dir)?;
+        }
+        let creating = super::interrupt::creating();
+        // This process's own, from an earlier call: not a file of anyone else's.
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        drop(creating);
+        Ok(StagedDir {
+            tmp: Some(tmp),
+            dest: dest.to_path_buf(),
+        })
+    }
+
+    /// The temporary folder, before it is swapped in.
+    pub fn temp(&self) -> Option<&Path> {
+        self.tmp.as_deref()
+    }
+
+    /// Where it goes.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Write `bytes` to `rel` (a relative path) inside the folder, creating the folders on
+    /// the way, synced to disk.
+    pub fn write(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        let Some(tmp) = &self.tmp else {
+            return Err(Error::Internal(format!(
+                "{}: written after it was swapped in",
+                self.dest.display()
+            )));
+        };
+        let path = tmp.join(rel);
+        // Under `creating`: after a signal the handler's sweep removes the folder whole,
+        // and nothing is written into it after.
+        let _creating = super::interrupt::creating();
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let mut file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        file.write_all(bytes).map_err(|e| Error::io(&path, e))?;
+        file.sync_all().map_err(|e| Error::io(&path, e))
+    }
+
+    /// Leave the temporary folder where it is: a publish journal swaps it in.
+    pub fn keep(mut self) {
+        self.tmp = None;
+    }
+
+    /// Swap it in now ([`swap_dir`]).
+    pub fn commit(mut self) -> Result<()> {
+        match self.tmp.take() {
+            Some(tmp) => swap_dir(&tmp, &self.dest, &old_dir_path(&self.dest)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_dir_all(tmp);
+        }
+    }
+}
+
+/// Where this process moves the folder `dest` while a staged one takes its place:
+/// `.NAME.old.drillmap-PID.tmp` beside it, a temporary name.
+pub fn old_dir_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    temp_path(&dest.with_file_name(format!("{name}.old")))
+}
+
+/// Swap the folder `tmp` in as `dest`: `dest` (when there is one) is renamed to `old`,
+/// `tmp` to `dest`, then `old` is removed. Done again after a kill at any step, it
+/// completes the swap (what is done already is skipped), so a publish journal can name it.
+pub fn swap_dir(tmp: &Path, dest: &Path, old: &Path) -> Result<()> {
+    if fs::symlink_metadata(tmp).is_ok() {
+        match fs::rename(dest, old) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(dest, e)),
+        }
+        fs::rename(tmp, dest).map_err(|e| Error::io(dest, e))?;
+    }
+    match fs::remove_dir_all(old) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(old, e)),
+    }
+}
+
+/// A run killed between the two renames of [`StagedDir::commit`] left no `dest`, and the
+/// previous folder under [`old_dir_path`]: move it back (the staged one is then removed
+/// as any killed run's temporary). Returns whether it did. Only folders of processes that
+/// are gone (see [`sweep_orphans`]) are moved.
+pub fn restore_dir(dest: &Path) -> Result<bool> {
+    if fs::symlink_metadata(dest).is_ok() || !Path::new("/proc/self").exists() {
+        return Ok(false);
+    }
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(false);
+    };
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(false);
+    };
+    let prefix = format!(".{name}.old{TEMP_MARK}");
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let gone = temp_owner(&file).is_some_and(|pid| {
+            pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if gone && file.starts_with(&prefix) && entry.path().is_dir() {
+            fs::rename(entry.path(), dest).map_err(|e| Error::io(dest, e))?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Write one file atomically. Returns whether its content changed.

@@ -12,7 +12,9 @@
 //!
 //! 1. the journal `OUT/.drillmap-publish.json` is written (atomically): the renames to do,
 //!    in order, the files to remove, and the new manifest;
-//! 2. the files are renamed into place in that order (by name), then the removed ones go;
+//! 2. the files are renamed into place in that order (by name), then the folders staged
+//!    whole (an XYZ tile folder, [`atomic::StagedDir`]) are swapped in, then the removed
+//!    files go;
 //! 3. `OUT/manifest.json` is written (atomically): the generation's id and each file's name,
 //!    size and SHA-256 ([`Manifest`]);
 //! 4. the journal is removed.
@@ -32,7 +34,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::atomic::{self, Staged};
+use super::atomic::{self, Staged, StagedDir};
 use crate::error::{Error, Result};
 
 /// File name of the manifest in an output folder.
@@ -169,6 +171,10 @@ impl Drop for Folder {
 struct Journal {
     /// (temporary name, name) pairs, in the order they are renamed.
     renames: Vec<(String, String)>,
+    /// Folders swapped in after the renames ([`atomic::swap_dir`]): (temporary, folder,
+    /// where the old folder goes), each a name in the output folder or an absolute path.
+    #[serde(default)]
+    dirs: Vec<(PathBuf, PathBuf, PathBuf)>,
     /// Names removed after the renames.
     remove: Vec<String>,
     /// The manifest written last.
@@ -245,6 +251,19 @@ impl Folder {
     /// a file drillmap did not write (an input, a user's file of the same name) stays.
     /// Returns the new manifest.
     pub fn publish(&mut self, files: Vec<Publishable>, remove: &[PathBuf]) -> Result<Manifest> {
+        self.publish_with_dirs(files, Vec::new(), remove)
+    }
+
+    /// [`Folder::publish`], with folders staged whole swapped in as part of the same
+    /// generation (after the files, before the manifest). A folder is not named in the
+    /// manifest (`serve` serves the output folder's own files); it may be outside the output
+    /// folder.
+    pub fn publish_with_dirs(
+        &mut self,
+        files: Vec<Publishable>,
+        dirs: Vec<StagedDir>,
+        remove: &[PathBuf],
+    ) -> Result<Manifest> {
         test_point("staged");
         let name_of = |p: &Path| -> Result<String> {
             match (p.parent(), p.file_name()) {
@@ -307,15 +326,34 @@ impl Folder {
             }
         }
         renames.sort_by(|a, b| a.1.cmp(&b.1));
+        // A folder in the output folder by name (the journal stays valid if the folder is
+        // moved), elsewhere by its absolute path.
+        let place = |p: &Path| -> Result<PathBuf> {
+            match (p.parent(), p.file_name()) {
+                (Some(dir), Some(name)) if same_dir(dir, &self.out) => Ok(PathBuf::from(name)),
+                _ => std::path::absolute(p).map_err(|e| Error::io(p, e)),
+            }
+        };
+        let mut swaps = Vec::new();
+        for d in &dirs {
+            if let Some(tmp) = d.temp() {
+                swaps.push((
+                    place(tmp)?,
+                    place(d.dest())?,
+                    place(&atomic::old_dir_path(d.dest()))?,
+                ));
+            }
+        }
         let manifest = Manifest::new(entries);
         // A signal waits until the generation is published: its journal names staged files.
         let _publishing = crate::fsutil::interrupt::hold();
         let journal = Journal {
             renames,
+            dirs: swaps,
             remove: gone,
             manifest,
         };
-        if journal.renames.is_empty() && journal.remove.is_empty() {
+        if journal.renames.is_empty() && journal.dirs.is_empty() && journal.remove.is_empty() {
             atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
             return Ok(journal.manifest);
         }
@@ -325,6 +363,7 @@ impl Folder {
         // From here on the staged files belong to the journal: they are renamed below or,
         // if this run dies, by the next one; dropping them must not remove them.
         staged.into_iter().for_each(Staged::keep);
+        dirs.into_iter().for_each(StagedDir::keep);
         self.apply(&journal)?;
         Ok(journal.manifest)
     }
@@ -340,6 +379,14 @@ impl Folder {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::io(&to, e)),
             }
+            test_point("renamed");
+        }
+        for (tmp, dest, old) in &journal.dirs {
+            let (tmp, dest, old) = (self.out.join(tmp), self.out.join(dest), self.out.join(old));
+            if fs::symlink_metadata(&tmp).is_ok() {
+                renamed += 1;
+            }
+            atomic::swap_dir(&tmp, &dest, &old)?;
             test_point("renamed");
         }
         for name in &journal.remove {

@@ -22,7 +22,7 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     polygon exteriors of positive area;
   metadata: vector_layers ids and fields exactly the layers and keys in the tiles;
   budget: every tile stored in at most --max-tile-bytes and holding at most
-    --max-tile-features features;
+    --max-tile-features features, and at least one (no empty tile is stored);
   features: ids are integers below 2^53, equal to the documented hash of layer and
     string id, the same in every tile; every point is in its tile at every zoom within
     1 unit of where Web Mercator puts it, or (below the max zoom only) that tile holds
@@ -384,6 +384,8 @@ def main():
             nfeat = sum(len(layer["features"]) for layer in tile.values())
             if nfeat > args.max_tile_features:
                 fail(f"{where}: {nfeat} features, over the budget of {args.max_tile_features}")
+            if nfeat == 0:
+                fail(f"{where}: stored with no feature (an empty tile is not stored)")
             for lname, layer in tile.items():
                 seen_layers.add(lname)
                 by_id = index[lname] = {}

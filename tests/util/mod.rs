@@ -66,13 +66,19 @@ impl Work {
 
     /// Run drillmap with `args` in the work folder.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-            .args(args)
+        self.run_env(args, &[])
+    }
+
+    /// [`Work::run`] with the variables `env` set (a test build's kill points, say).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_drillmap"));
+        cmd.args(args)
             .current_dir(self.dir.path())
-            .env_remove("DRILLMAP_USER_AGENT")
-            .output()
-            .unwrap();
-        Run(output)
+            .env_remove("DRILLMAP_USER_AGENT");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run(cmd.output().unwrap())
     }
 
     /// `drillmap build --data data --out out`.

@@ -8,8 +8,10 @@
 //! is its GeoJSON `id` (string or number), else its `id` property, else its 1-based
 //! position in the file. A CSV is read by the bulk reader ([`crate::bulk::csv`]), its
 //! columns found by the same names or `--columns` mapping as `drillmap bulk`'s: it needs lat
-//! and lon columns; an id column gives the ids; the name, date, place and country columns
-//! are properties under those names; every other column is a property under the name bulk
+//! and lon columns; an id column gives the ids; the name, place and country columns
+//! are properties under those names, the dates are checked and written as `build
+//! --events` writes them ([`DateSpan::of_cells`]: `start_date`, `end_date` as full days,
+//! `date_precision`); every other column is a property under the name bulk
 //! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
 //! out. A bad row or feature is an error naming the file and line: positions are checked by
 //! the one range check of coordinates ([`out_of_range`]), a LineString needs two positions
@@ -37,8 +39,10 @@ use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
 use crate::bulk::{Columns, EventReader, Field, Next};
+use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
+use crate::model::properties::Dates;
 use crate::read::input;
 use crate::read::seq::Records;
 
@@ -54,7 +58,7 @@ pub fn read_built(
     let mut known: Option<String> = None;
     loop {
         let mut layer: Option<LayerBuilder> = None;
-        let found = read_features(path, columns, |so_far, f| {
+        let (found, attribution) = read_features(path, columns, |so_far, f| {
             let name = known.as_deref().unwrap_or(so_far);
             layer
                 .get_or_insert_with(|| {
@@ -64,12 +68,15 @@ pub fn read_built(
                 })
                 .push_encoded_at(f.line, &f.id, f.geometry.as_ref(), &f.properties)
         })?;
-        let layer = layer.unwrap_or_else(|| {
+        let mut layer = layer.unwrap_or_else(|| {
             let mut b = LayerBuilder::create(&found, "", spill);
             b.set_source(path);
             b
         });
         if layer.name() == found || known.is_some() {
+            // The collection's `attribution` member (drillmap's layers credit their data
+            // there), wherever it is in the file.
+            layer.set_attribution(&attribution);
             return Ok(layer);
         }
         known = Some(found);
@@ -77,12 +84,13 @@ pub fn read_built(
 }
 
 /// Hand every feature of the file to `each` with the layer's name as known so far, in
-/// file order; returns the layer's name.
+/// file order; returns the layer's name and attribution (a FeatureCollection's
+/// `attribution` member; empty for other formats).
 fn read_features(
     path: &Path,
     columns: &Columns,
     mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let feature = RawFeature {
         numeric: columns.numeric.clone(),
         ..RawFeature::default()
@@ -106,11 +114,11 @@ fn read_features(
                 feature,
                 |f| each(&stem, f),
             )?;
-            Ok(stem)
+            Ok((stem, String::new()))
         }
         "csv" => {
             read_csv(path, input::open_csv(path)?, columns, |f| each(&stem, f))?;
-            Ok(stem)
+            Ok((stem, String::new()))
         }
         _ => {
             let file = input::open(path)?;
@@ -134,20 +142,21 @@ fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error
 }
 
 /// A FeatureCollection read one feature at a time (only one feature's JSON is held);
-/// its `name` may come before or after its features.
+/// its `name` (and `attribution`) may come before or after its features.
 fn read_collection(
     path: &Path,
     input: impl Read,
     stem: String,
     feature: RawFeature,
     each: impl FnMut(&str, &RawFeature) -> Result<()>,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let mut top = Collection {
         path,
         stem: &stem,
         each,
         failed: None,
         name: None,
+        attribution: None,
         features: false,
         feature,
     };
@@ -170,7 +179,10 @@ fn read_collection(
         Err(e) if e.is_data() => Err(syntax(path, Some(e.line()), NOT_A_COLLECTION)),
         Err(e) => Err(syntax(path, Some(e.line()), format!("not JSON: {e}"))),
         Ok(()) if !top.features => Err(syntax(path, None, NOT_A_COLLECTION)),
-        Ok(()) => Ok(top.name.unwrap_or_else(|| stem.clone())),
+        Ok(()) => Ok((
+            top.name.unwrap_or_else(|| stem.clone()),
+            top.attribution.unwrap_or_default(),
+        )),
     }
 }
 
@@ -184,6 +196,8 @@ struct Collection<'p, F> {
     /// The error that stopped the reading, when it was not the JSON's.
     failed: Option<Error>,
     name: Option<String>,
+    /// The `attribution` member (a string), as drillmap writes it.
+    attribution: Option<String>,
     features: bool,
     /// The feature being read.
     feature: RawFeature,
@@ -207,6 +221,11 @@ impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::Visitor<'de>
                 "name" => {
                     if let Json::String(s) = map.next_value::<Json>()? {
                         self.name = Some(s);
+                    }
+                }
+                "attribution" => {
+                    if let Json::String(s) = map.next_value::<Json>()? {
+                        self.attribution = Some(s);
                     }
                 }
                 "features" => {
@@ -946,7 +965,10 @@ impl RawGeometry {
 fn coord(v: &Coords) -> std::result::Result<Coord<f64>, String> {
     match v {
         Coords::List(items) => match items.as_slice() {
-            [Coords::Num(x), Coords::Num(y), ..] if x.is_finite() && y.is_finite() => {
+            // [lon, lat] or [lon, lat, altitude], as `build --events` takes a position.
+            [Coords::Num(x), Coords::Num(y)] | [Coords::Num(x), Coords::Num(y), Coords::Num(_)]
+                if x.is_finite() && y.is_finite() =>
+            {
                 match out_of_range(*y, *x) {
                     Some(bad) => Err(format!("position {v}: {}", bad.message())),
                     None => Ok(Coord { x: *x, y: *y }),
@@ -1032,15 +1054,30 @@ fn read_csv(
             }
         };
         let [x, y] = coordinates(row.lat, row.lon).map_err(|(v, m)| at(row.line, &v, &m))?;
+        // Dates checked and written as `build --events` writes them (full days and their
+        // precision), so clusters compare days, never raw text.
+        let span = DateSpan::of_cells(row.start_date, row.end_date).map_err(|(start, m)| {
+            at(
+                row.line,
+                if start { row.start_date } else { row.end_date },
+                &m,
+            )
+        })?;
         feature.clear();
         let properties = &mut feature.properties;
-        for (field, value) in [
-            (Field::Name, row.name),
-            (Field::StartDate, row.start_date),
-            (Field::EndDate, row.end_date),
-            (Field::Place, row.place),
-            (Field::Country, row.country),
-        ] {
+        if !row.name.is_empty() {
+            properties.push_str(Field::Name.as_str(), row.name);
+        }
+        if span.start.is_some() || span.end.is_some() {
+            let dates = serde_json::to_value(Dates::of(&span))
+                .map_err(|e| at(row.line, "", &format!("dates: {e}")))?;
+            for (key, value) in dates.as_object().into_iter().flatten() {
+                if !value.is_null() {
+                    properties.push_json(key, value);
+                }
+            }
+        }
+        for (field, value) in [(Field::Place, row.place), (Field::Country, row.country)] {
             if !value.is_empty() {
                 properties.push_str(field.as_str(), value);
             }
@@ -1120,7 +1157,7 @@ mod tests {
     /// Every feature of a file, with the layer's name.
     fn read_layer(path: &Path, columns: &Columns) -> Result<(String, Vec<Read>)> {
         let mut features = Vec::new();
-        let name = read_features(path, columns, |_, f| {
+        let (name, _) = read_features(path, columns, |_, f| {
             features.push(Read {
                 id: f.id.clone(),
                 geometry: f.geometry.clone(),

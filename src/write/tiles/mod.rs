@@ -86,8 +86,9 @@ mod prepare;
 mod pyramid;
 mod simplify;
 pub mod sink;
+pub mod xyz;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::derive::Layer;
 use crate::error::{Error, Result};
@@ -121,7 +122,8 @@ pub struct TileOptions {
     pub buffer: u32,
     /// Tileset name in the metadata.
     pub name: String,
-    /// Tileset description in the metadata.
+    /// Tileset description in the metadata; empty: the layers it holds, named
+    /// ([`TileOptions::description_of`]).
     pub description: String,
     /// Gzip level for tiles, 0–9 (default 1, the fastest that compresses).
     pub gzip_level: u32,
@@ -150,9 +152,7 @@ impl Default for TileOptions {
             extent: 4096,
             buffer: 64,
             name: "drillmap".into(),
-            description: "Military exercises and bases in Central Asia geocoded from news \
-                          reports, with the Afghan border"
-                .into(),
+            description: String::new(),
             gzip_level: 1,
             threads: None,
             max_tile_bytes: DEFAULT_MAX_TILE_BYTES,
@@ -170,6 +170,23 @@ impl TileOptions {
         SortSpill {
             beside: dest.to_path_buf(),
             buffer: self.sort_buffer,
+        }
+    }
+
+    /// The tileset's description for an archive of the layers `names`: the one given, else
+    /// what is in it (`Vector tiles of the layer events (drillmap)`), so an archive of
+    /// other layers never carries the dataset's description.
+    pub fn description_of(&self, names: &[&str]) -> String {
+        if !self.description.is_empty() {
+            return self.description.clone();
+        }
+        match names {
+            [] => "Vector tiles (drillmap), empty".to_owned(),
+            [one] => format!("Vector tiles of the layer {one} (drillmap)"),
+            [rest @ .., last] => format!(
+                "Vector tiles of the layers {} and {last} (drillmap)",
+                rest.join(", ")
+            ),
         }
     }
 
@@ -313,23 +330,27 @@ pub fn stage_built_pmtiles(
     layers: Vec<LayerBuilder>,
     opts: &TileOptions,
 ) -> Result<(Option<atomic::Staged>, TileStats)> {
+    make_room_beside(path)?;
+    pyramid::spilled_pyramid(layers, opts, path)?.stage_pmtiles(path, opts)
+}
+
+/// Make the folder `path` is written in (when it, or a folder above it, is a file: "a
+/// file, not a folder", as `build --out` says) and remove the temporary files killed runs
+/// left there. `x.pmtiles`: the current folder.
+fn make_room_beside(path: &Path) -> Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            atomic::create_dir(dir)?;
             atomic::sweep_orphans(dir)?;
         }
-        // `--out x.pmtiles`: the spills and the archive's temporary are in the current folder.
         None => {
             atomic::sweep_orphans(Path::new("."))?;
         }
     }
-    pyramid::spilled_pyramid(layers, opts, path)?.stage_pmtiles(path, opts)
+    Ok(())
 }
 
-/// Write an XYZ folder: `dir/{z}/{x}/{y}.mvt` (uncompressed MVT) and `dir/metadata.json`
-/// (the MBTiles-style metadata GDAL's MVT driver reads, with the same `vector_layers`).
-/// Each file is written atomically; `.mvt` files under `dir/{z}/{x}/` that the new
-/// pyramid does not contain are removed, so the folder never mixes two runs.
+/// Write an XYZ folder (see [`xyz`]): staged whole beside `dir`, then swapped in.
 pub fn write_xyz(dir: &Path, layers: &[Layer], opts: &TileOptions) -> Result<TileStats> {
     write_built_xyz(dir, builders(layers)?, opts)
 }
@@ -340,59 +361,25 @@ pub fn write_built_xyz(
     layers: Vec<LayerBuilder>,
     opts: &TileOptions,
 ) -> Result<TileStats> {
-    let pyramid = tile_pyramid(layers, opts, false)?;
-    let mut stats = pyramid.stats();
-    let mut wanted = std::collections::BTreeSet::new();
-    let mut changed = false;
-    for (id, tile) in pyramid.tiles() {
-        let (z, x, y) = hilbert::zxy(id);
-        let path = dir
-            .join(z.to_string())
-            .join(x.to_string())
-            .join(format!("{y}.mvt"));
-        changed |= atomic::write(&path, tile)?;
-        stats.bytes += tile.len();
-        wanted.insert(path);
+    let (staged, stats) = xyz::stage_built_xyz(dir, layers, opts)?;
+    if let Some(staged) = staged {
+        staged.commit()?;
     }
-    let meta = pyramid.xyz_metadata(opts)?;
-    changed |= atomic::write(&dir.join("metadata.json"), meta.as_bytes())?;
-    changed |= remove_stale(dir, &wanted)?;
-    stats.changed = changed;
     Ok(stats)
 }
 
-/// Remove `dir/{z}/{x}/{y}.mvt` files (numeric `z` and `x` folders only) not in `wanted`.
-fn remove_stale(dir: &Path, wanted: &std::collections::BTreeSet<PathBuf>) -> Result<bool> {
-    let numeric = |p: &Path| {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let list = |p: &Path| -> Result<Vec<PathBuf>> {
-        let mut v = Vec::new();
-        for entry in std::fs::read_dir(p).map_err(|e| Error::io(p, e))? {
-            v.push(entry.map_err(|e| Error::io(p, e))?.path());
-        }
-        v.sort();
-        Ok(v)
-    };
-    let mut removed = false;
-    for zdir in list(dir)? {
-        if !zdir.is_dir() || !numeric(&zdir) {
-            continue;
-        }
-        for xdir in list(&zdir)? {
-            if !xdir.is_dir() || !numeric(&xdir) {
-                continue;
-            }
-            for file in list(&xdir)? {
-                let is_mvt = file.extension().is_some_and(|e| e == "mvt");
-                if is_mvt && !wanted.contains(&file) {
-                    std::fs::remove_file(&file).map_err(|e| Error::io(&file, e))?;
-                    removed = true;
-                }
-            }
-        }
+/// Publish an archive and an XYZ folder staged for it, outside an output folder `build`
+/// publishes into: both renamed in one go, a signal waiting until both are in place.
+pub fn publish_staged(
+    archive: Option<atomic::Staged>,
+    xyz: Option<atomic::StagedDir>,
+) -> Result<()> {
+    let _publishing = crate::fsutil::interrupt::hold();
+    if let Some(archive) = archive {
+        archive.commit()?;
     }
-    Ok(removed)
+    if let Some(xyz) = xyz {
+        xyz.commit()?;
+    }
+    Ok(())
 }

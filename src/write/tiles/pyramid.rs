@@ -803,8 +803,9 @@ fn finish_tile(
         windows: sides,
     } = windows;
     let (mut kept, mut made) = (Vec::new(), Vec::new());
-    // The size of the last encoding.
+    // The size of the last encoding, and whether it holds no feature at all.
     let mut last = 0usize;
+    let mut empty = false;
     let mut encode = |c: Option<&TileClusters>,
                       sides: &mut [Window],
                       layers: &mut [PreparedLayer],
@@ -839,6 +840,7 @@ fn finish_tile(
             &mut zt.tile_kinds,
             raw,
         );
+        empty = raw.is_empty();
         let t2 = Instant::now();
         timings.encode += t2 - t;
         out.clear();
@@ -907,8 +909,19 @@ fn finish_tile(
             } else {
                 " at the base zoom, where only points at the same position are merged"
             };
-            zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}"));
+            // What can help: one feature is not split by any zoom or feature budget.
+            let hint = if count == 1 {
+                "; it is one feature: raise --max-tile-bytes, or make that feature smaller \
+                 (fewer or shorter properties)"
+            } else {
+                "; raise --max-tile-bytes or --max-tile-features, or --max-zoom"
+            };
+            zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}{hint}"));
         }
+    }
+    if fits && empty {
+        // Nothing left to draw (its only points lay in the buffer, say): not stored.
+        return Ok(());
     }
     zt.push(tile_id, out);
     Ok(())
@@ -1187,9 +1200,7 @@ fn build_pyramid(
             return Err(e);
         }
         if let Some(over) = &zt.over_budget {
-            return Err(Error::Usage(format!(
-                "{over}; raise --max-tile-bytes or --max-tile-features, or --max-zoom"
-            )));
+            return Err(Error::Usage(over.clone()));
         }
         zoom_tiles.push(zt);
     }
@@ -1216,18 +1227,12 @@ fn build_pyramid(
                 .collect(),
         })
         .collect();
-    let mut attribution: Vec<&str> = Vec::new();
-    for a in &attributions {
-        let a = a.trim();
-        if !a.is_empty() && !attribution.contains(&a) {
-            attribution.push(a);
-        }
-    }
+    let attribution = crate::model::credits::union(attributions.iter().map(String::as_str));
     let pyramid = Pyramid {
         zooms: zoom_tiles,
         layers: layer_infos,
         bounds,
-        attribution: attribution.join("; "),
+        attribution,
         compressed: compress,
         min_zoom: opts.min_zoom,
         max_zoom: opts.max_zoom,
@@ -1339,11 +1344,17 @@ impl Pyramid {
         Json::Array(layers)
     }
 
+    /// The tileset's description: [`TileOptions::description`], else its layers named.
+    fn description(&self, opts: &TileOptions) -> String {
+        let names: Vec<&str> = self.layers.iter().map(|l| l.name.as_str()).collect();
+        opts.description_of(&names)
+    }
+
     /// The PMTiles JSON metadata.
     pub fn metadata(&self, opts: &TileOptions) -> Json {
         json!({
             "name": opts.name,
-            "description": opts.description,
+            "description": self.description(opts),
             "attribution": self.attribution,
             "type": "overlay",
             "format": "pbf",
@@ -1359,7 +1370,7 @@ impl Pyramid {
             .map_err(|e| Error::Usage(format!("metadata: {e}")))?;
         let meta = json!({
             "name": opts.name,
-            "description": opts.description,
+            "description": self.description(opts),
             "attribution": self.attribution,
             "type": "overlay",
             "format": "pbf",

@@ -1,0 +1,250 @@
+//! The XYZ folder of `drillmap tiles --xyz DIR` (probe s10 finding 3): built whole under a
+//! temporary name beside DIR and swapped in with the archive, so a run killed or
+//! interrupted at any stage leaves the previous folder and archive, the next run removes
+//! what it left, and a smaller `--max-zoom` leaves no emptied zoom folders. Kills are
+//! placed at named stages (`DRILLMAP_TEST_KILL_AT` / `DRILLMAP_TEST_HOLD_AT`, honoured by
+//! test builds only), not at moments.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+use std::fs;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use util::Work;
+
+/// Every file under `dir` (folders too, as `NAME/`), by relative path, with its bytes.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                out.push((format!("{rel}/"), Vec::new()));
+                walk(root, &p, out);
+            } else {
+                out.push((rel, fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Hidden entries in `dir` (temporary files and folders, a journal) but the lock.
+fn litter(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != ".drillmap.lock")
+        .collect();
+    names.sort();
+    names
+}
+
+fn tiles_args(zoom: &str, out: &str, xyz: &str) -> Vec<String> {
+    [
+        "tiles",
+        "--data",
+        "data",
+        "--max-zoom",
+        zoom,
+        "--out",
+        out,
+        "--xyz",
+        xyz,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// The folder and archive an uninterrupted run gives, from a fresh copy.
+fn reference(zoom: &str) -> (Vec<(String, Vec<u8>)>, Vec<u8>) {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let args = tiles_args(zoom, "out/drillmap.pmtiles", "out/tiles");
+    work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(0);
+    (
+        tree(&work.out().join("tiles")),
+        fs::read(work.out().join("drillmap.pmtiles")).unwrap(),
+    )
+}
+
+#[test]
+fn tiles_xyz_killed_at_any_stage_leave_the_previous_folder_or_the_next_run_completes_it() {
+    let (old_tree, old_archive) = reference("3");
+    let (new_tree, new_archive) = reference("5");
+    assert_ne!(old_tree, new_tree);
+    for stage in ["xyz", "staged", "renamed"] {
+        let work = Work::new("small");
+        work.build().expect_code(0);
+        let old = tiles_args("3", "out/drillmap.pmtiles", "out/tiles");
+        work.run(&old.iter().map(String::as_str).collect::<Vec<_>>())
+            .expect_code(0);
+        let manifest = fs::read(work.out().join("manifest.json")).unwrap();
+        let new = tiles_args("5", "out/drillmap.pmtiles", "out/tiles");
+        let new: Vec<&str> = new.iter().map(String::as_str).collect();
+        let run = work.run_env(&new, &[("DRILLMAP_TEST_KILL_AT", stage)]);
+        assert_eq!(run.0.status.signal(), Some(9), "{stage}: {}", run.stderr());
+        let archive = fs::read(work.out().join("drillmap.pmtiles")).unwrap();
+        if stage == "renamed" {
+            // Killed between the archive's rename and the folder's swap: the journal names
+            // both, and the next run into the folder completes the publish first.
+            assert!(!litter(&work.out()).is_empty());
+            let next = work.build();
+            next.expect_code(0)
+                .expect_stderr_line(&["completed the publish a killed run left in out"]);
+            assert_eq!(tree(&work.out().join("tiles")), new_tree, "{stage}");
+        } else {
+            assert_eq!(
+                tree(&work.out().join("tiles")),
+                old_tree,
+                "{stage}: the old folder"
+            );
+            assert_eq!(archive, old_archive, "{stage}: the old archive");
+            assert_eq!(
+                fs::read(work.out().join("manifest.json")).unwrap(),
+                manifest,
+                "{stage}: the old generation"
+            );
+            assert!(
+                litter(&work.out())
+                    .iter()
+                    .any(|n| n.starts_with(".tiles.drillmap-")),
+                "{stage}: the staged folder is left by the kill: {:?}",
+                litter(&work.out())
+            );
+            let next = work.run(&new);
+            next.expect_code(0).expect_stderr_line(&[
+                "removed",
+                "temporary file",
+                "that killed runs left in out",
+            ]);
+            assert_eq!(tree(&work.out().join("tiles")), new_tree, "{stage}");
+            assert_eq!(
+                fs::read(work.out().join("drillmap.pmtiles")).unwrap(),
+                new_archive
+            );
+        }
+        assert_eq!(
+            litter(&work.out()),
+            Vec::<String>::new(),
+            "{stage}: no litter"
+        );
+    }
+}
+
+/// Ctrl-C while the folder is being staged: exit 130, nothing published (the archive was
+/// staged first and is not in place either), no temporary file or folder left.
+#[test]
+fn tiles_xyz_interrupted_exit_130_with_nothing_published_and_no_litter() {
+    let (old_tree, old_archive) = reference("3");
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let old = tiles_args("3", "out/drillmap.pmtiles", "out/tiles");
+    work.run(&old.iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(0);
+    let until = work.dir.path().join("go");
+    let reached = work.dir.path().join("go.reached");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(tiles_args("5", "out/drillmap.pmtiles", "out/tiles"))
+        .current_dir(work.dir.path())
+        .env("DRILLMAP_TEST_HOLD_AT", "xyz")
+        .env("DRILLMAP_TEST_HOLD_UNTIL", &until)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !reached.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("ended before the stage: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!litter(&work.out()).is_empty(), "staged while held");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(tree(&work.out().join("tiles")), old_tree);
+    assert_eq!(
+        fs::read(work.out().join("drillmap.pmtiles")).unwrap(),
+        old_archive
+    );
+    assert_eq!(litter(&work.out()), Vec::<String>::new());
+}
+
+/// Outside a built folder (no manifest, no lock): the same staging, both swapped in one
+/// go; a killed run's staged folder beside DIR is removed by the next run, and a smaller
+/// `--max-zoom` leaves no emptied zoom folder.
+#[test]
+fn tiles_xyz_outside_a_built_folder_swap_whole_and_shrink_without_empty_folders() {
+    let work = Work::new("small");
+    let site = work.dir.path().join("site");
+    let args = |zoom: &str| tiles_args(zoom, "site/x.pmtiles", "site/tiles");
+    let run = |zoom: &str, env: &[(&str, &str)]| {
+        work.run_env(
+            &args(zoom).iter().map(String::as_str).collect::<Vec<_>>(),
+            env,
+        )
+    };
+    run("6", &[]).expect_code(0);
+    let six = tree(&site.join("tiles"));
+    assert!(six.iter().any(|(n, _)| n == "6/"));
+    let killed = run("4", &[("DRILLMAP_TEST_KILL_AT", "xyz")]);
+    assert_eq!(killed.0.status.signal(), Some(9), "{}", killed.stderr());
+    assert_eq!(
+        tree(&site.join("tiles")),
+        six,
+        "the previous folder, intact"
+    );
+    assert!(!litter(&site).is_empty());
+    run("4", &[]).expect_code(0);
+    assert_eq!(
+        litter(&site),
+        Vec::<String>::new(),
+        "the killed run's folder removed"
+    );
+    let four = tree(&site.join("tiles"));
+    let zooms: Vec<&str> = four
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.ends_with('/') && n.matches('/').count() == 1)
+        .collect();
+    assert_eq!(
+        zooms,
+        ["0/", "1/", "2/", "3/", "4/"],
+        "no emptied zoom folder"
+    );
+    // The same again: nothing to swap, the files keep their times.
+    let mtime = |p: PathBuf| fs::metadata(p).unwrap().modified().unwrap();
+    let before = mtime(site.join("tiles/metadata.json"));
+    run("4", &[])
+        .expect_code(0)
+        .expect_stderr_line(&["site/tiles", "unchanged"]);
+    assert_eq!(mtime(site.join("tiles/metadata.json")), before);
+}
+
+/// The folder is replaced whole: a file drillmap does not write there is refused, not lost.
+#[test]
+fn tiles_xyz_refuse_a_folder_holding_files_drillmap_does_not_write() {
+    let work = Work::new("small");
+    let mine = work.dir.path().join("site/tiles/index.html");
+    fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    fs::write(&mine, "<html>").unwrap();
+    let args = tiles_args("3", "site/x.pmtiles", "site/tiles");
+    work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(2)
+        .expect_stderr_line(&[
+            "site/tiles/index.html",
+            "is not a file drillmap writes there",
+        ]);
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "<html>");
+    assert!(!work.dir.path().join("site/x.pmtiles").exists());
+}
