@@ -14,7 +14,7 @@ use super::location::{locate, Origin};
 use super::BorderIndex;
 use crate::bulk::Row;
 use crate::country;
-use crate::date::{DateSpan, ReportedDate};
+use crate::date::DateSpan;
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::Dates;
@@ -421,27 +421,13 @@ impl<'g> Builder<'g> {
         let date = match known {
             Some(&d) => d,
             None => {
-                let parse = |s: &str| {
-                    if s.is_empty() {
-                        Ok(None)
-                    } else {
-                        ReportedDate::parse(s).map(Some)
-                    }
-                };
-                let value = match (parse(row.start_date), parse(row.end_date)) {
-                    (Err(e), _) => Err((true, format!("start_date: {e}"))),
-                    (_, Err(e)) => Err((false, format!("end_date: {e}"))),
-                    (Ok(s), Ok(e)) => match DateSpan::new(s, e) {
-                        None => Err((false, "end_date is before start_date".to_owned())),
-                        Some(span) => {
-                            let mut text = b",".to_vec();
-                            let props = Dates::of(&span);
-                            push_members(&mut text, &props)
-                                .map(|()| text)
-                                .map_err(|m| (false, m))
-                        }
-                    },
-                };
+                let value = DateSpan::of_cells(row.start_date, row.end_date).and_then(|span| {
+                    let mut text = b",".to_vec();
+                    let props = Dates::of(&span);
+                    push_members(&mut text, &props)
+                        .map(|()| text)
+                        .map_err(|m| (false, m))
+                });
                 if self.packed_dates.len() + self.dates.len() >= DATE_MEMO_MAX
                     || self.date_arena.len() >= u32::MAX as usize / 2
                 {
