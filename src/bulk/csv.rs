@@ -3,16 +3,17 @@
 //! Columns are found by [`Columns`] (documented default names, or a mapping). Every column
 //! that is not a field is a free property, written under its header name (prefixed `src_`
 //! when the name is one drillmap writes itself, e.g. ACLED's `geo_precision`) as a string, or
-//! as a number when listed in [`Columns::numeric`]. Records are split into fields and
-//! checked as UTF-8 on a thread of their own, a few batches ahead of the build (the records
-//! are reused batch after batch), and the free properties are formatted into one reused
-//! buffer.
+//! as a number when listed in [`Columns::numeric`]. Records are split into fields, checked
+//! as UTF-8 and put, with their free properties formatted, into [`Chunk`]s of rows on a
+//! thread of their own, a few chunks ahead of the build; the build threads take those
+//! chunks as they are ([`EventReader::fill`]), and used chunks come back to be refilled.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
-use super::{Columns, EventReader, Field, Next, Row};
+use super::chunk::{Chunk, Item, CHUNK_BYTES, CHUNK_ROWS};
+use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
@@ -36,42 +37,92 @@ struct FreeColumn {
     numeric: bool,
 }
 
-/// Records per batch handed over by the reading thread.
-const BATCH: usize = 4096;
-/// Batches read ahead.
+/// Chunks read ahead by the reading thread.
 const AHEAD: usize = 4;
 
-/// One record read ahead, or the error reading it.
-#[derive(Debug)]
-struct Slot {
-    record: csv::StringRecord,
-    error: Option<csv::Error>,
-    /// The free properties' JSON text.
-    extra: Vec<u8>,
-    /// A free value that is not what its column must hold: (value, what is wrong).
-    bad: Option<(String, String)>,
-}
-
-/// What the reading thread hands over: a batch, or the end of the file. The end is said,
-/// never inferred: a channel closed without it means the thread failed.
+/// What the reading thread hands over, in file order: rows, then the end of the file or
+/// the error that stopped the reading. The end is said, never inferred: a channel closed
+/// without it means the thread failed.
 #[derive(Debug)]
 enum Batch {
-    Records(Vec<Slot>),
+    Rows(Chunk),
     End,
+    Failed(Error),
 }
 
-/// Records read (split into fields and checked as UTF-8) on a thread of their own, handed
-/// over in batches in file order; used batches go back to be refilled.
+/// How the reading thread turns records into rows.
+#[derive(Debug)]
+struct Layout {
+    path: PathBuf,
+    fields: [Option<usize>; 8],
+    width: usize,
+    free: Vec<FreeColumn>,
+}
+
+impl Layout {
+    /// Add `record` (read without error) to `chunk`: a row, a problem at its line, or
+    /// nothing for a blank line.
+    fn push(&self, record: &csv::StringRecord, chunk: &mut Chunk) {
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != self.width {
+            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
+                return; // a blank line
+            }
+            let text: Vec<&str> = record.iter().collect();
+            chunk.items.push(Item::Bad(Problem::new(
+                &self.path,
+                usize::try_from(line).ok(),
+                excerpt(&text.join(","), 80),
+                format!(
+                    "expected {} columns as in the header, found {}",
+                    self.width,
+                    record.len()
+                ),
+            )));
+            return;
+        }
+        let field = |f: Field| {
+            self.fields[f as usize]
+                .and_then(|i| record.get(i))
+                .map_or("", str::trim_ascii)
+        };
+        chunk.push_fields(line, Field::ALL.map(field), |out| {
+            free_properties(&self.free, record, out).map_err(|(value, message)| {
+                Problem::new(&self.path, usize::try_from(line).ok(), value, message)
+            })
+        });
+    }
+
+    /// The row problem of a record that could not be read, or the error that stops the
+    /// reading (`Err`).
+    fn unreadable(&self, e: csv::Error) -> std::result::Result<Problem, Error> {
+        let line = e.position().map_or(0, |p| p.line());
+        let message = match e.into_kind() {
+            csv::ErrorKind::Io(io) => return Err(Error::io(&self.path, io)),
+            csv::ErrorKind::Utf8 { err, .. } => {
+                format!("not UTF-8 text (field {})", err.field() + 1)
+            }
+            other => format!("unreadable CSV row: {other:?}"),
+        };
+        Ok(Problem::new(
+            &self.path,
+            usize::try_from(line).ok(),
+            "",
+            message,
+        ))
+    }
+}
+
+/// Records read (split into fields, checked as UTF-8, their free properties formatted)
+/// into chunks of rows on a thread of their own, handed over in file order; used chunks go
+/// back to be refilled.
 #[derive(Debug)]
 struct Feed {
     batches: Receiver<Batch>,
-    recycle: Sender<Vec<Slot>>,
-    batch: Vec<Slot>,
-    /// Index of the next slot in `batch`.
-    next: usize,
+    recycle: Sender<Chunk>,
     /// The reading thread, joined when its channel closes.
     thread: Option<std::thread::JoinHandle<()>>,
-    /// Whether the thread said the file ended.
+    /// Whether the thread said the file ended (or failed).
     ended: bool,
 }
 
@@ -85,95 +136,82 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 impl Feed {
-    fn start<R: Read + Send + 'static>(
-        mut reader: csv::Reader<R>,
-        free: Vec<FreeColumn>,
-        width: usize,
-    ) -> Feed {
+    fn start<R: Read + Send + 'static>(mut reader: csv::Reader<R>, layout: Layout) -> Feed {
         let (send, batches) = sync_channel::<Batch>(AHEAD);
-        let (recycle, used) = channel::<Vec<Slot>>();
-        let thread = std::thread::spawn(move || loop {
-            let mut spare = used.try_recv().unwrap_or_default();
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut done = false;
-            while batch.len() < BATCH {
-                let mut slot = spare.pop().unwrap_or_else(|| Slot {
-                    record: csv::StringRecord::new(),
-                    error: None,
-                    extra: Vec::new(),
-                    bad: None,
-                });
-                slot.error = None;
-                slot.bad = None;
-                match reader.read_record(&mut slot.record) {
-                    Ok(true) => {
-                        if slot.record.len() == width {
-                            slot.bad = free_properties(&free, &slot.record, &mut slot.extra).err();
-                        }
-                        batch.push(slot);
-                    }
-                    Ok(false) => {
-                        done = true;
-                        break;
-                    }
-                    Err(e) => {
-                        done = matches!(e.kind(), csv::ErrorKind::Io(_));
-                        slot.error = Some(e);
-                        batch.push(slot);
-                        if done {
+        let (recycle, used) = channel::<Chunk>();
+        let thread = std::thread::spawn(move || {
+            let mut record = csv::StringRecord::new();
+            loop {
+                let mut chunk = used.try_recv().unwrap_or_default();
+                chunk.clear();
+                let mut end = None;
+                while chunk.items.len() < CHUNK_ROWS && chunk.bytes() < CHUNK_BYTES {
+                    match reader.read_record(&mut record) {
+                        Ok(true) => layout.push(&record, &mut chunk),
+                        Ok(false) => {
+                            end = Some(Batch::End);
                             break;
                         }
+                        Err(e) => match layout.unreadable(e) {
+                            Ok(p) => chunk.items.push(Item::Bad(p)),
+                            Err(e) => {
+                                end = Some(Batch::Failed(e));
+                                break;
+                            }
+                        },
                     }
                 }
-            }
-            // A closed channel means the reader was dropped: stop.
-            if !batch.is_empty() && send.send(Batch::Records(batch)).is_err() {
-                return;
-            }
-            if done {
-                let _ = send.send(Batch::End);
-                return;
+                // A closed channel means the reader was dropped: stop.
+                if !chunk.items.is_empty() && send.send(Batch::Rows(chunk)).is_err() {
+                    return;
+                }
+                if let Some(end) = end {
+                    let _ = send.send(end);
+                    return;
+                }
             }
         });
         Feed {
             batches,
             recycle,
-            batch: Vec::new(),
-            next: 0,
             thread: Some(thread),
             ended: false,
         }
     }
 
-    /// Move to the next slot; `Ok(false)` at the end of the file; an [`Error::Internal`]
-    /// when the reading thread panicked or stopped without reaching the end.
-    fn advance(&mut self) -> Result<bool> {
-        while self.next >= self.batch.len() {
-            let used = std::mem::take(&mut self.batch);
-            if !used.is_empty() {
-                let _ = self.recycle.send(used);
+    /// Swap the next chunk read into `chunk` (the one given goes back to be refilled):
+    /// whether the file goes on, and the error that stopped the reading. An
+    /// [`Error::Internal`] when the reading thread panicked or stopped without reaching
+    /// the end.
+    fn next(&mut self, chunk: &mut Chunk) -> (bool, Option<Error>) {
+        chunk.clear();
+        if self.ended {
+            return (false, None);
+        }
+        match self.batches.recv() {
+            Ok(Batch::Rows(mut rows)) => {
+                std::mem::swap(chunk, &mut rows);
+                let _ = self.recycle.send(rows);
+                (true, None)
             }
-            self.next = 0;
-            if self.ended {
-                return Ok(false);
+            Ok(Batch::End) => {
+                self.ended = true;
+                (false, self.join().err())
             }
-            match self.batches.recv() {
-                Ok(Batch::Records(b)) => self.batch = b,
-                Ok(Batch::End) => {
-                    self.ended = true;
-                    self.join()?;
-                    return Ok(false);
-                }
-                Err(_) => {
-                    self.join()?;
-                    return Err(Error::Internal(
+            Ok(Batch::Failed(e)) => {
+                self.ended = true;
+                (false, Some(e))
+            }
+            Err(_) => {
+                self.ended = true;
+                let e = self.join().err().unwrap_or_else(|| {
+                    Error::Internal(
                         "the CSV reading thread stopped before the end of the file".into(),
-                    ));
-                }
+                    )
+                });
+                (false, Some(e))
             }
         }
-        self.next += 1;
-        Ok(true)
     }
 
     /// Wait for the reading thread; its panic is an [`Error::Internal`].
@@ -186,29 +224,15 @@ impl Feed {
             _ => Ok(()),
         }
     }
-
-    fn slot(&mut self) -> Option<&mut Slot> {
-        self.batch.get_mut(self.next.wrapping_sub(1))
-    }
-
-    fn record(&self) -> Option<&csv::StringRecord> {
-        self.batch.get(self.next.wrapping_sub(1)).map(|s| &s.record)
-    }
-
-    fn extra(&self) -> &[u8] {
-        self.batch
-            .get(self.next.wrapping_sub(1))
-            .map_or(&[], |s| s.extra.as_slice())
-    }
 }
 
 /// Reads rows from CSV; the records are read ahead on a thread.
 #[derive(Debug)]
 pub struct CsvReader {
-    path: PathBuf,
     feed: Feed,
-    fields: [Option<usize>; 8],
-    width: usize,
+    /// The chunk [`EventReader::next_row`] reads from, and its next item.
+    chunk: Chunk,
+    at: usize,
 }
 
 impl CsvReader {
@@ -278,18 +302,17 @@ impl CsvReader {
                 numeric: columns.numeric.contains(name),
             });
         }
-        Ok(CsvReader {
+        let layout = Layout {
             path: path.to_path_buf(),
-            feed: Feed::start(reader, free, header.len()),
             fields,
             width: header.len(),
+            free,
+        };
+        Ok(CsvReader {
+            feed: Feed::start(reader, layout),
+            chunk: Chunk::default(),
+            at: 0,
         })
-    }
-
-    fn field(&self, f: Field) -> &str {
-        self.fields[f as usize]
-            .and_then(|i| self.feed.record().and_then(|r| r.get(i)))
-            .map_or("", str::trim_ascii)
     }
 }
 
@@ -318,6 +341,16 @@ pub use crate::read::lines::excerpt;
 /// A JSON number for a numeric free column: integers as written, other finite numbers as
 /// serde_json prints them; `false` (and `out` unspecified) when `text` is not a finite number.
 pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
+    // An integer already written as itoa writes it (no sign but `-`, no leading zero, not
+    // `-0`, at most 18 digits so it fits an i64) is copied as it is: the same bytes.
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    if (1..=18).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == text.len()))
+    {
+        out.extend_from_slice(text.as_bytes());
+        return true;
+    }
     if let Ok(i) = text.parse::<i64>() {
         out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
         return true;
@@ -350,14 +383,13 @@ pub fn push_numeric(
     Ok(())
 }
 
-/// Format the free columns of `record` as `,"key":value...` into `out`, or say which value
+/// Append the free columns of `record` as `,"key":value...` to `out`, or say which value
 /// is not the number its column must hold.
 fn free_properties(
     free: &[FreeColumn],
     record: &csv::StringRecord,
     out: &mut Vec<u8>,
 ) -> std::result::Result<(), (String, String)> {
-    out.clear();
     for col in free {
         let value = record.get(col.index).unwrap_or("");
         out.extend_from_slice(&col.key);
@@ -372,68 +404,28 @@ fn free_properties(
 
 impl EventReader for CsvReader {
     fn next_row(&mut self) -> Result<Option<Next<'_>>> {
-        let path = &self.path;
-        if !self.feed.advance()? {
-            return Ok(None);
-        }
-        if let Some(e) = self.feed.slot().and_then(|s| s.error.take()) {
-            let line = e.position().map_or(0, |p| p.line());
-            return match e.into_kind() {
-                csv::ErrorKind::Io(io) => Err(Error::io(path, io)),
-                csv::ErrorKind::Utf8 { err, .. } => Ok(Some(Next::Bad(Problem::new(
-                    path,
-                    usize::try_from(line).ok(),
-                    "",
-                    format!("not UTF-8 text (field {})", err.field() + 1),
-                )))),
-                other => Ok(Some(Next::Bad(Problem::new(
-                    path,
-                    usize::try_from(line).ok(),
-                    "",
-                    format!("unreadable CSV row: {other:?}"),
-                )))),
-            };
-        }
-        let Some(record) = self.feed.record() else {
-            return Ok(None);
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != self.width {
-            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
-                return self.next_row(); // a blank line
+        while self.at >= self.chunk.items.len() {
+            self.at = 0;
+            let (more, failed) = self.feed.next(&mut self.chunk);
+            if let Some(e) = failed {
+                return Err(e);
             }
-            let text: Vec<&str> = record.iter().collect();
-            return Ok(Some(Next::Bad(Problem::new(
-                path,
-                usize::try_from(line).ok(),
-                excerpt(&text.join(","), 80),
-                format!(
-                    "expected {} columns as in the header, found {}",
-                    self.width,
-                    record.len()
-                ),
-            ))));
+            if !more {
+                return Ok(None);
+            }
         }
-        if let Some((value, message)) = self.feed.slot().and_then(|s| s.bad.take()) {
-            return Ok(Some(Next::Bad(Problem::new(
-                path,
-                usize::try_from(line).ok(),
-                value,
-                message,
-            ))));
-        }
-        Ok(Some(Next::Row(Row {
-            line,
-            id: self.field(Field::Id),
-            name: self.field(Field::Name),
-            start_date: self.field(Field::StartDate),
-            end_date: self.field(Field::EndDate),
-            place: self.field(Field::Place),
-            country: self.field(Field::Country),
-            lat: self.field(Field::Lat),
-            lon: self.field(Field::Lon),
-            extra: self.feed.extra(),
-        })))
+        self.at += 1;
+        Ok(match self.chunk.items.get(self.at - 1) {
+            Some(Item::Row(spans)) => Some(Next::Row(self.chunk.row(spans))),
+            // Rows that cannot be read are rare: the problem is copied.
+            Some(Item::Bad(p)) => Some(Next::Bad(p.clone())),
+            None => None,
+        })
+    }
+
+    /// The chunks as the reading thread filled them.
+    fn fill(&mut self, chunk: &mut Chunk) -> (bool, Option<Error>) {
+        self.feed.next(chunk)
     }
 }
 
@@ -625,7 +617,55 @@ mod tests {
         }
     }
 
+    /// What [`push_number`] wrote before integers written as itoa writes them were copied.
+    fn number_as_parsed(text: &str) -> Option<Vec<u8>> {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(itoa::Buffer::new().format(i).as_bytes().to_vec());
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => serde_json::to_vec(&v).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn numbers_copied_as_written_are_the_numbers_parsed_and_printed() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "007",
+            "-007",
+            "+7",
+            "10",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "1.50",
+            "1e3",
+            "-",
+            "",
+            " 1",
+            "0x10",
+        ] {
+            let mut out = Vec::new();
+            let ok = push_number(&mut out, text);
+            assert_eq!(ok.then_some(out), number_as_parsed(text), "{text:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn any_number_text_is_written_as_parsed_and_printed(text in "[-+]?[0-9]{0,20}(\\.[0-9]{0,3})?") {
+            let mut out = Vec::new();
+            let ok = push_number(&mut out, &text);
+            proptest::prop_assert_eq!(ok.then_some(out), number_as_parsed(&text));
+        }
+
         #[test]
         fn any_bytes_never_panic(
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),

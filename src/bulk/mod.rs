@@ -11,6 +11,7 @@
 //! (its location properties through [`crate::derive::location`]), and
 //! [`crate::write::sort`] and [`crate::write::sink`] write it.
 
+pub mod chunk;
 pub mod csv;
 pub mod seq;
 
@@ -260,6 +261,22 @@ pub enum Next<'a> {
 pub trait EventReader {
     /// The next row; `Ok(None)` at the end. An `Err` stops the run (the file cannot be read).
     fn next_row(&mut self) -> Result<Option<Next<'_>>>;
+
+    /// Empty `chunk` and put the next rows in it (see [`Chunk::fill`]): whether the input
+    /// goes on, and the error that stopped it after the rows in the chunk. Read a file
+    /// either this way or by [`EventReader::next_row`], not both.
+    fn fill(&mut self, chunk: &mut chunk::Chunk) -> (bool, Option<crate::error::Error>) {
+        chunk.clear();
+        chunk.fill(|c| {
+            Ok(match self.next_row()? {
+                Some(next) => {
+                    c.push(next);
+                    true
+                }
+                None => false,
+            })
+        })
+    }
 }
 
 #[cfg(test)]

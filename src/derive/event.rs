@@ -227,8 +227,19 @@ impl From<Error> for RowError {
     }
 }
 
-/// The date properties' JSON text, or (whether the start is at fault, what is wrong).
-type DateText = std::result::Result<Vec<u8>, (bool, String)>;
+/// A memoised (start, end): where its date properties' JSON text lies in
+/// [`Builder`]'s `date_arena` (`at..at + len`), or, when `len` is [`DATE_PROBLEM`], the
+/// place in `date_problems` of what is wrong. The memo's value holds it directly, and the
+/// texts lie back to back: a row's dates cost one table probe and one read of the text
+/// (a vector of texts cost a cache miss more per row on a million rows).
+#[derive(Debug, Clone, Copy)]
+struct DateRef {
+    at: u32,
+    len: u32,
+}
+
+/// [`DateRef::len`] of a pair of dates with a problem.
+const DATE_PROBLEM: u32 = u32::MAX;
 
 /// The GeoNames table behind the gazetteer, as the bulk build reaches it.
 #[derive(Debug)]
@@ -257,15 +268,18 @@ pub struct Builder<'g> {
     index: BorderIndex<'g>,
     memo: Memo<Box<[u8]>, std::result::Result<u32, String>>,
     located: Vec<Located>,
-    /// (start, end) → its place in `date_texts`: packed into a number when both are dates
+    /// (start, end) → its text or problem: packed into a number when both are dates
     /// as exports write them ([`pack_dates`]: no key to allocate, compare or chase), as
     /// text otherwise.
-    packed_dates: Memo<u64, u32>,
-    dates: Memo<Box<[u8]>, u32>,
-    date_texts: Vec<DateText>,
+    packed_dates: Memo<u64, DateRef>,
+    dates: Memo<Box<[u8]>, DateRef>,
+    /// The date properties' texts, back to back, and the problems of pairs that have one
+    /// (whether the start is at fault, what is wrong).
+    date_arena: Vec<u8>,
+    date_problems: Vec<(bool, String)>,
     key: Vec<u8>,
-    /// The last feature's date properties: their place in `date_texts`.
-    date_index: u32,
+    /// The last feature's date properties.
+    date: DateRef,
     /// The last feature's own location: its border distance when `own_text` is its
     /// memoised text, else the whole location text.
     own_location: Vec<u8>,
@@ -311,9 +325,10 @@ impl<'g> Builder<'g> {
             located: Vec::new(),
             packed_dates: Memo::default(),
             dates: Memo::default(),
-            date_texts: Vec::new(),
+            date_arena: Vec::new(),
+            date_problems: Vec::new(),
             key: Vec::new(),
-            date_index: u32::MAX,
+            date: DateRef { at: 0, len: 0 },
             own_location: Vec::new(),
             own_text: None,
             coordinates_text: Memo::default(),
@@ -389,7 +404,7 @@ impl<'g> Builder<'g> {
         Ok(Ok(Located { location, point }))
     }
 
-    /// Check the row's dates and point `self.date_index` at their properties (memoised per
+    /// Check the row's dates and point `self.date` at their properties (memoised per
     /// (start, end)).
     fn dates(&mut self, row: &Row<'_>) -> std::result::Result<(), Problem> {
         let packed = pack_dates(row.start_date, row.end_date);
@@ -403,8 +418,8 @@ impl<'g> Builder<'g> {
                 self.dates.get(self.key.as_slice())
             }
         };
-        let i = match known {
-            Some(&i) => i,
+        let date = match known {
+            Some(&d) => d,
             None => {
                 let parse = |s: &str| {
                     if s.is_empty() {
@@ -427,27 +442,49 @@ impl<'g> Builder<'g> {
                         }
                     },
                 };
-                if self.date_texts.len() >= DATE_MEMO_MAX {
+                if self.packed_dates.len() + self.dates.len() >= DATE_MEMO_MAX
+                    || self.date_arena.len() >= u32::MAX as usize / 2
+                {
                     self.packed_dates.clear();
                     self.dates.clear();
-                    self.date_texts.clear();
+                    self.date_arena.clear();
+                    self.date_problems.clear();
                 }
-                let i = u32::try_from(self.date_texts.len()).unwrap_or(u32::MAX);
-                self.date_texts.push(value);
-                match packed {
-                    Some(k) => self.packed_dates.insert(k, i),
-                    None => self.dates.insert(self.key.clone().into_boxed_slice(), i),
+                let date = match value {
+                    Ok(text) => {
+                        let at = self.date_arena.len();
+                        self.date_arena.extend_from_slice(&text);
+                        DateRef {
+                            at: u32::try_from(at).unwrap_or(u32::MAX),
+                            len: u32::try_from(text.len()).unwrap_or(0),
+                        }
+                    }
+                    Err(problem) => {
+                        let at = self.date_problems.len();
+                        self.date_problems.push(problem);
+                        DateRef {
+                            at: u32::try_from(at).unwrap_or(u32::MAX),
+                            len: DATE_PROBLEM,
+                        }
+                    }
                 };
-                i
+                match packed {
+                    Some(k) => self.packed_dates.insert(k, date),
+                    None => self.dates.insert(self.key.clone().into_boxed_slice(), date),
+                };
+                date
             }
         };
-        self.date_index = i;
-        match self.date_texts.get(i as usize) {
-            Some(Err((start, m))) => {
+        self.date = date;
+        if date.len != DATE_PROBLEM {
+            return Ok(());
+        }
+        match self.date_problems.get(date.at as usize) {
+            Some((start, m)) => {
                 let v = if *start { row.start_date } else { row.end_date };
                 Err(self.problem(row, v, m.clone()))
             }
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
@@ -597,9 +634,16 @@ impl<'g> Builder<'g> {
     /// copied): the row's name, its dates, its country hint, the location (up to three
     /// pieces), the free properties `extra`, the end.
     pub fn properties<'a>(&'a self, extra: &'a [u8]) -> [&'a [u8]; 8] {
-        let dates = match self.date_texts.get(self.date_index as usize) {
-            Some(Ok(t)) => t.as_slice(),
-            _ => &[],
+        let dates = match self.date {
+            DateRef {
+                len: DATE_PROBLEM, ..
+            } => &[],
+            DateRef { at, len } => {
+                let at = at as usize;
+                self.date_arena
+                    .get(at..at + len as usize)
+                    .unwrap_or_default()
+            }
         };
         let own = self
             .own_text

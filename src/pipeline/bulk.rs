@@ -9,8 +9,9 @@
 
 use std::path::PathBuf;
 
-use super::parallel::{Chunk, Derived, Item, Ordered, Outcome};
+use super::parallel::{Derived, Ordered, Outcome};
 use super::Tables;
+use crate::bulk::chunk::{Chunk, Item};
 use crate::bulk::csv::CsvReader;
 use crate::bulk::seq::SeqReader;
 use crate::bulk::{Columns, EventReader, Format};
@@ -126,7 +127,7 @@ pub struct Report {
     pub rows: u64,
     /// Features written.
     pub features: u64,
-    /// Distinct (place, country hint) pairs geocoded.
+    /// Distinct (place, country hint) pairs looked up (found or not).
     pub places: usize,
     /// Rows located by their own coordinates.
     pub source_coordinates: u64,
@@ -310,15 +311,12 @@ impl Tally<'_> {
             match (outcome, item) {
                 (Outcome::Problem(p), _) => self.problems.add(p)?,
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
-                    let row = chunk.row(spans);
+                    let (id, line) = chunk.id_and_line(spans);
                     self.source_coordinates += u64::from(own);
                     let [x, y] = point;
                     let text = derived.text.get(start..end).unwrap_or_default();
                     start = end;
-                    if let Some(d) =
-                        self.sorter
-                            .push(row.id, row.line, Some([x, y, x, y]), &[text])?
-                    {
+                    if let Some(d) = self.sorter.push(id, line, Some([x, y, x, y]), &[text])? {
                         let p = duplicate(&self.opts.events, d.line, &d.id);
                         self.problems.add(p)?;
                     }
@@ -353,15 +351,7 @@ fn feed<R: EventReader>(
     let mut read_error = None;
     loop {
         if more && ordered.has_room() {
-            match ordered.read(|chunk: &mut Chunk| {
-                Ok::<bool, Error>(match reader.next_row()? {
-                    Some(next) => {
-                        chunk.push(next);
-                        true
-                    }
-                    None => false,
-                })
-            }) {
+            match ordered.read(|chunk: &mut Chunk| reader.fill(chunk)) {
                 Ok(m) => more = m,
                 Err(e) => {
                     // After the rows before it, as one thread would meet it.

@@ -1,8 +1,7 @@
 //! The bulk build's rows derived on several threads, written in input order.
 //!
-//! The reading thread's rows are copied into owned [`Chunk`]s of [`CHUNK_ROWS`] rows (fewer
-//! when they pass [`CHUNK_BYTES`] of text), which
-//! build threads take in turn from one queue; each thread has its own
+//! The reader hands over its rows in owned [`Chunk`]s (the CSV reader fills them on its
+//! reading thread), which build threads take in turn from one queue; each thread has its own
 //! [`Builder`](crate::derive::event::Builder) (its own memos, shared index cells) and turns a chunk
 //! into the features' text, their points and the rows' problems ([`Derived`]). The caller
 //! takes the chunks back strictly in the order they were read ([`Ordered::next`]), so the
@@ -17,137 +16,11 @@ use std::sync::{Arc, Mutex};
 
 use geo::{Geometry, Point};
 
+use crate::bulk::chunk::{Chunk, Item};
 use crate::bulk::csv::panic_message;
-use crate::bulk::{Next, Row};
 use crate::derive::event::Builder;
 use crate::error::{Error, Problem};
 use crate::write::geojson;
-
-/// Rows per chunk handed to a build thread, at most.
-pub const CHUNK_ROWS: usize = 4096;
-
-/// Bytes of row text per chunk, at most (a chunk closes at the row that reaches it): wide
-/// rows make shorter chunks, so the chunks read ahead hold a bounded amount of text.
-pub const CHUNK_BYTES: usize = 4 << 20;
-
-/// The byte offsets of a row's eight text fields in [`Chunk::text`] (start of each, and
-/// the end of the last) and of its free properties in [`Chunk::extra`].
-#[derive(Debug, Clone, Copy)]
-pub struct Spans {
-    line: u64,
-    fields: [usize; 9],
-    extra: [usize; 2],
-}
-
-/// One row read: its text, or the problem that kept it from being read.
-#[derive(Debug)]
-pub enum Item {
-    /// A readable row (see [`Chunk::row`]).
-    Row(Spans),
-    /// A row that could not be read.
-    Bad(Problem),
-}
-
-/// Rows read, owned, in input order.
-#[derive(Debug, Default)]
-pub struct Chunk {
-    text: String,
-    extra: Vec<u8>,
-    /// The rows, in input order.
-    pub items: Vec<Item>,
-}
-
-impl Chunk {
-    /// Empty it for reuse.
-    fn clear(&mut self) {
-        self.text.clear();
-        self.extra.clear();
-        self.items.clear();
-        // A chunk that held one very wide row does not keep its memory for the next.
-        self.text.shrink_to(2 * CHUNK_BYTES);
-        self.extra.shrink_to(2 * CHUNK_BYTES);
-    }
-
-    /// Add rows with `next_row` until [`CHUNK_ROWS`] rows or [`CHUNK_BYTES`] of text are
-    /// held, the input ends (`more` false) or `next_row` fails (the error is returned).
-    fn fill<E>(
-        &mut self,
-        mut next_row: impl FnMut(&mut Chunk) -> Result<bool, E>,
-    ) -> (bool, Option<E>) {
-        while self.items.len() < CHUNK_ROWS && self.bytes() < CHUNK_BYTES {
-            match next_row(self) {
-                Ok(true) => {}
-                Ok(false) => return (false, None),
-                Err(e) => return (true, Some(e)),
-            }
-        }
-        (true, None)
-    }
-
-    /// Bytes of row text held.
-    fn bytes(&self) -> usize {
-        self.text.len() + self.extra.len()
-    }
-
-    /// Add what a reader yielded.
-    pub fn push(&mut self, next: Next<'_>) {
-        match next {
-            Next::Bad(p) => self.items.push(Item::Bad(p)),
-            Next::Row(row) => {
-                let mut fields = [0usize; 9];
-                fields[0] = self.text.len();
-                for (i, f) in [
-                    row.id,
-                    row.name,
-                    row.start_date,
-                    row.end_date,
-                    row.place,
-                    row.country,
-                    row.lat,
-                    row.lon,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    self.text.push_str(f);
-                    fields[i + 1] = self.text.len();
-                }
-                let start = self.extra.len();
-                self.extra.extend_from_slice(row.extra);
-                let end = self.extra.len();
-                self.items.push(Item::Row(Spans {
-                    line: row.line,
-                    fields,
-                    extra: [start, end],
-                }));
-            }
-        }
-    }
-
-    /// The row `spans` describes, borrowed from the chunk.
-    pub fn row(&self, spans: &Spans) -> Row<'_> {
-        let f = |i: usize| {
-            self.text
-                .get(spans.fields[i]..spans.fields[i + 1])
-                .unwrap_or("")
-        };
-        Row {
-            line: spans.line,
-            id: f(0),
-            name: f(1),
-            start_date: f(2),
-            end_date: f(3),
-            place: f(4),
-            country: f(5),
-            lat: f(6),
-            lon: f(7),
-            extra: self
-                .extra
-                .get(spans.extra[0]..spans.extra[1])
-                .unwrap_or_default(),
-        }
-    }
-}
 
 /// What became of one row of a chunk.
 #[derive(Debug)]
@@ -314,17 +187,15 @@ impl Ordered {
         self.sent == self.taken
     }
 
-    /// Read up to [`CHUNK_ROWS`] rows (or [`CHUNK_BYTES`] of text) with `next_row` and hand
-    /// them to a build thread.
-    /// Returns whether the input goes on; an `Err` from `next_row` is returned after the
-    /// rows read before it were sent.
+    /// Have `fill` put the next rows in a chunk (see [`crate::bulk::EventReader::fill`])
+    /// and hand them to a build thread. Returns whether the input goes on; the error that
+    /// stopped it is returned after the rows read before it were sent.
     pub fn read<E>(
         &mut self,
-        mut next_row: impl FnMut(&mut Chunk) -> Result<bool, E>,
+        fill: impl FnOnce(&mut Chunk) -> (bool, Option<E>),
     ) -> Result<bool, E> {
         let (mut chunk, derived) = self.spare.pop().unwrap_or_default();
-        chunk.clear();
-        let (more, failed) = chunk.fill(&mut next_row);
+        let (more, failed) = fill(&mut chunk);
         if !chunk.items.is_empty() {
             if let Some(jobs) = &self.jobs {
                 // The build threads hold the queue until they stop; one that stopped early
@@ -332,6 +203,8 @@ impl Ordered {
                 let _ = jobs.send((self.sent, chunk, derived));
                 self.sent += 1;
             }
+        } else {
+            self.spare.push((chunk, derived));
         }
         match failed {
             Some(e) => Err(e),
@@ -381,86 +254,5 @@ impl Ordered {
     /// Close the queue: the build threads stop once it is empty.
     pub fn close(&mut self) {
         self.jobs = None;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A row with the free properties `extra`.
-    fn wide(chunk: &mut Chunk, line: u64, extra: &[u8]) {
-        chunk.push(Next::Row(Row {
-            line,
-            id: "EV1",
-            name: "n",
-            start_date: "2021-09-10",
-            end_date: "2021-09-16",
-            place: "Termez",
-            country: "UZ",
-            lat: "",
-            lon: "",
-            extra,
-        }));
-    }
-
-    #[test]
-    fn a_chunk_closes_at_its_rows_or_its_bytes_whichever_comes_first() {
-        let mut chunk = Chunk::default();
-        let mut line = 0;
-        let (more, failed) = chunk.fill(|c| -> Result<bool, ()> {
-            line += 1;
-            wide(c, line, b"");
-            Ok(true)
-        });
-        assert!(more && failed.is_none());
-        assert_eq!(chunk.items.len(), CHUNK_ROWS);
-
-        let extra = vec![b'x'; 100_000];
-        chunk.clear();
-        chunk.fill(|c| -> Result<bool, ()> {
-            wide(c, 1, &extra);
-            Ok(true)
-        });
-        let row = "EV1n2021-09-102021-09-16TermezUZ".len() + extra.len();
-        assert_eq!(chunk.items.len(), CHUNK_BYTES.div_ceil(row));
-        assert!(chunk.bytes() < CHUNK_BYTES + row);
-        // The text reads back whole, however far into the chunk.
-        let Some(Item::Row(last)) = chunk.items.last() else {
-            panic!("a row")
-        };
-        assert_eq!(chunk.row(last).extra.len(), extra.len());
-        assert_eq!(chunk.row(last).place, "Termez");
-    }
-
-    #[test]
-    fn a_failure_ends_the_chunk_after_the_rows_before_it() {
-        let mut chunk = Chunk::default();
-        let mut n = 0;
-        let (more, failed) = chunk.fill(|c| {
-            n += 1;
-            if n == 3 {
-                return Err("broken");
-            }
-            wide(c, n, b"");
-            Ok(true)
-        });
-        assert!(more);
-        assert_eq!(failed, Some("broken"));
-        assert_eq!(chunk.items.len(), 2);
-        let mut m = 0;
-        let (more, failed) = {
-            chunk.clear();
-            chunk.fill(|c| -> Result<bool, ()> {
-                m += 1;
-                if m > 5 {
-                    return Ok(false);
-                }
-                wide(c, m, b"");
-                Ok(true)
-            })
-        };
-        assert!(!more && failed.is_none());
-        assert_eq!(chunk.items.len(), 5);
     }
 }
