@@ -1039,3 +1039,53 @@ fn a_csv_ending_inside_a_quoted_field_is_refused_at_the_line_it_opened() {
         ]);
     assert!(!work.out().join("events.geojson").exists());
 }
+
+/// A bad row is named by its physical line whatever the line ends (LF, CRLF, a byte-order
+/// mark and CRLF), and a quoted multi-line row by its first line: in
+/// `build --events`' messages, `events.errors.csv` and `tiles FILE.csv`.
+#[test]
+fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {
+    let lines = [
+        "id,place,country,start_date,lat,lon,notes",
+        "a,Termiz,UZ,2021,,,",
+        "b,Termiz,UZ,2021-13,,,",
+        "c,Termiz,UZ,2021-14,,,\"two",
+        "lines\"",
+        "d,Termiz,UZ,2021-02-30,,,",
+        "e,,,2021,37.2,67.2,",
+        "f,,,2021,,,",
+    ];
+    for (name, bom, end) in [
+        ("lf", "", "\n"),
+        ("crlf", "", "\r\n"),
+        ("bom", "\u{feff}", "\r\n"),
+    ] {
+        let work = Work::new("events");
+        let file = format!("data/{name}.csv");
+        fs::write(
+            work.data().join(format!("{name}.csv")),
+            format!("{bom}{}{end}", lines.join(end)),
+        )
+        .unwrap();
+        bulk(&work, &["--events", &file, "--max-errors", "9"])
+            .expect_code(0)
+            .expect_stderr_line(&[&format!("{name}.csv:3:"), "\"2021-13\""])
+            .expect_stderr_line(&[&format!("{name}.csv:4:"), "\"2021-14\""])
+            .expect_stderr_line(&[&format!("{name}.csv:6:"), "\"2021-02-30\""])
+            .expect_stderr_line(&[&format!("{name}.csv:8:")]);
+        let errors = fs::read_to_string(work.out().join(format!("{name}.errors.csv")))
+            .or_else(|_| fs::read_to_string(work.out().join("events.errors.csv")))
+            .unwrap();
+        let numbers: Vec<&str> = errors
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(numbers, ["3", "4", "6", "8"], "{name}: {errors}");
+        // tiles reads CSV by the same reader: the row without coordinates.
+        let points = ["id,lat,lon", "a,37.2,67.2", "b,\"37.3", "\",67.2", "c,,"].join(end);
+        fs::write(work.data().join("p.csv"), format!("{bom}{points}{end}")).unwrap();
+        work.run(&["tiles", "--out", "out/x.pmtiles", "data/p.csv"])
+            .expect_stderr_line(&["p.csv:5:", "no coordinates"]);
+    }
+}

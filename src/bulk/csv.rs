@@ -252,7 +252,7 @@ impl CsvReader {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 20)
-            .from_reader(input);
+            .from_reader(crate::read::lines::CrLf::new(input));
         let header: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
             Err(e) => return Err(csv_fatal(path, e)),

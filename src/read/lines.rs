@@ -262,3 +262,117 @@ pub(crate) mod tests {
         );
     }
 }
+
+/// A reader that turns every CR LF line end into LF, so that a CSV parser counting LFs
+/// numbers lines the same in a CRLF file (RFC 4180, Excel) as in an LF one. A lone CR is
+/// passed on. (The `csv` crate ends a record at the CR and reads its LF as the start of the
+/// next, which put every row of a CRLF file one line too early, and more after blank lines.)
+#[derive(Debug)]
+pub struct CrLf<R> {
+    inner: R,
+    /// A CR ended the previous read: held until the next byte shows whether an LF follows.
+    held: bool,
+    /// A byte read for a one-byte buffer that did not fit: the next read's.
+    spill: Option<u8>,
+}
+
+impl<R: Read> CrLf<R> {
+    /// Wrap `inner`.
+    pub fn new(inner: R) -> Self {
+        CrLf {
+            inner,
+            held: false,
+            spill: None,
+        }
+    }
+}
+
+impl<R: Read> Read for CrLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if let Some(b) = self.spill.take() {
+            buf[0] = b;
+            return Ok(1);
+        }
+        if buf.len() < 2 {
+            // Too small to hold a held CR and the byte after it: read two, keep one.
+            let mut two = [0u8; 2];
+            let n = self.read(&mut two)?;
+            if n == 2 {
+                self.spill = Some(two[1]);
+            }
+            buf[0] = two[0];
+            return Ok(n.min(1));
+        }
+        loop {
+            let start = usize::from(self.held);
+            if self.held {
+                buf[0] = b'\r';
+            }
+            let got = self.inner.read(&mut buf[start..])?;
+            if got == 0 {
+                self.held = false;
+                return Ok(start); // the held CR, if any, at the end of the input
+            }
+            let end = start + got;
+            self.held = false;
+            // Drop each CR that an LF follows; hold a CR that ends what was read.
+            let mut out = 0;
+            let mut i = 0;
+            while let Some(at) = memchr::memchr(b'\r', &buf[i..end]) {
+                let cr = i + at;
+                buf.copy_within(i..cr, out);
+                out += cr - i;
+                if cr + 1 == end {
+                    self.held = true;
+                    i = end;
+                    break;
+                }
+                if buf[cr + 1] != b'\n' {
+                    buf[out] = b'\r';
+                    out += 1;
+                }
+                i = cr + 1;
+            }
+            buf.copy_within(i..end, out);
+            out += end - i;
+            if out > 0 {
+                return Ok(out);
+            }
+            // Only a held CR was read: read on (returning 0 would mean the end).
+        }
+    }
+}
+
+#[cfg(test)]
+mod crlf_tests {
+    use super::*;
+
+    fn through(input: &[u8], chunk: usize) -> Vec<u8> {
+        let mut r = CrLf::new(io::Cursor::new(input.to_vec()));
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; chunk];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the read sizes, the output is the input with every CR LF made LF.
+        #[test]
+        fn crlf_becomes_lf_across_any_read_size(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![b'\r', b'\n', b'a', b',']), 0..200),
+            chunk in 1usize..9,
+        ) {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            let want = text.replace("\r\n", "\n");
+            proptest::prop_assert_eq!(String::from_utf8(through(&bytes, chunk)).unwrap(), want);
+        }
+    }
+}
