@@ -56,6 +56,12 @@ impl Error {
         }
         Error::Io { path, source }
     }
+
+    /// Whether this is a file or folder that does not exist (an [`Error::Io`] of kind
+    /// `NotFound`): what callers that treat a missing optional file as absent test.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
 }
 
 /// Shorthand for results in this crate.

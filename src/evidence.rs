@@ -13,8 +13,8 @@ use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
 use crate::model::{Dataset, Place, Source};
+use crate::read::article;
 use crate::read::dataset::SOURCES;
-use crate::read::input;
 
 /// The folder, inside the data folder, that holds the articles' text.
 pub const ARTICLES: &str = "articles";
@@ -26,7 +26,7 @@ pub fn normalise(text: &str) -> String {
 
 /// Every evidence problem of `dataset` read from `data`, and of the gazetteer `places` read
 /// from `places_path`. An article that is a device, a FIFO or a folder stops the run
-/// ([`input::open`]); one missing, over the size cap or not UTF-8 is a problem.
+/// ([`crate::read::input::open`]); one missing, over the size cap or not UTF-8 is a problem.
 pub fn check(
     data: &Path,
     dataset: &Dataset,
@@ -61,9 +61,9 @@ pub fn check(
     Ok(problems)
 }
 
-/// The normalised text of every article, by source id, each read through [`input::read_text`];
-/// a missing or unreadable article is a problem on its source's line, one that is not a
-/// regular file an error.
+/// The normalised text of every article, by source id, each read by `extract`'s rule
+/// ([`article::read_article`]); a missing or unreadable article is a problem on its source's
+/// line, one that is not a regular file an error.
 fn read_articles(
     data: &Path,
     sources: &[Source],
@@ -74,11 +74,11 @@ fn read_articles(
     for s in sources {
         let Some(file) = &s.file else { continue };
         let path = data.join(ARTICLES).join(file);
-        match input::read_text(&path) {
+        match article::read_article(&path) {
             Ok(text) => {
                 out.insert(s.id.clone(), (file.clone(), normalise(&text)));
             }
-            Err(e @ Error::Io { .. }) if !is_not_found(&e) => return Err(e),
+            Err(e @ Error::Io { .. }) if !e.is_not_found() => return Err(e),
             Err(e) => problems.push(Problem::new(
                 &sources_path,
                 Some(s.line),
@@ -88,10 +88,6 @@ fn read_articles(
         }
     }
     Ok(out)
-}
-
-fn is_not_found(e: &Error) -> bool {
-    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Each place row's `source` is a `; `-separated list of source ids and `GeoNames N`

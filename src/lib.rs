@@ -20,6 +20,7 @@
 //! layer from `read` up shares ([`fsutil`]'s atomic file writes, [`error`], [`json`]) at
 //! the `read` level (`tests/layering.rs` checks it).
 
+pub mod antimeridian;
 pub mod bulk;
 pub mod country;
 pub mod date;

@@ -268,3 +268,32 @@ fn baikonur_counts_as_kazakhstan_although_natural_earth_cuts_it_out() {
     work.append("places.csv", "baikonur,Baikonur Cosmodrome,facility,KZ,KZ-43,45.965,63.305,site,45,launch complex,,test\n");
     work.check().expect_code(0);
 }
+
+/// Russian places north of 65° N pass `check` and a point in the Norwegian Sea filed under
+/// Russia does not, nor one in Finland (Natural Earth's rings crossing the antimeridian
+/// used to flip the test on whole bands of latitude).
+#[test]
+fn places_north_of_65_are_checked_where_they_are() {
+    let work = Work::new("small");
+    for (id, lat, lon) in [
+        ("vorkuta", 67.50, 64.05),
+        ("salekhard", 66.53, 66.60),
+        ("novy-urengoy", 66.09, 76.68),
+        ("chukotka-west", 67.0, 179.9),
+        ("chukotka-east", 66.5, -175.0),
+    ] {
+        work.append(
+            "places.csv",
+            &format!("{id},{id},settlement,RU,,{lat},{lon},site,5,,,test\n"),
+        );
+    }
+    work.check().expect_code(0);
+    work.append(
+        "places.csv",
+        "sea,Sea,settlement,RU,,67.29,0.0,site,5,,,test\nrovaniemi,Rovaniemi,settlement,SE,,66.5,25.7,site,5,,,test\n",
+    );
+    let run = work.check();
+    run.expect_code(1)
+        .expect_stderr_line(&["\"67.29,0\"", "outside RU", "in no country"])
+        .expect_stderr_line(&["\"66.5,25.7\"", "outside SE", "in Finland"]);
+}

@@ -162,6 +162,22 @@ fn unresolved_base_site_is_reported() {
 }
 
 #[test]
+fn a_place_the_reported_words_do_not_name_needs_the_source_that_places_it() {
+    // "near Termez" names the city, not the training ground: without `located_by` nothing
+    // says where the stage was.
+    rejects(
+        |w| w.edit("exercises.toml", "located_by = \"test\"\n", ""),
+        &[
+            "exercises.toml:22:",
+            "\"near Termez\"",
+            "the reported words do not name Termez training ground (termez-training-ground): cite the source that places it with `located_by`",
+        ],
+    );
+    // The first site's "the Kharbmaidon range" names its place by an alias: the golden
+    // test builds it.
+}
+
+#[test]
 fn unresolved_place_names_file_line_and_value() {
     rejects(
         |w| {
@@ -306,7 +322,13 @@ fn missing_required_fields_are_reported() {
         &["exercises.toml:1:", "missing required field `scenario`"],
     );
     rejects(
-        |w| w.edit("bases.toml", "reported = \"a base in Tajikistan\"\n", ""),
+        |w| {
+            w.edit(
+                "bases.toml",
+                "reported = \"a base in Tajikistan\"\nlocated_by = \"test\"\n",
+                "",
+            )
+        },
         &["bases.toml:", "missing required field `reported`"],
     );
     rejects(
@@ -448,6 +470,14 @@ fn help_documents_exit_codes_and_examples() {
             run.stdout().contains("Exit codes"),
             "{cmd:?} --help does not document exit codes"
         );
+        // Probe s10: every command names the codes of a bug and of an interrupt too.
+        if !cmd.contains(&"serve") {
+            assert!(
+                run.stdout()
+                    .contains("3 internal error, 130/143 interrupted"),
+                "{cmd:?} --help lists only some exit codes"
+            );
+        }
         // Probe finding 17: no command that does not exist.
         assert!(
             !run.stdout().contains("drillmap bulk"),

@@ -105,15 +105,19 @@ fn an_article_or_the_geocode_cache_that_is_not_a_regular_file_is_refused() {
         .expect_code(2)
         .expect_stderr_line(&["a.txt: a FIFO, not a regular file: refused as input"]);
 
-    // Over the cap: sparse, so the test writes nothing and reads nothing.
+    // Over the cap (an article's, the same for `check` and `extract`): sparse, so the test
+    // writes nothing and reads nothing.
     fs::remove_file(&article).unwrap();
     fs::File::create(&article)
         .unwrap()
-        .set_len((256 << 20) + 1)
+        .set_len((4 << 20) + 1)
         .unwrap();
     run_bounded(&work, &["check", "--data", "data"])
         .expect_code(1)
-        .expect_stderr_line(&["a.txt", "larger than 256 MiB: refused as input"]);
+        .expect_stderr_line(&["a.txt", "too large: more than 4194304 bytes"]);
+    run_bounded(&work, &["extract", "data/articles/a.txt"])
+        .expect_code(1)
+        .expect_stderr_line(&["a.txt", "too large: more than 4194304 bytes"]);
 
     let work = Work::new("small");
     let cache = work.data().join("geocode-cache.toml");

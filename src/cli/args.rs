@@ -35,15 +35,16 @@ pub enum Command {
         after_help = "Example:\n  drillmap build --data places --out output\n  \
         drillmap build --events acled.csv --columns place=location --max-errors 100 --seq\n\n\
         Writes five files to OUT: exercises.geojson, bases.geojson, afghan_border.geojson,\n\
-        uncertainty.geojson and drillmap.pmtiles (the four layers as vector tiles). Nothing is written when check finds\n\
-        a problem; a file whose content did not change is left untouched. Places resolved by a\n\
-        weak match are listed as notices (--strict: problems). With --events, writes\n\
-        one point layer instead (OUT/events.geojson, features sorted by id, and its vector tiles\n\
-        OUT/events.pmtiles unless --no-tiles; with --seq also OUT/events.geojsons; with\n\
-        --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq export, left untouched\n\
-        too when unchanged. The files are published together and named\n\
+        uncertainty.geojson and drillmap.pmtiles (the four layers as vector tiles). Nothing is\n\
+        written when check finds a problem; a file whose content did not change is left\n\
+        untouched. Places resolved by a weak match are listed as notices (--strict: problems).\n\
+        With --events, writes one point layer instead (OUT/events.geojson, features sorted by\n\
+        id, and its vector tiles OUT/events.pmtiles unless --no-tiles; with --seq also\n\
+        OUT/events.geojsons; with --max-errors, OUT/events.errors.csv) from a CSV or GeoJSONSeq\n\
+        export, left untouched too when unchanged. The files are published together and named\n\
         in OUT/manifest.json (one generation); a second build into OUT waits for the first.\n\n\
-        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
+        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help)."
     )]
     Build {
         /// Folder with places.csv, sources.toml, exercises.toml, bases.toml.
@@ -71,7 +72,8 @@ pub enum Command {
         Reports each problem as FILE:LINE: \"VALUE\": what is wrong. Places resolved by a match\n\
         weaker than an exact key (loose, fuzzy, a GeoNames alternate name, online) are listed as\n\
         notices, with what they matched; --strict makes them problems.\n\n\
-        Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error.")]
+        Exit codes: 0 no problem, 1 data problems, 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help).")]
     Check {
         /// Folder with the data.
         #[arg(long, default_value = "places")]
@@ -86,12 +88,14 @@ pub enum Command {
         drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
         Without FILEs: layers exercises, bases, afghan_border and uncertainty, from the same\n\
         features as the GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one\n\
-        layer each, in one archive. No tile is above --max-tile-bytes or --max-tile-features: below the base zoom the\n\
-        points of a tile over budget are merged into clusters (point_count, earliest start_date,\n\
-        latest end_date, sums of --accumulate columns); at the base zoom every point is on its own.\n\
-        The default zooms 0-10 keep the border's detail (one tile unit is about 8 m at z10).\n\
+        layer each, in one archive. No tile is above --max-tile-bytes or --max-tile-features:\n\
+        below the base zoom the points of a tile over budget are merged into clusters\n\
+        (point_count, earliest start_date, latest end_date, sums of --accumulate columns); at\n\
+        the base zoom every point is on its own. The default zooms 0-10 keep the border's\n\
+        detail (one tile unit is about 8 m at z10).\n\
         build writes output/drillmap.pmtiles with these defaults.\n\n\
-        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error."
+        Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help)."
     )]
     Tiles(crate::cli::tiles::TilesArgs),
     /// Manage the gazetteer.
@@ -104,7 +108,8 @@ pub enum Command {
         drillmap geocode --online --country TJ Qizilqala\n\n\
         A name the local tables do not know at all is answered from places/geocode-cache.toml,\n\
         as build does; with --online, one the cache lacks is asked first and its answer kept.\n\n\
-        Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error."
+        Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help)."
     )]
     Geocode {
         /// Folder with places.csv.
@@ -158,7 +163,8 @@ pub enum PlacesCommand {
         by geonameid. A malformed line is reported with its number and skipped (with --strict,\n\
         nothing is written). GeoNames data is CC BY 4.0: attribute it where you publish.\n\n\
         Exit codes: 0 written, 1 malformed lines (written unless --strict) or no usable rows\n\
-        (nothing written unless --allow-empty), 2 usage or I/O error."
+        (nothing written unless --allow-empty), 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help)."
     )]
     ImportGeonames {
         /// Where the table is written.
@@ -184,7 +190,8 @@ pub enum PlacesCommand {
         after_help = "Example:\n  drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
         Review the row (kind, precision, radius, aliases) before committing it: an online answer\n\
         is a starting point, not a verified site.\n\n\
-        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error."
+        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help)."
     )]
     Promote {
         /// Folder with places.csv and geocode-cache.toml.
@@ -286,11 +293,7 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
             })?;
             parsed.online.unwrap_or_default()
         }
-        Err(Error::Io { source, .. })
-            if !explicit && source.kind() == std::io::ErrorKind::NotFound =>
-        {
-            OnlineConfig::default()
-        }
+        Err(e) if !explicit && e.is_not_found() => OnlineConfig::default(),
         Err(e) => return Err(e),
     };
     let flags = OnlineConfig {

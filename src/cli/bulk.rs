@@ -159,7 +159,7 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
         return Ok(ExitCode::from(1));
     }
     let mut line = format!(
-        "{}: {} features ({} places geocoded, {} with their own coordinates)",
+        "{}: {} features ({} distinct places looked up, {} rows with their own coordinates)",
         r.geojson.display(),
         r.features,
         r.places,

@@ -30,7 +30,8 @@ pub enum Format {
     and relative dates (\"next month\", \"on Tuesday\") are read against --published, or a dateline\n\
     in the text. Nothing in places/ is changed: review the draft, then paste it.\n\n\
     Exit codes: 0 drafts written, 1 an article that is not text (empty, binary, not UTF-8, over\n\
-    4 MiB; nothing is written), 2 usage or I/O error.")]
+    4 MiB; nothing is written), 2 usage or I/O error,\n\
+        3 internal error, 130/143 interrupted (drillmap --help).")]
 pub struct ExtractArgs {
     /// Folder with places.csv (and geonames.txt, when there is one).
     #[arg(long, default_value = "places")]

@@ -98,3 +98,46 @@ pub fn check(places: &[Place], b: &Boundaries, path: &Path) -> Vec<Problem> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derive::polygon_index::tests::boundaries;
+
+    /// North of 65° N and near 16.9° S the even-odd test flipped on whole bands of latitude
+    /// while Natural Earth's rings crossing the antimeridian had edges spanning the globe.
+    #[test]
+    fn points_near_the_antimeridian_bands_lie_where_they_are() {
+        let b = boundaries();
+        let name =
+            |lat: f64, lon: f64| country_at(&b, Point::new(lon, lat)).map(|c| c.name.clone());
+        for (place, lat, lon) in [
+            ("Vorkuta", 67.50, 64.05),
+            ("Salekhard", 66.53, 66.60),
+            ("Novy Urengoy", 66.09, 76.68),
+            ("Chukotka west of 180", 67.0, 179.9),
+            ("Chukotka east of 180", 66.5, -175.0),
+            ("Wrangel Island", 71.2, -179.5),
+            ("Murmansk", 68.97, 33.08),
+        ] {
+            assert_eq!(name(lat, lon).as_deref(), Some("Russia"), "{place}");
+            assert!(
+                contains(&shapes_of(&b, "RU"), Point::new(lon, lat)),
+                "{place}"
+            );
+        }
+        for (place, lat, lon, country) in [
+            ("Norwegian Sea", 67.29, 0.0, None),
+            ("Barents Sea", 71.1, 10.0, None),
+            ("Iceland", 65.0, -18.0, Some("Iceland")),
+            ("Alaska", 68.0, -150.0, Some("United States of America")),
+            ("Rovaniemi", 66.5, 25.7, Some("Finland")),
+            ("Gulf of Guinea", -16.9, 0.0, None),
+            ("Viti Levu", -17.8, 178.0, Some("Fiji")),
+            ("Taveuni east of 180", -16.8, -179.95, Some("Fiji")),
+        ] {
+            assert_eq!(name(lat, lon).as_deref(), country, "{place}");
+        }
+        assert!(!contains(&shapes_of(&b, "FJ"), Point::new(0.0, -16.9)));
+    }
+}

@@ -95,5 +95,11 @@ mod tests {
         assert!(!rule.suspect(-30.0, 40.0, None));
         assert!(!rule.suspect(120.0, 30.0, None));
         assert!(!rule.suspect(45.0, 45.0, None));
+        // North of 65° N (Natural Earth's rings across the antimeridian once flipped the
+        // test there): Vorkuta and Novy Urengoy are in Russia; a point in the Arabian Sea
+        // is not swapped into the Norwegian Sea.
+        assert!(!rule.suspect(64.05, 67.50, Some("RU")));
+        assert!(!rule.suspect(76.68, 66.09, Some("RU")));
+        assert!(!rule.suspect(67.2783, 0.0, None));
     }
 }

@@ -13,6 +13,7 @@ use geo::{
 };
 use serde_json::{Map, Value};
 
+use crate::antimeridian::{clip_half, unwrap};
 use crate::model::{Feature, Layer};
 
 /// Name of the uncertainty layer.
@@ -125,50 +126,6 @@ pub fn circle(centre: Point<f64>, km: f64) -> Geometry<f64> {
         .map(|r| Polygon::new(LineString::new(r), vec![]))
         .collect();
     Geometry::MultiPolygon(MultiPolygon::new(parts))
-}
-
-/// `lon` moved by whole turns to within 180° of `around`.
-fn unwrap(lon: f64, around: f64) -> f64 {
-    let mut x = lon;
-    while x - around > 180.0 {
-        x -= 360.0;
-    }
-    while around - x > 180.0 {
-        x += 360.0;
-    }
-    x
-}
-
-/// The closed ring's part with x ≥ `edge` (`keep_above`) or x ≤ `edge` (Sutherland–Hodgman
-/// against one vertical line), closed again.
-fn clip_half(ring: &[Coord<f64>], edge: f64, keep_above: bool) -> Vec<Coord<f64>> {
-    let inside = |c: &Coord<f64>| if keep_above { c.x >= edge } else { c.x <= edge };
-    let mut out: Vec<Coord<f64>> = Vec::new();
-    for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let cross = || {
-            let t = (edge - a.x) / (b.x - a.x);
-            Coord {
-                x: edge,
-                y: a.y + t * (b.y - a.y),
-            }
-        };
-        match (inside(&a), inside(&b)) {
-            (true, true) => out.push(b),
-            (true, false) => out.push(cross()),
-            (false, true) => {
-                out.push(cross());
-                out.push(b);
-            }
-            (false, false) => {}
-        }
-    }
-    if let Some(&first) = out.first() {
-        if out.last() != Some(&first) {
-            out.push(first);
-        }
-    }
-    out
 }
 
 /// A circle that takes in the pole at `pole_lat`: the cap between its edge (a function of

@@ -16,9 +16,7 @@ pub mod output;
 pub mod places;
 pub mod records;
 pub use crate::names::text;
-
-use std::io::Read;
-use std::path::Path;
+pub use crate::read::article::{check_text, read_article, InputProblem, MAX_BYTES};
 
 use serde::Serialize;
 
@@ -26,96 +24,6 @@ use crate::error::{Error, Result};
 use crate::resolve::{Filter, Gazetteer, Geocoder};
 pub use dates::Published;
 use records::{Mentions, Record};
-
-/// The largest article read, in bytes (a news report is a few kilobytes).
-pub const MAX_BYTES: u64 = 4 << 20;
-
-/// Why an article's bytes are not text to extract from.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InputProblem {
-    /// Nothing but white space.
-    #[error("empty: there is no text to extract from")]
-    Empty,
-    /// A NUL or many control bytes.
-    #[error("binary, not text: byte {byte:#04x} at offset {offset}")]
-    Binary {
-        /// The offending byte.
-        byte: u8,
-        /// Its offset.
-        offset: usize,
-    },
-    /// Not valid UTF-8.
-    #[error("not UTF-8: invalid byte {byte:#04x} at line {line}, byte offset {offset} (convert the file to UTF-8 first)")]
-    NotUtf8 {
-        /// The first invalid byte.
-        byte: u8,
-        /// Its offset.
-        offset: usize,
-        /// Its 1-based line.
-        line: usize,
-    },
-    /// Larger than [`MAX_BYTES`].
-    #[error("too large: more than {MAX_BYTES} bytes; an article is expected, not a corpus")]
-    TooLarge,
-}
-
-/// The text of an article's bytes (a leading byte-order mark dropped), or why there is none.
-pub fn check_text(bytes: &[u8]) -> Result<&str, InputProblem> {
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(InputProblem::TooLarge);
-    }
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(InputProblem::Binary { byte: 0, offset });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
-        InputProblem::NotUtf8 {
-            byte: bytes.get(offset).copied().unwrap_or(0),
-            offset,
-            line: 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count(),
-        }
-    })?;
-    let controls = text
-        .chars()
-        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        .count();
-    if controls * 20 > text.chars().count().max(1) {
-        let (offset, c) = text
-            .char_indices()
-            .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-            .unwrap_or((0, '\0'));
-        return Err(InputProblem::Binary {
-            byte: u8::try_from(u32::from(c)).unwrap_or(0),
-            offset,
-        });
-    }
-    if text.trim().is_empty() {
-        return Err(InputProblem::Empty);
-    }
-    Ok(text)
-}
-
-/// Read an article: at most [`MAX_BYTES`], checked by [`check_text`]; a problem names the
-/// file.
-pub fn read_article(path: &Path) -> Result<String> {
-    let file = crate::read::input::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
-    match check_text(&bytes) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(p) => Err(Error::Syntax {
-            path: path.to_owned(),
-            line: match p {
-                InputProblem::NotUtf8 { line, .. } => Some(line),
-                _ => None,
-            },
-            message: p.to_string(),
-        }),
-    }
-}
 
 /// What the caller knows beyond the text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -306,31 +214,7 @@ fn dateline_words(text: &text::Text<'_>, p: Published) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bad_bytes_are_named_problems() {
-        assert_eq!(check_text(b"  \n\t"), Err(InputProblem::Empty));
-        assert_eq!(check_text(b""), Err(InputProblem::Empty));
-        assert!(matches!(
-            check_text(b"ab\0cd"),
-            Err(InputProblem::Binary { offset: 2, .. })
-        ));
-        assert_eq!(
-            check_text(b"line one\nIn \xe9t\xe9"),
-            Err(InputProblem::NotUtf8 {
-                byte: 0xe9,
-                offset: 12,
-                line: 2
-            })
-        );
-        let big = vec![b'a'; usize::try_from(MAX_BYTES).unwrap() + 1];
-        assert_eq!(check_text(&big), Err(InputProblem::TooLarge));
-        assert_eq!(check_text(b"\xef\xbb\xbfText"), Ok("Text"));
-        assert!(matches!(
-            check_text(b"\x01\x02\x03\x04abc"),
-            Err(InputProblem::Binary { .. })
-        ));
-    }
+    use std::path::Path;
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]

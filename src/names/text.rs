@@ -152,6 +152,26 @@ impl<'a> Text<'a> {
     }
 }
 
+/// Whether `text` names `name`: some run of its words has the loose keys of `name`'s words,
+/// the breaks between words aside ("the Kharb-Maydon training ground" names "Kharbmaidon
+/// training ground"; "a military range near the Afghan border" does not).
+pub fn names(text: &Text<'_>, name: &str) -> bool {
+    let wanted: String = Text::new(name).tokens.iter().map(|t| &*t.loose).collect();
+    if wanted.is_empty() {
+        return false;
+    }
+    (0..text.tokens.len()).any(|first| {
+        let mut run = String::new();
+        for t in &text.tokens[first..] {
+            run.push_str(&t.loose);
+            if run.len() >= wanted.len() {
+                return run == wanted;
+            }
+        }
+        false
+    })
+}
+
 /// Only spaces (not a line break), one hyphen or dash, or one apostrophe between two words.
 fn joinable(gap: &str) -> bool {
     let trimmed = gap.trim_matches(' ');
@@ -306,5 +326,20 @@ mod tests {
         let t = Text::new("At the «Берег» range.");
         assert_eq!(t.phrase(2, 3), "Берег» range");
         assert_eq!(t.sentence(0), "At the «Берег» range.");
+    }
+
+    #[test]
+    fn a_text_names_a_place_by_any_spelling_of_its_words() {
+        let reported = Text::new("the Kharb-Maydon training ground in Tajikistan");
+        assert!(names(&reported, "Kharbmaidon training ground"));
+        assert!(names(&reported, "Kharbmaidon"));
+        assert!(names(&reported, "Tajikistan"));
+        assert!(!names(&reported, "Kharbmaidon range"));
+        assert!(!names(&reported, "Tajik"));
+        assert!(!names(
+            &Text::new("a military range near the Afghan border"),
+            "Kharbmaidon"
+        ));
+        assert!(!names(&reported, ""));
     }
 }

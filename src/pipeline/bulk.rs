@@ -127,7 +127,7 @@ pub struct Report {
     pub rows: u64,
     /// Features written.
     pub features: u64,
-    /// Distinct (place, country hint) pairs geocoded.
+    /// Distinct (place, country hint) pairs looked up (found or not).
     pub places: usize,
     /// Rows located by their own coordinates.
     pub source_coordinates: u64,

@@ -225,21 +225,19 @@ struct Checker<'a> {
     quotes: &'a mut Vec<Quote>,
 }
 
-/// The fields an evidence entry may back.
-const BACKED_FIELDS: [&str; 12] = [
+/// The fields an evidence entry of an exercise (or of one of its sites) may back.
+const EXERCISE_FIELDS: &[&str] = &[
     "participants",
     "invited",
-    "operator",
-    "host",
-    "units",
     "troops",
     "equipment",
     "start",
     "end",
     "after",
-    "since",
-    "until",
 ];
+
+/// The fields an evidence entry of a base (or of one of its sites) may back.
+const BASE_FIELDS: &[&str] = &["operator", "host", "units", "since", "until"];
 
 impl<'a> Checker<'a> {
     fn new(
@@ -270,6 +268,7 @@ impl<'a> Checker<'a> {
     /// The evidence entries of a record whose articles are `sources`; quotes are collected.
     fn evidence(
         &mut self,
+        fields: &[&str],
         raw: Vec<Spanned<RawEvidence>>,
         known: &[Source],
         sources: &[String],
@@ -280,13 +279,13 @@ impl<'a> Checker<'a> {
             let e = e.into_inner();
             let field = self.required(&span, &e.field, "field");
             if let Some(f) = &e.field {
-                if !field.is_empty() && !BACKED_FIELDS.contains(&field.as_str()) {
+                if !field.is_empty() && !fields.contains(&field.as_str()) {
                     self.problem(
                         &f.span(),
                         &field,
                         format!(
                             "unknown evidence field (expected one of {})",
-                            BACKED_FIELDS.join(", ")
+                            fields.join(", ")
                         ),
                     );
                 }
@@ -792,7 +791,7 @@ impl<'a> Checker<'a> {
                 .as_ref()
                 .and_then(|h| self.country_code(&h.span(), h.get_ref().trim()));
             let record_sources = self.source_ids(&span, &r.sources, sources);
-            let evidence = self.evidence(r.evidence, sources, &record_sources);
+            let evidence = self.evidence(EXERCISE_FIELDS, r.evidence, sources, &record_sources);
             self.backed(&r.troops, "troops", &evidence);
             self.backed(&r.equipment, "equipment", &evidence);
             self.count_in_quote(&r.troops, "troops", &evidence);
@@ -816,7 +815,8 @@ impl<'a> Checker<'a> {
                     country,
                     (sources, &record_sources),
                 );
-                let site_evidence = self.evidence(s.evidence, sources, &record_sources);
+                let site_evidence =
+                    self.evidence(EXERCISE_FIELDS, s.evidence, sources, &record_sources);
                 self.backed(&s.start, "start", &site_evidence);
                 self.backed(&s.end, "end", &site_evidence);
                 self.backed(&s.after, "after", &site_evidence);
@@ -924,7 +924,7 @@ impl<'a> Checker<'a> {
                     country,
                     (sources, &record_sources),
                 );
-                let evidence = self.evidence(s.evidence, sources, &record_sources);
+                let evidence = self.evidence(BASE_FIELDS, s.evidence, sources, &record_sources);
                 self.backed(&s.since, "since", &evidence);
                 self.backed(&s.until, "until", &evidence);
                 let site_status = self.status(&s.status, status).unwrap_or(BaseStatus::Active);
@@ -964,7 +964,7 @@ impl<'a> Checker<'a> {
                     evidence,
                 });
             }
-            let evidence = self.evidence(r.evidence, sources, &record_sources);
+            let evidence = self.evidence(BASE_FIELDS, r.evidence, sources, &record_sources);
             let operator = self.country(&span, &r.operator, "operator");
             let units = r
                 .units
@@ -1040,25 +1040,59 @@ mod tests {
         assert_eq!(day("Dushanbe"), None);
     }
 
-    #[test]
-    fn a_historic_site_without_since_is_asked_for_on_its_last_day() {
+    /// The small fixture read with each file's text passed through `edit(name, text)`.
+    fn read_edited(edit: impl Fn(&str, String) -> String) -> (Dataset, Vec<Problem>) {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small");
         let dir = tempfile::tempdir().unwrap();
         for f in ["places.csv", "sources.toml", "exercises.toml", "bases.toml"] {
             let text = std::fs::read_to_string(fixture.join(f)).unwrap();
-            let text = if f == "bases.toml" {
+            std::fs::write(dir.path().join(f), edit(f, text)).unwrap();
+        }
+        read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn a_historic_site_without_since_is_asked_for_on_its_last_day() {
+        let (dataset, _) = read_edited(|f, text| {
+            if f == "bases.toml" {
                 text.replace("since = \"2015\"\n", "")
                     .replace("{ field = \"since\", quote = \"from 2015\" }, ", "")
             } else {
                 text
-            };
-            std::fs::write(dir.path().join(f), text).unwrap();
-        }
-        let (dataset, _) = read(dir.path()).unwrap();
+            }
+        });
         let ayni = dataset
             .place_refs()
             .find(|p| p.query == "Ayni air base")
             .and_then(|p| p.date.map(|d| d.to_string()));
         assert_eq!(ayni.as_deref(), Some("2020-06-30"));
+    }
+
+    #[test]
+    fn an_evidence_field_belongs_to_its_kind_of_record() {
+        // A base's field on an exercise, an exercise's on a base: each backs nothing.
+        let (_, problems) = read_edited(|_, text| {
+            text.replace(
+                "{ field = \"troops\", quote",
+                "{ field = \"operator\", quote",
+            )
+            .replace("{ field = \"until\", quote", "{ field = \"end\", quote")
+        });
+        let unknown: Vec<(String, String)> = problems
+            .iter()
+            .filter(|p| p.message.starts_with("unknown evidence field"))
+            .map(|p| (p.value.clone(), p.message.clone()))
+            .collect();
+        assert_eq!(unknown.len(), 2, "{problems:?}");
+        assert_eq!(unknown[0].0, "operator");
+        assert!(
+            unknown[0].1.contains("participants, invited, troops"),
+            "{unknown:?}"
+        );
+        assert_eq!(unknown[1].0, "end");
+        assert!(
+            unknown[1].1.contains("operator, host, units, since, until"),
+            "{unknown:?}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! found, and fails outright (a [`crate::Error`]) only when a file cannot be read or parsed
 //! at all.
 
+pub mod article;
 pub mod dataset;
 pub mod geonames;
 pub mod input;

@@ -14,6 +14,7 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::antimeridian::{clip_half, unwrap as unwrap_lon};
 use crate::error::{Error, Result};
 
 /// File name of the boundaries inside the data folder.
@@ -257,7 +258,9 @@ fn ring(refs: &Value, arcs: &[LineString<f64>]) -> Result<LineString<f64>, Strin
     Ok(LineString::new(coords))
 }
 
-fn polygon(rings: &Value, arcs: &[LineString<f64>]) -> Result<Polygon<f64>, String> {
+/// A polygon from its rings; one crossing the antimeridian comes back as its pieces east and
+/// west of it (see [`split_at_antimeridian`]).
+fn polygon(rings: &Value, arcs: &[LineString<f64>]) -> Result<Vec<Polygon<f64>>, String> {
     let rings = rings
         .as_array()
         .ok_or("a polygon is not an array of rings")?;
@@ -269,23 +272,101 @@ fn polygon(rings: &Value, arcs: &[LineString<f64>]) -> Result<Polygon<f64>, Stri
         return Err("a polygon without rings".into());
     }
     let exterior = built.remove(0);
-    Ok(Polygon::new(exterior, built))
+    Ok(split_at_antimeridian(Polygon::new(exterior, built)))
+}
+
+/// Whether an edge from `a` to `b` jumps across the antimeridian (spans more than half the
+/// globe's longitude): such an edge stands for the short way round, through ±180.
+fn jumps(a: Coord<f64>, b: Coord<f64>) -> bool {
+    (b.x - a.x).abs() > 180.0
+}
+
+/// The ring with every longitude after the first moved by whole turns so that no edge
+/// spans more than 180°: the ring as it runs on the globe, possibly beyond ±180. A ring
+/// round a pole (Antarctica) does not come back to its start that way: it is closed along
+/// the pole's latitude.
+fn unwrap(ring: &LineString<f64>) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len() + 3);
+    for &c in &ring.0 {
+        let x = out.last().map_or(c.x, |prev| unwrap_lon(c.x, prev.x));
+        out.push(Coord { x, y: c.y });
+    }
+    if let (Some(&first), Some(&last)) = (out.first(), out.last()) {
+        if (last.x - first.x).abs() > 180.0 {
+            let pole = if first.y < 0.0 { -90.0 } else { 90.0 };
+            // Along the pole in steps of 90°, so that no edge spans the globe there either.
+            let steps = ((last.x - first.x).abs() / 90.0).ceil().min(8.0);
+            let mut i = 0.0;
+            while i <= steps {
+                let x = last.x + (first.x - last.x) * i / steps;
+                out.push(Coord { x, y: pole });
+                i += 1.0;
+            }
+            out.push(first);
+        }
+    }
+    out
+}
+
+/// A polygon none of whose ring edges crosses the antimeridian is returned as it is. One
+/// whose rings do (Natural Earth's Chukotka, Wrangel Island, Fiji, Antarctica) has each
+/// ring unwrapped, and is cut into its copies shifted by whole turns, each clipped to
+/// longitudes -180..180: so no edge spans the globe, which would make the even-odd test
+/// flip on the whole band of latitude the edge spans.
+fn split_at_antimeridian(polygon: Polygon<f64>) -> Vec<Polygon<f64>> {
+    let crosses = |r: &LineString<f64>| r.0.windows(2).any(|w| jumps(w[0], w[1]));
+    if !crosses(polygon.exterior()) && !polygon.interiors().iter().any(crosses) {
+        return vec![polygon];
+    }
+    let (exterior, interiors) = polygon.into_inner();
+    let exterior = unwrap(&exterior);
+    let interiors: Vec<Vec<Coord<f64>>> = interiors.iter().map(unwrap).collect();
+    let (lo, hi) = exterior
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
+            (lo.min(c.x), hi.max(c.x))
+        });
+    let piece = |ring: &[Coord<f64>], shift: f64| -> Option<LineString<f64>> {
+        let moved: Vec<Coord<f64>> = ring
+            .iter()
+            .map(|c| Coord {
+                x: c.x + shift,
+                y: c.y,
+            })
+            .collect();
+        let clipped = clip_half(&clip_half(&moved, -180.0, true), 180.0, false);
+        (clipped.len() >= 4).then(|| LineString::new(clipped))
+    };
+    // Whole turns that bring some of the unwrapped exterior into -180..180 (a ring of
+    // longitudes in -180..180 spans three at most).
+    let first = (-(hi + 180.0) / 360.0).ceil();
+    let last = ((180.0 - lo) / 360.0).floor().min(first + 3.0);
+    let mut out = Vec::new();
+    let mut turns = first;
+    while turns <= last {
+        let shift = turns * 360.0;
+        if let Some(ext) = piece(&exterior, shift) {
+            let holes = interiors.iter().filter_map(|h| piece(h, shift)).collect();
+            out.push(Polygon::new(ext, holes));
+        }
+        turns += 1.0;
+    }
+    out
 }
 
 fn assemble(g: &RawGeometry, arcs: &[LineString<f64>]) -> Result<MultiPolygon<f64>, String> {
     match g.kind.as_deref() {
-        Some("Polygon") => Ok(MultiPolygon::new(vec![polygon(&g.arcs, arcs)?])),
+        Some("Polygon") => Ok(MultiPolygon::new(polygon(&g.arcs, arcs)?)),
         Some("MultiPolygon") => {
             let parts = g
                 .arcs
                 .as_array()
                 .ok_or("a MultiPolygon is not an array of polygons")?;
-            Ok(MultiPolygon::new(
-                parts
-                    .iter()
-                    .map(|p| polygon(p, arcs))
-                    .collect::<Result<_, _>>()?,
-            ))
+            let mut all = Vec::with_capacity(parts.len());
+            for p in parts {
+                all.extend(polygon(p, arcs)?);
+            }
+            Ok(MultiPolygon::new(all))
         }
         None => Ok(MultiPolygon::new(vec![])),
         Some(other) => Err(format!(
@@ -349,7 +430,85 @@ mod tests {
         }
     }
 
+    fn edges(b: &Boundaries) -> impl Iterator<Item = (&str, Coord<f64>, Coord<f64>)> {
+        b.countries.iter().flat_map(|c| {
+            c.shape
+                .iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .flat_map(move |r| r.0.windows(2).map(move |w| (c.name.as_str(), w[0], w[1])))
+        })
+    }
+
+    /// Natural Earth's Chukotka, Wrangel Island, Fiji and Antarctica have edges from +180 to
+    /// -180: read, none is left, and no position lies beyond ±180.
+    #[test]
+    fn no_shipped_ring_edge_spans_the_globe() {
+        let b = crate::derive::polygon_index::tests::boundaries();
+        for (name, a, z) in edges(&b) {
+            assert!((z.x - a.x).abs() <= 180.0, "{name}: {a:?} -> {z:?}");
+            assert!(a.x.abs() <= 180.0 && a.y.abs() <= 90.0, "{name}: {a:?}");
+        }
+        let ru = b.by_numeric("643").unwrap();
+        for (lon, lat) in [
+            (179.9, 67.0),
+            (-179.5, 67.0),
+            (-175.0, 66.5),
+            (-179.5, 71.2),
+        ] {
+            assert!(ru.shape.contains(&geo::Point::new(lon, lat)), "{lon} {lat}");
+        }
+        for (lon, lat) in [(0.0, 67.29), (-150.0, 68.0), (0.0, 71.1), (-20.0, 66.0)] {
+            assert!(
+                !ru.shape.contains(&geo::Point::new(lon, lat)),
+                "{lon} {lat}"
+            );
+        }
+    }
+
+    /// A topology of one square across the antimeridian, `w` degrees east of `lon` and `h`
+    /// north of `lat`, written with longitudes in -180..180 (its eastern edge wraps).
+    fn wrapped_square(lon: f64, lat: f64, w: f64, h: f64) -> String {
+        let wrap = |x: f64| if x > 180.0 { x - 360.0 } else { x };
+        let corners = [
+            (lon, lat),
+            (wrap(lon + w), lat),
+            (wrap(lon + w), lat + h),
+            (lon, lat + h),
+            (lon, lat),
+        ];
+        let arc: Vec<String> = corners.iter().map(|(x, y)| format!("[{x},{y}]")).collect();
+        format!(
+            r#"{{"type":"Topology","objects":{{"countries":{{"type":"GeometryCollection","geometries":[
+                {{"type":"Polygon","id":"001","properties":{{"name":"Sq"}},"arcs":[[0]]}}]}}}},
+                "arcs":[[{}]]}}"#,
+            arc.join(",")
+        )
+    }
+
     proptest::proptest! {
+        /// However a square lies across the antimeridian, after reading no edge spans more
+        /// than 180° and a point is inside exactly when it is in the square on the globe.
+        #[test]
+        fn squares_across_the_antimeridian(
+            lon in 150.0..180.0f64, lat in -80.0..70.0f64, w in 1.0..60.0f64, h in 1.0..10.0f64,
+            px in -180.0..180.0f64, py in 0.0..1.0f64,
+        ) {
+            let text = wrapped_square(lon, lat, w, h);
+            let b = parse(Path::new("sq.json"), text.as_bytes()).unwrap();
+            for (_, a, z) in edges(&b) {
+                proptest::prop_assert!((z.x - a.x).abs() <= 180.0, "{a:?} -> {z:?}");
+            }
+            let py = lat - 1.0 + py * (h + 2.0);
+            let east = (px - lon).rem_euclid(360.0);
+            let margin = 1e-6;
+            let inside = east > margin && east < w - margin && py > lat + margin && py < lat + h - margin;
+            let outside = (east < 360.0 - margin && east > w + margin) || py < lat - margin || py > lat + h + margin;
+            let got = b.countries[0].shape.contains(&geo::Point::new(px, py));
+            if inside || outside {
+                proptest::prop_assert_eq!(got, inside, "{} {}", px, py);
+            }
+        }
+
         #[test]
         fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
             let _ = parse(Path::new("x.json"), &bytes);

@@ -252,7 +252,41 @@ pub fn resolve_dataset<'g>(
             }
         }
     }
+    problems.extend(unnamed_places(dataset, &out));
     (out, problems)
+}
+
+/// The place references whose `reported` words do not name the place they resolved to (by
+/// its name, an alias or the name that matched) and that cite no `located_by` source: the
+/// article does not say where, so the source that does must be named.
+fn unnamed_places(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for place in dataset.place_refs() {
+        if place.located_by.is_some() || place.reported.is_empty() {
+            continue;
+        }
+        let Some(r) = resolutions.get(place) else {
+            continue;
+        };
+        let reported = crate::names::text::Text::new(&place.reported);
+        let p = &r.place;
+        let named = [p.name.as_str(), &*r.matched, place.query.as_str()]
+            .into_iter()
+            .chain(p.aliases.iter().map(String::as_str))
+            .any(|name| crate::names::text::names(&reported, name));
+        if !named {
+            problems.push(Problem::new(
+                &place.path,
+                Some(place.line),
+                &place.reported,
+                format!(
+                    "the reported words do not name {} ({}): cite the source that places it with `located_by`",
+                    p.name, p.id
+                ),
+            ));
+        }
+    }
+    problems
 }
 
 /// Resolve one name within `country` (empty: any): the local tables' best place, or, for a

@@ -306,9 +306,7 @@ impl GeocodeCache {
     pub fn load(path: &Path) -> Result<Self> {
         let text = match crate::read::input::read_text(path) {
             Ok(t) => t,
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::new())
-            }
+            Err(e) if e.is_not_found() => return Ok(Self::new()),
             Err(e) => return Err(e),
         };
         Self::parse(&text, path)
