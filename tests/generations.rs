@@ -228,19 +228,7 @@ fn a_second_build_into_the_same_folder_waits_and_both_finish_as_one_generation()
         .status()
         .unwrap();
     work.edit("exercises.toml", "Drill One", "Drill One, first");
-    let go = work.dir.path().join("go");
-    let first = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-        .args(["build", "--data", "data", "--out", "out"])
-        .current_dir(work.dir.path())
-        .env("DRILLMAP_TEST_HOLD_AT", "locked")
-        .env("DRILLMAP_TEST_HOLD_UNTIL", &go)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let reached = work.dir.path().join("go.reached");
-    while !reached.exists() {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let (first, go) = work.spawn_held(&["build", "--data", "data", "--out", "out"], "locked");
     let mut second = Command::new(env!("CARGO_BIN_EXE_drillmap"))
         .args(["build", "--data", "other", "--out", "out"])
         .current_dir(work.dir.path())
@@ -314,22 +302,7 @@ fn an_interrupted_build_removes_its_temporaries_and_leaves_one_generation() {
             .expect_code(0);
         let before = files(&work);
         fs::write(work.data().join("big.csv"), events(8000, "Drill")).unwrap();
-        let until = work.dir.path().join("go");
-        let reached = work.dir.path().join("go.reached");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-            .args(&args)
-            .current_dir(work.dir.path())
-            .env("DRILLMAP_TEST_HOLD_AT", stage)
-            .env("DRILLMAP_TEST_HOLD_UNTIL", &until)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        while !reached.exists() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("{stage}: ended before the stage: {status}");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        let (mut child, until) = work.spawn_held(&args, stage);
         assert!(
             temporary_bytes(&work) > 0,
             "{stage}: temporaries while held"

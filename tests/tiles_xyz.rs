@@ -11,7 +11,7 @@ mod util;
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use util::Work;
 
@@ -149,22 +149,8 @@ fn tiles_xyz_interrupted_exit_130_with_nothing_published_and_no_litter() {
     let old = tiles_args("3", "out/drillmap.pmtiles", "out/tiles");
     work.run(&old.iter().map(String::as_str).collect::<Vec<_>>())
         .expect_code(0);
-    let until = work.dir.path().join("go");
-    let reached = work.dir.path().join("go.reached");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-        .args(tiles_args("5", "out/drillmap.pmtiles", "out/tiles"))
-        .current_dir(work.dir.path())
-        .env("DRILLMAP_TEST_HOLD_AT", "xyz")
-        .env("DRILLMAP_TEST_HOLD_UNTIL", &until)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    while !reached.exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("ended before the stage: {status}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let (mut child, _) =
+        work.spawn_held(&tiles_args("5", "out/drillmap.pmtiles", "out/tiles"), "xyz");
     assert!(!litter(&work.out()).is_empty(), "staged while held");
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])

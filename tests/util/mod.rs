@@ -81,6 +81,33 @@ impl Work {
         Run(cmd.output().unwrap())
     }
 
+    /// Start drillmap with `args` held at the named `stage` of a test build
+    /// (`DRILLMAP_TEST_HOLD_AT`), and return once it is there, with the file whose
+    /// creation lets it go on. Its stderr is piped.
+    pub fn spawn_held<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+        stage: &str,
+    ) -> (std::process::Child, PathBuf) {
+        let until = self.dir.path().join("go");
+        let reached = self.dir.path().join("go.reached");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("DRILLMAP_TEST_HOLD_AT", stage)
+            .env("DRILLMAP_TEST_HOLD_UNTIL", &until)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        while !reached.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{stage}: ended before the stage: {status}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        (child, until)
+    }
+
     /// `drillmap build --data data --out out`.
     pub fn build(&self) -> Run {
         self.run(&["build", "--data", "data", "--out", "out"])
