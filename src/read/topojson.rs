@@ -328,12 +328,28 @@ fn split_at_antimeridian(polygon: Polygon<f64>) -> Vec<Polygon<f64>> {
     }
     let (exterior, interiors) = polygon.into_inner();
     let exterior = unwrap(&exterior);
-    let interiors: Vec<Vec<Coord<f64>>> = interiors.iter().map(unwrap).collect();
     let (lo, hi) = exterior
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
             (lo.min(c.x), hi.max(c.x))
         });
+    // A hole is unwrapped from its own first vertex, which may leave it a whole turn away
+    // from the exterior's longitudes: move it by whole turns to lie among them, so that
+    // each shifted copy below pairs it with the piece it is a hole of.
+    let interiors: Vec<Vec<Coord<f64>>> = interiors
+        .iter()
+        .map(|h| {
+            let mut ring = unwrap(h);
+            if let Some(first) = ring.first().map(|c| c.x) {
+                let turns = ((lo + hi) / 2.0 - first) / 360.0;
+                let shift = turns.round() * 360.0;
+                for c in &mut ring {
+                    c.x += shift;
+                }
+            }
+            ring
+        })
+        .collect();
     let piece = |ring: &[Coord<f64>], shift: f64| -> Option<LineString<f64>> {
         let moved: Vec<Coord<f64>> = ring
             .iter()
@@ -343,7 +359,13 @@ fn split_at_antimeridian(polygon: Polygon<f64>) -> Vec<Polygon<f64>> {
             })
             .collect();
         let clipped = clip_half(&clip_half(&moved, -180.0, true), 180.0, false);
-        (clipped.len() >= 4).then(|| LineString::new(clipped))
+        // A copy that only touches ±180 clips to a ring of zero width: no piece at all.
+        let (west, east) = clipped
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), c| {
+                (w.min(c.x), e.max(c.x))
+            });
+        (clipped.len() >= 4 && east > west).then(|| LineString::new(clipped))
     };
     // Whole turns that bring some of the unwrapped exterior into -180..180 (a ring of
     // longitudes in -180..180 spans three at most).
@@ -498,6 +520,65 @@ mod tests {
                 "arcs":[[{}]]}}"#,
             arc.join(",")
         )
+    }
+
+    /// A hole across or beyond ±180 belongs to the piece it lies in (review of session 10:
+    /// each hole was unwrapped from its own first vertex and paired with the wrong copy).
+    #[test]
+    fn a_hole_beyond_the_antimeridian_stays_a_hole() {
+        let ring = |pts: &[(f64, f64)]| LineString::from(pts.to_vec());
+        // The exterior runs 170..190 (written 170..-170), the hole -178..-172 (182..188).
+        let square = Polygon::new(
+            ring(&[
+                (170.0, 0.0),
+                (-170.0, 0.0),
+                (-170.0, 10.0),
+                (170.0, 10.0),
+                (170.0, 0.0),
+            ]),
+            vec![ring(&[
+                (-178.0, 2.0),
+                (-172.0, 2.0),
+                (-172.0, 8.0),
+                (-178.0, 8.0),
+                (-178.0, 2.0),
+            ])],
+        );
+        let pieces = split_at_antimeridian(square);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        let inside = |x: f64, y: f64| pieces.iter().any(|p| p.contains(&geo::Point::new(x, y)));
+        assert!(!inside(-175.0, 5.0), "the hole");
+        assert!(inside(-171.0, 5.0) && inside(175.0, 5.0) && inside(-179.0, 5.0));
+        for p in &pieces {
+            let xs = p.exterior().0.iter().map(|c| c.x);
+            let (w, e) = xs.fold((f64::MAX, f64::MIN), |(w, e), x| (w.min(x), e.max(x)));
+            assert!(e > w && w >= -180.0 && e <= 180.0, "{p:?}");
+        }
+    }
+
+    /// A ring that only touches the antimeridian from one side gives no zero-width piece.
+    #[test]
+    fn no_zero_width_piece_at_the_antimeridian() {
+        let ring = |pts: &[(f64, f64)]| LineString::from(pts.to_vec());
+        // Runs up the antimeridian written once as 180 and once as -180 (so an edge jumps),
+        // and lies wholly west of it: the copy a turn west only touches -180.
+        let poly = Polygon::new(
+            ring(&[
+                (170.0, 0.0),
+                (180.0, 0.0),
+                (-180.0, 5.0),
+                (170.0, 5.0),
+                (170.0, 0.0),
+            ]),
+            vec![],
+        );
+        let pieces = split_at_antimeridian(poly);
+        assert_eq!(pieces.len(), 1, "{pieces:?}");
+        for p in pieces {
+            let xs = p.exterior().0.iter().map(|c| c.x);
+            let (w, e) = xs.fold((f64::MAX, f64::MIN), |(w, e), x| (w.min(x), e.max(x)));
+            assert!(e > w, "zero-width piece {p:?}");
+        }
     }
 
     proptest::proptest! {
