@@ -19,7 +19,9 @@
 //! best found. Cells are set up on first sight, once for all the index's clones (one per
 //! build thread): each coarse cell's block is made under a lock, its fine cells each in a
 //! `OnceLock`, and a clone remembers the blocks it met, so a point's look-up takes no lock.
-//! Whether a point is inside Afghanistan
+//! A look-up of a uniform point costs cache misses rather than arithmetic, so what it reads
+//! lies close: the fine cells inside their block, a cell's first candidates inside the cell,
+//! and the edges without the caps only set-up reads. Whether a point is inside Afghanistan
 //! (the sign of the distance) is the [`PolygonIndex`]'s answer. Distances are on the sphere
 //! of mean Earth radius, in km; ties go to the segment listed first.
 
@@ -75,7 +77,7 @@ fn chord2_of(angle: f64) -> f64 {
     c * c
 }
 
-/// One great-circle arc of the border.
+/// One great-circle arc of the border: what a point's look-up reads of it.
 #[derive(Debug, Clone)]
 struct Edge {
     a: V3,
@@ -83,13 +85,18 @@ struct Edge {
     /// Unit normal of the arc's plane (`a × b`), zero for a degenerate edge.
     n: V3,
     segment: u32,
-    /// A cap holding the arc: its centre (the arc's midpoint) and angular radius.
+}
+
+/// A cap holding an arc: its centre (the arc's midpoint) and angular radius. Only setting
+/// cells up reads it, so it is kept apart from the [`Edge`]s a look-up walks.
+#[derive(Debug, Clone, Copy)]
+struct Cap {
     mid: V3,
     reach: f64,
 }
 
 impl Edge {
-    fn new(a: V3, b: V3, n: V3, segment: u32) -> Edge {
+    fn new(a: V3, b: V3, n: V3, segment: u32) -> (Edge, Cap) {
         let m = [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
         let len = dot(m, m).sqrt();
         let mid = if len > 0.0 {
@@ -100,14 +107,7 @@ impl Edge {
         // Every point of the arc is within this of its midpoint (a little more, for
         // rounding).
         let reach = angle(chord2(mid, a).max(chord2(mid, b))) * (1.0 + 1e-9) + 1e-12;
-        Edge {
-            a,
-            b,
-            n,
-            segment,
-            mid,
-            reach,
-        }
+        (Edge { a, b, n, segment }, Cap { mid, reach })
     }
 
     /// Squared chord length from `p` to the nearest point of the arc.
@@ -133,7 +133,7 @@ impl Edge {
 /// radius `R < δ ≤ π/2` every direction to it is within `β` of the centre's, with
 /// `sin β = sin R / sin δ`, so the two unit gradients differ by at most `2 sin β`. Where the
 /// point may be in the cap, or the edges more than a quarter circle away: 2.
-fn lipschitz(best: &Edge, e: &Edge, from_best: f64, radius: f64) -> f64 {
+fn lipschitz(best: &Cap, e: &Cap, from_best: f64, radius: f64) -> f64 {
     let reach = best
         .reach
         .max(angle(chord2(best.mid, e.mid)) * (1.0 + 1e-9) + 1e-12 + e.reach);
@@ -144,26 +144,45 @@ fn lipschitz(best: &Edge, e: &Edge, from_best: f64, radius: f64) -> f64 {
     (2.0 * reach.sin() / near.sin() * (1.0 + 1e-9)).min(2.0)
 }
 
+/// Candidates a cell keeps beside its centre, read with it: most cells have no more.
+const NEAR: usize = 4;
+
 /// A grid cell, set up on first sight: its centre, and the edges that can be nearest to one
-/// of its points with their angle from the centre, nearest first.
+/// of its points with their angle from the centre, nearest first (the first [`NEAR`] in the
+/// cell itself, the rest in `more`).
 #[derive(Debug)]
 struct Cell {
     centre: V3,
-    candidates: Box<[(f64, u32)]>,
+    len: u32,
+    near: [(f64, u32); NEAR],
+    more: Box<[(f64, u32)]>,
 }
 
+impl Cell {
+    fn candidates(&self) -> impl Iterator<Item = &(f64, u32)> {
+        let near = usize::try_from(self.len).map_or(NEAR, |l| l.min(NEAR));
+        self.near[..near].iter().chain(self.more.iter())
+    }
+}
+
+/// Fine cells per coarse cell.
+const FINE: usize = (COARSE * COARSE) as usize;
+
 /// A coarse cell: the edges that can be nearest to a point in it, and its
-/// `COARSE` × `COARSE` grid cells, each set up once by whichever thread meets it first.
+/// `COARSE` × `COARSE` grid cells (in the block itself: one load less per point), each set
+/// up once by whichever thread meets it first.
 #[derive(Debug)]
 struct Block {
     edges: Vec<u32>,
-    cells: Box<[OnceLock<Cell>]>,
+    cells: [OnceLock<Cell>; FINE],
 }
 
 /// What every clone of an index shares: the border's edges and the cells set up so far.
 #[derive(Debug)]
 struct Shared {
     edges: Vec<Edge>,
+    /// Each edge's cap, by the same index.
+    caps: Vec<Cap>,
     /// Coarse cell → its block, made under the lock on first sight.
     blocks: Mutex<FxHashMap<(i64, i64), Arc<Block>>>,
 }
@@ -183,7 +202,7 @@ pub struct BorderIndex<'b> {
 impl<'b> BorderIndex<'b> {
     /// Index `border`.
     pub fn new(border: &'b AfghanBorder) -> BorderIndex<'b> {
-        let mut edges = Vec::new();
+        let (mut edges, mut caps) = (Vec::new(), Vec::new());
         for (si, s) in border.segments.iter().enumerate() {
             let segment = u32::try_from(si).unwrap_or(u32::MAX);
             for line in &s.lines {
@@ -196,11 +215,15 @@ impl<'b> BorderIndex<'b> {
                     } else {
                         [0.0; 3]
                     };
-                    edges.push(Edge::new(a, b, n, segment));
+                    let (edge, cap) = Edge::new(a, b, n, segment);
+                    edges.push(edge);
+                    caps.push(cap);
                 }
                 if let [only] = line.0.as_slice() {
                     let a = unit(only.x, only.y);
-                    edges.push(Edge::new(a, a, [0.0; 3], segment));
+                    let (edge, cap) = Edge::new(a, a, [0.0; 3], segment);
+                    edges.push(edge);
+                    caps.push(cap);
                 }
             }
         }
@@ -209,6 +232,7 @@ impl<'b> BorderIndex<'b> {
             afghanistan: PolygonIndex::new(&border.shape),
             shared: Arc::new(Shared {
                 edges,
+                caps,
                 blocks: Mutex::new(FxHashMap::default()),
             }),
             blocks: FxHashMap::default(),
@@ -234,7 +258,7 @@ impl<'b> BorderIndex<'b> {
             let cell = cell.get_or_init(|| shared.cell(key, &block.edges));
             // Slack for rounding: a candidate is skipped only when clearly beyond the best.
             let from_centre = angle(chord2(cell.centre, p)) + 1e-12;
-            for &(lb, i) in &cell.candidates {
+            for &(lb, i) in cell.candidates() {
                 if lb - from_centre > best_angle {
                     break;
                 }
@@ -306,14 +330,14 @@ impl Shared {
         let nearest_angle = angle(nearest);
         // The triangle inequality's bound (`K` = 2) first: it is cheap and leaves out most.
         let limit = chord2_of(nearest_angle + 2.0 * radius) * (1.0 + 1e-9) + 1e-15;
-        let best = &self.edges[first as usize];
+        let best = &self.caps[first as usize];
         let from_best = angle(chord2(centre, best.mid));
         let mut candidates: Vec<(f64, u32)> = c2
             .into_iter()
             .filter(|&(c, _)| c <= limit)
             .map(|(c, i)| (angle(c), i))
             .filter(|&(a, i)| {
-                let k = lipschitz(best, &self.edges[i as usize], from_best, radius);
+                let k = lipschitz(best, &self.caps[i as usize], from_best, radius);
                 a - nearest_angle <= k * radius * (1.0 + 1e-9) + 1e-12
             })
             .collect();
@@ -337,8 +361,10 @@ impl Shared {
             let (_, candidates) = self.candidates_of(w, s, size, &all);
             let mut edges: Vec<u32> = candidates.into_iter().map(|c| c.1).collect();
             edges.sort_unstable();
-            let cells = (0..COARSE * COARSE).map(|_| OnceLock::new()).collect();
-            Arc::new(Block { edges, cells })
+            Arc::new(Block {
+                edges,
+                cells: std::array::from_fn(|_| OnceLock::new()),
+            })
         });
         Arc::clone(block)
     }
@@ -348,9 +374,14 @@ impl Shared {
         #[allow(clippy::cast_precision_loss)]
         let (w, s) = (key.0 as f64 * CELL, key.1 as f64 * CELL);
         let (centre, candidates) = self.candidates_of(w, s, CELL, among);
+        let mut near = [(0.0, 0); NEAR];
+        let split = candidates.len().min(NEAR);
+        near[..split].copy_from_slice(&candidates[..split]);
         Cell {
             centre,
-            candidates: candidates.into_boxed_slice(),
+            len: u32::try_from(candidates.len()).unwrap_or(u32::MAX),
+            near,
+            more: candidates[split..].into(),
         }
     }
 }

@@ -5,8 +5,9 @@
 //! The rings are cut into chunks of [`CHUNK`] edges, each with its bounding box, listed per
 //! [`CELL`]-high row of latitude. A grid cell of that size that no chunk's box meets lies
 //! wholly inside or wholly outside (no edge crosses it): it is decided once, by its centre,
-//! and remembered, so most points cost a lookup; a point in a cell the outline crosses is
-//! decided by an even-odd ray cast over the chunks of its row that are level with it and
+//! and remembered, so most points cost a lookup; a cell the outline crosses is remembered as
+//! such (its chunks are not looked over again), and a point in it is decided by an even-odd
+//! ray cast over the chunks of its row that are level with it and
 //! east of it. Points on an edge may fall either way (as for `geo`'s `Contains`, a point on
 //! the boundary is not inside, but the ray cast does not promise it).
 
@@ -43,8 +44,8 @@ pub struct PolygonIndex {
     first_row: i32,
     /// Per latitude row from `first_row`, the chunks whose (widened) box meets it.
     rows: Vec<Vec<u32>>,
-    /// Cells no chunk meets: whether each is inside.
-    cells: FxHashMap<(i32, i32), bool>,
+    /// Cells met so far: whether each is inside, `None` for one an edge crosses.
+    cells: FxHashMap<(i32, i32), Option<bool>>,
 }
 
 impl PolygonIndex {
@@ -132,9 +133,19 @@ impl PolygonIndex {
             return false;
         }
         let key = cell_of(p);
-        if let Some(&inside) = self.cells.get(&key) {
-            return inside;
-        }
+        let known = match self.cells.get(&key) {
+            Some(&known) => known,
+            None => {
+                let known = self.cell(key);
+                self.cells.insert(key, known);
+                known
+            }
+        };
+        known.unwrap_or_else(|| self.ray_cast(p))
+    }
+
+    /// Whether cell `key` is inside, decided by its centre, or `None` when an edge crosses it.
+    fn cell(&self, key: (i32, i32)) -> Option<bool> {
         let (w, s) = (f64::from(key.0) * CELL, f64::from(key.1) * CELL);
         let (e, n) = (w + CELL, s + CELL);
         let crossed = self.row(key.1).iter().any(|&i| {
@@ -144,15 +155,12 @@ impl PolygonIndex {
                 && b.min().y - MARGIN <= n
                 && b.max().y + MARGIN >= s
         });
-        if crossed {
-            return self.ray_cast(p);
-        }
-        let inside = self.ray_cast(Coord {
-            x: w + CELL / 2.0,
-            y: s + CELL / 2.0,
-        });
-        self.cells.insert(key, inside);
-        inside
+        (!crossed).then(|| {
+            self.ray_cast(Coord {
+                x: w + CELL / 2.0,
+                y: s + CELL / 2.0,
+            })
+        })
     }
 }
 

@@ -62,8 +62,106 @@ struct Topology {
     #[serde(rename = "type")]
     kind: String,
     transform: Option<Transform>,
-    arcs: Vec<Vec<Vec<f64>>>,
+    arcs: RawArcs,
     objects: serde_json::Map<String, Value>,
+}
+
+/// The arcs' positions as the file writes them, back to back in one vector (not a vector
+/// per position: the 10m file has about 480,000), read straight from the parser.
+#[derive(Debug, Default)]
+struct RawArcs {
+    /// Every position's first two numbers (further numbers are read and dropped).
+    positions: Vec<[f64; 2]>,
+    /// Where each arc's positions end in `positions`.
+    ends: Vec<usize>,
+    /// The first position with fewer than two numbers: its arc and index in the arc.
+    short: Option<(usize, usize)>,
+}
+
+impl<'de> Deserialize<'de> for RawArcs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawArcs, D::Error> {
+        d.deserialize_seq(ArcsVisitor)
+    }
+}
+
+/// The `arcs` array: arcs of positions of numbers.
+struct ArcsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ArcsVisitor {
+    type Value = RawArcs;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawArcs, A::Error> {
+        let mut arcs = RawArcs::default();
+        while seq.next_element_seed(ArcSeed(&mut arcs))?.is_some() {
+            arcs.ends.push(arcs.positions.len());
+        }
+        Ok(arcs)
+    }
+}
+
+/// One arc, its positions appended to the [`RawArcs`].
+struct ArcSeed<'a>(&'a mut RawArcs);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ArcSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ArcSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let arcs = self.0;
+        let (arc, start) = (arcs.ends.len(), arcs.positions.len());
+        while let Some(position) = seq.next_element::<Position>()? {
+            if position.0.is_none() && arcs.short.is_none() {
+                arcs.short = Some((arc, arcs.positions.len() - start));
+            }
+            arcs.positions.push(position.0.unwrap_or_default());
+        }
+        Ok(())
+    }
+}
+
+/// A position: its first two numbers, `None` when it has fewer.
+struct Position(Option<[f64; 2]>);
+
+impl<'de> Deserialize<'de> for Position {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Position, D::Error> {
+        d.deserialize_seq(PositionVisitor)
+    }
+}
+
+struct PositionVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PositionVisitor {
+    type Value = Position;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Position, A::Error> {
+        let x = seq.next_element::<f64>()?;
+        let y = match x {
+            Some(_) => seq.next_element::<f64>()?,
+            None => None,
+        };
+        // Numbers past the second (an elevation, say) are read as numbers and dropped.
+        while seq.next_element::<f64>()?.is_some() {}
+        Ok(Position(x.zip(y).map(|(x, y)| [x, y])))
+    }
 }
 
 #[derive(Deserialize)]
@@ -143,17 +241,22 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Boundaries> {
         ));
     }
     let arcs = decode_arcs(&topo.arcs, topo.transform.as_ref()).map_err(|m| syntax(path, m))?;
-    let collection = topo
-        .objects
-        .get("countries")
+    let mut objects = topo.objects;
+    let collection = objects
+        .get_mut("countries")
         .ok_or_else(|| syntax(path, "the topology has no object \"countries\""))?;
-    let geometries = collection
-        .get("geometries")
-        .and_then(Value::as_array)
-        .ok_or_else(|| syntax(path, "object \"countries\" is not a GeometryCollection"))?;
+    let geometries = match collection.get_mut("geometries").map(Value::take) {
+        Some(Value::Array(g)) => g,
+        _ => {
+            return Err(syntax(
+                path,
+                "object \"countries\" is not a GeometryCollection",
+            ))
+        }
+    };
     let mut countries = Vec::with_capacity(geometries.len());
-    for (i, g) in geometries.iter().enumerate() {
-        let raw: RawGeometry = serde_json::from_value(g.clone())
+    for (i, g) in geometries.into_iter().enumerate() {
+        let raw: RawGeometry = serde_json::from_value(g)
             .map_err(|e| syntax(path, format!("countries geometry {i}: {e}")))?;
         let shape = assemble(&raw, &arcs)
             .map_err(|m| syntax(path, format!("countries geometry {i}: {m}")))?;
@@ -181,23 +284,24 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Boundaries> {
 }
 
 fn decode_arcs(
-    raw: &[Vec<Vec<f64>>],
+    raw: &RawArcs,
     transform: Option<&Transform>,
 ) -> Result<Vec<LineString<f64>>, String> {
-    raw.iter()
+    let mut start = 0;
+    raw.ends
+        .iter()
         .enumerate()
-        .map(|(i, arc)| {
+        .map(|(i, &end)| {
+            let arc = raw.positions.get(start..end).unwrap_or_default();
+            start = end;
             let (mut x, mut y) = (0.0, 0.0);
             let mut coords = Vec::with_capacity(arc.len());
-            for pos in arc {
-                let [px, py] = match pos.as_slice() {
-                    [a, b, ..] => [*a, *b],
-                    _ => {
-                        return Err(format!(
-                            "arc {i} has a position with fewer than two numbers"
-                        ))
-                    }
-                };
+            for (j, &[px, py]) in arc.iter().enumerate() {
+                if raw.short == Some((i, j)) {
+                    return Err(format!(
+                        "arc {i} has a position with fewer than two numbers"
+                    ));
+                }
                 let c = match transform {
                     Some(t) => {
                         x += px;
@@ -464,6 +568,49 @@ mod tests {
         ] {
             assert!(parse(Path::new("t.json"), bad.as_bytes()).is_err(), "{bad}");
         }
+    }
+
+    /// Arcs are read straight into one vector of positions: numbers past the second are
+    /// dropped, and the first bad position in file order is the one reported.
+    #[test]
+    fn positions_past_two_numbers_and_the_first_bad_one() {
+        let topo = |arcs: &str| {
+            format!(
+                r#"{{"type":"Topology","arcs":{arcs},"objects":{{"countries":{{"type":"GeometryCollection","geometries":[]}}}}}}"#
+            )
+        };
+        let b = parse(
+            Path::new("t.json"),
+            topo("[[[1,2,30]],[],[[3,4],[5,6]]]").as_bytes(),
+        )
+        .unwrap();
+        let arcs: Vec<Vec<Coord<f64>>> = b.arcs.into_iter().map(|l| l.0).collect();
+        assert_eq!(
+            arcs,
+            vec![
+                vec![Coord { x: 1.0, y: 2.0 }],
+                vec![],
+                vec![Coord { x: 3.0, y: 4.0 }, Coord { x: 5.0, y: 6.0 }]
+            ]
+        );
+        for (arcs, says) in [
+            (
+                "[[[0,0]],[[0,100],[1]]]",
+                "arc 1 has a position out of range",
+            ),
+            (
+                "[[[0,0]],[[1],[0,100]]]",
+                "arc 1 has a position with fewer than two",
+            ),
+            (
+                "[[[0,0],[]],[[0,100]]]",
+                "arc 0 has a position with fewer than two",
+            ),
+        ] {
+            let e = parse(Path::new("t.json"), topo(arcs).as_bytes()).unwrap_err();
+            assert!(e.to_string().contains(says), "{arcs}: {e}");
+        }
+        assert!(parse(Path::new("t.json"), topo(r#"[[[0,0,"x"]]]"#).as_bytes()).is_err());
     }
 
     fn edges(b: &Boundaries) -> impl Iterator<Item = (&str, Coord<f64>, Coord<f64>)> {
