@@ -1040,6 +1040,13 @@ fn a_csv_ending_inside_a_quoted_field_is_refused_at_the_line_it_opened() {
     assert!(!work.out().join("events.geojson").exists());
 }
 
+/// The line ends a CSV is tried with: name, byte-order mark, line end.
+const LINE_ENDS: [(&str, &str, &str); 3] = [
+    ("lf", "", "\n"),
+    ("crlf", "", "\r\n"),
+    ("bom", "\u{feff}", "\r\n"),
+];
+
 /// A bad row is named by its physical line whatever the line ends (LF, CRLF, a byte-order
 /// mark and CRLF), and a quoted multi-line row by its first line: in
 /// `build --events`' messages, `events.errors.csv` and `tiles FILE.csv`.
@@ -1055,11 +1062,7 @@ fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {
         "e,,,2021,37.2,67.2,",
         "f,,,2021,,,",
     ];
-    for (name, bom, end) in [
-        ("lf", "", "\n"),
-        ("crlf", "", "\r\n"),
-        ("bom", "\u{feff}", "\r\n"),
-    ] {
+    for (name, bom, end) in LINE_ENDS {
         let work = Work::new("events");
         let file = format!("data/{name}.csv");
         fs::write(
@@ -1087,5 +1090,54 @@ fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {
         fs::write(work.data().join("p.csv"), format!("{bom}{points}{end}")).unwrap();
         work.run(&["tiles", "--out", "out/x.pmtiles", "data/p.csv"])
             .expect_stderr_line(&["p.csv:5:", "no coordinates"]);
+    }
+}
+
+/// The lines `OUT/events.errors.csv` names, in its order.
+fn error_lines(work: &Work) -> Vec<String> {
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    errors
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect()
+}
+
+// Probe finding (session 10): a problem on a row after blank lines named the wrong line
+// (the csv crate gives a record the line where the previous one ended, before the blank
+// lines it skips).
+#[test]
+fn a_row_after_blank_lines_is_named_by_its_physical_line() {
+    let lines = [
+        "id,place,country,start_date,notes",
+        "",
+        "a,Termiz,UZ,2021,",
+        "",
+        "",
+        "b,Termiz,UZ,2021-13,\"two",
+        "",
+        "lines\"",
+        "",
+        "c,Termiz,UZ,2021-14,",
+        "d,Termiz,UZ,2021,",
+        "",
+        "e,Termiz,UZ,2021-02-30,",
+    ];
+    for (name, bom, end) in LINE_ENDS {
+        let work = Work::new("events");
+        fs::write(
+            work.data().join(format!("{name}.csv")),
+            format!("{bom}{}{end}", lines.join(end)),
+        )
+        .unwrap();
+        bulk(
+            &work,
+            &["--events", &format!("data/{name}.csv"), "--max-errors", "9"],
+        )
+        .expect_code(0)
+        .expect_stderr_line(&[&format!("{name}.csv:6:"), "\"2021-13\""])
+        .expect_stderr_line(&[&format!("{name}.csv:10:"), "\"2021-14\""])
+        .expect_stderr_line(&[&format!("{name}.csv:13:"), "\"2021-02-30\""]);
+        assert_eq!(error_lines(&work), ["6", "10", "13"], "{name}");
     }
 }
