@@ -1141,3 +1141,57 @@ fn a_row_after_blank_lines_is_named_by_its_physical_line() {
         assert_eq!(error_lines(&work), ["6", "10", "13"], "{name}");
     }
 }
+
+// Probe finding (session 10): `Lat`, `LATITUDE`, `Event_Date` were not recognised.
+#[test]
+fn known_columns_are_found_in_any_case_and_two_spellings_of_one_are_refused() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("case.csv"),
+        " ID ,Event_Date,LOCATION,Country,LATITUDE,Lng,Notes\n\
+         a,2021-08,Termiz,UZ,,,kept as written\n\
+         b,2022,,,37.1,67.05,\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/case.csv", "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(ids(&v), ["a", "b"]);
+    let f = &v["features"];
+    assert_eq!(f[0]["properties"]["place_id"], "termez");
+    assert_eq!(f[0]["properties"]["start_date"], "2021-08-01");
+    assert_eq!(f[0]["properties"]["Notes"], "kept as written");
+    assert_eq!(f[1]["properties"]["geocoder"], "source_coordinates");
+    fs::write(
+        work.data().join("twice.csv"),
+        "id,Place,place\na,Termiz,Termiz\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/twice.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "twice.csv:1:",
+            "\"Place\" and \"place\" differ only in case",
+            "--columns place=COLUMN",
+        ]);
+}
+
+// Probe finding (session 10): a `;`- or tab-separated file was refused for having no id
+// column, which sent the analyst looking for the wrong fault.
+#[test]
+fn a_semicolon_or_tab_separated_file_is_named_as_such() {
+    let work = Work::new("events");
+    for (name, sep, said) in [("semi", ";", "';'"), ("tab", "\t", "tabs")] {
+        fs::write(
+            work.data().join(format!("{name}.csv")),
+            format!("id{sep}place{sep}start_date\na{sep}Termiz{sep}2021\n"),
+        )
+        .unwrap();
+        bulk(&work, &["--events", &format!("data/{name}.csv")])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                &format!("{name}.csv:1:"),
+                &format!("looks separated by {said}"),
+                "reads comma-separated CSV",
+            ]);
+    }
+}

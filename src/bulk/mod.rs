@@ -178,7 +178,8 @@ impl Columns {
     }
 
     /// For each field, the index in `header` of its column: the mapped name (an error when
-    /// missing), or else the first default name present.
+    /// missing), or else the first default name present, in any case (`Lat`, `LATITUDE`);
+    /// two columns spelling that name in different cases are an error.
     pub fn resolve(&self, header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
         let mut out = [None; 8];
         for field in Field::ALL {
@@ -186,10 +187,7 @@ impl Columns {
                 Some(name) => Some(header.iter().position(|h| *h == name).ok_or_else(|| {
                     format!("--columns {field}={name}: no column {name:?} in the header")
                 })?),
-                None => field
-                    .default_columns()
-                    .iter()
-                    .find_map(|d| header.iter().position(|h| h == d)),
+                None => default_column(field, header)?,
             };
         }
         if self.points {
@@ -220,6 +218,27 @@ impl Columns {
         }
         Ok(out)
     }
+}
+
+/// The index in `header` of the first of `field`'s default column names present, in any
+/// case; two columns spelling it in different cases are an error naming both.
+fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
+    for name in field.default_columns() {
+        let mut found = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name));
+        if let Some((i, first)) = found.next() {
+            if let Some((_, second)) = found.next() {
+                return Err(format!(
+                    "columns {first:?} and {second:?} differ only in case and would both be the \
+                     {field} column: rename one, or choose one with --columns {field}=COLUMN"
+                ));
+            }
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
 }
 
 /// One row as read: the fields as text (empty when absent), and the free properties as a
@@ -332,6 +351,28 @@ mod tests {
             .resolve(&["id", "place", "lat"])
             .unwrap_err()
             .contains("no coordinate columns"));
+    }
+
+    #[test]
+    fn default_column_names_match_in_any_case_but_not_twice() {
+        let idx = Columns::default()
+            .resolve(&["ID", "Place", "Event_Date", "LATITUDE", "Lng", "Notes"])
+            .unwrap();
+        assert_eq!(idx[Field::Id.index()], Some(0));
+        assert_eq!(idx[Field::Place.index()], Some(1));
+        assert_eq!(idx[Field::StartDate.index()], Some(2));
+        assert_eq!(idx[Field::Lat.index()], Some(3));
+        assert_eq!(idx[Field::Lon.index()], Some(4));
+        let e = Columns::default()
+            .resolve(&["id", "place", "Lat", "lon", "lat"])
+            .unwrap_err();
+        assert!(e.contains("\"Lat\" and \"lat\" differ only in case"), "{e}");
+        // Chosen by a mapping, the other spelling is a free column.
+        let c = Columns::parse("lat=lat").unwrap();
+        assert_eq!(
+            c.resolve(&["id", "place", "Lat", "lon", "lat"]).unwrap()[Field::Lat.index()],
+            Some(4)
+        );
     }
 
     #[test]
