@@ -1103,6 +1103,15 @@ fn error_lines(work: &Work) -> Vec<String> {
         .collect()
 }
 
+/// The lines of `file` a run's stderr names, in its order.
+fn listed_lines(run: &util::Run, file: &str) -> Vec<String> {
+    run.stderr()
+        .lines()
+        .filter_map(|l| l.strip_prefix(file)?.strip_prefix(':'))
+        .map(|l| l.split(':').next().unwrap().to_owned())
+        .collect()
+}
+
 // Probe finding (session 10): a problem on a row after blank lines named the wrong line
 // (the csv crate gives a record the line where the previous one ended, before the blank
 // lines it skips).
@@ -1194,4 +1203,63 @@ fn a_semicolon_or_tab_separated_file_is_named_as_such() {
                 "reads comma-separated CSV",
             ]);
     }
+}
+
+// Probe finding (session 10): a repeated id was reported without the line of the row that
+// had it first.
+#[test]
+fn a_duplicate_id_names_the_line_it_was_first_seen_on() {
+    let work = Work::new("events");
+    // In id order (found as the rows come), then out of order (found as the sort merges),
+    // the first row of the id written before the input turned out of order.
+    fs::write(
+        work.data().join("dup.csv"),
+        "id,place\na,Termiz\nb,Termiz\nb,Termiz\nc,Termiz\n\na,Termiz\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/dup.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&["dup.csv:4:", "\"b\"", "duplicate id", "line 3"])
+        .expect_stderr_line(&["dup.csv:7:", "\"a\"", "duplicate id", "line 2"]);
+}
+
+// Probe finding (session 10): the repeated ids found when the sorted runs merge were listed
+// after every other problem, out of file order, on stderr and in the errors file.
+#[test]
+fn problems_are_listed_in_file_order() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("mixed.csv"),
+        "id,place,start_date\n\
+         c,Termiz,2021\n\
+         a,Termiz,2021\n\
+         c,Termiz,2021\n\
+         d,Atlantis,2021\n\
+         a,Termiz,2021\n\
+         e,Termiz,2021-13\n",
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for threads in ["1", "3"] {
+        let run = bulk(
+            &work,
+            &[
+                "--events",
+                "data/mixed.csv",
+                "--max-errors",
+                "9",
+                "--threads",
+                threads,
+            ],
+        );
+        run.expect_code(0);
+        assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
+        assert_eq!(error_lines(&work), ["4", "5", "6", "7"]);
+        seen.push((run.stderr(), work.outputs()));
+    }
+    assert_eq!(seen[0], seen[1]);
+    // A failed run lists them in the same order.
+    let run = bulk(&work, &["--events", "data/mixed.csv"]);
+    run.expect_code(1);
+    assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
 }
