@@ -1263,3 +1263,28 @@ fn problems_are_listed_in_file_order() {
     run.expect_code(1);
     assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
 }
+
+// Probe finding (session 10): `build --events X.geojson` was read as CSV ("no id column").
+#[test]
+fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
+    let work = Work::new("events");
+    let collection = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":null,"properties":{"place":"Termiz"}}]}"#;
+    for name in ["fc.geojson", "fc.json", "fc"] {
+        fs::write(work.data().join(name), format!("{collection}\n")).unwrap();
+        bulk(&work, &["--events", &format!("data/{name}")])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                &format!("data/{name}:"),
+                "build --events reads CSV or GeoJSONSeq",
+                "not a FeatureCollection",
+            ]);
+    }
+    // Features one per line with no telling name: GeoJSONSeq, by the first byte.
+    let seq = fs::read(work.data().join("events.geojsonl")).unwrap();
+    fs::write(work.data().join("features"), &seq).unwrap();
+    bulk(&work, &["--events", "data/features", "--no-tiles"]).expect_code(0);
+    assert_eq!(
+        ids(&read_json(&work, "events.geojson")),
+        ["ev-001", "ev-002"]
+    );
+}

@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::error::{Problem, Result};
+use crate::error::{Error, Problem, Result};
 
 /// The input format of an events file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +31,62 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name suggests: `.geojsons`, `.geojsonl`, `.geojsonseq`, `.ndjson`,
-    /// `.jsonl` are GeoJSONSeq; anything else CSV.
-    pub fn from_path(path: &Path) -> Format {
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        match ext.as_str() {
-            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "jsonl" => Format::GeoJsonSeq,
-            _ => Format::Csv,
+    /// The format a file name says: `.csv` is CSV; `.geojsons`, `.geojsonl`, `.geojsonseq`,
+    /// `.ndjson`, `.jsonl` are GeoJSONSeq; `None` for any other name.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match extension(path).as_str() {
+            "csv" => Some(Format::Csv),
+            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "jsonl" => Some(Format::GeoJsonSeq),
+            _ => None,
         }
     }
+
+    /// The format of the events file `path`: by its name ([`Format::from_path`]), else by
+    /// its first bytes: a `{` (or RS) first is GeoJSONSeq, anything else CSV. A JSON
+    /// document (a `.geojson` or `.json` name, a `[` first, a FeatureCollection) is
+    /// refused with an error naming the formats `--events` reads.
+    pub fn of_file(path: &Path) -> Result<Format> {
+        let not_read = |what: &str| Error::Syntax {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!(
+                "{what}: build --events reads CSV or GeoJSONSeq (one GeoJSON Feature per line: \
+                 .geojsons, .geojsonl, .ndjson), not a FeatureCollection; write its features \
+                 one per line (`jq -c '.features[]'`, `ogr2ogr -f GeoJSONSeq`), or give --format"
+            ),
+        };
+        if matches!(extension(path).as_str(), "geojson" | "json") {
+            return Err(not_read("a JSON file (by its name)"));
+        }
+        if let Some(format) = Format::from_path(path) {
+            return Ok(format);
+        }
+        let mut head = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(crate::read::input::open(path)?, SNIFFED),
+            &mut head,
+        )
+        .map_err(|e| Error::io(path, e))?;
+        let text = head.strip_prefix(crate::read::lines::BOM).unwrap_or(&head);
+        match text.iter().copied().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Err(not_read("a JSON array")),
+            Some(b'{') if memchr::memmem::find(text, b"\"FeatureCollection\"").is_some() => {
+                Err(not_read("a GeoJSON FeatureCollection"))
+            }
+            Some(b'{' | 0x1E) => Ok(Format::GeoJsonSeq),
+            _ => Ok(Format::Csv),
+        }
+    }
+}
+
+/// Bytes of an events file read to tell its format when its name does not.
+const SNIFFED: u64 = 64 << 10;
+
+/// A file name's extension, in lower case (empty when none).
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 impl FromStr for Format {
@@ -379,9 +423,10 @@ mod tests {
     fn format_from_path_and_name() {
         assert_eq!(
             Format::from_path(Path::new("x.geojsons")),
-            Format::GeoJsonSeq
+            Some(Format::GeoJsonSeq)
         );
-        assert_eq!(Format::from_path(Path::new("x.csv")), Format::Csv);
+        assert_eq!(Format::from_path(Path::new("x.CSV")), Some(Format::Csv));
+        assert_eq!(Format::from_path(Path::new("x.txt")), None);
         assert_eq!("csv".parse::<Format>(), Ok(Format::Csv));
         assert!("xml".parse::<Format>().is_err());
     }
