@@ -1040,6 +1040,13 @@ fn a_csv_ending_inside_a_quoted_field_is_refused_at_the_line_it_opened() {
     assert!(!work.out().join("events.geojson").exists());
 }
 
+/// The line ends a CSV is tried with: name, byte-order mark, line end.
+const LINE_ENDS: [(&str, &str, &str); 3] = [
+    ("lf", "", "\n"),
+    ("crlf", "", "\r\n"),
+    ("bom", "\u{feff}", "\r\n"),
+];
+
 /// A bad row is named by its physical line whatever the line ends (LF, CRLF, a byte-order
 /// mark and CRLF), and a quoted multi-line row by its first line: in
 /// `build --events`' messages, `events.errors.csv` and `tiles FILE.csv`.
@@ -1055,11 +1062,7 @@ fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {
         "e,,,2021,37.2,67.2,",
         "f,,,2021,,,",
     ];
-    for (name, bom, end) in [
-        ("lf", "", "\n"),
-        ("crlf", "", "\r\n"),
-        ("bom", "\u{feff}", "\r\n"),
-    ] {
+    for (name, bom, end) in LINE_ENDS {
         let work = Work::new("events");
         let file = format!("data/{name}.csv");
         fs::write(
@@ -1088,4 +1091,200 @@ fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {
         work.run(&["tiles", "--out", "out/x.pmtiles", "data/p.csv"])
             .expect_stderr_line(&["p.csv:5:", "no coordinates"]);
     }
+}
+
+/// The lines `OUT/events.errors.csv` names, in its order.
+fn error_lines(work: &Work) -> Vec<String> {
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    errors
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect()
+}
+
+/// The lines of `file` a run's stderr names, in its order.
+fn listed_lines(run: &util::Run, file: &str) -> Vec<String> {
+    run.stderr()
+        .lines()
+        .filter_map(|l| l.strip_prefix(file)?.strip_prefix(':'))
+        .map(|l| l.split(':').next().unwrap().to_owned())
+        .collect()
+}
+
+// Probe finding (session 10): a problem on a row after blank lines named the wrong line
+// (the csv crate gives a record the line where the previous one ended, before the blank
+// lines it skips).
+#[test]
+fn a_row_after_blank_lines_is_named_by_its_physical_line() {
+    let lines = [
+        "id,place,country,start_date,notes",
+        "",
+        "a,Termiz,UZ,2021,",
+        "",
+        "",
+        "b,Termiz,UZ,2021-13,\"two",
+        "",
+        "lines\"",
+        "",
+        "c,Termiz,UZ,2021-14,",
+        "d,Termiz,UZ,2021,",
+        "",
+        "e,Termiz,UZ,2021-02-30,",
+    ];
+    for (name, bom, end) in LINE_ENDS {
+        let work = Work::new("events");
+        fs::write(
+            work.data().join(format!("{name}.csv")),
+            format!("{bom}{}{end}", lines.join(end)),
+        )
+        .unwrap();
+        bulk(
+            &work,
+            &["--events", &format!("data/{name}.csv"), "--max-errors", "9"],
+        )
+        .expect_code(0)
+        .expect_stderr_line(&[&format!("{name}.csv:6:"), "\"2021-13\""])
+        .expect_stderr_line(&[&format!("{name}.csv:10:"), "\"2021-14\""])
+        .expect_stderr_line(&[&format!("{name}.csv:13:"), "\"2021-02-30\""]);
+        assert_eq!(error_lines(&work), ["6", "10", "13"], "{name}");
+    }
+}
+
+// Probe finding (session 10): `Lat`, `LATITUDE`, `Event_Date` were not recognised.
+#[test]
+fn known_columns_are_found_in_any_case_and_two_spellings_of_one_are_refused() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("case.csv"),
+        " ID ,Event_Date,LOCATION,Country,LATITUDE,Lng,Notes\n\
+         a,2021-08,Termiz,UZ,,,kept as written\n\
+         b,2022,,,37.1,67.05,\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/case.csv", "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(ids(&v), ["a", "b"]);
+    let f = &v["features"];
+    assert_eq!(f[0]["properties"]["place_id"], "termez");
+    assert_eq!(f[0]["properties"]["start_date"], "2021-08-01");
+    assert_eq!(f[0]["properties"]["Notes"], "kept as written");
+    assert_eq!(f[1]["properties"]["geocoder"], "source_coordinates");
+    fs::write(
+        work.data().join("twice.csv"),
+        "id,Place,place\na,Termiz,Termiz\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/twice.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "twice.csv:1:",
+            "\"Place\" and \"place\" differ only in case",
+            "--columns place=COLUMN",
+        ]);
+}
+
+// Probe finding (session 10): a `;`- or tab-separated file was refused for having no id
+// column, which sent the analyst looking for the wrong fault.
+#[test]
+fn a_semicolon_or_tab_separated_file_is_named_as_such() {
+    let work = Work::new("events");
+    for (name, sep, said) in [("semi", ";", "';'"), ("tab", "\t", "tabs")] {
+        fs::write(
+            work.data().join(format!("{name}.csv")),
+            format!("id{sep}place{sep}start_date\na{sep}Termiz{sep}2021\n"),
+        )
+        .unwrap();
+        bulk(&work, &["--events", &format!("data/{name}.csv")])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                &format!("{name}.csv:1:"),
+                &format!("looks separated by {said}"),
+                "reads comma-separated CSV",
+            ]);
+    }
+}
+
+// Probe finding (session 10): a repeated id was reported without the line of the row that
+// had it first.
+#[test]
+fn a_duplicate_id_names_the_line_it_was_first_seen_on() {
+    let work = Work::new("events");
+    // In id order (found as the rows come), then out of order (found as the sort merges),
+    // the first row of the id written before the input turned out of order.
+    fs::write(
+        work.data().join("dup.csv"),
+        "id,place\na,Termiz\nb,Termiz\nb,Termiz\nc,Termiz\n\na,Termiz\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/dup.csv"])
+        .expect_code(1)
+        .expect_stderr_line(&["dup.csv:4:", "\"b\"", "duplicate id", "line 3"])
+        .expect_stderr_line(&["dup.csv:7:", "\"a\"", "duplicate id", "line 2"]);
+}
+
+// Probe finding (session 10): the repeated ids found when the sorted runs merge were listed
+// after every other problem, out of file order, on stderr and in the errors file.
+#[test]
+fn problems_are_listed_in_file_order() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("mixed.csv"),
+        "id,place,start_date\n\
+         c,Termiz,2021\n\
+         a,Termiz,2021\n\
+         c,Termiz,2021\n\
+         d,Atlantis,2021\n\
+         a,Termiz,2021\n\
+         e,Termiz,2021-13\n",
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for threads in ["1", "3"] {
+        let run = bulk(
+            &work,
+            &[
+                "--events",
+                "data/mixed.csv",
+                "--max-errors",
+                "9",
+                "--threads",
+                threads,
+            ],
+        );
+        run.expect_code(0);
+        assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
+        assert_eq!(error_lines(&work), ["4", "5", "6", "7"]);
+        seen.push((run.stderr(), work.outputs()));
+    }
+    assert_eq!(seen[0], seen[1]);
+    // A failed run lists them in the same order.
+    let run = bulk(&work, &["--events", "data/mixed.csv"]);
+    run.expect_code(1);
+    assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
+}
+
+// Probe finding (session 10): `build --events X.geojson` was read as CSV ("no id column").
+#[test]
+fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
+    let work = Work::new("events");
+    let collection = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":null,"properties":{"place":"Termiz"}}]}"#;
+    for name in ["fc.geojson", "fc.json", "fc"] {
+        fs::write(work.data().join(name), format!("{collection}\n")).unwrap();
+        bulk(&work, &["--events", &format!("data/{name}")])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                &format!("data/{name}:"),
+                "build --events reads CSV or GeoJSONSeq",
+                "not a FeatureCollection",
+            ]);
+    }
+    // Features one per line with no telling name: GeoJSONSeq, by the first byte.
+    let seq = fs::read(work.data().join("events.geojsonl")).unwrap();
+    fs::write(work.data().join("features"), &seq).unwrap();
+    bulk(&work, &["--events", "data/features", "--no-tiles"]).expect_code(0);
+    assert_eq!(
+        ids(&read_json(&work, "events.geojson")),
+        ["ev-001", "ev-002"]
+    );
 }

@@ -1,8 +1,9 @@
 //! Rows read, owned, in chunks: what a reader hands to the build threads
 //! ([`crate::pipeline::parallel`]). A chunk holds the text of its rows back to back and
-//! each row's spans in it, so a row is borrowed from it as a [`Row`] without copying. The
-//! CSV reader fills chunks on its own reading thread ([`super::csv`]); any other reader
-//! fills them row by row ([`Chunk::fill`] with [`EventReader::next_row`](super::EventReader::next_row)).
+//! each row's spans in it, so a row is borrowed from it as a [`Row`] without copying. Every
+//! chunk is filled by [`Chunk::fill`], the one rule of when a chunk is full: by the CSV
+//! reader on its own reading thread ([`super::csv`]), by any other reader row by row with
+//! [`EventReader::next_row`](super::EventReader::next_row).
 
 use super::{Next, Row};
 use crate::error::Problem;

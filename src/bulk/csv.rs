@@ -12,11 +12,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
-use super::chunk::{Chunk, Item, CHUNK_BYTES, CHUNK_ROWS};
+use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
+use crate::read::lines::CrLf;
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
 /// drillmap writes that key itself ([`is_event_key`]).
@@ -59,11 +60,17 @@ struct Layout {
     free: Vec<FreeColumn>,
 }
 
+/// The physical line where the record read at `position` starts: the csv crate gives a
+/// record the line after the previous one, before the blank lines it skipped.
+fn first_line<R: Read>(reader: &mut csv::Reader<CrLf<R>>, position: Option<&csv::Position>) -> u64 {
+    let after_previous = position.map_or(1, csv::Position::line);
+    after_previous + reader.get_mut().blank_lines_at(after_previous)
+}
+
 impl Layout {
-    /// Add `record` (read without error) to `chunk`: a row, a problem at its line, or
-    /// nothing for a blank line.
-    fn push(&self, record: &csv::StringRecord, chunk: &mut Chunk) {
-        let line = record.position().map_or(0, |p| p.line());
+    /// Add `record` (read without error, starting on `line`) to `chunk`: a row, a problem
+    /// at its line, or nothing for a blank line.
+    fn push(&self, record: &csv::StringRecord, line: u64, chunk: &mut Chunk) {
         if record.len() != self.width {
             if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
                 return; // a blank line
@@ -93,10 +100,9 @@ impl Layout {
         });
     }
 
-    /// The row problem of a record that could not be read, or the error that stops the
-    /// reading (`Err`).
-    fn unreadable(&self, e: csv::Error) -> std::result::Result<Problem, Error> {
-        let line = e.position().map_or(0, |p| p.line());
+    /// The row problem of a record that could not be read (starting on `line`), or the
+    /// error that stops the reading (`Err`).
+    fn unreadable(&self, e: csv::Error, line: u64) -> std::result::Result<Problem, Error> {
         let message = match e.into_kind() {
             csv::ErrorKind::Io(io) => return Err(Error::io(&self.path, io)),
             csv::ErrorKind::Utf8 { err, .. } => {
@@ -136,7 +142,7 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 impl Feed {
-    fn start<R: Read + Send + 'static>(mut reader: csv::Reader<R>, layout: Layout) -> Feed {
+    fn start<R: Read + Send + 'static>(mut reader: csv::Reader<CrLf<R>>, layout: Layout) -> Feed {
         let (send, batches) = sync_channel::<Batch>(AHEAD);
         let (recycle, used) = channel::<Chunk>();
         let thread = std::thread::spawn(move || {
@@ -144,31 +150,30 @@ impl Feed {
             loop {
                 let mut chunk = used.try_recv().unwrap_or_default();
                 chunk.clear();
-                let mut end = None;
-                while chunk.items.len() < CHUNK_ROWS && chunk.bytes() < CHUNK_BYTES {
-                    match reader.read_record(&mut record) {
-                        Ok(true) => layout.push(&record, &mut chunk),
-                        Ok(false) => {
-                            end = Some(Batch::End);
-                            break;
-                        }
-                        Err(e) => match layout.unreadable(e) {
-                            Ok(p) => chunk.items.push(Item::Bad(p)),
-                            Err(e) => {
-                                end = Some(Batch::Failed(e));
-                                break;
-                            }
-                        },
+                let (more, failed) = chunk.fill(|chunk| match reader.read_record(&mut record) {
+                    Ok(true) => {
+                        let line = first_line(&mut reader, record.position());
+                        layout.push(&record, line, chunk);
+                        Ok(true)
                     }
-                }
+                    Ok(false) => Ok(false),
+                    Err(e) => {
+                        let line = first_line(&mut reader, e.position());
+                        chunk.items.push(Item::Bad(layout.unreadable(e, line)?));
+                        Ok(true)
+                    }
+                });
                 // A closed channel means the reader was dropped: stop.
                 if !chunk.items.is_empty() && send.send(Batch::Rows(chunk)).is_err() {
                     return;
                 }
-                if let Some(end) = end {
-                    let _ = send.send(end);
-                    return;
-                }
+                let end = match (more, failed) {
+                    (_, Some(e)) => Batch::Failed(e),
+                    (false, None) => Batch::End,
+                    (true, None) => continue,
+                };
+                let _ = send.send(end);
+                return;
             }
         });
         Feed {
@@ -252,13 +257,28 @@ impl CsvReader {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 20)
-            .from_reader(crate::read::lines::CrLf::new(input));
+            .from_reader(CrLf::new(input));
         let header: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
             Err(e) => return Err(csv_fatal(path, e)),
         };
         if header.iter().all(String::is_empty) {
             return Err(syntax(Some(1), "no header row".into()));
+        }
+        if let [only] = header.as_slice() {
+            if let Some((_, name)) = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")]
+                .into_iter()
+                .find(|(sep, _)| only.contains(*sep))
+            {
+                return Err(syntax(
+                    Some(1),
+                    format!(
+                        "the header {:?} is one column that looks separated by {name}: drillmap \
+                         reads comma-separated CSV (save or export the file with commas)",
+                        excerpt(only, 80),
+                    ),
+                ));
+            }
         }
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
         for (i, n) in names.iter().enumerate() {

@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::error::{Problem, Result};
+use crate::error::{Error, Problem, Result};
 
 /// The input format of an events file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +31,62 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name suggests: `.geojsons`, `.geojsonl`, `.geojsonseq`, `.ndjson`,
-    /// `.jsonl` are GeoJSONSeq; anything else CSV.
-    pub fn from_path(path: &Path) -> Format {
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        match ext.as_str() {
-            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "jsonl" => Format::GeoJsonSeq,
-            _ => Format::Csv,
+    /// The format a file name says: `.csv` is CSV; `.geojsons`, `.geojsonl`, `.geojsonseq`,
+    /// `.ndjson`, `.jsonl` are GeoJSONSeq; `None` for any other name.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match extension(path).as_str() {
+            "csv" => Some(Format::Csv),
+            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "jsonl" => Some(Format::GeoJsonSeq),
+            _ => None,
         }
     }
+
+    /// The format of the events file `path`: by its name ([`Format::from_path`]), else by
+    /// its first bytes: a `{` (or RS) first is GeoJSONSeq, anything else CSV. A JSON
+    /// document (a `.geojson` or `.json` name, a `[` first, a FeatureCollection) is
+    /// refused with an error naming the formats `--events` reads.
+    pub fn of_file(path: &Path) -> Result<Format> {
+        let not_read = |what: &str| Error::Syntax {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!(
+                "{what}: build --events reads CSV or GeoJSONSeq (one GeoJSON Feature per line: \
+                 .geojsons, .geojsonl, .ndjson), not a FeatureCollection; write its features \
+                 one per line (`jq -c '.features[]'`, `ogr2ogr -f GeoJSONSeq`), or give --format"
+            ),
+        };
+        if matches!(extension(path).as_str(), "geojson" | "json") {
+            return Err(not_read("a JSON file (by its name)"));
+        }
+        if let Some(format) = Format::from_path(path) {
+            return Ok(format);
+        }
+        let mut head = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(crate::read::input::open(path)?, SNIFFED),
+            &mut head,
+        )
+        .map_err(|e| Error::io(path, e))?;
+        let text = head.strip_prefix(crate::read::lines::BOM).unwrap_or(&head);
+        match text.iter().copied().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Err(not_read("a JSON array")),
+            Some(b'{') if memchr::memmem::find(text, b"\"FeatureCollection\"").is_some() => {
+                Err(not_read("a GeoJSON FeatureCollection"))
+            }
+            Some(b'{' | 0x1E) => Ok(Format::GeoJsonSeq),
+            _ => Ok(Format::Csv),
+        }
+    }
+}
+
+/// Bytes of an events file read to tell its format when its name does not.
+const SNIFFED: u64 = 64 << 10;
+
+/// A file name's extension, in lower case (empty when none).
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 impl FromStr for Format {
@@ -178,7 +222,8 @@ impl Columns {
     }
 
     /// For each field, the index in `header` of its column: the mapped name (an error when
-    /// missing), or else the first default name present.
+    /// missing), or else the first default name present, in any case (`Lat`, `LATITUDE`);
+    /// two columns spelling that name in different cases are an error.
     pub fn resolve(&self, header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
         let mut out = [None; 8];
         for field in Field::ALL {
@@ -186,10 +231,7 @@ impl Columns {
                 Some(name) => Some(header.iter().position(|h| *h == name).ok_or_else(|| {
                     format!("--columns {field}={name}: no column {name:?} in the header")
                 })?),
-                None => field
-                    .default_columns()
-                    .iter()
-                    .find_map(|d| header.iter().position(|h| h == d)),
+                None => default_column(field, header)?,
             };
         }
         if self.points {
@@ -220,6 +262,27 @@ impl Columns {
         }
         Ok(out)
     }
+}
+
+/// The index in `header` of the first of `field`'s default column names present, in any
+/// case; two columns spelling it in different cases are an error naming both.
+fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
+    for name in field.default_columns() {
+        let mut found = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name));
+        if let Some((i, first)) = found.next() {
+            if let Some((_, second)) = found.next() {
+                return Err(format!(
+                    "columns {first:?} and {second:?} differ only in case and would both be the \
+                     {field} column: rename one, or choose one with --columns {field}=COLUMN"
+                ));
+            }
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
 }
 
 /// One row as read: the fields as text (empty when absent), and the free properties as a
@@ -335,12 +398,35 @@ mod tests {
     }
 
     #[test]
+    fn default_column_names_match_in_any_case_but_not_twice() {
+        let idx = Columns::default()
+            .resolve(&["ID", "Place", "Event_Date", "LATITUDE", "Lng", "Notes"])
+            .unwrap();
+        assert_eq!(idx[Field::Id.index()], Some(0));
+        assert_eq!(idx[Field::Place.index()], Some(1));
+        assert_eq!(idx[Field::StartDate.index()], Some(2));
+        assert_eq!(idx[Field::Lat.index()], Some(3));
+        assert_eq!(idx[Field::Lon.index()], Some(4));
+        let e = Columns::default()
+            .resolve(&["id", "place", "Lat", "lon", "lat"])
+            .unwrap_err();
+        assert!(e.contains("\"Lat\" and \"lat\" differ only in case"), "{e}");
+        // Chosen by a mapping, the other spelling is a free column.
+        let c = Columns::parse("lat=lat").unwrap();
+        assert_eq!(
+            c.resolve(&["id", "place", "Lat", "lon", "lat"]).unwrap()[Field::Lat.index()],
+            Some(4)
+        );
+    }
+
+    #[test]
     fn format_from_path_and_name() {
         assert_eq!(
             Format::from_path(Path::new("x.geojsons")),
-            Format::GeoJsonSeq
+            Some(Format::GeoJsonSeq)
         );
-        assert_eq!(Format::from_path(Path::new("x.csv")), Format::Csv);
+        assert_eq!(Format::from_path(Path::new("x.CSV")), Some(Format::Csv));
+        assert_eq!(Format::from_path(Path::new("x.txt")), None);
         assert_eq!("csv".parse::<Format>(), Ok(Format::Csv));
         assert!("xml".parse::<Format>().is_err());
     }

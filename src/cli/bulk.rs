@@ -19,7 +19,9 @@ pub struct BulkArgs {
     /// places.csv and boundaries/ still come from --data.
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
-    /// Input format (default: from the extension; .geojsons/.geojsonl/.ndjson are GeoJSONSeq).
+    /// Input format (default: from the extension, .csv or .geojsons/.geojsonl/.ndjson for
+    /// GeoJSONSeq, else from the first bytes: `{` is GeoJSONSeq). A GeoJSON FeatureCollection
+    /// is not read: write its features one per line.
     #[arg(long, value_name = "csv|geojsonseq", requires = "events", value_parser = parse_format)]
     pub format: Option<Format>,
     /// Which column holds each field: FIELD=COLUMN,... with FIELD one of id, name, start_date,
@@ -97,7 +99,10 @@ pub fn options(
     let options = bulk::Options {
         data,
         events: events.to_path_buf(),
-        format: a.format.unwrap_or_else(|| Format::from_path(events)),
+        format: match a.format {
+            Some(format) => format,
+            None => Format::of_file(events)?,
+        },
         columns,
         out,
         layer: a.layer.clone(),

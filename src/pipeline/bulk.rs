@@ -7,6 +7,8 @@
 //! id order to the GeoJSON, GeoJSONSeq and tile [`crate::write::sink`]s. Bad rows are counted
 //! and listed; they are written to `<layer>.errors.csv` when skipped.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use super::parallel::{Derived, Ordered, Outcome};
@@ -22,7 +24,7 @@ use crate::model::Credits;
 use crate::write::atomic::Streaming;
 use crate::write::generation::Folder;
 use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
-use crate::write::sort::Sorter;
+use crate::write::sort::{temp_file, Duplicate, Sorter, TempFile};
 use crate::write::tiles::sink::TileSink;
 
 /// Default layer name (and output file stem).
@@ -238,41 +240,34 @@ impl Sink for Tiles {
     }
 }
 
-/// Bad rows: the first few kept for the report, all of them streamed to the errors file.
+/// Bad rows, in file order: counted, the first few kept for the report, and every one
+/// written to the errors file when rows may be skipped. They come in file order as the rows
+/// are taken back, but for the repeated ids the sort finds as its runs merge, at the end:
+/// [`Problems::finish`] puts those in their places.
 struct Problems {
     count: u64,
     listed: Vec<Problem>,
-    file: Option<Streaming>,
+    /// The problems so far as CSV records (no header), in a temporary file.
+    file: Option<(TempFile, BufWriter<File>)>,
     path: PathBuf,
     keep_file: bool,
 }
 
 impl Problems {
     fn add(&mut self, p: Problem) -> Result<()> {
-        use std::io::Write;
         self.count += 1;
         if self.keep_file {
-            let first = self.file.is_none();
-            if first {
-                self.file = Some(Streaming::create(&self.path)?);
+            if self.file.is_none() {
+                let (temp, file) = temp_file(&self.path, "rows")?;
+                self.file = Some((temp, BufWriter::new(file)));
             }
-            if let Some(f) = &mut self.file {
+            if let Some((temp, f)) = &mut self.file {
                 let mut w = csv::Writer::from_writer(Vec::new());
-                let line = p.line.map(|l| l.to_string()).unwrap_or_default();
-                let csv_error = |e: csv::Error| Error::io(&self.path, e.into());
-                if first {
-                    w.write_record(["line", "value", "problem"])
-                        .map_err(csv_error)?;
-                }
-                let cell = crate::write::cell::neutralise;
-                w.write_record([line.as_str(), &cell(&p.value), &cell(&p.message)])
-                    .map_err(csv_error)?;
+                write_problem(&mut w, &p).map_err(|e| Error::io(temp.path(), e.into()))?;
                 let text = w
                     .into_inner()
-                    .map_err(|e| Error::io(&self.path, e.into_error()))?;
-                f.writer()
-                    .write_all(&text)
-                    .map_err(|e| Error::io(&self.path, e))?;
+                    .map_err(|e| Error::io(temp.path(), e.into_error()))?;
+                f.write_all(&text).map_err(|e| Error::io(temp.path(), e))?;
             }
         }
         if self.listed.len() < LISTED_PROBLEMS {
@@ -280,6 +275,75 @@ impl Problems {
         }
         Ok(())
     }
+
+    /// Add the problems `late` (in any order) in their places by line; the errors file
+    /// (`line,value,problem`), when rows may be skipped and some were bad.
+    fn finish(&mut self, mut late: Vec<Problem>) -> Result<Option<Streaming>> {
+        late.sort_by_key(|p| p.line);
+        self.count += late.len() as u64;
+        let listed = std::mem::take(&mut self.listed);
+        self.listed = merge_by_line(listed.into_iter(), late.iter().cloned())
+            .take(LISTED_PROBLEMS)
+            .collect();
+        let first = self.file.take();
+        if !self.keep_file || (first.is_none() && late.is_empty()) {
+            return Ok(None);
+        }
+        let mut out = Streaming::create(&self.path)?;
+        let path = out.temp().to_path_buf();
+        let csv_error = |e: csv::Error| Error::io(&path, e.into());
+        let mut w = csv::Writer::from_writer(out.writer());
+        w.write_record(["line", "value", "problem"])
+            .map_err(csv_error)?;
+        let mut late = late.into_iter().peekable();
+        if let Some((temp, f)) = first {
+            f.into_inner()
+                .map_err(|e| Error::io(temp.path(), e.into_error()))?;
+            let mut rows = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_path(temp.path())
+                .map_err(|e| Error::io(temp.path(), e.into()))?;
+            let mut record = csv::ByteRecord::new();
+            while rows
+                .read_byte_record(&mut record)
+                .map_err(|e| Error::io(temp.path(), e.into()))?
+            {
+                let line = std::str::from_utf8(record.get(0).unwrap_or_default())
+                    .ok()
+                    .and_then(|l| l.parse::<usize>().ok());
+                while let Some(p) = late.next_if(|p| p.line < line) {
+                    write_problem(&mut w, &p).map_err(csv_error)?;
+                }
+                w.write_byte_record(&record).map_err(csv_error)?;
+            }
+        }
+        for p in late {
+            write_problem(&mut w, &p).map_err(csv_error)?;
+        }
+        w.flush().map_err(|e| Error::io(&path, e))?;
+        drop(w);
+        Ok(Some(out))
+    }
+}
+
+/// One problem as a record of the errors file: `line,value,problem`.
+fn write_problem<W: std::io::Write>(w: &mut csv::Writer<W>, p: &Problem) -> csv::Result<()> {
+    let line = p.line.map(|l| l.to_string()).unwrap_or_default();
+    let cell = crate::write::cell::neutralise;
+    w.write_record([line.as_str(), &cell(&p.value), &cell(&p.message)])
+}
+
+/// Two lists of problems, each in line order, as one (`a`'s first on equal lines).
+fn merge_by_line(
+    a: impl Iterator<Item = Problem>,
+    b: impl Iterator<Item = Problem>,
+) -> impl Iterator<Item = Problem> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y.line < x.line => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
 }
 
 /// What the rows taken back so far came to.
@@ -292,12 +356,15 @@ struct Tally<'o> {
 }
 
 /// The problem of a row whose id repeats an earlier row's.
-fn duplicate(events: &std::path::Path, line: u64, id: &str) -> Problem {
+fn duplicate(events: &std::path::Path, d: &Duplicate) -> Problem {
     Problem::new(
         events,
-        usize::try_from(line).ok(),
-        id,
-        "duplicate id: an earlier row has the same id (ids must be unique)",
+        usize::try_from(d.line).ok(),
+        &d.id,
+        format!(
+            "duplicate id: the row on line {} has the same id (ids must be unique)",
+            d.first
+        ),
     )
 }
 
@@ -317,7 +384,7 @@ impl Tally<'_> {
                     let text = derived.text.get(start..end).unwrap_or_default();
                     start = end;
                     if let Some(d) = self.sorter.push(id, line, Some([x, y, x, y]), &[text])? {
-                        let p = duplicate(&self.opts.events, d.line, &d.id);
+                        let p = duplicate(&self.opts.events, &d);
                         self.problems.add(p)?;
                     }
                 }
@@ -471,9 +538,12 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         ..
     } = tally;
     let sorted = sorter.finish(&attribution)?;
-    for d in &sorted.duplicates {
-        problems.add(duplicate(&opts.events, d.line, &d.id))?;
-    }
+    let late = sorted
+        .duplicates
+        .iter()
+        .map(|d| duplicate(&opts.events, d))
+        .collect();
+    let errors_file = problems.finish(late)?;
     let mut report = Report {
         geojson: opts.geojson_path(),
         seq: seq_path,
@@ -510,7 +580,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         // A GeoJSONSeq layer of an earlier run would not match the new layer.
         remove.push(opts.seq_path());
     }
-    match problems.file.take() {
+    match errors_file {
         Some(f) => {
             let (staged, digest) = f.finish_digest()?;
             files.push((problems.path.clone(), staged, Some(digest)));

@@ -267,6 +267,10 @@ pub(crate) mod tests {
 /// numbers lines the same in a CRLF file (RFC 4180, Excel) as in an LF one. A lone CR is
 /// passed on. (The `csv` crate ends a record at the CR and reads its LF as the start of the
 /// next, which put every row of a CRLF file one line too early, and more after blank lines.)
+///
+/// It also notes the blank lines it passes on ([`CrLf::blank_lines_at`]): the `csv` crate
+/// skips them between records but gives a record the line where the previous one ended,
+/// before them.
 #[derive(Debug)]
 pub struct CrLf<R> {
     inner: R,
@@ -274,6 +278,11 @@ pub struct CrLf<R> {
     held: bool,
     /// A byte read for a one-byte buffer that did not fit: the next read's.
     spill: Option<u8>,
+    /// The 1-based line of the next byte passed on, and whether it starts that line.
+    line: u64,
+    line_start: bool,
+    /// Runs of blank lines passed on and not yet asked about: first line, count.
+    blanks: std::collections::VecDeque<(u64, u64)>,
 }
 
 impl<R: Read> CrLf<R> {
@@ -283,6 +292,43 @@ impl<R: Read> CrLf<R> {
             inner,
             held: false,
             spill: None,
+            line: 1,
+            line_start: true,
+            blanks: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl<R> CrLf<R> {
+    /// How many blank lines (nothing but their LF) follow one another from `line` on, among
+    /// the lines passed on so far. Asked with increasing lines: the runs before `line` are
+    /// forgotten.
+    pub fn blank_lines_at(&mut self, line: u64) -> u64 {
+        while let Some(&(first, n)) = self.blanks.front() {
+            if first + n > line {
+                return if first <= line { first + n - line } else { 0 };
+            }
+            self.blanks.pop_front();
+        }
+        0
+    }
+
+    /// Note the lines of `out`, the bytes about to be passed on (first, and once).
+    fn note_lines(&mut self, out: &[u8]) {
+        // Where the current line's bytes in `out` start, and whether it starts there.
+        let (mut start, mut whole) = (0, self.line_start);
+        for at in memchr::memchr_iter(b'\n', out) {
+            if at == start && whole {
+                match self.blanks.back_mut() {
+                    Some((first, n)) if *first + *n == self.line => *n += 1,
+                    _ => self.blanks.push_back((self.line, 1)),
+                }
+            }
+            self.line += 1;
+            (start, whole) = (at + 1, true);
+        }
+        if let Some(&last) = out.last() {
+            self.line_start = last == b'\n';
         }
     }
 }
@@ -314,6 +360,7 @@ impl<R: Read> Read for CrLf<R> {
             let got = self.inner.read(&mut buf[start..])?;
             if got == 0 {
                 self.held = false;
+                self.note_lines(&buf[..start]);
                 return Ok(start); // the held CR, if any, at the end of the input
             }
             let end = start + got;
@@ -339,6 +386,7 @@ impl<R: Read> Read for CrLf<R> {
             buf.copy_within(i..end, out);
             out += end - i;
             if out > 0 {
+                self.note_lines(&buf[..out]);
                 return Ok(out);
             }
             // Only a held CR was read: read on (returning 0 would mean the end).
@@ -373,6 +421,31 @@ mod crlf_tests {
             let text = String::from_utf8(bytes.clone()).unwrap();
             let want = text.replace("\r\n", "\n");
             proptest::prop_assert_eq!(String::from_utf8(through(&bytes, chunk)).unwrap(), want);
+        }
+
+        /// Whatever the read sizes, the blank lines noted are the text's: asked line by
+        /// line, each says how many blank lines follow one another from it.
+        #[test]
+        fn blank_lines_are_noted_across_any_read_size(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![b'\r', b'\n', b'a']), 0..200),
+            chunk in 1usize..9,
+        ) {
+            let mut r = CrLf::new(io::Cursor::new(bytes.clone()));
+            let mut buf = vec![0u8; chunk];
+            while r.read(&mut buf).unwrap() > 0 {}
+            let text = String::from_utf8(bytes).unwrap().replace("\r\n", "\n");
+            // Lines ended by an LF; a blank one holds nothing else.
+            let ended: Vec<&str> = text.split('\n').collect();
+            let ended = &ended[..ended.len() - 1];
+            for line in 1..=ended.len() + 1 {
+                let want = ended
+                    .get(line - 1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|l| l.is_empty())
+                    .count() as u64;
+                proptest::prop_assert_eq!(r.blank_lines_at(line as u64), want, "line {}", line);
+            }
         }
     }
 }

@@ -34,6 +34,8 @@ use crate::error::{Error, Result};
 pub struct Duplicate {
     /// The line (or record number) the caller gave with it.
     pub line: u64,
+    /// The line given with the feature kept, the first with the id.
+    pub first: u64,
     /// The id.
     pub id: String,
 }
@@ -91,6 +93,11 @@ pub struct Sorter {
     head: Vec<u8>,
     /// The run fails: the sinks are gone, and only ids are kept, to find repeated ones.
     abandoned: bool,
+    /// The line of the last feature taken in order, and the lines of those sent to the
+    /// sinks (LEB128 deltas, about a byte each): what was written has no line, and a
+    /// repeat of its id found in the merge names it.
+    last_line: u64,
+    sent_lines: Vec<u8>,
 }
 
 impl Sorter {
@@ -107,6 +114,8 @@ impl Sorter {
             buffer: buffer.max(1 << 16),
             head: Vec::with_capacity(FEATURE_HEAD),
             abandoned: false,
+            last_line: 0,
+            sent_lines: Vec::new(),
         }
     }
 
@@ -147,6 +156,7 @@ impl Sorter {
             if self.written > 0 && key == self.last_id.as_slice() {
                 return Ok(Some(Duplicate {
                     line,
+                    first: self.last_line,
                     id: id.to_owned(),
                 }));
             }
@@ -156,8 +166,12 @@ impl Sorter {
                         feature_head(&mut self.head, line, None);
                         records.push_last(key, &[&self.head])?;
                     }
-                    _ => self.sinks.feature(&Encoded { id, bounds, text })?,
+                    _ => {
+                        self.sinks.feature(&Encoded { id, bounds, text })?;
+                        push_delta(&mut self.sent_lines, line.wrapping_sub(self.last_line));
+                    }
                 }
+                self.last_line = line;
                 self.written += 1;
                 self.last_id.clear();
                 self.last_id.extend_from_slice(key);
@@ -200,6 +214,7 @@ impl Sorter {
                         file: first,
                         skip: 1,
                         head: self.head.clone(),
+                        numbers: std::mem::take(&mut self.sent_lines),
                         split: if self.abandoned {
                             feature_id
                         } else {
@@ -228,6 +243,7 @@ impl Sorter {
         if let Some(records) = self.records.take().filter(|_| self.sorting) {
             self.written = 0;
             let mut last: Option<Vec<u8>> = None;
+            let mut last_line = 0;
             let sinks = &mut self.sinks;
             let written = &mut self.written;
             records.for_each(|id, rec| {
@@ -235,10 +251,12 @@ impl Sorter {
                 if last.as_deref() == Some(id) {
                     duplicates.push(Duplicate {
                         line,
+                        first: last_line,
                         id: String::from_utf8_lossy(id).into_owned(),
                     });
                     return Ok(());
                 }
+                last_line = line;
                 sinks.feature(&Encoded {
                     id: std::str::from_utf8(id).unwrap_or_default(),
                     bounds,
@@ -258,6 +276,33 @@ impl Sorter {
             duplicates,
         })
     }
+}
+
+/// Append `n` to `out` as LEB128 (7 bits a byte, low first).
+fn push_delta(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let [low, ..] = n.to_le_bytes();
+        n >>= 7;
+        if n == 0 {
+            out.push(low & 0x7f);
+            return;
+        }
+        out.push(low | 0x80);
+    }
+}
+
+/// The LEB128 number at `*at` in `bytes` (0 past the end), moving `*at` past it.
+fn next_delta(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut n = 0u64;
+    for shift in (0..64).step_by(7) {
+        let Some(&b) = bytes.get(*at) else { break };
+        *at += 1;
+        n |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            break;
+        }
+    }
+    n
 }
 
 /// A feature's sort record before its text: its line and its bounds (NaN for none).
@@ -345,6 +390,10 @@ pub struct SortedLines {
     pub skip: usize,
     /// Bytes put before each line's text in its record.
     pub head: Vec<u8>,
+    /// When not empty, a number for each record, put in place of the first 8 bytes of
+    /// `head` (u64, little-endian): LEB128 deltas from 0, one per line in turn (a bulk
+    /// layer's input lines).
+    pub numbers: Vec<u8>,
     /// A line (without its newline): its key, into the buffer given, and the text its record
     /// holds after `head`; `None` when the line is no record (an internal error).
     pub split: for<'a> fn(&'a [u8], &mut Vec<u8>) -> Option<&'a [u8]>,
@@ -668,6 +717,9 @@ struct Head {
     key_len: usize,
     line: Vec<u8>,
     key: Vec<u8>,
+    /// For lines with numbers: the last one, and where the next delta is.
+    number: u64,
+    at: usize,
 }
 
 /// Merge sorted runs, calling `emit(key, record)` in key order (equal keys: earlier runs
@@ -724,6 +776,14 @@ fn read_run_record(input: &mut BufReader<File>, head: &mut Head, run: &Run) -> R
         head.bytes.extend_from_slice(&lines.head);
         head.bytes.extend_from_slice(text);
         head.key_len = head.key.len();
+        if !lines.numbers.is_empty() {
+            head.number = head
+                .number
+                .wrapping_add(next_delta(&lines.numbers, &mut head.at));
+            if let Some(n) = head.bytes.get_mut(head.key_len..head.key_len + 8) {
+                n.copy_from_slice(&head.number.to_le_bytes());
+            }
+        }
         return Ok(true);
     }
     let mut lens = [0u8; 8];
@@ -1039,6 +1099,25 @@ mod tests {
 
     #[test]
     fn any_order_gives_the_same_ids_and_reports_duplicates() {
+        // Each duplicate names the line of the first feature with its id, whether found in
+        // order, in the merge of sorted runs or in the rewound layer.
+        for (ids, buffer) in [
+            (&["a", "b", "b", "c"][..], 1 << 20),
+            (&["a", "b", "c", "b", "a"][..], 1),
+            (&["a", "b", "c", "b", "a"][..], 1 << 20),
+            (&["c", "a", "b", "a", "c"][..], 1),
+        ] {
+            let (_, _, p) = run(ids, buffer);
+            let mut got: Vec<(u64, u64)> = p.iter().map(|d| (d.line, d.first)).collect();
+            got.sort_unstable();
+            let want: Vec<(u64, u64)> = (0..ids.len())
+                .filter_map(|i| {
+                    let first = ids.iter().position(|x| *x == ids[i])?;
+                    (first < i).then_some((i as u64 + 2, first as u64 + 2))
+                })
+                .collect();
+            assert_eq!(got, want, "{ids:?}");
+        }
         let sorted = run(&["a", "b", "c", "d", "e"], 1 << 20);
         for (order, buffer) in [
             (vec!["c", "a", "e", "b", "d"], 1 << 20),
@@ -1062,6 +1141,7 @@ mod tests {
             p,
             [Duplicate {
                 line: 3,
+                first: 2,
                 id: "a".into()
             }]
         );

@@ -2,8 +2,9 @@
 //! layers, a bulk build's events file), GeoJSONSeq (one feature per line, as a bulk build
 //! writes or tippecanoe reads) or a CSV with coordinate columns.
 //!
-//! The format is chosen by extension: `.geojsonl`, `.geojsons`, `.geojsonseq`, `.ndjson`
-//! and `.jsonl` are GeoJSONSeq, `.csv` is CSV, anything else is a FeatureCollection. The
+//! The format is chosen by extension, as [`Format::from_path`] says for `build --events`
+//! (`.geojsonl`, `.geojsons`, `.geojsonseq`, `.ndjson` and `.jsonl` are GeoJSONSeq, `.csv`
+//! is CSV); anything else is a FeatureCollection. The
 //! layer is named after the collection's `name` member, else the file stem. A feature's id
 //! is its GeoJSON `id` (string or number), else its `id` property, else its 1-based
 //! position in the file. A CSV is read by the bulk reader ([`crate::bulk::csv`]), its
@@ -38,7 +39,7 @@ use super::mvt;
 use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
-use crate::bulk::{Columns, EventReader, Field, Next};
+use crate::bulk::{Columns, EventReader, Field, Format, Next};
 use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
@@ -95,18 +96,13 @@ fn read_features(
         numeric: columns.numeric.clone(),
         ..RawFeature::default()
     };
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("layer")
         .to_string();
-    match ext.as_str() {
-        "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => {
+    match Format::from_path(path) {
+        Some(Format::GeoJsonSeq) => {
             let file = input::open_lines(path)?;
             read_seq(
                 path,
@@ -116,11 +112,11 @@ fn read_features(
             )?;
             Ok((stem, String::new()))
         }
-        "csv" => {
+        Some(Format::Csv) => {
             read_csv(path, input::open_csv(path)?, columns, |f| each(&stem, f))?;
             Ok((stem, String::new()))
         }
-        _ => {
+        None => {
             let file = input::open(path)?;
             read_collection(
                 path,
