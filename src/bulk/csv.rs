@@ -54,7 +54,7 @@ enum Batch {
 #[derive(Debug)]
 struct Layout {
     path: PathBuf,
-    fields: [Option<usize>; 8],
+    fields: [Option<usize>; Field::ALL.len()],
     width: usize,
     free: Vec<FreeColumn>,
 }

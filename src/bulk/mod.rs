@@ -75,11 +75,16 @@ pub enum Field {
     Lat,
     /// Longitude, when the source has coordinates.
     Lon,
+    /// The precision of the dates (`day`, `month`, `year`, `unknown`), as layers write it
+    /// beside full-day dates: read back, a layer's dates keep their precision.
+    DatePrecision,
+    /// The row's sources (publishers or addresses, `;`-separated).
+    Source,
 }
 
 impl Field {
     /// Every field, in output order.
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 10] = [
         Field::Id,
         Field::Name,
         Field::StartDate,
@@ -88,6 +93,8 @@ impl Field {
         Field::Country,
         Field::Lat,
         Field::Lon,
+        Field::DatePrecision,
+        Field::Source,
     ];
 
     /// The field's name in `--columns` (and its default column name).
@@ -101,6 +108,8 @@ impl Field {
             Field::Country => "country",
             Field::Lat => "lat",
             Field::Lon => "lon",
+            Field::DatePrecision => "date_precision",
+            Field::Source => "source",
         }
     }
 
@@ -112,9 +121,11 @@ impl Field {
             Field::StartDate => &["start_date", "event_date", "date"],
             Field::EndDate => &["end_date"],
             Field::Place => &["place", "location"],
-            Field::Country => &["country", "country_code", "iso2"],
+            Field::Country => &["country", "country_code", "iso2", "country_hint"],
             Field::Lat => &["lat", "latitude"],
             Field::Lon => &["lon", "longitude", "lng"],
+            Field::DatePrecision => &["date_precision"],
+            Field::Source => &["source", "source_url", "SOURCEURL"],
         }
     }
 
@@ -133,7 +144,7 @@ impl fmt::Display for Field {
 /// numbers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Columns {
-    mapped: [Option<String>; 8],
+    mapped: [Option<String>; Field::ALL.len()],
     /// Free columns written as JSON numbers (an empty cell is `null`); all others are strings.
     pub numeric: Vec<String>,
     /// Reading points to tile (`drillmap tiles`), not events to geocode: the lat/lon
@@ -179,8 +190,11 @@ impl Columns {
 
     /// For each field, the index in `header` of its column: the mapped name (an error when
     /// missing), or else the first default name present.
-    pub fn resolve(&self, header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
-        let mut out = [None; 8];
+    pub fn resolve(
+        &self,
+        header: &[&str],
+    ) -> std::result::Result<[Option<usize>; Field::ALL.len()], String> {
+        let mut out = [None; Field::ALL.len()];
         for field in Field::ALL {
             out[field.index()] = match self.mapped(field) {
                 Some(name) => Some(header.iter().position(|h| *h == name).ok_or_else(|| {
@@ -244,6 +258,10 @@ pub struct Row<'a> {
     pub lat: &'a str,
     /// Longitude text.
     pub lon: &'a str,
+    /// Date precision text.
+    pub date_precision: &'a str,
+    /// Sources text.
+    pub source: &'a str,
     /// Free properties, JSON text starting with `,` (or empty).
     pub extra: &'a [u8],
 }
