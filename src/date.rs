@@ -186,23 +186,70 @@ impl DateSpan {
         }
     }
 
-    /// The span of a row's `start_date` and `end_date` cells (empty: not given), as
-    /// `build --events` and `tiles FILE.csv` read them; `Err((start, why))` says which
-    /// cell is at fault (`start`: the start) and what is wrong.
-    pub fn of_cells(start: &str, end: &str) -> Result<DateSpan, (bool, String)> {
-        let parse = |s: &str| {
+    /// The span of a row's `start_date`, `end_date` and `date_precision` cells (empty:
+    /// not given), as `build --events` and `tiles FILE.csv` read them; `Err((start, why))`
+    /// says which cell is at fault (`start`: the start, or the precision) and what is wrong.
+    ///
+    /// A precision is what a layer writes beside its full-day dates (`2021-08-01`,
+    /// `2021-08-31`, `month`): each date that is the first (start) or last (end) day of a
+    /// period of that precision is read as that period, so a layer read back keeps its
+    /// dates and their precision; the dates must then come out at that precision.
+    pub fn of_cells(start: &str, end: &str, precision: &str) -> Result<DateSpan, (bool, String)> {
+        let parse = |s: &str, start: bool| {
             if s.is_empty() {
-                Ok(None)
-            } else {
-                ReportedDate::parse(s).map(Some)
+                return Ok::<_, DateError>(None);
             }
+            let d = ReportedDate::parse(s)?;
+            Ok(Some(match precision {
+                "month" | "year" if d.precision == DatePrecision::Day => {
+                    let period = if precision == "month" {
+                        &s[..7]
+                    } else {
+                        &s[..4]
+                    };
+                    ReportedDate::parse(period)
+                        .ok()
+                        .filter(|p| {
+                            if start {
+                                p.first == d.first
+                            } else {
+                                p.last == d.last
+                            }
+                        })
+                        .unwrap_or(d)
+                }
+                _ => d,
+            }))
         };
-        match (parse(start), parse(end)) {
+        let span = match (parse(start, true), parse(end, false)) {
             (Err(e), _) => Err((true, format!("start_date: {e}"))),
             (_, Err(e)) => Err((false, format!("end_date: {e}"))),
             (Ok(s), Ok(e)) => DateSpan::new(s, e)
                 .ok_or_else(|| (false, "end_date is before start_date".to_owned())),
+        }?;
+        let stated = match precision {
+            "" => return Ok(span),
+            "day" => DatePrecision::Day,
+            "month" => DatePrecision::Month,
+            "year" => DatePrecision::Year,
+            "unknown" => DatePrecision::Unknown,
+            _ => {
+                return Err((
+                    true,
+                    format!("date_precision {precision:?} is not day, month, year or unknown"),
+                ))
+            }
+        };
+        if span.precision != stated {
+            return Err((
+                true,
+                format!(
+                    "date_precision {precision:?} does not fit start_date {start:?} and \
+                     end_date {end:?}"
+                ),
+            ));
         }
+        Ok(span)
     }
 
     /// Combine a reported start and end (either may be missing: a lone date is both ends).
@@ -226,6 +273,36 @@ impl DateSpan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Probe finding: a layer read back lost its dates' precision (`2021-08-01` to
+    /// `2021-08-31`, `month`, came back as days). With the precision cell, the written
+    /// dates give back the span they were written from.
+    #[test]
+    fn written_dates_read_back_with_their_precision() {
+        for (start, end) in [
+            ("2021-08", ""),
+            ("2021", ""),
+            ("2021-08-05", ""),
+            ("2021-08-05", "2021-09"),
+            ("2021-08", "2022"),
+            ("2020-02", "2020-02"),
+            ("2021", "2021-03-04"),
+            ("", ""),
+        ] {
+            let span = DateSpan::of_cells(start, end, "").unwrap();
+            let text = |d: Option<Day>| d.map(|d| d.to_string()).unwrap_or_default();
+            let precision = serde_json::to_value(span.precision).unwrap();
+            let back = DateSpan::of_cells(
+                &text(span.start),
+                &text(span.end),
+                precision.as_str().unwrap(),
+            );
+            assert_eq!(back, Ok(span), "{start} {end}");
+        }
+        assert!(DateSpan::of_cells("2021-08-05", "2021-08-10", "month").is_err());
+        assert!(DateSpan::of_cells("2021-08-01", "2021-08-31", "weekly").is_err());
+        assert!(DateSpan::of_cells("2021-08-01", "", "unknown").is_err());
+    }
 
     #[test]
     fn reduced_forms_set_precision_and_period() {

@@ -1287,4 +1287,198 @@ fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
         ids(&read_json(&work, "events.geojson")),
         ["ev-001", "ev-002"]
     );
+/// Probe finding: a row's own coordinates were not checked against its country hint, so
+/// `0,0` with the hint UZ passed. The gazetteer's containment check now applies to them:
+/// a row problem naming the line, the coordinates and the country.
+#[test]
+fn own_coordinates_outside_the_country_hint_are_a_bad_row() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("rows.csv"),
+        "id,name,start_date,place,country,lat,lon\n\
+         zero,Placeholder,2021,,UZ,0,0\n\
+         tashkent,In Uzbekistan,2021,,Uzbekistan,41.3,69.24\n\
+         dushanbe,Filed under UZ,2021,,UZ,38.56,68.78\n\
+         sea,No hint,2021,,,0,0\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "data/rows.csv:2:",
+            "\"0,0\"",
+            "country \"UZ\"",
+            "outside UZ",
+        ])
+        .expect_stderr_line(&[
+            "data/rows.csv:4:",
+            "\"38.56,68.78\"",
+            "outside UZ",
+            "in Tajikistan",
+        ])
+        .expect_stderr_line(&["2 bad rows of 4"]);
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/rows.csv",
+            "--layer",
+            "rows",
+            "--max-errors",
+            "2",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(ids(&read_json(&work, "rows.geojson")), ["sea", "tashkent"]);
+}
+
+/// Probe finding: a country hint was checked only on rows geocoded by name; on a row with
+/// its own coordinates an unknown one passed silently.
+#[test]
+fn an_unknown_country_hint_is_a_bad_row_with_or_without_coordinates() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("rows.csv"),
+        "id,name,start_date,place,country,lat,lon\n\
+         own,Own coordinates,2021,,Atlantis,41.3,69.24\n\
+         named,By name,2021,Termiz,Atlantis,,\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/rows.csv:2:", "\"Atlantis\"", "alpha-3 code nor"])
+        .expect_stderr_line(&["data/rows.csv:3:", "\"Atlantis\"", "alpha-3 code nor"]);
+}
+
+/// Probe finding: ACLED's country column holds names ("Kyrgyz Republic", "Russia") and
+/// other exports alpha-3 codes ("UZB"); both were refused. Every ISO code and English name
+/// of the boundaries' countries is a hint, in any case.
+#[test]
+fn country_hints_take_alpha3_codes_and_the_names_acled_uses() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("rows.csv"),
+        "id,name,start_date,place,country,lat,lon\n\
+         a,Alpha-3,2021,Termiz,UZB,,\n\
+         b,Official name,2021,Харбмайдон,Republic of Tajikistan,,\n\
+         c,Lower case alpha-3,2021,Dushanbe,tjk,,\n\
+         d,Natural Earth name,2021,,Russia,55.75,37.62\n\
+         e,ISO official name,2021,,Kyrgyz Republic,42.87,74.59\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    let v = read_json(&work, "rows.geojson");
+    let f = v["features"].as_array().unwrap();
+    assert_eq!(f.len(), 5);
+    assert_eq!(f[0]["properties"]["place_id"], "termez");
+    assert_eq!(f[0]["properties"]["country_hint"], "UZB");
+    assert_eq!(f[1]["properties"]["place_country"], "TJ");
+    assert_eq!(f[2]["properties"]["place_country"], "TJ");
+    assert_eq!(f[3]["properties"]["geocoder"], "source_coordinates");
+}
+
+/// Probe finding: a layer `build --events --seq` wrote, read back as GeoJSONSeq, lost its
+/// dates' precision (`2021-08-01` to `2021-08-31`, `month`, came back as two days, the
+/// precision kept only as `src_date_precision`). Read back, every feature keeps its dates,
+/// their precision and its country hint.
+#[test]
+fn a_geojsonseq_layer_read_back_keeps_its_date_precision() {
+    let work = Work::new("events");
+    bulk(&work, &SEQ_BUILD).expect_code(0);
+    let first = read_json(&work, "events.geojson");
+    fs::copy(
+        work.out().join("events.geojsons"),
+        work.data().join("again.geojsons"),
+    )
+    .unwrap();
+    bulk(
+        &work,
+        &["--events", "data/again.geojsons", "--layer", "again"],
+    )
+    .expect_code(0);
+    let again = read_json(&work, "again.geojson");
+    let (a, b) = (
+        first["features"].as_array().unwrap(),
+        again["features"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), b.len());
+    let precisions: Vec<&Value> = a
+        .iter()
+        .map(|f| &f["properties"]["date_precision"])
+        .collect();
+    assert!(
+        precisions.contains(&&Value::from("month")),
+        "{precisions:?}"
+    );
+    assert!(precisions.contains(&&Value::from("year")), "{precisions:?}");
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(x["id"], y["id"]);
+        assert_eq!(x["geometry"], y["geometry"]);
+        for k in [
+            "start_date",
+            "end_date",
+            "date_precision",
+            "country_hint",
+            "troops",
+        ] {
+            assert_eq!(x["properties"][k], y["properties"][k], "{}: {k}", x["id"]);
+        }
+        assert!(y["properties"].get("src_date_precision").is_none());
+    }
+}
+
+/// Probe finding: bulk features carried no `sources` while every hand-kept feature names
+/// its own. A row's source column (ACLED's `source`, GDELT's `SOURCEURL`) gives its
+/// `sources`, with the key and shape of a hand-kept feature's; a row without one has none.
+#[test]
+fn a_bulk_row_names_its_sources_as_a_hand_kept_record_does() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let hand = read_json(&work, "exercises.geojson");
+    let hand_sources = hand["features"][0]["properties"]["sources"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!hand_sources.is_empty());
+    let keys_of = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let hand_keys: Vec<String> = hand["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["properties"]["sources"].as_array().unwrap())
+        .flat_map(keys_of)
+        .collect();
+    assert!(hand_keys.iter().any(|k| k == "url"));
+    fs::write(
+        work.data().join("rows.csv"),
+        "id,place,country,start_date,source\n\
+         a,Termiz training ground,UZ,2021-08,Asia-Plus; https://kloop.kg/blog/2021/08/x\n\
+         b,Termiz training ground,UZ,2021-08,\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    let rows = read_json(&work, "rows.geojson");
+    let f = rows["features"].as_array().unwrap();
+    let sources = f[0]["properties"]["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    assert_eq!(sources[0]["publisher"], "Asia-Plus");
+    assert_eq!(sources[1]["publisher"], "kloop.kg");
+    assert_eq!(sources[1]["url"], "https://kloop.kg/blog/2021/08/x");
+    for s in sources {
+        for k in ["id", "publisher", "title"] {
+            assert!(s.get(k).is_some(), "{k} in {s}");
+        }
+        for k in keys_of(s) {
+            assert!(
+                hand_keys.contains(&k),
+                "{k}: not a key of hand-kept sources"
+            );
+        }
+    }
+    assert!(f[0]["properties"].get("source").is_none());
+    assert_eq!(f[1]["properties"]["sources"], serde_json::json!([]));
+    // Last, as on a hand-kept feature.
+    let last = |p: &Value| p.as_object().unwrap().keys().last().unwrap().clone();
+    assert_eq!(last(&f[0]["properties"]), "sources");
+    assert_eq!(last(&hand["features"][0]["properties"]), "sources");
 }

@@ -5,7 +5,7 @@
 //! reader on its own reading thread ([`super::csv`]), by any other reader row by row with
 //! [`EventReader::next_row`](super::EventReader::next_row).
 
-use super::{Next, Row};
+use super::{Field, Next, Row};
 use crate::error::Problem;
 
 /// Rows per chunk handed to a build thread, at most.
@@ -20,7 +20,7 @@ pub const CHUNK_BYTES: usize = 4 << 20;
 #[derive(Debug, Clone, Copy)]
 pub struct Spans {
     line: u64,
-    fields: [usize; 9],
+    fields: [usize; Field::ALL.len() + 1],
     extra: [usize; 2],
 }
 
@@ -89,6 +89,8 @@ impl Chunk {
                     row.country,
                     row.lat,
                     row.lon,
+                    row.date_precision,
+                    row.source,
                 ],
                 |out| {
                     out.extend_from_slice(row.extra);
@@ -104,7 +106,7 @@ impl Chunk {
     pub fn push_fields(
         &mut self,
         line: u64,
-        fields: [&str; 8],
+        fields: [&str; Field::ALL.len()],
         extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
     ) {
         let (text, start) = (self.text.len(), self.extra.len());
@@ -115,7 +117,7 @@ impl Chunk {
                 self.items.push(Item::Bad(p));
             }
             Ok(()) => {
-                let mut spans = [0usize; 9];
+                let mut spans = [0usize; Field::ALL.len() + 1];
                 spans[0] = text;
                 for (i, f) in fields.into_iter().enumerate() {
                     self.text.push_str(f);
@@ -157,6 +159,8 @@ impl Chunk {
             country: f(5),
             lat: f(6),
             lon: f(7),
+            date_precision: f(8),
+            source: f(9),
             extra: self
                 .extra
                 .get(spans.extra[0]..spans.extra[1])
@@ -181,6 +185,8 @@ mod tests {
             country: "UZ",
             lat: "",
             lon: "",
+            date_precision: "",
+            source: "",
             extra,
         }));
     }

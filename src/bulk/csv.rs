@@ -55,7 +55,7 @@ enum Batch {
 #[derive(Debug)]
 struct Layout {
     path: PathBuf,
-    fields: [Option<usize>; 8],
+    fields: [Option<usize>; Field::ALL.len()],
     width: usize,
     free: Vec<FreeColumn>,
 }

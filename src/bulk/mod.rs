@@ -119,11 +119,16 @@ pub enum Field {
     Lat,
     /// Longitude, when the source has coordinates.
     Lon,
+    /// The precision of the dates (`day`, `month`, `year`, `unknown`), as layers write it
+    /// beside full-day dates: read back, a layer's dates keep their precision.
+    DatePrecision,
+    /// The row's sources (publishers or addresses, `;`-separated).
+    Source,
 }
 
 impl Field {
     /// Every field, in output order.
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 10] = [
         Field::Id,
         Field::Name,
         Field::StartDate,
@@ -132,6 +137,8 @@ impl Field {
         Field::Country,
         Field::Lat,
         Field::Lon,
+        Field::DatePrecision,
+        Field::Source,
     ];
 
     /// The field's name in `--columns` (and its default column name).
@@ -145,6 +152,8 @@ impl Field {
             Field::Country => "country",
             Field::Lat => "lat",
             Field::Lon => "lon",
+            Field::DatePrecision => "date_precision",
+            Field::Source => "source",
         }
     }
 
@@ -156,9 +165,11 @@ impl Field {
             Field::StartDate => &["start_date", "event_date", "date"],
             Field::EndDate => &["end_date"],
             Field::Place => &["place", "location"],
-            Field::Country => &["country", "country_code", "iso2"],
+            Field::Country => &["country", "country_code", "iso2", "country_hint"],
             Field::Lat => &["lat", "latitude"],
             Field::Lon => &["lon", "longitude", "lng"],
+            Field::DatePrecision => &["date_precision"],
+            Field::Source => &["source", "source_url", "SOURCEURL"],
         }
     }
 
@@ -177,7 +188,7 @@ impl fmt::Display for Field {
 /// numbers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Columns {
-    mapped: [Option<String>; 8],
+    mapped: [Option<String>; Field::ALL.len()],
     /// Free columns written as JSON numbers (an empty cell is `null`); all others are strings.
     pub numeric: Vec<String>,
     /// Reading points to tile (`drillmap tiles`), not events to geocode: the lat/lon
@@ -224,8 +235,11 @@ impl Columns {
     /// For each field, the index in `header` of its column: the mapped name (an error when
     /// missing), or else the first default name present, in any case (`Lat`, `LATITUDE`);
     /// two columns spelling that name in different cases are an error.
-    pub fn resolve(&self, header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
-        let mut out = [None; 8];
+    pub fn resolve(
+        &self,
+        header: &[&str],
+    ) -> std::result::Result<[Option<usize>; Field::ALL.len()], String> {
+        let mut out = [None; Field::ALL.len()];
         for field in Field::ALL {
             out[field.index()] = match self.mapped(field) {
                 Some(name) => Some(header.iter().position(|h| *h == name).ok_or_else(|| {
@@ -307,6 +321,10 @@ pub struct Row<'a> {
     pub lat: &'a str,
     /// Longitude text.
     pub lon: &'a str,
+    /// Date precision text.
+    pub date_precision: &'a str,
+    /// Sources text.
+    pub source: &'a str,
     /// Free properties, JSON text starting with `,` (or empty).
     pub extra: &'a [u8],
 }

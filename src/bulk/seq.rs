@@ -38,7 +38,7 @@ pub struct SeqReader<R: Read> {
     path: PathBuf,
     records: Records<BufReader<R>>,
     columns: Columns,
-    values: [String; 8],
+    values: [String; Field::ALL.len()],
     extra: Vec<u8>,
 }
 
@@ -118,6 +118,8 @@ impl<R: Read> SeqReader<R> {
             Field::EndDate,
             Field::Place,
             Field::Country,
+            Field::DatePrecision,
+            Field::Source,
         ] {
             self.values[field as usize] = take(field, &mut props)?;
         }
@@ -203,6 +205,8 @@ impl<R: Read> EventReader for SeqReader<R> {
             country: &v[Field::Country as usize],
             lat: &v[Field::Lat as usize],
             lon: &v[Field::Lon as usize],
+            date_precision: &v[Field::DatePrecision as usize],
+            source: &v[Field::Source as usize],
             extra: &self.extra,
         })))
     }

@@ -309,7 +309,8 @@ pub fn batch(
             None => {
                 if !given.is_empty() {
                     note = format!(
-                        "unknown country {given:?} (neither an ISO 3166-1 alpha-2 code nor an English name): not used"
+                        "unknown country {given:?} ({}): not used",
+                        drillmap::country::UNKNOWN_HINT
                     );
                 }
                 given.to_owned()

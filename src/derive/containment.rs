@@ -1,7 +1,9 @@
-//! Is each place inside the country the gazetteer says it is in?
+//! Is each point inside the country it is said to be in?
 //!
-//! Every gazetteer row's point is tested against that country's Natural Earth polygons
-//! (1:10m). This catches swapped lat/lon and places filed under the wrong country. Points
+//! Every gazetteer row's point, and every bulk row's own coordinates given with a country
+//! hint, is tested against that country's Natural Earth polygons (1:10m), by one check
+//! ([`CountryIndex::outside`]). This catches swapped lat/lon, points filed under the wrong
+//! country and placeholders such as 0, 0. Points
 //! within [`TOLERANCE_KM`] of their country's boundary pass: at 1:10m a river border such as
 //! the Amu Darya at Termez is generalised by about a kilometre. Natural Earth features
 //! without an id are assigned where the law puts them ([`NO_ID_FEATURES`]): at 1:10m the
@@ -9,9 +11,10 @@
 
 use std::path::Path;
 
-use geo::{Contains, MultiLineString, MultiPolygon, Point};
+use geo::Coord;
+use rustc_hash::FxHashMap;
 
-use super::border::distance_km;
+use super::polygon_index::PolygonIndex;
 use crate::country;
 use crate::error::Problem;
 use crate::model::Place;
@@ -36,67 +39,135 @@ pub(crate) fn shapes_of<'b>(b: &'b Boundaries, alpha2: &str) -> Vec<&'b CountryS
         .collect()
 }
 
-fn contains(shapes: &[&CountryShape], p: Point<f64>) -> bool {
-    shapes.iter().any(|s| s.shape.contains(&p))
+/// The Natural Earth features as point-in-polygon indexes, each made when first asked
+/// ([`PolygonIndex`]), and which of them each country hint is: the one answer to "is this
+/// point in that country" for the gazetteer ([`check`]), the swap check
+/// ([`super::swap::SwapRule`]) and bulk rows with their own coordinates.
+#[derive(Debug, Clone)]
+pub struct CountryIndex<'b> {
+    boundaries: &'b Boundaries,
+    indexes: Vec<Option<PolygonIndex>>,
+    /// Alpha-2 code → its features.
+    by_country: FxHashMap<String, Vec<usize>>,
 }
 
-pub(crate) fn boundary(shape: &MultiPolygon<f64>) -> MultiLineString<f64> {
-    MultiLineString::new(
-        shape
-            .iter()
-            .flat_map(|p| {
-                std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
-            })
-            .collect(),
-    )
-}
-
-/// The name of the feature containing `p`, if any.
-fn country_at(b: &Boundaries, p: Point<f64>) -> Option<&CountryShape> {
-    b.countries.iter().find(|c| c.shape.contains(&p))
-}
-
-/// Check every place; a problem on the place's line for each one outside its country.
-pub fn check(places: &[Place], b: &Boundaries, path: &Path) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    for place in places {
-        let shapes = shapes_of(b, &place.country);
-        if shapes.is_empty() {
-            continue; // Natural Earth has no polygon for it at this scale: nothing to test.
+impl<'b> CountryIndex<'b> {
+    /// The index over `boundaries` (nothing indexed yet).
+    pub fn new(boundaries: &'b Boundaries) -> Self {
+        CountryIndex {
+            boundaries,
+            indexes: vec![None; boundaries.countries.len()],
+            by_country: FxHashMap::default(),
         }
-        let p = Point::new(place.lon, place.lat);
-        if contains(&shapes, p) {
-            continue;
+    }
+
+    /// The features of `alpha2`, found on first use (none when Natural Earth has no
+    /// polygon for it at this scale).
+    fn features(&mut self, alpha2: &str) -> &[usize] {
+        if !self.by_country.contains_key(alpha2) {
+            let of = shapes_of(self.boundaries, alpha2);
+            let countries = &self.boundaries.countries;
+            let indices = (0..countries.len())
+                .filter(|&i| of.iter().any(|c| std::ptr::eq(*c, &countries[i])))
+                .collect();
+            self.by_country.insert(alpha2.to_owned(), indices);
         }
-        let outside = shapes
-            .iter()
-            .map(|s| distance_km(&boundary(&s.shape), p))
+        self.by_country.get(alpha2).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `p` (lon, lat) lies in `alpha2`; `None` when Natural Earth has no polygon for
+    /// it.
+    pub fn in_country(&mut self, alpha2: &str, p: Coord<f64>) -> Option<bool> {
+        self.features(alpha2);
+        let features = self.by_country.get(alpha2).filter(|f| !f.is_empty())?;
+        let (indexes, b) = (&mut self.indexes, self.boundaries);
+        Some(
+            features
+                .iter()
+                .any(|&i| index(indexes, b, i).is_some_and(|s| s.contains(p))),
+        )
+    }
+
+    /// Whether `p` lies on land: in any feature.
+    pub fn on_land(&mut self, p: Coord<f64>) -> bool {
+        self.feature_at(p).is_some()
+    }
+
+    /// The feature `p` lies in, if any.
+    fn feature_at(&mut self, p: Coord<f64>) -> Option<&'b CountryShape> {
+        let b = self.boundaries;
+        let i = (0..b.countries.len())
+            .find(|&i| index(&mut self.indexes, b, i).is_some_and(|s| s.contains(p)))?;
+        b.countries.get(i)
+    }
+
+    /// The one containment check: `None` when the point `lat`, `lon` lies in `alpha2`, or
+    /// within [`TOLERANCE_KM`] of it, or Natural Earth has no polygon for `alpha2` (nothing
+    /// to test); else what is wrong, as a message naming the distance, the country, where
+    /// the point lies instead and whether lat and lon look swapped.
+    pub fn outside(&mut self, lat: f64, lon: f64, alpha2: &str) -> Option<String> {
+        let p = Coord { x: lon, y: lat };
+        if self.in_country(alpha2, p) != Some(false) {
+            return None;
+        }
+        let (indexes, b) = (&mut self.indexes, self.boundaries);
+        let outside = self
+            .by_country
+            .get(alpha2)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| index(indexes, b, i).map(|s| s.distance_km(p)))
             .fold(f64::INFINITY, f64::min);
         if outside <= TOLERANCE_KM {
-            continue;
+            return None;
         }
         let mut message = format!(
-            "lat {}, lon {} lies {outside:.0} km outside {} (Natural Earth 1:10m)",
-            place.lat, place.lon, place.country
+            "lat {lat}, lon {lon} lies {outside:.0} km outside {alpha2} (Natural Earth 1:10m)"
         );
-        match country_at(b, p) {
+        match self.feature_at(p) {
             Some(c) => message.push_str(&format!(", in {}", c.name)),
             None => message.push_str(", in no country"),
         }
-        let swapped = Point::new(place.lat, place.lon);
-        if place.lat.abs() <= 180.0 && place.lon.abs() <= 90.0 && contains(&shapes, swapped) {
+        let swapped = Coord { x: lat, y: lon };
+        if lat.abs() <= 180.0 && lon.abs() <= 90.0 && self.in_country(alpha2, swapped) == Some(true)
+        {
             message.push_str("; lat and lon look swapped");
         } else {
             message.push_str("; wrong coordinates or wrong country code?");
         }
-        problems.push(Problem::new(
-            path,
-            Some(place.line),
-            format!("{},{}", place.lat, place.lon),
-            message,
-        ));
+        Some(message)
     }
-    problems
+}
+
+/// Feature `i`'s index in `indexes`, made on first use (`None` for a feature without
+/// points).
+fn index<'i>(
+    indexes: &'i mut [Option<PolygonIndex>],
+    b: &Boundaries,
+    i: usize,
+) -> Option<&'i mut PolygonIndex> {
+    let slot = indexes.get_mut(i)?;
+    if slot.is_none() {
+        *slot = PolygonIndex::new(&b.countries.get(i)?.shape);
+    }
+    slot.as_mut()
+}
+
+/// Check every place; a problem on the place's line for each one outside its country.
+pub fn check(places: &[Place], b: &Boundaries, path: &Path) -> Vec<Problem> {
+    let mut index = CountryIndex::new(b);
+    places
+        .iter()
+        .filter_map(|place| {
+            let message = index.outside(place.lat, place.lon, &place.country)?;
+            Some(Problem::new(
+                path,
+                Some(place.line),
+                format!("{},{}", place.lat, place.lon),
+                message,
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -104,13 +175,62 @@ mod tests {
     use super::*;
     use crate::derive::polygon_index::tests::boundaries;
 
+    /// The country table (`scripts/countries.py`) covers every feature of the shipped
+    /// boundaries with an id, under Natural Earth's name and ISO's codes.
+    #[test]
+    fn every_natural_earth_country_is_a_hint_by_its_name_and_codes() {
+        let b = boundaries();
+        let mut n = 0;
+        for c in &b.countries {
+            let Some(id) = &c.id else { continue };
+            let iso = country::by_numeric(id).unwrap_or_else(|| panic!("{} {id}", c.name));
+            assert_eq!(
+                country::from_hint(&c.name).map(|h| h.numeric),
+                Some(id.as_str())
+            );
+            assert_eq!(country::from_hint(iso.alpha3), Some(iso), "{}", c.name);
+            assert_eq!(country::from_hint(iso.alpha2), Some(iso), "{}", c.name);
+            n += 1;
+        }
+        assert!(n > 230, "{n}");
+    }
+
+    /// Probe finding: a bulk row at 0, 0 with the hint UZ passed. The one check says where
+    /// the point lies; a point within the tolerance of a river border passes.
+    #[test]
+    fn a_point_outside_its_country_is_named_with_the_distance() {
+        let b = boundaries();
+        let mut index = CountryIndex::new(&b);
+        let m = index.outside(0.0, 0.0, "UZ").unwrap();
+        assert!(
+            m.contains("km outside UZ") && m.contains("in no country"),
+            "{m}"
+        );
+        let m = index.outside(38.56, 68.78, "UZ").unwrap();
+        assert!(m.contains(", in Tajikistan;"), "{m}");
+        // Samarkand the wrong way round.
+        let m = index.outside(66.96, 39.65, "UZ").unwrap();
+        assert!(m.ends_with("lat and lon look swapped"), "{m}");
+        assert_eq!(index.outside(39.65, 66.96, "UZ"), None);
+        // Termez on the Amu Darya, a point in the river between UZ and AF: either side's.
+        for cc in ["UZ", "AF"] {
+            assert_eq!(index.outside(37.2236, 67.2783, cc), None, "{cc}");
+        }
+        // No polygon at this scale for Bouvet? It has one; Tokelau has none: nothing to test.
+        assert_eq!(index.outside(0.0, 0.0, "TK"), None);
+    }
+
     /// North of 65° N and near 16.9° S the even-odd test flipped on whole bands of latitude
     /// while Natural Earth's rings crossing the antimeridian had edges spanning the globe.
     #[test]
     fn points_near_the_antimeridian_bands_lie_where_they_are() {
         let b = boundaries();
-        let name =
-            |lat: f64, lon: f64| country_at(&b, Point::new(lon, lat)).map(|c| c.name.clone());
+        let mut index = CountryIndex::new(&b);
+        let mut name = |lat: f64, lon: f64| {
+            index
+                .feature_at(Coord { x: lon, y: lat })
+                .map(|c| c.name.clone())
+        };
         for (place, lat, lon) in [
             ("Vorkuta", 67.50, 64.05),
             ("Salekhard", 66.53, 66.60),
@@ -121,8 +241,9 @@ mod tests {
             ("Murmansk", 68.97, 33.08),
         ] {
             assert_eq!(name(lat, lon).as_deref(), Some("Russia"), "{place}");
-            assert!(
-                contains(&shapes_of(&b, "RU"), Point::new(lon, lat)),
+            assert_eq!(
+                CountryIndex::new(&b).outside(lat, lon, "RU"),
+                None,
                 "{place}"
             );
         }
@@ -138,6 +259,10 @@ mod tests {
         ] {
             assert_eq!(name(lat, lon).as_deref(), country, "{place}");
         }
-        assert!(!contains(&shapes_of(&b, "FJ"), Point::new(0.0, -16.9)));
+        let mut index = CountryIndex::new(&b);
+        assert_eq!(
+            index.in_country("FJ", Coord { x: 0.0, y: -16.9 }),
+            Some(false)
+        );
     }
 }

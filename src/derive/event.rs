@@ -30,8 +30,10 @@ const DATE_MEMO_MAX: usize = 1 << 16;
 /// Distinct (place as reported, nearest segment) pairs of rows with their own coordinates
 /// remembered, at most.
 const COORDINATES_MEMO_MAX: usize = 1 << 16;
-/// Distinct country hints remembered, at most.
+/// Distinct country hints (and source cells) remembered, at most.
 const HINT_MEMO_MAX: usize = 1 << 12;
+/// The end of a feature's properties when its row names no source.
+const NO_SOURCES: &[u8] = b",\"sources\":[]}";
 
 /// A memo keyed by text from the input: foldhash, seeded at random per process (the keys
 /// are the input's, so the hasher must resist chosen collisions; SipHash did too, at about
@@ -120,8 +122,8 @@ fn pack_dates(start: &str, end: &str) -> Option<u64> {
     Some(pack(start)? << 29 | pack(end)?)
 }
 
-/// The country a hint names ([`country::from_hint`]: an alpha-2 code in any case or an
-/// English short name).
+/// The alpha-2 code of the country a hint names ([`country::from_hint`]: an alpha-2 or
+/// alpha-3 code or an English name, in any case).
 pub fn country_hint(hint: &str) -> Option<&'static str> {
     country::from_hint(hint).map(|c| c.alpha2)
 }
@@ -294,6 +296,12 @@ pub struct Builder<'g> {
     /// and its location (its country hint).
     middle: Vec<u8>,
     hint_text: Vec<u8>,
+    /// Source cells as written → their place in `source_texts`: the `sources` member and
+    /// the object's end ([`Builder::sources`]).
+    sources: Memo<Box<str>, u32>,
+    source_texts: Vec<Box<[u8]>>,
+    /// The last feature's place in `source_texts` (`None`: no sources).
+    source: Option<u32>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
     place_index: Option<usize>,
     /// The check for swapped lat/lon (none in unit tests without boundaries).
@@ -336,6 +344,9 @@ impl<'g> Builder<'g> {
             hints: Memo::default(),
             middle: Vec::with_capacity(256),
             hint_text: Vec::with_capacity(64),
+            sources: Memo::default(),
+            source_texts: Vec::new(),
+            source: None,
             place_index: None,
             swap: None,
             #[cfg(test)]
@@ -352,21 +363,13 @@ impl<'g> Builder<'g> {
         )
     }
 
-    /// Geocode `place` within the hint's country: its location, or what is wrong with the
+    /// Geocode `place` within `country` (an alpha-2 code, or empty): its location, or what is wrong with the
     /// row (`Ok(Err)`); an `Err` when the GeoNames index cannot be read, which stops the run.
-    fn locate(&mut self, place: &str, hint: &str) -> Result<std::result::Result<Located, String>> {
-        let country = if hint.is_empty() {
-            ""
-        } else {
-            match country_hint(hint) {
-                Some(c) => c,
-                None => {
-                    return Ok(Err(format!(
-                        "country {hint:?} is neither an ISO 3166-1 alpha-2 code nor a country name"
-                    )))
-                }
-            }
-        };
+    fn locate(
+        &mut self,
+        place: &str,
+        country: &str,
+    ) -> Result<std::result::Result<Located, String>> {
         #[cfg(test)]
         if let Some(e) = tests::injected_index_failure(self.fail_index_at.as_deref(), place) {
             return Err(e);
@@ -407,7 +410,10 @@ impl<'g> Builder<'g> {
     /// Check the row's dates and point `self.date` at their properties (memoised per
     /// (start, end)).
     fn dates(&mut self, row: &Row<'_>) -> std::result::Result<(), Problem> {
-        let packed = pack_dates(row.start_date, row.end_date);
+        let packed = match row.date_precision {
+            "" => pack_dates(row.start_date, row.end_date),
+            _ => None,
+        };
         let known = match packed {
             Some(k) => self.packed_dates.get(&k),
             None => {
@@ -415,13 +421,16 @@ impl<'g> Builder<'g> {
                 self.key.extend_from_slice(row.start_date.as_bytes());
                 self.key.push(0x1f);
                 self.key.extend_from_slice(row.end_date.as_bytes());
+                self.key.push(0x1f);
+                self.key.extend_from_slice(row.date_precision.as_bytes());
                 self.dates.get(self.key.as_slice())
             }
         };
         let date = match known {
             Some(&d) => d,
             None => {
-                let value = DateSpan::of_cells(row.start_date, row.end_date).and_then(|span| {
+                let cells = (row.start_date, row.end_date, row.date_precision);
+                let value = DateSpan::of_cells(cells.0, cells.1, cells.2).and_then(|span| {
                     let mut text = b",".to_vec();
                     let props = Dates::of(&span);
                     push_members(&mut text, &props)
@@ -476,7 +485,11 @@ impl<'g> Builder<'g> {
 
     /// The index of the row's place in `located`, geocoding it on first sight; `Ok(Err)`
     /// for a row problem, `Err` for a failure that stops the run.
-    fn place(&mut self, row: &Row<'_>) -> Result<std::result::Result<usize, Problem>> {
+    fn place(
+        &mut self,
+        row: &Row<'_>,
+        country: Option<&str>,
+    ) -> Result<std::result::Result<usize, Problem>> {
         if row.place.is_empty() {
             return Ok(Err(self.problem(row, "", "no place and no coordinates")));
         }
@@ -488,7 +501,7 @@ impl<'g> Builder<'g> {
             Some(r) => r.clone(),
             None => {
                 let key = self.key.clone().into_boxed_slice();
-                let r = match self.locate(row.place, row.country)? {
+                let r = match self.locate(row.place, country.unwrap_or(""))? {
                     Ok(l) => {
                         let i = u32::try_from(self.located.len())
                             .map_err(|_| Error::Internal("more than 2^32 places".into()))?;
@@ -526,17 +539,27 @@ impl<'g> Builder<'g> {
             return Err(self.problem(row, row.name, format!("name {m}")).into());
         }
         self.dates(row)?;
+        // Every row's hint, whatever locates it (probe finding: only geocoded rows' were).
+        let hint = self.hint(row.country);
+        if hint.is_none() && !row.country.is_empty() {
+            let m = format!("country {:?} is {}", row.country, country::UNKNOWN_HINT);
+            return Err(self.problem(row, row.country, m).into());
+        }
         let own = !row.lat.is_empty() || !row.lon.is_empty();
         let (point, place) = if own {
             let point = coordinates(row.lat, row.lon).map_err(|(v, m)| self.problem(row, &v, m))?;
-            let hint = self.hint(row.country);
-            if self
-                .swap
-                .as_mut()
-                .is_some_and(|s| s.suspect(point[0], point[1], hint))
-            {
-                let (value, message) = swap_problem(row.lat, row.lon, hint);
-                return Err(self.problem(row, &value, message).into());
+            if let Some(rule) = self.swap.as_mut() {
+                if rule.suspect(point[0], point[1], hint) {
+                    let (value, message) = swap_problem(row.lat, row.lon, hint);
+                    return Err(self.problem(row, &value, message).into());
+                }
+                // The gazetteer's containment check (probe finding: 0, 0 in UZ passed).
+                let outside = hint.and_then(|cc| rule.countries.outside(point[1], point[0], cc));
+                if let Some(m) = outside {
+                    let value = format!("{},{}", row.lat, row.lon);
+                    let m = format!("country {:?}: {m}", row.country);
+                    return Err(self.problem(row, &value, m).into());
+                }
             }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
@@ -545,7 +568,7 @@ impl<'g> Builder<'g> {
                 .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
             (point, None)
         } else {
-            let i = self.place(row)??;
+            let i = self.place(row, hint)??;
             (self.located[i].point, Some(i))
         };
         self.place_index = place;
@@ -558,11 +581,45 @@ impl<'g> Builder<'g> {
         h.extend_from_slice(b",\"country_hint\":");
         json::push_str_or_null(h, row.country);
         h.push(b',');
+        self.sources(row.source)
+            .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
         Ok((point, own))
+    }
+
+    /// Point `self.source` at the row's `sources` member (`,"sources":[…]}`, the end of its
+    /// properties), made from its source cell ([`crate::model::Source::of_cell`], the
+    /// shape of a hand-kept feature's) once per distinct cell.
+    fn sources(&mut self, cell: &str) -> std::result::Result<(), String> {
+        if cell.is_empty() {
+            self.source = None;
+            return Ok(());
+        }
+        let i = match self.sources.get(cell) {
+            Some(&i) => i,
+            None => {
+                if self.sources.len() >= HINT_MEMO_MAX {
+                    self.sources.clear();
+                    self.source_texts.clear();
+                }
+                let mut text = b",\"sources\":".to_vec();
+                serde_json::to_writer(&mut text, &crate::model::Source::of_cell(cell))
+                    .map_err(|e| e.to_string())?;
+                text.push(b'}');
+                let i = u32::try_from(self.source_texts.len()).unwrap_or(u32::MAX);
+                self.source_texts.push(text.into_boxed_slice());
+                self.sources.insert(cell.into(), i);
+                i
+            }
+        };
+        self.source = Some(i);
+        Ok(())
     }
 
     /// [`country_hint`] of `hint`, remembered (exports repeat a few hints on every row).
     fn hint(&mut self, hint: &str) -> Option<&'static str> {
+        if hint.is_empty() {
+            return None;
+        }
         if let Some(&code) = self.hints.get(hint) {
             return code;
         }
@@ -641,7 +698,11 @@ impl<'g> Builder<'g> {
             (None, Some(t)) => t.pieces(&self.own_location),
             (None, None) => [&self.own_location, &[], &[]],
         };
-        [&self.middle, dates, &self.hint_text, a, b, c, extra, b"}"]
+        let end = self
+            .source
+            .and_then(|i| self.source_texts.get(i as usize))
+            .map_or(NO_SOURCES, |t| &t[..]);
+        [&self.middle, dates, &self.hint_text, a, b, c, extra, end]
     }
 
     /// What the places geocoded so far and the rows measured owe to their sources.

@@ -162,6 +162,59 @@ impl PolygonIndex {
             })
         })
     }
+
+    /// The great-circle distance in km from `p` to the nearest edge of the rings (0 on an
+    /// edge), measured as [`super::border::distance_km`] measures it (haversine, each edge's
+    /// closest point), but only over the chunks whose box may hold an edge nearer than the
+    /// nearest found: those of `p`'s latitude row first, then any other whose lower bound
+    /// ([`lower_bound_m`]) beats it.
+    pub fn distance_km(&self, p: Coord<f64>) -> f64 {
+        use geo::{Closest, Distance, Haversine, HaversineClosestPoint, Line, Point};
+        let from = Point(p);
+        let mut best = f64::INFINITY;
+        let visit = |c: &Chunk, best: &mut f64| {
+            if lower_bound_m(p, &c.bbox) >= *best {
+                return;
+            }
+            for w in c.vertices.windows(2) {
+                let d = match Line::new(w[0], w[1]).haversine_closest_point(&from) {
+                    Closest::Intersection(_) => 0.0,
+                    Closest::SinglePoint(q) => Haversine.distance(from, q),
+                    Closest::Indeterminate => Haversine.distance(from, Point(w[0])),
+                };
+                *best = best.min(d);
+            }
+        };
+        for &i in self.row(cell_of(p).1) {
+            visit(&self.chunks[i as usize], &mut best);
+        }
+        for c in &self.chunks {
+            visit(c, &mut best);
+        }
+        best / 1000.0
+    }
+}
+
+/// A lower bound, in metres, of the great-circle distance from `p` to any point of the
+/// lon/lat box `b`: haversine's `hav(d/R) = hav(Δφ) + cos φ₁ cos φ₂ hav(Δλ)` with the
+/// least Δφ and Δλ between `p` and the box (across the antimeridian if shorter) and the
+/// least cos φ₂ over the box, on a sphere of the polar radius (smaller than any radius
+/// haversine is measured with).
+fn lower_bound_m(p: Coord<f64>, b: &Rect<f64>) -> f64 {
+    const POLAR_RADIUS_M: f64 = 6_356_752.0;
+    let hav = |x: f64| (x / 2.0).sin().powi(2);
+    let dlat = (b.min().y - p.y).max(p.y - b.max().y).max(0.0);
+    let dx = (b.min().x - p.x).max(p.x - b.max().x).max(0.0);
+    let dlon = dx.min((360.0 - dx - b.width()).max(0.0));
+    let cos_box = b
+        .min()
+        .y
+        .to_radians()
+        .cos()
+        .min(b.max().y.to_radians().cos());
+    let h = hav(dlat.to_radians())
+        + p.y.to_radians().cos().max(0.0) * cos_box.max(0.0) * hav(dlon.to_radians());
+    2.0 * POLAR_RADIUS_M * h.clamp(0.0, 1.0).sqrt().asin()
 }
 
 #[cfg(test)]
@@ -202,6 +255,40 @@ pub(crate) mod tests {
             }
         }
         assert!(inside > 250, "{inside}");
+    }
+
+    /// The pruned distance is the distance over every edge, as `border::distance_km`
+    /// measures it.
+    #[test]
+    fn the_pruned_distance_is_the_whole_outline_distance() {
+        let boundary = |shape: &geo::MultiPolygon<f64>| {
+            geo::MultiLineString::new(
+                shape
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .cloned()
+                    .collect(),
+            )
+        };
+        let b = boundaries();
+        let mut rng = fastrand::Rng::with_seed(16);
+        for name in ["Uzbekistan", "Russia", "Tajikistan", "Fiji"] {
+            let c = b.countries.iter().find(|c| c.name == name).unwrap();
+            let index = PolygonIndex::new(&c.shape).unwrap();
+            let lines = boundary(&c.shape);
+            for _ in 0..40 {
+                let p = Coord {
+                    x: rng.f64() * 360.0 - 180.0,
+                    y: rng.f64() * 160.0 - 80.0,
+                };
+                let whole = crate::derive::border::distance_km(&lines, geo::Point(p));
+                let pruned = index.distance_km(p);
+                assert!(
+                    (whole - pruned).abs() < 1e-6,
+                    "{name} {p:?}: {whole} {pruned}"
+                );
+            }
+        }
     }
 
     /// A cell decided once by its centre answers as the ray cast does for every point in

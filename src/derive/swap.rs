@@ -8,35 +8,27 @@
 //! its gazetteer row put it.
 //!
 //! Bulk datasets ask this of every row with its own coordinates: each country's
-//! polygons are a [`PolygonIndex`], so most points cost a lookup.
+//! polygons are a [`super::polygon_index::PolygonIndex`] ([`CountryIndex`]), so most
+//! points cost a lookup.
 
 use geo::Coord;
-use rustc_hash::FxHashMap;
 
-use super::containment::shapes_of;
-use super::polygon_index::PolygonIndex;
-use crate::read::topojson::{Boundaries, CountryShape};
+use super::containment::CountryIndex;
+use crate::read::topojson::Boundaries;
 
 /// The swap check over a set of boundaries.
 #[derive(Debug, Clone)]
 pub struct SwapRule<'b> {
-    shapes: Vec<(&'b CountryShape, PolygonIndex)>,
-    boundaries: &'b Boundaries,
-    /// Country hint → its shapes.
-    by_country: FxHashMap<String, Vec<usize>>,
+    /// Which country a point lies in: the one index of the boundaries, which bulk rows'
+    /// containment check asks too.
+    pub(crate) countries: CountryIndex<'b>,
 }
 
 impl<'b> SwapRule<'b> {
     /// The rule over `boundaries`.
     pub fn new(boundaries: &'b Boundaries) -> Self {
         SwapRule {
-            shapes: boundaries
-                .countries
-                .iter()
-                .filter_map(|c| Some((c, PolygonIndex::new(&c.shape)?)))
-                .collect(),
-            boundaries,
-            by_country: FxHashMap::default(),
+            countries: CountryIndex::new(boundaries),
         }
     }
 
@@ -47,26 +39,13 @@ impl<'b> SwapRule<'b> {
         if lon.abs() > 90.0 || lon == lat {
             return false; // swapped, it is no coordinate pair at all; or it is its own twin
         }
-        if let Some(cc) = hint {
-            if !self.by_country.contains_key(cc) {
-                let of_hint = shapes_of(self.boundaries, cc);
-                let indices = (0..self.shapes.len())
-                    .filter(|&i| of_hint.iter().any(|c| std::ptr::eq(*c, self.shapes[i].0)))
-                    .collect();
-                self.by_country.insert(cc.to_owned(), indices);
-            }
-        }
+        let countries = &mut self.countries;
         // A hint without a Natural Earth polygon at this scale: land is the test.
-        let within = hint
-            .and_then(|cc| self.by_country.get(cc))
-            .map(Vec::as_slice)
-            .filter(|v| !v.is_empty());
-        let shapes = &mut self.shapes;
-        let mut in_any = |p: Coord<f64>| match within {
-            Some(w) => w.iter().any(|&i| shapes[i].1.contains(p)),
-            None => shapes.iter_mut().any(|(_, s)| s.contains(p)),
+        let mut within = |p: Coord<f64>| match hint.and_then(|cc| countries.in_country(cc, p)) {
+            Some(inside) => inside,
+            None => countries.on_land(p),
         };
-        !in_any(Coord { x: lon, y: lat }) && in_any(Coord { x: lat, y: lon })
+        !within(Coord { x: lon, y: lat }) && within(Coord { x: lat, y: lon })
     }
 }
 

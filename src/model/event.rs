@@ -33,6 +33,36 @@ pub struct Source {
     pub line: usize,
 }
 
+impl Source {
+    /// The sources a bulk row's source cell names, in order: its `;`-separated parts, each
+    /// an address (`https://…`: the `url`, its host the `publisher`) or a publisher's name
+    /// (ACLED's `source` column); the part as written is the `id`, and the title is not
+    /// known (empty). A bulk feature's `sources` then has the key and shape of a hand-kept
+    /// one's.
+    pub fn of_cell(cell: &str) -> Vec<Source> {
+        cell.split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let host = ["https://", "http://"]
+                    .iter()
+                    .find_map(|scheme| part.strip_prefix(scheme))
+                    .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(rest));
+                Source {
+                    id: part.to_owned(),
+                    file: None,
+                    publisher: host.unwrap_or(part).to_owned(),
+                    title: String::new(),
+                    published: None,
+                    url: host.map(|_| part.to_owned()),
+                    note: String::new(),
+                    line: 0,
+                }
+            })
+            .collect()
+    }
+}
+
 /// What backs one field of a record: words of its article, another source, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {

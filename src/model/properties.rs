@@ -14,8 +14,8 @@ use crate::date::{DatePrecision, DateSpan, Day};
 
 /// The keys of a bulk event feature that are neither dates nor location: its id (a member
 /// of the feature, and a column of the input), `name` first, `country_hint` between the
-/// dates and the location.
-const EVENT_OWN_KEYS: [&str; 3] = ["id", "name", "country_hint"];
+/// dates and the location, `sources` last.
+const EVENT_OWN_KEYS: [&str; 4] = ["id", "name", "country_hint", "sources"];
 
 /// Every key drillmap writes on a bulk event feature itself: [`EVENT_OWN_KEYS`] and the keys
 /// [`Dates`] and [`Location`] serialise to, taken from their serialisation so that a key added
@@ -173,6 +173,7 @@ mod tests {
         }
         assert!(!is_event_key("troops"));
         assert!(!is_event_key("src_place_query"));
-        assert_eq!(EVENT_KEYS.len(), 3 + 3 + 17);
+        assert!(is_event_key("sources"));
+        assert_eq!(EVENT_KEYS.len(), 4 + 3 + 17);
     }
 }

@@ -1052,7 +1052,8 @@ fn read_csv(
         let [x, y] = coordinates(row.lat, row.lon).map_err(|(v, m)| at(row.line, &v, &m))?;
         // Dates checked and written as `build --events` writes them (full days and their
         // precision), so clusters compare days, never raw text.
-        let span = DateSpan::of_cells(row.start_date, row.end_date).map_err(|(start, m)| {
+        let dates = (row.start_date, row.end_date, row.date_precision);
+        let span = DateSpan::of_cells(dates.0, dates.1, dates.2).map_err(|(start, m)| {
             at(
                 row.line,
                 if start { row.start_date } else { row.end_date },
