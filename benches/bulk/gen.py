@@ -14,7 +14,9 @@ is in id order; --shuffle writes the same rows in a random order. The output is 
 function of ROWS, the seed and --shuffle. --coords gives every row its own lat/lon, uniform
 over Central Asia (lon 46-88, lat 29-56), as exports such as ACLED's do: the case where the
 border distance is computed for every row. --names gives no row its own lat/lon (every row
-is geocoded by name; those that would have had them use a loose spelling).
+is geocoded by name; those that would have had them use a loose spelling). Rows with their
+own lat/lon carry no country hint: `build --events` checks a point against its hint, and
+the generator cannot tell which country a random point lies in.
 """
 import csv
 import random
@@ -86,6 +88,10 @@ def main():
             start = f"{y}-{m:02d}-{d:02d}"
             end = "" if rng.random() < 0.5 else f"{y}-{m:02d}-{min(28, d + rng.randrange(0, 10)):02d}"
             hint = country if rng.random() < 0.5 else COUNTRY_NAMES.get(country, country)
+            if lat != "":
+                # A row's own point is checked against its country hint: the generator cannot
+                # tell which country a random point lies in, so such rows carry no hint.
+                hint = ""
             w.writerow([f"EV{i:07d}", f"Exercise {i % 997}", start, end, place, hint, lat, lon,
                         EVENT_TYPES[i % len(EVENT_TYPES)], "Military Forces of " + COUNTRY_NAMES.get(country, country),
                         str(rng.randrange(50, 20000)),
