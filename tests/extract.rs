@@ -370,9 +370,17 @@ fn out_never_overwrites_an_article_or_the_data() {
             .expect_code(2)
             .expect_stderr_line(&["--out", out]);
     }
-    extract(dir, &["--data", "./data/", "art.txt", "--out", "data/x/d.toml"]).expect_code(2);
+    extract(
+        dir,
+        &["--data", "./data/", "art.txt", "--out", "data/x/d.toml"],
+    )
+    .expect_code(2);
     assert_eq!(fs::read_to_string(dir.join("art.txt")).unwrap(), text);
-    assert_eq!(snapshot(&work.data()), before, "nothing in the data changes");
+    assert_eq!(
+        snapshot(&work.data()),
+        before,
+        "nothing in the data changes"
+    );
     extract(dir, &["--data", "data", "art.txt", "--out", "new/d.toml"]).expect_code(0);
     assert!(dir.join("new/d.toml").is_file());
 }
@@ -382,7 +390,11 @@ fn out_never_overwrites_an_article_or_the_data() {
 fn the_same_article_twice_is_refused() {
     let work = Work::new("small");
     let dir = work.dir.path();
-    fs::write(dir.join("a.txt"), "Drills at the Kharbmaidon training ground.\n").unwrap();
+    fs::write(
+        dir.join("a.txt"),
+        "Drills at the Kharbmaidon training ground.\n",
+    )
+    .unwrap();
     extract(dir, &["--data", "data", "a.txt", "./a.txt"])
         .expect_code(2)
         .expect_stderr_line(&["./a.txt", "the same article as a.txt"]);
@@ -436,5 +448,8 @@ fn json_quotes_have_their_byte_positions() {
         checked += 1;
     });
     assert!(checked > 30, "{checked} quotes checked");
-    assert!(tuesdays.len() >= 2, "each Tuesday at its own place: {tuesdays:?}");
+    assert!(
+        tuesdays.len() >= 2,
+        "each Tuesday at its own place: {tuesdays:?}"
+    );
 }
