@@ -448,12 +448,15 @@ fn help_documents_exit_codes_and_examples() {
     let run = work.run(&["--help"]);
     run.expect_code(0);
     assert!(run.stdout().contains("Exit codes:"));
-    let commands: [&[&str]; 7] = [
+    // probe4 (LOW 17): `places --help` had neither.
+    let commands: [&[&str]; 9] = [
         &["build"],
         &["check"],
         &["geocode"],
         &["tiles"],
         &["serve"],
+        &["extract"],
+        &["places"],
         &["places", "import-geonames"],
         &["places", "promote"],
     ];

@@ -354,3 +354,102 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// probe4 (HIGH 2): `extract art.txt --out art.txt` replaced the article with its draft,
+/// and `--out places/places.csv` the gazetteer. Both are refused (exit 2), nothing changed;
+/// a missing folder is created, as `build --out` and `tiles --out` create theirs.
+#[test]
+fn out_never_overwrites_an_article_or_the_data() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    let text = "Drills at the Kharbmaidon training ground on August 5.\n";
+    fs::write(dir.join("art.txt"), text).unwrap();
+    let before = snapshot(&work.data());
+    for out in ["art.txt", "./art.txt", "data/places.csv", "data/new.toml"] {
+        extract(dir, &["--data", "data", "art.txt", "--out", out])
+            .expect_code(2)
+            .expect_stderr_line(&["--out", out]);
+    }
+    extract(
+        dir,
+        &["--data", "./data/", "art.txt", "--out", "data/x/d.toml"],
+    )
+    .expect_code(2);
+    assert_eq!(fs::read_to_string(dir.join("art.txt")).unwrap(), text);
+    assert_eq!(
+        snapshot(&work.data()),
+        before,
+        "nothing in the data changes"
+    );
+    extract(dir, &["--data", "data", "art.txt", "--out", "new/d.toml"]).expect_code(0);
+    assert!(dir.join("new/d.toml").is_file());
+}
+
+/// probe4 (LOW 18): `extract A.txt A.txt` gave the same article twice; refused (exit 2).
+#[test]
+fn the_same_article_twice_is_refused() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    fs::write(
+        dir.join("a.txt"),
+        "Drills at the Kharbmaidon training ground.\n",
+    )
+    .unwrap();
+    extract(dir, &["--data", "data", "a.txt", "./a.txt"])
+        .expect_code(2)
+        .expect_stderr_line(&["./a.txt", "the same article as a.txt"]);
+}
+
+/// probe4 (MEDIUM 7): JSON mentions and quotes had no positions. Every `reported` has its
+/// `start` and `end`, byte offsets into the article (a byte-order mark not counted), and
+/// the article's bytes there are the quote.
+#[test]
+fn json_quotes_have_their_byte_positions() {
+    let run = extract(
+        &root(),
+        &[
+            "--data",
+            "places",
+            "--format",
+            "json",
+            "places/articles/004_b1421c71e36eabd6.txt",
+            "--published",
+            "2021-07-21",
+        ],
+    );
+    run.expect_code(0);
+    let text = fs::read(root().join("places/articles/004_b1421c71e36eabd6.txt")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let mut checked = 0;
+    let mut tuesdays = std::collections::BTreeSet::new();
+    fn walk(v: &serde_json::Value, f: &mut dyn FnMut(&serde_json::Value)) {
+        match v {
+            serde_json::Value::Object(m) => {
+                f(v);
+                m.values().for_each(|x| walk(x, f));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, f)),
+            _ => {}
+        }
+    }
+    walk(&doc["articles"][0], &mut |o| {
+        let Some(reported) = o.get("reported").and_then(|r| r.as_str()) else {
+            return;
+        };
+        if o.get("value").is_some_and(serde_json::Value::is_null) || reported.is_empty() {
+            return;
+        }
+        let (start, end) = (o["start"].as_u64().unwrap(), o["end"].as_u64().unwrap());
+        let quoted = &text[start as usize..end as usize];
+        assert_eq!(std::str::from_utf8(quoted).unwrap(), reported, "{o}");
+        if reported == "Tuesday" {
+            tuesdays.insert(start);
+        }
+        checked += 1;
+    });
+    assert!(checked > 30, "{checked} quotes checked");
+    assert!(
+        tuesdays.len() >= 2,
+        "each Tuesday at its own place: {tuesdays:?}"
+    );
+}

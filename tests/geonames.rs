@@ -301,6 +301,31 @@ fn features_resolved_by_geonames_name_their_row_and_the_layer_attributes_it() {
     assert!(!credits.contains("GeoNames"), "{credits}");
 }
 
+/// probe4 (LOW 15): `geocode ""` answered ": unresolved" (exit 1), a `--batch` row with an
+/// empty name was "unresolved", and the output trimmed the name it echoes.
+#[test]
+fn an_empty_name_is_refused_and_batch_names_are_echoed_as_given() {
+    let work = places();
+    work.run(&["geocode", "--data", "data", "Termiz", " "])
+        .expect_code(2)
+        .expect_stderr_line(&["NAME", "empty"]);
+    batch(&work, "name\nTermiz\n\"  \"\n")
+        .expect_code(1)
+        .expect_stderr_line(&["names.csv:3:", "empty name"]);
+    let run = batch(&work, "name\n\"  Termiz \"\n");
+    run.expect_code(0);
+    assert!(run.stdout().contains("  Termiz "), "{}", run.stdout());
+}
+
+/// probe4 (LOW 14): a bad `--countries` code was reported as `--country`.
+#[test]
+fn import_names_its_own_countries_flag() {
+    let work = places();
+    work.run(&["places", "import-geonames", "--countries", "ZZ", "x.txt"])
+        .expect_code(2)
+        .expect_stderr_line(&["--countries \"ZZ\"", "ISO 3166-1"]);
+}
+
 /// `geocode --batch` of a names.csv holding `text`, against the project's places.
 fn batch(work: &Work, text: &str) -> util::Run {
     let input = work.dir.path().join("names.csv");

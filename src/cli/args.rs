@@ -105,7 +105,15 @@ pub enum Command {
     )]
     Tiles(crate::cli::tiles::TilesArgs),
     /// Manage the gazetteer.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = concat!("Examples:\n  drillmap places import-geonames cities500.txt --countries KZ,UZ,TJ,KG,TM,AF\n  \
+        drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
+        import-geonames writes places/geonames.txt, the second table behind places.csv; promote\n\
+        turns a place the online geocoder found into a places.csv row. drillmap places COMMAND\n\
+        --help tells more.\n\n\
+        Exit codes: 0 done, 1 see the command's help, 2 usage or I/O error", exit_codes_tail!())
+    )]
     Places(PlacesCommand),
     /// Look names up in the gazetteer and show the best place and the other candidates.
     #[command(
@@ -318,8 +326,9 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
     }))
 }
 
-/// A validated geocoder filter from the flags.
+/// A validated geocoder filter from the flags; `flag` names the country flag in a message.
 pub fn filter(
+    flag: &str,
     countries: &[String],
     kinds: &[PlaceKind],
     bbox: Option<[f64; 4]>,
@@ -327,9 +336,8 @@ pub fn filter(
     let mut codes = Vec::new();
     for c in countries {
         let upper = c.trim().to_ascii_uppercase();
-        let country = drillmap::country::by_alpha2(&upper).ok_or_else(|| {
-            Error::Usage(format!("--country {c:?}: not an ISO 3166-1 alpha-2 code"))
-        })?;
+        let country = drillmap::country::by_alpha2(&upper)
+            .ok_or_else(|| Error::Usage(format!("{flag} {c:?}: not an ISO 3166-1 alpha-2 code")))?;
         codes.push(country.alpha2.to_owned());
     }
     Ok(Filter {

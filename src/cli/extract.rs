@@ -66,7 +66,7 @@ pub fn options(a: &ExtractArgs) -> Result<extract::Options, Error> {
             })
         })
         .transpose()?;
-    let filter = super::args::filter(&a.countries, &[], None)?;
+    let filter = super::args::filter("--country", &a.countries, &[], None)?;
     Ok(extract::Options {
         published,
         countries: filter.countries,
@@ -81,6 +81,7 @@ pub fn options(a: &ExtractArgs) -> Result<extract::Options, Error> {
 /// at the end, or to stdout.
 pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
     let options = options(a)?;
+    check_paths(a)?;
     for p in &a.articles {
         extract::read_article(p)?;
     }
@@ -111,6 +112,64 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuse an article given twice (the same file, however named: one `[[source]]` per
+/// article), and an `--out` that is one of the articles or lies inside `--data` (the draft
+/// would replace what it is drafted from: nothing of `places/` is changed by `extract`).
+/// Paths are compared canonical, symlinks followed.
+fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
+    let mut articles: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    for p in &a.articles {
+        let Ok(c) = p.canonicalize() else { continue };
+        if let Some((_, first)) = articles.iter().find(|(x, _)| *x == c) {
+            return Err(Error::Usage(format!(
+                "{}: the same article as {}: give each article once",
+                p.display(),
+                first.display()
+            )));
+        }
+        articles.push((c, p));
+    }
+    let Some(out) = &a.out else { return Ok(()) };
+    let target = canonical_target(out);
+    if let Some((_, p)) = articles.iter().find(|(c, _)| *c == target) {
+        return Err(Error::Usage(format!(
+            "--out {}: that is the article {}: the draft would overwrite it",
+            out.display(),
+            p.display()
+        )));
+    }
+    if let Ok(data) = a.data.canonicalize() {
+        if target.starts_with(&data) {
+            return Err(Error::Usage(format!(
+                "--out {}: inside the data folder {}, which extract never changes: write the \
+                 draft elsewhere and paste it after review",
+                out.display(),
+                a.data.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The canonical form of a path that may not exist yet: its deepest existing folder,
+/// canonical, with the rest of the path after it.
+fn canonical_target(path: &std::path::Path) -> PathBuf {
+    if let Ok(c) = path.canonicalize() {
+        return c;
+    }
+    let abs = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
+    let mut tail = Vec::new();
+    let mut at = abs.as_path();
+    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
+        tail.push(name);
+        at = parent;
+        if let Ok(c) = at.canonicalize() {
+            return tail.iter().rev().fold(c, |p, n| p.join(n));
+        }
+    }
+    abs
 }
 
 /// Why writing the drafts stopped: the output failed, or an article changed since it was

@@ -243,6 +243,13 @@ impl BatchInput {
                         value,
                         format!("{what} {m}"),
                     ));
+                } else if what == "name" && value.trim().is_empty() {
+                    problems.push(drillmap::Problem::new(
+                        input,
+                        line,
+                        value,
+                        "empty name: there is nothing to look up",
+                    ));
                 }
             }
         }
@@ -295,7 +302,9 @@ pub fn batch(
     let mut border_index = drillmap::derive::border_index::BorderIndex::new(border);
     for record in records {
         bar.inc(1);
-        let name = record.get(name_col).unwrap_or("").trim();
+        // Looked up trimmed, written as given (so a row of the output matches its input).
+        let as_given = record.get(name_col).unwrap_or("");
+        let name = as_given.trim();
         let given = country_col.and_then(|c| record.get(c)).unwrap_or("").trim();
         let mut f = filter.clone();
         let mut note = String::new();
@@ -348,7 +357,7 @@ pub fn batch(
                 false => drillmap::write::cell::neutralise(s).into_owned(),
             }
         };
-        let (name, country, note) = (cell(name), cell(&country), cell(&note));
+        let (name, country, note) = (cell(as_given), cell(&country), cell(&note));
         let place_id = best.map(|c| cell(&c.place.id));
         let place_name = best.map(|c| cell(&c.place.name));
         let row = BatchRow {
@@ -408,7 +417,12 @@ pub fn run(
     online_args: &OnlineArgs,
     names: &[String],
 ) -> Result<ExitCode, Error> {
-    let filter = super::args::filter(countries, kinds, bbox)?;
+    let filter = super::args::filter("--country", countries, kinds, bbox)?;
+    if let Some(n) = names.iter().find(|n| n.trim().is_empty()) {
+        return Err(Error::Usage(format!(
+            "NAME {n:?}: empty, there is nothing to look up"
+        )));
+    }
     if batch.is_some() && online_args.online {
         return Err(Error::Usage(
             "--online asks about names given on the command line, not a --batch file".into(),

@@ -16,7 +16,7 @@ pub fn run(
     strict: bool,
     allow_empty: bool,
 ) -> Result<ExitCode, Error> {
-    let filter = super::args::filter(countries, &[], bbox)?;
+    let filter = super::args::filter("--countries", countries, &[], bbox)?;
     let selection = drillmap::read::geonames::Selection {
         countries: filter.countries,
         bbox,

@@ -275,11 +275,16 @@ pub fn exercise_names(text: &Text<'_>, countries: &Countries) -> Vec<NameMention
         let mut from = 0;
         while let Some(a) = text.source[from..].find(open).map(|a| a + from) {
             let body_start = a + open.len_utf8();
-            let Some(b) = text.source[body_start..]
-                .find(close)
-                .map(|b| b + body_start)
-            else {
-                break;
+            // A body over 60 bytes is no name: the close is looked for no further (so
+            // that many opening quotes cost their own bytes, not the rest of the text).
+            let rest = &text.source[body_start..];
+            let mut window = rest.len().min(60 + close.len_utf8());
+            while !rest.is_char_boundary(window) {
+                window -= 1;
+            }
+            let Some(b) = rest[..window].find(close).map(|b| b + body_start) else {
+                from = body_start;
+                continue;
             };
             from = b + close.len_utf8();
             let body = &text.source[body_start..b];

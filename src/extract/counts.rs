@@ -39,6 +39,9 @@ pub struct CountMention {
     pub qualifier: String,
     /// The phrase as the article wrote it.
     pub reported: String,
+    /// Where it is in the article.
+    #[serde(flatten)]
+    pub at: super::Position,
 }
 
 const TROOPS: &[&str] = &[
@@ -208,6 +211,7 @@ pub fn find(text: &Text<'_>) -> Vec<CountMention> {
             value,
             qualifier,
             reported: text.phrase(first, last).to_owned(),
+            at: text.phrase_span(first, last).into(),
         });
     }
     out

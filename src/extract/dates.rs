@@ -90,6 +90,9 @@ pub struct DateMention {
     pub sentence: usize,
     /// The phrase as the article wrote it.
     pub reported: String,
+    /// Where it is in the article.
+    #[serde(flatten)]
+    pub at: super::Position,
     /// First day, when it could be resolved.
     pub start: Option<Day>,
     /// Last day, when it could be resolved.
@@ -506,6 +509,7 @@ fn resolve(
         tokens: first..last + 1,
         sentence: text.tokens.get(first).map_or(0, |t| t.sentence),
         reported: text.phrase(first, last).to_owned(),
+        at: text.phrase_span(first, last).into(),
         start: None,
         end: None,
         precision: DatePrecision::Unknown,

@@ -25,6 +25,32 @@ use crate::resolve::{Filter, Gazetteer, Geocoder};
 pub use dates::Published;
 use records::{Mentions, Record};
 
+/// Where a quote is in the article: byte offsets into its text (UTF-8 bytes, not
+/// characters; a leading byte-order mark, which is dropped on reading, is not counted),
+/// `end` exclusive, so the article's `text[start..end]` is the quote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Position {
+    /// The first byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl From<std::ops::Range<usize>> for Position {
+    fn from(r: std::ops::Range<usize>) -> Position {
+        Position {
+            start: r.start,
+            end: r.end,
+        }
+    }
+}
+
+impl From<Position> for std::ops::Range<usize> {
+    fn from(p: Position) -> std::ops::Range<usize> {
+        p.start..p.end
+    }
+}
+
 /// What the caller knows beyond the text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
@@ -385,6 +411,33 @@ mod tests {
         );
         let day = x.records[0].sites[1].date.as_ref().unwrap();
         assert_eq!(day.value.start, "2021-07-20");
+    }
+
+    /// probe4 (HIGH 1): a 4 MiB article without a full stop took minutes, every count of
+    /// its one sentence rescanning the sentence from its start. The work (token keys read)
+    /// must grow with the text, not with its square: doubling the sentence about doubles it.
+    #[test]
+    fn extract_work_is_linear_in_a_sentence_without_full_stops() {
+        let extractor = test_extractor();
+        let unit =
+            "Russian and Tajik and Uzbek troops held drills “at” Kharbmaidon training ground, \
+            Lyaur range and Forish on August 5 2021 and July 3 and over 500 troops and 200 tanks ";
+        let options = Options {
+            published: Published::parse("2021-08-01"),
+            countries: Vec::new(),
+        };
+        let work = |n: usize| {
+            let article = unit.repeat(n);
+            let before = text::KEY_READS.with(std::cell::Cell::get);
+            let x = extractor.extract(&article, &options);
+            assert_eq!(x.records.len(), 1);
+            text::KEY_READS.with(std::cell::Cell::get) - before
+        };
+        let (once, twice) = (work(300), work(600));
+        assert!(
+            twice < once * 5 / 2,
+            "{once} key reads for 300 repeats, {twice} for 600"
+        );
     }
 
     fn test_extractor() -> Extractor {

@@ -139,6 +139,9 @@ pub struct PlaceMention {
     pub tokens: Range<usize>,
     /// The words as the article wrote them.
     pub reported: String,
+    /// Where they are in the article.
+    #[serde(flatten)]
+    pub at: super::Position,
     /// The sentence the name is in.
     #[serde(skip)]
     pub sentence: usize,
@@ -470,6 +473,7 @@ fn mention(
         Status::Unresolved => UNRESOLVED_CONFIDENCE,
     };
     PlaceMention {
+        at: text.phrase_span(tokens.start, tokens.end - 1).into(),
         tokens,
         reported,
         sentence,

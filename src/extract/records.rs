@@ -16,7 +16,8 @@
 //! but not those next to "border", after "amid" or "where", or withdrawing; "invited X" is
 //! recorded as invited.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -25,6 +26,7 @@ use super::counts::{CountKind, CountMention};
 use super::dates::DateMention;
 use super::places::{round2, PlaceCandidate, PlaceMention};
 use super::text::Text;
+use super::Position;
 use crate::date::DatePrecision;
 use crate::model::PlaceKind;
 use crate::resolve::Status;
@@ -36,8 +38,43 @@ pub struct Field<T> {
     pub value: T,
     /// The exact phrase (or sentence) of the article.
     pub reported: String,
+    /// Where `reported` is in the article (empty for a value the article does not say).
+    #[serde(flatten)]
+    pub at: Position,
     /// In [0, 1].
     pub confidence: f64,
+}
+
+impl<T> Field<T> {
+    /// `value`, quoted by the article's words at `span`.
+    fn quote(value: T, text: &Text<'_>, span: Range<usize>, confidence: f64) -> Field<T> {
+        Field {
+            value,
+            reported: text.source[span.clone()].to_owned(),
+            at: span.into(),
+            confidence,
+        }
+    }
+
+    /// `value`, quoted by sentence `s`.
+    fn sentence(value: T, text: &Text<'_>, s: usize, confidence: f64) -> Field<T> {
+        Field::quote(value, text, text.sentence_span(s), confidence)
+    }
+
+    /// `value`, which no words of the article say.
+    fn unquoted(value: T) -> Field<T> {
+        Field {
+            value,
+            reported: String::new(),
+            at: Position::default(),
+            confidence: 0.0,
+        }
+    }
+}
+
+/// The words of tokens `tokens` (a mention's).
+fn span(text: &Text<'_>, tokens: &Range<usize>) -> Range<usize> {
+    text.phrase_span(tokens.start, tokens.end.saturating_sub(1))
 }
 
 /// A count with its qualifier.
@@ -89,6 +126,9 @@ pub struct SiteDraft {
     /// Who was at this site, when a sentence says so and it is not everyone of the record
     /// (written only when the record has several sites).
     pub participants: Vec<Field<String>>,
+    /// Where the place's words (`reported.value`) are in the article.
+    #[serde(skip)]
+    words_at: Range<usize>,
 }
 
 /// A candidate exercise.
@@ -126,12 +166,14 @@ pub struct Record {
     /// The mention the record's date comes from.
     #[serde(skip)]
     date_mention: Option<DateMention>,
-    /// A country the event is said to be "in", for the host when no site says it.
+    /// A country the event is said to be "in" (and the sentence), for the host when no
+    /// site says it.
     #[serde(skip)]
-    host_in: Option<(&'static str, String)>,
+    host_in: Option<(&'static str, usize)>,
 }
 
-/// Every mention in the article, for grouping.
+/// Every mention in the article, for grouping; each list in text order (as the finders
+/// return them), so a sentence's mentions are one slice of it.
 #[derive(Debug, Clone, Copy)]
 pub struct Mentions<'m> {
     /// Places.
@@ -146,6 +188,36 @@ pub struct Mentions<'m> {
     pub orgs: &'m [OrgMention],
     /// Exercise names.
     pub names: &'m [NameMention],
+}
+
+impl<'m> Mentions<'m> {
+    /// The mentions of sentence `s`: a binary search in each list, so that reading every
+    /// sentence costs the mentions once, not once per sentence.
+    fn of_sentence(&self, s: usize) -> Mentions<'m> {
+        fn part<T>(list: &[T], s: usize, at: impl Fn(&T) -> usize) -> &[T] {
+            let a = list.partition_point(|x| at(x) < s);
+            let b = a + list[a..].partition_point(|x| at(x) <= s);
+            &list[a..b]
+        }
+        Mentions {
+            places: part(self.places, s, |x| x.sentence),
+            dates: part(self.dates, s, |x| x.sentence),
+            counts: part(self.counts, s, |x| x.sentence),
+            countries: part(self.countries, s, |x| x.sentence),
+            orgs: part(self.orgs, s, |x| x.sentence),
+            names: part(self.names, s, |x| x.sentence),
+        }
+    }
+
+    /// Whether every list is in sentence order.
+    fn in_order(&self) -> bool {
+        self.places.is_sorted_by_key(|x| x.sentence)
+            && self.dates.is_sorted_by_key(|x| x.sentence)
+            && self.counts.is_sorted_by_key(|x| x.sentence)
+            && self.countries.is_sorted_by_key(|x| x.sentence)
+            && self.orgs.is_sorted_by_key(|x| x.sentence)
+            && self.names.is_sorted_by_key(|x| x.sentence)
+    }
 }
 
 const SAYING: &[&str] = &[
@@ -248,26 +320,29 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
     let mut current: Option<usize> = None;
     let mut last_attached: Option<usize> = None;
     let mut seen = BTreeSet::new();
+    // The named records by name key.
+    let mut named: HashMap<String, usize> = HashMap::new();
+    debug_assert!(m.in_order(), "mentions out of text order");
     for s in 0..text.sentences.len() {
         if !seen.insert(text.sentence(s)) {
             continue; // a repeated photo caption
         }
-        let facts = read_sentence(text, s, m);
+        let facts = read_sentence(text, s, m.of_sentence(s));
         if !facts.names.is_empty() {
+            // A name said again in the sentence brings nothing new to its record.
+            let mut attached: Vec<usize> = Vec::new();
             for name in &facts.names {
-                let key = actors::name_key(&name.name);
-                let at = records
-                    .iter()
-                    .position(|r| r.named && actors::name_key(&r.name.value) == key);
-                let at = match at {
-                    Some(at) => at,
-                    None => {
+                let at = *named
+                    .entry(actors::name_key(&name.name))
+                    .or_insert_with(|| {
                         records.push(Record::named(text, name));
                         records.len() - 1
-                    }
-                };
-                let creating = records[at].sentences.is_empty();
-                records[at].attach(text, &facts, true, creating);
+                    });
+                if !attached.contains(&at) {
+                    attached.push(at);
+                    let creating = records[at].sentences.is_empty();
+                    records[at].attach(text, &facts, true, creating);
+                }
                 current = Some(at);
             }
             last_attached = Some(s);
@@ -309,7 +384,7 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
         }
         if let (Some(c), Some(prev)) = (current, last_attached) {
             if prev + 1 == s && facts.cue && !facts.counts.is_empty() {
-                records[c].add_counts(&facts);
+                records[c].add_counts(text, &facts);
                 last_attached = Some(s);
             }
             if prev + 1 == s && records[c].add_movement(text, &facts) {
@@ -389,16 +464,19 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         sites.retain(|p| training_ground(p));
     }
     let cue = keys.iter().any(|k| PARTICIPATION.contains(k));
-    // A count after "due to" or "mobilization of" counts another movement of troops.
-    let elsewhere = |c: &CountMention| {
-        (range.start..c.tokens.start).any(|i| {
-            matches!(
-                key_at(i),
-                "mobilization" | "mobilisation" | "buildup" | "because"
-            ) || (key_at(i) == "due" && key_at(i + 1) == "to")
-        })
-    };
+    // A count after "due to" or "mobilization of" counts another movement of troops: every
+    // count after the first such word (found once, not once per count).
     let counts: Vec<&CountMention> = if cue {
+        let from = range
+            .clone()
+            .find(|&i| {
+                matches!(
+                    key_at(i),
+                    "mobilization" | "mobilisation" | "buildup" | "because"
+                ) || (key_at(i) == "due" && key_at(i + 1) == "to")
+            })
+            .unwrap_or(range.end);
+        let elsewhere = |c: &CountMention| from < c.tokens.start;
         m.counts
             .iter()
             .filter(|c| c.sentence == s && !elsewhere(c))
@@ -542,8 +620,8 @@ fn training_ground(p: &PlaceMention) -> bool {
 
 /// A site the sentence describes without naming it: "a military range near the Afghan
 /// border", from "a" or "the" through a site word ("range", "training ground") to the end
-/// of the clause (at most six words after it).
-fn described_site<'t>(text: &Text<'t>, s: usize) -> Option<&'t str> {
+/// of the clause (at most six words after it). Its byte span.
+fn described_site(text: &Text<'_>, s: usize) -> Option<Range<usize>> {
     let range = text.sentence_tokens(s);
     let head = range
         .clone()
@@ -564,7 +642,7 @@ fn described_site<'t>(text: &Text<'t>, s: usize) -> Option<&'t str> {
     while last + 1 < range.end && last - head < 6 && text.tokens[last + 1].joined {
         last += 1;
     }
-    Some(text.phrase(first, last))
+    Some(text.phrase_span(first, last))
 }
 
 /// What tells a record's sites apart: the chosen place's id, else its words; `None` for a
@@ -577,13 +655,19 @@ fn site_key(s: &SiteDraft) -> Option<&str> {
 }
 
 /// Add a country to a list of participants or invited, with its words, unless listed.
-fn add_country(list: &mut Vec<Field<String>>, c: &CountryMention, confidence: f64) {
+fn add_country(
+    list: &mut Vec<Field<String>>,
+    text: &Text<'_>,
+    c: &CountryMention,
+    confidence: f64,
+) {
     if !list.iter().any(|p| p.value == c.code) {
-        list.push(Field {
-            value: c.code.to_owned(),
-            reported: c.reported.clone(),
+        list.push(Field::quote(
+            c.code.to_owned(),
+            text,
+            span(text, &c.tokens),
             confidence,
-        });
+        ));
     }
 }
 
@@ -622,15 +706,16 @@ impl Record {
         let quoted =
             text.source[..text.tokens[name.tokens.start].span.start].ends_with(['“', '"', '«']);
         Record {
-            name: Field {
-                value: name.name.clone(),
-                reported: name.name.clone(),
-                confidence: if quoted || name.year.is_some() {
+            name: Field::quote(
+                name.name.clone(),
+                text,
+                span(text, &name.tokens),
+                if quoted || name.year.is_some() {
                     0.9
                 } else {
                     0.7
                 },
-            },
+            ),
             named: true,
             ..Record::unnamed()
         }
@@ -639,11 +724,7 @@ impl Record {
     fn unnamed() -> Record {
         Record {
             id: String::new(),
-            name: Field {
-                value: String::new(),
-                reported: String::new(),
-                confidence: 0.0,
-            },
+            name: Field::unquoted(String::new()),
             named: false,
             kind: None,
             organisation: None,
@@ -663,7 +744,6 @@ impl Record {
 
     fn attach(&mut self, text: &Text<'_>, f: &Sentence<'_>, named: bool, creating: bool) {
         self.sentences.push(f.index);
-        let sentence = text.sentence(f.index).to_owned();
         if let Some(d) = f.date {
             let compatible = self
                 .date_mention
@@ -674,11 +754,7 @@ impl Record {
             });
             if compatible && finer {
                 if let Some(v) = date_value(d) {
-                    self.date = Some(Field {
-                        value: v,
-                        reported: d.reported.clone(),
-                        confidence: date_confidence(d),
-                    });
+                    self.date = Some(Field::quote(v, text, d.at.into(), date_confidence(d)));
                 }
                 self.date_mention = Some(d.clone());
             }
@@ -689,28 +765,30 @@ impl Record {
         let speaks = creating || named || f.cue;
         if speaks {
             for c in &f.participants {
-                add_country(&mut self.participants, c, if creating { 0.8 } else { 0.6 });
+                add_country(
+                    &mut self.participants,
+                    text,
+                    c,
+                    if creating { 0.8 } else { 0.6 },
+                );
             }
         }
         for c in &f.invited {
-            add_country(&mut self.invited, c, 0.7);
+            add_country(&mut self.invited, text, c, 0.7);
         }
         if self.host.is_none() {
             if let Some(h) = f.host {
-                self.host = Some(Field {
-                    value: h.code.to_owned(),
-                    reported: sentence.clone(),
-                    confidence: 0.9,
-                });
+                self.host = Some(Field::sentence(h.code.to_owned(), text, f.index, 0.9));
             }
         }
         if self.organisation.is_none() && (creating || named) {
             if let Some(o) = f.org {
-                self.organisation = Some(Field {
-                    value: o.acronym.to_owned(),
-                    reported: text.phrase(o.tokens.start, o.tokens.end - 1).to_owned(),
-                    confidence: 0.7,
-                });
+                self.organisation = Some(Field::quote(
+                    o.acronym.to_owned(),
+                    text,
+                    span(text, &o.tokens),
+                    0.7,
+                ));
             }
         }
         if self.kind.is_none() {
@@ -720,42 +798,32 @@ impl Record {
                     .filter(|&i| (i..e).all(|k| KIND_WORDS.contains(&text.key(k))));
                 if let Some(i) = from {
                     let phrase = text.phrase(i, e - 1).to_lowercase();
-                    self.kind = Some(Field {
-                        value: phrase,
-                        reported: text.phrase(i, e).to_owned(),
-                        confidence: 0.7,
-                    });
+                    self.kind = Some(Field::quote(phrase, text, text.phrase_span(i, e), 0.7));
                 }
             }
         }
         if self.scenario.is_none() && f.scenario {
-            self.scenario = Some(Field {
-                value: sentence.clone(),
-                reported: sentence.clone(),
-                confidence: 0.5,
-            });
+            let sentence = text.sentence(f.index).to_owned();
+            self.scenario = Some(Field::sentence(sentence, text, f.index, 0.5));
         }
         if self.host_in.is_none() {
-            self.host_in = f.host_in.map(|c| (c.code, sentence.clone()));
+            self.host_in = f.host_in.map(|c| (c.code, f.index));
         }
-        self.add_counts(f);
+        self.add_counts(text, f);
     }
 
-    fn add_counts(&mut self, f: &Sentence<'_>) {
+    fn add_counts(&mut self, text: &Text<'_>, f: &Sentence<'_>) {
         for c in &f.counts {
             let slot = match c.kind {
                 CountKind::Troops => &mut self.troops,
                 CountKind::Equipment => &mut self.equipment,
             };
             if slot.is_none() {
-                *slot = Some(Field {
-                    value: Count {
-                        value: c.value,
-                        qualifier: c.qualifier.clone(),
-                    },
-                    reported: c.reported.clone(),
-                    confidence: 0.8,
-                });
+                let value = Count {
+                    value: c.value,
+                    qualifier: c.qualifier.clone(),
+                };
+                *slot = Some(Field::quote(value, text, c.at.into(), 0.8));
             }
         }
     }
@@ -784,11 +852,7 @@ impl Record {
                 _ => false,
             };
             let value = date_value(d).filter(|_| before)?;
-            Some(Field {
-                value,
-                reported: d.reported.clone(),
-                confidence: date_confidence(d),
-            })
+            Some(Field::quote(value, text, d.at.into(), date_confidence(d)))
         });
         let at = match (staged, &dated) {
             (Some(at), _) if f.moving => at,
@@ -797,22 +861,19 @@ impl Record {
                     id: String::new(),
                     stage: Some(STAGE.to_owned()),
                     place: None,
-                    reported: Field {
-                        value: String::new(),
-                        reported: String::new(),
-                        confidence: 0.0,
-                    },
+                    reported: Field::unquoted(String::new()),
                     country: None,
                     status: Status::Unresolved,
                     candidates: Vec::new(),
                     date: None,
                     participants: Vec::new(),
+                    words_at: 0..0,
                 });
                 self.sites.len() - 1
             }
             _ => return false,
         };
-        let sentence = text.sentence(f.index).to_owned();
+        let sentence: Position = text.sentence_span(f.index).into();
         let site = &mut self.sites[at];
         if site.date.is_none() {
             site.date = dated;
@@ -823,33 +884,35 @@ impl Record {
             if let Some(p) = f.sites.first() {
                 let best = p.best();
                 site.place = Some(best.map_or_else(|| p.reported.clone(), |b| b.name.clone()));
-                site.reported = Field {
-                    value: p.reported.clone(),
-                    reported: sentence.clone(),
-                    confidence: round2(p.confidence * 0.9),
-                };
+                site.reported = Field::sentence(
+                    p.reported.clone(),
+                    text,
+                    f.index,
+                    round2(p.confidence * 0.9),
+                );
+                site.words_at = p.at.into();
                 site.country = best.map(|b| b.country.clone());
                 site.status = p.status;
                 site.candidates = p.candidates.clone();
             } else if site.reported.value.is_empty() {
                 if let Some(words) = described_site(text, f.index) {
-                    site.reported = Field {
-                        value: words.to_owned(),
-                        reported: sentence.clone(),
-                        confidence: super::places::UNRESOLVED_CONFIDENCE,
-                    };
+                    site.reported = Field::sentence(
+                        text.source[words.clone()].to_owned(),
+                        text,
+                        f.index,
+                        super::places::UNRESOLVED_CONFIDENCE,
+                    );
+                    site.words_at = words;
                 }
             }
         }
         for c in &f.participants {
-            add_country(&mut site.participants, c, 0.6);
+            add_country(&mut site.participants, text, c, 0.6);
         }
         // A place the sentence named is the stage's, not another site of the record.
         let stage_key = site_key(site).map(str::to_owned);
         self.sites.retain(|s| {
-            s.stage.is_some()
-                || s.reported.reported != sentence
-                || site_key(s) != stage_key.as_deref()
+            s.stage.is_some() || s.reported.at != sentence || site_key(s) != stage_key.as_deref()
         });
         true
     }
@@ -858,11 +921,12 @@ impl Record {
         let best = p.best();
         let key = best.map_or_else(|| p.reported.clone(), |b| b.id.clone());
         let date = f.date.and_then(|d| {
-            Some(Field {
-                value: date_value(d)?,
-                reported: d.reported.clone(),
-                confidence: date_confidence(d),
-            })
+            Some(Field::quote(
+                date_value(d)?,
+                text,
+                d.at.into(),
+                date_confidence(d),
+            ))
         });
         if let Some(old) = self
             .sites
@@ -881,16 +945,18 @@ impl Record {
             id: String::new(),
             stage: f.stage.clone(),
             place: Some(best.map_or_else(|| p.reported.clone(), |b| b.name.clone())),
-            reported: Field {
-                value: p.reported.clone(),
-                reported: text.sentence(f.index).to_owned(),
-                confidence: round2(p.confidence * 0.9),
-            },
+            reported: Field::sentence(
+                p.reported.clone(),
+                text,
+                f.index,
+                round2(p.confidence * 0.9),
+            ),
             country: best.map(|b| b.country.clone()),
             status: p.status,
             candidates: p.candidates.clone(),
             date,
             participants: Vec::new(),
+            words_at: p.at.into(),
         });
     }
 
@@ -904,19 +970,12 @@ impl Record {
                 .collect();
             if countries.len() == 1 {
                 if let (Some(c), Some(site)) = (countries.first(), self.sites.first()) {
-                    self.host = Some(Field {
-                        value: (*c).to_owned(),
-                        reported: site.reported.value.clone(),
-                        confidence: 0.7,
-                    });
+                    let words = site.words_at.clone();
+                    self.host = Some(Field::quote((*c).to_owned(), text, words, 0.7));
                 }
             } else if countries.is_empty() {
                 if let Some((c, s)) = self.host_in.take() {
-                    self.host = Some(Field {
-                        value: c.to_owned(),
-                        reported: s,
-                        confidence: 0.6,
-                    });
+                    self.host = Some(Field::sentence(c.to_owned(), text, s, 0.6));
                 }
             }
         }
@@ -932,11 +991,7 @@ impl Record {
         if self.scenario.is_none() {
             if let Some(&first) = self.sentences.first() {
                 let sentence = text.sentence(first).to_owned();
-                self.scenario = Some(Field {
-                    value: sentence.clone(),
-                    reported: sentence,
-                    confidence: 0.2,
-                });
+                self.scenario = Some(Field::sentence(sentence, text, first, 0.2));
             }
         }
         // A deployment whose site no sentence names or describes is no site.
@@ -988,15 +1043,12 @@ impl Record {
                     .is_none_or(|c| c.kind == PlaceKind::TrainingGround.as_str());
                 name.push_str(&format!(" {} {place}", if at { "at" } else { "in" }));
             }
-            let reported = self
-                .sentences
-                .first()
-                .map(|&s| text.sentence(s).to_owned())
-                .unwrap_or_default();
-            self.name = Field {
-                value: name,
-                reported,
-                confidence: 0.3,
+            self.name = match self.sentences.first() {
+                Some(&s) => Field::sentence(name, text, s, 0.3),
+                None => Field {
+                    confidence: 0.3,
+                    ..Field::unquoted(name)
+                },
             };
         }
         let year = self.date.as_ref().map(|d| d.value.start[..4].to_owned());

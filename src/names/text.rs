@@ -119,19 +119,32 @@ impl<'a> Text<'a> {
 
     /// The original text of tokens `first..=last`.
     pub fn phrase(&self, first: usize, last: usize) -> &'a str {
+        &self.source[self.phrase_span(first, last)]
+    }
+
+    /// The byte span of tokens `first..=last` in the original text (empty when there are
+    /// no such tokens).
+    pub fn phrase_span(&self, first: usize, last: usize) -> Range<usize> {
         match (self.tokens.get(first), self.tokens.get(last)) {
-            (Some(a), Some(b)) if a.span.start <= b.span.end => {
-                &self.source[a.span.start..b.span.end]
-            }
-            _ => "",
+            (Some(a), Some(b)) if a.span.start <= b.span.end => a.span.start..b.span.end,
+            _ => 0..0,
         }
     }
 
     /// The sentence `i`, trimmed, as the article wrote it.
     pub fn sentence(&self, i: usize) -> &'a str {
-        self.sentences
-            .get(i)
-            .map_or("", |s| self.source[s.clone()].trim())
+        &self.source[self.sentence_span(i)]
+    }
+
+    /// The byte span of sentence `i`, trimmed (what [`Text::sentence`] quotes; empty past
+    /// the end).
+    pub fn sentence_span(&self, i: usize) -> Range<usize> {
+        let Some(s) = self.sentences.get(i) else {
+            return 0..0;
+        };
+        let whole = &self.source[s.clone()];
+        let start = s.start + (whole.len() - whole.trim_start().len());
+        start..(s.start + whole.trim_end().len()).max(start)
     }
 
     /// Whether token `i` starts with an upper-case letter.
@@ -148,8 +161,17 @@ impl<'a> Text<'a> {
 
     /// The exact key of token `i` ("" past the end).
     pub fn key(&self, i: usize) -> &str {
+        #[cfg(test)]
+        KEY_READS.with(|n| n.set(n.get() + 1));
         self.tokens.get(i).map_or("", |t| &*t.exact)
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many token keys this thread has read: the work the finders do, for tests that
+    /// bound it (a finder that rescans its sentence per mention reads quadratically many).
+    pub(crate) static KEY_READS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Whether `text` names `name`: some run of its words has the loose keys of `name`'s words,
