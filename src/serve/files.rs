@@ -100,6 +100,10 @@ impl HttpBody for Body {
     }
 }
 
+/// What identifies one version of a file ([`Opened::identity`]): device, inode, length,
+/// modification time (ns) and status change time (ns).
+pub type Identity = (u64, u64, u64, u128, i128);
+
 /// A regular file opened inside its folder, with what the validators are made of.
 #[derive(Debug)]
 pub struct Opened {
@@ -236,7 +240,7 @@ impl Opened {
     /// modification time and status change time. Every atomic rewrite changes the inode;
     /// an edit in place that keeps the size and sets the modification time back (`touch
     /// -r`) still changes the status change time, which no one can set back.
-    pub fn identity(&self) -> (u64, u64, u64, u128, i128) {
+    pub fn identity(&self) -> Identity {
         #[cfg(unix)]
         let (dev, ino) = {
             use std::os::unix::fs::MetadataExt;

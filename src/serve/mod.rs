@@ -189,7 +189,7 @@ struct Shared {
     rebuild: Mutex<Option<Rebuild>>,
     /// SHA-256 of the file versions checked against the manifest, by identity
     /// ([`files::Opened::identity`]).
-    verified: Mutex<HashMap<(u64, u64, u64, u128, i128), String>>,
+    verified: Mutex<HashMap<files::Identity, String>>,
 }
 
 /// A bound server, not yet answering.
