@@ -393,3 +393,85 @@ fn tiles_leave_a_manifest_json_that_is_not_drillmaps_alone() {
     names.sort();
     assert_eq!(names, ["drillmap.pmtiles", "manifest.json"]);
 }
+
+/// Probe s11 #13: a `build` into an output folder it cannot write, whose layers are already
+/// current, failed with only `OUT/.drillmap.lock: Read-only file system`. It says the
+/// folder cannot be written, and why the lock is needed. (Run as root, the build is run
+/// as `nobody` through setpriv, since root may write anywhere.)
+#[cfg(unix)]
+#[test]
+fn build_into_an_unwritable_output_folder_says_the_folder_cannot_be_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let before = work.outputs();
+    let mode = |p: &std::path::Path, m: u32| {
+        fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    };
+    mode(work.dir.path(), 0o755);
+    mode(&work.out(), 0o555);
+    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let bin = env!("CARGO_BIN_EXE_drillmap");
+    let args = ["build", "--data", "data", "--out", "out"];
+    let output = if root {
+        let Ok(out) = Command::new("setpriv")
+            .args([
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                bin,
+            ])
+            .args(args)
+            .current_dir(work.dir.path())
+            .output()
+        else {
+            eprintln!("skipped: no setpriv to run the build as another user");
+            return;
+        };
+        out
+    } else {
+        Command::new(bin)
+            .args(args)
+            .current_dir(work.dir.path())
+            .output()
+            .unwrap()
+    };
+    mode(&work.out(), 0o755);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("out: the output folder cannot be written (")
+            && stderr.contains("make the folder writable, or give another --out"),
+        "{stderr}"
+    );
+    assert_eq!(work.outputs(), before);
+}
+
+/// Probe s11 #12: a layer file that is a symlink is replaced, not written through: every
+/// file is published by rename (atomically), which replaces the link and leaves its target
+/// as it was. Documented in the README; symlink the output folder instead (`--out LINK`).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_layer_file_is_replaced_by_the_new_file_and_its_target_left_alone() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let layer = work.out().join("exercises.geojson");
+    let elsewhere = work.dir.path().join("elsewhere.geojson");
+    fs::rename(&layer, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &layer).unwrap();
+    let old = fs::read(&elsewhere).unwrap();
+    work.edit("exercises.toml", "Drill One", "Drill One, again");
+    work.build().expect_code(0);
+    assert!(!fs::symlink_metadata(&layer)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_ne!(fs::read(&layer).unwrap(), old);
+    assert_eq!(
+        fs::read(&elsewhere).unwrap(),
+        old,
+        "the target is left as it was"
+    );
+}

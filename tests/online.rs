@@ -39,7 +39,7 @@ fn run(queries: &[&str], opts: OnlineOptions, path: &Path) -> (GeocodeCache, Vec
     let mut cache = GeocodeCache::load(path).unwrap();
     let mut client = NominatimClient::new(opts).unwrap();
     let queries: Vec<Query> = queries.iter().map(|q| Query::new(*q, &["TJ"])).collect();
-    let outcomes = lookup_missing(&queries, &mut cache, path, &mut client, true);
+    let outcomes = lookup_missing(&queries, &mut cache, path, &mut client, true).unwrap();
     (cache, outcomes)
 }
 

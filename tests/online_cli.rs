@@ -8,6 +8,7 @@ mod support;
 mod util;
 
 use std::fs;
+use std::time::Duration;
 
 use support::{answer, village, MockServer, Reply, UA};
 use util::Work;
@@ -540,4 +541,84 @@ fn the_suggested_promote_command_works_and_appending_twice_adds_one_row() {
     work.run(&append)
         .expect_code(1)
         .expect_stderr_line(&["places.csv:", "id \"qizilqala\" is already taken"]);
+}
+
+/// Probe finding (session 11, MEDIUM 3): a service that accepts and never answers cost
+/// every name four full timeouts. After three attempts in a row time out, the run asks
+/// nothing more and says which names, and how many, were not asked.
+#[test]
+fn online_timeouts_trip_a_circuit_breaker_and_list_the_names_not_asked() {
+    let server = MockServer::start(vec![Reply::Silent(Duration::from_secs(20)); 8]);
+    let url = server.url();
+    let work = Work::new("small");
+    let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--online-timeout", "1"]);
+    args.extend_from_slice(&["Nowhereabad", "Zzqxx", "Qqzzyy", "Xxyyzz"]);
+    let run = work.run(&args);
+    run.expect_code(1).expect_stderr_line(&[
+        "Nowhereabad: online lookup failed",
+        "no answer within 1.0 s (timed out)",
+        "retried 2 times",
+    ]);
+    for name in ["Zzqxx", "Qqzzyy", "Xxyyzz"] {
+        run.expect_stderr_line(&[
+            &format!("{name}: online lookup failed: \"{name}\": not asked online"),
+            "stopped answering (3 attempts in a row timed out or could not connect)",
+            "none of the 3 remaining name(s)",
+        ]);
+    }
+    assert_eq!(server.requests().len(), 3, "three attempts, then no more");
+
+    // The timeout is one option, checked the same way as a flag and in the config file.
+    let mut bad = vec!["geocode", "--data", "data", "--country", "TJ"];
+    bad.extend_from_slice(&online_flags(&url));
+    bad.extend_from_slice(&["--online-timeout", "0", "Nowhereabad"]);
+    work.run(&bad)
+        .expect_code(2)
+        .expect_stderr_line(&["timeout-secs (--online-timeout) 0 is outside 1..=600"]);
+    fs::write(
+        work.dir.path().join("cfg.toml"),
+        "[online]\ntimeout-secs = 601\n",
+    )
+    .unwrap();
+    let mut bad = vec![
+        "geocode",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "--config",
+        "cfg.toml",
+    ];
+    bad.extend_from_slice(&online_flags(&url));
+    bad.push("Nowhereabad");
+    work.run(&bad)
+        .expect_code(2)
+        .expect_stderr_line(&["timeout-secs (--online-timeout) 601 is outside 1..=600"]);
+    assert_eq!(server.requests().len(), 3);
+}
+
+/// Probe finding (session 11, MEDIUM 4): an answer that could not be saved (a full disk)
+/// became a per-name "unresolved" and exit 1. It is a file that cannot be written: exit 2,
+/// and the run asks nothing more.
+#[test]
+fn online_cache_write_failure_stops_the_run_with_exit_2() {
+    let server = MockServer::start(vec![
+        Reply::json(&answer(&[village("Qizilqala")])),
+        Reply::json(&answer(&[village("Zzqxx")])),
+    ]);
+    let work = Work::new("small");
+    // The cache's lock cannot be opened for writing: any write error will do.
+    fs::create_dir(work.data().join(".geocode-cache.lock")).unwrap();
+    let run = geocode_online(&work, &server.url(), &["Qizilqala", "Zzqxx"]);
+    run.expect_code(2)
+        .expect_stderr_line(&[".geocode-cache.lock"]);
+    assert!(!run.stderr().contains("unresolved"), "{}", run.stderr());
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "nothing asked after the failure"
+    );
+    assert!(!work.data().join("geocode-cache.toml").exists());
 }

@@ -196,6 +196,7 @@ fn serve_on_a_taken_port_exits_2_and_says_why() {
     let work = Work::new("small");
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
+    std::fs::create_dir(work.out()).unwrap();
     work.run(&["serve", "--port", &port, "--data", "data", "--out", "out"])
         .expect_code(2)
         .expect_stderr_line(&["error: cannot listen on 127.0.0.1:", &port]);
@@ -487,4 +488,167 @@ fn serve_serves_only_the_generation_the_manifest_names() {
         assert!(code.contains(" 200"), "{name}: {code}");
         assert_eq!(body, std::fs::read(work.out().join(name)).unwrap());
     }
+}
+
+/// Probe s11 #5: `build --events --layer Drills` (and `a.b`) was accepted, but `serve`
+/// knew only `[a-z0-9_-]` names and neither listed nor served it; `tiles --out` accepted
+/// any name. One rule now, kept by all three.
+#[test]
+fn serve_lists_and_serves_every_layer_name_the_writers_accept() {
+    let work = Work::new("events");
+    let layer = |name: &str| {
+        let events = ["--events", "data/events.csv", "--layer", name];
+        let mut args = vec!["build", "--data", "data", "--out", "out"];
+        args.extend_from_slice(&events);
+        work.run(&args)
+    };
+    layer("Drills").expect_code(0);
+    layer("a.b").expect_code(0);
+    let tiles = [
+        "tiles",
+        "--out",
+        "out/x.y-Z_1.pmtiles",
+        "out/Drills.geojson",
+    ];
+    work.run(&tiles).expect_code(0);
+    // What serve could not serve is refused before anything is written.
+    for bad in ["out/my layer é.pmtiles", "out/.hidden.pmtiles"] {
+        work.run(&["tiles", "--out", bad, "out/Drills.geojson"])
+            .expect_code(2)
+            .expect_stderr_line(&["--out", "letters, digits", "drillmap serve"]);
+    }
+    layer("my layer")
+        .expect_code(2)
+        .expect_stderr_line(&["--layer \"my layer\"", "letters, digits"]);
+    let served = serve(&work, &[]);
+    let (_, _, body) = get(&served.addr, "/api/status");
+    let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let tiles: Vec<&str> = status["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tiles,
+        [
+            "/layers/Drills.pmtiles",
+            "/layers/a.b.pmtiles",
+            "/layers/x.y-Z_1.pmtiles"
+        ]
+    );
+    for name in tiles
+        .iter()
+        .copied()
+        .chain(["/layers/Drills.geojson", "/layers/a.b.geojson"])
+    {
+        let (status, _, body) = get(&served.addr, name);
+        assert!(status.contains(" 200"), "{name}: {status}");
+        let file = work.out().join(name.trim_start_matches("/layers/"));
+        assert_eq!(body, std::fs::read(file).unwrap(), "{name}");
+    }
+}
+
+/// Probe s11 #9: `serve --out /typo` or `--data /typo` started and served an empty map.
+#[test]
+fn serve_refuses_a_missing_folder_and_warns_of_an_empty_one() {
+    let work = Work::new("small");
+    let run = |args: &[&str]| {
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend_from_slice(args);
+        work.run(&all)
+    };
+    run(&["--data", "data", "--out", "typo"])
+        .expect_code(2)
+        .expect_stderr_line(&["error: --out typo: no such folder", "drillmap build"]);
+    run(&["--data", "typo", "--out", "out"])
+        .expect_code(2)
+        .expect_stderr_line(&["error: --data typo: no such folder"]);
+    // A folder with no layer starts, with a warning.
+    std::fs::create_dir(work.out()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["serve", "--port", "0", "--data", "data", "--out", "out"])
+        .current_dir(work.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        first.starts_with("warning: out holds no layer to serve"),
+        "{first}"
+    );
+}
+
+/// Probe s11 #10: `If-Modified-Since` after the server's clock gave `304`; a failing
+/// `If-Match` or `If-Unmodified-Since` on a range gave `206`; a range end past u64 gave
+/// the whole file.
+#[test]
+fn serve_ignores_a_future_date_refuses_failed_preconditions_and_clamps_a_huge_range() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let served = serve(&work, &[]);
+    let addr = &served.addr;
+    let layer = std::fs::read(work.out().join("exercises.geojson")).unwrap();
+    let ask = |extra: &str| {
+        request(
+            addr,
+            &format!(
+                "GET /layers/exercises.geojson HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (status, _, body) = ask("If-Modified-Since: Mon, 30 Nov 2099 16:50:08 GMT\r\n");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, layer);
+    let (status, _, body) = ask("If-Match: \"nope\"\r\nRange: bytes=0-9\r\n");
+    assert!(status.contains(" 412"), "{status}");
+    assert!(body.is_empty());
+    let (status, _, _) =
+        ask("If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\nRange: bytes=0-9\r\n");
+    assert!(status.contains(" 412"), "{status}");
+    let (status, headers, _) = ask("");
+    let etag = header_value(&headers, "etag").unwrap().to_owned();
+    let (status_match, _, body) = ask(&format!("If-Match: {etag}\r\nRange: bytes=0-9\r\n"));
+    assert!(
+        status.contains(" 200") && status_match.contains(" 206"),
+        "{status_match}"
+    );
+    assert_eq!(body, layer[..10]);
+    let (status, headers, body) = ask("Range: bytes=0-99999999999999999999999\r\n");
+    assert!(status.contains(" 206"), "{status}");
+    let whole = format!("content-range: bytes 0-{}/{}", layer.len() - 1, layer.len());
+    assert!(headers.contains(&whole), "{headers}");
+    assert_eq!(body, layer);
+}
+
+/// Probe s11 #11: the manifest check was cached by size and modification time, so a
+/// same-size edit with its modification time set back was served as the named file.
+#[test]
+fn serve_sees_a_same_size_edit_whose_mtime_was_set_back() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let served = serve(&work, &[]);
+    let path = work.out().join("exercises.geojson");
+    let (status, _, body) = get(&served.addr, "/layers/exercises.geojson");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, std::fs::read(&path).unwrap());
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    thread::sleep(Duration::from_millis(50)); // past the file system's clock tick
+    let mut bytes = std::fs::read(&path).unwrap();
+    let i = bytes.iter().position(|&b| b == b'D').unwrap();
+    bytes[i] = b'd';
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.write_all(&bytes).unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+    let (status, headers, _) = get(&served.addr, "/layers/exercises.geojson");
+    assert!(status.contains(" 503"), "{status}");
+    assert_eq!(header_value(&headers, "retry-after"), Some("1"));
 }

@@ -3,7 +3,8 @@
 //! interrupted at any stage leaves the previous folder and archive, the next run removes
 //! what it left, and a smaller `--max-zoom` leaves no emptied zoom folders. Kills are
 //! placed at named stages (`DRILLMAP_TEST_KILL_AT` / `DRILLMAP_TEST_HOLD_AT`, honoured by
-//! test builds only), not at moments.
+//! test builds only), not at moments. Beside a built folder, not inside it (probe s11 #6:
+//! its manifest names files, so an XYZ folder inside would go stale at the next `build`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod util;
@@ -66,11 +67,11 @@ fn tiles_args(zoom: &str, out: &str, xyz: &str) -> Vec<String> {
 fn reference(zoom: &str) -> (Vec<(String, Vec<u8>)>, Vec<u8>) {
     let work = Work::new("small");
     work.build().expect_code(0);
-    let args = tiles_args(zoom, "out/drillmap.pmtiles", "out/tiles");
+    let args = tiles_args(zoom, "out/drillmap.pmtiles", "tiles");
     work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
         .expect_code(0);
     (
-        tree(&work.out().join("tiles")),
+        tree(&work.dir.path().join("tiles")),
         fs::read(work.out().join("drillmap.pmtiles")).unwrap(),
     )
 }
@@ -83,11 +84,11 @@ fn tiles_xyz_killed_at_any_stage_leave_the_previous_folder_or_the_next_run_compl
     for stage in ["xyz", "staged", "renamed"] {
         let work = Work::new("small");
         work.build().expect_code(0);
-        let old = tiles_args("3", "out/drillmap.pmtiles", "out/tiles");
+        let old = tiles_args("3", "out/drillmap.pmtiles", "tiles");
         work.run(&old.iter().map(String::as_str).collect::<Vec<_>>())
             .expect_code(0);
         let manifest = fs::read(work.out().join("manifest.json")).unwrap();
-        let new = tiles_args("5", "out/drillmap.pmtiles", "out/tiles");
+        let new = tiles_args("5", "out/drillmap.pmtiles", "tiles");
         let new: Vec<&str> = new.iter().map(String::as_str).collect();
         let run = work.run_env(&new, &[("DRILLMAP_TEST_KILL_AT", stage)]);
         assert_eq!(run.0.status.signal(), Some(9), "{stage}: {}", run.stderr());
@@ -99,10 +100,10 @@ fn tiles_xyz_killed_at_any_stage_leave_the_previous_folder_or_the_next_run_compl
             let next = work.build();
             next.expect_code(0)
                 .expect_stderr_line(&["completed the publish a killed run left in out"]);
-            assert_eq!(tree(&work.out().join("tiles")), new_tree, "{stage}");
+            assert_eq!(tree(&work.dir.path().join("tiles")), new_tree, "{stage}");
         } else {
             assert_eq!(
-                tree(&work.out().join("tiles")),
+                tree(&work.dir.path().join("tiles")),
                 old_tree,
                 "{stage}: the old folder"
             );
@@ -113,19 +114,14 @@ fn tiles_xyz_killed_at_any_stage_leave_the_previous_folder_or_the_next_run_compl
                 "{stage}: the old generation"
             );
             assert!(
-                litter(&work.out())
+                litter(work.dir.path())
                     .iter()
                     .any(|n| n.starts_with(".tiles.drillmap-")),
                 "{stage}: the staged folder is left by the kill: {:?}",
-                litter(&work.out())
+                litter(work.dir.path())
             );
-            let next = work.run(&new);
-            next.expect_code(0).expect_stderr_line(&[
-                "removed",
-                "temporary file",
-                "that killed runs left in out",
-            ]);
-            assert_eq!(tree(&work.out().join("tiles")), new_tree, "{stage}");
+            work.run(&new).expect_code(0);
+            assert_eq!(tree(&work.dir.path().join("tiles")), new_tree, "{stage}");
             assert_eq!(
                 fs::read(work.out().join("drillmap.pmtiles")).unwrap(),
                 new_archive
@@ -135,6 +131,11 @@ fn tiles_xyz_killed_at_any_stage_leave_the_previous_folder_or_the_next_run_compl
             litter(&work.out()),
             Vec::<String>::new(),
             "{stage}: no litter"
+        );
+        assert_eq!(
+            litter(work.dir.path()),
+            Vec::<String>::new(),
+            "{stage}: no litter beside the folder"
         );
     }
 }
@@ -146,24 +147,27 @@ fn tiles_xyz_interrupted_exit_130_with_nothing_published_and_no_litter() {
     let (old_tree, old_archive) = reference("3");
     let work = Work::new("small");
     work.build().expect_code(0);
-    let old = tiles_args("3", "out/drillmap.pmtiles", "out/tiles");
+    let old = tiles_args("3", "out/drillmap.pmtiles", "tiles");
     work.run(&old.iter().map(String::as_str).collect::<Vec<_>>())
         .expect_code(0);
-    let (mut child, _) =
-        work.spawn_held(&tiles_args("5", "out/drillmap.pmtiles", "out/tiles"), "xyz");
-    assert!(!litter(&work.out()).is_empty(), "staged while held");
+    let (mut child, _) = work.spawn_held(&tiles_args("5", "out/drillmap.pmtiles", "tiles"), "xyz");
+    assert!(
+        !litter(&work.out()).is_empty() || !litter(work.dir.path()).is_empty(),
+        "staged while held"
+    );
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    assert_eq!(tree(&work.out().join("tiles")), old_tree);
+    assert_eq!(tree(&work.dir.path().join("tiles")), old_tree);
     assert_eq!(
         fs::read(work.out().join("drillmap.pmtiles")).unwrap(),
         old_archive
     );
     assert_eq!(litter(&work.out()), Vec::<String>::new());
+    assert_eq!(litter(work.dir.path()), Vec::<String>::new());
 }
 
 /// Outside a built folder (no manifest, no lock): the same staging, both swapped in one
@@ -233,4 +237,46 @@ fn tiles_xyz_refuse_a_folder_holding_files_drillmap_does_not_write() {
         ]);
     assert_eq!(fs::read_to_string(&mine).unwrap(), "<html>");
     assert!(!work.dir.path().join("site/x.pmtiles").exists());
+}
+
+/// Probe s11 #6: `tiles --xyz output/tiles` put a folder no manifest names into a built
+/// folder, and the next `build` left it stale beside layers of another generation. It is
+/// refused before anything is written, however deep inside.
+#[test]
+fn tiles_xyz_inside_a_built_folder_is_refused() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let before = work.outputs();
+    for xyz in ["out/tiles", "out/deeper/tiles"] {
+        let args = tiles_args("3", "out/drillmap.pmtiles", xyz);
+        work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .expect_code(2)
+            .expect_stderr_line(&[
+                &format!("--xyz {xyz}"),
+                "a folder `drillmap build` publishes into",
+                "write them elsewhere",
+            ]);
+    }
+    assert_eq!(work.outputs(), before);
+    assert!(!work.out().join("tiles").exists());
+}
+
+/// Probe s11 #12: `--xyz LINK` replaced the link by a folder, so tiles meant for a bigger
+/// disk landed beside it. The link is followed, and stays a link.
+#[test]
+fn tiles_xyz_through_a_symlink_writes_where_it_points() {
+    let work = Work::new("small");
+    let target = work.dir.path().join("bigdisk/tiles");
+    fs::create_dir_all(&target).unwrap();
+    std::os::unix::fs::symlink(&target, work.dir.path().join("xl")).unwrap();
+    let args = tiles_args("3", "site/x.pmtiles", "xl");
+    work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(0);
+    let link = fs::symlink_metadata(work.dir.path().join("xl")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert!(target.join("0/0/0.mvt").is_file());
+    assert_eq!(
+        litter(&work.dir.path().join("bigdisk")),
+        Vec::<String>::new()
+    );
 }

@@ -246,6 +246,10 @@ pub struct OnlineArgs {
     /// The most names one run asks online.
     #[arg(long, value_name = "N", requires = "online")]
     pub online_max: Option<usize>,
+    /// Seconds one request may take (1 to 600; default 30). After 3 attempts in a row time
+    /// out or cannot connect, the run asks nothing more and lists the names not asked.
+    #[arg(long, value_name = "SECS", requires = "online")]
+    pub online_timeout: Option<u64>,
     /// A config file with an [online] table (default: drillmap.toml, if it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -314,6 +318,7 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
         user_agent: args.user_agent.clone(),
         refresh: args.refresh.then_some(true),
         max_lookups: args.online_max,
+        timeout_secs: args.online_timeout,
         ..OnlineConfig::default()
     };
     let options = file

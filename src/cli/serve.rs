@@ -50,6 +50,17 @@ impl ServeArgs {
 pub fn run(args: ServeArgs) -> ExitCode {
     let opts = args.options();
     let data = opts.paths.data.clone();
+    match opts.check() {
+        Ok(warnings) => {
+            for w in warnings {
+                let _ = writeln!(io::stderr(), "warning: {w}");
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let server = match Server::bind(&opts) {
         Ok(s) => s,
         Err(e) => {

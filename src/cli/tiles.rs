@@ -32,7 +32,8 @@ pub struct TilesArgs {
     out: PathBuf,
     #[command(flatten)]
     budget: TileBudget,
-    /// Also write an XYZ folder of uncompressed z/x/y.mvt files.
+    /// Also write an XYZ folder of uncompressed z/x/y.mvt files. Not inside a folder
+    /// `build` publishes into (one with drillmap's manifest.json); a symlink is followed.
     #[arg(long, value_name = "DIR")]
     xyz: Option<PathBuf>,
 }
@@ -95,14 +96,71 @@ impl TileBudget {
     }
 }
 
+/// Refuse an archive whose name `serve` could not serve: its stem (the file name less
+/// `.pmtiles`) follows the layer-name rule `build --events --layer` keeps
+/// ([`drillmap::model::is_layer_name`]).
+fn check_archive_name(out: &Path) -> Result<()> {
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let stem = name.strip_suffix(".pmtiles").unwrap_or(name);
+    if drillmap::model::is_layer_name(stem) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--out {:?}: name the archive with {} (then `.pmtiles`): `drillmap serve` serves \
+         only such names",
+        out.display().to_string(),
+        drillmap::model::LAYER_NAME_RULE
+    )))
+}
+
+/// The XYZ folder `--xyz DIR` names, checked before anything is written:
+///
+/// - a symlink is followed, so the tiles land where it points (a folder on a bigger disk),
+///   and the link stays;
+/// - a folder inside one `build` publishes into (one with drillmap's `manifest.json`) is
+///   refused: the manifest names files, not an XYZ folder, so the next `build` would leave
+///   it stale beside layers of another generation.
+fn xyz_folder(dir: &Path) -> Result<PathBuf> {
+    let is_link = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+    let dir = if is_link {
+        std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?
+    } else {
+        dir.to_path_buf()
+    };
+    // The nearest folder above DIR that exists (the rest is created with it).
+    let Some(parent) = dir.ancestors().skip(1).find_map(|a| {
+        let a = if a.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            a
+        };
+        std::fs::canonicalize(a).ok()
+    }) else {
+        return Ok(dir);
+    };
+    if let Some(published) = parent
+        .ancestors()
+        .find(|a| matches!(Manifest::read(a), Ok(Some(_))))
+    {
+        return Err(Error::Usage(format!(
+            "--xyz {}: inside {}, a folder `drillmap build` publishes into: its manifest names files, not an XYZ folder, so the next build would leave the tiles stale; write them elsewhere (e.g. --xyz tiles)",
+            dir.display(),
+            published.display()
+        )));
+    }
+    Ok(dir)
+}
+
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let mut opts = args.budget.options()?;
+    check_archive_name(&args.out)?;
     if args.inputs.is_empty() {
         opts.description = pipeline::tile_options().description;
     }
+    let xyz = args.xyz.as_deref().map(xyz_folder).transpose()?;
     // Refused before anything is written: the folder is replaced whole.
-    if let Some(dir) = &args.xyz {
+    if let Some(dir) = &xyz {
         tiles::xyz::check(dir)?;
     }
     let mut columns = match &args.columns {
@@ -127,7 +185,7 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let stage = || -> Result<_> {
         let (archive, mut stats) = tiles::stage_built_pmtiles(&args.out, read()?, &opts)?;
         stats.changed = archive.is_some();
-        let xyz = match &args.xyz {
+        let xyz = match &xyz {
             Some(dir) => Some(tiles::xyz::stage_built_xyz(dir, read()?, &opts)?),
             None => None,
         };

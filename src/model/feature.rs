@@ -67,6 +67,23 @@ pub struct Feature {
     pub properties: Map<String, Value>,
 }
 
+/// The rule for a layer's name, in words, for messages: see [`is_layer_name`].
+pub const LAYER_NAME_RULE: &str =
+    "1 to 100 ASCII letters, digits, '_', '-' or '.', not starting with '.'";
+
+/// Whether `name` may name a layer ([`LAYER_NAME_RULE`]): the one rule `build --events
+/// --layer`, `tiles --out` and `serve` share. The name becomes a file name in the output
+/// folder (`NAME.geojson`, `NAME.pmtiles`) and a path segment of `serve`'s URLs; these
+/// characters need no escaping in either (RFC 3986's unreserved set, less `~`), and a
+/// leading '.' would make a hidden file (drillmap's temporaries and lock start with one).
+pub fn is_layer_name(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 /// A named layer (`exercises`, `bases`, `afghan_border`, a bulk `events` layer).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {

@@ -14,5 +14,5 @@ pub use credits::Credits;
 pub use event::{
     Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
 };
-pub use feature::{round6, Feature, Layer, Location};
+pub use feature::{is_layer_name, round6, Feature, Layer, Location, LAYER_NAME_RULE};
 pub use place::{Place, PlaceKind, Precision, Validity};

@@ -69,13 +69,7 @@ pub struct Options {
 impl Options {
     /// Check the layer name: it becomes a file name.
     pub fn validate(&self) -> Result<()> {
-        let ok = !self.layer.is_empty()
-            && self.layer.len() <= 100
-            && self
-                .layer
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
-            && !self.layer.starts_with('.');
+        let ok = crate::model::is_layer_name(&self.layer);
         let archive = super::PMTILES.strip_suffix(".pmtiles");
         if crate::derive::features::LAYERS.contains(&self.layer.as_str())
             || archive == Some(self.layer.as_str())
@@ -89,8 +83,9 @@ impl Options {
             Ok(())
         } else {
             Err(Error::Usage(format!(
-                "--layer {:?}: use letters, digits, '_', '-' or '.' (it names the output file)",
-                self.layer
+                "--layer {:?}: use {} (it names the output files)",
+                self.layer,
+                crate::model::LAYER_NAME_RULE
             )))
         }
     }

@@ -342,13 +342,13 @@ pub fn ask_online(
     }
     let mut client = online::NominatimClient::new(online.options.clone())
         .map_err(|e| Error::Usage(e.to_string()))?;
-    Ok(online::lookup_missing(
+    online::lookup_missing(
         queries,
         cache,
         &online::cache_path(data),
         &mut client,
         online.progress,
-    ))
+    )
 }
 
 /// Without the `online` feature: a usage error.

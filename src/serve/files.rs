@@ -7,8 +7,10 @@
 //!   it: memory stays flat whatever the file's size, and a `HEAD` reads nothing.
 //! - Every file carries validators, an `ETag` (its length and modification time) and a
 //!   `Last-Modified`, and conditional requests are answered (RFC 9110 section 13):
-//!   `If-None-Match` and `If-Modified-Since` give `304 Not Modified`, and `If-Range` that no
-//!   longer matches gives the whole file instead of a stale range.
+//!   `If-Match` or `If-Unmodified-Since` that fails gives `412 Precondition Failed`,
+//!   `If-None-Match` and `If-Modified-Since` give `304 Not Modified` (a date later than the
+//!   server's clock is ignored, section 13.1.3), and `If-Range` that no longer matches gives
+//!   the whole file instead of a stale range.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Seek, SeekFrom};
@@ -98,6 +100,10 @@ impl HttpBody for Body {
     }
 }
 
+/// What identifies one version of a file ([`Opened::identity`]): device, inode, length,
+/// modification time (ns) and status change time (ns).
+pub type Identity = (u64, u64, u64, u128, i128);
+
 /// A regular file opened inside its folder, with what the validators are made of.
 #[derive(Debug)]
 pub struct Opened {
@@ -105,6 +111,9 @@ pub struct Opened {
     /// Its length, bytes.
     pub len: u64,
     modified: Option<SystemTime>,
+    /// Its status change time (ns since the epoch, 0 where unknown): every write and every
+    /// `touch` sets it, and nothing sets it back.
+    changed: i128,
 }
 
 /// Open `name` inside `folder` if it is a regular file whose canonical path lies inside
@@ -130,10 +139,18 @@ pub fn open_inside(folder: &Path, name: &str) -> io::Result<Option<Opened>> {
     if !meta.is_file() {
         return Ok(None);
     }
+    #[cfg(unix)]
+    let changed = {
+        use std::os::unix::fs::MetadataExt;
+        i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec())
+    };
+    #[cfg(not(unix))]
+    let changed = 0;
     Ok(Some(Opened {
         file,
         len: meta.len(),
         modified: meta.modified().ok(),
+        changed,
     }))
 }
 
@@ -153,8 +170,34 @@ impl Opened {
         self.modified.map(httpdate::fmt_http_date)
     }
 
+    /// Whether a request with these preconditions must be refused with `412` (RFC 9110
+    /// sections 13.1.1 and 13.1.4, evaluated as 13.2.2 orders them): `If-Match` naming no
+    /// version of this file by its strong ETag (`*` matches any), or else
+    /// `If-Unmodified-Since` before its modification time. An unparsable date is ignored.
+    pub fn precondition_failed(
+        &self,
+        if_match: Option<&str>,
+        if_unmodified_since: Option<&str>,
+    ) -> bool {
+        if let Some(tags) = if_match {
+            let etag = self.etag();
+            return !tags
+                .split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t == etag);
+        }
+        match (
+            if_unmodified_since.and_then(|d| httpdate::parse_http_date(d).ok()),
+            self.modified,
+        ) {
+            (Some(since), Some(modified)) => whole_seconds(modified) > whole_seconds(since),
+            _ => false,
+        }
+    }
+
     /// Whether a request with these conditional headers already holds this version
-    /// (RFC 9110 section 13.2.2: `If-None-Match` wins over `If-Modified-Since`).
+    /// (RFC 9110 section 13.2.2: `If-None-Match` wins over `If-Modified-Since`; a date
+    /// later than the server's clock is not a valid date, section 13.1.3, and is ignored).
     pub fn not_modified(
         &self,
         if_none_match: Option<&str>,
@@ -168,7 +211,9 @@ impl Opened {
                 .any(|t| t == "*" || t == etag);
         }
         match (
-            if_modified_since.and_then(|d| httpdate::parse_http_date(d).ok()),
+            if_modified_since
+                .and_then(|d| httpdate::parse_http_date(d).ok())
+                .filter(|since| *since <= SystemTime::now()),
             self.modified,
         ) {
             (Some(since), Some(modified)) => whole_seconds(modified) <= whole_seconds(since),
@@ -191,9 +236,11 @@ impl Opened {
         }
     }
 
-    /// What identifies this version of the file while it exists: device, inode, length
-    /// and modification time (every atomic rewrite changes the inode).
-    pub fn identity(&self) -> (u64, u64, u64, u128) {
+    /// What identifies this version of the file while it exists: device, inode, length,
+    /// modification time and status change time. Every atomic rewrite changes the inode;
+    /// an edit in place that keeps the size and sets the modification time back (`touch
+    /// -r`) still changes the status change time, which no one can set back.
+    pub fn identity(&self) -> Identity {
         #[cfg(unix)]
         let (dev, ino) = {
             use std::os::unix::fs::MetadataExt;
@@ -205,7 +252,7 @@ impl Opened {
             .modified
             .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        (dev, ino, self.len, ns)
+        (dev, ino, self.len, ns, self.changed)
     }
 
     /// The SHA-256 of the open file's content (read whole, then back to its start).
@@ -278,6 +325,16 @@ mod tests {
         assert!(f.not_modified(None, Some(&date)));
         assert!(!f.not_modified(None, Some("Thu, 01 Jan 1970 00:00:00 GMT")));
         assert!(!f.not_modified(None, Some("yesterday")));
+        // Probe s11 #10: a date later than the server's clock is ignored.
+        assert!(!f.not_modified(None, Some("Mon, 30 Nov 2099 16:50:08 GMT")));
+        assert!(!f.precondition_failed(None, None));
+        assert!(!f.precondition_failed(Some(&etag), None));
+        assert!(!f.precondition_failed(Some("*"), None));
+        assert!(f.precondition_failed(Some("\"nope\""), None));
+        assert!(f.precondition_failed(Some(&format!("W/{etag}")), None));
+        assert!(!f.precondition_failed(None, Some(&date)));
+        assert!(f.precondition_failed(None, Some("Thu, 01 Jan 1970 00:00:00 GMT")));
+        assert!(!f.precondition_failed(None, Some("yesterday")));
         assert!(!f.not_modified(None, None));
         assert!(f.range_applies(None));
         assert!(f.range_applies(Some(&etag)));

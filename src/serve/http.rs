@@ -59,16 +59,14 @@ pub fn route(target: &str) -> Route {
     }
 }
 
-/// A file name the output folder may serve: `[a-z0-9_-]+` then `.geojson` or `.pmtiles`.
+/// A file name the output folder may serve: a layer name ([`crate::model::is_layer_name`],
+/// the rule the writers keep) then `.geojson` or `.pmtiles`. Such a name is its own URL path
+/// segment: nothing in it needs escaping.
 pub fn is_layer_file(name: &str) -> bool {
     let Some((stem, ext)) = name.rsplit_once('.') else {
         return false;
     };
-    !stem.is_empty()
-        && stem
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        && matches!(ext, "geojson" | "pmtiles")
+    crate::model::is_layer_name(stem) && matches!(ext, "geojson" | "pmtiles")
 }
 
 /// The `Content-Type` of a file, by its name.
@@ -117,19 +115,24 @@ pub fn range(header: Option<&str>, len: u64) -> Range {
         return Range::Whole;
     };
     let (a, b) = (a.trim(), b.trim());
+    // Digits only; a number past u64 (a client asking for "everything from here") is
+    // u64::MAX, clamped to the body like any other end (RFC 9110 section 14.1.2).
+    let number = |s: &str| -> Result<u64, ()> {
+        if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(());
+        }
+        Ok(s.parse::<u64>().unwrap_or(u64::MAX))
+    };
     let parsed = match (a.is_empty(), b.is_empty()) {
-        (true, false) => b.parse::<u64>().ok().map(|n| {
+        (true, false) => number(b).ok().map(|n| {
             if n == 0 {
                 None
             } else {
                 Some((len.saturating_sub(n), len.saturating_sub(1)))
             }
         }),
-        (false, true) => a
-            .parse::<u64>()
-            .ok()
-            .map(|s| Some((s, len.saturating_sub(1)))),
-        (false, false) => match (a.parse::<u64>(), b.parse::<u64>()) {
+        (false, true) => number(a).ok().map(|s| Some((s, len.saturating_sub(1)))),
+        (false, false) => match (number(a), number(b)) {
             (Ok(s), Ok(e)) if s <= e => Some(Some((s, e.min(len.saturating_sub(1))))),
             _ => None,
         },
@@ -212,8 +215,12 @@ mod tests {
             assert_eq!(route(bad), Route::Forbidden, "{bad}");
         }
         assert!(!is_layer_file(".geojson"));
-        assert!(!is_layer_file("Exercises.geojson"));
-        assert!(!is_layer_file("a.b.geojson"));
+        assert!(is_layer_file("Exercises.geojson"));
+        assert!(is_layer_file("a.b.geojson"));
+        assert!(is_layer_file("Ab_c-1.pmtiles"));
+        assert!(!is_layer_file(".drillmap.lock"));
+        assert!(!is_layer_file("..geojson"));
+        assert!(!is_layer_file("my layer.pmtiles"));
         assert!(!is_layer_file("exercises.geojson.tmp"));
         assert!(!is_layer_file("/etc/passwd"));
         assert!(is_layer_file("bases.geojson"));
@@ -259,6 +266,19 @@ mod tests {
         assert_eq!(range(Some("bytes=0-1,5-6"), 100), Range::Whole);
         assert_eq!(range(Some("items=0-1"), 100), Range::Whole);
         assert_eq!(range(Some("bytes=x-y"), 100), Range::Whole);
+        // Probe s11 #10: an end past u64 is clamped like any other, not ignored.
+        assert_eq!(
+            range(Some("bytes=0-99999999999999999999999"), 100),
+            Range::Part { start: 0, end: 99 }
+        );
+        assert_eq!(
+            range(Some("bytes=-99999999999999999999999"), 100),
+            Range::Part { start: 0, end: 99 }
+        );
+        assert_eq!(
+            range(Some("bytes=99999999999999999999999-"), 100),
+            Range::Unsatisfiable
+        );
     }
 
     #[test]

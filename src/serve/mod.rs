@@ -81,6 +81,40 @@ pub struct Limits {
     pub header_timeout: Duration,
 }
 
+impl Options {
+    /// Check the folders before serving: the data folder must exist (it holds the basemap,
+    /// and is what `--watch` builds from), and so must the output folder unless `--watch`
+    /// builds it. Returns the warnings to show: an output folder with no layer to serve.
+    pub fn check(&self) -> Result<Vec<String>, ServeError> {
+        if !self.paths.data.is_dir() {
+            return Err(ServeError::Folder {
+                flag: "--data",
+                path: self.paths.data.clone(),
+                hint: " (the data folder: the basemap, and what --watch builds from)",
+            });
+        }
+        if self.watch {
+            return Ok(Vec::new());
+        }
+        if !self.paths.out.is_dir() {
+            return Err(ServeError::Folder {
+                flag: "--out",
+                path: self.paths.out.clone(),
+                hint: " (run `drillmap build` first, or `drillmap serve --watch` to build it)",
+            });
+        }
+        let (_, served, _) = served_files(&self.paths.out);
+        Ok(if served.is_empty() {
+            vec![format!(
+                "{} holds no layer to serve (no NAME.geojson or NAME.pmtiles): the map will be empty until `drillmap build` writes there",
+                self.paths.out.display()
+            )]
+        } else {
+            Vec::new()
+        })
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -104,6 +138,17 @@ pub enum ServeError {
         /// Why.
         #[source]
         source: io::Error,
+    },
+    /// A folder to serve from is missing (or not a folder): `serve` would show an empty
+    /// map, so it does not start.
+    #[error("{flag} {}: no such folder{hint}", .path.display())]
+    Folder {
+        /// The flag that names it (`--data`, `--out`).
+        flag: &'static str,
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What to do about it.
+        hint: &'static str,
     },
     /// The threads that answer requests could not be started.
     #[error("cannot start the HTTP server: {0}")]
@@ -144,7 +189,7 @@ struct Shared {
     rebuild: Mutex<Option<Rebuild>>,
     /// SHA-256 of the file versions checked against the manifest, by identity
     /// ([`files::Opened::identity`]).
-    verified: Mutex<HashMap<(u64, u64, u64, u128), String>>,
+    verified: Mutex<HashMap<files::Identity, String>>,
 }
 
 /// A bound server, not yet answering.
@@ -509,6 +554,13 @@ fn file(
     ];
     if let Some(date) = &last_modified {
         headers.push(("Last-Modified", date));
+    }
+    if opened.precondition_failed(header("if-match"), header("if-unmodified-since")) {
+        return reply(
+            412,
+            &[("ETag", etag.as_str()), ("Cache-Control", "no-cache")],
+            Bytes::new(),
+        );
     }
     if opened.not_modified(header("if-none-match"), header("if-modified-since")) {
         return reply(304, &headers, Bytes::new());

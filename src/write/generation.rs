@@ -197,6 +197,10 @@ pub type Publishable = (PathBuf, Option<Staged>, Option<Digest>);
 impl Folder {
     /// Lock `out` (creating it), waiting when another process holds it (`on_wait` is told
     /// first); then complete an interrupted publish and remove stale temporary files.
+    ///
+    /// An output folder that cannot be written (a read-only mount, no permission) fails
+    /// here, before anything is built, with an error that says so: every run takes the
+    /// lock, even one whose layers would not change.
     pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
         crate::fsutil::atomic::create_dir(out)?;
         let path = out.join(LOCK);
@@ -206,7 +210,20 @@ impl Folder {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                    Error::io(
+                        out,
+                        std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "the output folder cannot be written ({e}): drillmap takes its lock, {LOCK}, there before it knows whether any file would change; make the folder writable, or give another --out"
+                            ),
+                        ),
+                    )
+                }
+                _ => Error::io(&path, e),
+            })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {

@@ -5,6 +5,11 @@
 //! Retried: connection errors, timeouts, HTTP 429 and 5xx, with exponential backoff and
 //! jitter, never sooner than a `Retry-After` asks. Not retried: other 4xx (the request
 //! itself is wrong or refused) and malformed 2xx answers (asking again will not fix them).
+//!
+//! A circuit breaker stops a run from waiting on a dead service: after
+//! [`UNREACHABLE_LIMIT`] attempts in a row (whatever their queries) time out or cannot
+//! connect, the query in hand gives up and [`lookup_missing`] asks nothing more, reporting
+//! every name left as [`OnlineError::Unreachable`], with how many there are.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -34,12 +39,20 @@ pub struct NominatimClient {
     limiter: RateLimiter,
     backoff: Backoff,
     rng: fastrand::Rng,
+    /// Attempts in a row, across queries, that timed out or could not connect.
+    unreachable: u32,
 }
+
+/// After this many attempts in a row time out or cannot connect, the run stops asking
+/// (the circuit breaker): a dead service costs about this many timeouts, not four per name.
+pub const UNREACHABLE_LIMIT: u32 = 3;
 
 /// What one attempt ran into, when it is worth another.
 struct Retryable {
     what: String,
     retry_after: Option<Duration>,
+    /// A timeout or a connection error: nothing answered (what the circuit breaker counts).
+    unreachable: bool,
 }
 
 /// Why one attempt brought no body.
@@ -89,7 +102,14 @@ impl NominatimClient {
             search_url,
             options,
             rng: fastrand::Rng::new(),
+            unreachable: 0,
         })
+    }
+
+    /// Whether the circuit breaker has tripped: the last [`UNREACHABLE_LIMIT`] attempts
+    /// timed out or could not connect, so the service is taken as down for the run.
+    pub fn is_unreachable(&self) -> bool {
+        self.unreachable >= UNREACHABLE_LIMIT
     }
 
     /// The options in force.
@@ -169,7 +189,12 @@ impl NominatimClient {
         loop {
             self.limiter.wait();
             let started = *started.get_or_insert_with(Instant::now);
-            let failure = match self.send_once(&request_url) {
+            let attempt = self.send_once(&request_url);
+            self.unreachable = match &attempt {
+                Err(Attempt::Retry(r)) if r.unreachable => self.unreachable + 1,
+                _ => 0, // something answered
+            };
+            let failure = match attempt {
                 Ok(body) => {
                     return parse(&body)
                         .map(|results| evaluate(query, &countries, &results))
@@ -211,7 +236,7 @@ impl NominatimClient {
                 retries,
                 elapsed: started.elapsed(),
             };
-            if retries >= self.options.max_retries {
+            if retries >= self.options.max_retries || self.is_unreachable() {
                 return Err(give_up(failure.what, retries));
             }
             let mut delay = self.backoff.delay(retries, &mut self.rng);
@@ -261,16 +286,29 @@ impl NominatimClient {
 
     /// One request: the body of a 2xx answer, or why there is none.
     fn send_once(&self, url: &Url) -> Result<String, Attempt> {
-        let retry = |what: String, retry_after| Attempt::Retry(Retryable { what, retry_after });
+        let retry = |what: String, retry_after| {
+            Attempt::Retry(Retryable {
+                what,
+                retry_after,
+                unreachable: false,
+            })
+        };
+        let unreachable = |e: reqwest::Error| {
+            Attempt::Retry(Retryable {
+                what: self.describe(&e),
+                retry_after: None,
+                unreachable: e.is_timeout() || e.is_connect(),
+            })
+        };
         let response = self
             .http
             .get(url.clone())
             .header(ACCEPT, "application/json")
             .send()
-            .map_err(|e| retry(self.describe(&e), None))?;
+            .map_err(unreachable)?;
         let status = response.status();
         if status.is_success() {
-            return response.text().map_err(|e| retry(self.describe(&e), None));
+            return response.text().map_err(unreachable);
         }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             let retry_after = response
@@ -317,15 +355,22 @@ impl NominatimClient {
 /// is saved to `cache_path` atomically, so a run killed mid-way keeps what it got; a failed
 /// query leaves its entry (if any) as it was and does not stop the others. Cache hits make
 /// no request and never wait on the rate limiter. At most `max_lookups` queries are asked;
-/// the rest fail with [`OnlineError::NotAsked`]. `progress` shows a bar on stderr when
-/// stderr is a terminal (hidden otherwise). Returns one outcome per distinct query.
+/// the rest fail with [`OnlineError::NotAsked`]. Once the circuit breaker trips
+/// ([`NominatimClient::is_unreachable`]), the rest fail with [`OnlineError::Unreachable`].
+/// `progress` shows a bar on stderr when stderr is a terminal (hidden otherwise). Returns
+/// one outcome per distinct query.
+///
+/// # Errors
+///
+/// An answer that cannot be saved (a full disk, a read-only folder) stops the run: asking
+/// on for answers it cannot keep would only spend the service's goodwill.
 pub fn lookup_missing(
     queries: &[Query],
     cache: &mut GeocodeCache,
     cache_path: &Path,
     client: &mut NominatimClient,
     progress: bool,
-) -> Vec<LookupOutcome> {
+) -> crate::error::Result<Vec<LookupOutcome>> {
     let now = SystemTime::now();
     let refresh = client.options.refresh;
     let mut seen = BTreeSet::new();
@@ -349,10 +394,22 @@ pub fn lookup_missing(
     let bar = progress_bar(plan.iter().filter(|p| p.2).count().min(cap), progress);
     let mut outcomes = Vec::with_capacity(plan.len());
     let mut asked = 0usize;
+    // Queries still to ask, and how many of them the circuit breaker left unasked.
+    let mut to_ask = plan.iter().filter(|p| p.2).count();
+    let mut not_asked = None;
     for (query, countries, ask) in plan {
         let (countries, result) = match countries {
             Err(e) => (Vec::new(), Err(e)),
             Ok(countries) if !ask => (countries, Ok(Lookup::Cached)),
+            Ok(countries) if client.is_unreachable() => (
+                countries,
+                Err(OnlineError::Unreachable {
+                    query: query.clone(),
+                    url: client.search_url(),
+                    attempts: UNREACHABLE_LIMIT,
+                    not_asked: *not_asked.get_or_insert(to_ask),
+                }),
+            ),
             Ok(countries) if asked >= cap => (
                 countries,
                 Err(OnlineError::NotAsked {
@@ -362,21 +419,20 @@ pub fn lookup_missing(
             ),
             Ok(countries) => {
                 asked += 1;
+                to_ask -= 1;
                 bar.set_message(query.clone());
-                let result = client.lookup(&query, &countries).and_then(|entry| {
-                    let found = entry.status == Status::Found;
-                    cache.insert_and_save(cache_path, entry).map_err(|source| {
-                        OnlineError::Cache {
-                            query: query.clone(),
-                            source,
-                        }
-                    })?;
-                    Ok(if found {
-                        Lookup::Found
-                    } else {
-                        Lookup::NotFound
-                    })
-                });
+                let result = match client.lookup(&query, &countries) {
+                    Ok(entry) => {
+                        let found = entry.status == Status::Found;
+                        cache.insert_and_save(cache_path, entry)?;
+                        Ok(if found {
+                            Lookup::Found
+                        } else {
+                            Lookup::NotFound
+                        })
+                    }
+                    Err(e) => Err(e),
+                };
                 bar.inc(1);
                 (countries, result)
             }
@@ -388,7 +444,7 @@ pub fn lookup_missing(
         });
     }
     bar.finish_and_clear();
-    outcomes
+    Ok(outcomes)
 }
 
 fn progress_bar(len: usize, wanted: bool) -> ProgressBar {

@@ -225,7 +225,7 @@ pub struct OnlineConfig {
     pub countries: Option<Vec<String>>,
     /// Candidates per query.
     pub limit: Option<u32>,
-    /// Seconds allowed for one request.
+    /// Seconds allowed for one request (`--online-timeout`), 1 to [`MAX_TIMEOUT_SECS`].
     pub timeout_secs: Option<u64>,
     /// Seconds allowed to connect.
     pub connect_timeout_secs: Option<u64>,
@@ -278,10 +278,10 @@ impl OnlineConfig {
             o.limit = limit;
         }
         if let Some(secs) = self.timeout_secs {
-            o.timeout = Duration::from_secs(secs);
+            o.timeout = seconds("timeout-secs (--online-timeout)", secs)?;
         }
         if let Some(secs) = self.connect_timeout_secs {
-            o.connect_timeout = Duration::from_secs(secs);
+            o.connect_timeout = seconds("connect-timeout-secs", secs)?;
         }
         if let Some(n) = self.max_retries {
             o.max_retries = n;
@@ -291,6 +291,20 @@ impl OnlineConfig {
             o.max_lookups = n;
         }
         Ok(Some(o))
+    }
+}
+
+/// The most seconds a timeout may be set to: a request that takes longer is a dead service.
+pub const MAX_TIMEOUT_SECS: u64 = 600;
+
+/// A timeout setting (`what`) of `secs` seconds, checked: 1 to [`MAX_TIMEOUT_SECS`].
+fn seconds(what: &str, secs: u64) -> Result<Duration, OnlineError> {
+    if (1..=MAX_TIMEOUT_SECS).contains(&secs) {
+        Ok(Duration::from_secs(secs))
+    } else {
+        Err(OnlineError::Options(format!(
+            "{what} {secs} is outside 1..={MAX_TIMEOUT_SECS} seconds"
+        )))
     }
 }
 
@@ -357,14 +371,18 @@ pub enum OnlineError {
         /// What is wrong with the answer.
         message: String,
     },
-    /// The answer was received but the cache file could not be written.
-    #[error("{query:?}: the answer could not be saved: {source}")]
-    Cache {
+    /// Not asked: the service stopped answering earlier in this run (the circuit breaker,
+    /// `UNREACHABLE_LIMIT` attempts in a row timed out or could not connect).
+    #[error("{query:?}: not asked online: {url} stopped answering ({attempts} attempts in a row timed out or could not connect), so this run asked none of the {not_asked} remaining name(s); run again when it is back")]
+    Unreachable {
         /// The query.
         query: String,
-        /// The write error.
-        #[source]
-        source: crate::error::Error,
+        /// The search URL.
+        url: String,
+        /// The attempts in a row that found nothing answering.
+        attempts: u32,
+        /// How many names this run left unasked because of it.
+        not_asked: usize,
     },
 }
 
