@@ -846,17 +846,33 @@ impl SortedRecords {
                     .ok_or_else(|| Error::Internal(format!("no sorted record {at}")))?;
                 Ok(&arena[start..start + len as usize])
             }
-            SortedRecords::File { file, temp, .. } => {
+            SortedRecords::File { file, temp, len } => {
                 use std::os::unix::fs::FileExt;
+                // One read for the length and a record of up to READ_AT_GUESS bytes (most),
+                // a second for the rest of a longer one.
+                let first = usize::try_from(len.saturating_sub(at))
+                    .unwrap_or(usize::MAX)
+                    .min(READ_AT_GUESS);
+                buf.resize(first, 0);
+                file.read_exact_at(buf, at).map_err(io(&temp.0))?;
                 let mut l = [0u8; 4];
-                file.read_exact_at(&mut l, at).map_err(io(&temp.0))?;
-                buf.resize(u32::from_le_bytes(l) as usize, 0);
-                file.read_exact_at(buf, at + 4).map_err(io(&temp.0))?;
-                Ok(buf)
+                l.copy_from_slice(buf.get(..4).ok_or_else(|| {
+                    Error::Internal(format!("{}: no sorted record at {at}", temp.0.display()))
+                })?);
+                let end = 4 + u32::from_le_bytes(l) as usize;
+                if end > first {
+                    buf.resize(end, 0);
+                    file.read_exact_at(&mut buf[first..], at + first as u64)
+                        .map_err(io(&temp.0))?;
+                }
+                Ok(&buf[4..end])
             }
         }
     }
 }
+
+/// Bytes [`SortedRecords::read_at`] reads at first: the length and most records whole.
+const READ_AT_GUESS: usize = 512;
 
 /// Reads [`SortedRecords`] in order (each reader has its own position, so threads can read
 /// the same records at once).
@@ -1165,6 +1181,27 @@ mod tests {
             assert_eq!(sorted.read_at(*at, &mut buf).unwrap(), rec.as_slice());
         }
         out
+    }
+
+    /// Records longer than what `read_at` reads at first are read whole, by position,
+    /// among short ones.
+    #[test]
+    fn long_records_are_read_whole_by_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sorted = RecordSorter::spilling(&dir.path().join("out.pmtiles"), 1 << 10);
+        let sizes = [0, 10, READ_AT_GUESS - 4, READ_AT_GUESS, 600, 70_000, 3, 4];
+        for (i, &n) in sizes.iter().enumerate() {
+            let fill = u8::try_from(i).unwrap();
+            sorted.push(&[fill], &[&vec![fill; n]]).unwrap();
+        }
+        let sorted = sorted.finish().unwrap();
+        let got = read_all(&sorted);
+        let want: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| vec![u8::try_from(i).unwrap(); n])
+            .collect();
+        assert_eq!(got, want);
     }
 
     proptest::proptest! {

@@ -148,12 +148,18 @@ impl Share {
     }
 
     /// Note the point's property `field` ([`ClusterTable::field`]) of encoded value
-    /// `bytes` and `kind`: a date interned in `dates`, a column's number (0 when it is
-    /// not one).
-    pub(super) fn note(&mut self, dates: &mut Dates, field: usize, bytes: &[u8], kind: u8) {
+    /// `bytes` and `kind`: a date interned in `dates` (by `alias` when the value has one,
+    /// [`Dates::intern_as`]), a column's number (0 when it is not one).
+    pub(super) fn note(
+        &mut self,
+        dates: &mut Dates,
+        field: usize,
+        (bytes, kind): (&[u8], u8),
+        alias: Option<(u32, u32)>,
+    ) {
         match field {
-            0 => self.agg.start = dates.intern(bytes, kind),
-            1 => self.agg.end = dates.intern(bytes, kind),
+            0 => self.agg.start = dates.intern_as(alias, bytes, kind),
+            1 => self.agg.end = dates.intern_as(alias, bytes, kind),
             j => {
                 if let Some(s) = self.sums.get_mut(j - 2) {
                     *s = value_number(bytes).unwrap_or(0.0);
@@ -297,12 +303,34 @@ impl Agg {
 pub(super) struct Dates {
     pub(super) values: Vec<(Vec<u8>, u8)>,
     index: FxHashMap<Vec<u8>, u32>,
+    /// The index in `values` of each alias `(layer, index)` of a value met in this tile
+    /// ([`Dates::intern_as`]).
+    aliases: FxHashMap<(u32, u32), u32>,
 }
 
 impl Dates {
     fn clear(&mut self) {
         self.values.clear();
         self.index.clear();
+        self.aliases.clear();
+    }
+
+    /// [`Dates::intern`], found without hashing and comparing the bytes when they come
+    /// with an alias `(layer, index)` met before in this tile: the index of a value the
+    /// layer shares (a folded tile's records) or of the tile window's value (a split
+    /// tile's tags; a tile is either folded or split, and the table is cleared between
+    /// tiles, so the two kinds never meet). An alias met the first time has its bytes
+    /// interned, so a value met both with and without one has one index.
+    pub(super) fn intern_as(&mut self, alias: Option<(u32, u32)>, bytes: &[u8], kind: u8) -> u32 {
+        let Some(alias) = alias else {
+            return self.intern(bytes, kind);
+        };
+        if let Some(&i) = self.aliases.get(&alias) {
+            return i;
+        }
+        let i = self.intern(bytes, kind);
+        self.aliases.insert(alias, i);
+        i
     }
 
     /// The index of the value `bytes` (of `kind`).
@@ -564,7 +592,8 @@ impl TileClusters {
                         if let Some(field) = layer.cluster.field(k) {
                             let bytes = layer.values.get(v).map_or(&[][..], Vec::as_slice);
                             let kind = layer.value_kind.get(v).copied().unwrap_or(0);
-                            share.note(&mut self.dates, field, bytes, kind);
+                            let alias = Some((e.layer, pair[1]));
+                            share.note(&mut self.dates, field, (bytes, kind), alias);
                         }
                     }
                     self.aggs.push(share.agg);

@@ -697,13 +697,12 @@ impl<'a> Record<'a> {
         Ok((id, geom))
     }
 
-    /// Call `f(key, kind, value)` for each property (after [`Record::head`]).
-    pub(super) fn properties(&mut self, mut f: impl FnMut(u32, u8, &[u8])) -> Result<()> {
-        self.each_property(|k, kind, v, _| f(k, kind, v))
-    }
-
-    /// [`Record::properties`], with the index of each value the layer shares.
-    fn each_property(&mut self, mut f: impl FnMut(u32, u8, &[u8], Option<u32>)) -> Result<()> {
+    /// Call `f(key, kind, value, shared)` for each property (after [`Record::head`]),
+    /// `shared` the index of a value the layer shares.
+    pub(super) fn each_property(
+        &mut self,
+        mut f: impl FnMut(u32, u8, &[u8], Option<u32>),
+    ) -> Result<()> {
         let n = self.u32()?;
         for _ in 0..n {
             let k = self.u32()?;

@@ -197,6 +197,9 @@ pub(super) struct Scratch {
     cut: CutScratch,
     /// Entries of features whose first vertex lies in another tile, for every tile.
     side: Vec<Side>,
+    /// The records of the first entries of `side`, kept as pass 1 read them (up to
+    /// [`SIDE_BYTES`]) so pass 2 does not read them again from the file.
+    side_bytes: Vec<u8>,
     /// Per layer: the runs of features whose first vertex lies in one tile, `(tile, count)`.
     runs: Vec<Vec<(u64, u64)>>,
     buf: Vec<u8>,
@@ -218,6 +221,7 @@ impl Scratch {
             windows,
             cut: CutScratch::default(),
             side: Vec::new(),
+            side_bytes: Vec::new(),
             runs: vec![Vec::new(); layers.len()],
             buf: Vec::new(),
         };
@@ -234,6 +238,24 @@ struct Side {
     layer: u32,
     /// Its record's position (ascending in storage order).
     at: u64,
+    /// Where its record's bytes are in [`Scratch::side_bytes`], when they are kept.
+    held: Option<(u32, u32)>,
+}
+
+/// Most bytes of records a worker keeps from a zoom's first pass for the features other
+/// tiles hold ([`Scratch::side_bytes`]); the others are read again from the file.
+const SIDE_BYTES: usize = 16 << 20;
+
+/// Bytes of a side record kept in `arena` (the same slice for every tile it reaches, kept
+/// once): where they are, or `None` past [`SIDE_BYTES`].
+fn keep_side(arena: &mut Vec<u8>, bytes: &[u8]) -> Option<(u32, u32)> {
+    if arena.len() + bytes.len() > SIDE_BYTES {
+        return None;
+    }
+    let start = u32::try_from(arena.len()).ok()?;
+    let len = u32::try_from(bytes.len()).ok()?;
+    arena.extend_from_slice(bytes);
+    Some((start, len))
 }
 
 /// The windows of every layer for one tile, and the layers the cutter, clusterer and
@@ -403,6 +425,7 @@ fn zoom_tiles(
     let t = Instant::now();
     // Pass 1: the runs and the copies.
     scratch.side.clear();
+    scratch.side_bytes.clear();
     for (li, layer) in layers.iter().enumerate() {
         let li32 = u32::try_from(li).unwrap_or(u32::MAX);
         let runs = &mut scratch.runs[li];
@@ -426,16 +449,32 @@ fn zoom_tiles(
                 &mut scratch.entries,
                 &mut scratch.cut,
             );
+            let mut held = None;
             for e in &scratch.entries {
                 if e.tile != own {
+                    if held.is_none() {
+                        held = Some(keep_side(&mut scratch.side_bytes, bytes));
+                    }
                     scratch.side.push(Side {
                         tile: e.tile,
                         layer: li32,
                         at,
+                        held: held.flatten(),
                     });
                 }
             }
         }
+    }
+    if scratch
+        .runs
+        .iter()
+        .flatten()
+        .any(|&(_, n)| n > opts.max_tile_features as u64)
+    {
+        // A tile of this zoom will be folded: memory for its cells, not for side records
+        // (they are read again from the file).
+        scratch.side_bytes = Vec::new();
+        scratch.side.iter_mut().for_each(|s| s.held = None);
     }
     scratch.side.sort_unstable();
     timings.cut += t.elapsed();
@@ -460,6 +499,7 @@ fn zoom_tiles(
         windows,
         cut,
         side,
+        side_bytes,
         runs,
         buf,
     } = scratch;
@@ -554,13 +594,11 @@ fn zoom_tiles(
                 }
                 match (pending, copies.peek()) {
                     (Some(at), Some(c)) if c.at < at => {
-                        let c_at = c.at;
+                        let c = *c;
                         copies.next();
                         let mut other = Vec::new();
-                        let added = layer
-                            .records
-                            .read_at(c_at, &mut other)
-                            .and_then(|b| take(window, &mut fold, clusters, li32, c_at, b));
+                        let added = side_record(&c, side_bytes, layer, &mut other)
+                            .and_then(|b| take(window, &mut fold, clusters, li32, c.at, b));
                         if let Err(e) = added {
                             filled = Err(e);
                             break;
@@ -575,12 +613,10 @@ fn zoom_tiles(
                         }
                     }
                     (None, Some(c)) => {
-                        let c_at = c.at;
+                        let c = *c;
                         copies.next();
-                        let added = layer
-                            .records
-                            .read_at(c_at, buf)
-                            .and_then(|b| take(window, &mut fold, clusters, li32, c_at, b));
+                        let added = side_record(&c, side_bytes, layer, buf)
+                            .and_then(|b| take(window, &mut fold, clusters, li32, c.at, b));
                         if let Err(e) = added {
                             filled = Err(e);
                             break;
@@ -672,7 +708,24 @@ fn zoom_tiles(
         gate.release(held);
     }
     zt.timings = timings;
+    // The side records were this zoom's only.
+    *side_bytes = Vec::new();
     Ok(())
+}
+
+/// The record of side entry `c`: kept from pass 1, or read again into `buf`.
+fn side_record<'a>(
+    c: &Side,
+    kept: &'a [u8],
+    layer: &'a StreamLayer,
+    buf: &'a mut Vec<u8>,
+) -> Result<&'a [u8]> {
+    match c.held {
+        Some((start, len)) => kept
+            .get(start as usize..start as usize + len as usize)
+            .ok_or_else(|| Error::Internal("a kept side record is out of range".into())),
+        None => layer.records.read_at(c.at, buf),
+    }
 }
 
 /// The cuts of this zoom's features that reach several tiles (lines, polygons,
@@ -1026,9 +1079,9 @@ fn take(
         let share = &mut fold.share;
         if share.start(li, (x, y), fold.extent, (id, at, NONE), fold.columns) {
             let dates = &mut clusters.dates;
-            rec.properties(|k, kind, v| {
+            rec.each_property(|k, kind, v, shared| {
                 if let Some(field) = window.cluster_key(k) {
-                    share.note(dates, field, v, kind);
+                    share.note(dates, field, (v, kind), shared.map(|i| (li, i)));
                 }
             })?;
             clusters.fold(share.agg, &share.sums);
