@@ -1287,6 +1287,8 @@ fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
         ids(&read_json(&work, "events.geojson")),
         ["ev-001", "ev-002"]
     );
+}
+
 /// Probe finding: a row's own coordinates were not checked against its country hint, so
 /// `0,0` with the hint UZ passed. The gazetteer's containment check now applies to them:
 /// a row problem naming the line, the coordinates and the country.
