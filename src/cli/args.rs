@@ -368,8 +368,9 @@ mod tests {
 
     #[test]
     fn country_flags_are_upper_cased_and_checked() {
-        let f = filter(&["tj".into()], &[], None).unwrap();
+        let f = filter("--country", &["tj".into()], &[], None).unwrap();
         assert_eq!(f.countries, ["TJ"]);
-        assert!(filter(&["XX".into()], &[], None).is_err());
+        let bad = filter("--countries", &["XX".into()], &[], None).unwrap_err();
+        assert!(bad.to_string().contains("--countries \"XX\""), "{bad}");
     }
 }
