@@ -439,7 +439,11 @@ fn json_quotes_have_their_byte_positions() {
         if o.get("value").is_some_and(serde_json::Value::is_null) || reported.is_empty() {
             return;
         }
-        let (start, end) = (o["start"].as_u64().unwrap(), o["end"].as_u64().unwrap());
+        // `byte_start`, not `start`: a date mention's `start` and `end` are its dates.
+        let (start, end) = (
+            o["byte_start"].as_u64().unwrap(),
+            o["byte_end"].as_u64().unwrap(),
+        );
         let quoted = &text[start as usize..end as usize];
         assert_eq!(std::str::from_utf8(quoted).unwrap(), reported, "{o}");
         if reported == "Tuesday" {

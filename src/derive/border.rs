@@ -9,7 +9,7 @@
 //! `afghan_border_km < 0` selects points inside and `abs()` is always the distance.
 
 use geo::{
-    Closest, Coord, Distance, Geodesic, Haversine, HaversineClosestPoint, Length, LineString,
+    Closest, Coord, Distance, Geodesic, Haversine, HaversineClosestPoint, Length, Line, LineString,
     MultiLineString, MultiPolygon, Point,
 };
 
@@ -116,19 +116,25 @@ impl AfghanBorder {
     }
 }
 
-/// Haversine distance in km from `p` to the nearest point of `lines`.
+/// Haversine distance in metres from `p` to the nearest point of the edge `a`–`b` (its
+/// closest point on the great circle through them): the one per-edge measure, which
+/// [`distance_km`] and `PolygonIndex::distance_km` both take.
+pub fn edge_distance_m(a: Coord<f64>, b: Coord<f64>, p: Point<f64>) -> f64 {
+    match Line::new(a, b).haversine_closest_point(&p) {
+        Closest::Intersection(_) => 0.0,
+        Closest::SinglePoint(q) => Haversine.distance(p, q),
+        // Every point of the edge is equally close: any one gives the distance.
+        Closest::Indeterminate => Haversine.distance(p, Point(a)),
+    }
+}
+
+/// Haversine distance in km from `p` to the nearest point of `lines`, over every edge (a
+/// brute-force scan: the indexes are checked against it).
 pub fn distance_km(lines: &MultiLineString<f64>, p: Point<f64>) -> f64 {
     lines
         .iter()
-        .map(|l| match l.haversine_closest_point(&p) {
-            Closest::Intersection(_) => 0.0,
-            Closest::SinglePoint(q) => Haversine.distance(p, q),
-            // Every point of the line is equally close: any one gives the distance.
-            Closest::Indeterminate => {
-                l.0.first()
-                    .map_or(f64::INFINITY, |c| Haversine.distance(p, Point(*c)))
-            }
-        })
+        .flat_map(|l| l.0.windows(2))
+        .map(|w| edge_distance_m(w[0], w[1], p))
         .fold(f64::INFINITY, f64::min)
         / 1000.0
 }

@@ -169,20 +169,14 @@ impl PolygonIndex {
     /// nearest found: those of `p`'s latitude row first, then any other whose lower bound
     /// ([`lower_bound_m`]) beats it.
     pub fn distance_km(&self, p: Coord<f64>) -> f64 {
-        use geo::{Closest, Distance, Haversine, HaversineClosestPoint, Line, Point};
-        let from = Point(p);
+        let from = geo::Point(p);
         let mut best = f64::INFINITY;
         let visit = |c: &Chunk, best: &mut f64| {
             if lower_bound_m(p, &c.bbox) >= *best {
                 return;
             }
             for w in c.vertices.windows(2) {
-                let d = match Line::new(w[0], w[1]).haversine_closest_point(&from) {
-                    Closest::Intersection(_) => 0.0,
-                    Closest::SinglePoint(q) => Haversine.distance(from, q),
-                    Closest::Indeterminate => Haversine.distance(from, Point(w[0])),
-                };
-                *best = best.min(d);
+                *best = best.min(super::border::edge_distance_m(w[0], w[1], from));
             }
         };
         for &i in self.row(cell_of(p).1) {

@@ -27,12 +27,16 @@ use records::{Mentions, Record};
 
 /// Where a quote is in the article: byte offsets into its text (UTF-8 bytes, not
 /// characters; a leading byte-order mark, which is dropped on reading, is not counted),
-/// `end` exclusive, so the article's `text[start..end]` is the quote.
+/// `end` exclusive, so the article's `text[start..end]` is the quote. Written as
+/// `byte_start` and `byte_end` (flattened into mentions whose own `start` and `end` are
+/// dates).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Position {
     /// The first byte.
+    #[serde(rename = "byte_start")]
     pub start: usize,
     /// One past the last byte.
+    #[serde(rename = "byte_end")]
     pub end: usize,
 }
 

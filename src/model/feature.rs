@@ -69,7 +69,7 @@ pub struct Feature {
 
 /// The rule for a layer's name, in words, for messages: see [`is_layer_name`].
 pub const LAYER_NAME_RULE: &str =
-    "1 to 100 ASCII letters, digits, '_', '-' or '.', not starting with '.'";
+    "1 to 100 ASCII letters, digits, '_', '-' or '.', neither starting nor ending with '.' and without '..'";
 
 /// Whether `name` may name a layer ([`LAYER_NAME_RULE`]): the one rule `build --events
 /// --layer`, `tiles --out` and `serve` share. The name becomes a file name in the output
@@ -79,6 +79,8 @@ pub const LAYER_NAME_RULE: &str =
 pub fn is_layer_name(name: &str) -> bool {
     (1..=100).contains(&name.len())
         && !name.starts_with('.')
+        && !name.ends_with('.')
+        && !name.contains("..")
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
@@ -126,6 +128,18 @@ pub fn round6(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review of session 11: `x.` and `a..b` were accepted, written as `x..geojson`, and
+    /// listed by `serve`, whose router refuses any path holding `..`.
+    #[test]
+    fn layer_names_serve_can_route() {
+        for ok in ["Drills", "a.b", "x-1", "x_y.z"] {
+            assert!(is_layer_name(ok), "{ok}");
+        }
+        for bad in ["", ".a", "a.", "a..b", "my layer", "é", &"x".repeat(101)] {
+            assert!(!is_layer_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn layer_sorts_features_by_id() {

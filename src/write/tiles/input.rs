@@ -1074,7 +1074,11 @@ fn read_csv(
                 }
             }
         }
-        for (field, value) in [(Field::Place, row.place), (Field::Country, row.country)] {
+        for (field, value) in [
+            (Field::Place, row.place),
+            (Field::Country, row.country),
+            (Field::Source, row.source),
+        ] {
             if !value.is_empty() {
                 properties.push_str(field.as_str(), value);
             }
