@@ -1480,7 +1480,7 @@ fn a_bulk_row_names_its_sources_as_a_hand_kept_record_does() {
     assert!(f[0]["properties"].get("source").is_none());
     assert_eq!(f[1]["properties"]["sources"], serde_json::json!([]));
     // Last, as on a hand-kept feature.
-    let last = |p: &Value| p.as_object().unwrap().keys().last().unwrap().clone();
+    let last = |p: &Value| p.as_object().unwrap().keys().next_back().unwrap().clone();
     assert_eq!(last(&f[0]["properties"]), "sources");
     assert_eq!(last(&hand["features"][0]["properties"]), "sources");
 }

@@ -440,11 +440,9 @@ fn json_quotes_have_their_byte_positions() {
             return;
         }
         // `byte_start`, not `start`: a date mention's `start` and `end` are its dates.
-        let (start, end) = (
-            o["byte_start"].as_u64().unwrap(),
-            o["byte_end"].as_u64().unwrap(),
-        );
-        let quoted = &text[start as usize..end as usize];
+        let at = |key: &str| usize::try_from(o[key].as_u64().unwrap()).unwrap();
+        let (start, end) = (at("byte_start"), at("byte_end"));
+        let quoted = &text[start..end];
         assert_eq!(std::str::from_utf8(quoted).unwrap(), reported, "{o}");
         if reported == "Tuesday" {
             tuesdays.insert(start);

@@ -166,6 +166,7 @@ impl Cell {
 }
 
 /// Fine cells per coarse cell.
+#[allow(clippy::cast_possible_truncation)] // 64, a constant
 const FINE: usize = (COARSE * COARSE) as usize;
 
 /// A coarse cell: the edges that can be nearest to a point in it, and its

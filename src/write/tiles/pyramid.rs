@@ -597,7 +597,7 @@ fn zoom_tiles(
                         let c = *c;
                         copies.next();
                         let mut other = Vec::new();
-                        let added = side_record(&c, side_bytes, layer, &mut other)
+                        let added = side_record(c, side_bytes, layer, &mut other)
                             .and_then(|b| take(window, &mut fold, clusters, li32, c.at, b));
                         if let Err(e) = added {
                             filled = Err(e);
@@ -615,7 +615,7 @@ fn zoom_tiles(
                     (None, Some(c)) => {
                         let c = *c;
                         copies.next();
-                        let added = side_record(&c, side_bytes, layer, buf)
+                        let added = side_record(c, side_bytes, layer, buf)
                             .and_then(|b| take(window, &mut fold, clusters, li32, c.at, b));
                         if let Err(e) = added {
                             filled = Err(e);
