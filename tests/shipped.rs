@@ -464,6 +464,23 @@ fn steppe_freedom_is_2018_as_its_article_is() {
     assert!(src["url"].as_str().unwrap().contains("/2018/07/23/"));
     let text = fs::read_to_string(root().join("places/bases.toml")).unwrap();
     assert!(text.contains("13 July 2018") && !text.contains("July 2017"));
+    // The same article's visit is when the Zhetygen training centre was last shown in use,
+    // and the layer says so; sites no source dates that way say null.
+    let bases = layer_json("bases.geojson");
+    let p = &feature(&bases, "kz-zhetygen/main")["properties"];
+    assert_eq!(p["last_reported"], "2018-07-13");
+    assert!(
+        p["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "last_reported"
+                && e["quote"].as_str().unwrap().contains("July 13"))
+    );
+    assert_eq!(
+        feature(&bases, "ru-kant-air-base/main")["properties"]["last_reported"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]

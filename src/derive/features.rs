@@ -207,6 +207,9 @@ fn base_features<'a, 'b: 'a>(
                 status: s.status,
                 since: s.since.map(|d| d.first),
                 until: s.until.map(|d| d.last),
+                // The first day of the period the report gives: the site is known in use
+                // on or after it (a report of "2018" does not show use on 31 December).
+                last_reported: s.last_reported.map(|d| d.first),
                 site,
             };
             Feature {

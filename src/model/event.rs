@@ -195,6 +195,10 @@ pub struct BaseSite {
     pub since: Option<ReportedDate>,
     /// Until when (required for historic sites).
     pub until: Option<ReportedDate>,
+    /// The latest date a cited source shows the site in use, when that is all that is
+    /// known of an active site's present (the Zhetygen training centre: visited on 13 July
+    /// 2018, nothing later).
+    pub last_reported: Option<ReportedDate>,
     /// What is doubtful or inferred about the site.
     pub note: String,
     /// What backs the site's dates.

@@ -133,6 +133,7 @@ pub struct BaseProps<'a> {
     pub status: BaseStatus,
     pub since: Option<Day>,
     pub until: Option<Day>,
+    pub last_reported: Option<Day>,
     #[serde(flatten)]
     pub site: SiteProperties<'a>,
 }

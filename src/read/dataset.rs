@@ -148,6 +148,7 @@ struct RawBaseSite {
     status: S<String>,
     since: S<String>,
     until: S<String>,
+    last_reported: S<String>,
     note: S<String>,
     #[serde(default)]
     evidence: Vec<Spanned<RawEvidence>>,
@@ -237,7 +238,14 @@ const EXERCISE_FIELDS: &[&str] = &[
 ];
 
 /// The fields an evidence entry of a base (or of one of its sites) may back.
-const BASE_FIELDS: &[&str] = &["operator", "host", "units", "since", "until"];
+const BASE_FIELDS: &[&str] = &[
+    "operator",
+    "host",
+    "units",
+    "since",
+    "until",
+    "last_reported",
+];
 
 impl<'a> Checker<'a> {
     fn new(
@@ -927,9 +935,11 @@ impl<'a> Checker<'a> {
                 let evidence = self.evidence(BASE_FIELDS, s.evidence, sources, &record_sources);
                 self.backed(&s.since, "since", &evidence);
                 self.backed(&s.until, "until", &evidence);
+                self.backed(&s.last_reported, "last_reported", &evidence);
                 let site_status = self.status(&s.status, status).unwrap_or(BaseStatus::Active);
                 let since = self.date(&s.since).ok().flatten();
                 let until = self.date(&s.until).ok().flatten();
+                let last_reported = self.date(&s.last_reported).ok().flatten();
                 match (site_status, &s.until) {
                     (BaseStatus::Historic, None) => {
                         self.problem(&sspan, &sid, "a historic site needs an `until` date");
@@ -948,6 +958,23 @@ impl<'a> Checker<'a> {
                         self.problem(&u.span(), u.get_ref(), "`until` is before `since`");
                     }
                 }
+                // A report of the site in use lies within its life: not wholly before its
+                // `since`, not wholly after its `until`.
+                if let (Some(r), Some(text)) = (last_reported, &s.last_reported) {
+                    if since.is_some_and(|a| r.last < a.first) {
+                        self.problem(
+                            &text.span(),
+                            text.get_ref(),
+                            "`last_reported` is before `since`",
+                        );
+                    } else if until.is_some_and(|b| r.first > b.last) {
+                        self.problem(
+                            &text.span(),
+                            text.get_ref(),
+                            "`last_reported` is after `until`",
+                        );
+                    }
+                }
                 // A historic site is placed as the place was then (from its `since`, else its
                 // `until`); an active one as it is.
                 if site_status == BaseStatus::Historic {
@@ -960,6 +987,7 @@ impl<'a> Checker<'a> {
                     status: site_status,
                     since,
                     until,
+                    last_reported,
                     note: Self::optional(&s.note),
                     evidence,
                 });
@@ -1069,6 +1097,67 @@ mod tests {
     }
 
     #[test]
+    fn last_reported_is_backed_and_within_the_sites_life() {
+        // Ayni: since 2015, until June 2020.
+        let ayni = |value: &str, backed: bool| {
+            read_edited(|f, text| {
+                if f != "bases.toml" {
+                    return text;
+                }
+                let evidence = if backed {
+                    "{ field = \"last_reported\", source = \"test\" }, "
+                } else {
+                    ""
+                };
+                text.replace(
+                    "until = \"2020-06\"\nevidence = [",
+                    &format!(
+                        "until = \"2020-06\"\nlast_reported = \"{value}\"\nevidence = [{evidence}"
+                    ),
+                )
+            })
+        };
+        let messages = |problems: Vec<Problem>| -> Vec<(String, String)> {
+            problems.into_iter().map(|p| (p.value, p.message)).collect()
+        };
+        let (dataset, problems) = ayni("2019-05", true);
+        assert_eq!(messages(problems), []);
+        let site = &dataset.bases[0].sites[1];
+        assert_eq!(site.id, "ayni");
+        assert_eq!(
+            site.last_reported.map(|d| d.first.to_string()).as_deref(),
+            Some("2019-05-01")
+        );
+        // The edges of its life are inside it: a report in June 2020 or in 2015.
+        assert_eq!(messages(ayni("2020-06-30", true).1), []);
+        assert_eq!(messages(ayni("2015", true).1), []);
+        let (_, problems) = ayni("2014-12", true);
+        assert_eq!(
+            messages(problems),
+            [("2014-12".into(), "`last_reported` is before `since`".into())]
+        );
+        let (_, problems) = ayni("2020-07-01", true);
+        assert_eq!(
+            messages(problems),
+            [(
+                "2020-07-01".into(),
+                "`last_reported` is after `until`".into()
+            )]
+        );
+        let (_, problems) = ayni("2019-05", false);
+        let problems = messages(problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .1
+                .starts_with("`last_reported` is backed by no quote"),
+            "{problems:?}"
+        );
+        let (_, problems) = ayni("2019-13", true);
+        assert!(messages(problems).iter().any(|(v, _)| v == "2019-13"));
+    }
+
+    #[test]
     fn an_evidence_field_belongs_to_its_kind_of_record() {
         // A base's field on an exercise, an exercise's on a base: each backs nothing.
         let (_, problems) = read_edited(|_, text| {
@@ -1091,7 +1180,9 @@ mod tests {
         );
         assert_eq!(unknown[1].0, "end");
         assert!(
-            unknown[1].1.contains("operator, host, units, since, until"),
+            unknown[1]
+                .1
+                .contains("operator, host, units, since, until, last_reported"),
             "{unknown:?}"
         );
     }
