@@ -1287,6 +1287,17 @@ fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
         ids(&read_json(&work, "events.geojson")),
         ["ev-001", "ev-002"]
     );
+    // Review finding: the word as a property value made such a file a FeatureCollection.
+    let noted = String::from_utf8(seq)
+        .unwrap()
+        .replace("Live-fire drill", "FeatureCollection");
+    fs::write(work.data().join("noted"), noted).unwrap();
+    bulk(&work, &["--events", "data/noted", "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(
+        v["features"][1]["properties"]["event_type"],
+        "FeatureCollection"
+    );
 }
 
 /// Probe finding: a row's own coordinates were not checked against its country hint, so
