@@ -335,7 +335,8 @@ impl Columns {
 }
 
 /// The index in `header` of the first of `field`'s default column names present, in any
-/// case; two columns spelling it in different cases are an error naming both.
+/// case; two columns spelling it in different cases are an error naming both. The one rule
+/// for CSV headers and GeoJSONSeq property names.
 fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
     for name in field.default_columns() {
         let mut found = header
@@ -345,7 +346,7 @@ fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<u
         if let Some((i, first)) = found.next() {
             if let Some((_, second)) = found.next() {
                 return Err(format!(
-                    "columns {first:?} and {second:?} differ only in case and would both be the \
+                    "{first:?} and {second:?} differ only in case and would both be the \
                      {field} column: rename one, or choose one with --columns {field}=COLUMN"
                 ));
             }
