@@ -614,6 +614,47 @@ fn an_unchanged_bulk_layer_is_left_untouched() {
     );
 }
 
+/// Review finding (s12): a read-only output folder failed even when nothing would change.
+/// An unchanged rebuild succeeds there, its input out of id order included (the features
+/// sent before the sort are read back from the system's temporary folder), and a changed
+/// one fails saying the folder cannot be written, the outputs as they were.
+#[cfg(unix)]
+#[test]
+fn a_bulk_rebuild_into_a_read_only_folder_succeeds_unchanged_and_fails_on_a_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = Work::new("events");
+    let args = [
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "data/events.csv",
+        "--seq",
+    ];
+    work.run(&args).expect_code(0);
+    let before = work.outputs();
+    let mode = |m: u32| fs::set_permissions(work.out(), fs::Permissions::from_mode(m)).unwrap();
+    mode(0o555);
+    let Some(run) = work.run_unprivileged(&args) else {
+        mode(0o755);
+        eprintln!("skipped: no setpriv to run the build as another user");
+        return;
+    };
+    run.expect_code(0);
+    assert_eq!(work.outputs(), before);
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    let run = work.run_unprivileged(&args).unwrap();
+    mode(0o755);
+    run.expect_code(2).expect_stderr_line(&[
+        "out: the output folder cannot be written (",
+        "this run would write events.geojson there",
+    ]);
+    assert_eq!(work.outputs(), before);
+    assert_eq!(work.litter(), Vec::<String>::new());
+}
+
 /// An unchanged layer is found so from its digest and the previous manifest, without
 /// reading the old file, only while the old file shows no change since that manifest was
 /// written and the manifest is the one drillmap wrote: a layer edited by hand (same size,

@@ -81,6 +81,34 @@ impl Work {
         Run(cmd.output().unwrap())
     }
 
+    /// [`Work::run`] as a user who may not write what this one made: as root (who may write
+    /// anywhere), as `nobody` through setpriv, with the work folder opened to others to
+    /// read; `None` when there is no setpriv.
+    #[cfg(unix)]
+    pub fn run_unprivileged(&self, args: &[&str]) -> Option<Run> {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = env!("CARGO_BIN_EXE_drillmap");
+        if Command::new("id").arg("-u").output().unwrap().stdout != b"0\n" {
+            return Some(self.run(args));
+        }
+        fs::set_permissions(self.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let output = Command::new("setpriv")
+            .args([
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                bin,
+            ])
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DRILLMAP_USER_AGENT")
+            .output()
+            .ok()?;
+        Some(Run(output))
+    }
+
     /// Start drillmap with `args` held at the named `stage` of a test build
     /// (`DRILLMAP_TEST_HOLD_AT`), and return once it is there, with the file whose
     /// creation lets it go on. Its stderr is piped.
