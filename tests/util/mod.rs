@@ -146,6 +146,13 @@ impl Work {
         self.run(&["check", "--data", "data"])
     }
 
+    /// Write `text` as the events file `data/NAME` (a CSV file, or any other a `build
+    /// --events` test reads); returns its path as `--events` takes it, `data/NAME`.
+    pub fn write_csv(&self, name: &str, text: impl AsRef<[u8]>) -> String {
+        fs::write(self.data().join(name), text).unwrap();
+        format!("data/{name}")
+    }
+
     /// Replace `from` by `to` in data file `name` (which must contain it).
     pub fn edit(&self, name: &str, from: &str, to: &str) {
         let path = self.data().join(name);
