@@ -507,9 +507,8 @@ mod tests {
         for seq in [
             format!("{}\n{}\n", feature("Termiz"), feature("Kulob")),
             format!("\u{1e}{}\n", feature("Termiz")),
-            format!(
-                r#"{{"properties":{{"type":"FeatureCollection","features":[]}},"type":"Feature"}}"#
-            ),
+            r#"{"properties":{"type":"FeatureCollection","features":[]},"type":"Feature"}"#
+                .to_owned(),
         ] {
             assert!(!is_feature_collection(seq.as_bytes()), "{seq}");
         }

@@ -275,7 +275,7 @@ mod tests {
         );
         // A mapped name is taken as it is written, as a mapped CSV column is.
         let columns = Columns::parse("place=Place").unwrap();
-        let mut r = SeqReader::new(Path::new("t.geojsons"), &text.as_bytes()[..], &columns);
+        let mut r = SeqReader::new(Path::new("t.geojsons"), text.as_bytes(), &columns);
         r.next_row().unwrap();
         match r.next_row().unwrap() {
             Some(Next::Row(row)) => {
