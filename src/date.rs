@@ -10,8 +10,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// How exactly a date is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DatePrecision {
     /// The day is known.
     Day,
@@ -21,6 +20,65 @@ pub enum DatePrecision {
     Year,
     /// No date is reported.
     Unknown,
+}
+
+impl DatePrecision {
+    /// Every precision, finest first.
+    pub const ALL: [DatePrecision; 4] = [
+        DatePrecision::Day,
+        DatePrecision::Month,
+        DatePrecision::Year,
+        DatePrecision::Unknown,
+    ];
+
+    /// The word layers write and tables give in `date_precision`: the one table of them,
+    /// read back by [`str::parse`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatePrecision::Day => "day",
+            DatePrecision::Month => "month",
+            DatePrecision::Year => "year",
+            DatePrecision::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for DatePrecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for DatePrecision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A `date_precision` word that is none of [`DatePrecision::as_str`]'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPrecisionWord(pub String);
+
+impl fmt::Display for UnknownPrecisionWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "date_precision {:?} is not ", self.0)?;
+        let words = DatePrecision::ALL.map(DatePrecision::as_str);
+        let (last, rest) = words.split_last().unwrap_or((&"", &[]));
+        write!(f, "{} or {last}", rest.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownPrecisionWord {}
+
+impl std::str::FromStr for DatePrecision {
+    type Err = UnknownPrecisionWord;
+
+    fn from_str(word: &str) -> Result<DatePrecision, UnknownPrecisionWord> {
+        DatePrecision::ALL
+            .into_iter()
+            .find(|p| p.as_str() == word)
+            .ok_or_else(|| UnknownPrecisionWord(word.to_owned()))
+    }
 }
 
 /// A proleptic Gregorian calendar day (years -9999 to 9999; the calendar is `jiff`'s).
@@ -195,29 +253,29 @@ impl DateSpan {
     /// period of that precision is read as that period, so a layer read back keeps its
     /// dates and their precision; the dates must then come out at that precision.
     pub fn of_cells(start: &str, end: &str, precision: &str) -> Result<DateSpan, (bool, String)> {
+        let stated = (!precision.is_empty()).then(|| precision.parse::<DatePrecision>());
+        // The length of a full-day date's prefix that names its period at the stated precision.
+        let period_len = match stated {
+            Some(Ok(DatePrecision::Month)) => Some(7),
+            Some(Ok(DatePrecision::Year)) => Some(4),
+            _ => None,
+        };
         let parse = |s: &str, start: bool| {
             if s.is_empty() {
                 return Ok::<_, DateError>(None);
             }
             let d = ReportedDate::parse(s)?;
-            Ok(Some(match precision {
-                "month" | "year" if d.precision == DatePrecision::Day => {
-                    let period = if precision == "month" {
-                        &s[..7]
-                    } else {
-                        &s[..4]
-                    };
-                    ReportedDate::parse(period)
-                        .ok()
-                        .filter(|p| {
-                            if start {
-                                p.first == d.first
-                            } else {
-                                p.last == d.last
-                            }
-                        })
-                        .unwrap_or(d)
-                }
+            Ok(Some(match period_len {
+                Some(len) if d.precision == DatePrecision::Day => ReportedDate::parse(&s[..len])
+                    .ok()
+                    .filter(|p| {
+                        if start {
+                            p.first == d.first
+                        } else {
+                            p.last == d.last
+                        }
+                    })
+                    .unwrap_or(d),
                 _ => d,
             }))
         };
@@ -227,18 +285,9 @@ impl DateSpan {
             (Ok(s), Ok(e)) => DateSpan::new(s, e)
                 .ok_or_else(|| (false, "end_date is before start_date".to_owned())),
         }?;
-        let stated = match precision {
-            "" => return Ok(span),
-            "day" => DatePrecision::Day,
-            "month" => DatePrecision::Month,
-            "year" => DatePrecision::Year,
-            "unknown" => DatePrecision::Unknown,
-            _ => {
-                return Err((
-                    true,
-                    format!("date_precision {precision:?} is not day, month, year or unknown"),
-                ))
-            }
+        let stated = match stated {
+            None => return Ok(span),
+            Some(word) => word.map_err(|e| (true, e.to_string()))?,
         };
         if span.precision != stated {
             return Err((
@@ -302,6 +351,27 @@ mod tests {
         assert!(DateSpan::of_cells("2021-08-05", "2021-08-10", "month").is_err());
         assert!(DateSpan::of_cells("2021-08-01", "2021-08-31", "weekly").is_err());
         assert!(DateSpan::of_cells("2021-08-01", "", "unknown").is_err());
+    }
+
+    /// Reviewer finding: the precision words stood twice, in the serde names and in
+    /// `of_cells`. One table now: what a layer writes is what a table's cell is read as.
+    #[test]
+    fn precision_words_are_written_as_they_are_read() {
+        for p in DatePrecision::ALL {
+            let written = serde_json::to_value(p).unwrap();
+            assert_eq!(written.as_str(), Some(p.to_string().as_str()));
+            assert_eq!(p.as_str().parse::<DatePrecision>(), Ok(p));
+        }
+        let err = "weekly".parse::<DatePrecision>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "date_precision \"weekly\" is not day, month, year or unknown"
+        );
+        assert_eq!(
+            DateSpan::of_cells("2021-08-01", "", "weekly"),
+            Err((true, err.to_string()))
+        );
+        assert!("Month".parse::<DatePrecision>().is_err());
     }
 
     #[test]

@@ -259,18 +259,10 @@ fn generated(rows: usize, order: impl Fn(usize) -> usize) -> String {
 fn output_is_the_same_bytes_whatever_the_input_order() {
     let work = Work::new("events");
     let n = 3000;
-    fs::write(work.data().join("sorted.csv"), generated(n, |i| i)).unwrap();
-    fs::write(
-        work.data().join("reversed.csv"),
-        generated(n, |i| n - 1 - i),
-    )
-    .unwrap();
+    work.write_csv("sorted.csv", generated(n, |i| i));
+    work.write_csv("reversed.csv", generated(n, |i| n - 1 - i));
     // A fixed permutation (multiplying by a number prime to n).
-    fs::write(
-        work.data().join("shuffled.csv"),
-        generated(n, |i| (i * 1777) % n),
-    )
-    .unwrap();
+    work.write_csv("shuffled.csv", generated(n, |i| (i * 1777) % n));
     let mut outputs = Vec::new();
     for (name, buffer) in [
         ("sorted", "64"),
@@ -327,14 +319,14 @@ fn output_and_problems_are_the_same_whatever_the_thread_count() {
         text.push_str(line);
         text.push('\n');
     }
-    fs::write(work.data().join("mixed.csv"), text).unwrap();
+    let mixed_csv = work.write_csv("mixed.csv", text);
     let mut outputs = Vec::new();
     for threads in ["1", "2", "5"] {
         let run = bulk(
             &work,
             &[
                 "--events",
-                "data/mixed.csv",
+                &mixed_csv,
                 "--seq",
                 "--max-errors",
                 "1000",
@@ -367,7 +359,7 @@ fn output_and_problems_are_the_same_whatever_the_thread_count() {
             &work,
             &[
                 "--events",
-                "data/mixed.csv",
+                &mixed_csv,
                 "--max-errors",
                 "7",
                 "--threads",
@@ -387,8 +379,8 @@ fn output_and_problems_are_the_same_whatever_the_thread_count() {
 #[test]
 fn gdal_reads_a_generated_10k_layer() {
     let work = Work::new("events");
-    fs::write(work.data().join("big.csv"), generated(10_000, |i| i)).unwrap();
-    bulk(&work, &["--events", "data/big.csv"]).expect_code(0);
+    let big_csv = work.write_csv("big.csv", generated(10_000, |i| i));
+    bulk(&work, &["--events", &big_csv]).expect_code(0);
     let path = work.out().join("events.geojson");
     let out = Command::new("ogrinfo")
         .args(["-ro", "-so", "-al"])
@@ -438,12 +430,8 @@ fn usage_errors_name_the_flag() {
 #[test]
 fn npm_validators_accept_the_bulk_layer() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("gen.csv"),
-        generated(500, |i| (i * 7) % 500),
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/gen.csv"]).expect_code(0);
+    let gen_csv = work.write_csv("gen.csv", generated(500, |i| (i * 7) % 500));
+    bulk(&work, &["--events", &gen_csv]).expect_code(0);
     if !root()
         .join("tests/tools/node_modules/@mapbox/geojsonhint")
         .exists()
@@ -531,14 +519,13 @@ fn a_hand_kept_site_and_a_bulk_row_give_the_same_location_properties() {
     let work = Work::new("small");
     work.build().expect_code(0);
     let hand = read_json(&work, "exercises.geojson");
-    fs::write(
-        work.data().join("rows.csv"),
+    let rows_csv = work.write_csv(
+        "rows.csv",
         "id,place,country,start_date,end_date\n\
          drill-one/main,Харб-Майдон,,2021-08-05,2021-08-10\n\
          drill-one/second,Termiz training ground,UZ,2021-08,\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"]).expect_code(0);
     let rows = read_json(&work, "rows.geojson");
     let by_id = |v: &Value, id: &str| {
         v["features"]
@@ -612,6 +599,47 @@ fn an_unchanged_bulk_layer_is_left_untouched() {
         Vec::<String>::new(),
         "temporaries left behind"
     );
+}
+
+/// Review finding (s12): a read-only output folder failed even when nothing would change.
+/// An unchanged rebuild succeeds there, its input out of id order included (the features
+/// sent before the sort are read back from the system's temporary folder), and a changed
+/// one fails saying the folder cannot be written, the outputs as they were.
+#[cfg(unix)]
+#[test]
+fn a_bulk_rebuild_into_a_read_only_folder_succeeds_unchanged_and_fails_on_a_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = Work::new("events");
+    let args = [
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "data/events.csv",
+        "--seq",
+    ];
+    work.run(&args).expect_code(0);
+    let before = work.outputs();
+    let mode = |m: u32| fs::set_permissions(work.out(), fs::Permissions::from_mode(m)).unwrap();
+    mode(0o555);
+    let Some(run) = work.run_unprivileged(&args) else {
+        mode(0o755);
+        eprintln!("skipped: no setpriv to run the build as another user");
+        return;
+    };
+    run.expect_code(0);
+    assert_eq!(work.outputs(), before);
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    let run = work.run_unprivileged(&args).unwrap();
+    mode(0o755);
+    run.expect_code(2).expect_stderr_line(&[
+        "out: the output folder cannot be written (",
+        "this run would write events.geojson there",
+    ]);
+    assert_eq!(work.outputs(), before);
+    assert_eq!(work.litter(), Vec::<String>::new());
 }
 
 /// An unchanged layer is found so from its digest and the previous manifest, without
@@ -742,9 +770,9 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
     bulk(&work, &with_tiles).expect_code(0);
     assert!(work.out().join("events.pmtiles").exists());
     let before = work.outputs();
-    fs::write(work.data().join("empty.csv"), "id,place,country\n").unwrap();
-    fs::write(work.data().join("empty.geojsonl"), "").unwrap();
-    for empty in ["data/empty.csv", "data/empty.geojsonl"] {
+    let empty_csv = work.write_csv("empty.csv", "id,place,country\n");
+    let empty_seq = work.write_csv("empty.geojsonl", "");
+    for empty in [&empty_csv, &empty_seq] {
         bulk(&work, &["--events", empty])
             .expect_code(1)
             .expect_stderr_line(&[
@@ -755,7 +783,7 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
         assert_eq!(work.outputs(), before);
         assert_eq!(work.litter(), Vec::<String>::new());
     }
-    bulk(&work, &["--events", "data/empty.csv", "--allow-empty"])
+    bulk(&work, &["--events", &empty_csv, "--allow-empty"])
         .expect_code(0)
         .expect_stderr_line(&["warning", "empty", "--allow-empty"]);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
@@ -786,20 +814,10 @@ fn a_build_without_seq_removes_the_seq_layer_of_an_earlier_run() {
 #[test]
 fn tile_budget_flags_with_no_tiles_are_not_used() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("bad.csv"),
-        "id,place,country,troops\nb1,Termiz,UZ,many\n",
-    )
-    .unwrap();
+    let bad_csv = work.write_csv("bad.csv", "id,place,country,troops\nb1,Termiz,UZ,many\n");
     let run = bulk(
         &work,
-        &[
-            "--events",
-            "data/bad.csv",
-            "--no-tiles",
-            "--accumulate",
-            "troops",
-        ],
+        &["--events", &bad_csv, "--no-tiles", "--accumulate", "troops"],
     );
     run.expect_code(0);
     assert!(run.stderr().contains("--no-tiles"), "{}", run.stderr());
@@ -858,8 +876,8 @@ fn the_tile_budget_flags_apply_to_a_bulk_build() {
         );
         text.push_str(&format!("ev-{i:03},Kabul,AF,{lat:.4},{lon:.4}\n"));
     }
-    fs::write(work.data().join("dense.csv"), text).unwrap();
-    let dense = ["--events", "data/dense.csv", "--max-tile-features", "20"];
+    let dense_csv = work.write_csv("dense.csv", text);
+    let dense = ["--events", &dense_csv, "--max-tile-features", "20"];
     bulk(&work, &dense).expect_code(2).expect_stderr_line(&[
         "tile 10/",
         "base zoom",
@@ -926,12 +944,12 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
         csv.push_str(",v");
     }
     csv.push('\n');
-    fs::write(work.data().join("keys.csv"), csv).unwrap();
+    let keys_csv = work.write_csv("keys.csv", csv);
     bulk(
         &work,
         &[
             "--events",
-            "data/keys.csv",
+            &keys_csv,
             "--layer",
             "keys",
             "--seq",
@@ -1008,17 +1026,10 @@ fn an_accumulated_column_is_numeric_and_must_exist() {
     .expect_code(1)
     .expect_stderr_line(&["events.csv:1", "nosuchcol"]);
     assert_eq!(work.outputs(), before);
-    fs::write(
-        work.data().join("bad.csv"),
-        "id,place,country,troops\nb1,Termiz,UZ,many\n",
-    )
-    .unwrap();
-    bulk(
-        &work,
-        &["--events", "data/bad.csv", "--accumulate", "troops"],
-    )
-    .expect_code(1)
-    .expect_stderr_line(&["bad.csv:2", "\"many\"", "troops"]);
+    let bad_csv = work.write_csv("bad.csv", "id,place,country,troops\nb1,Termiz,UZ,many\n");
+    bulk(&work, &["--events", &bad_csv, "--accumulate", "troops"])
+        .expect_code(1)
+        .expect_stderr_line(&["bad.csv:2", "\"many\"", "troops"]);
 }
 
 // Probe finding 10: a CSV cut inside a quoted field was read as whole (exit 0, the cut
@@ -1029,8 +1040,8 @@ fn a_csv_ending_inside_a_quoted_field_is_refused_at_the_line_it_opened() {
     let csv = fs::read_to_string(work.data().join("events.csv")).unwrap();
     let cut = format!("{}\nx-1,\"Termiz and\nfurther", csv.trim_end());
     let line = cut.lines().count() - 1;
-    fs::write(work.data().join("cut.csv"), &cut).unwrap();
-    bulk(&work, &["--events", "data/cut.csv"])
+    let cut_csv = work.write_csv("cut.csv", &cut);
+    bulk(&work, &["--events", &cut_csv])
         .expect_code(1)
         .expect_stderr_line(&[
             &format!("data/cut.csv:{line}:"),
@@ -1064,12 +1075,10 @@ fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {
     ];
     for (name, bom, end) in LINE_ENDS {
         let work = Work::new("events");
-        let file = format!("data/{name}.csv");
-        fs::write(
-            work.data().join(format!("{name}.csv")),
+        let file = work.write_csv(
+            &format!("{name}.csv"),
             format!("{bom}{}{end}", lines.join(end)),
-        )
-        .unwrap();
+        );
         bulk(&work, &["--events", &file, "--max-errors", "9"])
             .expect_code(0)
             .expect_stderr_line(&[&format!("{name}.csv:3:"), "\"2021-13\""])
@@ -1134,19 +1143,15 @@ fn a_row_after_blank_lines_is_named_by_its_physical_line() {
     ];
     for (name, bom, end) in LINE_ENDS {
         let work = Work::new("events");
-        fs::write(
-            work.data().join(format!("{name}.csv")),
+        let file = work.write_csv(
+            &format!("{name}.csv"),
             format!("{bom}{}{end}", lines.join(end)),
-        )
-        .unwrap();
-        bulk(
-            &work,
-            &["--events", &format!("data/{name}.csv"), "--max-errors", "9"],
-        )
-        .expect_code(0)
-        .expect_stderr_line(&[&format!("{name}.csv:6:"), "\"2021-13\""])
-        .expect_stderr_line(&[&format!("{name}.csv:10:"), "\"2021-14\""])
-        .expect_stderr_line(&[&format!("{name}.csv:13:"), "\"2021-02-30\""]);
+        );
+        bulk(&work, &["--events", &file, "--max-errors", "9"])
+            .expect_code(0)
+            .expect_stderr_line(&[&format!("{name}.csv:6:"), "\"2021-13\""])
+            .expect_stderr_line(&[&format!("{name}.csv:10:"), "\"2021-14\""])
+            .expect_stderr_line(&[&format!("{name}.csv:13:"), "\"2021-02-30\""]);
         assert_eq!(error_lines(&work), ["6", "10", "13"], "{name}");
     }
 }
@@ -1155,14 +1160,13 @@ fn a_row_after_blank_lines_is_named_by_its_physical_line() {
 #[test]
 fn known_columns_are_found_in_any_case_and_two_spellings_of_one_are_refused() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("case.csv"),
+    let case_csv = work.write_csv(
+        "case.csv",
         " ID ,Event_Date,LOCATION,Country,LATITUDE,Lng,Notes\n\
          a,2021-08,Termiz,UZ,,,kept as written\n\
          b,2022,,,37.1,67.05,\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/case.csv", "--no-tiles"]).expect_code(0);
+    );
+    bulk(&work, &["--events", &case_csv, "--no-tiles"]).expect_code(0);
     let v = read_json(&work, "events.geojson");
     assert_eq!(ids(&v), ["a", "b"]);
     let f = &v["features"];
@@ -1170,12 +1174,8 @@ fn known_columns_are_found_in_any_case_and_two_spellings_of_one_are_refused() {
     assert_eq!(f[0]["properties"]["start_date"], "2021-08-01");
     assert_eq!(f[0]["properties"]["Notes"], "kept as written");
     assert_eq!(f[1]["properties"]["geocoder"], "source_coordinates");
-    fs::write(
-        work.data().join("twice.csv"),
-        "id,Place,place\na,Termiz,Termiz\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/twice.csv"])
+    let twice_csv = work.write_csv("twice.csv", "id,Place,place\na,Termiz,Termiz\n");
+    bulk(&work, &["--events", &twice_csv])
         .expect_code(1)
         .expect_stderr_line(&[
             "twice.csv:1:",
@@ -1190,12 +1190,11 @@ fn known_columns_are_found_in_any_case_and_two_spellings_of_one_are_refused() {
 fn a_semicolon_or_tab_separated_file_is_named_as_such() {
     let work = Work::new("events");
     for (name, sep, said) in [("semi", ";", "';'"), ("tab", "\t", "tabs")] {
-        fs::write(
-            work.data().join(format!("{name}.csv")),
+        let file = work.write_csv(
+            &format!("{name}.csv"),
             format!("id{sep}place{sep}start_date\na{sep}Termiz{sep}2021\n"),
-        )
-        .unwrap();
-        bulk(&work, &["--events", &format!("data/{name}.csv")])
+        );
+        bulk(&work, &["--events", &file])
             .expect_code(1)
             .expect_stderr_line(&[
                 &format!("{name}.csv:1:"),
@@ -1212,12 +1211,11 @@ fn a_duplicate_id_names_the_line_it_was_first_seen_on() {
     let work = Work::new("events");
     // In id order (found as the rows come), then out of order (found as the sort merges),
     // the first row of the id written before the input turned out of order.
-    fs::write(
-        work.data().join("dup.csv"),
+    let dup_csv = work.write_csv(
+        "dup.csv",
         "id,place\na,Termiz\nb,Termiz\nb,Termiz\nc,Termiz\n\na,Termiz\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/dup.csv"])
+    );
+    bulk(&work, &["--events", &dup_csv])
         .expect_code(1)
         .expect_stderr_line(&["dup.csv:4:", "\"b\"", "duplicate id", "line 3"])
         .expect_stderr_line(&["dup.csv:7:", "\"a\"", "duplicate id", "line 2"]);
@@ -1228,8 +1226,8 @@ fn a_duplicate_id_names_the_line_it_was_first_seen_on() {
 #[test]
 fn problems_are_listed_in_file_order() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("mixed.csv"),
+    let mixed_csv = work.write_csv(
+        "mixed.csv",
         "id,place,start_date\n\
          c,Termiz,2021\n\
          a,Termiz,2021\n\
@@ -1237,15 +1235,14 @@ fn problems_are_listed_in_file_order() {
          d,Atlantis,2021\n\
          a,Termiz,2021\n\
          e,Termiz,2021-13\n",
-    )
-    .unwrap();
+    );
     let mut seen = Vec::new();
     for threads in ["1", "3"] {
         let run = bulk(
             &work,
             &[
                 "--events",
-                "data/mixed.csv",
+                &mixed_csv,
                 "--max-errors",
                 "9",
                 "--threads",
@@ -1253,15 +1250,15 @@ fn problems_are_listed_in_file_order() {
             ],
         );
         run.expect_code(0);
-        assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
+        assert_eq!(listed_lines(&run, &mixed_csv), ["4", "5", "6", "7"]);
         assert_eq!(error_lines(&work), ["4", "5", "6", "7"]);
         seen.push((run.stderr(), work.outputs()));
     }
     assert_eq!(seen[0], seen[1]);
     // A failed run lists them in the same order.
-    let run = bulk(&work, &["--events", "data/mixed.csv"]);
+    let run = bulk(&work, &["--events", &mixed_csv]);
     run.expect_code(1);
-    assert_eq!(listed_lines(&run, "data/mixed.csv"), ["4", "5", "6", "7"]);
+    assert_eq!(listed_lines(&run, &mixed_csv), ["4", "5", "6", "7"]);
 }
 
 // Probe finding (session 10): `build --events X.geojson` was read as CSV ("no id column").
@@ -1270,8 +1267,8 @@ fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
     let work = Work::new("events");
     let collection = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":null,"properties":{"place":"Termiz"}}]}"#;
     for name in ["fc.geojson", "fc.json", "fc"] {
-        fs::write(work.data().join(name), format!("{collection}\n")).unwrap();
-        bulk(&work, &["--events", &format!("data/{name}")])
+        let file = work.write_csv(name, format!("{collection}\n"));
+        bulk(&work, &["--events", &file])
             .expect_code(1)
             .expect_stderr_line(&[
                 &format!("data/{name}:"),
@@ -1281,11 +1278,22 @@ fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
     }
     // Features one per line with no telling name: GeoJSONSeq, by the first byte.
     let seq = fs::read(work.data().join("events.geojsonl")).unwrap();
-    fs::write(work.data().join("features"), &seq).unwrap();
-    bulk(&work, &["--events", "data/features", "--no-tiles"]).expect_code(0);
+    let features = work.write_csv("features", &seq);
+    bulk(&work, &["--events", &features, "--no-tiles"]).expect_code(0);
     assert_eq!(
         ids(&read_json(&work, "events.geojson")),
         ["ev-001", "ev-002"]
+    );
+    // Review finding: the word as a property value made such a file a FeatureCollection.
+    let noted = String::from_utf8(seq)
+        .unwrap()
+        .replace("Live-fire drill", "FeatureCollection");
+    let noted = work.write_csv("noted", noted);
+    bulk(&work, &["--events", &noted, "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(
+        v["features"][1]["properties"]["event_type"],
+        "FeatureCollection"
     );
 }
 
@@ -1295,16 +1303,15 @@ fn a_geojson_events_file_is_read_by_its_format_or_refused_naming_the_formats() {
 #[test]
 fn own_coordinates_outside_the_country_hint_are_a_bad_row() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("rows.csv"),
+    let rows_csv = work.write_csv(
+        "rows.csv",
         "id,name,start_date,place,country,lat,lon\n\
          zero,Placeholder,2021,,UZ,0,0\n\
          tashkent,In Uzbekistan,2021,,Uzbekistan,41.3,69.24\n\
          dushanbe,Filed under UZ,2021,,UZ,38.56,68.78\n\
          sea,No hint,2021,,,0,0\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"])
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"])
         .expect_code(1)
         .expect_stderr_line(&[
             "data/rows.csv:2:",
@@ -1323,7 +1330,7 @@ fn own_coordinates_outside_the_country_hint_are_a_bad_row() {
         &work,
         &[
             "--events",
-            "data/rows.csv",
+            &rows_csv,
             "--layer",
             "rows",
             "--max-errors",
@@ -1339,14 +1346,13 @@ fn own_coordinates_outside_the_country_hint_are_a_bad_row() {
 #[test]
 fn an_unknown_country_hint_is_a_bad_row_with_or_without_coordinates() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("rows.csv"),
+    let rows_csv = work.write_csv(
+        "rows.csv",
         "id,name,start_date,place,country,lat,lon\n\
          own,Own coordinates,2021,,Atlantis,41.3,69.24\n\
          named,By name,2021,Termiz,Atlantis,,\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"])
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"])
         .expect_code(1)
         .expect_stderr_line(&["data/rows.csv:2:", "\"Atlantis\"", "alpha-3 code nor"])
         .expect_stderr_line(&["data/rows.csv:3:", "\"Atlantis\"", "alpha-3 code nor"]);
@@ -1358,17 +1364,16 @@ fn an_unknown_country_hint_is_a_bad_row_with_or_without_coordinates() {
 #[test]
 fn country_hints_take_alpha3_codes_and_the_names_acled_uses() {
     let work = Work::new("events");
-    fs::write(
-        work.data().join("rows.csv"),
+    let rows_csv = work.write_csv(
+        "rows.csv",
         "id,name,start_date,place,country,lat,lon\n\
          a,Alpha-3,2021,Termiz,UZB,,\n\
          b,Official name,2021,Харбмайдон,Republic of Tajikistan,,\n\
          c,Lower case alpha-3,2021,Dushanbe,tjk,,\n\
          d,Natural Earth name,2021,,Russia,55.75,37.62\n\
          e,ISO official name,2021,,Kyrgyz Republic,42.87,74.59\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"]).expect_code(0);
     let v = read_json(&work, "rows.geojson");
     let f = v["features"].as_array().unwrap();
     assert_eq!(f.len(), 5);
@@ -1451,14 +1456,13 @@ fn a_bulk_row_names_its_sources_as_a_hand_kept_record_does() {
         .flat_map(keys_of)
         .collect();
     assert!(hand_keys.iter().any(|k| k == "url"));
-    fs::write(
-        work.data().join("rows.csv"),
+    let rows_csv = work.write_csv(
+        "rows.csv",
         "id,place,country,start_date,source\n\
          a,Termiz training ground,UZ,2021-08,Asia-Plus; https://kloop.kg/blog/2021/08/x\n\
          b,Termiz training ground,UZ,2021-08,\n",
-    )
-    .unwrap();
-    bulk(&work, &["--events", "data/rows.csv", "--layer", "rows"]).expect_code(0);
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"]).expect_code(0);
     let rows = read_json(&work, "rows.geojson");
     let f = rows["features"].as_array().unwrap();
     let sources = f[0]["properties"]["sources"].as_array().unwrap();

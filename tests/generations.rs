@@ -395,58 +395,41 @@ fn tiles_leave_a_manifest_json_that_is_not_drillmaps_alone() {
 }
 
 /// Probe s11 #13: a `build` into an output folder it cannot write, whose layers are already
-/// current, failed with only `OUT/.drillmap.lock: Read-only file system`. It says the
-/// folder cannot be written, and why the lock is needed. (Run as root, the build is run
-/// as `nobody` through setpriv, since root may write anywhere.)
+/// current, failed with only `OUT/.drillmap.lock: Read-only file system`; then (review, s12)
+/// it failed still, saying so, because the lock was taken before the build knew nothing
+/// would change. Now an unchanged rebuild succeeds, writing nothing, and one that would
+/// change a layer fails saying the folder cannot be written, the outputs as they were.
+/// (Run as root, the builds are run as `nobody` through setpriv, since root may write
+/// anywhere.)
 #[cfg(unix)]
 #[test]
-fn build_into_an_unwritable_output_folder_says_the_folder_cannot_be_written() {
+fn build_into_an_unwritable_output_folder_succeeds_unchanged_and_fails_saying_so_on_a_change() {
     use std::os::unix::fs::PermissionsExt;
     let work = Work::new("small");
     work.build().expect_code(0);
     let before = work.outputs();
-    let mode = |p: &std::path::Path, m: u32| {
-        fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
-    };
-    mode(work.dir.path(), 0o755);
-    mode(&work.out(), 0o555);
-    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
-    let bin = env!("CARGO_BIN_EXE_drillmap");
+    let mode = |m: u32| fs::set_permissions(work.out(), fs::Permissions::from_mode(m)).unwrap();
+    mode(0o555);
     let args = ["build", "--data", "data", "--out", "out"];
-    let output = if root {
-        let Ok(out) = Command::new("setpriv")
-            .args([
-                "--reuid",
-                "65534",
-                "--regid",
-                "65534",
-                "--clear-groups",
-                bin,
-            ])
-            .args(args)
-            .current_dir(work.dir.path())
-            .output()
-        else {
-            eprintln!("skipped: no setpriv to run the build as another user");
-            return;
-        };
-        out
-    } else {
-        Command::new(bin)
-            .args(args)
-            .current_dir(work.dir.path())
-            .output()
-            .unwrap()
+    let Some(run) = work.run_unprivileged(&args) else {
+        mode(0o755);
+        eprintln!("skipped: no setpriv to run the build as another user");
+        return;
     };
-    mode(&work.out(), 0o755);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("out: the output folder cannot be written (")
-            && stderr.contains("make the folder writable, or give another --out"),
-        "{stderr}"
-    );
+    run.expect_code(0)
+        .expect_stderr_line(&["exercises.geojson", "unchanged"])
+        .expect_stderr_line(&["drillmap.pmtiles", "unchanged"]);
     assert_eq!(work.outputs(), before);
+    work.edit("exercises.toml", "Drill One", "Drill One, again");
+    let run = work.run_unprivileged(&args).unwrap();
+    mode(0o755);
+    run.expect_code(2).expect_stderr_line(&[
+        "out: the output folder cannot be written (",
+        "this run would write exercises.geojson there",
+        "make the folder writable, or give another --out",
+    ]);
+    assert_eq!(work.outputs(), before);
+    assert_eq!(work.litter(), Vec::<String>::new());
 }
 
 /// Probe s11 #12: a layer file that is a symlink is replaced, not written through: every

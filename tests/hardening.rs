@@ -157,8 +157,8 @@ fn an_overlong_line_is_refused_on_its_line_and_not_echoed() {
     let work = Work::new("events");
     let mut events = fs::read_to_string(work.data().join("events.csv")).unwrap();
     events.push_str(&format!("ev-9,{}\n", "x".repeat(2 << 20)));
-    fs::write(work.data().join("long.csv"), &events).unwrap();
-    let run = build(&work, &["--events", "data/long.csv"]);
+    let long_csv = work.write_csv("long.csv", &events);
+    let run = build(&work, &["--events", &long_csv]);
     run.expect_code(1)
         .expect_stderr_line(&["long.csv:", "longer than 1048576 bytes"]);
     assert!(
@@ -235,12 +235,11 @@ fn control_characters_in_names_and_ids_are_refused() {
         ]);
 
     let work = Work::new("events");
-    fs::write(
-        work.data().join("ctl.csv"),
+    let ctl_csv = work.write_csv(
+        "ctl.csv",
         "id,name,start_date,place,country\nev-1,Bad\u{1}name,2021-08,Termiz,UZ\n",
-    )
-    .unwrap();
-    build(&work, &["--events", "data/ctl.csv"])
+    );
+    build(&work, &["--events", &ctl_csv])
         .expect_code(1)
         .expect_stderr_line(&[
             "ctl.csv:2:",
@@ -275,19 +274,8 @@ fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
 #[test]
 fn formulas_are_neutralised_in_batch_output_and_the_errors_file() {
     let work = Work::new("small");
-    fs::write(
-        work.data().join("batch.csv"),
-        "name,country\n\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",\n@SUM(1),\n+1,\nTermiz,UZ\n",
-    )
-    .unwrap();
-    let run = work.run(&[
-        "geocode",
-        "--data",
-        "data",
-        "--batch",
-        "data/batch.csv",
-        "-q",
-    ]);
+    let batch_csv = work.write_csv("batch.csv", "name,country\n\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",\n@SUM(1),\n+1,\nTermiz,UZ\n");
+    let run = work.run(&["geocode", "--data", "data", "--batch", &batch_csv, "-q"]);
     let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(run.stdout().as_bytes())
         .records()
         .map(Result::unwrap)
@@ -304,12 +292,8 @@ fn formulas_are_neutralised_in_batch_output_and_the_errors_file() {
     );
 
     let work = Work::new("events");
-    fs::write(
-        work.data().join("f.csv"),
-        "id,name,start_date,place,country\nev-1,ok,2021-08,Termiz,UZ\nev-2,x,2021-08,=cmd|' /C calc'!A0,\nev-3,y,-1+2,Termiz,UZ\n",
-    )
-    .unwrap();
-    build(&work, &["--events", "data/f.csv", "--max-errors", "5"]).expect_code(0);
+    let f_csv = work.write_csv("f.csv", "id,name,start_date,place,country\nev-1,ok,2021-08,Termiz,UZ\nev-2,x,2021-08,=cmd|' /C calc'!A0,\nev-3,y,-1+2,Termiz,UZ\n");
+    build(&work, &["--events", &f_csv, "--max-errors", "5"]).expect_code(0);
     let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
     let values: Vec<String> = csv::Reader::from_reader(errors.as_bytes())
         .records()
@@ -413,19 +397,18 @@ fn no_gazetteer_place_is_taken_for_a_swap() {
         rows += 2;
     }
     assert!(csv.contains("mulino-training-ground-hint,x,2021,RU,56.28923,42.92005"));
-    fs::write(work.data().join("gazetteer.csv"), csv).unwrap();
-    build(&work, &["--events", "data/gazetteer.csv"]).expect_code(0);
+    let gazetteer_csv = work.write_csv("gazetteer.csv", csv);
+    build(&work, &["--events", &gazetteer_csv]).expect_code(0);
     let v: Value =
         serde_json::from_slice(&fs::read(work.out().join("events.geojson")).unwrap()).unwrap();
     assert_eq!(v["features"].as_array().unwrap().len(), rows);
 
     // A real swap is still caught: Samarkand written the wrong way round.
-    fs::write(
-        work.data().join("swapped.csv"),
+    let swapped_csv = work.write_csv(
+        "swapped.csv",
         "id,name,start_date,country,lat,lon\ns1,x,2021,UZ,66.96,39.65\n",
-    )
-    .unwrap();
-    build(&work, &["--events", "data/swapped.csv"])
+    );
+    build(&work, &["--events", &swapped_csv])
         .expect_code(1)
         .expect_stderr_line(&[
             "swapped.csv:2:",
@@ -479,8 +462,8 @@ fn a_utf16_events_file_and_a_row_without_coordinates_are_told_plainly() {
         "save the file as UTF-8",
     ]);
     assert!(!run.stderr().contains("Utf8 {"), "{}", run.stderr());
-    std::fs::write(work.data().join("nocoords.csv"), "id,lat,lon\nq1,,\n").unwrap();
-    work.run(&["tiles", "--out", "out/t.pmtiles", "data/nocoords.csv"])
+    let nocoords_csv = work.write_csv("nocoords.csv", "id,lat,lon\nq1,,\n");
+    work.run(&["tiles", "--out", "out/t.pmtiles", &nocoords_csv])
         .expect_stderr_line(&["nocoords.csv:2", "no coordinates: lat and lon are empty"]);
 }
 

@@ -249,50 +249,58 @@ impl CsvReader {
 
     /// Read the header of `input` (named `path` in messages) and map its columns.
     pub fn new<R: Read + Send + 'static>(path: &Path, input: R, columns: &Columns) -> Result<Self> {
-        let syntax = |line: Option<usize>, message: String| Error::Syntax {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 20)
             .from_reader(CrLf::new(input));
-        let header: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
-            Err(e) => return Err(csv_fatal(path, e)),
+        let (header, position) = match reader.headers() {
+            Ok(h) => (
+                h.iter().map(|s| s.trim().to_owned()).collect::<Vec<_>>(),
+                h.position().cloned(),
+            ),
+            Err(e) => {
+                let line = first_line(&mut reader, e.position());
+                return Err(csv_fatal(path, e, line));
+            }
+        };
+        // The header's physical line, after any blank lines before it (none in an empty file).
+        let header_line = if header.is_empty() {
+            1
+        } else {
+            first_line(&mut reader, position.as_ref())
+        };
+        let syntax = |message: String| Error::Syntax {
+            path: path.to_path_buf(),
+            line: usize::try_from(header_line).ok(),
+            message,
         };
         if header.iter().all(String::is_empty) {
-            return Err(syntax(Some(1), "no header row".into()));
+            return Err(syntax("no header row".into()));
         }
         if let [only] = header.as_slice() {
             if let Some((_, name)) = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")]
                 .into_iter()
                 .find(|(sep, _)| only.contains(*sep))
             {
-                return Err(syntax(
-                    Some(1),
-                    format!(
-                        "the header {:?} is one column that looks separated by {name}: drillmap \
+                return Err(syntax(format!(
+                    "the header {:?} is one column that looks separated by {name}: drillmap \
                          reads comma-separated CSV (save or export the file with commas)",
-                        excerpt(only, 80),
-                    ),
-                ));
+                    excerpt(only, 80),
+                )));
             }
         }
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
         for (i, n) in names.iter().enumerate() {
             if !n.is_empty() && names[..i].contains(n) {
-                return Err(syntax(Some(1), format!("column {n:?} appears twice")));
+                return Err(syntax(format!("column {n:?} appears twice")));
             }
         }
-        let fields = columns.resolve(&names).map_err(|m| syntax(Some(1), m))?;
+        let fields = columns.resolve(&names).map_err(syntax)?;
         for n in &columns.numeric {
             if !names.contains(&n.as_str()) {
-                return Err(syntax(
-                    Some(1),
-                    format!("--numeric/--accumulate {n}: no column {n:?} in the header"),
-                ));
+                return Err(syntax(format!(
+                    "--numeric/--accumulate {n}: no column {n:?} in the header"
+                )));
             }
         }
         let mut free = Vec::new();
@@ -302,14 +310,13 @@ impl CsvReader {
                 continue;
             }
             if name.is_empty() {
-                return Err(syntax(Some(1), format!("column {} has no name", index + 1)));
+                return Err(syntax(format!("column {} has no name", index + 1)));
             }
             let key_name = free_key(name);
             if keys.contains(&key_name) {
-                return Err(syntax(
-                    Some(1),
-                    format!("{name:?}: two columns would both be written as property {key_name:?}"),
-                ));
+                return Err(syntax(format!(
+                    "{name:?}: two columns would both be written as property {key_name:?}"
+                )));
             }
             let mut key = vec![b','];
             json::push_str(&mut key, &key_name);
@@ -336,8 +343,9 @@ impl CsvReader {
     }
 }
 
-fn csv_fatal(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().and_then(|p| usize::try_from(p.line()).ok());
+/// The error that stops reading at `line` (where the header starts).
+fn csv_fatal(path: &Path, e: csv::Error, line: u64) -> Error {
+    let line = usize::try_from(line).ok();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
         csv::ErrorKind::Utf8 { err, .. } => Error::Syntax {
@@ -539,6 +547,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("src_geo_precision"), "{err}");
+    }
+
+    /// Reviewer finding: a header problem said "line 1" even after blank lines before the
+    /// header. It names the header's own line, CRLF or not, UTF-8 faults included.
+    #[test]
+    fn header_problems_name_the_line_of_the_header() {
+        for (text, line) in [
+            (&b"id,place,id\n"[..], 1),
+            (b"\n\nid,place,id\n", 3),
+            (b"\r\n\r\n\r\nid,place,id\r\n", 4),
+            (b"\n\n,,\n", 3),
+            (b"\n\nid;place;start_date\n", 3),
+            (b"\nid,pl\xffce\n", 2),
+        ] {
+            let err = CsvReader::new(Path::new("t.csv"), text, &Columns::default()).unwrap_err();
+            assert!(
+                err.to_string().starts_with(&format!("t.csv:{line}: ")),
+                "{:?}: {err}",
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 
     #[test]

@@ -43,8 +43,9 @@ impl Format {
 
     /// The format of the events file `path`: by its name ([`Format::from_path`]), else by
     /// its first bytes: a `{` (or RS) first is GeoJSONSeq, anything else CSV. A JSON
-    /// document (a `.geojson` or `.json` name, a `[` first, a FeatureCollection) is
-    /// refused with an error naming the formats `--events` reads.
+    /// document (a `.geojson` or `.json` name, a `[` first, a first JSON value whose `type`
+    /// is `FeatureCollection` or that has `features`) is refused with an error naming the
+    /// formats `--events` reads.
     pub fn of_file(path: &Path) -> Result<Format> {
         let not_read = |what: &str| Error::Syntax {
             path: path.to_path_buf(),
@@ -68,15 +69,70 @@ impl Format {
         )
         .map_err(|e| Error::io(path, e))?;
         let text = head.strip_prefix(crate::read::lines::BOM).unwrap_or(&head);
-        match text.iter().copied().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => Err(not_read("a JSON array")),
-            Some(b'{') if memchr::memmem::find(text, b"\"FeatureCollection\"").is_some() => {
+        let start = text.iter().position(|b| !b.is_ascii_whitespace());
+        match start.map(|i| (text[i], &text[i..])) {
+            Some((b'[', _)) => Err(not_read("a JSON array")),
+            Some((b'{' | 0x1E, first)) if is_feature_collection(first) => {
                 Err(not_read("a GeoJSON FeatureCollection"))
             }
-            Some(b'{' | 0x1E) => Ok(Format::GeoJsonSeq),
+            Some((b'{' | 0x1E, _)) => Ok(Format::GeoJsonSeq),
             _ => Ok(Format::Csv),
         }
     }
+}
+
+/// Whether the first JSON value of `text` (after any RS) is a GeoJSON FeatureCollection:
+/// an object whose `type` member is `"FeatureCollection"`, or that has a `features`
+/// member (a Feature has none), as far as `text` goes: a document cut off after its
+/// opening members is still told. Only the members of that first object are read, so the
+/// word inside a property value, or on a later line, does not count.
+fn is_feature_collection(text: &[u8]) -> bool {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    /// Reads the members of one object, noting a FeatureCollection's members in `.0`.
+    struct Members<'s>(&'s mut bool);
+
+    impl<'de> Visitor<'de> for Members<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "type" => {
+                        *self.0 = map.next_value::<String>()? == "FeatureCollection";
+                        break;
+                    }
+                    "features" => {
+                        *self.0 = true;
+                        break;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Members<'_> {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    let first = text.strip_prefix(b"\x1e").unwrap_or(text);
+    let mut found = false;
+    // The value is read only until its verdict: what follows it (the rest of a cut-off
+    // document, the next record) is not the question, so the outcome is not either.
+    let _ = Members(&mut found).deserialize(&mut serde_json::Deserializer::from_slice(first));
+    found
 }
 
 /// Bytes of an events file read to tell its format when its name does not.
@@ -279,7 +335,8 @@ impl Columns {
 }
 
 /// The index in `header` of the first of `field`'s default column names present, in any
-/// case; two columns spelling it in different cases are an error naming both.
+/// case; two columns spelling it in different cases are an error naming both. The one rule
+/// for CSV headers and GeoJSONSeq property names.
 fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
     for name in field.default_columns() {
         let mut found = header
@@ -289,7 +346,7 @@ fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<u
         if let Some((i, first)) = found.next() {
             if let Some((_, second)) = found.next() {
                 return Err(format!(
-                    "columns {first:?} and {second:?} differ only in case and would both be the \
+                    "{first:?} and {second:?} differ only in case and would both be the \
                      {field} column: rename one, or choose one with --columns {field}=COLUMN"
                 ));
             }
@@ -435,6 +492,39 @@ mod tests {
             c.resolve(&["id", "place", "Lat", "lon", "lat"]).unwrap()[Field::Lat.index()],
             Some(4)
         );
+    }
+
+    /// Reviewer finding: a GeoJSONSeq file was refused as a FeatureCollection when the word
+    /// stood anywhere in its first 64 KiB, a property value included. The first value's own
+    /// members decide.
+    #[test]
+    fn a_feature_collection_is_told_by_its_members_not_by_the_word() {
+        let feature = |place: &str| {
+            format!(
+                r#"{{"type":"Feature","id":"a","geometry":null,"properties":{{"place":"{place}","kind":"FeatureCollection"}}}}"#
+            )
+        };
+        for seq in [
+            format!("{}\n{}\n", feature("Termiz"), feature("Kulob")),
+            format!("\u{1e}{}\n", feature("Termiz")),
+            r#"{"properties":{"type":"FeatureCollection","features":[]},"type":"Feature"}"#
+                .to_owned(),
+        ] {
+            assert!(!is_feature_collection(seq.as_bytes()), "{seq}");
+        }
+        for fc in [
+            r#"{"type":"FeatureCollection","features":[]}"#,
+            "{\n  \"name\": \"x\",\n  \"type\": \"FeatureCollection\",\n  \"features\": [",
+            // Keys sorted, cut off inside the features: no type yet, but `features`.
+            r#"{"bbox":[1,2,3,4],"features":[{"type":"Feature","geometry":nu"#,
+            "\u{1e}{\"type\":\"FeatureCollection\"",
+        ] {
+            assert!(is_feature_collection(fc.as_bytes()), "{fc}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events");
+        std::fs::write(&path, format!("{}\n", feature("Termiz"))).unwrap();
+        assert_eq!(Format::of_file(&path).unwrap(), Format::GeoJsonSeq);
     }
 
     #[test]

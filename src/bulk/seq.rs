@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::csv::{excerpt, free_key, push_numeric};
-use super::{Columns, EventReader, Field, Next, Row};
+use super::{default_column, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::read::seq::Records;
@@ -92,26 +92,7 @@ impl<R: Read> SeqReader<R> {
             v.clear();
         }
         let mut props = f.properties.unwrap_or_default();
-        let take = |field: Field,
-                    props: &mut Map<String, Value>|
-         -> std::result::Result<String, (String, String)> {
-            let names: Vec<&str> = match self.columns.mapped(field) {
-                Some(n) => vec![n],
-                None => field.default_columns().to_vec(),
-            };
-            for n in names {
-                if let Some(v) = props.remove(n) {
-                    return text_of(&v).ok_or_else(|| {
-                        (
-                            v.to_string(),
-                            format!("property {n:?} ({field}) must be a string or a number"),
-                        )
-                    });
-                }
-            }
-            Ok(String::new())
-        };
-        for field in [
+        const FIELDS: [Field; 8] = [
             Field::Id,
             Field::Name,
             Field::StartDate,
@@ -120,8 +101,31 @@ impl<R: Read> SeqReader<R> {
             Field::Country,
             Field::DatePrecision,
             Field::Source,
-        ] {
-            self.values[field as usize] = take(field, &mut props)?;
+        ];
+        // Each field's property: the mapped name as it is, or a default name in any case,
+        // by the one rule CSV headers are read by.
+        let mut names: [Option<String>; FIELDS.len()] = Default::default();
+        {
+            let keys: Vec<&str> = props.keys().map(String::as_str).collect();
+            for (field, name) in FIELDS.into_iter().zip(&mut names) {
+                *name = match self.columns.mapped(field) {
+                    Some(n) => Some(n.to_owned()),
+                    None => default_column(field, &keys)
+                        .map_err(|m| (String::new(), m))?
+                        .map(|i| keys[i].to_owned()),
+                };
+            }
+        }
+        for (field, name) in FIELDS.into_iter().zip(names) {
+            let Some((n, v)) = name.and_then(|n| props.remove(&n).map(|v| (n, v))) else {
+                continue;
+            };
+            self.values[field as usize] = text_of(&v).ok_or_else(|| {
+                (
+                    v.to_string(),
+                    format!("property {n:?} ({field}) must be a string or a number"),
+                )
+            })?;
         }
         if let Some(id) = &f.id {
             self.values[Field::Id as usize] = text_of(id).ok_or_else(|| {
@@ -254,6 +258,31 @@ mod tests {
         let mut one_line = want.clone();
         one_line[1] = one_line[1].replacen("3:", "1:", 1);
         assert_eq!(read(two_on_a_line.as_bytes()), one_line);
+    }
+
+    /// Reviewer finding: GeoJSONSeq property names were matched as written while CSV
+    /// headers are matched in any case (`Place`, `EVENT_DATE`). One rule now serves both,
+    /// two spellings of one name included.
+    #[test]
+    fn property_names_match_in_any_case_as_csv_headers_do() {
+        let text = "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"ID\":\"a\",\"Place\":\"Termez\",\"Notes\":1}}\n\
+                    {\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"id\":\"b\",\"Place\":\"x\",\"place\":\"y\"}}\n";
+        let got = read(text.as_bytes());
+        assert_eq!(got[0], "1:a|Termez||,\"Notes\":1");
+        assert!(
+            got[1].starts_with("t.geojsons:2: \"Place\" and \"place\" differ only in case"),
+            "{got:?}"
+        );
+        // A mapped name is taken as it is written, as a mapped CSV column is.
+        let columns = Columns::parse("place=Place").unwrap();
+        let mut r = SeqReader::new(Path::new("t.geojsons"), text.as_bytes(), &columns);
+        r.next_row().unwrap();
+        match r.next_row().unwrap() {
+            Some(Next::Row(row)) => {
+                assert_eq!((row.place, row.extra), ("x", &b",\"place\":\"y\""[..]));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -444,6 +444,47 @@ mod tests {
         );
     }
 
+    /// Review finding: every site copied the sentence that names it, so one sentence naming
+    /// thousands of places held thousands of copies of itself. Its sites now share its text
+    /// (the output is written from it as before).
+    #[test]
+    fn the_sites_one_sentence_names_share_its_text() {
+        let syllables = ["ka", "lo", "mu", "ri", "ze", "tu", "vo", "ni"];
+        let names: Vec<String> = syllables
+            .iter()
+            .flat_map(|a| syllables.iter().map(move |b| format!("{}{a}{b}bad", "Z")))
+            .collect();
+        let gazetteer: Vec<_> = names
+            .iter()
+            .map(|n| {
+                places::tests::place(
+                    &n.to_lowercase(),
+                    n,
+                    crate::model::PlaceKind::TrainingGround,
+                    "TJ",
+                    &[n.as_str()],
+                )
+            })
+            .collect();
+        let extractor = Extractor::new(Gazetteer::new(gazetteer), None).unwrap();
+        let sentence = format!(
+            "Russian and Tajik troops held joint drills at the {} training grounds on August 5 2021.",
+            names.join(", ")
+        );
+        let options = Options {
+            published: Published::parse("2021-08-01"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(&sentence, &options);
+        let sites: Vec<&records::SiteDraft> = x.records.iter().flat_map(|r| &r.sites).collect();
+        assert!(sites.len() >= 2, "{} sites", sites.len());
+        let first = &sites[0].reported.reported;
+        assert_eq!(first.as_str(), sentence);
+        for s in &sites {
+            assert!(s.reported.reported.shares(first), "{}", s.id);
+        }
+    }
+
     fn test_extractor() -> Extractor {
         let place = places::tests::place(
             "kharbmaidon-training-ground",

@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -31,13 +32,45 @@ use crate::date::DatePrecision;
 use crate::model::PlaceKind;
 use crate::resolve::Status;
 
+/// The article's words a value comes from, written as a string. A sentence is held once
+/// however many values quote it ([`Text::shared_sentence`]): a sentence naming thousands of
+/// places is not copied for each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quote(Arc<str>);
+
+impl Quote {
+    /// The words.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `self` and `other` hold the same text, not only equal texts.
+    pub fn shares(&self, other: &Quote) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for Quote {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Quote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// A value with the article's words it comes from and how sure the extractor is of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Field<T> {
     /// The value.
     pub value: T,
     /// The exact phrase (or sentence) of the article.
-    pub reported: String,
+    pub reported: Quote,
     /// Where `reported` is in the article (empty for a value the article does not say).
     #[serde(flatten)]
     pub at: Position,
@@ -50,22 +83,27 @@ impl<T> Field<T> {
     fn quote(value: T, text: &Text<'_>, span: Range<usize>, confidence: f64) -> Field<T> {
         Field {
             value,
-            reported: text.source[span.clone()].to_owned(),
+            reported: Quote(Arc::from(&text.source[span.clone()])),
             at: span.into(),
             confidence,
         }
     }
 
-    /// `value`, quoted by sentence `s`.
+    /// `value`, quoted by sentence `s` (its text shared with every other quote of it).
     fn sentence(value: T, text: &Text<'_>, s: usize, confidence: f64) -> Field<T> {
-        Field::quote(value, text, text.sentence_span(s), confidence)
+        Field {
+            value,
+            reported: Quote(text.shared_sentence(s)),
+            at: text.sentence_span(s).into(),
+            confidence,
+        }
     }
 
     /// `value`, which no words of the article say.
     fn unquoted(value: T) -> Field<T> {
         Field {
             value,
-            reported: String::new(),
+            reported: Quote::default(),
             at: Position::default(),
             confidence: 0.0,
         }
@@ -1057,5 +1095,30 @@ impl Record {
             (false, Some(y)) => format!("{}-{y}", slug(&self.name.value)),
             (false, None) => slug(&self.name.value),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Review finding: each quote of a sentence was a copy of it. The quotes of one
+    /// sentence hold one text, written as before.
+    #[test]
+    fn quotes_of_one_sentence_share_its_text() {
+        let text = Text::new("Drills at Termez. Troops at Ayni and Kulob.");
+        let a = Field::sentence("a", &text, 1, 0.5);
+        let b = Field::sentence("b", &text, 1, 0.5);
+        assert_eq!(a.reported.as_str(), "Troops at Ayni and Kulob.");
+        assert!(a.reported.shares(&b.reported));
+        assert_eq!(a.at, b.at);
+        assert_eq!(
+            serde_json::to_value(&a).unwrap()["reported"],
+            "Troops at Ayni and Kulob."
+        );
+        assert!(!Field::sentence("c", &text, 0, 0.5)
+            .reported
+            .shares(&a.reported));
+        assert_eq!(Field::sentence("d", &text, 9, 0.5).reported.as_str(), "");
     }
 }

@@ -45,6 +45,39 @@ pub fn create_dir(dir: &Path) -> Result<()> {
     })
 }
 
+/// Whether `e` says a folder cannot be written: a read-only mount, or no permission.
+pub fn is_unwritable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+    )
+}
+
+/// The error of a run that would write `file` (a changed output, or a temporary file) in
+/// its output folder, which cannot be written (`e`, [`is_unwritable`]): the one message
+/// for every file that meets it.
+pub fn unwritable(file: &Path, e: &std::io::Error) -> Error {
+    let (dir, name) = match (file.parent(), file.file_name()) {
+        (Some(dir), Some(name)) => (dir, name.to_string_lossy()),
+        _ => (file, file.to_string_lossy()),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    Error::io(
+        dir,
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "the output folder cannot be written ({e}), and this run would write {name} \
+                 there; make the folder writable, or give another --out"
+            ),
+        ),
+    )
+}
+
 /// A file written to its temporary name and waiting to be renamed into place.
 #[derive(Debug)]
 pub struct Staged {
@@ -104,7 +137,10 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
         dest: dest.to_path_buf(),
     };
     let creating = super::interrupt::creating();
-    let mut file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut file = fs::File::create(&tmp).map_err(|e| match is_unwritable(&e) {
+        true => unwritable(dest, &e),
+        false => Error::io(&tmp, e),
+    })?;
     drop(creating);
     file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
@@ -114,10 +150,17 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
 /// A file being written incrementally under its temporary name, for output too large to
 /// hold in memory. Nothing appears under `dest` until [`Streaming::finish`] has flushed and
 /// synced it and the returned [`Staged`] is committed; dropping it removes the temporary.
+///
+/// Beside a `dest` in a folder that cannot be written ([`is_unwritable`]), the temporary
+/// file is made in the system's temporary folder, only to compare the bytes with `dest`'s
+/// (and to read them back, [`Streaming::move_to`]): the same bytes finish as unchanged,
+/// others are the [`unwritable`] error.
 #[derive(Debug)]
 pub struct Streaming {
     writer: Background,
     staged: Staged,
+    /// Why `dest`'s folder cannot be written, when it cannot.
+    unwritable: Option<std::io::Error>,
 }
 
 impl Streaming {
@@ -127,20 +170,41 @@ impl Streaming {
         if let Some(dir) = tmp.parent() {
             create_dir(dir)?;
         }
-        let staged = Staged {
+        let mut staged = Staged {
             tmp: Some(tmp.clone()),
             dest: dest.to_path_buf(),
         };
         let creating = super::interrupt::creating();
-        let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        drop(creating);
+        let created = fs::File::create(&tmp);
         // The bytes are compared with the file they would replace as they are written
         // (unreadable or absent: they differ), so neither file is read back at the end.
         let old = fs::File::open(dest).ok();
+        let (file, unwritable) = match created {
+            Ok(file) => (file, None),
+            // Only an unchanged file can be "written" into an unwritable folder.
+            Err(e) if is_unwritable(&e) && old.is_some() => {
+                let scratch = scratch_path(dest);
+                let file = fs::File::create(&scratch).map_err(|e| Error::io(&scratch, e))?;
+                staged.tmp = Some(scratch);
+                (file, Some(e))
+            }
+            Err(e) if is_unwritable(&e) => return Err(self::unwritable(dest, &e)),
+            Err(e) => return Err(Error::io(&tmp, e)),
+        };
+        drop(creating);
         Ok(Streaming {
             writer: Background::comparing(file, old),
             staged,
+            unwritable,
         })
+    }
+
+    /// The error of a file that cannot be written, when this one cannot.
+    fn refused(&self) -> Result<()> {
+        match &self.unwritable {
+            Some(e) => Err(unwritable(&self.staged.dest, e)),
+            None => Ok(()),
+        }
     }
 
     /// Where the bytes go (written on a background thread); wrap its errors with
@@ -155,17 +219,24 @@ impl Streaming {
     }
 
     /// Flush and move the temporary file to `path` instead of its destination (to read it
-    /// back, say); the destination is not touched.
-    pub fn move_to(mut self, path: &Path) -> Result<()> {
+    /// back, say); the destination is not touched. Returns where it went: `path`, or, for
+    /// a destination whose folder cannot be written, the file of that name beside the
+    /// temporary file.
+    pub fn move_to(mut self, path: &Path) -> Result<PathBuf> {
         let tmp = self.temp().to_path_buf();
+        let path = match (&self.unwritable, path.file_name()) {
+            (Some(_), Some(name)) => tmp.with_file_name(name),
+            _ => path.to_path_buf(),
+        };
         self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
-        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         self.staged.tmp = None;
-        Ok(())
+        Ok(path)
     }
 
     /// Flush and sync; the file is then ready to be renamed into place.
     pub fn finish(self) -> Result<Staged> {
+        self.refused()?;
         let tmp = self.temp().to_path_buf();
         let written = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
         written.file.sync_all().map_err(|e| Error::io(&tmp, e))?;
@@ -186,12 +257,20 @@ impl Streaming {
     /// neither file is read back).
     pub fn finish_digest(self) -> Result<(Option<Staged>, Digest)> {
         let tmp = self.temp().to_path_buf();
-        let written = self.writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        let Streaming {
+            writer,
+            staged,
+            unwritable,
+        } = self;
+        let written = writer.finish().map_err(|e| Error::io(&tmp, e))?;
         if written.same {
             return Ok((None, written.digest)); // dropping `staged` removes the temporary
         }
+        if let Some(e) = unwritable {
+            return Err(self::unwritable(&staged.dest, &e));
+        }
         written.file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        Ok((Some(self.staged), written.digest))
+        Ok((Some(staged), written.digest))
     }
 }
 
@@ -211,6 +290,13 @@ pub fn temp_path(dest: &Path) -> PathBuf {
         .unwrap_or_default();
     super::interrupt::note_dir(&dir);
     dir.join(format!(".{name}{TEMP_MARK}{}.tmp", std::process::id()))
+}
+
+/// The temporary name for `dest` in the system's temporary folder: where a run keeps the
+/// temporary files of an output folder that cannot be written ([`is_unwritable`]), which
+/// only compare bytes with the folder's files or sort them, never to be published.
+pub fn scratch_path(dest: &Path) -> PathBuf {
+    temp_path(&std::env::temp_dir().join(dest.file_name().unwrap_or_default()))
 }
 
 /// Whether `name` (a file name) is one [`temp_path`] gives, by any process.
@@ -321,7 +407,10 @@ impl StagedDir {
         let creating = super::interrupt::creating();
         // This process's own, from an earlier call: not a file of anyone else's.
         let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        fs::create_dir(&tmp).map_err(|e| match is_unwritable(&e) {
+            true => unwritable(dest, &e),
+            false => Error::io(&tmp, e),
+        })?;
         drop(creating);
         Ok(StagedDir {
             tmp: Some(tmp),

@@ -52,6 +52,8 @@ pub struct Text<'a> {
     pub tokens: Vec<Token>,
     /// Sentence byte spans, in order; every token's `sentence` indexes this.
     pub sentences: Vec<Range<usize>>,
+    /// Each sentence's text, made on its first [`Text::shared_sentence`].
+    shared: Vec<std::sync::OnceLock<Arc<str>>>,
 }
 
 impl<'a> Text<'a> {
@@ -106,6 +108,10 @@ impl<'a> Text<'a> {
         Text {
             source,
             tokens,
+            shared: sentences
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             sentences,
         }
     }
@@ -134,6 +140,15 @@ impl<'a> Text<'a> {
     /// The sentence `i`, trimmed, as the article wrote it.
     pub fn sentence(&self, i: usize) -> &'a str {
         &self.source[self.sentence_span(i)]
+    }
+
+    /// [`Text::sentence`] `i`, shared: made once, then every quote of the sentence holds
+    /// the same text (one sentence naming thousands of places is quoted by each of them).
+    pub fn shared_sentence(&self, i: usize) -> Arc<str> {
+        match self.shared.get(i) {
+            Some(cell) => Arc::clone(cell.get_or_init(|| Arc::from(self.sentence(i)))),
+            None => Arc::from(""),
+        }
     }
 
     /// The byte span of sentence `i`, trimmed (what [`Text::sentence`] quotes; empty past

@@ -5,7 +5,9 @@
 //! second build into the same folder waits for the first to end, told who holds it. Since
 //! every writer to the folder holds the lock, whatever temporary file the holder finds there
 //! ([`atomic::is_temp_name`]) is a killed run's: it is removed when the lock is taken, and
-//! the holder is told what and how many bytes.
+//! the holder is told what and how many bytes. A folder that cannot be written (so its lock
+//! cannot be taken) is only read: a run that would change nothing there succeeds, and one
+//! that would is refused as soon as it knows, the folder as it was.
 //!
 //! A build stages every file first (complete and synced under its temporary name), then
 //! [`Folder::publish`]es them:
@@ -162,7 +164,9 @@ fn holder_pid(file: &mut File) -> Option<u32> {
 impl Drop for Folder {
     fn drop(&mut self) {
         // Released now: the next waiter must not read this process's id as its holder's.
-        let _ = self.lock_file.set_len(0);
+        if let Some(file) = &self.lock_file {
+            let _ = file.set_len(0);
+        }
     }
 }
 
@@ -185,8 +189,12 @@ struct Journal {
 #[derive(Debug)]
 pub struct Folder {
     out: PathBuf,
-    /// Held until dropped (closing the file releases the lock).
-    lock_file: File,
+    /// Held until dropped (closing the file releases the lock); `None` in a folder that
+    /// cannot be written.
+    lock_file: Option<File>,
+    /// Why the folder cannot be written, when it cannot: nothing is written, and a publish
+    /// that would change anything is refused.
+    unwritable: Option<std::io::Error>,
     notes: Vec<String>,
 }
 
@@ -198,32 +206,36 @@ impl Folder {
     /// Lock `out` (creating it), waiting when another process holds it (`on_wait` is told
     /// first); then complete an interrupted publish and remove stale temporary files.
     ///
-    /// An output folder that cannot be written (a read-only mount, no permission) fails
-    /// here, before anything is built, with an error that says so: every run takes the
-    /// lock, even one whose layers would not change.
+    /// An output folder that cannot be written (a read-only mount, no permission: its lock
+    /// cannot be taken) is read only: a run whose files are all unchanged succeeds, writing
+    /// nothing; one that would change a file fails with [`atomic::unwritable`]'s error, as
+    /// soon as it knows.
     pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
         crate::fsutil::atomic::create_dir(out)?;
         let path = out.join(LOCK);
-        let mut file = OpenOptions::new()
+        let opened = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
-                    Error::io(
-                        out,
-                        std::io::Error::new(
-                            e.kind(),
-                            format!(
-                                "the output folder cannot be written ({e}): drillmap takes its lock, {LOCK}, there before it knows whether any file would change; make the folder writable, or give another --out"
-                            ),
-                        ),
-                    )
+            .open(&path);
+        let mut file = match opened {
+            Ok(file) => file,
+            Err(e) if atomic::is_unwritable(&e) => {
+                // Nobody can be publishing here who is not already done, as far as this run
+                // sees: a killed run's publish would have to be completed, which writes.
+                if out.join(JOURNAL).exists() {
+                    return Err(atomic::unwritable(&out.join(MANIFEST), &e));
                 }
-                _ => Error::io(&path, e),
-            })?;
+                return Ok(Folder {
+                    out: out.to_path_buf(),
+                    lock_file: None,
+                    unwritable: Some(e),
+                    notes: Vec::new(),
+                });
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -243,7 +255,8 @@ impl Folder {
             .map_err(|e| Error::io(&path, e))?;
         let mut folder = Folder {
             out: out.to_path_buf(),
-            lock_file: file,
+            lock_file: Some(file),
+            unwritable: None,
             notes: Vec::new(),
         };
         folder.complete_journal()?;
@@ -362,6 +375,20 @@ impl Folder {
             }
         }
         let manifest = Manifest::new(entries);
+        if let Some(e) = &self.unwritable {
+            // Nothing may be written: only a generation that is already the folder's passes.
+            let path = self.out.join(MANIFEST);
+            let changed = renames
+                .first()
+                .map(|(_, name)| self.out.join(name))
+                .or_else(|| swaps.first().map(|(_, dest, _)| self.out.join(dest)))
+                .or_else(|| gone.first().map(|name| self.out.join(name)))
+                .or_else(|| (fs::read(&path).ok() != Some(manifest.to_bytes())).then_some(path));
+            return match changed {
+                Some(file) => Err(atomic::unwritable(&file, e)),
+                None => Ok(manifest),
+            };
+        }
         // A signal waits until the generation is published: its journal names staged files.
         let _publishing = crate::fsutil::interrupt::hold();
         let journal = Journal {

@@ -153,7 +153,7 @@ impl Sink for GeoJson {
                 .unwrap_or_default()
         )));
         let creating = crate::fsutil::interrupt::creating();
-        old.move_to(&back)?;
+        let back = old.move_to(&back)?;
         drop(creating);
         let mut file = Streaming::create(&self.dest)?;
         write_parts(&mut file, &[&collection_head(&self.layer)])?;

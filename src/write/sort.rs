@@ -24,7 +24,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::atomic::temp_path;
+use super::atomic::{scratch_path, temp_path};
 use super::geojson::FEATURE_PREFIX;
 use super::sink::{Encoded, Output, Sinks};
 use crate::error::{Error, Result};
@@ -452,20 +452,32 @@ pub fn temp_file(beside: &Path, tag: &str) -> Result<(TempFile, File)> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let path = temp_path(&beside.with_file_name(format!("{name}.{tag}{}", next_run())));
+    let run = beside.with_file_name(format!("{name}.{tag}{}", next_run()));
+    let path = temp_path(&run);
     // The first spill may come before the output's folder is made (`--out new/x.pmtiles`).
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let _creating = crate::fsutil::interrupt::creating();
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .map_err(io(&path))?;
-    Ok((TempFile(path), file))
+    let open = |path: &Path| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+    };
+    match open(&path) {
+        Ok(file) => Ok((TempFile(path), file)),
+        // An output folder that cannot be written (a rebuild that may change nothing
+        // there): the run is kept in the system's temporary folder instead.
+        Err(e) if crate::fsutil::atomic::is_unwritable(&e) => {
+            let elsewhere = scratch_path(&run);
+            let file = open(&elsewhere).map_err(io(&elsewhere))?;
+            Ok((TempFile(elsewhere), file))
+        }
+        Err(e) => Err(io(&path)(e)),
+    }
 }
 
 impl RecordSorter {

@@ -81,6 +81,34 @@ impl Work {
         Run(cmd.output().unwrap())
     }
 
+    /// [`Work::run`] as a user who may not write what this one made: as root (who may write
+    /// anywhere), as `nobody` through setpriv, with the work folder opened to others to
+    /// read; `None` when there is no setpriv.
+    #[cfg(unix)]
+    pub fn run_unprivileged(&self, args: &[&str]) -> Option<Run> {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = env!("CARGO_BIN_EXE_drillmap");
+        if Command::new("id").arg("-u").output().unwrap().stdout != b"0\n" {
+            return Some(self.run(args));
+        }
+        fs::set_permissions(self.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let output = Command::new("setpriv")
+            .args([
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                bin,
+            ])
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DRILLMAP_USER_AGENT")
+            .output()
+            .ok()?;
+        Some(Run(output))
+    }
+
     /// Start drillmap with `args` held at the named `stage` of a test build
     /// (`DRILLMAP_TEST_HOLD_AT`), and return once it is there, with the file whose
     /// creation lets it go on. Its stderr is piped.
@@ -116,6 +144,13 @@ impl Work {
     /// `drillmap check --data data`.
     pub fn check(&self) -> Run {
         self.run(&["check", "--data", "data"])
+    }
+
+    /// Write `text` as the events file `data/NAME` (a CSV file, or any other a `build
+    /// --events` test reads); returns its path as `--events` takes it, `data/NAME`.
+    pub fn write_csv(&self, name: &str, text: impl AsRef<[u8]>) -> String {
+        fs::write(self.data().join(name), text).unwrap();
+        format!("data/{name}")
     }
 
     /// Replace `from` by `to` in data file `name` (which must contain it).
