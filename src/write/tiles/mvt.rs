@@ -183,75 +183,23 @@ pub fn encode_feature(out: &mut Vec<u8>, id: u64, tags: &[u32], kind: GeomType, 
         len += 1 + varint_len(tags_len as u64) + tags_len;
     }
     out.reserve(len + 6);
-    let mut w = Varints::default();
-    w.key(out, 2, 2);
-    w.put(out, len as u64);
-    w.key(out, 1, 0);
-    w.put(out, id);
+    key(out, 2, 2);
+    varint(out, len as u64);
+    key(out, 1, 0);
+    varint(out, id);
     if !tags.is_empty() {
-        w.key(out, 2, 2);
-        w.put(out, tags_len as u64);
+        key(out, 2, 2);
+        varint(out, tags_len as u64);
         for &t in tags {
-            w.put(out, u64::from(t));
+            varint(out, u64::from(t));
         }
     }
-    w.key(out, 3, 0);
-    w.put(out, kind as u64);
-    w.key(out, 4, 2);
-    w.put(out, geom_len as u64);
+    key(out, 3, 0);
+    varint(out, kind as u64);
+    key(out, 4, 2);
+    varint(out, geom_len as u64);
     for &g in geometry {
-        w.put(out, u64::from(g));
-    }
-    w.flush(out);
-}
-
-/// Varints gathered in a small buffer on the stack and appended to the output a buffer at
-/// a time (not byte by byte): the same bytes as [`varint`].
-struct Varints {
-    buf: [u8; Varints::SIZE],
-    len: usize,
-}
-
-impl Default for Varints {
-    fn default() -> Self {
-        Varints {
-            buf: [0; Varints::SIZE],
-            len: 0,
-        }
-    }
-}
-
-impl Varints {
-    const SIZE: usize = 128;
-    /// The longest varint (a `u64`).
-    const MAX: usize = 10;
-
-    // Each cast keeps the low 7 bits on purpose (the varint's groups).
-    #[allow(clippy::cast_possible_truncation)]
-    fn put(&mut self, out: &mut Vec<u8>, mut v: u64) {
-        if self.len + Self::MAX > Self::SIZE {
-            self.flush(out);
-        }
-        while v >= 0x80 {
-            if let Some(b) = self.buf.get_mut(self.len) {
-                *b = (v as u8) | 0x80;
-            }
-            self.len += 1;
-            v >>= 7;
-        }
-        if let Some(b) = self.buf.get_mut(self.len) {
-            *b = v as u8;
-        }
-        self.len += 1;
-    }
-
-    fn key(&mut self, out: &mut Vec<u8>, field: u32, wire: u32) {
-        self.put(out, u64::from((field << 3) | wire));
-    }
-
-    fn flush(&mut self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.buf.get(..self.len).unwrap_or(&[]));
-        self.len = 0;
+        varint(out, u64::from(g));
     }
 }
 
@@ -441,39 +389,6 @@ mod tests {
             assert_eq!(&out[..6], b"before");
             assert_eq!(out[6..6 + head.len()], head, "{n}");
             assert_eq!(out[6 + head.len()..], want, "{n}");
-        }
-    }
-
-    /// A feature written through the stack buffer is the bytes written varint by varint,
-    /// for tag and geometry lists long enough to flush it several times.
-    #[test]
-    fn features_are_the_varints_of_their_fields() {
-        for n in [0usize, 1, 7, 60, 300] {
-            let tags: Vec<u32> = (0..n as u32)
-                .map(|i| i.wrapping_mul(2_654_435_761))
-                .collect();
-            let geometry: Vec<u32> = (0..n as u32 + 3).map(|i| i * 977).collect();
-            let id = u64::MAX - n as u64;
-            let mut got = b"x".to_vec();
-            encode_feature(&mut got, id, &tags, GeomType::LineString, &geometry);
-            let mut body = Vec::new();
-            key(&mut body, 1, 0);
-            varint(&mut body, id);
-            if !tags.is_empty() {
-                let mut packed = Vec::new();
-                tags.iter().for_each(|&t| varint(&mut packed, u64::from(t)));
-                bytes_field(&mut body, 2, &packed);
-            }
-            key(&mut body, 3, 0);
-            varint(&mut body, 2);
-            let mut packed = Vec::new();
-            geometry
-                .iter()
-                .for_each(|&g| varint(&mut packed, u64::from(g)));
-            bytes_field(&mut body, 4, &packed);
-            let mut want = b"x".to_vec();
-            bytes_field(&mut want, 2, &body);
-            assert_eq!(got, want, "{n}");
         }
     }
 
