@@ -302,17 +302,68 @@ impl Agg {
 #[derive(Debug, Default)]
 pub(super) struct Dates {
     pub(super) values: Vec<(Vec<u8>, u8)>,
+    /// Per value, what [`date_order`] compares, read once ([`DateKey`]).
+    keys: Vec<DateKey>,
     index: FxHashMap<Vec<u8>, u32>,
-    /// The index in `values` of each alias `(layer, index)` of a value met in this tile
-    /// ([`Dates::intern_as`]).
-    aliases: FxHashMap<(u32, u32), u32>,
+    /// Per layer, by alias index: the index in `values` of each alias `(layer, index)` of a
+    /// value met in this tile ([`Dates::intern_as`]), [`NONE`] when not met.
+    aliases: Vec<Vec<u32>>,
+    /// The aliases set in this tile, reset by [`Dates::clear`].
+    set: Vec<(u32, u32)>,
+}
+
+/// What [`date_order`] compares of a date value, taken from its bytes once: a string's
+/// first 16 bytes (big-endian, zero-padded) and length, or a number.
+#[derive(Debug, Clone, Copy)]
+struct DateKey {
+    string: bool,
+    prefix: u128,
+    len: usize,
+    number: f64,
+}
+
+/// Bytes of a string date held in [`DateKey::prefix`].
+const PREFIX: usize = 16;
+
+impl DateKey {
+    fn of(v: &[u8]) -> DateKey {
+        match value_str(v) {
+            Some(s) => {
+                let mut p = [0u8; PREFIX];
+                let n = s.len().min(PREFIX);
+                p[..n].copy_from_slice(&s[..n]);
+                DateKey {
+                    string: true,
+                    prefix: u128::from_be_bytes(p),
+                    len: s.len(),
+                    number: 0.0,
+                }
+            }
+            None => DateKey {
+                string: false,
+                prefix: 0,
+                len: 0,
+                number: value_number(v).unwrap_or(0.0),
+            },
+        }
+    }
 }
 
 impl Dates {
     fn clear(&mut self) {
         self.values.clear();
+        self.keys.clear();
         self.index.clear();
-        self.aliases.clear();
+        for &(layer, i) in &self.set {
+            if let Some(slot) = self
+                .aliases
+                .get_mut(layer as usize)
+                .and_then(|a| a.get_mut(i as usize))
+            {
+                *slot = NONE;
+            }
+        }
+        self.set.clear();
     }
 
     /// [`Dates::intern`], found without hashing and comparing the bytes when they come
@@ -322,14 +373,28 @@ impl Dates {
     /// tiles, so the two kinds never meet). An alias met the first time has its bytes
     /// interned, so a value met both with and without one has one index.
     pub(super) fn intern_as(&mut self, alias: Option<(u32, u32)>, bytes: &[u8], kind: u8) -> u32 {
-        let Some(alias) = alias else {
+        let Some((layer, ai)) = alias else {
             return self.intern(bytes, kind);
         };
-        if let Some(&i) = self.aliases.get(&alias) {
-            return i;
+        let (l, a) = (layer as usize, ai as usize);
+        if let Some(&i) = self.aliases.get(l).and_then(|v| v.get(a)) {
+            if i != NONE {
+                return i;
+            }
         }
         let i = self.intern(bytes, kind);
-        self.aliases.insert(alias, i);
+        if self.aliases.len() <= l {
+            self.aliases.resize_with(l + 1, Vec::new);
+        }
+        if let Some(v) = self.aliases.get_mut(l) {
+            if v.len() <= a {
+                v.resize(a + 1, NONE);
+            }
+            if let Some(slot) = v.get_mut(a) {
+                *slot = i;
+                self.set.push((layer, ai));
+            }
+        }
         i
     }
 
@@ -340,25 +405,52 @@ impl Dates {
         }
         let i = u32::try_from(self.values.len()).unwrap_or(NONE);
         self.values.push((bytes.to_vec(), kind));
+        self.keys.push(DateKey::of(bytes));
         self.index.insert(bytes.to_vec(), i);
         i
+    }
+
+    /// [`date_order`] of values `a` and `b`, from their keys (the bytes compared only
+    /// when two strings longer than [`PREFIX`] share their prefix).
+    fn order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let (Some(x), Some(y)) = (self.keys.get(a as usize), self.keys.get(b as usize)) else {
+            let bytes = |v: u32| {
+                self.values
+                    .get(v as usize)
+                    .map_or(&[][..], |d| d.0.as_slice())
+            };
+            return date_order(bytes(a), bytes(b));
+        };
+        match (x.string, y.string) {
+            (true, true) => match x.prefix.cmp(&y.prefix) {
+                Ordering::Equal if x.len <= PREFIX && y.len <= PREFIX => x.len.cmp(&y.len),
+                Ordering::Equal => {
+                    let bytes = |v: u32| {
+                        self.values
+                            .get(v as usize)
+                            .map_or(&[][..], |d| d.0.as_slice())
+                    };
+                    date_order(bytes(a), bytes(b))
+                }
+                o => o,
+            },
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => x.number.total_cmp(&y.number),
+        }
     }
 
     /// Of `a` and `b` ([`NONE`] for none), the one that comes first in `want` order (dates
     /// as [`date_order`], ties by index: a total order).
     fn pick(&self, a: u32, b: u32, want: std::cmp::Ordering) -> u32 {
-        if a == NONE {
+        if a == NONE || a == b {
             return b;
         }
         if b == NONE {
             return a;
         }
-        let bytes = |v: u32| {
-            self.values
-                .get(v as usize)
-                .map_or(&[][..], |d| d.0.as_slice())
-        };
-        let order = date_order(bytes(a), bytes(b)).then(a.cmp(&b));
+        let order = self.order(a, b).then(a.cmp(&b));
         if order == want.reverse() {
             b
         } else {
@@ -893,6 +985,45 @@ mod tests {
             })
             .collect();
         (vec![layer], entries)
+    }
+
+    proptest::proptest! {
+        /// The dates' keys order values as [`date_order`] orders their bytes: strings
+        /// sharing prefixes, shorter and longer than the key's prefix, with zero bytes, and
+        /// numbers; aliases met again give the value's index, and none survives a clear.
+        #[test]
+        fn date_keys_order_as_the_bytes(
+            strings in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec![0u8, b'0', b'1', b'-', 0xff]), 0..24),
+                1..12),
+            numbers in proptest::collection::vec(-3i64..3, 0..4),
+        ) {
+            let mut dates = Dates::default();
+            let mut values = Vec::new();
+            for s in &strings {
+                let mut buf = Vec::new();
+                mvt::bytes_field(&mut buf, 1, s);
+                values.push(buf);
+            }
+            for &n in &numbers {
+                let mut buf = Vec::new();
+                mvt::encode_value(&number_value(n as f64), &mut buf);
+                values.push(buf);
+            }
+            let ids: Vec<u32> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| dates.intern_as(Some((1, u32::try_from(i).unwrap())), v, 1))
+                .collect();
+            for (i, v) in values.iter().enumerate() {
+                proptest::prop_assert_eq!(dates.intern_as(Some((1, u32::try_from(i).unwrap())), v, 1), ids[i]);
+                for (j, w) in values.iter().enumerate() {
+                    proptest::prop_assert_eq!(dates.order(ids[i], ids[j]), date_order(v, w));
+                }
+            }
+            dates.clear();
+            proptest::prop_assert_eq!(dates.intern_as(Some((1, 0)), &values[values.len() - 1], 1), 0);
+        }
     }
 
     proptest::proptest! {
