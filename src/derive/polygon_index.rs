@@ -121,23 +121,7 @@ impl PolygonIndex {
     /// Whether `p` is inside, by the even-odd rule over every ring (holes count out):
     /// a ray cast east over the chunks of its row level with it.
     fn ray_cast(&self, p: Coord<f64>) -> bool {
-        let mut inside = false;
-        for &i in self.row(cell_of(p).1) {
-            let c = &self.chunks[i as usize];
-            if c.bbox.max().x < p.x || c.bbox.min().y > p.y || c.bbox.max().y < p.y {
-                continue;
-            }
-            for w in c.vertices.windows(2) {
-                let (a, b) = (w[0], w[1]);
-                if (a.y > p.y) != (b.y > p.y) {
-                    let x = a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x);
-                    if p.x < x {
-                        inside = !inside;
-                    }
-                }
-            }
-        }
-        inside
+        self.crossings_odd(p, self.row(cell_of(p).1), f64::INFINITY)
     }
 
     /// Whether `p` is inside: its cell's answer when no edge crosses the cell, else the
@@ -166,11 +150,11 @@ impl PolygonIndex {
         }
     }
 
-    /// Whether the ray east from `p` crosses an odd number of edges of `chunks` up to
-    /// `until` (inclusive); with every chunk of the row and an infinite `until`, the ray
-    /// cast. The parity beyond `until` is that of a point at `until`, which adds up to
-    /// the whole ray's: each edge's crossing is computed as [`PolygonIndex::ray_cast`]
-    /// computes it, and counted on one side of `until` or the other.
+    /// Whether the ray east from `p` crosses an odd number of edges of `chunks` (of `p`'s
+    /// row) up to `until` (inclusive); with every chunk of the row and an infinite
+    /// `until`, the ray cast. The parity beyond `until` is that of a point at `until`,
+    /// which adds up to the whole ray's: each edge's crossing is computed alike for
+    /// both, and counted on one side of `until` or the other.
     fn crossings_odd(&self, p: Coord<f64>, chunks: &[u32], until: f64) -> bool {
         let mut odd = false;
         for &i in chunks {
