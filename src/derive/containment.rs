@@ -11,10 +11,10 @@
 
 use std::path::Path;
 
-use geo::Coord;
+use geo::{BoundingRect, Coord, Rect};
 use rustc_hash::FxHashMap;
 
-use super::polygon_index::PolygonIndex;
+use super::polygon_index::{self, PolygonIndex, CELL};
 use crate::country;
 use crate::error::Problem;
 use crate::model::Place;
@@ -49,7 +49,19 @@ pub struct CountryIndex<'b> {
     indexes: Vec<Option<PolygonIndex>>,
     /// Alpha-2 code → its features.
     by_country: FxHashMap<String, Vec<usize>>,
+    /// Every feature's bounding box (`None`: no points), found on the first
+    /// [`CountryIndex::feature_at`].
+    bounds: Vec<Option<Rect<f64>>>,
+    /// Grid cells met by [`CountryIndex::feature_at`] ([`polygon_index::cell_of`]) → the
+    /// features a point of the cell may lie in, in order, as a range of `candidates`.
+    land: FxHashMap<(i32, i32), (u32, u32)>,
+    /// Feature numbers; [`WHOLE_CELL`] marks one the whole cell lies in (the last of its
+    /// range).
+    candidates: Vec<u32>,
 }
+
+/// In [`CountryIndex::candidates`], a feature that holds every point of the cell.
+const WHOLE_CELL: u32 = 1 << 31;
 
 impl<'b> CountryIndex<'b> {
     /// The index over `boundaries` (nothing indexed yet).
@@ -58,6 +70,9 @@ impl<'b> CountryIndex<'b> {
             boundaries,
             indexes: vec![None; boundaries.countries.len()],
             by_country: FxHashMap::default(),
+            bounds: Vec::new(),
+            land: FxHashMap::default(),
+            candidates: Vec::new(),
         }
     }
 
@@ -93,12 +108,71 @@ impl<'b> CountryIndex<'b> {
         self.feature_at(p).is_some()
     }
 
-    /// The feature `p` lies in, if any.
+    /// The feature `p` lies in, if any: the first, in the boundaries' order, whose index
+    /// [`PolygonIndex::contains`] it. Asked of every bulk row with its own coordinates
+    /// (the swap check without a hint), so the features that can answer for a point of
+    /// its grid cell are found once per cell: those whose bounding box meets the cell and
+    /// that do not leave the whole cell outside, up to the first that holds all of it.
+    /// Any other feature answers `false` for every point of the cell, so the answer is
+    /// the scan's over every feature.
     fn feature_at(&mut self, p: Coord<f64>) -> Option<&'b CountryShape> {
         let b = self.boundaries;
-        let i = (0..b.countries.len())
-            .find(|&i| index(&mut self.indexes, b, i).is_some_and(|s| s.contains(p)))?;
+        let key = polygon_index::cell_of(p);
+        let (start, len) = match self.land.get(&key) {
+            Some(&range) => range,
+            None => self.land_cell(key),
+        };
+        let (start, len) = (start as usize, len as usize);
+        let cell = self.candidates.get(start..start + len).unwrap_or_default();
+        let i = cell.iter().find_map(|&c| {
+            let i = (c & !WHOLE_CELL) as usize;
+            let inside = c & WHOLE_CELL != 0
+                || index(&mut self.indexes, b, i).is_some_and(|s| s.contains(p));
+            inside.then_some(i)
+        })?;
         b.countries.get(i)
+    }
+
+    /// Find and remember the candidates of grid cell `key` (see [`CountryIndex::feature_at`]).
+    fn land_cell(&mut self, key: (i32, i32)) -> (u32, u32) {
+        let b = self.boundaries;
+        if self.bounds.is_empty() {
+            self.bounds = b
+                .countries
+                .iter()
+                .map(|c| c.shape.bounding_rect())
+                .collect();
+        }
+        let (w, s) = (f64::from(key.0) * CELL, f64::from(key.1) * CELL);
+        let (e, n) = (w + CELL, s + CELL);
+        let start = self.candidates.len();
+        for (i, bbox) in self.bounds.iter().enumerate() {
+            let meets = bbox.is_some_and(|r| {
+                r.min().x <= e && r.max().x >= w && r.min().y <= n && r.max().y >= s
+            });
+            let Some(known) = meets
+                .then(|| index(&mut self.indexes, b, i))
+                .flatten()
+                .map(|s| s.cell_known(key))
+            else {
+                continue;
+            };
+            let Ok(c) = u32::try_from(i) else { break };
+            match known {
+                Some(false) => {}
+                Some(true) => {
+                    self.candidates.push(c | WHOLE_CELL);
+                    break;
+                }
+                None => self.candidates.push(c),
+            }
+        }
+        let range = (
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(self.candidates.len() - start).unwrap_or(0),
+        );
+        self.land.insert(key, range);
+        range
     }
 
     /// The one containment check: `None` when the point `lat`, `lon` lies in `alpha2`, or
@@ -222,6 +296,42 @@ mod tests {
         );
         // No polygon at this scale for Bouvet? It has one; Tokelau has none: nothing to test.
         assert_eq!(index.outside(0.0, 0.0, "TK"), None);
+    }
+
+    /// The features found per grid cell answer as a scan over every feature does:
+    /// points dense enough that most cells are met many times, over borders and coasts,
+    /// and a few anywhere.
+    #[test]
+    fn the_cells_candidates_answer_as_every_feature_does() {
+        let b = boundaries();
+        let mut index = CountryIndex::new(&b);
+        let mut scan = CountryIndex::new(&b);
+        let mut rng = fastrand::Rng::with_seed(17);
+        let (mut land, mut cells) = (0, std::collections::HashSet::new());
+        for n in 0..60_000 {
+            let p = if n % 10 == 0 {
+                Coord {
+                    x: rng.f64() * 360.0 - 180.0,
+                    y: rng.f64() * 180.0 - 90.0,
+                }
+            } else {
+                Coord {
+                    x: rng.f64() * 8.0 + 60.0,
+                    y: rng.f64() * 6.0 + 34.0,
+                }
+            };
+            let want = (0..b.countries.len())
+                .find(|&i| super::index(&mut scan.indexes, &b, i).is_some_and(|s| s.contains(p)));
+            let got = index.feature_at(p).map(|c| c.name.as_str());
+            assert_eq!(got, want.map(|i| b.countries[i].name.as_str()), "{p:?}");
+            land += usize::from(want.is_some());
+            cells.insert(polygon_index::cell_of(p));
+        }
+        assert!(
+            land > 40_000 && cells.len() < 10_000,
+            "{land} {}",
+            cells.len()
+        );
     }
 
     /// North of 65° N and near 16.9° S the even-odd test flipped on whole bands of latitude

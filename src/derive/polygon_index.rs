@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 /// Ring edges per chunk.
 const CHUNK: usize = 32;
 /// Grid cell and latitude row size, degrees.
-const CELL: f64 = 0.25;
+pub(crate) const CELL: f64 = 0.25;
 /// How far, in degrees, a chunk's box is widened before it is tested against a cell, so
 /// that a point of a cell it does not meet is never within rounding error of an edge.
 const MARGIN: f64 = 1e-9;
@@ -29,9 +29,10 @@ struct Chunk {
     vertices: Vec<Coord<f64>>,
 }
 
-/// The grid cell and latitude row of a point.
+/// The grid cell and latitude row of a point: the cell `(i, j)` holds the points with
+/// `i * CELL <= x < (i + 1) * CELL` and `j * CELL <= y < (j + 1) * CELL`.
 #[allow(clippy::cast_possible_truncation)]
-fn cell_of(p: Coord<f64>) -> (i32, i32) {
+pub(crate) fn cell_of(p: Coord<f64>) -> (i32, i32) {
     ((p.x / CELL).floor() as i32, (p.y / CELL).floor() as i32)
 }
 
@@ -44,8 +45,25 @@ pub struct PolygonIndex {
     first_row: i32,
     /// Per latitude row from `first_row`, the chunks whose (widened) box meets it.
     rows: Vec<Vec<u32>>,
-    /// Cells met so far: whether each is inside, `None` for one an edge crosses.
-    cells: FxHashMap<(i32, i32), Option<bool>>,
+    /// Cells met so far.
+    cells: FxHashMap<(i32, i32), Cell>,
+}
+
+/// What a grid cell met so far is.
+#[derive(Debug, Clone)]
+enum Cell {
+    /// No edge crosses it: every point is inside, or every point is outside.
+    Known(bool),
+    /// Edges cross it. A point's ray east is cast only as far as `until`, the west side of
+    /// the nearest cell east of it in its row that no edge crosses (whose every point
+    /// answers `east`), over `chunks`, the chunks of the row that may hold a crossing
+    /// between: the crossings beyond `until` are that cell's point's (`east`). Without
+    /// such a cell inside the bounding box, `until` is infinite and `east` false.
+    Crossed {
+        east: bool,
+        until: f64,
+        chunks: Box<[u32]>,
+    },
 }
 
 impl PolygonIndex {
@@ -103,23 +121,7 @@ impl PolygonIndex {
     /// Whether `p` is inside, by the even-odd rule over every ring (holes count out):
     /// a ray cast east over the chunks of its row level with it.
     fn ray_cast(&self, p: Coord<f64>) -> bool {
-        let mut inside = false;
-        for &i in self.row(cell_of(p).1) {
-            let c = &self.chunks[i as usize];
-            if c.bbox.max().x < p.x || c.bbox.min().y > p.y || c.bbox.max().y < p.y {
-                continue;
-            }
-            for w in c.vertices.windows(2) {
-                let (a, b) = (w[0], w[1]);
-                if (a.y > p.y) != (b.y > p.y) {
-                    let x = a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x);
-                    if p.x < x {
-                        inside = !inside;
-                    }
-                }
-            }
-        }
-        inside
+        self.crossings_odd(p, self.row(cell_of(p).1), f64::INFINITY)
     }
 
     /// Whether `p` is inside: its cell's answer when no edge crosses the cell, else the
@@ -133,19 +135,100 @@ impl PolygonIndex {
             return false;
         }
         let key = cell_of(p);
-        let known = match self.cells.get(&key) {
-            Some(&known) => known,
-            None => {
-                let known = self.cell(key);
-                self.cells.insert(key, known);
-                known
+        if !self.cells.contains_key(&key) {
+            let cell = self.cell(key);
+            self.cells.insert(key, cell);
+        }
+        match self.cells.get(&key) {
+            Some(Cell::Known(inside)) => *inside,
+            Some(Cell::Crossed {
+                east,
+                until,
+                chunks,
+            }) => *east != self.crossings_odd(p, chunks, *until),
+            None => self.ray_cast(p),
+        }
+    }
+
+    /// Whether the ray east from `p` crosses an odd number of edges of `chunks` (of `p`'s
+    /// row) up to `until` (inclusive); with every chunk of the row and an infinite
+    /// `until`, the ray cast. The parity beyond `until` is that of a point at `until`,
+    /// which adds up to the whole ray's: each edge's crossing is computed alike for
+    /// both, and counted on one side of `until` or the other.
+    fn crossings_odd(&self, p: Coord<f64>, chunks: &[u32], until: f64) -> bool {
+        let mut odd = false;
+        for &i in chunks {
+            let c = &self.chunks[i as usize];
+            if c.bbox.max().x < p.x || c.bbox.min().y > p.y || c.bbox.max().y < p.y {
+                continue;
             }
+            for w in c.vertices.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if (a.y > p.y) != (b.y > p.y) {
+                    let x = a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x);
+                    if p.x < x && x <= until {
+                        odd = !odd;
+                    }
+                }
+            }
+        }
+        odd
+    }
+
+    /// Whether every point of cell `key` ([`cell_of`]) within the bounding box is inside
+    /// (`Some(true)`) or outside (`Some(false)`), remembered; `None` when an edge crosses
+    /// the cell ([`PolygonIndex::contains`] then casts a ray per point).
+    pub(crate) fn cell_known(&mut self, key: (i32, i32)) -> Option<bool> {
+        if let Some(cell) = self.cells.get(&key) {
+            return match cell {
+                Cell::Known(inside) => Some(*inside),
+                Cell::Crossed { .. } => None,
+            };
+        }
+        let cell = self.cell(key);
+        let known = match cell {
+            Cell::Known(inside) => Some(inside),
+            Cell::Crossed { .. } => None,
         };
-        known.unwrap_or_else(|| self.ray_cast(p))
+        self.cells.insert(key, cell);
+        known
+    }
+
+    /// What cell `key` is: inside or outside, decided by its centre, when no edge crosses
+    /// it; else where its points' rays may stop ([`Cell::Crossed`]).
+    fn cell(&self, key: (i32, i32)) -> Cell {
+        if let Some(inside) = self.uniform(key) {
+            return Cell::Known(inside);
+        }
+        // The nearest cell east in the row that no edge crosses, within the box (a cell
+        // east of the box is such a cell, outside).
+        let last = cell_of(Coord {
+            x: self.bbox.max().x + MARGIN,
+            y: 0.0,
+        })
+        .0;
+        let (until, east) = (key.0 + 1..=last.saturating_add(1))
+            .find_map(|i| Some((f64::from(i) * CELL, self.uniform((i, key.1))?)))
+            .unwrap_or((f64::INFINITY, false));
+        let west = f64::from(key.0) * CELL;
+        let chunks = self
+            .row(key.1)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let b = &self.chunks[i as usize].bbox;
+                b.max().x + MARGIN >= west && b.min().x - MARGIN <= until
+            })
+            .collect();
+        Cell::Crossed {
+            east,
+            until,
+            chunks,
+        }
     }
 
     /// Whether cell `key` is inside, decided by its centre, or `None` when an edge crosses it.
-    fn cell(&self, key: (i32, i32)) -> Option<bool> {
+    fn uniform(&self, key: (i32, i32)) -> Option<bool> {
         let (w, s) = (f64::from(key.0) * CELL, f64::from(key.1) * CELL);
         let (e, n) = (w + CELL, s + CELL);
         let crossed = self.row(key.1).iter().any(|&i| {
@@ -299,7 +382,7 @@ pub(crate) mod tests {
                 y: rng.f64() * 8.0 + 34.0,
             };
             for (c, s) in &mut shapes {
-                let cached = s.cells.contains_key(&cell_of(p));
+                let cached = matches!(s.cells.get(&cell_of(p)), Some(Cell::Known(_)));
                 let want = s.ray_cast(p);
                 assert_eq!(s.contains(p), want, "{} at {p:?}", c.name);
                 remembered += usize::from(cached);
