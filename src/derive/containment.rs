@@ -173,6 +173,13 @@ impl<'b> CountryIndex<'b> {
     }
 }
 
+/// The answers of an online geocoder are held to the same check.
+impl crate::resolve::online::Containment for CountryIndex<'_> {
+    fn outside(&mut self, lat: f64, lon: f64, alpha2: &str) -> Option<String> {
+        CountryIndex::outside(self, lat, lon, alpha2)
+    }
+}
+
 /// Feature `i`'s index in `indexes`, made on first use (`None` for a feature without
 /// points).
 fn index<'i>(
