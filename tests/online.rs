@@ -39,7 +39,13 @@ fn run(queries: &[&str], opts: OnlineOptions, path: &Path) -> (GeocodeCache, Vec
     let mut cache = GeocodeCache::load(path).unwrap();
     let mut client = NominatimClient::new(opts).unwrap();
     let queries: Vec<Query> = queries.iter().map(|q| Query::new(*q, &["TJ"])).collect();
-    let outcomes = lookup_missing(&queries, &mut cache, path, &mut client, true).unwrap();
+    let boundaries = drillmap::read::topojson::read(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("places/boundaries/countries-10m.json"),
+    )
+    .unwrap();
+    let mut within = drillmap::derive::containment::CountryIndex::new(&boundaries);
+    let outcomes =
+        lookup_missing(&queries, &mut cache, path, &mut client, &mut within, true).unwrap();
     (cache, outcomes)
 }
 

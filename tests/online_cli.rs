@@ -10,7 +10,7 @@ mod util;
 use std::fs;
 use std::time::Duration;
 
-use support::{answer, village, MockServer, Reply, UA};
+use support::{answer, result, village, MockServer, Reply, UA};
 use util::Work;
 
 /// `--online` against the mock at `url`, with the test User-Agent and no progress bar.
@@ -621,4 +621,117 @@ fn online_cache_write_failure_stops_the_run_with_exit_2() {
         "nothing asked after the failure"
     );
     assert!(!work.data().join("geocode-cache.toml").exists());
+}
+
+/// Probe 5 M1: an answer filed under `tj` whose point lies 57 km inside Afghanistan was
+/// accepted; `places promote --append` then made every command refuse places.csv. The
+/// one containment check now rejects it.
+#[test]
+fn an_online_answer_whose_point_lies_outside_its_country_is_rejected() {
+    let afghan_point = result(
+        ("node", 42),
+        "Afgville",
+        (36.7, 68.8),
+        ("place", "village", "village"),
+        ("Tajikistan", "tj"),
+        0.4,
+        0.02,
+    );
+    let server = MockServer::start(vec![Reply::json(&answer(&[afghan_point]))]);
+    let work = Work::new("small");
+    geocode_online(&work, &server.url(), &["Afgville"])
+        .expect_code(1)
+        .expect_stderr_line(&["Afgville", "nominatim found nothing either"]);
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    assert!(
+        cache.contains("km outside TJ") && cache.contains("in Afghanistan"),
+        "{cache}"
+    );
+    let promote = [
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "--append",
+    ];
+    work.run(&[&promote[..], &["Afgville"]].concat())
+        .expect_code(1);
+    work.check().expect_code(0);
+}
+
+/// Probe 5 M2: a 429 asking to wait a day failed one name, and the next were asked a
+/// second apart. The run stops asking; the rest are reported as not asked.
+#[test]
+fn a_retry_after_longer_than_allowed_stops_the_run() {
+    let server = MockServer::start(vec![
+        Reply::too_many("86400"),
+        Reply::json(&answer(&[village("Aqq2")])),
+    ]);
+    let work = Work::new("small");
+    let run = geocode_online(&work, &server.url(), &["Aqq1", "Aqq2", "Aqq3"]);
+    run.expect_code(1)
+        .expect_stderr_line(&["Aqq1", "HTTP 429", "86400 s"])
+        .expect_stderr_line(&["Aqq2", "not asked online", "86400 s", "2 remaining"])
+        .expect_stderr_line(&["Aqq3", "not asked online"]);
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Probe 5 M3: the cache was keyed by the raw string: `qizilqala` was asked again after
+/// `Qizilqala`, and an offline lookup in another case missed the answer.
+#[test]
+fn the_online_cache_is_keyed_by_the_folded_name() {
+    let server = MockServer::start(vec![
+        Reply::json(&answer(&[village("Qizilqala")])),
+        Reply::json("[]"),
+    ]);
+    let work = Work::new("small");
+    for name in ["Qizilqala ", "qizilqala", "QIZILQALA", "Qizilqala"] {
+        geocode_online(&work, &server.url(), &[name]).expect_code(0);
+    }
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(
+        server.requests()[0].param("q").as_deref(),
+        Some("Qizilqala")
+    );
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    assert_eq!(cache.matches("query = ").count(), 1, "{cache}");
+    assert!(cache.contains("query = \"Qizilqala\"\n"), "{cache}");
+    let offline = work.run(&["geocode", "--data", "data", "--country", "TJ", "qIzIlQaLa"]);
+    offline.expect_code(0);
+    assert!(
+        offline.stdout().contains("osm:node/2751234567"),
+        "{}",
+        offline.stdout()
+    );
+    work.run(&[
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "QIZILQALA",
+    ])
+    .expect_code(0);
+}
+
+/// Probe 5 L2: `places promote` of a name the gazetteer knows advised asking online first,
+/// which asks nothing for such a name.
+#[test]
+fn promoting_a_name_the_gazetteer_knows_says_so() {
+    let work = Work::new("small");
+    let run = work.run(&[
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "Kharbmaidon",
+    ]);
+    run.expect_code(1)
+        .expect_stderr_line(&["\"Kharbmaidon\"", "already in the gazetteer"]);
+    assert!(!run.stderr().contains("--online"), "{}", run.stderr());
 }

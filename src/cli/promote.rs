@@ -4,8 +4,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use drillmap::pipeline::PLACES;
+use drillmap::names::normalize::fold;
+use drillmap::pipeline::{self, PLACES};
 use drillmap::resolve::online::{self, GeocodeCache};
+use drillmap::resolve::{Filter, Geocoder, Status};
 use drillmap::write::atomic;
 use drillmap::Error;
 
@@ -34,7 +36,12 @@ pub fn run(
                 e.nothing_found(),
                 e.retrieved_date()
             ),
-            None => no_answer_advice(&cache, data, query, country.as_deref().unwrap_or_default()),
+            None => match resolved_locally(data, query, country.as_deref())? {
+                Some(known) => known,
+                None => {
+                    no_answer_advice(&cache, data, query, country.as_deref().unwrap_or_default())
+                }
+            },
         };
         let _ = writeln!(
             std::io::stderr(),
@@ -94,13 +101,40 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the local tables already resolve `query` (within `country`, if given), which is why
+/// no online answer exists and `geocode --online` asks nothing (probe 5 L2: the advice to
+/// ask online first looped).
+fn resolved_locally(
+    data: &Path,
+    query: &str,
+    country: Option<&str>,
+) -> Result<Option<String>, Error> {
+    let tables = pipeline::Tables::read(data)?;
+    let geonames = pipeline::load_geonames_for(data, &tables.gazetteer, [query])?;
+    let filter = country.map_or_else(Filter::default, Filter::country);
+    let found = Geocoder::new(&tables.gazetteer, geonames.as_ref()).lookup(query, &filter);
+    Ok(match (found.status, found.best()) {
+        (Status::Resolved, Some(c)) => Some(format!(
+            "already in the {}: {} ({}), which `drillmap geocode` answers without asking online",
+            match c.table {
+                "geonames" => "GeoNames table",
+                other => other,
+            },
+            c.place.name,
+            c.place.id
+        )),
+        _ => None,
+    })
+}
+
 /// What to do when the cache has no answer to `query` under the countries asked: the
 /// `promote` commands of the answers it has under others, or how to ask for one.
 fn no_answer_advice(cache: &GeocodeCache, data: &Path, query: &str, country: &str) -> String {
     let area = online::normalise_countries(&online::AREA_COUNTRIES);
     let others: Vec<String> = cache
         .found()
-        .filter(|e| e.query == query)
+        // The cache's key: the query as every lookup folds it.
+        .filter(|e| fold(&e.query) == fold(query))
         .filter_map(|e| match e.countries.as_slice() {
             [cc] => Some(format!("`{}`", online::promote_command(data, query, cc))),
             all if all == area.as_slice() => {

@@ -33,19 +33,20 @@ impl<'b> SwapRule<'b> {
     }
 
     /// Whether `[lon, lat]` as given looks swapped, for a row whose country hint is
-    /// `hint` (an ISO alpha-2 code; `None` or a code without a Natural Earth polygon: land
-    /// is the test).
+    /// `hint` (an ISO alpha-2 code; `None`: land is the test). A hint without a Natural
+    /// Earth polygon (Tokelau) says nothing either way: no swap is claimed for it (probe 5
+    /// M5: Longyearbyen hinted SJ was "swapped" because its twin lies in India, on land).
     pub fn suspect(&mut self, lon: f64, lat: f64, hint: Option<&str>) -> bool {
         if lon.abs() > 90.0 || lon == lat {
             return false; // swapped, it is no coordinate pair at all; or it is its own twin
         }
         let countries = &mut self.countries;
-        // A hint without a Natural Earth polygon at this scale: land is the test.
-        let mut within = |p: Coord<f64>| match hint.and_then(|cc| countries.in_country(cc, p)) {
-            Some(inside) => inside,
-            None => countries.on_land(p),
+        let mut within = |p: Coord<f64>| match hint {
+            Some(cc) => countries.in_country(cc, p),
+            None => Some(countries.on_land(p)),
         };
-        !within(Coord { x: lon, y: lat }) && within(Coord { x: lat, y: lon })
+        within(Coord { x: lon, y: lat }) == Some(false)
+            && within(Coord { x: lat, y: lon }) == Some(true)
     }
 }
 
@@ -80,5 +81,17 @@ mod tests {
         assert!(!rule.suspect(64.05, 67.50, Some("RU")));
         assert!(!rule.suspect(76.68, 66.09, Some("RU")));
         assert!(!rule.suspect(67.2783, 0.0, None));
+    }
+
+    /// Probe 5 M5: Longyearbyen hinted SJ was refused as "lat and lon look swapped" (no
+    /// SJ polygon, and its twin lies in India, on land).
+    #[test]
+    fn a_territory_drawn_within_another_country_is_not_called_swapped() {
+        let b = boundaries();
+        let mut rule = SwapRule::new(&b);
+        assert!(!rule.suspect(15.65, 78.22, Some("SJ")));
+        assert!(!rule.suspect(-8.5, 71.0, Some("SJ")));
+        // Without a polygon (Tokelau) nothing is claimed.
+        assert!(!rule.suspect(78.6, 17.0, Some("TK")));
     }
 }

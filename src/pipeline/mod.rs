@@ -342,11 +342,13 @@ pub fn ask_online(
     }
     let mut client = online::NominatimClient::new(online.options.clone())
         .map_err(|e| Error::Usage(e.to_string()))?;
+    let boundaries = topojson::read(&data.join(topojson::COUNTRIES))?;
     online::lookup_missing(
         queries,
         cache,
         &online::cache_path(data),
         &mut client,
+        &mut containment::CountryIndex::new(&boundaries),
         online.progress,
     )
 }
@@ -376,7 +378,11 @@ fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<V
     let mut problems = Vec::new();
     for o in outcomes {
         if let Err(e) = o.result {
-            for place in inputs.dataset.place_refs().filter(|p| p.query == o.query) {
+            // Every spelling the one question covers (the cache's key).
+            let fold = crate::names::normalize::fold;
+            let asked = fold(&o.query);
+            let same = |q: &str| fold(q) == asked;
+            for place in inputs.dataset.place_refs().filter(|p| same(&p.query)) {
                 problems.push(Problem::new(
                     &place.path,
                     Some(place.line),

@@ -1,7 +1,8 @@
 //! The geocode cache, kept as a lockfile: `places/geocode-cache.toml`.
 //!
 //! Every answer an online geocoder gave, "nothing found" included, is one entry keyed by
-//! the query as written and its normalised country list. The file is TOML, sorted by that
+//! its query folded as every lookup folds names ([`crate::names::normalize::fold`]: case,
+//! blanks, marks and punctuation do not count) and its normalised country list. The file is TOML, sorted by that
 //! key and serialised from structs (never a `HashMap`), so it diffs cleanly and can be
 //! reviewed like code; it is written atomically ([`crate::fsutil::atomic::write`]) so a run
 //! killed mid-way leaves the last good file. `build` reads it without network, which is
@@ -229,9 +230,9 @@ impl CacheEntry {
         }
     }
 
-    /// The cache key of this entry.
+    /// The cache key of this entry ([`key`]).
     fn key(&self) -> (String, Vec<String>) {
-        (self.query.clone(), self.countries.clone())
+        key(&self.query, &self.countries)
     }
 }
 
@@ -281,6 +282,17 @@ impl Default for GeocodeCache {
             entries: BTreeMap::new(),
         }
     }
+}
+
+/// The key of `query` within `countries`: the query folded as the gazetteer folds every
+/// name it files and finds ([`crate::names::normalize::fold`]), so `qizilqala`,
+/// `QIZILQALA` and `Qizilqala ` are the one question `Qizilqala` (probe 5 M3: each was
+/// asked again, and an offline lookup in another case missed the answer).
+pub fn key<S: AsRef<str>>(query: &str, countries: &[S]) -> (String, Vec<String>) {
+    (
+        crate::names::normalize::fold(query),
+        normalise_countries(countries),
+    )
 }
 
 /// Normalise a country list for keys and requests: trimmed, upper case, sorted, unique.
@@ -378,8 +390,20 @@ impl GeocodeCache {
                     return Err(syntax(None, format!("{what}: chosen {why}")));
                 }
             }
-            if cache.entries.insert(entry.key(), entry).is_some() {
-                return Err(syntax(None, format!("{what} appears twice")));
+            match cache.entries.entry(entry.key()) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                }
+                std::collections::btree_map::Entry::Occupied(mut slot) => {
+                    if slot.get().query == entry.query {
+                        return Err(syntax(None, format!("{what} appears twice")));
+                    }
+                    // Spellings an older drillmap kept apart (`Qizilqala`, `qizilqala`):
+                    // one question, the later answer kept; the next save writes it alone.
+                    if entry.retrieved_at > slot.get().retrieved_at {
+                        slot.insert(entry);
+                    }
+                }
             }
         }
         Ok(cache)
@@ -387,8 +411,7 @@ impl GeocodeCache {
 
     /// The cached answer for `query` within `countries` (any order or case).
     pub fn get<S: AsRef<str>>(&self, query: &str, countries: &[S]) -> Option<&CacheEntry> {
-        self.entries
-            .get(&(query.to_string(), normalise_countries(countries)))
+        self.entries.get(&key(query, countries))
     }
 
     /// Whether `query` must be asked online: it is not cached, or `refresh` is set and the

@@ -25,8 +25,8 @@ use super::cache::{format_timestamp, normalise_countries, CacheEntry, GeocodeCac
 use super::limiter::{parse_retry_after, Backoff, RateLimiter};
 use super::nominatim::{evaluate, Evaluation};
 use super::{
-    nominatim, photon, validate_user_agent, without_credentials, Lookup, LookupOutcome,
-    OnlineError, OnlineOptions, Provider, Query,
+    nominatim, photon, validate_user_agent, without_credentials, Containment, Lookup,
+    LookupOutcome, OnlineError, OnlineOptions, Provider, Query,
 };
 
 /// A Nominatim-compatible search client. One per run: it owns the rate limiter, so every
@@ -41,6 +41,8 @@ pub struct NominatimClient {
     rng: fastrand::Rng,
     /// Attempts in a row, across queries, that timed out or could not connect.
     unreachable: u32,
+    /// A `Retry-After` longer than the options allow: the service asked this run to stop.
+    held_off: Option<Duration>,
 }
 
 /// After this many attempts in a row time out or cannot connect, the run stops asking
@@ -103,6 +105,7 @@ impl NominatimClient {
             options,
             rng: fastrand::Rng::new(),
             unreachable: 0,
+            held_off: None,
         })
     }
 
@@ -110,6 +113,13 @@ impl NominatimClient {
     /// timed out or could not connect, so the service is taken as down for the run.
     pub fn is_unreachable(&self) -> bool {
         self.unreachable >= UNREACHABLE_LIMIT
+    }
+
+    /// The wait a `Retry-After` asked for, when it is longer than
+    /// [`OnlineOptions::max_retry_after`]: the service asked this run to stop, and
+    /// [`lookup_missing`] asks nothing more (probe 5 M2: a day's wait, then a name a second).
+    pub fn held_off(&self) -> Option<Duration> {
+        self.held_off
     }
 
     /// The options in force.
@@ -147,11 +157,13 @@ impl NominatimClient {
     }
 
     /// Ask the service about `query` within `countries` (see [`Self::countries_for`]),
-    /// retrying as the options allow, and validate the answer.
+    /// retrying as the options allow, and validate the answer (each result's point
+    /// against `within`).
     pub fn search<S: AsRef<str>>(
         &mut self,
         query: &str,
         countries: &[S],
+        within: &mut dyn Containment,
     ) -> Result<Evaluation, OnlineError> {
         if query.trim().is_empty() {
             return Err(OnlineError::EmptyQuery);
@@ -197,7 +209,7 @@ impl NominatimClient {
             let failure = match attempt {
                 Ok(body) => {
                     return parse(&body)
-                        .map(|results| evaluate(query, &countries, &results))
+                        .map(|results| evaluate(query, &countries, &results, within))
                         .map_err(|message| OnlineError::Malformed {
                             query: query.to_string(),
                             url,
@@ -242,6 +254,7 @@ impl NominatimClient {
             let mut delay = self.backoff.delay(retries, &mut self.rng);
             if let Some(asked) = failure.retry_after {
                 if asked > self.options.max_retry_after {
+                    self.held_off = Some(asked);
                     return Err(give_up(
                         format!(
                             "{} asking to retry after {} s, longer than the {} s allowed",
@@ -264,11 +277,12 @@ impl NominatimClient {
         &mut self,
         query: &str,
         countries: &[S],
+        within: &mut dyn Containment,
     ) -> Result<CacheEntry, OnlineError> {
         let countries = self.countries_for(countries)?;
-        let evaluation = self.search(query, &countries)?;
+        let evaluation = self.search(query, &countries, within)?;
         Ok(CacheEntry {
-            query: query.to_string(),
+            query: query.trim().to_string(), // what was sent
             countries,
             provider: self.options.provider.as_str().to_string(),
             endpoint: without_credentials(self.options.base_url.trim().trim_end_matches('/'))
@@ -351,12 +365,16 @@ impl NominatimClient {
 }
 
 /// Ask online for every query the cache lacks (or, with `refresh`, holds expired or found),
-/// in the order given, each distinct (query, countries) once. After each answer the cache
+/// in the order given, each distinct (query key, countries) once ([`super::cache::key`]:
+/// `qizilqala` after `Qizilqala` is the same question). After each answer the cache
 /// is saved to `cache_path` atomically, so a run killed mid-way keeps what it got; a failed
 /// query leaves its entry (if any) as it was and does not stop the others. Cache hits make
 /// no request and never wait on the rate limiter. At most `max_lookups` queries are asked;
 /// the rest fail with [`OnlineError::NotAsked`]. Once the circuit breaker trips
-/// ([`NominatimClient::is_unreachable`]), the rest fail with [`OnlineError::Unreachable`].
+/// ([`NominatimClient::is_unreachable`]), the rest fail with [`OnlineError::Unreachable`];
+/// once the service asks for a longer wait than allowed ([`NominatimClient::held_off`]),
+/// with [`OnlineError::HeldOff`].
+/// Every result's point is tested by `within`, the one containment check.
 /// `progress` shows a bar on stderr when stderr is a terminal (hidden otherwise). Returns
 /// one outcome per distinct query.
 ///
@@ -369,6 +387,7 @@ pub fn lookup_missing(
     cache: &mut GeocodeCache,
     cache_path: &Path,
     client: &mut NominatimClient,
+    within: &mut dyn Containment,
     progress: bool,
 ) -> crate::error::Result<Vec<LookupOutcome>> {
     let now = SystemTime::now();
@@ -377,9 +396,9 @@ pub fn lookup_missing(
     let mut plan: Vec<(String, Result<Vec<String>, OnlineError>, bool)> = Vec::new();
     for q in queries {
         let countries = client.countries_for(&q.countries);
-        let key = (
-            q.text.clone(),
-            countries.as_ref().map(Clone::clone).unwrap_or_default(),
+        let key = super::cache::key(
+            &q.text,
+            countries.as_ref().map(Vec::as_slice).unwrap_or_default(),
         );
         if !seen.insert(key) {
             continue;
@@ -410,6 +429,15 @@ pub fn lookup_missing(
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),
+            Ok(countries) if client.held_off().is_some() => (
+                countries,
+                Err(OnlineError::HeldOff {
+                    query: query.clone(),
+                    url: client.search_url(),
+                    retry_after: client.held_off().unwrap_or_default().as_secs(),
+                    not_asked: *not_asked.get_or_insert(to_ask),
+                }),
+            ),
             Ok(countries) if asked >= cap => (
                 countries,
                 Err(OnlineError::NotAsked {
@@ -421,7 +449,7 @@ pub fn lookup_missing(
                 asked += 1;
                 to_ask -= 1;
                 bar.set_message(query.clone());
-                let result = match client.lookup(&query, &countries) {
+                let result = match client.lookup(&query, &countries, within) {
                     Ok(entry) => {
                         let found = entry.status == Status::Found;
                         cache.insert_and_save(cache_path, entry)?;

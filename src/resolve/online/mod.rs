@@ -31,6 +31,16 @@ pub use client::{lookup_missing, NominatimClient};
 
 use crate::model::{PlaceKind, Precision};
 
+/// Whether a point lies in the country an answer files it under: the one containment check
+/// (`derive::containment::CountryIndex::outside`, which gazetteer rows and bulk rows with
+/// their own coordinates answer to), handed in because it sits above the resolver. An
+/// answer whose point fails it is rejected, so `places promote` never appends a row that
+/// `check` then refuses.
+pub trait Containment {
+    /// `None` when `lat`, `lon` lies in `alpha2` (or nothing can be tested), else why not.
+    fn outside(&mut self, lat: f64, lon: f64, alpha2: &str) -> Option<String>;
+}
+
 /// The provider name written to the cache and to provenance.
 pub const NOMINATIM: &str = "nominatim";
 
@@ -381,6 +391,19 @@ pub enum OnlineError {
         url: String,
         /// The attempts in a row that found nothing answering.
         attempts: u32,
+        /// How many names this run left unasked because of it.
+        not_asked: usize,
+    },
+    /// Not asked: the service asked earlier in this run to wait longer than allowed
+    /// (`Retry-After` beyond [`OnlineOptions::max_retry_after`]).
+    #[error("{query:?}: not asked online: {url} asked to wait {retry_after} s (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that")]
+    HeldOff {
+        /// The query.
+        query: String,
+        /// The search URL.
+        url: String,
+        /// The wait asked for, in seconds.
+        retry_after: u64,
         /// How many names this run left unasked because of it.
         not_asked: usize,
     },

@@ -18,6 +18,7 @@ use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
 use super::cache::{CandidateRecord, ChosenResult};
+use super::Containment;
 use crate::model::{Place, Precision};
 use crate::read::geonames::RankedPlaces;
 use crate::resolve::geocoder::{self, Filter, Gazetteer};
@@ -136,10 +137,17 @@ pub struct Evaluation {
 /// gazetteer's scorer looks `query` up in ([`Gazetteer::lookup`]). So a result is chosen
 /// only when it is `resolved` there: no name matching at [`geocoder::MIN_SCORE`] or above is
 /// no answer, and two results ranked within [`geocoder::AMBIGUITY_MARGIN`] are ambiguous.
-pub fn evaluate(query: &str, countries: &[String], results: &[RawResult]) -> Evaluation {
+pub fn evaluate(
+    query: &str,
+    countries: &[String],
+    results: &[RawResult],
+    within: &mut dyn Containment,
+) -> Evaluation {
     let allowed: Vec<String> = countries.iter().map(|c| c.to_ascii_uppercase()).collect();
-    let checked: Vec<Result<ChosenResult, String>> =
-        results.iter().map(|raw| check(&allowed, raw)).collect();
+    let checked: Vec<Result<ChosenResult, String>> = results
+        .iter()
+        .map(|raw| check(&allowed, raw, within))
+        .collect();
     let mut table = RankedPlaces::default();
     for (i, (raw, chosen)) in results.iter().zip(&checked).enumerate() {
         if let Ok(c) = chosen {
@@ -295,7 +303,11 @@ fn bbox(raw: &RawResult) -> Result<Option<[f64; 4]>, String> {
     Ok(Some([south, north, west, east]))
 }
 
-fn check(allowed: &[String], raw: &RawResult) -> Result<ChosenResult, String> {
+fn check(
+    allowed: &[String],
+    raw: &RawResult,
+    within: &mut dyn Containment,
+) -> Result<ChosenResult, String> {
     let lat = raw
         .lat
         .as_ref()
@@ -318,6 +330,11 @@ fn check(allowed: &[String], raw: &RawResult) -> Result<ChosenResult, String> {
             "in {country}, outside the allowed countries {}",
             allowed.join(", ")
         ));
+    }
+    // Where the point lies, not only what the answer says (probe 5 M1: a point 57 km
+    // inside Afghanistan answered as `tj`).
+    if let Some(why) = within.outside(lat, lon, &country) {
+        return Err(why);
     }
     let bbox = bbox(raw)?;
     if let Some([s, n, w, e]) = bbox {
@@ -503,8 +520,17 @@ pub fn fold(name: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A containment check that finds every point where its answer says it is.
+    pub(crate) struct Anywhere;
+
+    impl Containment for Anywhere {
+        fn outside(&mut self, _: f64, _: f64, _: &str) -> Option<String> {
+            None
+        }
+    }
 
     const VILLAGE: &str = r#"[{"place_id":198765,"licence":"Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright","osm_type":"node","osm_id":2751234567,"lat":"37.6123456","lon":"68.8765432","category":"place","type":"village","place_rank":19,"importance":0.2500001,"addresstype":"village","name":"Kharbmaidon","display_name":"Kharbmaidon, Khatlon Region, Tajikistan","address":{"village":"Kharbmaidon","state":"Khatlon Region","ISO3166-2-lvl4":"TJ-KT","country":"Tajikistan","country_code":"tj"},"namedetails":{"name":"Харбмайдон","name:en":"Kharbmaidon"},"boundingbox":["37.5923456","37.6323456","68.8565432","68.8965432"]}]"#;
 
@@ -515,7 +541,7 @@ mod tests {
     #[test]
     fn parses_strings_and_chooses_the_village() {
         let results = parse_response(VILLAGE).unwrap();
-        let ev = evaluate("Kharbmaidon", &tj(), &results);
+        let ev = evaluate("Kharbmaidon", &tj(), &results, &mut Anywhere);
         let c = ev.chosen.unwrap();
         assert_eq!((c.lat, c.lon), (37.6123456, 68.8765432));
         assert_eq!(c.precision, Precision::Settlement);
@@ -529,7 +555,7 @@ mod tests {
             "exact on its name, as the gazetteer scores it"
         );
         assert!(ev.candidates[0].accepted);
-        let ev = evaluate("Харбмайдон", &tj(), &results);
+        let ev = evaluate("Харбмайдон", &tj(), &results, &mut Anywhere);
         assert_eq!(
             ev.chosen.map(|c| c.score),
             Some(1.0),
@@ -543,7 +569,7 @@ mod tests {
     #[test]
     fn online_answers_meet_the_floor_and_the_ambiguity_margin() {
         let results = parse_response(VILLAGE).unwrap();
-        let ev = evaluate("cyr", &tj(), &results);
+        let ev = evaluate("cyr", &tj(), &results, &mut Anywhere);
         assert_eq!(ev.chosen, None);
         assert!(!ev.candidates[0].accepted);
         assert!(
@@ -554,7 +580,7 @@ mod tests {
             ev.candidates[0]
         );
         // A typo is scored as the gazetteer scores one.
-        let ev = evaluate("Kharbmaiden", &tj(), &results);
+        let ev = evaluate("Kharbmaiden", &tj(), &results, &mut Anywhere);
         let typo = ev.chosen.unwrap().score;
         assert!((geocoder::MIN_SCORE..0.9).contains(&typo), "{typo}");
         // The same name twice, 60 km apart, equally important: ambiguous, nothing chosen.
@@ -564,7 +590,7 @@ mod tests {
             .replace("\"lat\":\"37.6123456\"", "\"lat\":\"38.1\"")
             .replace("\"37.5923456\",\"37.6323456\"", "\"38.08\",\"38.12\"");
         let two = parse_response(&format!("[{one},{other}]")).unwrap();
-        let ev = evaluate("Kharbmaidon", &tj(), &two);
+        let ev = evaluate("Kharbmaidon", &tj(), &two, &mut Anywhere);
         assert_eq!(ev.chosen, None, "{:?}", ev.candidates);
         assert!(ev.candidates.iter().all(|c| c.accepted && c.score == 1.0));
         assert!(
@@ -581,7 +607,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            evaluate("Kharbmaidon", &tj(), &two).chosen.unwrap().osm_id,
+            evaluate("Kharbmaidon", &tj(), &two, &mut Anywhere)
+                .chosen
+                .unwrap()
+                .osm_id,
             1
         );
     }
@@ -595,14 +624,39 @@ mod tests {
                 .map(|s| Value::String((*s).into()))
                 .collect(),
         );
-        let ev = evaluate("Kharbmaidon", &tj(), &r);
+        let ev = evaluate("Kharbmaidon", &tj(), &r, &mut Anywhere);
         assert!(ev.chosen.is_some(), "{:?}", ev.candidates);
+    }
+
+    /// Probe 5 M1: an answer was accepted by its `country_code` alone; its point, 57 km
+    /// inside Afghanistan, then made `places promote` append a row `check` refused.
+    #[test]
+    fn a_point_outside_the_country_it_is_filed_under_is_rejected() {
+        struct OnlyAfghanistan;
+        impl Containment for OnlyAfghanistan {
+            fn outside(&mut self, lat: f64, lon: f64, alpha2: &str) -> Option<String> {
+                (alpha2 != "AF").then(|| format!("lat {lat}, lon {lon} lies outside {alpha2}"))
+            }
+        }
+        let results = parse_response(VILLAGE).unwrap();
+        let ev = evaluate("Kharbmaidon", &tj(), &results, &mut OnlyAfghanistan);
+        assert!(ev.chosen.is_none());
+        assert!(!ev.candidates[0].accepted);
+        assert_eq!(
+            ev.candidates[0].reason,
+            "lat 37.6123456, lon 68.8765432 lies outside TJ"
+        );
     }
 
     #[test]
     fn wrong_country_is_rejected_with_reason() {
         let body = VILLAGE.replace(r#""country_code":"tj""#, r#""country_code":"af""#);
-        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&body).unwrap());
+        let ev = evaluate(
+            "Kharbmaidon",
+            &tj(),
+            &parse_response(&body).unwrap(),
+            &mut Anywhere,
+        );
         assert!(ev.chosen.is_none());
         assert!(!ev.candidates[0].accepted);
         assert_eq!(
@@ -615,11 +669,21 @@ mod tests {
     #[test]
     fn bad_coordinates_are_rejected_not_fatal() {
         let body = VILLAGE.replace(r#""lat":"37.6123456""#, r#""lat":"north""#);
-        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&body).unwrap());
+        let ev = evaluate(
+            "Kharbmaidon",
+            &tj(),
+            &parse_response(&body).unwrap(),
+            &mut Anywhere,
+        );
         assert!(ev.chosen.is_none());
         assert!(ev.candidates[0].reason.contains("latitude \"north\""));
         let body = VILLAGE.replace(r#""lat":"37.6123456""#, r#""lat":"137.6""#);
-        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&body).unwrap());
+        let ev = evaluate(
+            "Kharbmaidon",
+            &tj(),
+            &parse_response(&body).unwrap(),
+            &mut Anywhere,
+        );
         assert!(ev.chosen.is_none());
     }
 
@@ -683,7 +747,12 @@ mod tests {
             r#"["37.5923456","37.6323456","68.8565432","68.8965432"]"#,
             r#"["-90","90","-180","180"]"#,
         );
-        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&globe).unwrap());
+        let ev = evaluate(
+            "Kharbmaidon",
+            &tj(),
+            &parse_response(&globe).unwrap(),
+            &mut Anywhere,
+        );
         assert_eq!(ev.chosen, None);
         assert_eq!(
             ev.candidates[0].reason,
@@ -694,9 +763,14 @@ mod tests {
             r#"["37.5923456","37.6323456","68.8565432","68.8965432"]"#,
             r#"["36.6","38.6","67.8","69.8"]"#,
         );
-        let c = evaluate("Kharbmaidon", &tj(), &parse_response(&city).unwrap())
-            .chosen
-            .unwrap();
+        let c = evaluate(
+            "Kharbmaidon",
+            &tj(),
+            &parse_response(&city).unwrap(),
+            &mut Anywhere,
+        )
+        .chosen
+        .unwrap();
         assert_eq!(c.precision, Precision::Settlement);
         assert!(c.uncertainty_km > 100.0, "{c:?}");
         assert_eq!(precision_of_extent(400.0), Precision::Region);
@@ -713,7 +787,12 @@ mod tests {
                 .replace("\"osm_id\":2751234567", "\"osm_id\":1"),
             VILLAGE.trim_matches(|c| c == '[' || c == ']')
         );
-        let ev = evaluate("Kharbmaidon", &tj(), &parse_response(&two).unwrap());
+        let ev = evaluate(
+            "Kharbmaidon",
+            &tj(),
+            &parse_response(&two).unwrap(),
+            &mut Anywhere,
+        );
         assert_eq!(ev.candidates.len(), 2);
         assert_eq!(ev.chosen.unwrap().osm_id, 2751234567);
     }

@@ -118,6 +118,7 @@ mod tests {
     use super::*;
     use crate::model::Precision;
     use crate::resolve::online::nominatim::evaluate;
+    use crate::resolve::online::nominatim::tests::Anywhere;
 
     const TOWN: &str = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[69.6196,40.2833]},"properties":{"osm_type":"R","osm_id":123,"extent":[69.55,40.33,69.7,40.24],"country":"Tajikistan","osm_key":"place","osm_value":"town","name":"Khujand","state":"Sughd Region","type":"city","countrycode":"TJ"}},{"type":"Feature","geometry":{"type":"Point","coordinates":[66.9,39.6]},"properties":{"osm_type":"N","osm_id":5,"osm_key":"place","osm_value":"village","name":"Khujand","country":"Uzbekistan","type":"city","countrycode":"UZ"}}]}"#;
 
@@ -126,7 +127,7 @@ mod tests {
         let raw = parse_response(TOWN).unwrap();
         assert_eq!(raw.len(), 2);
         assert_eq!(raw[0].osm_type.as_deref(), Some("relation"));
-        let ev = evaluate("Khujand", &["TJ".to_string()], &raw);
+        let ev = evaluate("Khujand", &["TJ".to_string()], &raw, &mut Anywhere);
         let c = ev.chosen.unwrap();
         assert_eq!((c.lat, c.lon), (40.2833, 69.6196));
         assert_eq!(c.precision, Precision::Settlement);
