@@ -132,7 +132,7 @@ fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
         articles.push((c, p));
     }
     let Some(out) = &a.out else { return Ok(()) };
-    let target = canonical_target(out);
+    let target = super::canonical_target(out);
     if let Some((_, p)) = articles.iter().find(|(c, _)| *c == target) {
         return Err(Error::Usage(format!(
             "--out {}: that is the article {}: the draft would overwrite it",
@@ -151,25 +151,6 @@ fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// The canonical form of a path that may not exist yet: its deepest existing folder,
-/// canonical, with the rest of the path after it.
-fn canonical_target(path: &std::path::Path) -> PathBuf {
-    if let Ok(c) = path.canonicalize() {
-        return c;
-    }
-    let abs = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
-    let mut tail = Vec::new();
-    let mut at = abs.as_path();
-    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
-        tail.push(name);
-        at = parent;
-        if let Ok(c) = at.canonicalize() {
-            return tail.iter().rev().fold(c, |p, n| p.join(n));
-        }
-    }
-    abs
 }
 
 /// Why writing the drafts stopped: the output failed, or an article changed since it was
