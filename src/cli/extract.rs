@@ -117,12 +117,13 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
 /// Refuse an article given twice (the same file, however named: one `[[source]]` per
 /// article), and an `--out` that is one of the articles or lies inside `--data` (the draft
 /// would replace what it is drafted from: nothing of `places/` is changed by `extract`).
-/// Paths are compared canonical, symlinks followed.
+/// Paths are compared canonical, symlinks followed; articles by their file (a hard link is
+/// the same article).
 fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
     let mut articles: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for p in &a.articles {
         let Ok(c) = p.canonicalize() else { continue };
-        if let Some((_, first)) = articles.iter().find(|(x, _)| *x == c) {
+        if let Some((_, first)) = articles.iter().find(|(x, _)| same_file(x, &c)) {
             return Err(Error::Usage(format!(
                 "{}: the same article as {}: give each article once",
                 p.display(),
@@ -151,6 +152,19 @@ fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Whether the canonical paths `a` and `b` name one file: one device and inode where
+/// there are such (a hard link), else one path.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        }
+    }
+    a == b
 }
 
 /// Why writing the drafts stopped: the output failed, or an article changed since it was
