@@ -1488,3 +1488,44 @@ fn a_bulk_row_names_its_sources_as_a_hand_kept_record_does() {
     assert_eq!(last(&f[0]["properties"]), "sources");
     assert_eq!(last(&hand["features"][0]["properties"]), "sources");
 }
+
+/// Probe 5 H2: a GeoJSONSeq property renamed onto another (`admin1`, written as
+/// `src_admin1`, beside `src_admin1`: a layer built from a source with an `admin1` column,
+/// fed back) gave a feature with the key twice, one value lost. The line is a bad row with
+/// the error the CSV reader gives for the same two columns.
+#[test]
+fn a_seq_property_renamed_onto_another_is_a_bad_row_named_as_in_csv() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("a.csv"),
+        "event_id_cnty,event_date,location,country,admin1,geo_precision\n\
+         TJK1,2021-08-05,Termiz,Uzbekistan,Surxondaryo,1\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/a.csv", "--seq", "--no-tiles"]).expect_code(0);
+    fs::copy(
+        work.out().join("events.geojsons"),
+        work.data().join("o1.geojsons"),
+    )
+    .unwrap();
+    bulk(
+        &work,
+        &["--events", "data/o1.geojsons", "--layer", "back", "--no-tiles"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&[
+        "o1.geojsons:1: \"admin1\": two properties would both be written as property \"src_admin1\"",
+    ]);
+    assert!(!work.out().join("back.geojson").exists());
+    // The CSV reader's error for the same two columns.
+    fs::write(
+        work.data().join("dup.csv"),
+        "id,place,admin1,src_admin1\nx,Termiz,a,b\n",
+    )
+    .unwrap();
+    bulk(&work, &["--events", "data/dup.csv", "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "dup.csv:1: \"src_admin1\": two columns would both be written as property \"src_admin1\"",
+        ]);
+}

@@ -500,6 +500,34 @@ fn help_documents_exit_codes_and_examples() {
     work.run(&["build", "--bogus"]).expect_code(2);
 }
 
+/// Probe 5 L10: `build --help` listed the fields `--columns` maps without date_precision
+/// and source, which it accepts. Its list is every field the parser knows.
+#[test]
+fn build_help_columns_names_every_field_the_mapping_accepts() {
+    let work = Work::new("small");
+    let help = work.run(&["build", "--help"]).stdout();
+    let lines: Vec<&str> = help.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("--columns"))
+        .unwrap_or_else(|| panic!("no --columns in {help}"));
+    let text: String = lines[at + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('-'))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    for field in drillmap::bulk::Field::ALL {
+        assert!(
+            words.contains(&field.as_str()),
+            "--columns help lacks {field}: {text}"
+        );
+    }
+}
+
 /// Probe finding 15: `--base-zoom 12` above `--max-zoom 10` was accepted (and clamped).
 #[test]
 fn a_base_zoom_above_the_max_zoom_is_a_usage_error() {

@@ -400,6 +400,23 @@ fn the_same_article_twice_is_refused() {
         .expect_stderr_line(&["./a.txt", "the same article as a.txt"]);
 }
 
+/// Probe 5 M4: a hard link is the same article under another name (a symlink was refused,
+/// a hard link gave two `[[source]]`s); a copy is another file.
+#[test]
+fn the_same_article_through_a_hard_link_is_refused() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    let text = "Russian and Tajik troops will hold joint drills at the Kharbmaidon training \
+                ground on August 5-7, 2021.\n";
+    fs::write(dir.join("art1.txt"), text).unwrap();
+    fs::hard_link(dir.join("art1.txt"), dir.join("art1hard.txt")).unwrap();
+    fs::write(dir.join("art1copy.txt"), text).unwrap();
+    extract(dir, &["--data", "data", "art1.txt", "art1hard.txt"])
+        .expect_code(2)
+        .expect_stderr_line(&["art1hard.txt", "the same article as art1.txt"]);
+    extract(dir, &["--data", "data", "art1.txt", "art1copy.txt"]).expect_code(0);
+}
+
 /// probe4 (MEDIUM 7): JSON mentions and quotes had no positions. Every `reported` has its
 /// `start` and `end`, byte offsets into the article (a byte-order mark not counted), and
 /// the article's bytes there are the quote.

@@ -639,6 +639,32 @@ fn a_tile_over_budget_at_the_base_zoom_is_an_error_naming_it() {
     encode_pmtiles(&layers, &ok).unwrap();
 }
 
+/// Probe 5 L9: with --base-zoom given, a tile over budget at the base zoom said "raise ...
+/// or --max-zoom", which does not move the base zoom. The hint names the flag that does.
+#[test]
+fn a_tile_over_budget_at_the_base_zoom_names_the_flag_that_sets_it() {
+    let layers = vec![dense_points(5_000)];
+    let hint = |max_zoom, base_zoom| {
+        let opts = TileOptions {
+            max_zoom,
+            base_zoom,
+            max_tile_features: 100,
+            ..TileOptions::default()
+        };
+        let err = encode_pmtiles(&layers, &opts).unwrap_err().to_string();
+        assert!(err.contains("base zoom"), "{err}");
+        err.rsplit("; ").next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        hint(10, Some(3)),
+        "raise --max-tile-bytes or --max-tile-features, or --base-zoom"
+    );
+    assert_eq!(
+        hint(3, None),
+        "raise --max-tile-bytes or --max-tile-features, or --max-zoom"
+    );
+}
+
 #[test]
 fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
     let dir = tempfile::tempdir().unwrap();
@@ -874,6 +900,43 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("none.geojsonl: nothing to tile"), "{err}");
     assert!(!d.join("o.pmtiles").exists());
+}
+
+/// Probe 5 L7: two inputs whose layers have one name were refused without saying which
+/// files, nor where the name comes from (the collection's `name` member, so renaming the
+/// file did not help).
+#[test]
+fn two_layers_with_one_name_are_refused_naming_both_files_and_the_name_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (sub, file) in [("a", "events.geojson"), ("b", "renamed.geojson")] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+        std::fs::write(
+            d.join(sub).join(file),
+            format!(
+                "{{\"type\":\"FeatureCollection\",\"name\":\"events\",\"features\":[\
+                 {{\"type\":\"Feature\",\"id\":\"{sub}\",\"geometry\":{{\"type\":\"Point\",\
+                 \"coordinates\":[67.3,37.2]}},\"properties\":{{}}}}]}}"
+            ),
+        )
+        .unwrap();
+    }
+    let (code, err) = tiles_in(
+        d,
+        &[
+            "--out",
+            "x.pmtiles",
+            "a/events.geojson",
+            "b/renamed.geojson",
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("a/events.geojson and b/renamed.geojson: two layers are named \"events\""),
+        "{err}"
+    );
+    assert!(err.contains("`name` member"), "{err}");
+    assert!(!d.join("x.pmtiles").exists());
 }
 
 #[test]

@@ -280,3 +280,92 @@ fn tiles_xyz_through_a_symlink_writes_where_it_points() {
         Vec::<String>::new()
     );
 }
+
+/// Probe 5 H1: `--out tiles/drillmap.pmtiles --xyz tiles` wrote the archive, then swapped
+/// the XYZ folder in whole over it: the archive was gone, the run said it was written, exit
+/// 0. An archive inside the folder (however named: a new folder, an existing empty one,
+/// through a symlink) is refused before anything is written.
+#[test]
+fn tiles_refuse_an_archive_inside_the_xyz_folder_before_writing_anything() {
+    let work = Work::new("small");
+    let root = work.dir.path();
+    fs::create_dir(root.join("xx")).unwrap();
+    let target = root.join("bigdisk/tiles");
+    fs::create_dir_all(&target).unwrap();
+    std::os::unix::fs::symlink(&target, root.join("xl")).unwrap();
+    for (out, xyz) in [
+        ("tiles/drillmap.pmtiles", "tiles"),
+        ("xx/a.pmtiles", "xx"),
+        ("xx/deeper/a.pmtiles", "./xx"),
+        ("bigdisk/tiles/a.pmtiles", "xl"),
+    ] {
+        let args = tiles_args("3", out, xyz);
+        work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .expect_code(2)
+            .expect_stderr_line(&[
+                &format!("--out {out}: inside the XYZ folder {xyz}"),
+                "replaces whole",
+            ]);
+        assert!(!root.join(out).exists(), "{out}");
+    }
+    assert!(!root.join("tiles").exists());
+    assert_eq!(fs::read_dir(root.join("xx")).unwrap().count(), 0);
+    assert_eq!(fs::read_dir(&target).unwrap().count(), 0);
+}
+
+/// Probe 5 L8: `--out same/x.pmtiles --xyz same/x.pmtiles` failed on `File exists`, naming
+/// an internal temporary file. The two flags naming one path is said as such.
+#[test]
+fn tiles_out_and_xyz_naming_one_path_are_refused_as_such() {
+    let work = Work::new("small");
+    fs::create_dir(work.dir.path().join("same")).unwrap();
+    let args = tiles_args("3", "same/x.pmtiles", "same/x.pmtiles");
+    work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(2)
+        .expect_stderr_line(&["--out same/x.pmtiles and --xyz same/x.pmtiles name the same path"]);
+    assert_eq!(litter(&work.dir.path().join("same")), Vec::<String>::new());
+    assert_eq!(
+        fs::read_dir(work.dir.path().join("same")).unwrap().count(),
+        0
+    );
+}
+
+/// Probe 5 L1: the second example of `tiles --help` put the XYZ folder inside `output/`,
+/// which `tiles` refuses. Every example there runs, from a folder with `places/` (and the
+/// events layer the last one tiles).
+#[test]
+fn every_example_of_tiles_help_runs() {
+    let work = Work::new("small");
+    let root = work.dir.path();
+    fs::rename(work.data(), root.join("places")).unwrap();
+    work.run(&["build"]).expect_code(0);
+    fs::write(
+        root.join("events.csv"),
+        "id,place,country,fatalities\na,Termez,UZ,3\nb,Dushanbe,TJ,4\n",
+    )
+    .unwrap();
+    work.run(&[
+        "build",
+        "--events",
+        "events.csv",
+        "--numeric",
+        "fatalities",
+        "--no-tiles",
+    ])
+    .expect_code(0);
+    let help = work.run(&["tiles", "--help"]).stdout();
+    let examples: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Examples:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(examples.len(), 3, "{help}");
+    for example in examples {
+        let words: Vec<&str> = example.split_whitespace().collect();
+        assert_eq!(words[..2], ["drillmap", "tiles"], "{example}");
+        let run = work.run(&words[1..]);
+        assert_eq!(run.code(), 0, "{example}: {}", run.stderr());
+    }
+}

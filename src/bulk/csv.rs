@@ -29,6 +29,33 @@ pub fn free_key(name: &str) -> String {
     }
 }
 
+/// The keys the free columns of a header, or the free properties of a GeoJSONSeq feature,
+/// are written under ([`free_key`]): a name whose key another name already took (`admin1`
+/// and `src_admin1` both give `src_admin1`) is refused, since one of the two values would be
+/// lost.
+#[derive(Debug, Default)]
+pub struct FreeKeys(Vec<String>);
+
+impl FreeKeys {
+    /// Forget the keys taken (for the next feature).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The key `name` is written under, or why not: `what` the names are (`columns`,
+    /// `properties`) in the message, which follows the name.
+    pub fn take(&mut self, name: &str, what: &str) -> std::result::Result<&str, String> {
+        let key = free_key(name);
+        if self.0.contains(&key) {
+            return Err(format!(
+                "two {what} would both be written as property {key:?}"
+            ));
+        }
+        self.0.push(key);
+        Ok(self.0.last().map_or("", String::as_str))
+    }
+}
+
 /// One free column: where it is, its `,"key":` fragment, and whether it is numeric.
 #[derive(Debug, Clone)]
 struct FreeColumn {
@@ -304,7 +331,7 @@ impl CsvReader {
             }
         }
         let mut free = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys = FreeKeys::default();
         for (index, name) in header.iter().enumerate() {
             if fields.contains(&Some(index)) {
                 continue;
@@ -312,16 +339,12 @@ impl CsvReader {
             if name.is_empty() {
                 return Err(syntax(format!("column {} has no name", index + 1)));
             }
-            let key_name = free_key(name);
-            if keys.contains(&key_name) {
-                return Err(syntax(format!(
-                    "{name:?}: two columns would both be written as property {key_name:?}"
-                )));
-            }
+            let key_name = keys
+                .take(name, "columns")
+                .map_err(|m| syntax(format!("{name:?}: {m}")))?;
             let mut key = vec![b','];
-            json::push_str(&mut key, &key_name);
+            json::push_str(&mut key, key_name);
             key.push(b':');
-            keys.push(key_name);
             free.push(FreeColumn {
                 index,
                 key,

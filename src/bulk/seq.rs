@@ -1,10 +1,11 @@
 //! The GeoJSONSeq events reader: one GeoJSON Feature per line (newline-delimited GeoJSON),
 //! each optionally preceded by the RFC 8142 record separator (RS, 0x1E).
 //!
-//! A feature's `id` member is the id (or, when it has none, the id property); a Point
-//! geometry gives lon/lat (`source_coordinates`); the other fields come from properties by
-//! the same names and mapping as CSV columns. Every other property is kept as it is (any
-//! JSON value), under [`free_key`](super::csv::free_key). Records are split by the one
+//! A feature's `id` member is the id (or, when it has none, the id property, which is
+//! otherwise free); a Point geometry gives lon/lat (`source_coordinates`); the other fields
+//! come from properties by the same names and mapping as CSV columns. Every other property
+//! is kept as it is (any JSON value), under its key by the CSV reader's rule ([`FreeKeys`]:
+//! two properties that would be written under one key make the line a bad row). Records are split by the one
 //! GeoJSONSeq splitter ([`crate::read::seq`]): blank lines skipped, several RS-separated
 //! records on one line read one by one, a record on one line.
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::csv::{excerpt, free_key, push_numeric};
+use super::csv::{excerpt, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
@@ -40,6 +41,7 @@ pub struct SeqReader<R: Read> {
     columns: Columns,
     values: [String; Field::ALL.len()],
     extra: Vec<u8>,
+    keys: FreeKeys,
 }
 
 impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
@@ -68,6 +70,7 @@ impl<R: Read> SeqReader<R> {
             columns: columns.clone(),
             values: Default::default(),
             extra: Vec::new(),
+            keys: FreeKeys::default(),
         }
     }
 
@@ -108,6 +111,10 @@ impl<R: Read> SeqReader<R> {
         {
             let keys: Vec<&str> = props.keys().map(String::as_str).collect();
             for (field, name) in FIELDS.into_iter().zip(&mut names) {
+                if field == Field::Id && f.id.is_some() {
+                    // The feature's `id` member is the id; an id property beside it is free.
+                    continue;
+                }
                 *name = match self.columns.mapped(field) {
                     Some(n) => Some(n.to_owned()),
                     None => default_column(field, &keys)
@@ -153,9 +160,14 @@ impl<R: Read> SeqReader<R> {
             }
         }
         self.extra.clear();
+        self.keys.clear();
         for (k, v) in &props {
+            let key = self
+                .keys
+                .take(k, "properties")
+                .map_err(|m| (k.clone(), m))?;
             self.extra.push(b',');
-            json::push_str(&mut self.extra, &free_key(k));
+            json::push_str(&mut self.extra, key);
             self.extra.push(b':');
             let numeric = self.columns.numeric.iter().any(|n| n == k);
             match v {
@@ -322,6 +334,44 @@ mod tests {
             "{got:?}"
         );
         assert!(got[3].contains("geometry must be a Point"), "{got:?}");
+    }
+
+    #[test]
+    fn a_property_renamed_onto_another_is_a_bad_row_as_in_a_csv_header() {
+        // Probe 5 H2: `admin1` (written as `src_admin1`) beside `src_admin1` gave a feature
+        // with the key twice; the CSV reader refuses the same two columns.
+        let text = "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"admin1\":\"X\",\"src_admin1\":\"KZ-99\"}}\n\
+                    {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{\"src_admin1\":\"KZ-99\"}}\n";
+        let got = read(text.as_bytes());
+        assert_eq!(
+            got,
+            [
+                "t.geojsons:1: \"src_admin1\": two properties would both be written as property \"src_admin1\"",
+                "2:b|||,\"src_admin1\":\"KZ-99\"",
+            ],
+        );
+        let csv = crate::bulk::csv::CsvReader::new(
+            Path::new("t.csv"),
+            "id,place,admin1,src_admin1\n".as_bytes(),
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            csv.to_string(),
+            "t.csv:1: \"src_admin1\": two columns would both be written as property \"src_admin1\""
+        );
+    }
+
+    #[test]
+    fn an_id_property_beside_the_feature_id_is_kept_as_src_id() {
+        // Probe 5 L11: the id property was taken as the id, then replaced by the member.
+        let text = r#"{"type":"Feature","id":"g8","geometry":null,"properties":{"id":"other","place":"Termez"}}
+{"type":"Feature","geometry":null,"properties":{"id":"p9"}}
+"#;
+        assert_eq!(
+            read(text.as_bytes()),
+            ["1:g8|Termez||,\"src_id\":\"other\"", "2:p9|||"]
+        );
     }
 
     proptest::proptest! {

@@ -91,7 +91,7 @@ pub enum Command {
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
-        after_help = concat!("Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz output/tiles\n  \
+        after_help = concat!("Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz tiles\n  \
         drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
         Without FILEs: layers exercises, bases, afghan_border and uncertainty, from the same\n\
         features as the GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one\n\

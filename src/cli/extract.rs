@@ -117,12 +117,13 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
 /// Refuse an article given twice (the same file, however named: one `[[source]]` per
 /// article), and an `--out` that is one of the articles or lies inside `--data` (the draft
 /// would replace what it is drafted from: nothing of `places/` is changed by `extract`).
-/// Paths are compared canonical, symlinks followed.
+/// Paths are compared canonical, symlinks followed; articles by their file (a hard link is
+/// the same article).
 fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
     let mut articles: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for p in &a.articles {
         let Ok(c) = p.canonicalize() else { continue };
-        if let Some((_, first)) = articles.iter().find(|(x, _)| *x == c) {
+        if let Some((_, first)) = articles.iter().find(|(x, _)| same_file(x, &c)) {
             return Err(Error::Usage(format!(
                 "{}: the same article as {}: give each article once",
                 p.display(),
@@ -132,7 +133,7 @@ fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
         articles.push((c, p));
     }
     let Some(out) = &a.out else { return Ok(()) };
-    let target = canonical_target(out);
+    let target = super::canonical_target(out);
     if let Some((_, p)) = articles.iter().find(|(c, _)| *c == target) {
         return Err(Error::Usage(format!(
             "--out {}: that is the article {}: the draft would overwrite it",
@@ -153,23 +154,17 @@ fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// The canonical form of a path that may not exist yet: its deepest existing folder,
-/// canonical, with the rest of the path after it.
-fn canonical_target(path: &std::path::Path) -> PathBuf {
-    if let Ok(c) = path.canonicalize() {
-        return c;
-    }
-    let abs = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
-    let mut tail = Vec::new();
-    let mut at = abs.as_path();
-    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
-        tail.push(name);
-        at = parent;
-        if let Ok(c) = at.canonicalize() {
-            return tail.iter().rev().fold(c, |p, n| p.join(n));
+/// Whether the canonical paths `a` and `b` name one file: one device and inode where
+/// there are such (a hard link), else one path.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
         }
     }
-    abs
+    a == b
 }
 
 /// Why writing the drafts stopped: the output failed, or an article changed since it was

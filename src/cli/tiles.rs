@@ -32,8 +32,9 @@ pub struct TilesArgs {
     out: PathBuf,
     #[command(flatten)]
     budget: TileBudget,
-    /// Also write an XYZ folder of uncompressed z/x/y.mvt files. Not inside a folder
-    /// `build` publishes into (one with drillmap's manifest.json); a symlink is followed.
+    /// Also write an XYZ folder of uncompressed z/x/y.mvt files, replaced whole by each
+    /// run. Not inside a folder `build` publishes into (one with drillmap's manifest.json),
+    /// nor holding the archive; a symlink is followed.
     #[arg(long, value_name = "DIR")]
     xyz: Option<PathBuf>,
 }
@@ -151,6 +152,31 @@ fn xyz_folder(dir: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Refuse an archive that is the XYZ folder or lies inside it (compared canonical, symlinks
+/// followed as [`xyz_folder`] follows them): the folder is replaced whole by each run, so the archive
+/// would go with it.
+fn archive_outside_xyz(out: &Path, xyz: &Path) -> Result<()> {
+    let (archive, folder) = (super::canonical_target(out), super::canonical_target(xyz));
+    if archive == folder {
+        return Err(Error::Usage(format!(
+            "--out {} and --xyz {} name the same path: the archive is a file, the XYZ folder a \
+             folder of its own (e.g. --xyz tiles)",
+            out.display(),
+            xyz.display()
+        )));
+    }
+    if archive.starts_with(&folder) {
+        return Err(Error::Usage(format!(
+            "--out {}: inside the XYZ folder {}, which each run replaces whole, so the archive \
+             would be deleted with it: write it beside the folder (e.g. --out drillmap.pmtiles \
+             --xyz tiles)",
+            out.display(),
+            xyz.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let mut opts = args.budget.options()?;
@@ -160,7 +186,8 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     }
     let xyz = args.xyz.as_deref().map(xyz_folder).transpose()?;
     // Refused before anything is written: the folder is replaced whole.
-    if let Some(dir) = &xyz {
+    if let (Some(dir), Some(given)) = (&xyz, &args.xyz) {
+        archive_outside_xyz(&args.out, given)?;
         tiles::xyz::check(dir)?;
     }
     let mut columns = match &args.columns {

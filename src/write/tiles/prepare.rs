@@ -1269,12 +1269,16 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
     let mut attributions = Vec::with_capacity(builders.len());
     let mut bounds = Bounds::empty();
     let (mut tiled, mut skipped) = (0usize, 0usize);
-    let mut names = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeMap::new();
     let mut sources = Vec::with_capacity(builders.len());
     for b in builders {
-        if !names.insert(b.name.clone()) {
+        if let Some(first) = names.insert(b.name.clone(), b.named()) {
             return Err(Error::Usage(format!(
-                "two layers are named {:?}; MVT layer names must be unique",
+                "{} and {}: two layers are named {:?}, and MVT layer names must be unique (a \
+                 layer is named by its FeatureCollection's `name` member, else by its file \
+                 name less the extension): rename one",
+                first.display(),
+                b.named().display(),
                 b.name
             )));
         }

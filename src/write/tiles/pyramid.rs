@@ -962,10 +962,13 @@ fn finish_tile(
             } else {
                 " at the base zoom, where only points at the same position are merged"
             };
-            // What can help: one feature is not split by any zoom or feature budget.
+            // What can help: one feature is not split by any zoom or feature budget; the
+            // points stand apart from the base zoom, which is the last zoom unless given.
             let hint = if count == 1 {
                 "; it is one feature: raise --max-tile-bytes, or make that feature smaller \
                  (fewer or shorter properties)"
+            } else if opts.base_zoom.is_some() {
+                "; raise --max-tile-bytes or --max-tile-features, or --base-zoom"
             } else {
                 "; raise --max-tile-bytes or --max-tile-features, or --max-zoom"
             };
