@@ -1491,10 +1491,10 @@ fn a_bulk_row_names_its_sources_as_a_hand_kept_record_does() {
 
 /// Probe 5 H2: a GeoJSONSeq property renamed onto another (`admin1`, written as
 /// `src_admin1`, beside `src_admin1`: a layer built from a source with an `admin1` column,
-/// fed back) gave a feature with the key twice, one value lost. The line is a bad row with
-/// the error the CSV reader gives for the same two columns.
+/// fed back) gave a feature with the key twice, one value lost. drillmap's own `admin1` is
+/// derived again and the source's kept once; a CSV with both columns is refused.
 #[test]
-fn a_seq_property_renamed_onto_another_is_a_bad_row_named_as_in_csv() {
+fn an_acled_layer_fed_back_keeps_the_sources_values_once_and_derives_its_own_again() {
     let work = Work::new("events");
     fs::write(
         work.data().join("a.csv"),
@@ -1503,20 +1503,59 @@ fn a_seq_property_renamed_onto_another_is_a_bad_row_named_as_in_csv() {
     )
     .unwrap();
     bulk(&work, &["--events", "data/a.csv", "--seq", "--no-tiles"]).expect_code(0);
-    fs::copy(
-        work.out().join("events.geojsons"),
-        work.data().join("o1.geojsons"),
-    )
-    .unwrap();
+    let first = fs::read_to_string(work.out().join("events.geojsons")).unwrap();
+    fs::write(work.data().join("o1.geojsons"), &first).unwrap();
+    // Probe 5 H2: fed back, the layer's own `admin1` (drillmap's) and `src_admin1` (ACLED's)
+    // gave a feature with `src_admin1` twice, and readers kept drillmap's value.
     bulk(
         &work,
-        &["--events", "data/o1.geojsons", "--layer", "back", "--no-tiles"],
+        &[
+            "--events",
+            "data/o1.geojsons",
+            "--layer",
+            "back",
+            "--seq",
+            "--no-tiles",
+        ],
     )
-    .expect_code(1)
-    .expect_stderr_line(&[
-        "o1.geojsons:1: \"admin1\": two properties would both be written as property \"src_admin1\"",
-    ]);
-    assert!(!work.out().join("back.geojson").exists());
+    .expect_code(0);
+    let back = fs::read_to_string(work.out().join("back.geojsons")).unwrap();
+    fs::write(work.data().join("o2.geojsons"), &back).unwrap();
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/o2.geojsons",
+            "--layer",
+            "again",
+            "--seq",
+            "--no-tiles",
+        ],
+    )
+    .expect_code(0);
+    let again = fs::read_to_string(work.out().join("again.geojsons")).unwrap();
+    let value = |text: &str| -> serde_json::Value {
+        serde_json::from_str(text.trim_start_matches('\u{1e}').trim()).unwrap()
+    };
+    let (first, back, again) = (value(&first), value(&back), value(&again));
+    for layer in [&back, &again] {
+        let text = layer.to_string();
+        assert_eq!(layer["geometry"], first["geometry"], "the same point");
+        assert_eq!(layer["properties"]["src_admin1"], "Surxondaryo", "{text}");
+        assert_eq!(layer["properties"]["src_geo_precision"], "1", "{text}");
+    }
+    // drillmap's own `admin1` is derived again: the gazetteer's for the name at first, none
+    // for a row's own point fed back.
+    assert_eq!(first["properties"]["admin1"], "UZ-SU");
+    assert_eq!(back["properties"]["admin1"], serde_json::Value::Null);
+    // Fed back again, a layer comes out as it went in.
+    assert_eq!(again["properties"], back["properties"]);
+    for text in [
+        fs::read_to_string(work.out().join("back.geojsons")).unwrap(),
+        fs::read_to_string(work.out().join("again.geojsons")).unwrap(),
+    ] {
+        assert_eq!(text.matches("\"src_admin1\":").count(), 1, "{text}");
+    }
     // The CSV reader's error for the same two columns.
     fs::write(
         work.data().join("dup.csv"),

@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::csv::{excerpt, push_numeric, FreeKeys};
+use super::csv::{excerpt, free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
+use crate::model::properties::is_event_key;
 use crate::read::seq::Records;
 
 #[derive(Debug, Deserialize)]
@@ -123,16 +124,22 @@ impl<R: Read> SeqReader<R> {
                 };
             }
         }
-        for (field, name) in FIELDS.into_iter().zip(names) {
-            let Some((n, v)) = name.and_then(|n| props.remove(&n).map(|v| (n, v))) else {
+        // Two fields may name one property (`--columns name=location`, `location` being
+        // the place's default), as two may name one CSV column: each reads it, and it is
+        // taken from the free properties once all have.
+        for (field, name) in FIELDS.into_iter().zip(&names) {
+            let Some((n, v)) = name.as_ref().and_then(|n| props.get(n).map(|v| (n, v))) else {
                 continue;
             };
-            self.values[field as usize] = text_of(&v).ok_or_else(|| {
+            self.values[field as usize] = text_of(v).ok_or_else(|| {
                 (
                     v.to_string(),
                     format!("property {n:?} ({field}) must be a string or a number"),
                 )
             })?;
+        }
+        for n in names.into_iter().flatten() {
+            props.remove(&n);
         }
         if let Some(id) = &f.id {
             self.values[Field::Id as usize] = text_of(id).ok_or_else(|| {
@@ -162,6 +169,12 @@ impl<R: Read> SeqReader<R> {
         self.extra.clear();
         self.keys.clear();
         for (k, v) in &props {
+            // A key drillmap derives itself, beside its `src_` twin, is a previous build's
+            // derivation (a layer fed back, its source's own value in the twin): it is
+            // derived again, so the layer fed back comes out as it went in.
+            if is_event_key(k) && props.contains_key(&free_key(k)) {
+                continue;
+            }
             let key = self
                 .keys
                 .take(k, "properties")
@@ -253,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn two_fields_naming_one_property_both_read_it_as_in_csv() {
+        // `--columns name=location`: `location` is also the place's default name.
+        let columns = Columns::parse("name=location").unwrap();
+        let text = r#"{"type":"Feature","id":"a","geometry":null,"properties":{"location":"Termez","x":1}}"#;
+        let mut r = SeqReader::new(Path::new("t.geojsons"), text.as_bytes(), &columns);
+        let Some(Next::Row(row)) = r.next_row().unwrap() else {
+            panic!("a row")
+        };
+        assert_eq!((row.name, row.place), ("Termez", "Termez"));
+        assert_eq!(String::from_utf8_lossy(row.extra), ",\"x\":1");
+    }
+
+    #[test]
     fn reads_plain_and_rs_separated_records() {
         let f1 = r#"{"type":"Feature","id":"a","geometry":null,"properties":{"place":"Termez","troops":300}}"#;
         let f2 = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[67.5,37.25]},"properties":{"id":7,"n":null}}"#;
@@ -337,17 +363,19 @@ mod tests {
     }
 
     #[test]
-    fn a_property_renamed_onto_another_is_a_bad_row_as_in_a_csv_header() {
+    fn a_derived_key_beside_its_src_twin_is_derived_again_not_written_twice() {
         // Probe 5 H2: `admin1` (written as `src_admin1`) beside `src_admin1` gave a feature
-        // with the key twice; the CSV reader refuses the same two columns.
+        // with the key twice. In a layer fed back, `admin1` is drillmap's own derivation
+        // and `src_admin1` the source's value: the first is derived again, the second kept.
+        // A CSV holds no derivation: the same two columns are refused.
         let text = "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"admin1\":\"X\",\"src_admin1\":\"KZ-99\"}}\n\
-                    {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{\"src_admin1\":\"KZ-99\"}}\n";
+                    {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{\"admin1\":\"Y\"}}\n";
         let got = read(text.as_bytes());
         assert_eq!(
             got,
             [
-                "t.geojsons:1: \"src_admin1\": two properties would both be written as property \"src_admin1\"",
-                "2:b|||,\"src_admin1\":\"KZ-99\"",
+                "1:a|||,\"src_admin1\":\"KZ-99\"",
+                "2:b|||,\"src_admin1\":\"Y\"",
             ],
         );
         let csv = crate::bulk::csv::CsvReader::new(

@@ -207,9 +207,13 @@ fn base_features<'a, 'b: 'a>(
                 status: s.status,
                 since: s.since.map(|d| d.first),
                 until: s.until.map(|d| d.last),
-                // The first day of the period the report gives: the site is known in use
-                // on or after it (a report of "2018" does not show use on 31 December).
-                last_reported: s.last_reported.map(|d| d.first),
+                // The first day of the period the report gives, or the site's first day if
+                // later: the site is known in use on or after it (a report of "2018" does
+                // not show use on 31 December, nor before a `since` of June 2018).
+                last_reported: s.last_reported.map(|d| match s.since {
+                    Some(since) if since.first > d.first => since.first,
+                    _ => d.first,
+                }),
                 site,
             };
             Feature {

@@ -184,7 +184,7 @@ impl Streaming {
             // Only an unchanged file can be "written" into an unwritable folder.
             Err(e) if is_unwritable(&e) && old.is_some() => {
                 let scratch = scratch_path(dest);
-                let file = fs::File::create(&scratch).map_err(|e| Error::io(&scratch, e))?;
+                let file = create_scratch(&scratch).map_err(|e| Error::io(&scratch, e))?;
                 staged.tmp = Some(scratch);
                 (file, Some(e))
             }
@@ -297,6 +297,27 @@ pub fn temp_path(dest: &Path) -> PathBuf {
 /// only compare bytes with the folder's files or sort them, never to be published.
 pub fn scratch_path(dest: &Path) -> PathBuf {
     temp_path(&std::env::temp_dir().join(dest.file_name().unwrap_or_default()))
+}
+
+/// Create the scratch file `path` ([`scratch_path`]), readable and writable. The system's
+/// temporary folder is shared, so the name is created anew, never opened through what is
+/// there (a link another user left would point the bytes elsewhere): what a killed run of
+/// the same process id left is removed first; what cannot be removed stops the run.
+pub fn create_scratch(path: &Path) -> std::io::Result<fs::File> {
+    let create = || {
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path)?;
+            create()
+        }
+        other => other,
+    }
 }
 
 /// Whether `name` (a file name) is one [`temp_path`] gives, by any process.
@@ -559,6 +580,21 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scratch_file_is_created_anew_not_through_a_link_left_there() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        fs::write(&target, b"keep").unwrap();
+        let scratch = dir.path().join(".x.drillmap-1.tmp");
+        std::os::unix::fs::symlink(&target, &scratch).unwrap();
+        let mut file = create_scratch(&scratch).unwrap();
+        file.write_all(b"scratch").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+        assert!(!fs::symlink_metadata(&scratch).unwrap().is_symlink());
+        assert_eq!(fs::read(&scratch).unwrap(), b"scratch");
+    }
 
     #[test]
     fn writes_then_leaves_identical_content_untouched() {

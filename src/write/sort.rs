@@ -473,7 +473,7 @@ pub fn temp_file(beside: &Path, tag: &str) -> Result<(TempFile, File)> {
         // there): the run is kept in the system's temporary folder instead.
         Err(e) if crate::fsutil::atomic::is_unwritable(&e) => {
             let elsewhere = scratch_path(&run);
-            let file = open(&elsewhere).map_err(io(&elsewhere))?;
+            let file = crate::fsutil::atomic::create_scratch(&elsewhere).map_err(io(&elsewhere))?;
             Ok((TempFile(elsewhere), file))
         }
         Err(e) => Err(io(&path)(e)),
