@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use drillmap::names::normalize::fold;
 use drillmap::pipeline::{self, PLACES};
 use drillmap::resolve::online::{self, GeocodeCache};
 use drillmap::resolve::{Filter, Geocoder, Status};
@@ -133,8 +132,7 @@ fn no_answer_advice(cache: &GeocodeCache, data: &Path, query: &str, country: &st
     let area = online::normalise_countries(&online::AREA_COUNTRIES);
     let others: Vec<String> = cache
         .found()
-        // The cache's key: the query as every lookup folds it.
-        .filter(|e| fold(&e.query) == fold(query))
+        .filter(|e| online::query_key(&e.query) == online::query_key(query))
         .filter_map(|e| match e.countries.as_slice() {
             [cc] => Some(format!("`{}`", online::promote_command(data, query, cc))),
             all if all == area.as_slice() => {

@@ -379,9 +379,8 @@ fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<V
     for o in outcomes {
         if let Err(e) = o.result {
             // Every spelling the one question covers (the cache's key).
-            let fold = crate::names::normalize::fold;
-            let asked = fold(&o.query);
-            let same = |q: &str| fold(q) == asked;
+            let asked = online::query_key(&o.query);
+            let same = |q: &str| online::query_key(q) == asked;
             for place in inputs.dataset.place_refs().filter(|p| same(&p.query)) {
                 problems.push(Problem::new(
                     &place.path,

@@ -289,10 +289,13 @@ impl Default for GeocodeCache {
 /// `QIZILQALA` and `Qizilqala ` are the one question `Qizilqala` (probe 5 M3: each was
 /// asked again, and an offline lookup in another case missed the answer).
 pub fn key<S: AsRef<str>>(query: &str, countries: &[S]) -> (String, Vec<String>) {
-    (
-        crate::names::normalize::fold(query),
-        normalise_countries(countries),
-    )
+    (query_key(query), normalise_countries(countries))
+}
+
+/// The query's part of the cache's key: the name as every lookup folds it, so spellings
+/// that differ only in case or spacing are one question.
+pub fn query_key(query: &str) -> String {
+    crate::names::normalize::fold(query)
 }
 
 /// Normalise a country list for keys and requests: trimmed, upper case, sorted, unique.
