@@ -139,7 +139,9 @@ impl<R: Read> SeqReader<R> {
             })?;
         }
         for n in names.into_iter().flatten() {
-            props.remove(&n);
+            // `shift_remove`: the free properties stay in the feature's order (`remove` is
+            // a swap with the last one).
+            props.shift_remove(&n);
         }
         if let Some(id) = &f.id {
             self.values[Field::Id as usize] = text_of(id).ok_or_else(|| {
@@ -276,6 +278,19 @@ mod tests {
         };
         assert_eq!((row.name, row.place), ("Termez", "Termez"));
         assert_eq!(String::from_utf8_lossy(row.extra), ",\"x\":1");
+    }
+
+    /// Probe 6 M1: taking a field's property from the middle swapped the last free one
+    /// into its place (`{"name":…,"a","b","c"}` came out `c, a, b`), so a layer fed back
+    /// changed at every round. Free properties keep the feature's order, as CSV columns
+    /// keep the header's.
+    #[test]
+    fn free_properties_keep_their_order_when_a_field_is_taken_from_among_them() {
+        let text = r#"{"type":"Feature","id":"x","geometry":null,"properties":{"a":"1","name":"Drill","b":"2","place":"Termez","c":"3","d":4}}"#;
+        assert_eq!(
+            read(text.as_bytes()),
+            ["1:x|Termez||,\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":4"]
+        );
     }
 
     #[test]
