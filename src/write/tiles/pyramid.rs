@@ -328,11 +328,18 @@ const SPARE_BUFFER: usize = 4 << 20;
 /// the next tile; a larger one's are freed when it is done.
 const RETAINED: u64 = 4;
 
+/// How many tiles at the feature budget may be held at once by all workers together: two,
+/// so the two cores this tool is measured on finish the low zooms' folded tiles side by
+/// side (one at a time, they ended every pyramid on one core), and memory stays bounded
+/// on a machine with many more.
+const GATE_TILES: u64 = 2;
+
 /// Limits the features held in tile windows by all workers together: a tile of `n`
 /// features waits until `n` more fit under the cap, or until no other tile is held (so a
-/// tile larger than the cap is finished alone). The cap is the feature budget: two tiles
-/// near the budget are finished one after the other, not side by side. The output does
-/// not depend on it.
+/// tile larger than the cap is finished alone). The cap is [`GATE_TILES`] times the
+/// feature budget, whatever the number of threads: that many tiles near the budget (the
+/// folded tiles of the low zooms, which end the pyramid) are finished side by side, more
+/// wait. The output does not depend on it.
 pub(super) struct Gate {
     held: Mutex<u64>,
     freed: Condvar,
@@ -1202,7 +1209,7 @@ fn build_pyramid(
     give_back();
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = threads.min(zooms.len().max(1));
-    let gate = Gate::new(opts.max_tile_features as u64);
+    let gate = Gate::new(opts.max_tile_features as u64 * GATE_TILES);
     let slots: Vec<Mutex<Option<ZoomTiles>>> = zooms.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let worker = || {
