@@ -1434,6 +1434,38 @@ fn a_geojsonseq_layer_read_back_keeps_its_date_precision() {
     }
 }
 
+/// Probe 5 L3: a row `2021-08-01,2021-08-01,month` was written as a one-day span at
+/// `month`, and a row with only an end_date got a start invented as that day. Both are bad
+/// rows now, named by file, line and value (the hand-kept records' one rule,
+/// `DateSpan::new`); a whole month at `month` is kept.
+#[test]
+fn a_bulk_rows_precision_needs_its_whole_period_and_an_end_needs_a_start() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "dp.csv",
+        "id,start_date,end_date,date_precision,place,country\n\
+         d1,2021-08-01,2021-08-31,month,Termiz,UZ\n\
+         d2,2021-08-15,2021-08-31,month,Termiz,UZ\n\
+         d6,2021-08-01,2021-08-01,month,Termiz,UZ\n\
+         e1,,2021-08-05,,Termiz,UZ\n",
+    );
+    let run = bulk(&work, &["--events", &csv, "--max-errors", "5"]);
+    run.expect_code(0)
+        .expect_stderr_line(&[
+            "dp.csv:3:",
+            "\"2021-08-31\"",
+            "the start falls inside the end's month after its first day",
+        ])
+        .expect_stderr_line(&[
+            "dp.csv:4:",
+            "\"2021-08-01\"",
+            "the end falls inside the start's month before its last day",
+        ])
+        .expect_stderr_line(&["dp.csv:5:", "\"2021-08-05\"", "end_date without start_date"]);
+    assert_eq!(ids(&read_json(&work, "events.geojson")), ["d1"]);
+    assert_eq!(error_lines(&work), ["3", "4", "5"]);
+}
+
 /// Probe finding: bulk features carried no `sources` while every hand-kept feature names
 /// its own. A row's source column (ACLED's `source`, GDELT's `SOURCEURL`) gives its
 /// `sources`, with the key and shape of a hand-kept feature's; a row without one has none.
