@@ -1521,6 +1521,42 @@ fn a_bulk_row_names_its_sources_as_a_hand_kept_record_does() {
     assert_eq!(last(&hand["features"][0]["properties"]), "sources");
 }
 
+/// Probe 5 L4: `https://user:secret@tass.ru/a` published `user:secret@tass.ru`, a port
+/// stayed in the publisher, `HTTPS://` was taken for a name, `https://` alone and an
+/// address with spaces were kept as addresses, and tabs and line breaks stayed in ids.
+#[test]
+fn a_source_address_publishes_its_host_and_never_its_credentials() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "src.csv",
+        "id,place,country,source\n\
+         s1,Termiz,UZ,HTTPS://Tass.RU/a\n\
+         s2,Termiz,UZ,https://user:secret@tass.ru/a\n\
+         s3,Termiz,UZ,https://tass.ru:8443/x\n\
+         s4,Termiz,UZ,https://\n\
+         s5,Termiz,UZ,https://tass.ru/a b c\n\
+         s6,Termiz,UZ,\"tab\there\"\n\
+         s7,Termiz,UZ,\"line1\nline2\"\n",
+    );
+    bulk(&work, &["--events", &csv, "--max-errors", "5"])
+        .expect_code(0)
+        .expect_stderr_line(&["src.csv:5:", "\"https://\"", "an address without a host"])
+        .expect_stderr_line(&["src.csv:6:", "https://tass.ru/a b c", "with a space"])
+        .expect_stderr_line(&["src.csv:7:", "source must not contain control characters"])
+        .expect_stderr_line(&["src.csv:8:", "source must not contain control characters"]);
+    let layer = read_json(&work, "events.geojson");
+    assert_eq!(ids(&layer), ["s1", "s2", "s3"]);
+    let source = |i: usize| layer["features"][i]["properties"]["sources"][0].clone();
+    assert_eq!(source(0)["publisher"], "tass.ru");
+    assert_eq!(source(0)["url"], "HTTPS://Tass.RU/a");
+    assert_eq!(source(1)["publisher"], "tass.ru");
+    assert_eq!(source(1)["id"], "https://tass.ru/a");
+    assert_eq!(source(1)["url"], "https://tass.ru/a");
+    assert_eq!(source(2)["publisher"], "tass.ru");
+    let written = fs::read_to_string(work.out().join("events.geojson")).unwrap();
+    assert!(!written.contains("secret"));
+}
+
 /// Probe 5 H2: a GeoJSONSeq property renamed onto another (`admin1`, written as
 /// `src_admin1`, beside `src_admin1`: a layer built from a source with an `admin1` column,
 /// fed back) gave a feature with the key twice, one value lost. drillmap's own `admin1` is
