@@ -1633,6 +1633,6 @@ fn an_acled_layer_fed_back_keeps_the_sources_values_once_and_derives_its_own_aga
     bulk(&work, &["--events", "data/dup.csv", "--no-tiles"])
         .expect_code(1)
         .expect_stderr_line(&[
-            "dup.csv:1: \"src_admin1\": two columns would both be written as property \"src_admin1\"",
+            "dup.csv:1: \"src_admin1\": columns \"admin1\" and \"src_admin1\" would both be written as property \"src_admin1\"",
         ]);
 }
