@@ -1335,6 +1335,27 @@ fn own_coordinates_outside_the_country_hint_are_a_bad_row() {
     assert_eq!(ids(&read_json(&work, "rows.geojson")), ["sea", "tashkent"]);
 }
 
+/// Reviewer M2: a hint naming a territory Natural Earth draws within another country
+/// (GF in France's features) accepted any point of that country: Paris passed as French
+/// Guiana. Cayenne and Longyearbyen pass; Paris hinted GF and Oslo hinted SJ are bad rows.
+#[test]
+fn a_point_of_the_holder_outside_the_hinted_territory_is_a_bad_row() {
+    let work = Work::new("events");
+    let rows_csv = work.write_csv(
+        "rows.csv",
+        "id,name,start_date,place,country,lat,lon\n\
+         cayenne,In French Guiana,2021,,GF,4.93,-52.33\n\
+         paris,In France,2021,,GF,48.8566,2.3522\n\
+         longyearbyen,In Svalbard,2021,,Svalbard and Jan Mayen,78.22,15.65\n\
+         oslo,In Norway,2021,,SJ,59.91,10.75\n",
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/rows.csv:3:", "outside GF", "within FR"])
+        .expect_stderr_line(&["data/rows.csv:5:", "outside SJ", "within NO"])
+        .expect_stderr_line(&["2 bad rows of 4"]);
+}
+
 /// Probe finding: a country hint was checked only on rows geocoded by name; on a row with
 /// its own coordinates an unknown one passed silently.
 #[test]

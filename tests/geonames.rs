@@ -370,6 +370,24 @@ fn a_batch_name_or_country_with_a_control_character_is_a_data_problem() {
     assert_eq!(run.stdout(), "", "nothing is written");
 }
 
+/// Probe 5 L5: an unknown country (`TÜRKİYE`, `Қазақстан`) was looked up without a
+/// filter and only noted, where `build --events` refuses the row: one rule, a problem at
+/// its line naming the value, nothing written.
+#[test]
+fn an_unknown_batch_country_is_a_problem_at_its_line_as_in_build_events() {
+    let run = batch(
+        &places(),
+        "name,country\nTalas,KZ\nDushanbe,TÜRKİYE\nAlmaty,Қазақстан\nTalas,\n",
+    );
+    run.expect_code(1)
+        .expect_stderr_line(&["names.csv:3:", "\"TÜRKİYE\"", "neither an ISO 3166-1"])
+        .expect_stderr_line(&["names.csv:4:", "\"Қазақстан\"", "neither an ISO 3166-1"]);
+    assert_eq!(run.stdout(), "", "nothing is written");
+    // The names ACLED and unaccented exports write are known to both.
+    let run = batch(&places(), "name,country\nTalas,Kazakhstan\nTermiz,uzb\n");
+    run.expect_code(0);
+}
+
 // Probe finding 13: each distinct (name, country) is looked up once; repeated rows get the
 // same answer as the first, and a different country is a different query.
 #[test]
@@ -398,7 +416,7 @@ fn batch_geocoding_writes_one_row_per_name() {
     let input = work.dir.path().join("names.csv");
     fs::write(
         &input,
-        "name,country\nХарбмайдон,\nTirmiz,UZ\nTalas,\nTalas,KZ\nAtlantis,\nSamarkand,XX\nTalas,kazakhstan\nTalas,kz\n",
+        "name,country\nХарбмайдон,\nTirmiz,UZ\nTalas,\nTalas,KZ\nAtlantis,\nSamarkand,Uzbekistan\nTalas,kazakhstan\nTalas,kz\n",
     )
     .unwrap();
     let run = work.run(&[
@@ -434,11 +452,7 @@ fn batch_geocoding_writes_one_row_per_name() {
         rows[4]
     );
     assert!(rows[5].starts_with("Atlantis,,unresolved,,"), "{}", rows[5]);
-    assert!(
-        rows[6].contains("unknown country \"\"XX\"\""),
-        "{}",
-        rows[6]
-    );
+    assert!(rows[6].starts_with("Samarkand,UZ,resolved,"), "{}", rows[6]);
     // Probe finding 13: a country name or a lower-case code filters as in `build --events`
     // (one rule); "Kazakhstan" was dropped as an unknown code and the lookup ran unfiltered.
     for row in &rows[7..] {

@@ -185,11 +185,12 @@ struct BatchRow<'a> {
     note: String,
 }
 
-/// A batch file: its rows and where the `name` and `country` columns are.
+/// A batch file: its rows, where the `name` column is, and the country each row's
+/// `country` cell names.
 pub struct BatchInput {
     records: Vec<csv::StringRecord>,
     name_col: usize,
-    country_col: Option<usize>,
+    countries: Vec<Option<&'static drillmap::country::Country>>,
 }
 
 impl BatchInput {
@@ -229,37 +230,44 @@ impl BatchInput {
             .map_err(csv_error)?;
         // A control character (an ESC, say) would go into the output as it is: refused as
         // in every name drillmap reads.
+        // A country cell is read by `build --events`' rule ([`drillmap::country::from_cell`]):
+        // an unknown one is a problem at its line, not a lookup without a filter.
         let mut problems = Vec::new();
+        let mut countries = Vec::with_capacity(records.len());
         for record in &records {
             let line = record
                 .position()
                 .and_then(|p| usize::try_from(p.line()).ok());
             for (what, col) in [("name", Some(name_col)), ("country", country_col)] {
                 let value = col.and_then(|c| record.get(c)).unwrap_or("");
-                if let Some(m) = drillmap::read::lines::control_character(value) {
-                    problems.push(drillmap::Problem::new(
-                        input,
-                        line,
-                        value,
-                        format!("{what} {m}"),
-                    ));
+                let problem = if let Some(m) = drillmap::read::lines::control_character(value) {
+                    Some(format!("{what} {m}"))
                 } else if what == "name" && value.trim().is_empty() {
-                    problems.push(drillmap::Problem::new(
-                        input,
-                        line,
-                        value,
-                        "empty name: there is nothing to look up",
-                    ));
+                    Some("empty name: there is nothing to look up".to_owned())
+                } else if what == "country" {
+                    match drillmap::country::from_cell(value) {
+                        Ok(country) => {
+                            countries.push(country);
+                            None
+                        }
+                        Err(m) => Some(m),
+                    }
+                } else {
+                    None
+                };
+                if let Some(m) = problem {
+                    problems.push(drillmap::Problem::new(input, line, value, m));
                 }
             }
         }
         if !problems.is_empty() {
             return Err(drillmap::Error::Data(problems));
         }
+        countries.resize(records.len(), None);
         Ok(BatchInput {
             records,
             name_col,
-            country_col,
+            countries,
         })
     }
 
@@ -288,7 +296,7 @@ pub fn batch(
 ) -> Result<bool, drillmap::Error> {
     use std::io::IsTerminal;
     let io_err = |e: std::io::Error| drillmap::Error::io("<stdout>", e);
-    let (records, name_col, country_col) = (&input.records, input.name_col, input.country_col);
+    let (records, name_col) = (&input.records, input.name_col);
     let bar = indicatif::ProgressBar::new(records.len() as u64);
     if !progress || !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -300,30 +308,19 @@ pub fn batch(
     // once: a batch often repeats its names. One border index serves the whole batch.
     let mut memo: HashMap<(&str, Option<&str>), Answer<'_>> = HashMap::new();
     let mut border_index = drillmap::derive::border_index::BorderIndex::new(border);
-    for record in records {
+    for (record, &hint) in records.iter().zip(&input.countries) {
         bar.inc(1);
         // Looked up trimmed, written as given (so a row of the output matches its input).
         let as_given = record.get(name_col).unwrap_or("");
         let name = as_given.trim();
-        let given = country_col.and_then(|c| record.get(c)).unwrap_or("").trim();
         let mut f = filter.clone();
         let mut note = String::new();
-        // The rule of `build --events`' country column: a code in any case or a name.
-        let hint = drillmap::country::from_hint(given);
         let country = match hint {
             Some(c) => {
                 f.countries = vec![c.alpha2.to_owned()];
-                c.alpha2.to_owned()
+                c.alpha2
             }
-            None => {
-                if !given.is_empty() {
-                    note = format!(
-                        "unknown country {given:?} ({}): not used",
-                        drillmap::country::UNKNOWN_HINT
-                    );
-                }
-                given.to_owned()
-            }
+            None => "",
         };
         let (r, border_km) = memo
             .entry((name, hint.map(|c| c.alpha2)))
@@ -357,7 +354,7 @@ pub fn batch(
                 false => drillmap::write::cell::neutralise(s).into_owned(),
             }
         };
-        let (name, country, note) = (cell(as_given), cell(&country), cell(&note));
+        let (name, country, note) = (cell(as_given), cell(country), cell(&note));
         let place_id = best.map(|c| cell(&c.place.id));
         let place_name = best.map(|c| cell(&c.place.name));
         let row = BatchRow {

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use geo::{BoundingRect, Coord, Rect};
+use geo::{BoundingRect, Coord, Distance, Haversine, Rect};
 use rustc_hash::FxHashMap;
 
 use super::polygon_index::{self, PolygonIndex, CELL};
@@ -25,35 +25,103 @@ pub const TOLERANCE_KM: f64 = 2.0;
 
 /// Natural Earth features without an id, by name, and the country they belong to: at
 /// 1:10m Christmas Island and the Cocos (Keeling) Islands are one feature, "Indian Ocean
-/// Ter.".
+/// Ter." (told apart by their [`HELD_BY`] boxes); Kosovo, with no ISO 3166-1 code, is `XK`.
 pub const NO_ID_FEATURES: &[(&str, &str)] = &[
     ("Baikonur", "KZ"),
     ("Indian Ocean Ter.", "CC"),
     ("Indian Ocean Ter.", "CX"),
+    ("Kosovo", "XK"),
 ];
 
-/// Territories with an ISO code but no Natural Earth feature of their own, and the country
-/// whose features draw them at 1:10m: a point hinted at the territory is tested against
-/// those (Svalbard, Jan Mayen and Bouvet in Norway's, the French overseas departments in
-/// France's, Bonaire, Sint Eustatius and Saba in the Netherlands'). Tokelau has none:
-/// New Zealand's features hold Atafu only, so a TK point is not tested.
-pub const HELD_BY: &[(&str, &str)] = &[
-    ("BQ", "NL"),
-    ("BV", "NO"),
-    ("GF", "FR"),
-    ("GP", "FR"),
-    ("MQ", "FR"),
-    ("RE", "FR"),
-    ("SJ", "NO"),
-    ("YT", "FR"),
+/// A territory with an ISO code that Natural Earth 1:10m draws within a larger feature,
+/// and where it lies: a point hinted at it must lie in the feature's outline and in one of
+/// its boxes (each within [`TOLERANCE_KM`]), so Paris hinted `GF` is refused though it
+/// lies in France's outline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeldTerritory {
+    /// Its ISO 3166-1 alpha-2 code.
+    pub alpha2: &'static str,
+    /// The country whose features draw it; `None`: the features [`NO_ID_FEATURES`]
+    /// assigns it, shared with another territory (CC, CX), or none (TK).
+    pub holder: Option<&'static str>,
+    /// Where it lies, as boxes `[west, south, east, north]` in degrees, one per group of
+    /// islands far apart (Svalbard and Jan Mayen; Bonaire and Saba with Sint Eustatius).
+    pub boxes: &'static [[f64; 4]],
+}
+
+/// The territories Natural Earth draws within another feature (Svalbard, Jan Mayen and
+/// Bouvet in Norway's, the French overseas departments in France's, Bonaire, Sint
+/// Eustatius and Saba in the Netherlands', Christmas Island and the Cocos Islands in the
+/// one "Indian Ocean Ter."). Each box is the extent of the holder's 1:10m polygons that
+/// make the territory up, read off the shipped `countries-10m.json` (Natural Earth v4.1.0
+/// admin-0 countries; its admin-0 map units draw each territory as a feature of its own,
+/// but world-atlas ships only the countries); a test checks every box against those
+/// polygons. Tokelau has no outline to test: New
+/// Zealand's features draw Atafu and Fakaofo but not Nukunonu, so a TK point is tested
+/// against the box of its three atolls alone.
+pub const HELD_BY: &[HeldTerritory] = &[
+    held(
+        "BQ",
+        Some("NL"),
+        &[
+            [-68.4169, 12.0215, -68.1901, 12.3103],
+            [-63.2508, 17.4638, -62.9448, 17.6462],
+        ],
+    ),
+    held("BV", Some("NO"), &[[3.3462, -54.4628, 3.4866, -54.3801]]),
+    held("CC", None, &[[96.8212, -12.1994, 96.9220, -12.1268]]),
+    held("CX", None, &[[105.5801, -10.5666, 105.7133, -10.4315]]),
+    held("GF", Some("FR"), &[[-54.6143, 2.1113, -51.6479, 5.7451]]),
+    held("GP", Some("FR"), &[[-61.7964, 15.8462, -60.9900, 16.5132]]),
+    held("MQ", Some("FR"), &[[-61.2276, 14.4075, -60.8100, 14.8769]]),
+    held("RE", Some("FR"), &[[55.2264, -21.3701, 55.8528, -20.8618]]),
+    held(
+        "SJ",
+        Some("NO"),
+        &[
+            [10.4851, 74.3469, 33.6405, 80.7703],
+            [-9.1171, 70.8060, -7.9399, 71.1808],
+        ],
+    ),
+    held("TK", None, &[[-172.5011, -9.3609, -171.1871, -8.5436]]),
+    held("YT", Some("FR"), &[[45.0419, -12.9897, 45.2903, -12.6469]]),
 ];
+
+const fn held(
+    alpha2: &'static str,
+    holder: Option<&'static str>,
+    boxes: &'static [[f64; 4]],
+) -> HeldTerritory {
+    HeldTerritory {
+        alpha2,
+        holder,
+        boxes,
+    }
+}
+
+/// The [`HELD_BY`] entry of `alpha2`, if it is one.
+fn held_territory(alpha2: &str) -> Option<&'static HeldTerritory> {
+    HELD_BY.iter().find(|t| t.alpha2 == alpha2)
+}
 
 /// The country whose features hold `alpha2` ([`HELD_BY`]), else `alpha2` itself.
 fn holder(alpha2: &str) -> &str {
-    HELD_BY
-        .iter()
-        .find(|(territory, _)| *territory == alpha2)
-        .map_or(alpha2, |(_, holder)| holder)
+    held_territory(alpha2)
+        .and_then(|t| t.holder)
+        .unwrap_or(alpha2)
+}
+
+/// The great-circle distance in km from `p` to the box `[west, south, east, north]` (0
+/// inside it).
+fn box_distance_km(b: &[f64; 4], p: Coord<f64>) -> f64 {
+    let q = Coord {
+        x: p.x.clamp(b[0], b[2]),
+        y: p.y.clamp(b[1], b[3]),
+    };
+    if q == p {
+        return 0.0;
+    }
+    Haversine.distance(geo::Point(p), geo::Point(q)) / 1000.0
 }
 
 pub(crate) fn shapes_of<'b>(b: &'b Boundaries, alpha2: &str) -> Vec<&'b CountryShape> {
@@ -120,9 +188,22 @@ impl<'b> CountryIndex<'b> {
         self.by_country.get(alpha2).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether `p` (lon, lat) lies in `alpha2`; `None` when Natural Earth has no polygon for
-    /// it.
+    /// Whether `p` (lon, lat) lies in `alpha2`: in its features' outline and, for a
+    /// territory drawn within another feature ([`HELD_BY`]), in one of its boxes; `None`
+    /// when there is nothing to test (no polygon and no box).
     pub fn in_country(&mut self, alpha2: &str, p: Coord<f64>) -> Option<bool> {
+        let boxes = held_territory(alpha2).map_or(&[][..], |t| t.boxes);
+        let in_boxes = boxes.is_empty() || boxes.iter().any(|b| box_distance_km(b, p) == 0.0);
+        match self.in_outline(alpha2, p) {
+            None if boxes.is_empty() => None,
+            None => Some(in_boxes),
+            Some(inside) => Some(inside && in_boxes),
+        }
+    }
+
+    /// Whether `p` lies in the outline of `alpha2`'s features; `None` when Natural Earth
+    /// has no polygon for it.
+    fn in_outline(&mut self, alpha2: &str, p: Coord<f64>) -> Option<bool> {
         self.features(alpha2);
         let features = self.by_country.get(alpha2).filter(|f| !f.is_empty())?;
         let (indexes, b) = (&mut self.indexes, self.boundaries);
@@ -205,29 +286,47 @@ impl<'b> CountryIndex<'b> {
         range
     }
 
-    /// The one containment check: `None` when the point `lat`, `lon` lies in `alpha2`, or
-    /// within [`TOLERANCE_KM`] of it, or Natural Earth has no polygon for `alpha2` (nothing
-    /// to test); else what is wrong, as a message naming the distance, the country, where
-    /// the point lies instead and whether lat and lon look swapped.
+    /// The one containment check: `None` when the point `lat`, `lon` lies in `alpha2`
+    /// ([`CountryIndex::in_country`]), or within [`TOLERANCE_KM`] of it, or there is nothing
+    /// to test for `alpha2`; else what is wrong, as a message naming the distance, the
+    /// country, where the point lies instead and whether lat and lon look swapped.
     pub fn outside(&mut self, lat: f64, lon: f64, alpha2: &str) -> Option<String> {
         let p = Coord { x: lon, y: lat };
         if self.in_country(alpha2, p) != Some(false) {
             return None;
         }
-        let (indexes, b) = (&mut self.indexes, self.boundaries);
-        let outside = self
-            .by_country
-            .get(alpha2)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| index(indexes, b, i).map(|s| s.distance_km(p)))
-            .fold(f64::INFINITY, f64::min);
+        // Outside the outline: the distance to its nearest edge; outside every box of a
+        // territory drawn within another feature: the distance to the nearest box; the
+        // farther of the two.
+        let to_outline = match self.in_outline(alpha2, p) {
+            Some(false) => {
+                let (indexes, b) = (&mut self.indexes, self.boundaries);
+                self.by_country
+                    .get(alpha2)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&i| index(indexes, b, i).map(|s| s.distance_km(p)))
+                    .fold(f64::INFINITY, f64::min)
+            }
+            _ => 0.0,
+        };
+        let territory = held_territory(alpha2);
+        let to_boxes = territory.map_or(0.0, |t| {
+            t.boxes
+                .iter()
+                .map(|b| box_distance_km(b, p))
+                .fold(f64::INFINITY, f64::min)
+        });
+        let outside = to_outline.max(to_boxes);
         if outside <= TOLERANCE_KM {
             return None;
         }
-        let drawn_in = match holder(alpha2) {
-            h if h == alpha2 => String::new(),
-            h => format!(", which draws {alpha2} within {h}"),
+        let drawn_in = match territory {
+            Some(HeldTerritory {
+                holder: Some(h), ..
+            }) => format!(", which draws {alpha2} within {h}"),
+            Some(_) => format!(", which draws {alpha2} within another feature or not at all"),
+            None => String::new(),
         };
         let mut message = format!(
             "lat {lat}, lon {lon} lies {outside:.0} km outside {alpha2} (Natural Earth 1:10m{drawn_in})"
@@ -236,14 +335,30 @@ impl<'b> CountryIndex<'b> {
             Some(c) => message.push_str(&format!(", in {}", c.name)),
             None => message.push_str(", in no country"),
         }
-        let swapped = Coord { x: lat, y: lon };
-        if lat.abs() <= 180.0 && lon.abs() <= 90.0 && self.in_country(alpha2, swapped) == Some(true)
-        {
+        if self.swapped(lon, lat, Some(alpha2)) {
             message.push_str("; lat and lon look swapped");
         } else {
             message.push_str("; wrong coordinates or wrong country code?");
         }
         Some(message)
+    }
+
+    /// The one swap guard: whether `[lon, lat]` as given looks written the wrong way
+    /// round, for a point whose country hint is `hint` (an alpha-2 code; `None`: land is
+    /// the test). Only when the swapped pair is a coordinate pair at all, differs from the
+    /// given one, lies in the hinted country (on land without a hint) and the given pair
+    /// does not; a hint with nothing to test (no polygon, no box) says nothing either way.
+    /// [`CountryIndex::outside`]'s message and [`super::swap::SwapRule`] both ask it.
+    pub fn swapped(&mut self, lon: f64, lat: f64, hint: Option<&str>) -> bool {
+        if lon.abs() > 90.0 || lon == lat {
+            return false; // swapped, it is no coordinate pair at all; or it is its own twin
+        }
+        let mut within = |p: Coord<f64>| match hint {
+            Some(cc) => self.in_country(cc, p),
+            None => Some(self.on_land(p)),
+        };
+        within(Coord { x: lon, y: lat }) == Some(false)
+            && within(Coord { x: lat, y: lon }) == Some(true)
     }
 }
 
@@ -335,8 +450,99 @@ mod tests {
             m.contains("km outside AF") && m.contains("in Uzbekistan"),
             "{m}"
         );
-        // No polygon at this scale for Bouvet? It has one; Tokelau has none: nothing to test.
-        assert_eq!(index.outside(0.0, 0.0, "TK"), None);
+        // Tokelau has no outline of its own: its box is the test.
+        let m = index.outside(0.0, 0.0, "TK").unwrap();
+        assert!(m.contains("km outside TK"), "{m}");
+    }
+
+    /// Reviewer M2: a hint naming a territory drawn within another feature accepted any
+    /// point of the holder: Paris passed as French Guiana. The point must lie in the
+    /// territory's box too.
+    #[test]
+    fn a_point_of_the_holder_outside_the_territory_is_refused() {
+        let b = boundaries();
+        let mut index = CountryIndex::new(&b);
+        for (cc, lat, lon, holder) in [
+            ("GF", 48.8566, 2.3522, "FR"), // Paris
+            ("RE", 48.8566, 2.3522, "FR"), // Paris
+            ("YT", -20.88, 55.45, "FR"),   // Saint-Denis, Réunion
+            ("GP", 14.60, -61.07, "FR"),   // Fort-de-France, Martinique
+            ("SJ", 59.91, 10.75, "NO"),    // Oslo
+            ("SJ", 70.98, 25.97, "NO"),    // Honningsvåg, as far north as Jan Mayen
+            ("BV", 78.22, 15.65, "NO"),    // Longyearbyen
+            ("BQ", 52.37, 4.90, "NL"),     // Amsterdam
+        ] {
+            let m = index.outside(lat, lon, cc).unwrap_or_default();
+            assert!(
+                m.contains(&format!("outside {cc}")) && m.contains(&format!("within {holder}")),
+                "{cc} {lat} {lon}: {m:?}"
+            );
+            assert_eq!(index.in_country(cc, Coord { x: lon, y: lat }), Some(false));
+        }
+        // Christmas Island and the Cocos Islands, one Natural Earth feature, told apart.
+        assert!(index.outside(-12.19, 96.83, "CX").is_some());
+        assert!(index.outside(-10.49, 105.62, "CC").is_some());
+        // Every island group of a territory passes: Bonaire and Saba, Svalbard and Jan
+        // Mayen, Tokelau's three atolls (Nukunonu has no polygon).
+        for (cc, lat, lon) in [
+            ("BQ", 12.15, -68.27),
+            ("BQ", 17.63, -63.24),
+            ("SJ", 78.22, 15.65),
+            ("SJ", 74.43, 19.05), // Bjørnøya
+            ("SJ", 71.0, -8.5),
+            ("TK", -8.55, -172.49), // Atafu
+            ("TK", -9.17, -171.83), // Nukunonu
+            ("TK", -9.35, -171.19), // Fakaofo
+        ] {
+            assert_eq!(index.outside(lat, lon, cc), None, "{cc} {lat} {lon}");
+        }
+        // A point on the coast just outside the box passes within the tolerance.
+        assert_eq!(index.outside(-21.38, 55.60, "RE"), None);
+        assert!(index.outside(-21.50, 55.60, "RE").is_some());
+    }
+
+    /// Each [`HELD_BY`] box is the extent of the holder's polygons it meets (Tokelau's
+    /// are New Zealand's), to the 4th decimal: no part of the territory is cut off, and no
+    /// box reaches farther than the territory.
+    #[test]
+    fn every_territory_box_is_the_extent_of_the_polygons_it_meets() {
+        use geo::Intersects;
+        let b = boundaries();
+        for t in HELD_BY {
+            let shapes = match t.alpha2 {
+                "TK" => shapes_of(&b, "NZ"),
+                cc => shapes_of(&b, cc),
+            };
+            for bx in t.boxes {
+                let r = Rect::new(Coord { x: bx[0], y: bx[1] }, Coord { x: bx[2], y: bx[3] });
+                let met = shapes
+                    .iter()
+                    .flat_map(|s| s.shape.0.iter())
+                    .filter(|poly| poly.intersects(&r))
+                    .filter_map(BoundingRect::bounding_rect)
+                    .reduce(|a, c| {
+                        Rect::new(
+                            Coord {
+                                x: a.min().x.min(c.min().x),
+                                y: a.min().y.min(c.min().y),
+                            },
+                            Coord {
+                                x: a.max().x.max(c.max().x),
+                                y: a.max().y.max(c.max().y),
+                            },
+                        )
+                    })
+                    .unwrap_or_else(|| panic!("{}: no polygon meets {bx:?}", t.alpha2));
+                let extent = [met.min().x, met.min().y, met.max().x, met.max().y];
+                for (got, want) in bx.iter().zip(extent) {
+                    assert!(
+                        (got - want).abs() < 1e-4,
+                        "{}: {bx:?} vs {extent:?}",
+                        t.alpha2
+                    );
+                }
+            }
+        }
     }
 
     /// The features found per grid cell answer as a scan over every feature does:
@@ -410,8 +616,8 @@ mod tests {
             index.outside(-33.9, 151.2, "CX").is_some(),
             "Sydney is not Christmas Island"
         );
-        // Every other ISO code has features; Tokelau alone has none (New Zealand's hold
-        // only Atafu), so it is not tested.
+        // Every other code has features; Tokelau alone has none (New Zealand's hold Atafu
+        // and Fakaofo, not Nukunonu), so its box alone is tested.
         for c in country::COUNTRIES {
             let drawn = !index.features(c.alpha2).is_empty();
             assert_eq!(drawn, c.alpha2 != "TK", "{}", c.alpha2);

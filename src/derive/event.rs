@@ -122,10 +122,11 @@ fn pack_dates(start: &str, end: &str) -> Option<u64> {
     Some(pack(start)? << 29 | pack(end)?)
 }
 
-/// The alpha-2 code of the country a hint names ([`country::from_hint`]: an alpha-2 or
-/// alpha-3 code or an English name, in any case).
-pub fn country_hint(hint: &str) -> Option<&'static str> {
-    country::from_hint(hint).map(|c| c.alpha2)
+/// The alpha-2 code of the country a country cell names, by the rule of every country
+/// column ([`country::from_cell`]: an alpha-2 or alpha-3 code or an English name, in any
+/// case; blank: none), or what is wrong with it.
+pub fn country_hint(cell: &str) -> std::result::Result<Option<&'static str>, String> {
+    country::from_cell(cell).map(|c| c.map(|c| c.alpha2))
 }
 
 /// Check a coordinate pair as written in a row; the rounded [lon, lat] or what is wrong.
@@ -290,8 +291,8 @@ pub struct Builder<'g> {
     /// nearest segment): encoded once, not per row (its place in `coordinates_texts`).
     coordinates_text: Memo<Box<[u8]>, u32>,
     coordinates_texts: Vec<Option<CoordinatesText>>,
-    /// Country hints as written → their alpha-2 code.
-    hints: Memo<Box<str>, Option<&'static str>>,
+    /// Known country hints as written → their alpha-2 code.
+    hints: Memo<Box<str>, &'static str>,
     /// The last feature's properties before its dates (its name), and between its dates
     /// and its location (its country hint).
     middle: Vec<u8>,
@@ -540,11 +541,9 @@ impl<'g> Builder<'g> {
         }
         self.dates(row)?;
         // Every row's hint, whatever locates it (probe finding: only geocoded rows' were).
-        let hint = self.hint(row.country);
-        if hint.is_none() && !row.country.is_empty() {
-            let m = format!("country {:?} is {}", row.country, country::UNKNOWN_HINT);
-            return Err(self.problem(row, row.country, m).into());
-        }
+        let hint = self
+            .hint(row.country)
+            .map_err(|m| self.problem(row, row.country, m))?;
         let own = !row.lat.is_empty() || !row.lon.is_empty();
         let (point, place) = if own {
             let point = coordinates(row.lat, row.lon).map_err(|(v, m)| self.problem(row, &v, m))?;
@@ -621,20 +620,23 @@ impl<'g> Builder<'g> {
         Ok(())
     }
 
-    /// [`country_hint`] of `hint`, remembered (exports repeat a few hints on every row).
-    fn hint(&mut self, hint: &str) -> Option<&'static str> {
+    /// [`country_hint`] of `hint`, remembered when known (exports repeat a few hints on
+    /// every row).
+    fn hint(&mut self, hint: &str) -> std::result::Result<Option<&'static str>, String> {
         if hint.is_empty() {
-            return None;
+            return Ok(None);
         }
         if let Some(&code) = self.hints.get(hint) {
-            return code;
+            return Ok(Some(code));
         }
-        let code = country_hint(hint);
-        if self.hints.len() >= HINT_MEMO_MAX {
-            self.hints.clear();
+        let code = country_hint(hint)?;
+        if let Some(code) = code {
+            if self.hints.len() >= HINT_MEMO_MAX {
+                self.hints.clear();
+            }
+            self.hints.insert(hint.into(), code);
         }
-        self.hints.insert(hint.into(), code);
-        code
+        Ok(code)
     }
 
     /// The location properties of a row with its own coordinates: the text of its (place
@@ -883,8 +885,11 @@ pub(crate) mod tests {
 
     #[test]
     fn country_hints_take_codes_and_names() {
-        assert_eq!(country_hint("tj"), Some("TJ"));
-        assert_eq!(country_hint("Tajikistan"), Some("TJ"));
-        assert_eq!(country_hint("Atlantis"), None);
+        assert_eq!(country_hint("tj"), Ok(Some("TJ")));
+        assert_eq!(country_hint("Tajikistan"), Ok(Some("TJ")));
+        assert_eq!(country_hint(""), Ok(None));
+        assert!(country_hint("Atlantis")
+            .unwrap_err()
+            .contains("\"Atlantis\""));
     }
 }

@@ -11,8 +11,6 @@
 //! polygons are a [`super::polygon_index::PolygonIndex`] ([`CountryIndex`]), so most
 //! points cost a lookup.
 
-use geo::Coord;
-
 use super::containment::CountryIndex;
 use crate::read::topojson::Boundaries;
 
@@ -33,20 +31,12 @@ impl<'b> SwapRule<'b> {
     }
 
     /// Whether `[lon, lat]` as given looks swapped, for a row whose country hint is
-    /// `hint` (an ISO alpha-2 code; `None`: land is the test). A hint without a Natural
-    /// Earth polygon (Tokelau) says nothing either way: no swap is claimed for it (probe 5
-    /// M5: Longyearbyen hinted SJ was "swapped" because its twin lies in India, on land).
+    /// `hint` (an ISO alpha-2 code; `None`: land is the test): the one guard,
+    /// [`CountryIndex::swapped`], which the containment check's message asks too. A hint
+    /// with nothing to test says nothing either way (probe 5 M5: Longyearbyen hinted SJ
+    /// was "swapped" because its twin lies in India, on land).
     pub fn suspect(&mut self, lon: f64, lat: f64, hint: Option<&str>) -> bool {
-        if lon.abs() > 90.0 || lon == lat {
-            return false; // swapped, it is no coordinate pair at all; or it is its own twin
-        }
-        let countries = &mut self.countries;
-        let mut within = |p: Coord<f64>| match hint {
-            Some(cc) => countries.in_country(cc, p),
-            None => Some(countries.on_land(p)),
-        };
-        within(Coord { x: lon, y: lat }) == Some(false)
-            && within(Coord { x: lat, y: lon }) == Some(true)
+        self.countries.swapped(lon, lat, hint)
     }
 }
 
@@ -91,7 +81,8 @@ mod tests {
         let mut rule = SwapRule::new(&b);
         assert!(!rule.suspect(15.65, 78.22, Some("SJ")));
         assert!(!rule.suspect(-8.5, 71.0, Some("SJ")));
-        // Without a polygon (Tokelau) nothing is claimed.
+        // Tokelau, tested against its box alone: a point in India is not called swapped
+        // into it.
         assert!(!rule.suspect(78.6, 17.0, Some("TK")));
     }
 }

@@ -356,6 +356,7 @@ impl GeocodeCache {
             expires_after_days: file.expires_after_days,
             entries: BTreeMap::new(),
         };
+        let mut spellings = std::collections::BTreeSet::new();
         for entry in file.entry {
             let what = format!("entry {:?} {:?}", entry.query, entry.countries);
             if entry.countries != normalise_countries(&entry.countries) {
@@ -396,16 +397,18 @@ impl GeocodeCache {
                     return Err(syntax(None, format!("{what}: chosen {why}")));
                 }
             }
+            // Every spelling read so far, not only the one its key's slot holds: after
+            // `Qizilqala` and a later `qizilqala`, a second `Qizilqala` is still a duplicate.
+            if !spellings.insert((entry.query.clone(), entry.countries.clone())) {
+                return Err(syntax(None, format!("{what} appears twice")));
+            }
             match cache.entries.entry(entry.key()) {
                 std::collections::btree_map::Entry::Vacant(slot) => {
                     slot.insert(entry);
                 }
+                // Spellings an older drillmap kept apart (`Qizilqala`, `qizilqala`): one
+                // question, the later answer kept; the next save writes it alone.
                 std::collections::btree_map::Entry::Occupied(mut slot) => {
-                    if slot.get().query == entry.query {
-                        return Err(syntax(None, format!("{what} appears twice")));
-                    }
-                    // Spellings an older drillmap kept apart (`Qizilqala`, `qizilqala`):
-                    // one question, the later answer kept; the next save writes it alone.
                     if entry.retrieved_at > slot.get().retrieved_at {
                         slot.insert(entry);
                     }
@@ -770,6 +773,65 @@ mod tests {
         assert_eq!(queries, ["delta1", "gamma1", "gamma2"]);
         assert_eq!(ours, on_disk, "the run sees the merged cache");
         assert!(path.with_file_name(LOCK_FILE_NAME).exists());
+    }
+
+    /// Review LOW: duplicates were judged against the one spelling a key's slot held, so
+    /// `Qizilqala`, a later `qizilqala` (which took the slot) and `Qizilqala` again loaded
+    /// without a word. Case variants of an older file still load (the later one kept);
+    /// a spelling written twice is refused, wherever its twin stands.
+    #[test]
+    fn a_spelling_written_twice_is_refused_after_a_case_variant_of_it() {
+        let entry = |query: &str, at: &str| {
+            let mut cache = GeocodeCache::new();
+            let mut e = sample_entry(query, true);
+            e.retrieved_at = at.into();
+            cache.insert(e);
+            let text = cache.to_toml().unwrap();
+            text[text.find("[[entry]]").unwrap()..].to_owned()
+        };
+        let head = {
+            let mut cache = GeocodeCache::new();
+            cache.insert(sample_entry("head", true));
+            let text = cache.to_toml().unwrap();
+            text[..text.find("[[entry]]").unwrap()].to_owned()
+        };
+        let (early, late) = ("2026-11-22T01:02:03Z", "2026-11-23T01:02:03Z");
+        let variants = format!(
+            "{head}\n{}\n{}",
+            entry("Qizilqala", early),
+            entry("qizilqala", late)
+        );
+        let cache = GeocodeCache::parse(&variants, Path::new("c.toml")).unwrap();
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.get("QIZILQALA", &["TJ"]).unwrap().query, "qizilqala");
+        for (first, second, third) in [
+            (
+                ("Qizilqala", early),
+                ("qizilqala", late),
+                ("Qizilqala", early),
+            ),
+            (
+                ("Qizilqala", late),
+                ("qizilqala", early),
+                ("qizilqala", early),
+            ),
+        ] {
+            let text = format!(
+                "{head}\n{}\n{}\n{}",
+                entry(first.0, first.1),
+                entry(second.0, second.1),
+                entry(third.0, third.1)
+            );
+            let err = GeocodeCache::parse(&text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("c.toml")
+                    && err.contains(&format!("{:?}", third.0))
+                    && err.ends_with("appears twice"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
