@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Install the independent tools the test suite checks drillmap's output with:
 #   - GDAL's ogrinfo/ogr2ogr (Debian package gdal-bin),
+#   - setpriv (Debian package util-linux), to run tests as a user other than root,
 #   - GeoJSON validators from npm (tests/tools/package.json, pinned by its lock file),
 #   - Python readers from PyPI (tests/tools/requirements*.txt) in .tools/venv.
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v ogrinfo >/dev/null 2>&1; then
+# Install a Debian package (as root, or through sudo).
+apt_install() {
   sudo=""
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-  echo "install-test-tools: installing gdal-bin" >&2
+  echo "install-test-tools: installing $1" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdal-bin >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
+}
+
+if ! command -v ogrinfo >/dev/null 2>&1; then
+  apt_install gdal-bin
+fi
+
+# setpriv runs the read-only-output tests as another user when they run as root
+# (tests/util Work::run_unprivileged); Debian ships it in util-linux.
+if ! command -v setpriv >/dev/null 2>&1; then
+  apt_install util-linux
 fi
 
 if [ ! -f tests/tools/node_modules/.package-lock.json ] ||
@@ -39,11 +51,7 @@ fi
 # Debian's Chromium (no browser download: playwright-core drives /usr/bin/chromium) and
 # tests/browser's playwright-core, pinned by its lock file.
 if [ ! -x /usr/bin/chromium ]; then
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-  echo "install-test-tools: installing chromium" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi
 if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
    [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then

@@ -282,8 +282,14 @@ impl DateSpan {
         let span = match (parse(start, true), parse(end, false)) {
             (Err(e), _) => Err((true, format!("start_date: {e}"))),
             (_, Err(e)) => Err((false, format!("end_date: {e}"))),
-            (Ok(s), Ok(e)) => DateSpan::new(s, e)
-                .ok_or_else(|| (false, "end_date is before start_date".to_owned())),
+            (Ok(s), Ok(e)) => DateSpan::new(s, e).map_err(|e| match e {
+                SpanError::Reversed => (false, "end_date is before start_date".to_owned()),
+                SpanError::NoStart => (
+                    false,
+                    "end_date without start_date (a row's one date is its start_date)".to_owned(),
+                ),
+                SpanError::Cut { .. } => (false, format!("start_date and end_date: {e}")),
+            }),
         }?;
         let stated = match stated {
             None => return Ok(span),
@@ -301,22 +307,73 @@ impl DateSpan {
         Ok(span)
     }
 
-    /// Combine a reported start and end (either may be missing: a lone date is both ends).
-    /// Returns `None` when the end lies before the start.
-    pub fn new(start: Option<ReportedDate>, end: Option<ReportedDate>) -> Option<DateSpan> {
+    /// Combine a reported start and end: the one rule of what a span may be, for the
+    /// hand-kept records and for bulk rows alike. A lone start is both ends; an end
+    /// without a start is refused (nothing says when it began; `after` is the bound a
+    /// record gives alone). The span's precision is the coarser of the two, and the
+    /// coarser date's whole period lies within the span, so a span at `month` holds at
+    /// least one whole month: an end inside the start's period before its last day
+    /// (`2021-08` to `2021-08-15`), or a start inside the end's period after its first, is
+    /// refused, as is an end before the start.
+    pub fn new(
+        start: Option<ReportedDate>,
+        end: Option<ReportedDate>,
+    ) -> Result<DateSpan, SpanError> {
         let (s, e) = match (start, end) {
-            (None, None) => return Some(DateSpan::UNKNOWN),
+            (None, None) => return Ok(DateSpan::UNKNOWN),
             (Some(s), None) => (s, s),
-            (None, Some(e)) => (e, e),
+            (None, Some(_)) => return Err(SpanError::NoStart),
             (Some(s), Some(e)) => (s, e),
         };
-        (s.first <= e.last).then_some(DateSpan {
+        if s.first > e.last {
+            return Err(SpanError::Reversed);
+        }
+        let cut = |precision, start_is_coarser| {
+            Err(SpanError::Cut {
+                precision,
+                start_is_coarser,
+            })
+        };
+        if s.precision > e.precision && e.last < s.last {
+            return cut(s.precision, true);
+        }
+        if e.precision > s.precision && s.first > e.first {
+            return cut(e.precision, false);
+        }
+        Ok(DateSpan {
             start: Some(s.first),
             end: Some(e.last),
             precision: s.precision.max(e.precision),
             open_end: false,
         })
     }
+}
+
+/// Why a start and an end make no span ([`DateSpan::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SpanError {
+    /// The end lies before the start.
+    #[error("the end is before the start")]
+    Reversed,
+    /// An end is given without a start.
+    #[error("an end without a start: a span needs its first day")]
+    NoStart,
+    /// One date falls inside the other's coarser period, so the span would not hold the
+    /// whole period its precision says.
+    #[error(
+        "the {inner} falls inside the {outer}'s {precision}{cut}, so the span would not \
+         hold the whole {precision} its precision says: give the {outer} as precisely as \
+         the {inner}, or the {inner} as a {precision}",
+        inner = if *start_is_coarser { "end" } else { "start" },
+        outer = if *start_is_coarser { "start" } else { "end" },
+        cut = if *start_is_coarser { " before its last day" } else { " after its first day" },
+    )]
+    Cut {
+        /// The coarser date's precision (the span's).
+        precision: DatePrecision,
+        /// Whether the start is the coarser date (else the end is).
+        start_is_coarser: bool,
+    },
 }
 
 #[cfg(test)]
@@ -335,7 +392,7 @@ mod tests {
             ("2021-08-05", "2021-09"),
             ("2021-08", "2022"),
             ("2020-02", "2020-02"),
-            ("2021", "2021-03-04"),
+            ("2021-03-04", "2022"),
             ("", ""),
         ] {
             let span = DateSpan::of_cells(start, end, "").unwrap();
@@ -422,12 +479,79 @@ mod tests {
         let span = DateSpan::new(s, e).unwrap();
         assert_eq!(span.precision, DatePrecision::Month);
         assert_eq!(span.end.unwrap().to_string(), "2021-08-31");
-        assert!(DateSpan::new(
-            ReportedDate::parse("2021-08-10").ok(),
-            ReportedDate::parse("2021-08-05").ok()
-        )
-        .is_none());
-        assert_eq!(DateSpan::new(None, None), Some(DateSpan::UNKNOWN));
+        assert_eq!(
+            DateSpan::new(
+                ReportedDate::parse("2021-08-10").ok(),
+                ReportedDate::parse("2021-08-05").ok()
+            ),
+            Err(SpanError::Reversed)
+        );
+        assert_eq!(DateSpan::new(None, None), Ok(DateSpan::UNKNOWN));
+    }
+
+    /// Probe 5 L3: a row `2021-08-01,2021-08-01,month` was written as a one-day span at
+    /// `month`, and a row with only an end got a start invented as that day. A span's
+    /// coarser date now lies whole within it, and an end needs a start: for hand-kept
+    /// dates and bulk cells alike (one rule, [`DateSpan::new`]).
+    #[test]
+    fn a_span_holds_its_coarser_dates_whole_period_and_an_end_needs_a_start() {
+        let d = |s: &str| ReportedDate::parse(s).ok();
+        let cut = |precision, start_is_coarser| {
+            Err(SpanError::Cut {
+                precision,
+                start_is_coarser,
+            })
+        };
+        assert_eq!(
+            DateSpan::new(d("2021-08"), d("2021-08-15")),
+            cut(DatePrecision::Month, true)
+        );
+        assert_eq!(
+            DateSpan::new(d("2021-08-15"), d("2021-08")),
+            cut(DatePrecision::Month, false)
+        );
+        assert_eq!(
+            DateSpan::new(d("2021"), d("2021-03-04")),
+            cut(DatePrecision::Year, true)
+        );
+        assert_eq!(
+            DateSpan::new(None, d("2021-08-05")),
+            Err(SpanError::NoStart)
+        );
+        // The whole period within: same period, or one beyond the other's.
+        for (s, e) in [
+            ("2021-08", "2021-08"),
+            ("2021-08", "2021-08-31"),
+            ("2021-08-01", "2021-08"),
+            ("2021-07-30", "2021-08"),
+            ("2021-08", "2021-09-02"),
+            ("2020", "2021-01"),
+        ] {
+            assert!(DateSpan::new(d(s), d(e)).is_ok(), "{s} {e}");
+        }
+        // Bulk cells go through the same rule, with their precision cell.
+        assert_eq!(
+            DateSpan::of_cells("2021-08-01", "2021-08-01", "month").map_err(|e| e.0),
+            Err(false)
+        );
+        assert!(DateSpan::of_cells("2021-08-15", "2021-08-31", "month").is_err());
+        assert_eq!(
+            DateSpan::of_cells("", "2021-08-05", ""),
+            Err((
+                false,
+                "end_date without start_date (a row's one date is its start_date)".into()
+            ))
+        );
+        let month = DateSpan::of_cells("2021-08-01", "2021-08-31", "month").unwrap();
+        assert_eq!(month.precision, DatePrecision::Month);
+        assert_eq!(
+            DateSpan::new(d("2021-08"), d("2021-08-15"))
+                .unwrap_err()
+                .to_string(),
+            "the end falls inside the start's month before its last day, so the span would \
+             not hold the whole month its precision says: give the start as precisely as the \
+             end, or the end as a month"
+        );
     }
 
     #[test]

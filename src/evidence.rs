@@ -127,7 +127,7 @@ fn place_sources(places: &[Place], sources: &[Source], path: &Path) -> Vec<Probl
 
 /// `GeoNames N`, or the OSM object `places promote` writes (`Nominatim/OSM way 123, retrieved
 /// 2026-11-22`): a feature a reader can open at geonames.org or openstreetmap.org.
-fn is_feature_reference(item: &str) -> bool {
+pub fn is_feature_reference(item: &str) -> bool {
     let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
     if let Some(n) = item.strip_prefix("GeoNames ") {
         return number(n);

@@ -261,6 +261,35 @@ fn end_before_start_is_reported() {
     );
 }
 
+/// Probe 5 L3 (the rule bulk rows share): an end inside the start's month before its last
+/// day would make a span shorter than the month its precision says, and an end without a
+/// start a start invented as that day; both are refused at the end's line.
+#[test]
+fn an_end_inside_the_starts_month_or_without_a_start_is_reported() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "start = \"2021-08\"\n",
+                "start = \"2021-08\"\nend = \"2021-08-15\"\n",
+            )
+        },
+        &[
+            "exercises.toml:27:",
+            "\"2021-08-15\"",
+            "`start` and `end`: the end falls inside the start's month before its last day",
+        ],
+    );
+    rejects(
+        |w| w.edit("exercises.toml", "start = \"2021-08-05\"\n", ""),
+        &[
+            "exercises.toml:16:",
+            "\"2021-08-10\"",
+            "`end` without `start`",
+        ],
+    );
+}
+
 #[test]
 fn duplicate_id_is_reported() {
     rejects(

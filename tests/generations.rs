@@ -404,30 +404,25 @@ fn tiles_leave_a_manifest_json_that_is_not_drillmaps_alone() {
 #[cfg(unix)]
 #[test]
 fn build_into_an_unwritable_output_folder_succeeds_unchanged_and_fails_saying_so_on_a_change() {
-    use std::os::unix::fs::PermissionsExt;
     let work = Work::new("small");
     work.build().expect_code(0);
     let before = work.outputs();
-    let mode = |m: u32| fs::set_permissions(work.out(), fs::Permissions::from_mode(m)).unwrap();
-    mode(0o555);
     let args = ["build", "--data", "data", "--out", "out"];
-    let Some(run) = work.run_unprivileged(&args) else {
-        mode(0o755);
-        eprintln!("skipped: no setpriv to run the build as another user");
-        return;
-    };
-    run.expect_code(0)
-        .expect_stderr_line(&["exercises.geojson", "unchanged"])
-        .expect_stderr_line(&["drillmap.pmtiles", "unchanged"]);
-    assert_eq!(work.outputs(), before);
-    work.edit("exercises.toml", "Drill One", "Drill One, again");
-    let run = work.run_unprivileged(&args).unwrap();
-    mode(0o755);
-    run.expect_code(2).expect_stderr_line(&[
-        "out: the output folder cannot be written (",
-        "this run would write exercises.geojson there",
-        "make the folder writable, or give another --out",
-    ]);
+    work.with_read_only_out(|| {
+        work.run_unprivileged(&args)
+            .expect_code(0)
+            .expect_stderr_line(&["exercises.geojson", "unchanged"])
+            .expect_stderr_line(&["drillmap.pmtiles", "unchanged"]);
+        assert_eq!(work.outputs(), before);
+        work.edit("exercises.toml", "Drill One", "Drill One, again");
+        work.run_unprivileged(&args)
+            .expect_code(2)
+            .expect_stderr_line(&[
+                "out: the output folder cannot be written (",
+                "this run would write exercises.geojson there",
+                "make the folder writable, or give another --out",
+            ]);
+    });
     assert_eq!(work.outputs(), before);
     assert_eq!(work.litter(), Vec::<String>::new());
 }

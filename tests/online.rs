@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use drillmap::model::Precision;
+use drillmap::read::input::{MAX_FILE, MAX_LINE};
 use drillmap::resolve::online::{
-    lookup_missing, promote_row, GeocodeCache, Lookup, LookupOutcome, NominatimClient, OnlineError,
-    OnlineOptions, Provider, Query, Status, CACHE_FILE_NAME,
+    lookup_missing, promote_row, CacheEntry, GeocodeCache, Lookup, LookupOutcome, NominatimClient,
+    OnlineError, OnlineOptions, Provider, Query, Status, CACHE_FILE_NAME, MAX_ANSWER, MAX_TEXT,
 };
 use support::{afghan, answer, closed_port, training_area, village, MockServer, Reply, UA};
 
@@ -537,4 +538,207 @@ fn redirects_are_followed_through_the_rate_limiter() {
         "{outcomes:?}"
     );
     assert_eq!(server.requests().len(), 7);
+}
+
+/// Every line of the cache at `path` within the reader's cap, and the file loads again.
+fn assert_readable(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.len() as u64 <= MAX_FILE);
+    let longest = text.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest <= MAX_LINE, "a line of {longest} bytes");
+    GeocodeCache::load(path).unwrap();
+}
+
+/// Probe 6 H1 (a): a 5 MiB `display_name` was written to the cache as one line, which every
+/// later command refused. A text over [`MAX_TEXT`] rejects its result, and the record keeps
+/// only the start of it.
+#[test]
+fn an_overlong_name_is_rejected_and_the_cache_stays_readable() {
+    let huge = "x".repeat(2 << 20);
+    let body = answer(&[village("Bigname").replace(
+        r#""display_name":"Bigname, Tajikistan""#,
+        &format!(r#""display_name":"Bigname, {huge}""#),
+    )]);
+    let server = MockServer::start(vec![Reply::json(&body)]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let (cache, outcomes) = run(&["Bigname"], options(&server.url()), &path);
+    assert_eq!(outcomes[0].result.as_ref().unwrap(), &Lookup::NotFound);
+    let c = &cache.get("Bigname", &["TJ"]).unwrap().candidates[0];
+    assert_eq!(
+        c.reason,
+        format!(
+            "display_name is {} bytes long, more than the {MAX_TEXT} allowed",
+            huge.len() + 9
+        )
+    );
+    assert!(c.display_name.chars().count() <= MAX_TEXT + 1);
+    assert_readable(&path);
+}
+
+/// A village "Fff" in Tajikistan, node `id`, 20 km north of node `id - 1`'s.
+fn fff(id: u64) -> String {
+    support::result(
+        ("node", id),
+        "Fff",
+        (37.6 + 0.2 * (id - 100) as f64, 68.8),
+        ("place", "village", "village"),
+        ("Tajikistan", "tj"),
+        0.25,
+        0.02,
+    )
+}
+
+/// Probe 6 H1 (b): 5,000 results to a `limit=5` query were all kept, each with a reason
+/// listing all the others: a 420 MB cache no command could read. More results than asked
+/// for is a malformed answer, and nothing is cached.
+#[test]
+fn more_results_than_the_limit_asked_for_is_a_malformed_answer() {
+    let six: Vec<String> = (0..6).map(|i| fff(100 + i)).collect();
+    let server = MockServer::start(vec![Reply::json(&answer(&six))]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let (cache, outcomes) = run(&["Fff"], options(&server.url()), &path);
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.ends_with("6 results, more than the 5 asked for (limit=5)"),
+        "{message}"
+    );
+    assert!(matches!(
+        outcomes[0].result,
+        Err(OnlineError::Malformed { .. })
+    ));
+    assert!(cache.is_empty() && !path.exists());
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Probe 6 H1: each tied result's reason repeated the whole list of results, so the cache
+/// grew with the square of their number. A reason names the result and one other.
+#[test]
+fn an_ambiguous_reason_names_two_results_not_all() {
+    let five: Vec<String> = (0..5).map(|i| fff(100 + i)).collect();
+    let server = MockServer::start(vec![Reply::json(&answer(&five))]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let (cache, outcomes) = run(&["Fff"], options(&server.url()), &path);
+    assert_eq!(outcomes[0].result.as_ref().unwrap(), &Lookup::NotFound);
+    let entry = cache.get("Fff", &["TJ"]).unwrap();
+    for (i, c) in entry.candidates.iter().enumerate() {
+        let own = format!("ambiguous: node/{} \"Fff\", node/", 100 + i);
+        assert!(c.reason.starts_with(&own), "{:?}", c.reason);
+        assert_eq!(c.reason.matches("node/").count(), 2, "{:?}", c.reason);
+    }
+    assert!(entry
+        .nothing_found()
+        .starts_with("nominatim's answer is ambiguous too: node/100 \"Fff\", node/101 \"Fff\""));
+    assert_readable(&path);
+}
+
+/// Probe 6 H1: the writer never writes what its reader refuses; it fails, naming the line,
+/// and leaves the file as it was.
+#[test]
+fn the_cache_writer_never_writes_what_its_reader_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let server = MockServer::start(vec![Reply::json("[]")]);
+    let (mut cache, _) = run(&["Known"], options(&server.url()), &path);
+    let before = std::fs::read(&path).unwrap();
+    let mut entry: CacheEntry = cache.get("Known", &["TJ"]).unwrap().clone();
+    entry.query = "q".repeat(MAX_LINE);
+    let err = cache.insert_and_save(&path, entry).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("the line would be longer than {MAX_LINE} bytes"))
+            && err.contains("not written"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// Probe 6 M2: a 300 MB answer was read whole (994 MB of memory). An answer over
+/// [`MAX_ANSWER`] is refused for its query, unread and not asked again.
+#[test]
+fn an_answer_larger_than_the_cap_is_refused_unread() {
+    let body = format!("[{}]", " ".repeat(5 << 20));
+    let server = MockServer::start(vec![Reply::json(&body)]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let (_, outcomes) = run(&["Hhh"], options(&server.url()), &path);
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.contains(&format!(
+            "an answer of {} bytes, more than the {MAX_ANSWER} a search answer may hold",
+            body.len()
+        )),
+        "{message}"
+    );
+    assert_eq!(server.requests().len(), 1, "not asked again");
+    assert!(!path.exists());
+}
+
+/// Probe 6 M5: the service's `osm_type` was not checked, so `node\u{7}<b>x</b>` reached
+/// `place_id` in the layers and `places promote` wrote a row `check` refused. A result
+/// whose gazetteer row `check` would refuse is rejected, by the gazetteer's own checks; a
+/// cache file holding one is refused.
+#[test]
+fn a_result_whose_gazetteer_row_check_refuses_is_rejected() {
+    let with_type = |osm_type: &str, id: u64| {
+        village("Xxx")
+            .replace(
+                r#""osm_type":"node""#,
+                &format!(r#""osm_type":"{osm_type}""#),
+            )
+            .replace("2751234567", &id.to_string())
+    };
+    let body = answer(&[
+        with_type(r"node\u0007<b>x</b>", 1),
+        with_type("relation/../../x", 2),
+        with_type("Node", 3),
+    ]);
+    let server = MockServer::start(vec![Reply::json(&body)]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let (cache, outcomes) = run(&["Xxx"], options(&server.url()), &path);
+    assert_eq!(outcomes[0].result.as_ref().unwrap(), &Lookup::NotFound);
+    let reasons: Vec<&str> = cache
+        .get("Xxx", &["TJ"])
+        .unwrap()
+        .candidates
+        .iter()
+        .map(|c| c.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            r#"osm_type "node\u{7}<b>x</b>" is not node, way or relation"#,
+            r#"osm_type "relation/../../x" is not node, way or relation"#,
+            r#"osm_type "Node" is not node, way or relation"#,
+        ]
+    );
+    // A hand edit that does the same is refused on load.
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Kharbmaidon")]))]);
+    run(&["Kharbmaidon"], options(&server.url()), &path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("osm_type = \"node\""), "{text}");
+    let edited = text.replace("osm_type = \"node\"", "osm_type = \"node\\u0000\"");
+    let err = GeocodeCache::parse(&edited, &path).unwrap_err().to_string();
+    assert!(err.contains("is not node, way or relation"), "{err}");
+}
+
+/// Probe 6 L2: `Retry-After: 99999999999999999999999` does not fit a `u64` and was taken
+/// as no header, so each name was retried at once. It is a wait beyond any allowed: the
+/// run stops asking.
+#[test]
+fn a_retry_after_too_large_to_parse_holds_the_run_off() {
+    let server = MockServer::start(vec![Reply::too_many("99999999999999999999999"); 4]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, outcomes) = run(&["Iii1", "Iii2"], options(&server.url()), &cache_path(&dir));
+    assert!(
+        error_of(&outcomes[0]).contains("asking to retry after"),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1].result, Err(OnlineError::HeldOff { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(server.requests().len(), 1);
 }

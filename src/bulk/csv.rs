@@ -31,10 +31,10 @@ pub fn free_key(name: &str) -> String {
 
 /// The keys the free columns of a header, or the free properties of a GeoJSONSeq feature,
 /// are written under ([`free_key`]): a name whose key another name already took (`admin1`
-/// and `src_admin1` both give `src_admin1`) is refused, since one of the two values would be
-/// lost.
+/// and `src_admin1` both give `src_admin1`) is refused, naming both, since one of the two
+/// values would be lost.
 #[derive(Debug, Default)]
-pub struct FreeKeys(Vec<String>);
+pub struct FreeKeys(Vec<(String, String)>);
 
 impl FreeKeys {
     /// Forget the keys taken (for the next feature).
@@ -46,13 +46,13 @@ impl FreeKeys {
     /// `properties`) in the message, which follows the name.
     pub fn take(&mut self, name: &str, what: &str) -> std::result::Result<&str, String> {
         let key = free_key(name);
-        if self.0.contains(&key) {
+        if let Some((first, _)) = self.0.iter().find(|(_, k)| *k == key) {
             return Err(format!(
-                "two {what} would both be written as property {key:?}"
+                "{what} {first:?} and {name:?} would both be written as property {key:?}"
             ));
         }
-        self.0.push(key);
-        Ok(self.0.last().map_or("", String::as_str))
+        self.0.push((name.to_owned(), key));
+        Ok(self.0.last().map_or("", |(_, k)| k.as_str()))
     }
 }
 

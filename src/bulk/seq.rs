@@ -401,7 +401,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             csv.to_string(),
-            "t.csv:1: \"src_admin1\": two columns would both be written as property \"src_admin1\""
+            "t.csv:1: \"src_admin1\": columns \"admin1\" and \"src_admin1\" would both be written as property \"src_admin1\""
         );
     }
 

@@ -581,15 +581,16 @@ impl<'g> Builder<'g> {
         h.extend_from_slice(b",\"country_hint\":");
         json::push_str_or_null(h, row.country);
         h.push(b',');
-        self.sources(row.source)
-            .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
+        self.sources(row)?;
         Ok((point, own))
     }
 
     /// Point `self.source` at the row's `sources` member (`,"sources":[…]}`, the end of its
     /// properties), made from its source cell ([`crate::model::Source::of_cell`], the
-    /// shape of a hand-kept feature's) once per distinct cell.
-    fn sources(&mut self, cell: &str) -> std::result::Result<(), String> {
+    /// shape of a hand-kept feature's) once per distinct cell. A cell holding a control character (a tab, a line break), or a part that starts as
+    /// an address but is none, is the row's problem.
+    fn sources(&mut self, row: &Row<'_>) -> std::result::Result<(), RowError> {
+        let cell = row.source;
         if cell.is_empty() {
             self.source = None;
             return Ok(());
@@ -601,9 +602,14 @@ impl<'g> Builder<'g> {
                     self.sources.clear();
                     self.source_texts.clear();
                 }
+                if let Some(m) = crate::read::lines::control_character(cell) {
+                    return Err(self.problem(row, cell, format!("source {m}")).into());
+                }
+                let sources = crate::model::Source::of_cell(cell)
+                    .map_err(|e| self.problem(row, &e.part, format!("source: {}", e.why)))?;
                 let mut text = b",\"sources\":".to_vec();
-                serde_json::to_writer(&mut text, &crate::model::Source::of_cell(cell))
-                    .map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut text, &sources)
+                    .map_err(|e| RowError::Fatal(Error::Internal(e.to_string())))?;
                 text.push(b'}');
                 let i = u32::try_from(self.source_texts.len()).unwrap_or(u32::MAX);
                 self.source_texts.push(text.into_boxed_slice());

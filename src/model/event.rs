@@ -35,32 +35,92 @@ pub struct Source {
 
 impl Source {
     /// The sources a bulk row's source cell names, in order: its `;`-separated parts, each
-    /// an address (`https://…`: the `url`, its host the `publisher`) or a publisher's name
-    /// (ACLED's `source` column); the part as written is the `id`, and the title is not
-    /// known (empty). A bulk feature's `sources` then has the key and shape of a hand-kept
-    /// one's.
-    pub fn of_cell(cell: &str) -> Vec<Source> {
+    /// an address (`http://` or `https://` in any case: the `url`, its host, lowercase and
+    /// without a port, the `publisher`) or a publisher's name (ACLED's `source` column);
+    /// the part as written is the `id`, and the title is not known (empty). An address's
+    /// user credentials (`user:secret@`) are dropped from its `id` and `url`, never
+    /// published; a part that starts as an address but is none (no host, a space, a port
+    /// that is no number) is an error naming it. A bulk feature's `sources` then has the
+    /// key and shape of a hand-kept one's.
+    pub fn of_cell(cell: &str) -> Result<Vec<Source>, SourceError> {
         cell.split(';')
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .map(|part| {
-                let host = ["https://", "http://"]
-                    .iter()
-                    .find_map(|scheme| part.strip_prefix(scheme))
-                    .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(rest));
-                Source {
-                    id: part.to_owned(),
+                let address = address(part).map_err(|why| SourceError {
+                    part: part.to_owned(),
+                    why,
+                })?;
+                let (publisher, url) = match address {
+                    Some((host, url)) => (host, Some(url)),
+                    None => (part.to_owned(), None),
+                };
+                Ok(Source {
+                    id: url.clone().unwrap_or_else(|| part.to_owned()),
                     file: None,
-                    publisher: host.unwrap_or(part).to_owned(),
+                    publisher,
                     title: String::new(),
                     published: None,
-                    url: host.map(|_| part.to_owned()),
+                    url,
                     note: String::new(),
                     line: 0,
-                }
+                })
             })
             .collect()
     }
+}
+
+/// A part of a source cell that starts as an address but is none ([`Source::of_cell`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("source {part:?}: {why}")]
+pub struct SourceError {
+    /// The part, as written.
+    pub part: String,
+    /// What is wrong with it.
+    pub why: &'static str,
+}
+
+/// An `http(s)://` address's host (lowercase, without its port) and the address without
+/// its user credentials; `Ok(None)` for a part that is no address (a publisher's name),
+/// `Err` for one that starts as an address and is none.
+fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
+    let Some(scheme) = ["https://", "http://"].into_iter().find(|s| {
+        part.get(..s.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(s))
+    }) else {
+        return Ok(None);
+    };
+    if part.contains(char::is_whitespace) {
+        return Err("an address with a space in it (write a space in an address as %20)");
+    }
+    let rest = &part[scheme.len()..];
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let (credentials, host_port) = match authority.rfind('@') {
+        Some(at) => (true, &authority[at + 1..]),
+        None => (false, authority),
+    };
+    // An IPv6 host is bracketed (`[::1]`); any other ends at the port's colon.
+    let host_len = match host_port.strip_prefix('[') {
+        Some(v6) => v6.find(']').map_or(host_port.len(), |i| i + 2),
+        None => host_port.find(':').unwrap_or(host_port.len()),
+    };
+    let (host, port) = host_port.split_at(host_len);
+    if host.is_empty() || host == "[]" || (host.starts_with('[') && !host.ends_with(']')) {
+        return Err("an address without a host");
+    }
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !port_ok {
+        return Err("an address whose port is not a number");
+    }
+    let url = if credentials {
+        format!("{}{host_port}{path}", &part[..scheme.len()])
+    } else {
+        part.to_owned()
+    };
+    Ok(Some((host.to_lowercase(), url)))
 }
 
 /// What backs one field of a record: words of its article, another source, or both.
@@ -258,5 +318,71 @@ impl Dataset {
             .iter()
             .flat_map(|b| b.sites.iter().map(|s| &s.place));
         ex.chain(ba)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(part: &str) -> Result<(String, String, Option<String>), SourceError> {
+        let mut s = Source::of_cell(part)?;
+        assert_eq!(s.len(), 1, "{part}");
+        let s = s.remove(0);
+        Ok((s.id, s.publisher, s.url))
+    }
+
+    /// Probe 5 L4: an address's credentials were published in its publisher, a port kept
+    /// in it, `HTTPS://` taken for a name, and `https://` alone or an address with spaces
+    /// kept as an address. The host is the publisher (lowercase, no port, no
+    /// credentials), credentials are dropped from id and url, and what starts as an
+    /// address but is none is an error naming the part.
+    #[test]
+    fn a_source_address_publishes_its_host_only() {
+        let url = |u: &str| Some(u.to_owned());
+        assert_eq!(
+            one("https://user:secret@tass.ru/a").unwrap(),
+            (
+                "https://tass.ru/a".into(),
+                "tass.ru".into(),
+                url("https://tass.ru/a")
+            )
+        );
+        assert_eq!(one("https://tass.ru:8443/x?y=1").unwrap().1, "tass.ru");
+        assert_eq!(
+            one("HTTPS://Tass.RU/a").unwrap(),
+            (
+                "HTTPS://Tass.RU/a".into(),
+                "tass.ru".into(),
+                url("HTTPS://Tass.RU/a")
+            )
+        );
+        assert_eq!(one("http://[::1]:80/x").unwrap().1, "[::1]");
+        assert_eq!(one("https://kloop.kg").unwrap().1, "kloop.kg");
+        // Not addresses: publishers' names.
+        for name in [
+            "Asia-Plus",
+            "javascript:alert(1)",
+            "Radio Ozodi",
+            "https:/x",
+        ] {
+            assert_eq!(one(name).unwrap(), (name.into(), name.into(), None));
+        }
+        for (bad, why) in [
+            ("https://", "without a host"),
+            ("https:///a", "without a host"),
+            ("https://user@/a", "without a host"),
+            ("https://[::1/a", "without a host"),
+            ("https://tass.ru/a b c", "with a space"),
+            ("https://tass.ru:84x3/a", "port is not a number"),
+        ] {
+            let e = one(bad).unwrap_err();
+            assert_eq!(e.part, bad);
+            assert!(e.to_string().contains(why), "{bad}: {e}");
+        }
+        // Parts are trimmed, empty ones skipped, order kept.
+        let two = Source::of_cell(" Asia-Plus ;  ; https://a.tj/x ").unwrap();
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1].publisher, "a.tj");
     }
 }

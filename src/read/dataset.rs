@@ -20,7 +20,7 @@ use toml::Spanned;
 use super::lines::LineIndex;
 use super::places::is_slug;
 use crate::country;
-use crate::date::{DateSpan, Day, ReportedDate};
+use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
     Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
@@ -644,17 +644,26 @@ impl<'a> Checker<'a> {
     fn span_of(&mut self, start: &S<String>, end: &S<String>) -> Option<DateSpan> {
         let (s, e) = (self.date(start), self.date(end));
         let (Ok(s), Ok(e)) = (s, e) else { return None };
-        let span = DateSpan::new(s, e);
-        if span.is_none() {
-            if let (Some(sv), Some(ev)) = (start, end) {
-                self.problem(
-                    &ev.span(),
-                    ev.get_ref(),
-                    format!("end date is before the start date {}", sv.get_ref()),
-                );
+        match (DateSpan::new(s, e), end) {
+            (Ok(span), _) => Some(span),
+            (Err(why), Some(ev)) => {
+                let message = match (why, start) {
+                    (SpanError::Reversed, Some(sv)) => {
+                        format!("end date is before the start date {}", sv.get_ref())
+                    }
+                    (SpanError::NoStart, _) => {
+                        "`end` without `start`: give the first day too (or `after` alone \
+                         for a lower bound)"
+                            .to_owned()
+                    }
+                    _ => format!("`start` and `end`: {why}"),
+                };
+                self.problem(&ev.span(), ev.get_ref(), message);
+                None
             }
+            // Without an end, a span is always made.
+            (Err(_), None) => None,
         }
-        span
     }
 
     fn count(&mut self, field: &S<i64>) -> Option<u32> {

@@ -82,14 +82,16 @@ impl Work {
     }
 
     /// [`Work::run`] as a user who may not write what this one made: as root (who may write
-    /// anywhere), as `nobody` through setpriv, with the work folder opened to others to
-    /// read; `None` when there is no setpriv.
+    /// anywhere), as `nobody` through setpriv (util-linux, which
+    /// `scripts/install-test-tools.sh` installs), with the work folder opened to others to
+    /// read. Without setpriv as root, the test fails saying how to install it (a skip
+    /// would pass unseen).
     #[cfg(unix)]
-    pub fn run_unprivileged(&self, args: &[&str]) -> Option<Run> {
+    pub fn run_unprivileged(&self, args: &[&str]) -> Run {
         use std::os::unix::fs::PermissionsExt;
         let bin = env!("CARGO_BIN_EXE_drillmap");
         if Command::new("id").arg("-u").output().unwrap().stdout != b"0\n" {
-            return Some(self.run(args));
+            return self.run(args);
         }
         fs::set_permissions(self.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
         let output = Command::new("setpriv")
@@ -105,8 +107,25 @@ impl Work {
             .current_dir(self.dir.path())
             .env_remove("DRILLMAP_USER_AGENT")
             .output()
-            .ok()?;
-        Some(Run(output))
+            .unwrap_or_else(|_| tool_missing("setpriv (Debian package util-linux)"));
+        Run(output)
+    }
+
+    /// `out/` made read-only (mode 0555) while `body` runs, and writable again after, even
+    /// when `body` fails; `body` runs builds in it with [`Work::run_unprivileged`], as a
+    /// user the mode binds.
+    #[cfg(unix)]
+    pub fn with_read_only_out<T>(&self, body: impl FnOnce() -> T) -> T {
+        use std::os::unix::fs::PermissionsExt;
+        struct Writable(PathBuf);
+        impl Drop for Writable {
+            fn drop(&mut self) {
+                let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+            }
+        }
+        fs::set_permissions(self.out(), fs::Permissions::from_mode(0o555)).unwrap();
+        let _writable = Writable(self.out());
+        body()
     }
 
     /// Start drillmap with `args` held at the named `stage` of a test build

@@ -118,6 +118,9 @@ impl ChosenResult {
     /// an upper-case ISO 3166-1 code, a name with a control character. The one check of a
     /// result, whether it comes from the service or from the cache file.
     pub(crate) fn problem(&self) -> Option<String> {
+        if let Some(why) = super::overlong_text(self) {
+            return Some(why);
+        }
         if !(self.uncertainty_km.is_finite() && self.uncertainty_km > 0.0) {
             return Some(format!(
                 "uncertainty_km {} is not a positive number of km",
@@ -138,7 +141,7 @@ impl ChosenResult {
                 return Some(format!("{field} {value:?} {m}"));
             }
         }
-        None
+        super::row_problem(self)
     }
 }
 
@@ -482,7 +485,32 @@ impl GeocodeCache {
             line: None,
             message: format!("cannot serialise the geocode cache: {e}"),
         })?;
-        Ok(format!("{HEADER}\n{body}"))
+        let text = format!("{HEADER}\n{body}");
+        // Never write what `load` refuses (probe 6 H1: a run wrote a 420 MB file, and one
+        // with a 5 MiB line, that every later command then refused).
+        use crate::read::input::{MAX_FILE, MAX_LINE};
+        let refuse = |line, what: String| Error::Syntax {
+            path: CACHE_FILE_NAME.into(),
+            line,
+            message: format!("{what}, more than the cache's reader takes: not written"),
+        };
+        if let Some(line) = crate::read::lines::overlong(text.as_bytes(), MAX_LINE) {
+            return Err(refuse(
+                Some(line),
+                format!("the line would be longer than {MAX_LINE} bytes"),
+            ));
+        }
+        if text.len() as u64 > MAX_FILE {
+            return Err(refuse(
+                None,
+                format!(
+                    "the file would be {} bytes, larger than {} MiB",
+                    text.len(),
+                    MAX_FILE >> 20
+                ),
+            ));
+        }
+        Ok(text)
     }
 
     /// Write the cache atomically. Returns whether the file changed.

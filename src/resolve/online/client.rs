@@ -209,6 +209,7 @@ impl NominatimClient {
             let failure = match attempt {
                 Ok(body) => {
                     return parse(&body)
+                        .and_then(|results| within_limit(results, self.options.limit))
                         .map(|results| evaluate(query, &countries, &results, within))
                         .map_err(|message| OnlineError::Malformed {
                             query: query.to_string(),
@@ -322,7 +323,27 @@ impl NominatimClient {
             .map_err(unreachable)?;
         let status = response.status();
         if status.is_success() {
-            return response.text().map_err(unreachable);
+            return read_body(response).map_err(|e| match e {
+                BodyError::Io(e) => {
+                    let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+                        || e.get_ref()
+                            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                            .is_some_and(reqwest::Error::is_timeout);
+                    Attempt::Retry(Retryable {
+                        what: if timed_out {
+                            format!(
+                                "no whole answer within {:.1} s (timed out)",
+                                self.options.timeout.as_secs_f64()
+                            )
+                        } else {
+                            format!("the answer could not be read ({})", error_chain(&e))
+                        },
+                        retry_after: None,
+                        unreachable: timed_out,
+                    })
+                }
+                BodyError::TooLarge(what) => Attempt::Refused(what),
+            });
         }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             let retry_after = response
@@ -362,6 +383,56 @@ impl NominatimClient {
             error_chain(e)
         }
     }
+}
+
+/// The most bytes an answer may hold. One with at most 40 results (the largest `limit`) is a
+/// few tens of KB; a larger one is refused for its query, unread, instead of being held in
+/// memory whole (probe 6 M2: a 300 MB answer took 994 MB).
+pub const MAX_ANSWER: u64 = 4 << 20;
+
+/// Why an answer's body was not read.
+enum BodyError {
+    /// The transfer failed (a timeout, a reset): worth another try.
+    Io(std::io::Error),
+    /// Over [`MAX_ANSWER`]: not worth another try.
+    TooLarge(String),
+}
+
+/// The body of `response`, at most [`MAX_ANSWER`] bytes, decoded as UTF-8 (an invalid
+/// sequence becomes U+FFFD, as `Response::text` did).
+fn read_body(response: reqwest::blocking::Response) -> Result<String, BodyError> {
+    use std::io::Read;
+    let too_large = |size: String| {
+        BodyError::TooLarge(format!(
+            "an answer of {size} bytes, more than the {MAX_ANSWER} a search answer may hold"
+        ))
+    };
+    if let Some(len) = response.content_length().filter(|&n| n > MAX_ANSWER) {
+        return Err(too_large(len.to_string()));
+    }
+    let mut body = Vec::new();
+    response
+        .take(MAX_ANSWER + 1)
+        .read_to_end(&mut body)
+        .map_err(BodyError::Io)?;
+    if body.len() as u64 > MAX_ANSWER {
+        return Err(too_large(format!("more than {MAX_ANSWER}")));
+    }
+    Ok(String::from_utf8(body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// `results`, unless there are more than the `limit` asked for: a service that ignores it
+/// is answering another question, and keeping thousands of results made a cache no command
+/// could read again (probe 6 H1).
+fn within_limit<T>(results: Vec<T>, limit: u32) -> Result<Vec<T>, String> {
+    if results.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        return Err(format!(
+            "{} results, more than the {limit} asked for (limit={limit})",
+            results.len()
+        ));
+    }
+    Ok(results)
 }
 
 /// Ask online for every query the cache lacks (or, with `refresh`, holds expired or found),

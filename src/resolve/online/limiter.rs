@@ -100,11 +100,17 @@ impl Backoff {
 }
 
 /// Parse a `Retry-After` header value: either delay-seconds or an HTTP-date (RFC 9110
-/// §10.2.3). A date in the past means "now". Returns `None` for anything else.
+/// §10.2.3). A date in the past means "now"; delay-seconds too many for a `u64` mean
+/// [`Duration::MAX`], a wait beyond any allowed (probe 6 L2: they were taken as no header
+/// at all, and the run retried at once). Returns `None` for anything else.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -161,6 +167,10 @@ mod tests {
         assert_eq!(
             parse_retry_after("Sun, 22 Nov 2026 00:59:00 GMT", now),
             Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::MAX)
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);

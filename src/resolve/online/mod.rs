@@ -27,7 +27,7 @@ pub use cache::{
     GeocodeCache, GeocoderProvenance, Status, CACHE_FILE_NAME,
 };
 #[cfg(feature = "online")]
-pub use client::{lookup_missing, NominatimClient};
+pub use client::{lookup_missing, NominatimClient, MAX_ANSWER};
 
 use crate::model::{PlaceKind, Precision};
 
@@ -566,6 +566,29 @@ pub fn place_kind(chosen: &ChosenResult) -> PlaceKind {
 /// `None` for a `not_found` entry. The row has no line terminator.
 pub fn promote_row(entry: &CacheEntry) -> Option<String> {
     let c = entry.chosen.as_ref()?;
+    Some(gazetteer_row(
+        c,
+        &entry.provider,
+        &entry.query,
+        &source_of(c, &entry.provider, entry.retrieved_date()),
+    ))
+}
+
+/// The `source` cell of a promoted row: the OSM object, as `check` reads a feature
+/// reference (`Nominatim/OSM way 123, retrieved 2026-11-22`).
+fn source_of(c: &ChosenResult, provider: &str, retrieved: &str) -> String {
+    let provider = provider.parse().unwrap_or_default();
+    format!(
+        "{}/OSM {} {}, retrieved {}",
+        Provider::title(provider),
+        c.osm_type,
+        c.osm_id,
+        retrieved
+    )
+}
+
+/// The gazetteer row of `c`, answered by `provider` to `query`, citing `source`.
+fn gazetteer_row(c: &ChosenResult, provider: &str, query: &str, source: &str) -> String {
     let kind = place_kind(c);
     let base = slug(&c.name);
     let id = match (base.is_empty(), kind) {
@@ -576,24 +599,13 @@ pub fn promote_row(entry: &CacheEntry) -> Option<String> {
     let point_note = if c.precision == Precision::Site {
         String::new()
     } else {
-        format!(
-            "{} point from {}: {}",
-            c.precision, entry.provider, c.display_name
-        )
+        format!("{} point from {provider}: {}", c.precision, c.display_name)
     };
-    let aliases = if nominatim::fold(&entry.query) == nominatim::fold(&c.name) {
+    let aliases = if nominatim::fold(query) == nominatim::fold(&c.name) {
         String::new()
     } else {
-        entry.query.clone()
+        query.to_string()
     };
-    let provider = entry.provider.parse().unwrap_or_default();
-    let source = format!(
-        "{}/OSM {} {}, retrieved {}",
-        Provider::title(provider),
-        c.osm_type,
-        c.osm_id,
-        entry.retrieved_date()
-    );
     let fields = [
         id,
         c.name.clone(),
@@ -606,15 +618,67 @@ pub fn promote_row(entry: &CacheEntry) -> Option<String> {
         format!("{}", c.uncertainty_km),
         point_note,
         aliases,
-        source,
+        source.to_string(),
     ];
-    Some(
-        fields
-            .iter()
-            .map(|f| csv_field(f))
-            .collect::<Vec<_>>()
-            .join(","),
-    )
+    fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The most bytes any one text of a result (a name, a label, a tag) may hold: far above any
+/// real place's, and far below the cache reader's line cap ([`crate::read::input::MAX_LINE`]),
+/// so no answer can make a cache line that reader refuses (probe 6 H1: a 5 MiB
+/// `display_name` did).
+pub const MAX_TEXT: usize = 4096;
+
+/// A text longer than [`MAX_TEXT`] in `c`, by field, with its length.
+pub(crate) fn overlong_text(c: &ChosenResult) -> Option<String> {
+    [
+        ("name", &c.name),
+        ("display_name", &c.display_name),
+        ("osm_type", &c.osm_type),
+        ("category", &c.category),
+        ("type", &c.kind),
+        ("addresstype", &c.addresstype),
+        ("country_code", &c.country_code),
+        ("admin1", &c.admin1),
+    ]
+    .into_iter()
+    .find(|(_, v)| v.len() > MAX_TEXT)
+    .map(|(field, v)| {
+        format!(
+            "{field} is {} bytes long, more than the {MAX_TEXT} allowed",
+            v.len()
+        )
+    })
+}
+
+/// What `check` would refuse in the row `places promote` makes of `c`: the row is read by
+/// the gazetteer's own reader ([`crate::read::places::parse`]) and its source by the
+/// evidence check's rule for an OSM object ([`crate::evidence::is_feature_reference`]), so
+/// an answer can never give a row `check` refuses (probe 6 M5: an `osm_type` of
+/// `node\u{7}<b>x</b>` did, and reached `place_id` in the layers).
+pub(crate) fn row_problem(c: &ChosenResult) -> Option<String> {
+    let source = source_of(c, NOMINATIM, "2000-01-01");
+    if !crate::evidence::is_feature_reference(&source) {
+        return Some(format!(
+            "osm_type {:?} is not node, way or relation",
+            c.osm_type
+        ));
+    }
+    let text = format!(
+        "{PLACES_CSV_HEADER}\n{}\n",
+        gazetteer_row(c, NOMINATIM, &c.name, &source)
+    );
+    let path = std::path::Path::new(cache::CACHE_FILE_NAME);
+    match crate::read::places::parse(path, text.as_bytes()) {
+        Err(e) => Some(format!("as a gazetteer row: {e}")),
+        Ok((_, problems)) => problems
+            .first()
+            .map(|p| format!("as a gazetteer row, {:?}: {}", p.value, p.message)),
+    }
 }
 
 fn csv_field(s: &str) -> String {

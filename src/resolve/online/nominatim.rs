@@ -18,9 +18,10 @@ use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
 use super::cache::{CandidateRecord, ChosenResult};
-use super::Containment;
+use super::{Containment, MAX_TEXT};
 use crate::model::{Place, Precision};
 use crate::read::geonames::RankedPlaces;
+use crate::read::lines::{excerpt, MAX_SHOWN};
 use crate::resolve::geocoder::{self, Filter, Gazetteer};
 
 /// The smallest uncertainty radius we claim for a result, in km.
@@ -163,13 +164,17 @@ pub fn evaluate(
         .filter_map(|c| Some((c.place.id.parse().ok()?, round_to(c.score, 3))))
         .collect();
     let best: Option<usize> = found.best().and_then(|c| c.place.id.parse().ok());
-    let tied: Vec<String> = match found.status {
+    // When the answer is ambiguous, each tied result's reason names it and the
+    // best-ranked other one: not the whole list, which made the cache grow with the square
+    // of the results (probe 6 H1).
+    let tied: Vec<(usize, String)> = match found.status {
         geocoder::Status::Ambiguous => found
             .candidates
             .iter()
             .filter_map(|c| {
-                let raw = results.get(c.place.id.parse::<usize>().ok()?)?;
-                Some(format!("{} {:?}", osm_of(raw), c.place.name))
+                let i = c.place.id.parse::<usize>().ok()?;
+                let raw = results.get(i)?;
+                Some((i, format!("{} {:?}", osm_of(raw), c.place.name)))
             })
             .collect(),
         _ => Vec::new(),
@@ -189,14 +194,14 @@ pub fn evaluate(
             ),
             (Ok(mut c), Some(&score)) => {
                 c.score = score;
-                let reason = if best == Some(i) || tied.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "ambiguous: {} rank within {} of each other",
-                        tied.join(", "),
+                let this = tied.iter().find(|(j, _)| *j == i);
+                let other = tied.iter().find(|(j, _)| *j != i);
+                let reason = match (this, other) {
+                    (Some((_, this)), Some((_, other))) if best != Some(i) => format!(
+                        "ambiguous: {this}, {other} rank within {} of each other",
                         geocoder::AMBIGUITY_MARGIN
-                    )
+                    ),
+                    _ => String::new(),
                 };
                 let record = record_of(raw, Some(&c), reason);
                 if best == Some(i) {
@@ -247,16 +252,20 @@ fn osm_of(raw: &RawResult) -> String {
 }
 
 fn record_of(raw: &RawResult, chosen: Option<&ChosenResult>, reason: String) -> CandidateRecord {
+    // Every text the service gave is cut to what the cache keeps (a result with a longer
+    // one is rejected, [`super::overlong_text`]), so no answer makes a line the cache's
+    // reader refuses.
+    let cut = |s: &str| excerpt(s, MAX_SHOWN);
     CandidateRecord {
-        osm: osm_of(raw),
-        display_name: raw.display_name.clone().unwrap_or_default(),
+        osm: cut(&osm_of(raw)),
+        display_name: excerpt(raw.display_name.as_deref().unwrap_or_default(), MAX_TEXT),
         lat: raw.lat.as_ref().and_then(number).filter(|v| v.is_finite()),
         lon: raw.lon.as_ref().and_then(number).filter(|v| v.is_finite()),
-        country_code: country_code(raw).unwrap_or_default(),
+        country_code: cut(&country_code(raw).unwrap_or_default()),
         importance: raw.importance.filter(|v| v.is_finite()),
         score: chosen.map_or(0.0, |c| c.score),
         accepted: chosen.is_some(),
-        reason,
+        reason: excerpt(&reason, MAX_TEXT),
     }
 }
 
@@ -596,7 +605,7 @@ pub(crate) mod tests {
         assert!(
             ev.candidates[1]
                 .reason
-                .starts_with("ambiguous: node/2751234567 \"Kharbmaidon\", node/1"),
+                .starts_with("ambiguous: node/1 \"Kharbmaidon\", node/2751234567"),
             "{:?}",
             ev.candidates[1]
         );
