@@ -20,7 +20,7 @@ use toml::Spanned;
 use super::lines::LineIndex;
 use super::places::is_slug;
 use crate::country;
-use crate::date::{DateSpan, ReportedDate, SpanError};
+use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
     Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
@@ -982,6 +982,19 @@ impl<'a> Checker<'a> {
                             text.get_ref(),
                             "`last_reported` is after `until`",
                         );
+                    } else if let Some(p) = latest_publication(&evidence, &record_sources, sources)
+                    {
+                        // A report cannot be of a day after the last article backing it.
+                        if r.first > p.0 {
+                            self.problem(
+                                &text.span(),
+                                text.get_ref(),
+                                format!(
+                                    "`last_reported` is after its sources were published (the latest on {})",
+                                    p.1
+                                ),
+                            );
+                        }
                     }
                 }
                 // A historic site is placed as the place was then (from its `since`, else its
@@ -1050,6 +1063,32 @@ impl<'a> Checker<'a> {
         }
         out
     }
+}
+
+/// The latest publication date of the sources that may back a field's evidence: a cited
+/// source's own, or, for a quote, any of the record's sources (the quote is in one of
+/// them): its last day and its text. `None` when one of them has no publication date
+/// (nothing is known then).
+fn latest_publication<'a>(
+    evidence: &[Evidence],
+    record_sources: &[String],
+    sources: &'a [Source],
+) -> Option<(Day, &'a str)> {
+    let mut latest: Option<(Day, &str)> = None;
+    for e in evidence.iter().filter(|e| e.field == "last_reported") {
+        let ids: Vec<&str> = match &e.source {
+            Some(id) => vec![id.as_str()],
+            None => record_sources.iter().map(String::as_str).collect(),
+        };
+        for id in ids {
+            let text = sources.iter().find(|s| s.id == id)?.published.as_deref()?;
+            let last = ReportedDate::parse(text).ok()?.last;
+            if latest.is_none_or(|(l, _)| last > l) {
+                latest = Some((last, text));
+            }
+        }
+    }
+    latest
 }
 
 #[cfg(test)]
@@ -1164,6 +1203,51 @@ mod tests {
         );
         let (_, problems) = ayni("2019-13", true);
         assert!(messages(problems).iter().any(|(v, _)| v == "2019-13"));
+    }
+
+    /// Probe 6 L1: a `last_reported` after the publication of every source that may
+    /// back it (or far in the future) passed `check`. A report is of a day on or before
+    /// the latest of them; with a source of unknown date nothing is known.
+    #[test]
+    fn last_reported_is_not_after_its_sources_were_published() {
+        let ayni = |value: &str, published: Option<&str>| {
+            read_edited(|f, text| match f {
+                "bases.toml" => text.replace(
+                    "until = \"2020-06\"\nevidence = [",
+                    &format!(
+                        "until = \"2020-06\"\nlast_reported = \"{value}\"\nevidence = [{{ field = \"last_reported\", source = \"test\" }}, "
+                    ),
+                ),
+                "sources.toml" => match published {
+                    Some(p) => text.replace(
+                        "id = \"test\"\n",
+                        &format!("id = \"test\"\npublished = \"{p}\"\n"),
+                    ),
+                    None => text,
+                },
+                _ => text,
+            })
+            .1
+            .into_iter()
+            .map(|p| (p.value, p.message))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(ayni("2019-06-30", Some("2019-06")), []);
+        assert_eq!(
+            ayni("2019-06", Some("2019-06-15")),
+            [],
+            "June overlaps the day"
+        );
+        assert_eq!(
+            ayni("2019-07", Some("2019-06")),
+            [(
+                "2019-07".into(),
+                "`last_reported` is after its sources were published (the latest on 2019-06)"
+                    .into()
+            )]
+        );
+        // Without a publication date, nothing to compare with.
+        assert_eq!(ayni("2019-07", None), []);
     }
 
     #[test]

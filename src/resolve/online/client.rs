@@ -202,6 +202,7 @@ impl NominatimClient {
             self.limiter.wait();
             let started = *started.get_or_insert_with(Instant::now);
             let attempt = self.send_once(&request_url);
+            self.limiter.finished();
             self.unreachable = match &attempt {
                 Err(Attempt::Retry(r)) if r.unreachable => self.unreachable + 1,
                 _ => 0, // something answered
