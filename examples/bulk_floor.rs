@@ -9,7 +9,7 @@ use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use drillmap::json::{push_str as push_json_str, Coordinate};
+use drillmap::json::{push_coordinate, push_str as push_json_str};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -45,9 +45,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         let coord = |i: usize| -> Result<f64, Box<dyn Error>> {
             Ok(record.get(i).unwrap_or("").parse::<f64>()?)
         };
-        feature.extend_from_slice(Coordinate::new(coord(x)?).as_str().as_bytes());
+        push_coordinate(&mut feature, coord(x)?);
         feature.push(b',');
-        feature.extend_from_slice(Coordinate::new(coord(y)?).as_str().as_bytes());
+        push_coordinate(&mut feature, coord(y)?);
         feature.extend_from_slice(b"]},\"properties\":{");
         let mut first = true;
         for (i, value) in record.iter().enumerate() {

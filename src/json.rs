@@ -46,89 +46,59 @@ pub fn push_str_to(out: &mut String, s: &str) {
     out.push_str(&String::from_utf8_lossy(&buf));
 }
 
-/// A number as every layer writes coordinates: rounded to 6 decimals ([`round6`]), the
+/// Append `v` as every layer writes coordinates: rounded to 6 decimals ([`round6`]), the
 /// shortest digits that read back to it, never an exponent or "-0" (what `Display` prints
-/// for the rounded value, made without allocating). Shared by every writer.
-#[derive(Debug, Clone)]
-pub struct Coordinate {
-    buf: [u8; 24],
-    len: usize,
-    big: Option<String>,
-}
-
-impl Coordinate {
-    /// Format `v` (finite; a non-finite value prints as `Display` does, which is not JSON).
-    pub fn new(v: f64) -> Coordinate {
-        let mut c = Coordinate {
-            buf: [0; 24],
-            len: 0,
-            big: None,
-        };
-        // The millionths round6 rounds to: below 1e15 of them, round6(v) * 1e6 reads back
-        // as exactly that integer (two roundings, each within 2^-53, stay under 0.5), so
-        // one rounding does; larger values take the long way.
-        let m = (v * 1e6).round();
-        // `m` is an integer under 1e15 in magnitude: it fits an i64 exactly.
-        #[allow(clippy::cast_possible_truncation)]
-        let micro = if m.abs() < 1e15 {
-            m as i64
-        } else {
-            let r = round6(v);
-            if r.is_nan() || r.abs() >= 1e12 {
-                let mut s = String::new();
-                let _ = write!(s, "{r}");
-                c.big = Some(s);
-                return c;
-            }
-            // |r| < 1e12, so r * 1e6 < 1e18 fits an i64 exactly enough to round.
-            (r * 1e6).round() as i64
-        };
-        let mut digits = itoa::Buffer::new();
-        let abs = micro.unsigned_abs();
-        let (int, frac) = (abs / 1_000_000, abs % 1_000_000);
-        if micro < 0 {
-            c.push(b"-");
+/// for the rounded value), written in place, without allocating. Shared by every writer.
+pub fn push_coordinate(out: &mut Vec<u8>, v: f64) {
+    // The millionths round6 rounds to: below 1e15 of them, round6(v) * 1e6 reads back
+    // as exactly that integer (two roundings, each within 2^-53, stay under 0.5), so
+    // one rounding does; larger values take the long way.
+    let m = (v * 1e6).round();
+    // `m` is an integer under 1e15 in magnitude: it fits an i64 exactly.
+    #[allow(clippy::cast_possible_truncation)]
+    let micro = if m.abs() < 1e15 {
+        m as i64
+    } else {
+        let r = round6(v);
+        if r.is_nan() || r.abs() >= 1e12 {
+            let mut s = String::new();
+            let _ = write!(s, "{r}");
+            out.extend_from_slice(s.as_bytes());
+            return;
         }
-        c.push(digits.format(int).as_bytes());
-        if frac != 0 {
-            let mut f = [b'0'; 7];
-            f[0] = b'.';
-            let text = digits.format(frac).as_bytes();
-            f[7 - text.len()..].copy_from_slice(text);
-            let mut end = 7;
-            while f[end - 1] == b'0' {
-                end -= 1;
-            }
-            c.push(&f[..end]);
-        }
-        c
+        // |r| < 1e12, so r * 1e6 < 1e18 fits an i64 exactly enough to round.
+        (r * 1e6).round() as i64
+    };
+    let mut digits = itoa::Buffer::new();
+    let abs = micro.unsigned_abs();
+    let (int, frac) = (abs / 1_000_000, abs % 1_000_000);
+    if micro < 0 {
+        out.push(b'-');
     }
-
-    fn push(&mut self, bytes: &[u8]) {
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
-    }
-
-    /// The text, as bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        match &self.big {
-            Some(s) => s.as_bytes(),
-            None => &self.buf[..self.len],
+    out.extend_from_slice(digits.format(int).as_bytes());
+    if frac != 0 {
+        let mut f = [b'0'; 7];
+        f[0] = b'.';
+        let text = digits.format(frac).as_bytes();
+        f[7 - text.len()..].copy_from_slice(text);
+        let mut end = 7;
+        while f[end - 1] == b'0' {
+            end -= 1;
         }
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        match &self.big {
-            Some(s) => s,
-            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0"),
-        }
+        out.extend_from_slice(&f[..end]);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`push_coordinate`]'s text alone.
+    fn coordinate(v: f64) -> String {
+        let mut out = Vec::new();
+        push_coordinate(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn coordinates_print_like_display_of_the_rounded_value() {
@@ -146,17 +116,17 @@ mod tests {
             2e15,
         ];
         for v in cases {
-            assert_eq!(Coordinate::new(v).as_str(), round6(v).to_string(), "{v}");
-            assert_eq!(
-                Coordinate::new(v).as_bytes(),
-                round6(v).to_string().as_bytes()
-            );
+            assert_eq!(coordinate(v), round6(v).to_string(), "{v}");
         }
         let mut x = -181.0_f64;
         while x < 181.0 {
-            assert_eq!(Coordinate::new(x).as_str(), round6(x).to_string(), "{x}");
+            assert_eq!(coordinate(x), round6(x).to_string(), "{x}");
             x += 0.001_234_567_1;
         }
+        // Appended in place, after what the buffer holds.
+        let mut out = b"[".to_vec();
+        push_coordinate(&mut out, -68.777_624_9);
+        assert_eq!(out, b"[-68.777625");
     }
 
     #[test]
@@ -168,7 +138,7 @@ mod tests {
         assert_eq!(back, "a\"b\\c\nd\u{1}\u{8}é");
     }
 
-    /// What `Coordinate::new` printed before it rounded once: round6, then the millionths
+    /// What the coordinate writer printed before it rounded once: round6, then the millionths
     /// of the rounded value.
     #[allow(clippy::cast_possible_truncation)]
     fn two_roundings(v: f64) -> String {
@@ -207,13 +177,10 @@ mod tests {
         #[test]
         fn any_coordinate_prints_like_display(v in -2e9f64..2e9, w in proptest::num::f64::ANY) {
             for x in [v, v / 1e7] {
-                let (c, want) = (Coordinate::new(x), round6(x).to_string());
-                proptest::prop_assert_eq!(c.as_str(), want.as_str());
-                proptest::prop_assert_eq!(c.as_bytes(), want.as_bytes());
+                proptest::prop_assert_eq!(coordinate(x), round6(x).to_string());
             }
             for x in [v, w] {
-                let c = Coordinate::new(x);
-                proptest::prop_assert_eq!(c.as_str(), two_roundings(x));
+                proptest::prop_assert_eq!(coordinate(x), two_roundings(x));
             }
         }
     }

@@ -151,8 +151,9 @@ pub struct CountryIndex<'b> {
     /// [`CountryIndex::feature_at`].
     bounds: Vec<Option<Rect<f64>>>,
     /// Grid cells met by [`CountryIndex::feature_at`] ([`polygon_index::cell_of`]) → the
-    /// features a point of the cell may lie in, in order, as a range of `candidates`.
-    land: FxHashMap<(i32, i32), (u32, u32)>,
+    /// features a point of the cell may lie in, in order, as a range of `candidates`
+    /// ([`Land`]).
+    land: Land,
     /// Feature numbers; [`WHOLE_CELL`] marks one the whole cell lies in (the last of its
     /// range).
     candidates: Vec<u32>,
@@ -160,6 +161,80 @@ pub struct CountryIndex<'b> {
 
 /// In [`CountryIndex::candidates`], a feature that holds every point of the cell.
 const WHOLE_CELL: u32 = 1 << 31;
+
+/// The grid cells [`CountryIndex::feature_at`] has met, each a range of its candidates:
+/// one word per cell of the globe's grid, found by the cell's place (a million points
+/// spread over a region cost no hash and no probe), the grid made on the first cell
+/// (zeroed memory: only the pages of the cells met are ever touched); a cell outside it
+/// (no valid point) in a map.
+#[derive(Debug, Clone, Default)]
+struct Land {
+    /// Per cell from [`LAND_WEST`], [`LAND_SOUTH`], row by row of latitude: 0 while not
+    /// met; else [`MET`] with the range's start and length, or with [`WHOLE`] and the
+    /// feature that holds the whole cell when it is the only candidate.
+    grid: Vec<u64>,
+    outside: FxHashMap<(i32, i32), (u32, u32)>,
+}
+
+/// The grid's first cell (`cell_of(-180, -90)`) and its size in cells: every valid point.
+const LAND_WEST: i32 = -720;
+const LAND_SOUTH: i32 = -360;
+const LAND_COLUMNS: usize = 1441;
+const LAND_ROWS: usize = 721;
+/// A [`Land::grid`] word of a cell met, and of one that a single feature holds whole.
+const MET: u64 = 1 << 63;
+const WHOLE: u64 = 1 << 62;
+/// The bits of a range's start, below the flags.
+const START: u32 = (1 << 30) - 1;
+
+/// What [`Land::get`] says of a cell met.
+enum Met {
+    /// Feature `.0` holds every point of the cell, and no other comes before it.
+    Whole(u32),
+    /// The cell's candidates: start and length in [`CountryIndex::candidates`].
+    Range(u32, u32),
+}
+
+impl Land {
+    /// The cell's place in the grid, if inside it.
+    fn slot(key: (i32, i32)) -> Option<usize> {
+        let column = usize::try_from(key.0.checked_sub(LAND_WEST)?).ok()?;
+        let row = usize::try_from(key.1.checked_sub(LAND_SOUTH)?).ok()?;
+        (column < LAND_COLUMNS && row < LAND_ROWS).then_some(row * LAND_COLUMNS + column)
+    }
+
+    #[allow(clippy::cast_possible_truncation)]
+    fn get(&self, key: (i32, i32)) -> Option<Met> {
+        let Some(at) = Land::slot(key) else {
+            return self.outside.get(&key).map(|&(s, l)| Met::Range(s, l));
+        };
+        match *self.grid.get(at)? {
+            0 => None,
+            w if w & WHOLE != 0 => Some(Met::Whole(w as u32)),
+            w => Some(Met::Range((w >> 32) as u32 & START, w as u32)),
+        }
+    }
+
+    /// Remember cell `key`'s `range` of `candidates`.
+    fn insert(&mut self, key: (i32, i32), (start, len): (u32, u32), candidates: &[u32]) {
+        let Some(at) = Land::slot(key) else {
+            self.outside.insert(key, (start, len));
+            return;
+        };
+        if self.grid.is_empty() {
+            self.grid = vec![0; LAND_COLUMNS * LAND_ROWS];
+        }
+        let word = match candidates.get(start as usize..(start + len) as usize) {
+            Some(&[only]) if only & WHOLE_CELL != 0 => MET | WHOLE | u64::from(only & !WHOLE_CELL),
+            // The start stays below the flags: a range past them is not remembered.
+            _ if start <= START => MET | u64::from(start) << 32 | u64::from(len),
+            _ => return,
+        };
+        if let Some(slot) = self.grid.get_mut(at) {
+            *slot = word;
+        }
+    }
+}
 
 impl<'b> CountryIndex<'b> {
     /// The index over `boundaries` (nothing indexed yet).
@@ -169,7 +244,7 @@ impl<'b> CountryIndex<'b> {
             indexes: vec![None; boundaries.countries.len()],
             by_country: FxHashMap::default(),
             bounds: Vec::new(),
-            land: FxHashMap::default(),
+            land: Land::default(),
             candidates: Vec::new(),
         }
     }
@@ -229,8 +304,9 @@ impl<'b> CountryIndex<'b> {
     fn feature_at(&mut self, p: Coord<f64>) -> Option<&'b CountryShape> {
         let b = self.boundaries;
         let key = polygon_index::cell_of(p);
-        let (start, len) = match self.land.get(&key) {
-            Some(&range) => range,
+        let (start, len) = match self.land.get(key) {
+            Some(Met::Whole(i)) => return b.countries.get(i as usize),
+            Some(Met::Range(start, len)) => (start, len),
             None => self.land_cell(key),
         };
         let (start, len) = (start as usize, len as usize);
@@ -282,7 +358,7 @@ impl<'b> CountryIndex<'b> {
             u32::try_from(start).unwrap_or(u32::MAX),
             u32::try_from(self.candidates.len() - start).unwrap_or(0),
         );
-        self.land.insert(key, range);
+        self.land.insert(key, range, &self.candidates);
         range
     }
 

@@ -135,18 +135,25 @@ impl PolygonIndex {
             return false;
         }
         let key = cell_of(p);
-        if !self.cells.contains_key(&key) {
-            let cell = self.cell(key);
-            self.cells.insert(key, cell);
+        // One look-up for a cell met before (every point but the first of each cell).
+        if let Some(cell) = self.cells.get(&key) {
+            return self.answer(cell, p);
         }
-        match self.cells.get(&key) {
-            Some(Cell::Known(inside)) => *inside,
-            Some(Cell::Crossed {
+        let cell = self.cell(key);
+        let inside = self.answer(&cell, p);
+        self.cells.insert(key, cell);
+        inside
+    }
+
+    /// Whether `p`, a point of `cell`, is inside.
+    fn answer(&self, cell: &Cell, p: Coord<f64>) -> bool {
+        match cell {
+            Cell::Known(inside) => *inside,
+            Cell::Crossed {
                 east,
                 until,
                 chunks,
-            }) => *east != self.crossings_odd(p, chunks, *until),
-            None => self.ray_cast(p),
+            } => *east != self.crossings_odd(p, chunks, *until),
         }
     }
 

@@ -17,7 +17,7 @@ use geo::{Coord, Geometry, LineString, Polygon};
 
 use super::sink::{Encoded, GeoJson, Output, Sink};
 use crate::error::Result;
-use crate::json::{self, Coordinate};
+use crate::json;
 use crate::model::{round6, Feature, Layer};
 
 /// Every feature's text starts with this; the id (a JSON string) follows.
@@ -122,7 +122,7 @@ pub fn push_feature_head(out: &mut Vec<u8>, id: &str, geometry: Option<&Geometry
 
 /// A rounded coordinate, shortest round-trip digits, never an exponent or "-0".
 fn push_number(out: &mut Vec<u8>, v: f64) {
-    out.extend_from_slice(Coordinate::new(v).as_bytes());
+    json::push_coordinate(out, v);
 }
 
 fn push_coord(out: &mut Vec<u8>, c: Coord<f64>) {
