@@ -16,13 +16,14 @@ use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
-use crate::model::properties::is_event_key;
+use crate::model::properties::is_event_key_in_any_case;
 use crate::read::lines::CrLf;
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
-/// drillmap writes that key itself ([`is_event_key`]).
+/// drillmap writes that key itself, in any case ([`is_event_key_in_any_case`]: `Admin1`
+/// gives `src_Admin1`).
 pub fn free_key(name: &str) -> String {
-    if is_event_key(name) {
+    if is_event_key_in_any_case(name) {
         format!("src_{name}")
     } else {
         name.to_owned()
@@ -483,6 +484,18 @@ impl EventReader for CsvReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Probe 6 L4: `Admin1` beside drillmap's own `admin1` was kept as it was, a pair
+    /// GeoPackage and SQL see as one column twice (ogr2ogr renamed one `Admin12`).
+    #[test]
+    fn a_free_name_that_is_drillmaps_own_key_in_another_case_is_renamed() {
+        assert_eq!(free_key("admin1"), "src_admin1");
+        assert_eq!(free_key("Admin1"), "src_Admin1");
+        assert_eq!(free_key("GEO_PRECISION"), "src_GEO_PRECISION");
+        assert_eq!(free_key("Sources"), "src_Sources");
+        assert_eq!(free_key("fatalities"), "fatalities");
+        assert_eq!(free_key("Admin2"), "Admin2");
+    }
 
     fn rows(
         text: &str,

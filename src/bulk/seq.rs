@@ -30,8 +30,50 @@ struct Feature {
     id: Option<Value>,
     #[serde(default)]
     geometry: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_properties")]
     properties: Option<Map<String, Value>>,
+}
+
+/// A feature's properties, a name given twice refused: serde_json keeps the last value
+/// silently, and the first would be lost (as a CSV header naming a column twice is refused).
+fn unique_properties<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Map<String, Value>>, D::Error> {
+    struct Properties;
+    impl<'de> serde::de::Visitor<'de> for Properties {
+        type Value = Option<Map<String, Value>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut a: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut map = Map::new();
+            while let Some((k, v)) = a.next_entry::<String, Value>()? {
+                if map.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!(
+                        "property {k:?} appears twice"
+                    )));
+                }
+                map.insert(k, v);
+            }
+            Ok(Some(map))
+        }
+    }
+    d.deserialize_option(Properties)
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -291,6 +333,19 @@ mod tests {
             read(text.as_bytes()),
             ["1:x|Termez||,\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":4"]
         );
+    }
+
+    /// Probe 6 L3: `{"a":1,"a":2}` kept 2 and dropped 1 without a word.
+    #[test]
+    fn a_property_given_twice_is_a_bad_row() {
+        let text = "{\"type\":\"Feature\",\"id\":\"x\",\"geometry\":null,\"properties\":{\"place\":\"Termez\",\"a\":1,\"a\":2}}\n\
+                    {\"type\":\"Feature\",\"id\":\"y\",\"geometry\":null,\"properties\":null}\n";
+        let got = read(text.as_bytes());
+        assert!(
+            got[0].starts_with("t.geojsons:1:") && got[0].contains("property \"a\" appears twice"),
+            "{got:?}"
+        );
+        assert_eq!(got[1], "2:y|||");
     }
 
     #[test]

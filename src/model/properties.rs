@@ -45,6 +45,13 @@ pub fn is_event_key(key: &str) -> bool {
     EVENT_KEYS.iter().any(|k| k == key)
 }
 
+/// Whether `key` is one drillmap writes on event features, in any case: a source's `Admin1`
+/// beside drillmap's `admin1` is one column twice to readers that fold case (GeoPackage,
+/// shapefiles, SQL), which rename or drop one of them.
+pub fn is_event_key_in_any_case(key: &str) -> bool {
+    EVENT_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
 /// The date properties every dated feature has (exercises and bulk events), in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Dates {
