@@ -95,8 +95,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             bbox,
             strict,
             allow_empty,
+            force,
             file,
-        }) => cli::import::run(&file, &out, &countries, bbox, strict, allow_empty),
+        }) => cli::import::run(&file, &out, &countries, bbox, strict, allow_empty, force),
         Command::Geocode {
             data,
             countries,

@@ -735,3 +735,148 @@ fn promoting_a_name_the_gazetteer_knows_says_so() {
         .expect_stderr_line(&["\"Kharbmaidon\"", "already in the gazetteer"]);
     assert!(!run.stderr().contains("--online"), "{}", run.stderr());
 }
+
+/// Probe 6 M4: `geocode --batch` did not read the online cache, so a name `geocode NAME`
+/// and `build --events` resolved from it came out `unresolved` in a batch. One lookup
+/// (`resolve::lookup_or_cached`) serves all three.
+#[test]
+fn geocode_batch_answers_from_the_online_cache_as_geocode_name_does() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    geocode_online(&work, &server.url(), &["Qizilqala"]).expect_code(0);
+    fs::write(
+        work.data().join("b.csv"),
+        "name,country\nQizilqala,TJ\nqizilqala,Tajikistan\nKharbmaidon,TJ\n",
+    )
+    .unwrap();
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--batch",
+        "data/b.csv",
+        "--json",
+    ]);
+    run.expect_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    for row in &rows.as_array().unwrap()[..2] {
+        assert_eq!(row["status"], "resolved", "{row}");
+        assert_eq!(row["place_id"], "osm:node/2751234567", "{row}");
+        assert_eq!(row["match"], "online", "{row}");
+        assert_eq!(row["source"], "online", "{row}");
+        assert!(row["afghan_border_km"].as_f64().is_some(), "{row}");
+    }
+    assert_eq!(rows[2]["source"], "gazetteer");
+    // The same answer `geocode NAME` gives.
+    let one = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--json",
+        "--country",
+        "TJ",
+        "Qizilqala",
+    ]);
+    let one: serde_json::Value = serde_json::from_str(&one.stdout()).unwrap();
+    assert_eq!(one[0]["best"]["place_id"], rows[0]["place_id"]);
+    assert_eq!(one[0]["best"]["lat"], rows[0]["lat"]);
+    // Under another country the answer does not apply.
+    fs::write(work.data().join("c.csv"), "name,country\nQizilqala,UZ\n").unwrap();
+    work.run(&["geocode", "--data", "data", "--batch", "data/c.csv"])
+        .expect_code(1);
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Probe 6 M3: `places promote --append` and the online cache replaced a symlinked
+/// `places.csv` / `geocode-cache.toml` with a regular file, so the shared file the link
+/// named never got the row or the answer. Both are written through the link, atomically
+/// beside its target, and the link stays.
+#[test]
+fn promote_append_and_the_online_cache_write_through_a_symlink() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    let shared = work.dir.path().join("shared");
+    fs::create_dir(&shared).unwrap();
+    fs::rename(work.data().join("places.csv"), shared.join("places.csv")).unwrap();
+    std::os::unix::fs::symlink("../shared/places.csv", work.data().join("places.csv")).unwrap();
+    // A link to a cache that does not exist yet: the first answer creates its target.
+    std::os::unix::fs::symlink(
+        "../shared/geocode-cache.toml",
+        work.data().join("geocode-cache.toml"),
+    )
+    .unwrap();
+    geocode_online(&work, &server.url(), &["Qizilqala"]).expect_code(0);
+    let is_link = |name: &str| {
+        fs::symlink_metadata(work.data().join(name))
+            .unwrap()
+            .is_symlink()
+    };
+    assert!(is_link("geocode-cache.toml"));
+    let cache = fs::read_to_string(shared.join("geocode-cache.toml")).unwrap();
+    assert!(cache.contains("Qizilqala"), "{cache}");
+    work.run(&[
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "Qizilqala",
+        "--append",
+    ])
+    .expect_code(0);
+    assert!(is_link("places.csv"));
+    let table = fs::read_to_string(shared.join("places.csv")).unwrap();
+    assert!(table.contains(",Qizilqala,settlement,TJ,"), "{table}");
+    work.check().expect_code(0);
+    // No temporary file left beside the link or the target.
+    for dir in [work.data(), shared] {
+        for e in fs::read_dir(dir).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".tmp"), "{name}");
+        }
+    }
+}
+
+/// Probe 6 L7: the example of `places promote --help` (and `places --help`) named a place
+/// already in the gazetteer, so it exited 1. Every example line of both runs, in order, in
+/// a folder laid out as the examples assume (`places/`, a `drillmap.toml` naming the
+/// service), each exit 0.
+#[test]
+fn the_places_promote_help_examples_run() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    fs::rename(work.data(), dir.join("places")).unwrap();
+    fs::write(
+        dir.join("drillmap.toml"),
+        format!(
+            "[online]\ngeocoder-url = \"{}\"\nuser-agent = \"{UA}\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let examples = |cmd: &[&str]| -> Vec<String> {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let help = work.run(&args).stdout();
+        help.lines()
+            .skip_while(|l| !l.starts_with("Example"))
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_owned())
+            .filter(|l| l.contains(" promote ") || l.contains("geocode --online"))
+            .collect()
+    };
+    let promote = examples(&["places", "promote"]);
+    assert_eq!(promote.len(), 3, "{promote:?}");
+    let parent = examples(&["places"]);
+    assert_eq!(parent.len(), 1, "{parent:?}");
+    for example in promote.iter().chain(&parent) {
+        let words: Vec<&str> = example.split_whitespace().collect();
+        assert_eq!(words[0], "drillmap", "{example}");
+        let run = work.run(&words[1..]);
+        assert_eq!(run.code(), 0, "{example}: {}", run.stderr());
+    }
+    assert_eq!(server.requests().len(), 1);
+}

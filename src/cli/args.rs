@@ -108,7 +108,7 @@ pub enum Command {
     #[command(
         subcommand,
         after_help = concat!("Examples:\n  drillmap places import-geonames cities500.txt --countries KZ,UZ,TJ,KG,TM,AF\n  \
-        drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
+        drillmap places promote Qizilqala --country TJ --append\n\n\
         import-geonames writes places/geonames.txt, the second table behind places.csv; promote\n\
         turns a place the online geocoder found into a places.csv row. drillmap places COMMAND\n\
         --help tells more.\n\n\
@@ -179,7 +179,8 @@ pub enum PlacesCommand {
         (nothing written unless --allow-empty), 2 usage or I/O error", exit_codes_tail!())
     )]
     ImportGeonames {
-        /// Where the table is written.
+        /// Where the table is written (its index beside it, as .idx). An existing file is
+        /// replaced only when it is a GeoNames table (an index), or with --force; never FILE.
         #[arg(long, default_value = "places/geonames.txt")]
         out: PathBuf,
         /// Only rows of these countries (ISO alpha-2, comma-separated).
@@ -194,14 +195,21 @@ pub enum PlacesCommand {
         /// Write the table even when the dump yields no rows (refused otherwise, exit 1).
         #[arg(long)]
         allow_empty: bool,
+        /// Replace an existing --out file that is not a GeoNames table (or index).
+        #[arg(long)]
+        force: bool,
         /// The GeoNames dump (allCountries.txt, KZ.txt, cities500.txt, ...).
         file: PathBuf,
     },
     /// Turn a place resolved only online into a gazetteer row (printed, or appended).
     #[command(
-        after_help = concat!("Example:\n  drillmap places promote 'Kharbmaidon' --country TJ --append\n\n\
-        Review the row (kind, precision, radius, aliases) before committing it: an online answer\n\
-        is a starting point, not a verified site.\n\n\
+        after_help = concat!("Examples:\n  drillmap geocode --online --country TJ Qizilqala\n  \
+        drillmap places promote Qizilqala --country TJ\n  \
+        drillmap places promote Qizilqala --country TJ --append\n\n\
+        A name only the online geocoder found (asked first, as above, with --user-agent or\n\
+        DRILLMAP_USER_AGENT) becomes a places.csv row, printed or appended (to the file a\n\
+        symlink names). Review the row (kind, precision, radius, aliases) before committing it:\n\
+        an online answer is a starting point, not a verified site.\n\n\
         Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error", exit_codes_tail!())
     )]
     Promote {

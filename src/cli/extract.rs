@@ -45,9 +45,13 @@ pub struct ExtractArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "toml")]
     pub format: Format,
-    /// Write to FILE (atomically) instead of stdout.
+    /// Write to FILE (atomically) instead of stdout. An existing FILE is replaced only
+    /// when it is a draft, or with --force; never an ARTICLE nor a file inside --data.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Replace an existing --out FILE that is not a draft.
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// The articles: plain UTF-8 text files.
     #[arg(required = true, value_name = "ARTICLE")]
     pub articles: Vec<PathBuf>,
@@ -115,15 +119,15 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
 }
 
 /// Refuse an article given twice (the same file, however named: one `[[source]]` per
-/// article), and an `--out` that is one of the articles or lies inside `--data` (the draft
-/// would replace what it is drafted from: nothing of `places/` is changed by `extract`).
-/// Paths are compared canonical, symlinks followed; articles by their file (a hard link is
-/// the same article).
+/// article), and an `--out` that `--out`'s rule refuses ([`super::out::check`]): one of the
+/// articles, inside `--data` (nothing of `places/` is changed by `extract`), or an existing
+/// file that is not a draft, without `--force`. Paths are compared canonical, symlinks
+/// followed; files by device and inode (a hard link is the same article).
 fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
     let mut articles: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for p in &a.articles {
         let Ok(c) = p.canonicalize() else { continue };
-        if let Some((_, first)) = articles.iter().find(|(x, _)| same_file(x, &c)) {
+        if let Some((_, first)) = articles.iter().find(|(x, _)| super::out::same_file(x, &c)) {
             return Err(Error::Usage(format!(
                 "{}: the same article as {}: give each article once",
                 p.display(),
@@ -133,38 +137,11 @@ fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
         articles.push((c, p));
     }
     let Some(out) = &a.out else { return Ok(()) };
-    let target = super::canonical_target(out);
-    if let Some((_, p)) = articles.iter().find(|(c, _)| *c == target) {
-        return Err(Error::Usage(format!(
-            "--out {}: that is the article {}: the draft would overwrite it",
-            out.display(),
-            p.display()
-        )));
-    }
-    if let Ok(data) = a.data.canonicalize() {
-        if target.starts_with(&data) {
-            return Err(Error::Usage(format!(
-                "--out {}: inside the data folder {}, which extract never changes: write the \
-                 draft elsewhere and paste it after review",
-                out.display(),
-                a.data.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Whether the canonical paths `a` and `b` name one file: one device and inode where
-/// there are such (a hard link), else one path.
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return (x.dev(), x.ino()) == (y.dev(), y.ino());
-        }
-    }
-    a == b
+    let inputs = super::out::Inputs {
+        files: a.articles.iter().map(PathBuf::as_path).collect(),
+        folder: Some((&a.data, "extract")),
+    };
+    super::out::check(out, super::out::Kind::Draft, &inputs, &[], a.force)
 }
 
 /// Why writing the drafts stopped: the output failed, or an article changed since it was

@@ -279,15 +279,17 @@ impl BatchInput {
     }
 }
 
-/// A batch's answer to one (name, country): the lookup and the best place's distance to
-/// the border, km.
-type Answer<'g> = (Resolution<'g>, Option<f64>);
+/// A batch's answer to one (name, country): the lookup, the cached online answer for a name
+/// the tables do not know, and the best place's distance to the border, km.
+type Answer<'g> = (Resolution<'g>, Option<Resolved<'g>>, Option<f64>);
 
 /// Geocode every row of `input`, writing one result per row as CSV (or a JSON array).
 /// Returns whether all resolved.
-pub fn batch(
+#[allow(clippy::too_many_arguments)]
+pub fn batch<'g>(
     out: &mut impl Write,
-    geocoder: &drillmap::resolve::Geocoder<'_>,
+    geocoder: &drillmap::resolve::Geocoder<'g>,
+    cache: &'g GeocodeCache,
     filter: &drillmap::resolve::Filter,
     border: &AfghanBorder,
     input: &BatchInput,
@@ -306,7 +308,7 @@ pub fn batch(
     let mut all = true;
     // Each distinct (name, country) is looked up, and its distance to the border measured,
     // once: a batch often repeats its names. One border index serves the whole batch.
-    let mut memo: HashMap<(&str, Option<&str>), Answer<'_>> = HashMap::new();
+    let mut memo: HashMap<(&str, Option<&str>), Answer<'g>> = HashMap::new();
     let mut border_index = drillmap::derive::border_index::BorderIndex::new(border);
     for (record, &hint) in records.iter().zip(&input.countries) {
         bar.inc(1);
@@ -322,15 +324,19 @@ pub fn batch(
             }
             None => "",
         };
-        let (r, border_km) = memo
-            .entry((name, hint.map(|c| c.alpha2)))
-            .or_insert_with(|| {
-                let r = geocoder.lookup(name, &f);
-                let km = r
-                    .best()
-                    .map(|c| border_index.distance(c.place.lon, c.place.lat).km);
-                (r, km)
-            });
+        let (r, online, border_km) =
+            memo.entry((name, hint.map(|c| c.alpha2)))
+                .or_insert_with(|| {
+                    let (r, online) = resolve::lookup_or_cached(geocoder, cache, name, &f);
+                    let online = online.and_then(Result::ok);
+                    let km = (online.as_ref().map(|o| &*o.place))
+                        .or(r.best().map(|c| c.place))
+                        .map(|p| border_index.distance(p.lon, p.lat).km);
+                    (r, online, km)
+                });
+        // A name the cache answers, as `geocode NAME` and `build` answer it (probe 6 M4).
+        let online = online.as_ref().map(online_answer);
+        let r = online.as_ref().unwrap_or(r);
         let best = r.best();
         all &= best.is_some();
         let status = match r.status {
@@ -461,11 +467,13 @@ pub fn run(
     };
     let geocoder = Geocoder::new(gazetteer, geonames.as_ref());
     let border = &tables.border;
+    let mut cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut out = io::stdout().lock();
     if let Some(input) = batch {
         let all = self::batch(
             &mut out,
             &geocoder,
+            &cache,
             &filter,
             border,
             &input,
@@ -481,7 +489,6 @@ pub fn run(
     }
     let local: Vec<Resolution<'_>> = names.iter().map(|n| geocoder.lookup(n, &filter)).collect();
     let unknown = |i: usize| local[i].status == LookupStatus::Unresolved;
-    let mut cache = GeocodeCache::load(&online::cache_path(data))?;
     let mut err = io::stderr().lock();
     if let Some(online) = &online {
         let countries = resolve::online_countries_in(&filter.countries);
@@ -495,31 +502,29 @@ pub fn run(
             }
         }
     }
-    let cached: Vec<Option<Resolved<'_>>> = (0..names.len())
-        .map(
-            |i| match unknown(i).then(|| resolve::cached(&cache, &names[i], &filter.countries)) {
-                Some(Some(Ok(r))) if filter.accepts_place(&r.place) => Some(r),
-                Some(Some(Err(entry))) => {
-                    let _ = writeln!(
-                        err,
-                        "{}: {} (asked {})",
-                        names[i],
-                        entry.nothing_found(),
-                        entry.retrieved_date()
-                    );
-                    None
-                }
-                _ => None,
-            },
-        )
+    // Looked up again, now that the cache holds what was asked: the one path of `build`
+    // and `--batch` ([`resolve::lookup_or_cached`]).
+    let looked_up: Vec<_> = names
+        .iter()
+        .map(|n| {
+            let (r, online) = resolve::lookup_or_cached(&geocoder, &cache, n, &filter);
+            if let Some(Err(entry)) = &online {
+                let _ = writeln!(
+                    err,
+                    "{n}: {} (asked {})",
+                    entry.nothing_found(),
+                    entry.retrieved_date()
+                );
+            }
+            (r, online.and_then(Result::ok))
+        })
         .collect();
     let answers: Vec<_> = names
         .iter()
-        .zip(local)
-        .zip(&cached)
-        .map(|((n, r), c)| match c {
+        .zip(&looked_up)
+        .map(|(n, (r, c))| match c {
             Some(c) => (n.clone(), online_answer(c)),
-            None => (n.clone(), r),
+            None => (n.clone(), r.clone()),
         })
         .collect();
     if json {

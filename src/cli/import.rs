@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use drillmap::pipeline;
 use drillmap::Error;
 
-/// Import `file` into `out`, keeping `countries` and `bbox`; print what was kept.
+/// Import `file` into `out`, keeping `countries` and `bbox`; print what was kept. An
+/// existing `out` that is no GeoNames table is replaced only with `force`.
 pub fn run(
     file: &Path,
     out: &Path,
@@ -15,8 +16,23 @@ pub fn run(
     bbox: Option<[f64; 4]>,
     strict: bool,
     allow_empty: bool,
+    force: bool,
 ) -> Result<ExitCode, Error> {
     let filter = super::args::filter("--countries", countries, &[], bbox)?;
+    // Never over the dump, nor over a file (the gazetteer, say) that is no GeoNames table,
+    // or beside it over one that is no index, unless --force (probe 6 H2).
+    let inputs = super::out::Inputs {
+        files: vec![file],
+        folder: None,
+    };
+    let index = drillmap::resolve::index::index_path(out);
+    super::out::check(
+        out,
+        super::out::Kind::GeonamesTable,
+        &inputs,
+        &[(index, super::out::Kind::GeonamesIndex)],
+        force,
+    )?;
     let selection = drillmap::read::geonames::Selection {
         countries: filter.countries,
         bbox,

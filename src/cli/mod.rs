@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod extract;
 pub mod geocode;
 pub mod import;
+pub mod out;
 pub mod promote;
 pub mod serve;
 pub mod tiles;

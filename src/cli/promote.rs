@@ -95,7 +95,8 @@ pub fn run(
             }
         });
     }
-    atomic::write(&path, with_row.as_bytes())?;
+    // Through a symlink to the gazetteer it names, as the geocode cache is written.
+    atomic::write_through(&path, with_row.as_bytes())?;
     let _ = writeln!(std::io::stderr(), "{}: appended {row}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -27,9 +27,13 @@ pub struct TilesArgs {
     /// Folder with the data (when no FILE is given).
     #[arg(long, default_value = "places")]
     data: PathBuf,
-    /// The archive to write.
+    /// The archive to write. An existing file is replaced only when it is a PMTiles
+    /// archive, or with --force; never a FILE, nor a file inside --data.
     #[arg(long, default_value = "output/drillmap.pmtiles")]
     out: PathBuf,
+    /// Replace an existing --out file that is not a PMTiles archive.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     budget: TileBudget,
     /// Also write an XYZ folder of uncompressed z/x/y.mvt files, replaced whole by each
@@ -181,6 +185,22 @@ fn archive_outside_xyz(out: &Path, xyz: &Path) -> Result<()> {
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let mut opts = args.budget.options()?;
     check_archive_name(&args.out)?;
+    // Never over one of its inputs, nor over a file that is no archive unless --force
+    // (probe 6 H2: a layer, the gazetteer, its own FILE).
+    let inputs = super::out::Inputs {
+        files: args.inputs.iter().map(PathBuf::as_path).collect(),
+        folder: args
+            .inputs
+            .is_empty()
+            .then_some((args.data.as_path(), "tiles")),
+    };
+    super::out::check(
+        &args.out,
+        super::out::Kind::Archive,
+        &inputs,
+        &[],
+        args.force,
+    )?;
     if args.inputs.is_empty() {
         opts.description = pipeline::tile_options().description;
     }

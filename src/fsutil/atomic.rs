@@ -561,6 +561,36 @@ pub fn write(dest: &Path, bytes: &[u8]) -> Result<bool> {
     }
 }
 
+/// The file `path` names through symlinks (each link followed, to a target that may not
+/// exist yet), or `path` itself when it is no link: where a file kept by hand and read as
+/// input (the gazetteer, the geocode cache) is written, so that a link to a shared copy
+/// stays a link and the copy takes the change ([`write_through`]).
+pub fn link_target(path: &Path) -> Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&at).map_err(|e| Error::io(&at, e))?;
+                at = match at.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(Error::io(
+        path,
+        std::io::Error::other("too many levels of symbolic links: not written through them"),
+    ))
+}
+
+/// [`write`] to the file `dest` names through symlinks ([`link_target`]): the temporary
+/// file is made beside the target and renamed over it, and the links stay.
+pub fn write_through(dest: &Path, bytes: &[u8]) -> Result<bool> {
+    write(&link_target(dest)?, bytes)
+}
+
 /// Write several files so that either all of them are staged and then renamed, or none is
 /// touched (a failure while staging removes the temporaries). Returns how many changed.
 pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
@@ -580,6 +610,34 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Probe 6 M3: a hand-kept file reached through a symlink (or a chain of them, one
+    /// dangling) is written to the file the links name, and every link stays.
+    #[test]
+    fn write_through_changes_the_target_and_keeps_the_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir(d.join("shared")).unwrap();
+        fs::create_dir(d.join("places")).unwrap();
+        fs::write(d.join("shared/t.csv"), "old\n").unwrap();
+        std::os::unix::fs::symlink("../shared/t.csv", d.join("places/mid.csv")).unwrap();
+        std::os::unix::fs::symlink("mid.csv", d.join("places/t.csv")).unwrap();
+        assert!(write_through(&d.join("places/t.csv"), b"new\n").unwrap());
+        assert_eq!(fs::read(d.join("shared/t.csv")).unwrap(), b"new\n");
+        for link in ["places/t.csv", "places/mid.csv"] {
+            assert!(fs::symlink_metadata(d.join(link)).unwrap().is_symlink());
+        }
+        std::os::unix::fs::symlink("../shared/new.toml", d.join("places/c.toml")).unwrap();
+        assert!(write_through(&d.join("places/c.toml"), b"x").unwrap());
+        assert_eq!(fs::read(d.join("shared/new.toml")).unwrap(), b"x");
+        // No link: the file itself.
+        assert_eq!(
+            link_target(&d.join("shared/t.csv")).unwrap(),
+            d.join("shared/t.csv")
+        );
+        std::os::unix::fs::symlink("loop", d.join("loop")).unwrap();
+        assert!(link_target(&d.join("loop")).is_err());
+    }
 
     #[test]
     fn a_scratch_file_is_created_anew_not_through_a_link_left_there() {

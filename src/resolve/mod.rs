@@ -316,8 +316,8 @@ pub fn resolve_on<'g>(
         date,
         ..Filter::country(country)
     };
-    let r = geocoder.lookup(query, &filter);
-    match (r.best(), r.status) {
+    let (r, online) = lookup_or_cached(geocoder, cache, query, &filter);
+    match (r.best(), online) {
         (Some(best), _) => Ok(Resolved {
             place: Cow::Borrowed(best.place),
             score: best.score,
@@ -326,18 +326,34 @@ pub fn resolve_on<'g>(
             table: best.table,
             online: None,
         }),
-        (None, Status::Unresolved) => match cached(cache, query, &filter.countries) {
-            Some(Ok(found)) => Ok(found),
-            Some(Err(entry)) => Err(format!(
-                "{}; {} (asked {})",
-                explain(&r, country),
-                entry.nothing_found(),
-                entry.retrieved_date()
-            )),
-            None => Err(explain(&r, country)),
-        },
-        (None, _) => Err(explain(&r, country)),
+        (None, Some(Ok(found))) => Ok(found),
+        (None, Some(Err(entry))) => Err(format!(
+            "{}; {} (asked {})",
+            explain(&r, country),
+            entry.nothing_found(),
+            entry.retrieved_date()
+        )),
+        (None, None) => Err(explain(&r, country)),
     }
+}
+
+/// The one way a name is looked up, by `build` (through [`resolve_on`]), `geocode NAME` and
+/// `geocode --batch`: the local tables' answer under `filter` and, for a name they do not
+/// know at all (not an ambiguous one), what `cache` holds for it ([`cached`]; a found place
+/// the filter does not accept is no answer).
+pub fn lookup_or_cached<'g>(
+    geocoder: &Geocoder<'g>,
+    cache: &'g GeocodeCache,
+    query: &str,
+    filter: &Filter,
+) -> (Resolution<'g>, Option<Result<Resolved<'g>, &'g CacheEntry>>) {
+    let r = geocoder.lookup(query, filter);
+    let online = match r.status {
+        Status::Unresolved => cached(cache, query, &filter.countries)
+            .filter(|c| c.as_ref().map_or(true, |p| filter.accepts_place(&p.place))),
+        _ => None,
+    };
+    (r, online)
 }
 
 /// The cached online answer to `query` within `countries` (see [`online_countries_in`]):

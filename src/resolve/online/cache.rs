@@ -516,9 +516,10 @@ impl GeocodeCache {
         Ok(text)
     }
 
-    /// Write the cache atomically. Returns whether the file changed.
+    /// Write the cache atomically, through a symlink to its target. Returns whether the
+    /// file changed.
     pub fn save(&self, path: &Path) -> Result<bool> {
-        crate::fsutil::atomic::write(path, self.to_toml()?.as_bytes())
+        crate::fsutil::atomic::write_through(path, self.to_toml()?.as_bytes())
     }
 
     /// Add `entry` and write the file at `path`, merged with what is on disk: under an
@@ -527,6 +528,8 @@ impl GeocodeCache {
     /// cache. Two runs asking online at once each keep the other's answers. Every other
     /// entry is the file's: this run wrote its own earlier answers there the same way.
     pub fn insert_and_save(&mut self, path: &Path, entry: CacheEntry) -> Result<bool> {
+        // A symlinked cache is written through the link, under the lock beside its target.
+        let path = &crate::fsutil::atomic::link_target(path)?;
         let lock_path = path.with_file_name(LOCK_FILE_NAME);
         if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::fsutil::atomic::create_dir(dir)?;
