@@ -795,13 +795,13 @@ fn geocode_batch_answers_from_the_online_cache_as_geocode_name_does() {
 fn promote_append_and_the_online_cache_write_through_a_symlink() {
     let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
     let work = Work::new("small");
-    let shared = work.dir.path().join("shared");
-    fs::create_dir(&shared).unwrap();
-    fs::rename(work.data().join("places.csv"), shared.join("places.csv")).unwrap();
-    std::os::unix::fs::symlink("../shared/places.csv", work.data().join("places.csv")).unwrap();
+    let common = work.dir.path().join("common");
+    fs::create_dir(&common).unwrap();
+    fs::rename(work.data().join("places.csv"), common.join("places.csv")).unwrap();
+    std::os::unix::fs::symlink("../common/places.csv", work.data().join("places.csv")).unwrap();
     // A link to a cache that does not exist yet: the first answer creates its target.
     std::os::unix::fs::symlink(
-        "../shared/geocode-cache.toml",
+        "../common/geocode-cache.toml",
         work.data().join("geocode-cache.toml"),
     )
     .unwrap();
@@ -812,7 +812,7 @@ fn promote_append_and_the_online_cache_write_through_a_symlink() {
             .is_symlink()
     };
     assert!(is_link("geocode-cache.toml"));
-    let cache = fs::read_to_string(shared.join("geocode-cache.toml")).unwrap();
+    let cache = fs::read_to_string(common.join("geocode-cache.toml")).unwrap();
     assert!(cache.contains("Qizilqala"), "{cache}");
     work.run(&[
         "places",
@@ -826,11 +826,11 @@ fn promote_append_and_the_online_cache_write_through_a_symlink() {
     ])
     .expect_code(0);
     assert!(is_link("places.csv"));
-    let table = fs::read_to_string(shared.join("places.csv")).unwrap();
+    let table = fs::read_to_string(common.join("places.csv")).unwrap();
     assert!(table.contains(",Qizilqala,settlement,TJ,"), "{table}");
     work.check().expect_code(0);
     // No temporary file left beside the link or the target.
-    for dir in [work.data(), shared] {
+    for dir in [work.data(), common] {
         for e in fs::read_dir(dir).unwrap() {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
             assert!(!name.ends_with(".tmp"), "{name}");

@@ -617,23 +617,23 @@ mod tests {
     fn write_through_changes_the_target_and_keeps_the_links() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        fs::create_dir(d.join("shared")).unwrap();
+        fs::create_dir(d.join("common")).unwrap();
         fs::create_dir(d.join("places")).unwrap();
-        fs::write(d.join("shared/t.csv"), "old\n").unwrap();
-        std::os::unix::fs::symlink("../shared/t.csv", d.join("places/mid.csv")).unwrap();
+        fs::write(d.join("common/t.csv"), "old\n").unwrap();
+        std::os::unix::fs::symlink("../common/t.csv", d.join("places/mid.csv")).unwrap();
         std::os::unix::fs::symlink("mid.csv", d.join("places/t.csv")).unwrap();
         assert!(write_through(&d.join("places/t.csv"), b"new\n").unwrap());
-        assert_eq!(fs::read(d.join("shared/t.csv")).unwrap(), b"new\n");
+        assert_eq!(fs::read(d.join("common/t.csv")).unwrap(), b"new\n");
         for link in ["places/t.csv", "places/mid.csv"] {
             assert!(fs::symlink_metadata(d.join(link)).unwrap().is_symlink());
         }
-        std::os::unix::fs::symlink("../shared/new.toml", d.join("places/c.toml")).unwrap();
+        std::os::unix::fs::symlink("../common/new.toml", d.join("places/c.toml")).unwrap();
         assert!(write_through(&d.join("places/c.toml"), b"x").unwrap());
-        assert_eq!(fs::read(d.join("shared/new.toml")).unwrap(), b"x");
+        assert_eq!(fs::read(d.join("common/new.toml")).unwrap(), b"x");
         // No link: the file itself.
         assert_eq!(
-            link_target(&d.join("shared/t.csv")).unwrap(),
-            d.join("shared/t.csv")
+            link_target(&d.join("common/t.csv")).unwrap(),
+            d.join("common/t.csv")
         );
         std::os::unix::fs::symlink("loop", d.join("loop")).unwrap();
         assert!(link_target(&d.join("loop")).is_err());
