@@ -261,8 +261,33 @@ fn retry_after_beyond_the_allowed_wait_gives_up_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let start = Instant::now();
     let (_, outcomes) = run(&["Kharbmaidon"], options(&server.url()), &cache_path(&dir));
-    assert!(error_of(&outcomes[0]).contains("asking to retry after 3600 s"));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.contains("asking to wait 3600 s (Retry-After), longer than the 120 s allowed"),
+        "{message}"
+    );
     assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// With no retries left, a `Retry-After` beyond the allowed wait was dropped with the
+/// query, and the next name was asked a second later, against the service's word.
+#[test]
+fn a_retry_after_on_the_last_attempt_still_holds_the_run_off() {
+    let server = MockServer::start(vec![Reply::too_many("86400"); 2]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(&server.url());
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Iii4", "Iii5"], opts, &cache_path(&dir));
+    let first = error_of(&outcomes[0]);
+    assert!(
+        first.contains("asking to wait 86400 s (Retry-After)"),
+        "{first}"
+    );
+    assert!(
+        matches!(outcomes[1].result, Err(OnlineError::HeldOff { .. })),
+        "{outcomes:?}"
+    );
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -726,19 +751,44 @@ fn a_result_whose_gazetteer_row_check_refuses_is_rejected() {
 
 /// Probe 6 L2: `Retry-After: 99999999999999999999999` does not fit a `u64` and was taken
 /// as no header, so each name was retried at once. It is a wait beyond any allowed: the
-/// run stops asking.
+/// run stops asking. Both messages show the header as the server sent it, not the
+/// `18446744073709551615 s` it was parsed to.
 #[test]
 fn a_retry_after_too_large_to_parse_holds_the_run_off() {
     let server = MockServer::start(vec![Reply::too_many("99999999999999999999999"); 4]);
     let dir = tempfile::tempdir().unwrap();
     let (_, outcomes) = run(&["Iii1", "Iii2"], options(&server.url()), &cache_path(&dir));
+    let first = error_of(&outcomes[0]);
     assert!(
-        error_of(&outcomes[0]).contains("asking to retry after"),
-        "{outcomes:?}"
+        first.contains("asking to wait 99999999999999999999999 s (Retry-After)"),
+        "{first}"
     );
     assert!(
         matches!(outcomes[1].result, Err(OnlineError::HeldOff { .. })),
         "{outcomes:?}"
     );
+    let second = error_of(&outcomes[1]);
+    assert!(
+        second.contains("asked to wait 99999999999999999999999 s (Retry-After)"),
+        "{second}"
+    );
+    for message in [first, second] {
+        assert!(!message.contains("18446744073709551615"), "{message}");
+    }
     assert_eq!(server.requests().len(), 1);
+}
+
+/// A `Retry-After` date beyond the allowed wait is shown as the server sent it, cut to a
+/// readable length.
+#[test]
+fn a_retry_after_date_is_shown_as_sent() {
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(86_400));
+    let server = MockServer::start(vec![Reply::too_many(&date)]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, outcomes) = run(&["Iii3"], options(&server.url()), &cache_path(&dir));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.contains(&format!("asking to wait until {date} (Retry-After)")),
+        "{message}"
+    );
 }

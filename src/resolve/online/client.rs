@@ -22,7 +22,7 @@ use reqwest::header::{ACCEPT, LOCATION, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 
 use super::cache::{format_timestamp, normalise_countries, CacheEntry, GeocodeCache, Status};
-use super::limiter::{parse_retry_after, Backoff, RateLimiter};
+use super::limiter::{parse_retry_after, shown_retry_after, Backoff, RateLimiter};
 use super::nominatim::{evaluate, Evaluation};
 use super::{
     nominatim, photon, validate_user_agent, without_credentials, Containment, Lookup,
@@ -41,8 +41,9 @@ pub struct NominatimClient {
     rng: fastrand::Rng,
     /// Attempts in a row, across queries, that timed out or could not connect.
     unreachable: u32,
-    /// A `Retry-After` longer than the options allow: the service asked this run to stop.
-    held_off: Option<Duration>,
+    /// A `Retry-After` longer than the options allow, and the header as shown in messages
+    /// ([`shown_retry_after`]): the service asked this run to stop.
+    held_off: Option<(Duration, String)>,
 }
 
 /// After this many attempts in a row time out or cannot connect, the run stops asking
@@ -52,7 +53,8 @@ pub const UNREACHABLE_LIMIT: u32 = 3;
 /// What one attempt ran into, when it is worth another.
 struct Retryable {
     what: String,
-    retry_after: Option<Duration>,
+    /// The wait a `Retry-After` asked for, and the header as shown in messages.
+    retry_after: Option<(Duration, String)>,
     /// A timeout or a connection error: nothing answered (what the circuit breaker counts).
     unreachable: bool,
 }
@@ -119,7 +121,7 @@ impl NominatimClient {
     /// [`OnlineOptions::max_retry_after`]: the service asked this run to stop, and
     /// [`lookup_missing`] asks nothing more (probe 5 M2: a day's wait, then a name a second).
     pub fn held_off(&self) -> Option<Duration> {
-        self.held_off
+        self.held_off.as_ref().map(|(wait, _)| *wait)
     }
 
     /// The options in force.
@@ -250,25 +252,26 @@ impl NominatimClient {
                 retries,
                 elapsed: started.elapsed(),
             };
+            // A wait longer than allowed holds the run off whether or not retries are left:
+            // checked after them, the last attempt's `Retry-After: 86400` was dropped and
+            // the next name asked a second later.
+            let asked = match failure.retry_after {
+                Some((asked, shown)) if asked > self.options.max_retry_after => {
+                    let what = format!(
+                        "{} asking to wait {shown} (Retry-After), longer than the {} s allowed",
+                        failure.what,
+                        self.options.max_retry_after.as_secs()
+                    );
+                    self.held_off = Some((asked, shown));
+                    return Err(give_up(what, retries));
+                }
+                Some((asked, _)) => asked,
+                None => Duration::ZERO,
+            };
             if retries >= self.options.max_retries || self.is_unreachable() {
                 return Err(give_up(failure.what, retries));
             }
-            let mut delay = self.backoff.delay(retries, &mut self.rng);
-            if let Some(asked) = failure.retry_after {
-                if asked > self.options.max_retry_after {
-                    self.held_off = Some(asked);
-                    return Err(give_up(
-                        format!(
-                            "{} asking to retry after {} s, longer than the {} s allowed",
-                            failure.what,
-                            asked.as_secs(),
-                            self.options.max_retry_after.as_secs()
-                        ),
-                        retries,
-                    ));
-                }
-                delay = delay.max(asked);
-            }
+            let delay = self.backoff.delay(retries, &mut self.rng).max(asked);
             std::thread::sleep(delay);
             retries += 1;
         }
@@ -351,7 +354,8 @@ impl NominatimClient {
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                .and_then(|v| Some((parse_retry_after(v, SystemTime::now())?, v)))
+                .map(|(wait, v)| (wait, shown_retry_after(v)));
             return Err(retry(http_status(status), retry_after));
         }
         if status.is_redirection() {
@@ -501,12 +505,16 @@ pub fn lookup_missing(
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),
-            Ok(countries) if client.held_off().is_some() => (
+            Ok(countries) if client.held_off.is_some() => (
                 countries,
                 Err(OnlineError::HeldOff {
                     query: query.clone(),
                     url: client.search_url(),
-                    retry_after: client.held_off().unwrap_or_default().as_secs(),
+                    retry_after: client
+                        .held_off
+                        .as_ref()
+                        .map(|(_, shown)| shown.clone())
+                        .unwrap_or_default(),
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),

@@ -396,14 +396,15 @@ pub enum OnlineError {
     },
     /// Not asked: the service asked earlier in this run to wait longer than allowed
     /// (`Retry-After` beyond [`OnlineOptions::max_retry_after`]).
-    #[error("{query:?}: not asked online: {url} asked to wait {retry_after} s (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that")]
+    #[error("{query:?}: not asked online: {url} asked to wait {retry_after} (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that")]
     HeldOff {
         /// The query.
         query: String,
         /// The search URL.
         url: String,
-        /// The wait asked for, in seconds.
-        retry_after: u64,
+        /// The wait asked for, as the server sent it (`86400 s`, `until <date>`): see
+        /// [`limiter::shown_retry_after`].
+        retry_after: String,
         /// How many names this run left unasked because of it.
         not_asked: usize,
     },
