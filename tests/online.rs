@@ -700,6 +700,97 @@ fn an_answer_larger_than_the_cap_is_refused_unread() {
     assert!(!path.exists());
 }
 
+/// A failure that is neither a timeout nor a refused connection (here, an answer that is not
+/// HTTP) was described by reqwest's own message, which ends `for url (<the request>)`: the
+/// base URL's credentials and the whole query string, in a message promised without them.
+#[test]
+fn a_garbled_answer_is_reported_without_the_credentials() {
+    let server = MockServer::start(vec![Reply::Raw("HTTX/9.9 ???\r\n\r\n".into())]);
+    let dir = tempfile::tempdir().unwrap();
+    let with_secret = server.url().replace("http://", "http://analyst:s3cret@");
+    let mut opts = options(&with_secret);
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Hhg"], opts, &cache_path(&dir));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.starts_with("\"Hhg\": ") && message.contains(&server.url()),
+        "{message}"
+    );
+    assert!(
+        !message.contains("s3cret") && !message.contains("countrycodes"),
+        "{message}"
+    );
+}
+
+/// The process's peak resident memory (`VmHWM`), where Linux tells it.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kb << 10)
+}
+
+/// An answer over [`MAX_ANSWER`] sent with `Transfer-Encoding: chunked` (no
+/// `Content-Length` to refuse it by) is read up to the cap and no further: the query fails
+/// naming the size, nothing is cached, and the 1 GiB offered never reaches memory.
+#[test]
+fn a_chunked_answer_larger_than_the_cap_is_refused_at_the_cap() {
+    let piece = format!("[{}", " ".repeat((64 << 10) - 1));
+    let offered = 16_384u64; // 1 GiB in 64 KiB chunks, made as they are sent
+    let server = MockServer::start(vec![Reply::chunked(&piece, offered)]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let before = peak_rss_bytes();
+    let (_, outcomes) = run(&["Hhc"], options(&server.url()), &path);
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.starts_with("\"Hhc\": ")
+            && message.contains(&format!(
+                "an answer of more than {MAX_ANSWER} bytes (sent without a Content-Length), \
+                 more than a search answer may hold"
+            ))
+            && message.contains("not retried"),
+        "{message}"
+    );
+    assert_eq!(server.requests().len(), 1, "not asked again");
+    assert!(!path.exists(), "nothing cached");
+    if let (Some(before), Some(after)) = (before, peak_rss_bytes()) {
+        // Other tests of this binary run alongside: the bound is loose, far below 1 GiB.
+        assert!(
+            after.saturating_sub(before) < 256 << 20,
+            "peak memory grew by {} MiB",
+            after.saturating_sub(before) >> 20
+        );
+    }
+}
+
+/// reqwest's blocking client times each read of a body on its own: a server sending its
+/// answer a byte every 200 ms was never late, and held a query for as long as it liked.
+/// The whole answer must come within the timeout.
+#[test]
+fn an_answer_that_trickles_in_times_out() {
+    let server = MockServer::start(vec![Reply::drip(100, Duration::from_millis(200))]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let mut opts = options(&server.url());
+    opts.timeout = Duration::from_secs(1);
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Hhd"], opts, &path);
+    let message = error_of(&outcomes[0]);
+    // Read whole (after 20 s), the 100 spaces were a malformed answer.
+    assert!(
+        message.contains("no whole answer within 1.0 s (timed out)"),
+        "{message}"
+    );
+    assert!(!path.exists(), "nothing cached");
+}
+
 /// Probe 6 M5: the service's `osm_type` was not checked, so `node\u{7}<b>x</b>` reached
 /// `place_id` in the layers and `places promote` wrote a row `check` refused. A result
 /// whose gazetteer row `check` would refuse is rejected, by the gazetteer's own checks; a
