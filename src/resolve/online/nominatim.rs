@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use geo::{Distance, Haversine, Point};
 use serde::Deserialize;
 use serde_json::Value;
-use unicode_normalization::UnicodeNormalization;
 
 use super::cache::{CandidateRecord, ChosenResult};
 use super::{Containment, MAX_TEXT};
@@ -511,23 +510,6 @@ fn result_name(raw: &RawResult) -> String {
         .unwrap_or_default()
 }
 
-/// Fold a name for comparison: decomposed, marks dropped, lower case, letters and digits
-/// separated by single spaces.
-pub fn fold(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-    {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with(' ') && !out.is_empty() {
-            out.push(' ');
-        }
-    }
-    out.trim_end().to_string()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -804,11 +786,5 @@ pub(crate) mod tests {
         );
         assert_eq!(ev.candidates.len(), 2);
         assert_eq!(ev.chosen.unwrap().osm_id, 2751234567);
-    }
-
-    #[test]
-    fn fold_drops_marks_and_punctuation() {
-        assert_eq!(fold("Ḳharb-Maidon  "), "kharb maidon");
-        assert_eq!(fold("Хорог"), "хорог");
     }
 }
