@@ -435,8 +435,9 @@ pub fn validate_user_agent(ua: &str) -> Result<(), OnlineError> {
              \"drillmap/0.1 (you@your-org.example)\"",
         );
     }
-    if trimmed.chars().any(char::is_control) {
-        return refuse("it contains control characters");
+    // The one rule for names and ids, which says which character it found.
+    if let Some(why) = crate::read::lines::control_character(trimmed) {
+        return refuse(&format!("it {why}"));
     }
     const STOCK: &[&str] = &[
         "mozilla/",
@@ -743,7 +744,10 @@ mod tests {
             ("drillmap", "no contact"),
             ("drillmap/0.1 (jane@)", "no contact"),
             ("drillmap/0.1 (you@example.org)", "placeholder"),
-            ("drillmap\n(jane@uni.de)", "control"),
+            (
+                "drillmap\n(jane@uni.de)",
+                "must not contain control characters (found U+000A)",
+            ),
         ] {
             let err = validate_user_agent(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad:?}: {err}");
