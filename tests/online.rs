@@ -676,6 +676,8 @@ fn the_cache_writer_never_writes_what_its_reader_refuses() {
             && err.contains("not written"),
         "{err}"
     );
+    // It names the file it did not write, not a bare `geocode-cache.toml`.
+    assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
