@@ -261,8 +261,33 @@ fn retry_after_beyond_the_allowed_wait_gives_up_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let start = Instant::now();
     let (_, outcomes) = run(&["Kharbmaidon"], options(&server.url()), &cache_path(&dir));
-    assert!(error_of(&outcomes[0]).contains("asking to retry after 3600 s"));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.contains("asking to wait 3600 s (Retry-After), longer than the 120 s allowed"),
+        "{message}"
+    );
     assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// With no retries left, a `Retry-After` beyond the allowed wait was dropped with the
+/// query, and the next name was asked a second later, against the service's word.
+#[test]
+fn a_retry_after_on_the_last_attempt_still_holds_the_run_off() {
+    let server = MockServer::start(vec![Reply::too_many("86400"); 2]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(&server.url());
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Iii4", "Iii5"], opts, &cache_path(&dir));
+    let first = error_of(&outcomes[0]);
+    assert!(
+        first.contains("asking to wait 86400 s (Retry-After)"),
+        "{first}"
+    );
+    assert!(
+        matches!(outcomes[1].result, Err(OnlineError::HeldOff { .. })),
+        "{outcomes:?}"
+    );
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -651,6 +676,8 @@ fn the_cache_writer_never_writes_what_its_reader_refuses() {
             && err.contains("not written"),
         "{err}"
     );
+    // It names the file it did not write, not a bare `geocode-cache.toml`.
+    assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
@@ -673,6 +700,97 @@ fn an_answer_larger_than_the_cap_is_refused_unread() {
     );
     assert_eq!(server.requests().len(), 1, "not asked again");
     assert!(!path.exists());
+}
+
+/// A failure that is neither a timeout nor a refused connection (here, an answer that is not
+/// HTTP) was described by reqwest's own message, which ends `for url (<the request>)`: the
+/// base URL's credentials and the whole query string, in a message promised without them.
+#[test]
+fn a_garbled_answer_is_reported_without_the_credentials() {
+    let server = MockServer::start(vec![Reply::Raw("HTTX/9.9 ???\r\n\r\n".into())]);
+    let dir = tempfile::tempdir().unwrap();
+    let with_secret = server.url().replace("http://", "http://analyst:s3cret@");
+    let mut opts = options(&with_secret);
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Hhg"], opts, &cache_path(&dir));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.starts_with("\"Hhg\": ") && message.contains(&server.url()),
+        "{message}"
+    );
+    assert!(
+        !message.contains("s3cret") && !message.contains("countrycodes"),
+        "{message}"
+    );
+}
+
+/// The process's peak resident memory (`VmHWM`), where Linux tells it.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kb << 10)
+}
+
+/// An answer over [`MAX_ANSWER`] sent with `Transfer-Encoding: chunked` (no
+/// `Content-Length` to refuse it by) is read up to the cap and no further: the query fails
+/// naming the size, nothing is cached, and the 1 GiB offered never reaches memory.
+#[test]
+fn a_chunked_answer_larger_than_the_cap_is_refused_at_the_cap() {
+    let piece = format!("[{}", " ".repeat((64 << 10) - 1));
+    let offered = 16_384u64; // 1 GiB in 64 KiB chunks, made as they are sent
+    let server = MockServer::start(vec![Reply::chunked(&piece, offered)]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let before = peak_rss_bytes();
+    let (_, outcomes) = run(&["Hhc"], options(&server.url()), &path);
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.starts_with("\"Hhc\": ")
+            && message.contains(&format!(
+                "an answer of more than {MAX_ANSWER} bytes (sent without a Content-Length), \
+                 more than a search answer may hold"
+            ))
+            && message.contains("not retried"),
+        "{message}"
+    );
+    assert_eq!(server.requests().len(), 1, "not asked again");
+    assert!(!path.exists(), "nothing cached");
+    if let (Some(before), Some(after)) = (before, peak_rss_bytes()) {
+        // Other tests of this binary run alongside: the bound is loose, far below 1 GiB.
+        assert!(
+            after.saturating_sub(before) < 256 << 20,
+            "peak memory grew by {} MiB",
+            after.saturating_sub(before) >> 20
+        );
+    }
+}
+
+/// reqwest's blocking client times each read of a body on its own: a server sending its
+/// answer a byte every 200 ms was never late, and held a query for as long as it liked.
+/// The whole answer must come within the timeout.
+#[test]
+fn an_answer_that_trickles_in_times_out() {
+    let server = MockServer::start(vec![Reply::drip(100, Duration::from_millis(200))]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache_path(&dir);
+    let mut opts = options(&server.url());
+    opts.timeout = Duration::from_secs(1);
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Hhd"], opts, &path);
+    let message = error_of(&outcomes[0]);
+    // Read whole (after 20 s), the 100 spaces were a malformed answer.
+    assert!(
+        message.contains("no whole answer within 1.0 s (timed out)"),
+        "{message}"
+    );
+    assert!(!path.exists(), "nothing cached");
 }
 
 /// Probe 6 M5: the service's `osm_type` was not checked, so `node\u{7}<b>x</b>` reached
@@ -726,19 +844,44 @@ fn a_result_whose_gazetteer_row_check_refuses_is_rejected() {
 
 /// Probe 6 L2: `Retry-After: 99999999999999999999999` does not fit a `u64` and was taken
 /// as no header, so each name was retried at once. It is a wait beyond any allowed: the
-/// run stops asking.
+/// run stops asking. Both messages show the header as the server sent it, not the
+/// `18446744073709551615 s` it was parsed to.
 #[test]
 fn a_retry_after_too_large_to_parse_holds_the_run_off() {
     let server = MockServer::start(vec![Reply::too_many("99999999999999999999999"); 4]);
     let dir = tempfile::tempdir().unwrap();
     let (_, outcomes) = run(&["Iii1", "Iii2"], options(&server.url()), &cache_path(&dir));
+    let first = error_of(&outcomes[0]);
     assert!(
-        error_of(&outcomes[0]).contains("asking to retry after"),
-        "{outcomes:?}"
+        first.contains("asking to wait 99999999999999999999999 s (Retry-After)"),
+        "{first}"
     );
     assert!(
         matches!(outcomes[1].result, Err(OnlineError::HeldOff { .. })),
         "{outcomes:?}"
     );
+    let second = error_of(&outcomes[1]);
+    assert!(
+        second.contains("asked to wait 99999999999999999999999 s (Retry-After)"),
+        "{second}"
+    );
+    for message in [first, second] {
+        assert!(!message.contains("18446744073709551615"), "{message}");
+    }
     assert_eq!(server.requests().len(), 1);
+}
+
+/// A `Retry-After` date beyond the allowed wait is shown as the server sent it, cut to a
+/// readable length.
+#[test]
+fn a_retry_after_date_is_shown_as_sent() {
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(86_400));
+    let server = MockServer::start(vec![Reply::too_many(&date)]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, outcomes) = run(&["Iii3"], options(&server.url()), &cache_path(&dir));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.contains(&format!("asking to wait until {date} (Retry-After)")),
+        "{message}"
+    );
 }

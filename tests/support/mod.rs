@@ -31,6 +31,19 @@ pub enum Reply {
     },
     /// Read the request, then say nothing for this long (a server that never answers).
     Silent(Duration),
+    /// These bytes, whatever they are, then the connection closed (a server that does not
+    /// speak HTTP).
+    Raw(String),
+    /// 200 with a JSON body of `piece` sent `times` times, `pause` apart: with
+    /// `Transfer-Encoding: chunked` (no `Content-Length`, one chunk a piece) when `chunked`,
+    /// else with the whole body's `Content-Length`. The body is never held whole, so it may
+    /// be far larger than memory; sending stops when the client hangs up.
+    Stream {
+        piece: String,
+        times: u64,
+        pause: Duration,
+        chunked: bool,
+    },
 }
 
 impl Reply {
@@ -52,6 +65,27 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), "text/html".into())],
             body: format!("<html><body>{status}</body></html>"),
+        }
+    }
+
+    /// 200 with `times` copies of `piece` as a chunked body, sent as fast as it is taken.
+    pub fn chunked(piece: &str, times: u64) -> Reply {
+        Reply::Stream {
+            piece: piece.to_string(),
+            times,
+            pause: Duration::ZERO,
+            chunked: true,
+        }
+    }
+
+    /// 200 with a `Content-Length` body of `bytes` spaces, one every `pause` (a server that
+    /// answers, slowly, for ever).
+    pub fn drip(bytes: u64, pause: Duration) -> Reply {
+        Reply::Stream {
+            piece: " ".into(),
+            times: bytes,
+            pause,
+            chunked: false,
         }
     }
 
@@ -237,6 +271,47 @@ fn serve(mut stream: TcpStream, reply: Reply, recorded: &Mutex<Vec<Recorded>>, s
             out.push_str("\r\n");
             out.push_str(&body);
             let _ = stream.write_all(out.as_bytes());
+            let _ = stream.flush();
+        }
+        Reply::Raw(bytes) => {
+            let _ = stream.write_all(bytes.as_bytes());
+            let _ = stream.flush();
+        }
+        Reply::Stream {
+            piece,
+            times,
+            pause,
+            chunked,
+        } => {
+            let length = if chunked {
+                "Transfer-Encoding: chunked".to_string()
+            } else {
+                format!("Content-Length: {}", piece.len() as u64 * times)
+            };
+            let head = format!(
+                "HTTP/1.1 200 Mock\r\n{length}\r\nContent-Type: application/json\r\n\
+                 Connection: close\r\n\r\n"
+            );
+            if stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let piece = if chunked {
+                format!("{:x}\r\n{piece}\r\n", piece.len())
+            } else {
+                piece
+            };
+            for _ in 0..times {
+                if stop.load(Ordering::SeqCst) || stream.write_all(piece.as_bytes()).is_err() {
+                    return; // the client hung up
+                }
+                if !pause.is_zero() {
+                    let _ = stream.flush();
+                    std::thread::sleep(pause);
+                }
+            }
+            if chunked {
+                let _ = stream.write_all(b"0\r\n\r\n");
+            }
             let _ = stream.flush();
         }
     }

@@ -257,13 +257,15 @@ pub struct GeocoderProvenance {
     pub retrieved: String,
 }
 
+/// The file: entries as they are written, or as read with where each stands
+/// (`toml::Spanned`), so a message about one names its line.
 #[derive(Serialize, Deserialize)]
-struct CacheFile {
+struct CacheFile<E> {
     version: u32,
     #[serde(default = "default_expiry")]
     expires_after_days: u32,
-    #[serde(default)]
-    entry: Vec<CacheEntry>,
+    #[serde(default = "Vec::new")]
+    entry: Vec<E>,
 }
 
 fn default_expiry() -> u32 {
@@ -337,10 +339,9 @@ impl GeocodeCache {
             line,
             message,
         };
-        let file: CacheFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1);
+        let line_at = |offset: usize| text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1;
+        let file: CacheFile<toml::Spanned<CacheEntry>> = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_at(s.start));
             syntax(line, e.message().to_string())
         })?;
         if file.version != CACHE_VERSION {
@@ -357,17 +358,19 @@ impl GeocodeCache {
             entries: BTreeMap::new(),
         };
         let mut spellings = std::collections::BTreeSet::new();
-        for entry in file.entry {
+        for spanned in file.entry {
+            let line = Some(line_at(spanned.span().start));
+            let entry = spanned.into_inner();
             let what = format!("entry {:?} {:?}", entry.query, entry.countries);
             if entry.countries != normalise_countries(&entry.countries) {
                 return Err(syntax(
-                    None,
+                    line,
                     format!("{what}: countries must be upper case, sorted and unique"),
                 ));
             }
             if parse_timestamp(&entry.retrieved_at).is_none() {
                 return Err(syntax(
-                    None,
+                    line,
                     format!(
                         "{what}: retrieved_at {:?} is not an RFC 3339 UTC time like 2026-11-22T01:02:03Z",
                         entry.retrieved_at
@@ -376,7 +379,7 @@ impl GeocodeCache {
             }
             if (entry.status == Status::Found) != entry.chosen.is_some() {
                 return Err(syntax(
-                    None,
+                    line,
                     format!(
                         "{what}: status `found` needs a [entry.chosen] table and only it has one"
                     ),
@@ -394,13 +397,13 @@ impl GeocodeCache {
                     ));
                 }
                 if let Some(why) = chosen.problem() {
-                    return Err(syntax(None, format!("{what}: chosen {why}")));
+                    return Err(syntax(line, format!("{what}: chosen {why}")));
                 }
             }
             // Every spelling read so far, not only the one its key's slot holds: after
             // `Qizilqala` and a later `qizilqala`, a second `Qizilqala` is still a duplicate.
             if !spellings.insert((entry.query.clone(), entry.countries.clone())) {
-                return Err(syntax(None, format!("{what} appears twice")));
+                return Err(syntax(line, format!("{what} appears twice")));
             }
             match cache.entries.entry(entry.key()) {
                 std::collections::btree_map::Entry::Vacant(slot) => {
@@ -478,10 +481,10 @@ impl GeocodeCache {
 
     /// The file's text: a comment header, then the entries sorted by key.
     pub fn to_toml(&self) -> Result<String> {
-        let file = CacheFile {
+        let file: CacheFile<&CacheEntry> = CacheFile {
             version: CACHE_VERSION,
             expires_after_days: self.expires_after_days,
-            entry: self.entries.values().cloned().collect(),
+            entry: self.entries.values().collect(),
         };
         let body = toml::to_string(&file).map_err(|e| Error::Syntax {
             path: CACHE_FILE_NAME.into(),
@@ -519,7 +522,16 @@ impl GeocodeCache {
     /// Write the cache atomically, through a symlink to its target. Returns whether the
     /// file changed.
     pub fn save(&self, path: &Path) -> Result<bool> {
-        crate::fsutil::atomic::write_through(path, self.to_toml()?.as_bytes())
+        // `to_toml` knows no path: its refusals name the file this one is.
+        let text = self.to_toml().map_err(|e| match e {
+            Error::Syntax { line, message, .. } => Error::Syntax {
+                path: path.to_path_buf(),
+                line,
+                message,
+            },
+            other => other,
+        })?;
+        crate::fsutil::atomic::write_through(path, text.as_bytes())
     }
 
     /// Add `entry` and write the file at `path`, merged with what is on disk: under an
@@ -754,6 +766,34 @@ mod tests {
         let mut cache = GeocodeCache::new();
         cache.insert(sample_entry("A", true));
         assert!(GeocodeCache::parse(&cache.to_toml().unwrap(), Path::new("c.toml")).is_ok());
+    }
+
+    /// A bad entry was reported as `c.toml: entry "B" ["TJ"]: ...`, with no line: in a file
+    /// of hundreds of entries the line of its `[[entry]]` is what finds it.
+    #[test]
+    fn a_bad_entry_is_reported_at_its_line() {
+        let mut cache = GeocodeCache::new();
+        cache.insert(sample_entry("A", true));
+        let mut bad = sample_entry("B", true);
+        if let Some(c) = bad.chosen.as_mut() {
+            c.score = 7.0;
+        }
+        cache.insert(bad);
+        let text = cache.to_toml().unwrap();
+        let line = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| *l == "[[entry]]")
+            .map(|(i, _)| i + 1)
+            .nth(1)
+            .unwrap();
+        let err = GeocodeCache::parse(&text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("c.toml:{line}: entry \"B\"")) && err.contains("score 7"),
+            "{err}"
+        );
     }
 
     /// Probe finding 8: two runs asking online at once each rewrote the whole file from

@@ -22,7 +22,7 @@ use reqwest::header::{ACCEPT, LOCATION, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 
 use super::cache::{format_timestamp, normalise_countries, CacheEntry, GeocodeCache, Status};
-use super::limiter::{parse_retry_after, Backoff, RateLimiter};
+use super::limiter::{parse_retry_after, shown_retry_after, Backoff, RateLimiter};
 use super::nominatim::{evaluate, Evaluation};
 use super::{
     nominatim, photon, validate_user_agent, without_credentials, Containment, Lookup,
@@ -41,8 +41,9 @@ pub struct NominatimClient {
     rng: fastrand::Rng,
     /// Attempts in a row, across queries, that timed out or could not connect.
     unreachable: u32,
-    /// A `Retry-After` longer than the options allow: the service asked this run to stop.
-    held_off: Option<Duration>,
+    /// A `Retry-After` longer than the options allow, and the header as shown in messages
+    /// ([`shown_retry_after`]): the service asked this run to stop.
+    held_off: Option<(Duration, String)>,
 }
 
 /// After this many attempts in a row time out or cannot connect, the run stops asking
@@ -52,7 +53,8 @@ pub const UNREACHABLE_LIMIT: u32 = 3;
 /// What one attempt ran into, when it is worth another.
 struct Retryable {
     what: String,
-    retry_after: Option<Duration>,
+    /// The wait a `Retry-After` asked for, and the header as shown in messages.
+    retry_after: Option<(Duration, String)>,
     /// A timeout or a connection error: nothing answered (what the circuit breaker counts).
     unreachable: bool,
 }
@@ -119,7 +121,7 @@ impl NominatimClient {
     /// [`OnlineOptions::max_retry_after`]: the service asked this run to stop, and
     /// [`lookup_missing`] asks nothing more (probe 5 M2: a day's wait, then a name a second).
     pub fn held_off(&self) -> Option<Duration> {
-        self.held_off
+        self.held_off.as_ref().map(|(wait, _)| *wait)
     }
 
     /// The options in force.
@@ -250,25 +252,26 @@ impl NominatimClient {
                 retries,
                 elapsed: started.elapsed(),
             };
+            // A wait longer than allowed holds the run off whether or not retries are left:
+            // checked after them, the last attempt's `Retry-After: 86400` was dropped and
+            // the next name asked a second later.
+            let asked = match failure.retry_after {
+                Some((asked, shown)) if asked > self.options.max_retry_after => {
+                    let what = format!(
+                        "{} asking to wait {shown} (Retry-After), longer than the {} s allowed",
+                        failure.what,
+                        self.options.max_retry_after.as_secs()
+                    );
+                    self.held_off = Some((asked, shown));
+                    return Err(give_up(what, retries));
+                }
+                Some((asked, _)) => asked,
+                None => Duration::ZERO,
+            };
             if retries >= self.options.max_retries || self.is_unreachable() {
                 return Err(give_up(failure.what, retries));
             }
-            let mut delay = self.backoff.delay(retries, &mut self.rng);
-            if let Some(asked) = failure.retry_after {
-                if asked > self.options.max_retry_after {
-                    self.held_off = Some(asked);
-                    return Err(give_up(
-                        format!(
-                            "{} asking to retry after {} s, longer than the {} s allowed",
-                            failure.what,
-                            asked.as_secs(),
-                            self.options.max_retry_after.as_secs()
-                        ),
-                        retries,
-                    ));
-                }
-                delay = delay.max(asked);
-            }
+            let delay = self.backoff.delay(retries, &mut self.rng).max(asked);
             std::thread::sleep(delay);
             retries += 1;
         }
@@ -310,12 +313,16 @@ impl NominatimClient {
             })
         };
         let unreachable = |e: reqwest::Error| {
+            let unreachable = e.is_timeout() || e.is_connect();
             Attempt::Retry(Retryable {
-                what: self.describe(&e),
+                // Its URL carries the base URL's credentials and the query: the message
+                // names the query and the URL without them ([`OnlineError::Failed`]).
+                what: self.describe(&e.without_url()),
                 retry_after: None,
-                unreachable: e.is_timeout() || e.is_connect(),
+                unreachable,
             })
         };
+        let started = Instant::now();
         let response = self
             .http
             .get(url.clone())
@@ -324,25 +331,32 @@ impl NominatimClient {
             .map_err(unreachable)?;
         let status = response.status();
         if status.is_success() {
-            return read_body(response).map_err(|e| match e {
-                BodyError::Io(e) => {
-                    let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+            let timed_out = || {
+                Attempt::Retry(Retryable {
+                    what: format!(
+                        "no whole answer within {:.1} s (timed out)",
+                        self.options.timeout.as_secs_f64()
+                    ),
+                    retry_after: None,
+                    unreachable: true,
+                })
+            };
+            let deadline = started.checked_add(self.options.timeout);
+            return read_body(response, deadline).map_err(|e| match e {
+                BodyError::Io(e)
+                    if e.kind() == std::io::ErrorKind::TimedOut
                         || e.get_ref()
                             .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-                            .is_some_and(reqwest::Error::is_timeout);
-                    Attempt::Retry(Retryable {
-                        what: if timed_out {
-                            format!(
-                                "no whole answer within {:.1} s (timed out)",
-                                self.options.timeout.as_secs_f64()
-                            )
-                        } else {
-                            format!("the answer could not be read ({})", error_chain(&e))
-                        },
-                        retry_after: None,
-                        unreachable: timed_out,
-                    })
+                            .is_some_and(reqwest::Error::is_timeout) =>
+                {
+                    timed_out()
                 }
+                BodyError::Io(e) => Attempt::Retry(Retryable {
+                    what: format!("the answer could not be read ({})", error_chain(&e)),
+                    retry_after: None,
+                    unreachable: false,
+                }),
+                BodyError::Late => timed_out(),
                 BodyError::TooLarge(what) => Attempt::Refused(what),
             });
         }
@@ -351,7 +365,8 @@ impl NominatimClient {
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                .and_then(|v| Some((parse_retry_after(v, SystemTime::now())?, v)))
+                .map(|(wait, v)| (wait, shown_retry_after(v)));
             return Err(retry(http_status(status), retry_after));
         }
         if status.is_redirection() {
@@ -395,29 +410,57 @@ pub const MAX_ANSWER: u64 = 4 << 20;
 enum BodyError {
     /// The transfer failed (a timeout, a reset): worth another try.
     Io(std::io::Error),
+    /// Still coming at the deadline (a server sending it a byte at a time): worth another
+    /// try, as a timeout.
+    Late,
     /// Over [`MAX_ANSWER`]: not worth another try.
     TooLarge(String),
 }
 
 /// The body of `response`, at most [`MAX_ANSWER`] bytes, decoded as UTF-8 (an invalid
-/// sequence becomes U+FFFD, as `Response::text` did).
-fn read_body(response: reqwest::blocking::Response) -> Result<String, BodyError> {
+/// sequence becomes U+FFFD, as `Response::text` did), read whole by `deadline` (the
+/// request's start plus [`OnlineOptions::timeout`]). reqwest's blocking client times each
+/// read of the body on its own, so a body trickling in a byte a second was never late:
+/// between reads the deadline is checked here, and a read that stalls past it ends by
+/// reqwest's own timeout. A body without a `Content-Length` (chunked) is read up to the
+/// cap and no further; the buffer never holds more than [`MAX_ANSWER`] bytes.
+fn read_body(
+    mut response: reqwest::blocking::Response,
+    deadline: Option<Instant>,
+) -> Result<String, BodyError> {
     use std::io::Read;
-    let too_large = |size: String| {
-        BodyError::TooLarge(format!(
-            "an answer of {size} bytes, more than the {MAX_ANSWER} a search answer may hold"
-        ))
-    };
-    if let Some(len) = response.content_length().filter(|&n| n > MAX_ANSWER) {
-        return Err(too_large(len.to_string()));
+    let declared = response.content_length();
+    if let Some(len) = declared.filter(|&n| n > MAX_ANSWER) {
+        return Err(BodyError::TooLarge(format!(
+            "an answer of {len} bytes, more than the {MAX_ANSWER} a search answer may hold"
+        )));
     }
-    let mut body = Vec::new();
-    response
-        .take(MAX_ANSWER + 1)
-        .read_to_end(&mut body)
-        .map_err(BodyError::Io)?;
-    if body.len() as u64 > MAX_ANSWER {
-        return Err(too_large(format!("more than {MAX_ANSWER}")));
+    let cap = usize::try_from(MAX_ANSWER).unwrap_or(usize::MAX);
+    let mut body =
+        Vec::with_capacity(declared.map_or(0, |n| usize::try_from(n).unwrap_or(cap).min(cap)));
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = match response.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BodyError::Io(e)),
+        };
+        if body.len() + n > cap {
+            return Err(BodyError::TooLarge(format!(
+                "an answer of more than {MAX_ANSWER} bytes{}, more than a search answer may \
+                 hold: read no further",
+                if declared.is_none() {
+                    " (sent without a Content-Length)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        body.extend_from_slice(&buf[..n]);
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(BodyError::Late);
+        }
     }
     Ok(String::from_utf8(body)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
@@ -501,12 +544,16 @@ pub fn lookup_missing(
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),
-            Ok(countries) if client.held_off().is_some() => (
+            Ok(countries) if client.held_off.is_some() => (
                 countries,
                 Err(OnlineError::HeldOff {
                     query: query.clone(),
                     url: client.search_url(),
-                    retry_after: client.held_off().unwrap_or_default().as_secs(),
+                    retry_after: client
+                        .held_off
+                        .as_ref()
+                        .map(|(_, shown)| shown.clone())
+                        .unwrap_or_default(),
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),

@@ -8,6 +8,8 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::read::lines::{excerpt, MAX_SHOWN};
+
 /// The shortest interval the public service allows between two requests.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -124,6 +126,20 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// A `Retry-After` value as the server sent it, for messages: delay-seconds as `N s`, a date
+/// as `until <date>`, cut to [`MAX_SHOWN`] characters with control characters escaped.
+/// Never the parsed wait: delay-seconds too many for a `u64` were shown as
+/// `18446744073709551615 s`, a number the server never sent.
+pub fn shown_retry_after(value: &str) -> String {
+    let value = value.trim();
+    let shown: String = excerpt(value, MAX_SHOWN).escape_debug().collect();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{shown} s")
+    } else {
+        format!("until {shown}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +211,24 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn a_retry_after_is_shown_as_sent_cut_and_escaped() {
+        assert_eq!(shown_retry_after(" 3600 "), "3600 s");
+        assert_eq!(
+            shown_retry_after("99999999999999999999999"),
+            "99999999999999999999999 s"
+        );
+        assert_eq!(
+            shown_retry_after("Sun, 22 Nov 2026 01:00:07 GMT"),
+            "until Sun, 22 Nov 2026 01:00:07 GMT"
+        );
+        let long = "9".repeat(5000);
+        assert_eq!(
+            shown_retry_after(&long),
+            format!("{}… s", "9".repeat(MAX_SHOWN))
+        );
+        assert_eq!(shown_retry_after("a\tb\u{1b}"), "until a\\tb\\u{1b}");
     }
 }

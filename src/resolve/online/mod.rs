@@ -396,14 +396,15 @@ pub enum OnlineError {
     },
     /// Not asked: the service asked earlier in this run to wait longer than allowed
     /// (`Retry-After` beyond [`OnlineOptions::max_retry_after`]).
-    #[error("{query:?}: not asked online: {url} asked to wait {retry_after} s (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that")]
+    #[error("{query:?}: not asked online: {url} asked to wait {retry_after} (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that")]
     HeldOff {
         /// The query.
         query: String,
         /// The search URL.
         url: String,
-        /// The wait asked for, in seconds.
-        retry_after: u64,
+        /// The wait asked for, as the server sent it (`86400 s`, `until <date>`): see
+        /// [`limiter::shown_retry_after`].
+        retry_after: String,
         /// How many names this run left unasked because of it.
         not_asked: usize,
     },
@@ -434,8 +435,9 @@ pub fn validate_user_agent(ua: &str) -> Result<(), OnlineError> {
              \"drillmap/0.1 (you@your-org.example)\"",
         );
     }
-    if trimmed.chars().any(char::is_control) {
-        return refuse("it contains control characters");
+    // The one rule for names and ids, which says which character it found.
+    if let Some(why) = crate::read::lines::control_character(trimmed) {
+        return refuse(&format!("it {why}"));
     }
     const STOCK: &[&str] = &[
         "mozilla/",
@@ -526,10 +528,6 @@ pub struct LookupOutcome {
     pub result: Result<Lookup, OnlineError>,
 }
 
-/// The header of the hand-kept gazetteer `places/places.csv`, the columns of [`promote_row`].
-pub const PLACES_CSV_HEADER: &str =
-    "id,name,kind,country,admin1,lat,lon,precision,uncertainty_km,point_note,aliases,source";
-
 /// The `drillmap places promote` command that turns the cached answer to `query` asked
 /// within `country` (empty: the area's countries, the cache key's default) in the data
 /// folder `data` into a gazetteer row: what `check` and `build` tell an analyst to run.
@@ -561,7 +559,7 @@ pub fn place_kind(chosen: &ChosenResult) -> PlaceKind {
     }
 }
 
-/// A row for `places/places.csv` ([`PLACES_CSV_HEADER`]) from a found cache entry, so an
+/// A row for `places/places.csv` (its [`crate::read::places::COLUMNS`]) from a found cache entry, so an
 /// analyst can promote an online answer into the hand-kept table after checking it.
 /// `None` for a `not_found` entry. The row has no line terminator.
 pub fn promote_row(entry: &CacheEntry) -> Option<String> {
@@ -601,12 +599,13 @@ fn gazetteer_row(c: &ChosenResult, provider: &str, query: &str, source: &str) ->
     } else {
         format!("{} point from {provider}: {}", c.precision, c.display_name)
     };
-    let aliases = if nominatim::fold(query) == nominatim::fold(&c.name) {
+    // The gazetteer's own fold: a query it would file under the name's key is no alias.
+    let aliases = if query_key(query) == query_key(&c.name) {
         String::new()
     } else {
         query.to_string()
     };
-    let fields = [
+    let fields: [String; crate::read::places::COLUMNS.len()] = [
         id,
         c.name.clone(),
         kind.as_str().to_string(),
@@ -620,11 +619,18 @@ fn gazetteer_row(c: &ChosenResult, provider: &str, query: &str, source: &str) ->
         aliases,
         source.to_string(),
     ];
-    fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",")
+    csv_record(&fields)
+}
+
+/// `fields` as one CSV record without its line terminator, written by the csv crate (the
+/// gazetteer's reader's own), which quotes the fields that need it.
+fn csv_record(fields: &[String]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Into memory, neither can fail; an empty row would only make `row_problem` refuse it.
+    let _ = writer.write_record(fields);
+    let bytes = writer.into_inner().unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    text.strip_suffix('\n').unwrap_or(&text).to_string()
 }
 
 /// The most bytes any one text of a result (a name, a label, a tag) may hold: far above any
@@ -669,7 +675,8 @@ pub(crate) fn row_problem(c: &ChosenResult) -> Option<String> {
         ));
     }
     let text = format!(
-        "{PLACES_CSV_HEADER}\n{}\n",
+        "{}\n{}\n",
+        crate::read::places::COLUMNS.join(","),
         gazetteer_row(c, NOMINATIM, &c.name, &source)
     );
     let path = std::path::Path::new(cache::CACHE_FILE_NAME);
@@ -681,16 +688,11 @@ pub(crate) fn row_problem(c: &ChosenResult) -> Option<String> {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
+/// The words of `name` as the gazetteer folds it ([`query_key`]: transliterated, lower
+/// case), joined by `-`; words that are not ASCII letters and digits are left out, so the
+/// result is a gazetteer id or empty.
 fn slug(name: &str) -> String {
-    nominatim::fold(name)
+    query_key(name)
         .split(' ')
         .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
         .collect::<Vec<_>>()
@@ -742,7 +744,10 @@ mod tests {
             ("drillmap", "no contact"),
             ("drillmap/0.1 (jane@)", "no contact"),
             ("drillmap/0.1 (you@example.org)", "placeholder"),
-            ("drillmap\n(jane@uni.de)", "control"),
+            (
+                "drillmap\n(jane@uni.de)",
+                "must not contain control characters (found U+000A)",
+            ),
         ] {
             let err = validate_user_agent(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad:?}: {err}");
@@ -809,9 +814,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn promote_row_fits_the_gazetteer() {
-        let mut entry = CacheEntry {
+    /// A found entry: a training area in Tajikistan, asked for by another spelling.
+    fn found_entry() -> CacheEntry {
+        CacheEntry {
             query: "Harbmaidon".into(),
             countries: vec!["TJ".into()],
             provider: NOMINATIM.into(),
@@ -836,7 +841,12 @@ mod tests {
                 score: 0.7,
             }),
             candidates: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn promote_row_fits_the_gazetteer() {
+        let mut entry = found_entry();
         let row = promote_row(&entry).unwrap();
         assert_eq!(
             row,
@@ -845,7 +855,7 @@ mod tests {
         );
         assert_eq!(
             row.split(',').count(),
-            PLACES_CSV_HEADER.split(',').count() + 1,
+            crate::read::places::COLUMNS.len() + 1,
             "only the quoted source holds a comma"
         );
         if let Some(c) = entry.chosen.as_mut() {
@@ -861,5 +871,31 @@ mod tests {
         assert!(row.contains("\"settlement point from nominatim: Kharbmaidon, Khatlon"));
         entry.chosen = None;
         assert_eq!(promote_row(&entry), None);
+    }
+
+    /// The row's id and aliases follow the gazetteer's own fold ([`query_key`]), not a
+    /// second one that kept Cyrillic as it was: a name in Cyrillic got no id of its own
+    /// (`osm-node-…`), and a query the gazetteer files under the name's key was added as an
+    /// alias it already matches.
+    #[test]
+    fn promote_row_folds_names_as_the_gazetteer_does() {
+        let mut entry = found_entry();
+        entry.query = "Khorog".into();
+        if let Some(c) = entry.chosen.as_mut() {
+            c.name = "Хорог".into();
+            c.display_name = "Хорог".into();
+            c.category = "place".into();
+            c.kind = "town".into();
+            c.precision = Precision::Settlement;
+        }
+        let row = promote_row(&entry).unwrap();
+        assert!(row.starts_with("khorog,Хорог,settlement,"), "{row}");
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields[10], "", "no alias the name already matches: {row}");
+        let text = format!("{}\n{row}\n", crate::read::places::COLUMNS.join(","));
+        let (places, problems) =
+            crate::read::places::parse(std::path::Path::new("p.csv"), text.as_bytes()).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(places[0].id, "khorog");
     }
 }

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use geo::{Distance, Haversine, Point};
 use serde::Deserialize;
 use serde_json::Value;
-use unicode_normalization::UnicodeNormalization;
 
 use super::cache::{CandidateRecord, ChosenResult};
 use super::{Containment, MAX_TEXT};
@@ -76,20 +75,38 @@ pub struct RawResult {
     pub boundingbox: Option<Vec<Value>>,
 }
 
+/// An answer's body as JSON (Nominatim's and Photon's alike), or what is wrong with it.
+pub(crate) fn json_of(body: &str) -> Result<Value, String> {
+    serde_json::from_str(body).map_err(|e| {
+        let start: String = body.chars().take(60).collect();
+        format!("not JSON ({e}); the answer starts {start:?}")
+    })
+}
+
+/// The message for an error the service answered with: its text cut to [`MAX_SHOWN`]
+/// characters and quoted with control characters escaped, so a service cannot write
+/// megabytes or terminal escapes into a run's messages.
+pub(crate) fn service_error(text: &str) -> String {
+    format!(
+        "the service answered with an error: {:?}",
+        excerpt(text, MAX_SHOWN)
+    )
+}
+
 /// Parse a search answer's body. An error message says what is wrong with it; an error
 /// object from the service (`{"error": ...}`) is reported with its text.
 pub fn parse_response(body: &str) -> Result<Vec<RawResult>, String> {
-    let value: Value = serde_json::from_str(body).map_err(|e| {
-        let start: String = body.chars().take(60).collect();
-        format!("not JSON ({e}); the answer starts {start:?}")
-    })?;
+    let value = json_of(body)?;
     match value {
         Value::Array(items) => items
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
-                serde_json::from_value::<RawResult>(item)
-                    .map_err(|e| format!("result {} is not a search result: {e}", i + 1))
+                serde_json::from_value::<RawResult>(item).map_err(|e| {
+                    // serde quotes the offending value whole, however long.
+                    let e = excerpt(&e.to_string(), MAX_SHOWN);
+                    format!("result {} is not a search result: {e}", i + 1)
+                })
             })
             .collect(),
         Value::Object(map) if map.contains_key("error") => {
@@ -103,7 +120,7 @@ pub fn parse_response(body: &str) -> Result<Vec<RawResult>, String> {
                 Some(other) => other.to_string(),
                 None => String::new(),
             };
-            Err(format!("the service answered with an error: {message}"))
+            Err(service_error(&message))
         }
         other => Err(format!(
             "expected a JSON array of results, got {}",
@@ -511,23 +528,6 @@ fn result_name(raw: &RawResult) -> String {
         .unwrap_or_default()
 }
 
-/// Fold a name for comparison: decomposed, marks dropped, lower case, letters and digits
-/// separated by single spaces.
-pub fn fold(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-    {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with(' ') && !out.is_empty() {
-            out.push(' ');
-        }
-    }
-    out.trim_end().to_string()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -708,6 +708,17 @@ pub(crate) mod tests {
             .unwrap_err();
         assert!(e.contains("Nothing to search for."), "{e}");
         assert!(parse_response("[1]").unwrap_err().contains("result 1"));
+        // The service's own text is cut and escaped; so is a value serde quotes.
+        let e = parse_response(&format!(r#"{{"error":"\u001b[2J{}"}}"#, "x".repeat(10_000)))
+            .unwrap_err();
+        assert!(
+            e.starts_with(r#"the service answered with an error: "\u{1b}[2Jxxx"#),
+            "{e}"
+        );
+        assert!(e.len() < MAX_SHOWN + 100, "{} bytes", e.len());
+        let e = parse_response(&format!(r#"[{{"osm_id":"{}"}}]"#, "7".repeat(10_000))).unwrap_err();
+        assert!(e.starts_with("result 1 is not a search result"), "{e}");
+        assert!(e.len() < MAX_SHOWN + 100, "{} bytes", e.len());
         assert_eq!(parse_response("[]").unwrap().len(), 0);
     }
 
@@ -804,11 +815,5 @@ pub(crate) mod tests {
         );
         assert_eq!(ev.candidates.len(), 2);
         assert_eq!(ev.chosen.unwrap().osm_id, 2751234567);
-    }
-
-    #[test]
-    fn fold_drops_marks_and_punctuation() {
-        assert_eq!(fold("Ḳharb-Maidon  "), "kharb maidon");
-        assert_eq!(fold("Хорог"), "хорог");
     }
 }

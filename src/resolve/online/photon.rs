@@ -11,16 +11,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::nominatim::RawResult;
+use super::nominatim::{json_of, service_error, RawResult};
 
 /// Parse a Photon search answer into Nominatim-shaped results (see [`RawResult`]).
 pub fn parse_response(body: &str) -> Result<Vec<RawResult>, String> {
-    let value: Value = serde_json::from_str(body).map_err(|e| {
-        let start: String = body.chars().take(60).collect();
-        format!("not JSON ({e}); the answer starts {start:?}")
-    })?;
+    let value = json_of(body)?;
     if let Some(message) = value.get("message").and_then(Value::as_str) {
-        return Err(format!("the service answered with an error: {message}"));
+        return Err(service_error(message));
     }
     let features = value
         .get("features")
