@@ -176,3 +176,224 @@ fn extract_out_refuses_an_existing_file_that_is_not_a_draft_unless_forced() {
         .expect_code(2)
         .expect_stderr_line(&["--out a.txt", "that is the input a.txt"]);
 }
+
+/// Run drillmap in the work folder with its stdout sent to `stdout`, killed (and the test
+/// failed) if it is still running after 60 s: a run that waits on a FIFO never ends.
+fn run_within(work: &Work, args: &[&str], stdout: std::process::Stdio) -> util::Run {
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(args)
+        .current_dir(work.dir.path())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?}: still running after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    util::Run(child.wait_with_output().unwrap())
+}
+
+/// The names in the work folder (not in data/ or out/), sorted.
+fn names(work: &Work) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(work.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every command that writes `--out`, with `out` as its output.
+fn commands(out: &str) -> Vec<Vec<&str>> {
+    vec![
+        vec!["tiles", "--data", "data", "--max-zoom", "2", "--out", out],
+        vec![
+            "extract",
+            "--data",
+            "data",
+            "a.txt",
+            "--published",
+            "2021",
+            "--out",
+            out,
+        ],
+        vec!["places", "import-geonames", "dump.txt", "--out", out],
+    ]
+}
+
+/// A work folder with an article `a.txt` and a GeoNames dump `dump.txt`.
+fn with_inputs() -> Work {
+    let work = Work::new("small");
+    fs::write(
+        work.dir.path().join("a.txt"),
+        "Drills at the Kharbmaidon training ground.\n",
+    )
+    .unwrap();
+    fs::copy(
+        util::root().join("tests/fixtures/geonames/sample.txt"),
+        work.dir.path().join("dump.txt"),
+    )
+    .unwrap();
+    work
+}
+
+#[test]
+fn out_that_is_a_device_fifo_socket_or_folder_is_refused_before_anything_is_written() {
+    use std::os::unix::fs::FileTypeExt;
+    let work = with_inputs();
+    let dir = work.dir.path();
+    let fifo = dir.join("f.out");
+    util::tool_output("mkfifo", &[fifo.to_str().unwrap()]);
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("s.out")).unwrap();
+    fs::create_dir(dir.join("d.out")).unwrap();
+    fs::write(dir.join("target.txt"), "").unwrap();
+    // A private device node (never the machine's /dev/null, which a failed run replaced).
+    let device = std::process::Command::new("mknod")
+        .args([dir.join("null.out").to_str().unwrap(), "c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut cases = vec![
+        ("f.out", "a FIFO"),
+        ("s.out", "a socket"),
+        ("d.out", "a folder"),
+    ];
+    if device {
+        cases.push(("null.out", "a device"));
+    } else {
+        eprintln!("mknod is not permitted here: the device case is not run");
+    }
+    // A symlink to one is refused as well: the run would replace the link, not the node.
+    std::os::unix::fs::symlink("f.out", dir.join("link.out")).unwrap();
+    cases.push(("link.out", "a FIFO"));
+    let before = names(&work);
+    for (out, what) in cases {
+        for args in commands(out) {
+            for force in [false, true] {
+                let mut args = args.clone();
+                if force {
+                    args.push("--force");
+                }
+                run_within(&work, &args, std::process::Stdio::null())
+                    .expect_code(2)
+                    .expect_stderr_line(&[
+                        &format!("--out {out}: {what}, not a regular file"),
+                        "refused as output",
+                    ]);
+                assert_eq!(names(&work), before, "{args:?}");
+            }
+        }
+    }
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    if device {
+        assert!(fs::metadata(dir.join("null.out"))
+            .unwrap()
+            .file_type()
+            .is_char_device());
+    }
+    // The index beside a GeoNames table is held to the same rule.
+    let index = dir.join("t.idx");
+    util::tool_output("mkfifo", &[index.to_str().unwrap()]);
+    run_within(
+        &work,
+        &["places", "import-geonames", "dump.txt", "--out", "t.txt"],
+        std::process::Stdio::null(),
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--out t.txt: t.idx (written beside it): a FIFO, not a regular file"]);
+    assert!(!dir.join("t.txt").exists());
+}
+
+#[test]
+fn out_that_is_the_process_own_stdout_is_refused_piped_or_redirected() {
+    let work = with_inputs();
+    let dir = work.dir.path();
+    // What /dev/stdout is, in a folder of the test's own.
+    std::os::unix::fs::symlink("/proc/self/fd/1", dir.join("so")).unwrap();
+    let redirect = dir.join("redirected");
+    for args in commands("so") {
+        for piped in [true, false] {
+            let stdout = if piped {
+                std::process::Stdio::piped()
+            } else {
+                fs::File::create(&redirect).unwrap().into()
+            };
+            run_within(&work, &args, stdout)
+                .expect_code(2)
+                .expect_stderr_line(&["--out so: a file descriptor of the process", "/proc/"]);
+            assert!(fs::symlink_metadata(dir.join("so")).unwrap().is_symlink());
+            assert_eq!(fs::read(&redirect).unwrap_or_default(), b"", "{args:?}");
+        }
+    }
+}
+
+/// `places import-geonames ARGS`, with `--force` if `force`.
+fn import(work: &Work, args: &[&str], force: bool) -> util::Run {
+    let mut all = vec!["places", "import-geonames"];
+    all.extend_from_slice(args);
+    if force {
+        all.push("--force");
+    }
+    work.run(&all)
+}
+
+#[test]
+fn import_geonames_never_writes_its_index_over_its_own_dump_even_with_force() {
+    let work = with_inputs();
+    let dir = work.dir.path();
+    fs::copy(dir.join("dump.txt"), dir.join("in.idx")).unwrap();
+    let dump = fs::read(dir.join("in.idx")).unwrap();
+    for force in [false, true] {
+        import(&work, &["in.idx", "--out", "in.txt"], force)
+            .expect_code(2)
+            .expect_stderr_line(&[
+                "--out in.txt: in.idx (written beside it): that is the input in.idx",
+            ]);
+        assert_eq!(fs::read(dir.join("in.idx")).unwrap(), dump);
+        assert!(!dir.join("in.txt").exists());
+    }
+}
+
+#[test]
+fn import_geonames_refuses_a_table_named_as_its_own_index() {
+    let work = with_inputs();
+    let before = names(&work);
+    for force in [false, true] {
+        import(&work, &["dump.txt", "--out", "bar.idx"], force)
+            .expect_code(2)
+            .expect_stderr_line(&[
+            "--out bar.idx: a GeoNames table and a GeoNames index would both be written to bar.idx",
+            "another extension",
+        ]);
+        assert_eq!(names(&work), before);
+    }
+}
+
+#[test]
+fn out_that_only_starts_like_an_output_is_not_replaced_without_force() {
+    let work = with_inputs();
+    let dir = work.dir.path();
+    let notes = "PMTiles notes: my thesis\n";
+    fs::write(dir.join("notes.txt"), notes).unwrap();
+    work.run(&commands("notes.txt")[0])
+        .expect_code(2)
+        .expect_stderr_line(&["notes.txt exists and is not a PMTiles archive"]);
+    assert_eq!(fs::read_to_string(dir.join("notes.txt")).unwrap(), notes);
+    let scraped = "{\n  \"articles\": [\n    {\"url\": \"https://example.com/a\", \"text\": \"my scraped corpus\"}\n  ]\n}\n";
+    fs::write(dir.join("scraped.json"), scraped).unwrap();
+    let mut extract = commands("scraped.json")[1].clone();
+    extract.extend(["--format", "json"]);
+    work.run(&extract)
+        .expect_code(2)
+        .expect_stderr_line(&["scraped.json exists and is not a draft of `drillmap extract`"]);
+    assert_eq!(
+        fs::read_to_string(dir.join("scraped.json")).unwrap(),
+        scraped
+    );
+}

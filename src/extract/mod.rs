@@ -306,6 +306,7 @@ mod tests {
             output::JSON_CLOSE
         );
         assert_eq!(streamed, whole);
+        assert!(output::is_draft(whole.as_bytes()), "{whole}");
         // TOML: the articles' parts one after the other are one document.
         let toml_doc = format!(
             "{}{}",
@@ -316,6 +317,7 @@ mod tests {
                 .collect::<String>()
         );
         let parsed: toml::Table = toml::from_str(&toml_doc).unwrap();
+        assert!(output::is_draft(toml_doc.as_bytes()));
         assert_eq!(parsed["source"].as_array().map(Vec::len), Some(2));
     }
 

@@ -155,6 +155,19 @@ pub const JSON_OPEN: &str = "{\n  \"articles\": [\n";
 pub const JSON_CLOSE: &str = "\n  ]\n}\n";
 /// Between two articles of the JSON document.
 pub const JSON_BETWEEN: &str = ",\n";
+/// How every JSON document begins after [`JSON_OPEN`]: the first article's first field,
+/// its file name (an [`Article`] as [`json_article`] writes it).
+pub const JSON_FIRST: &str = "    {\n      \"file\": \"";
+
+/// Whether a file beginning with `head` is a draft `extract` wrote: it begins with the
+/// whole of what every draft begins with, [`TOML_HEADER`], or [`JSON_OPEN`] then
+/// [`JSON_FIRST`].
+pub fn is_draft(head: &[u8]) -> bool {
+    head.starts_with(TOML_HEADER.as_bytes())
+        || head
+            .strip_prefix(JSON_OPEN.as_bytes())
+            .is_some_and(|rest| rest.starts_with(JSON_FIRST.as_bytes()))
+}
 
 /// One article as an element of the JSON document's `articles` array, pretty-printed at
 /// its depth: `JSON_OPEN`, the articles separated by `JSON_BETWEEN`, then `JSON_CLOSE` are

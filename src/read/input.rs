@@ -49,7 +49,9 @@ pub fn open(path: &Path) -> Result<File> {
     Ok(file)
 }
 
-fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+/// What a file that is not a regular one is, as messages name it: "a device", "a FIFO", "a
+/// socket", "a folder" (for inputs here, and for `--out`).
+pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -433,6 +433,51 @@ impl Header {
         out.copy_from_slice(&b[..HEADER_LEN]);
         out
     }
+
+    /// The header of a PMTiles v3 archive of `file_len` bytes that begins with `bytes`, the
+    /// inverse of [`Header::to_bytes`]; `None` unless a reader would take it for one: the
+    /// magic `PMTiles` and version 3, a whole header, enumerations of the specification
+    /// (clustered 0 or 1, compression 0-4, tile type 0-5), zooms in order, the root
+    /// directory after the header and within [`ROOT_LIMIT`], and every section inside the
+    /// file.
+    pub fn parse(bytes: &[u8], file_len: u64) -> Option<Header> {
+        let b = bytes.get(..HEADER_LEN)?;
+        if &b[..8] != b"PMTiles\x03" {
+            return None;
+        }
+        let u64_at =
+            |k: usize| u64::from_le_bytes(b[8 + 8 * k..16 + 8 * k].try_into().unwrap_or_default());
+        let i32_at = |at: usize| i32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default());
+        let pair = |k: usize| (u64_at(k), u64_at(k + 1));
+        let h = Header {
+            root: pair(0),
+            metadata: pair(2),
+            leaves: pair(4),
+            data: pair(6),
+            counts: (u64_at(8), u64_at(9), u64_at(10)),
+            clustered: b[96] == 1,
+            internal_compression: b[97],
+            tile_compression: b[98],
+            tile_type: b[99],
+            zooms: (b[100], b[101]),
+            bounds_e7: [i32_at(102), i32_at(106), i32_at(110), i32_at(114)],
+            center: (b[118], i32_at(119), i32_at(123)),
+        };
+        let inside =
+            |(offset, len): (u64, u64)| offset.checked_add(len).is_some_and(|end| end <= file_len);
+        let root_end = h.root.0.saturating_add(h.root.1);
+        (b[96] <= 1
+            && h.internal_compression <= 4
+            && h.tile_compression <= 4
+            && h.tile_type <= 5
+            && h.zooms.0 <= h.zooms.1
+            && h.root.0 >= HEADER_LEN as u64
+            && root_end <= ROOT_LIMIT as u64
+            && [h.root, h.metadata, h.leaves, h.data]
+                .into_iter()
+                .all(inside))
+        .then_some(h)
+    }
 }
 
 /// The archive's bytes before the tile data: header, root, metadata, leaves, for a tile
@@ -652,6 +697,16 @@ mod tests {
         assert_eq!(i32::from_le_bytes(b[102..106].try_into().unwrap()), 1);
         assert_eq!(b[118], 5);
         assert_eq!(i32::from_le_bytes(b[123..127].try_into().unwrap()), 7);
+        assert_eq!(Header::parse(&b, 127 + 20), Some(h.clone()));
+        // What a reader refuses is no header: a short file, another version, a section past
+        // the end, an enumeration out of the specification.
+        assert_eq!(Header::parse(&b[..126], 147), None);
+        assert_eq!(Header::parse(&b, 146), None);
+        for (at, value) in [(7, 2), (96, 2), (97, 5), (99, 6), (100, 11)] {
+            let mut c = b;
+            c[at] = value;
+            assert_eq!(Header::parse(&c, 147), None, "byte {at} = {value}");
+        }
     }
 
     proptest::proptest! {
