@@ -82,17 +82,19 @@ pub struct Problem {
 
 impl Problem {
     /// A problem at `path:line` with the offending `value` (cut to
-    /// [`MAX_SHOWN`](crate::read::lines::MAX_SHOWN) characters).
+    /// [`MAX_SHOWN`](crate::read::lines::MAX_SHOWN) characters:
+    /// [`shown`](crate::read::lines::shown)).
     pub fn new(
         path: impl Into<PathBuf>,
         line: Option<usize>,
         value: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let value: String = value.into();
         Problem {
             path: path.into(),
             line,
-            value: shown(value.into()),
+            value: crate::read::lines::shown(&value),
             message: message.into(),
         }
     }
@@ -106,19 +108,6 @@ impl fmt::Display for Problem {
         } else {
             write!(f, "{:?}: {}", self.value, self.message)
         }
-    }
-}
-
-fn shown(value: String) -> String {
-    use crate::read::lines::{excerpt, MAX_SHOWN};
-    if value.len() <= MAX_SHOWN {
-        return value;
-    }
-    let cut = excerpt(&value, MAX_SHOWN);
-    if cut.len() < value.len() {
-        format!("{cut} ({} bytes)", value.len())
-    } else {
-        value
     }
 }
 

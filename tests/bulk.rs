@@ -1356,6 +1356,30 @@ fn a_point_of_the_holder_outside_the_hinted_territory_is_a_bad_row() {
         .expect_stderr_line(&["2 bad rows of 4"]);
 }
 
+/// Probe 7 M4: a hint ISO 3166 gives for a place Natural Earth draws within another
+/// country was a bad row (Simferopol hinted Ukraine "in Russia", Laayoune hinted EH "in
+/// Morocco", North Nicosia hinted Cyprus "in N. Cyprus"). They pass; a point of the
+/// holder outside that part, and a swapped one, are still bad rows.
+#[test]
+fn a_hint_of_the_de_jure_country_passes_where_another_holds_it() {
+    let work = Work::new("events");
+    let rows_csv = work.write_csv(
+        "rows.csv",
+        "id,lat,lon,country\n\
+         cr1,44.95,34.10,Ukraine\n\
+         lay,27.15,-13.20,EH\n\
+         dak,23.70,-15.93,Western Sahara\n\
+         cy,35.19,33.36,Cyprus\n\
+         moscow,55.75,37.62,UA\n\
+         swapped,34.10,44.95,UA\n",
+    );
+    bulk(&work, &["--events", &rows_csv, "--layer", "rows"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/rows.csv:6:", "outside UA", "in Russia"])
+        .expect_stderr_line(&["data/rows.csv:7:", "swapped"])
+        .expect_stderr_line(&["2 bad rows of 6"]);
+}
+
 /// Probe finding: a country hint was checked only on rows geocoded by name; on a row with
 /// its own coordinates an unknown one passed silently.
 #[test]

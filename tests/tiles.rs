@@ -1021,6 +1021,38 @@ fn geometries_tiles_would_drop_or_clamp_are_errors_naming_file_line_and_value() 
     );
 }
 
+/// Probe 7 L7: a value quoted in a message is cut to 200 characters, with its length
+/// (README "Inputs"): a 1e300 coordinate was spelt out in 301 digits, in a Point, a
+/// LineString or a polygon's hole alike, as was an altitude.
+#[test]
+fn a_huge_coordinate_is_quoted_cut_to_200_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hole = "[[[0,0],[9,0],[9,9],[0,9],[0,0]],[[1,1],[2,1],[2,1e300],[1,1]]]";
+    for geometry in [
+        r#"{"type":"Point","coordinates":[1e300,0]}"#.to_owned(),
+        r#"{"type":"LineString","coordinates":[[0,0],[1,1e300]]}"#.to_owned(),
+        format!(r#"{{"type":"MultiPolygon","coordinates":[{hole}]}}"#),
+        r#"{"type":"Point","coordinates":[0,0,1e300,4]}"#.to_owned(),
+        r#"{"type":"LineString","coordinates":[[0,0,1e300]]}"#.to_owned(),
+    ] {
+        std::fs::write(
+            d.join("t.geojsons"),
+            format!(r#"{{"type":"Feature","id":"x","geometry":{geometry},"properties":{{}}}}"#)
+                + "\n",
+        )
+        .unwrap();
+        let (code, err) = tiles_in(d, &["--out", "t.pmtiles", "t.geojsons"]);
+        assert_eq!(code, Some(1), "{err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.contains("t.geojsons:1: "), "{first}");
+        assert!(
+            first.chars().count() < 300 && first.contains("… (") && first.contains(" bytes)"),
+            "{geometry}: {first}"
+        );
+    }
+}
+
 #[test]
 fn an_accumulated_column_is_checked_as_build_events_checks_it() {
     // As `build --events` (push_numeric): absent or blank is not summed, a numeric string

@@ -25,12 +25,20 @@ pub const TOLERANCE_KM: f64 = 2.0;
 
 /// Natural Earth features without an id, by name, and the country they belong to: at
 /// 1:10m Christmas Island and the Cocos (Keeling) Islands are one feature, "Indian Ocean
-/// Ter." (told apart by their [`HELD_BY`] boxes); Kosovo, with no ISO 3166-1 code, is `XK`.
+/// Ter." (told apart by their [`HELD_BY`] boxes); Kosovo, with no ISO 3166-1 code, is `XK`,
+/// and `RS`'s too (ISO 3166-2:RS lists it as RS-KM). An area Natural Earth draws as a
+/// feature of its own within a country's de jure land is that country's as well, so the
+/// code ISO 3166 gives the place passes there (probe 7 M4): "N. Cyprus" and the "Cyprus
+/// U.N. Buffer Zone" are `CY`'s, "Somaliland" is `SO`'s.
 pub const NO_ID_FEATURES: &[(&str, &str)] = &[
     ("Baikonur", "KZ"),
+    ("Cyprus U.N. Buffer Zone", "CY"),
     ("Indian Ocean Ter.", "CC"),
     ("Indian Ocean Ter.", "CX"),
+    ("Kosovo", "RS"),
     ("Kosovo", "XK"),
+    ("N. Cyprus", "CY"),
+    ("Somaliland", "SO"),
 ];
 
 /// A territory with an ISO code that Natural Earth 1:10m draws within a larger feature,
@@ -47,6 +55,10 @@ pub struct HeldTerritory {
     /// Where it lies, as boxes `[west, south, east, north]` in degrees, one per group of
     /// islands far apart (Svalbard and Jan Mayen; Bonaire and Saba with Sint Eustatius).
     pub boxes: &'static [[f64; 4]],
+    /// `true` for a country with features of its own, part of whose de jure land Natural
+    /// Earth draws within the holder's (Crimea within Russia's): a point passes in its own
+    /// features, or in the holder's within a box.
+    pub part: bool,
 }
 
 /// The territories Natural Earth draws within another feature (Svalbard, Jan Mayen and
@@ -59,6 +71,16 @@ pub struct HeldTerritory {
 /// polygons. Tokelau has no outline to test: New
 /// Zealand's features draw Atafu and Fakaofo but not Nukunonu, so a TK point is tested
 /// against the box of its three atolls alone.
+///
+/// Two countries have part of their de jure land ([`HeldTerritory::part`]) drawn within
+/// another's polygon, and the code ISO 3166 gives the place passes there too (probe 7
+/// M4): Crimea, which Natural Earth draws as one polygon of Russia's (`UA`: the box is
+/// that polygon's extent, which also meets the tip of the Taman peninsula across the
+/// Kerch Strait), and Western Sahara west of the berm, in Morocco's polygon (`EH`: the box
+/// is the extent of Morocco's polygon south of the north edge of Natural Earth's own "W.
+/// Sahara", the 27°40′ N boundary). A test reads both off the boundaries. The Golan
+/// Heights (`SY`, in Israel's polygon) are left out: Natural Earth draws no line there to
+/// read an area off, and no sourced extent is shipped.
 pub const HELD_BY: &[HeldTerritory] = &[
     held(
         "BQ",
@@ -71,6 +93,7 @@ pub const HELD_BY: &[HeldTerritory] = &[
     held("BV", Some("NO"), &[[3.3462, -54.4628, 3.4866, -54.3801]]),
     held("CC", None, &[[96.8212, -12.1994, 96.9220, -12.1268]]),
     held("CX", None, &[[105.5801, -10.5666, 105.7133, -10.4315]]),
+    part("EH", "MA", &[[-17.0120, 21.4202, -8.6815, 27.6611]]),
     held("GF", Some("FR"), &[[-54.6143, 2.1113, -51.6479, 5.7451]]),
     held("GP", Some("FR"), &[[-61.7964, 15.8462, -60.9900, 16.5132]]),
     held("MQ", Some("FR"), &[[-61.2276, 14.4075, -60.8100, 14.8769]]),
@@ -84,6 +107,7 @@ pub const HELD_BY: &[HeldTerritory] = &[
         ],
     ),
     held("TK", None, &[[-172.5011, -9.3609, -171.1871, -8.5436]]),
+    part("UA", "RU", &[[32.4813, 44.3814, 36.6394, 46.2186]]),
     held("YT", Some("FR"), &[[45.0419, -12.9897, 45.2903, -12.6469]]),
 ];
 
@@ -96,6 +120,21 @@ const fn held(
         alpha2,
         holder,
         boxes,
+        part: false,
+    }
+}
+
+/// A [`HeldTerritory::part`]: part of `alpha2`'s land, drawn within `holder`'s features.
+const fn part(
+    alpha2: &'static str,
+    holder: &'static str,
+    boxes: &'static [[f64; 4]],
+) -> HeldTerritory {
+    HeldTerritory {
+        alpha2,
+        holder: Some(holder),
+        boxes,
+        part: true,
     }
 }
 
@@ -104,9 +143,11 @@ fn held_territory(alpha2: &str) -> Option<&'static HeldTerritory> {
     HELD_BY.iter().find(|t| t.alpha2 == alpha2)
 }
 
-/// The country whose features hold `alpha2` ([`HELD_BY`]), else `alpha2` itself.
+/// The country whose features hold `alpha2` ([`HELD_BY`]), else `alpha2` itself (also
+/// for a country with features of its own, [`HeldTerritory::part`]).
 fn holder(alpha2: &str) -> &str {
     held_territory(alpha2)
+        .filter(|t| !t.part)
         .and_then(|t| t.holder)
         .unwrap_or(alpha2)
 }
@@ -267,8 +308,22 @@ impl<'b> CountryIndex<'b> {
     /// territory drawn within another feature ([`HELD_BY`]), in one of its boxes; `None`
     /// when there is nothing to test (no polygon and no box).
     pub fn in_country(&mut self, alpha2: &str, p: Coord<f64>) -> Option<bool> {
-        let boxes = held_territory(alpha2).map_or(&[][..], |t| t.boxes);
+        let territory = held_territory(alpha2);
+        let boxes = territory.map_or(&[][..], |t| t.boxes);
         let in_boxes = boxes.is_empty() || boxes.iter().any(|b| box_distance_km(b, p) == 0.0);
+        if let Some(HeldTerritory {
+            holder: Some(h),
+            part: true,
+            ..
+        }) = territory
+        {
+            // Its own features, or the part of its land the holder's draw.
+            let own = self.in_outline(alpha2, p);
+            if own == Some(true) || !in_boxes {
+                return own;
+            }
+            return Some(self.in_outline(h, p) == Some(true));
+        }
         match self.in_outline(alpha2, p) {
             None if boxes.is_empty() => None,
             None => Some(in_boxes),
@@ -287,6 +342,21 @@ impl<'b> CountryIndex<'b> {
                 .iter()
                 .any(|&i| index(indexes, b, i).is_some_and(|s| s.contains(p))),
         )
+    }
+
+    /// How far `p` lies outside the outline of `alpha2`'s features, in km: 0 inside it, or
+    /// when Natural Earth has no polygon for it.
+    fn outline_km(&mut self, alpha2: &str, p: Coord<f64>) -> f64 {
+        if self.in_outline(alpha2, p) != Some(false) {
+            return 0.0;
+        }
+        let (indexes, b) = (&mut self.indexes, self.boundaries);
+        self.by_country
+            .get(alpha2)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| index(indexes, b, i).map(|s| s.distance_km(p)))
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// Whether `p` lies on land: in any feature.
@@ -373,19 +443,9 @@ impl<'b> CountryIndex<'b> {
         }
         // Outside the outline: the distance to its nearest edge; outside every box of a
         // territory drawn within another feature: the distance to the nearest box; the
-        // farther of the two.
-        let to_outline = match self.in_outline(alpha2, p) {
-            Some(false) => {
-                let (indexes, b) = (&mut self.indexes, self.boundaries);
-                self.by_country
-                    .get(alpha2)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|&i| index(indexes, b, i).map(|s| s.distance_km(p)))
-                    .fold(f64::INFINITY, f64::min)
-            }
-            _ => 0.0,
-        };
+        // farther of the two. Part of a country's land drawn within another's: the nearer
+        // of its own outline and that part.
+        let to_outline = self.outline_km(alpha2, p);
         let territory = held_territory(alpha2);
         let to_boxes = territory.map_or(0.0, |t| {
             t.boxes
@@ -393,11 +453,23 @@ impl<'b> CountryIndex<'b> {
                 .map(|b| box_distance_km(b, p))
                 .fold(f64::INFINITY, f64::min)
         });
-        let outside = to_outline.max(to_boxes);
+        let outside = match territory {
+            Some(HeldTerritory {
+                holder: Some(h),
+                part: true,
+                ..
+            }) => to_outline.min(self.outline_km(h, p).max(to_boxes)),
+            _ => to_outline.max(to_boxes),
+        };
         if outside <= TOLERANCE_KM {
             return None;
         }
         let drawn_in = match territory {
+            Some(HeldTerritory {
+                holder: Some(h),
+                part: true,
+                ..
+            }) => format!(", which draws part of {alpha2} within {h}"),
             Some(HeldTerritory {
                 holder: Some(h), ..
             }) => format!(", which draws {alpha2} within {h}"),
@@ -584,7 +656,7 @@ mod tests {
     fn every_territory_box_is_the_extent_of_the_polygons_it_meets() {
         use geo::Intersects;
         let b = boundaries();
-        for t in HELD_BY {
+        for t in HELD_BY.iter().filter(|t| !t.part) {
             let shapes = match t.alpha2 {
                 "TK" => shapes_of(&b, "NZ"),
                 cc => shapes_of(&b, cc),
@@ -619,6 +691,116 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Probe 7 M4: a hint ISO 3166 gives for a place Natural Earth draws within another
+    /// country made the row a bad row (Simferopol hinted UA "in Russia", Laayoune hinted
+    /// EH "in Morocco", North Nicosia hinted CY "in N. Cyprus"). The de jure country's
+    /// code passes there, the de facto one's still does, and a point of the holder outside
+    /// that part is still refused.
+    #[test]
+    fn a_hint_of_the_de_jure_country_passes_where_another_holds_it() {
+        let b = boundaries();
+        let mut index = CountryIndex::new(&b);
+        for (cc, lat, lon) in [
+            ("UA", 44.95, 34.10),  // Simferopol
+            ("UA", 44.60, 33.52),  // Sevastopol
+            ("RU", 44.95, 34.10),  // as Natural Earth draws it
+            ("EH", 27.15, -13.20), // Laayoune
+            ("EH", 23.70, -15.93), // Dakhla, at sea within the tolerance
+            ("EH", 26.74, -11.67), // Smara
+            ("MA", 27.15, -13.20), // as Natural Earth draws it
+            ("EH", 21.37, -16.95), // Guerguerat, in Natural Earth's own "W. Sahara"
+            ("CY", 35.19, 33.36),  // North Nicosia, in "N. Cyprus"
+            ("CY", 35.17, 33.36),  // Nicosia's buffer zone
+            ("SO", 9.56, 44.06),   // Hargeisa, in "Somaliland"
+            ("RS", 42.66, 21.17),  // Pristina, RS-KM in ISO 3166-2
+            ("XK", 42.66, 21.17),
+        ] {
+            assert_eq!(index.outside(lat, lon, cc), None, "{cc} {lat} {lon}");
+        }
+        for (cc, lat, lon, within) in [
+            ("UA", 45.27, 37.38, "in Russia"), // Temryuk, across the Kerch Strait
+            ("UA", 55.75, 37.62, "in Russia"), // Moscow
+            ("EH", 28.44, -11.10, "in Morocco"), // Tan-Tan, north of 27°40′ N
+            ("EH", 34.02, -6.84, "in Morocco"), // Rabat
+        ] {
+            let m = index.outside(lat, lon, cc).unwrap_or_default();
+            assert!(
+                m.contains(&format!("outside {cc}")) && m.contains(within),
+                "{cc} {lat} {lon}: {m:?}"
+            );
+        }
+        let m = index.outside(55.75, 37.62, "UA").unwrap_or_default();
+        assert!(m.contains("which draws part of UA within RU"), "{m}");
+        // The Golan Heights are left out: no sourced area (README, HELD_BY).
+        assert!(index.outside(33.0, 35.75, "SY").is_some());
+    }
+
+    /// Probe 7 M4: the swap check keeps its purpose where a part of a country is held
+    /// by another: Simferopol and Laayoune written the wrong way round lie far from
+    /// their hinted country, and their twins in it, so they are called swapped.
+    #[test]
+    fn a_swapped_point_of_a_held_part_is_still_caught() {
+        let b = boundaries();
+        let mut index = CountryIndex::new(&b);
+        for (cc, lat, lon) in [("UA", 34.10, 44.95), ("EH", -13.20, 27.15)] {
+            let m = index.outside(lat, lon, cc).unwrap_or_default();
+            assert!(
+                m.contains(&format!("outside {cc}")) && m.ends_with("lat and lon look swapped"),
+                "{cc} {lat} {lon}: {m:?}"
+            );
+            assert!(index.swapped(lon, lat, Some(cc)), "{cc} {lat} {lon}");
+            assert!(!index.swapped(lat, lon, Some(cc)), "{cc} {lat} {lon}");
+        }
+    }
+
+    /// The boxes of the parts of a country drawn within another ([`HeldTerritory::part`])
+    /// are read off the boundaries: Crimea's is the extent of the one polygon of Russia's
+    /// that holds Simferopol; Western Sahara's is the extent of Morocco's polygon south of
+    /// the north edge of Natural Earth's own "W. Sahara" (27°40′ N), which is its north.
+    #[test]
+    fn every_held_part_box_is_read_off_the_boundaries() {
+        use geo::Contains;
+        let b = boundaries();
+        let extent = |r: Rect<f64>| [r.min().x, r.min().y, r.max().x, r.max().y];
+        let close = |got: &[f64; 4], want: [f64; 4]| {
+            got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-4)
+        };
+        let boxes = |cc: &str| held_territory(cc).unwrap().boxes;
+        let simferopol = geo::Point::new(34.10, 44.95);
+        let crimea: Vec<_> = shapes_of(&b, "RU")
+            .into_iter()
+            .flat_map(|s| s.shape.0.iter())
+            .filter(|poly| poly.contains(&simferopol))
+            .collect();
+        assert_eq!(crimea.len(), 1);
+        let want = extent(crimea[0].bounding_rect().unwrap());
+        assert!(
+            close(&boxes("UA")[0], want),
+            "{:?} vs {want:?}",
+            boxes("UA")
+        );
+
+        let sahara = shapes_of(&b, "EH");
+        let north = sahara
+            .iter()
+            .filter_map(|s| s.shape.bounding_rect())
+            .map(|r| r.max().y)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let south: Vec<Coord<f64>> = shapes_of(&b, "MA")
+            .into_iter()
+            .flat_map(|s| s.shape.0.iter())
+            .flat_map(|poly| poly.exterior().0.iter().copied())
+            .filter(|c| c.y <= north + 1e-9)
+            .collect();
+        let want = extent(geo::MultiPoint::from(south).bounding_rect().unwrap());
+        assert!((want[3] - north).abs() < 1e-9, "{want:?} {north}");
+        assert!(
+            close(&boxes("EH")[0], want),
+            "{:?} vs {want:?}",
+            boxes("EH")
+        );
     }
 
     /// The features found per grid cell answer as a scan over every feature does:

@@ -142,6 +142,7 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
         false => Error::io(&tmp, e),
     })?;
     drop(creating);
+    keep_mode(&file, fs::metadata(dest).ok()).map_err(|e| Error::io(&tmp, e))?;
     file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
     Ok(Some(staged))
@@ -180,7 +181,10 @@ impl Streaming {
         // (unreadable or absent: they differ), so neither file is read back at the end.
         let old = fs::File::open(dest).ok();
         let (file, unwritable) = match created {
-            Ok(file) => (file, None),
+            Ok(file) => {
+                keep_mode(&file, fs::metadata(dest).ok()).map_err(|e| Error::io(&tmp, e))?;
+                (file, None)
+            }
             // Only an unchanged file can be "written" into an unwritable folder.
             Err(e) if is_unwritable(&e) && old.is_some() => {
                 let scratch = scratch_path(dest);
@@ -272,6 +276,24 @@ impl Streaming {
         written.file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         Ok((Some(staged), written.digest))
     }
+}
+
+/// Give the temporary file `file` the permissions of the regular file it replaces (`old`,
+/// its metadata, `None` when there is none), so an atomic replacement keeps them: a
+/// private gazetteer stays 0600, a shared group-writable one 0664 (probe 7 L1), whatever
+/// the umask. Only the permission bits are copied, never set-id or sticky bits.
+fn keep_mode(file: &fs::File, old: Option<fs::Metadata>) -> std::io::Result<()> {
+    let Some(old) = old.filter(fs::Metadata::is_file) else {
+        return Ok(());
+    };
+    #[cfg(unix)]
+    let permissions = {
+        use std::os::unix::fs::PermissionsExt;
+        fs::Permissions::from_mode(old.permissions().mode() & 0o777)
+    };
+    #[cfg(not(unix))]
+    let permissions = old.permissions();
+    file.set_permissions(permissions)
 }
 
 /// The marker between a temporary file's name and the process id that made it.
@@ -637,6 +659,37 @@ mod tests {
         );
         std::os::unix::fs::symlink("loop", d.join("loop")).unwrap();
         assert!(link_target(&d.join("loop")).is_err());
+    }
+
+    /// Probe 7 L1: `places promote --append` reset a 0600 or 0664 `places.csv` to 0644. An
+    /// atomic replacement, whole or streamed, through a link or not, keeps the mode of the
+    /// file it replaces; a new file gets the umask's.
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::io::Write as _;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        for (n, want) in [0o600, 0o664, 0o640, 0o444].into_iter().enumerate() {
+            let path = d.join(format!("t{n}.csv"));
+            fs::write(&path, "old\n").unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(want)).unwrap();
+            assert!(write(&path, b"new\n").unwrap());
+            assert_eq!(mode(&path), want, "{}", path.display());
+            let mut s = Streaming::create(&path).unwrap();
+            s.writer().write_all(b"streamed\n").unwrap();
+            s.finish_if_changed().unwrap().unwrap().commit().unwrap();
+            assert_eq!(mode(&path), want, "{} streamed", path.display());
+            assert_eq!(fs::read(&path).unwrap(), b"streamed\n");
+        }
+        fs::create_dir(d.join("common")).unwrap();
+        fs::write(d.join("common/p.csv"), "old\n").unwrap();
+        fs::set_permissions(d.join("common/p.csv"), fs::Permissions::from_mode(0o664)).unwrap();
+        std::os::unix::fs::symlink("common/p.csv", d.join("p.csv")).unwrap();
+        assert!(write_through(&d.join("p.csv"), b"new\n").unwrap());
+        assert_eq!(mode(&d.join("common/p.csv")), 0o664);
+        assert!(fs::symlink_metadata(d.join("p.csv")).unwrap().is_symlink());
     }
 
     #[test]

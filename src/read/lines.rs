@@ -52,8 +52,20 @@ impl LineTooLong {
 /// the readers skip it there.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Most characters of a value a message quotes; a longer value is cut ([`excerpt`]).
+/// Most characters of a value a message quotes; a longer value is cut ([`shown`]).
 pub const MAX_SHOWN: usize = 200;
+
+/// A value as a message quotes it: cut to [`MAX_SHOWN`] characters ([`excerpt`]), with
+/// its length in bytes when cut (README "Inputs"). Every error that quotes a value read
+/// from input goes through here ([`crate::error::Problem::new`] for data problems).
+pub fn shown(value: &str) -> String {
+    let cut = excerpt(value, MAX_SHOWN);
+    if cut.len() < value.len() {
+        format!("{cut} ({} bytes)", value.len())
+    } else {
+        value.to_owned()
+    }
+}
 
 /// The first `max` characters of `s`, with `…` when cut.
 pub fn excerpt(s: &str, max: usize) -> String {

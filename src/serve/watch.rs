@@ -4,6 +4,10 @@
 //! modification time. The [`Watcher`] compares snapshots and reports a change only once the
 //! folder has stopped changing for one poll (a debounce), so an editor's save in several
 //! writes, or a `git checkout` of several files, gives one rebuild, not a burst.
+//!
+//! A symlinked file (a `places.csv` shared between folders, which `places promote
+//! --append` writes through the link) counts by what it points to: a change at the
+//! target is a change of the folder, though the link itself stays as it was.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +23,7 @@ pub struct Snapshot(Vec<(PathBuf, u64, Option<SystemTime>)>);
 impl Snapshot {
     /// Take a snapshot of `dir`. Unreadable entries, hidden files and editor backups
     /// (`.name`, `name~`) are left out; a folder that does not exist gives an empty snapshot.
+    /// A symlink gives the length and time of what it points to (its own when dangling).
     pub fn of(dir: &Path) -> Snapshot {
         let mut files = Vec::new();
         walk(dir, 0, &mut files);
@@ -47,9 +52,18 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<(PathBuf, u64, Option<SystemTi
         if name.starts_with('.') || name.ends_with('~') {
             continue;
         }
-        let Ok(meta) = entry.metadata() else {
+        let Ok(mut meta) = entry.metadata() else {
             continue;
         };
+        if meta.file_type().is_symlink() {
+            // What the link points to: a change there is a change here (probe 7 M5). A
+            // link is never walked into, so it cannot loop us.
+            if let Ok(target) = fs::metadata(entry.path()) {
+                meta = target;
+            }
+            files.push((entry.path(), meta.len(), meta.modified().ok()));
+            continue;
+        }
         if meta.is_dir() {
             // `DirEntry::metadata` does not follow symlinks, so a link cannot loop us.
             if depth < MAX_DEPTH {
@@ -127,6 +141,41 @@ mod tests {
         assert!(!w.poll());
         assert!(w.poll());
         assert_eq!(Snapshot::of(dir.path()).len(), 1);
+    }
+
+    /// Probe 7 M5: a symlinked `places.csv` changed at its target (as `places promote
+    /// --append` writes it, atomically, through the link) was never seen.
+    #[test]
+    fn a_change_at_a_symlinks_target_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let (common, places) = (dir.path().join("common"), dir.path().join("places"));
+        fs::create_dir(&common).unwrap();
+        fs::create_dir(&places).unwrap();
+        fs::write(common.join("places.csv"), "id,name\n").unwrap();
+        std::os::unix::fs::symlink("../common/places.csv", places.join("places.csv")).unwrap();
+        let mut w = Watcher::new(&places);
+        assert!(!w.poll() && !w.poll());
+        // Replaced atomically at the target, as every hand-kept file is written.
+        fs::write(common.join(".new"), "id,name\n1,Termez\n").unwrap();
+        fs::rename(common.join(".new"), common.join("places.csv")).unwrap();
+        assert!(!w.poll());
+        assert!(w.poll(), "a change at the target is a change");
+        // Edited in place, the same length.
+        fs::write(common.join("places.csv"), "id,name\n2,Termez\n").unwrap();
+        let t = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        fs::File::options()
+            .write(true)
+            .open(common.join("places.csv"))
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+        assert!(!w.poll());
+        assert!(w.poll(), "an edit in place at the target is a change");
+        // A dangling link is a change too, and still listed.
+        fs::remove_file(common.join("places.csv")).unwrap();
+        assert!(!w.poll());
+        assert!(w.poll());
+        assert_eq!(Snapshot::of(&places).len(), 1);
     }
 
     #[test]

@@ -966,13 +966,23 @@ fn coord(v: &Coords) -> std::result::Result<Coord<f64>, String> {
                 if x.is_finite() && y.is_finite() =>
             {
                 match out_of_range(*y, *x) {
-                    Some(bad) => Err(format!("position {v}: {}", bad.message())),
+                    Some(bad) => Err(format!(
+                        "position {}: {}",
+                        crate::read::lines::shown(&v.to_string()),
+                        bad.message()
+                    )),
                     None => Ok(Coord { x: *x, y: *y }),
                 }
             }
-            _ => Err(format!("bad position {v}")),
+            _ => Err(format!(
+                "bad position {}",
+                crate::read::lines::shown(&v.to_string())
+            )),
         },
-        _ => Err(format!("bad position {v}")),
+        _ => Err(format!(
+            "bad position {}",
+            crate::read::lines::shown(&v.to_string())
+        )),
     }
 }
 
@@ -991,7 +1001,8 @@ fn positions(v: &Coords, least: usize, what: &str) -> std::result::Result<LineSt
     let line = list(v, coord)?;
     if line.len() < least {
         return Err(format!(
-            "{what} {v} has {} position(s), fewer than {least}",
+            "{what} {} has {} position(s), fewer than {least}",
+            crate::read::lines::shown(&v.to_string()),
             line.len()
         ));
     }
