@@ -244,15 +244,25 @@ impl DateSpan {
         }
     }
 
-    /// The span of a row's `start_date`, `end_date` and `date_precision` cells (empty:
-    /// not given), as `build --events` and `tiles FILE.csv` read them; `Err((start, why))`
-    /// says which cell is at fault (`start`: the start, or the precision) and what is wrong.
+    /// The span of a row's `start_date`, `end_date`, `date_precision` and `date_bound`
+    /// cells (empty: not given), as `build --events` and `tiles FILE.csv` read them;
+    /// `Err((start, why))` says which cell is at fault (`start`: the start, the precision
+    /// or the bound) and what is wrong.
     ///
     /// A precision is what a layer writes beside its full-day dates (`2021-08-01`,
     /// `2021-08-31`, `month`): each date that is the first (start) or last (end) day of a
     /// period of that precision is read as that period, so a layer read back keeps its
-    /// dates and their precision; the dates must then come out at that precision.
-    pub fn of_cells(start: &str, end: &str, precision: &str) -> Result<DateSpan, (bool, String)> {
+    /// dates and their precision; the dates must then come out at that precision. A bound
+    /// is what a layer writes beside them too ([`DateSpan::bound`]): `on_or_after` with a
+    /// start and no end is [`DateSpan::on_or_after`] (the end stays open), `period` (or
+    /// none) the span [`DateSpan::new`] makes; a bound that does not fit the dates (an
+    /// end beside `on_or_after`, either without a start) or another word is refused.
+    pub fn of_cells(
+        start: &str,
+        end: &str,
+        precision: &str,
+        bound: &str,
+    ) -> Result<DateSpan, (bool, String)> {
         let stated = (!precision.is_empty()).then(|| precision.parse::<DatePrecision>());
         // The length of a full-day date's prefix that names its period at the stated precision.
         let period_len = match stated {
@@ -279,9 +289,28 @@ impl DateSpan {
                 _ => d,
             }))
         };
+        let open = match bound {
+            "" | "period" => false,
+            "on_or_after" => true,
+            other => {
+                return Err((
+                    true,
+                    format!("date_bound {other:?}: expected period or on_or_after"),
+                ))
+            }
+        };
         let span = match (parse(start, true), parse(end, false)) {
             (Err(e), _) => Err((true, format!("start_date: {e}"))),
             (_, Err(e)) => Err((false, format!("end_date: {e}"))),
+            (Ok(None), _) if !bound.is_empty() => {
+                Err((true, format!("date_bound {bound:?} without a start_date")))
+            }
+            (Ok(_), Ok(Some(_))) if open => Err((
+                false,
+                "end_date beside date_bound \"on_or_after\", which says the end is not known"
+                    .to_owned(),
+            )),
+            (Ok(Some(s)), Ok(None)) if open => Ok(DateSpan::on_or_after(s)),
             (Ok(s), Ok(e)) => DateSpan::new(s, e).map_err(|e| match e {
                 SpanError::Reversed => (false, "end_date is before start_date".to_owned()),
                 SpanError::NoStart => (
@@ -395,19 +424,20 @@ mod tests {
             ("2021-03-04", "2022"),
             ("", ""),
         ] {
-            let span = DateSpan::of_cells(start, end, "").unwrap();
+            let span = DateSpan::of_cells(start, end, "", "").unwrap();
             let text = |d: Option<Day>| d.map(|d| d.to_string()).unwrap_or_default();
             let precision = serde_json::to_value(span.precision).unwrap();
             let back = DateSpan::of_cells(
                 &text(span.start),
                 &text(span.end),
                 precision.as_str().unwrap(),
+                span.bound().unwrap_or(""),
             );
             assert_eq!(back, Ok(span), "{start} {end}");
         }
-        assert!(DateSpan::of_cells("2021-08-05", "2021-08-10", "month").is_err());
-        assert!(DateSpan::of_cells("2021-08-01", "2021-08-31", "weekly").is_err());
-        assert!(DateSpan::of_cells("2021-08-01", "", "unknown").is_err());
+        assert!(DateSpan::of_cells("2021-08-05", "2021-08-10", "month", "").is_err());
+        assert!(DateSpan::of_cells("2021-08-01", "2021-08-31", "weekly", "").is_err());
+        assert!(DateSpan::of_cells("2021-08-01", "", "unknown", "").is_err());
     }
 
     /// Reviewer finding: the precision words stood twice, in the serde names and in
@@ -425,7 +455,7 @@ mod tests {
             "date_precision \"weekly\" is not day, month, year or unknown"
         );
         assert_eq!(
-            DateSpan::of_cells("2021-08-01", "", "weekly"),
+            DateSpan::of_cells("2021-08-01", "", "weekly", ""),
             Err((true, err.to_string()))
         );
         assert!("Month".parse::<DatePrecision>().is_err());
@@ -531,18 +561,18 @@ mod tests {
         }
         // Bulk cells go through the same rule, with their precision cell.
         assert_eq!(
-            DateSpan::of_cells("2021-08-01", "2021-08-01", "month").map_err(|e| e.0),
+            DateSpan::of_cells("2021-08-01", "2021-08-01", "month", "").map_err(|e| e.0),
             Err(false)
         );
-        assert!(DateSpan::of_cells("2021-08-15", "2021-08-31", "month").is_err());
+        assert!(DateSpan::of_cells("2021-08-15", "2021-08-31", "month", "").is_err());
         assert_eq!(
-            DateSpan::of_cells("", "2021-08-05", ""),
+            DateSpan::of_cells("", "2021-08-05", "", ""),
             Err((
                 false,
                 "end_date without start_date (a row's one date is its start_date)".into()
             ))
         );
-        let month = DateSpan::of_cells("2021-08-01", "2021-08-31", "month").unwrap();
+        let month = DateSpan::of_cells("2021-08-01", "2021-08-31", "month", "").unwrap();
         assert_eq!(month.precision, DatePrecision::Month);
         assert_eq!(
             DateSpan::new(d("2021-08"), d("2021-08-15"))
@@ -552,6 +582,50 @@ mod tests {
              not hold the whole month its precision says: give the start as precisely as the \
              end, or the end as a month"
         );
+    }
+
+    /// Probe 6 L5: an `on_or_after` exercise fed back as `--events` came back with its
+    /// end set to its start. The bound a layer writes is read back by the one date
+    /// reading, so the end stays open; what does not fit is refused.
+    #[test]
+    fn a_bound_read_back_keeps_the_end_open() {
+        let open = DateSpan::of_cells("2021-08-16", "", "day", "on_or_after").unwrap();
+        assert_eq!(
+            open,
+            DateSpan::on_or_after(ReportedDate::parse("2021-08-16").unwrap())
+        );
+        let month = DateSpan::of_cells("2021-08-01", "", "month", "on_or_after").unwrap();
+        assert_eq!((month.end, month.precision), (None, DatePrecision::Month));
+        assert_eq!(
+            DateSpan::of_cells("2021-08-05", "", "", "period"),
+            DateSpan::of_cells("2021-08-05", "", "", "")
+        );
+        assert_eq!(
+            DateSpan::of_cells("", "", "unknown", ""),
+            Ok(DateSpan::UNKNOWN)
+        );
+        for (start, end, bound, at_start, why) in [
+            (
+                "2021-08-16",
+                "2021-08-20",
+                "on_or_after",
+                false,
+                "end_date beside",
+            ),
+            ("", "", "on_or_after", true, "without a start_date"),
+            ("", "", "period", true, "without a start_date"),
+            (
+                "2021-08-16",
+                "",
+                "before",
+                true,
+                "expected period or on_or_after",
+            ),
+        ] {
+            let (cell, m) = DateSpan::of_cells(start, end, "", bound).unwrap_err();
+            assert_eq!(cell, at_start, "{m}");
+            assert!(m.contains(why), "{m}");
+        }
     }
 
     #[test]

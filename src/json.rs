@@ -89,6 +89,107 @@ pub fn push_coordinate(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// An object's members as written, in order, each value's JSON text borrowed as it is
+/// ([`serde_json::value::RawValue`]): a name given twice is an error (serde_json would
+/// keep the last value silently, and the first would be lost).
+#[derive(Debug, Default)]
+pub struct Members<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut members: Vec<(String, &'a serde_json::value::RawValue)> = Vec::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    members.push((k, a.next_value()?));
+                }
+                if let Some(k) = repeated(&members) {
+                    return Err(serde::de::Error::custom(format!(
+                        "property {k:?} appears twice"
+                    )));
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A name given twice among `members`, if any (sorted apart when there are many, so a
+/// line of a hundred thousand members costs no more than sorting them).
+fn repeated<T>(members: &[(String, T)]) -> Option<&str> {
+    if members.len() <= 16 {
+        let mut seen: Vec<&str> = Vec::with_capacity(members.len());
+        for (k, _) in members {
+            if seen.contains(&k.as_str()) {
+                return Some(k);
+            }
+            seen.push(k);
+        }
+        return None;
+    }
+    let mut names: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+}
+
+/// Append the JSON value `raw` as written (a free property read from GeoJSONSeq keeps its
+/// JSON): numbers, `true`, `false` and `null` copied as they are (no digit lost, `1E2`
+/// left `1E2`: what a number is the JSON text says, never a float that reads it),
+/// strings checked (escapes, surrogates) and escaped as every other string is
+/// ([`push_str`]), arrays and objects member by member without the blank space between
+/// them; an object naming a member twice is an error.
+pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<(), String> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            let s: std::borrow::Cow<'_, str> = serde_json::from_str::<&str>(text)
+                .map_or_else(
+                    |_| serde_json::from_str::<String>(text).map(std::borrow::Cow::Owned),
+                    |s| Ok(std::borrow::Cow::Borrowed(s)),
+                )
+                .map_err(|e| e.to_string())?;
+            push_str(out, &s);
+        }
+        Some(b'[') => {
+            let items: Vec<&serde_json::value::RawValue> =
+                serde_json::from_str(text).map_err(|e| e.to_string())?;
+            out.push(b'[');
+            for (i, item) in items.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_raw(out, item)?;
+            }
+            out.push(b']');
+        }
+        Some(b'{') => {
+            let members: Members<'_> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            out.push(b'{');
+            for (i, (k, v)) in members.0.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_str(out, &k);
+                out.push(b':');
+                push_raw(out, v)?;
+            }
+            out.push(b'}');
+        }
+        // A number or a literal: the parser checked its grammar (no NaN, no Infinity).
+        _ => out.extend_from_slice(text.as_bytes()),
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +284,51 @@ mod tests {
                 proptest::prop_assert_eq!(coordinate(x), two_roundings(x));
             }
         }
+    }
+
+    /// Probe 6 L6: free properties lost digits (`123456789012345678901234567890` came out
+    /// `1.2345678901234568e+29`, `1E2` as `100.0`). Their JSON is kept as written, blank
+    /// space between tokens aside; strings are escaped as every string is.
+    #[test]
+    fn raw_values_keep_their_json() {
+        let raw = |t: &str| -> String {
+            let v: Box<serde_json::value::RawValue> = serde_json::from_str(t).unwrap();
+            let mut out = Vec::new();
+            push_raw(&mut out, &v).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        for (given, kept) in [
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567890",
+            ),
+            ("1E2", "1E2"),
+            ("-0.10", "-0.10"),
+            ("true", "true"),
+            ("null", "null"),
+            (r#""a\/b \u00e9\t""#, "\"a/b é\\t\""),
+            (
+                "[ 1 , {\"x\" : 1.000000000000000000001, \"y\":[]} ]",
+                r#"[1,{"x":1.000000000000000000001,"y":[]}]"#,
+            ),
+        ] {
+            assert_eq!(raw(given), kept, "{given}");
+        }
+        let v: Box<serde_json::value::RawValue> =
+            serde_json::from_str(r#"{"a":1,"b":{"c":1,"c":2}}"#).unwrap();
+        let e = push_raw(&mut Vec::new(), &v).unwrap_err();
+        assert!(e.contains("property \"c\" appears twice"), "{e}");
+        // Not JSON is refused by the parser, before any value is kept.
+        for bad in ["NaN", "[1,Infinity]", r#""\ud800""#] {
+            let parsed = serde_json::from_str::<Box<serde_json::value::RawValue>>(bad);
+            let kept = parsed.map(|v| push_raw(&mut Vec::new(), &v));
+            assert!(!matches!(kept, Ok(Ok(()))), "{bad}");
+        }
+        let many: String = (0..40).map(|i| format!("\"k{}\":{i},", i % 39)).collect();
+        let v: Box<serde_json::value::RawValue> =
+            serde_json::from_str(&format!("{{{}\"z\":0}}", many)).unwrap();
+        assert!(push_raw(&mut Vec::new(), &v)
+            .unwrap_err()
+            .contains("\"k0\""));
     }
 }

@@ -926,11 +926,19 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
         .collect();
     assert!(written.iter().any(|k| k == "place_query"));
     // A row whose free columns are named after every key drillmap writes but those read as
-    // fields (name, start_date, end_date, date_precision).
+    // fields (name, start_date, end_date, date_precision, date_bound, sources).
+    let fields = [
+        "name",
+        "start_date",
+        "end_date",
+        "date_precision",
+        "date_bound",
+        "sources",
+    ];
     let free: Vec<&str> = written
         .iter()
         .map(String::as_str)
-        .filter(|k| !["name", "start_date", "end_date", "date_precision"].contains(k))
+        .filter(|k| !fields.contains(k))
         .collect();
     let mut csv = format!("id,name,place,country,{}\n", free.join(","));
     csv.push_str("q1,Q,Termiz,UZ");

@@ -15,11 +15,12 @@ pub const CHUNK_ROWS: usize = 4096;
 /// rows make shorter chunks, so the chunks read ahead hold a bounded amount of text.
 pub const CHUNK_BYTES: usize = 4 << 20;
 
-/// The byte offsets of a row's eight text fields in [`Chunk::text`] (start of each, and
+/// The byte offsets of a row's text fields in [`Chunk::text`] (start of each, and
 /// the end of the last) and of its free properties in [`Chunk::extra`].
 #[derive(Debug, Clone, Copy)]
 pub struct Spans {
     line: u64,
+    unlocated: bool,
     fields: [usize; Field::ALL.len() + 1],
     extra: [usize; 2],
 }
@@ -78,8 +79,9 @@ impl Chunk {
     pub fn push(&mut self, next: Next<'_>) {
         match next {
             Next::Bad(p) => self.items.push(Item::Bad(p)),
-            Next::Row(row) => self.push_fields(
+            Next::Row(row) => self.push_row(
                 row.line,
+                row.unlocated,
                 [
                     row.id,
                     row.name,
@@ -91,6 +93,8 @@ impl Chunk {
                     row.lon,
                     row.date_precision,
                     row.source,
+                    row.date_bound,
+                    row.sources,
                 ],
                 |out| {
                     out.extend_from_slice(row.extra);
@@ -106,6 +110,17 @@ impl Chunk {
     pub fn push_fields(
         &mut self,
         line: u64,
+        fields: [&str; Field::ALL.len()],
+        extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
+    ) {
+        self.push_row(line, false, fields, extra);
+    }
+
+    /// [`Chunk::push_fields`] of a row that may say it has no location ([`Row::unlocated`]).
+    fn push_row(
+        &mut self,
+        line: u64,
+        unlocated: bool,
         fields: [&str; Field::ALL.len()],
         extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
     ) {
@@ -125,6 +140,7 @@ impl Chunk {
                 }
                 self.items.push(Item::Row(Spans {
                     line,
+                    unlocated,
                     fields: spans,
                     extra: [start, self.extra.len()],
                 }));
@@ -161,6 +177,9 @@ impl Chunk {
             lon: f(7),
             date_precision: f(8),
             source: f(9),
+            date_bound: f(10),
+            sources: f(11),
+            unlocated: spans.unlocated,
             extra: self
                 .extra
                 .get(spans.extra[0]..spans.extra[1])
@@ -187,6 +206,9 @@ mod tests {
             lon: "",
             date_precision: "",
             source: "",
+            date_bound: "",
+            sources: "",
+            unlocated: false,
             extra,
         }));
     }

@@ -180,11 +180,17 @@ pub enum Field {
     DatePrecision,
     /// The row's sources (publishers or addresses, `;`-separated).
     Source,
+    /// What the dates bound (`period`, `on_or_after`), as layers write it: with
+    /// `on_or_after`, the row is known only to lie on or after its start (no end).
+    DateBound,
+    /// The sources in drillmap's own form (a JSON array of source objects, as a layer
+    /// writes them): a layer fed back keeps its features' sources.
+    Sources,
 }
 
 impl Field {
     /// Every field, in output order.
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 12] = [
         Field::Id,
         Field::Name,
         Field::StartDate,
@@ -195,6 +201,8 @@ impl Field {
         Field::Lon,
         Field::DatePrecision,
         Field::Source,
+        Field::DateBound,
+        Field::Sources,
     ];
 
     /// The field's name in `--columns` (and its default column name).
@@ -210,6 +218,8 @@ impl Field {
             Field::Lon => "lon",
             Field::DatePrecision => "date_precision",
             Field::Source => "source",
+            Field::DateBound => "date_bound",
+            Field::Sources => "sources",
         }
     }
 
@@ -226,6 +236,8 @@ impl Field {
             Field::Lon => &["lon", "longitude", "lng"],
             Field::DatePrecision => &["date_precision"],
             Field::Source => &["source", "source_url", "SOURCEURL"],
+            Field::DateBound => &["date_bound"],
+            Field::Sources => &["sources"],
         }
     }
 
@@ -339,10 +351,16 @@ impl Columns {
 /// for CSV headers and GeoJSONSeq property names.
 fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
     for name in field.default_columns() {
-        let mut found = header
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| h.eq_ignore_ascii_case(name));
+        // drillmap's own `sources` is matched as drillmap writes it: a `Sources` column is
+        // another source's, a free property (`src_Sources`).
+        let exact = field == Field::Sources;
+        let mut found = header.iter().enumerate().filter(|(_, h)| {
+            if exact {
+                *h == name
+            } else {
+                h.eq_ignore_ascii_case(name)
+            }
+        });
         if let Some((i, first)) = found.next() {
             if let Some((_, second)) = found.next() {
                 return Err(format!(
@@ -382,6 +400,13 @@ pub struct Row<'a> {
     pub date_precision: &'a str,
     /// Sources text.
     pub source: &'a str,
+    /// Date bound text.
+    pub date_bound: &'a str,
+    /// Sources in drillmap's form: JSON text of an array of source objects (or empty).
+    pub sources: &'a str,
+    /// The source says the row has no location (a GeoJSON feature whose geometry is
+    /// null): with no place and no coordinates it is an unlocated feature, not a bad row.
+    pub unlocated: bool,
     /// Free properties, JSON text starting with `,` (or empty).
     pub extra: &'a [u8],
 }

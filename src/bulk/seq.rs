@@ -13,7 +13,8 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::csv::{excerpt, free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
@@ -23,57 +24,17 @@ use crate::model::properties::is_event_key;
 use crate::read::seq::Records;
 
 #[derive(Debug, Deserialize)]
-struct Feature {
+struct Feature<'a> {
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
-    id: Option<Value>,
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
     #[serde(default)]
     geometry: Option<Value>,
-    #[serde(default, deserialize_with = "unique_properties")]
-    properties: Option<Map<String, Value>>,
-}
-
-/// A feature's properties, a name given twice refused: serde_json keeps the last value
-/// silently, and the first would be lost (as a CSV header naming a column twice is refused).
-fn unique_properties<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Map<String, Value>>, D::Error> {
-    struct Properties;
-    impl<'de> serde::de::Visitor<'de> for Properties {
-        type Value = Option<Map<String, Value>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object or null")
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(
-            self,
-            d: D,
-        ) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut a: A,
-        ) -> std::result::Result<Self::Value, A::Error> {
-            let mut map = Map::new();
-            while let Some((k, v)) = a.next_entry::<String, Value>()? {
-                if map.contains_key(&k) {
-                    return Err(serde::de::Error::custom(format!(
-                        "property {k:?} appears twice"
-                    )));
-                }
-                map.insert(k, v);
-            }
-            Ok(Some(map))
-        }
-    }
-    d.deserialize_option(Properties)
+    /// The properties as written, in order, a name given twice refused
+    /// ([`json::Members`]).
+    #[serde(default, borrow)]
+    properties: Option<json::Members<'a>>,
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -85,6 +46,10 @@ pub struct SeqReader<R: Read> {
     values: [String; Field::ALL.len()],
     extra: Vec<u8>,
     keys: FreeKeys,
+    /// The record being read (the feature borrows its values from it).
+    record: Vec<u8>,
+    /// The last feature's geometry is null (or absent).
+    unlocated: bool,
 }
 
 impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
@@ -95,11 +60,16 @@ impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
     }
 }
 
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Null => Some(String::new()),
+/// A field's text from its JSON value: a string trimmed, a number as written (no digit
+/// lost), `null` empty; `None` for anything else.
+fn text_of(v: &RawValue) -> Option<String> {
+    let text = v.get();
+    match text.as_bytes().first()? {
+        b'"' => serde_json::from_str::<String>(text)
+            .ok()
+            .map(|s| s.trim().to_owned()),
+        b'n' => Some(String::new()),
+        b'-' | b'0'..=b'9' => Some(text.to_owned()),
         _ => None,
     }
 }
@@ -114,6 +84,8 @@ impl<R: Read> SeqReader<R> {
             values: Default::default(),
             extra: Vec::new(),
             keys: FreeKeys::default(),
+            record: Vec::new(),
+            unlocated: false,
         }
     }
 
@@ -127,7 +99,7 @@ impl<R: Read> SeqReader<R> {
     }
 
     /// Fill `values` and `extra` from a parsed feature, or say what is wrong.
-    fn take(&mut self, f: Feature) -> std::result::Result<(), (String, String)> {
+    fn take(&mut self, f: Feature<'_>) -> std::result::Result<(), (String, String)> {
         if f.kind != "Feature" {
             return Err((
                 f.kind,
@@ -137,8 +109,8 @@ impl<R: Read> SeqReader<R> {
         for v in &mut self.values {
             v.clear();
         }
-        let mut props = f.properties.unwrap_or_default();
-        const FIELDS: [Field; 8] = [
+        let props = f.properties.unwrap_or_default().0;
+        const FIELDS: [Field; 10] = [
             Field::Id,
             Field::Name,
             Field::StartDate,
@@ -147,52 +119,53 @@ impl<R: Read> SeqReader<R> {
             Field::Country,
             Field::DatePrecision,
             Field::Source,
+            Field::DateBound,
+            Field::Sources,
         ];
         // Each field's property: the mapped name as it is, or a default name in any case,
         // by the one rule CSV headers are read by.
-        let mut names: [Option<String>; FIELDS.len()] = Default::default();
+        let mut taken: [Option<usize>; FIELDS.len()] = Default::default();
         {
-            let keys: Vec<&str> = props.keys().map(String::as_str).collect();
-            for (field, name) in FIELDS.into_iter().zip(&mut names) {
+            let keys: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+            for (field, at) in FIELDS.into_iter().zip(&mut taken) {
                 if field == Field::Id && f.id.is_some() {
                     // The feature's `id` member is the id; an id property beside it is free.
                     continue;
                 }
-                *name = match self.columns.mapped(field) {
-                    Some(n) => Some(n.to_owned()),
-                    None => default_column(field, &keys)
-                        .map_err(|m| (String::new(), m))?
-                        .map(|i| keys[i].to_owned()),
+                *at = match self.columns.mapped(field) {
+                    Some(n) => keys.iter().position(|k| *k == n),
+                    None => default_column(field, &keys).map_err(|m| (String::new(), m))?,
                 };
             }
         }
         // Two fields may name one property (`--columns name=location`, `location` being
         // the place's default), as two may name one CSV column: each reads it, and it is
-        // taken from the free properties once all have.
-        for (field, name) in FIELDS.into_iter().zip(&names) {
-            let Some((n, v)) = name.as_ref().and_then(|n| props.get(n).map(|v| (n, v))) else {
+        // not a free property.
+        for (field, at) in FIELDS.into_iter().zip(&taken) {
+            let Some((n, v)) = at.and_then(|i| props.get(i)) else {
                 continue;
             };
-            self.values[field as usize] = text_of(v).ok_or_else(|| {
+            // drillmap's `sources` (an array of source objects) is read as its JSON text.
+            let text = match field {
+                Field::Sources if v.get().starts_with(['[', '{']) => Some(v.get().to_owned()),
+                _ => text_of(v),
+            };
+            self.values[field as usize] = text.ok_or_else(|| {
                 (
-                    v.to_string(),
+                    v.get().to_owned(),
                     format!("property {n:?} ({field}) must be a string or a number"),
                 )
             })?;
         }
-        for n in names.into_iter().flatten() {
-            // `shift_remove`: the free properties stay in the feature's order (`remove` is
-            // a swap with the last one).
-            props.shift_remove(&n);
-        }
-        if let Some(id) = &f.id {
+        if let Some(id) = f.id {
             self.values[Field::Id as usize] = text_of(id).ok_or_else(|| {
                 (
-                    id.to_string(),
+                    id.get().to_owned(),
                     "the feature id must be a string or a number".to_owned(),
                 )
             })?;
         }
+        self.unlocated = matches!(f.geometry, None | Some(Value::Null));
         match &f.geometry {
             None | Some(Value::Null) => {}
             Some(g) => {
@@ -212,11 +185,17 @@ impl<R: Read> SeqReader<R> {
         }
         self.extra.clear();
         self.keys.clear();
-        for (k, v) in &props {
+        for (i, (k, v)) in props.iter().enumerate() {
+            if taken.contains(&Some(i)) {
+                continue;
+            }
             // A key drillmap derives itself, beside its `src_` twin, is a previous build's
             // derivation (a layer fed back, its source's own value in the twin): it is
             // derived again, so the layer fed back comes out as it went in.
-            if is_event_key(k) && props.contains_key(&free_key(k)) {
+            if is_event_key(k) && {
+                let twin = free_key(k);
+                props.iter().any(|(n, _)| *n == twin)
+            } {
                 continue;
             }
             let key = self
@@ -227,16 +206,19 @@ impl<R: Read> SeqReader<R> {
             json::push_str(&mut self.extra, key);
             self.extra.push(b':');
             let numeric = self.columns.numeric.iter().any(|n| n == k);
-            match v {
+            let text = v.get();
+            match text.as_bytes().first() {
                 // A numeric property (--numeric, --accumulate) is checked as a CSV cell is.
-                Value::String(text) if numeric => push_numeric(&mut self.extra, k, text)?,
-                Value::Bool(_) | Value::Array(_) | Value::Object(_) if numeric => {
-                    push_numeric(&mut self.extra, k, &v.to_string())?;
+                Some(b'"') if numeric => {
+                    let s = serde_json::from_str::<String>(text)
+                        .map_err(|e| (excerpt(text, 80), e.to_string()))?;
+                    push_numeric(&mut self.extra, k, &s)?;
                 }
-                // Serialising a Value into a Vec cannot fail.
-                _ => {
-                    let _ = serde_json::to_writer(&mut self.extra, v);
+                Some(b't' | b'f' | b'[' | b'{') if numeric => {
+                    push_numeric(&mut self.extra, k, text)?;
                 }
+                // Any other value keeps its JSON as written.
+                _ => json::push_raw(&mut self.extra, v).map_err(|m| (excerpt(text, 80), m))?,
             }
         }
         Ok(())
@@ -252,19 +234,19 @@ impl<R: Read> EventReader for SeqReader<R> {
         else {
             return Ok(None);
         };
-        let parsed = serde_json::from_slice::<Feature>(self.records.get(record.clone()));
-        let feature = match parsed {
-            Ok(f) => f,
-            Err(e) => {
-                let text = String::from_utf8_lossy(self.records.get(record))
-                    .trim()
-                    .to_owned();
-                return Ok(Some(
-                    self.problem(&text, format!("not a GeoJSON Feature: {e}")),
-                ));
-            }
+        // The feature borrows its values from the record, read apart from the reader.
+        let mut text = std::mem::take(&mut self.record);
+        text.clear();
+        text.extend_from_slice(self.records.get(record));
+        let taken = match serde_json::from_slice::<Feature<'_>>(&text) {
+            Ok(f) => self.take(f),
+            Err(e) => Err((
+                String::from_utf8_lossy(&text).trim().to_owned(),
+                format!("not a GeoJSON Feature: {e}"),
+            )),
         };
-        if let Err((value, message)) = self.take(feature) {
+        self.record = text;
+        if let Err((value, message)) = taken {
             return Ok(Some(self.problem(&value, message)));
         }
         let v = &self.values;
@@ -280,6 +262,9 @@ impl<R: Read> EventReader for SeqReader<R> {
             lon: &v[Field::Lon as usize],
             date_precision: &v[Field::DatePrecision as usize],
             source: &v[Field::Source as usize],
+            date_bound: &v[Field::DateBound as usize],
+            sources: &v[Field::Sources as usize],
+            unlocated: self.unlocated,
             extra: &self.extra,
         })))
     }
@@ -333,6 +318,41 @@ mod tests {
             read(text.as_bytes()),
             ["1:x|Termez||,\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":4"]
         );
+    }
+
+    /// Probe 6 L5: a layer drillmap wrote, fed back: a null geometry says the feature has
+    /// no location, `date_bound` and drillmap's `sources` are fields (not `src_` free
+    /// properties), and a number keeps its digits (L6).
+    #[test]
+    fn a_layer_fed_back_gives_its_fields_and_says_when_it_is_unlocated() {
+        let text = concat!(
+            r#"{"type":"Feature","id":1234567890123456789012,"geometry":null,"properties":{"start_date":"2021-08-16","end_date":null,"date_bound":"on_or_after","sources":[ {"id":"a","publisher":"b","title":""} ],"n":1E2,"x":[1.50, {"y" : 123456789012345678901234567890}]}}"#,
+            "\n",
+            r#"{"type":"Feature","id":"p","geometry":{"type":"Point","coordinates":[67.5,37.25]},"properties":{"sources":"ACLED"}}"#,
+            "\n",
+        );
+        let mut r = SeqReader::new(
+            Path::new("t.geojsons"),
+            text.as_bytes(),
+            &Columns::default(),
+        );
+        let Some(Next::Row(row)) = r.next_row().unwrap() else {
+            panic!("a row")
+        };
+        assert_eq!(row.id, "1234567890123456789012");
+        assert!(row.unlocated);
+        assert_eq!((row.start_date, row.end_date), ("2021-08-16", ""));
+        assert_eq!(row.date_bound, "on_or_after");
+        assert_eq!(row.sources, r#"[ {"id":"a","publisher":"b","title":""} ]"#);
+        assert_eq!(
+            String::from_utf8_lossy(row.extra),
+            r#","n":1E2,"x":[1.50,{"y":123456789012345678901234567890}]"#
+        );
+        let Some(Next::Row(row)) = r.next_row().unwrap() else {
+            panic!("a row")
+        };
+        // Not drillmap's form: the builder refuses it (`Source::of_layer`), naming it.
+        assert_eq!((row.unlocated, row.sources), (false, "ACLED"));
     }
 
     /// Probe 6 L3: `{"a":1,"a":2}` kept 2 and dropped 1 without a word.

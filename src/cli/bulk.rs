@@ -25,8 +25,8 @@ pub struct BulkArgs {
     #[arg(long, value_name = "csv|geojsonseq", requires = "events", value_parser = parse_format)]
     pub format: Option<Format>,
     /// Which column holds each field: FIELD=COLUMN,... with FIELD one of id, name, start_date,
-    /// end_date, place, country, lat, lon, date_precision, source (default: columns named
-    /// like the fields, or ACLED's).
+    /// end_date, place, country, lat, lon, date_precision, source, date_bound, sources
+    /// (default: columns named like the fields, or ACLED's).
     #[arg(long, value_name = "MAP", requires = "events")]
     pub columns: Option<String>,
     /// Free columns to write as JSON numbers (comma-separated); all others are strings.

@@ -212,6 +212,10 @@ pub fn check_id(id: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
+/// What a row's feature is located by: its rounded point (`None`: unlocated), and whether
+/// the point is the row's own.
+pub type Derived = (Option<[f64; 2]>, bool);
+
 /// Why a row gives no feature: its own problem, or a failure that stops the run.
 enum RowError {
     Row(Problem),
@@ -301,8 +305,12 @@ pub struct Builder<'g> {
     /// the object's end ([`Builder::sources`]).
     sources: Memo<Box<str>, u32>,
     source_texts: Vec<Box<[u8]>>,
-    /// The last feature's place in `source_texts` (`None`: no sources).
+    /// The last feature's place in `source_texts` (`None`: no sources, or the row's own
+    /// in `row_sources`).
     source: Option<u32>,
+    /// The last feature's `sources` member and the object's end, when its row gave them
+    /// in drillmap's form ([`Row::sources`]; empty otherwise).
+    row_sources: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
     place_index: Option<usize>,
     /// The check for swapped lat/lon (none in unit tests without boundaries).
@@ -348,6 +356,7 @@ impl<'g> Builder<'g> {
             sources: Memo::default(),
             source_texts: Vec::new(),
             source: None,
+            row_sources: Vec::new(),
             place_index: None,
             swap: None,
             #[cfg(test)]
@@ -411,8 +420,8 @@ impl<'g> Builder<'g> {
     /// Check the row's dates and point `self.date` at their properties (memoised per
     /// (start, end)).
     fn dates(&mut self, row: &Row<'_>) -> std::result::Result<(), Problem> {
-        let packed = match row.date_precision {
-            "" => pack_dates(row.start_date, row.end_date),
+        let packed = match (row.date_precision, row.date_bound) {
+            ("", "") => pack_dates(row.start_date, row.end_date),
             _ => None,
         };
         let known = match packed {
@@ -424,6 +433,8 @@ impl<'g> Builder<'g> {
                 self.key.extend_from_slice(row.end_date.as_bytes());
                 self.key.push(0x1f);
                 self.key.extend_from_slice(row.date_precision.as_bytes());
+                self.key.push(0x1f);
+                self.key.extend_from_slice(row.date_bound.as_bytes());
                 self.dates.get(self.key.as_slice())
             }
         };
@@ -431,7 +442,8 @@ impl<'g> Builder<'g> {
             Some(&d) => d,
             None => {
                 let cells = (row.start_date, row.end_date, row.date_precision);
-                let value = DateSpan::of_cells(cells.0, cells.1, cells.2).and_then(|span| {
+                let span = DateSpan::of_cells(cells.0, cells.1, cells.2, row.date_bound);
+                let value = span.and_then(|span| {
                     let mut text = b",".to_vec();
                     let props = Dates::of(&span);
                     push_members(&mut text, &props)
@@ -521,12 +533,10 @@ impl<'g> Builder<'g> {
     }
 
     /// Check `row` and derive its properties (see [`Builder::properties`]); its rounded point
-    /// and whether it has its own coordinates, or the row's problem (`Ok(Err)`). An `Err` is a
-    /// failure that stops the run: the GeoNames index could not be read, or a bug.
-    pub fn feature(
-        &mut self,
-        row: &Row<'_>,
-    ) -> Result<std::result::Result<([f64; 2], bool), Problem>> {
+    /// (`None`: an unlocated feature, [`Row::unlocated`] with no place) and whether it has
+    /// its own coordinates, or the row's problem (`Ok(Err)`). An `Err` is a failure that
+    /// stops the run: the GeoNames index could not be read, or a bug.
+    pub fn feature(&mut self, row: &Row<'_>) -> Result<std::result::Result<Derived, Problem>> {
         match self.row_feature(row) {
             Ok(f) => Ok(Ok(f)),
             Err(RowError::Row(p)) => Ok(Err(p)),
@@ -534,7 +544,7 @@ impl<'g> Builder<'g> {
         }
     }
 
-    fn row_feature(&mut self, row: &Row<'_>) -> std::result::Result<([f64; 2], bool), RowError> {
+    fn row_feature(&mut self, row: &Row<'_>) -> std::result::Result<Derived, RowError> {
         check_id(row.id).map_err(|m| self.problem(row, row.id, m))?;
         if let Some(m) = crate::read::lines::control_character(row.name) {
             return Err(self.problem(row, row.name, format!("name {m}")).into());
@@ -565,10 +575,20 @@ impl<'g> Builder<'g> {
             self.credits.natural_earth = true;
             self.coordinates_location(&located.location)
                 .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
-            (point, None)
+            (Some(point), None)
+        } else if row.unlocated && row.place.is_empty() {
+            // The source says it has no location (a GeoJSON feature with a null geometry,
+            // as the hand-kept layers write an exercise the articles do not locate): an
+            // unlocated feature, its location properties those of every unlocated record.
+            let located = locate(None, None, Origin::Unlocated, &mut self.index);
+            self.own_text = None;
+            self.own_location.clear();
+            push_members(&mut self.own_location, &located.location)
+                .map_err(|m| RowError::Fatal(Error::Internal(m)))?;
+            (None, None)
         } else {
             let i = self.place(row, hint)??;
-            (self.located[i].point, Some(i))
+            (Some(self.located[i].point), Some(i))
         };
         self.place_index = place;
         let m = &mut self.middle;
@@ -589,6 +609,10 @@ impl<'g> Builder<'g> {
     /// shape of a hand-kept feature's) once per distinct cell. A cell holding a control character (a tab, a line break), or a part that starts as
     /// an address but is none, is the row's problem.
     fn sources(&mut self, row: &Row<'_>) -> std::result::Result<(), RowError> {
+        self.row_sources.clear();
+        if !row.sources.is_empty() {
+            return self.layer_sources(row);
+        }
         let cell = row.source;
         if cell.is_empty() {
             self.source = None;
@@ -617,6 +641,29 @@ impl<'g> Builder<'g> {
             }
         };
         self.source = Some(i);
+        Ok(())
+    }
+
+    /// The row's sources in drillmap's form ([`crate::model::Source::of_layer`]: a layer
+    /// fed back keeps its features' sources), followed by its source cell's, if any, into
+    /// `row_sources`; sources not in that form are the row's problem.
+    fn layer_sources(&mut self, row: &Row<'_>) -> std::result::Result<(), RowError> {
+        let mut sources = crate::model::Source::of_layer(row.sources)
+            .map_err(|m| self.problem(row, row.sources, format!("sources: {m}")))?;
+        if !row.source.is_empty() {
+            if let Some(m) = crate::read::lines::control_character(row.source) {
+                return Err(self.problem(row, row.source, format!("source {m}")).into());
+            }
+            sources.extend(
+                crate::model::Source::of_cell(row.source)
+                    .map_err(|e| self.problem(row, &e.part, format!("source: {}", e.why)))?,
+            );
+        }
+        self.source = None;
+        self.row_sources.extend_from_slice(b",\"sources\":");
+        serde_json::to_writer(&mut self.row_sources, &sources)
+            .map_err(|e| RowError::Fatal(Error::Internal(e.to_string())))?;
+        self.row_sources.push(b'}');
         Ok(())
     }
 
@@ -706,10 +753,14 @@ impl<'g> Builder<'g> {
             (None, Some(t)) => t.pieces(&self.own_location),
             (None, None) => [&self.own_location, &[], &[]],
         };
-        let end = self
-            .source
-            .and_then(|i| self.source_texts.get(i as usize))
-            .map_or(NO_SOURCES, |t| &t[..]);
+        let end = match self.source {
+            _ if !self.row_sources.is_empty() => &self.row_sources[..],
+            Some(i) => self
+                .source_texts
+                .get(i as usize)
+                .map_or(NO_SOURCES, |t| &t[..]),
+            None => NO_SOURCES,
+        };
         [&self.middle, dates, &self.hint_text, a, b, c, extra, end]
     }
 

@@ -150,7 +150,6 @@ fn exercise_features<'a, 'b: 'a>(
                 .unwrap_or(&e.participants),
             invited: &e.invited,
             dates: Dates::of(&dates),
-            date_bound: dates.bound(),
             troops: e.troops,
             equipment: e.equipment,
             scenario: &e.scenario,

@@ -2,13 +2,16 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::date::{DateSpan, Day, ReportedDate};
 
 /// A source the data cites: a news article a record is taken from (with its text in
-/// `articles/`), or another source a reader can open (with its URL).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `articles/`), or another source a reader can open (with its URL). Layers write it as
+/// serialised here, and a layer's `sources` read back ([`Source::of_layer`]) are read by
+/// the same keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Source {
     /// Short stable id (the article's number, `004`, or a slug, `tass-1324249`).
     pub id: String,
@@ -26,7 +29,7 @@ pub struct Source {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// What is inferred about the source (a publisher or date read from context).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
     /// 1-based line of the source's `id` in `sources.toml`, for messages.
     #[serde(skip)]
@@ -34,7 +37,8 @@ pub struct Source {
 }
 
 impl Source {
-    /// The sources a bulk row's source cell names, in order: its `;`-separated parts, each
+    /// The sources a bulk row's source cell names, in order: its `;`-separated parts (a `;`
+    /// inside an address kept, [`cell_parts`]), each
     /// an address (`http://` or `https://` in any case: the `url`, its host, lowercase and
     /// without a port, the `publisher`) or a publisher's name (ACLED's `source` column);
     /// the part as written is the `id`, and the title is not known (empty). An address's
@@ -43,7 +47,7 @@ impl Source {
     /// that is no number) is an error naming it. A bulk feature's `sources` then has the
     /// key and shape of a hand-kept one's.
     pub fn of_cell(cell: &str) -> Result<Vec<Source>, SourceError> {
-        cell.split(';')
+        cell_parts(cell)
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .map(|part| {
@@ -68,6 +72,55 @@ impl Source {
             })
             .collect()
     }
+
+    /// The sources of a layer's feature read back: its `sources` as drillmap writes them
+    /// (the JSON text of an array of source objects, each with `id`, `publisher` and
+    /// `title`, and `file`, `published`, `url` and `note` where known, nothing else), or
+    /// what is wrong with them.
+    pub fn of_layer(json: &str) -> Result<Vec<Source>, String> {
+        serde_json::from_str(json).map_err(|e| {
+            format!(
+                "not sources as a layer writes them ({e}): an array of objects with id, \
+                 publisher and title, and file, published, url or note; publishers or \
+                 addresses go in the source column, `;`-separated"
+            )
+        })
+    }
+}
+
+/// The `;`-separated parts of a source cell. A `;` inside an address (legal in a URL:
+/// `https://a.tj/x;id=5`) does not separate: within a part that starts as an address, a
+/// `;` ends it only when blank space or another address (`http://`, `https://`, in any
+/// case) follows. Elsewhere every `;` separates.
+fn cell_parts(cell: &str) -> impl Iterator<Item = &str> {
+    let starts_address = |s: &str| {
+        ["https://", "http://"].into_iter().any(|scheme| {
+            s.get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        })
+    };
+    let mut rest = Some(cell);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let in_address = starts_address(text.trim_start());
+        let mut from = 0;
+        loop {
+            let Some(i) = text[from..].find(';').map(|i| from + i) else {
+                rest = None;
+                return Some(text);
+            };
+            let after = &text[i + 1..];
+            let separates = !in_address
+                || after.is_empty()
+                || after.starts_with(char::is_whitespace)
+                || starts_address(after);
+            if separates {
+                rest = Some(after);
+                return Some(&text[..i]);
+            }
+            from = i + 1;
+        }
+    })
 }
 
 /// A part of a source cell that starts as an address but is none ([`Source::of_cell`]).
@@ -384,5 +437,69 @@ mod tests {
         let two = Source::of_cell(" Asia-Plus ;  ; https://a.tj/x ").unwrap();
         assert_eq!(two.len(), 2);
         assert_eq!(two[1].publisher, "a.tj");
+    }
+
+    /// Probe 6: an address with a `;` in it (legal in a URL) was cut in two at it. Inside
+    /// an address a `;` separates only before blank space or another address.
+    #[test]
+    fn a_semicolon_inside_an_address_does_not_split_it() {
+        let ids = |cell: &str| -> Vec<String> {
+            Source::of_cell(cell)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        assert_eq!(ids("https://a.tj/x;id=5;v=2"), ["https://a.tj/x;id=5;v=2"]);
+        assert_eq!(
+            ids("https://a.tj/x;id=5; Asia-Plus;Radio Ozodi"),
+            ["https://a.tj/x;id=5", "Asia-Plus", "Radio Ozodi"]
+        );
+        assert_eq!(
+            ids("https://a.tj/x;HTTPS://b.kg/y;z;"),
+            ["https://a.tj/x", "HTTPS://b.kg/y;z"]
+        );
+        // Names split at every `;`, as before.
+        assert_eq!(ids("ACLED;Reuters; TASS"), ["ACLED", "Reuters", "TASS"]);
+        assert_eq!(
+            Source::of_cell("https://a.tj/x;y")
+                .unwrap()
+                .remove(0)
+                .publisher,
+            "a.tj"
+        );
+    }
+
+    /// Probe 6 L5: a layer's `sources` fed back became `src_sources`. What a layer
+    /// writes reads back as the same sources; anything else is refused, saying why.
+    #[test]
+    fn sources_as_a_layer_writes_them_read_back() {
+        let mut sources = Source::of_cell("ACLED; https://tass.ru/a").unwrap();
+        sources.push(Source {
+            id: "000".into(),
+            file: Some("000.txt".into()),
+            publisher: "Foreign Brief".into(),
+            title: "Drills".into(),
+            published: Some("2021-08".into()),
+            url: None,
+            note: "Inferred \"date\".".into(),
+            line: 0,
+        });
+        let text = serde_json::to_string(&sources).unwrap();
+        assert_eq!(Source::of_layer(&text).unwrap(), sources);
+        assert_eq!(Source::of_layer("[]").unwrap(), []);
+        for bad in [
+            r#"[{"id":"a","publisher":"b"}]"#,
+            r#"[{"id":"a","publisher":"b","title":"","kind":"x"}]"#,
+            r#"["ACLED"]"#,
+            r#"{"id":"a"}"#,
+            "ACLED; Reuters",
+        ] {
+            let e = Source::of_layer(bad).unwrap_err();
+            assert!(
+                e.contains("not sources as a layer writes them"),
+                "{bad}: {e}"
+            );
+        }
     }
 }

@@ -25,6 +25,7 @@ static EVENT_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
         start_date: None,
         end_date: None,
         date_precision: DatePrecision::Unknown,
+        date_bound: None,
     };
     let mut keys: Vec<String> = EVENT_OWN_KEYS.iter().map(|&k| k.to_owned()).collect();
     for value in [
@@ -61,6 +62,9 @@ pub struct Dates {
     pub end_date: Option<Day>,
     /// Day, month or year: how precisely the source dates it.
     pub date_precision: DatePrecision,
+    /// What the dates bound ([`DateSpan::bound`]): `period`, `on_or_after` (the end is
+    /// not known: `end_date` is null), or `None` without a date.
+    pub date_bound: Option<&'static str>,
 }
 
 impl Dates {
@@ -70,6 +74,7 @@ impl Dates {
             start_date: span.start,
             end_date: span.end,
             date_precision: span.precision,
+            date_bound: span.bound(),
         }
     }
 }
@@ -89,7 +94,6 @@ pub struct ExerciseProps<'a> {
     pub invited: &'a [String],
     #[serde(flatten)]
     pub dates: Dates,
-    pub date_bound: Option<&'static str>,
     pub troops: Option<u32>,
     pub equipment: Option<u32>,
     pub scenario: &'a str,
@@ -171,6 +175,7 @@ mod tests {
             "name",
             "start_date",
             "date_precision",
+            "date_bound",
             "country_hint",
             "place_as_reported",
             "place_query",
@@ -182,6 +187,6 @@ mod tests {
         assert!(!is_event_key("troops"));
         assert!(!is_event_key("src_place_query"));
         assert!(is_event_key("sources"));
-        assert_eq!(EVENT_KEYS.len(), 4 + 3 + 17);
+        assert_eq!(EVENT_KEYS.len(), 4 + 4 + 17);
     }
 }

@@ -375,10 +375,10 @@ impl Tally<'_> {
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
                     let (id, line) = chunk.id_and_line(spans);
                     self.source_coordinates += u64::from(own);
-                    let [x, y] = point;
+                    let bounds = point.map(|[x, y]| [x, y, x, y]);
                     let text = derived.text.get(start..end).unwrap_or_default();
                     start = end;
-                    if let Some(d) = self.sorter.push(id, line, Some([x, y, x, y]), &[text])? {
+                    if let Some(d) = self.sorter.push(id, line, bounds, &[text])? {
                         let p = duplicate(&self.opts.events, &d);
                         self.problems.add(p)?;
                     }

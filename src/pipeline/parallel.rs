@@ -31,8 +31,8 @@ pub enum Outcome {
     Feature {
         /// End of its text.
         end: usize,
-        /// `[lon, lat]`.
-        point: [f64; 2],
+        /// `[lon, lat]`; `None` for an unlocated feature.
+        point: Option<[f64; 2]>,
         /// Located by its own coordinates.
         own: bool,
     },
@@ -70,9 +70,8 @@ impl Derived {
             let row = chunk.row(spans);
             match b.feature(&row) {
                 Ok(Ok((point, own))) => {
-                    let [x, y] = point;
-                    let geometry = Geometry::Point(Point::new(x, y));
-                    geojson::push_feature_head(&mut self.text, row.id, Some(&geometry));
+                    let geometry = point.map(|[x, y]| Geometry::Point(Point::new(x, y)));
+                    geojson::push_feature_head(&mut self.text, row.id, geometry.as_ref());
                     for part in b.properties(row.extra) {
                         self.text.extend_from_slice(part);
                     }

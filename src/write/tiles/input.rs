@@ -12,7 +12,7 @@
 //! and lon columns; an id column gives the ids; the name, place and country columns
 //! are properties under those names, the dates are checked and written as `build
 //! --events` writes them ([`DateSpan::of_cells`]: `start_date`, `end_date` as full days,
-//! `date_precision`); every other column is a property under the name bulk
+//! `date_precision`, `date_bound`); every other column is a property under the name bulk
 //! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
 //! out. A bad row or feature is an error naming the file and line: positions are checked by
 //! the one range check of coordinates ([`out_of_range`]), a LineString needs two positions
@@ -1064,13 +1064,15 @@ fn read_csv(
         // Dates checked and written as `build --events` writes them (full days and their
         // precision), so clusters compare days, never raw text.
         let dates = (row.start_date, row.end_date, row.date_precision);
-        let span = DateSpan::of_cells(dates.0, dates.1, dates.2).map_err(|(start, m)| {
-            at(
-                row.line,
-                if start { row.start_date } else { row.end_date },
-                &m,
-            )
-        })?;
+        let span = DateSpan::of_cells(dates.0, dates.1, dates.2, row.date_bound).map_err(
+            |(start, m)| {
+                at(
+                    row.line,
+                    if start { row.start_date } else { row.end_date },
+                    &m,
+                )
+            },
+        )?;
         feature.clear();
         let properties = &mut feature.properties;
         if !row.name.is_empty() {
@@ -1089,6 +1091,7 @@ fn read_csv(
             (Field::Place, row.place),
             (Field::Country, row.country),
             (Field::Source, row.source),
+            (Field::Sources, row.sources),
         ] {
             if !value.is_empty() {
                 properties.push_str(field.as_str(), value);
