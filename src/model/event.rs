@@ -133,6 +133,27 @@ pub struct SourceError {
     pub why: &'static str,
 }
 
+/// `url` without the credentials (`user:password@`) its authority may carry: an address
+/// is recorded and shown without them (a bulk source's `id` and `url`; the online
+/// geocoder's endpoint in its cache and messages). Works on a URL that does not parse too,
+/// so an error about it shows none. The authority ends where a WHATWG URL parser (a
+/// browser) ends it: at `/`, `?`, `#`, or `\`, which it reads as `/` in http(s) addresses.
+pub fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return std::borrow::Cow::Borrowed(url);
+    };
+    let rest = &url[scheme_end..];
+    match rest[..authority_end(rest)].rfind('@') {
+        Some(at) => std::borrow::Cow::Owned(format!("{}{}", &url[..scheme_end], &rest[at + 1..])),
+        None => std::borrow::Cow::Borrowed(url),
+    }
+}
+
+/// Where the authority of an address's `rest` (what follows `scheme://`) ends.
+fn authority_end(rest: &str) -> usize {
+    rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len())
+}
+
 /// An `http(s)://` address's host (lowercase, without its port) and the address without
 /// its user credentials; `Ok(None)` for a part that is no address (a publisher's name),
 /// `Err` for one that starts as an address and is none.
@@ -147,11 +168,10 @@ fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
         return Err("an address with a space in it (write a space in an address as %20)");
     }
     let rest = &part[scheme.len()..];
-    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let (credentials, host_port) = match authority.rfind('@') {
-        Some(at) => (true, &authority[at + 1..]),
-        None => (false, authority),
-    };
+    let authority = &rest[..authority_end(rest)];
+    let host_port = authority
+        .rfind('@')
+        .map_or(authority, |at| &authority[at + 1..]);
     // An IPv6 host is bracketed (`[::1]`); any other ends at the port's colon.
     let host_len = match host_port.strip_prefix('[') {
         Some(v6) => v6.find(']').map_or(host_port.len(), |i| i + 2),
@@ -161,19 +181,18 @@ fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
     if host.is_empty() || host == "[]" || (host.starts_with('[') && !host.ends_with(']')) {
         return Err("an address without a host");
     }
+    // A port is at most 65535 (a URL parser refuses more); `host:` alone means the default.
     let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        || port.strip_prefix(':').is_some_and(|p| {
+            p.is_empty() || (p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok())
+        });
     if !port_ok {
-        return Err("an address whose port is not a number");
+        return Err("an address whose port is not a number from 0 to 65535");
     }
-    let url = if credentials {
-        format!("{}{host_port}{path}", &part[..scheme.len()])
-    } else {
-        part.to_owned()
-    };
-    Ok(Some((host.to_lowercase(), url)))
+    Ok(Some((
+        host.to_lowercase(),
+        without_credentials(part).into_owned(),
+    )))
 }
 
 /// What backs one field of a record: words of its article, another source, or both.
@@ -428,11 +447,26 @@ mod tests {
             ("https://[::1/a", "without a host"),
             ("https://tass.ru/a b c", "with a space"),
             ("https://tass.ru:84x3/a", "port is not a number"),
+            (
+                "https://u:p@[::1]:99999/x",
+                "port is not a number from 0 to 65535",
+            ),
         ] {
             let e = one(bad).unwrap_err();
             assert_eq!(e.part, bad);
             assert!(e.to_string().contains(why), "{bad}: {e}");
         }
+        // Probe 7 L5: a browser reads `\` as `/`, so the host is `h.com`, never the
+        // `evil.com` after it, and nothing before the `\` is taken for credentials.
+        assert_eq!(
+            one("https://h.com\\@evil.com/").unwrap(),
+            (
+                "https://h.com\\@evil.com/".into(),
+                "h.com".into(),
+                url("https://h.com\\@evil.com/")
+            )
+        );
+        assert_eq!(one("https://tass.ru:65535/a").unwrap().1, "tass.ru");
         // Parts are trimmed, empty ones skipped, order kept.
         let two = Source::of_cell(" Asia-Plus ;  ; https://a.tj/x ").unwrap();
         assert_eq!(two.len(), 2);

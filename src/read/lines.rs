@@ -52,6 +52,15 @@ impl LineTooLong {
 /// the readers skip it there.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Skip a byte order mark at the start of `input`, before anything else is read from it
+/// (RFC 8259 section 8.1 lets a JSON parser ignore one).
+pub fn skip_bom(input: &mut impl std::io::BufRead) -> std::io::Result<()> {
+    if input.fill_buf()?.starts_with(BOM) {
+        input.consume(BOM.len());
+    }
+    Ok(())
+}
+
 /// Most characters of a value a message quotes; a longer value is cut ([`shown`]).
 pub const MAX_SHOWN: usize = 200;
 

@@ -120,21 +120,7 @@ impl std::str::FromStr for Provider {
     }
 }
 
-/// `url` without the credentials (`user:password@`) its authority may carry, for every place
-/// the URL is recorded or shown (the cache's `endpoint`, and through it the layers'
-/// sources; error messages): the credentials are only ever sent, as the request's
-/// authorization. Works on a URL that does not parse too, so an error about it shows none.
-pub fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return std::borrow::Cow::Borrowed(url);
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => std::borrow::Cow::Owned(format!("{}{}", &url[..scheme_end], &rest[at + 1..])),
-        None => std::borrow::Cow::Borrowed(url),
-    }
-}
+pub use crate::model::without_credentials;
 
 /// The most queries one run asks online unless told otherwise (about 8 minutes at 1/s).
 pub const DEFAULT_MAX_LOOKUPS: usize = 500;
@@ -719,6 +705,7 @@ mod tests {
                 "https://nominatim.openstreetmap.org",
             ),
             ("http://host/path@x", "http://host/path@x"),
+            ("https://h.com\\@evil.com/", "https://h.com\\@evil.com/"),
             ("no scheme user@host", "no scheme user@host"),
         ] {
             assert_eq!(without_credentials(given), shown, "{given}");

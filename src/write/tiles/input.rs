@@ -117,14 +117,10 @@ fn read_features(
             Ok((stem, String::new()))
         }
         None => {
-            let file = input::open(path)?;
-            read_collection(
-                path,
-                BufReader::with_capacity(1 << 20, file),
-                stem,
-                feature,
-                each,
-            )
+            let mut file = BufReader::with_capacity(1 << 20, input::open(path)?);
+            // A byte order mark, as the line-by-line readers skip it (probe 7 L8).
+            crate::read::lines::skip_bom(&mut file).map_err(|e| Error::io(path, e))?;
+            read_collection(path, file, stem, feature, each)
         }
     }
 }
@@ -1185,6 +1181,29 @@ mod tests {
             Ok(())
         })?;
         Ok((name, features))
+    }
+
+    /// Probe 7 L8: a FeatureCollection beginning with a byte order mark was refused ("not
+    /// JSON ... column 1") while GeoJSONSeq and CSV skip it; its name and lines are kept.
+    #[test]
+    fn a_collection_after_a_byte_order_mark_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.geojson");
+        std::fs::write(
+            &path,
+            "\u{feff}{\"type\":\"FeatureCollection\",\"name\":\"w\",\"features\":[\n{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]},\"properties\":{}}]}",
+        )
+        .unwrap();
+        let (name, features) = read_layer(&path, &Columns::default()).unwrap();
+        assert_eq!((name.as_str(), features.len()), ("w", 1));
+        assert_eq!(features[0].id, "a");
+        // A mark anywhere else is still no JSON.
+        std::fs::write(
+            &path,
+            "{\"type\":\"FeatureCollection\",\u{feff}\"features\":[]}",
+        )
+        .unwrap();
+        assert!(read_layer(&path, &Columns::default()).is_err());
     }
 
     /// A member the reader does not use is still checked: text that is not valid JSON is
