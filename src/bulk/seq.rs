@@ -180,6 +180,19 @@ impl<R: Read> SeqReader<R> {
                 )
             })?;
         }
+        // Probe 7 M2: a field's property is read as that field, never as a number (the
+        // CSV header's rule).
+        for (field, name) in FIELDS.into_iter().zip(&names) {
+            if let Some(n) = name.as_ref().filter(|n| self.columns.numeric.contains(n)) {
+                return Err((
+                    n.clone(),
+                    format!(
+                        "--numeric/--accumulate {n}: property {n:?} is read as the {field} \
+                         field, not a free property; name a numeric property of your own"
+                    ),
+                ));
+            }
+        }
         for n in names.into_iter().flatten() {
             // `shift_remove`: the free properties stay in the feature's order (`remove` is
             // a swap with the last one).
