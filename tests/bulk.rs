@@ -1034,6 +1034,58 @@ fn an_accumulated_column_is_numeric_and_must_exist() {
         .expect_stderr_line(&["bad.csv:2", "\"many\"", "troops"]);
 }
 
+/// Probe 7 M1, M2 and M3 in `build --events`: `--accumulate troops,troops` summed neither
+/// (clusters said `troops: 0`), `--accumulate place` (a field) gave clusters `place: 0`, and
+/// a source's `point_count` column was kept on lone points, where it reads as a cluster's
+/// count. The repeat is a usage error, a field's column or property is refused naming it,
+/// and `point_count` is written `src_point_count` as other keys drillmap writes are.
+#[test]
+fn accumulated_columns_are_free_and_named_once_and_point_count_is_drillmaps() {
+    let work = Work::new("events");
+    let before = work.outputs();
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/events.csv",
+            "--accumulate",
+            "troops,troops",
+        ],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--accumulate \"troops\" is given twice"]);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--accumulate", "place"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&[
+        "events.csv:1",
+        "column \"place\" is read as the place field",
+    ]);
+    bulk(
+        &work,
+        &["--events", "data/events.geojsonl", "--accumulate", "name"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&[
+        "events.geojsonl:1",
+        "property \"name\" is read as the name field",
+    ]);
+    assert_eq!(work.outputs(), before);
+    let csv = work.write_csv(
+        "counted.csv",
+        "id,place,country,point_count\nc1,Termiz,UZ,100\nc2,Termiz,UZ,7\n",
+    );
+    bulk(&work, &["--events", &csv]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    for f in v["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        assert!(p.get("point_count").is_none(), "{p}");
+        assert!(p["src_point_count"].is_string(), "{p}");
+    }
+}
+
 // Probe finding 10: a CSV cut inside a quoted field was read as whole (exit 0, the cut
 // value kept).
 #[test]

@@ -1128,3 +1128,238 @@ fn an_accumulated_column_is_checked_as_build_events_checks_it() {
     );
     assert!(!d.join("bad.pmtiles").exists());
 }
+
+/// Probe 7 M1 and M2: a column accumulated twice was summed by neither (every cluster said
+/// `fatalities: 0`), and a field's column (`name`, `lat`) or a key clusters write
+/// (`point_count`) was accepted and gave clusters an invented `name: 0`. The repeat and the
+/// clusters' own keys are usage errors (exit 2, before anything is read), a field's column
+/// is refused at the header naming the file, line and field.
+#[test]
+fn an_accumulated_column_is_named_once_and_is_a_free_numeric_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("a.csv"),
+        "id,lat,lon,name,fatalities,sum\na,37,67,n1,1,2\nb,38,68,n2,3,4\n",
+    )
+    .unwrap();
+    for args in [
+        &["--accumulate", "fatalities", "--accumulate", "fatalities"][..],
+        &["--accumulate", "fatalities,sum,fatalities"][..],
+    ] {
+        let (code, err) = tiles_in(d, &[args, &["--out", "o.pmtiles", "a.csv"]].concat());
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains("--accumulate \"fatalities\" is given twice: name each column once"),
+            "{err}"
+        );
+    }
+    for own in ["point_count", "start_date", "end_date"] {
+        let (code, err) = tiles_in(d, &["--accumulate", own, "--out", "o.pmtiles", "a.csv"]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains(&format!("--accumulate \"{own}\": clusters write")),
+            "{err}"
+        );
+    }
+    for (field, column) in [("name", "name"), ("lat", "lat"), ("id", "id")] {
+        let (code, err) = tiles_in(d, &["--accumulate", column, "--out", "o.pmtiles", "a.csv"]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "a.csv:1: --numeric/--accumulate {column}: column \"{column}\" is read as the \
+                 {field} field, not a free column"
+            )),
+            "{err}"
+        );
+    }
+    assert!(!d.join("o.pmtiles").exists());
+    let (code, err) = tiles_in(
+        d,
+        &[
+            "--accumulate",
+            "fatalities,sum",
+            "--out",
+            "o.pmtiles",
+            "a.csv",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// The bytes of every `.mvt` file of an XYZ folder at `zoom`.
+fn xyz_tiles(dir: &Path, zoom: u8) -> Vec<Vec<u8>> {
+    walk(&dir.join(zoom.to_string()))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "mvt"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
+}
+
+/// How often `needle` occurs in `hay`.
+fn occurrences(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// Probe 7 M3: an input's own `point_count` (a CSV column, a GeoJSON property) was kept on
+/// lone points, so a lone point read as a cluster of 100 and the counts no longer added up.
+/// It is written `src_point_count`, as a bulk build writes a source's column named like a
+/// key drillmap writes: `point_count` is only ever a cluster's.
+#[test]
+fn an_input_point_count_is_renamed_so_the_tiles_count_is_drillmaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 60 points along a parallel: clustered at zoom 0 (one tile, over the budget of 20),
+    // each on its own at zoom 3 (tiles of 45°, 15 points each).
+    let mut csv = String::from("id,lat,lon,point_count\n");
+    let mut seq = String::new();
+    for i in 0..60 {
+        let lon = f64::from(i) * 3.0 - 89.0;
+        csv.push_str(&format!("p{i},37,{lon},100\n"));
+        seq.push_str(&format!(
+            "{{\"type\":\"Feature\",\"id\":\"q{i}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[{lon},37]}},\"properties\":{{\"Point_Count\":100}}}}\n"
+        ));
+    }
+    std::fs::write(d.join("a.csv"), csv).unwrap();
+    std::fs::write(d.join("b.geojsons"), seq).unwrap();
+    let count = |tile: &[u8], key: &str| occurrences(&tile.to_ascii_lowercase(), key.as_bytes());
+    for input in ["a.csv", "b.geojsons"] {
+        let args = [
+            "--max-zoom",
+            "3",
+            "--max-tile-features",
+            "20",
+            "--out",
+            "o.pmtiles",
+            "--xyz",
+            "x",
+            input,
+        ];
+        let (code, err) = tiles_in(d, &args);
+        assert_eq!(code, Some(0), "{err}");
+        // At the last zoom every point stands alone: only the source's renamed count.
+        let last = xyz_tiles(&d.join("x"), 3);
+        assert!(!last.is_empty());
+        for tile in &last {
+            assert_eq!(count(tile, "src_point_count"), 1, "{input}");
+            assert_eq!(count(tile, "point_count"), 1, "{input}");
+        }
+        // At zoom 0 the points are clustered: drillmap's count beside the source's.
+        let first = xyz_tiles(&d.join("x"), 0);
+        assert_eq!(first.len(), 1, "{input}");
+        let own = count(&first[0], "src_point_count");
+        assert_eq!(count(&first[0], "point_count"), own + 1, "{input}");
+    }
+}
+
+/// Probe 7 L6: a polygon or a line smaller than one tile unit at the last zoom (a 1 m
+/// square, a 1.4 m line, a degenerate line) was in no tile, yet counted as written. From
+/// the base zoom up it is drawn as the least shape of its kind (one unit), at its first
+/// vertex; below, it may be generalised away as before.
+#[test]
+fn a_feature_smaller_than_a_tile_unit_is_drawn_from_the_base_zoom_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, geometry) in [
+        (
+            "square",
+            "{\"type\":\"Polygon\",\"coordinates\":[[[68.8,38.5],[68.80001,38.5],\
+             [68.80001,38.50001],[68.8,38.50001],[68.8,38.5]]]}",
+        ),
+        (
+            "short",
+            "{\"type\":\"LineString\",\"coordinates\":[[68.9,38.5],[68.90001,38.50001]]}",
+        ),
+        (
+            "degenerate",
+            "{\"type\":\"LineString\",\"coordinates\":[[0,0],[0,0]]}",
+        ),
+    ] {
+        let file = format!("{name}.geojsons");
+        std::fs::write(
+            d.join(&file),
+            format!("{{\"type\":\"Feature\",\"id\":\"{name}\",\"geometry\":{geometry},\"properties\":{{}}}}\n"),
+        )
+        .unwrap();
+        let (code, err) = tiles_in(
+            d,
+            &["--max-zoom", "6", "--out", "o.pmtiles", "--xyz", "x", &file],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        assert!(err.contains(": 1 tile"), "{name}: {err}");
+        let tiles = xyz_tiles(&d.join("x"), 6);
+        assert_eq!(tiles.len(), 1, "{name}: {err}");
+        // A layer named after the file, holding the feature.
+        assert!(occurrences(&tiles[0], name.as_bytes()) == 1, "{name}");
+    }
+}
+
+/// Probe 7 L6: a polygon ring that does not end where it starts was tiled without a word
+/// (geo closes it); RFC 7946 requires closed rings, so it is an error naming file, line
+/// and positions.
+#[test]
+fn an_unclosed_polygon_ring_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]},\"properties\":{}}";
+    let open = "{\"type\":\"Feature\",\"id\":\"b\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1]]]},\"properties\":{}}";
+    std::fs::write(d.join("open.geojsons"), format!("{ok}\n{open}\n")).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "open.geojsons"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(
+            "open.geojsons:2: a polygon ring is not closed: it starts at [0,0] and ends at [0,1]"
+        ),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+}
+
+/// Probe 7 L9: a tile over budget below the base zoom because of its lines said "raise ...
+/// or --max-zoom", which cannot help: lines are held whole at every zoom, and the points
+/// were merged as far as they go. The hint says so and names what can.
+#[test]
+fn a_tile_over_budget_by_its_lines_is_not_told_to_raise_the_max_zoom() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut seq = String::new();
+    for i in 0..50 {
+        let x = 60.0 + f64::from(i) * 0.01;
+        seq.push_str(&format!(
+            "{{\"type\":\"Feature\",\"id\":\"l{i}\",\"geometry\":{{\"type\":\"LineString\",\
+             \"coordinates\":[[{x},30],[{},30.5]]}},\"properties\":{{}}}}\n\
+             {{\"type\":\"Feature\",\"id\":\"p{i}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[{x},30.2]}},\"properties\":{{}}}}\n",
+            x + 0.5
+        ));
+    }
+    std::fs::write(d.join("lines.geojsons"), seq).unwrap();
+    let (code, err) = tiles_in(
+        d,
+        &[
+            "--max-zoom",
+            "8",
+            "--max-tile-features",
+            "10",
+            "--out",
+            "l.pmtiles",
+            "lines.geojsons",
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("tile 0/0/0 has 100 features (budget 10)"),
+        "{err}"
+    );
+    assert!(!err.contains("or --max-zoom"), "{err}");
+    assert!(
+        err.contains(
+            "lines and polygons are kept whole at every zoom and its points are merged as far \
+             as they go, so neither --max-zoom nor --base-zoom can bring it within budget: \
+             raise --max-tile-bytes or --max-tile-features, or start the tiles at a zoom \
+             where fewer of them share a tile (--min-zoom)"
+        ),
+        "{err}"
+    );
+}

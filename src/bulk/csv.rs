@@ -16,7 +16,7 @@ use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
-use crate::model::properties::is_event_key_in_any_case;
+use crate::model::properties::{is_event_key_in_any_case, source_key};
 use crate::read::lines::CrLf;
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
@@ -24,7 +24,7 @@ use crate::read::lines::CrLf;
 /// gives `src_Admin1`).
 pub fn free_key(name: &str) -> String {
     if is_event_key_in_any_case(name) {
-        format!("src_{name}")
+        source_key(name)
     } else {
         name.to_owned()
     }
@@ -325,9 +325,19 @@ impl CsvReader {
         }
         let fields = columns.resolve(&names).map_err(syntax)?;
         for n in &columns.numeric {
-            if !names.contains(&n.as_str()) {
+            let Some(at) = names.iter().position(|h| h == n) else {
                 return Err(syntax(format!(
                     "--numeric/--accumulate {n}: no column {n:?} in the header"
+                )));
+            };
+            // Probe 7 M2: a field's column is read as that field, never as a number.
+            if let Some(field) = Field::ALL
+                .into_iter()
+                .find(|f| fields[f.index()] == Some(at))
+            {
+                return Err(syntax(format!(
+                    "--numeric/--accumulate {n}: column {n:?} is read as the {field} field, \
+                     not a free column; name a numeric column of your own"
                 )));
             }
         }
@@ -495,6 +505,28 @@ mod tests {
         assert_eq!(free_key("Sources"), "src_Sources");
         assert_eq!(free_key("fatalities"), "fatalities");
         assert_eq!(free_key("Admin2"), "Admin2");
+        // Probe 7 M3: the count tile clusters write is drillmap's too.
+        assert_eq!(free_key("point_count"), "src_point_count");
+    }
+
+    /// Probe 7 M2: `--accumulate name` (a field's column) was taken, and clusters got an
+    /// invented `name: 0`. A numeric column is a free one: a field's is refused at the header.
+    #[test]
+    fn a_numeric_column_that_is_a_field_is_refused_at_the_header() {
+        let columns = Columns {
+            numeric: vec!["place".into()],
+            ..Columns::default()
+        };
+        let text = "id,place,troops\na,Termiz,3\n";
+        let input = std::io::Cursor::new(text.as_bytes().to_vec());
+        let err = CsvReader::new(Path::new("t.csv"), input, &columns)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("t.csv:1: --numeric/--accumulate place: column \"place\" is read as the place field"),
+            "{err}"
+        );
     }
 
     fn rows(

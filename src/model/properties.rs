@@ -17,9 +17,15 @@ use crate::date::{DatePrecision, DateSpan, Day};
 /// dates and the location, `sources` last.
 const EVENT_OWN_KEYS: [&str; 4] = ["id", "name", "country_hint", "sources"];
 
-/// Every key drillmap writes on a bulk event feature itself: [`EVENT_OWN_KEYS`] and the keys
+/// The key a tile cluster writes its number of points under (`write::tiles::cluster`;
+/// 1 for a lone point, read so by `serve`): drillmap's on every feature of a tiled layer,
+/// so an input property of that name is renamed `src_point_count` as a free column
+/// named like a key drillmap writes is ([`is_event_key`]).
+pub const POINT_COUNT: &str = "point_count";
+
+/// Every key drillmap writes on a bulk event feature itself: [`EVENT_OWN_KEYS`], the keys
 /// [`Dates`] and [`Location`] serialise to, taken from their serialisation so that a key added
-/// to either is reserved at once.
+/// to either is reserved at once, and [`POINT_COUNT`], which its tiles write.
 static EVENT_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
     let dates = Dates {
         start_date: None,
@@ -28,6 +34,7 @@ static EVENT_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
         date_bound: None,
     };
     let mut keys: Vec<String> = EVENT_OWN_KEYS.iter().map(|&k| k.to_owned()).collect();
+    keys.push(POINT_COUNT.to_owned());
     for value in [
         serde_json::to_value(dates),
         serde_json::to_value(Location::default()),
@@ -51,6 +58,13 @@ pub fn is_event_key(key: &str) -> bool {
 /// shapefiles, SQL), which rename or drop one of them.
 pub fn is_event_key_in_any_case(key: &str) -> bool {
     EVENT_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// The key a source's own property `name` is written under when drillmap writes `name`
+/// itself ([`is_event_key_in_any_case`] in a bulk build, [`POINT_COUNT`] in tiles):
+/// `src_<name>`, as written (`Admin1` gives `src_Admin1`).
+pub fn source_key(name: &str) -> String {
+    format!("src_{name}")
 }
 
 /// The date properties every dated feature has (exercises and bulk events), in this order.
@@ -187,6 +201,8 @@ mod tests {
         assert!(!is_event_key("troops"));
         assert!(!is_event_key("src_place_query"));
         assert!(is_event_key("sources"));
-        assert_eq!(EVENT_KEYS.len(), 4 + 4 + 17);
+        // Probe 7 M3: a source's `point_count` is renamed, so the tiles' count is drillmap's.
+        assert!(is_event_key_in_any_case("Point_Count"));
+        assert_eq!(EVENT_KEYS.len(), 4 + 1 + 4 + 17);
     }
 }

@@ -46,6 +46,13 @@ use rustc_hash::FxHashMap;
 use super::cut::{TileEntry, TileGeom};
 use super::mvt;
 use super::prepare::{Geom, PreparedLayer};
+use crate::model::properties::POINT_COUNT;
+
+/// The keys a cluster writes besides its `--accumulate` sums: its count
+/// ([`POINT_COUNT`], renamed `src_point_count` on any input feature, so it is always
+/// drillmap's), then its earliest `start_date` and latest `end_date` (a lone point's own).
+/// None of them can be accumulated ([`TileOptions::validate`](super::TileOptions::validate)).
+pub const CLUSTER_KEYS: [&str; 3] = [POINT_COUNT, "start_date", "end_date"];
 
 /// Marks "no value" in the per-feature value indices.
 pub(super) const NONE: u32 = u32::MAX;
@@ -79,9 +86,7 @@ impl ClusterTable {
             });
             u32::try_from(i).unwrap_or(NONE)
         };
-        let count_key = key("point_count");
-        let start_key = key("start_date");
-        let end_key = key("end_date");
+        let [count_key, start_key, end_key] = CLUSTER_KEYS.map(&mut key);
         let sum_keys: Vec<u32> = accumulate.iter().map(|a| key(a)).collect();
         let numbers = values
             .iter()

@@ -37,6 +37,10 @@ pub(super) struct Grid {
     pub(super) tiles: i64,
     /// Line simplification tolerance at this zoom, in tile units (0: keep every vertex).
     pub(super) simplify: f64,
+    /// Whether a line or polygon that quantises to nothing is kept as the least shape of
+    /// its kind ([`least_shape`]): from the base zoom up, where nothing is generalised
+    /// away.
+    pub(super) keep_tiny: bool,
 }
 
 impl Grid {
@@ -144,6 +148,7 @@ pub(super) fn cut_feature(
             }
         }
         Geom::Lines(lines) => {
+            let before = entries.len();
             let mut parts = TileParts::new();
             for line in lines {
                 let global = simplify::in_pixels(line, size, grid.simplify);
@@ -168,11 +173,31 @@ pub(super) fn cut_feature(
                     geom,
                 });
             }
+            let first = lines.iter().flatten().next();
+            if let Some(&w) = first.filter(|_| grid.keep_tiny && entries.len() == before) {
+                let (tile, geom) = least_shape(grid, w, GeomType::LineString, enc, pool);
+                entries.push(TileEntry {
+                    tile,
+                    layer: li,
+                    feature: fi,
+                    geom,
+                });
+            }
         }
         Geom::Polygons(polys) => {
             let mut per_tile: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
             for poly in polys {
                 cut_polygon(poly, size, grid, &mut per_tile, q);
+            }
+            let first = polys.iter().flatten().flatten().next();
+            if let Some(&w) = first.filter(|_| grid.keep_tiny && per_tile.is_empty()) {
+                let (tile, geom) = least_shape(grid, w, GeomType::Polygon, enc, pool);
+                entries.push(TileEntry {
+                    tile,
+                    layer: li,
+                    feature: fi,
+                    geom,
+                });
             }
             for ((tx, ty), cmds) in per_tile {
                 let geom = pool_push(pool, &cmds, GeomType::Polygon);
@@ -185,6 +210,43 @@ pub(super) fn cut_feature(
             }
         }
     }
+}
+
+/// The least shape of a line or polygon that quantises to nothing at this zoom (smaller
+/// than a tile unit: a 1 m square, a degenerate line), at its first vertex `w`: a line one
+/// unit long, or a square ring of one unit (positive area: an exterior), in the tile that
+/// holds the vertex; its commands go to `pool`. So a feature the run counts as tiled is
+/// drawn from the base zoom up, as tippecanoe keeps a tiny polygon as a pixel-sized square
+/// (probe 7 L6).
+fn least_shape(
+    grid: &Grid,
+    (wx, wy): Pt,
+    kind: GeomType,
+    enc: &mut GeometryEncoder,
+    pool: &mut Vec<u32>,
+) -> (u64, TileGeom) {
+    let extent = u32_of(grid.extent);
+    let at = |w: f64| {
+        let g = pixel(w, grid.zoom, extent);
+        let t = g.div_euclid(grid.extent).clamp(0, grid.tiles - 1);
+        // Within the tile, with room for the one unit (the world's last pixel is clamped).
+        (
+            u32_of(t),
+            i32_of((g - t * grid.extent).min(grid.extent - 1)),
+        )
+    };
+    let ((tx, x), (ty, y)) = (at(wx), at(wy));
+    *enc = GeometryEncoder::with_buffer(std::mem::take(&mut enc.commands));
+    if kind == GeomType::Polygon {
+        // Clockwise on screen (y down): positive area, as exteriors are written.
+        enc.ring(&[(x, y), (x + 1, y), (x + 1, y + 1), (x, y + 1)]);
+    } else {
+        enc.line(&[(x, y), (x + 1, y)]);
+    }
+    (
+        tile_id(grid.zoom, tx, ty),
+        pool_push(pool, &enc.commands, kind),
+    )
 }
 
 /// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior
@@ -243,6 +305,73 @@ pub(super) fn cut_polygon(
                     .entry((tx, ty))
                     .or_default()
                     .extend_from_slice(&enc.commands);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::write::tiles::mercator::world;
+
+    fn cut(geom: &Geom, keep_tiny: bool) -> Vec<(u64, Vec<u32>)> {
+        let grid = Grid {
+            zoom: 10,
+            extent: 4096,
+            buffer: 64,
+            tiles: 1 << 10,
+            simplify: 0.0,
+            keep_tiny,
+        };
+        let (mut pool, mut entries) = (Vec::new(), Vec::new());
+        cut_feature(
+            0,
+            0,
+            geom,
+            &grid,
+            &mut pool,
+            &mut entries,
+            &mut CutScratch::default(),
+        );
+        entries
+            .iter()
+            .map(|e| match e.geom {
+                TileGeom::Pool { start, len, .. } => (
+                    e.tile,
+                    pool[start as usize..(start + len) as usize].to_vec(),
+                ),
+                TileGeom::Point(..) => (e.tile, Vec::new()),
+            })
+            .collect()
+    }
+
+    /// Probe 7 L6: a 1 m square and a 1.4 m line quantise to nothing at zoom 10 and were
+    /// in no tile. From the base zoom up they are the least shape of their kind, at their
+    /// first vertex; below it (`keep_tiny` false) they may vanish as before.
+    #[test]
+    fn a_shape_smaller_than_a_unit_is_kept_as_one_unit_at_its_first_vertex() {
+        let (x, y) = world(68.8, 38.5);
+        let (x2, y2) = world(68.80001, 38.50001);
+        let square = Geom::Polygons(vec![vec![vec![(x, y), (x2, y), (x2, y2), (x, y2)]]]);
+        let line = Geom::Lines(vec![vec![(x, y), (x2, y2)]]);
+        let degenerate = Geom::Lines(vec![vec![(x, y), (x, y)]]);
+        for geom in [&square, &line, &degenerate] {
+            assert_eq!(cut(geom, false), []);
+            let kept = cut(geom, true);
+            assert_eq!(kept.len(), 1);
+            let (tile, cmds) = &kept[0];
+            let gx = pixel(x, 10, 4096);
+            let gy = pixel(y, 10, 4096);
+            assert_eq!(*tile, tile_id(10, u32_of(gx / 4096), u32_of(gy / 4096)));
+            let (lx, ly) = (i32_of(gx % 4096), i32_of(gy % 4096));
+            let decoded = crate::write::tiles::mvt::tests::decode(cmds);
+            if matches!(geom, Geom::Polygons(_)) {
+                let ring = vec![(lx, ly), (lx + 1, ly), (lx + 1, ly + 1), (lx, ly + 1)];
+                assert!(clip::area2(&ring) > 0, "an exterior");
+                assert_eq!(decoded, [ring]);
+            } else {
+                assert_eq!(decoded, [vec![(lx, ly), (lx + 1, ly)]]);
             }
         }
     }

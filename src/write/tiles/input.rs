@@ -1010,7 +1010,19 @@ fn line(v: &Coords) -> std::result::Result<LineString<f64>, String> {
 }
 
 fn polygon(v: &Coords) -> std::result::Result<Polygon<f64>, String> {
-    let mut rings = list(v, |r| positions(r, 4, "a polygon ring"))?.into_iter();
+    let ring = |r: &Coords| {
+        let ring = positions(r, 4, "a polygon ring")?;
+        // RFC 7946 §3.1.6: a ring is closed (geo's `Polygon::new` would close it unsaid).
+        match (ring.0.first(), ring.0.last()) {
+            (Some(a), Some(b)) if a != b => Err(format!(
+                "a polygon ring is not closed: it starts at [{},{}] and ends at [{},{}] \
+                 (RFC 7946: the last position repeats the first)",
+                a.x, a.y, b.x, b.y
+            )),
+            _ => Ok(ring),
+        }
+    };
+    let mut rings = list(v, ring)?.into_iter();
     let exterior = rings.next().ok_or("a polygon without rings")?;
     Ok(Polygon::new(exterior, rings.collect()))
 }

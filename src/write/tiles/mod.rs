@@ -196,7 +196,8 @@ impl TileOptions {
     }
 
     /// Check the options: zooms in order and at most [`MAX_ZOOM_LIMIT`], an extent of
-    /// 256–65536 units and a buffer of at most half of it.
+    /// 256–65536 units and a buffer of at most half of it, each `--accumulate` column
+    /// named once and none a key clusters write ([`cluster::CLUSTER_KEYS`]).
     pub fn validate(&self) -> Result<()> {
         if self.min_zoom > self.max_zoom {
             return Err(Error::Usage(format!(
@@ -227,6 +228,23 @@ impl TileOptions {
                 "tile buffer {} is more than half the extent {}",
                 self.buffer, self.extent
             )));
+        }
+        for (i, column) in self.accumulate.iter().enumerate() {
+            // Probe 7 M1: one column summed twice was summed by neither (one rule with
+            // `--columns`' "mapped twice" and `extract`'s article given twice: refused).
+            if self.accumulate[..i].contains(column) {
+                return Err(Error::Usage(format!(
+                    "--accumulate {column:?} is given twice: name each column once"
+                )));
+            }
+            // Probe 7 M2: clusters write these themselves; a sum under one would be lost.
+            if cluster::CLUSTER_KEYS.contains(&column.as_str()) {
+                return Err(Error::Usage(format!(
+                    "--accumulate {column:?}: clusters write {} themselves; name a numeric \
+                     column of the input",
+                    cluster::CLUSTER_KEYS.join(", ")
+                )));
+            }
         }
         if self.max_tile_features == 0 || self.max_tile_bytes < 1024 {
             return Err(Error::Usage(format!(
@@ -382,4 +400,37 @@ pub fn publish_staged(
         xyz.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accumulating(columns: &[&str]) -> std::result::Result<(), String> {
+        TileOptions {
+            accumulate: columns.iter().map(|&c| c.to_owned()).collect(),
+            ..TileOptions::default()
+        }
+        .validate()
+        .map_err(|e| e.to_string())
+    }
+
+    /// Probe 7 M1 and M2: a column accumulated twice was summed by neither, and a key
+    /// clusters write (`point_count`, the dates) could be "summed" into nothing.
+    #[test]
+    fn an_accumulated_column_is_named_once_and_is_not_a_clusters_own_key() {
+        assert_eq!(accumulating(&["fatalities", "troops"]), Ok(()));
+        let twice = accumulating(&["fatalities", "troops", "fatalities"]).unwrap_err();
+        assert!(
+            twice.contains("--accumulate \"fatalities\" is given twice"),
+            "{twice}"
+        );
+        for own in cluster::CLUSTER_KEYS {
+            let err = accumulating(&[own]).unwrap_err();
+            assert!(
+                err.contains("clusters write point_count, start_date, end_date"),
+                "{err}"
+            );
+        }
+    }
 }

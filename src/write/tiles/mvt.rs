@@ -276,7 +276,7 @@ pub fn encode_layer<'a>(
 
 #[cfg(test)]
 #[allow(clippy::cast_possible_truncation)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -407,8 +407,9 @@ mod tests {
         }
     }
 
-    /// Decode a command stream back to parts (test helper, after the spec's §4.3 rules).
-    fn decode(cmds: &[u32]) -> Vec<Vec<(i32, i32)>> {
+    /// Decode a command stream back to parts (test helper, after the spec's §4.3 rules;
+    /// also the cutter's tests').
+    pub(in crate::write::tiles) fn decode(cmds: &[u32]) -> Vec<Vec<(i32, i32)>> {
         let (mut x, mut y, mut i) = (0i32, 0i32, 0usize);
         let mut parts: Vec<Vec<(i32, i32)>> = Vec::new();
         let unzig = |v: u32| ((v >> 1) as i32) ^ -((v & 1) as i32);

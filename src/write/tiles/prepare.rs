@@ -23,6 +23,7 @@ use super::mercator::{pixel, world};
 use super::mvt;
 use crate::derive::Layer;
 use crate::error::{Error, Problem, Result};
+use crate::model::properties::{source_key, POINT_COUNT};
 use crate::write::sort::{RecordSorter, SortedRecords};
 use std::path::{Path, PathBuf};
 
@@ -201,8 +202,19 @@ impl EncodedProperties {
     }
 
     /// Add property `key`, its value written into the buffer by `encode`, which returns
-    /// its kind (`None` for null).
+    /// its kind (`None` for null). A key clusters write ([`POINT_COUNT`], in any case) is
+    /// the input's own, written `src_point_count` as a bulk build writes a source's column
+    /// named like a key drillmap writes (probe 7 M3: a lone point's `point_count` of 100
+    /// broke the counts); every feature of every input comes through here.
     pub(super) fn push_with(&mut self, key: &str, encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>) {
+        if key.len() == POINT_COUNT.len() && key.eq_ignore_ascii_case(POINT_COUNT) {
+            return self.push_renamed(&source_key(key), encode);
+        }
+        self.push_renamed(key, encode);
+    }
+
+    /// [`EncodedProperties::push_with`] under `key` as it is.
+    fn push_renamed(&mut self, key: &str, encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>) {
         let start = self.values.len();
         let kind = encode(&mut self.values).unwrap_or(0);
         let end = self.values.len();
@@ -1332,6 +1344,18 @@ pub(super) fn spatial_key(geom: &Geom) -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Probe 7 M3: an input's own `point_count` (in any case) is written
+    /// `src_point_count`, so the only `point_count` in the tiles is a cluster's.
+    #[test]
+    fn an_input_point_count_is_written_under_the_src_prefix() {
+        let mut props = EncodedProperties::default();
+        props.push_json("point_count", &json!(100));
+        props.push_str("Point_Count", "x");
+        props.push_str("point_counts", "kept");
+        let keys: Vec<&str> = props.iter().map(|(k, _, _)| k).collect();
+        assert_eq!(keys, ["src_point_count", "src_Point_Count", "point_counts"]);
+    }
 
     /// A feature with many keys, some repeated before and after the index takes over:
     /// each key keeps its first place and its last value, as with few keys.

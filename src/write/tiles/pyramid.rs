@@ -428,6 +428,7 @@ fn zoom_tiles(
         buffer: i64::from(opts.buffer),
         tiles: 1i64 << zoom,
         simplify: super::simplify::tolerance(zoom, opts.max_zoom),
+        keep_tiny: zoom >= opts.base_zoom(),
     };
     let mut timings = Timings::default();
     let t = Instant::now();
@@ -972,13 +973,31 @@ fn finish_tile(
             };
             // What can help: one feature is not split by any zoom or feature budget; the
             // points stand apart from the base zoom, which is the last zoom unless given.
+            // Below the base zoom the points were merged as far as a grid goes (into one
+            // cluster), and with no point to merge there is nothing a zoom can split: what
+            // is left over is lines and polygons, held whole at every zoom (probe 7 L9).
+            let held_whole = may_cluster || !clusters.has_points();
             let hint = if count == 1 {
                 "; it is one feature: raise --max-tile-bytes, or make that feature smaller \
                  (fewer or shorter properties)"
+                    .to_owned()
+            } else if held_whole {
+                let higher = if z < opts.max_zoom {
+                    ", or start the tiles at a zoom where fewer of them share a tile \
+                     (--min-zoom)"
+                } else {
+                    ""
+                };
+                format!(
+                    "; lines and polygons are kept whole at every zoom and its points are \
+                     merged as far as they go, so neither --max-zoom nor --base-zoom can \
+                     bring it within budget: raise --max-tile-bytes or --max-tile-features\
+                     {higher}"
+                )
             } else if opts.base_zoom.is_some() {
-                "; raise --max-tile-bytes or --max-tile-features, or --base-zoom"
+                "; raise --max-tile-bytes or --max-tile-features, or --base-zoom".to_owned()
             } else {
-                "; raise --max-tile-bytes or --max-tile-features, or --max-zoom"
+                "; raise --max-tile-bytes or --max-tile-features, or --max-zoom".to_owned()
             };
             zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}{hint}"));
         }
