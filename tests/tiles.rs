@@ -695,9 +695,11 @@ fn tiles_command_writes_one_archive_from_a_csv_and_a_geojsonseq() {
         ));
     }
     std::fs::write(dir.path().join("events.csv"), csv).unwrap();
-    // A CSV's dates are written as `build --events` writes them: with their precision.
+    // A CSV's dates are written as `build --events` writes them: with their precision and
+    // their bound (a start and an end: a period).
     for f in &mut events.features {
         f.properties.insert("date_precision".into(), json!("day"));
+        f.properties.insert("date_bound".into(), json!("period"));
     }
     let bases = &fixture()[1];
     let mut seq = String::new();

@@ -29,12 +29,22 @@ struct Feature<'a> {
     kind: String,
     #[serde(default, borrow)]
     id: Option<&'a RawValue>,
-    #[serde(default)]
-    geometry: Option<Value>,
+    /// `None` when the member is absent (no GeoJSON Feature), `Some(None)` when it is
+    /// `null` (a feature without a location, as drillmap writes an unlocated record).
+    #[serde(default, deserialize_with = "present")]
+    geometry: Option<Option<Value>>,
     /// The properties as written, in order, a name given twice refused
     /// ([`json::Members`]).
     #[serde(default, borrow)]
     properties: Option<json::Members<'a>>,
+}
+
+/// A member that is there, `null` or not: serde reads an absent `Option` member and a
+/// `null` one alike, which would take a feature without its `geometry` for an unlocated one.
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<Value>>, D::Error> {
+    Option::<Value>::deserialize(d).map(Some)
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -181,10 +191,10 @@ impl<R: Read> SeqReader<R> {
                 )
             })?;
         }
-        self.unlocated = matches!(f.geometry, None | Some(Value::Null));
+        self.unlocated = matches!(f.geometry, Some(None));
         match &f.geometry {
-            None | Some(Value::Null) => {}
-            Some(g) => {
+            None | Some(None) => {}
+            Some(Some(g)) => {
                 let coords = (g.get("type").and_then(Value::as_str) == Some("Point"))
                     .then(|| g.get("coordinates").and_then(Value::as_array))
                     .flatten()
@@ -369,6 +379,18 @@ mod tests {
         };
         // Not drillmap's form: the builder refuses it (`Source::of_layer`), naming it.
         assert_eq!((row.unlocated, row.sources), (false, "ACLED"));
+        // No `geometry` member at all is no GeoJSON Feature: not an unlocated one (with
+        // no place either, the builder's "no place and no coordinates").
+        let text = "{\"type\":\"Feature\",\"id\":\"g\",\"properties\":{}}\n";
+        let mut r = SeqReader::new(
+            Path::new("t.geojsons"),
+            text.as_bytes(),
+            &Columns::default(),
+        );
+        let Some(Next::Row(row)) = r.next_row().unwrap() else {
+            panic!("a row")
+        };
+        assert!(!row.unlocated);
     }
 
     /// Probe 6 L3: `{"a":1,"a":2}` kept 2 and dropped 1 without a word.

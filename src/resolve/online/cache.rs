@@ -339,7 +339,10 @@ impl GeocodeCache {
             line,
             message,
         };
-        let line_at = |offset: usize| text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1;
+        // One index of line starts: every entry's line is looked up, so counting newlines
+        // from the start for each would be quadratic in the cache's size.
+        let lines = crate::read::lines::LineIndex::new(text);
+        let line_at = |offset: usize| lines.line(offset);
         let file: CacheFile<toml::Spanned<CacheEntry>> = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_at(s.start));
             syntax(line, e.message().to_string())
