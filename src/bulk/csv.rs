@@ -17,7 +17,7 @@ use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
-use crate::read::lines::CrLf;
+use crate::read::lines::{shown, CrLf};
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
 /// drillmap writes that key itself, in any case ([`is_event_key_in_any_case`]: `Admin1`
@@ -107,7 +107,7 @@ impl Layout {
             chunk.items.push(Item::Bad(Problem::new(
                 &self.path,
                 usize::try_from(line).ok(),
-                excerpt(&text.join(","), 80),
+                text.join(","),
                 format!(
                     "expected {} columns as in the header, found {}",
                     self.width,
@@ -313,7 +313,7 @@ impl CsvReader {
                 return Err(syntax(format!(
                     "the header {:?} is one column that looks separated by {name}: drillmap \
                          reads comma-separated CSV (save or export the file with commas)",
-                    excerpt(only, 80),
+                    shown(only),
                 )));
             }
         }
@@ -398,8 +398,6 @@ fn csv_fatal(path: &Path, e: csv::Error, line: u64) -> Error {
     }
 }
 
-pub use crate::read::lines::excerpt;
-
 /// A JSON number for a numeric free column: integers as written, other finite numbers as
 /// serde_json prints them; `false` (and `out` unspecified) when `text` is not a finite number.
 pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
@@ -436,7 +434,7 @@ pub fn push_numeric(
         out.extend_from_slice(b"null");
     } else if !push_number(out, v) {
         return Err((
-            excerpt(text, 80),
+            text.to_owned(),
             format!(
                 "column {name} is numeric (--numeric/--accumulate) but this is not a finite number"
             ),

@@ -16,11 +16,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::csv::{excerpt, free_key, push_numeric, FreeKeys};
+use super::csv::{free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
+use crate::read::lines::shown_message;
 use crate::read::seq::Records;
 
 #[derive(Debug, Deserialize)]
@@ -103,7 +104,7 @@ impl<R: Read> SeqReader<R> {
         Next::Bad(Problem::new(
             &self.path,
             usize::try_from(self.records.line()).ok(),
-            excerpt(value, 80),
+            value,
             message,
         ))
     }
@@ -201,7 +202,7 @@ impl<R: Read> SeqReader<R> {
                     .filter(|c| (2..=3).contains(&c.len()) && c.iter().all(Value::is_number));
                 let Some(c) = coords else {
                     return Err((
-                        excerpt(&g.to_string(), 60),
+                        g.to_string(),
                         "geometry must be a Point [lon, lat] or null".into(),
                     ));
                 };
@@ -237,14 +238,15 @@ impl<R: Read> SeqReader<R> {
                 // A numeric property (--numeric, --accumulate) is checked as a CSV cell is.
                 Some(b'"') if numeric => {
                     let s = serde_json::from_str::<String>(text)
-                        .map_err(|e| (excerpt(text, 80), e.to_string()))?;
+                        .map_err(|e| (text.to_owned(), shown_message(&e.to_string())))?;
                     push_numeric(&mut self.extra, k, &s)?;
                 }
                 Some(b't' | b'f' | b'[' | b'{') if numeric => {
                     push_numeric(&mut self.extra, k, text)?;
                 }
                 // Any other value keeps its JSON as written.
-                _ => json::push_raw(&mut self.extra, v).map_err(|m| (excerpt(text, 80), m))?,
+                _ => json::push_raw(&mut self.extra, v)
+                    .map_err(|m| (text.to_owned(), shown_message(&m)))?,
             }
         }
         Ok(())
@@ -268,7 +270,7 @@ impl<R: Read> EventReader for SeqReader<R> {
             Ok(f) => self.take(f),
             Err(e) => Err((
                 String::from_utf8_lossy(&text).trim().to_owned(),
-                format!("not a GeoJSON Feature: {e}"),
+                format!("not a GeoJSON Feature: {}", shown_message(&e.to_string())),
             )),
         };
         self.record = text;
@@ -377,7 +379,8 @@ mod tests {
         let Some(Next::Row(row)) = r.next_row().unwrap() else {
             panic!("a row")
         };
-        // Not drillmap's form: the builder refuses it (`Source::of_layer`), naming it.
+        // Not drillmap's form: the builder refuses it, naming it
+        // (`read::dataset::sources_of_layer`).
         assert_eq!((row.unlocated, row.sources), (false, "ACLED"));
         // No `geometry` member at all is no GeoJSON Feature: not an unlocated one (with
         // no place either, the builder's "no place and no coordinates").

@@ -243,10 +243,7 @@ pub fn read(
         let text = match std::str::from_utf8(&buf) {
             Ok(t) => t,
             Err(e) => {
-                let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())])
-                    .chars()
-                    .take(40)
-                    .collect::<String>();
+                let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())]);
                 stats.problems.push(Problem::new(
                     path,
                     Some(line_no),
@@ -258,10 +255,9 @@ pub fn read(
         };
         match parse_line(text, line_no) {
             Err(message) => {
-                let value: String = text.chars().take(60).collect();
                 stats
                     .problems
-                    .push(Problem::new(path, Some(line_no), value, message));
+                    .push(Problem::new(path, Some(line_no), text, message));
             }
             Ok(None) => stats.other_features += 1,
             Ok(Some(row)) => {

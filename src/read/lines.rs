@@ -76,6 +76,41 @@ pub fn shown(value: &str) -> String {
     }
 }
 
+/// A message that quotes values (a serde error: ``invalid type: string "…", expected a
+/// sequence at line 1 column 9``, ``unknown field `…`, expected one of …``) as a message
+/// shows it: each value quoted in it, between `"` (escapes skipped) or backticks, cut as
+/// [`shown`] cuts a value, and the rest kept whole, so what the message says of the value
+/// (what was expected, and where) is never cut off with it.
+pub fn shown_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4 * MAX_SHOWN));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = &rest[open..=open];
+        out.push_str(&rest[..=open]);
+        let inner = &rest[open + 1..];
+        let close = match quote {
+            // Debug escapes: `\"` and `\\` do not end the value.
+            "\"" => {
+                let mut escaped = false;
+                inner
+                    .bytes()
+                    .position(|b| {
+                        let end = b == b'"' && !escaped;
+                        escaped = b == b'\\' && !escaped;
+                        end
+                    })
+                    .unwrap_or(inner.len())
+            }
+            _ => inner.find('`').unwrap_or(inner.len()),
+        };
+        out.push_str(&shown(&inner[..close]));
+        out.push_str(inner.get(close..=close).unwrap_or_default());
+        rest = inner.get(close + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The first `max` characters of `s`, with `…` when cut.
 pub fn excerpt(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
@@ -272,6 +307,41 @@ pub(crate) mod tests {
             let m = control_character(bad).unwrap();
             assert!(m.ends_with(&format!("(found U+{code})")), "{m}");
         }
+    }
+
+    /// Review: a serde message cut to a length lost what it said of the value (the
+    /// `expected …` and `at line … column …` after it). The values it quotes are cut, the
+    /// rest kept.
+    #[test]
+    fn a_message_keeps_its_tail_when_the_value_it_quotes_is_cut() {
+        let long = "A".repeat(10_000);
+        let e = serde_json::from_str::<Vec<u32>>(&format!("[\"{long}\"]")).unwrap_err();
+        let m = shown_message(&e.to_string());
+        let cut = format!("\"{}… (10000 bytes)\"", "A".repeat(MAX_SHOWN));
+        assert_eq!(
+            m,
+            format!("invalid type: string {cut}, expected u32 at line 1 column 10003")
+        );
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct One {
+            id: u32,
+        }
+        let e = serde_json::from_str::<One>(&format!("{{\"{long}\":1}}")).unwrap_err();
+        let m = shown_message(&e.to_string());
+        assert!(
+            m.starts_with(&format!(
+                "unknown field `{}… (10000 bytes)`",
+                "A".repeat(MAX_SHOWN)
+            )) && m.ends_with(", expected `id` at line 1 column 10003"),
+            "{m}"
+        );
+        // Escaped quotes stay inside the value; short values and the rest are as given.
+        let text = r#"invalid value: string "a \"b\" \\", expected x"#;
+        assert_eq!(shown_message(text), text);
+        assert_eq!(shown_message("no quotes"), "no quotes");
+        assert_eq!(shown_message("open \"end"), "open \"end");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::read::lines::{excerpt, MAX_SHOWN};
+use crate::read::lines::shown;
 
 /// The shortest interval the public service allows between two requests.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -127,22 +127,24 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// A `Retry-After` value as the server sent it, for messages: delay-seconds as `N s`, a date
-/// as `until <date>`, cut to [`MAX_SHOWN`] characters with control characters escaped.
+/// as `until <date>`, as a message quotes a value ([`shown`]: cut, with its length) with
+/// control characters escaped.
 /// Never the parsed wait: delay-seconds too many for a `u64` were shown as
 /// `18446744073709551615 s`, a number the server never sent.
 pub fn shown_retry_after(value: &str) -> String {
     let value = value.trim();
-    let shown: String = excerpt(value, MAX_SHOWN).escape_debug().collect();
+    let text: String = shown(value).escape_debug().collect();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{shown} s")
+        format!("{text} s")
     } else {
-        format!("until {shown}")
+        format!("until {text}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::lines::MAX_SHOWN;
 
     #[test]
     fn limiter_never_allows_less_than_one_second() {
@@ -227,7 +229,7 @@ mod tests {
         let long = "9".repeat(5000);
         assert_eq!(
             shown_retry_after(&long),
-            format!("{}… s", "9".repeat(MAX_SHOWN))
+            format!("{}… (5000 bytes) s", "9".repeat(MAX_SHOWN))
         );
         assert_eq!(shown_retry_after("a\tb\u{1b}"), "until a\\tb\\u{1b}");
     }

@@ -20,7 +20,7 @@ use super::cache::{CandidateRecord, ChosenResult};
 use super::{Containment, MAX_TEXT};
 use crate::model::{Place, Precision};
 use crate::read::geonames::RankedPlaces;
-use crate::read::lines::{excerpt, MAX_SHOWN};
+use crate::read::lines::{excerpt, shown, shown_message, MAX_SHOWN};
 use crate::resolve::geocoder::{self, Filter, Gazetteer};
 
 /// The smallest uncertainty radius we claim for a result, in km.
@@ -77,20 +77,14 @@ pub struct RawResult {
 
 /// An answer's body as JSON (Nominatim's and Photon's alike), or what is wrong with it.
 pub(crate) fn json_of(body: &str) -> Result<Value, String> {
-    serde_json::from_str(body).map_err(|e| {
-        let start: String = body.chars().take(60).collect();
-        format!("not JSON ({e}); the answer starts {start:?}")
-    })
+    serde_json::from_str(body).map_err(|e| format!("not JSON ({e}); the answer: {:?}", shown(body)))
 }
 
-/// The message for an error the service answered with: its text cut to [`MAX_SHOWN`]
-/// characters and quoted with control characters escaped, so a service cannot write
-/// megabytes or terminal escapes into a run's messages.
+/// The message for an error the service answered with: its text as a message quotes a
+/// value ([`shown`]: cut, with its length) with control characters escaped, so a service
+/// cannot write megabytes or terminal escapes into a run's messages.
 pub(crate) fn service_error(text: &str) -> String {
-    format!(
-        "the service answered with an error: {:?}",
-        excerpt(text, MAX_SHOWN)
-    )
+    format!("the service answered with an error: {:?}", shown(text))
 }
 
 /// Parse a search answer's body. An error message says what is wrong with it; an error
@@ -103,8 +97,9 @@ pub fn parse_response(body: &str) -> Result<Vec<RawResult>, String> {
             .enumerate()
             .map(|(i, item)| {
                 serde_json::from_value::<RawResult>(item).map_err(|e| {
-                    // serde quotes the offending value whole, however long.
-                    let e = excerpt(&e.to_string(), MAX_SHOWN);
+                    // serde quotes the offending value whole, however long: cut it, and
+                    // keep what the message says of it.
+                    let e = shown_message(&e.to_string());
                     format!("result {} is not a search result: {e}", i + 1)
                 })
             })
@@ -339,13 +334,23 @@ fn check(
         .as_ref()
         .and_then(number)
         .filter(|v| (-90.0..=90.0).contains(v))
-        .ok_or_else(|| format!("latitude {} is not a coordinate", shown(raw.lat.as_ref())))?;
+        .ok_or_else(|| {
+            format!(
+                "latitude {} is not a coordinate",
+                shown_json(raw.lat.as_ref())
+            )
+        })?;
     let lon = raw
         .lon
         .as_ref()
         .and_then(number)
         .filter(|v| (-180.0..=180.0).contains(v))
-        .ok_or_else(|| format!("longitude {} is not a coordinate", shown(raw.lon.as_ref())))?;
+        .ok_or_else(|| {
+            format!(
+                "longitude {} is not a coordinate",
+                shown_json(raw.lon.as_ref())
+            )
+        })?;
     let (Some(osm_type), Some(osm_id)) = (&raw.osm_type, raw.osm_id) else {
         return Err("no OSM type and id".into());
     };
@@ -423,8 +428,9 @@ fn check(
     }
 }
 
-fn shown(v: Option<&Value>) -> String {
-    v.map_or_else(|| "(missing)".to_string(), Value::to_string)
+/// A JSON value of the answer as a message quotes it ([`shown`]), or `(missing)`.
+fn shown_json(v: Option<&Value>) -> String {
+    v.map_or_else(|| "(missing)".to_string(), |v| shown(&v.to_string()))
 }
 
 fn round_to(v: f64, decimals: i32) -> f64 {
@@ -716,8 +722,10 @@ pub(crate) mod tests {
             "{e}"
         );
         assert!(e.len() < MAX_SHOWN + 100, "{} bytes", e.len());
+        // Review: the message was cut from its end, losing what serde expected.
         let e = parse_response(&format!(r#"[{{"osm_id":"{}"}}]"#, "7".repeat(10_000))).unwrap_err();
         assert!(e.starts_with("result 1 is not a search result"), "{e}");
+        assert!(e.ends_with("… (10000 bytes)\", expected u64"), "{e}");
         assert!(e.len() < MAX_SHOWN + 100, "{} bytes", e.len());
         assert_eq!(parse_response("[]").unwrap().len(), 0);
     }
