@@ -215,8 +215,15 @@ fn hand_made_features_take_the_same_rules() {
     assert_eq!(s[0]["url"], "https://a.tj/x;y=1", "{s}");
     assert_eq!(s[1]["id"], "Asia-Plus", "{s}");
 
+    // Review: a source `check` refuses in sources.toml was written into the layer.
     let bad = concat!(
         r#"{"type":"Feature","id":"b1","geometry":null,"properties":{"place":"Termiz training ground","sources":[{"name":"x"}]}}"#,
+        "\n",
+        r#"{"type":"Feature","id":"b2","geometry":null,"properties":{"place":"Termiz training ground","sources":[{"id":"a","publisher":"b","title":"c","url":"javascript:alert(1)"}]}}"#,
+        "\n",
+        r#"{"type":"Feature","id":"b3","geometry":null,"properties":{"place":"Termiz training ground","sources":[{"id":"a","publisher":"b","title":"c","url":"https://user:secret@a.tj/x"}]}}"#,
+        "\n",
+        r#"{"type":"Feature","id":"b4","geometry":null,"properties":{"place":"Termiz training ground","sources":[{"id":"a","publisher":"b\u001b[2J","title":"c"}]}}"#,
         "\n",
     );
     fs::write(work.data().join("b.geojsons"), bad).unwrap();
@@ -239,4 +246,17 @@ fn hand_made_features_take_the_same_rules() {
         "{}",
         run.stderr()
     );
+    run.expect_stderr_line(&[
+        "b.geojsons:2:",
+        "\"javascript:alert(1)\": sources: `url` must start with https:// or http://",
+    ])
+    .expect_stderr_line(&[
+        "b.geojsons:3:",
+        "\"https://a.tj/x\": sources: `url` must not hold credentials",
+    ])
+    .expect_stderr_line(&[
+        "b.geojsons:4:",
+        "sources: `publisher` must not contain control characters (found U+001B)",
+    ]);
+    assert!(!run.stderr().contains("secret"), "{}", run.stderr());
 }

@@ -365,12 +365,7 @@ impl<'g> Builder<'g> {
     }
 
     fn problem(&self, row: &Row<'_>, value: &str, message: impl Into<String>) -> Problem {
-        Problem::new(
-            &self.events,
-            usize::try_from(row.line).ok(),
-            crate::read::lines::excerpt(value, 80),
-            message,
-        )
+        Problem::new(&self.events, usize::try_from(row.line).ok(), value, message)
     }
 
     /// Geocode `place` within `country` (an alpha-2 code, or empty): its location, or what is wrong with the
@@ -604,66 +599,55 @@ impl<'g> Builder<'g> {
         Ok((point, own))
     }
 
-    /// Point `self.source` at the row's `sources` member (`,"sources":[…]}`, the end of its
-    /// properties), made from its source cell ([`crate::model::Source::of_cell`], the
-    /// shape of a hand-kept feature's) once per distinct cell. A cell holding a control character (a tab, a line break), or a part that starts as
-    /// an address but is none, is the row's problem.
+    /// Point the feature's end at its row's `sources` member (`,"sources":[…]}`, the end of
+    /// its properties): the row's sources in drillmap's form, if any
+    /// ([`crate::read::dataset::sources_of_layer`]: a layer fed back keeps its features'
+    /// sources, checked as a `sources.toml` entry is), then its source cell's
+    /// ([`crate::model::Source::of_cell`], the shape of a hand-kept feature's). A row with
+    /// a source cell alone takes its text from `source_texts`, made once per distinct
+    /// cell (`self.source`); one with its own sources has it in `row_sources`. Sources not
+    /// in that form, a cell holding a control character (a tab, a line break) or a part
+    /// that starts as an address but is none, are the row's problem.
     fn sources(&mut self, row: &Row<'_>) -> std::result::Result<(), RowError> {
         self.row_sources.clear();
-        if !row.sources.is_empty() {
-            return self.layer_sources(row);
-        }
-        let cell = row.source;
-        if cell.is_empty() {
-            self.source = None;
-            return Ok(());
-        }
-        let i = match self.sources.get(cell) {
-            Some(&i) => i,
-            None => {
-                if self.sources.len() >= HINT_MEMO_MAX {
-                    self.sources.clear();
-                    self.source_texts.clear();
-                }
-                if let Some(m) = crate::read::lines::control_character(cell) {
-                    return Err(self.problem(row, cell, format!("source {m}")).into());
-                }
-                let sources = crate::model::Source::of_cell(cell)
-                    .map_err(|e| self.problem(row, &e.part, format!("source: {}", e.why)))?;
-                let mut text = b",\"sources\":".to_vec();
-                serde_json::to_writer(&mut text, &sources)
-                    .map_err(|e| RowError::Fatal(Error::Internal(e.to_string())))?;
-                text.push(b'}');
-                let i = u32::try_from(self.source_texts.len()).unwrap_or(u32::MAX);
-                self.source_texts.push(text.into_boxed_slice());
-                self.sources.insert(cell.into(), i);
-                i
-            }
-        };
-        self.source = Some(i);
-        Ok(())
-    }
-
-    /// The row's sources in drillmap's form ([`crate::model::Source::of_layer`]: a layer
-    /// fed back keeps its features' sources), followed by its source cell's, if any, into
-    /// `row_sources`; sources not in that form are the row's problem.
-    fn layer_sources(&mut self, row: &Row<'_>) -> std::result::Result<(), RowError> {
-        let mut sources = crate::model::Source::of_layer(row.sources)
-            .map_err(|m| self.problem(row, row.sources, format!("sources: {m}")))?;
-        if !row.source.is_empty() {
-            if let Some(m) = crate::read::lines::control_character(row.source) {
-                return Err(self.problem(row, row.source, format!("source {m}")).into());
-            }
-            sources.extend(
-                crate::model::Source::of_cell(row.source)
-                    .map_err(|e| self.problem(row, &e.part, format!("source: {}", e.why)))?,
-            );
-        }
         self.source = None;
+        let cell_only = row.sources.is_empty();
+        if cell_only {
+            if row.source.is_empty() {
+                return Ok(());
+            }
+            if let Some(&i) = self.sources.get(row.source) {
+                self.source = Some(i);
+                return Ok(());
+            }
+        }
+        let mut sources = match row.sources {
+            "" => Vec::new(),
+            given => crate::read::dataset::sources_of_layer(given)
+                .map_err(|e| self.problem(row, &e.part, format!("sources: {}", e.why)))?,
+        };
+        if let Some(m) = crate::read::lines::control_character(row.source) {
+            return Err(self.problem(row, row.source, format!("source {m}")).into());
+        }
+        sources.extend(
+            crate::model::Source::of_cell(row.source)
+                .map_err(|e| self.problem(row, &e.part, format!("source: {}", e.why)))?,
+        );
         self.row_sources.extend_from_slice(b",\"sources\":");
         serde_json::to_writer(&mut self.row_sources, &sources)
             .map_err(|e| RowError::Fatal(Error::Internal(e.to_string())))?;
         self.row_sources.push(b'}');
+        if cell_only {
+            if self.sources.len() >= HINT_MEMO_MAX {
+                self.sources.clear();
+                self.source_texts.clear();
+            }
+            let i = u32::try_from(self.source_texts.len()).unwrap_or(u32::MAX);
+            let text = std::mem::take(&mut self.row_sources);
+            self.source_texts.push(text.into_boxed_slice());
+            self.sources.insert(row.source.into(), i);
+            self.source = Some(i);
+        }
         Ok(())
     }
 

@@ -8,8 +8,8 @@ use crate::date::{DateSpan, Day, ReportedDate};
 
 /// A source the data cites: a news article a record is taken from (with its text in
 /// `articles/`), or another source a reader can open (with its URL). Layers write it as
-/// serialised here, and a layer's `sources` read back ([`Source::of_layer`]) are read by
-/// the same keys.
+/// serialised here, and a layer's `sources` read back
+/// ([`crate::read::dataset::sources_of_layer`]) are read by the same keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
@@ -44,7 +44,7 @@ impl Source {
     /// the part as written is the `id`, and the title is not known (empty). An address's
     /// user credentials (`user:secret@`) are dropped from its `id` and `url`, never
     /// published; a part that starts as an address but is none (no host, a space, a port
-    /// that is no number) is an error naming it. A bulk feature's `sources` then has the
+    /// that is no number) is an error naming it (without its credentials too). A bulk feature's `sources` then has the
     /// key and shape of a hand-kept one's.
     pub fn of_cell(cell: &str) -> Result<Vec<Source>, SourceError> {
         cell_parts(cell)
@@ -52,8 +52,8 @@ impl Source {
             .filter(|part| !part.is_empty())
             .map(|part| {
                 let address = address(part).map_err(|why| SourceError {
-                    part: part.to_owned(),
-                    why,
+                    part: without_credentials(part).into_owned(),
+                    why: why.to_owned(),
                 })?;
                 let (publisher, url) = match address {
                     Some((host, url)) => (host, Some(url)),
@@ -71,20 +71,6 @@ impl Source {
                 })
             })
             .collect()
-    }
-
-    /// The sources of a layer's feature read back: its `sources` as drillmap writes them
-    /// (the JSON text of an array of source objects, each with `id`, `publisher` and
-    /// `title`, and `file`, `published`, `url` and `note` where known, nothing else), or
-    /// what is wrong with them.
-    pub fn of_layer(json: &str) -> Result<Vec<Source>, String> {
-        serde_json::from_str(json).map_err(|e| {
-            format!(
-                "not sources as a layer writes them ({e}): an array of objects with id, \
-                 publisher and title, and file, published, url or note; publishers or \
-                 addresses go in the source column, `;`-separated"
-            )
-        })
     }
 }
 
@@ -123,14 +109,16 @@ fn cell_parts(cell: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// A part of a source cell that starts as an address but is none ([`Source::of_cell`]).
+/// A part of a source cell that starts as an address but is none ([`Source::of_cell`]),
+/// or a layer's `sources` that are not a layer's
+/// ([`crate::read::dataset::sources_of_layer`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("source {part:?}: {why}")]
 pub struct SourceError {
-    /// The part, as written.
+    /// The part, or the value, as written.
     pub part: String,
     /// What is wrong with it.
-    pub why: &'static str,
+    pub why: String,
 }
 
 /// `url` without the credentials (`user:password@`) its authority may carry: an address
@@ -156,8 +144,10 @@ fn authority_end(rest: &str) -> usize {
 
 /// An `http(s)://` address's host (lowercase, without its port) and the address without
 /// its user credentials; `Ok(None)` for a part that is no address (a publisher's name),
-/// `Err` for one that starts as an address and is none.
-fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
+/// `Err` for one that starts as an address and is none. The one test of an address a
+/// source gives: a source cell's parts ([`Source::of_cell`]) and a source's `url`
+/// (`crate::read::dataset::source_problems`).
+pub fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
     let Some(scheme) = ["https://", "http://"].into_iter().find(|s| {
         part.get(..s.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(s))
@@ -453,7 +443,8 @@ mod tests {
             ),
         ] {
             let e = one(bad).unwrap_err();
-            assert_eq!(e.part, bad);
+            // Named without its credentials, as it would be published.
+            assert_eq!(e.part, without_credentials(bad));
             assert!(e.to_string().contains(why), "{bad}: {e}");
         }
         // Probe 7 L5: a browser reads `\` as `/`, so the host is `h.com`, never the
@@ -502,38 +493,5 @@ mod tests {
                 .publisher,
             "a.tj"
         );
-    }
-
-    /// Probe 6 L5: a layer's `sources` fed back became `src_sources`. What a layer
-    /// writes reads back as the same sources; anything else is refused, saying why.
-    #[test]
-    fn sources_as_a_layer_writes_them_read_back() {
-        let mut sources = Source::of_cell("ACLED; https://tass.ru/a").unwrap();
-        sources.push(Source {
-            id: "000".into(),
-            file: Some("000.txt".into()),
-            publisher: "Foreign Brief".into(),
-            title: "Drills".into(),
-            published: Some("2021-08".into()),
-            url: None,
-            note: "Inferred \"date\".".into(),
-            line: 0,
-        });
-        let text = serde_json::to_string(&sources).unwrap();
-        assert_eq!(Source::of_layer(&text).unwrap(), sources);
-        assert_eq!(Source::of_layer("[]").unwrap(), []);
-        for bad in [
-            r#"[{"id":"a","publisher":"b"}]"#,
-            r#"[{"id":"a","publisher":"b","title":"","kind":"x"}]"#,
-            r#"["ACLED"]"#,
-            r#"{"id":"a"}"#,
-            "ACLED; Reuters",
-        ] {
-            let e = Source::of_layer(bad).unwrap_err();
-            assert!(
-                e.contains("not sources as a layer writes them"),
-                "{bad}: {e}"
-            );
-        }
     }
 }

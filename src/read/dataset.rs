@@ -23,7 +23,8 @@ use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
-    Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source,
+    address, without_credentials, Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise,
+    PlaceRef, Quote, Site, Source, SourceError,
 };
 
 /// File names of the dataset inside the data folder.
@@ -190,6 +191,91 @@ pub fn exercise_records(dir: &Path) -> Result<usize> {
     let (path, text) = load(dir, EXERCISES)?;
     let file: ExercisesFile = parse_toml(&path, &text)?;
     Ok(file.exercise.len())
+}
+
+/// A value of a source that [`source_problems`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}` {why}")]
+pub struct SourceProblem {
+    /// The field, as `sources.toml` and a layer name it (`url`, `file`).
+    pub field: &'static str,
+    /// Its value (an address without its credentials: [`without_credentials`]).
+    pub value: String,
+    /// What is wrong with it.
+    pub why: String,
+}
+
+/// What is wrong with `source`'s values: the one check of a source, wherever it is read (a
+/// `sources.toml` entry, a layer's `sources` fed back: [`sources_of_layer`]), so a layer
+/// never writes one `check` would refuse. No value holds a control character
+/// ([`control_character`](super::lines::control_character)); a `file` is a file name
+/// inside `articles/`; a `url` is an `http(s)://` address with a host, no blank and a port
+/// that is a number ([`address`], the test of a source cell's addresses), without user
+/// credentials (`user:password@`, which a layer would publish); `published` is a reported
+/// date. What [`Source::of_cell`] makes passes it.
+pub fn source_problems(source: &Source) -> Vec<SourceProblem> {
+    let fields = [
+        ("id", Some(&source.id)),
+        ("file", source.file.as_ref()),
+        ("publisher", Some(&source.publisher)),
+        ("title", Some(&source.title)),
+        ("published", source.published.as_ref()),
+        ("url", source.url.as_ref()),
+        ("note", Some(&source.note)),
+    ];
+    let why = |field: &str, value: &str| match field {
+        "file" if value.is_empty() || value.contains(['/', '\\']) || value.starts_with('.') => {
+            Some("is a file name inside articles/ (no folders)".to_owned())
+        }
+        "url" => match address(value) {
+            Ok(Some((_, without_credentials))) if without_credentials == value => None,
+            Ok(Some(_)) => Some(
+                "must not hold credentials (user:password@), which a layer would publish".into(),
+            ),
+            Ok(None) => Some("must start with https:// or http://".to_owned()),
+            Err(why) => Some(format!("is {why}")),
+        },
+        "published" => ReportedDate::parse(value)
+            .err()
+            .map(|e| format!("is not a reported date: {e}")),
+        _ => None,
+    };
+    fields
+        .into_iter()
+        .filter_map(|(field, value)| {
+            let value = value?;
+            let why = super::lines::control_character(value).or_else(|| why(field, value))?;
+            // An address is quoted without its credentials, as it would be published.
+            let value = match field {
+                "url" => without_credentials(value).into_owned(),
+                _ => value.clone(),
+            };
+            Some(SourceProblem { field, value, why })
+        })
+        .collect()
+}
+
+/// The sources of a layer's feature read back: its `sources` as drillmap writes them (the
+/// JSON text of an array of source objects, each with `id`, `publisher` and `title`, and
+/// `file`, `published`, `url` and `note` where known, nothing else), each passing
+/// [`source_problems`] as a `sources.toml` entry does; or what is wrong, naming the value.
+pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceError> {
+    let sources: Vec<Source> = serde_json::from_str(json).map_err(|e| SourceError {
+        part: json.to_owned(),
+        why: format!(
+            "not sources as a layer writes them ({}): an array of objects with id, \
+             publisher and title, and file, published, url or note; publishers or \
+             addresses go in the source column, `;`-separated",
+            super::lines::shown_message(&e.to_string())
+        ),
+    })?;
+    match sources.iter().flat_map(source_problems).next() {
+        Some(p) => Err(SourceError {
+            why: p.to_string(),
+            part: p.value,
+        }),
+        None => Ok(sources),
+    }
 }
 
 /// `1500` as `1,500`.
@@ -485,16 +571,19 @@ impl<'a> Checker<'a> {
             .push(Problem::new(self.path, Some(line), value, message));
     }
 
-    /// A required, non-empty string; a problem on the record's line if missing.
+    /// A required, non-empty string without control characters ([`Self::present`]).
     fn required(&mut self, record: &Range<usize>, field: &S<String>, name: &str) -> String {
+        let value = self.present(record, field, name);
+        if let (Some(v), Some(m)) = (field, super::lines::control_character(&value)) {
+            self.problem(&v.span(), &value, format!("`{name}` {m}"));
+        }
+        value
+    }
+
+    /// A required, non-empty string, trimmed; a problem on the record's line if missing.
+    fn present(&mut self, record: &Range<usize>, field: &S<String>, name: &str) -> String {
         match field {
-            Some(v) if !v.get_ref().trim().is_empty() => {
-                let value = v.get_ref().trim().to_owned();
-                if let Some(m) = super::lines::control_character(&value) {
-                    self.problem(&v.span(), &value, format!("`{name}` {m}"));
-                }
-                value
-            }
+            Some(v) if !v.get_ref().trim().is_empty() => v.get_ref().trim().to_owned(),
             Some(v) => {
                 self.problem(&v.span(), "", format!("`{name}` must not be empty"));
                 String::new()
@@ -519,7 +608,8 @@ impl<'a> Checker<'a> {
         field: &S<String>,
         seen: &mut HashMap<String, usize>,
     ) -> String {
-        let id = self.required(record, field, "id");
+        // A slug holds no control character: the slug's problem says what is wrong.
+        let id = self.present(record, field, "id");
         if let Some(v) = field {
             if !id.is_empty() && !is_slug(&id) {
                 self.problem(
@@ -742,56 +832,40 @@ impl<'a> Checker<'a> {
             let line =
                 r.id.as_ref()
                     .map_or_else(|| self.line(&span), |v| self.line(&v.span()));
-            let file = r
-                .file
-                .as_ref()
-                .map(|f| f.get_ref().trim().to_owned())
-                .filter(|f| !f.is_empty());
-            if let Some(f) = &r.file {
-                let name = f.get_ref().trim();
-                if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-                    self.problem(
-                        &f.span(),
-                        name,
-                        "`file` is a file name inside articles/ (no folders)",
-                    );
-                }
+            let text = |field: &S<String>| field.as_ref().map(|v| v.get_ref().trim().to_owned());
+            let mut source = Source {
+                id,
+                file: text(&r.file),
+                publisher: self.present(&span, &r.publisher, "publisher"),
+                title: self.present(&span, &r.title, "title"),
+                published: text(&r.published),
+                // An empty `url` is none; an empty `file` is refused.
+                url: text(&r.url).filter(|u| !u.is_empty()),
+                note: Self::optional(&r.note),
+                line,
+            };
+            for p in source_problems(&source) {
+                let field = match p.field {
+                    "id" => &r.id,
+                    "file" => &r.file,
+                    "publisher" => &r.publisher,
+                    "title" => &r.title,
+                    "published" => &r.published,
+                    "url" => &r.url,
+                    _ => &r.note,
+                };
+                let at = field.as_ref().map_or_else(|| span.clone(), Spanned::span);
+                self.problem(&at, &p.value, p.to_string());
             }
-            let url = r
-                .url
-                .as_ref()
-                .map(|u| u.get_ref().trim().to_owned())
-                .filter(|u| !u.is_empty());
-            if let (Some(u), Some(text)) = (&r.url, &url) {
-                if !(text.starts_with("https://") || text.starts_with("http://")) {
-                    self.problem(&u.span(), text, "`url` must start with https:// or http://");
-                }
-            }
-            if file.is_none() && url.is_none() {
+            source.file = source.file.filter(|f| !f.is_empty());
+            if source.file.is_none() && source.url.is_none() {
                 self.problem(
                     &span,
-                    &id,
+                    &source.id,
                     "a source needs a `file` (an article in articles/) or a `url` a reader can open",
                 );
             }
-            let publisher = self.required(&span, &r.publisher, "publisher");
-            let title = self.required(&span, &r.title, "title");
-            let published = self
-                .date(&r.published)
-                .ok()
-                .flatten()
-                .and(r.published.as_ref())
-                .map(|p| p.get_ref().clone());
-            out.push(Source {
-                id,
-                file,
-                publisher,
-                title,
-                published,
-                url,
-                note: Self::optional(&r.note),
-                line,
-            });
+            out.push(source);
         }
         out
     }
@@ -1278,5 +1352,137 @@ mod tests {
                 .contains("operator, host, units, since, until, last_reported"),
             "{unknown:?}"
         );
+    }
+
+    /// Probe 6 L5: a layer's `sources` fed back became `src_sources`. What a layer
+    /// writes reads back as the same sources; anything else is refused, saying why.
+    #[test]
+    fn sources_as_a_layer_writes_them_read_back() {
+        let mut sources = Source::of_cell("ACLED; https://tass.ru/a").unwrap();
+        sources.push(Source {
+            id: "000".into(),
+            file: Some("000.txt".into()),
+            publisher: "Foreign Brief".into(),
+            title: "Drills".into(),
+            published: Some("2021-08".into()),
+            url: None,
+            note: "Inferred \"date\".".into(),
+            line: 0,
+        });
+        let text = serde_json::to_string(&sources).unwrap();
+        assert_eq!(sources_of_layer(&text).unwrap(), sources);
+        assert_eq!(sources_of_layer("[]").unwrap(), []);
+        for bad in [
+            r#"[{"id":"a","publisher":"b"}]"#,
+            r#"[{"id":"a","publisher":"b","title":"","kind":"x"}]"#,
+            r#"["ACLED"]"#,
+            r#"{"id":"a"}"#,
+            "ACLED; Reuters",
+        ] {
+            let e = sources_of_layer(bad).unwrap_err();
+            assert_eq!(e.part, bad);
+            assert!(
+                e.why.contains("not sources as a layer writes them"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    /// Review: a layer's `sources` fed back skipped the checks of a `sources.toml` entry,
+    /// so `build --events` wrote a `javascript:` url, a control character or an
+    /// address's credentials. One check, [`source_problems`], for both: each value is
+    /// refused alike, naming the field.
+    #[test]
+    fn a_source_fed_back_is_checked_as_a_sources_toml_entry() {
+        for (field, value, why) in [
+            (
+                "url",
+                "javascript:alert(1)",
+                "must start with https:// or http://",
+            ),
+            (
+                "url",
+                "https://user:secret@tass.ru/a",
+                "must not hold credentials",
+            ),
+            (
+                "url",
+                "https://tass.ru/a b",
+                "is an address with a space in it",
+            ),
+            (
+                "url",
+                "https://tass.ru/\u{7}",
+                "must not contain control characters",
+            ),
+            (
+                "publisher",
+                "Tass\u{1b}[2J",
+                "must not contain control characters",
+            ),
+            ("title", "a\tb", "must not contain control characters"),
+            ("note", "a\nb", "must not contain control characters"),
+            ("file", "../etc/passwd", "is a file name inside articles/"),
+            ("published", "2021-13", "is not a reported date"),
+        ] {
+            let mut source = serde_json::json!({"id": "x", "publisher": "p", "title": "t"});
+            source[field] = value.into();
+            let e = sources_of_layer(&format!("[{source}]")).unwrap_err();
+            // Quoted as it would be published: never the credentials.
+            let shown = without_credentials(value);
+            assert_eq!(e.part, shown);
+            assert!(e.why.starts_with(&format!("`{field}` {why}")), "{e}");
+
+            // The fixture's `test` source, with the value in place of its own or added.
+            let toml_value = serde_json::Value::from(value).to_string();
+            let line = |value: &str| format!("{field} = {value}\n");
+            let (from, to) = match field {
+                "publisher" => (line("\"drillmap tests\""), line(&toml_value)),
+                "title" => (
+                    line("\"Test gazetteer points (not real data)\""),
+                    line(&toml_value),
+                ),
+                "url" => (
+                    line("\"https://example.org/drillmap-test-fixture\""),
+                    line(&toml_value),
+                ),
+                _ => (
+                    "id = \"test\"\n".into(),
+                    format!("id = \"test\"\n{}", line(&toml_value)),
+                ),
+            };
+            let (_, problems) = read_edited(|f, text| match f {
+                "sources.toml" => {
+                    assert!(text.contains(&from), "{from}");
+                    text.replace(&from, &to)
+                }
+                _ => text,
+            });
+            let found: Vec<&Problem> = problems
+                .iter()
+                .filter(|p| p.message.starts_with(&format!("`{field}` {why}")))
+                .collect();
+            assert_eq!(found.len(), 1, "{field} {value:?}: {problems:?}");
+            assert_eq!(found[0].value, shown);
+        }
+        // What a source cell makes passes.
+        let cell = "ACLED; HTTPS://Tass.RU:8443/a;b; https://u:p@kloop.kg/x";
+        for s in Source::of_cell(cell).unwrap() {
+            assert_eq!(source_problems(&s), [], "{s:?}");
+        }
+    }
+
+    /// Review: a serde error quoting a long value was cut from its end, losing what was
+    /// expected and where. The value is cut, the message's tail kept.
+    #[test]
+    fn sources_not_a_layers_keep_the_tail_of_their_message() {
+        let long = "A".repeat(10_000);
+        let e = sources_of_layer(&format!("[\"{long}\"]")).unwrap_err();
+        assert!(
+            e.why
+                .contains("… (10000 bytes)\", expected struct Source at line 1 column"),
+            "{e}"
+        );
+        assert!(e.why.len() < 600, "{} bytes", e.why.len());
     }
 }
