@@ -14,7 +14,9 @@ use drillmap::resolve::online::{
     lookup_missing, promote_row, CacheEntry, GeocodeCache, Lookup, LookupOutcome, NominatimClient,
     OnlineError, OnlineOptions, Provider, Query, Status, CACHE_FILE_NAME, MAX_ANSWER, MAX_TEXT,
 };
-use support::{afghan, answer, closed_port, training_area, village, MockServer, Reply, UA};
+use support::{
+    afghan, answer, closed_port, training_area, unaccepting, village, MockServer, Reply, UA,
+};
 
 /// Clock slop allowed when comparing request arrival gaps with the 1 s interval.
 const SLOP: Duration = Duration::from_millis(5);
@@ -343,6 +345,31 @@ fn connection_refused_is_reported() {
     assert!(message.to_lowercase().contains("refused"), "{message}");
     assert!(message.contains("retried once"), "{message}");
     assert!(!path.exists());
+}
+
+/// Review: a connection that timed out was reported as "no answer within" the whole
+/// request's timeout, which had not fired. The message names the connect timeout and its
+/// value.
+#[test]
+fn a_connection_that_times_out_names_the_connect_timeout() {
+    let server = unaccepting();
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(&url);
+    opts.timeout = Duration::from_secs(20);
+    opts.max_retries = 0;
+    let (_, outcomes) = run(&["Kharbmaidon"], opts, &cache_path(&dir));
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message
+            .starts_with("\"Kharbmaidon\": could not connect within 1.0 s (the connect timeout)"),
+        "{message}"
+    );
+    assert!(!message.contains("20.0 s"), "{message}");
+    let Err(OnlineError::Failed { elapsed, .. }) = &outcomes[0].result else {
+        panic!("{message}")
+    };
+    assert!(*elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
 
 #[test]
@@ -774,23 +801,37 @@ fn a_chunked_answer_larger_than_the_cap_is_refused_at_the_cap() {
 
 /// reqwest's blocking client times each read of a body on its own: a server sending its
 /// answer a byte every 200 ms was never late, and held a query for as long as it liked.
-/// The whole answer must come within the timeout.
+/// Then (review) the deadline was checked between reads, so a body that stalled just
+/// before it held the query for one more timeout (a byte at 0.9 s, the next at 1.8 s:
+/// given up at 1.8 s for a 1 s timeout). The whole answer must come within the timeout.
 #[test]
-fn an_answer_that_trickles_in_times_out() {
-    let server = MockServer::start(vec![Reply::drip(100, Duration::from_millis(200))]);
-    let dir = tempfile::tempdir().unwrap();
-    let path = cache_path(&dir);
-    let mut opts = options(&server.url());
-    opts.timeout = Duration::from_secs(1);
-    opts.max_retries = 0;
-    let (_, outcomes) = run(&["Hhd"], opts, &path);
-    let message = error_of(&outcomes[0]);
-    // Read whole (after 20 s), the 100 spaces were a malformed answer.
-    assert!(
-        message.contains("no whole answer within 1.0 s (timed out)"),
-        "{message}"
-    );
-    assert!(!path.exists(), "nothing cached");
+fn an_answer_that_trickles_in_or_stalls_late_times_out() {
+    for (query, reply) in [
+        ("Hhd", Reply::drip(100, Duration::from_millis(200))),
+        ("Hhs", Reply::drip(3, Duration::from_millis(900))),
+    ] {
+        let server = MockServer::start(vec![reply]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = cache_path(&dir);
+        let mut opts = options(&server.url());
+        opts.timeout = Duration::from_secs(1);
+        opts.max_retries = 0;
+        let (_, outcomes) = run(&[query], opts, &path);
+        let message = error_of(&outcomes[0]);
+        // Read whole (after 20 s), the 100 spaces were a malformed answer.
+        assert!(
+            message.contains("no whole answer within 1.0 s (timed out)"),
+            "{message}"
+        );
+        let Err(OnlineError::Failed { elapsed, .. }) = &outcomes[0].result else {
+            panic!("{message}")
+        };
+        assert!(
+            *elapsed < Duration::from_millis(1_500),
+            "{query}: {elapsed:?}"
+        );
+        assert!(!path.exists(), "nothing cached");
+    }
 }
 
 /// Probe 6 M5: the service's `osm_type` was not checked, so `node\u{7}<b>x</b>` reached

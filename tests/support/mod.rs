@@ -325,6 +325,33 @@ pub fn closed_port() -> u16 {
     port
 }
 
+/// A listener on 127.0.0.1 that accepts no connection, its queue of connections waiting
+/// to be accepted full: a connection to it is never made (the kernel drops its SYN), so
+/// connecting times out. Keep it alive while it is used.
+pub struct Unaccepting {
+    /// Its port.
+    pub port: u16,
+    _listener: TcpListener,
+    _queued: Vec<TcpStream>,
+}
+
+/// See [`Unaccepting`]: the queue is filled (the backlog std asks for, at most the
+/// system's `somaxconn`) until a connection no longer completes.
+pub fn unaccepting() -> Unaccepting {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut queued = Vec::new();
+    while let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+        queued.push(s);
+        assert!(queued.len() < 10_000, "the listener's queue never filled");
+    }
+    Unaccepting {
+        port: addr.port(),
+        _listener: listener,
+        _queued: queued,
+    }
+}
+
 /// A Nominatim `jsonv2` result (with `addressdetails=1&namedetails=1`), as the real service
 /// writes it: ids as numbers, coordinates and box as strings.
 #[allow(clippy::too_many_arguments)]

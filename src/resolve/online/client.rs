@@ -41,9 +41,9 @@ pub struct NominatimClient {
     rng: fastrand::Rng,
     /// Attempts in a row, across queries, that timed out or could not connect.
     unreachable: u32,
-    /// A `Retry-After` longer than the options allow, and the header as shown in messages
+    /// The `Retry-After` longer than the options allow, as shown in messages
     /// ([`shown_retry_after`]): the service asked this run to stop.
-    held_off: Option<(Duration, String)>,
+    held_off: Option<String>,
 }
 
 /// After this many attempts in a row time out or cannot connect, the run stops asking
@@ -87,10 +87,11 @@ impl NominatimClient {
         // reqwest is built without a default crypto provider so that no cmake is needed;
         // ring is ours. An error means one is already installed, which serves as well.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // The whole answer's timeout is each request's own (`send_once`): the client's would
+        // time each read of the body on its own.
         let http = Client::builder()
             .user_agent(options.user_agent.trim())
             .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
             .retry(reqwest::retry::never())
             // Redirects are followed by `search`, each through the rate limiter.
             .redirect(reqwest::redirect::Policy::none())
@@ -117,11 +118,11 @@ impl NominatimClient {
         self.unreachable >= UNREACHABLE_LIMIT
     }
 
-    /// The wait a `Retry-After` asked for, when it is longer than
+    /// The wait a `Retry-After` asked for, as shown in messages, when it is longer than
     /// [`OnlineOptions::max_retry_after`]: the service asked this run to stop, and
     /// [`lookup_missing`] asks nothing more (probe 5 M2: a day's wait, then a name a second).
-    pub fn held_off(&self) -> Option<Duration> {
-        self.held_off.as_ref().map(|(wait, _)| *wait)
+    pub fn held_off(&self) -> Option<&str> {
+        self.held_off.as_deref()
     }
 
     /// The options in force.
@@ -262,7 +263,7 @@ impl NominatimClient {
                         failure.what,
                         self.options.max_retry_after.as_secs()
                     );
-                    self.held_off = Some((asked, shown));
+                    self.held_off = Some(shown);
                     return Err(give_up(what, retries));
                 }
                 Some((asked, _)) => asked,
@@ -322,41 +323,39 @@ impl NominatimClient {
                 unreachable,
             })
         };
-        let started = Instant::now();
+        // A request's own timeout bounds it whole, from connecting to the body's last byte
+        // (reqwest ends a read at the time left), so a body that trickles in, or stalls
+        // late, never holds a query past it.
         let response = self
             .http
             .get(url.clone())
             .header(ACCEPT, "application/json")
+            .timeout(self.options.timeout)
             .send()
             .map_err(unreachable)?;
         let status = response.status();
         if status.is_success() {
-            let timed_out = || {
-                Attempt::Retry(Retryable {
-                    what: format!(
-                        "no whole answer within {:.1} s (timed out)",
-                        self.options.timeout.as_secs_f64()
-                    ),
-                    retry_after: None,
-                    unreachable: true,
-                })
-            };
-            let deadline = started.checked_add(self.options.timeout);
-            return read_body(response, deadline).map_err(|e| match e {
+            return read_body(response).map_err(|e| match e {
                 BodyError::Io(e)
                     if e.kind() == std::io::ErrorKind::TimedOut
                         || e.get_ref()
                             .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
                             .is_some_and(reqwest::Error::is_timeout) =>
                 {
-                    timed_out()
+                    Attempt::Retry(Retryable {
+                        what: format!(
+                            "no whole answer within {:.1} s (timed out)",
+                            self.options.timeout.as_secs_f64()
+                        ),
+                        retry_after: None,
+                        unreachable: true,
+                    })
                 }
                 BodyError::Io(e) => Attempt::Retry(Retryable {
                     what: format!("the answer could not be read ({})", error_chain(&e)),
                     retry_after: None,
                     unreachable: false,
                 }),
-                BodyError::Late => timed_out(),
                 BodyError::TooLarge(what) => Attempt::Refused(what),
             });
         }
@@ -387,8 +386,14 @@ impl NominatimClient {
         Err(Attempt::Refused(http_status(status)))
     }
 
+    /// What went wrong, naming the timeout that fired: connecting, or the whole request.
     fn describe(&self, e: &reqwest::Error) -> String {
-        if e.is_timeout() {
+        if e.is_connect() && e.is_timeout() {
+            format!(
+                "could not connect within {:.1} s (the connect timeout)",
+                self.options.connect_timeout.as_secs_f64()
+            )
+        } else if e.is_timeout() {
             format!(
                 "no answer within {:.1} s (timed out)",
                 self.options.timeout.as_secs_f64()
@@ -408,26 +413,19 @@ pub const MAX_ANSWER: u64 = 4 << 20;
 
 /// Why an answer's body was not read.
 enum BodyError {
-    /// The transfer failed (a timeout, a reset): worth another try.
+    /// The transfer failed (a reset, or the request's timeout, however the body came:
+    /// a byte a second, or stalled): worth another try.
     Io(std::io::Error),
-    /// Still coming at the deadline (a server sending it a byte at a time): worth another
-    /// try, as a timeout.
-    Late,
     /// Over [`MAX_ANSWER`]: not worth another try.
     TooLarge(String),
 }
 
 /// The body of `response`, at most [`MAX_ANSWER`] bytes, decoded as UTF-8 (an invalid
-/// sequence becomes U+FFFD, as `Response::text` did), read whole by `deadline` (the
-/// request's start plus [`OnlineOptions::timeout`]). reqwest's blocking client times each
-/// read of the body on its own, so a body trickling in a byte a second was never late:
-/// between reads the deadline is checked here, and a read that stalls past it ends by
-/// reqwest's own timeout. A body without a `Content-Length` (chunked) is read up to the
-/// cap and no further; the buffer never holds more than [`MAX_ANSWER`] bytes.
-fn read_body(
-    mut response: reqwest::blocking::Response,
-    deadline: Option<Instant>,
-) -> Result<String, BodyError> {
+/// sequence becomes U+FFFD, as `Response::text` did); by the request's timeout, which ends
+/// a read at the time left (set in `send_once`). A body without a
+/// `Content-Length` (chunked) is read up to the cap and no further; the buffer never holds
+/// more than [`MAX_ANSWER`] bytes.
+fn read_body(mut response: reqwest::blocking::Response) -> Result<String, BodyError> {
     use std::io::Read;
     let declared = response.content_length();
     if let Some(len) = declared.filter(|&n| n > MAX_ANSWER) {
@@ -458,9 +456,6 @@ fn read_body(
             )));
         }
         body.extend_from_slice(&buf[..n]);
-        if deadline.is_some_and(|d| Instant::now() > d) {
-            return Err(BodyError::Late);
-        }
     }
     Ok(String::from_utf8(body)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
@@ -544,16 +539,12 @@ pub fn lookup_missing(
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),
-            Ok(countries) if client.held_off.is_some() => (
+            Ok(countries) if client.held_off().is_some() => (
                 countries,
                 Err(OnlineError::HeldOff {
                     query: query.clone(),
                     url: client.search_url(),
-                    retry_after: client
-                        .held_off
-                        .as_ref()
-                        .map(|(_, shown)| shown.clone())
-                        .unwrap_or_default(),
+                    retry_after: client.held_off().unwrap_or_default().to_owned(),
                     not_asked: *not_asked.get_or_insert(to_ask),
                 }),
             ),
