@@ -49,16 +49,27 @@ pub const NO_ID_FEATURES: &[(&str, &str)] = &[
 pub struct HeldTerritory {
     /// Its ISO 3166-1 alpha-2 code.
     pub alpha2: &'static str,
-    /// The country whose features draw it; `None`: the features [`NO_ID_FEATURES`]
-    /// assigns it, shared with another territory (CC, CX), or none (TK).
-    pub holder: Option<&'static str>,
+    /// Whose features draw it, or part of it.
+    pub holder: Holder,
     /// Where it lies, as boxes `[west, south, east, north]` in degrees, one per group of
     /// islands far apart (Svalbard and Jan Mayen; Bonaire and Saba with Sint Eustatius).
     pub boxes: &'static [[f64; 4]],
-    /// `true` for a country with features of its own, part of whose de jure land Natural
-    /// Earth draws within the holder's (Crimea within Russia's): a point passes in its own
-    /// features, or in the holder's within a box.
-    pub part: bool,
+}
+
+/// Whose features draw a [`HeldTerritory`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// The territory, all of it, within this country's features (Svalbard within
+    /// Norway's): a point passes in the holder's outline within a box.
+    Whole(&'static str),
+    /// Part of a country with features of its own, whose de jure land Natural Earth draws
+    /// within this country's (Crimea within Russia's): a point passes in its own features,
+    /// or in the holder's within a box.
+    Part(&'static str),
+    /// No country's: the features [`NO_ID_FEATURES`] assigns it, shared with another
+    /// territory (CC, CX), or none (TK): a point passes in its features' outline, if any,
+    /// within a box.
+    NoCountry,
 }
 
 /// The territories Natural Earth draws within another feature (Svalbard, Jan Mayen and
@@ -72,7 +83,7 @@ pub struct HeldTerritory {
 /// Zealand's features draw Atafu and Fakaofo but not Nukunonu, so a TK point is tested
 /// against the box of its three atolls alone.
 ///
-/// Two countries have part of their de jure land ([`HeldTerritory::part`]) drawn within
+/// Two countries have part of their de jure land ([`Holder::Part`]) drawn within
 /// another's polygon, and the code ISO 3166 gives the place passes there too (probe 7
 /// M4): Crimea, which Natural Earth draws as one polygon of Russia's (`UA`: the box is
 /// that polygon's extent, which also meets the tip of the Taman peninsula across the
@@ -84,47 +95,47 @@ pub struct HeldTerritory {
 pub const HELD_BY: &[HeldTerritory] = &[
     held(
         "BQ",
-        Some("NL"),
+        "NL",
         &[
             [-68.4169, 12.0215, -68.1901, 12.3103],
             [-63.2508, 17.4638, -62.9448, 17.6462],
         ],
     ),
-    held("BV", Some("NO"), &[[3.3462, -54.4628, 3.4866, -54.3801]]),
-    held("CC", None, &[[96.8212, -12.1994, 96.9220, -12.1268]]),
-    held("CX", None, &[[105.5801, -10.5666, 105.7133, -10.4315]]),
+    held("BV", "NO", &[[3.3462, -54.4628, 3.4866, -54.3801]]),
+    unassigned("CC", &[[96.8212, -12.1994, 96.9220, -12.1268]]),
+    unassigned("CX", &[[105.5801, -10.5666, 105.7133, -10.4315]]),
     part("EH", "MA", &[[-17.0120, 21.4202, -8.6815, 27.6611]]),
-    held("GF", Some("FR"), &[[-54.6143, 2.1113, -51.6479, 5.7451]]),
-    held("GP", Some("FR"), &[[-61.7964, 15.8462, -60.9900, 16.5132]]),
-    held("MQ", Some("FR"), &[[-61.2276, 14.4075, -60.8100, 14.8769]]),
-    held("RE", Some("FR"), &[[55.2264, -21.3701, 55.8528, -20.8618]]),
+    held("GF", "FR", &[[-54.6143, 2.1113, -51.6479, 5.7451]]),
+    held("GP", "FR", &[[-61.7964, 15.8462, -60.9900, 16.5132]]),
+    held("MQ", "FR", &[[-61.2276, 14.4075, -60.8100, 14.8769]]),
+    held("RE", "FR", &[[55.2264, -21.3701, 55.8528, -20.8618]]),
     held(
         "SJ",
-        Some("NO"),
+        "NO",
         &[
             [10.4851, 74.3469, 33.6405, 80.7703],
             [-9.1171, 70.8060, -7.9399, 71.1808],
         ],
     ),
-    held("TK", None, &[[-172.5011, -9.3609, -171.1871, -8.5436]]),
+    unassigned("TK", &[[-172.5011, -9.3609, -171.1871, -8.5436]]),
     part("UA", "RU", &[[32.4813, 44.3814, 36.6394, 46.2186]]),
-    held("YT", Some("FR"), &[[45.0419, -12.9897, 45.2903, -12.6469]]),
+    held("YT", "FR", &[[45.0419, -12.9897, 45.2903, -12.6469]]),
 ];
 
+/// A [`Holder::Whole`]: `alpha2`, drawn within `holder`'s features.
 const fn held(
     alpha2: &'static str,
-    holder: Option<&'static str>,
+    holder: &'static str,
     boxes: &'static [[f64; 4]],
 ) -> HeldTerritory {
     HeldTerritory {
         alpha2,
-        holder,
+        holder: Holder::Whole(holder),
         boxes,
-        part: false,
     }
 }
 
-/// A [`HeldTerritory::part`]: part of `alpha2`'s land, drawn within `holder`'s features.
+/// A [`Holder::Part`]: part of `alpha2`'s land, drawn within `holder`'s features.
 const fn part(
     alpha2: &'static str,
     holder: &'static str,
@@ -132,9 +143,17 @@ const fn part(
 ) -> HeldTerritory {
     HeldTerritory {
         alpha2,
-        holder: Some(holder),
+        holder: Holder::Part(holder),
         boxes,
-        part: true,
+    }
+}
+
+/// A [`Holder::NoCountry`]: `alpha2`, drawn within no country's features.
+const fn unassigned(alpha2: &'static str, boxes: &'static [[f64; 4]]) -> HeldTerritory {
+    HeldTerritory {
+        alpha2,
+        holder: Holder::NoCountry,
+        boxes,
     }
 }
 
@@ -144,12 +163,12 @@ fn held_territory(alpha2: &str) -> Option<&'static HeldTerritory> {
 }
 
 /// The country whose features hold `alpha2` ([`HELD_BY`]), else `alpha2` itself (also
-/// for a country with features of its own, [`HeldTerritory::part`]).
+/// for a country with features of its own, [`Holder::Part`]).
 fn holder(alpha2: &str) -> &str {
-    held_territory(alpha2)
-        .filter(|t| !t.part)
-        .and_then(|t| t.holder)
-        .unwrap_or(alpha2)
+    match held_territory(alpha2).map(|t| t.holder) {
+        Some(Holder::Whole(h)) => h,
+        _ => alpha2,
+    }
 }
 
 /// The great-circle distance in km from `p` to the box `[west, south, east, north]` (0
@@ -312,8 +331,7 @@ impl<'b> CountryIndex<'b> {
         let boxes = territory.map_or(&[][..], |t| t.boxes);
         let in_boxes = boxes.is_empty() || boxes.iter().any(|b| box_distance_km(b, p) == 0.0);
         if let Some(HeldTerritory {
-            holder: Some(h),
-            part: true,
+            holder: Holder::Part(h),
             ..
         }) = territory
         {
@@ -453,27 +471,19 @@ impl<'b> CountryIndex<'b> {
                 .map(|b| box_distance_km(b, p))
                 .fold(f64::INFINITY, f64::min)
         });
-        let outside = match territory {
-            Some(HeldTerritory {
-                holder: Some(h),
-                part: true,
-                ..
-            }) => to_outline.min(self.outline_km(h, p).max(to_boxes)),
+        let outside = match territory.map(|t| t.holder) {
+            Some(Holder::Part(h)) => to_outline.min(self.outline_km(h, p).max(to_boxes)),
             _ => to_outline.max(to_boxes),
         };
         if outside <= TOLERANCE_KM {
             return None;
         }
-        let drawn_in = match territory {
-            Some(HeldTerritory {
-                holder: Some(h),
-                part: true,
-                ..
-            }) => format!(", which draws part of {alpha2} within {h}"),
-            Some(HeldTerritory {
-                holder: Some(h), ..
-            }) => format!(", which draws {alpha2} within {h}"),
-            Some(_) => format!(", which draws {alpha2} within another feature or not at all"),
+        let drawn_in = match territory.map(|t| t.holder) {
+            Some(Holder::Part(h)) => format!(", which draws part of {alpha2} within {h}"),
+            Some(Holder::Whole(h)) => format!(", which draws {alpha2} within {h}"),
+            Some(Holder::NoCountry) => {
+                format!(", which draws {alpha2} within another feature or not at all")
+            }
             None => String::new(),
         };
         let mut message = format!(
@@ -656,7 +666,10 @@ mod tests {
     fn every_territory_box_is_the_extent_of_the_polygons_it_meets() {
         use geo::Intersects;
         let b = boundaries();
-        for t in HELD_BY.iter().filter(|t| !t.part) {
+        for t in HELD_BY
+            .iter()
+            .filter(|t| !matches!(t.holder, Holder::Part(_)))
+        {
             let shapes = match t.alpha2 {
                 "TK" => shapes_of(&b, "NZ"),
                 cc => shapes_of(&b, cc),
@@ -755,7 +768,7 @@ mod tests {
         }
     }
 
-    /// The boxes of the parts of a country drawn within another ([`HeldTerritory::part`])
+    /// The boxes of the parts of a country drawn within another ([`Holder::Part`])
     /// are read off the boundaries: Crimea's is the extent of the one polygon of Russia's
     /// that holds Simferopol; Western Sahara's is the extent of Morocco's polygon south of
     /// the north edge of Natural Earth's own "W. Sahara" (27°40′ N), which is its north.
