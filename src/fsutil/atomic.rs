@@ -128,6 +128,22 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
     if fs::read(dest).is_ok_and(|old| old == bytes) {
         return Ok(None);
     }
+    let (staged, created) = create_temp(dest)?;
+    let tmp = staged.temp().unwrap_or(dest);
+    let mut file = created.map_err(|e| match is_unwritable(&e) {
+        true => unwritable(dest, &e),
+        false => Error::io(tmp, e),
+    })?;
+    file.write_all(bytes).map_err(|e| Error::io(tmp, e))?;
+    file.sync_all().map_err(|e| Error::io(tmp, e))?;
+    Ok(Some(staged))
+}
+
+/// The temporary file beside `dest` ([`temp_path`], its folder made first), with the
+/// permissions of the file it replaces ([`keep_mode`]), and the [`Staged`] that removes
+/// it unless it is committed: how [`stage`] and [`Streaming::create`] make it. The
+/// inner `Err` is the creation's, for the caller to judge ([`is_unwritable`]).
+fn create_temp(dest: &Path) -> Result<(Staged, std::io::Result<fs::File>)> {
     let tmp = temp_path(dest);
     if let Some(dir) = tmp.parent() {
         create_dir(dir)?;
@@ -137,15 +153,12 @@ pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
         dest: dest.to_path_buf(),
     };
     let creating = super::interrupt::creating();
-    let mut file = fs::File::create(&tmp).map_err(|e| match is_unwritable(&e) {
-        true => unwritable(dest, &e),
-        false => Error::io(&tmp, e),
-    })?;
+    let created = fs::File::create(&tmp);
     drop(creating);
-    keep_mode(&file, fs::metadata(dest).ok()).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    Ok(Some(staged))
+    if let Ok(file) = &created {
+        keep_mode(file, dest).map_err(|e| Error::io(&tmp, e))?;
+    }
+    Ok((staged, created))
 }
 
 /// A file being written incrementally under its temporary name, for output too large to
@@ -167,35 +180,24 @@ pub struct Streaming {
 impl Streaming {
     /// Create the temporary file beside `dest` (creating the folder).
     pub fn create(dest: &Path) -> Result<Streaming> {
-        let tmp = temp_path(dest);
-        if let Some(dir) = tmp.parent() {
-            create_dir(dir)?;
-        }
-        let mut staged = Staged {
-            tmp: Some(tmp.clone()),
-            dest: dest.to_path_buf(),
-        };
-        let creating = super::interrupt::creating();
-        let created = fs::File::create(&tmp);
+        let (mut staged, created) = create_temp(dest)?;
         // The bytes are compared with the file they would replace as they are written
         // (unreadable or absent: they differ), so neither file is read back at the end.
         let old = fs::File::open(dest).ok();
         let (file, unwritable) = match created {
-            Ok(file) => {
-                keep_mode(&file, fs::metadata(dest).ok()).map_err(|e| Error::io(&tmp, e))?;
-                (file, None)
-            }
+            Ok(file) => (file, None),
             // Only an unchanged file can be "written" into an unwritable folder.
             Err(e) if is_unwritable(&e) && old.is_some() => {
                 let scratch = scratch_path(dest);
+                let creating = super::interrupt::creating();
                 let file = create_scratch(&scratch).map_err(|e| Error::io(&scratch, e))?;
+                drop(creating);
                 staged.tmp = Some(scratch);
                 (file, Some(e))
             }
             Err(e) if is_unwritable(&e) => return Err(self::unwritable(dest, &e)),
-            Err(e) => return Err(Error::io(&tmp, e)),
+            Err(e) => return Err(Error::io(staged.temp().unwrap_or(dest), e)),
         };
-        drop(creating);
         Ok(Streaming {
             writer: Background::comparing(file, old),
             staged,
@@ -278,14 +280,17 @@ impl Streaming {
     }
 }
 
-/// Give the temporary file `file` the permissions of the regular file it replaces (`old`,
-/// its metadata, `None` when there is none), so an atomic replacement keeps them: a
-/// private gazetteer stays 0600, a shared group-writable one 0664 (probe 7 L1), whatever
-/// the umask. Only the permission bits are copied, never set-id or sticky bits.
-fn keep_mode(file: &fs::File, old: Option<fs::Metadata>) -> std::io::Result<()> {
-    let Some(old) = old.filter(fs::Metadata::is_file) else {
+/// Give the temporary file `file` the permissions of the regular file it replaces
+/// (`dest`, if there is one), so an atomic replacement keeps them: a private gazetteer
+/// stays 0600, a shared group-writable one 0664 (probe 7 L1), whatever the umask. Only the
+/// permission bits are copied, never set-id or sticky bits.
+fn keep_mode(file: &fs::File, dest: &Path) -> std::io::Result<()> {
+    let Ok(old) = fs::metadata(dest) else {
         return Ok(());
     };
+    if !old.is_file() {
+        return Ok(());
+    }
     #[cfg(unix)]
     let permissions = {
         use std::os::unix::fs::PermissionsExt;

@@ -57,21 +57,18 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<(PathBuf, u64, Option<SystemTi
         };
         if meta.file_type().is_symlink() {
             // What the link points to: a change there is a change here (probe 7 M5). A
-            // link is never walked into, so it cannot loop us.
+            // link is never walked into (`DirEntry::metadata` does not follow it), so it
+            // cannot loop us.
             if let Ok(target) = fs::metadata(entry.path()) {
                 meta = target;
             }
-            files.push((entry.path(), meta.len(), meta.modified().ok()));
-            continue;
-        }
-        if meta.is_dir() {
-            // `DirEntry::metadata` does not follow symlinks, so a link cannot loop us.
+        } else if meta.is_dir() {
             if depth < MAX_DEPTH {
                 walk(&entry.path(), depth + 1, files);
             }
-        } else {
-            files.push((entry.path(), meta.len(), meta.modified().ok()));
+            continue;
         }
+        files.push((entry.path(), meta.len(), meta.modified().ok()));
     }
 }
 
