@@ -1365,3 +1365,65 @@ fn a_tile_over_budget_by_its_lines_is_not_told_to_raise_the_max_zoom() {
         "{err}"
     );
 }
+
+/// Review (session 15): a feature with both `point_count` (written `src_point_count`,
+/// probe 7 M3) and its own `src_point_count` kept the last of the two values without a
+/// word. It is refused as other bad input is (exit 1, nothing written), naming the file,
+/// the feature's line (and its place in a FeatureCollection) and both properties as given,
+/// in either order and any case; a CSV with both columns is refused at its header.
+#[test]
+fn point_count_beside_src_point_count_is_refused_naming_file_feature_and_both_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let feature = |id: &str, props: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[67.3,37.2]}},\"properties\":{props}}}"
+        )
+    };
+    let ok = feature("a", "{\"point_count\":3}");
+    let seq = format!(
+        "{ok}\n{}\n",
+        feature("b", "{\"point_count\":3,\"src_point_count\":7}")
+    );
+    std::fs::write(d.join("seq.geojsons"), seq).unwrap();
+    let collection = format!(
+        "{{\"type\":\"FeatureCollection\",\"features\":[\n{ok},\n{},\n{}\n]}}\n",
+        feature("c", "{\"name\":\"x\"}"),
+        feature("d", "{\"src_Point_Count\":1,\"n\":2,\"Point_Count\":2}")
+    );
+    std::fs::write(d.join("fc.geojson"), collection).unwrap();
+    std::fs::write(
+        d.join("both.csv"),
+        "id,lat,lon,point_count,src_point_count\na,37,67,3,7\n",
+    )
+    .unwrap();
+    for (input, wanted) in [
+        (
+            "seq.geojsons",
+            "seq.geojsons:2: properties \"point_count\" and \"src_point_count\" would both be \
+             written as property \"src_point_count\" (the tiles' point_count is the clusters' \
+             count, so an input's own is renamed): rename one of them",
+        ),
+        (
+            "fc.geojson",
+            "fc.geojson:4: feature 3: properties \"src_Point_Count\" and \"Point_Count\" would \
+             both be written as property \"src_Point_Count\"",
+        ),
+        (
+            "both.csv",
+            "both.csv:1: \"src_point_count\": columns \"point_count\" and \"src_point_count\" \
+             would both be written as property \"src_point_count\"",
+        ),
+    ] {
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", input]);
+        assert_eq!(code, Some(1), "{input}: {err}");
+        assert!(err.contains(wanted), "{input}: {err}");
+        assert!(!d.join("o.pmtiles").exists(), "{input}");
+    }
+    // Either alone is tiled.
+    let alone = format!("{ok}\n{}\n", feature("e", "{\"src_point_count\":7}"));
+    std::fs::write(d.join("alone.geojsons"), alone).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "alone.geojsons"]);
+    assert_eq!(code, Some(0), "{err}");
+}
