@@ -1427,3 +1427,59 @@ fn point_count_beside_src_point_count_is_refused_naming_file_feature_and_both_ke
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "alone.geojsons"]);
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// Review (session 15): a cluster one of whose members has an open end (`date_bound`
+/// `on_or_after`, no `end_date`) said the latest closed `end_date` of the others, as if
+/// the activity had ended then. It says its end is open as such a point does: no
+/// `end_date` and `date_bound` `on_or_after`; a cluster of closed spans keeps the latest
+/// end and no `date_bound`. Two stacks of 30 points, over the budget of 20 features at
+/// every zoom, so each is one cluster whose members the independent verifier knows (the
+/// points at its position) and checks the dates of, from GeoJSON and from a CSV.
+#[test]
+fn a_cluster_with_a_member_whose_end_is_open_says_its_end_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut features = Vec::new();
+    let mut csv = String::from("id,lat,lon,start_date,end_date,date_bound\n");
+    for (stack, (lon, lat)) in [
+        ("open", (67.27833, 37.22417)),
+        ("closed", (68.77905, 38.53575)),
+    ] {
+        for i in 0..30u32 {
+            let id = format!("{stack}-{i}");
+            let start = format!("2021-{:02}-01", 1 + i % 12);
+            // In the open stack, one member known only to have begun: the last one.
+            let end = (stack == "closed" || i < 29).then(|| format!("2021-{:02}-28", 1 + i % 12));
+            let bound = if end.is_some() {
+                "period"
+            } else {
+                "on_or_after"
+            };
+            features.push(feature(
+                &id,
+                Some(point!(x: lon, y: lat).into()),
+                json!({"start_date": start, "end_date": end, "date_bound": bound}),
+            ));
+            csv.push_str(&format!(
+                "{id},{lat},{lon},{start},{},{bound}\n",
+                end.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    let layers = [Layer::new("stacks", "", features)];
+    let fixtures = write_geojson(d, &layers);
+    std::fs::write(d.join("stacks.csv"), csv).unwrap();
+    let budget = ["--max-zoom", "8", "--max-tile-features", "20"];
+    for input in [fixtures[0].to_str().unwrap(), "stacks.csv"] {
+        let args = [&budget[..], &["--out", "o.pmtiles", input]].concat();
+        let (code, err) = tiles_in(d, &args);
+        assert_eq!(code, Some(0), "{input}: {err}");
+        let extra = [&budget[..], &["--expect-stacks"]].concat();
+        let out = verify(&d.join("o.pmtiles"), &fixtures, &extra);
+        assert!(out.contains(", 0 failures"), "{input}: {out}");
+        assert!(
+            out.contains(" 2 stacked clusters' dates compared"),
+            "{input}: {out}"
+        );
+    }
+}
