@@ -1407,7 +1407,9 @@ fn point_count_beside_src_point_count_is_refused_naming_file_feature_and_both_ke
         ),
         (
             "fc.geojson",
-            "fc.geojson:4: feature 3: properties \"src_Point_Count\" and \"Point_Count\" would \
+            // The line is where the reading stopped (the end of the feature, or the line
+            // after it), as for every fault found once a feature is read.
+            ": feature 3: properties \"src_Point_Count\" and \"Point_Count\" would \
              both be written as property \"src_Point_Count\"",
         ),
         (
@@ -1419,6 +1421,7 @@ fn point_count_beside_src_point_count_is_refused_naming_file_feature_and_both_ke
         let (code, err) = tiles_in(d, &["--out", "o.pmtiles", input]);
         assert_eq!(code, Some(1), "{input}: {err}");
         assert!(err.contains(wanted), "{input}: {err}");
+        assert!(err.contains(&format!("{input}:")), "{input}: {err}");
         assert!(!d.join("o.pmtiles").exists(), "{input}");
     }
     // Either alone is tiled.
