@@ -1365,3 +1365,124 @@ fn a_tile_over_budget_by_its_lines_is_not_told_to_raise_the_max_zoom() {
         "{err}"
     );
 }
+
+/// Review (session 15): a feature with both `point_count` (written `src_point_count`,
+/// probe 7 M3) and its own `src_point_count` kept the last of the two values without a
+/// word. It is refused as other bad input is (exit 1, nothing written), naming the file,
+/// the feature's line (and its place in a FeatureCollection) and both properties as given,
+/// in either order and any case; a CSV with both columns is refused at its header.
+#[test]
+fn point_count_beside_src_point_count_is_refused_naming_file_feature_and_both_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let feature = |id: &str, props: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[67.3,37.2]}},\"properties\":{props}}}"
+        )
+    };
+    let ok = feature("a", "{\"point_count\":3}");
+    let seq = format!(
+        "{ok}\n{}\n",
+        feature("b", "{\"point_count\":3,\"src_point_count\":7}")
+    );
+    std::fs::write(d.join("seq.geojsons"), seq).unwrap();
+    let collection = format!(
+        "{{\"type\":\"FeatureCollection\",\"features\":[\n{ok},\n{},\n{}\n]}}\n",
+        feature("c", "{\"name\":\"x\"}"),
+        feature("d", "{\"src_Point_Count\":1,\"n\":2,\"Point_Count\":2}")
+    );
+    std::fs::write(d.join("fc.geojson"), collection).unwrap();
+    std::fs::write(
+        d.join("both.csv"),
+        "id,lat,lon,point_count,src_point_count\na,37,67,3,7\n",
+    )
+    .unwrap();
+    for (input, wanted) in [
+        (
+            "seq.geojsons",
+            "seq.geojsons:2: properties \"point_count\" and \"src_point_count\" would both be \
+             written as property \"src_point_count\" (the tiles' point_count is the clusters' \
+             count, so an input's own is renamed): rename one of them",
+        ),
+        (
+            "fc.geojson",
+            // The line is where the reading stopped (the end of the feature, or the line
+            // after it), as for every fault found once a feature is read.
+            ": feature 3: properties \"src_Point_Count\" and \"Point_Count\" would \
+             both be written as property \"src_Point_Count\"",
+        ),
+        (
+            "both.csv",
+            "both.csv:1: \"src_point_count\": columns \"point_count\" and \"src_point_count\" \
+             would both be written as property \"src_point_count\"",
+        ),
+    ] {
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", input]);
+        assert_eq!(code, Some(1), "{input}: {err}");
+        assert!(err.contains(wanted), "{input}: {err}");
+        assert!(err.contains(&format!("{input}:")), "{input}: {err}");
+        assert!(!d.join("o.pmtiles").exists(), "{input}");
+    }
+    // Either alone is tiled.
+    let alone = format!("{ok}\n{}\n", feature("e", "{\"src_point_count\":7}"));
+    std::fs::write(d.join("alone.geojsons"), alone).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "alone.geojsons"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// Review (session 15): a cluster one of whose members has an open end (`date_bound`
+/// `on_or_after`, no `end_date`) said the latest closed `end_date` of the others, as if
+/// the activity had ended then. It says its end is open as such a point does: no
+/// `end_date` and `date_bound` `on_or_after`; a cluster of closed spans keeps the latest
+/// end and no `date_bound`. Two stacks of 30 points, over the budget of 20 features at
+/// every zoom, so each is one cluster whose members the independent verifier knows (the
+/// points at its position) and checks the dates of, from GeoJSON and from a CSV.
+#[test]
+fn a_cluster_with_a_member_whose_end_is_open_says_its_end_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut features = Vec::new();
+    let mut csv = String::from("id,lat,lon,start_date,end_date,date_bound\n");
+    for (stack, (lon, lat)) in [
+        ("open", (67.27833, 37.22417)),
+        ("closed", (68.77905, 38.53575)),
+    ] {
+        for i in 0..30u32 {
+            let id = format!("{stack}-{i}");
+            let start = format!("2021-{:02}-01", 1 + i % 12);
+            // In the open stack, one member known only to have begun: the last one.
+            let end = (stack == "closed" || i < 29).then(|| format!("2021-{:02}-28", 1 + i % 12));
+            let bound = if end.is_some() {
+                "period"
+            } else {
+                "on_or_after"
+            };
+            features.push(feature(
+                &id,
+                Some(point!(x: lon, y: lat).into()),
+                json!({"start_date": start, "end_date": end, "date_bound": bound}),
+            ));
+            csv.push_str(&format!(
+                "{id},{lat},{lon},{start},{},{bound}\n",
+                end.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    let layers = [Layer::new("stacks", "", features)];
+    let fixtures = write_geojson(d, &layers);
+    std::fs::write(d.join("stacks.csv"), csv).unwrap();
+    let budget = ["--max-zoom", "8", "--max-tile-features", "20"];
+    for input in [fixtures[0].to_str().unwrap(), "stacks.csv"] {
+        let args = [&budget[..], &["--out", "o.pmtiles", input]].concat();
+        let (code, err) = tiles_in(d, &args);
+        assert_eq!(code, Some(0), "{input}: {err}");
+        let extra = [&budget[..], &["--expect-stacks"]].concat();
+        let out = verify(&d.join("o.pmtiles"), &fixtures, &extra);
+        assert!(out.contains(", 0 failures"), "{input}: {out}");
+        assert!(
+            out.contains(" 2 stacked clusters' dates compared"),
+            "{input}: {out}"
+        );
+    }
+}

@@ -32,7 +32,10 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     features lying inside their tile add up to the fixture's number of located points;
     at the max zoom a cluster only merges stacked points: the fixture has at least its
     point_count points of its layer within 1 unit of it, and a point missing from its tile
-    there (or from every tile) has such a cluster within 1 unit.
+    there (or from every tile) has such a cluster within 1 unit; a max-zoom cluster with
+    exactly point_count such points (its members) has their dates: the earliest
+    start_date and the latest end_date, or, when a member's end is open (date_bound
+    on_or_after), no end_date and date_bound on_or_after, as such a point says it.
 
 Exit status 0 when all checks pass; otherwise the failures are printed and it is 1.
 """
@@ -229,6 +232,24 @@ def expected_props(props):
     return out
 
 
+def cluster_dates(members):
+    """The date properties a cluster of `members` (fixture properties) has: the earliest
+    start_date, and the latest end_date or, when a member's end is open, date_bound
+    on_or_after and no end_date; None when the dates are not all strings (not compared)."""
+    starts = [m["start_date"] for m in members if m.get("start_date") is not None]
+    ends = [m["end_date"] for m in members if m.get("end_date") is not None]
+    if not all(isinstance(d, str) for d in starts + ends):
+        return None
+    want = {}
+    if starts:
+        want["start_date"] = min(starts)
+    if any(m.get("date_bound") == "on_or_after" for m in members):
+        want["date_bound"] = "on_or_after"
+    elif ends:
+        want["end_date"] = max(ends)
+    return want
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("archive")
@@ -349,7 +370,7 @@ def main():
         ids = {}  # (layer, id) -> properties
         counts = {}  # (layer, zoom) -> sum of point_count of points inside their tile
         clustered = set()  # (z, x, y, layer) of tiles holding clusters
-        stacks = {}  # (x, y, layer) -> [(px, py, point_count)] of clusters at the max zoom
+        stacks = {}  # (x, y, layer) -> [(px, py, point_count, properties)] of max-zoom clusters
         point_ids = {
             (lname, feature_id(lname, str(f["id"])))
             for lname, feats in fixtures.items()
@@ -402,7 +423,7 @@ def main():
                         if z == h["max_zoom"] and g["type"] == "Point":
                             px, py = g["coordinates"]
                             n = feat["properties"].get("point_count", 0)
-                            stacks.setdefault((x, y, lname), []).append((px, py, n))
+                            stacks.setdefault((x, y, lname), []).append((px, py, n, feat["properties"]))
                     by_id.setdefault(feat["id"], []).extend(coords_of(feat["geometry"]))
                     for k, v in feat["properties"].items():
                         seen_fields.setdefault(lname, set()).add(k)
@@ -444,18 +465,29 @@ def main():
                     if abs(c[0] - px) <= 1 and abs(c[1] - py) <= 1]
 
         # Every max-zoom cluster merges only points at its position.
-        near = {}  # id of a max-zoom cluster -> fixture points within 1 unit of it
+        near = {}  # id of a max-zoom cluster -> properties of the fixture points within 1 unit
         for lname, feats in fixtures.items():
             for feat in feats:
                 geom = feat.get("geometry") or {}
                 if geom.get("type") == "Point" and stacks:
                     for c in stacked(lname, *geom["coordinates"][:2]):
-                        near[id(c)] = near.get(id(c), 0) + 1
+                        near.setdefault(id(c), []).append(feat.get("properties") or {})
+        dated = 0  # max-zoom clusters whose dates were compared with their members'
         for (tx, ty, lname), cs in stacks.items():
             for c in cs:
-                if near.get(id(c), 0) < c[2]:
+                members = near.get(id(c), [])
+                if len(members) < c[2]:
                     fail(f"{lname} {zmax}/{tx}/{ty}: cluster of {c[2]} at ({c[0]}, {c[1]}) at the "
-                         f"max zoom, but only {near.get(id(c), 0)} points lie within 1 unit of it")
+                         f"max zoom, but only {len(members)} points lie within 1 unit of it")
+                    continue
+                want = cluster_dates(members) if len(members) == c[2] else None
+                if want is None:
+                    continue
+                got = {k: c[3][k] for k in ("start_date", "end_date", "date_bound") if k in c[3]}
+                if got != want:
+                    fail(f"{lname} {zmax}/{tx}/{ty}: cluster of {c[2]} at ({c[0]}, {c[1]}) has dates "
+                         f"{got}, its members say {want}")
+                dated += 1
         for lname, feats in fixtures.items():
             for feat in feats:
                 geom = feat.get("geometry")
@@ -545,7 +577,8 @@ def main():
     print(
         f"verify_tiles: {ntiles} tiles, {len(entries)} entries, {contents} contents, {leaves} leaf directories, "
         f"zooms {h['min_zoom']}-{h['max_zoom']}, layers {sorted(seen_layers)}, {compared} positions compared, "
-        f"{len(clustered)} clustered tile layers, GDAL: {gdal}, {len(failures)} failures"
+        f"{len(clustered)} clustered tile layers, {dated} stacked clusters' dates compared, "
+        f"GDAL: {gdal}, {len(failures)} failures"
     )
     return 1 if failures else 0
 

@@ -26,7 +26,10 @@
 //!
 //! - `point_count`: the number of points merged;
 //! - `start_date`: the earliest of the members' `start_date`s, `end_date` the latest
-//!   (strings compare as text, which orders ISO 8601 dates);
+//!   (strings compare as text, which orders ISO 8601 dates); when a member's end is open
+//!   (its `date_bound` is `on_or_after`, [`DateSpan::bound`]), no `end_date` and
+//!   `date_bound` `on_or_after`, as such a point says it: the cluster's activity has not
+//!   ended at its members' latest closed end;
 //! - each `--accumulate` column: the sum of the members' numeric values;
 //! - its id: [`cluster_id`] of the members' ids, so the same members give the same id.
 //!
@@ -41,21 +44,42 @@
 //! exactly once per zoom: at every zoom, the `point_count`s (1 for a point on its own) of
 //! the features lying inside their tile add up to the layer's number of points.
 
+use std::sync::LazyLock;
+
 use rustc_hash::FxHashMap;
 
 use super::cut::{TileEntry, TileGeom};
 use super::mvt;
 use super::prepare::{Geom, PreparedLayer};
+use crate::date::{DateSpan, Day};
 use crate::model::properties::POINT_COUNT;
 
 /// The keys a cluster writes besides its `--accumulate` sums: its count
 /// ([`POINT_COUNT`], renamed `src_point_count` on any input feature, so it is always
-/// drillmap's), then its earliest `start_date` and latest `end_date` (a lone point's own).
-/// None of them can be accumulated ([`TileOptions::validate`](super::TileOptions::validate)).
-pub const CLUSTER_KEYS: [&str; 3] = [POINT_COUNT, "start_date", "end_date"];
+/// drillmap's), then its earliest `start_date` and latest `end_date`, or its `date_bound`
+/// when a member's end is open (a lone point's own). None of them can be accumulated
+/// ([`TileOptions::validate`](super::TileOptions::validate)).
+pub const CLUSTER_KEYS: [&str; 4] = [POINT_COUNT, "start_date", "end_date", "date_bound"];
 
 /// Marks "no value" in the per-feature value indices.
 pub(super) const NONE: u32 = u32::MAX;
+
+/// The `end_date` index of a point or cluster whose end is open: later than every date, so
+/// a cluster with such a member has it as its latest end ([`Dates::pick`]).
+pub(super) const OPEN: u32 = u32::MAX - 1;
+
+/// The encoded `date_bound` of a span whose end is open (`on_or_after`, as
+/// [`DateSpan::bound`] writes it).
+pub(super) static OPEN_BOUND: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let open = DateSpan {
+        start: Day::from_epoch_days(0),
+        open_end: true,
+        ..DateSpan::UNKNOWN
+    };
+    let mut value = Vec::new();
+    mvt::bytes_field(&mut value, 1, open.bound().unwrap_or_default().as_bytes());
+    value
+});
 
 /// What clustering needs of one layer: the keys clusters write, and which of a point's
 /// properties clusters aggregate ([`ClusterTable::field`]).
@@ -67,6 +91,8 @@ pub(super) struct ClusterTable {
     pub(super) start_key: u32,
     /// Key index of `end_date`.
     pub(super) end_key: u32,
+    /// Key index of `date_bound`.
+    pub(super) bound_key: u32,
     /// Key indices of the accumulated columns.
     pub(super) sum_keys: Vec<u32>,
     /// The layer's numeric values by encoding, so a cluster's count or sum that equals one
@@ -86,7 +112,7 @@ impl ClusterTable {
             });
             u32::try_from(i).unwrap_or(NONE)
         };
-        let [count_key, start_key, end_key] = CLUSTER_KEYS.map(&mut key);
+        let [count_key, start_key, end_key, bound_key] = CLUSTER_KEYS.map(&mut key);
         let sum_keys: Vec<u32> = accumulate.iter().map(|a| key(a)).collect();
         let numbers = values
             .iter()
@@ -99,22 +125,33 @@ impl ClusterTable {
             count_key,
             start_key,
             end_key,
+            bound_key,
             sum_keys,
         }
     }
 
-    /// What the property of key `k` is to clusters ([`Share::note`]): 0 `start_date`,
-    /// 1 `end_date`, `2 + j` the `j`th accumulated column; `None` for the others.
+    /// What the property of key `k` is to clusters ([`Share::note`]): [`START`]
+    /// `start_date`, [`END`] `end_date`, [`BOUND`] `date_bound`, [`SUMS`]` + j` the `j`th
+    /// accumulated column; `None` for the others.
     pub(super) fn field(&self, k: u32) -> Option<usize> {
         if k == self.start_key {
-            Some(0)
+            Some(START)
         } else if k == self.end_key {
-            Some(1)
+            Some(END)
+        } else if k == self.bound_key {
+            Some(BOUND)
         } else {
-            self.sum_keys.iter().position(|&s| s == k).map(|j| j + 2)
+            self.sum_keys.iter().position(|&s| s == k).map(|j| j + SUMS)
         }
     }
 }
+
+/// The fields of a point clusters read ([`ClusterTable::field`]): its `start_date`, its
+/// `end_date`, its `date_bound`, then its accumulated columns.
+const START: usize = 0;
+const END: usize = 1;
+const BOUND: usize = 2;
+const SUMS: usize = 3;
 
 /// One point's share of its cell: its aggregate and its accumulated columns, taken from
 /// its properties as they are read, whichever way the tile reads them (from its record
@@ -154,7 +191,8 @@ impl Share {
 
     /// Note the point's property `field` ([`ClusterTable::field`]) of encoded value
     /// `bytes` and `kind`: a date interned in `dates` (by `alias` when the value has one,
-    /// [`Dates::intern_as`]), a column's number (0 when it is not one).
+    /// [`Dates::intern_as`]), an open end ([`OPEN`], whatever its `end_date`, in either
+    /// order), a column's number (0 when it is not one).
     pub(super) fn note(
         &mut self,
         dates: &mut Dates,
@@ -163,10 +201,16 @@ impl Share {
         alias: Option<(u32, u32)>,
     ) {
         match field {
-            0 => self.agg.start = dates.intern_as(alias, bytes, kind),
-            1 => self.agg.end = dates.intern_as(alias, bytes, kind),
+            START => self.agg.start = dates.intern_as(alias, bytes, kind),
+            END if self.agg.end != OPEN => self.agg.end = dates.intern_as(alias, bytes, kind),
+            END => {}
+            BOUND => {
+                if bytes == OPEN_BOUND.as_slice() {
+                    self.agg.end = OPEN;
+                }
+            }
             j => {
-                if let Some(s) = self.sums.get_mut(j - 2) {
+                if let Some(s) = self.sums.get_mut(j - SUMS) {
                     *s = value_number(bytes).unwrap_or(0.0);
                 }
             }
@@ -253,8 +297,12 @@ pub(super) struct Cluster {
     /// The earliest `start_date`, or [`NONE`]: an index in [`TileClusters::dates`] as
     /// built, a value index of the tile's layer once handed to the encoder.
     pub(super) start: u32,
-    /// The latest `end_date`, or [`NONE`] (indexed as `start`).
+    /// The latest `end_date`, or [`NONE`] (indexed as `start`); [`OPEN`] as built when a
+    /// member's end is open, which the encoder is handed as `bound` and no end.
     pub(super) end: u32,
+    /// [`NONE`] as built; once handed to the encoder, the value index of [`OPEN_BOUND`]
+    /// when the cluster's end is open.
+    pub(super) bound: u32,
     /// Offset of its sums in [`TileClusters::sums`].
     pub(super) sums: usize,
 }
@@ -279,7 +327,7 @@ pub(super) struct Agg {
     pub(super) hash: u64,
     /// Index in the tile's date table of the earliest `start_date`, or [`NONE`].
     pub(super) start: u32,
-    /// Index of the latest `end_date`, or [`NONE`].
+    /// Index of the latest `end_date`, or [`NONE`], or [`OPEN`] when a member's end is open.
     pub(super) end: u32,
     /// The smallest record position of a member (its point, for a cell of one).
     pub(super) at: u64,
@@ -447,13 +495,22 @@ impl Dates {
     }
 
     /// Of `a` and `b` ([`NONE`] for none), the one that comes first in `want` order (dates
-    /// as [`date_order`], ties by index: a total order).
+    /// as [`date_order`], ties by index: a total order; an open end, [`OPEN`], after every
+    /// date).
     fn pick(&self, a: u32, b: u32, want: std::cmp::Ordering) -> u32 {
         if a == NONE || a == b {
             return b;
         }
         if b == NONE {
             return a;
+        }
+        if a == OPEN || b == OPEN {
+            let date = if a == OPEN { b } else { a };
+            return if want == std::cmp::Ordering::Greater {
+                OPEN
+            } else {
+                date
+            };
         }
         let order = self.order(a, b).then(a.cmp(&b));
         if order == want.reverse() {
@@ -808,6 +865,7 @@ impl TileClusters {
                 count: acc.count,
                 start: acc.start,
                 end: acc.end,
+                bound: NONE,
                 sums: sums_at,
             });
         }
@@ -1144,16 +1202,12 @@ mod tests {
             .iter()
             .map(|c| {
                 let sums = tc.sums[c.sums..c.sums + tc.ns].to_vec();
-                (
-                    c.layer,
-                    c.x,
-                    c.y,
-                    c.id,
-                    c.count,
-                    date(c.start),
-                    date(c.end),
-                    sums,
-                )
+                let end = if c.end == OPEN {
+                    b"open".to_vec()
+                } else {
+                    date(c.end)
+                };
+                (c.layer, c.x, c.y, c.id, c.count, date(c.start), end, sums)
             })
             .collect();
         let mut lone: Vec<(i32, i32)> = tc.lone.iter().map(|l| (l.2, l.3)).collect();
@@ -1165,7 +1219,8 @@ mod tests {
         (clusters, lone)
     }
 
-    /// Fold points `(x, y, day, n)` in the given order into at most `cap` cells.
+    /// Fold points `(x, y, day, n)` in the given order into at most `cap` cells; a point
+    /// of day 56 or later has an open end.
     fn folded(points: &[(i32, i32, u8, u8)], order: &[usize], cap: usize) -> TileClusters {
         let mut tc = TileClusters::default();
         tc.begin(0, 1, cap);
@@ -1179,7 +1234,7 @@ mod tests {
             let d = tc.dates.intern(&buf, 1);
             let a = Agg {
                 start: d,
-                end: d,
+                end: if day >= 56 { OPEN } else { d },
                 ..point_agg(0, x, y, 7000 + i as u64, i as u64, NONE)
             };
             tc.fold(a, &[f64::from(n)]);
@@ -1222,6 +1277,47 @@ mod tests {
             // Never more cells held than the cap, unless one cell per layer is all there is.
             proptest::prop_assert!(a.aggs.len() <= cap.max(1) || a.shift >= 13);
         }
+    }
+
+    /// Review (session 15): a cluster with a member whose end is open said the latest
+    /// closed `end_date` of the others. Its end is open ([`OPEN`]) whatever the order its
+    /// members' properties and cells come in; a cluster of closed ends keeps the latest.
+    #[test]
+    fn a_member_with_an_open_end_leaves_its_cluster_open() {
+        let value = |s: &str| {
+            let mut buf = Vec::new();
+            mvt::bytes_field(&mut buf, 1, s.as_bytes());
+            buf
+        };
+        let (start, end) = (value("2021-01-01"), value("2021-03-31"));
+        let period = value("period");
+        let mut dates = Dates::default();
+        let mut share = Share::default();
+        let mut point = |open_first: bool, bound: &[u8]| {
+            assert!(share.start(0, (5, 5), 4096, (1, 0, NONE), 0));
+            let fields = [(START, &start[..]), (END, &end[..]), (BOUND, bound)];
+            let order: &[usize] = if open_first { &[2, 0, 1] } else { &[0, 1, 2] };
+            for &f in order {
+                let (field, bytes) = fields[f];
+                share.note(&mut dates, field, (bytes, 1), None);
+            }
+            share.agg
+        };
+        assert_eq!(point(false, &OPEN_BOUND).end, OPEN);
+        assert_eq!(point(true, &OPEN_BOUND).end, OPEN);
+        let closed = point(false, &period);
+        assert_ne!(closed.end, OPEN);
+        let open = point(true, &OPEN_BOUND);
+        for (a, b) in [(closed, open), (open, closed)] {
+            let mut acc = a;
+            acc.merge(&b, &dates);
+            assert_eq!(acc.end, OPEN);
+            assert_eq!(acc.start, closed.start);
+        }
+        let mut acc = closed;
+        acc.merge(&closed, &dates);
+        assert_eq!(acc.end, closed.end);
+        assert_eq!(&*OPEN_BOUND, &value("on_or_after"));
     }
 
     #[test]

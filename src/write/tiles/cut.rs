@@ -117,15 +117,17 @@ pub(super) fn cut_feature(
     let buffer_f = grid.buffer as f64;
     let tiles_u = u32_of(grid.tiles);
     let CutScratch { enc, q } = scratch;
+    // The feature in tile `(tx, ty)` of this zoom, drawn as `geom`.
+    let entry = |(tx, ty): (u32, u32), geom: TileGeom| TileEntry {
+        tile: tile_id(grid.zoom, tx, ty),
+        layer: li,
+        feature: fi,
+        geom,
+    };
     match geom {
         Geom::Point(w) => {
             grid.each_tile(*w, |tx, ty, (x, y)| {
-                entries.push(TileEntry {
-                    tile: tile_id(grid.zoom, tx, ty),
-                    layer: li,
-                    feature: fi,
-                    geom: TileGeom::Point(x, y),
-                });
+                entries.push(entry((tx, ty), TileGeom::Point(x, y)));
             });
         }
         Geom::MultiPoint(pts) => {
@@ -135,16 +137,10 @@ pub(super) fn cut_feature(
                     per_tile.entry((tx, ty)).or_default().push(local);
                 });
             }
-            for ((tx, ty), pts) in per_tile {
+            for (tile, pts) in per_tile {
                 *enc = GeometryEncoder::with_buffer(std::mem::take(&mut enc.commands));
                 enc.points(&pts);
-                let geom = pool_push(pool, &enc.commands, GeomType::Point);
-                entries.push(TileEntry {
-                    tile: tile_id(grid.zoom, tx, ty),
-                    layer: li,
-                    feature: fi,
-                    geom,
-                });
+                entries.push(entry(tile, pool_push(pool, &enc.commands, GeomType::Point)));
             }
         }
         Geom::Lines(lines) => {
@@ -166,22 +162,12 @@ pub(super) fn cut_feature(
                     continue;
                 }
                 let geom = pool_push(pool, &enc.commands, GeomType::LineString);
-                entries.push(TileEntry {
-                    tile: tile_id(grid.zoom, tx, ty),
-                    layer: li,
-                    feature: fi,
-                    geom,
-                });
+                entries.push(entry((tx, ty), geom));
             }
             let first = lines.iter().flatten().next();
             if let Some(&w) = first.filter(|_| grid.keep_tiny && entries.len() == before) {
                 let (tile, geom) = least_shape(grid, w, GeomType::LineString, enc, pool);
-                entries.push(TileEntry {
-                    tile,
-                    layer: li,
-                    feature: fi,
-                    geom,
-                });
+                entries.push(entry(tile, geom));
             }
         }
         Geom::Polygons(polys) => {
@@ -192,21 +178,10 @@ pub(super) fn cut_feature(
             let first = polys.iter().flatten().flatten().next();
             if let Some(&w) = first.filter(|_| grid.keep_tiny && per_tile.is_empty()) {
                 let (tile, geom) = least_shape(grid, w, GeomType::Polygon, enc, pool);
-                entries.push(TileEntry {
-                    tile,
-                    layer: li,
-                    feature: fi,
-                    geom,
-                });
+                entries.push(entry(tile, geom));
             }
-            for ((tx, ty), cmds) in per_tile {
-                let geom = pool_push(pool, &cmds, GeomType::Polygon);
-                entries.push(TileEntry {
-                    tile: tile_id(grid.zoom, tx, ty),
-                    layer: li,
-                    feature: fi,
-                    geom,
-                });
+            for (tile, cmds) in per_tile {
+                entries.push(entry(tile, pool_push(pool, &cmds, GeomType::Polygon)));
             }
         }
     }
@@ -224,7 +199,7 @@ fn least_shape(
     kind: GeomType,
     enc: &mut GeometryEncoder,
     pool: &mut Vec<u32>,
-) -> (u64, TileGeom) {
+) -> ((u32, u32), TileGeom) {
     let extent = u32_of(grid.extent);
     let at = |w: f64| {
         let g = pixel(w, grid.zoom, extent);
@@ -243,10 +218,7 @@ fn least_shape(
     } else {
         enc.line(&[(x, y), (x + 1, y)]);
     }
-    (
-        tile_id(grid.zoom, tx, ty),
-        pool_push(pool, &enc.commands, kind),
-    )
+    ((tx, ty), pool_push(pool, &enc.commands, kind))
 }
 
 /// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior

@@ -186,7 +186,12 @@ pub(super) fn encode_tile(
             for (&k, &x) in table.sum_keys.iter().zip(member_sums.unwrap_or(&[])) {
                 cx.number(table, k, &number_value(x), &mut tags);
             }
-            for (k, v) in [(table.start_key, c.start), (table.end_key, c.end)] {
+            let dates = [
+                (table.start_key, c.start),
+                (table.end_key, c.end),
+                (table.bound_key, c.bound),
+            ];
+            for (k, v) in dates {
                 if v != NONE {
                     let kind = layer.value_kind.get(v as usize).copied().unwrap_or(0);
                     cx.tag(k, v, kind, &mut tags);

@@ -347,14 +347,18 @@ impl RawFeature {
         E::custom("stopped at a bad value")
     }
 
-    /// Check what was read (that it is a Feature, then its properties, then its
-    /// geometry) and settle its id; `n` is the feature's position, the id of last resort.
+    /// Check what was read (that it is a Feature, then its properties, none lost to the
+    /// renaming of `point_count` ([`EncodedProperties::clash`]), then its geometry) and
+    /// settle its id; `n` is the feature's position, the id of last resort.
     fn finish(&mut self, n: usize) -> std::result::Result<(), String> {
         if !self.is_feature {
             return Err("not a GeoJSON Feature".into());
         }
         if self.bad_properties {
             return Err("\"properties\" is not an object".into());
+        }
+        if let Some(why) = self.properties.clash() {
+            return Err(why);
         }
         self.id = match (self.id_member.take(), self.id_property.take()) {
             (Some(Some(s)), _) | (None, Some(Some(s))) => s,

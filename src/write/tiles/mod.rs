@@ -428,7 +428,7 @@ mod tests {
         for own in cluster::CLUSTER_KEYS {
             let err = accumulating(&[own]).unwrap_err();
             assert!(
-                err.contains("clusters write point_count, start_date, end_date"),
+                err.contains("clusters write point_count, start_date, end_date, date_bound"),
                 "{err}"
             );
         }

@@ -5,6 +5,7 @@
 //! of each zoom reads a contiguous run of records; and the [`Window`] a tile's records are
 //! decoded into (its own value table, values deduplicated by their encoding).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -142,6 +143,12 @@ pub struct EncodedProperties {
     same: bool,
     /// Whether a key repeated.
     repeated: bool,
+    /// The entries written under a renamed input `point_count`, with the name as given
+    /// ([`EncodedProperties::push_with`]).
+    renamed: Vec<(usize, String)>,
+    /// The first two properties that renaming put under one key (`point_count` beside
+    /// the input's own `src_point_count`), as given, and that key.
+    clash: Option<(String, String, String)>,
 }
 
 /// Where the key of entry `i` lies in [`EncodedProperties::keys`]: from the end of the one
@@ -172,6 +179,8 @@ impl EncodedProperties {
         self.index.clear();
         self.same = true;
         self.repeated = false;
+        self.renamed.clear();
+        self.clash = None;
     }
 
     /// Whether `key` is the `n`-th key of the feature before.
@@ -205,16 +214,51 @@ impl EncodedProperties {
     /// its kind (`None` for null). A key clusters write ([`POINT_COUNT`], in any case) is
     /// the input's own, written `src_point_count` as a bulk build writes a source's column
     /// named like a key drillmap writes (probe 7 M3: a lone point's `point_count` of 100
-    /// broke the counts); every feature of every input comes through here.
+    /// broke the counts); every feature of every input comes through here. When the input
+    /// has its own property of that name too, one of the two values would be lost: the
+    /// feature is noted as refused ([`EncodedProperties::clash`]).
     pub(super) fn push_with(&mut self, key: &str, encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>) {
-        if key.len() == POINT_COUNT.len() && key.eq_ignore_ascii_case(POINT_COUNT) {
-            return self.push_renamed(&source_key(key), encode);
+        let renamed = key.len() == POINT_COUNT.len() && key.eq_ignore_ascii_case(POINT_COUNT);
+        let written = if renamed {
+            Cow::Owned(source_key(key))
+        } else {
+            Cow::Borrowed(key)
+        };
+        let (i, repeated) = self.push_renamed(&written, encode);
+        if !(renamed || repeated) {
+            return;
         }
-        self.push_renamed(key, encode);
+        // A key given twice is the JSON rule's (the last value wins); a renamed
+        // `point_count` and the input's own key of that name are two properties.
+        let earlier = self.renamed.iter().find(|r| r.0 == i).map(|r| r.1.as_str());
+        if repeated && earlier.is_some() != renamed && self.clash.is_none() {
+            let first = earlier.unwrap_or(&written);
+            self.clash = Some((first.to_owned(), key.to_owned(), written.to_string()));
+        }
+        if renamed && earlier.is_none() {
+            self.renamed.push((i, key.to_owned()));
+        }
     }
 
-    /// [`EncodedProperties::push_with`] under `key` as it is.
-    fn push_renamed(&mut self, key: &str, encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>) {
+    /// Why the feature cannot be tiled as read, if it cannot: the input's `point_count`
+    /// is written `src_point_count` ([`EncodedProperties::push_with`]), and it has its own
+    /// `src_point_count` too, so one of the two values would be lost without a word.
+    pub(super) fn clash(&self) -> Option<String> {
+        let (first, second, key) = self.clash.as_ref()?;
+        Some(format!(
+            "properties {first:?} and {second:?} would both be written as property {key:?} \
+             (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is renamed): \
+             rename one of them"
+        ))
+    }
+
+    /// [`EncodedProperties::push_with`] under `key` as it is: the entry's index, and
+    /// whether the key was there already (its value replaced).
+    fn push_renamed(
+        &mut self,
+        key: &str,
+        encode: impl FnOnce(&mut Vec<u8>) -> Option<u8>,
+    ) -> (usize, bool) {
         let start = self.values.len();
         let kind = encode(&mut self.values).unwrap_or(0);
         let end = self.values.len();
@@ -223,7 +267,7 @@ impl EncodedProperties {
             if self.was_key(n, key) {
                 self.keys.push_str(key);
                 self.entries.push((self.keys.len(), kind, start, end));
-                return;
+                return (n, false);
             }
             // Keys from now on are looked up: those before go in the index if it is due.
             self.same = false;
@@ -233,10 +277,12 @@ impl EncodedProperties {
                 }
             }
         }
-        match self.find(key).and_then(|i| self.entries.get_mut(i)) {
-            Some(e) => {
+        let found = self.find(key);
+        match found.and_then(|i| Some((i, self.entries.get_mut(i)?))) {
+            Some((i, e)) => {
                 (e.1, e.2, e.3) = (kind, start, end);
                 self.repeated = true;
+                (i, true)
             }
             None => {
                 self.keys.push_str(key);
@@ -250,6 +296,7 @@ impl EncodedProperties {
                         self.insert(i);
                     }
                 }
+                (n - 1, false)
             }
         }
     }
@@ -832,7 +879,8 @@ impl LayerBuilder {
 
     /// Add one feature. Features without a geometry, or with one tiles do not carry, are
     /// counted as skipped; two located features with the same tile id are an error (found
-    /// by [`LayerBuilder::finish`]).
+    /// by [`LayerBuilder::finish`]), as are properties `point_count` and `src_point_count`
+    /// ([`EncodedProperties::clash`]).
     pub fn push(
         &mut self,
         id: &str,
@@ -844,7 +892,14 @@ impl LayerBuilder {
         for (k, v) in properties {
             encoded.push_json(k, v);
         }
-        let pushed = self.push_encoded(id, geometry, &encoded);
+        let pushed = match encoded.clash() {
+            Some(why) => Err(Error::Syntax {
+                path: self.named(),
+                line: None,
+                message: format!("layer {:?}: feature {id:?}: {why}", self.name),
+            }),
+            None => self.push_encoded(id, geometry, &encoded),
+        };
         self.encoded = encoded;
         pushed
     }
@@ -1355,6 +1410,67 @@ mod tests {
         props.push_str("point_counts", "kept");
         let keys: Vec<&str> = props.iter().map(|(k, _, _)| k).collect();
         assert_eq!(keys, ["src_point_count", "src_Point_Count", "point_counts"]);
+    }
+
+    /// Review (session 15): an input's `point_count` beside its own `src_point_count` put
+    /// two values under one key and the last silently won. The feature is refused, naming
+    /// both properties as given, in either order, in any case, with few keys or many and
+    /// whatever the feature before; a key given twice is still JSON's (the last wins).
+    #[test]
+    fn point_count_beside_src_point_count_is_a_clash_naming_both() {
+        let mut props = EncodedProperties::default();
+        let mut clash = |first: usize, keys: &[&str]| {
+            props.clear();
+            for i in 0..first {
+                props.push_str(&format!("k{i}"), "v");
+            }
+            for k in keys {
+                props.push_str(k, "v");
+            }
+            props.clash()
+        };
+        // Before the index of many keys takes over, and after.
+        for first in [0, LINEAR_KEYS] {
+            for [a, b] in [
+                ["point_count", "src_point_count"],
+                ["src_point_count", "point_count"],
+                ["src_Point_Count", "Point_Count"],
+            ] {
+                let key = format!("src_{}", b.trim_start_matches("src_"));
+                let want = format!(
+                    "properties {a:?} and {b:?} would both be written as property {key:?} (the \
+                     tiles' point_count is the clusters' count, so an input's own is renamed): \
+                     rename one of them"
+                );
+                // Twice: the second feature has the first one's keys, in the same order.
+                assert_eq!(clash(first, &[a, b]).as_deref(), Some(&want[..]));
+                assert_eq!(clash(first, &[a, b]).as_deref(), Some(&want[..]));
+            }
+            for fine in [
+                &["point_count", "point_count"][..],
+                &["src_point_count", "src_point_count"],
+                &["point_count", "src_Point_Count"],
+                &["Point_Count", "point_count"],
+                &["point_count"],
+            ] {
+                assert_eq!(clash(first, fine), None, "{fine:?}");
+            }
+        }
+        // A layer held in memory is refused the same way, naming the layer and feature.
+        let mut b = LayerBuilder::new("l", "");
+        let point = Geometry::Point(geo::Point::new(67.0, 37.0));
+        let props = json!({"point_count": 1, "src_point_count": 2});
+        let props = props.as_object().cloned().unwrap_or_default();
+        let err = b
+            .push("f", Some(&point), &props)
+            .err()
+            .map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(
+            err.starts_with("l: layer \"l\": feature \"f\": properties \"point_count\" and"),
+            "{err}"
+        );
+        assert_eq!(b.len(), 0);
     }
 
     /// A feature with many keys, some repeated before and after the index takes over:

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value as Json};
 
-use super::cluster::{Budget, Cluster, Share, TileClusters, NONE};
+use super::cluster::{Budget, Cluster, Share, TileClusters, NONE, OPEN, OPEN_BOUND};
 use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::{ancestor, zxy};
@@ -1028,7 +1028,8 @@ fn with_window<T>(
 
 /// The features of the last [`TileClusters::build`] as the encoder takes them: the lone
 /// points that were folded read into their windows and entered in `kept` (sorted by layer
-/// then feature), and the clusters in `made` with their dates as values of their layers.
+/// then feature), and the clusters in `made` with their dates as values of their layers
+/// (an open end as its `date_bound`).
 #[allow(clippy::too_many_arguments)]
 fn resolve(
     c: &TileClusters,
@@ -1059,6 +1060,13 @@ fn resolve(
     made.clear();
     for cluster in &c.clusters {
         let mut m = *cluster;
+        if m.end == OPEN {
+            // Said as a point with an open end says it: `date_bound`, no `end_date`.
+            m.end = NONE;
+            m.bound = with_window(sides, layers, m.layer, |w| {
+                Ok(w.intern(&OPEN_BOUND, KIND_STRING))
+            })?;
+        }
         for v in [&mut m.start, &mut m.end] {
             if let Some((bytes, kind)) = c.dates.values.get(*v as usize) {
                 *v = with_window(sides, layers, m.layer, |w| Ok(w.intern(bytes, *kind)))?;
