@@ -1,5 +1,6 @@
 //! Fuzzing every parser drillmap has, from a corpus of real inputs: the places CSV, the
-//! dataset TOML, GeoNames lines, bulk CSV, GeoJSONSeq and TopoJSON.
+//! dataset TOML, GeoNames lines, bulk CSV, GeoJSONSeq and TopoJSON; and FeatureCollections,
+//! generated at random, split as the tiles reader splits them and read whole by serde_json.
 //!
 //! Each case is a file of the corpus (the test fixtures) with a few random edits: bytes
 //! flipped, inserted, deleted or duplicated, and tokens that matter to the format (quotes,
@@ -19,9 +20,11 @@ use std::path::Path;
 use drillmap::bulk::csv::CsvReader;
 use drillmap::bulk::seq::SeqReader;
 use drillmap::bulk::{Columns, EventReader, Next};
+use drillmap::read::collection::{Fault, Pieces};
 use drillmap::read::{dataset, geonames, places, topojson};
 use drillmap::Error;
 use proptest::prelude::*;
+use serde_json::Value;
 
 const PLACES: &[u8] = include_bytes!("fixtures/small/places.csv");
 const EXERCISES: &[u8] = include_bytes!("fixtures/small/exercises.toml");
@@ -296,4 +299,254 @@ fn the_corpus_is_valid() {
     }
     let (_, problems) = dataset::read(dir.path()).unwrap();
     assert!(problems.is_empty(), "{problems:?}");
+}
+
+/// A FeatureCollection split into its pieces ([`Pieces`]), each parsed by serde_json as
+/// the tiles reader parses it: the other members (in order) and the features, or the line
+/// of the fault (0 when there is no `features` member).
+type Split = (Vec<(String, Value)>, Vec<Value>);
+
+fn read_pieces(bytes: &[u8]) -> Result<Split, usize> {
+    let mut pieces = Pieces::new(bytes);
+    let (mut members, mut features) = (Vec::new(), Vec::new());
+    loop {
+        match pieces.next_piece() {
+            Ok(Some(piece)) => {
+                let value: Value =
+                    serde_json::from_slice(pieces.get(&piece)).map_err(|e| piece.located(&e).0)?;
+                match piece.key {
+                    Some(key) => members.push((key, value)),
+                    None => features.push(value),
+                }
+            }
+            Ok(None) if pieces.saw_features() => return Ok((members, features)),
+            Ok(None) => return Err(0),
+            Err(Fault::NotJson { line, .. } | Fault::NotACollection { line }) => return Err(line),
+            Err(Fault::Io(e)) => panic!("{e}"),
+        }
+    }
+}
+
+/// The members of a top-level JSON object in order, repeated keys kept.
+struct Entries(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The same read of the whole text by serde_json: `None` unless it is JSON, an object, and
+/// has `features` members, all arrays.
+fn read_whole(bytes: &[u8]) -> Option<Split> {
+    let Entries(entries) = serde_json::from_slice(bytes).ok()?;
+    let (mut members, mut features, mut any) = (Vec::new(), Vec::new(), false);
+    for (key, value) in entries {
+        match (key.as_str(), value) {
+            ("features", Value::Array(items)) => {
+                features.extend(items);
+                any = true;
+            }
+            ("features", _) => return None,
+            (_, value) => members.push((key, value)),
+        }
+    }
+    any.then_some((members, features))
+}
+
+/// Text with `{ } [ ] " \`, newlines and non-ASCII, escaped every way JSON allows.
+fn text() -> impl Strategy<Value = String> {
+    "[a-z{}\\[\\]\"\\\\/ \n\t,:é€]{0,8}"
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-1e9f64..1e9).prop_map(Value::from),
+        text().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((text(), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// A feature, mostly (any JSON value sometimes).
+fn feature_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => (json_value(), json_value(), -180f64..180.0, -90f64..90.0).prop_map(|(id, p, x, y)| {
+            serde_json::json!({"type": "Feature", "id": id, "properties": p,
+                "geometry": {"type": "Point", "coordinates": [x, y]}})
+        }),
+        1 => json_value(),
+    ]
+}
+
+/// Whitespace, newlines too, or none.
+fn space(rng: &mut fastrand::Rng, out: &mut Vec<u8>) {
+    while rng.u8(..) < 60 {
+        out.push(*rng.choice(b" \n\t\r").unwrap());
+    }
+}
+
+/// JSON text of `v` with whitespace between any tokens and strings escaped at random
+/// (`\uXXXX`, `\/`, short escapes).
+fn write_json(v: &Value, rng: &mut fastrand::Rng, out: &mut Vec<u8>) {
+    match v {
+        Value::Object(m) => write_items(
+            m.iter().map(|(k, v)| (Some(k.as_str()), v)),
+            b"{}",
+            rng,
+            out,
+        ),
+        Value::Array(items) => write_items(items.iter().map(|v| (None, v)), b"[]", rng, out),
+        Value::String(s) => {
+            out.push(b'"');
+            for c in s.chars() {
+                let escaped = match c {
+                    '"' => Some("\\\"".to_owned()),
+                    '\\' => Some("\\\\".to_owned()),
+                    '\n' if rng.bool() => Some("\\n".to_owned()),
+                    '\t' if rng.bool() => Some("\\t".to_owned()),
+                    '/' if rng.bool() => Some("\\/".to_owned()),
+                    c if (c as u32) < 0x20 || rng.u8(..) < 40 => {
+                        Some(format!("\\u{:04x}", c as u32))
+                    }
+                    _ => None,
+                };
+                match escaped {
+                    Some(e) => out.extend_from_slice(e.as_bytes()),
+                    None => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                }
+            }
+            out.push(b'"');
+        }
+        other => out.extend_from_slice(other.to_string().as_bytes()),
+    }
+}
+
+/// An object's members (with their keys) or an array's items, between `brackets`.
+fn write_items<'a>(
+    items: impl Iterator<Item = (Option<&'a str>, &'a Value)>,
+    brackets: &[u8; 2],
+    rng: &mut fastrand::Rng,
+    out: &mut Vec<u8>,
+) {
+    out.push(brackets[0]);
+    for (i, (key, v)) in items.enumerate() {
+        space(rng, out);
+        if i > 0 {
+            out.push(b',');
+            space(rng, out);
+        }
+        if let Some(key) = key {
+            write_json(&Value::from(key), rng, out);
+            space(rng, out);
+            out.push(b':');
+            space(rng, out);
+        }
+        write_json(v, rng, out);
+    }
+    space(rng, out);
+    out.push(brackets[1]);
+}
+
+/// A FeatureCollection's text: its members (`type`, `features`, maybe `name` and
+/// `attribution`, others) in any order, whitespace anywhere.
+fn collection() -> impl Strategy<Value = Vec<u8>> {
+    (
+        proptest::collection::vec(feature_value(), 0..6),
+        proptest::collection::vec((text(), json_value()), 0..3),
+        proptest::option::of(text()),
+        any::<u64>(),
+    )
+        .prop_map(|(features, mut members, name, seed)| {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            members.retain(|(k, _)| k != "features");
+            members.push(("type".into(), "FeatureCollection".into()));
+            members.push(("features".into(), Value::Array(features)));
+            if let Some(name) = name {
+                members.push(("name".into(), name.clone().into()));
+                members.push(("attribution".into(), name.into()));
+            }
+            rng.shuffle(&mut members);
+            let mut out = Vec::new();
+            space(&mut rng, &mut out);
+            // The members written one by one, so repeated keys stay.
+            let items = members.iter().map(|(k, v)| (Some(k.as_str()), v));
+            write_items(items, b"{}", &mut rng, &mut out);
+            space(&mut rng, &mut out);
+            out
+        })
+}
+
+/// A byte dropped, inserted or changed, a few times.
+fn mutated_collection() -> impl Strategy<Value = Vec<u8>> {
+    let byte = proptest::sample::select(b"{}[]\"\\,: \n0a-e.\xff\x01".to_vec());
+    (
+        collection(),
+        proptest::collection::vec((any::<usize>(), 0u8..3, byte), 0..3),
+    )
+        .prop_map(|(mut bytes, edits)| {
+            for (at, kind, b) in edits {
+                let at = at % (bytes.len() + 1);
+                match kind {
+                    0 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes.insert(at, b),
+                    _ if at < bytes.len() => bytes[at] = b,
+                    _ => {}
+                }
+            }
+            bytes
+        })
+}
+
+proptest! {
+    /// Split into pieces or read whole, a FeatureCollection is the same JSON: both accept
+    /// it with the same features and members, or both refuse it (the split naming a line
+    /// of the text).
+    #[test]
+    fn collections_split_as_serde_json_reads_them(bytes in mutated_collection()) {
+        match (read_pieces(&bytes), read_whole(&bytes)) {
+            (Ok(split), Some(whole)) => prop_assert_eq!(split, whole),
+            (Err(line), None) => prop_assert!(line <= lines(&bytes), "line {}", line),
+            (split, whole) => prop_assert!(
+                false,
+                "{}: split {:?}, whole {:?}",
+                String::from_utf8_lossy(&bytes),
+                split.map(|_| ()),
+                whole.map(|_| ())
+            ),
+        }
+    }
+
+    /// Unmutated, every generated collection is read.
+    #[test]
+    fn generated_collections_are_read(bytes in collection()) {
+        prop_assert!(read_pieces(&bytes).is_ok(), "{}", String::from_utf8_lossy(&bytes));
+    }
 }

@@ -5,6 +5,7 @@
 //! at all.
 
 pub mod article;
+pub mod collection;
 pub mod dataset;
 pub mod geonames;
 pub mod input;

@@ -44,6 +44,7 @@ use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
 use crate::model::properties::Dates;
+use crate::read::collection::{Fault, Pieces};
 use crate::read::input;
 use crate::read::seq::Records;
 
@@ -133,149 +134,81 @@ fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error
     }
 }
 
-/// A FeatureCollection read one feature at a time (only one feature's JSON is held);
-/// its `name` (and `attribution`) may come before or after its features.
+/// A FeatureCollection read one feature at a time, split into the text of each feature
+/// and of each other member ([`Pieces`]; only the largest piece is held), each parsed by
+/// serde_json's slice reader: features by [`RawFeature::read_slice`], as GeoJSONSeq's.
+/// Its `name` (and `attribution`) may come before or after its features.
 fn read_collection(
     path: &Path,
     input: impl Read,
     stem: String,
-    feature: RawFeature,
-    each: impl FnMut(&str, &RawFeature) -> Result<()>,
+    mut feature: RawFeature,
+    mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<(String, String)> {
-    let mut top = Collection {
-        path,
-        stem: &stem,
-        each,
-        failed: None,
-        name: None,
-        attribution: None,
-        features: false,
-        feature,
-    };
-    let mut de = serde_json::Deserializer::from_reader(input);
-    let read = serde::Deserializer::deserialize_map(&mut de, &mut top).and_then(|()| de.end());
-    if let Some(mut e) = top.failed {
-        // A bad value stopped the reading where it ends: its line is the JSON error's.
-        if let (
-            Error::Syntax {
-                line: line @ None, ..
-            },
-            Err(stop),
-        ) = (&mut e, &read)
-        {
-            *line = Some(stop.line());
+    let mut pieces = Pieces::new(input);
+    let mut name: Option<String> = None;
+    let mut attribution: Option<String> = None;
+    let mut n = 0;
+    let not_json =
+        |(line, message): (usize, String)| syntax(path, Some(line), format!("not JSON: {message}"));
+    loop {
+        let piece = match pieces.next_piece() {
+            Ok(Some(piece)) => piece,
+            Ok(None) => break,
+            Err(Fault::Io(e)) => return Err(Error::io(path, e)),
+            Err(Fault::NotJson { line, message }) => return Err(not_json((line, message))),
+            Err(Fault::NotACollection { line }) => {
+                return Err(syntax(path, Some(line), NOT_A_COLLECTION))
+            }
+        };
+        let text = pieces.get(&piece);
+        match piece.key.as_deref() {
+            None => {
+                n += 1;
+                feature
+                    .read_located(text, n)
+                    .map_err(|(e, within)| match e {
+                        FeatureError::Json(e) => not_json(piece.located(&e)),
+                        FeatureError::Feature(m) => syntax(
+                            path,
+                            Some(piece.line + within.map_or(0, |l| l.saturating_sub(1))),
+                            format!("feature {n}: {m}"),
+                        ),
+                    })?;
+                feature.line = Some(piece.line);
+                each(name.as_deref().unwrap_or(&stem), &feature).map_err(|mut e| {
+                    if let Error::Syntax {
+                        line: line @ None, ..
+                    } = &mut e
+                    {
+                        *line = Some(piece.line);
+                    }
+                    e
+                })?;
+            }
+            Some(key @ ("name" | "attribution")) => {
+                let value: Json =
+                    serde_json::from_slice(text).map_err(|e| not_json(piece.located(&e)))?;
+                if let Json::String(s) = value {
+                    *(if key == "name" {
+                        &mut name
+                    } else {
+                        &mut attribution
+                    }) = Some(s);
+                }
+            }
+            Some(_) => {
+                serde_json::from_slice::<Skipped>(text).map_err(|e| not_json(piece.located(&e)))?;
+            }
         }
-        return Err(e);
     }
-    match read {
-        Err(e) if e.is_data() => Err(syntax(path, Some(e.line()), NOT_A_COLLECTION)),
-        Err(e) => Err(syntax(path, Some(e.line()), format!("not JSON: {e}"))),
-        Ok(()) if !top.features => Err(syntax(path, None, NOT_A_COLLECTION)),
-        Ok(()) => Ok((
-            top.name.unwrap_or_else(|| stem.clone()),
-            top.attribution.unwrap_or_default(),
-        )),
+    if !pieces.saw_features() {
+        return Err(syntax(path, None, NOT_A_COLLECTION));
     }
+    Ok((name.unwrap_or(stem), attribution.unwrap_or_default()))
 }
 
 const NOT_A_COLLECTION: &str = "not a GeoJSON FeatureCollection (no \"features\" array)";
-
-/// The visitor of a FeatureCollection: its `name`, and each feature handed on.
-struct Collection<'p, F> {
-    path: &'p Path,
-    stem: &'p str,
-    each: F,
-    /// The error that stopped the reading, when it was not the JSON's.
-    failed: Option<Error>,
-    name: Option<String>,
-    /// The `attribution` member (a string), as drillmap writes it.
-    attribution: Option<String>,
-    features: bool,
-    /// The feature being read.
-    feature: RawFeature,
-}
-
-impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::Visitor<'de>
-    for &mut Collection<'_, F>
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a GeoJSON FeatureCollection")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "name" => {
-                    if let Json::String(s) = map.next_value::<Json>()? {
-                        self.name = Some(s);
-                    }
-                }
-                "attribution" => {
-                    if let Json::String(s) = map.next_value::<Json>()? {
-                        self.attribution = Some(s);
-                    }
-                }
-                "features" => {
-                    self.features = true;
-                    map.next_value_seed(&mut *self)?;
-                }
-                _ => {
-                    map.next_value::<Skipped>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<(), A::Error> {
-        let mut n = 0;
-        loop {
-            match seq.next_element_seed(FeatureSeed(&mut self.feature)) {
-                Ok(Some(())) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    if let Some(m) = self.feature.problem.take() {
-                        self.failed =
-                            Some(syntax(self.path, None, format!("feature {}: {m}", n + 1)));
-                    }
-                    return Err(e);
-                }
-            }
-            n += 1;
-            let result = self
-                .feature
-                .finish(n)
-                .map_err(|m| syntax(self.path, None, format!("feature {n}: {m}")))
-                .and_then(|()| {
-                    (self.each)(self.name.as_deref().unwrap_or(self.stem), &self.feature)
-                });
-            if let Err(e) = result {
-                self.failed = Some(e);
-                return Err(serde::de::Error::custom("stopped"));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The `features` member: an array read element by element.
-impl<'de, F: FnMut(&str, &RawFeature) -> Result<()>> serde::de::DeserializeSeed<'de>
-    for &mut Collection<'_, F>
-{
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
 
 fn read_seq(
     path: &Path,
@@ -311,7 +244,7 @@ pub struct RawFeature {
     pub geometry: Option<Geometry<f64>>,
     /// Its properties, encoded.
     pub properties: EncodedProperties,
-    /// The line of the file it was read from, when known (GeoJSONSeq, CSV).
+    /// The line of the file it starts on, when known (always, when read from a file).
     pub line: Option<usize>,
     /// Whether `type` is "Feature".
     is_feature: bool,
@@ -369,6 +302,16 @@ impl RawFeature {
 
     /// Read one feature from the JSON text `bytes` into `self`.
     pub fn read_slice(&mut self, bytes: &[u8], n: usize) -> std::result::Result<(), FeatureError> {
+        self.read_located(bytes, n).map_err(|(e, _)| e)
+    }
+
+    /// [`RawFeature::read_slice`], with the line within `bytes` of the value that stopped
+    /// the reading (`None` for a fault of the whole feature).
+    fn read_located(
+        &mut self,
+        bytes: &[u8],
+        n: usize,
+    ) -> std::result::Result<(), (FeatureError, Option<usize>)> {
         // UTF-8 checked once for the whole text, not string by string (invalid text is
         // read as bytes, for serde_json's error naming where).
         let read = match std::str::from_utf8(bytes) {
@@ -376,10 +319,10 @@ impl RawFeature {
             Err(_) => self.read_json(&mut serde_json::Deserializer::from_slice(bytes)),
         };
         read.map_err(|e| match self.problem.take() {
-            Some(m) => FeatureError::Feature(m),
-            None => FeatureError::Json(e),
+            Some(m) => (FeatureError::Feature(m), Some(e.line())),
+            None => (FeatureError::Json(e), None),
         })?;
-        self.finish(n).map_err(FeatureError::Feature)
+        self.finish(n).map_err(|m| (FeatureError::Feature(m), None))
     }
 
     fn read_json<'de, R: serde_json::de::Read<'de>>(
@@ -1220,6 +1163,65 @@ mod tests {
         )
         .unwrap();
         assert!(read_layer(&path, &Columns::default()).is_err());
+    }
+
+    /// A FeatureCollection's faults name the line they are on, counted in the file as
+    /// serde_json counts it: a feature's bad value (not the feature's first line), text
+    /// that is not JSON in a feature or another member, and a feature whose id repeats.
+    #[test]
+    fn collection_faults_name_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.geojson");
+        let point = r#""geometry":{"type":"Point","coordinates":[67,37]}"#;
+        for text in [
+            "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\n\"properties\":{\"a\":\"\\q\"}}]}",
+            "{\"features\":[],\n\"x\":[1,\n 2,]}",
+            "{\"features\":[]}\n,",
+            "{\"features\":[\n  {\"type\":\"Feature\"}\n  {}]}",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = read_layer(&path, &Columns::default())
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            let whole = serde_json::from_str::<Json>(text).unwrap_err();
+            let wanted = format!("c.geojson:{}: not JSON: {whole}", whole.line());
+            assert!(err.ends_with(&wanted), "{err} / {wanted}");
+        }
+        std::fs::write(
+            &path,
+            "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\n\"geometry\":{\"type\":\"Point\",\"coordinates\":[1]},\"properties\":{}}]}",
+        )
+        .unwrap();
+        let err = read_layer(&path, &Columns::default())
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("c.geojson:3: feature 1: bad position [1]"),
+            "{err}"
+        );
+        let feature = |id: &str| format!(r#"{{"type":"Feature","id":"{id}",{point}}}"#);
+        std::fs::write(
+            &path,
+            format!(
+                "{{\"features\":[\n{},\n{},\n{}]}}",
+                feature("a"),
+                feature("b"),
+                feature("a")
+            ),
+        )
+        .unwrap();
+        let layer = read_built(&path, &Columns::default(), None).unwrap();
+        let opts = super::super::TileOptions::default();
+        let err = super::super::encode_built(vec![layer], &opts)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("c.geojson:4: layer \"c\": feature \"a\""),
+            "{err}"
+        );
     }
 
     /// A member the reader does not use is still checked: text that is not valid JSON is
