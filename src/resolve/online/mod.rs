@@ -465,11 +465,37 @@ pub fn validate_user_agent(ua: &str) -> Result<(), OnlineError> {
              \"drillmap/0.1 (you@your-org.example)\"",
         );
     }
-    const PLACEHOLDERS: &[&str] = &["example.com", "example.org", "example.net"];
-    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
-        return refuse("its contact is a placeholder (example.com/.org/.net); give a real one");
+    if lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .any(is_placeholder_host)
+    {
+        return refuse(
+            "its contact is a placeholder (example.com/.org/.net, or a name under .example or \
+             .invalid, which are kept for documentation); give a real one",
+        );
     }
     Ok(())
+}
+
+/// Whether `host` (lower case) is a name kept for documentation (RFC 2606, RFC 6761), so
+/// no one can be reached there: `example.com`, `.org`, `.net` and their subdomains, and
+/// names under `.example` or `.invalid` (the placeholder drillmap's own messages suggest,
+/// `you@your-org.example`, among them). `.test`, kept for testing, passes: a test run's
+/// User-Agent against a local server.
+fn is_placeholder_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    let under = |domain: &str| {
+        host == domain
+            || host
+                .strip_suffix(domain)
+                .is_some_and(|rest| rest.ends_with('.'))
+    };
+    ["example.com", "example.org", "example.net"]
+        .into_iter()
+        .any(under)
+        || [".example", ".invalid"]
+            .into_iter()
+            .any(|tld| host.ends_with(tld))
 }
 
 /// A query to geocode online: the name as the dataset writes it, and the countries it may
@@ -718,6 +744,8 @@ mod tests {
             "drillmap/0.1 (analyst@osint-desk.org)",
             "drillmap/0.1 (+https://github.com/someone/drillmap)",
             "Jane Doe <jane.doe@uni-tuebingen.de>",
+            "drillmap-tests (qa@drillmap.test)",
+            "drillmap/0.1 (ops@counterexample.org)",
         ] {
             assert!(validate_user_agent(ok).is_ok(), "{ok}");
         }
@@ -731,6 +759,10 @@ mod tests {
             ("drillmap", "no contact"),
             ("drillmap/0.1 (jane@)", "no contact"),
             ("drillmap/0.1 (you@example.org)", "placeholder"),
+            // Probe 8 #9: the placeholder the messages suggest is one too.
+            ("drillmap/0.1 (you@your-org.example)", "placeholder"),
+            ("drillmap/0.1 (https://www.example.com/contact)", "placeholder"),
+            ("drillmap/0.1 (me@host.invalid)", "placeholder"),
             (
                 "drillmap\n(jane@uni.de)",
                 "must not contain control characters (found U+000A)",
