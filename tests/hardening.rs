@@ -493,3 +493,25 @@ fn an_output_folder_that_is_a_file_and_an_index_that_is_a_folder_are_named_plain
         .expect_code(2)
         .expect_stderr_line(&["geonames.idx: a folder, not a regular file"]);
 }
+
+/// Probe 8 #3: `geocode --batch` named every row of a CRLF file one line too early (the
+/// first row as the header's line), and a row of the wrong width failed the whole file
+/// with the csv crate's text. It reads as `build --events` does.
+#[test]
+fn geocode_batch_names_physical_lines_and_rows_of_the_wrong_width() {
+    let work = Work::new("small");
+    let b = work.write_csv("b.csv", "name,country\r\nTermiz,UZ\r\n\r\n,TJ\r\n");
+    work.run(&["geocode", "--data", "data", "--batch", &b, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&["b.csv:4:", "empty name"]);
+    let b2 = work.write_csv(
+        "b2.csv",
+        "name,country\r\nTermiz,UZ\r\nTermiz,UZ,x\r\n,TJ\r\n",
+    );
+    work.run(&["geocode", "--data", "data", "--batch", &b2, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "b2.csv:3: \"Termiz,UZ,x\": expected 2 columns as in the header, found 3",
+        ])
+        .expect_stderr_line(&["b2.csv:4:", "empty name"]);
+}

@@ -18,6 +18,7 @@ use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
 use crate::read::lines::CrLf;
+use crate::read::table::{self, first_line};
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
 /// drillmap writes that key itself, in any case ([`is_event_key_in_any_case`]: `Admin1`
@@ -88,33 +89,14 @@ struct Layout {
     free: Vec<FreeColumn>,
 }
 
-/// The physical line where the record read at `position` starts: the csv crate gives a
-/// record the line after the previous one, before the blank lines it skipped.
-fn first_line<R: Read>(reader: &mut csv::Reader<CrLf<R>>, position: Option<&csv::Position>) -> u64 {
-    let after_previous = position.map_or(1, csv::Position::line);
-    after_previous + reader.get_mut().blank_lines_at(after_previous)
-}
-
 impl Layout {
     /// Add `record` (read without error, starting on `line`) to `chunk`: a row, a problem
     /// at its line, or nothing for a blank line.
     fn push(&self, record: &csv::StringRecord, line: u64, chunk: &mut Chunk) {
-        if record.len() != self.width {
-            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
-                return; // a blank line
-            }
-            let text: Vec<&str> = record.iter().collect();
-            chunk.items.push(Item::Bad(Problem::new(
-                &self.path,
-                usize::try_from(line).ok(),
-                excerpt(&text.join(","), 80),
-                format!(
-                    "expected {} columns as in the header, found {}",
-                    self.width,
-                    record.len()
-                ),
-            )));
-            return;
+        match table::row_width(&self.path, line, record, self.width) {
+            Ok(true) => {}
+            Ok(false) => return, // a blank line
+            Err(p) => return chunk.items.push(Item::Bad(p)),
         }
         let field = |f: Field| {
             self.fields[f as usize]
@@ -277,10 +259,7 @@ impl CsvReader {
 
     /// Read the header of `input` (named `path` in messages) and map its columns.
     pub fn new<R: Read + Send + 'static>(path: &Path, input: R, columns: &Columns) -> Result<Self> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .buffer_capacity(1 << 20)
-            .from_reader(CrLf::new(input));
+        let mut reader = table::reader(input);
         let (header, position) = match reader.headers() {
             Ok(h) => (
                 h.iter().map(|s| s.trim().to_owned()).collect::<Vec<_>>(),
