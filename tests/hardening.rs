@@ -515,3 +515,31 @@ fn geocode_batch_names_physical_lines_and_rows_of_the_wrong_width() {
         ])
         .expect_stderr_line(&["b2.csv:4:", "empty name"]);
 }
+
+/// Probe 8 #7: Windows-1251 text got three messages, none naming the column or showing the
+/// bytes (and a 0-based field in two), and a gzipped CSV was told it may be UTF-16. Every
+/// CSV reader gives one message; a compressed file is said to be one.
+#[test]
+fn text_that_is_not_utf8_is_named_by_column_and_a_compressed_file_is_said_to_be_one() {
+    let work = Work::new("events");
+    let mut cp1251 = b"id,name,start_date,place,country\nq1,x,2021-08,".to_vec();
+    cp1251.extend_from_slice(b"\xD2\xE5\xF0\xEC\xE5\xE7,UZ\n");
+    let w = work.write_csv("w.csv", &cp1251);
+    build(&work, &["--events", &w])
+        .expect_code(1)
+        .expect_stderr_line(&[
+        "w.csv:2: column \"place\" (field 4) is not UTF-8 text: \"\\xD2\\xE5\\xF0\\xEC\\xE5\\xE7\"",
+        "read as Windows-1251 (Cyrillic) it is \"Термез\"",
+        "iconv -f cp1251 -t utf-8",
+    ]);
+    let wb = work.write_csv("wb.csv", b"name,country\n\xD2\xE5\xF0\xEC\xE5\xE7,UZ\n");
+    work.run(&["geocode", "--data", "data", "--batch", &wb, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "wb.csv:2: column \"name\" (field 1) is not UTF-8 text",
+            "iconv -f cp1251 -t utf-8",
+        ]);
+    let gz = work.write_csv("w.csv.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03");
+    build(&work, &["--events", &gz, "--format", "csv"])
+        .expect_stderr_line(&["w.csv.gz: a gzip-compressed file, not text", "gunzip -k"]);
+}

@@ -212,19 +212,15 @@ impl BatchInput {
                 _ => syntax(usize::try_from(line).ok(), message),
             }
         };
-        let headers = match reader.headers() {
-            Ok(h) => h.clone(),
+        let (header_line, headers) = match table::header(&mut reader) {
+            Ok(h) => h,
             Err(e) => {
                 let line = table::first_line(&mut reader, e.position());
                 return Err(csv_error(e, line));
             }
         };
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name))
-        };
-        let header_line = table::first_line(&mut reader, headers.position());
+        let headers = headers.map_err(|m| syntax(usize::try_from(header_line).ok(), m))?;
+        let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
         let name_col = col("name").ok_or_else(|| {
             syntax(
                 usize::try_from(header_line).ok(),
@@ -237,9 +233,16 @@ impl BatchInput {
         let mut lines = Vec::new();
         let mut record = csv::StringRecord::new();
         loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
+            match table::read_text(&mut reader, &mut record) {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => break,
+                Ok(Err(bytes)) => {
+                    let line = table::first_line(&mut reader, bytes.position());
+                    let line = usize::try_from(line).ok();
+                    let message = table::not_utf8(&bytes, Some(&headers));
+                    problems.push(drillmap::Problem::new(input, line, "", message));
+                    continue;
+                }
                 Err(e) => {
                     let line = table::first_line(&mut reader, e.position());
                     return Err(csv_error(e, line));

@@ -1,6 +1,8 @@
 //! CSV tables as every reader of one takes them (the bulk events reader and
 //! `geocode --batch`): records read with CR LF line ends as LF, each named by the physical
 //! line it starts on, and a row whose width is not the header's a problem at its line.
+//! Every CSV reader (those two and `places.csv`'s) checks its records as UTF-8 here
+//! ([`read_text`]) and says what a field that is not UTF-8 holds ([`not_utf8`]).
 
 use std::io::Read;
 use std::path::Path;
@@ -55,6 +57,132 @@ pub fn row_width(
     ))
 }
 
+/// The next record of `reader`, read into `record` and checked as UTF-8: whether there was
+/// one, or (the inner `Err`) the record as read, some field of which is not UTF-8
+/// ([`not_utf8`] says which). The same check as the csv crate's `read_record`, which drops
+/// the bytes a message would show.
+pub fn read_text<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+) -> csv::Result<Result<bool, csv::ByteRecord>> {
+    let mut bytes = std::mem::take(record).into_byte_record();
+    if !reader.read_byte_record(&mut bytes)? {
+        return Ok(Ok(false));
+    }
+    match csv::StringRecord::from_byte_record(bytes) {
+        Ok(text) => {
+            *record = text;
+            Ok(Ok(true))
+        }
+        Err(e) => Ok(Err(e.into_byte_record())),
+    }
+}
+
+/// The header of `reader`, its names trimmed, and the line it is on; or the message for a
+/// header that is not UTF-8.
+pub fn header<R: Read>(
+    reader: &mut csv::Reader<CrLf<R>>,
+) -> csv::Result<(u64, Result<Vec<String>, String>)> {
+    let bytes = reader.byte_headers()?.clone();
+    // The header's physical line, after any blank lines before it (none in an empty file).
+    let line = if bytes.is_empty() {
+        1
+    } else {
+        first_line(reader, bytes.position())
+    };
+    Ok((
+        line,
+        match csv::StringRecord::from_byte_record(bytes) {
+            Ok(h) => Ok(h.iter().map(|s| s.trim().to_owned()).collect()),
+            Err(e) => Err(not_utf8(&e.into_byte_record(), None)),
+        },
+    ))
+}
+
+/// What is wrong with `record`, some field of which is not UTF-8: the first such field by
+/// its column's name in `header` (`None` for the header itself) and its 1-based place, its
+/// bytes, the other such fields, and how to convert the file (the one message of every CSV
+/// reader).
+pub fn not_utf8(record: &csv::ByteRecord, header: Option<&[String]>) -> String {
+    let name = |i: usize| match (header, header.and_then(|h| h.get(i))) {
+        (_, Some(n)) => format!("column {n:?} (field {})", i + 1),
+        (None, _) => format!("field {} of the header", i + 1),
+        (Some(_), None) => format!("field {}", i + 1),
+    };
+    let bad: Vec<usize> = (0..record.len())
+        .filter(|&i| std::str::from_utf8(&record[i]).is_err())
+        .collect();
+    let Some((&first, others)) = bad.split_first() else {
+        return "not UTF-8 text: save the file as UTF-8".into();
+    };
+    let field = &record[first];
+    let mut m = format!("{} is not UTF-8 text: {}", name(first), escaped(field));
+    if !others.is_empty() {
+        let others: Vec<String> = others.iter().map(|&i| name(i)).collect();
+        m.push_str(&format!(" (so is {})", others.join(", ")));
+    }
+    m.push_str("; ");
+    m.push_str(&encoding_hint(field));
+    m
+}
+
+/// Most bytes of a field [`not_utf8`] shows.
+const SHOWN_BYTES: usize = 24;
+
+/// `bytes` as a quoted string, printable ASCII as it is, any other byte as `\xNN`.
+fn escaped(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for &b in bytes.iter().take(SHOWN_BYTES) {
+        match b {
+            b'"' | b'\\' => {
+                s.push('\\');
+                s.push(char::from(b));
+            }
+            0x20..=0x7e => s.push(char::from(b)),
+            _ => s.push_str(&format!("\\x{b:02X}")),
+        }
+    }
+    if bytes.len() > SHOWN_BYTES {
+        s.push('…');
+    }
+    s.push('"');
+    s
+}
+
+/// How to make text UTF-8 whose `field` is not: from UTF-16 (a byte order mark or a NUL),
+/// from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them in a row
+/// somewhere: the text as it reads then is shown), or from another code page.
+fn encoding_hint(field: &[u8]) -> String {
+    if field.starts_with(&[0xFF, 0xFE]) || field.starts_with(&[0xFE, 0xFF]) || field.contains(&0) {
+        return "it looks like UTF-16: save the file as UTF-8, or convert it with \
+                `iconv -f utf-16 -t utf-8`"
+            .into();
+    }
+    let cyrillic = |b: u8| b >= 0xC0 || b == 0xA8 || b == 0xB8;
+    let high = |b: &u8| *b >= 0x80;
+    if field.iter().filter(|b| high(b)).all(|&b| cyrillic(b))
+        && field.windows(2).any(|w| high(&w[0]) && high(&w[1]))
+    {
+        let text: String = field
+            .iter()
+            .take(SHOWN_BYTES)
+            .map(|&b| match b {
+                0xA8 => 'Ё',
+                0xB8 => 'ё',
+                0xC0.. => char::from_u32(0x0410 + u32::from(b - 0xC0)).unwrap_or('?'),
+                _ => char::from(b),
+            })
+            .collect();
+        return format!(
+            "read as Windows-1251 (Cyrillic) it is {text:?}: save the file as UTF-8, or \
+             convert it with `iconv -f cp1251 -t utf-8`"
+        );
+    }
+    "save the file as UTF-8 (text in another code page converts with \
+     `iconv -f CODEPAGE -t utf-8`, e.g. cp1252 for Western European text)"
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +218,31 @@ mod tests {
         assert_eq!(row_width(Path::new("t.csv"), 3, &row, 3), Ok(true));
         let blank = csv::StringRecord::from(vec![""]);
         assert_eq!(row_width(Path::new("t.csv"), 3, &blank, 2), Ok(false));
+    }
+
+    /// Probe 8 #7: a Windows-1251 field was "not UTF-8 text (field 3)", or the csv
+    /// crate's text with a 0-based field; it is named, shown, and the fix suggested.
+    #[test]
+    fn a_field_that_is_not_utf8_is_named_shown_and_its_encoding_guessed() {
+        let header: Vec<String> = ["id", "location", "notes"].map(String::from).to_vec();
+        let mut row = csv::ByteRecord::new();
+        row.push_field(b"A1");
+        row.push_field(b"\xD2\xE5\xF0\xEC\xE5\xE7");
+        row.push_field(b"\xD3\xF7");
+        assert_eq!(
+            not_utf8(&row, Some(&header)),
+            "column \"location\" (field 2) is not UTF-8 text: \"\\xD2\\xE5\\xF0\\xEC\\xE5\\xE7\" \
+             (so is column \"notes\" (field 3)); read as Windows-1251 (Cyrillic) it is \
+             \"Термез\": save the file as UTF-8, or convert it with `iconv -f cp1251 -t utf-8`"
+        );
+        let latin = csv::ByteRecord::from(vec![&b"D\xFCsseldorf"[..]]);
+        let m = not_utf8(&latin, None);
+        assert!(
+            m.starts_with("field 1 of the header is not UTF-8 text: \"D\\xFCsseldorf\""),
+            "{m}"
+        );
+        assert!(m.contains("cp1252"), "{m}");
+        let utf16 = csv::ByteRecord::from(vec![&b"\xFF\xFEi\0d\0"[..]]);
+        assert!(not_utf8(&utf16, None).contains("UTF-16"));
     }
 }
