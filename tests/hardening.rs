@@ -543,3 +543,37 @@ fn text_that_is_not_utf8_is_named_by_column_and_a_compressed_file_is_said_to_be_
     build(&work, &["--events", &gz, "--format", "csv"])
         .expect_stderr_line(&["w.csv.gz: a gzip-compressed file, not text", "gunzip -k"]);
 }
+
+/// Probe 8 #10: Excel's `sep=,` first line was taken for the header ("no id column"), a
+/// `;` header with a comma in a name got no separator hint, and `geocode --batch` never
+/// gave it.
+#[test]
+fn excel_separator_lines_and_semicolon_headers_are_understood() {
+    let work = Work::new("events");
+    let a = work.write_csv(
+        "a.csv",
+        "sep=,\r\nid,name,start_date,place,country\r\nq1,x,2021-08,Termiz,UZ\r\nq2,x,2021-13,Termiz,UZ\r\n",
+    );
+    // The header is read on line 2, the rows after it keep their lines.
+    build(&work, &["--events", &a])
+        .expect_code(1)
+        .expect_stderr_line(&["a.csv:4:"]);
+    let b = work.write_csv(
+        "b.csv",
+        "id;name;start_date;place;notes, more\nq1;x;2021;Termiz;y\n",
+    );
+    build(&work, &["--events", &b])
+        .expect_code(1)
+        .expect_stderr_line(&["b.csv:1:", "looks separated by ';', not commas"]);
+    let c = work.write_csv("c.csv", "name;country\nTermiz;UZ\n");
+    work.run(&["geocode", "--data", "data", "--batch", &c, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&["c.csv:1:", "looks separated by ';', not commas"]);
+    let d = work.write_csv("d.csv", "sep=;\nname;country\nTermiz;UZ\n");
+    work.run(&["geocode", "--data", "data", "--batch", &d, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "d.csv:1:",
+            "\"sep=;\" is Excel's note that the file is separated by ';'",
+        ]);
+}

@@ -288,18 +288,6 @@ impl CsvReader {
         if header.iter().all(String::is_empty) {
             return Err(syntax("no header row".into()));
         }
-        if let [only] = header.as_slice() {
-            if let Some((_, name)) = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")]
-                .into_iter()
-                .find(|(sep, _)| only.contains(*sep))
-            {
-                return Err(syntax(format!(
-                    "the header {:?} is one column that looks separated by {name}: drillmap \
-                         reads comma-separated CSV (save or export the file with commas)",
-                    excerpt(only, 80),
-                )));
-            }
-        }
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
         for (i, n) in names.iter().enumerate() {
             if !n.is_empty() && names[..i].contains(n) {

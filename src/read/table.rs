@@ -78,24 +78,60 @@ pub fn read_text<R: Read>(
     }
 }
 
-/// The header of `reader`, its names trimmed, and the line it is on; or the message for a
-/// header that is not UTF-8.
+/// The header of `reader`, its names trimmed, and the line it is on; or what is wrong with
+/// it: not UTF-8 ([`not_utf8`]), or separated by something else than commas
+/// ([`separator_hint`]). Excel's first line `sep=,` is skipped (the header follows it).
 pub fn header<R: Read>(
     reader: &mut csv::Reader<CrLf<R>>,
 ) -> csv::Result<(u64, Result<Vec<String>, String>)> {
-    let bytes = reader.byte_headers()?.clone();
+    let mut bytes = reader.byte_headers()?.clone();
+    if bytes.len() == 2 && &bytes[0] == b"sep=" && bytes[1].is_empty() {
+        // Records after the header are read as they come: this one is the header.
+        reader.read_byte_record(&mut bytes)?;
+    }
     // The header's physical line, after any blank lines before it (none in an empty file).
     let line = if bytes.is_empty() {
         1
     } else {
         first_line(reader, bytes.position())
     };
-    Ok((
-        line,
-        match csv::StringRecord::from_byte_record(bytes) {
-            Ok(h) => Ok(h.iter().map(|s| s.trim().to_owned()).collect()),
-            Err(e) => Err(not_utf8(&e.into_byte_record(), None)),
-        },
+    let names = match csv::StringRecord::from_byte_record(bytes) {
+        Ok(h) => separator_hint(&h)
+            .map_or_else(|| Ok(h.iter().map(|s| s.trim().to_owned()).collect()), Err),
+        Err(e) => Err(not_utf8(&e.into_byte_record(), None)),
+    };
+    Ok((line, names))
+}
+
+/// The separators a header may turn out to be separated by, as messages name them.
+const SEPARATORS: [(char, &str); 3] = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")];
+
+/// Why `header` looks separated by something else than commas, which drillmap reads (the
+/// quote check and the messages assume them): Excel's `sep=X` line, or a separator found in
+/// its names at least as many times as there are names (`id;place;notes, more` is two
+/// names holding three `;`). `None` for a header of commas.
+pub fn separator_hint(header: &csv::StringRecord) -> Option<String> {
+    let fix = "drillmap reads comma-separated CSV (save or export the file with commas)";
+    if let Some(sep) = header.get(0).and_then(|h| h.strip_prefix("sep=")) {
+        if header.len() == 1 && sep.chars().count() == 1 {
+            let name = SEPARATORS
+                .iter()
+                .find(|(c, _)| sep.starts_with(*c))
+                .map_or_else(|| format!("{sep:?}"), |(_, n)| (*n).to_owned());
+            return Some(format!(
+                "the first line {:?} is Excel's note that the file is separated by {name}: {fix}",
+                format!("sep={sep}")
+            ));
+        }
+    }
+    let (_, name) = SEPARATORS.iter().find(|(c, _)| {
+        let found: usize = header.iter().map(|h| h.matches(*c).count()).sum();
+        found > 0 && found >= header.len()
+    })?;
+    let text: Vec<&str> = header.iter().collect();
+    Some(format!(
+        "the header {:?} looks separated by {name}, not commas: {fix}",
+        excerpt(&text.join(","), 80),
     ))
 }
 
@@ -218,6 +254,48 @@ mod tests {
         assert_eq!(row_width(Path::new("t.csv"), 3, &row, 3), Ok(true));
         let blank = csv::StringRecord::from(vec![""]);
         assert_eq!(row_width(Path::new("t.csv"), 3, &blank, 2), Ok(false));
+    }
+
+    fn header_of(text: &str) -> (u64, Result<Vec<String>, String>) {
+        header(&mut reader(text.as_bytes())).unwrap()
+    }
+
+    /// Probe 8 #10: Excel's `sep=,` line was read as the header ("no id column"), and a
+    /// `;` header with a comma in a name was not told it is `;`-separated.
+    #[test]
+    fn excel_separator_lines_and_other_separators() {
+        let (line, names) = header_of("sep=,\r\nid,place\r\na,b\r\n");
+        assert_eq!(
+            (line, names),
+            (2, Ok(vec!["id".to_owned(), "place".to_owned()]))
+        );
+        let mut r = reader(&b"\xEF\xBB\xBFsep=,\nid,place\na,b\n"[..]);
+        assert_eq!(header(&mut r).unwrap().0, 2);
+        let mut row = csv::StringRecord::new();
+        assert!(r.read_record(&mut row).unwrap());
+        assert_eq!((&row[0], first_line(&mut r, row.position())), ("a", 3));
+        for (text, says) in [
+            (
+                "sep=;\nid;place\n",
+                "the first line \"sep=;\" is Excel's note that the file is separated by ';'",
+            ),
+            ("sep=\t\nid\tplace\n", "separated by tabs"),
+            (
+                "id;place;country;notes, more\n",
+                "the header \"id;place;country;notes, more\" looks separated by ';', not commas",
+            ),
+            ("id;place\n", "looks separated by ';'"),
+            ("name\tcountry\n", "looks separated by tabs"),
+        ] {
+            let m = header_of(text).1.unwrap_err();
+            assert!(
+                m.contains(says) && m.ends_with("(save or export the file with commas)"),
+                "{text:?}: {m}"
+            );
+        }
+        // A name with a `;` in a header of commas is a name; an empty file has no header.
+        assert!(header_of("id,name;alias,country\n").1.is_ok());
+        assert_eq!(header_of(""), (1, Ok(vec![])));
     }
 
     /// Probe 8 #7: a Windows-1251 field was "not UTF-8 text (field 3)", or the csv
