@@ -252,12 +252,16 @@ fn control_characters_in_names_and_ids_are_refused() {
 fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
     let work = Work::new("events");
     // `drillmap` is the dataset's archive, drillmap.pmtiles (probe 2, finding 6).
+    // In any case (probe 8 #6): `Exercises.geojson` is `exercises.geojson` on macOS.
     let names = [
         "exercises",
         "bases",
         "afghan_border",
         "uncertainty",
         "drillmap",
+        "Exercises",
+        "DRILLMAP",
+        "Afghan_Border",
     ];
     for name in names {
         build(&work, &["--events", "data/events.csv", "--layer", name])
@@ -268,6 +272,20 @@ fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
             ]);
     }
     assert!(!work.out().exists() || work.outputs().is_empty());
+
+    // Probe 8 #6: nor a bulk layer's name in another case, for the same reason.
+    let layer = |name: &str| {
+        let events = ["--events", "data/events.csv", "--no-tiles", "--layer"];
+        build(&work, &[&events[..], &[name]].concat())
+    };
+    layer("drills").expect_code(0);
+    layer("Drills").expect_code(2).expect_stderr_line(&[
+        "--layer Drills:",
+        "holds the layer \"drills\", whose name differs from this one only in case",
+        "case-insensitive file system",
+    ]);
+    assert!(!work.out().join("Drills.geojson").exists());
+    layer("drills").expect_code(0);
 }
 
 // Item 8: values beginning with `=`, `+`, `-`, `@` were written raw to CSV for spreadsheets.
