@@ -252,12 +252,16 @@ fn control_characters_in_names_and_ids_are_refused() {
 fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
     let work = Work::new("events");
     // `drillmap` is the dataset's archive, drillmap.pmtiles (probe 2, finding 6).
+    // In any case (probe 8 #6): `Exercises.geojson` is `exercises.geojson` on macOS.
     let names = [
         "exercises",
         "bases",
         "afghan_border",
         "uncertainty",
         "drillmap",
+        "Exercises",
+        "DRILLMAP",
+        "Afghan_Border",
     ];
     for name in names {
         build(&work, &["--events", "data/events.csv", "--layer", name])
@@ -268,6 +272,20 @@ fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {
             ]);
     }
     assert!(!work.out().exists() || work.outputs().is_empty());
+
+    // Probe 8 #6: nor a bulk layer's name in another case, for the same reason.
+    let layer = |name: &str| {
+        let events = ["--events", "data/events.csv", "--no-tiles", "--layer"];
+        build(&work, &[&events[..], &[name]].concat())
+    };
+    layer("drills").expect_code(0);
+    layer("Drills").expect_code(2).expect_stderr_line(&[
+        "--layer Drills:",
+        "holds the layer \"drills\", whose name differs from this one only in case",
+        "case-insensitive file system",
+    ]);
+    assert!(!work.out().join("Drills.geojson").exists());
+    layer("drills").expect_code(0);
 }
 
 // Item 8: values beginning with `=`, `+`, `-`, `@` were written raw to CSV for spreadsheets.
@@ -492,4 +510,88 @@ fn an_output_folder_that_is_a_file_and_an_index_that_is_a_folder_are_named_plain
         .run(&["geocode", "--data", "data", "Termiz"])
         .expect_code(2)
         .expect_stderr_line(&["geonames.idx: a folder, not a regular file"]);
+}
+
+/// Probe 8 #3: `geocode --batch` named every row of a CRLF file one line too early (the
+/// first row as the header's line), and a row of the wrong width failed the whole file
+/// with the csv crate's text. It reads as `build --events` does.
+#[test]
+fn geocode_batch_names_physical_lines_and_rows_of_the_wrong_width() {
+    let work = Work::new("small");
+    let b = work.write_csv("b.csv", "name,country\r\nTermiz,UZ\r\n\r\n,TJ\r\n");
+    work.run(&["geocode", "--data", "data", "--batch", &b, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&["b.csv:4:", "empty name"]);
+    let b2 = work.write_csv(
+        "b2.csv",
+        "name,country\r\nTermiz,UZ\r\nTermiz,UZ,x\r\n,TJ\r\n",
+    );
+    work.run(&["geocode", "--data", "data", "--batch", &b2, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "b2.csv:3: \"Termiz,UZ,x\": expected 2 columns as in the header, found 3",
+        ])
+        .expect_stderr_line(&["b2.csv:4:", "empty name"]);
+}
+
+/// Probe 8 #7: Windows-1251 text got three messages, none naming the column or showing the
+/// bytes (and a 0-based field in two), and a gzipped CSV was told it may be UTF-16. Every
+/// CSV reader gives one message; a compressed file is said to be one.
+#[test]
+fn text_that_is_not_utf8_is_named_by_column_and_a_compressed_file_is_said_to_be_one() {
+    let work = Work::new("events");
+    let mut cp1251 = b"id,name,start_date,place,country\nq1,x,2021-08,".to_vec();
+    cp1251.extend_from_slice(b"\xD2\xE5\xF0\xEC\xE5\xE7,UZ\n");
+    let w = work.write_csv("w.csv", &cp1251);
+    build(&work, &["--events", &w])
+        .expect_code(1)
+        .expect_stderr_line(&[
+        "w.csv:2: column \"place\" (field 4) is not UTF-8 text: \"\\xD2\\xE5\\xF0\\xEC\\xE5\\xE7\"",
+        "read as Windows-1251 (Cyrillic) it is \"Термез\"",
+        "iconv -f cp1251 -t utf-8",
+    ]);
+    let wb = work.write_csv("wb.csv", b"name,country\n\xD2\xE5\xF0\xEC\xE5\xE7,UZ\n");
+    work.run(&["geocode", "--data", "data", "--batch", &wb, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "wb.csv:2: column \"name\" (field 1) is not UTF-8 text",
+            "iconv -f cp1251 -t utf-8",
+        ]);
+    let gz = work.write_csv("w.csv.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03");
+    build(&work, &["--events", &gz, "--format", "csv"])
+        .expect_stderr_line(&["w.csv.gz: a gzip-compressed file, not text", "gunzip -k"]);
+}
+
+/// Probe 8 #10: Excel's `sep=,` first line was taken for the header ("no id column"), a
+/// `;` header with a comma in a name got no separator hint, and `geocode --batch` never
+/// gave it.
+#[test]
+fn excel_separator_lines_and_semicolon_headers_are_understood() {
+    let work = Work::new("events");
+    let a = work.write_csv(
+        "a.csv",
+        "sep=,\r\nid,name,start_date,place,country\r\nq1,x,2021-08,Termiz,UZ\r\nq2,x,2021-13,Termiz,UZ\r\n",
+    );
+    // The header is read on line 2, the rows after it keep their lines.
+    build(&work, &["--events", &a])
+        .expect_code(1)
+        .expect_stderr_line(&["a.csv:4:"]);
+    let b = work.write_csv(
+        "b.csv",
+        "id;name;start_date;place;notes, more\nq1;x;2021;Termiz;y\n",
+    );
+    build(&work, &["--events", &b])
+        .expect_code(1)
+        .expect_stderr_line(&["b.csv:1:", "looks separated by ';', not commas"]);
+    let c = work.write_csv("c.csv", "name;country\nTermiz;UZ\n");
+    work.run(&["geocode", "--data", "data", "--batch", &c, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&["c.csv:1:", "looks separated by ';', not commas"]);
+    let d = work.write_csv("d.csv", "sep=;\nname;country\nTermiz;UZ\n");
+    work.run(&["geocode", "--data", "data", "--batch", &d, "-q"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "d.csv:1:",
+            "\"sep=;\" is Excel's note that the file is separated by ';'",
+        ]);
 }

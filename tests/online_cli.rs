@@ -880,3 +880,38 @@ fn the_places_promote_help_examples_run() {
     }
     assert_eq!(server.requests().len(), 1);
 }
+
+/// Probe 8 #15: `places promote --append` ended its row with LF in a CR LF `places.csv`
+/// (as Excel saves it), leaving the file with mixed line ends.
+#[test]
+fn promote_append_keeps_the_line_ends_of_the_table() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    geocode_online(&work, &server.url(), &["Qizilqala"]).expect_code(0);
+    let table = work.data().join("places.csv");
+    let crlf = fs::read_to_string(&table).unwrap().replace('\n', "\r\n");
+    fs::write(&table, &crlf).unwrap();
+    work.run(&[
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "--append",
+        "Qizilqala",
+    ])
+    .expect_code(0);
+    let text = fs::read_to_string(&table).unwrap();
+    assert!(
+        text.starts_with(&crlf),
+        "the table before the row is unchanged"
+    );
+    let row = &text[crlf.len()..];
+    assert!(
+        row.contains(",Qizilqala,settlement,TJ,") && row.ends_with("\r\n"),
+        "{row:?}"
+    );
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+    work.check().expect_code(0);
+}

@@ -17,7 +17,8 @@ use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
-use crate::read::lines::{shown, CrLf};
+use crate::read::lines::CrLf;
+use crate::read::table::{self, first_line};
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
 /// drillmap writes that key itself, in any case ([`is_event_key_in_any_case`]: `Admin1`
@@ -85,36 +86,19 @@ struct Layout {
     path: PathBuf,
     fields: [Option<usize>; Field::ALL.len()],
     width: usize,
+    /// The header's names, which a field that is not UTF-8 is named by.
+    header: Vec<String>,
     free: Vec<FreeColumn>,
-}
-
-/// The physical line where the record read at `position` starts: the csv crate gives a
-/// record the line after the previous one, before the blank lines it skipped.
-fn first_line<R: Read>(reader: &mut csv::Reader<CrLf<R>>, position: Option<&csv::Position>) -> u64 {
-    let after_previous = position.map_or(1, csv::Position::line);
-    after_previous + reader.get_mut().blank_lines_at(after_previous)
 }
 
 impl Layout {
     /// Add `record` (read without error, starting on `line`) to `chunk`: a row, a problem
     /// at its line, or nothing for a blank line.
     fn push(&self, record: &csv::StringRecord, line: u64, chunk: &mut Chunk) {
-        if record.len() != self.width {
-            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
-                return; // a blank line
-            }
-            let text: Vec<&str> = record.iter().collect();
-            chunk.items.push(Item::Bad(Problem::new(
-                &self.path,
-                usize::try_from(line).ok(),
-                text.join(","),
-                format!(
-                    "expected {} columns as in the header, found {}",
-                    self.width,
-                    record.len()
-                ),
-            )));
-            return;
+        match table::row_width(&self.path, line, record, self.width) {
+            Ok(true) => {}
+            Ok(false) => return, // a blank line
+            Err(p) => return chunk.items.push(Item::Bad(p)),
         }
         let field = |f: Field| {
             self.fields[f as usize]
@@ -133,9 +117,6 @@ impl Layout {
     fn unreadable(&self, e: csv::Error, line: u64) -> std::result::Result<Problem, Error> {
         let message = match e.into_kind() {
             csv::ErrorKind::Io(io) => return Err(Error::io(&self.path, io)),
-            csv::ErrorKind::Utf8 { err, .. } => {
-                format!("not UTF-8 text (field {})", err.field() + 1)
-            }
             other => format!("unreadable CSV row: {other:?}"),
         };
         Ok(Problem::new(
@@ -178,19 +159,32 @@ impl Feed {
             loop {
                 let mut chunk = used.try_recv().unwrap_or_default();
                 chunk.clear();
-                let (more, failed) = chunk.fill(|chunk| match reader.read_record(&mut record) {
-                    Ok(true) => {
-                        let line = first_line(&mut reader, record.position());
-                        layout.push(&record, line, chunk);
-                        Ok(true)
-                    }
-                    Ok(false) => Ok(false),
-                    Err(e) => {
-                        let line = first_line(&mut reader, e.position());
-                        chunk.items.push(Item::Bad(layout.unreadable(e, line)?));
-                        Ok(true)
-                    }
-                });
+                let (more, failed) =
+                    chunk.fill(|chunk| match table::read_text(&mut reader, &mut record) {
+                        Ok(Ok(true)) => {
+                            let line = first_line(&mut reader, record.position());
+                            layout.push(&record, line, chunk);
+                            Ok(true)
+                        }
+                        Ok(Ok(false)) => Ok(false),
+                        Ok(Err(bytes)) => {
+                            let line = first_line(&mut reader, bytes.position());
+                            let message = table::not_utf8(&bytes, Some(&layout.header));
+                            let line = usize::try_from(line).ok();
+                            chunk.items.push(Item::Bad(Problem::new(
+                                &layout.path,
+                                line,
+                                "",
+                                message,
+                            )));
+                            Ok(true)
+                        }
+                        Err(e) => {
+                            let line = first_line(&mut reader, e.position());
+                            chunk.items.push(Item::Bad(layout.unreadable(e, line)?));
+                            Ok(true)
+                        }
+                    });
                 // A closed channel means the reader was dropped: stop.
                 if !chunk.items.is_empty() && send.send(Batch::Rows(chunk)).is_err() {
                     return;
@@ -277,45 +271,22 @@ impl CsvReader {
 
     /// Read the header of `input` (named `path` in messages) and map its columns.
     pub fn new<R: Read + Send + 'static>(path: &Path, input: R, columns: &Columns) -> Result<Self> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .buffer_capacity(1 << 20)
-            .from_reader(CrLf::new(input));
-        let (header, position) = match reader.headers() {
-            Ok(h) => (
-                h.iter().map(|s| s.trim().to_owned()).collect::<Vec<_>>(),
-                h.position().cloned(),
-            ),
+        let mut reader = table::reader(input);
+        let (header_line, header) = match table::header(&mut reader) {
+            Ok(h) => h,
             Err(e) => {
                 let line = first_line(&mut reader, e.position());
                 return Err(csv_fatal(path, e, line));
             }
-        };
-        // The header's physical line, after any blank lines before it (none in an empty file).
-        let header_line = if header.is_empty() {
-            1
-        } else {
-            first_line(&mut reader, position.as_ref())
         };
         let syntax = |message: String| Error::Syntax {
             path: path.to_path_buf(),
             line: usize::try_from(header_line).ok(),
             message,
         };
+        let header = header.map_err(syntax)?;
         if header.iter().all(String::is_empty) {
             return Err(syntax("no header row".into()));
-        }
-        if let [only] = header.as_slice() {
-            if let Some((_, name)) = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")]
-                .into_iter()
-                .find(|(sep, _)| only.contains(*sep))
-            {
-                return Err(syntax(format!(
-                    "the header {:?} is one column that looks separated by {name}: drillmap \
-                         reads comma-separated CSV (save or export the file with commas)",
-                    shown(only),
-                )));
-            }
         }
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
         for (i, n) in names.iter().enumerate() {
@@ -367,6 +338,7 @@ impl CsvReader {
             path: path.to_path_buf(),
             fields,
             width: header.len(),
+            header,
             free,
         };
         Ok(CsvReader {
@@ -382,14 +354,6 @@ fn csv_fatal(path: &Path, e: csv::Error, line: u64) -> Error {
     let line = usize::try_from(line).ok();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
-        csv::ErrorKind::Utf8 { err, .. } => Error::Syntax {
-            path: path.to_path_buf(),
-            line,
-            message: format!(
-                "not UTF-8 text (field {}): save the file as UTF-8 (a UTF-16 export, say, is not read)",
-                err.field() + 1
-            ),
-        },
         other => Error::Syntax {
             path: path.to_path_buf(),
             line,
@@ -655,7 +619,11 @@ mod tests {
             });
         }
         assert_eq!(seen[0], "a");
-        assert!(seen[1].starts_with("t.csv:3: not UTF-8"), "{seen:?}");
+        assert_eq!(
+            seen[1],
+            "t.csv:3: column \"place\" (field 2) is not UTF-8 text: \"\\xFF\\xFE\"; it looks like \
+             UTF-16: save the file as UTF-8, or convert it with `iconv -f utf-16 -t utf-8`"
+        );
         assert_eq!(seen[2], "c");
     }
 

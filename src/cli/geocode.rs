@@ -201,43 +201,69 @@ impl BatchInput {
             line,
             message,
         };
+        use drillmap::read::table;
+        // Read as the bulk reader reads a CSV (one line count, one rule for a row's width).
+        let mut reader = table::reader(drillmap::read::input::open_csv(input)?);
         // A read error (a line over the cap, a quoted field the file ends in) names its line.
-        let csv_error = |e: csv::Error| {
-            let line = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
+        let csv_error = |e: csv::Error, line: u64| {
             let message = e.to_string();
             match e.into_kind() {
                 csv::ErrorKind::Io(io) => drillmap::Error::io(input, io),
-                _ => syntax(line.or(Some(1)), message),
+                _ => syntax(usize::try_from(line).ok(), message),
             }
         };
-        let mut reader = csv::Reader::from_reader(drillmap::read::input::open_csv(input)?);
-        let headers = reader.headers().map_err(csv_error)?;
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        let (header_line, headers) = match table::header(&mut reader) {
+            Ok(h) => h,
+            Err(e) => {
+                let line = table::first_line(&mut reader, e.position());
+                return Err(csv_error(e, line));
+            }
         };
+        let headers = headers.map_err(|m| syntax(usize::try_from(header_line).ok(), m))?;
+        let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
         let name_col = col("name").ok_or_else(|| {
             syntax(
-                Some(1),
+                usize::try_from(header_line).ok(),
                 "no `name` column (columns: name, and optionally country)".into(),
             )
         })?;
         let country_col = col("country");
-        let records = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(csv_error)?;
+        let mut problems = Vec::new();
+        let mut records = Vec::new();
+        let mut lines = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match table::read_text(&mut reader, &mut record) {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => break,
+                Ok(Err(bytes)) => {
+                    let line = table::first_line(&mut reader, bytes.position());
+                    let line = usize::try_from(line).ok();
+                    let message = table::not_utf8(&bytes, Some(&headers));
+                    problems.push(drillmap::Problem::new(input, line, "", message));
+                    continue;
+                }
+                Err(e) => {
+                    let line = table::first_line(&mut reader, e.position());
+                    return Err(csv_error(e, line));
+                }
+            }
+            let line = table::first_line(&mut reader, record.position());
+            match table::row_width(input, line, &record, headers.len()) {
+                Ok(true) => {
+                    records.push(record.clone());
+                    lines.push(usize::try_from(line).ok());
+                }
+                Ok(false) => {}
+                Err(p) => problems.push(p),
+            }
+        }
         // A control character (an ESC, say) would go into the output as it is: refused as
         // in every name drillmap reads.
         // A country cell is read by `build --events`' rule ([`drillmap::country::from_cell`]):
         // an unknown one is a problem at its line, not a lookup without a filter.
-        let mut problems = Vec::new();
         let mut countries = Vec::with_capacity(records.len());
-        for record in &records {
-            let line = record
-                .position()
-                .and_then(|p| usize::try_from(p.line()).ok());
+        for (record, &line) in records.iter().zip(&lines) {
             for (what, col) in [("name", Some(name_col)), ("country", country_col)] {
                 let value = col.and_then(|c| record.get(c)).unwrap_or("");
                 let problem = if let Some(m) = drillmap::read::lines::control_character(value) {
@@ -261,6 +287,8 @@ impl BatchInput {
             }
         }
         if !problems.is_empty() {
+            // In file order: a row of the wrong width among the others (a stable sort).
+            problems.sort_by_key(|p| p.line);
             return Err(drillmap::Error::Data(problems));
         }
         countries.resize(records.len(), None);

@@ -56,12 +56,14 @@ pub fn run(
     }
     let path = data.join(PLACES);
     let text = drillmap::read::input::read_text(&path)?;
+    // The row ends as the file's lines do (probe 8 #15: LF after CR LF lines mixed them).
+    let eol = drillmap::read::lines::line_end(&text);
     let mut with_row = text.clone();
     if !with_row.ends_with('\n') && !with_row.is_empty() {
-        with_row.push('\n');
+        with_row.push_str(eol);
     }
     with_row.push_str(&row);
-    with_row.push('\n');
+    with_row.push_str(eol);
     // The table's own check says whether the row's id is taken (`duplicate id`).
     let line = with_row.lines().count();
     let (places, problems) = drillmap::read::places::parse(&path, with_row.as_bytes())?;

@@ -67,27 +67,56 @@ pub struct Options {
 }
 
 impl Options {
-    /// Check the layer name: it becomes a file name.
+    /// Check the layer name: it becomes a file name. Names are compared without regard to
+    /// case, as a case-insensitive file system (macOS, Windows) compares them, where
+    /// `Exercises.geojson` is `exercises.geojson` (probe 8 #6).
     pub fn validate(&self) -> Result<()> {
         let ok = crate::model::is_layer_name(&self.layer);
-        let archive = super::PMTILES.strip_suffix(".pmtiles");
-        if crate::derive::features::LAYERS.contains(&self.layer.as_str())
-            || archive == Some(self.layer.as_str())
+        let archive = super::PMTILES.strip_suffix(".pmtiles").unwrap_or_default();
+        if crate::derive::features::LAYERS
+            .iter()
+            .chain([&archive])
+            .any(|n| n.eq_ignore_ascii_case(&self.layer))
         {
             return Err(Error::Usage(format!(
-                "--layer {}: the name of a layer or of the archive `drillmap build` writes from the dataset; choose another",
+                "--layer {}: the name of a layer or of the archive `drillmap build` writes from the dataset (in any case); choose another",
                 self.layer
             )));
         }
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::Usage(format!(
+        if !ok {
+            return Err(Error::Usage(format!(
                 "--layer {:?}: use {} (it names the output files)",
                 self.layer,
                 crate::model::LAYER_NAME_RULE
-            )))
+            )));
         }
+        if let Some(twin) = self.case_twin() {
+            return Err(Error::Usage(format!(
+                "--layer {}: {} holds the layer {twin:?}, whose name differs from this one only \
+                 in case: a case-insensitive file system (macOS, Windows) takes their files for \
+                 the same files; use {twin:?}, or another name",
+                self.layer,
+                self.out.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The first (by name) layer of the output folder whose name differs from this one's
+    /// only in case, by the files a bulk layer writes.
+    fn case_twin(&self) -> Option<String> {
+        let entries = std::fs::read_dir(&self.out).ok()?;
+        entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let stem = [".geojson", ".geojsons", ".pmtiles", ".errors.csv"]
+                    .iter()
+                    .find_map(|s| name.strip_suffix(s))?;
+                (stem != self.layer && stem.eq_ignore_ascii_case(&self.layer))
+                    .then(|| stem.to_owned())
+            })
+            .min()
     }
 
     /// `<out>/<layer>.geojson`.

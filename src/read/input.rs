@@ -9,7 +9,8 @@
 //! - A line of a text table (CSV, TOML, GeoNames, GeoJSONSeq) holds at most
 //!   [`MAX_LINE`] bytes; a longer one is a syntax error on that line
 //!   ([`super::lines::LineTooLong`]), never read into memory whole.
-//! - Text must be UTF-8; where it is not, the error names the line.
+//! - Text must be UTF-8; where it is not, the error names the line. A compressed file
+//!   (gzip, zip, bzip2, xz or zstd by its first bytes) is said to be one ([`compressed`]).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -76,7 +77,58 @@ pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 /// Open a text table at `path` to be read line by line: a line longer than [`MAX_LINE`]
 /// stops the read with a syntax error on its line.
 pub fn open_lines(path: &Path) -> Result<LineCap<File>> {
-    Ok(LineCap::new(open(path)?))
+    use std::io::Seek;
+    let mut file = open(path)?;
+    let mut head = Vec::with_capacity(8);
+    (&mut file)
+        .take(8)
+        .read_to_end(&mut head)
+        .and_then(|_| file.rewind())
+        .map_err(|e| Error::io(path, e))?;
+    refuse_compressed(path, &head)?;
+    Ok(LineCap::new(file))
+}
+
+/// The compressed formats a text input may turn out to be: magic number, name, the command
+/// that decompresses it.
+const COMPRESSED: [(&[u8], &str, &str); 6] = [
+    (b"\x1f\x8b", "gzip", "gunzip -k"),
+    (b"PK\x03\x04", "zip", "unzip"),
+    (b"PK\x05\x06", "zip", "unzip"),
+    (b"BZh", "bzip2", "bunzip2 -k"),
+    (b"\xfd7zXZ\x00", "xz", "unxz -k"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+];
+
+/// The compressed format a file starting with `head` is in, and the command that
+/// decompresses it; `None` for anything else.
+pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    COMPRESSED
+        .iter()
+        .find(|(magic, name, _)| {
+            // `BZh` is also text: a bzip2 stream goes on with its block size digit.
+            head.starts_with(magic)
+                && (*name != "bzip2"
+                    || (head.get(3).is_some_and(u8::is_ascii_digit) && head.get(4) == Some(&0x31)))
+        })
+        .map(|&(_, name, tool)| (name, tool))
+}
+
+/// A syntax error for a text input at `path` that starts with `head`, when that is a
+/// compressed file's magic number (read as text it is only "not UTF-8").
+fn refuse_compressed(path: &Path, head: &[u8]) -> Result<()> {
+    match compressed(head) {
+        Some((name, tool)) => Err(Error::Syntax {
+            path: path.into(),
+            line: None,
+            message: format!(
+                "a {name}-compressed file, not text: decompress it first (`{tool} {}`) and \
+                 give drillmap the file it holds",
+                path.display()
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Open a CSV table at `path` to be read record by record: lines capped as by
@@ -127,6 +179,7 @@ pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
 /// The whole of the text table at `path`: [`read`], and no line longer than [`MAX_LINE`].
 pub fn read_lines(path: &Path) -> Result<Vec<u8>> {
     let bytes = read(path)?;
+    refuse_compressed(path, &bytes)?;
     match lines::overlong(&bytes, MAX_LINE) {
         Some(line) => Err(lines::LineTooLong {
             line,
@@ -206,6 +259,29 @@ mod tests {
         let e = read_text(&f).unwrap_err();
         assert!(matches!(e, Error::Syntax { line: Some(2), .. }), "{e:?}");
         assert!(e.to_string().contains("byte 0xff at column 7"), "{e}");
+    }
+
+    /// Probe 8 #7: a gzipped CSV was told it may be "a UTF-16 export".
+    #[test]
+    fn a_compressed_file_is_said_to_be_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("e.csv.gz");
+        std::fs::write(&f, b"\x1f\x8b\x08\x00rest").unwrap();
+        for e in [open_lines(&f).map(|_| ()), read_lines(&f).map(|_| ())] {
+            let e = e.unwrap_err().to_string();
+            assert!(e.contains("a gzip-compressed file, not text"), "{e}");
+            assert!(e.contains("gunzip -k"), "{e}");
+        }
+        std::fs::write(&f, b"PK\x03\x04\x14\x00").unwrap();
+        assert!(open_lines(&f)
+            .unwrap_err()
+            .to_string()
+            .contains("zip-compressed"));
+        // Text that starts like a magic number is text, and is read from its start.
+        std::fs::write(&f, b"BZh,b\n1,2\n").unwrap();
+        let mut text = String::new();
+        open_lines(&f).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "BZh,b\n1,2\n");
     }
 
     #[test]

@@ -130,6 +130,15 @@ pub fn control_character(value: &str) -> Option<String> {
     })
 }
 
+/// The line end `text` uses, to write more lines into it alike: CR LF when its first line
+/// ends so (a file saved by Excel or on Windows), else LF.
+pub fn line_end(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(at) if text[..at].ends_with('\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
 /// The first line of `bytes` longer than `max` bytes, 1-based.
 pub fn overlong(bytes: &[u8], max: usize) -> Option<usize> {
     bytes
@@ -342,6 +351,14 @@ pub(crate) mod tests {
         assert_eq!(shown_message(text), text);
         assert_eq!(shown_message("no quotes"), "no quotes");
         assert_eq!(shown_message("open \"end"), "open \"end");
+    }
+
+    #[test]
+    fn a_texts_line_end_is_its_first_lines() {
+        assert_eq!(line_end("a,b\r\nc\r\n"), "\r\n");
+        assert_eq!(line_end("a,b\nc\r\n"), "\n");
+        assert_eq!(line_end(""), "\n");
+        assert_eq!(line_end("a\r"), "\n");
     }
 
     #[test]

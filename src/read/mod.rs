@@ -13,4 +13,5 @@ pub mod lines;
 pub mod places;
 pub mod quotes;
 pub mod seq;
+pub mod table;
 pub mod topojson;

@@ -62,14 +62,22 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         .comment(Some(b'#'))
         .flexible(true)
         .from_reader(bytes);
-    let header = reader
-        .headers()
+    let bytes_header = reader
+        .byte_headers()
         .map_err(|e| Error::Syntax {
             path: path.into(),
             line: line_of(e.position()),
             message: e.to_string(),
         })?
         .clone();
+    let header = csv::StringRecord::from_byte_record(bytes_header).map_err(|e| {
+        let header = e.into_byte_record();
+        Error::Syntax {
+            path: path.into(),
+            line: line_of(header.position()),
+            message: super::table::not_utf8(&header, None),
+        }
+    })?;
     let got: Vec<&str> = header.iter().map(str::trim).collect();
     let with_validity: Vec<&str> = COLUMNS.iter().chain(&VALIDITY_COLUMNS).copied().collect();
     if got != COLUMNS && got != with_validity {
@@ -88,14 +96,23 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
     let mut places = Vec::new();
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(Problem::new(path, line_of(e.position()), "", e.to_string()));
+    let names: Vec<String> = got.iter().map(|&n| n.to_owned()).collect();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match super::table::read_text(&mut reader, &mut record) {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => break,
+            Ok(Err(bytes)) => {
+                let message = super::table::not_utf8(&bytes, Some(&names));
+                problems.push(Problem::new(path, line_of(bytes.position()), "", message));
                 continue;
             }
-        };
+            Err(e) => {
+                problems.push(Problem::new(path, line_of(e.position()), "", e.to_string()));
+                // A record the csv crate cannot read stops it (only I/O errors do so here).
+                break;
+            }
+        }
         let line = line_of(record.position()).unwrap_or(0);
         if record.len() != got.len() && record.len() != COLUMNS.len() {
             problems.push(Problem::new(
@@ -324,6 +341,27 @@ mod tests {
         assert_eq!(places[0].aliases, ["Душанбе", "Stalinabad"]);
         assert_eq!(places[0].line, 3);
         assert_eq!(places[0].kind, PlaceKind::Settlement);
+    }
+
+    /// Probe 8 #7: a Windows-1251 alias gave the csv crate's text, with a 0-based field.
+    #[test]
+    fn a_field_that_is_not_utf8_is_named_by_its_column() {
+        let mut text = HEADER.as_bytes().to_vec();
+        text.extend_from_slice(b"dushanbe,Dushanbe,settlement,TJ,TJ-DU,38.5,68.7,settlement,10,city centre,\xC4\xF3\xF8\xE0\xED\xE1\xE5,GeoNames 1221874\r\nok,Ok,settlement,TJ,,38.5,68.7,site,1,,,src\r\n");
+        let (places, problems) = parse(Path::new("places.csv"), &text).unwrap();
+        assert_eq!(places.len(), 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let p = problems[0].to_string();
+        assert!(
+            p.starts_with(
+                "places.csv:2: column \"aliases\" (field 11) is not UTF-8 text: \"\\xC4\\xF3"
+            ),
+            "{p}"
+        );
+        assert!(
+            p.contains("\"Душанбе\"") && p.contains("iconv -f cp1251 -t utf-8"),
+            "{p}"
+        );
     }
 
     /// Probe finding 12: a tab, NUL or U+0085 in an alias was accepted, though names hold

@@ -104,15 +104,51 @@ impl Options {
             });
         }
         let (_, served, _) = served_files(&self.paths.out);
-        Ok(if served.is_empty() {
-            vec![format!(
+        if served.is_empty() {
+            return Ok(vec![format!(
                 "{} holds no layer to serve (no NAME.geojson or NAME.pmtiles): the map will be empty until `drillmap build` writes there",
                 self.paths.out.display()
-            )]
-        } else {
-            Vec::new()
-        })
+            )]);
+        }
+        Ok(undrawn_bulk_layers(&self.paths.out, &served))
     }
+}
+
+/// The warnings for bulk GeoJSON layers among the `served` files of `out` that the page
+/// does not draw: it draws a bulk layer from its archive (`NAME.pmtiles`), and draws only
+/// the dataset's layers ([`LAYER_NAMES`]) from GeoJSON (probe 8 #5: a `build --events
+/// --no-tiles` folder showed an empty map without a word).
+fn undrawn_bulk_layers(out: &Path, served: &[String]) -> Vec<String> {
+    let drawn = |n: &String| {
+        n.ends_with(".pmtiles")
+            || n.strip_suffix(".geojson")
+                .is_some_and(|stem| LAYER_NAMES.contains(&stem))
+    };
+    let nothing_drawn = !served.iter().any(drawn);
+    served
+        .iter()
+        .filter_map(|n| n.strip_suffix(".geojson"))
+        .filter(|stem| !LAYER_NAMES.contains(stem))
+        .filter(|stem| !served.iter().any(|n| *n == format!("{stem}.pmtiles")))
+        .map(|stem| {
+            let geojson = out.join(format!("{stem}.geojson"));
+            let archive = out.join(format!("{stem}.pmtiles"));
+            format!(
+                "{} is not drawn: the page draws a bulk layer from its archive, {}, which is \
+                 missing{} (`drillmap build --events FILE --layer {stem}` without `--no-tiles` \
+                 writes it, or `drillmap tiles {} --out {}`)",
+                geojson.display(),
+                archive.display(),
+                if nothing_drawn {
+                    ", so the map is empty"
+                } else {
+                    ""
+                },
+                geojson.display(),
+                archive.display()
+            )
+        })
+        .collect()
 }
 
 impl Default for Limits {
@@ -731,6 +767,49 @@ mod tests {
             String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase(),
             raw[split + 4..].to_vec(),
         )
+    }
+
+    /// Probe 8 #5: a folder holding only a bulk `events.geojson` (`build --events
+    /// --no-tiles`) started without a warning and showed an empty map.
+    #[test]
+    fn a_bulk_geojson_layer_without_its_archive_is_warned_of() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(
+            out.join("events.geojson"),
+            br#"{"type":"FeatureCollection"}"#,
+        )
+        .unwrap();
+        let opts = Options {
+            paths: Paths {
+                data,
+                out: out.clone(),
+            },
+            addr: "127.0.0.1:0".parse().unwrap(),
+            watch: false,
+            poll: DEFAULT_POLL,
+            limits: Limits::default(),
+        };
+        let warnings = opts.check().unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert!(w.contains("events.geojson is not drawn"), "{w}");
+        assert!(
+            w.contains("events.pmtiles, which is missing, so the map is empty"),
+            "{w}"
+        );
+        assert!(
+            w.contains("without `--no-tiles`") && w.contains("drillmap tiles"),
+            "{w}"
+        );
+        // With a dataset layer beside it, the map is not empty; with its archive, no warning.
+        std::fs::write(out.join("exercises.geojson"), b"{}").unwrap();
+        let warnings = opts.check().unwrap();
+        assert!(!warnings[0].contains("map is empty"), "{warnings:?}");
+        std::fs::write(out.join("events.pmtiles"), b"0123").unwrap();
+        assert_eq!(opts.check().unwrap(), Vec::<String>::new());
     }
 
     #[test]

@@ -53,25 +53,78 @@ pub fn collection_tail(bbox: Option<[f64; 4]>, attribution: &str) -> Vec<u8> {
     tail
 }
 
-/// The one bbox rule: [west, south, east, north] over every rounded position.
+/// The one bbox rule: [west, south, east, north] over every rounded position, in RFC 7946
+/// section 5.2's form: where the positions span fewer degrees of longitude across the
+/// antimeridian than without crossing it (points either side of 180°, a circle cut at ±180
+/// into two parts), west is greater than east, `[177.5, 36.5, -176.2, 67.4]`; where they go
+/// round the globe (a circle over a pole), the box is `[-180, s, 180, n]`.
+///
+/// The longitudes are followed two ways: as they are, and with the negative ones a turn
+/// further east (where a box across 180° is narrow); the narrower wins, as they are on a tie.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Bounds(Option<[f64; 4]>);
+pub struct Bounds {
+    /// [south, north], `None` before any position.
+    lat: Option<[f64; 2]>,
+    /// [min, max] of the longitudes ≥ 0, and of those < 0.
+    east: Option<[f64; 2]>,
+    west: Option<[f64; 2]>,
+    /// Some box or edge covers 180° (the longitudes as they are then span the globe), or 0°
+    /// (those moved a turn east then do).
+    over_180: bool,
+    over_0: bool,
+}
+
+/// `[min, max]` taking in `v`.
+fn widen(range: Option<[f64; 2]>, v: f64) -> Option<[f64; 2]> {
+    Some(range.map_or([v, v], |[lo, hi]| [lo.min(v), hi.max(v)]))
+}
 
 impl Bounds {
-    /// Take in a box (a point is `[x, y, x, y]`).
-    pub fn extend(&mut self, [w2, s2, e2, n2]: [f64; 4]) {
-        self.0 = Some(match self.0 {
-            None => [w2, s2, e2, n2],
-            Some([w, s, e, n]) => [w.min(w2), s.min(s2), e.max(e2), n.max(n2)],
-        });
+    /// Take in a box (a point is `[x, y, x, y]`), in either form (west > east for one
+    /// across the antimeridian).
+    pub fn extend(&mut self, [w, s, e, n]: [f64; 4]) {
+        self.lat = Some(self.lat.map_or([s, n], |[lo, hi]| [lo.min(s), hi.max(n)]));
+        for x in [w, e] {
+            if x < 0.0 {
+                self.west = widen(self.west, x);
+            } else {
+                self.east = widen(self.east, x);
+            }
+        }
+        if w > e {
+            self.over_180 = true;
+            self.over_0 |= w < 0.0 || e >= 0.0;
+        } else {
+            self.over_0 |= w < 0.0 && e >= 0.0;
+        }
     }
 
     /// The box, `None` before any position.
     pub fn get(&self) -> Option<[f64; 4]> {
-        self.0
+        let [s, n] = self.lat?;
+        // As they are: from the least to the greatest.
+        let lows = [self.west, self.east].into_iter().flatten();
+        let (w, e) = lows.fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), [lo, hi]| {
+            (w.min(lo), e.max(hi))
+        });
+        let (w, e) = if self.over_180 {
+            (-180.0, 180.0)
+        } else {
+            (w, e)
+        };
+        // A turn east: from the least of those ≥ 0 round to the greatest of those < 0.
+        let turned = match (self.east, self.west) {
+            (Some([ew, _]), Some([_, we])) if !self.over_0 => Some((ew, we)),
+            _ => None,
+        };
+        Some(match turned {
+            Some((tw, te)) if te + 360.0 - tw < e - w => [tw, s, te, n],
+            _ => [w, s, e, n],
+        })
     }
 
-    /// The box of a geometry's rounded positions.
+    /// The box of a geometry's rounded positions (and of its edges: one from one side of
+    /// the prime meridian to the other covers it).
     pub fn of(g: &Geometry<f64>) -> Option<[f64; 4]> {
         use geo::CoordsIter;
         let mut b = Bounds::default();
@@ -79,7 +132,28 @@ impl Bounds {
             let (x, y) = (round6(c.x), round6(c.y));
             b.extend([x, y, x, y]);
         }
+        b.over_0 |= crosses_prime_meridian(g);
         b.get()
+    }
+}
+
+/// Whether an edge of `g` goes from one side of the prime meridian to the other (edges cut
+/// at the antimeridian never span it).
+fn crosses_prime_meridian(g: &Geometry<f64>) -> bool {
+    use geo::LinesIter;
+    let any = |mut lines: Box<dyn Iterator<Item = geo::Line<f64>> + '_>| {
+        lines.any(|l| (round6(l.start.x) < 0.0) != (round6(l.end.x) < 0.0))
+    };
+    match g {
+        Geometry::Line(l) => any(Box::new(l.lines_iter())),
+        Geometry::LineString(l) => any(Box::new(l.lines_iter())),
+        Geometry::MultiLineString(l) => any(Box::new(l.lines_iter())),
+        Geometry::Polygon(p) => any(Box::new(p.lines_iter())),
+        Geometry::MultiPolygon(p) => any(Box::new(p.lines_iter())),
+        Geometry::Rect(r) => any(Box::new(r.lines_iter())),
+        Geometry::Triangle(t) => any(Box::new(t.lines_iter())),
+        Geometry::GeometryCollection(c) => c.iter().any(crosses_prime_meridian),
+        Geometry::Point(_) | Geometry::MultiPoint(_) => false,
     }
 }
 
@@ -242,6 +316,61 @@ mod tests {
                 },
             ],
         )
+    }
+
+    fn boxes(features: &[[f64; 4]]) -> Option<[f64; 4]> {
+        let mut b = Bounds::default();
+        for &f in features {
+            b.extend(f);
+        }
+        b.get()
+    }
+
+    /// Probe 8 #16: a circle across the antimeridian gave the layer `[-180, s, 180, n]`;
+    /// RFC 7946 section 5.2 gives west > east there. A circle over a pole stays global.
+    #[test]
+    fn the_bbox_crosses_the_antimeridian_where_the_data_does() {
+        use geo::{polygon, MultiPolygon};
+        let pt = |x: f64, y: f64| [x, y, x, y];
+        // RFC 7946's own example: points in Fiji.
+        assert_eq!(
+            boxes(&[pt(177.0, -20.0), pt(-178.0, -16.0)]),
+            Some([177.0, -20.0, -178.0, -16.0])
+        );
+        // Data on one side, or spread wider without the antimeridian, as before.
+        assert_eq!(
+            boxes(&[pt(60.0, 30.0), pt(75.0, 45.0)]),
+            Some([60.0, 30.0, 75.0, 45.0])
+        );
+        assert_eq!(
+            boxes(&[pt(-10.0, 0.0), pt(170.0, 1.0)]),
+            Some([-10.0, 0.0, 170.0, 1.0])
+        );
+        assert_eq!(
+            boxes(&[pt(-100.0, 0.0), pt(-90.0, 1.0)]),
+            Some([-100.0, 0.0, -90.0, 1.0])
+        );
+        // A circle cut at ±180 into two parts.
+        let cut = Geometry::MultiPolygon(MultiPolygon(vec![
+            polygon![(x: 177.5, y: 60.0), (x: 180.0, y: 60.0), (x: 180.0, y: 67.0), (x: 177.5, y: 60.0)],
+            polygon![(x: -180.0, y: 60.0), (x: -176.2, y: 62.0), (x: -180.0, y: 67.0), (x: -180.0, y: 60.0)],
+        ]));
+        let circle = Bounds::of(&cut).unwrap();
+        assert_eq!(circle, [177.5, 60.0, -176.2, 67.0]);
+        // Beside Central Asian points, the narrower way round.
+        assert_eq!(
+            boxes(&[pt(67.0, 36.0), circle, pt(69.0, 38.0)]),
+            Some([67.0, 36.0, -176.2, 67.0])
+        );
+        // A circle over the pole goes round: global.
+        let cap = Geometry::Polygon(polygon![
+            (x: -180.0, y: 80.0), (x: -90.0, y: 81.0), (x: 0.0, y: 80.0), (x: 90.0, y: 81.0),
+            (x: 180.0, y: 80.0), (x: 180.0, y: 90.0), (x: -180.0, y: 90.0), (x: -180.0, y: 80.0)
+        ]);
+        let cap = Bounds::of(&cap).unwrap();
+        assert_eq!(cap, [-180.0, 80.0, 180.0, 90.0]);
+        assert_eq!(boxes(&[cap, circle]), Some([-180.0, 60.0, 180.0, 90.0]));
+        assert_eq!(boxes(&[]), None);
     }
 
     #[test]

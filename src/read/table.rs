@@ -1,0 +1,326 @@
+//! CSV tables as every reader of one takes them (the bulk events reader and
+//! `geocode --batch`): records read with CR LF line ends as LF, each named by the physical
+//! line it starts on, and a row whose width is not the header's a problem at its line.
+//! Every CSV reader (those two and `places.csv`'s) checks its records as UTF-8 here
+//! ([`read_text`]) and says what a field that is not UTF-8 holds ([`not_utf8`]).
+
+use std::io::Read;
+use std::path::Path;
+
+use super::lines::{shown, CrLf};
+use crate::error::Problem;
+
+/// A CSV reader over `input` as the table readers build it: CR LF read as LF ([`CrLf`], so
+/// that lines are counted as a text editor counts them), rows of any width (a wrong one is
+/// a problem on its line, [`row_width`], not the end of the file).
+pub fn reader<R: Read>(input: R) -> csv::Reader<CrLf<R>> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(CrLf::new(input))
+}
+
+/// The physical line where the record read at `position` starts: the csv crate gives a
+/// record the line after the previous one, before the blank lines it skipped.
+pub fn first_line<R: Read>(
+    reader: &mut csv::Reader<CrLf<R>>,
+    position: Option<&csv::Position>,
+) -> u64 {
+    let after_previous = position.map_or(1, csv::Position::line);
+    after_previous + reader.get_mut().blank_lines_at(after_previous)
+}
+
+/// Whether `record` (starting on `line` of `path`) is a row of a table whose header has
+/// `width` columns: `Ok(true)` for a row, `Ok(false)` for a blank line to skip, or the
+/// problem naming both counts.
+pub fn row_width(
+    path: &Path,
+    line: u64,
+    record: &csv::StringRecord,
+    width: usize,
+) -> Result<bool, Problem> {
+    if record.len() == width {
+        return Ok(true);
+    }
+    if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
+        return Ok(false); // a blank line
+    }
+    let text: Vec<&str> = record.iter().collect();
+    Err(Problem::new(
+        path,
+        usize::try_from(line).ok(),
+        text.join(","),
+        format!(
+            "expected {width} columns as in the header, found {}",
+            record.len()
+        ),
+    ))
+}
+
+/// The next record of `reader`, read into `record` and checked as UTF-8: whether there was
+/// one, or (the inner `Err`) the record as read, some field of which is not UTF-8
+/// ([`not_utf8`] says which). The same check as the csv crate's `read_record`, which drops
+/// the bytes a message would show.
+pub fn read_text<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+) -> csv::Result<Result<bool, csv::ByteRecord>> {
+    let mut bytes = std::mem::take(record).into_byte_record();
+    if !reader.read_byte_record(&mut bytes)? {
+        return Ok(Ok(false));
+    }
+    match csv::StringRecord::from_byte_record(bytes) {
+        Ok(text) => {
+            *record = text;
+            Ok(Ok(true))
+        }
+        Err(e) => Ok(Err(e.into_byte_record())),
+    }
+}
+
+/// The header of `reader`, its names trimmed, and the line it is on; or what is wrong with
+/// it: not UTF-8 ([`not_utf8`]), or separated by something else than commas
+/// ([`separator_hint`]). Excel's first line `sep=,` is skipped (the header follows it).
+pub fn header<R: Read>(
+    reader: &mut csv::Reader<CrLf<R>>,
+) -> csv::Result<(u64, Result<Vec<String>, String>)> {
+    let mut bytes = reader.byte_headers()?.clone();
+    if bytes.len() == 2 && &bytes[0] == b"sep=" && bytes[1].is_empty() {
+        // Records after the header are read as they come: this one is the header.
+        reader.read_byte_record(&mut bytes)?;
+    }
+    // The header's physical line, after any blank lines before it (none in an empty file).
+    let line = if bytes.is_empty() {
+        1
+    } else {
+        first_line(reader, bytes.position())
+    };
+    let names = match csv::StringRecord::from_byte_record(bytes) {
+        Ok(h) => separator_hint(&h)
+            .map_or_else(|| Ok(h.iter().map(|s| s.trim().to_owned()).collect()), Err),
+        Err(e) => Err(not_utf8(&e.into_byte_record(), None)),
+    };
+    Ok((line, names))
+}
+
+/// The separators a header may turn out to be separated by, as messages name them.
+const SEPARATORS: [(char, &str); 3] = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")];
+
+/// Why `header` looks separated by something else than commas, which drillmap reads (the
+/// quote check and the messages assume them): Excel's `sep=X` line, or a separator found in
+/// its names at least as many times as there are names (`id;place;notes, more` is two
+/// names holding three `;`). `None` for a header of commas.
+pub fn separator_hint(header: &csv::StringRecord) -> Option<String> {
+    let fix = "drillmap reads comma-separated CSV (save or export the file with commas)";
+    if let Some(sep) = header.get(0).and_then(|h| h.strip_prefix("sep=")) {
+        if header.len() == 1 && sep.chars().count() == 1 {
+            let name = SEPARATORS
+                .iter()
+                .find(|(c, _)| sep.starts_with(*c))
+                .map_or_else(|| format!("{sep:?}"), |(_, n)| (*n).to_owned());
+            return Some(format!(
+                "the first line {:?} is Excel's note that the file is separated by {name}: {fix}",
+                format!("sep={sep}")
+            ));
+        }
+    }
+    let (_, name) = SEPARATORS.iter().find(|(c, _)| {
+        let found: usize = header.iter().map(|h| h.matches(*c).count()).sum();
+        found > 0 && found >= header.len()
+    })?;
+    let text: Vec<&str> = header.iter().collect();
+    Some(format!(
+        "the header {:?} looks separated by {name}, not commas: {fix}",
+        shown(&text.join(",")),
+    ))
+}
+
+/// What is wrong with `record`, some field of which is not UTF-8: the first such field by
+/// its column's name in `header` (`None` for the header itself) and its 1-based place, its
+/// bytes, the other such fields, and how to convert the file (the one message of every CSV
+/// reader).
+pub fn not_utf8(record: &csv::ByteRecord, header: Option<&[String]>) -> String {
+    let name = |i: usize| match (header, header.and_then(|h| h.get(i))) {
+        (_, Some(n)) => format!("column {n:?} (field {})", i + 1),
+        (None, _) => format!("field {} of the header", i + 1),
+        (Some(_), None) => format!("field {}", i + 1),
+    };
+    let bad: Vec<usize> = (0..record.len())
+        .filter(|&i| std::str::from_utf8(&record[i]).is_err())
+        .collect();
+    let Some((&first, others)) = bad.split_first() else {
+        return "not UTF-8 text: save the file as UTF-8".into();
+    };
+    let field = &record[first];
+    let mut m = format!("{} is not UTF-8 text: {}", name(first), escaped(field));
+    if !others.is_empty() {
+        let others: Vec<String> = others.iter().map(|&i| name(i)).collect();
+        m.push_str(&format!(" (so is {})", others.join(", ")));
+    }
+    m.push_str("; ");
+    m.push_str(&encoding_hint(field));
+    m
+}
+
+/// Most bytes of a field [`not_utf8`] shows.
+const SHOWN_BYTES: usize = 24;
+
+/// `bytes` as a quoted string, printable ASCII as it is, any other byte as `\xNN`.
+fn escaped(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for &b in bytes.iter().take(SHOWN_BYTES) {
+        match b {
+            b'"' | b'\\' => {
+                s.push('\\');
+                s.push(char::from(b));
+            }
+            0x20..=0x7e => s.push(char::from(b)),
+            _ => s.push_str(&format!("\\x{b:02X}")),
+        }
+    }
+    if bytes.len() > SHOWN_BYTES {
+        s.push('…');
+    }
+    s.push('"');
+    s
+}
+
+/// How to make text UTF-8 whose `field` is not: from UTF-16 (a byte order mark or a NUL),
+/// from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them in a row
+/// somewhere: the text as it reads then is shown), or from another code page.
+fn encoding_hint(field: &[u8]) -> String {
+    if field.starts_with(&[0xFF, 0xFE]) || field.starts_with(&[0xFE, 0xFF]) || field.contains(&0) {
+        return "it looks like UTF-16: save the file as UTF-8, or convert it with \
+                `iconv -f utf-16 -t utf-8`"
+            .into();
+    }
+    let cyrillic = |b: u8| b >= 0xC0 || b == 0xA8 || b == 0xB8;
+    let high = |b: &u8| *b >= 0x80;
+    if field.iter().filter(|b| high(b)).all(|&b| cyrillic(b))
+        && field.windows(2).any(|w| high(&w[0]) && high(&w[1]))
+    {
+        let text: String = field
+            .iter()
+            .take(SHOWN_BYTES)
+            .map(|&b| match b {
+                0xA8 => 'Ё',
+                0xB8 => 'ё',
+                0xC0.. => char::from_u32(0x0410 + u32::from(b - 0xC0)).unwrap_or('?'),
+                _ => char::from(b),
+            })
+            .collect();
+        return format!(
+            "read as Windows-1251 (Cyrillic) it is {text:?}: save the file as UTF-8, or \
+             convert it with `iconv -f cp1251 -t utf-8`"
+        );
+    }
+    "save the file as UTF-8 (text in another code page converts with \
+     `iconv -f CODEPAGE -t utf-8`, e.g. cp1252 for Western European text)"
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record's physical line, CRLF or LF, with blank lines and quoted line ends.
+    fn lines(text: &str) -> Vec<u64> {
+        let mut r = reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut out = Vec::new();
+        while r.read_record(&mut record).unwrap() {
+            out.push(first_line(&mut r, record.position()));
+        }
+        out
+    }
+
+    /// Probe 8 #3: `geocode --batch` counted a CRLF file's lines one too early.
+    #[test]
+    fn records_are_named_by_their_physical_line() {
+        for eol in ["\n", "\r\n"] {
+            let text = "name\n\na\n\"b\nc\"\nd\n".replace('\n', eol);
+            assert_eq!(lines(&text), [3, 4, 6], "{eol:?}");
+        }
+    }
+
+    #[test]
+    fn a_row_of_another_width_is_a_problem_at_its_line() {
+        let row = csv::StringRecord::from(vec!["a", "b", "c"]);
+        let p = row_width(Path::new("t.csv"), 3, &row, 2).unwrap_err();
+        assert_eq!(
+            p.to_string(),
+            "t.csv:3: \"a,b,c\": expected 2 columns as in the header, found 3"
+        );
+        assert_eq!(row_width(Path::new("t.csv"), 3, &row, 3), Ok(true));
+        let blank = csv::StringRecord::from(vec![""]);
+        assert_eq!(row_width(Path::new("t.csv"), 3, &blank, 2), Ok(false));
+    }
+
+    fn header_of(text: &str) -> (u64, Result<Vec<String>, String>) {
+        header(&mut reader(text.as_bytes())).unwrap()
+    }
+
+    /// Probe 8 #10: Excel's `sep=,` line was read as the header ("no id column"), and a
+    /// `;` header with a comma in a name was not told it is `;`-separated.
+    #[test]
+    fn excel_separator_lines_and_other_separators() {
+        let (line, names) = header_of("sep=,\r\nid,place\r\na,b\r\n");
+        assert_eq!(
+            (line, names),
+            (2, Ok(vec!["id".to_owned(), "place".to_owned()]))
+        );
+        let mut r = reader(&b"\xEF\xBB\xBFsep=,\nid,place\na,b\n"[..]);
+        assert_eq!(header(&mut r).unwrap().0, 2);
+        let mut row = csv::StringRecord::new();
+        assert!(r.read_record(&mut row).unwrap());
+        assert_eq!((&row[0], first_line(&mut r, row.position())), ("a", 3));
+        for (text, says) in [
+            (
+                "sep=;\nid;place\n",
+                "the first line \"sep=;\" is Excel's note that the file is separated by ';'",
+            ),
+            ("sep=\t\nid\tplace\n", "separated by tabs"),
+            (
+                "id;place;country;notes, more\n",
+                "the header \"id;place;country;notes, more\" looks separated by ';', not commas",
+            ),
+            ("id;place\n", "looks separated by ';'"),
+            ("name\tcountry\n", "looks separated by tabs"),
+        ] {
+            let m = header_of(text).1.unwrap_err();
+            assert!(
+                m.contains(says) && m.ends_with("(save or export the file with commas)"),
+                "{text:?}: {m}"
+            );
+        }
+        // A name with a `;` in a header of commas is a name; an empty file has no header.
+        assert!(header_of("id,name;alias,country\n").1.is_ok());
+        assert_eq!(header_of(""), (1, Ok(vec![])));
+    }
+
+    /// Probe 8 #7: a Windows-1251 field was "not UTF-8 text (field 3)", or the csv
+    /// crate's text with a 0-based field; it is named, shown, and the fix suggested.
+    #[test]
+    fn a_field_that_is_not_utf8_is_named_shown_and_its_encoding_guessed() {
+        let header: Vec<String> = ["id", "location", "notes"].map(String::from).to_vec();
+        let mut row = csv::ByteRecord::new();
+        row.push_field(b"A1");
+        row.push_field(b"\xD2\xE5\xF0\xEC\xE5\xE7");
+        row.push_field(b"\xD3\xF7");
+        assert_eq!(
+            not_utf8(&row, Some(&header)),
+            "column \"location\" (field 2) is not UTF-8 text: \"\\xD2\\xE5\\xF0\\xEC\\xE5\\xE7\" \
+             (so is column \"notes\" (field 3)); read as Windows-1251 (Cyrillic) it is \
+             \"Термез\": save the file as UTF-8, or convert it with `iconv -f cp1251 -t utf-8`"
+        );
+        let latin = csv::ByteRecord::from(vec![&b"D\xFCsseldorf"[..]]);
+        let m = not_utf8(&latin, None);
+        assert!(
+            m.starts_with("field 1 of the header is not UTF-8 text: \"D\\xFCsseldorf\""),
+            "{m}"
+        );
+        assert!(m.contains("cp1252"), "{m}");
+        let utf16 = csv::ByteRecord::from(vec![&b"\xFF\xFEi\0d\0"[..]]);
+        assert!(not_utf8(&utf16, None).contains("UTF-16"));
+    }
+}
