@@ -182,6 +182,33 @@ fn max_errors_skips_and_lists_bad_rows() {
     assert_eq!(fs::read(work.out().join("events.geojson")).unwrap(), before);
 }
 
+/// Probe 8 #14: a bad `date_precision` was reported, and listed in the errors file, with
+/// the start date as its value. The value quoted is the cell at fault.
+#[test]
+fn a_bad_date_precision_or_bound_is_quoted_as_written() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "p.csv",
+        "id,lat,lon,start_date,end_date,date_precision,date_bound\n\
+         M9,37.5,68.5,2021-08-01,2021-08-31,Month,\n\
+         B1,37.5,68.5,2021-08-01,,,before\n\
+         ok,37.5,68.5,2021-08-01,2021-08-31,month,\n",
+    );
+    bulk(&work, &["--events", &rows, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/p.csv:2:", "\"Month\": date_precision \"Month\""])
+        .expect_stderr_line(&["data/p.csv:3:", "\"before\": date_bound \"before\""]);
+    bulk(
+        &work,
+        &["--events", &rows, "--no-tiles", "--max-errors", "2"],
+    )
+    .expect_code(0);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert!(lines[1].starts_with("2,Month,"), "{errors}");
+    assert!(lines[2].starts_with("3,before,"), "{errors}");
+}
+
 #[test]
 fn geojsonseq_input_with_and_without_record_separators() {
     let work = Work::new("events");

@@ -411,6 +411,18 @@ pub struct Row<'a> {
     pub extra: &'a [u8],
 }
 
+impl<'a> Row<'a> {
+    /// The date cells, in the order [`crate::date::DateCell::of`] reads them.
+    pub fn date_cells(&self) -> [&'a str; 4] {
+        [
+            self.start_date,
+            self.end_date,
+            self.date_precision,
+            self.date_bound,
+        ]
+    }
+}
+
 /// What a reader yields: a row, or a problem with a row that could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Next<'a> {

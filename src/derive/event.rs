@@ -14,7 +14,7 @@ use super::location::{locate, Origin};
 use super::BorderIndex;
 use crate::bulk::Row;
 use crate::country;
-use crate::date::DateSpan;
+use crate::date::{DateCell, DateSpan};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::Dates;
@@ -281,9 +281,9 @@ pub struct Builder<'g> {
     packed_dates: Memo<u64, DateRef>,
     dates: Memo<Box<[u8]>, DateRef>,
     /// The date properties' texts, back to back, and the problems of pairs that have one
-    /// (whether the start is at fault, what is wrong).
+    /// (the cell at fault, what is wrong).
     date_arena: Vec<u8>,
-    date_problems: Vec<(bool, String)>,
+    date_problems: Vec<(DateCell, String)>,
     key: Vec<u8>,
     /// The last feature's date properties.
     date: DateRef,
@@ -448,7 +448,7 @@ impl<'g> Builder<'g> {
                     let props = Dates::of(&span);
                     push_members(&mut text, &props)
                         .map(|()| text)
-                        .map_err(|m| (false, m))
+                        .map_err(|m| (DateCell::Start, m))
                 });
                 if self.packed_dates.len() + self.dates.len() >= DATE_MEMO_MAX
                     || self.date_arena.len() >= u32::MAX as usize / 2
@@ -488,10 +488,7 @@ impl<'g> Builder<'g> {
             return Ok(());
         }
         match self.date_problems.get(date.at as usize) {
-            Some((start, m)) => {
-                let v = if *start { row.start_date } else { row.end_date };
-                Err(self.problem(row, v, m.clone()))
-            }
+            Some((cell, m)) => Err(self.problem(row, cell.of(row.date_cells()), m.clone())),
             None => Ok(()),
         }
     }

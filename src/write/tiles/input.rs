@@ -1072,15 +1072,8 @@ fn read_csv(
         // Dates checked and written as `build --events` writes them (full days and their
         // precision), so clusters compare days, never raw text.
         let dates = (row.start_date, row.end_date, row.date_precision);
-        let span = DateSpan::of_cells(dates.0, dates.1, dates.2, row.date_bound).map_err(
-            |(start, m)| {
-                at(
-                    row.line,
-                    if start { row.start_date } else { row.end_date },
-                    &m,
-                )
-            },
-        )?;
+        let span = DateSpan::of_cells(dates.0, dates.1, dates.2, row.date_bound)
+            .map_err(|(cell, m)| at(row.line, cell.of(row.date_cells()), &m))?;
         feature.clear();
         let properties = &mut feature.properties;
         if !row.name.is_empty() {
