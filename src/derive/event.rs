@@ -543,8 +543,12 @@ impl<'g> Builder<'g> {
 
     fn row_feature(&mut self, row: &Row<'_>) -> std::result::Result<Derived, RowError> {
         check_id(row.id).map_err(|m| self.problem(row, row.id, m))?;
-        if let Some(m) = crate::read::lines::control_character(row.name) {
-            return Err(self.problem(row, row.name, format!("name {m}")).into());
+        // Names and places hold no control character, by the one rule of names and ids
+        // (probe 8 #2: a tab or NUL in a place was published and looked up loosely).
+        for (what, text) in [("name", row.name), ("place", row.place)] {
+            if let Some(m) = crate::read::lines::control_character(text) {
+                return Err(self.problem(row, text, format!("{what} {m}")).into());
+            }
         }
         self.dates(row)?;
         // Every row's hint, whatever locates it (probe finding: only geocoded rows' were).
