@@ -14,6 +14,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
+use crate::derive::location::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
@@ -86,6 +87,9 @@ struct Layout {
     fields: [Option<usize>; Field::ALL.len()],
     width: usize,
     free: Vec<FreeColumn>,
+    /// The free column a layer's `geocoder` is read back under, if any
+    /// ([`Row::from_table`](super::Row::from_table)).
+    geocoder: Option<usize>,
 }
 
 /// The physical line where the record read at `position` starts: the csv crate gives a
@@ -121,7 +125,11 @@ impl Layout {
                 .and_then(|i| record.get(i))
                 .map_or("", str::trim_ascii)
         };
-        chunk.push_fields(line, Field::ALL.map(field), |out| {
+        let from_table = self
+            .geocoder
+            .and_then(|i| record.get(i))
+            .is_some_and(|g| crate::derive::location::from_table(g.trim_ascii()));
+        chunk.push_fields(line, from_table, Field::ALL.map(field), |out| {
             free_properties(&self.free, record, out).map_err(|(value, message)| {
                 Problem::new(&self.path, usize::try_from(line).ok(), value, message)
             })
@@ -363,11 +371,16 @@ impl CsvReader {
                 numeric: columns.numeric.contains(name),
             });
         }
+        let geocoder = free
+            .iter()
+            .find(|c| free_key(&c.name) == GEOCODER_KEY)
+            .map(|c| c.index);
         let layout = Layout {
             path: path.to_path_buf(),
             fields,
             width: header.len(),
             free,
+            geocoder,
         };
         Ok(CsvReader {
             feed: Feed::start(reader, layout),

@@ -407,6 +407,11 @@ pub struct Row<'a> {
     /// The source says the row has no location (a GeoJSON feature whose geometry is
     /// null): with no place and no coordinates it is an unlocated feature, not a bad row.
     pub unlocated: bool,
+    /// The row's point is one drillmap took from its own place tables: a layer drillmap
+    /// wrote, fed back, whose `geocoder` (`src_geocoder`, the free key it is read under)
+    /// says so ([`crate::derive::location::from_table`]). Not the source's own number, it
+    /// is not held to the checks of one (the swap and containment checks).
+    pub from_table: bool,
     /// Free properties, JSON text starting with `,` (or empty).
     pub extra: &'a [u8],
 }

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::csv::{excerpt, free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
+use crate::derive::location::{from_table, GEOCODER_READ_BACK};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
@@ -60,6 +61,12 @@ pub struct SeqReader<R: Read> {
     record: Vec<u8>,
     /// The last feature's geometry is null (or absent).
     unlocated: bool,
+    /// The last feature's point is from drillmap's tables ([`Row::from_table`]).
+    from_table: bool,
+    /// Points read with a third coordinate (an altitude, which is dropped), and the line
+    /// of the first.
+    altitudes: u64,
+    first_altitude: u64,
 }
 
 impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
@@ -96,6 +103,9 @@ impl<R: Read> SeqReader<R> {
             keys: FreeKeys::default(),
             record: Vec::new(),
             unlocated: false,
+            from_table: false,
+            altitudes: 0,
+            first_altitude: 0,
         }
     }
 
@@ -211,6 +221,7 @@ impl<R: Read> SeqReader<R> {
         }
         self.extra.clear();
         self.keys.clear();
+        self.from_table = false;
         for (i, (k, v)) in props.iter().enumerate() {
             if taken.contains(&Some(i)) {
                 continue;
@@ -228,6 +239,9 @@ impl<R: Read> SeqReader<R> {
                 .keys
                 .take(k, "properties")
                 .map_err(|m| (k.clone(), m))?;
+            if key == GEOCODER_READ_BACK {
+                self.from_table = text_of(v).is_some_and(|g| from_table(&g));
+            }
             self.extra.push(b',');
             json::push_str(&mut self.extra, key);
             self.extra.push(b':');
@@ -291,6 +305,7 @@ impl<R: Read> EventReader for SeqReader<R> {
             date_bound: &v[Field::DateBound as usize],
             sources: &v[Field::Sources as usize],
             unlocated: self.unlocated,
+            from_table: self.from_table,
             extra: &self.extra,
         })))
     }
