@@ -1024,6 +1024,32 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
     }
 }
 
+/// Probe 8 #13: `--numeric` wrote `99999999999999999999` as `1e20` (another number) while
+/// `12345678901234567` kept its digits. A numeric cell keeps its digits as written, as a
+/// GeoJSONSeq number does.
+#[test]
+fn a_numeric_cell_keeps_its_digits_as_written() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "n.csv",
+        "id,lat,lon,start_date,n\n\
+         N8,37.5,68.5,2021,99999999999999999999\n\
+         N13,37.5,68.5,2021,12345678901234567\n\
+         N2,37.5,68.5,2021,1.50\n\
+         N3,37.5,68.5,2021,+007\n",
+    );
+    bulk(&work, &["--events", &csv, "--numeric", "n", "--no-tiles"]).expect_code(0);
+    let text = fs::read_to_string(work.out().join("events.geojson")).unwrap();
+    for n in [
+        "\"n\":99999999999999999999",
+        "\"n\":12345678901234567",
+        "\"n\":1.50",
+        "\"n\":7}",
+    ] {
+        assert!(text.contains(n), "{n} in {text}");
+    }
+}
+
 /// Probe finding 3: `--accumulate troops` without `--numeric troops` summed nothing (the
 /// values were strings, clusters said `troops: 0`), and `--accumulate nosuchcol` was
 /// accepted. A column summed into clusters is numeric; one the input lacks is refused.
