@@ -1024,6 +1024,83 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
     }
 }
 
+/// Probe 8 #12: GeoJSONSeq property names that CSV refuses (empty, with a NUL) were
+/// written, and GDAL merged the two into one field, losing a value; `Notes` beside `notes`
+/// were written side by side, one name to GeoPackage, shapefiles and SQL. One rule for free
+/// names, CSV headers and GeoJSONSeq properties alike; a layer built from a source's
+/// `Admin1` (written `src_Admin1` beside drillmap's `admin1`) still round-trips.
+#[test]
+fn free_names_take_one_rule_in_csv_and_geojsonseq() {
+    let work = Work::new("events");
+    let feature = |id: &str, props: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[67.2783,37.2242]}},\"properties\":{{{props}}}}}\n"
+        )
+    };
+    let seq = work.write_csv(
+        "names.geojsonl",
+        [
+            feature("R1", r#""\u0000k":1"#),
+            feature("R2", r#""":2"#),
+            feature("R3", r#""Notes":"x","notes":"y""#),
+            feature("R4", r#""notes":"y""#),
+        ]
+        .concat(),
+    );
+    bulk(&work, &["--events", &seq, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "names.geojsonl:1:",
+            "must not contain control characters (found U+0000)",
+        ])
+        .expect_stderr_line(&["names.geojsonl:2:", "\"\"", "empty"])
+        .expect_stderr_line(&[
+            "names.geojsonl:3:",
+            "\"Notes\" and \"notes\"",
+            "one name to GeoPackage",
+        ])
+        .expect_stderr_line(&["3 bad rows of 4"]);
+    for (header, why) in [
+        (
+            "id,Notes,start_date,lat,lon,notes",
+            "one name to GeoPackage",
+        ),
+        (
+            "id,a\u{1}b,start_date,lat,lon",
+            "control characters (found U+0001)",
+        ),
+    ] {
+        let csv = work.write_csv("names.csv", format!("{header}\nE1,x,2021,37.5,68.5,y\n"));
+        bulk(&work, &["--events", &csv, "--no-tiles"])
+            .expect_code(1)
+            .expect_stderr_line(&["names.csv:1:", why]);
+    }
+    // A source's `Admin1` beside drillmap's `admin1`, fed back and fed back again.
+    let csv = work.write_csv(
+        "admin.csv",
+        "id,place,country,Admin1\nA1,Termiz,UZ,Surxondaryo\n",
+    );
+    bulk(&work, &["--events", &csv, "--seq", "--no-tiles"]).expect_code(0);
+    let once = fs::read_to_string(work.out().join("events.geojsons")).unwrap();
+    assert!(once.contains("\"src_Admin1\":\"Surxondaryo\""), "{once}");
+    let mut layer = once;
+    let mut fed = Vec::new();
+    for round in ["back", "again"] {
+        fs::write(work.data().join(format!("{round}.in.geojsons")), &layer).unwrap();
+        let events = format!("data/{round}.in.geojsons");
+        let args = ["--events", &events, "--layer", round, "--seq", "--no-tiles"];
+        bulk(&work, &args).expect_code(0);
+        layer = fs::read_to_string(work.out().join(format!("{round}.geojsons"))).unwrap();
+        fed.push(layer.clone());
+    }
+    assert!(
+        fed[0].contains("\"src_Admin1\":\"Surxondaryo\""),
+        "{}",
+        fed[0]
+    );
+    assert_eq!(fed[1], fed[0], "fed back again, the same layer");
+}
+
 /// Probe 8 #13: `--numeric` wrote `99999999999999999999` as `1e20` (another number) while
 /// `12345678901234567` kept its digits. A numeric cell keeps its digits as written, as a
 /// GeoJSONSeq number does.

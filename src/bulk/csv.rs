@@ -32,9 +32,11 @@ pub fn free_key(name: &str) -> String {
 }
 
 /// The keys the free columns of a header, or the free properties of a GeoJSONSeq feature,
-/// are written under ([`free_key`]): a name whose key another name already took (`admin1`
-/// and `src_admin1` both give `src_admin1`) is refused, naming both, since one of the two
-/// values would be lost.
+/// are written under ([`free_key`]), by the one rule of free names: a name that is empty or
+/// holds a control character is refused, and so is a name whose key another name already
+/// took, in any case (`admin1` and `src_admin1` both give `src_admin1`; `Notes` beside
+/// `notes` is one name to GeoPackage, shapefiles and SQL, which ignore case), naming both,
+/// since one of the two values would be lost.
 #[derive(Debug, Default)]
 pub struct FreeKeys(Vec<(String, String)>);
 
@@ -47,11 +49,23 @@ impl FreeKeys {
     /// The key `name` is written under, or why not: `what` the names are (`columns`,
     /// `properties`) in the message, which follows the name.
     pub fn take(&mut self, name: &str, what: &str) -> std::result::Result<&str, String> {
+        if name.is_empty() {
+            return Err(format!("{what} need a name: this one is empty"));
+        }
+        if let Some(m) = crate::read::lines::control_character(name) {
+            return Err(format!("a name {m}"));
+        }
         let key = free_key(name);
-        if let Some((first, _)) = self.0.iter().find(|(_, k)| *k == key) {
-            return Err(format!(
-                "{what} {first:?} and {name:?} would both be written as property {key:?}"
-            ));
+        if let Some((first, taken)) = self.0.iter().find(|(_, k)| k.eq_ignore_ascii_case(&key)) {
+            return Err(if *taken == key {
+                format!("{what} {first:?} and {name:?} would both be written as property {key:?}")
+            } else {
+                format!(
+                    "{what} {first:?} and {name:?} would be written as properties {taken:?} \
+                     and {key:?}, one name to GeoPackage, shapefiles and SQL, which ignore \
+                     case: rename one"
+                )
+            });
         }
         self.0.push((name.to_owned(), key));
         Ok(self.0.last().map_or("", |(_, k)| k.as_str()))
@@ -548,6 +562,27 @@ mod tests {
         assert_eq!(free_key("Admin2"), "Admin2");
         // Probe 7 M3: the count tile clusters write is drillmap's too.
         assert_eq!(free_key("point_count"), "src_point_count");
+    }
+
+    /// Probe 8 #12: one rule for free names, CSV columns and GeoJSONSeq properties: not
+    /// empty, no control character, no two keys one name to a reader that ignores case.
+    #[test]
+    fn free_names_are_checked_by_one_rule() {
+        let mut keys = FreeKeys::default();
+        assert_eq!(keys.take("notes", "properties"), Ok("notes"));
+        assert_eq!(keys.take("Admin1", "properties"), Ok("src_Admin1"));
+        let e = keys.take("Notes", "properties").unwrap_err();
+        assert!(
+            e.contains("\"notes\" and \"Notes\"") && e.contains("ignore case"),
+            "{e}"
+        );
+        let e = keys.take("src_admin1", "properties").unwrap_err();
+        assert!(e.contains("\"Admin1\" and \"src_admin1\""), "{e}");
+        assert!(keys.take("", "properties").unwrap_err().contains("empty"));
+        let e = keys.take("\u{0}k", "properties").unwrap_err();
+        assert!(e.contains("control characters (found U+0000)"), "{e}");
+        let e = keys.take("a\u{85}", "columns").unwrap_err();
+        assert!(e.contains("(found U+0085)"), "{e}");
     }
 
     /// Probe 7 M2: `--accumulate name` (a field's column) was taken, and clusters got an

@@ -226,12 +226,13 @@ impl<R: Read> SeqReader<R> {
             if taken.contains(&Some(i)) {
                 continue;
             }
-            // A key drillmap derives itself, beside its `src_` twin, is a previous build's
-            // derivation (a layer fed back, its source's own value in the twin): it is
-            // derived again, so the layer fed back comes out as it went in.
+            // A key drillmap derives itself, beside its `src_` twin (in any case: a source's
+            // `Admin1` is written `src_Admin1`), is a previous build's derivation (a layer
+            // fed back, its source's own value in the twin): it is derived again, so the
+            // layer fed back comes out as it went in.
             if is_event_key(k) && {
                 let twin = free_key(k);
-                props.iter().any(|(n, _)| *n == twin)
+                props.iter().any(|(n, _)| n.eq_ignore_ascii_case(&twin))
             } {
                 continue;
             }
