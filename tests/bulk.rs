@@ -1024,6 +1024,34 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
     }
 }
 
+/// Probe 8 #11: the summary counted rows later dropped as repeated ids among those "with
+/// their own coordinates" ("1 features (… 2 with their own coordinates)"), and said "1
+/// features", "1 bases". It counts what is written, in the singular for one; a repeat found
+/// in order and one found when out-of-order ids are merged alike.
+#[test]
+fn the_summary_counts_what_is_written() {
+    let work = Work::new("events");
+    let feature = |id: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[68.5,37.5]}},\"properties\":{{}}}}\n"
+        )
+    };
+    for (ids, summary) in [
+        (&["a", "a"][..], "events.geojson: 1 feature (0 distinct places looked up, 1 with their own coordinates)"),
+        (&["b", "a", "b", "c"][..], "events.geojson: 3 features (0 distinct places looked up, 3 with their own coordinates)"),
+    ] {
+        let seq = work.write_csv("d.geojsonl", ids.iter().map(|id| feature(id)).collect::<String>());
+        bulk(&work, &["--events", &seq, "--max-errors", "5", "--no-tiles"])
+            .expect_code(0)
+            .expect_stderr_line(&[summary])
+            .expect_stderr_line(&["skipped 1 bad row,"]);
+    }
+    let work = Work::new("small");
+    work.check()
+        .expect_code(0)
+        .expect_stderr_line(&["7 places, 2 exercises, 1 base: no problems"]);
+}
+
 /// Probe 8 #12: GeoJSONSeq property names that CSV refuses (empty, with a NUL) were
 /// written, and GDAL merged the two into one field, losing a value; `Notes` beside `notes`
 /// were written side by side, one name to GeoPackage, shapefiles and SQL. One rule for free

@@ -126,7 +126,7 @@ pub struct Report {
     pub features: u64,
     /// Distinct (place, country hint) pairs looked up (found or not).
     pub places: usize,
-    /// Rows located by their own coordinates.
+    /// Features written located by their rows' own coordinates.
     pub source_coordinates: u64,
     /// Bad rows (each skipped, or the reason nothing was written).
     pub bad_rows: u64,
@@ -347,7 +347,6 @@ struct Tally<'o> {
     sorter: Sorter,
     problems: Problems,
     rows: u64,
-    source_coordinates: u64,
 }
 
 /// The problem of a row whose id repeats an earlier row's.
@@ -374,11 +373,12 @@ impl Tally<'_> {
                 (Outcome::Problem(p), _) => self.problems.add(p)?,
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
                     let (id, line) = chunk.id_and_line(spans);
-                    self.source_coordinates += u64::from(own);
                     let bounds = point.map(|[x, y]| [x, y, x, y]);
                     let text = derived.text.get(start..end).unwrap_or_default();
                     start = end;
-                    if let Some(d) = self.sorter.push(id, line, bounds, &[text])? {
+                    // Marked: the features written with their own coordinates are counted
+                    // by the sorter, not the rows it drops as repeated ids (probe 8 #11).
+                    if let Some(d) = self.sorter.push(id, line, bounds, &[text], own)? {
                         let p = duplicate(&self.opts.events, &d);
                         self.problems.add(p)?;
                     }
@@ -482,7 +482,6 @@ fn run<'o, R: EventReader>(
             keep_file: opts.max_errors > 0,
         },
         rows: 0,
-        source_coordinates: 0,
     };
     let threads = opts
         .threads
@@ -529,7 +528,6 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         sorter,
         mut problems,
         rows,
-        source_coordinates,
         ..
     } = tally;
     let sorted = sorter.finish(&attribution)?;
@@ -546,7 +544,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         rows,
         features: sorted.features,
         places,
-        source_coordinates,
+        source_coordinates: sorted.marked,
         bad_rows: problems.count,
         listed: std::mem::take(&mut problems.listed),
         written: false,
