@@ -1052,6 +1052,43 @@ fn the_summary_counts_what_is_written() {
         .expect_stderr_line(&["7 places, 2 exercises, 1 base: no problems"]);
 }
 
+/// Probe 8 #18: a GeoJSONSeq Point's third coordinate (an altitude) was dropped without a
+/// word. It is dropped (drillmap's points are lon, lat), and a notice says so once.
+#[test]
+fn an_altitude_is_dropped_with_a_notice() {
+    let work = Work::new("events");
+    let feature = |id: &str, coordinates: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":{coordinates}}},\"properties\":{{}}}}\n"
+        )
+    };
+    let seq = work.write_csv(
+        "alt.geojsonl",
+        [
+            feature("a", "[67.2783,37.2242]"),
+            feature("b", "[67.2783,37.2242,350.5]"),
+            feature("c", "[67.2783,37.2242,0]"),
+        ]
+        .concat(),
+    );
+    bulk(&work, &["--events", &seq, "--no-tiles"])
+        .expect_code(0)
+        .expect_stderr_line(&[
+            "notice: data/alt.geojsonl:2: 2 Points with a third coordinate (an altitude): dropped",
+        ]);
+    let v = read_json(&work, "events.geojson");
+    for f in v["features"].as_array().unwrap() {
+        assert_eq!(
+            f["geometry"]["coordinates"],
+            serde_json::json!([67.2783, 37.2242])
+        );
+    }
+    let plain = work.write_csv("plain.geojsonl", feature("a", "[67.2783,37.2242]"));
+    let run = bulk(&work, &["--events", &plain, "--no-tiles"]);
+    run.expect_code(0);
+    assert!(!run.stderr().contains("notice:"), "{}", run.stderr());
+}
+
 /// Probe 8 #12: GeoJSONSeq property names that CSV refuses (empty, with a NUL) were
 /// written, and GDAL merged the two into one field, losing a value; `Notes` beside `notes`
 /// were written side by side, one name to GeoPackage, shapefiles and SQL. One rule for free

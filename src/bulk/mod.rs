@@ -442,6 +442,12 @@ pub trait EventReader {
     /// The next row; `Ok(None)` at the end. An `Err` stops the run (the file cannot be read).
     fn next_row(&mut self) -> Result<Option<Next<'_>>>;
 
+    /// What the rows read so far lost without being bad rows, for the user to hear of (a
+    /// GeoJSONSeq Point's altitude).
+    fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Empty `chunk` and put the next rows in it (see [`Chunk::fill`]): whether the input
     /// goes on, and the error that stopped it after the rows in the chunk. Read a file
     /// either this way or by [`EventReader::next_row`], not both.

@@ -217,6 +217,13 @@ impl<R: Read> SeqReader<R> {
                 };
                 self.values[Field::Lon as usize] = c[0].to_string();
                 self.values[Field::Lat as usize] = c[1].to_string();
+                // RFC 7946 allows an altitude; drillmap's points are lon, lat: said once.
+                if c.len() == 3 {
+                    if self.altitudes == 0 {
+                        self.first_altitude = self.records.line();
+                    }
+                    self.altitudes += 1;
+                }
             }
         }
         self.extra.clear();
@@ -267,6 +274,20 @@ impl<R: Read> SeqReader<R> {
 }
 
 impl<R: Read> EventReader for SeqReader<R> {
+    fn notices(&self) -> Vec<String> {
+        if self.altitudes == 0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "{}:{}: {} Point{} with a third coordinate (an altitude): dropped, as drillmap \
+             writes points as longitude and latitude",
+            self.path.display(),
+            self.first_altitude,
+            self.altitudes,
+            if self.altitudes == 1 { "" } else { "s" },
+        )]
+    }
+
     fn next_row(&mut self) -> Result<Option<Next<'_>>> {
         let Some(record) = self
             .records

@@ -136,6 +136,9 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
         let _ = writeln!(err, "note: {note}");
     }
     let r = built?;
+    for n in &r.notices {
+        let _ = writeln!(err, "notice: {n}");
+    }
     for p in &r.listed {
         let _ = writeln!(err, "{p}");
     }

@@ -141,6 +141,8 @@ pub struct Report {
     pub errors_file: Option<PathBuf>,
     /// The `--max-errors` the run had.
     pub max_errors: usize,
+    /// What the reader dropped without a bad row ([`EventReader::notices`]).
+    pub notices: Vec<String>,
 }
 
 /// Build the layer `opts` describes into `folder` (`opts.out`, locked) and publish its files
@@ -447,6 +449,7 @@ struct Gathered<'o> {
     seq_path: Option<PathBuf>,
     attribution: String,
     places: usize,
+    notices: Vec<String>,
 }
 
 /// `natural_earth` is the boundaries' credit, owed by every feature (its border distance).
@@ -513,6 +516,7 @@ fn run<'o, R: EventReader>(
         seq_path,
         attribution,
         places: Builder::places_of(&builders),
+        notices: reader.notices(),
     })
 }
 
@@ -523,6 +527,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         seq_path,
         attribution,
         places,
+        notices,
     } = gathered;
     let Tally {
         sorter,
@@ -551,6 +556,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         changed: sorted.outputs.first().is_some_and(|o| o.changed()),
         errors_file: None,
         max_errors: opts.max_errors,
+        notices,
     };
     if problems.count > opts.max_errors as u64 || (report.features == 0 && !opts.allow_empty) {
         return Ok(report); // dropping the staged outputs removes them
