@@ -1024,6 +1024,14 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
     }
 }
 
+/// A GeoJSONSeq line: the Point feature `id` at `coordinates` (JSON text) with the
+/// members `properties` (JSON text, without braces).
+fn point_feature(id: &str, coordinates: &str, properties: &str) -> String {
+    format!(
+        "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":{coordinates}}},\"properties\":{{{properties}}}}}\n"
+    )
+}
+
 /// Probe 8 #11: the summary counted rows later dropped as repeated ids among those "with
 /// their own coordinates" ("1 features (… 2 with their own coordinates)"), and said "1
 /// features", "1 bases". It counts what is written, in the singular for one; a repeat found
@@ -1031,11 +1039,7 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
 #[test]
 fn the_summary_counts_what_is_written() {
     let work = Work::new("events");
-    let feature = |id: &str| {
-        format!(
-            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[68.5,37.5]}},\"properties\":{{}}}}\n"
-        )
-    };
+    let feature = |id: &str| point_feature(id, "[68.5,37.5]", "");
     for (ids, summary) in [
         (&["a", "a"][..], "events.geojson: 1 feature (0 distinct places looked up, 1 with their own coordinates)"),
         (&["b", "a", "b", "c"][..], "events.geojson: 3 features (0 distinct places looked up, 3 with their own coordinates)"),
@@ -1057,11 +1061,7 @@ fn the_summary_counts_what_is_written() {
 #[test]
 fn an_altitude_is_dropped_with_a_notice() {
     let work = Work::new("events");
-    let feature = |id: &str, coordinates: &str| {
-        format!(
-            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":{coordinates}}},\"properties\":{{}}}}\n"
-        )
-    };
+    let feature = |id: &str, coordinates: &str| point_feature(id, coordinates, "");
     let seq = work.write_csv(
         "alt.geojsonl",
         [
@@ -1097,11 +1097,7 @@ fn an_altitude_is_dropped_with_a_notice() {
 #[test]
 fn free_names_take_one_rule_in_csv_and_geojsonseq() {
     let work = Work::new("events");
-    let feature = |id: &str, props: &str| {
-        format!(
-            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[67.2783,37.2242]}},\"properties\":{{{props}}}}}\n"
-        )
-    };
+    let feature = |id: &str, props: &str| point_feature(id, "[67.2783,37.2242]", props);
     let seq = work.write_csv(
         "names.geojsonl",
         [
