@@ -201,6 +201,27 @@ impl ReportedDate {
     }
 }
 
+/// The cell of a row's dates a problem lies in ([`DateSpan::of_cells`]): the value its
+/// message quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateCell {
+    /// `start_date`.
+    Start,
+    /// `end_date`.
+    End,
+    /// `date_precision`.
+    Precision,
+    /// `date_bound`.
+    Bound,
+}
+
+impl DateCell {
+    /// This cell's text among a row's `[start_date, end_date, date_precision, date_bound]`.
+    pub fn of(self, cells: [&str; 4]) -> &str {
+        cells[self as usize]
+    }
+}
+
 /// The dates of an exercise site: start and end with the coarser of their precisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateSpan {
@@ -246,8 +267,8 @@ impl DateSpan {
 
     /// The span of a row's `start_date`, `end_date`, `date_precision` and `date_bound`
     /// cells (empty: not given), as `build --events` and `tiles FILE.csv` read them;
-    /// `Err((start, why))` says which cell is at fault (`start`: the start, the precision
-    /// or the bound) and what is wrong.
+    /// `Err((cell, why))` says which cell is at fault (the value a message quotes) and
+    /// what is wrong.
     ///
     /// A precision is what a layer writes beside its full-day dates (`2021-08-01`,
     /// `2021-08-31`, `month`): each date that is the first (start) or last (end) day of a
@@ -262,7 +283,7 @@ impl DateSpan {
         end: &str,
         precision: &str,
         bound: &str,
-    ) -> Result<DateSpan, (bool, String)> {
+    ) -> Result<DateSpan, (DateCell, String)> {
         let stated = (!precision.is_empty()).then(|| precision.parse::<DatePrecision>());
         // The length of a full-day date's prefix that names its period at the stated precision.
         let period_len = match stated {
@@ -294,39 +315,40 @@ impl DateSpan {
             "on_or_after" => true,
             other => {
                 return Err((
-                    true,
+                    DateCell::Bound,
                     format!("date_bound {other:?}: expected period or on_or_after"),
                 ))
             }
         };
         let span = match (parse(start, true), parse(end, false)) {
-            (Err(e), _) => Err((true, format!("start_date: {e}"))),
-            (_, Err(e)) => Err((false, format!("end_date: {e}"))),
-            (Ok(None), _) if !bound.is_empty() => {
-                Err((true, format!("date_bound {bound:?} without a start_date")))
-            }
+            (Err(e), _) => Err((DateCell::Start, format!("start_date: {e}"))),
+            (_, Err(e)) => Err((DateCell::End, format!("end_date: {e}"))),
+            (Ok(None), _) if !bound.is_empty() => Err((
+                DateCell::Bound,
+                format!("date_bound {bound:?} without a start_date"),
+            )),
             (Ok(_), Ok(Some(_))) if open => Err((
-                false,
+                DateCell::End,
                 "end_date beside date_bound \"on_or_after\", which says the end is not known"
                     .to_owned(),
             )),
             (Ok(Some(s)), Ok(None)) if open => Ok(DateSpan::on_or_after(s)),
             (Ok(s), Ok(e)) => DateSpan::new(s, e).map_err(|e| match e {
-                SpanError::Reversed => (false, "end_date is before start_date".to_owned()),
+                SpanError::Reversed => (DateCell::End, "end_date is before start_date".to_owned()),
                 SpanError::NoStart => (
-                    false,
+                    DateCell::End,
                     "end_date without start_date (a row's one date is its start_date)".to_owned(),
                 ),
-                SpanError::Cut { .. } => (false, format!("start_date and end_date: {e}")),
+                SpanError::Cut { .. } => (DateCell::End, format!("start_date and end_date: {e}")),
             }),
         }?;
         let stated = match stated {
             None => return Ok(span),
-            Some(word) => word.map_err(|e| (true, e.to_string()))?,
+            Some(word) => word.map_err(|e| (DateCell::Precision, e.to_string()))?,
         };
         if span.precision != stated {
             return Err((
-                true,
+                DateCell::Precision,
                 format!(
                     "date_precision {precision:?} does not fit start_date {start:?} and \
                      end_date {end:?}"
@@ -456,9 +478,32 @@ mod tests {
         );
         assert_eq!(
             DateSpan::of_cells("2021-08-01", "", "weekly", ""),
-            Err((true, err.to_string()))
+            Err((DateCell::Precision, err.to_string()))
         );
         assert!("Month".parse::<DatePrecision>().is_err());
+    }
+
+    /// Probe 8 #14: a bad `date_precision` was reported with the start date as its value.
+    /// The cell at fault is the one quoted.
+    #[test]
+    fn a_problem_names_the_cell_it_lies_in() {
+        let cells = ["2021-08-01", "2021-08-31", "Month", ""];
+        let (cell, m) = DateSpan::of_cells(cells[0], cells[1], cells[2], cells[3]).unwrap_err();
+        assert_eq!(
+            (cell, cell.of(cells)),
+            (DateCell::Precision, "Month"),
+            "{m}"
+        );
+        let cells = ["2021-08-05", "2021-08-10", "month", ""];
+        let (cell, m) = DateSpan::of_cells(cells[0], cells[1], cells[2], cells[3]).unwrap_err();
+        assert_eq!(cell.of(cells), "month", "{m}");
+        assert!(m.contains("does not fit"), "{m}");
+        let cells = ["2021-08-05", "", "", "before"];
+        let (cell, _) = DateSpan::of_cells(cells[0], cells[1], cells[2], cells[3]).unwrap_err();
+        assert_eq!(cell.of(cells), "before");
+        let cells = ["2021-13", "", "", ""];
+        let (cell, _) = DateSpan::of_cells(cells[0], cells[1], cells[2], cells[3]).unwrap_err();
+        assert_eq!(cell.of(cells), "2021-13");
     }
 
     #[test]
@@ -562,13 +607,13 @@ mod tests {
         // Bulk cells go through the same rule, with their precision cell.
         assert_eq!(
             DateSpan::of_cells("2021-08-01", "2021-08-01", "month", "").map_err(|e| e.0),
-            Err(false)
+            Err(DateCell::End)
         );
         assert!(DateSpan::of_cells("2021-08-15", "2021-08-31", "month", "").is_err());
         assert_eq!(
             DateSpan::of_cells("", "2021-08-05", "", ""),
             Err((
-                false,
+                DateCell::End,
                 "end_date without start_date (a row's one date is its start_date)".into()
             ))
         );
@@ -604,26 +649,32 @@ mod tests {
             DateSpan::of_cells("", "", "unknown", ""),
             Ok(DateSpan::UNKNOWN)
         );
-        for (start, end, bound, at_start, why) in [
+        for (start, end, bound, at, why) in [
             (
                 "2021-08-16",
                 "2021-08-20",
                 "on_or_after",
-                false,
+                DateCell::End,
                 "end_date beside",
             ),
-            ("", "", "on_or_after", true, "without a start_date"),
-            ("", "", "period", true, "without a start_date"),
+            (
+                "",
+                "",
+                "on_or_after",
+                DateCell::Bound,
+                "without a start_date",
+            ),
+            ("", "", "period", DateCell::Bound, "without a start_date"),
             (
                 "2021-08-16",
                 "",
                 "before",
-                true,
+                DateCell::Bound,
                 "expected period or on_or_after",
             ),
         ] {
             let (cell, m) = DateSpan::of_cells(start, end, "", bound).unwrap_err();
-            assert_eq!(cell, at_start, "{m}");
+            assert_eq!(cell, at, "{m}");
             assert!(m.contains(why), "{m}");
         }
     }

@@ -182,6 +182,33 @@ fn max_errors_skips_and_lists_bad_rows() {
     assert_eq!(fs::read(work.out().join("events.geojson")).unwrap(), before);
 }
 
+/// Probe 8 #14: a bad `date_precision` was reported, and listed in the errors file, with
+/// the start date as its value. The value quoted is the cell at fault.
+#[test]
+fn a_bad_date_precision_or_bound_is_quoted_as_written() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "p.csv",
+        "id,lat,lon,start_date,end_date,date_precision,date_bound\n\
+         M9,37.5,68.5,2021-08-01,2021-08-31,Month,\n\
+         B1,37.5,68.5,2021-08-01,,,before\n\
+         ok,37.5,68.5,2021-08-01,2021-08-31,month,\n",
+    );
+    bulk(&work, &["--events", &rows, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/p.csv:2:", "\"Month\": date_precision \"Month\""])
+        .expect_stderr_line(&["data/p.csv:3:", "\"before\": date_bound \"before\""]);
+    bulk(
+        &work,
+        &["--events", &rows, "--no-tiles", "--max-errors", "2"],
+    )
+    .expect_code(0);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert!(lines[1].starts_with("2,Month,"), "{errors}");
+    assert!(lines[2].starts_with("3,before,"), "{errors}");
+}
+
 #[test]
 fn geojsonseq_input_with_and_without_record_separators() {
     let work = Work::new("events");
@@ -994,6 +1021,170 @@ fn a_free_column_named_like_any_key_drillmap_writes_is_renamed_not_repeated() {
     let text = fs::read_to_string(work.out().join("again.geojsons")).unwrap();
     for line in text.lines() {
         assert_eq!(repeated_keys(line), Vec::<String>::new(), "{line}");
+    }
+}
+
+/// A GeoJSONSeq line: the Point feature `id` at `coordinates` (JSON text) with the
+/// members `properties` (JSON text, without braces).
+fn point_feature(id: &str, coordinates: &str, properties: &str) -> String {
+    format!(
+        "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":{coordinates}}},\"properties\":{{{properties}}}}}\n"
+    )
+}
+
+/// Probe 8 #11: the summary counted rows later dropped as repeated ids among those "with
+/// their own coordinates" ("1 features (… 2 with their own coordinates)"), and said "1
+/// features", "1 bases". It counts what is written, in the singular for one; a repeat found
+/// in order and one found when out-of-order ids are merged alike.
+#[test]
+fn the_summary_counts_what_is_written() {
+    let work = Work::new("events");
+    let feature = |id: &str| point_feature(id, "[68.5,37.5]", "");
+    for (ids, summary) in [
+        (&["a", "a"][..], "events.geojson: 1 feature (0 distinct places looked up, 1 with their own coordinates)"),
+        (&["b", "a", "b", "c"][..], "events.geojson: 3 features (0 distinct places looked up, 3 with their own coordinates)"),
+    ] {
+        let seq = work.write_csv("d.geojsonl", ids.iter().map(|id| feature(id)).collect::<String>());
+        bulk(&work, &["--events", &seq, "--max-errors", "5", "--no-tiles"])
+            .expect_code(0)
+            .expect_stderr_line(&[summary])
+            .expect_stderr_line(&["skipped 1 bad row,"]);
+    }
+    let work = Work::new("small");
+    work.check()
+        .expect_code(0)
+        .expect_stderr_line(&["7 places, 2 exercises, 1 base: no problems"]);
+}
+
+/// Probe 8 #18: a GeoJSONSeq Point's third coordinate (an altitude) was dropped without a
+/// word. It is dropped (drillmap's points are lon, lat), and a notice says so once.
+#[test]
+fn an_altitude_is_dropped_with_a_notice() {
+    let work = Work::new("events");
+    let feature = |id: &str, coordinates: &str| point_feature(id, coordinates, "");
+    let seq = work.write_csv(
+        "alt.geojsonl",
+        [
+            feature("a", "[67.2783,37.2242]"),
+            feature("b", "[67.2783,37.2242,350.5]"),
+            feature("c", "[67.2783,37.2242,0]"),
+        ]
+        .concat(),
+    );
+    bulk(&work, &["--events", &seq, "--no-tiles"])
+        .expect_code(0)
+        .expect_stderr_line(&[
+            "notice: data/alt.geojsonl:2: 2 Points with a third coordinate (an altitude): dropped",
+        ]);
+    let v = read_json(&work, "events.geojson");
+    for f in v["features"].as_array().unwrap() {
+        assert_eq!(
+            f["geometry"]["coordinates"],
+            serde_json::json!([67.2783, 37.2242])
+        );
+    }
+    let plain = work.write_csv("plain.geojsonl", feature("a", "[67.2783,37.2242]"));
+    let run = bulk(&work, &["--events", &plain, "--no-tiles"]);
+    run.expect_code(0);
+    assert!(!run.stderr().contains("notice:"), "{}", run.stderr());
+}
+
+/// Probe 8 #12: GeoJSONSeq property names that CSV refuses (empty, with a NUL) were
+/// written, and GDAL merged the two into one field, losing a value; `Notes` beside `notes`
+/// were written side by side, one name to GeoPackage, shapefiles and SQL. One rule for free
+/// names, CSV headers and GeoJSONSeq properties alike; a layer built from a source's
+/// `Admin1` (written `src_Admin1` beside drillmap's `admin1`) still round-trips.
+#[test]
+fn free_names_take_one_rule_in_csv_and_geojsonseq() {
+    let work = Work::new("events");
+    let feature = |id: &str, props: &str| point_feature(id, "[67.2783,37.2242]", props);
+    let seq = work.write_csv(
+        "names.geojsonl",
+        [
+            feature("R1", r#""\u0000k":1"#),
+            feature("R2", r#""":2"#),
+            feature("R3", r#""Notes":"x","notes":"y""#),
+            feature("R4", r#""notes":"y""#),
+        ]
+        .concat(),
+    );
+    bulk(&work, &["--events", &seq, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "names.geojsonl:1:",
+            "must not contain control characters (found U+0000)",
+        ])
+        .expect_stderr_line(&["names.geojsonl:2:", "\"\"", "empty"])
+        .expect_stderr_line(&[
+            "names.geojsonl:3:",
+            "\"Notes\" and \"notes\"",
+            "one name to GeoPackage",
+        ])
+        .expect_stderr_line(&["3 bad rows of 4"]);
+    for (header, why) in [
+        (
+            "id,Notes,start_date,lat,lon,notes",
+            "one name to GeoPackage",
+        ),
+        (
+            "id,a\u{1}b,start_date,lat,lon",
+            "control characters (found U+0001)",
+        ),
+    ] {
+        let csv = work.write_csv("names.csv", format!("{header}\nE1,x,2021,37.5,68.5,y\n"));
+        bulk(&work, &["--events", &csv, "--no-tiles"])
+            .expect_code(1)
+            .expect_stderr_line(&["names.csv:1:", why]);
+    }
+    // A source's `Admin1` beside drillmap's `admin1`, fed back and fed back again.
+    let csv = work.write_csv(
+        "admin.csv",
+        "id,place,country,Admin1\nA1,Termiz,UZ,Surxondaryo\n",
+    );
+    bulk(&work, &["--events", &csv, "--seq", "--no-tiles"]).expect_code(0);
+    let once = fs::read_to_string(work.out().join("events.geojsons")).unwrap();
+    assert!(once.contains("\"src_Admin1\":\"Surxondaryo\""), "{once}");
+    let mut layer = once;
+    let mut fed = Vec::new();
+    for round in ["back", "again"] {
+        fs::write(work.data().join(format!("{round}.in.geojsons")), &layer).unwrap();
+        let events = format!("data/{round}.in.geojsons");
+        let args = ["--events", &events, "--layer", round, "--seq", "--no-tiles"];
+        bulk(&work, &args).expect_code(0);
+        layer = fs::read_to_string(work.out().join(format!("{round}.geojsons"))).unwrap();
+        fed.push(layer.clone());
+    }
+    assert!(
+        fed[0].contains("\"src_Admin1\":\"Surxondaryo\""),
+        "{}",
+        fed[0]
+    );
+    assert_eq!(fed[1], fed[0], "fed back again, the same layer");
+}
+
+/// Probe 8 #13: `--numeric` wrote `99999999999999999999` as `1e20` (another number) while
+/// `12345678901234567` kept its digits. A numeric cell keeps its digits as written, as a
+/// GeoJSONSeq number does.
+#[test]
+fn a_numeric_cell_keeps_its_digits_as_written() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "n.csv",
+        "id,lat,lon,start_date,n\n\
+         N8,37.5,68.5,2021,99999999999999999999\n\
+         N13,37.5,68.5,2021,12345678901234567\n\
+         N2,37.5,68.5,2021,1.50\n\
+         N3,37.5,68.5,2021,+007\n",
+    );
+    bulk(&work, &["--events", &csv, "--numeric", "n", "--no-tiles"]).expect_code(0);
+    let text = fs::read_to_string(work.out().join("events.geojson")).unwrap();
+    for n in [
+        "\"n\":99999999999999999999",
+        "\"n\":12345678901234567",
+        "\"n\":1.50",
+        "\"n\":7}",
+    ] {
+        assert!(text.contains(n), "{n} in {text}");
     }
 }
 

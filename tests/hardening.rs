@@ -247,6 +247,47 @@ fn control_characters_in_names_and_ids_are_refused() {
         ]);
 }
 
+/// Probe 8 #2: a tab, NUL or U+0085 in a bulk row's place was published in
+/// `place_as_reported` and looked up loosely, in CSV and GeoJSONSeq alike, while the same
+/// characters in its name were refused. A place takes the rule of names and ids.
+#[test]
+fn control_characters_in_a_bulk_place_are_a_problem_at_its_line() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "ctl.csv",
+        "id,location,country,start_date\n\
+         A1,\"Ter\tmez\",UZ,2021\n\
+         A2,Ter\u{0}mez,UZ,2021\n\
+         A3,Ter\u{85}mez,UZ,2021\n\
+         A4,Termez,UZ,2021\n",
+    );
+    build(&work, &["--events", &csv, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "ctl.csv:2:",
+            "place must not contain control characters (found U+0009)",
+        ])
+        .expect_stderr_line(&[
+            "ctl.csv:3:",
+            "place must not contain control characters (found U+0000)",
+        ])
+        .expect_stderr_line(&[
+            "ctl.csv:4:",
+            "place must not contain control characters (found U+0085)",
+        ])
+        .expect_stderr_line(&["3 bad rows of 4"]);
+    let seq = work.write_csv(
+        "ctl.geojsonl",
+        "{\"type\":\"Feature\",\"id\":\"s1\",\"geometry\":null,\"properties\":{\"place\":\"Ter\\tmez\"}}\n",
+    );
+    build(&work, &["--events", &seq, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "ctl.geojsonl:1:",
+            "place must not contain control characters (found U+0009)",
+        ]);
+}
+
 // Item 7: `--layer exercises` overwrote the hand-kept layer.
 #[test]
 fn a_bulk_layer_may_not_take_a_hand_kept_layers_name() {

@@ -260,3 +260,70 @@ fn hand_made_features_take_the_same_rules() {
     ]);
     assert!(!run.stderr().contains("secret"), "{}", run.stderr());
 }
+
+/// Probe 8 #1: a row geocoded to a GeoNames place whose point lies a little over 2 km
+/// outside its country's Natural Earth 1:10m outline (Quvasoy, UZ, in Kyrgyzstan at that
+/// scale) was written, and refused when the layer was fed back: read back, the point was
+/// taken for the source's own and held to the containment check. A point drillmap took from
+/// its own tables (`geocoder` `gazetteer` or `geonames`) is not the source's number: read
+/// back, in GeoJSONSeq or CSV, it is not held to that check, and the layer round-trips.
+#[test]
+fn a_geonames_point_outside_its_countrys_outline_round_trips() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    fs::write(
+        work.data().join("q.csv"),
+        "id,event_date,location,country\nQ1,2021-10-28,Quvasoy,Uzbekistan\n",
+    )
+    .unwrap();
+    let build = |events: &str, layer: &str| {
+        work.run(&[
+            "build",
+            "--data",
+            "data",
+            "--out",
+            "out",
+            "--events",
+            events,
+            "--layer",
+            layer,
+            "--seq",
+            "--no-tiles",
+        ])
+    };
+    build("data/q.csv", "first").expect_code(0);
+    let first = fs::read_to_string(work.out().join("first.geojsons")).unwrap();
+    assert!(first.contains("\"geocoder\":\"geonames\""), "{first}");
+    assert!(first.contains("[71.98026,40.29721]"), "{first}");
+    // The same point as the source's own, with the country, is still refused.
+    fs::write(
+        work.data().join("own.csv"),
+        "id,lat,lon,country\nQ1,40.29721,71.98026,Uzbekistan\n",
+    )
+    .unwrap();
+    build("data/own.csv", "own")
+        .expect_code(1)
+        .expect_stderr_line(&["own.csv:2:", "outside UZ"]);
+    // Fed back, and fed back again: the same point, then the same layer.
+    let mut layer = first;
+    let mut fed = Vec::new();
+    for round in ["back", "again"] {
+        fs::write(work.data().join(format!("{round}.geojsons")), &layer).unwrap();
+        build(&format!("data/{round}.geojsons"), round).expect_code(0);
+        layer = fs::read_to_string(work.out().join(format!("{round}.geojsons"))).unwrap();
+        assert!(layer.contains("[71.98026,40.29721]"), "{layer}");
+        fed.push(layer.clone());
+    }
+    assert!(
+        fed[0].contains("\"src_geocoder\":\"geonames\""),
+        "{}",
+        fed[0]
+    );
+    assert_eq!(fed[1], fed[0], "fed back again, the same layer");
+    // A layer written out as CSV (ogr2ogr's columns: the properties and the point) too.
+    fs::write(
+        work.data().join("back.csv"),
+        "id,lat,lon,country_hint,geocoder\nQ1,40.29721,71.98026,Uzbekistan,geonames\n",
+    )
+    .unwrap();
+    build("data/back.csv", "csv").expect_code(0);
+}

@@ -1017,10 +1017,7 @@ fn geometries_tiles_would_drop_or_clamp_are_errors_naming_file_line_and_value() 
     std::fs::write(d.join("ok.geojsonl"), format!("{good}\n{null}\n")).unwrap();
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "ok.geojsonl"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(
-        err.contains(" 1 features (1 unlocated, not tiled)"),
-        "{err}"
-    );
+    assert!(err.contains(" 1 feature (1 unlocated, not tiled)"), "{err}");
 }
 
 /// Probe 7 L7: a value quoted in a message is cut to 200 characters, with its length

@@ -21,6 +21,7 @@ pub const CHUNK_BYTES: usize = 4 << 20;
 pub struct Spans {
     line: u64,
     unlocated: bool,
+    from_table: bool,
     fields: [usize; Field::ALL.len() + 1],
     extra: [usize; 2],
 }
@@ -81,7 +82,7 @@ impl Chunk {
             Next::Bad(p) => self.items.push(Item::Bad(p)),
             Next::Row(row) => self.push_row(
                 row.line,
-                row.unlocated,
+                (row.unlocated, row.from_table),
                 [
                     row.id,
                     row.name,
@@ -104,23 +105,26 @@ impl Chunk {
         }
     }
 
-    /// Add a row from its fields in [`super::Field`] order, read at `line`, and its free
-    /// properties, which `extra` appends to the buffer it is given; when `extra` finds a
-    /// problem, the row is that problem instead.
+    /// Add a row from its fields in [`super::Field`] order, read at `line`, whether its
+    /// point is from drillmap's tables ([`Row::from_table`]), and its free properties,
+    /// which `extra` appends to the buffer it is given; when `extra` finds a problem, the
+    /// row is that problem instead.
     pub fn push_fields(
         &mut self,
         line: u64,
+        from_table: bool,
         fields: [&str; Field::ALL.len()],
         extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
     ) {
-        self.push_row(line, false, fields, extra);
+        self.push_row(line, (false, from_table), fields, extra);
     }
 
-    /// [`Chunk::push_fields`] of a row that may say it has no location ([`Row::unlocated`]).
+    /// [`Chunk::push_fields`] of a row that may say it has no location ([`Row::unlocated`]):
+    /// `flags` are its `unlocated` and `from_table`.
     fn push_row(
         &mut self,
         line: u64,
-        unlocated: bool,
+        (unlocated, from_table): (bool, bool),
         fields: [&str; Field::ALL.len()],
         extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
     ) {
@@ -141,6 +145,7 @@ impl Chunk {
                 self.items.push(Item::Row(Spans {
                     line,
                     unlocated,
+                    from_table,
                     fields: spans,
                     extra: [start, self.extra.len()],
                 }));
@@ -180,6 +185,7 @@ impl Chunk {
             date_bound: f(10),
             sources: f(11),
             unlocated: spans.unlocated,
+            from_table: spans.from_table,
             extra: self
                 .extra
                 .get(spans.extra[0]..spans.extra[1])
@@ -209,6 +215,7 @@ mod tests {
             date_bound: "",
             sources: "",
             unlocated: false,
+            from_table: false,
             extra,
         }));
     }

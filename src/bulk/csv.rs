@@ -14,6 +14,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
+use crate::derive::location::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
@@ -32,9 +33,11 @@ pub fn free_key(name: &str) -> String {
 }
 
 /// The keys the free columns of a header, or the free properties of a GeoJSONSeq feature,
-/// are written under ([`free_key`]): a name whose key another name already took (`admin1`
-/// and `src_admin1` both give `src_admin1`) is refused, naming both, since one of the two
-/// values would be lost.
+/// are written under ([`free_key`]), by the one rule of free names: a name that is empty or
+/// holds a control character is refused, and so is a name whose key another name already
+/// took, in any case (`admin1` and `src_admin1` both give `src_admin1`; `Notes` beside
+/// `notes` is one name to GeoPackage, shapefiles and SQL, which ignore case), naming both,
+/// since one of the two values would be lost.
 #[derive(Debug, Default)]
 pub struct FreeKeys(Vec<(String, String)>);
 
@@ -47,11 +50,23 @@ impl FreeKeys {
     /// The key `name` is written under, or why not: `what` the names are (`columns`,
     /// `properties`) in the message, which follows the name.
     pub fn take(&mut self, name: &str, what: &str) -> std::result::Result<&str, String> {
+        if name.is_empty() {
+            return Err(format!("{what} need a name: this one is empty"));
+        }
+        if let Some(m) = crate::read::lines::control_character(name) {
+            return Err(format!("a name {m}"));
+        }
         let key = free_key(name);
-        if let Some((first, _)) = self.0.iter().find(|(_, k)| *k == key) {
-            return Err(format!(
-                "{what} {first:?} and {name:?} would both be written as property {key:?}"
-            ));
+        if let Some((first, taken)) = self.0.iter().find(|(_, k)| k.eq_ignore_ascii_case(&key)) {
+            return Err(if *taken == key {
+                format!("{what} {first:?} and {name:?} would both be written as property {key:?}")
+            } else {
+                format!(
+                    "{what} {first:?} and {name:?} would be written as properties {taken:?} \
+                     and {key:?}, one name to GeoPackage, shapefiles and SQL, which ignore \
+                     case: rename one"
+                )
+            });
         }
         self.0.push((name.to_owned(), key));
         Ok(self.0.last().map_or("", |(_, k)| k.as_str()))
@@ -89,6 +104,9 @@ struct Layout {
     /// The header's names, which a field that is not UTF-8 is named by.
     header: Vec<String>,
     free: Vec<FreeColumn>,
+    /// The free column a layer's `geocoder` is read back under, if any
+    /// ([`Row::from_table`](super::Row::from_table)).
+    geocoder: Option<usize>,
 }
 
 impl Layout {
@@ -105,7 +123,11 @@ impl Layout {
                 .and_then(|i| record.get(i))
                 .map_or("", str::trim_ascii)
         };
-        chunk.push_fields(line, Field::ALL.map(field), |out| {
+        let from_table = self
+            .geocoder
+            .and_then(|i| record.get(i))
+            .is_some_and(|g| crate::derive::location::from_table(g.trim_ascii()));
+        chunk.push_fields(line, from_table, Field::ALL.map(field), |out| {
             free_properties(&self.free, record, out).map_err(|(value, message)| {
                 Problem::new(&self.path, usize::try_from(line).ok(), value, message)
             })
@@ -334,12 +356,17 @@ impl CsvReader {
                 numeric: columns.numeric.contains(name),
             });
         }
+        let geocoder = free
+            .iter()
+            .find(|c| free_key(&c.name) == GEOCODER_KEY)
+            .map(|c| c.index);
         let layout = Layout {
             path: path.to_path_buf(),
             fields,
             width: header.len(),
             header,
             free,
+            geocoder,
         };
         Ok(CsvReader {
             feed: Feed::start(reader, layout),
@@ -362,27 +389,55 @@ fn csv_fatal(path: &Path, e: csv::Error, line: u64) -> Error {
     }
 }
 
-/// A JSON number for a numeric free column: integers as written, other finite numbers as
-/// serde_json prints them; `false` (and `out` unspecified) when `text` is not a finite number.
+/// A JSON number for a numeric free column, with its digits as written (as GeoJSONSeq keeps
+/// a number property's): text already in JSON's number form is copied (`12`, `-1.50`,
+/// `1E2`, `99999999999999999999`), other forms of a number are written in JSON's form
+/// without changing a digit (`+7` is `7`, `007` is `7`, `.5` is `0.5`, `5.` is `5`);
+/// `false` (and `out` unspecified) when `text` is not a finite number.
 pub fn push_number(out: &mut Vec<u8>, text: &str) -> bool {
-    // An integer already written as itoa writes it (no sign but `-`, no leading zero, not
-    // `-0`, at most 18 digits so it fits an i64) is copied as it is: the same bytes.
+    // An integer already in JSON's form with at most 18 digits is finite: copied as it is,
+    // without parsing (most numeric cells).
     let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
     if (1..=18).contains(&digits.len())
         && digits.iter().all(u8::is_ascii_digit)
-        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == text.len()))
+        && (digits[0] != b'0' || digits.len() == 1)
     {
         out.extend_from_slice(text.as_bytes());
         return true;
     }
-    if let Ok(i) = text.parse::<i64>() {
-        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
-        return true;
+    // What Rust reads as a finite f64: `[+-]? (D+ (. D*)? | . D+) ([eE] [+-]? D+)?`
+    // (`inf` and `NaN` are not finite), D an ASCII digit.
+    if !text.parse::<f64>().is_ok_and(f64::is_finite) {
+        return false;
     }
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => serde_json::to_writer(&mut *out, &v).is_ok(),
-        _ => false,
+    let (sign, rest) = match text.as_bytes() {
+        [b'-', rest @ ..] => (&b"-"[..], rest),
+        [b'+', rest @ ..] => (&b""[..], rest),
+        rest => (&b""[..], rest),
+    };
+    let mantissa = rest
+        .iter()
+        .position(|b| matches!(b, b'e' | b'E'))
+        .unwrap_or(rest.len());
+    let (mantissa, exponent) = rest.split_at(mantissa);
+    let point = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
+    let (whole, fraction) = mantissa.split_at(point);
+    let fraction = fraction.get(1..).unwrap_or_default();
+    out.extend_from_slice(sign);
+    // The whole part without leading zeros, `0` when none is left.
+    match whole.iter().position(|&b| b != b'0') {
+        Some(first) => out.extend_from_slice(&whole[first..]),
+        None => out.push(b'0'),
     }
+    if !fraction.is_empty() {
+        out.push(b'.');
+        out.extend_from_slice(fraction);
+    }
+    out.extend_from_slice(exponent);
+    true
 }
 
 /// Write the value `text` of the numeric column (or GeoJSONSeq property) `name` (a
@@ -469,6 +524,27 @@ mod tests {
         assert_eq!(free_key("Admin2"), "Admin2");
         // Probe 7 M3: the count tile clusters write is drillmap's too.
         assert_eq!(free_key("point_count"), "src_point_count");
+    }
+
+    /// Probe 8 #12: one rule for free names, CSV columns and GeoJSONSeq properties: not
+    /// empty, no control character, no two keys one name to a reader that ignores case.
+    #[test]
+    fn free_names_are_checked_by_one_rule() {
+        let mut keys = FreeKeys::default();
+        assert_eq!(keys.take("notes", "properties"), Ok("notes"));
+        assert_eq!(keys.take("Admin1", "properties"), Ok("src_Admin1"));
+        let e = keys.take("Notes", "properties").unwrap_err();
+        assert!(
+            e.contains("\"notes\" and \"Notes\"") && e.contains("ignore case"),
+            "{e}"
+        );
+        let e = keys.take("src_admin1", "properties").unwrap_err();
+        assert!(e.contains("\"Admin1\" and \"src_admin1\""), "{e}");
+        assert!(keys.take("", "properties").unwrap_err().contains("empty"));
+        let e = keys.take("\u{0}k", "properties").unwrap_err();
+        assert!(e.contains("control characters (found U+0000)"), "{e}");
+        let e = keys.take("a\u{85}", "columns").unwrap_err();
+        assert!(e.contains("(found U+0085)"), "{e}");
     }
 
     /// Probe 7 M2: `--accumulate name` (a field's column) was taken, and clusters got an
@@ -700,53 +776,65 @@ mod tests {
         }
     }
 
-    /// What [`push_number`] wrote before integers written as itoa writes them were copied.
-    fn number_as_parsed(text: &str) -> Option<Vec<u8>> {
-        if let Ok(i) = text.parse::<i64>() {
-            return Some(itoa::Buffer::new().format(i).as_bytes().to_vec());
-        }
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => serde_json::to_vec(&v).ok(),
-            _ => None,
-        }
-    }
-
+    /// Probe 8 #13: `--numeric` wrote `99999999999999999999` as `1e20`, another number,
+    /// while `12345678901234567` kept its digits. A number keeps its digits as written,
+    /// as a GeoJSONSeq number property does; only a form JSON lacks is rewritten.
     #[test]
-    fn numbers_copied_as_written_are_the_numbers_parsed_and_printed() {
-        for text in [
-            "0",
-            "-0",
-            "7",
-            "-7",
-            "007",
-            "-007",
-            "+7",
-            "10",
-            "123456789012345678",
-            "-123456789012345678",
-            "1234567890123456789",
-            "9223372036854775807",
-            "9223372036854775808",
-            "-9223372036854775808",
-            "1.50",
-            "1e3",
-            "-",
-            "",
-            " 1",
-            "0x10",
+    fn numbers_keep_their_digits_as_written() {
+        for (text, written) in [
+            ("0", Some("0")),
+            ("-0", Some("-0")),
+            ("7", Some("7")),
+            ("-7", Some("-7")),
+            ("007", Some("7")),
+            ("-007", Some("-7")),
+            ("+7", Some("7")),
+            ("123456789012345678", Some("123456789012345678")),
+            ("12345678901234567", Some("12345678901234567")),
+            ("99999999999999999999", Some("99999999999999999999")),
+            ("-9223372036854775809", Some("-9223372036854775809")),
+            ("1.50", Some("1.50")),
+            ("1e3", Some("1e3")),
+            ("1E+03", Some("1E+03")),
+            (".5", Some("0.5")),
+            ("-.5", Some("-0.5")),
+            ("5.", Some("5")),
+            ("00.250e-2", Some("0.250e-2")),
+            ("1e400", None),
+            ("inf", None),
+            ("NaN", None),
+            ("-", None),
+            ("", None),
+            (" 1", None),
+            ("0x10", None),
+            ("1_000", None),
         ] {
             let mut out = Vec::new();
             let ok = push_number(&mut out, text);
-            assert_eq!(ok.then_some(out), number_as_parsed(text), "{text:?}");
+            let got = ok.then(|| String::from_utf8(out).unwrap());
+            assert_eq!(got.as_deref(), written, "{text:?}");
         }
     }
 
     proptest::proptest! {
+        /// Whatever form a number takes, what is written is JSON and the same number.
         #[test]
-        fn any_number_text_is_written_as_parsed_and_printed(text in "[-+]?[0-9]{0,20}(\\.[0-9]{0,3})?") {
+        fn any_number_text_is_written_as_json_of_the_same_value(
+            text in "[-+]?[0-9]{0,22}(\\.[0-9]{0,3})?([eE][-+]?[0-9]{1,3})?",
+        ) {
             let mut out = Vec::new();
             let ok = push_number(&mut out, &text);
-            proptest::prop_assert_eq!(ok.then_some(out), number_as_parsed(&text));
+            let value = text.parse::<f64>().ok().filter(|v| v.is_finite());
+            proptest::prop_assert_eq!(ok, value.is_some());
+            if let Some(v) = value {
+                let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+                proptest::prop_assert_eq!(json.as_f64(), Some(v));
+                let digits = |t: &[u8]| -> Vec<u8> {
+                    let t = t.split(|&b| b == b'e' || b == b'E').next().unwrap_or_default();
+                    t.iter().copied().filter(u8::is_ascii_digit).skip_while(|&b| b == b'0').collect()
+                };
+                proptest::prop_assert_eq!(digits(&out), digits(text.as_bytes()));
+            }
         }
 
         #[test]

@@ -407,8 +407,25 @@ pub struct Row<'a> {
     /// The source says the row has no location (a GeoJSON feature whose geometry is
     /// null): with no place and no coordinates it is an unlocated feature, not a bad row.
     pub unlocated: bool,
+    /// The row's point is one drillmap took from its own place tables: a layer drillmap
+    /// wrote, fed back, whose `geocoder` (`src_geocoder`, the free key it is read under)
+    /// says so ([`crate::derive::location::from_table`]). Not the source's own number, it
+    /// is not held to the checks of one (the swap and containment checks).
+    pub from_table: bool,
     /// Free properties, JSON text starting with `,` (or empty).
     pub extra: &'a [u8],
+}
+
+impl<'a> Row<'a> {
+    /// The date cells, in the order [`crate::date::DateCell::of`] reads them.
+    pub fn date_cells(&self) -> [&'a str; 4] {
+        [
+            self.start_date,
+            self.end_date,
+            self.date_precision,
+            self.date_bound,
+        ]
+    }
 }
 
 /// What a reader yields: a row, or a problem with a row that could not be read.
@@ -424,6 +441,12 @@ pub enum Next<'a> {
 pub trait EventReader {
     /// The next row; `Ok(None)` at the end. An `Err` stops the run (the file cannot be read).
     fn next_row(&mut self) -> Result<Option<Next<'_>>>;
+
+    /// What the rows read so far lost without being bad rows, for the user to hear of (a
+    /// GeoJSONSeq Point's altitude).
+    fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Empty `chunk` and put the next rows in it (see [`Chunk::fill`]): whether the input
     /// goes on, and the error that stopped it after the rows in the chunk. Read a file

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::csv::{free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
+use crate::derive::location::{from_table, GEOCODER_READ_BACK};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
@@ -61,6 +62,12 @@ pub struct SeqReader<R: Read> {
     record: Vec<u8>,
     /// The last feature's geometry is null (or absent).
     unlocated: bool,
+    /// The last feature's point is from drillmap's tables ([`Row::from_table`]).
+    from_table: bool,
+    /// Points read with a third coordinate (an altitude, which is dropped), and the line
+    /// of the first.
+    altitudes: u64,
+    first_altitude: u64,
 }
 
 impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
@@ -97,6 +104,9 @@ impl<R: Read> SeqReader<R> {
             keys: FreeKeys::default(),
             record: Vec::new(),
             unlocated: false,
+            from_table: false,
+            altitudes: 0,
+            first_altitude: 0,
         }
     }
 
@@ -208,20 +218,29 @@ impl<R: Read> SeqReader<R> {
                 };
                 self.values[Field::Lon as usize] = c[0].to_string();
                 self.values[Field::Lat as usize] = c[1].to_string();
+                // RFC 7946 allows an altitude; drillmap's points are lon, lat: said once.
+                if c.len() == 3 {
+                    if self.altitudes == 0 {
+                        self.first_altitude = self.records.line();
+                    }
+                    self.altitudes += 1;
+                }
             }
         }
         self.extra.clear();
         self.keys.clear();
+        self.from_table = false;
         for (i, (k, v)) in props.iter().enumerate() {
             if taken.contains(&Some(i)) {
                 continue;
             }
-            // A key drillmap derives itself, beside its `src_` twin, is a previous build's
-            // derivation (a layer fed back, its source's own value in the twin): it is
-            // derived again, so the layer fed back comes out as it went in.
+            // A key drillmap derives itself, beside its `src_` twin (in any case: a source's
+            // `Admin1` is written `src_Admin1`), is a previous build's derivation (a layer
+            // fed back, its source's own value in the twin): it is derived again, so the
+            // layer fed back comes out as it went in.
             if is_event_key(k) && {
                 let twin = free_key(k);
-                props.iter().any(|(n, _)| *n == twin)
+                props.iter().any(|(n, _)| n.eq_ignore_ascii_case(&twin))
             } {
                 continue;
             }
@@ -229,6 +248,9 @@ impl<R: Read> SeqReader<R> {
                 .keys
                 .take(k, "properties")
                 .map_err(|m| (k.clone(), m))?;
+            if key == GEOCODER_READ_BACK {
+                self.from_table = text_of(v).is_some_and(|g| from_table(&g));
+            }
             self.extra.push(b',');
             json::push_str(&mut self.extra, key);
             self.extra.push(b':');
@@ -254,6 +276,20 @@ impl<R: Read> SeqReader<R> {
 }
 
 impl<R: Read> EventReader for SeqReader<R> {
+    fn notices(&self) -> Vec<String> {
+        if self.altitudes == 0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "{}:{}: {} Point{} with a third coordinate (an altitude): dropped, as drillmap \
+             writes points as longitude and latitude",
+            self.path.display(),
+            self.first_altitude,
+            self.altitudes,
+            if self.altitudes == 1 { "" } else { "s" },
+        )]
+    }
+
     fn next_row(&mut self) -> Result<Option<Next<'_>>> {
         let Some(record) = self
             .records
@@ -293,6 +329,7 @@ impl<R: Read> EventReader for SeqReader<R> {
             date_bound: &v[Field::DateBound as usize],
             sources: &v[Field::Sources as usize],
             unlocated: self.unlocated,
+            from_table: self.from_table,
             extra: &self.extra,
         })))
     }

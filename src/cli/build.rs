@@ -82,9 +82,9 @@ pub fn run(
         };
         let _ = writeln!(
             err,
-            "{}: {} features{unlocated}, {state}",
+            "{}: {}{unlocated}, {state}",
             s.path.display(),
-            s.features
+            super::counted(s.features as u64, "feature")
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -118,14 +118,14 @@ pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     let n = report.problems.len();
     let _ = writeln!(
         err,
-        "{} places, {} exercises, {} bases: {}",
-        report.places,
-        report.exercises,
-        report.bases,
+        "{}, {}, {}: {}",
+        super::counted(report.places as u64, "place"),
+        super::counted(report.exercises as u64, "exercise"),
+        super::counted(report.bases as u64, "base"),
         if n == 0 {
             "no problems".to_owned()
         } else {
-            format!("{n} problem{}", if n == 1 { "" } else { "s" })
+            super::counted(n as u64, "problem")
         }
     );
     Ok(if n == 0 {

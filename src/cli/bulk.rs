@@ -136,6 +136,9 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
         let _ = writeln!(err, "note: {note}");
     }
     let r = built?;
+    for n in &r.notices {
+        let _ = writeln!(err, "notice: {n}");
+    }
     for p in &r.listed {
         let _ = writeln!(err, "{p}");
     }
@@ -156,19 +159,18 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
     if !r.written {
         let _ = writeln!(
             err,
-            "error: {} bad row{} of {} (--max-errors {}); nothing was written",
-            r.bad_rows,
-            if r.bad_rows == 1 { "" } else { "s" },
+            "error: {} of {} (--max-errors {}); nothing was written",
+            super::counted(r.bad_rows, "bad row"),
             r.rows,
             r.max_errors
         );
         return Ok(ExitCode::from(1));
     }
     let mut line = format!(
-        "{}: {} features ({} distinct places looked up, {} with their own coordinates)",
+        "{}: {} ({} looked up, {} with their own coordinates)",
         r.geojson.display(),
-        r.features,
-        r.places,
+        super::counted(r.features, "feature"),
+        super::counted(r.places as u64, "distinct place"),
         r.source_coordinates
     );
     for extra in [&r.seq, &r.tiles].into_iter().flatten() {
@@ -186,9 +188,8 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
     if let Some(f) = &r.errors_file {
         let _ = writeln!(
             err,
-            "skipped {} bad row{}, listed in {}",
-            r.bad_rows,
-            if r.bad_rows == 1 { "" } else { "s" },
+            "skipped {}, listed in {}",
+            super::counted(r.bad_rows, "bad row"),
             f.display()
         );
     }

@@ -97,9 +97,9 @@ fn print_event(event: &Event, data: &std::path::Path) {
                 .iter()
                 .map(|s| {
                     format!(
-                        "{} {} features{}",
+                        "{} {}{}",
                         s.name,
-                        s.features,
+                        super::counted(s.features as u64, "feature"),
                         if s.changed { "" } else { " (unchanged)" }
                     )
                 })

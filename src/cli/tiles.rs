@@ -274,13 +274,13 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let mut err = io::stderr().lock();
     let _ = writeln!(
         err,
-        "{}: {} tiles ({} distinct), {} bytes, largest tile {} bytes, {} features{}{}, {}",
+        "{}: {} ({} distinct), {}, largest tile {}, {}{}{}, {}",
         args.out.display(),
-        stats.tiles,
+        super::counted(stats.tiles as u64, "tile"),
         stats.contents,
-        stats.bytes,
-        stats.max_tile_bytes,
-        stats.features,
+        super::counted(stats.bytes as u64, "byte"),
+        super::counted(stats.max_tile_bytes as u64, "byte"),
+        super::counted(stats.features as u64, "feature"),
         if stats.clustered_tiles > 0 {
             format!(" ({} tiles clustered)", stats.clustered_tiles)
         } else {

@@ -155,7 +155,7 @@ pub struct Report {
     pub features: u64,
     /// Distinct (place, country hint) pairs looked up (found or not).
     pub places: usize,
-    /// Rows located by their own coordinates.
+    /// Features written located by their rows' own coordinates.
     pub source_coordinates: u64,
     /// Bad rows (each skipped, or the reason nothing was written).
     pub bad_rows: u64,
@@ -170,6 +170,8 @@ pub struct Report {
     pub errors_file: Option<PathBuf>,
     /// The `--max-errors` the run had.
     pub max_errors: usize,
+    /// What the reader dropped without a bad row ([`EventReader::notices`]).
+    pub notices: Vec<String>,
 }
 
 /// Build the layer `opts` describes into `folder` (`opts.out`, locked) and publish its files
@@ -376,7 +378,6 @@ struct Tally<'o> {
     sorter: Sorter,
     problems: Problems,
     rows: u64,
-    source_coordinates: u64,
 }
 
 /// The problem of a row whose id repeats an earlier row's.
@@ -403,11 +404,12 @@ impl Tally<'_> {
                 (Outcome::Problem(p), _) => self.problems.add(p)?,
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
                     let (id, line) = chunk.id_and_line(spans);
-                    self.source_coordinates += u64::from(own);
                     let bounds = point.map(|[x, y]| [x, y, x, y]);
                     let text = derived.text.get(start..end).unwrap_or_default();
                     start = end;
-                    if let Some(d) = self.sorter.push(id, line, bounds, &[text])? {
+                    // Marked: the features written with their own coordinates are counted
+                    // by the sorter, not the rows it drops as repeated ids (probe 8 #11).
+                    if let Some(d) = self.sorter.push(id, line, bounds, &[text], own)? {
                         let p = duplicate(&self.opts.events, &d);
                         self.problems.add(p)?;
                     }
@@ -476,6 +478,7 @@ struct Gathered<'o> {
     seq_path: Option<PathBuf>,
     attribution: String,
     places: usize,
+    notices: Vec<String>,
 }
 
 /// `natural_earth` is the boundaries' credit, owed by every feature (its border distance).
@@ -511,7 +514,6 @@ fn run<'o, R: EventReader>(
             keep_file: opts.max_errors > 0,
         },
         rows: 0,
-        source_coordinates: 0,
     };
     let threads = opts
         .threads
@@ -543,6 +545,7 @@ fn run<'o, R: EventReader>(
         seq_path,
         attribution,
         places: Builder::places_of(&builders),
+        notices: reader.notices(),
     })
 }
 
@@ -553,12 +556,12 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         seq_path,
         attribution,
         places,
+        notices,
     } = gathered;
     let Tally {
         sorter,
         mut problems,
         rows,
-        source_coordinates,
         ..
     } = tally;
     let sorted = sorter.finish(&attribution)?;
@@ -575,13 +578,14 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         rows,
         features: sorted.features,
         places,
-        source_coordinates,
+        source_coordinates: sorted.marked,
         bad_rows: problems.count,
         listed: std::mem::take(&mut problems.listed),
         written: false,
         changed: sorted.outputs.first().is_some_and(|o| o.changed()),
         errors_file: None,
         max_errors: opts.max_errors,
+        notices,
     };
     if problems.count > opts.max_errors as u64 || (report.features == 0 && !opts.allow_empty) {
         return Ok(report); // dropping the staged outputs removes them

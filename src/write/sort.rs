@@ -47,6 +47,8 @@ pub struct Sorted {
     pub outputs: Vec<Output>,
     /// Features written.
     pub features: u64,
+    /// Features written that were marked when pushed ([`Sorter::push`]).
+    pub marked: u64,
     /// Features dropped because their id repeats an earlier one's.
     pub duplicates: Vec<Duplicate>,
 }
@@ -72,14 +74,16 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(path, e)
 }
 
-/// Bytes before a feature's text in its sort record: its line, then its bounds.
-const FEATURE_HEAD: usize = 40;
+/// Bytes before a feature's text in its sort record: its line, its bounds, its mark.
+const FEATURE_HEAD: usize = 41;
 
 /// Puts features in id order on their way to the sinks; see the module documentation.
 #[derive(Debug)]
 pub struct Sorter {
     sinks: Sinks,
     written: u64,
+    /// Features written that were marked ([`Sorted::marked`]).
+    marked: u64,
     last_id: Vec<u8>,
     /// The features, keyed by id, once the input was found out of order (or, in order, the
     /// ids of an abandoned run).
@@ -107,6 +111,7 @@ impl Sorter {
         Sorter {
             sinks,
             written: 0,
+            marked: 0,
             last_id: Vec::new(),
             records: None,
             sorting: false,
@@ -142,7 +147,8 @@ impl Sorter {
     }
 
     /// Add the feature `id` (given with its `line`, named if it turns out to repeat an
-    /// earlier id), with the `bounds` of its positions and its text in pieces. Returns the
+    /// earlier id), with the `bounds` of its positions and its text in pieces, `marked` or
+    /// not (the marked features written are counted: [`Sorted::marked`]). Returns the
     /// duplicate when the id repeats the previous one.
     pub fn push(
         &mut self,
@@ -150,6 +156,7 @@ impl Sorter {
         line: u64,
         bounds: Option<[f64; 4]>,
         text: &[&[u8]],
+        marked: bool,
     ) -> Result<Option<Duplicate>> {
         if !self.sorting {
             let key = id.as_bytes();
@@ -163,11 +170,12 @@ impl Sorter {
             if self.written == 0 || key > self.last_id.as_slice() {
                 match &mut self.records {
                     Some(records) if self.abandoned => {
-                        feature_head(&mut self.head, line, None);
+                        feature_head(&mut self.head, line, None, false);
                         records.push_last(key, &[&self.head])?;
                     }
                     _ => {
                         self.sinks.feature(&Encoded { id, bounds, text })?;
+                        self.marked += u64::from(marked);
                         push_delta(&mut self.sent_lines, line.wrapping_sub(self.last_line));
                     }
                 }
@@ -179,7 +187,7 @@ impl Sorter {
             }
             self.start_sorting()?;
         }
-        feature_head(&mut self.head, line, bounds);
+        feature_head(&mut self.head, line, bounds, marked);
         let mut parts = Vec::with_capacity(text.len() + 1);
         parts.push(self.head.as_slice());
         if !self.abandoned {
@@ -208,7 +216,8 @@ impl Sorter {
             // The header, then one feature per line, in id order; their bounds are in the
             // sinks already.
             Some(first) => {
-                feature_head(&mut self.head, 0, None);
+                // Their marks were counted as they were written.
+                feature_head(&mut self.head, 0, None, false);
                 records.push_sorted(
                     SortedLines {
                         file: first,
@@ -246,8 +255,9 @@ impl Sorter {
             let mut last_line = 0;
             let sinks = &mut self.sinks;
             let written = &mut self.written;
+            let marked_written = &mut self.marked;
             records.for_each(|id, rec| {
-                let (line, bounds, text) = split_feature(rec)?;
+                let (line, bounds, marked, text) = split_feature(rec)?;
                 if last.as_deref() == Some(id) {
                     duplicates.push(Duplicate {
                         line,
@@ -263,6 +273,7 @@ impl Sorter {
                     text: &[text],
                 })?;
                 *written += 1;
+                *marked_written += u64::from(marked);
                 let l = last.get_or_insert_with(Vec::new);
                 l.clear();
                 l.extend_from_slice(id);
@@ -273,6 +284,7 @@ impl Sorter {
         Ok(Sorted {
             outputs,
             features: self.written,
+            marked: self.marked,
             duplicates,
         })
     }
@@ -305,19 +317,21 @@ fn next_delta(bytes: &[u8], at: &mut usize) -> u64 {
     n
 }
 
-/// A feature's sort record before its text: its line and its bounds (NaN for none).
-fn feature_head(head: &mut Vec<u8>, line: u64, bounds: Option<[f64; 4]>) {
+/// A feature's sort record before its text: its line, its bounds (NaN for none) and its
+/// mark.
+fn feature_head(head: &mut Vec<u8>, line: u64, bounds: Option<[f64; 4]>, marked: bool) {
     head.clear();
     head.extend_from_slice(&line.to_le_bytes());
     for v in bounds.unwrap_or([f64::NAN; 4]) {
         head.extend_from_slice(&v.to_le_bytes());
     }
+    head.push(u8::from(marked));
 }
 
-/// A feature's line, bounds and text.
-type FeatureParts<'a> = (u64, Option<[f64; 4]>, &'a [u8]);
+/// A feature's line, bounds, mark and text.
+type FeatureParts<'a> = (u64, Option<[f64; 4]>, bool, &'a [u8]);
 
-/// A feature's line, bounds and text from its sort record.
+/// A feature's line, bounds, mark and text from its sort record.
 fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
     let (head, text) = rec
         .split_at_checked(FEATURE_HEAD)
@@ -331,6 +345,7 @@ fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
     Ok((
         u64::from_le_bytes(word(0)),
         (!b[0].is_nan()).then_some(b),
+        head[FEATURE_HEAD - 1] != 0,
         text,
     ))
 }
@@ -973,16 +988,29 @@ mod tests {
         let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), buffer);
         sorter.buffer = buffer; // below the floor, to test spilling
         let mut dups = Vec::new();
+        // Every other row is marked: the marks counted are those of the features kept,
+        // the first of each id (probe 8 #11: rows dropped as repeats were counted).
+        let marked = |line: usize| line % 2 == 0;
         for (line, id) in ids.iter().enumerate() {
             let x = line as f64;
             let text = feature(id, x);
             dups.extend(
                 sorter
-                    .push(id, line as u64 + 2, Some([x, 1.0, x, 1.0]), &[&text])
+                    .push(
+                        id,
+                        line as u64 + 2,
+                        Some([x, 1.0, x, 1.0]),
+                        &[&text],
+                        marked(line),
+                    )
                     .unwrap(),
             );
         }
         let done = sorter.finish("").unwrap();
+        let kept_marked = (0..ids.len())
+            .filter(|&i| !ids[..i].contains(&ids[i]) && marked(i))
+            .count();
+        assert_eq!(done.marked, kept_marked as u64, "{ids:?}");
         dups.extend(done.duplicates);
         for o in done.outputs {
             o.commit().unwrap();
@@ -1033,7 +1061,11 @@ mod tests {
                     sorter.abandon().unwrap();
                 }
                 let text = feature(id, 0.0);
-                dups.extend(sorter.push(id, line as u64 + 2, None, &[&text]).unwrap());
+                dups.extend(
+                    sorter
+                        .push(id, line as u64 + 2, None, &[&text], false)
+                        .unwrap(),
+                );
             }
             let done = sorter.finish("").unwrap();
             dups.extend(done.duplicates);
@@ -1066,7 +1098,7 @@ mod tests {
         for (line, id) in ids.iter().map(String::as_str).chain(late).enumerate() {
             let text = feature(id, line as f64);
             let x = line as f64;
-            let dup = sorter.push(id, line as u64 + 2, Some([x, 1.0, x, 1.0]), &[&text]);
+            let dup = sorter.push(id, line as u64 + 2, Some([x, 1.0, x, 1.0]), &[&text], true);
             assert!(
                 dup.unwrap().is_none(),
                 "{id}: repeats are found in the merge"
@@ -1085,6 +1117,11 @@ mod tests {
             .map(|d| (d.line, d.id.as_str()))
             .collect();
         assert_eq!(dups, [(53, "id30")]);
+        assert_eq!(
+            done.marked,
+            ids.len() as u64 + 2,
+            "the repeat's mark is not counted"
+        );
         for o in done.outputs {
             o.commit().unwrap();
         }

@@ -13,9 +13,10 @@
 //! are properties under those names, the dates are checked and written as `build
 //! --events` writes them ([`DateSpan::of_cells`]: `start_date`, `end_date` as full days,
 //! `date_precision`, `date_bound`); every other column is a property under the name bulk
-//! writes it as, a number when it reads as one (as tippecanoe does); empty cells are left
-//! out. A bad row or feature is an error naming the file and line: positions are checked by
-//! the one range check of coordinates ([`out_of_range`]), a LineString needs two positions
+//! writes it as, a number when the cell is written as that number is printed (`4`, `2.5`;
+//! `004`, `+4`, `1.50` stay text: `typed`); empty cells are left out. A bad row or
+//! feature is an error naming the file and line: positions are checked by the one range
+//! check of coordinates ([`out_of_range`]), a LineString needs two positions
 //! and a Polygon's ring four (RFC 7946), so nothing given is dropped unsaid; a
 //! `--accumulate` column ([`Columns::numeric`]) is checked as `build --events` checks it
 //! ([`push_numeric`]: absent or null is not summed, anything but a finite number is an error).
@@ -975,8 +976,9 @@ fn polygon(v: &Coords) -> std::result::Result<Polygon<f64>, String> {
 }
 
 /// Read a CSV through the bulk reader ([`CsvReader`]), so its columns are found by the same
-/// names and `--columns` mapping as `drillmap bulk`; the coordinates are checked as a bulk
-/// row's are ([`coordinates`]).
+/// names and `--columns` mapping as `drillmap bulk`; the coordinates are range-checked and
+/// rounded as a bulk row's are ([`coordinates`]), with no swap, containment or country
+/// check (those need the boundaries `build --events` reads).
 fn read_csv(
     path: &Path,
     input: impl Read + Send + 'static,
@@ -1019,15 +1021,8 @@ fn read_csv(
         // Dates checked and written as `build --events` writes them (full days and their
         // precision), so clusters compare days, never raw text.
         let dates = (row.start_date, row.end_date, row.date_precision);
-        let span = DateSpan::of_cells(dates.0, dates.1, dates.2, row.date_bound).map_err(
-            |(start, m)| {
-                at(
-                    row.line,
-                    if start { row.start_date } else { row.end_date },
-                    &m,
-                )
-            },
-        )?;
+        let span = DateSpan::of_cells(dates.0, dates.1, dates.2, row.date_bound)
+            .map_err(|(cell, m)| at(row.line, cell.of(row.date_cells()), &m))?;
         feature.clear();
         let properties = &mut feature.properties;
         if !row.name.is_empty() {
@@ -1078,16 +1073,21 @@ fn read_csv(
     Ok(())
 }
 
-/// A free CSV cell as a tile property: a number when it reads as one (as tippecanoe does),
-/// else the text.
+/// A free CSV cell as a tile property: a number when the cell is that number as it is
+/// written (`4`, `-12`, `2.5`, `100000.0`: the text the number is printed as), else the
+/// text, so a code with leading zeros (`004`), a `+4`, `1.50` or `1e5` keeps its form (probe
+/// 8 #17: `004` became 4).
 fn typed(cell: String) -> Json {
     if let Ok(i) = cell.parse::<i64>() {
-        return Json::from(i);
+        if itoa::Buffer::new().format(i) == cell {
+            return Json::from(i);
+        }
     }
     match cell
         .parse::<f64>()
         .ok()
         .and_then(serde_json::Number::from_f64)
+        .filter(|n| n.to_string() == cell)
     {
         Some(n) => Json::Number(n),
         None => Json::String(cell),
@@ -1346,6 +1346,32 @@ mod tests {
         assert_eq!(fatalities(0), Some(&encoded(&Json::from(3))[..]));
         assert_eq!(fatalities(1), Some(&encoded(&Json::from(2.5))[..]));
         assert!(features[1].get("name").is_none());
+    }
+
+    /// Probe 8 #17: `004` was tiled as the number 4 and `1e5` as 100000.0. A cell is a
+    /// number only when it is written as that number is printed; any other text stays text.
+    #[test]
+    fn a_cell_is_a_number_only_as_the_number_is_written() {
+        for cell in ["4", "-12", "0", "2.5", "100000.0", "-0.25", "1e20"] {
+            assert!(typed(cell.to_owned()).is_number(), "{cell}");
+        }
+        for cell in [
+            "004",
+            "+4",
+            "-0",
+            "1.50",
+            "1e5",
+            "1E2",
+            ".5",
+            "5.",
+            "0x10",
+            "NaN",
+            "inf",
+            "1 000",
+            "99999999999999999999",
+        ] {
+            assert_eq!(typed(cell.to_owned()), Json::from(cell), "{cell}");
+        }
     }
 
     #[test]
