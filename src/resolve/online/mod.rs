@@ -761,7 +761,10 @@ mod tests {
             ("drillmap/0.1 (you@example.org)", "placeholder"),
             // Probe 8 #9: the placeholder the messages suggest is one too.
             ("drillmap/0.1 (you@your-org.example)", "placeholder"),
-            ("drillmap/0.1 (https://www.example.com/contact)", "placeholder"),
+            (
+                "drillmap/0.1 (https://www.example.com/contact)",
+                "placeholder",
+            ),
             ("drillmap/0.1 (me@host.invalid)", "placeholder"),
             (
                 "drillmap\n(jane@uni.de)",
