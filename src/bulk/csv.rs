@@ -14,9 +14,9 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
-use crate::derive::location::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::error::{Error, Problem, Result};
 use crate::json;
+use crate::model::properties::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
 use crate::read::lines::CrLf;
 use crate::read::table::{self, first_line};
@@ -126,7 +126,7 @@ impl Layout {
         let from_table = self
             .geocoder
             .and_then(|i| record.get(i))
-            .is_some_and(|g| crate::derive::location::from_table(g.trim_ascii()));
+            .is_some_and(|g| crate::model::properties::from_table(g.trim_ascii()));
         chunk.push_fields(line, from_table, Field::ALL.map(field), |out| {
             free_properties(&self.free, record, out).map_err(|(value, message)| {
                 Problem::new(&self.path, usize::try_from(line).ok(), value, message)

@@ -409,7 +409,7 @@ pub struct Row<'a> {
     pub unlocated: bool,
     /// The row's point is one drillmap took from its own place tables: a layer drillmap
     /// wrote, fed back, whose `geocoder` (`src_geocoder`, the free key it is read under)
-    /// says so ([`crate::derive::location::from_table`]). Not the source's own number, it
+    /// says so ([`crate::model::properties::from_table`]). Not the source's own number, it
     /// is not held to the checks of one (the swap and containment checks).
     pub from_table: bool,
     /// Free properties, JSON text starting with `,` (or empty).

@@ -18,10 +18,10 @@ use serde_json::Value;
 
 use super::csv::{free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
-use crate::derive::location::{from_table, GEOCODER_READ_BACK};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
+use crate::model::properties::{from_table, GEOCODER_READ_BACK};
 use crate::read::lines::shown_message;
 use crate::read::seq::Records;
 

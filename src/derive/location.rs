@@ -15,21 +15,6 @@ use super::BorderIndex;
 /// What `geocoder` says for a point the source gave itself.
 pub const SOURCE_COORDINATES: &str = "source_coordinates";
 
-/// What `geocoder` says for a point drillmap took from its own place tables: the
-/// gazetteer (`places.csv`) or GeoNames.
-pub const TABLE_GEOCODERS: [&str; 2] = ["gazetteer", "geonames"];
-
-/// The free key a layer's `geocoder` is read back under (`build --events` renames the
-/// keys it writes itself: `src_geocoder`), where a layer fed back says where its points
-/// came from.
-pub const GEOCODER_READ_BACK: &str = "src_geocoder";
-
-/// Whether `geocoder`, a layer's provenance as written, says its point came from drillmap's
-/// own place tables ([`TABLE_GEOCODERS`]), not from the source.
-pub fn from_table(geocoder: &str) -> bool {
-    TABLE_GEOCODERS.contains(&geocoder)
-}
-
 /// How the point of a feature was found.
 #[derive(Debug, Clone, Copy)]
 pub enum Origin<'a> {

@@ -990,7 +990,7 @@ mod tests {
         let mut dups = Vec::new();
         // Every other row is marked: the marks counted are those of the features kept,
         // the first of each id (probe 8 #11: rows dropped as repeats were counted).
-        let marked = |line: usize| line % 2 == 0;
+        let marked = |line: usize| line.is_multiple_of(2);
         for (line, id) in ids.iter().enumerate() {
             let x = line as f64;
             let text = feature(id, x);

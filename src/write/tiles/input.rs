@@ -1352,7 +1352,7 @@ mod tests {
     /// number only when it is written as that number is printed; any other text stays text.
     #[test]
     fn a_cell_is_a_number_only_as_the_number_is_written() {
-        for cell in ["4", "-12", "0", "2.5", "100000.0", "-0.25", "1e20"] {
+        for cell in ["4", "-12", "0", "2.5", "100000.0", "-0.25", "1e+20"] {
             assert!(typed(cell.to_owned()).is_number(), "{cell}");
         }
         for cell in [
