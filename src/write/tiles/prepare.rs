@@ -24,7 +24,7 @@ use super::mercator::{pixel, world};
 use super::mvt;
 use crate::derive::Layer;
 use crate::error::{Error, Problem, Result};
-use crate::model::properties::{source_key, POINT_COUNT};
+use crate::model::properties::{same_key_message, source_key, POINT_COUNT};
 use crate::write::sort::{RecordSorter, SortedRecords};
 use std::path::{Path, PathBuf};
 
@@ -246,9 +246,9 @@ impl EncodedProperties {
     pub(super) fn clash(&self) -> Option<String> {
         let (first, second, key) = self.clash.as_ref()?;
         Some(format!(
-            "properties {first:?} and {second:?} would both be written as property {key:?} \
-             (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is renamed): \
-             rename one of them"
+            "{} (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is \
+             renamed): rename one of them",
+            same_key_message("properties", first, second, key)
         ))
     }
 
@@ -1437,10 +1437,11 @@ mod tests {
                 ["src_Point_Count", "Point_Count"],
             ] {
                 let key = format!("src_{}", b.trim_start_matches("src_"));
+                // The bulk reader's words for two names under one key, then why.
                 let want = format!(
-                    "properties {a:?} and {b:?} would both be written as property {key:?} (the \
-                     tiles' point_count is the clusters' count, so an input's own is renamed): \
-                     rename one of them"
+                    "{} (the tiles' point_count is the clusters' count, so an input's own is \
+                     renamed): rename one of them",
+                    same_key_message("properties", a, b, &key)
                 );
                 // Twice: the second feature has the first one's keys, in the same order.
                 assert_eq!(clash(first, &[a, b]).as_deref(), Some(&want[..]));
