@@ -20,7 +20,9 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     keys and values deduplicated, one field per value, tags even and in range, no key
     twice in a feature; geometry commands well formed with no zero-length LineTo;
     polygon exteriors of positive area;
-  metadata: vector_layers ids and fields exactly the layers and keys in the tiles;
+  metadata: vector_layers ids and fields exactly the layers and keys in the tiles; a bbox
+    (RFC 7946's form, west > east across the antimeridian) holding every position and the
+    centre, no wider than the plain box, held by the header's bounds (-180..180 across);
   budget: every tile stored in at most --max-tile-bytes and holding at most
     --max-tile-features features, and at least one (no empty tile is stored);
   features: ids are integers below 2^53, equal to the documented hash of layer and
@@ -117,6 +119,43 @@ def coords_of(geom):
     if t == "MultiPolygon":
         return [p for poly in c for ring in poly for p in ring]
     return []
+
+
+def check_bbox(bbox, header, centre, fixtures):
+    """The metadata's bbox, RFC 7946 section 5.2's form (west > east across the
+    antimeridian): it holds every fixture position and the centre, is never wider than the
+    plain box of the longitudes, and the header's bounds (west < east, as readers take
+    them: -180..180 for a box across the antimeridian) hold it."""
+    if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)):
+        fail(f"metadata bbox {bbox!r} is not [west, south, east, north]")
+        return
+    w, s, e, n = bbox
+    # The bbox is of positions rounded to 6 decimals, as the GeoJSON layers write them.
+    eps = 1e-6
+
+    def in_lon(lon):
+        if w <= e:
+            return w - eps <= lon <= e + eps
+        return lon >= w - eps or lon <= e + eps
+
+    lons = []
+    for name, feats in fixtures.items():
+        for feat in feats:
+            for lon, lat in coords_of(feat.get("geometry") or {"type": None, "coordinates": None}):
+                lons.append(lon)
+                if not (in_lon(lon) and s - eps <= lat <= n + eps):
+                    fail(f"{name}/{feat['id']}: ({lon}, {lat}) outside metadata bbox {bbox}")
+    span = e - w if w <= e else e + 360 - w
+    if lons and span > max(lons) - min(lons) + eps:
+        fail(f"metadata bbox {bbox} is wider than the longitudes {min(lons)}..{max(lons)}")
+    if not in_lon(centre[0]):
+        fail(f"centre {centre} outside metadata bbox {bbox}")
+    hw, hs, he, hn = header
+    west, east = (w, e) if w <= e else (-180, 180)
+    if not (hw <= west + eps and east - eps <= he):
+        fail(f"header bounds {header} do not hold metadata bbox {bbox}")
+    if not (hs <= max(s, -MAX_LAT) + eps and min(n, MAX_LAT) - eps <= hn):
+        fail(f"header bounds {header} do not hold metadata bbox {bbox}'s latitudes")
 
 
 def check_commands(geometry, gtype, where):
@@ -362,6 +401,7 @@ def main():
         for key in ("name", "description", "attribution"):
             if key not in meta:
                 fail(f"metadata has no {key}")
+        check_bbox(meta.get("bbox"), b, c, fixtures)
 
         # --- tiles ---
         seen_layers, seen_fields = set(), {}
