@@ -1570,3 +1570,58 @@ fn the_archive_takes_its_box_from_the_geojson_bbox_rule() {
     }
 }
 
+/// Session 16: a hand-written point with a `start_date` and neither an `end_date` nor a
+/// `date_bound` did not count toward its cluster's latest end. Its end is its start day (a
+/// one-day event), or the end of the month its `date_precision` says: a cluster of two
+/// such points has the later end. Two stacks of two points, each its own cluster at the max
+/// zoom (a budget of one feature), checked by the independent verifier.
+#[test]
+fn a_cluster_of_points_with_a_start_alone_ends_at_the_later_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut features = Vec::new();
+    for (stack, (lon, lat), members) in [
+        (
+            "days",
+            (67.27833, 37.22417),
+            [
+                json!({"start_date": "2021-03-05"}),
+                json!({"start_date": "2021-01-10"}),
+            ],
+        ),
+        (
+            "months",
+            (76.9, 43.2),
+            [
+                json!({"start_date": "2021-02-14"}),
+                json!({"start_date": "2021-06-01", "date_precision": "month"}),
+            ],
+        ),
+    ] {
+        for (i, p) in members.into_iter().enumerate() {
+            features.push(feature(
+                &format!("{stack}-{i}"),
+                Some(point!(x: lon, y: lat).into()),
+                p,
+            ));
+        }
+    }
+    let fixtures = write_geojson(d, &[Layer::new("starts", "", features)]);
+    let budget = ["--max-zoom", "6", "--max-tile-features", "1"];
+    let input = fixtures[0].to_str().unwrap();
+    let args = [&budget[..], &["--out", "o.pmtiles", "--xyz", "xyz", input]].concat();
+    let (code, err) = tiles_in(d, &args);
+    assert_eq!(code, Some(0), "{err}");
+    let extra = [&budget[..], &["--expect-stacks"]].concat();
+    let out = verify(&d.join("o.pmtiles"), &fixtures, &extra);
+    assert!(out.contains(", 0 failures"), "{out}");
+    assert!(out.contains(" 2 stacked clusters' dates compared"), "{out}");
+    // The max-zoom tiles' clusters, read back: each has the later of its members' ends.
+    let tiles = xyz_tiles(&d.join("xyz"), 6);
+    let all: Vec<u8> = tiles.concat();
+    for (end, not) in [("2021-03-05", "2021-01-10"), ("2021-06-30", "2021-02-14")] {
+        assert_eq!(occurrences(&all, end.as_bytes()), 1, "{end}");
+        // The earlier member's start is the cluster's start, never its end.
+        assert_eq!(occurrences(&all, not.as_bytes()), 1, "{not}");
+    }
+}

@@ -36,13 +36,16 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     point_count points of its layer within 1 unit of it, and a point missing from its tile
     there (or from every tile) has such a cluster within 1 unit; a max-zoom cluster with
     exactly point_count such points (its members) has their dates: the earliest
-    start_date and the latest end_date, or, when a member's end is open (date_bound
-    on_or_after), no end_date and date_bound on_or_after, as such a point says it.
+    start_date and the latest end_date (a member's start without an end ends on its day,
+    or at the end of the month or year its date_precision says), or, when a member's end
+    is open (date_bound on_or_after), no end_date and date_bound on_or_after, as such a
+    point says it.
 
 Exit status 0 when all checks pass; otherwise the failures are printed and it is 1.
 """
 
 import argparse
+import calendar
 import gzip
 import json
 import math
@@ -271,12 +274,44 @@ def expected_props(props):
     return out
 
 
+def member_end(m):
+    """A member's end: its end_date, or for a start without one (its end not open) the last
+    day of the period the start names: the day itself; the month or year its date_precision
+    says, when the start is that period's first day; the month or year of a reduced start
+    (2021-08, 2021). None when there is no end or the start is not such a date."""
+    if m.get("end_date") is not None:
+        return m["end_date"]
+    start = m.get("start_date")
+    if not isinstance(start, str) or m.get("date_bound") == "on_or_after":
+        return None
+    try:
+        nums = [int(p) for p in start.split("-")]
+    except ValueError:
+        return None
+    prec = m.get("date_precision")
+    if len(nums) == 3:
+        y, mo, d = nums
+        if prec == "year" and (mo, d) == (1, 1):
+            nums = [y]
+        elif prec == "month" and d == 1:
+            nums = [y, mo]
+        else:
+            return start
+    if len(nums) == 1:
+        return f"{nums[0]:04d}-12-31"
+    if len(nums) == 2:
+        y, mo = nums
+        return f"{y:04d}-{mo:02d}-{calendar.monthrange(y, mo)[1]:02d}"
+    return None
+
+
 def cluster_dates(members):
     """The date properties a cluster of `members` (fixture properties) has: the earliest
-    start_date, and the latest end_date or, when a member's end is open, date_bound
-    on_or_after and no end_date; None when the dates are not all strings (not compared)."""
+    start_date, and the latest end ([`member_end`]) or, when a member's end is open,
+    date_bound on_or_after and no end_date; None when the dates are not all strings (not
+    compared)."""
     starts = [m["start_date"] for m in members if m.get("start_date") is not None]
-    ends = [m["end_date"] for m in members if m.get("end_date") is not None]
+    ends = [e for e in map(member_end, members) if e is not None]
     if not all(isinstance(d, str) for d in starts + ends):
         return None
     want = {}

@@ -1122,7 +1122,8 @@ fn take(
                     share.note(dates, field, (v, kind), shared.map(|i| (li, i)));
                 }
             })?;
-            clusters.fold(share.agg, &share.sums);
+            let agg = *share.end(dates);
+            clusters.fold(agg, &share.sums);
             return Ok(());
         }
         fold.buffered += 1;
