@@ -1489,7 +1489,10 @@ fn header_and_bbox(archive: &Path) -> (drillmap::write::tiles::pmtiles::Header, 
     use std::io::Read;
     let bytes = std::fs::read(archive).unwrap();
     let h = drillmap::write::tiles::pmtiles::Header::parse(&bytes, bytes.len() as u64).unwrap();
-    let (at, len) = (h.metadata.0 as usize, h.metadata.1 as usize);
+    let (at, len) = (
+        usize::try_from(h.metadata.0).unwrap(),
+        usize::try_from(h.metadata.1).unwrap(),
+    );
     let mut meta = String::new();
     flate2::read::GzDecoder::new(&bytes[at..at + len])
         .read_to_string(&mut meta)
@@ -1543,6 +1546,8 @@ fn the_archive_takes_its_box_from_the_geojson_bbox_rule() {
         assert_eq!(numbers(&bbox), want, "{name}");
         // The header: the same box, west < east, widened by the 5e-7° an exact position
         // may lie past its rounding (to the unit of 1e-7° below or above), within ±180.
+        // Degrees × 10^7 of positions within ±180 fit an i32.
+        #[allow(clippy::cast_possible_truncation)]
         let e7 = |v: f64| ((v * 1e7).round() as i32).clamp(-1_800_000_000, 1_800_000_000);
         let near =
             |got: [i32; 4], want: [i32; 4]| got.iter().zip(want).all(|(g, w)| (g - w).abs() <= 1);
