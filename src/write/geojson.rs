@@ -146,6 +146,12 @@ impl Bounds {
     /// the prime meridian to the other covers it).
     pub fn of(g: &Geometry<f64>) -> Option<[f64; 4]> {
         use geo::CoordsIter;
+        // A point's box is itself (what the loop below gives it, without the accumulator:
+        // the tiles take one per point).
+        if let Geometry::Point(p) = g {
+            let (x, y) = (round6(p.x()), round6(p.y()));
+            return Some([x, y, x, y]);
+        }
         let mut b = Bounds::default();
         for c in g.coords_iter() {
             let (x, y) = (round6(c.x), round6(c.y));
