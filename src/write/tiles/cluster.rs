@@ -29,7 +29,7 @@
 //!   (strings compare as text, which orders ISO 8601 dates); a member with a start and
 //!   neither an `end_date` nor an open end ends where [`DateSpan::of_cells`] ends it: on
 //!   its start day (a one-day event), or at the end of the month or year its
-//!   `date_precision` says ([`Share::end`]); when a member's end is open
+//!   `date_precision` says (`Share::end`); when a member's end is open
 //!   (its `date_bound` is `on_or_after`, [`DateSpan::bound`]), no `end_date` and
 //!   `date_bound` `on_or_after`, as such a point says it: the cluster's activity has not
 //!   ended at its members' latest closed end;
