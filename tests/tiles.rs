@@ -1483,3 +1483,150 @@ fn a_cluster_with_a_member_whose_end_is_open_says_its_end_is_open() {
         );
     }
 }
+
+/// The archive's header, its gzipped JSON metadata, and the metadata's `bbox`.
+fn header_and_bbox(archive: &Path) -> (drillmap::write::tiles::pmtiles::Header, Value) {
+    use std::io::Read;
+    let bytes = std::fs::read(archive).unwrap();
+    let h = drillmap::write::tiles::pmtiles::Header::parse(&bytes, bytes.len() as u64).unwrap();
+    let (at, len) = (
+        usize::try_from(h.metadata.0).unwrap(),
+        usize::try_from(h.metadata.1).unwrap(),
+    );
+    let mut meta = String::new();
+    flate2::read::GzDecoder::new(&bytes[at..at + len])
+        .read_to_string(&mut meta)
+        .unwrap();
+    let meta: Value = serde_json::from_str(&meta).unwrap();
+    (h, meta["bbox"].clone())
+}
+
+/// Session 16: the archive's header bounds and centre were taken apart from the GeoJSON
+/// bbox rule (RFC 7946 section 5.2). One rule now: points at 179.5 and -179.5 have the
+/// GeoJSON bbox `[179.5, s, -179.5, n]` and so does the metadata's `bbox`; the header keeps
+/// west < east, as pmtiles.js and MapLibre read it, so across the antimeridian it says
+/// -180..180, with its centre on the antimeridian, between the points. Points exactly at
+/// 180 and -180 lie on neither side: both writers give `[-180, s, 180, n]`.
+#[test]
+fn the_archive_takes_its_box_from_the_geojson_bbox_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, lons, want) in [
+        ("fiji", [179.5, -179.5], [179.5, -17.0, -179.5, -16.0]),
+        ("meridian", [180.0, -180.0], [-180.0, -17.0, 180.0, -16.0]),
+        ("termez", [67.27833, 67.3], [67.27833, -17.0, 67.3, -16.0]),
+    ] {
+        let features = lons
+            .iter()
+            .zip([-17.0, -16.0])
+            .enumerate()
+            .map(|(i, (&x, y))| {
+                feature(&format!("p{i}"), Some(point!(x: x, y: y).into()), json!({}))
+            })
+            .collect();
+        let layer = Layer::new(name, "", features);
+        let path = d.join(format!("{name}.geojson"));
+        drillmap::write::geojson::write_layer(&path, &layer)
+            .unwrap()
+            .commit()
+            .unwrap();
+        let numbers = |v: &Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(numbers(&written["bbox"]), want, "{name}");
+        let out = format!("{name}.pmtiles");
+        let (code, err) = tiles_in(d, &["--out", &out, path.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let (h, bbox) = header_and_bbox(&d.join(&out));
+        assert_eq!(numbers(&bbox), want, "{name}");
+        // The header: the same box, west < east, widened by the 5e-7° an exact position
+        // may lie past its rounding (to the unit of 1e-7° below or above), within ±180.
+        // Degrees × 10^7 of positions within ±180 fit an i32.
+        #[allow(clippy::cast_possible_truncation)]
+        let e7 = |v: f64| ((v * 1e7).round() as i32).clamp(-1_800_000_000, 1_800_000_000);
+        let near =
+            |got: [i32; 4], want: [i32; 4]| got.iter().zip(want).all(|(g, w)| (g - w).abs() <= 1);
+        let (cz, clon, clat) = h.center;
+        let [w, s, e, n] = if want[0] > want[2] {
+            assert_eq!(clon.abs(), e7(180.0), "{name}: {:?}", h.center);
+            assert!(cz > 0, "{name}: {:?}", h.center);
+            [-180.0, want[1], 180.0, want[3]]
+        } else {
+            want
+        };
+        let header = [e7(w - 5e-7), e7(s - 5e-7), e7(e + 5e-7), e7(n + 5e-7)];
+        assert!(
+            near(h.bounds_e7, header),
+            "{name}: {:?} {header:?}",
+            h.bounds_e7
+        );
+        assert!(
+            h.bounds_e7[1] <= clat && clat <= h.bounds_e7[3],
+            "{name}: {:?}",
+            h.center
+        );
+        let out = verify(&d.join(&out), &[path], &[]);
+        assert!(out.contains(", 0 failures"), "{name}: {out}");
+    }
+}
+
+/// Session 16: a hand-written point with a `start_date` and neither an `end_date` nor a
+/// `date_bound` did not count toward its cluster's latest end. Its end is its start day (a
+/// one-day event), or the end of the month its `date_precision` says: a cluster of two
+/// such points has the later end. Two stacks of two points, each its own cluster at the max
+/// zoom (a budget of one feature), checked by the independent verifier.
+#[test]
+fn a_cluster_of_points_with_a_start_alone_ends_at_the_later_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut features = Vec::new();
+    for (stack, (lon, lat), members) in [
+        (
+            "days",
+            (67.27833, 37.22417),
+            [
+                json!({"start_date": "2021-03-05"}),
+                json!({"start_date": "2021-01-10"}),
+            ],
+        ),
+        (
+            "months",
+            (76.9, 43.2),
+            [
+                json!({"start_date": "2021-02-14"}),
+                json!({"start_date": "2021-06-01", "date_precision": "month"}),
+            ],
+        ),
+    ] {
+        for (i, p) in members.into_iter().enumerate() {
+            features.push(feature(
+                &format!("{stack}-{i}"),
+                Some(point!(x: lon, y: lat).into()),
+                p,
+            ));
+        }
+    }
+    let fixtures = write_geojson(d, &[Layer::new("starts", "", features)]);
+    let budget = ["--max-zoom", "6", "--max-tile-features", "1"];
+    let input = fixtures[0].to_str().unwrap();
+    let args = [&budget[..], &["--out", "o.pmtiles", "--xyz", "xyz", input]].concat();
+    let (code, err) = tiles_in(d, &args);
+    assert_eq!(code, Some(0), "{err}");
+    let extra = [&budget[..], &["--expect-stacks"]].concat();
+    let out = verify(&d.join("o.pmtiles"), &fixtures, &extra);
+    assert!(out.contains(", 0 failures"), "{out}");
+    assert!(out.contains(" 2 stacked clusters' dates compared"), "{out}");
+    // The max-zoom tiles' clusters, read back: each has the later of its members' ends.
+    let tiles = xyz_tiles(&d.join("xyz"), 6);
+    let all: Vec<u8> = tiles.concat();
+    for (end, not) in [("2021-03-05", "2021-01-10"), ("2021-06-30", "2021-02-14")] {
+        assert_eq!(occurrences(&all, end.as_bytes()), 1, "{end}");
+        // The earlier member's start is the cluster's start, never its end.
+        assert_eq!(occurrences(&all, not.as_bytes()), 1, "{not}");
+    }
+}

@@ -17,7 +17,7 @@ use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::GEOCODER_READ_BACK as GEOCODER_KEY;
-use crate::model::properties::{is_event_key_in_any_case, source_key};
+use crate::model::properties::{is_event_key_in_any_case, same_key_message, source_key};
 use crate::read::lines::CrLf;
 use crate::read::table::{self, first_line};
 
@@ -59,7 +59,7 @@ impl FreeKeys {
         let key = free_key(name);
         if let Some((first, taken)) = self.0.iter().find(|(_, k)| k.eq_ignore_ascii_case(&key)) {
             return Err(if *taken == key {
-                format!("{what} {first:?} and {name:?} would both be written as property {key:?}")
+                same_key_message(what, first, name, &key)
             } else {
                 format!(
                     "{what} {first:?} and {name:?} would be written as properties {taken:?} \

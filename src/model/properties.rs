@@ -67,6 +67,14 @@ pub fn source_key(name: &str) -> String {
     format!("src_{name}")
 }
 
+/// Why two names of one feature cannot both be kept: `what` they are (`columns`,
+/// `properties`) and the two names would be written under the one `key` ([`source_key`]
+/// of one of them is the other), so one of the two values would be lost. The one wording
+/// of it, for the bulk reader's free names and for the tiles' `point_count`.
+pub fn same_key_message(what: &str, first: &str, second: &str, key: &str) -> String {
+    format!("{what} {first:?} and {second:?} would both be written as property {key:?}")
+}
+
 /// The date properties every dated feature has (exercises and bulk events), in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Dates {

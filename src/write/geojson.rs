@@ -57,10 +57,15 @@ pub fn collection_tail(bbox: Option<[f64; 4]>, attribution: &str) -> Vec<u8> {
 /// section 5.2's form: where the positions span fewer degrees of longitude across the
 /// antimeridian than without crossing it (points either side of 180°, a circle cut at ±180
 /// into two parts), west is greater than east, `[177.5, 36.5, -176.2, 67.4]`; where they go
-/// round the globe (a circle over a pole), the box is `[-180, s, 180, n]`.
+/// round the globe (a circle over a pole), the box is `[-180, s, 180, n]`. Positions on the
+/// antimeridian itself, written 180 and -180, lie on neither side of it: with nothing else
+/// their box is `[-180, s, 180, n]` (it holds both as written, for every reader), not the
+/// zero-width `[180, s, -180, n]`.
 ///
 /// The longitudes are followed two ways: as they are, and with the negative ones a turn
-/// further east (where a box across 180° is narrow); the narrower wins, as they are on a tie.
+/// further east (where a box across 180° is narrow); the narrower wins when it has a
+/// width, as they are on a tie. The tiles' header and metadata take their box from this
+/// rule too (`tiles::Pyramid::bbox`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Bounds {
     /// [south, north], `None` before any position.
@@ -118,15 +123,35 @@ impl Bounds {
             _ => None,
         };
         Some(match turned {
-            Some((tw, te)) if te + 360.0 - tw < e - w => [tw, s, te, n],
+            Some((tw, te)) if te + 360.0 - tw < e - w && te + 360.0 > tw => [tw, s, te, n],
             _ => [w, s, e, n],
         })
+    }
+
+    /// Take in everything `o` took in (the layers of one archive).
+    pub fn merge(&mut self, o: &Bounds) {
+        if let Some([s, n]) = o.lat {
+            self.lat = Some(self.lat.map_or([s, n], |[lo, hi]| [lo.min(s), hi.max(n)]));
+        }
+        for (mine, theirs) in [(&mut self.east, o.east), (&mut self.west, o.west)] {
+            for v in theirs.into_iter().flatten() {
+                *mine = widen(*mine, v);
+            }
+        }
+        self.over_180 |= o.over_180;
+        self.over_0 |= o.over_0;
     }
 
     /// The box of a geometry's rounded positions (and of its edges: one from one side of
     /// the prime meridian to the other covers it).
     pub fn of(g: &Geometry<f64>) -> Option<[f64; 4]> {
         use geo::CoordsIter;
+        // A point's box is itself (what the loop below gives it, without the accumulator:
+        // the tiles take one per point).
+        if let Geometry::Point(p) = g {
+            let (x, y) = (round6(p.x()), round6(p.y()));
+            return Some([x, y, x, y]);
+        }
         let mut b = Bounds::default();
         for c in g.coords_iter() {
             let (x, y) = (round6(c.x), round6(c.y));
@@ -371,6 +396,51 @@ mod tests {
         assert_eq!(cap, [-180.0, 80.0, 180.0, 90.0]);
         assert_eq!(boxes(&[cap, circle]), Some([-180.0, 60.0, 180.0, 90.0]));
         assert_eq!(boxes(&[]), None);
+    }
+
+    /// Session 16: points exactly on the antimeridian, written 180 and -180, gave the
+    /// zero-width `[180, s, -180, n]`; they lie on neither side of it, and their box holds
+    /// both as written. With a point either side the box crosses as before.
+    #[test]
+    fn points_on_the_antimeridian_alone_give_a_box_that_holds_both_as_written() {
+        let pt = |x: f64, y: f64| [x, y, x, y];
+        assert_eq!(
+            boxes(&[pt(180.0, 1.0), pt(-180.0, 2.0)]),
+            Some([-180.0, 1.0, 180.0, 2.0])
+        );
+        assert_eq!(boxes(&[pt(180.0, 1.0)]), Some([180.0, 1.0, 180.0, 1.0]));
+        assert_eq!(
+            boxes(&[pt(180.0, 1.0), pt(-180.0, 2.0), pt(179.5, 3.0)]),
+            Some([179.5, 1.0, -180.0, 3.0])
+        );
+        assert_eq!(
+            boxes(&[pt(180.0, 1.0), pt(-180.0, 2.0), pt(-179.5, 3.0)]),
+            Some([180.0, 1.0, -179.5, 3.0])
+        );
+    }
+
+    /// Two accumulators merged give the box of everything both took in (the tiles merge
+    /// their layers' this way).
+    #[test]
+    fn merged_bounds_are_the_bounds_of_both() {
+        let pt = |x: f64, y: f64| [x, y, x, y];
+        let sets: [&[[f64; 4]]; 3] = [
+            &[pt(179.5, 1.0), pt(-179.5, 2.0)],
+            &[pt(67.0, 36.0), pt(-10.0, 50.0)],
+            &[pt(180.0, 0.0), pt(-180.0, 0.0)],
+        ];
+        for a in sets {
+            for b in sets {
+                let (mut x, mut y) = (Bounds::default(), Bounds::default());
+                a.iter().for_each(|&p| x.extend(p));
+                b.iter().for_each(|&p| y.extend(p));
+                x.merge(&y);
+                assert_eq!(x.get(), boxes(&[a, b].concat()), "{a:?} {b:?}");
+            }
+        }
+        let mut none = Bounds::default();
+        none.merge(&Bounds::default());
+        assert_eq!(none.get(), None);
     }
 
     #[test]

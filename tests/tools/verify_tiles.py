@@ -20,7 +20,9 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     keys and values deduplicated, one field per value, tags even and in range, no key
     twice in a feature; geometry commands well formed with no zero-length LineTo;
     polygon exteriors of positive area;
-  metadata: vector_layers ids and fields exactly the layers and keys in the tiles;
+  metadata: vector_layers ids and fields exactly the layers and keys in the tiles; a bbox
+    (RFC 7946's form, west > east across the antimeridian) holding every position and the
+    centre, no wider than the plain box, held by the header's bounds (-180..180 across);
   budget: every tile stored in at most --max-tile-bytes and holding at most
     --max-tile-features features, and at least one (no empty tile is stored);
   features: ids are integers below 2^53, equal to the documented hash of layer and
@@ -34,13 +36,16 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
     point_count points of its layer within 1 unit of it, and a point missing from its tile
     there (or from every tile) has such a cluster within 1 unit; a max-zoom cluster with
     exactly point_count such points (its members) has their dates: the earliest
-    start_date and the latest end_date, or, when a member's end is open (date_bound
-    on_or_after), no end_date and date_bound on_or_after, as such a point says it.
+    start_date and the latest end_date (a member's start without an end ends on its day,
+    or at the end of the month or year its date_precision says), or, when a member's end
+    is open (date_bound on_or_after), no end_date and date_bound on_or_after, as such a
+    point says it.
 
 Exit status 0 when all checks pass; otherwise the failures are printed and it is 1.
 """
 
 import argparse
+import calendar
 import gzip
 import json
 import math
@@ -117,6 +122,43 @@ def coords_of(geom):
     if t == "MultiPolygon":
         return [p for poly in c for ring in poly for p in ring]
     return []
+
+
+def check_bbox(bbox, header, centre, fixtures):
+    """The metadata's bbox, RFC 7946 section 5.2's form (west > east across the
+    antimeridian): it holds every fixture position and the centre, is never wider than the
+    plain box of the longitudes, and the header's bounds (west < east, as readers take
+    them: -180..180 for a box across the antimeridian) hold it."""
+    if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)):
+        fail(f"metadata bbox {bbox!r} is not [west, south, east, north]")
+        return
+    w, s, e, n = bbox
+    # The bbox is of positions rounded to 6 decimals, as the GeoJSON layers write them.
+    eps = 1e-6
+
+    def in_lon(lon):
+        if w <= e:
+            return w - eps <= lon <= e + eps
+        return lon >= w - eps or lon <= e + eps
+
+    lons = []
+    for name, feats in fixtures.items():
+        for feat in feats:
+            for lon, lat in coords_of(feat.get("geometry") or {"type": None, "coordinates": None}):
+                lons.append(lon)
+                if not (in_lon(lon) and s - eps <= lat <= n + eps):
+                    fail(f"{name}/{feat['id']}: ({lon}, {lat}) outside metadata bbox {bbox}")
+    span = e - w if w <= e else e + 360 - w
+    if lons and span > max(lons) - min(lons) + eps:
+        fail(f"metadata bbox {bbox} is wider than the longitudes {min(lons)}..{max(lons)}")
+    if not in_lon(centre[0]):
+        fail(f"centre {centre} outside metadata bbox {bbox}")
+    hw, hs, he, hn = header
+    west, east = (w, e) if w <= e else (-180, 180)
+    if not (hw <= west + eps and east - eps <= he):
+        fail(f"header bounds {header} do not hold metadata bbox {bbox}")
+    if not (hs <= max(s, -MAX_LAT) + eps and min(n, MAX_LAT) - eps <= hn):
+        fail(f"header bounds {header} do not hold metadata bbox {bbox}'s latitudes")
 
 
 def check_commands(geometry, gtype, where):
@@ -232,12 +274,44 @@ def expected_props(props):
     return out
 
 
+def member_end(m):
+    """A member's end: its end_date, or for a start without one (its end not open) the last
+    day of the period the start names: the day itself; the month or year its date_precision
+    says, when the start is that period's first day; the month or year of a reduced start
+    (2021-08, 2021). None when there is no end or the start is not such a date."""
+    if m.get("end_date") is not None:
+        return m["end_date"]
+    start = m.get("start_date")
+    if not isinstance(start, str) or m.get("date_bound") == "on_or_after":
+        return None
+    try:
+        nums = [int(p) for p in start.split("-")]
+    except ValueError:
+        return None
+    prec = m.get("date_precision")
+    if len(nums) == 3:
+        y, mo, d = nums
+        if prec == "year" and (mo, d) == (1, 1):
+            nums = [y]
+        elif prec == "month" and d == 1:
+            nums = [y, mo]
+        else:
+            return start
+    if len(nums) == 1:
+        return f"{nums[0]:04d}-12-31"
+    if len(nums) == 2:
+        y, mo = nums
+        return f"{y:04d}-{mo:02d}-{calendar.monthrange(y, mo)[1]:02d}"
+    return None
+
+
 def cluster_dates(members):
     """The date properties a cluster of `members` (fixture properties) has: the earliest
-    start_date, and the latest end_date or, when a member's end is open, date_bound
-    on_or_after and no end_date; None when the dates are not all strings (not compared)."""
+    start_date, and the latest end ([`member_end`]) or, when a member's end is open,
+    date_bound on_or_after and no end_date; None when the dates are not all strings (not
+    compared)."""
     starts = [m["start_date"] for m in members if m.get("start_date") is not None]
-    ends = [m["end_date"] for m in members if m.get("end_date") is not None]
+    ends = [e for e in map(member_end, members) if e is not None]
     if not all(isinstance(d, str) for d in starts + ends):
         return None
     want = {}
@@ -362,6 +436,7 @@ def main():
         for key in ("name", "description", "attribution"):
             if key not in meta:
                 fail(f"metadata has no {key}")
+        check_bbox(meta.get("bbox"), b, c, fixtures)
 
         # --- tiles ---
         seen_layers, seen_fields = set(), {}

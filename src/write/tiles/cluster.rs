@@ -26,7 +26,10 @@
 //!
 //! - `point_count`: the number of points merged;
 //! - `start_date`: the earliest of the members' `start_date`s, `end_date` the latest
-//!   (strings compare as text, which orders ISO 8601 dates); when a member's end is open
+//!   (strings compare as text, which orders ISO 8601 dates); a member with a start and
+//!   neither an `end_date` nor an open end ends where [`DateSpan::of_cells`] ends it: on
+//!   its start day (a one-day event), or at the end of the month or year its
+//!   `date_precision` says (`Share::end`); when a member's end is open
 //!   (its `date_bound` is `on_or_after`, [`DateSpan::bound`]), no `end_date` and
 //!   `date_bound` `on_or_after`, as such a point says it: the cluster's activity has not
 //!   ended at its members' latest closed end;
@@ -50,8 +53,8 @@ use rustc_hash::FxHashMap;
 
 use super::cut::{TileEntry, TileGeom};
 use super::mvt;
-use super::prepare::{Geom, PreparedLayer};
-use crate::date::{DateSpan, Day};
+use super::prepare::{Geom, PreparedLayer, KIND_STRING};
+use crate::date::{DatePrecision, DateSpan, Day};
 use crate::model::properties::POINT_COUNT;
 
 /// The keys a cluster writes besides its `--accumulate` sums: its count
@@ -93,6 +96,9 @@ pub(super) struct ClusterTable {
     pub(super) end_key: u32,
     /// Key index of `date_bound`.
     pub(super) bound_key: u32,
+    /// Key index of `date_precision`, [`NONE`] when the layer has none (not added: no
+    /// cluster writes it).
+    pub(super) precision_key: u32,
     /// Key indices of the accumulated columns.
     pub(super) sum_keys: Vec<u32>,
     /// The layer's numeric values by encoding, so a cluster's count or sum that equals one
@@ -114,6 +120,11 @@ impl ClusterTable {
         };
         let [count_key, start_key, end_key, bound_key] = CLUSTER_KEYS.map(&mut key);
         let sum_keys: Vec<u32> = accumulate.iter().map(|a| key(a)).collect();
+        let precision_key = keys
+            .iter()
+            .position(|k| k == PRECISION_KEY)
+            .and_then(|i| u32::try_from(i).ok())
+            .unwrap_or(NONE);
         let numbers = values
             .iter()
             .enumerate()
@@ -126,13 +137,14 @@ impl ClusterTable {
             start_key,
             end_key,
             bound_key,
+            precision_key,
             sum_keys,
         }
     }
 
     /// What the property of key `k` is to clusters ([`Share::note`]): [`START`]
-    /// `start_date`, [`END`] `end_date`, [`BOUND`] `date_bound`, [`SUMS`]` + j` the `j`th
-    /// accumulated column; `None` for the others.
+    /// `start_date`, [`END`] `end_date`, [`BOUND`] `date_bound`, [`PRECISION`]
+    /// `date_precision`, [`SUMS`]` + j` the `j`th accumulated column; `None` for the others.
     pub(super) fn field(&self, k: u32) -> Option<usize> {
         if k == self.start_key {
             Some(START)
@@ -140,6 +152,8 @@ impl ClusterTable {
             Some(END)
         } else if k == self.bound_key {
             Some(BOUND)
+        } else if k == self.precision_key {
+            Some(PRECISION)
         } else {
             self.sum_keys.iter().position(|&s| s == k).map(|j| j + SUMS)
         }
@@ -147,11 +161,15 @@ impl ClusterTable {
 }
 
 /// The fields of a point clusters read ([`ClusterTable::field`]): its `start_date`, its
-/// `end_date`, its `date_bound`, then its accumulated columns.
+/// `end_date`, its `date_bound`, its `date_precision`, then its accumulated columns.
 const START: usize = 0;
 const END: usize = 1;
 const BOUND: usize = 2;
-const SUMS: usize = 3;
+const PRECISION: usize = 3;
+const SUMS: usize = 4;
+
+/// The key of a point's `date_precision`, which says where a lone start ends ([`Share::end`]).
+const PRECISION_KEY: &str = "date_precision";
 
 /// One point's share of its cell: its aggregate and its accumulated columns, taken from
 /// its properties as they are read, whichever way the tile reads them (from its record
@@ -161,6 +179,8 @@ const SUMS: usize = 3;
 pub(super) struct Share {
     pub(super) agg: Agg,
     pub(super) sums: Vec<f64>,
+    /// The point's `date_precision`, if it is one of the words ([`DatePrecision::as_str`]).
+    precision: Option<DatePrecision>,
 }
 
 impl Share {
@@ -186,6 +206,7 @@ impl Share {
         self.agg = point_agg(li, x, y, id, at, fi);
         self.sums.clear();
         self.sums.resize(ns, 0.0);
+        self.precision = None;
         true
     }
 
@@ -209,12 +230,53 @@ impl Share {
                     self.agg.end = OPEN;
                 }
             }
+            PRECISION => {
+                self.precision = value_str(bytes)
+                    .and_then(|s| std::str::from_utf8(s).ok())
+                    .and_then(|s| s.parse().ok());
+            }
             j => {
                 if let Some(s) = self.sums.get_mut(j - SUMS) {
                     *s = value_number(bytes).unwrap_or(0.0);
                 }
             }
         }
+    }
+}
+
+impl Share {
+    /// The point's aggregate once every property is noted: a start without an end (and
+    /// not open) ends where the one date rule ends it ([`DateSpan::of_cells`] of the start
+    /// and the point's `date_precision`): on its start day, a one-day event, or at the end
+    /// of the month or year the precision says. A start that is not a date (or does not
+    /// fit the precision, read then without it) gives no end, as before.
+    pub(super) fn end(&mut self, dates: &mut Dates) -> &Agg {
+        let a = &mut self.agg;
+        if a.end != NONE || a.start == NONE {
+            return a;
+        }
+        let Some(start) = dates
+            .values
+            .get(a.start as usize)
+            .and_then(|(v, _)| value_str(v))
+            .and_then(|s| std::str::from_utf8(s).ok())
+        else {
+            return a;
+        };
+        let precision = self.precision.map_or("", DatePrecision::as_str);
+        let span = DateSpan::of_cells(start, "", precision, "")
+            .or_else(|_| DateSpan::of_cells(start, "", "", ""));
+        let Some(last) = span.ok().and_then(|s| s.end).map(|d| d.to_string()) else {
+            return a;
+        };
+        a.end = if last == start {
+            a.start
+        } else {
+            let mut value = Vec::with_capacity(last.len() + 2);
+            mvt::bytes_field(&mut value, 1, last.as_bytes());
+            dates.intern(&value, KIND_STRING)
+        };
+        a
     }
 }
 
@@ -750,7 +812,7 @@ impl TileClusters {
                             share.note(&mut self.dates, field, (bytes, kind), alias);
                         }
                     }
-                    self.aggs.push(share.agg);
+                    self.aggs.push(*share.end(&mut self.dates));
                     self.agg_sums.extend_from_slice(&share.sums);
                 }
                 _ => self.others.push(*e),
@@ -1279,16 +1341,18 @@ mod tests {
         }
     }
 
+    /// The encoded MVT string value of `s`.
+    fn value(s: &str) -> Vec<u8> {
+        let mut buf = Vec::new();
+        mvt::bytes_field(&mut buf, 1, s.as_bytes());
+        buf
+    }
+
     /// Review (session 15): a cluster with a member whose end is open said the latest
     /// closed `end_date` of the others. Its end is open ([`OPEN`]) whatever the order its
     /// members' properties and cells come in; a cluster of closed ends keeps the latest.
     #[test]
     fn a_member_with_an_open_end_leaves_its_cluster_open() {
-        let value = |s: &str| {
-            let mut buf = Vec::new();
-            mvt::bytes_field(&mut buf, 1, s.as_bytes());
-            buf
-        };
         let (start, end) = (value("2021-01-01"), value("2021-03-31"));
         let period = value("period");
         let mut dates = Dates::default();
@@ -1318,6 +1382,49 @@ mod tests {
         acc.merge(&closed, &dates);
         assert_eq!(acc.end, closed.end);
         assert_eq!(&*OPEN_BOUND, &value("on_or_after"));
+    }
+
+    /// Session 16: a hand-written point with a `start_date` and neither an `end_date` nor
+    /// a `date_bound` did not count toward its cluster's latest end. Its end is where the
+    /// one date rule ends it: its start day, or the end of the month or year its
+    /// `date_precision` says; a cluster of two such points has the later end.
+    #[test]
+    fn a_start_without_an_end_ends_where_the_date_rule_ends_it() {
+        let mut dates = Dates::default();
+        let mut share = Share::default();
+        let mut point = |fields: &[(usize, &str)]| {
+            assert!(share.start(0, (5, 5), 4096, (1, 0, NONE), 0));
+            for &(field, text) in fields {
+                share.note(&mut dates, field, (&value(text), KIND_STRING), None);
+            }
+            *share.end(&mut dates)
+        };
+        let day = point(&[(START, "2021-03-05")]);
+        let month = point(&[(PRECISION, "month"), (START, "2021-02-01")]);
+        let year = point(&[(START, "2020-01-01"), (PRECISION, "year")]);
+        let reduced = point(&[(START, "2019-02")]);
+        // A precision the start does not fit is left aside: the start day.
+        let unfit = point(&[(START, "2018-05-07"), (PRECISION, "month")]);
+        let open = point(&[(START, "2017-01-01"), (BOUND, "on_or_after")]);
+        let closed = point(&[(START, "2016-01-01"), (END, "2016-01-09")]);
+        let text = |i: u32| String::from_utf8_lossy(&dates.values[i as usize].0[2..]).into_owned();
+        assert_eq!(day.end, day.start);
+        assert_eq!(text(month.end), "2021-02-28");
+        assert_eq!(text(year.end), "2020-12-31");
+        assert_eq!(text(reduced.end), "2019-02-28");
+        assert_eq!(unfit.end, unfit.start);
+        assert_eq!(open.end, OPEN);
+        assert_eq!(text(closed.end), "2016-01-09");
+        // Two such points: the cluster ends at the later end, whichever comes first.
+        for (a, b) in [(day, month), (month, day)] {
+            let mut acc = a;
+            acc.merge(&b, &dates);
+            assert_eq!(text(acc.end), "2021-03-05");
+            assert_eq!(text(acc.start), "2021-02-01");
+        }
+        let mut acc = month;
+        acc.merge(&year, &dates);
+        assert_eq!(text(acc.end), "2021-02-28");
     }
 
     #[test]

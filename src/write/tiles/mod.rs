@@ -36,8 +36,10 @@
 //!   in memory, which is what makes a million points fast.
 //! - **Archive** ([`pmtiles`]): gzip'd tiles, clustered, deduplicated and run-length encoded,
 //!   leaf directories when the root would not fit in 16 KiB; bounds and centre from the
-//!   data; JSON metadata with `vector_layers` whose fields are exactly the keys found in
-//!   the tiles, the layers' attributions and a description.
+//!   data's box by the GeoJSON layers' one bbox rule ([`Pyramid::bounds`]: west < east in
+//!   the header, -180..180 for a box across the antimeridian); JSON metadata with that box
+//!   as `bbox`, `vector_layers` whose fields are exactly the keys found in the tiles, the
+//!   layers' attributions and a description.
 //! - **Determinism**: zooms are cut and encoded in parallel but collected in tile-id order,
 //!   hash maps are only looked up (never iterated into output), and gzip headers carry no
 //!   time, so the same input gives byte-identical output whatever the thread count.

@@ -24,7 +24,8 @@ use super::mercator::{pixel, world};
 use super::mvt;
 use crate::derive::Layer;
 use crate::error::{Error, Problem, Result};
-use crate::model::properties::{source_key, POINT_COUNT};
+use crate::model::properties::{same_key_message, source_key, POINT_COUNT};
+use crate::write::geojson::Bounds;
 use crate::write::sort::{RecordSorter, SortedRecords};
 use std::path::{Path, PathBuf};
 
@@ -246,9 +247,9 @@ impl EncodedProperties {
     pub(super) fn clash(&self) -> Option<String> {
         let (first, second, key) = self.clash.as_ref()?;
         Some(format!(
-            "properties {first:?} and {second:?} would both be written as property {key:?} \
-             (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is renamed): \
-             rename one of them"
+            "{} (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is \
+             renamed): rename one of them",
+            same_key_message("properties", first, second, key)
         ))
     }
 
@@ -346,88 +347,45 @@ impl EncodedProperties {
     }
 }
 
-pub(super) fn project_all<'a>(
-    coords: impl Iterator<Item = &'a geo::Coord<f64>>,
-    bounds: &mut Bounds,
-) -> Vec<Pt> {
-    coords
-        .map(|c| {
-            bounds.add(c.x, c.y);
-            world(c.x, c.y)
-        })
-        .collect()
+pub(super) fn project_all<'a>(coords: impl Iterator<Item = &'a geo::Coord<f64>>) -> Vec<Pt> {
+    coords.map(|c| world(c.x, c.y)).collect()
 }
 
 /// A ring without its closing vertex.
-pub(super) fn open_ring(ring: &geo::LineString<f64>, bounds: &mut Bounds) -> Vec<Pt> {
-    let mut pts = project_all(ring.0.iter(), bounds);
+pub(super) fn open_ring(ring: &geo::LineString<f64>) -> Vec<Pt> {
+    let mut pts = project_all(ring.0.iter());
     if pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
     }
     pts
 }
 
-pub(super) fn polygon(p: &geo::Polygon<f64>, bounds: &mut Bounds) -> Vec<Vec<Pt>> {
+pub(super) fn polygon(p: &geo::Polygon<f64>) -> Vec<Vec<Pt>> {
     std::iter::once(p.exterior())
         .chain(p.interiors())
-        .map(|r| open_ring(r, bounds))
+        .map(open_ring)
         .collect()
 }
 
-/// Lon/lat bounds of everything tiled.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Bounds {
-    pub(super) min: (f64, f64),
-    pub(super) max: (f64, f64),
-}
-
-impl Bounds {
-    pub(super) fn empty() -> Self {
-        Bounds {
-            min: (f64::INFINITY, f64::INFINITY),
-            max: (f64::NEG_INFINITY, f64::NEG_INFINITY),
-        }
-    }
-    pub(super) fn add(&mut self, lon: f64, lat: f64) {
-        let lon = lon.clamp(-180.0, 180.0);
-        let lat = lat.clamp(-super::mercator::MAX_LAT, super::mercator::MAX_LAT);
-        self.min = (self.min.0.min(lon), self.min.1.min(lat));
-        self.max = (self.max.0.max(lon), self.max.1.max(lat));
-    }
-    pub(super) fn merge(&mut self, o: &Bounds) {
-        self.min = (self.min.0.min(o.min.0), self.min.1.min(o.min.1));
-        self.max = (self.max.0.max(o.max.0), self.max.1.max(o.max.1));
-    }
-}
-
+/// The geometry `g` projected, its box taken into `bounds` by the GeoJSON bbox rule
+/// ([`Bounds::of`], the box its layer's `bbox` is made of); `None` (and `bounds` as it
+/// was) for what is not tiled: a non-finite position, an empty geometry, a collection.
 pub(super) fn convert(g: &Geometry<f64>, bounds: &mut Bounds) -> Option<Geom> {
     if !g.coords_iter().all(|c| c.x.is_finite() && c.y.is_finite()) {
         return None;
     }
-    let mut local = Bounds::empty();
     let geom = match g {
-        Geometry::Point(p) => {
-            local.add(p.x(), p.y());
-            Geom::Point(world(p.x(), p.y()))
+        Geometry::Point(p) => Geom::Point(world(p.x(), p.y())),
+        Geometry::MultiPoint(mp) => Geom::MultiPoint(project_all(mp.0.iter().map(|p| &p.0))),
+        Geometry::Line(l) => Geom::Lines(vec![project_all([l.start, l.end].iter())]),
+        Geometry::LineString(ls) => Geom::Lines(vec![project_all(ls.0.iter())]),
+        Geometry::MultiLineString(mls) => {
+            Geom::Lines(mls.0.iter().map(|ls| project_all(ls.0.iter())).collect())
         }
-        Geometry::MultiPoint(mp) => {
-            let pts: Vec<Pt> = project_all(mp.0.iter().map(|p| &p.0), &mut local);
-            Geom::MultiPoint(pts)
-        }
-        Geometry::Line(l) => Geom::Lines(vec![project_all([l.start, l.end].iter(), &mut local)]),
-        Geometry::LineString(ls) => Geom::Lines(vec![project_all(ls.0.iter(), &mut local)]),
-        Geometry::MultiLineString(mls) => Geom::Lines(
-            mls.0
-                .iter()
-                .map(|ls| project_all(ls.0.iter(), &mut local))
-                .collect(),
-        ),
-        Geometry::Polygon(p) => Geom::Polygons(vec![polygon(p, &mut local)]),
-        Geometry::MultiPolygon(mp) => {
-            Geom::Polygons(mp.0.iter().map(|p| polygon(p, &mut local)).collect())
-        }
-        Geometry::Rect(r) => Geom::Polygons(vec![polygon(&r.to_polygon(), &mut local)]),
-        Geometry::Triangle(t) => Geom::Polygons(vec![polygon(&t.to_polygon(), &mut local)]),
+        Geometry::Polygon(p) => Geom::Polygons(vec![polygon(p)]),
+        Geometry::MultiPolygon(mp) => Geom::Polygons(mp.0.iter().map(polygon).collect()),
+        Geometry::Rect(r) => Geom::Polygons(vec![polygon(&r.to_polygon())]),
+        Geometry::Triangle(t) => Geom::Polygons(vec![polygon(&t.to_polygon())]),
         Geometry::GeometryCollection(_) => return None,
     };
     let empty = match &geom {
@@ -439,7 +397,9 @@ pub(super) fn convert(g: &Geometry<f64>, bounds: &mut Bounds) -> Option<Geom> {
     if empty {
         return None;
     }
-    bounds.merge(&local);
+    if let Some(b) = Bounds::of(g) {
+        bounds.extend(b);
+    }
     Some(geom)
 }
 
@@ -823,7 +783,7 @@ impl LayerBuilder {
             key_index: HashMap::default(),
             records,
             ids,
-            bounds: Bounds::empty(),
+            bounds: Bounds::default(),
             pushed: 0,
             skipped: 0,
             source: None,
@@ -1334,7 +1294,7 @@ pub(super) struct PreparedSet {
 pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Result<PreparedSet> {
     let mut out = Vec::with_capacity(builders.len());
     let mut attributions = Vec::with_capacity(builders.len());
-    let mut bounds = Bounds::empty();
+    let mut bounds = Bounds::default();
     let (mut tiled, mut skipped) = (0usize, 0usize);
     let mut names = std::collections::BTreeMap::new();
     let mut sources = Vec::with_capacity(builders.len());
@@ -1437,10 +1397,11 @@ mod tests {
                 ["src_Point_Count", "Point_Count"],
             ] {
                 let key = format!("src_{}", b.trim_start_matches("src_"));
+                // The bulk reader's words for two names under one key, then why.
                 let want = format!(
-                    "properties {a:?} and {b:?} would both be written as property {key:?} (the \
-                     tiles' point_count is the clusters' count, so an input's own is renamed): \
-                     rename one of them"
+                    "{} (the tiles' point_count is the clusters' count, so an input's own is \
+                     renamed): rename one of them",
+                    same_key_message("properties", a, b, &key)
                 );
                 // Twice: the second feature has the first one's keys, in the same order.
                 assert_eq!(clash(first, &[a, b]).as_deref(), Some(&want[..]));

@@ -25,16 +25,16 @@ use super::cluster::{Budget, Cluster, Share, TileClusters, NONE, OPEN, OPEN_BOUN
 use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::{ancestor, zxy};
-use super::mercator::{lon_lat, pixel, world};
+use super::mercator::{lon_lat, pixel, world, MAX_LAT};
 use super::pmtiles::{self, Directories, Gzip, Header, TileData, TileIndex};
 use super::prepare::{
-    prepare, Bounds, Geom, LayerBuilder, PreparedLayer, PreparedSet, Record, StreamLayer, Window,
+    prepare, Geom, LayerBuilder, PreparedLayer, PreparedSet, Record, StreamLayer, Window,
     KIND_BOOL, KIND_NUMBER, KIND_STRING,
 };
 use super::{TileOptions, TileStats};
-use crate::derive::round6;
 use crate::error::{Error, Result};
 use crate::fsutil::atomic::{self, Staged};
+use crate::write::geojson::Bounds;
 use crate::write::sort::{temp_file, TempFile};
 
 /// The tiles of one zoom: ids ascending, contents concatenated in `data` or in `spill`.
@@ -1122,7 +1122,8 @@ fn take(
                     share.note(dates, field, (v, kind), shared.map(|i| (li, i)));
                 }
             })?;
-            clusters.fold(share.agg, &share.sums);
+            let agg = *share.end(dates);
+            clusters.fold(agg, &share.sums);
             return Ok(());
         }
         fold.buffered += 1;
@@ -1374,36 +1375,50 @@ impl Pyramid {
         }
     }
 
-    /// Bounds `[west, south, east, north]` in degrees, widened by 1e-6° when the data is a
-    /// single point so the box has an area.
-    pub fn bounds(&self) -> [f64; 4] {
-        let b = self.bounds;
-        let pad = |lo: f64, hi: f64| {
-            if hi - lo < 1e-6 {
-                (lo - 5e-7, hi + 5e-7)
-            } else {
-                (lo, hi)
-            }
-        };
-        let (w, e) = pad(b.min.0, b.max.0);
-        let (s, n) = pad(b.min.1, b.max.1);
-        // Contain the data both as tiled and as the GeoJSON layers write it (rounded to 6
-        // decimals, which can move a point up to 5e-7° past its exact value).
-        [
-            w.min(round6(w)),
-            s.min(round6(s)),
-            e.max(round6(e)),
-            n.max(round6(n)),
-        ]
+    /// The box `[west, south, east, north]` of everything tiled, by the one bbox rule of
+    /// the GeoJSON layers ([`Bounds`]: west > east where the data lie across the
+    /// antimeridian): the metadata's `bbox`, the same numbers as the layers' own `bbox`.
+    /// `None` when nothing was tiled.
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        self.bounds.get()
     }
 
-    /// Centre `(lon, lat, zoom)`: the middle of the bounds (on the Mercator square), at the
-    /// zoom where the bounds fill about one tile.
+    /// The header's bounds `[west, south, east, north]` in degrees: [`Pyramid::bbox`] where
+    /// it does not cross the antimeridian, `[-180, south, 180, north]` where it does, since
+    /// readers take west < east (pmtiles.js calls such bounds not valid, and MapLibre asks
+    /// its source only for tiles inside them); latitudes kept to Web Mercator's. The box is
+    /// of positions rounded to 6 decimals, as the layers write them: it is widened by the
+    /// 5e-7° an exact position may lie past its rounding, so it holds the data both as
+    /// tiled and as written (and has an area, a single point too).
+    pub fn bounds(&self) -> [f64; 4] {
+        let Some([w, s, e, n]) = self.bbox() else {
+            return [-180.0, -MAX_LAT, 180.0, MAX_LAT];
+        };
+        let (w, e) = if w > e { (-180.0, 180.0) } else { (w, e) };
+        let half = 5e-7;
+        let lon = |v: f64| v.clamp(-180.0, 180.0);
+        let lat = |v: f64| v.clamp(-MAX_LAT, MAX_LAT);
+        let (s, n) = (lat(s - half), lat(n + half));
+        // Data beyond Web Mercator's latitudes (all clamped to one) keep a sliver inside.
+        let (s, n) = if n - s < 2.0 * half {
+            (s.min(MAX_LAT - 2.0 * half), n.max(2.0 * half - MAX_LAT))
+        } else {
+            (s, n)
+        };
+        [lon(w - half), s, lon(e + half), n]
+    }
+
+    /// Centre `(lon, lat, zoom)`: the middle of [`Pyramid::bbox`] on the Mercator square
+    /// (of a box across the antimeridian, the middle of its way across), at the zoom where
+    /// the box fills about one tile.
     pub fn center(&self) -> (f64, f64, u8) {
-        let [w, s, e, n] = self.bounds();
+        let [w, s, e, n] = self.bbox().unwrap_or_else(|| self.bounds());
         let (x0, y0) = world(w, n);
         let (x1, y1) = world(e, s);
-        let (lon, lat) = lon_lat((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        // Across the antimeridian the box's east edge is a turn further east.
+        let x1 = if w > e { x1 + 1.0 } else { x1 };
+        let x = (x0 + x1) / 2.0;
+        let (lon, lat) = lon_lat(if x > 1.0 { x - 1.0 } else { x }, (y0 + y1) / 2.0);
         let span = (x1 - x0).max(y1 - y0).max(1e-12);
         let z = (-span.log2())
             .floor()
@@ -1441,7 +1456,8 @@ impl Pyramid {
         opts.description_of(&names)
     }
 
-    /// The PMTiles JSON metadata.
+    /// The PMTiles JSON metadata. Its `bbox` is [`Pyramid::bbox`], the box the header's
+    /// bounds ([`Pyramid::bounds`]) cannot say where the data lie across the antimeridian.
     pub fn metadata(&self, opts: &TileOptions) -> Json {
         json!({
             "name": opts.name,
@@ -1449,6 +1465,7 @@ impl Pyramid {
             "attribution": self.attribution,
             "type": "overlay",
             "format": "pbf",
+            "bbox": self.bbox(),
             "vector_layers": self.vector_layers(),
         })
     }
@@ -1469,6 +1486,7 @@ impl Pyramid {
             "minzoom": self.min_zoom.to_string(),
             "maxzoom": self.max_zoom.to_string(),
             "bounds": format!("{w:.7},{s:.7},{e:.7},{n:.7}"),
+            "bbox": self.bbox(),
             "center": format!("{lon:.7},{lat:.7},{z}"),
             "json": inner,
         });
