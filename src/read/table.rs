@@ -14,20 +14,31 @@ use crate::error::Problem;
 /// that lines are counted as a text editor counts them), rows of any width (a wrong one is
 /// a problem on its line, [`row_width`], not the end of the file).
 pub fn reader<R: Read>(input: R) -> csv::Reader<CrLf<R>> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(CrLf::new(input))
+    builder().from_reader(CrLf::new(input))
+}
+
+/// A [`reader`] that skips the lines starting with `comment` (`places.csv`'s `#`), and
+/// counts them as [`first_line`] counts blank lines.
+pub fn reader_with_comments<R: Read>(input: R, comment: u8) -> csv::Reader<CrLf<R>> {
+    builder()
+        .comment(Some(comment))
+        .from_reader(CrLf::with_comments(input, comment))
+}
+
+fn builder() -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.flexible(true).buffer_capacity(1 << 20);
+    b
 }
 
 /// The physical line where the record read at `position` starts: the csv crate gives a
-/// record the line after the previous one, before the blank lines it skipped.
+/// record the line after the previous one, before the blank (and comment) lines it skipped.
 pub fn first_line<R: Read>(
     reader: &mut csv::Reader<CrLf<R>>,
     position: Option<&csv::Position>,
 ) -> u64 {
     let after_previous = position.map_or(1, csv::Position::line);
-    after_previous + reader.get_mut().blank_lines_at(after_previous)
+    after_previous + reader.get_mut().skipped_lines_at(after_previous)
 }
 
 /// Whether `record` (starting on `line` of `path`) is a row of a table whose header has
@@ -57,22 +68,24 @@ pub fn row_width(
     ))
 }
 
-/// The next record of `reader`, read into `record` and checked as UTF-8: whether there was
-/// one, or (the inner `Err`) the record as read, some field of which is not UTF-8
-/// ([`not_utf8`] says which). The same check as the csv crate's `read_record`, which drops
-/// the bytes a message would show.
-pub fn read_text<R: Read>(
+/// The next record of `reader`, read into `record` (whose buffers are reused from one
+/// record to the next) and checked as UTF-8: the record, `None` at the end, or (the inner
+/// `Err`) the record as read, some field of which is not UTF-8 ([`not_utf8`] says which).
+/// The same check as the csv crate's `read_record`, which drops the bytes a message would
+/// show.
+pub fn read_text<'r, R: Read>(
     reader: &mut csv::Reader<R>,
-    record: &mut csv::StringRecord,
-) -> csv::Result<Result<bool, csv::ByteRecord>> {
-    let mut bytes = std::mem::take(record).into_byte_record();
-    if !reader.read_byte_record(&mut bytes)? {
-        return Ok(Ok(false));
-    }
+    record: &'r mut Option<csv::StringRecord>,
+) -> csv::Result<Result<Option<&'r csv::StringRecord>, csv::ByteRecord>> {
+    // Taken out of the slot, not `mem::take`n: an empty record allocates.
+    let mut bytes = record
+        .take()
+        .map_or_else(csv::ByteRecord::new, csv::StringRecord::into_byte_record);
+    let more = reader.read_byte_record(&mut bytes)?;
     match csv::StringRecord::from_byte_record(bytes) {
         Ok(text) => {
-            *record = text;
-            Ok(Ok(true))
+            let text = record.insert(text);
+            Ok(Ok(more.then_some(&*text)))
         }
         Err(e) => Ok(Err(e.into_byte_record())),
     }
