@@ -18,7 +18,6 @@ use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::model::properties::{is_event_key_in_any_case, source_key};
-use crate::read::lines::CrLf;
 use crate::read::table::{self, first_line};
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
@@ -173,7 +172,7 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 impl Feed {
-    fn start<R: Read + Send + 'static>(mut reader: csv::Reader<CrLf<R>>, layout: Layout) -> Feed {
+    fn start<R: Read + Send + 'static>(mut reader: table::Reader<R>, layout: Layout) -> Feed {
         let (send, batches) = sync_channel::<Batch>(AHEAD);
         let (recycle, used) = channel::<Chunk>();
         let thread = std::thread::spawn(move || {
@@ -181,24 +180,18 @@ impl Feed {
             loop {
                 let mut chunk = used.try_recv().unwrap_or_default();
                 chunk.clear();
-                let (more, failed) =
-                    chunk.fill(|chunk| match table::read_text(&mut reader, &mut record) {
+                let (more, failed) = chunk.fill(|chunk| {
+                    match table::read_text(&mut reader, &mut record, &layout.header) {
                         Ok(Ok(Some(record))) => {
                             let line = first_line(&mut reader, record.position());
                             layout.push(record, line, chunk);
                             Ok(true)
                         }
                         Ok(Ok(None)) => Ok(false),
-                        Ok(Err(bytes)) => {
-                            let line = first_line(&mut reader, bytes.position());
-                            let message = table::not_utf8(&bytes, Some(&layout.header));
-                            let line = usize::try_from(line).ok();
-                            chunk.items.push(Item::Bad(Problem::new(
-                                &layout.path,
-                                line,
-                                "",
-                                message,
-                            )));
+                        Ok(Err(bad)) => {
+                            chunk
+                                .items
+                                .push(Item::Bad(bad.problem(&layout.path, &mut reader)));
                             Ok(true)
                         }
                         Err(e) => {
@@ -206,7 +199,8 @@ impl Feed {
                             chunk.items.push(Item::Bad(layout.unreadable(e, line)?));
                             Ok(true)
                         }
-                    });
+                    }
+                });
                 // A closed channel means the reader was dropped: stop.
                 if !chunk.items.is_empty() && send.send(Batch::Rows(chunk)).is_err() {
                     return;

@@ -233,14 +233,11 @@ impl BatchInput {
         let mut lines = Vec::new();
         let mut slot = None;
         loop {
-            let record = match table::read_text(&mut reader, &mut slot) {
+            let record = match table::read_text(&mut reader, &mut slot, &headers) {
                 Ok(Ok(Some(record))) => record,
                 Ok(Ok(None)) => break,
-                Ok(Err(bytes)) => {
-                    let line = table::first_line(&mut reader, bytes.position());
-                    let line = usize::try_from(line).ok();
-                    let message = table::not_utf8(&bytes, Some(&headers));
-                    problems.push(drillmap::Problem::new(input, line, "", message));
+                Ok(Err(bad)) => {
+                    problems.push(bad.problem(input, &mut reader));
                     continue;
                 }
                 Err(e) => {

@@ -437,6 +437,16 @@ impl<R: Read> CrLf<R> {
 }
 
 impl<R> CrLf<R> {
+    /// The reader wrapped.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The reader wrapped.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
     /// How many skipped lines (blank, or comments) follow one another from `line` on,
     /// among the lines passed on so far. Asked with increasing lines: the runs before
     /// `line` are forgotten.

@@ -79,25 +79,22 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut slot = None;
     loop {
-        let record = match table::read_text(&mut reader, &mut slot) {
+        let record = match table::read_text(&mut reader, &mut slot, &names) {
             Ok(Ok(Some(record))) => record,
             Ok(Ok(None)) => break,
-            Ok(Err(bytes)) => {
-                let line = first_line(&mut reader, bytes.position());
-                let message = table::not_utf8(&bytes, Some(&names));
-                problems.push(Problem::new(path, usize::try_from(line).ok(), "", message));
+            Ok(Err(bad)) => {
+                problems.push(bad.problem(path, &mut reader));
                 continue;
             }
             Err(e) => {
+                // A record the csv crate cannot read stops it: an I/O error (a quoted
+                // field the file ends in, [`super::quotes::UnclosedQuote`]).
                 let line = first_line(&mut reader, e.position());
-                problems.push(Problem::new(
-                    path,
-                    usize::try_from(line).ok(),
-                    "",
-                    e.to_string(),
-                ));
-                // A record the csv crate cannot read stops it (only I/O errors do so here).
-                break;
+                let message = e.to_string();
+                return Err(match e.into_kind() {
+                    csv::ErrorKind::Io(io) => Error::io(path, io),
+                    _ => syntax(line, message),
+                });
             }
         };
         let at = first_line(&mut reader, record.position());
@@ -118,7 +115,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
             line,
             problems: &mut problems,
         };
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let field = |i: usize| cell(record.get(i).unwrap_or(""));
         let id = row.required("id", field(0));
         if !id.is_empty() && !is_slug(id) {
             row.problem(
@@ -146,7 +143,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         }
         let aliases: Vec<String> = field(10)
             .split('|')
-            .map(str::trim)
+            .map(cell)
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect();
@@ -186,6 +183,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         }
     }
     Ok((places, problems))
+}
+
+/// A cell's value: without the spaces around it, but with any control character (a line
+/// end in a quoted cell, a tab), which the checks then refuse in names and ids.
+fn cell(value: &str) -> &str {
+    value.trim_matches(|c: char| c.is_whitespace() && !c.is_control())
 }
 
 /// Checks for one row, each pushing a problem on the row's line.
@@ -361,6 +364,62 @@ mod tests {
         assert!(
             text[1].starts_with("places.csv:6: \"east\": lon is not a number"),
             "{text:#?}"
+        );
+    }
+
+    /// Probe finding (session 15): `"n2"x` was read as `n2x` without a word.
+    #[test]
+    fn a_quoted_field_that_goes_on_after_its_quote_is_a_problem() {
+        let (places, problems) = parse_str(concat!(
+            "# \"a comment\"x\n",
+            "a,\"A\"x,settlement,TJ,,38,68,site,1,,,src\n",
+            "b,\"B\",settlement,TJ,,38,68,site,1,,,src\n",
+        ));
+        assert_eq!(places.iter().map(|p| p.line).collect::<Vec<_>>(), [4]);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(
+            text[0].starts_with("places.csv:3: \"\\\"A\\\"x\": column \"name\" (field 2) goes on after its closing quote"),
+            "{text:#?}"
+        );
+    }
+
+    /// A quoted field the file ends in is an error on the line it opened (it was read to
+    /// the end of the file).
+    #[test]
+    fn a_quoted_field_never_closed_is_an_error() {
+        let err = parse(
+            Path::new("places.csv"),
+            format!("{HEADER}# \"x\na,\"A,settlement,TJ,,38,68,site,1,,,src\n").as_bytes(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("places.csv:3: the quoted field starting \"A,settlement"),
+            "{err}"
+        );
+    }
+
+    /// Review (session 16): a name ending in a line end (a quoted cell) was trimmed
+    /// without a word.
+    #[test]
+    fn a_line_end_around_a_name_or_alias_is_a_problem() {
+        let (places, problems) = parse_str(concat!(
+            "a,\"Dushanbe\n\",settlement,TJ,,38,68,site,1,,,src\n",
+            "b,B,settlement,TJ,,38,68,site,1,,\"Stalinabad\n\",src\n",
+            "c, C\u{a0},settlement,TJ,,38,68,site,1,,,src\n",
+        ));
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:#?}");
+        assert!(text[0].starts_with("places.csv:2: \"Dushanbe\\n\": `name` must not contain control characters (found U+000A)"), "{text:#?}");
+        assert!(
+            text[1].starts_with("places.csv:4: \"Stalinabad\\n\": `aliases` must not contain"),
+            "{text:#?}"
+        );
+        assert_eq!(
+            places.last().map(|p| p.name.as_str()),
+            Some("C"),
+            "spaces are trimmed"
         );
     }
 
