@@ -32,7 +32,7 @@ pub enum Error {
         message: String,
     },
     /// The data has problems; nothing was written.
-    #[error("{} data problem{} found", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    #[error("{} found", crate::read::lines::counted(.0.len() as u64, "data problem"))]
     Data(Vec<Problem>),
     /// The caller asked for something impossible (an unknown option value, say).
     #[error("{0}")]

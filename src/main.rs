@@ -40,8 +40,8 @@ fn main() -> ExitCode {
             let n = problems.len();
             let _ = writeln!(
                 err,
-                "error: {n} data problem{}; nothing was written",
-                if n == 1 { "" } else { "s" }
+                "error: {}; nothing was written",
+                drillmap::read::lines::counted(n as u64, "data problem")
             );
             ExitCode::from(DATA_PROBLEMS)
         }

@@ -184,6 +184,27 @@ fn max_errors_skips_and_lists_bad_rows() {
 
 /// Probe 8 #14: a bad `date_precision` was reported, and listed in the errors file, with
 /// the start date as its value. The value quoted is the cell at fault.
+/// Probe finding (session 15): a quoted field going on after its closing quote (`"n2"x`)
+/// was read as `n2x` without a word. It is a bad row naming its line, column and field.
+#[test]
+fn a_quoted_field_that_goes_on_after_its_quote_is_a_bad_row() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "q.csv",
+        "id,lat,lon,start_date,notes\r\n\
+         a,37.5,68.5,2021-08-01,\"fine, \"\"quoted\"\"\"\r\n\
+         b,37.5,68.5,2021-08-01,\"n2\"x\r\n\
+         c,37.5,68.5,2021-08-01,plain\r\n",
+    );
+    bulk(&work, &["--events", &rows, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "data/q.csv:3:",
+            "\"\\\"n2\\\"x\": column \"notes\" (field 5) goes on after its closing quote",
+        ])
+        .expect_stderr_line(&["1 bad row of 3", "nothing was written"]);
+}
+
 #[test]
 fn a_bad_date_precision_or_bound_is_quoted_as_written() {
     let work = Work::new("events");

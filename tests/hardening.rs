@@ -177,7 +177,7 @@ fn a_long_bad_value_is_quoted_cut_short() {
     let run = run_bounded(&work, &["check", "--data", "data"]);
     run.expect_code(1).expect_stderr_line(&[
         "places.csv:",
-        "… (500002 bytes)\": has 2 fields, expected 12",
+        "… (500002 bytes)\": expected 12 columns as in the header, found 2",
     ]);
     assert!(
         run.stderr().len() < 1000,

@@ -126,7 +126,7 @@ impl Layout {
         let from_table = self
             .geocoder
             .and_then(|i| record.get(i))
-            .is_some_and(|g| crate::model::properties::from_table(g.trim_ascii()));
+            .is_some_and(crate::model::properties::from_table);
         chunk.push_fields(line, from_table, Field::ALL.map(field), |out| {
             free_properties(&self.free, record, out).map_err(|(value, message)| {
                 Problem::new(&self.path, usize::try_from(line).ok(), value, message)
@@ -173,32 +173,26 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 impl Feed {
-    fn start<R: Read + Send + 'static>(mut reader: csv::Reader<CrLf<R>>, layout: Layout) -> Feed {
+    fn start<R: Read + Send + 'static>(mut reader: table::Reader<R>, layout: Layout) -> Feed {
         let (send, batches) = sync_channel::<Batch>(AHEAD);
         let (recycle, used) = channel::<Chunk>();
         let thread = std::thread::spawn(move || {
-            let mut record = csv::StringRecord::new();
+            let mut record = None;
             loop {
                 let mut chunk = used.try_recv().unwrap_or_default();
                 chunk.clear();
-                let (more, failed) =
-                    chunk.fill(|chunk| match table::read_text(&mut reader, &mut record) {
-                        Ok(Ok(true)) => {
+                let (more, failed) = chunk.fill(|chunk| {
+                    match table::read_text(&mut reader, &mut record, &layout.header) {
+                        Ok(Ok(Some(record))) => {
                             let line = first_line(&mut reader, record.position());
-                            layout.push(&record, line, chunk);
+                            layout.push(record, line, chunk);
                             Ok(true)
                         }
-                        Ok(Ok(false)) => Ok(false),
-                        Ok(Err(bytes)) => {
-                            let line = first_line(&mut reader, bytes.position());
-                            let message = table::not_utf8(&bytes, Some(&layout.header));
-                            let line = usize::try_from(line).ok();
-                            chunk.items.push(Item::Bad(Problem::new(
-                                &layout.path,
-                                line,
-                                "",
-                                message,
-                            )));
+                        Ok(Ok(None)) => Ok(false),
+                        Ok(Err(bad)) => {
+                            chunk
+                                .items
+                                .push(Item::Bad(bad.problem(&layout.path, &mut reader)));
                             Ok(true)
                         }
                         Err(e) => {
@@ -206,7 +200,8 @@ impl Feed {
                             chunk.items.push(Item::Bad(layout.unreadable(e, line)?));
                             Ok(true)
                         }
-                    });
+                    }
+                });
                 // A closed channel means the reader was dropped: stop.
                 if !chunk.items.is_empty() && send.send(Batch::Rows(chunk)).is_err() {
                     return;

@@ -249,7 +249,8 @@ impl<R: Read> SeqReader<R> {
                 .take(k, "properties")
                 .map_err(|m| (k.clone(), m))?;
             if key == GEOCODER_READ_BACK {
-                self.from_table = text_of(v).is_some_and(|g| from_table(&g));
+                // A string without escapes is borrowed (drillmap writes a geocoder so).
+                self.from_table = serde_json::from_str::<&str>(v.get()).is_ok_and(from_table);
             }
             self.extra.push(b',');
             json::push_str(&mut self.extra, key);
@@ -281,12 +282,11 @@ impl<R: Read> EventReader for SeqReader<R> {
             return Vec::new();
         }
         vec![format!(
-            "{}:{}: {} Point{} with a third coordinate (an altitude): dropped, as drillmap \
+            "{}:{}: {} with a third coordinate (an altitude): dropped, as drillmap \
              writes points as longitude and latitude",
             self.path.display(),
             self.first_altitude,
-            self.altitudes,
-            if self.altitudes == 1 { "" } else { "s" },
+            crate::read::lines::counted(self.altitudes, "Point"),
         )]
     }
 

@@ -102,11 +102,10 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
             file.finish()?.commit()?;
             let _ = writeln!(
                 io::stderr(),
-                "{}: {records} draft record{} from {} article{}",
+                "{}: {} from {}",
                 path.display(),
-                if records == 1 { "" } else { "s" },
-                a.articles.len(),
-                if a.articles.len() == 1 { "" } else { "s" }
+                super::counted(records as u64, "draft record"),
+                super::counted(a.articles.len() as u64, "article")
             );
         }
         None => {

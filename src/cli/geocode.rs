@@ -231,25 +231,22 @@ impl BatchInput {
         let mut problems = Vec::new();
         let mut records = Vec::new();
         let mut lines = Vec::new();
-        let mut record = csv::StringRecord::new();
+        let mut slot = None;
         loop {
-            match table::read_text(&mut reader, &mut record) {
-                Ok(Ok(true)) => {}
-                Ok(Ok(false)) => break,
-                Ok(Err(bytes)) => {
-                    let line = table::first_line(&mut reader, bytes.position());
-                    let line = usize::try_from(line).ok();
-                    let message = table::not_utf8(&bytes, Some(&headers));
-                    problems.push(drillmap::Problem::new(input, line, "", message));
+            let record = match table::read_text(&mut reader, &mut slot, &headers) {
+                Ok(Ok(Some(record))) => record,
+                Ok(Ok(None)) => break,
+                Ok(Err(bad)) => {
+                    problems.push(bad.problem(input, &mut reader));
                     continue;
                 }
                 Err(e) => {
                     let line = table::first_line(&mut reader, e.position());
                     return Err(csv_error(e, line));
                 }
-            }
+            };
             let line = table::first_line(&mut reader, record.position());
-            match table::row_width(input, line, &record, headers.len()) {
+            match table::row_width(input, line, record, headers.len()) {
                 Ok(true) => {
                     records.push(record.clone());
                     lines.push(usize::try_from(line).ok());
@@ -484,9 +481,8 @@ pub fn run(
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!(
-                        "{} malformed line{}: the table cannot be read (is it cut short?); nothing was looked up",
-                        problems.len(),
-                        if problems.len() == 1 { "" } else { "s" }
+                        "{}: the table cannot be read (is it cut short?); nothing was looked up",
+                        super::counted(problems.len() as u64, "malformed line")
                     ),
                 ),
             ));

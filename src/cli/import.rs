@@ -43,8 +43,8 @@ pub fn run(
         let folder = out.parent().unwrap_or(Path::new("."));
         let _ = writeln!(
             err,
-            "removed {count} temporary file{} ({bytes} bytes) that killed imports left in {}",
-            if count == 1 { "" } else { "s" },
+            "removed {} ({bytes} bytes) that killed imports left in {}",
+            super::counted(count, "temporary file"),
             folder.display()
         );
     }
@@ -59,11 +59,10 @@ pub fn run(
         let shown: Vec<String> = ids.iter().take(5).map(u64::to_string).collect();
         let _ = writeln!(
             err,
-            "{}: {rows} row{} left out: {} geonameid{} already read earlier in the file, the first row of each kept ({}{})",
+            "{}: {} left out: {} already read earlier in the file, the first row of each kept ({}{})",
             file.display(),
-            if *rows == 1 { "" } else { "s" },
-            ids.len(),
-            if ids.len() == 1 { "" } else { "s" },
+            super::counted(*rows as u64, "row"),
+            super::counted(ids.len() as u64, "geonameid"),
             shown.join(", "),
             if ids.len() > 5 { ", …" } else { "" }
         );

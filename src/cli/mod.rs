@@ -20,12 +20,7 @@ pub const FAILURE: u8 = 2;
 /// problem with the input or the files.
 pub const INTERNAL: u8 = 3;
 
-/// `n` and `noun`, plural unless `n` is 1 (`1 feature`, `2 features`, `0 bases`): every
-/// count a summary prints.
-pub fn counted(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
+pub use drillmap::read::lines::counted;
 
 /// The canonical form of a path that may not exist yet: its deepest existing folder,
 /// canonical, with the rest of the path after it.
@@ -44,15 +39,4 @@ pub fn canonical_target(path: &std::path::Path) -> std::path::PathBuf {
         }
     }
     abs
-}
-
-#[cfg(test)]
-mod tests {
-    /// Probe 8 #11: "1 features", "1 bases".
-    #[test]
-    fn counts_are_singular_for_one() {
-        assert_eq!(super::counted(1u64, "feature"), "1 feature");
-        assert_eq!(super::counted(0u64, "base"), "0 bases");
-        assert_eq!(super::counted(2u32, "bad row"), "2 bad rows");
-    }
 }

@@ -195,15 +195,28 @@ pub const TABLE_GEOCODERS: [&str; 2] = ["gazetteer", "geonames"];
 /// came from.
 pub const GEOCODER_READ_BACK: &str = "src_geocoder";
 
-/// Whether `geocoder`, a layer's provenance as written, says its point came from drillmap's
-/// own place tables ([`TABLE_GEOCODERS`]), not from the source.
+/// Whether `geocoder`, a layer's provenance as written (a CSV cell or a JSON string's
+/// text, spaces around it ignored), says its point came from drillmap's own place tables
+/// ([`TABLE_GEOCODERS`]), not from the source.
 pub fn from_table(geocoder: &str) -> bool {
-    TABLE_GEOCODERS.contains(&geocoder)
+    TABLE_GEOCODERS.contains(&geocoder.trim())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review (session 16): the CSV and GeoJSONSeq readers trimmed the value each its own
+    /// way before asking.
+    #[test]
+    fn a_table_geocoder_is_found_with_spaces_around_it() {
+        for g in ["gazetteer", " geonames", "gazetteer\t ", "\u{a0}geonames"] {
+            assert!(from_table(g), "{g:?}");
+        }
+        for g in ["", "nominatim", "Gazetteer", "gazetteer x"] {
+            assert!(!from_table(g), "{g:?}");
+        }
+    }
 
     #[test]
     fn event_keys_are_those_of_the_dates_and_the_location() {

@@ -72,7 +72,7 @@ impl Options {
     /// `Exercises.geojson` is `exercises.geojson` (probe 8 #6).
     pub fn validate(&self) -> Result<()> {
         let ok = crate::model::is_layer_name(&self.layer);
-        let archive = super::PMTILES.strip_suffix(".pmtiles").unwrap_or_default();
+        let archive = super::PMTILES.strip_suffix(TILES).unwrap_or_default();
         if crate::derive::features::LAYERS
             .iter()
             .chain([&archive])
@@ -110,9 +110,7 @@ impl Options {
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
-                let stem = [".geojson", ".geojsons", ".pmtiles", ".errors.csv"]
-                    .iter()
-                    .find_map(|s| name.strip_suffix(s))?;
+                let stem = LAYER_FILES.iter().find_map(|s| name.strip_suffix(s))?;
                 (stem != self.layer && stem.eq_ignore_ascii_case(&self.layer))
                     .then(|| stem.to_owned())
             })
@@ -121,24 +119,38 @@ impl Options {
 
     /// `<out>/<layer>.geojson`.
     pub fn geojson_path(&self) -> PathBuf {
-        self.out.join(format!("{}.geojson", self.layer))
+        self.file(GEOJSON)
     }
 
     /// `<out>/<layer>.geojsons`.
     pub fn seq_path(&self) -> PathBuf {
-        self.out.join(format!("{}.geojsons", self.layer))
+        self.file(SEQ)
     }
 
     /// `<out>/<layer>.pmtiles`.
     pub fn tiles_path(&self) -> PathBuf {
-        self.out.join(format!("{}.pmtiles", self.layer))
+        self.file(TILES)
     }
 
     /// `<out>/<layer>.errors.csv`.
     pub fn errors_path(&self) -> PathBuf {
-        self.out.join(format!("{}.errors.csv", self.layer))
+        self.file(ERRORS)
+    }
+
+    /// `<out>/<layer><suffix>`, `suffix` one of [`LAYER_FILES`].
+    fn file(&self, suffix: &str) -> PathBuf {
+        self.out.join(format!("{}{suffix}", self.layer))
     }
 }
+
+/// What follows a bulk layer's name in the names of the files it writes: the GeoJSON
+/// layer, the GeoJSONSeq layer, the PMTiles archive, the bad rows.
+const GEOJSON: &str = ".geojson";
+const SEQ: &str = ".geojsons";
+const TILES: &str = ".pmtiles";
+const ERRORS: &str = ".errors.csv";
+/// Every file a bulk layer writes, by what follows its name.
+const LAYER_FILES: [&str; 4] = [GEOJSON, SEQ, TILES, ERRORS];
 
 /// What a bulk build did.
 #[derive(Debug, Clone)]

@@ -17,7 +17,6 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::lines::{self, LineCap};
-use super::quotes::QuoteWatch;
 use crate::error::{Error, Result};
 
 pub use super::lines::MAX_LINE;
@@ -132,10 +131,11 @@ fn refuse_compressed(path: &Path, head: &[u8]) -> Result<()> {
 }
 
 /// Open a CSV table at `path` to be read record by record: lines capped as by
-/// [`open_lines`], and a quoted field still open at the end of the file is a syntax error
-/// on the line it opened ([`super::quotes::UnclosedQuote`]).
-pub fn open_csv(path: &Path) -> Result<QuoteWatch<LineCap<File>>> {
-    Ok(QuoteWatch::new(open_lines(path)?))
+/// [`open_lines`]; its quoting is watched by the reader every CSV table is read through
+/// ([`super::table::reader`]): a quoted field still open at the end of the file is a
+/// syntax error on the line it opened ([`super::quotes::UnclosedQuote`]).
+pub fn open_csv(path: &Path) -> Result<LineCap<File>> {
+    open_lines(path)
 }
 
 /// The whole of the regular file at `path`, at most [`MAX_FILE`] bytes (a JSON document:

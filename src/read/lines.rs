@@ -76,6 +76,13 @@ pub fn shown(value: &str) -> String {
     }
 }
 
+/// `n` and `noun`, plural unless `n` is 1 (`1 feature`, `2 features`, `0 bases`): every
+/// count a message or summary prints.
+pub fn counted(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// A message that quotes values (a serde error: ``invalid type: string "…", expected a
 /// sequence at line 1 column 9``, ``unknown field `…`, expected one of …``) as a message
 /// shows it: each value quoted in it, between `"` (escapes skipped) or backticks, cut as
@@ -302,6 +309,14 @@ pub(crate) mod tests {
         }
     }
 
+    /// Probe 8 #11: "1 features", "1 bases".
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(counted(1u64, "feature"), "1 feature");
+        assert_eq!(counted(0u64, "base"), "0 bases");
+        assert_eq!(counted(2u32, "bad row"), "2 bad rows");
+    }
+
     #[test]
     fn control_characters_are_named() {
         assert_eq!(control_character("Termez"), None);
@@ -376,9 +391,9 @@ pub(crate) mod tests {
 /// passed on. (The `csv` crate ends a record at the CR and reads its LF as the start of the
 /// next, which put every row of a CRLF file one line too early, and more after blank lines.)
 ///
-/// It also notes the blank lines it passes on ([`CrLf::blank_lines_at`]): the `csv` crate
-/// skips them between records but gives a record the line where the previous one ended,
-/// before them.
+/// It also notes the lines it passes on that a CSV reader skips between records, blank
+/// lines and (when it reads them so) comment lines ([`CrLf::skipped_lines_at`]): the `csv`
+/// crate skips them but gives a record the line where the previous one ended, before them.
 #[derive(Debug)]
 pub struct CrLf<R> {
     inner: R,
@@ -386,11 +401,15 @@ pub struct CrLf<R> {
     held: bool,
     /// A byte read for a one-byte buffer that did not fit: the next read's.
     spill: Option<u8>,
-    /// The 1-based line of the next byte passed on, and whether it starts that line.
+    /// The byte a comment line starts with, if the reader skips comments.
+    comment: Option<u8>,
+    /// The 1-based line of the next byte passed on, whether it starts that line, and
+    /// whether the line it is on (begun before) is a comment.
     line: u64,
     line_start: bool,
-    /// Runs of blank lines passed on and not yet asked about: first line, count.
-    blanks: std::collections::VecDeque<(u64, u64)>,
+    in_comment: bool,
+    /// Runs of skipped lines passed on and not yet asked about: first line, count.
+    skipped: std::collections::VecDeque<(u64, u64)>,
 }
 
 impl<R: Read> CrLf<R> {
@@ -400,23 +419,43 @@ impl<R: Read> CrLf<R> {
             inner,
             held: false,
             spill: None,
+            comment: None,
             line: 1,
             line_start: true,
-            blanks: std::collections::VecDeque::new(),
+            in_comment: false,
+            skipped: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Wrap `inner`, whose lines starting with `comment` the CSV reader skips.
+    pub fn with_comments(inner: R, comment: u8) -> Self {
+        CrLf {
+            comment: Some(comment),
+            ..CrLf::new(inner)
         }
     }
 }
 
 impl<R> CrLf<R> {
-    /// How many blank lines (nothing but their LF) follow one another from `line` on, among
-    /// the lines passed on so far. Asked with increasing lines: the runs before `line` are
-    /// forgotten.
-    pub fn blank_lines_at(&mut self, line: u64) -> u64 {
-        while let Some(&(first, n)) = self.blanks.front() {
+    /// The reader wrapped.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The reader wrapped.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// How many skipped lines (blank, or comments) follow one another from `line` on,
+    /// among the lines passed on so far. Asked with increasing lines: the runs before
+    /// `line` are forgotten.
+    pub fn skipped_lines_at(&mut self, line: u64) -> u64 {
+        while let Some(&(first, n)) = self.skipped.front() {
             if first + n > line {
                 return if first <= line { first + n - line } else { 0 };
             }
-            self.blanks.pop_front();
+            self.skipped.pop_front();
         }
         0
     }
@@ -425,15 +464,25 @@ impl<R> CrLf<R> {
     fn note_lines(&mut self, out: &[u8]) {
         // Where the current line's bytes in `out` start, and whether it starts there.
         let (mut start, mut whole) = (0, self.line_start);
+        let comment = self.comment;
+        let is_comment = |at: usize| comment.is_some() && out.get(at).copied() == comment;
         for at in memchr::memchr_iter(b'\n', out) {
-            if at == start && whole {
-                match self.blanks.back_mut() {
+            let skipped = if whole {
+                at == start || is_comment(start)
+            } else {
+                self.in_comment
+            };
+            if skipped {
+                match self.skipped.back_mut() {
                     Some((first, n)) if *first + *n == self.line => *n += 1,
-                    _ => self.blanks.push_back((self.line, 1)),
+                    _ => self.skipped.push_back((self.line, 1)),
                 }
             }
             self.line += 1;
             (start, whole) = (at + 1, true);
+        }
+        if whole && start < out.len() {
+            self.in_comment = is_comment(start);
         }
         if let Some(&last) = out.last() {
             self.line_start = last == b'\n';
@@ -552,7 +601,7 @@ mod crlf_tests {
                     .iter()
                     .take_while(|l| l.is_empty())
                     .count() as u64;
-                proptest::prop_assert_eq!(r.blank_lines_at(line as u64), want, "line {}", line);
+                proptest::prop_assert_eq!(r.skipped_lines_at(line as u64), want, "line {}", line);
             }
         }
     }

@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::lines::LineIndex;
 use crate::country;
 use crate::date::ReportedDate;
 use crate::error::{Error, Problem, Result};
@@ -47,88 +46,76 @@ pub fn read(path: &Path) -> Result<(Vec<Place>, Vec<Problem>)> {
 
 /// Validate gazetteer text; `path` is only used in messages. Never panics on any input.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
-    // The csv crate's positions count neither comment nor blank lines before a record, so
-    // lines come from the byte offset, moved past the lines the reader skipped.
-    let lines = LineIndex::new(&String::from_utf8_lossy(bytes));
-    let line_of = |p: Option<&csv::Position>| {
-        p.map(|p| {
-            lines.line(skip_unread_lines(
-                bytes,
-                usize::try_from(p.byte()).unwrap_or(usize::MAX),
-            ))
-        })
+    use super::table::{self, first_line};
+    let mut reader = table::reader_with_comments(bytes, b'#');
+    let syntax = |line: u64, message: String| Error::Syntax {
+        path: path.into(),
+        line: usize::try_from(line).ok(),
+        message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .comment(Some(b'#'))
-        .flexible(true)
-        .from_reader(bytes);
-    let bytes_header = reader
-        .byte_headers()
-        .map_err(|e| Error::Syntax {
-            path: path.into(),
-            line: line_of(e.position()),
-            message: e.to_string(),
-        })?
-        .clone();
-    let header = csv::StringRecord::from_byte_record(bytes_header).map_err(|e| {
-        let header = e.into_byte_record();
-        Error::Syntax {
-            path: path.into(),
-            line: line_of(header.position()),
-            message: super::table::not_utf8(&header, None),
+    let (header_line, header) = match table::header(&mut reader) {
+        Ok(h) => h,
+        Err(e) => {
+            let line = first_line(&mut reader, e.position());
+            return Err(syntax(line, e.to_string()));
         }
-    })?;
-    let got: Vec<&str> = header.iter().map(str::trim).collect();
+    };
+    let names = header.map_err(|m| syntax(header_line, m))?;
     let with_validity: Vec<&str> = COLUMNS.iter().chain(&VALIDITY_COLUMNS).copied().collect();
-    if got != COLUMNS && got != with_validity {
-        return Err(Error::Syntax {
-            path: path.into(),
-            line: line_of(header.position()),
-            message: format!(
+    if names != COLUMNS && names != with_validity {
+        return Err(syntax(
+            header_line,
+            format!(
                 "the header must be `{}` (optionally followed by `,{}`), found `{}`",
                 COLUMNS.join(","),
                 VALIDITY_COLUMNS.join(","),
-                got.join(",")
+                names.join(",")
             ),
-        });
+        ));
     }
 
     let mut places = Vec::new();
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let names: Vec<String> = got.iter().map(|&n| n.to_owned()).collect();
-    let mut record = csv::StringRecord::new();
+    let mut slot = None;
     loop {
-        match super::table::read_text(&mut reader, &mut record) {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => break,
-            Ok(Err(bytes)) => {
-                let message = super::table::not_utf8(&bytes, Some(&names));
-                problems.push(Problem::new(path, line_of(bytes.position()), "", message));
+        let record = match table::read_text(&mut reader, &mut slot, &names) {
+            Ok(Ok(Some(record))) => record,
+            Ok(Ok(None)) => break,
+            Ok(Err(bad)) => {
+                problems.push(bad.problem(path, &mut reader));
                 continue;
             }
             Err(e) => {
-                problems.push(Problem::new(path, line_of(e.position()), "", e.to_string()));
-                // A record the csv crate cannot read stops it (only I/O errors do so here).
-                break;
+                // A record the csv crate cannot read stops it: an I/O error (a quoted
+                // field the file ends in, [`super::quotes::UnclosedQuote`]).
+                let line = first_line(&mut reader, e.position());
+                let message = e.to_string();
+                return Err(match e.into_kind() {
+                    csv::ErrorKind::Io(io) => Error::io(path, io),
+                    _ => syntax(line, message),
+                });
+            }
+        };
+        let at = first_line(&mut reader, record.position());
+        // A row may stop after `source` (as `places promote` appends them).
+        if record.len() != COLUMNS.len() {
+            match table::row_width(path, at, record, names.len()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
             }
         }
-        let line = line_of(record.position()).unwrap_or(0);
-        if record.len() != got.len() && record.len() != COLUMNS.len() {
-            problems.push(Problem::new(
-                path,
-                Some(line),
-                record.iter().collect::<Vec<_>>().join(","),
-                format!("has {} fields, expected {}", record.len(), got.len()),
-            ));
-            continue;
-        }
+        let line = usize::try_from(at).unwrap_or(usize::MAX);
         let mut row = Row {
             path,
             line,
             problems: &mut problems,
         };
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let field = |i: usize| cell(record.get(i).unwrap_or(""));
         let id = row.required("id", field(0));
         if !id.is_empty() && !is_slug(id) {
             row.problem(
@@ -156,7 +143,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         }
         let aliases: Vec<String> = field(10)
             .split('|')
-            .map(str::trim)
+            .map(cell)
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect();
@@ -198,18 +185,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
     Ok((places, problems))
 }
 
-/// From `offset`, move past blank lines and `#` comment lines to where a record starts.
-fn skip_unread_lines(bytes: &[u8], mut offset: usize) -> usize {
-    while let Some(rest) = bytes.get(offset..) {
-        let end = rest.iter().position(|&b| b == b'\n');
-        let line = &rest[..end.unwrap_or(rest.len())];
-        let skipped = line.first() == Some(&b'#') || line.iter().all(|&b| b == b'\r');
-        match (skipped, end) {
-            (true, Some(end)) => offset += end + 1,
-            _ => break,
-        }
-    }
-    offset
+/// A cell's value: without the spaces around it, but with any control character (a line
+/// end in a quoted cell, a tab), which the checks then refuse in names and ids.
+fn cell(value: &str) -> &str {
+    value.trim_matches(|c: char| c.is_whitespace() && !c.is_control())
 }
 
 /// Checks for one row, each pushing a problem on the row's line.
@@ -364,6 +343,86 @@ mod tests {
         );
     }
 
+    /// Review (session 16): lines were counted in the text decoded lossily, where each byte
+    /// that is not UTF-8 takes three, so a row after a Windows-1251 field was named by a
+    /// line before its own.
+    #[test]
+    fn rows_after_a_field_that_is_not_utf8_keep_their_lines() {
+        let mut text = HEADER.as_bytes().to_vec();
+        text.extend_from_slice(b"# comment\r\n");
+        text.extend_from_slice(b"dushanbe,\xC4\xF3\xF8\xE0\xED\xE1\xE5 \xC4\xF3\xF8\xE0\xED\xE1\xE5,settlement,TJ,,38.5,68.7,site,1,,\xC4\xF3\xF8\xE0\xED\xE1\xE5,src\r\n");
+        text.extend_from_slice(b"\r\nok,Ok,settlement,TJ,,38.5,68.7,site,1,,,src\r\n");
+        text.extend_from_slice(b"bad,Bad,settlement,TJ,,38.5,east,site,1,,,src\r\n");
+        let (places, problems) = parse(Path::new("places.csv"), &text).unwrap();
+        assert_eq!(places.iter().map(|p| p.line).collect::<Vec<_>>(), [5]);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:#?}");
+        assert!(
+            text[0].starts_with("places.csv:3: column \"name\""),
+            "{text:#?}"
+        );
+        assert!(
+            text[1].starts_with("places.csv:6: \"east\": lon is not a number"),
+            "{text:#?}"
+        );
+    }
+
+    /// Probe finding (session 15): `"n2"x` was read as `n2x` without a word.
+    #[test]
+    fn a_quoted_field_that_goes_on_after_its_quote_is_a_problem() {
+        let (places, problems) = parse_str(concat!(
+            "# \"a comment\"x\n",
+            "a,\"A\"x,settlement,TJ,,38,68,site,1,,,src\n",
+            "b,\"B\",settlement,TJ,,38,68,site,1,,,src\n",
+        ));
+        assert_eq!(places.iter().map(|p| p.line).collect::<Vec<_>>(), [4]);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(
+            text[0].starts_with("places.csv:3: \"\\\"A\\\"x\": column \"name\" (field 2) goes on after its closing quote"),
+            "{text:#?}"
+        );
+    }
+
+    /// A quoted field the file ends in is an error on the line it opened (it was read to
+    /// the end of the file).
+    #[test]
+    fn a_quoted_field_never_closed_is_an_error() {
+        let err = parse(
+            Path::new("places.csv"),
+            format!("{HEADER}# \"x\na,\"A,settlement,TJ,,38,68,site,1,,,src\n").as_bytes(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("places.csv:3: the quoted field starting \"A,settlement"),
+            "{err}"
+        );
+    }
+
+    /// Review (session 16): a name ending in a line end (a quoted cell) was trimmed
+    /// without a word.
+    #[test]
+    fn a_line_end_around_a_name_or_alias_is_a_problem() {
+        let (places, problems) = parse_str(concat!(
+            "a,\"Dushanbe\n\",settlement,TJ,,38,68,site,1,,,src\n",
+            "b,B,settlement,TJ,,38,68,site,1,,\"Stalinabad\n\",src\n",
+            "c, C\u{a0},settlement,TJ,,38,68,site,1,,,src\n",
+        ));
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:#?}");
+        assert!(text[0].starts_with("places.csv:2: \"Dushanbe\\n\": `name` must not contain control characters (found U+000A)"), "{text:#?}");
+        assert!(
+            text[1].starts_with("places.csv:4: \"Stalinabad\\n\": `aliases` must not contain"),
+            "{text:#?}"
+        );
+        assert_eq!(
+            places.last().map(|p| p.name.as_str()),
+            Some("C"),
+            "spaces are trimmed"
+        );
+    }
+
     /// Probe finding 12: a tab, NUL or U+0085 in an alias was accepted, though names hold
     /// no control character.
     #[test]
@@ -408,7 +467,7 @@ mod tests {
             "places.csv:3: \"abc\": lon is not a number",
             "places.csv:4: a row whose point is not the site itself needs a point_note",
             "places.csv:4: \"a\": duplicate id (first on line 2)",
-            "places.csv:5: \"c,C,settlement,TJ\": has 4 fields, expected 12",
+            "places.csv:5: \"c,C,settlement,TJ\": expected 12 columns as in the header, found 4",
         ];
         for e in expect {
             assert!(
@@ -457,7 +516,7 @@ mod tests {
             "places.csv:6: \"2022-13\": valid_from: no such date on the calendar",
             "places.csv:6: \"22-06-07\": valid_to: not an ISO 8601 date",
             "places.csv:7: \"2023 to 2022-06\": valid_from is after valid_to: the range is reversed",
-            "places.csv:8: \"short,Short,settlement,KZ,,43,77,site,1,,,src,2022\": has 13 fields, expected 14",
+            "places.csv:8: \"short,Short,settlement,KZ,,43,77,site,1,,,src,2022\": expected 14 columns as in the header, found 13",
         ];
         for e in expect {
             assert!(

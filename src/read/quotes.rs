@@ -4,6 +4,11 @@
 //! the csv reader reads (the csv crate's own rule: a quote opens a quoted field only at the
 //! start of a field, `""` inside one is a quote) and fails the read at the end of the input
 //! when a quoted field is still open, with an [`UnclosedQuote`] naming where it opened.
+//!
+//! It also notes each quoted field that goes on after its closing quote (`"n2"x`, which
+//! the csv crate reads as `n2x` without a word): a [`TextAfterQuote`], which the table
+//! readers ask for after each record ([`QuoteWatch::text_after_quote`]) and report as a
+//! bad row (`read::table::read_text`).
 
 use std::fmt;
 use std::io::{self, Read};
@@ -56,9 +61,25 @@ impl UnclosedQuote {
     }
 }
 
+/// A quoted field that goes on after its closing quote (a quote inside one is written
+/// `""`): where it is and its text as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextAfterQuote {
+    /// The 1-based line the field opened on.
+    pub line: usize,
+    /// The field's 0-based place in its record.
+    pub field: usize,
+    /// The field as written (its first bytes).
+    pub raw: Vec<u8>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Outside a quoted field, the last byte ended a field (or nothing was read yet).
+    /// Outside a quoted field, the last byte ended a line (or nothing was read yet).
+    LineStart,
+    /// Inside a comment line.
+    Comment,
+    /// Outside a quoted field, the last byte ended a field.
     FieldStart,
     /// Outside a quoted field, inside an unquoted one.
     Unquoted,
@@ -81,6 +102,14 @@ pub struct QuoteWatch<R> {
     /// Where the open quoted field started: its line and the first bytes of its value.
     open_line: usize,
     open_start: Vec<u8>,
+    /// The byte a comment line starts with, if the CSV reader skips comments.
+    comment: Option<u8>,
+    /// The field being read, 0-based, once the bytes up to the last event are counted.
+    field: usize,
+    /// Fields that go on after their closing quote, not yet asked about; whether the
+    /// last one's text is still being read.
+    after_quote: std::collections::VecDeque<TextAfterQuote>,
+    capturing: bool,
 }
 
 impl<R: Read> QuoteWatch<R> {
@@ -88,14 +117,58 @@ impl<R: Read> QuoteWatch<R> {
     pub fn new(inner: R) -> Self {
         QuoteWatch {
             inner,
-            state: State::FieldStart,
+            state: State::LineStart,
             offset: 0,
             line: 1,
             open_line: 0,
             open_start: Vec::new(),
+            comment: None,
+            field: 0,
+            after_quote: std::collections::VecDeque::new(),
+            capturing: false,
         }
     }
 
+    /// Watch the quoting of `inner`, whose lines starting with `comment` the CSV reader
+    /// skips (quotes in them are text).
+    pub fn with_comments(inner: R, comment: u8) -> Self {
+        QuoteWatch {
+            comment: Some(comment),
+            ..QuoteWatch::new(inner)
+        }
+    }
+}
+
+impl<R> QuoteWatch<R> {
+    /// Whether a field that goes on after its closing quote was read and not asked about.
+    pub fn has_text_after_quote(&self) -> bool {
+        !self.after_quote.is_empty()
+    }
+
+    /// The first field that goes on after its closing quote in the record on lines
+    /// `first..=last`: those noted before `last` are forgotten (asked record by record).
+    pub fn text_after_quote(&mut self, first: usize, last: usize) -> Option<TextAfterQuote> {
+        let mut found = None;
+        while self.after_quote.front().is_some_and(|q| q.line <= last) {
+            let q = self.after_quote.pop_front()?;
+            if q.line >= first && found.is_none() {
+                found = Some(q);
+            }
+        }
+        found
+    }
+
+    /// Count the fields of the unquoted bytes `span`: a line end starts the count again.
+    fn count_fields(&mut self, span: &[u8]) {
+        let commas = |s: &[u8]| memchr::memchr_iter(b',', s).count();
+        match memchr::memrchr(b'\n', span) {
+            Some(nl) => self.field = commas(&span[nl + 1..]),
+            None => self.field += commas(span),
+        }
+    }
+}
+
+impl<R: Read> QuoteWatch<R> {
     fn follow(&mut self, buf: &[u8]) {
         let mut i = 0;
         // A byte order mark before the first field is not part of it (the csv crate skips it).
@@ -104,26 +177,65 @@ impl<R: Read> QuoteWatch<R> {
             i += 1;
         }
         let mut counted = i;
+        // Unquoted bytes from here on are not counted into `field` yet.
+        let mut fields_from = i;
+        // The text after a closing quote is captured up to here (once).
+        let mut captured = i;
         while i < buf.len() {
             match self.state {
-                State::FieldStart | State::Unquoted => {
-                    // Only a quote opens anything; a delimiter or line end before it
+                State::LineStart if self.comment == Some(buf[i]) => {
+                    self.state = State::Comment;
+                    i += 1;
+                }
+                State::Comment => {
+                    i = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| {
+                        self.state = State::LineStart;
+                        i + n + 1
+                    });
+                    (self.field, fields_from) = (0, i);
+                }
+                State::LineStart | State::FieldStart | State::Unquoted => {
+                    if self.capturing && i >= captured {
+                        let end = memchr::memchr3(b',', b'\n', b'\r', &buf[i..])
+                            .map_or(buf.len(), |n| i + n);
+                        if let Some(q) = self.after_quote.back_mut() {
+                            let room = (SHOWN * 4).saturating_sub(q.raw.len());
+                            q.raw
+                                .extend_from_slice(&buf[i..end.min(i.saturating_add(room))]);
+                        }
+                        self.capturing = end == buf.len();
+                        captured = end;
+                    }
+                    // Only a quote opens anything (and, where comments are, a line end
+                    // starts a line that may be one); a delimiter or line end before it
                     // decides whether it starts a field.
-                    let Some(q) = memchr::memchr(b'"', &buf[i..]) else {
+                    let found = if self.comment.is_some() {
+                        memchr::memchr2(b'"', b'\n', &buf[i..])
+                    } else {
+                        memchr::memchr(b'"', &buf[i..])
+                    };
+                    let Some(q) = found else {
                         if let Some(&last) = buf.last() {
                             self.state = after(self.state, last);
                         }
                         break;
                     };
                     let at = i + q;
+                    if buf[at] == b'\n' {
+                        self.state = State::LineStart;
+                        i = at + 1;
+                        continue;
+                    }
                     let before = if at > i {
                         after(self.state, buf[at - 1])
                     } else {
                         self.state
                     };
-                    if before == State::FieldStart {
+                    if before == State::FieldStart || before == State::LineStart {
                         self.line += memchr::memchr_iter(b'\n', &buf[counted..at]).count();
                         counted = at;
+                        self.count_fields(&buf[fields_from..at]);
+                        fields_from = at;
                         self.open_line = self.line;
                         self.open_start.clear();
                         self.state = State::Quoted;
@@ -143,18 +255,46 @@ impl<R: Read> QuoteWatch<R> {
                     i = end + 1;
                 }
                 State::QuoteInQuoted => {
-                    self.state = match buf[i] {
+                    fields_from = i;
+                    match buf[i] {
                         b'"' => {
                             if self.open_start.len() < SHOWN * 4 {
                                 self.open_start.push(b'"');
                             }
-                            State::Quoted
+                            self.state = State::Quoted;
+                            i += 1;
                         }
-                        b => after(State::Unquoted, b),
-                    };
-                    i += 1;
+                        b',' | b'\n' | b'\r' => {
+                            self.state = after(State::Unquoted, buf[i]);
+                            i += 1;
+                        }
+                        _ => {
+                            // Text after the closing quote: noted, and read on as the csv
+                            // crate does (the byte is part of the field).
+                            let mut raw = vec![b'"'];
+                            for &b in &self.open_start {
+                                if b == b'"' {
+                                    raw.push(b'"');
+                                }
+                                raw.push(b);
+                            }
+                            raw.push(b'"');
+                            self.after_quote.push_back(TextAfterQuote {
+                                line: self.open_line,
+                                field: self.field,
+                                raw,
+                            });
+                            (self.state, self.capturing, captured) = (State::Unquoted, true, i);
+                        }
+                    }
                 }
             }
+        }
+        if matches!(
+            self.state,
+            State::LineStart | State::FieldStart | State::Unquoted
+        ) {
+            self.count_fields(&buf[fields_from.min(buf.len())..]);
         }
         self.line += memchr::memchr_iter(b'\n', &buf[counted.min(buf.len())..]).count();
         self.offset += buf.len() as u64;
@@ -164,8 +304,15 @@ impl<R: Read> QuoteWatch<R> {
 /// The state after byte `b` read outside a quoted field.
 fn after(state: State, b: u8) -> State {
     match b {
-        b',' | b'\n' | b'\r' => State::FieldStart,
-        _ if state == State::FieldStart || state == State::Unquoted => State::Unquoted,
+        b'\n' | b'\r' => State::LineStart,
+        b',' => State::FieldStart,
+        _ if matches!(
+            state,
+            State::LineStart | State::FieldStart | State::Unquoted
+        ) =>
+        {
+            State::Unquoted
+        }
         _ => state,
     }
 }
@@ -200,6 +347,42 @@ mod tests {
             .read_to_end(&mut out)
             .map(|_| ())
             .map_err(|e| UnclosedQuote::of(&e).cloned().expect("an unclosed quote"))
+    }
+
+    /// Probe finding (session 15): `"n2"x` was read by the csv crate as `n2x` without a
+    /// word. Whatever the reads' sizes, each such field is noted with its line, its place
+    /// in the record and its text; quotes in comment lines are text.
+    #[test]
+    fn text_after_a_closing_quote_is_noted() {
+        use crate::read::lines::tests::Chunks;
+        let text = b"id,name\n1,\"n2\"x\n# a \"comment\"x, \"open\n\"a,b\",\"c\"\"\"\r\n\"x\ny\"z w,ok\n3,\"q\"";
+        for chunk in [1, 2, 3, 7, 1 << 16] {
+            let mut watch = QuoteWatch::with_comments(Chunks(text, chunk), b'#');
+            let mut out = Vec::new();
+            watch.read_to_end(&mut out).unwrap();
+            let got: Vec<(usize, usize, String)> = watch
+                .after_quote
+                .iter()
+                .map(|q| {
+                    (
+                        q.line,
+                        q.field,
+                        String::from_utf8_lossy(&q.raw).into_owned(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    (2, 1, "\"n2\"x".to_owned()),
+                    (5, 0, "\"x\ny\"z w".to_owned()),
+                ],
+                "{chunk}"
+            );
+            assert_eq!(watch.text_after_quote(1, 1), None);
+            assert_eq!(watch.text_after_quote(4, 6).map(|q| q.line), Some(5));
+            assert!(!watch.has_text_after_quote());
+        }
     }
 
     #[test]

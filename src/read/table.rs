@@ -1,33 +1,54 @@
-//! CSV tables as every reader of one takes them (the bulk events reader and
-//! `geocode --batch`): records read with CR LF line ends as LF, each named by the physical
-//! line it starts on, and a row whose width is not the header's a problem at its line.
-//! Every CSV reader (those two and `places.csv`'s) checks its records as UTF-8 here
-//! ([`read_text`]) and says what a field that is not UTF-8 holds ([`not_utf8`]).
+//! CSV tables as every reader of one takes them (the bulk events reader, `geocode
+//! --batch` and `places.csv`'s, which also skips `#` comment lines): records read with CR
+//! LF line ends as LF, each named by the physical line it starts on, and a row whose width
+//! is not the header's a problem at its line. Every CSV reader checks its records here
+//! ([`read_text`]): a quoted field that goes on after its closing quote is a bad row, and
+//! so is a field that is not UTF-8 ([`not_utf8`] says what it holds).
 
 use std::io::Read;
 use std::path::Path;
 
 use super::lines::{shown, CrLf};
+use super::quotes::QuoteWatch;
 use crate::error::Problem;
 
-/// A CSV reader over `input` as the table readers build it: CR LF read as LF ([`CrLf`], so
-/// that lines are counted as a text editor counts them), rows of any width (a wrong one is
-/// a problem on its line, [`row_width`], not the end of the file).
-pub fn reader<R: Read>(input: R) -> csv::Reader<CrLf<R>> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(CrLf::new(input))
+/// A CSV reader as the table readers build it ([`reader`]).
+pub type Reader<R> = csv::Reader<CrLf<QuoteWatch<R>>>;
+
+/// A CSV reader over `input` as the table readers build it: its quoting watched
+/// ([`QuoteWatch`]: a quoted field the file ends in is an error on the line it opened, one
+/// that goes on after its closing quote a bad row, [`read_text`]), CR LF read as LF
+/// ([`CrLf`], so that lines are counted as a text editor counts them), rows of any width
+/// (a wrong one is a problem on its line, [`row_width`], not the end of the file).
+pub fn reader<R: Read>(input: R) -> Reader<R> {
+    builder().from_reader(CrLf::new(QuoteWatch::new(input)))
+}
+
+/// A [`reader`] that skips the lines starting with `comment` (`places.csv`'s `#`), and
+/// counts them as [`first_line`] counts blank lines.
+pub fn reader_with_comments<R: Read>(input: R, comment: u8) -> Reader<R> {
+    builder()
+        .comment(Some(comment))
+        .from_reader(CrLf::with_comments(
+            QuoteWatch::with_comments(input, comment),
+            comment,
+        ))
+}
+
+fn builder() -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.flexible(true).buffer_capacity(1 << 20);
+    b
 }
 
 /// The physical line where the record read at `position` starts: the csv crate gives a
-/// record the line after the previous one, before the blank lines it skipped.
+/// record the line after the previous one, before the blank (and comment) lines it skipped.
 pub fn first_line<R: Read>(
     reader: &mut csv::Reader<CrLf<R>>,
     position: Option<&csv::Position>,
 ) -> u64 {
     let after_previous = position.map_or(1, csv::Position::line);
-    after_previous + reader.get_mut().blank_lines_at(after_previous)
+    after_previous + reader.get_mut().skipped_lines_at(after_previous)
 }
 
 /// Whether `record` (starting on `line` of `path`) is a row of a table whose header has
@@ -57,24 +78,75 @@ pub fn row_width(
     ))
 }
 
-/// The next record of `reader`, read into `record` and checked as UTF-8: whether there was
-/// one, or (the inner `Err`) the record as read, some field of which is not UTF-8
-/// ([`not_utf8`] says which). The same check as the csv crate's `read_record`, which drops
-/// the bytes a message would show.
-pub fn read_text<R: Read>(
-    reader: &mut csv::Reader<R>,
-    record: &mut csv::StringRecord,
-) -> csv::Result<Result<bool, csv::ByteRecord>> {
-    let mut bytes = std::mem::take(record).into_byte_record();
-    if !reader.read_byte_record(&mut bytes)? {
-        return Ok(Ok(false));
+/// A record read but not taken, for a problem on its line ([`BadRecord::problem`]).
+#[derive(Debug)]
+pub struct BadRecord {
+    /// Where the record starts.
+    pub position: Option<csv::Position>,
+    /// The value shown (empty for none).
+    pub value: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl BadRecord {
+    /// The problem, on the record's line of `path`.
+    pub fn problem<R: Read>(self, path: &Path, reader: &mut Reader<R>) -> Problem {
+        let line = first_line(reader, self.position.as_ref());
+        Problem::new(path, usize::try_from(line).ok(), self.value, self.message)
+    }
+}
+
+/// The next record of `reader`, read into `record` (whose buffers are reused from one
+/// record to the next) and checked: the record, `None` at the end, or (the inner `Err`)
+/// why it is not a row: a quoted field goes on after its closing quote (`"n2"x`, which the
+/// csv crate reads as `n2x`: [`QuoteWatch`] noted it), or some field is not UTF-8
+/// ([`not_utf8`], the check of the csv crate's `read_record`, which drops the bytes a
+/// message would show). Fields are named by `header`.
+pub fn read_text<'r, R: Read>(
+    reader: &mut Reader<R>,
+    record: &'r mut Option<csv::StringRecord>,
+    header: &[String],
+) -> csv::Result<Result<Option<&'r csv::StringRecord>, BadRecord>> {
+    // Taken out of the slot, not `mem::take`n: an empty record allocates.
+    let mut bytes = record
+        .take()
+        .map_or_else(csv::ByteRecord::new, csv::StringRecord::into_byte_record);
+    let more = reader.read_byte_record(&mut bytes)?;
+    if more && reader.get_ref().get_ref().has_text_after_quote() {
+        let first = first_line(reader, bytes.position());
+        let last = first + memchr::memchr_iter(b'\n', bytes.as_slice()).count() as u64;
+        let (first, last) = (
+            usize::try_from(first).unwrap_or(usize::MAX),
+            usize::try_from(last).unwrap_or(usize::MAX),
+        );
+        if let Some(q) = reader.get_mut().get_mut().text_after_quote(first, last) {
+            let bad = BadRecord {
+                position: bytes.position().cloned(),
+                value: String::from_utf8_lossy(&q.raw).into_owned(),
+                message: format!(
+                    "{} goes on after its closing quote: a quoted field ends with its quote \
+                     and a comma or the end of the line (a quote inside it is written \"\")",
+                    column(Some(header), q.field)
+                ),
+            };
+            *record = csv::StringRecord::from_byte_record(bytes).ok();
+            return Ok(Err(bad));
+        }
     }
     match csv::StringRecord::from_byte_record(bytes) {
         Ok(text) => {
-            *record = text;
-            Ok(Ok(true))
+            let text = record.insert(text);
+            Ok(Ok(more.then_some(&*text)))
         }
-        Err(e) => Ok(Err(e.into_byte_record())),
+        Err(e) => {
+            let bytes = e.into_byte_record();
+            Ok(Err(BadRecord {
+                position: bytes.position().cloned(),
+                value: String::new(),
+                message: not_utf8(&bytes, Some(header)),
+            }))
+        }
     }
 }
 
@@ -140,11 +212,7 @@ pub fn separator_hint(header: &csv::StringRecord) -> Option<String> {
 /// bytes, the other such fields, and how to convert the file (the one message of every CSV
 /// reader).
 pub fn not_utf8(record: &csv::ByteRecord, header: Option<&[String]>) -> String {
-    let name = |i: usize| match (header, header.and_then(|h| h.get(i))) {
-        (_, Some(n)) => format!("column {n:?} (field {})", i + 1),
-        (None, _) => format!("field {} of the header", i + 1),
-        (Some(_), None) => format!("field {}", i + 1),
-    };
+    let name = |i: usize| column(header, i);
     let bad: Vec<usize> = (0..record.len())
         .filter(|&i| std::str::from_utf8(&record[i]).is_err())
         .collect();
@@ -160,6 +228,16 @@ pub fn not_utf8(record: &csv::ByteRecord, header: Option<&[String]>) -> String {
     m.push_str("; ");
     m.push_str(&encoding_hint(field));
     m
+}
+
+/// Field `i` (0-based) as messages name it: by its column's name in `header` (`None`
+/// for the header itself) and its 1-based place.
+fn column(header: Option<&[String]>, i: usize) -> String {
+    match (header, header.and_then(|h| h.get(i))) {
+        (_, Some(n)) => format!("column {n:?} (field {})", i + 1),
+        (None, _) => format!("field {} of the header", i + 1),
+        (Some(_), None) => format!("field {}", i + 1),
+    }
 }
 
 /// Most bytes of a field [`not_utf8`] shows.
@@ -241,6 +319,41 @@ mod tests {
             let text = "name\n\na\n\"b\nc\"\nd\n".replace('\n', eol);
             assert_eq!(lines(&text), [3, 4, 6], "{eol:?}");
         }
+    }
+
+    /// Probe finding (session 15): a quoted field going on after its closing quote was
+    /// read as one value (`"n2"x` as `n2x`); it is a bad row naming the line, the column
+    /// and the field as written, and the rows after it are read.
+    #[test]
+    fn a_quoted_field_that_goes_on_after_its_quote_is_a_bad_row() {
+        let header: Vec<String> = ["id", "name"].map(String::from).to_vec();
+        let text = "id,name\r\n1,\"n1\"\r\n\r\n2,\"n2\"x\r\n3,\"n\"\"3\"\"\"\r\n";
+        let mut r = reader(text.as_bytes());
+        header_of_reader(&mut r);
+        let mut slot = None;
+        let mut got = Vec::new();
+        loop {
+            match read_text(&mut r, &mut slot, &header).unwrap() {
+                Ok(Some(row)) => got.push(row.iter().collect::<Vec<_>>().join("|")),
+                Ok(None) => break,
+                Err(bad) => got.push(bad.problem(Path::new("t.csv"), &mut r).to_string()),
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                "1|n1".to_owned(),
+                "t.csv:4: \"\\\"n2\\\"x\": column \"name\" (field 2) goes on after its closing \
+                 quote: a quoted field ends with its quote and a comma or the end of the line \
+                 (a quote inside it is written \"\")"
+                    .to_owned(),
+                "3|n\"3\"".to_owned(),
+            ]
+        );
+    }
+
+    fn header_of_reader<R: Read>(r: &mut Reader<R>) {
+        assert!(header(r).unwrap().1.is_ok());
     }
 
     #[test]

@@ -38,6 +38,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::atomic::{self, Staged, StagedDir};
 use crate::error::{Error, Result};
+use crate::read::lines::counted;
 
 /// File name of the manifest in an output folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -468,10 +469,10 @@ impl Folder {
         };
         let renamed = self.apply(&journal)?;
         self.notes.push(format!(
-            "completed the publish a killed run left in {} (generation {}, {renamed} file{} renamed)",
+            "completed the publish a killed run left in {} (generation {}, {} renamed)",
             self.out.display(),
             journal.manifest.generation,
-            if renamed == 1 { "" } else { "s" }
+            counted(renamed as u64, "file")
         ));
         Ok(())
     }
@@ -482,8 +483,8 @@ impl Folder {
         let (count, bytes) = atomic::remove_temps(&self.out, |_| true)?;
         if count > 0 {
             self.notes.push(format!(
-                "removed {count} temporary file{} ({bytes} bytes) that killed runs left in {}",
-                if count == 1 { "" } else { "s" },
+                "removed {} ({bytes} bytes) that killed runs left in {}",
+                counted(count, "temporary file"),
                 self.out.display()
             ));
         }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::Precision;
+use crate::read::lines::counted;
 
 /// The cache's file name inside `places/`.
 pub const CACHE_FILE_NAME: &str = "geocode-cache.toml";
@@ -226,9 +227,9 @@ impl CacheEntry {
             (Some(tie), _) => format!("{}'s answer is ambiguous too: {tie}", self.provider),
             (None, 0) => format!("{} found nothing either", self.provider),
             (None, n) => format!(
-                "{} found nothing either ({n} result{} rejected)",
+                "{} found nothing either ({} rejected)",
                 self.provider,
-                if n == 1 { "" } else { "s" }
+                counted(n as u64, "result")
             ),
         }
     }

@@ -77,7 +77,10 @@ pub struct RawResult {
 
 /// An answer's body as JSON (Nominatim's and Photon's alike), or what is wrong with it.
 pub(crate) fn json_of(body: &str) -> Result<Value, String> {
-    serde_json::from_str(body).map_err(|e| format!("not JSON ({e}); the answer: {:?}", shown(body)))
+    serde_json::from_str(body).map_err(|e| {
+        let e = shown_message(&e.to_string());
+        format!("not JSON ({e}); the answer: {:?}", shown(body))
+    })
 }
 
 /// The message for an error the service answered with: its text as a message quotes a
