@@ -216,7 +216,9 @@ impl Sink for GeoJson {
             return Ok(());
         };
         if block.text.len() != last.end {
-            return Err(Error::Internal("a block's text is not its features'".into()));
+            return Err(Error::Internal(
+                "a block's text is not its features'".into(),
+            ));
         }
         let first = self.written == 0;
         let file = self.file()?;
