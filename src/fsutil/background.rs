@@ -23,6 +23,10 @@ use super::digest::{Digest, Hasher};
 const BUFFER: usize = 1 << 20;
 /// Buffers in flight.
 const IN_FLIGHT: usize = 4;
+/// Buffers handed over whole ([`Background::write_vec`]) that may be out before the next
+/// waits for one to come back: they are as large as the caller makes them, so memory is
+/// bounded by their number.
+const LENT: usize = 2;
 /// Bytes written between two `sync_data` calls on the thread.
 const SYNC_EVERY: usize = 64 << 20;
 
@@ -32,6 +36,8 @@ pub struct Background {
     buf: Vec<u8>,
     full: Option<SyncSender<Vec<u8>>>,
     empty: Receiver<Vec<u8>>,
+    /// Buffers handed to the thread and not yet taken back from `empty`.
+    lent: usize,
     thread: Option<JoinHandle<io::Result<Written>>>,
 }
 
@@ -129,8 +135,16 @@ impl Background {
             buf: Vec::with_capacity(BUFFER),
             full: Some(full),
             empty,
+            lent: 0,
             thread: Some(thread),
         }
+    }
+
+    /// A buffer the thread has written and handed back, if one is there.
+    fn take_back(&mut self) -> Option<Vec<u8>> {
+        let buf = self.empty.try_recv().ok()?;
+        self.lent -= 1;
+        Some(buf)
     }
 
     /// The error that stopped the thread.
@@ -148,19 +162,50 @@ impl Background {
             return Ok(());
         }
         let next = self
-            .empty
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BUFFER));
+            .take_back()
+            .unwrap_or_else(|| Vec::with_capacity(BUFFER));
         let buf = std::mem::replace(&mut self.buf, next);
+        self.send(buf)
+    }
+
+    /// Hand `buf` to the thread, to be written after what was handed before.
+    fn send(&mut self, buf: Vec<u8>) -> io::Result<()> {
         let sent = match &self.full {
             Some(tx) => tx.send(buf).is_ok(),
             None => false,
         };
         if sent {
+            self.lent += 1;
             Ok(())
         } else {
             Err(self.failure())
         }
+    }
+
+    /// Write `bytes` after everything written so far, handing the buffer itself to the
+    /// thread rather than copying its bytes (for large buffers: each is one write). `bytes`
+    /// is left empty, with the memory of a buffer written before to refill, or a new
+    /// one's; at most [`LENT`] such buffers are out at once.
+    pub fn write_vec(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.hand_over()?;
+        let len = bytes.len();
+        let next = std::mem::take(bytes);
+        self.send(next)?;
+        *bytes = match self.take_back() {
+            Some(buf) => buf,
+            None if self.lent > LENT => match self.empty.recv() {
+                Ok(buf) => {
+                    self.lent -= 1;
+                    buf
+                }
+                Err(_) => return Err(self.failure()),
+            },
+            None => Vec::with_capacity(len),
+        };
+        Ok(())
     }
 
     /// Write out everything and return the file, with the size and SHA-256 of its bytes and
@@ -220,6 +265,34 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), want);
         assert_eq!(done.digest, super::super::digest::of_bytes(&want));
         assert!(!done.same);
+    }
+
+    /// Buffers handed over whole and bytes copied in, mixed, come out in order, and the
+    /// buffer given back is empty.
+    #[test]
+    fn buffers_handed_over_whole_keep_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let mut w = Background::new(File::create(&path).unwrap());
+        let mut want = Vec::new();
+        let mut block = Vec::new();
+        for i in 0..2000u32 {
+            let line = format!("{i}\n");
+            if i % 3 == 0 {
+                w.write_all(line.as_bytes()).unwrap();
+            } else {
+                block.extend_from_slice(line.as_bytes());
+                if i % 3 == 2 || i % 7 == 0 {
+                    w.write_vec(&mut block).unwrap();
+                    assert!(block.is_empty());
+                }
+            }
+            want.extend_from_slice(line.as_bytes());
+        }
+        w.write_vec(&mut block).unwrap();
+        let done = w.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), want);
+        assert_eq!(done.digest, super::super::digest::of_bytes(&want));
     }
 
     #[test]

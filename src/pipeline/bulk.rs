@@ -23,7 +23,9 @@ use crate::error::{Error, Problem, Result};
 use crate::model::Credits;
 use crate::write::atomic::Streaming;
 use crate::write::generation::Folder;
-use crate::write::sink::{Encoded, GeoJson, GeoJsonSeq, Output, Sink, Sinks};
+use crate::write::sink::{
+    Block, Encoded, GeoJson, GeoJsonSeq, Output, Placed, Sink, Sinks, SEPARATOR,
+};
 use crate::write::sort::{temp_file, Duplicate, Sorter, TempFile};
 use crate::write::tiles::sink::TileSink;
 
@@ -409,6 +411,9 @@ impl Tally<'_> {
     /// Write a derived chunk's features and count its problems, row by row in input
     /// order; its failure, if any, after the rows before it.
     fn take(&mut self, chunk: &Chunk, derived: &mut Derived) -> Result<()> {
+        if self.take_block(chunk, derived)? {
+            return Ok(());
+        }
         let mut start = 0;
         for (item, outcome) in chunk.items.iter().zip(derived.outcomes.drain(..)) {
             self.rows += 1;
@@ -417,7 +422,10 @@ impl Tally<'_> {
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
                     let (id, line) = chunk.id_and_line(spans);
                     let bounds = point.map(|[x, y]| [x, y, x, y]);
-                    let text = derived.text.get(start..end).unwrap_or_default();
+                    let text = derived
+                        .text
+                        .get(start + SEPARATOR.len()..end)
+                        .unwrap_or_default();
                     start = end;
                     // Marked: the features written with their own coordinates are counted
                     // by the sorter, not the rows it drops as repeated ids (probe 8 #11).
@@ -443,6 +451,56 @@ impl Tally<'_> {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// [`Tally::take`] of a chunk whose features go to the sinks as one [`Block`], its
+    /// text handed to the GeoJSON layer's writer without a copy: a chunk without a failure
+    /// that stops the run, whose problems leave the run within `--max-errors`, and whose
+    /// ids come in order after those written (so none repeats). Whether it was taken
+    /// (else nothing was done); its problems are counted in order, as one at a time.
+    fn take_block(&mut self, chunk: &Chunk, derived: &mut Derived) -> Result<bool> {
+        if derived.fatal.is_some() || derived.outcomes.len() != chunk.items.len() {
+            return Ok(false);
+        }
+        let problems = derived
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Problem(_)))
+            .count();
+        if self.problems.count + problems as u64 > self.opts.max_errors as u64 {
+            return Ok(false);
+        }
+        let mut features = Vec::with_capacity(derived.outcomes.len() - problems);
+        for (item, outcome) in chunk.items.iter().zip(&derived.outcomes) {
+            match (outcome, item) {
+                (Outcome::Problem(_), _) => {}
+                (&Outcome::Feature { end, point, own }, Item::Row(spans)) => {
+                    let (id, line) = chunk.id_and_line(spans);
+                    features.push(Placed {
+                        id,
+                        bounds: point.map(|[x, y]| [x, y, x, y]),
+                        end,
+                        line,
+                        marked: own,
+                    });
+                }
+                (Outcome::Feature { .. }, Item::Bad(_)) => return Ok(false),
+            }
+        }
+        let mut block = Block {
+            text: &mut derived.text,
+            features: &features,
+        };
+        if !self.sorter.push_block(&mut block)? {
+            return Ok(false);
+        }
+        self.rows += derived.outcomes.len() as u64;
+        for outcome in derived.outcomes.drain(..) {
+            if let Outcome::Problem(p) = outcome {
+                self.problems.add(p)?;
+            }
+        }
+        Ok(true)
     }
 }
 

@@ -21,13 +21,14 @@ use crate::bulk::csv::panic_message;
 use crate::derive::event::Builder;
 use crate::error::{Error, Problem};
 use crate::write::geojson;
+use crate::write::sink::SEPARATOR;
 
 /// What became of one row of a chunk.
 #[derive(Debug)]
 pub enum Outcome {
-    /// A feature: its text ends at `end` in [`Derived::text`] (and starts where the
-    /// previous feature's ended); its rounded point; whether the row had its own
-    /// coordinates.
+    /// A feature: its text ends at `end` in [`Derived::text`] (and starts, after
+    /// [`SEPARATOR`], where the previous feature's ended); its rounded point; whether the
+    /// row had its own coordinates.
     Feature {
         /// End of its text.
         end: usize,
@@ -44,7 +45,8 @@ pub enum Outcome {
 /// the run, if any.
 #[derive(Debug, Default)]
 pub struct Derived {
-    /// The features' text, back to back.
+    /// The features' text, back to back, each after [`SEPARATOR`]: the GeoJSON layer's
+    /// bytes, handed to its writer as they are ([`crate::write::sink::Block`]).
     pub text: Vec<u8>,
     /// One per row of the chunk (fewer when `fatal`).
     pub outcomes: Vec<Outcome>,
@@ -71,6 +73,7 @@ impl Derived {
             match b.feature(&row) {
                 Ok(Ok((point, own))) => {
                     let geometry = point.map(|[x, y]| Geometry::Point(Point::new(x, y)));
+                    self.text.extend_from_slice(SEPARATOR);
                     geojson::push_feature_head(&mut self.text, row.id, geometry.as_ref());
                     for part in b.properties(row.extra) {
                         self.text.extend_from_slice(part);

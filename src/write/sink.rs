@@ -42,10 +42,70 @@ pub struct Encoded<'a> {
     pub text: &'a [&'a [u8]],
 }
 
+/// What separates a feature of a GeoJSON layer from the one before it (one feature per
+/// line); the first feature follows the newline alone.
+pub const SEPARATOR: &[u8] = b",\n";
+
+/// One feature of a [`Block`]: its id, the bounds of its rounded positions (as
+/// [`Encoded::bounds`]), where its text ends in [`Block::text`], and what the
+/// [`Sorter`](super::sort::Sorter) keeps of it: its line and its mark.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed<'a> {
+    /// The feature's id.
+    pub id: &'a str,
+    /// [west, south, east, north] of its rounded positions.
+    pub bounds: Option<[f64; 4]>,
+    /// The end of its text (which starts where the previous feature's ends).
+    pub end: usize,
+    /// The line (or record number) it came from.
+    pub line: u64,
+    /// Whether it is marked ([`super::sort::Sorted::marked`]).
+    pub marked: bool,
+}
+
+/// Features in strictly increasing order of id, their texts back to back in one buffer,
+/// each after [`SEPARATOR`]: the GeoJSON layer's bytes as they are, so its sink hands the
+/// buffer to its writer whole rather than copying it a feature at a time (a bulk build's
+/// chunk of rows, derived on a build thread).
+#[derive(Debug)]
+pub struct Block<'a> {
+    /// The texts; a sink may take the buffer ([`Sink::block`]).
+    pub text: &'a mut Vec<u8>,
+    /// The features, in order.
+    pub features: &'a [Placed<'a>],
+}
+
+impl Block<'_> {
+    /// Call `f` with each feature, in order, as [`Sink::feature`] takes it.
+    pub fn each(&self, mut f: impl FnMut(&Encoded<'_>) -> Result<()>) -> Result<()> {
+        let mut start = 0;
+        for p in self.features {
+            let text = self
+                .text
+                .get(start + SEPARATOR.len()..p.end)
+                .ok_or_else(|| Error::Internal("a feature outside its block".into()))?;
+            start = p.end;
+            f(&Encoded {
+                id: p.id,
+                bounds: p.bounds,
+                text: &[text],
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// A file written from a layer's features; see the module documentation for the call order.
 pub trait Sink {
     /// Write one feature; ids come in strictly increasing byte order.
     fn feature(&mut self, f: &Encoded<'_>) -> Result<()>;
+
+    /// Write the features of `block`, whose ids come after those written so far: as
+    /// [`Sink::feature`] one at a time (the default), or at once. The sink may take the
+    /// block's text (leaving [`Block::text`] an empty buffer to reuse).
+    fn block(&mut self, block: &mut Block<'_>) -> Result<()> {
+        block.each(|f| self.feature(f))
+    }
 
     /// Forget the features written so far (keeping what they add to the layer, such as its
     /// bbox): they will be fed again, in order, with the later ones. Returns where the
@@ -93,6 +153,15 @@ fn write_parts(file: &mut Streaming, parts: &[&[u8]]) -> Result<()> {
     written.map_err(|e| Error::io(file.temp(), e))
 }
 
+/// `text`, which starts with [`SEPARATOR`], as it goes after `written` features of a
+/// layer: after none, from the separator's newline alone.
+fn first_or_not(text: &[u8], written: u64) -> &[u8] {
+    match written {
+        0 => text.get(SEPARATOR.len() - 1..).unwrap_or_default(),
+        _ => text,
+    }
+}
+
 /// A GeoJSON FeatureCollection, one feature per line: `{"type":"FeatureCollection",
 /// "name":…,"features":[` and the features, then `],"bbox":[…],"attribution":…}`. The bbox
 /// and the attribution come after the features because a streamed layer knows them only
@@ -129,12 +198,39 @@ impl GeoJson {
 
 impl Sink for GeoJson {
     fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
-        let sep: &[u8] = if self.written == 0 { b"\n" } else { b",\n" };
+        let sep = first_or_not(SEPARATOR, self.written);
         let file = self.file()?;
         write_parts(file, &[sep])?;
         write_parts(file, f.text)?;
         self.written += 1;
         if let Some(b) = f.bounds {
+            self.bounds.extend(b);
+        }
+        Ok(())
+    }
+
+    /// The block's text is the layer's bytes: its buffer goes to the writer as it is
+    /// (copied only for the layer's first features, which follow no comma).
+    fn block(&mut self, block: &mut Block<'_>) -> Result<()> {
+        let Some(last) = block.features.last() else {
+            return Ok(());
+        };
+        if block.text.len() != last.end {
+            return Err(Error::Internal(
+                "a block's text is not its features'".into(),
+            ));
+        }
+        let first = self.written == 0;
+        let file = self.file()?;
+        if first {
+            write_parts(file, &[first_or_not(block.text, 0)])?;
+        } else {
+            file.writer()
+                .write_vec(block.text)
+                .map_err(|e| Error::io(file.temp(), e))?;
+        }
+        self.written += block.features.len() as u64;
+        for b in block.features.iter().filter_map(|p| p.bounds) {
             self.bounds.extend(b);
         }
         Ok(())
@@ -250,6 +346,18 @@ impl Sinks {
     /// Feed one feature to every sink.
     pub fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
         self.0.iter_mut().try_for_each(|s| s.feature(f))
+    }
+
+    /// Feed a block of features to every sink: a feature at a time to all but the first,
+    /// then the block to the first, which may take its text ([`Sink::block`]).
+    pub fn block(&mut self, block: &mut Block<'_>) -> Result<()> {
+        if let Some((first, rest)) = self.0.split_first_mut() {
+            for s in rest {
+                block.each(|f| s.feature(f))?;
+            }
+            first.block(block)?;
+        }
+        Ok(())
     }
 
     /// Rewind every sink; where the first one that keeps its features can give them back.

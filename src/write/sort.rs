@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use super::atomic::{scratch_path, temp_path};
 use super::geojson::FEATURE_PREFIX;
-use super::sink::{Encoded, Output, Sinks};
+use super::sink::{Block, Encoded, Output, Sinks};
 use crate::error::{Error, Result};
 
 /// A feature dropped because an earlier one has its id.
@@ -198,6 +198,38 @@ impl Sorter {
             None => return Err(Error::Internal("the features to sort were lost".into())),
         }
         Ok(None)
+    }
+
+    /// Add the features of `block` as [`Sorter::push`] adds them one at a time, handing
+    /// the block to the sinks whole ([`Sinks::block`]: the GeoJSON layer's writer takes its
+    /// buffer). Returns `false`, having done nothing, unless its ids come in strictly
+    /// increasing order after every id so far, with the features going straight to the
+    /// sinks (not sorting, not abandoned): then push them one at a time.
+    pub fn push_block(&mut self, block: &mut Block<'_>) -> Result<bool> {
+        if self.sorting || self.abandoned || self.records.is_some() {
+            return Ok(false);
+        }
+        let mut last = (self.written > 0).then_some(self.last_id.as_slice());
+        for p in block.features {
+            let key = p.id.as_bytes();
+            if last.is_some_and(|l| key <= l) {
+                return Ok(false);
+            }
+            last = Some(key);
+        }
+        let Some(final_feature) = block.features.last() else {
+            return Ok(true);
+        };
+        self.sinks.block(block)?;
+        for p in block.features {
+            self.marked += u64::from(p.marked);
+            push_delta(&mut self.sent_lines, p.line.wrapping_sub(self.last_line));
+            self.last_line = p.line;
+        }
+        self.written += block.features.len() as u64;
+        self.last_id.clear();
+        self.last_id.extend_from_slice(final_feature.id.as_bytes());
+        Ok(true)
     }
 
     /// From now on, sort.
@@ -970,7 +1002,7 @@ impl RecordReader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sink::{GeoJson, GeoJsonSeq, Sink};
+    use super::super::sink::{GeoJson, GeoJsonSeq, Placed, Sink, SEPARATOR};
     use super::*;
 
     fn feature(id: &str, x: f64) -> Vec<u8> {
@@ -978,6 +1010,16 @@ mod tests {
     }
 
     fn run(ids: &[&str], buffer: usize) -> (String, String, Vec<Duplicate>) {
+        run_blocks(ids, buffer, None)
+    }
+
+    /// [`run`] with the features handed over in blocks of `block` ids (when given), each
+    /// pushed one at a time when the sorter does not take it whole.
+    fn run_blocks(
+        ids: &[&str],
+        buffer: usize,
+        block: Option<usize>,
+    ) -> (String, String, Vec<Duplicate>) {
         let dir = tempfile::tempdir().unwrap();
         let g = dir.path().join("l.geojson");
         let s = dir.path().join("l.geojsons");
@@ -991,20 +1033,51 @@ mod tests {
         // Every other row is marked: the marks counted are those of the features kept,
         // the first of each id (probe 8 #11: rows dropped as repeats were counted).
         let marked = |line: usize| line.is_multiple_of(2);
-        for (line, id) in ids.iter().enumerate() {
-            let x = line as f64;
-            let text = feature(id, x);
-            dups.extend(
-                sorter
-                    .push(
+        let mut line = 0;
+        for group in ids.chunks(block.unwrap_or(1)) {
+            if block.is_some() {
+                let mut text = Vec::new();
+                let mut placed = Vec::new();
+                for (k, id) in group.iter().enumerate() {
+                    let x = (line + k) as f64;
+                    text.extend_from_slice(SEPARATOR);
+                    text.extend_from_slice(&feature(id, x));
+                    placed.push(Placed {
                         id,
-                        line as u64 + 2,
-                        Some([x, 1.0, x, 1.0]),
-                        &[&text],
-                        marked(line),
-                    )
-                    .unwrap(),
-            );
+                        bounds: Some([x, 1.0, x, 1.0]),
+                        end: text.len(),
+                        line: (line + k) as u64 + 2,
+                        marked: marked(line + k),
+                    });
+                }
+                let first = sorter.written == 0;
+                let mut b = Block {
+                    text: &mut text,
+                    features: &placed,
+                };
+                if sorter.push_block(&mut b).unwrap() {
+                    // The GeoJSON sink took the buffer, but for the layer's first features.
+                    assert_eq!(text.is_empty(), !first, "{ids:?}");
+                    line += group.len();
+                    continue;
+                }
+            }
+            for id in group {
+                let x = line as f64;
+                let text = feature(id, x);
+                dups.extend(
+                    sorter
+                        .push(
+                            id,
+                            line as u64 + 2,
+                            Some([x, 1.0, x, 1.0]),
+                            &[&text],
+                            marked(line),
+                        )
+                        .unwrap(),
+                );
+                line += 1;
+            }
         }
         let done = sorter.finish("").unwrap();
         let kept_marked = (0..ids.len())
@@ -1210,6 +1283,30 @@ mod tests {
                 id: "a".into()
             }]
         );
+    }
+
+    /// Features handed over in blocks (the GeoJSON sink writing a block's buffer as it is)
+    /// give the same files and the same repeats as one at a time: blocks in order, blocks
+    /// refused (an id out of order or repeated in or before them) and pushed one at a time,
+    /// blocks after the sorting began, blocks rewound into the sort.
+    #[test]
+    fn blocks_write_what_features_one_at_a_time_write() {
+        for ids in [
+            &["a", "b", "c", "d", "e", "f", "g"][..],
+            &["a", "b", "d", "c", "e", "f", "g"],
+            &["a", "b", "b", "c", "d", "e", "f"],
+            &["c", "d", "e", "f", "a", "b", "g"],
+            &["a", "b", "c", "d", "e", "f", "a"],
+            &["g", "f", "e", "d", "c", "b", "a"],
+        ] {
+            for buffer in [1, 1 << 20] {
+                let want = run(ids, buffer);
+                for block in 1..=4 {
+                    let got = run_blocks(ids, buffer, Some(block));
+                    assert_eq!(got, want, "{ids:?} in blocks of {block}, buffer {buffer}");
+                }
+            }
+        }
     }
 
     /// Read every record of `sorted` in order, checking `read_at` gives the same bytes.
