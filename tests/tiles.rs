@@ -1490,7 +1490,13 @@ fn tiles_on_threads(dir: &Path, threads: u8, inputs: &[PathBuf]) -> Result<Vec<u
     let out = dir.join(format!("t{threads}.pmtiles"));
     let _ = std::fs::remove_file(&out);
     let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-        .args(["tiles", "--max-zoom", "6", "--threads", &threads.to_string()])
+        .args([
+            "tiles",
+            "--max-zoom",
+            "6",
+            "--threads",
+            &threads.to_string(),
+        ])
         .arg("--out")
         .arg(&out)
         .args(inputs)
@@ -1514,7 +1520,10 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
     let dir = tempfile::tempdir().unwrap();
     let n = 12_000;
     let feature = |i: usize| {
-        let (x, y) = (60.0 + (i % 397) as f64 * 0.05, 30.0 + (i % 211) as f64 * 0.07);
+        let (x, y) = (
+            60.0 + (i % 397) as f64 * 0.05,
+            30.0 + (i % 211) as f64 * 0.07,
+        );
         json!({"type": "Feature", "id": format!("p{i}"),
                "geometry": {"type": "Point", "coordinates": [x, y]},
                "properties": {"name": format!("n{}", i % 1000), "year": 1990 + i % 30,
@@ -1530,20 +1539,33 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
     let features: Vec<String> = (0..n).map(feature).collect();
     let fc = dir.path().join("points.geojson");
     let seq = dir.path().join("points.geojsonl");
-    let csv = dir.path().join("points.csv");
+    let csv = dir.path().join("rows.csv");
     std::fs::write(&fc, collection(&features)).unwrap();
     std::fs::write(&seq, features.join("\n")).unwrap();
     let mut rows = String::from("id,lat,lon,name,score\n");
     for i in 0..n {
-        rows.push_str(&format!("c{i},{},{},n{},{}\n", 30.0 + (i % 211) as f64 * 0.07,
-            60.0 + (i % 397) as f64 * 0.05, i % 100, (i % 9) as f64 / 2.0));
+        rows.push_str(&format!(
+            "c{i},{},{},n{},{}\n",
+            30.0 + (i % 211) as f64 * 0.07,
+            60.0 + (i % 397) as f64 * 0.05,
+            i % 100,
+            (i % 9) as f64 / 2.0
+        ));
     }
     std::fs::write(&csv, rows).unwrap();
-    for inputs in [vec![fc.clone()], vec![seq.clone()], vec![csv.clone()], vec![fc, seq, csv]] {
+    for inputs in [
+        vec![fc.clone()],
+        vec![seq.clone()],
+        vec![csv.clone()],
+        vec![fc, seq, csv],
+    ] {
         let one = tiles_on_threads(dir.path(), 1, &inputs).unwrap();
         for threads in [2, 3] {
             let many = tiles_on_threads(dir.path(), threads, &inputs).unwrap();
-            assert!(one == many, "{inputs:?}: {threads} threads give other bytes");
+            assert!(
+                one == many,
+                "{inputs:?}: {threads} threads give other bytes"
+            );
         }
     }
     // Two bad features far apart (the second in a later batch), then text that is not JSON:
@@ -1556,11 +1578,17 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
     let bad_seq = dir.path().join("bad.geojsonl");
     std::fs::write(&bad_fc, collection(&bad)).unwrap();
     std::fs::write(&bad_seq, bad.join("\n")).unwrap();
-    for (path, wanted) in [(&bad_fc, "bad.geojson:9002"), (&bad_seq, "bad.geojsonl:9001")] {
+    for (path, wanted) in [
+        (&bad_fc, "bad.geojson:9002"),
+        (&bad_seq, "bad.geojsonl:9001"),
+    ] {
         let one = tiles_on_threads(dir.path(), 1, &[path.clone()]).unwrap_err();
         assert!(one.contains(wanted) && one.contains("position"), "{one}");
         for threads in [2, 3] {
-            assert_eq!(tiles_on_threads(dir.path(), threads, &[path.clone()]).unwrap_err(), one);
+            assert_eq!(
+                tiles_on_threads(dir.path(), threads, &[path.clone()]).unwrap_err(),
+                one
+            );
         }
     }
     // Only the text that is not JSON: its error, after every feature before it.
@@ -1572,7 +1600,10 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
         let one = tiles_on_threads(dir.path(), 1, &[path.clone()]).unwrap_err();
         assert!(one.contains("not JSON"), "{one}");
         for threads in [2, 3] {
-            assert_eq!(tiles_on_threads(dir.path(), threads, &[path.clone()]).unwrap_err(), one);
+            assert_eq!(
+                tiles_on_threads(dir.path(), threads, &[path.clone()]).unwrap_err(),
+                one
+            );
         }
     }
 }

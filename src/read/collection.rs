@@ -542,6 +542,7 @@ mod tests {
                     return Err(format!("{line}: not a collection"))
                 }
                 Err(Fault::Io(e)) => return Err(e.to_string()),
+                Err(Fault::TooLarge { line, .. }) => return Err(format!("{line}: too large")),
             }
         }
     }
@@ -700,7 +701,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(p.buf.len() <= 2 * limit, "{}", p.buf.len());
-        let fits = format!("{{\"features\":[{{\"a\":\"{}\"}}]}}", "x".repeat(limit - 10));
+        let fits = format!(
+            "{{\"features\":[{{\"a\":\"{}\"}}]}}",
+            "x".repeat(limit - 10)
+        );
         let mut p = Pieces::new(fits.as_bytes()).with_limit(limit);
         assert_eq!(p.next_piece().unwrap().map(|piece| piece.line), Some(1));
     }

@@ -257,8 +257,7 @@ impl<M: Send> Ahead<M> {
             if self.at < self.current.texts.len() {
                 break;
             }
-            let full = self.open.text.len() >= BATCH_BYTES
-                || (all && !self.open.texts.is_empty());
+            let full = self.open.text.len() >= BATCH_BYTES || (all && !self.open.texts.is_empty());
             let room = self.sent - self.taken < self.in_flight;
             if full && room {
                 self.send_open();
@@ -312,9 +311,7 @@ impl<M: Send> Ahead<M> {
         self.at = self.current.texts.len();
         match self.current.fault.take() {
             Some(fault) => Ok(Some(Parsed::Fault(meta, fault))),
-            None => Err(Error::Internal(
-                "a batch of features was not parsed".into(),
-            )),
+            None => Err(Error::Internal("a batch of features was not parsed".into())),
         }
     }
 

@@ -201,7 +201,9 @@ fn read_collection(
                     return Err(match fault {
                         Fault::Io(e) => Error::io(path, e),
                         Fault::NotJson { line, message } => not_json((line, message)),
-                        Fault::NotACollection { line } => syntax(path, Some(line), NOT_A_COLLECTION),
+                        Fault::NotACollection { line } => {
+                            syntax(path, Some(line), NOT_A_COLLECTION)
+                        }
                         Fault::TooLarge { line, limit } => syntax(
                             path,
                             Some(line),
@@ -1205,7 +1207,11 @@ mod tests {
             match (&one, &many) {
                 (Ok(a), Ok(b)) => assert!(a == b, "{threads} threads read otherwise"),
                 (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
-                _ => panic!("{threads} threads: {:?} against {:?}", one.is_ok(), many.is_ok()),
+                _ => panic!(
+                    "{threads} threads: {:?} against {:?}",
+                    one.is_ok(),
+                    many.is_ok()
+                ),
             }
         }
         one
@@ -1596,7 +1602,8 @@ mod tests {
         );
         let opts = super::super::TileOptions::default();
         let encode = |p: &Path| {
-            let layer = read_built(p, &Columns::default(), None, 2).unwrap_or_else(|e| panic!("{e}"));
+            let layer =
+                read_built(p, &Columns::default(), None, 2).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(layer.name(), "bases");
             assert_eq!(layer.len(), 2);
             super::super::encode_built(vec![layer], &opts)
