@@ -1582,11 +1582,11 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
         (&bad_fc, "bad.geojson:9002"),
         (&bad_seq, "bad.geojsonl:9001"),
     ] {
-        let one = tiles_on_threads(dir.path(), 1, &[path.clone()]).unwrap_err();
+        let one = tiles_on_threads(dir.path(), 1, std::slice::from_ref(path)).unwrap_err();
         assert!(one.contains(wanted) && one.contains("position"), "{one}");
         for threads in [2, 3] {
             assert_eq!(
-                tiles_on_threads(dir.path(), threads, &[path.clone()]).unwrap_err(),
+                tiles_on_threads(dir.path(), threads, std::slice::from_ref(path)).unwrap_err(),
                 one
             );
         }
@@ -1597,11 +1597,11 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
     std::fs::write(&bad_fc, collection(&bad)).unwrap();
     std::fs::write(&bad_seq, bad.join("\n")).unwrap();
     for path in [&bad_fc, &bad_seq] {
-        let one = tiles_on_threads(dir.path(), 1, &[path.clone()]).unwrap_err();
+        let one = tiles_on_threads(dir.path(), 1, std::slice::from_ref(path)).unwrap_err();
         assert!(one.contains("not JSON"), "{one}");
         for threads in [2, 3] {
             assert_eq!(
-                tiles_on_threads(dir.path(), threads, &[path.clone()]).unwrap_err(),
+                tiles_on_threads(dir.path(), threads, std::slice::from_ref(path)).unwrap_err(),
                 one
             );
         }

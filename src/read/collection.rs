@@ -22,6 +22,7 @@ const CHUNK: usize = 1 << 20;
 /// The largest piece read by default: as large as a JSON document read whole may be
 /// ([`super::input::MAX_FILE`]), as a piece is held and parsed whole. A value whose
 /// brackets never close would otherwise grow the buffer to the rest of the file.
+#[allow(clippy::cast_possible_truncation)] // 256 MiB fits any usize drillmap runs on
 pub const MAX_PIECE: usize = super::input::MAX_FILE as usize;
 
 /// A piece of a FeatureCollection: where its text lies in [`Pieces::get`] and where it
