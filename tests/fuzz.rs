@@ -323,6 +323,7 @@ fn read_pieces(bytes: &[u8]) -> Result<Split, usize> {
             Ok(None) => return Err(0),
             Err(Fault::NotJson { line, .. } | Fault::NotACollection { line }) => return Err(line),
             Err(Fault::Io(e)) => panic!("{e}"),
+            Err(Fault::TooLarge { line, .. }) => panic!("a small text too large at line {line}"),
         }
     }
 }

@@ -1628,5 +1628,126 @@ fn a_cluster_of_points_with_a_start_alone_ends_at_the_later_end() {
         assert_eq!(occurrences(&all, end.as_bytes()), 1, "{end}");
         // The earlier member's start is the cluster's start, never its end.
         assert_eq!(occurrences(&all, not.as_bytes()), 1, "{not}");
+/// `drillmap tiles --threads N` on `inputs`: the archive's bytes, or the exit code and the
+/// error printed.
+fn tiles_on_threads(dir: &Path, threads: u8, inputs: &[PathBuf]) -> Result<Vec<u8>, String> {
+    let out = dir.join(format!("t{threads}.pmtiles"));
+    let _ = std::fs::remove_file(&out);
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args([
+            "tiles",
+            "--max-zoom",
+            "6",
+            "--threads",
+            &threads.to_string(),
+        ])
+        .arg("--out")
+        .arg(&out)
+        .args(inputs)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    if run.status.success() {
+        Ok(std::fs::read(&out).unwrap())
+    } else {
+        assert!(!out.exists(), "{stderr}");
+        Err(format!("{:?} {stderr}", run.status.code()))
+    }
+}
+
+/// The features are parsed on worker threads and pushed in file order: a FeatureCollection
+/// (its name after its features), a GeoJSONSeq and a CSV of several batches give the same
+/// archive on 1, 2 and 3 threads, and the first bad feature in file order is the error,
+/// with the same message, however the threads are scheduled.
+#[test]
+fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 12_000;
+    let feature = |i: usize| {
+        let (x, y) = (
+            60.0 + (i % 397) as f64 * 0.05,
+            30.0 + (i % 211) as f64 * 0.07,
+        );
+        json!({"type": "Feature", "id": format!("p{i}"),
+               "geometry": {"type": "Point", "coordinates": [x, y]},
+               "properties": {"name": format!("n{}", i % 1000), "year": 1990 + i % 30,
+                              "score": (i % 17) as f64 / 4.0, "pad": "x".repeat(i % 300)}})
+        .to_string()
+    };
+    let collection = |features: &[String]| {
+        format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n],\"name\":\"late\"}}",
+            features.join(",\n")
+        )
+    };
+    let features: Vec<String> = (0..n).map(feature).collect();
+    let fc = dir.path().join("points.geojson");
+    let seq = dir.path().join("points.geojsonl");
+    let csv = dir.path().join("rows.csv");
+    std::fs::write(&fc, collection(&features)).unwrap();
+    std::fs::write(&seq, features.join("\n")).unwrap();
+    let mut rows = String::from("id,lat,lon,name,score\n");
+    for i in 0..n {
+        rows.push_str(&format!(
+            "c{i},{},{},n{},{}\n",
+            30.0 + (i % 211) as f64 * 0.07,
+            60.0 + (i % 397) as f64 * 0.05,
+            i % 100,
+            (i % 9) as f64 / 2.0
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    for inputs in [
+        vec![fc.clone()],
+        vec![seq.clone()],
+        vec![csv.clone()],
+        vec![fc, seq, csv],
+    ] {
+        let one = tiles_on_threads(dir.path(), 1, &inputs).unwrap();
+        for threads in [2, 3] {
+            let many = tiles_on_threads(dir.path(), threads, &inputs).unwrap();
+            assert!(
+                one == many,
+                "{inputs:?}: {threads} threads give other bytes"
+            );
+        }
+    }
+    // Two bad features far apart (the second in a later batch), then text that is not JSON:
+    // the first is the error on any number of threads.
+    let mut bad = features.clone();
+    bad[9_000] = bad[9_000].replace("\"coordinates\":[", "\"coordinates\":[500,");
+    bad[10_500] = bad[10_500].replace("\"Point\"", "\"Pt\"");
+    bad[11_000] = "{\"type\":".into();
+    let bad_fc = dir.path().join("bad.geojson");
+    let bad_seq = dir.path().join("bad.geojsonl");
+    std::fs::write(&bad_fc, collection(&bad)).unwrap();
+    std::fs::write(&bad_seq, bad.join("\n")).unwrap();
+    for (path, wanted) in [
+        (&bad_fc, "bad.geojson:9002"),
+        (&bad_seq, "bad.geojsonl:9001"),
+    ] {
+        let one = tiles_on_threads(dir.path(), 1, std::slice::from_ref(path)).unwrap_err();
+        assert!(one.contains(wanted) && one.contains("position"), "{one}");
+        for threads in [2, 3] {
+            assert_eq!(
+                tiles_on_threads(dir.path(), threads, std::slice::from_ref(path)).unwrap_err(),
+                one
+            );
+        }
+    }
+    // Only the text that is not JSON: its error, after every feature before it.
+    bad[9_000].clone_from(&features[9_000]);
+    bad[10_500].clone_from(&features[10_500]);
+    std::fs::write(&bad_fc, collection(&bad)).unwrap();
+    std::fs::write(&bad_seq, bad.join("\n")).unwrap();
+    for path in [&bad_fc, &bad_seq] {
+        let one = tiles_on_threads(dir.path(), 1, std::slice::from_ref(path)).unwrap_err();
+        assert!(one.contains("not JSON"), "{one}");
+        for threads in [2, 3] {
+            assert_eq!(
+                tiles_on_threads(dir.path(), threads, std::slice::from_ref(path)).unwrap_err(),
+                one
+            );
+        }
     }
 }

@@ -41,6 +41,10 @@ pub struct TilesArgs {
     /// nor holding the archive; a symlink is followed.
     #[arg(long, value_name = "DIR")]
     xyz: Option<PathBuf>,
+    /// Threads parsing the inputs and cutting the tiles (default: one per core; 1 reads
+    /// on the main thread); the archive does not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: Option<u16>,
 }
 
 /// The zooms and the tile budget: flags of `drillmap tiles` and of `build --events`.
@@ -184,6 +188,7 @@ fn archive_outside_xyz(out: &Path, xyz: &Path) -> Result<()> {
 /// Read the layers, write the archive (and the XYZ folder), print what was written.
 pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let mut opts = args.budget.options()?;
+    opts.threads = args.threads.map(usize::from);
     check_archive_name(&args.out)?;
     // Never over one of its inputs, nor over a file that is no archive unless --force
     // (probe 6 H2: a layer, the gazetteer, its own FILE).
@@ -224,7 +229,10 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         } else {
             args.inputs
                 .iter()
-                .map(|p| input::read_built(p, &columns, Some(&opts.spill_beside(&args.out))))
+                .map(|p| {
+                    let spill = opts.spill_beside(&args.out);
+                    input::read_built(p, &columns, Some(&spill), opts.thread_count())
+                })
                 .collect()
         }
     };

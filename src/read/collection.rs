@@ -19,6 +19,12 @@ use std::ops::Range;
 /// Bytes read at a time (the buffer starts at this size).
 const CHUNK: usize = 1 << 20;
 
+/// The largest piece read by default: as large as a JSON document read whole may be
+/// ([`super::input::MAX_FILE`]), as a piece is held and parsed whole. A value whose
+/// brackets never close would otherwise grow the buffer to the rest of the file.
+#[allow(clippy::cast_possible_truncation)] // 256 MiB fits any usize drillmap runs on
+pub const MAX_PIECE: usize = super::input::MAX_FILE as usize;
+
 /// A piece of a FeatureCollection: where its text lies in [`Pieces::get`] and where it
 /// starts in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +77,14 @@ pub enum Fault {
     NotACollection {
         /// The 1-based line where the value starts.
         line: usize,
+    },
+    /// A value (a feature, a member) runs past the largest piece read
+    /// ([`Pieces::with_limit`]) from `line`, unended.
+    TooLarge {
+        /// The 1-based line where the value starts.
+        line: usize,
+        /// The limit, in bytes.
+        limit: usize,
     },
 }
 
@@ -126,6 +140,8 @@ pub struct Pieces<R> {
     /// The brackets open in the value being scanned (their closing bytes).
     stack: Vec<u8>,
     features: bool,
+    /// The most bytes one piece may hold.
+    limit: usize,
 }
 
 /// JSON's whitespace (RFC 8259: space, tab, newline, carriage return).
@@ -212,7 +228,15 @@ impl<R: Read> Pieces<R> {
             line_start: 0,
             stack: Vec::new(),
             features: false,
+            limit: MAX_PIECE,
         }
+    }
+
+    /// Refuse a piece of more than `limit` bytes (default [`MAX_PIECE`]): the buffer never
+    /// grows past about twice that.
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
     }
 
     /// Whether a `features` member was met (an array, or the text was refused).
@@ -327,6 +351,13 @@ impl<R: Read> Pieces<R> {
                 Scan::End(_) => return Err(self.not_json(start, "expected value")),
                 Scan::Mismatch(at) => return Err(self.serde_fault(start..at + 1, context)),
                 Scan::More => {
+                    if self.filled - start >= self.limit {
+                        let (line, _) = self.position(start);
+                        return Err(Fault::TooLarge {
+                            line,
+                            limit: self.limit,
+                        });
+                    }
                     if !self.fill()? {
                         return Err(self.serde_fault(self.keep..self.filled, context));
                     }
@@ -512,6 +543,7 @@ mod tests {
                     return Err(format!("{line}: not a collection"))
                 }
                 Err(Fault::Io(e)) => return Err(e.to_string()),
+                Err(Fault::TooLarge { line, .. }) => return Err(format!("{line}: too large")),
             }
         }
     }
@@ -656,5 +688,25 @@ mod tests {
         }
         assert_eq!(n, 5000);
         assert!(p.buf.len() <= CHUNK * 2, "{}", p.buf.len());
+    }
+
+    /// A value whose brackets never close is refused at the limit, from its first line,
+    /// not read to the end of the text; a piece within the limit is read.
+    #[test]
+    fn an_unended_value_is_refused_at_the_limit() {
+        let limit = 3 * CHUNK;
+        let open = format!("{{\"features\":[\n{{\"a\":[{}", "[1],".repeat(limit));
+        let mut p = Pieces::new(open.as_bytes()).with_limit(limit);
+        match p.next_piece() {
+            Err(Fault::TooLarge { line: 2, limit: l }) if l == limit => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(p.buf.len() <= 2 * limit, "{}", p.buf.len());
+        let fits = format!(
+            "{{\"features\":[{{\"a\":\"{}\"}}]}}",
+            "x".repeat(limit - 10)
+        );
+        let mut p = Pieces::new(fits.as_bytes()).with_limit(limit);
+        assert_eq!(p.next_piece().unwrap().map(|piece| piece.line), Some(1));
     }
 }

@@ -36,6 +36,7 @@ type Skipped = serde_json::Value;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value as Json};
 
+use super::ahead::{Ahead, Parsed};
 use super::mvt;
 use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
@@ -45,23 +46,26 @@ use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
 use crate::model::properties::Dates;
-use crate::read::collection::{Fault, Pieces};
+use crate::read::collection::{Fault, Piece, Pieces};
 use crate::read::input;
 use crate::read::seq::Records;
 
 /// Read one file straight into a [`LayerBuilder`], feature by feature: the file is never
 /// held whole, in text or as parsed features (prepared features spill as `spill` says). Tile
 /// ids hash the layer's name, so a FeatureCollection whose `name` comes after its features
-/// is read a second time.
+/// is read a second time. A FeatureCollection's or GeoJSONSeq's features are parsed on
+/// `threads` threads ([`ahead`]; 1: on this one) and pushed in file order: the layer is the
+/// same for any number.
 pub fn read_built(
     path: &Path,
     columns: &Columns,
     spill: Option<&SortSpill>,
+    threads: usize,
 ) -> Result<LayerBuilder> {
     let mut known: Option<String> = None;
     loop {
         let mut layer: Option<LayerBuilder> = None;
-        let (found, attribution) = read_features(path, columns, |so_far, f| {
+        let (found, attribution) = read_features(path, columns, threads, |so_far, f| {
             let name = known.as_deref().unwrap_or(so_far);
             layer
                 .get_or_insert_with(|| {
@@ -92,12 +96,12 @@ pub fn read_built(
 fn read_features(
     path: &Path,
     columns: &Columns,
+    threads: usize,
     mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<(String, String)> {
-    let feature = RawFeature {
-        numeric: columns.numeric.clone(),
-        ..RawFeature::default()
-    };
+    // No thread besides this one with `threads` 1.
+    let workers = if threads > 1 { threads } else { 0 };
+    let numeric = &columns.numeric;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -109,7 +113,7 @@ fn read_features(
             read_seq(
                 path,
                 BufReader::with_capacity(1 << 20, file),
-                feature,
+                (workers, numeric),
                 |f| each(&stem, f),
             )?;
             Ok((stem, String::new()))
@@ -122,7 +126,7 @@ fn read_features(
             let mut file = BufReader::with_capacity(1 << 20, input::open(path)?);
             // A byte order mark, as the line-by-line readers skip it (probe 7 L8).
             crate::read::lines::skip_bom(&mut file).map_err(|e| Error::io(path, e))?;
-            read_collection(path, file, stem, feature, each)
+            read_collection(path, file, stem, (workers, numeric), each)
         }
     }
 }
@@ -143,7 +147,7 @@ fn read_collection(
     path: &Path,
     input: impl Read,
     stem: String,
-    mut feature: RawFeature,
+    (workers, numeric): (usize, &[String]),
     mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<(String, String)> {
     let mut pieces = Pieces::new(input);
@@ -152,57 +156,96 @@ fn read_collection(
     let mut n = 0;
     let not_json =
         |(line, message): (usize, String)| syntax(path, Some(line), format!("not JSON: {message}"));
-    loop {
-        let piece = match pieces.next_piece() {
-            Ok(Some(piece)) => piece,
-            Ok(None) => break,
-            Err(Fault::Io(e)) => return Err(Error::io(path, e)),
-            Err(Fault::NotJson { line, message }) => return Err(not_json((line, message))),
-            Err(Fault::NotACollection { line }) => {
-                return Err(syntax(path, Some(line), NOT_A_COLLECTION))
-            }
-        };
-        let text = pieces.get(&piece);
-        match piece.key.as_deref() {
-            None => {
-                n += 1;
-                feature
-                    .read_located(text, n)
-                    .map_err(|(e, within)| match e {
-                        FeatureError::Json(e) => not_json(piece.located(&e)),
-                        FeatureError::Feature(m) => syntax(
-                            path,
-                            Some(piece.line + within.map_or(0, |l| l.saturating_sub(1))),
-                            format!("feature {n}: {m}"),
-                        ),
-                    })?;
-                feature.line = Some(piece.line);
-                each(name.as_deref().unwrap_or(&stem), &feature).map_err(|mut e| {
-                    if let Error::Syntax {
-                        line: line @ None, ..
-                    } = &mut e
-                    {
-                        *line = Some(piece.line);
+    std::thread::scope(|scope| {
+        // Each feature's text goes with its position and its piece.
+        let mut ahead = Ahead::start(scope, workers, numeric, |(_, p): &(usize, Piece)| {
+            Some(p.line)
+        });
+        // Hand `each` the features parsed so far (with `all`, every one added), in file
+        // order, under the name known when they were added; the first fault is the error.
+        let mut take = |ahead: &mut Ahead<(usize, Piece)>, name: &Option<String>, all| {
+            while let Some(next) = ahead.next(all)? {
+                match next {
+                    Parsed::Feature((_, piece), feature) => {
+                        each(name.as_deref().unwrap_or(&stem), feature).map_err(|mut e| {
+                            if let Error::Syntax {
+                                line: line @ None, ..
+                            } = &mut e
+                            {
+                                *line = Some(piece.line);
+                            }
+                            e
+                        })?;
                     }
-                    e
-                })?;
-            }
-            Some(key @ ("name" | "attribution")) => {
-                let value: Json =
-                    serde_json::from_slice(text).map_err(|e| not_json(piece.located(&e)))?;
-                if let Json::String(s) = value {
-                    *(if key == "name" {
-                        &mut name
-                    } else {
-                        &mut attribution
-                    }) = Some(s);
+                    Parsed::Fault((n, piece), (e, within)) => {
+                        return Err(match e {
+                            FeatureError::Json(e) => not_json(piece.located(&e)),
+                            FeatureError::Feature(m) => syntax(
+                                path,
+                                Some(piece.line + within.map_or(0, |l| l.saturating_sub(1))),
+                                format!("feature {n}: {m}"),
+                            ),
+                        })
+                    }
                 }
             }
-            Some(_) => {
-                serde_json::from_slice::<Skipped>(text).map_err(|e| not_json(piece.located(&e)))?;
+            Ok(())
+        };
+        loop {
+            let piece = match pieces.next_piece() {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(fault) => {
+                    // The features before the fault first: theirs comes first.
+                    take(&mut ahead, &name, true)?;
+                    return Err(match fault {
+                        Fault::Io(e) => Error::io(path, e),
+                        Fault::NotJson { line, message } => not_json((line, message)),
+                        Fault::NotACollection { line } => {
+                            syntax(path, Some(line), NOT_A_COLLECTION)
+                        }
+                        Fault::TooLarge { line, limit } => syntax(
+                            path,
+                            Some(line),
+                            format!(
+                                "a value of more than {} MiB from this line on, unended: \
+                                 refused (a feature is read whole)",
+                                limit >> 20
+                            ),
+                        ),
+                    });
+                }
+            };
+            let text = pieces.get(&piece);
+            match piece.key.as_deref() {
+                None => {
+                    n += 1;
+                    ahead.add(text, n, (n, piece));
+                    take(&mut ahead, &name, false)?;
+                }
+                Some(key @ ("name" | "attribution")) => {
+                    // The features before it go under the name known before it.
+                    take(&mut ahead, &name, true)?;
+                    let value: Json =
+                        serde_json::from_slice(text).map_err(|e| not_json(piece.located(&e)))?;
+                    if let Json::String(s) = value {
+                        *(if key == "name" {
+                            &mut name
+                        } else {
+                            &mut attribution
+                        }) = Some(s);
+                    }
+                }
+                Some(_) => {
+                    if let Err(e) = serde_json::from_slice::<Skipped>(text) {
+                        take(&mut ahead, &name, true)?;
+                        return Err(not_json(piece.located(&e)));
+                    }
+                }
             }
         }
-    }
+        take(&mut ahead, &name, true)
+    })?;
     if !pieces.saw_features() {
         return Err(syntax(path, None, NOT_A_COLLECTION));
     }
@@ -214,24 +257,45 @@ const NOT_A_COLLECTION: &str = "not a GeoJSON FeatureCollection (no \"features\"
 fn read_seq(
     path: &Path,
     input: impl BufRead,
-    mut feature: RawFeature,
+    (workers, numeric): (usize, &[String]),
     mut each: impl FnMut(&RawFeature) -> Result<()>,
 ) -> Result<()> {
     let mut records = Records::new(input);
     let mut n = 0;
-    while let Some(record) = records.next_record().map_err(|e| Error::io(path, e))? {
-        let line = usize::try_from(records.line()).ok();
-        n += 1;
-        feature
-            .read_slice(records.get(record), n)
-            .map_err(|e| match e {
-                FeatureError::Json(e) => syntax(path, line, format!("not JSON: {e}")),
-                FeatureError::Feature(m) => syntax(path, line, m),
-            })?;
-        feature.line = line;
-        each(&feature)?;
-    }
-    Ok(())
+    std::thread::scope(|scope| {
+        // Each feature's text goes with its line.
+        let mut ahead = Ahead::start(scope, workers, numeric, |line: &Option<usize>| *line);
+        // As `read_collection`'s: the features parsed so far, in file order.
+        let mut take = |ahead: &mut Ahead<Option<usize>>, all| {
+            while let Some(next) = ahead.next(all)? {
+                match next {
+                    Parsed::Feature(_, feature) => each(feature)?,
+                    Parsed::Fault(line, (e, _)) => {
+                        return Err(match e {
+                            FeatureError::Json(e) => syntax(path, *line, format!("not JSON: {e}")),
+                            FeatureError::Feature(m) => syntax(path, *line, m),
+                        })
+                    }
+                }
+            }
+            Ok(())
+        };
+        loop {
+            let record = match records.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => break,
+                Err(e) => {
+                    take(&mut ahead, true)?;
+                    return Err(Error::io(path, e));
+                }
+            };
+            n += 1;
+            let line = usize::try_from(records.line()).ok();
+            ahead.add(records.get(record), n, line);
+            take(&mut ahead, false)?;
+        }
+        take(&mut ahead, true)
+    })
 }
 
 /// One GeoJSON feature as read, its buffers reused from feature to feature: what
@@ -263,6 +327,15 @@ pub struct RawFeature {
 }
 
 impl RawFeature {
+    /// A feature to read into whose properties `numeric` must be numbers
+    /// ([`Columns::numeric`]).
+    pub(super) fn with_numeric(numeric: &[String]) -> RawFeature {
+        RawFeature {
+            numeric: numeric.to_vec(),
+            ..RawFeature::default()
+        }
+    }
+
     fn clear(&mut self) {
         self.id.clear();
         self.line = None;
@@ -308,7 +381,7 @@ impl RawFeature {
 
     /// [`RawFeature::read_slice`], with the line within `bytes` of the value that stopped
     /// the reading (`None` for a fault of the whole feature).
-    fn read_located(
+    pub(super) fn read_located(
         &mut self,
         bytes: &[u8],
         n: usize,
@@ -1101,6 +1174,7 @@ mod tests {
     use serde_json::json;
 
     /// A feature as read, owned.
+    #[derive(Debug, PartialEq)]
     struct Read {
         id: String,
         geometry: Option<Geometry<f64>>,
@@ -1124,10 +1198,32 @@ mod tests {
         buf
     }
 
-    /// Every feature of a file, with the layer's name.
+    /// Every feature of a file, with the layer's name: the same (or the same error) when
+    /// parsed on this thread, on 2 or on 3 ([`super::super::ahead`]).
     fn read_layer(path: &Path, columns: &Columns) -> Result<(String, Vec<Read>)> {
+        let one = read_layer_on(path, columns, 1);
+        for threads in [2, 3] {
+            let many = read_layer_on(path, columns, threads);
+            match (&one, &many) {
+                (Ok(a), Ok(b)) => assert!(a == b, "{threads} threads read otherwise"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                _ => panic!(
+                    "{threads} threads: {:?} against {:?}",
+                    one.is_ok(),
+                    many.is_ok()
+                ),
+            }
+        }
+        one
+    }
+
+    fn read_layer_on(
+        path: &Path,
+        columns: &Columns,
+        threads: usize,
+    ) -> Result<(String, Vec<Read>)> {
         let mut features = Vec::new();
-        let (name, _) = read_features(path, columns, |_, f| {
+        let (name, _) = read_features(path, columns, threads, |_, f| {
             features.push(Read {
                 id: f.id.clone(),
                 geometry: f.geometry.clone(),
@@ -1212,7 +1308,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let layer = read_built(&path, &Columns::default(), None).unwrap();
+        let layer = read_built(&path, &Columns::default(), None, 2).unwrap();
         let opts = super::super::TileOptions::default();
         let err = super::super::encode_built(vec![layer], &opts)
             .map(|_| ())
@@ -1506,7 +1602,8 @@ mod tests {
         );
         let opts = super::super::TileOptions::default();
         let encode = |p: &Path| {
-            let layer = read_built(p, &Columns::default(), None).unwrap_or_else(|e| panic!("{e}"));
+            let layer =
+                read_built(p, &Columns::default(), None, 2).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(layer.name(), "bases");
             assert_eq!(layer.len(), 2);
             super::super::encode_built(vec![layer], &opts)
@@ -1555,7 +1652,7 @@ mod tests {
             ),
         ] {
             write(&first, text.into());
-            let err = read_built(&first, &Columns::default(), None)
+            let err = read_built(&first, &Columns::default(), None, 3)
                 .map(|_| ())
                 .unwrap_err()
                 .to_string();

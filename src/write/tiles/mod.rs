@@ -81,6 +81,7 @@ pub mod mercator;
 pub mod mvt;
 pub mod pmtiles;
 
+mod ahead;
 mod cut;
 mod encode;
 pub mod input;
@@ -190,6 +191,14 @@ impl TileOptions {
                 rest.join(", ")
             ),
         }
+    }
+
+    /// The worker threads [`TileOptions::threads`] asks for: the machine's parallelism
+    /// when not given, at least 1.
+    pub fn thread_count(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1)
     }
 
     /// The zoom from which points are never clustered.
