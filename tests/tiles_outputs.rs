@@ -237,7 +237,58 @@ fn tiles_say_a_file_is_not_a_folder_and_what_helps_one_feature_over_budget() {
     .unwrap();
     let run = work.run(&["tiles", "--out", "big.pmtiles", "big.geojsons"]);
     run.expect_code(2).expect_stderr_line(&[
-        "it is one feature: raise --max-tile-bytes, or make that feature smaller",
+        "it is one feature, whose geometry has 1 vertex",
+        "raise --max-tile-bytes, or give it fewer or shorter properties",
     ]);
     assert!(!run.stderr().contains("--max-zoom"), "{}", run.stderr());
+    assert!(!run.stderr().contains("--min-zoom"), "{}", run.stderr());
+}
+
+/// Probe 9 G2: a polygon too big for a tile was told to have "fewer or shorter properties";
+/// its vertices are what is big, and a higher `--min-zoom` or a simpler geometry helps.
+#[test]
+fn tiles_say_a_polygon_over_budget_has_too_many_vertices() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    let n = 40_000;
+    let ring: Vec<String> = (0..=n)
+        .map(|i| {
+            let a = std::f64::consts::TAU * f64::from(i % n) / f64::from(n);
+            let r = 1.0 + 0.01 * (f64::from(i % n) * 0.37).sin();
+            format!(
+                "[{:.6},{:.6}]",
+                69.0 + 5.0 * a.cos() * r,
+                40.0 + 3.0 * a.sin() * r
+            )
+        })
+        .collect();
+    fs::write(
+        dir.join("poly.geojson"),
+        format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[{{\"type\":\"Feature\",\"properties\":{{\"name\":\"big\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}}}]}}\n",
+            ring.join(",")
+        ),
+    )
+    .unwrap();
+    let run = work.run(&[
+        "tiles",
+        "--out",
+        "p.pmtiles",
+        "--max-zoom",
+        "3",
+        "--max-tile-bytes",
+        "8000",
+        "poly.geojson",
+    ]);
+    run.expect_code(2).expect_stderr_line(&[
+        "it is one feature, whose geometry has ",
+        " vertices in this tile and whose properties take 9 bytes",
+        "raise --max-tile-bytes, raise --min-zoom, or simplify the geometry",
+    ]);
+    assert!(!run.stderr().contains("properties;"), "{}", run.stderr());
+    assert!(
+        !run.stderr().contains("fewer or shorter"),
+        "{}",
+        run.stderr()
+    );
 }

@@ -169,6 +169,21 @@ impl GeometryEncoder {
     }
 }
 
+/// The vertices of a geometry's commands: the counts of its MoveTo and LineTo commands.
+pub fn vertex_count(geometry: &[u32]) -> u64 {
+    let mut n = 0u64;
+    let mut i = 0usize;
+    while let Some(&c) = geometry.get(i) {
+        let (id, count) = (c & 7, c >> 3);
+        i += 1;
+        if id == 1 || id == 2 {
+            n += u64::from(count);
+            i = i.saturating_add(2 * usize::try_from(count).unwrap_or(usize::MAX / 2));
+        }
+    }
+    n
+}
+
 fn packed_len(values: &[u32]) -> usize {
     values.iter().map(|&v| varint_len(u64::from(v))).sum()
 }
@@ -325,6 +340,15 @@ pub(super) mod tests {
     }
 
     /// §4.3.5.5: polygon (3,6) (8,12) (20,34) closed.
+    #[test]
+    fn vertex_count_counts_move_to_and_line_to() {
+        // The spec's polygon: MoveTo(1), LineTo(2), ClosePath.
+        let polygon = [9, 6, 12, 18, 10, 12, 24, 44, 15];
+        assert_eq!(vertex_count(&polygon), 3);
+        assert_eq!(vertex_count(&[command(1, 2), 2, 2, 4, 4]), 2);
+        assert_eq!(vertex_count(&[]), 0);
+    }
+
     #[test]
     fn spec_polygon() {
         let mut g = GeometryEncoder::default();

@@ -26,6 +26,7 @@ use super::cut::{cut_feature, pool_push, CutScratch, Grid, TileEntry, TileGeom};
 use super::encode::{encode_tile, Remap};
 use super::hilbert::{ancestor, zxy};
 use super::mercator::{lon_lat, pixel, world, MAX_LAT};
+use super::mvt;
 use super::pmtiles::{self, Directories, Gzip, Header, TileData, TileIndex};
 use super::prepare::{
     prepare, Geom, LayerBuilder, PreparedLayer, PreparedSet, Record, StreamLayer, Window,
@@ -978,9 +979,10 @@ fn finish_tile(
             // is left over is lines and polygons, held whole at every zoom (probe 7 L9).
             let held_whole = may_cluster || !clusters.has_points();
             let hint = if count == 1 {
-                "; it is one feature: raise --max-tile-bytes, or make that feature smaller \
-                 (fewer or shorter properties)"
-                    .to_owned()
+                let (vertices, properties) = tile
+                    .first()
+                    .map_or((0, 0), |e| feature_size(e, tile_layers, pool));
+                one_feature_hint(vertices, properties, budget.bytes)
             } else if held_whole {
                 let higher = if z < opts.max_zoom {
                     ", or start the tiles at a zoom where fewer of them share a tile \
@@ -1011,6 +1013,56 @@ fn finish_tile(
 }
 
 /// Call `f` on the window of layer `li` with its own layer in it (see [`Windows::sync`]).
+/// What makes the one feature of a tile big: the vertices of its geometry in the tile and
+/// the bytes of its properties' keys and values.
+fn feature_size(e: &TileEntry, layers: &[PreparedLayer], pool: &[u32]) -> (u64, usize) {
+    let vertices = match e.geom {
+        TileGeom::Point(..) => 1,
+        TileGeom::Pool { start, len, .. } => pool
+            .get(start as usize..start as usize + len as usize)
+            .map_or(0, mvt::vertex_count),
+    };
+    let properties = layers.get(e.layer as usize).map_or(0, |l| {
+        let Some(f) = l.features.get(e.feature as usize) else {
+            return 0;
+        };
+        let pairs = l
+            .tag_pool
+            .get(f.tags.0 as usize..f.tags.1 as usize)
+            .unwrap_or(&[]);
+        pairs
+            .chunks_exact(2)
+            .map(|p| {
+                l.keys.get(p[0] as usize).map_or(0, String::len)
+                    + l.values.get(p[1] as usize).map_or(0, Vec::len)
+            })
+            .sum()
+    });
+    (vertices, properties)
+}
+
+/// The remedies for a tile over budget by one feature (which no zoom splits): its size,
+/// then what helps. A larger budget always; for a line or polygon, a higher `--min-zoom`
+/// (its low zooms, where it covers most of a tile, are not made) or a simpler geometry;
+/// fewer or shorter properties only when they take half the budget.
+pub(super) fn one_feature_hint(vertices: u64, properties: usize, budget: usize) -> String {
+    let noun = if vertices == 1 { "vertex" } else { "vertices" };
+    let mut out = format!(
+        "; it is one feature, whose geometry has {vertices} {noun} in this tile and whose \
+         properties take {properties} bytes: raise --max-tile-bytes"
+    );
+    if vertices > 1 {
+        out.push_str(
+            ", raise --min-zoom, or simplify the geometry beforehand \
+             (e.g. ogr2ogr -simplify)",
+        );
+    }
+    if properties * 2 >= budget {
+        out.push_str(", or give it fewer or shorter properties");
+    }
+    out
+}
+
 fn with_window<T>(
     sides: &mut [Window],
     layers: &mut [PreparedLayer],
@@ -1673,4 +1725,35 @@ fn read_tile(
     reader
         .read_exact(tile)
         .map_err(|e| Error::io(zt.spill_path(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_feature_hint;
+
+    #[test]
+    fn one_feature_over_budget_is_told_what_makes_it_big() {
+        // Probe 9 G2: a polygon's vertices, not its 9 bytes of properties.
+        let polygon = one_feature_hint(155_830, 9, 60_000);
+        assert_eq!(
+            polygon,
+            "; it is one feature, whose geometry has 155830 vertices in this tile and whose \
+             properties take 9 bytes: raise --max-tile-bytes, raise --min-zoom, or simplify \
+             the geometry beforehand (e.g. ogr2ogr -simplify)"
+        );
+        // A point with a long property: no zoom and no simplifying helps it.
+        let point = one_feature_hint(1, 900_000, 512_000);
+        assert_eq!(
+            point,
+            "; it is one feature, whose geometry has 1 vertex in this tile and whose \
+             properties take 900000 bytes: raise --max-tile-bytes, or give it fewer or \
+             shorter properties"
+        );
+        // Both big: every remedy.
+        let both = one_feature_hint(50_000, 40_000, 60_000);
+        assert!(
+            both.contains("--min-zoom") && both.contains("fewer or shorter"),
+            "{both}"
+        );
+    }
 }
