@@ -99,6 +99,16 @@ impl Day {
         jiff::civil::Date::new(y, m, d).ok().map(Day)
     }
 
+    /// Year, month and day.
+    pub fn parts(self) -> (i32, u8, u8) {
+        let d = self.0;
+        (
+            i32::from(d.year()),
+            u8::try_from(d.month()).unwrap_or(1),
+            u8::try_from(d.day()).unwrap_or(1),
+        )
+    }
+
     /// The last day of `month` in `year`.
     pub fn last_of_month(year: i32, month: u8) -> Option<Day> {
         Day::new(year, month, 1).map(|d| Day(d.0.last_of_month()))

@@ -266,6 +266,64 @@ fn cyrillic_spellings_and_unknown_grounds_are_found() {
     );
 }
 
+/// The `start` and `end` lines of the draft of `text` published on `published`.
+fn draft_dates(text: &str, published: &str) -> Vec<String> {
+    let work = Work::new("small");
+    fs::write(work.dir.path().join("a.txt"), text).unwrap();
+    let run = extract(
+        work.dir.path(),
+        &["--data", "data", "a.txt", "--published", published],
+    );
+    run.expect_code(0);
+    run.stdout()
+        .lines()
+        .filter(|l| l.starts_with("start = ") || l.starts_with("end = "))
+        .map(|l| l.split("  #").next().unwrap().to_owned())
+        .collect()
+}
+
+// Probe 9, E3, E4 and E7: future drills took last year; "from May 5 to 9" lost its end;
+// "в 2021 году" and "на следующей неделе" were not read.
+#[test]
+fn dates_follow_the_tense_keep_month_first_ranges_and_read_russian_years_and_weeks() {
+    let at = "at the Kharbmaidon training ground";
+    for (text, want) in [
+        (
+            format!("Russia and Tajikistan will hold joint drills October 18 to 22 {at}.\n"),
+            ["start = \"2023-10-18\"", "end = \"2023-10-22\""],
+        ),
+        (
+            "Российские и таджикские военные проведут учения с 18 по 22 октября на полигоне Харбмайдон.\n".to_owned(),
+            ["start = \"2023-10-18\"", "end = \"2023-10-22\""],
+        ),
+        (
+            format!("Russia and Tajikistan held joint drills October 18 to 22 {at}.\n"),
+            ["start = \"2022-10-18\"", "end = \"2022-10-22\""],
+        ),
+        (
+            format!("Russia and Tajikistan will hold drills {at} from May 5 to 9.\n"),
+            ["start = \"2023-05-05\"", "end = \"2023-05-09\""],
+        ),
+        (
+            format!("Russia and Tajikistan will hold drills {at} May 5 through 9.\n"),
+            ["start = \"2023-05-05\"", "end = \"2023-05-09\""],
+        ),
+        (
+            "На следующей неделе Россия и Таджикистан проведут учения на полигоне Харбмайдон.\n".to_owned(),
+            ["start = \"2023-04-10\"", "end = \"2023-04-16\""],
+        ),
+    ] {
+        assert_eq!(draft_dates(&text, "2023-04-03"), want, "{text}");
+    }
+    assert_eq!(
+        draft_dates(
+            "Россия и Таджикистан провели учения на полигоне Харбмайдон в 2021 году.\n",
+            "2023-04-03"
+        ),
+        ["start = \"2021\""]
+    );
+}
+
 #[test]
 fn bad_articles_are_named_and_nothing_is_written() {
     let work = Work::new("small");

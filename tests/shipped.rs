@@ -273,6 +273,62 @@ fn a_count_that_is_not_the_quoted_number_is_reported() {
         .expect_stderr_line(&["\"1600\": `troops` is not the number its evidence quotes"]);
 }
 
+// Probe 9, D1: `check` passed a date its own quote contradicts (`start = "2021-03-01"`
+// beside "would run from July 30 to August 10").
+#[test]
+fn a_date_that_is_not_the_quoted_date_is_reported() {
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "start = \"2021-07-30\"",
+        "start = \"2021-03-01\"",
+    );
+    work.edit(
+        "exercises.toml",
+        "end = \"2024-10-07\"",
+        "end = \"2024-10-08\"",
+    );
+    work.edit(
+        "bases.toml",
+        "last_reported = \"2018-07-13\"",
+        "last_reported = \"2018-07-31\"",
+    );
+    let line = |file: &str, text: &str| {
+        let all = fs::read_to_string(work.data().join(file)).unwrap();
+        all[..all.find(text).unwrap()].lines().count() + 1
+    };
+    let (start, end, reported) = (
+        line("exercises.toml", "start = \"2021-03-01\""),
+        line("exercises.toml", "end = \"2024-10-08\""),
+        line("bases.toml", "last_reported = \"2018-07-31\""),
+    );
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&[&format!(
+            "exercises.toml:{start}: \"2021-03-01\": `start` is not a date its evidence quotes (\"would run from July 30 to August 10\")"
+        )])
+        .expect_stderr_line(&[&format!(
+            "exercises.toml:{end}: \"2024-10-08\": `end` is not a date its evidence quotes (\"This exercise is taking place from September 26 to October 7\")"
+        )])
+        .expect_stderr_line(&[
+            &format!("bases.toml:{reported}: \"2018-07-31\": `last_reported` is not a date its evidence quotes"),
+            "on July 13.",
+        ]);
+    // The year of a quote that writes none is free: another year's July 30 passes.
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "start = \"2021-07-30\"",
+        "start = \"2020-07-30\"",
+    );
+    let run = work.check();
+    assert!(
+        !run.stderr().contains("is not a date its evidence quotes"),
+        "{}",
+        run.stderr()
+    );
+}
+
 // Probe 2, finding 4: participants named by no quote, and a base's operator, host and units,
 // passed `check`.
 #[test]

@@ -1,12 +1,13 @@
 //! Dates as the press writes them, resolved against the publication date.
 //!
-//! Forms found: single days ("July 16", "16 July", "October 6, 2007", "05 Августа 2021"),
-//! ranges ("August 5-10", "from 5 to 10 August", "September 26 to October 7"), months ("late
-//! April", "in June", "June 2021"), years ("in 2017") and relative dates ("today", "on
-//! Tuesday", "next week", "next month", "this year"). A date without a year takes the year
-//! that puts it nearest the publication date (or, with no publication date, the year in the
-//! exercise's name) and says the year is inferred; a relative date needs the publication date
-//! to as fine a precision as it asks ("on Tuesday" with only the month known is that month).
+//! The forms are read by [`crate::names::dates`] (the one reader, which `check` also uses
+//! to compare a date with its quote). A date without a year takes, in a sentence about the
+//! future ("will", "to be held", "проведут"), the first year that puts it on or after the
+//! publication date; in one about the past ("held", "took place", "прошли"), the last year
+//! that puts it on or before; otherwise the year that puts it nearest the publication date
+//! (or, with no publication date, the year in the exercise's name), and says the year is
+//! inferred. A relative date needs the publication date to as fine a precision as it asks
+//! ("on Tuesday" with only the month known is that month).
 
 use std::ops::Range;
 
@@ -14,6 +15,8 @@ use serde::Serialize;
 
 use super::text::Text;
 use crate::date::{DatePrecision, Day};
+pub use crate::names::dates::is_month_word;
+use crate::names::dates::{is_russian, written, Written as Raw, WrittenDate};
 
 /// What the article's date is known to: a year, and perhaps a month and a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,7 +33,7 @@ impl Published {
     /// Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub fn parse(s: &str) -> Option<Published> {
         let r = crate::date::ReportedDate::parse(s).ok()?;
-        let (y, m, d) = parts(r.first);
+        let (y, m, d) = r.first.parts();
         Some(match r.precision {
             DatePrecision::Day => Published {
                 year: y,
@@ -62,6 +65,15 @@ impl Published {
             (Some(m), Some(d)) => format!("{:04}-{m:02}-{d:02}", self.year),
             (Some(m), None) => format!("{:04}-{m:02}", self.year),
             _ => format!("{:04}", self.year),
+        }
+    }
+
+    /// The last day the date may be (of its month or year when that is all that is known).
+    fn last_day(&self) -> Option<Day> {
+        match (self.month, self.day) {
+            (Some(m), Some(d)) => Day::new(self.year, m, d),
+            (Some(m), None) => Day::last_of_month(self.year, m),
+            _ => Day::new(self.year, 12, 31),
         }
     }
 
@@ -145,329 +157,6 @@ fn reduce(d: Day, p: DatePrecision) -> String {
     }
 }
 
-/// Year, month, day of a [`Day`].
-fn parts(d: Day) -> (i32, u8, u8) {
-    let s = d.to_string();
-    let (y, rest) = s.split_at(s.len() - 6);
-    (
-        y.parse().unwrap_or(0),
-        rest[1..3].parse().unwrap_or(1),
-        rest[4..6].parse().unwrap_or(1),
-    )
-}
-
-/// A date as written, before its year is settled.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Raw {
-    Days {
-        from: (u8, u8),
-        to: (u8, u8),
-        year: Option<i32>,
-    },
-    Month {
-        month: u8,
-        year: Option<i32>,
-        this_year: bool,
-    },
-    Year(i32),
-    Today(i64),
-    Weekday(u8),
-    Week(i64),
-    MonthOffset(i32),
-    YearOffset(i32),
-}
-
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
-const RUSSIAN_MONTHS: [&str; 12] = [
-    "yanvar", "fevral", "mart", "aprel", "ma", "iyun", "iyul", "avgust", "sentyabr", "oktyabr",
-    "noyabr", "dekabr",
-];
-
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
-
-fn month(text: &Text<'_>, i: usize) -> Option<u8> {
-    let word = text.word(i);
-    let key = text.key(i);
-    let cyrillic = word
-        .chars()
-        .next()
-        .is_some_and(|c| ('\u{400}'..='\u{4ff}').contains(&c));
-    let found = if cyrillic {
-        RUSSIAN_MONTHS
-            .iter()
-            .position(|m| key.starts_with(m) && (*m != "ma" || matches!(key, "may" | "maya")))
-    } else {
-        if !text.capitalised(i) {
-            return None;
-        }
-        MONTHS.iter().position(|m| {
-            key == *m || (key.len() >= 3 && m.starts_with(key) && matches!(key.len(), 3 | 4))
-        })
-    };
-    found.and_then(|p| u8::try_from(p + 1).ok())
-}
-
-/// Whether token `i` is a month or weekday name.
-pub fn is_month_word(text: &Text<'_>, i: usize) -> bool {
-    month(text, i).is_some() || WEEKDAYS.contains(&text.key(i))
-}
-
-fn day_number(text: &Text<'_>, i: usize) -> Option<u8> {
-    let t = text.tokens.get(i)?;
-    let key = &*t.exact;
-    let digits = key.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &key[digits.len()..];
-    if !(suffix.is_empty() || matches!(suffix, "st" | "nd" | "rd" | "th")) {
-        return None;
-    }
-    if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok().filter(|d| (1..=31).contains(d))
-}
-
-fn year_number(text: &Text<'_>, i: usize) -> Option<i32> {
-    let t = text.tokens.get(i)?;
-    (t.number && t.exact.len() == 4)
-        .then(|| t.exact.parse().ok())
-        .flatten()
-        .filter(|y| (1900..=2100).contains(y))
-}
-
-fn same_sentence(text: &Text<'_>, a: usize, b: usize) -> bool {
-    match (text.tokens.get(a), text.tokens.get(b)) {
-        (Some(x), Some(y)) => x.sentence == y.sentence,
-        _ => false,
-    }
-}
-
-fn is(text: &Text<'_>, i: usize, words: &[&str]) -> bool {
-    text.tokens.get(i).is_some() && words.contains(&text.key(i))
-}
-
-/// A year written after a day or month: `, 2007` or ` 2021`.
-fn trailing_year(text: &Text<'_>, i: usize) -> Option<(i32, usize)> {
-    let y = year_number(text, i)?;
-    same_sentence(text, i - 1, i).then_some((y, i))
-}
-
-/// Days `from`..`to` whose last token is `last`, with the year written after it, if any.
-fn days(text: &Text<'_>, from: (u8, u8), to: (u8, u8), last: usize) -> (Raw, usize) {
-    let year = trailing_year(text, last + 1);
-    (
-        Raw::Days {
-            from,
-            to,
-            year: year.map(|y| y.0),
-        },
-        year.map_or(last, |y| y.1),
-    )
-}
-
-/// Whether token `i` is one of the Russian `words` (lower case), as written: the keys are
-/// transliterated, and "с" or "по" would read as the Latin "s" or "po".
-fn is_russian(text: &Text<'_>, i: usize, words: &[&str]) -> bool {
-    let w = text.word(i);
-    !w.is_empty() && !w.is_ascii() && words.contains(&w.to_lowercase().as_str())
-}
-
-/// Whether token `i` joins the two ends of a range of days ("5 to 10 August", "с 5 по 10
-/// августа", "с 26 сентября до 7 октября").
-fn range_to(text: &Text<'_>, i: usize) -> bool {
-    is(text, i, &["to", "until", "through", "till"]) || is_russian(text, i, &["по", "до"])
-}
-
-/// Parse the date starting at token `i`: the raw date and its last token.
-fn parse_at(text: &Text<'_>, i: usize) -> Option<(Raw, usize)> {
-    let n = text.tokens.len();
-    let ok = |j: usize| j < n && same_sentence(text, i, j);
-    // from 5 to 10 August [2021]; between 5 and 10 August; с 5 по 10 августа
-    if (is(text, i, &["from", "between"]) || is_russian(text, i, &["с", "со"])) && ok(i + 4) {
-        if let (Some(d1), true, Some(d2), Some(m)) = (
-            day_number(text, i + 1),
-            is(text, i + 2, &["and"]) || range_to(text, i + 2),
-            day_number(text, i + 3),
-            month(text, i + 4),
-        ) {
-            return Some(days(text, (m, d1), (m, d2), i + 4));
-        }
-    }
-    if let Some(m) = month(text, i) {
-        if let Some(d1) = day_number(text, i + 1).filter(|_| ok(i + 1)) {
-            // August 5-10
-            if let Some(d2) =
-                day_number(text, i + 2).filter(|_| ok(i + 2) && dash_between(text, i + 1, i + 2))
-            {
-                return Some(days(text, (m, d1), (m, d2), i + 2));
-            }
-            // September 26 to October 7
-            let linked = is(text, i + 2, &["to", "until", "through", "till"])
-                || (ok(i + 2) && dash_between(text, i + 1, i + 2));
-            let second = if is(text, i + 2, &["to", "until", "through", "till"]) {
-                i + 3
-            } else {
-                i + 2
-            };
-            if linked && ok(second + 1) {
-                if let (Some(m2), Some(d2)) = (month(text, second), day_number(text, second + 1)) {
-                    return Some(days(text, (m, d1), (m2, d2), second + 1));
-                }
-                if let Some(d2) = day_number(text, second).filter(|_| second == i + 3) {
-                    return Some(days(text, (m, d1), (m, d2), second));
-                }
-            }
-            // July 16 [, 2007]
-            return Some(days(text, (m, d1), (m, d1), i + 1));
-        }
-        // June 2021; June of this year; April
-        if let Some((y, last)) = trailing_year(text, i + 1) {
-            return Some((
-                Raw::Month {
-                    month: m,
-                    year: Some(y),
-                    this_year: false,
-                },
-                last,
-            ));
-        }
-        if is(text, i + 1, &["of"]) && is(text, i + 2, &["this"]) && is(text, i + 3, &["year"]) {
-            return Some((
-                Raw::Month {
-                    month: m,
-                    year: None,
-                    this_year: true,
-                },
-                i + 3,
-            ));
-        }
-        return Some((
-            Raw::Month {
-                month: m,
-                year: None,
-                this_year: false,
-            },
-            i,
-        ));
-    }
-    // 2021-08-01 (ISO 8601)
-    if let Some(y) = year_number(text, i).filter(|_| ok(i + 2)) {
-        if dash_between(text, i, i + 1) && dash_between(text, i + 1, i + 2) {
-            let two = |j: usize| {
-                let k = text.key(j);
-                (k.len() == 2).then(|| k.parse::<u8>().ok()).flatten()
-            };
-            if let (Some(m), Some(d)) = (two(i + 1).filter(|m| (1..=12).contains(m)), two(i + 2)) {
-                return Some((
-                    Raw::Days {
-                        from: (m, d),
-                        to: (m, d),
-                        year: Some(y),
-                    },
-                    i + 2,
-                ));
-            }
-        }
-    }
-    if let Some(d1) = day_number(text, i) {
-        // the 29th of February [2023]
-        if is(text, i + 1, &["of"]) && ok(i + 2) {
-            if let Some(m) = month(text, i + 2) {
-                return Some(days(text, (m, d1), (m, d1), i + 2));
-            }
-        }
-        // 16-17 ноября, 5 to 10 August (without "from")
-        if ok(i + 2) && dash_between(text, i, i + 1) {
-            if let (Some(d2), Some(m)) = (day_number(text, i + 1), month(text, i + 2)) {
-                return Some(days(text, (m, d1), (m, d2), i + 2));
-            }
-        }
-        // 5 to 10 August, по 10 августа
-        if range_to(text, i + 1) && ok(i + 3) {
-            if let (Some(d2), Some(m)) = (day_number(text, i + 2), month(text, i + 3)) {
-                return Some(days(text, (m, d1), (m, d2), i + 3));
-            }
-        }
-        // 05 Августа 2021, 16 July
-        if let Some(m) = month(text, i + 1).filter(|_| ok(i + 1)) {
-            // 26 September to 7 October, 26 сентября по 7 октября
-            if range_to(text, i + 2) && ok(i + 4) {
-                if let (Some(d2), Some(m2)) = (day_number(text, i + 3), month(text, i + 4)) {
-                    return Some(days(text, (m, d1), (m2, d2), i + 4));
-                }
-            }
-            return Some(days(text, (m, d1), (m, d1), i + 1));
-        }
-    }
-    // in 2017
-    if is(
-        text,
-        i,
-        &["in", "since", "until", "during", "early", "late", "mid"],
-    ) {
-        if let Some(y) = year_number(text, i + 1).filter(|_| ok(i + 1)) {
-            return Some((Raw::Year(y), i + 1));
-        }
-    }
-    let relative = match text.key(i) {
-        "today" => Some((Raw::Today(0), i)),
-        "yesterday" => Some((Raw::Today(-1), i)),
-        "tomorrow" => Some((Raw::Today(1), i)),
-        k if text.capitalised(i) && WEEKDAYS.contains(&k) => WEEKDAYS
-            .iter()
-            .position(|w| *w == k)
-            .and_then(|p| u8::try_from(p).ok())
-            .map(|p| (Raw::Weekday(p), i)),
-        "next" | "last" | "this" | "coming" | "past" if ok(i + 1) => {
-            let k: i32 = match text.key(i) {
-                "next" | "coming" => 1,
-                "last" | "past" => -1,
-                _ => 0,
-            };
-            match text.key(i + 1) {
-                "week" => Some((Raw::Week(i64::from(k)), i + 1)),
-                "month" => Some((Raw::MonthOffset(k), i + 1)),
-                "year" => Some((Raw::YearOffset(k), i + 1)),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    relative
-}
-
-/// Whether only a hyphen or dash separates two tokens.
-fn dash_between(text: &Text<'_>, a: usize, b: usize) -> bool {
-    let (Some(x), Some(y)) = (text.tokens.get(a), text.tokens.get(b)) else {
-        return false;
-    };
-    matches!(
-        text.source[x.span.end..y.span.start].trim(),
-        "-" | "–" | "—"
-    )
-}
-
 /// Every date in `text`, resolved against `published` (or, failing that, `fallback_year`,
 /// the year in an exercise's name).
 pub fn find(
@@ -475,38 +164,32 @@ pub fn find(
     published: Option<Published>,
     fallback_year: Option<i32>,
 ) -> Vec<DateMention> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < text.tokens.len() {
-        match parse_at(text, i) {
-            Some((raw, last)) => {
-                let mut first = i;
-                // "on Tuesday", "in late April": keep the qualifier in the quote.
-                if first > 0
-                    && same_sentence(text, first - 1, first)
-                    && is(text, first - 1, &["late", "early", "mid", "end"])
-                {
-                    first -= 1;
-                }
-                out.push(resolve(text, raw, first, last, published, fallback_year));
-                i = last + 1;
-            }
-            None => i += 1,
-        }
-    }
-    out
+    // Each sentence's tense, read once however many dates it holds.
+    let mut tenses: Option<(usize, Tense)> = None;
+    written(text)
+        .into_iter()
+        .map(|w| {
+            let s = text.tokens.get(w.first).map_or(0, |t| t.sentence);
+            let t = match tenses {
+                Some((at, t)) if at == s => t,
+                _ => tense(text, s),
+            };
+            tenses = Some((s, t));
+            resolve(text, w, t, published, fallback_year)
+        })
+        .collect()
 }
 
 fn resolve(
     text: &Text<'_>,
-    raw: Raw,
-    first: usize,
-    last: usize,
+    w: WrittenDate,
+    tense: Tense,
     published: Option<Published>,
     fallback_year: Option<i32>,
 ) -> DateMention {
+    let (first, last) = (w.first, w.last);
     let mut m = DateMention {
-        tokens: first..last + 1,
+        tokens: w.tokens(),
         sentence: text.tokens.get(first).map_or(0, |t| t.sentence),
         reported: text.phrase(first, last).to_owned(),
         at: text.phrase_span(first, last).into(),
@@ -518,17 +201,19 @@ fn resolve(
         range: false,
     };
     let pub_day = published.and_then(|p| p.day());
+    let raw = w.date;
     match raw {
         Raw::Days { from, to, year } => {
             m.range = from != to;
             m.precision = DatePrecision::Day;
+            let written = year.is_some();
             let year = year.or_else(|| {
                 m.year_inferred = true;
-                infer_year(from.0, from.1, published, fallback_year)
+                infer_year((from, to, from), published, fallback_year, tense)
             });
             if let Some(y) = year {
-                let y2 = if to.0 < from.0 { y + 1 } else { y };
-                m.start = Day::new(y, from.0, from.1);
+                let (y1, y2) = Raw::years(from.0, to.0, y, written);
+                m.start = Day::new(y1, from.0, from.1);
                 m.end = Day::new(y2, to.0, to.1);
                 if m.start.is_none() || m.end.is_none() || m.end < m.start {
                     m.start = None;
@@ -548,7 +233,12 @@ fn resolve(
                 if this_year {
                     published.map(|p| p.year)
                 } else {
-                    infer_year(month, 15, published, fallback_year)
+                    infer_year(
+                        ((month, 1), (month, 31), (month, 15)),
+                        published,
+                        fallback_year,
+                        tense,
+                    )
                 }
             });
             if let Some(y) = year {
@@ -632,22 +322,123 @@ fn coarse(m: &mut DateMention, published: Option<Published>) {
     }
 }
 
-/// The year that puts `month`/`day` nearest the publication date, or the fallback year.
+/// How a sentence speaks of its dates: of what is to come, of what is done, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tense {
+    Future,
+    Past,
+    Unknown,
+}
+
+/// The tense of sentence `s` as its words say it: future when it says "will", "shall",
+/// "next", "upcoming", "to be held", "is scheduled" or Russian "проведут", "пройдут",
+/// "состоятся", "планируется" (and their kin); else past when it says "held", "took
+/// place", "прошли", "провели" (and kin); else unknown.
+fn tense(text: &Text<'_>, s: usize) -> Tense {
+    let tokens = text.sentence_tokens(s);
+    let key = |i: usize| if tokens.contains(&i) { text.key(i) } else { "" };
+    let future = tokens.clone().any(|i| {
+        matches!(
+            key(i),
+            "will" | "shall" | "next" | "upcoming" | "forthcoming"
+        ) || (key(i) == "to" && key(i + 1) == "be" && matches!(key(i + 2), "held" | "conducted"))
+            || (matches!(key(i), "is" | "are")
+                && matches!(key(i + 1), "scheduled" | "planned" | "due" | "set"))
+            || is_russian(
+                text,
+                i,
+                &[
+                    "проведут",
+                    "проведет",
+                    "проведёт",
+                    "пройдут",
+                    "пройдет",
+                    "пройдёт",
+                    "состоятся",
+                    "состоится",
+                    "планируется",
+                    "планируют",
+                    "начнутся",
+                    "начнется",
+                    "начнётся",
+                    "будут",
+                    "будет",
+                    "предстоящие",
+                    "предстоящих",
+                ],
+            )
+    });
+    if future {
+        return Tense::Future;
+    }
+    let past = tokens.clone().any(|i| {
+        matches!(key(i), "held" | "conducted" | "concluded" | "ended")
+            || (key(i) == "took" && key(i + 1) == "place")
+            || is_russian(
+                text,
+                i,
+                &[
+                    "прошли",
+                    "прошло",
+                    "прошел",
+                    "прошёл",
+                    "прошла",
+                    "провели",
+                    "провел",
+                    "провёл",
+                    "провела",
+                    "состоялись",
+                    "состоялось",
+                    "состоялся",
+                    "состоялась",
+                ],
+            )
+    });
+    if past {
+        Tense::Past
+    } else {
+        Tense::Unknown
+    }
+}
+
+/// The year of a date written without one, from its first and last (month, day) and the
+/// day that stands for it (`at`): with a publication date, a future-tense sentence takes
+/// the first such year whose date ends on or after the publication, a past-tense one the
+/// last whose date starts on or before it, any other the year that puts `at` nearest the
+/// publication; without one, the fallback year.
 fn infer_year(
-    month: u8,
-    day: u8,
+    (from, to, at): ((u8, u8), (u8, u8), (u8, u8)),
     published: Option<Published>,
     fallback: Option<i32>,
+    tense: Tense,
 ) -> Option<i32> {
-    match published {
-        Some(p) => {
+    let Some(p) = published else {
+        return fallback;
+    };
+    // A day of `year`, the month's last when it has fewer days.
+    let day =
+        |year: i32, (m, d): (u8, u8)| Day::new(year, m, d).or_else(|| Day::last_of_month(year, m));
+    match tense {
+        Tense::Future => {
+            let first = p.first_day()?;
+            (p.year..=p.year + 1).find(|y| {
+                let (_, y2) = Raw::years(from.0, to.0, *y, false);
+                day(y2, to).is_some_and(|d| d >= first)
+            })
+        }
+        Tense::Past => {
+            let last = p.last_day()?;
+            (p.year - 1..=p.year)
+                .rev()
+                .find(|y| day(*y, from).is_some_and(|d| d <= last))
+        }
+        Tense::Unknown => {
             let centre = p.centre();
             (p.year - 1..=p.year + 1).min_by_key(|y| {
-                Day::new(*y, month, day.min(28))
+                Day::new(*y, at.0, at.1.min(28))
                     .map_or(i64::MAX, |d| (d.epoch_days() - centre).abs())
             })
         }
-        None => fallback,
     }
 }
 
@@ -709,7 +500,7 @@ pub fn dateline(text: &Text<'_>) -> Option<Published> {
         .find(|d| d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative)
         .and_then(|d| d.start)
         .map(|d| {
-            let (year, month, day) = parts(d);
+            let (year, month, day) = d.parts();
             Published {
                 year,
                 month: Some(month),
@@ -778,9 +569,10 @@ mod tests {
                 Some("2021-10-07"),
             ),
             ("between 5 and 10 August", "2021-08-05", Some("2021-08-10")),
-            ("held 5 to 10 August", "2021-08-05", Some("2021-08-10")),
+            // (No tense word: "held" would put them in 2020, before the publication.)
+            ("drills 5 to 10 August", "2021-08-05", Some("2021-08-10")),
             (
-                "held 26 September to 7 October",
+                "drills 26 September to 7 October",
                 "2021-09-26",
                 Some("2021-10-07"),
             ),
@@ -870,6 +662,119 @@ mod tests {
         let t = Text::new("from September 26 to October 7");
         let d = find(&t, None, Some(2024));
         assert_eq!(d[0].start_iso().as_deref(), Some("2024-09-26"));
+    }
+
+    // Probe 9, E3: an article of 3 April 2023 saying drills "will be held … October 18 to
+    // 22" gave 2022-10-18, the year nearest the publication.
+    #[test]
+    fn the_tense_of_the_sentence_puts_a_year_less_date_after_or_before_the_publication() {
+        let s = |x: &str| Some(x.to_owned());
+        for text in [
+            "Drills will be held October 18 to 22.",
+            "Drills to be held October 18 to 22.",
+            "Drills are scheduled for October 18 to 22.",
+            "The upcoming drills, October 18 to 22.",
+            "Учения проведут с 18 по 22 октября.",
+            "Учения пройдут с 18 по 22 октября.",
+            "Учения состоятся с 18 по 22 октября.",
+            "Учения планируется провести с 18 по 22 октября.",
+        ] {
+            assert_eq!(
+                one(text, "2023-04-03"),
+                (s("2023-10-18"), s("2023-10-22")),
+                "{text}"
+            );
+        }
+        for text in [
+            "Drills were held October 18 to 22.",
+            "Drills took place October 18 to 22.",
+            "Учения прошли с 18 по 22 октября.",
+            "Учения провели с 18 по 22 октября.",
+        ] {
+            assert_eq!(
+                one(text, "2023-04-03"),
+                (s("2022-10-18"), s("2022-10-22")),
+                "{text}"
+            );
+        }
+        // Neither: the nearest year, as before.
+        assert_eq!(
+            one("Drills October 18 to 22.", "2023-04-03"),
+            (s("2022-10-18"), s("2022-10-22"))
+        );
+        // Future: a date already begun and not yet ended is this year's; one just past is
+        // next year's. Past: one not yet begun is last year's.
+        assert_eq!(
+            one("Drills will run March 30 to April 10.", "2023-04-03"),
+            (s("2023-03-30"), s("2023-04-10"))
+        );
+        assert_eq!(
+            one("Drills will end April 1.", "2023-04-03"),
+            (s("2024-04-01"), None)
+        );
+        assert_eq!(
+            one("Drills were held in April.", "2023-04-03"),
+            (s("2023-04"), None)
+        );
+        assert_eq!(
+            one("Drills were held in May.", "2023-04-03"),
+            (s("2022-05"), None)
+        );
+        assert_eq!(
+            one("Drills will be held in March.", "2023-04-03"),
+            (s("2024-03"), None)
+        );
+        // The year is still said to be inferred.
+        assert!(dates("Drills will be held October 18 to 22.", "2023-04-03")[0].3);
+        // Without a publication date, the exercise's name's year, whatever the tense.
+        let t = Text::new("Drills will be held October 18 to 22.");
+        assert_eq!(
+            find(&t, None, Some(2019))[0].start_iso().as_deref(),
+            Some("2019-10-18")
+        );
+    }
+
+    // Probe 9, E7: Russian years and relative weeks.
+    #[test]
+    fn russian_years_and_next_week_resolve() {
+        let s = |x: &str| Some(x.to_owned());
+        assert_eq!(
+            one("Учения прошли в 2021 году.", "2023-04-03"),
+            (s("2021"), None)
+        );
+        // 2023-04-03 was a Monday: next week is 10 to 16 April, day-precise and relative
+        // (a week is a span of days; the date model has no week precision).
+        assert_eq!(
+            one("На следующей неделе пройдут учения.", "2023-04-03"),
+            (s("2023-04-10"), s("2023-04-16"))
+        );
+        let t = Text::new("На следующей неделе пройдут учения.");
+        let d = &find(&t, Published::parse("2023-04-03"), None)[0];
+        assert!(d.relative && d.range);
+        assert_eq!(d.precision, DatePrecision::Day);
+        assert_eq!(
+            one("в следующем месяце", "2023-04-03"),
+            (s("2023-05"), None)
+        );
+    }
+
+    // Probe 9, E4.
+    #[test]
+    fn a_month_first_range_resolves_to_both_days() {
+        let s = |x: &str| Some(x.to_owned());
+        assert_eq!(
+            one("will hold drills from May 5 to 9.", "2023-04-03"),
+            (s("2023-05-05"), s("2023-05-09"))
+        );
+        assert_eq!(
+            one("will hold drills May 5 through 9", "2023-04-03"),
+            (s("2023-05-05"), s("2023-05-09"))
+        );
+        // A written year after a range across the new year is its last day's.
+        assert_eq!(
+            one("from 28 December to 3 January 2022", "2021-12-01"),
+            (s("2021-12-28"), s("2022-01-03"))
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::model::{
     address, without_credentials, Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise,
     PlaceRef, Quote, Site, Source, SourceError,
 };
+use crate::names::dates::{quotes_say, Bound};
 
 /// File names of the dataset inside the data folder.
 pub const SOURCES: &str = "sources.toml";
@@ -537,6 +538,39 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A date backed by quotes that write dates must be one of them
+    /// ([`crate::names::dates::quotes_say`]: the day and month at the range's end `bound`
+    /// gives, the year where written), read by `extract`'s reader; quotes the reader finds
+    /// no date in, a relative date ("next week") or an evidence entry citing a source
+    /// without a quote leave it as backed.
+    fn date_in_quotes(&mut self, field: &S<String>, name: &str, evidence: &[Evidence]) {
+        let Some(v) = field else { return };
+        let Ok(value) = ReportedDate::parse(v.get_ref()) else {
+            return;
+        };
+        let backing: Vec<&Evidence> = evidence.iter().filter(|e| e.field == name).collect();
+        if backing.iter().any(|e| e.quote.is_none()) {
+            return;
+        }
+        let quotes: Vec<&str> = backing.iter().filter_map(|e| e.quote.as_deref()).collect();
+        let bound = match name {
+            "start" | "since" => Bound::Start,
+            "end" | "until" => Bound::End,
+            _ => Bound::Either,
+        };
+        if !quotes_say(&quotes, &value, bound) {
+            let quoted: Vec<String> = quotes.iter().map(|q| format!("{q:?}")).collect();
+            self.problem(
+                &v.span(),
+                v.get_ref(),
+                format!(
+                    "`{name}` is not a date its evidence quotes ({})",
+                    quoted.join(" or ")
+                ),
+            );
+        }
+    }
+
     fn known_source(&mut self, span: &Range<usize>, id: &str, known: &[Source]) -> bool {
         let ok = known.iter().any(|k| k.id == id);
         if !ok {
@@ -890,6 +924,9 @@ impl<'a> Checker<'a> {
             self.backed(&r.start, "start", &evidence);
             self.backed(&r.end, "end", &evidence);
             self.backed(&r.after, "after", &evidence);
+            for (field, name) in [(&r.start, "start"), (&r.end, "end"), (&r.after, "after")] {
+                self.date_in_quotes(field, name, &evidence);
+            }
             let dates = self
                 .dates(&r.start, &r.end, &r.after)
                 .unwrap_or(DateSpan::UNKNOWN);
@@ -911,6 +948,9 @@ impl<'a> Checker<'a> {
                 self.backed(&s.start, "start", &site_evidence);
                 self.backed(&s.end, "end", &site_evidence);
                 self.backed(&s.after, "after", &site_evidence);
+                for (field, name) in [(&s.start, "start"), (&s.end, "end"), (&s.after, "after")] {
+                    self.date_in_quotes(field, name, &site_evidence);
+                }
                 let participants = s
                     .participants
                     .is_some()
@@ -1019,6 +1059,13 @@ impl<'a> Checker<'a> {
                 self.backed(&s.since, "since", &evidence);
                 self.backed(&s.until, "until", &evidence);
                 self.backed(&s.last_reported, "last_reported", &evidence);
+                for (field, name) in [
+                    (&s.since, "since"),
+                    (&s.until, "until"),
+                    (&s.last_reported, "last_reported"),
+                ] {
+                    self.date_in_quotes(field, name, &evidence);
+                }
                 let site_status = self.status(&s.status, status).unwrap_or(BaseStatus::Active);
                 let since = self.date(&s.since).ok().flatten();
                 let until = self.date(&s.until).ok().flatten();

@@ -1,0 +1,651 @@
+//! Dates as the press writes them: the forms, before a year is settled or a relative date
+//! is resolved.
+//!
+//! Forms read: single days ("July 16", "16 July", "October 6, 2007", "05 Августа 2021"),
+//! ranges ("August 5-10", "from 5 to 10 August", "from May 5 to 9", "September 26 to
+//! October 7", "с 5 по 10 августа"), months ("late April", "in June", "June 2021"), years
+//! ("in 2017", "в 2021 году") and relative dates ("today", "on Tuesday", "next week", "на
+//! следующей неделе", "next month", "this year"). Below `read`, so the dataset's check of a
+//! date against its quote ([`crate::read::dataset`]) and `extract` (which resolves them
+//! against the publication date) read dates with one reader.
+
+use std::ops::Range;
+
+use super::text::Text;
+use crate::date::{DatePrecision, ReportedDate};
+
+/// A date found in a text: its tokens and what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenDate {
+    /// Token indices of the phrase (a qualifier such as "late" included).
+    pub first: usize,
+    /// The last token of the phrase.
+    pub last: usize,
+    /// What the words say.
+    pub date: Written,
+}
+
+impl WrittenDate {
+    /// Token indices of the phrase.
+    pub fn tokens(&self) -> Range<usize> {
+        self.first..self.last + 1
+    }
+}
+
+/// A date as written, before its year is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Days, one or a range.
+    Days {
+        /// The first day: (month, day).
+        from: (u8, u8),
+        /// The last day: (month, day), `from` for one day.
+        to: (u8, u8),
+        /// The year, when written: the year of the last day ("28 December to 3 January
+        /// 2022" ends in 2022; see [`Written::years`]).
+        year: Option<i32>,
+    },
+    /// A month.
+    Month {
+        /// 1 to 12.
+        month: u8,
+        /// The year, when written.
+        year: Option<i32>,
+        /// "of this year": the publication's year.
+        this_year: bool,
+    },
+    /// A year ("in 2017", "в 2021 году").
+    Year(i32),
+    /// A day counted from the publication date ("today" 0, "yesterday" -1).
+    Today(i64),
+    /// The last such weekday on or before the publication date (Monday 0).
+    Weekday(u8),
+    /// The week (Monday to Sunday) so many weeks after the publication's ("next week" 1).
+    Week(i64),
+    /// The month so many months after the publication's.
+    MonthOffset(i32),
+    /// The year so many years after the publication's.
+    YearOffset(i32),
+}
+
+impl Written {
+    /// Whether the date is counted from the publication date ("next week", "on Tuesday",
+    /// "this year", "June of this year"): its words alone do not give it.
+    pub fn relative(&self) -> bool {
+        match self {
+            Written::Days { .. } | Written::Year(_) => false,
+            Written::Month { this_year, .. } => *this_year,
+            _ => true,
+        }
+    }
+
+    /// The years of a range's first and last days when the range's year is `year`: a
+    /// written year is the last day's ("28 December to 3 January 2022": 2021 and 2022), an
+    /// inferred one the first day's (`written` false: 2021 gives 2021 and 2022).
+    pub fn years(from_month: u8, to_month: u8, year: i32, written: bool) -> (i32, i32) {
+        let wraps = i32::from(to_month < from_month);
+        if written {
+            (year - wraps, year)
+        } else {
+            (year, year + wraps)
+        }
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+const RUSSIAN_MONTHS: [&str; 12] = [
+    "yanvar", "fevral", "mart", "aprel", "ma", "iyun", "iyul", "avgust", "sentyabr", "oktyabr",
+    "noyabr", "dekabr",
+];
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+fn month(text: &Text<'_>, i: usize) -> Option<u8> {
+    let word = text.word(i);
+    let key = text.key(i);
+    let cyrillic = word
+        .chars()
+        .next()
+        .is_some_and(|c| ('\u{400}'..='\u{4ff}').contains(&c));
+    let found = if cyrillic {
+        RUSSIAN_MONTHS
+            .iter()
+            .position(|m| key.starts_with(m) && (*m != "ma" || matches!(key, "may" | "maya")))
+    } else {
+        if !text.capitalised(i) {
+            return None;
+        }
+        MONTHS.iter().position(|m| {
+            key == *m || (key.len() >= 3 && m.starts_with(key) && matches!(key.len(), 3 | 4))
+        })
+    };
+    found.and_then(|p| u8::try_from(p + 1).ok())
+}
+
+/// Whether token `i` is a month or weekday name.
+pub fn is_month_word(text: &Text<'_>, i: usize) -> bool {
+    month(text, i).is_some() || WEEKDAYS.contains(&text.key(i))
+}
+
+fn day_number(text: &Text<'_>, i: usize) -> Option<u8> {
+    let t = text.tokens.get(i)?;
+    let key = &*t.exact;
+    let digits = key.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &key[digits.len()..];
+    if !(suffix.is_empty() || matches!(suffix, "st" | "nd" | "rd" | "th")) {
+        return None;
+    }
+    if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+fn year_number(text: &Text<'_>, i: usize) -> Option<i32> {
+    let t = text.tokens.get(i)?;
+    (t.number && t.exact.len() == 4)
+        .then(|| t.exact.parse().ok())
+        .flatten()
+        .filter(|y| (1900..=2100).contains(y))
+}
+
+fn same_sentence(text: &Text<'_>, a: usize, b: usize) -> bool {
+    match (text.tokens.get(a), text.tokens.get(b)) {
+        (Some(x), Some(y)) => x.sentence == y.sentence,
+        _ => false,
+    }
+}
+
+fn is(text: &Text<'_>, i: usize, words: &[&str]) -> bool {
+    text.tokens.get(i).is_some() && words.contains(&text.key(i))
+}
+
+/// A year written after a day or month: `, 2007` or ` 2021`.
+fn trailing_year(text: &Text<'_>, i: usize) -> Option<(i32, usize)> {
+    let y = year_number(text, i)?;
+    same_sentence(text, i - 1, i).then_some((y, i))
+}
+
+/// Days `from`..`to` whose last token is `last`, with the year written after it, if any.
+fn days(text: &Text<'_>, from: (u8, u8), to: (u8, u8), last: usize) -> (Written, usize) {
+    let year = trailing_year(text, last + 1);
+    (
+        Written::Days {
+            from,
+            to,
+            year: year.map(|y| y.0),
+        },
+        year.map_or(last, |y| y.1),
+    )
+}
+
+/// Whether token `i` is one of the Russian `words` (lower case), as written: the keys are
+/// transliterated, and "с" or "по" would read as the Latin "s" or "po".
+pub fn is_russian(text: &Text<'_>, i: usize, words: &[&str]) -> bool {
+    let w = text.word(i);
+    !w.is_empty() && !w.is_ascii() && words.contains(&w.to_lowercase().as_str())
+}
+
+/// Whether token `i` joins the two ends of a range of days ("5 to 10 August", "с 5 по 10
+/// августа", "с 26 сентября до 7 октября").
+fn range_to(text: &Text<'_>, i: usize) -> bool {
+    is(text, i, &["to", "until", "through", "till"]) || is_russian(text, i, &["по", "до"])
+}
+
+/// Parse the date starting at token `i`: the raw date and its last token.
+fn parse_at(text: &Text<'_>, i: usize) -> Option<(Written, usize)> {
+    let n = text.tokens.len();
+    let ok = |j: usize| j < n && same_sentence(text, i, j);
+    // from 5 to 10 August [2021]; between 5 and 10 August; с 5 по 10 августа
+    if (is(text, i, &["from", "between"]) || is_russian(text, i, &["с", "со"])) && ok(i + 4) {
+        if let (Some(d1), true, Some(d2), Some(m)) = (
+            day_number(text, i + 1),
+            is(text, i + 2, &["and"]) || range_to(text, i + 2),
+            day_number(text, i + 3),
+            month(text, i + 4),
+        ) {
+            return Some(days(text, (m, d1), (m, d2), i + 4));
+        }
+    }
+    if let Some(m) = month(text, i) {
+        if let Some(d1) = day_number(text, i + 1).filter(|_| ok(i + 1)) {
+            // August 5-10
+            if let Some(d2) =
+                day_number(text, i + 2).filter(|_| ok(i + 2) && dash_between(text, i + 1, i + 2))
+            {
+                return Some(days(text, (m, d1), (m, d2), i + 2));
+            }
+            // September 26 to October 7
+            let linked = is(text, i + 2, &["to", "until", "through", "till"])
+                || (ok(i + 2) && dash_between(text, i + 1, i + 2));
+            let second = if is(text, i + 2, &["to", "until", "through", "till"]) {
+                i + 3
+            } else {
+                i + 2
+            };
+            if linked && ok(second) {
+                if let (Some(m2), Some(d2)) = (
+                    month(text, second),
+                    day_number(text, second + 1).filter(|_| ok(second + 1)),
+                ) {
+                    return Some(days(text, (m, d1), (m2, d2), second + 1));
+                }
+                // May 5 to 9, from May 5 through 9 (the range's last word)
+                if let Some(d2) = day_number(text, second).filter(|_| second == i + 3) {
+                    return Some(days(text, (m, d1), (m, d2), second));
+                }
+            }
+            // July 16 [, 2007]
+            return Some(days(text, (m, d1), (m, d1), i + 1));
+        }
+        // June 2021; June of this year; April
+        if let Some((y, last)) = trailing_year(text, i + 1) {
+            return Some((
+                Written::Month {
+                    month: m,
+                    year: Some(y),
+                    this_year: false,
+                },
+                last,
+            ));
+        }
+        if is(text, i + 1, &["of"]) && is(text, i + 2, &["this"]) && is(text, i + 3, &["year"]) {
+            return Some((
+                Written::Month {
+                    month: m,
+                    year: None,
+                    this_year: true,
+                },
+                i + 3,
+            ));
+        }
+        return Some((
+            Written::Month {
+                month: m,
+                year: None,
+                this_year: false,
+            },
+            i,
+        ));
+    }
+    // 2021-08-01 (ISO 8601)
+    if let Some(y) = year_number(text, i).filter(|_| ok(i + 2)) {
+        if dash_between(text, i, i + 1) && dash_between(text, i + 1, i + 2) {
+            let two = |j: usize| {
+                let k = text.key(j);
+                (k.len() == 2).then(|| k.parse::<u8>().ok()).flatten()
+            };
+            if let (Some(m), Some(d)) = (two(i + 1).filter(|m| (1..=12).contains(m)), two(i + 2)) {
+                return Some((
+                    Written::Days {
+                        from: (m, d),
+                        to: (m, d),
+                        year: Some(y),
+                    },
+                    i + 2,
+                ));
+            }
+        }
+    }
+    if let Some(d1) = day_number(text, i) {
+        // the 29th of February [2023]
+        if is(text, i + 1, &["of"]) && ok(i + 2) {
+            if let Some(m) = month(text, i + 2) {
+                return Some(days(text, (m, d1), (m, d1), i + 2));
+            }
+        }
+        // 16-17 ноября, 5 to 10 August (without "from")
+        if ok(i + 2) && dash_between(text, i, i + 1) {
+            if let (Some(d2), Some(m)) = (day_number(text, i + 1), month(text, i + 2)) {
+                return Some(days(text, (m, d1), (m, d2), i + 2));
+            }
+        }
+        // 5 to 10 August, по 10 августа
+        if range_to(text, i + 1) && ok(i + 3) {
+            if let (Some(d2), Some(m)) = (day_number(text, i + 2), month(text, i + 3)) {
+                return Some(days(text, (m, d1), (m, d2), i + 3));
+            }
+        }
+        // 05 Августа 2021, 16 July
+        if let Some(m) = month(text, i + 1).filter(|_| ok(i + 1)) {
+            // 26 September to 7 October, 26 сентября по 7 октября
+            if range_to(text, i + 2) && ok(i + 4) {
+                if let (Some(d2), Some(m2)) = (day_number(text, i + 3), month(text, i + 4)) {
+                    return Some(days(text, (m, d1), (m2, d2), i + 4));
+                }
+            }
+            return Some(days(text, (m, d1), (m, d1), i + 1));
+        }
+    }
+    // в 2021 году, в 2021 г.
+    if is_russian(text, i, &["в", "во"]) {
+        if let Some(y) = year_number(text, i + 1).filter(|_| ok(i + 1)) {
+            let last = if ok(i + 2) && is_russian(text, i + 2, &["году", "года", "г"]) {
+                i + 2
+            } else {
+                i + 1
+            };
+            return Some((Written::Year(y), last));
+        }
+    }
+    // на следующей неделе, в следующем месяце, в этом году
+    if is_russian(text, i, &["на", "в", "во"]) && ok(i + 2) {
+        let k = if is_russian(
+            text,
+            i + 1,
+            &["следующей", "следующем", "будущей", "будущем"],
+        ) {
+            Some(1)
+        } else if is_russian(text, i + 1, &["этой", "этом", "текущей", "текущем"])
+        {
+            Some(0)
+        } else if is_russian(text, i + 1, &["прошлой", "прошлом"]) {
+            Some(-1)
+        } else {
+            None
+        };
+        if let Some(k) = k {
+            let unit = if is_russian(text, i + 2, &["неделе"]) {
+                Some(Written::Week(i64::from(k)))
+            } else if is_russian(text, i + 2, &["месяце"]) {
+                Some(Written::MonthOffset(k))
+            } else if is_russian(text, i + 2, &["году"]) {
+                Some(Written::YearOffset(k))
+            } else {
+                None
+            };
+            if let Some(w) = unit {
+                return Some((w, i + 2));
+            }
+        }
+    }
+    // in 2017
+    if is(
+        text,
+        i,
+        &["in", "since", "until", "during", "early", "late", "mid"],
+    ) {
+        if let Some(y) = year_number(text, i + 1).filter(|_| ok(i + 1)) {
+            return Some((Written::Year(y), i + 1));
+        }
+    }
+    let relative = match text.key(i) {
+        "today" => Some((Written::Today(0), i)),
+        "yesterday" => Some((Written::Today(-1), i)),
+        "tomorrow" => Some((Written::Today(1), i)),
+        k if text.capitalised(i) && WEEKDAYS.contains(&k) => WEEKDAYS
+            .iter()
+            .position(|w| *w == k)
+            .and_then(|p| u8::try_from(p).ok())
+            .map(|p| (Written::Weekday(p), i)),
+        "next" | "last" | "this" | "coming" | "past" if ok(i + 1) => {
+            let k: i32 = match text.key(i) {
+                "next" | "coming" => 1,
+                "last" | "past" => -1,
+                _ => 0,
+            };
+            match text.key(i + 1) {
+                "week" => Some((Written::Week(i64::from(k)), i + 1)),
+                "month" => Some((Written::MonthOffset(k), i + 1)),
+                "year" => Some((Written::YearOffset(k), i + 1)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    relative
+}
+
+/// Whether only a hyphen or dash separates two tokens.
+fn dash_between(text: &Text<'_>, a: usize, b: usize) -> bool {
+    let (Some(x), Some(y)) = (text.tokens.get(a), text.tokens.get(b)) else {
+        return false;
+    };
+    matches!(
+        text.source[x.span.end..y.span.start].trim(),
+        "-" | "–" | "—"
+    )
+}
+
+/// Every date `text` writes, in order.
+pub fn written(text: &Text<'_>) -> Vec<WrittenDate> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.tokens.len() {
+        match parse_at(text, i) {
+            Some((date, last)) => {
+                let mut first = i;
+                // "on Tuesday", "in late April": keep the qualifier in the quote.
+                if first > 0
+                    && same_sentence(text, first - 1, first)
+                    && is(text, first - 1, &["late", "early", "mid", "end"])
+                {
+                    first -= 1;
+                }
+                out.push(WrittenDate { first, last, date });
+                i = last + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// Which end of what a quote writes a date field gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// The first day (`start`, `since`).
+    Start,
+    /// The last day (`end`, `until`).
+    End,
+    /// Either (`after`, `last_reported`).
+    Either,
+}
+
+/// Whether `quotes` say `value`, a date field's: true when they write no date this reader
+/// finds (nothing to compare), or a relative one ("next week", "on Tuesday": its day is
+/// not in its words), or a date whose `bound` end has the value's month and day (as far as
+/// the value's precision goes: a day needs both, a month its month, a year neither) and,
+/// when the quote writes its year, the value's year. A year-less quote leaves the year free.
+pub fn quotes_say(quotes: &[&str], value: &ReportedDate, bound: Bound) -> bool {
+    let (y, m, d) = value.first.parts();
+    let mut dated = false;
+    for q in quotes {
+        for w in written(&Text::new(q)) {
+            if w.date.relative() {
+                return true;
+            }
+            dated = true;
+            // The ends the quote writes: (year if written, month, day), month and day when
+            // it gives them.
+            let ends: Vec<(Option<i32>, Option<u8>, Option<u8>)> = match w.date {
+                Written::Days { from, to, year } => {
+                    let years = year.map(|y| Written::years(from.0, to.0, y, true));
+                    let first = (years.map(|y| y.0), Some(from.0), Some(from.1));
+                    let last = (years.map(|y| y.1), Some(to.0), Some(to.1));
+                    match bound {
+                        Bound::Start => vec![first],
+                        Bound::End => vec![last],
+                        Bound::Either => vec![first, last],
+                    }
+                }
+                Written::Month { month, year, .. } => vec![(year, Some(month), None)],
+                Written::Year(year) => vec![(Some(year), None, None)],
+                _ => Vec::new(),
+            };
+            let says = |(qy, qm, qd): (Option<i32>, Option<u8>, Option<u8>)| {
+                let day_month = match value.precision {
+                    DatePrecision::Day => qm == Some(m) && qd == Some(d),
+                    DatePrecision::Month => qm == Some(m),
+                    _ => true,
+                };
+                day_month && qy.is_none_or(|qy| qy == y)
+            };
+            if ends.into_iter().any(says) {
+                return true;
+            }
+        }
+    }
+    !dated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forms(s: &str) -> Vec<Written> {
+        written(&Text::new(s)).into_iter().map(|w| w.date).collect()
+    }
+
+    fn days(from: (u8, u8), to: (u8, u8)) -> Written {
+        Written::Days {
+            from,
+            to,
+            year: None,
+        }
+    }
+
+    // Probe 9, E4: "from May 5 to 9" kept only its first day.
+    #[test]
+    fn a_month_first_range_keeps_its_last_day() {
+        for s in [
+            "drills at the Bereg training ground from May 5 to 9.",
+            "drills at the Bereg training ground May 5 through 9.",
+            "drills May 5 to 9",
+            "drills from May 5 to 9 near Osh",
+        ] {
+            assert_eq!(forms(s), [days((5, 5), (5, 9))], "{s}");
+        }
+        assert_eq!(
+            forms("which run from March 9 to 12"),
+            [days((3, 9), (3, 12))]
+        );
+        // A month at the end still closes the range; a lone day stays one day.
+        assert_eq!(
+            forms("from September 26 to October 7."),
+            [days((9, 26), (10, 7))]
+        );
+        assert_eq!(forms("on May 5. To 9 units"), [days((5, 5), (5, 5))]);
+    }
+
+    // Probe 9, E7: "в 2021 году" and "на следующей неделе" were not read.
+    #[test]
+    fn russian_years_and_relative_weeks_months_and_years_are_read() {
+        assert_eq!(
+            forms("провели учения на полигоне Харбмайдон в 2021 году."),
+            [Written::Year(2021)]
+        );
+        let w = written(&Text::new("учения в 2021 году прошли"));
+        assert_eq!(
+            Text::new("учения в 2021 году прошли").phrase(w[0].first, w[0].last),
+            "в 2021 году"
+        );
+        assert_eq!(forms("учения во 2021"), [Written::Year(2021)]);
+        assert_eq!(
+            forms("На следующей неделе в Киргизии пройдут учения"),
+            [Written::Week(1)]
+        );
+        assert_eq!(forms("на прошлой неделе"), [Written::Week(-1)]);
+        assert_eq!(forms("в следующем месяце"), [Written::MonthOffset(1)]);
+        assert_eq!(forms("в этом году"), [Written::YearOffset(0)]);
+        // The Latin look-alikes are not Russian words.
+        assert!(forms("na sleduyushchei nedele").is_empty());
+    }
+
+    #[test]
+    fn a_written_year_is_the_ranges_last_days() {
+        assert_eq!(Written::years(12, 1, 2022, true), (2021, 2022));
+        assert_eq!(Written::years(12, 1, 2021, false), (2021, 2022));
+        assert_eq!(Written::years(8, 8, 2021, true), (2021, 2021));
+    }
+
+    // Probe 9, D1: `check` passed a date its own quote contradicts.
+    #[test]
+    fn quotes_say_a_date_by_its_day_and_month_and_a_written_year() {
+        let says =
+            |q: &str, v: &str, b: Bound| quotes_say(&[q], &ReportedDate::parse(v).unwrap(), b);
+        let q = "would run from July 30 to August 10";
+        assert!(says(q, "2021-07-30", Bound::Start));
+        assert!(
+            says(q, "2019-07-30", Bound::Start),
+            "a year-less quote leaves the year free"
+        );
+        assert!(!says(q, "2021-03-01", Bound::Start));
+        assert!(
+            !says(q, "2021-08-10", Bound::Start),
+            "the start is the range's first day"
+        );
+        assert!(says(q, "2021-08-10", Bound::End));
+        assert!(!says(q, "2021-08-11", Bound::End));
+        assert!(says(q, "2021-08-10", Bound::Either));
+        assert!(
+            says(q, "2021-07", Bound::Start),
+            "a month needs its month only"
+        );
+        assert!(!says(q, "2021-03", Bound::Start));
+        assert!(says(q, "2021", Bound::Start));
+        // A written year must agree; across a year's end it is the last day's.
+        assert!(says("on October 6, 2007,", "2007-10-06", Bound::Start));
+        assert!(!says("on October 6, 2007,", "2008-10-06", Bound::Start));
+        assert!(says(
+            "from 28 December to 3 January 2022",
+            "2021-12-28",
+            Bound::Start
+        ));
+        assert!(says(
+            "from 28 December to 3 January 2022",
+            "2022-01-03",
+            Bound::End
+        ));
+        assert!(!says("joining in 2017 and", "2018", Bound::Start));
+        assert!(
+            !says("joining in 2017 and", "2017-05", Bound::Start),
+            "no month is quoted"
+        );
+        assert!(says("In late April, Russia held", "2021-04", Bound::Start));
+        assert!(says("05 Августа 2021", "2021-08-05", Bound::Start));
+        assert!(!says("с 5 по 10 августа", "2021-08-04", Bound::Start));
+        // No date, or a relative one: nothing to compare.
+        assert!(says(
+            "The timing of the next drills is not yet set.",
+            "2018-07-23",
+            Bound::Either
+        ));
+        assert!(says(
+            "Next week CSTO will conduct",
+            "2021-08-16",
+            Bound::Either
+        ));
+        assert!(says("deployed on Tuesday", "2021-07-20", Bound::Start));
+        // Among several quotes, one saying it is enough.
+        let v = ReportedDate::parse("2021-08-05").unwrap();
+        assert!(quotes_say(&["on July 1", "August 5-10"], &v, Bound::Start));
+        assert!(!quotes_say(
+            &["on July 1", "no date here"],
+            &v,
+            Bound::Start
+        ));
+    }
+}
