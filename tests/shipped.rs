@@ -273,6 +273,35 @@ fn a_count_that_is_not_the_quoted_number_is_reported() {
         .expect_stderr_line(&["\"1600\": `troops` is not the number its evidence quotes"]);
 }
 
+// Probe 9, Q1: a quote cut inside a number backed a wrong count (`troops = 1` by "involving
+// around 1" of "around 1,500 troops"); a quote must start and end on the article's words.
+#[test]
+fn a_quote_cut_inside_a_number_or_word_of_its_article_backs_nothing() {
+    let work = shipped_copy();
+    work.edit("exercises.toml", "troops = 1500\n", "troops = 1\n");
+    work.edit(
+        "exercises.toml",
+        "quote = \"involving around 1,500 troops and 200 vehicles\"",
+        "quote = \"involving around 1\"",
+    );
+    work.edit("exercises.toml", "troops = 500\n", "troops = 50\n");
+    work.edit(
+        "exercises.toml",
+        "quote = \"saw over 500 Russian and Kazak troops participate\"",
+        "quote = \"saw over 50\"",
+    );
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "exercises.toml:",
+            "\"involving around 1\": the quote ends inside \"1,500\" in 004_",
+        ])
+        .expect_stderr_line(&[
+            "exercises.toml:",
+            "\"saw over 50\": the quote ends inside \"500\" in 000_",
+        ]);
+}
+
 // Probe 2, finding 4: participants named by no quote, and a base's operator, host and units,
 // passed `check`.
 #[test]

@@ -278,16 +278,16 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
     }
 }
 
-/// `1500` as `1,500`.
-fn group_thousands(digits: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// Whether `quote` gives the number `n`: one of its numbers, read whole as the article's
+/// tokens are (`1500`, `1,500`, `12 500`: [`whole_words`](crate::names::text::whole_words));
+/// [`crate::evidence`] sees that a quote cuts no number of its article, so this is the
+/// article's number.
+fn quote_gives(quote: &str, n: i64) -> bool {
+    use crate::names::text::{number_value, whole_words};
+    whole_words(quote)
+        .into_iter()
+        .filter(|(_, number)| *number)
+        .any(|(span, _)| number_value(&quote[span]).and_then(|v| i64::try_from(v).ok()) == Some(n))
 }
 
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
@@ -509,7 +509,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A count backed by quotes must be the number one of them gives (`1500` or `1,500`).
+    /// A count backed by quotes must be the number one of them gives ([`quote_gives`]).
     fn count_in_quote(&mut self, field: &S<i64>, name: &str, evidence: &[Evidence]) {
         let Some(v) = field else { return };
         let n = *v.get_ref();
@@ -521,17 +521,10 @@ impl<'a> Checker<'a> {
         if quotes.is_empty() {
             return;
         }
-        let plain = n.to_string();
-        let grouped = group_thousands(&plain);
-        let gives = |q: &str| {
-            q.split(|c: char| !(c.is_ascii_digit() || c == ','))
-                .map(|w| w.trim_matches(','))
-                .any(|w| w == plain || w == grouped)
-        };
-        if !quotes.iter().any(|q| gives(q)) {
+        if !quotes.iter().any(|q| quote_gives(q, n)) {
             self.problem(
                 &v.span(),
-                &plain,
+                &n.to_string(),
                 format!("`{name}` is not the number its evidence quotes"),
             );
         }
@@ -1199,6 +1192,17 @@ mod tests {
             std::fs::write(dir.path().join(f), edit(f, text)).unwrap();
         }
         read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn a_count_is_a_whole_number_of_its_quote() {
+        assert!(quote_gives("involving around 1,500 troops", 1500));
+        assert!(quote_gives("with 12 500 troops", 12_500));
+        assert!(quote_gives("with 12\u{a0}500 troops", 12_500));
+        assert!(!quote_gives("with 12 500 troops", 500));
+        assert!(!quote_gives("with 12 500 troops", 12));
+        assert!(quote_gives("1500 troops", 1500));
+        assert!(!quote_gives("Zapad-2021 with 150 troops", 15));
     }
 
     #[test]
