@@ -302,6 +302,56 @@ fn a_quote_cut_inside_a_number_or_word_of_its_article_backs_nothing() {
         ]);
 }
 
+// Probe 9, K2: an exercise id equal to a base id passed `check`, then `build` failed on the
+// uncertainty layer's repeated id with "the file does not parse" and no file or line.
+#[test]
+fn an_exercise_id_that_is_a_base_id_is_refused_by_check_naming_both_lines() {
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "id = \"ru-uz-termez-2021\"",
+        "id = \"ru-kant-air-base\"",
+    );
+    let line = |file: &str, text: &str| {
+        let all = fs::read_to_string(work.data().join(file)).unwrap();
+        all[..all.find(text).unwrap()].lines().count() + 1
+    };
+    let (ex, base) = (
+        line("exercises.toml", "id = \"ru-kant-air-base\""),
+        line("bases.toml", "id = \"ru-kant-air-base\""),
+    );
+    let wanted = format!(
+        "exercises.toml:{ex}: \"ru-kant-air-base\": the id of a base too (bases.toml:{base})"
+    );
+    let run = work.check();
+    run.expect_code(1).expect_stderr_line(&[&wanted]);
+    assert!(
+        !run.stderr().contains("nothing was written"),
+        "{}",
+        run.stderr()
+    );
+    work.build()
+        .expect_code(1)
+        .expect_stderr_line(&[&wanted])
+        .expect_stderr_line(&["nothing was written"]);
+}
+
+// Probe 9, L1: `check` writes nothing, so it does not say "nothing was written"; a TOML
+// syntax error is said once.
+#[test]
+fn check_on_a_file_that_does_not_parse_says_only_what_is_wrong() {
+    let work = shipped_copy();
+    work.edit("exercises.toml", "troops = 1500", "troop = 1500");
+    let run = work.check();
+    run.expect_code(1)
+        .expect_stderr_line(&["exercises.toml:", "unknown field `troop`"]);
+    assert!(
+        !run.stderr().contains("nothing was written"),
+        "{}",
+        run.stderr()
+    );
+}
+
 // Probe 2, finding 4: participants named by no quote, and a base's operator, host and units,
 // passed `check`.
 #[test]

@@ -164,16 +164,26 @@ pub fn read(dir: &Path) -> Result<(Dataset, Vec<Problem>)> {
         let file: SourcesFile = parse_toml(&path, &text)?;
         Checker::new(&path, &text, &mut problems, &mut quotes).sources(file.source)
     };
+    let (mut exercise_ids, mut base_ids) = (HashMap::new(), HashMap::new());
     let exercises = {
         let (path, text) = load(dir, EXERCISES)?;
         let file: ExercisesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems, &mut quotes).exercises(file.exercise, &sources)
+        Checker::new(&path, &text, &mut problems, &mut quotes).exercises(
+            file.exercise,
+            &sources,
+            &mut exercise_ids,
+        )
     };
     let bases = {
         let (path, text) = load(dir, BASES)?;
         let file: BasesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems, &mut quotes).bases(file.base, &sources)
+        Checker::new(&path, &text, &mut problems, &mut quotes).bases(
+            file.base,
+            &sources,
+            &mut base_ids,
+        )
     };
+    problems.extend(ids_of_both(dir, &exercise_ids, &base_ids));
     Ok((
         Dataset {
             sources,
@@ -183,6 +193,34 @@ pub fn read(dir: &Path) -> Result<(Dataset, Vec<Problem>)> {
         },
         problems,
     ))
+}
+
+/// An exercise id that is a base's id too (`exercises` and `bases`: id to line) is a
+/// problem on the exercise's line naming the base's: the two layers' features share the
+/// uncertainty layer, where exercise `X` site `main` and base `X` site `main` would be one id.
+fn ids_of_both(
+    dir: &Path,
+    exercises: &HashMap<String, usize>,
+    bases: &HashMap<String, usize>,
+) -> Vec<Problem> {
+    let mut both: Vec<(usize, &str, usize)> = exercises
+        .iter()
+        .filter_map(|(id, &line)| bases.get(id).map(|&b| (line, id.as_str(), b)))
+        .collect();
+    both.sort_unstable();
+    both.into_iter()
+        .map(|(line, id, base)| {
+            Problem::new(
+                dir.join(EXERCISES),
+                Some(line),
+                id,
+                format!(
+                    "the id of a base too ({BASES}:{base}): exercise and base ids share the \
+                     uncertainty layer, give the exercise another"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// How many `[[exercise]]` records `exercises.toml` in `dir` holds (none: the exercises
@@ -863,13 +901,18 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn exercises(&mut self, raw: Vec<Spanned<RawExercise>>, sources: &[Source]) -> Vec<Exercise> {
-        let mut seen = HashMap::new();
+    /// The exercises, their ids (with their lines) left in `seen`.
+    fn exercises(
+        &mut self,
+        raw: Vec<Spanned<RawExercise>>,
+        sources: &[Source],
+        seen: &mut HashMap<String, usize>,
+    ) -> Vec<Exercise> {
         let mut out = Vec::new();
         for r in raw {
             let span = r.span();
             let r = r.into_inner();
-            let id = self.id(&span, &r.id, &mut seen);
+            let id = self.id(&span, &r.id, seen);
             let host = r
                 .host
                 .as_ref()
@@ -982,13 +1025,18 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn bases(&mut self, raw: Vec<Spanned<RawBase>>, sources: &[Source]) -> Vec<Base> {
-        let mut seen = HashMap::new();
+    /// The bases, their ids (with their lines) left in `seen`.
+    fn bases(
+        &mut self,
+        raw: Vec<Spanned<RawBase>>,
+        sources: &[Source],
+        seen: &mut HashMap<String, usize>,
+    ) -> Vec<Base> {
         let mut out = Vec::new();
         for r in raw {
             let span = r.span();
             let r = r.into_inner();
-            let id = self.id(&span, &r.id, &mut seen);
+            let id = self.id(&span, &r.id, seen);
             let host = self.country(&span, &r.host, "host");
             let status = self.status(&r.status, Some(BaseStatus::Active));
             let mut site_ids = HashMap::new();
