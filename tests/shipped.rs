@@ -352,6 +352,31 @@ fn check_on_a_file_that_does_not_parse_says_only_what_is_wrong() {
     );
 }
 
+// Probe 9, K3: a site dated two years before its exercise passed `check`.
+#[test]
+fn a_site_dated_outside_its_exercises_period_is_refused() {
+    let site = "[[exercise.site]]\nid = \"mulino\"\nplace = \"Mulino training ground\"\nlocated_by = \"tass-1337229\"\ncountry = \"RU\"";
+    let dated = |start: &str, end: &str| {
+        let work = shipped_copy();
+        work.edit(
+            "exercises.toml",
+            site,
+            &format!("{site}\nstart = \"{start}\"\nend = \"{end}\"\nevidence = [{{ field = \"start\", source = \"tass-1337229\" }}, {{ field = \"end\", source = \"tass-1337229\" }}]"),
+        );
+        work
+    };
+    dated("2019-09-01", "2019-09-20").check().expect_code(1).expect_stderr_line(&[
+        "exercises.toml:",
+        "\"2019-09-01\": the site's dates lie outside its exercise's period 2021-09-10 to 2021-09-16 (line ",
+    ]);
+    dated("2021-09-12", "2021-09-20")
+        .check()
+        .expect_code(1)
+        .expect_stderr_line(&["\"2021-09-20\": the site's dates lie outside"]);
+    // A coarser date that may lie within is no problem.
+    dated("2021-09", "2021-09").check().expect_code(0);
+}
+
 // Probe 2, finding 4: participants named by no quote, and a base's operator, host and units,
 // passed `check`.
 #[test]

@@ -787,6 +787,41 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A site's own `start` and `end` lie within its exercise's period (`exercise`, whose
+    /// `start` field is `exercise_start`): a stage is part of its exercise, so a site that
+    /// surely starts before it or ends after it (a year slipped when a stage was copied) is
+    /// a problem on the site's date naming the exercise's line. Malformed dates are
+    /// reported where they are read.
+    fn within_exercise(
+        &mut self,
+        site: [&S<String>; 2],
+        exercise: &DateSpan,
+        exercise_start: &S<String>,
+    ) {
+        let (Some(first), Some(last), false) = (exercise.start, exercise.end, exercise.open_end)
+        else {
+            return;
+        };
+        fn date(f: &S<String>) -> Option<(&Spanned<String>, ReportedDate)> {
+            let v = f.as_ref()?;
+            Some((v, ReportedDate::parse(v.get_ref().trim()).ok()?))
+        }
+        let [start, end] = site;
+        let outside = date(start)
+            .filter(|(_, d)| d.last < first || d.first > last)
+            .or_else(|| date(end).filter(|(_, d)| d.first > last || d.last < first));
+        let Some((v, _)) = outside else { return };
+        let line = exercise_start
+            .as_ref()
+            .map(|e| format!(" (line {})", self.line(&e.span())))
+            .unwrap_or_default();
+        self.problem(
+            &v.span(),
+            v.get_ref(),
+            format!("the site's dates lie outside its exercise's period {first} to {last}{line}"),
+        );
+    }
+
     fn count(&mut self, field: &S<i64>) -> Option<u32> {
         let v = field.as_ref()?;
         match u32::try_from(*v.get_ref()) {
@@ -963,6 +998,7 @@ impl<'a> Checker<'a> {
                 self.countries_in_quotes(&s.participants, "participants", &site_evidence);
                 let own = s.start.is_some() || s.end.is_some() || s.after.is_some();
                 let site_dates = if own {
+                    self.within_exercise([&s.start, &s.end], &dates, &r.start);
                     self.dates(&s.start, &s.end, &s.after)
                         .unwrap_or(DateSpan::UNKNOWN)
                 } else {
