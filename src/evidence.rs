@@ -47,18 +47,48 @@ pub fn check(
             continue;
         }
         let wanted = normalise(&q.text);
-        if !files.iter().any(|(_, text)| text.contains(&wanted)) {
-            let names: Vec<&str> = files.iter().map(|(f, _)| *f).collect();
-            problems.push(Problem::new(
-                &q.path,
-                Some(q.line),
-                &q.text,
-                format!("not found in {}", names.join(" or ")),
-            ));
+        if let Some(message) = quote_missing(&files, &wanted) {
+            problems.push(Problem::new(&q.path, Some(q.line), &q.text, message));
         }
     }
     problems.extend(place_sources(places, &dataset.sources, places_path));
     Ok(problems)
+}
+
+/// Why `wanted` (normalised) is not a quote of any of `files` (name, normalised text):
+/// `None` when one of them holds it from a word's start to a word's end. A quote that
+/// starts or ends inside a word or number of the article ("involving around 1" of "around
+/// 1,500 troops", "500 troops" of "12 500 troops") would back a number or a name the article
+/// does not give, so it names the token it cuts.
+fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<String> {
+    let mut cut = None;
+    for (file, text) in files {
+        let mut words = None;
+        let mut from = 0;
+        while let Some(at) = text.get(from..).and_then(|t| t.find(wanted)) {
+            let start = from + at;
+            let end = start + wanted.len();
+            let words = words.get_or_insert_with(|| crate::names::text::whole_words(text));
+            let inside = |i: usize| {
+                let k = words.partition_point(|(w, _)| w.end <= i);
+                words
+                    .get(k)
+                    .filter(|(w, _)| w.start < i)
+                    .map(|(w, _)| w.clone())
+            };
+            match (inside(start), inside(end)) {
+                (None, None) => return None,
+                (Some(w), _) => cut.get_or_insert(("starts", &text[w], *file)),
+                (None, Some(w)) => cut.get_or_insert(("ends", &text[w], *file)),
+            };
+            from = start + wanted.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    let names: Vec<&str> = files.iter().map(|(f, _)| *f).collect();
+    Some(match cut {
+        Some((side, word, file)) => format!("the quote {side} inside {word:?} in {file}"),
+        None => format!("not found in {}", names.join(" or ")),
+    })
 }
 
 /// The normalised text of every article, by source id, each read by `extract`'s rule
@@ -151,6 +181,42 @@ mod tests {
         assert_eq!(normalise("  a \n\t b  c "), "a b c");
         assert_eq!(normalise("Russia’s"), "Russia’s");
         assert_eq!(normalise(&normalise("x  y")), normalise("x  y"));
+    }
+
+    #[test]
+    fn a_quote_cutting_a_word_or_number_of_its_article_is_not_found_whole() {
+        let article =
+            normalise("involving around 1,500 troops, with 12 500 more and Russia’s tanks");
+        let files = [("004_a.txt", article.as_str())];
+        let found = |q: &str| quote_missing(&files, &normalise(q));
+        assert_eq!(found("involving around 1,500 troops"), None);
+        assert_eq!(found("Russia"), None, "an apostrophe ends a word");
+        assert_eq!(found("12 500 more"), None);
+        assert_eq!(
+            found("involving around 1").as_deref(),
+            Some("the quote ends inside \"1,500\" in 004_a.txt")
+        );
+        assert_eq!(
+            found("500 more").as_deref(),
+            Some("the quote starts inside \"12 500\" in 004_a.txt")
+        );
+        assert_eq!(
+            found("ussia").as_deref(),
+            Some("the quote starts inside \"Russia\" in 004_a.txt")
+        );
+        assert_eq!(
+            found("tank").as_deref(),
+            Some("the quote ends inside \"tanks\" in 004_a.txt")
+        );
+        assert_eq!(found("Tajik").as_deref(), Some("not found in 004_a.txt"));
+        // One whole occurrence is enough, in any of the record's articles.
+        let other = normalise("over 500 troops");
+        let both = [
+            ("004_a.txt", article.as_str()),
+            ("005_b.txt", other.as_str()),
+        ];
+        assert_eq!(quote_missing(&both, "500"), None);
+        assert_eq!(quote_missing(&[("x", "5 and 50")], "5"), None);
     }
 
     #[test]

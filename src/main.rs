@@ -18,6 +18,12 @@ use drillmap::Error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // What a failed run adds: `check` and `geocode` write nothing in any case.
+    let unwritten = if matches!(cli.command, Command::Check { .. } | Command::Geocode { .. }) {
+        ""
+    } else {
+        "; nothing was written"
+    };
     // Ctrl-C or SIGTERM: no temporary file left behind (exit 130 or 143).
     if let Err(e) = drillmap::fsutil::interrupt::install() {
         let _ = writeln!(io::stderr(), "warning: {e}");
@@ -40,7 +46,7 @@ fn main() -> ExitCode {
             let n = problems.len();
             let _ = writeln!(
                 err,
-                "error: {}; nothing was written",
+                "error: {}{unwritten}",
                 drillmap::read::lines::counted(n as u64, "data problem")
             );
             ExitCode::from(DATA_PROBLEMS)
@@ -51,15 +57,14 @@ fn main() -> ExitCode {
         Err(e @ Error::Internal(_)) => {
             let _ = writeln!(
                 io::stderr(),
-                "error: {e} (a bug in drillmap; please report it); nothing was written"
+                "error: {e} (a bug in drillmap; please report it){unwritten}"
             );
             ExitCode::from(INTERNAL)
         }
+        // Not only a file that does not parse: a value that cannot be laid out (two
+        // features with one tile id, say) is one too, so say only what was (not) done.
         Err(e @ Error::Syntax { .. }) => {
-            let _ = writeln!(
-                io::stderr(),
-                "error: {e}\nerror: the file does not parse; nothing was written"
-            );
+            let _ = writeln!(io::stderr(), "error: {e}{unwritten}");
             ExitCode::from(DATA_PROBLEMS)
         }
         Err(e) => {

@@ -292,6 +292,44 @@ fn a_date_that_is_not_the_quoted_date_is_reported() {
         "bases.toml",
         "last_reported = \"2018-07-13\"",
         "last_reported = \"2018-07-31\"",
+// Probe 9, Q1: a quote cut inside a number backed a wrong count (`troops = 1` by "involving
+// around 1" of "around 1,500 troops"); a quote must start and end on the article's words.
+#[test]
+fn a_quote_cut_inside_a_number_or_word_of_its_article_backs_nothing() {
+    let work = shipped_copy();
+    work.edit("exercises.toml", "troops = 1500\n", "troops = 1\n");
+    work.edit(
+        "exercises.toml",
+        "quote = \"involving around 1,500 troops and 200 vehicles\"",
+        "quote = \"involving around 1\"",
+    );
+    work.edit("exercises.toml", "troops = 500\n", "troops = 50\n");
+    work.edit(
+        "exercises.toml",
+        "quote = \"saw over 500 Russian and Kazak troops participate\"",
+        "quote = \"saw over 50\"",
+    );
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "exercises.toml:",
+            "\"involving around 1\": the quote ends inside \"1,500\" in 004_",
+        ])
+        .expect_stderr_line(&[
+            "exercises.toml:",
+            "\"saw over 50\": the quote ends inside \"500\" in 000_",
+        ]);
+}
+
+// Probe 9, K2: an exercise id equal to a base id passed `check`, then `build` failed on the
+// uncertainty layer's repeated id with "the file does not parse" and no file or line.
+#[test]
+fn an_exercise_id_that_is_a_base_id_is_refused_by_check_naming_both_lines() {
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "id = \"ru-uz-termez-2021\"",
+        "id = \"ru-kant-air-base\"",
     );
     let line = |file: &str, text: &str| {
         let all = fs::read_to_string(work.data().join(file)).unwrap();
@@ -324,9 +362,65 @@ fn a_date_that_is_not_the_quoted_date_is_reported() {
     let run = work.check();
     assert!(
         !run.stderr().contains("is not a date its evidence quotes"),
+    let (ex, base) = (
+        line("exercises.toml", "id = \"ru-kant-air-base\""),
+        line("bases.toml", "id = \"ru-kant-air-base\""),
+    );
+    let wanted = format!(
+        "exercises.toml:{ex}: \"ru-kant-air-base\": the id of a base too (bases.toml:{base})"
+    );
+    let run = work.check();
+    run.expect_code(1).expect_stderr_line(&[&wanted]);
+    assert!(
+        !run.stderr().contains("nothing was written"),
         "{}",
         run.stderr()
     );
+    work.build()
+        .expect_code(1)
+        .expect_stderr_line(&[&wanted])
+        .expect_stderr_line(&["nothing was written"]);
+}
+
+// Probe 9, L1: `check` writes nothing, so it does not say "nothing was written"; a TOML
+// syntax error is said once.
+#[test]
+fn check_on_a_file_that_does_not_parse_says_only_what_is_wrong() {
+    let work = shipped_copy();
+    work.edit("exercises.toml", "troops = 1500", "troop = 1500");
+    let run = work.check();
+    run.expect_code(1)
+        .expect_stderr_line(&["exercises.toml:", "unknown field `troop`"]);
+    assert!(
+        !run.stderr().contains("nothing was written"),
+        "{}",
+        run.stderr()
+    );
+}
+
+// Probe 9, K3: a site dated two years before its exercise passed `check`.
+#[test]
+fn a_site_dated_outside_its_exercises_period_is_refused() {
+    let site = "[[exercise.site]]\nid = \"mulino\"\nplace = \"Mulino training ground\"\nlocated_by = \"tass-1337229\"\ncountry = \"RU\"";
+    let dated = |start: &str, end: &str| {
+        let work = shipped_copy();
+        work.edit(
+            "exercises.toml",
+            site,
+            &format!("{site}\nstart = \"{start}\"\nend = \"{end}\"\nevidence = [{{ field = \"start\", source = \"tass-1337229\" }}, {{ field = \"end\", source = \"tass-1337229\" }}]"),
+        );
+        work
+    };
+    dated("2019-09-01", "2019-09-20").check().expect_code(1).expect_stderr_line(&[
+        "exercises.toml:",
+        "\"2019-09-01\": the site's dates lie outside its exercise's period 2021-09-10 to 2021-09-16 (line ",
+    ]);
+    dated("2021-09-12", "2021-09-20")
+        .check()
+        .expect_code(1)
+        .expect_stderr_line(&["\"2021-09-20\": the site's dates lie outside"]);
+    // A coarser date that may lie within is no problem.
+    dated("2021-09", "2021-09").check().expect_code(0);
 }
 
 // Probe 2, finding 4: participants named by no quote, and a base's operator, host and units,

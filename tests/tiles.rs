@@ -896,6 +896,11 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
         err.contains("twice.csv:4: layer \"twice\": feature \"a\" would have the same tile id"),
         "{err}"
     );
+    // Probe 9, K2: a repeated id is no file that "does not parse".
+    assert!(
+        !err.contains("does not parse") && err.contains("nothing was written"),
+        "{err}"
+    );
     let seq = "{\"type\":\"Feature\",\"id\":\"x\",\"geometry\":null,\"properties\":{}}\n";
     std::fs::write(d.join("none.geojsonl"), seq).unwrap();
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "none.geojsonl"]);

@@ -209,6 +209,42 @@ pub fn names(text: &Text<'_>, name: &str) -> bool {
     })
 }
 
+/// The spans of `source`'s words and numbers as [`Text`] cuts them (`true` for a number),
+/// with a number written with its thousands apart ("12 500", "50 000": one space, a
+/// no-break or a thin space between groups of three digits, as Russian and much translated
+/// copy writes them) taken whole: what a quote must not cut and a count is read from.
+pub fn whole_words(source: &str) -> Vec<(Range<usize>, bool)> {
+    let mut out: Vec<(Range<usize>, bool)> = Vec::new();
+    // Whether the last span is a number a further group of three digits may continue.
+    let mut grouping = false;
+    for (span, number) in words(source) {
+        let plain = number && source[span.clone()].bytes().all(|b| b.is_ascii_digit());
+        if let Some((last, _)) = out.last_mut() {
+            let mut gap = source[last.end..span.start].chars();
+            let one_space = matches!((gap.next(), gap.next()), (Some(c), None) if c.is_whitespace() && c != '\n');
+            if grouping && plain && span.len() == 3 && one_space {
+                last.end = span.end;
+                continue;
+            }
+        }
+        grouping = plain && span.len() <= 3;
+        out.push((span, number));
+    }
+    out
+}
+
+/// The value of a number [`whole_words`] gives (`1,500`, `1.500` and `12 500` without
+/// their separators), if it fits.
+pub fn number_value(number: &str) -> Option<u64> {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let separators_only = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.') || c.is_whitespace());
+    (separators_only && !digits.is_empty())
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
 /// Only spaces (not a line break), one hyphen or dash, or one apostrophe between two words.
 fn joinable(gap: &str) -> bool {
     let trimmed = gap.trim_matches(' ');
@@ -329,6 +365,31 @@ mod tests {
             ["around", "1,500", "troops", "and", "200", "vehicles", "2021"]
         );
         assert!(t.tokens[1].number && !t.tokens[0].number);
+    }
+
+    #[test]
+    fn whole_words_take_numbers_grouped_by_spaces_whole() {
+        let spans = |s: &str| -> Vec<String> {
+            whole_words(s)
+                .into_iter()
+                .map(|(r, _)| s[r].to_owned())
+                .collect()
+        };
+        assert_eq!(spans("with 12 500 troops"), ["with", "12 500", "troops"]);
+        assert_eq!(
+            spans("50\u{a0}000 and 1\u{202f}200 300"),
+            ["50\u{a0}000", "and", "1\u{202f}200 300"]
+        );
+        assert_eq!(spans("around 1,500 troops"), ["around", "1,500", "troops"]);
+        // A year, a four-digit group or two spaces are no thousands.
+        assert_eq!(spans("in 2023 500 troops"), ["in", "2023", "500", "troops"]);
+        assert_eq!(spans("12 5000"), ["12", "5000"]);
+        assert_eq!(spans("12  500"), ["12", "500"]);
+        assert_eq!(spans("May 5, 200 troops"), ["May", "5", "200", "troops"]);
+        assert_eq!(number_value("12 500"), Some(12_500));
+        assert_eq!(number_value("1,500"), Some(1500));
+        assert_eq!(number_value("troops"), None);
+        assert_eq!(number_value("2021x"), None);
     }
 
     #[test]

@@ -165,16 +165,26 @@ pub fn read(dir: &Path) -> Result<(Dataset, Vec<Problem>)> {
         let file: SourcesFile = parse_toml(&path, &text)?;
         Checker::new(&path, &text, &mut problems, &mut quotes).sources(file.source)
     };
+    let (mut exercise_ids, mut base_ids) = (HashMap::new(), HashMap::new());
     let exercises = {
         let (path, text) = load(dir, EXERCISES)?;
         let file: ExercisesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems, &mut quotes).exercises(file.exercise, &sources)
+        Checker::new(&path, &text, &mut problems, &mut quotes).exercises(
+            file.exercise,
+            &sources,
+            &mut exercise_ids,
+        )
     };
     let bases = {
         let (path, text) = load(dir, BASES)?;
         let file: BasesFile = parse_toml(&path, &text)?;
-        Checker::new(&path, &text, &mut problems, &mut quotes).bases(file.base, &sources)
+        Checker::new(&path, &text, &mut problems, &mut quotes).bases(
+            file.base,
+            &sources,
+            &mut base_ids,
+        )
     };
+    problems.extend(ids_of_both(dir, &exercise_ids, &base_ids));
     Ok((
         Dataset {
             sources,
@@ -184,6 +194,34 @@ pub fn read(dir: &Path) -> Result<(Dataset, Vec<Problem>)> {
         },
         problems,
     ))
+}
+
+/// An exercise id that is a base's id too (`exercises` and `bases`: id to line) is a
+/// problem on the exercise's line naming the base's: the two layers' features share the
+/// uncertainty layer, where exercise `X` site `main` and base `X` site `main` would be one id.
+fn ids_of_both(
+    dir: &Path,
+    exercises: &HashMap<String, usize>,
+    bases: &HashMap<String, usize>,
+) -> Vec<Problem> {
+    let mut both: Vec<(usize, &str, usize)> = exercises
+        .iter()
+        .filter_map(|(id, &line)| bases.get(id).map(|&b| (line, id.as_str(), b)))
+        .collect();
+    both.sort_unstable();
+    both.into_iter()
+        .map(|(line, id, base)| {
+            Problem::new(
+                dir.join(EXERCISES),
+                Some(line),
+                id,
+                format!(
+                    "the id of a base too ({BASES}:{base}): exercise and base ids share the \
+                     uncertainty layer, give the exercise another"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// How many `[[exercise]]` records `exercises.toml` in `dir` holds (none: the exercises
@@ -279,16 +317,16 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
     }
 }
 
-/// `1500` as `1,500`.
-fn group_thousands(digits: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// Whether `quote` gives the number `n`: one of its numbers, read whole as the article's
+/// tokens are (`1500`, `1,500`, `12 500`: [`whole_words`](crate::names::text::whole_words));
+/// [`crate::evidence`] sees that a quote cuts no number of its article, so this is the
+/// article's number.
+fn quote_gives(quote: &str, n: i64) -> bool {
+    use crate::names::text::{number_value, whole_words};
+    whole_words(quote)
+        .into_iter()
+        .filter(|(_, number)| *number)
+        .any(|(span, _)| number_value(&quote[span]).and_then(|v| i64::try_from(v).ok()) == Some(n))
 }
 
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
@@ -510,7 +548,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A count backed by quotes must be the number one of them gives (`1500` or `1,500`).
+    /// A count backed by quotes must be the number one of them gives ([`quote_gives`]).
     fn count_in_quote(&mut self, field: &S<i64>, name: &str, evidence: &[Evidence]) {
         let Some(v) = field else { return };
         let n = *v.get_ref();
@@ -522,17 +560,10 @@ impl<'a> Checker<'a> {
         if quotes.is_empty() {
             return;
         }
-        let plain = n.to_string();
-        let grouped = group_thousands(&plain);
-        let gives = |q: &str| {
-            q.split(|c: char| !(c.is_ascii_digit() || c == ','))
-                .map(|w| w.trim_matches(','))
-                .any(|w| w == plain || w == grouped)
-        };
-        if !quotes.iter().any(|q| gives(q)) {
+        if !quotes.iter().any(|q| quote_gives(q, n)) {
             self.problem(
                 &v.span(),
-                &plain,
+                &n.to_string(),
                 format!("`{name}` is not the number its evidence quotes"),
             );
         }
@@ -790,6 +821,41 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A site's own `start` and `end` lie within its exercise's period (`exercise`, whose
+    /// `start` field is `exercise_start`): a stage is part of its exercise, so a site that
+    /// surely starts before it or ends after it (a year slipped when a stage was copied) is
+    /// a problem on the site's date naming the exercise's line. Malformed dates are
+    /// reported where they are read.
+    fn within_exercise(
+        &mut self,
+        site: [&S<String>; 2],
+        exercise: &DateSpan,
+        exercise_start: &S<String>,
+    ) {
+        let (Some(first), Some(last), false) = (exercise.start, exercise.end, exercise.open_end)
+        else {
+            return;
+        };
+        fn date(f: &S<String>) -> Option<(&Spanned<String>, ReportedDate)> {
+            let v = f.as_ref()?;
+            Some((v, ReportedDate::parse(v.get_ref().trim()).ok()?))
+        }
+        let [start, end] = site;
+        let outside = date(start)
+            .filter(|(_, d)| d.last < first || d.first > last)
+            .or_else(|| date(end).filter(|(_, d)| d.first > last || d.last < first));
+        let Some((v, _)) = outside else { return };
+        let line = exercise_start
+            .as_ref()
+            .map(|e| format!(" (line {})", self.line(&e.span())))
+            .unwrap_or_default();
+        self.problem(
+            &v.span(),
+            v.get_ref(),
+            format!("the site's dates lie outside its exercise's period {first} to {last}{line}"),
+        );
+    }
+
     fn count(&mut self, field: &S<i64>) -> Option<u32> {
         let v = field.as_ref()?;
         match u32::try_from(*v.get_ref()) {
@@ -904,13 +970,18 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn exercises(&mut self, raw: Vec<Spanned<RawExercise>>, sources: &[Source]) -> Vec<Exercise> {
-        let mut seen = HashMap::new();
+    /// The exercises, their ids (with their lines) left in `seen`.
+    fn exercises(
+        &mut self,
+        raw: Vec<Spanned<RawExercise>>,
+        sources: &[Source],
+        seen: &mut HashMap<String, usize>,
+    ) -> Vec<Exercise> {
         let mut out = Vec::new();
         for r in raw {
             let span = r.span();
             let r = r.into_inner();
-            let id = self.id(&span, &r.id, &mut seen);
+            let id = self.id(&span, &r.id, seen);
             let host = r
                 .host
                 .as_ref()
@@ -967,6 +1038,7 @@ impl<'a> Checker<'a> {
                 self.countries_in_quotes(&s.participants, "participants", &site_evidence);
                 let own = s.start.is_some() || s.end.is_some() || s.after.is_some();
                 let site_dates = if own {
+                    self.within_exercise([&s.start, &s.end], &dates, &r.start);
                     self.dates(&s.start, &s.end, &s.after)
                         .unwrap_or(DateSpan::UNKNOWN)
                 } else {
@@ -1029,13 +1101,18 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn bases(&mut self, raw: Vec<Spanned<RawBase>>, sources: &[Source]) -> Vec<Base> {
-        let mut seen = HashMap::new();
+    /// The bases, their ids (with their lines) left in `seen`.
+    fn bases(
+        &mut self,
+        raw: Vec<Spanned<RawBase>>,
+        sources: &[Source],
+        seen: &mut HashMap<String, usize>,
+    ) -> Vec<Base> {
         let mut out = Vec::new();
         for r in raw {
             let span = r.span();
             let r = r.into_inner();
-            let id = self.id(&span, &r.id, &mut seen);
+            let id = self.id(&span, &r.id, seen);
             let host = self.country(&span, &r.host, "host");
             let status = self.status(&r.status, Some(BaseStatus::Active));
             let mut site_ids = HashMap::new();
@@ -1246,6 +1323,17 @@ mod tests {
             std::fs::write(dir.path().join(f), edit(f, text)).unwrap();
         }
         read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn a_count_is_a_whole_number_of_its_quote() {
+        assert!(quote_gives("involving around 1,500 troops", 1500));
+        assert!(quote_gives("with 12 500 troops", 12_500));
+        assert!(quote_gives("with 12\u{a0}500 troops", 12_500));
+        assert!(!quote_gives("with 12 500 troops", 500));
+        assert!(!quote_gives("with 12 500 troops", 12));
+        assert!(quote_gives("1500 troops", 1500));
+        assert!(!quote_gives("Zapad-2021 with 150 troops", 15));
     }
 
     #[test]
