@@ -512,3 +512,14 @@ fn in_2021_is_no_exercise_name_and_russia_takes_part() {
     assert!(!draft.contains("name = \"In 2021\""), "{draft}");
     assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
 }
+
+/// Review finding E5 (probe9): "Российско-таджикские учения" had TJ alone.
+#[test]
+fn a_russian_compound_adjective_names_every_country() {
+    let draft = draft_of("Российско-таджикские учения прошли на полигоне Харбмайдон 5-9 апреля.");
+    assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
+    assert!(
+        draft.contains("name = \"Russian-Tajik exercise at Kharbmaidon training ground\""),
+        "{draft}"
+    );
+}
