@@ -493,15 +493,6 @@ fn draft_of(sentence: &str) -> String {
     run.stdout()
 }
 
-/// The lines of a draft that start with one of `keys` and " = ".
-fn lines_of(draft: &str, keys: &[&str]) -> Vec<String> {
-    draft
-        .lines()
-        .filter(|l| keys.iter().any(|k| l.starts_with(&format!("{k} = "))))
-        .map(str::to_owned)
-        .collect()
-}
-
 /// Review finding E2 (probe9): "In 2021, Russia …" was an exercise named "In 2021" and
 /// Russia was dropped.
 #[test]
