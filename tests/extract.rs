@@ -530,3 +530,45 @@ fn json_quotes_have_their_byte_positions() {
         "each Tuesday at its own place: {tuesdays:?}"
     );
 }
+
+/// The TOML draft of one sentence, published 2023-04-03, against the repository's tables.
+fn draft_of(sentence: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("a.txt");
+    fs::write(&article, format!("{sentence}\n")).unwrap();
+    let data = root().join("places");
+    let run = extract(
+        dir.path(),
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--published",
+            "2023-04-03",
+            "a.txt",
+        ],
+    );
+    run.expect_code(0);
+    run.stdout()
+}
+
+/// Review finding E2 (probe9): "In 2021, Russia …" was an exercise named "In 2021" and
+/// Russia was dropped.
+#[test]
+fn in_2021_is_no_exercise_name_and_russia_takes_part() {
+    let draft = draft_of(
+        "In 2021, Russia and Tajikistan held exercises at the Kharbmaidon training ground.",
+    );
+    assert!(!draft.contains("name = \"In 2021\""), "{draft}");
+    assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
+}
+
+/// Review finding E5 (probe9): "Российско-таджикские учения" had TJ alone.
+#[test]
+fn a_russian_compound_adjective_names_every_country() {
+    let draft = draft_of("Российско-таджикские учения прошли на полигоне Харбмайдон 5-9 апреля.");
+    assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
+    assert!(
+        draft.contains("name = \"Russian-Tajik exercise at Kharbmaidon training ground\""),
+        "{draft}"
+    );
+}

@@ -210,6 +210,27 @@ const NOT_NAMES: &[&str] = &[
     "central",
     "western",
     "eastern",
+    // A capitalised function word before a year is a date, not a name ("In 2021, Russia
+    // …", "Since 2019", "В 2021 году").
+    "in",
+    "on",
+    "by",
+    "since",
+    "until",
+    "till",
+    "from",
+    "during",
+    "after",
+    "before",
+    "through",
+    "for",
+    "of",
+    "at",
+    "v",
+    "vo",
+    "s",
+    "do",
+    "posle",
 ];
 
 /// Exercise names in `text`. `countries` says which words are country names or demonyms.
@@ -432,5 +453,14 @@ mod tests {
         );
         assert!(names("The Russian military exercises. Joint drills. CSTO drills.").is_empty());
         assert!(names("a four-year “strategic partnership” format").is_empty());
+        // Review finding E2: a capitalised function word before a year is a date.
+        for s in [
+            "In 2021, Russia and Tajikistan held exercises.",
+            "On 2021 drills. By 2022 drills. Since 2019 drills. Until 2024 drills.",
+            "From 2020 drills. During 2021 drills. After 2021 drills. Before 2023 drills.",
+            "В 2021 году прошли учения.",
+        ] {
+            assert!(names(s).is_empty(), "{s}: {:?}", names(s));
+        }
     }
 }

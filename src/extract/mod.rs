@@ -487,6 +487,46 @@ mod tests {
         }
     }
 
+    /// The participants' codes and the name of each record of `text` (published 2023-04-03).
+    fn who(text: &str) -> Vec<(Vec<String>, String)> {
+        let options = Options {
+            published: Published::parse("2023-04-03"),
+            countries: Vec::new(),
+        };
+        test_extractor()
+            .extract(text, &options)
+            .records
+            .iter()
+            .map(|r| {
+                let codes = r.participants.iter().map(|p| p.value.clone()).collect();
+                (codes, r.name.value.clone())
+            })
+            .collect()
+    }
+
+    /// Review finding E2: "In 2021" was an exercise name (0.90), and "In" two words before
+    /// "Russia" made it a place ("in Serbia") rather than a participant.
+    #[test]
+    fn in_2021_is_no_name_and_the_country_after_it_takes_part() {
+        let got = who(
+            "In 2021, Russia and Tajikistan held exercises at the Kharbmaidon training ground.",
+        );
+        assert_eq!(
+            got,
+            [(
+                vec!["RU".to_owned(), "TJ".to_owned()],
+                "Russian-Tajik exercise at Kharbmaidon training ground".to_owned()
+            )]
+        );
+        let got = who(
+            "Since 2019 Russia has held drills with Tajikistan at the Kharbmaidon training ground.",
+        );
+        assert_eq!(got[0].0, ["RU", "TJ"]);
+        // "in" right before the country is still where, not who.
+        let got = who("Russia held drills in Tajikistan at the Kharbmaidon training ground.");
+        assert_eq!(got[0].0, ["RU"]);
+    }
+
     fn test_extractor() -> Extractor {
         let place = places::tests::place(
             "kharbmaidon-training-ground",

@@ -531,6 +531,15 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         let near = |from: usize, to: usize, words: &[&str]| {
             (from.max(range.start)..to.min(range.end)).any(|i| words.contains(&key_at(i)))
         };
+        // A word of `words` one or two words before the country, in the same phrase: "in
+        // southern Uzbekistan", not "In 2021, Russia" (a comma or a number between).
+        let right_before = |words: &[&str]| {
+            (a.saturating_sub(2).max(range.start)..a).any(|i| {
+                words.contains(&key_at(i))
+                    && (i + 1..=a).all(|k| text.tokens[k].joined)
+                    && !(i + 1..a).any(|k| text.tokens[k].number)
+            })
+        };
         let mut k = b;
         while k < range.end
             && k < b + 3
@@ -558,20 +567,17 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         {
             continue;
         }
-        if a >= 1 && near(a.saturating_sub(2), a, &["invited", "invite", "invites"]) {
+        if right_before(&["invited", "invite", "invites"]) {
             invited.push(c);
             continue;
         }
         // "in Serbia", "in Afghanistan": where, not who.
-        let located = a >= 1 && near(a.saturating_sub(2), a, &["in", "inside", "across"])
+        let located = right_before(&["in", "inside", "across"])
             || (a >= 2 && key_at(a - 1) == "of" && key_at(a - 2) == "out");
         if near(b, b + 3, &["hosting", "hosts", "hosted"]) && !c.demonym {
             host = Some(c);
         }
-        if host_in.is_none()
-            && !c.demonym
-            && event.is_some_and(|e| a > e)
-            && near(a.saturating_sub(2), a, &["in"])
+        if host_in.is_none() && !c.demonym && event.is_some_and(|e| a > e) && right_before(&["in"])
         {
             host_in = Some(c);
         }

@@ -148,6 +148,27 @@ fn russian_adjective(key: &str) -> Option<&'static str> {
         .map(|(_, c)| *c)
 }
 
+/// The code of a Russian adjective's combining form (exact key), the first parts of a
+/// compound: "российско-" (`rossiysko`) of "российско-таджикские", "кыргызско-".
+fn russian_combining(key: &str) -> Option<&'static str> {
+    RUSSIAN_ADJECTIVES
+        .iter()
+        .find(|(stem, _)| key.strip_prefix(stem) == Some("o"))
+        .map(|(_, c)| *c)
+}
+
+/// The code of token `i` when it is the combining form of a Russian country adjective
+/// followed by a hyphen and another part of the compound ("Российско-таджикские",
+/// "российско-казахстанско-киргизские"): Cyrillic words only.
+fn compound_part(text: &Text<'_>, i: usize) -> Option<&'static str> {
+    let code = russian_combining(text.key(i)).filter(|_| !text.word(i).is_ascii())?;
+    let next = text.tokens.get(i + 1)?;
+    let gap = &text.source[text.tokens[i].span.end..next.span.start];
+    let hyphen = next.joined && matches!(gap.trim(), "-" | "–");
+    let part = russian_adjective(&next.exact).or_else(|| russian_combining(&next.exact));
+    (hyphen && part.is_some()).then_some(code)
+}
+
 /// The first demonym of a code ("RU" → "Russian"), for draft names.
 pub fn adjective(code: &str) -> Option<String> {
     DEMONYMS.iter().find(|(_, c)| *c == code).map(|(d, _)| {
@@ -212,6 +233,11 @@ impl Countries {
         let n = text.tokens.len();
         let mut i = 0;
         while i < n {
+            if let Some(code) = compound_part(text, i) {
+                out.push(self.mention(text, i, i, code, true));
+                i += 1;
+                continue;
+            }
             if !text.capitalised(i) {
                 if let Some(code) =
                     russian_adjective(text.key(i)).filter(|_| !text.word(i).is_ascii())
@@ -286,7 +312,9 @@ impl Countries {
 
     /// Whether token `i` is (part of) a country name or a demonym.
     pub fn is_country_word(&self, text: &Text<'_>, i: usize) -> bool {
-        self.by_key.contains_key(text.key(i)) || demonym(text.key(i)).is_some()
+        self.by_key.contains_key(text.key(i))
+            || demonym(text.key(i)).is_some()
+            || compound_part(text, i).is_some()
     }
 }
 
@@ -298,4 +326,37 @@ pub fn countries_named(quote: &str) -> BTreeSet<&'static str> {
         .into_iter()
         .map(|m| m.code)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(s: &str) -> Vec<&'static str> {
+        Countries::new()
+            .find(&Text::new(s))
+            .iter()
+            .map(|m| m.code)
+            .collect()
+    }
+
+    /// Review finding E5: "российско-таджикские" gave TJ only; every part of a compound
+    /// country adjective is a country, in the combining form "-о-" of each.
+    #[test]
+    fn every_part_of_a_russian_compound_adjective_is_a_country() {
+        assert_eq!(codes("Российско-таджикские учения"), ["RU", "TJ"]);
+        assert_eq!(codes("казахстанско-узбекских учений"), ["KZ", "UZ"]);
+        assert_eq!(
+            codes("узбекско-киргизские и кыргызско-белорусские"),
+            ["UZ", "KG", "KG", "BY"]
+        );
+        assert_eq!(codes("таджикско-российскими войсками"), ["TJ", "RU"]);
+        assert_eq!(
+            codes("российско-казахстанско-киргизских учений"),
+            ["RU", "KZ", "KG"]
+        );
+        // A combining form alone, or in Latin letters, is no country.
+        assert!(codes("российско учения, rossiysko-tadzhikskie").is_empty());
+        assert_eq!(codes("российско- таджикские"), ["RU", "TJ"]);
+    }
 }
