@@ -292,6 +292,43 @@ fn a_date_that_is_not_the_quoted_date_is_reported() {
         "bases.toml",
         "last_reported = \"2018-07-13\"",
         "last_reported = \"2018-07-31\"",
+    );
+    let line = |file: &str, text: &str| {
+        let all = fs::read_to_string(work.data().join(file)).unwrap();
+        all[..all.find(text).unwrap()].lines().count() + 1
+    };
+    let (start, end, reported) = (
+        line("exercises.toml", "start = \"2021-03-01\""),
+        line("exercises.toml", "end = \"2024-10-08\""),
+        line("bases.toml", "last_reported = \"2018-07-31\""),
+    );
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&[&format!(
+            "exercises.toml:{start}: \"2021-03-01\": `start` is not a date its evidence quotes (\"would run from July 30 to August 10\")"
+        )])
+        .expect_stderr_line(&[&format!(
+            "exercises.toml:{end}: \"2024-10-08\": `end` is not a date its evidence quotes (\"This exercise is taking place from September 26 to October 7\")"
+        )])
+        .expect_stderr_line(&[
+            &format!("bases.toml:{reported}: \"2018-07-31\": `last_reported` is not a date its evidence quotes"),
+            "on July 13.",
+        ]);
+    // The year of a quote that writes none is free: another year's July 30 passes.
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "start = \"2021-07-30\"",
+        "start = \"2020-07-30\"",
+    );
+    let run = work.check();
+    assert!(
+        !run.stderr().contains("is not a date its evidence quotes"),
+        "{}",
+        run.stderr()
+    );
+}
+
 // Probe 9, Q1: a quote cut inside a number backed a wrong count (`troops = 1` by "involving
 // around 1" of "around 1,500 troops"); a quote must start and end on the article's words.
 #[test]
@@ -335,33 +372,6 @@ fn an_exercise_id_that_is_a_base_id_is_refused_by_check_naming_both_lines() {
         let all = fs::read_to_string(work.data().join(file)).unwrap();
         all[..all.find(text).unwrap()].lines().count() + 1
     };
-    let (start, end, reported) = (
-        line("exercises.toml", "start = \"2021-03-01\""),
-        line("exercises.toml", "end = \"2024-10-08\""),
-        line("bases.toml", "last_reported = \"2018-07-31\""),
-    );
-    work.check()
-        .expect_code(1)
-        .expect_stderr_line(&[&format!(
-            "exercises.toml:{start}: \"2021-03-01\": `start` is not a date its evidence quotes (\"would run from July 30 to August 10\")"
-        )])
-        .expect_stderr_line(&[&format!(
-            "exercises.toml:{end}: \"2024-10-08\": `end` is not a date its evidence quotes (\"This exercise is taking place from September 26 to October 7\")"
-        )])
-        .expect_stderr_line(&[
-            &format!("bases.toml:{reported}: \"2018-07-31\": `last_reported` is not a date its evidence quotes"),
-            "on July 13.",
-        ]);
-    // The year of a quote that writes none is free: another year's July 30 passes.
-    let work = shipped_copy();
-    work.edit(
-        "exercises.toml",
-        "start = \"2021-07-30\"",
-        "start = \"2020-07-30\"",
-    );
-    let run = work.check();
-    assert!(
-        !run.stderr().contains("is not a date its evidence quotes"),
     let (ex, base) = (
         line("exercises.toml", "id = \"ru-kant-air-base\""),
         line("bases.toml", "id = \"ru-kant-air-base\""),

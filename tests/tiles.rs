@@ -1633,6 +1633,9 @@ fn a_cluster_of_points_with_a_start_alone_ends_at_the_later_end() {
         assert_eq!(occurrences(&all, end.as_bytes()), 1, "{end}");
         // The earlier member's start is the cluster's start, never its end.
         assert_eq!(occurrences(&all, not.as_bytes()), 1, "{not}");
+    }
+}
+
 /// `drillmap tiles --threads N` on `inputs`: the archive's bytes, or the exit code and the
 /// error printed.
 fn tiles_on_threads(dir: &Path, threads: u8, inputs: &[PathBuf]) -> Result<Vec<u8>, String> {

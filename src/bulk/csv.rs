@@ -18,7 +18,6 @@ use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::model::properties::{is_event_key_in_any_case, same_key_message, source_key};
-use crate::read::lines::CrLf;
 use crate::read::table::{self, first_line};
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
