@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::records::{DateValue, Field, Record};
 use super::{Extraction, Options};
+use crate::date::ReportedDate;
 
 /// One article's extraction and the file it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -287,13 +288,29 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
     }
     let _ = writeln!(out, "notes = {}", s(&notes(r)));
     let _ = writeln!(out, "sources = [{}]", s(source_id));
-    if let Some(d) = &r.date {
-        let _ = writeln!(out, "start = {}  {}", s(&d.value.start), date_note(d));
-        if let Some(e) = &d.value.end {
-            let _ = writeln!(out, "end = {}", s(e));
+    let narrower = r.date.as_ref().is_some_and(|d| {
+        r.sites
+            .iter()
+            .filter_map(|site| site.date.as_ref())
+            .any(|sd| lies_outside(&sd.value, &d.value))
+    });
+    match &r.date {
+        Some(d) if !narrower => {
+            let _ = writeln!(out, "start = {}  {}", s(&d.value.start), date_note(d));
+            if let Some(e) = &d.value.end {
+                let _ = writeln!(out, "end = {}", s(e));
+            }
         }
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "# no start/end: {} is one site's date, and another site's lies outside it; the sites carry their dates",
+                flat(&d.reported)
+            );
+        }
+        None => {}
     }
-    evidence(out, &record_evidence(r));
+    evidence(out, &record_evidence(r, !narrower));
     for site in &r.sites {
         let _ = writeln!(out, "\n[[exercise.site]]");
         let _ = writeln!(out, "id = {}", s(&site.id));
@@ -367,7 +384,25 @@ struct Entry {
 
 /// The evidence of a record's participants, invited countries, counts and dates, one entry
 /// per distinct quote and field, in the dataset's form.
-fn record_evidence(r: &Record) -> Vec<Entry> {
+/// Whether a site's period lies, even in part, outside its record's: an exercise's dates
+/// bound the whole period (`check` refuses a site outside them), so a draft whose record
+/// date is one stage's leaves the record's period to the analyst.
+fn lies_outside(site: &DateValue, record: &DateValue) -> bool {
+    let period = |d: &DateValue| {
+        let first = ReportedDate::parse(&d.start).ok()?;
+        let last = match &d.end {
+            Some(e) => ReportedDate::parse(e).ok()?,
+            None => first,
+        };
+        Some((first.first, last.last))
+    };
+    match (period(site), period(record)) {
+        (Some((a, b)), Some((first, last))) => a < first || b > last,
+        _ => false,
+    }
+}
+
+fn record_evidence(r: &Record, with_date: bool) -> Vec<Entry> {
     let mut entries = participant_evidence("participants", &r.participants);
     entries.extend(participant_evidence("invited", &r.invited));
     for (field, count) in [("troops", &r.troops), ("equipment", &r.equipment)] {
@@ -385,7 +420,7 @@ fn record_evidence(r: &Record) -> Vec<Entry> {
             });
         }
     }
-    if let Some(d) = &r.date {
+    if let Some(d) = r.date.as_ref().filter(|_| with_date) {
         entries.extend(date_evidence(d));
     }
     entries
