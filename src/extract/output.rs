@@ -382,8 +382,6 @@ struct Entry {
     comment: String,
 }
 
-/// The evidence of a record's participants, invited countries, counts and dates, one entry
-/// per distinct quote and field, in the dataset's form.
 /// Whether a site's period lies, even in part, outside its record's: an exercise's dates
 /// bound the whole period (`check` refuses a site outside them), so a draft whose record
 /// date is one stage's leaves the record's period to the analyst.
@@ -402,6 +400,8 @@ fn lies_outside(site: &DateValue, record: &DateValue) -> bool {
     }
 }
 
+/// The evidence of a record's participants, invited countries, counts and dates (when
+/// `with_date`), one entry per distinct quote and field, in the dataset's form.
 fn record_evidence(r: &Record, with_date: bool) -> Vec<Entry> {
     let mut entries = participant_evidence("participants", &r.participants);
     entries.extend(participant_evidence("invited", &r.invited));
@@ -533,6 +533,25 @@ fn notes(r: &Record) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_site_outside_its_record_s_period_is_seen() {
+        let d = |start: &str, end: Option<&str>| DateValue {
+            start: start.into(),
+            end: end.map(Into::into),
+            precision: crate::date::DatePrecision::Day,
+            year_inferred: false,
+            relative: false,
+        };
+        let drills = d("2021-08-05", Some("2021-08-10"));
+        assert!(lies_outside(&d("2021-07-20", None), &drills));
+        assert!(lies_outside(&d("2021-08-09", Some("2021-08-12")), &drills));
+        assert!(!lies_outside(&d("2021-08-06", None), &drills));
+        assert!(!lies_outside(&d("2021-08-05", Some("2021-08-10")), &drills));
+        // A month holds its days: August is not inside August 5-10, August 5-10 is in August.
+        assert!(lies_outside(&d("2021-08", None), &drills));
+        assert!(!lies_outside(&drills, &d("2021-08", None)));
+    }
 
     #[test]
     fn source_ids_from_file_names() {
