@@ -1270,10 +1270,7 @@ fn build_pyramid(
 ) -> Result<Pyramid> {
     let start = Instant::now();
     opts.validate()?;
-    let threads = opts
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
+    let threads = opts.thread_count();
     let PreparedSet {
         layers: prepared,
         bounds,
