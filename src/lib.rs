@@ -14,12 +14,13 @@
 //!
 //! [`pipeline`] strings the stages together for every command, and for event exports of
 //! millions of rows ([`pipeline::bulk`], reading through [`bulk`]); [`serve`] serves the
-//! layers with a live preview map (`drillmap serve`); [`extract`] proposes draft records from a news report, every
-//! fact with its quote (`drillmap extract`). Dependencies point down only:
-//! cli → pipeline → write → derive → resolve → read → model, with the primitives every
-//! layer from `read` up shares ([`fsutil`]'s atomic file writes, [`error`], [`json`]) at
-//! the `read` level, and geometry and date primitives ([`antimeridian`], [`date`],
-//! [`country`]) with [`model`] (`tests/layering.rs` checks it).
+//! layers with a live preview map (`drillmap serve`); [`extract`] proposes draft records
+//! from a news report, every fact with its quote (`drillmap extract`). Dependencies point
+//! down only: cli → pipeline → write → derive → resolve → read → model, with the
+//! primitives every layer from `read` up shares ([`fsutil`]'s atomic file writes,
+//! [`error`], [`json`], [`workers`]' threads taken back in order) at the `read` level, and
+//! geometry and date primitives ([`antimeridian`], [`date`], [`country`]) with [`model`]
+//! (`tests/layering.rs` checks it).
 
 pub mod antimeridian;
 pub mod bulk;
@@ -37,6 +38,7 @@ pub mod pipeline;
 pub mod read;
 pub mod resolve;
 pub mod serve;
+pub mod workers;
 pub mod write;
 
 pub use error::{Error, Problem, Result};

@@ -7,8 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The layer of each top-level module of the library, lowest first. `bulk` reads event
-/// exports (a reader); `fsutil`, `error` and `json` are the primitives every layer from
-/// `read` up writes files, errors and JSON text with; `extract` and the evidence checks
+/// exports (a reader); `fsutil`, `error`, `json` and `workers` are the primitives every layer
+/// from `read` up writes files, errors and JSON text with and runs worker threads with; `extract` and the evidence checks
 /// read and resolve; `serve` runs the pipeline.
 const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("error", 1),
     ("json", 1),
     ("fsutil", 1),
+    ("workers", 1),
     ("evidence", 1),
     ("resolve", 2),
     ("derive", 3),

@@ -19,6 +19,7 @@ use crate::json;
 use crate::model::properties::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::model::properties::{is_event_key_in_any_case, same_key_message, source_key};
 use crate::read::table::{self, first_line};
+use crate::workers::panic_message;
 
 /// The JSON key a free column or property is written under: its name, or `src_<name>` when
 /// drillmap writes that key itself, in any case ([`is_event_key_in_any_case`]: `Admin1`
@@ -160,15 +161,6 @@ struct Feed {
     thread: Option<std::thread::JoinHandle<()>>,
     /// Whether the thread said the file ended (or failed).
     ended: bool,
-}
-
-/// The message of a thread's panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message")
 }
 
 impl Feed {

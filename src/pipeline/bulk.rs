@@ -507,7 +507,7 @@ impl Tally<'_> {
 /// Read every row, derive them on the build threads and take them back in order.
 fn feed<R: EventReader>(
     reader: &mut R,
-    ordered: &mut Ordered,
+    ordered: &mut Ordered<'_>,
     tally: &mut Tally<'_>,
 ) -> Result<()> {
     let mut more = true;
@@ -522,13 +522,13 @@ fn feed<R: EventReader>(
                     more = false;
                 }
             }
-            while let Some((chunk, mut derived)) = ordered.try_next() {
+            while let Some((chunk, mut derived)) = ordered.next(false)? {
                 tally.take(&chunk, &mut derived)?;
                 ordered.recycle(chunk, derived);
             }
             continue;
         }
-        match ordered.next()? {
+        match ordered.next(true)? {
             Some((chunk, mut derived)) => {
                 tally.take(&chunk, &mut derived)?;
                 ordered.recycle(chunk, derived);

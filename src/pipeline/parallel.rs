@@ -6,20 +6,17 @@
 //! into the features' text, their points and the rows' problems ([`Derived`]). The caller
 //! takes the chunks back strictly in the order they were read ([`Ordered::next`]), so the
 //! features, the problems and the first error come out exactly as one thread gives them,
-//! for any number of threads. At most [`Ordered::in_flight`] chunks are read ahead, so
-//! memory stays bounded. A failure that stops the run (the GeoNames index cannot be read, a
-//! build thread panics) is the chunk's [`Derived::fatal`], met at its place in the order.
-
-use std::collections::BTreeMap;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+//! for any number of threads; a few chunks per thread are read ahead, so memory stays
+//! bounded (the threads and the order are [`crate::workers`]'s). A failure that stops the
+//! run is met at its place in the order: the GeoNames index cannot be read (the chunk's
+//! [`Derived::fatal`]), a build thread panics (an error from [`Ordered::next`]).
 
 use geo::{Geometry, Point};
 
 use crate::bulk::chunk::{Chunk, Item};
-use crate::bulk::csv::panic_message;
 use crate::derive::event::Builder;
 use crate::error::{Error, Problem};
+use crate::workers;
 use crate::write::geojson;
 use crate::write::sink::SEPARATOR;
 
@@ -95,98 +92,41 @@ impl Derived {
     }
 }
 
-/// A chunk handed out, or handed back derived, with its place in the order.
-type Job = (u64, Chunk, Derived);
-
-/// A build thread: derive chunks from `jobs` until it closes, each handed back on `done`.
-/// A panic becomes the chunk's fatal error, and the thread stops.
-fn work<'g>(mut b: Builder<'g>, jobs: &Mutex<Receiver<Job>>, done: &Sender<Job>) -> Builder<'g> {
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return b, // another build thread panicked holding the queue
-        };
-        let Ok((seq, chunk, mut derived)) = job else {
-            return b;
-        };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            derived.derive(&mut b, &chunk);
-        }));
-        let panicked = result.is_err();
-        if let Err(payload) = result {
-            derived.fatal = Some(Error::Internal(format!(
-                "a build thread panicked: {}",
-                panic_message(payload.as_ref())
-            )));
-        }
-        if done.send((seq, chunk, derived)).is_err() || panicked {
-            return b;
-        }
-    }
+/// A build thread's job: derive the chunk's rows with its builder.
+fn derive(b: &mut Builder<'_>, job: &mut (Chunk, Derived)) {
+    let (chunk, derived) = job;
+    derived.derive(b, chunk);
 }
 
 /// Chunks read ahead and derived on build threads, taken back in input order.
-pub struct Ordered {
-    jobs: Option<Sender<Job>>,
-    done: Receiver<Job>,
-    /// Chunks derived ahead of their turn.
-    ready: BTreeMap<u64, (Chunk, Derived)>,
+pub struct Ordered<'g> {
+    pool: workers::Ordered<(Chunk, Derived), Builder<'g>>,
     /// Chunks handed back, for reuse.
     spare: Vec<(Chunk, Derived)>,
-    /// The number of the next chunk to send, and of the next to take back.
-    sent: u64,
-    taken: u64,
-    /// At most this many chunks out at once.
-    pub in_flight: u64,
 }
 
-impl Ordered {
+impl<'g> Ordered<'g> {
     /// Derive chunks on one build thread per builder in `builders`, within `scope`; the
-    /// builders come back from the threads' handles when the [`Ordered`] is dropped.
-    pub fn start<'scope, 'env, 'g: 'scope>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
+    /// builders come back from the threads' handles once the [`Ordered`] is closed.
+    pub fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
         builders: Vec<Builder<'g>>,
     ) -> (
-        Ordered,
+        Self,
         Vec<std::thread::ScopedJoinHandle<'scope, Builder<'g>>>,
     )
     where
+        'g: 'scope,
         Builder<'g>: Send,
     {
-        let (jobs, queue) = channel::<Job>();
-        let (done_tx, done) = channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        let threads = builders.len().max(1) as u64;
-        let handles = builders
-            .into_iter()
-            .map(|b| {
-                let queue = Arc::clone(&queue);
-                let done_tx = done_tx.clone();
-                scope.spawn(move || work(b, &queue, &done_tx))
-            })
-            .collect();
-        (
-            Ordered {
-                jobs: Some(jobs),
-                done,
-                ready: BTreeMap::new(),
-                spare: Vec::new(),
-                sent: 0,
-                taken: 0,
-                in_flight: 2 * threads + 2,
-            },
-            handles,
-        )
+        let (pool, handles) = workers::Ordered::on_threads(scope, builders, derive, "build thread");
+        let spare = Vec::new();
+        (Ordered { pool, spare }, handles)
     }
 
     /// Whether another chunk may be read before one is taken back.
     pub fn has_room(&self) -> bool {
-        self.sent - self.taken < self.in_flight
-    }
-
-    /// Whether every chunk sent has been taken back.
-    pub fn is_idle(&self) -> bool {
-        self.sent == self.taken
+        self.pool.has_room()
     }
 
     /// Have `fill` put the next rows in a chunk (see [`crate::bulk::EventReader::fill`])
@@ -198,15 +138,10 @@ impl Ordered {
     ) -> Result<bool, E> {
         let (mut chunk, derived) = self.spare.pop().unwrap_or_default();
         let (more, failed) = fill(&mut chunk);
-        if !chunk.items.is_empty() {
-            if let Some(jobs) = &self.jobs {
-                // The build threads hold the queue until they stop; one that stopped early
-                // handed back a chunk with its failure, met in `next`.
-                let _ = jobs.send((self.sent, chunk, derived));
-                self.sent += 1;
-            }
-        } else {
+        if chunk.items.is_empty() {
             self.spare.push((chunk, derived));
+        } else {
+            self.pool.send((chunk, derived));
         }
         match failed {
             Some(e) => Err(e),
@@ -214,38 +149,11 @@ impl Ordered {
         }
     }
 
-    /// The next chunk in input order, waiting for it; `None` when none is out. Give it
-    /// back with [`Ordered::recycle`].
-    pub fn next(&mut self) -> Result<Option<(Chunk, Derived)>, Error> {
-        if self.is_idle() {
-            return Ok(None);
-        }
-        loop {
-            if let Some(c) = self.ready.remove(&self.taken) {
-                self.taken += 1;
-                return Ok(Some(c));
-            }
-            match self.done.recv() {
-                Ok((seq, chunk, derived)) => {
-                    self.ready.insert(seq, (chunk, derived));
-                }
-                Err(_) => {
-                    return Err(Error::Internal(
-                        "the build threads stopped before the end of the input".into(),
-                    ))
-                }
-            }
-        }
-    }
-
-    /// The next chunk in input order if it is already derived.
-    pub fn try_next(&mut self) -> Option<(Chunk, Derived)> {
-        while let Ok((seq, chunk, derived)) = self.done.try_recv() {
-            self.ready.insert(seq, (chunk, derived));
-        }
-        let c = self.ready.remove(&self.taken)?;
-        self.taken += 1;
-        Some(c)
+    /// The next chunk in input order, waiting for it with `wait` (else only if it is
+    /// derived already); `None` when none is out. Give it back with [`Ordered::recycle`].
+    /// An error when a build thread panicked or they stopped early.
+    pub fn next(&mut self, wait: bool) -> Result<Option<(Chunk, Derived)>, Error> {
+        self.pool.next(wait)
     }
 
     /// Give back a chunk taken, for reuse.
@@ -255,6 +163,6 @@ impl Ordered {
 
     /// Close the queue: the build threads stop once it is empty.
     pub fn close(&mut self) {
-        self.jobs = None;
+        self.pool.close();
     }
 }

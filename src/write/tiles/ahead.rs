@@ -8,20 +8,16 @@
 //! ([`Ahead::next`]) and pushes them into its layer on its own thread, so the interning,
 //! the ids and the output are the same for any number of threads. A batch stops at its
 //! first bad feature: the first fault in file order is the one the caller meets, after
-//! every feature before it. At most [`Ahead::in_flight`] batches are out at once and their
+//! every feature before it. At most a few batches per worker are out at once and their
 //! buffers are reused, so memory stays bounded. With no worker thread the batches are
 //! parsed on the calling thread as they fill, in the same order.
 //!
-//! A worker's panic becomes an [`Error::Internal`] met at its batch's place in the order,
-//! as the bulk build threads' are ([`crate::pipeline::parallel`]).
-
-use std::collections::BTreeMap;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+//! The workers, the order and a worker's panic (an [`Error::Internal`] met at its batch's
+//! place in the order) are [`crate::workers`]'s, as for the bulk build's rows.
 
 use super::input::{FeatureError, RawFeature};
-use crate::bulk::csv::panic_message;
 use crate::error::Error;
+use crate::workers::Ordered;
 
 /// The text a batch holds before it is handed out.
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -52,8 +48,6 @@ struct Batch<M> {
     parsed: usize,
     /// The fault of `texts[parsed]`, if reading stopped there.
     fault: Option<Fault>,
-    /// A worker's panic, met before any of the batch's features.
-    panic: Option<String>,
 }
 
 impl<M> Default for Batch<M> {
@@ -64,7 +58,6 @@ impl<M> Default for Batch<M> {
             features: Vec::new(),
             parsed: 0,
             fault: None,
-            panic: None,
         }
     }
 }
@@ -75,7 +68,6 @@ impl<M> Batch<M> {
         self.texts.clear();
         self.parsed = 0;
         self.fault = None;
-        self.panic = None;
     }
 
     /// Parse every text up to the first fault; `numeric` as [`RawFeature`]'s.
@@ -97,69 +89,27 @@ impl<M> Batch<M> {
     }
 }
 
-/// A batch handed out, or handed back parsed, with its place in the order.
-type Job<M> = (u64, Batch<M>);
-
-/// What a worker needs besides its queue: the numeric properties and where a text's line is.
+/// What a worker needs besides its batch: the numeric properties and where a text's line is.
 struct Parser<M> {
     numeric: Vec<String>,
     line: fn(&M) -> Option<usize>,
 }
 
-impl<M> Parser<M> {
-    /// Parse `batch`; a panic is kept in it. Whether it panicked.
-    fn run(&self, batch: &mut Batch<M>) -> bool {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            batch.parse(&self.numeric, self.line);
-        }));
-        match result {
-            Ok(()) => false,
-            Err(payload) => {
-                batch.panic = Some(panic_message(payload.as_ref()).to_owned());
-                true
-            }
-        }
-    }
-}
-
-/// A worker: parse batches from `jobs` until it closes, each handed back on `done`; it
-/// stops after a panic.
-fn work<M>(parser: &Parser<M>, jobs: &Mutex<Receiver<Job<M>>>, done: &Sender<Job<M>>) {
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return, // another worker panicked holding the queue
-        };
-        let Ok((seq, mut batch)) = job else {
-            return;
-        };
-        let panicked = parser.run(&mut batch);
-        if done.send((seq, batch)).is_err() || panicked {
-            return;
-        }
-    }
+/// A worker's job: parse `batch`.
+fn parse<M>(parser: &mut Parser<M>, batch: &mut Batch<M>) {
+    batch.parse(&parser.numeric, parser.line);
 }
 
 /// Feature texts parsed ahead, taken back in file order.
 pub struct Ahead<M> {
-    /// `None` without workers (or once closed).
-    jobs: Option<Sender<Job<M>>>,
-    done: Option<Receiver<Job<M>>>,
-    /// Parses on the calling thread when there are no workers.
-    inline: Parser<M>,
+    /// The batches out, on the workers (or parsed on this thread as they are sent).
+    pool: Ordered<Batch<M>, Parser<M>>,
     /// The batch being filled.
     open: Batch<M>,
     /// The batch being handed back, and the next of its features to hand.
     current: Batch<M>,
     at: usize,
-    /// Batches parsed ahead of their turn.
-    ready: BTreeMap<u64, Batch<M>>,
     spare: Vec<Batch<M>>,
-    /// The number of the next batch to send, and of the next to take back.
-    sent: u64,
-    taken: u64,
-    /// At most this many batches out at once (sent and not taken back).
-    pub in_flight: u64,
 }
 
 /// The next thing handed back by [`Ahead::next`].
@@ -183,38 +133,28 @@ impl<M: Send> Ahead<M> {
     where
         M: 'scope,
     {
-        let (jobs, done) = if workers == 0 {
-            (None, None)
+        let parser = || Parser {
+            numeric: numeric.to_vec(),
+            line,
+        };
+        let pool = if workers == 0 {
+            Ordered::inline(parser(), parse, "parsing thread")
         } else {
-            let (jobs, queue) = channel::<Job<M>>();
-            let (done_tx, done) = channel::<Job<M>>();
-            let queue = Arc::new(Mutex::new(queue));
-            for _ in 0..workers {
-                let queue = Arc::clone(&queue);
-                let done_tx = done_tx.clone();
-                let parser = Parser {
-                    numeric: numeric.to_vec(),
-                    line,
-                };
-                scope.spawn(move || work(&parser, &queue, &done_tx));
-            }
-            (Some(jobs), Some(done))
+            // The workers are joined with the scope; a panic is caught and met in `next`.
+            Ordered::on_threads(
+                scope,
+                (0..workers).map(|_| parser()).collect(),
+                parse,
+                "parsing thread",
+            )
+            .0
         };
         Ahead {
-            jobs,
-            done,
-            inline: Parser {
-                numeric: numeric.to_vec(),
-                line,
-            },
+            pool,
             open: Batch::default(),
             current: Batch::default(),
             at: 0,
-            ready: BTreeMap::new(),
             spare: Vec::new(),
-            sent: 0,
-            taken: 0,
-            in_flight: 2 * workers as u64 + 2,
         }
     }
 
@@ -230,22 +170,11 @@ impl<M: Send> Ahead<M> {
     }
 
     fn send_open(&mut self) {
-        let mut batch = std::mem::take(&mut self.open);
+        let batch = std::mem::take(&mut self.open);
         if let Some(spare) = self.spare.pop() {
             self.open = spare;
         }
-        match &self.jobs {
-            Some(jobs) => {
-                // A worker that stopped early handed back its batch with its panic, met
-                // in turn; if all stopped, `next` says so.
-                let _ = jobs.send((self.sent, batch));
-            }
-            None => {
-                self.inline.run(&mut batch);
-                self.ready.insert(self.sent, batch);
-            }
-        }
-        self.sent += 1;
+        self.pool.send(batch);
     }
 
     /// The next feature in file order, or the first fault, once parsed; `None` when
@@ -258,48 +187,16 @@ impl<M: Send> Ahead<M> {
                 break;
             }
             let full = self.open.text.len() >= BATCH_BYTES || (all && !self.open.texts.is_empty());
-            let room = self.sent - self.taken < self.in_flight;
-            if full && room {
+            if full && self.pool.has_room() {
                 self.send_open();
                 continue;
             }
-            if self.taken == self.sent {
+            let Some(batch) = self.pool.next(all || full)? else {
                 return Ok(None);
-            }
-            let batch = match self.ready.remove(&self.taken) {
-                Some(batch) => batch,
-                None => {
-                    let Some(done) = &self.done else {
-                        return Ok(None); // unreachable: inline batches are ready when sent
-                    };
-                    let received = if all || full {
-                        done.recv().ok()
-                    } else {
-                        match done.try_recv() {
-                            Ok(job) => Some(job),
-                            Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(None),
-                            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-                        }
-                    };
-                    let Some((seq, batch)) = received else {
-                        return Err(Error::Internal(
-                            "the parsing threads stopped before the end of the input".into(),
-                        ));
-                    };
-                    self.ready.insert(seq, batch);
-                    continue;
-                }
             };
-            self.taken += 1;
             let used = std::mem::replace(&mut self.current, batch);
             self.recycle(used);
             self.at = 0;
-            if let Some(message) = self.current.panic.take() {
-                self.current.texts.clear();
-                return Err(Error::Internal(format!(
-                    "a parsing thread panicked: {message}"
-                )));
-            }
         }
         let at = self.at;
         self.at += 1;
