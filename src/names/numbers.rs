@@ -215,6 +215,19 @@ mod tests {
         }
 
         #[test]
+        fn any_text_reads_as_spans_in_order_on_its_characters(
+            text in r"([0-9]{1,4}|[ ,.\n]|thousand|тыс|млн|million|troops|\PC){0,24}",
+        ) {
+            let read = numbers(&text);
+            for (span, _) in &read {
+                prop_assert!(text.get(span.clone()).is_some_and(|s| !s.is_empty()), "{span:?}");
+            }
+            for pair in read.windows(2) {
+                prop_assert!(pair[0].0.end <= pair[1].0.start, "{pair:?}");
+            }
+        }
+
+        #[test]
         fn a_decimal_with_a_multiplier_reads_back_its_value(
             units in 0u64..1_000,
             tenths in 0u64..10,
