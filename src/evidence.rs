@@ -9,6 +9,7 @@
 //! `FILE:LINE: "QUOTE": not found in 004_….txt`.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
@@ -58,24 +59,30 @@ pub fn check(
 /// Why `wanted` (normalised) is not a quote of any of `files` (name, normalised text):
 /// `None` when one of them holds it from a word's start to a word's end. A quote that
 /// starts or ends inside a word or number of the article ("involving around 1" of "around
-/// 1,500 troops", "500 troops" of "12 500 troops") would back a number or a name the article
-/// does not give, so it names the token it cuts.
+/// 1,500 troops", "500 troops" of "12 500 troops", "более 50" of "более 50 тысяч": a number
+/// with its multiplier is one, [`crate::names::numbers`]) would back a number or a name the
+/// article does not give, so it names the token it cuts.
 fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<String> {
     let mut cut = None;
     for (file, text) in files {
-        let mut words = None;
+        let mut tokens = None;
         let mut from = 0;
         while let Some(at) = text.get(from..).and_then(|t| t.find(wanted)) {
             let start = from + at;
             let end = start + wanted.len();
-            let words = words.get_or_insert_with(|| crate::names::text::whole_words(text));
-            let inside = |i: usize| {
-                let k = words.partition_point(|(w, _)| w.end <= i);
-                words
-                    .get(k)
-                    .filter(|(w, _)| w.start < i)
-                    .map(|(w, _)| w.clone())
+            let (numbers, words) = tokens.get_or_insert_with(|| {
+                let numbers = crate::names::numbers::numbers(text).into_iter();
+                let words = crate::names::text::whole_words(text).into_iter();
+                (
+                    numbers.map(|(w, _)| w).collect::<Vec<_>>(),
+                    words.map(|(w, _)| w).collect::<Vec<_>>(),
+                )
+            });
+            let within = |spans: &[Range<usize>], i: usize| {
+                let k = spans.partition_point(|w| w.end <= i);
+                spans.get(k).filter(|w| w.start < i).cloned()
             };
+            let inside = |i: usize| within(numbers, i).or_else(|| within(words, i));
             match (inside(start), inside(end)) {
                 (None, None) => return None,
                 (Some(w), _) => cut.get_or_insert(("starts", &text[w], *file)),
@@ -209,6 +216,22 @@ mod tests {
             Some("the quote ends inside \"tanks\" in 004_a.txt")
         );
         assert_eq!(found("Tajik").as_deref(), Some("not found in 004_a.txt"));
+        // A number's multiplier is part of it.
+        let russian = normalise("более 50 тысяч военнослужащих и 1.5 million");
+        let russian = [("003_r.txt", russian.as_str())];
+        assert_eq!(
+            quote_missing(&russian, "более 50").as_deref(),
+            Some("the quote ends inside \"50 тысяч\" in 003_r.txt")
+        );
+        assert_eq!(
+            quote_missing(&russian, "тысяч военнослужащих").as_deref(),
+            Some("the quote starts inside \"50 тысяч\" in 003_r.txt")
+        );
+        assert_eq!(
+            quote_missing(&russian, "и 1").as_deref(),
+            Some("the quote ends inside \"1.5 million\" in 003_r.txt")
+        );
+        assert_eq!(quote_missing(&russian, "более 50 тысяч"), None);
         // One whole occurrence is enough, in any of the record's articles.
         let other = normalise("over 500 troops");
         let both = [

@@ -572,3 +572,22 @@ fn a_russian_compound_adjective_names_every_country() {
         "{draft}"
     );
 }
+
+/// "12 500 troops" was drafted as 500 troops (the count started at the last group of
+/// digits) and "2 thousand troops" as no count: both are drafted whole, quoted whole.
+#[test]
+fn grouped_thousands_and_a_multiplier_are_drafted_whole() {
+    for (count, value) in [("12 500 troops", 12_500), ("2 thousand troops", 2000)] {
+        let draft = draft_of(&format!(
+            "Russia and Tajikistan held exercises at the Kharbmaidon training ground with {count}."
+        ));
+        assert!(
+            draft.contains(&format!("troops = {value}  # \"{count}\"")),
+            "{draft}"
+        );
+        assert!(
+            draft.contains(&format!("{{ field = \"troops\", quote = \"{count}\" }}")),
+            "{draft}"
+        );
+    }
+}

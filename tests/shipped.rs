@@ -273,6 +273,32 @@ fn a_count_that_is_not_the_quoted_number_is_reported() {
         .expect_stderr_line(&["\"1600\": `troops` is not the number its evidence quotes"]);
 }
 
+/// A quoted number is read with its multiplier: "around 2 thousand troops" backs
+/// `troops = 2000` and not `troops = 2` (the bare number before "thousand").
+#[test]
+fn a_quoted_multiplier_backs_the_multiplied_count_and_not_the_bare_one() {
+    let work = shipped_copy();
+    work.edit(
+        "articles/004_b1421c71e36eabd6.txt",
+        "involving around 1,500 troops",
+        "involving around 2 thousand troops",
+    );
+    // The troops' and the equipment's quote.
+    for _ in 0..2 {
+        work.edit(
+            "exercises.toml",
+            "quote = \"involving around 1,500 troops",
+            "quote = \"involving around 2 thousand troops",
+        );
+    }
+    work.edit("exercises.toml", "troops = 1500", "troops = 2000");
+    work.check().expect_code(0);
+    work.edit("exercises.toml", "troops = 2000", "troops = 2");
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&["\"2\": `troops` is not the number its evidence quotes"]);
+}
+
 // Probe 9, D1: `check` passed a date its own quote contradicts (`start = "2021-03-01"`
 // beside "would run from July 30 to August 10").
 #[test]

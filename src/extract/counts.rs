@@ -4,13 +4,16 @@
 //! 4,000 military personnel and 800 pieces of military hardware", "700 units of military
 //! hardware": a number, up to five describing words, and a noun that says what is counted.
 //! "over", "more than", "around", "up to" and the like are kept as the qualifier; the value
-//! is the number as written (the dataset's convention: "over 500" is 500).
+//! is the number as written (the dataset's convention: "over 500" is 500), read by
+//! [`crate::names::numbers`]: "12 500 troops" is 12500, "2 thousand troops" and "2 тысячи
+//! военнослужащих" are 2000.
 
 use std::ops::Range;
 
 use serde::Serialize;
 
 use super::text::Text;
+use crate::names::numbers::numbers;
 
 /// What a count counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,7 +36,7 @@ pub struct CountMention {
     pub sentence: usize,
     /// Troops or equipment.
     pub kind: CountKind,
-    /// The number as written.
+    /// The number as written, its multiplier applied ("2 thousand" is 2000).
     pub value: u64,
     /// "over", "more than", "around", "up to", … or empty.
     pub qualifier: String,
@@ -162,14 +165,18 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     (String::new(), i)
 }
 
-/// Every count of troops or equipment in `text`.
+/// Every count of troops or equipment in `text`: each number [`numbers`] reads ("12 500",
+/// "2 thousand", "1.5 million", "5 тыс."), up to five describing words, and a noun.
 pub fn find(text: &Text<'_>) -> Vec<CountMention> {
     let mut out = Vec::new();
-    for (i, t) in text.tokens.iter().enumerate() {
-        if !t.number {
+    for (span, value) in numbers(text.source) {
+        // The number's tokens, `i..=number_end` ("12 500" and "2 thousand" are two).
+        let i = text.tokens.partition_point(|t| t.span.start < span.start);
+        let after = text.tokens.partition_point(|t| t.span.end <= span.end);
+        let Some(t) = text.tokens.get(i).filter(|t| t.span.start == span.start) else {
             continue;
-        }
-        let Ok(value) = text.word(i).replace([',', '.'], "").parse::<u64>() else {
+        };
+        let Some(number_end) = after.checked_sub(1).filter(|&e| e >= i) else {
             continue;
         };
         // A year inside a name ("Zapad-2021") or a date is not a count.
@@ -179,9 +186,10 @@ pub fn find(text: &Text<'_>) -> Vec<CountMention> {
         if hyphen {
             continue;
         }
-        let mut j = i + 1;
+        let mut j = number_end + 1;
         let mut found = None;
-        while j < text.tokens.len() && j <= i + 6 && text.tokens[j].sentence == t.sentence {
+        while j < text.tokens.len() && j <= number_end + 6 && text.tokens[j].sentence == t.sentence
+        {
             let key = text.key(j);
             // "military" counts only when nothing more specific follows ("500 military").
             let next_is_noun = j + 1 < text.tokens.len()
@@ -289,6 +297,49 @@ mod tests {
         );
         // A count of people is not a count of troops.
         assert!(counts("погибли 5 человек").is_empty());
+    }
+
+    #[test]
+    fn grouped_thousands_and_multipliers_are_counted_whole() {
+        use CountKind::*;
+        assert_eq!(
+            counts("with 12 500 troops"),
+            [(Troops, 12_500, String::new(), "12 500 troops".into())]
+        );
+        assert_eq!(
+            counts("some 2 thousand troops and 1.5 thousand vehicles"),
+            [
+                (Troops, 2000, "some".into(), "some 2 thousand troops".into()),
+                (
+                    Equipment,
+                    1500,
+                    String::new(),
+                    "1.5 thousand vehicles".into()
+                )
+            ]
+        );
+        assert_eq!(
+            counts("более 50 тысяч военнослужащих и 2 тыс. единиц техники"),
+            [
+                (
+                    Troops,
+                    50_000,
+                    "более".into(),
+                    "более 50 тысяч военнослужащих".into()
+                ),
+                (
+                    Equipment,
+                    2000,
+                    String::new(),
+                    "2 тыс. единиц техники".into()
+                )
+            ]
+        );
+        // Five describing words after the multiplier, as after a bare number.
+        assert_eq!(
+            counts("2 thousand Russian and Kazak armed forces personnel")[0].1,
+            2000
+        );
     }
 
     #[test]

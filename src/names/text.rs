@@ -212,7 +212,8 @@ pub fn names(text: &Text<'_>, name: &str) -> bool {
 /// The spans of `source`'s words and numbers as [`Text`] cuts them (`true` for a number),
 /// with a number written with its thousands apart ("12 500", "50 000": one space, a
 /// no-break or a thin space between groups of three digits, as Russian and much translated
-/// copy writes them) taken whole: what a quote must not cut and a count is read from.
+/// copy writes them) taken whole: what a quote must not cut, and what
+/// [`super::numbers::numbers`] reads numbers (and their multipliers) from.
 pub fn whole_words(source: &str) -> Vec<(Range<usize>, bool)> {
     let mut out: Vec<(Range<usize>, bool)> = Vec::new();
     // Whether the last span is a number a further group of three digits may continue.
@@ -231,18 +232,6 @@ pub fn whole_words(source: &str) -> Vec<(Range<usize>, bool)> {
         out.push((span, number));
     }
     out
-}
-
-/// The value of a number [`whole_words`] gives (`1,500`, `1.500` and `12 500` without
-/// their separators), if it fits.
-pub fn number_value(number: &str) -> Option<u64> {
-    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    let separators_only = number
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.') || c.is_whitespace());
-    (separators_only && !digits.is_empty())
-        .then(|| digits.parse().ok())
-        .flatten()
 }
 
 /// Only spaces (not a line break), one hyphen or dash, or one apostrophe between two words.
@@ -386,10 +375,6 @@ mod tests {
         assert_eq!(spans("12 5000"), ["12", "5000"]);
         assert_eq!(spans("12  500"), ["12", "500"]);
         assert_eq!(spans("May 5, 200 troops"), ["May", "5", "200", "troops"]);
-        assert_eq!(number_value("12 500"), Some(12_500));
-        assert_eq!(number_value("1,500"), Some(1500));
-        assert_eq!(number_value("troops"), None);
-        assert_eq!(number_value("2021x"), None);
     }
 
     #[test]

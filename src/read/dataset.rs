@@ -318,15 +318,13 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
 }
 
 /// Whether `quote` gives the number `n`: one of its numbers, read whole as the article's
-/// tokens are (`1500`, `1,500`, `12 500`: [`whole_words`](crate::names::text::whole_words));
-/// [`crate::evidence`] sees that a quote cuts no number of its article, so this is the
-/// article's number.
+/// are ([`crate::names::numbers`]: `1500`, `1,500`, `12 500`, and with its multiplier,
+/// "более 50 тысяч" giving 50000 and not 50); [`crate::evidence`] sees that a quote cuts no
+/// number of its article, so this is the article's number.
 fn quote_gives(quote: &str, n: i64) -> bool {
-    use crate::names::text::{number_value, whole_words};
-    whole_words(quote)
+    crate::names::numbers::numbers(quote)
         .into_iter()
-        .filter(|(_, number)| *number)
-        .any(|(span, _)| number_value(&quote[span]).and_then(|v| i64::try_from(v).ok()) == Some(n))
+        .any(|(_, v)| i64::try_from(v).ok() == Some(n))
 }
 
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
@@ -1334,6 +1332,10 @@ mod tests {
         assert!(!quote_gives("with 12 500 troops", 12));
         assert!(quote_gives("1500 troops", 1500));
         assert!(!quote_gives("Zapad-2021 with 150 troops", 15));
+        assert!(quote_gives("более 50 тысяч военнослужащих", 50_000));
+        assert!(!quote_gives("более 50 тысяч военнослужащих", 50));
+        assert!(quote_gives("1.5 million", 1_500_000));
+        assert!(!quote_gives("1.5 million", 5));
     }
 
     #[test]
