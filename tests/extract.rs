@@ -591,3 +591,29 @@ fn grouped_thousands_and_a_multiplier_are_drafted_whole() {
         );
     }
 }
+
+/// Countries a sentence names without their taking part: absent, the enemy, the maker of
+/// the tanks. None is drafted as a participant; the observers are drafted as invited.
+#[test]
+fn absent_enemy_and_maker_countries_are_no_participants_and_observers_are_invited() {
+    let draft = draft_of(
+        "Russian and Tajik troops held joint drills at the Kharbmaidon training ground on April 5, \
+         repelling a simulated attack from Afghanistan with Russian-made T-72 tanks; observers \
+         from China attended and Kyrgyzstan did not take part.",
+    );
+    assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
+    assert!(draft.contains("invited = [\"CN\"]"), "{draft}");
+    for absent in ["\"AF\"", "\"KG\""] {
+        assert!(!draft.contains(absent), "{absent}: {draft}");
+    }
+    let draft = draft_of(
+        "Таджикские военные провели учения на полигоне Харбмайдон 5-9 апреля без участия \
+         Кыргызстана, отразив нападение условного противника из Афганистана на танках \
+         российского производства; присутствовали наблюдатели из Китая.",
+    );
+    assert!(draft.contains("participants = [\"TJ\"]"), "{draft}");
+    assert!(draft.contains("invited = [\"CN\"]"), "{draft}");
+    for absent in ["\"AF\"", "\"KG\"", "\"RU\""] {
+        assert!(!draft.contains(absent), "{absent}: {draft}");
+    }
+}

@@ -5,6 +5,8 @@
 //! CSTO, SCO, NATO, CIS, OSCE and their long names. Exercise names are quoted names
 //! ("“Indestructible Brotherhood-2024”"), names with a year ("Zapad-2021", "Poisk 2021")
 //! and capitalised names right before "exercise" or "drill" ("the Steppe Freedom exercise").
+//! [`standing`] reads, from the words around a country, whether the sentence names it as
+//! absent, the enemy, an observer or the maker of equipment rather than as taking part.
 
 use std::ops::Range;
 
@@ -382,9 +384,579 @@ pub fn name_key(name: &str) -> String {
     crate::resolve::normalize::NameKey::new(name).loose
 }
 
+/// What a sentence makes of a country it names, read from the words around the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Named, with nothing around it that says it is not a participant.
+    Named,
+    /// Said not to take part ("Kyrgyzstan did not take part", "без участия Кыргызстана").
+    Absent,
+    /// The exercise's enemy or the origin of its scenario ("a simulated attack from
+    /// Afghanistan", "условного противника из Афганистана", "Afghan militants").
+    Enemy,
+    /// Watching ("observers from China attended", "наблюдатели из Китая").
+    Observer,
+    /// The maker of equipment ("Russian-made T-72 tanks", "российского производства").
+    Maker,
+}
+
+/// How many words before and after a country the cues are looked for in.
+const WINDOW: usize = 6;
+
+/// Words of a cue: English words (exact keys) and Russian stems (key prefixes, which
+/// take every case ending).
+struct Cue {
+    words: &'static [&'static str],
+    stems: &'static [&'static str],
+}
+
+impl Cue {
+    fn has(&self, key: &str) -> bool {
+        self.words.contains(&key) || self.stems.iter().any(|s| key.starts_with(s))
+    }
+}
+
+/// A word that negates or refuses ("not", "declined", "не", "отказался"; the "t" of
+/// "didn't" is read apart, after its apostrophe).
+const NEGATION: Cue = Cue {
+    words: &[
+        "not", "never", "nor", "cannot", "declined", "refused", "declines", "refuses", "ne", "net",
+    ],
+    stems: &["otkaz"],
+};
+
+/// Taking part: what a negation before it denies.
+const TAKING_PART: Cue = Cue {
+    words: &[
+        "part",
+        "participate",
+        "participates",
+        "participated",
+        "participating",
+        "participation",
+        "join",
+        "joins",
+        "joined",
+        "attend",
+        "attends",
+        "attended",
+        "involved",
+    ],
+    stems: &["uchast", "prisoedin"],
+};
+
+/// Words after a country that say it stayed away ("Armenia boycotted the drills").
+const STAYED_AWAY: Cue = Cue {
+    words: &["absent", "boycotted", "boycotts", "boycott", "skipped"],
+    stems: &["otsutstv"],
+};
+
+/// Words that may stand between a country and [`STAYED_AWAY`] ("Armenia was absent").
+const STAYED_AWAY_LINK: &[&str] = &["was", "were", "is", "are", "has", "have", "had"];
+
+/// Words that may stand with a negation after a country when the phrase ends there
+/// ("Russia took part, Kyrgyzstan did not.", "Kazakhstan and Armenia will not").
+const ELLIPSIS: &[&str] = &[
+    "did", "does", "do", "will", "would", "was", "were", "has", "had", "didn", "doesn", "won",
+    "wasn", "hasn", "and", "or", "i",
+];
+
+/// Words before a country that leave it out ("without Kyrgyzstan", "except Armenia",
+/// "без участия Кыргызстана").
+const WITHOUT: Cue = Cue {
+    words: &["without", "except", "excluding", "bez"],
+    stems: &["isklyuchen"],
+};
+
+/// Words that may stand between [`WITHOUT`] and the country.
+const WITHOUT_LINK: Cue = Cue {
+    words: &[
+        "the",
+        "participation",
+        "involvement",
+        "presence",
+        "of",
+        "and",
+        "or",
+        "i",
+        "za",
+    ],
+    stems: &["uchast", "prisutstv"],
+};
+
+/// The exercise's enemy, an attack or a threat.
+const ENEMY: Cue = Cue {
+    words: &[
+        "enemy",
+        "enemies",
+        "adversary",
+        "adversaries",
+        "aggressor",
+        "aggressors",
+        "invader",
+        "invaders",
+        "invasion",
+        "incursion",
+        "incursions",
+        "infiltration",
+        "attack",
+        "attacks",
+        "militant",
+        "militants",
+        "insurgent",
+        "insurgents",
+        "terrorist",
+        "terrorists",
+        "infiltrators",
+        "intruders",
+        "raiders",
+        "gangs",
+        "bandits",
+        "threat",
+        "threats",
+    ],
+    stems: &[
+        "protivnik",
+        "agressor",
+        "vtorzh",
+        "vtorg",
+        "napadeni",
+        "napavsh",
+        "boevik",
+        "terrorist",
+        "bandformirov",
+        "bandgrupp",
+        "bandit",
+        "pronik",
+        "ugroz",
+    ],
+};
+
+/// Words after an [`ENEMY`] word that make it a weapon ("attack helicopters").
+const WEAPON: &[&str] = &[
+    "helicopter",
+    "helicopters",
+    "aircraft",
+    "jet",
+    "jets",
+    "plane",
+    "planes",
+    "drone",
+    "drones",
+    "submarine",
+    "submarines",
+    "boat",
+    "boats",
+    "craft",
+    "vehicle",
+    "vehicles",
+];
+
+/// Where an enemy comes from ("from", "из", "с территории", "со стороны").
+const ORIGIN: Cue = Cue {
+    words: &["from", "iz", "s", "so"],
+    stems: &[],
+};
+
+/// Words that may stand between an [`ENEMY`] word and the country.
+const ENEMY_LINK: Cue = Cue {
+    words: &[
+        "from",
+        "the",
+        "a",
+        "territory",
+        "of",
+        "neighbouring",
+        "neighboring",
+        "coming",
+        "advancing",
+        "infiltrating",
+        "invading",
+        "crossing",
+        "based",
+        "backed",
+        "group",
+        "groups",
+        "cells",
+        "formations",
+        "and",
+        "or",
+        "i",
+        "iz",
+        "s",
+        "so",
+        "storony",
+        "territorii",
+    ],
+    stems: &["sopredel", "sosed", "grupp", "formirovan", "gosudarstv"],
+};
+
+/// Observers ("observers", "наблюдатели"), who may be named before their country.
+const OBSERVER_NOUN: Cue = Cue {
+    words: &["observer", "observers"],
+    stems: &["nablyudatel"],
+};
+
+/// Watching, said after the country ("China observed the drills", "Китай наблюдал").
+const OBSERVING: Cue = Cue {
+    words: &[
+        "observer",
+        "observers",
+        "observed",
+        "observing",
+        "watched",
+        "watching",
+    ],
+    stems: &["nablyuda"],
+};
+
+/// Words that may stand between observers and their country ("observers from Russia and
+/// China", "в качестве наблюдателей присутствовали представители Китая").
+const OBSERVER_BEFORE_LINK: Cue = Cue {
+    words: &["from", "of", "the", "and", "or", "iz", "ot", "i"],
+    stems: &["prisutstv", "predstavit"],
+};
+
+/// Words that may stand between a country and its observers ("China sent military
+/// observers", "China attended as an observer", "Китай направил наблюдателей").
+const OBSERVER_AFTER_LINK: Cue = Cue {
+    words: &[
+        "sent",
+        "send",
+        "sends",
+        "will",
+        "would",
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "is",
+        "are",
+        "attended",
+        "attend",
+        "attends",
+        "as",
+        "an",
+        "a",
+        "its",
+        "their",
+        "only",
+        "also",
+        "military",
+        "represented",
+        "by",
+        "v",
+        "kachestve",
+        "byl",
+        "byla",
+        "byli",
+        "budet",
+    ],
+    stems: &["naprav", "prisla", "prisutstv", "voenn", "predstav"],
+};
+
+/// Making, joined to the country by a hyphen ("Russian-made", "US-built").
+const MADE: &[&str] = &[
+    "made",
+    "built",
+    "manufactured",
+    "produced",
+    "designed",
+    "supplied",
+];
+
+/// Making in Russian ("российского производства", "производства России").
+const PRODUCTION: Cue = Cue {
+    words: &[],
+    stems: &["proizvodstv", "proizvedenn"],
+};
+
+/// The standing of the country named by `tokens` (a [`CountryMention`]'s), from the words
+/// around it: at most [`WINDOW`] words either side, never across a comma, other
+/// punctuation or the end of the sentence. English and Russian cue words; what none of
+/// them marks is [`Standing::Named`].
+pub fn standing(text: &Text<'_>, tokens: Range<usize>) -> Standing {
+    let n = text.tokens.len();
+    if tokens.start >= tokens.end || tokens.end > n {
+        return Standing::Named;
+    }
+    // Token `i` belongs to the phrase of the token before it when `joined` to it.
+    let mut first = tokens.start;
+    while first > 0 && tokens.start - first < WINDOW && text.tokens[first].joined {
+        first -= 1;
+    }
+    let mut end = tokens.end;
+    while end < n && end - tokens.end < WINDOW && text.tokens[end].joined {
+        end += 1;
+    }
+    let before = first..tokens.start;
+    let after = tokens.end..end;
+    // Whether the phrase ends right after the window (a comma, the sentence's end).
+    let closed = end - tokens.end < WINDOW;
+    let key = |i: usize| text.key(i);
+    let gap = |i: usize| {
+        let at = |k: usize| text.tokens.get(k).map_or(0..0, |t| t.span.clone());
+        let (a, b) = (at(i.saturating_sub(1)).end, at(i).start);
+        match text.source.get(a..b) {
+            Some(g) if i > 0 && text.tokens.get(i).is_some_and(|t| t.joined) => g,
+            _ => "",
+        }
+    };
+    let hyphen = |i: usize| gap(i).contains(['-', '‐', '‑', '–']);
+    let negation =
+        |i: usize| NEGATION.has(key(i)) || key(i) == "t" && gap(i).contains(['\'', '’', 'ʼ']);
+    // Whether every word strictly between `a` and `b` is a link word (or a capitalised
+    // word: another country of a list).
+    let linked = |a: usize, b: usize, link: &Cue| {
+        (a + 1..b).all(|i| link.has(key(i)) || text.capitalised(i))
+    };
+    // A negation followed within three words by taking part, "not only" aside.
+    let denied = |r: Range<usize>| {
+        r.clone().any(|i| {
+            negation(i)
+                && !matches!(key(i + 1), "only" | "tolko" | "lish")
+                && (i + 1..(i + 4).min(r.end)).any(|j| TAKING_PART.has(key(j)))
+        })
+    };
+    let elliptic = closed
+        && !after.is_empty()
+        && after.clone().any(negation)
+        && after
+            .clone()
+            .all(|i| negation(i) || text.capitalised(i) || ELLIPSIS.contains(&key(i)));
+    if denied(before.clone())
+        || denied(after.clone())
+        || elliptic
+        || after.clone().take(2).any(|i| {
+            STAYED_AWAY.has(key(i)) && (tokens.end..i).all(|k| STAYED_AWAY_LINK.contains(&key(k)))
+        })
+        || before
+            .clone()
+            .any(|i| WITHOUT.has(key(i)) && linked(i, tokens.start, &WITHOUT_LINK))
+    {
+        return Standing::Absent;
+    }
+    let enemy_word = |i: usize| {
+        ENEMY.has(key(i))
+            && !(hyphen(i) && matches!(key(i - 1), "counter" | "anti" | "kontr" | "protivo"))
+            && !WEAPON.contains(&key(i + 1))
+    };
+    let from_enemy = before.clone().any(|i| {
+        enemy_word(i)
+            && linked(i, tokens.start, &ENEMY_LINK)
+            && (i + 1..tokens.start).any(|k| ORIGIN.has(key(k)))
+    });
+    let enemy_named = after.clone().take(3).any(|i| {
+        enemy_word(i)
+            && (tokens.end..i).all(|k| matches!(key(k), "based" | "backed" | "armed" | "trained"))
+    });
+    if from_enemy || enemy_named {
+        return Standing::Enemy;
+    }
+    let made_after = after
+        .clone()
+        .next()
+        .is_some_and(|i| MADE.contains(&key(i)) && hyphen(i) || PRODUCTION.has(key(i)));
+    let made_before = before.clone().any(|i| {
+        (MADE.contains(&key(i))
+            && (i + 1..tokens.start).all(|k| matches!(key(k), "in" | "by" | "the"))
+            && i + 1 < tokens.start)
+            || (PRODUCTION.has(key(i)) && i + 1 == tokens.start)
+    });
+    if made_after || made_before {
+        return Standing::Maker;
+    }
+    let observed_by = before
+        .clone()
+        .any(|i| OBSERVER_NOUN.has(key(i)) && linked(i, tokens.start, &OBSERVER_BEFORE_LINK));
+    let observing = after
+        .clone()
+        .any(|i| OBSERVING.has(key(i)) && (tokens.end..i).all(|k| OBSERVER_AFTER_LINK.has(key(k))));
+    if observed_by || observing {
+        return Standing::Observer;
+    }
+    Standing::Named
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The standing of every country `sentence` names, in order.
+    fn standings(sentence: &str) -> Vec<(&'static str, Standing)> {
+        let t = Text::new(sentence);
+        Countries::new()
+            .find(&t)
+            .iter()
+            .map(|m| (m.code, standing(&t, m.tokens.clone())))
+            .collect()
+    }
+
+    /// Each sentence's countries have the standings given.
+    fn expect(cases: &[(&str, &[(&str, Standing)])]) {
+        for (sentence, want) in cases {
+            assert_eq!(standings(sentence), *want, "{sentence}");
+        }
+    }
+
+    use Standing::{Absent, Enemy, Maker, Named, Observer};
+
+    #[test]
+    fn a_country_named_with_no_cue_is_named() {
+        expect(&[
+            (
+                "Russian and Kazakh troops took part in the drills.",
+                &[("RU", Named), ("KZ", Named)],
+            ),
+            (
+                "Российские и казахстанские военные приняли участие в учениях.",
+                &[("RU", Named), ("KZ", Named)],
+            ),
+            // Near-misses of each cue.
+            (
+                "Russia will not only take part but host the drills.",
+                &[("RU", Named)],
+            ),
+            (
+                "Russian T-90 tanks participated, with Russian attack helicopters.",
+                &[("RU", Named), ("RU", Named)],
+            ),
+            (
+                "Russian counter-terrorist units and Kazakh special forces.",
+                &[("RU", Named), ("KZ", Named)],
+            ),
+            (
+                "Russia made a decision to send troops from Tajikistan.",
+                &[("RU", Named), ("TJ", Named)],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_country_said_not_to_take_part_is_absent() {
+        expect(&[
+            (
+                "Kyrgyzstan did not take part in the drills.",
+                &[("KG", Absent)],
+            ),
+            (
+                "Kyrgyzstan and Armenia didn't participate.",
+                &[("KG", Absent), ("AM", Absent)],
+            ),
+            (
+                "Russia took part; Kazakhstan and Armenia did not.",
+                &[("RU", Named), ("KZ", Absent), ("AM", Absent)],
+            ),
+            (
+                "The drills were held without Kyrgyzstan.",
+                &[("KG", Absent)],
+            ),
+            ("Armenia boycotted the CSTO drills.", &[("AM", Absent)]),
+            ("Учения прошли без участия Кыргызстана.", &[("KG", Absent)]),
+            ("Кыргызстан не принял участия в учениях.", &[("KG", Absent)]),
+            ("В учениях не участвовала Армения.", &[("AM", Absent)]),
+        ]);
+    }
+
+    #[test]
+    fn the_enemy_and_the_scenarios_origin_are_the_enemy() {
+        expect(&[
+            (
+                "Tajik troops repelled a simulated attack from Afghanistan.",
+                &[("TJ", Named), ("AF", Enemy)],
+            ),
+            (
+                "Kazakh troops fought Afghan militants.",
+                &[("KZ", Named), ("AF", Enemy)],
+            ),
+            (
+                "Drills to counter threats coming from the territory of Afghanistan.",
+                &[("AF", Enemy)],
+            ),
+            (
+                "Военные отразили нападение условного противника из Афганистана.",
+                &[("AF", Enemy)],
+            ),
+            (
+                "Уничтожены бандформирования с территории Афганистана.",
+                &[("AF", Enemy)],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn observers_are_observers() {
+        expect(&[
+            (
+                "Observers from China attended the drills.",
+                &[("CN", Observer)],
+            ),
+            (
+                "Troops from Russia and observers from China and Mongolia.",
+                &[("RU", Named), ("CN", Observer), ("MN", Observer)],
+            ),
+            ("China sent military observers.", &[("CN", Observer)]),
+            (
+                "Russian and Chinese observers watched.",
+                &[("RU", Named), ("CN", Observer)],
+            ),
+            (
+                "На учениях присутствовали наблюдатели из Китая.",
+                &[("CN", Observer)],
+            ),
+            ("Китай направил наблюдателей.", &[("CN", Observer)]),
+        ]);
+    }
+
+    #[test]
+    fn the_maker_of_equipment_is_the_maker() {
+        expect(&[
+            (
+                "Tajik crews used Russian-made T-72 tanks.",
+                &[("TJ", Named), ("RU", Maker)],
+            ),
+            (
+                "Uzbek troops drove tanks made in Russia and US-built trucks.",
+                &[("UZ", Named), ("RU", Maker), ("US", Maker)],
+            ),
+            (
+                "Таджикские военные использовали танки российского производства.",
+                &[("TJ", Named), ("RU", Maker)],
+            ),
+            ("Танки производства России.", &[("RU", Maker)]),
+        ]);
+    }
+
+    /// The cues are read within the country's phrase: never across a comma or the end of
+    /// a sentence.
+    #[test]
+    fn cues_stop_at_a_comma_and_at_the_end_of_a_sentence() {
+        expect(&[
+            (
+                "Without Kyrgyzstan, Russia and Kazakhstan held the drills.",
+                &[("KG", Absent), ("RU", Named), ("KZ", Named)],
+            ),
+            (
+                "Without Kyrgyzstan Russia held the drills.",
+                &[("KG", Absent), ("RU", Absent)],
+            ),
+            (
+                "Russia took part, Kyrgyzstan did not.",
+                &[("RU", Named), ("KG", Absent)],
+            ),
+            (
+                "Observers came from the SCO. China took part.",
+                &[("CN", Named)],
+            ),
+            ("Kazakhstan, observers said, took part.", &[("KZ", Named)]),
+            ("Без участия, Кыргызстан провёл учения.", &[("KG", Named)]),
+            (
+                "Наблюдатели из Китая. Россия провела учения.",
+                &[("CN", Observer), ("RU", Named)],
+            ),
+        ]);
+    }
 
     #[test]
     fn countries_and_demonyms_to_codes() {

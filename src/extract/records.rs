@@ -13,8 +13,9 @@
 //! before it, unless a verb of saying stands next to it: "announced last week that the
 //! drills"); its sites are the places after "in", "at", "near" or "on" (a training ground
 //! wins over the region it lies in); its participants are the countries and demonyms named,
-//! but not those next to "border", after "amid" or "where", or withdrawing; "invited X" is
-//! recorded as invited.
+//! but not those next to "border", after "amid" or "where", or withdrawing, nor those the
+//! words around them say take no part ([`actors::standing`]: absent, the enemy, the maker of
+//! equipment); "invited X" and observers are recorded as invited.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::actors::{self, CountryMention, NameMention, OrgMention};
+use super::actors::{self, CountryMention, NameMention, OrgMention, Standing};
 use super::counts::{CountKind, CountMention};
 use super::dates::DateMention;
 use super::places::{round2, PlaceCandidate, PlaceMention};
@@ -566,6 +567,16 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             || a >= cut
         {
             continue;
+        }
+        // Absent, the enemy and the maker of equipment take no part; observers are
+        // recorded with the invited.
+        match actors::standing(text, c.tokens.clone()) {
+            Standing::Absent | Standing::Enemy | Standing::Maker => continue,
+            Standing::Observer => {
+                invited.push(c);
+                continue;
+            }
+            Standing::Named => {}
         }
         if right_before(&["invited", "invite", "invites"]) {
             invited.push(c);
