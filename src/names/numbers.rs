@@ -4,8 +4,8 @@
 //! A number is a whole number of [`whole_words`] (`1500`, `1,500`, `12 500`), or one followed
 //! by a multiplier word ("2 thousand", "2 тысячи", "5 тыс.", "3 млн"), the multiplier (and the
 //! full stop of "тыс.") part of its span. A decimal ("1.5", "1,5") is read only before a
-//! multiplier ("1.5 million", "1,5 млн"), where its value is whole; written alone it is what
-//! [`whole_words`] cuts it into, as before.
+//! multiplier ("1.5 million", "1,5 млн"), where its value is whole; written alone ("1.5 km")
+//! it is no number at all, nor are its pieces.
 
 use std::ops::Range;
 
@@ -39,9 +39,9 @@ pub fn numbers(source: &str) -> Vec<(Range<usize>, u64)> {
             k += 1;
             continue;
         }
-        if let Some((end, value)) = decimal(source, &words, k) {
+        if let Some((end, value, used)) = decimal(source, &words, k) {
             out.extend(value.map(|v| (span.start..end, v)));
-            k += 3;
+            k += used;
             continue;
         }
         let whole = number_value(&source[span.clone()]);
@@ -90,16 +90,24 @@ fn multiplier(source: &str, words: &[(Range<usize>, bool)], k: usize) -> Option<
     Some((factor, word.end + usize::from(stop)))
 }
 
-/// A decimal before a multiplier at word `k` ("1.5 million": digits, one `.` or `,`, digits,
-/// a multiplier): where it ends, and its value if whole and fitting.
-fn decimal(source: &str, words: &[(Range<usize>, bool)], k: usize) -> Option<(usize, Option<u64>)> {
+/// A decimal at word `k` (digits, one `.` or `,`, digits that are no group of three):
+/// where it ends (after its multiplier, if one follows), the words it takes, and its value if a multiplier
+/// follows ("1.5 million") and makes it whole and fitting. Alone ("1.5 km") it has none: a
+/// decimal is no count, nor are its pieces.
+fn decimal(
+    source: &str,
+    words: &[(Range<usize>, bool)],
+    k: usize,
+) -> Option<(usize, Option<u64>, usize)> {
     let plain = |w: &Range<usize>| source[w.clone()].bytes().all(|b| b.is_ascii_digit());
     let (units, _) = words.get(k).filter(|(w, number)| *number && plain(w))?;
     let (fraction, _) = words.get(k + 1).filter(|(w, number)| *number && plain(w))?;
     if !matches!(&source[units.end..fraction.start], "." | ",") {
         return None;
     }
-    let (factor, end) = multiplier(source, words, k + 1)?;
+    let Some((factor, end)) = multiplier(source, words, k + 1) else {
+        return Some((fraction.end, None, 2));
+    };
     let fraction = &source[fraction.clone()];
     let scale = u32::try_from(fraction.len())
         .ok()
@@ -113,7 +121,7 @@ fn decimal(source: &str, words: &[(Range<usize>, bool)], k: usize) -> Option<(us
             .then(|| units.checked_mul(factor)?.checked_add(part / scale))
             .flatten()
     })();
-    Some((end, value))
+    Some((end, value, 3))
 }
 
 #[cfg(test)]
@@ -174,8 +182,11 @@ mod tests {
         assert_eq!(read("1.25 thousand"), [("1.25 thousand", 1250)]);
         // Not whole: no number at all, not "1" and "2345 thousand".
         assert_eq!(read("1.2345 thousand"), []);
-        // Without a multiplier a decimal is its pieces, as whole_words cuts it.
-        assert_eq!(read("1.5 km"), [("1", 1), ("5", 5)]);
+        // Without a multiplier a decimal is no count, nor are its pieces.
+        assert_eq!(read("1.5 km"), []);
+        assert_eq!(read("a 2,75 km front, 300 troops"), [("300", 300)]);
+        // Nor are a dotted date's day and month.
+        assert_eq!(read("18.10.2021"), [("2021", 2021)]);
         // "1.500" is a thousands separator, not a decimal.
         assert_eq!(read("1.500 thousand"), [("1.500 thousand", 1_500_000)]);
         // A space after the comma is a list.

@@ -1336,6 +1336,9 @@ mod tests {
         assert!(!quote_gives("более 50 тысяч военнослужащих", 50));
         assert!(quote_gives("1.5 million", 1_500_000));
         assert!(!quote_gives("1.5 million", 5));
+        // A decimal alone, or a dotted date, backs none of its pieces.
+        assert!(!quote_gives("along a 1.5 km front", 5));
+        assert!(!quote_gives("from 18.10.2021", 18));
     }
 
     #[test]
