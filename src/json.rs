@@ -89,6 +89,18 @@ pub fn push_coordinate(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// Why an object naming `name` twice is refused: `what` the name is (`property`,
+/// `member`). The one rule of every GeoJSON reader (a FeatureCollection's members, a
+/// Feature's, its properties, in the tiles reader and the bulk reader alike): RFC 8259
+/// §4 leaves such an object's meaning open (serde_json and most readers keep the last
+/// value, others the first or an error), so it is refused rather than read one way.
+pub fn given_twice(what: &str, name: &str) -> String {
+    format!(
+        "{what} {name:?} appears twice: JSON leaves which value counts open (RFC 8259 \
+         §4), so the object is refused; keep one"
+    )
+}
+
 /// An object's members as written, in order, each value's JSON text borrowed as it is
 /// ([`serde_json::value::RawValue`]): a name given twice is an error (serde_json would
 /// keep the last value silently, and the first would be lost).
@@ -112,9 +124,7 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
                     members.push((k, a.next_value()?));
                 }
                 if let Some(k) = repeated(&members) {
-                    return Err(serde::de::Error::custom(format!(
-                        "property {k:?} appears twice"
-                    )));
+                    return Err(serde::de::Error::custom(given_twice("property", k)));
                 }
                 Ok(Members(members))
             }

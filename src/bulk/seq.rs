@@ -5,9 +5,12 @@
 //! otherwise free); a Point geometry gives lon/lat (`source_coordinates`); the other fields
 //! come from properties by the same names and mapping as CSV columns. Every other property
 //! is kept as it is (any JSON value), under its key by the CSV reader's rule ([`FreeKeys`]:
-//! two properties that would be written under one key make the line a bad row). Records are split by the one
-//! GeoJSONSeq splitter ([`crate::read::seq`]): blank lines skipped, several RS-separated
-//! records on one line read one by one, a record on one line.
+//! two properties that would be written under one key make the line a bad row; a name
+//! given twice in one object is one, as in every GeoJSON reader: [`json::given_twice`]). A
+//! legacy `crs` naming anything but longitude/latitude WGS 84 makes it one too
+//! ([`crs_problem`]). Records are split by the one GeoJSONSeq splitter
+//! ([`crate::read::seq`]): blank lines skipped, several RS-separated records on one line
+//! read one by one, a record on one line.
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -22,6 +25,7 @@ use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
 use crate::model::properties::{from_table, GEOCODER_READ_BACK};
+use crate::read::collection::crs_problem;
 use crate::read::lines::shown_message;
 use crate::read::seq::Records;
 
@@ -39,6 +43,9 @@ struct Feature<'a> {
     /// ([`json::Members`]).
     #[serde(default, borrow)]
     properties: Option<json::Members<'a>>,
+    /// A legacy (GeoJSON 2008) `crs`, checked by the one check ([`crs_problem`]).
+    #[serde(default, borrow)]
+    crs: Option<&'a RawValue>,
 }
 
 /// A member that is there, `null` or not: serde reads an absent `Option` member and a
@@ -126,6 +133,13 @@ impl<R: Read> SeqReader<R> {
                 f.kind,
                 "expected a GeoJSON Feature (\"type\": \"Feature\")".into(),
             ));
+        }
+        if let Some(crs) = f.crs {
+            let value: Value = serde_json::from_str(crs.get())
+                .map_err(|e| (crs.get().to_owned(), shown_message(&e.to_string())))?;
+            if let Some(why) = crs_problem(&value) {
+                return Err((crs.get().to_owned(), why));
+            }
         }
         for v in &mut self.values {
             v.clear();
@@ -444,6 +458,41 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(got[1], "2:y|||");
+        // A Feature's own member given twice is a bad row too, as in the tiles reader.
+        let got =
+            read(b"{\"type\":\"Feature\",\"geometry\":null,\"geometry\":null,\"properties\":{}}\n");
+        assert!(
+            got[0].starts_with("t.geojsons:1:") && got[0].contains("duplicate field `geometry`"),
+            "{got:?}"
+        );
+    }
+
+    /// A legacy `crs` naming another system than longitude/latitude WGS 84 is a bad row,
+    /// by the one check of every GeoJSON reader, naming the line and the `crs`; WGS 84's
+    /// names and `null` are read.
+    #[test]
+    fn a_crs_other_than_wgs84_is_a_bad_row() {
+        let feature = |crs: &str| {
+            format!(
+                "{{\"type\":\"Feature\",\"id\":\"a\",\"crs\":{crs},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[67.5,37.25]}},\"properties\":{{}}}}\n"
+            )
+        };
+        let named = |name: &str| format!(r#"{{"type":"name","properties":{{"name":"{name}"}}}}"#);
+        for crs in [
+            named("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            named("EPSG:4326"),
+            "null".to_owned(),
+        ] {
+            assert_eq!(read(feature(&crs).as_bytes()), ["1:a||67.5|37.25"], "{crs}");
+        }
+        let crs = named("urn:ogc:def:crs:EPSG::3857");
+        let got = read(format!("\n{}", feature(&crs)).as_bytes());
+        assert!(
+            got[0].starts_with("t.geojsons:2: ")
+                && got[0].contains("urn:ogc:def:crs:EPSG::3857")
+                && got[0].contains("not longitude/latitude WGS 84"),
+            "{got:?}"
+        );
     }
 
     #[test]
