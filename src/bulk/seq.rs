@@ -38,7 +38,7 @@ struct Feature<'a> {
     /// `None` when the member is absent (no GeoJSON Feature), `Some(None)` when it is
     /// `null` (a feature without a location, as drillmap writes an unlocated record).
     #[serde(default, deserialize_with = "present")]
-    geometry: Option<Option<Value>>,
+    geometry: Option<Option<&'a RawValue>>,
     /// The properties as written, in order, a name given twice refused
     /// ([`json::Members`]).
     #[serde(default, borrow)]
@@ -52,8 +52,30 @@ struct Feature<'a> {
 /// `null` one alike, which would take a feature without its `geometry` for an unlocated one.
 fn present<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> std::result::Result<Option<Option<Value>>, D::Error> {
-    Option::<Value>::deserialize(d).map(Some)
+) -> std::result::Result<Option<Option<&'de RawValue>>, D::Error> {
+    Option::<&'de RawValue>::deserialize(d).map(Some)
+}
+
+/// A geometry's JSON value, a member given twice (two `coordinates`) refused by the one
+/// rule ([`json::given_twice`]), as the tiles reader refuses it.
+fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)> {
+    let bad = |m: String| (raw.get().to_owned(), m);
+    if raw.get().starts_with('{') {
+        let json::Entries(members) =
+            serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
+        if let Some(k) = json::repeated(&members) {
+            return Err(bad(format!("geometry: {}", json::given_twice("member", k))));
+        }
+        // Each member's value parsed once, from the text already split.
+        let mut object = serde_json::Map::with_capacity(members.len());
+        for (k, v) in members {
+            let v =
+                serde_json::from_str(v.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
+            object.insert(k, v);
+        }
+        return Ok(Value::Object(object));
+    }
+    serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -217,7 +239,12 @@ impl<R: Read> SeqReader<R> {
             })?;
         }
         self.unlocated = matches!(f.geometry, Some(None));
-        match &f.geometry {
+        let geometry = match f.geometry {
+            Some(Some(raw)) => Some(Some(geometry_value(raw)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        match &geometry {
             None | Some(None) => {}
             Some(Some(g)) => {
                 let coords = (g.get("type").and_then(Value::as_str) == Some("Point"))
@@ -465,6 +492,20 @@ mod tests {
             got[0].starts_with("t.geojsons:1:") && got[0].contains("duplicate field `geometry`"),
             "{got:?}"
         );
+        // And a geometry's (the last `coordinates` were read).
+        let got = read(b"{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67,37],\"coordinates\":[68,38]},\"properties\":{}}\n");
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].starts_with("t.geojsons:1:")
+                && got[0].ends_with(&format!(
+                    "geometry: {}",
+                    json::given_twice("member", "coordinates")
+                )),
+            "{got:?}"
+        );
+        // Within a property's value too, by the same rule.
+        let got = read(b"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"place\":\"Termez\",\"d\":{\"e\":1,\"e\":2}}}\n");
+        assert!(got[0].contains("\"e\" appears twice"), "{got:?}");
     }
 
     /// A legacy `crs` naming another system than longitude/latitude WGS 84 is a bad row,
