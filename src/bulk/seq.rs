@@ -247,6 +247,10 @@ impl<R: Read> SeqReader<R> {
         match &geometry {
             None | Some(None) => {}
             Some(Some(g)) => {
+                // GeoJSON 2008 let a geometry carry its own `crs`: checked as a feature's.
+                if let Some(why) = g.get("crs").and_then(crs_problem) {
+                    return Err((g.to_string(), format!("geometry: {why}")));
+                }
                 let coords = (g.get("type").and_then(Value::as_str) == Some("Point"))
                     .then(|| g.get("coordinates").and_then(Value::as_array))
                     .flatten()
@@ -526,6 +530,14 @@ mod tests {
         ] {
             assert_eq!(read(feature(&crs).as_bytes()), ["1:a||67.5|37.25"], "{crs}");
         }
+        // A geometry's own `crs` likewise.
+        let text = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[67.5,37.25],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}},"properties":{}}"#;
+        let got = read(text.as_bytes());
+        assert!(
+            got[0].starts_with("t.geojsons:1: ")
+                && got[0].contains("geometry: the \"crs\" names \"EPSG:3857\""),
+            "{got:?}"
+        );
         let crs = named("urn:ogc:def:crs:EPSG::3857");
         let got = read(format!("\n{}", feature(&crs)).as_bytes());
         assert!(

@@ -28,7 +28,7 @@ pub const WGS84_NAMES: [&str; 4] = [
     "urn:ogc:def:crs:EPSG::4326",
 ];
 
-/// Why a `crs` member (of a FeatureCollection or a Feature) is refused, if it is: the one
+/// Why a `crs` member (of a FeatureCollection, a Feature or a geometry) is refused, if it is: the one
 /// check of every GeoJSON reader. RFC 7946 removed the member (§4: coordinates are always
 /// longitude/latitude WGS 84), but GeoJSON 2008 files still carry it, and one naming
 /// another system (a projection in metres, say) would be read as degrees without a word.

@@ -21,7 +21,7 @@
 //! `--accumulate` column ([`Columns::numeric`]) is checked as `build --events` checks it
 //! ([`push_numeric`]: absent or null is not summed, anything but a finite number is an error).
 //! GeoJSON is read as RFC 7946 means it, else refused naming the line and the value: a
-//! legacy `crs` (of the collection or a feature) naming anything but longitude/latitude
+//! legacy `crs` (of the collection, a feature or a geometry) naming anything but longitude/latitude
 //! WGS 84 ([`crs_problem`]), a name given twice in one object (a collection's member, a
 //! feature's, a geometry's, a property, a member within a property's value:
 //! [`json::given_twice`], the bulk reader's rule). A property named `""` is tiled under
@@ -939,6 +939,8 @@ struct RawGeometry {
     coordinates: Coords,
     /// The first of its members read (`type`, `coordinates`) given twice.
     twice: Option<&'static str>,
+    /// Why its `crs` is refused ([`crs_problem`]), with the value.
+    crs: Option<String>,
 }
 
 /// Coordinates as read: numbers nested in arrays (anything else is `Other`, with its JSON
@@ -1030,6 +1032,13 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
                     }
                 }
                 "coordinates" => g.coordinates = map.next_value_seed(CoordsSeed)?,
+                // GeoJSON 2008 let a geometry carry its own `crs`: checked as a feature's.
+                "crs" => {
+                    let crs: Json = map.next_value()?;
+                    if g.crs.is_none() {
+                        g.crs = crs_problem(&crs).map(|why| crs_message(&crs, &why));
+                    }
+                }
                 _ => {
                     map.next_value::<Skipped>()?;
                 }
@@ -1104,6 +1113,9 @@ impl RawGeometry {
     fn into_geometry(self) -> std::result::Result<Geometry<f64>, String> {
         if let Some(name) = self.twice {
             return Err(format!("geometry: {}", json::given_twice("member", name)));
+        }
+        if let Some(why) = self.crs {
+            return Err(format!("geometry: {why}"));
         }
         let c = &self.coordinates;
         // A multi-geometry without members would be dropped: said instead.
@@ -1685,6 +1697,15 @@ mod tests {
             (
                 r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2],"coordinates":[3,4]}}"#,
                 &format!("geometry: {}", json::given_twice("member", "coordinates"))[..],
+            ),
+            // GeoJSON 2008 let a geometry carry a `crs`: checked as a feature's.
+            (
+                r#"{"type":"Feature","geometry":{"type":"Point","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"coordinates":[1,2]}}"#,
+                &format!(
+                    "geometry: \"crs\" {{\"type\":\"name\",\"properties\":{{\"name\":\"EPSG:3857\"}}}}: {}",
+                    crs_problem(&json!({"type":"name","properties":{"name":"EPSG:3857"}}))
+                        .unwrap_or_default()
+                )[..],
             ),
         ] {
             match read(text, 1) {
