@@ -89,43 +89,68 @@ pub fn push_coordinate(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// Why an object naming `name` twice is refused: `what` the name is (`property`,
+/// `member`). The one rule of every GeoJSON reader (a FeatureCollection's members, a
+/// Feature's, its properties, in the tiles reader and the bulk reader alike): RFC 8259
+/// §4 leaves such an object's meaning open (serde_json and most readers keep the last
+/// value, others the first or an error), so it is refused rather than read one way.
+pub fn given_twice(what: &str, name: &str) -> String {
+    format!(
+        "{what} {name:?} appears twice: JSON leaves which value counts open (RFC 8259 \
+         §4), so the object is refused; keep one"
+    )
+}
+
 /// An object's members as written, in order, each value's JSON text borrowed as it is
 /// ([`serde_json::value::RawValue`]): a name given twice is an error (serde_json would
-/// keep the last value silently, and the first would be lost).
+/// keep the last value silently, and the first would be lost), named a property's
+/// ([`given_twice`]).
 #[derive(Debug, Default)]
 pub struct Members<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
 
+/// An object's members as written, in order, as [`Members`] but unchecked: a name may be
+/// given twice ([`repeated`] finds it).
+#[derive(Debug, Default)]
+pub struct Entries<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
+
+/// Reads an object's members, refusing a name given twice as a `what` ([`given_twice`])
+/// when it is given.
+struct Visit<'a>(Option<&'static str>, std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+    type Value = Vec<(String, &'a serde_json::value::RawValue)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut members: Vec<(String, &'a serde_json::value::RawValue)> = Vec::new();
+        while let Some(k) = a.next_key::<String>()? {
+            members.push((k, a.next_value()?));
+        }
+        if let Some((what, k)) = self.0.zip(repeated(&members)) {
+            return Err(serde::de::Error::custom(given_twice(what, k)));
+        }
+        Ok(members)
+    }
+}
+
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Members<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut members: Vec<(String, &'a serde_json::value::RawValue)> = Vec::new();
-                while let Some(k) = a.next_key::<String>()? {
-                    members.push((k, a.next_value()?));
-                }
-                if let Some(k) = repeated(&members) {
-                    return Err(serde::de::Error::custom(format!(
-                        "property {k:?} appears twice"
-                    )));
-                }
-                Ok(Members(members))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
+        d.deserialize_map(Visit(Some("property"), std::marker::PhantomData))
+            .map(Members)
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(Visit(None, std::marker::PhantomData))
+            .map(Entries)
     }
 }
 
 /// A name given twice among `members`, if any (sorted apart when there are many, so a
 /// line of a hundred thousand members costs no more than sorting them).
-fn repeated<T>(members: &[(String, T)]) -> Option<&str> {
+pub fn repeated<T>(members: &[(String, T)]) -> Option<&str> {
     if members.len() <= 16 {
         let mut seen: Vec<&str> = Vec::with_capacity(members.len());
         for (k, _) in members {

@@ -321,7 +321,11 @@ fn read_pieces(bytes: &[u8]) -> Result<Split, usize> {
             }
             Ok(None) if pieces.saw_features() => return Ok((members, features)),
             Ok(None) => return Err(0),
-            Err(Fault::NotJson { line, .. } | Fault::NotACollection { line }) => return Err(line),
+            Err(
+                Fault::NotJson { line, .. }
+                | Fault::NotACollection { line }
+                | Fault::Repeated { line, .. },
+            ) => return Err(line),
             Err(Fault::Io(e)) => panic!("{e}"),
             Err(Fault::TooLarge { line, .. }) => panic!("a small text too large at line {line}"),
         }
@@ -354,12 +358,16 @@ impl<'de> serde::Deserialize<'de> for Entries {
     }
 }
 
-/// The same read of the whole text by serde_json: `None` unless it is JSON, an object, and
-/// has `features` members, all arrays.
+/// The same read of the whole text by serde_json: `None` unless it is JSON, an object
+/// naming no member twice, and has a `features` member, an array.
 fn read_whole(bytes: &[u8]) -> Option<Split> {
     let Entries(entries) = serde_json::from_slice(bytes).ok()?;
     let (mut members, mut features, mut any) = (Vec::new(), Vec::new(), false);
+    let mut keys = std::collections::HashSet::new();
     for (key, value) in entries {
+        if !keys.insert(key.clone()) {
+            return None;
+        }
         match (key.as_str(), value) {
             ("features", Value::Array(items)) => {
                 features.extend(items);
@@ -475,7 +483,7 @@ fn write_items<'a>(
 }
 
 /// A FeatureCollection's text: its members (`type`, `features`, maybe `name` and
-/// `attribution`, others) in any order, whitespace anywhere.
+/// `attribution`, others), each once, in any order, whitespace anywhere.
 fn collection() -> impl Strategy<Value = Vec<u8>> {
     (
         proptest::collection::vec(feature_value(), 0..6),
@@ -485,7 +493,11 @@ fn collection() -> impl Strategy<Value = Vec<u8>> {
     )
         .prop_map(|(features, mut members, name, seed)| {
             let mut rng = fastrand::Rng::with_seed(seed);
-            members.retain(|(k, _)| k != "features");
+            let mut taken = std::collections::HashSet::new();
+            members.retain(|(k, _)| {
+                !["features", "type", "name", "attribution"].contains(&k.as_str())
+                    && taken.insert(k.clone())
+            });
             members.push(("type".into(), "FeatureCollection".into()));
             members.push(("features".into(), Value::Array(features)));
             if let Some(name) = name {
@@ -495,7 +507,8 @@ fn collection() -> impl Strategy<Value = Vec<u8>> {
             rng.shuffle(&mut members);
             let mut out = Vec::new();
             space(&mut rng, &mut out);
-            // The members written one by one, so repeated keys stay.
+            // The members written one by one, so a repeated key (made by a mutation)
+            // stays.
             let items = members.iter().map(|(k, v)| (Some(k.as_str()), v));
             write_items(items, b"{}", &mut rng, &mut out);
             space(&mut rng, &mut out);

@@ -1761,3 +1761,102 @@ fn features_parsed_on_threads_give_the_same_archive_and_the_same_first_error() {
         }
     }
 }
+
+/// Session 18: input RFC 7946 and common readers would not take as meant is refused with
+/// exit 1, naming the file, the line and the value, and no archive is written: a legacy
+/// `crs` naming another system than longitude/latitude WGS 84 (on the collection or a
+/// feature), a second `features` member (both were read), a property given twice (the
+/// last value won while the bulk reader refused it). WGS 84's names are read.
+#[test]
+fn input_not_meant_as_read_is_refused_naming_file_line_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let point = r#""geometry":{"type":"Point","coordinates":[67.3,37.2]}"#;
+    let feature = |id: &str, more: &str| {
+        format!(r#"{{"type":"Feature","id":"{id}",{more}{point},"properties":{{"n":1}}}}"#)
+    };
+    let named =
+        |name: &str| format!(r#""crs":{{"type":"name","properties":{{"name":"{name}"}}}},"#);
+    for (file, text, wanted) in [
+        (
+            "utm.geojson",
+            format!(
+                "{{\"type\":\"FeatureCollection\",\n{}\n\"features\":[{}]}}",
+                named("urn:ogc:def:crs:EPSG::32642"),
+                feature("a", "")
+            ),
+            "utm.geojson:2: \"crs\" {\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32642\"}}: the \"crs\" names \"urn:ogc:def:crs:EPSG::32642\", not longitude/latitude WGS 84",
+        ),
+        (
+            "utm.geojsonl",
+            format!("{}\n{}\n", feature("a", ""), feature("b", &named("EPSG:32642"))),
+            "utm.geojsonl:2: \"crs\" {",
+        ),
+        (
+            "utm2.geojson",
+            format!(
+                "{{\"type\":\"FeatureCollection\",\"features\":[\n{},\n{}]}}",
+                feature("a", ""),
+                feature("b", &named("EPSG:32642"))
+            ),
+            "utm2.geojson:3: feature 2: \"crs\" {",
+        ),
+        (
+            "two.geojson",
+            format!(
+                "{{\"type\":\"FeatureCollection\",\"features\":[{}],\n\"features\":[{}]}}",
+                feature("a", ""),
+                feature("b", "")
+            ),
+            "two.geojson:2: member \"features\" appears twice",
+        ),
+        (
+            "twice.geojsonl",
+            format!(
+                "{}\n{{\"type\":\"Feature\",\"id\":\"b\",{point},\"properties\":{{\"n\":1,\"n\":2}}}}\n",
+                feature("a", "")
+            ),
+            "twice.geojsonl:2: property \"n\" appears twice",
+        ),
+    ] {
+        std::fs::write(d.join(file), &text).unwrap();
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", file]);
+        assert_eq!(code, Some(1), "{text}\n{err}");
+        assert!(err.contains(wanted), "{text}\n{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!d.join("o.pmtiles").exists(), "{file}");
+    }
+    // Longitude/latitude WGS 84 by any of its names, on the collection and the features.
+    let wgs84 = format!(
+        "{{\"type\":\"FeatureCollection\",{}\"features\":[{},{}]}}",
+        named("urn:ogc:def:crs:OGC:1.3:CRS84"),
+        feature("a", &named("urn:ogc:def:crs:EPSG::4326")),
+        feature("b", &named("EPSG:4326"))
+    );
+    std::fs::write(d.join("wgs84.geojson"), wgs84).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "wgs84.geojson"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(d.join("o.pmtiles").exists());
+}
+
+/// Session 18: a property named "" is tiled under the key "": MVT 2.1 sets no rule on a
+/// key's text, tippecanoe reads such keys (1.26.0 fixed an error on them) and map
+/// libraries look them up like any other. The independent readers decode it as given and
+/// find it in `vector_layers`.
+#[test]
+fn a_property_named_empty_is_tiled_under_the_empty_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixture = d.join("blank.geojson");
+    std::fs::write(
+        &fixture,
+        r#"{"type":"FeatureCollection","name":"blank","features":[
+{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[67.3,37.2]},"properties":{"":"empty key","n":1}},
+{"type":"Feature","id":"b","geometry":{"type":"Point","coordinates":[68.8,38.5]},"properties":{"":2}}]}"#,
+    )
+    .unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "blank.geojson"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = verify(&d.join("o.pmtiles"), &[fixture], &[]);
+    assert!(out.contains(", 0 failures"), "{out}");
+}

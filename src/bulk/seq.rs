@@ -5,9 +5,12 @@
 //! otherwise free); a Point geometry gives lon/lat (`source_coordinates`); the other fields
 //! come from properties by the same names and mapping as CSV columns. Every other property
 //! is kept as it is (any JSON value), under its key by the CSV reader's rule ([`FreeKeys`]:
-//! two properties that would be written under one key make the line a bad row). Records are split by the one
-//! GeoJSONSeq splitter ([`crate::read::seq`]): blank lines skipped, several RS-separated
-//! records on one line read one by one, a record on one line.
+//! two properties that would be written under one key make the line a bad row; a name
+//! given twice in one object is one, as in every GeoJSON reader: [`json::given_twice`]). A
+//! legacy `crs` naming anything but longitude/latitude WGS 84 makes it one too
+//! ([`crs_problem`]). Records are split by the one GeoJSONSeq splitter
+//! ([`crate::read::seq`]): blank lines skipped, several RS-separated records on one line
+//! read one by one, a record on one line.
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -22,6 +25,7 @@ use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
 use crate::model::properties::{from_table, GEOCODER_READ_BACK};
+use crate::read::collection::crs_problem;
 use crate::read::lines::shown_message;
 use crate::read::seq::Records;
 
@@ -34,19 +38,44 @@ struct Feature<'a> {
     /// `None` when the member is absent (no GeoJSON Feature), `Some(None)` when it is
     /// `null` (a feature without a location, as drillmap writes an unlocated record).
     #[serde(default, deserialize_with = "present")]
-    geometry: Option<Option<Value>>,
+    geometry: Option<Option<&'a RawValue>>,
     /// The properties as written, in order, a name given twice refused
     /// ([`json::Members`]).
     #[serde(default, borrow)]
     properties: Option<json::Members<'a>>,
+    /// A legacy (GeoJSON 2008) `crs`, checked by the one check ([`crs_problem`]).
+    #[serde(default, borrow)]
+    crs: Option<&'a RawValue>,
 }
 
 /// A member that is there, `null` or not: serde reads an absent `Option` member and a
 /// `null` one alike, which would take a feature without its `geometry` for an unlocated one.
 fn present<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> std::result::Result<Option<Option<Value>>, D::Error> {
-    Option::<Value>::deserialize(d).map(Some)
+) -> std::result::Result<Option<Option<&'de RawValue>>, D::Error> {
+    Option::<&'de RawValue>::deserialize(d).map(Some)
+}
+
+/// A geometry's JSON value, a member given twice (two `coordinates`) refused by the one
+/// rule ([`json::given_twice`]), as the tiles reader refuses it.
+fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)> {
+    let bad = |m: String| (raw.get().to_owned(), m);
+    if raw.get().starts_with('{') {
+        let json::Entries(members) =
+            serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
+        if let Some(k) = json::repeated(&members) {
+            return Err(bad(format!("geometry: {}", json::given_twice("member", k))));
+        }
+        // Each member's value parsed once, from the text already split.
+        let mut object = serde_json::Map::with_capacity(members.len());
+        for (k, v) in members {
+            let v =
+                serde_json::from_str(v.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
+            object.insert(k, v);
+        }
+        return Ok(Value::Object(object));
+    }
+    serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -127,6 +156,13 @@ impl<R: Read> SeqReader<R> {
                 "expected a GeoJSON Feature (\"type\": \"Feature\")".into(),
             ));
         }
+        if let Some(crs) = f.crs {
+            let value: Value = serde_json::from_str(crs.get())
+                .map_err(|e| (crs.get().to_owned(), shown_message(&e.to_string())))?;
+            if let Some(why) = crs_problem(&value) {
+                return Err((crs.get().to_owned(), why));
+            }
+        }
         for v in &mut self.values {
             v.clear();
         }
@@ -203,9 +239,18 @@ impl<R: Read> SeqReader<R> {
             })?;
         }
         self.unlocated = matches!(f.geometry, Some(None));
-        match &f.geometry {
+        let geometry = match f.geometry {
+            Some(Some(raw)) => Some(Some(geometry_value(raw)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        match &geometry {
             None | Some(None) => {}
             Some(Some(g)) => {
+                // GeoJSON 2008 let a geometry carry its own `crs`: checked as a feature's.
+                if let Some(why) = g.get("crs").and_then(crs_problem) {
+                    return Err((g.to_string(), format!("geometry: {why}")));
+                }
                 let coords = (g.get("type").and_then(Value::as_str) == Some("Point"))
                     .then(|| g.get("coordinates").and_then(Value::as_array))
                     .flatten()
@@ -444,6 +489,63 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(got[1], "2:y|||");
+        // A Feature's own member given twice is a bad row too, as in the tiles reader.
+        let got =
+            read(b"{\"type\":\"Feature\",\"geometry\":null,\"geometry\":null,\"properties\":{}}\n");
+        assert!(
+            got[0].starts_with("t.geojsons:1:") && got[0].contains("duplicate field `geometry`"),
+            "{got:?}"
+        );
+        // And a geometry's (the last `coordinates` were read).
+        let got = read(b"{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67,37],\"coordinates\":[68,38]},\"properties\":{}}\n");
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].starts_with("t.geojsons:1:")
+                && got[0].ends_with(&format!(
+                    "geometry: {}",
+                    json::given_twice("member", "coordinates")
+                )),
+            "{got:?}"
+        );
+        // Within a property's value too, by the same rule.
+        let got = read(b"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"place\":\"Termez\",\"d\":{\"e\":1,\"e\":2}}}\n");
+        assert!(got[0].contains("\"e\" appears twice"), "{got:?}");
+    }
+
+    /// A legacy `crs` naming another system than longitude/latitude WGS 84 is a bad row,
+    /// by the one check of every GeoJSON reader, naming the line and the `crs`; WGS 84's
+    /// names and `null` are read.
+    #[test]
+    fn a_crs_other_than_wgs84_is_a_bad_row() {
+        let feature = |crs: &str| {
+            format!(
+                "{{\"type\":\"Feature\",\"id\":\"a\",\"crs\":{crs},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[67.5,37.25]}},\"properties\":{{}}}}\n"
+            )
+        };
+        let named = |name: &str| format!(r#"{{"type":"name","properties":{{"name":"{name}"}}}}"#);
+        for crs in [
+            named("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            named("EPSG:4326"),
+            "null".to_owned(),
+        ] {
+            assert_eq!(read(feature(&crs).as_bytes()), ["1:a||67.5|37.25"], "{crs}");
+        }
+        // A geometry's own `crs` likewise.
+        let text = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[67.5,37.25],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}},"properties":{}}"#;
+        let got = read(text.as_bytes());
+        assert!(
+            got[0].starts_with("t.geojsons:1: ")
+                && got[0].contains("geometry: the \"crs\" names \"EPSG:3857\""),
+            "{got:?}"
+        );
+        let crs = named("urn:ogc:def:crs:EPSG::3857");
+        let got = read(format!("\n{}", feature(&crs)).as_bytes());
+        assert!(
+            got[0].starts_with("t.geojsons:2: ")
+                && got[0].contains("urn:ogc:def:crs:EPSG::3857")
+                && got[0].contains("not longitude/latitude WGS 84"),
+            "{got:?}"
+        );
     }
 
     #[test]

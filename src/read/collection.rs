@@ -1,5 +1,6 @@
 //! A GeoJSON FeatureCollection split into pieces of JSON text: each element of its
-//! `features` array, and each other member of the top-level object with its key. The one
+//! `features` array, and each other member of the top-level object with its key (a key
+//! given twice, a second `features` say, is refused: [`Fault::Repeated`]). The one
 //! splitter of FeatureCollections read feature by feature
 //! ([`crate::write::tiles::input`]), as [`super::seq`] is of GeoJSONSeq.
 //!
@@ -13,8 +14,57 @@
 //! column C"), counted from the start of the text; [`Piece::located`] turns an error
 //! serde_json found within a piece into the same form.
 
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::ops::Range;
+
+/// The names of longitude/latitude WGS 84 a legacy `crs` member may give (compared in
+/// any case): OGC's CRS84, as GeoJSON 2008 recommends and GDAL and QGIS write, and EPSG's
+/// 4326, as files from other tools say it (with the axes in lon/lat order all the same).
+pub const WGS84_NAMES: [&str; 6] = [
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "EPSG:4326",
+    "urn:ogc:def:crs:EPSG::4326",
+    // The same two as OGC's web addresses for them.
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+];
+
+/// Why a `crs` member (of a FeatureCollection, a Feature or a geometry) is refused, if it is: the one
+/// check of every GeoJSON reader. RFC 7946 removed the member (§4: coordinates are always
+/// longitude/latitude WGS 84), but GeoJSON 2008 files still carry it, and one naming
+/// another system (a projection in metres, say) would be read as degrees without a word.
+/// `null` names nothing, and a named CRS is taken when it is one of [`WGS84_NAMES`];
+/// anything else (another name, a `link` CRS, a shape GeoJSON 2008 does not give) is
+/// refused. The message does not repeat the value: each reader shows it its way.
+pub fn crs_problem(crs: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    if crs.is_null() {
+        return None;
+    }
+    let name = match (crs.get("type"), crs.pointer("/properties/name")) {
+        (Some(Value::String(kind)), Some(Value::String(name))) if kind == "name" => name,
+        _ => {
+            return Some(
+                "a \"crs\" drillmap cannot read as longitude/latitude WGS 84 (it takes only \
+                 {\"type\": \"name\", \"properties\": {\"name\": \"urn:ogc:def:crs:OGC:1.3:CRS84\"}} \
+                 or EPSG:4326; RFC 7946 coordinates are always WGS 84): remove the member if \
+                 the coordinates are longitude/latitude, else reproject the file \
+                 (ogr2ogr -t_srs EPSG:4326)"
+                    .to_owned(),
+            )
+        }
+    };
+    if WGS84_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return None;
+    }
+    Some(format!(
+        "the \"crs\" names {name:?}, not longitude/latitude WGS 84, which RFC 7946 \
+         coordinates always are: reproject the file (ogr2ogr -t_srs EPSG:4326), or remove \
+         the member if the coordinates are longitude/latitude already"
+    ))
+}
 
 /// Bytes read at a time (the buffer starts at this size).
 const CHUNK: usize = 1 << 20;
@@ -76,6 +126,14 @@ pub enum Fault {
     /// its `features` member is not an array, starting on `line`.
     NotACollection {
         /// The 1-based line where the value starts.
+        line: usize,
+    },
+    /// A top-level member is given twice (a second `features`, say), its key starting on
+    /// `line`: refused by the one rule of names given twice ([`crate::json::given_twice`]).
+    Repeated {
+        /// The member's key.
+        key: String,
+        /// The 1-based line of its second key.
         line: usize,
     },
     /// A value (a feature, a member) runs past the largest piece read
@@ -140,6 +198,8 @@ pub struct Pieces<R> {
     /// The brackets open in the value being scanned (their closing bytes).
     stack: Vec<u8>,
     features: bool,
+    /// The keys of the top-level members met so far.
+    keys: HashSet<String>,
     /// The most bytes one piece may hold.
     limit: usize,
 }
@@ -228,6 +288,7 @@ impl<R: Read> Pieces<R> {
             line_start: 0,
             stack: Vec::new(),
             features: false,
+            keys: HashSet::new(),
             limit: MAX_PIECE,
         }
     }
@@ -479,6 +540,13 @@ impl<R: Read> Pieces<R> {
             let (line, message) = piece.located(&e);
             Fault::NotJson { line, message }
         })?;
+        if self.keys.contains(&key) {
+            return Err(Fault::Repeated {
+                key,
+                line: piece.line,
+            });
+        }
+        self.keys.insert(key.clone());
         match self.next_byte()? {
             Some(b':') => self.pos += 1,
             Some(_) => return Err(self.not_json(self.pos, "expected `:`")),
@@ -544,6 +612,7 @@ mod tests {
                 }
                 Err(Fault::Io(e)) => return Err(e.to_string()),
                 Err(Fault::TooLarge { line, .. }) => return Err(format!("{line}: too large")),
+                Err(Fault::Repeated { key, line }) => return Err(format!("{line}: {key} again")),
             }
         }
     }
@@ -647,6 +716,78 @@ mod tests {
                     assert!(wanted.ends_with(&e.to_string()), "{wanted} / {e}");
                 }
             }
+        }
+    }
+
+    /// A top-level member given twice is refused at its second key, wherever the two
+    /// are: which of two `features` arrays counts is left open by JSON (serde_json would
+    /// keep the last, this splitter read both).
+    #[test]
+    fn a_member_given_twice_is_refused_at_its_second_key() {
+        for (text, wanted) in [
+            (
+                &b"{\"features\":[1],\n\"features\":[2]}"[..],
+                "2: features again",
+            ),
+            (
+                b"{\"features\":[],\"name\":\"a\",\n\n\"name\":\"b\"}",
+                "3: name again",
+            ),
+            (
+                b"{\"type\":1,\"features\":[],\"t\\u0079pe\":2}",
+                "1: type again",
+            ),
+            (
+                b"{\"crs\":null,\"x\":{\"crs\":1},\"crs\":null}",
+                "1: crs again",
+            ),
+        ] {
+            assert_eq!(
+                split(text),
+                Err(wanted.to_owned()),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+            assert_eq!(split_by(text, 1), Err(wanted.to_owned()));
+        }
+        // A key repeated inside a member or a feature is not a top-level member.
+        assert!(split(b"{\"a\":{\"a\":1,\"a\":2},\"features\":[{\"features\":1}]}").is_ok());
+    }
+
+    /// The `crs` members GeoJSON 2008 files carry: none naming longitude/latitude WGS 84
+    /// is refused, any other is, saying what it names.
+    #[test]
+    fn a_crs_other_than_wgs84_is_refused() {
+        use serde_json::json;
+        let named = |name: &str| json!({"type": "name", "properties": {"name": name}});
+        for name in WGS84_NAMES {
+            assert_eq!(crs_problem(&named(name)), None, "{name}");
+            assert_eq!(crs_problem(&named(&name.to_lowercase())), None, "{name}");
+        }
+        assert_eq!(crs_problem(&json!(null)), None);
+        for name in [
+            "urn:ogc:def:crs:EPSG::3857",
+            "EPSG:32642",
+            "urn:ogc:def:crs:OGC:1.3:CRS83",
+            "http://www.opengis.net/def/crs/EPSG/0/3857",
+            "",
+        ] {
+            let why = crs_problem(&named(name)).unwrap_or_default();
+            assert!(
+                why.contains(&format!("names {name:?}")) && why.contains("WGS 84"),
+                "{name}: {why}"
+            );
+        }
+        for shape in [
+            json!({"type": "link", "properties": {"href": "http://example.com/crs/42"}}),
+            json!({"type": "EPSG", "properties": {"code": 3857}}),
+            json!({"type": "name", "properties": {"name": 4326}}),
+            json!({"type": "name"}),
+            json!("EPSG:4326"),
+            json!([]),
+        ] {
+            let why = crs_problem(&shape).unwrap_or_default();
+            assert!(why.contains("cannot read"), "{shape}: {why}");
         }
     }
 

@@ -20,6 +20,12 @@
 //! and a Polygon's ring four (RFC 7946), so nothing given is dropped unsaid; a
 //! `--accumulate` column ([`Columns::numeric`]) is checked as `build --events` checks it
 //! ([`push_numeric`]: absent or null is not summed, anything but a finite number is an error).
+//! GeoJSON is read as RFC 7946 means it, else refused naming the line and the value: a
+//! legacy `crs` (of the collection, a feature or a geometry) naming anything but longitude/latitude
+//! WGS 84 ([`crs_problem`]), a name given twice in one object (a collection's member, a
+//! feature's, a geometry's, a property, a member within a property's value:
+//! [`json::given_twice`], the bulk reader's rule). A property named `""` is tiled under
+//! that key (MVT 2.1 sets no rule on a key's text; tippecanoe reads such keys).
 //!
 //! Features are read straight from the text into a reused [`RawFeature`], properties
 //! encoded as they are read (no JSON values built, keys copied into reused buffers): the
@@ -45,8 +51,9 @@ use crate::bulk::{Columns, EventReader, Field, Format, Next};
 use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
+use crate::json;
 use crate::model::properties::Dates;
-use crate::read::collection::{Fault, Piece, Pieces};
+use crate::read::collection::{crs_problem, Fault, Piece, Pieces};
 use crate::read::input;
 use crate::read::seq::Records;
 
@@ -204,6 +211,9 @@ fn read_collection(
                         Fault::NotACollection { line } => {
                             syntax(path, Some(line), NOT_A_COLLECTION)
                         }
+                        Fault::Repeated { key, line } => {
+                            syntax(path, Some(line), json::given_twice("member", &key))
+                        }
                         Fault::TooLarge { line, limit } => syntax(
                             path,
                             Some(line),
@@ -236,6 +246,15 @@ fn read_collection(
                         }) = Some(s);
                     }
                 }
+                Some("crs") => {
+                    // The features before it first: their faults come first.
+                    take(&mut ahead, &name, true)?;
+                    let value: Json =
+                        serde_json::from_slice(text).map_err(|e| not_json(piece.located(&e)))?;
+                    if let Some(why) = crs_problem(&value) {
+                        return Err(syntax(path, Some(piece.line), crs_message(&value, &why)));
+                    }
+                }
                 Some(_) => {
                     if let Err(e) = serde_json::from_slice::<Skipped>(text) {
                         take(&mut ahead, &name, true)?;
@@ -250,6 +269,14 @@ fn read_collection(
         return Err(syntax(path, None, NOT_A_COLLECTION));
     }
     Ok((name.unwrap_or(stem), attribution.unwrap_or_default()))
+}
+
+/// A refused `crs` member ([`crs_problem`]'s reason `why`) with its value.
+fn crs_message(crs: &Json, why: &str) -> String {
+    format!(
+        "\"crs\" {}: {why}",
+        crate::read::lines::shown(&crs.to_string())
+    )
 }
 
 const NOT_A_COLLECTION: &str = "not a GeoJSON FeatureCollection (no \"features\" array)";
@@ -483,9 +510,26 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
     ) -> std::result::Result<(), A::Error> {
         let f = self.0;
         let mut key = String::new();
+        // The members read, each once ([`json::given_twice`]): type, id, properties,
+        // geometry, crs.
+        let mut seen = [false; MEMBERS.len()];
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
+            if let Some(i) = MEMBERS.iter().position(|m| *m == key) {
+                if std::mem::replace(&mut seen[i], true) {
+                    return Err(RawFeature::stop(
+                        &mut f.problem,
+                        json::given_twice("member", &key),
+                    ));
+                }
+            }
             match key.as_str() {
                 "type" => f.is_feature = map.next_value_seed(IsFeature)?,
+                "crs" => {
+                    let crs: Json = map.next_value()?;
+                    if let Some(why) = crs_problem(&crs) {
+                        return Err(RawFeature::stop(&mut f.problem, crs_message(&crs, &why)));
+                    }
+                }
                 "id" => f.id_member = Some(map.next_value_seed(IdSeed)?),
                 "properties" => {
                     f.properties.clear();
@@ -508,6 +552,9 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
         Ok(())
     }
 }
+
+/// The members of a Feature the reader reads (a second one of them is refused).
+const MEMBERS: [&str; 5] = ["type", "id", "properties", "geometry", "crs"];
 
 /// An object's key, copied into a reused string.
 struct KeySeed<'a>(&'a mut String);
@@ -671,6 +718,10 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
                 numeric,
                 problem: &mut f.problem,
             })?;
+            if let Some(twice) = f.properties.given_twice() {
+                let why = json::given_twice("property", twice);
+                return Err(RawFeature::stop(&mut f.problem, why));
+            }
         }
         Ok(true)
     }
@@ -778,14 +829,106 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
         self.json(&Json::Null)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
-        let v: Json =
-            serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        let checked = Checked {
+            within: self.key,
+            problem: &mut *self.problem,
+        };
+        let v = serde::de::Visitor::visit_seq(checked, seq)?;
         self.json(&v)
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<(), A::Error> {
-        let v: Json =
-            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        let checked = Checked {
+            within: self.key,
+            problem: &mut *self.problem,
+        };
+        let v = serde::de::Visitor::visit_map(checked, map)?;
         self.json(&v)
+    }
+}
+
+/// A property's array or object value read whole into a [`Json`] as serde_json reads it,
+/// but a name given twice in any object within stops the reading ([`json::given_twice`]),
+/// as the bulk reader's [`json::push_raw`] refuses it; `within` is the property.
+struct Checked<'a> {
+    within: &'a str,
+    problem: &'a mut Option<String>,
+}
+
+impl Checked<'_> {
+    fn nested(&mut self) -> Checked<'_> {
+        Checked {
+            within: self.within,
+            problem: &mut *self.problem,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Checked<'_> {
+    type Value = Json;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Checked<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Json, E> {
+        // As serde_json's own `Value` reads a number (JSON has no non-finite ones).
+        Ok(Json::from(v))
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Json, E> {
+        Ok(Json::String(s.to_owned()))
+    }
+    fn visit_string<E: serde::de::Error>(self, s: String) -> std::result::Result<Json, E> {
+        Ok(Json::String(s))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        mut self,
+        mut seq: A,
+    ) -> std::result::Result<Json, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element_seed(self.nested())? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> std::result::Result<Json, A::Error> {
+        let mut members = Map::new();
+        let mut key = String::new();
+        while map.next_key_seed(KeySeed(&mut key))?.is_some() {
+            if members.contains_key(&key) {
+                let why = format!(
+                    "property {:?}: {}",
+                    self.within,
+                    json::given_twice("member", &key)
+                );
+                return Err(RawFeature::stop(self.problem, why));
+            }
+            let v = map.next_value_seed(self.nested())?;
+            members.insert(key.clone(), v);
+        }
+        Ok(Json::Object(members))
     }
 }
 
@@ -794,6 +937,10 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
 struct RawGeometry {
     kind: Option<String>,
     coordinates: Coords,
+    /// The first of its members read (`type`, `coordinates`) given twice.
+    twice: Option<&'static str>,
+    /// Why its `crs` is refused ([`crs_problem`]), with the value.
+    crs: Option<String>,
 }
 
 /// Coordinates as read: numbers nested in arrays (anything else is `Other`, with its JSON
@@ -865,7 +1012,18 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut g = RawGeometry::default();
         let mut key = String::new();
+        let (mut kind, mut coordinates) = (false, false);
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
+            let seen = match key.as_str() {
+                "type" => Some(("type", &mut kind)),
+                "coordinates" => Some(("coordinates", &mut coordinates)),
+                _ => None,
+            };
+            if let Some((name, seen)) = seen {
+                if std::mem::replace(seen, true) && g.twice.is_none() {
+                    g.twice = Some(name);
+                }
+            }
             match key.as_str() {
                 "type" => {
                     g.kind = match map.next_value::<Json>()? {
@@ -874,6 +1032,13 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
                     }
                 }
                 "coordinates" => g.coordinates = map.next_value_seed(CoordsSeed)?,
+                // GeoJSON 2008 let a geometry carry its own `crs`: checked as a feature's.
+                "crs" => {
+                    let crs: Json = map.next_value()?;
+                    if g.crs.is_none() {
+                        g.crs = crs_problem(&crs).map(|why| crs_message(&crs, &why));
+                    }
+                }
                 _ => {
                     map.next_value::<Skipped>()?;
                 }
@@ -946,6 +1111,12 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
 
 impl RawGeometry {
     fn into_geometry(self) -> std::result::Result<Geometry<f64>, String> {
+        if let Some(name) = self.twice {
+            return Err(format!("geometry: {}", json::given_twice("member", name)));
+        }
+        if let Some(why) = self.crs {
+            return Err(format!("geometry: {why}"));
+        }
         let c = &self.coordinates;
         // A multi-geometry without members would be dropped: said instead.
         let members = |kind: &str| match c {
@@ -1320,6 +1491,83 @@ mod tests {
         );
     }
 
+    /// A legacy `crs` naming another system than longitude/latitude WGS 84, on the
+    /// collection or on a feature (in a collection or a GeoJSONSeq), is refused by the one
+    /// check ([`crs_problem`]) naming the file, the line and the `crs`; WGS 84's names are
+    /// read. A name given twice is refused at its line too.
+    #[test]
+    fn a_crs_other_than_wgs84_and_names_given_twice_are_refused_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let named = |name: &str| format!(r#"{{"type":"name","properties":{{"name":"{name}"}}}}"#);
+        let feature = |crs: &str| {
+            format!(
+                r#"{{"type":"Feature",{crs}"geometry":{{"type":"Point","coordinates":[67,37]}},"properties":{{}}}}"#
+            )
+        };
+        let collection = |top: &str, crs: &str| {
+            format!(
+                "{{\"type\":\"FeatureCollection\",\n{top}\"features\":[\n{}]}}",
+                feature(crs)
+            )
+        };
+        let wgs84 = format!("\"crs\":{},", named("urn:ogc:def:crs:OGC::CRS84"));
+        let metres = format!("\"crs\":{},", named("EPSG:3857"));
+        let c = dir.path().join("c.geojson");
+        let s = dir.path().join("s.geojsonl");
+        for (path, text, wanted) in [
+            (&c, collection(&wgs84, &wgs84), None),
+            (&c, collection("\"crs\":null,", ""), None),
+            (&s, format!("\n{}\n", feature(&wgs84)), None),
+            (&c, collection(&metres, ""), Some("c.geojson:2: \"crs\" {")),
+            (
+                &c,
+                collection("", &metres),
+                Some("c.geojson:3: feature 1: \"crs\" {"),
+            ),
+            (
+                &s,
+                format!("\n{}\n", feature(&metres)),
+                Some("s.geojsonl:2: \"crs\" {"),
+            ),
+        ] {
+            std::fs::write(path, &text).unwrap();
+            let got = read_layer(path, &Columns::default()).map(|(_, f)| f.len());
+            match (got, wanted) {
+                (Ok(1), None) => {}
+                (Err(e), Some(wanted)) => {
+                    let e = e.to_string();
+                    assert!(
+                        e.contains(wanted) && e.contains("names \"EPSG:3857\", not longitude"),
+                        "{text}: {e}"
+                    );
+                }
+                (got, _) => panic!("{text}: {:?}", got.map_err(|e| e.to_string())),
+            }
+        }
+        for (text, wanted) in [
+            (
+                "{\"features\":[],\n\"name\":\"a\",\n\"name\":\"b\"}".to_owned(),
+                format!("c.geojson:3: {}", json::given_twice("member", "name")),
+            ),
+            (
+                format!("{{\"features\":[],\n\"features\":[{}]}}", feature("")),
+                format!("c.geojson:2: {}", json::given_twice("member", "features")),
+            ),
+            (
+                "{\"features\":[\n{\"type\":\"Feature\",\"properties\":{\n\"a\":1,\n\"a\":2}}]}"
+                    .to_owned(),
+                format!(
+                    "c.geojson:4: feature 1: {}",
+                    json::given_twice("property", "a")
+                ),
+            ),
+        ] {
+            std::fs::write(&c, &text).unwrap();
+            let e = read_layer(&c, &Columns::default()).map(|_| ()).unwrap_err();
+            assert!(e.to_string().ends_with(&wanted), "{text}: {e}");
+        }
+    }
+
     /// A member the reader does not use is still checked: text that is not valid JSON is
     /// refused wherever it is (it was skipped unchecked for a while).
     #[test]
@@ -1339,8 +1587,9 @@ mod tests {
 
     /// The feature reader keeps the rules of a JSON object read into a map: ids from the
     /// `id` member, else the `id` property, else the position (a null `id` member counts as
-    /// present); a repeated key keeps its first place and takes its last value; nulls are
-    /// left out; numbers keep their JSON type; arrays and objects become their JSON text.
+    /// present); a name given twice (a property, a member read) is refused, by the bulk
+    /// reader's rule ([`json::given_twice`]); nulls are left out; numbers keep their JSON
+    /// type; arrays and objects become their JSON text.
     #[test]
     fn features_read_ids_and_properties_by_the_json_rules() {
         let read = |text: &str, n: usize| {
@@ -1369,7 +1618,7 @@ mod tests {
         assert_eq!(id(r#"{"type":"Feature","properties":{"id":true}}"#), "9");
         assert_eq!(id(r#"{"type":"Feature","properties":null}"#), "9");
         let (_, geometry, props) = ok(
-            r#"{"type":"Feature","properties":{"a":1,"b":null,"c":-2,"a":"x","d":[1,{"e":2}],
+            r#"{"type":"Feature","properties":{"a":"x","b":null,"c":-2,"d":[1,{"e":2}],
                 "f":0.5,"g":false},"geometry":{"coordinates":[67.5,37],"type":"Point"}}"#,
             1,
         );
@@ -1414,6 +1663,49 @@ mod tests {
             (
                 r#"{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[]}}"#,
                 "geometry type \"GeometryCollection\" is not tiled",
+            ),
+            // Once serde_json's last value won, unsaid; the bulk reader refused it.
+            (
+                r#"{"type":"Feature","properties":{"a":1,"b":null,"a":"x"}}"#,
+                &json::given_twice("property", "a")[..],
+            ),
+            (
+                r#"{"type":"Feature","properties":{"a":null,"a":null}}"#,
+                &json::given_twice("property", "a")[..],
+            ),
+            (
+                r#"{"type":"Feature","properties":{"id":1,"id":1}}"#,
+                &json::given_twice("property", "id")[..],
+            ),
+            (
+                r#"{"type":"Feature","properties":{"k":1},"geometry":null,"properties":{}}"#,
+                &json::given_twice("member", "properties")[..],
+            ),
+            (
+                r#"{"type":"Feature","geometry":null,"type":"Feature"}"#,
+                &json::given_twice("member", "type")[..],
+            ),
+            // Within a property's value, as the bulk reader's `json::push_raw` refuses it.
+            (
+                r#"{"type":"Feature","properties":{"d":{"e":1,"f":{},"e":2}}}"#,
+                &format!("property \"d\": {}", json::given_twice("member", "e"))[..],
+            ),
+            (
+                r#"{"type":"Feature","properties":{"d":[1,[{"e":1,"e":1}]]}}"#,
+                &format!("property \"d\": {}", json::given_twice("member", "e"))[..],
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2],"coordinates":[3,4]}}"#,
+                &format!("geometry: {}", json::given_twice("member", "coordinates"))[..],
+            ),
+            // GeoJSON 2008 let a geometry carry a `crs`: checked as a feature's.
+            (
+                r#"{"type":"Feature","geometry":{"type":"Point","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"coordinates":[1,2]}}"#,
+                &format!(
+                    "geometry: \"crs\" {{\"type\":\"name\",\"properties\":{{\"name\":\"EPSG:3857\"}}}}: {}",
+                    crs_problem(&json!({"type":"name","properties":{"name":"EPSG:3857"}}))
+                        .unwrap_or_default()
+                )[..],
             ),
         ] {
             match read(text, 1) {

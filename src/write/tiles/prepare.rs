@@ -122,7 +122,9 @@ pub(super) fn encode_property(v: &Json, buf: &mut Vec<u8>) -> Option<u8> {
 /// A feature's properties, encoded for [`LayerBuilder::push_encoded`]: each key with its
 /// value's kind and protobuf encoding (as [`encode_property`] encodes a JSON value), in
 /// order of first appearance, nulls left out. A repeated key keeps its first place and
-/// takes its last value, as a JSON object read into a map does. Buffers are reused from
+/// takes its last value, as a JSON object read into a map does, and is noted
+/// ([`EncodedProperties::given_twice`]): the GeoJSON reader refuses the feature, by the one
+/// rule of names given twice ([`crate::json::given_twice`]). Buffers are reused from
 /// feature to feature.
 #[derive(Debug, Default)]
 pub struct EncodedProperties {
@@ -150,6 +152,8 @@ pub struct EncodedProperties {
     /// The first two properties that renaming put under one key (`point_count` beside
     /// the input's own `src_point_count`), as given, and that key.
     clash: Option<(String, String, String)>,
+    /// The first key given twice, as given.
+    twice: Option<String>,
 }
 
 /// Where the key of entry `i` lies in [`EncodedProperties::keys`]: from the end of the one
@@ -182,6 +186,7 @@ impl EncodedProperties {
         self.repeated = false;
         self.renamed.clear();
         self.clash = None;
+        self.twice = None;
     }
 
     /// Whether `key` is the `n`-th key of the feature before.
@@ -229,12 +234,16 @@ impl EncodedProperties {
         if !(renamed || repeated) {
             return;
         }
-        // A key given twice is the JSON rule's (the last value wins); a renamed
-        // `point_count` and the input's own key of that name are two properties.
+        // A renamed `point_count` and the input's own key of that name are two
+        // properties; a key given twice as it is, one.
         let earlier = self.renamed.iter().find(|r| r.0 == i).map(|r| r.1.as_str());
-        if repeated && earlier.is_some() != renamed && self.clash.is_none() {
-            let first = earlier.unwrap_or(&written);
-            self.clash = Some((first.to_owned(), key.to_owned(), written.to_string()));
+        if repeated && earlier.is_some() != renamed {
+            if self.clash.is_none() {
+                let first = earlier.unwrap_or(&written);
+                self.clash = Some((first.to_owned(), key.to_owned(), written.to_string()));
+            }
+        } else if repeated && self.twice.is_none() {
+            self.twice = Some(key.to_owned());
         }
         if renamed && earlier.is_none() {
             self.renamed.push((i, key.to_owned()));
@@ -251,6 +260,11 @@ impl EncodedProperties {
              renamed): rename one of them",
             same_key_message("properties", first, second, key)
         ))
+    }
+
+    /// The first key given twice (as given: the JSON object had it twice), if any.
+    pub(super) fn given_twice(&self) -> Option<&str> {
+        self.twice.as_deref()
     }
 
     /// [`EncodedProperties::push_with`] under `key` as it is: the entry's index, and
@@ -1375,7 +1389,8 @@ mod tests {
     /// Review (session 15): an input's `point_count` beside its own `src_point_count` put
     /// two values under one key and the last silently won. The feature is refused, naming
     /// both properties as given, in either order, in any case, with few keys or many and
-    /// whatever the feature before; a key given twice is still JSON's (the last wins).
+    /// whatever the feature before; a key given twice as it is is noted as given twice,
+    /// not as a clash.
     #[test]
     fn point_count_beside_src_point_count_is_a_clash_naming_both() {
         let mut props = EncodedProperties::default();
@@ -1387,7 +1402,7 @@ mod tests {
             for k in keys {
                 props.push_str(k, "v");
             }
-            props.clash()
+            (props.clash(), props.given_twice().map(str::to_owned))
         };
         // Before the index of many keys takes over, and after.
         for first in [0, LINEAR_KEYS] {
@@ -1404,17 +1419,22 @@ mod tests {
                     same_key_message("properties", a, b, &key)
                 );
                 // Twice: the second feature has the first one's keys, in the same order.
-                assert_eq!(clash(first, &[a, b]).as_deref(), Some(&want[..]));
-                assert_eq!(clash(first, &[a, b]).as_deref(), Some(&want[..]));
+                assert_eq!(clash(first, &[a, b]).0.as_deref(), Some(&want[..]));
+                assert_eq!(clash(first, &[a, b]).0.as_deref(), Some(&want[..]));
             }
-            for fine in [
-                &["point_count", "point_count"][..],
-                &["src_point_count", "src_point_count"],
-                &["point_count", "src_Point_Count"],
-                &["Point_Count", "point_count"],
-                &["point_count"],
+            for (fine, twice) in [
+                (&["point_count", "point_count"][..], Some("point_count")),
+                (
+                    &["src_point_count", "src_point_count"],
+                    Some("src_point_count"),
+                ),
+                (&["point_count", "src_Point_Count"], None),
+                (&["Point_Count", "point_count"], None),
+                (&["point_count"], None),
             ] {
-                assert_eq!(clash(first, fine), None, "{fine:?}");
+                let (clashed, given_twice) = clash(first, fine);
+                assert_eq!(clashed, None, "{fine:?}");
+                assert_eq!(given_twice.as_deref(), twice, "{fine:?}");
             }
         }
         // A layer held in memory is refused the same way, naming the layer and feature.
@@ -1447,8 +1467,10 @@ mod tests {
                 for i in 0..40 {
                     props.push_str(&format!("k{i}"), "plain");
                 }
+                assert_eq!(props.given_twice(), None);
                 if round == 2 {
                     props.push_str("k3", "again");
+                    assert_eq!(props.given_twice(), Some("k3"));
                     let got: Vec<&[u8]> = props.iter().map(|(_, _, v)| v).collect();
                     assert_eq!(got.len(), 40);
                     let mut want = Vec::new();
@@ -1466,6 +1488,8 @@ mod tests {
                 }
             }
             props.push_str("k20", "end");
+            // The first key given twice is noted (the reader refuses the feature).
+            assert_eq!(props.given_twice(), Some("k3"), "round {round}");
             let got: Vec<(String, Vec<u8>)> = props
                 .iter()
                 .map(|(k, _, v)| (k.to_string(), v.to_vec()))
