@@ -127,9 +127,18 @@ pub fn event_word(key: &str) -> bool {
             | "manoeuvre"
             | "maneuver"
             | "wargames"
+            // учения, учение in every case: учений, учениям, учениями, учениях, учении, …
             | "ucheniya"
             | "ucheniye"
             | "ucheniia"
+            | "ucheniy"
+            | "ucheniyam"
+            | "ucheniyami"
+            | "ucheniyakh"
+            | "uchenie"
+            | "ucheniem"
+            | "uchenii"
+            | "ucheniyu"
     )
 }
 
@@ -398,6 +407,8 @@ pub enum Standing {
     Observer,
     /// The maker of equipment ("Russian-made T-72 tanks", "российского производства").
     Maker,
+    /// Invited ("invited Kazakhstan"), one or two words before it.
+    Invited,
 }
 
 /// How many words before and after a country the cues are looked for in.
@@ -672,11 +683,64 @@ const PRODUCTION: Cue = Cue {
     stems: &["proizvodstv", "proizvedenn"],
 };
 
-/// The standing of the country named by `tokens` (a [`CountryMention`]'s), from the words
+/// Words right before a country that invite it ("invited Kazakhstan").
+const INVITING: &[&str] = &["invited", "invite", "invites"];
+
+/// The standing of country `at` of `countries` (mentions in text order), from the words
 /// around it: at most [`WINDOW`] words either side, never across a comma, other
 /// punctuation or the end of the sentence. English and Russian cue words; what none of
-/// them marks is [`Standing::Named`].
-pub fn standing(text: &Text<'_>, tokens: Range<usize>) -> Standing {
+/// them marks is [`Standing::Named`]. A country of a list joined by commas and "and" /
+/// "и" ("Kyrgyzstan, Armenia and Belarus did not take part") shares the cue after the
+/// list's last country, when no cue of its own says otherwise.
+pub fn standing(text: &Text<'_>, countries: &[CountryMention], at: usize) -> Standing {
+    let Some(c) = countries.get(at) else {
+        return Standing::Named;
+    };
+    let own = standing_of(text, c.tokens.clone(), true);
+    if own != Standing::Named {
+        return own;
+    }
+    let mut last = at;
+    while let Some(next) = countries.get(last + 1) {
+        if !listed(text, &countries[last].tokens, &next.tokens) {
+            break;
+        }
+        last += 1;
+    }
+    if last == at {
+        return own;
+    }
+    standing_of(text, countries[last].tokens.clone(), false)
+}
+
+/// Whether the country at `b` follows the one at `a` in one list: a comma, or "and",
+/// "or", "и", "или" (a comma before it allowed), and nothing else between them.
+fn listed(text: &Text<'_>, a: &Range<usize>, b: &Range<usize>) -> bool {
+    let (Some(last), Some(next)) = (
+        a.end.checked_sub(1).and_then(|i| text.tokens.get(i)),
+        text.tokens.get(b.start),
+    ) else {
+        return false;
+    };
+    if b.start < a.end || last.sentence != next.sentence {
+        return false;
+    }
+    let gap = |from: usize, to: usize| text.source.get(from..to).map(str::trim);
+    match b.start - a.end {
+        0 => gap(last.span.end, next.span.start) == Some(","),
+        1 => {
+            let and = &text.tokens[a.end];
+            matches!(text.key(a.end), "and" | "or" | "i" | "ili")
+                && matches!(gap(last.span.end, and.span.start), Some("" | ","))
+                && gap(and.span.end, next.span.start) == Some("")
+        }
+        _ => false,
+    }
+}
+
+/// The standing of the country named by `tokens` from the words around it; with `before`
+/// false, from the words after it only (the cue a list shares).
+fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Standing {
     let n = text.tokens.len();
     if tokens.start >= tokens.end || tokens.end > n {
         return Standing::Named;
@@ -689,6 +753,9 @@ pub fn standing(text: &Text<'_>, tokens: Range<usize>) -> Standing {
     let mut end = tokens.end;
     while end < n && end - tokens.end < WINDOW && text.tokens[end].joined {
         end += 1;
+    }
+    if !with_before {
+        first = tokens.start;
     }
     let before = first..tokens.start;
     let after = tokens.end..end;
@@ -776,6 +843,13 @@ pub fn standing(text: &Text<'_>, tokens: Range<usize>) -> Standing {
     if observed_by || observing {
         return Standing::Observer;
     }
+    // "invited Kazakhstan", "invite the US": one or two words before it, no number between.
+    let invited = before.clone().rev().take(2).any(|i| {
+        INVITING.contains(&key(i)) && !(i + 1..tokens.start).any(|k| text.tokens[k].number)
+    });
+    if invited {
+        return Standing::Invited;
+    }
     Standing::Named
 }
 
@@ -786,10 +860,9 @@ mod tests {
     /// The standing of every country `sentence` names, in order.
     fn standings(sentence: &str) -> Vec<(&'static str, Standing)> {
         let t = Text::new(sentence);
-        Countries::new()
-            .find(&t)
-            .iter()
-            .map(|m| (m.code, standing(&t, m.tokens.clone())))
+        let found = Countries::new().find(&t);
+        (0..found.len())
+            .map(|k| (found[k].code, standing(&t, &found, k)))
             .collect()
     }
 
@@ -800,7 +873,7 @@ mod tests {
         }
     }
 
-    use Standing::{Absent, Enemy, Maker, Named, Observer};
+    use Standing::{Absent, Enemy, Invited, Maker, Named, Observer};
 
     #[test]
     fn a_country_named_with_no_cue_is_named() {
@@ -897,9 +970,10 @@ mod tests {
                 &[("RU", Named), ("CN", Observer), ("MN", Observer)],
             ),
             ("China sent military observers.", &[("CN", Observer)]),
+            // A list shares its cue: Russian and Chinese observers both.
             (
                 "Russian and Chinese observers watched.",
-                &[("RU", Named), ("CN", Observer)],
+                &[("RU", Observer), ("CN", Observer)],
             ),
             (
                 "На учениях присутствовали наблюдатели из Китая.",
@@ -925,6 +999,54 @@ mod tests {
                 &[("TJ", Named), ("RU", Maker)],
             ),
             ("Танки производства России.", &[("RU", Maker)]),
+        ]);
+    }
+
+    /// Probe finding: "Kyrgyzstan, Armenia and Belarus did not take part" marked the last
+    /// two absent only. A list joined by commas and "and" / "и" shares the cue after it;
+    /// a cue of a country's own, or a list broken by other words, is not shared.
+    #[test]
+    fn a_list_of_countries_shares_the_cue_after_it() {
+        expect(&[
+            (
+                "Kyrgyzstan, Armenia and Belarus did not take part.",
+                &[("KG", Absent), ("AM", Absent), ("BY", Absent)],
+            ),
+            (
+                "Kyrgyzstan, Armenia, and Belarus boycotted the drills.",
+                &[("KG", Absent), ("AM", Absent), ("BY", Absent)],
+            ),
+            (
+                "Кыргызстан, Армения и Беларусь не приняли участия в учениях.",
+                &[("KG", Absent), ("AM", Absent), ("BY", Absent)],
+            ),
+            (
+                "Russia, Kazakhstan and Tajikistan took part.",
+                &[("RU", Named), ("KZ", Named), ("TJ", Named)],
+            ),
+            (
+                "Russia took part and Kyrgyzstan, Armenia did not.",
+                &[("RU", Named), ("KG", Absent), ("AM", Absent)],
+            ),
+            (
+                "Observers from China, Russia and Kazakhstan took part.",
+                &[("CN", Observer), ("RU", Named), ("KZ", Named)],
+            ),
+        ]);
+    }
+
+    /// "invited X" was read apart in `read_sentence`; it is one more standing.
+    #[test]
+    fn a_country_invited_is_invited() {
+        expect(&[
+            (
+                "Belarus invited Kazakhstan to the drills.",
+                &[("BY", Named), ("KZ", Invited)],
+            ),
+            ("Russia invites the US.", &[("RU", Named), ("US", Invited)]),
+            // A number between, or a comma, breaks the phrase.
+            ("The drills invited 2 Kazakhstan.", &[("KZ", Named)]),
+            ("They were invited, Kazakhstan said.", &[("KZ", Named)]),
         ]);
     }
 

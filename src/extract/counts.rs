@@ -6,7 +6,8 @@
 //! "over", "more than", "around", "up to" and the like are kept as the qualifier; the value
 //! is the number as written (the dataset's convention: "over 500" is 500), read by
 //! [`crate::names::numbers`]: "12 500 troops" is 12500, "2 thousand troops" and "2 тысячи
-//! военнослужащих" are 2000.
+//! военнослужащих" are 2000. "человек" (people) counts troops in a sentence about an
+//! exercise only ("в учениях приняли участие 5 тыс. человек").
 
 use std::ops::Range;
 
@@ -88,6 +89,13 @@ const EQUIPMENT: &[&str] = &[
     "vertolyotov",
     "vertoletov",
 ];
+
+/// Whether sentence `s` names an exercise ("учения", "в учениях", "drills"): there, "5 тыс.
+/// человек" counts the people taking part; elsewhere "человек" (people) counts anyone.
+fn exercise_sentence(text: &Text<'_>, s: usize) -> bool {
+    text.sentence_tokens(s)
+        .any(|i| super::actors::event_word(text.key(i)))
+}
 
 /// Words allowed between the number and the noun: nationalities, "military", "pieces of".
 fn filler(key: &str) -> bool {
@@ -194,7 +202,7 @@ pub fn find(text: &Text<'_>) -> Vec<CountMention> {
             // "military" counts only when nothing more specific follows ("500 military").
             let next_is_noun = j + 1 < text.tokens.len()
                 && (TROOPS.contains(&text.key(j + 1)) || EQUIPMENT.contains(&text.key(j + 1)));
-            if TROOPS.contains(&key)
+            if (TROOPS.contains(&key) || key == "chelovek" && exercise_sentence(text, t.sentence))
                 && !(key == "military"
                     && (next_is_noun || j + 1 < text.tokens.len() && filler(text.key(j + 1))))
             {
@@ -295,8 +303,21 @@ mod tests {
             (c[0].1, c[0].3.as_str()),
             (500, "около 500 российских и таджикских военных")
         );
-        // A count of people is not a count of troops.
+        // A count of people is not a count of troops, unless it counts an exercise's.
         assert!(counts("погибли 5 человек").is_empty());
+        assert_eq!(
+            counts("в учениях приняли участие 5 тыс. человек"),
+            [(
+                CountKind::Troops,
+                5000,
+                String::new(),
+                "5 тыс. человек".into()
+            )]
+        );
+        assert_eq!(
+            counts("Учения с участием 2 тысяч военнослужащих")[0].1,
+            2000
+        );
     }
 
     #[test]

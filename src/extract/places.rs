@@ -8,7 +8,9 @@
 //! and its first word is capitalised. Each hit is widened over the generic words around it
 //! ("… training ground", "полигон …") and then looked up by the geocoder itself, which
 //! decides: resolved, ambiguous (kept so, unless the countries the article names narrow it to
-//! one) or, for a typo, fuzzy. Capitalised names before a generic word that no table knows
+//! one) or, for a typo, fuzzy. A capitalised Cyrillic word no key meets whole is tried
+//! without its case ending ("под Термезом", "близ Термеза": `termez`), and looked up by that
+//! stem. Capitalised names before a generic word that no table knows
 //! ("the Momirak training ground") are proposed as unresolved places with their quote.
 
 use std::collections::{BTreeSet, HashMap};
@@ -210,14 +212,18 @@ impl PlaceFinder {
         let hits = self.hits(text);
         let mut out = Vec::new();
         let mut covered = vec![false; text.tokens.len()];
-        for hit in hits {
+        for (hit, stem) in hits {
             let tokens = widen(text, hit);
-            let reported = text.phrase(tokens.start, tokens.end - 1).to_owned();
-            let r = lookups.get(geocoder, &reported, filter, true);
+            // An inflected name is looked up by its stem, the nominative's key.
+            let name = match stem {
+                Some(stem) if tokens.len() == 1 => stem,
+                _ => text.phrase(tokens.start, tokens.end - 1).to_owned(),
+            };
+            let r = lookups.get(geocoder, &name, filter, true);
             let mention = mention(
                 text,
                 tokens.clone(),
-                reported,
+                &name,
                 r,
                 (geocoder, lookups),
                 filter,
@@ -244,8 +250,8 @@ impl PlaceFinder {
             out.push(mention);
         }
         for tokens in unknown_names(text, &covered, is_actor) {
-            let reported = text.phrase(tokens.start, tokens.end - 1).to_owned();
-            let r = lookups.get(geocoder, &reported, filter, true);
+            let reported = text.phrase(tokens.start, tokens.end - 1);
+            let r = lookups.get(geocoder, reported, filter, true);
             out.push(mention(
                 text,
                 tokens,
@@ -261,8 +267,9 @@ impl PlaceFinder {
     }
 
     /// Token ranges of key hits: on word boundaries, capitalised, the longest at each start,
-    /// none inside another.
-    fn hits(&self, text: &Text<'_>) -> Vec<Range<usize>> {
+    /// none inside another; then each capitalised Cyrillic word no hit covers whose stem is
+    /// a key ([`russian_stems`]: "под Термезом", "близ Термеза"), with that stem.
+    fn hits(&self, text: &Text<'_>) -> Vec<(Range<usize>, Option<String>)> {
         const NONE: u32 = u32::MAX;
         let mut joined = String::new();
         let mut start_at: Vec<u32> = Vec::new();
@@ -302,15 +309,56 @@ impl PlaceFinder {
         let mut out = Vec::new();
         let mut next = 0;
         for (s, e) in longest.iter().enumerate() {
+            if s < next {
+                continue;
+            }
             if let Some(e) = *e {
-                if s >= next {
-                    out.push(s..e + 1);
-                    next = e + 1;
-                }
+                out.push((s..e + 1, None));
+                next = e + 1;
+            } else if let Some(stem) = self.russian_stem(text, s) {
+                out.push((s..s + 1, Some(stem)));
             }
         }
         out
     }
+
+    /// The key of the first stem of token `i` ([`russian_stems`]) that the automaton holds
+    /// whole, when `i` is a capitalised Cyrillic word.
+    fn russian_stem(&self, text: &Text<'_>, i: usize) -> Option<String> {
+        let word = text.word(i);
+        if word.is_ascii() || !text.capitalised(i) || text.tokens[i].generic.is_some() {
+            return None;
+        }
+        russian_stems(text.key(i)).into_iter().find(|stem| {
+            self.automaton
+                .find_overlapping_iter(stem.as_str())
+                .any(|m| m.start() == 0 && m.end() == stem.len())
+        })
+    }
+}
+
+/// Russian case endings of place names, as exact (transliterated) keys, longest first:
+/// "Термезом" (instrumental), "Термезе" (prepositional), "Термеза" (genitive), "Термезу",
+/// "Бухары", "Бухаре", "Бухарой", "Бухару".
+const RUSSIAN_CASE_ENDINGS: &[&str] = &["om", "em", "oy", "ey", "yu", "e", "a", "u", "y", "i"];
+
+/// The nominatives an inflected Russian name (exact key) may have, as loose keys: its stem
+/// without a case ending, and that stem with "-a" (a feminine name, "Бухары" of "Бухара").
+/// None shorter than the automaton's shortest key.
+fn russian_stems(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for end in RUSSIAN_CASE_ENDINGS {
+        let Some(stem) = key.strip_suffix(end) else {
+            continue;
+        };
+        for nominative in [stem.to_owned(), format!("{stem}a")] {
+            let loose = NameKey::new(&nominative).loose;
+            if loose.len() >= MIN_KEY && !out.contains(&loose) {
+                out.push(loose);
+            }
+        }
+    }
+    out
 }
 
 /// Whether a name only GeoNames knows stands as a place name in the text: not the first word
@@ -428,10 +476,12 @@ fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
     }
 }
 
+/// The mention of the words `tokens`, which the geocoder answered `r` for `name` (the
+/// words, or an inflected name's stem).
 fn mention(
     text: &Text<'_>,
     tokens: Range<usize>,
-    reported: String,
+    name: &str,
     r: Looked,
     (geocoder, lookups): (&Geocoder<'_>, &mut Lookups),
     filter: &Filter,
@@ -451,7 +501,7 @@ fn mention(
         };
         // Narrowing chooses among the names' own candidates: the keys only, never a
         // near spelling of another place in those countries.
-        let n = lookups.get(geocoder, &reported, &within, false);
+        let n = lookups.get(geocoder, name, &within, false);
         if n.status == Status::Resolved {
             r = n;
             narrowed = true;
@@ -474,8 +524,8 @@ fn mention(
     };
     PlaceMention {
         at: text.phrase_span(tokens.start, tokens.end - 1).into(),
+        reported: text.phrase(tokens.start, tokens.end - 1).to_owned(),
         tokens,
-        reported,
         sentence,
         status: r.status,
         candidates,
@@ -658,6 +708,29 @@ pub(crate) mod tests {
         assert_eq!(f[0].0, "Momirak training ground");
         assert_eq!(f[0].1, Status::Unresolved);
         assert_eq!(f[1].0, "Kharbmaidon range");
+    }
+
+    /// Probe finding E6: "под Термезом", "близ Харбмайдона" found no place. An inflected
+    /// name is found by its stem and looked up as the nominative, quoted as written.
+    #[test]
+    fn russian_names_in_any_case_are_found_by_their_stem() {
+        let f = found("Учения прошли под Харбмайдоном и у Харбмайдона.", &[]);
+        let kharbmaidon = vec!["kharbmaidon-training-ground".to_owned()];
+        assert_eq!(
+            f,
+            [
+                (
+                    "Харбмайдоном".to_owned(),
+                    Status::Resolved,
+                    kharbmaidon.clone()
+                ),
+                ("Харбмайдона".to_owned(), Status::Resolved, kharbmaidon),
+            ]
+        );
+        assert_eq!(russian_stems("termezom"), ["termez", "termeza"]);
+        // A Latin word or a lower-case one is never stemmed; nor a stem below four letters.
+        assert!(found("near Almatyom, под харбмайдоном", &[]).is_empty());
+        assert!(russian_stems("umom").is_empty());
     }
 
     #[test]

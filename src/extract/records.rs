@@ -11,11 +11,12 @@
 //!
 //! Within a sentence, the event's date is the first date after the event word (or the one
 //! before it, unless a verb of saying stands next to it: "announced last week that the
-//! drills"); its sites are the places after "in", "at", "near" or "on" (a training ground
+//! drills"); its sites are the places after "in", "at", "near" or "on", or the Russian "в",
+//! "на", "под", "близ", "вблизи", "в районе (города)", "на территории" (a training ground
 //! wins over the region it lies in); its participants are the countries and demonyms named,
 //! but not those next to "border", after "amid" or "where", or withdrawing, nor those the
 //! words around them say take no part ([`actors::standing`]: absent, the enemy, the maker of
-//! equipment); "invited X" and observers are recorded as invited.
+//! equipment); the invited ("invited X") and observers are recorded as invited.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -295,7 +296,45 @@ const PARTICIPATION: &[&str] = &[
     "saw",
 ];
 
-const SITE_PREPOSITIONS: &[&str] = &["in", "at", "near", "on", "to", "poligone", "poligon"];
+/// Russian words of taking part and of holding, as stems of exact keys: участие,
+/// участием, участвовали; провели, проведут, проводят; прошли, пройдут, проходят;
+/// задействованы, привлечены.
+const RUSSIAN_PARTICIPATION: &[&str] = &[
+    "uchast",
+    "provel",
+    "proved",
+    "provod",
+    "proshl",
+    "proyd",
+    "prokhod",
+    "zadeystvov",
+    "privlech",
+];
+
+/// Words before a site (within three words of it): English prepositions, and Russian
+/// ones as exact keys: в, во, на, под, у, близ, вблизи, около, возле, недалеко, "в районе
+/// (города)", "на территории", "на полигоне".
+const SITE_PREPOSITIONS: &[&str] = &[
+    "in",
+    "at",
+    "near",
+    "on",
+    "to",
+    "poligone",
+    "poligon",
+    "v",
+    "vo",
+    "na",
+    "pod",
+    "u",
+    "bliz",
+    "vblizi",
+    "okolo",
+    "vozle",
+    "nedaleko",
+    "rayone",
+    "territorii",
+];
 
 const KIND_WORDS: &[&str] = &[
     "counterterrorism",
@@ -502,7 +541,9 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
     if sites.iter().any(|p| training_ground(p)) {
         sites.retain(|p| training_ground(p));
     }
-    let cue = keys.iter().any(|k| PARTICIPATION.contains(k));
+    let cue = keys.iter().any(|k| {
+        PARTICIPATION.contains(k) || RUSSIAN_PARTICIPATION.iter().any(|p| k.starts_with(p))
+    });
     // A count after "due to" or "mobilization of" counts another movement of troops: every
     // count after the first such word (found once, not once per count).
     let counts: Vec<&CountMention> = if cue {
@@ -527,7 +568,10 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
     let mut invited = Vec::new();
     let mut host = None;
     let mut host_in = None;
-    for c in m.countries.iter().filter(|c| c.sentence == s) {
+    for (at, c) in m.countries.iter().enumerate() {
+        if c.sentence != s {
+            continue;
+        }
         let (a, b) = (c.tokens.start, c.tokens.end);
         let near = |from: usize, to: usize, words: &[&str]| {
             (from.max(range.start)..to.min(range.end)).any(|i| words.contains(&key_at(i)))
@@ -568,27 +612,26 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         {
             continue;
         }
-        // Absent, the enemy and the maker of equipment take no part; observers are
-        // recorded with the invited.
-        match actors::standing(text, c.tokens.clone()) {
+        // Absent, the enemy and the maker of equipment take no part; observers and the
+        // invited are recorded as invited.
+        match actors::standing(text, m.countries, at) {
             Standing::Absent | Standing::Enemy | Standing::Maker => continue,
-            Standing::Observer => {
+            Standing::Observer | Standing::Invited => {
                 invited.push(c);
                 continue;
             }
             Standing::Named => {}
         }
-        if right_before(&["invited", "invite", "invites"]) {
-            invited.push(c);
-            continue;
-        }
         // "in Serbia", "in Afghanistan": where, not who.
-        let located = right_before(&["in", "inside", "across"])
+        let located = right_before(&["in", "inside", "across", "v", "vo"])
             || (a >= 2 && key_at(a - 1) == "of" && key_at(a - 2) == "out");
         if near(b, b + 3, &["hosting", "hosts", "hosted"]) && !c.demonym {
             host = Some(c);
         }
-        if host_in.is_none() && !c.demonym && event.is_some_and(|e| a > e) && right_before(&["in"])
+        if host_in.is_none()
+            && !c.demonym
+            && event.is_some_and(|e| a > e)
+            && right_before(&["in", "v", "vo"])
         {
             host_in = Some(c);
         }

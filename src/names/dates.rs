@@ -1,8 +1,9 @@
 //! Dates as the press writes them: the forms, before a year is settled or a relative date
 //! is resolved.
 //!
-//! Forms read: single days ("July 16", "16 July", "October 6, 2007", "05 Августа 2021"),
-//! ranges ("August 5-10", "from 5 to 10 August", "from May 5 to 9", "September 26 to
+//! Forms read: single days ("July 16", "16 July", "Sept. 5", "October 6, 2007", "05 Августа
+//! 2021", "2021-10-18", and "18.10.2021", always day first),
+//! ranges ("August 5-10", "Oct. 18-22", "18-22.10.2021", "from 5 to 10 August", "from May 5 to 9", "September 26 to
 //! October 7", "с 5 по 10 августа"), months ("late April", "in June", "June 2021"), years
 //! ("in 2017", "в 2021 году") and relative dates ("today", "on Tuesday", "next week", "на
 //! следующей неделе", "next month", "this year"). Below `read`, so the dataset's check of a
@@ -310,6 +311,10 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Written, usize)> {
         }
     }
     if let Some(d1) = day_number(text, i) {
+        // 18.10.2021, 18-22.10.2021
+        if let Some(dotted) = dotted(text, i, d1) {
+            return Some(dotted);
+        }
         // the 29th of February [2023]
         if is(text, i + 1, &["of"]) && ok(i + 2) {
             if let Some(m) = month(text, i + 2) {
@@ -416,6 +421,44 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Written, usize)> {
         _ => None,
     };
     relative
+}
+
+/// A dotted date from token `i`, day `d1`: "18.10.2021" or "18-22.10.2021", always day
+/// first (DD.MM.YYYY: a dotted date is never read month first, whatever its numbers), with
+/// a four-digit year. The raw date and its last token.
+fn dotted(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
+    let digits = |j: usize| {
+        let k = text.key(j);
+        !k.is_empty() && k.len() <= 2 && k.bytes().all(|b| b.is_ascii_digit())
+    };
+    let dot = |a: usize, b: usize| match (text.tokens.get(a), text.tokens.get(b)) {
+        (Some(x), Some(y)) => &text.source[x.span.end..y.span.start] == ".",
+        _ => false,
+    };
+    if !digits(i) {
+        return None;
+    }
+    // 18-22.10.2021: the last day, then the month.
+    let (d2, m) = match day_number(text, i + 1) {
+        Some(d2) if digits(i + 1) && dash_between(text, i, i + 1) && dot(i + 1, i + 2) => {
+            (d2, i + 2)
+        }
+        _ => (d1, i + 1),
+    };
+    let month = text
+        .key(m)
+        .parse::<u8>()
+        .ok()
+        .filter(|mm| digits(m) && (1..=12).contains(mm))?;
+    let year = year_number(text, m + 1)?;
+    (dot(m - 1, m) && dot(m, m + 1) && same_sentence(text, i, m + 1)).then_some((
+        Written::Days {
+            from: (month, d1),
+            to: (month, d2),
+            year: Some(year),
+        },
+        m + 1,
+    ))
 }
 
 /// Whether only a hyphen or dash separates two tokens.
@@ -548,6 +591,40 @@ mod tests {
             [days((9, 26), (10, 7))]
         );
         assert_eq!(forms("on May 5. To 9 units"), [days((5, 5), (5, 5))]);
+    }
+
+    /// Probe finding E9: "Oct. 18-22", "Sept. 5", "18.10.2021", "18-22.10.2021" were not
+    /// read (the full stop after "Oct" ended the sentence; dotted dates had no form).
+    #[test]
+    fn abbreviated_months_and_dotted_and_iso_dates_are_read() {
+        let dated = |from, to, year| Written::Days {
+            from,
+            to,
+            year: Some(year),
+        };
+        assert_eq!(
+            forms("drills Oct. 18-22 and Sept. 5 near Osh"),
+            [days((10, 18), (10, 22)), days((9, 5), (9, 5))]
+        );
+        assert_eq!(
+            forms("учения 18.10.2021 и 18-22.10.2021, с 2021-10-18"),
+            [
+                dated((10, 18), (10, 18), 2021),
+                dated((10, 18), (10, 22), 2021),
+                dated((10, 18), (10, 18), 2021)
+            ]
+        );
+        // Day first, always: 10.12.2021 is 10 December, never October 12; a month past 12,
+        // a dotted date without its year, or a decimal is no date.
+        assert_eq!(forms("on 10.12.2021"), [dated((12, 10), (12, 10), 2021)]);
+        for s in [
+            "on 10.13.2021",
+            "on 18.10",
+            "1.5 thousand troops",
+            "on 18.10.21",
+        ] {
+            assert!(forms(s).is_empty(), "{s}: {:?}", forms(s));
+        }
     }
 
     // Probe 9, E7: "в 2021 году" and "на следующей неделе" were not read.

@@ -306,7 +306,9 @@ fn sentences(source: &str) -> Vec<Range<usize>> {
                 && next_word.is_some_and(|n| {
                     n.is_uppercase() || n.is_ascii_digit() || matches!(n, '"' | '“' | '«' | '[')
                 })
-                && !abbreviation(&source[start..i]);
+                && !abbreviation(&source[start..i])
+                && !(next_word.is_some_and(|n| n.is_ascii_digit())
+                    && month_abbreviation(&source[start..i]));
             if sentence_starts || m >= bytes.len() {
                 end = Some(close);
                 k = m;
@@ -326,12 +328,37 @@ fn sentences(source: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether the text before a full stop ends in a title or an initial ("Maj", "U.S").
-fn abbreviation(before: &str) -> bool {
-    let last = before
+/// The last word of `before` (after its last white space).
+fn last_word(before: &str) -> &str {
+    before
         .rsplit(|c: char| c.is_whitespace())
         .next()
-        .unwrap_or("");
+        .unwrap_or("")
+}
+
+/// Whether the text before a full stop ends in a month's abbreviation ("Oct", "Sept"): a
+/// day follows it ("Oct. 18-22"), not a sentence.
+fn month_abbreviation(before: &str) -> bool {
+    matches!(
+        last_word(before),
+        "Jan"
+            | "Feb"
+            | "Mar"
+            | "Apr"
+            | "Jun"
+            | "Jul"
+            | "Aug"
+            | "Sep"
+            | "Sept"
+            | "Oct"
+            | "Nov"
+            | "Dec"
+    )
+}
+
+/// Whether the text before a full stop ends in a title or an initial ("Maj", "U.S").
+fn abbreviation(before: &str) -> bool {
+    let last = last_word(before);
     matches!(
         last,
         "Mr" | "Mrs" | "Ms" | "Dr" | "Gen" | "Lt" | "Col" | "Maj" | "Capt" | "St" | "No" | "vs"
@@ -390,6 +417,17 @@ mod tests {
                 "Then U.S. troops left at ... Forish.",
                 "Almaty.",
                 "August 5."
+            ]
+        );
+        // A month's abbreviation before a day ends no sentence; before a word it may.
+        let t = Text::new("Drills Oct. 18-22 and Sept. 5. Troops left in Oct. They came.");
+        let s: Vec<&str> = (0..t.sentences.len()).map(|i| t.sentence(i)).collect();
+        assert_eq!(
+            s,
+            [
+                "Drills Oct. 18-22 and Sept. 5.",
+                "Troops left in Oct.",
+                "They came."
             ]
         );
     }
