@@ -205,19 +205,9 @@ impl BatchInput {
         // Read as the bulk reader reads a CSV (one line count, one rule for a row's width).
         let mut reader = table::reader(drillmap::read::input::open_csv(input)?);
         // A read error (a line over the cap, a quoted field the file ends in) names its line.
-        let csv_error = |e: csv::Error, line: u64| {
-            let message = e.to_string();
-            match e.into_kind() {
-                csv::ErrorKind::Io(io) => drillmap::Error::io(input, io),
-                _ => syntax(usize::try_from(line).ok(), message),
-            }
-        };
         let (header_line, headers) = match table::header(&mut reader) {
             Ok(h) => h,
-            Err(e) => {
-                let line = table::first_line(&mut reader, e.position());
-                return Err(csv_error(e, line));
-            }
+            Err(e) => return Err(table::stop(input, &mut reader, e)),
         };
         let headers = headers.map_err(|m| syntax(usize::try_from(header_line).ok(), m))?;
         let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
@@ -240,10 +230,7 @@ impl BatchInput {
                     problems.push(bad.problem(input, &mut reader));
                     continue;
                 }
-                Err(e) => {
-                    let line = table::first_line(&mut reader, e.position());
-                    return Err(csv_error(e, line));
-                }
+                Err(e) => return Err(table::stop(input, &mut reader, e)),
             };
             let line = table::first_line(&mut reader, record.position());
             match table::row_width(input, line, record, headers.len()) {
