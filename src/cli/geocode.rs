@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use drillmap::derive::location::round_km;
 use drillmap::derive::AfghanBorder;
-use drillmap::model::Place;
+use drillmap::model::{round_to, Place};
 use drillmap::pipeline;
 use drillmap::resolve::online::{self, GeocodeCache};
 use drillmap::resolve::{self, Candidate, Resolution, Resolved, Status};
@@ -60,12 +61,12 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
         uncertainty_km: p.uncertainty_km,
         point_note: &p.point_note,
         score: c.score,
-        rank: (c.rank * 1000.0).round() / 1000.0,
+        rank: round_to(c.rank, 3),
         matched: c.matched,
         r#match: c.how,
         source: &p.source,
         table_line: p.line,
-        afghan_border_km: (d.km * 100.0).round() / 100.0,
+        afghan_border_km: round_km(d.km),
         nearest_border: d.segment,
         table: c.table,
     }
@@ -385,10 +386,10 @@ pub fn batch<'g>(
             lon: best.map(|c| c.place.lon),
             precision: best.map(|c| c.place.precision.as_str()),
             uncertainty_km: best.map(|c| c.place.uncertainty_km),
-            score: best.map(|c| (c.score * 1000.0).round() / 1000.0),
+            score: best.map(|c| round_to(c.score, 3)),
             r#match: best.map(|c| c.how.as_str()),
             source: best.map(|c| c.table),
-            afghan_border_km: border_km.map(|km| (km * 100.0).round() / 100.0),
+            afghan_border_km: border_km.map(round_km),
             candidates: r.candidates.len(),
             note,
         };

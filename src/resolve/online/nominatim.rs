@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::cache::{CandidateRecord, ChosenResult};
 use super::{Containment, MAX_TEXT};
-use crate::model::{Place, Precision};
+use crate::model::{round_to, Place, Precision};
 use crate::read::geonames::RankedPlaces;
 use crate::read::lines::{excerpt, shown, shown_message, MAX_SHOWN};
 use crate::resolve::geocoder::{self, Filter, Gazetteer};
@@ -423,11 +423,6 @@ fn coordinate(v: Option<&Value>, range: RangeInclusive<f64>, what: &str) -> Resu
 /// A JSON value of the answer as a message quotes it ([`shown`]), or `(missing)`.
 fn shown_json(v: Option<&Value>) -> String {
     v.map_or_else(|| "(missing)".to_string(), |v| shown(&v.to_string()))
-}
-
-fn round_to(v: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    (v * f).round() / f
 }
 
 /// Half the diagonal of a (south, north, west, east) box, in km on the sphere.
