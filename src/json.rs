@@ -39,6 +39,23 @@ pub fn push_value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     let _ = serde_json::to_writer(out, v);
 }
 
+/// Append a JSON array of `items`, each written by `push`, with no blank space. Generic,
+/// so each use compiles to the loop it would write itself (the geometry writers' loops).
+pub fn push_array<T>(
+    out: &mut Vec<u8>,
+    items: impl Iterator<Item = T>,
+    mut push: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push(out, item);
+    }
+    out.push(b']');
+}
+
 /// Append a JSON string to a `String` (for the writers that build text).
 pub fn push_str_to(out: &mut String, s: &str) {
     let mut buf = Vec::with_capacity(s.len() + 2);
@@ -218,6 +235,18 @@ pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_have_commas_between_items_only() {
+        let text = |items: &[&str]| {
+            let mut out = Vec::new();
+            push_array(&mut out, items.iter(), |out, s| push_str(out, s));
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        assert_eq!(text(&[]), "[]");
+        assert_eq!(text(&["a"]), r#"["a"]"#);
+        assert_eq!(text(&["a", "b", "c"]), r#"["a","b","c"]"#);
+    }
 
     /// [`push_coordinate`]'s text alone.
     fn coordinate(v: f64) -> String {

@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use drillmap::derive::location::round_km;
 use drillmap::derive::AfghanBorder;
-use drillmap::model::Place;
+use drillmap::model::{round_to, Place};
 use drillmap::pipeline;
 use drillmap::resolve::online::{self, GeocodeCache};
 use drillmap::resolve::{self, Candidate, Resolution, Resolved, Status};
@@ -60,12 +61,12 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
         uncertainty_km: p.uncertainty_km,
         point_note: &p.point_note,
         score: c.score,
-        rank: (c.rank * 1000.0).round() / 1000.0,
+        rank: round_to(c.rank, 3),
         matched: c.matched,
         r#match: c.how,
         source: &p.source,
         table_line: p.line,
-        afghan_border_km: (d.km * 100.0).round() / 100.0,
+        afghan_border_km: round_km(d.km),
         nearest_border: d.segment,
         table: c.table,
     }
@@ -205,19 +206,9 @@ impl BatchInput {
         // Read as the bulk reader reads a CSV (one line count, one rule for a row's width).
         let mut reader = table::reader(drillmap::read::input::open_csv(input)?);
         // A read error (a line over the cap, a quoted field the file ends in) names its line.
-        let csv_error = |e: csv::Error, line: u64| {
-            let message = e.to_string();
-            match e.into_kind() {
-                csv::ErrorKind::Io(io) => drillmap::Error::io(input, io),
-                _ => syntax(usize::try_from(line).ok(), message),
-            }
-        };
         let (header_line, headers) = match table::header(&mut reader) {
             Ok(h) => h,
-            Err(e) => {
-                let line = table::first_line(&mut reader, e.position());
-                return Err(csv_error(e, line));
-            }
+            Err(e) => return Err(table::stop(input, &mut reader, e)),
         };
         let headers = headers.map_err(|m| syntax(usize::try_from(header_line).ok(), m))?;
         let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
@@ -240,10 +231,7 @@ impl BatchInput {
                     problems.push(bad.problem(input, &mut reader));
                     continue;
                 }
-                Err(e) => {
-                    let line = table::first_line(&mut reader, e.position());
-                    return Err(csv_error(e, line));
-                }
+                Err(e) => return Err(table::stop(input, &mut reader, e)),
             };
             let line = table::first_line(&mut reader, record.position());
             match table::row_width(input, line, record, headers.len()) {
@@ -398,10 +386,10 @@ pub fn batch<'g>(
             lon: best.map(|c| c.place.lon),
             precision: best.map(|c| c.place.precision.as_str()),
             uncertainty_km: best.map(|c| c.place.uncertainty_km),
-            score: best.map(|c| (c.score * 1000.0).round() / 1000.0),
+            score: best.map(|c| round_to(c.score, 3)),
             r#match: best.map(|c| c.how.as_str()),
             source: best.map(|c| c.table),
-            afghan_border_km: border_km.map(|km| (km * 100.0).round() / 100.0),
+            afghan_border_km: border_km.map(round_km),
             candidates: r.candidates.len(),
             note,
         };

@@ -235,7 +235,7 @@ fn border_features(border: &AfghanBorder, provenance: &Provenance) -> Vec<Featur
                 country_a_name: &border.name,
                 country_b: &s.neighbour,
                 country_b_name: &s.neighbour_name,
-                length_km: (s.length_km * 1000.0).round() / 1000.0,
+                length_km: crate::model::round_to(s.length_km, 3),
                 arcs: s.arcs,
                 source: provenance.source(),
                 scale: &provenance.scale,

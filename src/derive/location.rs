@@ -7,7 +7,7 @@
 //! geocoder provenance (`place_query`, `geocoded_on`) and the distance to the Afghan border
 //! of the point as written (rounded to 6 decimals).
 
-use crate::model::{round6, Location};
+use crate::model::{round6, round_to, Location};
 use crate::resolve::Resolved;
 
 use super::BorderIndex;
@@ -38,7 +38,7 @@ pub struct Located<'a> {
 
 /// km to 0.01 (10 m): finer than any point here is known.
 pub fn round_km(km: f64) -> f64 {
-    (km * 100.0).round() / 100.0
+    round_to(km, 2)
 }
 
 /// The location properties of a feature whose source words the place `reported` and asked

@@ -536,7 +536,7 @@ fn mention(
 
 /// Round a confidence or score to two decimals, so output does not depend on float noise.
 pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    crate::model::round_to(x, 2)
 }
 
 #[cfg(test)]

@@ -113,6 +113,14 @@ impl Layer {
     }
 }
 
+/// `v` rounded to `decimals` places (half away from zero): the one rounding of the scores,
+/// confidences and distances written beside a feature, so output does not depend on
+/// float noise. (Coordinates take [`round6`].)
+pub fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
 /// Round a coordinate to 6 decimals (about 10 cm), the precision RFC 7946 §11.2 recommends
 /// and every layer uses, so that output is stable and small.
 pub fn round6(v: f64) -> f64 {

@@ -15,5 +15,5 @@ pub use event::{
     address, without_credentials, Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise,
     PlaceRef, Quote, Site, Source, SourceError,
 };
-pub use feature::{is_layer_name, round6, Feature, Layer, Location, LAYER_NAME_RULE};
+pub use feature::{is_layer_name, round6, round_to, Feature, Layer, Location, LAYER_NAME_RULE};
 pub use place::{Place, PlaceKind, Precision, Validity};

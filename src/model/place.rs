@@ -64,15 +64,7 @@ impl fmt::Display for Precision {
 impl FromStr for Precision {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Precision::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown precision (expected one of {})",
-                    words(&Precision::ALL.map(Precision::as_str))
-                )
-            })
+        by_word(Precision::ALL, Precision::as_str, s, "precision")
     }
 }
 
@@ -132,20 +124,24 @@ impl fmt::Display for PlaceKind {
 impl FromStr for PlaceKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PlaceKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown kind (expected one of {})",
-                    words(&PlaceKind::ALL.map(PlaceKind::as_str))
-                )
-            })
+        by_word(PlaceKind::ALL, PlaceKind::as_str, s, "kind")
     }
 }
 
-fn words(list: &[&str]) -> String {
-    list.join(", ")
+/// The value of `all` whose word ([`Precision::as_str`], [`PlaceKind::as_str`]) is `s`, or
+/// a message naming `what` it is not and every word it could be.
+fn by_word<T: Copy, const N: usize>(
+    all: [T; N],
+    as_str: fn(T) -> &'static str,
+    s: &str,
+    what: &str,
+) -> Result<T, String> {
+    all.into_iter().find(|&v| as_str(v) == s).ok_or_else(|| {
+        format!(
+            "unknown {what} (expected one of {})",
+            all.map(as_str).join(", ")
+        )
+    })
 }
 
 /// One row of the gazetteer.
@@ -249,6 +245,11 @@ mod tests {
             .parse::<Precision>()
             .unwrap_err()
             .contains("site, settlement"));
+        assert_eq!(
+            "barracks".parse::<PlaceKind>().unwrap_err(),
+            "unknown kind (expected one of training_ground, base, airfield, facility, \
+             settlement, region, country)"
+        );
     }
 
     #[test]

@@ -173,8 +173,7 @@ pub fn fold(text: &str) -> String {
 /// or carries a diacritic, so folding is lower-casing, dropping the ASCII apostrophes and
 /// making other runs of non-alphanumerics one space.
 fn fold_ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = true; // no leading space
+    let mut out = Spaced::with_capacity(text.len());
     for b in text.bytes() {
         let c = char::from(b.to_ascii_lowercase());
         if is_apostrophe(c) {
@@ -182,16 +181,61 @@ fn fold_ascii(text: &str) -> String {
         }
         if c.is_ascii_alphanumeric() {
             out.push(c);
-            space = false;
-        } else if !space {
-            out.push(' ');
-            space = true;
+        } else {
+            out.gap();
         }
     }
-    if out.ends_with(' ') {
-        out.pop();
+    out.finish()
+}
+
+/// A folded text being written: what is kept, with each run of what is not (a
+/// [`Spaced::gap`]) one space, and no space first or last. The one spacing rule of both
+/// [`fold`] paths. Its methods are small enough to inline: each loop does what it did
+/// when it wrote the string itself.
+struct Spaced {
+    out: String,
+    /// Whether the text ends in a space, or is empty (so no space goes first).
+    space: bool,
+}
+
+impl Spaced {
+    fn with_capacity(n: usize) -> Spaced {
+        Spaced {
+            out: String::with_capacity(n),
+            space: true,
+        }
     }
-    out
+
+    /// Keep `c`.
+    #[inline]
+    fn push(&mut self, c: char) {
+        self.out.push(c);
+        self.space = false;
+    }
+
+    /// Keep `s` (even empty, it ends a gap).
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.space = false;
+    }
+
+    /// What is not kept: one space, unless the text is empty or ends in one.
+    #[inline]
+    fn gap(&mut self) {
+        if !self.space {
+            self.out.push(' ');
+            self.space = true;
+        }
+    }
+
+    /// The text, without a space last.
+    fn finish(mut self) -> String {
+        if self.out.ends_with(' ') {
+            self.out.pop();
+        }
+        self.out
+    }
 }
 
 fn fold_unicode(text: &str) -> String {
@@ -221,8 +265,7 @@ fn fold_unicode_with(text: &str, shortcuts: bool) -> String {
     if shortcuts && latin.is_ascii() {
         return fold_ascii(&latin);
     }
-    let mut out = String::with_capacity(latin.len());
-    let mut space = true; // no leading space
+    let mut out = Spaced::with_capacity(latin.len());
     for c in latin.nfd().flat_map(char::to_lowercase) {
         if is_combining_mark(c) || is_apostrophe(c) {
             continue;
@@ -238,19 +281,13 @@ fn fold_unicode_with(text: &str, shortcuts: bool) -> String {
         if let Some(latin) = cyrillic(c) {
             // A Cyrillic base letter that only appears once its diacritic is split off (ӛ → ә).
             out.push_str(latin);
-            space = false;
         } else if c.is_alphanumeric() {
             out.push(c);
-            space = false;
-        } else if !space {
-            out.push(' ');
-            space = true;
+        } else {
+            out.gap();
         }
     }
-    if out.ends_with(' ') {
-        out.pop();
-    }
-    out
+    out.finish()
 }
 
 fn is_apostrophe(c: char) -> bool {

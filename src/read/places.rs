@@ -86,16 +86,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
                 problems.push(bad.problem(path, &mut reader));
                 continue;
             }
-            Err(e) => {
-                // A record the csv crate cannot read stops it: an I/O error (a quoted
-                // field the file ends in, [`super::quotes::UnclosedQuote`]).
-                let line = first_line(&mut reader, e.position());
-                let message = e.to_string();
-                return Err(match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Error::io(path, io),
-                    _ => syntax(line, message),
-                });
-            }
+            // A record the csv crate cannot read stops it: an I/O error (a quoted field
+            // the file ends in, [`super::quotes::UnclosedQuote`]).
+            Err(e) => return Err(table::stop(path, &mut reader, e)),
         };
         let at = first_line(&mut reader, record.position());
         // A row may stop after `source` (as `places promote` appends them).

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::lines::{shown, CrLf};
 use super::quotes::QuoteWatch;
-use crate::error::Problem;
+use crate::error::{Error, Problem};
 
 /// A CSV reader as the table readers build it ([`reader`]).
 pub type Reader<R> = csv::Reader<CrLf<QuoteWatch<R>>>;
@@ -49,6 +49,22 @@ pub fn first_line<R: Read>(
 ) -> u64 {
     let after_previous = position.map_or(1, csv::Position::line);
     after_previous + reader.get_mut().skipped_lines_at(after_previous)
+}
+
+/// The error reading `path` stops at when `reader` cannot read a record (or its header):
+/// an I/O error as one (a line over the cap, a quoted field the file ends in), anything
+/// else a syntax error on the line where the record starts.
+pub fn stop<R: Read>(path: &Path, reader: &mut Reader<R>, e: csv::Error) -> Error {
+    let line = first_line(reader, e.position());
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        _ => Error::Syntax {
+            path: path.into(),
+            line: usize::try_from(line).ok(),
+            message,
+        },
+    }
 }
 
 /// Whether `record` (starting on `line` of `path`) is a row of a table whose header has

@@ -36,14 +36,8 @@ pub fn collection_head(layer: &str) -> Vec<u8> {
 pub fn collection_tail(bbox: Option<[f64; 4]>, attribution: &str) -> Vec<u8> {
     let mut tail: Vec<u8> = b"\n]".to_vec();
     if let Some(b) = bbox {
-        tail.extend_from_slice(b",\"bbox\":[");
-        for (i, v) in b.into_iter().enumerate() {
-            if i > 0 {
-                tail.push(b',');
-            }
-            push_number(&mut tail, v);
-        }
-        tail.push(b']');
+        tail.extend_from_slice(b",\"bbox\":");
+        json::push_array(&mut tail, b.into_iter(), push_number);
     }
     if !attribution.is_empty() {
         tail.extend_from_slice(b",\"attribution\":");
@@ -233,25 +227,11 @@ fn push_coord(out: &mut Vec<u8>, c: Coord<f64>) {
 }
 
 fn push_coords<'a>(out: &mut Vec<u8>, coords: impl Iterator<Item = &'a Coord<f64>>) {
-    out.push(b'[');
-    for (i, c) in coords.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_coord(out, *c);
-    }
-    out.push(b']');
+    json::push_array(out, coords, |out, c| push_coord(out, *c));
 }
 
 fn push_lines<'a>(out: &mut Vec<u8>, lines: impl Iterator<Item = &'a LineString<f64>>) {
-    out.push(b'[');
-    for (i, l) in lines.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_coords(out, l.coords());
-    }
-    out.push(b']');
+    json::push_array(out, lines, |out, l| push_coords(out, l.coords()));
 }
 
 fn rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
@@ -277,14 +257,8 @@ fn push_geometry(out: &mut Vec<u8>, g: &Geometry<f64>) {
             push_lines(out, rings(p));
         }
         Geometry::MultiPolygon(m) => {
-            out.extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
-            for (i, p) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_lines(out, rings(p));
-            }
-            out.push(b']');
+            out.extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":");
+            json::push_array(out, m.iter(), |out, p| push_lines(out, rings(p)));
         }
         Geometry::MultiPoint(m) => {
             out.extend_from_slice(b"{\"type\":\"MultiPoint\",\"coordinates\":");

@@ -153,6 +153,26 @@ fn write_parts(file: &mut Streaming, parts: &[&[u8]]) -> Result<()> {
     written.map_err(|e| Error::io(file.temp(), e))
 }
 
+/// A layer's file while its features are written: an error once it is finished.
+fn open(file: &mut Option<Streaming>) -> Result<&mut Streaming> {
+    file.as_mut()
+        .ok_or_else(|| Error::Internal("a finished layer was written to".into()))
+}
+
+/// Finish a layer's file (`None`: finished already, an error): write `tail` after its
+/// `written` features, then stage it for `dest` with its digest.
+fn staged(dest: &Path, file: Option<Streaming>, written: u64, tail: &[&[u8]]) -> Result<Output> {
+    let mut file = file.ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
+    write_parts(&mut file, tail)?;
+    let (staged, digest) = file.finish_digest()?;
+    Ok(Output {
+        path: dest.to_path_buf(),
+        staged,
+        features: written,
+        digest: Some(digest),
+    })
+}
+
 /// `text`, which starts with [`SEPARATOR`], as it goes after `written` features of a
 /// layer: after none, from the separator's newline alone.
 fn first_or_not(text: &[u8], written: u64) -> &[u8] {
@@ -188,18 +208,12 @@ impl GeoJson {
             bounds: Bounds::default(),
         })
     }
-
-    fn file(&mut self) -> Result<&mut Streaming> {
-        self.file
-            .as_mut()
-            .ok_or_else(|| Error::Internal("a finished layer was written to".into()))
-    }
 }
 
 impl Sink for GeoJson {
     fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
         let sep = first_or_not(SEPARATOR, self.written);
-        let file = self.file()?;
+        let file = open(&mut self.file)?;
         write_parts(file, &[sep])?;
         write_parts(file, f.text)?;
         self.written += 1;
@@ -221,7 +235,7 @@ impl Sink for GeoJson {
             ));
         }
         let first = self.written == 0;
-        let file = self.file()?;
+        let file = open(&mut self.file)?;
         if first {
             write_parts(file, &[first_or_not(block.text, 0)])?;
         } else {
@@ -260,18 +274,7 @@ impl Sink for GeoJson {
 
     fn finish(mut self: Box<Self>, attribution: &str) -> Result<Output> {
         let tail = collection_tail(self.bounds.get(), attribution);
-        let mut file = self
-            .file
-            .take()
-            .ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
-        write_parts(&mut file, &[&tail])?;
-        let (staged, digest) = file.finish_digest()?;
-        Ok(Output {
-            path: self.dest.clone(),
-            staged,
-            features: self.written,
-            digest: Some(digest),
-        })
+        staged(&self.dest, self.file.take(), self.written, &[&tail])
     }
 }
 
@@ -296,10 +299,7 @@ impl GeoJsonSeq {
 
 impl Sink for GeoJsonSeq {
     fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| Error::Internal("a finished layer was written to".into()))?;
+        let file = open(&mut self.file)?;
         write_parts(file, &[&[RS]])?;
         write_parts(file, f.text)?;
         write_parts(file, &[b"\n"])?;
@@ -317,17 +317,7 @@ impl Sink for GeoJsonSeq {
     }
 
     fn finish(mut self: Box<Self>, _attribution: &str) -> Result<Output> {
-        let file = self
-            .file
-            .take()
-            .ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
-        let (staged, digest) = file.finish_digest()?;
-        Ok(Output {
-            path: self.dest.clone(),
-            staged,
-            features: self.written,
-            digest: Some(digest),
-        })
+        staged(&self.dest, self.file.take(), self.written, &[])
     }
 }
 

@@ -11,6 +11,7 @@
 //! fixed strings.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 use geo::{Distance, Haversine, Point};
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use super::cache::{CandidateRecord, ChosenResult};
 use super::{Containment, MAX_TEXT};
-use crate::model::{Place, Precision};
+use crate::model::{round_to, Place, Precision};
 use crate::read::geonames::RankedPlaces;
 use crate::read::lines::{excerpt, shown, shown_message, MAX_SHOWN};
 use crate::resolve::geocoder::{self, Filter, Gazetteer};
@@ -332,28 +333,8 @@ fn check(
     raw: &RawResult,
     within: &mut dyn Containment,
 ) -> Result<ChosenResult, String> {
-    let lat = raw
-        .lat
-        .as_ref()
-        .and_then(number)
-        .filter(|v| (-90.0..=90.0).contains(v))
-        .ok_or_else(|| {
-            format!(
-                "latitude {} is not a coordinate",
-                shown_json(raw.lat.as_ref())
-            )
-        })?;
-    let lon = raw
-        .lon
-        .as_ref()
-        .and_then(number)
-        .filter(|v| (-180.0..=180.0).contains(v))
-        .ok_or_else(|| {
-            format!(
-                "longitude {} is not a coordinate",
-                shown_json(raw.lon.as_ref())
-            )
-        })?;
+    let lat = coordinate(raw.lat.as_ref(), -90.0..=90.0, "latitude")?;
+    let lon = coordinate(raw.lon.as_ref(), -180.0..=180.0, "longitude")?;
     let (Some(osm_type), Some(osm_id)) = (&raw.osm_type, raw.osm_id) else {
         return Err("no OSM type and id".into());
     };
@@ -431,14 +412,17 @@ fn check(
     }
 }
 
+/// A result's latitude or longitude (`what`): a number, or a string holding one, within
+/// `range`; else a message quoting the value as the answer gave it.
+fn coordinate(v: Option<&Value>, range: RangeInclusive<f64>, what: &str) -> Result<f64, String> {
+    v.and_then(number)
+        .filter(|v| range.contains(v))
+        .ok_or_else(|| format!("{what} {} is not a coordinate", shown_json(v)))
+}
+
 /// A JSON value of the answer as a message quotes it ([`shown`]), or `(missing)`.
 fn shown_json(v: Option<&Value>) -> String {
     v.map_or_else(|| "(missing)".to_string(), |v| shown(&v.to_string()))
-}
-
-fn round_to(v: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    (v * f).round() / f
 }
 
 /// Half the diagonal of a (south, north, west, east) box, in km on the sphere.
