@@ -143,10 +143,23 @@ fn main() {
     // status, hit, the first candidates as id:how:score:rank) to compare two scorers.
     let mut answers = std::env::var_os("GEONAMES_BENCH_ANSWERS")
         .map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
+    // Unresolved typos by the score of their best near name (in steps of 0.05 from 0.45,
+    // the lowest the fuzzy stage scores): how many, and in how many the intended row is
+    // the best near name, or among them.
+    let mut near = [(0usize, 0usize, 0usize); 6];
     for (q, id) in &fuzzy {
         let r = index.lookup(q, &Filter::default());
         let h = hit(&r, *id);
         hits += usize::from(h);
+        if let Some(top) = r.near.first() {
+            let step = (0..near.len())
+                .rev()
+                .find(|i| top.score + 1e-9 >= 0.45 + 0.05 * *i as f64)
+                .unwrap_or(0);
+            near[step].0 += 1;
+            near[step].1 += usize::from(top.geonameid == *id);
+            near[step].2 += usize::from(r.near.iter().any(|c| c.geonameid == *id));
+        }
         if let Some(a) = answers.as_mut() {
             let c: Vec<String> = r
                 .candidates
@@ -206,4 +219,10 @@ fn main() {
     println!("fuzzy_lookups_per_cpu_s\t{fuzzy_cpu:.0}");
     println!("fuzzy_stage_only_per_s\t{fuzzy_only_rate:.0}");
     println!("fuzzy_recall\t{:.4}", hits as f64 / fuzzy.len() as f64);
+    for (i, (n, top, any)) in near.iter().enumerate() {
+        let from = 0.45 + 0.05 * i as f64;
+        println!(
+            "near_from_{from:.2}\t{n} unresolved\t{top} intended first\t{any} intended listed"
+        );
+    }
 }

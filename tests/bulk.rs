@@ -182,6 +182,44 @@ fn max_errors_skips_and_lists_bad_rows() {
     assert_eq!(fs::read(work.out().join("events.geojson")).unwrap(), before);
 }
 
+/// A misspelt place in an events row is told, on stderr and in the errors file, the name it
+/// is near; a name nothing is near gets the advice to add it.
+#[test]
+fn a_misspelt_event_place_is_told_the_name_it_is_near() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "typo.csv",
+        "id,name,start_date,place,country\n\
+         a,Drill,2021-08-05,Dushanbe,TJ\n\
+         b,Drill,2021-08-05,Dishanbi,TJ\n\
+         c,Drill,2021-08-05,Atlantis,TJ\n",
+    );
+    let near = "did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling";
+    bulk(&work, &["--events", &rows, "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/typo.csv:3:", "\"Dishanbi\"", near])
+        .expect_stderr_line(&[
+            "data/typo.csv:4:",
+            "\"Atlantis\"",
+            "matches; add the name as an alias",
+        ]);
+    bulk(
+        &work,
+        &["--events", &rows, "--no-tiles", "--max-errors", "2"],
+    )
+    .expect_code(0);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert!(
+        lines[1].starts_with("3,Dishanbi,") && lines[1].contains(near),
+        "{errors}"
+    );
+    assert!(
+        lines[2].starts_with("4,Atlantis,") && !lines[2].contains("did you mean"),
+        "{errors}"
+    );
+}
+
 /// Probe 8 #14: a bad `date_precision` was reported, and listed in the errors file, with
 /// the start date as its value. The value quoted is the cell at fault.
 /// Probe finding (session 15): a quoted field going on after its closing quote (`"n2"x`)

@@ -156,8 +156,89 @@ fn unresolved_base_site_is_reported() {
         &[
             "bases.toml:13:",
             "\"Atlantis\"",
-            "unresolved: no place in TJ",
+            // Nothing is near "Atlantis": the advice to add it, not "did you mean".
+            "unresolved: no place in TJ in the gazetteer matches; add the name as an alias or a new row",
         ],
+    );
+}
+
+/// A misspelt place (two edits in eight letters: no answer) is told the name it is near,
+/// with its place, and to fix the spelling rather than add the typo as an alias.
+#[test]
+fn a_misspelt_place_is_told_the_name_it_is_near() {
+    rejects(
+        |w| w.edit("bases.toml", "place = \"Dushanbe\"", "place = \"Dishanbi\""),
+        &[
+            "bases.toml:13:",
+            "\"Dishanbi\"",
+            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias",
+        ],
+    );
+}
+
+/// `geocode` says the same, as text and in JSON (`near`, `advice`); a name nothing is near
+/// gets the advice to add it.
+#[test]
+fn geocode_says_what_a_misspelt_name_is_near() {
+    let work = Work::new("small");
+    let run = work.run(&["geocode", "--data", "data", "Dishanbi", "Atlantis"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(
+        out.contains("Dishanbi: unresolved: no place in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Atlantis: unresolved: no place in the gazetteer matches; add the name as an alias"
+        ),
+        "{out}"
+    );
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--json",
+        "--country",
+        "TJ",
+        "Dishanbi",
+        "Atlantis",
+        "Termez",
+    ]);
+    run.expect_code(1);
+    let v: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(v[0]["status"], "unresolved");
+    assert_eq!(v[0]["candidates"], serde_json::json!([]));
+    assert_eq!(v[0]["near"][0]["place_id"], "dushanbe");
+    assert_eq!(v[0]["near"][0]["match"], "fuzzy");
+    assert_eq!(v[0]["near"].as_array().map(Vec::len), Some(1));
+    let advice = v[0]["advice"].as_str().unwrap();
+    assert!(
+        advice.starts_with("unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)?"),
+        "{advice}"
+    );
+    assert_eq!(v[1]["near"], serde_json::json!([]));
+    assert!(v[1]["advice"]
+        .as_str()
+        .unwrap()
+        .contains("matches; add the name as an alias"));
+    // Termez is in UZ: nothing in TJ, nothing near there either.
+    assert_eq!(v[2]["status"], "unresolved");
+    assert_eq!(v[2]["near"], serde_json::json!([]));
+    // A batch row's note says it too.
+    let batch = work.write_csv("names.csv", "name,country\nDishanbi,TJ\nAtlantis,TJ\n");
+    let run = work.run(&["geocode", "--data", "data", "--batch", &batch]);
+    run.expect_code(1);
+    let out = run.stdout();
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[1].starts_with("Dishanbi,TJ,unresolved,")
+            && rows[1].ends_with("\"did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)?\""),
+        "{out}"
+    );
+    assert!(
+        rows[2].starts_with("Atlantis,TJ,unresolved,") && rows[2].ends_with(','),
+        "{out}"
     );
 }
 

@@ -45,6 +45,11 @@ struct JsonAnswer<'a> {
     status: Status,
     best: Option<JsonCandidate<'a>>,
     candidates: Vec<JsonCandidate<'a>>,
+    /// An unresolved name's near names ([`Resolution::near`]), best first.
+    near: Vec<JsonCandidate<'a>>,
+    /// Why a name has no answer and what to do ([`resolve::explain`]); absent when resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advice: Option<String>,
 }
 
 fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandidate<'a> {
@@ -72,11 +77,17 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
     }
 }
 
-/// Print the answers as one JSON array.
+/// Why `r` has no answer, within `countries` ([`resolve::explain`]); `None` when resolved.
+fn advice(r: &Resolution<'_>, countries: &[String]) -> Option<String> {
+    (r.status != Status::Resolved).then(|| resolve::explain(r, &countries.join(", ")))
+}
+
+/// Print the answers (looked up within `countries`) as one JSON array.
 pub fn print_json(
     out: &mut impl Write,
     answers: &[(String, Resolution<'_>)],
     border: &AfghanBorder,
+    countries: &[String],
 ) -> std::io::Result<()> {
     let list: Vec<JsonAnswer<'_>> = answers
         .iter()
@@ -89,6 +100,8 @@ pub fn print_json(
                 .iter()
                 .map(|c| json_candidate(c, border))
                 .collect(),
+            near: r.near.iter().map(|c| json_candidate(c, border)).collect(),
+            advice: advice(r, countries),
         })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::other)?;
@@ -114,12 +127,13 @@ fn describe(c: &Candidate<'_>) -> String {
     )
 }
 
-/// Print the answers as text, one block per name.
+/// Print the answers (looked up within `countries`) as text, one block per name.
 pub fn print_text(
     out: &mut impl Write,
     answers: &[(String, Resolution<'_>)],
     border: &AfghanBorder,
     table: &str,
+    countries: &[String],
 ) -> std::io::Result<()> {
     for (query, r) in answers {
         match r.status {
@@ -160,7 +174,10 @@ pub fn print_text(
                     writeln!(out, "  candidate: {}", describe(c))?;
                 }
             }
-            Status::Unresolved => writeln!(out, "{query}: unresolved (no place matches)")?,
+            Status::Unresolved => {
+                let why = advice(r, countries).unwrap_or_default();
+                writeln!(out, "{query}: {why}")?;
+            }
         }
     }
     Ok(())
@@ -366,6 +383,10 @@ pub fn batch<'g>(
                 ids.join(" ")
             );
         }
+        // An unresolved name says what it is near, in the words `check` uses.
+        if let Some(near) = resolve::did_you_mean(&r.near) {
+            note = near;
+        }
         // A spreadsheet must not run a name as a formula (the JSON is left as it is).
         let cell = |s: &'_ str| -> String {
             match json {
@@ -540,10 +561,10 @@ pub fn run(
         })
         .collect();
     if json {
-        print_json(&mut out, &answers, border).map_err(stdout_error)?;
+        print_json(&mut out, &answers, border, &filter.countries).map_err(stdout_error)?;
     } else {
-        print_text(&mut out, &answers, border, &table.display().to_string())
-            .map_err(stdout_error)?;
+        let table = table.display().to_string();
+        print_text(&mut out, &answers, border, &table, &filter.countries).map_err(stdout_error)?;
     }
     out.flush().map_err(stdout_error)?;
     let all = answers
@@ -560,6 +581,7 @@ pub fn run(
 fn online_answer<'a>(r: &'a Resolved<'_>) -> Resolution<'a> {
     Resolution {
         status: LookupStatus::Resolved,
+        near: Vec::new(),
         candidates: vec![Candidate {
             place: &r.place,
             score: r.score,

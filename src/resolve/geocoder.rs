@@ -56,6 +56,17 @@ pub const GENERIC_NAME: f64 = 0.9;
 pub const AMBIGUITY_MARGIN: f64 = 0.05;
 /// Below this a candidate is not an answer.
 pub const MIN_SCORE: f64 = 0.7;
+/// From this score up to [`MIN_SCORE`] a candidate of an unresolved name is a **near name**:
+/// not an answer, but what the name is likely a misspelling of ([`Resolution::near`]). The
+/// fuzzy stage finds keys within [`MAX_EDITS`]; below [`MIN_SCORE`] that is two edits in a
+/// name of at most eight letters, or one in four. 0.6 keeps one edit anywhere and two in six
+/// letters or more, and drops two in four or five letters (40% or more of the name
+/// changed). On the GeoNames bench's typos (BENCHMARKS.md, "Near names") the intended row
+/// was listed for 74% of the unresolved typos near 0.65-0.7 and 51% near 0.6-0.65; below
+/// 0.6 the fuzzy stage rarely finds anything (7 of 5,000 typos), so little is lost.
+pub const NEAR_SCORE: f64 = 0.6;
+/// At most this many near names are given.
+pub const NEAR_NAMES: usize = 3;
 
 /// Weight of the ranking prior: candidates are ranked by
 /// `(1 − PRIOR_WEIGHT) × score + PRIOR_WEIGHT × prominence`, where the prominence of a
@@ -140,15 +151,34 @@ pub struct Resolution<'g> {
     pub status: Status,
     /// Candidates at or above [`MIN_SCORE`], best first (ties by place id).
     pub candidates: Vec<Candidate<'g>>,
+    /// For an unresolved name, the places whose names it nearly matched (a score from
+    /// [`NEAR_SCORE`] up to [`MIN_SCORE`]): best first, at most [`NEAR_NAMES`]; what it is
+    /// likely a misspelling of. Empty for a resolved or ambiguous name.
+    pub near: Vec<Candidate<'g>>,
 }
 
 /// Rank candidates (by rank, best first, ties by `cmp_id`), drop those that score below
 /// [`MIN_SCORE`], and decide the status: the one ranking every table's answer goes through.
+/// When none is left (unresolved), the dropped ones scoring at least [`NEAR_SCORE`] are
+/// returned as the near names: best score first (ties by `cmp_id`), one per place (equal
+/// by `cmp_id`), at most [`NEAR_NAMES`]. A resolved or ambiguous answer has none, so they
+/// cost nothing where a name resolves.
 pub(crate) fn rank<C>(
     candidates: &mut Vec<C>,
     score_rank: impl Fn(&C) -> (f64, f64),
     cmp_id: impl Fn(&C, &C) -> std::cmp::Ordering,
-) -> Status {
+) -> (Status, Vec<C>) {
+    if candidates.iter().all(|c| score_rank(c).0 < MIN_SCORE) {
+        let mut near = std::mem::take(candidates);
+        near.retain(|c| score_rank(c).0 >= NEAR_SCORE);
+        // The best of each place first, then one per place, then best first.
+        let by_score = |a: &C, b: &C| score_rank(b).0.total_cmp(&score_rank(a).0);
+        near.sort_by(|a, b| cmp_id(a, b).then_with(|| by_score(a, b)));
+        near.dedup_by(|a, b| cmp_id(a, b).is_eq());
+        near.sort_by(|a, b| by_score(a, b).then_with(|| cmp_id(a, b)));
+        near.truncate(NEAR_NAMES);
+        return (Status::Unresolved, near);
+    }
     candidates.retain(|c| score_rank(c).0 >= MIN_SCORE);
     candidates.sort_by(|a, b| {
         score_rank(b)
@@ -156,23 +186,27 @@ pub(crate) fn rank<C>(
             .total_cmp(&score_rank(a).1)
             .then_with(|| cmp_id(a, b))
     });
-    match candidates.as_slice() {
-        [] => Status::Unresolved,
+    let status = match candidates.as_slice() {
         [a, b, ..] if score_rank(a).1 - score_rank(b).1 < AMBIGUITY_MARGIN => Status::Ambiguous,
         _ => Status::Resolved,
-    }
+    };
+    (status, Vec::new())
 }
 
 impl<'g> Resolution<'g> {
     /// Rank candidates (best first, ties by place id), drop those below [`MIN_SCORE`], and
-    /// decide the status.
+    /// decide the status; an unresolved name keeps its near names ([`rank`]).
     pub fn from_candidates(mut candidates: Vec<Candidate<'g>>) -> Resolution<'g> {
-        let status = rank(
+        let (status, near) = rank(
             &mut candidates,
             |c| (c.score, c.rank),
             |a, b| a.place.id.cmp(&b.place.id),
         );
-        Resolution { status, candidates }
+        Resolution {
+            status,
+            candidates,
+            near,
+        }
     }
 
     /// The chosen candidate, when resolved.
@@ -926,6 +960,60 @@ pub(crate) mod tests {
             g.lookup("Zhalbe", &Filter::default()).status,
             Status::Unresolved
         );
+    }
+
+    /// A typo too far to guess is unresolved but carries the names it is near (a score from
+    /// `NEAR_SCORE` up to `MIN_SCORE`), best first; a name nothing is near carries none, and
+    /// a resolved name none either.
+    #[test]
+    fn an_unresolved_typo_carries_the_names_it_is_near() {
+        let g = gazetteer();
+        // Two edits in six letters: 0.9 × (1 − 2/6) = 0.6.
+        let r = g.lookup("Tarmuz", &Filter::default());
+        assert_eq!(r.status, Status::Unresolved);
+        assert!(r.candidates.is_empty() && r.best().is_none());
+        let near: Vec<(&str, MatchKind)> = r
+            .near
+            .iter()
+            .map(|c| (c.place.id.as_str(), c.how))
+            .collect();
+        assert_eq!(near, [("termez", MatchKind::Fuzzy)], "{r:?}");
+        assert!((r.near[0].score - LOOSE * (1.0 - 2.0 / 6.0)).abs() < 1e-9);
+        // The filter holds for near names too.
+        assert!(g.lookup("Tarmuz", &Filter::country("TJ")).near.is_empty());
+        // Two edits in four letters (0.45) is too far even to suggest.
+        assert!(g.lookup("Aymo", &Filter::default()).near.is_empty());
+        for q in ["Atlantis", "Termez", "Termes", "Ayni"] {
+            assert!(g.lookup(q, &Filter::default()).near.is_empty(), "{q}");
+        }
+    }
+
+    #[test]
+    fn near_names_are_best_first_one_per_place_and_at_most_three() {
+        // Each two edits from "Kolobat": 0.9 × (1 − 2/7) ≈ 0.64, and 0.675 for the one of
+        // eight letters; the second name of a place does not list it twice.
+        let g = Gazetteer::new(vec![
+            place(
+                "kalabat",
+                "Kalabat",
+                PlaceKind::Settlement,
+                "TJ",
+                &["Kalabot"],
+            ),
+            place("kelebat", "Kelebat", PlaceKind::Settlement, "TJ", &[]),
+            place("kilibat", "Kilibat", PlaceKind::Settlement, "TJ", &[]),
+            place("korobot", "Korobot", PlaceKind::Settlement, "TJ", &[]),
+            place("kolabata", "Kolabata", PlaceKind::Settlement, "TJ", &[]),
+        ]);
+        let r = g.lookup("Kolobat", &Filter::default());
+        assert_eq!(r.status, Status::Unresolved, "{r:?}");
+        let near: Vec<&str> = r.near.iter().map(|c| c.place.id.as_str()).collect();
+        assert_eq!(near, ["kolabata", "kalabat", "kelebat"], "{:?}", r.near);
+        assert_eq!(near.len(), NEAR_NAMES);
+        assert!(r
+            .near
+            .iter()
+            .all(|c| c.score >= NEAR_SCORE && c.score < MIN_SCORE));
     }
 
     #[test]

@@ -52,12 +52,16 @@ impl<'g> Geocoder<'g> {
         self.lookup_stages(query, filter, false)
     }
 
+    /// An unresolved answer carries the near names of the last stage asked (the fuzzy
+    /// stage, or the keys without it) from every table, ranked together.
     fn lookup_stages(&self, query: &str, filter: &Filter, fuzzy: bool) -> Resolution<'g> {
         let tables = self.tables.iter().flatten();
         let mut held: Vec<Candidate<'g>> = Vec::new();
+        let mut near: Vec<Candidate<'g>> = Vec::new();
         for t in tables.clone() {
             let r = t.lookup_keys(query, filter);
             if r.status == Status::Unresolved {
+                near.extend(r.near);
                 continue;
             }
             if r.candidates.iter().all(|c| c.named_after) {
@@ -70,16 +74,21 @@ impl<'g> Geocoder<'g> {
             held.extend(r.candidates);
             return Resolution::from_candidates(held);
         }
-        if !held.is_empty() || !fuzzy {
+        if !held.is_empty() {
             return Resolution::from_candidates(held);
         }
+        if !fuzzy {
+            return Resolution::from_candidates(near);
+        }
+        near.clear();
         for t in tables {
             let r = t.lookup_fuzzy(query, filter);
             if r.status != Status::Unresolved {
                 return r;
             }
+            near.extend(r.near);
         }
-        Resolution::from_candidates(Vec::new())
+        Resolution::from_candidates(near)
     }
 }
 
@@ -418,7 +427,10 @@ pub fn weak_matches(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Pro
     out
 }
 
-/// Why a resolution has no answer, with the candidates and what to do.
+/// Why a resolution has no answer, with the candidates and what to do: for an unresolved
+/// name with near names ([`Resolution::near`]), which ones, and to fix the spelling before
+/// adding it as an alias. The one wording of that advice, for every path that explains a
+/// name (`check`, `build`, `build --events`, `geocode`).
 pub fn explain(r: &Resolution<'_>, country: &str) -> String {
     let within = if country.is_empty() {
         String::new()
@@ -426,9 +438,14 @@ pub fn explain(r: &Resolution<'_>, country: &str) -> String {
         format!(" in {country}")
     };
     match r.status {
-        Status::Unresolved => format!(
-            "unresolved: no place{within} in the gazetteer matches; add the name as an alias or a new row, or geocode it with --online"
-        ),
+        Status::Unresolved => match did_you_mean(&r.near) {
+            Some(near) => format!(
+                "unresolved: no place{within} in the gazetteer matches; {near} fix the spelling, or add the name as an alias or a new row, or geocode it with --online"
+            ),
+            None => format!(
+                "unresolved: no place{within} in the gazetteer matches; add the name as an alias or a new row, or geocode it with --online"
+            ),
+        },
         Status::Ambiguous => {
             let list: Vec<String> = r
                 .candidates
@@ -442,6 +459,25 @@ pub fn explain(r: &Resolution<'_>, country: &str) -> String {
         }
         Status::Resolved => String::from("resolved"),
     }
+}
+
+/// "did you mean Kharbmaidon (kharbmaidon, training ground, TJ, 0.68)?": the near names of
+/// an unresolved name, each as the name it nearly matched with its place's id, kind,
+/// country and the score; `None` when there are none.
+pub fn did_you_mean(near: &[Candidate<'_>]) -> Option<String> {
+    if near.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = near
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({}, {}, {}, {:.2})",
+                c.matched, c.place.id, c.place.kind, c.place.country, c.score
+            )
+        })
+        .collect();
+    Some(format!("did you mean {}?", list.join(", ")))
 }
 
 #[cfg(test)]
@@ -467,6 +503,64 @@ mod tests {
             resolve_one(&Geocoder::new(&gazetteer, None), &cache, "Qizilqala", "TJ").unwrap_err();
         assert!(err.starts_with("unresolved: no place in TJ"), "{err}");
         assert!(cached(&cache, "Qizilqala", &["TJ".into()]).is_none());
+    }
+
+    fn settlement(id: &str, name: &str, country: &str) -> Place {
+        geocoder::tests::place(id, name, crate::model::PlaceKind::Settlement, country, &[])
+    }
+
+    /// A misspelling is told the name it is near and to fix it; a name nothing is near gets
+    /// the advice to add it.
+    #[test]
+    fn an_unresolved_name_says_what_it_is_near_only_when_something_is() {
+        let gazetteer = Gazetteer::new(vec![settlement("dushanbe", "Dushanbe", "TJ")]);
+        let g = Geocoder::new(&gazetteer, None);
+        let cache = GeocodeCache::default();
+        let err = resolve_one(&g, &cache, "Dishanbi", "TJ").unwrap_err();
+        assert_eq!(
+            err,
+            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row, or geocode it with --online"
+        );
+        let err = resolve_one(&g, &cache, "Atlantis", "TJ").unwrap_err();
+        assert_eq!(
+            err,
+            "unresolved: no place in TJ in the gazetteer matches; add the name as an alias or a new row, or geocode it with --online"
+        );
+        // Outside the country asked for, nothing is near.
+        let err = resolve_one(&g, &cache, "Dishanbi", "UZ").unwrap_err();
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+
+    /// Near names come from every table, ranked together.
+    #[test]
+    fn near_names_of_both_tables_are_ranked_together() {
+        let gazetteer = Gazetteer::new(vec![settlement("dushanbe", "Dushanbe", "TJ")]);
+        let geonames = Gazetteer::named(
+            "geonames",
+            geocoder::ALTERNATE_NAME,
+            vec![
+                settlement("geonames:1", "Dashanbu", "TJ"),
+                settlement("geonames:2", "Dushanzi", "CN"),
+            ],
+        );
+        let g = Geocoder::new(&gazetteer, Some(&geonames));
+        // Two edits from each: 0.675 all, ties by place id.
+        let r = g.lookup("Dishanbi", &Filter::default());
+        assert_eq!(r.status, Status::Unresolved, "{r:?}");
+        let near: Vec<(&str, &str)> = r
+            .near
+            .iter()
+            .map(|c| (c.table, c.place.id.as_str()))
+            .collect();
+        assert_eq!(
+            near,
+            [
+                ("gazetteer", "dushanbe"),
+                ("geonames", "geonames:1"),
+                ("geonames", "geonames:2")
+            ]
+        );
+        assert!(r.near.windows(2).all(|w| w[0].score >= w[1].score));
     }
 
     #[test]

@@ -423,16 +423,22 @@ pub struct IndexResolution {
     pub status: Status,
     /// Candidates at or above [`MIN_SCORE`], best first (ties by place id).
     pub candidates: Vec<IndexCandidate>,
+    /// For an unresolved name, the rows it nearly matched, as [`super::Resolution::near`].
+    pub near: Vec<IndexCandidate>,
 }
 
 impl IndexResolution {
     fn from_candidates(mut candidates: Vec<IndexCandidate>) -> IndexResolution {
-        let status = geocoder::rank(
+        let (status, near) = geocoder::rank(
             &mut candidates,
             |c| (c.score, c.rank),
             |a, b| cmp_as_text(a.geonameid, b.geonameid),
         );
-        IndexResolution { status, candidates }
+        IndexResolution {
+            status,
+            candidates,
+            near,
+        }
     }
 
     /// The chosen candidate, when resolved.

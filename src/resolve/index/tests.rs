@@ -43,6 +43,7 @@ fn answers_as_the_in_memory_table_does() {
         "",
         "Ayn",
         "Kharbmaidon training ground",
+        "Tarmuz",
     ] {
         for filter in [Filter::default(), Filter::country("UZ")] {
             let a = g.lookup(q, &filter);
@@ -59,8 +60,18 @@ fn answers_as_the_in_memory_table_does() {
                 .map(|c| (c.place_id(), c.score, c.how))
                 .collect();
             assert_eq!(ids_a, ids_b, "{q}");
+            let near_a: Vec<_> = a
+                .near
+                .iter()
+                .map(|c| (c.place.id.clone(), c.score))
+                .collect();
+            let near_b: Vec<_> = b.near.iter().map(|c| (c.place_id(), c.score)).collect();
+            assert_eq!(near_a, near_b, "{q}");
         }
     }
+    // Two edits in six letters: no answer, but a near name, the same from both.
+    let near = index.lookup("Tarmuz", &Filter::default()).near;
+    assert_eq!(near.first().map(|c| c.geonameid), Some(1215957));
     let p = index.place(0).unwrap();
     assert_eq!(p, g.places()[0]);
 }
