@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use drillmap::model::PlaceKind;
+use drillmap::model::{PlaceKind, LATITUDES, LONGITUDES};
 use drillmap::resolve::Filter;
 use drillmap::Error;
 
@@ -281,10 +281,10 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
         .collect::<Result<_, _>>()?;
     let [w, so, e, n] = <[f64; 4]>::try_from(parts)
         .map_err(|_| "expected four numbers: WEST,SOUTH,EAST,NORTH".to_owned())?;
-    if !(-180.0..=180.0).contains(&w)
-        || !(-180.0..=180.0).contains(&e)
-        || !(-90.0..=90.0).contains(&so)
-        || !(-90.0..=90.0).contains(&n)
+    if !LONGITUDES.contains(&w)
+        || !LONGITUDES.contains(&e)
+        || !LATITUDES.contains(&so)
+        || !LATITUDES.contains(&n)
     {
         return Err("longitudes must be within -180..180 and latitudes within -90..90".into());
     }

@@ -178,9 +178,9 @@ impl OutOfRange {
 /// by [`coordinates`], a GeoJSON position `drillmap tiles` reads): which coordinate is out
 /// of range, latitude first; a NaN is out of range.
 pub fn out_of_range(lat: f64, lon: f64) -> Option<OutOfRange> {
-    if !(-90.0..=90.0).contains(&lat) {
+    if !crate::model::LATITUDES.contains(&lat) {
         Some(OutOfRange::Lat)
-    } else if !(-180.0..=180.0).contains(&lon) {
+    } else if !crate::model::LONGITUDES.contains(&lon) {
         Some(OutOfRange::Lon)
     } else {
         None

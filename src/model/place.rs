@@ -1,11 +1,18 @@
 //! A place of the hand-kept gazetteer: where it is, how well that is known, and its names.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use serde::Serialize;
 
 use crate::date::{Day, ReportedDate};
+
+/// The latitudes on the globe, in degrees: the one range every reader and check of a
+/// coordinate holds a latitude to (WGS 84, as RFC 7946 gives positions).
+pub const LATITUDES: RangeInclusive<f64> = -90.0..=90.0;
+/// The longitudes on the globe, in degrees: the one range of a longitude, as [`LATITUDES`].
+pub const LONGITUDES: RangeInclusive<f64> = -180.0..=180.0;
 
 /// How exactly a point locates the place it stands for.
 ///

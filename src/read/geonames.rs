@@ -11,10 +11,11 @@
 //! report of exercises names, and are counted and left out.
 
 use std::io::BufRead;
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
-use crate::model::{Place, PlaceKind, Precision};
+use crate::model::{Place, PlaceKind, Precision, LATITUDES, LONGITUDES};
 
 /// Places, each with how prominent it is (in [0, 1]): what a table of the geocoder is made
 /// of. Hand-kept places ([`From<Vec<Place>>`]) are all fully prominent.
@@ -285,15 +286,15 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
     let id: u64 = f[0]
         .parse()
         .map_err(|_| format!("geonameid {:?} is not a number", f[0]))?;
-    let coord = |s: &str, what: &str, max: f64| -> Result<f64, String> {
+    let coord = |s: &str, what: &str, range: RangeInclusive<f64>| -> Result<f64, String> {
         match s.parse::<f64>() {
-            Ok(v) if v.is_finite() && v.abs() <= max => Ok(v),
+            Ok(v) if v.is_finite() && range.contains(&v) => Ok(v),
             Ok(_) => Err(format!("{what} {s:?} out of range")),
             Err(_) => Err(format!("{what} {s:?} is not a number")),
         }
     };
-    let lat = coord(f[4], "latitude", 90.0)?;
-    let lon = coord(f[5], "longitude", 180.0)?;
+    let lat = coord(f[4], "latitude", LATITUDES)?;
+    let lon = coord(f[5], "longitude", LONGITUDES)?;
     let population = match f[14].trim() {
         "" => 0,
         p => p

@@ -12,12 +12,13 @@
 //! `places promote` appends them), has places valid at any date.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use crate::country;
 use crate::date::ReportedDate;
 use crate::error::{Error, Problem, Result};
-use crate::model::{Place, PlaceKind, Precision, Validity};
+use crate::model::{Place, PlaceKind, Precision, Validity, LATITUDES, LONGITUDES};
 
 /// The columns, in the order the file must have them.
 pub const COLUMNS: [&str; 12] = [
@@ -119,10 +120,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         let name = row.required("name", field(1));
         let kind = row.parsed::<PlaceKind>("kind", field(2));
         let cc = row.country(field(3));
-        let lat = row.number("lat", field(5), -90.0, 90.0);
-        let lon = row.number("lon", field(6), -180.0, 180.0);
+        let lat = row.number("lat", field(5), LATITUDES);
+        let lon = row.number("lon", field(6), LONGITUDES);
         let precision = row.parsed::<Precision>("precision", field(7));
-        let radius = row.number("uncertainty_km", field(8), 0.0, 20_037.5);
+        let radius = row.number("uncertainty_km", field(8), 0.0..=20_037.5);
         let point_note = field(9);
         if precision.is_some_and(|p| p != Precision::Site) && point_note.is_empty() {
             row.problem("", "a row whose point is not the site itself needs a point_note saying what the point is");
@@ -261,13 +262,14 @@ impl Row<'_> {
         Some(valid)
     }
 
-    fn number(&mut self, column: &str, value: &str, min: f64, max: f64) -> Option<f64> {
+    fn number(&mut self, column: &str, value: &str, range: RangeInclusive<f64>) -> Option<f64> {
         if self.required(column, value).is_empty() {
             return None;
         }
         match value.parse::<f64>() {
-            Ok(v) if v.is_finite() && (min..=max).contains(&v) => Some(v),
+            Ok(v) if v.is_finite() && range.contains(&v) => Some(v),
             Ok(_) => {
+                let (min, max) = range.into_inner();
                 self.problem(value, format!("{column} out of range ({min} to {max})"));
                 None
             }

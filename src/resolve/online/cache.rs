@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::Precision;
+use crate::model::{Precision, LATITUDES, LONGITUDES};
 use crate::read::lines::counted;
 
 /// The cache's file name inside `places/`.
@@ -390,8 +390,7 @@ impl GeocodeCache {
                 ));
             }
             if let Some(chosen) = &entry.chosen {
-                if !(-90.0..=90.0).contains(&chosen.lat) || !(-180.0..=180.0).contains(&chosen.lon)
-                {
+                if !LATITUDES.contains(&chosen.lat) || !LONGITUDES.contains(&chosen.lon) {
                     return Err(syntax(
                         None,
                         format!(

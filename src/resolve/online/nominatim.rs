@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::cache::{CandidateRecord, ChosenResult};
 use super::{Containment, MAX_TEXT};
-use crate::model::{round_to, Place, Precision};
+use crate::model::{round_to, Place, Precision, LATITUDES, LONGITUDES};
 use crate::read::geonames::RankedPlaces;
 use crate::read::lines::{excerpt, shown, shown_message, MAX_SHOWN};
 use crate::resolve::geocoder::{self, Filter, Gazetteer};
@@ -316,10 +316,10 @@ fn bbox(raw: &RawResult) -> Result<Option<[f64; 4]>, String> {
     };
     let (south, north) = (a.min(*b), a.max(*b));
     let (west, east) = (c.min(*d), c.max(*d));
-    if !(-90.0..=90.0).contains(&south)
-        || !(-90.0..=90.0).contains(&north)
-        || !(-180.0..=180.0).contains(&west)
-        || !(-180.0..=180.0).contains(&east)
+    if !LATITUDES.contains(&south)
+        || !LATITUDES.contains(&north)
+        || !LONGITUDES.contains(&west)
+        || !LONGITUDES.contains(&east)
     {
         return Err(format!(
             "bounding box [{a}, {b}, {c}, {d}] is not [minlat, maxlat, minlon, maxlon]"
@@ -333,8 +333,8 @@ fn check(
     raw: &RawResult,
     within: &mut dyn Containment,
 ) -> Result<ChosenResult, String> {
-    let lat = coordinate(raw.lat.as_ref(), -90.0..=90.0, "latitude")?;
-    let lon = coordinate(raw.lon.as_ref(), -180.0..=180.0, "longitude")?;
+    let lat = coordinate(raw.lat.as_ref(), LATITUDES, "latitude")?;
+    let lon = coordinate(raw.lon.as_ref(), LONGITUDES, "longitude")?;
     let (Some(osm_type), Some(osm_id)) = (&raw.osm_type, raw.osm_id) else {
         return Err("no OSM type and id".into());
     };
