@@ -683,8 +683,12 @@ const PRODUCTION: Cue = Cue {
     stems: &["proizvodstv", "proizvedenn"],
 };
 
-/// Words right before a country that invite it ("invited Kazakhstan").
-const INVITING: &[&str] = &["invited", "invite", "invites"];
+/// Words right before a country that invite it ("invited Kazakhstan", "пригласила
+/// Казахстан", "приглашены представители Китая").
+const INVITING: Cue = Cue {
+    words: &["invited", "invite", "invites"],
+    stems: &["priglas"],
+};
 
 /// The standing of country `at` of `countries` (mentions in text order), from the words
 /// around it: at most [`WINDOW`] words either side, never across a comma, other
@@ -844,9 +848,11 @@ fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Stan
         return Standing::Observer;
     }
     // "invited Kazakhstan", "invite the US": one or two words before it, no number between.
-    let invited = before.clone().rev().take(2).any(|i| {
-        INVITING.contains(&key(i)) && !(i + 1..tokens.start).any(|k| text.tokens[k].number)
-    });
+    let invited = before
+        .clone()
+        .rev()
+        .take(2)
+        .any(|i| INVITING.has(key(i)) && !(i + 1..tokens.start).any(|k| text.tokens[k].number));
     if invited {
         return Standing::Invited;
     }
@@ -1044,6 +1050,14 @@ mod tests {
                 &[("BY", Named), ("KZ", Invited)],
             ),
             ("Russia invites the US.", &[("RU", Named), ("US", Invited)]),
+            (
+                "Россия пригласила Казахстан на учения.",
+                &[("RU", Named), ("KZ", Invited)],
+            ),
+            (
+                "На учения приглашены представители Китая.",
+                &[("CN", Invited)],
+            ),
             // A number between, or a comma, breaks the phrase.
             ("The drills invited 2 Kazakhstan.", &[("KZ", Named)]),
             ("They were invited, Kazakhstan said.", &[("KZ", Named)]),
