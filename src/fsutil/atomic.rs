@@ -268,7 +268,9 @@ impl Streaming {
             staged,
             unwritable,
         } = self;
-        let written = writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        let written = writer
+            .finish_unless_same()
+            .map_err(|e| Error::io(&tmp, e))?;
         if written.same {
             return Ok((None, written.digest)); // dropping `staged` removes the temporary
         }

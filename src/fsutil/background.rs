@@ -10,10 +10,14 @@
 //! the caller's final `sync_all`. The thread also takes the size and SHA-256 of the bytes
 //! as it writes them (the output manifest lists them), so the file is never read back to
 //! hash it, and, given the file it would replace, compares the bytes with that file's as it
-//! goes, so an unchanged output is recognised without reading back either file.
+//! goes, so an unchanged output is recognised without reading back either file. While
+//! every byte so far matches that file's, none is written: an unchanged output costs no
+//! write (nor its page cache, writeback and removal); at the first difference the bytes
+//! held back are copied from the old file (within the kernel), and the copy is refused
+//! if that file changed since it was opened.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
@@ -27,8 +31,10 @@ const IN_FLIGHT: usize = 4;
 /// waits for one to come back: they are as large as the caller makes them, so memory is
 /// bounded by their number.
 const LENT: usize = 2;
+/// Bytes the thread hashes, compares and writes in one go: well within a core's L2 cache.
+const PIECE: usize = 128 << 10;
 /// Bytes written between two `sync_data` calls on the thread.
-const SYNC_EVERY: usize = 64 << 20;
+const SYNC_EVERY: u64 = 64 << 20;
 
 /// A writer to a file, written on a background thread.
 #[derive(Debug)]
@@ -38,7 +44,7 @@ pub struct Background {
     empty: Receiver<Vec<u8>>,
     /// Buffers handed to the thread and not yet taken back from `empty`.
     lent: usize,
-    thread: Option<JoinHandle<io::Result<Written>>>,
+    thread: Option<JoinHandle<io::Result<Ended>>>,
 }
 
 /// What [`Background::finish`] returns.
@@ -53,30 +59,98 @@ pub struct Written {
     pub same: bool,
 }
 
-/// Compares the bytes written with an existing file's, buffer by buffer.
+/// What the writer thread ends with: the [`Written`], and, when the bytes are the old
+/// file's, the comparison still holding them back (the file is empty until it is released).
+#[derive(Debug)]
+struct Ended {
+    written: Written,
+    held: Option<Compare>,
+}
+
+/// What tells a file changed: its size, modification time and (on Unix) change time,
+/// which every write, truncation or `touch` sets to the current time.
+type Stamp = (u64, Option<std::time::SystemTime>, (i64, i64));
+
+fn stamp(file: &File) -> io::Result<Stamp> {
+    let meta = file.metadata()?;
+    #[cfg(unix)]
+    let changed = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.ctime(), meta.ctime_nsec())
+    };
+    #[cfg(not(unix))]
+    let changed = (0, 0);
+    Ok((meta.len(), meta.modified().ok(), changed))
+}
+
+/// Compares the bytes written with an existing file's, buffer by buffer, and holds back
+/// the bytes that match (they are that file's first `held` bytes).
+#[derive(Debug)]
 struct Compare {
+    /// The old file, while every byte written so far matches its bytes.
     old: Option<File>,
+    /// The old file's [`Stamp`] when it was opened.
+    opened: Option<Stamp>,
     buf: Vec<u8>,
+    /// Bytes written and not yet in the file: the old file's first `held` bytes.
+    held: u64,
 }
 
 impl Compare {
-    /// Take in the next bytes written; a difference (or a read error: then the files are
-    /// taken to differ) stops the comparison.
-    fn next(&mut self, bytes: &[u8]) {
-        let Some(old) = &mut self.old else { return };
-        self.buf.resize(bytes.len(), 0);
-        if !matches!(read_full(old, &mut self.buf), Ok(n) if n == bytes.len() && self.buf == bytes)
-        {
-            self.old = None;
+    fn new(old: Option<File>) -> Compare {
+        // A file whose metadata cannot be read is not compared with (its bytes differ).
+        let opened = old.as_ref().and_then(|f| stamp(f).ok());
+        Compare {
+            old: old.filter(|_| opened.is_some()),
+            opened,
+            buf: Vec::new(),
+            held: 0,
         }
     }
 
+    /// Take in the next bytes written: whether they match the old file's next bytes, and
+    /// are held back. A difference (or a read error: then the files are taken to differ)
+    /// ends the comparison; then [`Compare::release`] must write what was held.
+    fn hold(&mut self, bytes: &[u8]) -> bool {
+        let Some(old) = &mut self.old else {
+            return false;
+        };
+        self.buf.resize(bytes.len(), 0);
+        let same =
+            matches!(read_full(old, &mut self.buf), Ok(n) if n == bytes.len() && self.buf == bytes);
+        if same {
+            self.held += bytes.len() as u64;
+        }
+        same
+    }
+
     /// Whether every byte written matched and the old file has no more.
-    fn same(mut self) -> bool {
+    fn same(&mut self) -> bool {
         let mut one = [0u8; 1];
         self.old
             .as_mut()
             .is_some_and(|old| matches!(read_full(old, &mut one), Ok(0)))
+    }
+
+    /// Write the bytes held back into `file` (at its current end), copied from the old
+    /// file, and stop comparing; the bytes copied. An error if the old file changed since
+    /// it was opened: the bytes copied may not be the ones written.
+    fn release(&mut self, file: &mut File) -> io::Result<u64> {
+        let held = std::mem::take(&mut self.held);
+        let Some(mut old) = self.old.take() else {
+            return Ok(0);
+        };
+        if held == 0 {
+            return Ok(0);
+        }
+        old.seek(SeekFrom::Start(0))?;
+        let copied = io::copy(&mut (&mut old).take(held), file)?;
+        if copied != held || stamp(&old).ok() != self.opened {
+            return Err(io::Error::other(
+                "the file being replaced changed while the new one was written",
+            ));
+        }
+        Ok(held)
     }
 }
 
@@ -107,15 +181,19 @@ impl Background {
         let thread = std::thread::spawn(move || {
             let mut unsynced = 0;
             let mut hasher = Hasher::default();
-            let mut compare = Compare {
-                old,
-                buf: Vec::new(),
-            };
+            let mut compare = Compare::new(old);
             for mut buf in work {
-                file.write_all(&buf)?;
-                hasher.update(&buf);
-                compare.next(&buf);
-                unsynced += buf.len();
+                // Piece by piece, so that the hash's reading of a piece (cold: a build
+                // thread on another core wrote it) leaves it in this core's cache for
+                // the comparison and the kernel's copy.
+                for piece in buf.chunks(PIECE) {
+                    hasher.update(piece);
+                    if !compare.hold(piece) {
+                        unsynced += compare.release(&mut file)?;
+                        file.write_all(piece)?;
+                        unsynced += piece.len() as u64;
+                    }
+                }
                 if unsynced >= SYNC_EVERY {
                     // Start the writeback now, while the main thread formats, rather than
                     // all of it in the final sync.
@@ -125,10 +203,17 @@ impl Background {
                 buf.clear();
                 let _ = recycle.send(buf);
             }
-            Ok(Written {
-                file,
-                digest: hasher.finish(),
-                same: compare.same(),
+            let same = compare.same();
+            if !same {
+                compare.release(&mut file)?;
+            }
+            Ok(Ended {
+                written: Written {
+                    file,
+                    digest: hasher.finish(),
+                    same,
+                },
+                held: same.then_some(compare),
             })
         });
         Background {
@@ -210,7 +295,21 @@ impl Background {
 
     /// Write out everything and return the file, with the size and SHA-256 of its bytes and
     /// whether they are the compared file's.
-    pub fn finish(mut self) -> io::Result<Written> {
+    pub fn finish(self) -> io::Result<Written> {
+        let Ended { mut written, held } = self.end()?;
+        if let Some(mut held) = held {
+            held.release(&mut written.file)?;
+        }
+        Ok(written)
+    }
+
+    /// [`Background::finish`], except that when the bytes are the compared file's
+    /// ([`Written::same`]) the file is left without them (it is to be thrown away).
+    pub fn finish_unless_same(self) -> io::Result<Written> {
+        self.end().map(|ended| ended.written)
+    }
+
+    fn end(mut self) -> io::Result<Ended> {
         self.hand_over()?;
         self.full = None;
         match self.thread.take().map(JoinHandle::join) {
@@ -304,13 +403,41 @@ mod tests {
             .map(|i| u8::try_from(i % 251).unwrap())
             .collect();
         std::fs::write(&old, &big).unwrap();
+        // Whether the bytes are found the old file's; either way the file written holds
+        // them all (bytes held back are copied from the old file), and without them only
+        // when they are the old file's and thrown away.
         let same = |bytes: &[u8], pieces: usize| {
-            let new = File::create(dir.path().join("new")).unwrap();
-            let mut w = Background::comparing(new, Some(File::open(&old).unwrap()));
-            for piece in bytes.chunks(bytes.len().div_ceil(pieces).max(1)) {
-                w.write_all(piece).unwrap();
+            let mut results = [false; 2];
+            for (keep, result) in results.iter_mut().enumerate() {
+                let path = dir.path().join("new");
+                let mut w = Background::comparing(
+                    File::create(&path).unwrap(),
+                    Some(File::open(&old).unwrap()),
+                );
+                for (i, piece) in bytes
+                    .chunks(bytes.len().div_ceil(pieces).max(1))
+                    .enumerate()
+                {
+                    if i % 2 == 0 {
+                        w.write_all(piece).unwrap();
+                    } else {
+                        w.write_vec(&mut piece.to_vec()).unwrap();
+                    }
+                }
+                let done = match keep {
+                    1 => w.finish().unwrap(),
+                    _ => w.finish_unless_same().unwrap(),
+                };
+                assert_eq!(done.digest, super::super::digest::of_bytes(bytes));
+                let file = std::fs::read(&path).unwrap();
+                match keep == 0 && done.same {
+                    true => assert!(file.is_empty(), "nothing written when unchanged"),
+                    false => assert!(file == bytes, "every byte in the file"),
+                }
+                *result = done.same;
             }
-            w.finish().unwrap().same
+            assert_eq!(results[0], results[1]);
+            results[0]
         };
         assert!(same(&big, 1));
         assert!(same(&big, 7));
@@ -322,5 +449,42 @@ mod tests {
         changed[2 * BUFFER + 5] ^= 1;
         assert!(!same(&changed, 5), "one byte changed");
         assert!(!same(b"", 1), "empty");
+        let mut at_start = big.clone();
+        at_start[0] ^= 1;
+        assert!(!same(&at_start, 4), "the first byte changed");
+    }
+
+    /// Bytes held back while they matched the old file are not copied from it once it has
+    /// changed: the copy could differ from what was written. (Should the thread compare
+    /// after the change, it finds a difference and holds nothing: the file is whole.)
+    #[cfg(unix)]
+    #[test]
+    fn a_file_changed_while_compared_is_not_copied_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        let big = vec![7u8; 2 * BUFFER];
+        std::fs::write(&old, &big).unwrap();
+        let mut w = Background::comparing(
+            File::create(dir.path().join("new")).unwrap(),
+            Some(File::open(&old).unwrap()),
+        );
+        w.write_all(&big[..BUFFER]).unwrap();
+        w.flush().unwrap();
+        // Another process rewrites the old file's start and puts its times back.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mtime = std::fs::metadata(&old).unwrap().modified().unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&old).unwrap();
+        std::os::unix::fs::FileExt::write_at(&f, b"changed", 0).unwrap();
+        f.set_modified(mtime).unwrap();
+        w.write_all(&[8u8; 10]).unwrap();
+        match w.finish() {
+            Err(e) => assert!(e.to_string().contains("changed"), "{e}"),
+            Ok(done) => {
+                let mut want = big[..BUFFER].to_vec();
+                want.extend_from_slice(&[8u8; 10]);
+                assert_eq!(std::fs::read(dir.path().join("new")).unwrap(), want);
+                assert!(!done.same);
+            }
+        }
     }
 }
