@@ -716,3 +716,32 @@ fn a_list_of_countries_not_taking_part_drafts_none_of_them() {
         assert!(!draft.contains(absent), "{absent}: {draft}");
     }
 }
+
+/// Review lead 5: a Russian country name in an oblique case ("в Казахстане", "с
+/// Казахстаном") was drafted as a site at Aqsay, the GeoNames town that has "Kazakhstan" among
+/// its alternate names; as in English ("in Kazakhstan"), a country is where, not a site, and
+/// place names in any case resolve to their rows of the place table.
+#[test]
+fn a_russian_country_in_any_case_is_no_town_and_places_in_any_case_resolve() {
+    let draft =
+        draft_of("Российские и казахстанские военные провели учения в Казахстане 5-9 апреля.");
+    assert!(!draft.contains("Aqsay"), "{draft}");
+    assert!(draft.contains("host = \"KZ\""), "{draft}");
+    assert!(draft.contains("participants = [\"RU\", \"KZ\"]"), "{draft}");
+    let draft = draft_of("Россия провела учения с Казахстаном на полигоне Харбмайдон 5-9 апреля.");
+    assert!(!draft.contains("Aqsay"), "{draft}");
+    assert!(
+        draft.contains("place = \"Kharbmaidon training ground\""),
+        "{draft}"
+    );
+    assert!(draft.contains("participants = [\"RU\", \"KZ\"]"), "{draft}");
+    let draft = draft_of("Учения прошли на полигоне Харбмайдон в Таджикистане 5-9 апреля.");
+    assert!(
+        draft.contains("place = \"Kharbmaidon training ground\""),
+        "{draft}"
+    );
+    assert!(draft.contains("host = \"TJ\""), "{draft}");
+    let draft = draft_of("Учения прошли в Термезе на юге Узбекистана 5-9 апреля.");
+    assert!(draft.contains("place = \"Termez\""), "{draft}");
+    assert!(draft.contains("host = \"UZ\""), "{draft}");
+}

@@ -310,9 +310,11 @@ impl Countries {
         }
     }
 
-    /// Whether token `i` is (part of) a country name or a demonym.
+    /// Whether token `i` is (part of) a country name, in any case ("Казахстане"), or a
+    /// demonym.
     pub fn is_country_word(&self, text: &Text<'_>, i: usize) -> bool {
         self.by_key.contains_key(text.key(i))
+            || self.russian_case(text, i).is_some()
             || demonym(text.key(i)).is_some()
             || compound_part(text, i).is_some()
     }
@@ -358,5 +360,27 @@ mod tests {
         // A combining form alone, or in Latin letters, is no country.
         assert!(codes("российско учения, rossiysko-tadzhikskie").is_empty());
         assert_eq!(codes("российско- таджикские"), ["RU", "TJ"]);
+    }
+
+    /// Review lead 5: "в Казахстане", "с Казахстаном" were found as countries but were no
+    /// country words, so the place finder took them for a GeoNames town ("Kazakhstan" is an
+    /// alternate name of Aqsay). A country's name in any case is a country word.
+    #[test]
+    fn a_russian_country_name_in_any_case_is_a_country_word() {
+        let countries = Countries::new();
+        for word in [
+            "Казахстане",
+            "Казахстаном",
+            "Казахстана",
+            "Таджикистане",
+            "Узбекистана",
+            "России",
+        ] {
+            let text = Text::new(word);
+            assert!(countries.is_country_word(&text, 0), "{word}");
+        }
+        // A town's name is no country word, in any case.
+        let text = Text::new("Термезе");
+        assert!(!countries.is_country_word(&text, 0));
     }
 }
