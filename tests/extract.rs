@@ -745,3 +745,46 @@ fn a_russian_country_in_any_case_is_no_town_and_places_in_any_case_resolve() {
     assert!(draft.contains("place = \"Termez\""), "{draft}");
     assert!(draft.contains("host = \"UZ\""), "{draft}");
 }
+
+/// Review lead 2: "in Russia and Kazakhstan" drafted Russia as the host and Kazakhstan as a
+/// participant (only the country right after "in" was where); "в России и Казахстане" the
+/// same. A list of countries after "in" / "в" / "на территории" is where the exercise is,
+/// every country of it: no single host, both written, each with its words.
+#[test]
+fn a_pair_of_countries_after_in_is_where_both() {
+    for (sentence, quotes) in [
+        (
+            "Russian and Kazakh troops will hold joint drills in Russia and Kazakhstan on \
+             August 5-10.",
+            ["Russia", "Kazakhstan"],
+        ),
+        (
+            "Российские и казахстанские военные проведут учения в России и Казахстане 5-10 \
+             августа.",
+            ["России", "Казахстане"],
+        ),
+        (
+            "Российские и казахстанские военные проведут учения на территории России и \
+             Казахстана 5-10 августа.",
+            ["России", "Казахстана"],
+        ),
+    ] {
+        let draft = draft_of(sentence);
+        assert!(!draft.contains("host ="), "{sentence}: {draft}");
+        assert!(
+            draft.contains(&format!(
+                "# held in: \"RU\" (\"{}\"), \"KZ\" (\"{}\"): several countries, no one host",
+                quotes[0], quotes[1]
+            )),
+            "{sentence}: {draft}"
+        );
+        assert!(
+            draft.contains("participants = [\"RU\", \"KZ\"]"),
+            "{sentence}: {draft}"
+        );
+    }
+    // One country after "in" is still the host.
+    let draft = draft_of("Russian troops held drills in Kazakhstan on April 5.");
+    assert!(draft.contains("host = \"KZ\""), "{draft}");
+    assert!(draft.contains("participants = [\"RU\"]"), "{draft}");
+}

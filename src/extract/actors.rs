@@ -717,6 +717,19 @@ pub fn standing(text: &Text<'_>, countries: &[CountryMention], at: usize) -> Sta
     standing_of(text, countries[last].tokens.clone(), false)
 }
 
+/// The first country of the list that country `at` of `countries` stands in ("в России и
+/// Казахстане": Russia, for both), by [`listed`]; `at` itself when it stands in none.
+pub fn list_start(text: &Text<'_>, countries: &[CountryMention], at: usize) -> usize {
+    let mut first = at.min(countries.len());
+    while first > 0
+        && first < countries.len()
+        && listed(text, &countries[first - 1].tokens, &countries[first].tokens)
+    {
+        first -= 1;
+    }
+    first
+}
+
 /// Whether the country at `b` follows the one at `a` in one list: a comma, or "and",
 /// "or", "и", "или" (a comma before it allowed), and nothing else between them.
 fn listed(text: &Text<'_>, a: &Range<usize>, b: &Range<usize>) -> bool {
@@ -1039,6 +1052,24 @@ mod tests {
                 &[("CN", Observer), ("RU", Named), ("KZ", Named)],
             ),
         ]);
+    }
+
+    /// Review lead 2: where a list of countries is ("в России и Казахстане"), its first
+    /// country says it for all.
+    #[test]
+    fn a_country_of_a_list_has_the_lists_first() {
+        for (sentence, want) in [
+            ("в России и Казахстане, а также в Беларуси", vec![0, 0, 2]),
+            ("in Russia, Belarus, and Kazakhstan", vec![0, 0, 0]),
+            ("Russia held drills in Kazakhstan", vec![0, 1]),
+        ] {
+            let t = Text::new(sentence);
+            let found = Countries::new().find(&t);
+            let got: Vec<usize> = (0..found.len())
+                .map(|at| list_start(&t, &found, at))
+                .collect();
+            assert_eq!(got, want, "{sentence}");
+        }
     }
 
     /// "invited X" was read apart in `read_sentence`; it is one more standing.
