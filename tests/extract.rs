@@ -788,3 +788,34 @@ fn a_pair_of_countries_after_in_is_where_both() {
     assert!(draft.contains("host = \"KZ\""), "{draft}");
     assert!(draft.contains("participants = [\"RU\"]"), "{draft}");
 }
+
+/// Review lead 1: counts in words ("полторы тысячи", "тысячу"), with "k" or in billions were
+/// not drafted, and "1,250 млн" (a Russian decimal comma) was read as 1 250 000 000.
+#[test]
+fn counts_in_words_and_with_k_are_drafted_with_their_words() {
+    for (sentence, value, quote) in [
+        (
+            "В учениях на полигоне Харбмайдон 5-9 апреля приняли участие полторы тысячи \
+             военнослужащих.",
+            1500,
+            "полторы тысячи военнослужащих",
+        ),
+        (
+            "Учения с участием более тысячи военнослужащих прошли на полигоне Харбмайдон.",
+            1000,
+            "более тысячи военнослужащих",
+        ),
+        (
+            "Russia and Tajikistan held exercises at the Kharbmaidon training ground with 2k \
+             troops.",
+            2000,
+            "2k troops",
+        ),
+    ] {
+        let draft = draft_of(sentence);
+        assert!(
+            draft.contains(&format!("troops = {value}  # \"{quote}\"")),
+            "{sentence}: {draft}"
+        );
+    }
+}
