@@ -819,3 +819,31 @@ fn counts_in_words_and_with_k_are_drafted_with_their_words() {
         );
     }
 }
+
+/// Review lead 3: "near Beshkent in Kyrgyzstan" was drafted at the Beshkent of Uzbekistan
+/// (GeoNames knows both), and "the Zarnitsa training ground in Kazakhstan", which no table
+/// knows, had no country. The country named right after a place is that place's.
+#[test]
+fn the_country_named_after_a_site_is_the_sites() {
+    for sentence in [
+        "Russian troops will hold drills near Beshkent in Kyrgyzstan on August 5-10.",
+        "Российские военные проведут учения под Бешкентом в Киргизии 5-10 августа.",
+    ] {
+        let draft = draft_of(sentence);
+        assert!(
+            draft.contains("place = \"Beshkent\"  # resolved: geonames:1538310"),
+            "{sentence}: {draft}"
+        );
+        assert!(draft.contains("country = \"KG\""), "{sentence}: {draft}");
+        assert!(draft.contains("host = \"KG\""), "{sentence}: {draft}");
+    }
+    let draft = draft_of(
+        "Russian and Kazakh troops will hold drills at the Zarnitsa training ground in \
+         Kazakhstan on August 5-10.",
+    );
+    assert!(
+        draft.contains("place = \"Zarnitsa training ground\""),
+        "{draft}"
+    );
+    assert!(draft.contains("country = \"KZ\""), "{draft}");
+}

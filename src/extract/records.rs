@@ -1008,7 +1008,7 @@ impl Record {
                     round2(p.confidence * 0.9),
                 );
                 site.words_at = p.at.into();
-                site.country = best.map(|b| b.country.clone());
+                site.country = p.country().map(str::to_owned);
                 site.status = p.status;
                 site.candidates = p.candidates.clone();
             } else if site.reported.value.is_empty() {
@@ -1068,7 +1068,7 @@ impl Record {
                 f.index,
                 round2(p.confidence * 0.9),
             ),
-            country: best.map(|b| b.country.clone()),
+            country: p.country().map(str::to_owned),
             status: p.status,
             candidates: p.candidates.clone(),
             date,
