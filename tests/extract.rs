@@ -847,3 +847,15 @@ fn the_country_named_after_a_site_is_the_sites() {
     );
     assert!(draft.contains("country = \"KZ\""), "{draft}");
 }
+
+/// Review lead 4: a comma inside a Russian phrase cut a list off its cue. "Кыргызстан,
+/// Армения и Беларусь, входящие в ОДКБ, не приняли участия" drafted all three as
+/// participants (the participial clause between commas hid the cue).
+#[test]
+fn a_clause_between_commas_does_not_make_absent_countries_participants() {
+    let draft = draft_of(
+        "Россия и Таджикистан провели учения на полигоне Харбмайдон 5-9 апреля. Кыргызстан, \
+         Армения и Беларусь, входящие в ОДКБ, не приняли участия в учениях.",
+    );
+    assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
+}
