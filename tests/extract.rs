@@ -859,3 +859,24 @@ fn a_clause_between_commas_does_not_make_absent_countries_participants() {
     );
     assert!(draft.contains("participants = [\"RU\", \"TJ\"]"), "{draft}");
 }
+
+/// Review lead 4: "на полигонах Харбмайдон и Ляур" drafted Kharbmaidon alone: Lyaur stood
+/// more than three words after "на". The next place of a list of sites is a site too.
+#[test]
+fn every_place_of_a_list_of_sites_is_a_site() {
+    for sentence in [
+        "Учения прошли 5-9 апреля в Таджикистане, в том числе на полигонах Харбмайдон и Ляур.",
+        "Drills were held on April 5-9 in Tajikistan, including at the Kharbmaidon training \
+         ground and Lyaur.",
+    ] {
+        let draft = draft_of(sentence);
+        assert!(
+            draft.contains("place = \"Kharbmaidon training ground\""),
+            "{sentence}: {draft}"
+        );
+        assert!(
+            draft.contains("place = \"Lyaur training ground\""),
+            "{sentence}: {draft}"
+        );
+    }
+}

@@ -12,8 +12,9 @@
 //! Within a sentence, the event's date is the first date after the event word (or the one
 //! before it, unless a verb of saying stands next to it: "announced last week that the
 //! drills"); its sites are the places after "in", "at", "near" or "on", or the Russian "в",
-//! "на", "под", "близ", "вблизи", "в районе (города)", "на территории" (a training ground
-//! wins over the region it lies in); its participants are the countries and demonyms named,
+//! "на", "под", "близ", "вблизи", "в районе (города)", "на территории", and the places of a
+//! list after one ("на полигонах Харбмайдон и Ляур"; a training ground wins over the region
+//! it lies in); its participants are the countries and demonyms named,
 //! but not those next to "border", after "amid" or "where", or withdrawing, nor those the
 //! words around them say take no part ([`actors::standing`]: absent, the enemy, the maker of
 //! equipment); the invited ("invited X") and observers are recorded as invited. The
@@ -532,18 +533,28 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             })
             .copied()
     });
-    let mut sites: Vec<&PlaceMention> = if caption {
-        Vec::new()
-    } else {
-        m.places
-            .iter()
-            .filter(|p| p.sentence == s && p.tokens.start < cut)
-            .filter(|p| {
-                (p.tokens.start.saturating_sub(3).max(range.start)..p.tokens.start)
-                    .any(|i| SITE_PREPOSITIONS.contains(&key_at(i)))
-            })
-            .collect()
-    };
+    // A place after a site preposition is a site, and so is the next of a list of places
+    // ("на полигонах Харбмайдон и Ляур", "at Kharbmaidon, Lyaur and Momirak").
+    let mut sites: Vec<&PlaceMention> = Vec::new();
+    if !caption {
+        let mut previous: Option<&PlaceMention> = None;
+        for p in m.places {
+            if p.sentence != s || p.tokens.start >= cut {
+                continue;
+            }
+            let after_preposition = (p.tokens.start.saturating_sub(3).max(range.start)
+                ..p.tokens.start)
+                .any(|i| SITE_PREPOSITIONS.contains(&key_at(i)));
+            let listed = previous.is_some_and(|q| {
+                sites.last().is_some_and(|l| std::ptr::eq(*l, q))
+                    && actors::listed(text, &q.tokens, &p.tokens)
+            });
+            if after_preposition || listed {
+                sites.push(p);
+            }
+            previous = Some(p);
+        }
+    }
     if sites.iter().any(|p| training_ground(p)) {
         sites.retain(|p| training_ground(p));
     }
