@@ -275,20 +275,21 @@ impl Countries {
     }
 
     /// A Russian country name in another case than the nominative ("России",
-    /// "в Таджикистане", "Казахстана", "с Беларусью"): the key without its case ending, or
-    /// with `-iya` for it. Cyrillic words only.
+    /// "в Таджикистане", "Казахстана", "с Беларусью", "в Китае"): the key without its case
+    /// ending, or with `-iya` or `-y` (a name in -й, "Китай") for it. Cyrillic words only.
     fn russian_case(&self, text: &Text<'_>, i: usize) -> Option<&'static str> {
         if text.word(i).is_ascii() {
             return None;
         }
         let key = text.key(i);
-        ["om", "ey", "yu", "a", "e", "u", "y", "i"]
+        ["om", "em", "ey", "yu", "a", "e", "u", "y", "i"]
             .iter()
             .filter_map(|end| key.strip_suffix(end))
             .find_map(|stem| {
                 self.by_key
                     .get(stem)
                     .or_else(|| self.by_key.get(&format!("{stem}ya")))
+                    .or_else(|| self.by_key.get(&format!("{stem}y")))
                     .copied()
             })
     }
@@ -379,6 +380,11 @@ mod tests {
             let text = Text::new(word);
             assert!(countries.is_country_word(&text, 0), "{word}");
         }
+        // A name in -й (Китай) in every case: "в Китае", "с Китаем", "к Китаю", "из Китая".
+        assert_eq!(
+            codes("в Китае, с Китаем, к Китаю, из Китая"),
+            ["CN", "CN", "CN", "CN"]
+        );
         // A town's name is no country word, in any case.
         let text = Text::new("Термезе");
         assert!(!countries.is_country_word(&text, 0));
