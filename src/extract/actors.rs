@@ -700,7 +700,8 @@ pub fn standing(text: &Text<'_>, countries: &[CountryMention], at: usize) -> Sta
     let Some(c) = countries.get(at) else {
         return Standing::Named;
     };
-    let own = standing_of(text, c.tokens.clone(), true);
+    let from = after_clause(text, countries, c.tokens.end);
+    let own = standing_of(text, c.tokens.clone(), true, from);
     if own != Standing::Named {
         return own;
     }
@@ -714,12 +715,80 @@ pub fn standing(text: &Text<'_>, countries: &[CountryMention], at: usize) -> Sta
     if last == at {
         return own;
     }
-    standing_of(text, countries[last].tokens.clone(), false)
+    let tokens = countries[last].tokens.clone();
+    let from = after_clause(text, countries, tokens.end);
+    standing_of(text, tokens, false, from)
 }
 
-/// Whether the country at `b` follows the one at `a` in one list: a comma, or "and",
-/// "or", "и", "или" (a comma before it allowed), and nothing else between them.
-fn listed(text: &Text<'_>, a: &Range<usize>, b: &Range<usize>) -> bool {
+/// Where the words that say a country's standing start, from token `end` (right after
+/// the country or the list): past a clause set off by commas that describes it, a
+/// participle's ("Кыргызстан, Армения и Беларусь, входящие в ОДКБ, не приняли участия"), a
+/// relative's ("которые", "which", "who") or "в том числе"'s, when it names no country.
+/// `end` itself when no such clause follows.
+fn after_clause(text: &Text<'_>, countries: &[CountryMention], end: usize) -> usize {
+    const MAX_CLAUSE: usize = 8;
+    let n = text.tokens.len();
+    let opens = |i: usize| {
+        let key = text.key(i);
+        let stem = key
+            .strip_suffix("sya")
+            .or_else(|| key.strip_suffix("s"))
+            .filter(|_| !text.word(i).is_ascii())
+            .unwrap_or(key);
+        PARTICIPLE_ENDINGS.iter().any(|e| stem.ends_with(e)) && !text.word(i).is_ascii()
+            || key.starts_with("kotor") && !text.word(i).is_ascii()
+            || matches!(key, "which" | "who" | "all" | "both")
+            || key == "v" && text.key(i + 1) == "tom" && text.key(i + 2) == "chisle"
+    };
+    // A comma (no other mark) before the clause's first word and after its last.
+    let comma_before = |i: usize| {
+        i > 0
+            && i < n
+            && text.tokens[i].sentence == text.tokens[i - 1].sentence
+            && text.source[text.tokens[i - 1].span.end..text.tokens[i].span.start].trim() == ","
+    };
+    if !(end < n && comma_before(end) && opens(end)) {
+        return end;
+    }
+    let mut close = end + 1;
+    while close < n && close - end <= MAX_CLAUSE && text.tokens[close].joined {
+        close += 1;
+    }
+    // A country inside: another list, not a description.
+    let names_a_country = countries
+        .iter()
+        .any(|c| (end..close).contains(&c.tokens.start));
+    if close < n && close - end <= MAX_CLAUSE && comma_before(close) && !names_a_country {
+        close
+    } else {
+        end
+    }
+}
+
+/// The endings of Russian participles (exact keys, the reflexive "-ся" taken off):
+/// входящие, являющиеся, участвовавшие, приглашённые.
+const PARTICIPLE_ENDINGS: &[&str] = &[
+    "ushchie", "ushchiy", "ushchaya", "ushchee", "ushchikh", "ashchie", "ashchiy", "ashchaya",
+    "ashchee", "ashchikh", "vshie", "vshiy", "vshaya", "vshikh", "nnye", "nnyy", "nnaya", "nnykh",
+    "emye", "imye",
+];
+
+/// The first country of the list that country `at` of `countries` stands in ("в России и
+/// Казахстане": Russia, for both), by [`listed`]; `at` itself when it stands in none.
+pub fn list_start(text: &Text<'_>, countries: &[CountryMention], at: usize) -> usize {
+    let mut first = at.min(countries.len());
+    while first > 0
+        && first < countries.len()
+        && listed(text, &countries[first - 1].tokens, &countries[first].tokens)
+    {
+        first -= 1;
+    }
+    first
+}
+
+/// Whether the country (or place) at `b` follows the one at `a` in one list: a comma, or
+/// "and", "or", "и", "или" (a comma before it allowed), and nothing else between them.
+pub fn listed(text: &Text<'_>, a: &Range<usize>, b: &Range<usize>) -> bool {
     let (Some(last), Some(next)) = (
         a.end.checked_sub(1).and_then(|i| text.tokens.get(i)),
         text.tokens.get(b.start),
@@ -744,7 +813,9 @@ fn listed(text: &Text<'_>, a: &Range<usize>, b: &Range<usize>) -> bool {
 
 /// The standing of the country named by `tokens` from the words around it; with `before`
 /// false, from the words after it only (the cue a list shares).
-fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Standing {
+/// `from`: where the words after it start (`tokens.end`, or past a clause that describes
+/// it, [`after_clause`]).
+fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool, from: usize) -> Standing {
     let n = text.tokens.len();
     if tokens.start >= tokens.end || tokens.end > n {
         return Standing::Named;
@@ -754,17 +825,20 @@ fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Stan
     while first > 0 && tokens.start - first < WINDOW && text.tokens[first].joined {
         first -= 1;
     }
-    let mut end = tokens.end;
-    while end < n && end - tokens.end < WINDOW && text.tokens[end].joined {
+    let mut end = from;
+    while end < n
+        && end - from < WINDOW
+        && (end == from && from > tokens.end || text.tokens[end].joined)
+    {
         end += 1;
     }
     if !with_before {
         first = tokens.start;
     }
     let before = first..tokens.start;
-    let after = tokens.end..end;
+    let after = from..end;
     // Whether the phrase ends right after the window (a comma, the sentence's end).
-    let closed = end - tokens.end < WINDOW;
+    let closed = end - from < WINDOW;
     let key = |i: usize| text.key(i);
     let gap = |i: usize| {
         let at = |k: usize| text.tokens.get(k).map_or(0..0, |t| t.span.clone());
@@ -800,7 +874,7 @@ fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Stan
         || denied(after.clone())
         || elliptic
         || after.clone().take(2).any(|i| {
-            STAYED_AWAY.has(key(i)) && (tokens.end..i).all(|k| STAYED_AWAY_LINK.contains(&key(k)))
+            STAYED_AWAY.has(key(i)) && (from..i).all(|k| STAYED_AWAY_LINK.contains(&key(k)))
         })
         || before
             .clone()
@@ -820,7 +894,7 @@ fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Stan
     });
     let enemy_named = after.clone().take(3).any(|i| {
         enemy_word(i)
-            && (tokens.end..i).all(|k| matches!(key(k), "based" | "backed" | "armed" | "trained"))
+            && (from..i).all(|k| matches!(key(k), "based" | "backed" | "armed" | "trained"))
     });
     if from_enemy || enemy_named {
         return Standing::Enemy;
@@ -843,7 +917,7 @@ fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool) -> Stan
         .any(|i| OBSERVER_NOUN.has(key(i)) && linked(i, tokens.start, &OBSERVER_BEFORE_LINK));
     let observing = after
         .clone()
-        .any(|i| OBSERVING.has(key(i)) && (tokens.end..i).all(|k| OBSERVER_AFTER_LINK.has(key(k))));
+        .any(|i| OBSERVING.has(key(i)) && (from..i).all(|k| OBSERVER_AFTER_LINK.has(key(k))));
     if observed_by || observing {
         return Standing::Observer;
     }
@@ -1039,6 +1113,55 @@ mod tests {
                 &[("CN", Observer), ("RU", Named), ("KZ", Named)],
             ),
         ]);
+    }
+
+    /// Review lead 4: a clause set off by commas between a list and its cue ("входящие в
+    /// ОДКБ", "которые входят в ОДКБ", "all CSTO members") cut the cue off: the three were
+    /// read as taking part.
+    #[test]
+    fn a_clause_between_commas_does_not_cut_the_cue_off() {
+        expect(&[
+            (
+                "Кыргызстан, Армения и Беларусь, входящие в ОДКБ, не приняли участия в учениях.",
+                &[("KG", Absent), ("AM", Absent), ("BY", Absent)],
+            ),
+            (
+                "Армения, которая входит в ОДКБ, не приняла участия в учениях.",
+                &[("AM", Absent)],
+            ),
+            (
+                "Kyrgyzstan and Armenia, both CSTO members, did not take part.",
+                &[("KG", Absent), ("AM", Absent)],
+            ),
+            // A clause that names a country is another list, not a description.
+            (
+                "Армения, соседствующая с Ираном, не приняла участия в учениях.",
+                &[("AM", Named), ("IR", Named)],
+            ),
+            // Without a clause, as before.
+            (
+                "Russia, Kazakhstan and Tajikistan took part.",
+                &[("RU", Named), ("KZ", Named), ("TJ", Named)],
+            ),
+        ]);
+    }
+
+    /// Review lead 2: where a list of countries is ("в России и Казахстане"), its first
+    /// country says it for all.
+    #[test]
+    fn a_country_of_a_list_has_the_lists_first() {
+        for (sentence, want) in [
+            ("в России и Казахстане, а также в Беларуси", vec![0, 0, 2]),
+            ("in Russia, Belarus, and Kazakhstan", vec![0, 0, 0]),
+            ("Russia held drills in Kazakhstan", vec![0, 1]),
+        ] {
+            let t = Text::new(sentence);
+            let found = Countries::new().find(&t);
+            let got: Vec<usize> = (0..found.len())
+                .map(|at| list_start(&t, &found, at))
+                .collect();
+            assert_eq!(got, want, "{sentence}");
+        }
     }
 
     /// "invited X" was read apart in `read_sentence`; it is one more standing.

@@ -363,6 +363,59 @@ mod tests {
         );
     }
 
+    /// Review lead 1: counts written with words, billions and "k" were no counts.
+    #[test]
+    fn counts_in_words_and_with_k_are_counted() {
+        use CountKind::*;
+        assert_eq!(
+            counts(
+                "В учениях примут участие тысячу военнослужащих и полторы тысячи единиц техники."
+            ),
+            [
+                (Troops, 1000, String::new(), "тысячу военнослужащих".into()),
+                (
+                    Equipment,
+                    1500,
+                    String::new(),
+                    "полторы тысячи единиц техники".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            counts("в учениях участвуют более тысячи военнослужащих"),
+            [(
+                Troops,
+                1000,
+                "более".into(),
+                "более тысячи военнослужащих".into()
+            )]
+        );
+        assert_eq!(
+            counts("about a thousand troops and 2k vehicles"),
+            [
+                (
+                    Troops,
+                    1000,
+                    "about".into(),
+                    "about a thousand troops".into()
+                ),
+                (Equipment, 2000, String::new(), "2k vehicles".into()),
+            ]
+        );
+        assert_eq!(
+            counts("около 2 тыс. военнослужащих"),
+            [(
+                Troops,
+                2000,
+                "около".into(),
+                "около 2 тыс. военнослужащих".into()
+            )]
+        );
+        // Thousands of troops is no count.
+        assert!(counts("thousands of troops from Russia").is_empty());
+        assert!(counts("тысячи военнослужащих из России").is_empty());
+    }
+
     #[test]
     fn years_dates_and_other_numbers_are_not_counts() {
         assert!(counts("Zapad-2021 troops").is_empty());

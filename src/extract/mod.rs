@@ -167,9 +167,15 @@ impl Extractor {
             .lock()
             .map(|mut l| std::mem::take(&mut *l))
             .unwrap_or_default();
-        let places = self
-            .finder
-            .find(&text, &geocoder, &mut lookups, &filter, &codes, &is_actor);
+        let places = self.finder.find(
+            &text,
+            &geocoder,
+            &mut lookups,
+            &filter,
+            &codes,
+            &country_mentions,
+            &is_actor,
+        );
         if let Ok(mut l) = self.lookups.lock() {
             *l = lookups;
         }

@@ -250,6 +250,17 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
     }
     if let Some(h) = &r.host {
         let _ = writeln!(out, "host = {}  {}", s(&h.value), quote(h));
+    } else if r.held_in.len() > 1 {
+        let held: Vec<String> = r
+            .held_in
+            .iter()
+            .map(|c| format!("{} (\"{}\")", s(&c.value), flat(&c.reported)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "# held in: {}: several countries, no one host",
+            held.join(", ")
+        );
     }
     let codes: Vec<String> = r.participants.iter().map(|p| s(&p.value)).collect();
     let _ = writeln!(out, "participants = [{}]", codes.join(", "));

@@ -11,7 +11,10 @@
 //! one) or, for a typo, fuzzy. A capitalised Cyrillic word no key meets whole is tried
 //! without its case ending ("под Термезом", "близ Термеза": `termez`), and looked up by that
 //! stem. Capitalised names before a generic word that no table knows
-//! ("the Momirak training ground") are proposed as unresolved places with their quote.
+//! ("the Momirak training ground") are proposed as unresolved places with their quote. A
+//! country named right after a place, "in" or "в" between ("Druzhba in Kazakhstan", "полигон
+//! Зарница в Казахстане"), is that place's: the name is looked up within it first, and an
+//! unknown place is in it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -21,6 +24,7 @@ use serde::Serialize;
 
 use super::text::Text;
 use crate::date::Day;
+use crate::names::countries::CountryMention;
 use crate::resolve::normalize::{KindHint, NameKey};
 use crate::resolve::{Filter, Gazetteer, Geocoder, Status};
 
@@ -151,8 +155,13 @@ pub struct PlaceMention {
     pub status: Status,
     /// Candidates, best first (one when resolved, none when unresolved).
     pub candidates: Vec<PlaceCandidate>,
-    /// Whether the countries the article names chose among ambiguous candidates.
+    /// Whether the countries the article names chose among ambiguous candidates, or the
+    /// country named right after the place chose among its candidates.
     pub narrowed: bool,
+    /// The country the article names right after the place ("the Zarnitsa training ground
+    /// in Kazakhstan"), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_country: Option<String>,
     /// How sure the finding is, in [0, 1].
     pub confidence: f64,
 }
@@ -164,6 +173,13 @@ impl PlaceMention {
             Status::Resolved => self.candidates.first(),
             _ => None,
         }
+    }
+
+    /// The country of the chosen place, else the one the article names right after it.
+    pub fn country(&self) -> Option<&str> {
+        self.best()
+            .map(|b| b.country.as_str())
+            .or(self.named_country.as_deref())
     }
 }
 
@@ -195,7 +211,8 @@ impl PlaceFinder {
         self.keys
     }
 
-    /// Every place named in `text`, in order, looked up with `filter`; ambiguous names are
+    /// Every place named in `text`, in order, looked up with `filter`; a name followed by
+    /// "in" and a country of `named` is looked up in that country first; ambiguous names are
     /// narrowed to `article_countries` when that leaves one. `is_actor` says which words are
     /// country names or demonyms, never proposed as unresolved places. `lookups` keeps the
     /// geocoder's answers across calls.
@@ -207,6 +224,7 @@ impl PlaceFinder {
         lookups: &mut Lookups,
         filter: &Filter,
         article_countries: &[String],
+        named: &[CountryMention],
         is_actor: &dyn Fn(usize) -> bool,
     ) -> Vec<PlaceMention> {
         let hits = self.hits(text);
@@ -227,7 +245,7 @@ impl PlaceFinder {
                 r,
                 (geocoder, lookups),
                 filter,
-                article_countries,
+                (article_countries, country_after(text, &tokens, named)),
             );
             // A country's name is a place only as a country ("Serbia"), never as the
             // alternate name of a town (GeoNames files "Kazakhstan" under Aqsay).
@@ -252,6 +270,7 @@ impl PlaceFinder {
         for tokens in unknown_names(text, &covered, is_actor) {
             let reported = text.phrase(tokens.start, tokens.end - 1);
             let r = lookups.get(geocoder, reported, filter, true);
+            let after = country_after(text, &tokens, named);
             out.push(mention(
                 text,
                 tokens,
@@ -259,7 +278,7 @@ impl PlaceFinder {
                 r,
                 (geocoder, lookups),
                 filter,
-                article_countries,
+                (article_countries, after),
             ));
         }
         out.sort_by_key(|m| m.tokens.start);
@@ -476,8 +495,27 @@ fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
     }
 }
 
+/// The country named right after the words `tokens`, "in" / "в" / "во" between ("the
+/// Zarnitsa training ground in Kazakhstan", "под Бешкентом в Узбекистане"): its code.
+fn country_after(
+    text: &Text<'_>,
+    tokens: &Range<usize>,
+    named: &[CountryMention],
+) -> Option<&'static str> {
+    let on = tokens.end;
+    let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
+    if !(joined(on) && joined(on + 1) && matches!(text.key(on), "in" | "v" | "vo")) {
+        return None;
+    }
+    let at = named.partition_point(|c| c.tokens.start <= on);
+    named
+        .get(at)
+        .filter(|c| c.tokens.start == on + 1 && !c.demonym)
+        .map(|c| c.code)
+}
+
 /// The mention of the words `tokens`, which the geocoder answered `r` for `name` (the
-/// words, or an inflected name's stem).
+/// words, or an inflected name's stem); `after`, the country named right after them.
 fn mention(
     text: &Text<'_>,
     tokens: Range<usize>,
@@ -485,11 +523,26 @@ fn mention(
     r: Looked,
     (geocoder, lookups): (&Geocoder<'_>, &mut Lookups),
     filter: &Filter,
-    article_countries: &[String],
+    (article_countries, after): (&[String], Option<&'static str>),
 ) -> PlaceMention {
     let sentence = text.tokens.get(tokens.start).map_or(0, |t| t.sentence);
     let mut narrowed = false;
     let mut r = r;
+    // "Druzhba in Kazakhstan": among the name's own candidates (the keys only, never a near
+    // spelling of another place), those in the country named after it.
+    let allowed = |c: &str| filter.countries.is_empty() || filter.countries.iter().any(|f| f == c);
+    if let Some(code) = after.filter(|c| r.status != Status::Unresolved && allowed(c)) {
+        let within = Filter {
+            countries: vec![code.to_owned()],
+            ..filter.clone()
+        };
+        let n = lookups.get(geocoder, name, &within, false);
+        if n.status != Status::Unresolved {
+            narrowed = n.candidates.first().map(|c| &c.id) != r.candidates.first().map(|c| &c.id)
+                || n.status != r.status;
+            r = n;
+        }
+    }
     if r.status == Status::Ambiguous && !article_countries.is_empty() {
         let within = Filter {
             countries: article_countries
@@ -530,6 +583,7 @@ fn mention(
         status: r.status,
         candidates,
         narrowed,
+        named_country: after.map(str::to_owned),
         confidence: round2(confidence),
     }
 }
@@ -584,21 +638,28 @@ pub(crate) mod tests {
         ])
     }
 
-    fn found(text: &str, countries: &[&str]) -> Vec<(String, Status, Vec<String>)> {
+    /// The place mentions of `text` against [`table`], `countries` the article's.
+    fn mentions(text: &str, countries: &[&str]) -> Vec<PlaceMention> {
         let g = table();
         let finder = PlaceFinder::new(&[&g]).unwrap();
         let geocoder = Geocoder::new(&g, None);
         let t = Text::new(text);
         let countries: Vec<String> = countries.iter().map(|c| (*c).to_owned()).collect();
-        finder
-            .find(
-                &t,
-                &geocoder,
-                &mut Lookups::default(),
-                &Filter::default(),
-                &countries,
-                &|_| false,
-            )
+        let actors = crate::names::countries::Countries::new();
+        let named = actors.find(&t);
+        finder.find(
+            &t,
+            &geocoder,
+            &mut Lookups::default(),
+            &Filter::default(),
+            &countries,
+            &named,
+            &|i| actors.is_country_word(&t, i),
+        )
+    }
+
+    fn found(text: &str, countries: &[&str]) -> Vec<(String, Status, Vec<String>)> {
+        mentions(text, countries)
             .into_iter()
             .map(|m| {
                 (
@@ -644,6 +705,50 @@ pub(crate) mod tests {
         );
     }
 
+    /// Review lead 3: "near Beshkent in Kyrgyzstan" resolved to the Beshkent of Uzbekistan
+    /// (the first of two), and "the Zarnitsa training ground in Kazakhstan", unknown, had no
+    /// country. The country named right after a place is that place's.
+    #[test]
+    fn the_country_named_after_a_place_is_its_country() {
+        let read = |text: &str, article: &[&str]| -> Vec<(String, Option<String>, bool)> {
+            mentions(text, article)
+                .into_iter()
+                .map(|m| {
+                    (
+                        m.reported.clone(),
+                        m.country().map(str::to_owned),
+                        m.narrowed,
+                    )
+                })
+                .collect()
+        };
+        let uz = |words: &str| vec![(words.to_owned(), Some("UZ".to_owned()), true)];
+        assert_eq!(read("Troops met near Ayni in Uzbekistan.", &[]), uz("Ayni"));
+        assert_eq!(
+            read("Учения прошли под Айни в Узбекистане.", &[]),
+            uz("Айни")
+        );
+        // The country named after it wins over the other countries of the article.
+        assert_eq!(
+            read("Tajik troops met near Ayni in Uzbekistan.", &["TJ", "UZ"]),
+            uz("Ayni")
+        );
+        // An unknown place is in it.
+        assert_eq!(
+            read("Drills at the Zarnitsa training ground in Kazakhstan.", &[]),
+            [(
+                "Zarnitsa training ground".to_owned(),
+                Some("KZ".to_owned()),
+                false
+            )]
+        );
+        // Not across a comma, nor a demonym.
+        let f = read("Troops met near Ayni, in Uzbekistan.", &[]);
+        assert_eq!(f[0].1, None);
+        let f = read("Troops met near Ayni in Uzbek uniforms.", &[]);
+        assert_eq!(f[0].1, None);
+    }
+
     #[test]
     fn a_name_two_places_share_over_time_is_the_one_of_the_articles_date() {
         let mut places = crate::resolve::geocoder::tests::almaty_over_time();
@@ -664,6 +769,7 @@ pub(crate) mod tests {
                     &geocoder,
                     &mut lookups,
                     &filter,
+                    &[],
                     &[],
                     &|_| false,
                 )

@@ -12,11 +12,14 @@
 //! Within a sentence, the event's date is the first date after the event word (or the one
 //! before it, unless a verb of saying stands next to it: "announced last week that the
 //! drills"); its sites are the places after "in", "at", "near" or "on", or the Russian "в",
-//! "на", "под", "близ", "вблизи", "в районе (города)", "на территории" (a training ground
-//! wins over the region it lies in); its participants are the countries and demonyms named,
+//! "на", "под", "близ", "вблизи", "в районе (города)", "на территории", and the places of a
+//! list after one ("на полигонах Харбмайдон и Ляур"; a training ground wins over the region
+//! it lies in); its participants are the countries and demonyms named,
 //! but not those next to "border", after "amid" or "where", or withdrawing, nor those the
 //! words around them say take no part ([`actors::standing`]: absent, the enemy, the maker of
-//! equipment); the invited ("invited X") and observers are recorded as invited.
+//! equipment); the invited ("invited X") and observers are recorded as invited. The
+//! countries after "in" / "в" / "на территории" are where it is held, every country of a
+//! list ("in Russia and Kazakhstan"): the host when they are one.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -200,16 +203,20 @@ pub struct Record {
     pub date: Option<Field<DateValue>>,
     /// Where.
     pub sites: Vec<SiteDraft>,
+    /// The countries the article says the exercise is held in ("in Kazakhstan", "в России и
+    /// Казахстане"), each with its words: the host when it is one and no site says
+    /// another; several are no one host.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_in: Vec<Field<String>>,
     /// The sentences (indices) the record was read from.
     #[serde(skip)]
     pub sentences: Vec<usize>,
     /// The mention the record's date comes from.
     #[serde(skip)]
     date_mention: Option<DateMention>,
-    /// A country the event is said to be "in" (and the sentence), for the host when no
-    /// site says it.
+    /// The sentence `held_in` is read from.
     #[serde(skip)]
-    host_in: Option<(&'static str, usize)>,
+    held_in_sentence: usize,
 }
 
 /// Every mention in the article, for grouping; each list in text order (as the finders
@@ -383,7 +390,7 @@ struct Sentence<'m> {
     participants: Vec<&'m CountryMention>,
     invited: Vec<&'m CountryMention>,
     host: Option<&'m CountryMention>,
-    host_in: Option<&'m CountryMention>,
+    held_in: Vec<&'m CountryMention>,
     org: Option<&'m OrgMention>,
     cue: bool,
     stage: Option<String>,
@@ -526,18 +533,28 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             })
             .copied()
     });
-    let mut sites: Vec<&PlaceMention> = if caption {
-        Vec::new()
-    } else {
-        m.places
-            .iter()
-            .filter(|p| p.sentence == s && p.tokens.start < cut)
-            .filter(|p| {
-                (p.tokens.start.saturating_sub(3).max(range.start)..p.tokens.start)
-                    .any(|i| SITE_PREPOSITIONS.contains(&key_at(i)))
-            })
-            .collect()
-    };
+    // A place after a site preposition is a site, and so is the next of a list of places
+    // ("на полигонах Харбмайдон и Ляур", "at Kharbmaidon, Lyaur and Momirak").
+    let mut sites: Vec<&PlaceMention> = Vec::new();
+    if !caption {
+        let mut previous: Option<&PlaceMention> = None;
+        for p in m.places {
+            if p.sentence != s || p.tokens.start >= cut {
+                continue;
+            }
+            let after_preposition = (p.tokens.start.saturating_sub(3).max(range.start)
+                ..p.tokens.start)
+                .any(|i| SITE_PREPOSITIONS.contains(&key_at(i)));
+            let listed = previous.is_some_and(|q| {
+                sites.last().is_some_and(|l| std::ptr::eq(*l, q))
+                    && actors::listed(text, &q.tokens, &p.tokens)
+            });
+            if after_preposition || listed {
+                sites.push(p);
+            }
+            previous = Some(p);
+        }
+    }
     if sites.iter().any(|p| training_ground(p)) {
         sites.retain(|p| training_ground(p));
     }
@@ -567,17 +584,23 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
     let mut participants = Vec::new();
     let mut invited = Vec::new();
     let mut host = None;
-    let mut host_in = None;
+    let mut held_in: Vec<&CountryMention> = Vec::new();
+    // The first country of the list `held_in` is read from.
+    let mut held_list = None;
     for (at, c) in m.countries.iter().enumerate() {
         if c.sentence != s {
             continue;
         }
-        let (a, b) = (c.tokens.start, c.tokens.end);
+        let (own, b) = (c.tokens.start, c.tokens.end);
         let near = |from: usize, to: usize, words: &[&str]| {
             (from.max(range.start)..to.min(range.end)).any(|i| words.contains(&key_at(i)))
         };
-        // A word of `words` one or two words before the country, in the same phrase: "in
-        // southern Uzbekistan", not "In 2021, Russia" (a comma or a number between).
+        // A country of a list ("in Russia and Kazakhstan") is where its first one is.
+        let first = actors::list_start(text, m.countries, at);
+        let a = m.countries[first].tokens.start;
+        // A word of `words` one or two words before the country (the list), in the same
+        // phrase: "in southern Uzbekistan", not "In 2021, Russia" (a comma or a number
+        // between).
         let right_before = |words: &[&str]| {
             (a.saturating_sub(2).max(range.start)..a).any(|i| {
                 words.contains(&key_at(i))
@@ -602,13 +625,13 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             k += 1;
         }
         if matches!(key_at(k), "border" | "borders" | "frontier")
-            || (a >= 2 && key_at(a - 1) == "with" && key_at(a - 2) == "border")
+            || (own >= 2 && key_at(own - 1) == "with" && key_at(own - 2) == "border")
             || near(
                 b,
                 b + 4,
                 &["withdraw", "withdrawal", "declaration", "decision"],
             )
-            || a >= cut
+            || own >= cut
         {
             continue;
         }
@@ -623,17 +646,18 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             Standing::Named => {}
         }
         // "in Serbia", "in Afghanistan": where, not who.
-        let located = right_before(&["in", "inside", "across", "v", "vo"])
-            || (a >= 2 && key_at(a - 1) == "of" && key_at(a - 2) == "out");
+        let located = right_before(&["in", "inside", "across", "v", "vo", "territorii"])
+            || (own >= 2 && key_at(own - 1) == "of" && key_at(own - 2) == "out");
         if near(b, b + 3, &["hosting", "hosts", "hosted"]) && !c.demonym {
             host = Some(c);
         }
-        if host_in.is_none()
+        if held_list.is_none_or(|l| l == first)
             && !c.demonym
             && event.is_some_and(|e| a > e)
-            && right_before(&["in", "v", "vo"])
+            && right_before(&["in", "v", "vo", "territorii"])
         {
-            host_in = Some(c);
+            held_list = Some(first);
+            held_in.push(c);
         }
         if !located {
             participants.push(c);
@@ -698,7 +722,7 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         participants,
         invited,
         host,
-        host_in,
+        held_in,
         org,
         cue,
         stage: stage.map(str::to_owned),
@@ -836,7 +860,8 @@ impl Record {
             sites: Vec::new(),
             sentences: Vec::new(),
             date_mention: None,
-            host_in: None,
+            held_in: Vec::new(),
+            held_in_sentence: 0,
         }
     }
 
@@ -904,8 +929,13 @@ impl Record {
             let sentence = text.sentence(f.index).to_owned();
             self.scenario = Some(Field::sentence(sentence, text, f.index, 0.5));
         }
-        if self.host_in.is_none() {
-            self.host_in = f.host_in.map(|c| (c.code, f.index));
+        if self.held_in.is_empty() && !f.held_in.is_empty() {
+            self.held_in = f
+                .held_in
+                .iter()
+                .map(|c| Field::quote(c.code.to_owned(), text, span(text, &c.tokens), 0.6))
+                .collect();
+            self.held_in_sentence = f.index;
         }
         self.add_counts(text, f);
     }
@@ -989,7 +1019,7 @@ impl Record {
                     round2(p.confidence * 0.9),
                 );
                 site.words_at = p.at.into();
-                site.country = best.map(|b| b.country.clone());
+                site.country = p.country().map(str::to_owned);
                 site.status = p.status;
                 site.candidates = p.candidates.clone();
             } else if site.reported.value.is_empty() {
@@ -1049,7 +1079,7 @@ impl Record {
                 f.index,
                 round2(p.confidence * 0.9),
             ),
-            country: best.map(|b| b.country.clone()),
+            country: p.country().map(str::to_owned),
             status: p.status,
             candidates: p.candidates.clone(),
             date,
@@ -1072,8 +1102,9 @@ impl Record {
                     self.host = Some(Field::quote((*c).to_owned(), text, words, 0.7));
                 }
             } else if countries.is_empty() {
-                if let Some((c, s)) = self.host_in.take() {
-                    self.host = Some(Field::sentence(c.to_owned(), text, s, 0.6));
+                if let [c] = self.held_in.as_slice() {
+                    let s = self.held_in_sentence;
+                    self.host = Some(Field::sentence(c.value.clone(), text, s, 0.6));
                 }
             }
         }

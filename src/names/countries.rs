@@ -275,20 +275,21 @@ impl Countries {
     }
 
     /// A Russian country name in another case than the nominative ("России",
-    /// "в Таджикистане", "Казахстана", "с Беларусью"): the key without its case ending, or
-    /// with `-iya` for it. Cyrillic words only.
+    /// "в Таджикистане", "Казахстана", "с Беларусью", "в Китае"): the key without its case
+    /// ending, or with `-iya` or `-y` (a name in -й, "Китай") for it. Cyrillic words only.
     fn russian_case(&self, text: &Text<'_>, i: usize) -> Option<&'static str> {
         if text.word(i).is_ascii() {
             return None;
         }
         let key = text.key(i);
-        ["om", "ey", "yu", "a", "e", "u", "y", "i"]
+        ["om", "em", "ey", "yu", "a", "e", "u", "y", "i"]
             .iter()
             .filter_map(|end| key.strip_suffix(end))
             .find_map(|stem| {
                 self.by_key
                     .get(stem)
                     .or_else(|| self.by_key.get(&format!("{stem}ya")))
+                    .or_else(|| self.by_key.get(&format!("{stem}y")))
                     .copied()
             })
     }
@@ -310,9 +311,11 @@ impl Countries {
         }
     }
 
-    /// Whether token `i` is (part of) a country name or a demonym.
+    /// Whether token `i` is (part of) a country name, in any case ("Казахстане"), or a
+    /// demonym.
     pub fn is_country_word(&self, text: &Text<'_>, i: usize) -> bool {
         self.by_key.contains_key(text.key(i))
+            || self.russian_case(text, i).is_some()
             || demonym(text.key(i)).is_some()
             || compound_part(text, i).is_some()
     }
@@ -358,5 +361,32 @@ mod tests {
         // A combining form alone, or in Latin letters, is no country.
         assert!(codes("российско учения, rossiysko-tadzhikskie").is_empty());
         assert_eq!(codes("российско- таджикские"), ["RU", "TJ"]);
+    }
+
+    /// Review lead 5: "в Казахстане", "с Казахстаном" were found as countries but were no
+    /// country words, so the place finder took them for a GeoNames town ("Kazakhstan" is an
+    /// alternate name of Aqsay). A country's name in any case is a country word.
+    #[test]
+    fn a_russian_country_name_in_any_case_is_a_country_word() {
+        let countries = Countries::new();
+        for word in [
+            "Казахстане",
+            "Казахстаном",
+            "Казахстана",
+            "Таджикистане",
+            "Узбекистана",
+            "России",
+        ] {
+            let text = Text::new(word);
+            assert!(countries.is_country_word(&text, 0), "{word}");
+        }
+        // A name in -й (Китай) in every case: "в Китае", "с Китаем", "к Китаю", "из Китая".
+        assert_eq!(
+            codes("в Китае, с Китаем, к Китаю, из Китая"),
+            ["CN", "CN", "CN", "CN"]
+        );
+        // A town's name is no country word, in any case.
+        let text = Text::new("Термезе");
+        assert!(!countries.is_country_word(&text, 0));
     }
 }

@@ -2,10 +2,15 @@
 //! `extract`'s counts and the dataset's evidence check share.
 //!
 //! A number is a whole number of [`whole_words`] (`1500`, `1,500`, `12 500`), or one followed
-//! by a multiplier word ("2 thousand", "2 тысячи", "5 тыс.", "3 млн"), the multiplier (and the
-//! full stop of "тыс.") part of its span. A decimal ("1.5", "1,5") is read only before a
-//! multiplier ("1.5 million", "1,5 млн"), where its value is whole; written alone ("1.5 km")
-//! it is no number at all, nor are its pieces.
+//! by a multiplier word ("2 thousand", "2 тысячи", "5 тыс.", "3 млн", "2 billion", "3 млрд"),
+//! the multiplier (and the full stop of "тыс.") part of its span. A decimal ("1.5", "1,5") is
+//! read only before a multiplier ("1.5 million", "1,5 млн"), where its value is whole; written
+//! alone ("1.5 km") it is no number at all, nor are its pieces. Before a Russian multiplier a
+//! comma is always a decimal comma, as Russian writes it ("1,250 млн" is 1 250 000; "1,250
+//! million" is 1 250 000 000). A multiplier needs no digits in the singular ("тысячу
+//! военнослужащих", "a thousand troops": 1000) nor after "полторы" ("полторы тысячи": 1500);
+//! its plural alone ("thousands of troops", "тысячи военнослужащих") is no number, unless it
+//! is a genitive singular ("более тысячи": 1000). "2k" is 2000.
 
 use std::ops::Range;
 
@@ -17,6 +22,7 @@ const MULTIPLIERS: &[(&str, u64)] = &[
     ("thousands", 1_000),
     ("тысяча", 1_000),
     ("тысячи", 1_000),
+    ("тысячу", 1_000),
     ("тысяч", 1_000),
     ("тыс", 1_000),
     ("million", 1_000_000),
@@ -25,6 +31,43 @@ const MULTIPLIERS: &[(&str, u64)] = &[
     ("миллиона", 1_000_000),
     ("миллионов", 1_000_000),
     ("млн", 1_000_000),
+    ("billion", 1_000_000_000),
+    ("billions", 1_000_000_000),
+    ("миллиард", 1_000_000_000),
+    ("миллиарда", 1_000_000_000),
+    ("миллиардов", 1_000_000_000),
+    ("млрд", 1_000_000_000),
+];
+
+/// The multiplier words (lower case) that stand alone for one of them, the singulars:
+/// "тысячу военнослужащих" is 1000.
+const ALONE: &[&str] = &["тысяча", "тысячу", "миллион"];
+
+/// The genitive singulars of multiplier words, which are their plurals too: one of it
+/// after a word that governs the genitive ([`GENITIVE_BEFORE`]: "более тысячи
+/// военнослужащих" is more than 1000), else a plural ("тысячи военнослужащих": thousands).
+const GENITIVE: &[&str] = &["тысячи", "миллиона", "миллиарда"];
+
+/// Words (lower case) after which [`GENITIVE`] is a singular: около, более, свыше, порядка,
+/// до, менее, больше, почти до.
+const GENITIVE_BEFORE: &[&str] = &[
+    "около",
+    "более",
+    "свыше",
+    "порядка",
+    "до",
+    "менее",
+    "больше",
+];
+
+/// Words (lower case) before a multiplier word that say how many of it, in halves: "a
+/// thousand", "one thousand", "полторы тысячи" (one and a half), "полутора тысяч".
+const HALVES: &[(&str, u64)] = &[
+    ("a", 2),
+    ("one", 2),
+    ("полторы", 3),
+    ("полтора", 3),
+    ("полутора", 3),
 ];
 
 /// Every number of `source`, in order: its byte span (multiplier word included) and its
@@ -36,7 +79,13 @@ pub fn numbers(source: &str) -> Vec<(Range<usize>, u64)> {
     let mut k = 0;
     while let Some((span, number)) = words.get(k) {
         if !number {
-            k += 1;
+            match without_digits(source, &words, k) {
+                Some((end, value, used)) => {
+                    out.extend(value.map(|v| (span.start..end, v)));
+                    k += used;
+                }
+                None => k += 1,
+            }
             continue;
         }
         if let Some((end, value, used)) = decimal(source, &words, k) {
@@ -44,14 +93,22 @@ pub fn numbers(source: &str) -> Vec<(Range<usize>, u64)> {
             k += used;
             continue;
         }
-        let whole = number_value(&source[span.clone()]);
+        let written = &source[span.clone()];
+        let whole = number_value(written);
         match multiplier(source, &words, k) {
-            Some((factor, end)) => {
-                out.extend(
-                    whole
-                        .and_then(|w| w.checked_mul(factor))
-                        .map(|v| (span.start..end, v)),
-                );
+            Some((factor, end, russian)) => {
+                // "1,250 млн": a decimal comma.
+                let value = match written.split_once(',') {
+                    Some((units, fraction))
+                        if russian
+                            && units.bytes().all(|b| b.is_ascii_digit())
+                            && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        decimal_value(units, fraction, factor)
+                    }
+                    _ => whole.and_then(|w| w.checked_mul(factor)),
+                };
+                out.extend(value.map(|v| (span.start..end, v)));
                 k += 2;
             }
             None => {
@@ -75,9 +132,49 @@ fn number_value(number: &str) -> Option<u64> {
         .flatten()
 }
 
-/// The factor of the multiplier word right after word `k` (spaces between, no line break)
-/// and where it ends (after the full stop of "тыс.").
-fn multiplier(source: &str, words: &[(Range<usize>, bool)], k: usize) -> Option<(u64, usize)> {
+/// A number written without digits at word `k`, or with a "k" ("2k"): where it ends, its
+/// value (`None` when it does not fit) and the words it takes.
+fn without_digits(
+    source: &str,
+    words: &[(Range<usize>, bool)],
+    k: usize,
+) -> Option<(usize, Option<u64>, usize)> {
+    let (word, _) = words.get(k)?;
+    let written = &source[word.clone()];
+    if let Some(digits) = written.strip_suffix(['k', 'K']) {
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let value = digits.parse::<u64>().ok().and_then(|d| d.checked_mul(1000));
+            return Some((word.end, value, 1));
+        }
+        return None;
+    }
+    let lower = written.to_lowercase();
+    if let Some(&(_, halves)) = HALVES.iter().find(|(h, _)| *h == lower) {
+        let (factor, end, _) = multiplier(source, words, k)?;
+        return Some((end, factor.checked_mul(halves).map(|v| v / 2), 2));
+    }
+    let governed = || {
+        let (before, _) = words.get(k.checked_sub(1)?)?;
+        let gap = &source[before.end..word.start];
+        let plain = !gap.is_empty() && gap.chars().all(|c| c.is_whitespace() && c != '\n');
+        let lower = source[before.clone()].to_lowercase();
+        (plain && GENITIVE_BEFORE.contains(&lower.as_str())).then_some(())
+    };
+    if ALONE.contains(&lower.as_str()) || GENITIVE.contains(&lower.as_str()) && governed().is_some()
+    {
+        let (_, factor) = MULTIPLIERS.iter().find(|(m, _)| *m == lower)?;
+        return Some((word.end, Some(*factor), 1));
+    }
+    None
+}
+
+/// The factor of the multiplier word right after word `k` (spaces between, no line break),
+/// where it ends (after the full stop of "тыс.") and whether it is Russian.
+fn multiplier(
+    source: &str,
+    words: &[(Range<usize>, bool)],
+    k: usize,
+) -> Option<(u64, usize, bool)> {
     let (before, _) = words.get(k)?;
     let (word, _) = words.get(k + 1)?;
     let gap = &source[before.end..word.start];
@@ -87,7 +184,7 @@ fn multiplier(source: &str, words: &[(Range<usize>, bool)], k: usize) -> Option<
     let lower = source[word.clone()].to_lowercase();
     let &(name, factor) = MULTIPLIERS.iter().find(|(m, _)| *m == lower)?;
     let stop = name == "тыс" && source[word.end..].starts_with('.');
-    Some((factor, word.end + usize::from(stop)))
+    Some((factor, word.end + usize::from(stop), !name.is_ascii()))
 }
 
 /// A decimal at word `k` (digits, one `.` or `,`, digits that are no group of three):
@@ -105,23 +202,22 @@ fn decimal(
     if !matches!(&source[units.end..fraction.start], "." | ",") {
         return None;
     }
-    let Some((factor, end)) = multiplier(source, words, k + 1) else {
+    let Some((factor, end, _)) = multiplier(source, words, k + 1) else {
         return Some((fraction.end, None, 2));
     };
-    let fraction = &source[fraction.clone()];
-    let scale = u32::try_from(fraction.len())
-        .ok()
-        .and_then(|n| 10u64.checked_pow(n));
-    let value = (|| {
-        let units: u64 = source[units.clone()].parse().ok()?;
-        let fraction: u64 = fraction.parse().ok()?;
-        let scale = scale?;
-        let part = fraction.checked_mul(factor)?;
-        (part % scale == 0)
-            .then(|| units.checked_mul(factor)?.checked_add(part / scale))
-            .flatten()
-    })();
+    let value = decimal_value(&source[units.clone()], &source[fraction.clone()], factor);
     Some((end, value, 3))
+}
+
+/// `units`.`fraction` (digits) times `factor`, when whole and fitting.
+fn decimal_value(units: &str, fraction: &str, factor: u64) -> Option<u64> {
+    let scale = 10u64.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    let units: u64 = units.parse().ok()?;
+    let fraction: u64 = fraction.parse().ok()?;
+    let part = fraction.checked_mul(factor)?;
+    (part % scale == 0)
+        .then(|| units.checked_mul(factor)?.checked_add(part / scale))
+        .flatten()
 }
 
 #[cfg(test)]
@@ -193,6 +289,43 @@ mod tests {
         assert_eq!(read("1, 5 million"), [("1", 1), ("5 million", 5_000_000)]);
     }
 
+    /// Review lead 1: a multiplier without digits ("тысячу военнослужащих", "полторы
+    /// тысячи"), billions, "2k" and the Russian decimal comma ("1,250 млн") were misread or
+    /// not read at all.
+    #[test]
+    fn words_billions_k_and_the_russian_decimal_comma() {
+        // A singular multiplier alone is one of it; "полтора" is one and a half of it.
+        assert_eq!(read("тысячу военнослужащих"), [("тысячу", 1000)]);
+        assert_eq!(read("Тысяча военнослужащих"), [("Тысяча", 1000)]);
+        assert_eq!(read("a thousand troops"), [("a thousand", 1000)]);
+        assert_eq!(read("one thousand troops"), [("one thousand", 1000)]);
+        assert_eq!(read("полторы тысячи единиц"), [("полторы тысячи", 1500)]);
+        assert_eq!(read("около полутора тысяч"), [("полутора тысяч", 1500)]);
+        assert_eq!(read("полтора миллиона"), [("полтора миллиона", 1_500_000)]);
+        // A plural alone is no number: "thousands of troops", "тысячи военнослужащих".
+        assert_eq!(read("thousands of troops"), []);
+        assert_eq!(read("тысячи военнослужащих"), []);
+        // After a word that governs the genitive, "тысячи" is one thousand.
+        assert_eq!(read("более тысячи военнослужащих"), [("тысячи", 1000)]);
+        assert_eq!(read("около миллиона"), [("миллиона", 1_000_000)]);
+        assert_eq!(read("тысяч"), []);
+        // Billions.
+        assert_eq!(read("3 млрд рублей"), [("3 млрд", 3_000_000_000)]);
+        assert_eq!(read("2 billion"), [("2 billion", 2_000_000_000)]);
+        assert_eq!(read("2 миллиарда"), [("2 миллиарда", 2_000_000_000)]);
+        assert_eq!(read("1.5 billion"), [("1.5 billion", 1_500_000_000)]);
+        // "k" for thousand, written onto the number.
+        assert_eq!(read("2k troops"), [("2k", 2000)]);
+        assert_eq!(read("12K troops"), [("12K", 12_000)]);
+        assert_eq!(read("2km"), []);
+        // Before a Russian multiplier the comma is a decimal comma, as Russian writes it;
+        // before an English one it groups thousands.
+        assert_eq!(read("1,250 млн рублей"), [("1,250 млн", 1_250_000)]);
+        assert_eq!(read("1,500 тыс. человек"), [("1,500 тыс.", 1500)]);
+        assert_eq!(read("1,250 million"), [("1,250 million", 1_250_000_000)]);
+        assert_eq!(read("около 2 тыс. военнослужащих"), [("2 тыс.", 2000)]);
+    }
+
     /// `n` written with its thousands apart by `sep` ("12 500", "1,500,000").
     fn grouped(n: u64, sep: &str) -> String {
         let digits = n.to_string();
@@ -219,6 +352,8 @@ mod tests {
             ]),
         ) {
             let (word, factor) = multiplier;
+            // Before a Russian multiplier one comma is a decimal comma (tested apart).
+            prop_assume!(!(sep == "," && !word.is_ascii() && (1000..1_000_000).contains(&n)));
             let number = format!("{}{word}", grouped(n, sep));
             let text = format!("about {number} troops");
             let want = n.checked_mul(factor).map(|v| ("about ".len()..("about ".len() + number.len()), v));
