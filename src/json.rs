@@ -118,21 +118,49 @@ pub fn given_twice(what: &str, name: &str) -> String {
     )
 }
 
-/// An object's members as written, in order, each value's JSON text borrowed as it is
-/// ([`serde_json::value::RawValue`]): a name given twice is an error (serde_json would
-/// keep the last value silently, and the first would be lost), named a property's
-/// ([`given_twice`]).
-#[derive(Debug, Default)]
-pub struct Members<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
+/// The members of a GeoJSON Feature the readers read (`type`, `id`, `properties`,
+/// `geometry`, `crs`): each may be given once ([`Once`]).
+pub const FEATURE_MEMBERS: [&str; 5] = ["type", "id", "properties", "geometry", "crs"];
 
-/// An object's members as written, in order, as [`Members`] but unchecked: a name may be
-/// given twice ([`repeated`] finds it).
+/// The members of a GeoJSON geometry the readers read (`type`, `coordinates`, a legacy
+/// `crs`): each may be given once ([`Once`]).
+pub const GEOMETRY_MEMBERS: [&str; 3] = ["type", "coordinates", "crs"];
+
+/// Which of the members a reader reads (`names`: [`FEATURE_MEMBERS`], [`GEOMETRY_MEMBERS`])
+/// an object has given so far: the one check of every GeoJSON reader (the tiles reader's,
+/// the bulk GeoJSONSeq reader's) that none is given twice ([`given_twice`]). Foreign
+/// members (any other name) are not read, so their values, given twice or holding a name
+/// given twice, are left as they are, by every reader alike.
+#[derive(Debug)]
+pub struct Once<const N: usize> {
+    names: &'static [&'static str; N],
+    seen: [bool; N],
+}
+
+impl<const N: usize> Once<N> {
+    /// None of `names` met yet.
+    pub fn new(names: &'static [&'static str; N]) -> Self {
+        Once {
+            names,
+            seen: [false; N],
+        }
+    }
+
+    /// Note the member `key`: its name when it is one of the names and was met before.
+    pub fn twice(&mut self, key: &str) -> Option<&'static str> {
+        let i = self.names.iter().position(|n| *n == key)?;
+        std::mem::replace(&mut self.seen[i], true).then_some(self.names[i])
+    }
+}
+
+/// An object's members as written, in order, each value's JSON text borrowed as it is
+/// ([`serde_json::value::RawValue`]), a name given twice kept twice ([`repeated`] finds
+/// it: what it is, a property or a member, the caller says by [`given_twice`]).
 #[derive(Debug, Default)]
 pub struct Entries<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
 
-/// Reads an object's members, refusing a name given twice as a `what` ([`given_twice`])
-/// when it is given.
-struct Visit<'a>(Option<&'static str>, std::marker::PhantomData<&'a ()>);
+/// Reads an object's members.
+struct Visit<'a>(std::marker::PhantomData<&'a ()>);
 
 impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
     type Value = Vec<(String, &'a serde_json::value::RawValue)>;
@@ -144,24 +172,39 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
         while let Some(k) = a.next_key::<String>()? {
             members.push((k, a.next_value()?));
         }
-        if let Some((what, k)) = self.0.zip(repeated(&members)) {
-            return Err(serde::de::Error::custom(given_twice(what, k)));
-        }
         Ok(members)
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(Visit(Some("property"), std::marker::PhantomData))
-            .map(Members)
     }
 }
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(Visit(None, std::marker::PhantomData))
+        d.deserialize_map(Visit(std::marker::PhantomData))
             .map(Entries)
+    }
+}
+
+/// An object's key, copied into a reused string.
+pub struct KeySeed<'a>(pub &'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        self.0.clear();
+        self.0.push_str(s);
+        Ok(())
     }
 }
 
@@ -188,7 +231,8 @@ pub fn repeated<T>(members: &[(String, T)]) -> Option<&str> {
 /// left `1E2`: what a number is the JSON text says, never a float that reads it),
 /// strings checked (escapes, surrogates) and escaped as every other string is
 /// ([`push_str`]), arrays and objects member by member without the blank space between
-/// them; an object naming a member twice is an error.
+/// them; an object naming a member twice is an error ([`given_twice`]: the caller names
+/// the property it is within).
 pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<(), String> {
     let text = raw.get();
     match text.as_bytes().first() {
@@ -214,9 +258,12 @@ pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<
             out.push(b']');
         }
         Some(b'{') => {
-            let members: Members<'_> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            let Entries(members) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            if let Some(k) = repeated(&members) {
+                return Err(given_twice("member", k));
+            }
             out.push(b'{');
-            for (i, (k, v)) in members.0.into_iter().enumerate() {
+            for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -371,7 +418,7 @@ mod tests {
         let v: Box<serde_json::value::RawValue> =
             serde_json::from_str(r#"{"a":1,"b":{"c":1,"c":2}}"#).unwrap();
         let e = push_raw(&mut Vec::new(), &v).unwrap_err();
-        assert!(e.contains("property \"c\" appears twice"), "{e}");
+        assert_eq!(e, given_twice("member", "c"));
         // Not JSON is refused by the parser, before any value is kept.
         for bad in ["NaN", "[1,Infinity]", r#""\ud800""#] {
             let parsed = serde_json::from_str::<Box<serde_json::value::RawValue>>(bad);

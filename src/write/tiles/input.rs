@@ -51,7 +51,7 @@ use crate::bulk::{Columns, EventReader, Field, Format, Next};
 use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
-use crate::json;
+use crate::json::{self, KeySeed};
 use crate::model::properties::Dates;
 use crate::read::collection::{crs_problem, Fault, Piece, Pieces};
 use crate::read::input;
@@ -510,17 +510,14 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
     ) -> std::result::Result<(), A::Error> {
         let f = self.0;
         let mut key = String::new();
-        // The members read, each once ([`json::given_twice`]): type, id, properties,
-        // geometry, crs.
-        let mut seen = [false; MEMBERS.len()];
+        // The members read, each once ([`json::Once`]).
+        let mut once = json::Once::new(&json::FEATURE_MEMBERS);
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            if let Some(i) = MEMBERS.iter().position(|m| *m == key) {
-                if std::mem::replace(&mut seen[i], true) {
-                    return Err(RawFeature::stop(
-                        &mut f.problem,
-                        json::given_twice("member", &key),
-                    ));
-                }
+            if let Some(name) = once.twice(&key) {
+                return Err(RawFeature::stop(
+                    &mut f.problem,
+                    json::given_twice("member", name),
+                ));
             }
             match key.as_str() {
                 "type" => f.is_feature = map.next_value_seed(IsFeature)?,
@@ -549,34 +546,6 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                 }
             }
         }
-        Ok(())
-    }
-}
-
-/// The members of a Feature the reader reads (a second one of them is refused).
-const MEMBERS: [&str; 5] = ["type", "id", "properties", "geometry", "crs"];
-
-/// An object's key, copied into a reused string.
-struct KeySeed<'a>(&'a mut String);
-
-impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a key")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
-        self.0.clear();
-        self.0.push_str(s);
         Ok(())
     }
 }
@@ -937,7 +906,7 @@ impl<'de> serde::de::Visitor<'de> for Checked<'_> {
 struct RawGeometry {
     kind: Option<String>,
     coordinates: Coords,
-    /// The first of its members read (`type`, `coordinates`) given twice.
+    /// The first of its members read ([`json::GEOMETRY_MEMBERS`]) given twice.
     twice: Option<&'static str>,
     /// Why its `crs` is refused ([`crs_problem`]), with the value.
     crs: Option<String>,
@@ -1012,17 +981,10 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut g = RawGeometry::default();
         let mut key = String::new();
-        let (mut kind, mut coordinates) = (false, false);
+        let mut once = json::Once::new(&json::GEOMETRY_MEMBERS);
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            let seen = match key.as_str() {
-                "type" => Some(("type", &mut kind)),
-                "coordinates" => Some(("coordinates", &mut coordinates)),
-                _ => None,
-            };
-            if let Some((name, seen)) = seen {
-                if std::mem::replace(seen, true) && g.twice.is_none() {
-                    g.twice = Some(name);
-                }
+            if let Some(name) = once.twice(&key) {
+                g.twice.get_or_insert(name);
             }
             match key.as_str() {
                 "type" => {
