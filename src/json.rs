@@ -153,6 +153,30 @@ impl<const N: usize> Once<N> {
     }
 }
 
+/// An object's key as one of `names` (`None` for any other), matched as read, neither
+/// copied nor kept: for a reader that reads only those members.
+pub struct MemberSeed<const N: usize>(pub &'static [&'static str; N]);
+
+impl<'de, const N: usize> serde::de::DeserializeSeed<'de> for MemberSeed<N> {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, const N: usize> serde::de::Visitor<'de> for MemberSeed<N> {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|n| **n == s).copied())
+    }
+}
+
 /// An object's members as written, in order, each value's JSON text borrowed as it is
 /// ([`serde_json::value::RawValue`]), a name given twice kept twice ([`repeated`] finds
 /// it: what it is, a property or a member, the caller says by [`given_twice`]).
@@ -286,7 +310,11 @@ pub fn number_id(text: &str) -> String {
 pub fn id_of(raw: &serde_json::value::RawValue) -> Option<String> {
     let text = raw.get();
     match text.as_bytes().first()? {
-        b'"' => serde_json::from_str(text).ok(),
+        // Most ids need no unescaping: borrowed, then copied.
+        b'"' => serde_json::from_str::<&str>(text)
+            .map(str::to_owned)
+            .or_else(|_| serde_json::from_str(text))
+            .ok(),
         b'-' | b'0'..=b'9' => Some(number_id(text)),
         _ => None,
     }

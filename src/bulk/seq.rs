@@ -68,18 +68,17 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for FeatureVisitor<'a> {
     ) -> std::result::Result<Feature<'a>, A::Error> {
         let mut f = Feature::default();
         let mut once = json::Once::new(&json::FEATURE_MEMBERS);
-        let mut key = String::new();
-        while map.next_key_seed(json::KeySeed(&mut key))?.is_some() {
-            if let Some(name) = once.twice(&key) {
+        while let Some(key) = map.next_key_seed(json::MemberSeed(&json::FEATURE_MEMBERS))? {
+            if let Some(name) = key.and_then(|k| once.twice(k)) {
                 f.twice.get_or_insert(name);
             }
             // `null` reads as absent, but for the geometry (an unlocated feature).
-            match key.as_str() {
-                "type" => f.kind = Some(map.next_value()?),
-                "id" => f.id = map.next_value()?,
-                "geometry" => f.geometry = Some(map.next_value()?),
-                "properties" => f.properties = map.next_value()?,
-                "crs" => f.crs = map.next_value()?,
+            match key {
+                Some("type") => f.kind = Some(map.next_value()?),
+                Some("id") => f.id = map.next_value()?,
+                Some("geometry") => f.geometry = Some(map.next_value()?),
+                Some("properties") => f.properties = map.next_value()?,
+                Some("crs") => f.crs = map.next_value()?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
