@@ -118,21 +118,73 @@ pub fn given_twice(what: &str, name: &str) -> String {
     )
 }
 
-/// An object's members as written, in order, each value's JSON text borrowed as it is
-/// ([`serde_json::value::RawValue`]): a name given twice is an error (serde_json would
-/// keep the last value silently, and the first would be lost), named a property's
-/// ([`given_twice`]).
-#[derive(Debug, Default)]
-pub struct Members<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
+/// The members of a GeoJSON Feature the readers read (`type`, `id`, `properties`,
+/// `geometry`, `crs`): each may be given once ([`Once`]).
+pub const FEATURE_MEMBERS: [&str; 5] = ["type", "id", "properties", "geometry", "crs"];
 
-/// An object's members as written, in order, as [`Members`] but unchecked: a name may be
-/// given twice ([`repeated`] finds it).
+/// The members of a GeoJSON geometry the readers read (`type`, `coordinates`, a legacy
+/// `crs`): each may be given once ([`Once`]).
+pub const GEOMETRY_MEMBERS: [&str; 3] = ["type", "coordinates", "crs"];
+
+/// Which of the members a reader reads (`names`: [`FEATURE_MEMBERS`], [`GEOMETRY_MEMBERS`])
+/// an object has given so far: the one check of every GeoJSON reader (the tiles reader's,
+/// the bulk GeoJSONSeq reader's) that none is given twice ([`given_twice`]). Foreign
+/// members (any other name) are not read, so their values, given twice or holding a name
+/// given twice, are left as they are, by every reader alike.
+#[derive(Debug)]
+pub struct Once<const N: usize> {
+    names: &'static [&'static str; N],
+    seen: [bool; N],
+}
+
+impl<const N: usize> Once<N> {
+    /// None of `names` met yet.
+    pub fn new(names: &'static [&'static str; N]) -> Self {
+        Once {
+            names,
+            seen: [false; N],
+        }
+    }
+
+    /// Note the member `key`: its name when it is one of the names and was met before.
+    pub fn twice(&mut self, key: &str) -> Option<&'static str> {
+        let i = self.names.iter().position(|n| *n == key)?;
+        std::mem::replace(&mut self.seen[i], true).then_some(self.names[i])
+    }
+}
+
+/// An object's key as one of `names` (`None` for any other), matched as read, neither
+/// copied nor kept: for a reader that reads only those members.
+pub struct MemberSeed<const N: usize>(pub &'static [&'static str; N]);
+
+impl<'de, const N: usize> serde::de::DeserializeSeed<'de> for MemberSeed<N> {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, const N: usize> serde::de::Visitor<'de> for MemberSeed<N> {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|n| **n == s).copied())
+    }
+}
+
+/// An object's members as written, in order, each value's JSON text borrowed as it is
+/// ([`serde_json::value::RawValue`]), a name given twice kept twice ([`repeated`] finds
+/// it: what it is, a property or a member, the caller says by [`given_twice`]).
 #[derive(Debug, Default)]
 pub struct Entries<'a>(pub Vec<(String, &'a serde_json::value::RawValue)>);
 
-/// Reads an object's members, refusing a name given twice as a `what` ([`given_twice`])
-/// when it is given.
-struct Visit<'a>(Option<&'static str>, std::marker::PhantomData<&'a ()>);
+/// Reads an object's members.
+struct Visit<'a>(std::marker::PhantomData<&'a ()>);
 
 impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
     type Value = Vec<(String, &'a serde_json::value::RawValue)>;
@@ -144,24 +196,39 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
         while let Some(k) = a.next_key::<String>()? {
             members.push((k, a.next_value()?));
         }
-        if let Some((what, k)) = self.0.zip(repeated(&members)) {
-            return Err(serde::de::Error::custom(given_twice(what, k)));
-        }
         Ok(members)
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(Visit(Some("property"), std::marker::PhantomData))
-            .map(Members)
     }
 }
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(Visit(None, std::marker::PhantomData))
+        d.deserialize_map(Visit(std::marker::PhantomData))
             .map(Entries)
+    }
+}
+
+/// An object's key, copied into a reused string.
+pub struct KeySeed<'a>(pub &'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        self.0.clear();
+        self.0.push_str(s);
+        Ok(())
     }
 }
 
@@ -183,12 +250,83 @@ pub fn repeated<T>(members: &[(String, T)]) -> Option<&str> {
     names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
+/// The id a feature's `id` given as a JSON number `text` has, in every reader (the tiles
+/// reader's, the bulk GeoJSONSeq reader's, for the `id` member or the `id` property): the
+/// number's plainest decimal form, computed on its digits as written, so no digit is lost
+/// and one number is one id whatever its form: `100`, `1e2`, `100.0` and `1.00E+2` are all
+/// `100`, `1.50` and `15e-1` are `1.5`, `-0` is `0`. A number more than 20 zeros away from
+/// its digits is written in exponent form (`1e400`, `1.5e-30`). Text that is not a JSON
+/// number, or whose exponent has more than 18 digits, is returned as it is.
+pub fn number_id(text: &str) -> String {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => (rest, "0"),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let number = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let exp_digits = exponent.strip_prefix('-').unwrap_or(exponent);
+    if !number(int) || !(frac.is_empty() || number(frac)) || !number(exp_digits) {
+        return text.to_owned();
+    }
+    // The value is `digits` × 10^`exp`.
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    let significant = digits.trim_end_matches('0');
+    if significant.is_empty() {
+        return "0".into();
+    }
+    // An exponent of more than 18 digits is beyond any id: kept as written.
+    if exp_digits.len() > 18 {
+        return text.to_owned();
+    }
+    let exp: i64 = exponent.parse().unwrap_or(0);
+    let len = significant.len() as i64;
+    let exp = exp - frac.len() as i64 + (digits.len() as i64 - len);
+    const MOST_ZEROS: i64 = 20;
+    if (0..=MOST_ZEROS).contains(&exp) {
+        let zeros = "0".repeat(usize::try_from(exp).unwrap_or(0));
+        return format!("{sign}{significant}{zeros}");
+    }
+    if exp < 0 && -exp < len {
+        let (whole, part) = significant.split_at(usize::try_from(len + exp).unwrap_or(0));
+        return format!("{sign}{whole}.{part}");
+    }
+    if exp < 0 && -exp - len <= MOST_ZEROS {
+        let zeros = "0".repeat(usize::try_from(-exp - len).unwrap_or(0));
+        return format!("{sign}0.{zeros}{significant}");
+    }
+    let (first, others) = significant.split_at(1);
+    let point = if others.is_empty() { "" } else { "." };
+    format!("{sign}{first}{point}{others}e{}", exp + len - 1)
+}
+
+/// A feature's id from the JSON value `raw` of its `id` member or property: a string as
+/// it is, a number by [`number_id`]; `None` for any other value.
+pub fn id_of(raw: &serde_json::value::RawValue) -> Option<String> {
+    let text = raw.get();
+    match text.as_bytes().first()? {
+        // Most ids need no unescaping: borrowed, then copied.
+        b'"' => serde_json::from_str::<&str>(text)
+            .map(str::to_owned)
+            .or_else(|_| serde_json::from_str(text))
+            .ok(),
+        b'-' | b'0'..=b'9' => Some(number_id(text)),
+        _ => None,
+    }
+}
+
 /// Append the JSON value `raw` as written (a free property read from GeoJSONSeq keeps its
 /// JSON): numbers, `true`, `false` and `null` copied as they are (no digit lost, `1E2`
 /// left `1E2`: what a number is the JSON text says, never a float that reads it),
 /// strings checked (escapes, surrogates) and escaped as every other string is
 /// ([`push_str`]), arrays and objects member by member without the blank space between
-/// them; an object naming a member twice is an error.
+/// them; an object naming a member twice is an error ([`given_twice`]: the caller names
+/// the property it is within).
 pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<(), String> {
     let text = raw.get();
     match text.as_bytes().first() {
@@ -214,9 +352,12 @@ pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<
             out.push(b']');
         }
         Some(b'{') => {
-            let members: Members<'_> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            let Entries(members) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            if let Some(k) = repeated(&members) {
+                return Err(given_twice("member", k));
+            }
             out.push(b'{');
-            for (i, (k, v)) in members.0.into_iter().enumerate() {
+            for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -371,7 +512,7 @@ mod tests {
         let v: Box<serde_json::value::RawValue> =
             serde_json::from_str(r#"{"a":1,"b":{"c":1,"c":2}}"#).unwrap();
         let e = push_raw(&mut Vec::new(), &v).unwrap_err();
-        assert!(e.contains("property \"c\" appears twice"), "{e}");
+        assert_eq!(e, given_twice("member", "c"));
         // Not JSON is refused by the parser, before any value is kept.
         for bad in ["NaN", "[1,Infinity]", r#""\ud800""#] {
             let parsed = serde_json::from_str::<Box<serde_json::value::RawValue>>(bad);
@@ -384,5 +525,51 @@ mod tests {
         assert!(push_raw(&mut Vec::new(), &v)
             .unwrap_err()
             .contains("\"k0\""));
+    }
+
+    /// Review finding (session 20): an id given as the number 1e2 was `1e2` to the bulk
+    /// reader and `100.0` to the tiles reader (another tile feature id). One number, one id.
+    #[test]
+    fn a_numeric_id_is_its_plainest_decimal_form() {
+        for (given, id) in [
+            ("100", "100"),
+            ("1e2", "100"),
+            ("1E+2", "100"),
+            ("100.0", "100"),
+            ("1.00E+2", "100"),
+            ("10000e-2", "100"),
+            ("0", "0"),
+            ("-0", "0"),
+            ("-0.0e5", "0"),
+            ("-7", "-7"),
+            ("1.50", "1.5"),
+            ("15e-1", "1.5"),
+            ("0.05", "0.05"),
+            ("5e-3", "0.005"),
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567890",
+            ),
+            ("1e20", "100000000000000000000"),
+            ("1e21", "1e21"),
+            ("1.5e-30", "1.5e-30"),
+            ("25e400", "2.5e401"),
+            ("1e99999999999999999999", "1e99999999999999999999"),
+            ("abc", "abc"),
+        ] {
+            assert_eq!(number_id(given), id, "{given}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Idempotent, and the same number as JSON reads it.
+        #[test]
+        fn a_numeric_id_is_the_same_number(text in "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{1,6})?([eE][-+]?[0-9]{1,3})?") {
+            let id = number_id(&text);
+            proptest::prop_assert_eq!(number_id(&id), id.clone());
+            let (a, b) = (text.parse::<f64>().unwrap(), id.parse::<f64>().unwrap());
+            // One decimal value: one float (`-0` is `0`).
+            proptest::prop_assert_eq!(a, b, "{} {}", text, id);
+        }
     }
 }

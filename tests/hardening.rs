@@ -636,3 +636,82 @@ fn excel_separator_lines_and_semicolon_headers_are_understood() {
             "\"sep=;\" is Excel's note that the file is separated by ';'",
         ]);
 }
+
+/// Review finding (session 20): a CSV fault was worded by whichever reader met it (the
+/// bulk reader by the Debug form of the csv crate's error kind, `places.csv`'s header by
+/// the crate's text after drillmap's own line: `places.csv:2: line 2: the quoted field
+/// ...`). The same fault in `places.csv`, a bulk CSV, a CSV to tile and a batch to geocode
+/// says the same words, on the line it is on, after a blank line.
+#[test]
+fn a_csv_fault_is_worded_alike_by_every_csv_reader() {
+    let work = Work::new("small");
+    let places = fs::read_to_string(work.data().join("places.csv")).unwrap();
+    // Each reader: the file, the text before the faulty row, how it is read.
+    let readers = [
+        ("places.csv", places.as_str(), "check --data data"),
+        (
+            "events.csv",
+            "id,name,place,start_date\n",
+            "build --data data --out out --events data/events.csv",
+        ),
+        (
+            "points.csv",
+            "id,name,lat,lon\n",
+            "tiles --out out/p.pmtiles data/points.csv",
+        ),
+        (
+            "names.csv",
+            "id,name\n",
+            "geocode --data data --batch data/names.csv",
+        ),
+    ];
+    let never_closed = |start: &str| {
+        format!(
+            "the quoted field starting {start:?} is never closed: the file ends inside it \
+             (is it cut short?)"
+        )
+    };
+    for (file, before, args) in readers {
+        let args: Vec<&str> = args.split(' ').collect();
+        let width = before.lines().last().unwrap().split(',').count();
+        let wide = vec!["x"; width + 1].join(",");
+        // The row's line: after `before` and a blank line.
+        let line = before.lines().count() + 2;
+        for (text, at, said) in [
+            // A header whose quoted field is never closed.
+            (b"\nid,\"name\n".to_vec(), 2, never_closed("name\n")),
+            (
+                format!("{before}\nx,\"open\n").into_bytes(),
+                line,
+                never_closed("open\n"),
+            ),
+            (
+                [format!("{before}\nx,").as_bytes(), b"na\xFFme\n"].concat(),
+                line,
+                "column \"name\" (field 2) is not UTF-8 text: \"na\\xFFme\"; save the file as \
+                 UTF-8 (text in another code page converts with `iconv -f CODEPAGE -t utf-8`, \
+                 e.g. cp1252 for Western European text)"
+                    .to_owned(),
+            ),
+            (
+                format!("{before}\n{wide}\n").into_bytes(),
+                line,
+                format!(
+                    "{wide:?}: expected {width} columns as in the header, found {}",
+                    width + 1
+                ),
+            ),
+        ] {
+            fs::write(work.data().join(file), &text).unwrap();
+            let run = work.run(&args);
+            let at = format!("data/{file}:{at}: {said}");
+            assert!(
+                run.stderr().lines().any(|l| l.contains(&at)),
+                "{args:?} on {:?}: no line with {at:?}\n--- stderr\n{}",
+                String::from_utf8_lossy(&text),
+                run.stderr()
+            );
+        }
+        fs::write(work.data().join("places.csv"), &places).unwrap();
+    }
+}

@@ -133,21 +133,6 @@ impl Layout {
             })
         });
     }
-
-    /// The row problem of a record that could not be read (starting on `line`), or the
-    /// error that stops the reading (`Err`).
-    fn unreadable(&self, e: csv::Error, line: u64) -> std::result::Result<Problem, Error> {
-        let message = match e.into_kind() {
-            csv::ErrorKind::Io(io) => return Err(Error::io(&self.path, io)),
-            other => format!("unreadable CSV row: {other:?}"),
-        };
-        Ok(Problem::new(
-            &self.path,
-            usize::try_from(line).ok(),
-            "",
-            message,
-        ))
-    }
 }
 
 /// Records read (split into fields, checked as UTF-8, their free properties formatted)
@@ -187,8 +172,8 @@ impl Feed {
                             Ok(true)
                         }
                         Err(e) => {
-                            let line = first_line(&mut reader, e.position());
-                            chunk.items.push(Item::Bad(layout.unreadable(e, line)?));
+                            let bad = table::unreadable(&layout.path, &mut reader, e)?;
+                            chunk.items.push(Item::Bad(bad));
                             Ok(true)
                         }
                     }
@@ -282,10 +267,7 @@ impl CsvReader {
         let mut reader = table::reader(input);
         let (header_line, header) = match table::header(&mut reader) {
             Ok(h) => h,
-            Err(e) => {
-                let line = first_line(&mut reader, e.position());
-                return Err(csv_fatal(path, e, line));
-            }
+            Err(e) => return Err(table::stop(path, &mut reader, e)),
         };
         let syntax = |message: String| Error::Syntax {
             path: path.to_path_buf(),
@@ -359,19 +341,6 @@ impl CsvReader {
             chunk: Chunk::default(),
             at: 0,
         })
-    }
-}
-
-/// The error that stops reading at `line` (where the header starts).
-fn csv_fatal(path: &Path, e: csv::Error, line: u64) -> Error {
-    let line = usize::try_from(line).ok();
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        other => Error::Syntax {
-            path: path.to_path_buf(),
-            line,
-            message: format!("{other:?}"),
-        },
     }
 }
 

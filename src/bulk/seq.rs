@@ -29,42 +29,79 @@ use crate::read::collection::crs_problem;
 use crate::read::lines::shown_message;
 use crate::read::seq::Records;
 
-#[derive(Debug, Deserialize)]
+/// A Feature's members as the reader reads them ([`json::FEATURE_MEMBERS`]); any other
+/// member is foreign, not read.
+#[derive(Debug, Default)]
 struct Feature<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default, borrow)]
+    kind: Option<String>,
     id: Option<&'a RawValue>,
     /// `None` when the member is absent (no GeoJSON Feature), `Some(None)` when it is
     /// `null` (a feature without a location, as drillmap writes an unlocated record).
-    #[serde(default, deserialize_with = "present")]
     geometry: Option<Option<&'a RawValue>>,
-    /// The properties as written, in order, a name given twice refused
-    /// ([`json::Members`]).
-    #[serde(default, borrow)]
-    properties: Option<json::Members<'a>>,
+    /// The properties as written, in order (a name given twice is found by
+    /// [`json::repeated`]).
+    properties: Option<json::Entries<'a>>,
     /// A legacy (GeoJSON 2008) `crs`, checked by the one check ([`crs_problem`]).
-    #[serde(default, borrow)]
     crs: Option<&'a RawValue>,
+    /// The first member read given twice ([`json::Once`]).
+    twice: Option<&'static str>,
 }
 
-/// A member that is there, `null` or not: serde reads an absent `Option` member and a
-/// `null` one alike, which would take a feature without its `geometry` for an unlocated one.
-fn present<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<&'de RawValue>>, D::Error> {
-    Option::<&'de RawValue>::deserialize(d).map(Some)
+impl<'de: 'a, 'a> Deserialize<'de> for Feature<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(FeatureVisitor(std::marker::PhantomData))
+    }
 }
 
-/// A geometry's JSON value, a member given twice (two `coordinates`) refused by the one
-/// rule ([`json::given_twice`]), as the tiles reader refuses it.
+struct FeatureVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> serde::de::Visitor<'de> for FeatureVisitor<'a> {
+    type Value = Feature<'a>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON Feature")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Feature<'a>, A::Error> {
+        let mut f = Feature::default();
+        let mut once = json::Once::new(&json::FEATURE_MEMBERS);
+        while let Some(key) = map.next_key_seed(json::MemberSeed(&json::FEATURE_MEMBERS))? {
+            if let Some(name) = key.and_then(|k| once.twice(k)) {
+                f.twice.get_or_insert(name);
+            }
+            // `null` reads as absent, but for the geometry (an unlocated feature).
+            match key {
+                Some("type") => f.kind = Some(map.next_value()?),
+                Some("id") => f.id = map.next_value()?,
+                Some("geometry") => f.geometry = Some(map.next_value()?),
+                Some("properties") => f.properties = map.next_value()?,
+                Some("crs") => f.crs = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        if f.kind.is_none() && f.twice.is_none() {
+            return Err(serde::de::Error::missing_field("type"));
+        }
+        Ok(f)
+    }
+}
+
+/// A geometry's JSON value, a member it is read by given twice (two `coordinates`)
+/// refused by the one check ([`json::Once`]), as the tiles reader refuses it.
 fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)> {
     let bad = |m: String| (raw.get().to_owned(), m);
     if raw.get().starts_with('{') {
         let json::Entries(members) =
             serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
-        if let Some(k) = json::repeated(&members) {
-            return Err(bad(format!("geometry: {}", json::given_twice("member", k))));
+        let mut once = json::Once::new(&json::GEOMETRY_MEMBERS);
+        if let Some(k) = members.iter().find_map(|(k, _)| once.twice(k)) {
+            let twice = json::given_twice("member", k);
+            return Err((String::new(), format!("geometry: {twice}")));
         }
         // Each member's value parsed once, from the text already split.
         let mut object = serde_json::Map::with_capacity(members.len());
@@ -121,6 +158,16 @@ fn text_of(v: &RawValue) -> Option<String> {
     }
 }
 
+/// The id from its JSON value (the `id` member, or the id property): a string trimmed, a
+/// number by the one rule of numeric ids ([`json::number_id`]: `1e2` is `100`), `null`
+/// empty; `None` for anything else.
+fn id_text(v: &RawValue) -> Option<String> {
+    match v.get().as_bytes().first()? {
+        b'-' | b'0'..=b'9' => Some(json::number_id(v.get())),
+        _ => text_of(v),
+    }
+}
+
 impl<R: Read> SeqReader<R> {
     /// Read `input` (named `path` in messages).
     pub fn new(path: &Path, input: R, columns: &Columns) -> Self {
@@ -150,9 +197,15 @@ impl<R: Read> SeqReader<R> {
 
     /// Fill `values` and `extra` from a parsed feature, or say what is wrong.
     fn take(&mut self, f: Feature<'_>) -> std::result::Result<(), (String, String)> {
-        if f.kind != "Feature" {
+        // A name given twice is told first, in the tiles reader's words (no value: the
+        // message names it).
+        if let Some(name) = f.twice {
+            return Err((String::new(), json::given_twice("member", name)));
+        }
+        let kind = f.kind.unwrap_or_default();
+        if kind != "Feature" {
             return Err((
-                f.kind,
+                kind,
                 "expected a GeoJSON Feature (\"type\": \"Feature\")".into(),
             ));
         }
@@ -167,6 +220,9 @@ impl<R: Read> SeqReader<R> {
             v.clear();
         }
         let props = f.properties.unwrap_or_default().0;
+        if let Some(k) = json::repeated(&props) {
+            return Err((String::new(), json::given_twice("property", k)));
+        }
         const FIELDS: [Field; 10] = [
             Field::Id,
             Field::Name,
@@ -205,6 +261,7 @@ impl<R: Read> SeqReader<R> {
             // drillmap's `sources` (an array of source objects) is read as its JSON text.
             let text = match field {
                 Field::Sources if v.get().starts_with(['[', '{']) => Some(v.get().to_owned()),
+                Field::Id => id_text(v),
                 _ => text_of(v),
             };
             self.values[field as usize] = text.ok_or_else(|| {
@@ -231,7 +288,7 @@ impl<R: Read> SeqReader<R> {
             }
         }
         if let Some(id) = f.id {
-            self.values[Field::Id as usize] = text_of(id).ok_or_else(|| {
+            self.values[Field::Id as usize] = id_text(id).ok_or_else(|| {
                 (
                     id.get().to_owned(),
                     "the feature id must be a string or a number".to_owned(),
@@ -313,8 +370,13 @@ impl<R: Read> SeqReader<R> {
                     push_numeric(&mut self.extra, k, text)?;
                 }
                 // Any other value keeps its JSON as written.
-                _ => json::push_raw(&mut self.extra, v)
-                    .map_err(|m| (text.to_owned(), shown_message(&m)))?,
+                // Within it, by the tiles reader's words: `property "d": member "e" ...`.
+                _ => json::push_raw(&mut self.extra, v).map_err(|m| {
+                    (
+                        text.to_owned(),
+                        format!("property {k:?}: {}", shown_message(&m)),
+                    )
+                })?,
             }
         }
         Ok(())
@@ -493,7 +555,7 @@ mod tests {
         let got =
             read(b"{\"type\":\"Feature\",\"geometry\":null,\"geometry\":null,\"properties\":{}}\n");
         assert!(
-            got[0].starts_with("t.geojsons:1:") && got[0].contains("duplicate field `geometry`"),
+            got[0] == format!("t.geojsons:1: {}", json::given_twice("member", "geometry")),
             "{got:?}"
         );
         // And a geometry's (the last `coordinates` were read).
@@ -509,7 +571,13 @@ mod tests {
         );
         // Within a property's value too, by the same rule.
         let got = read(b"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"place\":\"Termez\",\"d\":{\"e\":1,\"e\":2}}}\n");
-        assert!(got[0].contains("\"e\" appears twice"), "{got:?}");
+        assert!(
+            got[0].ends_with(&format!(
+                "property \"d\": {}",
+                json::given_twice("member", "e")
+            )),
+            "{got:?}"
+        );
     }
 
     /// A legacy `crs` naming another system than longitude/latitude WGS 84 is a bad row,

@@ -56,10 +56,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
     };
     let (header_line, header) = match table::header(&mut reader) {
         Ok(h) => h,
-        Err(e) => {
-            let line = first_line(&mut reader, e.position());
-            return Err(syntax(line, e.to_string()));
-        }
+        Err(e) => return Err(table::stop(path, &mut reader, e)),
     };
     let names = header.map_err(|m| syntax(header_line, m))?;
     let with_validity: Vec<&str> = COLUMNS.iter().chain(&VALIDITY_COLUMNS).copied().collect();

@@ -51,7 +51,7 @@ use crate::bulk::{Columns, EventReader, Field, Format, Next};
 use crate::date::DateSpan;
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
-use crate::json;
+use crate::json::{self, KeySeed};
 use crate::model::properties::Dates;
 use crate::read::collection::{crs_problem, Fault, Piece, Pieces};
 use crate::read::input;
@@ -510,17 +510,14 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
     ) -> std::result::Result<(), A::Error> {
         let f = self.0;
         let mut key = String::new();
-        // The members read, each once ([`json::given_twice`]): type, id, properties,
-        // geometry, crs.
-        let mut seen = [false; MEMBERS.len()];
+        // The members read, each once ([`json::Once`]).
+        let mut once = json::Once::new(&json::FEATURE_MEMBERS);
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            if let Some(i) = MEMBERS.iter().position(|m| *m == key) {
-                if std::mem::replace(&mut seen[i], true) {
-                    return Err(RawFeature::stop(
-                        &mut f.problem,
-                        json::given_twice("member", &key),
-                    ));
-                }
+            if let Some(name) = once.twice(&key) {
+                return Err(RawFeature::stop(
+                    &mut f.problem,
+                    json::given_twice("member", name),
+                ));
             }
             match key.as_str() {
                 "type" => f.is_feature = map.next_value_seed(IsFeature)?,
@@ -530,7 +527,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                         return Err(RawFeature::stop(&mut f.problem, crs_message(&crs, &why)));
                     }
                 }
-                "id" => f.id_member = Some(map.next_value_seed(IdSeed)?),
+                "id" => f.id_member = Some(json::id_of(map.next_value()?)),
                 "properties" => {
                     f.properties.clear();
                     f.id_property = None;
@@ -549,34 +546,6 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                 }
             }
         }
-        Ok(())
-    }
-}
-
-/// The members of a Feature the reader reads (a second one of them is refused).
-const MEMBERS: [&str; 5] = ["type", "id", "properties", "geometry", "crs"];
-
-/// An object's key, copied into a reused string.
-struct KeySeed<'a>(&'a mut String);
-
-impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a key")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
-        self.0.clear();
-        self.0.push_str(s);
         Ok(())
     }
 }
@@ -618,61 +587,6 @@ impl<'de> serde::de::Visitor<'de> for IsFeature {
     }
 }
 
-/// The text of an id: a string, or a number as JSON writes it; `None` for other types.
-struct IdSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for IdSeed {
-    type Value = Option<String>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Option<String>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for IdSeed {
-    type Value = Option<String>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an id")
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
-        Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
-    }
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Self::Value, E> {
-        Ok(Some(s.to_owned()))
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        while seq.next_element::<Skipped>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        while map.next_entry::<Skipped, Skipped>()?.is_some() {}
-        Ok(None)
-    }
-}
-
 /// A feature's `properties`, encoded into its [`EncodedProperties`]; `false` when it is
 /// neither an object nor null.
 struct PropertiesSeed<'a>(&'a mut RawFeature);
@@ -709,15 +623,32 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
         let f = self.0;
         let mut key = String::new();
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            let id = (key == "id").then_some(&mut f.id_property);
             let numeric = f.numeric.contains(&key);
-            map.next_value_seed(ValueSeed {
-                key: &key,
-                properties: &mut f.properties,
-                id,
-                numeric,
-                problem: &mut f.problem,
-            })?;
+            if key == "id" {
+                // Its text kept, for a number's id ([`json::id_of`]).
+                let raw: &serde_json::value::RawValue = map.next_value()?;
+                let seed = ValueSeed {
+                    key: &key,
+                    properties: &mut f.properties,
+                    id: Some(&mut f.id_property),
+                    numeric,
+                    problem: &mut f.problem,
+                };
+                let mut value = serde_json::Deserializer::from_str(raw.get());
+                serde::de::DeserializeSeed::deserialize(seed, &mut value)
+                    .map_err(<A::Error as serde::de::Error>::custom)?;
+                if let Some(Some(id)) = &mut f.id_property {
+                    *id = json::id_of(raw).unwrap_or_default();
+                }
+            } else {
+                map.next_value_seed(ValueSeed {
+                    key: &key,
+                    properties: &mut f.properties,
+                    id: None,
+                    numeric,
+                    problem: &mut f.problem,
+                })?;
+            }
             if let Some(twice) = f.properties.given_twice() {
                 let why = json::given_twice("property", twice);
                 return Err(RawFeature::stop(&mut f.problem, why));
@@ -937,7 +868,7 @@ impl<'de> serde::de::Visitor<'de> for Checked<'_> {
 struct RawGeometry {
     kind: Option<String>,
     coordinates: Coords,
-    /// The first of its members read (`type`, `coordinates`) given twice.
+    /// The first of its members read ([`json::GEOMETRY_MEMBERS`]) given twice.
     twice: Option<&'static str>,
     /// Why its `crs` is refused ([`crs_problem`]), with the value.
     crs: Option<String>,
@@ -1012,17 +943,10 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut g = RawGeometry::default();
         let mut key = String::new();
-        let (mut kind, mut coordinates) = (false, false);
+        let mut once = json::Once::new(&json::GEOMETRY_MEMBERS);
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            let seen = match key.as_str() {
-                "type" => Some(("type", &mut kind)),
-                "coordinates" => Some(("coordinates", &mut coordinates)),
-                _ => None,
-            };
-            if let Some((name, seen)) = seen {
-                if std::mem::replace(seen, true) && g.twice.is_none() {
-                    g.twice = Some(name);
-                }
+            if let Some(name) = once.twice(&key) {
+                g.twice.get_or_insert(name);
             }
             match key.as_str() {
                 "type" => {
@@ -1582,6 +1506,48 @@ mod tests {
         ] {
             let got = RawFeature::default().read_slice(bad, 0);
             assert!(got.is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    /// Review finding (session 20): an id given as the JSON number 1e2 was `100.0` to the
+    /// tiles reader and `1e2` to `build --events` (two tile feature ids for one feature).
+    /// One rule ([`json::number_id`]) for the `id` member and the id property, in both.
+    #[test]
+    fn a_numeric_id_is_one_id_in_every_geojson_reader() {
+        use crate::bulk::{seq::SeqReader, Columns, EventReader, Next};
+        for (given, want) in [
+            ("100", "100"),
+            ("1e2", "100"),
+            ("100.0", "100"),
+            ("1.00E+2", "100"),
+            ("-0", "0"),
+            ("2.50", "2.5"),
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567890",
+            ),
+            ("\"1e2\"", "1e2"),
+        ] {
+            for line in [
+                format!(
+                    r#"{{"type":"Feature","id":{given},"geometry":null,"properties":{{"place":"Termiz"}}}}"#
+                ),
+                format!(
+                    r#"{{"type":"Feature","geometry":null,"properties":{{"id":{given},"place":"Termiz"}}}}"#
+                ),
+            ] {
+                let mut tiled = RawFeature::default();
+                tiled.read_slice(line.as_bytes(), 9).unwrap();
+                let mut bulk = SeqReader::new(
+                    Path::new("t.geojsonl"),
+                    line.as_bytes(),
+                    &Columns::default(),
+                );
+                let Some(Next::Row(row)) = bulk.next_row().unwrap() else {
+                    panic!("{line}")
+                };
+                assert_eq!((tiled.id.as_str(), row.id), (want, want), "{line}");
+            }
         }
     }
 
