@@ -242,7 +242,8 @@ pub struct TileIndex {
     seen: HashMap<(u64, u32), (u64, u64), FxBuildHasher>,
 }
 
-fn content_hash(bytes: &[u8]) -> u64 {
+/// The hash a tile's content is found again by ([`TileIndex::add_hashed`]).
+pub fn content_hash(bytes: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     h.write(bytes);
     h.finish()
@@ -260,9 +261,22 @@ impl TileIndex {
         source: u64,
         same: impl FnOnce(u64) -> bool,
     ) -> bool {
+        self.add_hashed(tile_id, content_hash(tile), tile.len() as u64, source, same)
+    }
+
+    /// [`TileIndex::add`] of a tile of `len` bytes whose [`content_hash`] is `hash`, taken
+    /// when the tile was made: its bytes need not be at hand.
+    pub fn add_hashed(
+        &mut self,
+        tile_id: u64,
+        hash: u64,
+        len: u64,
+        source: u64,
+        same: impl FnOnce(u64) -> bool,
+    ) -> bool {
         self.addressed += 1;
-        let length = u32::try_from(tile.len()).unwrap_or(u32::MAX);
-        let key = (content_hash(tile), length);
+        let length = u32::try_from(len).unwrap_or(u32::MAX);
+        let key = (hash, length);
         let existing = self
             .seen
             .get(&key)
@@ -273,7 +287,7 @@ impl TileIndex {
             Some(o) => (o, false),
             None => {
                 let o = self.len;
-                self.len += tile.len() as u64;
+                self.len += len;
                 // On a (vanishingly rare) hash collision the first content keeps the slot
                 // and this one is simply stored again.
                 self.seen.entry(key).or_insert((o, source));

@@ -986,29 +986,42 @@ impl LayerBuilder {
             shared,
             ..
         } = self;
-        let mut last: Option<Vec<u8>> = None;
-        ids.for_each(|fid, rec| {
-            if last.as_deref() == Some(fid) {
-                let fid = fid.try_into().map_or(0, u64::from_be_bytes);
-                let (line, id) = rec.split_at_checked(8).unwrap_or((&[], rec));
-                let line = line.try_into().map_or(0, u64::from_le_bytes);
-                return Err(Error::Syntax {
-                    path: named.clone(),
-                    line: usize::try_from(line).ok().filter(|&l| l > 0),
-                    message: format!(
-                        "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
+        // The ids are checked on a thread of their own while the records are merged: two
+        // external sorts of their own runs, one on each core.
+        let check_ids = || {
+            let mut last: Option<Vec<u8>> = None;
+            ids.for_each(|fid, rec| {
+                if last.as_deref() == Some(fid) {
+                    let fid = fid.try_into().map_or(0, u64::from_be_bytes);
+                    let (line, id) = rec.split_at_checked(8).unwrap_or((&[], rec));
+                    let line = line.try_into().map_or(0, u64::from_le_bytes);
+                    return Err(Error::Syntax {
+                        path: named.clone(),
+                        line: usize::try_from(line).ok().filter(|&l| l > 0),
+                        message: format!(
+                            "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
                          earlier feature (a repeated id?)",
-                        String::from_utf8_lossy(id)
-                    ),
-                });
-            }
-            let l = last.get_or_insert_with(Vec::new);
-            l.clear();
-            l.extend_from_slice(fid);
-            Ok(())
-        })?;
+                            String::from_utf8_lossy(id)
+                        ),
+                    });
+                }
+                let l = last.get_or_insert_with(Vec::new);
+                l.clear();
+                l.extend_from_slice(fid);
+                Ok(())
+            })
+        };
         let count = records.len();
-        let records = records.finish()?;
+        let (checked, records) = std::thread::scope(|s| {
+            let checking = s.spawn(check_ids);
+            let records = records.finish();
+            let checked = checking
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("the id check panicked".into())));
+            (checked, records)
+        });
+        checked?;
+        let records = records?;
         // Adds the keys clusters write (point_count, the dates, the accumulated columns).
         let _ = ClusterTable::new(&mut keys, &[], accumulate);
         Ok(Built {

@@ -5,10 +5,10 @@
 //!
 //! A zoom's finished tiles are kept in memory ([`encode_pmtiles`](super::encode_pmtiles),
 //! the XYZ folder) or, when the archive goes to a file, spilled to a temporary file per
-//! zoom beside it as each tile is done ([`Spill`]), keeping only ids and lengths in
-//! memory; the archive is then streamed to its own temporary file from the spills (one
-//! pass lays out the directory and finds duplicates, a second copies the stored tiles).
-//! Both give the same bytes.
+//! zoom beside it as each tile is done ([`Spill`]), keeping only ids, lengths and content
+//! hashes in memory; the archive is then streamed to its own temporary file from the
+//! spills (the directory and the duplicates are laid out from the hashes, then one pass
+//! copies the stored tiles). Both give the same bytes.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -48,6 +48,9 @@ pub(super) struct ZoomTiles {
     pub(super) data: Vec<u8>,
     /// The contents, when spilled to a file.
     pub(super) spill: Option<Spill>,
+    /// Each spilled tile's [`pmtiles::content_hash`], taken on the worker that made it, so
+    /// the archive is laid out without reading the spills twice.
+    hashes: Vec<u64>,
     /// The largest tile.
     pub(super) largest: usize,
     /// The first error writing the spill.
@@ -140,6 +143,7 @@ impl ZoomTiles {
         self.largest = self.largest.max(tile.len());
         match &mut self.spill {
             Some(spill) => {
+                self.hashes.push(pmtiles::content_hash(tile));
                 if self.error.is_none() {
                     self.error = spill.write(tile).err();
                 }
@@ -336,12 +340,17 @@ const RETAINED: u64 = 4;
 /// "The gate").
 const GATE_TILES: u64 = 1;
 
+/// Features a tile of at most this share of the feature budget may hold beside tiles at
+/// the budget (a folded tile): the small tiles of a high zoom go on beside one folded
+/// tile instead of waiting for it, for a sixteenth of a folded tile's features at most.
+const GATE_SLACK: u64 = 16;
+
 /// Limits the features held in tile windows by all workers together: a tile of `n`
 /// features waits until `n` more fit under the cap, or until no other tile is held (so a
 /// tile larger than the cap is finished alone). The cap is [`GATE_TILES`] times the
-/// feature budget, whatever the number of threads: that many tiles near the budget (the
-/// folded tiles of the low zooms, which end the pyramid) are finished side by side, more
-/// wait. The output does not depend on it.
+/// feature budget, whatever the number of threads, plus a [`GATE_SLACK`]th of it: that
+/// many tiles near the budget (the folded tiles of the low zooms) are finished side by
+/// side, more wait, and small tiles go on beside them. The output does not depend on it.
 pub(super) struct Gate {
     held: Mutex<u64>,
     freed: Condvar,
@@ -1287,16 +1296,16 @@ fn build_pyramid(
     give_back();
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = threads.min(zooms.len().max(1));
-    let gate = Gate::new(opts.max_tile_features as u64 * GATE_TILES);
+    let budget = opts.max_tile_features as u64;
+    let gate = Gate::new(budget * GATE_TILES + budget / GATE_SLACK);
     let slots: Vec<Mutex<Option<ZoomTiles>>> = zooms.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut gz = Gzip::new(opts.gzip_level);
         let mut scratch = Scratch::new(&prepared, &opts.accumulate);
         loop {
-            // Highest zooms first: they have the most tiles, so the queue ends on small jobs.
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&zoom) = zooms.len().checked_sub(i + 1).and_then(|j| zooms.get(j)) else {
+            let Some(&zoom) = zoom_order(zooms.len(), i).and_then(|j| zooms.get(j)) else {
                 break;
             };
             let zt = match spill_beside
@@ -1383,6 +1392,21 @@ fn build_pyramid(
         started: start,
     };
     Ok(pyramid)
+}
+
+/// The index of the `i`th zoom to build among `n`: from both ends in turn, the highest
+/// first (`n-1, 0, n-2, 1, …`). The highest zooms have the most tiles and the lowest the
+/// folded ones, which pass the [`Gate`] one at a time: so a folded tile is finished while
+/// the other workers cut the small tiles of a high zoom beside it, and the queue ends on
+/// the middle zooms, small jobs.
+fn zoom_order(n: usize, i: usize) -> Option<usize> {
+    (i < n).then(|| {
+        if i.is_multiple_of(2) {
+            n - 1 - i / 2
+        } else {
+            i / 2
+        }
+    })
 }
 
 pub(super) fn kind_name(kind: u8) -> &'static str {
@@ -1593,10 +1617,10 @@ impl Pyramid {
     }
 
     /// Stream the archive of a spilled pyramid ([`spilled_pyramid`]) to a temporary file
-    /// beside `dest`, the same bytes [`Pyramid::into_pmtiles`] gives. A first pass over the
-    /// spills lays out the directory and finds duplicate tiles (compared byte for byte in
-    /// the spills when hash and length match); the second writes the header, directories,
-    /// metadata and each stored tile. Returns the staged file, or `None` when `dest`
+    /// beside `dest`, the same bytes [`Pyramid::into_pmtiles`] gives. The directory and the
+    /// duplicate tiles are laid out from the hashes taken as the tiles were made (two tiles
+    /// are compared byte for byte in the spills only when hash and length match); one pass
+    /// over the spills then writes the header, directories, metadata and each stored tile. Returns the staged file, or `None` when `dest`
     /// already holds these bytes.
     pub(super) fn stage_pmtiles(
         self,
@@ -1621,24 +1645,32 @@ impl Pyramid {
                 )),
             })
             .collect::<Result<_>>()?;
-        let same_as = |tile: &[u8], src: u64, buf: &mut Vec<u8>| -> bool {
+        // The `len` bytes at `src` in the concatenated spills, into `buf`.
+        let read_at = |src: u64, len: u64, buf: &mut Vec<u8>| -> bool {
             let z = starts.partition_point(|&s| s <= src).saturating_sub(1);
             let (Some(file), Some(&at)) = (files.get(z), starts.get(z)) else {
                 return false;
             };
-            buf.resize(tile.len(), 0);
-            file.read_exact_at(buf, src - at).is_ok() && buf.as_slice() == tile
+            buf.resize(usize::try_from(len).unwrap_or(usize::MAX), 0);
+            file.read_exact_at(buf, src - at).is_ok()
         };
         let mut index = TileIndex::default();
         let mut stored = Vec::new();
         let (mut tile, mut other) = (Vec::new(), Vec::new());
-        for ((zt, file), &at) in self.zooms.iter().zip(&files).zip(&starts) {
-            let mut reader = spill_reader(file, zt)?;
-            for (i, &id) in zt.ids.iter().enumerate() {
+        for (zt, &at) in self.zooms.iter().zip(&starts) {
+            if zt.hashes.len() != zt.ids.len() {
+                return Err(Error::Internal("a spilled tile without its hash".into()));
+            }
+            for (i, (&id, &hash)) in zt.ids.iter().zip(&zt.hashes).enumerate() {
                 let (start, end) = zt.range(i);
-                read_tile(&mut reader, end - start, &mut tile, zt)?;
-                let new = index.add(id, &tile, at + start, |src| same_as(&tile, src, &mut other));
-                stored.push(new);
+                let len = end - start;
+                // Only a tile whose hash and length match an earlier one's is read.
+                let same = |src| {
+                    read_at(at + start, len, &mut tile)
+                        && read_at(src, len, &mut other)
+                        && tile == other
+                };
+                stored.push(index.add_hashed(id, hash, len, at + start, same));
             }
         }
         stats.contents = usize::try_from(index.contents).unwrap_or(usize::MAX);
@@ -1726,7 +1758,15 @@ fn read_tile(
 
 #[cfg(test)]
 mod tests {
-    use super::one_feature_hint;
+    use super::{one_feature_hint, zoom_order};
+
+    #[test]
+    fn every_zoom_is_built_once_from_both_ends() {
+        let order: Vec<usize> = (0..6).map_while(|i| zoom_order(5, i)).collect();
+        assert_eq!(order, [4, 0, 3, 1, 2]);
+        assert_eq!(zoom_order(1, 0), Some(0));
+        assert_eq!(zoom_order(0, 0), None);
+    }
 
     #[test]
     fn one_feature_over_budget_is_told_what_makes_it_big() {
