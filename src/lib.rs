@@ -18,7 +18,8 @@
 //! from a news report, every fact with its quote (`drillmap extract`). Dependencies point
 //! down only: cli → pipeline → write → derive → resolve → read → model, with the
 //! primitives every layer from `read` up shares ([`fsutil`]'s atomic file writes,
-//! [`error`], [`json`], [`workers`]' threads taken back in order) at the `read` level, and
+//! [`error`], [`json`], [`memory`]'s allocator settings, [`workers`]' threads taken back in
+//! order) at the `read` level, and
 //! geometry and date primitives ([`antimeridian`], [`date`], [`country`]) with [`model`]
 //! (`tests/layering.rs` checks it).
 
@@ -32,6 +33,7 @@ pub mod evidence;
 pub mod extract;
 pub mod fsutil;
 pub mod json;
+pub mod memory;
 pub mod model;
 pub mod names;
 pub mod pipeline;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
     } else {
         "; nothing was written"
     };
+    drillmap::memory::tune();
     // Ctrl-C or SIGTERM: no temporary file left behind (exit 130 or 143).
     if let Err(e) = drillmap::fsutil::interrupt::install() {
         let _ = writeln!(io::stderr(), "warning: {e}");

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("bulk", 1),
     ("error", 1),
     ("json", 1),
+    ("memory", 1),
     ("fsutil", 1),
     ("workers", 1),
     ("evidence", 1),

@@ -597,6 +597,7 @@ impl RecordSorter {
     /// Add a record, in pieces, under `key`.
     pub fn push(&mut self, key: &[u8], parts: &[&[u8]]) -> Result<()> {
         self.close_tail()?;
+        self.make_room(key.len() + parts.iter().map(|p| p.len()).sum::<usize>())?;
         let start = self.arena.len();
         self.arena.extend_from_slice(key);
         for p in parts {
@@ -609,11 +610,68 @@ impl RecordSorter {
             len: len_u32(self.arena.len() - start - key.len())?,
         });
         self.records += 1;
-        let held = self.arena.len() + self.entries.len() * std::mem::size_of::<Entry>();
-        if held >= self.buffer && self.beside.is_some() {
-            self.spill()?;
+        Ok(())
+    }
+
+    /// Make room in the buffer for one more record of `need` bytes (key and record) while
+    /// what the buffer's two vectors have allocated stays within `buffer` bytes: each grows
+    /// by doubling while the buffer allows it, to what is left of it after that, and when
+    /// even the record does not fit the records held are spilled (their room is used
+    /// again). A lone record larger than the buffer is still taken. An in-memory sort
+    /// grows as it needs.
+    fn make_room(&mut self, need: usize) -> Result<()> {
+        const ENTRY: usize = std::mem::size_of::<Entry>();
+        // Grown to at least this much at once (a buffer smaller than it excepted).
+        const MIN_ARENA: usize = 64 << 10;
+        const MIN_ENTRIES: usize = 1 << 10;
+        let arena_short = need.saturating_sub(self.arena.capacity() - self.arena.len());
+        let entries_short = usize::from(self.entries.len() == self.entries.capacity());
+        if (arena_short == 0 && entries_short == 0) || self.beside.is_none() {
+            return Ok(());
+        }
+        let held = self.arena.capacity() + self.entries.capacity() * ENTRY;
+        let short = arena_short + entries_short * ENTRY;
+        if held + short > self.buffer {
+            if !self.entries.is_empty() {
+                let used = self.arena.len() + self.entries.len() * ENTRY;
+                self.spill()?;
+                // Room mostly taken by the other vector (records of another size came
+                // first), or grown past the buffer for a lone large record: start again
+                // from nothing, to grow in the records' proportions.
+                if used < self.buffer / 2 || held > self.buffer {
+                    self.arena = Vec::new();
+                    self.entries = Vec::new();
+                }
+                return self.make_room(need);
+            }
+            if held > 0 {
+                // Nothing held, and the room there is cannot take the record: free it.
+                self.arena = Vec::new();
+                self.entries = Vec::new();
+                return self.make_room(need);
+            }
+        }
+        let mut spare = self.buffer.saturating_sub(held + short);
+        if arena_short > 0 {
+            let more = self.arena.capacity().max(MIN_ARENA).min(spare);
+            spare -= more;
+            let len = self.arena.len();
+            self.arena
+                .reserve_exact(self.arena.capacity() + arena_short + more - len);
+        }
+        if entries_short > 0 {
+            let more = self.entries.capacity().max(MIN_ENTRIES).min(spare / ENTRY);
+            let len = self.entries.len();
+            self.entries
+                .reserve_exact(self.entries.capacity() + 1 + more - len);
         }
         Ok(())
+    }
+
+    /// Bytes the buffer has allocated (what [`RecordSorter::spilling`]'s `buffer` bounds).
+    #[cfg(test)]
+    fn allocated(&self) -> usize {
+        self.arena.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>()
     }
 
     /// Add `count` records already in key order, as [`SortedLines`] of a file: after every
@@ -634,16 +692,21 @@ impl RecordSorter {
     fn sort_buffer(&mut self) {
         let arena = &self.arena;
         let key = |e: &Entry| &arena[e.start..e.start + e.key_len as usize];
-        // Stable: equal keys keep push order. Past equal prefixes, two keys of at most 16
-        // bytes differ only in length (the shorter first).
-        self.entries.sort_by(|a, b| {
-            a.prefix.cmp(&b.prefix).then_with(|| {
-                if a.key_len <= 16 && b.key_len <= 16 {
-                    a.key_len.cmp(&b.key_len)
-                } else {
-                    key(a).cmp(key(b))
-                }
-            })
+        // Equal keys keep push order: records are pushed at increasing `start`, so ties
+        // are broken by it, and an unstable sort (in place: no scratch of half the
+        // buffer, as a stable sort takes) gives the one order. Past equal prefixes, two
+        // keys of at most 16 bytes differ only in length (the shorter first).
+        self.entries.sort_unstable_by(|a, b| {
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| {
+                    if a.key_len <= 16 && b.key_len <= 16 {
+                        a.key_len.cmp(&b.key_len)
+                    } else {
+                        key(a).cmp(key(b))
+                    }
+                })
+                .then(a.start.cmp(&b.start))
         });
     }
 
@@ -733,6 +796,9 @@ impl RecordSorter {
     /// folder's file the runs are named after.
     fn merge_down(&mut self) -> Result<PathBuf> {
         self.spill()?;
+        // Nothing is held from here on: the buffer's room goes back before the merge.
+        self.arena = Vec::new();
+        self.entries = Vec::new();
         let Some(beside) = self.beside.clone() else {
             return Err(Error::Internal("records spilled without a folder".into()));
         };
@@ -1180,8 +1246,8 @@ mod tests {
         let runs = sorter.records.as_ref().map(|r| r.runs.len());
         assert_eq!(
             runs,
-            Some(4),
-            "the rewound layer, then one run per late feature"
+            Some(3),
+            "the rewound layer, then one run per late feature but the last (still held)"
         );
         let done = sorter.finish("").unwrap();
         let dups: Vec<_> = done
@@ -1386,6 +1452,37 @@ mod tests {
             proptest::prop_assert_eq!(read_all(&memory.finish().unwrap()), want);
             drop(spilled);
             proptest::prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
+    }
+
+    proptest::proptest! {
+        /// What a spilling sort allocates for the records it holds stays within its buffer
+        /// (a lone record larger than the buffer excepted), whatever the records' sizes
+        /// and their order: the buffer's vectors grew by doubling past it (a 32 MiB buffer
+        /// held up to 64 MiB), and kept that room through the merge.
+        #[test]
+        fn a_spilling_sort_allocates_within_its_buffer(
+            sizes in proptest::collection::vec((0usize..40, proptest::prop_oneof![0usize..20, 0usize..3_000]), 1..400),
+            buffer in 64usize..20_000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut s = RecordSorter::spilling(&dir.path().join("out.pmtiles"), buffer);
+            for (i, &(key, len)) in sizes.iter().enumerate() {
+                let key = vec![u8::try_from(i % 251).unwrap(); key];
+                s.push(&key, &[&vec![7u8; len]]).unwrap();
+                let lone = key.len() + len + std::mem::size_of::<Entry>();
+                proptest::prop_assert!(
+                    s.allocated() <= buffer.max(lone),
+                    "{} allocated for a buffer of {buffer} after a record of {lone}",
+                    s.allocated()
+                );
+            }
+            let mut n = 0;
+            s.for_each(|_, _| {
+                n += 1;
+                Ok(())
+            }).unwrap();
+            proptest::prop_assert_eq!(n, sizes.len());
         }
     }
 

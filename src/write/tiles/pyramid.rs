@@ -310,20 +310,6 @@ fn fit(remap: &mut Remap, layers: &[PreparedLayer]) {
     }
 }
 
-/// Hand the free pages of the allocator's arenas back to the system. glibc keeps memory
-/// freed in the middle of its heaps resident (and a thread's arena to itself), so the
-/// windows of a large tile, or the rows a bulk build derived before its tiles, would stay
-/// in the peak of what follows; `malloc_trim` releases them (a few milliseconds, after
-/// large tiles only).
-#[allow(unsafe_code)]
-fn give_back() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim has no preconditions; it only releases free memory.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Bytes of a tile's encoding buffer kept for the next encoding when one is found over
 /// the byte budget (a larger buffer is freed: the clustered encodings that follow are
 /// smaller).
@@ -722,7 +708,7 @@ fn zoom_tiles(
             *out = Vec::new();
             remap.release();
             windows.release();
-            give_back();
+            crate::memory::give_back();
         }
         gate.release(held);
     }
@@ -1293,7 +1279,7 @@ fn build_pyramid(
     };
     // What reading the layers freed (their parse, a bulk build's rows and tables) is not
     // needed again: its pages go back before the zooms take theirs.
-    give_back();
+    crate::memory::give_back();
     let zooms: Vec<u8> = (opts.min_zoom..=opts.max_zoom).collect();
     let threads = threads.min(zooms.len().max(1));
     let budget = opts.max_tile_features as u64;
