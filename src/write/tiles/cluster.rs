@@ -712,24 +712,6 @@ impl TileClusters {
     fn coarsen(&mut self, by: u32) {
         self.shift += by;
         let ns = self.ns;
-        if ns == 0 {
-            // No sums to move beside them: the aggregates are sorted and merged where they
-            // are, in the same order as below (no copy of a tile's cells held beside them).
-            let dates = &self.dates;
-            self.aggs
-                .sort_unstable_by_key(|a| (a.layer, cell_at(a.cell, by), a.at));
-            for a in &mut self.aggs {
-                a.cell = cell_at(a.cell, by);
-            }
-            self.aggs.dedup_by(|a, kept| {
-                let same = a.layer == kept.layer && a.cell == kept.cell;
-                if same {
-                    kept.merge(a, dates);
-                }
-                same
-            });
-            return;
-        }
         // The keys sorted beside the indices, not looked up at each comparison: no two
         // aggregates share a layer and a record position, so the order is total.
         let mut order: Vec<(u32, u64, u64, u32)> = self
