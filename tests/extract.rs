@@ -820,6 +820,62 @@ fn counts_in_words_and_with_k_are_drafted_with_their_words() {
     }
 }
 
+/// Second review, leads 1 and 2: an upper bound ("до", "up to", "не более", "as many as")
+/// is the count's qualifier, and number words before a multiplier ("две тысячи") and "2.5k"
+/// are read whole.
+#[test]
+fn upper_bounds_number_words_and_decimal_k_are_drafted() {
+    for (sentence, value, quote, qualifier) in [
+        (
+            "В учениях на полигоне Харбмайдон 5-9 апреля примут участие до 500 военнослужащих.",
+            500,
+            "до 500 военнослужащих",
+            "; \"до\"",
+        ),
+        (
+            "Учения с участием не более 500 военнослужащих прошли на полигоне Харбмайдон.",
+            500,
+            "не более 500 военнослужащих",
+            "; \"не более\"",
+        ),
+        (
+            "Russia and Tajikistan held exercises at the Kharbmaidon training ground with as \
+             many as 500 troops.",
+            500,
+            "as many as 500 troops",
+            "; \"as many as\"",
+        ),
+        (
+            "В учениях на полигоне Харбмайдон 5-9 апреля приняли участие две тысячи \
+             военнослужащих.",
+            2000,
+            "две тысячи военнослужащих",
+            "",
+        ),
+        (
+            "Russia and Tajikistan held exercises at the Kharbmaidon training ground with 2.5k \
+             troops.",
+            2500,
+            "2.5k troops",
+            "",
+        ),
+    ] {
+        let draft = draft_of(sentence);
+        let line = draft
+            .lines()
+            .find(|l| l.starts_with("troops = "))
+            .unwrap_or_default();
+        assert!(
+            line.starts_with(&format!("troops = {value}  # \"{quote}\""))
+                && line.ends_with(&format!("{qualifier})")),
+            "{sentence}: {draft}"
+        );
+        if qualifier.is_empty() {
+            assert!(!line.contains("; \""), "{line}");
+        }
+    }
+}
+
 /// Review lead 3: "near Beshkent in Kyrgyzstan" was drafted at the Beshkent of Uzbekistan
 /// (GeoNames knows both), and "the Zarnitsa training ground in Kazakhstan", which no table
 /// knows, had no country. The country named right after a place is that place's.

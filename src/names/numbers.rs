@@ -10,7 +10,8 @@
 //! million" is 1 250 000 000). A multiplier needs no digits in the singular ("тысячу
 //! военнослужащих", "a thousand troops": 1000) nor after "полторы" ("полторы тысячи": 1500);
 //! its plural alone ("thousands of troops", "тысячи военнослужащих") is no number, unless it
-//! is a genitive singular ("более тысячи": 1000). "2k" is 2000.
+//! is a genitive singular ("более тысячи": 1000). A number word before a multiplier multiplies
+//! it ("две тысячи", "двух тысяч", "two thousand": 2000). "2k" is 2000, "2.5k" 2500.
 
 use std::ops::Range;
 
@@ -61,13 +62,44 @@ const GENITIVE_BEFORE: &[&str] = &[
 ];
 
 /// Words (lower case) before a multiplier word that say how many of it, in halves: "a
-/// thousand", "one thousand", "полторы тысячи" (one and a half), "полутора тысяч".
+/// thousand", "one thousand", "полторы тысячи" (one and a half), "полутора тысяч", "две
+/// тысячи", "двух тысяч", "пять тысяч", "two thousand".
 const HALVES: &[(&str, u64)] = &[
     ("a", 2),
     ("one", 2),
     ("полторы", 3),
     ("полтора", 3),
     ("полутора", 3),
+    ("two", 4),
+    ("three", 6),
+    ("four", 8),
+    ("five", 10),
+    ("six", 12),
+    ("seven", 14),
+    ("eight", 16),
+    ("nine", 18),
+    ("ten", 20),
+    ("два", 4),
+    ("две", 4),
+    ("двух", 4),
+    ("три", 6),
+    ("трёх", 6),
+    ("трех", 6),
+    ("четыре", 8),
+    ("четырёх", 8),
+    ("четырех", 8),
+    ("пять", 10),
+    ("пяти", 10),
+    ("шесть", 12),
+    ("шести", 12),
+    ("семь", 14),
+    ("семи", 14),
+    ("восемь", 16),
+    ("восьми", 16),
+    ("девять", 18),
+    ("девяти", 18),
+    ("десять", 20),
+    ("десяти", 20),
 ];
 
 /// Every number of `source`, in order: its byte span (multiplier word included) and its
@@ -187,7 +219,8 @@ fn multiplier(
     Some((factor, word.end + usize::from(stop), !name.is_ascii()))
 }
 
-/// A decimal at word `k` (digits, one `.` or `,`, digits that are no group of three):
+/// A decimal at word `k` (digits, one `.` or `,`, digits that are no group of three, or
+/// digits and a "k": "2.5k" is 2500):
 /// where it ends (after its multiplier, if one follows), the words it takes, and its value if a multiplier
 /// follows ("1.5 million") and makes it whole and fitting. Alone ("1.5 km") it has none: a
 /// decimal is no count, nor are its pieces.
@@ -198,8 +231,24 @@ fn decimal(
 ) -> Option<(usize, Option<u64>, usize)> {
     let plain = |w: &Range<usize>| source[w.clone()].bytes().all(|b| b.is_ascii_digit());
     let (units, _) = words.get(k).filter(|(w, number)| *number && plain(w))?;
-    let (fraction, _) = words.get(k + 1).filter(|(w, number)| *number && plain(w))?;
+    let (fraction, number) = words.get(k + 1)?;
     if !matches!(&source[units.end..fraction.start], "." | ",") {
+        return None;
+    }
+    // "2.5k": the "k" written onto the fraction.
+    // "2.5km" is a decimal too, without a value.
+    if !number {
+        let written = &source[fraction.clone()];
+        if !written.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        let value = written
+            .strip_suffix(['k', 'K'])
+            .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| decimal_value(&source[units.clone()], digits, 1000));
+        return Some((fraction.end, value, 2));
+    }
+    if !plain(fraction) {
         return None;
     }
     let Some((factor, end, _)) = multiplier(source, words, k + 1) else {
@@ -324,6 +373,26 @@ mod tests {
         assert_eq!(read("1,500 тыс. человек"), [("1,500 тыс.", 1500)]);
         assert_eq!(read("1,250 million"), [("1,250 million", 1_250_000_000)]);
         assert_eq!(read("около 2 тыс. военнослужащих"), [("2 тыс.", 2000)]);
+    }
+
+    /// Review lead 2 (second review): a Russian number word before a multiplier ("две
+    /// тысячи") and a decimal before "k" ("2.5k") were misread.
+    #[test]
+    fn number_words_before_a_multiplier_and_decimal_k() {
+        assert_eq!(read("две тысячи военнослужащих"), [("две тысячи", 2000)]);
+        assert_eq!(read("Три тысячи военнослужащих"), [("Три тысячи", 3000)]);
+        assert_eq!(read("пять тысяч военнослужащих"), [("пять тысяч", 5000)]);
+        assert_eq!(
+            read("около двух тысяч военнослужащих"),
+            [("двух тысяч", 2000)]
+        );
+        assert_eq!(read("two thousand troops"), [("two thousand", 2000)]);
+        // A number word alone is no number.
+        assert_eq!(read("две роты"), []);
+        assert_eq!(read("2.5k troops"), [("2.5k", 2500)]);
+        assert_eq!(read("1,5K troops"), [("1,5K", 1500)]);
+        assert_eq!(read("1.2345k troops"), [], "not whole");
+        assert_eq!(read("2.5km"), []);
     }
 
     /// `n` written with its thousands apart by `sep` ("12 500", "1,500,000").
