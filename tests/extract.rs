@@ -904,6 +904,31 @@ fn the_country_named_after_a_site_is_the_sites() {
     assert!(draft.contains("country = \"KZ\""), "{draft}");
 }
 
+/// Second review, lead 3: "на полигоне Зарница", a name no table knows after the site
+/// word, drafted no site; "the Zarnitsa training ground" did.
+#[test]
+fn an_unknown_name_after_polygon_is_a_site() {
+    for (sentence, place) in [
+        (
+            "Российские и казахстанские военные проведут учения на полигоне Зарница в \
+             Казахстане 5-10 августа.",
+            "Зарница",
+        ),
+        (
+            "Russian and Kazakh troops will hold drills at the Zarnitsa range in Kazakhstan \
+             on August 5-10.",
+            "Zarnitsa range",
+        ),
+    ] {
+        let draft = draft_of(sentence);
+        assert!(
+            draft.contains(&format!("place = \"{place}\"")),
+            "{sentence}: {draft}"
+        );
+        assert!(draft.contains("country = \"KZ\""), "{sentence}: {draft}");
+    }
+}
+
 /// Review lead 4: a comma inside a Russian phrase cut a list off its cue. "Кыргызстан,
 /// Армения и Беларусь, входящие в ОДКБ, не приняли участия" drafted all three as
 /// participants (the participial clause between commas hid the cue).

@@ -439,7 +439,8 @@ fn widen(text: &Text<'_>, hit: Range<usize>) -> Range<usize> {
 }
 
 /// Capitalised names of one to three words right before a generic site word ("Momirak
-/// training ground"), not already found and not country names or demonyms.
+/// training ground") or right after "полигон" in any case ("на полигоне Зарница"), not
+/// already found and not country names or demonyms.
 fn unknown_names(
     text: &Text<'_>,
     covered: &[bool],
@@ -477,6 +478,17 @@ fn unknown_names(
             let r = widen(text, start..end);
             if head_word(text, r.end - 1) {
                 out.push(r);
+            }
+        } else if start > 0 && text.tokens[start].joined {
+            // "на полигоне Зарница": the Russian order, the site word before the name. The
+            // nominative "полигон" is part of the name, as [`widen`] takes it; another
+            // case is left out of it ("Зарница").
+            match text.key(start - 1) {
+                "poligon" | "polygon" => out.push(start - 1..end),
+                "poligone" | "poligona" | "poligonom" | "poligonakh" | "poligony" => {
+                    out.push(start..end);
+                }
+                _ => {}
             }
         }
         i = end;
@@ -814,6 +826,41 @@ pub(crate) mod tests {
         assert_eq!(f[0].0, "Momirak training ground");
         assert_eq!(f[0].1, Status::Unresolved);
         assert_eq!(f[1].0, "Kharbmaidon range");
+    }
+
+    /// Second review, lead 3: "на полигоне Зарница", the site word before a name no table
+    /// knows, proposed no place ("the Zarnitsa training ground" did).
+    #[test]
+    fn unknown_names_after_polygon_are_proposed() {
+        let unresolved = |s: &str| -> Vec<String> {
+            found(s, &[])
+                .into_iter()
+                .filter(|f| f.1 == Status::Unresolved)
+                .map(|f| f.0)
+                .collect()
+        };
+        assert_eq!(
+            unresolved("Учения пройдут на полигоне Зарница."),
+            ["Зарница"]
+        );
+        assert_eq!(
+            unresolved("Учения пройдут на полигоне Зарница в Казахстане."),
+            ["Зарница"]
+        );
+        assert_eq!(
+            unresolved("Полигон Зарница принял войска."),
+            ["Полигон Зарница"]
+        );
+        assert_eq!(
+            unresolved("Drills at the Zarnitsa range."),
+            ["Zarnitsa range"]
+        );
+        // A known name after it stays the known place; a country is no site.
+        assert!(unresolved("Учения на полигоне Харбмайдон.").is_empty());
+        assert!(unresolved("Учения на полигоне в Казахстане.").is_empty());
+        assert!(unresolved("на полигоне Казахстана").is_empty());
+        let m = mentions("Учения пройдут на полигоне Зарница в Казахстане.", &[]);
+        assert_eq!(m[0].named_country.as_deref(), Some("KZ"));
     }
 
     /// Probe finding E6: "под Термезом", "близ Харбмайдона" found no place. An inflected
