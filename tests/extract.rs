@@ -929,6 +929,24 @@ fn an_unknown_name_after_polygon_is_a_site() {
     }
 }
 
+/// Second review, lead 4: "на юге Узбекистана" drafted Uzbekistan as a participant, not
+/// where the exercise is held.
+#[test]
+fn a_region_of_a_country_is_where_the_exercise_is_held() {
+    for sentence in [
+        "Российские военные проведут учения на юге Узбекистана 5-10 августа.",
+        "Russian troops will hold drills in the south of Uzbekistan on August 5-10.",
+    ] {
+        let draft = draft_of(sentence);
+        assert!(
+            draft.contains("participants = [\"RU\"]"),
+            "{sentence}: {draft}"
+        );
+        assert!(draft.contains("host = \"UZ\""), "{sentence}: {draft}");
+        assert!(!draft.contains("[[exercise.site]]"), "{sentence}: {draft}");
+    }
+}
+
 /// Review lead 4: a comma inside a Russian phrase cut a list off its cue. "Кыргызстан,
 /// Армения и Беларусь, входящие в ОДКБ, не приняли участия" drafted all three as
 /// participants (the participial clause between commas hid the cue).
