@@ -929,6 +929,11 @@ fn an_unknown_name_after_polygon_is_a_site() {
             "Зарница",
         ),
         (
+            "Российские военные проведут учения на полигоне «Зарница» в Казахстане 5-10 \
+             августа.",
+            "Зарница",
+        ),
+        (
             "Russian and Kazakh troops will hold drills at the Zarnitsa range in Kazakhstan \
              on August 5-10.",
             "Zarnitsa range",

@@ -548,6 +548,7 @@ mod tests {
             "Russian troops will hold drills in the south of Uzbekistan on August 5-10.",
             "Russian troops will hold drills in the north-east of Uzbekistan on August 5-10.",
             "Russian troops will hold drills in southern Uzbekistan on August 5-10.",
+            "Russian troops will hold drills in south-eastern Uzbekistan on August 5-10.",
         ] {
             let records = extractor.extract(text, &options).records;
             let [r] = records.as_slice() else {

@@ -479,12 +479,13 @@ fn unknown_names(
             if head_word(text, r.end - 1) {
                 out.push(r);
             }
-        } else if start > 0 && text.tokens[start].joined {
-            // "на полигоне Зарница": the Russian order, the site word before the name. The
-            // nominative "полигон" is part of the name, as [`widen`] takes it; another
-            // case is left out of it ("Зарница").
+        } else if start > 0 && (text.tokens[start].joined || quote_before(text, start)) {
+            // "на полигоне Зарница", "на полигоне «Зарница»": the Russian order, the site
+            // word before the name. The nominative "полигон" is part of the name, as
+            // [`widen`] takes it; another case is left out of it ("Зарница").
+            let joined = text.tokens[start].joined;
             match text.key(start - 1) {
-                "poligon" | "polygon" => out.push(start - 1..end),
+                "poligon" | "polygon" if joined => out.push(start - 1..end),
                 "poligone" | "poligona" | "poligonom" | "poligonakh" | "poligony" => {
                     out.push(start..end);
                 }
@@ -494,6 +495,19 @@ fn unknown_names(
         i = end;
     }
     out
+}
+
+/// Whether one quotation mark and spaces, no line break, stand between token `i` and the
+/// one before it ("полигоне «Зарница", "Зарница» в").
+fn quote_before(text: &Text<'_>, i: usize) -> bool {
+    let (Some(before), Some(t)) = (
+        i.checked_sub(1).and_then(|b| text.tokens.get(b)),
+        text.tokens.get(i),
+    ) else {
+        return false;
+    };
+    let gap = text.source.get(before.span.end..t.span.start).unwrap_or("");
+    !gap.contains('\n') && matches!(gap.trim(), "«" | "»" | "\"" | "„" | "“" | "”")
 }
 
 fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
@@ -516,7 +530,8 @@ fn country_after(
 ) -> Option<&'static str> {
     let on = tokens.end;
     let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
-    if !(joined(on) && joined(on + 1) && matches!(text.key(on), "in" | "v" | "vo")) {
+    let after_name = joined(on) || quote_before(text, on);
+    if !(after_name && joined(on + 1) && matches!(text.key(on), "in" | "v" | "vo")) {
         return None;
     }
     let at = named.partition_point(|c| c.tokens.start <= on);
@@ -860,6 +875,11 @@ pub(crate) mod tests {
         assert!(unresolved("Учения на полигоне в Казахстане.").is_empty());
         assert!(unresolved("на полигоне Казахстана").is_empty());
         let m = mentions("Учения пройдут на полигоне Зарница в Казахстане.", &[]);
+        assert_eq!(m[0].named_country.as_deref(), Some("KZ"));
+        // In quotation marks, as the Russian press writes it.
+        let m = mentions("Учения пройдут на полигоне «Зарница» в Казахстане.", &[]);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(m[0].reported, "Зарница");
         assert_eq!(m[0].named_country.as_deref(), Some("KZ"));
     }
 

@@ -734,8 +734,9 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
 
 /// Whether the words right before token `a` (a country, or the first of a list), from
 /// `start` on, name a region of it after "на" or "in": "на юге Узбекистана", "на
-/// юго-востоке", "in the south of Uzbekistan", "in the north-east of" ("in southern
-/// Uzbekistan" is "in" two words before, read as "in Uzbekistan" is).
+/// юго-востоке", "in the south of Uzbekistan", "in the north-east of", "in south-eastern
+/// Uzbekistan" ("in southern Uzbekistan" is "in" two words before, read as "in
+/// Uzbekistan" is).
 fn region_of(text: &Text<'_>, a: usize, start: usize) -> bool {
     let key = |i: usize| if i >= start { text.key(i) } else { "" };
     let joined = |from: usize| (from + 1..=a).all(|k| text.tokens.get(k).is_some_and(|t| t.joined));
@@ -760,6 +761,14 @@ fn region_of(text: &Text<'_>, a: usize, start: usize) -> bool {
             p -= 1;
         }
         return p > 0 && key(p - 1) == "na" && joined(p - 1);
+    }
+    // "in south-eastern", "in north-western".
+    if matches!(key(before), "eastern" | "western")
+        && before >= 2
+        && matches!(key(before - 1), "south" | "north")
+        && key(before - 2) == "in"
+    {
+        return joined(before - 2);
     }
     // "in the south of", "in the north-east of".
     if key(before) == "of" && before > 0 && COMPASS.contains(&key(before - 1)) {
