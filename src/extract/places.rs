@@ -484,7 +484,18 @@ fn unknown_names(
             // word before the name. The nominative "полигон" is part of the name, as
             // [`widen`] takes it; another case is left out of it ("Зарница").
             let joined = text.tokens[start].joined;
+            // "полигон Южного военного округа", "полигон Минобороны", "полигон ЦВО": whose
+            // range, not its name (a genitive adjective, the ministry, an abbreviation).
+            let owner = (start..end).any(|k| {
+                let word = text.word(k);
+                let key = text.key(k);
+                key.ends_with("ogo")
+                    || key.ends_with("ego")
+                    || key == "minoborony"
+                    || word.chars().count() > 1 && word.chars().all(char::is_uppercase)
+            });
             match text.key(start - 1) {
+                _ if owner => {}
                 "poligon" | "polygon" if joined => out.push(start - 1..end),
                 "poligone" | "poligona" | "poligonom" | "poligonakh" | "poligony" => {
                     out.push(start..end);
@@ -876,6 +887,14 @@ pub(crate) mod tests {
         assert!(unresolved("на полигоне Казахстана").is_empty());
         let m = mentions("Учения пройдут на полигоне Зарница в Казахстане.", &[]);
         assert_eq!(m[0].named_country.as_deref(), Some("KZ"));
+        // Whose range it is is no name.
+        for owner in [
+            "Учения прошли на полигоне Южного военного округа.",
+            "Учения прошли на полигоне Минобороны России.",
+            "Учения прошли на полигоне ЦВО.",
+        ] {
+            assert!(unresolved(owner).is_empty(), "{owner}");
+        }
         // In quotation marks, as the Russian press writes it.
         let m = mentions("Учения пройдут на полигоне «Зарница» в Казахстане.", &[]);
         assert_eq!(m.len(), 1, "{m:?}");
