@@ -11,7 +11,8 @@
 //! военнослужащих", "a thousand troops": 1000) nor after "полторы" ("полторы тысячи": 1500);
 //! its plural alone ("thousands of troops", "тысячи военнослужащих") is no number, unless it
 //! is a genitive singular ("более тысячи": 1000). A number word before a multiplier multiplies
-//! it ("две тысячи", "двух тысяч", "two thousand": 2000). "2k" is 2000, "2.5k" 2500.
+//! it ("две тысячи", "двух тысяч", "two thousand": 2000; "двадцать пять тысяч": 25 000).
+//! "2k" is 2000, "2.5k" 2500.
 
 use std::ops::Range;
 
@@ -164,6 +165,34 @@ fn number_value(number: &str) -> Option<u64> {
         .flatten()
 }
 
+/// Tens written as words (lower case), before a multiplier alone or with a unit of
+/// [`HALVES`]: "двадцать тысяч" (20 000), "двадцать пять тысяч", "twenty-five thousand".
+const TENS: &[(&str, u64)] = &[
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("двадцать", 20),
+    ("двадцати", 20),
+    ("тридцать", 30),
+    ("тридцати", 30),
+    ("сорок", 40),
+    ("сорока", 40),
+    ("пятьдесят", 50),
+    ("пятидесяти", 50),
+    ("шестьдесят", 60),
+    ("шестидесяти", 60),
+    ("семьдесят", 70),
+    ("семидесяти", 70),
+    ("восемьдесят", 80),
+    ("восьмидесяти", 80),
+    ("девяносто", 90),
+];
+
 /// A number written without digits at word `k`, or with a "k" ("2k"): where it ends, its
 /// value (`None` when it does not fit) and the words it takes.
 fn without_digits(
@@ -181,7 +210,35 @@ fn without_digits(
         return None;
     }
     let lower = written.to_lowercase();
+    if let Some(&(_, tens)) = TENS.iter().find(|(t, _)| *t == lower) {
+        // "двадцать тысяч", "двадцать пять тысяч", "twenty-five thousand".
+        if let Some((factor, end, _)) = multiplier(source, words, k) {
+            return Some((end, factor.checked_mul(tens), 2));
+        }
+        let (next, _) = words.get(k + 1)?;
+        let gap = source[word.end..next.start].trim_matches(' ');
+        let unit = source[next.clone()].to_lowercase();
+        let &(_, halves) = HALVES
+            .iter()
+            .find(|(h, n)| *h == unit && *h != "a" && n % 2 == 0 && *n <= 18)?;
+        if !matches!(gap, "" | "-") || next.start == word.end {
+            return None;
+        }
+        let (factor, end, _) = multiplier(source, words, k + 1)?;
+        return Some((end, factor.checked_mul(tens + halves / 2), 3));
+    }
     if let Some(&(_, halves)) = HALVES.iter().find(|(h, _)| *h == lower) {
+        // "двадцать пять тысяч" not read whole (a line break between) is no "пять тысяч".
+        let after_tens = k
+            .checked_sub(1)
+            .and_then(|b| words.get(b))
+            .is_some_and(|(b, _)| {
+                let before = source[b.clone()].to_lowercase();
+                TENS.iter().any(|(t, _)| *t == before)
+            });
+        if after_tens {
+            return None;
+        }
         let (factor, end, _) = multiplier(source, words, k)?;
         return Some((end, factor.checked_mul(halves).map(|v| v / 2), 2));
     }
@@ -389,6 +446,22 @@ mod tests {
         assert_eq!(read("two thousand troops"), [("two thousand", 2000)]);
         // A number word alone is no number.
         assert_eq!(read("две роты"), []);
+        // Tens, alone or with a unit; never the unit alone.
+        assert_eq!(read("двадцать тысяч"), [("двадцать тысяч", 20_000)]);
+        assert_eq!(
+            read("двадцать пять тысяч"),
+            [("двадцать пять тысяч", 25_000)]
+        );
+        assert_eq!(
+            read("около двадцати пяти тысяч"),
+            [("двадцати пяти тысяч", 25_000)]
+        );
+        assert_eq!(
+            read("twenty-five thousand troops"),
+            [("twenty-five thousand", 25_000)]
+        );
+        assert_eq!(read("двадцать\nпять тысяч"), []);
+        assert_eq!(read("двадцать пять"), []);
         assert_eq!(read("2.5k troops"), [("2.5k", 2500)]);
         assert_eq!(read("1,5K troops"), [("1,5K", 1500)]);
         assert_eq!(read("1.2345k troops"), [], "not whole");
