@@ -131,6 +131,19 @@ fn filler(key: &str) -> bool {
 fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     let k = |j: usize| if j < i { text.key(j) } else { "" };
     let two = |a: &str, b: &str| i >= 2 && k(i - 2) == a && k(i - 1) == b;
+    // "as many as 500", "не более 500" (no more than: not "более"), "не менее 500".
+    for (a, b, c) in [
+        ("as", "many", "as"),
+        ("ne", "bolee", ""),
+        ("ne", "menee", ""),
+    ] {
+        let three = !c.is_empty();
+        let at = if three { 3 } else { 2 };
+        let matched = i >= at && k(i - at) == a && k(i - at + 1) == b && (!three || k(i - 1) == c);
+        if matched {
+            return (text.phrase(i - at, i - 1).to_lowercase(), i - at);
+        }
+    }
     for (a, b) in [
         ("more", "than"),
         ("up", "to"),
@@ -159,14 +172,15 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
                 | "roughly"
                 | "estimated"
                 | "under"
-                // более, свыше, около, порядка, почти, примерно
+                // более, свыше, около, порядка, почти, примерно, до (up to)
                 | "bolee"
                 | "svyshe"
                 | "okolo"
                 | "poryadka"
                 | "pochti"
                 | "primerno"
-        ) {
+        ) || one == "do" && text.word(i - 1).to_lowercase() == "до"
+        {
             return (text.word(i - 1).to_lowercase(), i - 1);
         }
     }
@@ -414,6 +428,68 @@ mod tests {
         // Thousands of troops is no count.
         assert!(counts("thousands of troops from Russia").is_empty());
         assert!(counts("тысячи военнослужащих из России").is_empty());
+    }
+
+    /// Review lead 1 (second review): an upper bound ("up to", "до", "не более", "as many
+    /// as") is a qualifier like "более", and "не более" is not "более".
+    #[test]
+    fn upper_bounds_are_qualifiers() {
+        use CountKind::*;
+        assert_eq!(
+            counts("в учениях примут участие до 500 военнослужащих"),
+            [(Troops, 500, "до".into(), "до 500 военнослужащих".into())]
+        );
+        assert_eq!(
+            counts("up to 500 troops"),
+            [(Troops, 500, "up to".into(), "up to 500 troops".into())]
+        );
+        assert_eq!(
+            counts("as many as 500 troops"),
+            [(
+                Troops,
+                500,
+                "as many as".into(),
+                "as many as 500 troops".into()
+            )]
+        );
+        assert_eq!(
+            counts("в учениях задействуют не более 500 военнослужащих"),
+            [(
+                Troops,
+                500,
+                "не более".into(),
+                "не более 500 военнослужащих".into()
+            )]
+        );
+        assert_eq!(
+            counts("в учениях задействуют не менее 500 военнослужащих")[0].2,
+            "не менее"
+        );
+        // Review lead 2: number words and "2.5k" (read in names::numbers).
+        assert_eq!(
+            counts("в учениях участвуют две тысячи военнослужащих"),
+            [(
+                Troops,
+                2000,
+                String::new(),
+                "две тысячи военнослужащих".into()
+            )]
+        );
+        assert_eq!(
+            counts("до двух тысяч военнослужащих"),
+            [(
+                Troops,
+                2000,
+                "до".into(),
+                "до двух тысяч военнослужащих".into()
+            )]
+        );
+        assert_eq!(
+            counts("2.5k troops"),
+            [(Troops, 2500, String::new(), "2.5k troops".into())]
+        );
+        // "до" before a date is no count.
+        assert!(counts("с 5 до 10 августа").is_empty());
     }
 
     #[test]

@@ -533,6 +533,49 @@ mod tests {
         assert_eq!(got[0].0, ["RU"]);
     }
 
+    /// Second review, lead 4: "на юге Узбекистана" (a region of a country) drafted
+    /// Uzbekistan as a participant; it is where the exercise is held, and no site.
+    #[test]
+    fn a_region_of_a_country_is_where_not_who() {
+        let options = Options {
+            published: Published::parse("2023-04-03"),
+            countries: Vec::new(),
+        };
+        let extractor = test_extractor();
+        for text in [
+            "Российские военные проведут учения на юге Узбекистана 5-10 августа.",
+            "Российские военные проведут учения на юго-востоке Узбекистана 5-10 августа.",
+            "Russian troops will hold drills in the south of Uzbekistan on August 5-10.",
+            "Russian troops will hold drills in the north-east of Uzbekistan on August 5-10.",
+            "Russian troops will hold drills in southern Uzbekistan on August 5-10.",
+            "Russian troops will hold drills in south-eastern Uzbekistan on August 5-10.",
+        ] {
+            let records = extractor.extract(text, &options).records;
+            let [r] = records.as_slice() else {
+                panic!("{text}: {records:?}");
+            };
+            let codes = |f: &[records::Field<String>]| -> Vec<String> {
+                f.iter().map(|p| p.value.clone()).collect()
+            };
+            assert_eq!(codes(&r.participants), ["RU"], "{text}");
+            assert_eq!(codes(&r.held_in), ["UZ"], "{text}");
+            assert_eq!(
+                r.host.as_ref().map(|h| h.value.as_str()),
+                Some("UZ"),
+                "{text}"
+            );
+            assert!(r.sites.is_empty(), "{text}: {:?}", r.sites);
+        }
+        // A participant named after the region still takes part.
+        let records = extractor
+            .extract(
+                "Российские и узбекские военные проведут учения на юге Узбекистана 5-10 августа.",
+                &options,
+            )
+            .records;
+        assert_eq!(records[0].participants.len(), 2);
+    }
+
     fn test_extractor() -> Extractor {
         let place = places::tests::place(
             "kharbmaidon-training-ground",

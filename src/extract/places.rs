@@ -439,7 +439,8 @@ fn widen(text: &Text<'_>, hit: Range<usize>) -> Range<usize> {
 }
 
 /// Capitalised names of one to three words right before a generic site word ("Momirak
-/// training ground"), not already found and not country names or demonyms.
+/// training ground") or right after "полигон" in any case ("на полигоне Зарница"), not
+/// already found and not country names or demonyms.
 fn unknown_names(
     text: &Text<'_>,
     covered: &[bool],
@@ -478,10 +479,46 @@ fn unknown_names(
             if head_word(text, r.end - 1) {
                 out.push(r);
             }
+        } else if start > 0 && (text.tokens[start].joined || quote_before(text, start)) {
+            // "на полигоне Зарница", "на полигоне «Зарница»": the Russian order, the site
+            // word before the name. The nominative "полигон" is part of the name, as
+            // [`widen`] takes it; another case is left out of it ("Зарница").
+            let joined = text.tokens[start].joined;
+            // "полигон Южного военного округа", "полигон Минобороны", "полигон ЦВО": whose
+            // range, not its name (a genitive adjective, the ministry, an abbreviation).
+            let owner = (start..end).any(|k| {
+                let word = text.word(k);
+                let key = text.key(k);
+                key.ends_with("ogo")
+                    || key.ends_with("ego")
+                    || key == "minoborony"
+                    || word.chars().count() > 1 && word.chars().all(char::is_uppercase)
+            });
+            match text.key(start - 1) {
+                _ if owner => {}
+                "poligon" | "polygon" if joined => out.push(start - 1..end),
+                "poligone" | "poligona" | "poligonom" | "poligonakh" | "poligony" => {
+                    out.push(start..end);
+                }
+                _ => {}
+            }
         }
         i = end;
     }
     out
+}
+
+/// Whether one quotation mark and spaces, no line break, stand between token `i` and the
+/// one before it ("полигоне «Зарница", "Зарница» в").
+fn quote_before(text: &Text<'_>, i: usize) -> bool {
+    let (Some(before), Some(t)) = (
+        i.checked_sub(1).and_then(|b| text.tokens.get(b)),
+        text.tokens.get(i),
+    ) else {
+        return false;
+    };
+    let gap = text.source.get(before.span.end..t.span.start).unwrap_or("");
+    !gap.contains('\n') && matches!(gap.trim(), "«" | "»" | "\"" | "„" | "“" | "”")
 }
 
 fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
@@ -504,7 +541,8 @@ fn country_after(
 ) -> Option<&'static str> {
     let on = tokens.end;
     let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
-    if !(joined(on) && joined(on + 1) && matches!(text.key(on), "in" | "v" | "vo")) {
+    let after_name = joined(on) || quote_before(text, on);
+    if !(after_name && joined(on + 1) && matches!(text.key(on), "in" | "v" | "vo")) {
         return None;
     }
     let at = named.partition_point(|c| c.tokens.start <= on);
@@ -814,6 +852,54 @@ pub(crate) mod tests {
         assert_eq!(f[0].0, "Momirak training ground");
         assert_eq!(f[0].1, Status::Unresolved);
         assert_eq!(f[1].0, "Kharbmaidon range");
+    }
+
+    /// Second review, lead 3: "на полигоне Зарница", the site word before a name no table
+    /// knows, proposed no place ("the Zarnitsa training ground" did).
+    #[test]
+    fn unknown_names_after_polygon_are_proposed() {
+        let unresolved = |s: &str| -> Vec<String> {
+            found(s, &[])
+                .into_iter()
+                .filter(|f| f.1 == Status::Unresolved)
+                .map(|f| f.0)
+                .collect()
+        };
+        assert_eq!(
+            unresolved("Учения пройдут на полигоне Зарница."),
+            ["Зарница"]
+        );
+        assert_eq!(
+            unresolved("Учения пройдут на полигоне Зарница в Казахстане."),
+            ["Зарница"]
+        );
+        assert_eq!(
+            unresolved("Полигон Зарница принял войска."),
+            ["Полигон Зарница"]
+        );
+        assert_eq!(
+            unresolved("Drills at the Zarnitsa range."),
+            ["Zarnitsa range"]
+        );
+        // A known name after it stays the known place; a country is no site.
+        assert!(unresolved("Учения на полигоне Харбмайдон.").is_empty());
+        assert!(unresolved("Учения на полигоне в Казахстане.").is_empty());
+        assert!(unresolved("на полигоне Казахстана").is_empty());
+        let m = mentions("Учения пройдут на полигоне Зарница в Казахстане.", &[]);
+        assert_eq!(m[0].named_country.as_deref(), Some("KZ"));
+        // Whose range it is is no name.
+        for owner in [
+            "Учения прошли на полигоне Южного военного округа.",
+            "Учения прошли на полигоне Минобороны России.",
+            "Учения прошли на полигоне ЦВО.",
+        ] {
+            assert!(unresolved(owner).is_empty(), "{owner}");
+        }
+        // In quotation marks, as the Russian press writes it.
+        let m = mentions("Учения пройдут на полигоне «Зарница» в Казахстане.", &[]);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(m[0].reported, "Зарница");
+        assert_eq!(m[0].named_country.as_deref(), Some("KZ"));
     }
 
     /// Probe finding E6: "под Термезом", "близ Харбмайдона" found no place. An inflected

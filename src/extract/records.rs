@@ -645,8 +645,10 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             }
             Standing::Named => {}
         }
-        // "in Serbia", "in Afghanistan": where, not who.
+        // "in Serbia", "in Afghanistan", "на юге Узбекистана": where, not who.
+        let region = region_of(text, a, range.start);
         let located = right_before(&["in", "inside", "across", "v", "vo", "territorii"])
+            || region
             || (own >= 2 && key_at(own - 1) == "of" && key_at(own - 2) == "out");
         if near(b, b + 3, &["hosting", "hosts", "hosted"]) && !c.demonym {
             host = Some(c);
@@ -654,7 +656,7 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         if held_list.is_none_or(|l| l == first)
             && !c.demonym
             && event.is_some_and(|e| a > e)
-            && right_before(&["in", "v", "vo", "territorii"])
+            && (right_before(&["in", "v", "vo", "territorii"]) || region)
         {
             held_list = Some(first);
             held_in.push(c);
@@ -728,6 +730,55 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         stage: stage.map(str::to_owned),
         scenario,
     }
+}
+
+/// Whether the words right before token `a` (a country, or the first of a list), from
+/// `start` on, name a region of it after "на" or "in": "на юге Узбекистана", "на
+/// юго-востоке", "in the south of Uzbekistan", "in the north-east of", "in south-eastern
+/// Uzbekistan" ("in southern Uzbekistan" is "in" two words before, read as "in
+/// Uzbekistan" is).
+fn region_of(text: &Text<'_>, a: usize, start: usize) -> bool {
+    let key = |i: usize| if i >= start { text.key(i) } else { "" };
+    let joined = |from: usize| (from + 1..=a).all(|k| text.tokens.get(k).is_some_and(|t| t.joined));
+    const SIDES: &[&str] = &["yuge", "severe", "vostoke", "zapade"];
+    const COMPASS: &[&str] = &[
+        "south",
+        "north",
+        "east",
+        "west",
+        "southeast",
+        "northeast",
+        "southwest",
+        "northwest",
+    ];
+    let Some(before) = a.checked_sub(1) else {
+        return false;
+    };
+    // "на юге", "на юго-востоке".
+    if SIDES.contains(&key(before)) {
+        let mut p = before;
+        if p > 0 && matches!(key(p - 1), "yugo" | "severo") {
+            p -= 1;
+        }
+        return p > 0 && key(p - 1) == "na" && joined(p - 1);
+    }
+    // "in south-eastern", "in north-western".
+    if matches!(key(before), "eastern" | "western")
+        && before >= 2
+        && matches!(key(before - 1), "south" | "north")
+        && key(before - 2) == "in"
+    {
+        return joined(before - 2);
+    }
+    // "in the south of", "in the north-east of".
+    if key(before) == "of" && before > 0 && COMPASS.contains(&key(before - 1)) {
+        let mut p = before - 1;
+        if p > 0 && matches!(key(p - 1), "south" | "north") {
+            p -= 1;
+        }
+        return p >= 2 && key(p - 1) == "the" && key(p - 2) == "in" && joined(p - 2);
+    }
+    false
 }
 
 fn training_ground(p: &PlaceMention) -> bool {

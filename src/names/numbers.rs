@@ -10,7 +10,9 @@
 //! million" is 1 250 000 000). A multiplier needs no digits in the singular ("тысячу
 //! военнослужащих", "a thousand troops": 1000) nor after "полторы" ("полторы тысячи": 1500);
 //! its plural alone ("thousands of troops", "тысячи военнослужащих") is no number, unless it
-//! is a genitive singular ("более тысячи": 1000). "2k" is 2000.
+//! is a genitive singular ("более тысячи": 1000). A number word before a multiplier multiplies
+//! it ("две тысячи", "двух тысяч", "two thousand": 2000; "двадцать пять тысяч": 25 000).
+//! "2k" is 2000, "2.5k" 2500.
 
 use std::ops::Range;
 
@@ -61,13 +63,44 @@ const GENITIVE_BEFORE: &[&str] = &[
 ];
 
 /// Words (lower case) before a multiplier word that say how many of it, in halves: "a
-/// thousand", "one thousand", "полторы тысячи" (one and a half), "полутора тысяч".
+/// thousand", "one thousand", "полторы тысячи" (one and a half), "полутора тысяч", "две
+/// тысячи", "двух тысяч", "пять тысяч", "two thousand".
 const HALVES: &[(&str, u64)] = &[
     ("a", 2),
     ("one", 2),
     ("полторы", 3),
     ("полтора", 3),
     ("полутора", 3),
+    ("two", 4),
+    ("three", 6),
+    ("four", 8),
+    ("five", 10),
+    ("six", 12),
+    ("seven", 14),
+    ("eight", 16),
+    ("nine", 18),
+    ("ten", 20),
+    ("два", 4),
+    ("две", 4),
+    ("двух", 4),
+    ("три", 6),
+    ("трёх", 6),
+    ("трех", 6),
+    ("четыре", 8),
+    ("четырёх", 8),
+    ("четырех", 8),
+    ("пять", 10),
+    ("пяти", 10),
+    ("шесть", 12),
+    ("шести", 12),
+    ("семь", 14),
+    ("семи", 14),
+    ("восемь", 16),
+    ("восьми", 16),
+    ("девять", 18),
+    ("девяти", 18),
+    ("десять", 20),
+    ("десяти", 20),
 ];
 
 /// Every number of `source`, in order: its byte span (multiplier word included) and its
@@ -132,6 +165,34 @@ fn number_value(number: &str) -> Option<u64> {
         .flatten()
 }
 
+/// Tens written as words (lower case), before a multiplier alone or with a unit of
+/// [`HALVES`]: "двадцать тысяч" (20 000), "двадцать пять тысяч", "twenty-five thousand".
+const TENS: &[(&str, u64)] = &[
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("двадцать", 20),
+    ("двадцати", 20),
+    ("тридцать", 30),
+    ("тридцати", 30),
+    ("сорок", 40),
+    ("сорока", 40),
+    ("пятьдесят", 50),
+    ("пятидесяти", 50),
+    ("шестьдесят", 60),
+    ("шестидесяти", 60),
+    ("семьдесят", 70),
+    ("семидесяти", 70),
+    ("восемьдесят", 80),
+    ("восьмидесяти", 80),
+    ("девяносто", 90),
+];
+
 /// A number written without digits at word `k`, or with a "k" ("2k"): where it ends, its
 /// value (`None` when it does not fit) and the words it takes.
 fn without_digits(
@@ -149,7 +210,35 @@ fn without_digits(
         return None;
     }
     let lower = written.to_lowercase();
+    if let Some(&(_, tens)) = TENS.iter().find(|(t, _)| *t == lower) {
+        // "двадцать тысяч", "двадцать пять тысяч", "twenty-five thousand".
+        if let Some((factor, end, _)) = multiplier(source, words, k) {
+            return Some((end, factor.checked_mul(tens), 2));
+        }
+        let (next, _) = words.get(k + 1)?;
+        let gap = source[word.end..next.start].trim_matches(' ');
+        let unit = source[next.clone()].to_lowercase();
+        let &(_, halves) = HALVES
+            .iter()
+            .find(|(h, n)| *h == unit && *h != "a" && n % 2 == 0 && *n <= 18)?;
+        if !matches!(gap, "" | "-") || next.start == word.end {
+            return None;
+        }
+        let (factor, end, _) = multiplier(source, words, k + 1)?;
+        return Some((end, factor.checked_mul(tens + halves / 2), 3));
+    }
     if let Some(&(_, halves)) = HALVES.iter().find(|(h, _)| *h == lower) {
+        // "двадцать пять тысяч" not read whole (a line break between) is no "пять тысяч".
+        let after_tens = k
+            .checked_sub(1)
+            .and_then(|b| words.get(b))
+            .is_some_and(|(b, _)| {
+                let before = source[b.clone()].to_lowercase();
+                TENS.iter().any(|(t, _)| *t == before)
+            });
+        if after_tens {
+            return None;
+        }
         let (factor, end, _) = multiplier(source, words, k)?;
         return Some((end, factor.checked_mul(halves).map(|v| v / 2), 2));
     }
@@ -187,7 +276,8 @@ fn multiplier(
     Some((factor, word.end + usize::from(stop), !name.is_ascii()))
 }
 
-/// A decimal at word `k` (digits, one `.` or `,`, digits that are no group of three):
+/// A decimal at word `k` (digits, one `.` or `,`, digits that are no group of three, or
+/// digits and a "k": "2.5k" is 2500):
 /// where it ends (after its multiplier, if one follows), the words it takes, and its value if a multiplier
 /// follows ("1.5 million") and makes it whole and fitting. Alone ("1.5 km") it has none: a
 /// decimal is no count, nor are its pieces.
@@ -198,8 +288,24 @@ fn decimal(
 ) -> Option<(usize, Option<u64>, usize)> {
     let plain = |w: &Range<usize>| source[w.clone()].bytes().all(|b| b.is_ascii_digit());
     let (units, _) = words.get(k).filter(|(w, number)| *number && plain(w))?;
-    let (fraction, _) = words.get(k + 1).filter(|(w, number)| *number && plain(w))?;
+    let (fraction, number) = words.get(k + 1)?;
     if !matches!(&source[units.end..fraction.start], "." | ",") {
+        return None;
+    }
+    // "2.5k": the "k" written onto the fraction.
+    // "2.5km" is a decimal too, without a value.
+    if !number {
+        let written = &source[fraction.clone()];
+        if !written.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        let value = written
+            .strip_suffix(['k', 'K'])
+            .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| decimal_value(&source[units.clone()], digits, 1000));
+        return Some((fraction.end, value, 2));
+    }
+    if !plain(fraction) {
         return None;
     }
     let Some((factor, end, _)) = multiplier(source, words, k + 1) else {
@@ -324,6 +430,42 @@ mod tests {
         assert_eq!(read("1,500 тыс. человек"), [("1,500 тыс.", 1500)]);
         assert_eq!(read("1,250 million"), [("1,250 million", 1_250_000_000)]);
         assert_eq!(read("около 2 тыс. военнослужащих"), [("2 тыс.", 2000)]);
+    }
+
+    /// Review lead 2 (second review): a Russian number word before a multiplier ("две
+    /// тысячи") and a decimal before "k" ("2.5k") were misread.
+    #[test]
+    fn number_words_before_a_multiplier_and_decimal_k() {
+        assert_eq!(read("две тысячи военнослужащих"), [("две тысячи", 2000)]);
+        assert_eq!(read("Три тысячи военнослужащих"), [("Три тысячи", 3000)]);
+        assert_eq!(read("пять тысяч военнослужащих"), [("пять тысяч", 5000)]);
+        assert_eq!(
+            read("около двух тысяч военнослужащих"),
+            [("двух тысяч", 2000)]
+        );
+        assert_eq!(read("two thousand troops"), [("two thousand", 2000)]);
+        // A number word alone is no number.
+        assert_eq!(read("две роты"), []);
+        // Tens, alone or with a unit; never the unit alone.
+        assert_eq!(read("двадцать тысяч"), [("двадцать тысяч", 20_000)]);
+        assert_eq!(
+            read("двадцать пять тысяч"),
+            [("двадцать пять тысяч", 25_000)]
+        );
+        assert_eq!(
+            read("около двадцати пяти тысяч"),
+            [("двадцати пяти тысяч", 25_000)]
+        );
+        assert_eq!(
+            read("twenty-five thousand troops"),
+            [("twenty-five thousand", 25_000)]
+        );
+        assert_eq!(read("двадцать\nпять тысяч"), []);
+        assert_eq!(read("двадцать пять"), []);
+        assert_eq!(read("2.5k troops"), [("2.5k", 2500)]);
+        assert_eq!(read("1,5K troops"), [("1,5K", 1500)]);
+        assert_eq!(read("1.2345k troops"), [], "not whole");
+        assert_eq!(read("2.5km"), []);
     }
 
     /// `n` written with its thousands apart by `sep` ("12 500", "1,500,000").
