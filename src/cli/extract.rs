@@ -1,6 +1,7 @@
 //! `drillmap extract ARTICLE...`: the flags, their validation into
 //! [`drillmap::extract::Options`], and where the drafts go (stdout or `--out`, atomically).
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -123,17 +124,23 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
 /// file that is not a draft, without `--force`. Paths are compared canonical, symlinks
 /// followed; files by device and inode (a hard link is the same article).
 fn check_paths(a: &ExtractArgs) -> Result<(), Error> {
-    let mut articles: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    // Each article's file looked up once (not compared with every article before it: the
+    // articles of a corpus are thousands).
+    let mut articles: HashMap<super::out::FileKey, &PathBuf> = HashMap::new();
     for p in &a.articles {
         let Ok(c) = p.canonicalize() else { continue };
-        if let Some((_, first)) = articles.iter().find(|(x, _)| super::out::same_file(x, &c)) {
-            return Err(Error::Usage(format!(
-                "{}: the same article as {}: give each article once",
-                p.display(),
-                first.display()
-            )));
+        match articles.entry(super::out::file_key(&c)) {
+            Entry::Occupied(first) => {
+                return Err(Error::Usage(format!(
+                    "{}: the same article as {}: give each article once",
+                    p.display(),
+                    first.get().display()
+                )));
+            }
+            Entry::Vacant(v) => {
+                v.insert(p);
+            }
         }
-        articles.push((c, p));
     }
     let Some(out) = &a.out else { return Ok(()) };
     let inputs = super::out::Inputs {

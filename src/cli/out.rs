@@ -218,14 +218,30 @@ fn descriptor(path: &Path) -> Option<PathBuf> {
 /// Whether the canonical paths `a` and `b` name one file: one device and inode where
 /// there are such (a hard link), else one path.
 pub fn same_file(a: &Path, b: &Path) -> bool {
+    file_key(a) == file_key(b)
+}
+
+/// What tells the file at the canonical path `path` from others: its device and inode
+/// where there are such (so a hard link is the same file), else the path. Files compare
+/// as [`same_file`] does; a key is looked up in a map, where many files are compared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FileKey {
+    /// Device and inode.
+    Inode(u64, u64),
+    /// The path, where the file has no inode to read.
+    Path(PathBuf),
+}
+
+/// The [`FileKey`] of the file at the canonical path `path`.
+pub fn file_key(path: &Path) -> FileKey {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        if let Ok(m) = std::fs::metadata(path) {
+            return FileKey::Inode(m.dev(), m.ino());
         }
     }
-    a == b
+    FileKey::Path(path.to_path_buf())
 }
 
 #[cfg(test)]
