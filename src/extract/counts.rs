@@ -130,32 +130,25 @@ fn filler(key: &str) -> bool {
 /// first token it takes.
 fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     let k = |j: usize| if j < i { text.key(j) } else { "" };
-    let two = |a: &str, b: &str| i >= 2 && k(i - 2) == a && k(i - 1) == b;
-    // "as many as 500", "не более 500" (no more than: not "более"), "не менее 500".
-    for (a, b, c) in [
-        ("as", "many", "as"),
-        ("ne", "bolee", ""),
-        ("ne", "menee", ""),
-    ] {
-        let three = !c.is_empty();
-        let at = if three { 3 } else { 2 };
-        let matched = i >= at && k(i - at) == a && k(i - at + 1) == b && (!three || k(i - 1) == c);
-        if matched {
-            return (text.phrase(i - at, i - 1).to_lowercase(), i - at);
-        }
-    }
-    for (a, b) in [
-        ("more", "than"),
-        ("up", "to"),
-        ("at", "least"),
-        ("as", "many"),
-        ("less", "than"),
-        ("fewer", "than"),
-        ("an", "estimated"),
-        ("bolee", "chem"),
-    ] {
-        if two(a, b) {
-            return (text.phrase(i - 2, i - 1).to_lowercase(), i - 2);
+    // Longest first: "as many as" before "as many"; "не более" (no more than) is not
+    // "более".
+    const PHRASES: &[&[&str]] = &[
+        &["as", "many", "as"],
+        &["ne", "bolee"],
+        &["ne", "menee"],
+        &["more", "than"],
+        &["up", "to"],
+        &["at", "least"],
+        &["as", "many"],
+        &["less", "than"],
+        &["fewer", "than"],
+        &["an", "estimated"],
+        &["bolee", "chem"],
+    ];
+    for words in PHRASES {
+        let n = words.len();
+        if i >= n && words.iter().enumerate().all(|(j, w)| k(i - n + j) == *w) {
+            return (text.phrase(i - n, i - 1).to_lowercase(), i - n);
         }
     }
     if i >= 1 {
