@@ -130,9 +130,11 @@ fn filler(key: &str) -> bool {
 /// first token it takes.
 fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     let k = |j: usize| if j < i { text.key(j) } else { "" };
-    // Longest first: "as many as" before "as many"; "не более" (no more than) is not
-    // "более".
+    // Longest first: "as many as" before "as many"; "не более (чем)" (no more than) is not
+    // "более (чем)".
     const PHRASES: &[&[&str]] = &[
+        &["ne", "bolee", "chem"],
+        &["ne", "menee", "chem"],
         &["as", "many", "as"],
         &["ne", "bolee"],
         &["ne", "menee"],
@@ -458,6 +460,16 @@ mod tests {
             counts("в учениях задействуют не менее 500 военнослужащих")[0].2,
             "не менее"
         );
+        // "не более чем" is "не более" with "чем", not "более чем" (its opposite).
+        assert_eq!(
+            counts("в учениях задействуют не более чем 500 военнослужащих")[0].2,
+            "не более чем"
+        );
+        assert_eq!(
+            counts("не менее чем 500 военнослужащих")[0].2,
+            "не менее чем"
+        );
+        assert_eq!(counts("более чем 500 военнослужащих")[0].2, "более чем");
         // Review lead 2: number words and "2.5k" (read in names::numbers).
         assert_eq!(
             counts("в учениях участвуют две тысячи военнослужащих"),
