@@ -36,12 +36,13 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// Hidden entries in `dir` (temporary files and folders, a journal) but the lock.
+/// Hidden entries in `dir` (temporary files and folders, a journal) but the lock and the
+/// digests known.
 fn litter(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.') && n != ".drillmap.lock")
+        .filter(|n| n.starts_with('.') && !util::FOLDER_FILES.contains(&n.as_str()))
         .collect();
     names.sort();
     names

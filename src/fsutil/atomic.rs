@@ -198,8 +198,10 @@ impl Streaming {
             Err(e) if is_unwritable(&e) => return Err(self::unwritable(dest, &e)),
             Err(e) => return Err(Error::io(staged.temp().unwrap_or(dest), e)),
         };
+        // Its digest, when known from an earlier run: not hashed again while the bytes match.
+        let known = old.as_ref().and_then(|f| super::known::known(dest, f));
         Ok(Streaming {
-            writer: Background::comparing(file, old),
+            writer: Background::comparing(file, old, known),
             staged,
             unwritable,
         })
@@ -759,6 +761,7 @@ mod tests {
             "events.geojson",
             ".drillmap.lock",
             ".drillmap-publish.json",
+            ".drillmap-digests.json",
             ".x.drillmap-.tmp",
             ".x.drillmap-12a.tmp",
             "x.drillmap-12.tmp",

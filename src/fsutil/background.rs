@@ -22,6 +22,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use super::digest::{Digest, Hasher};
+use super::known::Identity;
 
 /// Bytes per buffer handed to the thread.
 const BUFFER: usize = 1 << 20;
@@ -67,30 +68,14 @@ struct Ended {
     held: Option<Compare>,
 }
 
-/// What tells a file changed: its size, modification time and (on Unix) change time,
-/// which every write, truncation or `touch` sets to the current time.
-type Stamp = (u64, Option<std::time::SystemTime>, (i64, i64));
-
-fn stamp(file: &File) -> io::Result<Stamp> {
-    let meta = file.metadata()?;
-    #[cfg(unix)]
-    let changed = {
-        use std::os::unix::fs::MetadataExt;
-        (meta.ctime(), meta.ctime_nsec())
-    };
-    #[cfg(not(unix))]
-    let changed = (0, 0);
-    Ok((meta.len(), meta.modified().ok(), changed))
-}
-
 /// Compares the bytes written with an existing file's, buffer by buffer, and holds back
 /// the bytes that match (they are that file's first `held` bytes).
 #[derive(Debug)]
 struct Compare {
     /// The old file, while every byte written so far matches its bytes.
     old: Option<File>,
-    /// The old file's [`Stamp`] when it was opened.
-    opened: Option<Stamp>,
+    /// The old file's [`Identity`] when it was opened.
+    opened: Option<Identity>,
     buf: Vec<u8>,
     /// Bytes written and not yet in the file: the old file's first `held` bytes.
     held: u64,
@@ -99,7 +84,7 @@ struct Compare {
 impl Compare {
     fn new(old: Option<File>) -> Compare {
         // A file whose metadata cannot be read is not compared with (its bytes differ).
-        let opened = old.as_ref().and_then(|f| stamp(f).ok());
+        let opened = old.as_ref().and_then(|f| Identity::of_file(f).ok());
         Compare {
             old: old.filter(|_| opened.is_some()),
             opened,
@@ -124,6 +109,23 @@ impl Compare {
         same
     }
 
+    /// Whether the old file has the identity it had when it was opened.
+    fn untouched(&self) -> bool {
+        self.old
+            .as_ref()
+            .is_some_and(|old| Identity::of_file(old).ok() == self.opened)
+    }
+
+    /// The digest of the bytes held (the old file's first `held` bytes), read again.
+    fn digest_held(&mut self) -> io::Result<Digest> {
+        let old = self
+            .old
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the compared file was closed"))?;
+        old.seek(SeekFrom::Start(0))?;
+        super::digest::digest_of(old.take(self.held))
+    }
+
     /// Whether every byte written matched and the old file has no more.
     fn same(&mut self) -> bool {
         let mut one = [0u8; 1];
@@ -133,9 +135,10 @@ impl Compare {
     }
 
     /// Write the bytes held back into `file` (at its current end), copied from the old
-    /// file, and stop comparing; the bytes copied. An error if the old file changed since
-    /// it was opened: the bytes copied may not be the ones written.
-    fn release(&mut self, file: &mut File) -> io::Result<u64> {
+    /// file, and stop comparing; the bytes copied. With `hasher` (the bytes held were not
+    /// hashed as they came), they are hashed as they are copied. An error if the old file
+    /// changed since it was opened: the bytes copied may not be the ones written.
+    fn release(&mut self, file: &mut File, hasher: Option<&mut Hasher>) -> io::Result<u64> {
         let held = std::mem::take(&mut self.held);
         let Some(mut old) = self.old.take() else {
             return Ok(0);
@@ -144,8 +147,27 @@ impl Compare {
             return Ok(0);
         }
         old.seek(SeekFrom::Start(0))?;
-        let copied = io::copy(&mut (&mut old).take(held), file)?;
-        if copied != held || stamp(&old).ok() != self.opened {
+        let copied = match hasher {
+            // Within the kernel.
+            None => io::copy(&mut (&mut old).take(held), file)?,
+            Some(hasher) => {
+                let mut buf = std::mem::take(&mut self.buf);
+                buf.resize(PIECE, 0);
+                let mut copied = 0;
+                while copied < held {
+                    let want = usize::try_from(held - copied).map_or(PIECE, |n| n.min(PIECE));
+                    let n = read_full(&mut old, &mut buf[..want])?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    file.write_all(&buf[..n])?;
+                    copied += n as u64;
+                }
+                copied
+            }
+        };
+        if copied != held || Identity::of_file(&old).ok() != self.opened {
             return Err(io::Error::other(
                 "the file being replaced changed while the new one was written",
             ));
@@ -171,25 +193,36 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 impl Background {
     /// Start writing to `file`.
     pub fn new(file: File) -> Background {
-        Background::comparing(file, None)
+        Background::comparing(file, None, None)
     }
 
-    /// Start writing to `file`, comparing what is written with `old`'s bytes.
-    pub fn comparing(mut file: File, old: Option<File>) -> Background {
+    /// Start writing to `file`, comparing what is written with `old`'s bytes. `known`, the
+    /// digest of `old` when it is known ([`super::known`]), spares hashing the bytes while
+    /// they are `old`'s: the same bytes have its digest, and the bytes held when they
+    /// differ are hashed as they are copied.
+    pub fn comparing(mut file: File, old: Option<File>, known: Option<Digest>) -> Background {
         let (full, work) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (recycle, empty) = channel::<Vec<u8>>();
         let thread = std::thread::spawn(move || {
             let mut unsynced = 0;
             let mut hasher = Hasher::default();
             let mut compare = Compare::new(old);
+            // Hashing waits while the bytes are the old file's and its digest is known.
+            let mut waits = known.is_some() && compare.old.is_some();
             for mut buf in work {
                 // Piece by piece, so that the hash's reading of a piece (cold: a build
                 // thread on another core wrote it) leaves it in this core's cache for
                 // the comparison and the kernel's copy.
                 for piece in buf.chunks(PIECE) {
-                    hasher.update(piece);
+                    if !waits {
+                        hasher.update(piece);
+                    }
                     if !compare.hold(piece) {
-                        unsynced += compare.release(&mut file)?;
+                        unsynced += compare.release(&mut file, waits.then_some(&mut hasher))?;
+                        if waits {
+                            hasher.update(piece);
+                            waits = false;
+                        }
                         file.write_all(piece)?;
                         unsynced += piece.len() as u64;
                     }
@@ -204,15 +237,22 @@ impl Background {
                 let _ = recycle.send(buf);
             }
             let same = compare.same();
-            if !same {
-                compare.release(&mut file)?;
-            }
+            let digest = if !same {
+                compare.release(&mut file, waits.then_some(&mut hasher))?;
+                hasher.finish()
+            } else if !waits {
+                hasher.finish()
+            } else {
+                match known {
+                    // Unless the old file changed while it was compared.
+                    Some(known) if known.0 == compare.held && compare.untouched() => known,
+                    // Not to be (the known length is the old file's, every byte of
+                    // which matched): hash the old file's bytes.
+                    _ => compare.digest_held()?,
+                }
+            };
             Ok(Ended {
-                written: Written {
-                    file,
-                    digest: hasher.finish(),
-                    same,
-                },
+                written: Written { file, digest, same },
                 held: same.then_some(compare),
             })
         });
@@ -298,7 +338,7 @@ impl Background {
     pub fn finish(self) -> io::Result<Written> {
         let Ended { mut written, held } = self.end()?;
         if let Some(mut held) = held {
-            held.release(&mut written.file)?;
+            held.release(&mut written.file, None)?;
         }
         Ok(written)
     }
@@ -405,14 +445,18 @@ mod tests {
         std::fs::write(&old, &big).unwrap();
         // Whether the bytes are found the old file's; either way the file written holds
         // them all (bytes held back are copied from the old file), and without them only
-        // when they are the old file's and thrown away.
+        // when they are the old file's and thrown away. The digest is the bytes' whether
+        // the old file's is known (hashing waits while the bytes match) or not.
+        let old_digest = super::super::digest::of_bytes(&big);
         let same = |bytes: &[u8], pieces: usize| {
-            let mut results = [false; 2];
-            for (keep, result) in results.iter_mut().enumerate() {
+            let mut results = [false; 4];
+            for (run, result) in results.iter_mut().enumerate() {
+                let (keep, known) = (run % 2, (run >= 2).then(|| old_digest.clone()));
                 let path = dir.path().join("new");
                 let mut w = Background::comparing(
                     File::create(&path).unwrap(),
                     Some(File::open(&old).unwrap()),
+                    known,
                 );
                 for (i, piece) in bytes
                     .chunks(bytes.len().div_ceil(pieces).max(1))
@@ -436,7 +480,7 @@ mod tests {
                 }
                 *result = done.same;
             }
-            assert_eq!(results[0], results[1]);
+            assert!(results.iter().all(|&r| r == results[0]), "{results:?}");
             results[0]
         };
         assert!(same(&big, 1));
@@ -467,6 +511,7 @@ mod tests {
         let mut w = Background::comparing(
             File::create(dir.path().join("new")).unwrap(),
             Some(File::open(&old).unwrap()),
+            None,
         );
         w.write_all(&big[..BUFFER]).unwrap();
         w.flush().unwrap();

@@ -14,7 +14,7 @@
 
 use std::fs::{File, Metadata};
 use std::io::{self, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -100,9 +100,7 @@ impl HttpBody for Body {
     }
 }
 
-/// What identifies one version of a file ([`Opened::identity`]): device, inode, length,
-/// modification time (ns) and status change time (ns).
-pub type Identity = (u64, u64, u64, u128, i128);
+pub use crate::fsutil::known::Identity;
 
 /// A regular file opened inside its folder, with what the validators are made of.
 #[derive(Debug)]
@@ -111,9 +109,13 @@ pub struct Opened {
     /// Its length, bytes.
     pub len: u64,
     modified: Option<SystemTime>,
-    /// Its status change time (ns since the epoch, 0 where unknown): every write and every
-    /// `touch` sets it, and nothing sets it back.
-    changed: i128,
+    /// What identifies this version of the file while it exists: device, inode, length,
+    /// modification time and status change time. Every atomic rewrite changes the inode;
+    /// an edit in place that keeps the size and sets the modification time back (`touch
+    /// -r`) still changes the status change time, which no one can set back.
+    pub identity: Identity,
+    /// Its canonical path.
+    path: PathBuf,
 }
 
 /// Open `name` inside `folder` if it is a regular file whose canonical path lies inside
@@ -139,18 +141,12 @@ pub fn open_inside(folder: &Path, name: &str) -> io::Result<Option<Opened>> {
     if !meta.is_file() {
         return Ok(None);
     }
-    #[cfg(unix)]
-    let changed = {
-        use std::os::unix::fs::MetadataExt;
-        i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec())
-    };
-    #[cfg(not(unix))]
-    let changed = 0;
     Ok(Some(Opened {
         file,
         len: meta.len(),
         modified: meta.modified().ok(),
-        changed,
+        identity: Identity::of(&meta),
+        path,
     }))
 }
 
@@ -236,27 +232,12 @@ impl Opened {
         }
     }
 
-    /// What identifies this version of the file while it exists: device, inode, length,
-    /// modification time and status change time. Every atomic rewrite changes the inode;
-    /// an edit in place that keeps the size and sets the modification time back (`touch
-    /// -r`) still changes the status change time, which no one can set back.
-    pub fn identity(&self) -> Identity {
-        #[cfg(unix)]
-        let (dev, ino) = {
-            use std::os::unix::fs::MetadataExt;
-            self.file.metadata().map_or((0, 0), |m| (m.dev(), m.ino()))
-        };
-        #[cfg(not(unix))]
-        let (dev, ino) = (0, 0);
-        let ns = self
-            .modified
-            .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        (dev, ino, self.len, ns, self.changed)
-    }
-
-    /// The SHA-256 of the open file's content (read whole, then back to its start).
+    /// The SHA-256 of the open file's content: known from the build that wrote its folder
+    /// ([`crate::fsutil::known`]), or read whole (then back to its start).
     pub fn sha256(&mut self) -> io::Result<String> {
+        if let Some((_, sha256)) = crate::fsutil::known::known(&self.path, &self.file) {
+            return Ok(sha256);
+        }
         self.file.seek(SeekFrom::Start(0))?;
         let (_, sha256) = crate::write::generation::digest_of(&mut self.file)?;
         self.file.seek(SeekFrom::Start(0))?;

@@ -520,7 +520,7 @@ fn as_named(shared: &Shared, opened: &mut files::Opened, entry: &FileEntry) -> b
     if opened.len != entry.bytes {
         return false;
     }
-    let id = opened.identity();
+    let id = opened.identity;
     let cached = shared
         .verified
         .lock()

@@ -19,7 +19,10 @@
 //!    files go;
 //! 3. `OUT/manifest.json` is written (atomically): the generation's id and each file's name,
 //!    size and SHA-256 ([`Manifest`]);
-//! 4. the journal is removed.
+//! 4. the journal is removed;
+//! 5. the digests of the files this run verified and did not rename are remembered in
+//!    `OUT/.drillmap-digests.json` ([`known`]), a cache the next run takes a file's digest
+//!    from while the file is untouched, instead of reading it whole.
 //!
 //! A run killed between 1 and 4 leaves the journal: the next holder of the lock completes
 //! the publish from it before anything else (every staged file is still there under its
@@ -38,6 +41,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::atomic::{self, Staged, StagedDir};
 use crate::error::{Error, Result};
+use crate::fsutil::known;
 use crate::read::lines::counted;
 
 /// File name of the manifest in an output folder.
@@ -196,6 +200,10 @@ pub struct Folder {
     /// Why the folder cannot be written, when it cannot: nothing is written, and a publish
     /// that would change anything is refused.
     unwritable: Option<std::io::Error>,
+    /// When this run took the folder, on the folder's own clock (the lock file's status
+    /// change time, ns): the files older than this whose bytes this run verified have their
+    /// digests remembered ([`known::remember`]).
+    since: Option<i128>,
     notes: Vec<String>,
 }
 
@@ -232,6 +240,7 @@ impl Folder {
                     out: out.to_path_buf(),
                     lock_file: None,
                     unwritable: Some(e),
+                    since: None,
                     notes: Vec::new(),
                 });
             }
@@ -254,10 +263,12 @@ impl Folder {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
             .map_err(|e| Error::io(&path, e))?;
+        let since = known::Identity::of_file(&file).ok().map(|i| i.changed);
         let mut folder = Folder {
             out: out.to_path_buf(),
             lock_file: Some(file),
             unwritable: None,
+            since,
             notes: Vec::new(),
         };
         folder.complete_journal()?;
@@ -400,6 +411,7 @@ impl Folder {
         };
         if journal.renames.is_empty() && journal.dirs.is_empty() && journal.remove.is_empty() {
             atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+            self.remember(&journal.manifest);
             return Ok(journal.manifest);
         }
         let text = serde_json::to_vec(&journal)
@@ -410,7 +422,23 @@ impl Folder {
         staged.into_iter().for_each(Staged::keep);
         dirs.into_iter().for_each(StagedDir::keep);
         self.apply(&journal)?;
+        self.remember(&journal.manifest);
         Ok(journal.manifest)
+    }
+
+    /// Remember the digests of the generation's files that this run verified and did not
+    /// rename into place ([`known::remember`]), for the next run. A cache: when it cannot be
+    /// written, the next run hashes them again.
+    fn remember(&mut self, manifest: &Manifest) {
+        let Some(since) = self.since else { return };
+        let files = manifest
+            .files
+            .iter()
+            .map(|f| (f.name.as_str(), f.sha256.as_str()));
+        if let Err(e) = known::remember(&self.out, files, since) {
+            self.notes
+                .push(format!("the digests are hashed again next run: {e}"));
+        }
     }
 
     /// Do what `journal` says: rename, remove, write the manifest, remove the journal.
@@ -516,7 +544,11 @@ impl Folder {
             }
             Ok(_) => {}
         }
-        let (_, sha256) = digest(&path)?;
+        let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let (_, sha256) = match known::known(&path, &file) {
+            Some(d) => d,
+            None => digest_of(&mut file).map_err(|e| Error::io(&path, e))?,
+        };
         Ok(if sha256 == f.sha256 {
             Ok(())
         } else {

@@ -202,7 +202,7 @@ impl Work {
         let mut names: Vec<_> = fs::read_dir(self.out())
             .map(|d| {
                 d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.starts_with('.') && n != ".drillmap.lock")
+                    .filter(|n| n.starts_with('.') && !FOLDER_FILES.contains(&n.as_str()))
                     .collect()
             })
             .unwrap_or_default();
@@ -211,7 +211,7 @@ impl Work {
     }
 
     /// The bytes of every file in out/, by name (but the lock, which holds the process id
-    /// of the last build).
+    /// of the last build, and the digests known, which hold inodes and times).
     pub fn outputs(&self) -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = fs::read_dir(self.out())
             .map(|d| {
@@ -222,7 +222,7 @@ impl Work {
                         fs::read(e.path()).unwrap(),
                     )
                 })
-                .filter(|(name, _)| name != ".drillmap.lock")
+                .filter(|(name, _)| !FOLDER_FILES.contains(&name.as_str()))
                 .collect()
             })
             .unwrap_or_default();
@@ -230,6 +230,10 @@ impl Work {
         files
     }
 }
+
+/// The hidden files an output folder keeps between runs (no litter, no output): the lock
+/// and the digests known (`fsutil::known`).
+pub const FOLDER_FILES: [&str; 2] = [".drillmap.lock", ".drillmap-digests.json"];
 
 fn copy_dir(src: &Path, dst: &Path) {
     fs::create_dir_all(dst).unwrap();
