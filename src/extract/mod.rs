@@ -549,6 +549,10 @@ mod tests {
             "Russian troops will hold drills in the north-east of Uzbekistan on August 5-10.",
             "Russian troops will hold drills in southern Uzbekistan on August 5-10.",
             "Russian troops will hold drills in south-eastern Uzbekistan on August 5-10.",
+            "Российские военные проведут учения в южной части Узбекистана 5-10 августа.",
+            "Российские военные проведут учения в юго-восточной части Узбекистана 5-10 августа.",
+            "Russian troops will hold drills in the southern part of Uzbekistan on August 5-10.",
+            "Russian troops will hold drills in the south-eastern part of Uzbekistan on August 5-10.",
         ] {
             let records = extractor.extract(text, &options).records;
             let [r] = records.as_slice() else {

@@ -733,10 +733,10 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
 }
 
 /// Whether the words right before token `a` (a country, or the first of a list), from
-/// `start` on, name a region of it after "на" or "in": "на юге Узбекистана", "на
-/// юго-востоке", "in the south of Uzbekistan", "in the north-east of", "in south-eastern
-/// Uzbekistan" ("in southern Uzbekistan" is "in" two words before, read as "in
-/// Uzbekistan" is).
+/// `start` on, name a region of it after "на", "в" or "in": "на юге Узбекистана", "на
+/// юго-востоке", "в южной части", "в юго-восточной части", "in the south of Uzbekistan",
+/// "in the north-east of", "in the southern part of", "in south-eastern Uzbekistan" ("in
+/// southern Uzbekistan" is "in" two words before, read as "in Uzbekistan" is).
 fn region_of(text: &Text<'_>, a: usize, start: usize) -> bool {
     let key = |i: usize| if i >= start { text.key(i) } else { "" };
     let joined = |from: usize| (from + 1..=a).all(|k| text.tokens.get(k).is_some_and(|t| t.joined));
@@ -769,6 +769,34 @@ fn region_of(text: &Text<'_>, a: usize, start: usize) -> bool {
         && key(before - 2) == "in"
     {
         return joined(before - 2);
+    }
+    // "в южной части", "в юго-восточной части".
+    const PART: &[&str] = &[
+        "yuzhnoy",
+        "severnoy",
+        "vostochnoy",
+        "zapadnoy",
+        "tsentralnoy",
+    ];
+    if key(before) == "chasti" && before > 0 && PART.contains(&key(before - 1)) {
+        let mut p = before - 1;
+        if p > 0 && matches!(key(p - 1), "yugo" | "severo") {
+            p -= 1;
+        }
+        return p > 0 && key(p - 1) == "v" && joined(p - 1);
+    }
+    // "in the southern part of", "in the south-eastern part of".
+    const PART_EN: &[&str] = &["southern", "northern", "eastern", "western", "central"];
+    if key(before) == "of"
+        && before >= 2
+        && key(before - 1) == "part"
+        && PART_EN.contains(&key(before - 2))
+    {
+        let mut p = before - 2;
+        if p > 0 && matches!(key(p - 1), "south" | "north") {
+            p -= 1;
+        }
+        return p >= 2 && key(p - 1) == "the" && key(p - 2) == "in" && joined(p - 2);
     }
     // "in the south of", "in the north-east of".
     if key(before) == "of" && before > 0 && COMPASS.contains(&key(before - 1)) {
