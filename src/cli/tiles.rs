@@ -263,7 +263,7 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         let written = stage().and_then(|(archive, stats, xyz)| {
             let (staged_dir, xyz_stats) = xyz.unzip();
             folder.publish_with_dirs(
-                vec![(args.out.clone(), archive, None)],
+                vec![(args.out.clone(), archive, stats.digest.clone())],
                 staged_dir.flatten().into_iter().collect(),
                 &[],
             )?;

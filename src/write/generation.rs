@@ -123,6 +123,16 @@ pub fn digest(path: &Path) -> Result<Digest> {
     digest_of(file).map_err(|e| Error::io(path, e))
 }
 
+/// The SHA-256 and size of the file at `path` in an output folder: known from an earlier
+/// run while the file is untouched ([`known`]), else read once.
+fn present_digest(path: &Path) -> Result<Digest> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    match known::known(path, &file) {
+        Some(d) => Ok(d),
+        None => digest_of(&mut file).map_err(|e| Error::io(path, e)),
+    }
+}
+
 /// Another process holds the folder: who, for the message a waiting build prints.
 #[derive(Debug, Clone)]
 pub struct Busy {
@@ -324,9 +334,11 @@ impl Folder {
         let mut staged = Vec::new();
         for (dest, s, known) in files {
             let name = name_of(&dest)?;
-            let (bytes, sha256) = match known {
-                Some(d) => d,
-                None => digest(s.as_ref().and_then(Staged::temp).unwrap_or(&dest))?,
+            let (bytes, sha256) = match (known, s.as_ref().and_then(Staged::temp)) {
+                (Some(d), _) => d,
+                (None, Some(tmp)) => digest(tmp)?,
+                // Unchanged: its digest may be known from an earlier run.
+                (None, None) => present_digest(&dest)?,
             };
             entries.push(FileEntry {
                 name: name.clone(),
@@ -544,11 +556,7 @@ impl Folder {
             }
             Ok(_) => {}
         }
-        let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let (_, sha256) = match known::known(&path, &file) {
-            Some(d) => d,
-            None => digest_of(&mut file).map_err(|e| Error::io(&path, e))?,
-        };
+        let (_, sha256) = present_digest(&path)?;
         Ok(if sha256 == f.sha256 {
             Ok(())
         } else {

@@ -287,6 +287,9 @@ pub struct TileStats {
     pub clustered_tiles: usize,
     /// Whether the written file(s) changed (false when the output was already identical).
     pub changed: bool,
+    /// The archive's size and SHA-256, taken as it was streamed to its file (for the
+    /// manifest, so it is not read again); `None` for an XYZ folder or an archive in memory.
+    pub digest: Option<crate::fsutil::digest::Digest>,
 }
 
 /// Builders for layers held in memory.

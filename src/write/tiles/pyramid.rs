@@ -1431,6 +1431,7 @@ impl Pyramid {
             max_tile_bytes: self.zooms.iter().map(|z| z.largest).max().unwrap_or(0),
             clustered_tiles: self.zooms.iter().map(|z| z.clustered).sum(),
             changed: false,
+            digest: None,
         }
     }
 
@@ -1677,7 +1678,9 @@ impl Pyramid {
             }
         }
         stats.bytes = usize::try_from(prefix.len() as u64 + index.len).unwrap_or(usize::MAX);
-        Ok((out.finish_if_changed()?, stats))
+        let (staged, digest) = out.finish_digest()?;
+        stats.digest = Some(digest);
+        Ok((staged, stats))
     }
 
     /// The header, directories and gzipped metadata of an archive whose tile data `index`

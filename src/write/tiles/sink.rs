@@ -73,12 +73,12 @@ impl Sink for TileSink {
         let features = self.layer.len() as u64;
         let mut layer = self.layer;
         layer.set_attribution(attribution);
-        let (staged, _) = stage_built_pmtiles(&self.dest, vec![layer], &self.opts)?;
+        let (staged, stats) = stage_built_pmtiles(&self.dest, vec![layer], &self.opts)?;
         Ok(Output {
             staged,
             path: self.dest,
             features,
-            digest: None,
+            digest: stats.digest,
         })
     }
 }
