@@ -490,6 +490,15 @@ mod tests {
             )]
         );
         assert_eq!(
+            counts("около ста тысяч военнослужащих"),
+            [(
+                Troops,
+                100_000,
+                "около".into(),
+                "около ста тысяч военнослужащих".into()
+            )]
+        );
+        assert_eq!(
             counts("2.5k troops"),
             [(Troops, 2500, String::new(), "2.5k troops".into())]
         );

@@ -193,6 +193,58 @@ const TENS: &[(&str, u64)] = &[
     ("девяносто", 90),
 ];
 
+/// Hundreds written as words (lower case), before a multiplier alone or with tens and a
+/// unit: "сто тысяч" (100 000), "около ста тысяч", "двести пятьдесят тысяч", "сто пять
+/// тысяч".
+const HUNDREDS: &[(&str, u64)] = &[
+    ("сто", 100),
+    ("ста", 100),
+    ("двести", 200),
+    ("двухсот", 200),
+    ("триста", 300),
+    ("трёхсот", 300),
+    ("трехсот", 300),
+    ("четыреста", 400),
+    ("четырёхсот", 400),
+    ("четырехсот", 400),
+    ("пятьсот", 500),
+    ("пятисот", 500),
+    ("шестьсот", 600),
+    ("шестисот", 600),
+    ("семьсот", 700),
+    ("семисот", 700),
+    ("восемьсот", 800),
+    ("восьмисот", 800),
+    ("девятьсот", 900),
+    ("девятисот", 900),
+];
+
+/// Whether word `k` follows word `k - 1` across spaces only (no line break).
+fn follows(source: &str, words: &[(Range<usize>, bool)], k: usize) -> bool {
+    let (Some((before, _)), Some((word, _))) =
+        (k.checked_sub(1).and_then(|b| words.get(b)), words.get(k))
+    else {
+        return false;
+    };
+    let gap = &source[before.end..word.start];
+    !gap.is_empty() && gap.chars().all(|c| c.is_whitespace() && c != '\n')
+}
+
+/// Whether word `k - 1` is a word of `table` (lower case), whatever lies between.
+fn after_one_of(
+    source: &str,
+    words: &[(Range<usize>, bool)],
+    k: usize,
+    table: &[(&str, u64)],
+) -> bool {
+    k.checked_sub(1)
+        .and_then(|b| words.get(b))
+        .is_some_and(|(b, _)| {
+            let before = source[b.clone()].to_lowercase();
+            table.iter().any(|(t, _)| *t == before)
+        })
+}
+
 /// A number written without digits at word `k`, or with a "k" ("2k"): where it ends, its
 /// value (`None` when it does not fit) and the words it takes.
 fn without_digits(
@@ -210,6 +262,51 @@ fn without_digits(
         return None;
     }
     let lower = written.to_lowercase();
+    if let Some(&(_, hundreds)) = HUNDREDS.iter().find(|(h, _)| *h == lower) {
+        // "сто тысяч"; "двести пятьдесят тысяч", "сто двадцать пять тысяч", "сто пять
+        // тысяч": the tens and unit after it, on its line, read as they are alone.
+        if let Some((factor, end, _)) = multiplier(source, words, k) {
+            return Some((end, factor.checked_mul(hundreds), 2));
+        }
+        if !follows(source, words, k + 1) {
+            return None;
+        }
+        let (end, value, used) = tens_and_units(source, words, k + 1)?;
+        let (factor, _, _) = multiplier(source, words, k + used - 1)?;
+        let value = value.and_then(|v| factor.checked_mul(hundreds)?.checked_add(v));
+        return Some((end, value, used + 1));
+    }
+    // "сто двадцать пять тысяч" not read whole (a line break before "тысяч") is no
+    // "двадцать пять тысяч".
+    if after_one_of(source, words, k, HUNDREDS) {
+        return None;
+    }
+    if let Some(found) = tens_and_units(source, words, k) {
+        return Some(found);
+    }
+    let governed = || {
+        let (before, _) = words.get(k.checked_sub(1)?)?;
+        let lower = source[before.clone()].to_lowercase();
+        (follows(source, words, k) && GENITIVE_BEFORE.contains(&lower.as_str())).then_some(())
+    };
+    if ALONE.contains(&lower.as_str()) || GENITIVE.contains(&lower.as_str()) && governed().is_some()
+    {
+        let (_, factor) = MULTIPLIERS.iter().find(|(m, _)| *m == lower)?;
+        return Some((word.end, Some(*factor), 1));
+    }
+    None
+}
+
+/// Tens and a unit written as words at word `k`, or a unit, before a multiplier:
+/// "двадцать тысяч", "двадцать пять тысяч", "twenty-five thousand", "пять тысяч", "two
+/// thousand". Where it ends, its value and the words it takes (the multiplier's among them).
+fn tens_and_units(
+    source: &str,
+    words: &[(Range<usize>, bool)],
+    k: usize,
+) -> Option<(usize, Option<u64>, usize)> {
+    let (word, _) = words.get(k)?;
+    let lower = source[word.clone()].to_lowercase();
     if let Some(&(_, tens)) = TENS.iter().find(|(t, _)| *t == lower) {
         // "двадцать тысяч", "двадцать пять тысяч", "twenty-five thousand".
         if let Some((factor, end, _)) = multiplier(source, words, k) {
@@ -229,30 +326,11 @@ fn without_digits(
     }
     if let Some(&(_, halves)) = HALVES.iter().find(|(h, _)| *h == lower) {
         // "двадцать пять тысяч" not read whole (a line break between) is no "пять тысяч".
-        let after_tens = k
-            .checked_sub(1)
-            .and_then(|b| words.get(b))
-            .is_some_and(|(b, _)| {
-                let before = source[b.clone()].to_lowercase();
-                TENS.iter().any(|(t, _)| *t == before)
-            });
-        if after_tens {
+        if after_one_of(source, words, k, TENS) {
             return None;
         }
         let (factor, end, _) = multiplier(source, words, k)?;
         return Some((end, factor.checked_mul(halves).map(|v| v / 2), 2));
-    }
-    let governed = || {
-        let (before, _) = words.get(k.checked_sub(1)?)?;
-        let gap = &source[before.end..word.start];
-        let plain = !gap.is_empty() && gap.chars().all(|c| c.is_whitespace() && c != '\n');
-        let lower = source[before.clone()].to_lowercase();
-        (plain && GENITIVE_BEFORE.contains(&lower.as_str())).then_some(())
-    };
-    if ALONE.contains(&lower.as_str()) || GENITIVE.contains(&lower.as_str()) && governed().is_some()
-    {
-        let (_, factor) = MULTIPLIERS.iter().find(|(m, _)| *m == lower)?;
-        return Some((word.end, Some(*factor), 1));
     }
     None
 }
@@ -466,6 +544,36 @@ mod tests {
         assert_eq!(read("1,5K troops"), [("1,5K", 1500)]);
         assert_eq!(read("1.2345k troops"), [], "not whole");
         assert_eq!(read("2.5km"), []);
+    }
+
+    /// Hundreds in words before a multiplier, alone or with tens and a unit.
+    #[test]
+    fn hundreds_in_words_before_a_multiplier() {
+        assert_eq!(read("сто тысяч военнослужащих"), [("сто тысяч", 100_000)]);
+        assert_eq!(read("около ста тысяч"), [("ста тысяч", 100_000)]);
+        assert_eq!(read("двести тысяч"), [("двести тысяч", 200_000)]);
+        assert_eq!(
+            read("около двухсот тысяч военнослужащих"),
+            [("двухсот тысяч", 200_000)]
+        );
+        assert_eq!(
+            read("двести пятьдесят тысяч"),
+            [("двести пятьдесят тысяч", 250_000)]
+        );
+        assert_eq!(
+            read("сто двадцать пять тысяч"),
+            [("сто двадцать пять тысяч", 125_000)]
+        );
+        assert_eq!(read("сто пять тысяч"), [("сто пять тысяч", 105_000)]);
+        assert_eq!(
+            read("триста миллионов"),
+            [("триста миллионов", 300_000_000)]
+        );
+        // Alone, or its parts across a line break, no number; nor the part after it.
+        assert_eq!(read("сто человек"), []);
+        assert_eq!(read("сто\nдвадцать тысяч"), []);
+        assert_eq!(read("сто двадцать\nтысяч"), []);
+        assert_eq!(read("сто пять"), []);
     }
 
     /// `n` written with its thousands apart by `sep` ("12 500", "1,500,000").
