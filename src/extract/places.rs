@@ -13,8 +13,9 @@
 //! stem. Capitalised names before a generic word that no table knows
 //! ("the Momirak training ground") are proposed as unresolved places with their quote. A
 //! country named right after a place, "in" or "в" between ("Druzhba in Kazakhstan", "полигон
-//! Зарница в Казахстане"), is that place's: the name is looked up within it first, and an
-//! unknown place is in it.
+//! Зарница в Казахстане"), is that place's: the name is looked up within it, and a place no
+//! table knows there (even one whose name the tables know elsewhere) is an unknown place in
+//! it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -255,7 +256,9 @@ impl PlaceFinder {
                 .first()
                 .is_some_and(|c| c.kind == "country");
             let geonames_only = mention.candidates.iter().all(|c| c.table != "gazetteer");
-            if mention.status == Status::Unresolved
+            // Unresolved, a name is kept only where the article says which country it is in
+            // ("Druzhba in Kazakhstan" where no Druzhba of Kazakhstan is known).
+            if (mention.status == Status::Unresolved && mention.named_country.is_none())
                 || (country_word && !as_country)
                 || tokens.clone().any(|i| super::dates::is_month_word(text, i))
                 || (geonames_only && !proper_place(text, &tokens))
@@ -578,8 +581,10 @@ fn mention(
         if n.status != Status::Unresolved {
             narrowed = n.candidates.first().map(|c| &c.id) != r.candidates.first().map(|c| &c.id)
                 || n.status != r.status;
-            r = n;
         }
+        // None of that name in the country the article puts it in: a place the tables do
+        // not know, in that country, not one of the same name elsewhere.
+        r = n;
     }
     if r.status == Status::Ambiguous && !article_countries.is_empty() {
         let within = Filter {
@@ -780,6 +785,15 @@ pub(crate) mod tests {
                 false
             )]
         );
+        // A known name in another country only: an unknown place in the named one, not
+        // the others of that name (there are Aynis in TJ and UZ, none in KZ).
+        let f = mentions("Troops met near Ayni in Kazakhstan.", &[]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].reported.as_str(), f[0].status, f[0].candidates.len()),
+            ("Ayni", Status::Unresolved, 0)
+        );
+        assert_eq!(f[0].country(), Some("KZ"));
         // Not across a comma, nor a demonym.
         let f = read("Troops met near Ayni, in Uzbekistan.", &[]);
         assert_eq!(f[0].1, None);
