@@ -147,6 +147,18 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
         &["an", "estimated"],
         &["bolee", "chem"],
     ];
+    // A range: "от 300 до 500", "from 300 to 500", "between 300 and 500" (the count its
+    // upper bound, the range its qualifier, so the draft shows both).
+    if i >= 3 && !k(i - 2).is_empty() && k(i - 2).bytes().all(|b| b.is_ascii_digit()) {
+        let range = match (k(i - 3), k(i - 1)) {
+            ("ot", "do") => text.word(i - 1).to_lowercase() == "до",
+            ("from", "to") | ("between", "and") => true,
+            _ => false,
+        };
+        if range {
+            return (text.phrase(i - 3, i - 1).to_lowercase(), i - 3);
+        }
+    }
     for words in PHRASES {
         let n = words.len();
         if i >= n && words.iter().enumerate().all(|(j, w)| k(i - n + j) == *w) {
@@ -460,6 +472,18 @@ mod tests {
             counts("в учениях задействуют не менее 500 военнослужащих")[0].2,
             "не менее"
         );
+        // A range: its upper bound, the range the qualifier.
+        assert_eq!(
+            counts("в учениях примут участие от 300 до 500 военнослужащих"),
+            [(
+                Troops,
+                500,
+                "от 300 до".into(),
+                "от 300 до 500 военнослужащих".into()
+            )]
+        );
+        assert_eq!(counts("between 300 and 500 troops")[0].2, "between 300 and");
+        assert_eq!(counts("from 300 to 500 troops")[0].2, "from 300 to");
         // "не более чем" is "не более" with "чем", not "более чем" (its opposite).
         assert_eq!(
             counts("в учениях задействуют не более чем 500 военнослужащих")[0].2,
