@@ -276,13 +276,10 @@ fn without_digits(
         let value = value.and_then(|v| factor.checked_mul(hundreds)?.checked_add(v));
         return Some((end, value, used + 1));
     }
-    // "сто двадцать пять тысяч" not read whole (a line break before "тысяч") is no
-    // "двадцать пять тысяч".
-    if after_one_of(source, words, k, HUNDREDS) {
-        return None;
-    }
     if let Some(found) = tens_and_units(source, words, k) {
-        return Some(found);
+        // "сто двадцать пять тысяч" not read whole (a line break before "тысяч") is no
+        // "двадцать пять тысяч".
+        return (!after_one_of(source, words, k, HUNDREDS)).then_some(found);
     }
     let governed = || {
         let (before, _) = words.get(k.checked_sub(1)?)?;
