@@ -625,11 +625,17 @@ fn serve_ignores_a_future_date_refuses_failed_preconditions_and_clamps_a_huge_ra
 }
 
 /// Probe s11 #11: the manifest check was cached by size and modification time, so a
-/// same-size edit with its modification time set back was served as the named file.
+/// same-size edit with its modification time set back was served as the named file. The
+/// layer's digest is remembered by the build first (a second build verifies it:
+/// `out/.drillmap-digests.json`), which serve takes while the file is untouched, and
+/// not after the edit.
 #[test]
 fn serve_sees_a_same_size_edit_whose_mtime_was_set_back() {
     let work = Work::new("small");
     work.build().expect_code(0);
+    work.build().expect_code(0);
+    let known = std::fs::read_to_string(work.out().join(".drillmap-digests.json")).unwrap();
+    assert!(known.contains("\"exercises.geojson\""), "{known}");
     let served = serve(&work, &[]);
     let path = work.out().join("exercises.geojson");
     let (status, _, body) = get(&served.addr, "/layers/exercises.geojson");
