@@ -581,10 +581,13 @@ fn mention(
         if n.status != Status::Unresolved {
             narrowed = n.candidates.first().map(|c| &c.id) != r.candidates.first().map(|c| &c.id)
                 || n.status != r.status;
+            r = n;
+        } else if !r.candidates.iter().any(|c| c.country == code) {
+            // None of that name in the country the article puts it in (nor a near spelling
+            // there): a place the tables do not know, in that country, not one of the same
+            // name elsewhere.
+            r = n;
         }
-        // None of that name in the country the article puts it in: a place the tables do
-        // not know, in that country, not one of the same name elsewhere.
-        r = n;
     }
     if r.status == Status::Ambiguous && !article_countries.is_empty() {
         let within = Filter {
@@ -794,6 +797,12 @@ pub(crate) mod tests {
             ("Ayni", Status::Unresolved, 0)
         );
         assert_eq!(f[0].country(), Some("KZ"));
+        // A near spelling of a place in the named country stays that place.
+        let f = found(
+            "Drills at the Kharbmaidn training ground in Tajikistan.",
+            &[],
+        );
+        assert_eq!(f[0].2, ["kharbmaidon-training-ground"], "{f:?}");
         // Not across a comma, nor a demonym.
         let f = read("Troops met near Ayni, in Uzbekistan.", &[]);
         assert_eq!(f[0].1, None);
