@@ -195,8 +195,9 @@ const TENS: &[(&str, u64)] = &[
 
 /// Hundreds written as words (lower case), before a multiplier alone or with tens and a
 /// unit: "сто тысяч" (100 000), "около ста тысяч", "двести пятьдесят тысяч", "сто пять
-/// тысяч".
+/// тысяч"; in English after a unit of [`HALVES`], "two hundred thousand" ([`hundreds_at`]).
 const HUNDREDS: &[(&str, u64)] = &[
+    ("hundred", 100),
     ("сто", 100),
     ("ста", 100),
     ("двести", 200),
@@ -228,6 +229,28 @@ fn follows(source: &str, words: &[(Range<usize>, bool)], k: usize) -> bool {
     };
     let gap = &source[before.end..word.start];
     !gap.is_empty() && gap.chars().all(|c| c.is_whitespace() && c != '\n')
+}
+
+/// The hundreds written at word `k` and the words they take: a word of [`HUNDREDS`] ("сто",
+/// "двести", "hundred"), or a unit and "hundred" ("two hundred", "a hundred").
+fn hundreds_at(
+    source: &str,
+    words: &[(Range<usize>, bool)],
+    k: usize,
+    lower: &str,
+) -> Option<(u64, usize)> {
+    if let Some(&(_, hundreds)) = HUNDREDS.iter().find(|(h, _)| *h == lower) {
+        return Some((hundreds, 1));
+    }
+    // The next word first: it is rarely "hundred".
+    let (next, _) = words.get(k + 1)?;
+    if !source[next.clone()].eq_ignore_ascii_case("hundred") || !follows(source, words, k + 1) {
+        return None;
+    }
+    let &(_, halves) = HALVES
+        .iter()
+        .find(|(h, n)| *h == lower && n % 2 == 0 && *n <= 18)?;
+    Some((halves / 2 * 100, 2))
 }
 
 /// Whether word `k - 1` is a word of `table` (lower case), whatever lies between.
@@ -262,19 +285,28 @@ fn without_digits(
         return None;
     }
     let lower = written.to_lowercase();
-    if let Some(&(_, hundreds)) = HUNDREDS.iter().find(|(h, _)| *h == lower) {
-        // "сто тысяч"; "двести пятьдесят тысяч", "сто двадцать пять тысяч", "сто пять
-        // тысяч": the tens and unit after it, on its line, read as they are alone.
-        if let Some((factor, end, _)) = multiplier(source, words, k) {
-            return Some((end, factor.checked_mul(hundreds), 2));
+    if let Some((hundreds, taken)) = hundreds_at(source, words, k, &lower) {
+        // "сто тысяч", "two hundred thousand"; "двести пятьдесят тысяч", "сто двадцать пять
+        // тысяч", "two hundred and fifty thousand": the tens and unit after them, on their
+        // line, read as they are alone.
+        let last = k + taken - 1;
+        if let Some((factor, end, _)) = multiplier(source, words, last) {
+            return Some((end, factor.checked_mul(hundreds), taken + 1));
         }
-        if !follows(source, words, k + 1) {
+        let mut next = last + 1;
+        if words
+            .get(next)
+            .is_some_and(|(w, _)| source[w.clone()].eq_ignore_ascii_case("and"))
+        {
+            next += 1;
+        }
+        if !follows(source, words, next) {
             return None;
         }
-        let (end, value, used) = tens_and_units(source, words, k + 1)?;
-        let (factor, _, _) = multiplier(source, words, k + used - 1)?;
+        let (end, value, used) = tens_and_units(source, words, next)?;
+        let (factor, _, _) = multiplier(source, words, next + used - 2)?;
         let value = value.and_then(|v| factor.checked_mul(hundreds)?.checked_add(v));
-        return Some((end, value, used + 1));
+        return Some((end, value, next - k + used));
     }
     if let Some(found) = tens_and_units(source, words, k) {
         // "сто двадцать пять тысяч" not read whole (a line break before "тысяч") is no
@@ -571,6 +603,25 @@ mod tests {
         assert_eq!(read("сто\nдвадцать тысяч"), []);
         assert_eq!(read("сто двадцать\nтысяч"), []);
         assert_eq!(read("сто пять"), []);
+        // In English, after a unit.
+        assert_eq!(
+            read("two hundred thousand troops"),
+            [("two hundred thousand", 200_000)]
+        );
+        assert_eq!(
+            read("a hundred thousand troops"),
+            [("a hundred thousand", 100_000)]
+        );
+        assert_eq!(
+            read("two hundred and fifty thousand troops"),
+            [("two hundred and fifty thousand", 250_000)]
+        );
+        assert_eq!(
+            read("three hundred twenty-five thousand"),
+            [("three hundred twenty-five thousand", 325_000)]
+        );
+        assert_eq!(read("two hundred troops"), []);
+        assert_eq!(read("two hundred\nfifty thousand"), []);
     }
 
     /// `n` written with its thousands apart by `sep` ("12 500", "1,500,000").
