@@ -408,6 +408,8 @@ fn output_and_problems_are_the_same_whatever_the_thread_count() {
     let mixed_csv = work.write_csv("mixed.csv", text);
     let mut outputs = Vec::new();
     for threads in ["1", "2", "5"] {
+        // Each run makes every file anew (an unchanged layer's archive would be kept).
+        let _ = fs::remove_dir_all(work.out());
         let run = bulk(
             &work,
             &[
@@ -867,6 +869,73 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
         .expect_code(0)
         .expect_stderr_line(&["warning", "empty", "--allow-empty"]);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
+}
+
+/// A rebuild keeps the archive an earlier run made from the same layer, tile options and
+/// binary, tiling nothing (the report says so); a changed layer, a changed tile option, an
+/// archive edited by hand or the cache removed make it again, and the archive is always
+/// what `drillmap tiles` makes of the layer.
+#[test]
+fn an_archive_made_from_the_same_layer_is_kept_and_made_again_when_anything_changed() {
+    let work = Work::new("events");
+    let args = ["--events", "data/events.csv", "--numeric", "troops"];
+    let kept = "(kept: tiled from the same layer before)";
+    let archive = || fs::read(work.out().join("events.pmtiles")).unwrap();
+    let line = |extra: &[&str]| {
+        let run = bulk(&work, &[&args[..], extra].concat());
+        run.expect_code(0);
+        let stderr = run.stderr();
+        assert!(stderr.contains("out/events.pmtiles"), "{stderr}");
+        stderr.contains(kept)
+    };
+    // What `drillmap tiles` makes of the layer the build wrote.
+    let tiled = || {
+        work.run(&["tiles", "--out", "t.pmtiles", "out/events.geojson"])
+            .expect_code(0);
+        fs::read(work.dir.path().join("t.pmtiles")).unwrap()
+    };
+    assert!(!line(&[]), "the first build tiles");
+    let first = archive();
+    assert_eq!(first, tiled());
+    let before = work.outputs();
+    assert!(line(&[]), "an unchanged rebuild keeps the archive");
+    assert_eq!(work.outputs(), before);
+    // Another tile option: tiled again, and kept on the next run with it.
+    assert!(!line(&["--max-zoom", "9"]));
+    assert_ne!(archive(), first);
+    assert_eq!(archive(), {
+        work.run(&[
+            "tiles",
+            "--max-zoom",
+            "9",
+            "--out",
+            "t.pmtiles",
+            "out/events.geojson",
+        ])
+        .expect_code(0);
+        fs::read(work.dir.path().join("t.pmtiles")).unwrap()
+    });
+    assert!(line(&["--max-zoom", "9"]));
+    // Back to the defaults: made from the same layer, but not with these options.
+    assert!(!line(&[]));
+    assert_eq!(archive(), first);
+    // A changed layer.
+    work.edit("events.csv", "Termez joint exercise", "Termez joint drill");
+    assert!(!line(&[]));
+    let changed = archive();
+    assert_ne!(changed, first);
+    assert_eq!(changed, tiled());
+    assert!(line(&[]));
+    // The archive edited by hand (its digest is no longer the one recorded): made again.
+    fs::write(work.out().join("events.pmtiles"), b"PMTiles edited").unwrap();
+    assert!(!line(&[]));
+    assert_eq!(archive(), changed);
+    // Without the cache nothing is known: tiled again, the same bytes.
+    fs::remove_file(work.out().join(".drillmap-digests.json")).unwrap();
+    assert!(!line(&[]));
+    assert_eq!(archive(), changed);
+    assert!(line(&[]));
+    assert_eq!(work.litter(), Vec::<String>::new());
 }
 
 /// Probe finding 8: a build without --seq kept the GeoJSONSeq layer of an earlier run in
@@ -1542,6 +1611,8 @@ fn problems_are_listed_in_file_order() {
     );
     let mut seen = Vec::new();
     for threads in ["1", "3"] {
+        // Each run makes every file anew (an unchanged layer's archive would be kept).
+        let _ = fs::remove_dir_all(work.out());
         let run = bulk(
             &work,
             &[

@@ -58,10 +58,10 @@ pub struct BulkArgs {
     pub threads: Option<u16>,
 }
 
-/// Bytes each of the tile sink's two sorts holds before spilling a run: an eighth of
-/// `--sort-buffer-mib` (8 MiB by default), at least 1 MiB. The tiles are sorted beside
-/// the rows, while the build threads and the layer's own sort hold their share, and
-/// spilling more runs costs little: the same records are written and merged once.
+/// Bytes each of the tiler's two sorts holds before spilling a run: an eighth of
+/// `--sort-buffer-mib` (8 MiB by default), at least 1 MiB. The tiles are sorted after the
+/// rows, as the layer is read back, and spilling more runs costs little: the same records
+/// are written and merged once.
 fn tile_sort_buffer(mib: usize) -> usize {
     (mib.saturating_mul(1 << 20) / 8).max(1 << 20)
 }
@@ -175,6 +175,9 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
     );
     for extra in [&r.seq, &r.tiles].into_iter().flatten() {
         line.push_str(&format!(", and {}", extra.display()));
+    }
+    if r.tiles_kept {
+        line.push_str(" (kept: tiled from the same layer before)");
     }
     let _ = writeln!(err, "{line}");
     if r.features == 0 {

@@ -19,8 +19,16 @@
 //! sets a ctime of `since` or later, which no remembered identity has. A file renamed into
 //! place by this very run is not remembered; the next run verifies it and remembers it.
 //!
-//! The file is a cache: unreadable, absent or stale, the files are hashed as before. Only
-//! where the status change time exists (Unix).
+//! The same file records what a derived output was made from ([`made_from`]): a bulk
+//! build's tile archive is a function of its GeoJSON layer, the tile options and the
+//! program, so a rebuild whose layer, options and program are those an archive's digest was
+//! recorded with keeps that archive rather than tiling the layer again. These records name
+//! the output by its SHA-256, not by its identity, so they need no care about clocks: the
+//! output's present digest is verified (known as above, or hashed) before its record is
+//! believed.
+//!
+//! The file is a cache: unreadable, absent or stale, the files are hashed (and tiled) as
+//! before. Only where the status change time exists (Unix).
 
 use std::fs::{File, Metadata};
 use std::path::Path;
@@ -94,9 +102,20 @@ struct Entry {
     sha256: String,
 }
 
+/// What an output with this SHA-256 was made from (an opaque key, see [`made_from`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Made {
+    /// The output's SHA-256.
+    pub sha256: String,
+    /// What it was made from.
+    pub from: String,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Known {
     files: Vec<Entry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    made: Vec<Made>,
 }
 
 /// Whether identities can tell every write (a status change time exists).
@@ -123,19 +142,37 @@ pub fn known(path: &Path, file: &File) -> Option<Digest> {
     (entry.identity == identity && identity.changed != 0).then_some((identity.len, entry.sha256))
 }
 
+/// What `dir`'s [`KNOWN`] says the output whose SHA-256 is `sha256` was made from.
+pub fn made_from(dir: &Path, sha256: &str) -> Option<String> {
+    if !TRUSTED {
+        return None;
+    }
+    read(dir)?
+        .made
+        .into_iter()
+        .find(|m| m.sha256 == sha256)
+        .map(|m| m.from)
+}
+
 /// Remember the digests of `files` (name, SHA-256) in `dir`'s [`KNOWN`]: those whose status
 /// change time is strictly before `since` (see the module documentation), with their
-/// present identity. Written only when it changes; a file that cannot be read is left out.
+/// present identity; and what the outputs among them were made from: `made`, then the
+/// records already there (a run that made no archive keeps the record of the one it
+/// carries over). Written only when it changes; a file that cannot be read is left out.
 pub fn remember<'a>(
     dir: &Path,
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
     since: i128,
+    made: &[Made],
 ) -> crate::error::Result<()> {
     if !TRUSTED {
         return Ok(());
     }
+    let earlier = read(dir).map(|k| k.made).unwrap_or_default();
     let mut known = Known::default();
+    let mut present = Vec::new();
     for (name, sha256) in files {
+        present.push(sha256);
         let Ok(meta) = std::fs::metadata(dir.join(name)) else {
             continue;
         };
@@ -148,8 +185,14 @@ pub fn remember<'a>(
             });
         }
     }
+    for m in made.iter().chain(&earlier) {
+        let new = !known.made.iter().any(|k| k.sha256 == m.sha256);
+        if new && present.contains(&m.sha256.as_str()) {
+            known.made.push(m.clone());
+        }
+    }
     let path = dir.join(KNOWN);
-    if known.files.is_empty() {
+    if known.files.is_empty() && known.made.is_empty() {
         return match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(crate::error::Error::io(path, e))
@@ -184,6 +227,7 @@ mod tests {
             dir.path(),
             [("a.geojson", "aa"), ("b.geojson", "bb")],
             ctime(&a),
+            &[],
         )
         .unwrap();
         assert_eq!(known(&a, &open(&a)), None);
@@ -194,6 +238,7 @@ mod tests {
             dir.path(),
             [("a.geojson", "aa"), ("b.geojson", "bb"), ("gone", "cc")],
             later,
+            &[],
         )
         .unwrap();
         assert_eq!(known(&a, &open(&a)), Some((2, "aa".into())));
@@ -215,5 +260,43 @@ mod tests {
         // Unreadable: nothing known.
         std::fs::write(dir.path().join(KNOWN), b"not json").unwrap();
         assert_eq!(known(&a, &open(&a)), None);
+    }
+
+    #[test]
+    fn what_an_output_was_made_from_is_kept_while_the_generation_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.pmtiles"), b"x").unwrap();
+        let made = |sha: &str, from: &str| Made {
+            sha256: sha.into(),
+            from: from.into(),
+        };
+        // Recorded by content, whatever the clock: the archive was written by this run.
+        let since = ctime(&dir.path().join("a.pmtiles"));
+        remember(
+            dir.path(),
+            [("a.pmtiles", "aa")],
+            since,
+            &[made("aa", "layer 1"), made("gone", "layer 0")],
+        )
+        .unwrap();
+        assert_eq!(made_from(dir.path(), "aa").as_deref(), Some("layer 1"));
+        // Only for outputs in the generation.
+        assert_eq!(made_from(dir.path(), "gone"), None);
+        // A later run that made nothing keeps the record while the archive is listed...
+        remember(dir.path(), [("a.pmtiles", "aa")], since, &[]).unwrap();
+        assert_eq!(made_from(dir.path(), "aa").as_deref(), Some("layer 1"));
+        // ... a new record of the same output replaces it ...
+        remember(
+            dir.path(),
+            [("a.pmtiles", "aa")],
+            since,
+            &[made("aa", "layer 2")],
+        )
+        .unwrap();
+        assert_eq!(made_from(dir.path(), "aa").as_deref(), Some("layer 2"));
+        // ... and a generation without it forgets it.
+        remember(dir.path(), [("b.geojson", "bb")], since, &[]).unwrap();
+        assert_eq!(made_from(dir.path(), "aa"), None);
+        assert!(!dir.path().join(KNOWN).exists());
     }
 }

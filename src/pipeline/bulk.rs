@@ -4,8 +4,10 @@
 //! checked by [`super::read_tables`] (as `check` does), a [`crate::bulk`] reader yields
 //! rows, [`crate::derive::event`] checks each row and derives its feature (the location
 //! properties through [`crate::derive::location`]), and the [`Sorter`] hands the features in
-//! id order to the GeoJSON, GeoJSONSeq and tile [`crate::write::sink`]s. Bad rows are counted
-//! and listed; they are written to `<layer>.errors.csv` when skipped.
+//! id order to the GeoJSON and GeoJSONSeq [`crate::write::sink`]s. The archive is tiled from
+//! the finished GeoJSON layer ([`layer_file`]), or kept when an earlier run made it from the
+//! same layer. Bad rows are counted and listed; they are written to `<layer>.errors.csv`
+//! when skipped.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -22,12 +24,10 @@ use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
 use crate::model::Credits;
 use crate::write::atomic::Streaming;
-use crate::write::generation::Folder;
-use crate::write::sink::{
-    Block, Encoded, GeoJson, GeoJsonSeq, Output, Placed, Sink, Sinks, SEPARATOR,
-};
+use crate::write::generation::{Folder, Publishable};
+use crate::write::sink::{Block, GeoJson, GeoJsonSeq, Output, Placed, Sink, Sinks, SEPARATOR};
 use crate::write::sort::{temp_file, Duplicate, Sorter, TempFile};
-use crate::write::tiles::sink::TileSink;
+use crate::write::tiles::{layer_file, TileOptions};
 
 /// Default layer name (and output file stem).
 pub const DEFAULT_LAYER: &str = "events";
@@ -180,6 +180,9 @@ pub struct Report {
     pub written: bool,
     /// Whether the GeoJSON layer's bytes changed (false: left untouched).
     pub changed: bool,
+    /// Whether the archive was kept as it was, made from the same layer, options and
+    /// program by an earlier run (nothing tiled).
+    pub tiles_kept: bool,
     /// Where every skipped row is listed, when rows were skipped.
     pub errors_file: Option<PathBuf>,
     /// The `--max-errors` the run had.
@@ -237,46 +240,6 @@ fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
             opts,
             &tables.provenance.attribution,
         ),
-    }
-}
-
-/// The layer's tile sink, finished only when a feature reached it: a layer without one
-/// (every row bad, or none) has no archive, and its [`Output`] says so with 0 features.
-struct Tiles {
-    sink: TileSink,
-    path: PathBuf,
-    fed: u64,
-}
-
-impl Sink for Tiles {
-    fn feature(&mut self, f: &Encoded<'_>) -> Result<()> {
-        self.fed += 1;
-        self.sink.feature(f)
-    }
-
-    fn rewind(&mut self) -> Result<Option<PathBuf>> {
-        self.fed = 0;
-        self.sink.rewind()
-    }
-
-    fn finish(self: Box<Self>, attribution: &str) -> Result<Output> {
-        if self.fed == 0 {
-            return Ok(Output {
-                path: self.path,
-                staged: None,
-                features: 0,
-                digest: None,
-            });
-        }
-        Box::new(self.sink)
-            .finish(attribution)
-            .map_err(|e| match e {
-                // A tile over budget: the flags of the message, or no tiles at all.
-                Error::Usage(m) => {
-                    Error::Usage(format!("{m}, or build without tiles (--no-tiles)"))
-                }
-                e => e,
-            })
     }
 }
 
@@ -566,13 +529,6 @@ fn run<'o, R: EventReader>(
     if let Some(p) = &seq_path {
         sinks.push(Box::new(GeoJsonSeq::create(p)?));
     }
-    if let Some(tile_opts) = &opts.tiles {
-        sinks.push(Box::new(Tiles {
-            sink: TileSink::create(&opts.tiles_path(), &opts.layer, tile_opts.clone())?,
-            path: opts.tiles_path(),
-            fed: 0,
-        }));
-    }
     let mut tally = Tally {
         opts,
         sorter: Sorter::new(Sinks(sinks), &opts.out.join(&opts.layer), opts.sort_buffer),
@@ -619,6 +575,44 @@ fn run<'o, R: EventReader>(
     })
 }
 
+/// The archive of the GeoJSON `layer` just finished (staged, or unchanged in place): the
+/// present archive when it was made from this layer with these options by this program
+/// (`true`: kept, nothing read), else the layer file tiled ([`layer_file`]). The
+/// archive's digest and what it was made from are noted in `folder` for the next run.
+fn tiles_of(
+    layer: &Output,
+    opts: &Options,
+    tile_opts: &TileOptions,
+    folder: &mut Folder,
+) -> Result<(Publishable, bool)> {
+    let file = match &layer.staged {
+        Some(staged) => staged.temp().unwrap_or(&layer.path),
+        None => &layer.path,
+    };
+    let digest = match &layer.digest {
+        Some(d) => d.clone(),
+        None => crate::write::generation::digest(file)?,
+    };
+    let dest = opts.tiles_path();
+    let from = layer_file::made_from(&digest, &opts.layer, tile_opts);
+    if let Some(from) = from.as_deref() {
+        if let Some(kept) = folder.made_from(&dest, from) {
+            folder.made(&kept.1, from.to_owned());
+            return Ok(((dest, None, Some(kept)), true));
+        }
+    }
+    let (staged, stats) = layer_file::stage_layer_pmtiles(file, &layer.path, &dest, tile_opts)
+        .map_err(|e| match e {
+            // A tile over budget: the flags of the message, or no tiles at all.
+            Error::Usage(m) => Error::Usage(format!("{m}, or build without tiles (--no-tiles)")),
+            e => e,
+        })?;
+    if let (Some(from), Some(d)) = (from, &stats.digest) {
+        folder.made(&d.1, from);
+    }
+    Ok(((dest, staged, stats.digest), false))
+}
+
 /// Finish the outputs of the derived rows and publish them as one generation.
 fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Result<Report> {
     let Gathered {
@@ -653,6 +647,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         listed: std::mem::take(&mut problems.listed),
         written: false,
         changed: sorted.outputs.first().is_some_and(|o| o.changed()),
+        tiles_kept: false,
         errors_file: None,
         max_errors: opts.max_errors,
         notices,
@@ -660,20 +655,27 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
     if problems.count > opts.max_errors as u64 || (report.features == 0 && !opts.allow_empty) {
         return Ok(report); // dropping the staged outputs removes them
     }
-    let mut files = Vec::new();
     let mut remove = Vec::new();
-    for o in sorted.outputs {
-        if o.path == opts.tiles_path() && o.features == 0 {
-            continue; // an empty layer has no archive
+    // An empty layer has no archive.
+    let archive = match (&opts.tiles, sorted.outputs.first()) {
+        (Some(tile_opts), Some(layer)) if report.features > 0 => {
+            let (archive, kept) = tiles_of(layer, opts, tile_opts, folder)?;
+            report.tiles = Some(opts.tiles_path());
+            report.tiles_kept = kept;
+            Some(archive)
         }
-        files.push((o.path, o.staged, o.digest));
-    }
-    if files.iter().any(|(p, _, _)| *p == opts.tiles_path()) {
-        report.tiles = Some(opts.tiles_path());
-    } else {
         // An archive of an earlier run would not match the new layer.
-        remove.push(opts.tiles_path());
-    }
+        _ => {
+            remove.push(opts.tiles_path());
+            None
+        }
+    };
+    let mut files: Vec<_> = sorted
+        .outputs
+        .into_iter()
+        .map(|o| (o.path, o.staged, o.digest))
+        .chain(archive)
+        .collect();
     if !opts.seq {
         // A GeoJSONSeq layer of an earlier run would not match the new layer.
         remove.push(opts.seq_path());

@@ -214,6 +214,8 @@ pub struct Folder {
     /// change time, ns): the files older than this whose bytes this run verified have their
     /// digests remembered ([`known::remember`]).
     since: Option<i128>,
+    /// What this run's outputs were made from, remembered with the digests.
+    made: Vec<known::Made>,
     notes: Vec<String>,
 }
 
@@ -251,6 +253,7 @@ impl Folder {
                     lock_file: None,
                     unwritable: Some(e),
                     since: None,
+                    made: Vec::new(),
                     notes: Vec::new(),
                 });
             }
@@ -279,6 +282,7 @@ impl Folder {
             lock_file: Some(file),
             unwritable: None,
             since,
+            made: Vec::new(),
             notes: Vec::new(),
         };
         folder.complete_journal()?;
@@ -290,6 +294,25 @@ impl Folder {
     /// The output folder.
     pub fn path(&self) -> &Path {
         &self.out
+    }
+
+    /// The digest of the output at `path` in this folder when an earlier run recorded it
+    /// as made from `from` ([`Folder::made`]): its present digest (known while untouched,
+    /// else read once) is the one the record names. `None` when there is no such file or
+    /// record, or the file cannot be read: the output is then made again.
+    pub fn made_from(&self, path: &Path, from: &str) -> Option<Digest> {
+        let digest = present_digest(path).ok()?;
+        let recorded = known::made_from(&self.out, &digest.1)?;
+        (recorded == from).then_some(digest)
+    }
+
+    /// Record that the output whose SHA-256 is `sha256` was made from `from`, remembered
+    /// with the generation's digests when it is published ([`known::remember`]).
+    pub fn made(&mut self, sha256: &str, from: String) {
+        self.made.push(known::Made {
+            sha256: sha256.to_owned(),
+            from,
+        });
     }
 
     /// What was found and done in the folder so far (a publish completed, temporary files
@@ -447,7 +470,7 @@ impl Folder {
             .files
             .iter()
             .map(|f| (f.name.as_str(), f.sha256.as_str()));
-        if let Err(e) = known::remember(&self.out, files, since) {
+        if let Err(e) = known::remember(&self.out, files, since, &self.made) {
             self.notes
                 .push(format!("the digests are hashed again next run: {e}"));
         }

@@ -18,8 +18,8 @@
 //! streaming turns out not to be in id order: see there.
 //!
 //! [`GeoJson`] writes an RFC 7946 FeatureCollection, [`GeoJsonSeq`] RFC 8142 text (each
-//! feature preceded by RS); a tile writer can be added as one more `Sink`, fed from the same
-//! [`Encoded`] features (parse [`Encoded::text`] for its geometry and properties).
+//! feature preceded by RS). A bulk build's archive is tiled from the finished GeoJSON layer
+//! ([`crate::write::tiles::layer_file`]), so that an unchanged layer's archive is kept.
 
 use std::path::{Path, PathBuf};
 

@@ -29,7 +29,7 @@
 //!
 //! Features are read straight from the text into a reused [`RawFeature`], properties
 //! encoded as they are read (no JSON values built, keys copied into reused buffers): the
-//! one reader of GeoJSON features, also of `build --events`' tile sink.
+//! one reader of GeoJSON features, also of the layer `build --events` tiles.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

@@ -2,8 +2,8 @@
 //! an XYZ folder of `.mvt` files.
 //!
 //! The tiler takes the same `&[Layer]` the GeoJSON writer takes, or layers fed feature by
-//! feature through a [`LayerBuilder`] (`drillmap tiles FILE...` and the pipeline's tile
-//! sink), which projects each feature and enters its properties in the layer's tables as
+//! feature through a [`LayerBuilder`] (`drillmap tiles FILE...` and a bulk build's layer,
+//! [`layer_file`]), which projects each feature and enters its properties in the layer's tables as
 //! it arrives, so no file or [`Layer`] is held whole. Each layer becomes an MVT layer of
 //! the same name (`exercises`, `bases`, `afghan_border`); features without a geometry
 //! (unlocated records) are skipped and counted.
@@ -85,10 +85,10 @@ mod ahead;
 mod cut;
 mod encode;
 pub mod input;
+pub mod layer_file;
 mod prepare;
 mod pyramid;
 mod simplify;
-pub mod sink;
 pub mod xyz;
 
 use std::path::Path;

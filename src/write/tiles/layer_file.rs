@@ -1,0 +1,206 @@
+//! The archive of a bulk build's layer: `build --events` writes `OUT/<layer>.pmtiles` by
+//! tiling the GeoJSON layer file the same run wrote, read back as `drillmap tiles` reads
+//! any layer ([`input::read_built`]: the one feature parser, on worker threads), so the two
+//! give the same archive by construction.
+//!
+//! An archive is a function of that layer's bytes, the tile options and the program that
+//! tiled it (the output is deterministic), so [`made_from`] names the three in one key; the
+//! output folder remembers the key with the archive's digest
+//! ([`crate::write::generation::Folder::made`]), and a rebuild whose key is the one the
+//! present archive was made from keeps it without reading or tiling anything: a rebuild of
+//! an unchanged export is as quick with tiles as without.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use super::{input, stage_built_pmtiles, TileOptions, TileStats};
+use crate::bulk::Columns;
+use crate::error::Result;
+use crate::fsutil::digest::{of_bytes, Digest};
+use crate::write::atomic::Staged;
+
+/// Tile the GeoJSON layer drillmap wrote to `file` (its staged temporary file, or the
+/// destination `layer` when it did not change) into an archive staged beside `dest`.
+/// Errors about the features name `layer`.
+pub fn stage_layer_pmtiles(
+    file: &Path,
+    layer: &Path,
+    dest: &Path,
+    opts: &TileOptions,
+) -> Result<(Option<Staged>, TileStats)> {
+    let spill = opts.spill_beside(dest);
+    let mut built =
+        input::read_built(file, &Columns::default(), Some(&spill), opts.thread_count())?;
+    built.set_source(layer);
+    stage_built_pmtiles(dest, vec![built], opts)
+}
+
+/// What an archive of the GeoJSON layer `layer` (its digest), tiled as the layer `name`
+/// with `opts`, is made from: the SHA-256 of the program that tiles it, of the layer, and
+/// of every option the archive depends on (not the threads or sort buffer, which it does
+/// not), as one hex SHA-256. `None` when the program cannot be read: nothing is then kept.
+pub fn made_from(layer: &Digest, name: &str, opts: &TileOptions) -> Option<String> {
+    let program = program_digest()?;
+    let TileOptions {
+        min_zoom,
+        max_zoom,
+        extent,
+        buffer,
+        name: tileset,
+        description,
+        gzip_level,
+        threads: _,
+        max_tile_bytes,
+        max_tile_features,
+        base_zoom: _,
+        accumulate,
+        sort_buffer: _,
+    } = opts;
+    let text = format!(
+        "drillmap {version} tiles\nprogram {program}\nlayer {name:?} {len} {sha}\n\
+         zooms {min_zoom}-{max_zoom} base {base}\nextent {extent} buffer {buffer}\n\
+         tileset {tileset:?} {description:?}\ngzip {gzip_level}\n\
+         budget {max_tile_bytes} bytes {max_tile_features} features\naccumulate {accumulate:?}\n",
+        version = env!("CARGO_PKG_VERSION"),
+        len = layer.0,
+        sha = layer.1,
+        base = opts.base_zoom(),
+    );
+    Some(of_bytes(text.as_bytes()).1)
+}
+
+/// The SHA-256 of the running program's file, read once (on Linux through
+/// `/proc/self/exe`, the file this process runs even if a new build has replaced it since).
+fn program_digest() -> Option<&'static str> {
+    static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
+    PROGRAM
+        .get_or_init(|| {
+            let path = if cfg!(target_os = "linux") {
+                std::path::PathBuf::from("/proc/self/exe")
+            } else {
+                std::env::current_exe().ok()?
+            };
+            let file = std::fs::File::open(path).ok()?;
+            crate::fsutil::digest::digest_of(file).ok().map(|d| d.1)
+        })
+        .as_deref()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_changes_with_the_layer_and_every_option_the_archive_depends_on() {
+        let layer: Digest = (10, "ab".repeat(32));
+        let opts = TileOptions::default();
+        let key = made_from(&layer, "events", &opts).unwrap();
+        assert_eq!(key.len(), 64);
+        // Options the archive does not depend on.
+        let same = TileOptions {
+            threads: Some(1),
+            sort_buffer: 1 << 20,
+            base_zoom: Some(opts.max_zoom),
+            ..opts.clone()
+        };
+        assert_eq!(made_from(&layer, "events", &same).unwrap(), key);
+        let other_layer: Digest = (10, "cd".repeat(32));
+        let changed = [
+            made_from(&other_layer, "events", &opts),
+            made_from(&(11, layer.1.clone()), "events", &opts),
+            made_from(&layer, "drills", &opts),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    min_zoom: 1,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    max_zoom: 9,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    base_zoom: Some(8),
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    extent: 512,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    buffer: 8,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    name: "x".into(),
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    description: "x".into(),
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    gzip_level: 6,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    max_tile_bytes: 4096,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    max_tile_features: 9,
+                    ..opts.clone()
+                },
+            ),
+            made_from(
+                &layer,
+                "events",
+                &TileOptions {
+                    accumulate: vec!["troops".into()],
+                    ..opts.clone()
+                },
+            ),
+        ];
+        for (i, k) in changed.iter().enumerate() {
+            assert_ne!(k.as_deref(), Some(key.as_str()), "case {i}");
+        }
+    }
+}
