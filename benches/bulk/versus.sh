@@ -11,9 +11,12 @@
 # (gen.py --coords: a border distance per row), against the old release, the floor and
 # ogr2ogr on the same CSV; SIZE rows geocoded by name (gen.py --names); SIZE mixed rows
 # (gen.py: 10% with coordinates); the same mixed rows shuffled (the sorting path); the
-# hand-kept `build` of places/; `geocode --batch` of 20,000 names. Writes the tables to
-# the "Side by side with the previous release" section of BENCHMARKS.md. CASES (a comma-separated
-# subset of coords, names, mixed, shuffled, hand, batch) runs only those cases and prints their
+# hand-kept `build` of places/; `geocode --batch` of 20,000 names; the mixed rows rebuilt
+# into a folder holding their unchanged layer (rebuild: the previous release, drillmap
+# --no-tiles, and drillmap with tiles, the archive kept; the warm-up run writes the folder).
+# Writes the tables to the "Side by side with the previous release" section of BENCHMARKS.md.
+# CASES (a comma-separated subset of coords, names, mixed, shuffled, hand, batch, rebuild)
+# runs only those cases and prints their
 # tables (target/bulk-bench/versus.md) without touching BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,7 +35,7 @@ want() { [ -z "${CASES:-}" ] || [[ ",$CASES," == *",$1,"* ]]; }
 gen() { [ -s "$2" ] || python3 benches/bulk/gen.py "$1" "$2" "${@:3}"; }
 coords="$WORK/events-coords-$SIZE.csv"; ! want coords || gen "$SIZE" "$coords" --coords
 names="$WORK/events-names-$SIZE.csv"; ! want names || gen "$SIZE" "$names" --names
-mixed="$WORK/events-$SIZE.csv"; if want mixed || want batch; then gen "$SIZE" "$mixed"; fi
+mixed="$WORK/events-$SIZE.csv"; if want mixed || want batch || want rebuild; then gen "$SIZE" "$mixed"; fi
 shuffled="$WORK/events-$SIZE-shuffled.csv"; ! want shuffled || gen "$SIZE" "$shuffled" --shuffle
 batch="$WORK/batch-20000.csv"
 ! want batch || [ -s "$batch" ] || python3 - "$mixed" "$batch" <<'PY'
@@ -131,6 +134,13 @@ CASES
 # $SIZE mixed rows, ids shuffled (the sorting path)
 previous release${T}$out/old/events.geojson${T}$OLD $(ev old "$shuffled" "$OLD_PLACES")
 drillmap${T}$out/new/events.geojson${T}$NEW $(ev new "$shuffled" places)
+
+CASES
+! want rebuild || cat >> "$cases" <<CASES
+# $SIZE mixed rows rebuilt unchanged, each into the folder of its warm-up run
+previous release${T}-${T}$OLD build --data $OLD_PLACES --out $out/old/rebuild --events $mixed --numeric troops --max-errors $max -q
+drillmap --no-tiles${T}-${T}$NEW build --data places --out $out/new/rebuild-no-tiles --events $mixed --numeric troops --max-errors $max -q --no-tiles
+drillmap, tiles kept${T}-${T}$NEW build --data places --out $out/new/rebuild --events $mixed --numeric troops --max-errors $max -q
 
 CASES
 ! want hand || cat >> "$cases" <<CASES
