@@ -938,6 +938,28 @@ fn an_archive_made_from_the_same_layer_is_kept_and_made_again_when_anything_chan
     assert_eq!(work.litter(), Vec::<String>::new());
 }
 
+/// What the archive was made from outlives a hand-kept build into the same folder, which
+/// carries the bulk files over into its generation: the next unchanged bulk build keeps it.
+#[test]
+fn a_hand_kept_build_between_two_bulk_builds_keeps_the_archives_record() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let events = work.write_csv(
+        "events.csv",
+        fs::read(root().join("tests/fixtures/events/events.csv")).unwrap(),
+    );
+    let kept = "(kept: tiled from the same layer before)";
+    let bulk_line = || {
+        let run = bulk(&work, &["--events", &events]);
+        run.expect_code(0);
+        run.stderr().contains(kept)
+    };
+    assert!(!bulk_line());
+    work.build().expect_code(0);
+    assert!(work.out().join("exercises.geojson").exists());
+    assert!(work.out().join("events.pmtiles").exists());
+    assert!(bulk_line(), "the record survived the hand-kept build");
+}
+
 /// Probe finding 8: a build without --seq kept the GeoJSONSeq layer of an earlier run in
 /// the new generation, though it no longer matched the layer.
 #[test]
