@@ -154,6 +154,12 @@ pub fn made_from(dir: &Path, sha256: &str) -> Option<String> {
         .map(|m| m.from)
 }
 
+/// Whether `dir`'s [`KNOWN`] records any output as made from `from` (so that an output's
+/// digest is taken only when it may be the one).
+pub fn made_of(dir: &Path, from: &str) -> bool {
+    TRUSTED && read(dir).is_some_and(|k| k.made.iter().any(|m| m.from == from))
+}
+
 /// Remember the digests of `files` (name, SHA-256) in `dir`'s [`KNOWN`]: those whose status
 /// change time is strictly before `since` (see the module documentation), with their
 /// present identity; and what the outputs among them were made from: `made`, then the
@@ -280,6 +286,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(made_from(dir.path(), "aa").as_deref(), Some("layer 1"));
+        assert!(made_of(dir.path(), "layer 1"));
+        assert!(!made_of(dir.path(), "layer 0"));
         // Only for outputs in the generation.
         assert_eq!(made_from(dir.path(), "gone"), None);
         // A later run that made nothing keeps the record while the archive is listed...

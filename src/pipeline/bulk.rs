@@ -92,6 +92,9 @@ impl Options {
                 crate::model::LAYER_NAME_RULE
             )));
         }
+        if let Some(tiles) = &self.tiles {
+            tiles.validate()?;
+        }
         if let Some(twin) = self.case_twin() {
             return Err(Error::Usage(format!(
                 "--layer {}: {} holds the layer {twin:?}, whose name differs from this one only \
@@ -197,6 +200,10 @@ pub struct Report {
 /// has problems (the same checks as `check`).
 pub fn build(opts: &Options, folder: &mut Folder) -> Result<Report> {
     opts.validate()?;
+    if opts.tiles.is_some() {
+        // Who makes the archive, taken before the work (see `layer_file::program`).
+        let _ = layer_file::program();
+    }
     // The tables, indexes and memos that derive the rows are dropped once every row is
     // derived, before the outputs are finished (the tiles' finish is the run's peak).
     let gathered = derive_rows(opts)?;
@@ -586,7 +593,9 @@ fn tiles_of(
     folder: &mut Folder,
 ) -> Result<(Publishable, bool)> {
     let file = match &layer.staged {
-        Some(staged) => staged.temp().unwrap_or(&layer.path),
+        Some(staged) => staged
+            .temp()
+            .ok_or_else(|| Error::Internal("a staged layer has no temporary file".into()))?,
         None => &layer.path,
     };
     let digest = match &layer.digest {
@@ -760,5 +769,19 @@ mod tests {
         // Without the failure the same run writes the layer.
         let report = build(&opts, &mut lock(&out)).unwrap();
         assert!(report.written && report.bad_rows == 0, "{report:?}");
+        // Tile options are checked before any row is read (the library's callers too).
+        let bad = Options {
+            tiles: Some(crate::write::tiles::TileOptions {
+                min_zoom: 5,
+                max_zoom: 4,
+                ..Default::default()
+            }),
+            events: dir.path().join("no such file.csv"),
+            ..opts
+        };
+        match bad.validate() {
+            Err(Error::Usage(m)) => assert!(m.contains("min zoom 5 is above max zoom 4"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -301,6 +301,9 @@ impl Folder {
     /// else read once) is the one the record names. `None` when there is no such file or
     /// record, or the file cannot be read: the output is then made again.
     pub fn made_from(&self, path: &Path, from: &str) -> Option<Digest> {
+        if !known::made_of(&self.out, from) {
+            return None; // nothing to hash the file for
+        }
         let digest = present_digest(path).ok()?;
         let recorded = known::made_from(&self.out, &digest.1)?;
         (recorded == from).then_some(digest)

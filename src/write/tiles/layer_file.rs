@@ -4,7 +4,9 @@
 //! give the same archive by construction.
 //!
 //! An archive is a function of that layer's bytes, the tile options and the program that
-//! tiled it (the output is deterministic), so [`made_from`] names the three in one key; the
+//! tiled it (the output is deterministic; the program is its file and, where it is linked
+//! to glibc, glibc's version, whose `ln`, `sinh` and `atan` the projection calls), so
+//! [`made_from`] names the three in one key; the
 //! output folder remembers the key with the archive's digest
 //! ([`crate::write::generation::Folder::made`]), and a rebuild whose key is the one the
 //! present archive was made from keeps it without reading or tiling anything: a rebuild of
@@ -21,7 +23,9 @@ use crate::write::atomic::Staged;
 
 /// Tile the GeoJSON layer drillmap wrote to `file` (its staged temporary file, or the
 /// destination `layer` when it did not change) into an archive staged beside `dest`.
-/// Errors about the features name `layer`.
+/// Errors about the tiled features (a tile over budget, a repeated id) name `layer`; one
+/// in reading `file` names it (drillmap wrote it, so only a fault of the disk or the
+/// program gives one).
 pub fn stage_layer_pmtiles(
     file: &Path,
     layer: &Path,
@@ -40,7 +44,11 @@ pub fn stage_layer_pmtiles(
 /// of every option the archive depends on (not the threads or sort buffer, which it does
 /// not), as one hex SHA-256. `None` when the program cannot be read: nothing is then kept.
 pub fn made_from(layer: &Digest, name: &str, opts: &TileOptions) -> Option<String> {
-    let program = program_digest()?;
+    Some(key(program()?, layer, name, opts))
+}
+
+/// [`made_from`] for the program `program`.
+fn key(program: &str, layer: &Digest, name: &str, opts: &TileOptions) -> String {
     let TileOptions {
         min_zoom,
         max_zoom,
@@ -66,12 +74,15 @@ pub fn made_from(layer: &Digest, name: &str, opts: &TileOptions) -> Option<Strin
         sha = layer.1,
         base = opts.base_zoom(),
     );
-    Some(of_bytes(text.as_bytes()).1)
+    of_bytes(text.as_bytes()).1
 }
 
-/// The SHA-256 of the running program's file, read once (on Linux through
-/// `/proc/self/exe`, the file this process runs even if a new build has replaced it since).
-fn program_digest() -> Option<&'static str> {
+/// The running program as [`made_from`] names it: the SHA-256 of its file and the C
+/// library's version, taken once. On Linux the file is read through `/proc/self/exe`, the
+/// file this process runs even if a new build has replaced it since; elsewhere by its path,
+/// so a run that may keep an archive takes it before its work (`build --events` does),
+/// leaving no time for the file to be replaced unseen. `None` when it cannot be read.
+pub fn program() -> Option<&'static str> {
     static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {
@@ -81,9 +92,26 @@ fn program_digest() -> Option<&'static str> {
                 std::env::current_exe().ok()?
             };
             let file = std::fs::File::open(path).ok()?;
-            crate::fsutil::digest::digest_of(file).ok().map(|d| d.1)
+            let digest = crate::fsutil::digest::digest_of(file).ok()?.1;
+            Some(format!("{digest} libc {}", c_library()))
         })
         .as_deref()
+}
+
+/// glibc's version where the program is linked to it; else the target's C library.
+#[allow(unsafe_code)]
+fn c_library() -> String {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: gnu_get_libc_version has no preconditions and returns a pointer to a
+        // static NUL-terminated string, valid for the whole run.
+        let version = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+        format!("glibc {}", version.to_string_lossy())
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        format!("{} {}", std::env::consts::OS, std::env::consts::ARCH)
+    }
 }
 
 #[cfg(test)]
@@ -202,5 +230,12 @@ mod tests {
         for (i, k) in changed.iter().enumerate() {
             assert_ne!(k.as_deref(), Some(key.as_str()), "case {i}");
         }
+        // Another program, or the same file with another C library.
+        let here = program().unwrap();
+        assert!(here.contains(" libc "), "{here}");
+        assert_eq!(super::key(here, &layer, "events", &opts), key);
+        assert_ne!(super::key("other", &layer, "events", &opts), key);
+        let other_libc = here.replace(" libc ", " libc other ");
+        assert_ne!(super::key(&other_libc, &layer, "events", &opts), key);
     }
 }
