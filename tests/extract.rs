@@ -916,6 +916,35 @@ fn the_country_named_after_a_site_is_the_sites() {
         "{draft}"
     );
     assert!(draft.contains("country = \"KZ\""), "{draft}");
+    // The host's quote is the words that name the country, not the place's.
+    for (sentence, quote) in [
+        (
+            "Russian troops will hold drills near Beshkent in Kyrgyzstan on August 5-10.",
+            "host = \"KG\"  # \"in Kyrgyzstan\"",
+        ),
+        (
+            "Российские военные проведут учения под Бешкентом в Киргизии 5-10 августа.",
+            "host = \"KG\"  # \"в Киргизии\"",
+        ),
+        (
+            "Russian and Kazakh troops will hold drills at the Zarnitsa training ground in \
+             Kazakhstan on August 5-10.",
+            "host = \"KZ\"  # \"in Kazakhstan\"",
+        ),
+        (
+            "Российские и казахстанские военные проведут учения на полигоне Зарница в \
+             Казахстане 5-10 августа.",
+            "host = \"KZ\"  # \"в Казахстане\"",
+        ),
+    ] {
+        draft_has(sentence, &[quote], &[]);
+    }
+    // A site the tables place with no country named after it keeps the place's words.
+    draft_has(
+        "Russian troops will hold drills near Termez on August 5-10.",
+        &["host = \"UZ\"  # \"Termez\""],
+        &[],
+    );
 }
 
 /// Second review, lead 3: "на полигоне Зарница", a name no table knows after the site

@@ -163,6 +163,9 @@ pub struct PlaceMention {
     /// in Kazakhstan"), when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub named_country: Option<String>,
+    /// Where the article names that country, with its preposition ("in Kazakhstan").
+    #[serde(skip)]
+    pub named_country_at: Option<super::Position>,
     /// How sure the finding is, in [0, 1].
     pub confidence: f64,
 }
@@ -536,12 +539,13 @@ fn candidate(c: &crate::resolve::Candidate<'_>) -> PlaceCandidate {
 }
 
 /// The country named right after the words `tokens`, "in" / "в" / "во" between ("the
-/// Zarnitsa training ground in Kazakhstan", "под Бешкентом в Узбекистане"): its code.
+/// Zarnitsa training ground in Kazakhstan", "под Бешкентом в Узбекистане"): its code, and
+/// where its words are ("in Kazakhstan", the preposition with them).
 fn country_after(
     text: &Text<'_>,
     tokens: &Range<usize>,
     named: &[CountryMention],
-) -> Option<&'static str> {
+) -> Option<(&'static str, Range<usize>)> {
     let on = tokens.end;
     let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
     let after_name = joined(on) || quote_before(text, on);
@@ -552,7 +556,7 @@ fn country_after(
     named
         .get(at)
         .filter(|c| c.tokens.start == on + 1 && !c.demonym)
-        .map(|c| c.code)
+        .map(|c| (c.code, text.phrase_span(on, c.tokens.end - 1)))
 }
 
 /// The mention of the words `tokens`, which the geocoder answered `r` for `name` (the
@@ -564,8 +568,9 @@ fn mention(
     r: Looked,
     (geocoder, lookups): (&Geocoder<'_>, &mut Lookups),
     filter: &Filter,
-    (article_countries, after): (&[String], Option<&'static str>),
+    (article_countries, named_after): (&[String], Option<(&'static str, Range<usize>)>),
 ) -> PlaceMention {
+    let after = named_after.as_ref().map(|(code, _)| *code);
     let sentence = text.tokens.get(tokens.start).map_or(0, |t| t.sentence);
     let mut narrowed = false;
     let mut r = r;
@@ -630,6 +635,7 @@ fn mention(
         candidates,
         narrowed,
         named_country: after.map(str::to_owned),
+        named_country_at: named_after.map(|(_, at)| at.into()),
         confidence: round2(confidence),
     }
 }

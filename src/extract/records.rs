@@ -172,6 +172,10 @@ pub struct SiteDraft {
     /// Where the place's words (`reported.value`) are in the article.
     #[serde(skip)]
     words_at: Range<usize>,
+    /// Where the article names the site's country right after the place ("near Druzhba in
+    /// Kazakhstan": "in Kazakhstan"), when that is the site's country.
+    #[serde(skip)]
+    country_at: Option<Range<usize>>,
 }
 
 /// A candidate exercise.
@@ -1075,6 +1079,7 @@ impl Record {
                     date: None,
                     participants: Vec::new(),
                     words_at: 0..0,
+                    country_at: None,
                 });
                 self.sites.len() - 1
             }
@@ -1164,6 +1169,10 @@ impl Record {
             date,
             participants: Vec::new(),
             words_at: p.at.into(),
+            country_at: p
+                .named_country_at
+                .filter(|_| p.named_country.as_deref() == p.country())
+                .map(Into::into),
         });
     }
 
@@ -1177,7 +1186,8 @@ impl Record {
                 .collect();
             if countries.len() == 1 {
                 if let (Some(c), Some(site)) = (countries.first(), self.sites.first()) {
-                    let words = site.words_at.clone();
+                    // The words that say the country: the place's, else "in Kazakhstan".
+                    let words = site.country_at.clone().unwrap_or(site.words_at.clone());
                     self.host = Some(Field::quote((*c).to_owned(), text, words, 0.7));
                 }
             } else if countries.is_empty() {
