@@ -640,6 +640,15 @@ fn russian_exercise_sentences_are_drafted_with_their_counts() {
         draft.contains("troops = 2000  # \"2 тысяч военнослужащих\""),
         "{draft}"
     );
+    // Number words in the instrumental ("с тремя тысячами военнослужащих").
+    let draft = draft_of(
+        "Российские военные проведут учения с тремя тысячами военнослужащих на полигоне \
+         Харбмайдон.",
+    );
+    assert!(
+        draft.contains("troops = 3000  # \"тремя тысячами военнослужащих\""),
+        "{draft}"
+    );
     let draft = draft_of(
         "Россия и Таджикистан провели учения на полигоне Харбмайдон, в учениях приняли участие \
          5 тыс. человек.",
