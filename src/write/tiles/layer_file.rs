@@ -6,11 +6,10 @@
 //! An archive is a function of that layer's bytes, the tile options and the program that
 //! tiled it (the output is deterministic; the program is its file and, where it is linked
 //! to glibc, glibc's version, whose `ln`, `sinh` and `atan` the projection calls), so
-//! [`made_from`] names the three in one key; the
-//! output folder remembers the key with the archive's digest
-//! ([`crate::write::generation::Folder::made`]), and a rebuild whose key is the one the
-//! present archive was made from keeps it without reading or tiling anything: a rebuild of
-//! an unchanged export is as quick with tiles as without.
+//! [`made_from`] names the three in one key. The output folder remembers the key with the
+//! archive's digest ([`crate::write::generation::Folder::made`]), and a rebuild whose key
+//! is the one the present archive was made from keeps it without reading or tiling
+//! anything: a rebuild of an unchanged export is as quick with tiles as without.
 
 use std::path::Path;
 use std::sync::OnceLock;
