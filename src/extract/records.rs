@@ -1186,7 +1186,8 @@ impl Record {
                 .collect();
             if countries.len() == 1 {
                 if let (Some(c), Some(site)) = (countries.first(), self.sites.first()) {
-                    // The words that say the country: the place's, else "in Kazakhstan".
+                    // The words that name the country ("in Kazakhstan" after the place), else the
+                    // place's.
                     let words = site.country_at.clone().unwrap_or(site.words_at.clone());
                     self.host = Some(Field::quote((*c).to_owned(), text, words, 0.7));
                 }
