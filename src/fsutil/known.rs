@@ -19,7 +19,7 @@
 //! sets a ctime of `since` or later, which no remembered identity has. A file renamed into
 //! place by this very run is not remembered; the next run verifies it and remembers it.
 //!
-//! The same file records what a derived output was made from ([`made_from`]): a bulk
+//! The same file records what a derived output was made from ([`made`]): a bulk
 //! build's tile archive is a function of its GeoJSON layer, the tile options and the
 //! program, so a rebuild whose layer, options and program are those an archive's digest was
 //! recorded with keeps that archive rather than tiling the layer again. These records name
@@ -102,7 +102,8 @@ struct Entry {
     sha256: String,
 }
 
-/// What an output with this SHA-256 was made from (an opaque key, see [`made_from`]).
+/// What an output with this SHA-256 was made from (an opaque key, as
+/// `write::tiles::layer_file::made_from` makes it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Made {
     /// The output's SHA-256.
@@ -142,22 +143,12 @@ pub fn known(path: &Path, file: &File) -> Option<Digest> {
     (entry.identity == identity && identity.changed != 0).then_some((identity.len, entry.sha256))
 }
 
-/// What `dir`'s [`KNOWN`] says the output whose SHA-256 is `sha256` was made from.
-pub fn made_from(dir: &Path, sha256: &str) -> Option<String> {
-    if !TRUSTED {
-        return None;
+/// What `dir`'s [`KNOWN`] records the outputs of its generation as made from.
+pub fn made(dir: &Path) -> Vec<Made> {
+    match read(dir).filter(|_| TRUSTED) {
+        Some(known) => known.made,
+        None => Vec::new(),
     }
-    read(dir)?
-        .made
-        .into_iter()
-        .find(|m| m.sha256 == sha256)
-        .map(|m| m.from)
-}
-
-/// Whether `dir`'s [`KNOWN`] records any output as made from `from` (so that an output's
-/// digest is taken only when it may be the one).
-pub fn made_of(dir: &Path, from: &str) -> bool {
-    TRUSTED && read(dir).is_some_and(|k| k.made.iter().any(|m| m.from == from))
 }
 
 /// Remember the digests of `files` (name, SHA-256) in `dir`'s [`KNOWN`]: those whose status
@@ -268,6 +259,13 @@ mod tests {
         assert_eq!(known(&a, &open(&a)), None);
     }
 
+    fn made_from(dir: &Path, sha256: &str) -> Option<String> {
+        made(dir)
+            .into_iter()
+            .find(|m| m.sha256 == sha256)
+            .map(|m| m.from)
+    }
+
     #[test]
     fn what_an_output_was_made_from_is_kept_while_the_generation_holds_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -285,10 +283,8 @@ mod tests {
             &[made("aa", "layer 1"), made("gone", "layer 0")],
         )
         .unwrap();
-        assert_eq!(made_from(dir.path(), "aa").as_deref(), Some("layer 1"));
-        assert!(made_of(dir.path(), "layer 1"));
-        assert!(!made_of(dir.path(), "layer 0"));
         // Only for outputs in the generation.
+        assert_eq!(made_from(dir.path(), "aa").as_deref(), Some("layer 1"));
         assert_eq!(made_from(dir.path(), "gone"), None);
         // A later run that made nothing keeps the record while the archive is listed...
         remember(dir.path(), [("a.pmtiles", "aa")], since, &[]).unwrap();

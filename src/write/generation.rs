@@ -301,12 +301,14 @@ impl Folder {
     /// else read once) is the one the record names. `None` when there is no such file or
     /// record, or the file cannot be read: the output is then made again.
     pub fn made_from(&self, path: &Path, from: &str) -> Option<Digest> {
-        if !known::made_of(&self.out, from) {
+        let made = known::made(&self.out);
+        if !made.iter().any(|m| m.from == from) {
             return None; // nothing to hash the file for
         }
         let digest = present_digest(path).ok()?;
-        let recorded = known::made_from(&self.out, &digest.1)?;
-        (recorded == from).then_some(digest)
+        made.iter()
+            .any(|m| m.sha256 == digest.1 && m.from == from)
+            .then_some(digest)
     }
 
     /// Record that the output whose SHA-256 is `sha256` was made from `from`, remembered
