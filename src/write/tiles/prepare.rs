@@ -170,11 +170,13 @@ fn key_range(entries: &[(usize, u8, usize, usize)], i: usize) -> (usize, usize) 
 const LINEAR_KEYS: usize = 16;
 
 impl EncodedProperties {
-    /// Forget every property.
+    /// Forget every property. The keys of a feature with some and none repeated are kept
+    /// as the ones to expect next; clearing again (a reader clears a feature, then its
+    /// `properties` member) keeps them too.
     pub fn clear(&mut self) {
         if self.repeated {
             self.prev_entries.clear();
-        } else {
+        } else if !self.entries.is_empty() {
             std::mem::swap(&mut self.keys, &mut self.prev_keys);
             std::mem::swap(&mut self.entries, &mut self.prev_entries);
         }
@@ -1465,6 +1467,33 @@ mod tests {
             "{err}"
         );
         assert_eq!(b.len(), 0);
+    }
+
+    /// The keys of the feature before are expected again (taken without a look-up) after
+    /// one clear or two (the GeoJSON reader clears a feature, then its `properties`), and
+    /// after a feature with none; a feature with other keys, or a repeat, is looked up.
+    #[test]
+    fn the_keys_of_the_feature_before_are_expected_after_any_clear() {
+        let mut props = EncodedProperties::default();
+        let mut feature = |clears: usize, keys: &[&str]| {
+            for _ in 0..clears {
+                props.clear();
+            }
+            for k in keys {
+                props.push_str(k, "v");
+            }
+            props.same
+        };
+        assert!(!feature(1, &["a", "b"]));
+        assert!(feature(1, &["a", "b"]));
+        assert!(feature(2, &["a", "b"]));
+        assert!(feature(2, &[]));
+        assert!(feature(3, &["a", "b"]));
+        assert!(feature(1, &["a"]));
+        assert!(!feature(1, &["b"]));
+        assert!(!feature(1, &["b", "b"]));
+        assert!(!feature(1, &["b"]));
+        assert!(feature(1, &["b"]));
     }
 
     /// A feature with many keys, some repeated before and after the index takes over:
