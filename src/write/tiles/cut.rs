@@ -171,7 +171,9 @@ pub(super) fn cut_feature(
             }
         }
         Geom::Polygons(polys) => {
-            let mut per_tile: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+            // One encoder per tile for every polygon of the feature: the cursor carries
+            // from one polygon's rings to the next's (MVT 2.1 §4.3).
+            let mut per_tile: BTreeMap<(u32, u32), GeometryEncoder> = BTreeMap::new();
             for poly in polys {
                 cut_polygon(poly, size, grid, &mut per_tile, q);
             }
@@ -180,8 +182,11 @@ pub(super) fn cut_feature(
                 let (tile, geom) = least_shape(grid, w, GeomType::Polygon, enc, pool);
                 entries.push(entry(tile, geom));
             }
-            for (tile, cmds) in per_tile {
-                entries.push(entry(tile, pool_push(pool, &cmds, GeomType::Polygon)));
+            for (tile, enc) in per_tile {
+                entries.push(entry(
+                    tile,
+                    pool_push(pool, &enc.commands, GeomType::Polygon),
+                ));
             }
         }
     }
@@ -222,14 +227,16 @@ fn least_shape(
 }
 
 /// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior
-/// reaches, appending each tile's rings as commands. Exteriors are written with positive
-/// area (clockwise on screen), holes negative; rings that collapse to no area are dropped,
-/// and a polygon whose exterior collapses is dropped in that tile.
+/// reaches, appending each tile's rings to that tile's commands (its encoder, whose cursor
+/// the feature's polygons before left where they ended). Exteriors are written with
+/// positive area (clockwise on screen), holes negative; rings that collapse to no area are
+/// dropped, and a polygon whose exterior collapses is dropped in that tile (and a tile
+/// with no ring has no encoder).
 pub(super) fn cut_polygon(
     poly: &[Vec<Pt>],
     size: f64,
     grid: &Grid,
-    per_tile: &mut BTreeMap<(u32, u32), Vec<u32>>,
+    per_tile: &mut BTreeMap<(u32, u32), GeometryEncoder>,
     q: &mut Vec<(i32, i32)>,
 ) {
     let rings: Vec<Vec<Pt>> = poly
@@ -248,11 +255,9 @@ pub(super) fn cut_polygon(
     let extent = grid.extent as f64;
     let buffer = grid.buffer as f64;
     let ((x0, x1), (y0, y1)) = clip::tile_range(min, max, extent, buffer, u32_of(grid.tiles));
-    let mut enc = GeometryEncoder::default();
     for tx in x0..=x1 {
         for ty in y0..=y1 {
             let rect = clip::tile_rect(tx, ty, extent, buffer);
-            enc = GeometryEncoder::with_buffer(enc.commands);
             for (i, ring) in rings.iter().enumerate() {
                 let clipped = clip::clip_ring(ring, &rect);
                 clip::quantise(&clipped, tx, ty, extent, q);
@@ -270,13 +275,7 @@ pub(super) fn cut_polygon(
                 if (area > 0) != exterior {
                     q.reverse();
                 }
-                enc.ring(q);
-            }
-            if !enc.commands.is_empty() {
-                per_tile
-                    .entry((tx, ty))
-                    .or_default()
-                    .extend_from_slice(&enc.commands);
+                per_tile.entry((tx, ty)).or_default().ring(q);
             }
         }
     }
@@ -316,6 +315,42 @@ mod tests {
                 TileGeom::Point(..) => (e.tile, Vec::new()),
             })
             .collect()
+    }
+
+    /// Probe (session 24): each polygon of a MultiPolygon after the first was encoded
+    /// from a cursor at (0, 0), not where the one before ended (MVT 2.1 §4.3), so it was
+    /// drawn off by that much (out of the tile). A feature's polygons in one tile decode to
+    /// the rings each gives alone, in order, holes included.
+    #[test]
+    fn the_polygons_of_a_multipolygon_decode_where_each_lies_alone() {
+        let square = |lon: f64, lat: f64, side: f64| -> Vec<Pt> {
+            [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)]
+                .iter()
+                .map(|&(dx, dy)| world(lon + dx, lat + dy))
+                .collect()
+        };
+        // All in tile 707/393 at zoom 10, clear of its buffer's edge.
+        let with_hole = vec![square(68.70, 38.38, 0.05), square(68.71, 38.39, 0.01)];
+        let polys = vec![
+            vec![square(68.60, 38.30, 0.03)],
+            with_hole,
+            vec![square(68.80, 38.45, 0.03)],
+        ];
+        let alone: Vec<Vec<(i32, i32)>> = polys
+            .iter()
+            .flat_map(|p| {
+                let cut = cut(&Geom::Polygons(vec![p.clone()]), false);
+                assert_eq!(cut.len(), 1, "one tile");
+                crate::write::tiles::mvt::tests::decode(&cut[0].1)
+            })
+            .collect();
+        assert_eq!(alone.len(), 4);
+        let together = cut(&Geom::Polygons(polys), false);
+        assert_eq!(together.len(), 1);
+        assert_eq!(
+            crate::write::tiles::mvt::tests::decode(&together[0].1),
+            alone
+        );
     }
 
     /// Probe 7 L6: a 1 m square and a 1.4 m line quantise to nothing at zoom 10 and were
