@@ -326,10 +326,39 @@ pub fn id_of(raw: &serde_json::value::RawValue) -> Option<String> {
 /// strings checked (escapes, surrogates) and escaped as every other string is
 /// ([`push_str`]), arrays and objects member by member without the blank space between
 /// them; an object naming a member twice is an error ([`given_twice`]: the caller names
-/// the property it is within).
+/// the property it is within). So is what drillmap's readers could not read back from the
+/// layer written: a value nested deeper than [`MAX_NESTING`], or a number beyond the range
+/// of a 64-bit float (`1e400`), which serde_json refuses.
 pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<(), String> {
+    push_nested(out, raw, MAX_NESTING)
+}
+
+/// The most arrays and objects a property's value may nest within one another: what
+/// serde_json (its limit is 127 levels), the parser of every feature drillmap reads, reads
+/// back within a layer read whole: its FeatureCollection, the `features` array, a feature
+/// and its `properties` (four levels).
+pub const MAX_NESTING: usize = 123;
+
+/// [`push_raw`] of a value within which `levels` more arrays or objects may open.
+fn push_nested(
+    out: &mut Vec<u8>,
+    raw: &serde_json::value::RawValue,
+    levels: usize,
+) -> Result<(), String> {
     let text = raw.get();
     match text.as_bytes().first() {
+        Some(b'[' | b'{') if levels == 0 => {
+            return Err(format!(
+                "arrays and objects nested more than {MAX_NESTING} deep, more than a \
+                 layer drillmap reads back may hold"
+            ));
+        }
+        Some(b'-' | b'0'..=b'9') if !text.parse::<f64>().is_ok_and(f64::is_finite) => {
+            return Err(format!(
+                "{text} is beyond the range of a 64-bit float, as a layer drillmap reads \
+                 back may not hold"
+            ));
+        }
         Some(b'"') => {
             let s: std::borrow::Cow<'_, str> = serde_json::from_str::<&str>(text)
                 .map_or_else(
@@ -347,7 +376,7 @@ pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<
                 if i > 0 {
                     out.push(b',');
                 }
-                push_raw(out, item)?;
+                push_nested(out, item, levels - 1)?;
             }
             out.push(b']');
         }
@@ -363,7 +392,7 @@ pub fn push_raw(out: &mut Vec<u8>, raw: &serde_json::value::RawValue) -> Result<
                 }
                 push_str(out, &k);
                 out.push(b':');
-                push_raw(out, v)?;
+                push_nested(out, v, levels - 1)?;
             }
             out.push(b'}');
         }
@@ -518,6 +547,32 @@ mod tests {
             let parsed = serde_json::from_str::<Box<serde_json::value::RawValue>>(bad);
             let kept = parsed.map(|v| push_raw(&mut Vec::new(), &v));
             assert!(!matches!(kept, Ok(Ok(()))), "{bad}");
+        }
+        // What serde_json would refuse to read back: nesting past MAX_NESTING (as deep
+        // as it goes is kept), a number beyond a float's range (one below its smallest
+        // is 0 to it, and kept as written).
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(raw(&nested(MAX_NESTING)), nested(MAX_NESTING));
+        for too_deep in [
+            nested(MAX_NESTING + 1),
+            nested(30_000),
+            format!("{{\"a\":{}}}", nested(MAX_NESTING)),
+        ] {
+            let v: Box<serde_json::value::RawValue> = serde_json::from_str(&too_deep).unwrap();
+            let e = push_raw(&mut Vec::new(), &v).unwrap_err();
+            assert!(e.contains("nested more than 123 deep"), "{e}");
+        }
+        assert_eq!(
+            raw("[1e-400,-1.7976931348623157e308]"),
+            "[1e-400,-1.7976931348623157e308]"
+        );
+        for beyond in ["1e400", "-1E309", "[0,{\"x\":2e308}]"] {
+            let v: Box<serde_json::value::RawValue> = serde_json::from_str(beyond).unwrap();
+            let e = push_raw(&mut Vec::new(), &v).unwrap_err();
+            assert!(
+                e.contains("beyond the range of a 64-bit float"),
+                "{beyond}: {e}"
+            );
         }
         let many: String = (0..40).map(|i| format!("\"k{}\":{i},", i % 39)).collect();
         let v: Box<serde_json::value::RawValue> =

@@ -2183,3 +2183,45 @@ fn a_name_given_twice_is_read_alike_by_every_geojson_reader() {
         }
     }
 }
+
+/// Probe (session 24): a GeoJSONSeq property nested 30,000 deep overflowed the stack
+/// (exit 134, a temporary file left), and one nested 126 deep or holding `1e400` was
+/// written into the layer, whose tiling then failed naming the temporary file, whatever
+/// `--max-errors`. Each is a bad row at its line now, counted against `--max-errors`; as
+/// deep as a reader of the whole layer goes is kept (`json::MAX_NESTING`), and the layer
+/// reads back into its archive.
+#[test]
+fn geojsonseq_values_the_layer_could_not_hold_are_bad_rows() {
+    let work = Work::new("events");
+    let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let row = |id: &str, value: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[68.7,38.5]}},\"properties\":{{\"a\":{value}}}}}\n"
+        )
+    };
+    let text = [
+        row("deepest", &nested(123)),
+        row("too-deep", &nested(124)),
+        row("far-too-deep", &nested(30_000)),
+        row("huge", "1e400"),
+        row("tiny", "[1e-400]"),
+    ]
+    .concat();
+    let input = work.write_csv("deep.geojsonl", &text);
+    let at = |line: usize| format!("{input}:{line}:");
+    bulk(&work, &["--events", &input])
+        .expect_code(1)
+        .expect_stderr_line(&[&at(2), "nested more than 123 deep"])
+        .expect_stderr_line(&[&at(3), "nested more than 123 deep"])
+        .expect_stderr_line(&[&at(4), "1e400 is beyond the range"]);
+    assert_eq!(work.litter(), Vec::<String>::new());
+    assert!(!work.out().join("events.geojson").exists());
+    bulk(&work, &["--events", &input, "--max-errors", "3"]).expect_code(0);
+    assert_eq!(
+        ids(&read_json(&work, "events.geojson")),
+        ["deepest", "tiny"]
+    );
+    assert!(work.out().join("events.pmtiles").exists());
+    assert_eq!(work.litter(), Vec::<String>::new());
+}

@@ -16,15 +16,14 @@ use std::sync::OnceLock;
 
 use super::{input, stage_built_pmtiles, TileOptions, TileStats};
 use crate::bulk::Columns;
-use crate::error::Result;
+use crate::error::{Error, Problem, Result};
 use crate::fsutil::digest::{of_bytes, Digest};
 use crate::write::atomic::Staged;
 
 /// Tile the GeoJSON layer drillmap wrote to `file` (its staged temporary file, or the
 /// destination `layer` when it did not change) into an archive staged beside `dest`.
-/// Errors about the tiled features (a tile over budget, a repeated id) name `layer`; one
-/// in reading `file` names it (drillmap wrote it, so only a fault of the disk or the
-/// program gives one).
+/// Errors about the tiled features (a tile over budget, a repeated id) name `layer`, and so
+/// does one in reading it back ([`read_back`]).
 pub fn stage_layer_pmtiles(
     file: &Path,
     layer: &Path,
@@ -32,10 +31,38 @@ pub fn stage_layer_pmtiles(
     opts: &TileOptions,
 ) -> Result<(Option<Staged>, TileStats)> {
     let spill = opts.spill_beside(dest);
-    let mut built =
-        input::read_built(file, &Columns::default(), Some(&spill), opts.thread_count())?;
+    let mut built = input::read_built(file, &Columns::default(), Some(&spill), opts.thread_count())
+        .map_err(|e| read_back(e, file, layer))?;
     built.set_source(layer);
     stage_built_pmtiles(dest, vec![built], opts)
+}
+
+/// An error reading back the layer drillmap wrote to `file` (to be `layer`): a fault of the
+/// disk (an I/O error) as it is; text the reader refuses, a fault of the program (every
+/// value a bulk build writes is one the reader reads), as an internal error naming the
+/// layer, not its temporary file.
+fn read_back(e: Error, file: &Path, layer: &Path) -> Error {
+    let said = match e {
+        Error::Io { .. } => return e,
+        Error::Data(problems) => problems
+            .into_iter()
+            .next()
+            .map(|p| {
+                Problem {
+                    path: layer.to_path_buf(),
+                    ..p
+                }
+                .to_string()
+            })
+            .unwrap_or_default(),
+        other => other
+            .to_string()
+            .replace(&file.display().to_string(), &layer.display().to_string()),
+    };
+    Error::Internal(format!(
+        "{said}: the layer drillmap wrote does not read back, so no archive is made (a bug: \
+         please report it)"
+    ))
 }
 
 /// What an archive of the GeoJSON layer `layer` (its digest), tiled as the layer `name`
@@ -117,6 +144,33 @@ fn c_library() -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Probe (session 24): a layer the reader refused was told as a data problem in the
+    /// staged file's name (`.events.geojson.drillmap-PID.tmp:2`): now an internal error
+    /// naming the layer, with the reader's words, and nothing staged.
+    #[test]
+    fn a_layer_that_does_not_read_back_is_an_internal_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".events.geojson.drillmap-1.tmp");
+        let layer = dir.path().join("events.geojson");
+        let dest = dir.path().join("events.pmtiles");
+        std::fs::write(
+            &file,
+            "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\"id\":\"a\",\
+             \"geometry\":{\"type\":\"Point\",\"coordinates\":[68.7,38.5]},\
+             \"properties\":{\"a\":1e400}}\n]}\n",
+        )
+        .unwrap();
+        let err = stage_layer_pmtiles(&file, &layer, &dest, &TileOptions::default())
+            .err()
+            .unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Internal(_)), "{text}");
+        assert!(text.contains(&format!("{}:2", layer.display())), "{text}");
+        assert!(text.contains("number out of range"), "{text}");
+        assert!(!text.contains("drillmap-1.tmp"), "{text}");
+        assert!(!dest.exists());
+    }
 
     #[test]
     fn the_key_changes_with_the_layer_and_every_option_the_archive_depends_on() {
