@@ -242,7 +242,8 @@ fn joinable(gap: &str) -> bool {
 }
 
 /// Word and number spans: runs of letters and digits (a number may carry `,` or `.` followed
-/// by three digits, `1,500`).
+/// by three digits, `1,500`), with the combining marks within a word (a decomposed "й",
+/// "и" and U+0306 as text copied on macOS gives it; a stress accent, "Харбмайдо́н").
 fn words(source: &str) -> Vec<(Range<usize>, bool)> {
     let mut out = Vec::new();
     let mut chars = source.char_indices().peekable();
@@ -253,7 +254,7 @@ fn words(source: &str) -> Vec<(Range<usize>, bool)> {
         let mut end = i + c.len_utf8();
         let mut number = c.is_ascii_digit();
         while let Some(&(j, d)) = chars.peek() {
-            if d.is_alphanumeric() {
+            if d.is_alphanumeric() || unicode_normalization::char::is_combining_mark(d) {
                 number &= d.is_ascii_digit();
                 end = j + d.len_utf8();
                 chars.next();
@@ -381,6 +382,25 @@ mod tests {
             ["around", "1,500", "troops", "and", "200", "vehicles", "2021"]
         );
         assert!(t.tokens[1].number && !t.tokens[0].number);
+    }
+
+    /// Probe (session 24): a decomposed "й" (и and U+0306) split "Харбмайдон" into
+    /// "Харбмаи" and "дон", and a stress accent cut off the last letter: a combining mark
+    /// is part of its word, and the word is found by its spelling either way.
+    #[test]
+    fn combining_marks_stay_within_their_word() {
+        for text in [
+            "на полигоне Харбмаи\u{306}дон 5",
+            "на полигоне Харбмайдо\u{301}н 5",
+        ] {
+            let t = Text::new(text);
+            let words: Vec<&str> = (0..t.tokens.len()).map(|i| t.word(i)).collect();
+            assert_eq!(words.len(), 4, "{words:?}");
+            assert_eq!(
+                words[2],
+                &text[text.find('Х').unwrap()..text.rfind(' ').unwrap()]
+            );
+        }
     }
 
     #[test]
