@@ -16,7 +16,8 @@ Exit codes:
      included, also in the middle of a run; nothing is written)
   3  internal error: a bug (a panic, a failed worker thread); nothing is written
   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the run's temporary files
-     are removed and the previous output stays";
+     are removed and the previous output stays, unless the signal came while or
+     after the new output was published: then it is in place, and stderr says so";
 
 /// Geocode military exercises and bases from news reports and write GeoJSON layers.
 #[derive(Debug, Parser)]

@@ -12,6 +12,7 @@
 //! run leaves is removed by the next run into the folder, as before.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
@@ -20,6 +21,8 @@ use crate::error::{Error, Result};
 static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// Held while a generation is published; the signal handler takes it before it cleans up.
 static PUBLISHING: Mutex<()> = Mutex::new(());
+/// Whether this process has put new output in place ([`published`]).
+static PUBLISHED: AtomicBool = AtomicBool::new(false);
 
 /// Held (shared) while a temporary file is created; the signal handler takes it (alone)
 /// before it sweeps and never gives it back.
@@ -42,6 +45,12 @@ pub fn note_dir(dir: &Path) {
 /// Keep a signal from cleaning up (and ending the process) until the guard is dropped.
 pub fn hold() -> MutexGuard<'static, ()> {
     PUBLISHING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Note that this process has put new output in place (a publish under [`hold`] done): a
+/// signal from now on says so as it exits, since the previous output is no longer there.
+pub fn published() {
+    PUBLISHED.store(true, Ordering::SeqCst);
 }
 
 /// Remove this process's temporary files from every folder it made them in. Returns how
@@ -67,7 +76,8 @@ fn seal(creating: &RwLock<()>) -> RwLockWriteGuard<'_, ()> {
 }
 
 /// Handle SIGINT and SIGTERM for the rest of the process: wait for a publish under way,
-/// remove this process's temporary files, and exit with 128 + the signal.
+/// remove this process's temporary files, say so when new output was published (the
+/// signal came during or after the publish), and exit with 128 + the signal.
 pub fn install() -> Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
@@ -81,6 +91,15 @@ pub fn install() -> Result<()> {
                 let _publishing = hold();
                 let _sealed = seal(&CREATING);
                 clean_up();
+                if PUBLISHED.load(Ordering::SeqCst) {
+                    // On a line of its own: the run may have been printing its report.
+                    use std::io::Write as _;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\ninterrupted after the new output was published: it is in place, \
+                         and the rest of the report was not printed"
+                    );
+                }
                 std::process::exit(128 + signal);
             }
         })

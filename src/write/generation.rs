@@ -451,6 +451,7 @@ impl Folder {
         };
         if journal.renames.is_empty() && journal.dirs.is_empty() && journal.remove.is_empty() {
             atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+            crate::fsutil::interrupt::published();
             self.remember(&journal.manifest);
             return Ok(journal.manifest);
         }
@@ -462,6 +463,7 @@ impl Folder {
         staged.into_iter().for_each(Staged::keep);
         dirs.into_iter().for_each(StagedDir::keep);
         self.apply(&journal)?;
+        crate::fsutil::interrupt::published();
         self.remember(&journal.manifest);
         Ok(journal.manifest)
     }

@@ -413,6 +413,7 @@ pub fn publish_staged(
     if let Some(xyz) = xyz {
         xyz.commit()?;
     }
+    crate::fsutil::interrupt::published();
     Ok(())
 }
 
