@@ -3,7 +3,7 @@
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -97,8 +97,7 @@ pub fn run(a: &ExtractArgs) -> Result<ExitCode, Error> {
     match &a.out {
         Some(path) => {
             // What killed runs left beside it, as every command writing a file sweeps.
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-            atomic::sweep_orphans(dir.unwrap_or(Path::new(".")))?;
+            atomic::sweep_orphans(atomic::folder_of(path))?;
             let mut file = atomic::Streaming::create(path)?;
             let tmp = file.temp().to_path_buf();
             let records =

@@ -368,6 +368,14 @@ pub fn temp_owner(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
+/// The folder the file `path` is written in: its parent, or the current folder for a bare
+/// name (`x.pmtiles`).
+pub fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Remove the temporary files in `dir` whose writer is gone: what killed runs left in a
 /// folder that no output lock guards (the place tables a GeoNames import writes). A file is
 /// removed only when no process with its id runs on this machine (read from `/proc`; where

@@ -370,15 +370,9 @@ pub fn stage_built_pmtiles(
 /// file, not a folder", as `build --out` says) and remove the temporary files killed runs
 /// left there. `x.pmtiles`: the current folder.
 fn make_room_beside(path: &Path) -> Result<()> {
-    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => {
-            atomic::create_dir(dir)?;
-            atomic::sweep_orphans(dir)?;
-        }
-        None => {
-            atomic::sweep_orphans(Path::new("."))?;
-        }
-    }
+    let dir = atomic::folder_of(path);
+    atomic::create_dir(dir)?;
+    atomic::sweep_orphans(dir)?;
     Ok(())
 }
 
