@@ -311,10 +311,7 @@ const TEMP_MARK: &str = ".drillmap-";
 /// The temporary name for `dest`, the one naming rule of every temporary file drillmap
 /// writes: hidden, in the same folder, `.NAME.drillmap-PID.tmp`.
 pub fn temp_path(dest: &Path) -> PathBuf {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = folder_of(dest).to_path_buf();
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -571,10 +568,7 @@ pub fn restore_dir(dest: &Path) -> Result<bool> {
     let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Ok(false);
     };
-    let parent = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let parent = folder_of(dest);
     let Ok(entries) = fs::read_dir(parent) else {
         return Ok(false);
     };

@@ -134,8 +134,7 @@ pub fn known(path: &Path, file: &File) -> Option<Digest> {
         return None;
     }
     let name = path.file_name()?.to_str()?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let entry = read(dir.unwrap_or(Path::new(".")))?
+    let entry = read(super::atomic::folder_of(path))?
         .files
         .into_iter()
         .find(|e| e.name == name)?;

@@ -526,10 +526,7 @@ pub fn import_geonames(
     allow_empty: bool,
 ) -> Result<ImportReport> {
     let file = crate::read::input::open_lines(input)?;
-    let folder = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let folder = crate::fsutil::atomic::folder_of(out);
     let swept = crate::fsutil::atomic::sweep_orphans(folder)?;
     let mut rows: Vec<(u64, String)> = Vec::new();
     let stats = geonames::read(
