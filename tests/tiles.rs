@@ -140,6 +140,9 @@ fn geometry_json(g: &Geometry<f64>) -> Value {
             "coordinates": m.0.iter().map(pts).collect::<Vec<_>>()}),
         Geometry::Polygon(p) => json!({"type": "Polygon",
             "coordinates": std::iter::once(p.exterior()).chain(p.interiors()).map(pts).collect::<Vec<_>>()}),
+        Geometry::MultiPolygon(m) => json!({"type": "MultiPolygon",
+            "coordinates": m.0.iter().map(|p| std::iter::once(p.exterior()).chain(p.interiors())
+                .map(pts).collect::<Vec<_>>()).collect::<Vec<_>>()}),
         other => panic!("fixture has no {other:?}"),
     }
 }
@@ -764,6 +767,95 @@ fn square(lon: f64, lat: f64, side: f64) -> Layer {
             json!({"name": "square"}),
         )],
     )
+}
+
+/// A closed ring of `(lon, lat)` corners.
+fn ring(corners: &[(f64, f64)]) -> geo::LineString<f64> {
+    let mut c: Vec<(f64, f64)> = corners.to_vec();
+    c.push(corners[0]);
+    c.into()
+}
+
+/// A square ring, `side` degrees from (`lon`, `lat`).
+fn square_ring(lon: f64, lat: f64, side: f64) -> geo::LineString<f64> {
+    ring(&[
+        (lon, lat),
+        (lon + side, lat),
+        (lon + side, lat + side),
+        (lon, lat + side),
+    ])
+}
+
+/// Probe (session 24): clipping to a tile's buffered square and rounding to its grid made
+/// polygons GEOS reads as invalid (MVT 2.1 §4.3.4.4): holes crossing the square's edge were
+/// cut along the exterior's cut (self-intersection), small holes and the parts of a
+/// MultiPolygon snapped onto each other, and a ring narrower than a unit doubled back on
+/// itself (the shipped uncertainty circle of the 201st base at z2). Every polygon in every
+/// tile is now valid for GEOS (shapely, in the verifier), holes and all.
+#[test]
+fn polygons_cut_at_tile_edges_and_rounded_to_the_grid_are_valid_for_geos() {
+    use geo::{MultiPolygon, Polygon};
+    let dir = tempfile::tempdir().unwrap();
+    // 67.5 E and 40.979898 N are tile edges from z3 to z12: the holes straddle them.
+    let (edge_lon, edge_lat) = (67.5, 40.979_898);
+    let holes: Vec<geo::LineString<f64>> = (0..8)
+        .map(|i| {
+            let lat = 40.9 + 0.02 * f64::from(i);
+            square_ring(edge_lon - 0.005, lat, 0.01)
+        })
+        .chain((0..8).map(|i| square_ring(67.4 + 0.02 * f64::from(i), edge_lat - 0.004, 0.008)))
+        .collect();
+    let holed = Polygon::new(square_ring(67.35, 40.85, 0.3), holes);
+    // Two parts a hair apart (they meet once rounded), and a third far away.
+    let parts = MultiPolygon(vec![
+        Polygon::new(square_ring(68.0, 41.0, 0.1), vec![]),
+        Polygon::new(square_ring(68.10001, 41.0, 0.1), vec![]),
+        Polygon::new(
+            square_ring(69.0, 41.0, 0.2),
+            vec![square_ring(69.05, 41.05, 0.1)],
+        ),
+    ]);
+    // A sliver narrower than a unit below z12, and a 64-sided circle of 5 km.
+    let sliver = Polygon::new(
+        ring(&[
+            (66.0, 40.0),
+            (66.5, 40.0),
+            (66.5, 40.000_01),
+            (66.2, 40.000_005),
+        ]),
+        vec![],
+    );
+    let circle = Polygon::new(
+        ring(
+            &(0..64)
+                .map(|k| {
+                    let a = f64::from(k) * std::f64::consts::TAU / 64.0;
+                    (68.8 + 0.059 * a.cos(), 38.6 + 0.045 * a.sin())
+                })
+                .collect::<Vec<_>>(),
+        ),
+        vec![],
+    );
+    let layer = Layer::new(
+        "polygons",
+        "",
+        vec![
+            feature("holed", Some(holed.into()), json!({})),
+            feature("parts", Some(parts.into()), json!({})),
+            feature("sliver", Some(sliver.into()), json!({})),
+            feature("circle", Some(circle.into()), json!({})),
+        ],
+    );
+    let opts = TileOptions {
+        max_zoom: 12,
+        ..TileOptions::default()
+    };
+    let archive = dir.path().join("p.pmtiles");
+    let layers = vec![layer];
+    write_pmtiles(&archive, &layers, &opts).unwrap();
+    let fixtures = write_geojson(dir.path(), &layers);
+    let out = verify(&archive, &fixtures, &["--max-zoom", "12"]);
+    assert!(out.contains(", 0 failures"), "{out}");
 }
 
 #[test]

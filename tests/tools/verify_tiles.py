@@ -19,7 +19,9 @@ Checked (the MVT 2.1 and PMTiles v3 rules):
   tiles: gzip magic and no double gzip; layer version 2, extent 4096, unique names;
     keys and values deduplicated, one field per value, tags even and in range, no key
     twice in a feature; geometry commands well formed with no zero-length LineTo;
-    polygon exteriors of positive area;
+    polygon exteriors of positive area; every polygon valid for GEOS (shapely: rings
+    without self-intersection, holes inside their exterior and apart), and a feature's
+    polygons a valid multipolygon;
   metadata: vector_layers ids and fields exactly the layers and keys in the tiles; a bbox
     (RFC 7946's form, west > east across the antimeridian) holding every position and the
     centre, no wider than the plain box, held by the header's bounds (-180..180 across);
@@ -58,6 +60,8 @@ try:
     from mapbox_vector_tile.Mapbox import vector_tile_pb2
     from pmtiles.reader import MmapSource, Reader, all_tiles
     from pmtiles.tile import Compression, TileType, deserialize_directory, zxy_to_tileid
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
 except ImportError as e:  # pragma: no cover - reported by tests/tiles.rs
     sys.stderr.write(
         f"verify_tiles.py: missing Python module ({e}); run "
@@ -206,6 +210,33 @@ def check_commands(geometry, gtype, where):
                 fail(f"{where}: degenerate ring")
             if k == 0 and a < 0:
                 fail(f"{where}: first ring has negative area (exterior must be clockwise on screen)")
+        check_polygons(rings, where)
+
+
+def check_polygons(rings, where):
+    """MVT 2.1 §4.3.4.4: rings without self-intersection or self-tangency, holes that do not
+    intersect and lie in their exterior, read as OGC polygons by GEOS (shapely)."""
+    polys = []
+    for r in rings:
+        if len(r) < 3:
+            return
+        a = sum(r[j][0] * r[(j + 1) % len(r)][1] - r[(j + 1) % len(r)][0] * r[j][1] for j in range(len(r)))
+        if a > 0:
+            polys.append([r, []])
+        elif polys:
+            polys[-1][1].append(r)
+    shapes = []
+    for k, (ext, holes) in enumerate(polys):
+        p = Polygon(ext, holes)
+        if not p.is_valid:
+            fail(f"{where}: polygon {k} ({len(ext)} vertices, {len(holes)} holes) is not valid: "
+                 f"{shapely.is_valid_reason(p)}")
+            return
+        shapes.append(p)
+    if len(shapes) > 1:
+        m = MultiPolygon(shapes)
+        if not m.is_valid:
+            fail(f"{where}: its {len(shapes)} polygons are not a valid multipolygon: {shapely.is_valid_reason(m)}")
 
 
 def check_raw_tile(raw, where):

@@ -10,6 +10,7 @@ use super::mercator::{pixel, world_size};
 use super::mvt::{GeomType, GeometryEncoder};
 use super::prepare::Geom;
 use super::simplify;
+use super::valid::{Cleaner, Rings};
 
 /// One feature's geometry in one tile.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +99,7 @@ pub(super) fn pool_push(pool: &mut Vec<u32>, cmds: &[u32], kind: GeomType) -> Ti
 pub(super) struct CutScratch {
     enc: GeometryEncoder,
     q: Vec<(i32, i32)>,
+    cleaner: Cleaner,
 }
 
 /// Append an entry for every tile of `grid` that feature `fi` of layer `li` reaches, with
@@ -116,7 +118,7 @@ pub(super) fn cut_feature(
     let extent_f = grid.extent as f64;
     let buffer_f = grid.buffer as f64;
     let tiles_u = u32_of(grid.tiles);
-    let CutScratch { enc, q } = scratch;
+    let CutScratch { enc, q, cleaner } = scratch;
     // The feature in tile `(tx, ty)` of this zoom, drawn as `geom`.
     let entry = |(tx, ty): (u32, u32), geom: TileGeom| TileEntry {
         tile: tile_id(grid.zoom, tx, ty),
@@ -171,22 +173,25 @@ pub(super) fn cut_feature(
             }
         }
         Geom::Polygons(polys) => {
-            // One encoder per tile for every polygon of the feature: the cursor carries
-            // from one polygon's rings to the next's (MVT 2.1 §4.3).
-            let mut per_tile: BTreeMap<(u32, u32), GeometryEncoder> = BTreeMap::new();
+            let mut per_tile: BTreeMap<(u32, u32), Vec<Rings>> = BTreeMap::new();
             for poly in polys {
                 cut_polygon(poly, size, grid, &mut per_tile, q);
             }
+            let before = entries.len();
+            for (tile, polygons) in per_tile {
+                // One encoder for every polygon of the feature in the tile: the cursor
+                // carries from one polygon's rings to the next's (MVT 2.1 §4.3).
+                *enc = GeometryEncoder::with_buffer(std::mem::take(&mut enc.commands));
+                cleaner.polygons(&polygons, |ring| enc.ring(ring));
+                if !enc.commands.is_empty() {
+                    let geom = pool_push(pool, &enc.commands, GeomType::Polygon);
+                    entries.push(entry(tile, geom));
+                }
+            }
             let first = polys.iter().flatten().flatten().next();
-            if let Some(&w) = first.filter(|_| grid.keep_tiny && per_tile.is_empty()) {
+            if let Some(&w) = first.filter(|_| grid.keep_tiny && entries.len() == before) {
                 let (tile, geom) = least_shape(grid, w, GeomType::Polygon, enc, pool);
                 entries.push(entry(tile, geom));
-            }
-            for (tile, enc) in per_tile {
-                entries.push(entry(
-                    tile,
-                    pool_push(pool, &enc.commands, GeomType::Polygon),
-                ));
             }
         }
     }
@@ -227,16 +232,15 @@ fn least_shape(
 }
 
 /// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior
-/// reaches, appending each tile's rings to that tile's commands (its encoder, whose cursor
-/// the feature's polygons before left where they ended). Exteriors are written with
-/// positive area (clockwise on screen), holes negative; rings that collapse to no area are
-/// dropped, and a polygon whose exterior collapses is dropped in that tile (and a tile
-/// with no ring has no encoder).
+/// reaches, appending its rings in that tile's coordinates to the tile's polygons (made
+/// valid and oriented by [`Cleaner::polygons`]). Rings that collapse to fewer than three
+/// points or no area are dropped, and a polygon whose exterior collapses is dropped in
+/// that tile (and a tile with no polygon has no entry).
 pub(super) fn cut_polygon(
     poly: &[Vec<Pt>],
     size: f64,
     grid: &Grid,
-    per_tile: &mut BTreeMap<(u32, u32), GeometryEncoder>,
+    per_tile: &mut BTreeMap<(u32, u32), Vec<Rings>>,
     q: &mut Vec<(i32, i32)>,
 ) {
     let rings: Vec<Vec<Pt>> = poly
@@ -258,24 +262,23 @@ pub(super) fn cut_polygon(
     for tx in x0..=x1 {
         for ty in y0..=y1 {
             let rect = clip::tile_rect(tx, ty, extent, buffer);
+            let mut polygon: Rings = Vec::new();
             for (i, ring) in rings.iter().enumerate() {
                 let clipped = clip::clip_ring(ring, &rect);
                 clip::quantise(&clipped, tx, ty, extent, q);
                 while q.len() > 1 && q.first() == q.last() {
                     q.pop();
                 }
-                let area = clip::area2(q);
-                if q.len() < 3 || area == 0 {
+                if q.len() < 3 || clip::area2(q) == 0 {
                     if i == 0 {
                         break;
                     }
                     continue;
                 }
-                let exterior = i == 0;
-                if (area > 0) != exterior {
-                    q.reverse();
-                }
-                per_tile.entry((tx, ty)).or_default().ring(q);
+                polygon.push(q.clone());
+            }
+            if !polygon.is_empty() {
+                per_tile.entry((tx, ty)).or_default().push(polygon);
             }
         }
     }

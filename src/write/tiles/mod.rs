@@ -89,6 +89,7 @@ pub mod layer_file;
 mod prepare;
 mod pyramid;
 mod simplify;
+mod valid;
 pub mod xyz;
 
 use std::path::Path;

@@ -1,0 +1,237 @@
+//! Valid polygons in tile coordinates (MVT 2.1 §4.3.4.4): rings without self-intersection
+//! or self-tangency, holes that do not intersect and lie inside their exterior.
+//!
+//! Clipping a polygon to a tile's buffered square and rounding it to the tile grid can break
+//! all three: a hole crossing the square's edge is cut along the same line as the exterior
+//! (GEOS: self-intersection), a ring narrower than a unit doubles back on itself, small
+//! holes snap onto each other or onto the exterior. So every polygon, once quantised, goes
+//! through [`Cleaner::polygons`], which keeps a ring that is already simple as it is and
+//! otherwise rebuilds the feature's polygons with an integer overlay (`i_overlay`, the one
+//! `geo`'s boolean operations use): each exterior minus its holes, then the union of the
+//! feature's polygons, read as OGC polygons — what tippecanoe does with wagyu.
+
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions, Overlay, ShapeType};
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::i_float::int::point::IntPoint;
+use i_overlay::i_shape::int::shape::{IntContour, IntShape};
+
+use super::clip::area2;
+
+/// One polygon in one tile: its exterior, then its holes, quantised (any orientation).
+pub(super) type Rings = Vec<Vec<(i32, i32)>>;
+
+/// A reusable overlay (its buffers kept between features).
+pub(super) struct Cleaner {
+    overlay: Overlay,
+}
+
+impl Default for Cleaner {
+    fn default() -> Self {
+        let options = IntOverlayOptions {
+            // A simple ring is kept vertex for vertex (so a tile that needs no repair is
+            // the bytes it was); a repaired one loses its collinear vertices.
+            preserve_input_collinear: true,
+            output_direction: ContourDirection::CounterClockwise,
+            preserve_output_collinear: false,
+            min_output_area: 0,
+            ogc: true,
+        };
+        Self {
+            overlay: Overlay::new_custom(64, options, Default::default()),
+        }
+    }
+}
+
+fn int_contour(ring: &[(i32, i32)]) -> IntContour {
+    ring.iter().map(|&(x, y)| IntPoint::new(x, y)).collect()
+}
+
+impl Cleaner {
+    /// The valid form of one feature's `polygons` in one tile, each ring handed to `emit`
+    /// in MVT order: an exterior (positive area in tile coordinates, clockwise on screen)
+    /// followed by its holes (negative). Rings with no area are gone; so is a polygon
+    /// that has none left.
+    pub(super) fn polygons(&mut self, polygons: &[Rings], mut emit: impl FnMut(&[(i32, i32)])) {
+        let shapes = self.shapes(polygons);
+        let mut ring = Vec::new();
+        for shape in &shapes {
+            for (i, contour) in shape.iter().enumerate() {
+                ring.clear();
+                ring.extend(contour.iter().map(|p| (p.x, p.y)));
+                while ring.len() > 1 && ring.first() == ring.last() {
+                    ring.pop();
+                }
+                let area = area2(&ring);
+                if ring.len() < 3 || area == 0 {
+                    if i == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                if (area > 0) != (i == 0) {
+                    ring.reverse();
+                }
+                emit(&ring);
+            }
+        }
+    }
+
+    /// The polygons as the overlay's shapes (exterior first, holes after).
+    fn shapes(&mut self, polygons: &[Rings]) -> Vec<IntShape> {
+        let mut shapes: Vec<IntShape> = Vec::new();
+        for rings in polygons {
+            let Some((exterior, holes)) = rings.split_first() else {
+                continue;
+            };
+            let exterior = int_contour(exterior);
+            if holes.is_empty() {
+                match self.overlay.simplify_contour(&exterior, FillRule::NonZero) {
+                    // Already simple: as it is.
+                    None => shapes.push(vec![exterior]),
+                    Some(fixed) => shapes.extend(fixed),
+                }
+                continue;
+            }
+            // The exterior's area less the union of the holes (each turned the same way,
+            // so overlapping holes add up under the non-zero rule).
+            self.overlay.clear();
+            self.overlay.add_contour(&exterior, ShapeType::Subject);
+            for hole in holes {
+                let mut hole_int = int_contour(hole);
+                if area2(hole) < 0 {
+                    hole_int.reverse();
+                }
+                self.overlay.add_contour(&hole_int, ShapeType::Clip);
+            }
+            shapes.extend(
+                self.overlay
+                    .overlay(OverlayRule::Difference, FillRule::NonZero),
+            );
+        }
+        if shapes.len() > 1 && any_boxes_meet(&shapes) {
+            // Polygons of one feature that may now touch or overlap: their union.
+            shapes = self.overlay.simplify_shapes(&shapes, FillRule::NonZero);
+        }
+        shapes
+    }
+}
+
+/// Whether the boxes of any two shapes' exteriors meet (touch or overlap): if none do, the
+/// shapes are disjoint and need no union. Sorted by west edge, each box is compared only
+/// with those starting before it ends.
+fn any_boxes_meet(shapes: &[IntShape]) -> bool {
+    let mut boxes: Vec<[i32; 4]> = shapes
+        .iter()
+        .filter_map(|shape| {
+            let exterior = shape.first()?;
+            let mut b = [i32::MAX, i32::MAX, i32::MIN, i32::MIN];
+            for p in exterior {
+                b = [b[0].min(p.x), b[1].min(p.y), b[2].max(p.x), b[3].max(p.y)];
+            }
+            Some(b)
+        })
+        .collect();
+    boxes.sort_unstable();
+    boxes.iter().enumerate().any(|(i, a)| {
+        boxes[i + 1..]
+            .iter()
+            .take_while(|b| b[0] <= a[2])
+            .any(|b| b[1] <= a[3] && a[1] <= b[3])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(polygons: &[Rings]) -> Vec<Vec<(i32, i32)>> {
+        let mut out = Vec::new();
+        Cleaner::default().polygons(polygons, |r| out.push(r.to_vec()));
+        out
+    }
+
+    fn square(x: i32, y: i32, side: i32) -> Vec<(i32, i32)> {
+        vec![(x, y), (x + side, y), (x + side, y + side), (x, y + side)]
+    }
+
+    #[test]
+    fn a_simple_ring_is_kept_vertex_for_vertex_as_an_exterior() {
+        // Collinear vertex (5, 0) kept; the ring turned to positive area.
+        let ring = vec![(0, 0), (5, 0), (10, 0), (10, 10), (0, 10)];
+        assert_eq!(clean(&[vec![ring.clone()]]), vec![ring.clone()]);
+        let mut reversed = ring.clone();
+        reversed.reverse();
+        let out = clean(&[vec![reversed]]);
+        assert_eq!(out.len(), 1);
+        assert!(area2(&out[0]) > 0);
+        assert_eq!(out[0].len(), 5);
+    }
+
+    #[test]
+    fn a_ring_that_doubles_back_loses_its_spike() {
+        // The uncertainty circle of the 201st base at z2 (tile 2/2/1) quantised to
+        // ..., (3126, 2194), (3127, 2194), (3126, 2194), ...: a spike of no width.
+        let ring = vec![(0, 0), (10, 0), (11, 0), (10, 0), (10, 10), (0, 10)];
+        let out = clean(&[vec![ring]]);
+        // The overlay starts the ring at its own first vertex.
+        assert_eq!(out, [vec![(0, 10), (0, 0), (10, 0), (10, 10)]]);
+    }
+
+    #[test]
+    fn a_hole_cut_along_the_exteriors_edge_becomes_a_notch() {
+        // A 100-unit square clipped at x = 100 with a hole crossing that edge: the clipped
+        // hole's side lies on the exterior's. Valid: one exterior, no hole, the notch in it.
+        let exterior = square(0, 0, 100);
+        let hole = vec![(80, 40), (100, 40), (100, 60), (80, 60)];
+        let out = clean(&[vec![exterior, hole]]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(area2(&out[0]) > 0);
+        assert_eq!(area2(&out[0]), 2 * (100 * 100 - 20 * 20));
+    }
+
+    #[test]
+    fn holes_that_overlap_become_one_hole() {
+        let out = clean(&[vec![
+            square(0, 0, 100),
+            square(20, 20, 30),
+            square(40, 40, 30),
+        ]]);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(area2(&out[0]) > 0);
+        assert!(area2(&out[1]) < 0);
+        assert_eq!(
+            area2(&out[0]) + area2(&out[1]),
+            2 * (100 * 100 - (900 + 900 - 100))
+        );
+    }
+
+    #[test]
+    fn polygons_that_overlap_are_merged_and_an_island_in_a_hole_stays() {
+        // Two overlapping squares become one; an island inside the first's hole stays.
+        let out = clean(&[
+            vec![square(0, 0, 100), square(30, 30, 40)],
+            vec![square(40, 40, 20)],
+            vec![square(90, 0, 50)],
+        ]);
+        let total: i64 = out.iter().map(|r| area2(r)).sum();
+        let expect = 100 * 100 - 40 * 40 + 20 * 20 + 50 * 50 - 10 * 50;
+        assert_eq!(total, 2 * expect, "{out:?}");
+        assert_eq!(out.iter().filter(|r| area2(r) > 0).count(), 2, "{out:?}");
+    }
+
+    #[test]
+    fn polygons_apart_are_kept_as_they_are() {
+        let apart = [vec![square(0, 0, 10)], vec![square(11, 0, 10)]];
+        assert_eq!(clean(&apart), [square(0, 0, 10), square(11, 0, 10)]);
+        // Touching along an edge: one polygon.
+        let out = clean(&[vec![square(0, 0, 10)], vec![square(10, 0, 10)]]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(area2(&out[0]), 2 * 200);
+    }
+
+    #[test]
+    fn rings_of_no_area_are_dropped() {
+        assert!(clean(&[vec![vec![(0, 0), (10, 0), (20, 0)]]]).is_empty());
+    }
+}
