@@ -106,6 +106,45 @@ pub fn push_coordinate(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// serde_json's message for `e` as it prints it (with its position, when it has one), in
+/// words a user can act on where serde_json's own are obscure: the one wording of every
+/// reader of JSON input. A lone UTF-16 surrogate escape (`"\ud83d"` alone: half an emoji,
+/// as text cut short in UTF-16 leaves) is "unexpected end of hex escape" to serde_json; a
+/// raw line break in a string, or a line of GeoJSONSeq cut inside a string, "control
+/// character (\u0000-\u001F) found while parsing a string".
+pub fn error_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let at = if e.line() == 0 {
+        String::new()
+    } else {
+        format!(" at line {} column {}", e.line(), e.column())
+    };
+    let bare = text.strip_suffix(&at).unwrap_or(&text);
+    let said = match bare {
+        "unexpected end of hex escape" | "lone leading surrogate in hex escape" => {
+            "a lone UTF-16 surrogate escape (one of \\ud800-\\udfff without its pair: half \
+             a character, as text cut inside an emoji leaves), which is no Unicode character; \
+             write \\ufffd or the whole character instead"
+        }
+        "control character (\\u0000-\\u001F) found while parsing a string" => {
+            "a raw control character inside a string (a line break or a tab must be written \
+             \\n or \\t in JSON), or the text ends inside the string"
+        }
+        other => other,
+    };
+    format!("{said}{at}")
+}
+
+/// [`error_message`] without its position.
+pub fn bare_error_message(e: &serde_json::Error) -> String {
+    let text = error_message(e);
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&at) {
+        Some(bare) if e.line() != 0 => bare.to_owned(),
+        _ => text,
+    }
+}
+
 /// Why an object naming `name` twice is refused: `what` the name is (`property`,
 /// `member`). The one rule of every GeoJSON reader (a FeatureCollection's members, a
 /// Feature's, its properties, in the tiles reader and the bulk reader alike): RFC 8259
@@ -365,12 +404,12 @@ fn push_nested(
                     |_| serde_json::from_str::<String>(text).map(std::borrow::Cow::Owned),
                     |s| Ok(std::borrow::Cow::Borrowed(s)),
                 )
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| error_message(&e))?;
             push_str(out, &s);
         }
         Some(b'[') => {
             let items: Vec<&serde_json::value::RawValue> =
-                serde_json::from_str(text).map_err(|e| e.to_string())?;
+                serde_json::from_str(text).map_err(|e| error_message(&e))?;
             out.push(b'[');
             for (i, item) in items.into_iter().enumerate() {
                 if i > 0 {
@@ -381,7 +420,7 @@ fn push_nested(
             out.push(b']');
         }
         Some(b'{') => {
-            let Entries(members) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            let Entries(members) = serde_json::from_str(text).map_err(|e| error_message(&e))?;
             if let Some(k) = repeated(&members) {
                 return Err(given_twice("member", k));
             }
@@ -405,6 +444,41 @@ fn push_nested(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Probe (session 24): a lone surrogate was "unexpected end of hex escape", a line of
+    /// GeoJSONSeq cut inside a string "control character ... at line 2 column 0".
+    #[test]
+    fn obscure_serde_json_messages_are_said_in_plain_words_keeping_the_position() {
+        let message = |text: &str| {
+            let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+            (error_message(&e), bare_error_message(&e))
+        };
+        for lone in [
+            r#"{"n":"\ud800"}"#,
+            r#"{"n":"\udc00"}"#,
+            r#"{"n":"\ud83d\u0041"}"#,
+        ] {
+            let (m, bare) = message(lone);
+            assert!(
+                m.starts_with("a lone UTF-16 surrogate escape"),
+                "{lone}: {m}"
+            );
+            assert!(m.contains(" at line 1 column "), "{m}");
+            assert!(!bare.contains(" at line "), "{bare}");
+        }
+        let (m, _) = message("{\"n\":\"ab\ncd\"}");
+        assert!(
+            m.starts_with("a raw control character inside a string"),
+            "{m}"
+        );
+        assert!(m.ends_with(" at line 2 column 0"), "{m}");
+        // Any other message is serde_json's.
+        let (m, bare) = message("{\"n\":1,}");
+        assert_eq!(m, "trailing comma at line 1 column 8");
+        assert_eq!(bare, "trailing comma");
+        // A paired surrogate is a character.
+        assert!(serde_json::from_str::<serde_json::Value>(r#""\ud83d\ude00""#).is_ok());
+    }
 
     #[test]
     fn arrays_have_commas_between_items_only() {

@@ -96,8 +96,8 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for FeatureVisitor<'a> {
 fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)> {
     let bad = |m: String| (raw.get().to_owned(), m);
     if raw.get().starts_with('{') {
-        let json::Entries(members) =
-            serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
+        let json::Entries(members) = serde_json::from_str(raw.get())
+            .map_err(|e| bad(shown_message(&json::error_message(&e))))?;
         let mut once = json::Once::new(&json::GEOMETRY_MEMBERS);
         if let Some(k) = members.iter().find_map(|(k, _)| once.twice(k)) {
             let twice = json::given_twice("member", k);
@@ -106,13 +106,13 @@ fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)
         // Each member's value parsed once, from the text already split.
         let mut object = serde_json::Map::with_capacity(members.len());
         for (k, v) in members {
-            let v =
-                serde_json::from_str(v.get()).map_err(|e| bad(shown_message(&e.to_string())))?;
+            let v = serde_json::from_str(v.get())
+                .map_err(|e| bad(shown_message(&json::error_message(&e))))?;
             object.insert(k, v);
         }
         return Ok(Value::Object(object));
     }
-    serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&e.to_string())))
+    serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&json::error_message(&e))))
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -210,8 +210,12 @@ impl<R: Read> SeqReader<R> {
             ));
         }
         if let Some(crs) = f.crs {
-            let value: Value = serde_json::from_str(crs.get())
-                .map_err(|e| (crs.get().to_owned(), shown_message(&e.to_string())))?;
+            let value: Value = serde_json::from_str(crs.get()).map_err(|e| {
+                (
+                    crs.get().to_owned(),
+                    shown_message(&json::error_message(&e)),
+                )
+            })?;
             if let Some(why) = crs_problem(&value) {
                 return Err((crs.get().to_owned(), why));
             }
@@ -363,7 +367,7 @@ impl<R: Read> SeqReader<R> {
                 // A numeric property (--numeric, --accumulate) is checked as a CSV cell is.
                 Some(b'"') if numeric => {
                     let s = serde_json::from_str::<String>(text)
-                        .map_err(|e| (text.to_owned(), shown_message(&e.to_string())))?;
+                        .map_err(|e| (text.to_owned(), shown_message(&json::error_message(&e))))?;
                     push_numeric(&mut self.extra, k, &s)?;
                 }
                 Some(b't' | b'f' | b'[' | b'{') if numeric => {
@@ -413,7 +417,10 @@ impl<R: Read> EventReader for SeqReader<R> {
             Ok(f) => self.take(f),
             Err(e) => Err((
                 String::from_utf8_lossy(&text).trim().to_owned(),
-                format!("not a GeoJSON Feature: {}", shown_message(&e.to_string())),
+                format!(
+                    "not a GeoJSON Feature: {}",
+                    shown_message(&json::error_message(&e))
+                ),
             )),
         };
         self.record = text;

@@ -100,6 +100,9 @@ pub fn read_article(path: &Path) -> Result<String> {
     };
     let bytes = super::input::read_at_most(path, MAX_BYTES)?
         .ok_or_else(|| problem(InputProblem::TooLarge))?;
+    // A compressed article says so and how to decompress it, as every text input does
+    // (read as text it is only "binary").
+    super::input::refuse_compressed(path, &bytes)?;
     check_text(&bytes).map(str::to_owned).map_err(problem)
 }
 
@@ -157,5 +160,13 @@ mod tests {
         let long = format!("\u{feff}{}", "word ".repeat(300_000));
         std::fs::write(&path, &long).unwrap();
         assert_eq!(read_article(&path).unwrap(), &long[3..]);
+        // Probe (session 24): a gzipped article was "binary, not text: byte 0x00 at
+        // offset 8"; it is named as gzip, with the command that decompresses it.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"Dushanbe, 20 July").unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(e.contains("a gzip-compressed file, not text"), "{e}");
+        assert!(e.contains("gunzip -k"), "{e}");
     }
 }

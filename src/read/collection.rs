@@ -95,7 +95,7 @@ impl Piece {
     /// the position counted from the start of the file.
     pub fn located(&self, e: &serde_json::Error) -> (usize, String) {
         if e.line() == 0 {
-            return (self.line, e.to_string());
+            return (self.line, crate::json::error_message(e));
         }
         let line = self.line + e.line() - 1;
         let column = if e.line() == 1 {
@@ -105,7 +105,10 @@ impl Piece {
         };
         (
             line,
-            format!("{} at line {line} column {column}", bare_message(e)),
+            format!(
+                "{} at line {line} column {column}",
+                crate::json::bare_error_message(e)
+            ),
         )
     }
 }
@@ -263,13 +266,6 @@ fn value_end(bytes: &[u8], start: usize, stack: &mut Vec<u8>) -> Scan {
             None => Scan::More,
         },
     }
-}
-
-/// serde_json's message without its position.
-fn bare_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let at = format!(" at line {} column {}", e.line(), e.column());
-    text.strip_suffix(&at).unwrap_or(&text).to_owned()
 }
 
 impl<R: Read> Pieces<R> {

@@ -305,7 +305,7 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
             "not sources as a layer writes them ({}): an array of objects with id, \
              publisher and title, and file, published, url or note; publishers or \
              addresses go in the source column, `;`-separated",
-            super::lines::shown_message(&e.to_string())
+            super::lines::shown_message(&crate::json::error_message(&e))
         ),
     })?;
     match sources.iter().flat_map(source_problems).next() {

@@ -115,7 +115,7 @@ pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
 
 /// A syntax error for a text input at `path` that starts with `head`, when that is a
 /// compressed file's magic number (read as text it is only "not UTF-8").
-fn refuse_compressed(path: &Path, head: &[u8]) -> Result<()> {
+pub(crate) fn refuse_compressed(path: &Path, head: &[u8]) -> Result<()> {
     match compressed(head) {
         Some((name, tool)) => Err(Error::Syntax {
             path: path.into(),

@@ -232,7 +232,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Boundaries> {
     let topo: Topology = serde_json::from_slice(bytes).map_err(|e| Error::Syntax {
         path: path.into(),
         line: Some(e.line()),
-        message: format!("not a TopoJSON topology: {e}"),
+        message: format!(
+            "not a TopoJSON topology: {}",
+            crate::json::error_message(&e)
+        ),
     })?;
     if topo.kind != "Topology" {
         return Err(syntax(

@@ -299,7 +299,11 @@ fn read_seq(
                     Parsed::Feature(_, feature) => each(feature)?,
                     Parsed::Fault(line, (e, _)) => {
                         return Err(match e {
-                            FeatureError::Json(e) => syntax(path, *line, format!("not JSON: {e}")),
+                            FeatureError::Json(e) => syntax(
+                                path,
+                                *line,
+                                format!("not JSON: {}", crate::json::error_message(&e)),
+                            ),
                             FeatureError::Feature(m) => syntax(path, *line, m),
                         })
                     }
