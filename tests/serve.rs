@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use drillmap::serve::Limits;
 use util::Work;
 
 /// `drillmap serve` without --watch, killed when dropped.
@@ -181,7 +182,7 @@ fn serve_refuses_traversal_other_files_other_hosts_and_other_methods() {
             "{raw}: {status}"
         );
     }
-    let (status, _, _) = request(
+    let (status, headers, _) = request(
         &served.addr,
         &format!(
             "POST /api/status HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -189,6 +190,8 @@ fn serve_refuses_traversal_other_files_other_hosts_and_other_methods() {
         ),
     );
     assert!(status.contains(" 405"), "{status}");
+    // RFC 9110 §15.5.6 (probe, session 25: it had none).
+    assert_eq!(header_value(&headers, "allow"), Some("get, head"));
 }
 
 #[test]
@@ -353,14 +356,11 @@ fn serve_streams_files_and_answers_conditional_requests() {
     assert_eq!(body, changed);
 }
 
-// Issue 14, item 10: 20,000 idle connections stopped the server until they closed.
-#[test]
-fn idle_connections_are_closed_and_capped_and_the_server_keeps_answering() {
+/// A server run by the library API on `work`'s folders with `limits`, on a thread; its
+/// address, and what stops it.
+fn library_server(work: &Work, limits: Limits) -> (String, Running) {
     use drillmap::pipeline::Paths;
-    use drillmap::serve::{Limits, Options, Server, DEFAULT_POLL};
-
-    let work = Work::new("small");
-    work.build().expect_code(0);
+    use drillmap::serve::{Options, Server, DEFAULT_POLL};
     let server = Server::bind(&Options {
         paths: Paths {
             data: work.data(),
@@ -369,15 +369,42 @@ fn idle_connections_are_closed_and_capped_and_the_server_keeps_answering() {
         addr: "127.0.0.1:0".parse().unwrap(),
         watch: false,
         poll: DEFAULT_POLL,
-        limits: Limits {
-            max_connections: 4,
-            header_timeout: Duration::from_secs(1),
-        },
+        limits,
     })
     .unwrap();
     let addr = server.addr().to_string();
     let stop = server.stop_handle();
-    let running = thread::spawn(move || server.run(&mut |_| {}));
+    let thread = thread::spawn(move || server.run(&mut |_| {}));
+    (addr, Running { stop, thread })
+}
+
+/// A [`library_server`] running.
+struct Running {
+    stop: drillmap::serve::StopHandle,
+    thread: thread::JoinHandle<Result<(), drillmap::serve::ServeError>>,
+}
+
+impl Running {
+    /// Stop the server and wait for it; it must end without an error.
+    fn finish(self) {
+        self.stop.stop();
+        self.thread.join().unwrap().unwrap();
+    }
+}
+
+// Issue 14, item 10: 20,000 idle connections stopped the server until they closed.
+#[test]
+fn idle_connections_are_closed_and_capped_and_the_server_keeps_answering() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let (addr, stop) = library_server(
+        &work,
+        Limits {
+            max_connections: 4,
+            header_timeout: Duration::from_secs(1),
+            ..Limits::default()
+        },
+    );
 
     // Three times the cap of connections that never send a byte, one that sends half a
     // request head, and one kept alive after its request.
@@ -409,8 +436,7 @@ fn idle_connections_are_closed_and_capped_and_the_server_keeps_answering() {
             ),
         }
     }
-    stop.stop();
-    running.join().unwrap().unwrap();
+    stop.finish();
 }
 
 /// Issue 14, item 3: the page never mixes generations. The server serves the files
@@ -657,4 +683,107 @@ fn serve_sees_a_same_size_edit_whose_mtime_was_set_back() {
     let (status, headers, _) = get(&served.addr, "/layers/exercises.geojson");
     assert!(status.contains(" 503"), "{status}");
     assert_eq!(header_value(&headers, "retry-after"), Some("1"));
+}
+
+/// Probe (session 25): `serve --watch` stopped by SIGTERM while it waited for an edit,
+/// its rebuild long done and reported, said "interrupted after the new output was
+/// published", as if a run had been cut short. A rebuild's report clears that.
+#[test]
+fn serve_watch_stopped_while_waiting_says_nothing_of_a_publish() {
+    let work = Work::new("small");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["serve", "--port", "0", "--data", "data", "--out", "out"])
+        .args(["--watch"])
+        .current_dir(work.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("built: ")) {
+        match lines.next() {
+            Some(Ok(line)) => seen.push(line),
+            _ => panic!("serve --watch ended before its first build: {seen:?}"),
+        }
+    }
+    // The publish is done and reported; a moment in the wait loop, then SIGTERM.
+    thread::sleep(Duration::from_millis(200));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(status.code(), Some(143), "{seen:?} {rest:?}");
+    assert!(
+        !rest.iter().any(|l| l.contains("interrupted after")),
+        "{rest:?}"
+    );
+}
+
+/// Probe (session 25): clients that asked for a large file and never read it kept their
+/// connections for ever, so as many as the cap stopped the server from answering anyone.
+/// A connection whose client takes nothing for `send_timeout` is closed; the server
+/// answers again.
+#[test]
+fn clients_that_stop_reading_are_closed_and_the_server_answers_again() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    // More than the loopback socket buffers of both ends hold.
+    let big = vec![0u8; 32 << 20];
+    std::fs::write(work.out().join("big.pmtiles"), &big).unwrap();
+    let (addr, stop) = library_server(
+        &work,
+        Limits {
+            max_connections: 2,
+            send_timeout: Duration::from_secs(1),
+            ..Limits::default()
+        },
+    );
+
+    // As many clients as the cap ask for the big file and read nothing.
+    let stalled: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            write!(
+                s,
+                "GET /layers/big.pmtiles HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+            )
+            .unwrap();
+            s
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    // The server answers (once the stalled connections are closed, slots free up); a
+    // generous read timeout only keeps a server that never closes them from hanging the
+    // test.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET /api/status HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&answer[..answer.len().min(200)])
+    );
+    // Each stalled client, reading at last, finds its connection closed part-way.
+    for (i, mut s) in stalled.into_iter().enumerate() {
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut got = Vec::new();
+        match s.read_to_end(&mut got) {
+            Ok(_) => assert!(got.len() < big.len(), "connection {i} got the whole file"),
+            Err(e) => assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset,
+                "connection {i} was not closed by the server: {e}"
+            ),
+        }
+    }
+    stop.finish();
 }

@@ -53,6 +53,13 @@ pub fn published() {
     PUBLISHED.store(true, Ordering::SeqCst);
 }
 
+/// Note that the run that published ([`published`]) has reported what it did: a signal
+/// from now on has nothing to say about it (`serve --watch` rebuilds, then waits for the
+/// next edit, where a signal only stops it).
+pub fn reported() {
+    PUBLISHED.store(false, Ordering::SeqCst);
+}
+
 /// Remove this process's temporary files from every folder it made them in. Returns how
 /// many files were removed.
 pub fn clean_up() -> u64 {

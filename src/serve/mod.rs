@@ -17,11 +17,13 @@
 //! A client cannot hold the server: at most [`Limits::max_connections`] connections are
 //! served at once (more wait in the listen backlog), and a connection that has not sent a
 //! whole request head within [`Limits::header_timeout`] (the first request's, or the next
-//! one's on a kept-alive connection) is closed.
+//! one's on a kept-alive connection) is closed, as is one whose client has taken nothing of
+//! a response for [`Limits::send_timeout`] ([`stall`]).
 
 pub mod assets;
 pub mod files;
 pub mod http;
+mod stall;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -79,6 +81,9 @@ pub struct Limits {
     /// Time a connection has to send a whole request head, for its first request and,
     /// kept alive, for each next one: an idle connection is closed after it.
     pub header_timeout: Duration,
+    /// Time a client may take nothing of a response before its connection is closed (a
+    /// client that keeps reading, however slowly, is served to the end).
+    pub send_timeout: Duration,
 }
 
 impl Options {
@@ -156,6 +161,7 @@ impl Default for Limits {
         Limits {
             max_connections: 256,
             header_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -347,6 +353,8 @@ fn rebuild(shared: &Shared, on_event: &mut dyn FnMut(Event)) {
         Ok(summaries) => Event::Rebuilt(summaries),
         Err(e) => Event::RebuildFailed(e),
     });
+    // Reported: a signal while waiting for the next edit says nothing of this rebuild.
+    crate::fsutil::interrupt::reported();
 }
 
 /// An error as the lines `build` prints for it.
@@ -381,6 +389,7 @@ async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: Ar
         };
         let shared = Arc::clone(&shared);
         let header_timeout = shared.limits.header_timeout;
+        let stream = stall::SendTimeout::new(stream, shared.limits.send_timeout);
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<Incoming>| {
                 let reply = respond(&shared, &request);
@@ -455,7 +464,16 @@ fn respond(shared: &Shared, request: &Request<Incoming>) -> Reply {
         );
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
-        return text(405, "only GET and HEAD");
+        // RFC 9110 §15.5.6: a 405 names the methods the resource has.
+        return reply(
+            405,
+            &[
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Cache-Control", "no-store"),
+                ("Allow", "GET, HEAD"),
+            ],
+            "only GET and HEAD\n".to_owned(),
+        );
     }
     let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
     match http::route(target) {
