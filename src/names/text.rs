@@ -243,7 +243,8 @@ fn joinable(gap: &str) -> bool {
 
 /// Word and number spans: runs of letters and digits (a number may carry `,` or `.` followed
 /// by three digits, `1,500`), with the combining marks within a word (a decomposed "й",
-/// "и" and U+0306 as text copied on macOS gives it; a stress accent, "Харбмайдо́н").
+/// "и" and U+0306 as text copied on macOS gives it; a stress accent, "Харбмайдо́н") and
+/// the invisible characters ([`super::normalize::is_invisible`]: a soft hyphen, "Тер\u{AD}мез").
 fn words(source: &str) -> Vec<(Range<usize>, bool)> {
     let mut out = Vec::new();
     let mut chars = source.char_indices().peekable();
@@ -254,7 +255,10 @@ fn words(source: &str) -> Vec<(Range<usize>, bool)> {
         let mut end = i + c.len_utf8();
         let mut number = c.is_ascii_digit();
         while let Some(&(j, d)) = chars.peek() {
-            if d.is_alphanumeric() || unicode_normalization::char::is_combining_mark(d) {
+            if d.is_alphanumeric()
+                || unicode_normalization::char::is_combining_mark(d)
+                || super::normalize::is_invisible(d)
+            {
                 number &= d.is_ascii_digit();
                 end = j + d.len_utf8();
                 chars.next();
@@ -392,6 +396,10 @@ mod tests {
         for text in [
             "на полигоне Харбмаи\u{306}дон 5",
             "на полигоне Харбмайдо\u{301}н 5",
+            // And an invisible character (probe, session 25): a soft hyphen, a zero-width
+            // space.
+            "на полигоне Харб\u{AD}майдон 5",
+            "на полигоне Харбмай\u{200B}дон 5",
         ] {
             let t = Text::new(text);
             let words: Vec<&str> = (0..t.tokens.len()).map(|i| t.word(i)).collect();

@@ -85,8 +85,9 @@ pub use build::{build, build_into, import};
 /// First bytes of an index file.
 pub const MAGIC: &[u8; 8] = b"DRMAPIDX";
 /// Format version; an index of another version is rebuilt (version 3 had one checksum per
-/// section, checked in full at every open).
-pub const VERSION: u32 = 4;
+/// section, checked in full at every open; version 4's keys made an invisible character
+/// inside a name, a soft hyphen or a zero-width joiner, a gap between two words).
+pub const VERSION: u32 = 5;
 /// Characters of a loose key whose deletion variants the fuzzy index files.
 pub const PREFIX: usize = 8;
 /// Number of sections.
