@@ -247,6 +247,31 @@ mod tests {
         }
     }
 
+    /// Probe (session 25): radii of 15,000 and 19,000 km round Dushanbe gave a cap over the
+    /// north pole that left out the south pole (inside the circle) and took in the
+    /// antipode (outside it). A radius is at most a hemisphere now
+    /// (`model::UNCERTAINTY_KM`); up to it, the cap holds what the circle holds.
+    #[test]
+    fn the_widest_radius_gives_a_cap_holding_what_the_circle_holds() {
+        use geo::{Contains, Distance, Geodesic};
+        let dushanbe = Point::new(68.77905, 38.53575);
+        let km = *crate::model::UNCERTAINTY_KM.end();
+        let g = circle(dushanbe, km);
+        let [cap] = polygons(&g).try_into().unwrap();
+        for (lon, lat) in [
+            (68.8, 89.9),
+            (0.0, 60.0),
+            (-111.2, -38.5),
+            (0.0, -89.9),
+            (150.0, 10.0),
+        ] {
+            let p = Point::new(lon, lat);
+            let inside = Geodesic.distance(dushanbe, p) < km * 1000.0;
+            // Points well inside or outside (the 64-gon's chords cut within 0.12 %).
+            assert_eq!(cap.contains(&p), inside, "{lon} {lat}");
+        }
+    }
+
     #[test]
     fn no_radius_is_the_point_itself() {
         let p = Point::new(1.0, 2.0);

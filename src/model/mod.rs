@@ -16,4 +16,7 @@ pub use event::{
     PlaceRef, Quote, Site, Source, SourceError,
 };
 pub use feature::{is_layer_name, round6, round_to, Feature, Layer, Location, LAYER_NAME_RULE};
-pub use place::{Place, PlaceKind, Precision, Validity, LATITUDES, LONGITUDES};
+pub use place::{
+    uncertainty_problem, Place, PlaceKind, Precision, Validity, LATITUDES, LONGITUDES,
+    UNCERTAINTY_KM,
+};

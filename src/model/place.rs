@@ -14,6 +14,26 @@ pub const LATITUDES: RangeInclusive<f64> = -90.0..=90.0;
 /// The longitudes on the globe, in degrees: the one range of a longitude, as [`LATITUDES`].
 pub const LONGITUDES: RangeInclusive<f64> = -180.0..=180.0;
 
+/// The radii, in km, an `uncertainty_km` may have: the one range of every place's (the
+/// hand-kept table's, an online result's as the cache keeps it). At least 10 m: a smaller
+/// circle's 64 vertices meet once written to 6 decimals (about 0.1 m), and a site is not
+/// known more closely than its footprint. At most 10,000 km, a hemisphere: a circle wider
+/// says nothing of where a place is, and would take in both poles, which no RFC 7946
+/// polygon drawn around one point can show.
+pub const UNCERTAINTY_KM: RangeInclusive<f64> = 0.01..=10_000.0;
+
+/// Why `km` is not an `uncertainty_km` ([`UNCERTAINTY_KM`]), or `None`.
+pub fn uncertainty_problem(km: f64) -> Option<String> {
+    let (min, max) = (UNCERTAINTY_KM.start(), UNCERTAINTY_KM.end());
+    if km.is_finite() && UNCERTAINTY_KM.contains(&km) {
+        return None;
+    }
+    Some(format!(
+        "uncertainty_km {km} is out of range ({min} to {max} km: at least 10 m, and at most a \
+         hemisphere, beyond which a circle says nothing of where the place is)"
+    ))
+}
+
 /// How exactly a point locates the place it stands for.
 ///
 /// Ordered from finest to coarsest. The point itself is always a real coordinate; the

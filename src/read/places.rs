@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::country;
 use crate::date::ReportedDate;
 use crate::error::{Error, Problem, Result};
-use crate::model::{Place, PlaceKind, Precision, Validity, LATITUDES, LONGITUDES};
+use crate::model::{Place, PlaceKind, Precision, Validity, LATITUDES, LONGITUDES, UNCERTAINTY_KM};
 
 /// The columns, in the order the file must have them.
 pub const COLUMNS: [&str; 12] = [
@@ -120,7 +120,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         let lat = row.number("lat", field(5), LATITUDES);
         let lon = row.number("lon", field(6), LONGITUDES);
         let precision = row.parsed::<Precision>("precision", field(7));
-        let radius = row.number("uncertainty_km", field(8), 0.0..=20_037.5);
+        let radius = row.number("uncertainty_km", field(8), UNCERTAINTY_KM);
         let point_note = field(9);
         if precision.is_some_and(|p| p != Precision::Site) && point_note.is_empty() {
             row.problem("", "a row whose point is not the site itself needs a point_note saying what the point is");
@@ -312,6 +312,35 @@ mod tests {
         assert_eq!(places[0].aliases, ["Душанбе", "Stalinabad"]);
         assert_eq!(places[0].line, 3);
         assert_eq!(places[0].kind, PlaceKind::Settlement);
+    }
+
+    /// Probe (session 25): radii of 0 (a Point in the uncertainty layer), 1 cm (a ring of
+    /// 64 equal vertices once rounded) and 15,000 km (a circle taking in both poles) were
+    /// accepted; a radius is from 10 m to a hemisphere (`model::UNCERTAINTY_KM`).
+    #[test]
+    fn a_radius_is_from_ten_metres_to_a_hemisphere() {
+        for (radius, ok) in [
+            ("0", false),
+            ("0.00001", false),
+            ("1e-300", false),
+            ("0.01", true),
+            ("10000", true),
+            ("10000.1", false),
+            ("15000", false),
+        ] {
+            let (places, problems) = parse_str(&format!(
+                "dushanbe,Dushanbe,settlement,TJ,TJ-DU,38.53575,68.77905,settlement,{radius},city centre,,GeoNames 1221874\n"
+            ));
+            assert_eq!(places.len(), usize::from(ok), "{radius}: {problems:?}");
+            if !ok {
+                let p = problems[0].to_string();
+                assert!(
+                    p.contains("uncertainty_km out of range (0.01 to 10000)"),
+                    "{p}"
+                );
+                assert!(p.contains(radius), "{p}");
+            }
+        }
     }
 
     /// Probe 8 #7: a Windows-1251 alias gave the csv crate's text, with a 0-based field.

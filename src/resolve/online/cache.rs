@@ -122,11 +122,8 @@ impl ChosenResult {
         if let Some(why) = super::overlong_text(self) {
             return Some(why);
         }
-        if !(self.uncertainty_km.is_finite() && self.uncertainty_km > 0.0) {
-            return Some(format!(
-                "uncertainty_km {} is not a positive number of km",
-                self.uncertainty_km
-            ));
+        if let Some(why) = crate::model::uncertainty_problem(self.uncertainty_km) {
+            return Some(why);
         }
         if !(0.0..=1.0).contains(&self.score) {
             return Some(format!("score {} is not in [0, 1]", self.score));

@@ -375,10 +375,12 @@ fn check(
             ));
         }
     }
+    // Half a box's diagonal is at most half the globe's circumference; a radius is at
+    // most a hemisphere's (`model::UNCERTAINTY_KM`).
     let uncertainty_km = round_to(
         extent_km
             .unwrap_or_else(|| default_uncertainty_km(precision))
-            .max(MIN_UNCERTAINTY_KM),
+            .clamp(MIN_UNCERTAINTY_KM, *crate::model::UNCERTAINTY_KM.end()),
         2,
     );
     let name = result_name(raw);
