@@ -280,6 +280,11 @@ pub const MAX_EDITS: usize = 2;
 /// too easily a few edits from something else.
 pub const MIN_FUZZY_CHARS: usize = 4;
 
+/// Query loose keys shorter than this (in characters) are not looked up on the loose key:
+/// folding makes short names one (`AA`, `Ya`, `Aya` and a run of a hundred thousand `a`
+/// are all `a`), so only their exact key can find them.
+pub const MIN_LOOSE_CHARS: usize = 3;
+
 /// One name of one row, as a table files it under a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Posting {
@@ -408,6 +413,9 @@ pub(crate) fn keys_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> 
         (false, &key.exact, MatchKind::Exact, EXACT),
         (true, &key.loose, MatchKind::Loose, LOOSE),
     ] {
+        if loose && k.chars().count() < MIN_LOOSE_CHARS {
+            continue;
+        }
         table.postings(loose, k, &mut |p| {
             all.extend(score(table, key, filter, p, how, base));
         });
@@ -711,6 +719,26 @@ pub(crate) mod tests {
             place("ayni-tj", "Ayni air base", PlaceKind::Airfield, "TJ", &[]),
             place("ayni-village", "Ayni", PlaceKind::Settlement, "TJ", &[]),
         ])
+    }
+
+    /// Probe (session 25): "AA", "Ya" or a hundred thousand "a" folded to the loose key "a",
+    /// GeoNames' "Aya"'s, and resolved to it at 0.90. A loose key under
+    /// [`MIN_LOOSE_CHARS`] is not looked up; the exact key still finds a short name, and a
+    /// long run of a letter in a real name still folds ("Dushanbeeee").
+    #[test]
+    fn a_short_loose_key_finds_nothing_its_exact_key_does_not() {
+        let g = Gazetteer::new(vec![
+            place("aya", "Aya", PlaceKind::Settlement, "RU", &[]),
+            place("dushanbe", "Dushanbe", PlaceKind::Settlement, "TJ", &[]),
+        ]);
+        let many = "a".repeat(100_000);
+        for q in ["AA", "Ya", "aaa", many.as_str()] {
+            let r = g.lookup(q, &Filter::default());
+            assert_eq!(r.status, Status::Unresolved, "{}", &q[..q.len().min(9)]);
+        }
+        assert_eq!(g.lookup("Aya", &Filter::default()).status, Status::Resolved);
+        let r = g.lookup("Dushanbeeeee", &Filter::default());
+        assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("dushanbe"));
     }
 
     #[test]
