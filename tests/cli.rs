@@ -242,6 +242,31 @@ fn geocode_says_what_a_misspelt_name_is_near() {
     );
 }
 
+/// Probe (session 25): `geocode --batch` with `country,name,country` used the first
+/// country and dropped the second without a word (`name,NAME` likewise), where
+/// `build --events` refuses such a header. The same rule now (`table::repeated_column`).
+#[test]
+fn a_batch_header_naming_a_column_twice_is_refused_naming_it() {
+    let work = Work::new("small");
+    for (header, said) in [
+        ("country,name,country", "column \"country\" appears twice"),
+        ("name,name", "column \"name\" appears twice"),
+        (
+            "name,NAME",
+            "\"name\" and \"NAME\" differ only in case and would both be the name column",
+        ),
+        (
+            "name,Country,COUNTRY",
+            "\"Country\" and \"COUNTRY\" differ only in case",
+        ),
+    ] {
+        let batch = work.write_csv("names.csv", format!("{header}\nTermez,UZ,TJ\n"));
+        work.run(&["geocode", "--data", "data", "--batch", &batch])
+            .expect_code(1)
+            .expect_stderr_line(&["names.csv:1:", said]);
+    }
+}
+
 #[test]
 fn a_place_the_reported_words_do_not_name_needs_the_source_that_places_it() {
     // "near Termez" names the city, not the training ground: without `located_by` nothing

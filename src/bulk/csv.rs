@@ -279,10 +279,8 @@ impl CsvReader {
             return Err(syntax("no header row".into()));
         }
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
-        for (i, n) in names.iter().enumerate() {
-            if !n.is_empty() && names[..i].contains(n) {
-                return Err(syntax(format!("column {n:?} appears twice")));
-            }
+        if let Some(why) = table::repeated_column(&names) {
+            return Err(syntax(why));
         }
         let fields = columns.resolve(&names).map_err(syntax)?;
         for n in &columns.numeric {

@@ -228,14 +228,30 @@ impl BatchInput {
             Err(e) => return Err(table::stop(input, &mut reader, e)),
         };
         let headers = headers.map_err(|m| syntax(usize::try_from(header_line).ok(), m))?;
-        let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-        let name_col = col("name").ok_or_else(|| {
-            syntax(
-                usize::try_from(header_line).ok(),
-                "no `name` column (columns: name, and optionally country)".into(),
-            )
+        let at_header = |m: String| syntax(usize::try_from(header_line).ok(), m);
+        let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+        if let Some(why) = table::repeated_column(&names) {
+            return Err(at_header(why));
+        }
+        // A column is found in any case; two spelling it in different cases are refused,
+        // as `build --events` refuses them (one would be dropped without a word).
+        let col = |name: &str| -> Result<Option<usize>, drillmap::Error> {
+            let mut found = names
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.eq_ignore_ascii_case(name));
+            match (found.next(), found.next()) {
+                (Some((_, first)), Some((_, second))) => Err(at_header(format!(
+                    "{first:?} and {second:?} differ only in case and would both be the \
+                     {name} column: rename one"
+                ))),
+                (first, _) => Ok(first.map(|(i, _)| i)),
+            }
+        };
+        let name_col = col("name")?.ok_or_else(|| {
+            at_header("no `name` column (columns: name, and optionally country)".into())
         })?;
-        let country_col = col("country");
+        let country_col = col("country")?;
         let mut problems = Vec::new();
         let mut records = Vec::new();
         let mut lines = Vec::new();

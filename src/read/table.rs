@@ -195,6 +195,17 @@ pub fn read_text<'r, R: Read>(
     }
 }
 
+/// Why a header that names a column twice is refused (which of the two cells a row's value
+/// is would be a guess), or `None`: the one rule of every CSV read by its column names
+/// (`build --events`, `drillmap tiles`, `geocode --batch`).
+pub fn repeated_column(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| !n.is_empty() && names[..*i].contains(n))
+        .map(|(_, n)| format!("column {n:?} appears twice"))
+}
+
 /// The header of `reader`, its names trimmed, and the line it is on; or what is wrong with
 /// it: not UTF-8 ([`not_utf8`]), or separated by something else than commas
 /// ([`separator_hint`]). Excel's first line `sep=,` is skipped (the header follows it).
