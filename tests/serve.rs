@@ -590,6 +590,12 @@ fn serve_refuses_a_missing_folder_and_warns_of_an_empty_one() {
     run(&["--data", "typo", "--out", "out"])
         .expect_code(2)
         .expect_stderr_line(&["error: --data typo: no such folder"]);
+    // A file where a folder is wanted is named as such (probe, session 25: "no such
+    // folder").
+    std::fs::write(work.dir.path().join("afile"), "x").unwrap();
+    run(&["--data", "data", "--out", "afile"])
+        .expect_code(2)
+        .expect_stderr_line(&["error: --out afile: not a folder", "drillmap build"]);
     // A folder with no layer starts, with a warning.
     std::fs::create_dir(work.out()).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))

@@ -183,7 +183,11 @@ pub enum ServeError {
     },
     /// A folder to serve from is missing (or not a folder): `serve` would show an empty
     /// map, so it does not start.
-    #[error("{flag} {}: no such folder{hint}", .path.display())]
+    #[error(
+        "{flag} {}: {}{hint}",
+        .path.display(),
+        if .path.exists() { "not a folder" } else { "no such folder" }
+    )]
     Folder {
         /// The flag that names it (`--data`, `--out`).
         flag: &'static str,
