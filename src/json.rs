@@ -113,14 +113,22 @@ pub fn push_coordinate(out: &mut Vec<u8>, v: f64) {
 /// raw line break in a string, or a line of GeoJSONSeq cut inside a string, "control
 /// character (\u0000-\u001F) found while parsing a string".
 pub fn error_message(e: &serde_json::Error) -> String {
+    let bare = bare_error_message(e);
+    if e.line() == 0 {
+        return bare;
+    }
+    format!("{bare} at line {} column {}", e.line(), e.column())
+}
+
+/// [`error_message`] without its position.
+pub fn bare_error_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    let at = if e.line() == 0 {
-        String::new()
-    } else {
-        format!(" at line {} column {}", e.line(), e.column())
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let bare = match text.strip_suffix(&at) {
+        Some(bare) if e.line() != 0 => bare,
+        _ => &text,
     };
-    let bare = text.strip_suffix(&at).unwrap_or(&text);
-    let said = match bare {
+    match bare {
         "unexpected end of hex escape" | "lone leading surrogate in hex escape" => {
             "a lone UTF-16 surrogate escape (one of \\ud800-\\udfff without its pair: half \
              a character, as text cut inside an emoji leaves), which is no Unicode character; \
@@ -131,18 +139,8 @@ pub fn error_message(e: &serde_json::Error) -> String {
              \\n or \\t in JSON), or the text ends inside the string"
         }
         other => other,
-    };
-    format!("{said}{at}")
-}
-
-/// [`error_message`] without its position.
-pub fn bare_error_message(e: &serde_json::Error) -> String {
-    let text = error_message(e);
-    let at = format!(" at line {} column {}", e.line(), e.column());
-    match text.strip_suffix(&at) {
-        Some(bare) if e.line() != 0 => bare.to_owned(),
-        _ => text,
     }
+    .to_owned()
 }
 
 /// Why an object naming `name` twice is refused: `what` the name is (`property`,

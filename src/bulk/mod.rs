@@ -353,22 +353,14 @@ fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<u
     for name in field.default_columns() {
         // drillmap's own `sources` is matched as drillmap writes it: a `Sources` column is
         // another source's, a free property (`src_Sources`).
-        let exact = field == Field::Sources;
-        let mut found = header.iter().enumerate().filter(|(_, h)| {
-            if exact {
-                *h == name
-            } else {
-                h.eq_ignore_ascii_case(name)
-            }
-        });
-        if let Some((i, first)) = found.next() {
-            if let Some((_, second)) = found.next() {
-                return Err(format!(
-                    "{first:?} and {second:?} differ only in case and would both be the \
-                     {field} column: rename one, or choose one with --columns {field}=COLUMN"
-                ));
-            }
-            return Ok(Some(i));
+        let found = if field == Field::Sources {
+            header.iter().position(|h| *h == *name)
+        } else {
+            crate::read::table::column_in_any_case(header, name, &field.to_string())
+                .map_err(|m| format!("{m}, or choose one with --columns {field}=COLUMN"))?
+        };
+        if found.is_some() {
+            return Ok(found);
         }
     }
     Ok(None)

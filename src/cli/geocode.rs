@@ -234,20 +234,8 @@ impl BatchInput {
             return Err(at_header(why));
         }
         // A column is found in any case; two spelling it in different cases are refused,
-        // as `build --events` refuses them (one would be dropped without a word).
-        let col = |name: &str| -> Result<Option<usize>, drillmap::Error> {
-            let mut found = names
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.eq_ignore_ascii_case(name));
-            match (found.next(), found.next()) {
-                (Some((_, first)), Some((_, second))) => Err(at_header(format!(
-                    "{first:?} and {second:?} differ only in case and would both be the \
-                     {name} column: rename one"
-                ))),
-                (first, _) => Ok(first.map(|(i, _)| i)),
-            }
-        };
+        // as `build --events` refuses them.
+        let col = |name: &str| table::column_in_any_case(&names, name, name).map_err(at_header);
         let name_col = col("name")?.ok_or_else(|| {
             at_header("no `name` column (columns: name, and optionally country)".into())
         })?;

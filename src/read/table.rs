@@ -206,6 +206,28 @@ pub fn repeated_column(names: &[&str]) -> Option<String> {
         .map(|(_, n)| format!("column {n:?} appears twice"))
 }
 
+/// The index in `header` of the column `name` in any case; two columns spelling it in
+/// different cases are refused, naming both, as the `label` column (one would be dropped
+/// without a word): the one rule of every header read by name in any case (`build
+/// --events`' CSV columns and GeoJSONSeq properties, `geocode --batch`).
+pub fn column_in_any_case(
+    header: &[&str],
+    name: &str,
+    label: &str,
+) -> Result<Option<usize>, String> {
+    let mut found = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.eq_ignore_ascii_case(name));
+    match (found.next(), found.next()) {
+        (Some((_, first)), Some((_, second))) => Err(format!(
+            "{first:?} and {second:?} differ only in case and would both be the {label} \
+             column: rename one"
+        )),
+        (first, _) => Ok(first.map(|(i, _)| i)),
+    }
+}
+
 /// The header of `reader`, its names trimmed, and the line it is on; or what is wrong with
 /// it: not UTF-8 ([`not_utf8`]), or separated by something else than commas
 /// ([`separator_hint`]). Excel's first line `sep=,` is skipped (the header follows it).
