@@ -446,7 +446,19 @@ fn infer_year(
 /// line, or after a place and a separator ("Dushanbe, 2021-08-01", "DUSHANBE —",
 /// "Published:"), not inside a sentence ("…was held on 5 March 2019").
 fn at_dateline(source: &str, start: usize) -> bool {
-    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    // A dateline's lead is a few words: more than this many bytes before the date on its
+    // line is a sentence, and looking no further keeps the test cheap on a long line of
+    // dates (probe, session 26: each looked back to its line's start, quadratic).
+    const LEAD: usize = 256;
+    let mut from = start.saturating_sub(LEAD);
+    while !source.is_char_boundary(from) {
+        from -= 1;
+    }
+    let line_start = match source[from..start].rfind('\n') {
+        Some(i) => from + i + 1,
+        None if from == 0 => 0,
+        None => return false,
+    };
     let before = source[line_start..start].trim();
     // A time of day before the date ("14:35, 5 августа 2021").
     let before =
@@ -461,7 +473,7 @@ fn at_dateline(source: &str, start: usize) -> bool {
         return true;
     }
     let words = |s: &str| {
-        let n = s.split_whitespace().count();
+        let n = s.split_whitespace().take(4).count();
         (1..=3).contains(&n) && !s.chars().any(|c| c.is_ascii_digit())
     };
     match before.strip_suffix([',', ':', '-', '–', '—', '|', '.']) {
@@ -492,12 +504,12 @@ pub fn dateline(text: &Text<'_>) -> Option<Published> {
         .map_or(text.source.len(), |(i, _)| i);
     find(text, None, None)
         .into_iter()
-        .filter(|d| {
+        .filter(|d| d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative)
+        .find(|d| {
             text.tokens
                 .get(d.tokens.start)
                 .is_some_and(|t| t.span.start < limit && at_dateline(text.source, t.span.start))
         })
-        .find(|d| d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative)
         .and_then(|d| d.start)
         .map(|d| {
             let (year, month, day) = d.parts();
@@ -801,6 +813,12 @@ mod tests {
             ("14:35, 5 августа 2021\nText", Some("2021-08-05")),
             ("Posted 5 August 2021\nText", Some("2021-08-05")),
             ("Опубликовано 5 августа 2021\nText", Some("2021-08-05")),
+            // A lead of more than 256 bytes is a sentence, however few its words.
+            (&format!("Title\n{}: 5 August 2021", "x".repeat(260)), None),
+            (&format!("Title\n{}: 5 August 2021", "x".repeat(200)), Some("2021-08-05")),
+            (&format!("Т\n{}: 5 августа 2021", "ж".repeat(120)), Some("2021-08-05")),
+            // The 256th byte back falls inside a letter.
+            (&format!("Т\na{}: 5 августа 2021", "ж".repeat(130)), None),
         ] {
             assert_eq!(
                 dateline(&Text::new(text)).map(|p| p.iso()).as_deref(),
