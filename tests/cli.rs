@@ -242,6 +242,31 @@ fn geocode_says_what_a_misspelt_name_is_near() {
     );
 }
 
+/// Probe (session 25): a batch file with a header and no rows printed nothing at all in CSV,
+/// so a script reading the output found no columns; it prints the header row, as a batch
+/// of names prints it above them (JSON says `[]`).
+#[test]
+fn a_batch_of_no_rows_prints_the_header_of_its_columns() {
+    let work = Work::new("small");
+    let batch = work.write_csv("names.csv", "name,country\n");
+    let run = work.run(&["geocode", "--data", "data", "--batch", &batch]);
+    run.expect_code(0);
+    let empty = run.stdout();
+    let one = work.write_csv("one.csv", "name,country\nTermez,UZ\n");
+    let run = work.run(&["geocode", "--data", "data", "--batch", &one]);
+    run.expect_code(0);
+    let full = run.stdout();
+    let header = full.lines().next().unwrap();
+    assert!(
+        header.starts_with("name,country,status,place_id,"),
+        "{full}"
+    );
+    assert_eq!(empty, format!("{header}\n"));
+    let run = work.run(&["geocode", "--data", "data", "--batch", &batch, "--json"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout().trim(), "[]");
+}
+
 /// Probe (session 25): `geocode --batch` with `country,name,country` used the first
 /// country and dropped the second without a word (`name,NAME` likewise), where
 /// `build --events` refuses such a header. The same rule now (`table::repeated_column`).

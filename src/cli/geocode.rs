@@ -183,8 +183,8 @@ pub fn print_text(
     Ok(())
 }
 
-/// One row of `geocode --batch` output.
-#[derive(Serialize)]
+/// One row of `geocode --batch` output; its fields are the CSV's columns.
+#[derive(Serialize, Default)]
 struct BatchRow<'a> {
     name: &'a str,
     country: &'a str,
@@ -428,10 +428,19 @@ pub fn batch<'g>(
     }
     bar.finish_and_clear();
     match csv_out {
-        Some(w) => {
-            let bytes = w
+        Some(mut w) => {
+            // A batch of no rows still says its columns, as a table with no rows does.
+            if records.is_empty() {
+                w.serialize(BatchRow::default())
+                    .map_err(|e| io_err(std::io::Error::other(e)))?;
+            }
+            let mut bytes = w
                 .into_inner()
                 .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+            if records.is_empty() {
+                let header = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+                bytes.truncate(header);
+            }
             out.write_all(&bytes).map_err(io_err)?;
         }
         None => {
