@@ -1446,15 +1446,18 @@ fn a_csv_ending_inside_a_quoted_field_is_refused_at_the_line_it_opened() {
     assert!(!work.out().join("events.geojson").exists());
 }
 
-/// The line ends a CSV is tried with: name, byte-order mark, line end.
-const LINE_ENDS: [(&str, &str, &str); 3] = [
+/// The line ends a CSV is tried with: name, byte-order mark, line end. A lone CR is the
+/// classic Mac line end some spreadsheets still save (session 26: a CR-only `places.csv`
+/// read as one comment line, and a bulk file's rows were all on line 1).
+const LINE_ENDS: [(&str, &str, &str); 4] = [
     ("lf", "", "\n"),
     ("crlf", "", "\r\n"),
     ("bom", "\u{feff}", "\r\n"),
+    ("cr", "", "\r"),
 ];
 
 /// A bad row is named by its physical line whatever the line ends (LF, CRLF, a byte-order
-/// mark and CRLF), and a quoted multi-line row by its first line: in
+/// mark and CRLF, a lone CR), and a quoted multi-line row by its first line: in
 /// `build --events`' messages, `events.errors.csv` and `tiles FILE.csv`.
 #[test]
 fn bad_rows_are_named_by_their_line_whatever_the_line_ends() {

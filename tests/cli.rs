@@ -124,6 +124,37 @@ fn two_builds_give_identical_bytes_and_an_unchanged_rebuild_touches_nothing() {
     );
 }
 
+/// Probe (session 25): a `places.csv` saved with classic Mac line ends (a lone CR, as some
+/// spreadsheets still write CSV) read as one comment line, and the message ("the header
+/// must be ..., found ``") did not say why. Every line end is read alike: the layers are
+/// the same bytes, a problem is named on its line, `promote --append` ends its row alike.
+#[test]
+fn a_places_table_with_any_line_ends_gives_the_same_layers() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let lf = work.geojson_layers();
+    let table = work.data().join("places.csv");
+    let text = fs::read_to_string(&table).unwrap();
+    for end in ["\r\n", "\r"] {
+        fs::write(&table, text.replace('\n', end)).unwrap();
+        work.build().expect_code(0);
+        assert_eq!(work.geojson_layers(), lf, "{end:?}");
+    }
+    // A problem on the table's last row is named on its line, in a CR-only file too.
+    let rows = text.lines().count();
+    let bad = text.replace(
+        "37.22417,67.27833,settlement,5,",
+        "97.5,67.27833,settlement,5,",
+    );
+    assert_ne!(bad, text);
+    let at = bad.lines().position(|l| l.contains("97.5")).unwrap() + 1;
+    assert!(at > 1 && at <= rows);
+    fs::write(&table, bad.replace('\n', "\r")).unwrap();
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&[&format!("places.csv:{at}:"), "97.5"]);
+}
+
 /// Break the fixture with `edit`, then expect `check` to report `parts` on one line, exit 1,
 /// and `build` to leave the previous good output byte for byte.
 fn rejects(edit: impl Fn(&Work), parts: &[&str]) {

@@ -882,26 +882,35 @@ fn the_places_promote_help_examples_run() {
 }
 
 /// Probe 8 #15: `places promote --append` ended its row with LF in a CR LF `places.csv`
-/// (as Excel saves it), leaving the file with mixed line ends.
+/// (as Excel saves it), leaving the file with mixed line ends; likewise in a file of
+/// classic Mac line ends (lone CRs, session 26).
 #[test]
 fn promote_append_keeps_the_line_ends_of_the_table() {
+    for end in ["\r\n", "\r"] {
+        promote_append_keeps(end);
+    }
+}
+
+fn promote_append_keeps(end: &str) {
     let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
     let work = Work::new("small");
     geocode_online(&work, &server.url(), &["Qizilqala"]).expect_code(0);
     let table = work.data().join("places.csv");
-    let crlf = fs::read_to_string(&table).unwrap().replace('\n', "\r\n");
+    let crlf = fs::read_to_string(&table).unwrap().replace('\n', end);
     fs::write(&table, &crlf).unwrap();
-    work.run(&[
-        "places",
-        "promote",
-        "--data",
-        "data",
-        "--country",
-        "TJ",
-        "--append",
-        "Qizilqala",
-    ])
-    .expect_code(0);
+    let append = || {
+        work.run(&[
+            "places",
+            "promote",
+            "--data",
+            "data",
+            "--country",
+            "TJ",
+            "--append",
+            "Qizilqala",
+        ])
+    };
+    append().expect_code(0);
     let text = fs::read_to_string(&table).unwrap();
     assert!(
         text.starts_with(&crlf),
@@ -909,9 +918,16 @@ fn promote_append_keeps_the_line_ends_of_the_table() {
     );
     let row = &text[crlf.len()..];
     assert!(
-        row.contains(",Qizilqala,settlement,TJ,") && row.ends_with("\r\n"),
+        row.contains(",Qizilqala,settlement,TJ,") && row.ends_with(end),
         "{row:?}"
     );
     assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+    assert_eq!(text.matches(end).count(), crlf.matches(end).count() + 1);
     work.check().expect_code(0);
+    // Promoted again, the row is there already: said on its own line.
+    let line = text.matches(end).count();
+    append()
+        .expect_code(0)
+        .expect_stderr_line(&[&format!("places.csv:{line}:"), "already there"]);
+    assert_eq!(fs::read_to_string(&table).unwrap(), text);
 }

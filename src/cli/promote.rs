@@ -59,13 +59,13 @@ pub fn run(
     // The row ends as the file's lines do (probe 8 #15: LF after CR LF lines mixed them).
     let eol = drillmap::read::lines::line_end(&text);
     let mut with_row = text.clone();
-    if !with_row.ends_with('\n') && !with_row.is_empty() {
+    if !with_row.ends_with(['\n', '\r']) && !with_row.is_empty() {
         with_row.push_str(eol);
     }
     with_row.push_str(&row);
     with_row.push_str(eol);
     // The table's own check says whether the row's id is taken (`duplicate id`).
-    let line = with_row.lines().count();
+    let line = drillmap::read::lines::line_starts(with_row.as_bytes()).count();
     let (places, problems) = drillmap::read::places::parse(&path, with_row.as_bytes())?;
     if let Some(dup) = problems
         .iter()
@@ -73,7 +73,9 @@ pub fn run(
     {
         let id = row.split(',').next().unwrap_or_default();
         let there = places.iter().find(|p| p.id == id && p.line < line);
-        let same = there.is_some_and(|p| text.lines().nth(p.line.saturating_sub(1)) == Some(&row));
+        let same = there.is_some_and(|p| {
+            drillmap::read::lines::text_lines(&text).nth(p.line.saturating_sub(1)) == Some(&row)
+        });
         let mut err = std::io::stderr().lock();
         return Ok(match there.filter(|_| same) {
             Some(p) => {

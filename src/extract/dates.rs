@@ -504,7 +504,9 @@ pub fn dateline(text: &Text<'_>) -> Option<Published> {
         .map_or(text.source.len(), |(i, _)| i);
     find(text, None, None)
         .into_iter()
-        .filter(|d| d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative)
+        .filter(|d| {
+            d.precision == DatePrecision::Day && !d.year_inferred && !d.range && !d.relative
+        })
         .find(|d| {
             text.tokens
                 .get(d.tokens.start)

@@ -166,14 +166,11 @@ pub fn read_at_most(path: &Path, cap: u64) -> Result<Option<Vec<u8>>> {
 /// The 1-based line and column (in bytes) of byte `at` of `bytes`, for messages.
 pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
     let before = bytes.get(..at).unwrap_or(bytes);
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let column = at
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1)
-        + 1;
-    (line, column)
+    let (mut line, mut start) = (1, 0);
+    for s in lines::line_starts(before) {
+        (line, start) = (line + 1, s);
+    }
+    (line, at - start + 1)
 }
 
 /// The whole of the text table at `path`: [`read`], and no line longer than [`MAX_LINE`].
@@ -259,6 +256,10 @@ mod tests {
         let e = read_text(&f).unwrap_err();
         assert!(matches!(e, Error::Syntax { line: Some(2), .. }), "{e:?}");
         assert!(e.to_string().contains("byte 0xff at column 7"), "{e}");
+        // Lines end as a text editor ends them: CR LF and a lone CR are one line end each.
+        let text = b"a = 1\r\nb = 2\rc = \"x\xffy\"\n";
+        assert_eq!(line_and_column(text, 11), (2, 5));
+        assert_eq!(line_and_column(text, 19), (3, 7));
     }
 
     /// Probe 8 #7: a gzipped CSV was told it may be "a UTF-16 export".

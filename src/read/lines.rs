@@ -140,22 +140,45 @@ pub fn control_character(value: &str) -> Option<String> {
 /// The line end `text` uses, to write more lines into it alike: CR LF when its first line
 /// ends so (a file saved by Excel or on Windows), else LF.
 pub fn line_end(text: &str) -> &'static str {
-    match text.find('\n') {
-        Some(at) if text[..at].ends_with('\r') => "\r\n",
+    let bytes = text.as_bytes();
+    match memchr::memchr2(b'\n', b'\r', bytes) {
+        Some(at) if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') => "\r\n",
+        Some(at) if bytes[at] == b'\r' => "\r",
         _ => "\n",
     }
 }
 
+/// The lines of `text` without their line ends, as [`str::lines`] gives them but with a lone
+/// CR ending a line too ([`line_starts`]).
+pub fn text_lines(text: &str) -> impl Iterator<Item = &str> + '_ {
+    let mut ends = line_starts(text.as_bytes()).chain(std::iter::once(text.len()));
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let end = ends.next().filter(|_| start < text.len())?;
+        let line = text[start..end].trim_end_matches(['\n', '\r']);
+        start = end;
+        Some(line)
+    })
+}
+
+/// Where each line of `bytes` after the first starts: after an LF, a CR LF or a lone CR
+/// (the classic Mac line end), the line ends [`CrLf`] reads as LF and [`LineCap`] counts.
+pub fn line_starts(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n')))
+        .map(|at| at + 1)
+}
+
 /// The first line of `bytes` longer than `max` bytes, 1-based.
 pub fn overlong(bytes: &[u8], max: usize) -> Option<usize> {
-    bytes
-        .split(|&b| b == b'\n')
-        .position(|l| l.len() > max)
-        .map(|i| i + 1)
+    // The capped reader's count, so that a whole file and a stream agree.
+    let e = io::copy(&mut LineCap::with_max(bytes, max), &mut io::sink()).err()?;
+    LineTooLong::of(&e).map(|l| l.line)
 }
 
 /// A reader that fails, with a [`LineTooLong`], as soon as a line runs past [`MAX_LINE`]
-/// bytes, so no reader downstream ever buffers more than that for one line.
+/// bytes (its line end not counted), so no reader downstream ever buffers more than that
+/// for one line. Lines end as [`line_starts`] says: LF, CR LF or a lone CR.
 #[derive(Debug)]
 pub struct LineCap<R> {
     inner: R,
@@ -163,6 +186,8 @@ pub struct LineCap<R> {
     /// The line being read, 1-based, and its bytes so far.
     line: usize,
     run: usize,
+    /// The last byte read was a CR: an LF right after it ends no other line.
+    after_cr: bool,
 }
 
 impl<R: Read> LineCap<R> {
@@ -178,6 +203,7 @@ impl<R: Read> LineCap<R> {
             max,
             line: 1,
             run: 0,
+            after_cr: false,
         }
     }
 }
@@ -199,14 +225,21 @@ impl<R: Read> Read for LineCap<R> {
         let n = self.inner.read(buf)?;
         // memchr, not a byte loop: every byte of a bulk input passes here.
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', &buf[..n]) {
+        for end in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
             self.run += end - start;
             if self.run > self.max {
                 return Err(self.too_long());
             }
-            self.line += 1;
+            let lf_of_crlf = buf[end] == b'\n' && end == start && self.after_cr;
+            if !lf_of_crlf {
+                self.line += 1;
+            }
+            self.after_cr = buf[end] == b'\r';
             self.run = 0;
             start = end + 1;
+        }
+        if n > start {
+            self.after_cr = false;
         }
         self.run += n - start;
         if self.run > self.max {
@@ -289,17 +322,23 @@ pub(crate) mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever the reads' sizes, the capped reader stops on the first line `overlong`
-        /// finds, and passes every byte through when there is none.
+        /// Whatever the reads' sizes, the capped reader stops on the first line longer
+        /// than the cap, lines ending as a text editor ends them (LF, CR LF, lone CR), and
+        /// passes every byte through when there is none; `overlong` says the same line.
         #[test]
-        fn the_cap_agrees_with_overlong(
-            text in proptest::collection::vec(proptest::sample::select(vec![b'a', b'\n']), 0..200),
+        fn the_cap_stops_on_the_first_long_line_whatever_its_line_ends(
+            text in proptest::collection::vec(proptest::sample::select(vec![b'a', b'\n', b'\r']), 0..200),
             max in 0usize..12,
             chunk in 1usize..40,
         ) {
+            let lines = String::from_utf8(text.clone()).unwrap().replace("\r\n", "\n").replace('\r', "\n");
+            let long = lines.split('\n').position(|l| l.len() > max).map(|i| i + 1);
+            proptest::prop_assert_eq!(overlong(&text, max), long);
+            // `line_starts` counts the same lines.
+            proptest::prop_assert_eq!(line_starts(&text).count(), lines.matches('\n').count());
             let mut out = Vec::new();
             let got = LineCap::with_max(Chunks(&text, chunk), max).read_to_end(&mut out);
-            match overlong(&text, max) {
+            match long {
                 Some(line) => proptest::prop_assert_eq!(
                     got.err().as_ref().and_then(LineTooLong::of),
                     Some(LineTooLong { line, max })
@@ -372,8 +411,15 @@ pub(crate) mod tests {
     fn a_texts_line_end_is_its_first_lines() {
         assert_eq!(line_end("a,b\r\nc\r\n"), "\r\n");
         assert_eq!(line_end("a,b\nc\r\n"), "\n");
+        assert_eq!(line_end("a,b\rc\r"), "\r");
         assert_eq!(line_end(""), "\n");
-        assert_eq!(line_end("a\r"), "\n");
+        assert_eq!(line_end("a\r"), "\r");
+        for text in ["", "a", "a\n", "a\nb", "a\r\n\r\nb\r\n", "\n\n"] {
+            let want: Vec<&str> = text.lines().collect();
+            let cr = text.replace("\r\n", "\n").replace('\n', "\r");
+            assert_eq!(text_lines(text).collect::<Vec<_>>(), want, "{text:?}");
+            assert_eq!(text_lines(&cr).collect::<Vec<_>>(), want, "{cr:?}");
+        }
     }
 
     #[test]
@@ -386,10 +432,13 @@ pub(crate) mod tests {
     }
 }
 
-/// A reader that turns every CR LF line end into LF, so that a CSV parser counting LFs
-/// numbers lines the same in a CRLF file (RFC 4180, Excel) as in an LF one. A lone CR is
-/// passed on. (The `csv` crate ends a record at the CR and reads its LF as the start of the
-/// next, which put every row of a CRLF file one line too early, and more after blank lines.)
+/// A reader that turns every line end into LF, CR LF (RFC 4180, Excel) and a lone CR (the
+/// classic Mac line end some spreadsheets still save) alike, so that a CSV parser counting
+/// LFs numbers lines as a text editor does, whatever the file's line ends. (The `csv` crate
+/// ends a record at the CR and reads its LF as the start of the next, which put every row
+/// of a CRLF file one line too early, and more after blank lines; it ends a comment line
+/// only at an LF, which read a CR-only `places.csv` as one comment.) A lone CR inside a
+/// quoted field is read as LF too, as a text editor shows it.
 ///
 /// It also notes the lines it passes on that a CSV reader skips between records, blank
 /// lines and (when it reads them so) comment lines ([`CrLf::skipped_lines_at`]): the `csv`
@@ -397,7 +446,8 @@ pub(crate) mod tests {
 #[derive(Debug)]
 pub struct CrLf<R> {
     inner: R,
-    /// A CR ended the previous read: held until the next byte shows whether an LF follows.
+    /// A CR ended the previous read: held until the next byte shows whether an LF follows
+    /// (either way, one LF is passed on).
     held: bool,
     /// A byte read for a one-byte buffer that did not fit: the next read's.
     spill: Option<u8>,
@@ -517,12 +567,16 @@ impl<R: Read> Read for CrLf<R> {
             let got = self.inner.read(&mut buf[start..])?;
             if got == 0 {
                 self.held = false;
+                if start > 0 {
+                    buf[0] = b'\n'; // the held CR ends the last line
+                }
                 self.note_lines(&buf[..start]);
-                return Ok(start); // the held CR, if any, at the end of the input
+                return Ok(start);
             }
             let end = start + got;
             self.held = false;
-            // Drop each CR that an LF follows; hold a CR that ends what was read.
+            // Drop each CR that an LF follows, make a lone one LF; hold a CR that ends what
+            // was read.
             let mut out = 0;
             let mut i = 0;
             while let Some(at) = memchr::memchr(b'\r', &buf[i..end]) {
@@ -535,7 +589,7 @@ impl<R: Read> Read for CrLf<R> {
                     break;
                 }
                 if buf[cr + 1] != b'\n' {
-                    buf[out] = b'\r';
+                    buf[out] = b'\n';
                     out += 1;
                 }
                 i = cr + 1;
@@ -569,14 +623,15 @@ mod crlf_tests {
     }
 
     proptest::proptest! {
-        /// Whatever the read sizes, the output is the input with every CR LF made LF.
+        /// Whatever the read sizes, the output is the input with every CR LF and every
+        /// lone CR made LF.
         #[test]
-        fn crlf_becomes_lf_across_any_read_size(
+        fn every_line_end_becomes_lf_across_any_read_size(
             bytes in proptest::collection::vec(proptest::sample::select(vec![b'\r', b'\n', b'a', b',']), 0..200),
             chunk in 1usize..9,
         ) {
             let text = String::from_utf8(bytes.clone()).unwrap();
-            let want = text.replace("\r\n", "\n");
+            let want = text.replace("\r\n", "\n").replace('\r', "\n");
             proptest::prop_assert_eq!(String::from_utf8(through(&bytes, chunk)).unwrap(), want);
         }
 
@@ -590,7 +645,7 @@ mod crlf_tests {
             let mut r = CrLf::new(io::Cursor::new(bytes.clone()));
             let mut buf = vec![0u8; chunk];
             while r.read(&mut buf).unwrap() > 0 {}
-            let text = String::from_utf8(bytes).unwrap().replace("\r\n", "\n");
+            let text = String::from_utf8(bytes).unwrap().replace("\r\n", "\n").replace('\r', "\n");
             // Lines ended by an LF; a blank one holds nothing else.
             let ended: Vec<&str> = text.split('\n').collect();
             let ended = &ended[..ended.len() - 1];

@@ -140,6 +140,11 @@ impl<R: Read> QuoteWatch<R> {
 }
 
 impl<R> QuoteWatch<R> {
+    /// The reader watched.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
     /// Whether a field that goes on after its closing quote was read and not asked about.
     pub fn has_text_after_quote(&self) -> bool {
         !self.after_quote.is_empty()

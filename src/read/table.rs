@@ -13,15 +13,16 @@ use super::quotes::QuoteWatch;
 use crate::error::{Error, Problem};
 
 /// A CSV reader as the table readers build it ([`reader`]).
-pub type Reader<R> = csv::Reader<CrLf<QuoteWatch<R>>>;
+pub type Reader<R> = csv::Reader<QuoteWatch<CrLf<R>>>;
 
 /// A CSV reader over `input` as the table readers build it: its quoting watched
 /// ([`QuoteWatch`]: a quoted field the file ends in is an error on the line it opened, one
-/// that goes on after its closing quote a bad row, [`read_text`]), CR LF read as LF
-/// ([`CrLf`], so that lines are counted as a text editor counts them), rows of any width
+/// that goes on after its closing quote a bad row, [`read_text`]), CR LF and a lone CR
+/// read as LF ([`CrLf`], so that lines are counted as a text editor counts them, by the
+/// quote watch as by the CSV reader), rows of any width
 /// (a wrong one is a problem on its line, [`row_width`], not the end of the file).
 pub fn reader<R: Read>(input: R) -> Reader<R> {
-    builder().from_reader(CrLf::new(QuoteWatch::new(input)))
+    builder().from_reader(QuoteWatch::new(CrLf::new(input)))
 }
 
 /// A [`reader`] that skips the lines starting with `comment` (`places.csv`'s `#`), and
@@ -29,8 +30,8 @@ pub fn reader<R: Read>(input: R) -> Reader<R> {
 pub fn reader_with_comments<R: Read>(input: R, comment: u8) -> Reader<R> {
     builder()
         .comment(Some(comment))
-        .from_reader(CrLf::with_comments(
-            QuoteWatch::with_comments(input, comment),
+        .from_reader(QuoteWatch::with_comments(
+            CrLf::with_comments(input, comment),
             comment,
         ))
 }
@@ -43,12 +44,9 @@ fn builder() -> csv::ReaderBuilder {
 
 /// The physical line where the record read at `position` starts: the csv crate gives a
 /// record the line after the previous one, before the blank (and comment) lines it skipped.
-pub fn first_line<R: Read>(
-    reader: &mut csv::Reader<CrLf<R>>,
-    position: Option<&csv::Position>,
-) -> u64 {
+pub fn first_line<R: Read>(reader: &mut Reader<R>, position: Option<&csv::Position>) -> u64 {
     let after_previous = position.map_or(1, csv::Position::line);
-    after_previous + reader.get_mut().skipped_lines_at(after_previous)
+    after_previous + reader.get_mut().get_mut().skipped_lines_at(after_previous)
 }
 
 /// The error reading `path` stops at when `reader` cannot read a record (or its header):
@@ -158,14 +156,14 @@ pub fn read_text<'r, R: Read>(
         .take()
         .map_or_else(csv::ByteRecord::new, csv::StringRecord::into_byte_record);
     let more = reader.read_byte_record(&mut bytes)?;
-    if more && reader.get_ref().get_ref().has_text_after_quote() {
+    if more && reader.get_ref().has_text_after_quote() {
         let first = first_line(reader, bytes.position());
         let last = first + memchr::memchr_iter(b'\n', bytes.as_slice()).count() as u64;
         let (first, last) = (
             usize::try_from(first).unwrap_or(usize::MAX),
             usize::try_from(last).unwrap_or(usize::MAX),
         );
-        if let Some(q) = reader.get_mut().get_mut().text_after_quote(first, last) {
+        if let Some(q) = reader.get_mut().text_after_quote(first, last) {
             let bad = BadRecord {
                 position: bytes.position().cloned(),
                 value: String::from_utf8_lossy(&q.raw).into_owned(),
@@ -231,9 +229,7 @@ pub fn column_in_any_case(
 /// The header of `reader`, its names trimmed, and the line it is on; or what is wrong with
 /// it: not UTF-8 ([`not_utf8`]), or separated by something else than commas
 /// ([`separator_hint`]). Excel's first line `sep=,` is skipped (the header follows it).
-pub fn header<R: Read>(
-    reader: &mut csv::Reader<CrLf<R>>,
-) -> csv::Result<(u64, Result<Vec<String>, String>)> {
+pub fn header<R: Read>(reader: &mut Reader<R>) -> csv::Result<(u64, Result<Vec<String>, String>)> {
     let mut bytes = reader.byte_headers()?.clone();
     if bytes.len() == 2 && &bytes[0] == b"sep=" && bytes[1].is_empty() {
         // Records after the header are read as they come: this one is the header.
@@ -438,7 +434,7 @@ mod tests {
     fn a_csv_error_is_worded_once_on_the_line_its_record_starts() {
         let said = |text: &'static [u8]| {
             // A strict reader (not the tables' own) meets the kinds they never do.
-            let mut r = csv::ReaderBuilder::new().from_reader(CrLf::new(QuoteWatch::new(text)));
+            let mut r = csv::ReaderBuilder::new().from_reader(QuoteWatch::new(CrLf::new(text)));
             let mut row = csv::StringRecord::new();
             let e = loop {
                 match r.read_record(&mut row) {
