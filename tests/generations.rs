@@ -541,3 +541,37 @@ fn a_symlinked_layer_file_is_replaced_by_the_new_file_and_its_target_left_alone(
         "the target is left as it was"
     );
 }
+
+/// Probe (session 26): a folder where a layer goes (`out/uncertainty.geojson/`) failed the
+/// build at its rename, after the other layers had been replaced: the manifest still named
+/// the old generation, the journal and a temporary file were left, and the run said only
+/// "Is a directory". It is refused before anything is published, saying what is in the way.
+#[test]
+fn a_folder_where_a_layer_goes_is_refused_before_anything_is_published() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let layer = work.out().join("uncertainty.geojson");
+    fs::remove_file(&layer).unwrap();
+    fs::create_dir_all(layer.join("x")).unwrap();
+    let names = [
+        "exercises.geojson",
+        "bases.geojson",
+        "afghan_border.geojson",
+        "drillmap.pmtiles",
+        "manifest.json",
+    ];
+    let read = || names.map(|n| fs::read(work.out().join(n)).unwrap());
+    let before = read();
+    work.edit("exercises.toml", "Drill One", "Drill One, again");
+    work.build().expect_code(2).expect_stderr_line(&[
+        "uncertainty.geojson: a folder is where drillmap writes a file of its output",
+        "nothing was written",
+    ]);
+    assert!(read() == before, "no file was replaced");
+    assert_eq!(work.litter(), Vec::<String>::new());
+    assert!(layer.join("x").is_dir());
+    // Moved away, the next build publishes the whole generation.
+    fs::remove_dir_all(&layer).unwrap();
+    work.build().expect_code(0);
+    consistent(&work);
+}

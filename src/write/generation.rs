@@ -441,6 +441,22 @@ impl Folder {
                 None => Ok(manifest),
             };
         }
+        // A rename cannot replace a folder, nor a file's removal remove one: a folder where
+        // the generation puts or removes a file is refused before the journal commits to
+        // it, so that it is never published by halves (a probe put a folder where a layer
+        // goes: the other layers were replaced, the manifest was not, and the run said only
+        // "Is a directory").
+        let files = journal_names(&renames, &gone);
+        if let Some(dest) = files.map(|n| self.out.join(n)).find(|p| p.is_dir()) {
+            return Err(Error::io(
+                &dest,
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "a folder is where drillmap writes a file of its output: move it away \
+                     (nothing was written)",
+                ),
+            ));
+        }
         // A signal waits until the generation is published: its journal names staged files.
         let _publishing = crate::fsutil::interrupt::hold();
         let journal = Journal {
@@ -593,6 +609,19 @@ impl Folder {
             Err("other bytes (its SHA-256 differs)".into())
         })
     }
+}
+
+/// The names a publish writes or removes in the output folder: the files renamed into
+/// place, the files removed, the manifest and the journal.
+fn journal_names<'a>(
+    renames: &'a [(String, String)],
+    gone: &'a [String],
+) -> impl Iterator<Item = &'a str> {
+    renames
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .chain(gone.iter().map(String::as_str))
+        .chain([MANIFEST, JOURNAL])
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
