@@ -472,6 +472,65 @@ fn dash_between(text: &Text<'_>, a: usize, b: usize) -> bool {
     )
 }
 
+/// A range written as two whole days, each with its year or neither ("5 May 2021 to 10 May
+/// 2021", "May 5, 2021 – May 10, 2021", "05.05.2021-10.05.2021", "2021-05-05 to
+/// 2021-05-10", "с 28 декабря 2021 года по 3 января 2022 года", "between May 5 and May
+/// 10"), given `date`, the first day read from token `first` to `last`: the one range,
+/// with the last day's year, and its last token. `None` when what follows is not a second
+/// day after the first (each is then a date of its own, as before: probe, session 26, a
+/// range of two written years kept only its first day).
+fn two_days(text: &Text<'_>, first: usize, date: Written, last: usize) -> Option<(Written, usize)> {
+    let Written::Days {
+        from: a,
+        to,
+        year: y1,
+    } = date
+    else {
+        return None;
+    };
+    let ok = |j: usize| j < text.tokens.len() && same_sentence(text, first, j);
+    let mut j = last + 1;
+    if y1.is_some() && ok(j) && is_russian(text, j, &["года", "г"]) {
+        j += 1;
+    }
+    let between = first > 0 && is(text, first - 1, &["between"]);
+    let second = if range_to(text, j) || (between && is(text, j, &["and"])) {
+        j + 1
+    } else if dash_between(text, j - 1, j) {
+        j
+    } else {
+        return None;
+    };
+    if to != a || !ok(second) {
+        return None;
+    }
+    let (
+        Written::Days {
+            from: b,
+            to: b_to,
+            year: y2,
+        },
+        end,
+    ) = parse_at(text, second)?
+    else {
+        return None;
+    };
+    let year = match (y1, y2) {
+        (None, None) => None,
+        (Some(y1), Some(y2)) if Written::years(a.0, b.0, y2, true).0 == y1 => Some(y2),
+        _ => return None,
+    };
+    // The second day after the first, in the same year or the next (`Written::years`).
+    (b_to == b && (a < b || b.0 < a.0) && ok(end)).then_some((
+        Written::Days {
+            from: a,
+            to: b,
+            year,
+        },
+        end,
+    ))
+}
+
 /// Every date `text` writes, in order.
 pub fn written(text: &Text<'_>) -> Vec<WrittenDate> {
     let mut out = Vec::new();
@@ -479,6 +538,7 @@ pub fn written(text: &Text<'_>) -> Vec<WrittenDate> {
     while i < text.tokens.len() {
         match parse_at(text, i) {
             Some((date, last)) => {
+                let (date, last) = two_days(text, i, date, last).unwrap_or((date, last));
                 let mut first = i;
                 // "on Tuesday", "in late April": keep the qualifier in the quote.
                 if first > 0
@@ -651,6 +711,57 @@ mod tests {
         assert!(forms("na sleduyushchei nedele").is_empty());
     }
 
+    // Probe (session 26): a range whose two ends carry their years kept its first day only
+    // (and `check` took either end as the start).
+    #[test]
+    fn a_range_of_two_whole_days_is_one_range() {
+        let dated = |from, to, year| Written::Days {
+            from,
+            to,
+            year: Some(year),
+        };
+        for s in [
+            "drills from 5 May 2021 to 10 May 2021 at",
+            "drills May 5, 2021 to May 10, 2021 at",
+            "drills May 5, 2021 – May 10, 2021 at",
+            "drills on 05.05.2021-10.05.2021 at",
+            "drills 2021-05-05 to 2021-05-10 at",
+            "учения с 5 мая 2021 года по 10 мая 2021 года",
+        ] {
+            assert_eq!(forms(s), [dated((5, 5), (5, 10), 2021)], "{s}");
+        }
+        assert_eq!(
+            forms("from December 28, 2021 to January 3, 2022"),
+            [dated((12, 28), (1, 3), 2022)]
+        );
+        assert_eq!(
+            forms("с 28 декабря 2021 года по 3 января 2022 года"),
+            [dated((12, 28), (1, 3), 2022)]
+        );
+        assert_eq!(
+            forms("drills between May 5 and May 10."),
+            [days((5, 5), (5, 10))]
+        );
+        // Not a range: years that do not follow, a second day before the first, a date and
+        // a count, "and" without "between", two sentences.
+        for s in [
+            "from 5 May 2020 to 10 May 2021",
+            "from 10 May 2021 to 5 May 2021",
+            "on 5 May 2021 to 10 troops",
+            "on May 5 and May 10",
+            "on 5 May 2021. To 10 May 2021",
+            "from 5 May 2021 to 10 May",
+        ] {
+            let found = forms(s);
+            assert!(
+                found
+                    .iter()
+                    .all(|w| matches!(w, Written::Days { from, to, .. } if from == to)),
+                "{s}: {found:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_written_year_is_the_ranges_last_days() {
         assert_eq!(Written::years(12, 1, 2022, true), (2021, 2022));
@@ -704,6 +815,10 @@ mod tests {
         assert!(says("In late April, Russia held", "2021-04", Bound::Start));
         assert!(says("05 Августа 2021", "2021-08-05", Bound::Start));
         assert!(!says("с 5 по 10 августа", "2021-08-04", Bound::Start));
+        let both = "from 5 May 2021 to 10 May 2021";
+        assert!(says(both, "2021-05-05", Bound::Start));
+        assert!(!says(both, "2021-05-10", Bound::Start), "the last day");
+        assert!(says(both, "2021-05-10", Bound::End));
         // No date, or a relative one: nothing to compare.
         assert!(says(
             "The timing of the next drills is not yet set.",
