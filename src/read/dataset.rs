@@ -319,12 +319,26 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
 
 /// Whether `quote` gives the number `n`: one of its numbers, read whole as the article's
 /// are ([`crate::names::numbers`]: `1500`, `1,500`, `12 500`, and with its multiplier,
-/// "более 50 тысяч" giving 50000 and not 50); [`crate::evidence`] sees that a quote cuts no
-/// number of its article, so this is the article's number.
+/// "более 50 тысяч" giving 50000 and not 50), and not a day or year of a date the one
+/// date reader finds in it ([`crate::names::dates`]: "30" of "from July 30 to August 10"
+/// counts nothing); [`crate::evidence`] sees that a quote cuts no number of its article,
+/// so this is the article's number.
 fn quote_gives(quote: &str, n: i64) -> bool {
+    let text = crate::names::text::Text::new(quote);
+    let dates: Vec<std::ops::Range<usize>> = crate::names::dates::written(&text)
+        .iter()
+        .filter_map(|d| {
+            let first = text.tokens.get(d.first)?;
+            let last = text.tokens.get(d.last)?;
+            Some(first.span.start..last.span.end)
+        })
+        .collect();
     crate::names::numbers::numbers(quote)
         .into_iter()
-        .any(|(_, v)| i64::try_from(v).ok() == Some(n))
+        .any(|(at, v)| {
+            i64::try_from(v).ok() == Some(n)
+                && !dates.iter().any(|d| d.start <= at.start && at.end <= d.end)
+        })
 }
 
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
@@ -1332,6 +1346,13 @@ mod tests {
         assert!(!quote_gives("with 12 500 troops", 12));
         assert!(quote_gives("1500 troops", 1500));
         assert!(!quote_gives("Zapad-2021 with 150 troops", 15));
+        // A day or a year of a date counts nothing (probe, session 26).
+        let q = "would run from July 30 to August 10 with 30 vehicles";
+        assert!(quote_gives(q, 30), "the count after the date");
+        assert!(!quote_gives("would run from July 30 to August 10", 30));
+        assert!(!quote_gives("take place August 5-10", 10));
+        assert!(!quote_gives("held on 5 May 2021", 2021));
+        assert!(quote_gives("some 2021 troops on 5 May", 2021));
         assert!(quote_gives("более 50 тысяч военнослужащих", 50_000));
         assert!(!quote_gives("более 50 тысяч военнослужащих", 50));
         assert!(quote_gives("1.5 million", 1_500_000));
