@@ -106,6 +106,58 @@ fn drafts_pasted_into_a_dataset_pass_check() {
     assert!(layer.contains("kharbmaidon-training-ground"));
 }
 
+/// Probe (session 26): drafts of Russian articles failed `check`, which the README says a
+/// reviewed draft passes: a compound's first part was quoted alone ("Казахстанско", no
+/// country `check` reads), and a place in a case ("под Термезом", "близ Бохтара") was
+/// found by `extract` and called unnamed by `check`. Both read names as the other does now.
+#[test]
+fn drafts_of_russian_articles_pass_check() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let articles = [
+        (
+            "ru1.txt",
+            "Учения на полигоне Харбмайдон прошли\n\n05 Августа 2021\n\n\
+             Казахстанско-узбекско-таджикские учения пройдут с 10 по 15 сентября на полигоне \
+             Харбмайдон. На учения приглашены наблюдатели из Китая.\n",
+        ),
+        (
+            "ru2.txt",
+            "Учения у границы с Афганистаном начнутся в ноябре\n\nРоссийские и узбекские \
+             военные проведут учения под Термезом с 20 по 25 ноября. Также учения пройдут \
+             близ Бохтара и в районе города Куляба.\n",
+        ),
+    ];
+    let mut args: Vec<String> = ["--data", "data", "--published", "2021-08-05"]
+        .map(String::from)
+        .into();
+    for (name, text) in articles {
+        fs::write(work.data().join("articles").join(name), text).unwrap();
+        args.push(format!("data/articles/{name}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = extract(work.dir.path(), &args);
+    run.expect_code(0);
+    let drafts = run.stdout();
+    for wanted in [
+        "quote = \"Казахстанско-узбекско-таджикские\"",
+        "учения под Термезом с 20 по 25 ноября.\"",
+        "близ Бохтара",
+    ] {
+        assert!(drafts.contains(wanted), "{wanted}: {drafts}");
+    }
+    // Added to the shipped dataset, whose places cite its articles.
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    for (file, key) in [("sources.toml", "source"), ("exercises.toml", "exercise")] {
+        let more = toml::to_string(&toml::Table::from_iter([(
+            key.to_owned(),
+            draft[key].clone(),
+        )]))
+        .unwrap();
+        work.append(file, &format!("\n{more}"));
+    }
+    work.check().expect_code(0);
+}
+
 #[test]
 fn a_reviewed_draft_with_its_deployment_placed_builds() {
     // The README's steps: extract 004 on its day, name the range the article only

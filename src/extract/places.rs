@@ -26,12 +26,9 @@ use serde::Serialize;
 use super::text::Text;
 use crate::date::Day;
 use crate::names::countries::CountryMention;
+use crate::names::text::{russian_stems, MIN_KEY};
 use crate::resolve::normalize::{KindHint, NameKey};
 use crate::resolve::{Filter, Gazetteer, Geocoder, Status};
-
-/// Keys shorter than this (in bytes) are not searched for: too many English words and
-/// abbreviations collide with three-letter place names.
-const MIN_KEY: usize = 4;
 
 /// Confidence of a capitalised name before a generic word that no table knows.
 pub const UNRESOLVED_CONFIDENCE: f64 = 0.3;
@@ -360,30 +357,6 @@ impl PlaceFinder {
                 .any(|m| m.start() == 0 && m.end() == stem.len())
         })
     }
-}
-
-/// Russian case endings of place names, as exact (transliterated) keys, longest first:
-/// "Термезом" (instrumental), "Термезе" (prepositional), "Термеза" (genitive), "Термезу",
-/// "Бухары", "Бухаре", "Бухарой", "Бухару".
-const RUSSIAN_CASE_ENDINGS: &[&str] = &["om", "em", "oy", "ey", "yu", "e", "a", "u", "y", "i"];
-
-/// The nominatives an inflected Russian name (exact key) may have, as loose keys: its stem
-/// without a case ending, and that stem with "-a" (a feminine name, "Бухары" of "Бухара").
-/// None shorter than the automaton's shortest key.
-fn russian_stems(key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for end in RUSSIAN_CASE_ENDINGS {
-        let Some(stem) = key.strip_suffix(end) else {
-            continue;
-        };
-        for nominative in [stem.to_owned(), format!("{stem}a")] {
-            let loose = NameKey::new(&nominative).loose;
-            if loose.len() >= MIN_KEY && !out.contains(&loose) {
-                out.push(loose);
-            }
-        }
-    }
-    out
 }
 
 /// Whether a name only GeoNames knows stands as a place name in the text: not the first word

@@ -870,7 +870,7 @@ fn add_country(
         list.push(Field::quote(
             c.code.to_owned(),
             text,
-            span(text, &c.tokens),
+            span(text, &c.quoted),
             confidence,
         ));
     }
@@ -1016,7 +1016,7 @@ impl Record {
             self.held_in = f
                 .held_in
                 .iter()
-                .map(|c| Field::quote(c.code.to_owned(), text, span(text, &c.tokens), 0.6))
+                .map(|c| Field::quote(c.code.to_owned(), text, span(text, &c.quoted), 0.6))
                 .collect();
             self.held_in_sentence = f.index;
         }

@@ -197,6 +197,10 @@ pub struct CountryMention {
     pub demonym: bool,
     /// The words as written.
     pub reported: String,
+    /// The tokens a quote of it holds: its own, or for a part of a compound the compound
+    /// from that part to its end ("Казахстанско-узбекско-таджикские"), since the combining
+    /// form alone ("Казахстанско") names no country `check` reads (probe, session 26).
+    pub quoted: Range<usize>,
 }
 
 /// Country names keyed by the exact key of their words (one or two words).
@@ -234,7 +238,13 @@ impl Countries {
         let mut i = 0;
         while i < n {
             if let Some(code) = compound_part(text, i) {
-                out.push(self.mention(text, i, i, code, true));
+                let mut m = self.mention(text, i, i, code, true);
+                let mut end = i + 1;
+                while compound_part(text, end).is_some() {
+                    end += 1;
+                }
+                m.quoted = i..end + 1;
+                out.push(m);
                 i += 1;
                 continue;
             }
@@ -308,6 +318,7 @@ impl Countries {
             code,
             demonym,
             reported: text.phrase(first, last).to_owned(),
+            quoted: first..last + 1,
         }
     }
 
@@ -358,6 +369,24 @@ mod tests {
             codes("российско-казахстанско-киргизских учений"),
             ["RU", "KZ", "KG"]
         );
+        // A part is quoted with the rest of its compound, which names its country alone.
+        let text = Text::new("Учения: казахстанско-узбекско-таджикские учения");
+        let quoted: Vec<&str> = Countries::new()
+            .find(&text)
+            .iter()
+            .map(|m| text.phrase(m.quoted.start, m.quoted.end - 1))
+            .collect();
+        assert_eq!(
+            quoted,
+            [
+                "казахстанско-узбекско-таджикские",
+                "узбекско-таджикские",
+                "таджикские"
+            ]
+        );
+        for (q, code) in quoted.iter().zip(["KZ", "UZ", "TJ"]) {
+            assert!(countries_named(q).contains(code), "{q}");
+        }
         // A combining form alone, or in Latin letters, is no country.
         assert!(codes("российско учения, rossiysko-tadzhikskie").is_empty());
         assert_eq!(codes("российско- таджикские"), ["RU", "TJ"]);

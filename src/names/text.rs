@@ -189,15 +189,56 @@ thread_local! {
     pub(crate) static KEY_READS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+/// Keys shorter than this (in bytes) name no place in running text: too many English words
+/// and abbreviations collide with three-letter place names (the extractor searches for
+/// none, and no case ending is taken off below it).
+pub const MIN_KEY: usize = 4;
+
+/// Russian case endings of place names, as exact (transliterated) keys, longest first:
+/// "Термезом" (instrumental), "Термезе" (prepositional), "Термеза" (genitive), "Термезу",
+/// "Бухары", "Бухаре", "Бухарой", "Бухару".
+const RUSSIAN_CASE_ENDINGS: &[&str] = &["om", "em", "oy", "ey", "yu", "e", "a", "u", "y", "i"];
+
+/// The nominatives an inflected Russian name (exact key) may have, as loose keys: its stem
+/// without a case ending, and that stem with "-a" (a feminine name, "Бухары" of "Бухара").
+/// None shorter than [`MIN_KEY`].
+pub fn russian_stems(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for end in RUSSIAN_CASE_ENDINGS {
+        let Some(stem) = key.strip_suffix(end) else {
+            continue;
+        };
+        for nominative in [stem.to_owned(), format!("{stem}a")] {
+            let loose = NameKey::new(&nominative).loose;
+            if loose.len() >= MIN_KEY && !out.contains(&loose) {
+                out.push(loose);
+            }
+        }
+    }
+    out
+}
+
 /// Whether `text` names `name`: some run of its words has the loose keys of `name`'s words,
 /// the breaks between words aside ("the Kharb-Maydon training ground" names "Kharbmaidon
-/// training ground"; "a military range near the Afghan border" does not).
+/// training ground"; "a military range near the Afghan border" does not); or, for a name
+/// of one word, a capitalised Russian word is that name in a case ("под Термезом", "близ
+/// Бохтара": [`russian_stems`], as the extractor reads them).
 pub fn names(text: &Text<'_>, name: &str) -> bool {
-    let wanted: String = Text::new(name).tokens.iter().map(|t| &*t.loose).collect();
+    let words = Text::new(name);
+    let wanted: String = words.tokens.iter().map(|t| &*t.loose).collect();
     if wanted.is_empty() {
         return false;
     }
+    let inflected = |i: usize| {
+        words.tokens.len() == 1
+            && !text.word(i).is_ascii()
+            && text.capitalised(i)
+            && russian_stems(text.key(i)).contains(&wanted)
+    };
     (0..text.tokens.len()).any(|first| {
+        if inflected(first) {
+            return true;
+        }
         let mut run = String::new();
         for t in &text.tokens[first..] {
             run.push_str(&t.loose);
