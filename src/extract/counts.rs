@@ -199,6 +199,11 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
 pub fn find(text: &Text<'_>) -> Vec<CountMention> {
     let mut out = Vec::new();
     for (span, value) in numbers(text.source) {
+        // A count the dataset cannot hold (`troops` and `equipment` are 64-bit signed
+        // integers) is no count: its draft would fail `check` (probe, session 26).
+        if i64::try_from(value).is_err() {
+            continue;
+        }
         // The number's tokens, `i..=number_end` ("12 500" and "2 thousand" are two).
         let i = text.tokens.partition_point(|t| t.span.start < span.start);
         let after = text.tokens.partition_point(|t| t.span.end <= span.end);
@@ -532,6 +537,8 @@ mod tests {
 
     #[test]
     fn years_dates_and_other_numbers_are_not_counts() {
+        assert!(counts("9223372036854775808 vehicles").is_empty());
+        assert_eq!(counts("9223372036854775807 vehicles").len(), 1);
         assert!(counts("Zapad-2021 troops").is_empty());
         assert!(counts("in the next 24 hours, 200 Telegram channels").is_empty());
         assert!(counts("the 201st military base").is_empty());

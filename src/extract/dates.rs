@@ -479,10 +479,24 @@ fn at_dateline(source: &str, start: usize) -> bool {
     match before.strip_suffix([',', ':', '-', '–', '—', '|', '.']) {
         Some(lead) => words(lead),
         // "Posted 5 August 2021", "Опубликовано 5 августа 2021": a word or two, no digit,
-        // before the date.
-        None => words(before) && before.split_whitespace().count() <= 2,
+        // before the date; not a preposition, which starts a sentence about the date ("On
+        // 5 May 2019 troops held drills": probe, session 26).
+        None => {
+            words(before)
+                && before.split_whitespace().count() <= 2
+                && !before.split_whitespace().next().is_some_and(|w| {
+                    let w = w.to_lowercase();
+                    PREPOSITIONS.contains(&w.as_str())
+                })
+        }
     }
 }
+
+/// Words that start a phrase about a date, not a dateline's lead.
+const PREPOSITIONS: [&str; 16] = [
+    "on", "in", "at", "by", "from", "since", "until", "till", "before", "after", "between", "в",
+    "во", "с", "со", "до",
+];
 
 /// `hh:mm`.
 fn is_time(s: &str) -> bool {
@@ -830,6 +844,8 @@ mod tests {
             ("14:35, 5 августа 2021\nText", Some("2021-08-05")),
             ("Posted 5 August 2021\nText", Some("2021-08-05")),
             ("Опубликовано 5 августа 2021\nText", Some("2021-08-05")),
+            ("Title\nOn 5 May 2019 Russian and Tajik troops held drills", None),
+            ("Заголовок\nС 5 мая 2019 года войска", None),
             // A lead of more than 256 bytes is a sentence, however few its words.
             (&format!("Title\n{}: 5 August 2021", "x".repeat(260)), None),
             (&format!("Title\n{}: 5 August 2021", "x".repeat(200)), Some("2021-08-05")),
