@@ -858,6 +858,32 @@ fn polygons_cut_at_tile_edges_and_rounded_to_the_grid_are_valid_for_geos() {
     assert!(out.contains(", 0 failures"), "{out}");
 }
 
+/// Probe (session 26): a real coastline (`tests/fixtures/tiles/chukotka-coast.geojson`, one
+/// polygon of 17,000 vertices cut from Natural Earth's 1:10m countries, public domain, whose
+/// edges cross) never finished at z3: the integer overlay that repairs a tile's polygons
+/// (`i_overlay` 4.5) looped for ever in its contour extraction, OGC or not. With `i_overlay`
+/// 9.1 every zoom is written, every polygon valid for GEOS.
+#[test]
+fn a_coastline_whose_edges_cross_is_tiled_at_every_zoom_and_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiles/chukotka-coast.geojson");
+    let archive = dir.path().join("coast.pmtiles");
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--max-zoom", "5", "--out"])
+        .arg(&archive)
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = verify(&archive, &[fixture], &["--max-zoom", "5"]);
+    assert!(out.contains(", 0 failures"), "{out}");
+}
+
 #[test]
 fn archives_streamed_from_spilled_tiles_are_the_in_memory_bytes_and_leave_no_litter() {
     let dir = tempfile::tempdir().unwrap();

@@ -23,7 +23,7 @@ pub(super) type Rings = Vec<Vec<(i32, i32)>>;
 
 /// A reusable overlay (its buffers kept between features).
 pub(super) struct Cleaner {
-    overlay: Overlay,
+    overlay: Overlay<i32>,
 }
 
 impl Default for Cleaner {
@@ -43,7 +43,7 @@ impl Default for Cleaner {
     }
 }
 
-fn int_contour(ring: &[(i32, i32)]) -> IntContour {
+fn int_contour(ring: &[(i32, i32)]) -> IntContour<i32> {
     ring.iter().map(|&(x, y)| IntPoint::new(x, y)).collect()
 }
 
@@ -78,8 +78,8 @@ impl Cleaner {
     }
 
     /// The polygons as the overlay's shapes (exterior first, holes after).
-    fn shapes(&mut self, polygons: &[Rings]) -> Vec<IntShape> {
-        let mut shapes: Vec<IntShape> = Vec::new();
+    fn shapes(&mut self, polygons: &[Rings]) -> Vec<IntShape<i32>> {
+        let mut shapes: Vec<IntShape<i32>> = Vec::new();
         for rings in polygons {
             let Some((exterior, holes)) = rings.split_first() else {
                 continue;
@@ -111,7 +111,7 @@ impl Cleaner {
         }
         if shapes.len() > 1 && any_boxes_meet(&shapes) {
             // Polygons of one feature that may now touch or overlap: their union.
-            shapes = self.overlay.simplify_shapes(&shapes, FillRule::NonZero);
+            shapes = self.overlay.simplify_source(&shapes, FillRule::NonZero);
         }
         shapes
     }
@@ -120,7 +120,7 @@ impl Cleaner {
 /// Whether the boxes of any two shapes' exteriors meet (touch or overlap): if none do, the
 /// shapes are disjoint and need no union. Sorted by west edge, each box is compared only
 /// with those starting before it ends.
-fn any_boxes_meet(shapes: &[IntShape]) -> bool {
+fn any_boxes_meet(shapes: &[IntShape<i32>]) -> bool {
     let mut boxes: Vec<[i32; 4]> = shapes
         .iter()
         .filter_map(|shape| {
