@@ -137,8 +137,8 @@ pub fn control_character(value: &str) -> Option<String> {
     })
 }
 
-/// The line end `text` uses, to write more lines into it alike: CR LF when its first line
-/// ends so (a file saved by Excel or on Windows), else LF.
+/// The line end `text` uses, to write more lines into it alike: its first line's, CR LF (a
+/// file saved by Excel or on Windows) or a lone CR (classic Mac), else LF.
 pub fn line_end(text: &str) -> &'static str {
     let bytes = text.as_bytes();
     match memchr::memchr2(b'\n', b'\r', bytes) {
