@@ -292,6 +292,15 @@ impl Columns {
             }
             c.mapped[field.index()] = Some(column.to_owned());
         }
+        // One column cannot be both coordinates (probe, session 26: `lat=lat,lon=lat` put
+        // every point on the diagonal without a word).
+        if let (Some(lat), Some(lon)) = (c.mapped(Field::Lat), c.mapped(Field::Lon)) {
+            if lat == lon {
+                return Err(format!(
+                    "lat and lon are both mapped to column {lat:?}: they are two columns"
+                ));
+            }
+        }
         Ok(c)
     }
 
@@ -491,6 +500,10 @@ mod tests {
         assert!(Columns::parse("place=a,place=b")
             .unwrap_err()
             .contains("twice"));
+        assert!(Columns::parse("lat=y,lon=y")
+            .unwrap_err()
+            .contains("lat and lon are both mapped to column \"y\""));
+        assert!(Columns::parse("lat=y,lon=x").is_ok());
         let c = Columns::parse("place=nowhere").unwrap();
         assert!(c.resolve(&["id", "place"]).unwrap_err().contains("nowhere"));
         assert!(Columns::default()
