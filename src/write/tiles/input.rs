@@ -48,7 +48,7 @@ use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
 use crate::bulk::{Columns, EventReader, Field, Format, Next};
-use crate::date::DateSpan;
+use crate::date::{DateError, DatePrecision, DateSpan, ReportedDate};
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
 use crate::json::{self, KeySeed};
@@ -628,6 +628,7 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
         let mut key = String::new();
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
             let numeric = f.numeric.contains(&key);
+            let date = key == Field::StartDate.as_str() || key == Field::EndDate.as_str();
             if key == "id" {
                 // Its text kept, for a number's id ([`json::id_of`]).
                 let raw: &serde_json::value::RawValue = map.next_value()?;
@@ -636,6 +637,7 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
                     properties: &mut f.properties,
                     id: Some(&mut f.id_property),
                     numeric,
+                    date: false,
                     problem: &mut f.problem,
                 };
                 let mut value = serde_json::Deserializer::from_str(raw.get());
@@ -650,6 +652,7 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
                     properties: &mut f.properties,
                     id: None,
                     numeric,
+                    date,
                     problem: &mut f.problem,
                 })?;
             }
@@ -667,17 +670,48 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
 /// text, as [`encode_property`](super::prepare::encode_property) does. The `id` property's
 /// text is kept in `id`. A numeric property's value (`--accumulate`) is checked and
 /// written as a CSV cell's is ([`push_numeric`]): a number, a numeric string as its
-/// number, anything else stops the reading.
+/// number, anything else stops the reading. A `start_date` or `end_date` is null or a
+/// full day, `YYYY-MM-DD` ([`full_day`]), else the reading stops: clusters compare them as
+/// text, which is their order in time only for full days (as `build --events` and a CSV's
+/// dates are written).
 struct ValueSeed<'a> {
     key: &'a str,
     properties: &'a mut EncodedProperties,
     id: Option<&'a mut Option<Option<String>>>,
     numeric: bool,
+    /// Whether the value is a `start_date` or `end_date`.
+    date: bool,
     problem: &'a mut Option<String>,
 }
 
+/// Why `text` is not a full day `YYYY-MM-DD` on the calendar, if it is not one.
+fn full_day(text: &str) -> Option<String> {
+    match ReportedDate::parse(text) {
+        Ok(d) if d.precision == DatePrecision::Day => None,
+        Err(DateError::Impossible) => Some(DateError::Impossible.to_string()),
+        _ => Some(NOT_A_DAY.into()),
+    }
+}
+
+/// Why a `start_date` or `end_date` that is not a full day is refused.
+const NOT_A_DAY: &str = "not a day YYYY-MM-DD (clusters compare start_date and end_date as days)";
+
 impl ValueSeed<'_> {
-    fn number(self, v: mvt::Value, text: impl FnOnce() -> Option<String>) {
+    /// Stop at a `start_date` or `end_date` that is not a date.
+    fn not_a_date<E: serde::de::Error>(self, shown: &str) -> E {
+        let why = format!("{} {shown}: {NOT_A_DAY}", self.key);
+        RawFeature::stop(self.problem, why)
+    }
+
+    fn number<E: serde::de::Error>(
+        self,
+        v: mvt::Value,
+        text: impl FnOnce() -> Option<String>,
+    ) -> std::result::Result<(), E> {
+        if self.date {
+            let shown = text().unwrap_or_else(|| "a number".into());
+            return Err(self.not_a_date(&shown));
+        }
         if let Some(id) = self.id {
             *id = Some(text());
         }
@@ -685,9 +719,13 @@ impl ValueSeed<'_> {
             mvt::encode_value(&v, out);
             Some(KIND_NUMBER)
         });
+        Ok(())
     }
 
     fn json<E: serde::de::Error>(self, v: &Json) -> std::result::Result<(), E> {
+        if self.date && !v.is_null() {
+            return Err(self.not_a_date(&v.to_string()));
+        }
         if self.numeric && !v.is_null() {
             let text = match v {
                 Json::String(s) => s.clone(),
@@ -737,20 +775,23 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<(), E> {
         // serde_json hands negative integers only here, as its `Number::as_u64` fails.
-        self.number(mvt::Value::SInt(v), || Some(v.to_string()));
-        Ok(())
+        self.number(mvt::Value::SInt(v), || Some(v.to_string()))
     }
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<(), E> {
-        self.number(mvt::Value::UInt(v), || Some(v.to_string()));
-        Ok(())
+        self.number(mvt::Value::UInt(v), || Some(v.to_string()))
     }
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<(), E> {
         self.number(mvt::Value::Double(v), || {
             serde_json::Number::from_f64(v).map(|n| n.to_string())
-        });
-        Ok(())
+        })
     }
     fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        if self.date {
+            if let Some(why) = full_day(s) {
+                let why = format!("{} {s:?}: {why}", self.key);
+                return Err(RawFeature::stop(self.problem, why));
+            }
+        }
         if self.numeric {
             return self.numeric_text(s);
         }
