@@ -438,6 +438,35 @@ fn a_repeated_id_is_an_error_naming_it_whatever_the_sort_buffer() {
     }
 }
 
+/// Session 26 probe: a feature without an id takes its position as its id, and so clashes
+/// with a later feature whose given id is that number; the error named only the later one
+/// and asked "a repeated id?" of a file whose ids are all different. It names both
+/// features' lines and ids, and says where the earlier id came from.
+#[test]
+fn a_clash_of_ids_names_both_features_and_the_rule_for_a_missing_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let collection = concat!(
+        "{\"type\":\"FeatureCollection\",\"features\":[\n",
+        "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[60,35]},\"properties\":{}},\n",
+        "{\"type\":\"Feature\",\"id\":1,\"geometry\":{\"type\":\"Point\",\"coordinates\":[61,35]},\"properties\":{}}\n",
+        "]}\n"
+    );
+    std::fs::write(d.join("noid.geojson"), collection).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "noid.geojson"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("noid.geojson:3: layer \"noid\": feature \"1\" would have the same tile id"),
+        "{err}"
+    );
+    assert!(err.contains("as the feature at line 2, \"1\""), "{err}");
+    assert!(
+        err.contains("a feature without an id takes its position"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+}
+
 #[test]
 fn feature_ids_are_documented_hashes_below_2_pow_53() {
     let id = feature_id("exercises", "termez-2021");

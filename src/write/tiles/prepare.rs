@@ -755,6 +755,17 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The line (when known) and the id text of an id record: as [`LayerBuilder`] pushes
+/// them, the line as 8 little-endian bytes, then the id.
+fn line_and_id(rec: &[u8]) -> (Option<usize>, String) {
+    let (line, id) = rec.split_at_checked(8).unwrap_or((&[], rec));
+    let line = line.try_into().map_or(0, u64::from_le_bytes);
+    (
+        usize::try_from(line).ok().filter(|&l| l > 0),
+        String::from_utf8_lossy(id).into_owned(),
+    )
+}
+
 impl LayerBuilder {
     /// An empty layer named `name` (the MVT layer name), credited with `attribution`,
     /// held in memory.
@@ -991,25 +1002,32 @@ impl LayerBuilder {
         // The ids are checked on a thread of their own while the records are merged: two
         // external sorts of their own runs, one on each core.
         let check_ids = || {
-            let mut last: Option<Vec<u8>> = None;
+            // The last id met: its tile id, then its line and text.
+            let mut last: Option<(Vec<u8>, Vec<u8>)> = None;
             ids.for_each(|fid, rec| {
-                if last.as_deref() == Some(fid) {
+                if let Some((_, earlier)) = last.as_ref().filter(|(f, _)| f.as_slice() == fid) {
                     let fid = fid.try_into().map_or(0, u64::from_be_bytes);
-                    let (line, id) = rec.split_at_checked(8).unwrap_or((&[], rec));
-                    let line = line.try_into().map_or(0, u64::from_le_bytes);
+                    let (line, id) = line_and_id(rec);
+                    let (earlier_line, earlier_id) = line_and_id(earlier);
+                    let earlier = match earlier_line {
+                        Some(l) => format!("the feature at line {l}, {earlier_id:?}"),
+                        None => format!("an earlier feature, {earlier_id:?}"),
+                    };
                     return Err(Error::Syntax {
                         path: named.clone(),
-                        line: usize::try_from(line).ok().filter(|&l| l > 0),
+                        line,
                         message: format!(
-                            "layer {name:?}: feature {:?} would have the same tile id {fid} as an \
-                         earlier feature (a repeated id?)",
-                            String::from_utf8_lossy(id)
+                            "layer {name:?}: feature {id:?} would have the same tile id {fid} as \
+                             {earlier} (a repeated id? a feature without an id takes its \
+                             position in the file as its id)"
                         ),
                     });
                 }
-                let l = last.get_or_insert_with(Vec::new);
-                l.clear();
-                l.extend_from_slice(fid);
+                let (f, r) = last.get_or_insert_with(Default::default);
+                f.clear();
+                f.extend_from_slice(fid);
+                r.clear();
+                r.extend_from_slice(rec);
                 Ok(())
             })
         };
