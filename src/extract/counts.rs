@@ -13,6 +13,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::dates::DateMention;
 use super::text::Text;
 use crate::names::numbers::numbers;
 
@@ -195,8 +196,11 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
 }
 
 /// Every count of troops or equipment in `text`: each number [`numbers`] reads ("12 500",
-/// "2 thousand", "1.5 million", "5 тыс."), up to five describing words, and a noun.
-pub fn find(text: &Text<'_>) -> Vec<CountMention> {
+/// "2 thousand", "1.5 million", "5 тыс."), up to five describing words, and a noun, with
+/// nothing but spaces (or a hyphen inside a word, "Russian-Tajik") between them. A number
+/// inside one of `dates` is no count ("In 2021 troops held drills", "DUSHANBE, 5 May 2021 -
+/// Tajik troops": probe, session 27).
+pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
     let mut out = Vec::new();
     for (span, value) in numbers(text.source) {
         // A count the dataset cannot hold (`troops` and `equipment` are 64-bit signed
@@ -214,16 +218,24 @@ pub fn find(text: &Text<'_>) -> Vec<CountMention> {
             continue;
         };
         // A year inside a name ("Zapad-2021") or a date is not a count.
-        let hyphen = i > 0
-            && t.joined
-            && text.source[text.tokens[i - 1].span.end..t.span.start].trim() == "-";
-        if hyphen {
+        let hyphen =
+            i > 0 && t.joined && text.source[text.tokens[i - 1].span.end..t.span.start] == *"-";
+        if hyphen || dates.iter().any(|d| d.tokens.contains(&i)) {
             continue;
         }
         let mut j = number_end + 1;
         let mut found = None;
         while j < text.tokens.len() && j <= number_end + 6 && text.tokens[j].sentence == t.sentence
         {
+            // The number's own text ("5 тыс.") is no gap.
+            let from = text.tokens[j - 1].span.end.max(span.end);
+            let gap = text
+                .source
+                .get(from..text.tokens[j].span.start)
+                .unwrap_or("");
+            if !(gap.trim().is_empty() || gap == "-") {
+                break;
+            }
             let key = text.key(j);
             // "military" counts only when nothing more specific follows ("500 military").
             let next_is_noun = j + 1 < text.tokens.len()
@@ -264,7 +276,9 @@ mod tests {
     use super::*;
 
     fn counts(s: &str) -> Vec<(CountKind, u64, String, String)> {
-        find(&Text::new(s))
+        let text = Text::new(s);
+        let dates = super::super::dates::find(&text, None, None);
+        find(&text, &dates)
             .into_iter()
             .map(|c| (c.kind, c.value, c.qualifier, c.reported))
             .collect()
@@ -542,5 +556,24 @@ mod tests {
         assert!(counts("Zapad-2021 troops").is_empty());
         assert!(counts("in the next 24 hours, 200 Telegram channels").is_empty());
         assert!(counts("the 201st military base").is_empty());
+        // Probe, session 27: a year is no count, nor a number the next words are not
+        // joined to by spaces alone.
+        assert!(counts("DUSHANBE, 5 May 2021 - Tajik and Russian troops held drills").is_empty());
+        assert!(counts("In 2021 troops from six countries held drills").is_empty());
+        assert!(counts("On May 5, 2021 troops held drills").is_empty());
+        assert_eq!(
+            counts("the drills ended on 10 May 2021 - 800 Russian troops").len(),
+            1
+        );
+        assert!(counts("a brigade of 300; troops also came").is_empty());
+        assert_eq!(
+            counts("some 500 Russian-Tajik troops"),
+            [(
+                CountKind::Troops,
+                500,
+                "some".into(),
+                "some 500 Russian-Tajik troops".into()
+            )]
+        );
     }
 }

@@ -511,6 +511,11 @@ fn is_time(s: &str) -> bool {
 /// A dateline: a full date (day, month and year) in the first three lines of the article,
 /// first on its line or after a place name ([`at_dateline`]).
 pub fn dateline(text: &Text<'_>) -> Option<Published> {
+    dateline_at(text).map(|(p, _)| p)
+}
+
+/// [`dateline`], with the token its date starts at.
+pub fn dateline_at(text: &Text<'_>) -> Option<(Published, usize)> {
     let limit = text
         .source
         .match_indices('\n')
@@ -526,14 +531,15 @@ pub fn dateline(text: &Text<'_>) -> Option<Published> {
                 .get(d.tokens.start)
                 .is_some_and(|t| t.span.start < limit && at_dateline(text.source, t.span.start))
         })
-        .and_then(|d| d.start)
-        .map(|d| {
+        .and_then(|d| Some((d.start?, d.tokens.start)))
+        .map(|(d, at)| {
             let (year, month, day) = d.parts();
-            Published {
+            let p = Published {
                 year,
                 month: Some(month),
                 day: Some(day),
-            }
+            };
+            (p, at)
         })
 }
 

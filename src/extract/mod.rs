@@ -142,9 +142,10 @@ impl Extractor {
         if let Ok(mut k) = self.keys.lock() {
             *k = keys;
         }
+        let dateline = dates::dateline_at(&text);
         let published = match options.published {
             Some(p) => Some((p, "option", None)),
-            None => dates::dateline(&text).map(|p| (p, "dateline", Some(p.iso()))),
+            None => dateline.map(|(p, _)| (p, "dateline", Some(p.iso()))),
         };
         let country_mentions = self.countries.find(&text);
         let mut codes: Vec<String> = Vec::new();
@@ -182,13 +183,20 @@ impl Extractor {
         let names = actors::exercise_names(&text, &self.countries);
         let fallback_year = names.iter().find_map(|n| n.year);
         let dates = dates::find(&text, published.as_ref().map(|p| p.0), fallback_year);
-        let counts = counts::find(&text);
+        let counts = counts::find(&text, &dates);
+        // The dateline's date is the article's, not an event's (probe, session 27: "DUSHANBE,
+        // 5 May 2021 - troops held drills" drafted the exercise as starting that day).
+        let event_dates: Vec<dates::DateMention> = dates
+            .iter()
+            .filter(|d| dateline.is_none_or(|(_, at)| d.tokens.start != at))
+            .cloned()
+            .collect();
         let orgs = actors::organisations(&text);
         let records = records::group(
             &text,
             Mentions {
                 places: &places,
-                dates: &dates,
+                dates: &event_dates,
                 counts: &counts,
                 countries: &country_mentions,
                 orgs: &orgs,
@@ -382,6 +390,55 @@ mod tests {
         let x = extractor.extract(later, &options);
         assert_eq!(x.records[0].sites.len(), 1);
         assert!(x.records[0].sites[0].participants.is_empty());
+    }
+
+    /// Probe, session 27: the dateline's year was drafted as the troops ("DUSHANBE, 5 May
+    /// 2021 - Tajik and Russian troops": `troops = 2021`) and its day as the exercise's
+    /// start. The dateline dates the article; the count is the one the article gives.
+    #[test]
+    fn the_dateline_is_neither_a_count_nor_the_exercises_date() {
+        let extractor = test_extractor();
+        let text = "Tajik and Russian troops hold drills near Afghan border\n\n\
+            DUSHANBE, 5 May 2021 - Tajik and Russian troops held joint drills at the Kharbmaidon \
+            training ground, the ministry said. About 1,000 troops took part.\n";
+        let x = extractor.extract(text, &Options::default());
+        assert_eq!(
+            x.published.as_ref().map(|p| p.date.as_str()),
+            Some("2021-05-05")
+        );
+        assert_eq!(x.records.len(), 1, "{:#?}", x.records);
+        let r = &x.records[0];
+        assert_eq!(r.troops.as_ref().map(|t| t.value.value), Some(1000));
+        assert!(r.date.is_none(), "{:?}", r.date);
+        // A date the article gives for the drills is still theirs.
+        let dated = text.replace("the ministry said", "on 3 May, the ministry said");
+        let x = extractor.extract(&dated, &Options::default());
+        let r = &x.records[0];
+        let start = r.date.as_ref().map(|d| d.value.start.as_str());
+        assert_eq!(start, Some("2021-05-03"));
+    }
+
+    /// Probe, session 26: "у границы с Афганистаном" (at the border with Afghanistan) drafted
+    /// Afghanistan as a participant; a country next to a border is where, as in English.
+    #[test]
+    fn a_country_at_a_border_is_no_participant_in_russian_either() {
+        let extractor = test_extractor();
+        for text in [
+            "Российские и таджикские военные провели учения на полигоне Харбмайдон у границы с \
+             Афганистаном.",
+            "Российские и таджикские военные провели учения на полигоне Харбмайдон у афганской \
+             границы.",
+            "Russian and Tajik troops held drills at Kharbmaidon near the border with Afghanistan.",
+        ] {
+            let x = extractor.extract(text, &Options::default());
+            assert_eq!(x.records.len(), 1, "{text}: {:#?}", x.records);
+            let codes: Vec<&str> = x.records[0]
+                .participants
+                .iter()
+                .map(|p| p.value.as_str())
+                .collect();
+            assert_eq!(codes, ["RU", "TJ"], "{text}");
+        }
     }
 
     #[test]

@@ -37,6 +37,24 @@ use crate::date::DatePrecision;
 use crate::model::PlaceKind;
 use crate::resolve::Status;
 
+/// Words for a border: a country named next to one ("the Afghan border", "the border with
+/// Afghanistan", "у границы с Афганистаном", "афганской границы") is where, not who.
+/// Russian as transliterated keys: граница in its cases, рубеж.
+const BORDER: &[&str] = &[
+    "border",
+    "borders",
+    "frontier",
+    "granitsa",
+    "granitsy",
+    "granitse",
+    "granitsu",
+    "granitsey",
+    "granits",
+    "granitsakh",
+    "granitsam",
+    "rubezha",
+    "rubezhey",
+];
 /// The article's words a value comes from, written as a string. A sentence is held once
 /// however many values quote it ([`Text::shared_sentence`]): a sentence naming thousands of
 /// places is not copied for each.
@@ -628,8 +646,10 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         {
             k += 1;
         }
-        if matches!(key_at(k), "border" | "borders" | "frontier")
-            || (own >= 2 && key_at(own - 1) == "with" && key_at(own - 2) == "border")
+        if BORDER.contains(&key_at(k))
+            || (own >= 2
+                && matches!(key_at(own - 1), "with" | "s" | "so")
+                && BORDER.contains(&key_at(own - 2)))
             || near(
                 b,
                 b + 4,
