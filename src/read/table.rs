@@ -197,11 +197,13 @@ pub fn read_text<'r, R: Read>(
 /// is would be a guess), or `None`: the one rule of every CSV read by its column names
 /// (`build --events`, `drillmap tiles`, `geocode --batch`).
 pub fn repeated_column(names: &[&str]) -> Option<String> {
+    // A set, not each name against those before it: a header of 80,000 names took 10 s
+    // (probe, session 27).
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
     names
         .iter()
-        .enumerate()
-        .find(|(i, n)| !n.is_empty() && names[..*i].contains(n))
-        .map(|(_, n)| format!("column {n:?} appears twice"))
+        .find(|n| !n.is_empty() && !seen.insert(**n))
+        .map(|n| format!("column {n:?} appears twice"))
 }
 
 /// The index in `header` of the column `name` in any case; two columns spelling it in
@@ -374,6 +376,16 @@ fn encoding_hint(field: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_named_twice_is_named() {
+        assert_eq!(repeated_column(&["a", "", "b", ""]), None);
+        assert_eq!(
+            repeated_column(&["a", "b", "c", "b", "a"]).as_deref(),
+            Some("column \"b\" appears twice")
+        );
+        assert_eq!(repeated_column(&["a", "A"]), None);
+    }
 
     /// Every record's physical line, CRLF or LF, with blank lines and quoted line ends.
     fn lines(text: &str) -> Vec<u64> {
