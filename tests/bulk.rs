@@ -513,6 +513,32 @@ fn usage_errors_name_the_flag() {
     bulk(&work, &["--events", "data/missing.csv"])
         .expect_code(2)
         .expect_stderr_line(&["missing.csv"]);
+    // Probe, session 27: 0 spilled a file per row (8 minutes for 200,000 rows).
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--sort-buffer-mib", "0"],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--sort-buffer-mib", "at least 1 MiB"]);
+    // Probe, session 27: a GeoJSONSeq's mapped lat/lon were read by nothing and every
+    // feature came out unlocated, exit 0.
+    std::fs::write(
+        work.dir.path().join("data/props.geojsonl"),
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"y\":37.1,\"x\":67.05}}\n",
+    )
+    .unwrap();
+    bulk(
+        &work,
+        &[
+            "--events",
+            "data/props.geojsonl",
+            "--columns",
+            "lat=y,lon=x",
+        ],
+    )
+    .expect_code(2)
+    .expect_stderr_line(&["--columns lat=", "props.geojsonl is GeoJSONSeq"]);
+    assert!(!work.dir.path().join("out/events.geojson").exists());
 }
 
 #[test]

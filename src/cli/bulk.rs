@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use drillmap::bulk::{Columns, Format};
+use drillmap::bulk::{Columns, Field, Format};
 use drillmap::pipeline::bulk;
 use drillmap::write::generation::Folder;
 use drillmap::write::tiles::TileOptions;
@@ -49,9 +49,10 @@ pub struct BulkArgs {
     /// Skip at most N bad rows (listed in OUT/NAME.errors.csv); one more and nothing is written.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "events")]
     pub max_errors: usize,
-    /// Memory for sorting out-of-order input, MiB (more spills to temporary files in OUT);
-    /// the tiles' two sorts (features, ids) take an eighth of it each.
-    #[arg(long, value_name = "MIB", default_value_t = 64, requires = "events")]
+    /// Memory for sorting out-of-order input, MiB, at least 1 (more spills to temporary
+    /// files in OUT); the tiles' two sorts (features, ids) take an eighth of it each.
+    #[arg(long, value_name = "MIB", default_value_t = 64, requires = "events",
+          value_parser = parse_sort_buffer)]
     pub sort_buffer_mib: usize,
     /// Threads deriving features (default: one per core); the output does not depend on it.
     #[arg(long, value_name = "N", requires = "events", value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -64,6 +65,16 @@ pub struct BulkArgs {
 /// are written and merged once.
 fn tile_sort_buffer(mib: usize) -> usize {
     (mib.saturating_mul(1 << 20) / 8).max(1 << 20)
+}
+
+/// `--sort-buffer-mib`: 1 or more. 0 spilled a file per row (a run of 200,000 rows took
+/// 8 minutes and left tens of thousands of files in OUT while it ran: probe, session 27).
+fn parse_sort_buffer(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least 1 MiB".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -97,13 +108,28 @@ pub fn options(
             columns.numeric.push(col.clone());
         }
     }
+    let format = match a.format {
+        Some(format) => format,
+        None => Format::of_file(events)?,
+    };
+    // A GeoJSONSeq feature's position is its geometry: a mapped lat or lon column was
+    // read by nothing, and the features came out unlocated (probe, session 27).
+    if format == Format::GeoJsonSeq {
+        if let Some(field) = [Field::Lat, Field::Lon]
+            .into_iter()
+            .find(|&f| columns.mapped(f).is_some())
+        {
+            return Err(Error::Usage(format!(
+                "--columns {field}=...: {} is GeoJSONSeq, where a feature's position is its \
+                 geometry (null to geocode its place); lat and lon columns are a CSV's",
+                events.display()
+            )));
+        }
+    }
     let options = bulk::Options {
         data,
         events: events.to_path_buf(),
-        format: match a.format {
-            Some(format) => format,
-            None => Format::of_file(events)?,
-        },
+        format,
         columns,
         out,
         layer: a.layer.clone(),
