@@ -180,6 +180,21 @@ fn rejects(edit: impl Fn(&Work), parts: &[&str]) {
     assert!(leftovers.is_empty());
 }
 
+/// Probe, session 27: an alias with nothing to match ("-", a spreadsheet's "none") had the
+/// empty key, and every place written with nothing to match ("?", "...") resolved to its
+/// row at 1.00, with no warning. The spelling is a problem on its row's line.
+#[test]
+fn a_spelling_with_nothing_to_match_is_a_problem_on_its_row() {
+    rejects(
+        |w| w.edit("places.csv", "Termiz|Термез", "Termiz|-|Термез"),
+        &[
+            "places.csv:4:",
+            "\"-\"",
+            "this spelling of `termez` has nothing to match",
+        ],
+    );
+}
+
 #[test]
 fn unresolved_base_site_is_reported() {
     rejects(

@@ -239,6 +239,15 @@ fn alias_problems(gazetteer: &Gazetteer, path: &Path) -> Vec<Problem> {
     let mut problems = Vec::new();
     for place in gazetteer.places() {
         for name in place.names() {
+            if crate::names::normalize::NameKey::new(name).exact.is_empty() {
+                let message = format!(
+                    "this spelling of `{}` has nothing to match: no letter or digit a query \
+                     could be compared on (punctuation and symbols are left out)",
+                    place.id
+                );
+                problems.push(Problem::new(path, Some(place.line), name, message));
+                continue;
+            }
             // On a day the row holds: a name it shares with the place before or after a
             // reform is its own on its dates.
             let filter = Filter {

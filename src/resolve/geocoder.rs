@@ -408,6 +408,11 @@ fn best_per_row(mut all: Vec<Scored>) -> Vec<Scored> {
 
 /// Every row the query's exact or loose key finds in `table`, scored, best per row.
 pub(crate) fn keys_stage(table: &impl Table, key: &NameKey, filter: &Filter) -> Vec<Scored> {
+    // A name with nothing left to match ("-", "?", an emoji) names no place: it matched
+    // every spelling as empty as itself, at 1.00 (probe, session 27).
+    if key.exact.is_empty() {
+        return Vec::new();
+    }
     let mut all = Vec::new();
     for (loose, k, how, base) in [
         (false, &key.exact, MatchKind::Exact, EXACT),
@@ -739,6 +744,28 @@ pub(crate) mod tests {
         assert_eq!(g.lookup("Aya", &Filter::default()).status, Status::Resolved);
         let r = g.lookup("Dushanbeeeee", &Filter::default());
         assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("dushanbe"));
+    }
+
+    /// Probe, session 27: a query with nothing to match was an exact match of a spelling
+    /// as empty as itself.
+    #[test]
+    fn a_name_with_nothing_to_match_finds_nothing() {
+        let g = Gazetteer::new(vec![place(
+            "kulob",
+            "Kulob",
+            PlaceKind::Settlement,
+            "TJ",
+            &["-"],
+        )]);
+        for q in ["-", "?", "...", "\u{200b}", "🎯", ""] {
+            let r = g.lookup(q, &Filter::default());
+            assert_eq!(r.status, Status::Unresolved, "{q:?}");
+            assert!(r.candidates.is_empty(), "{q:?}");
+        }
+        assert_eq!(
+            g.lookup("Kulob", &Filter::default()).status,
+            Status::Resolved
+        );
     }
 
     #[test]
