@@ -110,6 +110,10 @@ fn read_articles(
     let mut out = BTreeMap::new();
     for s in sources {
         let Some(file) = &s.file else { continue };
+        // A name outside articles/ is a problem of its own (`source_problems`), not opened.
+        if crate::read::dataset::article_file_problem(file).is_some() {
+            continue;
+        }
         let path = data.join(ARTICLES).join(file);
         match article::read_article(&path) {
             Ok(text) => {

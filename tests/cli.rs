@@ -195,6 +195,39 @@ fn a_spelling_with_nothing_to_match_is_a_problem_on_its_row() {
     );
 }
 
+/// Probe, session 27: a source's `file` outside `articles/` was refused and opened all the
+/// same: its quotes were looked for in `/etc/passwd`, and `/dev/zero` stopped the run as an
+/// I/O error (exit 2). A refused name is a data problem only, never opened.
+#[test]
+fn a_source_file_outside_the_articles_is_refused_and_never_opened() {
+    rejects(
+        |w| w.edit("sources.toml", "file = \"a.txt\"", "file = \"/dev/zero\""),
+        &[
+            "sources.toml:3:",
+            "\"/dev/zero\"",
+            "is a file name inside articles/",
+        ],
+    );
+}
+
+/// Probe, session 27: `units = [""]` passed `check` (a blank unit is "named" by any text)
+/// and was published.
+#[test]
+fn a_blank_unit_is_reported() {
+    for blank in ["\"\"", "\"  \""] {
+        rejects(
+            |w| {
+                w.edit(
+                    "bases.toml",
+                    "units = [\"Unit 1\"]",
+                    &format!("units = [{blank}]"),
+                )
+            },
+            &["bases.toml:6:", "a unit in `units` must not be empty"],
+        );
+    }
+}
+
 #[test]
 fn unresolved_base_site_is_reported() {
     rejects(

@@ -244,6 +244,14 @@ pub struct SourceProblem {
     pub why: String,
 }
 
+/// Why a source's `file` is not a file name inside `articles/`, if it is not one: the one
+/// rule, so that a refused name is never opened (a `file = "/etc/passwd"` was refused and
+/// read all the same, its quotes looked for in it: probe, session 27).
+pub fn article_file_problem(file: &str) -> Option<&'static str> {
+    (file.is_empty() || file.contains(['/', '\\']) || file.starts_with('.'))
+        .then_some("is a file name inside articles/ (no folders)")
+}
+
 /// What is wrong with `source`'s values: the one check of a source, wherever it is read (a
 /// `sources.toml` entry, a layer's `sources` fed back: [`sources_of_layer`]), so a layer
 /// never writes one `check` would refuse. No value holds a control character
@@ -263,9 +271,7 @@ pub fn source_problems(source: &Source) -> Vec<SourceProblem> {
         ("note", Some(&source.note)),
     ];
     let why = |field: &str, value: &str| match field {
-        "file" if value.is_empty() || value.contains(['/', '\\']) || value.starts_with('.') => {
-            Some("is a file name inside articles/ (no folders)".to_owned())
-        }
+        "file" => article_file_problem(value).map(str::to_owned),
         "url" => match address(value) {
             Ok(Some((_, without_credentials))) if without_credentials == value => None,
             Ok(Some(_)) => Some(
@@ -1251,6 +1257,12 @@ impl<'a> Checker<'a> {
             }
             if let Some(v) = &r.units {
                 for unit in &units {
+                    // A blank unit is named by any text (probe, session 27: `units = [""]`
+                    // passed and was published).
+                    if unit.trim().is_empty() {
+                        self.problem(&v.span(), unit, "a unit in `units` must not be empty");
+                        continue;
+                    }
                     let wanted = crate::evidence::normalise(unit).to_lowercase();
                     self.named_by_base(&v.span(), unit, "units", quotes, |q| {
                         crate::evidence::normalise(q)
