@@ -61,6 +61,14 @@ impl UnclosedQuote {
     }
 }
 
+/// `bytes` without a character cut at its end.
+fn whole_chars(bytes: &[u8]) -> &[u8] {
+    match std::str::from_utf8(bytes) {
+        Err(e) if e.error_len().is_none() => bytes.get(..e.valid_up_to()).unwrap_or(bytes),
+        _ => bytes,
+    }
+}
+
 /// A quoted field that goes on after its closing quote (a quote inside one is written
 /// `""`): where it is and its text as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,8 +213,14 @@ impl<R: Read> QuoteWatch<R> {
                             .map_or(buf.len(), |n| i + n);
                         if let Some(q) = self.after_quote.back_mut() {
                             let room = (SHOWN * 4).saturating_sub(q.raw.len());
-                            q.raw
-                                .extend_from_slice(&buf[i..end.min(i.saturating_add(room))]);
+                            let kept = end.min(i.saturating_add(room));
+                            if kept < end && room > 0 {
+                                // Cut on a character, and said to be cut (probe, session 27).
+                                q.raw.extend_from_slice(whole_chars(&buf[i..kept]));
+                                q.raw.extend_from_slice("…".as_bytes());
+                            } else {
+                                q.raw.extend_from_slice(&buf[i..kept]);
+                            }
                         }
                         self.capturing = end == buf.len();
                         captured = end;
@@ -276,12 +290,24 @@ impl<R: Read> QuoteWatch<R> {
                         _ => {
                             // Text after the closing quote: noted, and read on as the csv
                             // crate does (the byte is part of the field).
+                            // The field's start, and the text after its quote: a long
+                            // field's first half of what is shown, cut on a character
+                            // and said to be cut, so the text after the quote shows.
+                            let full = self.open_start.len() >= SHOWN * 4;
+                            let start = if full {
+                                whole_chars(&self.open_start[..SHOWN * 2])
+                            } else {
+                                &self.open_start[..]
+                            };
                             let mut raw = vec![b'"'];
-                            for &b in &self.open_start {
+                            for &b in start {
                                 if b == b'"' {
                                     raw.push(b'"');
                                 }
                                 raw.push(b);
+                            }
+                            if full {
+                                raw.extend_from_slice("…".as_bytes());
                             }
                             raw.push(b'"');
                             self.after_quote.push_back(TextAfterQuote {
@@ -357,6 +383,29 @@ mod tests {
     /// Probe finding (session 15): `"n2"x` was read by the csv crate as `n2x` without a
     /// word. Whatever the reads' sizes, each such field is noted with its line, its place
     /// in the record and its text; quotes in comment lines are text.
+    /// Probe, session 27: a long field's start filled what is shown, so the text after
+    /// its quote (what the message is about) was hidden, and a cut fell inside a character.
+    #[test]
+    fn a_long_field_and_its_text_after_the_quote_are_cut_on_characters_and_said_cut() {
+        let shown = |text: &str| {
+            let mut watch = QuoteWatch::new(text.as_bytes());
+            let mut out = Vec::new();
+            watch.read_to_end(&mut out).unwrap();
+            let q = watch.after_quote.front().cloned().unwrap();
+            String::from_utf8(q.raw).unwrap()
+        };
+        let long = "a".repeat(170);
+        let got = shown(&format!("id,note\n1,\"{long}\" Кулябский район\n"));
+        assert!(got.ends_with("a…\" Кулябский район"), "{got}");
+        let got = shown(&format!(
+            "id,note\n1,\"{}\" {}\n",
+            "a".repeat(150),
+            "Ж".repeat(40)
+        ));
+        assert!(got.ends_with("Ж…"), "{got}");
+        assert!(got.contains("a\" Ж"), "{got}");
+    }
+
     #[test]
     fn text_after_a_closing_quote_is_noted() {
         use crate::read::lines::tests::Chunks;
