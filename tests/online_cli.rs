@@ -519,6 +519,32 @@ fn the_suggested_promote_command_works_and_appending_twice_adds_one_row() {
     work.run(&["places", "promote", "--data", "data", "Nowhereabad"])
         .expect_code(1)
         .expect_stderr_line(&["ask for it first", "geocode --data \"data\" --online"]);
+    // Probe, session 27: any value was taken as the country, and the run told "asked
+    // within other countries" (exit 1). A country flag is checked as every one is.
+    for bad in ["Tajikistan", "TJK", "zz", ""] {
+        let q = [
+            "places",
+            "promote",
+            "--data",
+            "data",
+            "--country",
+            bad,
+            "Qizilqala",
+        ];
+        work.run(&q)
+            .expect_code(2)
+            .expect_stderr_line(&["--country", "not an ISO 3166-1 alpha-2 code"]);
+    }
+    let q = [
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "tj",
+        "Qizilqala",
+    ];
+    work.run(&q).expect_code(0);
 
     let mut append = args.clone();
     append.push("--append");

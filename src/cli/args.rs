@@ -217,7 +217,7 @@ pub enum PlacesCommand {
         /// Folder with places.csv and geocode-cache.toml.
         #[arg(long, default_value = "places")]
         data: PathBuf,
-        /// The country the query was asked for (as in the dataset); default: the area's countries.
+        /// The country the query was asked for, an ISO 3166-1 alpha-2 code (as in the dataset); default: the area's countries.
         #[arg(long, value_name = "CC")]
         country: Option<String>,
         /// Append the row to places.csv instead of printing it.
@@ -340,6 +340,15 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
     }))
 }
 
+/// The ISO 3166-1 alpha-2 code a country flag gives (in any case), or a usage error
+/// naming `flag` and the value: the one check of every country flag.
+pub fn country_code(flag: &str, c: &str) -> Result<&'static str, Error> {
+    let upper = c.trim().to_ascii_uppercase();
+    drillmap::country::by_alpha2(&upper)
+        .map(|country| country.alpha2)
+        .ok_or_else(|| Error::Usage(format!("{flag} {c:?}: not an ISO 3166-1 alpha-2 code")))
+}
+
 /// A validated geocoder filter from the flags; `flag` names the country flag in a message.
 pub fn filter(
     flag: &str,
@@ -349,10 +358,7 @@ pub fn filter(
 ) -> Result<Filter, Error> {
     let mut codes = Vec::new();
     for c in countries {
-        let upper = c.trim().to_ascii_uppercase();
-        let country = drillmap::country::by_alpha2(&upper)
-            .ok_or_else(|| Error::Usage(format!("{flag} {c:?}: not an ISO 3166-1 alpha-2 code")))?;
-        codes.push(country.alpha2.to_owned());
+        codes.push(country_code(flag, c)?.to_owned());
     }
     Ok(Filter {
         countries: codes,

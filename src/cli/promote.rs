@@ -19,7 +19,11 @@ pub fn run(
 ) -> Result<ExitCode, Error> {
     let cache_path = online::cache_path(data);
     let cache = GeocodeCache::load(&cache_path)?;
-    let country = country.map(|c| c.trim().to_ascii_uppercase());
+    // Checked as every country flag is (probe, session 27: `--country Tajikistan` was
+    // looked for as a country and told "asked within other countries").
+    let country = country
+        .map(|c| super::args::country_code("--country", c).map(str::to_owned))
+        .transpose()?;
     let countries: Vec<String> = match &country {
         Some(c) => vec![c.clone()],
         None => online::AREA_COUNTRIES

@@ -307,6 +307,15 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
     if f[1].trim().is_empty() {
         return Err("empty name".into());
     }
+    // A place is filed under its country, as in places.csv: a code no country has (`UZB`,
+    // `ZZ`, none) would reach the layers as `place_country` (probe, session 27).
+    let country = f[8].trim().to_ascii_uppercase();
+    if crate::country::by_alpha2(&country).is_none() {
+        return Err(format!(
+            "country code {:?} is not an ISO 3166-1 alpha-2 code",
+            f[8].trim()
+        ));
+    }
     // No name holds a control character, as in places.csv (one check).
     for (what, value) in [
         ("name", f[1]),
@@ -335,7 +344,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
         lat,
         lon,
         feature: format!("{}.{}", f[6], f[7]),
-        country: f[8].trim().to_ascii_uppercase(),
+        country,
         admin1: f[10].to_owned(),
         population,
         kind,
@@ -475,6 +484,26 @@ mod tests {
             msgs[3].starts_with("g.txt:4: ") && msgs[3].contains("not UTF-8 at byte 21"),
             "{msgs:?}"
         );
+    }
+
+    /// Probe, session 27: a row filed under `UZB` (or `ZZ`, or no country) was kept and its
+    /// code reached the layers as `place_country`. A lower-case code is its upper case.
+    #[test]
+    fn a_country_code_no_country_has_is_a_malformed_line() {
+        let mut text = String::new();
+        for code in ["UZB", "ZZ", "", "uz"] {
+            text.push_str(&TERMEZ.replace("\tUZ\t", &format!("\t{code}\t")));
+            text.push('\n');
+        }
+        let (rows, stats) = read_str(text.as_bytes(), &Selection::default());
+        let msgs: Vec<String> = stats.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        for (m, code) in msgs.iter().zip(["UZB", "ZZ", ""]) {
+            let want = format!("country code {code:?} is not an ISO 3166-1 alpha-2 code");
+            assert!(m.contains(&want), "{m}");
+        }
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].country, "UZ");
     }
 
     #[test]
