@@ -1787,11 +1787,11 @@ fn a_cluster_of_points_with_a_start_alone_ends_at_the_later_end() {
 
 /// Session 26 probe: a GeoJSON point's `start_date` "2019/05/01" or `end_date` "zzz" was
 /// compared as text, so a cluster's earliest start was a later day ("2019/05/01" sorts after
-/// "2019-06-01"). Clusters compare days: in GeoJSON and GeoJSONSeq a `start_date` or
-/// `end_date` is a day YYYY-MM-DD or null, anything else a data problem naming the file,
+/// "2019-06-01"). In GeoJSON and GeoJSONSeq a `start_date` or `end_date` is a date
+/// (YYYY-MM-DD, YYYY-MM or YYYY) or null, anything else a data problem naming the file,
 /// the line and the value, as a CSV's dates are checked.
 #[test]
-fn a_start_or_end_date_that_is_not_a_day_is_refused_naming_file_line_and_value() {
+fn a_start_or_end_date_that_is_not_a_date_is_refused_naming_file_line_and_value() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let point = |dates: &str| {
@@ -1802,6 +1802,7 @@ fn a_start_or_end_date_that_is_not_a_day_is_refused_naming_file_line_and_value()
     let fine = [
         point(r#""start_date":"2019-06-01","end_date":null"#),
         point(r#""start_date":"2020-02-29","end_date":"2020-03-01""#),
+        point(r#""start_date":"2021","end_date":"2021-05""#),
     ]
     .join("\n");
     std::fs::write(d.join("fine.geojsonl"), format!("{fine}\n")).unwrap();
@@ -1810,17 +1811,17 @@ fn a_start_or_end_date_that_is_not_a_day_is_refused_naming_file_line_and_value()
     for (dates, shown) in [
         (
             r#""start_date":"2019/05/01""#,
-            r#"start_date "2019/05/01": not a day YYYY-MM-DD"#,
+            r#"start_date "2019/05/01": not a date YYYY-MM-DD"#,
         ),
-        (r#""end_date":"zzz""#, r#"end_date "zzz": not a day"#),
+        (r#""end_date":"zzz""#, r#"end_date "zzz": not a date"#),
+        (r#""end_date":"2021-5""#, r#"end_date "2021-5": not a date"#),
         (
-            r#""end_date":"2021-05""#,
-            r#"end_date "2021-05": not a day"#,
+            r#""start_date":20210501"#,
+            "start_date 20210501: not a date",
         ),
-        (r#""start_date":20210501"#, "start_date 20210501: not a day"),
         (
             r#""start_date":["2021-05-01"]"#,
-            r#"start_date ["2021-05-01"]: not a day"#,
+            r#"start_date ["2021-05-01"]: not a date"#,
         ),
         (
             r#""start_date":"2021-02-29""#,
@@ -1834,7 +1835,7 @@ fn a_start_or_end_date_that_is_not_a_day_is_refused_naming_file_line_and_value()
         .unwrap();
         let (code, err) = tiles_in(d, &["--out", "bad.pmtiles", "bad.geojsonl"]);
         assert_eq!(code, Some(1), "{err}");
-        assert!(err.contains(&format!("bad.geojsonl:3: {shown}")), "{err}");
+        assert!(err.contains(&format!("bad.geojsonl:4: {shown}")), "{err}");
         let collection = format!(
             "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n",
             point(dates)

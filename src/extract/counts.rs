@@ -202,6 +202,16 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
 /// Tajik troops": probe, session 27).
 pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
     let mut out = Vec::new();
+    // Whether token `i` is inside a date: the dates come in text order, so one search.
+    let sorted = dates.is_sorted_by_key(|d| d.tokens.start);
+    let in_date = |i: usize| {
+        if sorted {
+            let k = dates.partition_point(|d| d.tokens.start <= i);
+            k > 0 && dates[k - 1].tokens.contains(&i)
+        } else {
+            dates.iter().any(|d| d.tokens.contains(&i))
+        }
+    };
     for (span, value) in numbers(text.source) {
         // A count the dataset cannot hold (`troops` and `equipment` are 64-bit signed
         // integers) is no count: its draft would fail `check` (probe, session 26).
@@ -220,7 +230,7 @@ pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
         // A year inside a name ("Zapad-2021") or a date is not a count.
         let hyphen =
             i > 0 && t.joined && text.source[text.tokens[i - 1].span.end..t.span.start] == *"-";
-        if hyphen || dates.iter().any(|d| d.tokens.contains(&i)) {
+        if hyphen || in_date(i) {
             continue;
         }
         let mut j = number_end + 1;

@@ -48,7 +48,7 @@ use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
 use crate::bulk::{Columns, EventReader, Field, Format, Next};
-use crate::date::{DateError, DatePrecision, DateSpan, ReportedDate};
+use crate::date::{DateError, DateSpan, ReportedDate};
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
 use crate::json::{self, KeySeed};
@@ -398,6 +398,10 @@ impl RawFeature {
         if let Some(why) = self.properties.clash() {
             return Err(why);
         }
+        // A date noted as not one (`ValueSeed::not_a_date`).
+        if let Some(why) = self.problem.take() {
+            return Err(why);
+        }
         self.id = match (self.id_member.take(), self.id_property.take()) {
             (Some(Some(s)), _) | (None, Some(Some(s))) => s,
             _ => n.to_string(),
@@ -671,9 +675,10 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
 /// text is kept in `id`. A numeric property's value (`--accumulate`) is checked and
 /// written as a CSV cell's is ([`push_numeric`]): a number, a numeric string as its
 /// number, anything else stops the reading. A `start_date` or `end_date` is null or a
-/// full day, `YYYY-MM-DD` ([`full_day`]), else the reading stops: clusters compare them as
-/// text, which is their order in time only for full days (as `build --events` and a CSV's
-/// dates are written).
+/// reduced ISO 8601 date ([`not_a_date`]), else the feature is refused: clusters compare them
+/// as text, their order in time (but for an end of a coarser precision than another in
+/// its period: "2021" sorts before "2021-05-01"; `build --events` and a CSV's dates are
+/// written as full days).
 struct ValueSeed<'a> {
     key: &'a str,
     properties: &'a mut EncodedProperties,
@@ -684,23 +689,29 @@ struct ValueSeed<'a> {
     problem: &'a mut Option<String>,
 }
 
-/// Why `text` is not a full day `YYYY-MM-DD` on the calendar, if it is not one.
-fn full_day(text: &str) -> Option<String> {
+/// Why `text` is not a reduced ISO 8601 date on the calendar (`YYYY`, `YYYY-MM`,
+/// `YYYY-MM-DD`, as the dataset writes dates), if it is not one.
+fn not_a_date(text: &str) -> Option<String> {
     match ReportedDate::parse(text) {
-        Ok(d) if d.precision == DatePrecision::Day => None,
+        Ok(_) => None,
         Err(DateError::Impossible) => Some(DateError::Impossible.to_string()),
-        _ => Some(NOT_A_DAY.into()),
+        Err(DateError::Malformed) => Some(NOT_A_DATE.into()),
     }
 }
 
-/// Why a `start_date` or `end_date` that is not a full day is refused.
-const NOT_A_DAY: &str = "not a day YYYY-MM-DD (clusters compare start_date and end_date as days)";
+/// Why a `start_date` or `end_date` that is not a date is refused.
+const NOT_A_DATE: &str =
+    "not a date YYYY-MM-DD, YYYY-MM or YYYY (clusters compare start_date and end_date as dates)";
 
 impl ValueSeed<'_> {
-    /// Stop at a `start_date` or `end_date` that is not a date.
-    fn not_a_date<E: serde::de::Error>(self, shown: &str) -> E {
-        let why = format!("{} {shown}: {NOT_A_DAY}", self.key);
-        RawFeature::stop(self.problem, why)
+    /// Note a `start_date` or `end_date` that is not a date, refused once the feature is
+    /// read ([`RawFeature::finish`]), as the bulk reader refuses it: a fault of the whole
+    /// object (a name given twice) found later in it is the one said, by every reader.
+    fn not_a_date<E: serde::de::Error>(self, why: String) -> std::result::Result<(), E> {
+        if self.problem.is_none() {
+            *self.problem = Some(format!("{} {why}", self.key));
+        }
+        Ok(())
     }
 
     fn number<E: serde::de::Error>(
@@ -710,7 +721,7 @@ impl ValueSeed<'_> {
     ) -> std::result::Result<(), E> {
         if self.date {
             let shown = text().unwrap_or_else(|| "a number".into());
-            return Err(self.not_a_date(&shown));
+            return self.not_a_date(format!("{shown}: {NOT_A_DATE}"));
         }
         if let Some(id) = self.id {
             *id = Some(text());
@@ -724,7 +735,7 @@ impl ValueSeed<'_> {
 
     fn json<E: serde::de::Error>(self, v: &Json) -> std::result::Result<(), E> {
         if self.date && !v.is_null() {
-            return Err(self.not_a_date(&v.to_string()));
+            return self.not_a_date(format!("{v}: {NOT_A_DATE}"));
         }
         if self.numeric && !v.is_null() {
             let text = match v {
@@ -787,9 +798,8 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
     }
     fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
         if self.date {
-            if let Some(why) = full_day(s) {
-                let why = format!("{} {s:?}: {why}", self.key);
-                return Err(RawFeature::stop(self.problem, why));
+            if let Some(why) = not_a_date(s) {
+                return self.not_a_date(format!("{s:?}: {why}"));
             }
         }
         if self.numeric {
