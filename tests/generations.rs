@@ -575,3 +575,70 @@ fn a_folder_where_a_layer_goes_is_refused_before_anything_is_published() {
     work.build().expect_code(0);
     consistent(&work);
 }
+
+#[test]
+fn a_killed_publish_is_completed_from_what_is_on_disk_when_its_staged_files_are_gone() {
+    let args = bulk_args("data/big.csv", &["--seq"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let fresh = Work::new("events");
+    fs::write(fresh.data().join("big.csv"), events(3000, "Drill")).unwrap();
+    fresh.run(&args).expect_code(0);
+    let wanted = files(&fresh);
+    let staged = |work: &Work| -> Vec<String> {
+        work.litter()
+            .into_iter()
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    };
+    for by_hand in [false, true] {
+        let work = Work::new("events");
+        fs::write(work.data().join("big.csv"), events(3000, "Event")).unwrap();
+        work.run(&args).expect_code(0);
+        fs::write(work.data().join("big.csv"), events(3000, "Drill")).unwrap();
+        // Killed after its first rename: the other changed files are still staged.
+        killed(
+            &run_env(&work, &args, &[("DRILLMAP_TEST_KILL_AT", "renamed")]),
+            "renamed",
+        );
+        let left = staged(&work);
+        assert!(left.len() >= 2, "{left:?}");
+        if by_hand {
+            for name in &left {
+                fs::remove_file(work.out().join(name)).unwrap();
+            }
+        } else {
+            // Another command writing beside them sweeps what dead runs left, but not
+            // the files a journal still places.
+            fs::write(work.dir.path().join("article.txt"), "Troops held drills.\n").unwrap();
+            work.run(&[
+                "extract",
+                "article.txt",
+                "--data",
+                "data",
+                "--out",
+                "out/drafts.toml",
+            ])
+            .expect_code(0);
+            assert_eq!(staged(&work), left, "extract left the journal's files");
+            fs::remove_file(work.out().join("drafts.toml")).unwrap();
+        }
+        // A next build that fails on its own input: it completes the publish first, and
+        // the manifest then names what is on disk.
+        fs::write(work.data().join("bad.csv"), "id,name,start_date\ne1,A\n").unwrap();
+        let bad = bulk_args("data/bad.csv", &["--seq"]);
+        let next = work.run(&bad.iter().map(String::as_str).collect::<Vec<_>>());
+        next.expect_code(1);
+        next.expect_stderr_line(&["completed the publish a killed run left in out"]);
+        if by_hand {
+            next.expect_stderr_line(&[
+                "the killed run's staged files were gone",
+                "not listed as this generation's",
+            ]);
+        }
+        assert_eq!(work.litter(), Vec::<String>::new());
+        consistent(&work);
+        work.run(&args).expect_code(0);
+        assert_eq!(files(&work), wanted, "by hand {by_hand}");
+        consistent(&work);
+    }
+}

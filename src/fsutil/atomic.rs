@@ -307,6 +307,9 @@ fn keep_mode(file: &fs::File, dest: &Path) -> std::io::Result<()> {
 
 /// The marker between a temporary file's name and the process id that made it.
 const TEMP_MARK: &str = ".drillmap-";
+/// File name of the publish journal in an output folder ([`crate::write::generation`]):
+/// present only while a publish is under way, or after one was killed.
+pub const PUBLISH_JOURNAL: &str = ".drillmap-publish.json";
 
 /// The temporary name for `dest`, the one naming rule of every temporary file drillmap
 /// writes: hidden, in the same folder, `.NAME.drillmap-PID.tmp`.
@@ -378,17 +381,27 @@ pub fn folder_of(path: &Path) -> &Path {
 /// removed only when no process with its id runs on this machine (read from `/proc`; where
 /// there is no `/proc`, nothing is removed), so a live run's temporaries are never touched.
 /// Returns how many files and bytes were removed.
+///
+/// A folder holding a publish journal ([`PUBLISH_JOURNAL`]) is left as it is: the files a
+/// killed publish staged are renamed into place by the next build, which completes it.
 pub fn sweep_orphans(dir: &Path) -> Result<(u64, u64)> {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return Ok((0, 0));
-    }
-    if !dir.is_dir() {
-        return Ok((0, 0)); // no folder yet: nothing left behind
+    if !dir.is_dir() || dir.join(PUBLISH_JOURNAL).exists() {
+        return Ok((0, 0)); // no folder yet, or a killed publish's files still to place
     }
     remove_temps(dir, |pid| {
-        pid != std::process::id() && !proc.join(pid.to_string()).exists()
+        pid != std::process::id() && writer_gone(pid) == Some(true)
     })
+}
+
+/// Whether the process `pid` that named a temporary file has ended: `None` where this
+/// machine cannot tell (no `/proc`). A process id a live process has taken again counts as
+/// running: its files are left for a later sweep, never a live run's removed.
+pub fn writer_gone(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return None;
+    }
+    Some(!proc.join(pid.to_string()).exists())
 }
 
 /// Remove the regular files in `dir` with a temporary name ([`temp_path`]) whose writer's
@@ -641,7 +654,7 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Probe 6 M3: a hand-kept file reached through a symlink (or a chain of them, one
@@ -794,12 +807,17 @@ mod tests {
         let live = temp_path(&dir.path().join("t.txt"));
         fs::write(&live, b"mine").unwrap();
         fs::write(dir.path().join("t.txt"), b"table").unwrap();
+        // A killed publish's staged files wait for the build that completes its journal.
+        fs::write(dir.path().join(PUBLISH_JOURNAL), b"{}").unwrap();
+        assert_eq!(sweep_orphans(dir.path()).unwrap(), (0, 0));
+        assert!(orphan.exists());
+        fs::remove_file(dir.path().join(PUBLISH_JOURNAL)).unwrap();
         assert_eq!(sweep_orphans(dir.path()).unwrap(), (1, 5));
         assert!(!orphan.exists() && live.exists() && dir.path().join("t.txt").exists());
     }
 
     /// The id of a process that has ended, as a killed run's has.
-    fn ended_process() -> u32 {
+    pub(crate) fn ended_process() -> u32 {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let id = child.id();
         child.wait().unwrap();

@@ -50,7 +50,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub const LOCK: &str = ".drillmap.lock";
 /// File name of the publish journal in an output folder (present only while a publish is
 /// under way, or after one was killed).
-pub const JOURNAL: &str = ".drillmap-publish.json";
+pub const JOURNAL: &str = atomic::PUBLISH_JOURNAL;
 
 /// One file of a generation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +183,17 @@ impl Drop for Folder {
             let _ = file.set_len(0);
         }
     }
+}
+
+/// What [`Folder::apply`] did.
+struct Applied {
+    /// The manifest written.
+    manifest: Manifest,
+    /// How many staged files it renamed into place.
+    renamed: usize,
+    /// The names whose staged file was gone and whose place did not hold it: removed, and
+    /// not in the manifest.
+    lost: Vec<String>,
 }
 
 /// What a publish does, written before it starts so a killed one can be completed.
@@ -478,10 +489,21 @@ impl Folder {
         // if this run dies, by the next one; dropping them must not remove them.
         staged.into_iter().for_each(Staged::keep);
         dirs.into_iter().for_each(StagedDir::keep);
-        self.apply(&journal)?;
+        let applied = self.apply(&journal)?;
         crate::fsutil::interrupt::published();
-        self.remember(&journal.manifest);
-        Ok(journal.manifest)
+        if !applied.lost.is_empty() {
+            // Its own staged files, removed under it while it published.
+            return Err(Error::io(
+                self.out.join(&applied.lost[0]),
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "its staged file was removed while this run published it; the \
+                     manifest lists the files that are in place",
+                ),
+            ));
+        }
+        self.remember(&applied.manifest);
+        Ok(applied.manifest)
     }
 
     /// Remember the digests of the generation's files that this run verified and did not
@@ -500,14 +522,35 @@ impl Folder {
     }
 
     /// Do what `journal` says: rename, remove, write the manifest, remove the journal.
-    fn apply(&mut self, journal: &Journal) -> Result<usize> {
+    /// Returns the manifest written and the names renamed.
+    ///
+    /// A staged file that is gone (someone removed a killed publish's temporary files) was
+    /// either renamed already, by the run that left the journal, or lost: then the file in
+    /// its place is an older generation's, which the manifest must not claim. It is removed
+    /// and left out of the manifest ([`Applied::lost`]), so the manifest still names exactly
+    /// what is on disk, and the next build writes it again.
+    fn apply(&mut self, journal: &Journal) -> Result<Applied> {
         let mut renamed = 0;
+        let mut lost = Vec::new();
         for (tmp, name) in &journal.renames {
             let (from, to) = (self.out.join(tmp), self.out.join(name));
             match fs::rename(&from, &to) {
                 Ok(()) => renamed += 1,
-                // Renamed already, by the run this journal was left by.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let placed = match journal.manifest.file(name) {
+                        Some(entry) => self.matches(entry)?.is_ok(),
+                        None => to.exists(),
+                    };
+                    if !placed {
+                        match fs::remove_file(&to) {
+                            Ok(()) => {}
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                            Err(e) => return Err(Error::io(&to, e)),
+                        }
+                        lost.push(name.clone());
+                    }
+                    continue;
+                }
                 Err(e) => return Err(Error::io(&to, e)),
             }
             test_point("renamed");
@@ -530,10 +573,27 @@ impl Folder {
         // The renames reach the disk before the manifest that names them.
         let _ = File::open(&self.out).and_then(|d| d.sync_all());
         test_point("manifest");
-        atomic::write(&self.out.join(MANIFEST), &journal.manifest.to_bytes())?;
+        let manifest = if lost.is_empty() {
+            journal.manifest.clone()
+        } else {
+            Manifest::new(
+                journal
+                    .manifest
+                    .files
+                    .iter()
+                    .filter(|f| !lost.contains(&f.name))
+                    .cloned()
+                    .collect(),
+            )
+        };
+        atomic::write(&self.out.join(MANIFEST), &manifest.to_bytes())?;
         let path = self.out.join(JOURNAL);
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(renamed)
+        Ok(Applied {
+            manifest,
+            renamed,
+            lost,
+        })
     }
 
     /// Complete the publish a killed run left (its journal), before anything else.
@@ -553,20 +613,34 @@ impl Folder {
             ));
             return Ok(());
         };
-        let renamed = self.apply(&journal)?;
+        let applied = self.apply(&journal)?;
         self.notes.push(format!(
             "completed the publish a killed run left in {} (generation {}, {} renamed)",
             self.out.display(),
-            journal.manifest.generation,
-            counted(renamed as u64, "file")
+            applied.manifest.generation,
+            counted(applied.renamed as u64, "file")
         ));
+        if !applied.lost.is_empty() {
+            self.notes.push(format!(
+                "{}: the killed run's staged files were gone (removed by hand?): {}; the \
+                 older files there are removed, not listed as this generation's",
+                self.out.display(),
+                applied.lost.join(", ")
+            ));
+        }
         Ok(())
     }
 
-    /// Remove the temporary files killed runs left (none can be a live run's: every writer
-    /// to this folder holds its lock).
+    /// Remove the temporary files killed runs left. A build's writers hold this lock, but a
+    /// `drillmap tiles` or `extract --out` writing beside them may not (a folder with no
+    /// manifest yet), so a file whose writer still runs is left ([`atomic::writer_gone`]);
+    /// this process's id at lock time can only be a killed run's, as can any where the
+    /// machine cannot tell.
     fn sweep(&mut self) -> Result<()> {
-        let (count, bytes) = atomic::remove_temps(&self.out, |_| true)?;
+        let own = std::process::id();
+        let (count, bytes) = atomic::remove_temps(&self.out, |pid| {
+            pid == own || atomic::writer_gone(pid) != Some(false)
+        })?;
         if count > 0 {
             self.notes.push(format!(
                 "removed {} ({bytes} bytes) that killed runs left in {}",
@@ -730,11 +804,18 @@ mod tests {
     fn publish_renames_writes_the_manifest_and_sweeps_what_a_killed_run_left() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path();
-        let stale =
-            atomic::temp_path(&out.join("x.geojson")).with_file_name(".x.geojson.drillmap-1.tmp");
+        let dead = crate::fsutil::atomic::tests::ended_process();
+        let stale = out.join(format!(".x.geojson.drillmap-{dead}.tmp"));
         fs::write(&stale, b"12345").unwrap();
+        // A `drillmap tiles` writing here while no manifest is (it takes no lock then).
+        let live = out.join(format!(
+            ".y.pmtiles.drillmap-{}.tmp",
+            std::os::unix::process::parent_id()
+        ));
+        fs::write(&live, b"tiles").unwrap();
         let mut folder = Folder::lock(out, &mut |_| panic!("nobody else holds it")).unwrap();
         assert!(!stale.exists());
+        assert!(live.exists(), "a live writer's temporary file stays");
         let notes = folder.take_notes();
         assert!(
             notes[0].contains("removed 1 temporary file (5 bytes)"),
