@@ -913,6 +913,54 @@ fn a_coastline_whose_edges_cross_is_tiled_at_every_zoom_and_valid() {
     assert!(out.contains(", 0 failures"), "{out}");
 }
 
+/// Probe (session 29): a polygon whose ring crosses itself (a figure eight: two triangles
+/// meeting at a point, of no signed area) was in no tile that held it whole, and counted as
+/// tiled. It is tiled as the union of its loops: at every zoom the area its tiles cover is
+/// the input's (made valid by GEOS), read back by independent readers
+/// (`tests/tools/tile_area.py`), as for the same triangles given as a MultiPolygon.
+#[test]
+fn a_ring_that_crosses_itself_is_tiled_as_its_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let eight = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"bow","geometry":{"type":"Polygon","coordinates":[[[20,20],[22,22],[22,20],[20,22],[20,20]]]},"properties":{}}]}"#;
+    let two = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"bow","geometry":{"type":"MultiPolygon","coordinates":[[[[20,20],[21,21],[20,22],[20,20]]],[[[21,21],[22,20],[22,22],[21,21]]]]},"properties":{}}]}"#;
+    for (name, text) in [("eight", eight), ("two", two)] {
+        let input = dir.path().join(format!("{name}.geojson"));
+        std::fs::write(&input, text).unwrap();
+        let archive = dir.path().join(format!("{name}.pmtiles"));
+        let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+            .args(["tiles", "--max-zoom", "6", "--out"])
+            .arg(&archive)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let out = verify(&archive, std::slice::from_ref(&input), &["--max-zoom", "6"]);
+        assert!(out.contains(", 0 failures"), "{out}");
+        let area = Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/tile_area.py"))
+            .arg(&archive)
+            .arg(name)
+            .arg(&input)
+            .output()
+            .unwrap();
+        let lines = String::from_utf8_lossy(&area.stdout).into_owned();
+        assert!(
+            area.status.success(),
+            "{}",
+            String::from_utf8_lossy(&area.stderr)
+        );
+        assert_eq!(lines.lines().count(), 7, "{lines}");
+        for line in lines.lines() {
+            let ratio: f64 = line.split(' ').nth(1).unwrap().parse().unwrap();
+            assert!((ratio - 1.0).abs() < 0.05, "{name}: {line}\n{lines}");
+        }
+    }
+}
+
 #[test]
 fn archives_streamed_from_spilled_tiles_are_the_in_memory_bytes_and_leave_no_litter() {
     let dir = tempfile::tempdir().unwrap();

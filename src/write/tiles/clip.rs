@@ -204,10 +204,37 @@ pub fn area2(ring: &[(i32, i32)]) -> i64 {
     s
 }
 
+/// Whether a ring in tile coordinates covers no area at all: fewer than three points, or
+/// every point on one line. A ring whose signed area ([`area2`]) is zero may still cover
+/// some (a figure eight, whose two loops turn opposite ways), so this, not the sign, tells
+/// what can be dropped before the ring is made valid.
+pub fn no_area(ring: &[(i32, i32)]) -> bool {
+    let Some(&(x0, y0)) = ring.first() else {
+        return true;
+    };
+    let Some(&(x1, y1)) = ring.iter().find(|&&p| p != (x0, y0)) else {
+        return true;
+    };
+    let (dx, dy) = (i64::from(x1) - i64::from(x0), i64::from(y1) - i64::from(y0));
+    ring.iter()
+        .all(|&(x, y)| dx * (i64::from(y) - i64::from(y0)) == dy * (i64::from(x) - i64::from(x0)))
+}
+
 #[cfg(test)]
 #[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_figure_eight_has_area_though_its_signed_area_is_zero() {
+        let eight = [(0, 0), (10, 10), (10, 0), (0, 10)];
+        assert_eq!(area2(&eight), 0);
+        assert!(!no_area(&eight));
+        assert!(no_area(&[(0, 0), (5, 5), (10, 10), (5, 5)]));
+        assert!(no_area(&[(3, 3), (3, 3), (3, 3)]));
+        assert!(no_area(&[(0, 0), (1, 0)]));
+        assert!(!no_area(&[(0, 0), (1, 0), (1, 1)]));
+    }
 
     #[test]
     fn segment_clipping() {

@@ -234,8 +234,9 @@ fn least_shape(
 /// Clip one polygon (exterior then holes, world coordinates) into every tile its exterior
 /// reaches, appending its rings in that tile's coordinates to the tile's polygons (made
 /// valid and oriented by [`Cleaner::polygons`]). Rings that collapse to fewer than three
-/// points or no area are dropped, and a polygon whose exterior collapses is dropped in
-/// that tile (and a tile with no polygon has no entry).
+/// points or onto one line are dropped ([`clip::no_area`]; a figure eight, of no signed
+/// area, is kept for the cleaner to split), and a polygon whose exterior collapses is
+/// dropped in that tile (and a tile with no polygon has no entry).
 pub(super) fn cut_polygon(
     poly: &[Vec<Pt>],
     size: f64,
@@ -269,7 +270,7 @@ pub(super) fn cut_polygon(
                 while q.len() > 1 && q.first() == q.last() {
                     q.pop();
                 }
-                if q.len() < 3 || clip::area2(q) == 0 {
+                if q.len() < 3 || clip::no_area(q) {
                     if i == 0 {
                         break;
                     }
