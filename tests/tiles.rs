@@ -887,6 +887,21 @@ fn polygons_cut_at_tile_edges_and_rounded_to_the_grid_are_valid_for_geos() {
     assert!(out.contains(", 0 failures"), "{out}");
 }
 
+/// `drillmap tiles --max-zoom MAX_ZOOM --out ARCHIVE INPUT`, which must succeed.
+fn tile_to(archive: &Path, input: &Path, max_zoom: u8) {
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["tiles", "--max-zoom", &max_zoom.to_string(), "--out"])
+        .arg(archive)
+        .arg(input)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 /// Probe (session 26): a real coastline (`tests/fixtures/tiles/chukotka-coast.geojson`, one
 /// polygon of 17,000 vertices cut from Natural Earth's 1:10m countries, public domain, whose
 /// edges cross) never finished at z3: the integer overlay that repairs a tile's polygons
@@ -898,17 +913,7 @@ fn a_coastline_whose_edges_cross_is_tiled_at_every_zoom_and_valid() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiles/chukotka-coast.geojson");
     let archive = dir.path().join("coast.pmtiles");
-    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-        .args(["tiles", "--max-zoom", "5", "--out"])
-        .arg(&archive)
-        .arg(&fixture)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    tile_to(&archive, &fixture, 5);
     let out = verify(&archive, &[fixture], &["--max-zoom", "5"]);
     assert!(out.contains(", 0 failures"), "{out}");
 }
@@ -927,17 +932,7 @@ fn a_ring_that_crosses_itself_is_tiled_as_its_loops() {
         let input = dir.path().join(format!("{name}.geojson"));
         std::fs::write(&input, text).unwrap();
         let archive = dir.path().join(format!("{name}.pmtiles"));
-        let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
-            .args(["tiles", "--max-zoom", "6", "--out"])
-            .arg(&archive)
-            .arg(&input)
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        tile_to(&archive, &input, 6);
         let out = verify(&archive, std::slice::from_ref(&input), &["--max-zoom", "6"]);
         assert!(out.contains(", 0 failures"), "{out}");
         let area = Command::new("python3")
