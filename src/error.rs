@@ -54,6 +54,9 @@ impl Error {
         if let Some(open) = crate::read::quotes::UnclosedQuote::of(&source) {
             return open.to_error(&path);
         }
+        if let Some(long) = crate::read::quotes::RecordTooLong::of(&source) {
+            return long.to_error(&path);
+        }
         Error::Io { path, source }
     }
 

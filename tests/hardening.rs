@@ -167,6 +167,62 @@ fn an_overlong_line_is_refused_on_its_line_and_not_echoed() {
         run.stderr().len()
     );
     assert!(!work.out().join("events.geojson").exists());
+
+    // Probe (session 29): a quoted field over many short lines, each under the cap, was
+    // read whole. The record is capped as a line is, named at its quoted field's line.
+    let mut events = fs::read_to_string(work.data().join("events.csv")).unwrap();
+    let rows = events.lines().count();
+    events.push_str(&format!("ev-9,\"{}\"\n", "x".repeat(99).repeat(12_000)));
+    let events = events.replacen(&"x".repeat(99), &format!("{}\n", "x".repeat(98)), 12_000);
+    let long_csv = work.write_csv("long.csv", &events);
+    let run = build(&work, &["--events", &long_csv]);
+    run.expect_code(1).expect_stderr_line(&[
+        &format!(
+            "long.csv:{}: the record with the quoted field opened here",
+            rows + 1
+        ),
+        "runs over lines to more than 1048576 bytes: refused as input",
+    ]);
+    assert!(!work.out().join("events.geojson").exists());
+}
+
+// Probe (session 29): a row under the line cap whose feature is over it (its free column
+// escaped six-fold, `\u0001` for each control character) was written, and neither
+// `build --events` nor `tiles` could read the layer back. Such a row is a bad row.
+#[test]
+fn a_row_whose_feature_would_pass_the_line_cap_is_a_bad_row() {
+    let work = Work::new("events");
+    let csv = format!(
+        "id,name,start_date,lat,lon,notes\n\
+         e1,A,2021-05-05,38.5,68.8,\"{}\"\n\
+         e2,B,2021-05-06,38.6,68.9,fine\n",
+        "\u{1}".repeat(180_000)
+    );
+    let input = work.write_csv("ctrl.csv", csv);
+    let run = build(&work, &["--events", &input, "--seq", "--max-errors", "1"]);
+    run.expect_code(0).expect_stderr_line(&[
+        "ctrl.csv:2: \"e1\": its feature would be",
+        "bytes of GeoJSON, more than the 1048576 a line may hold",
+    ]);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    assert!(errors.contains("its feature would be"), "{errors}");
+    // What was written reads back: the GeoJSONSeq as events, the layer as tiles.
+    let events = ["build", "--data", "data", "--out", "again"];
+    run_bounded(
+        &work,
+        &[&events[..], &["--events", "out/events.geojsons"]].concat(),
+    )
+    .expect_code(0);
+    let back = fs::read_to_string(work.dir.path().join("again/events.geojson")).unwrap();
+    assert!(
+        back.contains("\"e2\"") && !back.contains("\"e1\""),
+        "{back}"
+    );
+    run_bounded(
+        &work,
+        &["tiles", "out/events.geojson", "--out", "t.pmtiles"],
+    )
+    .expect_code(0);
 }
 
 // Item 5: a value under the line cap is still quoted cut short in messages.

@@ -19,6 +19,7 @@ use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::Dates;
 use crate::model::{round6, Credits};
+use crate::read::lines::MAX_LINE;
 use crate::resolve::index::GeonamesIndex;
 use crate::resolve::online::GeocodeCache;
 use crate::resolve::{self, Gazetteer, Geocoder};
@@ -366,6 +367,20 @@ impl<'g> Builder<'g> {
 
     fn problem(&self, row: &Row<'_>, value: &str, message: impl Into<String>) -> Problem {
         Problem::new(&self.events, usize::try_from(row.line).ok(), value, message)
+    }
+
+    /// The problem of a row whose feature is `bytes` of GeoJSON, more than a line may hold
+    /// ([`MAX_LINE`]): written, it could not be read back (as `--events`, by `tiles`, as a
+    /// GeoJSONSeq line), so it is a bad row.
+    pub fn oversized(&self, row: &Row<'_>, bytes: usize) -> Problem {
+        self.problem(
+            row,
+            row.id,
+            format!(
+                "its feature would be {bytes} bytes of GeoJSON, more than the {MAX_LINE} \
+                 a line may hold (drillmap's readers, GeoJSONSeq): shorten its free columns"
+            ),
+        )
     }
 
     /// Geocode `place` within `country` (an alpha-2 code, or empty): its location, or what is wrong with the

@@ -16,6 +16,7 @@ use geo::{Geometry, Point};
 use crate::bulk::chunk::{Chunk, Item};
 use crate::derive::event::Builder;
 use crate::error::{Error, Problem};
+use crate::read::lines::MAX_LINE;
 use crate::workers;
 use crate::write::geojson;
 use crate::write::sink::SEPARATOR;
@@ -70,12 +71,22 @@ impl Derived {
             match b.feature(&row) {
                 Ok(Ok((point, own))) => {
                     let geometry = point.map(|[x, y]| Geometry::Point(Point::new(x, y)));
+                    let start = self.text.len();
                     self.text.extend_from_slice(SEPARATOR);
                     geojson::push_feature_head(&mut self.text, row.id, geometry.as_ref());
                     for part in b.properties(row.extra) {
                         self.text.extend_from_slice(part);
                     }
                     self.text.push(b'}');
+                    // Its line holds one byte more: the comma after it in the layer, the
+                    // record separator before it in a GeoJSONSeq.
+                    let bytes = self.text.len() - start - SEPARATOR.len();
+                    if bytes + 1 > MAX_LINE {
+                        self.text.truncate(start);
+                        self.outcomes
+                            .push(Outcome::Problem(b.oversized(&row, bytes)));
+                        continue;
+                    }
                     self.outcomes.push(Outcome::Feature {
                         end: self.text.len(),
                         point,

@@ -69,6 +69,51 @@ fn whole_chars(bytes: &[u8]) -> &[u8] {
     }
 }
 
+/// A record longer than the line cap ([`super::lines::MAX_LINE`]) because its quoted fields
+/// hold line ends: each of its lines is under the cap, the record is not, and the CSV
+/// reader would hold it whole. The error a [`QuoteWatch`] read returns, carried inside an
+/// [`io::Error`] and turned into an [`Error::Syntax`] by [`Error::io`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordTooLong {
+    /// The 1-based line a quoted field of the record opened on (the last one before the
+    /// cap was passed).
+    pub line: usize,
+    /// The cap, bytes.
+    pub max: usize,
+}
+
+impl fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message())
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl RecordTooLong {
+    /// The one an I/O error carries, if any.
+    pub fn of(e: &io::Error) -> Option<RecordTooLong> {
+        e.get_ref()?.downcast_ref::<RecordTooLong>().copied()
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "the record with the quoted field opened here runs over lines to more than {} \
+             bytes: refused as input (is a quote left open?)",
+            self.max
+        )
+    }
+
+    /// As the syntax error on its line of `path`.
+    pub fn to_error(&self, path: &Path) -> Error {
+        Error::Syntax {
+            path: path.into(),
+            line: Some(self.line),
+            message: self.message(),
+        }
+    }
+}
+
 /// A quoted field that goes on after its closing quote (a quote inside one is written
 /// `""`): where it is and its text as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +163,12 @@ pub struct QuoteWatch<R> {
     /// last one's text is still being read.
     after_quote: std::collections::VecDeque<TextAfterQuote>,
     capturing: bool,
+    /// Where the record being read starts (a byte offset of the input), as far as the
+    /// watch has looked for line ends outside quotes, and the most one may hold.
+    record_from: u64,
+    max_record: usize,
+    /// A record passed `max_record` ([`RecordTooLong`]): the read fails.
+    too_long: Option<RecordTooLong>,
 }
 
 impl<R: Read> QuoteWatch<R> {
@@ -134,6 +185,18 @@ impl<R: Read> QuoteWatch<R> {
             field: 0,
             after_quote: std::collections::VecDeque::new(),
             capturing: false,
+            record_from: 0,
+            max_record: super::lines::MAX_LINE,
+            too_long: None,
+        }
+    }
+
+    /// Cap records at `max` bytes ([`RecordTooLong`]) rather than the line cap.
+    #[cfg(test)]
+    fn with_max_record(inner: R, max: usize) -> Self {
+        QuoteWatch {
+            max_record: max,
+            ..QuoteWatch::new(inner)
         }
     }
 
@@ -171,6 +234,19 @@ impl<R> QuoteWatch<R> {
         found
     }
 
+    /// Note that the record being read reaches byte `at` of the input: past the cap, the
+    /// read fails ([`RecordTooLong`]).
+    fn reach(&mut self, at: u64) -> bool {
+        if at.saturating_sub(self.record_from) > self.max_record as u64 {
+            self.too_long = Some(RecordTooLong {
+                line: self.open_line.max(1),
+                max: self.max_record,
+            });
+            return false;
+        }
+        true
+    }
+
     /// Count the fields of the unquoted bytes `span`: a line end starts the count again.
     fn count_fields(&mut self, span: &[u8]) {
         let commas = |s: &[u8]| memchr::memchr_iter(b',', s).count();
@@ -203,6 +279,7 @@ impl<R: Read> QuoteWatch<R> {
                 State::Comment => {
                     i = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| {
                         self.state = State::LineStart;
+                        self.record_from = self.offset + (i + n + 1) as u64;
                         i + n + 1
                     });
                     (self.field, fields_from) = (0, i);
@@ -237,13 +314,28 @@ impl<R: Read> QuoteWatch<R> {
                         if let Some(&last) = buf.last() {
                             self.state = after(self.state, last);
                         }
+                        // The record goes on to here, or a new one starts after a line end
+                        // (a line by itself is capped before the watch reads it).
+                        match memchr::memrchr(b'\n', &buf[i..]) {
+                            Some(nl) => self.record_from = self.offset + (i + nl + 1) as u64,
+                            None => {
+                                self.reach(self.offset + buf.len() as u64);
+                            }
+                        }
                         break;
                     };
                     let at = i + q;
                     if buf[at] == b'\n' {
                         self.state = State::LineStart;
+                        self.record_from = self.offset + (at + 1) as u64;
                         i = at + 1;
                         continue;
+                    }
+                    if let Some(nl) = memchr::memrchr(b'\n', &buf[i..at]) {
+                        self.record_from = self.offset + (i + nl + 1) as u64;
+                    }
+                    if !self.reach(self.offset + at as u64) {
+                        break;
                     }
                     let before = if at > i {
                         after(self.state, buf[at - 1])
@@ -265,6 +357,9 @@ impl<R: Read> QuoteWatch<R> {
                 }
                 State::Quoted => {
                     let end = memchr::memchr(b'"', &buf[i..]).map_or(buf.len(), |q| i + q);
+                    if !self.reach(self.offset + end as u64) {
+                        break;
+                    }
                     let room = SHOWN * 4 - self.open_start.len().min(SHOWN * 4);
                     self.open_start
                         .extend_from_slice(&buf[i..end.min(i.saturating_add(room))]);
@@ -285,6 +380,9 @@ impl<R: Read> QuoteWatch<R> {
                         }
                         b',' | b'\n' | b'\r' => {
                             self.state = after(State::Unquoted, buf[i]);
+                            if buf[i] == b'\n' {
+                                self.record_from = self.offset + (i + 1) as u64;
+                            }
                             i += 1;
                         }
                         _ => {
@@ -362,6 +460,9 @@ impl<R: Read> Read for QuoteWatch<R> {
             ));
         }
         self.follow(&buf[..n]);
+        if let Some(long) = self.too_long {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, long));
+        }
         Ok(n)
     }
 }
@@ -437,6 +538,52 @@ mod tests {
             assert_eq!(watch.text_after_quote(4, 6).map(|q| q.line), Some(5));
             assert!(!watch.has_text_after_quote());
         }
+    }
+
+    /// Probe finding (session 29): a quoted field over many short lines was read whole
+    /// (a 101 MB record, 800 MB of memory), each line under the cap. A record, over all
+    /// its lines, is capped as a line is; records that each fit pass, however many.
+    #[test]
+    fn a_record_running_over_lines_past_the_cap_fails_at_its_quoted_field() {
+        use crate::read::lines::tests::Chunks;
+        let read = |text: &str, chunk: usize| {
+            let mut out = Vec::new();
+            QuoteWatch::with_max_record(Chunks(text.as_bytes(), chunk), 20)
+                .read_to_end(&mut out)
+                .map(|_| ())
+                .map_err(|e| RecordTooLong::of(&e).expect("a record too long"))
+        };
+        let fits = "id,v\n1,\"a\nb\nc\"\n2,\"d\ne\"\n3,plain,words\n4,\"f\ng\nh\"\n";
+        let many = fits.repeat(50);
+        for chunk in [1, 2, 3, 7, 1 << 16] {
+            assert_eq!(read(fits, chunk), Ok(()), "chunk {chunk}");
+            assert_eq!(read(&many, chunk), Ok(()), "chunk {chunk}");
+            let long = "id,v\n1,x\n2,\"aaaa\nbbbb\ncccc\ndddd\neeee\"\n3,y\n";
+            assert_eq!(
+                read(long, chunk),
+                Err(RecordTooLong { line: 3, max: 20 }),
+                "chunk {chunk}"
+            );
+            // Unquoted text between quoted line ends counts too.
+            let between = "id,v,w\n\"a\nb\",cccccccc,\"d\ne\",ffffffff\n";
+            assert_eq!(
+                read(between, chunk).map_err(|e| e.max),
+                Err(20),
+                "chunk {chunk}"
+            );
+        }
+        let e = Error::io(
+            "t.csv",
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                RecordTooLong { line: 3, max: 20 },
+            ),
+        );
+        assert_eq!(
+            e.to_string(),
+            "t.csv:3: the record with the quoted field opened here runs over lines to more \
+             than 20 bytes: refused as input (is a quote left open?)"
+        );
     }
 
     #[test]
