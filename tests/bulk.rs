@@ -2254,3 +2254,34 @@ fn geojsonseq_values_the_layer_could_not_hold_are_bad_rows() {
     assert!(work.out().join("events.pmtiles").exists());
     assert_eq!(work.litter(), Vec::<String>::new());
 }
+
+/// Probe (session 29): `build --events OUT/events.geojsons --out OUT --seq` replaced its
+/// own input with its rebuild (the input's location properties kept only as `src_*`
+/// copies), where every other command refuses an output that is one of its inputs.
+#[test]
+fn a_build_whose_output_is_its_own_events_file_is_refused() {
+    let work = Work::new("events");
+    bulk(&work, &["--events", "data/events.csv", "--seq"]).expect_code(0);
+    let before = work.outputs();
+    // By its name, and through a hard link.
+    fs::hard_link(
+        work.out().join("events.geojsons"),
+        work.dir.path().join("link.geojsons"),
+    )
+    .unwrap();
+    for input in ["out/events.geojsons", "link.geojsons"] {
+        bulk(&work, &["--events", input, "--seq"])
+            .expect_code(2)
+            .expect_stderr_line(&[
+                &format!("--events {input}: that is out/events.geojsons, which this build writes"),
+                "copy it elsewhere first, or give another --out or --layer",
+            ]);
+        assert_eq!(work.outputs(), before);
+    }
+    // Into another layer of the same folder, it is read as any events file.
+    bulk(
+        &work,
+        &["--events", "out/events.geojsons", "--layer", "again"],
+    )
+    .expect_code(0);
+}

@@ -513,6 +513,19 @@ fn build_into_an_unwritable_output_folder_succeeds_unchanged_and_fails_saying_so
     });
     assert_eq!(work.outputs(), before);
     assert_eq!(work.litter(), Vec::<String>::new());
+
+    // Probe (session 29): a run that would only remove a file said it would write it.
+    let work = Work::new("events");
+    let args = bulk_args("data/events.csv", &["--seq"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    work.run(&args).expect_code(0);
+    let before = work.outputs();
+    work.with_read_only_out(|| {
+        work.run_unprivileged(&args[..args.len() - 1])
+            .expect_code(2)
+            .expect_stderr_line(&["this run would remove events.geojsons there"]);
+    });
+    assert_eq!(work.outputs(), before);
 }
 
 /// Probe s11 #12: a layer file that is a symlink is replaced, not written through: every

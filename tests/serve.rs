@@ -691,12 +691,16 @@ fn serve_sees_a_same_size_edit_whose_mtime_was_set_back() {
     assert_eq!(header_value(&headers, "retry-after"), Some("1"));
 }
 
-/// Probe (session 25): `serve --watch` stopped by SIGTERM while it waited for an edit,
-/// its rebuild long done and reported, said "interrupted after the new output was
-/// published", as if a run had been cut short. A rebuild's report clears that.
-#[test]
-fn serve_watch_stopped_while_waiting_says_nothing_of_a_publish() {
-    let work = Work::new("small");
+/// `serve --watch` in `work` (data/ to out/), read until a stderr line starting with
+/// `start`: the child, the rest of its stderr, and the lines read.
+fn watch_until(
+    work: &Work,
+    start: &str,
+) -> (
+    Child,
+    std::io::Lines<BufReader<std::process::ChildStderr>>,
+    Vec<String>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
         .args(["serve", "--port", "0", "--data", "data", "--out", "out"])
         .args(["--watch"])
@@ -706,12 +710,22 @@ fn serve_watch_stopped_while_waiting_says_nothing_of_a_publish() {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.starts_with("built: ")) {
+    while !seen.iter().any(|l: &String| l.starts_with(start)) {
         match lines.next() {
             Some(Ok(line)) => seen.push(line),
-            _ => panic!("serve --watch ended before its first build: {seen:?}"),
+            _ => panic!("serve --watch ended before {start:?}: {seen:?}"),
         }
     }
+    (child, lines, seen)
+}
+
+/// Probe (session 25): `serve --watch` stopped by SIGTERM while it waited for an edit,
+/// its rebuild long done and reported, said "interrupted after the new output was
+/// published", as if a run had been cut short. A rebuild's report clears that.
+#[test]
+fn serve_watch_stopped_while_waiting_says_nothing_of_a_publish() {
+    let work = Work::new("small");
+    let (mut child, lines, seen) = watch_until(&work, "built: ");
     // The publish is done and reported; a moment in the wait loop, then SIGTERM.
     thread::sleep(Duration::from_millis(200));
     let sent = Command::new("kill")
@@ -792,4 +806,39 @@ fn clients_that_stop_reading_are_closed_and_the_server_answers_again() {
         }
     }
     stop.finish();
+}
+
+/// Probe (session 29): `serve --watch` whose first build failed, into a folder no build
+/// had written, said "the last good layers are still served" over an empty map. It says
+/// there are none; a folder with earlier layers keeps the old words.
+#[test]
+fn serve_watch_whose_first_build_fails_says_whether_earlier_layers_are_served() {
+    let work = Work::new("small");
+    work.append("exercises.toml", "broken = = x\n");
+    for (built, words) in [
+        (false, "no earlier build left layers to serve"),
+        (true, "the last good layers are still served"),
+    ] {
+        if built {
+            let _ = std::fs::remove_dir_all(work.out());
+            let good = work.dir.path().join("good");
+            Command::new("cp")
+                .args(["-r", "data"])
+                .arg(&good)
+                .current_dir(work.dir.path())
+                .status()
+                .unwrap();
+            let fixed = std::fs::read_to_string(good.join("exercises.toml"))
+                .unwrap()
+                .replace("broken = = x\n", "");
+            std::fs::write(good.join("exercises.toml"), fixed).unwrap();
+            work.run(&["build", "--data", "good", "--out", "out"])
+                .expect_code(0);
+        }
+        let (mut child, _, seen) = watch_until(&work, "error: the build failed");
+        let _ = child.kill();
+        let _ = child.wait();
+        let last = seen.last().unwrap();
+        assert!(last.contains(words), "built {built}: {seen:?}");
+    }
 }

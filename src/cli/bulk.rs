@@ -148,7 +148,35 @@ pub fn options(
         threads: a.threads.map(usize::from),
     };
     options.validate()?;
+    own_input(&options)?;
     Ok(options)
+}
+
+/// Refuse a build whose output files include its events file (`--events OUT/NAME.geojsons
+/// --out OUT --seq`): the input would be replaced by its own rebuild, as `--out`'s rule
+/// refuses for every command that writes a file ([`super::out`]).
+fn own_input(options: &bulk::Options) -> Result<(), Error> {
+    let Ok(input) = options.events.canonicalize() else {
+        return Ok(()); // not there: the read says so
+    };
+    let written = [
+        options.geojson_path(),
+        options.seq_path(),
+        options.tiles_path(),
+        options.errors_path(),
+    ];
+    match written
+        .iter()
+        .find(|p| super::out::same_file(&input, &super::canonical_target(p)))
+    {
+        Some(path) => Err(Error::Usage(format!(
+            "--events {}: that is {}, which this build writes: the input would be replaced by \
+             its own rebuild; copy it elsewhere first, or give another --out or --layer",
+            options.events.display(),
+            path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Run the bulk build and print its summary; exit 1 when rows were bad beyond --max-errors.

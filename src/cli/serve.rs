@@ -106,14 +106,22 @@ fn print_event(event: &Event, data: &std::path::Path) {
                 .collect();
             writeln!(err, "built: {}", parts.join(", "))
         }
-        Event::RebuildFailed(e) => {
-            for line in serve::problem_lines(e) {
+        Event::RebuildFailed { error, served } => {
+            for line in serve::problem_lines(error) {
                 let _ = writeln!(err, "{line}");
             }
-            writeln!(
-                err,
-                "error: the build failed; nothing was written, the last good layers are still served"
-            )
+            if *served {
+                writeln!(
+                    err,
+                    "error: the build failed; nothing was written, the last good layers are still served"
+                )
+            } else {
+                writeln!(
+                    err,
+                    "error: the build failed; nothing was written, and no earlier build left \
+                     layers to serve: the map stays empty until the data builds"
+                )
+            }
         }
     };
 }

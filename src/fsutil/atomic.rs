@@ -57,6 +57,11 @@ pub fn is_unwritable(e: &std::io::Error) -> bool {
 /// its output folder, which cannot be written (`e`, [`is_unwritable`]): the one message
 /// for every file that meets it.
 pub fn unwritable(file: &Path, e: &std::io::Error) -> Error {
+    unwritable_to(file, e, "write")
+}
+
+/// [`unwritable`] for a run that would `change` `file` ("write" it, "remove" it).
+pub fn unwritable_to(file: &Path, e: &std::io::Error, change: &str) -> Error {
     let (dir, name) = match (file.parent(), file.file_name()) {
         (Some(dir), Some(name)) => (dir, name.to_string_lossy()),
         _ => (file, file.to_string_lossy()),
@@ -71,8 +76,8 @@ pub fn unwritable(file: &Path, e: &std::io::Error) -> Error {
         std::io::Error::new(
             e.kind(),
             format!(
-                "the output folder cannot be written ({e}), and this run would write {name} \
-                 there; make the folder writable, or give another --out"
+                "the output folder cannot be written ({e}), and this run would {change} \
+                 {name} there; make the folder writable, or give another --out"
             ),
         ),
     )

@@ -274,6 +274,32 @@ pub fn read(
     Ok(stats)
 }
 
+/// A geonameid as GeoNames writes it: a positive whole number in plain digits (no sign,
+/// no leading zero), so that one place has one id in the table and in `geonames:ID` alike
+/// (`+7` and `007` were kept as written and shown as `geonames:7`).
+fn geonameid(text: &str) -> Result<u64, String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let problem = if text.is_empty() {
+        "is empty"
+    } else if !digits(text) {
+        match text.strip_prefix('-') {
+            Some(rest) if digits(rest) => "is negative",
+            _ if text.strip_prefix('+').is_some_and(digits) => {
+                "has a sign: GeoNames writes an id in digits alone"
+            }
+            _ => "is not a number",
+        }
+    } else if text.starts_with('0') {
+        "is not a positive number in plain digits (no leading zero)"
+    } else {
+        match text.parse::<u64>() {
+            Ok(id) => return Ok(id),
+            Err(_) => "is too large to be a GeoNames id",
+        }
+    };
+    Err(format!("geonameid {text:?} {problem}"))
+}
+
 /// Parse one line; `Ok(None)` for a well-formed row of a feature class we do not use.
 pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
     let f: Vec<&str> = text.split('\t').collect();
@@ -283,9 +309,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
             f.len()
         ));
     }
-    let id: u64 = f[0]
-        .parse()
-        .map_err(|_| format!("geonameid {:?} is not a number", f[0]))?;
+    let id = geonameid(f[0])?;
     let coord = |s: &str, what: &str, range: RangeInclusive<f64>| -> Result<f64, String> {
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() && range.contains(&v) => Ok(v),
@@ -384,6 +408,29 @@ mod tests {
         let mut rows = Vec::new();
         let stats = read(text, Path::new("g.txt"), sel, |r, _| rows.push(r)).unwrap();
         (rows, stats)
+    }
+
+    /// Probe (session 29): "-5" and an overflowing id were "not a number"; "+7" was kept
+    /// as written and shown as `geonames:7`, "007" and "0" were taken.
+    #[test]
+    fn a_geonameid_is_plain_digits_and_says_what_is_wrong() {
+        assert_eq!(geonameid("1215957"), Ok(1_215_957));
+        for (text, words) in [
+            ("-5", "is negative"),
+            ("99999999999999999999", "is too large"),
+            ("+7", "has a sign"),
+            ("007", "no leading zero"),
+            ("0", "no leading zero"),
+            ("", "is empty"),
+            ("7a", "is not a number"),
+            (" 7", "is not a number"),
+        ] {
+            let e = geonameid(text).unwrap_err();
+            assert!(
+                e.contains(words) && e.contains(&format!("{text:?}")),
+                "{text}: {e}"
+            );
+        }
     }
 
     #[test]

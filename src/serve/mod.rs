@@ -210,8 +210,14 @@ pub enum Event {
     DataChanged,
     /// A rebuild wrote (or left unchanged) these layers.
     Rebuilt(Vec<LayerSummary>),
-    /// A rebuild failed; nothing was written and the last good layers are still served.
-    RebuildFailed(Error),
+    /// A rebuild failed; nothing was written. `served`: the output folder holds earlier
+    /// layers, still served; else the map stays empty until the data builds.
+    RebuildFailed {
+        /// What stopped it.
+        error: Error,
+        /// Whether the folder has layers of an earlier build (its manifest).
+        served: bool,
+    },
 }
 
 /// What the last rebuild said, for the page.
@@ -355,7 +361,14 @@ fn rebuild(shared: &Shared, on_event: &mut dyn FnMut(Event)) {
     drop(state);
     on_event(match result {
         Ok(summaries) => Event::Rebuilt(summaries),
-        Err(e) => Event::RebuildFailed(e),
+        Err(error) => Event::RebuildFailed {
+            error,
+            served: shared
+                .paths
+                .out
+                .join(crate::write::generation::MANIFEST)
+                .is_file(),
+        },
     });
     // Reported: a signal while waiting for the next edit says nothing of this rebuild.
     crate::fsutil::interrupt::reported();

@@ -443,12 +443,18 @@ impl Folder {
             let path = self.out.join(MANIFEST);
             let changed = renames
                 .first()
-                .map(|(_, name)| self.out.join(name))
-                .or_else(|| swaps.first().map(|(_, dest, _)| self.out.join(dest)))
-                .or_else(|| gone.first().map(|name| self.out.join(name)))
-                .or_else(|| (fs::read(&path).ok() != Some(manifest.to_bytes())).then_some(path));
+                .map(|(_, name)| (self.out.join(name), "write"))
+                .or_else(|| {
+                    swaps
+                        .first()
+                        .map(|(_, dest, _)| (self.out.join(dest), "write"))
+                })
+                .or_else(|| gone.first().map(|name| (self.out.join(name), "remove")))
+                .or_else(|| {
+                    (fs::read(&path).ok() != Some(manifest.to_bytes())).then_some((path, "write"))
+                });
             return match changed {
-                Some(file) => Err(atomic::unwritable(&file, e)),
+                Some((file, change)) => Err(atomic::unwritable_to(&file, e, change)),
                 None => Ok(manifest),
             };
         }
