@@ -44,8 +44,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wrap an I/O error with the path it concerns (a line over the input cap, or a CSV
-    /// quoted field left open at the end, becomes a [`Error::Syntax`] on its line).
+    /// Wrap an I/O error with the path it concerns (a line over the input cap, a CSV
+    /// quoted field left open at the end, or a CSV record over the cap across its lines,
+    /// becomes a [`Error::Syntax`] on its line).
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
         if let Some(long) = crate::read::lines::LineTooLong::of(&source) {

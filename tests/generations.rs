@@ -645,7 +645,8 @@ fn a_killed_publish_is_completed_from_what_is_on_disk_when_its_staged_files_are_
         if by_hand {
             next.expect_stderr_line(&[
                 "the killed run's staged files were gone",
-                "not listed as this generation's",
+                "not listed as this generation's:",
+                "(the previous generation's, removed)",
             ]);
         }
         assert_eq!(work.litter(), Vec::<String>::new());

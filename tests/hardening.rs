@@ -201,11 +201,11 @@ fn a_row_whose_feature_would_pass_the_line_cap_is_a_bad_row() {
     let input = work.write_csv("ctrl.csv", csv);
     let run = build(&work, &["--events", &input, "--seq", "--max-errors", "1"]);
     run.expect_code(0).expect_stderr_line(&[
-        "ctrl.csv:2: \"e1\": its feature would be",
+        "ctrl.csv:2: \"e1\": its feature's line would be",
         "bytes of GeoJSON, more than the 1048576 a line may hold",
     ]);
     let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
-    assert!(errors.contains("its feature would be"), "{errors}");
+    assert!(errors.contains("its feature's line would be"), "{errors}");
     // What was written reads back: the GeoJSONSeq as events, the layer as tiles.
     let events = ["build", "--data", "data", "--out", "again"];
     run_bounded(

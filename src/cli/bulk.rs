@@ -159,14 +159,17 @@ fn own_input(options: &bulk::Options) -> Result<(), Error> {
     let Ok(input) = options.events.canonicalize() else {
         return Ok(()); // not there: the read says so
     };
+    // What this run may write (a file it does not write, it never removes: the layer read
+    // back without --seq keeps its GeoJSONSeq).
     let written = [
-        options.geojson_path(),
-        options.seq_path(),
-        options.tiles_path(),
-        options.errors_path(),
+        Some(options.geojson_path()),
+        options.seq.then(|| options.seq_path()),
+        options.tiles.as_ref().map(|_| options.tiles_path()),
+        Some(options.errors_path()),
     ];
     match written
         .iter()
+        .flatten()
         .find(|p| super::out::same_file(&input, &super::canonical_target(p)))
     {
         Some(path) => Err(Error::Usage(format!(

@@ -372,13 +372,15 @@ impl<'g> Builder<'g> {
     /// The problem of a row whose feature is `bytes` of GeoJSON, more than a line may hold
     /// ([`MAX_LINE`]): written, it could not be read back (as `--events`, by `tiles`, as a
     /// GeoJSONSeq line), so it is a bad row.
+    /// `bytes` is the feature's line: the feature and the one byte beside it.
     pub fn oversized(&self, row: &Row<'_>, bytes: usize) -> Problem {
         self.problem(
             row,
             row.id,
             format!(
-                "its feature would be {bytes} bytes of GeoJSON, more than the {MAX_LINE} \
-                 a line may hold (drillmap's readers, GeoJSONSeq): shorten its free columns"
+                "its feature's line would be {bytes} bytes of GeoJSON, more than the \
+                 {MAX_LINE} a line may hold (drillmap's readers, GeoJSONSeq): shorten its \
+                 free columns"
             ),
         )
     }

@@ -593,9 +593,8 @@ pub fn restore_dir(dest: &Path) -> Result<bool> {
     let prefix = format!(".{name}.old{TEMP_MARK}");
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        let gone = temp_owner(&file).is_some_and(|pid| {
-            pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
-        });
+        let gone = temp_owner(&file)
+            .is_some_and(|pid| pid != std::process::id() && writer_gone(pid) == Some(true));
         if gone && file.starts_with(&prefix) && entry.path().is_dir() {
             fs::rename(entry.path(), dest).map_err(|e| Error::io(dest, e))?;
             return Ok(true);

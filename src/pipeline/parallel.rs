@@ -80,11 +80,11 @@ impl Derived {
                     self.text.push(b'}');
                     // Its line holds one byte more: the comma after it in the layer, the
                     // record separator before it in a GeoJSONSeq.
-                    let bytes = self.text.len() - start - SEPARATOR.len();
-                    if bytes + 1 > MAX_LINE {
+                    let line = self.text.len() - start - SEPARATOR.len() + 1;
+                    if line > MAX_LINE {
                         self.text.truncate(start);
                         self.outcomes
-                            .push(Outcome::Problem(b.oversized(&row, bytes)));
+                            .push(Outcome::Problem(b.oversized(&row, line)));
                         continue;
                     }
                     self.outcomes.push(Outcome::Feature {

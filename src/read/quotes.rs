@@ -247,6 +247,21 @@ impl<R> QuoteWatch<R> {
         true
     }
 
+    /// The unquoted bytes `buf[from..to]` were read: a line end among them ends the record
+    /// being read (which [`Self::reach`]es it: its last piece, after its last quoted field,
+    /// counts too) and the last one starts the next. Whether there was one.
+    fn end_lines(&mut self, buf: &[u8], from: usize, to: usize) -> bool {
+        let span = &buf[from..to];
+        let Some(first) = memchr::memchr(b'\n', span) else {
+            return false;
+        };
+        if self.reach(self.offset + (from + first) as u64) {
+            let last = memchr::memrchr(b'\n', span).unwrap_or(first);
+            self.record_from = self.offset + (from + last + 1) as u64;
+        }
+        true
+    }
+
     /// Count the fields of the unquoted bytes `span`: a line end starts the count again.
     fn count_fields(&mut self, span: &[u8]) {
         let commas = |s: &[u8]| memchr::memchr_iter(b',', s).count();
@@ -279,6 +294,7 @@ impl<R: Read> QuoteWatch<R> {
                 State::Comment => {
                     i = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| {
                         self.state = State::LineStart;
+                        // A comment line is no record's.
                         self.record_from = self.offset + (i + n + 1) as u64;
                         i + n + 1
                     });
@@ -314,27 +330,24 @@ impl<R: Read> QuoteWatch<R> {
                         if let Some(&last) = buf.last() {
                             self.state = after(self.state, last);
                         }
-                        // The record goes on to here, or a new one starts after a line end
-                        // (a line by itself is capped before the watch reads it).
-                        match memchr::memrchr(b'\n', &buf[i..]) {
-                            Some(nl) => self.record_from = self.offset + (i + nl + 1) as u64,
-                            None => {
-                                self.reach(self.offset + buf.len() as u64);
-                            }
+                        // The record ends at a line end here, or goes on to the end.
+                        if !self.end_lines(buf, i, buf.len()) {
+                            self.reach(self.offset + buf.len() as u64);
                         }
                         break;
                     };
                     let at = i + q;
                     if buf[at] == b'\n' {
                         self.state = State::LineStart;
-                        self.record_from = self.offset + (at + 1) as u64;
+                        self.end_lines(buf, i, at + 1);
+                        if self.too_long.is_some() {
+                            break;
+                        }
                         i = at + 1;
                         continue;
                     }
-                    if let Some(nl) = memchr::memrchr(b'\n', &buf[i..at]) {
-                        self.record_from = self.offset + (i + nl + 1) as u64;
-                    }
-                    if !self.reach(self.offset + at as u64) {
+                    self.end_lines(buf, i, at);
+                    if self.too_long.is_some() || !self.reach(self.offset + at as u64) {
                         break;
                     }
                     let before = if at > i {
@@ -380,8 +393,9 @@ impl<R: Read> QuoteWatch<R> {
                         }
                         b',' | b'\n' | b'\r' => {
                             self.state = after(State::Unquoted, buf[i]);
-                            if buf[i] == b'\n' {
-                                self.record_from = self.offset + (i + 1) as u64;
+                            self.end_lines(buf, i, i + 1);
+                            if self.too_long.is_some() {
+                                break;
                             }
                             i += 1;
                         }
@@ -564,12 +578,30 @@ mod tests {
                 Err(RecordTooLong { line: 3, max: 20 }),
                 "chunk {chunk}"
             );
-            // Unquoted text between quoted line ends counts too.
+            // Unquoted text between quoted line ends counts too, and after the last one.
             let between = "id,v,w\n\"a\nb\",cccccccc,\"d\ne\",ffffffff\n";
+            let tail = "id,v\n1,\"aaaa\nb\",xxxxxxxxxxxxxxxxxx\n2,y\n";
+            // Named at the line its last quoted field opened on, before the cap.
+            for (text, line) in [(between, 3), (tail, 2)] {
+                assert_eq!(
+                    read(text, chunk),
+                    Err(RecordTooLong { line, max: 20 }),
+                    "chunk {chunk}: {text:?}"
+                );
+            }
+        }
+        // Read at once (one `read` of the whole text), not cut where a chunk ends.
+        for (text, line) in [
+            ("id,v,w\n\"a\nb\",cccccccc,\"d\ne\",ffffffff\n", 3),
+            ("id,v\n1,\"aaaa\nb\",xxxxxxxxxxxxxxxxxx\n2,y\n", 2),
+        ] {
+            let mut watch = QuoteWatch::with_max_record(text.as_bytes(), 20);
+            let mut buf = [0u8; 4096];
+            let e = watch.read(&mut buf).unwrap_err();
             assert_eq!(
-                read(between, chunk).map_err(|e| e.max),
-                Err(20),
-                "chunk {chunk}"
+                RecordTooLong::of(&e).map(|l| l.line),
+                Some(line),
+                "{text:?}"
             );
         }
         let e = Error::io(

@@ -2,10 +2,11 @@
 //!
 //! A command that writes into an output folder holds a [`Folder`] for its whole run: an
 //! advisory lock on `OUT/.drillmap.lock` (which holds the process id of its holder). A
-//! second build into the same folder waits for the first to end, told who holds it. Since
-//! every writer to the folder holds the lock, whatever temporary file the holder finds there
-//! ([`atomic::is_temp_name`]) is a killed run's: it is removed when the lock is taken, and
-//! the holder is told what and how many bytes. A folder that cannot be written (so its lock
+//! second build into the same folder waits for the first to end, told who holds it. Every
+//! build holds the lock, but a `drillmap tiles` or `extract --out` writing a file of its own
+//! there may not (a folder with no manifest yet); so a temporary file the holder finds
+//! ([`atomic::is_temp_name`]) is removed when the lock is taken only when its writer has
+//! ended ([`atomic::writer_gone`]), and the holder is told what and how many bytes. A folder that cannot be written (so its lock
 //! cannot be taken) is only read: a run that would change nothing there succeeds, and one
 //! that would is refused as soon as it knows, the folder as it was.
 //!
@@ -25,9 +26,10 @@
 //!    from while the file is untouched, instead of reading it whole.
 //!
 //! A run killed between 1 and 4 leaves the journal: the next holder of the lock completes
-//! the publish from it before anything else (every staged file is still there under its
-//! temporary name, or already in place), so the manifest always ends up naming a complete
-//! generation. `drillmap serve` reads the manifest and serves only the files it names, each
+//! the publish from it before anything else (a staged file is still there under its
+//! temporary name, or already in place; other commands' sweeps leave the files a journal
+//! names), so the manifest ends up naming a complete generation. Only a staged file removed
+//! by hand is missing: its name is then left out of the manifest ([`Folder::apply`]). `drillmap serve` reads the manifest and serves only the files it names, each
 //! as the manifest describes it. A file this build does not write is carried into the new
 //! manifest only when it still matches the old one; one that does not is reported and left
 //! out. A file whose bytes do not change is not rewritten ("untouched when unchanged").
@@ -191,9 +193,9 @@ struct Applied {
     manifest: Manifest,
     /// How many staged files it renamed into place.
     renamed: usize,
-    /// The names whose staged file was gone and whose place did not hold it: removed, and
-    /// not in the manifest.
-    lost: Vec<String>,
+    /// The names whose staged file was gone and whose place did not hold it, not in the
+    /// manifest; whether the previous generation's file there was removed.
+    lost: Vec<(String, bool)>,
 }
 
 /// What a publish does, written before it starts so a killed one can be completed.
@@ -500,7 +502,7 @@ impl Folder {
         if !applied.lost.is_empty() {
             // Its own staged files, removed under it while it published.
             return Err(Error::io(
-                self.out.join(&applied.lost[0]),
+                self.out.join(&applied.lost[0].0),
                 std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     "its staged file was removed while this run published it; the \
@@ -528,16 +530,18 @@ impl Folder {
     }
 
     /// Do what `journal` says: rename, remove, write the manifest, remove the journal.
-    /// Returns the manifest written and the names renamed.
     ///
     /// A staged file that is gone (someone removed a killed publish's temporary files) was
-    /// either renamed already, by the run that left the journal, or lost: then the file in
-    /// its place is an older generation's, which the manifest must not claim. It is removed
-    /// and left out of the manifest ([`Applied::lost`]), so the manifest still names exactly
-    /// what is on disk, and the next build writes it again.
+    /// either renamed already, by the run that left the journal, or lost: then its place
+    /// holds no file of this generation, which the manifest must not claim. The file there
+    /// is removed when it is the previous generation's (its manifest, still on disk, says
+    /// so), else left as it is (written or edited since); either way it is left out of the
+    /// manifest ([`Applied::lost`]), so the manifest names only what is on disk as it says,
+    /// and the next build writes it again.
     fn apply(&mut self, journal: &Journal) -> Result<Applied> {
         let mut renamed = 0;
         let mut lost = Vec::new();
+        let mut previous = None;
         for (tmp, name) in &journal.renames {
             let (from, to) = (self.out.join(tmp), self.out.join(name));
             match fs::rename(&from, &to) {
@@ -547,14 +551,21 @@ impl Folder {
                         Some(entry) => self.matches(entry)?.is_ok(),
                         None => to.exists(),
                     };
-                    if !placed {
-                        match fs::remove_file(&to) {
-                            Ok(()) => {}
-                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                            Err(e) => return Err(Error::io(&to, e)),
-                        }
-                        lost.push(name.clone());
+                    if placed {
+                        continue;
                     }
+                    if previous.is_none() {
+                        previous = Some(self.read_manifest()?);
+                    }
+                    let older = previous.as_ref().and_then(|m| m.as_ref()?.file(name));
+                    let removed = match older {
+                        Some(entry) if self.matches(entry)?.is_ok() => {
+                            remove_if_there(&to)?;
+                            true
+                        }
+                        _ => false,
+                    };
+                    lost.push((name.clone(), removed));
                     continue;
                 }
                 Err(e) => return Err(Error::io(&to, e)),
@@ -570,11 +581,7 @@ impl Folder {
             test_point("renamed");
         }
         for name in &journal.remove {
-            match fs::remove_file(self.out.join(name)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(self.out.join(name), e)),
-            }
+            remove_if_there(&self.out.join(name))?;
         }
         // The renames reach the disk before the manifest that names them.
         let _ = File::open(&self.out).and_then(|d| d.sync_all());
@@ -587,7 +594,7 @@ impl Folder {
                     .manifest
                     .files
                     .iter()
-                    .filter(|f| !lost.contains(&f.name))
+                    .filter(|f| !lost.iter().any(|(name, _)| *name == f.name))
                     .cloned()
                     .collect(),
             )
@@ -627,12 +634,28 @@ impl Folder {
             counted(applied.renamed as u64, "file")
         ));
         if !applied.lost.is_empty() {
-            self.notes.push(format!(
-                "{}: the killed run's staged files were gone (removed by hand?): {}; the \
-                 older files there are removed, not listed as this generation's",
-                self.out.display(),
-                applied.lost.join(", ")
-            ));
+            let list = |removed: bool| {
+                let names: Vec<&str> = applied
+                    .lost
+                    .iter()
+                    .filter(|(_, r)| *r == removed)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                names.join(", ")
+            };
+            let (removed, kept) = (list(true), list(false));
+            let mut said = format!(
+                "{}: the killed run's staged files were gone (removed by hand?), so these \
+                 are not listed as this generation's:",
+                self.out.display()
+            );
+            if !removed.is_empty() {
+                said.push_str(&format!(" {removed} (the previous generation's, removed)"));
+            }
+            if !kept.is_empty() {
+                said.push_str(&format!(" {kept} (left as they are: no generation's)"));
+            }
+            self.notes.push(said);
         }
         Ok(())
     }
@@ -688,6 +711,14 @@ impl Folder {
         } else {
             Err("other bytes (its SHA-256 differs)".into())
         })
+    }
+}
+
+/// Remove the file at `path`, if there is one.
+fn remove_if_there(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
     }
 }
 
