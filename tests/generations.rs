@@ -655,4 +655,30 @@ fn a_killed_publish_is_completed_from_what_is_on_disk_when_its_staged_files_are_
         assert_eq!(files(&work), wanted, "by hand {by_hand}");
         consistent(&work);
     }
+    // Probe (session 29): killed after its journal, before any rename, its staged files
+    // removed by hand: the publish never began, and the previous generation, whole, stays
+    // (it was removed, for a manifest of no file).
+    let work = Work::new("events");
+    fs::write(work.data().join("big.csv"), events(3000, "Event")).unwrap();
+    work.run(&args).expect_code(0);
+    let before = files(&work);
+    let old_manifest = consistent(&work);
+    fs::write(work.data().join("big.csv"), events(3000, "Drill")).unwrap();
+    killed(
+        &run_env(&work, &args, &[("DRILLMAP_TEST_KILL_AT", "journal")]),
+        "journal",
+    );
+    let left = staged(&work);
+    assert!(left.len() >= 3, "{left:?}");
+    for name in &left {
+        fs::remove_file(work.out().join(name)).unwrap();
+    }
+    fs::write(work.data().join("bad.csv"), "id,name,start_date\ne1,A\n").unwrap();
+    let bad = bulk_args("data/bad.csv", &["--seq"]);
+    let next = work.run(&bad.iter().map(String::as_str).collect::<Vec<_>>());
+    next.expect_code(1);
+    next.expect_stderr_line(&["never began", "the previous generation stays"]);
+    assert_eq!(files(&work), before);
+    assert_eq!(consistent(&work), old_manifest);
+    assert_eq!(work.litter(), Vec::<String>::new());
 }

@@ -370,7 +370,10 @@ impl<R: Read> QuoteWatch<R> {
                 }
                 State::Quoted => {
                     let end = memchr::memchr(b'"', &buf[i..]).map_or(buf.len(), |q| i + q);
-                    if !self.reach(self.offset + end as u64) {
+                    // Up to its closing quote, which counts (the last byte of a file that
+                    // ends with it is the record's).
+                    let upto = (end + 1).min(buf.len());
+                    if !self.reach(self.offset + upto as u64) {
                         break;
                     }
                     let room = SHOWN * 4 - self.open_start.len().min(SHOWN * 4);
@@ -589,6 +592,21 @@ mod tests {
                     "chunk {chunk}: {text:?}"
                 );
             }
+        }
+        // A record that ends with its closing quote as the file's last byte: the quote
+        // counts (probe, session 29: one byte over passed).
+        for chunk in [1, 3, 1 << 16] {
+            // 20 bytes, then 21.
+            assert_eq!(
+                read("1,\"aaaa\nbbbbbbbbbbb\"", chunk),
+                Ok(()),
+                "chunk {chunk}"
+            );
+            assert_eq!(
+                read("1,\"aaaa\nbbbbbbbbbbbb\"", chunk),
+                Err(RecordTooLong { line: 1, max: 20 }),
+                "chunk {chunk}"
+            );
         }
         // Read at once (one `read` of the whole text), not cut where a chunk ends.
         for (text, line) in [

@@ -497,6 +497,7 @@ impl Folder {
         // if this run dies, by the next one; dropping them must not remove them.
         staged.into_iter().for_each(Staged::keep);
         dirs.into_iter().for_each(StagedDir::keep);
+        test_point("journal");
         let applied = self.apply(&journal)?;
         crate::fsutil::interrupt::published();
         if !applied.lost.is_empty() {
@@ -547,11 +548,7 @@ impl Folder {
             match fs::rename(&from, &to) {
                 Ok(()) => renamed += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let placed = match journal.manifest.file(name) {
-                        Some(entry) => self.matches(entry)?.is_ok(),
-                        None => to.exists(),
-                    };
-                    if placed {
+                    if self.placed(journal, name)? {
                         continue;
                     }
                     if previous.is_none() {
@@ -609,6 +606,35 @@ impl Folder {
         })
     }
 
+    /// Whether the file `name` of `journal` is in place: the bytes its manifest names
+    /// (or, named by none, there at all).
+    fn placed(&self, journal: &Journal, name: &str) -> Result<bool> {
+        Ok(match journal.manifest.file(name) {
+            Some(entry) => self.matches(entry)?.is_ok(),
+            None => self.out.join(name).exists(),
+        })
+    }
+
+    /// Whether nothing of `journal`'s publish happened and nothing of it is left: every
+    /// staged file and folder gone (removed by hand) and none in place. Its renames go in
+    /// order, before anything is removed, so the previous generation is then whole.
+    fn never_began(&self, journal: &Journal) -> Result<bool> {
+        if journal.renames.is_empty()
+            || journal
+                .dirs
+                .iter()
+                .any(|(tmp, ..)| fs::symlink_metadata(self.out.join(tmp)).is_ok())
+        {
+            return Ok(false);
+        }
+        for (tmp, name) in &journal.renames {
+            if fs::symlink_metadata(self.out.join(tmp)).is_ok() || self.placed(journal, name)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Complete the publish a killed run left (its journal), before anything else.
     fn complete_journal(&mut self) -> Result<()> {
         let path = self.out.join(JOURNAL);
@@ -626,6 +652,16 @@ impl Folder {
             ));
             return Ok(());
         };
+        if self.never_began(&journal)? {
+            fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            self.notes.push(format!(
+                "{}: the publish a killed run left never began and cannot be completed: none \
+                 of its staged files is there (removed by hand?) nor in place; the previous \
+                 generation stays",
+                self.out.display()
+            ));
+            return Ok(());
+        }
         let applied = self.apply(&journal)?;
         self.notes.push(format!(
             "completed the publish a killed run left in {} (generation {}, {} renamed)",
