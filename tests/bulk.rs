@@ -1035,13 +1035,32 @@ fn a_build_removes_only_what_an_earlier_generation_wrote_and_never_its_input() {
     .expect_code(0);
     let seq = work.out().join("events.geojsons");
     let before = fs::read(&seq).unwrap();
-    // The layer read back into its own folder, without --seq: the input stays.
-    bulk(&work, &["--events", "out/events.geojsons", "--no-tiles"]).expect_code(0);
+    // The layer read back into its own folder, without --seq: the input stays, out of the
+    // new generation (session 29's probe: the manifest still listed it, from the older pass).
+    let listed = |work: &Work| {
+        let m: Value =
+            serde_json::from_slice(&fs::read(work.out().join("manifest.json")).unwrap()).unwrap();
+        m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(listed(&work).contains(&"events.geojsons".to_owned()));
+    bulk(&work, &["--events", "out/events.geojsons", "--no-tiles"])
+        .expect_code(0)
+        .expect_stderr_line(&[
+            "note:",
+            "events.geojsons is this run's input",
+            "out of the new generation",
+        ]);
     assert_eq!(
         fs::read(&seq).unwrap(),
         before,
         "the input was removed or changed"
     );
+    assert_eq!(listed(&work), ["events.geojson"], "{:?}", listed(&work));
     // Files of the layer's names drillmap never wrote stay too.
     let other = Work::new("events");
     fs::create_dir_all(other.out()).unwrap();

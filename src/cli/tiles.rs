@@ -266,6 +266,7 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
                 vec![(args.out.clone(), archive, stats.digest.clone())],
                 staged_dir.flatten().into_iter().collect(),
                 &[],
+                &[],
             )?;
             Ok((stats, xyz_stats))
         });

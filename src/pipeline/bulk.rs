@@ -698,10 +698,13 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         // A stale list from an earlier run would mislead.
         None => remove.push(problems.path.clone()),
     }
-    // Never the input itself (a layer of an earlier run read back).
+    // Never the input itself (a layer of an earlier run read back): it stays on disk, out
+    // of the new generation.
     let input = std::fs::canonicalize(&opts.events).ok();
-    remove.retain(|p| input.is_none() || std::fs::canonicalize(p).ok() != input);
-    folder.publish(files, &remove)?;
+    let (left, remove): (Vec<_>, Vec<_>) = remove
+        .into_iter()
+        .partition(|p| input.is_some() && std::fs::canonicalize(p).ok() == input);
+    folder.publish_with_dirs(files, Vec::new(), &remove, &left)?;
     report.written = true;
     Ok(report)
 }

@@ -344,18 +344,20 @@ impl Folder {
     /// a file drillmap did not write (an input, a user's file of the same name) stays.
     /// Returns the new manifest.
     pub fn publish(&mut self, files: Vec<Publishable>, remove: &[PathBuf]) -> Result<Manifest> {
-        self.publish_with_dirs(files, Vec::new(), remove)
+        self.publish_with_dirs(files, Vec::new(), remove, &[])
     }
 
     /// [`Folder::publish`], with folders staged whole swapped in as part of the same
     /// generation (after the files, before the manifest). A folder is not named in the
     /// manifest (`serve` serves the output folder's own files); it may be outside the output
-    /// folder.
+    /// folder. The files in `left` (an input of this run that an earlier generation wrote)
+    /// stay on disk as they are, out of the new generation.
     pub fn publish_with_dirs(
         &mut self,
         files: Vec<Publishable>,
         dirs: Vec<StagedDir>,
         remove: &[PathBuf],
+        left: &[PathBuf],
     ) -> Result<Manifest> {
         test_point("staged");
         let name_of = |p: &Path| -> Result<String> {
@@ -397,6 +399,10 @@ impl Folder {
         for p in remove {
             gone.push(name_of(p)?);
         }
+        let mut left_names = Vec::new();
+        for p in left {
+            left_names.push(name_of(p)?);
+        }
         let old = self.read_manifest()?;
         gone.retain(|n| {
             old.as_ref()
@@ -408,6 +414,15 @@ impl Folder {
             for f in old.files {
                 let written = entries.iter().any(|e| e.name == f.name);
                 if written || gone.contains(&f.name) {
+                    continue;
+                }
+                if left_names.contains(&f.name) {
+                    self.notes.push(format!(
+                        "{} is this run's input: left as it is, and out of the new generation \
+                         (it is generation {}'s, which this run replaces)",
+                        self.out.join(&f.name).display(),
+                        old.generation
+                    ));
                     continue;
                 }
                 match self.matches(&f)? {
