@@ -169,12 +169,9 @@ fn write_geojson(dir: &Path, layers: &[Layer]) -> Vec<PathBuf> {
         .collect()
 }
 
-fn verifier() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/verify_tiles.py")
-}
-
-/// Run the independent verifier; fail with a clear message when its modules are missing.
-fn verify(archive: &Path, fixtures: &[PathBuf], extra: &[&str]) -> String {
+/// Run `tests/tools/<script>` with `args` and return its standard output; fail with a clear
+/// message when its Python modules are missing or it fails.
+fn python_tool(script: &str, args: &[&std::ffi::OsStr]) -> String {
     let probe = Command::new("python3")
         .args(["-c", "import pmtiles, mapbox_vector_tile"])
         .output();
@@ -192,19 +189,29 @@ fn verify(archive: &Path, fixtures: &[PathBuf], extra: &[&str]) -> String {
         ),
     }
     let out = Command::new("python3")
-        .arg(verifier())
-        .arg(archive)
-        .args(fixtures)
-        .args(extra)
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/tools")
+                .join(script),
+        )
+        .args(args)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "verify_tiles.py failed:\n{stdout}\n{}",
+        "{script} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+/// Run the independent verifier (`tests/tools/verify_tiles.py`).
+fn verify(archive: &Path, fixtures: &[PathBuf], extra: &[&str]) -> String {
+    let mut args = vec![archive.as_os_str()];
+    args.extend(fixtures.iter().map(|f| f.as_os_str()));
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    python_tool("verify_tiles.py", &args)
 }
 
 #[test]
@@ -935,18 +942,9 @@ fn a_ring_that_crosses_itself_is_tiled_as_its_loops() {
         tile_to(&archive, &input, 6);
         let out = verify(&archive, std::slice::from_ref(&input), &["--max-zoom", "6"]);
         assert!(out.contains(", 0 failures"), "{out}");
-        let area = Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/tile_area.py"))
-            .arg(&archive)
-            .arg(name)
-            .arg(&input)
-            .output()
-            .unwrap();
-        let lines = String::from_utf8_lossy(&area.stdout).into_owned();
-        assert!(
-            area.status.success(),
-            "{}",
-            String::from_utf8_lossy(&area.stderr)
+        let lines = python_tool(
+            "tile_area.py",
+            &[archive.as_os_str(), name.as_ref(), input.as_os_str()],
         );
         assert_eq!(lines.lines().count(), 7, "{lines}");
         for line in lines.lines() {
