@@ -909,6 +909,30 @@ fn tile_to(archive: &Path, input: &Path, max_zoom: u8) {
     );
 }
 
+/// Probe (session 30): a valid polygon with five small holes (shapely: valid), and a ring of
+/// 15 vertices that crosses itself, came out with a hole written after an exterior that
+/// does not hold it (z0-z2; GEOS "Hole lies outside shell"): the integer overlay (i_overlay
+/// 9.1) gave a hole of the large polygon to a one-unit island beside it. Every hole now
+/// follows the exterior that holds it, checked by the independent verifier at every zoom.
+#[test]
+fn every_hole_follows_the_exterior_that_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let holes = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"u","geometry":{"type":"MultiPolygon","coordinates":[[[[69.528603,39.118079],[69.365607,39.22699],[69.210858,40.586165],[69.222426,40.586165],[70.0,41.0],[69.528603,39.118079]],[[69.47975,40.436487],[69.428057,40.428504],[69.465775,40.36559],[69.47975,40.436487]],[[69.410473,40.476651],[69.420517,40.486694],[69.299542,40.548578],[69.410473,40.476651]],[[69.46824,39.32146],[69.48503,39.333658],[69.485965,39.335495],[69.46824,39.32146]],[[69.551814,40.486604],[69.557138,40.476155],[69.575879,40.462539],[69.551814,40.486604]],[[69.50171,40.545173],[69.474257,40.549521],[69.467117,40.539694],[69.50171,40.545173]]]]},"properties":{}}]}"#;
+    let crossing = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"r","geometry":{"type":"Polygon","coordinates":[[[70.715,11.0],[69.479,9.676],[70.716,10.749],[70.85,10.023],[69.463,9.911],[70.129,9.72],[70.139,10.86],[70.291,9.81],[70.727,10.99],[69.344,10.876],[70.381,10.438],[69.573,9.99],[69.937,10.681],[70.11,9.803],[70.65,9.637],[70.715,11.0]]]},"properties":{}}]}"#;
+    for (name, text, zoom) in [("holes", holes, "10"), ("crossing", crossing, "7")] {
+        let input = dir.path().join(format!("{name}.geojson"));
+        std::fs::write(&input, text).unwrap();
+        let archive = dir.path().join(format!("{name}.pmtiles"));
+        tile_to(&archive, &input, zoom.parse().unwrap());
+        let out = verify(
+            &archive,
+            std::slice::from_ref(&input),
+            &["--max-zoom", zoom],
+        );
+        assert!(out.contains(", 0 failures"), "{name}: {out}");
+    }
+}
+
 /// Probe (session 26): a real coastline (`tests/fixtures/tiles/chukotka-coast.geojson`, one
 /// polygon of 17,000 vertices cut from Natural Earth's 1:10m countries, public domain, whose
 /// edges cross) never finished at z3: the integer overlay that repairs a tile's polygons

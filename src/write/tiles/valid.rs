@@ -113,7 +113,99 @@ impl Cleaner {
             // Polygons of one feature that may now touch or overlap: their union.
             shapes = self.overlay.simplify_source(&shapes, FillRule::NonZero);
         }
+        rehome_holes(&mut shapes);
         shapes
+    }
+}
+
+/// Put every hole after the exterior that holds it. The overlay's OGC output can attach a
+/// hole to the wrong polygon (i_overlay 9.1: a hole of a large polygon given to a one-unit
+/// island beside it, where readers take it as that island's hole: GEOS "Hole lies outside
+/// shell"; a probe's polygon with five holes at z0). A hole found outside its own
+/// polygon's exterior moves to the smallest exterior that holds it, or is dropped when none
+/// does (it would cut nothing that is filled).
+fn rehome_holes(shapes: &mut [IntShape<i32>]) {
+    let mut stray = Vec::new();
+    for shape in shapes.iter_mut() {
+        let mut i = 1;
+        while i < shape.len() {
+            if holds(&shape[0], &shape[i]) == Some(false) {
+                stray.push(shape.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+    }
+    for hole in stray {
+        let home = shapes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| holds(&s[0], &hole) == Some(true))
+            .min_by_key(|(_, s)| {
+                let exterior: Vec<_> = s[0].iter().map(|p| (p.x, p.y)).collect();
+                area2(&exterior).abs()
+            })
+            .map(|(i, _)| i);
+        if let Some(i) = home {
+            shapes[i].push(hole);
+        }
+    }
+}
+
+/// Where a point is against a ring.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Place {
+    Inside,
+    Outside,
+    OnEdge,
+}
+
+/// Whether `exterior` holds the ring `hole` (which may touch it, never cross it, in a
+/// valid polygon): told by the hole's first vertex off the exterior's edges, then by the
+/// first midpoint of its edges off them; `None` when every one is on them.
+fn holds(exterior: &[IntPoint<i32>], hole: &[IntPoint<i32>]) -> Option<bool> {
+    // Coordinates doubled, so that edge midpoints are whole.
+    let double = |p: IntPoint<i32>| (2 * i64::from(p.x), 2 * i64::from(p.y));
+    let ring: Vec<(i64, i64)> = exterior.iter().map(|&p| double(p)).collect();
+    let vertices = hole.iter().map(|&p| double(p));
+    let midpoints = (0..hole.len()).map(|i| {
+        let (a, b) = (double(hole[i]), double(hole[(i + 1) % hole.len()]));
+        ((a.0 + b.0) / 2, (a.1 + b.1) / 2)
+    });
+    vertices
+        .chain(midpoints)
+        .map(|p| locate(p, &ring))
+        .find(|&at| at != Place::OnEdge)
+        .map(|at| at == Place::Inside)
+}
+
+/// Where `p` is against `ring` (crossing number, edges exact in integers).
+fn locate((px, py): (i64, i64), ring: &[(i64, i64)]) -> Place {
+    let mut inside = false;
+    let n = ring.len();
+    for i in 0..n {
+        let ((ax, ay), (bx, by)) = (ring[i], ring[(i + 1) % n]);
+        let cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax);
+        if cross == 0
+            && px >= ax.min(bx)
+            && px <= ax.max(bx)
+            && py >= ay.min(by)
+            && py <= ay.max(by)
+        {
+            return Place::OnEdge;
+        }
+        // The edge crosses the horizontal line through p to its right.
+        if (ay > py) != (by > py) {
+            let right = if by > ay { cross > 0 } else { cross < 0 };
+            if right {
+                inside = !inside;
+            }
+        }
+    }
+    if inside {
+        Place::Inside
+    } else {
+        Place::Outside
     }
 }
 
@@ -228,6 +320,67 @@ mod tests {
         let out = clean(&[vec![square(0, 0, 10)], vec![square(10, 0, 10)]]);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(area2(&out[0]), 2 * 200);
+    }
+
+    /// Every hole of `rings` (MVT order) lies in the exterior before it.
+    fn holes_in_their_exteriors(rings: &[Vec<(i32, i32)>]) {
+        let contour = |r: &[(i32, i32)]| int_contour(r);
+        let mut exterior = None;
+        for r in rings {
+            if area2(r) > 0 {
+                exterior = Some(contour(r));
+            } else {
+                let e = exterior.as_ref().expect("a hole before any exterior");
+                assert_eq!(holds(e, &contour(r)), Some(true), "{r:?} in {rings:?}");
+            }
+        }
+    }
+
+    /// Probe (session 30): a valid polygon with five small holes, at z0 (tile 0/0/0). Two
+    /// holes meet around a one-unit square, which becomes an island; the overlay gave that
+    /// island a hole of the large polygon, written after it: GEOS "Hole lies outside shell".
+    #[test]
+    fn a_hole_follows_the_exterior_that_holds_it() {
+        let polygon = vec![
+            vec![
+                (2839, 1564),
+                (2837, 1562),
+                (2835, 1542),
+                (2836, 1542),
+                (2844, 1536),
+            ],
+            vec![(2839, 1544), (2838, 1544), (2838, 1545)],
+            vec![(2838, 1544), (2838, 1543), (2836, 1542)],
+            vec![(2838, 1561), (2839, 1561), (2839, 1560)],
+            vec![(2839, 1543), (2839, 1544), (2840, 1544)],
+            vec![(2839, 1543), (2838, 1542), (2838, 1543)],
+        ];
+        let out = clean(&[polygon]);
+        holes_in_their_exteriors(&out);
+        // Nothing lost: the same area as before the move.
+        let area: i64 = out.iter().map(|r| area2(r)).sum();
+        assert_eq!(area, 2 * 126 - 7 - 1 + 2, "{out:?}");
+    }
+
+    #[test]
+    fn a_point_is_inside_outside_or_on_a_ring() {
+        let ring: Vec<(i64, i64)> = vec![(0, 0), (10, 0), (10, 10), (0, 10)];
+        assert_eq!(locate((5, 5), &ring), Place::Inside);
+        assert_eq!(locate((15, 5), &ring), Place::Outside);
+        assert_eq!(locate((-1, 0), &ring), Place::Outside);
+        assert_eq!(locate((10, 5), &ring), Place::OnEdge);
+        assert_eq!(locate((0, 0), &ring), Place::OnEdge);
+        // Level with a vertex, either side of it.
+        let diamond: Vec<(i64, i64)> = vec![(5, 0), (10, 5), (5, 10), (0, 5)];
+        assert_eq!(locate((2, 5), &diamond), Place::Inside);
+        assert_eq!(locate((-2, 5), &diamond), Place::Outside);
+        assert_eq!(locate((12, 5), &diamond), Place::Outside);
+        // A hole touching the exterior at its vertices is told by its edges' midpoints.
+        let square = int_contour(&square(0, 0, 10));
+        let touching = int_contour(&[(0, 0), (5, 5), (10, 0)]);
+        assert_eq!(holds(&square, &touching), Some(true));
+        let outside = int_contour(&[(0, 0), (10, 0), (5, -5)]);
+        assert_eq!(holds(&square, &outside), Some(false));
     }
 
     #[test]
