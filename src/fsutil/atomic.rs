@@ -399,14 +399,27 @@ pub fn sweep_orphans(dir: &Path) -> Result<(u64, u64)> {
 }
 
 /// Whether the process `pid` that named a temporary file has ended: `None` where this
-/// machine cannot tell (no `/proc`). A process id a live process has taken again counts as
-/// running: its files are left for a later sweep, never a live run's removed.
+/// machine cannot tell (no `/proc`). A process that has exited but not been reaped (a
+/// zombie: a run killed with SIGKILL under `timeout`, whose parent died with it, waits for
+/// init to reap it) has ended: it writes nothing more. A process id a live process has
+/// taken again counts as running: its files are left for a later sweep, never a live
+/// run's removed.
 pub fn writer_gone(pid: u32) -> Option<bool> {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
         return None;
     }
-    Some(!proc.join(pid.to_string()).exists())
+    let dir = proc.join(pid.to_string());
+    match fs::read_to_string(dir.join("stat")) {
+        Ok(stat) => Some(matches!(process_state(&stat), Some('Z' | 'X'))),
+        Err(_) => Some(!dir.exists()),
+    }
+}
+
+/// The state letter of a `/proc/PID/stat` line: the field after the command name, which is
+/// in parentheses and may itself hold spaces and parentheses (`proc(5)`).
+fn process_state(stat: &str) -> Option<char> {
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
 
 /// Remove the regular files in `dir` with a temporary name ([`temp_path`]) whose writer's
@@ -660,6 +673,38 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Probe (session 30): a run killed with SIGKILL under `timeout` stays a zombie until
+    /// init reaps it; its temporary files survived the next build, which took the process
+    /// for a live writer. A zombie's files are a dead run's; a live process's are not.
+    #[test]
+    fn a_writer_that_exited_unreaped_is_gone_and_a_running_one_is_not() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        assert_eq!(writer_gone(pid), Some(false));
+        assert_eq!(writer_gone(std::process::id()), Some(false));
+        child.kill().unwrap();
+        // Not waited for: once it has died it is a zombie, until `wait` reaps it.
+        let stat = Path::new("/proc").join(pid.to_string()).join("stat");
+        let mut state = None;
+        for _ in 0..500 {
+            state = process_state(&fs::read_to_string(&stat).unwrap());
+            if state == Some('Z') {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(state, Some('Z'));
+        assert_eq!(writer_gone(pid), Some(true));
+        child.wait().unwrap();
+        assert_eq!(writer_gone(pid), Some(true));
+        // A command name with spaces and parentheses.
+        assert_eq!(process_state("42 (a) b (c)) Z 1 42"), Some('Z'));
+        assert_eq!(process_state("42 (drillmap) S 1 42"), Some('S'));
+    }
 
     /// Probe 6 M3: a hand-kept file reached through a symlink (or a chain of them, one
     /// dangling) is written to the file the links name, and every link stays.
