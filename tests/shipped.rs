@@ -357,6 +357,22 @@ fn a_date_that_is_not_the_quoted_date_is_reported() {
 
 // Probe 9, Q1: a quote cut inside a number backed a wrong count (`troops = 1` by "involving
 // around 1" of "around 1,500 troops"); a quote must start and end on the article's words.
+/// Probe (session 30): a quote of punctuation only (".", ",") is in every article and
+/// backed a date; a quote must hold a word or number.
+#[test]
+fn a_quote_of_punctuation_only_backs_nothing() {
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "quote = \"the joint drills will take place August 5-10\", source = \"tass-1324249\", note",
+        "quote = \" . \", source = \"tass-1324249\", note",
+    );
+    work.check().expect_code(1).expect_stderr_line(&[
+        "exercises.toml:",
+        "\".\": an evidence `quote` must hold a word or number of the article",
+    ]);
+}
+
 #[test]
 fn a_quote_cut_inside_a_number_or_word_of_its_article_backs_nothing() {
     let work = shipped_copy();

@@ -445,6 +445,13 @@ impl<'a> Checker<'a> {
             if let (Some(q), Some(text)) = (&e.quote, &quote) {
                 if text.is_empty() {
                     self.problem(&q.span(), "", "an evidence `quote` must not be empty");
+                } else if !text.chars().any(char::is_alphanumeric) {
+                    // "." is found in every article and backs nothing.
+                    self.problem(
+                        &q.span(),
+                        text,
+                        "an evidence `quote` must hold a word or number of the article",
+                    );
                 } else {
                     self.quote(&q.span(), text, sources);
                 }
