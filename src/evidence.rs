@@ -4,8 +4,8 @@
 //! The dataset reader collects the quotes (each `reported` place and evidence `quote`, with
 //! the record's sources) and reports fields backed by nothing; this module reads the
 //! articles in `articles/` and finds each quote in them, with whitespace normalised (runs of
-//! spaces, tabs and line breaks are one space) and nothing else: a changed word, a changed
-//! apostrophe or a quote from another article is reported as
+//! spaces, tabs and line breaks are one space) and Unicode's composed form (NFC) and nothing
+//! else: a changed word, a changed apostrophe or a quote from another article is reported as
 //! `FILE:LINE: "QUOTE": not found in 004_….txt`.
 
 use std::collections::BTreeMap;
@@ -20,9 +20,16 @@ use crate::read::dataset::SOURCES;
 /// The folder, inside the data folder, that holds the articles' text.
 pub const ARTICLES: &str = "articles";
 
-/// `text` with every run of whitespace made one space, and trimmed.
+/// `text` with every run of whitespace made one space, trimmed, and in Unicode's composed
+/// form (NFC): "ä" typed as one character or as "a" and a combining mark is the same text,
+/// as a reader sees it (text copied from a web page or a Mac often comes decomposed).
 pub fn normalise(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match is_nfc_quick(folded.chars()) {
+        IsNormalized::Yes => folded,
+        _ => folded.nfc().collect(),
+    }
 }
 
 /// Every evidence problem of `dataset` read from `data`, and of the gazetteer `places` read
@@ -192,6 +199,9 @@ mod tests {
         assert_eq!(normalise("  a \n\t b  c "), "a b c");
         assert_eq!(normalise("Russia’s"), "Russia’s");
         assert_eq!(normalise(&normalise("x  y")), normalise("x  y"));
+        // Probe (session 30): a quote in composed form and its article decomposed.
+        assert_eq!(normalise("milita\u{308}ry"), "milit\u{e4}ry");
+        assert_eq!(normalise("milit\u{e4}ry"), "milit\u{e4}ry");
     }
 
     #[test]

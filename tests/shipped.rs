@@ -373,6 +373,36 @@ fn a_quote_of_punctuation_only_backs_nothing() {
     ]);
 }
 
+/// Probe (session 30): "ä" as one character in a quote and as "a" and a combining mark in
+/// its article (text copied from a web page or a Mac) is the same text, found; a changed
+/// letter is still not.
+#[test]
+fn a_quote_is_found_whatever_the_unicode_form_of_its_accents() {
+    let work = shipped_copy();
+    let article = "articles/004_b1421c71e36eabd6.txt";
+    let sentence = "Tank crews from Russia’s military base";
+    work.edit(
+        article,
+        sentence,
+        "Tank crews from Russia’s milita\u{308}ry base",
+    );
+    work.edit(
+        "bases.toml",
+        sentence,
+        "Tank crews from Russia’s milita\u{308}ry base",
+    );
+    work.edit(
+        "exercises.toml",
+        sentence,
+        "Tank crews from Russia’s milit\u{e4}ry base",
+    );
+    work.check().expect_code(0);
+    work.edit("exercises.toml", "milit\u{e4}ry", "milit\u{e5}ry");
+    work.check()
+        .expect_code(1)
+        .expect_stderr_line(&["exercises.toml:", "not found in 004_b1421c71e36eabd6.txt"]);
+}
+
 #[test]
 fn a_quote_cut_inside_a_number_or_word_of_its_article_backs_nothing() {
     let work = shipped_copy();
