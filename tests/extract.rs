@@ -618,6 +618,23 @@ fn draft_has(sentence: &str, wanted: &[&str], unwanted: &[&str]) {
     }
 }
 
+/// Probe (session 30): "5 billion troops" was drafted as `troops = 5000000000`, which
+/// `check` refuses (a count is at most 4,294,967,295): no count is drafted over that; one
+/// under it is.
+#[test]
+fn a_count_the_dataset_cannot_hold_is_not_drafted() {
+    draft_has(
+        "Russia and Tajikistan held exercises at the Kharbmaidon training ground involving 5 billion troops.",
+        &[],
+        &["troops ="],
+    );
+    draft_has(
+        "Russia and Tajikistan held exercises at the Kharbmaidon training ground involving 4 billion troops.",
+        &["troops = 4000000000"],
+        &[],
+    );
+}
+
 /// Review finding E2 (probe9): "In 2021, Russia …" was an exercise named "In 2021" and
 /// Russia was dropped.
 #[test]

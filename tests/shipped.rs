@@ -273,6 +273,16 @@ fn a_count_that_is_not_the_quoted_number_is_reported() {
         .expect_stderr_line(&["\"1600\": `troops` is not the number its evidence quotes"]);
 }
 
+/// A count over what the dataset holds names the limit (probe, session 30).
+#[test]
+fn a_count_too_large_names_the_largest() {
+    let work = shipped_copy();
+    work.edit("exercises.toml", "troops = 1500", "troops = 5000000000");
+    work.check().expect_code(1).expect_stderr_line(&[
+        "\"5000000000\": a count must be a whole number from 0 to 4294967295",
+    ]);
+}
+
 /// A quoted number is read with its multiplier: "around 2 thousand troops" backs
 /// `troops = 2000` and not `troops = 2` (the bare number before "thousand").
 #[test]

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::dates::DateMention;
 use super::text::Text;
+use crate::model::Count;
 use crate::names::numbers::numbers;
 
 /// What a count counts.
@@ -213,9 +214,9 @@ pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
         }
     };
     for (span, value) in numbers(text.source) {
-        // A count the dataset cannot hold (`troops` and `equipment` are 64-bit signed
-        // integers) is no count: its draft would fail `check` (probe, session 26).
-        if i64::try_from(value).is_err() {
+        // A count the dataset cannot hold ([`Count`]) is no count: its draft would fail
+        // `check` (probes, sessions 26 and 30: "5 billion troops").
+        if Count::try_from(value).is_err() {
             continue;
         }
         // The number's tokens, `i..=number_end` ("12 500" and "2 thousand" are two).

@@ -185,6 +185,10 @@ pub fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
     )))
 }
 
+/// A record's count (`troops`, `equipment`): a whole number from 0 to `Count::MAX`
+/// (4,294,967,295). `check` refuses one outside, and `extract` drafts none outside.
+pub type Count = u32;
+
 /// What backs one field of a record: words of its article, another source, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
@@ -275,9 +279,9 @@ pub struct Exercise {
     /// the participants.
     pub invited: Vec<String>,
     /// Troop count, where the article gives one (a lower bound when it says "over").
-    pub troops: Option<u32>,
+    pub troops: Option<Count>,
     /// Pieces of equipment, where given.
-    pub equipment: Option<u32>,
+    pub equipment: Option<Count>,
     /// One line on what was rehearsed.
     pub scenario: String,
     /// What is doubtful or inferred about the record.

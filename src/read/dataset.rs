@@ -23,7 +23,7 @@ use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
-    address, without_credentials, Base, BaseSite, BaseStatus, Dataset, Evidence, Exercise,
+    address, without_credentials, Base, BaseSite, BaseStatus, Count, Dataset, Evidence, Exercise,
     PlaceRef, Quote, Site, Source, SourceError,
 };
 use crate::names::dates::{quotes_say, Bound};
@@ -881,15 +881,15 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn count(&mut self, field: &S<i64>) -> Option<u32> {
+    fn count(&mut self, field: &S<i64>) -> Option<Count> {
         let v = field.as_ref()?;
-        match u32::try_from(*v.get_ref()) {
+        match Count::try_from(*v.get_ref()) {
             Ok(n) => Some(n),
             Err(_) => {
                 self.problem(
                     &v.span(),
                     &v.get_ref().to_string(),
-                    "a count must be a whole number from 0",
+                    format!("a count must be a whole number from 0 to {}", Count::MAX),
                 );
                 None
             }
