@@ -553,6 +553,63 @@ fn the_suggested_promote_command_works_and_appending_twice_adds_one_row() {
         .expect_stderr_line(&["places.csv:", "id \"qizilqala\" is already taken"]);
 }
 
+/// Probe (session 30): a cached answer moved by hand out of its country (464 km inside
+/// Kazakhstan, filed under TJ), or given a name with nothing to match ("-"), was used by
+/// `check`, `build` and `geocode`, and `places promote --append` wrote a row `check` then
+/// refused. The cache's chosen points answer to the containment check the gazetteer's rows
+/// do, and its names to the same rule: an error naming the file and entry, nothing written.
+#[test]
+fn a_cached_answer_outside_its_country_or_with_no_name_is_refused_everywhere() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    build_online(&work, &server.url()).expect_code(0);
+    let cache = work.data().join("geocode-cache.toml");
+    let good = fs::read_to_string(&cache).unwrap();
+    let places = fs::read_to_string(work.data().join("places.csv")).unwrap();
+    let promote = [
+        "places",
+        "promote",
+        "--data",
+        "data",
+        "--country",
+        "TJ",
+        "--append",
+        "Qizilqala",
+    ];
+    for (from, to, why) in [
+        (
+            "lat = 37.6123456",
+            "lat = 45.0",
+            "chosen point lat 45, lon 68.8765432 lies",
+        ),
+        (
+            "name = \"Qizilqala\"",
+            "name = \"-\"",
+            "chosen name \"-\" has nothing to match",
+        ),
+    ] {
+        assert!(good.contains(from), "{good}");
+        fs::write(&cache, good.replacen(from, to, 1)).unwrap();
+        let expect = ["geocode-cache.toml:", "entry \"Qizilqala\" [\"TJ\"]", why];
+        work.check().expect_code(1).expect_stderr_line(&expect);
+        work.run(&["geocode", "--data", "data", "--country", "TJ", "Qizilqala"])
+            .expect_code(1)
+            .expect_stderr_line(&expect);
+        work.run(&promote)
+            .expect_code(1)
+            .expect_stderr_line(&expect);
+        assert_eq!(
+            fs::read_to_string(work.data().join("places.csv")).unwrap(),
+            places,
+            "nothing appended"
+        );
+    }
+    fs::write(&cache, good).unwrap();
+    work.run(&promote).expect_code(0);
+    work.check().expect_code(0);
+}
+
 /// Probe finding (session 11, MEDIUM 3): a service that accepts and never answers cost
 /// every name four full timeouts. After three attempts in a row time out, the run asks
 /// nothing more and says which names, and how many, were not asked.

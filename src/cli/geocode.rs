@@ -513,7 +513,7 @@ pub fn run(
     };
     let geocoder = Geocoder::new(gazetteer, geonames.as_ref());
     let border = &tables.border;
-    let mut cache = GeocodeCache::load(&online::cache_path(data))?;
+    let mut cache = tables.geocode_cache(data)?;
     let mut out = io::stdout().lock();
     if let Some(input) = batch {
         let all = self::batch(

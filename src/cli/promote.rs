@@ -18,7 +18,7 @@ pub fn run(
     query: &str,
 ) -> Result<ExitCode, Error> {
     let cache_path = online::cache_path(data);
-    let cache = GeocodeCache::load(&cache_path)?;
+    let cache = pipeline::Tables::read(data)?.geocode_cache(data)?;
     // Checked as every country flag is (probe, session 27: `--country Tajikistan` was
     // looked for as a country and told "asked within other countries").
     let country = country

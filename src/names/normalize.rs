@@ -57,6 +57,12 @@ pub struct NameKey {
 }
 
 impl NameKey {
+    /// Whether `name` holds nothing a query could be compared on (no letter or digit:
+    /// punctuation and symbols are left out), so it can never be matched.
+    pub fn nothing_to_match(name: &str) -> bool {
+        NameKey::new(name).exact.is_empty()
+    }
+
     /// Take a name apart. A name made only of generic words ("Training Ground") keeps them
     /// as its key, so it still matches itself.
     pub fn new(name: &str) -> NameKey {

@@ -223,9 +223,7 @@ fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
         },
     };
     // Names resolved online earlier (`build --online`, `geocode --online`), read offline.
-    let cache = crate::resolve::online::GeocodeCache::load(&crate::resolve::online::cache_path(
-        &opts.data,
-    ))?;
+    let cache = tables.geocode_cache(&opts.data)?;
     let mut builder = Builder::new(
         &opts.events,
         &tables.gazetteer,

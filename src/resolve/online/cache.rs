@@ -322,16 +322,34 @@ impl GeocodeCache {
     /// Read the cache file. A missing file is an empty cache; a malformed one is an error
     /// naming the file and line, never silently discarded.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::read(path, None)
+    }
+
+    /// [`GeocodeCache::load`], every chosen point also checked against the country it is
+    /// filed under (`within`: the one containment check, as for the gazetteer's rows).
+    pub fn load_within(path: &Path, within: &mut dyn super::Containment) -> Result<Self> {
+        Self::read(path, Some(within))
+    }
+
+    fn read(path: &Path, within: Option<&mut dyn super::Containment>) -> Result<Self> {
         let text = match crate::read::input::read_text(path) {
             Ok(t) => t,
             Err(e) if e.is_not_found() => return Ok(Self::new()),
             Err(e) => return Err(e),
         };
-        Self::parse(&text, path)
+        Self::parse_within(&text, path, within)
     }
 
     /// Parse cache text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        Self::parse_within(text, path, None)
+    }
+
+    fn parse_within(
+        text: &str,
+        path: &Path,
+        mut within: Option<&mut dyn super::Containment>,
+    ) -> Result<Self> {
         let syntax = |line: Option<usize>, message: String| Error::Syntax {
             path: path.to_path_buf(),
             line,
@@ -398,6 +416,12 @@ impl GeocodeCache {
                 }
                 if let Some(why) = chosen.problem() {
                     return Err(syntax(line, format!("{what}: chosen {why}")));
+                }
+                if let Some(why) = within
+                    .as_deref_mut()
+                    .and_then(|w| w.outside(chosen.lat, chosen.lon, &chosen.country_code))
+                {
+                    return Err(syntax(line, format!("{what}: chosen point {why}")));
                 }
             }
             // Every spelling read so far, not only the one its key's slot holds: after

@@ -679,6 +679,12 @@ pub(crate) fn overlong_text(c: &ChosenResult) -> Option<String> {
 /// an answer can never give a row `check` refuses (probe 6 M5: an `osm_type` of
 /// `node\u{7}<b>x</b>` did, and reached `place_id` in the layers).
 pub(crate) fn row_problem(c: &ChosenResult) -> Option<String> {
+    if crate::names::normalize::NameKey::nothing_to_match(&c.name) {
+        return Some(format!(
+            "name {:?} has nothing to match: no letter or digit a query could be compared on",
+            c.name
+        ));
+    }
     let source = source_of(c, NOMINATIM, "2000-01-01");
     if !crate::evidence::is_feature_reference(&source) {
         return Some(format!(
