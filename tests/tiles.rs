@@ -909,6 +909,40 @@ fn tile_to(archive: &Path, input: &Path, max_zoom: u8) {
     );
 }
 
+/// Probe (session 30): two points 1 km apart with a budget of one feature a tile are
+/// clustered in the one tile of each zoom z0-z15 that holds them; tiles holding them only
+/// in their buffer, not stored, were counted too: "18 tiles (22 tiles clustered)".
+#[test]
+fn only_stored_tiles_are_counted_as_clustered() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("two.geojsonl");
+    std::fs::write(
+        &input,
+        "{\"type\":\"Feature\",\"id\":1,\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,1]},\"properties\":{}}\n\
+         {\"type\":\"Feature\",\"id\":2,\"geometry\":{\"type\":\"Point\",\"coordinates\":[1.01,1]},\"properties\":{}}\n",
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args([
+            "tiles",
+            "--max-tile-features",
+            "1",
+            "--max-zoom",
+            "16",
+            "--out",
+        ])
+        .arg(dir.path().join("two.pmtiles"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(": 18 tiles (18 distinct)") && stderr.contains("(16 tiles clustered)"),
+        "{stderr}"
+    );
+}
+
 /// Probe (session 30): a valid polygon with five small holes (shapely: valid), and a ring of
 /// 15 vertices that crosses itself, came out with a hole written after an exterior that
 /// does not hold it (z0-z2; GEOS "Hole lies outside shell"): the integer overlay (i_overlay

@@ -926,6 +926,7 @@ fn finish_tile(
     // Most tiles: within budget as they are.
     let mut fits = false;
     let mut measured = None;
+    let mut clustered = false;
     if !folded && tile.len() <= budget.features {
         let bytes = encode(None, sides, tile_layers, zt);
         fits = bytes <= budget.bytes;
@@ -938,8 +939,8 @@ fn finish_tile(
         } else {
             clusters.split(tile_id, tile, tile_layers, opts.extent);
         }
-        if clusters.has_points() {
-            zt.clustered += 1;
+        clustered = clusters.has_points();
+        if clustered {
             // From the base zoom up, only points drawn at the same position are merged.
             let max_shift = if may_cluster { bits } else { 0 };
             fits = clusters.fit(budget, max_shift, tile_layers, measured, |c, layers| {
@@ -1000,9 +1001,11 @@ fn finish_tile(
         }
     }
     if fits && empty {
-        // Nothing left to draw (its only points lay in the buffer, say): not stored.
+        // Nothing left to draw (its only points lay in the buffer, say): not stored, nor
+        // counted as clustered (probe, session 30: "18 tiles (22 tiles clustered)").
         return Ok(());
     }
+    zt.clustered += usize::from(clustered);
     zt.push(tile_id, out);
     Ok(())
 }
