@@ -105,7 +105,12 @@ pub enum Range {
 /// Anything else (several ranges, other units, garbage) gets the whole body, as RFC 9110
 /// allows a server to do.
 pub fn range(header: Option<&str>, len: u64) -> Range {
-    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+    // The unit is case-insensitive (RFC 9110 section 14.1: `BYTES=0-1` is a range too).
+    let Some(spec) = header.map(str::trim).and_then(|h| {
+        h.get(..6)
+            .filter(|u| u.eq_ignore_ascii_case("bytes="))
+            .map(|_| &h[6..])
+    }) else {
         return Range::Whole;
     };
     if spec.contains(',') {
@@ -264,6 +269,11 @@ mod tests {
         assert_eq!(range(Some("bytes=-0"), 100), Range::Unsatisfiable);
         assert_eq!(range(Some("bytes=9-0"), 100), Range::Whole);
         assert_eq!(range(Some("bytes=0-1,5-6"), 100), Range::Whole);
+        // Probe (session 30): the unit in any case.
+        assert_eq!(range(Some("BYTES=0-9"), 100), range(Some("bytes=0-9"), 100));
+        assert_eq!(range(Some("Bytes=-10"), 100), range(Some("bytes=-10"), 100));
+        assert_eq!(range(Some("byte=0-9"), 100), Range::Whole);
+        assert_eq!(range(Some("bytés=0-9"), 100), Range::Whole);
         assert_eq!(range(Some("items=0-1"), 100), Range::Whole);
         assert_eq!(range(Some("bytes=x-y"), 100), Range::Whole);
         // Probe s11 #10: an end past u64 is clamped like any other, not ignored.
