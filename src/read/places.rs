@@ -265,12 +265,13 @@ impl Row<'_> {
         }
         match value.parse::<f64>() {
             Ok(v) if v.is_finite() && range.contains(&v) => Some(v),
-            Ok(_) => {
+            // "NaN" parses, but is no number (probe, session 30: "out of range").
+            Ok(v) if !v.is_nan() => {
                 let (min, max) = range.into_inner();
                 self.problem(value, format!("{column} out of range ({min} to {max})"));
                 None
             }
-            Err(_) => {
+            _ => {
                 self.problem(value, format!("{column} is not a number"));
                 None
             }
@@ -464,6 +465,24 @@ mod tests {
                     && p.contains("`aliases` must not contain control characters"),
                 "{p}"
             );
+        }
+    }
+
+    /// Probe (session 30): "NaN" was "out of range"; it is no number. Infinity is one,
+    /// out of range.
+    #[test]
+    fn nan_is_not_a_number_and_infinity_is_out_of_range() {
+        for (lat, why) in [
+            ("NaN", "\"NaN\": lat is not a number"),
+            ("nan", "\"nan\": lat is not a number"),
+            ("inf", "\"inf\": lat out of range (-90 to 90)"),
+            ("1e400", "\"1e400\": lat out of range (-90 to 90)"),
+        ] {
+            let (_, problems) = parse_str(&format!(
+                "dushanbe,Dushanbe,settlement,TJ,TJ-DU,{lat},68.77905,settlement,10,city centre,,GeoNames 1221874\n"
+            ));
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            assert!(text.iter().any(|p| p.contains(why)), "{lat}: {text:?}");
         }
     }
 
