@@ -29,7 +29,7 @@ pub enum InputProblem {
         offset: usize,
     },
     /// Not valid UTF-8.
-    #[error("not UTF-8: invalid byte {byte:#04x} at line {line}, column {column} (convert the file to UTF-8 first)")]
+    #[error("not UTF-8: invalid byte {byte:#04x} at line {line}, column {column}")]
     NotUtf8 {
         /// The first invalid byte.
         byte: u8,
@@ -90,20 +90,47 @@ pub fn check_text(bytes: &[u8]) -> Result<&str, InputProblem> {
 /// Read an article: at most [`MAX_BYTES`], checked by [`check_text`]; a problem names the
 /// file.
 pub fn read_article(path: &Path) -> Result<String> {
-    let problem = |p: InputProblem| Error::Syntax {
-        path: path.to_owned(),
-        line: match p {
-            InputProblem::NotUtf8 { line, .. } => Some(line),
+    let problem = |p: InputProblem, bytes: &[u8]| {
+        // How to make it UTF-8, as the tables say (probe, session 30: a UTF-16 article was
+        // only "binary"): told by the line that is not UTF-8, or the file's start.
+        let hint = match p {
+            InputProblem::NotUtf8 { line, .. } => {
+                let starts = || super::lines::line_starts(bytes);
+                let start = line
+                    .checked_sub(2)
+                    .map_or(0, |n| starts().nth(n).unwrap_or(0));
+                let end = starts().find(|&e| e > start).unwrap_or(bytes.len());
+                let text = &bytes[start..end];
+                let text = text.strip_suffix(b"\n").unwrap_or(text);
+                Some(super::table::encoding_hint(
+                    text.strip_suffix(b"\r").unwrap_or(text),
+                ))
+            }
+            InputProblem::Binary { byte: 0, .. } => {
+                Some(super::table::encoding_hint(&bytes[..bytes.len().min(64)]))
+            }
             _ => None,
-        },
-        message: p.to_string(),
+        };
+        Error::Syntax {
+            path: path.to_owned(),
+            line: match p {
+                InputProblem::NotUtf8 { line, .. } => Some(line),
+                _ => None,
+            },
+            message: match hint {
+                Some(hint) => format!("{p}; {hint}"),
+                None => p.to_string(),
+            },
+        }
     };
     let bytes = super::input::read_at_most(path, MAX_BYTES)?
-        .ok_or_else(|| problem(InputProblem::TooLarge))?;
+        .ok_or_else(|| problem(InputProblem::TooLarge, &[]))?;
     // A compressed article says so and how to decompress it, as every text input does
     // (read as text it is only "binary").
     super::input::refuse_compressed(path, &bytes)?;
-    check_text(&bytes).map(str::to_owned).map_err(problem)
+    check_text(&bytes)
+        .map(str::to_owned)
+        .map_err(|p| problem(p, &bytes))
 }
 
 #[cfg(test)]
@@ -156,6 +183,26 @@ mod tests {
         let e = read_article(&path).unwrap_err().to_string();
         assert!(e.contains("a.txt:2"), "{e}");
         assert!(e.contains("not UTF-8"), "{e}");
+        // Probe (session 30): how to convert it, as the tables say: Windows-1251 told by
+        // the line that is not UTF-8; UTF-16 by its byte-order mark (was only "binary").
+        std::fs::write(
+            &path,
+            b"Dushanbe, 20 July\r\n\xd3\xf7\xe5\xed\xe8\xff\r\nmore",
+        )
+        .unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(e.contains("a.txt:2") && e.contains("\"Учения\""), "{e}");
+        assert!(e.contains("iconv -f cp1251 -t utf-8"), "{e}");
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Dushanbe".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        std::fs::write(&path, utf16).unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("binary, not text") && e.contains("iconv -f utf-16"),
+            "{e}"
+        );
         // One long line is text; a byte-order mark is not part of it.
         let long = format!("\u{feff}{}", "word ".repeat(300_000));
         std::fs::write(&path, &long).unwrap();

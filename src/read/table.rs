@@ -342,7 +342,7 @@ fn escaped(bytes: &[u8]) -> String {
 /// How to make text UTF-8 whose `field` is not: from UTF-16 (a byte order mark or a NUL),
 /// from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them in a row
 /// somewhere: the text as it reads then is shown), or from another code page.
-fn encoding_hint(field: &[u8]) -> String {
+pub(crate) fn encoding_hint(field: &[u8]) -> String {
     if field.starts_with(&[0xFF, 0xFE]) || field.starts_with(&[0xFE, 0xFF]) || field.contains(&0) {
         return "it looks like UTF-16: save the file as UTF-8, or convert it with \
                 `iconv -f utf-16 -t utf-8`"
