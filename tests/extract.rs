@@ -415,6 +415,15 @@ fn bad_articles_are_named_and_nothing_is_written() {
     )
     .expect_code(2)
     .expect_stderr_line(&["--published", "2021-13"]);
+    // Refused for the reasons `check` gives (probe, session 30).
+    for (date, why) in [
+        ("2021-02-30", "no such date on the calendar"),
+        ("2021-2", "not an ISO 8601 date"),
+    ] {
+        extract(dir, &["--data", "data", "good.txt", "--published", date])
+            .expect_code(2)
+            .expect_stderr_line(&["--published", date, why]);
+    }
     extract(dir, &["--data", "data", "good.txt", "--country", "XX"]).expect_code(2);
 }
 

@@ -64,11 +64,15 @@ pub fn options(a: &ExtractArgs) -> Result<extract::Options, Error> {
         .published
         .as_deref()
         .map(|p| {
-            Published::parse(p).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--published {p:?}: not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)"
-                ))
-            })
+            // Refused for the reason `check` gives a date (probe, session 30: "2021-02-30"
+            // was "not a date" here, "no such date on the calendar" there).
+            drillmap::date::ReportedDate::parse(p)
+                .map_err(|e| Error::Usage(format!("--published {p:?}: {e}")))
+                .and_then(|_| {
+                    Published::parse(p).ok_or_else(|| {
+                        Error::Internal(format!("--published {p:?}: a date, not read as one"))
+                    })
+                })
         })
         .transpose()?;
     let filter = super::args::filter("--country", &a.countries, &[], None)?;
