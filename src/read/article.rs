@@ -106,8 +106,10 @@ pub fn read_article(path: &Path) -> Result<String> {
                     text.strip_suffix(b"\r").unwrap_or(text),
                 ))
             }
+            // Only UTF-16 or UTF-32 text: a PDF or an image holds NULs too (review, session
+            // 30: a PDF was told to convert from Windows-1251).
             InputProblem::Binary { byte: 0, .. } => {
-                Some(super::table::encoding_hint(&bytes[..bytes.len().min(64)]))
+                super::table::wide_encoding_hint(&bytes[..bytes.len().min(64)])
             }
             _ => None,
         };
@@ -197,10 +199,29 @@ mod tests {
             .into_iter()
             .chain("Dushanbe".encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
-        std::fs::write(&path, utf16).unwrap();
+        std::fs::write(&path, &utf16).unwrap();
         let e = read_article(&path).unwrap_err().to_string();
         assert!(
             e.contains("binary, not text") && e.contains("iconv -f utf-16"),
+            "{e}"
+        );
+        std::fs::write(&path, &utf16[2..]).unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(e.contains("iconv -f utf-16"), "no byte-order mark: {e}");
+        let utf32: Vec<u8> = [0xFF, 0xFE, 0, 0]
+            .into_iter()
+            .chain("Dushanbe".chars().flat_map(|c| u32::from(c).to_le_bytes()))
+            .collect();
+        std::fs::write(&path, utf32).unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(e.contains("iconv -f utf-32"), "{e}");
+        // A PDF holds NULs and is no text to convert: no hint (review, session 30).
+        let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Length 5 >> stream\n".to_vec();
+        pdf.extend_from_slice(b"x\0\0y endstream");
+        std::fs::write(&path, pdf).unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("binary, not text") && !e.contains("iconv"),
             "{e}"
         );
         // One long line is text; a byte-order mark is not part of it.

@@ -339,11 +339,37 @@ fn escaped(bytes: &[u8]) -> String {
     s
 }
 
+/// How to make UTF-8 of text that starts as `start` does, when that is UTF-32 or UTF-16:
+/// by its byte-order mark, or (UTF-16 without one) a NUL in every other byte of its first
+/// characters, as ASCII text in UTF-16 has; `None` for anything else (a PDF or an image
+/// holds NULs too, and is no text to convert).
+pub(crate) fn wide_encoding_hint(start: &[u8]) -> Option<String> {
+    let utf = |name: &str| {
+        format!(
+            "it looks like {name}: save the file as UTF-8, or convert it with \
+             `iconv -f {} -t utf-8`",
+            name.to_lowercase()
+        )
+    };
+    if start.starts_with(&[0xFF, 0xFE, 0, 0]) || start.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some(utf("UTF-32"));
+    }
+    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
+        return Some(utf("UTF-16"));
+    }
+    let pairs: Vec<&[u8]> = start.chunks_exact(2).take(16).collect();
+    let nul_in = |i: usize| pairs.len() >= 4 && pairs.iter().all(|p| p[i] == 0 && p[1 - i] != 0);
+    (nul_in(0) || nul_in(1)).then(|| utf("UTF-16"))
+}
+
 /// How to make text UTF-8 whose `field` is not: from UTF-16 (a byte order mark or a NUL),
 /// from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them in a row
 /// somewhere: the text as it reads then is shown), or from another code page.
 pub(crate) fn encoding_hint(field: &[u8]) -> String {
-    if field.starts_with(&[0xFF, 0xFE]) || field.starts_with(&[0xFE, 0xFF]) || field.contains(&0) {
+    if let Some(hint) = wide_encoding_hint(field) {
+        return hint;
+    }
+    if field.contains(&0) {
         return "it looks like UTF-16: save the file as UTF-8, or convert it with \
                 `iconv -f utf-16 -t utf-8`"
             .into();
