@@ -577,21 +577,37 @@ fn a_cached_answer_outside_its_country_or_with_no_name_is_refused_everywhere() {
         "--append",
         "Qizilqala",
     ];
-    for (from, to, why) in [
+    // The review and the probe of the fix (session 30): a query with nothing to match
+    // (the promoted row's alias), and an answer in a country not asked.
+    for (from, to, entry, why) in [
         (
             "lat = 37.6123456",
             "lat = 45.0",
+            "entry \"Qizilqala\" [\"TJ\"]",
             "chosen point lat 45, lon 68.8765432 lies",
         ),
         (
             "name = \"Qizilqala\"",
             "name = \"-\"",
+            "entry \"Qizilqala\" [\"TJ\"]",
             "chosen name \"-\" has nothing to match",
+        ),
+        (
+            "query = \"Qizilqala\"",
+            "query = \"!!\"",
+            "entry \"!!\" [\"TJ\"]",
+            "the query has nothing to match",
+        ),
+        (
+            "country_code = \"TJ\"",
+            "country_code = \"UZ\"",
+            "entry \"Qizilqala\" [\"TJ\"]",
+            "chosen country_code \"UZ\" is not one of the countries asked",
         ),
     ] {
         assert!(good.contains(from), "{good}");
         fs::write(&cache, good.replacen(from, to, 1)).unwrap();
-        let expect = ["geocode-cache.toml:", "entry \"Qizilqala\" [\"TJ\"]", why];
+        let expect = ["geocode-cache.toml:", entry, why];
         work.check().expect_code(1).expect_stderr_line(&expect);
         work.run(&["geocode", "--data", "data", "--country", "TJ", "Qizilqala"])
             .expect_code(1)

@@ -45,6 +45,10 @@ impl KindHint {
     }
 }
 
+/// Why a name for which [`NameKey::nothing_to_match`] holds is refused (after "… `name`").
+pub const NOTHING_TO_MATCH: &str = "has nothing to match: no letter or digit a query could be \
+     compared on (punctuation and symbols are left out)";
+
 /// A name taken apart for matching.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameKey {
@@ -58,7 +62,8 @@ pub struct NameKey {
 
 impl NameKey {
     /// Whether `name` holds nothing a query could be compared on (no letter or digit:
-    /// punctuation and symbols are left out), so it can never be matched.
+    /// punctuation and symbols are left out), so it can never be matched; a name that does
+    /// is refused with [`NOTHING_TO_MATCH`].
     pub fn nothing_to_match(name: &str) -> bool {
         NameKey::new(name).exact.is_empty()
     }

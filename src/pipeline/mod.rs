@@ -254,9 +254,9 @@ fn alias_problems(gazetteer: &Gazetteer, path: &Path) -> Vec<Problem> {
         for name in place.names() {
             if crate::names::normalize::NameKey::nothing_to_match(name) {
                 let message = format!(
-                    "this spelling of `{}` has nothing to match: no letter or digit a query \
-                     could be compared on (punctuation and symbols are left out)",
-                    place.id
+                    "this spelling of `{}` {}",
+                    place.id,
+                    crate::names::normalize::NOTHING_TO_MATCH
                 );
                 problems.push(Problem::new(path, Some(place.line), name, message));
                 continue;

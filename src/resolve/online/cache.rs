@@ -417,6 +417,29 @@ impl GeocodeCache {
                 if let Some(why) = chosen.problem() {
                     return Err(syntax(line, format!("{what}: chosen {why}")));
                 }
+                // The query becomes the promoted row's alias (review, session 30: `!!`
+                // was appended, which `check` then refused).
+                if crate::names::normalize::NameKey::nothing_to_match(&entry.query) {
+                    return Err(syntax(
+                        line,
+                        format!(
+                            "{what}: the query {}",
+                            crate::names::normalize::NOTHING_TO_MATCH
+                        ),
+                    ));
+                }
+                // Asked within these countries, an answer in another is not one (a
+                // service's is rejected so; probe, session 30: a UZ point under ["TJ"] was
+                // promoted as a row of UZ by `--country TJ`).
+                if !entry.countries.contains(&chosen.country_code) {
+                    return Err(syntax(
+                        line,
+                        format!(
+                            "{what}: chosen country_code {:?} is not one of the countries asked",
+                            chosen.country_code
+                        ),
+                    ));
+                }
                 if let Some(why) = within
                     .as_deref_mut()
                     .and_then(|w| w.outside(chosen.lat, chosen.lon, &chosen.country_code))

@@ -681,8 +681,9 @@ pub(crate) fn overlong_text(c: &ChosenResult) -> Option<String> {
 pub(crate) fn row_problem(c: &ChosenResult) -> Option<String> {
     if crate::names::normalize::NameKey::nothing_to_match(&c.name) {
         return Some(format!(
-            "name {:?} has nothing to match: no letter or digit a query could be compared on",
-            c.name
+            "name {:?} {}",
+            c.name,
+            crate::names::normalize::NOTHING_TO_MATCH
         ));
     }
     let source = source_of(c, NOMINATIM, "2000-01-01");
