@@ -365,8 +365,6 @@ fn a_date_that_is_not_the_quoted_date_is_reported() {
     );
 }
 
-// Probe 9, Q1: a quote cut inside a number backed a wrong count (`troops = 1` by "involving
-// around 1" of "around 1,500 troops"); a quote must start and end on the article's words.
 /// Probe (session 30): a quote of punctuation only (".", ",") is in every article and
 /// backed a date; a quote must hold a word or number.
 #[test]
@@ -380,6 +378,17 @@ fn a_quote_of_punctuation_only_backs_nothing() {
     work.check().expect_code(1).expect_stderr_line(&[
         "exercises.toml:",
         "\".\": an evidence `quote` must hold a word or number of the article",
+    ]);
+    // A site's `reported` words likewise (the probe of the fix).
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "reported = \"being conducted in Serbia\"",
+        "reported = \"-\"",
+    );
+    work.check().expect_code(1).expect_stderr_line(&[
+        "exercises.toml:",
+        "\"-\": `reported` must hold a word or number of the article",
     ]);
 }
 
@@ -413,6 +422,8 @@ fn a_quote_is_found_whatever_the_unicode_form_of_its_accents() {
         .expect_stderr_line(&["exercises.toml:", "not found in 004_b1421c71e36eabd6.txt"]);
 }
 
+// Probe 9, Q1: a quote cut inside a number backed a wrong count (`troops = 1` by "involving
+// around 1" of "around 1,500 troops"); a quote must start and end on the article's words.
 #[test]
 fn a_quote_cut_inside_a_number_or_word_of_its_article_backs_nothing() {
     let work = shipped_copy();

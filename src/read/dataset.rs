@@ -405,8 +405,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Record `text` as a quote the record's articles must contain.
-    fn quote(&mut self, span: &Range<usize>, text: &str, sources: &[String]) {
+    /// Record `text` (`what`, for messages) as a quote the record's articles must contain.
+    /// One with no word or number ("." is in every article) backs nothing: a problem.
+    fn quote(&mut self, span: &Range<usize>, text: &str, sources: &[String], what: &str) {
+        if !text.chars().any(char::is_alphanumeric) {
+            self.problem(
+                span,
+                text,
+                format!("{what} must hold a word or number of the article"),
+            );
+            return;
+        }
         let line = self.line(span);
         self.quotes.push(Quote {
             text: text.to_owned(),
@@ -445,15 +454,8 @@ impl<'a> Checker<'a> {
             if let (Some(q), Some(text)) = (&e.quote, &quote) {
                 if text.is_empty() {
                     self.problem(&q.span(), "", "an evidence `quote` must not be empty");
-                } else if !text.chars().any(char::is_alphanumeric) {
-                    // "." is found in every article and backs nothing.
-                    self.problem(
-                        &q.span(),
-                        text,
-                        "an evidence `quote` must hold a word or number of the article",
-                    );
                 } else {
-                    self.quote(&q.span(), text, sources);
+                    self.quote(&q.span(), text, sources, "an evidence `quote`");
                 }
             }
             let source = e.source.as_ref().map(|s| s.get_ref().trim().to_owned());
@@ -922,7 +924,7 @@ impl<'a> Checker<'a> {
             self.required(record, reported, "reported")
         };
         if let (Some(r), false) = (reported_field, text.is_empty()) {
-            self.quote(&r.span(), &text, sources);
+            self.quote(&r.span(), &text, sources, "`reported`");
         }
         let line = place
             .as_ref()
