@@ -1061,6 +1061,19 @@ fn a_build_removes_only_what_an_earlier_generation_wrote_and_never_its_input() {
         "the input was removed or changed"
     );
     assert_eq!(listed(&work), ["events.geojson"], "{:?}", listed(&work));
+    // Read through a hard link, it is the input all the same (the probe of the fix).
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--seq", "--no-tiles"],
+    )
+    .expect_code(0);
+    let link = work.data().join("linked.geojsons");
+    fs::hard_link(&seq, &link).unwrap();
+    bulk(&work, &["--events", "data/linked.geojsons", "--no-tiles"])
+        .expect_code(0)
+        .expect_stderr_line(&["note:", "events.geojsons is this run's input"]);
+    assert!(seq.exists(), "the input, through a hard link, was removed");
+    assert_eq!(listed(&work), ["events.geojson"], "{:?}", listed(&work));
     // Files of the layer's names drillmap never wrote stay too.
     let other = Work::new("events");
     fs::create_dir_all(other.out()).unwrap();

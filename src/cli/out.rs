@@ -215,34 +215,7 @@ fn descriptor(path: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Whether the canonical paths `a` and `b` name one file: one device and inode where
-/// there are such (a hard link), else one path.
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    file_key(a) == file_key(b)
-}
-
-/// What tells the file at the canonical path `path` from others: its device and inode
-/// where there are such (so a hard link is the same file), else the path. Files compare
-/// as [`same_file`] does; a key is looked up in a map, where many files are compared.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum FileKey {
-    /// Device and inode.
-    Inode(u64, u64),
-    /// The path, where the file has no inode to read.
-    Path(PathBuf),
-}
-
-/// The [`FileKey`] of the file at the canonical path `path`.
-pub fn file_key(path: &Path) -> FileKey {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(m) = std::fs::metadata(path) {
-            return FileKey::Inode(m.dev(), m.ino());
-        }
-    }
-    FileKey::Path(path.to_path_buf())
-}
+pub use drillmap::fsutil::{file_key, same_file, FileKey};
 
 #[cfg(test)]
 mod tests {

@@ -3,10 +3,42 @@
 //! ([`background`]), the size and SHA-256 of what is written ([`digest`]), those known from an earlier run ([`known`]) and the removal
 //! of a run's temporary files when it is interrupted ([`interrupt`]). The writers of layers ([`crate::write`]) and the online geocode cache
 //! ([`crate::resolve::online`]) both write through them, so there is one way to replace a
-//! file safely, and no layer imports one above it to do so.
+//! file safely, and no layer imports one above it to do so. Whether two paths name one file
+//! (a hard link too) is [`same_file`]'s to say, for every command's inputs and outputs.
 
 pub mod atomic;
 pub mod background;
 pub mod digest;
 pub mod interrupt;
 pub mod known;
+
+use std::path::{Path, PathBuf};
+
+/// Whether the canonical paths `a` and `b` name one file: one device and inode where
+/// there are such (a hard link), else one path.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    file_key(a) == file_key(b)
+}
+
+/// What tells the file at the canonical path `path` from others: its device and inode
+/// where there are such (so a hard link is the same file), else the path. Files compare
+/// as [`same_file`] does; a key is looked up in a map, where many files are compared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FileKey {
+    /// Device and inode.
+    Inode(u64, u64),
+    /// The path, where the file has no inode to read.
+    Path(PathBuf),
+}
+
+/// The [`FileKey`] of the file at the canonical path `path`.
+pub fn file_key(path: &Path) -> FileKey {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            return FileKey::Inode(m.dev(), m.ino());
+        }
+    }
+    FileKey::Path(path.to_path_buf())
+}

@@ -699,9 +699,12 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
     // Never the input itself (a layer of an earlier run read back): it stays on disk, out
     // of the new generation.
     let input = std::fs::canonicalize(&opts.events).ok();
-    let (left, remove): (Vec<_>, Vec<_>) = remove
-        .into_iter()
-        .partition(|p| input.is_some() && std::fs::canonicalize(p).ok() == input);
+    let (left, remove): (Vec<_>, Vec<_>) = remove.into_iter().partition(|p| {
+        // However named: a hard link too (probe, session 30), as `--out`'s rule compares.
+        input.as_ref().is_some_and(|i| {
+            std::fs::canonicalize(p).is_ok_and(|c| crate::fsutil::same_file(i, &c))
+        })
+    });
     folder.publish_with_dirs(files, Vec::new(), &remove, &left)?;
     report.written = true;
     Ok(report)
