@@ -121,35 +121,107 @@ impl Cleaner {
 /// Put every hole after the exterior that holds it. The overlay's OGC output can attach a
 /// hole to the wrong polygon (i_overlay 9.1: a hole of a large polygon given to a one-unit
 /// island beside it, where readers take it as that island's hole: GEOS "Hole lies outside
-/// shell"; a probe's polygon with five holes at z0). A hole found outside its own
-/// polygon's exterior moves to the smallest exterior that holds it, or is dropped when none
-/// does (it would cut nothing that is filled).
+/// shell"; a probe's polygon with five holes at z0). Each hole goes to the smallest
+/// exterior that holds it: in a valid polygon no other exterior can (one that did would lie
+/// in a hole of the hole's own polygon, and holes do not overlap), so this is its own even
+/// when an island in another polygon's hole was given it. A hole no exterior holds is
+/// dropped (it would cut nothing that is filled). Holes keep their order; a moved one
+/// comes after its new polygon's own.
 fn rehome_holes(shapes: &mut [IntShape<i32>]) {
-    let mut stray = Vec::new();
-    for shape in shapes.iter_mut() {
-        let mut i = 1;
-        while i < shape.len() {
-            if holds(&shape[0], &shape[i]) == Some(false) {
-                stray.push(shape.remove(i));
-            } else {
-                i += 1;
+    if shapes.iter().all(|shape| shape.len() < 2) {
+        return;
+    }
+    let exteriors: Vec<Exterior> = shapes
+        .iter()
+        .map(|shape| Exterior::new(shape.first().map_or(&[], Vec::as_slice)))
+        .collect();
+    let mut stay = Vec::new();
+    let mut moved = Vec::new();
+    for (owner, shape) in shapes.iter_mut().enumerate() {
+        for hole in shape.drain(1..) {
+            let bounds = bounds(&hole);
+            let home = exteriors
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.may_hold(&bounds))
+                .filter(|&(i, e)| match e.holds(&hole) {
+                    Some(held) => held,
+                    // Every point on the exterior's edges: its own polygon's, as given.
+                    None => i == owner,
+                })
+                .min_by_key(|(i, e)| (e.area, *i != owner))
+                .map(|(i, _)| i);
+            match home {
+                Some(i) if i == owner => stay.push((i, hole)),
+                Some(i) => moved.push((i, hole)),
+                None => {}
             }
         }
     }
-    for hole in stray {
-        let home = shapes
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| holds(&s[0], &hole) == Some(true))
-            .min_by_key(|(_, s)| {
-                let exterior: Vec<_> = s[0].iter().map(|p| (p.x, p.y)).collect();
-                area2(&exterior).abs()
-            })
-            .map(|(i, _)| i);
-        if let Some(i) = home {
-            shapes[i].push(hole);
+    for (i, hole) in stay.into_iter().chain(moved) {
+        shapes[i].push(hole);
+    }
+}
+
+/// An exterior prepared for point-in-ring tests: its vertices doubled (so that edge
+/// midpoints are whole), its box and its area.
+struct Exterior {
+    ring: Vec<(i64, i64)>,
+    bounds: [i32; 4],
+    area: i64,
+}
+
+impl Exterior {
+    fn new(exterior: &[IntPoint<i32>]) -> Self {
+        let ring: Vec<(i64, i64)> = exterior.iter().map(|&p| double(p)).collect();
+        let plain: Vec<(i32, i32)> = exterior.iter().map(|p| (p.x, p.y)).collect();
+        Self {
+            ring,
+            bounds: bounds(exterior),
+            area: area2(&plain).abs(),
         }
     }
+
+    /// Whether a ring with these bounds can lie inside (a box test).
+    fn may_hold(&self, b: &[i32; 4]) -> bool {
+        self.bounds[0] <= b[0]
+            && self.bounds[1] <= b[1]
+            && b[2] <= self.bounds[2]
+            && b[3] <= self.bounds[3]
+    }
+
+    /// Whether the exterior holds the ring `hole` (which may touch it, never cross it, in a
+    /// valid polygon): told by the hole's first vertex off the exterior's edges, then by
+    /// the first midpoint of its edges off them; `None` when every one is on them.
+    fn holds(&self, hole: &[IntPoint<i32>]) -> Option<bool> {
+        let vertices = hole.iter().map(|&p| double(p));
+        let midpoints = (0..hole.len()).map(|i| {
+            let (a, b) = (double(hole[i]), double(hole[(i + 1) % hole.len()]));
+            ((a.0 + b.0) / 2, (a.1 + b.1) / 2)
+        });
+        vertices
+            .chain(midpoints)
+            .map(|p| locate(p, &self.ring))
+            .find(|&at| at != Place::OnEdge)
+            .map(|at| at == Place::Inside)
+    }
+}
+
+fn double(p: IntPoint<i32>) -> (i64, i64) {
+    (2 * i64::from(p.x), 2 * i64::from(p.y))
+}
+
+/// A ring's box: west, south, east, north.
+fn bounds(ring: &[IntPoint<i32>]) -> [i32; 4] {
+    ring.iter()
+        .fold([i32::MAX, i32::MAX, i32::MIN, i32::MIN], |b, p| {
+            [b[0].min(p.x), b[1].min(p.y), b[2].max(p.x), b[3].max(p.y)]
+        })
+}
+
+#[cfg(test)]
+fn holds(exterior: &[IntPoint<i32>], hole: &[IntPoint<i32>]) -> Option<bool> {
+    Exterior::new(exterior).holds(hole)
 }
 
 /// Where a point is against a ring.
@@ -158,25 +230,6 @@ enum Place {
     Inside,
     Outside,
     OnEdge,
-}
-
-/// Whether `exterior` holds the ring `hole` (which may touch it, never cross it, in a
-/// valid polygon): told by the hole's first vertex off the exterior's edges, then by the
-/// first midpoint of its edges off them; `None` when every one is on them.
-fn holds(exterior: &[IntPoint<i32>], hole: &[IntPoint<i32>]) -> Option<bool> {
-    // Coordinates doubled, so that edge midpoints are whole.
-    let double = |p: IntPoint<i32>| (2 * i64::from(p.x), 2 * i64::from(p.y));
-    let ring: Vec<(i64, i64)> = exterior.iter().map(|&p| double(p)).collect();
-    let vertices = hole.iter().map(|&p| double(p));
-    let midpoints = (0..hole.len()).map(|i| {
-        let (a, b) = (double(hole[i]), double(hole[(i + 1) % hole.len()]));
-        ((a.0 + b.0) / 2, (a.1 + b.1) / 2)
-    });
-    vertices
-        .chain(midpoints)
-        .map(|p| locate(p, &ring))
-        .find(|&at| at != Place::OnEdge)
-        .map(|at| at == Place::Inside)
 }
 
 /// Where `p` is against `ring` (crossing number, edges exact in integers).
@@ -215,14 +268,7 @@ fn locate((px, py): (i64, i64), ring: &[(i64, i64)]) -> Place {
 fn any_boxes_meet(shapes: &[IntShape<i32>]) -> bool {
     let mut boxes: Vec<[i32; 4]> = shapes
         .iter()
-        .filter_map(|shape| {
-            let exterior = shape.first()?;
-            let mut b = [i32::MAX, i32::MAX, i32::MIN, i32::MIN];
-            for p in exterior {
-                b = [b[0].min(p.x), b[1].min(p.y), b[2].max(p.x), b[3].max(p.y)];
-            }
-            Some(b)
-        })
+        .filter_map(|shape| shape.first().map(|exterior| bounds(exterior)))
         .collect();
     boxes.sort_unstable();
     boxes.iter().enumerate().any(|(i, a)| {
@@ -360,6 +406,41 @@ mod tests {
         // Nothing lost: the same area as before the move.
         let area: i64 = out.iter().map(|r| area2(r)).sum();
         assert_eq!(area, 2 * 126 - 7 - 1 + 2, "{out:?}");
+    }
+
+    /// A hole given to the polygon around the hole its island lies in: inside that polygon's
+    /// exterior too, but the island's (the smallest exterior that holds it).
+    #[test]
+    fn a_hole_of_an_island_in_a_hole_goes_to_the_island() {
+        let ring = |r: Vec<(i32, i32)>| int_contour(&r);
+        let hole = |x: i32, side: i32| {
+            let mut r = square(x, x, side);
+            r.reverse();
+            ring(r)
+        };
+        let mut shapes = vec![
+            vec![ring(square(0, 0, 100)), hole(10, 80), hole(40, 20)],
+            vec![ring(square(20, 20, 60))],
+        ];
+        rehome_holes(&mut shapes);
+        assert_eq!(
+            shapes,
+            vec![
+                vec![ring(square(0, 0, 100)), hole(10, 80)],
+                vec![ring(square(20, 20, 60)), hole(40, 20)],
+            ]
+        );
+        // A hole no exterior holds is dropped; a valid polygon is left as it was.
+        let mut shapes = vec![vec![ring(square(0, 0, 10)), hole(20, 5)]];
+        rehome_holes(&mut shapes);
+        assert_eq!(shapes, vec![vec![ring(square(0, 0, 10))]]);
+        let valid = vec![
+            vec![ring(square(0, 0, 100)), hole(10, 80)],
+            vec![ring(square(20, 20, 60)), hole(40, 20)],
+        ];
+        let mut shapes = valid.clone();
+        rehome_holes(&mut shapes);
+        assert_eq!(shapes, valid);
     }
 
     #[test]
