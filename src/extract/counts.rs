@@ -40,7 +40,7 @@ pub struct CountMention {
     /// Troops or equipment.
     pub kind: CountKind,
     /// The number as written, its multiplier applied ("2 thousand" is 2000).
-    pub value: u64,
+    pub value: Count,
     /// "over", "more than", "around", "up to", … or empty.
     pub qualifier: String,
     /// The phrase as the article wrote it.
@@ -216,9 +216,9 @@ pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
     for (span, value) in numbers(text.source) {
         // A count the dataset cannot hold ([`Count`]) is no count: its draft would fail
         // `check` (probes, sessions 26 and 30: "5 billion troops").
-        if Count::try_from(value).is_err() {
+        let Ok(value) = Count::try_from(value) else {
             continue;
-        }
+        };
         // The number's tokens, `i..=number_end` ("12 500" and "2 thousand" are two).
         let i = text.tokens.partition_point(|t| t.span.start < span.start);
         let after = text.tokens.partition_point(|t| t.span.end <= span.end);
@@ -286,7 +286,7 @@ pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
 mod tests {
     use super::*;
 
-    fn counts(s: &str) -> Vec<(CountKind, u64, String, String)> {
+    fn counts(s: &str) -> Vec<(CountKind, Count, String, String)> {
         let text = Text::new(s);
         let dates = super::super::dates::find(&text, None, None);
         find(&text, &dates)

@@ -34,7 +34,7 @@ use super::places::{round2, PlaceCandidate, PlaceMention};
 use super::text::Text;
 use super::Position;
 use crate::date::DatePrecision;
-use crate::model::PlaceKind;
+use crate::model::{Count, PlaceKind};
 use crate::resolve::Status;
 
 /// Words for a border: a country named next to one ("the Afghan border", "the border with
@@ -140,9 +140,9 @@ fn span(text: &Text<'_>, tokens: &Range<usize>) -> Range<usize> {
 
 /// A count with its qualifier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Count {
+pub struct QualifiedCount {
     /// The number as written.
-    pub value: u64,
+    pub value: Count,
     /// "over", "around", … or empty.
     pub qualifier: String,
 }
@@ -216,9 +216,9 @@ pub struct Record {
     /// Countries invited (not reported as taking part).
     pub invited: Vec<Field<String>>,
     /// Troops or personnel.
-    pub troops: Option<Field<Count>>,
+    pub troops: Option<Field<QualifiedCount>>,
     /// Vehicles, hardware.
-    pub equipment: Option<Field<Count>>,
+    pub equipment: Option<Field<QualifiedCount>>,
     /// What the exercise practised, as the article put it.
     pub scenario: Option<Field<String>>,
     /// When.
@@ -1050,7 +1050,7 @@ impl Record {
                 CountKind::Equipment => &mut self.equipment,
             };
             if slot.is_none() {
-                let value = Count {
+                let value = QualifiedCount {
                     value: c.value,
                     qualifier: c.qualifier.clone(),
                 };

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use super::{BaseStatus, Evidence, Location, Source};
+use super::{BaseStatus, Count, Evidence, Location, Source};
 use crate::date::{DatePrecision, DateSpan, Day};
 
 /// The keys of a bulk event feature that are neither dates nor location: its id (a member
@@ -116,8 +116,8 @@ pub struct ExerciseProps<'a> {
     pub invited: &'a [String],
     #[serde(flatten)]
     pub dates: Dates,
-    pub troops: Option<u32>,
-    pub equipment: Option<u32>,
+    pub troops: Option<Count>,
+    pub equipment: Option<Count>,
     pub scenario: &'a str,
     #[serde(flatten)]
     pub site: SiteProperties<'a>,
