@@ -18,7 +18,10 @@ pub fn run(
     query: &str,
 ) -> Result<ExitCode, Error> {
     let cache_path = online::cache_path(data);
-    let cache = pipeline::Tables::read(data)?.geocode_cache(data)?;
+    // Checked as every command that reads the gazetteer checks it: a row is not appended
+    // to a gazetteer the others refuse (probe, session 31: beside a row at latitude 95).
+    let tables = pipeline::Tables::read(data)?.checked()?;
+    let cache = tables.geocode_cache(data)?;
     // Checked as every country flag is (probe, session 27: `--country Tajikistan` was
     // looked for as a country and told "asked within other countries").
     let country = country
@@ -39,7 +42,7 @@ pub fn run(
                 e.nothing_found(),
                 e.retrieved_date()
             ),
-            None => match resolved_locally(data, query, country.as_deref())? {
+            None => match resolved_locally(&tables, data, query, country.as_deref())? {
                 Some(known) => known,
                 None => {
                     no_answer_advice(&cache, data, query, country.as_deref().unwrap_or_default())
@@ -58,7 +61,12 @@ pub fn run(
         writeln!(out, "{row}").map_err(|e| Error::io("<stdout>", e))?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Under the gazetteer's edit lock the file is read again, so two runs appending at once
+    // each keep the other's row (probe, session 31: rows were lost, both runs said
+    // "appended"). The file is written through a symlink to the gazetteer it names, as the
+    // geocode cache is.
     let path = data.join(PLACES);
+    let (target, _lock) = atomic::lock_for_edit(&path)?;
     let text = drillmap::read::input::read_text(&path)?;
     // The row ends as the file's lines do (probe 8 #15: LF after CR LF lines mixed them).
     let eol = drillmap::read::lines::line_end(&text);
@@ -68,15 +76,16 @@ pub fn run(
     }
     with_row.push_str(&row);
     with_row.push_str(eol);
-    // The table's own check says whether the row's id is taken (`duplicate id`).
+    // The table's own checks say whether the row's id is taken (`duplicate id`), and
+    // whether the gazetteer with it is one every command reads.
     let line = drillmap::read::lines::line_starts(with_row.as_bytes()).count();
-    let (places, problems) = drillmap::read::places::parse(&path, with_row.as_bytes())?;
+    let (places, mut problems) = tables.places_as(&path, with_row.as_bytes())?;
     if let Some(dup) = problems
         .iter()
         .find(|p| p.line == Some(line) && p.message.starts_with("duplicate id"))
     {
         let id = row.split(',').next().unwrap_or_default();
-        let there = places.iter().find(|p| p.id == id && p.line < line);
+        let there = places.places().iter().find(|p| p.id == id && p.line < line);
         let same = there.is_some_and(|p| {
             drillmap::read::lines::text_lines(&text).nth(p.line.saturating_sub(1)) == Some(&row)
         });
@@ -103,8 +112,11 @@ pub fn run(
             }
         });
     }
-    // Through a symlink to the gazetteer it names, as the geocode cache is written.
-    atomic::write_through(&path, with_row.as_bytes())?;
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(Error::Data(problems));
+    }
+    atomic::write(&target, with_row.as_bytes())?;
     let _ = writeln!(std::io::stderr(), "{}: appended {row}", path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -113,11 +125,11 @@ pub fn run(
 /// no online answer exists and `geocode --online` asks nothing (probe 5 L2: the advice to
 /// ask online first looped).
 fn resolved_locally(
+    tables: &pipeline::Tables,
     data: &Path,
     query: &str,
     country: Option<&str>,
 ) -> Result<Option<String>, Error> {
-    let tables = pipeline::Tables::read(data)?;
     let geonames = pipeline::load_geonames_for(data, &tables.gazetteer, [query])?;
     let filter = country.map_or_else(Filter::default, Filter::country);
     let found = Geocoder::new(&tables.gazetteer, geonames.as_ref()).lookup(query, &filter);

@@ -648,6 +648,32 @@ pub fn link_target(path: &Path) -> Result<PathBuf> {
     ))
 }
 
+/// A file kept by hand and edited by drillmap (the gazetteer, the geocode cache), locked for
+/// one edit: the file `path` names through symlinks ([`link_target`]) and an advisory lock
+/// held on `.STEM.lock` beside it (`places/.geocode-cache.lock`, `places/.places.lock`),
+/// waiting while another run holds it. Read the file again once this returns, change it,
+/// write it with [`write`] to the path returned, then drop the lock: two runs editing at
+/// once each keep the other's change. The lock file is left, as an output folder's is.
+pub fn lock_for_edit(path: &Path) -> Result<(PathBuf, fs::File)> {
+    let target = link_target(path)?;
+    let stem = target
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let lock_path = target.with_file_name(format!(".{stem}.lock"));
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dir(dir)?;
+    }
+    let lock = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))?;
+    lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+    Ok((target, lock))
+}
+
 /// [`write`] to the file `dest` names through symlinks ([`link_target`]): the temporary
 /// file is made beside the target and renamed over it, and the links stay.
 pub fn write_through(dest: &Path, bytes: &[u8]) -> Result<bool> {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::derive::{self, containment, AfghanBorder, Layer};
 use crate::error::{Error, Problem, Result};
-use crate::model::Dataset;
+use crate::model::{Dataset, Place};
 use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, geonames, places};
 use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
@@ -95,11 +95,9 @@ impl Tables {
     /// assembly: every command goes through here.
     pub fn read(data: &Path) -> Result<Tables> {
         let places_path = data.join(PLACES);
-        let (places, mut problems) = places::read(&places_path)?;
+        let (places, problems) = places::read(&places_path)?;
         let (border, boundaries, provenance) = read_border(data)?;
-        problems.extend(containment::check(&places, &boundaries, &places_path));
-        let gazetteer = Gazetteer::new(places);
-        problems.extend(alias_problems(&gazetteer, &places_path));
+        let (gazetteer, problems) = check_places(places, problems, &boundaries, &places_path);
         Ok(Tables {
             gazetteer,
             border,
@@ -107,6 +105,14 @@ impl Tables {
             boundaries,
             problems,
         })
+    }
+
+    /// The gazetteer `text` would be, read as `places.csv` at `path` is and checked as
+    /// [`Tables::read`] checks it: what an edit of the file (`places promote --append`) would
+    /// leave, so that no command writes a gazetteer the others refuse.
+    pub fn places_as(&self, path: &Path, text: &[u8]) -> Result<(Gazetteer, Vec<Problem>)> {
+        let (places, problems) = places::parse(path, text)?;
+        Ok(check_places(places, problems, &self.boundaries, path))
     }
 
     /// The online cache in `data` (`geocode-cache.toml`; empty when there is none), every
@@ -131,6 +137,21 @@ impl Tables {
             Err(Error::Data(self.problems))
         }
     }
+}
+
+/// The gazetteer of `places` as read from `path` (with the `problems` found reading them),
+/// every place checked against the country it is filed under and every spelling against
+/// its row: the one check of a gazetteer, whether read from disk or about to be written.
+fn check_places(
+    places: Vec<Place>,
+    mut problems: Vec<Problem>,
+    boundaries: &topojson::Boundaries,
+    path: &Path,
+) -> (Gazetteer, Vec<Problem>) {
+    problems.extend(containment::check(&places, boundaries, path));
+    let gazetteer = Gazetteer::new(places);
+    problems.extend(alias_problems(&gazetteer, path));
+    (gazetteer, problems)
 }
 
 /// Read the gazetteer, the dataset and the boundaries from `data` ([`Tables::read`], with

@@ -588,29 +588,18 @@ impl GeocodeCache {
     /// entry is the file's: this run wrote its own earlier answers there the same way.
     pub fn insert_and_save(&mut self, path: &Path, entry: CacheEntry) -> Result<bool> {
         // A symlinked cache is written through the link, under the lock beside its target.
-        let path = &crate::fsutil::atomic::link_target(path)?;
-        let lock_path = path.with_file_name(LOCK_FILE_NAME);
-        if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::fsutil::atomic::create_dir(dir)?;
-        }
-        let lock = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| Error::io(&lock_path, e))?;
-        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        let (path, _lock) = crate::fsutil::atomic::lock_for_edit(path)?;
+        let path = &path;
         let mut merged = GeocodeCache::load(path)?;
         merged.insert(entry);
         let changed = merged.save(path)?;
         *self = merged;
-        Ok(changed) // the lock is released as `lock` closes
+        Ok(changed) // the lock is released as `_lock` closes
     }
 }
 
 /// The lock [`GeocodeCache::insert_and_save`] holds while it reads, merges and writes the
-/// cache, beside it in `places/`.
+/// cache, beside it in `places/` (named by [`crate::fsutil::atomic::lock_for_edit`]).
 pub const LOCK_FILE_NAME: &str = ".geocode-cache.lock";
 
 /// Format a time as RFC 3339 UTC to the second (`2026-11-22T01:02:03Z`).
