@@ -691,6 +691,62 @@ fn serve_sees_a_same_size_edit_whose_mtime_was_set_back() {
     assert_eq!(header_value(&headers, "retry-after"), Some("1"));
 }
 
+/// Probe (session 31): while `serve` read a large layer whole to check its SHA-256 against
+/// the manifest (once per version of the file), every other request waited, the page too
+/// (up to 5 s behind a 1.5 GB archive): the check ran on the threads that answer. Held at
+/// the check (a test build's hold point), the server still answers the page, and the
+/// requests for that layer, which wait for the one check, are answered once it ends.
+#[test]
+fn serve_answers_other_requests_while_a_layer_is_checked() {
+    let work = Work::new("small");
+    // One build: its layers' digests are not yet known (`.drillmap-digests.json`), so
+    // serve reads the layer to check it.
+    work.build().expect_code(0);
+    let go = work.dir.path().join("go");
+    let reached = work.dir.path().join("go.reached");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(["serve", "--port", "0", "--data", "data", "--out", "out"])
+        .current_dir(work.dir.path())
+        .env("DRILLMAP_TEST_HOLD_AT", "serve-digest")
+        .env("DRILLMAP_TEST_HOLD_UNTIL", &go)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    let addr = lines
+        .find_map(|l| {
+            l.strip_prefix("serving the preview at http://")
+                .map(|u| u.trim_end_matches('/').to_owned())
+        })
+        .expect("serve prints its URL");
+    let served = Served { child, addr };
+    let layer = std::fs::read(work.out().join("exercises.geojson")).unwrap();
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            let addr = served.addr.clone();
+            thread::spawn(move || get(&addr, "/layers/exercises.geojson"))
+        })
+        .collect();
+    while !reached.exists() {
+        thread::sleep(Duration::from_millis(20));
+    }
+    // Not a timing check: without an answer in a minute, the page is stalled.
+    let (tx, rx) = mpsc::channel();
+    let addr = served.addr.clone();
+    thread::spawn(move || tx.send(get(&addr, "/")));
+    let page = rx.recv_timeout(Duration::from_secs(60));
+    std::fs::write(&go, "").unwrap();
+    let (status, _, _) = page.expect("the page is answered while a layer is checked");
+    assert!(status.contains(" 200"), "{status}");
+    for request in waiting {
+        let (status, _, body) = request.join().unwrap();
+        assert!(status.contains(" 200"), "{status}");
+        assert_eq!(body, layer);
+    }
+    drop(served);
+}
+
 /// `serve --watch` in `work` (data/ to out/), read until a stderr line starting with
 /// `start`: the child, the rest of its stderr, and the lines read.
 fn watch_until(

@@ -4,7 +4,7 @@
 //!   followed) lies inside the folder it is served from; anything else is "not found", so a
 //!   link `out/x.geojson -> /etc/shadow` gives nothing away.
 //! - A body is streamed from the open file in chunks of [`CHUNK`] bytes as the client reads
-//!   it: memory stays flat whatever the file's size, and a `HEAD` reads nothing.
+//!   it: memory stays flat whatever the file's size, and a `HEAD` sends no body.
 //! - Every file carries validators, an `ETag` (its length and modification time) and a
 //!   `Last-Modified`, and conditional requests are answered (RFC 9110 section 13):
 //!   `If-Match` or `If-Unmodified-Since` that fails gives `412 Precondition Failed`,
@@ -238,6 +238,7 @@ impl Opened {
         if let Some((_, sha256)) = crate::fsutil::known::known(&self.path, &self.file) {
             return Ok(sha256);
         }
+        crate::write::generation::test_point("serve-digest");
         self.file.seek(SeekFrom::Start(0))?;
         let (_, sha256) = crate::write::generation::digest_of(&mut self.file)?;
         self.file.seek(SeekFrom::Start(0))?;

@@ -33,7 +33,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::Duration;
 
@@ -240,8 +240,9 @@ struct Shared {
     limits: Limits,
     rebuild: Mutex<Option<Rebuild>>,
     /// SHA-256 of the file versions checked against the manifest, by identity
-    /// ([`files::Opened::identity`]).
-    verified: Mutex<HashMap<files::Identity, String>>,
+    /// ([`files::Opened::identity`]): each computed once, by the first request that needs
+    /// it, while the requests for the same version at that time wait for it.
+    verified: Mutex<HashMap<files::Identity, Arc<OnceLock<Option<String>>>>>,
 }
 
 /// A bound server, not yet answering.
@@ -409,8 +410,17 @@ async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: Ar
         let stream = stall::SendTimeout::new(stream, shared.limits.send_timeout);
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<Incoming>| {
-                let reply = respond(&shared, &request);
-                async move { Ok::<_, Infallible>(reply) }
+                // Answering blocks (a file opened, a layer's SHA-256 checked against the
+                // manifest, which reads it whole): on the blocking pool, so the check of a
+                // large layer never holds the threads every other request is answered on
+                // (probe, session 31: the page waited up to 5 s behind a 1.5 GB archive).
+                let shared = Arc::clone(&shared);
+                async move {
+                    let reply = tokio::task::spawn_blocking(move || respond(&shared, &request))
+                        .await
+                        .unwrap_or_else(|_| text(500, "the server failed to answer"));
+                    Ok::<_, Infallible>(reply)
+                }
             });
             // A client that went away or timed out is no concern of the server's.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -556,30 +566,28 @@ fn as_named(shared: &Shared, opened: &mut files::Opened, entry: &FileEntry) -> b
         return false;
     }
     let id = opened.identity;
-    let cached = shared
-        .verified
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&id)
-        .cloned();
-    let sha256 = match cached {
-        Some(s) => s,
-        None => match opened.sha256() {
-            Ok(s) => {
-                let mut verified = shared
-                    .verified
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if verified.len() > 1024 {
-                    verified.clear();
-                }
-                verified.insert(id, s.clone());
-                s
-            }
-            Err(_) => return false,
-        },
+    let digest = {
+        let mut verified = shared
+            .verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if verified.len() > 1024 && !verified.contains_key(&id) {
+            verified.clear();
+        }
+        Arc::clone(verified.entry(id).or_default())
     };
-    sha256 == entry.sha256
+    let Some(sha256) = digest.get_or_init(|| opened.sha256().ok()) else {
+        // A read that failed is tried again by the next request, not remembered.
+        let mut verified = shared
+            .verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if verified.get(&id).is_some_and(|d| Arc::ptr_eq(d, &digest)) {
+            verified.remove(&id);
+        }
+        return false;
+    };
+    *sha256 == entry.sha256
 }
 
 /// A file from disk ([`files::open_inside`] `folder`), whole or the byte range asked for,
