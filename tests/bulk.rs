@@ -895,6 +895,28 @@ fn tiles_are_written_in_the_same_generation_and_a_build_without_them_removes_the
         .expect_code(0)
         .expect_stderr_line(&["warning", "empty", "--allow-empty"]);
     assert_eq!(names(), ["events.geojson", "manifest.json"]);
+    // Probe (session 31): a GeoJSONSeq export of features whose geometry is null (and no
+    // place) failed with "nothing to tile" even with --allow-empty, where an export of
+    // only bad rows built an empty layer. Without the flag, the error says which to give;
+    // with it, the layer of unlocated features and no archive, the earlier one going too.
+    bulk(&work, &with_tiles).expect_code(0);
+    let before = work.outputs();
+    let unlocated = work.write_csv(
+        "unlocated.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"name\":\"x\"}}\n",
+    );
+    bulk(&work, &["--events", &unlocated])
+        .expect_code(1)
+        .expect_stderr_line(&[&unlocated, "no feature is located", "--allow-empty"]);
+    assert_eq!(work.outputs(), before);
+    assert_eq!(work.litter(), Vec::<String>::new());
+    bulk(&work, &["--events", &unlocated, "--allow-empty"])
+        .expect_code(0)
+        .expect_stderr_line(&["warning", "no feature", "located", "no archive"]);
+    assert_eq!(names(), ["events.geojson", "manifest.json"]);
+    let layer = String::from_utf8(fs::read(work.out().join("events.geojson")).unwrap()).unwrap();
+    assert!(layer.contains("\"id\":\"a\",\"geometry\":null"), "{layer}");
+    bulk(&work, &["--events", &unlocated, "--no-tiles"]).expect_code(0);
 }
 
 /// A rebuild keeps the archive an earlier run made from the same layer, tile options and

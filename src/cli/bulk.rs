@@ -245,6 +245,15 @@ pub fn run(options: &bulk::Options) -> Result<ExitCode, Error> {
             options.layer
         );
     }
+    if r.unlocated && options.tiles.is_some() {
+        let _ = writeln!(
+            err,
+            "warning: {}: no feature of the {} layer is located, so it has no archive \
+             (--allow-empty)",
+            options.events.display(),
+            options.layer
+        );
+    }
     if let Some(f) = &r.errors_file {
         let _ = writeln!(
             err,

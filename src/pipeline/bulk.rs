@@ -188,6 +188,8 @@ pub struct Report {
     pub tiles_kept: bool,
     /// Where every skipped row is listed, when rows were skipped.
     pub errors_file: Option<PathBuf>,
+    /// Whether the layer has features but none with a position (it draws nothing).
+    pub unlocated: bool,
     /// The `--max-errors` the run had.
     pub max_errors: usize,
     /// What the reader dropped without a bad row ([`EventReader::notices`]).
@@ -656,6 +658,7 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         changed: sorted.outputs.first().is_some_and(|o| o.changed()),
         tiles_kept: false,
         errors_file: None,
+        unlocated: false,
         max_errors: opts.max_errors,
         notices,
     };
@@ -663,9 +666,23 @@ fn publish(gathered: Gathered<'_>, opts: &Options, folder: &mut Folder) -> Resul
         return Ok(report); // dropping the staged outputs removes them
     }
     let mut remove = Vec::new();
-    // An empty layer has no archive.
+    // An empty layer has no archive, nor, with `--allow-empty`, one whose every feature is
+    // unlocated (probe, session 31: a GeoJSONSeq export of `geometry: null` features
+    // failed with "nothing to tile" whatever the flag; without it, that is still the error).
+    report.unlocated = report.features > 0 && !sorted.outputs.first().is_some_and(|o| o.located);
+    if report.unlocated && opts.tiles.is_some() && !opts.allow_empty {
+        return Err(Error::Data(vec![Problem::new(
+            &opts.events,
+            None,
+            "",
+            "no feature is located (every geometry null), so there is nothing to tile: build \
+             with --allow-empty (the layer, without an archive) or --no-tiles",
+        )]));
+    }
     let archive = match (&opts.tiles, sorted.outputs.first()) {
-        (Some(tile_opts), Some(layer)) if report.features > 0 => {
+        (Some(tile_opts), Some(layer))
+            if report.features > 0 && !(report.unlocated && opts.allow_empty) =>
+        {
             let (archive, kept) = tiles_of(layer, opts, tile_opts, folder)?;
             report.tiles = Some(opts.tiles_path());
             report.tiles_kept = kept;

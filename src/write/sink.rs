@@ -127,6 +127,9 @@ pub struct Output {
     pub staged: Option<Staged>,
     /// Features written.
     pub features: u64,
+    /// Whether any feature written has a position (a layer of only unlocated features,
+    /// `geometry: null`, draws nothing and has nothing to tile).
+    pub located: bool,
     /// Its size and SHA-256, when taken as it was written (else the publish reads it).
     pub digest: Option<Digest>,
 }
@@ -161,7 +164,12 @@ fn open(file: &mut Option<Streaming>) -> Result<&mut Streaming> {
 
 /// Finish a layer's file (`None`: finished already, an error): write `tail` after its
 /// `written` features, then stage it for `dest` with its digest.
-fn staged(dest: &Path, file: Option<Streaming>, written: u64, tail: &[&[u8]]) -> Result<Output> {
+fn staged(
+    dest: &Path,
+    file: Option<Streaming>,
+    (written, located): (u64, bool),
+    tail: &[&[u8]],
+) -> Result<Output> {
     let mut file = file.ok_or_else(|| Error::Internal("a layer was finished twice".into()))?;
     write_parts(&mut file, tail)?;
     let (staged, digest) = file.finish_digest()?;
@@ -169,6 +177,7 @@ fn staged(dest: &Path, file: Option<Streaming>, written: u64, tail: &[&[u8]]) ->
         path: dest.to_path_buf(),
         staged,
         features: written,
+        located,
         digest: Some(digest),
     })
 }
@@ -273,8 +282,10 @@ impl Sink for GeoJson {
     }
 
     fn finish(mut self: Box<Self>, attribution: &str) -> Result<Output> {
-        let tail = collection_tail(self.bounds.get(), attribution);
-        staged(&self.dest, self.file.take(), self.written, &[&tail])
+        let bounds = self.bounds.get();
+        let tail = collection_tail(bounds, attribution);
+        let counts = (self.written, bounds.is_some());
+        staged(&self.dest, self.file.take(), counts, &[&tail])
     }
 }
 
@@ -284,6 +295,7 @@ pub struct GeoJsonSeq {
     dest: PathBuf,
     file: Option<Streaming>,
     written: u64,
+    located: bool,
 }
 
 impl GeoJsonSeq {
@@ -293,6 +305,7 @@ impl GeoJsonSeq {
             dest: dest.to_path_buf(),
             file: Some(Streaming::create(dest)?),
             written: 0,
+            located: false,
         })
     }
 }
@@ -304,6 +317,7 @@ impl Sink for GeoJsonSeq {
         write_parts(file, f.text)?;
         write_parts(file, &[b"\n"])?;
         self.written += 1;
+        self.located |= f.bounds.is_some();
         Ok(())
     }
 
@@ -317,7 +331,12 @@ impl Sink for GeoJsonSeq {
     }
 
     fn finish(mut self: Box<Self>, _attribution: &str) -> Result<Output> {
-        staged(&self.dest, self.file.take(), self.written, &[])
+        staged(
+            &self.dest,
+            self.file.take(),
+            (self.written, self.located),
+            &[],
+        )
     }
 }
 
