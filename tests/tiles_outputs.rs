@@ -90,6 +90,68 @@ fn tiles_of_files_credit_their_inputs_once_and_describe_their_layers() {
     );
 }
 
+/// Probe (session 31): `tiles` of drillmap's own GeoJSONSeq layer (`build --events --seq`)
+/// wrote `attribution: ""`, the GeoNames credit its GeoJSON twin carries lost without a
+/// word. A file that credits nothing is named in a note, its archive has no empty
+/// `attribution` member, and `--attribution` credits it (after a layer's own credits).
+#[test]
+fn tiles_of_a_file_that_credits_nothing_say_so_and_take_attribution() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    let seq = dir.join("events.geojsons");
+    fs::write(
+        &seq,
+        "\u{1e}{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67.2,37.2]},\"properties\":{\"name\":\"x\"}}\n",
+    )
+    .unwrap();
+    let seq = seq.to_str().unwrap();
+    let archive = dir.join("seq.pmtiles");
+    let archive = archive.to_str().unwrap();
+    work.run(&["tiles", "--out", archive, seq])
+        .expect_code(0)
+        .expect_stderr_line(&["note:", seq, "credited with nothing", "--attribution"]);
+    let meta = metadata(Path::new(archive));
+    assert!(meta.get("attribution").is_none(), "{meta}");
+    let run = work.run(&["tiles", "--out", archive, "--attribution", GEONAMES, seq]);
+    run.expect_code(0);
+    assert!(!run.stderr().contains("note:"), "{}", run.stderr());
+    assert_eq!(metadata(Path::new(archive))["attribution"], GEONAMES);
+    // After a layer's own credits, each once.
+    let credited = layer(dir, "sites", &format!("{GEONAMES}; {NE}"), true);
+    let both = dir.join("both.pmtiles");
+    let both = both.to_str().unwrap();
+    let extra = "Exercise reports by the analyst";
+    let run = work.run(&[
+        "tiles",
+        "--out",
+        both,
+        "--attribution",
+        extra,
+        "--attribution",
+    ]);
+    run.expect_code(2);
+    work.run(&[
+        "tiles",
+        "--out",
+        both,
+        "--attribution",
+        GEONAMES,
+        &credited,
+        seq,
+    ])
+    .expect_code(0);
+    assert_eq!(
+        metadata(Path::new(both))["attribution"],
+        format!("{GEONAMES}; {NE}")
+    );
+    work.run(&["tiles", "--out", both, "--attribution", extra, &credited])
+        .expect_code(0);
+    assert_eq!(
+        metadata(Path::new(both))["attribution"],
+        format!("{GEONAMES}; {NE}; {extra}")
+    );
+}
+
 /// Probe s10 finding 12: the shipped `drillmap.pmtiles` named Natural Earth twice (the
 /// layers' "GeoNames; Natural Earth" and the border's "Natural Earth" kept whole).
 #[test]

@@ -464,9 +464,14 @@ def main():
         if not isinstance(meta, dict):
             fail("metadata is not a JSON object")
         vl = {l["id"]: l for l in meta.get("vector_layers", [])}
-        for key in ("name", "description", "attribution"):
+        for key in ("name", "description"):
             if key not in meta:
                 fail(f"metadata has no {key}")
+        # Optional (PMTiles v3 metadata): when present, a credit to show, never empty.
+        if "attribution" in meta and (
+            not isinstance(meta["attribution"], str) or not meta["attribution"].strip()
+        ):
+            fail(f"metadata attribution {meta['attribution']!r} is empty or not text")
         check_bbox(meta.get("bbox"), b, c, fixtures)
 
         # --- tiles ---

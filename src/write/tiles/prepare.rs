@@ -836,6 +836,11 @@ impl LayerBuilder {
         &self.name
     }
 
+    /// What the layer's data is credited with (empty: nothing said).
+    pub fn attribution(&self) -> &str {
+        &self.attribution
+    }
+
     /// Credit the layer with `attribution`.
     pub fn set_attribution(&mut self, attribution: &str) {
         self.attribution = attribution.to_string();

@@ -1522,7 +1522,7 @@ impl Pyramid {
     /// The PMTiles JSON metadata. Its `bbox` is [`Pyramid::bbox`], the box the header's
     /// bounds ([`Pyramid::bounds`]) cannot say where the data lie across the antimeridian.
     pub fn metadata(&self, opts: &TileOptions) -> Json {
-        json!({
+        let mut meta = json!({
             "name": opts.name,
             "description": self.description(opts),
             "attribution": self.attribution,
@@ -1530,7 +1530,9 @@ impl Pyramid {
             "format": "pbf",
             "bbox": self.bbox(),
             "vector_layers": self.vector_layers(),
-        })
+        });
+        without_empty_attribution(&mut meta);
+        meta
     }
 
     /// MBTiles-style `metadata.json` for an XYZ folder, as GDAL's MVT driver reads it.
@@ -1539,7 +1541,7 @@ impl Pyramid {
         let (lon, lat, z) = self.center();
         let inner = serde_json::to_string(&json!({ "vector_layers": self.vector_layers() }))
             .map_err(|e| Error::Usage(format!("metadata: {e}")))?;
-        let meta = json!({
+        let mut meta = json!({
             "name": opts.name,
             "description": self.description(opts),
             "attribution": self.attribution,
@@ -1553,6 +1555,7 @@ impl Pyramid {
             "center": format!("{lon:.7},{lat:.7},{z}"),
             "json": inner,
         });
+        without_empty_attribution(&mut meta);
         serde_json::to_string_pretty(&meta)
             .map(|s| s + "\n")
             .map_err(|e| Error::Usage(format!("metadata: {e}")))
@@ -1746,6 +1749,16 @@ fn read_tile(
     reader
         .read_exact(tile)
         .map_err(|e| Error::io(zt.spill_path(), e))
+}
+
+/// No `attribution` member when nothing is credited: an empty one tells a map to show an
+/// empty credit (probe, session 31: an archive of a GeoJSONSeq file said `""`).
+fn without_empty_attribution(meta: &mut Json) {
+    if let Some(m) = meta.as_object_mut() {
+        if m.get("attribution").and_then(Json::as_str) == Some("") {
+            m.remove("attribution");
+        }
+    }
 }
 
 #[cfg(test)]
