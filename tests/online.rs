@@ -697,7 +697,15 @@ fn the_cache_writer_never_writes_what_its_reader_refuses() {
     let before = std::fs::read(&path).unwrap();
     let mut entry: CacheEntry = cache.get("Known", &["TJ"]).unwrap().clone();
     entry.query = "q".repeat(MAX_LINE);
-    let err = cache.insert_and_save(&path, entry).unwrap_err().to_string();
+    let boundaries = drillmap::read::topojson::read(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("places/boundaries/countries-10m.json"),
+    )
+    .unwrap();
+    let mut within = drillmap::derive::containment::CountryIndex::new(&boundaries);
+    let err = cache
+        .insert_and_save(&path, entry, &mut within)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains(&format!("the line would be longer than {MAX_LINE} bytes"))
             && err.contains("not written"),

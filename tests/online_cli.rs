@@ -677,7 +677,7 @@ fn a_cached_answer_outside_its_country_or_with_no_name_is_refused_everywhere() {
             "country_code = \"TJ\"",
             "country_code = \"UZ\"",
             "entry \"Qizilqala\" [\"TJ\"]",
-            "chosen country_code \"UZ\" is not one of the countries asked",
+            "chosen in UZ, outside the allowed countries TJ",
         ),
     ] {
         assert!(good.contains(from), "{good}");

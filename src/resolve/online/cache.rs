@@ -114,6 +114,29 @@ impl ChosenResult {
         }
     }
 
+    /// What is wrong with where the result lies, asked within the countries `allowed`: an
+    /// answer in another country is none, and its point must lie in the country it names
+    /// (`within`, the one containment check, as for the gazetteer's rows). The one check
+    /// of a result's place, whether it comes from the service or from the cache file
+    /// (probe 5 M1: a point 57 km inside Afghanistan answered as `tj`; probe, session 30:
+    /// a UZ point filed under `["TJ"]` was promoted as a row of UZ).
+    pub(crate) fn placed_problem(
+        &self,
+        allowed: &[String],
+        within: Option<&mut dyn super::Containment>,
+    ) -> Option<String> {
+        if !allowed.contains(&self.country_code) {
+            return Some(format!(
+                "in {}, outside the allowed countries {}",
+                self.country_code,
+                allowed.join(", ")
+            ));
+        }
+        within
+            .and_then(|w| w.outside(self.lat, self.lon, &self.country_code))
+            .map(|why| format!("point {why}"))
+    }
+
     /// What is wrong with a value a hand edit may have broken (the point is checked
     /// apart): a radius that is not positive, a score outside [0, 1], a country that is not
     /// an upper-case ISO 3166-1 code, a name with a control character. The one check of a
@@ -428,23 +451,11 @@ impl GeocodeCache {
                         ),
                     ));
                 }
-                // Asked within these countries, an answer in another is not one (a
-                // service's is rejected so; probe, session 30: a UZ point under ["TJ"] was
-                // promoted as a row of UZ by `--country TJ`).
-                if !entry.countries.contains(&chosen.country_code) {
-                    return Err(syntax(
-                        line,
-                        format!(
-                            "{what}: chosen country_code {:?} is not one of the countries asked",
-                            chosen.country_code
-                        ),
-                    ));
-                }
-                if let Some(why) = within
+                let within = within
                     .as_deref_mut()
-                    .and_then(|w| w.outside(chosen.lat, chosen.lon, &chosen.country_code))
-                {
-                    return Err(syntax(line, format!("{what}: chosen point {why}")));
+                    .map(|w| w as &mut dyn super::Containment);
+                if let Some(why) = chosen.placed_problem(&entry.countries, within) {
+                    return Err(syntax(line, format!("{what}: chosen {why}")));
                 }
             }
             // Every spelling read so far, not only the one its key's slot holds: after
@@ -585,12 +596,20 @@ impl GeocodeCache {
     /// advisory lock ([`LOCK_FILE_NAME`] beside it, as an output folder's lock), the file is
     /// read again, `entry` goes in, and the result is written atomically and becomes this
     /// cache. Two runs asking online at once each keep the other's answers. Every other
-    /// entry is the file's: this run wrote its own earlier answers there the same way.
-    pub fn insert_and_save(&mut self, path: &Path, entry: CacheEntry) -> Result<bool> {
+    /// entry is the file's: this run wrote its own earlier answers there the same way; the
+    /// file is read as [`GeocodeCache::load_within`] reads it, checked by `within`.
+    pub fn insert_and_save(
+        &mut self,
+        path: &Path,
+        entry: CacheEntry,
+        within: &mut dyn super::Containment,
+    ) -> Result<bool> {
         // A symlinked cache is written through the link, under the lock beside its target.
         let (path, _lock) = crate::fsutil::atomic::lock_for_edit(path)?;
         let path = &path;
-        let mut merged = GeocodeCache::load(path)?;
+        // Read back as the run read it at its start, every chosen point checked (review,
+        // session 31: an edit made meanwhile was taken unchecked for the rest of the run).
+        let mut merged = GeocodeCache::read(path, Some(within))?;
         merged.insert(entry);
         let changed = merged.save(path)?;
         *self = merged;
@@ -840,18 +859,49 @@ mod tests {
         let path = dir.path().join("places").join(CACHE_FILE_NAME);
         let mut ours = GeocodeCache::load(&path).unwrap();
         let mut theirs = GeocodeCache::load(&path).unwrap();
-        ours.insert_and_save(&path, sample_entry("gamma1", true))
+        let anywhere = &mut super::super::nominatim::tests::Anywhere;
+        ours.insert_and_save(&path, sample_entry("gamma1", true), anywhere)
             .unwrap();
         theirs
-            .insert_and_save(&path, sample_entry("delta1", false))
+            .insert_and_save(&path, sample_entry("delta1", false), anywhere)
             .unwrap();
-        ours.insert_and_save(&path, sample_entry("gamma2", true))
+        ours.insert_and_save(&path, sample_entry("gamma2", true), anywhere)
             .unwrap();
         let on_disk = GeocodeCache::load(&path).unwrap();
         let queries: Vec<&str> = on_disk.entries().map(|e| e.query.as_str()).collect();
         assert_eq!(queries, ["delta1", "gamma1", "gamma2"]);
         assert_eq!(ours, on_disk, "the run sees the merged cache");
         assert!(path.with_file_name(LOCK_FILE_NAME).exists());
+    }
+
+    /// Review (session 31): the cache was read back for each answer saved without the
+    /// containment check the run's first read made, so a chosen point moved out of its
+    /// country meanwhile was taken for the rest of the run. It is read as at the start.
+    #[test]
+    fn the_cache_read_back_to_save_an_answer_is_checked_as_at_the_start() {
+        struct Nowhere;
+        impl super::super::Containment for Nowhere {
+            fn outside(&mut self, _: f64, _: f64, alpha2: &str) -> Option<String> {
+                Some(format!("point lies outside {alpha2}"))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CACHE_FILE_NAME);
+        let mut cache = GeocodeCache::load(&path).unwrap();
+        let anywhere = &mut super::super::nominatim::tests::Anywhere;
+        cache
+            .insert_and_save(&path, sample_entry("gamma1", true), anywhere)
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let err = cache
+            .insert_and_save(&path, sample_entry("delta1", false), &mut Nowhere)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"gamma1\"") && err.contains("point lies outside"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
     /// Review LOW: duplicates were judged against the one spelling a key's slot held, so

@@ -562,7 +562,7 @@ pub fn lookup_missing(
                 let result = match client.lookup(&query, &countries, within) {
                     Ok(entry) => {
                         let found = entry.status == Status::Found;
-                        cache.insert_and_save(cache_path, entry)?;
+                        cache.insert_and_save(cache_path, entry, within)?;
                         Ok(if found {
                             Lookup::Found
                         } else {
