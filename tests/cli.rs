@@ -214,7 +214,8 @@ fn a_source_file_outside_the_articles_is_refused_and_never_opened() {
 /// and was published.
 #[test]
 fn a_blank_unit_is_reported() {
-    for blank in ["\"\"", "\"  \""] {
+    // Punctuation only is named by any quote too (probe, session 31: `units = ["-"]`).
+    for blank in ["\"\"", "\"  \"", "\"-\"", "\"…\""] {
         rejects(
             |w| {
                 w.edit(
@@ -223,7 +224,10 @@ fn a_blank_unit_is_reported() {
                     &format!("units = [{blank}]"),
                 )
             },
-            &["bases.toml:6:", "a unit in `units` must not be empty"],
+            &[
+                "bases.toml:6:",
+                "a unit in `units` must hold a word or number",
+            ],
         );
     }
 }

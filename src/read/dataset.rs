@@ -408,7 +408,7 @@ impl<'a> Checker<'a> {
     /// Record `text` (`what`, for messages) as a quote the record's articles must contain.
     /// One with no word or number ("." is in every article) backs nothing: a problem.
     fn quote(&mut self, span: &Range<usize>, text: &str, sources: &[String], what: &str) {
-        if !text.chars().any(char::is_alphanumeric) {
+        if !holds_word(text) {
             self.problem(
                 span,
                 text,
@@ -1267,9 +1267,15 @@ impl<'a> Checker<'a> {
             if let Some(v) = &r.units {
                 for unit in &units {
                     // A blank unit is named by any text (probe, session 27: `units = [""]`
-                    // passed and was published).
-                    if unit.trim().is_empty() {
-                        self.problem(&v.span(), unit, "a unit in `units` must not be empty");
+                    // passed and was published), and so is one of punctuation only (probe,
+                    // session 31: `units = ["-"]`): the rule of every quote.
+                    if !holds_word(unit) {
+                        self.problem(
+                            &v.span(),
+                            unit,
+                            "a unit in `units` must hold a word or number (it must not be \
+                             empty)",
+                        );
                         continue;
                     }
                     let wanted = crate::evidence::normalise(unit).to_lowercase();
@@ -1320,6 +1326,12 @@ fn latest_publication<'a>(
         }
     }
     latest
+}
+
+/// Whether `text` holds a word or number (a letter or digit): what a quote must hold to
+/// back anything, and a unit to be named by one (punctuation is in every article).
+fn holds_word(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
 }
 
 #[cfg(test)]
