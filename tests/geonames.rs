@@ -569,15 +569,31 @@ fn import_reports_repeated_geonameids_and_counts_the_rows_written() {
             "--out",
             out.to_str().unwrap(),
         ])
-        .expect_code(0)
+        .expect_code(1)
         .expect_stderr_line(&[
-            "dump.txt: 2 rows left out: 2 geonameids already read earlier",
-            "(1216265, 1221874)",
+            "dump.txt:3:",
+            "\"1216265\"",
+            "geonameid 1216265 repeats the row on line 1; the first is kept",
         ])
-        .expect_stderr_line(&["4 lines read", "2 places kept"]);
+        .expect_stderr_line(&["dump.txt:4:", "geonameid 1221874 repeats the row on line 2"])
+        .expect_stderr_line(&["4 lines read", "2 places kept", "2 malformed"]);
     assert_eq!(
         fs::read_to_string(&out).unwrap(),
         format!("{samarkand}\n{dushanbe}\n"),
         "the first row of each geonameid"
     );
+    // Probe (session 31): `--strict` let them through. They are malformed lines.
+    let strict = dir.path().join("strict.txt");
+    Work::new("small")
+        .run(&[
+            "places",
+            "import-geonames",
+            input.to_str().unwrap(),
+            "--out",
+            strict.to_str().unwrap(),
+            "--strict",
+        ])
+        .expect_code(1)
+        .expect_stderr_line(&["dump.txt:3:", "repeats the row on line 1"]);
+    assert!(!strict.exists());
 }

@@ -55,18 +55,6 @@ pub fn run(
     if s.problems.len() > 50 {
         let _ = writeln!(err, "… and {} more malformed lines", s.problems.len() - 50);
     }
-    if let (rows @ 1.., ids) = &report.repeated {
-        let shown: Vec<String> = ids.iter().take(5).map(u64::to_string).collect();
-        let _ = writeln!(
-            err,
-            "{}: {} left out: {} already read earlier in the file, the first row of each kept ({}{})",
-            file.display(),
-            super::counted(*rows as u64, "row"),
-            super::counted(ids.len() as u64, "geonameid"),
-            shown.join(", "),
-            if ids.len() > 5 { ", …" } else { "" }
-        );
-    }
     let _ = writeln!(
         err,
         "{}: {} lines read, {} places kept, {} of other feature classes, {} outside the selection, {} malformed; {}",

@@ -541,11 +541,9 @@ pub fn build_noticed(
 /// What `places import-geonames` did.
 #[derive(Debug, Clone)]
 pub struct ImportReport {
-    /// Lines read, rows kept, left out, and malformed lines.
+    /// Lines read, rows kept (written), left out, and malformed lines (a row repeating an
+    /// earlier row's geonameid among them).
     pub stats: geonames::Stats,
-    /// Rows left out because an earlier row of the dump has their geonameid (the first
-    /// is kept; `stats.kept` counts the rows written), and those geonameids.
-    pub repeated: (usize, Vec<u64>),
     /// Whether the table file changed.
     pub written: bool,
     /// What the on-disk index beside the table holds.
@@ -571,15 +569,37 @@ pub fn import_geonames(
     let file = crate::read::input::open_lines(input)?;
     let folder = crate::fsutil::atomic::folder_of(out);
     let swept = crate::fsutil::atomic::sweep_orphans(folder)?;
-    let mut rows: Vec<(u64, String)> = Vec::new();
-    let stats = geonames::read(
+    let mut rows: Vec<(u64, usize, String)> = Vec::new();
+    let mut stats = geonames::read(
         std::io::BufReader::with_capacity(1 << 20, file),
         input,
         selection,
         |row, line| {
-            rows.push((row.id, line.to_owned()));
+            rows.push((row.id, row.line, line.to_owned()));
         },
     )?;
+    // A stable sort: of rows repeating a geonameid, the first in the dump is kept, and each
+    // other is a malformed line, named (probe, session 31: only a count was said, and
+    // `--strict` let them through).
+    rows.sort_by_key(|(id, _, _)| *id);
+    let mut repeats = Vec::new();
+    rows.dedup_by(|(id, line, _), (kept, first, _)| {
+        let same = id == kept;
+        if same {
+            repeats.push(Problem::new(
+                input,
+                Some(*line),
+                id.to_string(),
+                format!("geonameid {id} repeats the row on line {first}; the first is kept"),
+            ));
+        }
+        same
+    });
+    if !repeats.is_empty() {
+        stats.problems.extend(repeats);
+        stats.problems.sort();
+    }
+    stats.kept = rows.len();
     if strict && !stats.problems.is_empty() {
         return Err(Error::Data(stats.problems));
     }
@@ -597,21 +617,8 @@ pub fn import_geonames(
         ));
         return Err(Error::Data(problems));
     }
-    // A stable sort: of rows repeating a geonameid, the first in the dump is kept.
-    rows.sort_by_key(|(id, _)| *id);
-    let mut repeated = Vec::new();
-    rows.dedup_by(|(id, _), (kept, _)| {
-        let same = id == kept;
-        if same && repeated.last() != Some(id) {
-            repeated.push(*id);
-        }
-        same
-    });
-    let mut stats = stats;
-    let dropped = stats.kept - rows.len();
-    stats.kept = rows.len();
-    let mut text = String::with_capacity(rows.iter().map(|(_, l)| l.len() + 1).sum());
-    for (_, line) in &rows {
+    let mut text = String::with_capacity(rows.iter().map(|(_, _, l)| l.len() + 1).sum());
+    for (_, _, line) in &rows {
         text.push_str(line);
         text.push('\n');
     }
@@ -620,7 +627,6 @@ pub fn import_geonames(
     let index = resolve::index::import(out, text.into_bytes())?;
     Ok(ImportReport {
         stats,
-        repeated: (dropped, repeated),
         written,
         index,
         swept,
