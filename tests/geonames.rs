@@ -560,15 +560,18 @@ fn import_reports_repeated_geonameids_and_counts_the_rows_written() {
     let dump = format!("{samarkand}\n{dushanbe}\n{renamed}\n{dushanbe}\n");
     let input = dir.path().join("dump.txt");
     fs::write(&input, dump).unwrap();
-    let out = dir.path().join("geonames.txt");
-    Work::new("small")
-        .run(&[
+    let work = Work::new("small");
+    let import = |out: &std::path::Path, extra: &[&str]| {
+        let args = [
             "places",
             "import-geonames",
             input.to_str().unwrap(),
             "--out",
-            out.to_str().unwrap(),
-        ])
+        ];
+        work.run(&[&args[..], &[out.to_str().unwrap()], extra].concat())
+    };
+    let out = dir.path().join("geonames.txt");
+    import(&out, &[])
         .expect_code(1)
         .expect_stderr_line(&[
             "dump.txt:3:",
@@ -584,15 +587,7 @@ fn import_reports_repeated_geonameids_and_counts_the_rows_written() {
     );
     // Probe (session 31): `--strict` let them through. They are malformed lines.
     let strict = dir.path().join("strict.txt");
-    Work::new("small")
-        .run(&[
-            "places",
-            "import-geonames",
-            input.to_str().unwrap(),
-            "--out",
-            strict.to_str().unwrap(),
-            "--strict",
-        ])
+    import(&strict, &["--strict"])
         .expect_code(1)
         .expect_stderr_line(&["dump.txt:3:", "repeats the row on line 1"]);
     assert!(!strict.exists());
