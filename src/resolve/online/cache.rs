@@ -430,7 +430,7 @@ impl GeocodeCache {
             if let Some(chosen) = &entry.chosen {
                 if !LATITUDES.contains(&chosen.lat) || !LONGITUDES.contains(&chosen.lon) {
                     return Err(syntax(
-                        None,
+                        line,
                         format!(
                             "{what}: chosen point {} {} is off the globe",
                             chosen.lat, chosen.lon
@@ -849,6 +849,20 @@ mod tests {
             err.starts_with(&format!("c.toml:{line}: entry \"B\"")) && err.contains("score 7"),
             "{err}"
         );
+        // A point off the globe too (probe, session 31: `lat = nan` or 95 had no line).
+        let first = text.lines().position(|l| l == "[[entry]]").unwrap() + 1;
+        let lat = text.lines().find(|l| l.starts_with("lat = ")).unwrap();
+        for off in ["lat = nan", "lat = 95.0"] {
+            let text = text.replacen(lat, off, 1);
+            let err = GeocodeCache::parse(&text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("c.toml:{first}: entry \"A\""))
+                    && err.contains("off the globe"),
+                "{off}: {err}"
+            );
+        }
     }
 
     /// Probe finding 8: two runs asking online at once each rewrote the whole file from

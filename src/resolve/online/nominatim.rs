@@ -286,12 +286,16 @@ fn record_of(raw: &RawResult, chosen: Option<&ChosenResult>, reason: String) -> 
 }
 
 /// A number written as a JSON number or as a string holding one.
+/// A number, or a string holding one; `NaN` and the infinities are none (probe, session
+/// 31: a box of `"NaN"` was read, `min` and `max` passed over it, and the rejection showed
+/// the box as `[38.6, 38.6, …]`).
 fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     }
+    .filter(|n| n.is_finite())
 }
 
 fn country_code(raw: &RawResult) -> Option<String> {
@@ -310,7 +314,8 @@ fn bbox(raw: &RawResult) -> Result<Option<[f64; 4]>, String> {
     let nums: Vec<f64> = values.iter().filter_map(number).collect();
     let [a, b, c, d] = nums.as_slice() else {
         return Err(format!(
-            "bounding box has {} numbers, expected 4",
+            "bounding box {} has {} numbers, expected 4",
+            shown_json(Some(&Value::Array(values.clone()))),
             nums.len()
         ));
     };
@@ -622,6 +627,27 @@ pub(crate) mod tests {
         );
         let ev = evaluate("Kharbmaidon", &tj(), &r, &mut Anywhere);
         assert!(ev.chosen.is_some(), "{:?}", ev.candidates);
+    }
+
+    /// Probe (session 31): a box holding `"NaN"` was read as a number, which `min` and
+    /// `max` passed over, and the rejection showed a box the answer did not give.
+    #[test]
+    fn a_box_of_nan_is_no_box_and_the_message_quotes_it() {
+        let mut r = parse_response(VILLAGE).unwrap();
+        r[0].boundingbox = Some(
+            ["38.6", "NaN", "68.8565432", "68.8965432"]
+                .iter()
+                .map(|s| Value::String((*s).into()))
+                .collect(),
+        );
+        let ev = evaluate("Kharbmaidon", &tj(), &r, &mut Anywhere);
+        assert!(ev.chosen.is_none());
+        let reason = &ev.candidates[0].reason;
+        assert!(
+            reason.contains("NaN") && reason.contains("has 3 numbers, expected 4"),
+            "{reason}"
+        );
+        assert!(!reason.contains("[38.6, 38.6"), "{reason}");
     }
 
     /// Probe 5 M1: an answer was accepted by its `country_code` alone; its point, 57 km
