@@ -1,7 +1,7 @@
 //! Noticing that the data folder changed, by polling: no dependency, no platform quirks.
 //!
 //! A [`Snapshot`] is the sorted list of every file under the folder with its length and
-//! modification time. The [`Watcher`] compares snapshots and reports a change only once the
+//! modification time, and of every sub-folder by its name. The [`Watcher`] compares snapshots and reports a change only once the
 //! folder has stopped changing for one poll (a debounce), so an editor's save in several
 //! writes, or a `git checkout` of several files, gives one rebuild, not a burst.
 //!
@@ -16,7 +16,11 @@ use std::time::SystemTime;
 /// How deep the watcher looks into sub-folders (`places/boundaries/` is one level).
 const MAX_DEPTH: usize = 4;
 
-/// Every file under a folder, with its length and modification time, sorted by path.
+/// The length a folder is listed with: no file has it.
+const FOLDER: u64 = u64::MAX;
+
+/// Every file under a folder, with its length and modification time, and every
+/// sub-folder, sorted by path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot(Vec<(PathBuf, u64, Option<SystemTime>)>);
 
@@ -63,6 +67,10 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<(PathBuf, u64, Option<SystemTi
                 meta = target;
             }
         } else if meta.is_dir() {
+            // The folder itself counts, by its name alone (its time changes with every
+            // hidden file an editor makes in it): a folder put where a deleted input was
+            // is a change (probe, session 31: `places.csv/` kept the stale error).
+            files.push((entry.path(), FOLDER, None));
             if depth < MAX_DEPTH {
                 walk(&entry.path(), depth + 1, files);
             }
@@ -137,7 +145,26 @@ mod tests {
         fs::write(dir.path().join("boundaries/countries-10m.json"), "{}").unwrap();
         assert!(!w.poll());
         assert!(w.poll());
-        assert_eq!(Snapshot::of(dir.path()).len(), 1);
+        assert_eq!(Snapshot::of(dir.path()).len(), 2, "the folder and its file");
+    }
+
+    /// Probe (session 31): a folder put where a deleted input was (`places.csv/`) was
+    /// not seen, and `serve --watch` kept the error of the missing file.
+    #[test]
+    fn a_folder_where_a_file_was_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let places = dir.path().join("places.csv");
+        fs::write(&places, "id,name\n").unwrap();
+        let mut w = Watcher::new(dir.path());
+        fs::remove_file(&places).unwrap();
+        assert!(!w.poll());
+        assert!(w.poll(), "the file's removal");
+        fs::create_dir(&places).unwrap();
+        assert!(!w.poll());
+        assert!(w.poll(), "a folder in its place");
+        fs::write(dir.path().join(".hidden"), "x").unwrap();
+        fs::write(places.join(".swap"), "x").unwrap();
+        assert!(!w.poll() && !w.poll(), "hidden files change nothing");
     }
 
     /// Probe 7 M5: a symlinked `places.csv` changed at its target (as `places promote
