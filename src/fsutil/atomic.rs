@@ -383,8 +383,10 @@ pub fn folder_of(path: &Path) -> &Path {
 
 /// Remove the temporary files in `dir` whose writer is gone: what killed runs left in a
 /// folder that no output lock guards (the place tables a GeoNames import writes). A file is
-/// removed only when no process with its id runs on this machine (read from `/proc`; where
-/// there is no `/proc`, nothing is removed), so a live run's temporaries are never touched.
+/// removed only when its writer has ended ([`writer_gone`]): no process with its id runs on
+/// this machine, or the one that does has exited and waits to be reaped (read from
+/// `/proc`; where there is no `/proc`, nothing is removed), so a live run's temporaries
+/// are never touched.
 /// Returns how many files and bytes were removed.
 ///
 /// A folder holding a publish journal ([`PUBLISH_JOURNAL`]) is left as it is: the files a
@@ -410,16 +412,23 @@ pub fn writer_gone(pid: u32) -> Option<bool> {
         return None;
     }
     let dir = proc.join(pid.to_string());
-    match fs::read_to_string(dir.join("stat")) {
-        Ok(stat) => Some(matches!(process_state(&stat), Some('Z' | 'X'))),
+    // Bytes, not text: the command name is the program's file name cut to 15 bytes, which
+    // may cut a character of a Cyrillic name in two; read as text, that line was an error,
+    // and the zombie a live writer.
+    match fs::read(dir.join("stat")) {
+        Ok(stat) => Some(matches!(process_state(&stat), Some(b'Z' | b'X'))),
         Err(_) => Some(!dir.exists()),
     }
 }
 
 /// The state letter of a `/proc/PID/stat` line: the field after the command name, which is
-/// in parentheses and may itself hold spaces and parentheses (`proc(5)`).
-fn process_state(stat: &str) -> Option<char> {
-    stat.rsplit_once(')')?.1.trim_start().chars().next()
+/// in parentheses and may itself hold spaces, parentheses and any bytes (`proc(5)`).
+fn process_state(stat: &[u8]) -> Option<u8> {
+    let after = stat.iter().rposition(|&b| b == b')')? + 1;
+    stat[after..]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied()
 }
 
 /// Remove the regular files in `dir` with a temporary name ([`temp_path`]) whose writer's
@@ -714,22 +723,59 @@ pub(crate) mod tests {
         assert_eq!(writer_gone(std::process::id()), Some(false));
         child.kill().unwrap();
         // Not waited for: once it has died it is a zombie, until `wait` reaps it.
-        let stat = Path::new("/proc").join(pid.to_string()).join("stat");
-        let mut state = None;
-        for _ in 0..500 {
-            state = process_state(&fs::read_to_string(&stat).unwrap());
-            if state == Some('Z') {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert_eq!(state, Some('Z'));
+        assert_eq!(state_once_dead(pid), Some(b'Z'));
         assert_eq!(writer_gone(pid), Some(true));
         child.wait().unwrap();
         assert_eq!(writer_gone(pid), Some(true));
         // A command name with spaces and parentheses.
-        assert_eq!(process_state("42 (a) b (c)) Z 1 42"), Some('Z'));
-        assert_eq!(process_state("42 (drillmap) S 1 42"), Some('S'));
+        assert_eq!(process_state(b"42 (a) b (c)) Z 1 42"), Some(b'Z'));
+        assert_eq!(process_state(b"42 (drillmap) S 1 42"), Some(b'S'));
+    }
+
+    /// The state of the killed, unreaped process `pid` once it is a zombie (the last one
+    /// read after 5 s otherwise).
+    fn state_once_dead(pid: u32) -> Option<u8> {
+        let stat = Path::new("/proc").join(pid.to_string()).join("stat");
+        let mut state = None;
+        for _ in 0..500 {
+            state = process_state(&fs::read(&stat).unwrap());
+            if state == Some(b'Z') {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        state
+    }
+
+    /// Independent probe: a zombie whose program's name is cut inside a character (Linux
+    /// keeps 15 bytes of it: `дддддддд` is 16) was taken for a live writer, its `stat` line
+    /// not being UTF-8; its temporary files stayed.
+    #[test]
+    fn a_zombie_whose_name_is_cut_inside_a_character_is_gone() {
+        assert_eq!(
+            process_state(b"123 (\xd0\xb4\xd0\xb4\xd0) Z 1 123 123 0 -1"),
+            Some(b'Z')
+        );
+        let Some(sleep) = ["/bin/sleep", "/usr/bin/sleep"]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| p.exists())
+        else {
+            return; // no `sleep` to run under another name
+        };
+        // The name is the file run's, a link's too (`exec` takes the path's last part).
+        let dir = tempfile::tempdir().unwrap();
+        let name = dir.path().join("дддддддд");
+        std::os::unix::fs::symlink(sleep, &name).unwrap();
+        let mut child = std::process::Command::new(&name).arg("30").spawn().unwrap();
+        let pid = child.id();
+        let stat = Path::new("/proc").join(pid.to_string()).join("stat");
+        assert!(fs::read_to_string(stat).is_err(), "the name is not cut");
+        assert_eq!(writer_gone(pid), Some(false));
+        child.kill().unwrap();
+        assert_eq!(state_once_dead(pid), Some(b'Z'));
+        assert_eq!(writer_gone(pid), Some(true));
+        child.wait().unwrap();
     }
 
     /// Probe 6 M3: a hand-kept file reached through a symlink (or a chain of them, one
