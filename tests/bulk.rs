@@ -220,6 +220,38 @@ fn a_misspelt_event_place_is_told_the_name_it_is_near() {
     );
 }
 
+/// Independent probe: a bad row's control characters (an escape sequence, a NUL) were
+/// copied into `events.errors.csv` as they are, where stderr showed them escaped. The file
+/// shows them as stderr does.
+#[test]
+fn the_errors_file_escapes_control_characters_as_stderr_does() {
+    let rows = "id,name,start_date,place,country\n\
+                a,Drill,2021-08-05,Dushanbe,TJ\n\
+                b\u{1b}[31m\0,Drill,2021-08-05,Dushanbe,TJ\n\
+                c\0,Drill,2021-08-05,Dushanbe\n"; // a bad id; a short row, quoted whole
+    let work = Work::new("events");
+    let rows = work.write_csv("ctl.csv", rows);
+    bulk(
+        &work,
+        &["--events", &rows, "--no-tiles", "--max-errors", "2"],
+    )
+    .expect_code(0)
+    .expect_stderr_line(&["data/ctl.csv:3:", "\"b\\u{1b}[31m\\0\""])
+    .expect_stderr_line(&["data/ctl.csv:4:", "\"c\\0,Drill,"]);
+    let errors = fs::read(work.out().join("events.errors.csv")).unwrap();
+    assert!(
+        errors
+            .iter()
+            .all(|&b| b >= 0x20 || matches!(b, b'\n' | b'\r')),
+        "{}",
+        String::from_utf8_lossy(&errors)
+    );
+    let errors = String::from_utf8(errors).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert!(lines[1].starts_with("3,b\\u{1b}[31m\\0,"), "{errors}");
+    assert!(lines[2].starts_with("4,\"c\\0,Drill,"), "{errors}");
+}
+
 /// Probe 8 #14: a bad `date_precision` was reported, and listed in the errors file, with
 /// the start date as its value. The value quoted is the cell at fault.
 /// Probe finding (session 15): a quoted field going on after its closing quote (`"n2"x`)
