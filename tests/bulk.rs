@@ -275,6 +275,22 @@ fn a_quoted_field_that_goes_on_after_its_quote_is_a_bad_row() {
         .expect_stderr_line(&["1 bad row of 3", "nothing was written"]);
 }
 
+/// Independent probe: a line of `""` (an empty quoted field) was dropped without a word,
+/// where other short rows are bad rows; a blank line is still no row.
+#[test]
+fn a_line_of_an_empty_quoted_field_is_a_bad_row() {
+    let work = Work::new("events");
+    let text = "id,lat,lon,start_date\n\na,37.5,68.5,2021-08-01\n\"\"\n";
+    let run = bulk(
+        &work,
+        &["--events", &work.write_csv("empty.csv", text), "--no-tiles"],
+    );
+    let bad = "data/empty.csv:4: expected 4 columns as in the header, found 1";
+    run.expect_code(1)
+        .expect_stderr_line(&[bad])
+        .expect_stderr_line(&["1 bad row of 2", "nothing was written"]);
+}
+
 #[test]
 fn a_bad_date_precision_or_bound_is_quoted_as_written() {
     let work = Work::new("events");

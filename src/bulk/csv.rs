@@ -142,13 +142,11 @@ struct Layout {
 }
 
 impl Layout {
-    /// Add `record` (read without error, starting on `line`) to `chunk`: a row, a problem
-    /// at its line, or nothing for a blank line.
+    /// Add `record` (read without error, starting on `line`) to `chunk`: a row, or a
+    /// problem at its line.
     fn push(&self, record: &csv::StringRecord, line: u64, chunk: &mut Chunk) {
-        match table::row_width(&self.path, line, record, self.width) {
-            Ok(true) => {}
-            Ok(false) => return, // a blank line
-            Err(p) => return chunk.items.push(Item::Bad(p)),
+        if let Err(p) = table::row_width(&self.path, line, record, self.width) {
+            return chunk.items.push(Item::Bad(p));
         }
         let field = |f: Field| {
             self.fields[f as usize]

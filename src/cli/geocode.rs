@@ -256,11 +256,10 @@ impl BatchInput {
             };
             let line = table::first_line(&mut reader, record.position());
             match table::row_width(input, line, record, headers.len()) {
-                Ok(true) => {
+                Ok(()) => {
                     records.push(record.clone());
                     lines.push(usize::try_from(line).ok());
                 }
-                Ok(false) => {}
                 Err(p) => problems.push(p),
             }
         }

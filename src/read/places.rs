@@ -91,13 +91,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         let at = first_line(&mut reader, record.position());
         // A row may stop after `source` (as `places promote` appends them).
         if record.len() != COLUMNS.len() {
-            match table::row_width(path, at, record, names.len()) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
+            if let Err(p) = table::row_width(path, at, record, names.len()) {
+                problems.push(p);
+                continue;
             }
         }
         let line = usize::try_from(at).unwrap_or(usize::MAX);

@@ -98,19 +98,16 @@ fn width_message(width: impl std::fmt::Display, found: impl std::fmt::Display) -
 }
 
 /// Whether `record` (starting on `line` of `path`) is a row of a table whose header has
-/// `width` columns: `Ok(true)` for a row, `Ok(false)` for a blank line to skip, or the
-/// problem naming both counts.
+/// `width` columns, or the problem naming both counts. A blank line is no record (the csv
+/// crate skips it), so a record of one empty field is a line of `""`: a short row too.
 pub fn row_width(
     path: &Path,
     line: u64,
     record: &csv::StringRecord,
     width: usize,
-) -> Result<bool, Problem> {
+) -> Result<(), Problem> {
     if record.len() == width {
-        return Ok(true);
-    }
-    if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
-        return Ok(false); // a blank line
+        return Ok(());
     }
     let text: Vec<&str> = record.iter().collect();
     Err(Problem::new(
@@ -518,9 +515,28 @@ mod tests {
             p.to_string(),
             "t.csv:3: \"a,b,c\": expected 2 columns as in the header, found 3"
         );
-        assert_eq!(row_width(Path::new("t.csv"), 3, &row, 3), Ok(true));
-        let blank = csv::StringRecord::from(vec![""]);
-        assert_eq!(row_width(Path::new("t.csv"), 3, &blank, 2), Ok(false));
+        assert_eq!(row_width(Path::new("t.csv"), 3, &row, 3), Ok(()));
+    }
+
+    /// Independent probe: a line of `""` (one empty quoted field) was skipped as a blank
+    /// line, where any other short row is a bad row. Blank lines are still skipped.
+    #[test]
+    fn a_line_of_an_empty_quoted_field_is_a_short_row_and_a_blank_line_none() {
+        let mut r = reader(&b"id,name\n\n\"\"\n\r\na,b\n"[..]);
+        header_of_reader(&mut r);
+        let (mut record, mut found) = (csv::StringRecord::new(), Vec::new());
+        while r.read_record(&mut record).unwrap() {
+            let line = first_line(&mut r, record.position());
+            let width = row_width(Path::new("t.csv"), line, &record, 2);
+            found.push(width.map_err(|p| p.to_string()));
+        }
+        assert_eq!(
+            found,
+            [
+                Err("t.csv:3: expected 2 columns as in the header, found 1".to_owned()),
+                Ok(())
+            ]
+        );
     }
 
     fn header_of(text: &str) -> (u64, Result<Vec<String>, String>) {
