@@ -127,9 +127,9 @@ pub fn read_article(path: &Path) -> Result<String> {
     };
     let bytes = super::input::read_at_most(path, MAX_BYTES)?
         .ok_or_else(|| problem(InputProblem::TooLarge, &[]))?;
-    // A compressed article says so and how to decompress it, as every text input does
-    // (read as text it is only "binary").
-    super::input::refuse_compressed(path, &bytes)?;
+    // A compressed article or a PDF says so and what to do first, as every text input does
+    // (read as text it is only "binary", or a PDF "not UTF-8" with a code page's hint).
+    super::input::refuse_not_text(path, &bytes)?;
     check_text(&bytes)
         .map(str::to_owned)
         .map_err(|p| problem(p, &bytes))
@@ -215,15 +215,16 @@ mod tests {
         std::fs::write(&path, utf32).unwrap();
         let e = read_article(&path).unwrap_err().to_string();
         assert!(e.contains("iconv -f utf-32"), "{e}");
-        // A PDF holds NULs and is no text to convert: no hint (review, session 30).
-        let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Length 5 >> stream\n".to_vec();
-        pdf.extend_from_slice(b"x\0\0y endstream");
-        std::fs::write(&path, pdf).unwrap();
-        let e = read_article(&path).unwrap_err().to_string();
-        assert!(
-            e.contains("binary, not text") && !e.contains("iconv"),
-            "{e}"
-        );
+        // A PDF is no text to convert (review, session 30: it was told to convert from
+        // Windows-1251): it is named, with NULs or without (independent probe: its binary
+        // comment line, read as Windows-1251, still got that hint).
+        let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Length 5 >> stream\n".to_vec();
+        for tail in [&b"x\0\0y endstream"[..], b"xy endstream"] {
+            std::fs::write(&path, [&pdf[..], tail].concat()).unwrap();
+            let e = read_article(&path).unwrap_err().to_string();
+            assert!(e.contains("a PDF document, not text"), "{e}");
+            assert!(e.contains("pdftotext") && !e.contains("iconv"), "{e}");
+        }
         // One long line is text; a byte-order mark is not part of it.
         let long = format!("\u{feff}{}", "word ".repeat(300_000));
         std::fs::write(&path, &long).unwrap();

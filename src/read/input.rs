@@ -10,7 +10,8 @@
 //!   [`MAX_LINE`] bytes; a longer one is a syntax error on that line
 //!   ([`super::lines::LineTooLong`]), never read into memory whole.
 //! - Text must be UTF-8; where it is not, the error names the line. A compressed file
-//!   (gzip, zip, bzip2, xz or zstd by its first bytes) is said to be one ([`compressed`]).
+//!   (gzip, zip, bzip2, xz or zstd by its first bytes) is said to be one ([`compressed`]),
+//!   and so is a PDF ([`refuse_not_text`]).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -84,7 +85,7 @@ pub fn open_lines(path: &Path) -> Result<LineCap<File>> {
         .read_to_end(&mut head)
         .and_then(|_| file.rewind())
         .map_err(|e| Error::io(path, e))?;
-    refuse_compressed(path, &head)?;
+    refuse_not_text(path, &head)?;
     Ok(LineCap::new(file))
 }
 
@@ -113,21 +114,34 @@ pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
         .map(|&(_, name, tool)| (name, tool))
 }
 
+/// How a PDF document starts (its header line, ISO 32000-1 section 7.5.2).
+const PDF: &[u8] = b"%PDF-";
+
 /// A syntax error for a text input at `path` that starts with `head`, when that is a
-/// compressed file's magic number (read as text it is only "not UTF-8").
-pub(crate) fn refuse_compressed(path: &Path, head: &[u8]) -> Result<()> {
-    match compressed(head) {
-        Some((name, tool)) => Err(Error::Syntax {
-            path: path.into(),
-            line: None,
-            message: format!(
-                "a {name}-compressed file, not text: decompress it first (`{tool} {}`) and \
-                 give drillmap the file it holds",
-                path.display()
-            ),
-        }),
-        None => Ok(()),
-    }
+/// compressed file's magic number or a PDF's: read as text either is only "binary" or
+/// "not UTF-8", and a PDF's binary comment line read as Windows-1251 Cyrillic got a
+/// conversion hint that cannot help.
+pub(crate) fn refuse_not_text(path: &Path, head: &[u8]) -> Result<()> {
+    let message = if let Some((name, tool)) = compressed(head) {
+        format!(
+            "a {name}-compressed file, not text: decompress it first (`{tool} {}`) and give \
+             drillmap the file it holds",
+            path.display()
+        )
+    } else if head.starts_with(PDF) {
+        format!(
+            "a PDF document, not text: extract its text first (`pdftotext {}` writes it to a \
+             .txt file beside it) and give drillmap that file",
+            path.display()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Syntax {
+        path: path.into(),
+        line: None,
+        message,
+    })
 }
 
 /// Open a CSV table at `path` to be read record by record: lines capped as by
@@ -176,7 +190,7 @@ pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
 /// The whole of the text table at `path`: [`read`], and no line longer than [`MAX_LINE`].
 pub fn read_lines(path: &Path) -> Result<Vec<u8>> {
     let bytes = read(path)?;
-    refuse_compressed(path, &bytes)?;
+    refuse_not_text(path, &bytes)?;
     match lines::overlong(&bytes, MAX_LINE) {
         Some(line) => Err(lines::LineTooLong {
             line,
@@ -278,6 +292,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("zip-compressed"));
+        // Independent probe: a PDF got the hint to convert it from Windows-1251.
+        std::fs::write(&f, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n").unwrap();
+        let e = open_lines(&f).unwrap_err().to_string();
+        assert!(
+            e.contains("a PDF document, not text") && e.contains("pdftotext"),
+            "{e}"
+        );
         // Text that starts like a magic number is text, and is read from its start.
         std::fs::write(&f, b"BZh,b\n1,2\n").unwrap();
         let mut text = String::new();
