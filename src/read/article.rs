@@ -212,9 +212,13 @@ mod tests {
             .into_iter()
             .chain("Dushanbe".chars().flat_map(|c| u32::from(c).to_le_bytes()))
             .collect();
-        std::fs::write(&path, utf32).unwrap();
+        std::fs::write(&path, &utf32).unwrap();
         let e = read_article(&path).unwrap_err().to_string();
         assert!(e.contains("iconv -f utf-32"), "{e}");
+        // Independent probe: without its byte-order mark it got no hint.
+        std::fs::write(&path, &utf32[4..]).unwrap();
+        let e = read_article(&path).unwrap_err().to_string();
+        assert!(e.contains("iconv -f utf-32"), "no byte-order mark: {e}");
         // A PDF is no text to convert (review, session 30: it was told to convert from
         // Windows-1251): it is named, with NULs or without (independent probe: its binary
         // comment line, read as Windows-1251, still got that hint).

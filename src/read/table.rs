@@ -337,39 +337,55 @@ fn escaped(bytes: &[u8]) -> String {
 }
 
 /// How to make UTF-8 of text that starts as `start` does, when that is UTF-32 or UTF-16:
-/// by its byte-order mark, or (UTF-16 without one) a NUL in every other byte of its first
-/// characters, as ASCII text in UTF-16 has; `None` for anything else (a PDF or an image
+/// by its byte-order mark or, without one, by the NULs of its first characters: two in
+/// every four bytes at the same place, a character's high bytes in UTF-32 (at whichever
+/// byte `start` begins: a field of a table may begin inside a character), or one in every
+/// other byte, as ASCII text in UTF-16 has. `None` for anything else (a PDF or an image
 /// holds NULs too, and is no text to convert).
 pub(crate) fn wide_encoding_hint(start: &[u8]) -> Option<String> {
-    let utf = |name: &str| {
-        format!(
-            "it looks like {name}: save the file as UTF-8, or convert it with \
-             `iconv -f {} -t utf-8`",
-            name.to_lowercase()
-        )
-    };
     if start.starts_with(&[0xFF, 0xFE, 0, 0]) || start.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Some(utf("UTF-32"));
+        return Some(convert_from("UTF-32"));
     }
     if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
-        return Some(utf("UTF-16"));
+        return Some(convert_from("UTF-16"));
+    }
+    // Little-endian from byte `at`, big-endian from two bytes further on.
+    let utf32 = (0..4).any(|at| {
+        let from = start.get(at..).unwrap_or_default();
+        let units: Vec<&[u8]> = from.chunks_exact(4).take(16).collect();
+        units.len() >= 4 && units.iter().all(|u| u[2..] == [0, 0] && u[..2] != [0, 0])
+    });
+    if utf32 {
+        return Some(convert_from("UTF-32"));
     }
     let pairs: Vec<&[u8]> = start.chunks_exact(2).take(16).collect();
     let nul_in = |i: usize| pairs.len() >= 4 && pairs.iter().all(|p| p[i] == 0 && p[1 - i] != 0);
-    (nul_in(0) || nul_in(1)).then(|| utf("UTF-16"))
+    (nul_in(0) || nul_in(1)).then(|| convert_from("UTF-16"))
 }
 
-/// How to make text UTF-8 whose `field` is not: from UTF-16 (a byte order mark or a NUL),
-/// from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them in a row
-/// somewhere: the text as it reads then is shown), or from another code page.
+/// How to make UTF-8 of text in `encoding` (`UTF-16`, `UTF-32`): the one wording of every
+/// such hint.
+fn convert_from(encoding: &str) -> String {
+    format!(
+        "it looks like {encoding}: save the file as UTF-8, or convert it with \
+         `iconv -f {} -t utf-8`",
+        encoding.to_lowercase()
+    )
+}
+
+/// How to make text UTF-8 whose `field` is not: from UTF-32 or UTF-16 (a byte order mark
+/// or NULs), from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them
+/// in a row somewhere: the text as it reads then is shown), or from another code page.
 pub(crate) fn encoding_hint(field: &[u8]) -> String {
     if let Some(hint) = wide_encoding_hint(field) {
         return hint;
     }
+    // A field of a text table with NULs too short for the patterns above is wide text all
+    // the same: UTF-32 when three NULs stand in a row (a character below U+0100 has them,
+    // UTF-16 text never does), UTF-16 otherwise.
     if field.contains(&0) {
-        return "it looks like UTF-16: save the file as UTF-8, or convert it with \
-                `iconv -f utf-16 -t utf-8`"
-            .into();
+        let utf32 = field.windows(3).any(|w| w == [0, 0, 0]);
+        return convert_from(if utf32 { "UTF-32" } else { "UTF-16" });
     }
     let cyrillic = |b: u8| b >= 0xC0 || b == 0xA8 || b == 0xB8;
     let high = |b: &u8| *b >= 0x80;
@@ -605,5 +621,54 @@ mod tests {
         assert!(m.contains("cp1252"), "{m}");
         let utf16 = csv::ByteRecord::from(vec![&b"\xFF\xFEi\0d\0"[..]]);
         assert!(not_utf8(&utf16, None).contains("UTF-16"));
+    }
+
+    /// Independent probe: a field of a UTF-32 table without a byte-order mark was said to
+    /// be UTF-16, by a second wording of the hint. Fields as a UTF-32 file's are split at
+    /// its commas (the NULs of a comma's character fall into the field beside it), long and
+    /// short, either byte order; UTF-16 ones are still UTF-16.
+    #[test]
+    fn a_field_of_utf32_without_a_byte_order_mark_is_told_from_utf16() {
+        let text = "Düsseldorf,Ürgüp,ü,Термез";
+        // The hints of the fields of `text` in a wide encoding that are not UTF-8.
+        let hints = |bytes: Vec<u8>| -> Vec<String> {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(&bytes[..]);
+            let record = r.byte_records().next().unwrap().unwrap();
+            let fields = record.iter().filter(|f| std::str::from_utf8(f).is_err());
+            fields.map(encoding_hint).collect()
+        };
+        let utf32 = "`iconv -f utf-32 -t utf-8`";
+        let le = hints(
+            text.chars()
+                .flat_map(|c| u32::from(c).to_le_bytes())
+                .collect(),
+        );
+        let be = hints(
+            text.chars()
+                .flat_map(|c| u32::from(c).to_be_bytes())
+                .collect(),
+        );
+        assert_eq!((le.len(), be.len()), (3, 3));
+        for hint in le.iter().chain(&be) {
+            assert!(hint.contains(utf32), "{hint}");
+        }
+        let le = hints(text.encode_utf16().flat_map(u16::to_le_bytes).collect());
+        let be = hints(text.encode_utf16().flat_map(u16::to_be_bytes).collect());
+        assert_eq!((le.len(), be.len()), (3, 3));
+        for hint in le.iter().chain(&be) {
+            assert!(hint.contains("`iconv -f utf-16 -t utf-8`"), "{hint}");
+        }
+        // The file's start, as an article's is read; binary NULs are no text.
+        let start: Vec<u8> = "Dushanbe"
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        assert!(wide_encoding_hint(&start).is_some_and(|h| h.contains(utf32)));
+        assert_eq!(
+            wide_encoding_hint(b"%PDF\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+            None
+        );
     }
 }
