@@ -626,6 +626,20 @@ fn promote_appends_to_no_gazetteer_the_others_refuse() {
         .expect_stderr_line(&["places.csv:", "95"]);
     assert_eq!(fs::read_to_string(&places).unwrap(), bad);
     work.check().expect_code(1);
+    // Printing the row is refused for nothing else the table holds.
+    work.run(&[&append[..], &["Qizilqala"]].concat())
+        .expect_code(0);
+    // A table `check` accepts that the row would break (its name another TJ row's
+    // alias, so the name no longer leads back to one row): nothing appended.
+    let aliased = format!(
+        "{good}qizil-other,Qizil Other,settlement,TJ,,38.5,68.7,settlement,5,centre,Qizilqala,test\n"
+    );
+    fs::write(&places, &aliased).unwrap();
+    work.check().expect_code(0);
+    work.run(&[&append[..], &["--append", "Qizilqala"]].concat())
+        .expect_code(1)
+        .expect_stderr_line(&["places.csv:"]);
+    assert_eq!(fs::read_to_string(&places).unwrap(), aliased);
 }
 
 /// Probe (session 30): a cached answer moved by hand out of its country (464 km inside

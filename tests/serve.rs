@@ -728,10 +728,16 @@ fn serve_answers_other_requests_while_a_layer_is_checked() {
             thread::spawn(move || get(&addr, "/layers/exercises.geojson"))
         })
         .collect();
+    // Not timing checks: a minute is what a stalled server, or one that never reaches the
+    // check, is given before the test fails rather than hangs.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !reached.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the layer is never checked"
+        );
         thread::sleep(Duration::from_millis(20));
     }
-    // Not a timing check: without an answer in a minute, the page is stalled.
     let (tx, rx) = mpsc::channel();
     let addr = served.addr.clone();
     thread::spawn(move || tx.send(get(&addr, "/")));

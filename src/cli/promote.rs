@@ -18,9 +18,10 @@ pub fn run(
     query: &str,
 ) -> Result<ExitCode, Error> {
     let cache_path = online::cache_path(data);
-    // Checked as every command that reads the gazetteer checks it: a row is not appended
-    // to a gazetteer the others refuse (probe, session 31: beside a row at latitude 95).
-    let tables = pipeline::Tables::read(data)?.checked()?;
+    // A row is printed whatever else the gazetteer holds (the command `check` suggests
+    // beside its other problems); it is appended only to a gazetteer the others accept,
+    // checked with the row, below.
+    let tables = pipeline::Tables::read(data)?;
     let cache = tables.geocode_cache(data)?;
     // Checked as every country flag is (probe, session 27: `--country Tajikistan` was
     // looked for as a country and told "asked within other countries").
@@ -77,7 +78,8 @@ pub fn run(
     with_row.push_str(&row);
     with_row.push_str(eol);
     // The table's own checks say whether the row's id is taken (`duplicate id`), and
-    // whether the gazetteer with it is one every command reads.
+    // whether the gazetteer with it is one every command reads (probe, session 31: a row
+    // was appended beside one at latitude 95, which every other command refused).
     let line = drillmap::read::lines::line_starts(with_row.as_bytes()).count();
     let (places, mut problems) = tables.places_as(&path, with_row.as_bytes())?;
     if let Some(dup) = problems

@@ -301,8 +301,8 @@ impl Server {
     }
 
     /// Answer requests until stopped; when watching, rebuild at start and on every change
-    /// of the data folder. Requests are answered on two background threads; the watching
-    /// and `on_event` happen on this one.
+    /// of the data folder. Connections are served by two background threads, each answer
+    /// made on the runtime's blocking pool; the watching and `on_event` happen on this one.
     pub fn run(self, on_event: &mut dyn FnMut(Event)) -> Result<(), ServeError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -1,9 +1,10 @@
 //! Noticing that the data folder changed, by polling: no dependency, no platform quirks.
 //!
 //! A [`Snapshot`] is the sorted list of every file under the folder with its length and
-//! modification time, and of every sub-folder by its name. The [`Watcher`] compares snapshots and reports a change only once the
-//! folder has stopped changing for one poll (a debounce), so an editor's save in several
-//! writes, or a `git checkout` of several files, gives one rebuild, not a burst.
+//! modification time, and of every sub-folder by its name. The [`Watcher`] compares
+//! snapshots and reports a change only once the folder has stopped changing for one poll (a
+//! debounce), so an editor's save in several writes, or a `git checkout` of several files,
+//! gives one rebuild, not a burst.
 //!
 //! A symlinked file (a `places.csv` shared between folders, which `places promote
 //! --append` writes through the link) counts by what it points to: a change at the
@@ -35,7 +36,7 @@ impl Snapshot {
         Snapshot(files)
     }
 
-    /// Number of files.
+    /// Number of files and sub-folders.
     pub fn len(&self) -> usize {
         self.0.len()
     }

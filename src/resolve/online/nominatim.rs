@@ -285,8 +285,7 @@ fn record_of(raw: &RawResult, chosen: Option<&ChosenResult>, reason: String) -> 
     }
 }
 
-/// A number written as a JSON number or as a string holding one.
-/// A number, or a string holding one; `NaN` and the infinities are none (probe, session
+/// A number written as a JSON number or as a string holding one; `NaN` and the infinities are none (probe, session
 /// 31: a box of `"NaN"` was read, `min` and `max` passed over it, and the rejection showed
 /// the box as `[38.6, 38.6, …]`).
 fn number(v: &Value) -> Option<f64> {
@@ -327,7 +326,8 @@ fn bbox(raw: &RawResult) -> Result<Option<[f64; 4]>, String> {
         || !LONGITUDES.contains(&east)
     {
         return Err(format!(
-            "bounding box [{a}, {b}, {c}, {d}] is not [minlat, maxlat, minlon, maxlon]"
+            "bounding box {} is not [minlat, maxlat, minlon, maxlon]",
+            shown_json(Some(&Value::Array(values.clone())))
         ));
     }
     Ok(Some([south, north, west, east]))
