@@ -344,7 +344,7 @@ impl DateSpan {
             )),
             (Ok(Some(s)), Ok(None)) if open => Ok(DateSpan::on_or_after(s)),
             (Ok(s), Ok(e)) => DateSpan::new(s, e).map_err(|e| match e {
-                SpanError::Reversed => (DateCell::End, "end_date is before start_date".to_owned()),
+                SpanError::Reversed => (DateCell::End, REVERSED.to_owned()),
                 SpanError::NoStart => (
                     DateCell::End,
                     "end_date without start_date (a row's one date is its start_date)".to_owned(),
@@ -409,6 +409,10 @@ impl DateSpan {
         })
     }
 }
+
+/// Why a row's or a feature's `end_date` before its `start_date` is refused, in every
+/// reader's words.
+pub const REVERSED: &str = "end_date is before start_date";
 
 /// Why a start and an end make no span ([`DateSpan::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

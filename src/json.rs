@@ -342,20 +342,26 @@ pub fn number_id(text: &str) -> String {
     format!("{sign}{first}{point}{others}e{}", exp + len - 1)
 }
 
-/// A feature's id from the JSON value `raw` of its `id` member or property: a string as
-/// it is, a number by [`number_id`]; `None` for any other value.
+/// A feature's id from the JSON value `raw` of its `id` member or property, by the one
+/// rule of every reader of features (`build --events`, `tiles`): a string trimmed, a
+/// number by [`number_id`] (`1e2` is `100`), `null` empty (no id); `None` for any other
+/// value (RFC 7946 §3.2: an id is a string or a number), which the readers refuse.
 pub fn id_of(raw: &serde_json::value::RawValue) -> Option<String> {
     let text = raw.get();
     match text.as_bytes().first()? {
         // Most ids need no unescaping: borrowed, then copied.
         b'"' => serde_json::from_str::<&str>(text)
-            .map(str::to_owned)
-            .or_else(|_| serde_json::from_str(text))
+            .map(|s| s.trim().to_owned())
+            .or_else(|_| serde_json::from_str::<String>(text).map(|s| s.trim().to_owned()))
             .ok(),
         b'-' | b'0'..=b'9' => Some(number_id(text)),
+        b'n' => Some(String::new()),
         _ => None,
     }
 }
+
+/// Why a feature's id is refused ([`id_of`] gave `None`), in every reader's words.
+pub const BAD_ID: &str = "the feature id must be a string or a number";
 
 /// Append the JSON value `raw` as written (a free property read from GeoJSONSeq keeps its
 /// JSON): numbers, `true`, `false` and `null` copied as they are (no digit lost, `1E2`

@@ -1926,6 +1926,11 @@ fn a_start_or_end_date_that_is_not_a_date_is_refused_naming_file_line_and_value(
             r#""start_date":"2021-02-29""#,
             r#"start_date "2021-02-29": no such date on the calendar"#,
         ),
+        // As `build --events` refuses the same feature.
+        (
+            r#""start_date":"2021-05-10","end_date":"2021-05-01""#,
+            "end_date is before start_date",
+        ),
     ] {
         std::fs::write(
             d.join("bad.geojsonl"),

@@ -158,16 +158,6 @@ fn text_of(v: &RawValue) -> Option<String> {
     }
 }
 
-/// The id from its JSON value (the `id` member, or the id property): a string trimmed, a
-/// number by the one rule of numeric ids ([`json::number_id`]: `1e2` is `100`), `null`
-/// empty; `None` for anything else.
-fn id_text(v: &RawValue) -> Option<String> {
-    match v.get().as_bytes().first()? {
-        b'-' | b'0'..=b'9' => Some(json::number_id(v.get())),
-        _ => text_of(v),
-    }
-}
-
 impl<R: Read> SeqReader<R> {
     /// Read `input` (named `path` in messages).
     pub fn new(path: &Path, input: R, columns: &Columns) -> Self {
@@ -265,7 +255,7 @@ impl<R: Read> SeqReader<R> {
             // drillmap's `sources` (an array of source objects) is read as its JSON text.
             let text = match field {
                 Field::Sources if v.get().starts_with(['[', '{']) => Some(v.get().to_owned()),
-                Field::Id => id_text(v),
+                Field::Id => json::id_of(v),
                 _ => text_of(v),
             };
             self.values[field as usize] = text.ok_or_else(|| {
@@ -292,12 +282,8 @@ impl<R: Read> SeqReader<R> {
             }
         }
         if let Some(id) = f.id {
-            self.values[Field::Id as usize] = id_text(id).ok_or_else(|| {
-                (
-                    id.get().to_owned(),
-                    "the feature id must be a string or a number".to_owned(),
-                )
-            })?;
+            self.values[Field::Id as usize] =
+                json::id_of(id).ok_or_else(|| (id.get().to_owned(), json::BAD_ID.to_owned()))?;
         }
         self.unlocated = matches!(f.geometry, Some(None));
         let geometry = match f.geometry {

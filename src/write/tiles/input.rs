@@ -6,8 +6,11 @@
 //! (`.geojsonl`, `.geojsons`, `.geojsonseq`, `.ndjson` and `.jsonl` are GeoJSONSeq, `.csv`
 //! is CSV); anything else is a FeatureCollection. The
 //! layer is named after the collection's `name` member, else the file stem. A feature's id
-//! is its GeoJSON `id` (string or number), else its `id` property, else its 1-based
-//! position in the file. A CSV is read by the bulk reader ([`crate::bulk::csv`]), its
+//! is its GeoJSON `id`, else its `id` property, else its 1-based position in the file, each
+//! read by the one rule of ids ([`json::id_of`]: a string trimmed, a number; null or blank
+//! is none; any other value is refused, as `build --events` refuses it). A feature's
+//! `end_date` before its `start_date` is refused, by the rule of a row's dates
+//! ([`DateSpan::new`]); a coarser start or a lone end is tiled as given. A CSV is read by the bulk reader ([`crate::bulk::csv`]), its
 //! columns found by the same names or `--columns` mapping as `drillmap bulk`'s: it needs lat
 //! and lon columns; an id column gives the ids; the name, place and country columns
 //! are properties under those names, the dates are checked and written as `build
@@ -48,7 +51,7 @@ use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
 use crate::bulk::{Columns, EventReader, Field, Format, Next};
-use crate::date::{DateError, DateSpan, ReportedDate};
+use crate::date::{self, DateError, DateSpan, ReportedDate, SpanError};
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
 use crate::json::{self, KeySeed};
@@ -348,6 +351,9 @@ pub struct RawFeature {
     id_member: Option<Option<String>>,
     /// The `id` property, likewise.
     id_property: Option<Option<String>>,
+    /// The `start_date` and `end_date` given as dates, checked together once the feature
+    /// is read ([`RawFeature::finish`]).
+    dates: [Option<String>; 2],
     /// Whether `properties` is neither an object nor null.
     bad_properties: bool,
     /// What stopped the reading at a bad value (a geometry, a numeric property): the JSON
@@ -375,6 +381,7 @@ impl RawFeature {
         self.is_feature = false;
         self.id_member = None;
         self.id_property = None;
+        self.dates = Default::default();
         self.bad_properties = false;
         self.problem = None;
     }
@@ -402,8 +409,24 @@ impl RawFeature {
         if let Some(why) = self.problem.take() {
             return Err(why);
         }
+        // The dates as a pair: an end before its start is no span ([`DateSpan::new`], the
+        // rule of every reader). A coarser start or a lone end is kept, as given: clusters
+        // take the earliest start and the latest end.
+        let [start, end] =
+            std::mem::take(&mut self.dates).map(|d| d.and_then(|d| ReportedDate::parse(&d).ok()));
+        if let (Some(_), Some(_)) = (start, end) {
+            if let Err(SpanError::Reversed) = DateSpan::new(start, end) {
+                return Err(date::REVERSED.into());
+            }
+        }
+        // The id by [`json::id_of`]: the member, else (absent, null or blank) the `id`
+        // property, else the position; an id of any other type is refused, as
+        // `build --events` refuses it.
         self.id = match (self.id_member.take(), self.id_property.take()) {
-            (Some(Some(s)), _) | (None, Some(Some(s))) => s,
+            (Some(None), _) => return Err(json::BAD_ID.into()),
+            (Some(Some(s)), _) if !s.is_empty() => s,
+            (_, Some(None)) => return Err(BAD_ID_PROPERTY.into()),
+            (_, Some(Some(s))) if !s.is_empty() => s,
             _ => n.to_string(),
         };
         Ok(())
@@ -632,29 +655,32 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
         let mut key = String::new();
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
             let numeric = f.numeric.contains(&key);
-            let date = key == Field::StartDate.as_str() || key == Field::EndDate.as_str();
+            let [start, end] = &mut f.dates;
+            let date = if key == Field::StartDate.as_str() {
+                Some(start)
+            } else if key == Field::EndDate.as_str() {
+                Some(end)
+            } else {
+                None
+            };
             if key == "id" {
-                // Its text kept, for a number's id ([`json::id_of`]).
+                // Its text kept, for the id ([`json::id_of`]).
                 let raw: &serde_json::value::RawValue = map.next_value()?;
                 let seed = ValueSeed {
                     key: &key,
                     properties: &mut f.properties,
-                    id: Some(&mut f.id_property),
                     numeric,
-                    date: false,
+                    date: None,
                     problem: &mut f.problem,
                 };
                 let mut value = serde_json::Deserializer::from_str(raw.get());
                 serde::de::DeserializeSeed::deserialize(seed, &mut value)
                     .map_err(<A::Error as serde::de::Error>::custom)?;
-                if let Some(Some(id)) = &mut f.id_property {
-                    *id = json::id_of(raw).unwrap_or_default();
-                }
+                f.id_property = Some(json::id_of(raw));
             } else {
                 map.next_value_seed(ValueSeed {
                     key: &key,
                     properties: &mut f.properties,
-                    id: None,
                     numeric,
                     date,
                     problem: &mut f.problem,
@@ -672,7 +698,7 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
 /// One property's value, added to the feature's [`EncodedProperties`] under `key`:
 /// strings and numbers encoded straight from the text, arrays and objects as their JSON
 /// text, as [`encode_property`](super::prepare::encode_property) does. The `id` property's
-/// text is kept in `id`. A numeric property's value (`--accumulate`) is checked and
+/// text is read by [`json::id_of`]. A numeric property's value (`--accumulate`) is checked and
 /// written as a CSV cell's is ([`push_numeric`]): a number, a numeric string as its
 /// number, anything else stops the reading. A `start_date` or `end_date` is null or a
 /// reduced ISO 8601 date ([`not_a_date`]), else the feature is refused: clusters compare them
@@ -682,10 +708,9 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
 struct ValueSeed<'a> {
     key: &'a str,
     properties: &'a mut EncodedProperties,
-    id: Option<&'a mut Option<Option<String>>>,
     numeric: bool,
-    /// Whether the value is a `start_date` or `end_date`.
-    date: bool,
+    /// Where a `start_date` or `end_date` is kept; `None` for any other property.
+    date: Option<&'a mut Option<String>>,
     problem: &'a mut Option<String>,
 }
 
@@ -698,6 +723,10 @@ fn not_a_date(text: &str) -> Option<String> {
         Err(DateError::Malformed) => Some(NOT_A_DATE.into()),
     }
 }
+
+/// Why an `id` property that is neither a string nor a number is refused (the words of
+/// the bulk reader, which reads it as the id field).
+const BAD_ID_PROPERTY: &str = "property \"id\" (id) must be a string or a number";
 
 /// Why a `start_date` or `end_date` that is not a date is refused.
 const NOT_A_DATE: &str =
@@ -719,12 +748,9 @@ impl ValueSeed<'_> {
         v: mvt::Value,
         text: impl FnOnce() -> Option<String>,
     ) -> std::result::Result<(), E> {
-        if self.date {
+        if self.date.is_some() {
             let shown = text().unwrap_or_else(|| "a number".into());
             return self.not_a_date(format!("{shown}: {NOT_A_DATE}"));
-        }
-        if let Some(id) = self.id {
-            *id = Some(text());
         }
         self.properties.push_with(self.key, |out| {
             mvt::encode_value(&v, out);
@@ -734,7 +760,7 @@ impl ValueSeed<'_> {
     }
 
     fn json<E: serde::de::Error>(self, v: &Json) -> std::result::Result<(), E> {
-        if self.date && !v.is_null() {
+        if self.date.is_some() && !v.is_null() {
             return self.not_a_date(format!("{v}: {NOT_A_DATE}"));
         }
         if self.numeric && !v.is_null() {
@@ -743,9 +769,6 @@ impl ValueSeed<'_> {
                 other => other.to_string(),
             };
             return self.numeric_text(&text);
-        }
-        if let Some(id) = self.id {
-            *id = Some(None);
         }
         self.properties.push_json(self.key, v);
         Ok(())
@@ -758,9 +781,6 @@ impl ValueSeed<'_> {
             return Err(RawFeature::stop(self.problem, format!("{value:?}: {why}")));
         }
         let v: Json = serde_json::from_slice(&number).unwrap_or(Json::Null);
-        if let Some(id) = self.id {
-            *id = Some(None);
-        }
         self.properties.push_json(self.key, &v);
         Ok(())
     }
@@ -796,17 +816,15 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
             serde_json::Number::from_f64(v).map(|n| n.to_string())
         })
     }
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
-        if self.date {
+    fn visit_str<E: serde::de::Error>(mut self, s: &str) -> std::result::Result<(), E> {
+        if let Some(kept) = self.date.take() {
             if let Some(why) = not_a_date(s) {
                 return self.not_a_date(format!("{s:?}: {why}"));
             }
+            *kept = Some(s.to_owned());
         }
         if self.numeric {
             return self.numeric_text(s);
-        }
-        if let Some(id) = self.id {
-            *id = Some(Some(s.to_owned()));
         }
         self.properties.push_str(self.key, s);
         Ok(())
@@ -1582,6 +1600,8 @@ mod tests {
                 "123456789012345678901234567890",
             ),
             ("\"1e2\"", "1e2"),
+            // A string trimmed, by the one rule ([`json::id_of`]).
+            ("\" a \"", "a"),
         ] {
             for line in [
                 format!(
@@ -1589,6 +1609,10 @@ mod tests {
                 ),
                 format!(
                     r#"{{"type":"Feature","geometry":null,"properties":{{"id":{given},"place":"Termiz"}}}}"#
+                ),
+                // A null member is no id: the property is.
+                format!(
+                    r#"{{"type":"Feature","id":null,"geometry":null,"properties":{{"id":{given},"place":"Termiz"}}}}"#
                 ),
             ] {
                 let mut tiled = RawFeature::default();
@@ -1607,8 +1631,9 @@ mod tests {
     }
 
     /// The feature reader keeps the rules of a JSON object read into a map: ids from the
-    /// `id` member, else the `id` property, else the position (a null `id` member counts as
-    /// present); a name given twice (a property, a member read) is refused, by the bulk
+    /// `id` member, else the `id` property, else the position (a null or blank `id` is
+    /// none, one neither a string nor a number is refused, as `build --events` refuses
+    /// it); a name given twice (a property, a member read) is refused, by the bulk
     /// reader's rule ([`json::given_twice`]); nulls are left out; numbers keep their JSON
     /// type; arrays and objects become their JSON text.
     #[test]
@@ -1626,6 +1651,7 @@ mod tests {
         };
         let ok = |text: &str, n: usize| read(text, n).unwrap_or_else(|e| panic!("{text}: {e:?}"));
         let id = |text: &str| ok(text, 9).0;
+
         assert_eq!(
             id(r#"{"type":"Feature","id":"x","properties":{"id":"y"}}"#),
             "x"
@@ -1634,9 +1660,17 @@ mod tests {
         assert_eq!(id(r#"{"type":"Feature","id":2.5,"properties":{}}"#), "2.5");
         assert_eq!(
             id(r#"{"type":"Feature","id":null,"properties":{"id":"y"}}"#),
-            "9"
+            "y"
         );
-        assert_eq!(id(r#"{"type":"Feature","properties":{"id":true}}"#), "9");
+        assert_eq!(
+            id(r#"{"type":"Feature","id":" ","properties":{"id":" y "}}"#),
+            "y"
+        );
+        assert_eq!(id(r#"{"type":"Feature","id":"","properties":{}}"#), "9");
+        assert_eq!(
+            id(r#"{"type":"Feature","id":"x","properties":{"id":true}}"#),
+            "x"
+        );
         assert_eq!(id(r#"{"type":"Feature","properties":null}"#), "9");
         let (_, geometry, props) = ok(
             r#"{"type":"Feature","properties":{"a":"x","b":null,"c":-2,"d":[1,{"e":2}],
@@ -1665,6 +1699,21 @@ mod tests {
                 "not a GeoJSON Feature",
             ),
             (r#"[1,2]"#, "not a GeoJSON Feature"),
+            (r#"{"type":"Feature","id":true}"#, json::BAD_ID),
+            (r#"{"type":"Feature","id":[1],"properties":{"id":"y"}}"#, json::BAD_ID),
+            (
+                r#"{"type":"Feature","properties":{"id":true}}"#,
+                BAD_ID_PROPERTY,
+            ),
+            // An end before its start, refused as a bulk row's ([`DateSpan::new`]).
+            (
+                r#"{"type":"Feature","properties":{"start_date":"2021-05-10","end_date":"2021-05-01"}}"#,
+                "end_date is before start_date",
+            ),
+            (
+                r#"{"type":"Feature","properties":{"start_date":"2021-05","end_date":"2021-04-30"}}"#,
+                "end_date is before start_date",
+            ),
             (
                 r#"{"type":"Feature","properties":[1]}"#,
                 "\"properties\" is not an object",
