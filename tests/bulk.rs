@@ -1957,6 +1957,20 @@ fn country_hints_take_alpha3_codes_and_the_names_acled_uses() {
     assert_eq!(f[3]["properties"]["geocoder"], "source_coordinates");
 }
 
+/// Build `again` from the `events.geojsons` layer a `--seq` build wrote.
+fn feed_back_the_seq_layer(work: &Work) {
+    fs::copy(
+        work.out().join("events.geojsons"),
+        work.data().join("again.geojsons"),
+    )
+    .unwrap();
+    bulk(
+        work,
+        &["--events", "data/again.geojsons", "--layer", "again"],
+    )
+    .expect_code(0);
+}
+
 /// Probe finding: a layer `build --events --seq` wrote, read back as GeoJSONSeq, lost its
 /// dates' precision (`2021-08-01` to `2021-08-31`, `month`, came back as two days, the
 /// precision kept only as `src_date_precision`). Read back, every feature keeps its dates,
@@ -1966,16 +1980,7 @@ fn a_geojsonseq_layer_read_back_keeps_its_date_precision() {
     let work = Work::new("events");
     bulk(&work, &SEQ_BUILD).expect_code(0);
     let first = read_json(&work, "events.geojson");
-    fs::copy(
-        work.out().join("events.geojsons"),
-        work.data().join("again.geojsons"),
-    )
-    .unwrap();
-    bulk(
-        &work,
-        &["--events", "data/again.geojsons", "--layer", "again"],
-    )
-    .expect_code(0);
+    feed_back_the_seq_layer(&work);
     let again = read_json(&work, "again.geojson");
     let (a, b) = (
         first["features"].as_array().unwrap(),
@@ -2386,4 +2391,61 @@ fn a_build_whose_output_is_its_own_events_file_is_refused() {
         &["--events", "out/events.geojsons", "--layer", "again"],
     )
     .expect_code(0);
+}
+
+/// Probe (session 33): a layer fed back to `build --events` lost the GeoNames (CC BY 4.0)
+/// credit its points owe: its points are its own coordinates then, and only the layer's
+/// provenance (`geocoder`, a bulk layer's `place_id`, a hand-kept layer's `point_source`)
+/// says where they came from. Both layers keep their credits, read back.
+#[test]
+fn a_layer_fed_back_keeps_the_credits_its_points_owe() {
+    let work = Work::new("events");
+    // Termez's row cites GeoNames, as the shipped table's rows do.
+    let places = work.data().join("places.csv");
+    let table = fs::read_to_string(&places).unwrap().replace(
+        "city centre,Termiz|Термез,test",
+        "city centre,Termiz|Термез,test; GeoNames 1215957",
+    );
+    fs::write(&places, table).unwrap();
+    bulk(&work, &SEQ_BUILD).expect_code(0);
+    let first = read_json(&work, "events.geojson");
+    assert!(
+        first["attribution"].as_str().unwrap().contains("GeoNames"),
+        "{}",
+        first["attribution"]
+    );
+    feed_back_the_seq_layer(&work);
+    assert_eq!(
+        read_json(&work, "again.geojson")["attribution"],
+        first["attribution"]
+    );
+
+    // A hand-kept layer of the shipped data, one feature per line.
+    let work = Work::new(root().join("places").to_str().unwrap());
+    bulk(&work, &[]).expect_code(0);
+    let exercises = read_json(&work, "exercises.geojson");
+    assert!(
+        exercises["attribution"]
+            .as_str()
+            .unwrap()
+            .contains("GeoNames"),
+        "{}",
+        exercises["attribution"]
+    );
+    let lines: String = exercises["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{f}\n"))
+        .collect();
+    fs::write(work.data().join("exercises.geojsonl"), lines).unwrap();
+    bulk(
+        &work,
+        &["--events", "data/exercises.geojsonl", "--layer", "fed"],
+    )
+    .expect_code(0);
+    assert_eq!(
+        read_json(&work, "fed.geojson")["attribution"],
+        exercises["attribution"]
+    );
 }

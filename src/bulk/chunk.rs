@@ -7,6 +7,7 @@
 
 use super::{Field, Next, Row};
 use crate::error::Problem;
+use crate::model::properties::ReadBack;
 
 /// Rows per chunk handed to a build thread, at most.
 pub const CHUNK_ROWS: usize = 4096;
@@ -21,7 +22,7 @@ pub const CHUNK_BYTES: usize = 4 << 20;
 pub struct Spans {
     line: u64,
     unlocated: bool,
-    from_table: bool,
+    read_back: ReadBack,
     fields: [usize; Field::ALL.len() + 1],
     extra: [usize; 2],
 }
@@ -82,7 +83,7 @@ impl Chunk {
             Next::Bad(p) => self.items.push(Item::Bad(p)),
             Next::Row(row) => self.push_row(
                 row.line,
-                (row.unlocated, row.from_table),
+                (row.unlocated, row.read_back),
                 [
                     row.id,
                     row.name,
@@ -105,26 +106,26 @@ impl Chunk {
         }
     }
 
-    /// Add a row from its fields in [`super::Field`] order, read at `line`, whether its
-    /// point is from drillmap's tables ([`Row::from_table`]), and its free properties,
+    /// Add a row from its fields in [`super::Field`] order, read at `line`, where its
+    /// point came from when read back ([`Row::read_back`]), and its free properties,
     /// which `extra` appends to the buffer it is given; when `extra` finds a problem, the
     /// row is that problem instead.
     pub fn push_fields(
         &mut self,
         line: u64,
-        from_table: bool,
+        read_back: ReadBack,
         fields: [&str; Field::ALL.len()],
         extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
     ) {
-        self.push_row(line, (false, from_table), fields, extra);
+        self.push_row(line, (false, read_back), fields, extra);
     }
 
     /// [`Chunk::push_fields`] of a row that may say it has no location ([`Row::unlocated`]):
-    /// `flags` are its `unlocated` and `from_table`.
+    /// `flags` are its `unlocated` and `read_back`.
     fn push_row(
         &mut self,
         line: u64,
-        (unlocated, from_table): (bool, bool),
+        (unlocated, read_back): (bool, ReadBack),
         fields: [&str; Field::ALL.len()],
         extra: impl FnOnce(&mut Vec<u8>) -> Result<(), Problem>,
     ) {
@@ -145,7 +146,7 @@ impl Chunk {
                 self.items.push(Item::Row(Spans {
                     line,
                     unlocated,
-                    from_table,
+                    read_back,
                     fields: spans,
                     extra: [start, self.extra.len()],
                 }));
@@ -185,7 +186,7 @@ impl Chunk {
             date_bound: f(10),
             sources: f(11),
             unlocated: spans.unlocated,
-            from_table: spans.from_table,
+            read_back: spans.read_back,
             extra: self
                 .extra
                 .get(spans.extra[0]..spans.extra[1])
@@ -215,7 +216,7 @@ mod tests {
             date_bound: "",
             sources: "",
             unlocated: false,
-            from_table: false,
+            read_back: ReadBack::default(),
             extra,
         }));
     }

@@ -17,8 +17,8 @@ use super::chunk::{Chunk, Item};
 use super::{Columns, EventReader, Field, Next};
 use crate::error::{Error, Problem, Result};
 use crate::json;
-use crate::model::properties::GEOCODER_READ_BACK as GEOCODER_KEY;
 use crate::model::properties::{is_event_key_in_any_case, same_key_message, source_key};
+use crate::model::properties::{ReadBack, GEOCODER_READ_BACK, POINT_SOURCE_READ_BACK};
 use crate::read::table::{self, first_line};
 use crate::workers::panic_message;
 
@@ -136,9 +136,9 @@ struct Layout {
     /// The header's names, which a field that is not UTF-8 is named by.
     header: Vec<String>,
     free: Vec<FreeColumn>,
-    /// The free column a layer's `geocoder` is read back under, if any
-    /// ([`Row::from_table`](super::Row::from_table)).
-    geocoder: Option<usize>,
+    /// The free columns a layer's `geocoder` and `point_source` are read back under, if
+    /// any ([`Row::read_back`](super::Row::read_back)).
+    read_back: [Option<usize>; 2],
 }
 
 impl Layout {
@@ -153,11 +153,11 @@ impl Layout {
                 .and_then(|i| record.get(i))
                 .map_or("", str::trim_ascii)
         };
-        let from_table = self
-            .geocoder
-            .and_then(|i| record.get(i))
-            .is_some_and(crate::model::properties::from_table);
-        chunk.push_fields(line, from_table, Field::ALL.map(field), |out| {
+        let [geocoder, point_source] = self
+            .read_back
+            .map(|c| c.and_then(|i| record.get(i)).unwrap_or(""));
+        let read_back = ReadBack::of(geocoder, point_source);
+        chunk.push_fields(line, read_back, Field::ALL.map(field), |out| {
             free_properties(&self.free, record, out).map_err(|(value, message)| {
                 Problem::new(&self.path, usize::try_from(line).ok(), value, message)
             })
@@ -352,17 +352,18 @@ impl CsvReader {
                 numeric: columns.numeric.contains(name),
             });
         }
-        let geocoder = free
-            .iter()
-            .find(|c| free_key(&c.name) == GEOCODER_KEY)
-            .map(|c| c.index);
+        let read_back = [GEOCODER_READ_BACK, POINT_SOURCE_READ_BACK].map(|key| {
+            free.iter()
+                .find(|c| free_key(&c.name) == key)
+                .map(|c| c.index)
+        });
         let layout = Layout {
             path: path.to_path_buf(),
             fields,
             width: header.len(),
             header,
             free,
-            geocoder,
+            read_back,
         };
         Ok(CsvReader {
             feed: Feed::start(reader, layout),

@@ -20,6 +20,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use crate::error::{Error, Problem, Result};
+use crate::model::properties::ReadBack;
 
 /// The input format of an events file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -408,11 +409,12 @@ pub struct Row<'a> {
     /// The source says the row has no location (a GeoJSON feature whose geometry is
     /// null): with no place and no coordinates it is an unlocated feature, not a bad row.
     pub unlocated: bool,
-    /// The row's point is one drillmap took from its own place tables: a layer drillmap
-    /// wrote, fed back, whose `geocoder` (`src_geocoder`, the free key it is read under)
-    /// says so ([`crate::model::properties::from_table`]). Not the source's own number, it
-    /// is not held to the checks of one (the swap and containment checks).
-    pub from_table: bool,
+    /// Where the row's point came from when it is a layer drillmap wrote, fed back: its
+    /// `geocoder` and `point_source` (`src_geocoder`, `point_source`, the free keys
+    /// they are read under) say whether drillmap took it from its own place tables (not
+    /// the source's own number, so not held to the swap and containment checks) and what
+    /// it owes ([`ReadBack`]).
+    pub read_back: ReadBack,
     /// Free properties, JSON text starting with `,` (or empty).
     pub extra: &'a [u8],
 }

@@ -24,7 +24,7 @@ use super::{default_column, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
 use crate::model::properties::is_event_key;
-use crate::model::properties::{from_table, GEOCODER_READ_BACK};
+use crate::model::properties::{ReadBack, GEOCODER_READ_BACK, POINT_SOURCE_READ_BACK};
 use crate::read::collection::crs_problem;
 use crate::read::lines::shown_message;
 use crate::read::seq::Records;
@@ -128,8 +128,8 @@ pub struct SeqReader<R: Read> {
     record: Vec<u8>,
     /// The last feature's geometry is null (or absent).
     unlocated: bool,
-    /// The last feature's point is from drillmap's tables ([`Row::from_table`]).
-    from_table: bool,
+    /// Where the last feature's point came from, read back ([`Row::read_back`]).
+    read_back: ReadBack,
     /// Points read with a third coordinate (an altitude, which is dropped), and the line
     /// of the first.
     altitudes: u64,
@@ -170,7 +170,7 @@ impl<R: Read> SeqReader<R> {
             keys: FreeKeys::default(),
             record: Vec::new(),
             unlocated: false,
-            from_table: false,
+            read_back: ReadBack::default(),
             altitudes: 0,
             first_altitude: 0,
         }
@@ -321,7 +321,8 @@ impl<R: Read> SeqReader<R> {
         }
         self.extra.clear();
         self.keys.clear();
-        self.from_table = false;
+        self.read_back = ReadBack::default();
+        let mut read_back: [String; 2] = Default::default();
         for (i, (k, v)) in props.iter().enumerate() {
             if taken.contains(&Some(i)) {
                 continue;
@@ -340,9 +341,11 @@ impl<R: Read> SeqReader<R> {
                 .keys
                 .take(k, "properties")
                 .map_err(|m| (k.clone(), m))?;
-            if key == GEOCODER_READ_BACK {
-                // A string without escapes is borrowed (drillmap writes a geocoder so).
-                self.from_table = serde_json::from_str::<&str>(v.get()).is_ok_and(from_table);
+            if let Some(i) = [GEOCODER_READ_BACK, POINT_SOURCE_READ_BACK]
+                .iter()
+                .position(|k| *k == key)
+            {
+                read_back[i] = serde_json::from_str(v.get()).unwrap_or_default();
             }
             self.extra.push(b',');
             json::push_str(&mut self.extra, key);
@@ -369,6 +372,7 @@ impl<R: Read> SeqReader<R> {
                 })?,
             }
         }
+        self.read_back = ReadBack::of(&read_back[0], &read_back[1]);
         Ok(())
     }
 }
@@ -429,7 +433,7 @@ impl<R: Read> EventReader for SeqReader<R> {
             date_bound: &v[Field::DateBound as usize],
             sources: &v[Field::Sources as usize],
             unlocated: self.unlocated,
-            from_table: self.from_table,
+            read_back: self.read_back,
             extra: &self.extra,
         })))
     }

@@ -17,7 +17,7 @@ use crate::country;
 use crate::date::{DateCell, DateSpan};
 use crate::error::{Error, Problem, Result};
 use crate::json;
-use crate::model::properties::Dates;
+use crate::model::properties::{place_id_read_back, Dates};
 use crate::model::{round6, Credits};
 use crate::read::lines::MAX_LINE;
 use crate::resolve::index::GeonamesIndex;
@@ -573,7 +573,7 @@ impl<'g> Builder<'g> {
             // A point drillmap took from its own tables, read back from a layer it wrote,
             // is not the source's number: not held to the checks of one (probe 8 #1: a
             // GeoNames point 2 km outside its country's 1:10m outline was refused).
-            if let Some(rule) = self.swap.as_mut().filter(|_| !row.from_table) {
+            if let Some(rule) = self.swap.as_mut().filter(|_| !row.read_back.from_table) {
                 if rule.suspect(point[0], point[1], hint) {
                     let (value, message) = swap_problem(row.lat, row.lon, hint);
                     return Err(self.problem(row, &value, message).into());
@@ -588,6 +588,19 @@ impl<'g> Builder<'g> {
             }
             let reported = (!row.place.is_empty()).then_some(row.place);
             let located = locate(reported, None, Origin::Coordinates(point), &mut self.index);
+            // A layer fed back keeps what its points owe (GeoNames, OpenStreetMap): as its
+            // `point_source` says (a hand-kept layer's), or its gazetteer row's `source`
+            // (a bulk layer's, found by its `place_id`).
+            let mut owes = row.read_back.owes;
+            if row.read_back.from_table && owes == Credits::NONE {
+                if let Some(place) =
+                    place_id_read_back(row.extra).and_then(|id| self.gazetteer.get(id))
+                {
+                    owes = Credits::of_point(self.gazetteer.table(), &place.source);
+                    owes.natural_earth = false;
+                }
+            }
+            self.credits = self.credits.and(owes);
             self.credits.natural_earth = true;
             self.coordinates_location(&located.location)
                 .map_err(|m| RowError::Fatal(Error::Internal(m)))?;

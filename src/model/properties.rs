@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use super::{BaseStatus, Count, Evidence, Location, Source};
+use super::{BaseStatus, Count, Credits, Evidence, Location, Source};
 use crate::date::{DatePrecision, DateSpan, Day};
 
 /// The keys of a bulk event feature that are neither dates nor location: its id (a member
@@ -195,11 +195,64 @@ pub const TABLE_GEOCODERS: [&str; 2] = ["gazetteer", "geonames"];
 /// came from.
 pub const GEOCODER_READ_BACK: &str = "src_geocoder";
 
+/// The free key a hand-kept layer's `point_source` is read back under, beside
+/// [`GEOCODER_READ_BACK`]: its own name (a bulk build does not write it).
+pub const POINT_SOURCE_READ_BACK: &str = "point_source";
+
+/// The free key a layer's `place_id` is read back under: a bulk layer fed back names its
+/// gazetteer row by it (a bulk feature carries no `point_source`), whose `source` says
+/// what the point owes.
+pub const PLACE_ID_READ_BACK: &str = "src_place_id";
+
+/// The read-back `place_id` ([`PLACE_ID_READ_BACK`]) in a row's free properties `extra`
+/// (JSON members, as [`crate::bulk::Row::extra`] holds them), when it is a plain string
+/// (drillmap writes ids as slugs: no escape in them).
+pub fn place_id_read_back(extra: &[u8]) -> Option<&str> {
+    let key = b"\"src_place_id\":\"";
+    let at = memchr::memmem::find(extra, key)? + key.len();
+    let len = memchr::memchr2(b'"', b'\\', &extra[at..])?;
+    (extra.get(at + len) == Some(&b'"'))
+        .then(|| std::str::from_utf8(&extra[at..at + len]).ok())
+        .flatten()
+}
+
 /// Whether `geocoder`, a layer's provenance as written (a CSV cell or a JSON string's
 /// text, spaces around it ignored), says its point came from drillmap's own place tables
 /// ([`TABLE_GEOCODERS`]), not from the source.
 pub fn from_table(geocoder: &str) -> bool {
     TABLE_GEOCODERS.contains(&geocoder.trim())
+}
+
+/// Where the point of a row read back from a layer drillmap wrote came from, by that
+/// layer's provenance ([`GEOCODER_READ_BACK`], [`POINT_SOURCE_READ_BACK`]): nothing for
+/// a source's row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadBack {
+    /// The point is one drillmap took from its own place tables ([`from_table`]): not the
+    /// source's own number, not held to the checks of one (swap, containment).
+    pub from_table: bool,
+    /// What the point owes (GeoNames, OpenStreetMap), as the layer it was read from owed
+    /// it ([`Credits::of_point`]): a layer fed back keeps its points' credits.
+    pub owes: Credits,
+}
+
+impl ReadBack {
+    /// The provenance of a row whose read-back `geocoder` and `point_source` are these
+    /// (empty when absent).
+    pub fn of(geocoder: &str, point_source: &str) -> ReadBack {
+        let geocoder = geocoder.trim();
+        if geocoder.is_empty() {
+            return ReadBack::default();
+        }
+        ReadBack {
+            from_table: from_table(geocoder),
+            owes: Credits {
+                // Whether it is measured on the boundaries is the row's own feature's fact.
+                natural_earth: false,
+                ..Credits::of_point(geocoder, point_source)
+            },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +269,27 @@ mod tests {
         for g in ["", "nominatim", "Gazetteer", "gazetteer x"] {
             assert!(!from_table(g), "{g:?}");
         }
+    }
+
+    /// Probe (session 33): a layer fed back lost its GeoNames and OpenStreetMap credits.
+    #[test]
+    fn a_point_read_back_owes_what_its_layer_owed() {
+        let geonames = ReadBack::of(" gazetteer", "TASS 2021; GeoNames 1220747");
+        assert!(geonames.from_table && geonames.owes.geonames && !geonames.owes.openstreetmap);
+        let osm = ReadBack::of("nominatim", "");
+        assert!(!osm.from_table && osm.owes.openstreetmap && !osm.owes.geonames);
+        let promoted = ReadBack::of("gazetteer", "Nominatim/OSM way 5, retrieved 2026-01-02");
+        assert!(promoted.owes.openstreetmap);
+        assert_eq!(ReadBack::of("", "GeoNames 1"), ReadBack::default());
+        assert!(!ReadBack::of("geonames", "").owes.natural_earth);
+        let extra = br#","src_place_name":"x","src_place_id":"kharbmaidon-training-ground","y":1"#;
+        assert_eq!(
+            place_id_read_back(extra),
+            Some("kharbmaidon-training-ground")
+        );
+        assert_eq!(place_id_read_back(br#","src_place_id":null"#), None);
+        assert_eq!(place_id_read_back(br#","src_place_id":"a\"b""#), None);
+        assert_eq!(place_id_read_back(br#","src_place_id":"open"#), None);
     }
 
     #[test]
