@@ -184,6 +184,23 @@ impl Drop for Folder {
         if let Some(file) = &self.lock_file {
             let _ = file.set_len(0);
         }
+        // A folder this run made and left holding nothing but its lock (a build that
+        // failed before it wrote anything) is removed, with the parents it made: no litter.
+        // A waiter for this lock takes it again on a new file ([`Folder::lock`]).
+        if let Some(top) = &self.created {
+            let only_lock = fs::read_dir(&self.out).is_ok_and(|entries| {
+                entries
+                    .map(|e| e.map(|e| e.file_name()))
+                    .all(|name| name.is_ok_and(|n| n == LOCK))
+            });
+            if only_lock && fs::remove_file(self.out.join(LOCK)).is_ok() {
+                for dir in self.out.ancestors() {
+                    if fs::remove_dir(dir).is_err() || dir == top.as_path() {
+                        break;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -223,6 +240,9 @@ pub struct Folder {
     /// Why the folder cannot be written, when it cannot: nothing is written, and a publish
     /// that would change anything is refused.
     unwritable: Option<std::io::Error>,
+    /// The topmost folder this run created to make the output folder (itself or a parent),
+    /// removed again when the run leaves nothing in it (see `Drop`).
+    created: Option<PathBuf>,
     /// When this run took the folder, on the folder's own clock (the lock file's status
     /// change time, ns): the files older than this whose bytes this run verified have their
     /// digests remembered ([`known::remember`]).
@@ -245,6 +265,27 @@ impl Folder {
     /// nothing; one that would change a file fails with [`atomic::unwritable`]'s error, as
     /// soon as it knows.
     pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
+        loop {
+            let created = out
+                .ancestors()
+                .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
+                .last()
+                .map(Path::to_path_buf);
+            let Some(mut folder) = Folder::lock_once(out, on_wait)? else {
+                // The holder removed the folder it had made and not used: make it again.
+                continue;
+            };
+            folder.created = created;
+            folder.complete_journal()?;
+            folder.sweep()?;
+            test_point("locked");
+            return Ok(folder);
+        }
+    }
+
+    /// [`Folder::lock`] once: `None` when the lock file waited for was removed meanwhile
+    /// (its holder made the folder and left it unused), so the lock taken is on no file.
+    fn lock_once(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Option<Folder>> {
         crate::fsutil::atomic::create_dir(out)?;
         let path = out.join(LOCK);
         let opened = OpenOptions::new()
@@ -261,14 +302,15 @@ impl Folder {
                 if out.join(JOURNAL).exists() {
                     return Err(atomic::unwritable(&out.join(MANIFEST), &e));
                 }
-                return Ok(Folder {
+                return Ok(Some(Folder {
                     out: out.to_path_buf(),
                     lock_file: None,
+                    created: None,
                     unwritable: Some(e),
                     since: None,
                     made: Vec::new(),
                     notes: Vec::new(),
-                });
+                }));
             }
             Err(e) => return Err(Error::io(&path, e)),
         };
@@ -280,6 +322,11 @@ impl Folder {
                     pid: holder_pid(&mut file),
                 });
                 file.lock().map_err(|e| Error::io(&path, e))?;
+                let held = known::Identity::of_file(&file).map_err(|e| Error::io(&path, e))?;
+                let named = fs::metadata(&path).map(|m| known::Identity::of(&m));
+                if !named.is_ok_and(|n| (n.dev, n.ino) == (held.dev, held.ino)) {
+                    return Ok(None);
+                }
             }
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
@@ -290,18 +337,15 @@ impl Folder {
             .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
             .map_err(|e| Error::io(&path, e))?;
         let since = known::Identity::of_file(&file).ok().map(|i| i.changed);
-        let mut folder = Folder {
+        Ok(Some(Folder {
             out: out.to_path_buf(),
             lock_file: Some(file),
+            created: None,
             unwritable: None,
             since,
             made: Vec::new(),
             notes: Vec::new(),
-        };
-        folder.complete_journal()?;
-        folder.sweep()?;
-        test_point("locked");
-        Ok(folder)
+        }))
     }
 
     /// The output folder.
@@ -872,6 +916,42 @@ mod tests {
         };
         assert_eq!(holder_pid(&mut waiter), Some(4242));
         writer.join().unwrap();
+    }
+
+    /// Probe (session 33): a build that failed before it wrote anything left the output
+    /// folder it had made, holding its lock file. The folder (and the parents it made) go;
+    /// a waiter for the lock takes it again on a folder made anew.
+    #[test]
+    fn a_folder_made_and_left_unused_is_removed_and_its_waiter_locks_it_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a/b");
+        drop(Folder::lock(&out, &mut |_| {}).unwrap());
+        assert!(!dir.path().join("a").exists(), "no litter");
+        // A folder that was there, or one that holds anything else, stays.
+        fs::create_dir(dir.path().join("kept")).unwrap();
+        drop(Folder::lock(&dir.path().join("kept"), &mut |_| {}).unwrap());
+        assert!(dir.path().join("kept").join(LOCK).exists());
+        let used = Folder::lock(&out, &mut |_| {}).unwrap();
+        fs::write(out.join(MANIFEST), b"{}").unwrap();
+        drop(used);
+        assert!(out.join(MANIFEST).exists());
+        fs::remove_dir_all(dir.path().join("a")).unwrap();
+
+        let holder = Folder::lock(&out, &mut |_| {}).unwrap();
+        let (told, waiting) = std::sync::mpsc::channel();
+        let waiter = {
+            let out = out.clone();
+            std::thread::spawn(move || {
+                let _held = Folder::lock(&out, &mut |_| told.send(()).unwrap()).unwrap();
+                let held = out.join(LOCK);
+                (held.exists(), fs::read_to_string(held).unwrap())
+            })
+        };
+        waiting.recv().unwrap();
+        drop(holder);
+        let (exists, id) = waiter.join().unwrap();
+        assert!(exists, "the waiter holds a lock on a file in the folder");
+        assert_eq!(id, format!("{}\n", std::process::id()));
     }
 
     #[test]
