@@ -12,11 +12,13 @@
 pub mod bulk;
 mod parallel;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::derive::{self, containment, AfghanBorder, Layer};
 use crate::error::{Error, Problem, Result};
 use crate::model::{Dataset, Place};
+use crate::names::normalize::NameKey;
 use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, geonames, places};
 use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
@@ -198,22 +200,59 @@ impl Inputs {
     }
 }
 
-/// The geonameids the gazetteer's rows cite in their source (`GeoNames 1221874`): those
-/// places are in the hand-kept table, which always wins, so GeoNames leaves them out.
-pub fn cited_geonameids(gazetteer: &Gazetteer) -> Vec<u64> {
-    let mut ids = Vec::new();
-    for p in gazetteer.places() {
-        for (i, _) in p.source.match_indices("GeoNames ") {
-            let digits: String = p.source[i + 9..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            ids.extend(digits.parse::<u64>().ok());
+/// The GeoNames places the gazetteer's rows stand for. A row that cites `GeoNames N` in its
+/// source and shares a name with that place (a loose key: `Termez`, `Tirmiz`'s alternate) is
+/// that place in the hand-kept table, which always wins: GeoNames leaves it out. A place a
+/// row cites for another reason (its fallback point, its radius's reference: Priozersk for
+/// the Sary-Shagan test range, Bokhtar for Kharbmaidon) stays in, found by its own names.
+#[derive(Debug, Default)]
+pub struct Cited {
+    /// Each cited geonameid, with the loose keys of the names of the rows citing it.
+    by_id: BTreeMap<u64, Vec<String>>,
+}
+
+impl Cited {
+    /// The citations of `gazetteer`'s rows.
+    pub fn of(gazetteer: &Gazetteer) -> Cited {
+        let mut by_id: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        for p in gazetteer.places() {
+            for (i, _) in p.source.match_indices("GeoNames ") {
+                let digits: String = p.source[i + 9..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if let Ok(id) = digits.parse::<u64>() {
+                    let keys = by_id.entry(id).or_default();
+                    keys.extend(p.names().map(|n| NameKey::new(n).loose));
+                    keys.sort_unstable();
+                    keys.dedup();
+                }
+            }
         }
+        Cited { by_id }
     }
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+
+    /// Whether the GeoNames row `id`, named `names`, is a citing row's place.
+    pub fn stands_for<'n>(&self, id: u64, mut names: impl Iterator<Item = &'n str>) -> bool {
+        self.by_id
+            .get(&id)
+            .is_some_and(|keys| names.any(|n| keys.contains(&NameKey::new(n).loose)))
+    }
+
+    /// The geonameids of the on-disk `index` that citing rows stand for (looked up by the
+    /// rows' names, not read whole).
+    pub fn in_index(&self, index: &resolve::index::GeonamesIndex) -> Result<Vec<u64>> {
+        let mut ids = Vec::new();
+        for (&id, keys) in &self.by_id {
+            for key in keys {
+                if index.ids_named(key)?.contains(&id) {
+                    ids.push(id);
+                    break;
+                }
+            }
+        }
+        Ok(ids)
+    }
 }
 
 /// The GeoNames table in `data`, if there is one; malformed lines in it are problems.
@@ -222,7 +261,13 @@ pub fn load_geonames(data: &Path, gazetteer: &Gazetteer) -> Result<Option<Gazett
     if !path.exists() {
         return Ok(None);
     }
-    let (places, stats) = geonames::read_places(&path, &cited_geonameids(gazetteer))?;
+    let cited = Cited::of(gazetteer);
+    let stands_for = |row: &geonames::Row| {
+        let names =
+            std::iter::once(row.name.as_str()).chain(row.alternates.iter().map(String::as_str));
+        cited.stands_for(row.id, names)
+    };
+    let (places, stats) = geonames::read_places(&path, &stands_for)?;
     if !stats.problems.is_empty() {
         return Err(Error::Data(stats.problems));
     }
@@ -264,7 +309,8 @@ pub fn open_geonames_index(
         return Ok(None);
     }
     let index = resolve::index::open_or_rebuild(&path)?;
-    Ok(Some(index.exclude(cited_geonameids(gazetteer))))
+    let cited = Cited::of(gazetteer).in_index(&index)?;
+    Ok(Some(index.exclude(cited)))
 }
 
 /// Every name and alias of a row must resolve to that row within its country; a spelling

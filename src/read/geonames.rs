@@ -381,7 +381,7 @@ pub fn parse_line(text: &str, line: usize) -> Result<Option<Row>, String> {
 /// Read a GeoNames file into places of a second table, each with its [`prominence`],
 /// leaving out the geonameids in `exclude` (places the hand-kept table already has: it
 /// always wins).
-pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(RankedPlaces, Stats)> {
+pub fn read_places(path: &Path, exclude: &dyn Fn(&Row) -> bool) -> Result<(RankedPlaces, Stats)> {
     let file = super::input::open_lines(path)?;
     let mut places = RankedPlaces::default();
     let stats = read(
@@ -389,7 +389,7 @@ pub fn read_places(path: &Path, exclude: &[u64]) -> Result<(RankedPlaces, Stats)
         path,
         &Selection::default(),
         |row, _| {
-            if !exclude.contains(&row.id) {
+            if !exclude(&row) {
                 let p = row.prominence();
                 places.push(row.into_place(), p);
             }

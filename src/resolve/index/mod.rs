@@ -712,6 +712,11 @@ impl GeonamesIndex {
     pub fn exclude(mut self, mut ids: Vec<u64>) -> GeonamesIndex {
         ids.sort_unstable();
         ids.dedup();
+        // A rebuild made before (a damaged block met while the ids were looked up) answers
+        // from then on: it leaves them out too.
+        if let Some(fresh) = self.rebuilt.get_mut() {
+            fresh.exclude.clone_from(&ids);
+        }
         self.exclude = ids;
         self
     }
@@ -950,21 +955,51 @@ impl GeonamesIndex {
         &self,
         queries: impl IntoIterator<Item = &'q str>,
     ) -> Result<RankedPlaces, IndexError> {
-        if let Some(fresh) = self.rebuilt.get() {
-            return fresh.places_for(queries);
-        }
         let queries: Vec<&str> = queries.into_iter().collect();
-        match self.places_here(&queries) {
+        self.answer(|ix| ix.places_here(&queries))
+    }
+
+    /// `ask` answered by this index, or by its rebuild once a damaged block is met (on an
+    /// index from [`open_or_rebuild`]: once, with a notice; the rebuilt one answers from
+    /// then on).
+    fn answer<T>(
+        &self,
+        ask: impl Fn(&GeonamesIndex) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        if let Some(fresh) = self.rebuilt.get() {
+            return fresh.answer(ask);
+        }
+        match ask(self) {
             Err(why @ IndexError::Corrupt { .. }) if self.rebuild => {
                 let fresh = GeonamesIndex {
                     exclude: self.exclude.clone(),
                     ..rebuild(&self.table_path, &why)?
                 };
                 let fresh = self.rebuilt.get_or_init(|| Box::new(fresh));
-                fresh.places_for(queries)
+                fresh.answer(ask)
             }
             other => other,
         }
+    }
+
+    /// The geonameids of the rows with a name whose loose key is `name`'s (no fuzzy
+    /// match), excluded rows among them: what [`crate::pipeline::Cited`] compares a
+    /// citing row's names with.
+    pub fn ids_named(&self, name: &str) -> Result<Vec<u64>, IndexError> {
+        self.answer(|ix| ix.ids_here(name))
+    }
+
+    fn ids_here(&self, name: &str) -> Result<Vec<u64>, IndexError> {
+        let loose = self.keys(sec::LOOSE, self.loose_bits);
+        let mut ids: Vec<u64> = Vec::new();
+        if let Some(id) = loose.find(&NameKey::new(name).loose) {
+            for e in loose.postings(id) {
+                let row = u32::try_from(e >> 32).ok();
+                ids.extend(row.and_then(|i| self.record(i)).map(|r| r.geonameid));
+            }
+        }
+        self.damage()?;
+        Ok(ids)
     }
 
     fn places_here(&self, queries: &[&str]) -> Result<RankedPlaces, IndexError> {
