@@ -120,6 +120,35 @@ fn a_place_a_row_cites_for_its_fallback_stays_findable_by_its_own_name() {
     }
 }
 
+/// Probe (session 33): "Kazakhstan" resolved to the town of Aqsay (GeoNames lists the
+/// country's name among its alternate names) at 0.90, "Казахстан" too: a country's name
+/// takes only country rows from GeoNames. The town keeps its own names.
+#[test]
+fn a_country_name_is_no_settlement_of_geonames() {
+    let (g, n) = shipped();
+    let geocoder = Geocoder::new(&g, Some(&n));
+    for name in [
+        "Kazakhstan",
+        "Казахстан",
+        "KAZAKHSTAN",
+        "Tajikistan",
+        "Uzbekistan",
+    ] {
+        for filter in [Filter::default(), Filter::country("KZ")] {
+            let r = geocoder.lookup(name, &filter);
+            assert_eq!(r.status, Status::Unresolved, "{name}: {:?}", r.best());
+        }
+    }
+    let r = geocoder.lookup("Aqsay", &Filter::country("KZ"));
+    assert_eq!(
+        r.best().map(|c| c.place.id.as_str()),
+        Some("geonames:610613")
+    );
+    // The hand-kept table's country row answers as before.
+    let r = geocoder.lookup("Serbia", &Filter::default());
+    assert_eq!(r.best().map(|c| c.place.id.as_str()), Some("serbia"));
+}
+
 #[test]
 fn every_unique_spelling_in_geonames_resolves_to_its_own_row() {
     let (g, n) = shipped();
@@ -136,6 +165,8 @@ fn every_unique_spelling_in_geonames_resolves_to_its_own_row() {
                 .push(&p.id);
         }
     }
+    // A country's name (Arak's alternate "`Iraq") answers only with a country.
+    let countries = drillmap::names::countries::Countries::new();
     let mut checked = 0;
     for p in n.places() {
         for name in p.names() {
@@ -145,7 +176,8 @@ fn every_unique_spelling_in_geonames_resolves_to_its_own_row() {
                 .all(|id| *id == p.id);
             let in_gazetteer =
                 g.lookup_keys(name, &Filter::country(&p.country)).status != Status::Unresolved;
-            if !unique_here || in_gazetteer || key.chars().count() < 3 {
+            let a_country = countries.named(name).is_some();
+            if !unique_here || in_gazetteer || a_country || key.chars().count() < 3 {
                 continue;
             }
             let r = geocoder.lookup(name, &Filter::country(&p.country));

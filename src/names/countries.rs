@@ -231,6 +231,14 @@ impl Countries {
         Countries { by_key }
     }
 
+    /// The country `name` names whole (an ISO short name or a press form, English or
+    /// transliterated: "Kazakhstan", "Казахстан", "Qazaqstan"), if it names one.
+    pub fn named(&self, name: &str) -> Option<&'static str> {
+        self.by_key
+            .get(&super::normalize::NameKey::new(name).exact)
+            .copied()
+    }
+
     /// Every country name and demonym in `text`.
     pub fn find(&self, text: &Text<'_>) -> Vec<CountryMention> {
         let mut out = Vec::new();

@@ -54,12 +54,35 @@ impl<'g> Geocoder<'g> {
 
     /// An unresolved answer carries the near names of the last stage asked (the fuzzy
     /// stage, or the keys without it) from every table, ranked together.
+    ///
+    /// A query that names a country ("Kazakhstan", "Казахстан") takes from GeoNames only
+    /// its country rows: a settlement's alternate name that is a country's (GeoNames lists
+    /// "Kazakhstan" for the town of Aqsay) or a near spelling of one is no answer to it.
+    /// The hand-kept table is asked as it is.
     fn lookup_stages(&self, query: &str, filter: &Filter, fuzzy: bool) -> Resolution<'g> {
+        static COUNTRIES: std::sync::LazyLock<crate::names::countries::Countries> =
+            std::sync::LazyLock::new(crate::names::countries::Countries::new);
+        let country = COUNTRIES.named(query).is_some();
+        let primary = self.tables[0].map(Gazetteer::table);
+        let answer = |t: &'g Gazetteer, r: Resolution<'g>| {
+            if !country || Some(t.table()) == primary {
+                return r;
+            }
+            let kept = |c: &Candidate<'_>| c.place.kind == crate::model::PlaceKind::Country;
+            let mut candidates = r.candidates;
+            let mut near = r.near;
+            candidates.retain(kept);
+            near.retain(kept);
+            if candidates.is_empty() {
+                return Resolution::from_candidates(near);
+            }
+            Resolution::from_candidates(candidates)
+        };
         let tables = self.tables.iter().flatten();
         let mut held: Vec<Candidate<'g>> = Vec::new();
         let mut near: Vec<Candidate<'g>> = Vec::new();
         for t in tables.clone() {
-            let r = t.lookup_keys(query, filter);
+            let r = answer(t, t.lookup_keys(query, filter));
             if r.status == Status::Unresolved {
                 near.extend(r.near);
                 continue;
@@ -82,7 +105,7 @@ impl<'g> Geocoder<'g> {
         }
         near.clear();
         for t in tables {
-            let r = t.lookup_fuzzy(query, filter);
+            let r = answer(t, t.lookup_fuzzy(query, filter));
             if r.status != Status::Unresolved {
                 return r;
             }
