@@ -472,7 +472,7 @@ impl Folder {
                 match self.matches(&f)? {
                     Ok(()) => entries.push(f),
                     Err(why) => self.notes.push(format!(
-                        "{} does not match {MANIFEST} (generation {}): {why}; left out of the new generation (`drillmap build` writes it again)",
+                        "{} does not match {MANIFEST} (generation {}): {why}; left out of the new generation (run the command that wrote it again to restore it)",
                         self.out.join(&f.name).display(),
                         old.generation
                     )),

@@ -417,8 +417,8 @@ pub fn validate_user_agent(ua: &str) -> Result<(), OnlineError> {
     let trimmed = ua.trim();
     if trimmed.is_empty() {
         return refuse(
-            "it is empty; pass --user-agent or set DRILLMAP_USER_AGENT to something like \
-             \"drillmap/0.1 (you@your-org.example)\"",
+            "it is empty; pass --user-agent or set DRILLMAP_USER_AGENT to the tool's name \
+             and your own contact: \"drillmap/0.1 (<your e-mail address or web page>)\"",
         );
     }
     // The one rule for names and ids, which says which character it found.
@@ -461,8 +461,8 @@ pub fn validate_user_agent(ua: &str) -> Result<(), OnlineError> {
         });
     if !has_url && !has_email {
         return refuse(
-            "it has no contact; add an e-mail address or a URL, e.g. \
-             \"drillmap/0.1 (you@your-org.example)\"",
+            "it has no contact; add your own e-mail address or web page: \
+             \"drillmap/0.1 (<your e-mail address or web page>)\"",
         );
     }
     if lower
@@ -780,6 +780,12 @@ mod tests {
         ] {
             let err = validate_user_agent(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad:?}: {err}");
+            // Probe (session 33): the example a message gave was one it refused; it is a
+            // template now, the contact the user's own.
+            if err.contains("e-mail") {
+                assert!(err.contains("<your e-mail address or web page>"), "{err}");
+                assert!(!err.contains(".example"), "{err}");
+            }
         }
     }
 
