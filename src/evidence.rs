@@ -69,7 +69,7 @@ pub fn check(
 /// 1,500 troops", "500 troops" of "12 500 troops", "более 50" of "более 50 тысяч": a number
 /// with its multiplier is one, [`crate::names::numbers`]) would back a number or a name the
 /// article does not give, so it names the token it cuts.
-fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<String> {
+pub(crate) fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<String> {
     let mut cut = None;
     for (file, text) in files {
         let mut tokens = None;

@@ -232,6 +232,37 @@ fn a_blank_unit_is_reported() {
     }
 }
 
+/// Review (session 33): a unit was "named" by a quote holding it inside a longer word or
+/// number ("Base 20" by "Base 201"), where every quote must hold its words whole.
+#[test]
+fn a_unit_is_named_by_a_quote_only_whole() {
+    let quoted = |unit: &'static str| {
+        move |w: &Work| {
+            w.edit(
+                "bases.toml",
+                "units = [\"Unit 1\"]",
+                &format!("units = [\"{unit}\"]"),
+            );
+            w.edit(
+                "bases.toml",
+                "{ field = \"units\", source = \"test\" }",
+                "{ field = \"units\", quote = \"its air group at Ayni was there\" }",
+            );
+        }
+    };
+    rejects(
+        quoted("Ayn"),
+        &[
+            "bases.toml:6:",
+            "\"Ayn\"",
+            "`units` is named in none of the base's quotes",
+        ],
+    );
+    let work = Work::new("small");
+    quoted("air group")(&work);
+    work.check().expect_code(0);
+}
+
 #[test]
 fn unresolved_base_site_is_reported() {
     rejects(

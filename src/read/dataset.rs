@@ -1278,11 +1278,11 @@ impl<'a> Checker<'a> {
                         );
                         continue;
                     }
+                    // Named whole, by the rule of every quote: "Base 20" is not in "Base 201".
                     let wanted = crate::evidence::normalise(unit).to_lowercase();
                     self.named_by_base(&v.span(), unit, "units", quotes, |q| {
-                        crate::evidence::normalise(q)
-                            .to_lowercase()
-                            .contains(&wanted)
+                        let quote = crate::evidence::normalise(q).to_lowercase();
+                        crate::evidence::quote_missing(&[("", &quote)], &wanted).is_none()
                     });
                 }
             }
