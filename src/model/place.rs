@@ -39,8 +39,7 @@ pub fn uncertainty_problem(km: f64) -> Option<String> {
 /// Ordered from finest to coarsest. The point itself is always a real coordinate; the
 /// precision says what it is a coordinate *of* (the facility, a settlement standing in for
 /// it, a region's capital or centre, a country's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Precision {
     /// A point on the facility itself.
     Site,
@@ -82,6 +81,13 @@ impl Precision {
     }
 }
 
+/// Written as its word ([`Precision::as_str`]), the one spelling of it.
+impl Serialize for Precision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Precision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -97,8 +103,7 @@ impl FromStr for Precision {
 
 /// What sort of place a row is. Geocoding uses it to honour "training ground" or "air base"
 /// in a query, and analysts filter by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PlaceKind {
     /// A training ground, training centre, manoeuvre area or firing range.
     TrainingGround,
@@ -139,6 +144,13 @@ impl PlaceKind {
             PlaceKind::Region => "region",
             PlaceKind::Country => "country",
         }
+    }
+}
+
+/// Written as its word ([`PlaceKind::as_str`]), the one spelling of it.
+impl Serialize for PlaceKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
