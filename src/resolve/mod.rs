@@ -56,19 +56,26 @@ impl<'g> Geocoder<'g> {
     /// stage, or the keys without it) from every table, ranked together.
     ///
     /// A query that names a country ("Kazakhstan", "Казахстан") takes from GeoNames only
-    /// its country rows: a settlement's alternate name that is a country's (GeoNames lists
-    /// "Kazakhstan" for the town of Aqsay) or a near spelling of one is no answer to it.
-    /// The hand-kept table is asked as it is.
+    /// its country rows, and no GeoNames settlement answers through a name that is a
+    /// country's: GeoNames lists "Kazakhstan" among the town of Aqsay's alternate names,
+    /// so a near spelling ("Kazakstan", "Kazahstan") reached the town by that name. The
+    /// hand-kept table is asked as it is.
     fn lookup_stages(&self, query: &str, filter: &Filter, fuzzy: bool) -> Resolution<'g> {
         static COUNTRIES: std::sync::LazyLock<crate::names::countries::Countries> =
             std::sync::LazyLock::new(crate::names::countries::Countries::new);
         let country = COUNTRIES.named(query).is_some();
         let primary = self.tables[0].map(Gazetteer::table);
         let answer = |t: &'g Gazetteer, r: Resolution<'g>| {
-            if !country || Some(t.table()) == primary {
+            if Some(t.table()) == primary {
                 return r;
             }
-            let kept = |c: &Candidate<'_>| c.place.kind == crate::model::PlaceKind::Country;
+            let kept = |c: &Candidate<'_>| {
+                c.place.kind == crate::model::PlaceKind::Country
+                    || (!country && COUNTRIES.named(c.matched).is_none())
+            };
+            if r.candidates.iter().chain(&r.near).all(kept) {
+                return r;
+            }
             let mut candidates = r.candidates;
             let mut near = r.near;
             candidates.retain(kept);
