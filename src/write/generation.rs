@@ -230,6 +230,14 @@ struct Journal {
     manifest: Manifest,
 }
 
+/// Whether `file` is the file `path` names now (not one removed, or replaced, since it was
+/// opened).
+fn is_named(file: &File, path: &Path) -> std::io::Result<bool> {
+    let held = known::Identity::of_file(file)?;
+    let named = fs::metadata(path).map(|m| known::Identity::of(&m));
+    Ok(named.is_ok_and(|n| (n.dev, n.ino) == (held.dev, held.ino)))
+}
+
 /// An output folder, locked for one build; see the module documentation.
 #[derive(Debug)]
 pub struct Folder {
@@ -266,11 +274,28 @@ impl Folder {
     /// soon as it knows.
     pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
         loop {
-            let created = out
-                .ancestors()
-                .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
-                .last()
-                .map(Path::to_path_buf);
+            // The parents made are read from the path as written, so only where no `..`
+            // makes them differ from its ancestors (`new/../out` makes `new`, no ancestor
+            // of `out`, and names `out` only once `new` is there): past a `..` the parents
+            // are made first and only the folder itself can count as made.
+            let created = match out
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                true => {
+                    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        crate::fsutil::atomic::create_dir(parent)?;
+                    }
+                    fs::symlink_metadata(out)
+                        .is_err()
+                        .then(|| out.to_path_buf())
+                }
+                false => out
+                    .ancestors()
+                    .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
+                    .last()
+                    .map(Path::to_path_buf),
+            };
             let Some(mut folder) = Folder::lock_once(out, on_wait)? else {
                 // The holder removed the folder it had made and not used: make it again.
                 continue;
@@ -312,6 +337,9 @@ impl Folder {
                     notes: Vec::new(),
                 }));
             }
+            // The folder was removed between making it and opening its lock (its holder
+            // left it unused): make it again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&path, e)),
         };
         match file.try_lock() {
@@ -322,13 +350,13 @@ impl Folder {
                     pid: holder_pid(&mut file),
                 });
                 file.lock().map_err(|e| Error::io(&path, e))?;
-                let held = known::Identity::of_file(&file).map_err(|e| Error::io(&path, e))?;
-                let named = fs::metadata(&path).map(|m| known::Identity::of(&m));
-                if !named.is_ok_and(|n| (n.dev, n.ino) == (held.dev, held.ino)) {
-                    return Ok(None);
-                }
             }
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        // Whether waited for or not, the lock file may have been removed between opening
+        // and locking it (a holder leaving the folder unused): a lock on it guards nothing.
+        if !is_named(&file, &path).map_err(|e| Error::io(&path, e))? {
+            return Ok(None);
         }
         // The holder's process id, for a waiter's message; emptied again when the lock is
         // released (see `Drop`), so a waiter never reads an earlier holder's.
@@ -952,6 +980,43 @@ mod tests {
         let (exists, id) = waiter.join().unwrap();
         assert!(exists, "the waiter holds a lock on a file in the folder");
         assert_eq!(id, format!("{}\n", std::process::id()));
+    }
+
+    /// Review (session 34): the parents a run made were read from the path as written, so
+    /// with `made/../was`, where `made` was not there, the empty folder `was` counted as made
+    /// and was removed. Past a `..` only the folder itself counts, checked once its parents
+    /// are there; a folder that was there stays.
+    #[test]
+    fn past_a_parent_component_only_the_folder_itself_counts_as_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("new/../out");
+        drop(Folder::lock(&out, &mut |_| {}).unwrap());
+        assert!(!dir.path().join("out").exists(), "the folder made goes");
+        assert!(dir.path().join("new").is_dir(), "a parent made stays");
+        // `made/..` is not there until `made` is: `was` would have counted as made.
+        fs::create_dir(dir.path().join("was")).unwrap();
+        let there = dir.path().join("made/../was");
+        drop(Folder::lock(&there, &mut |_| {}).unwrap());
+        assert!(
+            dir.path().join("was").join(LOCK).exists(),
+            "a folder that was there stays"
+        );
+    }
+
+    /// Review (session 34): a lock taken at once was not checked against the file's name,
+    /// so a lock file removed between opening and locking it (its holder leaving the folder
+    /// unused) was a lock on nothing. Every lock taken is checked so ([`Folder::lock_once`]).
+    #[test]
+    fn a_lock_file_removed_or_replaced_since_it_was_opened_is_not_the_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCK);
+        fs::write(&path, b"").unwrap();
+        let opened = File::open(&path).unwrap();
+        assert!(is_named(&opened, &path).unwrap());
+        fs::remove_file(&path).unwrap();
+        assert!(!is_named(&opened, &path).unwrap(), "removed");
+        fs::write(&path, b"").unwrap();
+        assert!(!is_named(&opened, &path).unwrap(), "replaced by a new file");
     }
 
     #[test]

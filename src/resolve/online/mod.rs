@@ -203,7 +203,7 @@ impl OnlineOptions {
 /// enabled = true
 /// geocoder = "nominatim"
 /// geocoder-url = "https://nominatim.openstreetmap.org"
-/// user-agent = "drillmap/0.1 (analyst@your-org.example)"
+/// user-agent = "drillmap/0.1 (<your e-mail address or web page>)"
 /// countries = ["AF", "KG", "KZ", "TJ", "TM", "UZ"]
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
