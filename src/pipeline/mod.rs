@@ -204,7 +204,9 @@ impl Inputs {
 /// source and shares a name with that place (a loose key: `Termez`, `Tirmiz`'s alternate) is
 /// that place in the hand-kept table, which always wins: GeoNames leaves it out. A place a
 /// row cites for another reason (its fallback point, its radius's reference: Priozersk for
-/// the Sary-Shagan test range, Bokhtar for Kharbmaidon) stays in, found by its own names.
+/// the Sary-Shagan test range, Bokhtar for Kharbmaidon) stays in, found by its own names,
+/// and so does a town whose name a row shares only with generic words added ("Narynkol
+/// training ground" is not the town of Narynkol).
 #[derive(Debug, Default)]
 pub struct Cited {
     /// Each cited geonameid, with the loose keys of the names of the rows citing it.
@@ -223,7 +225,11 @@ impl Cited {
                     .collect();
                 if let Ok(id) = digits.parse::<u64>() {
                     let keys = by_id.entry(id).or_default();
-                    keys.extend(p.names().map(|n| NameKey::new(n).loose));
+                    // A name with generic words ("Termez training ground") is the row's
+                    // own kind of place, not the town its key shares: only a bare name
+                    // ("Mulino", "Tirmiz") says the row is the cited place.
+                    let bare = p.names().map(NameKey::new).filter(|k| k.hint.is_none());
+                    keys.extend(bare.map(|k| k.loose));
                     keys.sort_unstable();
                     keys.dedup();
                 }
@@ -691,5 +697,48 @@ pub fn tile_options() -> tiles::TileOptions {
             "Military exercises and bases reported in the news, and the Afghan border (drillmap)"
                 .into(),
         ..tiles::TileOptions::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "id,name,kind,country,admin1,lat,lon,precision,uncertainty_km,\
+                          point_note,aliases,source,valid_from,valid_to\n";
+
+    fn cited(rows: &str) -> Cited {
+        let csv = format!("{HEADER}{rows}");
+        let (places, problems) =
+            crate::read::places::parse(Path::new("places.csv"), csv.as_bytes()).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        Cited::of(&Gazetteer::new(places))
+    }
+
+    /// Review (session 34): generic words leave a name's loose key, so a training ground
+    /// named after a town and citing it for its fallback point shared the town's key and
+    /// the town was left out of GeoNames: a query for the town found only the ground.
+    #[test]
+    fn a_ground_named_after_a_town_does_not_stand_for_the_town() {
+        let ground = "narynkol-training-ground,Narynkol training ground,training_ground,KZ,,\
+                      42.72,80.17,settlement,20,fallback: Narynkol (GeoNames 1520747),\
+                      Narynkol polygon|Нарынкол полигон,GeoNames 1520747,,\n";
+        let c = cited(ground);
+        assert!(!c.stands_for(1520747, ["Narynkol", "Нарынкол"].into_iter()));
+    }
+
+    #[test]
+    fn a_bare_name_or_alias_stands_for_the_cited_place() {
+        let rows = "mulino-training-ground,Mulino training ground,training_ground,RU,,\
+                    56.29,42.92,settlement,10,Mulino settlement (GeoNames 524504),\
+                    Mulino|Мулино,GeoNames 524504,,\n\
+                    termez,Termez,settlement,UZ,,37.22,67.28,settlement,5,city centre,\
+                    Termiz|Tirmiz,GeoNames 1215957,,\n";
+        let c = cited(rows);
+        assert!(c.stands_for(524504, ["Mulino"].into_iter()));
+        assert!(c.stands_for(1215957, ["Tirmiz"].into_iter()));
+        // Cited, but by another row's names only.
+        assert!(!c.stands_for(524504, ["Termez"].into_iter()));
+        assert!(!c.stands_for(1, ["Mulino"].into_iter()));
     }
 }
