@@ -429,6 +429,38 @@ fn an_interrupted_build_removes_its_temporaries_and_leaves_one_generation() {
     }
 }
 
+/// Review (session 34): a build signalled before it wrote anything into an output folder
+/// it made left that folder holding only its lock (the handler exits without the lock's
+/// `Drop`, which removes it when the run fails). The handler removes it too, with the
+/// parents made for it; a folder that was there stays.
+#[test]
+fn an_interrupted_build_into_a_new_folder_leaves_no_folder() {
+    let work = Work::new("small");
+    for (out, signal, code) in [("new/deeper/out", "-INT", 130), ("new", "-TERM", 143)] {
+        let args = ["build", "--data", "data", "--out", out];
+        let (child, _until) = work.spawn_held(&args, "locked");
+        assert!(work.dir.path().join(out).join(".drillmap.lock").exists());
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait_with_output().unwrap().status;
+        assert_eq!(status.code(), Some(code), "{out}");
+        assert!(!work.dir.path().join("new").exists(), "{out}: left behind");
+        fs::remove_file(work.dir.path().join("go.reached")).unwrap();
+    }
+    // Into a folder that was there: it stays, with the lock file it holds.
+    fs::create_dir(work.dir.path().join("was")).unwrap();
+    let args = ["build", "--data", "data", "--out", "was"];
+    let (child, _until) = work.spawn_held(&args, "locked");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+    assert!(work.dir.path().join("was").is_dir());
+}
+
 /// Probe finding 6: the README's `drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles`
 /// after `build` replaced the archive behind `manifest.json`, so `serve` answered 503 for
 /// it. Into a folder with a manifest, `tiles` publishes the archive as a new generation.

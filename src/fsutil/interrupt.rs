@@ -8,7 +8,9 @@
 //! [`hold`] from its journal to its manifest: the handler waits for it, so a signal never
 //! removes a staged file the journal still names. Every temporary file is created under
 //! [`creating`]: the handler waits for the ones being created and keeps any later one from
-//! being made, so none appears after its sweep. SIGKILL cannot be caught: what a killed
+//! being made, so none appears after its sweep. An output folder the run made and locked
+//! ([`note_made`]) is removed again when it holds nothing but its lock, with the parents
+//! made for it, as the run does when it fails. SIGKILL cannot be caught: what a killed
 //! run leaves is removed by the next run into the folder, as before.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +21,9 @@ use crate::error::{Error, Result};
 
 /// The folders this process made temporary files in.
 static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The output folders this process made and holds the lock of: (folder, the topmost folder
+/// made for it, the lock file's name).
+static MADE: Mutex<Vec<(PathBuf, PathBuf, &'static str)>> = Mutex::new(Vec::new());
 /// Held while a generation is published; the signal handler takes it before it cleans up.
 static PUBLISHING: Mutex<()> = Mutex::new(());
 /// Whether this process has put new output in place ([`published`]).
@@ -40,6 +45,39 @@ pub fn note_dir(dir: &Path) {
     if !dirs.iter().any(|d| d == dir) {
         dirs.push(dir.to_path_buf());
     }
+}
+
+/// Note that this process made `folder` (with its parents up to `top`) and holds its lock,
+/// the file `lock` in it: a signal removes what of them is still unused ([`remove_unused`]).
+pub fn note_made(folder: &Path, top: &Path, lock: &'static str) {
+    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+    made.push((folder.to_path_buf(), top.to_path_buf(), lock));
+}
+
+/// Note that this process no longer holds the lock of `folder` ([`note_made`]).
+pub fn forget_made(folder: &Path) {
+    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+    made.retain(|(f, _, _)| f != folder);
+}
+
+/// Remove `folder`, made by this run with its parents up to `top`, when it holds nothing but
+/// its lock file `lock` (a run that ended before it wrote anything): the lock file, then the
+/// folder and the parents made, the first one not empty ending it. Whether it was removed.
+pub fn remove_unused(folder: &Path, top: &Path, lock: &str) -> bool {
+    let only_lock = std::fs::read_dir(folder).is_ok_and(|entries| {
+        entries
+            .map(|e| e.map(|e| e.file_name()))
+            .all(|name| name.is_ok_and(|n| n == lock))
+    });
+    if !only_lock || std::fs::remove_file(folder.join(lock)).is_err() {
+        return false;
+    }
+    for dir in folder.ancestors() {
+        if std::fs::remove_dir(dir).is_err() || dir == top {
+            break;
+        }
+    }
+    true
 }
 
 /// Keep a signal from cleaning up (and ending the process) until the guard is dropped.
@@ -98,6 +136,10 @@ pub fn install() -> Result<()> {
                 let _publishing = hold();
                 let _sealed = seal(&CREATING);
                 clean_up();
+                let made = MADE.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                for (folder, top, lock) in made {
+                    remove_unused(&folder, &top, lock);
+                }
                 if PUBLISHED.load(Ordering::SeqCst) {
                     // On a line of its own: the run may have been printing its report.
                     use std::io::Write as _;

@@ -188,18 +188,8 @@ impl Drop for Folder {
         // failed before it wrote anything) is removed, with the parents it made: no litter.
         // A waiter for this lock takes it again on a new file ([`Folder::lock`]).
         if let Some(top) = &self.created {
-            let only_lock = fs::read_dir(&self.out).is_ok_and(|entries| {
-                entries
-                    .map(|e| e.map(|e| e.file_name()))
-                    .all(|name| name.is_ok_and(|n| n == LOCK))
-            });
-            if only_lock && fs::remove_file(self.out.join(LOCK)).is_ok() {
-                for dir in self.out.ancestors() {
-                    if fs::remove_dir(dir).is_err() || dir == top.as_path() {
-                        break;
-                    }
-                }
-            }
+            crate::fsutil::interrupt::forget_made(&self.out);
+            crate::fsutil::interrupt::remove_unused(&self.out, top, LOCK);
         }
     }
 }
@@ -300,6 +290,10 @@ impl Folder {
                 // The holder removed the folder it had made and not used: make it again.
                 continue;
             };
+            if let Some(top) = &created {
+                // A signal from here on removes the folder as `Drop` does.
+                crate::fsutil::interrupt::note_made(out, top, LOCK);
+            }
             folder.created = created;
             folder.complete_journal()?;
             folder.sweep()?;
