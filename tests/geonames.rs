@@ -511,7 +511,7 @@ fn batch_geocoding_writes_one_row_per_name() {
     let out = run.stdout();
     let rows: Vec<&str> = out.lines().collect();
     assert_eq!(rows.len(), 9, "{out}");
-    assert!(rows[0].starts_with("name,country,status,place_id,place_name,lat,lon,precision,uncertainty_km,score,match,source,afghan_border_km,candidates,note"), "{}", rows[0]);
+    assert!(rows[0].starts_with("name,country,status,place_id,place_name,lat,lon,precision,uncertainty_km,score,match,geocoder,point_source,afghan_border_km,candidates,note"), "{}", rows[0]);
     assert!(
         rows[1].starts_with("Харбмайдон,,resolved,kharbmaidon-training-ground,"),
         "{}",
@@ -554,8 +554,12 @@ fn batch_geocoding_writes_one_row_per_name() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     assert_eq!(v.as_array().map(Vec::len), Some(8));
-    assert_eq!(v[1]["source"], "gazetteer");
-    assert_eq!(v[3]["source"], "geonames");
+    assert_eq!(v[1]["geocoder"], "gazetteer");
+    assert_eq!(v[3]["geocoder"], "geonames");
+    assert!(v[3]["point_source"]
+        .as_str()
+        .unwrap()
+        .starts_with("GeoNames "));
     assert!(v[1]["afghan_border_km"].as_f64().unwrap() < 10.0);
 }
 
@@ -672,4 +676,37 @@ fn import_reports_repeated_geonameids_and_counts_the_rows_written() {
         .expect_code(1)
         .expect_stderr_line(&["dump.txt:3:", "repeats the row on line 1"]);
     assert!(!strict.exists());
+}
+
+/// Review (session 34): a `geocode --batch` CSV fed to `build --events` lost what its
+/// points owe: the batch named the table in a column `source` (read as the row's
+/// citation), where a layer says `geocoder` and `point_source`. Now the batch says it as a
+/// layer does, and the layer built from it credits GeoNames.
+#[test]
+fn a_batch_fed_to_build_events_keeps_its_geonames_credit() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    fs::write(work.data().join("names.csv"), "name\nDushanbe\nShymkent\n").unwrap();
+    let run = work.run(&["geocode", "--data", "data", "--batch", "data/names.csv"]);
+    run.expect_code(0);
+    fs::write(work.data().join("batch.csv"), run.stdout()).unwrap();
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--events",
+        "data/batch.csv",
+        "--columns",
+        "id=name",
+        "--out",
+        "out",
+    ])
+    .expect_code(0);
+    let layer: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(work.out().join("events.geojson")).unwrap())
+            .unwrap();
+    let credit = layer["attribution"].as_str().unwrap();
+    assert!(credit.contains("GeoNames"), "{credit}");
+    for f in layer["features"].as_array().unwrap() {
+        assert_eq!(f["properties"]["sources"], serde_json::json!([]), "{f}");
+    }
 }

@@ -935,10 +935,15 @@ fn geocode_batch_answers_from_the_online_cache_as_geocode_name_does() {
         assert_eq!(row["status"], "resolved", "{row}");
         assert_eq!(row["place_id"], "osm:node/2751234567", "{row}");
         assert_eq!(row["match"], "online", "{row}");
-        assert_eq!(row["source"], "online", "{row}");
+        // The provider, as a layer's `geocoder` names it, and what the point owes.
+        assert_eq!(row["geocoder"], "nominatim", "{row}");
+        assert!(
+            row["point_source"].as_str().unwrap().contains("OSM node"),
+            "{row}"
+        );
         assert!(row["afghan_border_km"].as_f64().is_some(), "{row}");
     }
-    assert_eq!(rows[2]["source"], "gazetteer");
+    assert_eq!(rows[2]["geocoder"], "gazetteer");
     // The same answer `geocode NAME` gives.
     let one = work.run(&[
         "geocode",

@@ -183,7 +183,9 @@ pub fn print_text(
     Ok(())
 }
 
-/// One row of `geocode --batch` output; its fields are the CSV's columns.
+/// One row of `geocode --batch` output; its fields are the CSV's columns. Where a point
+/// came from is said as a layer says it (`geocoder`, `point_source`), so a batch fed to
+/// `build --events` keeps what its points owe (GeoNames, OpenStreetMap).
 #[derive(Serialize, Default)]
 struct BatchRow<'a> {
     name: &'a str,
@@ -197,7 +199,8 @@ struct BatchRow<'a> {
     uncertainty_km: Option<f64>,
     score: Option<f64>,
     r#match: Option<&'a str>,
-    source: Option<&'a str>,
+    geocoder: Option<&'a str>,
+    point_source: Option<&'a str>,
     afghan_border_km: Option<f64>,
     candidates: usize,
     note: String,
@@ -367,6 +370,8 @@ pub fn batch<'g>(
                         .map(|p| border_index.distance(p.lon, p.lat).km);
                     (r, online, km)
                 });
+        // The geocoder a layer would name for the point: the provider of an online answer.
+        let provider = online.as_ref().map(Resolved::geocoder);
         // A name the cache answers, as `geocode NAME` and `build` answer it (probe 6 M4).
         let online = online.as_ref().map(online_answer);
         let r = online.as_ref().unwrap_or(r);
@@ -400,6 +405,7 @@ pub fn batch<'g>(
         let (name, country, note) = (cell(as_given), cell(country), cell(&note));
         let place_id = best.map(|c| cell(&c.place.id));
         let place_name = best.map(|c| cell(&c.place.name));
+        let point_source = best.map(|c| cell(&c.place.source));
         let row = BatchRow {
             name: &name,
             country: &country,
@@ -412,7 +418,8 @@ pub fn batch<'g>(
             uncertainty_km: best.map(|c| c.place.uncertainty_km),
             score: best.map(|c| round_to(c.score, 3)),
             r#match: best.map(|c| c.how.as_str()),
-            source: best.map(|c| c.table),
+            geocoder: best.map(|c| provider.unwrap_or(c.table)),
+            point_source: point_source.as_deref(),
             afghan_border_km: border_km.map(round_km),
             candidates: r.candidates.len(),
             note,
