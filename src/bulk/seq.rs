@@ -217,6 +217,16 @@ impl<R: Read> SeqReader<R> {
         if let Some(k) = json::repeated(&props) {
             return Err((String::new(), json::given_twice("property", k)));
         }
+        // The `id` member by the one rule of ids ([`json::id_of`]): null or blank is none,
+        // and the id property is read instead, as `drillmap tiles` reads it.
+        let member_id = match f.id {
+            Some(id) => {
+                let id = json::id_of(id)
+                    .ok_or_else(|| (id.get().to_owned(), json::BAD_ID.to_owned()))?;
+                (!id.is_empty()).then_some(id)
+            }
+            None => None,
+        };
         const FIELDS: [Field; 10] = [
             Field::Id,
             Field::Name,
@@ -235,7 +245,7 @@ impl<R: Read> SeqReader<R> {
         {
             let keys: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
             for (field, at) in FIELDS.into_iter().zip(&mut taken) {
-                if field == Field::Id && f.id.is_some() {
+                if field == Field::Id && member_id.is_some() {
                     // The feature's `id` member is the id; an id property beside it is free.
                     continue;
                 }
@@ -281,9 +291,8 @@ impl<R: Read> SeqReader<R> {
                 ));
             }
         }
-        if let Some(id) = f.id {
-            self.values[Field::Id as usize] =
-                json::id_of(id).ok_or_else(|| (id.get().to_owned(), json::BAD_ID.to_owned()))?;
+        if let Some(id) = member_id {
+            self.values[Field::Id as usize] = id;
         }
         self.unlocated = matches!(f.geometry, Some(None));
         let geometry = match f.geometry {

@@ -1614,6 +1614,14 @@ mod tests {
                 format!(
                     r#"{{"type":"Feature","id":null,"geometry":null,"properties":{{"id":{given},"place":"Termiz"}}}}"#
                 ),
+                // Nor is a blank one (review, session 34: `build --events` took it as the
+                // id and refused the row as having none).
+                format!(
+                    r#"{{"type":"Feature","id":" ","geometry":null,"properties":{{"id":{given},"place":"Termiz"}}}}"#
+                ),
+                format!(
+                    r#"{{"type":"Feature","id":"","geometry":null,"properties":{{"id":{given},"place":"Termiz"}}}}"#
+                ),
             ] {
                 let mut tiled = RawFeature::default();
                 tiled.read_slice(line.as_bytes(), 9).unwrap();
