@@ -716,6 +716,25 @@ fn geocode_prints_status_best_place_and_candidates() {
     .expect_stderr_line(&["--country", "not an ISO 3166-1 alpha-2 code"]);
 }
 
+/// Probe (session 33): `serve` exits 2 when `--data` or `--out` is no folder, which its
+/// help did not say (it named only an address it cannot listen on).
+#[test]
+fn serve_help_names_the_exit_code_of_a_missing_folder() {
+    let work = Work::new("small");
+    for (data, out, flag) in [("nowhere", "out", "--data"), ("data", "nowhere", "--out")] {
+        work.run(&["serve", "--data", data, "--out", out, "--port", "0"])
+            .expect_code(2)
+            .expect_stderr_line(&[flag, "nowhere", "no such folder"]);
+    }
+    let help = work.run(&["serve", "--help"]).stdout();
+    assert!(
+        help.contains(
+            "Exit codes: 2 the address cannot be listened on, or --data or --out is no folder"
+        ),
+        "{help}"
+    );
+}
+
 #[test]
 fn help_documents_exit_codes_and_examples() {
     let work = Work::new("small");

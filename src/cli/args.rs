@@ -92,7 +92,7 @@ pub enum Command {
     },
     /// Write the layers as vector tiles: one PMTiles v3 archive of MVT 2.1 tiles.
     #[command(
-        after_help = concat!("Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out output/drillmap.pmtiles --xyz tiles\n  \
+        after_help = concat!("Examples:\n  drillmap tiles\n  drillmap tiles --max-zoom 12 --out z12.pmtiles --xyz tiles\n  \
         drillmap tiles --out events.pmtiles --accumulate fatalities output/events.geojson\n\n\
         Without FILEs: layers exercises, bases, afghan_border and uncertainty, from the same\n\
         features as the GeoJSON layers. With FILEs (GeoJSON, GeoJSONSeq, CSV with lat/lon): one\n\
@@ -160,7 +160,7 @@ pub enum Command {
         in places/boundaries/, with popups and a date filter, and reloads them when they change.\n\
         --watch rebuilds (like build) at start and whenever places/ changes; a broken edit prints\n\
         its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
-        Exit codes: 2 the address cannot be listened on", exit_codes_tail!()))]
+        Exit codes: 2 the address cannot be listened on, or --data or --out is no folder", exit_codes_tail!()))]
     Serve(crate::cli::serve::ServeArgs),
     /// Propose draft exercise records from news articles, every value with its quote.
     Extract(crate::cli::extract::ExtractArgs),
