@@ -200,10 +200,22 @@ fn a_not_found_answer_is_cached_and_explained_offline() {
     let work = Work::new("small");
     unknown_place(&work);
     build_online(&work, &server.url()).expect_code(1);
-    work.build()
-        .expect_code(1)
+    let run = work.build();
+    run.expect_code(1)
         .expect_stderr_line(&["\"Qizilqala\"", "nominatim found nothing either"]);
+    // Asked, it is not told to ask (README walkthrough, session 33: "or geocode it with
+    // --online; nominatim found nothing either").
+    assert!(!run.stderr().contains("--online"), "{}", run.stderr());
     assert_eq!(server.requests().len(), 1);
+    // `geocode` says the same on its answer's line.
+    let run = work.run(&["geocode", "--data", "data", "--country", "TJ", "Qizilqala"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(
+        out.contains("Qizilqala: unresolved") && out.contains("nominatim found nothing either"),
+        "{out}"
+    );
+    assert!(!out.contains("--online"), "{out}");
 }
 
 /// The JSON metadata of the PMTiles v3 archive at `path` (header: offset at byte 24, length

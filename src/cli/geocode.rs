@@ -77,21 +77,19 @@ fn json_candidate<'a>(c: &Candidate<'a>, border: &'a AfghanBorder) -> JsonCandid
     }
 }
 
-/// Why `r` has no answer, within `countries` ([`resolve::explain`]); `None` when resolved.
-fn advice(r: &Resolution<'_>, countries: &[String]) -> Option<String> {
-    (r.status != Status::Resolved).then(|| resolve::explain(r, &countries.join(", ")))
-}
+/// A name looked up: the name, its answer, and why it has none
+/// ([`resolve::explain_asked`]; `None` when resolved).
+pub type Answered<'a> = (String, Resolution<'a>, Option<String>);
 
-/// Print the answers (looked up within `countries`) as one JSON array.
+/// Print the answers as one JSON array.
 pub fn print_json(
     out: &mut impl Write,
-    answers: &[(String, Resolution<'_>)],
+    answers: &[Answered<'_>],
     border: &AfghanBorder,
-    countries: &[String],
 ) -> std::io::Result<()> {
     let list: Vec<JsonAnswer<'_>> = answers
         .iter()
-        .map(|(q, r)| JsonAnswer {
+        .map(|(q, r, advice)| JsonAnswer {
             query: q,
             status: r.status,
             best: r.best().map(|c| json_candidate(c, border)),
@@ -101,7 +99,7 @@ pub fn print_json(
                 .map(|c| json_candidate(c, border))
                 .collect(),
             near: r.near.iter().map(|c| json_candidate(c, border)).collect(),
-            advice: advice(r, countries),
+            advice: advice.clone(),
         })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::other)?;
@@ -127,15 +125,14 @@ fn describe(c: &Candidate<'_>) -> String {
     )
 }
 
-/// Print the answers (looked up within `countries`) as text, one block per name.
+/// Print the answers as text, one block per name.
 pub fn print_text(
     out: &mut impl Write,
-    answers: &[(String, Resolution<'_>)],
+    answers: &[Answered<'_>],
     border: &AfghanBorder,
     table: &str,
-    countries: &[String],
 ) -> std::io::Result<()> {
-    for (query, r) in answers {
+    for (query, r, advice) in answers {
         match r.status {
             Status::Resolved => {
                 let best = &r.candidates[0];
@@ -175,7 +172,7 @@ pub fn print_text(
                 }
             }
             Status::Unresolved => {
-                let why = advice(r, countries).unwrap_or_default();
+                let why = advice.as_deref().unwrap_or_default();
                 writeln!(out, "{query}: {why}")?;
             }
         }
@@ -568,27 +565,33 @@ pub fn run(
                     entry.retrieved_date()
                 );
             }
-            (r, online.and_then(Result::ok))
+            let asked = online.as_ref().and_then(|o| o.as_ref().err().copied());
+            (r, asked, online.and_then(Result::ok))
         })
         .collect();
-    let answers: Vec<_> = names
+    let within = filter.countries.join(", ");
+    let answers: Vec<Answered<'_>> = names
         .iter()
         .zip(&looked_up)
-        .map(|(n, (r, c))| match c {
-            Some(c) => (n.clone(), online_answer(c)),
-            None => (n.clone(), r.clone()),
+        .map(|(n, (r, asked, c))| match c {
+            Some(c) => (n.clone(), online_answer(c), None),
+            None => {
+                let why = (r.status != Status::Resolved)
+                    .then(|| resolve::explain_asked(r, &within, *asked));
+                (n.clone(), r.clone(), why)
+            }
         })
         .collect();
     if json {
-        print_json(&mut out, &answers, border, &filter.countries).map_err(stdout_error)?;
+        print_json(&mut out, &answers, border).map_err(stdout_error)?;
     } else {
         let table = table.display().to_string();
-        print_text(&mut out, &answers, border, &table, &filter.countries).map_err(stdout_error)?;
+        print_text(&mut out, &answers, border, &table).map_err(stdout_error)?;
     }
     out.flush().map_err(stdout_error)?;
     let all = answers
         .iter()
-        .all(|(_, r)| r.status == LookupStatus::Resolved);
+        .all(|(_, r, _)| r.status == LookupStatus::Resolved);
     Ok(if all {
         ExitCode::SUCCESS
     } else {

@@ -366,12 +366,7 @@ pub fn resolve_on<'g>(
             online: None,
         }),
         (None, Some(Ok(found))) => Ok(found),
-        (None, Some(Err(entry))) => Err(format!(
-            "{}; {} (asked {})",
-            explain(&r, country),
-            entry.nothing_found(),
-            entry.retrieved_date()
-        )),
+        (None, Some(Err(entry))) => Err(explain_asked(&r, country, Some(entry))),
         (None, None) => Err(explain(&r, country)),
     }
 }
@@ -462,6 +457,20 @@ pub fn weak_matches(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Pro
 /// adding it as an alias. The one wording of that advice, for every path that explains a
 /// name (`check`, `build`, `build --events`, `geocode`).
 pub fn explain(r: &Resolution<'_>, country: &str) -> String {
+    explain_asked(r, country, None)
+}
+
+/// [`explain`], for a name the online provider was already asked about (`asked`, a cached
+/// answer that found nothing): what it answered replaces the advice to ask it.
+pub fn explain_asked(r: &Resolution<'_>, country: &str, asked: Option<&CacheEntry>) -> String {
+    let online = match asked {
+        None => ", or geocode it with --online".to_owned(),
+        Some(entry) => format!(
+            "; {} (asked {})",
+            entry.nothing_found(),
+            entry.retrieved_date()
+        ),
+    };
     let within = if country.is_empty() {
         String::new()
     } else {
@@ -470,10 +479,10 @@ pub fn explain(r: &Resolution<'_>, country: &str) -> String {
     match r.status {
         Status::Unresolved => match did_you_mean(&r.near) {
             Some(near) => format!(
-                "unresolved: no place{within} in the gazetteer matches; {near} fix the spelling, or add the name as an alias or a new row, or geocode it with --online"
+                "unresolved: no place{within} in the gazetteer matches; {near} fix the spelling, or add the name as an alias or a new row{online}"
             ),
             None => format!(
-                "unresolved: no place{within} in the gazetteer matches; add the name as an alias or a new row, or geocode it with --online"
+                "unresolved: no place{within} in the gazetteer matches; add the name as an alias or a new row{online}"
             ),
         },
         Status::Ambiguous => {
