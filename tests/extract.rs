@@ -1114,3 +1114,22 @@ fn every_place_of_a_list_of_sites_is_a_site() {
         );
     }
 }
+
+/// Probe (session 33): the shipped articles' place mentions held a headline's first word
+/// ("Более 28 млрд тенге": the Chinese town of Bole) and a newspaper ("the Kazakh newspaper
+/// Karavan", then "an interview also with Karavan": a Kyrgyz village). Neither is a place.
+#[test]
+fn the_articles_name_no_common_word_or_newspaper_as_a_place() {
+    for (file, published) in ARTICLES {
+        let mut args = article_args(file, published);
+        args.extend(["--format".to_owned(), "json".to_owned()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = extract(&root(), &args);
+        run.expect_code(0);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        for place in v["articles"][0]["places"].as_array().unwrap() {
+            let reported = place["reported"].as_str().unwrap();
+            assert!(!["Более", "Karavan"].contains(&reported), "{file}: {place}");
+        }
+    }
+}
