@@ -54,16 +54,20 @@ pub fn note_made(folder: &Path, top: &Path, lock: &'static str) {
     made.push((folder.to_path_buf(), top.to_path_buf(), lock));
 }
 
-/// Note that this process no longer holds the lock of `folder` ([`note_made`]).
-pub fn forget_made(folder: &Path) {
+/// Note that this process is releasing the lock of `folder` ([`note_made`]), and remove the
+/// folder as [`remove_unused`] does (`top`, `lock` as noted), both under the list's lock: a
+/// signal then finds the folder noted and still locked by this process, or not at all, and
+/// never removes a folder released since (whose lock another run may hold by then).
+pub fn release_made(folder: &Path, top: &Path, lock: &str) {
     let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
     made.retain(|(f, _, _)| f != folder);
+    remove_unused(folder, top, lock);
 }
 
 /// Remove `folder`, made by this run with its parents up to `top`, when it holds nothing but
 /// its lock file `lock` (a run that ended before it wrote anything): the lock file, then the
 /// folder and the parents made, the first one not empty ending it. Whether it was removed.
-pub fn remove_unused(folder: &Path, top: &Path, lock: &str) -> bool {
+fn remove_unused(folder: &Path, top: &Path, lock: &str) -> bool {
     let only_lock = std::fs::read_dir(folder).is_ok_and(|entries| {
         entries
             .map(|e| e.map(|e| e.file_name()))
@@ -136,9 +140,11 @@ pub fn install() -> Result<()> {
                 let _publishing = hold();
                 let _sealed = seal(&CREATING);
                 clean_up();
-                let made = MADE.lock().unwrap_or_else(PoisonError::into_inner).clone();
-                for (folder, top, lock) in made {
-                    remove_unused(&folder, &top, lock);
+                // Held until the process exits: a lock released meanwhile
+                // ([`release_made`]) waits, so every folder listed is still this run's.
+                let made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+                for (folder, top, lock) in made.iter() {
+                    remove_unused(folder, top, lock);
                 }
                 if PUBLISHED.load(Ordering::SeqCst) {
                     // On a line of its own: the run may have been printing its report.
@@ -176,6 +182,32 @@ mod tests {
         assert!(!tmp.exists());
         assert!(other.exists(), "another process's temporary stays");
         assert!(kept.exists());
+    }
+
+    /// Review (session 35): the handler removed the folders of a copy of the list, so one
+    /// released meanwhile (and locked again by another run) was removed under that run. A
+    /// folder released leaves the list, under the list's lock, before it is removed.
+    #[test]
+    fn a_released_folder_leaves_the_list_and_only_an_unused_one_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().join("made");
+        let out = top.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(".lock"), "").unwrap();
+        note_made(&out, &top, ".lock");
+        release_made(&out, &top, ".lock");
+        assert!(!top.exists(), "made and unused: removed with its parent");
+        let listed = |f: &Path| MADE.lock().unwrap().iter().any(|(d, _, _)| d == f);
+        assert!(!listed(&out));
+        // (Another run's folder made again at that path is no longer this run's: a
+        // signal's sweep of the list does not reach it.) One that holds more than its
+        // lock stays, with its lock.
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(".lock"), "").unwrap();
+        note_made(&out, &top, ".lock");
+        std::fs::write(out.join("layer.geojson"), "{}").unwrap();
+        release_made(&out, &top, ".lock");
+        assert!(out.join(".lock").exists() && out.join("layer.geojson").exists());
     }
 
     /// Review finding: the sweep raced threads still creating temporaries, and a run file

@@ -188,8 +188,7 @@ impl Drop for Folder {
         // failed before it wrote anything) is removed, with the parents it made: no litter.
         // A waiter for this lock takes it again on a new file ([`Folder::lock`]).
         if let Some(top) = &self.created {
-            crate::fsutil::interrupt::forget_made(&self.out);
-            crate::fsutil::interrupt::remove_unused(&self.out, top, LOCK);
+            crate::fsutil::interrupt::release_made(&self.out, top, LOCK);
         }
     }
 }
