@@ -729,7 +729,7 @@ fn serve_help_names_the_exit_code_of_a_missing_folder() {
     let help = work.run(&["serve", "--help"]).stdout();
     assert!(
         help.contains(
-            "Exit codes: 2 the address cannot be listened on, or --data or --out is no folder"
+            "Exit codes: 2 the address cannot be listened on, or --data is no folder, or --out\nwithout --watch"
         ),
         "{help}"
     );

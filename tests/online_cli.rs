@@ -216,6 +216,16 @@ fn a_not_found_answer_is_cached_and_explained_offline() {
         "{out}"
     );
     assert!(!out.contains("--online"), "{out}");
+    // And `geocode --batch` in its row's note (review, session 35: the note was empty).
+    fs::write(work.data().join("b.csv"), "name,country\nQizilqala,TJ\n").unwrap();
+    let run = work.run(&["geocode", "--data", "data", "--batch", "data/b.csv"]);
+    run.expect_code(1);
+    let row = run.stdout().lines().nth(1).unwrap_or_default().to_owned();
+    assert!(
+        row.starts_with("Qizilqala,TJ,unresolved,")
+            && row.contains("nominatim found nothing either (asked "),
+        "{row}"
+    );
 }
 
 /// The JSON metadata of the PMTiles v3 archive at `path` (header: offset at byte 24, length
@@ -431,8 +441,10 @@ fn an_online_result_that_does_not_match_the_name_or_ties_is_no_answer() {
     ]);
     let work = Work::new("small");
     let run = geocode_online(&work, &server.url(), &["cyr"]);
-    run.expect_code(1)
-        .expect_stderr_line(&["cyr:", "nominatim found nothing either (1 result rejected)"]);
+    run.expect_code(1).expect_stderr_line(&[
+        "cyr:",
+        "nominatim found nothing either (1 result rejected; asked ",
+    ]);
     assert!(run.stdout().contains("cyr: unresolved"), "{}", run.stdout());
     let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
     assert!(

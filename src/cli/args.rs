@@ -160,7 +160,8 @@ pub enum Command {
         in places/boundaries/, with popups and a date filter, and reloads them when they change.\n\
         --watch rebuilds (like build) at start and whenever places/ changes; a broken edit prints\n\
         its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
-        Exit codes: 2 the address cannot be listened on, or --data or --out is no folder", exit_codes_tail!()))]
+        Exit codes: 2 the address cannot be listened on, or --data is no folder, or --out\n\
+        without --watch", exit_codes_tail!()))]
     Serve(crate::cli::serve::ServeArgs),
     /// Propose draft exercise records from news articles, every value with its quote.
     Extract(crate::cli::extract::ExtractArgs),

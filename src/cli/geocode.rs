@@ -314,7 +314,14 @@ impl BatchInput {
 
 /// A batch's answer to one (name, country): the lookup, the cached online answer for a name
 /// the tables do not know, and the best place's distance to the border, km.
-type Answer<'g> = (Resolution<'g>, Option<Resolved<'g>>, Option<f64>);
+/// A batch name's answer: the local tables', the cache's found place, the cache's answer
+/// that found nothing, and the distance to the border.
+type Answer<'g> = (
+    Resolution<'g>,
+    Option<Resolved<'g>>,
+    Option<&'g online::CacheEntry>,
+    Option<f64>,
+);
 
 /// Geocode every row of `input`, writing one result per row as CSV (or a JSON array).
 /// Returns whether all resolved.
@@ -357,16 +364,17 @@ pub fn batch<'g>(
             }
             None => "",
         };
-        let (r, online, border_km) =
-            memo.entry((name, hint.map(|c| c.alpha2)))
-                .or_insert_with(|| {
-                    let (r, online) = resolve::lookup_or_cached(geocoder, cache, name, &f);
-                    let online = online.and_then(Result::ok);
-                    let km = (online.as_ref().map(|o| &*o.place))
-                        .or(r.best().map(|c| c.place))
-                        .map(|p| border_index.distance(p.lon, p.lat).km);
-                    (r, online, km)
-                });
+        let (r, online, asked, border_km) = memo
+            .entry((name, hint.map(|c| c.alpha2)))
+            .or_insert_with(|| {
+                let (r, online) = resolve::lookup_or_cached(geocoder, cache, name, &f);
+                let asked = online.as_ref().and_then(|o| o.as_ref().err().copied());
+                let online = online.and_then(Result::ok);
+                let km = (online.as_ref().map(|o| &*o.place))
+                    .or(r.best().map(|c| c.place))
+                    .map(|p| border_index.distance(p.lon, p.lat).km);
+                (r, online, asked, km)
+            });
         // The geocoder a layer would name for the point: the provider of an online answer.
         let provider = online.as_ref().map(Resolved::geocoder);
         // A name the cache answers, as `geocode NAME` and `build` answer it (probe 6 M4).
@@ -388,9 +396,18 @@ pub fn batch<'g>(
                 ids.join(" ")
             );
         }
-        // An unresolved name says what it is near, in the words `check` uses.
+        // An unresolved name says what it is near, in the words `check` uses, and what the
+        // online provider answered when it was asked (`resolve::explain_asked`'s words).
         if let Some(near) = resolve::did_you_mean(&r.near) {
             note = near;
+        }
+        if let (None, Some(entry)) = (best, asked) {
+            let answered = entry.nothing_found();
+            note = if note.is_empty() {
+                answered
+            } else {
+                format!("{note}; {answered}")
+            };
         }
         // A spreadsheet must not run a name as a formula (the JSON is left as it is).
         let cell = |s: &'_ str| -> String {
@@ -558,12 +575,7 @@ pub fn run(
         .map(|n| {
             let (r, online) = resolve::lookup_or_cached(&geocoder, &cache, n, &filter);
             if let Some(Err(entry)) = &online {
-                let _ = writeln!(
-                    err,
-                    "{n}: {} (asked {})",
-                    entry.nothing_found(),
-                    entry.retrieved_date()
-                );
+                let _ = writeln!(err, "{n}: {}", entry.nothing_found());
             }
             let asked = online.as_ref().and_then(|o| o.as_ref().err().copied());
             (r, asked, online.and_then(Result::ok))

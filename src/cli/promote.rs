@@ -38,11 +38,7 @@ pub fn run(
     let entry = cache.get(query, &countries);
     let Some(row) = entry.and_then(online::promote_row) else {
         let why = match entry {
-            Some(e) => format!(
-                "the cached answer is not a place: {} (asked {})",
-                e.nothing_found(),
-                e.retrieved_date()
-            ),
+            Some(e) => format!("the cached answer is not a place: {}", e.nothing_found()),
             None => match resolved_locally(&tables, data, query, country.as_deref())? {
                 Some(known) => known,
                 None => {

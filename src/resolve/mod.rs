@@ -465,11 +465,7 @@ pub fn explain(r: &Resolution<'_>, country: &str) -> String {
 pub fn explain_asked(r: &Resolution<'_>, country: &str, asked: Option<&CacheEntry>) -> String {
     let online = match asked {
         None => ", or geocode it with --online".to_owned(),
-        Some(entry) => format!(
-            "; {} (asked {})",
-            entry.nothing_found(),
-            entry.retrieved_date()
-        ),
+        Some(entry) => format!("; {}", entry.nothing_found()),
     };
     let within = if country.is_empty() {
         String::new()

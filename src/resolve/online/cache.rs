@@ -237,17 +237,22 @@ impl CacheEntry {
     }
 
     /// Why a `not_found` entry gives no place, for messages: the provider found nothing,
-    /// nothing that matched the name (`N results rejected`), or two results equally good.
+    /// nothing that matched the name (`N results rejected`), or two results equally good;
+    /// then when it was asked (`(asked 2026-11-22)`).
     pub fn nothing_found(&self) -> String {
         let tie = self
             .candidates
             .iter()
             .find_map(|c| c.reason.strip_prefix("ambiguous: "));
+        let asked = self.retrieved_date();
         match (tie, self.candidates.len()) {
-            (Some(tie), _) => format!("{}'s answer is ambiguous too: {tie}", self.provider),
-            (None, 0) => format!("{} found nothing either", self.provider),
+            (Some(tie), _) => format!(
+                "{}'s answer is ambiguous too: {tie} (asked {asked})",
+                self.provider
+            ),
+            (None, 0) => format!("{} found nothing either (asked {asked})", self.provider),
             (None, n) => format!(
-                "{} found nothing either ({} rejected)",
+                "{} found nothing either ({} rejected; asked {asked})",
                 self.provider,
                 counted(n as u64, "result")
             ),
