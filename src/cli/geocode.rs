@@ -313,9 +313,8 @@ impl BatchInput {
 }
 
 /// A batch's answer to one (name, country): the lookup, the cached online answer for a name
-/// the tables do not know, and the best place's distance to the border, km.
-/// A batch name's answer: the local tables', the cache's found place, the cache's answer
-/// that found nothing, and the distance to the border.
+/// the tables do not know (a place, or the provider's answer that found nothing), and the
+/// best place's distance to the border, km.
 type Answer<'g> = (
     Resolution<'g>,
     Option<Resolved<'g>>,

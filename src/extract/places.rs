@@ -419,10 +419,9 @@ const PUBLICATION_WORDS: &[&str] = &[
 /// Whether a name only GeoNames knows stands as a place name in the text: not the first word
 /// of a sentence (where any word is capitalised: "Tank crews"), not part of a longer
 /// capitalised name (a person, "Alisher Samigjonov"; an office, "Information Center"), and
-/// not a publication's name ("the newspaper Karavan"), not a word the text also writes in
-/// lower case, a common word capitalised where a line or
-/// headline starts ("Более 28 млрд тенге" beside "более 50 тысяч": the town of Bole).
-/// `not_names` is made on first use.
+/// not a publication's name ("the newspaper Karavan"), and not a word the text also writes
+/// in lower case: a common word capitalised where a line or headline starts ("Более 28 млрд
+/// тенге" beside "более 50 тысяч": the town of Bole). `not_names` is made on first use.
 fn proper_place<'t>(
     text: &'t Text<'_>,
     tokens: &Range<usize>,

@@ -66,22 +66,21 @@ pub fn release_made(folder: &Path, top: &Path, lock: &str) {
 
 /// Remove `folder`, made by this run with its parents up to `top`, when it holds nothing but
 /// its lock file `lock` (a run that ended before it wrote anything): the lock file, then the
-/// folder and the parents made, the first one not empty ending it. Whether it was removed.
-fn remove_unused(folder: &Path, top: &Path, lock: &str) -> bool {
+/// folder and the parents made, the first one not empty ending it.
+fn remove_unused(folder: &Path, top: &Path, lock: &str) {
     let only_lock = std::fs::read_dir(folder).is_ok_and(|entries| {
         entries
             .map(|e| e.map(|e| e.file_name()))
             .all(|name| name.is_ok_and(|n| n == lock))
     });
     if !only_lock || std::fs::remove_file(folder.join(lock)).is_err() {
-        return false;
+        return;
     }
     for dir in folder.ancestors() {
         if std::fs::remove_dir(dir).is_err() || dir == top {
             break;
         }
     }
-    true
 }
 
 /// Keep a signal from cleaning up (and ending the process) until the guard is dropped.
