@@ -177,8 +177,8 @@ fn place_sources(places: &[Place], sources: &[Source], path: &Path) -> Vec<Probl
 /// 2026-11-22`): a feature a reader can open at geonames.org or openstreetmap.org.
 pub fn is_feature_reference(item: &str) -> bool {
     let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
-    if let Some(n) = item.strip_prefix("GeoNames ") {
-        return number(n);
+    if item.starts_with("GeoNames ") {
+        return crate::model::credits::geonames_id(item).is_some();
     }
     let Some((_, osm)) = item.split_once("/OSM ") else {
         return false;

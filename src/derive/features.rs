@@ -91,14 +91,10 @@ fn sources<'a>(
     let row = provenance
         .point_source
         .into_iter()
-        .flat_map(|s| s.split(';'))
-        .map(str::trim)
-        .map(|item| {
-            if item.starts_with("GeoNames ") {
-                "geonames"
-            } else {
-                item
-            }
+        .flat_map(crate::model::credits::source_items)
+        .map(|item| match crate::model::credits::geonames_id(item) {
+            Some(_) => "geonames",
+            None => item,
         });
     let mut out: Vec<&Source> = Vec::new();
     for id in record

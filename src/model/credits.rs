@@ -23,13 +23,33 @@ pub struct Credits {
     pub natural_earth: bool,
 }
 
+/// The items of a place row's `source` (`tass-1324249; GeoNames 1220747`), trimmed: the
+/// one reading of a row's citations.
+pub fn source_items(source: &str) -> impl Iterator<Item = &str> {
+    source.split(';').map(str::trim).filter(|i| !i.is_empty())
+}
+
+/// The geonameid an item of a `source` cites: `GeoNames N`, as a row cites it, or `GeoNames
+/// N (CC BY 4.0)`, as the GeoNames table's own rows say it; `None` for any other item.
+pub fn geonames_id(item: &str) -> Option<u64> {
+    let rest = item.strip_prefix("GeoNames ")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, after) = rest.split_at(digits);
+    if after.is_empty() || after.starts_with(" (") {
+        number.parse().ok()
+    } else {
+        None
+    }
+}
+
 impl Credits {
     /// What a point owes: it was chosen by `geocoder` (the table or the online provider)
     /// from a row whose `source` is `point_source`. Located: measured on Natural Earth.
     pub fn of_point(geocoder: &str, point_source: &str) -> Credits {
-        let row_cites = |what: &str| point_source.split(';').any(|i| i.contains(what));
+        let row_cites = |what: &str| source_items(point_source).any(|i| i.contains(what));
         Credits {
-            geonames: geocoder == "geonames" || row_cites("GeoNames "),
+            geonames: geocoder == "geonames"
+                || source_items(point_source).any(|i| geonames_id(i).is_some()),
             openstreetmap: matches!(geocoder, "nominatim" | "photon") || row_cites("/OSM "),
             natural_earth: true,
         }
@@ -87,6 +107,18 @@ pub fn union<'a>(attributions: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_geonames_citation_is_read_one_way() {
+        let items: Vec<Option<u64>> = source_items(
+            " tass-1; GeoNames 1220747;GeoNames 1518980 (CC BY 4.0); GeoNames x; GeoNames 12a;;",
+        )
+        .map(geonames_id)
+        .collect();
+        assert_eq!(items, [None, Some(1220747), Some(1518980), None, None]);
+        assert_eq!(geonames_id("GeoNames "), None);
+        assert_eq!(geonames_id("see GeoNames 5"), None);
+    }
 
     /// Probe s10 finding 12: `drillmap.pmtiles` named Natural Earth twice (the layers'
     /// "GeoNames; Natural Earth" and the border's "Natural Earth" were kept whole).

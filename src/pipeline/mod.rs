@@ -218,21 +218,17 @@ impl Cited {
     pub fn of(gazetteer: &Gazetteer) -> Cited {
         let mut by_id: BTreeMap<u64, Vec<String>> = BTreeMap::new();
         for p in gazetteer.places() {
-            for (i, _) in p.source.match_indices("GeoNames ") {
-                let digits: String = p.source[i + 9..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                if let Ok(id) = digits.parse::<u64>() {
-                    let keys = by_id.entry(id).or_default();
-                    // A name with generic words ("Termez training ground") is the row's
-                    // own kind of place, not the town its key shares: only a bare name
-                    // ("Mulino", "Tirmiz") says the row is the cited place.
-                    let bare = p.names().map(NameKey::new).filter(|k| k.hint.is_none());
-                    keys.extend(bare.map(|k| k.loose));
-                    keys.sort_unstable();
-                    keys.dedup();
-                }
+            let ids = crate::model::credits::source_items(&p.source)
+                .filter_map(crate::model::credits::geonames_id);
+            for id in ids {
+                let keys = by_id.entry(id).or_default();
+                // A name with generic words ("Termez training ground") is the row's own
+                // kind of place, not the town its key shares: only a bare name ("Mulino",
+                // "Tirmiz") says the row is the cited place.
+                let bare = p.names().map(NameKey::new).filter(|k| k.hint.is_none());
+                keys.extend(bare.map(|k| k.loose));
+                keys.sort_unstable();
+                keys.dedup();
             }
         }
         Cited { by_id }
