@@ -32,7 +32,9 @@ def points(n, path):
                     "score": round(rnd.random(), 3),
                     "multinational": i % 7 == 0,
                     "start_date": f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                    "end_date": f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + (i + 3) % 28:02d}",
+                    # Three days later, within the month (an end before its start is
+                    # refused, as every reader refuses it).
+                    "end_date": f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + min(i % 28 + 3, 27):02d}",
                 },
             }
             f.write(("," if i else "") + json.dumps(feat, separators=(",", ":")) + "\n")
