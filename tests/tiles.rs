@@ -1155,6 +1155,65 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
     assert!(!d.join("o.pmtiles").exists());
 }
 
+/// A `--columns` mapping was dropped unsaid for GeoJSON input and for the --data layers:
+/// GeoJSON ids are read from the column `build --events` reads (`id=NAME`, else `id`,
+/// `event_id_cnty` or `event_id`), and a mapping nothing reads is a usage error.
+#[test]
+fn tiles_reads_geojson_ids_as_build_does_and_refuses_columns_nothing_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let point = |props: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[67.3,37.2]}},\"properties\":{{{props}}}}}\n"
+        )
+    };
+    std::fs::write(d.join("e.geojsonl"), point("\"note\":\"a\"")).unwrap();
+    let (code, err) = tiles_in(
+        d,
+        &["--out", "o.pmtiles", "--columns", "place=zzz", "e.geojsonl"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--columns place=zzz: only a CSV FILE has columns"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--columns", "id=x"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--columns id=x: no FILE is given"), "{err}");
+    assert!(!d.join("o.pmtiles").exists());
+    // The named id property is missing on line 2: a data problem naming file and line.
+    let two = point("\"note\":\"a\"") + &point("\"other\":1");
+    std::fs::write(d.join("n.geojsonl"), two).unwrap();
+    let (code, err) = tiles_in(
+        d,
+        &["--out", "o.pmtiles", "--columns", "id=note", "n.geojsonl"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("n.geojsonl:2:"), "{err}");
+    assert!(
+        err.contains("the feature has no property \"note\""),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+    // An ACLED export's id column is read with no mapping; two rows with one id clash.
+    let acled = point("\"EVENT_ID_CNTY\":\"TJK1\"") + &point("\"EVENT_ID_CNTY\":\"TJK1\"");
+    std::fs::write(d.join("a.geojsonl"), acled).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "a.geojsonl"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("a.geojsonl:2:"), "{err}");
+    assert!(
+        err.contains("feature \"TJK1\" would have the same tile id"),
+        "{err}"
+    );
+    let acled = point("\"EVENT_ID_CNTY\":\"TJK1\"") + &point("\"EVENT_ID_CNTY\":\"TJK2\"");
+    std::fs::write(d.join("a.geojsonl"), acled).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "a.geojsonl"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(d.join("o.pmtiles").exists());
+}
+
 /// Probe 5 L7: two inputs whose layers have one name were refused without saying which
 /// files, nor where the name comes from (the collection's `name` member, so renaming the
 /// file did not help).

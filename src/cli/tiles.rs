@@ -7,11 +7,43 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use drillmap::bulk::Columns;
+use drillmap::bulk::{Columns, Field, Format};
 use drillmap::pipeline;
 use drillmap::write::generation::{Folder, Manifest};
 use drillmap::write::tiles::{self, input, TileOptions};
 use drillmap::{Error, Result};
+
+/// Refuse a `--columns` mapping no input reads, rather than drop it unsaid: a GeoJSON
+/// feature's id property is the only field it names (`id=NAME`); the other fields are a CSV
+/// FILE's columns; the layers built from --data have neither.
+fn columns_used(columns: &Columns, inputs: &[PathBuf]) -> Result<()> {
+    let unread = |field: Field| {
+        let name = columns.mapped(field)?;
+        match inputs.first() {
+            None => Some(format!(
+                "--columns {field}={name}: no FILE is given to read it from (the layers \
+                 built from --data are read as they are written)"
+            )),
+            Some(_) if field == Field::Id => None,
+            Some(_)
+                if inputs
+                    .iter()
+                    .any(|p| Format::from_path(p) == Some(Format::Csv)) =>
+            {
+                None
+            }
+            Some(_) => Some(format!(
+                "--columns {field}={name}: only a CSV FILE has columns; a GeoJSON feature's \
+                 geometry and properties are read as they are named (`id=NAME` names its id \
+                 property)"
+            )),
+        }
+    };
+    match Field::ALL.into_iter().find_map(unread) {
+        Some(why) => Err(Error::Usage(why)),
+        None => Ok(()),
+    }
+}
 
 /// The flags of `drillmap tiles`.
 #[derive(Debug, Args)]
@@ -21,7 +53,8 @@ pub struct TilesArgs {
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
     /// Which CSV column holds which field, as for `build --events`: FIELD=COLUMN,...
-    /// (e.g. `lat=y,lon=x,id=event_id`).
+    /// (e.g. `lat=y,lon=x,id=event_id`); for GeoJSON, `id=NAME` names the id property
+    /// (else `id`, `event_id_cnty` or `event_id`, in any case).
     #[arg(long, value_name = "MAPPING")]
     columns: Option<String>,
     /// Folder with the data (when no FILE is given).
@@ -224,6 +257,7 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         Some(spec) => Columns::parse(spec).map_err(|m| Error::Usage(format!("--columns: {m}")))?,
         None => Columns::default(),
     };
+    columns_used(&columns, &args.inputs)?;
     // A column summed into clusters is numeric, checked as `build --events` checks it.
     columns.numeric = args.budget.accumulated().to_vec();
     // Files are read straight into the tiler's compact form, never held whole; read again

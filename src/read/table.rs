@@ -217,12 +217,17 @@ pub fn column_in_any_case(
         .enumerate()
         .filter(|(_, h)| h.eq_ignore_ascii_case(name));
     match (found.next(), found.next()) {
-        (Some((_, first)), Some((_, second))) => Err(format!(
-            "{first:?} and {second:?} differ only in case and would both be the {label} \
-             column: rename one"
-        )),
+        (Some((_, first)), Some((_, second))) => Err(case_clash(first, second, label)),
         (first, _) => Ok(first.map(|(i, _)| i)),
     }
+}
+
+/// Why two names spelling one in different cases are refused as the `label` column.
+pub fn case_clash(first: &str, second: &str, label: &str) -> String {
+    format!(
+        "{first:?} and {second:?} differ only in case and would both be the {label} column: \
+         rename one"
+    )
 }
 
 /// The header of `reader`, its names trimmed, and the line it is on; or what is wrong with

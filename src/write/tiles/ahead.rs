@@ -16,6 +16,7 @@
 //! place in the order) are [`crate::workers`]'s, as for the bulk build's rows.
 
 use super::input::{FeatureError, RawFeature};
+use crate::bulk::Columns;
 use crate::error::Error;
 use crate::workers::Ordered;
 
@@ -72,12 +73,12 @@ impl<M> Batch<M> {
         self.fault = None;
     }
 
-    /// Parse every text up to the first fault; `numeric` as [`RawFeature`]'s.
-    fn parse(&mut self, numeric: &[String], line: impl Fn(&M) -> Option<usize>) {
+    /// Parse every text up to the first fault, by `columns` ([`RawFeature::reading`]).
+    fn parse(&mut self, columns: &Columns, line: impl Fn(&M) -> Option<usize>) {
         let mut start = 0;
         for t in &self.texts {
             if self.features.len() == self.parsed {
-                self.features.push(RawFeature::with_numeric(numeric));
+                self.features.push(RawFeature::reading(columns));
             }
             let f = &mut self.features[self.parsed];
             if let Err(fault) = f.read_located(&self.text[start..t.end], t.n) {
@@ -91,15 +92,16 @@ impl<M> Batch<M> {
     }
 }
 
-/// What a worker needs besides its batch: the numeric properties and where a text's line is.
+/// What a worker needs besides its batch: what features are read by and where a text's line
+/// is.
 struct Parser<M> {
-    numeric: Vec<String>,
+    columns: Columns,
     line: fn(&M) -> Option<usize>,
 }
 
 /// A worker's job: parse `batch`.
 fn parse<M>(parser: &mut Parser<M>, batch: &mut Batch<M>) {
-    batch.parse(&parser.numeric, parser.line);
+    batch.parse(&parser.columns, parser.line);
 }
 
 /// Feature texts parsed ahead, taken back in file order.
@@ -124,19 +126,19 @@ pub enum Parsed<'a, M> {
 
 impl<M: Send> Ahead<M> {
     /// Parse on `workers` threads spawned in `scope` (none: on the calling thread);
-    /// `numeric` as [`RawFeature`]'s; `line` gives a feature's line from what was given
+    /// `columns` as [`RawFeature::reading`]'s; `line` gives a feature's line from what was given
     /// with its text.
     pub fn start<'scope>(
         scope: &'scope std::thread::Scope<'scope, '_>,
         workers: usize,
-        numeric: &[String],
+        columns: &Columns,
         line: fn(&M) -> Option<usize>,
     ) -> Ahead<M>
     where
         M: 'scope,
     {
         let parser = || Parser {
-            numeric: numeric.to_vec(),
+            columns: columns.clone(),
             line,
         };
         let pool = if workers == 0 {

@@ -6,7 +6,9 @@
 //! (`.geojsonl`, `.geojsons`, `.geojsonseq`, `.ndjson` and `.jsonl` are GeoJSONSeq, `.csv`
 //! is CSV); anything else is a FeatureCollection. The
 //! layer is named after the collection's `name` member, else the file stem. A feature's id
-//! is its GeoJSON `id`, else its `id` property, else its 1-based position in the file, each
+//! is its GeoJSON `id`, else its id property (`--columns id=NAME`, else `id`,
+//! `event_id_cnty` or `event_id` in any case, as `build --events` reads it), else its
+//! 1-based position in the file, each
 //! read by the one rule of ids ([`json::id_of`]: a string trimmed, a number; null or blank
 //! is none; any other value is refused, as `build --events` refuses it). A feature's
 //! `end_date` before its `start_date` is refused, by the rule of a row's dates
@@ -111,7 +113,6 @@ fn read_features(
 ) -> Result<(String, String)> {
     // No thread besides this one with `threads` 1.
     let workers = if threads > 1 { threads } else { 0 };
-    let numeric = &columns.numeric;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -123,7 +124,7 @@ fn read_features(
             read_seq(
                 path,
                 BufReader::with_capacity(1 << 20, file),
-                (workers, numeric),
+                (workers, columns),
                 |f| each(&stem, f),
             )?;
             Ok((stem, String::new()))
@@ -136,7 +137,7 @@ fn read_features(
             let mut file = BufReader::with_capacity(1 << 20, input::open(path)?);
             // A byte order mark, as the line-by-line readers skip it (probe 7 L8).
             crate::read::lines::skip_bom(&mut file).map_err(|e| Error::io(path, e))?;
-            read_collection(path, file, stem, (workers, numeric), each)
+            read_collection(path, file, stem, (workers, columns), each)
         }
     }
 }
@@ -157,7 +158,7 @@ fn read_collection(
     path: &Path,
     input: impl Read,
     stem: String,
-    (workers, numeric): (usize, &[String]),
+    (workers, columns): (usize, &Columns),
     mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<(String, String)> {
     let mut pieces = Pieces::new(input);
@@ -168,7 +169,7 @@ fn read_collection(
         |(line, message): (usize, String)| syntax(path, Some(line), format!("not JSON: {message}"));
     std::thread::scope(|scope| {
         // Each feature's text goes with its position and its piece.
-        let mut ahead = Ahead::start(scope, workers, numeric, |(_, p): &(usize, Piece)| {
+        let mut ahead = Ahead::start(scope, workers, columns, |(_, p): &(usize, Piece)| {
             Some(p.line)
         });
         // Hand `each` the features parsed so far (with `all`, every one added), in file
@@ -287,14 +288,14 @@ const NOT_A_COLLECTION: &str = "not a GeoJSON FeatureCollection (no \"features\"
 fn read_seq(
     path: &Path,
     input: impl BufRead,
-    (workers, numeric): (usize, &[String]),
+    (workers, columns): (usize, &Columns),
     mut each: impl FnMut(&RawFeature) -> Result<()>,
 ) -> Result<()> {
     let mut records = Records::new(input);
     let mut n = 0;
     std::thread::scope(|scope| {
         // Each feature's text goes with its line.
-        let mut ahead = Ahead::start(scope, workers, numeric, |line: &Option<usize>| *line);
+        let mut ahead = Ahead::start(scope, workers, columns, |line: &Option<usize>| *line);
         // As `read_collection`'s: the features parsed so far, in file order.
         let mut take = |ahead: &mut Ahead<Option<usize>>, all| {
             while let Some(next) = ahead.next(all)? {
@@ -349,8 +350,9 @@ pub struct RawFeature {
     is_feature: bool,
     /// The `id` member: absent, or present with its text when a string or number.
     id_member: Option<Option<String>>,
-    /// The `id` property, likewise.
-    id_property: Option<Option<String>>,
+    /// The id property ([`RawFeature::id_rank`]): its rank, its key and its text when a
+    /// string or number; the best ranked of those read.
+    id_property: Option<(usize, String, Option<String>)>,
     /// The `start_date` and `end_date` given as dates, checked together once the feature
     /// is read ([`RawFeature::finish`]).
     dates: [Option<String>; 2],
@@ -359,17 +361,32 @@ pub struct RawFeature {
     /// What stopped the reading at a bad value (a geometry, a numeric property): the JSON
     /// reader is stopped there, so a FeatureCollection's error has its line.
     problem: Option<String>,
-    /// The properties that must be numbers ([`Columns::numeric`], `--accumulate`).
-    numeric: Vec<String>,
+    /// The properties that must be numbers ([`Columns::numeric`], `--accumulate`), and
+    /// the property the id is read from (`--columns id=NAME`).
+    columns: Columns,
 }
 
 impl RawFeature {
-    /// A feature to read into whose properties `numeric` must be numbers
-    /// ([`Columns::numeric`]).
-    pub(super) fn with_numeric(numeric: &[String]) -> RawFeature {
+    /// A feature to read by `columns`: its numeric properties ([`Columns::numeric`]) and
+    /// its id property ([`RawFeature::id_rank`]).
+    pub(super) fn reading(columns: &Columns) -> RawFeature {
         RawFeature {
-            numeric: numeric.to_vec(),
+            columns: columns.clone(),
             ..RawFeature::default()
+        }
+    }
+
+    /// Whether the property `key` holds the id, and how much it is preferred (0 first): the
+    /// `--columns id=NAME` property as named, else the id column's default names
+    /// ([`Field::default_columns`]: `id`, `event_id_cnty`, `event_id`) in any case, as
+    /// `build --events` and a CSV's header read them.
+    fn id_rank(&self, key: &str) -> Option<usize> {
+        match self.columns.mapped(Field::Id) {
+            Some(name) => (key == name).then_some(0),
+            None => Field::Id
+                .default_columns()
+                .iter()
+                .position(|name| key.eq_ignore_ascii_case(name)),
         }
     }
 
@@ -425,8 +442,21 @@ impl RawFeature {
         self.id = match (self.id_member.take(), self.id_property.take()) {
             (Some(None), _) => return Err(json::BAD_ID.into()),
             (Some(Some(s)), _) if !s.is_empty() => s,
-            (_, Some(None)) => return Err(BAD_ID_PROPERTY.into()),
-            (_, Some(Some(s))) if !s.is_empty() => s,
+            (_, Some((_, key, None))) => {
+                return Err(format!(
+                    "property {key:?} ({}) must be a string or a number",
+                    Field::Id
+                ))
+            }
+            (_, Some((_, _, Some(s)))) if !s.is_empty() => s,
+            (_, None) if self.columns.mapped(Field::Id).is_some() => {
+                let name = self.columns.mapped(Field::Id).unwrap_or_default();
+                return Err(format!(
+                    "--columns {}={name}: the feature has no property {name:?} (nor an `id` \
+                     member)",
+                    Field::Id
+                ));
+            }
             _ => n.to_string(),
         };
         Ok(())
@@ -654,7 +684,8 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
         let f = self.0;
         let mut key = String::new();
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            let numeric = f.numeric.contains(&key);
+            let numeric = f.columns.numeric.contains(&key);
+            let id_rank = f.id_rank(&key);
             let [start, end] = &mut f.dates;
             let date = if key == Field::StartDate.as_str() {
                 Some(start)
@@ -663,7 +694,7 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
             } else {
                 None
             };
-            if key == "id" {
+            if let Some(rank) = id_rank {
                 // Its text kept, for the id ([`json::id_of`]).
                 let raw: &serde_json::value::RawValue = map.next_value()?;
                 let seed = ValueSeed {
@@ -676,7 +707,16 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
                 let mut value = serde_json::Deserializer::from_str(raw.get());
                 serde::de::DeserializeSeed::deserialize(seed, &mut value)
                     .map_err(<A::Error as serde::de::Error>::custom)?;
-                f.id_property = Some(json::id_of(raw));
+                // One name twice is refused below, as any property given twice.
+                if let Some((_, first, _)) =
+                    f.id_property.as_ref().filter(|p| p.0 == rank && p.1 != key)
+                {
+                    let why = crate::read::table::case_clash(first, &key, "id");
+                    return Err(RawFeature::stop(&mut f.problem, why));
+                }
+                if f.id_property.as_ref().is_none_or(|p| rank < p.0) {
+                    f.id_property = Some((rank, key.clone(), json::id_of(raw)));
+                }
             } else {
                 map.next_value_seed(ValueSeed {
                     key: &key,
@@ -723,10 +763,6 @@ fn not_a_date(text: &str) -> Option<String> {
         Err(DateError::Malformed) => Some(NOT_A_DATE.into()),
     }
 }
-
-/// Why an `id` property that is neither a string nor a number is refused (the words of
-/// the bulk reader, which reads it as the id field).
-const BAD_ID_PROPERTY: &str = "property \"id\" (id) must be a string or a number";
 
 /// Why a `start_date` or `end_date` that is not a date is refused.
 const NOT_A_DATE: &str =
@@ -1711,7 +1747,7 @@ mod tests {
             (r#"{"type":"Feature","id":[1],"properties":{"id":"y"}}"#, json::BAD_ID),
             (
                 r#"{"type":"Feature","properties":{"id":true}}"#,
-                BAD_ID_PROPERTY,
+                "property \"id\" (id) must be a string or a number",
             ),
             // An end before its start, refused as a bulk row's ([`DateSpan::new`]).
             (
@@ -1918,6 +1954,70 @@ mod tests {
             features[1].geometry,
             Some(Geometry::LineString(_))
         ));
+    }
+
+    /// A GeoJSON feature's id property is found as `build --events` and a CSV header find
+    /// the id column: `--columns id=NAME` as named, else `id`, `event_id_cnty`, `event_id`
+    /// in any case (an ACLED export's id was numbered away); the `id` member still first.
+    #[test]
+    fn geojson_ids_are_read_from_the_id_column_build_reads() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("acled.geojsonl");
+        let feature = |member: &str, props: &str| {
+            format!(
+                r#"{{"type":"Feature",{member}"geometry":{{"type":"Point","coordinates":[69,38]}},"properties":{{{props}}}}}"#
+            )
+        };
+        let ids = |lines: &[String], columns: &Columns| {
+            std::fs::write(&p, lines.join("\n")).unwrap_or_else(|e| panic!("{e}"));
+            read_layer(&p, columns).map(|(_, f)| f.iter().map(|f| f.id.clone()).collect::<Vec<_>>())
+        };
+        let lines = [
+            feature("", r#""event_id_cnty":"TJK1","note":"a""#),
+            feature("", r#""EVENT_ID":7,"Event_Id_Cnty":" TJK2 ""#),
+            feature("", r#""event_id":"x","ID":"i3""#),
+            feature(r#""id":"m4","#, r#""event_id_cnty":"TJK4""#),
+            feature("", r#""event_id_cnty":"""#),
+            feature("", r#""note":"b""#),
+        ];
+        assert_eq!(
+            ids(&lines, &Columns::default()).unwrap_or_else(|e| panic!("{e}")),
+            ["TJK1", "TJK2", "i3", "m4", "5", "6"]
+        );
+        // The property stays a property.
+        let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(features[0].get("event_id_cnty").is_some());
+        // A mapping names the property as it is spelt; a feature without it (nor a member)
+        // is refused, as a CSV header without the column is.
+        let mapped = Columns::parse("id=note").unwrap_or_else(|e| panic!("{e}"));
+        let err = ids(&lines, &mapped).unwrap_err().to_string();
+        assert!(
+            err.contains("acled.geojsonl:2")
+                && err.contains("--columns id=note")
+                && err.contains("no property \"note\""),
+            "{err}"
+        );
+        assert_eq!(
+            ids(
+                &[lines[0].clone(), lines[3].clone(), lines[5].clone()],
+                &mapped
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+            ["a", "m4", "b"]
+        );
+        // Two spellings of one name are refused, as in a CSV header; a bad value is named.
+        for (props, wanted) in [
+            (r#""event_id":"a","Event_ID":"b""#, "differ only in case"),
+            (
+                r#""Event_Id_Cnty":true"#,
+                "property \"Event_Id_Cnty\" (id) must be a string or a number",
+            ),
+        ] {
+            let err = ids(&[feature("", props)], &Columns::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(wanted), "{props}: {err}");
+        }
     }
 
     /// Layers are opened as every input is ([`crate::read::input`]): only regular files,
