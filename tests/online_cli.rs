@@ -89,6 +89,17 @@ fn online_build_resolves_caches_and_rebuilds_offline_byte_for_byte() {
         f["geometry"]["coordinates"],
         serde_json::json!([68.876543, 37.612346])
     );
+    // The point is cited as the row `places promote` makes cites it (it was
+    // `nominatim http://127.0.0.1:N, OSM node ...`, which `check` refuses in a row).
+    let cited = p["point_source"].clone();
+    assert_eq!(
+        cited.as_str().and_then(|s| s.strip_suffix(&format!(
+            ", retrieved {}",
+            p["geocoded_on"].as_str().unwrap()
+        ))),
+        Some("Nominatim/OSM node 2751234567"),
+        "{p}"
+    );
 
     // Offline again: the cache answers, nothing changes, no request is made.
     work.build()
@@ -136,6 +147,11 @@ fn online_build_resolves_caches_and_rebuilds_offline_byte_for_byte() {
         "{}",
         after.stderr()
     );
+    // Promoted, the point comes from the gazetteer and is cited as it was.
+    work.build().expect_code(0);
+    let p = &drill_one(&work)["properties"];
+    assert_eq!(p["geocoder"], "gazetteer", "{p}");
+    assert_eq!(p["point_source"], cited, "{p}");
 }
 
 #[test]
@@ -314,7 +330,7 @@ fn geocode_online_asks_once_caches_and_a_bulk_build_uses_the_answer_offline() {
     assert!(
         text.contains("Qizilqala: resolved osm:node/2751234567")
             && text.contains("online match")
-            && text.contains("provenance: online cache geocode-cache.toml (nominatim"),
+            && text.contains("provenance: online cache geocode-cache.toml (Nominatim/OSM node"),
         "{text}"
     );
     // Asked again, offline or not, the cache answers: no second request.
@@ -379,7 +395,7 @@ fn geocode_online_refuses_batch_and_a_bad_user_agent_before_any_request() {
 }
 
 /// Probe finding 2: credentials in `--geocoder-url` reached the cache's `endpoint`, the
-/// layers' `point_source` and what was printed. They are sent (as the request's basic
+/// layers' `point_source` (which cited the endpoint then) and what was printed. They are sent (as the request's basic
 /// authorization) and shown nowhere.
 #[test]
 fn credentials_in_the_geocoder_url_are_sent_and_never_recorded_or_shown() {
@@ -401,10 +417,8 @@ fn credentials_in_the_geocoder_url_are_sent_and_never_recorded_or_shown() {
     unknown_place(&work);
     work.build().expect_code(0);
     let layers = fs::read_to_string(work.out().join("exercises.geojson")).unwrap();
-    assert!(
-        layers.contains(&server.url()),
-        "the endpoint is still cited"
-    );
+    // The point cites the OSM object; the endpoint asked is the cache's record only.
+    assert!(layers.contains("Nominatim/OSM node 2751234567"), "{layers}");
     // A failure names the URL without them too.
     let closed = format!("http://analyst:s3cret@127.0.0.1:{}", support::closed_port());
     let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];

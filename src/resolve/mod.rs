@@ -180,14 +180,9 @@ fn place_from(entry: &CacheEntry) -> Option<Place> {
     let c = entry.chosen.as_ref()?;
     Some(Place {
         point_note: format!("online: {}", c.display_name),
-        source: format!(
-            "{} {}, OSM {} {}, retrieved {}",
-            entry.provider,
-            entry.endpoint,
-            c.osm_type,
-            c.osm_id,
-            entry.retrieved_date()
-        ),
+        // Cited as the row `places promote` makes of it cites it, so promoting the answer
+        // leaves the layers' `point_source` as it was, and `check` reads it.
+        source: online::source_of(c, &entry.provider, entry.retrieved_date()),
         ..c.to_place(format!("osm:{}/{}", c.osm_type, c.osm_id))
     })
 }

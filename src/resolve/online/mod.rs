@@ -584,9 +584,10 @@ pub fn promote_row(entry: &CacheEntry) -> Option<String> {
     ))
 }
 
-/// The `source` cell of a promoted row: the OSM object, as `check` reads a feature
+/// The source of an online answer: the `source` cell of its promoted row and the
+/// `point_source` of a place resolved by it: the OSM object, as `check` reads a feature
 /// reference (`Nominatim/OSM way 123, retrieved 2026-11-22`).
-fn source_of(c: &ChosenResult, provider: &str, retrieved: &str) -> String {
+pub(crate) fn source_of(c: &ChosenResult, provider: &str, retrieved: &str) -> String {
     let provider = provider.parse().unwrap_or_default();
     format!(
         "{}/OSM {} {}, retrieved {}",
