@@ -205,6 +205,46 @@ fn a_reviewed_draft_with_its_deployment_placed_builds() {
     assert_eq!(p["participants"], serde_json::json!(["RU"]));
 }
 
+/// A name in a script the gazetteer does not transliterate (`Αετός-2024`) was drafted with
+/// the id `αετος-2024`, which `check` refuses: a draft's ids are made by the one rule of
+/// ids from names, the rows `places promote` makes, and a draft passes `check`.
+#[test]
+fn a_draft_of_a_name_in_another_script_has_an_id_check_reads() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    fs::write(
+        work.data().join("articles").join("gr.txt"),
+        "Russian and Tajik troops held the exercise \"Αετός-2024\" at the Kharbmaidon \
+         training ground in Tajikistan on 5 May 2024, the Ministry of Defence said.\n",
+    )
+    .unwrap();
+    let run = extract(
+        work.dir.path(),
+        &[
+            "--data",
+            "data",
+            "--published",
+            "2024-05-06",
+            "data/articles/gr.txt",
+        ],
+    );
+    run.expect_code(0);
+    let drafts = run.stdout();
+    assert!(
+        drafts.contains("id = \"2024\"\nname = \"Αετός-2024\""),
+        "{drafts}"
+    );
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    for (file, key) in [("sources.toml", "source"), ("exercises.toml", "exercise")] {
+        let more = toml::to_string(&toml::Table::from_iter([(
+            key.to_owned(),
+            draft[key].clone(),
+        )]))
+        .unwrap();
+        work.append(file, &format!("\n{more}"));
+    }
+    work.check().expect_code(0);
+}
+
 /// Paste drafts into the work copy's dataset as an analyst would: their sources in place
 /// of the articles' entries (the other sources stay, for the places the gazetteer cites),
 /// their exercises for the dataset's, no bases.

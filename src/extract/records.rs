@@ -916,14 +916,14 @@ fn date_confidence(d: &DateMention) -> f64 {
     }
 }
 
-/// A lower-case slug of words.
-fn slug(s: &str) -> String {
-    let folded = crate::resolve::normalize::fold(s);
-    folded
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
+/// `s` as an id, by the one rule of ids made from names ([`crate::read::places::slug`]),
+/// or `or` when it gives none (a name in a script that is not transliterated): a draft's
+/// ids are read back by `check` as any record's.
+fn slug_or(s: &str, or: &str) -> String {
+    match crate::read::places::slug(s) {
+        id if id.is_empty() => or.to_owned(),
+        id => id,
+    }
 }
 
 impl Record {
@@ -1251,7 +1251,7 @@ impl Record {
         let single = self.sites.len() == 1 || unstaged == 1;
         for (i, s) in self.sites.iter_mut().enumerate() {
             s.id = match (&s.stage, single) {
-                (Some(stage), _) => slug(stage)
+                (Some(stage), _) => slug_or(stage, &format!("site-{}", i + 1))
                     .replace("first-stage", "stage-1")
                     .replace("second-stage", "stage-2")
                     .replace("third-stage", "stage-3"),
@@ -1292,9 +1292,9 @@ impl Record {
         }
         let year = self.date.as_ref().map(|d| d.value.start[..4].to_owned());
         self.id = match (self.named, year) {
-            (true, _) => slug(&self.name.value),
-            (false, Some(y)) => format!("{}-{y}", slug(&self.name.value)),
-            (false, None) => slug(&self.name.value),
+            (true, _) => slug_or(&self.name.value, "exercise"),
+            (false, Some(y)) => format!("{}-{y}", slug_or(&self.name.value, "exercise")),
+            (false, None) => slug_or(&self.name.value, "exercise"),
         };
     }
 }

@@ -601,7 +601,7 @@ pub(crate) fn source_of(c: &ChosenResult, provider: &str, retrieved: &str) -> St
 /// The gazetteer row of `c`, answered by `provider` to `query`, citing `source`.
 fn gazetteer_row(c: &ChosenResult, provider: &str, query: &str, source: &str) -> String {
     let kind = place_kind(c);
-    let base = slug(&c.name);
+    let base = crate::read::places::slug(&c.name);
     let id = match (base.is_empty(), kind) {
         (true, _) => format!("osm-{}-{}", c.osm_type, c.osm_id),
         (false, PlaceKind::Settlement | PlaceKind::Region | PlaceKind::Country) => base,
@@ -706,17 +706,6 @@ pub(crate) fn row_problem(c: &ChosenResult) -> Option<String> {
             .first()
             .map(|p| format!("as a gazetteer row, {:?}: {}", p.value, p.message)),
     }
-}
-
-/// The words of `name` as the gazetteer folds it ([`query_key`]: transliterated, lower
-/// case), joined by `-`; words that are not ASCII letters and digits are left out, so the
-/// result is a gazetteer id or empty.
-fn slug(name: &str) -> String {
-    query_key(name)
-        .split(' ')
-        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 #[cfg(test)]
