@@ -1147,6 +1147,24 @@ fn tiles_exit_codes_tell_data_problems_from_usage() {
         !err.contains("does not parse") && err.contains("nothing was written"),
         "{err}"
     );
+    // The folders made for the archive and the XYZ folder go with the failed run.
+    let args = [
+        "--out",
+        "new/dir/o.pmtiles",
+        "--xyz",
+        "new2/d/xyz",
+        "twice.csv",
+    ];
+    let (code, err) = tiles_in(d, &args);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!d.join("new").exists() && !d.join("new2").exists(), "{err}");
+    std::fs::create_dir(d.join("kept")).unwrap();
+    let (code, err) = tiles_in(d, &["--out", "kept/dir/o.pmtiles", "twice.csv"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        d.join("kept").is_dir() && !d.join("kept/dir").exists(),
+        "{err}"
+    );
     let seq = "{\"type\":\"Feature\",\"id\":\"x\",\"geometry\":null,\"properties\":{}}\n";
     std::fs::write(d.join("none.geojsonl"), seq).unwrap();
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "none.geojsonl"]);

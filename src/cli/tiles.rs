@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use drillmap::bulk::{Columns, Field, Format};
+use drillmap::fsutil::atomic;
 use drillmap::pipeline;
 use drillmap::write::generation::{Folder, Manifest};
 use drillmap::write::tiles::{self, input, TileOptions};
@@ -325,10 +326,24 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         }
         written?
     } else {
-        let (archive, stats, xyz) = stage()?;
-        let (staged_dir, xyz_stats) = xyz.unzip();
-        tiles::publish_staged(archive, staged_dir.flatten())?;
-        (stats, xyz_stats)
+        // The folders made for the archive and the XYZ folder go again when the run fails,
+        // as `build`'s output folder does: no litter.
+        let made: Vec<(PathBuf, PathBuf)> = [Some(dir), args.xyz.as_deref().map(atomic::folder_of)]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| Some((d.to_path_buf(), atomic::first_missing(d)?)))
+            .collect();
+        let written = stage().and_then(|(archive, stats, xyz)| {
+            let (staged_dir, xyz_stats) = xyz.unzip();
+            tiles::publish_staged(archive, staged_dir.flatten())?;
+            Ok((stats, xyz_stats))
+        });
+        if written.is_err() {
+            for (d, top) in &made {
+                atomic::remove_empty(d, top);
+            }
+        }
+        written?
     };
     let mut err = io::stderr().lock();
     let _ = writeln!(

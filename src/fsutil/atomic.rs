@@ -373,6 +373,33 @@ pub fn temp_owner(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
+/// The topmost folder that making `dir` ([`create_dir`]) would create: the outermost of its
+/// missing ancestors, `dir` itself included; `None` when it is there, and when the path
+/// holds a `..` (past which a folder named is no ancestor of the path as written).
+pub fn first_missing(dir: &Path) -> Option<PathBuf> {
+    if dir
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return None;
+    }
+    dir.ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
+        .last()
+        .map(Path::to_path_buf)
+}
+
+/// Remove `dir` and its parents up to `top` (made by this run: [`first_missing`]) while
+/// they are empty, the first one that is not ending it: what a failed run made and left
+/// unused goes again.
+pub fn remove_empty(dir: &Path, top: &Path) {
+    for d in dir.ancestors() {
+        if fs::remove_dir(d).is_err() || d == top {
+            break;
+        }
+    }
+}
+
 /// The folder the file `path` is written in: its parent, or the current folder for a bare
 /// name (`x.pmtiles`).
 pub fn folder_of(path: &Path) -> &Path {

@@ -76,11 +76,7 @@ fn remove_unused(folder: &Path, top: &Path, lock: &str) {
     if !only_lock || std::fs::remove_file(folder.join(lock)).is_err() {
         return;
     }
-    for dir in folder.ancestors() {
-        if std::fs::remove_dir(dir).is_err() || dir == top {
-            break;
-        }
-    }
+    super::atomic::remove_empty(folder, top);
 }
 
 /// Keep a signal from cleaning up (and ending the process) until the guard is dropped.

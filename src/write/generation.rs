@@ -279,11 +279,7 @@ impl Folder {
                         .is_err()
                         .then(|| out.to_path_buf())
                 }
-                false => out
-                    .ancestors()
-                    .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
-                    .last()
-                    .map(Path::to_path_buf),
+                false => atomic::first_missing(out),
             };
             let Some(mut folder) = Folder::lock_once(out, on_wait)? else {
                 // The holder removed the folder it had made and not used: make it again.
