@@ -171,6 +171,25 @@ fn tiles_xyz_interrupted_exit_130_with_nothing_published_and_no_litter() {
     assert_eq!(litter(work.dir.path()), Vec::<String>::new());
 }
 
+/// Interrupted, a run outside a built folder leaves no folder it made for `--out` or
+/// `--xyz` either (they were left, empty, before the handler knew of them).
+#[test]
+fn tiles_interrupted_remove_the_folders_made_for_out_and_xyz() {
+    let work = Work::new("small");
+    let args = tiles_args("5", "new/dir/x.pmtiles", "new2/d/tiles");
+    let (mut child, _) = work.spawn_held(&args, "xyz");
+    assert!(work.dir.path().join("new/dir").is_dir(), "made while held");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    for made in ["new", "new2"] {
+        assert!(!work.dir.path().join(made).exists(), "{made}");
+    }
+    assert_eq!(litter(work.dir.path()), Vec::<String>::new());
+}
+
 /// Outside a built folder (no manifest, no lock): the same staging, both swapped in one
 /// go; a killed run's staged folder beside DIR is removed by the next run, and a smaller
 /// `--max-zoom` leaves no emptied zoom folder.

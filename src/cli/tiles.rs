@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use drillmap::bulk::{Columns, Field, Format};
-use drillmap::fsutil::atomic;
+use drillmap::fsutil::{atomic, interrupt};
 use drillmap::pipeline;
 use drillmap::write::generation::{Folder, Manifest};
 use drillmap::write::tiles::{self, input, TileOptions};
@@ -326,22 +326,24 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         }
         written?
     } else {
-        // The folders made for the archive and the XYZ folder go again when the run fails,
-        // as `build`'s output folder does: no litter.
+        // The folders made for the archive and the XYZ folder go again when the run fails
+        // or is interrupted, as `build`'s output folder does: no litter.
         let made: Vec<(PathBuf, PathBuf)> = [Some(dir), args.xyz.as_deref().map(atomic::folder_of)]
             .into_iter()
             .flatten()
             .filter_map(|d| Some((d.to_path_buf(), atomic::first_missing(d)?)))
             .collect();
+        for (d, top) in &made {
+            interrupt::note_made(d, top, "");
+        }
         let written = stage().and_then(|(archive, stats, xyz)| {
             let (staged_dir, xyz_stats) = xyz.unzip();
             tiles::publish_staged(archive, staged_dir.flatten())?;
             Ok((stats, xyz_stats))
         });
-        if written.is_err() {
-            for (d, top) in &made {
-                atomic::remove_empty(d, top);
-            }
+        // Those left empty (a failed run) are removed; a written one holds its output.
+        for (d, top) in &made {
+            interrupt::release_made(d, top, "");
         }
         written?
     };

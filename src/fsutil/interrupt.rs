@@ -48,7 +48,8 @@ pub fn note_dir(dir: &Path) {
 }
 
 /// Note that this process made `folder` (with its parents up to `top`) and holds its lock,
-/// the file `lock` in it: a signal removes what of them is still unused ([`remove_unused`]).
+/// the file `lock` in it (`""`: a folder no lock guards, made for `drillmap tiles --out`):
+/// a signal removes what of them is still unused ([`remove_unused`]).
 pub fn note_made(folder: &Path, top: &Path, lock: &'static str) {
     let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
     made.push((folder.to_path_buf(), top.to_path_buf(), lock));
@@ -65,15 +66,16 @@ pub fn release_made(folder: &Path, top: &Path, lock: &str) {
 }
 
 /// Remove `folder`, made by this run with its parents up to `top`, when it holds nothing but
-/// its lock file `lock` (a run that ended before it wrote anything): the lock file, then the
-/// folder and the parents made, the first one not empty ending it.
+/// its lock file `lock` (a run that ended before it wrote anything; nothing at all when
+/// `lock` is `""`): the lock file, then the folder and the parents made, the first one not
+/// empty ending it.
 fn remove_unused(folder: &Path, top: &Path, lock: &str) {
     let only_lock = std::fs::read_dir(folder).is_ok_and(|entries| {
         entries
             .map(|e| e.map(|e| e.file_name()))
             .all(|name| name.is_ok_and(|n| n == lock))
     });
-    if !only_lock || std::fs::remove_file(folder.join(lock)).is_err() {
+    if !only_lock || (!lock.is_empty() && std::fs::remove_file(folder.join(lock)).is_err()) {
         return;
     }
     super::atomic::remove_empty(folder, top);
