@@ -353,6 +353,9 @@ pub struct RawFeature {
     /// The id property ([`RawFeature::id_rank`]): its rank, its key and its text when a
     /// string or number; the best ranked of those read.
     id_property: Option<(usize, String, Option<String>)>,
+    /// Two spellings of one id property read (`event_id`, `EVENT_ID`): the best rank of
+    /// such a pair and why it is refused, if the id is read from that rank.
+    id_clash: Option<(usize, String)>,
     /// The `start_date` and `end_date` given as dates, checked together once the feature
     /// is read ([`RawFeature::finish`]).
     dates: [Option<String>; 2],
@@ -398,6 +401,7 @@ impl RawFeature {
         self.is_feature = false;
         self.id_member = None;
         self.id_property = None;
+        self.id_clash = None;
         self.dates = Default::default();
         self.bad_properties = false;
         self.problem = None;
@@ -436,9 +440,17 @@ impl RawFeature {
                 return Err(date::REVERSED.into());
             }
         }
-        // The id by [`json::id_of`]: the member, else (absent, null or blank) the `id`
-        // property, else the position; an id of any other type is refused, as
-        // `build --events` refuses it.
+        // The id by [`json::id_of`]: the member, else (absent, null or blank) the id
+        // property ([`RawFeature::id_rank`]), else the position; an id of any other type
+        // is refused, as `build --events` refuses it.
+        let member = matches!(&self.id_member, Some(Some(s)) if !s.is_empty());
+        if let (Some((rank, why)), Some(p), false) =
+            (self.id_clash.take(), &self.id_property, member)
+        {
+            if rank == p.0 {
+                return Err(why);
+            }
+        }
         self.id = match (self.id_member.take(), self.id_property.take()) {
             (Some(None), _) => return Err(json::BAD_ID.into()),
             (Some(Some(s)), _) if !s.is_empty() => s,
@@ -449,11 +461,14 @@ impl RawFeature {
                 ))
             }
             (_, Some((_, _, Some(s)))) if !s.is_empty() => s,
-            (_, None) if self.columns.mapped(Field::Id).is_some() => {
+            (member, None) if self.columns.mapped(Field::Id).is_some() => {
                 let name = self.columns.mapped(Field::Id).unwrap_or_default();
+                let member = match member {
+                    Some(_) => "its `id` member is null or blank",
+                    None => "nor an `id` member",
+                };
                 return Err(format!(
-                    "--columns {}={name}: the feature has no property {name:?} (nor an `id` \
-                     member)",
+                    "--columns {}={name}: the feature has no property {name:?} ({member})",
                     Field::Id
                 ));
             }
@@ -592,6 +607,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                 "properties" => {
                     f.properties.clear();
                     f.id_property = None;
+                    f.id_clash = None;
                     f.bad_properties = !map.next_value_seed(PropertiesSeed(&mut *f))?;
                 }
                 "geometry" => {
@@ -707,12 +723,16 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
                 let mut value = serde_json::Deserializer::from_str(raw.get());
                 serde::de::DeserializeSeed::deserialize(seed, &mut value)
                     .map_err(<A::Error as serde::de::Error>::custom)?;
-                // One name twice is refused below, as any property given twice.
+                // One name twice is refused below, as any property given twice; two
+                // spellings of one are refused once the feature is read, if the id is
+                // read from them (a better ranked one may follow).
                 if let Some((_, first, _)) =
                     f.id_property.as_ref().filter(|p| p.0 == rank && p.1 != key)
                 {
-                    let why = crate::read::table::case_clash(first, &key, "id");
-                    return Err(RawFeature::stop(&mut f.problem, why));
+                    if f.id_clash.as_ref().is_none_or(|c| rank < c.0) {
+                        let why = crate::read::table::case_clash(first, &key, "id");
+                        f.id_clash = Some((rank, why));
+                    }
                 }
                 if f.id_property.as_ref().is_none_or(|p| rank < p.0) {
                     f.id_property = Some((rank, key.clone(), json::id_of(raw)));
@@ -2018,6 +2038,30 @@ mod tests {
                 .to_string();
             assert!(err.contains(wanted), "{props}: {err}");
         }
+        // Review: only two spellings of the id read are refused, in any order of the keys
+        // (a better ranked `id` after them was refused as if they were the id).
+        for props in [
+            r#""id":"x","event_id":"a","EVENT_ID":"b""#,
+            r#""event_id":"a","EVENT_ID":"b","id":"x""#,
+        ] {
+            let read = ids(&[feature("", props)], &Columns::default());
+            assert_eq!(read.unwrap_or_else(|e| panic!("{props}: {e}")), ["x"]);
+        }
+        let err = ids(
+            &[feature("", r#""ID":"a","event_id":"c","id":"b""#)],
+            &Columns::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("\"ID\" and \"id\" differ only in case"),
+            "{err}"
+        );
+        // A null member is named as such when the mapped property is missing.
+        let err = ids(&[feature(r#""id":null,"#, r#""other":1"#)], &mapped)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("its `id` member is null or blank"), "{err}");
     }
 
     /// Layers are opened as every input is ([`crate::read::input`]): only regular files,
