@@ -34,6 +34,15 @@ pub enum Error {
     /// The data has problems; nothing was written.
     #[error("{} found", crate::read::lines::counted(.0.len() as u64, "data problem"))]
     Data(Vec<Problem>),
+    /// The data has more problems than are kept to be listed (a file of malformed lines):
+    /// the first `problems`, of `total`; nothing was written. Made by [`Error::data`].
+    #[error("{} found", crate::read::lines::counted(*total as u64, "data problem"))]
+    Listed {
+        /// The problems listed, the first in the file.
+        problems: Vec<Problem>,
+        /// How many there are, the listed ones included.
+        total: usize,
+    },
     /// The caller asked for something impossible (an unknown option value, say).
     #[error("{0}")]
     Usage(String),
@@ -59,6 +68,36 @@ impl Error {
             return long.to_error(&path);
         }
         Error::Io { path, source }
+    }
+
+    /// The data problems `problems`, the first of `total`: [`Error::Data`] when they are
+    /// all of them, else [`Error::Listed`].
+    pub fn data(problems: Vec<Problem>, total: usize) -> Self {
+        match total > problems.len() {
+            true => Error::Listed { problems, total },
+            false => Error::Data(problems),
+        }
+    }
+
+    /// The problems of a data error ([`Error::Data`], [`Error::Listed`]) and how many there
+    /// are; `None` for any other error.
+    pub fn problems(&self) -> Option<(&[Problem], usize)> {
+        match self {
+            Error::Data(problems) => Some((problems, problems.len())),
+            Error::Listed { problems, total } => Some((problems, *total)),
+            _ => None,
+        }
+    }
+
+    /// The lines a data error is listed in: each problem, then how many more are not
+    /// listed; `None` for any other error.
+    pub fn problem_lines(&self) -> Option<Vec<String>> {
+        let (problems, total) = self.problems()?;
+        let mut lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        if total > problems.len() {
+            lines.push(format!("… and {} more, not listed", total - problems.len()));
+        }
+        Some(lines)
     }
 
     /// Whether this is a file or folder that does not exist (an [`Error::Io`] of kind
@@ -125,6 +164,22 @@ fn location(path: &std::path::Path, line: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_data_error_lists_what_it_keeps_and_counts_them_all() {
+        let p = Problem::new("g.txt", Some(1), "x", "bad");
+        let all = Error::data(vec![p.clone()], 1);
+        assert!(matches!(all, Error::Data(_)));
+        assert_eq!(all.problem_lines(), Some(vec![p.to_string()]));
+        let listed = Error::data(vec![p.clone()], 3);
+        assert_eq!(listed.to_string(), "3 data problems found");
+        assert_eq!(listed.problems().map(|(l, n)| (l.len(), n)), Some((1, 3)));
+        assert_eq!(
+            listed.problem_lines(),
+            Some(vec![p.to_string(), "… and 2 more, not listed".to_owned()])
+        );
+        assert_eq!(Error::Usage("u".into()).problem_lines(), None);
+    }
 
     #[test]
     fn problem_names_file_line_and_value() {

@@ -39,12 +39,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(Error::Data(problems)) => {
+        Err(e @ (Error::Data(_) | Error::Listed { .. })) => {
             let mut err = io::stderr().lock();
-            for p in &problems {
-                let _ = writeln!(err, "{p}");
+            for line in e.problem_lines().unwrap_or_default() {
+                let _ = writeln!(err, "{line}");
             }
-            let n = problems.len();
+            let n = e.problems().map_or(0, |(_, total)| total);
             let _ = writeln!(
                 err,
                 "error: {}{unwritten}",

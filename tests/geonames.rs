@@ -615,6 +615,76 @@ fn check_lists_weak_matches_as_notices_and_strict_makes_them_problems() {
     );
 }
 
+/// `drillmap places import-geonames INPUT --out OUT` with `extra` flags, in `work`.
+fn import_to(
+    work: &Work,
+    input: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> util::Run {
+    let args = [
+        "places",
+        "import-geonames",
+        input.to_str().unwrap(),
+        "--out",
+    ];
+    work.run(&[&args[..], &[out.to_str().unwrap()], extra].concat())
+}
+
+/// A wrong file (another dump, millions of lines) was listed line by line and held whole
+/// as problems when the import was refused: 200,000 lines printed for a 200,000-line file.
+/// The first 50 malformed lines are listed, by line, the rest counted, on every path.
+#[test]
+fn a_wrong_file_is_listed_in_a_screenful_and_counted_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = fs::read_to_string(root().join("tests/fixtures/geonames/sample.txt")).unwrap();
+    let first = sample.lines().next().unwrap();
+    // 70 repeats of one row (malformed from line 2 on) among 60 malformed lines.
+    let mut dump = String::new();
+    for i in 0..130 {
+        match i % 2 {
+            0 => dump.push_str(&format!("{first}\n")),
+            _ => dump.push_str("garbage\tline\n"),
+        }
+    }
+    dump.push_str(&"x\n".repeat(5));
+    let input = dir.path().join("dump.txt");
+    fs::write(&input, &dump).unwrap();
+    let work = Work::new("small");
+    let out = dir.path().join("geonames.txt");
+    let import = |extra: &[&str]| import_to(&work, &input, &out, extra);
+    let listed = |text: &str| {
+        let at_line = |l: &&str| {
+            l.split_once("dump.txt:")
+                .is_some_and(|(_, r)| r.starts_with(|c: char| c.is_ascii_digit()))
+        };
+        text.lines().filter(at_line).count()
+    };
+    // 65 repeats (lines 3, 5, ... 129) and 70 malformed lines: 134 in all.
+    let run = import(&[]);
+    run.expect_code(1)
+        .expect_stderr_line(&["dump.txt:2:", "has 2 tab-separated columns"])
+        .expect_stderr_line(&["dump.txt:3:", "repeats the row on line 1"])
+        .expect_stderr_line(&["… and 84 more malformed lines"])
+        .expect_stderr_line(&["135 lines read", "1 places kept", "134 malformed"]);
+    assert_eq!(listed(&run.stderr()), 50, "{}", run.stderr());
+    assert!(
+        !run.stderr().contains("dump.txt:52:"),
+        "the first 50 by line"
+    );
+    let run = import(&["--strict"]);
+    run.expect_code(1)
+        .expect_stderr_line(&["… and 84 more, not listed"])
+        .expect_stderr_line(&["error: 134 data problems", "nothing was written"]);
+    assert_eq!(listed(&run.stderr()), 50, "{}", run.stderr());
+    // As a table in --data, it is a file that cannot be read, counted whole.
+    fs::copy(&input, work.data().join("geonames.txt")).unwrap();
+    work.run(&["geocode", "--data", "data", "Termiz"])
+        .expect_code(2)
+        .expect_stderr_line(&["… and 20 more, not listed"])
+        .expect_stderr_line(&["geonames.txt", "70 malformed lines", "cannot be read"]);
+}
+
 // Probe finding 17: a cut geonames.txt made `geocode` say "nothing was written" and exit 1,
 // the code of an unresolved name.
 #[test]
@@ -646,15 +716,7 @@ fn import_reports_repeated_geonameids_and_counts_the_rows_written() {
     let input = dir.path().join("dump.txt");
     fs::write(&input, dump).unwrap();
     let work = Work::new("small");
-    let import = |out: &std::path::Path, extra: &[&str]| {
-        let args = [
-            "places",
-            "import-geonames",
-            input.to_str().unwrap(),
-            "--out",
-        ];
-        work.run(&[&args[..], &[out.to_str().unwrap()], extra].concat())
-    };
+    let import = |out: &std::path::Path, extra: &[&str]| import_to(&work, &input, out, extra);
     let out = dir.path().join("geonames.txt");
     import(&out, &[])
         .expect_code(1)

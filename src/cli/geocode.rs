@@ -512,18 +512,19 @@ pub fn run(
     // A GeoNames table with malformed lines (cut short, say) is a file that cannot be read
     // (exit 2): exit 1 means a name was not resolved.
     let geonames = match pipeline::load_geonames_for(data, gazetteer, queries) {
-        Err(Error::Data(problems)) => {
+        Err(e @ (Error::Data(_) | Error::Listed { .. })) => {
             let mut err = io::stderr().lock();
-            for p in &problems {
-                let _ = writeln!(err, "{p}");
+            for line in e.problem_lines().unwrap_or_default() {
+                let _ = writeln!(err, "{line}");
             }
+            let malformed = e.problems().map_or(0, |(_, total)| total);
             return Err(Error::io(
                 data.join(pipeline::GEONAMES),
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!(
                         "{}: the table cannot be read (is it cut short?); nothing was looked up",
-                        super::counted(problems.len() as u64, "malformed line")
+                        super::counted(malformed as u64, "malformed line")
                     ),
                 ),
             ));

@@ -49,11 +49,15 @@ pub fn run(
         );
     }
     let s = &report.stats;
-    for p in s.problems.iter().take(50) {
+    for p in &s.problems {
         let _ = writeln!(err, "{p}");
     }
-    if s.problems.len() > 50 {
-        let _ = writeln!(err, "… and {} more malformed lines", s.problems.len() - 50);
+    if s.malformed > s.problems.len() {
+        let _ = writeln!(
+            err,
+            "… and {} more malformed lines",
+            s.malformed - s.problems.len()
+        );
     }
     let _ = writeln!(
         err,
@@ -63,7 +67,7 @@ pub fn run(
         s.kept,
         s.other_features,
         s.outside,
-        s.problems.len(),
+        s.malformed,
         if report.written { format!("{} written", out.display()) } else { format!("{} unchanged", out.display()) }
     );
     let _ = writeln!(
@@ -76,7 +80,7 @@ pub fn run(
         report.index.loose_keys,
         report.index.bytes
     );
-    Ok(if s.problems.is_empty() {
+    Ok(if s.malformed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(super::DATA_PROBLEMS)

@@ -270,8 +270,8 @@ pub fn load_geonames(data: &Path, gazetteer: &Gazetteer) -> Result<Option<Gazett
         cited.stands_for(row.id, names)
     };
     let (places, stats) = geonames::read_places(&path, &stands_for)?;
-    if !stats.problems.is_empty() {
-        return Err(Error::Data(stats.problems));
+    if stats.malformed > 0 {
+        return Err(stats.into_error());
     }
     Ok(Some(Gazetteer::named(
         "geonames",
@@ -630,40 +630,52 @@ pub fn import_geonames(
     // other is a malformed line, named (probe, session 31: only a count was said, and
     // `--strict` let them through).
     rows.sort_by_key(|(id, _, _)| *id);
-    let mut repeats = Vec::new();
+    let mut repeats: Vec<(usize, u64, usize)> = Vec::new();
     rows.dedup_by(|(id, line, _), (kept, first, _)| {
         let same = id == kept;
         if same {
-            repeats.push(Problem::new(
-                input,
-                Some(*line),
-                id.to_string(),
-                format!("geonameid {id} repeats the row on line {first}; the first is kept"),
-            ));
+            repeats.push((*line, *id, *first));
         }
         same
     });
     if !repeats.is_empty() {
-        stats.problems.extend(repeats);
+        // Listed with the malformed lines, the first in the file first.
+        repeats.sort_unstable();
+        stats.malformed += repeats.len();
+        stats.problems.extend(
+            repeats
+                .iter()
+                .take(geonames::LISTED)
+                .map(|&(line, id, first)| {
+                    Problem::new(
+                        input,
+                        Some(line),
+                        id.to_string(),
+                        format!(
+                            "geonameid {id} repeats the row on line {first}; the first is kept"
+                        ),
+                    )
+                }),
+        );
         stats.problems.sort();
+        stats.problems.truncate(geonames::LISTED);
     }
     stats.kept = rows.len();
-    if strict && !stats.problems.is_empty() {
-        return Err(Error::Data(stats.problems));
+    if strict && stats.malformed > 0 {
+        return Err(stats.into_error());
     }
     if rows.is_empty() && !allow_empty {
+        let total = stats.malformed + 1;
         let mut problems = stats.problems;
-        problems.push(Problem::new(
-            input,
-            None,
-            "",
-            format!(
-                "no usable rows ({} lines read); {} was left as it is (pass --allow-empty to write an empty table)",
-                stats.lines,
-                out.display()
-            ),
-        ));
-        return Err(Error::Data(problems));
+        // First: the malformed lines follow, then how many more are not listed.
+        let why = format!(
+            "no usable rows ({} lines read); {} was left as it is (pass --allow-empty to \
+             write an empty table)",
+            stats.lines,
+            out.display()
+        );
+        problems.insert(0, Problem::new(input, None, "", why));
+        return Err(Error::data(problems, total));
     }
     let mut text = String::with_capacity(rows.iter().map(|(_, _, l)| l.len() + 1).sum());
     for (_, _, line) in &rows {

@@ -208,8 +208,30 @@ pub struct Stats {
     pub other_features: usize,
     /// Rows outside the selection.
     pub outside: usize,
-    /// Malformed lines, each with its line number.
+    /// The first [`LISTED`] malformed lines, each with its line number.
     pub problems: Vec<Problem>,
+    /// How many lines are malformed, the listed ones included.
+    pub malformed: usize,
+}
+
+/// How many malformed lines a read keeps to list: a wrong file (another GeoNames dump,
+/// millions of lines) is said in a screenful, and its problems are not held in memory.
+pub const LISTED: usize = 50;
+
+impl Stats {
+    /// Count a malformed line, and keep the problem `make` makes of it while fewer than
+    /// [`LISTED`] are.
+    pub fn malformed(&mut self, make: impl FnOnce() -> Problem) {
+        self.malformed += 1;
+        if self.problems.len() < LISTED {
+            self.problems.push(make());
+        }
+    }
+
+    /// The error of a read with malformed lines: those listed, of how many there are.
+    pub fn into_error(self) -> Error {
+        Error::data(self.problems, self.malformed)
+    }
 }
 
 /// Read GeoNames lines from `reader`, calling `keep` with each usable row in the selection
@@ -244,21 +266,21 @@ pub fn read(
         let text = match std::str::from_utf8(&buf) {
             Ok(t) => t,
             Err(e) => {
-                let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())]);
-                stats.problems.push(Problem::new(
-                    path,
-                    Some(line_no),
-                    bad,
-                    format!("not UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                ));
+                stats.malformed(|| {
+                    let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())]);
+                    Problem::new(
+                        path,
+                        Some(line_no),
+                        bad,
+                        format!("not UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+                    )
+                });
                 continue;
             }
         };
         match parse_line(text, line_no) {
             Err(message) => {
-                stats
-                    .problems
-                    .push(Problem::new(path, Some(line_no), text, message));
+                stats.malformed(|| Problem::new(path, Some(line_no), text, message));
             }
             Ok(None) => stats.other_features += 1,
             Ok(Some(row)) => {

@@ -377,10 +377,7 @@ fn rebuild(shared: &Shared, on_event: &mut dyn FnMut(Event)) {
 
 /// An error as the lines `build` prints for it.
 pub fn problem_lines(e: &Error) -> Vec<String> {
-    match e {
-        Error::Data(problems) => problems.iter().map(ToString::to_string).collect(),
-        other => vec![other.to_string()],
-    }
+    e.problem_lines().unwrap_or_else(|| vec![e.to_string()])
 }
 
 /// Accept connections until stopped, [`Limits::max_connections`] at most at once; each is
