@@ -221,7 +221,7 @@ pub const LISTED: usize = 50;
 impl Stats {
     /// Count a malformed line, and keep the problem `make` makes of it while fewer than
     /// [`LISTED`] are.
-    pub fn malformed(&mut self, make: impl FnOnce() -> Problem) {
+    pub fn note_malformed(&mut self, make: impl FnOnce() -> Problem) {
         self.malformed += 1;
         if self.problems.len() < LISTED {
             self.problems.push(make());
@@ -266,7 +266,7 @@ pub fn read(
         let text = match std::str::from_utf8(&buf) {
             Ok(t) => t,
             Err(e) => {
-                stats.malformed(|| {
+                stats.note_malformed(|| {
                     let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())]);
                     Problem::new(
                         path,
@@ -280,7 +280,7 @@ pub fn read(
         };
         match parse_line(text, line_no) {
             Err(message) => {
-                stats.malformed(|| Problem::new(path, Some(line_no), text, message));
+                stats.note_malformed(|| Problem::new(path, Some(line_no), text, message));
             }
             Ok(None) => stats.other_features += 1,
             Ok(Some(row)) => {
