@@ -4,17 +4,14 @@
 //! A segment is exactly the boundary the two countries' polygons have in common (TopoJSON
 //! stores it once, as arcs both reference), joined into as few lines as the arcs allow. Its
 //! length is geodesic, on the WGS 84 ellipsoid. Distances from points are on the sphere
-//! (haversine, mean Earth radius), to the nearest point of any segment, in km; a point
+//! (great-circle arcs, mean Earth radius: [`sphere`]), to the nearest point of any segment, in km; a point
 //! inside Afghanistan gets a **negative** distance (minus its distance to the border), so
 //! `afghan_border_km < 0` selects points inside and `abs()` is always the distance.
 
-use geo::{
-    Closest, Coord, Distance, Geodesic, Haversine, HaversineClosestPoint, Length, Line, LineString,
-    MultiLineString, MultiPolygon, Point,
-};
+use geo::{Coord, Geodesic, Length, LineString, MultiLineString, MultiPolygon, Point};
 
 use crate::country;
-use crate::derive::BorderIndex;
+use crate::derive::{sphere, BorderIndex};
 use crate::read::topojson::Boundaries;
 
 /// ISO alpha-2 of Afghanistan's neighbours, in id order of the segments.
@@ -116,41 +113,14 @@ impl AfghanBorder {
     }
 }
 
-/// Haversine distance in metres from `p` to the nearest point of the edge `a`–`b` (its
-/// closest point on the great circle through them): the one per-edge measure, which
-/// [`distance_km`] and `PolygonIndex::distance_km` both take.
-pub fn edge_distance_m(a: Coord<f64>, b: Coord<f64>, p: Point<f64>) -> f64 {
-    let (pa, pb) = (Point(a), Point(b));
-    match Line::new(a, b).haversine_closest_point(&p) {
-        Closest::Intersection(_) => 0.0,
-        // For a point far from the edge geo's closest point can fall off the edge (Russia's
-        // nearest edge from 150.9 E 58.2 S came out 5,231 km away, its nearest vertex is
-        // 11,313 km): off the edge, the nearer end is the closest point. So no edge is ever
-        // measured nearer than it is, and an index pruning by lower bounds agrees with a
-        // scan of every edge.
-        Closest::SinglePoint(q) => {
-            let on_edge = Haversine.distance(pa, q) + Haversine.distance(q, pb)
-                <= Haversine.distance(pa, pb) + 1.0;
-            if on_edge {
-                Haversine.distance(p, q)
-            } else {
-                Haversine.distance(p, pa).min(Haversine.distance(p, pb))
-            }
-        }
-        // Every point of the edge is equally close: any one gives the distance.
-        Closest::Indeterminate => Haversine.distance(p, pa),
-    }
-}
-
-/// Haversine distance in km from `p` to the nearest point of `lines`, over every edge (a
-/// brute-force scan: the indexes are checked against it).
+/// Distance in km from `p` to the nearest point of `lines`, over every edge
+/// ([`sphere::line_km`], the one per-edge measure): a brute-force scan, which the indexes
+/// are checked against.
 pub fn distance_km(lines: &MultiLineString<f64>, p: Point<f64>) -> f64 {
     lines
         .iter()
-        .flat_map(|l| l.0.windows(2))
-        .map(|w| edge_distance_m(w[0], w[1], p))
+        .map(|l| sphere::line_km(&l.0, p.0))
         .fold(f64::INFINITY, f64::min)
-        / 1000.0
 }
 
 /// Join arcs end to start into as few lines as they allow, deterministically: each line
@@ -189,7 +159,7 @@ fn join(mut arcs: Vec<LineString<f64>>) -> MultiLineString<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{line_string, Densify};
+    use geo::{line_string, Densify, Distance, Haversine};
 
     #[test]
     fn joins_arcs_in_any_direction() {

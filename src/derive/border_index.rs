@@ -32,58 +32,17 @@ use rustc_hash::FxHashMap;
 
 use crate::derive::border::{AfghanBorder, BorderDistance};
 use crate::derive::polygon_index::PolygonIndex;
+use crate::derive::sphere::{angle, chord2, chord2_of, dot, unit, GreatArc, EARTH_RADIUS_KM, V3};
 
 /// Grid cell size, degrees.
 const CELL: f64 = 0.25;
 /// Grid cells per side of a coarse cell: a fine cell's candidates are chosen among its
 /// coarse cell's, not among every edge.
 const COARSE: i64 = 8;
-/// Mean Earth radius, km (as `geo::Haversine` has it).
-const EARTH_RADIUS_KM: f64 = 6371.0088;
-
-type V3 = [f64; 3];
-
-fn unit(lon: f64, lat: f64) -> V3 {
-    let (sl, cl) = lat.to_radians().sin_cos();
-    let (so, co) = lon.to_radians().sin_cos();
-    [cl * co, cl * so, sl]
-}
-
-fn dot(a: V3, b: V3) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn cross(a: V3, b: V3) -> V3 {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn chord2(a: V3, b: V3) -> f64 {
-    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-    dot(d, d)
-}
-
-/// The central angle (radians) of a squared chord length.
-fn angle(chord2: f64) -> f64 {
-    2.0 * (chord2.sqrt() / 2.0).min(1.0).asin()
-}
-
-/// The squared chord length of a central angle (radians).
-fn chord2_of(angle: f64) -> f64 {
-    let c = 2.0 * (angle.min(std::f64::consts::PI) / 2.0).sin();
-    c * c
-}
-
 /// One great-circle arc of the border: what a point's look-up reads of it.
 #[derive(Debug, Clone)]
 struct Edge {
-    a: V3,
-    b: V3,
-    /// Unit normal of the arc's plane (`a × b`), zero for a degenerate edge.
-    n: V3,
+    arc: GreatArc,
     segment: u32,
 }
 
@@ -96,7 +55,8 @@ struct Cap {
 }
 
 impl Edge {
-    fn new(a: V3, b: V3, n: V3, segment: u32) -> (Edge, Cap) {
+    fn new(arc: GreatArc, segment: u32) -> (Edge, Cap) {
+        let (a, b) = (arc.a, arc.b);
         let m = [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
         let len = dot(m, m).sqrt();
         let mid = if len > 0.0 {
@@ -107,22 +67,7 @@ impl Edge {
         // Every point of the arc is within this of its midpoint (a little more, for
         // rounding).
         let reach = angle(chord2(mid, a).max(chord2(mid, b))) * (1.0 + 1e-9) + 1e-12;
-        (Edge { a, b, n, segment }, Cap { mid, reach })
-    }
-
-    /// Squared chord length from `p` to the nearest point of the arc.
-    fn chord2(&self, p: V3) -> f64 {
-        if self.n != [0.0; 3]
-            && dot(cross(self.a, p), self.n) >= 0.0
-            && dot(cross(p, self.b), self.n) >= 0.0
-        {
-            // The nearest point is inside the arc: sin of the angle is |p·n|; the chord of
-            // that angle without cancellation: 2(1 - cos) = 2 sin² / (1 + cos).
-            let s = dot(p, self.n).abs().min(1.0);
-            let s2 = s * s;
-            return 2.0 * s2 / (1.0 + (1.0 - s2).sqrt());
-        }
-        chord2(p, self.a).min(chord2(p, self.b))
+        (Edge { arc, segment }, Cap { mid, reach })
     }
 }
 
@@ -209,20 +154,13 @@ impl<'b> BorderIndex<'b> {
             for line in &s.lines {
                 for w in line.0.windows(2) {
                     let (a, b) = (unit(w[0].x, w[0].y), unit(w[1].x, w[1].y));
-                    let n = cross(a, b);
-                    let len = dot(n, n).sqrt();
-                    let n = if len > 0.0 {
-                        [n[0] / len, n[1] / len, n[2] / len]
-                    } else {
-                        [0.0; 3]
-                    };
-                    let (edge, cap) = Edge::new(a, b, n, segment);
+                    let (edge, cap) = Edge::new(GreatArc::new(a, b), segment);
                     edges.push(edge);
                     caps.push(cap);
                 }
                 if let [only] = line.0.as_slice() {
                     let a = unit(only.x, only.y);
-                    let (edge, cap) = Edge::new(a, a, [0.0; 3], segment);
+                    let (edge, cap) = Edge::new(GreatArc::new(a, a), segment);
                     edges.push(edge);
                     caps.push(cap);
                 }
@@ -264,7 +202,7 @@ impl<'b> BorderIndex<'b> {
                     break;
                 }
                 let e = &shared.edges[i as usize];
-                let c = e.chord2(p);
+                let c = e.arc.chord2(p);
                 if c < best || (c == best && e.segment < best_seg) {
                     best = c;
                     best_angle = angle(c);
@@ -323,7 +261,7 @@ impl Shared {
             + 1e-6;
         let c2: Vec<(f64, u32)> = among
             .iter()
-            .map(|&i| (self.edges[i as usize].chord2(centre), i))
+            .map(|&i| (self.edges[i as usize].arc.chord2(centre), i))
             .collect();
         let Some(&(nearest, first)) = c2.iter().min_by(|a, b| a.0.total_cmp(&b.0)) else {
             return (centre, Vec::new());
@@ -390,6 +328,7 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::derive::sphere::cross;
     use geo::{Contains, MultiLineString, Point};
     use proptest::prelude::*;
 

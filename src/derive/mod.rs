@@ -9,6 +9,7 @@ pub mod event;
 pub mod features;
 pub mod location;
 pub mod polygon_index;
+pub mod sphere;
 pub mod swap;
 pub mod uncertainty;
 

@@ -254,20 +254,17 @@ impl PolygonIndex {
     }
 
     /// The great-circle distance in km from `p` to the nearest edge of the rings (0 on an
-    /// edge), measured as [`super::border::distance_km`] measures it (haversine, each edge's
-    /// closest point), but only over the chunks whose box may hold an edge nearer than the
+    /// edge), measured as [`super::border::distance_km`] measures it (each edge a great-circle
+    /// arc, [`super::sphere::line_km`]), but only over the chunks whose box may hold an edge nearer than the
     /// nearest found: those of `p`'s latitude row first, then any other whose lower bound
     /// ([`lower_bound_m`]) beats it.
     pub fn distance_km(&self, p: Coord<f64>) -> f64 {
-        let from = geo::Point(p);
         let mut best = f64::INFINITY;
         let visit = |c: &Chunk, best: &mut f64| {
-            if lower_bound_m(p, &c.bbox) >= *best {
+            if lower_bound_m(p, &c.bbox) / 1000.0 >= *best {
                 return;
             }
-            for w in c.vertices.windows(2) {
-                *best = best.min(super::border::edge_distance_m(w[0], w[1], from));
-            }
+            *best = best.min(super::sphere::line_km(&c.vertices, p));
         };
         for &i in self.row(cell_of(p).1) {
             visit(&self.chunks[i as usize], &mut best);
@@ -275,7 +272,7 @@ impl PolygonIndex {
         for c in &self.chunks {
             visit(c, &mut best);
         }
-        best / 1000.0
+        best
     }
 }
 
