@@ -229,6 +229,45 @@ fn a_draft_of_a_name_in_another_script_has_an_id_check_reads() {
     work.check().expect_code(0);
 }
 
+/// Probe, session 38: two articles of one run about one drill drafted one id twice, so the
+/// drafts pasted together failed `check` ("duplicate id").
+#[test]
+fn two_articles_about_one_drill_draft_two_ids_that_pass_check() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    for name in ["k1.txt", "k2.txt"] {
+        fs::write(
+            work.data().join("articles").join(name),
+            format!(
+                "Regional digest {name}\n\nTajik troops held drills near Kulob on 5 May 2021.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let run = extract(
+        work.dir.path(),
+        &[
+            "--data",
+            "data",
+            "data/articles/k1.txt",
+            "data/articles/k2.txt",
+        ],
+    );
+    run.expect_code(0);
+    let drafts = run.stdout();
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    let ids: Vec<&str> = draft["exercise"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{drafts}");
+    assert_ne!(ids[0], ids[1], "{drafts}");
+    assert_eq!(ids[1], format!("{}-2", ids[0]), "{drafts}");
+    append_drafts(&work, &drafts);
+    work.check().expect_code(0);
+}
+
 /// Add drafts' sources and exercises to the work copy's dataset, beside what it holds.
 fn append_drafts(work: &Work, drafts: &str) {
     let draft: toml::Table = toml::from_str(drafts).unwrap();

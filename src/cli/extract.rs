@@ -200,9 +200,12 @@ fn write_drafts(
             .map(|p| output::file_name(p))
             .collect::<Vec<_>>(),
     );
+    // Ids unique across the run: two articles about one drill draft one id twice.
+    let mut ids = std::collections::BTreeSet::new();
     for (k, (path, source)) in a.articles.iter().zip(sources).enumerate() {
         let text = extract::read_article(path).map_err(WriteError::Article)?;
-        let x = extractor.extract(&text, options);
+        let mut x = extractor.extract(&text, options);
+        extract::records::unique_ids(&mut x.records, &mut ids);
         records += x.records.len();
         let mut article = output::Article::new(path, &x);
         article.source = source;

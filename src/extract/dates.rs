@@ -442,10 +442,10 @@ fn infer_year(
     }
 }
 
-/// Whether the date starting at byte `start` stands where a dateline does: first on its
+/// Whether the date at bytes `start..end` stands where a dateline does: first on its
 /// line, or after a place and a separator ("Dushanbe, 2021-08-01", "DUSHANBE —",
 /// "Published:"), not inside a sentence ("…was held on 5 March 2019").
-fn at_dateline(source: &str, start: usize) -> bool {
+fn at_dateline(source: &str, start: usize, end: usize) -> bool {
     // A dateline's lead is a few words: more than this many bytes before the date on its
     // line is a sentence, and looking no further keeps the test cheap on a long line of
     // dates (probe, session 26: each looked back to its line's start, quadratic).
@@ -481,6 +481,9 @@ fn at_dateline(source: &str, start: usize) -> bool {
         // "Posted 5 August 2021", "Опубликовано 5 августа 2021": a word or two, no digit,
         // before the date; not a preposition, which starts a sentence about the date ("On
         // 5 May 2019 troops held drills": probe, session 26).
+        // And the date ends its line, or a separator, a time or a number follows it: a
+        // sentence goes on in words ("Учения прошли 18 октября 2021 года в Бохтаре",
+        // "Drills on October 18, 2021 in Bokhtar": probe, session 38).
         None => {
             words(before)
                 && before.split_whitespace().count() <= 2
@@ -488,8 +491,22 @@ fn at_dateline(source: &str, start: usize) -> bool {
                     let w = w.to_lowercase();
                     PREPOSITIONS.contains(&w.as_str())
                 })
+                && ends_a_dateline(source.get(end..).unwrap_or_default())
         }
     }
+}
+
+/// Whether `after`, the rest of the text after a date, is what follows a dateline's date:
+/// the end of the line, or (after the year's word, `года`, `г.`) a separator, a time or a
+/// number (a view count), not the words of a sentence.
+fn ends_a_dateline(after: &str) -> bool {
+    let line = after.split('\n').next().unwrap_or_default().trim_start();
+    let line = ["года", "год", "г."]
+        .iter()
+        .find_map(|w| line.strip_prefix(w))
+        .filter(|rest| !rest.starts_with(char::is_alphanumeric))
+        .map_or(line, str::trim_start);
+    line.chars().next().is_none_or(|c| !c.is_alphabetic())
 }
 
 /// Words that start a phrase about a date, not a dateline's lead.
@@ -529,7 +546,10 @@ pub fn dateline_at(text: &Text<'_>) -> Option<(Published, usize)> {
         .find(|d| {
             text.tokens
                 .get(d.tokens.start)
-                .is_some_and(|t| t.span.start < limit && at_dateline(text.source, t.span.start))
+                .zip(d.tokens.end.checked_sub(1).and_then(|i| text.tokens.get(i)))
+                .is_some_and(|(t, last)| {
+                    t.span.start < limit && at_dateline(text.source, t.span.start, last.span.end)
+                })
         })
         .and_then(|d| Some((d.start?, d.tokens.start)))
         .map(|(d, at)| {
@@ -851,6 +871,12 @@ mod tests {
             ("Posted 5 August 2021\nText", Some("2021-08-05")),
             ("Опубликовано 5 августа 2021\nText", Some("2021-08-05")),
             ("Title\nOn 5 May 2019 Russian and Tajik troops held drills", None),
+            // A lead of a word or two followed by words: a sentence, not a dateline.
+            ("Итоги\n\nУчения прошли 18 октября 2021 года в Бохтаре.", None),
+            ("News\n\nDrills on October 18, 2021 in Bokhtar.", None),
+            ("Опубликовано 5 августа 2021 года\nText", Some("2021-08-05")),
+            ("Опубликовано 5 августа 2021 г., 14:35\nText", Some("2021-08-05")),
+            ("Posted 5 August 2021 | 14:35 | Politics\nText", Some("2021-08-05")),
             ("Заголовок\nС 5 мая 2019 года войска", None),
             // A lead of more than 256 bytes is a sentence, however few its words.
             (&format!("Title\n{}: 5 August 2021", "x".repeat(260)), None),

@@ -418,6 +418,48 @@ mod tests {
         assert_eq!(start, Some("2021-05-03"));
     }
 
+    /// Probe, session 38: the sentence after the drills' saying who took part ("В них
+    /// приняли участие …") gave its count and dropped its countries; and a dated lead in the
+    /// first lines was read as the dateline, so the drills lost their date.
+    #[test]
+    fn who_took_part_in_the_next_sentence_and_a_dated_lead_are_the_drills() {
+        let extractor = test_extractor();
+        for (text, date) in [
+            (
+                "Новости о военных учениях в регионе\n\nУчения прошли с 18 по 22 октября 2021 \
+                 года на полигоне Харбмайдон. В них приняли участие более 1,5 тыс. \
+                 военнослужащих из России, Таджикистана и Киргизии.\n",
+                "2021-10-18",
+            ),
+            (
+                "Regional news\n\nThe drills took place on 18-22 October 2021 near Kulob. Over \
+                 1,500 troops from Russia, Tajikistan and Kyrgyzstan took part in them.\n",
+                "2021-10-18",
+            ),
+            (
+                "Итоги\n\nУчения прошли 18 октября 2021 года на полигоне Харбмайдон. В них \
+                 приняли участие военнослужащие России и Таджикистана.\n",
+                "2021-10-18",
+            ),
+        ] {
+            let x = extractor.extract(text, &Options::default());
+            assert_eq!(x.records.len(), 1, "{text}: {:#?}", x.records);
+            let r = &x.records[0];
+            let mut codes: Vec<&str> = r.participants.iter().map(|p| p.value.as_str()).collect();
+            codes.sort_unstable();
+            let want: &[&str] = if text.contains("Киргизии") || text.contains("Kyrgyzstan")
+            {
+                &["KG", "RU", "TJ"]
+            } else {
+                &["RU", "TJ"]
+            };
+            assert_eq!(codes, want, "{text}");
+            let start = r.date.as_ref().map(|d| d.value.start.as_str());
+            assert_eq!(start, Some(date), "{text}");
+            assert!(x.published.is_none(), "{text}: {:?}", x.published);
+        }
+    }
+
     /// Probe, session 26: "у границы с Афганистаном" (at the border with Afghanistan) drafted
     /// Afghanistan as a participant; a country next to a border is where, as in English.
     #[test]
