@@ -17,6 +17,15 @@ use cli::{DATA_PROBLEMS, FAILURE, INTERNAL};
 use drillmap::Error;
 
 fn main() -> ExitCode {
+    let code = run_and_report();
+    // The exit status is decided: a signal handled meanwhile ends the process with its own
+    // (130, 143) before this returns, and one after it waits for this one.
+    drillmap::fsutil::interrupt::exiting();
+    code
+}
+
+/// Parse the command line, run the command and report how it ended.
+fn run_and_report() -> ExitCode {
     let cli = Cli::parse();
     // What a failed run adds: `check` and `geocode` write nothing in any case.
     let unwritten = if matches!(cli.command, Command::Check { .. } | Command::Geocode { .. }) {

@@ -24,8 +24,14 @@ static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// The output folders this process made and holds the lock of: (folder, the topmost folder
 /// made for it, the lock file's name).
 static MADE: Mutex<Vec<(PathBuf, PathBuf, &'static str)>> = Mutex::new(Vec::new());
+/// The lock files this process holds, each a handle on the file itself: a signal empties
+/// them, as releasing a lock does, so none is left naming a process that is gone.
+static HELD: Mutex<Vec<std::fs::File>> = Mutex::new(Vec::new());
 /// Held while a generation is published; the signal handler takes it before it cleans up.
 static PUBLISHING: Mutex<()> = Mutex::new(());
+/// Taken by the signal handler before anything else, and by a run that has finished and
+/// is about to exit ([`exiting`]), for good: one of the two decides how the process ends.
+static EXIT: Mutex<()> = Mutex::new(());
 /// Whether this process has put new output in place ([`published`]).
 static PUBLISHED: AtomicBool = AtomicBool::new(false);
 
@@ -53,6 +59,37 @@ pub fn note_dir(dir: &Path) {
 pub fn note_made(folder: &Path, top: &Path, lock: &'static str) {
     let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
     made.push((folder.to_path_buf(), top.to_path_buf(), lock));
+}
+
+/// Note that this process holds the lock of `file` (a handle on the lock file, which it has
+/// written its process id into): a signal empties it, as [`release_held`] does.
+pub fn note_held(file: &std::fs::File) {
+    if let Ok(file) = file.try_clone() {
+        HELD.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file);
+    }
+}
+
+/// Empty the lock file `file` ([`note_held`]) as its lock is released, and forget it: under
+/// the list's lock, so a signal empties it or finds it gone, never half-way.
+pub fn release_held(file: &std::fs::File) {
+    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = file.set_len(0);
+    let inode = |f: &std::fs::File| {
+        crate::fsutil::known::Identity::of_file(f)
+            .ok()
+            .map(|i| (i.dev, i.ino))
+    };
+    let this = inode(file);
+    held.retain(|h| this.is_none() || inode(h) != this);
+}
+
+/// The run has finished and its exit status is decided: a signal from now on waits for the
+/// process to exit with it. A signal already being handled keeps this waiting until it has
+/// exited 130 or 143, so a run never says it was interrupted and exits 0.
+pub fn exiting() {
+    std::mem::forget(EXIT.lock().unwrap_or_else(PoisonError::into_inner));
 }
 
 /// Note that this process is releasing the lock of `folder` ([`note_made`]), and remove the
@@ -132,11 +169,18 @@ pub fn install() -> Result<()> {
         .name("signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                // The exit is this handler's (a run that finished first keeps it, and
+                // this waits for the process to end with the run's status).
+                let _exit = EXIT.lock().unwrap_or_else(PoisonError::into_inner);
                 // A publish first (it creates its manifest's temporary under `creating`),
                 // then no temporary in creation, then none ever again.
                 let _publishing = hold();
                 let _sealed = seal(&CREATING);
                 clean_up();
+                // Every lock file this process holds is emptied, as releasing it does.
+                for file in HELD.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+                    let _ = file.set_len(0);
+                }
                 // Held until the process exits: a lock released meanwhile
                 // ([`release_made`]) waits, so every folder listed is still this run's.
                 let made = MADE.lock().unwrap_or_else(PoisonError::into_inner);

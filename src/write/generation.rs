@@ -182,7 +182,7 @@ impl Drop for Folder {
     fn drop(&mut self) {
         // Released now: the next waiter must not read this process's id as its holder's.
         if let Some(file) = &self.lock_file {
-            let _ = file.set_len(0);
+            crate::fsutil::interrupt::release_held(file);
         }
         // A folder this run made and left holding nothing but its lock (a build that
         // failed before it wrote anything) is removed, with the parents it made: no litter.
@@ -353,6 +353,7 @@ impl Folder {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
             .map_err(|e| Error::io(&path, e))?;
+        crate::fsutil::interrupt::note_held(&file);
         let since = known::Identity::of_file(&file).ok().map(|i| i.changed);
         Ok(Some(Folder {
             out: out.to_path_buf(),
