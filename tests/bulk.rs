@@ -122,6 +122,12 @@ fn bad_rows_are_reported_line_by_line_and_nothing_is_written() {
         .expect_stderr_line(&["data/events.csv:3:", "\"2021-02-30\"", "no such date"])
         .expect_stderr_line(&["data/events.csv:4:", "\"95.5\"", "lat out of range"])
         .expect_stderr_line(&["data/events.csv:5:", "\"Atlantis\"", "unresolved"])
+        // `build --events` refuses --online: it is told to ask first with `geocode
+        // --online` (tester finding, session 38, 5).
+        .expect_stderr_line(&[
+            "data/events.csv:5:",
+            "or ask for it online first with `drillmap geocode --online`",
+        ])
         .expect_stderr_line(&["data/events.csv:6:", "expected 9 columns", "found 5"])
         .expect_stderr_line(&["data/events.csv:8:", "\"ok-1\"", "duplicate id"])
         .expect_stderr_line(&["5 bad rows of 7", "nothing was written"]);

@@ -845,3 +845,44 @@ fn a_base_zoom_above_the_max_zoom_is_a_usage_error() {
     }
     assert!(!work.out().join("t.pmtiles").exists());
 }
+
+/// Tester finding (session 38, 2): a config file that did not parse (an unknown field)
+/// exited 1, which `geocode` keeps for a name it cannot resolve, and named no line. A
+/// config is settings, as flags are: exit 2, naming the file and the line, for every
+/// command, as a missing config and a value out of range in one already did.
+#[test]
+fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
+    let work = Work::new("small");
+    fs::write(
+        work.dir.path().join("bad.toml"),
+        "# settings\n[online]\nbogus = 1\n",
+    )
+    .unwrap();
+    let expect = ["error: ", "bad.toml:3:", "unknown field `bogus`"];
+    work.run(&[
+        "geocode", "--data", "data", "--config", "bad.toml", "Termez",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&expect);
+    work.run(&[
+        "build", "--data", "data", "--out", "out", "--config", "bad.toml",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&expect);
+    assert!(work.outputs().is_empty(), "nothing written");
+    fs::write(work.dir.path().join("bad.toml"), "[online\n").unwrap();
+    work.run(&[
+        "geocode", "--data", "data", "--config", "bad.toml", "Termez",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["bad.toml:1:"]);
+    work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--config",
+        "none.toml",
+        "Termez",
+    ])
+    .expect_code(2);
+}

@@ -196,13 +196,19 @@ fn a_failed_lookup_is_reported_and_good_output_is_kept() {
     work.build().expect_code(0);
     let good = work.outputs();
     unknown_place(&work);
-    build_online(&work, &server.url())
-        .expect_code(1)
-        .expect_stderr_line(&[
-            "exercises.toml:14:",
-            "\"Qizilqala\"",
-            "online lookup failed",
-        ]);
+    let run = build_online(&work, &server.url());
+    run.expect_code(1).expect_stderr_line(&[
+        "exercises.toml:14:",
+        "\"Qizilqala\"",
+        "online lookup failed",
+    ]);
+    // Asked and failed, it is not told to ask with --online (tester finding, session 38, 5).
+    run.expect_stderr_line(&["exercises.toml:14:", "\"Qizilqala\"", "unresolved"]);
+    assert!(
+        !run.stderr().contains("geocode it with --online"),
+        "{}",
+        run.stderr()
+    );
     assert_eq!(work.outputs(), good);
     assert!(
         !work.data().join("geocode-cache.toml").exists(),
@@ -731,13 +737,24 @@ fn a_cached_answer_outside_its_country_or_with_no_name_is_refused_everywhere() {
             "entry \"Qizilqala\" [\"TJ\"]",
             "chosen in UZ, outside the allowed countries TJ",
         ),
+        // Tester finding (session 38, 4): an unknown provider passed, and the feature said
+        // `"geocoder":"bogus"`.
+        (
+            "provider = \"nominatim\"",
+            "provider = \"bogus\"",
+            "entry \"Qizilqala\" [\"TJ\"]",
+            "provider: unknown geocoder \"bogus\" (expected nominatim or photon)",
+        ),
     ] {
         assert!(good.contains(from), "{good}");
         fs::write(&cache, good.replacen(from, to, 1)).unwrap();
         let expect = ["geocode-cache.toml:", entry, why];
         work.check().expect_code(1).expect_stderr_line(&expect);
+        work.build().expect_code(1).expect_stderr_line(&expect);
+        // `geocode` keeps exit 1 for a name it cannot resolve: a cache that cannot be read
+        // is exit 2 (tester finding, session 38, 2).
         work.run(&["geocode", "--data", "data", "--country", "TJ", "Qizilqala"])
-            .expect_code(1)
+            .expect_code(2)
             .expect_stderr_line(&expect);
         work.run(&promote)
             .expect_code(1)
@@ -1145,4 +1162,84 @@ fn promote_append_keeps(end: &str) {
         .expect_code(0)
         .expect_stderr_line(&[&format!("places.csv:{line}:"), "already there"]);
     assert_eq!(fs::read_to_string(&table).unwrap(), text);
+}
+
+/// Tester finding (session 38, 1): `build --online --refresh` against a failing service
+/// exited 1 ("nothing was written") although the cache answered every name, while an
+/// offline build and `geocode --online --refresh` exited 0. A failed refresh of a name the
+/// cache answers keeps the cached answer, with a warning, in `build` and `geocode` alike.
+#[test]
+fn a_failed_refresh_keeps_the_cached_answer_in_build_and_geocode() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    build_online(&work, &server.url()).expect_code(0);
+    let first = work.outputs();
+    let cache = fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap();
+    // No retries, so a failure is one request.
+    fs::write(
+        work.dir.path().join("cfg.toml"),
+        "[online]\nmax-retries = 0\n",
+    )
+    .unwrap();
+    let failing = MockServer::start(vec![Reply::status(500); 2]);
+    let refused = format!("http://127.0.0.1:{}", support::closed_port());
+    for url in [failing.url(), refused] {
+        let mut args = vec!["build", "--data", "data", "--out", "out"];
+        args.extend_from_slice(&online_flags(&url));
+        args.extend_from_slice(&["--refresh", "--config", "cfg.toml"]);
+        work.run(&args).expect_code(0).expect_stderr_line(&[
+            "warning: ",
+            "exercises.toml:14:",
+            "\"Qizilqala\"",
+            "online refresh failed",
+            "the cached answer (retrieved ",
+            "was used",
+        ]);
+        assert_eq!(work.outputs(), first, "{url}");
+        let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+        args.extend_from_slice(&online_flags(&url));
+        args.extend_from_slice(&["--refresh", "--config", "cfg.toml", "Qizilqala"]);
+        let run = work.run(&args);
+        run.expect_code(0).expect_stderr_line(&[
+            "warning: Qizilqala: online refresh failed",
+            "the cached answer (retrieved ",
+        ]);
+        assert!(
+            run.stdout().contains("Qizilqala: resolved"),
+            "{}",
+            run.stdout()
+        );
+    }
+    assert_eq!(failing.requests().len(), 2);
+    assert_eq!(
+        fs::read_to_string(work.data().join("geocode-cache.toml")).unwrap(),
+        cache,
+        "a failure leaves the cache as it was"
+    );
+    // A name nothing answers still fails the build.
+    work.edit("exercises.toml", "Qizilqala", "Nowhereabad");
+    let mut args = vec!["build", "--data", "data", "--out", "out"];
+    let url = failing.url();
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--refresh", "--config", "cfg.toml"]);
+    work.run(&args).expect_code(1).expect_stderr_line(&[
+        "exercises.toml:14:",
+        "\"Nowhereabad\"",
+        "online lookup failed",
+    ]);
+    assert_eq!(work.outputs(), first);
+    // `geocode --online` says so too, and does not tell it to ask with --online (5).
+    let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--config", "cfg.toml", "Nowhereabad"]);
+    let run = work.run(&args);
+    run.expect_code(1)
+        .expect_stderr_line(&["Nowhereabad: online lookup failed"]);
+    assert!(
+        run.stdout().contains("Nowhereabad: unresolved"),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains("--online"), "{}", run.stdout());
 }

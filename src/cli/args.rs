@@ -12,8 +12,10 @@ Exit codes:
   0  success
   1  data problems (check, build: a bad value or a file that does not parse),
      or a name not resolved (geocode)
-  2  usage error, or a file could not be read or written (the GeoNames index
-     included, also in the middle of a run; nothing is written)
+  2  usage error (a config file that does not parse included), or a file could
+     not be read or written (for geocode, also a geocode cache that does not
+     parse; the GeoNames index included, also in the middle of a run; nothing is
+     written)
   3  internal error: a bug (a panic, a failed worker thread); nothing is written
   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the run's temporary files
      are removed and the previous output stays, unless the signal came while or
@@ -311,10 +313,16 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
     };
     let file = match drillmap::read::input::read_text(&path) {
         Ok(text) => {
-            let parsed: ConfigFile = toml::from_str(&text).map_err(|e| Error::Syntax {
-                path: path.clone(),
-                line: None,
-                message: e.message().trim().to_owned(),
+            // A config is settings, as flags are: one that does not parse is a usage error
+            // (exit 2, as a value out of range in it is), naming the file and the line.
+            let parsed: ConfigFile = toml::from_str(&text).map_err(|e| {
+                let lines = drillmap::read::lines::LineIndex::new(&text);
+                let bad = Error::Syntax {
+                    path: path.clone(),
+                    line: e.span().map(|s| lines.line(s.start)),
+                    message: e.message().trim().to_owned(),
+                };
+                Error::Usage(bad.to_string())
             })?;
             parsed.online.unwrap_or_default()
         }

@@ -70,7 +70,10 @@ pub fn run(
         let _ = writeln!(err, "note: {note}");
     }
     let (summaries, notices) = built?;
-    for p in &notices {
+    for p in &notices.refresh_failed {
+        let _ = writeln!(err, "warning: {p}");
+    }
+    for p in &notices.weak {
         let _ = writeln!(err, "notice: {p}");
     }
     for s in &summaries {

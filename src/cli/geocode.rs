@@ -533,7 +533,12 @@ pub fn run(
     };
     let geocoder = Geocoder::new(gazetteer, geonames.as_ref());
     let border = &tables.border;
-    let mut cache = tables.geocode_cache(data)?;
+    // A cache that does not parse is a file that cannot be read (exit 2, as the GeoNames
+    // table above): exit 1 means a name was not resolved. The message keeps its line.
+    let mut cache = tables.geocode_cache(data).map_err(|e| match e {
+        Error::Syntax { .. } => Error::Usage(e.to_string()),
+        other => other,
+    })?;
     let mut out = io::stdout().lock();
     if let Some(input) = batch {
         let all = self::batch(
@@ -562,9 +567,14 @@ pub fn run(
             .filter(|&i| unknown(i))
             .map(|i| online::Query::new(names[i].as_str(), &countries))
             .collect();
+        // Said as `build` says it: a failed refresh of a name the cache answers is a
+        // warning, and the cached answer stands.
         for o in pipeline::ask_online(data, &mut cache, &queries, online)? {
-            if let Err(e) = o.result {
-                let _ = writeln!(err, "{}: online lookup failed: {e}", o.query);
+            if o.result.is_err() {
+                let kept = pipeline::kept_answer(&cache, &o);
+                let message = pipeline::failed_lookup(&o, kept);
+                let warning = if kept.is_some() { "warning: " } else { "" };
+                let _ = writeln!(err, "{warning}{}: {message}", o.query);
             }
         }
     }
@@ -582,6 +592,11 @@ pub fn run(
         })
         .collect();
     let within = filter.countries.join(", ");
+    // With --online, a name still unanswered was asked and its failure said above.
+    let advice = match online {
+        Some(_) => resolve::OnlineAdvice::Asked,
+        None => resolve::OnlineAdvice::Offer,
+    };
     let answers: Vec<Answered<'_>> = names
         .iter()
         .zip(&looked_up)
@@ -589,7 +604,7 @@ pub fn run(
             Some(c) => (n.clone(), online_answer(c), None),
             None => {
                 let why = (r.status != Status::Resolved)
-                    .then(|| resolve::explain_asked(r, &within, *asked));
+                    .then(|| resolve::explain_asked(r, &within, *asked, advice));
                 (n.clone(), r.clone(), why)
             }
         })

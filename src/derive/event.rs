@@ -409,7 +409,14 @@ impl<'g> Builder<'g> {
             }
         };
         let geocoder = Geocoder::new(self.gazetteer, secondary);
-        let resolved = match resolve::resolve_one(&geocoder, self.cache, place, country) {
+        let resolved = match resolve::resolve_one(
+            &geocoder,
+            self.cache,
+            place,
+            country,
+            // `build --events` cannot ask online: `geocode --online` can, first.
+            resolve::OnlineAdvice::AskFirst,
+        ) {
             Ok(r) => r,
             Err(m) => return Ok(Err(m)),
         };

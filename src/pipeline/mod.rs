@@ -370,9 +370,10 @@ pub struct CheckReport {
 }
 
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
-fn resolve_all(inputs: &Inputs) -> (Resolutions<'_>, Vec<Problem>) {
+/// `advice`: what the unresolved names' advice may offer online ([`resolve::OnlineAdvice`]).
+fn resolve_all(inputs: &Inputs, advice: resolve::OnlineAdvice) -> (Resolutions<'_>, Vec<Problem>) {
     let (resolutions, more) =
-        resolve::resolve_dataset(&inputs.geocoder(), &inputs.cache, &inputs.dataset);
+        resolve::resolve_dataset(&inputs.geocoder(), &inputs.cache, &inputs.dataset, advice);
     let mut problems: Vec<Problem> = inputs.problems.iter().cloned().chain(more).collect();
     problems.sort();
     problems.dedup();
@@ -382,7 +383,7 @@ fn resolve_all(inputs: &Inputs) -> (Resolutions<'_>, Vec<Problem>) {
 /// Validate the data in `data` without writing anything.
 pub fn check(data: &Path) -> Result<CheckReport> {
     let inputs = read(data)?;
-    let (resolutions, problems) = resolve_all(&inputs);
+    let (resolutions, problems) = resolve_all(&inputs, resolve::OnlineAdvice::Offer);
     let mut online_only: Vec<String> = resolutions
         .iter()
         .filter_map(|((query, country, _), r)| {
@@ -457,32 +458,84 @@ pub fn ask_online(
     ))
 }
 
+/// The cached answer a failed lookup leaves standing: a found entry for the same question
+/// (a `--refresh` that failed). `None` when nothing answers the name, so the failure is
+/// what the run has to say about it.
+pub fn kept_answer<'c>(
+    cache: &'c GeocodeCache,
+    outcome: &online::LookupOutcome,
+) -> Option<&'c online::CacheEntry> {
+    match &outcome.result {
+        Ok(_) => None,
+        Err(_) => cache
+            .get(&outcome.query, &outcome.countries)
+            .filter(|entry| entry.status == online::Status::Found),
+    }
+}
+
+/// What a failed lookup of `outcome` says: that the cached answer `kept` was used (a
+/// warning), or that the lookup failed (a problem when nothing else answers the name).
+/// `build` and `geocode` say it in the same words.
+pub fn failed_lookup(outcome: &online::LookupOutcome, kept: Option<&online::CacheEntry>) -> String {
+    let Err(e) = &outcome.result else {
+        return String::new();
+    };
+    match kept {
+        Some(entry) => format!(
+            "online refresh failed: {e}; the cached answer (retrieved {}) was used",
+            entry.retrieved_date()
+        ),
+        None => format!("online lookup failed: {e}"),
+    }
+}
+
+/// The places of `dataset` that asked the question of `outcome` (every spelling the cache's
+/// key folds together).
+fn asked_by<'d>(
+    dataset: &'d Dataset,
+    outcome: &online::LookupOutcome,
+) -> impl Iterator<Item = &'d crate::model::PlaceRef> + 'd {
+    let asked = online::query_key(&outcome.query);
+    dataset
+        .place_refs()
+        .filter(move |p| online::query_key(&p.query) == asked)
+}
+
 /// Ask the online geocoder ([`ask_online`]) about every name the local tables do not know.
-/// A name whose lookup fails is reported at each line naming it; the others are kept.
-fn geocode_online(data: &Path, inputs: &mut Inputs, online: &Online) -> Result<Vec<Problem>> {
+/// A name whose lookup fails is reported at each line naming it, as a problem, unless the
+/// cache still answers it (a failed `--refresh`): then the cached answer is used and the
+/// failure is a warning, as an offline build of the same data would use it. The others are
+/// kept. Returns (problems, warnings).
+fn geocode_online(
+    data: &Path,
+    inputs: &mut Inputs,
+    online: &Online,
+) -> Result<(Vec<Problem>, Vec<Problem>)> {
     let queries: Vec<online::Query> =
         resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset)
             .into_iter()
             .map(|(q, countries)| online::Query::new(q, &countries))
             .collect();
     let outcomes = ask_online(data, &mut inputs.cache, &queries, online)?;
-    let mut problems = Vec::new();
-    for o in outcomes {
-        if let Err(e) = o.result {
-            // Every spelling the one question covers (the cache's key).
-            let asked = online::query_key(&o.query);
-            let same = |q: &str| online::query_key(q) == asked;
-            for place in inputs.dataset.place_refs().filter(|p| same(&p.query)) {
-                problems.push(Problem::new(
-                    &place.path,
-                    Some(place.line),
-                    &place.query,
-                    format!("online lookup failed: {e}"),
-                ));
-            }
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    for o in outcomes.iter().filter(|o| o.result.is_err()) {
+        let kept = kept_answer(&inputs.cache, o);
+        let message = failed_lookup(o, kept);
+        let list = if kept.is_some() {
+            &mut warnings
+        } else {
+            &mut problems
+        };
+        for place in asked_by(&inputs.dataset, o) {
+            list.push(Problem::new(
+                &place.path,
+                Some(place.line),
+                &place.query,
+                message.clone(),
+            ));
         }
     }
-    Ok(problems)
+    Ok((problems, warnings))
 }
 
 /// The layers of the data in `data`, or every problem that stops them.
@@ -495,19 +548,36 @@ pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
     layers_noticed(data, online, false).map(|(layers, _)| layers)
 }
 
-/// [`layers_with`], and the places resolved by a weak match ([`resolve::weak_matches`]):
-/// notices, or problems (nothing derived) with `strict`.
+/// What a build has to say besides its layers: nothing stops it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Notices {
+    /// The places resolved by a weak match ([`resolve::weak_matches`]); empty with
+    /// `strict`, which makes them problems.
+    pub weak: Vec<Problem>,
+    /// Names whose online refresh failed, answered from the cache as before (warnings).
+    pub refresh_failed: Vec<Problem>,
+}
+
+/// [`layers_with`], and what it noticed ([`Notices`]): the weak matches are notices, or
+/// problems (nothing derived) with `strict`.
 pub fn layers_noticed(
     data: &Path,
     online: Option<&Online>,
     strict: bool,
-) -> Result<(Vec<Layer>, Vec<Problem>)> {
+) -> Result<(Vec<Layer>, Notices)> {
     let mut inputs = read(data)?;
+    let mut refresh_failed = Vec::new();
     if let Some(online) = online {
-        let failed = geocode_online(data, &mut inputs, online)?;
+        let (failed, kept) = geocode_online(data, &mut inputs, online)?;
         inputs.problems.extend(failed);
+        refresh_failed = kept;
     }
-    let (resolutions, mut problems) = resolve_all(&inputs);
+    // A name an online run leaves unresolved was asked, and its failure is reported.
+    let advice = match online {
+        Some(_) => resolve::OnlineAdvice::Asked,
+        None => resolve::OnlineAdvice::Offer,
+    };
+    let (resolutions, mut problems) = resolve_all(&inputs, advice);
     let mut weak = resolve::weak_matches(&inputs.dataset, &resolutions);
     if strict {
         problems.append(&mut weak);
@@ -522,7 +592,13 @@ pub fn layers_noticed(
         &inputs.border,
         &inputs.provenance,
     );
-    Ok((layers.into(), weak))
+    Ok((
+        layers.into(),
+        Notices {
+            weak,
+            refresh_failed,
+        },
+    ))
 }
 
 /// One written layer.
@@ -549,14 +625,14 @@ pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>
 }
 
 /// [`build`] into `folder` (`paths.out`, locked), and the notices of [`layers_noticed`]
-/// (problems with `strict`). Every file is staged, then all are published as one
-/// generation.
+/// (the weak matches are problems with `strict`). Every file is staged, then all are
+/// published as one generation.
 pub fn build_noticed(
     paths: &Paths,
     online: Option<&Online>,
     strict: bool,
     folder: &mut Folder,
-) -> Result<(Vec<LayerSummary>, Vec<Problem>)> {
+) -> Result<(Vec<LayerSummary>, Notices)> {
     let (layers, notices) = layers_noticed(&paths.data, online, strict)?;
     let mut summaries = Vec::new();
     let mut files = Vec::new();

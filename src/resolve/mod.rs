@@ -249,6 +249,7 @@ pub fn resolve_dataset<'g>(
     gazetteer: &Geocoder<'g>,
     cache: &'g GeocodeCache,
     dataset: &Dataset,
+    advice: OnlineAdvice,
 ) -> (Resolutions<'g>, Vec<Problem>) {
     let mut out = Resolutions::default();
     let mut failed: BTreeMap<RefKey, String> = BTreeMap::new();
@@ -270,7 +271,14 @@ pub fn resolve_dataset<'g>(
             ));
             continue;
         }
-        let resolved = resolve_on(gazetteer, cache, &place.query, &place.country, place.date);
+        let resolved = resolve_on(
+            gazetteer,
+            cache,
+            &place.query,
+            &place.country,
+            place.date,
+            advice,
+        );
         match resolved {
             Ok(res) => {
                 out.by_query.insert(key, res);
@@ -333,8 +341,9 @@ pub fn resolve_one<'g>(
     cache: &'g GeocodeCache,
     query: &str,
     country: &str,
+    advice: OnlineAdvice,
 ) -> Result<Resolved<'g>, String> {
-    resolve_on(geocoder, cache, query, country, None)
+    resolve_on(geocoder, cache, query, country, None, advice)
 }
 
 /// [`resolve_one`] for a record of `date`: among places of the same name, the one that
@@ -345,6 +354,7 @@ pub fn resolve_on<'g>(
     query: &str,
     country: &str,
     date: Option<Day>,
+    advice: OnlineAdvice,
 ) -> Result<Resolved<'g>, String> {
     let filter = Filter {
         date,
@@ -361,8 +371,8 @@ pub fn resolve_on<'g>(
             online: None,
         }),
         (None, Some(Ok(found))) => Ok(found),
-        (None, Some(Err(entry))) => Err(explain_asked(&r, country, Some(entry))),
-        (None, None) => Err(explain(&r, country)),
+        (None, Some(Err(entry))) => Err(explain_asked(&r, country, Some(entry), advice)),
+        (None, None) => Err(explain_asked(&r, country, None, advice)),
     }
 }
 
@@ -452,14 +462,50 @@ pub fn weak_matches(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Pro
 /// adding it as an alias. The one wording of that advice, for every path that explains a
 /// name (`check`, `build`, `build --events`, `geocode`).
 pub fn explain(r: &Resolution<'_>, country: &str) -> String {
-    explain_asked(r, country, None)
+    explain_asked(r, country, None, OnlineAdvice::Offer)
+}
+
+/// What the advice to a name nothing answers may offer online: what the run that explains
+/// it could do (tester finding, session 38: a failed `--online` run and `build --events`,
+/// which refuses `--online`, were told to use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnlineAdvice {
+    /// Asking online could apply to this command: offer `--online` (`check`, `build`
+    /// and `geocode NAME` without it).
+    #[default]
+    Offer,
+    /// This command cannot ask (`build --events`, `geocode --batch`): offer to ask first,
+    /// with `drillmap geocode --online`.
+    AskFirst,
+    /// This run asked online, and the lookup failed (the failure is reported beside the
+    /// name): offer nothing online.
+    Asked,
+}
+
+impl OnlineAdvice {
+    /// The words appended to the advice.
+    fn words(self) -> &'static str {
+        match self {
+            OnlineAdvice::Offer => ", or geocode it with --online",
+            OnlineAdvice::AskFirst => {
+                ", or ask for it online first with `drillmap geocode --online`"
+            }
+            OnlineAdvice::Asked => "",
+        }
+    }
 }
 
 /// [`explain`], for a name the online provider was already asked about (`asked`, a cached
-/// answer that found nothing): what it answered replaces the advice to ask it.
-pub fn explain_asked(r: &Resolution<'_>, country: &str, asked: Option<&CacheEntry>) -> String {
+/// answer that found nothing): what it answered replaces the advice to ask it; otherwise
+/// the advice offers what `online` says this run can do.
+pub fn explain_asked(
+    r: &Resolution<'_>,
+    country: &str,
+    asked: Option<&CacheEntry>,
+    online: OnlineAdvice,
+) -> String {
     let online = match asked {
-        None => ", or geocode it with --online".to_owned(),
+        None => online.words().to_owned(),
         Some(entry) => format!("; {}", entry.nothing_found()),
     };
     let within = if country.is_empty() {
@@ -529,8 +575,14 @@ mod tests {
     fn a_name_nothing_knows_is_explained_and_not_taken_from_an_empty_cache() {
         let gazetteer = Gazetteer::new(Vec::new());
         let cache = GeocodeCache::default();
-        let err =
-            resolve_one(&Geocoder::new(&gazetteer, None), &cache, "Qizilqala", "TJ").unwrap_err();
+        let err = resolve_one(
+            &Geocoder::new(&gazetteer, None),
+            &cache,
+            "Qizilqala",
+            "TJ",
+            OnlineAdvice::Offer,
+        )
+        .unwrap_err();
         assert!(err.starts_with("unresolved: no place in TJ"), "{err}");
         assert!(cached(&cache, "Qizilqala", &["TJ".into()]).is_none());
     }
@@ -546,19 +598,31 @@ mod tests {
         let gazetteer = Gazetteer::new(vec![settlement("dushanbe", "Dushanbe", "TJ")]);
         let g = Geocoder::new(&gazetteer, None);
         let cache = GeocodeCache::default();
-        let err = resolve_one(&g, &cache, "Dishanbi", "TJ").unwrap_err();
+        let err = resolve_one(&g, &cache, "Dishanbi", "TJ", OnlineAdvice::Offer).unwrap_err();
         assert_eq!(
             err,
             "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row, or geocode it with --online"
         );
-        let err = resolve_one(&g, &cache, "Atlantis", "TJ").unwrap_err();
+        let err = resolve_one(&g, &cache, "Atlantis", "TJ", OnlineAdvice::Offer).unwrap_err();
         assert_eq!(
             err,
             "unresolved: no place in TJ in the gazetteer matches; add the name as an alias or a new row, or geocode it with --online"
         );
         // Outside the country asked for, nothing is near.
-        let err = resolve_one(&g, &cache, "Dishanbi", "UZ").unwrap_err();
+        let err = resolve_one(&g, &cache, "Dishanbi", "UZ", OnlineAdvice::Offer).unwrap_err();
         assert!(!err.contains("did you mean"), "{err}");
+        // Tester finding (session 38, 5): a run that cannot ask, or asked and failed, is not
+        // told to ask with --online.
+        let err = resolve_one(&g, &cache, "Atlantis", "TJ", OnlineAdvice::AskFirst).unwrap_err();
+        assert_eq!(
+            err,
+            "unresolved: no place in TJ in the gazetteer matches; add the name as an alias or a new row, or ask for it online first with `drillmap geocode --online`"
+        );
+        let err = resolve_one(&g, &cache, "Dishanbi", "TJ", OnlineAdvice::Asked).unwrap_err();
+        assert_eq!(
+            err,
+            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row"
+        );
     }
 
     /// Near names come from every table, ranked together.

@@ -415,6 +415,11 @@ impl GeocodeCache {
                     format!("{what}: countries must be upper case, sorted and unique"),
                 ));
             }
+            // The provider is what a feature's `geocoder` says: a hand edit to one no
+            // drillmap asks would be cited as it is.
+            if let Err(why) = entry.provider.parse::<super::Provider>() {
+                return Err(syntax(line, format!("{what}: provider: {why}")));
+            }
             if parse_timestamp(&entry.retrieved_at).is_none() {
                 return Err(syntax(
                     line,

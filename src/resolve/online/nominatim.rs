@@ -29,18 +29,20 @@ pub const MIN_UNCERTAINTY_KM: f64 = 0.5;
 
 /// One search result as Nominatim writes it (`jsonv2`; `json`'s `class` is accepted too).
 /// Every field is optional here so that one odd result is rejected with a reason instead of
-/// failing the whole answer.
+/// failing the whole answer; so is a result none of whose fields can be read
+/// ([`RawResult::malformed`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawResult {
-    /// Nominatim's internal id.
+    /// Nominatim's internal id: a number, or a string of digits (as older Nominatim
+    /// versions and some Nominatim-compatible services write it); read by [`id`].
     #[serde(default)]
-    pub place_id: Option<u64>,
+    pub place_id: Option<Value>,
     /// `node`, `way` or `relation`.
     #[serde(default)]
     pub osm_type: Option<String>,
-    /// OSM object id.
+    /// OSM object id: a number, or a string of digits, as `place_id`.
     #[serde(default)]
-    pub osm_id: Option<u64>,
+    pub osm_id: Option<Value>,
     /// Latitude (a string in Nominatim's answers; a number is accepted).
     #[serde(default)]
     pub lat: Option<Value>,
@@ -74,6 +76,23 @@ pub struct RawResult {
     /// `[minlat, maxlat, minlon, maxlon]` as strings.
     #[serde(default)]
     pub boundingbox: Option<Vec<Value>>,
+    /// Why the result could not be read as one (a field of the wrong type): it is rejected
+    /// with this reason, and the answer's other results are kept.
+    #[serde(skip)]
+    pub malformed: Option<String>,
+}
+
+/// An id (`osm_id`, `place_id`) as Nominatim writes it, a JSON number, or as some
+/// Nominatim-compatible services write it, a string of decimal digits (`"2402"`);
+/// anything else is none.
+pub fn id(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 /// An answer's body as JSON (Nominatim's and Photon's alike), or what is wrong with it.
@@ -100,12 +119,26 @@ pub fn parse_response(body: &str) -> Result<Vec<RawResult>, String> {
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
-                serde_json::from_value::<RawResult>(item).map_err(|e| {
-                    // serde quotes the offending value whole, however long: cut it, and
-                    // keep what the message says of it.
-                    let e = shown_message(&e.to_string());
-                    format!("result {} is not a search result: {e}", i + 1)
-                })
+                if !item.is_object() {
+                    return Err(format!(
+                        "result {} is not a search result: {} instead of an object",
+                        i + 1,
+                        json_kind(&item)
+                    ));
+                }
+                // One odd result (a field of the wrong type) is rejected alone, with the
+                // reason; the others are kept.
+                Ok(
+                    serde_json::from_value::<RawResult>(item).unwrap_or_else(|e| {
+                        // serde quotes the offending value whole, however long: cut it, and
+                        // keep what the message says of it.
+                        let e = shown_message(&e.to_string());
+                        RawResult {
+                            malformed: Some(format!("not a search result: {e}")),
+                            ..RawResult::default()
+                        }
+                    }),
+                )
             })
             .collect(),
         Value::Object(map) if map.contains_key("error") => {
@@ -261,7 +294,7 @@ fn clamp_unit(v: f64) -> f64 {
 }
 
 fn osm_of(raw: &RawResult) -> String {
-    match (&raw.osm_type, raw.osm_id) {
+    match (&raw.osm_type, raw.osm_id.as_ref().and_then(id)) {
         (Some(t), Some(id)) => format!("{t}/{id}"),
         _ => String::new(),
     }
@@ -338,10 +371,21 @@ fn check(
     raw: &RawResult,
     within: &mut dyn Containment,
 ) -> Result<ChosenResult, String> {
+    if let Some(why) = &raw.malformed {
+        return Err(why.clone());
+    }
     let lat = coordinate(raw.lat.as_ref(), LATITUDES, "latitude")?;
     let lon = coordinate(raw.lon.as_ref(), LONGITUDES, "longitude")?;
-    let (Some(osm_type), Some(osm_id)) = (&raw.osm_type, raw.osm_id) else {
+    let (Some(osm_type), Some(osm_id)) = (&raw.osm_type, &raw.osm_id) else {
         return Err("no OSM type and id".into());
+    };
+    let osm_id = id(osm_id)
+        .ok_or_else(|| format!("osm_id {} is not an OSM id", shown_json(Some(osm_id))))?;
+    let place_id = match &raw.place_id {
+        None => 0,
+        Some(v) => {
+            id(v).ok_or_else(|| format!("place_id {} is not a place id", shown_json(Some(v))))?
+        }
     };
     let country = country_code(raw)
         .ok_or_else(|| "no country code (was addressdetails=1 ignored?)".to_string())?;
@@ -385,7 +429,7 @@ fn check(
         lon,
         osm_type: osm_type.clone(),
         osm_id,
-        place_id: raw.place_id.unwrap_or(0),
+        place_id,
         category,
         kind,
         addresstype,
@@ -564,6 +608,45 @@ pub(crate) mod tests {
         );
     }
 
+    /// Tester finding (session 38, 3): one result with a string `osm_id` made the whole
+    /// answer "malformed" and lost the valid first result. Ids written as strings of digits
+    /// (older Nominatim, some compatible services) are read; any other odd result is
+    /// rejected alone, with its reason.
+    #[test]
+    fn one_odd_result_is_rejected_alone_and_string_ids_are_read() {
+        let one = VILLAGE.trim_matches(|c| c == '[' || c == ']');
+        let far = |id: &str| {
+            one.replace("\"osm_id\":2751234567", &format!("\"osm_id\":{id}"))
+                .replace("\"name\":\"Kharbmaidon\"", "\"name\":\"Elsewhere\"")
+                .replace("\"name:en\":\"Kharbmaidon\"", "\"name:en\":\"Elsewhere\"")
+        };
+        let odd = one.replace("\"importance\":0.2500001", "\"importance\":\"high\"");
+        let answer = format!("[{one},{},{},{odd}]", far("\"2402\""), far("\"way 7\""));
+        let results = parse_response(&answer).unwrap();
+        let ev = evaluate("Kharbmaidon", &tj(), &results, &mut Anywhere);
+        assert_eq!(ev.chosen.map(|c| c.osm_id), Some(2751234567));
+        let c = &ev.candidates;
+        assert_eq!(c.len(), 4);
+        assert!(c[0].accepted, "{:?}", c[0]);
+        // Read, and ranked below the exact name.
+        assert!(c[1].accepted && c[1].osm == "node/2402", "{:?}", c[1]);
+        assert!(!c[2].accepted);
+        assert_eq!(c[2].reason, "osm_id \"way 7\" is not an OSM id");
+        assert!(!c[3].accepted);
+        assert!(
+            c[3].reason
+                .starts_with("not a search result: invalid type: string \"high\""),
+            "{:?}",
+            c[3]
+        );
+        // A string place id is read as well.
+        let results =
+            parse_response(&VILLAGE.replace("\"place_id\":198765", "\"place_id\":\"198765\""))
+                .unwrap();
+        let chosen = evaluate("Kharbmaidon", &tj(), &results, &mut Anywhere).chosen;
+        assert_eq!(chosen.map(|c| c.place_id), Some(198765));
+    }
+
     /// Probe finding 3: a result whose names share nothing with the query was chosen (at
     /// 0.38), and two results of the same name were resolved to the first. Online answers
     /// meet the gazetteer's rules: the 0.7 floor and the 0.05 ambiguity margin.
@@ -729,11 +812,19 @@ pub(crate) mod tests {
             "{e}"
         );
         assert!(e.len() < MAX_SHOWN + 100, "{} bytes", e.len());
-        // Review: the message was cut from its end, losing what serde expected.
-        let e = parse_response(&format!(r#"[{{"osm_id":"{}"}}]"#, "7".repeat(10_000))).unwrap_err();
-        assert!(e.starts_with("result 1 is not a search result"), "{e}");
-        assert!(e.ends_with("… (10000 bytes)\", expected u64"), "{e}");
+        // Review: the message was cut from its end, losing what serde expected. A result
+        // that cannot be read is now rejected alone (session 38), with that message.
+        let raw =
+            parse_response(&format!(r#"[{{"importance":"{}"}}]"#, "7".repeat(10_000))).unwrap();
+        let e = raw[0].malformed.clone().unwrap_or_default();
+        assert!(e.starts_with("not a search result"), "{e}");
+        assert!(e.ends_with("… (10000 bytes)\", expected f64"), "{e}");
         assert!(e.len() < MAX_SHOWN + 100, "{} bytes", e.len());
+        let e = parse_response("[1]").unwrap_err();
+        assert_eq!(
+            e,
+            "result 1 is not a search result: a number instead of an object"
+        );
         assert_eq!(parse_response("[]").unwrap().len(), 0);
     }
 

@@ -95,7 +95,7 @@ fn to_raw(feature: &Map<String, Value>) -> RawResult {
     RawResult {
         place_id: None,
         osm_type,
-        osm_id: props.get("osm_id").and_then(Value::as_u64),
+        osm_id: props.get("osm_id").cloned(),
         lat: coord(1),
         lon: coord(0),
         category: text("osm_key"),
@@ -107,6 +107,7 @@ fn to_raw(feature: &Map<String, Value>) -> RawResult {
         address,
         namedetails,
         boundingbox,
+        malformed: None,
     }
 }
 
