@@ -2449,3 +2449,56 @@ fn a_layer_fed_back_keeps_the_credits_its_points_owe() {
         exercises["attribution"]
     );
 }
+
+/// Tester's report: `build --events --strict` was silently ignored, and a fuzzy or loose
+/// geocode was published with exit 0. Under `--strict` a weak match is a bad row, refused
+/// (exit 1, nothing written) or skipped and listed under `--max-errors`, as an unresolved
+/// place is; an exact match is still written.
+#[test]
+fn strict_makes_a_weak_match_of_an_events_row_a_bad_row() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "weak.csv",
+        "event_id_cnty,event_date,location,country\n\
+         E1,2021-08-05,Dushambe,TJ\n\
+         E2,2021-08-05,Du shanbe,TJ\n\
+         E3,2021-08-05,Dushanbe,TJ\n",
+    );
+    // Without --strict the weak matches are written, as before.
+    bulk(&work, &["--events", &rows, "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(ids(&v), ["E1", "E2", "E3"]);
+    let before = fs::read(work.out().join("events.geojson")).unwrap();
+    bulk(&work, &["--events", &rows, "--no-tiles", "--strict"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "data/weak.csv:2:",
+            "\"Dushambe\"",
+            "fuzzy match",
+            "--strict",
+        ])
+        .expect_stderr_line(&["data/weak.csv:3:", "\"Du shanbe\"", "match", "--strict"])
+        .expect_stderr_line(&["2 bad rows", "nothing was written"]);
+    assert_eq!(fs::read(work.out().join("events.geojson")).unwrap(), before);
+    bulk(
+        &work,
+        &[
+            "--events",
+            &rows,
+            "--no-tiles",
+            "--strict",
+            "--max-errors",
+            "2",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(ids(&read_json(&work, "events.geojson")), ["E3"]);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines.len(), 3, "{errors}");
+    assert!(
+        lines[1].starts_with("2,Dushambe,") && lines[1].contains("fuzzy match"),
+        "{errors}"
+    );
+    assert!(lines[2].starts_with("3,Du shanbe,"), "{errors}");
+}

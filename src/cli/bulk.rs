@@ -87,6 +87,7 @@ pub fn options(
     out: PathBuf,
     events: &Path,
     a: &BulkArgs,
+    strict: bool,
     allow_empty: bool,
 ) -> Result<bulk::Options, Error> {
     let mut columns = match &a.columns {
@@ -143,6 +144,7 @@ pub fn options(
             })
         },
         max_errors: a.max_errors,
+        strict,
         allow_empty,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
         threads: a.threads.map(usize::from),
