@@ -2502,3 +2502,58 @@ fn strict_makes_a_weak_match_of_an_events_row_a_bad_row() {
     );
     assert!(lines[2].starts_with("3,Du shanbe,"), "{errors}");
 }
+
+/// Tester's report: a `--columns` mapping to a property no GeoJSONSeq feature has was
+/// accepted, and the features lost their place and dates (exit 0, unlocated), where a CSV
+/// refuses the mapping at its header. Once the file is read, a mapping no feature read is
+/// refused naming the file and the mapping; one some feature reads is not.
+#[test]
+fn a_columns_mapping_no_geojsonseq_feature_has_is_refused_as_a_csv_header_refuses_it() {
+    let work = Work::new("events");
+    let features = work.write_csv(
+        "mapped.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"place\":\"Dushanbe\",\"country\":\"TJ\",\"event_date\":\"2021-08-05\"}}\n\
+         {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{\"place\":\"Dushanbe\",\"country\":\"UZ\",\"event_date\":\"2021-08-06\",\"location\":\"Termez\"}}\n",
+    );
+    let only_a = work.write_csv(
+        "only_a.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"place\":\"Dushanbe\",\"country\":\"TJ\",\"event_date\":\"2021-08-05\"}}\n",
+    );
+    let csv = work.write_csv(
+        "mapped.csv",
+        "id,place,country,event_date\na,Dushanbe,TJ,2021-08-05\n",
+    );
+    let mapping = "place=location,start_date=event_date";
+    bulk(
+        &work,
+        &["--events", &csv, "--no-tiles", "--columns", mapping],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["--columns place=location", "no column \"location\""]);
+    bulk(
+        &work,
+        &["--events", &only_a, "--no-tiles", "--columns", mapping],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&[
+        "data/only_a.geojsons",
+        "--columns place=location",
+        "no feature has a property \"location\"",
+    ]);
+    assert!(!work.out().join("events.geojson").exists());
+    // One feature with the property reads the mapping (one without it is unlocated, as a
+    // CSV row is without a place, its geometry being null).
+    bulk(
+        &work,
+        &["--events", &features, "--no-tiles", "--columns", mapping],
+    )
+    .expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(ids(&v), ["a", "b"]);
+    assert!(v["features"][0]["geometry"].is_null());
+    assert_eq!(
+        v["features"][1]["properties"]["place_as_reported"],
+        "Termez"
+    );
+    assert_eq!(v["features"][1]["properties"]["start_date"], "2021-08-06");
+}
