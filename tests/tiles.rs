@@ -2248,3 +2248,36 @@ fn a_property_named_empty_is_tiled_under_the_empty_key() {
     let out = verify(&d.join("o.pmtiles"), &[fixture], &[]);
     assert!(out.contains(", 0 failures"), "{out}");
 }
+
+
+/// Tester's report: a feature with `POINT_COUNT` beside `src_point_count` was tiled with
+/// both (`src_POINT_COUNT` and `src_point_count`), where `build --events` refuses them and
+/// the README says an input's own `point_count`, in any case, beside `src_point_count` is
+/// refused. Two keys one in any case are refused, in either order, naming both.
+#[test]
+fn point_count_in_another_case_beside_src_point_count_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let feature = |id: &str, props: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[67.3,37.2]}},\"properties\":{props}}}"
+        )
+    };
+    for (i, props) in [
+        "{\"POINT_COUNT\":3,\"src_point_count\":7}",
+        "{\"src_point_count\":7,\"n\":1,\"POINT_COUNT\":3}",
+        "{\"point_count\":3,\"SRC_POINT_COUNT\":7}",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("case{i}.geojsons");
+        std::fs::write(d.join(&name), format!("{}\n", feature("a", props))).unwrap();
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", &name]);
+        assert_eq!(code, Some(1), "{props}: {err}");
+        assert!(err.contains(&format!("{name}:1: properties")), "{err}");
+        assert!(err.contains("in any case"), "{err}");
+        assert!(!d.join("o.pmtiles").exists(), "{props}");
+    }
+}
