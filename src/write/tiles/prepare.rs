@@ -1049,8 +1049,7 @@ impl LayerBuilder {
                         line,
                         message: format!(
                             "layer {name:?}: feature {id:?} would have the same tile id {fid} as \
-                             {earlier} (a repeated id? a feature without an id takes its \
-                             position in the file as its id)"
+                             {earlier} (a repeated id?)"
                         ),
                     });
                 }
