@@ -2557,3 +2557,22 @@ fn a_columns_mapping_no_geojsonseq_feature_has_is_refused_as_a_csv_header_refuse
     );
     assert_eq!(v["features"][1]["properties"]["start_date"], "2021-08-06");
 }
+
+/// Tester's report: `build --events --accumulate latitude` (a field's column) exited 1;
+/// the README says exit 2, as for `--accumulate point_count`. The one check `tiles` makes.
+#[test]
+fn accumulating_a_fields_column_is_a_usage_error_in_bulk_as_in_tiles() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "acc.csv",
+        "id,start_date,place,country,latitude,longitude,n\na,2021-08-05,Dushanbe,TJ,38.56,68.77,1\n",
+    );
+    bulk(&work, &["--events", &rows, "--accumulate", "latitude"])
+        .expect_code(2)
+        .expect_stderr_line(&[
+            "--accumulate latitude",
+            "data/acc.csv",
+            "is read as the lat field",
+        ]);
+    bulk(&work, &["--events", &rows, "--accumulate", "n"]).expect_code(0);
+}

@@ -2315,3 +2315,50 @@ fn point_count_in_another_case_beside_src_point_count_is_refused() {
         assert!(!d.join("o.pmtiles").exists(), "{props}");
     }
 }
+
+/// Tester's report: `--accumulate latitude` (a field's column) exited 1, where the README
+/// says such a column is refused with exit 2, as `--accumulate point_count` is. Refused
+/// before any file is read, naming the file and the field, for CSV and GeoJSON alike.
+#[test]
+fn accumulating_a_fields_column_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ev.csv"), "id,latitude,longitude,n\na,37,67,1\n").unwrap();
+    std::fs::write(
+        d.join("ev.geojsons"),
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67,37]},\"properties\":{\"title\":\"x\",\"n\":1}}\n",
+    )
+    .unwrap();
+    for (input, column, field) in [
+        ("ev.csv", "latitude", "lat"),
+        ("ev.csv", "LAT", "lat"),
+        ("ev.geojsons", "title", "name"),
+        ("ev.geojsons", "event_id", "id"),
+    ] {
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", column, input]);
+        assert_eq!(code, Some(2), "{column}: {err}");
+        assert!(
+            err.contains(&format!(
+                "--accumulate {column}: {input}: \"{column}\" is read as the {field} field"
+            )),
+            "{err}"
+        );
+        assert!(!d.join("o.pmtiles").exists());
+    }
+    // A column mapped to a field is read as it too; a free column is summed.
+    let (code, err) = tiles_in(
+        d,
+        &[
+            "--out",
+            "o.pmtiles",
+            "--columns",
+            "name=n",
+            "--accumulate",
+            "n",
+            "ev.csv",
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", "n", "ev.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -102,6 +102,9 @@ pub fn options(
             .map(str::to_owned)
             .collect();
     }
+    if !a.no_tiles {
+        columns.check_accumulated(a.budget.accumulated(), events)?;
+    }
     // A column summed into clusters is numeric, its bad values reported as --numeric's
     // (without tiles nothing is summed, and the column stays as it is).
     for col in a.budget.accumulated().iter().filter(|_| !a.no_tiles) {
