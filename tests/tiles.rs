@@ -2362,3 +2362,41 @@ fn accumulating_a_fields_column_is_a_usage_error() {
     let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", "n", "ev.csv"]);
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// Tester's report: two features of 1e308 in one cluster summed to Infinity in the MVT
+/// (each value is checked finite, the sum was not). A sum beyond the largest double is
+/// refused naming the layer, the column and the tile; nothing is written.
+#[test]
+fn an_accumulated_sum_beyond_the_largest_number_is_refused_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("big.csv"),
+        "id,lat,lon,n\na,37,67,1e308\nb,37,67,1e308\n",
+    )
+    .unwrap();
+    let args = [
+        "--out",
+        "o.pmtiles",
+        "--max-tile-features",
+        "1",
+        "--accumulate",
+        "n",
+    ];
+    let (code, err) = tiles_in(d, &[&args[..], &["big.csv"]].concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("layer \"big\": tile "), "{err}");
+    assert!(
+        err.contains("the --accumulate n sum of 2 points is beyond the largest number"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+    // Large values whose sum is finite are summed.
+    std::fs::write(
+        d.join("big.csv"),
+        "id,lat,lon,n\na,37,67,1e307\nb,37,67,1e307\n",
+    )
+    .unwrap();
+    let (code, err) = tiles_in(d, &[&args[..], &["big.csv"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+}
