@@ -1527,19 +1527,19 @@ fn accumulated_columns_are_free_and_named_once_and_point_count_is_drillmaps() {
         &work,
         &["--events", "data/events.csv", "--accumulate", "place"],
     )
-    .expect_code(1)
+    .expect_code(2)
     .expect_stderr_line(&[
-        "events.csv:1",
-        "column \"place\" is read as the place field",
+        "--accumulate place: data/events.csv:",
+        "\"place\" is read as the place field",
     ]);
     bulk(
         &work,
         &["--events", "data/events.geojsonl", "--accumulate", "name"],
     )
-    .expect_code(1)
+    .expect_code(2)
     .expect_stderr_line(&[
-        "events.geojsonl:1",
-        "property \"name\" is read as the name field",
+        "--accumulate name: data/events.geojsonl:",
+        "\"name\" is read as the name field",
     ]);
     assert_eq!(work.outputs(), before);
     let csv = work.write_csv(

@@ -1485,11 +1485,11 @@ fn an_accumulated_column_is_named_once_and_is_a_free_numeric_column() {
     }
     for (field, column) in [("name", "name"), ("lat", "lat"), ("id", "id")] {
         let (code, err) = tiles_in(d, &["--accumulate", column, "--out", "o.pmtiles", "a.csv"]);
-        assert_eq!(code, Some(1), "{err}");
+        assert_eq!(code, Some(2), "{err}");
         assert!(
             err.contains(&format!(
-                "a.csv:1: --numeric/--accumulate {column}: column \"{column}\" is read as the \
-                 {field} field, not a free column"
+                "--accumulate {column}: a.csv: \"{column}\" is read as the {field} field, not \
+                 a free column"
             )),
             "{err}"
         );

@@ -102,9 +102,6 @@ pub fn options(
             .map(str::to_owned)
             .collect();
     }
-    if !a.no_tiles {
-        columns.check_accumulated(a.budget.accumulated(), events)?;
-    }
     // A column summed into clusters is numeric, its bad values reported as --numeric's
     // (without tiles nothing is summed, and the column stays as it is).
     for col in a.budget.accumulated().iter().filter(|_| !a.no_tiles) {
@@ -152,6 +149,12 @@ pub fn options(
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
         threads: a.threads.map(usize::from),
     };
+    // After the tile options, which refuse the clusters' own keys first, as `tiles` does.
+    if options.tiles.is_some() {
+        options
+            .columns
+            .check_accumulated(a.budget.accumulated(), events)?;
+    }
     options.validate()?;
     own_input(&options)?;
     Ok(options)
