@@ -1533,19 +1533,19 @@ fn accumulated_columns_are_free_and_named_once_and_point_count_is_drillmaps() {
         &work,
         &["--events", "data/events.csv", "--accumulate", "place"],
     )
-    .expect_code(1)
+    .expect_code(2)
     .expect_stderr_line(&[
-        "events.csv:1",
-        "column \"place\" is read as the place field",
+        "--accumulate place: data/events.csv:",
+        "\"place\" is read as the place field",
     ]);
     bulk(
         &work,
         &["--events", "data/events.geojsonl", "--accumulate", "name"],
     )
-    .expect_code(1)
+    .expect_code(2)
     .expect_stderr_line(&[
-        "events.geojsonl:1",
-        "property \"name\" is read as the name field",
+        "--accumulate name: data/events.geojsonl:",
+        "\"name\" is read as the name field",
     ]);
     assert_eq!(work.outputs(), before);
     let csv = work.write_csv(
@@ -2454,4 +2454,131 @@ fn a_layer_fed_back_keeps_the_credits_its_points_owe() {
         read_json(&work, "fed.geojson")["attribution"],
         exercises["attribution"]
     );
+}
+
+/// Tester's report: `build --events --strict` was silently ignored, and a fuzzy or loose
+/// geocode was published with exit 0. Under `--strict` a weak match is a bad row, refused
+/// (exit 1, nothing written) or skipped and listed under `--max-errors`, as an unresolved
+/// place is; an exact match is still written.
+#[test]
+fn strict_makes_a_weak_match_of_an_events_row_a_bad_row() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "weak.csv",
+        "event_id_cnty,event_date,location,country\n\
+         E1,2021-08-05,Dushambe,TJ\n\
+         E2,2021-08-05,Du shanbe,TJ\n\
+         E3,2021-08-05,Dushanbe,TJ\n",
+    );
+    // Without --strict the weak matches are written, as before.
+    bulk(&work, &["--events", &rows, "--no-tiles"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(ids(&v), ["E1", "E2", "E3"]);
+    let before = fs::read(work.out().join("events.geojson")).unwrap();
+    bulk(&work, &["--events", &rows, "--no-tiles", "--strict"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "data/weak.csv:2:",
+            "\"Dushambe\"",
+            "fuzzy match",
+            "--strict",
+        ])
+        .expect_stderr_line(&["data/weak.csv:3:", "\"Du shanbe\"", "match", "--strict"])
+        .expect_stderr_line(&["2 bad rows", "nothing was written"]);
+    assert_eq!(fs::read(work.out().join("events.geojson")).unwrap(), before);
+    bulk(
+        &work,
+        &[
+            "--events",
+            &rows,
+            "--no-tiles",
+            "--strict",
+            "--max-errors",
+            "2",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(ids(&read_json(&work, "events.geojson")), ["E3"]);
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines.len(), 3, "{errors}");
+    assert!(
+        lines[1].starts_with("2,Dushambe,") && lines[1].contains("fuzzy match"),
+        "{errors}"
+    );
+    assert!(lines[2].starts_with("3,Du shanbe,"), "{errors}");
+}
+
+/// Tester's report: a `--columns` mapping to a property no GeoJSONSeq feature has was
+/// accepted, and the features lost their place and dates (exit 0, unlocated), where a CSV
+/// refuses the mapping at its header. Once the file is read, a mapping no feature read is
+/// refused naming the file and the mapping; one some feature reads is not.
+#[test]
+fn a_columns_mapping_no_geojsonseq_feature_has_is_refused_as_a_csv_header_refuses_it() {
+    let work = Work::new("events");
+    let features = work.write_csv(
+        "mapped.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"place\":\"Dushanbe\",\"country\":\"TJ\",\"event_date\":\"2021-08-05\"}}\n\
+         {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{\"place\":\"Dushanbe\",\"country\":\"UZ\",\"event_date\":\"2021-08-06\",\"location\":\"Termez\"}}\n",
+    );
+    let only_a = work.write_csv(
+        "only_a.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"place\":\"Dushanbe\",\"country\":\"TJ\",\"event_date\":\"2021-08-05\"}}\n",
+    );
+    let csv = work.write_csv(
+        "mapped.csv",
+        "id,place,country,event_date\na,Dushanbe,TJ,2021-08-05\n",
+    );
+    let mapping = "place=location,start_date=event_date";
+    bulk(
+        &work,
+        &["--events", &csv, "--no-tiles", "--columns", mapping],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["--columns place=location", "no column \"location\""]);
+    bulk(
+        &work,
+        &["--events", &only_a, "--no-tiles", "--columns", mapping],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&[
+        "data/only_a.geojsons",
+        "--columns place=location",
+        "no feature has a property \"location\"",
+    ]);
+    assert!(!work.out().join("events.geojson").exists());
+    // One feature with the property reads the mapping (one without it is unlocated, as a
+    // CSV row is without a place, its geometry being null).
+    bulk(
+        &work,
+        &["--events", &features, "--no-tiles", "--columns", mapping],
+    )
+    .expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(ids(&v), ["a", "b"]);
+    assert!(v["features"][0]["geometry"].is_null());
+    assert_eq!(
+        v["features"][1]["properties"]["place_as_reported"],
+        "Termez"
+    );
+    assert_eq!(v["features"][1]["properties"]["start_date"], "2021-08-06");
+}
+
+/// Tester's report: `build --events --accumulate latitude` (a field's column) exited 1;
+/// the README says exit 2, as for `--accumulate point_count`. The one check `tiles` makes.
+#[test]
+fn accumulating_a_fields_column_is_a_usage_error_in_bulk_as_in_tiles() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "acc.csv",
+        "id,start_date,place,country,latitude,longitude,n\na,2021-08-05,Dushanbe,TJ,38.56,68.77,1\n",
+    );
+    bulk(&work, &["--events", &rows, "--accumulate", "latitude"])
+        .expect_code(2)
+        .expect_stderr_line(&[
+            "--accumulate latitude",
+            "data/acc.csv",
+            "is read as the lat field",
+        ]);
+    bulk(&work, &["--events", &rows, "--accumulate", "n"]).expect_code(0);
 }

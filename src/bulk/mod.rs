@@ -310,6 +310,38 @@ impl Columns {
         self.mapped[field.index()].as_deref()
     }
 
+    /// The field a column or property named `name` is read as, in any file: the field
+    /// mapped to it, or the field one of whose default names it is (in any case, as
+    /// [`Columns::resolve`] matches them) when that field is not mapped elsewhere.
+    pub fn field_named(&self, name: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|&field| match self.mapped(field) {
+                Some(mapped) => mapped == name,
+                None => field.default_columns().iter().any(|d| match field {
+                    Field::Sources => *d == name,
+                    _ => d.eq_ignore_ascii_case(name),
+                }),
+            })
+    }
+
+    /// Refuse, as a usage error (exit 2) before `input` is read, an `--accumulate` column
+    /// that is a field's column or property ([`Columns::field_named`]): it is read as that
+    /// field, never summed. The one check of `drillmap tiles` and `build --events`, beside
+    /// the clusters' own keys ([`crate::write::tiles::TileOptions::validate`]).
+    pub fn check_accumulated(&self, accumulate: &[String], input: &Path) -> Result<()> {
+        for column in accumulate {
+            if let Some(field) = self.field_named(column) {
+                return Err(Error::Usage(format!(
+                    "--accumulate {column}: {}: {column:?} is read as the {field} field, not \
+                     a free column or property; name a numeric column of your own",
+                    input.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// For each field, the index in `header` of its column: the mapped name (an error when
     /// missing), or else the first default name present, in any case (`Lat`, `LATITUDE`);
     /// two columns spelling that name in different cases are an error.

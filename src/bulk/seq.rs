@@ -134,6 +134,10 @@ pub struct SeqReader<R: Read> {
     /// of the first.
     altitudes: u64,
     first_altitude: u64,
+    /// The mapped fields (`--columns FIELD=NAME`) whose property some feature has, by
+    /// [`Field::index`]: a mapping no feature reads is refused at the end of the file, as
+    /// a CSV refuses one its header lacks ([`SeqReader::unread_mapping`]).
+    mapping_read: [bool; Field::ALL.len()],
 }
 
 impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
@@ -173,6 +177,7 @@ impl<R: Read> SeqReader<R> {
             read_back: ReadBack::default(),
             altitudes: 0,
             first_altitude: 0,
+            mapping_read: [false; Field::ALL.len()],
         }
     }
 
@@ -244,6 +249,11 @@ impl<R: Read> SeqReader<R> {
         let mut taken: [Option<usize>; FIELDS.len()] = Default::default();
         {
             let keys: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+            for field in FIELDS {
+                if let Some(n) = self.columns.mapped(field) {
+                    self.mapping_read[field.index()] |= keys.contains(&n);
+                }
+            }
             for (field, at) in FIELDS.into_iter().zip(&mut taken) {
                 if field == Field::Id && member_id.is_some() {
                     // The feature's `id` member is the id; an id property beside it is free.
@@ -386,6 +396,24 @@ impl<R: Read> SeqReader<R> {
     }
 }
 
+impl<R: Read> SeqReader<R> {
+    /// Once the file is read: the first `--columns FIELD=NAME` whose property no feature
+    /// has (a typo, or a CSV's mapping given to GeoJSONSeq), which would leave every
+    /// feature without that field; a CSV refuses it at its header
+    /// ([`Columns::resolve`]).
+    fn unread_mapping(&self) -> Option<String> {
+        Field::ALL.into_iter().find_map(|field| {
+            let name = self.columns.mapped(field)?;
+            (!self.mapping_read[field.index()]).then(|| {
+                format!(
+                    "--columns {field}={name}: no feature has a property {name:?} (a mapped \
+                     name is matched as written); nothing was read from it"
+                )
+            })
+        })
+    }
+}
+
 impl<R: Read> EventReader for SeqReader<R> {
     fn notices(&self) -> Vec<String> {
         if self.altitudes == 0 {
@@ -406,7 +434,14 @@ impl<R: Read> EventReader for SeqReader<R> {
             .next_record()
             .map_err(|e| Error::io(&self.path, e))?
         else {
-            return Ok(None);
+            return match self.unread_mapping() {
+                Some(message) => Err(Error::Syntax {
+                    path: self.path.clone(),
+                    line: None,
+                    message,
+                }),
+                None => Ok(None),
+            };
         };
         // The feature borrows its values from the record, read apart from the reader.
         let mut text = std::mem::take(&mut self.record);

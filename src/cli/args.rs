@@ -71,6 +71,8 @@ pub enum Command {
         #[command(flatten)]
         bulk: super::bulk::BulkArgs,
         /// Count places resolved by a weak match (notices) as problems: nothing is written.
+        /// With --events, a row whose place resolved by a weak match is a bad row (skipped
+        /// and listed under --max-errors).
         #[arg(long)]
         strict: bool,
         /// Build even when exercises.toml holds no record (an empty exercises layer), or

@@ -42,7 +42,14 @@ pub fn run(
                     .into(),
             ));
         }
-        return super::bulk::run(&super::bulk::options(data, out, events, bulk, allow_empty)?);
+        return super::bulk::run(&super::bulk::options(
+            data,
+            out,
+            events,
+            bulk,
+            strict,
+            allow_empty,
+        )?);
     }
     let online = super::args::online(online)?;
     if dataset::exercise_records(&data)? == 0 {

@@ -87,6 +87,7 @@ pub fn options(
     out: PathBuf,
     events: &Path,
     a: &BulkArgs,
+    strict: bool,
     allow_empty: bool,
 ) -> Result<bulk::Options, Error> {
     let mut columns = match &a.columns {
@@ -143,10 +144,17 @@ pub fn options(
             })
         },
         max_errors: a.max_errors,
+        strict,
         allow_empty,
         sort_buffer: a.sort_buffer_mib.saturating_mul(1 << 20),
         threads: a.threads.map(usize::from),
     };
+    // After the tile options, which refuse the clusters' own keys first, as `tiles` does.
+    if options.tiles.is_some() {
+        options
+            .columns
+            .check_accumulated(a.budget.accumulated(), events)?;
+    }
     options.validate()?;
     own_input(&options)?;
     Ok(options)

@@ -259,6 +259,9 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         None => Columns::default(),
     };
     columns_used(&columns, &args.inputs)?;
+    for input in &args.inputs {
+        columns.check_accumulated(args.budget.accumulated(), input)?;
+    }
     // A column summed into clusters is numeric, checked as `build --events` checks it.
     columns.numeric = args.budget.accumulated().to_vec();
     // Files are read straight into the tiler's compact form, never held whole; read again

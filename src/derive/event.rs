@@ -314,6 +314,9 @@ pub struct Builder<'g> {
     row_sources: Vec<u8>,
     /// The last feature's place in `located`, or `None` for its own coordinates.
     place_index: Option<usize>,
+    /// Whether a place resolved by a weak match is a row problem (`build --events
+    /// --strict`), not a feature.
+    pub(crate) strict: bool,
     /// The check for swapped lat/lon (none in unit tests without boundaries).
     pub(crate) swap: Option<super::swap::SwapRule<'g>>,
     /// The place whose GeoNames lookup fails ([`tests::fail_index_at`] where this builder
@@ -359,6 +362,7 @@ impl<'g> Builder<'g> {
             source: None,
             row_sources: Vec::new(),
             place_index: None,
+            strict: false,
             swap: None,
             #[cfg(test)]
             fail_index_at: tests::INDEX_FAILS_AT.with(|f| f.borrow().clone()),
@@ -420,6 +424,12 @@ impl<'g> Builder<'g> {
             Ok(r) => r,
             Err(m) => return Ok(Err(m)),
         };
+        if self.strict && resolved.is_weak() {
+            return Ok(Err(format!(
+                "{}; --strict counts a weak match as a bad row",
+                resolved.weak_match()
+            )));
+        }
         self.credits = self.credits.and(Credits::of_point(
             resolved.geocoder(),
             &resolved.place.source,

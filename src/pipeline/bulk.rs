@@ -59,6 +59,10 @@ pub struct Options {
     pub tiles: Option<crate::write::tiles::TileOptions>,
     /// Bad rows that may be skipped (and listed) before the run fails.
     pub max_errors: usize,
+    /// A place resolved by a weak match ([`crate::resolve::Resolved::is_weak`]: loose,
+    /// fuzzy, an alternate name, online) makes its row a bad row, as `build --strict` makes
+    /// such a match in the dataset a problem.
+    pub strict: bool,
     /// Write the layer even when no row makes a feature (otherwise nothing is written).
     pub allow_empty: bool,
     /// Bytes of features sorted in memory before spilling a run to disk.
@@ -233,6 +237,7 @@ fn derive_rows(opts: &Options) -> Result<Gathered<'_>> {
         &cache,
         BorderIndex::new(&tables.border),
     );
+    builder.strict = opts.strict;
     builder.swap = Some(crate::derive::swap::SwapRule::new(&tables.boundaries));
     match opts.format {
         Format::Csv => run(
@@ -758,6 +763,7 @@ mod tests {
             seq: true,
             tiles: None,
             max_errors: 10_000,
+            strict: false,
             allow_empty: false,
             sort_buffer: 1 << 20,
             threads: Some(2),

@@ -424,6 +424,20 @@ impl Resolved<'_> {
     pub fn is_weak(&self) -> bool {
         self.how != MatchKind::Exact || self.score < geocoder::EXACT
     }
+
+    /// What a weak match matched, in the one wording of every path that reports it (the
+    /// dataset's notices, `--strict`'s problems, a bulk row under `--strict`).
+    pub fn weak_match(&self) -> String {
+        format!(
+            "{} match (score {:.2}): resolved to {} ({}, {}) through {:?}",
+            self.how.as_str(),
+            self.score,
+            self.place.id,
+            self.place.name,
+            self.geocoder(),
+            self.matched
+        )
+    }
 }
 
 /// Every place reference of `dataset` that resolved by a weak match ([`Resolved::is_weak`]),
@@ -434,22 +448,8 @@ pub fn weak_matches(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Pro
         .place_refs()
         .filter_map(|place| {
             let r = resolutions.get(place)?;
-            r.is_weak().then(|| {
-                Problem::new(
-                    &place.path,
-                    Some(place.line),
-                    &place.query,
-                    format!(
-                        "{} match (score {:.2}): resolved to {} ({}, {}) through {:?}",
-                        r.how.as_str(),
-                        r.score,
-                        r.place.id,
-                        r.place.name,
-                        r.geocoder(),
-                        r.matched
-                    ),
-                )
-            })
+            r.is_weak()
+                .then(|| Problem::new(&place.path, Some(place.line), &place.query, r.weak_match()))
         })
         .collect();
     out.sort();

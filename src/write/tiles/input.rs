@@ -8,7 +8,7 @@
 //! layer is named after the collection's `name` member, else the file stem. A feature's id
 //! is its GeoJSON `id`, else its id property (`--columns id=NAME`, else `id`,
 //! `event_id_cnty` or `event_id` in any case, as `build --events` reads it), else its
-//! 1-based position in the file, each
+//! 1-based position in the file after a space, which no given id has ([`numbered_id`]), each
 //! read by the one rule of ids ([`json::id_of`]: a string trimmed, a number; null or blank
 //! is none; any other value is refused, as `build --events` refuses it). A feature's
 //! `end_date` before its `start_date` is refused, by the rule of a row's dates
@@ -242,6 +242,20 @@ fn read_collection(
                     take(&mut ahead, &name, true)?;
                     let value: Json =
                         serde_json::from_slice(text).map_err(|e| not_json(piece.located(&e)))?;
+                    if let Json::String(s) = &value {
+                        if key == "name" && !is_tile_layer_name(s) {
+                            return Err(syntax(
+                                path,
+                                Some(piece.line),
+                                format!(
+                                    "the collection's \"name\" {s:?}, the layer's name in the \
+                                     tiles, is empty, blank or holds a control character: a \
+                                     map's style could not name the layer; give it a name, or \
+                                     remove the member to name the layer after the file"
+                                ),
+                            ));
+                        }
+                    }
                     if let Json::String(s) = value {
                         *(if key == "name" {
                             &mut name
@@ -472,7 +486,7 @@ impl RawFeature {
                     Field::Id
                 ));
             }
-            _ => n.to_string(),
+            _ => numbered_id(n),
         };
         Ok(())
     }
@@ -1198,6 +1212,24 @@ impl RawGeometry {
     }
 }
 
+/// Whether a FeatureCollection's `name` may name its layer in the tiles: not empty nor
+/// blank, no control character (MVT sets no rule, but a style names a layer by it, and
+/// the archive's `vector_layers` would list an id `""`). Any other text is kept as it is,
+/// as tippecanoe keeps it: the file-name rule of `--layer` ([`crate::model::is_layer_name`])
+/// is for names that become files.
+fn is_tile_layer_name(name: &str) -> bool {
+    !name.trim().is_empty() && !name.chars().any(char::is_control)
+}
+
+/// The id of a feature without one, the `n`th of its file: ` n`, its position after a
+/// space. Every given id is trimmed (a string id by [`json::id_of`], a CSV cell by the bulk
+/// reader), so none starts with a space and a numbered feature's tile id is never a given
+/// id's: in `0, 1, (none), 3` the fourth feature keeps `3` and the third is ` 3` (a bare
+/// position collided with the id `3`, tester's report).
+fn numbered_id(n: usize) -> String {
+    format!(" {n}")
+}
+
 /// A position, its range checked by the one check of coordinates ([`out_of_range`]).
 fn coord(v: &Coords) -> std::result::Result<Coord<f64>, String> {
     match v {
@@ -1359,7 +1391,7 @@ fn read_csv(
         }
         n += 1;
         feature.id = if row.id.is_empty() {
-            n.to_string()
+            numbered_id(n)
         } else {
             row.id.to_owned()
         };
@@ -1730,12 +1762,12 @@ mod tests {
             id(r#"{"type":"Feature","id":" ","properties":{"id":" y "}}"#),
             "y"
         );
-        assert_eq!(id(r#"{"type":"Feature","id":"","properties":{}}"#), "9");
+        assert_eq!(id(r#"{"type":"Feature","id":"","properties":{}}"#), " 9");
         assert_eq!(
             id(r#"{"type":"Feature","id":"x","properties":{"id":true}}"#),
             "x"
         );
-        assert_eq!(id(r#"{"type":"Feature","properties":null}"#), "9");
+        assert_eq!(id(r#"{"type":"Feature","properties":null}"#), " 9");
         let (_, geometry, props) = ok(
             r#"{"type":"Feature","properties":{"a":"x","b":null,"c":-2,"d":[1,{"e":2}],
                 "f":0.5,"g":false},"geometry":{"coordinates":[67.5,37],"type":"Point"}}"#,
@@ -1947,11 +1979,39 @@ mod tests {
         );
         std::fs::write(&p, "x,y,note\n67.5,37.25,a\n").unwrap_or_else(|e| panic!("{e}"));
         let (_, features) = read_layer(&p, &columns).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(features[0].id, "1");
+        assert_eq!(features[0].id, " 1");
         assert_eq!(
             features[0].get("note"),
             Some(&encoded(&Json::from("a"))[..])
         );
+    }
+
+    /// Tester's report: in a collection with ids 0, 1, (none), 3, the id-less feature was
+    /// numbered 3 by its position and collided with the given id 3 (the run refused). It
+    /// is numbered apart from every given id, the same every run.
+    #[test]
+    fn a_feature_without_an_id_is_numbered_apart_from_the_given_ids() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("gap.geojson");
+        let point = r#""geometry":{"type":"Point","coordinates":[67,37]},"properties":{}"#;
+        let features: Vec<String> = [r#""id":0,"#, r#""id":1,"#, "", r#""id":"3","#]
+            .iter()
+            .map(|id| format!(r#"{{"type":"Feature",{id}{point}}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",\n")
+        );
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = features.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["0", "1", " 3", "3"]);
+        // A CSV row without an id cell, likewise.
+        let p = dir.path().join("gap.csv");
+        std::fs::write(&p, "id,lat,lon\n2,37,67\n,37,67\n").unwrap_or_else(|e| panic!("{e}"));
+        let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = features.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["2", " 2"]);
     }
 
     #[test]
@@ -2002,7 +2062,7 @@ mod tests {
         ];
         assert_eq!(
             ids(&lines, &Columns::default()).unwrap_or_else(|e| panic!("{e}")),
-            ["TJK1", "TJK2", "i3", "m4", "5", "6"]
+            ["TJK1", "TJK2", "i3", "m4", " 5", " 6"]
         );
         // The property stays a property.
         let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
@@ -2089,7 +2149,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let (_, features) = read_layer(&p, &Columns::default()).unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<&str> = features.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(ids, [" 1", " 2", " 3"]);
         std::fs::write(&p, format!("{}\n\n{{\"type\":\"Feature\"\n", point(1)))
             .unwrap_or_else(|e| panic!("{e}"));
         let e = read_layer(&p, &Columns::default()).map(|_| ()).unwrap_err();

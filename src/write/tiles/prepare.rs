@@ -152,6 +152,10 @@ pub struct EncodedProperties {
     /// The first two properties that renaming put under one key (`point_count` beside
     /// the input's own `src_point_count`), as given, and that key.
     clash: Option<(String, String, String)>,
+    /// The first input `point_count` (in any case, renamed) and the first input key that
+    /// is `src_point_count` in any case, as given: both on one feature are refused, as a
+    /// bulk build refuses them ([`crate::bulk::csv::FreeKeys`] compares keys in any case).
+    counts: [Option<String>; 2],
     /// The first key given twice, as given.
     twice: Option<String>,
 }
@@ -188,6 +192,7 @@ impl EncodedProperties {
         self.repeated = false;
         self.renamed.clear();
         self.clash = None;
+        self.counts = [None, None];
         self.twice = None;
     }
 
@@ -233,6 +238,22 @@ impl EncodedProperties {
             Cow::Borrowed(key)
         };
         let (i, repeated) = self.push_renamed(&written, encode);
+        // `POINT_COUNT` beside `src_point_count`: two keys as written, one in any case
+        // (tester's report: both were written, where `build --events` refuses them).
+        let own = !renamed
+            && key.len() == 4 + POINT_COUNT.len()
+            && key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("src_"))
+            && key
+                .get(4..)
+                .is_some_and(|p| p.eq_ignore_ascii_case(POINT_COUNT));
+        if renamed || own {
+            let (mine, other) = if own { (1, 0) } else { (0, 1) };
+            if let (None, Some(first)) = (&self.clash, &self.counts[other]) {
+                let count = if own { first.as_str() } else { key };
+                self.clash = Some((first.clone(), key.to_owned(), source_key(count)));
+            }
+            self.counts[mine].get_or_insert_with(|| key.to_owned());
+        }
         if !(renamed || repeated) {
             return;
         }
@@ -257,8 +278,13 @@ impl EncodedProperties {
     /// `src_point_count` too, so one of the two values would be lost without a word.
     pub(super) fn clash(&self) -> Option<String> {
         let (first, second, key) = self.clash.as_ref()?;
+        let any_case = if first == key || second == key {
+            ""
+        } else {
+            " in any case"
+        };
         Some(format!(
-            "{} (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is \
+            "{}{any_case} (the tiles' {POINT_COUNT} is the clusters' count, so an input's own is \
              renamed): rename one of them",
             same_key_message("properties", first, second, key)
         ))
@@ -1023,8 +1049,7 @@ impl LayerBuilder {
                         line,
                         message: format!(
                             "layer {name:?}: feature {id:?} would have the same tile id {fid} as \
-                             {earlier} (a repeated id? a feature without an id takes its \
-                             position in the file as its id)"
+                             {earlier} (a repeated id?)"
                         ),
                     });
                 }
@@ -1460,13 +1485,20 @@ mod tests {
                 assert_eq!(clash(first, &[a, b]).0.as_deref(), Some(&want[..]));
                 assert_eq!(clash(first, &[a, b]).0.as_deref(), Some(&want[..]));
             }
+            // Tester's report: one in any case is refused too, as the bulk reader refuses it.
+            let (clashed, _) = clash(first, &["point_count", "src_Point_Count"]);
+            assert!(
+                clashed
+                    .as_deref()
+                    .is_some_and(|m| m.contains("in any case")),
+                "{clashed:?}"
+            );
             for (fine, twice) in [
                 (&["point_count", "point_count"][..], Some("point_count")),
                 (
                     &["src_point_count", "src_point_count"],
                     Some("src_point_count"),
                 ),
-                (&["point_count", "src_Point_Count"], None),
                 (&["Point_Count", "point_count"], None),
                 (&["point_count"], None),
             ] {

@@ -884,6 +884,10 @@ fn finish_tile(
             failed.get_or_insert(e);
             return usize::MAX;
         }
+        if let Some(e) = overflowed(cs, sums, layers, &opts.accumulate, tile_id) {
+            failed.get_or_insert(e);
+            return usize::MAX;
+        }
         fit(remap, layers);
         let t = Instant::now();
         zt.tile_kinds.iter_mut().for_each(|k| k.fill(0));
@@ -1759,6 +1763,38 @@ fn without_empty_attribution(meta: &mut Json) {
             m.remove("attribution");
         }
     }
+}
+
+/// The error of a cluster whose `--accumulate` sum is no finite number: each member's
+/// value is checked finite as it is read, but values near the largest double (1e308, a
+/// sentinel?) add up beyond it, and the tile would say `Infinity`, which no JSON reader of
+/// a clicked feature takes, and which is no sum. Refused naming the layer, the column and
+/// the tile, rather than written as a number it is not (tester's report).
+fn overflowed(
+    clusters: &[Cluster],
+    sums: &[f64],
+    layers: &[PreparedLayer],
+    accumulate: &[String],
+    tile: u64,
+) -> Option<Error> {
+    let ns = accumulate.len();
+    clusters.iter().find_map(|c| {
+        let own = sums.get(c.sums..c.sums + ns)?;
+        let j = own.iter().position(|s| !s.is_finite())?;
+        let (z, x, y) = zxy(tile);
+        let layer = layers.get(c.layer as usize).map_or("", |l| l.name.as_str());
+        let column = accumulate.get(j).map_or("", String::as_str);
+        Some(Error::Syntax {
+            path: PathBuf::from(layer),
+            line: None,
+            message: format!(
+                "layer {layer:?}: tile {z}/{x}/{y}: the --accumulate {column} sum of {} \
+                 points is beyond the largest number a tile holds (about 1.8e308): check \
+                 the column's largest values, or leave it out of --accumulate",
+                c.count
+            ),
+        })
+    })
 }
 
 #[cfg(test)]
