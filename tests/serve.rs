@@ -904,3 +904,55 @@ fn serve_watch_whose_first_build_fails_says_whether_earlier_layers_are_served() 
         assert!(last.contains(words), "built {built}: {seen:?}");
     }
 }
+
+/// Session 38: `serve --watch --data w`, `w/articles` a link to an `articles/` shared
+/// between data folders, did not rebuild when an article was edited there (the link
+/// counted by the folder's own length and time), so the page said the build was good while
+/// `check --data w` failed. A linked folder counts by what it holds.
+#[test]
+fn serve_watch_rebuilds_on_an_edit_inside_a_symlinked_folder() {
+    let work = Work::new("small");
+    let shared = work.dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::rename(work.data().join("articles"), shared.join("articles")).unwrap();
+    std::os::unix::fs::symlink("../shared/articles", work.data().join("articles")).unwrap();
+    let (mut child, lines, seen) = watch_until(&work, "built: ");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Edited in place, the same length: a quote of exercises.toml is no longer there.
+    let article = shared.join("articles/a.txt");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let edited = text.replace("will hold drills", "will hold talks");
+    assert_eq!(edited.len() + 1, text.len());
+    std::fs::write(&article, edited + " ").unwrap();
+    // Not a timing check: what a watcher that never sees the edit is given before the
+    // test fails.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut after = Vec::new();
+    while !after
+        .iter()
+        .any(|l: &String| l.starts_with("error: the build failed"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => after.push(line),
+            Err(_) => panic!("no rebuild after the edit: {seen:?} {after:?}"),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        after.iter().any(|l| l.ends_with("changed: rebuilding")),
+        "{after:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|l| l.contains("Russia and Tajikistan will hold drills")),
+        "the missing quote is named: {after:?}"
+    );
+}
