@@ -956,3 +956,49 @@ fn serve_watch_rebuilds_on_an_edit_inside_a_symlinked_folder() {
         "the missing quote is named: {after:?}"
     );
 }
+
+/// Session 38: the ETag of a layer file the manifest does not name was its length and
+/// modification time, so an edit that kept the length and set the time back (`touch -r`)
+/// was `304` to the old ETag, and new bytes were sent as a range of the old version under
+/// `If-Range`.
+#[test]
+fn serve_gives_a_new_etag_to_a_same_size_edit_whose_mtime_was_set_back() {
+    let work = Work::new("small");
+    std::fs::create_dir(work.out()).unwrap();
+    let path = work.out().join("x.geojson");
+    let old = br#"{"type":"FeatureCollection","features":[],"name":"one"}"#;
+    std::fs::write(&path, old).unwrap();
+    let served = serve(&work, &[]);
+    let addr = served.addr.as_str();
+    let (status, headers, body) = get(addr, "/layers/x.geojson");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, old);
+    let etag = header_value(&headers, "etag").unwrap().to_owned();
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    thread::sleep(Duration::from_millis(50)); // past the file system's clock tick
+    let new = br#"{"type":"FeatureCollection","features":[],"name":"two"}"#;
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.write_all(new).unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        (meta.len(), meta.modified().unwrap()),
+        (old.len() as u64, modified)
+    );
+    let conditional = |extra: &str| {
+        request(
+            addr,
+            &format!(
+                "GET /layers/x.geojson HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (status, headers, body) = conditional(&format!("If-None-Match: {etag}\r\n"));
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, new);
+    assert_ne!(header_value(&headers, "etag"), Some(etag.as_str()));
+    let (status, _, body) = conditional(&format!("Range: bytes=0-9\r\nIf-Range: {etag}\r\n"));
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, new);
+}
