@@ -904,3 +904,101 @@ fn serve_watch_whose_first_build_fails_says_whether_earlier_layers_are_served() 
         assert!(last.contains(words), "built {built}: {seen:?}");
     }
 }
+
+/// Session 38: `serve --watch --data w`, `w/articles` a link to an `articles/` shared
+/// between data folders, did not rebuild when an article was edited there (the link
+/// counted by the folder's own length and time), so the page said the build was good while
+/// `check --data w` failed. A linked folder counts by what it holds.
+#[test]
+fn serve_watch_rebuilds_on_an_edit_inside_a_symlinked_folder() {
+    let work = Work::new("small");
+    let shared = work.dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::rename(work.data().join("articles"), shared.join("articles")).unwrap();
+    std::os::unix::fs::symlink("../shared/articles", work.data().join("articles")).unwrap();
+    let (mut child, lines, seen) = watch_until(&work, "built: ");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Edited in place, the same length: a quote of exercises.toml is no longer there.
+    let article = shared.join("articles/a.txt");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let edited = text.replace("will hold drills", "will hold talks");
+    assert_eq!(edited.len() + 1, text.len());
+    std::fs::write(&article, edited + " ").unwrap();
+    // Not a timing check: what a watcher that never sees the edit is given before the
+    // test fails.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut after = Vec::new();
+    while !after
+        .iter()
+        .any(|l: &String| l.starts_with("error: the build failed"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => after.push(line),
+            Err(_) => panic!("no rebuild after the edit: {seen:?} {after:?}"),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        after.iter().any(|l| l.ends_with("changed: rebuilding")),
+        "{after:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|l| l.contains("Russia and Tajikistan will hold drills")),
+        "the missing quote is named: {after:?}"
+    );
+}
+
+/// Session 38: the ETag of a layer file the manifest does not name was its length and
+/// modification time, so an edit that kept the length and set the time back (`touch -r`)
+/// was `304` to the old ETag, and new bytes were sent as a range of the old version under
+/// `If-Range`.
+#[test]
+fn serve_gives_a_new_etag_to_a_same_size_edit_whose_mtime_was_set_back() {
+    let work = Work::new("small");
+    std::fs::create_dir(work.out()).unwrap();
+    let path = work.out().join("x.geojson");
+    let old = br#"{"type":"FeatureCollection","features":[],"name":"one"}"#;
+    std::fs::write(&path, old).unwrap();
+    let served = serve(&work, &[]);
+    let addr = served.addr.as_str();
+    let (status, headers, body) = get(addr, "/layers/x.geojson");
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, old);
+    let etag = header_value(&headers, "etag").unwrap().to_owned();
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    thread::sleep(Duration::from_millis(50)); // past the file system's clock tick
+    let new = br#"{"type":"FeatureCollection","features":[],"name":"two"}"#;
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.write_all(new).unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        (meta.len(), meta.modified().unwrap()),
+        (old.len() as u64, modified)
+    );
+    let conditional = |extra: &str| {
+        request(
+            addr,
+            &format!(
+                "GET /layers/x.geojson HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (status, headers, body) = conditional(&format!("If-None-Match: {etag}\r\n"));
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, new);
+    assert_ne!(header_value(&headers, "etag"), Some(etag.as_str()));
+    let (status, _, body) = conditional(&format!("Range: bytes=0-9\r\nIf-Range: {etag}\r\n"));
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, new);
+}

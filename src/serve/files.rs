@@ -5,8 +5,9 @@
 //!   link `out/x.geojson -> /etc/shadow` gives nothing away.
 //! - A body is streamed from the open file in chunks of [`CHUNK`] bytes as the client reads
 //!   it: memory stays flat whatever the file's size, and a `HEAD` sends no body.
-//! - Every file carries validators, an `ETag` (its length and modification time) and a
-//!   `Last-Modified`, and conditional requests are answered (RFC 9110 section 13):
+//! - Every file carries validators, an `ETag` (its inode, length, modification and status
+//!   change times) and a `Last-Modified`, and conditional requests are answered (RFC 9110
+//!   section 13):
 //!   `If-Match` or `If-Unmodified-Since` that fails gives `412 Precondition Failed`,
 //!   `If-None-Match` and `If-Modified-Since` give `304 Not Modified` (a date later than the
 //!   server's clock is ignored, section 13.1.3), and `If-Range` that no longer matches gives
@@ -151,14 +152,20 @@ pub fn open_inside(folder: &Path, name: &str) -> io::Result<Option<Opened>> {
 }
 
 impl Opened {
-    /// The strong validator: length and modification time (ns), which every atomic
-    /// rewrite of a layer changes.
+    /// The strong validator, `"INODE-LENGTH-MTIME-CTIME"` (hexadecimal, times in ns), which
+    /// changes whenever the content does (RFC 9110 section 8.8.1): every atomic rewrite
+    /// gives a new inode, and every write in place a new status change time, even one that
+    /// keeps the length and sets the modification time back (`touch -r`), as the length and
+    /// modification time alone did not see (session 38).
     pub fn etag(&self) -> String {
-        let ns = self
-            .modified
-            .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        format!("\"{:x}-{ns:x}\"", self.len)
+        let Identity {
+            ino,
+            len,
+            modified,
+            changed,
+            ..
+        } = self.identity;
+        format!("\"{ino:x}-{len:x}-{modified:x}-{changed:x}\"")
     }
 
     /// `Last-Modified`, when the file system keeps modification times.
@@ -292,13 +299,48 @@ mod tests {
         assert!(open_inside(&out, "d.geojson").unwrap().is_none());
     }
 
+    /// Session 38: the ETag of a file the manifest does not name was its length and
+    /// modification time, so an edit that kept the length and set the time back (`touch
+    /// -r`) kept it: `304` to `If-None-Match`, and new bytes as a range of the old version
+    /// under `If-Range`. The status change time, which no one sets back, changes it.
+    #[test]
+    fn a_same_size_edit_with_its_time_set_back_has_a_new_etag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.geojson");
+        std::fs::write(&path, b"{\"a\":1}").unwrap();
+        let before = open_inside(dir.path(), "x.geojson").unwrap().unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50)); // past the clock's tick
+        let f = File::options().write(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut &f, b"{\"a\":2}").unwrap();
+        f.set_modified(modified).unwrap();
+        drop(f);
+        let after = open_inside(dir.path(), "x.geojson").unwrap().unwrap();
+        assert_eq!((after.len, after.modified), (before.len, before.modified));
+        let old = before.etag();
+        assert_ne!(after.etag(), old);
+        assert!(!after.not_modified(Some(&old), None));
+        assert!(!after.range_applies(Some(&old)));
+        assert!(after.precondition_failed(Some(&old), None));
+        // A file renamed over it, with the same length and times, is another file too.
+        let other = dir.path().join("y.geojson");
+        std::fs::copy(&path, &other).unwrap();
+        let o = File::options().write(true).open(&other).unwrap();
+        o.set_modified(modified).unwrap();
+        drop(o);
+        let replaced = after.etag();
+        std::fs::rename(&other, &path).unwrap();
+        let renamed = open_inside(dir.path(), "x.geojson").unwrap().unwrap();
+        assert_ne!(renamed.etag(), replaced);
+    }
+
     #[test]
     fn validators_and_conditions() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.geojson"), b"{}").unwrap();
         let f = open_inside(dir.path(), "a.geojson").unwrap().unwrap();
         let etag = f.etag();
-        assert!(etag.starts_with("\"2-") && etag.ends_with('"'), "{etag}");
+        assert!(etag.contains("-2-") && etag.ends_with('"'), "{etag}");
         let date = f.last_modified().unwrap();
         assert!(f.not_modified(Some(&etag), None));
         assert!(f.not_modified(Some(&format!("\"x\", W/{etag}")), None));

@@ -8,14 +8,24 @@
 //!
 //! A symlinked file (a `places.csv` shared between folders, which `places promote
 //! --append` writes through the link) counts by what it points to: a change at the
-//! target is a change of the folder, though the link itself stays as it was.
+//! target is a change of the folder, though the link itself stays as it was. A symlinked
+//! sub-folder (an `articles/` shared between data folders) counts by what it holds: it is
+//! walked into like a folder of its own, within the same bounds ([`MAX_DEPTH`] levels,
+//! [`MAX_ENTRIES`] entries in all), and never into a folder it is already inside, so a
+//! link to `..` or to itself cannot loop the walk.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// How deep the watcher looks into sub-folders (`places/boundaries/` is one level).
+/// How deep the watcher looks into sub-folders (`places/boundaries/` is one level), through
+/// symlinked ones too.
 const MAX_DEPTH: usize = 4;
+
+/// How many files and sub-folders the watcher lists at most: a link to a large tree (`/`,
+/// a home folder) costs one bounded walk per poll, not a walk of the whole tree. Folders
+/// are read in name order, so the entries past the bound are the same ones every poll.
+const MAX_ENTRIES: usize = 10_000;
 
 /// The length a folder is listed with: no file has it.
 const FOLDER: u64 = u64::MAX;
@@ -30,8 +40,11 @@ impl Snapshot {
     /// (`.name`, `name~`) are left out; a folder that does not exist gives an empty snapshot.
     /// A symlink gives the length and time of what it points to (its own when dangling).
     pub fn of(dir: &Path) -> Snapshot {
+        let Ok(meta) = fs::metadata(dir) else {
+            return Snapshot::default();
+        };
         let mut files = Vec::new();
-        walk(dir, 0, &mut files);
+        walk(dir, &mut vec![folder_id(&meta)], &mut files);
         files.sort();
         Snapshot(files)
     }
@@ -47,11 +60,37 @@ impl Snapshot {
     }
 }
 
-fn walk(dir: &Path, depth: usize, files: &mut Vec<(PathBuf, u64, Option<SystemTime>)>) {
+/// A folder's device and inode, which tell it apart whatever path (or link) leads to it;
+/// `None` where there are none (then only the bounds end a loop of links).
+fn folder_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// List `dir` into `files`, and its sub-folders below it; `within` holds the identities of
+/// the folders the walk is inside, from the watched one to `dir`.
+fn walk(
+    dir: &Path,
+    within: &mut Vec<Option<(u64, u64)>>,
+    files: &mut Vec<(PathBuf, u64, Option<SystemTime>)>,
+) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
-    for entry in entries.flatten() {
+    let mut entries: Vec<fs::DirEntry> = entries.flatten().collect();
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        if files.len() >= MAX_ENTRIES {
+            return;
+        }
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with('.') || name.ends_with('~') {
@@ -61,19 +100,25 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<(PathBuf, u64, Option<SystemTi
             continue;
         };
         if meta.file_type().is_symlink() {
-            // What the link points to: a change there is a change here (probe 7 M5). A
-            // link is never walked into (`DirEntry::metadata` does not follow it), so it
-            // cannot loop us.
+            // What the link points to: a change there is a change here (probe 7 M5), and a
+            // linked folder is walked into as a folder of its own (session 38: an article
+            // edited in a shared `articles/` was not seen). `DirEntry::metadata` does not
+            // follow the link; its own length and time stand for a dangling one.
             if let Ok(target) = fs::metadata(entry.path()) {
                 meta = target;
             }
-        } else if meta.is_dir() {
+        }
+        if meta.is_dir() {
             // The folder itself counts, by its name alone (its time changes with every
             // hidden file an editor makes in it): a folder put where a deleted input was
-            // is a change (probe, session 31: `places.csv/` kept the stale error).
+            // is a change (probe, session 31: `places.csv/` kept the stale error). One the
+            // walk is already inside (a link to `..`, or to itself) is listed, not walked.
             files.push((entry.path(), FOLDER, None));
-            if depth < MAX_DEPTH {
-                walk(&entry.path(), depth + 1, files);
+            let id = folder_id(&meta);
+            if within.len() <= MAX_DEPTH && (id.is_none() || !within.contains(&id)) {
+                within.push(id);
+                walk(&entry.path(), within, files);
+                within.pop();
             }
             continue;
         }
@@ -201,6 +246,92 @@ mod tests {
         assert!(!w.poll());
         assert!(w.poll());
         assert_eq!(Snapshot::of(&places).len(), 1);
+    }
+
+    /// Session 38: `serve --watch --data w`, `w/articles` a link to a shared
+    /// `articles/`, missed an article edited in place there: the link was listed by the
+    /// folder's own length and time, which an edit inside it does not change.
+    #[test]
+    fn an_edit_inside_a_symlinked_folder_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let (shared, data) = (dir.path().join("shared"), dir.path().join("w"));
+        fs::create_dir_all(shared.join("articles/2024")).unwrap();
+        fs::create_dir(&data).unwrap();
+        let article = shared.join("articles/000.txt");
+        fs::write(&article, "Drill One at Termez.\n").unwrap();
+        std::os::unix::fs::symlink("../shared/articles", data.join("articles")).unwrap();
+        let mut w = Watcher::new(&data);
+        assert!(!w.poll() && !w.poll());
+        assert_eq!(
+            Snapshot::of(&data).len(),
+            3,
+            "the link, its sub-folder and its file"
+        );
+        // Edited in place, the same length: the folder's own length and time stay as
+        // they were.
+        let modified = fs::metadata(&article).unwrap().modified().unwrap();
+        let folder = fs::metadata(shared.join("articles")).unwrap();
+        fs::write(&article, "Drill Two at Termez.\n").unwrap();
+        let t = modified + std::time::Duration::from_secs(5);
+        let f = fs::File::options().write(true).open(&article).unwrap();
+        f.set_modified(t).unwrap();
+        drop(f);
+        assert_eq!(
+            fs::metadata(shared.join("articles"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            folder.modified().unwrap()
+        );
+        assert!(!w.poll());
+        assert!(w.poll(), "an edit inside the linked folder is a change");
+        // A new file a level further down, too.
+        fs::write(shared.join("articles/2024/001.txt"), "x").unwrap();
+        assert!(!w.poll());
+        assert!(w.poll(), "a new file in a sub-folder of the linked folder");
+    }
+
+    /// Links that lead back up (to the watched folder, to their own folder) are listed but
+    /// not walked again, and a walk through links stops at the same depth as one through
+    /// folders: a snapshot of a looped tree ends, and is the same every time.
+    #[test]
+    fn symlinked_folders_cannot_loop_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("places");
+        fs::create_dir_all(data.join("a")).unwrap();
+        fs::write(data.join("a/f.txt"), "x").unwrap();
+        std::os::unix::fs::symlink("..", data.join("a/up")).unwrap();
+        std::os::unix::fs::symlink(".", data.join("a/here")).unwrap();
+        std::os::unix::fs::symlink(&data, data.join("root")).unwrap();
+        let snapshot = Snapshot::of(&data);
+        let names: Vec<String> = snapshot
+            .0
+            .iter()
+            .map(|(p, _, _)| p.strip_prefix(&data).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a", "a/f.txt", "a/here", "a/up", "root"]);
+        assert_eq!(snapshot, Snapshot::of(&data));
+        // A chain of links, each to a new folder, is walked MAX_DEPTH deep and no further.
+        let chain = dir.path().join("chain");
+        fs::create_dir(&chain).unwrap();
+        let mut at = chain.clone();
+        for i in 0..MAX_DEPTH + 2 {
+            let next = dir.path().join(format!("level{i}"));
+            fs::create_dir(&next).unwrap();
+            fs::write(next.join("f.txt"), "x").unwrap();
+            std::os::unix::fs::symlink(&next, at.join("next")).unwrap();
+            at = next;
+        }
+        let deepest = Snapshot::of(&chain)
+            .0
+            .iter()
+            .map(|(p, _, _)| p.strip_prefix(&chain).unwrap().components().count())
+            .max();
+        assert_eq!(
+            deepest,
+            Some(MAX_DEPTH + 1),
+            "entries of the last folder walked"
+        );
     }
 
     #[test]
