@@ -940,7 +940,12 @@ fn serve_watch_rebuilds_on_an_edit_inside_a_symlinked_folder() {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left) {
             Ok(line) => after.push(line),
-            Err(_) => panic!("no rebuild after the edit: {seen:?} {after:?}"),
+            Err(_) => {
+                // The server goes first: a child left running holds the test's output open.
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("no rebuild after the edit: {seen:?} {after:?}")
+            }
         }
     }
     let _ = child.kill();
