@@ -912,10 +912,10 @@ fn serve_watch_whose_first_build_fails_says_whether_earlier_layers_are_served() 
 #[test]
 fn serve_watch_rebuilds_on_an_edit_inside_a_symlinked_folder() {
     let work = Work::new("small");
-    let shared = work.dir.path().join("shared");
-    std::fs::create_dir(&shared).unwrap();
-    std::fs::rename(work.data().join("articles"), shared.join("articles")).unwrap();
-    std::os::unix::fs::symlink("../shared/articles", work.data().join("articles")).unwrap();
+    let common = work.dir.path().join("common");
+    std::fs::create_dir(&common).unwrap();
+    std::fs::rename(work.data().join("articles"), common.join("articles")).unwrap();
+    std::os::unix::fs::symlink("../common/articles", work.data().join("articles")).unwrap();
     let (mut child, lines, seen) = watch_until(&work, "built: ");
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -924,7 +924,7 @@ fn serve_watch_rebuilds_on_an_edit_inside_a_symlinked_folder() {
         }
     });
     // Edited in place, the same length: a quote of exercises.toml is no longer there.
-    let article = shared.join("articles/a.txt");
+    let article = common.join("articles/a.txt");
     let text = std::fs::read_to_string(&article).unwrap();
     let edited = text.replace("will hold drills", "will hold talks");
     assert_eq!(edited.len() + 1, text.len());

@@ -254,12 +254,12 @@ mod tests {
     #[test]
     fn an_edit_inside_a_symlinked_folder_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let (shared, data) = (dir.path().join("shared"), dir.path().join("w"));
-        fs::create_dir_all(shared.join("articles/2024")).unwrap();
+        let (common, data) = (dir.path().join("common"), dir.path().join("w"));
+        fs::create_dir_all(common.join("articles/2024")).unwrap();
         fs::create_dir(&data).unwrap();
-        let article = shared.join("articles/000.txt");
+        let article = common.join("articles/000.txt");
         fs::write(&article, "Drill One at Termez.\n").unwrap();
-        std::os::unix::fs::symlink("../shared/articles", data.join("articles")).unwrap();
+        std::os::unix::fs::symlink("../common/articles", data.join("articles")).unwrap();
         let mut w = Watcher::new(&data);
         assert!(!w.poll() && !w.poll());
         assert_eq!(
@@ -270,14 +270,14 @@ mod tests {
         // Edited in place, the same length: the folder's own length and time stay as
         // they were.
         let modified = fs::metadata(&article).unwrap().modified().unwrap();
-        let folder = fs::metadata(shared.join("articles")).unwrap();
+        let folder = fs::metadata(common.join("articles")).unwrap();
         fs::write(&article, "Drill Two at Termez.\n").unwrap();
         let t = modified + std::time::Duration::from_secs(5);
         let f = fs::File::options().write(true).open(&article).unwrap();
         f.set_modified(t).unwrap();
         drop(f);
         assert_eq!(
-            fs::metadata(shared.join("articles"))
+            fs::metadata(common.join("articles"))
                 .unwrap()
                 .modified()
                 .unwrap(),
@@ -286,7 +286,7 @@ mod tests {
         assert!(!w.poll());
         assert!(w.poll(), "an edit inside the linked folder is a change");
         // A new file a level further down, too.
-        fs::write(shared.join("articles/2024/001.txt"), "x").unwrap();
+        fs::write(common.join("articles/2024/001.txt"), "x").unwrap();
         assert!(!w.poll());
         assert!(w.poll(), "a new file in a sub-folder of the linked folder");
     }
