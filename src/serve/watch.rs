@@ -1,7 +1,9 @@
 //! Noticing that the data folder changed, by polling: no dependency, no platform quirks.
 //!
-//! A [`Snapshot`] is the sorted list of every file under the folder with its length and
-//! modification time, and of every sub-folder by its name. The [`Watcher`] compares
+//! A [`Snapshot`] is the sorted list of every file under the folder with its identity
+//! (device, inode, length, modification and status change times: a same-size edit whose
+//! modification time was set back, `touch -r`, still changes the last), and of every
+//! sub-folder by its name. The [`Watcher`] compares
 //! snapshots and reports a change only once the folder has stopped changing for one poll (a
 //! debounce), so an editor's save in several writes, or a `git checkout` of several files,
 //! gives one rebuild, not a burst.
@@ -16,7 +18,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+
+use crate::fsutil::known::Identity;
 
 /// How deep the watcher looks into sub-folders (`places/boundaries/` is one level), through
 /// symlinked ones too.
@@ -27,25 +30,23 @@ const MAX_DEPTH: usize = 4;
 /// are read in name order, so the entries past the bound are the same ones every poll.
 const MAX_ENTRIES: usize = 10_000;
 
-/// The length a folder is listed with: no file has it.
-const FOLDER: u64 = u64::MAX;
-
-/// Every file under a folder, with its length and modification time, and every
-/// sub-folder, sorted by path.
+/// Every file under a folder, with its identity ([`Identity`]: the file, its length, its
+/// modification and status change times), and every sub-folder (by its name alone: `None`),
+/// sorted by path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot(Vec<(PathBuf, u64, Option<SystemTime>)>);
+pub struct Snapshot(Vec<(PathBuf, Option<Identity>)>);
 
 impl Snapshot {
     /// Take a snapshot of `dir`. Unreadable entries, hidden files and editor backups
     /// (`.name`, `name~`) are left out; a folder that does not exist gives an empty snapshot.
-    /// A symlink gives the length and time of what it points to (its own when dangling).
+    /// A symlink gives the identity of what it points to (its own when dangling).
     pub fn of(dir: &Path) -> Snapshot {
         let Ok(meta) = fs::metadata(dir) else {
             return Snapshot::default();
         };
         let mut files = Vec::new();
         walk(dir, &mut vec![folder_id(&meta)], &mut files);
-        files.sort();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
         Snapshot(files)
     }
 
@@ -80,7 +81,7 @@ fn folder_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
 fn walk(
     dir: &Path,
     within: &mut Vec<Option<(u64, u64)>>,
-    files: &mut Vec<(PathBuf, u64, Option<SystemTime>)>,
+    files: &mut Vec<(PathBuf, Option<Identity>)>,
 ) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -113,7 +114,7 @@ fn walk(
             // hidden file an editor makes in it): a folder put where a deleted input was
             // is a change (probe, session 31: `places.csv/` kept the stale error). One the
             // walk is already inside (a link to `..`, or to itself) is listed, not walked.
-            files.push((entry.path(), FOLDER, None));
+            files.push((entry.path(), None));
             let id = folder_id(&meta);
             if within.len() <= MAX_DEPTH && (id.is_none() || !within.contains(&id)) {
                 within.push(id);
@@ -122,7 +123,7 @@ fn walk(
             }
             continue;
         }
-        files.push((entry.path(), meta.len(), meta.modified().ok()));
+        files.push((entry.path(), Some(Identity::of(&meta))));
     }
 }
 
@@ -211,6 +212,31 @@ mod tests {
         fs::write(dir.path().join(".hidden"), "x").unwrap();
         fs::write(places.join(".swap"), "x").unwrap();
         assert!(!w.poll() && !w.poll(), "hidden files change nothing");
+    }
+
+    /// Session 38: a same-size edit whose modification time was set back (`touch -r`, a
+    /// restore that keeps times) left length and time as they were, so no rebuild came; the
+    /// status change time, which no one sets, tells it.
+    #[test]
+    fn a_same_size_edit_with_its_time_set_back_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("places.csv");
+        fs::write(&file, "id,name\n1,Termez\n").unwrap();
+        let modified = fs::metadata(&file).unwrap().modified().unwrap();
+        let mut w = Watcher::new(dir.path());
+        assert!(!w.poll() && !w.poll());
+        // The status change time moves on by the clock's tick at most: wait for it.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(&file, "id,name\n2,Termez\n").unwrap();
+        let f = fs::File::options().write(true).open(&file).unwrap();
+        f.set_modified(modified).unwrap();
+        drop(f);
+        assert_eq!(fs::metadata(&file).unwrap().modified().unwrap(), modified);
+        assert!(!w.poll());
+        assert!(
+            w.poll(),
+            "a same-size edit with its time set back is a change"
+        );
     }
 
     /// Probe 7 M5: a symlinked `places.csv` changed at its target (as `places promote
@@ -307,7 +333,7 @@ mod tests {
         let names: Vec<String> = snapshot
             .0
             .iter()
-            .map(|(p, _, _)| p.strip_prefix(&data).unwrap().display().to_string())
+            .map(|(p, _)| p.strip_prefix(&data).unwrap().display().to_string())
             .collect();
         assert_eq!(names, ["a", "a/f.txt", "a/here", "a/up", "root"]);
         assert_eq!(snapshot, Snapshot::of(&data));
@@ -325,7 +351,7 @@ mod tests {
         let deepest = Snapshot::of(&chain)
             .0
             .iter()
-            .map(|(p, _, _)| p.strip_prefix(&chain).unwrap().components().count())
+            .map(|(p, _)| p.strip_prefix(&chain).unwrap().components().count())
             .max();
         assert_eq!(
             deepest,
