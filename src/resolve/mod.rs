@@ -474,8 +474,8 @@ pub enum OnlineAdvice {
     /// and `geocode NAME` without it).
     #[default]
     Offer,
-    /// This command cannot ask (`build --events`, `geocode --batch`): offer to ask first,
-    /// with `drillmap geocode --online`.
+    /// This command cannot ask (`build --events`): offer to ask first, with `drillmap
+    /// geocode --online`.
     AskFirst,
     /// This run asked online, and the lookup failed (the failure is reported beside the
     /// name): offer nothing online.
