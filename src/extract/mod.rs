@@ -483,6 +483,53 @@ mod tests {
         }
     }
 
+    /// Probe, session 38: a movement told before the drills ("… deployed to the Lyaur
+    /// training ground on Tuesday ahead of military exercises next month", then the CSTO
+    /// drills at Kharbmaidon) made Lyaur the drills' site, dated by them, and dropped the
+    /// organisation. Either order drafts the same record.
+    #[test]
+    fn a_movement_told_before_the_drills_is_still_their_deployment() {
+        let extractor = test_extractor();
+        let moved = "Russian tanks were deployed to the Lyaur training ground on Tuesday ahead of military exercises next month.";
+        let drills = "The CSTO drills will be held at the Kharbmaidon training ground in Tajikistan from 18 to 23 October.";
+        let options = Options {
+            published: Published::parse("2021-09-01"),
+            countries: Vec::new(),
+        };
+        let draft = |text: String| {
+            let x = extractor.extract(&text, &options);
+            assert_eq!(x.records.len(), 1, "{text}: {:#?}", x.records);
+            let r = &x.records[0];
+            let sites: Vec<(String, Option<String>, Option<String>)> = r
+                .sites
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.place.clone(),
+                        s.date.as_ref().map(|d| d.value.start.clone()),
+                    )
+                })
+                .collect();
+            let org = r.organisation.as_ref().map(|o| o.value.clone());
+            (r.id.clone(), org, sites)
+        };
+        let first = draft(format!("{moved}\n{drills}\n"));
+        assert_eq!(first, draft(format!("{drills}\n{moved}\n")));
+        let (id, org, sites) = first;
+        assert_eq!(id, "csto-exercise-at-kharbmaidon-training-ground-2021");
+        assert_eq!(org.as_deref(), Some("CSTO"));
+        let want = [
+            ("main", "Kharbmaidon training ground", "2021-10-18"),
+            ("deployment", "Lyaur training ground", "2021-08-31"),
+        ];
+        let want: Vec<(String, Option<String>, Option<String>)> = want
+            .iter()
+            .map(|(i, p, d)| ((*i).into(), Some((*p).into()), Some((*d).into())))
+            .collect();
+        assert_eq!(sites, want);
+    }
+
     #[test]
     fn a_movement_to_a_named_ground_is_a_stage_at_that_place() {
         let extractor = test_extractor();

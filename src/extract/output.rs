@@ -135,7 +135,14 @@ pub fn toml_article(a: &Article<'_>, options: &Options) -> String {
         exercise(&mut out, r, &a.source);
     }
     if a.extraction.records.is_empty() {
-        let _ = writeln!(out, "\n# {}: no exercise found.", a.file);
+        // Drills the article only mentions ("Troops from Russia and Tajikistan took part in
+        // the drills.") are no record: say what one needs rather than that none was found.
+        let _ = writeln!(
+            out,
+            "\n# {}: no exercise drafted: a draft needs drills named with a place, a date or a \
+             count of troops or equipment.",
+            a.file
+        );
     }
     out
 }

@@ -389,6 +389,9 @@ const KIND_WORDS: &[&str] = &[
     "mountain",
 ];
 
+/// The stage of a movement ahead of the drills ([`Record::add_movement`]).
+const DEPLOYMENT: &str = "Deployment";
+
 /// Words of troops moving to a site ahead of an exercise (a tank march, a deployment).
 const MOVEMENT: &[&str] = &[
     "deployed",
@@ -480,6 +483,11 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
             };
             if let Some(t) = target {
                 let creating = records[t].sentences.is_empty();
+                if creating && records[t].open_with_movement(text, &facts) {
+                    current = Some(t);
+                    last_attached = Some(s);
+                    continue;
+                }
                 records[t].attach(text, &facts, false, creating);
                 if !creating {
                     records[t].add_movement(text, &facts);
@@ -985,19 +993,7 @@ impl Record {
     fn attach(&mut self, text: &Text<'_>, f: &Sentence<'_>, named: bool, creating: bool) {
         self.sentences.push(f.index);
         if let Some(d) = f.date {
-            let compatible = self
-                .date_mention
-                .as_ref()
-                .is_none_or(|old| d.compatible(old));
-            let finer = self.date_mention.as_ref().is_none_or(|old| {
-                d.precision < old.precision || (old.start.is_none() && d.start.is_some())
-            });
-            if compatible && finer {
-                if let Some(v) = date_value(d) {
-                    self.date = Some(Field::quote(v, text, d.at.into(), date_confidence(d)));
-                }
-                self.date_mention = Some(d.clone());
-            }
+            self.take_date(text, d);
         }
         for p in &f.sites {
             self.add_site(text, p, f);
@@ -1057,6 +1053,44 @@ impl Record {
         self.add_counts(text, f);
     }
 
+    /// The record's date from a date a sentence gives it, when it agrees with the one it has
+    /// and says more.
+    fn take_date(&mut self, text: &Text<'_>, d: &DateMention) {
+        let compatible = self
+            .date_mention
+            .as_ref()
+            .is_none_or(|old| d.compatible(old));
+        let finer = self.date_mention.as_ref().is_none_or(|old| {
+            d.precision < old.precision || (old.start.is_none() && d.start.is_some())
+        });
+        if compatible && finer {
+            if let Some(v) = date_value(d) {
+                self.date = Some(Field::quote(v, text, d.at.into(), date_confidence(d)));
+            }
+            self.date_mention = Some(d.clone());
+        }
+    }
+
+    /// A record opened by a movement ahead of it ("Russian tanks were deployed to the Lyaur
+    /// training ground on Tuesday ahead of military exercises next month", before the drills'
+    /// own sentence): the sentence dates the record and opens its "Deployment" stage, and
+    /// says nothing else of the drills, so the next sentence about them speaks for the record
+    /// as if it came first (probe, session 38: the stage's place became the drills' site, the
+    /// drills' organisation was dropped). Whether the sentence was such a lead; if not, the
+    /// record is left as it was.
+    fn open_with_movement(&mut self, text: &Text<'_>, f: &Sentence<'_>) -> bool {
+        let (Some(_), Some(d)) = (f.movement, f.date) else {
+            return false;
+        };
+        self.take_date(text, d);
+        if self.add_movement(text, f) {
+            return true;
+        }
+        self.date = None;
+        self.date_mention = None;
+        false
+    }
+
     /// What a sentence of taking part without an event word adds to the record before it:
     /// its counts, its participants and the invited.
     fn add_cued(&mut self, text: &Text<'_>, f: &Sentence<'_>) {
@@ -1093,11 +1127,10 @@ impl Record {
     /// military range near the Afghan border"), the description is kept as `reported` and
     /// no place is proposed. Whether the sentence added to the stage.
     fn add_movement(&mut self, text: &Text<'_>, f: &Sentence<'_>) -> bool {
-        const STAGE: &str = "Deployment";
         let staged = self
             .sites
             .iter()
-            .position(|s| s.stage.as_deref() == Some(STAGE));
+            .position(|s| s.stage.as_deref() == Some(DEPLOYMENT));
         // A movement with a day before the record's opens the stage; a movement without
         // one, right after, only tells more of it ("made a journey to a military range").
         let dated = f.movement.and_then(|d| {
@@ -1116,7 +1149,7 @@ impl Record {
             (None, Some(_)) => {
                 self.sites.push(SiteDraft {
                     id: String::new(),
-                    stage: Some(STAGE.to_owned()),
+                    stage: Some(DEPLOYMENT.to_owned()),
                     place: None,
                     reported: Field::unquoted(String::new()),
                     country: None,
@@ -1224,6 +1257,13 @@ impl Record {
 
     /// Settle the id, draft name, host and site ids once every sentence is read.
     fn finish(&mut self, text: &Text<'_>) {
+        // The drills' own sites come first (they name the record and give its host), then
+        // the movement ahead of them, whichever the article told first.
+        let (mut sites, moved): (Vec<SiteDraft>, Vec<SiteDraft>) = std::mem::take(&mut self.sites)
+            .into_iter()
+            .partition(|s| s.stage.as_deref() != Some(DEPLOYMENT));
+        sites.extend(moved);
+        self.sites = sites;
         if self.host.is_none() {
             let countries: BTreeSet<&str> = self
                 .sites
