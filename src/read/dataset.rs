@@ -22,6 +22,7 @@ use super::places::is_slug;
 use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Error, Problem, Result};
+use crate::extract::counts::CountKind;
 use crate::model::{
     address, without_credentials, Base, BaseSite, BaseStatus, Count, Dataset, Evidence, Exercise,
     PlaceRef, Quote, Site, Source, SourceError,
@@ -328,9 +329,23 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
 /// "более 50 тысяч" giving 50000 and not 50), and not a day or year of a date the one
 /// date reader finds in it ([`crate::names::dates`]: "30" of "from July 30 to August 10"
 /// counts nothing); [`crate::evidence`] sees that a quote cuts no number of its article,
-/// so this is the article's number.
-fn quote_gives(quote: &str, n: i64) -> bool {
+/// so this is the article's number. A number the quote counts something else with is not
+/// it: "200 vehicles" gives no 200 troops (probe, session 39), read by the one reader of
+/// counts, `extract`'s ([`crate::extract::counts`]); a bare number ("around 1,500") gives
+/// its number to either count.
+fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
     let text = crate::names::text::Text::new(quote);
+    // The tokens of each count of the other kind ("around 1,500 troops": its qualifier,
+    // number and noun).
+    let other_kind: Vec<Range<usize>> = crate::extract::counts::find(&text, &[])
+        .into_iter()
+        .filter(|c| c.kind != counted)
+        .map(|c| c.tokens)
+        .collect();
+    let counts_other = |at: usize| {
+        let token = text.tokens.partition_point(|t| t.span.start < at);
+        other_kind.iter().any(|c| c.contains(&token))
+    };
     let dates: Vec<std::ops::Range<usize>> = crate::names::dates::written(&text)
         .iter()
         .filter_map(|d| {
@@ -344,6 +359,7 @@ fn quote_gives(quote: &str, n: i64) -> bool {
         .any(|(at, v)| {
             i64::try_from(v).ok() == Some(n)
                 && !dates.iter().any(|d| d.start <= at.start && at.end <= d.end)
+                && !counts_other(at.start)
         })
 }
 
@@ -390,6 +406,21 @@ const BASE_FIELDS: &[&str] = &[
     "last_reported",
 ];
 
+/// The names of `fields` (name, value) that hold a value: the fields an evidence entry of
+/// the record or site may back ([`Checker::evidence`]).
+fn set<'n>(fields: &[(&'n str, bool)]) -> Vec<&'n str> {
+    fields
+        .iter()
+        .filter(|(_, value)| *value)
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+/// Whether an optional list holds an entry.
+fn listed<T>(list: &S<Vec<T>>) -> bool {
+    list.as_ref().is_some_and(|l| !l.get_ref().is_empty())
+}
+
 impl<'a> Checker<'a> {
     fn new(
         path: &'a Path,
@@ -426,9 +457,13 @@ impl<'a> Checker<'a> {
     }
 
     /// The evidence entries of a record whose articles are `sources`; quotes are collected.
+    /// An entry names one of `fields` (the kind of record's), and one the record or site
+    /// sets (`values`, [`set`]): evidence for a value the record does not give backs nothing
+    /// and would be published beside it (probe, session 39: `troops` quoted on an exercise
+    /// without troops).
     fn evidence(
         &mut self,
-        fields: &[&str],
+        (fields, values): (&[&str], &[&str]),
         raw: Vec<Spanned<RawEvidence>>,
         known: &[Source],
         sources: &[String],
@@ -446,6 +481,14 @@ impl<'a> Checker<'a> {
                         format!(
                             "unknown evidence field (expected one of {})",
                             fields.join(", ")
+                        ),
+                    );
+                } else if !field.is_empty() && !values.contains(&field.as_str()) {
+                    self.problem(
+                        &f.span(),
+                        &field,
+                        format!(
+                            "evidence for `{field}`, which this record or site does not set: it backs nothing (set `{field}`, or remove the entry)"
                         ),
                     );
                 }
@@ -576,7 +619,12 @@ impl<'a> Checker<'a> {
     }
 
     /// A count backed by quotes must be the number one of them gives ([`quote_gives`]).
-    fn count_in_quote(&mut self, field: &S<i64>, name: &str, evidence: &[Evidence]) {
+    fn count_in_quote(
+        &mut self,
+        field: &S<i64>,
+        (name, counted): (&str, CountKind),
+        evidence: &[Evidence],
+    ) {
         let Some(v) = field else { return };
         let n = *v.get_ref();
         let quotes: Vec<&str> = evidence
@@ -587,7 +635,7 @@ impl<'a> Checker<'a> {
         if quotes.is_empty() {
             return;
         }
-        if !quotes.iter().any(|q| quote_gives(q, n)) {
+        if !quotes.iter().any(|q| quote_gives(q, n, counted)) {
             self.problem(
                 &v.span(),
                 &n.to_string(),
@@ -1014,11 +1062,25 @@ impl<'a> Checker<'a> {
                 .as_ref()
                 .and_then(|h| self.country_code(&h.span(), h.get_ref().trim()));
             let record_sources = self.source_ids(&span, &r.sources, sources);
-            let evidence = self.evidence(EXERCISE_FIELDS, r.evidence, sources, &record_sources);
+            let values = set(&[
+                ("participants", listed(&r.participants)),
+                ("invited", listed(&r.invited)),
+                ("troops", r.troops.is_some()),
+                ("equipment", r.equipment.is_some()),
+                ("start", r.start.is_some()),
+                ("end", r.end.is_some()),
+                ("after", r.after.is_some()),
+            ]);
+            let evidence = self.evidence(
+                (EXERCISE_FIELDS, &values),
+                r.evidence,
+                sources,
+                &record_sources,
+            );
             self.backed(&r.troops, "troops", &evidence);
             self.backed(&r.equipment, "equipment", &evidence);
-            self.count_in_quote(&r.troops, "troops", &evidence);
-            self.count_in_quote(&r.equipment, "equipment", &evidence);
+            self.count_in_quote(&r.troops, ("troops", CountKind::Troops), &evidence);
+            self.count_in_quote(&r.equipment, ("equipment", CountKind::Equipment), &evidence);
             self.backed(&r.start, "start", &evidence);
             self.backed(&r.end, "end", &evidence);
             self.backed(&r.after, "after", &evidence);
@@ -1041,8 +1103,19 @@ impl<'a> Checker<'a> {
                     country,
                     (sources, &record_sources),
                 );
-                let site_evidence =
-                    self.evidence(EXERCISE_FIELDS, s.evidence, sources, &record_sources);
+                // A site gives its own participants and dates, nothing else.
+                let values = set(&[
+                    ("participants", listed(&s.participants)),
+                    ("start", s.start.is_some()),
+                    ("end", s.end.is_some()),
+                    ("after", s.after.is_some()),
+                ]);
+                let site_evidence = self.evidence(
+                    (EXERCISE_FIELDS, &values),
+                    s.evidence,
+                    sources,
+                    &record_sources,
+                );
                 self.backed(&s.start, "start", &site_evidence);
                 self.backed(&s.end, "end", &site_evidence);
                 self.backed(&s.after, "after", &site_evidence);
@@ -1159,7 +1232,13 @@ impl<'a> Checker<'a> {
                     country,
                     (sources, &record_sources),
                 );
-                let evidence = self.evidence(BASE_FIELDS, s.evidence, sources, &record_sources);
+                let values = set(&[
+                    ("since", s.since.is_some()),
+                    ("until", s.until.is_some()),
+                    ("last_reported", s.last_reported.is_some()),
+                ]);
+                let evidence =
+                    self.evidence((BASE_FIELDS, &values), s.evidence, sources, &record_sources);
                 self.backed(&s.since, "since", &evidence);
                 self.backed(&s.until, "until", &evidence);
                 self.backed(&s.last_reported, "last_reported", &evidence);
@@ -1239,7 +1318,13 @@ impl<'a> Checker<'a> {
                     evidence,
                 });
             }
-            let evidence = self.evidence(BASE_FIELDS, r.evidence, sources, &record_sources);
+            let values = set(&[
+                ("operator", r.operator.is_some()),
+                ("host", r.host.is_some()),
+                ("units", listed(&r.units)),
+            ]);
+            let evidence =
+                self.evidence((BASE_FIELDS, &values), r.evidence, sources, &record_sources);
             let operator = self.country(&span, &r.operator, "operator");
             let units = r
                 .units
@@ -1372,27 +1457,72 @@ mod tests {
 
     #[test]
     fn a_count_is_a_whole_number_of_its_quote() {
-        assert!(quote_gives("involving around 1,500 troops", 1500));
-        assert!(quote_gives("with 12 500 troops", 12_500));
-        assert!(quote_gives("with 12\u{a0}500 troops", 12_500));
-        assert!(!quote_gives("with 12 500 troops", 500));
-        assert!(!quote_gives("with 12 500 troops", 12));
-        assert!(quote_gives("1500 troops", 1500));
-        assert!(!quote_gives("Zapad-2021 with 150 troops", 15));
+        assert!(quote_gives(
+            "involving around 1,500 troops",
+            1500,
+            CountKind::Troops
+        ));
+        assert!(quote_gives("with 12 500 troops", 12_500, CountKind::Troops));
+        assert!(quote_gives(
+            "with 12\u{a0}500 troops",
+            12_500,
+            CountKind::Troops
+        ));
+        assert!(!quote_gives("with 12 500 troops", 500, CountKind::Troops));
+        assert!(!quote_gives("with 12 500 troops", 12, CountKind::Troops));
+        assert!(quote_gives("1500 troops", 1500, CountKind::Troops));
+        assert!(!quote_gives(
+            "Zapad-2021 with 150 troops",
+            15,
+            CountKind::Troops
+        ));
         // A day or a year of a date counts nothing (probe, session 26).
         let q = "would run from July 30 to August 10 with 30 vehicles";
-        assert!(quote_gives(q, 30), "the count after the date");
-        assert!(!quote_gives("would run from July 30 to August 10", 30));
-        assert!(!quote_gives("take place August 5-10", 10));
-        assert!(!quote_gives("held on 5 May 2021", 2021));
-        assert!(quote_gives("some 2021 troops on 5 May", 2021));
-        assert!(quote_gives("более 50 тысяч военнослужащих", 50_000));
-        assert!(!quote_gives("более 50 тысяч военнослужащих", 50));
-        assert!(quote_gives("1.5 million", 1_500_000));
-        assert!(!quote_gives("1.5 million", 5));
+        assert!(
+            quote_gives(q, 30, CountKind::Equipment),
+            "the count after the date"
+        );
+        assert!(!quote_gives(
+            "would run from July 30 to August 10",
+            30,
+            CountKind::Troops
+        ));
+        assert!(!quote_gives(
+            "take place August 5-10",
+            10,
+            CountKind::Troops
+        ));
+        assert!(!quote_gives("held on 5 May 2021", 2021, CountKind::Troops));
+        assert!(quote_gives(
+            "some 2021 troops on 5 May",
+            2021,
+            CountKind::Troops
+        ));
+        // A number counting the other thing is not this count (probe, session 39).
+        let q = "involving around 1,500 troops and 200 vehicles";
+        assert!(!quote_gives(q, 200, CountKind::Troops));
+        assert!(!quote_gives(q, 1500, CountKind::Equipment));
+        assert!(quote_gives(q, 200, CountKind::Equipment));
+        assert!(quote_gives(
+            "involving around 1,500",
+            1500,
+            CountKind::Equipment
+        ));
+        assert!(quote_gives(
+            "более 50 тысяч военнослужащих",
+            50_000,
+            CountKind::Troops
+        ));
+        assert!(!quote_gives(
+            "более 50 тысяч военнослужащих",
+            50,
+            CountKind::Troops
+        ));
+        assert!(quote_gives("1.5 million", 1_500_000, CountKind::Troops));
+        assert!(!quote_gives("1.5 million", 5, CountKind::Troops));
         // A decimal alone, or a dotted date, backs none of its pieces.
-        assert!(!quote_gives("along a 1.5 km front", 5));
-        assert!(!quote_gives("from 18.10.2021", 18));
+        assert!(!quote_gives("along a 1.5 km front", 5, CountKind::Troops));
+        assert!(!quote_gives("from 18.10.2021", 18, CountKind::Troops));
     }
 
     #[test]
@@ -1546,6 +1676,43 @@ mod tests {
                 .contains("operator, host, units, since, until, last_reported"),
             "{unknown:?}"
         );
+    }
+
+    /// Probe, session 39: evidence for a field the record or site does not set (`equipment`
+    /// on an exercise without equipment, `end` on a site with only a start, `troops` on a
+    /// site, which has no troops) was accepted and published beside no value.
+    #[test]
+    fn evidence_backs_a_value_the_record_or_site_sets() {
+        let (_, problems) = read_edited(|f, text| {
+            if f != "exercises.toml" {
+                return text;
+            }
+            text.replace(
+                "{ field = \"troops\", quote = \"with 1,500 troops\" }]",
+                "{ field = \"troops\", quote = \"with 1,500 troops\" }, { field = \"equipment\", quote = \"with 1,500 troops\" }]",
+            )
+            .replace(
+                "note = \"The year is the article's.\" }]",
+                "note = \"The year is the article's.\" }, { field = \"end\", source = \"a\" }, { field = \"troops\", source = \"a\" }]",
+            )
+        });
+        let idle: Vec<(&str, Option<usize>)> = problems
+            .iter()
+            .filter(|p| p.message.contains("which this record or site does not set"))
+            .map(|p| (p.value.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            idle,
+            [
+                ("equipment", Some(11)),
+                ("end", Some(27)),
+                ("troops", Some(27))
+            ],
+            "{problems:?}"
+        );
+        // The shipped-shape fixture itself passes.
+        let (_, problems) = read_edited(|_, text| text);
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     /// Probe 6 L5: a layer's `sources` fed back became `src_sources`. What a layer
