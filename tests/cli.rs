@@ -886,3 +886,39 @@ fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
     ])
     .expect_code(2);
 }
+
+/// Probe, session 39: `geocode --json` and `geocode --batch --json` exited 2 with "Broken
+/// pipe" when the reader stopped early (`| head -c 10`), where the text output and
+/// `extract --format json` end quietly: the JSON writer's error lost the I/O error's kind.
+#[test]
+fn geocode_json_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let work = Work::new("small");
+    let names = vec!["Termez"; 3000];
+    work.write_csv("names.csv", format!("name\n{}\n", names.join("\n")));
+    let batch = work.data().join("names.csv");
+    let batch = batch.to_str().unwrap();
+    let data = work.data();
+    let data = data.to_str().unwrap();
+    let mut by_name = vec!["geocode", "--data", data, "--json"];
+    by_name.extend(&names);
+    let by_batch = vec!["geocode", "--data", data, "--batch", batch, "--json"];
+    for args in [by_name, by_batch] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 10];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = &args[..4];
+        assert_eq!(out.status.code(), Some(0), "{what:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{what:?}: {stderr}");
+    }
+}

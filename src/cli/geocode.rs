@@ -102,7 +102,8 @@ pub fn print_json(
             advice: advice.clone(),
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::other)?;
+    // `From` keeps an I/O error's kind (a closed pipe ends quietly, as the text output does).
+    serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::from)?;
     writeln!(out)
 }
 
@@ -464,7 +465,7 @@ pub fn batch<'g>(
         }
         None => {
             serde_json::to_writer_pretty(&mut *out, &json_rows)
-                .map_err(|e| io_err(std::io::Error::other(e)))?;
+                .map_err(|e| io_err(std::io::Error::from(e)))?;
             writeln!(out).map_err(io_err)?;
         }
     }
