@@ -201,11 +201,14 @@ pub fn read_lines(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-/// The whole of the UTF-8 text file at `path` ([`read_lines`]); bytes that are not UTF-8
-/// are a syntax error on their line.
+/// The whole of the UTF-8 text file at `path` ([`read_lines`]), its line ends LF: a
+/// file saved with CRLF (Windows, git's `autocrlf`) reads as the same text, so a
+/// multi-line TOML string carries no `\r` into the layers and a checkout's line ends do
+/// not change their bytes (probe, session 39). Lines stay where they were. Bytes that are
+/// not UTF-8 are a syntax error on their line.
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = read_lines(path)?;
-    String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let (line, column) = line_and_column(e.as_bytes(), at);
         Error::Syntax {
@@ -216,12 +219,28 @@ pub fn read_text(path: &Path) -> Result<String> {
                 e.as_bytes().get(at).copied().unwrap_or(0)
             ),
         }
+    })?;
+    Ok(if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crlf_line_ends_read_as_lf() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.toml");
+        std::fs::write(&f, "notes = \"\"\"one\r\ntwo\"\"\"\r\nx = 1\r\n").unwrap();
+        assert_eq!(
+            read_text(&f).unwrap(),
+            "notes = \"\"\"one\ntwo\"\"\"\nx = 1\n"
+        );
+    }
 
     #[test]
     fn regular_files_and_symlinks_to_them_are_read() {
