@@ -550,6 +550,23 @@ fn an_empty_exercises_file_is_refused_unless_asked() {
         .expect_code(0)
         .expect_stderr_line(&["warning:", "the exercises layer is empty"])
         .expect_stderr_line(&["exercises.geojson: 0 features"]);
+    // An emptied bases.toml is refused alike (probe, session 39: it emptied the layer).
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let good = work.outputs();
+    fs::write(work.data().join("bases.toml"), "").unwrap();
+    build(&work, &[]).expect_code(1).expect_stderr_line(&[
+        "data/bases.toml: no [[base]] records: the bases layer would be empty",
+        "nothing was written",
+    ]);
+    assert_eq!(work.outputs(), good);
+    work.check()
+        .expect_code(0)
+        .expect_stderr_line(&["warning: data/bases.toml: no [[base]] records"]);
+    build(&work, &["--allow-empty"])
+        .expect_code(0)
+        .expect_stderr_line(&["warning:", "the bases layer is empty"])
+        .expect_stderr_line(&["bases.geojson: 0 features"]);
 }
 
 /// Probe finding 11: a UTF-16 events CSV gave a raw Rust dump (`Utf8 { pos: Some(...`), and

@@ -75,7 +75,7 @@ pub enum Command {
         /// and listed under --max-errors).
         #[arg(long)]
         strict: bool,
-        /// Build even when exercises.toml holds no record (an empty exercises layer), or
+        /// Build even when exercises.toml or bases.toml holds no record (an empty layer), or
         /// with --events when no row makes a feature (an empty layer).
         #[arg(long)]
         allow_empty: bool,

@@ -52,21 +52,24 @@ pub fn run(
         )?);
     }
     let online = super::args::online(online)?;
-    if dataset::exercise_records(&data)? == 0 {
-        let path = data.join(dataset::EXERCISES);
-        if !allow_empty {
-            let _ = writeln!(
+    let empty = dataset::empty_files(&data)?;
+    for e in &empty {
+        let _ = if allow_empty {
+            writeln!(
                 io::stderr(),
-                "{}: no [[exercise]] records: the exercises layer would be empty; nothing was written (pass --allow-empty to build it empty)",
-                path.display()
-            );
-            return Ok(ExitCode::from(super::DATA_PROBLEMS));
-        }
-        let _ = writeln!(
-            io::stderr(),
-            "warning: {}: no [[exercise]] records: the exercises layer is empty (--allow-empty)",
-            path.display()
-        );
+                "warning: {e}: the {} layer is empty (--allow-empty)",
+                e.layer
+            )
+        } else {
+            writeln!(
+                io::stderr(),
+                "{e}: the {} layer would be empty; nothing was written (pass --allow-empty to build it empty)",
+                e.layer
+            )
+        };
+    }
+    if !empty.is_empty() && !allow_empty {
+        return Ok(ExitCode::from(super::DATA_PROBLEMS));
     }
     let mut folder = Folder::lock(&out, &mut |busy| {
         let _ = writeln!(io::stderr(), "{busy}");
@@ -105,12 +108,8 @@ pub fn run(
 pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     let mut report = pipeline::check(data)?;
     let mut err = io::stderr().lock();
-    if dataset::exercise_records(data)? == 0 {
-        let _ = writeln!(
-            err,
-            "warning: {}: no [[exercise]] records: `build` refuses it unless --allow-empty",
-            data.join(dataset::EXERCISES).display()
-        );
+    for e in dataset::empty_files(data)? {
+        let _ = writeln!(err, "warning: {e}: `build` refuses it unless --allow-empty");
     }
     if strict {
         report.problems.append(&mut report.weak);

@@ -225,12 +225,49 @@ fn ids_of_both(
         .collect()
 }
 
-/// How many `[[exercise]]` records `exercises.toml` in `dir` holds (none: the exercises
-/// layer would be empty, which `build` refuses unless asked).
-pub fn exercise_records(dir: &Path) -> Result<usize> {
+/// A dataset file without a record: its layer would be empty, which `build` refuses unless
+/// asked (a truncated file must not wipe a published layer) and `check` warns of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmptyFile {
+    /// The file (`places/bases.toml`).
+    pub path: PathBuf,
+    /// The table it has none of (`[[base]]`).
+    pub table: &'static str,
+    /// The layer it would empty (`bases`).
+    pub layer: &'static str,
+}
+
+impl std::fmt::Display for EmptyFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: no {} records", self.path.display(), self.table)
+    }
+}
+
+/// The dataset files in `dir` that hold no record: `exercises.toml` without an
+/// `[[exercise]]`, `bases.toml` without a `[[base]]` (probe, session 39: an emptied
+/// `bases.toml` silently emptied the bases layer, where an empty `exercises.toml` was
+/// refused).
+pub fn empty_files(dir: &Path) -> Result<Vec<EmptyFile>> {
+    let mut out = Vec::new();
     let (path, text) = load(dir, EXERCISES)?;
-    let file: ExercisesFile = parse_toml(&path, &text)?;
-    Ok(file.exercise.len())
+    let exercises: ExercisesFile = parse_toml(&path, &text)?;
+    if exercises.exercise.is_empty() {
+        out.push(EmptyFile {
+            path,
+            table: "[[exercise]]",
+            layer: "exercises",
+        });
+    }
+    let (path, text) = load(dir, BASES)?;
+    let bases: BasesFile = parse_toml(&path, &text)?;
+    if bases.base.is_empty() {
+        out.push(EmptyFile {
+            path,
+            table: "[[base]]",
+            layer: "bases",
+        });
+    }
+    Ok(out)
 }
 
 /// A value of a source that [`source_problems`] refuses.
