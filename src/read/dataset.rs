@@ -248,26 +248,17 @@ impl std::fmt::Display for EmptyFile {
 /// `bases.toml` silently emptied the bases layer, where an empty `exercises.toml` was
 /// refused).
 pub fn empty_files(dir: &Path) -> Result<Vec<EmptyFile>> {
-    let mut out = Vec::new();
     let (path, text) = load(dir, EXERCISES)?;
-    let exercises: ExercisesFile = parse_toml(&path, &text)?;
-    if exercises.exercise.is_empty() {
-        out.push(EmptyFile {
-            path,
-            table: "[[exercise]]",
-            layer: "exercises",
-        });
-    }
+    let n = parse_toml::<ExercisesFile>(&path, &text)?.exercise.len();
+    let exercises = (path, n, "[[exercise]]", "exercises");
     let (path, text) = load(dir, BASES)?;
-    let bases: BasesFile = parse_toml(&path, &text)?;
-    if bases.base.is_empty() {
-        out.push(EmptyFile {
-            path,
-            table: "[[base]]",
-            layer: "bases",
-        });
-    }
-    Ok(out)
+    let n = parse_toml::<BasesFile>(&path, &text)?.base.len();
+    let bases = (path, n, "[[base]]", "bases");
+    Ok([exercises, bases]
+        .into_iter()
+        .filter(|(_, n, ..)| *n == 0)
+        .map(|(path, _, table, layer)| EmptyFile { path, table, layer })
+        .collect())
 }
 
 /// A value of a source that [`source_problems`] refuses.
