@@ -2582,3 +2582,33 @@ fn accumulating_a_fields_column_is_a_usage_error_in_bulk_as_in_tiles() {
         ]);
     bulk(&work, &["--events", &rows, "--accumulate", "n"]).expect_code(0);
 }
+
+/// `--numeric place` (a field's column) exited 1 from the CSV header's check, and
+/// `--numeric name` on GeoJSONSeq made every feature a bad row (exit 1), while
+/// `--accumulate` naming one exits 2. Both flags are refused by one check, as the usage
+/// error they are (exit 2), naming the flag, the file and the field, tiles or not.
+#[test]
+fn numeric_naming_a_fields_column_is_a_usage_error_as_accumulate_is() {
+    let work = Work::new("events");
+    let before = work.outputs();
+    for tiles in [&[][..], &["--no-tiles"][..]] {
+        let mut args = vec!["--events", "data/events.csv", "--numeric", "place"];
+        args.extend_from_slice(tiles);
+        bulk(&work, &args).expect_code(2).expect_stderr_line(&[
+            "--numeric place: data/events.csv:",
+            "\"place\" is read as the place field",
+        ]);
+        let mut args = vec!["--events", "data/events.geojsonl", "--numeric", "name"];
+        args.extend_from_slice(tiles);
+        bulk(&work, &args).expect_code(2).expect_stderr_line(&[
+            "--numeric name: data/events.geojsonl:",
+            "\"name\" is read as the name field",
+        ]);
+    }
+    assert_eq!(work.outputs(), before);
+    bulk(
+        &work,
+        &["--events", "data/events.csv", "--numeric", "troops"],
+    )
+    .expect_code(0);
+}

@@ -313,22 +313,15 @@ impl CsvReader {
             return Err(syntax(why));
         }
         let fields = columns.resolve(&names).map_err(syntax)?;
-        for n in &columns.numeric {
-            let Some(at) = names.iter().position(|h| h == n) else {
-                return Err(syntax(format!(
-                    "--numeric/--accumulate {n}: no column {n:?} in the header"
-                )));
-            };
-            // Probe 7 M2: a field's column is read as that field, never as a number.
-            if let Some(field) = Field::ALL
-                .into_iter()
-                .find(|f| fields[f.index()] == Some(at))
-            {
-                return Err(syntax(format!(
-                    "--numeric/--accumulate {n}: column {n:?} is read as the {field} field, \
-                     not a free column; name a numeric column of your own"
-                )));
-            }
+        // A field's column is refused before the file is read ([`Columns::check_numeric`]).
+        if let Some(n) = columns
+            .numeric
+            .iter()
+            .find(|n| !names.contains(&n.as_str()))
+        {
+            return Err(syntax(format!(
+                "--numeric/--accumulate {n}: no column {n:?} in the header"
+            )));
         }
         let mut free = Vec::new();
         let mut keys = FreeKeys::default();
@@ -552,26 +545,6 @@ mod tests {
         }
         keys.clear();
         assert_eq!(keys.take("c7", "columns"), Ok("c7"));
-    }
-
-    /// Probe 7 M2: `--accumulate name` (a field's column) was taken, and clusters got an
-    /// invented `name: 0`. A numeric column is a free one: a field's is refused at the header.
-    #[test]
-    fn a_numeric_column_that_is_a_field_is_refused_at_the_header() {
-        let columns = Columns {
-            numeric: vec!["place".into()],
-            ..Columns::default()
-        };
-        let text = "id,place,troops\na,Termiz,3\n";
-        let input = std::io::Cursor::new(text.as_bytes().to_vec());
-        let err = CsvReader::new(Path::new("t.csv"), input, &columns)
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("t.csv:1: --numeric/--accumulate place: column \"place\" is read as the place field"),
-            "{err}"
-        );
     }
 
     fn rows(

@@ -260,6 +260,9 @@ pub struct Columns {
     mapped: [Option<String>; Field::ALL.len()],
     /// Free columns written as JSON numbers (an empty cell is `null`); all others are strings.
     pub numeric: Vec<String>,
+    /// Those of [`Columns::numeric`] given to `--accumulate` (summed into clusters), so a
+    /// message names the flag that was given.
+    pub accumulated: Vec<String>,
     /// Reading points to tile (`drillmap tiles`), not events to geocode: the lat/lon
     /// columns are required and the id column is optional.
     pub points: bool,
@@ -325,16 +328,27 @@ impl Columns {
             })
     }
 
-    /// Refuse, as a usage error (exit 2) before `input` is read, an `--accumulate` column
-    /// that is a field's column or property ([`Columns::field_named`]): it is read as that
-    /// field, never summed. The one check of `drillmap tiles` and `build --events`, beside
+    /// The flag that made the column `name` numeric, as messages name it.
+    fn numeric_flag(&self, name: &str) -> &'static str {
+        if self.accumulated.iter().any(|a| a == name) {
+            "--accumulate"
+        } else {
+            "--numeric"
+        }
+    }
+
+    /// Refuse, as a usage error (exit 2) before `input` is read, a numeric column
+    /// (`--numeric`, `--accumulate`) that is a field's column or property
+    /// ([`Columns::field_named`]): it is read as that field, never written or summed as a
+    /// number. The one check of both flags, in `drillmap tiles` and `build --events`, beside
     /// the clusters' own keys ([`crate::write::tiles::TileOptions::validate`]).
-    pub fn check_accumulated(&self, accumulate: &[String], input: &Path) -> Result<()> {
-        for column in accumulate {
+    pub fn check_numeric(&self, input: &Path) -> Result<()> {
+        for column in &self.numeric {
             if let Some(field) = self.field_named(column) {
                 return Err(Error::Usage(format!(
-                    "--accumulate {column}: {}: {column:?} is read as the {field} field, not \
-                     a free column or property; name a numeric column of your own",
+                    "{} {column}: {}: {column:?} is read as the {field} field, not a free \
+                     column or property; name a numeric column of your own",
+                    self.numeric_flag(column),
                     input.display()
                 )));
             }

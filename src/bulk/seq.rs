@@ -285,22 +285,6 @@ impl<R: Read> SeqReader<R> {
                 )
             })?;
         }
-        // Probe 7 M2: a field's property is read as that field, never as a number (the
-        // CSV header's rule).
-        for (field, at) in FIELDS.into_iter().zip(&taken) {
-            if let Some((n, _)) = at
-                .and_then(|i| props.get(i))
-                .filter(|(n, _)| self.columns.numeric.contains(n))
-            {
-                return Err((
-                    n.clone(),
-                    format!(
-                        "--numeric/--accumulate {n}: property {n:?} is read as the {field} \
-                         field, not a free property; name a numeric property of your own"
-                    ),
-                ));
-            }
-        }
         if let Some(id) = member_id {
             self.values[Field::Id as usize] = id;
         }

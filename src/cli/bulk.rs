@@ -104,10 +104,13 @@ pub fn options(
     }
     // A column summed into clusters is numeric, its bad values reported as --numeric's
     // (without tiles nothing is summed, and the column stays as it is).
-    for col in a.budget.accumulated().iter().filter(|_| !a.no_tiles) {
-        if !columns.numeric.contains(col) {
-            columns.numeric.push(col.clone());
+    if !a.no_tiles {
+        for col in a.budget.accumulated() {
+            if !columns.numeric.contains(col) {
+                columns.numeric.push(col.clone());
+            }
         }
+        columns.accumulated = a.budget.accumulated().to_vec();
     }
     let format = match a.format {
         Some(format) => format,
@@ -150,11 +153,7 @@ pub fn options(
         threads: a.threads.map(usize::from),
     };
     // After the tile options, which refuse the clusters' own keys first, as `tiles` does.
-    if options.tiles.is_some() {
-        options
-            .columns
-            .check_accumulated(a.budget.accumulated(), events)?;
-    }
+    options.columns.check_numeric(events)?;
     options.validate()?;
     own_input(&options)?;
     Ok(options)

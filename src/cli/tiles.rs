@@ -259,11 +259,12 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         None => Columns::default(),
     };
     columns_used(&columns, &args.inputs)?;
-    for input in &args.inputs {
-        columns.check_accumulated(args.budget.accumulated(), input)?;
-    }
     // A column summed into clusters is numeric, checked as `build --events` checks it.
     columns.numeric = args.budget.accumulated().to_vec();
+    columns.accumulated = args.budget.accumulated().to_vec();
+    for input in &args.inputs {
+        columns.check_numeric(input)?;
+    }
     // Files are read straight into the tiler's compact form, never held whole; read again
     // for the XYZ folder. The inputs that credit no data are named once, after.
     let uncredited = std::cell::RefCell::new(std::collections::BTreeSet::new());
