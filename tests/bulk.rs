@@ -2612,3 +2612,42 @@ fn numeric_naming_a_fields_column_is_a_usage_error_as_accumulate_is() {
     )
     .expect_code(0);
 }
+
+/// `--numeric` or `--accumulate` naming a property no GeoJSONSeq feature has (a typo) was
+/// accepted, and nothing was numeric or summed (exit 0), where a CSV refuses a column its
+/// header lacks. Once the file is read, a numeric name no feature has is refused naming the
+/// file and the flag, as a `--columns` mapping no feature reads is; one some feature has is
+/// not.
+#[test]
+fn a_numeric_property_no_geojsonseq_feature_has_is_refused_as_a_csv_header_refuses_it() {
+    let work = Work::new("events");
+    let before = work.outputs();
+    for (flag, tiles) in [("--numeric", "--no-tiles"), ("--accumulate", "--seq")] {
+        bulk(
+            &work,
+            &["--events", "data/events.csv", flag, "troop", tiles],
+        )
+        .expect_code(1)
+        .expect_stderr_line(&["data/events.csv:1:", "no column \"troop\""]);
+        bulk(
+            &work,
+            &["--events", "data/events.geojsonl", flag, "troop", tiles],
+        )
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "data/events.geojsonl",
+            &format!("{flag} troop: no feature has a property \"troop\""),
+        ]);
+    }
+    assert_eq!(work.outputs(), before);
+    // One feature with the property is enough; one without it is not summed.
+    let some = work.write_csv(
+        "some.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67.05,37.1]},\"properties\":{\"start_date\":\"2021\",\"troop\":\"3\"}}\n\
+         {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67.1,37.2]},\"properties\":{\"start_date\":\"2021\"}}\n",
+    );
+    bulk(&work, &["--events", &some, "--accumulate", "troop"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(v["features"][0]["properties"]["troop"], 3, "{v}");
+    assert!(v["features"][1]["properties"].get("troop").is_none(), "{v}");
+}

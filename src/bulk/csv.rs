@@ -319,9 +319,8 @@ impl CsvReader {
             .iter()
             .find(|n| !names.contains(&n.as_str()))
         {
-            return Err(syntax(format!(
-                "--numeric/--accumulate {n}: no column {n:?} in the header"
-            )));
+            let flag = columns.numeric_flag(n);
+            return Err(syntax(format!("{flag} {n}: no column {n:?} in the header")));
         }
         let mut free = Vec::new();
         let mut keys = FreeKeys::default();

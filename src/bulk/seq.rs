@@ -136,8 +136,11 @@ pub struct SeqReader<R: Read> {
     first_altitude: u64,
     /// The mapped fields (`--columns FIELD=NAME`) whose property some feature has, by
     /// [`Field::index`]: a mapping no feature reads is refused at the end of the file, as
-    /// a CSV refuses one its header lacks ([`SeqReader::unread_mapping`]).
+    /// a CSV refuses one its header lacks ([`SeqReader::unread_name`]).
     mapping_read: [bool; Field::ALL.len()],
+    /// The numeric properties ([`Columns::numeric`], by position) some feature has: one no
+    /// feature has is refused at the end of the file, as a mapping is.
+    numeric_read: Vec<bool>,
 }
 
 impl SeqReader<crate::read::lines::LineCap<std::fs::File>> {
@@ -178,6 +181,7 @@ impl<R: Read> SeqReader<R> {
             altitudes: 0,
             first_altitude: 0,
             mapping_read: [false; Field::ALL.len()],
+            numeric_read: vec![false; columns.numeric.len()],
         }
     }
 
@@ -253,6 +257,9 @@ impl<R: Read> SeqReader<R> {
                 if let Some(n) = self.columns.mapped(field) {
                     self.mapping_read[field.index()] |= keys.contains(&n);
                 }
+            }
+            for (n, read) in self.columns.numeric.iter().zip(&mut self.numeric_read) {
+                *read |= keys.contains(&n.as_str());
             }
             for (field, at) in FIELDS.into_iter().zip(&mut taken) {
                 if field == Field::Id && member_id.is_some() {
@@ -383,18 +390,29 @@ impl<R: Read> SeqReader<R> {
 impl<R: Read> SeqReader<R> {
     /// Once the file is read: the first `--columns FIELD=NAME` whose property no feature
     /// has (a typo, or a CSV's mapping given to GeoJSONSeq), which would leave every
-    /// feature without that field; a CSV refuses it at its header
-    /// ([`Columns::resolve`]).
-    fn unread_mapping(&self) -> Option<String> {
-        Field::ALL.into_iter().find_map(|field| {
+    /// feature without that field, else the first `--numeric`/`--accumulate` property no
+    /// feature has, which nothing would be numeric or summed from; a CSV refuses either
+    /// at its header ([`Columns::resolve`], [`super::csv::CsvReader::new`]).
+    fn unread_name(&self) -> Option<String> {
+        let mapped = Field::ALL.into_iter().filter_map(|field| {
             let name = self.columns.mapped(field)?;
-            (!self.mapping_read[field.index()]).then(|| {
-                format!(
-                    "--columns {field}={name}: no feature has a property {name:?} (a mapped \
-                     name is matched as written); nothing was read from it"
-                )
-            })
-        })
+            (!self.mapping_read[field.index()]).then(|| (format!("--columns {field}={name}"), name))
+        });
+        let numeric = self
+            .columns
+            .numeric
+            .iter()
+            .zip(&self.numeric_read)
+            .filter(|(_, read)| !**read)
+            .map(|(name, _)| {
+                let flag = self.columns.numeric_flag(name);
+                (format!("{flag} {name}"), name.as_str())
+            });
+        let (given, name) = mapped.chain(numeric).next()?;
+        Some(format!(
+            "{given}: no feature has a property {name:?} (a name given is matched as \
+             written); nothing was read from it"
+        ))
     }
 }
 
@@ -418,7 +436,7 @@ impl<R: Read> EventReader for SeqReader<R> {
             .next_record()
             .map_err(|e| Error::io(&self.path, e))?
         else {
-            return match self.unread_mapping() {
+            return match self.unread_name() {
                 Some(message) => Err(Error::Syntax {
                     path: self.path.clone(),
                     line: None,
@@ -684,6 +702,29 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A `--numeric`/`--accumulate` name no feature has (a typo) was accepted, and nothing
+    /// was numeric; once the file is read it is refused, as a CSV header refuses it.
+    #[test]
+    fn a_numeric_property_no_feature_has_is_refused_once_the_file_is_read() {
+        let columns = Columns {
+            numeric: vec!["troops".into(), "troop".into()],
+            accumulated: vec!["troop".into()],
+            ..Columns::default()
+        };
+        let text =
+            "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"troops\":1}}\n\
+                    {\"type\":\"Feature\",\"id\":\"b\",\"geometry\":null,\"properties\":{}}\n";
+        let mut r = SeqReader::new(Path::new("e.geojsonl"), text.as_bytes(), &columns);
+        assert!(matches!(r.next_row(), Ok(Some(Next::Row(_)))));
+        assert!(matches!(r.next_row(), Ok(Some(Next::Row(_)))));
+        let err = r.next_row().map(|_| ()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "e.geojsonl: --accumulate troop: no feature has a property \"troop\" (a name \
+             given is matched as written); nothing was read from it"
+        );
     }
 
     #[test]
