@@ -2651,3 +2651,38 @@ fn a_numeric_property_no_geojsonseq_feature_has_is_refused_as_a_csv_header_refus
     assert_eq!(v["features"][0]["properties"]["troop"], 3, "{v}");
     assert!(v["features"][1]["properties"].get("troop").is_none(), "{v}");
 }
+
+/// `--accumulate latitude` was refused as "read as the lat field" on a CSV whose `lat`
+/// column is the one read (`latitude` is only lat's second name, and a free column beside
+/// `lat`), and on GeoJSONSeq, whose position is its geometry. A CSV's column is checked
+/// against the columns its header gives each field; a GeoJSONSeq property never as lat/lon.
+#[test]
+fn a_latitude_column_beside_the_lat_read_is_free_to_sum() {
+    let work = Work::new("events");
+    let rows = work.write_csv(
+        "ll.csv",
+        "id,start_date,place,country,lat,lon,latitude\na,2021-08-05,Dushanbe,TJ,38.56,68.77,38.5\n",
+    );
+    bulk(&work, &["--events", &rows, "--accumulate", "latitude"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(v["features"][0]["properties"]["latitude"], 38.5, "{v}");
+    bulk(
+        &work,
+        &["--events", &rows, "--numeric", "latitude", "--no-tiles"],
+    )
+    .expect_code(0);
+    // The column read as the field is refused still.
+    bulk(&work, &["--events", &rows, "--accumulate", "lat"])
+        .expect_code(2)
+        .expect_stderr_line(&[
+            "--accumulate lat: data/ll.csv:1:",
+            "\"lat\" is read as the lat field",
+        ]);
+    let seq = work.write_csv(
+        "ll.geojsons",
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[68.77,38.56]},\"properties\":{\"start_date\":\"2021\",\"latitude\":38.5}}\n",
+    );
+    bulk(&work, &["--events", &seq, "--accumulate", "latitude"]).expect_code(0);
+    let v = read_json(&work, "events.geojson");
+    assert_eq!(v["features"][0]["properties"]["latitude"], 38.5, "{v}");
+}

@@ -1488,7 +1488,7 @@ fn an_accumulated_column_is_named_once_and_is_a_free_numeric_column() {
         assert_eq!(code, Some(2), "{err}");
         assert!(
             err.contains(&format!(
-                "--accumulate {column}: a.csv: \"{column}\" is read as the {field} field, not \
+                "--accumulate {column}: a.csv:1: \"{column}\" is read as the {field} field, not \
                  a free column"
             )),
             "{err}"
@@ -2329,13 +2329,16 @@ fn accumulating_a_fields_column_is_a_usage_error() {
         "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67,37]},\"properties\":{\"title\":\"x\",\"n\":1}}\n",
     )
     .unwrap();
+    // A CSV's column is checked at its header (line 1), against the column read.
+    std::fs::write(d.join("up.csv"), "id,LAT,LON,n\na,37,67,1\n").unwrap();
     for (input, column, field) in [
-        ("ev.csv", "latitude", "lat"),
-        ("ev.csv", "LAT", "lat"),
+        ("ev.csv:1", "latitude", "lat"),
+        ("up.csv:1", "LAT", "lat"),
         ("ev.geojsons", "title", "name"),
         ("ev.geojsons", "event_id", "id"),
     ] {
-        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", column, input]);
+        let file = input.trim_end_matches(":1");
+        let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", column, file]);
         assert_eq!(code, Some(2), "{column}: {err}");
         assert!(
             err.contains(&format!(
@@ -2399,4 +2402,38 @@ fn an_accumulated_sum_beyond_the_largest_number_is_refused_naming_the_column() {
     .unwrap();
     let (code, err) = tiles_in(d, &[&args[..], &["big.csv"]].concat());
     assert_eq!(code, Some(0), "{err}");
+}
+
+/// `--accumulate latitude` was refused as "read as the lat field" on a CSV whose `lat`
+/// column is the one read, and on GeoJSONSeq, whose position is its geometry. A CSV's
+/// column is checked against the columns its header gives each field, at the header.
+#[test]
+fn a_latitude_column_beside_the_lat_read_is_free_to_accumulate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("pts.csv"),
+        "id,lat,lon,latitude\na,37,67,1.5\nb,38,68,2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("pts.geojsons"),
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[67,37]},\"properties\":{\"latitude\":1.5}}\n",
+    )
+    .unwrap();
+    for input in ["pts.csv", "pts.geojsons"] {
+        let (code, err) = tiles_in(
+            d,
+            &["--out", "o.pmtiles", "--accumulate", "latitude", input],
+        );
+        assert_eq!(code, Some(0), "{input}: {err}");
+        std::fs::remove_file(d.join("o.pmtiles")).unwrap();
+    }
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "--accumulate", "lat", "pts.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--accumulate lat: pts.csv:1: \"lat\" is read as the lat field"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
 }

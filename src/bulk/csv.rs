@@ -313,7 +313,6 @@ impl CsvReader {
             return Err(syntax(why));
         }
         let fields = columns.resolve(&names).map_err(syntax)?;
-        // A field's column is refused before the file is read ([`Columns::check_numeric`]).
         if let Some(n) = columns
             .numeric
             .iter()
@@ -322,6 +321,14 @@ impl CsvReader {
             let flag = columns.numeric_flag(n);
             return Err(syntax(format!("{flag} {n}: no column {n:?} in the header")));
         }
+        // Probe 7 M2: a field's column is read as that field, never as a number; the
+        // column read, not every name the field may take (`latitude` beside `lat` is free).
+        columns.check_numeric(path, Some(header_line), |n| {
+            let at = names.iter().position(|h| *h == n)?;
+            Field::ALL
+                .into_iter()
+                .find(|f| fields[f.index()] == Some(at))
+        })?;
         let mut free = Vec::new();
         let mut keys = FreeKeys::default();
         for (index, name) in header.iter().enumerate() {
@@ -544,6 +551,32 @@ mod tests {
         }
         keys.clear();
         assert_eq!(keys.take("c7", "columns"), Ok("c7"));
+    }
+
+    /// Probe 7 M2: `--accumulate name` (a field's column) was taken, and clusters got an
+    /// invented `name: 0`: a field's column is refused at the header (exit 2). The column
+    /// read, not every name of the field: `latitude` beside the `lat` read is free.
+    #[test]
+    fn a_numeric_column_is_refused_at_the_header_when_it_is_the_one_a_field_reads() {
+        let read = |numeric: &str, text: &str| {
+            let columns = Columns {
+                numeric: vec![numeric.into()],
+                ..Columns::default()
+            };
+            let input = std::io::Cursor::new(text.as_bytes().to_vec());
+            CsvReader::new(Path::new("t.csv"), input, &columns).map(|_| ())
+        };
+        let both = "id,place,lat,lon,latitude\na,Termiz,37,67,37.5\n";
+        let err = read("lat", both).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("--numeric lat: t.csv:1: \"lat\" is read as the lat field"),
+            "{err}"
+        );
+        assert!(read("latitude", both).is_ok());
+        let alone = "id,place,latitude,longitude\na,Termiz,37,67\n";
+        assert!(matches!(read("latitude", alone), Err(Error::Usage(_))));
     }
 
     fn rows(

@@ -337,23 +337,42 @@ impl Columns {
         }
     }
 
-    /// Refuse, as a usage error (exit 2) before `input` is read, a numeric column
-    /// (`--numeric`, `--accumulate`) that is a field's column or property
-    /// ([`Columns::field_named`]): it is read as that field, never written or summed as a
-    /// number. The one check of both flags, in `drillmap tiles` and `build --events`, beside
-    /// the clusters' own keys ([`crate::write::tiles::TileOptions::validate`]).
-    pub fn check_numeric(&self, input: &Path) -> Result<()> {
+    /// Refuse, as a usage error (exit 2), a numeric column (`--numeric`, `--accumulate`)
+    /// that `input` reads as a field (`read_as`, by the columns its reader reads): it is
+    /// read as that field, never written or summed as a number. `line` is where the names
+    /// were read (a CSV's header), if anywhere. The one check of both flags, in `drillmap
+    /// tiles` and `build --events`, beside the clusters' own keys
+    /// ([`crate::write::tiles::TileOptions::validate`]).
+    pub fn check_numeric(
+        &self,
+        input: &Path,
+        line: Option<u64>,
+        read_as: impl Fn(&str) -> Option<Field>,
+    ) -> Result<()> {
         for column in &self.numeric {
-            if let Some(field) = self.field_named(column) {
+            if let Some(field) = read_as(column) {
+                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
                 return Err(Error::Usage(format!(
-                    "{} {column}: {}: {column:?} is read as the {field} field, not a free \
-                     column or property; name a numeric column of your own",
+                    "{} {column}: {}{at}: {column:?} is read as the {field} field, not a \
+                     free column or property; name a numeric column of your own",
                     self.numeric_flag(column),
                     input.display()
                 )));
             }
         }
         Ok(())
+    }
+
+    /// [`Columns::check_numeric`] before a GeoJSON or GeoJSONSeq `input` is read, whose
+    /// features may each name their fields differently: a property is a field's by its name
+    /// ([`Columns::field_named`]), but for lat and lon, which a feature's geometry gives,
+    /// never a property. A CSV is checked at its header, against the columns it gives each
+    /// field ([`csv::CsvReader::new`]: `latitude` beside the `lat` read is a free column).
+    pub fn check_numeric_properties(&self, input: &Path) -> Result<()> {
+        self.check_numeric(input, None, |name| {
+            self.field_named(name)
+                .filter(|f| !matches!(f, Field::Lat | Field::Lon))
+        })
     }
 
     /// For each field, the index in `header` of its column: the mapped name (an error when

@@ -153,7 +153,10 @@ pub fn options(
         threads: a.threads.map(usize::from),
     };
     // After the tile options, which refuse the clusters' own keys first, as `tiles` does.
-    options.columns.check_numeric(events)?;
+    // A CSV's columns are checked at its header, by the columns read.
+    if options.format == Format::GeoJsonSeq {
+        options.columns.check_numeric_properties(events)?;
+    }
     options.validate()?;
     own_input(&options)?;
     Ok(options)

@@ -262,8 +262,13 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     // A column summed into clusters is numeric, checked as `build --events` checks it.
     columns.numeric = args.budget.accumulated().to_vec();
     columns.accumulated = args.budget.accumulated().to_vec();
-    for input in &args.inputs {
-        columns.check_numeric(input)?;
+    // A CSV's columns are checked at its header, by the columns read.
+    for input in args
+        .inputs
+        .iter()
+        .filter(|p| Format::from_path(p) != Some(Format::Csv))
+    {
+        columns.check_numeric_properties(input)?;
     }
     // Files are read straight into the tiler's compact form, never held whole; read again
     // for the XYZ folder. The inputs that credit no data are named once, after.
