@@ -1243,3 +1243,42 @@ fn a_failed_refresh_keeps_the_cached_answer_in_build_and_geocode() {
     );
     assert!(!run.stdout().contains("--online"), "{}", run.stdout());
 }
+
+/// A failed `--refresh` of a name the cache answers was said only when the build
+/// succeeded: a build that then failed for another reason (a bad value on another record)
+/// printed its problems and not the warning, so the user never learnt the refresh failed.
+#[test]
+fn a_failed_refresh_is_warned_of_also_when_the_build_fails_for_another_reason() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    build_online(&work, &server.url()).expect_code(0);
+    let good = work.outputs();
+    fs::write(
+        work.dir.path().join("cfg.toml"),
+        "[online]\nmax-retries = 0\n",
+    )
+    .unwrap();
+    work.edit(
+        "exercises.toml",
+        "start = \"2021-08-05\"",
+        "start = \"2021-08-45\"",
+    );
+    let failing = MockServer::start(vec![Reply::status(500)]);
+    let url = failing.url();
+    let mut args = vec!["build", "--data", "data", "--out", "out"];
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--refresh", "--config", "cfg.toml"]);
+    let run = work.run(&args);
+    run.expect_code(1)
+        .expect_stderr_line(&["exercises.toml:17:", "\"2021-08-45\""])
+        .expect_stderr_line(&[
+            "warning: ",
+            "exercises.toml:14:",
+            "\"Qizilqala\"",
+            "online refresh failed",
+            "the cached answer (retrieved ",
+        ]);
+    assert_eq!(work.outputs(), good, "nothing was written");
+    assert_eq!(failing.requests().len(), 1);
+}

@@ -74,15 +74,23 @@ pub fn run(
     let mut folder = Folder::lock(&out, &mut |busy| {
         let _ = writeln!(io::stderr(), "{busy}");
     })?;
-    let built = pipeline::build_noticed(&Paths { data, out }, online.as_ref(), strict, &mut folder);
+    let mut notices = pipeline::Notices::default();
+    let built = pipeline::build_noticed(
+        &Paths { data, out },
+        online.as_ref(),
+        strict,
+        &mut folder,
+        &mut notices,
+    );
     let mut err = io::stderr().lock();
     for note in folder.take_notes() {
         let _ = writeln!(err, "note: {note}");
     }
-    let (summaries, notices) = built?;
+    // Said whether or not the build succeeds: a refresh that failed is news either way.
     for p in &notices.refresh_failed {
         let _ = writeln!(err, "warning: {p}");
     }
+    let summaries = built?;
     for p in &notices.weak {
         let _ = writeln!(err, "notice: {p}");
     }

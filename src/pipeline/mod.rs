@@ -545,32 +545,35 @@ pub fn layers(data: &Path) -> Result<Vec<Layer>> {
 
 /// [`layers`], asking an online geocoder first about names nothing else knows.
 pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
-    layers_noticed(data, online, false).map(|(layers, _)| layers)
+    layers_noticed(data, online, false, &mut Notices::default())
 }
 
 /// What a build has to say besides its layers: nothing stops it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Notices {
-    /// The places resolved by a weak match ([`resolve::weak_matches`]); empty with
-    /// `strict`, which makes them problems.
+    /// The places resolved by a weak match ([`resolve::weak_matches`]) of a build that
+    /// succeeded; empty with `strict`, which makes them problems.
     pub weak: Vec<Problem>,
     /// Names whose online refresh failed, answered from the cache as before (warnings).
+    /// Noted as soon as the lookups are done, so a build that then fails for another
+    /// reason still has them to say.
     pub refresh_failed: Vec<Problem>,
 }
 
-/// [`layers_with`], and what it noticed ([`Notices`]): the weak matches are notices, or
-/// problems (nothing derived) with `strict`.
+/// [`layers_with`], noting in `notices` what it noticed ([`Notices`]): the weak matches are
+/// notices, or problems (nothing derived) with `strict`; the failed refreshes are noted
+/// whether or not the layers are made.
 pub fn layers_noticed(
     data: &Path,
     online: Option<&Online>,
     strict: bool,
-) -> Result<(Vec<Layer>, Notices)> {
+    notices: &mut Notices,
+) -> Result<Vec<Layer>> {
     let mut inputs = read(data)?;
-    let mut refresh_failed = Vec::new();
     if let Some(online) = online {
         let (failed, kept) = geocode_online(data, &mut inputs, online)?;
         inputs.problems.extend(failed);
-        refresh_failed = kept;
+        notices.refresh_failed = kept;
     }
     // A name an online run leaves unresolved was asked, and its failure is reported.
     let advice = match online {
@@ -592,13 +595,8 @@ pub fn layers_noticed(
         &inputs.border,
         &inputs.provenance,
     );
-    Ok((
-        layers.into(),
-        Notices {
-            weak,
-            refresh_failed,
-        },
-    ))
+    notices.weak = weak;
+    Ok(layers.into())
 }
 
 /// One written layer.
@@ -621,19 +619,21 @@ pub struct LayerSummary {
 /// Locks the output folder, waiting quietly while another build holds it.
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
     let mut folder = Folder::lock(&paths.out, &mut |_| {})?;
-    build_noticed(paths, online, false, &mut folder).map(|(summaries, _)| summaries)
+    build_noticed(paths, online, false, &mut folder, &mut Notices::default())
 }
 
-/// [`build`] into `folder` (`paths.out`, locked), and the notices of [`layers_noticed`]
-/// (the weak matches are problems with `strict`). Every file is staged, then all are
+/// [`build`] into `folder` (`paths.out`, locked), noting in `notices` what
+/// [`layers_noticed`] notices (the weak matches are problems with `strict`; the failed
+/// refreshes are noted also when the build fails). Every file is staged, then all are
 /// published as one generation.
 pub fn build_noticed(
     paths: &Paths,
     online: Option<&Online>,
     strict: bool,
     folder: &mut Folder,
-) -> Result<(Vec<LayerSummary>, Notices)> {
-    let (layers, notices) = layers_noticed(&paths.data, online, strict)?;
+    notices: &mut Notices,
+) -> Result<Vec<LayerSummary>> {
+    let layers = layers_noticed(&paths.data, online, strict, notices)?;
     let mut summaries = Vec::new();
     let mut files = Vec::new();
     for l in &layers {
@@ -659,7 +659,7 @@ pub fn build_noticed(
     });
     files.push((path, staged, None));
     folder.publish(files, &[])?;
-    Ok((summaries, notices))
+    Ok(summaries)
 }
 
 /// What `places import-geonames` did.
