@@ -1282,3 +1282,65 @@ fn a_failed_refresh_is_warned_of_also_when_the_build_fails_for_another_reason() 
     assert_eq!(work.outputs(), good, "nothing was written");
     assert_eq!(failing.requests().len(), 1);
 }
+
+/// A name `--online-max` left unasked was told what a name asked was (nothing online, as
+/// if its lookup had failed: "online lookup failed: … not asked online"); it is told it
+/// was left unasked at the cap, and how to raise it, on its own line, in `build` and
+/// `geocode` alike.
+#[test]
+fn a_name_the_online_cap_left_unasked_is_told_so_not_that_it_was_asked() {
+    let server = MockServer::start(vec![Reply::json("[]"), Reply::json("[]")]);
+    let url = server.url();
+    let work = Work::new("small");
+    unknown_place(&work);
+    work.edit(
+        "exercises.toml",
+        "place = \"Termiz training ground\"",
+        "place = \"Nowhereabad\"",
+    );
+    let mut args = vec!["build", "--data", "data", "--out", "out"];
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--online-max", "1"]);
+    let run = work.run(&args);
+    run.expect_code(1)
+        .expect_stderr_line(&["\"Qizilqala\"", "nominatim found nothing"])
+        .expect_stderr_line(&[
+            "\"Nowhereabad\"",
+            "unresolved",
+            "not asked online: this run already made 1 lookups",
+            "raise it with --online-max",
+        ]);
+    assert!(
+        !run.stderr().contains("online lookup failed"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(server.requests().len(), 1);
+    // `geocode` says it on the name's answer, in the same words.
+    let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--online-max", "1", "Zzqxx", "Qqzzyy"]);
+    let run = work.run(&args);
+    run.expect_code(1);
+    let out = run.stdout();
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{name}: unresolved")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("Zzqxx").contains("nominatim found nothing"), "{out}");
+    assert!(!line("Zzqxx").contains("not asked"), "{out}");
+    assert!(
+        line("Qqzzyy").contains(
+            "not asked online: this run already made 1 lookups, its cap (raise it with --online-max)"
+        ),
+        "{out}"
+    );
+    assert!(
+        !run.stderr().contains("online lookup failed"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(server.requests().len(), 2);
+}

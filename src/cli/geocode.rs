@@ -562,22 +562,27 @@ pub fn run(
     let local: Vec<Resolution<'_>> = names.iter().map(|n| geocoder.lookup(n, &filter)).collect();
     let unknown = |i: usize| local[i].status == LookupStatus::Unresolved;
     let mut err = io::stderr().lock();
+    // Without --online, every name may be asked with it; with it, a name still unanswered
+    // was asked and its failure said below, or left unasked at the run's cap
+    // ([`resolve::RunAdvice`], as `build` decides it).
+    let mut advice = resolve::RunAdvice::every(resolve::OnlineAdvice::Offer);
     if let Some(online) = &online {
         let countries = resolve::online_countries_in(&filter.countries);
         let queries: Vec<online::Query> = (0..names.len())
             .filter(|&i| unknown(i))
             .map(|i| online::Query::new(names[i].as_str(), &countries))
             .collect();
+        let outcomes = pipeline::ask_online(data, &mut cache, &queries, online)?;
         // Said as `build` says it: a failed refresh of a name the cache answers is a
         // warning, and the cached answer stands.
-        for o in pipeline::ask_online(data, &mut cache, &queries, online)? {
-            if o.result.is_err() {
-                let kept = pipeline::kept_answer(&cache, &o);
-                let message = pipeline::failed_lookup(&o, kept);
+        for o in &outcomes {
+            let kept = pipeline::kept_answer(&cache, o);
+            if let Some(message) = pipeline::failed_lookup(o, kept) {
                 let warning = if kept.is_some() { "warning: " } else { "" };
                 let _ = writeln!(err, "{warning}{}: {message}", o.query);
             }
         }
+        advice = resolve::RunAdvice::online(&outcomes);
     }
     // Looked up again, now that the cache holds what was asked: the one path of `build`
     // and `--batch` ([`resolve::lookup_or_cached`]).
@@ -593,19 +598,16 @@ pub fn run(
         })
         .collect();
     let within = filter.countries.join(", ");
-    // With --online, a name still unanswered was asked and its failure said above.
-    let advice = match online {
-        Some(_) => resolve::OnlineAdvice::Asked,
-        None => resolve::OnlineAdvice::Offer,
-    };
     let answers: Vec<Answered<'_>> = names
         .iter()
         .zip(&looked_up)
         .map(|(n, (r, asked, c))| match c {
             Some(c) => (n.clone(), online_answer(c), None),
             None => {
-                let why = (r.status != Status::Resolved)
-                    .then(|| resolve::explain_asked(r, &within, *asked, advice));
+                let why = (r.status != Status::Resolved).then(|| {
+                    let online = advice.of(n, &filter.countries);
+                    resolve::explain_asked(r, &within, *asked, online)
+                });
                 (n.clone(), r.clone(), why)
             }
         })

@@ -370,8 +370,11 @@ pub struct CheckReport {
 }
 
 /// Resolve every place reference; returns the resolutions and all problems, sorted.
-/// `advice`: what the unresolved names' advice may offer online ([`resolve::OnlineAdvice`]).
-fn resolve_all(inputs: &Inputs, advice: resolve::OnlineAdvice) -> (Resolutions<'_>, Vec<Problem>) {
+/// `advice`: what the unresolved names' advice may offer online ([`resolve::RunAdvice`]).
+fn resolve_all<'i>(
+    inputs: &'i Inputs,
+    advice: &resolve::RunAdvice,
+) -> (Resolutions<'i>, Vec<Problem>) {
     let (resolutions, more) =
         resolve::resolve_dataset(&inputs.geocoder(), &inputs.cache, &inputs.dataset, advice);
     let mut problems: Vec<Problem> = inputs.problems.iter().cloned().chain(more).collect();
@@ -383,7 +386,10 @@ fn resolve_all(inputs: &Inputs, advice: resolve::OnlineAdvice) -> (Resolutions<'
 /// Validate the data in `data` without writing anything.
 pub fn check(data: &Path) -> Result<CheckReport> {
     let inputs = read(data)?;
-    let (resolutions, problems) = resolve_all(&inputs, resolve::OnlineAdvice::Offer);
+    let (resolutions, problems) = resolve_all(
+        &inputs,
+        &resolve::RunAdvice::every(resolve::OnlineAdvice::Offer),
+    );
     let mut online_only: Vec<String> = resolutions
         .iter()
         .filter_map(|((query, country, _), r)| {
@@ -475,17 +481,23 @@ pub fn kept_answer<'c>(
 
 /// What a failed lookup of `outcome` says: that the cached answer `kept` was used (a
 /// warning), or that the lookup failed (a problem when nothing else answers the name).
-/// `build` and `geocode` say it in the same words.
-pub fn failed_lookup(outcome: &online::LookupOutcome, kept: Option<&online::CacheEntry>) -> String {
+/// `None` when it did not fail, or when the run's `--online-max` cap left it unasked and
+/// nothing answers it: the name's advice says so ([`resolve::RunAdvice`]), and it was no
+/// lookup that failed. `build` and `geocode` say it in the same words.
+pub fn failed_lookup(
+    outcome: &online::LookupOutcome,
+    kept: Option<&online::CacheEntry>,
+) -> Option<String> {
     let Err(e) = &outcome.result else {
-        return String::new();
+        return None;
     };
     match kept {
-        Some(entry) => format!(
+        Some(entry) => Some(format!(
             "online refresh failed: {e}; the cached answer (retrieved {}) was used",
             entry.retrieved_date()
-        ),
-        None => format!("online lookup failed: {e}"),
+        )),
+        None if matches!(e, online::OnlineError::NotAsked { .. }) => None,
+        None => Some(format!("online lookup failed: {e}")),
     }
 }
 
@@ -505,12 +517,12 @@ fn asked_by<'d>(
 /// A name whose lookup fails is reported at each line naming it, as a problem, unless the
 /// cache still answers it (a failed `--refresh`): then the cached answer is used and the
 /// failure is a warning, as an offline build of the same data would use it. The others are
-/// kept. Returns (problems, warnings).
+/// kept. Returns (problems, warnings, the advice to the names left unresolved).
 fn geocode_online(
     data: &Path,
     inputs: &mut Inputs,
     online: &Online,
-) -> Result<(Vec<Problem>, Vec<Problem>)> {
+) -> Result<(Vec<Problem>, Vec<Problem>, resolve::RunAdvice)> {
     let queries: Vec<online::Query> =
         resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset)
             .into_iter()
@@ -518,9 +530,11 @@ fn geocode_online(
             .collect();
     let outcomes = ask_online(data, &mut inputs.cache, &queries, online)?;
     let (mut problems, mut warnings) = (Vec::new(), Vec::new());
-    for o in outcomes.iter().filter(|o| o.result.is_err()) {
+    for o in &outcomes {
         let kept = kept_answer(&inputs.cache, o);
-        let message = failed_lookup(o, kept);
+        let Some(message) = failed_lookup(o, kept) else {
+            continue;
+        };
         let list = if kept.is_some() {
             &mut warnings
         } else {
@@ -535,7 +549,7 @@ fn geocode_online(
             ));
         }
     }
-    Ok((problems, warnings))
+    Ok((problems, warnings, resolve::RunAdvice::online(&outcomes)))
 }
 
 /// The layers of the data in `data`, or every problem that stops them.
@@ -570,17 +584,16 @@ pub fn layers_noticed(
     notices: &mut Notices,
 ) -> Result<Vec<Layer>> {
     let mut inputs = read(data)?;
+    // A name an online run leaves unresolved was asked, and its failure is reported, or
+    // was left unasked at the run's cap, and its advice says so.
+    let mut advice = resolve::RunAdvice::every(resolve::OnlineAdvice::Offer);
     if let Some(online) = online {
-        let (failed, kept) = geocode_online(data, &mut inputs, online)?;
+        let (failed, kept, asked) = geocode_online(data, &mut inputs, online)?;
         inputs.problems.extend(failed);
         notices.refresh_failed = kept;
+        advice = asked;
     }
-    // A name an online run leaves unresolved was asked, and its failure is reported.
-    let advice = match online {
-        Some(_) => resolve::OnlineAdvice::Asked,
-        None => resolve::OnlineAdvice::Offer,
-    };
-    let (resolutions, mut problems) = resolve_all(&inputs, advice);
+    let (resolutions, mut problems) = resolve_all(&inputs, &advice);
     let mut weak = resolve::weak_matches(&inputs.dataset, &resolutions);
     if strict {
         problems.append(&mut weak);

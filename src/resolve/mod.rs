@@ -249,7 +249,7 @@ pub fn resolve_dataset<'g>(
     gazetteer: &Geocoder<'g>,
     cache: &'g GeocodeCache,
     dataset: &Dataset,
-    advice: OnlineAdvice,
+    advice: &RunAdvice,
 ) -> (Resolutions<'g>, Vec<Problem>) {
     let mut out = Resolutions::default();
     let mut failed: BTreeMap<RefKey, String> = BTreeMap::new();
@@ -277,7 +277,7 @@ pub fn resolve_dataset<'g>(
             &place.query,
             &place.country,
             place.date,
-            advice,
+            advice.of(&place.query, std::slice::from_ref(&place.country)),
         );
         match resolved {
             Ok(res) => {
@@ -480,18 +480,71 @@ pub enum OnlineAdvice {
     /// This run asked online, and the lookup failed (the failure is reported beside the
     /// name): offer nothing online.
     Asked,
+    /// This run could ask online but left the name unasked: it had made its `--online-max`
+    /// lookups (the cap given). Say so, and how to raise the cap ([`online::over_cap`]).
+    OverCap(usize),
 }
 
 impl OnlineAdvice {
     /// The words appended to the advice.
-    fn words(self) -> &'static str {
+    fn words(self) -> String {
         match self {
-            OnlineAdvice::Offer => ", or geocode it with --online",
+            OnlineAdvice::Offer => ", or geocode it with --online".into(),
             OnlineAdvice::AskFirst => {
-                ", or ask for it online first with `drillmap geocode --online`"
+                ", or ask for it online first with `drillmap geocode --online`".into()
             }
-            OnlineAdvice::Asked => "",
+            OnlineAdvice::Asked => String::new(),
+            OnlineAdvice::OverCap(cap) => format!("; {}", online::over_cap(cap)),
         }
+    }
+}
+
+/// What an online run's advice says to each name it leaves unresolved: the one place that
+/// tells a name the run asked ([`OnlineAdvice::Asked`]) from one its `--online-max` cap left
+/// unasked ([`OnlineAdvice::OverCap`]), for `build --online` and `geocode --online` alike.
+/// Without an online run, every name gets the same advice.
+#[derive(Debug, Clone, Default)]
+pub struct RunAdvice {
+    /// The advice of every name not in `over_cap`.
+    every: OnlineAdvice,
+    /// The questions (cache keys) the run left unasked at its cap, with the cap.
+    over_cap: BTreeMap<(String, Vec<String>), usize>,
+}
+
+impl RunAdvice {
+    /// The same advice for every name: a run that does not ask online.
+    pub fn every(advice: OnlineAdvice) -> RunAdvice {
+        RunAdvice {
+            every: advice,
+            over_cap: BTreeMap::new(),
+        }
+    }
+
+    /// The advice after an online run whose lookups ended as `outcomes`: a name its cap
+    /// left unasked is told so; every other name was asked (or answered by the cache).
+    pub fn online(outcomes: &[online::LookupOutcome]) -> RunAdvice {
+        let over_cap = outcomes
+            .iter()
+            .filter_map(|o| match &o.result {
+                Err(online::OnlineError::NotAsked { cap, .. }) => {
+                    Some((online::cache::key(&o.query, &o.countries), *cap))
+                }
+                _ => None,
+            })
+            .collect();
+        RunAdvice {
+            every: OnlineAdvice::Asked,
+            over_cap,
+        }
+    }
+
+    /// The advice to `query` asked within `countries` (empty: the area's, as a query
+    /// online is asked: [`online_countries_in`]).
+    pub fn of(&self, query: &str, countries: &[String]) -> OnlineAdvice {
+        let key = online::cache::key(query, &online_countries_in(countries));
+        self.over_cap
+            .get(&key)
+            .map_or(self.every, |&cap| OnlineAdvice::OverCap(cap))
     }
 }
 
@@ -504,9 +557,14 @@ pub fn explain_asked(
     asked: Option<&CacheEntry>,
     online: OnlineAdvice,
 ) -> String {
-    let online = match asked {
-        None => online.words().to_owned(),
-        Some(entry) => format!("; {}", entry.nothing_found()),
+    // A name asked before: what the provider answered replaces the advice to ask it, but
+    // one this run left unasked at its cap (a `--refresh`) is still told so.
+    let online = match (asked, online) {
+        (None, advice) => advice.words(),
+        (Some(entry), OnlineAdvice::OverCap(_)) => {
+            format!("; {}{}", entry.nothing_found(), online.words())
+        }
+        (Some(entry), _) => format!("; {}", entry.nothing_found()),
     };
     let within = if country.is_empty() {
         String::new()
@@ -622,6 +680,54 @@ mod tests {
         assert_eq!(
             err,
             "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row"
+        );
+    }
+
+    /// An online run's advice told every name it left unresolved that it was asked, also
+    /// a name its `--online-max` cap left unasked, which was then told nothing of the cap.
+    #[test]
+    fn a_name_the_cap_left_unasked_is_told_so_and_how_to_raise_it() {
+        let outcome = |query: &str, result| online::LookupOutcome {
+            query: query.into(),
+            countries: vec!["TJ".into()],
+            result,
+        };
+        let outcomes = [
+            outcome("Atlantis", Ok(online::Lookup::NotFound)),
+            outcome(
+                "Dishanbi",
+                Err(online::OnlineError::NotAsked {
+                    query: "Dishanbi".into(),
+                    cap: 1,
+                }),
+            ),
+        ];
+        let advice = RunAdvice::online(&outcomes);
+        let tj = ["TJ".to_owned()];
+        assert_eq!(advice.of("Atlantis", &tj), OnlineAdvice::Asked);
+        // The cache's key: folded, the countries normalised.
+        assert_eq!(
+            advice.of(" dishanbi", &["tj".into()]),
+            OnlineAdvice::OverCap(1)
+        );
+        assert_eq!(advice.of("Dishanbi", &["UZ".into()]), OnlineAdvice::Asked);
+        assert_eq!(
+            RunAdvice::every(OnlineAdvice::Offer).of("Dishanbi", &tj),
+            OnlineAdvice::Offer
+        );
+        let gazetteer = Gazetteer::new(vec![settlement("dushanbe", "Dushanbe", "TJ")]);
+        let g = Geocoder::new(&gazetteer, None);
+        let cache = GeocodeCache::default();
+        let err =
+            resolve_one(&g, &cache, "Dishanbi", "TJ", advice.of("Dishanbi", &tj)).unwrap_err();
+        assert_eq!(
+            err,
+            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row; not asked online: this run already made 1 lookups, its cap (raise it with --online-max)"
+        );
+        // One wording: the lookup's outcome says the same.
+        assert_eq!(
+            outcomes[1].result.as_ref().unwrap_err().to_string(),
+            format!("\"Dishanbi\": {}", online::over_cap(1))
         );
     }
 

@@ -335,7 +335,7 @@ pub enum OnlineError {
     #[error("empty query: nothing to geocode")]
     EmptyQuery,
     /// Not asked: the run reached its cap on online lookups.
-    #[error("{query:?}: not asked online: this run already made {cap} lookups, its cap (raise it with --online-max)")]
+    #[error("{query:?}: {}", over_cap(*.cap))]
     NotAsked {
         /// The query.
         query: String,
@@ -527,6 +527,13 @@ pub enum Lookup {
     Found,
     /// Asked online; nothing acceptable, and that answer was cached.
     NotFound,
+}
+
+/// Why a name was not asked online: the run had made its `cap` lookups. The one wording of
+/// it, for the lookup's outcome ([`OnlineError::NotAsked`]) and the advice to the name
+/// (`resolve::OnlineAdvice::OverCap`).
+pub fn over_cap(cap: usize) -> String {
+    format!("not asked online: this run already made {cap} lookups, its cap (raise it with --online-max)")
 }
 
 /// One query's outcome in [`lookup_missing`].
