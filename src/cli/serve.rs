@@ -92,6 +92,14 @@ fn print_event(event: &Event, data: &std::path::Path) {
             writeln!(err, "serving the preview at {}", serve::page_url(*addr))
         }
         Event::DataChanged => writeln!(err, "{} changed: rebuilding", data.display()),
+        Event::WatchBounded(link) => writeln!(
+            err,
+            "warning: --watch: the symlinked folder {} (with any linked after it) leads to more \
+             than {n} files and folders; changes past the first {n}, in name order, are not seen: \
+             run `drillmap build` after editing there",
+            link.display(),
+            n = serve::watch::MAX_ENTRIES
+        ),
         Event::Rebuilt(summaries) => {
             let parts: Vec<String> = summaries
                 .iter()

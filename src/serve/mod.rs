@@ -208,6 +208,9 @@ pub enum Event {
     Listening(SocketAddr),
     /// The data folder changed; a rebuild starts.
     DataChanged,
+    /// The watcher reached its bound ([`watch::MAX_ENTRIES`]) in what this symlinked
+    /// folder (under the data folder) leads to: changes past it are not seen. Sent once.
+    WatchBounded(std::path::PathBuf),
     /// A rebuild wrote (or left unchanged) these layers.
     Rebuilt(Vec<LayerSummary>),
     /// A rebuild failed; nothing was written. `served`: the output folder holds earlier
@@ -325,6 +328,9 @@ impl Server {
             .shared
             .watch
             .then(|| watch::Watcher::new(&self.shared.paths.data));
+        if let Some(link) = watcher.as_mut().and_then(watch::Watcher::take_bounded) {
+            on_event(Event::WatchBounded(link));
+        }
         if watcher.is_some() {
             rebuild(&self.shared, on_event);
         }
@@ -332,7 +338,11 @@ impl Server {
         while !self.stop.load(Ordering::SeqCst) {
             thread::sleep(pause);
             if let Some(w) = watcher.as_mut() {
-                if w.poll() {
+                let changed = w.poll();
+                if let Some(link) = w.take_bounded() {
+                    on_event(Event::WatchBounded(link));
+                }
+                if changed {
                     on_event(Event::DataChanged);
                     rebuild(&self.shared, on_event);
                 }

@@ -12,9 +12,13 @@
 //! --append` writes through the link) counts by what it points to: a change at the
 //! target is a change of the folder, though the link itself stays as it was. A symlinked
 //! sub-folder (an `articles/` shared between data folders) counts by what it holds: it is
-//! walked into like a folder of its own, within the same bounds ([`MAX_DEPTH`] levels,
-//! [`MAX_ENTRIES`] entries in all), and never into a folder it is already inside, so a
-//! link to `..` or to itself cannot loop the walk.
+//! walked into like a folder of its own, within the same depth ([`MAX_DEPTH`] levels), and
+//! never into a folder it is already inside, so a link to `..` or to itself cannot loop the
+//! walk. What links lead to (a link to `/`, to a home folder) is also bounded in number
+//! ([`MAX_ENTRIES`] entries in all): a walk that reaches the bound says where
+//! ([`Snapshot::bounded`]), and the [`Watcher`] tells its caller once
+//! ([`Watcher::take_bounded`]), so changes past it are not missed without a word. The data
+//! folder's own files and folders are never bounded in number.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,16 +29,32 @@ use crate::fsutil::known::Identity;
 /// symlinked ones too.
 const MAX_DEPTH: usize = 4;
 
-/// How many files and sub-folders the watcher lists at most: a link to a large tree (`/`,
-/// a home folder) costs one bounded walk per poll, not a walk of the whole tree. Folders
-/// are read in name order, so the entries past the bound are the same ones every poll.
-const MAX_ENTRIES: usize = 10_000;
+/// How many files and sub-folders reached through symlinked folders the watcher lists at
+/// most, all links together: a link to a large tree (`/`, a home folder) costs one bounded
+/// walk per poll, not a walk of the whole tree. Folders are read in name order, so the
+/// entries past the bound are the same ones every poll. The data folder's own entries
+/// (not through a link) do not count: its files are always watched.
+pub const MAX_ENTRIES: usize = 10_000;
 
 /// Every file under a folder, with its identity ([`Identity`]: the file, its length, its
 /// modification and status change times), and every sub-folder (by its name alone: `None`),
-/// sorted by path.
+/// sorted by path; and the symlinked folder whose walk first reached [`MAX_ENTRIES`], if
+/// one did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot(Vec<(PathBuf, Option<Identity>)>);
+pub struct Snapshot {
+    files: Vec<(PathBuf, Option<Identity>)>,
+    bounded: Option<PathBuf>,
+}
+
+/// What a walk has listed so far.
+#[derive(Default)]
+struct Listing {
+    files: Vec<(PathBuf, Option<Identity>)>,
+    /// Entries listed through symlinked folders, counted against [`MAX_ENTRIES`].
+    linked: usize,
+    /// The symlinked folder whose walk first reached the bound.
+    bounded: Option<PathBuf>,
+}
 
 impl Snapshot {
     /// Take a snapshot of `dir`. Unreadable entries, hidden files and editor backups
@@ -44,20 +64,30 @@ impl Snapshot {
         let Ok(meta) = fs::metadata(dir) else {
             return Snapshot::default();
         };
-        let mut files = Vec::new();
-        walk(dir, &mut vec![folder_id(&meta)], &mut files);
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        Snapshot(files)
+        let mut listing = Listing::default();
+        walk(dir, &mut vec![folder_id(&meta)], None, &mut listing);
+        listing.files.sort_by(|a, b| a.0.cmp(&b.0));
+        Snapshot {
+            files: listing.files,
+            bounded: listing.bounded,
+        }
     }
 
     /// Number of files and sub-folders.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.files.len()
+    }
+
+    /// The symlinked folder (as reached from the watched one) whose walk reached
+    /// [`MAX_ENTRIES`], so that what lies past the bound is not watched; `None` when
+    /// every entry was listed.
+    pub fn bounded(&self) -> Option<&Path> {
+        self.bounded.as_deref()
     }
 
     /// Whether there is no file.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.files.is_empty()
     }
 }
 
@@ -76,12 +106,15 @@ fn folder_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
     }
 }
 
-/// List `dir` into `files`, and its sub-folders below it; `within` holds the identities of
-/// the folders the walk is inside, from the watched one to `dir`.
+/// List `dir` into `listing`, and its sub-folders below it; `within` holds the identities
+/// of the folders the walk is inside, from the watched one to `dir`; `link`, the symlinked
+/// folder the walk went through to reach `dir` (the first one), if any: then what `dir`
+/// holds counts against [`MAX_ENTRIES`].
 fn walk(
     dir: &Path,
     within: &mut Vec<Option<(u64, u64)>>,
-    files: &mut Vec<(PathBuf, Option<Identity>)>,
+    link: Option<&Path>,
+    listing: &mut Listing,
 ) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -89,8 +122,11 @@ fn walk(
     let mut entries: Vec<fs::DirEntry> = entries.flatten().collect();
     entries.sort_by_key(fs::DirEntry::file_name);
     for entry in entries {
-        if files.len() >= MAX_ENTRIES {
-            return;
+        if let Some(link) = link {
+            if listing.linked >= MAX_ENTRIES {
+                listing.bounded.get_or_insert_with(|| link.to_path_buf());
+                return;
+            }
         }
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -100,7 +136,8 @@ fn walk(
         let Ok(mut meta) = entry.metadata() else {
             continue;
         };
-        if meta.file_type().is_symlink() {
+        let linked = meta.file_type().is_symlink();
+        if linked {
             // What the link points to: a change there is a change here (probe 7 M5), and a
             // linked folder is walked into as a folder of its own (session 38: an article
             // edited in a shared `articles/` was not seen). `DirEntry::metadata` does not
@@ -114,16 +151,30 @@ fn walk(
             // hidden file an editor makes in it): a folder put where a deleted input was
             // is a change (probe, session 31: `places.csv/` kept the stale error). One the
             // walk is already inside (a link to `..`, or to itself) is listed, not walked.
-            files.push((entry.path(), None));
+            let path = entry.path();
+            listing.push(link, (path.clone(), None));
             let id = folder_id(&meta);
             if within.len() <= MAX_DEPTH && (id.is_none() || !within.contains(&id)) {
+                // What a link leads to counts against the bound, from the first link on.
+                let link = link.or(linked.then_some(path.as_path()));
                 within.push(id);
-                walk(&entry.path(), within, files);
+                walk(&path, within, link, listing);
                 within.pop();
             }
             continue;
         }
-        files.push((entry.path(), Some(Identity::of(&meta))));
+        listing.push(link, (entry.path(), Some(Identity::of(&meta))));
+    }
+}
+
+impl Listing {
+    /// List `file`, reached through the symlinked folder `link` if any (it counts against
+    /// the bound).
+    fn push(&mut self, link: Option<&Path>, file: (PathBuf, Option<Identity>)) {
+        if link.is_some() {
+            self.linked += 1;
+        }
+        self.files.push(file);
     }
 }
 
@@ -133,6 +184,10 @@ pub struct Watcher {
     dir: PathBuf,
     last: Snapshot,
     pending: Option<Snapshot>,
+    /// The symlinked folder whose walk reached [`MAX_ENTRIES`], not yet taken by
+    /// [`Watcher::take_bounded`]; `told` once it was.
+    bounded: Option<PathBuf>,
+    told: bool,
 }
 
 impl Watcher {
@@ -142,15 +197,32 @@ impl Watcher {
         let last = Snapshot::of(&dir);
         Watcher {
             dir,
+            bounded: last.bounded.clone(),
             last,
             pending: None,
+            told: false,
         }
+    }
+
+    /// The symlinked folder (under the watched one) whose walk first reached
+    /// [`MAX_ENTRIES`], so that changes past the bound are not seen: given once, the first
+    /// time a snapshot reaches it, for the caller to tell the user; `None` otherwise.
+    pub fn take_bounded(&mut self) -> Option<PathBuf> {
+        if self.told {
+            return None;
+        }
+        let bounded = self.bounded.take();
+        self.told = bounded.is_some();
+        bounded
     }
 
     /// Look again. True when the folder differs from the last reported state and has not
     /// changed since the previous poll; call it every few hundred milliseconds.
     pub fn poll(&mut self) -> bool {
         let now = Snapshot::of(&self.dir);
+        if !self.told && self.bounded.is_none() {
+            self.bounded = now.bounded.clone();
+        }
         if now == self.last {
             self.pending = None;
             return false;
@@ -331,7 +403,7 @@ mod tests {
         std::os::unix::fs::symlink(&data, data.join("root")).unwrap();
         let snapshot = Snapshot::of(&data);
         let names: Vec<String> = snapshot
-            .0
+            .files
             .iter()
             .map(|(p, _)| p.strip_prefix(&data).unwrap().display().to_string())
             .collect();
@@ -349,7 +421,7 @@ mod tests {
             at = next;
         }
         let deepest = Snapshot::of(&chain)
-            .0
+            .files
             .iter()
             .map(|(p, _)| p.strip_prefix(&chain).unwrap().components().count())
             .max();
@@ -358,6 +430,48 @@ mod tests {
             Some(MAX_DEPTH + 1),
             "entries of the last folder walked"
         );
+    }
+
+    /// Review (session 38): the bound on entries, meant for what symlinked folders lead to,
+    /// applied to the data folder's own files too, so in a folder of more than 10,000 the
+    /// ones past it (in name order) were never watched, and no one was told.
+    #[test]
+    fn a_folder_of_more_files_than_the_bound_is_watched_whole_and_a_link_past_it_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        fs::create_dir(&data).unwrap();
+        for i in 0..=MAX_ENTRIES {
+            fs::write(data.join(format!("{i:05}.txt")), "x").unwrap();
+        }
+        let last = data.join(format!("{MAX_ENTRIES:05}.txt"));
+        let mut w = Watcher::new(&data);
+        assert_eq!(Snapshot::of(&data).len(), MAX_ENTRIES + 1);
+        assert_eq!(w.take_bounded(), None, "no link: nothing is bounded");
+        assert!(!w.poll() && !w.poll());
+        fs::write(&last, "xy").unwrap();
+        assert!(!w.poll());
+        assert!(w.poll(), "a change to the file past the bound is seen");
+        assert_eq!(w.take_bounded(), None);
+
+        // Through a link, the same tree is bounded, and the watcher says so, once.
+        let other = dir.path().join("other");
+        fs::create_dir(&other).unwrap();
+        fs::write(other.join("exercises.toml"), "x").unwrap();
+        std::os::unix::fs::symlink(&data, other.join("linked")).unwrap();
+        let snapshot = Snapshot::of(&other);
+        assert_eq!(snapshot.bounded(), Some(other.join("linked").as_path()));
+        assert_eq!(
+            snapshot.len(),
+            MAX_ENTRIES + 2,
+            "the link and the file count freely"
+        );
+        let mut w = Watcher::new(&other);
+        assert_eq!(w.take_bounded(), Some(other.join("linked")));
+        assert!(!w.poll() && !w.poll());
+        assert_eq!(w.take_bounded(), None, "said once");
+        // A tree of exactly the bound is not cut.
+        fs::remove_file(&last).unwrap();
+        assert_eq!(Snapshot::of(&other).bounded(), None);
     }
 
     #[test]
