@@ -398,10 +398,33 @@ fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e| Error::Syntax {
-        path: path.into(),
-        line: e.span().map(|s| LineIndex::new(text).line(s.start)),
-        message: e.message().trim().to_owned(),
+    toml::from_str(text).map_err(|e| {
+        let value = e.span().and_then(|s| text.get(s)).unwrap_or("").trim();
+        let date = toml_date(value).filter(|_| e.message().starts_with("invalid type"));
+        Error::Syntax {
+            path: path.into(),
+            line: e.span().map(|s| LineIndex::new(text).line(s.start)),
+            message: date.unwrap_or_else(|| e.message().trim().to_owned()),
+        }
+    })
+}
+
+/// What to say of a TOML date or time written where the dataset wants a string (`start =
+/// 2021-08-05`), which the TOML reader calls "invalid type: map, expected a string" (probe,
+/// session 39): the value, and how to write it.
+fn toml_date(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let date = bytes.len() >= 10
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let time = bytes.len() >= 8 && bytes[2] == b':' && bytes[5] == b':';
+    (date || time).then(|| {
+        format!("{value:?}: a TOML date or time, not a string: write it in quotes (\"{value}\")")
     })
 }
 
@@ -1741,6 +1764,35 @@ mod tests {
         // The shipped-shape fixture itself passes.
         let (_, problems) = read_edited(|_, text| text);
         assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    /// Probe, session 39: a date written as a TOML date (`start = 2021-08-05`) was "invalid
+    /// type: map, expected a string", naming no value.
+    #[test]
+    fn a_toml_date_is_told_to_be_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small");
+        for f in ["places.csv", "sources.toml", "bases.toml"] {
+            std::fs::copy(fixture.join(f), dir.path().join(f)).unwrap();
+        }
+        let text = std::fs::read_to_string(fixture.join("exercises.toml")).unwrap();
+        let text = text.replacen("start = \"2021-08-05\"", "start = 2021-08-05", 1);
+        std::fs::write(dir.path().join("exercises.toml"), text).unwrap();
+        let e = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "exercises.toml:16: \"2021-08-05\": a TOML date or time, not a string: write it in quotes (\"2021-08-05\")"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            toml_date("12:30:00")
+                .as_deref()
+                .map(|m| m.contains("quotes")),
+            Some(true)
+        );
+        assert_eq!(toml_date("2021"), None);
+        assert_eq!(toml_date("5"), None);
     }
 
     /// Probe 6 L5: a layer's `sources` fed back became `src_sources`. What a layer
