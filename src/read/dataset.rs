@@ -1054,7 +1054,12 @@ impl<'a> Checker<'a> {
         for r in raw {
             let span = r.span();
             let r = r.into_inner();
+            let known = seen.len();
             let id = self.id(&span, &r.id, &mut seen);
+            // A second source of one id is a problem, and not the source its records cite:
+            // the first is (probe, session 39: the later one was used, so the records'
+            // quotes were looked for in its file and reported missing there).
+            let again = seen.len() == known && seen.contains_key(&id);
             let line =
                 r.id.as_ref()
                     .map_or_else(|| self.line(&span), |v| self.line(&v.span()));
@@ -1091,7 +1096,9 @@ impl<'a> Checker<'a> {
                     "a source needs a `file` (an article in articles/) or a `url` a reader can open",
                 );
             }
-            out.push(source);
+            if !again {
+                out.push(source);
+            }
         }
         out
     }
@@ -1793,6 +1800,25 @@ mod tests {
         );
         assert_eq!(toml_date("2021"), None);
         assert_eq!(toml_date("5"), None);
+    }
+
+    /// Probe, session 39: a second `[[source]]` of an id was reported against the first, and
+    /// the second was the one used, so the records citing it had their quotes "not found" in
+    /// its file. The first is the one used; the duplicate is the only problem.
+    #[test]
+    fn a_duplicate_source_is_told_and_the_first_is_used() {
+        let (dataset, problems) = read_edited(|f, text| {
+            if f == "sources.toml" {
+                text + "\n[[source]]\nid = \"a\"\nfile = \"other.txt\"\npublisher = \"Dup\"\ntitle = \"Dup\"\n"
+            } else {
+                text
+            }
+        });
+        let said: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(said, ["duplicate id (first on line 2)"], "{problems:?}");
+        let a: Vec<&Source> = dataset.sources.iter().filter(|s| s.id == "a").collect();
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].file.as_deref(), Some("a.txt"));
     }
 
     /// Probe 6 L5: a layer's `sources` fed back became `src_sources`. What a layer
