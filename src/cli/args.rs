@@ -313,7 +313,7 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
         Some(p) => (p.clone(), true),
         None => (PathBuf::from("drillmap.toml"), false),
     };
-    let file = match drillmap::read::input::read_text(&path) {
+    let file = match drillmap::read::input::read_toml(&path) {
         Ok(text) => {
             // A config is settings, as flags are: one that does not parse is a usage error
             // (exit 2, as a value out of range in it is), naming the file and the line.

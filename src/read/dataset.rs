@@ -393,7 +393,7 @@ fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
 
 fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
     let path = dir.join(name);
-    let text = super::input::read_text(&path)?;
+    let text = super::input::read_toml(&path)?;
     Ok((path, text))
 }
 

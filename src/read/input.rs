@@ -201,14 +201,26 @@ pub fn read_lines(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-/// The whole of the UTF-8 text file at `path` ([`read_lines`]), its line ends LF: a
-/// file saved with CRLF (Windows, git's `autocrlf`) reads as the same text, so a
-/// multi-line TOML string carries no `\r` into the layers and a checkout's line ends do
-/// not change their bytes (probe, session 39). Lines stay where they were. Bytes that are
-/// not UTF-8 are a syntax error on their line.
+/// The TOML file at `path` ([`read_text`]: the dataset's files, the geocode cache, the
+/// config), its CRLF line ends read as LF: a file saved with CRLF (Windows, git's
+/// `autocrlf`) reads as the same text, so a multi-line string carries no `\r` into the
+/// layers and a checkout's line ends do not change their bytes (probe, session 39). Lines
+/// stay where they were.
+pub fn read_toml(path: &Path) -> Result<String> {
+    let text = read_text(path)?;
+    Ok(if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    })
+}
+
+/// The whole of the UTF-8 text file at `path` ([`read_lines`]), as it is (a file rewritten
+/// with a row more keeps its line ends); bytes that are not UTF-8 are a syntax error on
+/// their line.
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = read_lines(path)?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let (line, column) = line_and_column(e.as_bytes(), at);
         Error::Syntax {
@@ -219,11 +231,6 @@ pub fn read_text(path: &Path) -> Result<String> {
                 e.as_bytes().get(at).copied().unwrap_or(0)
             ),
         }
-    })?;
-    Ok(if text.contains("\r\n") {
-        text.replace("\r\n", "\n")
-    } else {
-        text
     })
 }
 
@@ -237,9 +244,11 @@ mod tests {
         let f = dir.path().join("a.toml");
         std::fs::write(&f, "notes = \"\"\"one\r\ntwo\"\"\"\r\nx = 1\r\n").unwrap();
         assert_eq!(
-            read_text(&f).unwrap(),
+            read_toml(&f).unwrap(),
             "notes = \"\"\"one\ntwo\"\"\"\nx = 1\n"
         );
+        // Other text is read as it is (a table rewritten with a row more keeps its ends).
+        assert!(read_text(&f).unwrap().ends_with("x = 1\r\n"));
     }
 
     #[test]

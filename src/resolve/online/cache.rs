@@ -360,7 +360,7 @@ impl GeocodeCache {
     }
 
     fn read(path: &Path, within: Option<&mut dyn super::Containment>) -> Result<Self> {
-        let text = match crate::read::input::read_text(path) {
+        let text = match crate::read::input::read_toml(path) {
             Ok(t) => t,
             Err(e) if e.is_not_found() => return Ok(Self::new()),
             Err(e) => return Err(e),
