@@ -549,7 +549,7 @@ fn a_run_asks_at_most_max_lookups() {
             "{o:?}"
         );
     }
-    assert!(error_of(&outcomes[1]).contains("this run already made 1 lookups"));
+    assert!(error_of(&outcomes[1]).contains("this run already made 1 lookup"));
     assert_eq!(server.requests().len(), 1);
     assert_eq!(cache.len(), 1);
 }

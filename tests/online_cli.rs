@@ -1307,7 +1307,7 @@ fn a_name_the_online_cap_left_unasked_is_told_so_not_that_it_was_asked() {
         .expect_stderr_line(&[
             "\"Nowhereabad\"",
             "unresolved",
-            "not asked online: this run already made 1 lookups",
+            "not asked online: this run already made 1 lookup",
             "raise it with --online-max",
         ]);
     assert!(
@@ -1333,7 +1333,7 @@ fn a_name_the_online_cap_left_unasked_is_told_so_not_that_it_was_asked() {
     assert!(!line("Zzqxx").contains("not asked"), "{out}");
     assert!(
         line("Qqzzyy").contains(
-            "not asked online: this run already made 1 lookups, its cap (raise it with --online-max)"
+            "not asked online: this run already made 1 lookup, its cap (raise it with --online-max)"
         ),
         "{out}"
     );

@@ -722,7 +722,7 @@ mod tests {
             resolve_one(&g, &cache, "Dishanbi", "TJ", advice.of("Dishanbi", &tj)).unwrap_err();
         assert_eq!(
             err,
-            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row; not asked online: this run already made 1 lookups, its cap (raise it with --online-max)"
+            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row; not asked online: this run already made 1 lookup, its cap (raise it with --online-max)"
         );
         // One wording: the lookup's outcome says the same.
         assert_eq!(

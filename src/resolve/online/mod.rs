@@ -533,7 +533,10 @@ pub enum Lookup {
 /// it, for the lookup's outcome ([`OnlineError::NotAsked`]) and the advice to the name
 /// (`resolve::OnlineAdvice::OverCap`).
 pub fn over_cap(cap: usize) -> String {
-    format!("not asked online: this run already made {cap} lookups, its cap (raise it with --online-max)")
+    format!(
+        "not asked online: this run already made {}, its cap (raise it with --online-max)",
+        crate::read::lines::counted(cap as u64, "lookup")
+    )
 }
 
 /// One query's outcome in [`lookup_missing`].
