@@ -113,34 +113,7 @@ pub fn organisations(text: &Text<'_>) -> Vec<OrgMention> {
     out
 }
 
-/// Words that end a kind phrase: "exercise", "drill", "war games", "manoeuvres".
-pub fn event_word(key: &str) -> bool {
-    matches!(
-        key,
-        "exercise"
-            | "exercises"
-            | "drill"
-            | "drills"
-            | "games"
-            | "manoeuvres"
-            | "maneuvers"
-            | "manoeuvre"
-            | "maneuver"
-            | "wargames"
-            // учения, учение in every case: учений, учениям, учениями, учениях, учении, …
-            | "ucheniya"
-            | "ucheniye"
-            | "ucheniia"
-            | "ucheniy"
-            | "ucheniyam"
-            | "ucheniyami"
-            | "ucheniyakh"
-            | "uchenie"
-            | "ucheniem"
-            | "uchenii"
-            | "ucheniyu"
-    )
-}
+pub use crate::names::events::event_word;
 
 /// Words that may stand between a name and "exercise" ("Steppe Freedom counter-terrorism
 /// exercise").

@@ -10,7 +10,7 @@
 //! JSON. Nothing here changes `places/`.
 
 pub mod actors;
-pub mod counts;
+pub use crate::names::counts;
 pub mod dates;
 pub mod output;
 pub mod places;
@@ -25,35 +25,7 @@ use crate::resolve::{Filter, Gazetteer, Geocoder};
 pub use dates::Published;
 use records::{Mentions, Record};
 
-/// Where a quote is in the article: byte offsets into its text (UTF-8 bytes, not
-/// characters; a leading byte-order mark, which is dropped on reading, is not counted),
-/// `end` exclusive, so the article's `text[start..end]` is the quote. Written as
-/// `byte_start` and `byte_end` (flattened into mentions whose own `start` and `end` are
-/// dates).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Position {
-    /// The first byte.
-    #[serde(rename = "byte_start")]
-    pub start: usize,
-    /// One past the last byte.
-    #[serde(rename = "byte_end")]
-    pub end: usize,
-}
-
-impl From<std::ops::Range<usize>> for Position {
-    fn from(r: std::ops::Range<usize>) -> Position {
-        Position {
-            start: r.start,
-            end: r.end,
-        }
-    }
-}
-
-impl From<Position> for std::ops::Range<usize> {
-    fn from(p: Position) -> std::ops::Range<usize> {
-        p.start..p.end
-    }
-}
+pub use crate::names::Position;
 
 /// What the caller knows beyond the text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -183,7 +155,9 @@ impl Extractor {
         let names = actors::exercise_names(&text, &self.countries);
         let fallback_year = names.iter().find_map(|n| n.year);
         let dates = dates::find(&text, published.as_ref().map(|p| p.0), fallback_year);
-        let counts = counts::find(&text, &dates);
+        let date_tokens: Vec<std::ops::Range<usize>> =
+            dates.iter().map(|d| d.tokens.clone()).collect();
+        let counts = counts::find(&text, &date_tokens);
         // The dateline's date is the article's, not an event's (probe, session 27: "DUSHANBE,
         // 5 May 2021 - troops held drills" drafted the exercise as starting that day).
         let event_dates: Vec<dates::DateMention> = dates

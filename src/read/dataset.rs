@@ -22,11 +22,11 @@ use super::places::is_slug;
 use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Error, Problem, Result};
-use crate::extract::counts::CountKind;
 use crate::model::{
     address, without_credentials, Base, BaseSite, BaseStatus, Count, Dataset, Evidence, Exercise,
     PlaceRef, Quote, Site, Source, SourceError,
 };
+use crate::names::counts::CountKind;
 use crate::names::dates::{quotes_say, Bound};
 
 /// File names of the dataset inside the data folder.
@@ -359,13 +359,13 @@ pub fn sources_of_layer(json: &str) -> std::result::Result<Vec<Source>, SourceEr
 /// counts nothing); [`crate::evidence`] sees that a quote cuts no number of its article,
 /// so this is the article's number. A number the quote counts something else with is not
 /// it: "200 vehicles" gives no 200 troops (probe, session 39), read by the one reader of
-/// counts, `extract`'s ([`crate::extract::counts`]); a bare number ("around 1,500") gives
+/// counts ([`crate::names::counts`], `extract`'s too); a bare number ("around 1,500") gives
 /// its number to either count.
 fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
     let text = crate::names::text::Text::new(quote);
     // The tokens of each count of the other kind ("around 1,500 troops": its qualifier,
     // number and noun).
-    let other_kind: Vec<Range<usize>> = crate::extract::counts::find(&text, &[])
+    let other_kind: Vec<Range<usize>> = crate::names::counts::find(&text, &[])
         .into_iter()
         .filter(|c| c.kind != counted)
         .map(|c| c.tokens)

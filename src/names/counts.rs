@@ -7,13 +7,14 @@
 //! is the number as written (the dataset's convention: "over 500" is 500), read by
 //! [`crate::names::numbers`]: "12 500 troops" is 12500, "2 thousand troops" and "2 тысячи
 //! военнослужащих" are 2000. "человек" (people) counts troops in a sentence about an
-//! exercise only ("в учениях приняли участие 5 тыс. человек").
+//! exercise only ("в учениях приняли участие 5 тыс. человек"). The one reader of counts:
+//! `extract` drafts with it, and `check` reads a count's quote with it (a number the quote
+//! counts something else with backs no count).
 
 use std::ops::Range;
 
 use serde::Serialize;
 
-use super::dates::DateMention;
 use super::text::Text;
 use crate::model::Count;
 use crate::names::numbers::numbers;
@@ -96,7 +97,7 @@ const EQUIPMENT: &[&str] = &[
 /// человек" counts the people taking part; elsewhere "человек" (people) counts anyone.
 fn exercise_sentence(text: &Text<'_>, s: usize) -> bool {
     text.sentence_tokens(s)
-        .any(|i| super::actors::event_word(text.key(i)))
+        .any(|i| super::events::event_word(text.key(i)))
 }
 
 /// Words allowed between the number and the noun: nationalities, "military", "pieces of".
@@ -125,7 +126,7 @@ fn filler(key: &str) -> bool {
             | "i"
             | "edinits"
             | "voennoy"
-    ) || super::actors::demonym(key).is_some()
+    ) || super::countries::demonym(key).is_some()
 }
 
 /// The qualifier right before token `i` (lower case, as the article wrote it), and the
@@ -201,16 +202,16 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
 /// nothing but spaces (or a hyphen inside a word, "Russian-Tajik") between them. A number
 /// inside one of `dates` is no count ("In 2021 troops held drills", "DUSHANBE, 5 May 2021 -
 /// Tajik troops": probe, session 27).
-pub fn find(text: &Text<'_>, dates: &[DateMention]) -> Vec<CountMention> {
+pub fn find(text: &Text<'_>, dates: &[Range<usize>]) -> Vec<CountMention> {
     let mut out = Vec::new();
     // Whether token `i` is inside a date: the dates come in text order, so one search.
-    let sorted = dates.is_sorted_by_key(|d| d.tokens.start);
+    let sorted = dates.is_sorted_by_key(|d| d.start);
     let in_date = |i: usize| {
         if sorted {
-            let k = dates.partition_point(|d| d.tokens.start <= i);
-            k > 0 && dates[k - 1].tokens.contains(&i)
+            let k = dates.partition_point(|d| d.start <= i);
+            k > 0 && dates[k - 1].contains(&i)
         } else {
-            dates.iter().any(|d| d.tokens.contains(&i))
+            dates.iter().any(|d| d.contains(&i))
         }
     };
     for (span, value) in numbers(text.source) {
@@ -288,7 +289,10 @@ mod tests {
 
     fn counts(s: &str) -> Vec<(CountKind, Count, String, String)> {
         let text = Text::new(s);
-        let dates = super::super::dates::find(&text, None, None);
+        let dates: Vec<Range<usize>> = super::super::dates::written(&text)
+            .iter()
+            .map(|d| d.first..d.last + 1)
+            .collect();
         find(&text, &dates)
             .into_iter()
             .map(|c| (c.kind, c.value, c.qualifier, c.reported))
