@@ -378,6 +378,48 @@ fn convert_from(encoding: &str) -> String {
     )
 }
 
+/// The Cyrillic letter byte `b` is in Windows-1251: А to я (0xC0 to 0xFF), and the letters
+/// of the code page's upper half that Russian does not use but Belarusian, Ukrainian,
+/// Serbian and Macedonian do (і ї є ґ ў ј љ њ ћ ђ џ ѓ ќ ѕ and their capitals), and Ё ё.
+/// `None` for every other byte (ASCII, punctuation, signs).
+fn cp1251_letter(b: u8) -> Option<char> {
+    let c = match b {
+        0xC0.. => return char::from_u32(0x0410 + u32::from(b - 0xC0)),
+        0x80 => 'Ђ',
+        0x81 => 'Ѓ',
+        0x83 => 'ѓ',
+        0x8A => 'Љ',
+        0x8C => 'Њ',
+        0x8D => 'Ќ',
+        0x8E => 'Ћ',
+        0x8F => 'Џ',
+        0x90 => 'ђ',
+        0x9A => 'љ',
+        0x9C => 'њ',
+        0x9D => 'ќ',
+        0x9E => 'ћ',
+        0x9F => 'џ',
+        0xA1 => 'Ў',
+        0xA2 => 'ў',
+        0xA3 => 'Ј',
+        0xA5 => 'Ґ',
+        0xA8 => 'Ё',
+        0xAA => 'Є',
+        0xAF => 'Ї',
+        0xB2 => 'І',
+        0xB3 => 'і',
+        0xB4 => 'ґ',
+        0xB8 => 'ё',
+        0xBA => 'є',
+        0xBC => 'ј',
+        0xBD => 'Ѕ',
+        0xBE => 'ѕ',
+        0xBF => 'ї',
+        _ => return None,
+    };
+    Some(c)
+}
+
 /// How to make text UTF-8 whose `field` is not: from UTF-32 or UTF-16 (a byte order mark
 /// or NULs), from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them
 /// in a row somewhere: the text as it reads then is shown), or from another code page.
@@ -392,20 +434,17 @@ pub(crate) fn encoding_hint(field: &[u8]) -> String {
         let utf32 = field.windows(3).any(|w| w == [0, 0, 0]);
         return convert_from(if utf32 { "UTF-32" } else { "UTF-16" });
     }
-    let cyrillic = |b: u8| b >= 0xC0 || b == 0xA8 || b == 0xB8;
     let high = |b: &u8| *b >= 0x80;
-    if field.iter().filter(|b| high(b)).all(|&b| cyrillic(b))
+    if field
+        .iter()
+        .filter(|b| high(b))
+        .all(|&b| cp1251_letter(b).is_some())
         && field.windows(2).any(|w| high(&w[0]) && high(&w[1]))
     {
         let text: String = field
             .iter()
             .take(SHOWN_BYTES)
-            .map(|&b| match b {
-                0xA8 => 'Ё',
-                0xB8 => 'ё',
-                0xC0.. => char::from_u32(0x0410 + u32::from(b - 0xC0)).unwrap_or('?'),
-                _ => char::from(b),
-            })
+            .map(|&b| cp1251_letter(b).unwrap_or(char::from(b)))
             .collect();
         return format!(
             "read as Windows-1251 (Cyrillic) it is {text:?}: save the file as UTF-8, or \
@@ -626,6 +665,36 @@ mod tests {
         assert!(m.contains("cp1252"), "{m}");
         let utf16 = csv::ByteRecord::from(vec![&b"\xFF\xFEi\0d\0"[..]]);
         assert!(not_utf8(&utf16, None).contains("UTF-16"));
+    }
+
+    /// Probe (session 39): a Belarusian or Serbian name in Windows-1251 (`Мінск`, і = 0xB3;
+    /// `Србија`, ј = 0xBC) got the cp1252 advice, the bytes of letters Russian does not use
+    /// not being counted as Cyrillic. Every Cyrillic letter of the code page is, checked
+    /// against the code page's own table (iconv's, here written out).
+    #[test]
+    fn a_cp1251_field_of_letters_russian_does_not_use_reads_as_cyrillic() {
+        for (bytes, text) in [
+            (&b"\xCC\xB3\xED\xF1\xEA"[..], "Мінск"),
+            (b"\xD1\xF0\xE1\xE8\xBC\xE0", "Србија"),
+            (b"\xAF\xE6\xE0\xEA", "Їжак"),
+            (b"\xA1\xEB\xE0\xE4\xE7\xB3\xEC\xA2", "Ўладзімў"),
+            (
+                b"\x80\x90\x8A\x9A\x8C\x9C\x8E\x9E\x8F\x9F\xA3\xBC\xA5\xB4\xAA\xBA\xB2\xB3\x81\x83\x8D\x9D\xBD\xBE",
+                "ЂђЉљЊњЋћЏџЈјҐґЄєІіЃѓЌќЅѕ",
+            ),
+        ] {
+            let hint = encoding_hint(bytes);
+            assert_eq!(
+                hint,
+                format!(
+                    "read as Windows-1251 (Cyrillic) it is {text:?}: save the file as UTF-8, \
+                     or convert it with `iconv -f cp1251 -t utf-8`"
+                )
+            );
+        }
+        // Western European text is still told of code pages in general.
+        assert!(encoding_hint(b"D\xFCsseldorf").contains("cp1252"));
+        assert!(encoding_hint(b"\xA9 2020 \xB0C").contains("cp1252"));
     }
 
     /// Independent probe: a field of a UTF-32 table without a byte-order mark was said to
