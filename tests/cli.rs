@@ -645,6 +645,53 @@ fn a_missing_data_folder_is_an_io_error() {
         .expect_stderr_line(&["nowhere/places.csv", "No such file"]);
 }
 
+/// Probe (session 39): `geocode --help` said `--data` is a "Folder with places.csv", and
+/// `extract`'s and `places promote`'s said as little; all read the boundaries too, and a
+/// folder without them was refused with a bare "No such file or directory" (exit 2).
+#[test]
+fn a_data_folder_without_the_boundaries_is_told_what_it_lacks() {
+    let work = Work::new("small");
+    fs::remove_dir_all(work.data().join("boundaries")).unwrap();
+    for args in [
+        &["geocode", "--data", "data", "Termez"][..],
+        &["places", "promote", "--data", "data", "Termez"],
+        &["check", "--data", "data"],
+    ] {
+        work.run(args).expect_code(2).expect_stderr_line(&[
+            "boundaries/countries-10m.json: no such file",
+            "Natural Earth country boundaries",
+        ]);
+    }
+    for (args, flag) in [
+        (&["geocode", "--help"][..], "--data"),
+        (&["extract", "--help"], "--data"),
+        (&["places", "promote", "--help"], "--data"),
+    ] {
+        let help = work.run(args).stdout();
+        let at = help
+            .find(&format!("{flag} <DATA>"))
+            .unwrap_or_else(|| panic!("{help}"));
+        let said: String = help[at..]
+            .split_whitespace()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(said.contains("boundaries/countries-10m.json"), "{said}");
+    }
+    // The README's commands table says it of geocode and promote, and lists check --strict.
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let row = |start: &str| {
+        readme
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no README row {start}"))
+            .to_owned()
+    };
+    assert!(row("| `drillmap geocode [--data").contains("boundaries/countries-10m.json"));
+    assert!(row("| `drillmap places promote").contains("boundaries/countries-10m.json"));
+    assert!(row("| `drillmap check [--data places] [--strict]`").contains("--strict"));
+}
+
 #[test]
 fn geocode_prints_status_best_place_and_candidates() {
     let work = Work::new("small");
@@ -729,7 +776,7 @@ fn serve_help_names_the_exit_code_of_a_missing_folder() {
     let help = work.run(&["serve", "--help"]).stdout();
     assert!(
         help.contains(
-            "Exit codes: 2 the address cannot be listened on, or --data is no folder, or --out\nwithout --watch"
+            "Exit codes: 2 the address cannot be listened on, or --data is no folder, or --out is no\nfolder (with --watch it need not exist: the build makes it)"
         ),
         "{help}"
     );

@@ -130,7 +130,9 @@ pub enum Command {
         Exit codes: 0 every name resolved, 1 a name unresolved or ambiguous, 2 usage or I/O error", exit_codes_tail!())
     )]
     Geocode {
-        /// Folder with places.csv.
+        /// Folder with places.csv and boundaries/countries-10m.json (the Natural Earth
+        /// countries places are checked against), and geonames.txt and geocode-cache.toml
+        /// when there are.
         #[arg(long, default_value = "places")]
         data: PathBuf,
         /// Only places in this country (ISO 3166-1 alpha-2); repeat for several.
@@ -164,8 +166,8 @@ pub enum Command {
         in places/boundaries/, with popups and a date filter, and reloads them when they change.\n\
         --watch rebuilds (like build) at start and whenever places/ changes; a broken edit prints\n\
         its problems here and the page keeps the last good layers. Stop with Ctrl-C.\n\n\
-        Exit codes: 2 the address cannot be listened on, or --data is no folder, or --out\n\
-        without --watch", exit_codes_tail!()))]
+        Exit codes: 2 the address cannot be listened on, or --data is no folder, or --out is no\n\
+        folder (with --watch it need not exist: the build makes it)", exit_codes_tail!()))]
     Serve(crate::cli::serve::ServeArgs),
     /// Propose draft exercise records from news articles, every value with its quote.
     Extract(crate::cli::extract::ExtractArgs),
@@ -219,7 +221,8 @@ pub enum PlacesCommand {
         Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error", exit_codes_tail!())
     )]
     Promote {
-        /// Folder with places.csv and geocode-cache.toml.
+        /// Folder with places.csv, boundaries/countries-10m.json (the Natural Earth
+        /// countries places are checked against) and geocode-cache.toml.
         #[arg(long, default_value = "places")]
         data: PathBuf,
         /// The country the query was asked for, an ISO 3166-1 alpha-2 code (as in the dataset); default: the area's countries.

@@ -33,7 +33,8 @@ pub enum Format {
     Exit codes: 0 drafts written, 1 an article that is not text (empty, binary, not UTF-8, over\n\
     4 MiB; nothing is written), 2 usage or I/O error", crate::cli::args::exit_codes_tail!()))]
 pub struct ExtractArgs {
-    /// Folder with places.csv (and geonames.txt, when there is one).
+    /// Folder with places.csv and boundaries/countries-10m.json (the Natural Earth
+    /// countries places are checked against), and geonames.txt when there is one.
     #[arg(long, default_value = "places")]
     pub data: PathBuf,
     /// Publication date (YYYY, YYYY-MM or YYYY-MM-DD) for dates without a year and relative

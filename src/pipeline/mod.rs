@@ -61,17 +61,37 @@ pub struct Inputs {
     pub problems: Vec<Problem>,
 }
 
-/// Read the boundaries and derive the Afghan border from them.
+/// Read the boundaries and derive the Afghan border from them. A missing boundary file (or
+/// its provenance record) is named and said to be what it is: a data folder holding only
+/// `places.csv` was refused with a bare "No such file or directory" (probe, session 39).
 pub fn read_border(data: &Path) -> Result<(AfghanBorder, topojson::Boundaries, Provenance)> {
     let path = data.join(topojson::COUNTRIES);
-    let boundaries = topojson::read(&path)?;
-    let provenance = Provenance::read(&data.join(topojson::PROVENANCE))?;
+    let boundaries = topojson::read(&path).map_err(|e| missing_boundaries(e, &path))?;
+    let provenance_path = data.join(topojson::PROVENANCE);
+    let provenance =
+        Provenance::read(&provenance_path).map_err(|e| missing_boundaries(e, &provenance_path))?;
     let border = AfghanBorder::from_boundaries(&boundaries).map_err(|message| Error::Syntax {
         path,
         line: None,
         message,
     })?;
     Ok((border, boundaries, provenance))
+}
+
+/// `e`, or, when it is that the boundary file at `path` (or its provenance record) does
+/// not exist, a usage error (exit 2, as for any file that cannot be read) naming it and
+/// saying what it is and where it comes from.
+fn missing_boundaries(e: Error, path: &Path) -> Error {
+    if !e.is_not_found() {
+        return e;
+    }
+    Error::Usage(format!(
+        "{}: no such file: the data folder needs the Natural Earth country boundaries \
+         ({} and {}, as in the repository's places/), which every place is checked against",
+        path.display(),
+        topojson::COUNTRIES,
+        topojson::PROVENANCE
+    ))
 }
 
 /// The gazetteer and the boundaries, read and checked: what every command that geocodes
