@@ -645,6 +645,71 @@ fn a_missing_data_folder_is_an_io_error() {
         .expect_stderr_line(&["nowhere/places.csv", "No such file"]);
 }
 
+/// Probe (session 39): a places.csv row refused for a bad value (a `NaN` latitude, an
+/// unknown kind, a cell in Windows-1251) left the names it answers unresolved, and those
+/// came first, advised to "add the name as an alias or a new row"; the row's own problem
+/// came last. The gazetteer's problems come first, and a name that a refused row answers
+/// is told the row was refused, and where.
+#[test]
+fn a_refused_places_row_is_listed_first_and_its_names_are_told_so() {
+    let row = "kharbmaidon-training-ground,Kharbmaidon training ground,training_ground,TJ,TJ-KT,37.83654,";
+    for (from, to, cause) in [
+        (
+            format!("{row}68.77762,"),
+            format!("{row}NaN,"),
+            "\"NaN\": lon is not a number",
+        ),
+        (
+            "training_ground,TJ,TJ-KT,37.83654".to_owned(),
+            "training-range,TJ,TJ-KT,37.83654".to_owned(),
+            "\"training-range\"",
+        ),
+    ] {
+        let work = Work::new("small");
+        work.edit("places.csv", &from, &to);
+        for run in [work.check(), work.build()] {
+            run.expect_code(1);
+            let lines: Vec<String> = run.stderr().lines().map(str::to_owned).collect();
+            assert!(
+                lines[0].contains("places.csv:3:") && lines[0].contains(cause),
+                "{lines:#?}"
+            );
+            let unresolved: Vec<&String> =
+                lines.iter().filter(|l| l.contains("unresolved")).collect();
+            assert!(!unresolved.is_empty(), "{lines:#?}");
+            for l in unresolved {
+                assert!(
+                    l.contains("exercises.toml")
+                        && l.ends_with(
+                            "unresolved: the gazetteer row that would answer it was refused \
+                             (see its problem at data/places.csv:3)"
+                        ),
+                    "{l}"
+                );
+            }
+        }
+    }
+    // A row in Windows-1251: the encoding problem first.
+    let work = Work::new("small");
+    let text = fs::read_to_string(work.data().join("places.csv")).unwrap();
+    let cp1251: Vec<u8> = text
+        .chars()
+        .map(|c| match c {
+            'А'..='я' => u8::try_from(u32::from(c) - 0x410 + 0xC0).unwrap(),
+            _ => u8::try_from(c).unwrap_or(b'?'),
+        })
+        .collect();
+    fs::write(work.data().join("places.csv"), cp1251).unwrap();
+    let run = work.check();
+    run.expect_code(1);
+    let first = run.stderr().lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.contains("places.csv:3:") && first.contains("iconv -f cp1251"),
+        "{}",
+        run.stderr()
+    );
+}
+
 /// Probe (session 39): `geocode --help` said `--data` is a "Folder with places.csv", and
 /// `extract`'s and `places promote`'s said as little; all read the boundaries too, and a
 /// folder without them was refused with a bare "No such file or directory" (exit 2).

@@ -121,7 +121,7 @@ pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     }
     if strict {
         report.problems.append(&mut report.weak);
-        report.problems.sort();
+        pipeline::sort_problems(&mut report.problems);
     }
     for p in &report.problems {
         let _ = writeln!(err, "{p}");

@@ -634,6 +634,7 @@ fn online_answer<'a>(r: &'a Resolved<'_>) -> Resolution<'a> {
     Resolution {
         status: LookupStatus::Resolved,
         near: Vec::new(),
+        refused: None,
         candidates: vec![Candidate {
             place: &r.place,
             score: r.score,

@@ -117,9 +117,11 @@ impl Tables {
     /// assembly: every command goes through here.
     pub fn read(data: &Path) -> Result<Tables> {
         let places_path = data.join(PLACES);
-        let (places, problems) = places::read(&places_path)?;
+        let bytes = crate::read::input::read_lines(&places_path)?;
+        let (places, problems) = places::parse(&places_path, &bytes)?;
         let (border, boundaries, provenance) = read_border(data)?;
-        let (gazetteer, problems) = check_places(places, problems, &boundaries, &places_path);
+        let (gazetteer, problems) =
+            check_places(places, problems, &boundaries, &places_path, &bytes);
         Ok(Tables {
             gazetteer,
             border,
@@ -134,7 +136,7 @@ impl Tables {
     /// leave, so that no command writes a gazetteer the others refuse.
     pub fn places_as(&self, path: &Path, text: &[u8]) -> Result<(Gazetteer, Vec<Problem>)> {
         let (places, problems) = places::parse(path, text)?;
-        Ok(check_places(places, problems, &self.boundaries, path))
+        Ok(check_places(places, problems, &self.boundaries, path, text))
     }
 
     /// The online cache in `data` (`geocode-cache.toml`; empty when there is none), every
@@ -155,23 +157,39 @@ impl Tables {
         if self.problems.is_empty() {
             Ok(self)
         } else {
-            self.problems.sort();
+            sort_problems(&mut self.problems);
             Err(Error::Data(self.problems))
         }
     }
 }
 
-/// The gazetteer of `places` as read from `path` (with the `problems` found reading them),
-/// every place checked against the country it is filed under and every spelling against
-/// its row: the one check of a gazetteer, whether read from disk or about to be written.
+/// The gazetteer of `places` as read from `path` (`text`, with the `problems` found reading
+/// it), every place checked against the country it is filed under and every spelling
+/// against its row: the one check of a gazetteer, whether read from disk or about to be
+/// written. The rows refused for a problem are kept by their names, so a name only such a
+/// row answers is told so, not advised to add a row ([`Gazetteer::refuse`]).
 fn check_places(
     places: Vec<Place>,
     mut problems: Vec<Problem>,
     boundaries: &topojson::Boundaries,
     path: &Path,
+    text: &[u8],
 ) -> (Gazetteer, Vec<Problem>) {
     problems.extend(containment::check(&places, boundaries, path));
-    let gazetteer = Gazetteer::new(places);
+    let kept: std::collections::BTreeSet<usize> = places.iter().map(|p| p.line).collect();
+    let flagged: std::collections::BTreeSet<usize> =
+        problems.iter().filter_map(|p| p.line).collect();
+    let refused: Vec<resolve::geocoder::Refused> = if flagged.is_empty() {
+        Vec::new()
+    } else {
+        places::names_by_line(text)
+            .into_iter()
+            .filter(|(line, _)| flagged.contains(line) && !kept.contains(line))
+            .map(|(line, names)| resolve::geocoder::Refused::new(path, line, &names))
+            .collect()
+    };
+    let mut gazetteer = Gazetteer::new(places);
+    gazetteer.refuse(refused);
     problems.extend(alias_problems(&gazetteer, path));
     (gazetteer, problems)
 }
@@ -370,6 +388,15 @@ fn alias_problems(gazetteer: &Gazetteer, path: &Path) -> Vec<Problem> {
     problems
 }
 
+/// Put `problems` in the order every command lists them: those of the gazetteer
+/// (`places.csv`) first, then by file and line. A row the gazetteer refuses leaves the names
+/// it answers unresolved in the dataset: the cause is listed before its effects (probe,
+/// session 39: a `NaN` latitude came last, after the names it left unresolved).
+pub fn sort_problems(problems: &mut [Problem]) {
+    let later = |p: &Problem| p.path.file_name() != Some(std::ffi::OsStr::new(PLACES));
+    problems.sort_by(|a, b| later(a).cmp(&later(b)).then_with(|| a.cmp(b)));
+}
+
 /// What `check` found.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
@@ -379,7 +406,7 @@ pub struct CheckReport {
     pub exercises: usize,
     /// Base records.
     pub bases: usize,
-    /// Every problem, sorted by file and line.
+    /// Every problem, the gazetteer's first, then by file and line ([`sort_problems`]).
     pub problems: Vec<Problem>,
     /// Places resolved only by the online geocoder (from its cache), one line each, for an
     /// analyst to review and promote into the gazetteer.
@@ -398,7 +425,7 @@ fn resolve_all<'i>(
     let (resolutions, more) =
         resolve::resolve_dataset(&inputs.geocoder(), &inputs.cache, &inputs.dataset, advice);
     let mut problems: Vec<Problem> = inputs.problems.iter().cloned().chain(more).collect();
-    problems.sort();
+    sort_problems(&mut problems);
     problems.dedup();
     (resolutions, problems)
 }
@@ -617,7 +644,7 @@ pub fn layers_noticed(
     let mut weak = resolve::weak_matches(&inputs.dataset, &resolutions);
     if strict {
         problems.append(&mut weak);
-        problems.sort();
+        sort_problems(&mut problems);
     }
     if !problems.is_empty() {
         return Err(Error::Data(problems));

@@ -172,6 +172,29 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
     Ok((places, problems))
 }
 
+/// The names (name and aliases) of every row of gazetteer text, by the row's line, read as
+/// far as the row can be (a cell that is not UTF-8 is read with its bad bytes replaced),
+/// whatever else is wrong with it: what tells a name that a row would answer when that row
+/// is refused ([`crate::resolve::Gazetteer::refuse`]).
+pub fn names_by_line(bytes: &[u8]) -> Vec<(usize, Vec<String>)> {
+    use super::table::{self, first_line};
+    let mut reader = table::reader_with_comments(bytes, b'#');
+    if table::header(&mut reader).is_err() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        let at = first_line(&mut reader, record.position());
+        let text = |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or(b"")).into_owned();
+        let mut names = vec![cell(&text(1)).to_owned()];
+        names.extend(text(10).split('|').map(cell).map(str::to_owned));
+        names.retain(|n| !n.is_empty());
+        out.push((usize::try_from(at).unwrap_or(usize::MAX), names));
+    }
+    out
+}
+
 /// A cell's value: without the spaces around it, but with any control character (a line
 /// end in a quoted cell, a tab), which the checks then refuse in names and ids.
 fn cell(value: &str) -> &str {

@@ -155,6 +155,10 @@ pub struct Resolution<'g> {
     /// [`NEAR_SCORE`] up to [`MIN_SCORE`]): best first, at most [`NEAR_NAMES`]; what it is
     /// likely a misspelling of. Empty for a resolved or ambiguous name.
     pub near: Vec<Candidate<'g>>,
+    /// For an unresolved name, where the row of the hand-kept table that would have answered
+    /// it was refused for a problem (`places/places.csv:10`): set by
+    /// [`super::Geocoder::lookup`] from [`Gazetteer::refuse`]d rows.
+    pub refused: Option<String>,
 }
 
 /// Rank candidates (by rank, best first, ties by `cmp_id`), drop those that score below
@@ -206,6 +210,7 @@ impl<'g> Resolution<'g> {
             status,
             candidates,
             near,
+            refused: None,
         }
     }
 
@@ -448,9 +453,39 @@ pub(crate) fn fuzzy_stage(table: &impl Table, key: &NameKey, filter: &Filter) ->
     best_per_row(all)
 }
 
+/// A row of the hand-kept table refused for a problem (a `NaN` latitude, an unknown kind, a
+/// cell that is not UTF-8): where it is, and the keys of the names it would answer to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// `FILE:LINE` of the row.
+    pub at: String,
+    /// The loose keys of its name and aliases.
+    keys: Vec<String>,
+}
+
+impl Refused {
+    /// The row at `path:line` with the spellings `names`.
+    pub fn new(path: &std::path::Path, line: usize, names: &[String]) -> Refused {
+        let mut keys: Vec<String> = names.iter().map(|n| Refused::key(n)).collect();
+        keys.retain(|k| !k.is_empty());
+        Refused {
+            at: format!("{}:{line}", path.display()),
+            keys,
+        }
+    }
+
+    /// The key a name is matched on: its loose key without the spaces, so `Харб-Майдон`
+    /// names the row of `Харбмайдон`.
+    fn key(name: &str) -> String {
+        NameKey::new(name).loose.replace(' ', "")
+    }
+}
+
 /// A table of places, indexed for lookup.
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
+    /// Rows refused for a problem, kept by their names only ([`Gazetteer::refuse`]).
+    refused: Vec<Refused>,
     /// Which table this is (`gazetteer`, `geonames`), for provenance.
     table: &'static str,
     /// Factor for matches on alternate names (1.0 where every alias is as good as the name).
@@ -502,6 +537,7 @@ impl Gazetteer {
             .collect();
         by_length.sort_unstable();
         Gazetteer {
+            refused: Vec::new(),
             table,
             alternate_factor,
             places,
@@ -515,6 +551,26 @@ impl Gazetteer {
     /// The table's name (`gazetteer`, `geonames`).
     pub fn table(&self) -> &'static str {
         self.table
+    }
+
+    /// Keep the rows of the table refused for a problem, by their names: a name only one of
+    /// them would answer is unresolved, and its advice says the row was refused rather than
+    /// to add one ([`super::explain_asked`]).
+    pub fn refuse(&mut self, refused: Vec<Refused>) {
+        self.refused = refused;
+    }
+
+    /// Where the refused row that `query` names is (its loose key a refused row's name or
+    /// alias), if one does.
+    pub fn refused_row(&self, query: &str) -> Option<&str> {
+        if self.refused.is_empty() {
+            return None;
+        }
+        let key = Refused::key(query);
+        self.refused
+            .iter()
+            .find(|r| r.keys.contains(&key))
+            .map(|r| r.at.as_str())
     }
 
     /// Every place, in table order.

@@ -61,6 +61,18 @@ impl<'g> Geocoder<'g> {
     /// so a near spelling ("Kazakstan", "Kazahstan") reached the town by that name. The
     /// hand-kept table is asked as it is.
     fn lookup_stages(&self, query: &str, filter: &Filter, fuzzy: bool) -> Resolution<'g> {
+        let mut r = self.lookup_tables(query, filter, fuzzy);
+        if r.status == Status::Unresolved {
+            let primary = self.tables[0];
+            r.refused = primary
+                .and_then(|t| t.refused_row(query))
+                .map(str::to_owned);
+        }
+        r
+    }
+
+    /// [`Geocoder::lookup_stages`] before the refused rows are asked.
+    fn lookup_tables(&self, query: &str, filter: &Filter, fuzzy: bool) -> Resolution<'g> {
         static COUNTRIES: std::sync::LazyLock<crate::names::countries::Countries> =
             std::sync::LazyLock::new(crate::names::countries::Countries::new);
         let country = COUNTRIES.named(query).is_some();
@@ -572,6 +584,11 @@ pub fn explain_asked(
         format!(" in {country}")
     };
     match r.status {
+        // Probe (session 39): a name that a refused row answers was told to add the row.
+        Status::Unresolved if r.refused.is_some() => format!(
+            "unresolved: the gazetteer row that would answer it was refused (see its problem at {})",
+            r.refused.as_deref().unwrap_or_default()
+        ),
         Status::Unresolved => match did_you_mean(&r.near) {
             Some(near) => format!(
                 "unresolved: no place{within} in the gazetteer matches; {near} fix the spelling, or add the name as an alias or a new row{online}"
