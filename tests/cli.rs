@@ -728,7 +728,8 @@ fn a_data_folder_without_the_boundaries_is_told_what_it_lacks() {
         ]);
     }
     for (args, flag) in [
-        (&["geocode", "--help"][..], "--data"),
+        (&["build", "--help"][..], "--data"),
+        (&["geocode", "--help"], "--data"),
         (&["extract", "--help"], "--data"),
         (&["places", "promote", "--help"], "--data"),
     ] {

@@ -58,7 +58,9 @@ pub enum Command {
         Exit codes: 0 written, 1 data problems (nothing written), 2 usage or I/O error", exit_codes_tail!())
     )]
     Build {
-        /// Folder with places.csv, sources.toml, exercises.toml, bases.toml.
+        /// Folder with places.csv, sources.toml, exercises.toml, bases.toml and
+        /// boundaries/countries-10m.json (the Natural Earth countries places are checked
+        /// against).
         #[arg(long, default_value = "places")]
         data: PathBuf,
         /// Folder the layers are written to.
