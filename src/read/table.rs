@@ -420,9 +420,37 @@ fn cp1251_letter(b: u8) -> Option<char> {
     Some(c)
 }
 
+/// The character byte `b` is in Windows-1251 when it is a Cyrillic letter
+/// ([`cp1251_letter`]) or a sign Russian text carries (dashes, quotes, `№`, `…`, a
+/// no-break space, `°`): a Cyrillic line with an en dash is still Windows-1251 (probe,
+/// session 39). `None` for every other byte past ASCII.
+fn cp1251_char(b: u8) -> Option<char> {
+    let c = match b {
+        0x84 => '„',
+        0x85 => '…',
+        0x91 => '‘',
+        0x92 => '’',
+        0x93 => '“',
+        0x94 => '”',
+        0x95 => '•',
+        0x96 => '–',
+        0x97 => '—',
+        0xA0 => '\u{a0}',
+        0xA7 => '§',
+        0xAB => '«',
+        0xB0 => '°',
+        0xB1 => '±',
+        0xB9 => '№',
+        0xBB => '»',
+        _ => return cp1251_letter(b),
+    };
+    Some(c)
+}
+
 /// How to make text UTF-8 whose `field` is not: from UTF-32 or UTF-16 (a byte order mark
-/// or NULs), from Windows-1251 (every byte past ASCII a Cyrillic letter there, two of them
-/// in a row somewhere: the text as it reads then is shown), or from another code page.
+/// or NULs), from Windows-1251 (every byte past ASCII a Cyrillic letter or a sign there
+/// ([`cp1251_char`]), two letters in a row somewhere: the text as it reads then is shown),
+/// or from another code page.
 pub(crate) fn encoding_hint(field: &[u8]) -> String {
     if let Some(hint) = wide_encoding_hint(field) {
         return hint;
@@ -435,16 +463,17 @@ pub(crate) fn encoding_hint(field: &[u8]) -> String {
         return convert_from(if utf32 { "UTF-32" } else { "UTF-16" });
     }
     let high = |b: &u8| *b >= 0x80;
+    let letter = |b: &u8| cp1251_letter(*b).is_some();
     if field
         .iter()
         .filter(|b| high(b))
-        .all(|&b| cp1251_letter(b).is_some())
-        && field.windows(2).any(|w| high(&w[0]) && high(&w[1]))
+        .all(|&b| cp1251_char(b).is_some())
+        && field.windows(2).any(|w| letter(&w[0]) && letter(&w[1]))
     {
         let text: String = field
             .iter()
             .take(SHOWN_BYTES)
-            .map(|&b| cp1251_letter(b).unwrap_or(char::from(b)))
+            .map(|&b| cp1251_char(b).unwrap_or(char::from(b)))
             .collect();
         return format!(
             "read as Windows-1251 (Cyrillic) it is {text:?}: save the file as UTF-8, or \
@@ -692,6 +721,16 @@ mod tests {
                 )
             );
         }
+        // Signs Russian text carries beside its letters (probe, session 39: a line with an
+        // en dash got the cp1252 advice).
+        let signs = b"\xD2\xE5\xF0\xEC\xE5\xE7 \x96 \xAB\xF3\xF7\xE5\xED\xE8\xFF\xBB \xB9 5";
+        assert!(
+            encoding_hint(signs).contains("it is \"Термез – «учения» № 5\""),
+            "{}",
+            encoding_hint(signs)
+        );
+        // Signs alone are no Cyrillic text.
+        assert!(encoding_hint(b"a \x96 b \xAB\xBB").contains("cp1252"));
         // Western European text is still told of code pages in general.
         assert!(encoding_hint(b"D\xFCsseldorf").contains("cp1252"));
         assert!(encoding_hint(b"\xA9 2020 \xB0C").contains("cp1252"));
