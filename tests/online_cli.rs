@@ -1344,3 +1344,34 @@ fn a_name_the_online_cap_left_unasked_is_told_so_not_that_it_was_asked() {
     );
     assert_eq!(server.requests().len(), 2);
 }
+
+/// Session 38's notes: with `--refresh`, a name the `--online-max` cap left unrefreshed, which
+/// the cache answers, was warned "online refresh failed", though no refresh was tried. It is
+/// told it was not refreshed, and why; the cached answer is used.
+#[test]
+fn a_refresh_the_cap_left_untried_is_not_called_failed() {
+    let server = MockServer::start(vec![
+        Reply::json(&answer(&[village("Qizilqala")])),
+        Reply::json(&answer(&[village("Qaraqum")])),
+        Reply::json(&answer(&[village("Qizilqala")])),
+    ]);
+    let work = Work::new("small");
+    geocode_online(&work, &server.url(), &["Qizilqala", "Qaraqum"]).expect_code(0);
+    let url = server.url();
+    let mut args = vec!["geocode", "--data", "data", "--country", "TJ"];
+    args.extend_from_slice(&online_flags(&url));
+    args.extend_from_slice(&["--refresh", "--online-max", "1", "Qizilqala", "Qaraqum"]);
+    let run = work.run(&args);
+    run.expect_code(0).expect_stderr_line(&[
+        "warning: Qaraqum: not refreshed: not asked online: this run already made 1 lookup,",
+        "the cached answer (retrieved ",
+        "was used",
+    ]);
+    assert!(!run.stderr().contains("refresh failed"), "{}", run.stderr());
+    assert!(
+        run.stdout().contains("Qaraqum: resolved"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(server.requests().len(), 3);
+}

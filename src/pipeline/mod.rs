@@ -527,8 +527,8 @@ pub fn kept_answer<'c>(
 }
 
 /// What a failed lookup of `outcome` says: that the cached answer `kept` was used (a
-/// warning), or that the lookup failed (a problem when nothing else answers the name).
-/// `None` when it did not fail, or when the run's `--online-max` cap left it unasked and
+/// warning: the refresh failed, or the cap left it untried), or that the lookup failed (a
+/// problem when nothing else answers the name). `None` when it did not fail, or when the run's `--online-max` cap left it unasked and
 /// nothing answers it: the name's advice says so ([`resolve::RunAdvice`]), and it was no
 /// lookup that failed. `build` and `geocode` say it in the same words.
 pub fn failed_lookup(
@@ -538,13 +538,24 @@ pub fn failed_lookup(
     let Err(e) = &outcome.result else {
         return None;
     };
-    match kept {
-        Some(entry) => Some(format!(
+    let cap = match e {
+        online::OnlineError::NotAsked { cap, .. } => Some(*cap),
+        _ => None,
+    };
+    match (kept, cap) {
+        // The cap left the refresh untried: nothing failed (session 38's notes: it was
+        // warned as "online refresh failed").
+        (Some(entry), Some(cap)) => Some(format!(
+            "not refreshed: {}; the cached answer (retrieved {}) was used",
+            online::over_cap(cap),
+            entry.retrieved_date()
+        )),
+        (Some(entry), None) => Some(format!(
             "online refresh failed: {e}; the cached answer (retrieved {}) was used",
             entry.retrieved_date()
         )),
-        None if matches!(e, online::OnlineError::NotAsked { .. }) => None,
-        None => Some(format!("online lookup failed: {e}")),
+        (None, Some(_)) => None,
+        (None, None) => Some(format!("online lookup failed: {e}")),
     }
 }
 
