@@ -195,7 +195,12 @@ fn main() -> Res<()> {
     if let Some(input) = input {
         let spill = TileOptions::default().spill_beside(Path::new(archive_path));
         let (cpu0, t0) = (cpu_s(), Instant::now());
-        let layer = read_built(Path::new(input), &Columns::default(), Some(&spill), 1)?;
+        let layer = read_built(
+            Path::new(input),
+            (&Columns::default(), &mut []),
+            Some(&spill),
+            1,
+        )?;
         drop(layer);
         report["read_cpu_s"] = json!(((cpu_s() - cpu0) * 100.0).round() / 100.0);
         report["read_wall_s"] = json!((t0.elapsed().as_secs_f64() * 100.0).round() / 100.0);

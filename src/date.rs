@@ -161,10 +161,18 @@ pub enum DateError {
     /// Well-formed but not on the calendar.
     #[error("no such date on the calendar")]
     Impossible,
+    /// Written `YYYY…` but in a year before [`FIRST_YEAR`] (`0001`, `0999`).
+    #[error("year out of the accepted range ({FIRST_YEAR} to {LAST_YEAR})")]
+    YearOutOfRange,
 }
 
+/// The first year a date may be in: dates are read and written as four digits.
+pub const FIRST_YEAR: i32 = 1000;
+/// The last year a date may be in.
+pub const LAST_YEAR: i32 = 9999;
+
 impl ReportedDate {
-    /// Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (years 1000–9999).
+    /// Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (years [`FIRST_YEAR`] to [`LAST_YEAR`]).
     pub fn parse(text: &str) -> Result<ReportedDate, DateError> {
         let parts: Vec<&str> = text.split('-').collect();
         let widths_ok = match parts.as_slice() {
@@ -178,8 +186,8 @@ impl ReportedDate {
         }
         let num = |s: &str| s.parse::<u16>().map_err(|_| DateError::Malformed);
         let year = i32::from(num(parts[0])?);
-        if year < 1000 {
-            return Err(DateError::Malformed);
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return Err(DateError::YearOutOfRange);
         }
         let month = |s: &str| u8::try_from(num(s)?).map_err(|_| DateError::Impossible);
         match parts.as_slice() {
@@ -559,6 +567,24 @@ mod tests {
         ] {
             assert_eq!(ReportedDate::parse(bad), Err(DateError::Malformed), "{bad}");
         }
+    }
+
+    /// Defect: `0001` was "not an ISO 8601 date (expected YYYY, …)", though it is YYYY.
+    #[test]
+    fn a_year_before_1000_is_out_of_range_not_malformed() {
+        for early in ["0001", "0999", "0999-07", "0999-07-23", "0000-02-30"] {
+            assert_eq!(
+                ReportedDate::parse(early),
+                Err(DateError::YearOutOfRange),
+                "{early}"
+            );
+        }
+        assert_eq!(
+            DateError::YearOutOfRange.to_string(),
+            "year out of the accepted range (1000 to 9999)"
+        );
+        assert!(ReportedDate::parse("1000").is_ok());
+        assert!(ReportedDate::parse("9999-12-31").is_ok());
     }
 
     #[test]

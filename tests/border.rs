@@ -250,10 +250,11 @@ fn a_swapped_point_is_caught_by_the_containment_check() {
 #[test]
 fn a_wrong_country_is_caught_by_the_containment_check() {
     let work = Work::new("small");
+    // Its region left out: a region of another country is refused first (the admin1 rule).
     work.edit(
         "places.csv",
-        "dushanbe,Dushanbe,settlement,TJ,",
-        "dushanbe,Dushanbe,settlement,UZ,",
+        "dushanbe,Dushanbe,settlement,TJ,TJ-DU,",
+        "dushanbe,Dushanbe,settlement,UZ,,",
     );
     work.check().expect_code(1).expect_stderr_line(&[
         "places.csv:6:",

@@ -474,6 +474,26 @@ fn malformed_date_is_reported() {
     );
 }
 
+/// Defect: a dataset date in a year before 1000 was "not an ISO 8601 date (expected YYYY…)",
+/// though written YYYY-MM-DD: the message names the accepted range of years.
+#[test]
+fn a_year_out_of_range_is_reported_as_such() {
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "start = \"2021-08-05\"",
+                "start = \"0021-08-05\"",
+            )
+        },
+        &[
+            "exercises.toml:16:",
+            "\"0021-08-05\"",
+            "year out of the accepted range (1000 to 9999)",
+        ],
+    );
+}
+
 #[test]
 fn impossible_date_is_reported() {
     rejects(
@@ -569,6 +589,50 @@ fn unknown_country_code_is_reported() {
         },
         &["places.csv:6:", "\"XX\"", "unknown country code"],
     );
+}
+
+/// Review (admin1): `admin1` was never checked: `not a code at all!`, and `TJ-SU` on a UZ
+/// row, passed `check` and were published in every layer's `admin1`. Each is a problem at
+/// its line for `check`, `build`, `build --events` and `geocode` alike.
+#[test]
+fn an_admin1_that_is_no_region_code_of_its_country_is_reported() {
+    let row = "termez,Termez,settlement,UZ,";
+    for (bad, why) in [
+        (
+            "not a code at all!",
+            "admin1: not an ISO 3166-2 region code",
+        ),
+        (
+            "TJ-SU",
+            "admin1: a region of TJ, not of the row's country UZ",
+        ),
+    ] {
+        let parts = ["places.csv:4:", &format!("\"{bad}\""), why];
+        rejects(
+            |w| {
+                w.edit(
+                    "places.csv",
+                    &format!("{row}UZ-SU,"),
+                    &format!("{row}{bad},"),
+                )
+            },
+            &parts,
+        );
+        let work = Work::new("events");
+        work.edit(
+            "places.csv",
+            &format!("{row}UZ-SU,"),
+            &format!("{row}{bad},"),
+        );
+        let args = ["--data", "data", "--out", "out"];
+        work.run(&[&["build"], &args[..], &["--events", "data/events.csv"]].concat())
+            .expect_code(1)
+            .expect_stderr_line(&parts);
+        assert!(!work.out().join("events.geojson").exists());
+        work.run(&["geocode", "--data", "data", "Dushanbe"])
+            .expect_code(1)
+            .expect_stderr_line(&parts);
+    }
 }
 
 #[test]
@@ -827,6 +891,109 @@ fn geocode_prints_status_best_place_and_candidates() {
     ])
     .expect_code(2)
     .expect_stderr_line(&["--country", "not an ISO 3166-1 alpha-2 code"]);
+
+    // Probe 9: a place `--kind` or `--bbox` left out was told "no place in the gazetteer
+    // matches; add the name as an alias or a new row": the filter is named, and the place
+    // the name has outside it.
+    let run = work.run(&["geocode", "--data", "data", "--kind", "base", "Dushanbe"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(
+        out.contains("no place of kind base in the gazetteer matches")
+            && out.contains("dushanbe (settlement, TJ) matches it outside --kind"),
+        "{out}"
+    );
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--bbox",
+        "0,0,10,10",
+        "--json",
+        "Dushanbe",
+    ]);
+    run.expect_code(1);
+    let v: Value = serde_json::from_str(&run.stdout()).unwrap();
+    let advice = v[0]["advice"].as_str().unwrap();
+    assert!(
+        advice.contains("no place inside 0,0,10,10")
+            && advice.contains("dushanbe (settlement, TJ) matches it outside --bbox"),
+        "{advice}"
+    );
+    fs::write(work.dir.path().join("b.csv"), "name\nDushanbe\nAtlantis\n").unwrap();
+    let run = work.run(&[
+        "geocode", "--data", "data", "--kind", "base", "--batch", "b.csv",
+    ]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(
+        out.contains("\"dushanbe (settlement, TJ) matches it outside --kind\"")
+            && !out.contains("Atlantis,,unresolved,,,,,,,,,,,,0,\""),
+        "{out}"
+    );
+}
+
+/// Review (geocode): `geocode "Dush\x1b[31manbe"` wrote the ESC to stdout as it was (the
+/// terminal read it), `--json` answered it escaped, and a `--batch` row holding it was
+/// refused. A NAME with a control character is refused as an empty one is (exit 2), the
+/// message showing it escaped, and nothing is printed.
+#[test]
+fn geocode_refuses_a_name_with_a_control_character() {
+    let work = Work::new("small");
+    for json in [false, true] {
+        let mut args = vec!["geocode", "--data", "data"];
+        if json {
+            args.push("--json");
+        }
+        args.extend(["Termez", "Dush\u{1b}[31manbe"]);
+        let run = work.run(&args);
+        run.expect_code(2).expect_stderr_line(&[
+            "NAME \"Dush\\u{1b}[31manbe\"",
+            "must not contain control characters (found U+001B)",
+        ]);
+        // Probe 10: `places promote` took them as a query not in the cache (exit 1), and
+        // advised `geocode ""`, itself refused. One check of a name given to look up.
+        let query = if json { "Dush\u{1b}[31manbe" } else { " " };
+        let said = if json {
+            "must not contain control"
+        } else {
+            "empty"
+        };
+        work.run(&[
+            "places",
+            "promote",
+            "--data",
+            "data",
+            "--country",
+            "TJ",
+            query,
+        ])
+        .expect_code(2)
+        .expect_stderr_line(&["QUERY ", said]);
+        assert_eq!(run.stdout(), "", "json: {json}");
+        assert!(!run.stderr().contains('\u{1b}'), "{}", run.stderr());
+    }
+    // A batch row: a problem at its line, escaped; no output.
+    let b = work.write_csv("b.csv", "name\nTermez\nDush\u{1b}[31manbe\n");
+    let run = work.run(&["geocode", "--data", "data", "--batch", &b, "-q"]);
+    run.expect_code(1).expect_stderr_line(&[
+        "b.csv:3:",
+        "\"Dush\\u{1b}[31manbe\"",
+        "name must not contain control characters (found U+001B)",
+    ]);
+    assert!(!run.stdout().contains('\u{1b}') && !run.stderr().contains('\u{1b}'));
+    // A point note, which the text answer prints: a problem of places.csv, shown escaped.
+    work.edit(
+        "places.csv",
+        "settlement,5,city centre,Termiz",
+        "settlement,5,city \u{1b}[31mcentre,Termiz",
+    );
+    let run = work.run(&["geocode", "--data", "data", "Termez"]);
+    run.expect_code(1).expect_stderr_line(&[
+        "places.csv:4:",
+        "`point_note` must not contain control characters (found U+001B)",
+    ]);
+    assert!(!run.stdout().contains('\u{1b}') && !run.stderr().contains('\u{1b}'));
 }
 
 /// Probe (session 33): `serve` exits 2 when `--data` or `--out` is no folder, which its
@@ -955,6 +1122,13 @@ fn a_base_zoom_above_the_max_zoom_is_a_usage_error() {
         work.run(&args)
             .expect_code(2)
             .expect_stderr_line(&["--base-zoom 12 is above --max-zoom 10"]);
+        // Probe 9: below the first zoom written it was accepted, clustering nothing.
+        let mut args = cmd.to_vec();
+        args.extend_from_slice(&["--min-zoom", "5", "--base-zoom", "3"]);
+        work.run(&args).expect_code(2).expect_stderr_line(&[
+            "--base-zoom 3 is below --min-zoom 5",
+            "give a base zoom from 5",
+        ]);
     }
     assert!(!work.out().join("t.pmtiles").exists());
 }
@@ -998,6 +1172,30 @@ fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
         "Termez",
     ])
     .expect_code(2);
+    // Probe 10: a value out of range was accepted by a run that does not ask online (and
+    // an online run's refusal named no file); `countries` was accepted and ignored.
+    for (setting, said) in [
+        (
+            "timeout-secs = 0",
+            "timeout-secs (--online-timeout) 0 is outside 1..=600",
+        ),
+        ("limit = 99", "geocoder limit 99 is outside 1..=40"),
+        ("countries = [\"RU\"]", "countries: not a setting"),
+    ] {
+        fs::write(
+            work.dir.path().join("bad.toml"),
+            format!("[online]\n{setting}\n"),
+        )
+        .unwrap();
+        for command in [&["geocode", "Termez"][..], &["build", "--out", "out"]] {
+            let mut args = vec![command[0], "--data", "data", "--config", "bad.toml"];
+            args.extend_from_slice(&command[1..]);
+            work.run(&args)
+                .expect_code(2)
+                .expect_stderr_line(&["error: bad.toml: [online] ", said]);
+        }
+    }
+    assert!(work.outputs().is_empty(), "nothing written");
 }
 
 /// Probe, session 39: `geocode --json` and `geocode --batch --json` exited 2 with "Broken

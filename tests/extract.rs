@@ -316,6 +316,97 @@ fn paste(work: &Work, drafts: &str) {
     fs::write(work.data().join("bases.toml"), "").unwrap();
 }
 
+/// Defect: the second stage of Steppe Freedom, whose timing "is not yet set" in the article
+/// of 23 July 2018, was drafted with no date beside the exercise's `start`, the first
+/// stage's July 16, so the built layer put it at Forish on July 16 (`period`). A stage the
+/// article says is still to come is drafted `after` the article's date, backed by the words
+/// that say so, and the exercise keeps no one stage's date: on the map it is on or after
+/// that day, as the hand-kept record has it.
+#[test]
+fn a_planned_stage_is_after_the_article_s_date_not_another_stage_s() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let file = "data/articles/001_721b475338128ad3.txt";
+    let run = extract(
+        work.dir.path(),
+        &["--data", "data", file, "--published", "2018-07-23"],
+    );
+    run.expect_code(0);
+    let drafts = run.stdout();
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    let exercise = &draft["exercise"][0];
+    assert!(exercise.get("start").is_none(), "{drafts}");
+    let sites = exercise["site"].as_array().unwrap();
+    let stage = |id: &str| sites.iter().find(|s| s["id"].as_str() == Some(id)).unwrap();
+    assert_eq!(stage("stage-1")["start"].as_str(), Some("2018-07-16"));
+    let planned = stage("stage-2");
+    assert!(planned.get("start").is_none(), "{drafts}");
+    assert_eq!(planned["after"].as_str(), Some("2018-07-23"), "{drafts}");
+    let evidence = planned["evidence"].as_array().unwrap();
+    assert!(
+        evidence.iter().any(|e| e["field"].as_str() == Some("after")
+            && e["quote"]
+                .as_str()
+                .is_some_and(|q| q.contains("We plan to carry out"))),
+        "{drafts}"
+    );
+    // The other articles' drafts too, for the sources `places.csv` cites.
+    let mut args = vec!["--data".to_owned(), "data".to_owned()];
+    for (other, _) in ARTICLES.iter().filter(|(f, _)| !file.ends_with(f)) {
+        args.push(format!("data/articles/{other}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let others = extract(work.dir.path(), &args);
+    others.expect_code(0);
+    paste(&work, &format!("{}{drafts}", others.stdout()));
+    work.check().expect_code(0);
+    build_without_bases(&work).expect_code(0);
+    let layer: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(work.out().join("exercises.geojson")).unwrap())
+            .unwrap();
+    let feature = |id: &str| {
+        layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("no {id}"))["properties"]
+            .clone()
+    };
+    let second = feature("steppe-freedom/stage-2");
+    assert_eq!(second["start_date"], "2018-07-23");
+    assert_eq!(second["end_date"], serde_json::Value::Null);
+    assert_eq!(second["date_bound"], "on_or_after");
+    let first = feature("steppe-freedom/stage-1");
+    assert_eq!(first["start_date"], "2018-07-16");
+    assert_eq!(first["date_bound"], "period");
+}
+
+/// Without the article's date, a stage still to come beside another stage's date is left
+/// `after = ""`, with its quote, which `check` refuses until the analyst gives the day: it
+/// does not take the other stage's date.
+#[test]
+fn a_planned_stage_without_the_article_s_date_is_left_for_review() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.txt"),
+        "Joint drills\n\nThe first stage of the Steppe Freedom exercise took place in Almaty \
+         Province on 16 July 2018. \"We plan to carry out the second stage of the exercise at \
+         Forish Training Centre in Uzbekistan,\" he said.\n",
+    )
+    .unwrap();
+    let data = root().join("places");
+    let run = extract(dir.path(), &["--data", data.to_str().unwrap(), "a.txt"]);
+    run.expect_code(0);
+    let drafts = run.stdout();
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    let sites = draft["exercise"][0]["site"].as_array().unwrap();
+    let planned = sites.iter().find(|s| s["id"].as_str() == Some("stage-2"));
+    let planned = planned.unwrap_or_else(|| panic!("no stage-2: {drafts}"));
+    assert!(planned.get("start").is_none(), "{drafts}");
+    assert_eq!(planned["after"].as_str(), Some(""), "{drafts}");
+    assert_eq!(planned["evidence"][0]["field"].as_str(), Some("after"));
+}
+
 #[test]
 fn json_has_fields_with_quotes_and_every_mention() {
     let run = extract(
@@ -506,6 +597,28 @@ fn bad_articles_are_named_and_nothing_is_written() {
             .expect_stderr_line(&["--published", date, why]);
     }
     extract(dir, &["--data", "data", "good.txt", "--country", "XX"]).expect_code(2);
+}
+
+/// Defect: `--published 0001` (or `0999`) was "not an ISO 8601 date (expected YYYY, …)",
+/// though it is YYYY: the year is below the range dates are read in, and the message says
+/// so and names the range; 1000 is read.
+#[test]
+fn a_published_year_out_of_range_is_said_to_be_so() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let dir = work.dir.path();
+    let file = "data/articles/001_721b475338128ad3.txt";
+    for year in ["0001", "0999", "0999-07-23"] {
+        extract(dir, &["--data", "data", file, "--published", year])
+            .expect_code(2)
+            .expect_stderr_line(&[
+                "--published",
+                year,
+                "out of the accepted range",
+                "1000",
+                "9999",
+            ]);
+    }
+    extract(dir, &["--data", "data", file, "--published", "1000"]).expect_code(0);
 }
 
 #[test]

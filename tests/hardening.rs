@@ -563,6 +563,11 @@ fn an_empty_exercises_file_is_refused_unless_asked() {
     work.check()
         .expect_code(0)
         .expect_stderr_line(&["warning: data/bases.toml: no [[base]] records"]);
+    // Probe 10: `check --strict`, a gate before `build`, passed what `build` refuses.
+    work.run(&["check", "--data", "data", "--strict"])
+        .expect_code(1)
+        .expect_stderr_line(&["data/bases.toml: no [[base]] records", "--allow-empty"])
+        .expect_stderr_line(&["0 bases: 2 problems"]);
     build(&work, &["--allow-empty"])
         .expect_code(0)
         .expect_stderr_line(&["warning:", "the bases layer is empty"])

@@ -47,8 +47,17 @@ fn run(queries: &[&str], opts: OnlineOptions, path: &Path) -> (GeocodeCache, Vec
     )
     .unwrap();
     let mut within = drillmap::derive::containment::CountryIndex::new(&boundaries);
-    let outcomes =
-        lookup_missing(&queries, &mut cache, path, &mut client, &mut within, true).unwrap();
+    let mut outcomes = Vec::new();
+    lookup_missing(
+        &queries,
+        &mut cache,
+        path,
+        &mut client,
+        &mut within,
+        true,
+        &mut outcomes,
+    )
+    .unwrap();
     (cache, outcomes)
 }
 

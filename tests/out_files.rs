@@ -102,6 +102,99 @@ fn tiles_out_never_lies_inside_the_data_it_tiles() {
     assert!(!work.data().join("x.pmtiles").exists());
 }
 
+/// Probe 9: `tiles --xyz` wrote its tile folder into the `--data` folder that `--out` may
+/// not lie in, and `build --out` (and `serve --watch`, whose rebuilds then saw their own
+/// writes as changes) wrote the layers into it. One rule for every output of a run that
+/// reads the data folder: never it, nor inside it (exit 2, nothing written).
+#[test]
+fn no_output_folder_lies_inside_the_data_folder() {
+    let work = Work::new("small");
+    let names = |dir: &std::path::Path| -> Vec<_> {
+        let mut v: Vec<_> = walk(dir);
+        v.sort();
+        v
+    };
+    let before = names(&work.data());
+    tiles(&work, &["--out", "t.pmtiles", "--xyz", "data/xyz"])
+        .expect_code(2)
+        .expect_stderr_line(&[
+            "--xyz data/xyz",
+            "inside the data folder data, which tiles reads",
+        ]);
+    for out in ["data", "data/out", "./data/../data/o"] {
+        work.run(&["build", "--data", "data", "--out", out])
+            .expect_code(2)
+            .expect_stderr_line(&[
+                &format!("--out {out}"),
+                "inside the data folder data, which build reads and never changes",
+            ]);
+    }
+    fs::write(work.dir.path().join("ev.csv"), "id,lat,lon\na,37,67\n").unwrap();
+    work.run(&[
+        "build",
+        "--events",
+        "ev.csv",
+        "--data",
+        "data",
+        "--out",
+        "data/bulk",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["--out data/bulk", "inside the data folder data"]);
+    work.run(&[
+        "serve", "--watch", "--port", "0", "--data", "data", "--out", "data/o",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["inside the data folder data, which serve --watch reads"]);
+    assert_eq!(names(&work.data()), before);
+    // Beside it, as the shipped layout has it, is fine.
+    work.run(&["build", "--data", "data", "--out", "out2"])
+        .expect_code(0);
+}
+
+/// Probe 10: a `manifest.json` entry naming a file outside OUT (`../data/places.csv`, with
+/// its true size and digest) was hashed and carried into the next generation. Such a
+/// manifest is not drillmap's: the build says so, writes a new one, and leaves the file.
+#[test]
+fn a_manifest_entry_outside_the_output_folder_is_not_carried_on() {
+    use sha2::Digest;
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let places = fs::read(work.data().join("places.csv")).unwrap();
+    let path = work.out().join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let sha: String = sha2::Sha256::digest(&places)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    manifest["files"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "name": "../data/places.csv", "bytes": places.len(), "sha256": sha,
+        }));
+    fs::write(&path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    work.build()
+        .expect_code(0)
+        .expect_stderr_line(&["\"../data/places.csv\" names no file of this folder"]);
+    let after = fs::read_to_string(&path).unwrap();
+    assert!(!after.contains("places.csv"), "{after}");
+    assert_eq!(fs::read(work.data().join("places.csv")).unwrap(), places);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
 #[test]
 fn import_geonames_out_refuses_the_gazetteer_and_its_own_dump() {
     let work = Work::new("small");

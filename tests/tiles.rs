@@ -2334,7 +2334,6 @@ fn accumulating_a_fields_column_is_a_usage_error() {
     for (input, column, field) in [
         ("ev.csv:1", "latitude", "lat"),
         ("up.csv:1", "LAT", "lat"),
-        ("ev.geojsons", "title", "name"),
         ("ev.geojsons", "event_id", "id"),
     ] {
         let file = input.trim_end_matches(":1");
@@ -2402,6 +2401,112 @@ fn an_accumulated_sum_beyond_the_largest_number_is_refused_naming_the_column() {
     .unwrap();
     let (code, err) = tiles_in(d, &[&args[..], &["big.csv"]].concat());
     assert_eq!(code, Some(0), "{err}");
+}
+
+/// `--accumulate location` (or `title`) on a GeoJSON input was refused as "read as the
+/// place field", though `drillmap tiles` tiles a feature's properties under their own names
+/// (only its id and dates are read as fields); and an `--accumulate` property no feature
+/// has was accepted, summing nothing, where `build --events` refuses it.
+#[test]
+fn geojson_properties_are_accumulated_as_the_tiler_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let feature = |id: &str, props: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"id\":\"{id}\",\"geometry\":{{\"type\":\"Point\",\
+             \"coordinates\":[67,37]}},\"properties\":{props}}}"
+        )
+    };
+    let (a, b) = (
+        feature("a", "{\"location\":1e308,\"title\":1}"),
+        feature("b", "{\"location\":1e308,\"title\":2}"),
+    );
+    std::fs::write(d.join("ev.geojsons"), format!("{a}\n{b}\n")).unwrap();
+    std::fs::write(
+        d.join("ev.geojson"),
+        format!("{{\"type\":\"FeatureCollection\",\"features\":[{a},{b}]}}"),
+    )
+    .unwrap();
+    for input in ["ev.geojsons", "ev.geojson"] {
+        // Summed: two 1e308 in one cluster are beyond the largest number.
+        let args = ["--out", "o.pmtiles", "--max-tile-features", "1"];
+        let (code, err) = tiles_in(
+            d,
+            &[&args[..], &["--accumulate", "location", input]].concat(),
+        );
+        assert_eq!(code, Some(1), "{input}: {err}");
+        assert!(
+            err.contains("the --accumulate location sum of 2 points is beyond the largest number"),
+            "{input}: {err}"
+        );
+        let (code, err) = tiles_in(d, &[&args[..], &["--accumulate", "title", input]].concat());
+        assert_eq!(code, Some(0), "{input}: {err}");
+        std::fs::remove_file(d.join("o.pmtiles")).unwrap();
+        // A property no feature has is refused, naming it; nothing is written.
+        let (code, err) = tiles_in(
+            d,
+            &[&args[..], &["--accumulate", "title,troops", input]].concat(),
+        );
+        assert_eq!(code, Some(1), "{input}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{input}: --accumulate troops: no feature has a property \"troops\""
+            )),
+            "{input}: {err}"
+        );
+        assert!(!d.join("o.pmtiles").exists(), "{input}");
+    }
+    // Beside a layer that has it, a layer without it is tiled (nothing of it summed); one no
+    // input has is refused naming them all.
+    std::fs::write(
+        d.join("other.geojsons"),
+        format!("{}\n", feature("c", "{}")),
+    )
+    .unwrap();
+    let two = [
+        "--out",
+        "o.pmtiles",
+        "--accumulate",
+        "title",
+        "ev.geojsons",
+        "other.geojsons",
+    ];
+    let (code, err) = tiles_in(d, &two);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = tiles_in(
+        d,
+        &[&two[..2], &["--accumulate", "troops"], &two[4..]].concat(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("ev.geojsons: --accumulate troops: no feature has a property \"troops\"")
+            && err.contains("; nor has any feature of other.geojsons"),
+        "{err}"
+    );
+    // So with CSV inputs: one input's header may lack it beside one that has it; a lone
+    // CSV without it is refused at its header, and several none of which has it once read.
+    std::fs::write(d.join("a.csv"), "id,lat,lon,n\na,37,67,1\n").unwrap();
+    std::fs::write(d.join("b.csv"), "id,lat,lon\nb,38,68\n").unwrap();
+    let args = ["--out", "o.pmtiles", "--accumulate", "n"];
+    for inputs in [&["a.csv", "b.csv"][..], &["b.csv", "ev.geojsons", "a.csv"]] {
+        let (code, err) = tiles_in(d, &[&args[..], inputs].concat());
+        assert_eq!(code, Some(0), "{inputs:?}: {err}");
+        std::fs::remove_file(d.join("o.pmtiles")).unwrap();
+    }
+    let (code, err) = tiles_in(d, &[&args[..], &["b.csv"]].concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("b.csv:1: --accumulate n: no column \"n\" in the header"),
+        "{err}"
+    );
+    let (code, err) = tiles_in(d, &[&args[..], &["b.csv", "other.geojsons"]].concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("b.csv: --accumulate n: no feature has a property \"n\"")
+            && err.contains("; nor has any feature of other.geojsons"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
 }
 
 /// `--accumulate latitude` was refused as "read as the lat field" on a CSV whose `lat`

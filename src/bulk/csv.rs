@@ -283,6 +283,8 @@ pub struct CsvReader {
     /// The chunk [`EventReader::next_row`] reads from, and its next item.
     chunk: Chunk,
     at: usize,
+    /// Whether the header has each [`Columns::numeric`] column, in that order.
+    numeric_present: Vec<bool>,
 }
 
 impl CsvReader {
@@ -313,10 +315,12 @@ impl CsvReader {
             return Err(syntax(why));
         }
         let fields = columns.resolve(&names).map_err(syntax)?;
-        if let Some(n) = columns
-            .numeric
-            .iter()
-            .find(|n| !names.contains(&n.as_str()))
+        let numeric_present: Vec<bool> = (columns.numeric.iter())
+            .map(|n| names.contains(&n.as_str()))
+            .collect();
+        if let Some((n, _)) = (columns.numeric.iter())
+            .zip(&numeric_present)
+            .find(|(_, present)| !**present && !columns.numeric_optional)
         {
             let flag = columns.numeric_flag(n);
             return Err(syntax(format!("{flag} {n}: no column {n:?} in the header")));
@@ -368,7 +372,14 @@ impl CsvReader {
             feed: Feed::start(reader, layout),
             chunk: Chunk::default(),
             at: 0,
+            numeric_present,
         })
+    }
+
+    /// Whether the header has each [`Columns::numeric`] column, in that order (all of them
+    /// unless [`Columns::numeric_optional`]).
+    pub fn numeric_present(&self) -> &[bool] {
+        &self.numeric_present
     }
 }
 

@@ -266,6 +266,11 @@ pub struct Columns {
     /// Reading points to tile (`drillmap tiles`), not events to geocode: the lat/lon
     /// columns are required and the id column is optional.
     pub points: bool,
+    /// A [`Columns::numeric`] column a CSV's header lacks is not refused there: one of
+    /// several inputs tiled together (`drillmap tiles A.csv B.csv --accumulate N`) need not
+    /// have every input's columns; the caller refuses one that no input has
+    /// ([`csv::CsvReader::numeric_present`]).
+    pub numeric_optional: bool,
 }
 
 impl Columns {
@@ -326,6 +331,21 @@ impl Columns {
                     _ => d.eq_ignore_ascii_case(name),
                 }),
             })
+    }
+
+    /// The `--numeric`/`--accumulate` properties no feature of a GeoJSON or GeoJSONSeq
+    /// file has (`read`: by [`Columns::numeric`]'s order, whether some feature has it), each
+    /// as its flag was given and its name, for [`no_feature_has`]: nothing would be
+    /// numeric or summed from them (a CSV refuses such a column at its header).
+    pub fn unread_numeric<'a>(
+        &'a self,
+        read: &'a [bool],
+    ) -> impl Iterator<Item = (String, &'a str)> + 'a {
+        self.numeric
+            .iter()
+            .zip(read)
+            .filter(|(_, read)| !**read)
+            .map(|(name, _)| (format!("{} {name}", self.numeric_flag(name)), name.as_str()))
     }
 
     /// The flag that made the column `name` numeric, as messages name it.
@@ -424,6 +444,15 @@ impl Columns {
 /// The index in `header` of the first of `field`'s default column names present, in any
 /// case; two columns spelling it in different cases are an error naming both. The one rule
 /// for CSV headers and GeoJSONSeq property names.
+/// Why a name given (`--columns FIELD=NAME`, `--numeric NAME`, `--accumulate NAME`) is
+/// refused once a GeoJSON or GeoJSONSeq file is read with no feature having that property.
+pub fn no_feature_has(given: &str, name: &str) -> String {
+    format!(
+        "{given}: no feature has a property {name:?} (a name given is matched as written); \
+         nothing was read from it"
+    )
+}
+
 fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
     for name in field.default_columns() {
         // drillmap's own `sources` is matched as drillmap writes it: a `Sources` column is

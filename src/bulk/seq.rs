@@ -398,21 +398,9 @@ impl<R: Read> SeqReader<R> {
             let name = self.columns.mapped(field)?;
             (!self.mapping_read[field.index()]).then(|| (format!("--columns {field}={name}"), name))
         });
-        let numeric = self
-            .columns
-            .numeric
-            .iter()
-            .zip(&self.numeric_read)
-            .filter(|(_, read)| !**read)
-            .map(|(name, _)| {
-                let flag = self.columns.numeric_flag(name);
-                (format!("{flag} {name}"), name.as_str())
-            });
+        let numeric = self.columns.unread_numeric(&self.numeric_read);
         let (given, name) = mapped.chain(numeric).next()?;
-        Some(format!(
-            "{given}: no feature has a property {name:?} (a name given is matched as \
-             written); nothing was read from it"
-        ))
+        Some(super::no_feature_has(&given, name))
     }
 }
 

@@ -331,7 +331,13 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
                 };
                 Error::Usage(bad.to_string())
             })?;
-            parsed.online.unwrap_or_default()
+            let config = parsed.online.unwrap_or_default();
+            // Checked alone, so the message names the file (probe 10: `timeout-secs = 0`
+            // was accepted by a run that does not ask online).
+            config
+                .check()
+                .map_err(|e| Error::Usage(format!("{}: [online] {e}", path.display())))?;
+            config
         }
         Err(e) if !explicit && e.is_not_found() => OnlineConfig::default(),
         Err(e) => return Err(e),
@@ -354,6 +360,23 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
         options,
         progress: !args.quiet,
     }))
+}
+
+/// Refuse (a usage error naming `what` and the name, escaped) a name given on the command
+/// line to look up (`geocode NAME`, `places promote QUERY`) that is blank, or holds a
+/// control character, as every file drillmap reads refuses one (a `--batch` row's
+/// included): written as it is, an ESC would reach the terminal in the answer, which
+/// repeats the name.
+pub fn name_to_look_up(what: &str, name: &str) -> Result<(), Error> {
+    if name.trim().is_empty() {
+        return Err(Error::Usage(format!(
+            "{what} {name:?}: empty, there is nothing to look up"
+        )));
+    }
+    match drillmap::read::lines::control_character(name) {
+        Some(m) => Err(Error::Usage(format!("{what} {name:?}: {m}"))),
+        None => Ok(()),
+    }
 }
 
 /// The ISO 3166-1 alpha-2 code a country flag gives (in any case), or a usage error

@@ -35,6 +35,12 @@ pub fn run(
             "warning: --no-tiles: the tile budget flags (--max-zoom, --accumulate, ...) are not used"
         );
     }
+    // Refused before anything is read or written: the data folder is never changed.
+    Paths {
+        data: data.clone(),
+        out: out.clone(),
+    }
+    .check_apart("build")?;
     if let Some(events) = &bulk.events {
         if online.online {
             return Err(Error::Usage(
@@ -111,13 +117,16 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `drillmap check`: every problem, and the weak matches as notices (as problems with
-/// `strict`); nothing written.
+/// `drillmap check`: every problem, and the weak matches and empty dataset files as
+/// notices and warnings (as problems with `strict`: what passes `check --strict` builds);
+/// nothing written.
 pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     let mut report = pipeline::check(data)?;
     let mut err = io::stderr().lock();
-    for e in dataset::empty_files(data)? {
-        let _ = writeln!(err, "warning: {e}: `build` refuses it unless --allow-empty");
+    let empty = dataset::empty_files(data)?;
+    for e in &empty {
+        let warning = if strict { "" } else { "warning: " };
+        let _ = writeln!(err, "{warning}{e}: `build` refuses it unless --allow-empty");
     }
     if strict {
         report.problems.append(&mut report.weak);
@@ -132,7 +141,8 @@ pub fn check(data: &std::path::Path, strict: bool) -> Result<ExitCode, Error> {
     for line in &report.online_only {
         let _ = writeln!(err, "note: {line}");
     }
-    let n = report.problems.len();
+    // Probe 10: a gate of `check --strict` passed a dataset `build` refuses.
+    let n = report.problems.len() + if strict { empty.len() } else { 0 };
     let _ = writeln!(
         err,
         "{}, {}, {}: {}",

@@ -314,13 +314,15 @@ impl BatchInput {
 }
 
 /// A batch's answer to one (name, country): the lookup, the cached online answer for a name
-/// the tables do not know (a place, or the provider's answer that found nothing), and the
-/// best place's distance to the border, km.
+/// the tables do not know (a place, or the provider's answer that found nothing), the
+/// best place's distance to the border, km, and for a name `--kind` or `--bbox` leaves
+/// unresolved, the place it has outside them ([`resolve::outside_filter`]).
 type Answer<'g> = (
     Resolution<'g>,
     Option<Resolved<'g>>,
     Option<&'g online::CacheEntry>,
     Option<f64>,
+    Option<String>,
 );
 
 /// Geocode every row of `input`, writing one result per row as CSV (or a JSON array).
@@ -364,7 +366,7 @@ pub fn batch<'g>(
             }
             None => "",
         };
-        let (r, online, asked, border_km) = memo
+        let (r, online, asked, border_km, outside) = memo
             .entry((name, hint.map(|c| c.alpha2)))
             .or_insert_with(|| {
                 let (r, online) = resolve::lookup_or_cached(geocoder, cache, name, &f);
@@ -373,7 +375,10 @@ pub fn batch<'g>(
                 let km = (online.as_ref().map(|o| &*o.place))
                     .or(r.best().map(|c| c.place))
                     .map(|p| border_index.distance(p.lon, p.lat).km);
-                (r, online, asked, km)
+                let outside = (r.status == Status::Unresolved && online.is_none())
+                    .then(|| resolve::outside_filter(geocoder, name, &f))
+                    .flatten();
+                (r, online, asked, km, outside)
             });
         // The geocoder a layer would name for the point: the provider of an online answer.
         let provider = online.as_ref().map(Resolved::geocoder);
@@ -407,6 +412,13 @@ pub fn batch<'g>(
                 answered
             } else {
                 format!("{note}; {answered}")
+            };
+        }
+        if let (Status::Unresolved, Some(outside)) = (r.status, outside.as_deref()) {
+            note = if note.is_empty() {
+                outside.to_owned()
+            } else {
+                format!("{note}; {outside}")
             };
         }
         // A spreadsheet must not run a name as a formula (the JSON is left as it is).
@@ -488,10 +500,8 @@ pub fn run(
     names: &[String],
 ) -> Result<ExitCode, Error> {
     let filter = super::args::filter("--country", countries, kinds, bbox)?;
-    if let Some(n) = names.iter().find(|n| n.trim().is_empty()) {
-        return Err(Error::Usage(format!(
-            "NAME {n:?}: empty, there is nothing to look up"
-        )));
+    for n in names {
+        super::args::name_to_look_up("NAME", n)?;
     }
     if batch.is_some() && online_args.online {
         return Err(Error::Usage(
@@ -572,16 +582,22 @@ pub fn run(
             .filter(|&i| unknown(i))
             .map(|i| online::Query::new(names[i].as_str(), &countries))
             .collect();
-        let outcomes = pipeline::ask_online(data, &mut cache, &queries, online)?;
+        let mut outcomes = Vec::new();
+        let asked = pipeline::ask_online(data, &mut cache, &queries, online, &mut outcomes);
         // Said as `build` says it: a failed refresh of a name the cache answers is a
-        // warning, and the cached answer stands.
+        // warning, and the cached answer stands; the warnings are said also before the
+        // error that stops the run (an answer that cannot be saved).
         for o in &outcomes {
             let kept = pipeline::kept_answer(&cache, o);
+            if asked.is_err() && kept.is_none() {
+                continue;
+            }
             if let Some(message) = pipeline::failed_lookup(o, kept) {
                 let warning = if kept.is_some() { "warning: " } else { "" };
                 let _ = writeln!(err, "{warning}{}: {message}", o.query);
             }
         }
+        asked?;
         advice = resolve::RunAdvice::online(&outcomes);
     }
     // Looked up again, now that the cache holds what was asked: the one path of `build`
@@ -597,7 +613,6 @@ pub fn run(
             (r, asked, online.and_then(Result::ok))
         })
         .collect();
-    let within = filter.countries.join(", ");
     let answers: Vec<Answered<'_>> = names
         .iter()
         .zip(&looked_up)
@@ -606,7 +621,14 @@ pub fn run(
             None => {
                 let why = (r.status != Status::Resolved).then(|| {
                     let online = advice.of(n, &filter.countries);
-                    resolve::explain_asked(r, &within, *asked, online)
+                    let why = resolve::explain_asked(r, &filter, *asked, online);
+                    // Probe 9: a place --kind or --bbox left out was told to be added.
+                    match resolve::outside_filter(&geocoder, n, &filter) {
+                        Some(outside) if r.status == Status::Unresolved => {
+                            format!("{why}; {outside}")
+                        }
+                        _ => why,
+                    }
                 });
                 (n.clone(), r.clone(), why)
             }

@@ -22,21 +22,4 @@ pub const INTERNAL: u8 = 3;
 
 pub use drillmap::read::lines::counted;
 
-/// The canonical form of a path that may not exist yet: its deepest existing folder,
-/// canonical, with the rest of the path after it.
-pub fn canonical_target(path: &std::path::Path) -> std::path::PathBuf {
-    if let Ok(c) = path.canonicalize() {
-        return c;
-    }
-    let abs = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
-    let mut tail = Vec::new();
-    let mut at = abs.as_path();
-    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
-        tail.push(name);
-        at = parent;
-        if let Ok(c) = at.canonicalize() {
-            return tail.iter().rev().fold(c, |p, n| p.join(n));
-        }
-    }
-    abs
-}
+pub use drillmap::fsutil::canonical_target;

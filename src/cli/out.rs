@@ -154,15 +154,8 @@ pub fn check(
             }
         }
         if let Some((data, command)) = inputs.folder {
-            if data.canonicalize().is_ok_and(|d| target.starts_with(d)) {
-                return Err(refuse(
-                    path,
-                    format!(
-                        "inside the data folder {}, which {command} reads and never \
-                         changes: write it elsewhere",
-                        data.display()
-                    ),
-                ));
+            if let Some(why) = drillmap::pipeline::outside_data(path, data, command) {
+                return Err(refuse(path, why));
             }
         }
     }

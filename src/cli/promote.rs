@@ -17,6 +17,8 @@ pub fn run(
     append: bool,
     query: &str,
 ) -> Result<ExitCode, Error> {
+    // Probe 10: a blank QUERY was told to ask `geocode ""` first, itself refused.
+    super::args::name_to_look_up("QUERY", query)?;
     let cache_path = online::cache_path(data);
     // A row is printed whatever else the gazetteer holds (the command `check` suggests
     // beside its other problems); it is appended only to a gazetteer the others accept,

@@ -252,6 +252,11 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     // Refused before anything is written: the folder is replaced whole.
     if let (Some(dir), Some(given)) = (&xyz, &args.xyz) {
         archive_outside_xyz(&args.out, given)?;
+        if let Some((data, command)) = inputs.folder {
+            if let Some(why) = pipeline::outside_data(dir, data, command) {
+                return Err(Error::Usage(format!("--xyz {}: {why}", given.display())));
+            }
+        }
         tiles::xyz::check(dir)?;
     }
     let mut columns = match &args.columns {
@@ -262,13 +267,17 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     // A column summed into clusters is numeric, checked as `build --events` checks it.
     columns.numeric = args.budget.accumulated().to_vec();
     columns.accumulated = args.budget.accumulated().to_vec();
-    // A CSV's columns are checked at its header, by the columns read.
+    // Of several inputs, one may lack a column another has (events beside bases); one no
+    // input has is refused once all are read (`input::unread_numeric`).
+    columns.numeric_optional = args.inputs.len() > 1;
+    // A CSV's columns are checked at its header, by the columns read; a GeoJSON feature's
+    // properties by what the tiler reads them as (its id, its dates).
     for input in args
         .inputs
         .iter()
         .filter(|p| Format::from_path(p) != Some(Format::Csv))
     {
-        columns.check_numeric_properties(input)?;
+        columns.check_numeric(input, None, |name| input::property_field(&columns, name))?;
     }
     // Files are read straight into the tiler's compact form, never held whole; read again
     // for the XYZ folder. The inputs that credit no data are named once, after.
@@ -277,13 +286,19 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         let mut layers = if args.inputs.is_empty() {
             tiles::builders(&pipeline::layers(&args.data)?)?
         } else {
-            args.inputs
+            let mut given = vec![false; columns.numeric.len()];
+            let layers = args
+                .inputs
                 .iter()
                 .map(|p| {
                     let spill = opts.spill_beside(&args.out);
-                    input::read_built(p, &columns, Some(&spill), opts.thread_count())
+                    let read = (&columns, &mut given[..]);
+                    input::read_built(p, read, Some(&spill), opts.thread_count())
                 })
-                .collect::<Result<Vec<_>>>()?
+                .collect::<Result<Vec<_>>>()?;
+            let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+            input::unread_numeric(&inputs, &columns, &given)?;
+            layers
         };
         for (i, layer) in layers.iter_mut().enumerate() {
             if let Some(given) = &args.attribution {

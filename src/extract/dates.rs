@@ -401,6 +401,12 @@ fn tense(text: &Text<'_>, s: usize) -> Tense {
     }
 }
 
+/// Whether sentence `s` speaks of what is to come ([`tense`]: "will", "next", "is
+/// scheduled", "планируется", …).
+pub fn to_come(text: &Text<'_>, s: usize) -> bool {
+    tense(text, s) == Tense::Future
+}
+
 /// The year of a date written without one, from its first and last (month, day) and the
 /// day that stands for it (`at`): with a publication date, a future-tense sentence takes
 /// the first such year whose date ends on or after the publication, a past-tense one the

@@ -176,6 +176,7 @@ impl Extractor {
                 orgs: &orgs,
                 names: &names,
             },
+            published.as_ref().map(|p| p.0),
         );
         let mut organisations: Vec<String> = Vec::new();
         for o in &orgs {

@@ -307,10 +307,15 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
     let _ = writeln!(out, "notes = {}", s(&notes(r)));
     let _ = writeln!(out, "sources = [{}]", s(source_id));
     let narrower = r.date.as_ref().is_some_and(|d| {
-        r.sites
-            .iter()
-            .filter_map(|site| site.date.as_ref())
-            .any(|sd| lies_outside(&sd.value, &d.value))
+        r.sites.iter().any(|site| {
+            site.date
+                .as_ref()
+                .is_some_and(|sd| lies_outside(&sd.value, &d.value))
+                || site
+                    .after
+                    .as_ref()
+                    .is_some_and(|a| a.value.as_deref().is_some_and(|a| lies_after(a, &d.value)))
+        })
     });
     match &r.date {
         Some(d) if !narrower => {
@@ -387,6 +392,52 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
             }
             entries.extend(date_evidence(d));
         }
+        if let Some(a) = &site.after {
+            let words = flat(&a.reported);
+            match &a.value {
+                Some(day) => {
+                    let _ = writeln!(
+                        out,
+                        "after = {}  # still to come on the article's date, as its evidence says ({:.2})",
+                        s(day),
+                        a.confidence
+                    );
+                    entries.push(Entry {
+                        field: "after",
+                        quote: words,
+                        note: Some(format!(
+                            "Still to come on {day}, the article's date: if held, it was held on or after that day."
+                        )),
+                        comment: format!("{:.2}", a.confidence),
+                    });
+                }
+                None if r.date.is_some() => {
+                    // Without the bound, the stage would take the record's date, another
+                    // stage's: left empty, which `check` refuses until it is given.
+                    let _ = writeln!(
+                        out,
+                        "after = \"\"  # still to come: \"{words}\" ({:.2}); the article's date is not known: give it (the day the stage was still to come) before pasting",
+                        a.confidence
+                    );
+                    entries.push(Entry {
+                        field: "after",
+                        quote: words,
+                        note: Some(
+                            "Still to come on the article's date: if held, it was held on or after that day."
+                                .to_owned(),
+                        ),
+                        comment: format!("{:.2}", a.confidence),
+                    });
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "# still to come: \"{words}\" ({:.2}); with the article's date (--published) it is drafted as `after` that day",
+                        a.confidence
+                    );
+                }
+            }
+        }
         evidence(out, &entries);
     }
 }
@@ -414,6 +465,16 @@ fn lies_outside(site: &DateValue, record: &DateValue) -> bool {
     };
     match (period(site), period(record)) {
         (Some((a, b)), Some((first, last))) => a < first || b > last,
+        _ => false,
+    }
+}
+
+/// Whether a site known only to lie on or after `after` surely lies outside its record's
+/// period: it begins after the record's last day.
+fn lies_after(after: &str, record: &DateValue) -> bool {
+    let last = record.end.as_deref().unwrap_or(&record.start);
+    match (ReportedDate::parse(after), ReportedDate::parse(last)) {
+        (Ok(a), Ok(l)) => a.first > l.last,
         _ => false,
     }
 }

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use super::actors::{self, CountryMention, NameMention, OrgMention, Standing};
 use super::counts::{CountKind, CountMention};
-use super::dates::DateMention;
+use super::dates::{self, DateMention, Published};
 use super::places::{round2, PlaceCandidate, PlaceMention};
 use super::text::Text;
 use super::Position;
@@ -184,12 +184,21 @@ pub struct SiteDraft {
     pub candidates: Vec<PlaceCandidate>,
     /// The site's own date, when it has one.
     pub date: Option<Field<DateValue>>,
+    /// A stage the article says is still to come and gives no date ("We plan to carry out
+    /// the second stage …"), where the record's date cannot be its own: on or after the
+    /// article's date (`value`; `None` when the article's date is not known, for the
+    /// analyst to give), with the words that say it is to come.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Field<Option<String>>>,
     /// Who was at this site, when a sentence says so and it is not everyone of the record
     /// (written only when the record has several sites).
     pub participants: Vec<Field<String>>,
     /// Where the place's words (`reported.value`) are in the article.
     #[serde(skip)]
     words_at: Range<usize>,
+    /// The sentence the site was first read from.
+    #[serde(skip)]
+    sentence: usize,
     /// Where the article names the site's country right after the place ("near Druzhba in
     /// Kazakhstan": "in Kazakhstan"), when that is the site's country.
     #[serde(skip)]
@@ -404,6 +413,17 @@ const MOVEMENT: &[&str] = &[
 
 const CAPTION: &[&str] = &["shown", "pictured", "arrives", "arrive", "photo"];
 
+/// Words of a plan: what "we plan to carry out" is still to come.
+const PLAN: &[&str] = &[
+    "plan", "plans", "planned", "planning", "intend", "intends", "intended",
+];
+
+/// Whether sentence `s` says that what it tells is still to come: a plan ("We plan to
+/// carry out the second stage"), or the future ([`dates::to_come`]: "the next drills").
+fn to_come(text: &Text<'_>, s: usize) -> bool {
+    text.sentence_tokens(s).any(|i| PLAN.contains(&text.key(i))) || dates::to_come(text, s)
+}
+
 /// What one sentence says about an event.
 struct Sentence<'m> {
     index: usize,
@@ -424,8 +444,8 @@ struct Sentence<'m> {
     moving: bool,
 }
 
-/// Group the mentions into records.
-pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
+/// Group the mentions into records; `published` is the article's date, when known.
+pub fn group(text: &Text<'_>, m: Mentions<'_>, published: Option<Published>) -> Vec<Record> {
     let mut records: Vec<Record> = Vec::new();
     let mut current: Option<usize> = None;
     let mut last_attached: Option<usize> = None;
@@ -520,7 +540,7 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>) -> Vec<Record> {
             || r.equipment.is_some()
     });
     for r in &mut records {
-        r.finish(text);
+        r.finish(text, published);
     }
     unique_ids(&mut records, &mut BTreeSet::new());
     records
@@ -1156,8 +1176,10 @@ impl Record {
                     status: Status::Unresolved,
                     candidates: Vec::new(),
                     date: None,
+                    after: None,
                     participants: Vec::new(),
                     words_at: 0..0,
+                    sentence: f.index,
                     country_at: None,
                 });
                 self.sites.len() - 1
@@ -1208,6 +1230,39 @@ impl Record {
         true
     }
 
+    /// A stage without a date of its own that the article says is still to come (its
+    /// sentence, or the one right after it: "We plan to carry out the second stage …";
+    /// "The timing of the next drills is not yet set.") is on or after the article's date,
+    /// quoted by the sentence that says so, unless the record's date may be its own (it
+    /// lasts to the article's date or later). Otherwise it would take the record's date,
+    /// another stage's (defect: Steppe Freedom's second stage, planned in an article of 23
+    /// July 2018, drafted undated beside the exercise's July 16, was put on the map on July
+    /// 16). Without the article's date, the bound is left for the analyst to give.
+    fn bound_stages_to_come(&mut self, text: &Text<'_>, published: Option<Published>) {
+        let record_last = self.date_mention.as_ref().and_then(|d| d.end.or(d.start));
+        let published_first = published.and_then(|p| p.first_day());
+        if let (Some(last), Some(first)) = (record_last, published_first) {
+            if last >= first {
+                return; // the record's date may be the stage's
+            }
+        }
+        for site in &mut self.sites {
+            let undated_stage =
+                site.date.is_none() && site.stage.as_deref().is_some_and(|s| s != DEPLOYMENT);
+            if !undated_stage {
+                continue;
+            }
+            let says = [site.sentence, site.sentence + 1]
+                .into_iter()
+                .filter(|&s| s < text.sentences.len())
+                .find(|&s| to_come(text, s));
+            if let Some(s) = says {
+                let value = published.map(|p| p.iso());
+                site.after = Some(Field::sentence(value, text, s, 0.6));
+            }
+        }
+    }
+
     fn add_site(&mut self, text: &Text<'_>, p: &PlaceMention, f: &Sentence<'_>) {
         let best = p.best();
         let key = best.map_or_else(|| p.reported.clone(), |b| b.id.clone());
@@ -1246,8 +1301,10 @@ impl Record {
             status: p.status,
             candidates: p.candidates.clone(),
             date,
+            after: None,
             participants: Vec::new(),
             words_at: p.at.into(),
+            sentence: f.index,
             country_at: p
                 .named_country_at
                 .filter(|_| p.named_country.as_deref() == p.country())
@@ -1255,8 +1312,9 @@ impl Record {
         });
     }
 
-    /// Settle the id, draft name, host and site ids once every sentence is read.
-    fn finish(&mut self, text: &Text<'_>) {
+    /// Settle the id, draft name, host, site ids and the dates of stages still to come once
+    /// every sentence is read.
+    fn finish(&mut self, text: &Text<'_>, published: Option<Published>) {
         // The drills' own sites come first (they name the record and give its host), then
         // the movement ahead of them, whichever the article told first.
         let (mut sites, moved): (Vec<SiteDraft>, Vec<SiteDraft>) = std::mem::take(&mut self.sites)
@@ -1299,6 +1357,7 @@ impl Record {
                 self.scenario = Some(Field::sentence(sentence, text, first, 0.2));
             }
         }
+        self.bound_stages_to_come(text, published);
         // A deployment whose site no sentence names or describes is no site.
         self.sites
             .retain(|s| s.place.is_some() || !s.reported.value.is_empty());

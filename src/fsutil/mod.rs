@@ -14,6 +14,33 @@ pub mod known;
 
 use std::path::{Path, PathBuf};
 
+/// The canonical form of a path that may not exist yet: its deepest existing folder,
+/// canonical, with the rest of the path after it.
+pub fn canonical_target(path: &Path) -> PathBuf {
+    if let Ok(c) = path.canonicalize() {
+        return c;
+    }
+    let abs = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
+    let mut tail = Vec::new();
+    let mut at = abs.as_path();
+    while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
+        tail.push(name);
+        at = parent;
+        if let Ok(c) = at.canonicalize() {
+            return tail.iter().rev().fold(c, |p, n| p.join(n));
+        }
+    }
+    abs
+}
+
+/// Whether `path` (which may not exist yet) is the folder `folder` or lies inside it,
+/// compared canonical (symlinks followed, `..` resolved); false when `folder` does not exist.
+pub fn lies_in(path: &Path, folder: &Path) -> bool {
+    folder
+        .canonicalize()
+        .is_ok_and(|f| canonical_target(path).starts_with(f))
+}
+
 /// Whether the canonical paths `a` and `b` name one file: one device and inode where
 /// there are such (a hard link), else one path.
 pub fn same_file(a: &Path, b: &Path) -> bool {

@@ -55,12 +55,15 @@ impl Source {
                     part: without_credentials(part).into_owned(),
                     why: why.to_owned(),
                 })?;
+                // A name that carries an address of another scheme (`ftp://u:p@h`) keeps
+                // its credentials unpublished too.
+                let name = without_credentials(part).into_owned();
                 let (publisher, url) = match address {
                     Some((host, url)) => (host, Some(url)),
-                    None => (part.to_owned(), None),
+                    None => (name.clone(), None),
                 };
                 Ok(Source {
-                    id: url.clone().unwrap_or_else(|| part.to_owned()),
+                    id: url.clone().unwrap_or(name),
                     file: None,
                     publisher,
                     title: String::new(),
@@ -127,7 +130,7 @@ pub struct SourceError {
 /// so an error about it shows none. The authority ends where a WHATWG URL parser (a
 /// browser) ends it: at `/`, `?`, `#`, or `\`, which it reads as `/` in http(s) addresses.
 pub fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+    let Some(scheme_end) = authority_start(url) else {
         return std::borrow::Cow::Borrowed(url);
     };
     let rest = &url[scheme_end..];
@@ -135,6 +138,30 @@ pub fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
         Some(at) => std::borrow::Cow::Owned(format!("{}{}", &url[..scheme_end], &rest[at + 1..])),
         None => std::borrow::Cow::Borrowed(url),
     }
+}
+
+/// Where the authority of `url` starts, as a browser finds it: after its scheme
+/// (`[A-Za-z][A-Za-z0-9+.-]*`), its `:` and any `/` or `\` after it (`https:/u:p@h`,
+/// `https:\\u:p@h` and `ftp://u:p@h` all give the user `u`), of which a special scheme
+/// (`http`, `https`, `ftp`, `ws`, `wss`) needs none (`https:u:p@h`) and any other
+/// at least one (`mailto:a@b` has no authority).
+fn authority_start(url: &str) -> Option<usize> {
+    let colon = url.find(':')?;
+    let scheme = &url[..colon];
+    let mut chars = scheme.chars();
+    let is_scheme = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+    if !is_scheme {
+        return None;
+    }
+    let slashes = url[colon + 1..]
+        .bytes()
+        .take_while(|b| matches!(b, b'/' | b'\\'))
+        .count();
+    let special = ["http", "https", "ftp", "ws", "wss"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s));
+    (special || slashes > 0).then_some(colon + 1 + slashes)
 }
 
 /// Where the authority of an address's `rest` (what follows `scheme://`) ends.
@@ -148,10 +175,17 @@ fn authority_end(rest: &str) -> usize {
 /// source gives: a source cell's parts ([`Source::of_cell`]) and a source's `url`
 /// (`crate::read::dataset::source_problems`).
 pub fn address(part: &str) -> Result<Option<(String, String)>, &'static str> {
-    let Some(scheme) = ["https://", "http://"].into_iter().find(|s| {
+    let starts = |s: &str| {
         part.get(..s.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(s))
-    }) else {
+    };
+    let Some(scheme) = ["https://", "http://"].into_iter().find(|s| starts(s)) else {
+        // `https:/h`, `https:\\h` or `https:h`: a browser's address of `h`, never a name.
+        if ["https:", "http:"].into_iter().any(starts) {
+            return Err(
+                "an address without the two slashes after its scheme (write https:// or http://)",
+            );
+        }
         return Ok(None);
     };
     if part.contains(char::is_whitespace) {
@@ -430,9 +464,30 @@ mod tests {
             "Asia-Plus",
             "javascript:alert(1)",
             "Radio Ozodi",
-            "https:/x",
+            "mailto:desk@a.tj",
+            "ftp://h.tj/a",
         ] {
             assert_eq!(one(name).unwrap(), (name.into(), name.into(), None));
+        }
+        // Probe 8: credentials of an address a browser reads though it is written with
+        // one slash, backslashes or another scheme were published in the id and the
+        // publisher. An http(s) address without its `//` is refused, named without them;
+        // another scheme's is a name, without them.
+        let name = "ftp://h.tj/a".to_owned();
+        assert_eq!(one("ftp://u:p@h.tj/a").unwrap(), (name.clone(), name, None));
+        for bad in [
+            "https:/u:p@x.com/a",
+            "HTTPS:\\\\u:p@x.com/a",
+            "http:u:p@x.com",
+            "https:/x",
+        ] {
+            let e = one(bad).unwrap_err();
+            assert!(!e.part.contains("u:p"), "{bad}: {e}");
+            assert!(
+                e.to_string()
+                    .contains("without the two slashes after its scheme"),
+                "{bad}: {e}"
+            );
         }
         for (bad, why) in [
             ("https://", "without a host"),

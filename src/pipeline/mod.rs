@@ -41,6 +41,33 @@ pub struct Paths {
     pub out: PathBuf,
 }
 
+impl Paths {
+    /// Refuse (a usage error) an output folder that is the data folder or lies inside it:
+    /// the data folder is read and never changed by a run, and `serve --watch` would take
+    /// each build's own writes for a change to build again.
+    /// `command` names the command in the message.
+    pub fn check_apart(&self, command: &str) -> Result<()> {
+        match outside_data(&self.out, &self.data, command) {
+            Some(why) => Err(Error::Usage(format!("--out {}: {why}", self.out.display()))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why `path` may not be written by `command`: it is the `data` folder the command reads
+/// or lies inside it (compared canonical, [`crate::fsutil::lies_in`]). The one rule of
+/// every output and the data folder (`build`, `serve --watch`, `tiles`'s archive and XYZ
+/// folder, `extract`, `places import-geonames`).
+pub fn outside_data(path: &Path, data: &Path, command: &str) -> Option<String> {
+    crate::fsutil::lies_in(path, data).then(|| {
+        format!(
+            "inside the data folder {}, which {command} reads and never changes: write it \
+             elsewhere",
+            data.display()
+        )
+    })
+}
+
 /// The validated inputs, and the problems found reading them.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -376,7 +403,7 @@ fn alias_problems(gazetteer: &Gazetteer, path: &Path) -> Vec<Problem> {
             };
             let r = gazetteer.lookup(name, &filter);
             if r.best().map(|c| c.place.id.as_str()) != Some(place.id.as_str()) {
-                let why = resolve::explain(&r, &place.country);
+                let why = resolve::explain(&r, &filter);
                 let message = format!(
                     "this spelling of `{}` does not resolve to its own row: {why}",
                     place.id
@@ -473,17 +500,20 @@ pub struct Online {
 
 /// Ask the online geocoder about every query `cache` does not answer (or every found one,
 /// with `refresh`), through one client and its rate limiter, saving each answer to the
-/// cache in `data` as it comes: what `build --online` and `geocode --online` share. One
-/// outcome per distinct query; a failed one leaves the cache as it was.
+/// cache in `data` as it comes: what `build --online` and `geocode --online` share. Adds
+/// to `outcomes` one outcome per distinct query; a failed one leaves the cache as it was.
+/// When an error stops the run (an answer that cannot be saved), `outcomes` holds those
+/// that ended before it, so a failed refresh among them can still be warned of.
 #[cfg(feature = "online")]
 pub fn ask_online(
     data: &Path,
     cache: &mut GeocodeCache,
     queries: &[online::Query],
     online: &Online,
-) -> Result<Vec<online::LookupOutcome>> {
+    outcomes: &mut Vec<online::LookupOutcome>,
+) -> Result<()> {
     if queries.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut client = online::NominatimClient::new(online.options.clone())
         .map_err(|e| Error::Usage(e.to_string()))?;
@@ -495,6 +525,7 @@ pub fn ask_online(
         &mut client,
         &mut containment::CountryIndex::new(&boundaries),
         online.progress,
+        outcomes,
     )
 }
 
@@ -505,7 +536,8 @@ pub fn ask_online(
     _: &mut GeocodeCache,
     _: &[online::Query],
     _: &Online,
-) -> Result<Vec<online::LookupOutcome>> {
+    _: &mut Vec<online::LookupOutcome>,
+) -> Result<()> {
     Err(Error::Usage(
         "this drillmap was built without the `online` feature".into(),
     ))
@@ -527,10 +559,12 @@ pub fn kept_answer<'c>(
 }
 
 /// What a failed lookup of `outcome` says: that the cached answer `kept` was used (a
-/// warning: the refresh failed, or the cap left it untried), or that the lookup failed (a
-/// problem when nothing else answers the name). `None` when it did not fail, or when the run's `--online-max` cap left it unasked and
-/// nothing answers it: the name's advice says so ([`resolve::RunAdvice`]), and it was no
-/// lookup that failed. `build` and `geocode` say it in the same words.
+/// warning: the refresh failed, or the run left it untried), or that the lookup failed (a
+/// problem when nothing else answers the name). `None` when it did not fail, or when the
+/// run left it unasked (its `--online-max` cap, a service that stopped answering or held
+/// it off: [`online::OnlineError::not_asked`]) and nothing answers it: the name's advice
+/// says so ([`resolve::RunAdvice`]), and it was no lookup that failed. `build` and
+/// `geocode` say it in the same words.
 pub fn failed_lookup(
     outcome: &online::LookupOutcome,
     kept: Option<&online::CacheEntry>,
@@ -538,16 +572,11 @@ pub fn failed_lookup(
     let Err(e) = &outcome.result else {
         return None;
     };
-    let cap = match e {
-        online::OnlineError::NotAsked { cap, .. } => Some(*cap),
-        _ => None,
-    };
-    match (kept, cap) {
-        // The cap left the refresh untried: nothing failed (session 38's notes: it was
+    match (kept, e.not_asked()) {
+        // The run left the refresh untried: nothing failed (session 38's notes: it was
         // warned as "online refresh failed").
-        (Some(entry), Some(cap)) => Some(format!(
-            "not refreshed: {}; the cached answer (retrieved {}) was used",
-            online::over_cap(cap),
+        (Some(entry), Some(why)) => Some(format!(
+            "not refreshed: {why}; the cached answer (retrieved {}) was used",
             entry.retrieved_date()
         )),
         (Some(entry), None) => Some(format!(
@@ -574,27 +603,31 @@ fn asked_by<'d>(
 /// Ask the online geocoder ([`ask_online`]) about every name the local tables do not know.
 /// A name whose lookup fails is reported at each line naming it, as a problem, unless the
 /// cache still answers it (a failed `--refresh`): then the cached answer is used and the
-/// failure is a warning, as an offline build of the same data would use it. The others are
-/// kept. Returns (problems, warnings, the advice to the names left unresolved).
+/// failure is a warning, noted in `warnings`, as an offline build of the same data would
+/// use it: also when asking stops the run (an answer that cannot be saved), so the build
+/// still says them before its error. The others are kept. Returns the problems and the
+/// advice to the names left unresolved.
 fn geocode_online(
     data: &Path,
     inputs: &mut Inputs,
     online: &Online,
-) -> Result<(Vec<Problem>, Vec<Problem>, resolve::RunAdvice)> {
+    warnings: &mut Vec<Problem>,
+) -> Result<(Vec<Problem>, resolve::RunAdvice)> {
     let queries: Vec<online::Query> =
         resolve::unknown_to_gazetteer(&inputs.geocoder(), &inputs.dataset)
             .into_iter()
             .map(|(q, countries)| online::Query::new(q, &countries))
             .collect();
-    let outcomes = ask_online(data, &mut inputs.cache, &queries, online)?;
-    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    let mut outcomes = Vec::new();
+    let asked = ask_online(data, &mut inputs.cache, &queries, online, &mut outcomes);
+    let mut problems = Vec::new();
     for o in &outcomes {
         let kept = kept_answer(&inputs.cache, o);
         let Some(message) = failed_lookup(o, kept) else {
             continue;
         };
         let list = if kept.is_some() {
-            &mut warnings
+            &mut *warnings
         } else {
             &mut problems
         };
@@ -607,7 +640,8 @@ fn geocode_online(
             ));
         }
     }
-    Ok((problems, warnings, resolve::RunAdvice::online(&outcomes)))
+    asked?;
+    Ok((problems, resolve::RunAdvice::online(&outcomes)))
 }
 
 /// The layers of the data in `data`, or every problem that stops them.
@@ -626,9 +660,10 @@ pub struct Notices {
     /// The places resolved by a weak match ([`resolve::weak_matches`]) of a build that
     /// succeeded; empty with `strict`, which makes them problems.
     pub weak: Vec<Problem>,
-    /// Names whose online refresh failed, answered from the cache as before (warnings).
-    /// Noted as soon as the lookups are done, so a build that then fails for another
-    /// reason still has them to say.
+    /// Names whose online refresh failed (or was left untried), answered from the cache
+    /// as before (warnings). Noted as soon as the lookups are done, so a build that then
+    /// fails for another reason, or that asking online stops (an answer that cannot be
+    /// saved), still has them to say.
     pub refresh_failed: Vec<Problem>,
 }
 
@@ -646,9 +681,9 @@ pub fn layers_noticed(
     // was left unasked at the run's cap, and its advice says so.
     let mut advice = resolve::RunAdvice::every(resolve::OnlineAdvice::Offer);
     if let Some(online) = online {
-        let (failed, kept, asked) = geocode_online(data, &mut inputs, online)?;
+        let (failed, asked) =
+            geocode_online(data, &mut inputs, online, &mut notices.refresh_failed)?;
         inputs.problems.extend(failed);
-        notices.refresh_failed = kept;
         advice = asked;
     }
     let (resolutions, mut problems) = resolve_all(&inputs, &advice);

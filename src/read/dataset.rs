@@ -1874,6 +1874,11 @@ mod tests {
             ),
             (
                 "url",
+                "https:/tass.ru/a",
+                "is an address without the two slashes after its scheme",
+            ),
+            (
+                "url",
                 "https://tass.ru/a b",
                 "is an address with a space in it",
             ),

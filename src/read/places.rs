@@ -113,11 +113,17 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         let name = row.required("name", field(1));
         let kind = row.parsed::<PlaceKind>("kind", field(2));
         let cc = row.country(field(3));
+        let admin1 = row.admin1(field(4), cc.as_deref());
         let lat = row.number("lat", field(5), LATITUDES);
         let lon = row.number("lon", field(6), LONGITUDES);
         let precision = row.parsed::<Precision>("precision", field(7));
         let radius = row.number("uncertainty_km", field(8), UNCERTAINTY_KM);
         let point_note = field(9);
+        // Printed by `geocode` and published as the layers' `point_note`: a text of the
+        // row, under the rule of its names.
+        if let Some(m) = super::lines::control_character(point_note) {
+            row.problem(point_note, format!("`point_note` {m}"));
+        }
         if precision.is_some_and(|p| p != Precision::Site) && point_note.is_empty() {
             row.problem("", "a row whose point is not the site itself needs a point_note saying what the point is");
         }
@@ -147,7 +153,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
             Some(precision),
             Some(uncertainty_km),
             Some(valid),
-        ) = (kind, cc, lat, lon, precision, radius, valid)
+            Some(admin1),
+        ) = (kind, cc, lat, lon, precision, radius, valid, admin1)
         {
             if !id.is_empty() && !name.is_empty() && !source.is_empty() {
                 places.push(Place {
@@ -155,7 +162,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
                     name: name.to_owned(),
                     kind,
                     country,
-                    admin1: field(4).to_owned(),
+                    admin1,
                     lat,
                     lon,
                     precision,
@@ -248,6 +255,21 @@ impl Row<'_> {
                     value,
                     "unknown country code (expected ISO 3166-1 alpha-2, upper case)",
                 );
+                None
+            }
+        }
+    }
+
+    /// `admin1`: empty, or the ISO 3166-2 code of a region of the row's `country` (when
+    /// that is known; else the form alone is checked).
+    fn admin1(&mut self, value: &str, country: Option<&str>) -> Option<String> {
+        if value.is_empty() {
+            return Some(String::new());
+        }
+        match country::region_problem(value, country) {
+            None => Some(value.to_owned()),
+            Some(why) => {
+                self.problem(value, format!("admin1: {why}"));
                 None
             }
         }
@@ -501,6 +523,23 @@ mod tests {
         }
     }
 
+    /// Review (geocode): an ESC in a `point_note` was accepted, and `geocode` printed it to
+    /// the terminal as it was.
+    #[test]
+    fn a_point_note_with_a_control_character_is_a_problem() {
+        let (_, problems) = parse_str(
+            "termez,Termez,settlement,UZ,UZ-SU,37.2,67.3,settlement,5,city \u{1b}[31mcentre,,src\n",
+        );
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "places.csv:2: \"city \\u{1b}[31mcentre\": `point_note` must not contain control \
+              characters (found U+001B)"
+            ]
+        );
+    }
+
     /// Probe (session 30): "NaN" was "out of range"; it is no number. Infinity is one,
     /// out of range.
     #[test]
@@ -548,6 +587,41 @@ mod tests {
                 "missing {e:?} in {text:#?}"
             );
         }
+    }
+
+    /// Review (admin1): the column was never checked: `not a code at all!`, and `TJ-SU` on
+    /// a UZ row, were accepted and published in every layer's `admin1`. A bad code refuses
+    /// the row, as a bad country does.
+    #[test]
+    fn admin1_is_an_iso_3166_2_code_of_the_rows_country_or_empty() {
+        let (places, problems) = parse_str(concat!(
+            "a,A,settlement,UZ,not a code at all!,37.2,67.3,site,1,,,src\n",
+            "b,B,settlement,UZ,TJ-SU,37.2,67.3,site,1,,,src\n",
+            "c,C,settlement,UZ,uz-su,37.2,67.3,site,1,,,src\n",
+            "d,D,settlement,XX,TJ SU,37.2,67.3,site,1,,,src\n",
+            "e,E,settlement,UZ,UZ-SU,37.2,67.3,site,1,,,src\n",
+            "f,F,settlement,UZ,,37.2,67.3,site,1,,,src\n",
+        ));
+        let ids: Vec<(&str, &str)> = places
+            .iter()
+            .map(|p| (p.id.as_str(), p.admin1.as_str()))
+            .collect();
+        assert_eq!(ids, [("e", "UZ-SU"), ("f", "")]);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let expect = [
+            "places.csv:2: \"not a code at all!\": admin1: not an ISO 3166-2 region code",
+            "places.csv:3: \"TJ-SU\": admin1: a region of TJ, not of the row's country UZ",
+            "places.csv:4: \"uz-su\": admin1: not an ISO 3166-2 region code",
+            "places.csv:5: \"XX\": unknown country code",
+            "places.csv:5: \"TJ SU\": admin1: not an ISO 3166-2 region code",
+        ];
+        for e in expect {
+            assert!(
+                text.iter().any(|t| t.starts_with(e)),
+                "missing {e:?} in {text:#?}"
+            );
+        }
+        assert_eq!(text.len(), expect.len(), "{text:#?}");
     }
 
     #[test]

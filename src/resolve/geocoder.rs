@@ -251,6 +251,23 @@ impl Filter {
         }
     }
 
+    /// What the filter restricts to, as a message says it after "no place": ` in TJ`,
+    /// ` in TJ of kind base or air base`, ` inside 67,37,69,39`; empty when nothing is.
+    pub fn within(&self) -> String {
+        let mut within = String::new();
+        if !self.countries.is_empty() {
+            within.push_str(&format!(" in {}", self.countries.join(", ")));
+        }
+        if !self.kinds.is_empty() {
+            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+            within.push_str(&format!(" of kind {}", kinds.join(" or ")));
+        }
+        if let Some([w, s, e, n]) = self.bbox {
+            within.push_str(&format!(" inside {w},{s},{e},{n}"));
+        }
+        within
+    }
+
     /// Whether `place` passes the filter (its country, kind and point), as a table's rows
     /// must: for places that come from elsewhere (an online answer).
     pub fn accepts_place(&self, place: &Place) -> bool {

@@ -383,8 +383,8 @@ pub fn resolve_on<'g>(
             online: None,
         }),
         (None, Some(Ok(found))) => Ok(found),
-        (None, Some(Err(entry))) => Err(explain_asked(&r, country, Some(entry), advice)),
-        (None, None) => Err(explain_asked(&r, country, None, advice)),
+        (None, Some(Err(entry))) => Err(explain_asked(&r, &filter, Some(entry), advice)),
+        (None, None) => Err(explain_asked(&r, &filter, None, advice)),
     }
 }
 
@@ -473,14 +473,14 @@ pub fn weak_matches(dataset: &Dataset, resolutions: &Resolutions<'_>) -> Vec<Pro
 /// name with near names ([`Resolution::near`]), which ones, and to fix the spelling before
 /// adding it as an alias. The one wording of that advice, for every path that explains a
 /// name (`check`, `build`, `build --events`, `geocode`).
-pub fn explain(r: &Resolution<'_>, country: &str) -> String {
-    explain_asked(r, country, None, OnlineAdvice::Offer)
+pub fn explain(r: &Resolution<'_>, filter: &Filter) -> String {
+    explain_asked(r, filter, None, OnlineAdvice::Offer)
 }
 
 /// What the advice to a name nothing answers may offer online: what the run that explains
 /// it could do (tester finding, session 38: a failed `--online` run and `build --events`,
 /// which refuses `--online`, were told to use it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum OnlineAdvice {
     /// Asking online could apply to this command: offer `--online` (`check`, `build`
     /// and `geocode NAME` without it).
@@ -495,32 +495,38 @@ pub enum OnlineAdvice {
     /// This run could ask online but left the name unasked: it had made its `--online-max`
     /// lookups (the cap given). Say so, and how to raise the cap ([`online::over_cap`]).
     OverCap(usize),
+    /// This run could ask online but stopped asking before the name: the service stopped
+    /// answering, or asked to wait longer than the run waits. Say so (the words given, as
+    /// [`online::OnlineError::not_asked`] says them), and when to run again.
+    Stopped(String),
 }
 
 impl OnlineAdvice {
     /// The words appended to the advice.
-    fn words(self) -> String {
+    fn words(&self) -> String {
         match self {
             OnlineAdvice::Offer => ", or geocode it with --online".into(),
             OnlineAdvice::AskFirst => {
                 ", or ask for it online first with `drillmap geocode --online`".into()
             }
             OnlineAdvice::Asked => String::new(),
-            OnlineAdvice::OverCap(cap) => format!("; {}", online::over_cap(cap)),
+            OnlineAdvice::OverCap(cap) => format!("; {}", online::over_cap(*cap)),
+            OnlineAdvice::Stopped(why) => format!("; {why}"),
         }
     }
 }
 
 /// What an online run's advice says to each name it leaves unresolved: the one place that
-/// tells a name the run asked ([`OnlineAdvice::Asked`]) from one its `--online-max` cap left
-/// unasked ([`OnlineAdvice::OverCap`]), for `build --online` and `geocode --online` alike.
-/// Without an online run, every name gets the same advice.
+/// tells a name the run asked ([`OnlineAdvice::Asked`]) from one it left unasked, at its
+/// `--online-max` cap ([`OnlineAdvice::OverCap`]) or after the service stopped answering
+/// or held it off ([`OnlineAdvice::Stopped`]), for `build --online` and `geocode --online`
+/// alike. Without an online run, every name gets the same advice.
 #[derive(Debug, Clone, Default)]
 pub struct RunAdvice {
-    /// The advice of every name not in `over_cap`.
+    /// The advice of every name not in `not_asked`.
     every: OnlineAdvice,
-    /// The questions (cache keys) the run left unasked at its cap, with the cap.
-    over_cap: BTreeMap<(String, Vec<String>), usize>,
+    /// The questions (cache keys) the run left unasked, with the advice that says why.
+    not_asked: BTreeMap<(String, Vec<String>), OnlineAdvice>,
 }
 
 impl RunAdvice {
@@ -528,25 +534,30 @@ impl RunAdvice {
     pub fn every(advice: OnlineAdvice) -> RunAdvice {
         RunAdvice {
             every: advice,
-            over_cap: BTreeMap::new(),
+            not_asked: BTreeMap::new(),
         }
     }
 
-    /// The advice after an online run whose lookups ended as `outcomes`: a name its cap
-    /// left unasked is told so; every other name was asked (or answered by the cache).
+    /// The advice after an online run whose lookups ended as `outcomes`: a name the run
+    /// left unasked (its cap, or a service that stopped answering or held it off) is told
+    /// so; every other name was asked (or answered by the cache).
     pub fn online(outcomes: &[online::LookupOutcome]) -> RunAdvice {
-        let over_cap = outcomes
+        let not_asked = outcomes
             .iter()
-            .filter_map(|o| match &o.result {
-                Err(online::OnlineError::NotAsked { cap, .. }) => {
-                    Some((online::cache::key(&o.query, &o.countries), *cap))
-                }
-                _ => None,
+            .filter_map(|o| {
+                let advice = match &o.result {
+                    Err(online::OnlineError::NotAsked { cap, .. }) => OnlineAdvice::OverCap(*cap),
+                    // Left unasked by a service that stopped answering or held the run
+                    // off: these were told they were asked, and that their lookup failed.
+                    Err(e) => OnlineAdvice::Stopped(e.not_asked()?),
+                    Ok(_) => return None,
+                };
+                Some((online::cache::key(&o.query, &o.countries), advice))
             })
             .collect();
         RunAdvice {
             every: OnlineAdvice::Asked,
-            over_cap,
+            not_asked,
         }
     }
 
@@ -554,9 +565,7 @@ impl RunAdvice {
     /// online is asked: [`online_countries_in`]).
     pub fn of(&self, query: &str, countries: &[String]) -> OnlineAdvice {
         let key = online::cache::key(query, &online_countries_in(countries));
-        self.over_cap
-            .get(&key)
-            .map_or(self.every, |&cap| OnlineAdvice::OverCap(cap))
+        self.not_asked.get(&key).unwrap_or(&self.every).clone()
     }
 }
 
@@ -565,24 +574,20 @@ impl RunAdvice {
 /// the advice offers what `online` says this run can do.
 pub fn explain_asked(
     r: &Resolution<'_>,
-    country: &str,
+    filter: &Filter,
     asked: Option<&CacheEntry>,
     online: OnlineAdvice,
 ) -> String {
     // A name asked before: what the provider answered replaces the advice to ask it, but
-    // one this run left unasked at its cap (a `--refresh`) is still told so.
-    let online = match (asked, online) {
+    // one this run left unasked (a `--refresh`) is still told so.
+    let online = match (asked, &online) {
         (None, advice) => advice.words(),
-        (Some(entry), OnlineAdvice::OverCap(_)) => {
+        (Some(entry), OnlineAdvice::OverCap(_) | OnlineAdvice::Stopped(_)) => {
             format!("; {}{}", entry.nothing_found(), online.words())
         }
         (Some(entry), _) => format!("; {}", entry.nothing_found()),
     };
-    let within = if country.is_empty() {
-        String::new()
-    } else {
-        format!(" in {country}")
-    };
+    let within = filter.within();
     match r.status {
         // Probe (session 39): a name that a refused row answers was told to add the row.
         Status::Unresolved if r.refused.is_some() => format!(
@@ -610,6 +615,31 @@ pub fn explain_asked(
         }
         Status::Resolved => String::from("resolved"),
     }
+}
+
+/// For a name `filter` leaves unresolved, the place it resolves to without the filter's
+/// kinds and area (`geocode --kind`, `--bbox`), so the user is not told to add a row the
+/// table has: "termez (settlement, UZ) matches it outside --kind". `None` when the filter
+/// restricts neither, or the name resolves to nothing without them either.
+pub fn outside_filter(geocoder: &Geocoder<'_>, query: &str, filter: &Filter) -> Option<String> {
+    let flags = match (filter.kinds.is_empty(), filter.bbox.is_none()) {
+        (true, true) => return None,
+        (false, true) => "--kind",
+        (true, false) => "--bbox",
+        (false, false) => "--kind and --bbox",
+    };
+    let wider = Filter {
+        kinds: Vec::new(),
+        bbox: None,
+        ..filter.clone()
+    };
+    let r = geocoder.lookup(query, &wider);
+    let best = r.best()?;
+    let p = best.place;
+    Some(format!(
+        "{} ({}, {}) matches it outside {flags}",
+        p.id, p.kind, p.country
+    ))
 }
 
 /// "did you mean Kharbmaidon (kharbmaidon, training ground, TJ, 0.68)?": the near names of
@@ -746,6 +776,72 @@ mod tests {
             outcomes[1].result.as_ref().unwrap_err().to_string(),
             format!("\"Dishanbi\": {}", online::over_cap(1))
         );
+    }
+
+    /// An online run's advice told a name it left unasked, because the service stopped
+    /// answering or asked to wait longer than the run waits, that it was asked (nothing
+    /// online to offer, as if its lookup had failed). It is told it was not asked, and when
+    /// to run again, in the words of its lookup's outcome.
+    #[test]
+    fn a_name_a_stopped_run_left_unasked_is_told_so_and_when_to_run_again() {
+        let outcome = |query: &str, result| online::LookupOutcome {
+            query: query.into(),
+            countries: vec!["TJ".into()],
+            result,
+        };
+        let url = "http://127.0.0.1:9/search".to_owned();
+        let outcomes = [
+            outcome("Atlantis", Ok(online::Lookup::NotFound)),
+            outcome(
+                "Dishanbi",
+                Err(online::OnlineError::Unreachable {
+                    query: "Dishanbi".into(),
+                    url: url.clone(),
+                    attempts: 3,
+                    not_asked: 2,
+                }),
+            ),
+            outcome(
+                "Lemuria",
+                Err(online::OnlineError::HeldOff {
+                    query: "Lemuria".into(),
+                    url: url.clone(),
+                    retry_after: "86400 s".into(),
+                    not_asked: 1,
+                }),
+            ),
+        ];
+        let advice = RunAdvice::online(&outcomes);
+        let tj = ["TJ".to_owned()];
+        assert_eq!(advice.of("Atlantis", &tj), OnlineAdvice::Asked);
+        let stopped = online::stopped_answering(&url, 3, 2);
+        assert_eq!(
+            advice.of("dishanbi", &tj),
+            OnlineAdvice::Stopped(stopped.clone())
+        );
+        let held_off = online::held_off(&url, "86400 s", 1);
+        assert_eq!(
+            advice.of("Lemuria", &tj),
+            OnlineAdvice::Stopped(held_off.clone())
+        );
+        let gazetteer = Gazetteer::new(vec![settlement("dushanbe", "Dushanbe", "TJ")]);
+        let g = Geocoder::new(&gazetteer, None);
+        let cache = GeocodeCache::default();
+        let err =
+            resolve_one(&g, &cache, "Dishanbi", "TJ", advice.of("Dishanbi", &tj)).unwrap_err();
+        assert_eq!(
+            err,
+            "unresolved: no place in TJ in the gazetteer matches; did you mean Dushanbe (dushanbe, settlement, TJ, 0.68)? fix the spelling, or add the name as an alias or a new row; not asked online: http://127.0.0.1:9/search stopped answering (3 attempts in a row timed out or could not connect), so this run asked none of the 2 remaining name(s); run again when it is back"
+        );
+        let err = resolve_one(&g, &cache, "Lemuria", "TJ", advice.of("Lemuria", &tj)).unwrap_err();
+        assert!(
+            err.ends_with("; not asked online: http://127.0.0.1:9/search asked to wait 86400 s (Retry-After), longer than this run waits, so it asked none of the 1 remaining name(s); run again after that"),
+            "{err}"
+        );
+        // One wording: the lookups' outcomes say the same.
+        let said = |i: usize| outcomes[i].result.as_ref().unwrap_err().to_string();
+        assert_eq!(said(1), format!("\"Dishanbi\": {stopped}"));
+        assert_eq!(said(2), format!("\"Lemuria\": {held_off}"));
     }
 
     /// Near names come from every table, ranked together.

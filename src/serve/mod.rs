@@ -99,6 +99,10 @@ impl Options {
             });
         }
         if self.watch {
+            // Each build's writes would be changes to build again.
+            self.paths
+                .check_apart("serve --watch")
+                .map_err(|e| ServeError::Apart(e.to_string()))?;
             return Ok(Vec::new());
         }
         if !self.paths.out.is_dir() {
@@ -199,6 +203,10 @@ pub enum ServeError {
     /// The threads that answer requests could not be started.
     #[error("cannot start the HTTP server: {0}")]
     Start(#[source] io::Error),
+    /// `--watch` would build into the data folder it watches
+    /// ([`crate::pipeline::Paths::check_apart`]).
+    #[error("{0}")]
+    Apart(String),
 }
 
 /// Something the caller may want to tell the user about.

@@ -89,17 +89,39 @@ impl Manifest {
         Manifest { generation, files }
     }
 
-    /// Read `OUT/manifest.json`; `None` when there is none.
+    /// Read `OUT/manifest.json`; `None` when there is none. One whose entry names no file
+    /// of the folder itself (`../places.csv`, `a/b`, `..`) is not drillmap's (probe 10: a
+    /// tampered entry outside OUT was hashed and carried into the next generation).
     pub fn read(out: &Path) -> Result<Option<Manifest>> {
         let path = out.join(MANIFEST);
         match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::Syntax {
-                    path,
-                    line: Some(e.line()),
-                    message: format!("not a drillmap manifest: {e}"),
-                }),
+            Ok(bytes) => {
+                let manifest: Manifest =
+                    serde_json::from_slice(&bytes).map_err(|e| Error::Syntax {
+                        path: path.clone(),
+                        line: Some(e.line()),
+                        message: format!("not a drillmap manifest: {e}"),
+                    })?;
+                let outside = |name: &str| {
+                    let mut parts = Path::new(name).components();
+                    let one = matches!(
+                        (parts.next(), parts.next()),
+                        (Some(std::path::Component::Normal(_)), None)
+                    );
+                    !one || name.contains('\\')
+                };
+                match manifest.files.iter().find(|f| outside(&f.name)) {
+                    Some(f) => Err(Error::Syntax {
+                        path,
+                        line: None,
+                        message: format!(
+                            "not a drillmap manifest: {:?} names no file of this folder",
+                            f.name
+                        ),
+                    }),
+                    None => Ok(Some(manifest)),
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
         }

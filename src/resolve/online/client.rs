@@ -78,12 +78,7 @@ impl NominatimClient {
         validate_user_agent(&options.user_agent)?;
         let search_url = search_url(&options.base_url, options.provider)?;
         check_countries(&options.countries)?;
-        if !(1..=40).contains(&options.limit) {
-            return Err(OnlineError::Options(format!(
-                "geocoder limit {} is outside 1..=40",
-                options.limit
-            )));
-        }
+        super::check_limit(options.limit)?;
         // reqwest is built without a default crypto provider so that no cmake is needed;
         // ring is ours. An error means one is already installed, which serves as well.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -485,13 +480,15 @@ fn within_limit<T>(results: Vec<T>, limit: u32) -> Result<Vec<T>, String> {
 /// once the service asks for a longer wait than allowed ([`NominatimClient::held_off`]),
 /// with [`OnlineError::HeldOff`].
 /// Every result's point is tested by `within`, the one containment check.
-/// `progress` shows a bar on stderr when stderr is a terminal (hidden otherwise). Returns
-/// one outcome per distinct query.
+/// `progress` shows a bar on stderr when stderr is a terminal (hidden otherwise). Adds to
+/// `outcomes` one outcome per distinct query, as each ends.
 ///
 /// # Errors
 ///
 /// An answer that cannot be saved (a full disk, a read-only folder) stops the run: asking
-/// on for answers it cannot keep would only spend the service's goodwill.
+/// on for answers it cannot keep would only spend the service's goodwill. `outcomes` then
+/// holds the queries that ended before it, so what they have to say (a failed refresh)
+/// can still be said.
 pub fn lookup_missing(
     queries: &[Query],
     cache: &mut GeocodeCache,
@@ -499,7 +496,8 @@ pub fn lookup_missing(
     client: &mut NominatimClient,
     within: &mut dyn Containment,
     progress: bool,
-) -> crate::error::Result<Vec<LookupOutcome>> {
+    outcomes: &mut Vec<LookupOutcome>,
+) -> crate::error::Result<()> {
     let now = SystemTime::now();
     let refresh = client.options.refresh;
     let mut seen = BTreeSet::new();
@@ -521,7 +519,7 @@ pub fn lookup_missing(
     }
     let cap = client.options.max_lookups;
     let bar = progress_bar(plan.iter().filter(|p| p.2).count().min(cap), progress);
-    let mut outcomes = Vec::with_capacity(plan.len());
+    outcomes.reserve(plan.len());
     let mut asked = 0usize;
     // Queries still to ask, and how many of them the circuit breaker left unasked.
     let mut to_ask = plan.iter().filter(|p| p.2).count();
@@ -582,7 +580,7 @@ pub fn lookup_missing(
         });
     }
     bar.finish_and_clear();
-    Ok(outcomes)
+    Ok(())
 }
 
 fn progress_bar(len: usize, wanted: bool) -> ProgressBar {

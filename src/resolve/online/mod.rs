@@ -204,7 +204,6 @@ impl OnlineOptions {
 /// geocoder = "nominatim"
 /// geocoder-url = "https://nominatim.openstreetmap.org"
 /// user-agent = "drillmap/0.1 (<your e-mail address or web page>)"
-/// countries = ["AF", "KG", "KZ", "TJ", "TM", "UZ"]
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -217,7 +216,9 @@ pub struct OnlineConfig {
     pub geocoder_url: Option<String>,
     /// The User-Agent (`--user-agent`, `DRILLMAP_USER_AGENT`); required when enabled.
     pub user_agent: Option<String>,
-    /// Allowed countries, [`AREA_COUNTRIES`] unless set.
+    /// Read only to be refused ([`OnlineConfig::check`]): a name is asked within its own
+    /// country (its record's, `--country`), else [`AREA_COUNTRIES`], by which the cache
+    /// files its answer; a setting of the area would be ignored.
     pub countries: Option<Vec<String>>,
     /// Candidates per query.
     pub limit: Option<u32>,
@@ -251,9 +252,35 @@ impl OnlineConfig {
         }
     }
 
+    /// Refuse a value out of range (a limit, a timeout) or a setting drillmap does not use
+    /// (`countries`), whether or not lookups are enabled: a config is settings, as flags
+    /// are, and one that says what is not done is refused, not ignored.
+    pub fn check(&self) -> Result<(), OnlineError> {
+        if self.countries.is_some() {
+            return Err(OnlineError::Options(format!(
+                "countries: not a setting: a name is asked within its own country (its \
+                 record's, or --country), else the area's ({}), by which the cache files \
+                 the answer; leave it out",
+                AREA_COUNTRIES.join(", ")
+            )));
+        }
+        if let Some(limit) = self.limit {
+            check_limit(limit)?;
+        }
+        if let Some(secs) = self.timeout_secs {
+            seconds("timeout-secs (--online-timeout)", secs)?;
+        }
+        if let Some(secs) = self.connect_timeout_secs {
+            seconds("connect-timeout-secs", secs)?;
+        }
+        Ok(())
+    }
+
     /// The options, or `None` when online lookups are not enabled (no network at all).
-    /// Fails when enabled without an acceptable User-Agent.
+    /// Fails on a value [`OnlineConfig::check`] refuses, and when enabled without an
+    /// acceptable User-Agent.
     pub fn to_options(&self) -> Result<Option<OnlineOptions>, OnlineError> {
+        self.check()?;
         if self.enabled != Some(true) {
             return Ok(None);
         }
@@ -266,10 +293,7 @@ impl OnlineConfig {
         validate_user_agent(&user_agent)?;
         let mut o = OnlineOptions::new(url, user_agent);
         o.provider = provider;
-        o.countries = match &self.countries {
-            Some(c) => c.clone(),
-            None => AREA_COUNTRIES.iter().map(|c| (*c).to_string()).collect(),
-        };
+        o.countries = AREA_COUNTRIES.iter().map(|c| (*c).to_string()).collect();
         if let Some(limit) = self.limit {
             o.limit = limit;
         }
@@ -288,6 +312,16 @@ impl OnlineConfig {
         }
         Ok(Some(o))
     }
+}
+
+/// Candidates asked per query: 1 to 40 (Nominatim's own bound).
+pub(crate) fn check_limit(limit: u32) -> Result<(), OnlineError> {
+    if (1..=40).contains(&limit) {
+        return Ok(());
+    }
+    Err(OnlineError::Options(format!(
+        "geocoder limit {limit} is outside 1..=40"
+    )))
 }
 
 /// The most seconds a timeout may be set to: a request that takes longer is a dead service.
@@ -369,7 +403,7 @@ pub enum OnlineError {
     },
     /// Not asked: the service stopped answering earlier in this run (the circuit breaker,
     /// `UNREACHABLE_LIMIT` attempts in a row timed out or could not connect).
-    #[error("{query:?}: not asked online: {url} stopped answering ({attempts} attempts in a row timed out or could not connect), so this run asked none of the {not_asked} remaining name(s); run again when it is back")]
+    #[error("{query:?}: {}", stopped_answering(.url, *.attempts, *.not_asked))]
     Unreachable {
         /// The query.
         query: String,
@@ -382,7 +416,7 @@ pub enum OnlineError {
     },
     /// Not asked: the service asked earlier in this run to wait longer than allowed
     /// (`Retry-After` beyond [`OnlineOptions::max_retry_after`]).
-    #[error("{query:?}: not asked online: {url} asked to wait {retry_after} (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that")]
+    #[error("{query:?}: {}", held_off(.url, .retry_after, *.not_asked))]
     HeldOff {
         /// The query.
         query: String,
@@ -537,6 +571,51 @@ pub fn over_cap(cap: usize) -> String {
         "not asked online: this run already made {}, its cap (raise it with --online-max)",
         crate::read::lines::counted(cap as u64, "lookup")
     )
+}
+
+/// Why a name was not asked online: `url` stopped answering earlier in the run (`attempts`
+/// in a row timed out or could not connect), leaving `not_asked` names unasked. The one
+/// wording of it, for the lookup's outcome ([`OnlineError::Unreachable`]) and the advice to
+/// the name (`resolve::OnlineAdvice::Stopped`).
+pub fn stopped_answering(url: &str, attempts: u32, not_asked: usize) -> String {
+    format!(
+        "not asked online: {url} stopped answering ({attempts} attempts in a row timed out or could not connect), so this run asked none of the {not_asked} remaining name(s); run again when it is back"
+    )
+}
+
+/// Why a name was not asked online: `url` asked earlier in the run to wait `retry_after`,
+/// longer than the run waits, leaving `not_asked` names unasked. The one wording of it, for
+/// the lookup's outcome ([`OnlineError::HeldOff`]) and the advice to the name
+/// (`resolve::OnlineAdvice::Stopped`).
+pub fn held_off(url: &str, retry_after: &str, not_asked: usize) -> String {
+    format!(
+        "not asked online: {url} asked to wait {retry_after} (Retry-After), longer than this run waits, so it asked none of the {not_asked} remaining name(s); run again after that"
+    )
+}
+
+impl OnlineError {
+    /// Why the run did not ask about the name, when it did not ([`OnlineError::NotAsked`],
+    /// [`OnlineError::Unreachable`], [`OnlineError::HeldOff`]): [`over_cap`],
+    /// [`stopped_answering`] or [`held_off`]. `None` when the name was asked, or could not
+    /// be: its lookup failed.
+    pub fn not_asked(&self) -> Option<String> {
+        match self {
+            OnlineError::NotAsked { cap, .. } => Some(over_cap(*cap)),
+            OnlineError::Unreachable {
+                url,
+                attempts,
+                not_asked,
+                ..
+            } => Some(stopped_answering(url, *attempts, *not_asked)),
+            OnlineError::HeldOff {
+                url,
+                retry_after,
+                not_asked,
+                ..
+            } => Some(held_off(url, retry_after, *not_asked)),
+            _ => None,
+        }
+    }
 }
 
 /// One query's outcome in [`lookup_missing`].

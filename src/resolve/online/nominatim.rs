@@ -422,6 +422,16 @@ fn check(
         2,
     );
     let name = result_name(raw);
+    // Kept only when it is a region code of the answer's own country, by the rule of a
+    // gazetteer row's `admin1` ([`crate::country::region_problem`]): a region is an
+    // optional detail, and an odd one drops the detail, not the answer's point.
+    let admin1 = raw
+        .address
+        .get("ISO3166-2-lvl4")
+        .and_then(Value::as_str)
+        .filter(|a| crate::country::region_problem(a, Some(&country)).is_none())
+        .unwrap_or_default()
+        .to_string();
     let chosen = ChosenResult {
         name,
         display_name: raw.display_name.clone().unwrap_or_default(),
@@ -434,12 +444,7 @@ fn check(
         kind,
         addresstype,
         country_code: country,
-        admin1: raw
-            .address
-            .get("ISO3166-2-lvl4")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        admin1,
         precision,
         uncertainty_km,
         score: 0.0, // the match's, given by `evaluate`
@@ -606,6 +611,27 @@ pub(crate) mod tests {
             Some(1.0),
             "a name of namedetails"
         );
+    }
+
+    /// Review (admin1): a `places.csv` row's `admin1` is an ISO 3166-2 code of its own
+    /// country; a service's region that is not one is dropped, and the answer kept.
+    #[test]
+    fn a_region_code_of_another_country_or_none_at_all_is_dropped() {
+        for (given, kept) in [
+            ("TJ-KT", "TJ-KT"),
+            ("UZ-SU", ""),
+            ("Khatlon", ""),
+            ("tj-kt", ""),
+        ] {
+            let text = VILLAGE.replace("\"TJ-KT\"", &format!("\"{given}\""));
+            let results = parse_response(&text).unwrap();
+            let ev = evaluate("Kharbmaidon", &tj(), &results, &mut Anywhere);
+            assert_eq!(
+                ev.chosen.map(|c| c.admin1),
+                Some(kept.to_owned()),
+                "{given}"
+            );
+        }
     }
 
     /// Tester finding (session 38, 3): one result with a string `osm_id` made the whole

@@ -52,7 +52,7 @@ use super::mvt;
 use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
-use crate::bulk::{Columns, EventReader, Field, Format, Next};
+use crate::bulk::{no_feature_has, Columns, EventReader, Field, Format, Next};
 use crate::date::{self, DateError, DateSpan, ReportedDate, SpanError};
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
@@ -67,17 +67,20 @@ use crate::read::seq::Records;
 /// ids hash the layer's name, so a FeatureCollection whose `name` comes after its features
 /// is read a second time. A FeatureCollection's or GeoJSONSeq's features are parsed on
 /// `threads` threads ([`ahead`]; 1: on this one) and pushed in file order: the layer is the
-/// same for any number.
+/// same for any number. Marks in `given` which of [`Columns::numeric`] (`--accumulate`)
+/// some feature has: one no input has is refused by the caller, which reads them all
+/// ([`unread_numeric`]).
 pub fn read_built(
     path: &Path,
-    columns: &Columns,
+    (columns, given): (&Columns, &mut [bool]),
     spill: Option<&SortSpill>,
     threads: usize,
 ) -> Result<LayerBuilder> {
     let mut known: Option<String> = None;
     loop {
         let mut layer: Option<LayerBuilder> = None;
-        let (found, attribution) = read_features(path, columns, threads, |so_far, f| {
+        let read = (columns, &mut *given);
+        let (found, attribution) = read_features(path, read, threads, |so_far, f| {
             let name = known.as_deref().unwrap_or(so_far);
             layer
                 .get_or_insert_with(|| {
@@ -104,10 +107,11 @@ pub fn read_built(
 
 /// Hand every feature of the file to `each` with the layer's name as known so far, in
 /// file order; returns the layer's name and attribution (a FeatureCollection's
-/// `attribution` member; empty for other formats).
+/// `attribution` member; empty for other formats). Marks in `given` which of
+/// [`Columns::numeric`] some feature has (a CSV: its header).
 fn read_features(
     path: &Path,
-    columns: &Columns,
+    (columns, given): (&Columns, &mut [bool]),
     threads: usize,
     mut each: impl FnMut(&str, &RawFeature) -> Result<()>,
 ) -> Result<(String, String)> {
@@ -118,28 +122,36 @@ fn read_features(
         .and_then(|s| s.to_str())
         .unwrap_or("layer")
         .to_string();
-    match Format::from_path(path) {
+    // A GeoJSON feature says which it has; a CSV's header says it once.
+    let mut tally = |name: &str, f: &RawFeature| {
+        for (given, has) in given.iter_mut().zip(&f.numeric_given) {
+            *given |= *has;
+        }
+        each(name, f)
+    };
+    Ok(match Format::from_path(path) {
         Some(Format::GeoJsonSeq) => {
             let file = input::open_lines(path)?;
             read_seq(
                 path,
                 BufReader::with_capacity(1 << 20, file),
                 (workers, columns),
-                |f| each(&stem, f),
+                |f| tally(&stem, f),
             )?;
-            Ok((stem, String::new()))
+            (stem, String::new())
         }
         Some(Format::Csv) => {
-            read_csv(path, input::open_csv(path)?, columns, |f| each(&stem, f))?;
-            Ok((stem, String::new()))
+            let read = (columns, &mut *given);
+            read_csv(path, input::open_csv(path)?, read, |f| each(&stem, f))?;
+            (stem, String::new())
         }
         None => {
             let mut file = BufReader::with_capacity(1 << 20, input::open(path)?);
             // A byte order mark, as the line-by-line readers skip it (probe 7 L8).
             crate::read::lines::skip_bom(&mut file).map_err(|e| Error::io(path, e))?;
-            read_collection(path, file, stem, (workers, columns), each)
+            read_collection(path, file, stem, (workers, columns), tally)?
         }
-    }
+    })
 }
 
 fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error {
@@ -347,6 +359,49 @@ fn read_seq(
     })
 }
 
+/// Once every input is read into a layer ([`read_built`]): the first `--accumulate`
+/// property that no feature of any of them has (`given`), refused naming the inputs, as
+/// `build --events` refuses one its input lacks; a layer without it beside one with it is
+/// fine (its features are not summed).
+pub fn unread_numeric(inputs: &[&Path], columns: &Columns, given: &[bool]) -> Result<()> {
+    let Some((flag, name)) = columns.unread_numeric(given).next() else {
+        return Ok(());
+    };
+    let Some((first, others)) = inputs.split_first() else {
+        return Ok(());
+    };
+    let mut message = no_feature_has(&flag, name);
+    if !others.is_empty() {
+        let others: Vec<String> = others.iter().map(|p| p.display().to_string()).collect();
+        message.push_str(&format!("; nor has any feature of {}", others.join(", ")));
+    }
+    Err(syntax(first, None, message))
+}
+
+/// [`RawFeature::id_rank`], by `columns`.
+fn id_rank(columns: &Columns, key: &str) -> Option<usize> {
+    match columns.mapped(Field::Id) {
+        Some(name) => (key == name).then_some(0),
+        None => Field::Id
+            .default_columns()
+            .iter()
+            .position(|name| key.eq_ignore_ascii_case(name)),
+    }
+}
+
+/// The field a GeoJSON or GeoJSONSeq feature's property `key` is read as when tiled: the
+/// id ([`RawFeature::id_rank`]) or a date (`start_date`, `end_date`, as named); every other
+/// property is tiled under its own name, whatever a CSV column of that name would be
+/// read as. What `--accumulate` is checked against ([`Columns::check_numeric`]).
+pub fn property_field(columns: &Columns, key: &str) -> Option<Field> {
+    if id_rank(columns, key).is_some() {
+        return Some(Field::Id);
+    }
+    [Field::StartDate, Field::EndDate]
+        .into_iter()
+        .find(|f| key == f.as_str())
+}
+
 /// One GeoJSON feature as read, its buffers reused from feature to feature: what
 /// [`LayerBuilder::push_encoded`] takes. Read straight from the JSON text by
 /// [`FeatureSeed`] (no JSON values built), or from a [`Json`] value the same way.
@@ -381,6 +436,8 @@ pub struct RawFeature {
     /// The properties that must be numbers ([`Columns::numeric`], `--accumulate`), and
     /// the property the id is read from (`--columns id=NAME`).
     columns: Columns,
+    /// Which of [`Columns::numeric`] the feature has (null or not), in that order.
+    numeric_given: Vec<bool>,
 }
 
 impl RawFeature {
@@ -389,6 +446,7 @@ impl RawFeature {
     pub(super) fn reading(columns: &Columns) -> RawFeature {
         RawFeature {
             columns: columns.clone(),
+            numeric_given: vec![false; columns.numeric.len()],
             ..RawFeature::default()
         }
     }
@@ -398,13 +456,7 @@ impl RawFeature {
     /// ([`Field::default_columns`]: `id`, `event_id_cnty`, `event_id`) in any case, as
     /// `build --events` and a CSV's header read them.
     fn id_rank(&self, key: &str) -> Option<usize> {
-        match self.columns.mapped(Field::Id) {
-            Some(name) => (key == name).then_some(0),
-            None => Field::Id
-                .default_columns()
-                .iter()
-                .position(|name| key.eq_ignore_ascii_case(name)),
-        }
+        id_rank(&self.columns, key)
     }
 
     fn clear(&mut self) {
@@ -419,6 +471,7 @@ impl RawFeature {
         self.dates = Default::default();
         self.bad_properties = false;
         self.problem = None;
+        self.numeric_given.fill(false);
     }
 
     /// Stop the reading at a bad value, saying why.
@@ -714,7 +767,13 @@ impl<'de> serde::de::Visitor<'de> for PropertiesSeed<'_> {
         let f = self.0;
         let mut key = String::new();
         while map.next_key_seed(KeySeed(&mut key))?.is_some() {
-            let numeric = f.columns.numeric.contains(&key);
+            let numeric = match f.columns.numeric.iter().position(|n| *n == key) {
+                Some(at) => {
+                    f.numeric_given[at] = true;
+                    true
+                }
+                None => false,
+            };
             let id_rank = f.id_rank(&key);
             let [start, end] = &mut f.dates;
             let date = if key == Field::StartDate.as_str() {
@@ -793,7 +852,7 @@ struct ValueSeed<'a> {
 fn not_a_date(text: &str) -> Option<String> {
     match ReportedDate::parse(text) {
         Ok(_) => None,
-        Err(DateError::Impossible) => Some(DateError::Impossible.to_string()),
+        Err(e @ (DateError::Impossible | DateError::YearOutOfRange)) => Some(e.to_string()),
         Err(DateError::Malformed) => Some(NOT_A_DATE.into()),
     }
 }
@@ -1311,13 +1370,17 @@ fn polygon(v: &Coords) -> std::result::Result<Polygon<f64>, String> {
 fn read_csv(
     path: &Path,
     input: impl Read + Send + 'static,
-    columns: &Columns,
+    (columns, given): (&Columns, &mut [bool]),
     mut each: impl FnMut(&RawFeature) -> Result<()>,
 ) -> Result<()> {
     let mut feature = RawFeature::default();
     let mut columns = columns.clone();
     columns.points = true;
     let mut reader = CsvReader::new(path, input, &columns)?;
+    // Which `--accumulate` columns its header has (all, unless the header may lack some).
+    for (given, has) in given.iter_mut().zip(reader.numeric_present()) {
+        *given |= *has;
+    }
     let at = |line: u64, value: &str, message: &str| {
         let value = if value.is_empty() {
             String::new()
@@ -1479,7 +1542,8 @@ mod tests {
         threads: usize,
     ) -> Result<(String, Vec<Read>)> {
         let mut features = Vec::new();
-        let (name, _) = read_features(path, columns, threads, |_, f| {
+        let read = (columns, &mut vec![false; columns.numeric.len()][..]);
+        let (name, _) = read_features(path, read, threads, |_, f| {
             features.push(Read {
                 id: f.id.clone(),
                 geometry: f.geometry.clone(),
@@ -1564,7 +1628,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let layer = read_built(&path, &Columns::default(), None, 2).unwrap();
+        let layer = read_built(&path, (&Columns::default(), &mut []), None, 2).unwrap();
         let opts = super::super::TileOptions::default();
         let err = super::super::encode_built(vec![layer], &opts)
             .map(|_| ())
@@ -2176,8 +2240,8 @@ mod tests {
         );
         let opts = super::super::TileOptions::default();
         let encode = |p: &Path| {
-            let layer =
-                read_built(p, &Columns::default(), None, 2).unwrap_or_else(|e| panic!("{e}"));
+            let layer = read_built(p, (&Columns::default(), &mut []), None, 2)
+                .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(layer.name(), "bases");
             assert_eq!(layer.len(), 2);
             super::super::encode_built(vec![layer], &opts)
@@ -2226,7 +2290,7 @@ mod tests {
             ),
         ] {
             write(&first, text.into());
-            let err = read_built(&first, &Columns::default(), None, 3)
+            let err = read_built(&first, (&Columns::default(), &mut []), None, 3)
                 .map(|_| ())
                 .unwrap_err()
                 .to_string();

@@ -31,8 +31,13 @@ pub fn stage_layer_pmtiles(
     opts: &TileOptions,
 ) -> Result<(Option<Staged>, TileStats)> {
     let spill = opts.spill_beside(dest);
-    let mut built = input::read_built(file, &Columns::default(), Some(&spill), opts.thread_count())
-        .map_err(|e| read_back(e, file, layer))?;
+    let mut built = input::read_built(
+        file,
+        (&Columns::default(), &mut []),
+        Some(&spill),
+        opts.thread_count(),
+    )
+    .map_err(|e| read_back(e, file, layer))?;
     built.set_source(layer);
     stage_built_pmtiles(dest, vec![built], opts)
 }

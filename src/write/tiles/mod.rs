@@ -207,7 +207,8 @@ impl TileOptions {
         self.base_zoom.unwrap_or(self.max_zoom).min(self.max_zoom)
     }
 
-    /// Check the options: zooms in order and at most [`MAX_ZOOM_LIMIT`], an extent of
+    /// Check the options: zooms in order (the base zoom within them) and at most
+    /// [`MAX_ZOOM_LIMIT`], an extent of
     /// 256–65536 units and a buffer of at most half of it, each `--accumulate` column
     /// named once and none a key clusters write ([`cluster::CLUSTER_KEYS`]).
     pub fn validate(&self) -> Result<()> {
@@ -221,6 +222,16 @@ impl TileOptions {
             return Err(Error::Usage(format!(
                 "--base-zoom {base} is above --max-zoom {}",
                 self.max_zoom
+            )));
+        }
+        // Probe 9: accepted silently, though no zoom written is below it to cluster.
+        if let Some(base) = self.base_zoom.filter(|&b| b < self.min_zoom) {
+            return Err(Error::Usage(format!(
+                "--base-zoom {base} is below --min-zoom {min}: no zoom written is below it, so \
+                 nothing would be clustered; give a base zoom from {min} (every point on its \
+                 own at every zoom) to {}",
+                self.max_zoom,
+                min = self.min_zoom
             )));
         }
         if self.max_zoom > MAX_ZOOM_LIMIT {
