@@ -726,3 +726,39 @@ fn a_killed_publish_is_completed_from_what_is_on_disk_when_its_staged_files_are_
     assert_eq!(consistent(&work), old_manifest);
     assert_eq!(work.litter(), Vec::<String>::new());
 }
+
+/// Probe (session 40): `tiles` into a folder with no manifest yet, while a `build` wrote
+/// its first generation there, replaced the build's archive outside the generation (it had
+/// found no manifest before it tiled), so the manifest named bytes no longer there and the
+/// next build left the archive out. A folder that became a built one while `tiles` tiled
+/// gets the archive in its generation, under its lock.
+#[test]
+fn tiles_into_a_folder_a_build_publishes_into_meanwhile_join_its_generation() {
+    let work = Work::new("small");
+    fs::create_dir(work.out()).unwrap();
+    let args = [
+        "tiles",
+        "--data",
+        "data",
+        "--max-zoom",
+        "8",
+        "--out",
+        "out/drillmap.pmtiles",
+    ];
+    let (child, until) = work.spawn_held(&args, "tiles-staged");
+    work.build().expect_code(0);
+    let built = fs::read(work.out().join("drillmap.pmtiles")).unwrap();
+    let generation = consistent(&work)["generation"].clone();
+    fs::write(&until, "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tiled = fs::read(work.out().join("drillmap.pmtiles")).unwrap();
+    assert_ne!(tiled, built, "zooms 0-8, not the build's");
+    let after = consistent(&work);
+    assert_ne!(after["generation"], generation, "a generation of its own");
+    assert_eq!(work.litter(), Vec::<String>::new());
+}

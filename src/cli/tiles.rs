@@ -10,8 +10,8 @@ use clap::Args;
 use drillmap::bulk::{Columns, Field, Format};
 use drillmap::fsutil::{atomic, interrupt};
 use drillmap::pipeline;
-use drillmap::write::generation::{Folder, Manifest};
-use drillmap::write::tiles::{self, input, TileOptions};
+use drillmap::write::generation::{Folder, Manifest, LOCK};
+use drillmap::write::tiles::{self, input, TileOptions, TileStats};
 use drillmap::{Error, Result};
 
 /// Refuse a `--columns` mapping no input reads, rather than drop it unsaid: a GeoJSON
@@ -328,27 +328,41 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         .unwrap_or(Path::new("."));
     // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`): the
     // archive (and the XYZ folder) join its generation, under its lock, so `serve` keeps
-    // serving it. Only a drillmap manifest makes it one: a web app's `manifest.json` is
-    // left alone.
-    let built = matches!(Manifest::read(dir), Ok(Some(_)));
-    let (stats, xyz_stats) = if built {
-        let mut folder = Folder::lock(dir, &mut |busy| {
+    // serving it. Only a drillmap manifest, or a build's lock (a build writing its first
+    // generation there now), makes it one: a web app's `manifest.json` is left alone.
+    let built = || matches!(Manifest::read(dir), Ok(Some(_))) || dir.join(LOCK).exists();
+    let lock = |staged: bool| {
+        let on_wait = &mut |busy: &_| {
             let _ = writeln!(io::stderr(), "{busy}");
-        })?;
-        let written = stage().and_then(|(archive, stats, xyz)| {
-            let (staged_dir, xyz_stats) = xyz.unzip();
-            folder.publish_with_dirs(
-                vec![(args.out.clone(), archive, stats.digest.clone())],
-                staged_dir.flatten().into_iter().collect(),
-                &[],
-                &[],
-            )?;
-            Ok((stats, xyz_stats))
-        });
+        };
+        match staged {
+            false => Folder::lock(dir, on_wait),
+            true => Folder::lock_after_staging(dir, on_wait),
+        }
+    };
+    // The staged archive joins the folder's generation, with the XYZ folder.
+    type Staged = (
+        Option<atomic::Staged>,
+        TileStats,
+        Option<(Option<atomic::StagedDir>, TileStats)>,
+    );
+    let in_generation = |folder: &mut Folder, (archive, stats, xyz): Staged| -> Result<_> {
+        let (staged_dir, xyz_stats) = xyz.unzip();
+        let written = folder.publish_with_dirs(
+            vec![(args.out.clone(), archive, stats.digest.clone())],
+            staged_dir.flatten().into_iter().collect(),
+            &[],
+            &[],
+        );
         for note in folder.take_notes() {
             let _ = writeln!(io::stderr(), "note: {note}");
         }
-        written?
+        written?;
+        Ok((stats, xyz_stats))
+    };
+    let (stats, xyz_stats) = if built() {
+        let mut folder = lock(false)?;
+        stage().and_then(|staged| in_generation(&mut folder, staged))?
     } else {
         // The folders made for the archive and the XYZ folder go again when the run fails
         // or is interrupted, as `build`'s output folder does: no litter.
@@ -360,7 +374,15 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         for (d, top) in &made {
             interrupt::note_made(d, top, "");
         }
-        let written = stage().and_then(|(archive, stats, xyz)| {
+        let written = stage().and_then(|staged| {
+            drillmap::fsutil::test_point("tiles-staged");
+            if built() {
+                // A build began in the folder while this run tiled (probe, session 40: the
+                // archive replaced the build's outside its generation, and the next build
+                // left it out of the manifest): it joins the generation, under the lock.
+                return in_generation(&mut lock(true)?, staged);
+            }
+            let (archive, stats, xyz) = staged;
             let (staged_dir, xyz_stats) = xyz.unzip();
             tiles::publish_staged(archive, staged_dir.flatten())?;
             Ok((stats, xyz_stats))

@@ -69,3 +69,34 @@ pub fn file_key(path: &Path) -> FileKey {
     }
     FileKey::Path(path.to_path_buf())
 }
+
+/// A point where the tests stop a run, in test (debug) builds only; release builds ignore
+/// it. When `DRILLMAP_TEST_KILL_AT` names `stage`, the process ends at once (SIGKILL: no
+/// destructor runs, as when a user kills it). When `DRILLMAP_TEST_HOLD_AT` names it, the
+/// process writes `PATH.reached` and waits until `PATH` (`DRILLMAP_TEST_HOLD_UNTIL`)
+/// exists, so a test can start a second run while this one is there, without timing.
+pub fn test_point(stage: &str) {
+    #[cfg(all(debug_assertions, unix))]
+    {
+        let is = |var: &str| std::env::var(var).is_ok_and(|v| v == stage);
+        if is("DRILLMAP_TEST_KILL_AT") {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &std::process::id().to_string()])
+                .status();
+            loop {
+                std::thread::park();
+            }
+        }
+        if is("DRILLMAP_TEST_HOLD_AT") {
+            if let Some(until) = std::env::var_os("DRILLMAP_TEST_HOLD_UNTIL").map(PathBuf::from) {
+                let mut reached = until.clone().into_os_string();
+                reached.push(".reached");
+                let _ = std::fs::write(reached, std::process::id().to_string());
+                while !until.exists() {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+        }
+    }
+    let _ = stage;
+}

@@ -245,7 +245,7 @@ impl Opened {
         if let Some((_, sha256)) = crate::fsutil::known::known(&self.path, &self.file) {
             return Ok(sha256);
         }
-        crate::write::generation::test_point("serve-digest");
+        crate::fsutil::test_point("serve-digest");
         self.file.seek(SeekFrom::Start(0))?;
         let (_, sha256) = crate::write::generation::digest_of(&mut self.file)?;
         self.file.seek(SeekFrom::Start(0))?;

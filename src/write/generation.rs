@@ -43,7 +43,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::atomic::{self, Staged, StagedDir};
 use crate::error::{Error, Result};
-use crate::fsutil::known;
+use crate::fsutil::{known, test_point};
 use crate::read::lines::counted;
 
 /// File name of the manifest in an output folder.
@@ -284,6 +284,21 @@ impl Folder {
     /// nothing; one that would change a file fails with [`atomic::unwritable`]'s error, as
     /// soon as it knows.
     pub fn lock(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
+        Folder::lock_sweeping(out, on_wait, true)
+    }
+
+    /// [`Folder::lock`] for a run that staged its files in `out` before it took the lock
+    /// (`drillmap tiles` into a folder a build began to publish into while it tiled): the
+    /// temporary files named with this process's id are its own, kept by the sweep.
+    pub fn lock_after_staging(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Folder> {
+        Folder::lock_sweeping(out, on_wait, false)
+    }
+
+    fn lock_sweeping(
+        out: &Path,
+        on_wait: &mut dyn FnMut(&Busy),
+        own_is_stale: bool,
+    ) -> Result<Folder> {
         loop {
             // The parents made are read from the path as written, so only where no `..`
             // makes them differ from its ancestors (`new/../out` makes `new`, no ancestor
@@ -313,7 +328,7 @@ impl Folder {
             }
             folder.created = created;
             folder.complete_journal()?;
-            folder.sweep()?;
+            folder.sweep(own_is_stale)?;
             test_point("locked");
             return Ok(folder);
         }
@@ -798,12 +813,16 @@ impl Folder {
     /// Remove the temporary files killed runs left. A build's writers hold this lock, but a
     /// `drillmap tiles` or `extract --out` writing beside them may not (a folder with no
     /// manifest yet), so a file whose writer still runs is left ([`atomic::writer_gone`]);
-    /// this process's id at lock time can only be a killed run's, as can any where the
-    /// machine cannot tell.
-    fn sweep(&mut self) -> Result<()> {
+    /// this process's id at lock time can only be a killed run's (unless `own_is_stale` is
+    /// false: a run that staged before it locked), as can any where the machine cannot tell.
+    fn sweep(&mut self, own_is_stale: bool) -> Result<()> {
         let own = std::process::id();
         let (count, bytes) = atomic::remove_temps(&self.out, |pid| {
-            pid == own || atomic::writer_gone(pid) != Some(false)
+            if pid == own {
+                own_is_stale
+            } else {
+                atomic::writer_gone(pid) != Some(false)
+            }
         })?;
         if count > 0 {
             self.notes.push(format!(
@@ -882,37 +901,6 @@ fn same_dir(a: &Path, b: &Path) -> bool {
         b
     };
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-}
-
-/// A point where the tests stop a run, in test (debug) builds only; release builds ignore
-/// it. When `DRILLMAP_TEST_KILL_AT` names `stage`, the process ends at once (SIGKILL: no
-/// destructor runs, as when a user kills it). When `DRILLMAP_TEST_HOLD_AT` names it, the
-/// process writes `PATH.reached` and waits until `PATH` (`DRILLMAP_TEST_HOLD_UNTIL`)
-/// exists, so a test can start a second run while this one is there, without timing.
-pub fn test_point(stage: &str) {
-    #[cfg(all(debug_assertions, unix))]
-    {
-        let is = |var: &str| std::env::var(var).is_ok_and(|v| v == stage);
-        if is("DRILLMAP_TEST_KILL_AT") {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &std::process::id().to_string()])
-                .status();
-            loop {
-                std::thread::park();
-            }
-        }
-        if is("DRILLMAP_TEST_HOLD_AT") {
-            if let Some(until) = std::env::var_os("DRILLMAP_TEST_HOLD_UNTIL").map(PathBuf::from) {
-                let mut reached = until.clone().into_os_string();
-                reached.push(".reached");
-                let _ = fs::write(reached, std::process::id().to_string());
-                while !until.exists() {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-            }
-        }
-    }
-    let _ = stage;
 }
 
 #[cfg(test)]

@@ -737,7 +737,7 @@ impl RecordSorter {
         }
         w.flush().map_err(io(&run.0))?;
         self.runs.push(Run::Records(run));
-        super::generation::test_point("spilled");
+        crate::fsutil::test_point("spilled");
         self.entries.clear();
         self.arena.clear();
         Ok(())

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use super::{hilbert, tile_pyramid, LayerBuilder, TileOptions, TileStats};
 use crate::error::{Error, Result};
 use crate::fsutil::atomic::{self, StagedDir};
-use crate::write::generation::test_point;
+use crate::fsutil::test_point;
 
 /// What an existing XYZ folder holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
