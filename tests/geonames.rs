@@ -6,6 +6,7 @@
 mod util;
 
 use std::fs;
+use std::process::Command;
 
 use drillmap::pipeline;
 use drillmap::resolve::{Filter, Geocoder, Status};
@@ -771,4 +772,70 @@ fn a_batch_fed_to_build_events_keeps_its_geonames_credit() {
     for f in layer["features"].as_array().unwrap() {
         assert_eq!(f["properties"]["sources"], serde_json::json!([]), "{f}");
     }
+}
+
+/// Probe (session 40): an import interrupted while it wrote into folders it made for
+/// `--out` left them behind, empty; a dump with nothing usable said the table "was left
+/// as it is" when there was none; and `--out` under a regular file said only "File
+/// exists". The folders go with the signal, as `build`'s and `tiles`' do, and each message
+/// says what is there.
+#[test]
+fn an_import_leaves_no_folder_it_made_and_says_what_it_left() {
+    let work = Work::new("small");
+    let sample = root().join("tests/fixtures/geonames/sample.txt");
+    let sample = sample.to_str().unwrap();
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let args = [
+            "places",
+            "import-geonames",
+            sample,
+            "--out",
+            "new/deeper/geonames.txt",
+        ];
+        let (child, _until) = work.spawn_held(&args, "import-staged");
+        assert!(work.dir.path().join("new/deeper").is_dir());
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait_with_output().unwrap().status;
+        assert_eq!(status.code(), Some(code), "{signal}");
+        assert!(
+            !work.dir.path().join("new").exists(),
+            "{signal}: left behind"
+        );
+        fs::remove_file(work.dir.path().join("go.reached")).unwrap();
+    }
+    // Into a folder that was there: it stays, and holds nothing of the import.
+    fs::create_dir(work.dir.path().join("was")).unwrap();
+    let args = ["places", "import-geonames", sample, "--out", "was/g.txt"];
+    let (child, _until) = work.spawn_held(&args, "import-staged");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+    assert_eq!(
+        fs::read_dir(work.dir.path().join("was")).unwrap().count(),
+        0
+    );
+
+    // Nothing usable: the table that is not there is not said to be kept.
+    fs::write(work.dir.path().join("junk.txt"), "garbage\tline\n").unwrap();
+    let junk = ["places", "import-geonames", "junk.txt", "--out"];
+    work.run(&[&junk[..], &["none/g.txt"]].concat())
+        .expect_code(1)
+        .expect_stderr_line(&["no usable rows", "nothing was written to none/g.txt"]);
+    assert!(!work.dir.path().join("none").exists());
+    fs::copy(sample, work.dir.path().join("kept.txt")).unwrap();
+    work.run(&[&junk[..], &["kept.txt", "--force"]].concat())
+        .expect_code(1)
+        .expect_stderr_line(&["kept.txt was left as it is"]);
+
+    // Under a regular file: said plainly, nothing made.
+    fs::write(work.dir.path().join("afile"), "x").unwrap();
+    let run = work.run(&["places", "import-geonames", sample, "--out", "afile/t.txt"]);
+    run.expect_code(2)
+        .expect_stderr_line(&["afile", "a file, not a folder"]);
+    assert_eq!(fs::read(work.dir.path().join("afile")).unwrap(), b"x");
 }

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use drillmap::fsutil::{atomic, interrupt};
 use drillmap::pipeline;
 use drillmap::Error;
 
@@ -37,7 +38,18 @@ pub fn run(
         countries: filter.countries,
         bbox,
     };
-    let report = pipeline::import_geonames(file, &selection, out, strict, allow_empty)?;
+    // The folders made for the table go again when the import fails or is interrupted,
+    // as `tiles`' and `build`'s do: no litter (probe, session 40).
+    let dir = atomic::folder_of(out);
+    let made = atomic::first_missing(dir);
+    if let Some(top) = &made {
+        interrupt::note_made(dir, top, "");
+    }
+    let report = pipeline::import_geonames(file, &selection, out, strict, allow_empty);
+    if let Some(top) = &made {
+        interrupt::release_made(dir, top, "");
+    }
+    let report = report?;
     let mut err = io::stderr().lock();
     if let (count @ 1.., bytes) = report.swept {
         let folder = out.parent().unwrap_or(Path::new("."));

@@ -850,11 +850,16 @@ pub fn import_geonames(
         let total = stats.malformed + 1;
         let mut problems = stats.problems;
         // First: the malformed lines follow, then how many more are not listed.
+        // A table that is there is kept; one that is not was not made (probe, session 40:
+        // "was left as it is" of a file that never existed).
+        let kept = match out.exists() {
+            true => format!("{} was left as it is", out.display()),
+            false => format!("nothing was written to {}", out.display()),
+        };
         let why = format!(
-            "no usable rows ({} lines read); {} was left as it is (pass --allow-empty to \
-             write an empty table)",
+            "no usable rows ({} lines read); {kept} (pass --allow-empty to write an empty \
+             table)",
             stats.lines,
-            out.display()
         );
         problems.insert(0, Problem::new(input, None, "", why));
         return Err(Error::data(problems, total));
@@ -866,6 +871,9 @@ pub fn import_geonames(
     }
     drop(rows);
     let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
+    // Made here, so a file where a folder should be is said plainly (probe, session 40:
+    // `--out afile/t.txt` said only "File exists").
+    crate::fsutil::atomic::create_dir(folder)?;
     let index = resolve::index::import(out, text.into_bytes())?;
     Ok(ImportReport {
         stats,

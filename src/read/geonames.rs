@@ -257,6 +257,18 @@ pub fn read(
         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             buf.pop();
         }
+        // A dump in UTF-16 or UTF-32 is read as nothing but malformed lines: said once,
+        // with how to convert it, as every other table says it (probe, session 40).
+        if let Some(hint) = (line_no == 1)
+            .then(|| super::table::wide_encoding_hint(&buf))
+            .flatten()
+        {
+            return Err(Error::Syntax {
+                path: path.into(),
+                line: Some(1),
+                message: format!("not UTF-8 text: {hint}"),
+            });
+        }
         if line_no == 1 && buf.starts_with(super::lines::BOM) {
             buf.drain(..super::lines::BOM.len()); // a byte order mark some editors add
         }
@@ -484,6 +496,32 @@ mod tests {
     }
 
     /// Probe finding 16: a byte order mark made the first row malformed.
+    #[test]
+    fn a_dump_in_utf16_is_refused_with_how_to_convert_it() {
+        let row =
+            "1\tA\tA\t\t40.0\t67.0\tP\tPPL\tUZ\t\t12\t\t\t\t0\t\t0\tAsia/Tashkent\t2020-01-01\n";
+        let le: Vec<u8> = row.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = row.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let bom: Vec<u8> = [0xFF, 0xFE].into_iter().chain(le.iter().copied()).collect();
+        for bytes in [le, be, bom] {
+            let e = read(
+                &bytes[..],
+                Path::new("g.txt"),
+                &Selection::default(),
+                |_, _| {},
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.starts_with("g.txt:1: ") && e.contains("iconv -f utf-16 -t utf-8"),
+                "{e}"
+            );
+        }
+        // UTF-8 text is read as before.
+        let (rows, stats) = read_str(row.as_bytes(), &Selection::default());
+        assert_eq!((rows.len(), stats.malformed), (1, 0));
+    }
+
     #[test]
     fn a_byte_order_mark_before_the_first_row_is_ignored() {
         let text = format!(

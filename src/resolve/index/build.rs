@@ -418,6 +418,7 @@ pub fn import(table: &Path, text: Vec<u8>) -> Result<BuildStats, IndexError> {
         file.write_all(&text).map_err(io(&tmp_table))?;
         file.sync_all().map_err(io(&tmp_table))?;
         drop((file, text));
+        crate::fsutil::test_point("import-staged");
         let stats = build_into(&tmp_table, &tmp_index)?;
         std::fs::rename(&tmp_index, &dest).map_err(io(&dest))?;
         std::fs::rename(&tmp_table, table).map_err(io(table))?;
