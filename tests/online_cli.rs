@@ -1581,3 +1581,93 @@ fn a_failed_refresh_is_warned_of_also_when_the_cache_cannot_be_saved() {
     );
     assert_eq!(failing.requests().len(), 4);
 }
+
+/// Probe (session 40): `[online] enabled = true` in the config turns lookups on, but
+/// `--geocoder-url` (and the other online flags) still required `--online` on the command
+/// line. They are settings of lookups made either way; where no lookup is made (no
+/// `--online`, no `enabled`, or `--events`, `--batch`) giving one is a usage error naming it.
+#[test]
+fn online_flags_work_with_lookups_enabled_by_the_config_and_are_refused_where_none_are_made() {
+    let server = MockServer::start(vec![Reply::json(&answer(&[village("Qizilqala")]))]);
+    let work = Work::new("small");
+    unknown_place(&work);
+    let url = server.url();
+    fs::write(
+        work.dir.path().join("on.toml"),
+        format!("[online]\nenabled = true\nuser-agent = \"{UA}\"\n"),
+    )
+    .unwrap();
+    // Enabled by the config: the flag sets where to ask.
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--config",
+        "on.toml",
+        "--geocoder-url",
+        &url,
+        "--quiet",
+    ])
+    .expect_code(0);
+    assert_eq!(server.requests().len(), 1);
+    assert!(work.out().join("exercises.geojson").exists());
+    // Not enabled: the flag is named, and so is how to enable lookups.
+    let before = work.outputs();
+    for (flag, value) in [
+        ("--geocoder-url", Some(url.as_str())),
+        ("--refresh", None),
+        ("--online-max", Some("3")),
+    ] {
+        let mut args = vec!["build", "--data", "data", "--out", "out", flag];
+        args.extend(value);
+        work.run(&args).expect_code(2).expect_stderr_line(&[
+            flag,
+            "is a setting of online lookups, which this run does not make",
+            "add --online",
+            "`enabled = true`",
+        ]);
+        let mut args = vec!["geocode", "--data", "data", flag];
+        args.extend(value);
+        args.push("Qizilqala");
+        work.run(&args)
+            .expect_code(2)
+            .expect_stderr_line(&[flag, "add --online"]);
+    }
+    // Where no lookup is made at all, whatever the config says.
+    fs::write(work.data().join("names.csv"), "name\nQizilqala\n").unwrap();
+    work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--config",
+        "on.toml",
+        "--refresh",
+        "--batch",
+        "data/names.csv",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["--refresh does not apply to --batch"]);
+    fs::write(
+        work.dir.path().join("events.csv"),
+        "id,place,country,start_date\ne1,Termez,UZ,2021-08-05\n",
+    )
+    .unwrap();
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "bulk",
+        "--events",
+        "events.csv",
+        "--geocoder-url",
+        &url,
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&["--geocoder-url does not apply to --events"]);
+    assert_eq!(work.outputs(), before, "nothing written");
+    assert!(!work.dir.path().join("bulk").exists());
+    assert_eq!(server.requests().len(), 1, "nothing more asked");
+}

@@ -246,10 +246,10 @@ pub struct OnlineArgs {
     #[arg(long)]
     pub online: bool,
     /// Provider: nominatim or photon.
-    #[arg(long, value_name = "PROVIDER", requires = "online")]
+    #[arg(long, value_name = "PROVIDER")]
     pub geocoder: Option<drillmap::resolve::online::Provider>,
     /// Base URL of the service (e.g. a self-hosted Nominatim).
-    #[arg(long, value_name = "URL", requires = "online")]
+    #[arg(long, value_name = "URL")]
     pub geocoder_url: Option<String>,
     /// An identifying User-Agent with a contact (e-mail or URL), as the service's usage policy asks.
     #[arg(
@@ -260,14 +260,14 @@ pub struct OnlineArgs {
     )]
     pub user_agent: Option<String>,
     /// Ask again about cached answers that were found or have expired.
-    #[arg(long, requires = "online")]
+    #[arg(long)]
     pub refresh: bool,
     /// The most names one run asks online.
-    #[arg(long, value_name = "N", requires = "online")]
+    #[arg(long, value_name = "N")]
     pub online_max: Option<usize>,
     /// Seconds one request may take (1 to 600; default 30). After 3 attempts in a row time
     /// out or cannot connect, the run asks nothing more and lists the names not asked.
-    #[arg(long, value_name = "SECS", requires = "online")]
+    #[arg(long, value_name = "SECS")]
     pub online_timeout: Option<u64>,
     /// A config file with an [online] table (default: drillmap.toml, if it exists).
     #[arg(long, value_name = "FILE")]
@@ -275,6 +275,24 @@ pub struct OnlineArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+impl OnlineArgs {
+    /// The first online flag given (`--online` first), for a message refusing it where it
+    /// does nothing; `--user-agent`, `--config` and `--quiet` are not asked about, as they
+    /// may come from the environment or serve other runs.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--online", self.online),
+            ("--geocoder", self.geocoder.is_some()),
+            ("--geocoder-url", self.geocoder_url.is_some()),
+            ("--refresh", self.refresh),
+            ("--online-max", self.online_max.is_some()),
+            ("--online-timeout", self.online_timeout.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(flag, given)| given.then_some(flag))
+    }
 }
 
 fn parse_kind(s: &str) -> Result<PlaceKind, String> {
@@ -356,6 +374,27 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
         .overridden_by(flags)
         .to_options()
         .map_err(|e| Error::Usage(format!("online geocoder: {e}")))?;
+    if options.is_none() {
+        // An online flag on a run that asks nothing online is a mistake worth a word; it
+        // is allowed wherever lookups are on, by `--online` or by the config's `enabled`
+        // (probe, session 40: clap's `requires = "online"` refused `--geocoder-url` when
+        // the config enabled them).
+        if let Some(flag) = args.first_given() {
+            let config = if explicit {
+                format!(
+                    "`enabled = true` in the [online] table of {}",
+                    path.display()
+                )
+            } else {
+                "`enabled = true` in the [online] table of drillmap.toml or of --config FILE"
+                    .to_owned()
+            };
+            return Err(Error::Usage(format!(
+                "{flag} is a setting of online lookups, which this run does not make: \
+                 add --online (or {config})"
+            )));
+        }
+    }
     Ok(options.map(|options| drillmap::pipeline::Online {
         options,
         progress: !args.quiet,

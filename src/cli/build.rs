@@ -42,11 +42,10 @@ pub fn run(
     }
     .check_apart("build")?;
     if let Some(events) = &bulk.events {
-        if online.online {
-            return Err(Error::Usage(
-                "--online does not apply to --events (bulk builds use the gazetteer, GeoNames and the online cache: ask first with `build --online` or `geocode --online NAME`)"
-                    .into(),
-            ));
+        if let Some(flag) = online.first_given() {
+            return Err(Error::Usage(format!(
+                "{flag} does not apply to --events (bulk builds use the gazetteer, GeoNames and the online cache: ask first with `build --online` or `geocode --online NAME`)"
+            )));
         }
         return super::bulk::run(&super::bulk::options(
             data,

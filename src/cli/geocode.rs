@@ -503,10 +503,10 @@ pub fn run(
     for n in names {
         super::args::name_to_look_up("NAME", n)?;
     }
-    if batch.is_some() && online_args.online {
-        return Err(Error::Usage(
-            "--online asks about names given on the command line, not a --batch file".into(),
-        ));
+    if let (Some(_), Some(flag)) = (&batch, online_args.first_given()) {
+        return Err(Error::Usage(format!(
+            "{flag} does not apply to --batch (online lookups ask about names given on the command line)"
+        )));
     }
     let online = super::args::online(online_args)?;
     let table = data.join(pipeline::PLACES);
