@@ -762,3 +762,32 @@ fn tiles_into_a_folder_a_build_publishes_into_meanwhile_join_its_generation() {
     assert_ne!(after["generation"], generation, "a generation of its own");
     assert_eq!(work.litter(), Vec::<String>::new());
 }
+
+/// Review (session 41): a lock file a failed build left (emptied, not removed, in a folder
+/// that was there before it) made `tiles` treat any folder as a built one, so a web app's
+/// `manifest.json` beside the archive was replaced by a drillmap manifest. Only a
+/// drillmap manifest makes a folder a built one; its lock is only waited for.
+#[test]
+fn tiles_beside_a_lock_a_failed_build_left_leave_a_web_apps_manifest_alone() {
+    let work = Work::new("small");
+    fs::create_dir(work.out()).unwrap();
+    let app = r#"{"name": "my map", "start_url": "."}"#;
+    fs::write(work.out().join("manifest.json"), app).unwrap();
+    fs::write(work.out().join(".drillmap.lock"), "").unwrap();
+    work.run(&[
+        "tiles",
+        "--data",
+        "data",
+        "--max-zoom",
+        "6",
+        "--out",
+        "out/drillmap.pmtiles",
+    ])
+    .expect_code(0);
+    assert!(work.out().join("drillmap.pmtiles").is_file());
+    assert_eq!(
+        fs::read_to_string(work.out().join("manifest.json")).unwrap(),
+        app
+    );
+    assert_eq!(work.litter(), Vec::<String>::new());
+}

@@ -1616,9 +1616,11 @@ fn online_flags_work_with_lookups_enabled_by_the_config_and_are_refused_where_no
     // Not enabled: the flag is named, and so is how to enable lookups.
     let before = work.outputs();
     for (flag, value) in [
+        ("--geocoder", Some("photon")),
         ("--geocoder-url", Some(url.as_str())),
         ("--refresh", None),
         ("--online-max", Some("3")),
+        ("--online-timeout", Some("5")),
     ] {
         let mut args = vec!["build", "--data", "data", "--out", "out", flag];
         args.extend(value);

@@ -328,9 +328,9 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         .unwrap_or(Path::new("."));
     // A folder `build` publishes into (`drillmap tiles --out output/drillmap.pmtiles`): the
     // archive (and the XYZ folder) join its generation, under its lock, so `serve` keeps
-    // serving it. Only a drillmap manifest, or a build's lock (a build writing its first
-    // generation there now), makes it one: a web app's `manifest.json` is left alone.
-    let built = || matches!(Manifest::read(dir), Ok(Some(_))) || dir.join(LOCK).exists();
+    // serving it. Only a drillmap manifest makes it one: a web app's `manifest.json` is
+    // left alone.
+    let built = || matches!(Manifest::read(dir), Ok(Some(_)));
     let lock = |staged: bool| {
         let on_wait = &mut |busy: &_| {
             let _ = writeln!(io::stderr(), "{busy}");
@@ -376,15 +376,25 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
         }
         let written = stage().and_then(|staged| {
             drillmap::fsutil::test_point("tiles-staged");
-            if built() {
-                // A build began in the folder while this run tiled (probe, session 40: the
-                // archive replaced the build's outside its generation, and the next build
-                // left it out of the manifest): it joins the generation, under the lock.
-                return in_generation(&mut lock(true)?, staged);
+            // A build may have begun in the folder while this run tiled (probe, session
+            // 40: the archive replaced the build's first one outside its generation, and
+            // the next build left it out of the manifest). Where a build's lock file is,
+            // the archive is published under that lock, after any build holding it: into
+            // the generation when there is one by then, else as it is. (A folder with no
+            // lock file yet gets none: a build that takes it after this look must read,
+            // derive and stage its layers before it can publish, not the instant this
+            // rename takes.)
+            let mut held = match dir.join(LOCK).exists() || built() {
+                true => Some(lock(true)?),
+                false => None,
+            };
+            if let (Some(folder), true) = (held.as_mut(), built()) {
+                return in_generation(folder, staged);
             }
             let (archive, stats, xyz) = staged;
             let (staged_dir, xyz_stats) = xyz.unzip();
             tiles::publish_staged(archive, staged_dir.flatten())?;
+            drop(held);
             Ok((stats, xyz_stats))
         });
         // Those left empty (a failed run) are removed; a written one holds its output.

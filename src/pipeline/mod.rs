@@ -57,7 +57,7 @@ impl Paths {
 /// Why `path` may not be written by `command`: it is the `data` folder the command reads
 /// or lies inside it (compared canonical, [`crate::fsutil::lies_in`]). The one rule of
 /// every output and the data folder (`build`, `serve --watch`, `tiles`'s archive and XYZ
-/// folder, `extract`, `places import-geonames`).
+/// folder, `extract`; `places import-geonames` writes into `places/` by design).
 pub fn outside_data(path: &Path, data: &Path, command: &str) -> Option<String> {
     crate::fsutil::lies_in(path, data).then(|| {
         format!(
