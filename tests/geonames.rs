@@ -839,3 +839,54 @@ fn an_import_leaves_no_folder_it_made_and_says_what_it_left() {
         .expect_stderr_line(&["afile", "a file, not a folder"]);
     assert_eq!(fs::read(work.dir.path().join("afile")).unwrap(), b"x");
 }
+
+/// Probe (session 41): the dataset read GeoNames only for names the hand-kept table did not
+/// know, so a record's `Hisor` went to the Ayni air base through its alias "Hisor air
+/// base", where `geocode Hisor` (which reads both tables) answers the town: a name the
+/// hand-kept table knows only through places named after it asks GeoNames too, on every
+/// path.
+#[test]
+fn a_records_bare_name_reaches_the_town_as_geocode_does() {
+    let work = places();
+    work.edit(
+        "exercises.toml",
+        "place = \"Kharbmaidon training ground\"",
+        "place = \"Hisor\"",
+    );
+    let asked = work.run(&["geocode", "--data", "data", "--country", "TJ", "Hisor"]);
+    asked.expect_code(0);
+    assert!(
+        asked.stdout().contains("Hisor: resolved geonames:1221714"),
+        "{}",
+        asked.stdout()
+    );
+    work.build().expect_code(0);
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.out().join("exercises.geojson")).unwrap()).unwrap();
+    let hisor: Vec<_> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["place_query"] == "Hisor")
+        .map(|f| f["properties"]["place_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(hisor, ["geonames:1221714"]);
+}
+
+/// Probe (session 41): `check` read `geonames.txt` only when a record needed it, so a
+/// malformed line passed `check --strict` until a record named a place only GeoNames
+/// knows, when `build` refused the table. `check` reads it whatever the records name.
+#[test]
+fn check_reads_the_geonames_table_though_no_record_needs_it() {
+    let work = Work::new("small");
+    let mut table = fs::read(root().join("tests/fixtures/geonames/sample.txt")).unwrap();
+    table.extend_from_slice(b"123\tFoo\tFoo\t\t36.1\t50.7\tP\tPPL\tIR\n");
+    let lines = table.iter().filter(|&&b| b == b'\n').count();
+    fs::write(work.data().join("geonames.txt"), table).unwrap();
+    work.run(&["check", "--data", "data", "--strict"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            &format!("data/geonames.txt:{lines}:"),
+            "has 9 tab-separated columns, expected 19",
+        ]);
+}

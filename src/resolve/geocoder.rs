@@ -214,6 +214,13 @@ impl<'g> Resolution<'g> {
         }
     }
 
+    /// Whether a table behind the one that gave this answer may change it: the answer is
+    /// unresolved, or made only of places named after the name asked for ("Gissar" finds
+    /// "Gissar air base"), which [`super::Geocoder::lookup`] ranks with the next table's.
+    pub fn asks_next_table(&self) -> bool {
+        self.status == Status::Unresolved || self.candidates.iter().all(|c| c.named_after)
+    }
+
     /// The chosen candidate, when resolved.
     pub fn best(&self) -> Option<&Candidate<'g>> {
         match self.status {

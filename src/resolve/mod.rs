@@ -234,6 +234,22 @@ impl<'g> Resolutions<'g> {
     }
 }
 
+/// Whether a table behind `gazetteer`'s may answer a place reference of `dataset` otherwise
+/// than the tables it has do (a name they do not know, or know only through places named
+/// after it: [`Resolution::asks_next_table`]), each asked as [`resolve_on`] asks it: what
+/// decides whether `geonames.txt` is read for a dataset. (Probe, session 41: asked about
+/// unknown names only, a dataset's `Hisor` went to the Ayni air base by its alias "Hisor
+/// air base", where `geocode Hisor` answers the town.)
+pub fn asks_next_table(gazetteer: &Geocoder<'_>, dataset: &Dataset) -> bool {
+    dataset.place_refs().any(|place| {
+        let filter = Filter {
+            date: place.date,
+            ..Filter::country(&place.country)
+        };
+        !place.query.is_empty() && gazetteer.lookup(&place.query, &filter).asks_next_table()
+    })
+}
+
 /// The place references the local tables do not know at all: what an online geocoder may be
 /// asked, as (query, allowed countries), each once.
 pub fn unknown_to_gazetteer(
