@@ -1172,6 +1172,21 @@ fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
         "Termez",
     ])
     .expect_code(2);
+    // `geocode` and `build` with bad.toml: exit 2, saying `said`.
+    let refused = |said: &[&str]| {
+        for command in [&["geocode", "Termez"][..], &["build", "--out", "out"]] {
+            let mut args = vec![command[0], "--data", "data", "--config", "bad.toml"];
+            args.extend_from_slice(&command[1..]);
+            work.run(&args).expect_code(2).expect_stderr_line(said);
+        }
+    };
+    // Probe, session 41: text that is not UTF-8 was exit 1, a name not resolved.
+    fs::write(
+        work.dir.path().join("bad.toml"),
+        b"[online]\nlimit = \xff\n",
+    )
+    .unwrap();
+    refused(&["error: bad.toml:2:", "not valid UTF-8"]);
     // Probe 10: a value out of range was accepted by a run that does not ask online (and
     // an online run's refusal named no file); `countries` was accepted and ignored.
     for (setting, said) in [
@@ -1187,13 +1202,7 @@ fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
             format!("[online]\n{setting}\n"),
         )
         .unwrap();
-        for command in [&["geocode", "Termez"][..], &["build", "--out", "out"]] {
-            let mut args = vec![command[0], "--data", "data", "--config", "bad.toml"];
-            args.extend_from_slice(&command[1..]);
-            work.run(&args)
-                .expect_code(2)
-                .expect_stderr_line(&["error: bad.toml: [online] ", said]);
-        }
+        refused(&["error: bad.toml: [online] ", said]);
     }
     assert!(work.outputs().is_empty(), "nothing written");
 }

@@ -358,6 +358,12 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
             config
         }
         Err(e) if !explicit && e.is_not_found() => OnlineConfig::default(),
+        // Text that cannot be read as TOML (not UTF-8, say) is a config that does not
+        // parse: a usage error as well (probe, session 41: exit 1, which `geocode` uses
+        // for a name not resolved).
+        Err(e @ (Error::Syntax { .. } | Error::Data(_) | Error::Listed { .. })) => {
+            return Err(Error::Usage(e.to_string()))
+        }
         Err(e) => return Err(e),
     };
     let flags = OnlineConfig {
