@@ -700,6 +700,11 @@ fn a_tile_over_budget_at_the_base_zoom_names_the_flag_that_sets_it() {
         hint(3, None),
         "raise --max-tile-bytes or --max-tile-features, or --max-zoom"
     );
+    // Probe, session 41: a base zoom given at the last zoom cannot be raised alone.
+    assert_eq!(
+        hint(3, Some(3)),
+        "raise --max-tile-bytes or --max-tile-features, or --max-zoom with --base-zoom"
+    );
 }
 
 #[test]
@@ -1371,6 +1376,44 @@ fn a_huge_coordinate_is_quoted_cut_to_200_characters() {
             message.chars().count() < 300 && message.contains("… (") && message.contains(" bytes)"),
             "{geometry}: {first}"
         );
+    }
+}
+
+/// Probe (session 41): without FILE, `--accumulate` was not checked at all: a misspelt
+/// name, or a text property, gave clusters with no sums and no word. The layers built from
+/// `--data` are checked as a FILE is; an empty name is refused by every command.
+#[test]
+fn an_accumulated_property_of_the_built_layers_is_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let places = Path::new(env!("CARGO_MANIFEST_DIR")).join("places");
+    let places = places.to_str().unwrap();
+    let run = |name: &str| {
+        tiles_in(
+            d,
+            &["--data", places, "--out", "o.pmtiles", "--accumulate", name],
+        )
+    };
+    let (code, err) = run("no_such_property");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--accumulate no_such_property: no feature of the layers built from")
+            && err.contains("has a property \"no_such_property\""),
+        "{err}"
+    );
+    let (code, err) = run("kind");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--accumulate kind:") && err.contains("not a number"),
+        "{err}"
+    );
+    assert!(!d.join("o.pmtiles").exists());
+    let (code, err) = run("troops");
+    assert_eq!(code, Some(0), "{err}");
+    for empty in ["", "troops,,equipment"] {
+        let (code, err) = run(empty);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("an empty name names no column"), "{err}");
     }
 }
 

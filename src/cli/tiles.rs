@@ -106,8 +106,17 @@ pub struct TileBudget {
     #[arg(long, default_value_t = tiles::DEFAULT_MAX_TILE_FEATURES)]
     max_tile_features: usize,
     /// Numeric column summed into clusters (repeat, or separate with commas).
-    #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
+    #[arg(long, value_name = "COLUMN", value_delimiter = ',', value_parser = column_name)]
     accumulate: Vec<String>,
+}
+
+/// A column or property named on the command line: not empty (probe, session 41:
+/// `--accumulate ''` was looked for in the header, exit 1, as a data problem).
+fn column_name(name: &str) -> std::result::Result<String, String> {
+    match name.trim().is_empty() {
+        true => Err("an empty name names no column".to_owned()),
+        false => Ok(name.to_owned()),
+    }
 }
 
 impl TileBudget {
@@ -284,7 +293,10 @@ pub fn run(args: TilesArgs) -> Result<ExitCode> {
     let uncredited = std::cell::RefCell::new(std::collections::BTreeSet::new());
     let read = || -> Result<Vec<tiles::LayerBuilder>> {
         let mut layers = if args.inputs.is_empty() {
-            tiles::builders(&pipeline::layers(&args.data)?)?
+            let built = pipeline::layers(&args.data)?;
+            let from = format!("the layers built from {}", args.data.display());
+            input::check_accumulated(&built, &columns, &from)?;
+            tiles::builders(&built)?
         } else {
             let mut given = vec![false; columns.numeric.len()];
             let layers = args

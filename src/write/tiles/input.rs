@@ -378,6 +378,43 @@ pub fn unread_numeric(inputs: &[&Path], columns: &Columns, given: &[bool]) -> Re
     Err(syntax(first, None, message))
 }
 
+/// The `--accumulate` properties of layers built from a data folder (`tiles` without
+/// FILE), checked as a FILE's are: one no feature has is refused (probe, session 41: it
+/// was ignored, so a misspelt name gave clusters with no sums and no word), and so is one
+/// whose value is neither a number nor null. A usage error: the layers are drillmap's own,
+/// so the flag is what is wrong. `from` names them (`the layers built from places`).
+pub fn check_accumulated(
+    layers: &[crate::model::Layer],
+    columns: &Columns,
+    from: &str,
+) -> Result<()> {
+    for name in &columns.accumulated {
+        let mut given = false;
+        for layer in layers {
+            for f in &layer.features {
+                match f.properties.get(name.as_str()) {
+                    None | Some(Json::Null) => {}
+                    Some(Json::Number(_)) => given = true,
+                    Some(other) => {
+                        return Err(Error::Usage(format!(
+                            "--accumulate {name}: in {from}, {} feature {:?} has {other}: \
+                             not a number, and only a numeric property is summed",
+                            layer.name, f.id
+                        )))
+                    }
+                }
+            }
+        }
+        if !given {
+            return Err(Error::Usage(format!(
+                "--accumulate {name}: no feature of {from} has a property {name:?} (a name \
+                 given is matched as written)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// [`RawFeature::id_rank`], by `columns`.
 fn id_rank(columns: &Columns, key: &str) -> Option<usize> {
     match columns.mapped(Field::Id) {

@@ -996,10 +996,15 @@ fn finish_tile(
                      bring it within budget: raise --max-tile-bytes or --max-tile-features\
                      {higher}"
                 )
-            } else if opts.base_zoom.is_some() {
-                "; raise --max-tile-bytes or --max-tile-features, or --base-zoom".to_owned()
             } else {
-                "; raise --max-tile-bytes or --max-tile-features, or --max-zoom".to_owned()
+                // A base zoom given at the last zoom is raised with it (probe, session 41:
+                // "or --base-zoom" alone, which is refused above --max-zoom).
+                let zooms = match opts.base_zoom {
+                    Some(base) if base < opts.max_zoom => "--base-zoom",
+                    Some(_) => "--max-zoom with --base-zoom",
+                    None => "--max-zoom",
+                };
+                format!("; raise --max-tile-bytes or --max-tile-features, or {zooms}")
             };
             zt.over_budget = Some(format!("tile {z}/{x}/{y} has {size}{place}{hint}"));
         }
