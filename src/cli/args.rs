@@ -345,7 +345,7 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
                 let bad = Error::Syntax {
                     path: path.clone(),
                     line: e.span().map(|s| lines.line(s.start)),
-                    message: e.message().trim().to_owned(),
+                    message: drillmap::read::dataset::toml_message(&e, &text),
                 };
                 Error::Usage(bad.to_string())
             })?;

@@ -398,15 +398,29 @@ fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e| {
-        let value = e.span().and_then(|s| text.get(s)).unwrap_or("").trim();
-        let date = toml_date(value).filter(|_| e.message().starts_with("invalid type"));
-        Error::Syntax {
-            path: path.into(),
-            line: e.span().map(|s| LineIndex::new(text).line(s.start)),
-            message: date.unwrap_or_else(|| e.message().trim().to_owned()),
-        }
+    toml::from_str(text).map_err(|e| Error::Syntax {
+        path: path.into(),
+        line: e.span().map(|s| LineIndex::new(text).line(s.start)),
+        message: toml_message(&e, text),
     })
+}
+
+/// What to say of TOML `text` that does not parse, for every TOML file drillmap reads (the
+/// dataset, a config, the geocode cache): the reader's message, with the value it stands
+/// on where the message does not name it: a date written where a string is wanted
+/// ([`toml_date`]), the key given twice (probe, session 41: `duplicate key` alone).
+pub fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let value = e.span().and_then(|s| text.get(s)).unwrap_or("").trim();
+    let message = e.message().trim();
+    if message.starts_with("invalid type") {
+        if let Some(date) = toml_date(value) {
+            return date;
+        }
+    }
+    match message == "duplicate key" && !value.is_empty() {
+        true => format!("duplicate key `{value}`: each key is given once in a table"),
+        false => message.to_owned(),
+    }
 }
 
 /// What to say of a TOML date or time written where the dataset wants a string (`start =
@@ -1800,6 +1814,17 @@ mod tests {
         );
         assert_eq!(toml_date("2021"), None);
         assert_eq!(toml_date("5"), None);
+    }
+
+    /// Probe, session 41: a key given twice was "duplicate key", naming no key.
+    #[test]
+    fn a_duplicate_key_is_named() {
+        let text = "[[exercise]]\nid = \"a\"\ntroops = 5\ntroops = 6\n";
+        let e = toml::from_str::<toml::Table>(text).unwrap_err();
+        assert_eq!(
+            toml_message(&e, text),
+            "duplicate key `troops`: each key is given once in a table"
+        );
     }
 
     /// Probe, session 39: a second `[[source]]` of an id was reported against the first, and

@@ -389,7 +389,7 @@ impl GeocodeCache {
         let line_at = |offset: usize| lines.line(offset);
         let file: CacheFile<toml::Spanned<CacheEntry>> = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_at(s.start));
-            syntax(line, e.message().to_string())
+            syntax(line, crate::read::dataset::toml_message(&e, text))
         })?;
         if file.version != CACHE_VERSION {
             return Err(syntax(
