@@ -890,3 +890,30 @@ fn check_reads_the_geonames_table_though_no_record_needs_it() {
             "has 9 tab-separated columns, expected 19",
         ]);
 }
+
+/// Probe (session 41): `geocode -- -` was "unresolved" (exit 1), advising to add the name
+/// as an alias, which `check` refuses for a spelling with no letter or digit. Such a name
+/// is refused as an empty one is: exit 2 on the command line, a problem at its line in a
+/// batch. A name in any script is still asked.
+#[test]
+fn a_name_with_nothing_to_match_is_refused_as_an_empty_one_is() {
+    let work = places();
+    for name in ["-", "!!", "« »"] {
+        work.run(&["geocode", "--data", "data", "--", name])
+            .expect_code(2)
+            .expect_stderr_line(&[&format!("NAME {name:?}"), "has nothing to match"]);
+    }
+    work.run(&["places", "promote", "--data", "data", "--", "-"])
+        .expect_code(2)
+        .expect_stderr_line(&["QUERY \"-\"", "has nothing to match"]);
+    batch(&work, "name\nTermiz\n--\n")
+        .expect_code(1)
+        .expect_stderr_line(&["names.csv:3:", "\"--\"", "name has nothing to match"]);
+    let asked = work.run(&["geocode", "--data", "data", "Ереван", "北京"]);
+    asked.expect_code(1);
+    assert!(
+        asked.stdout().contains("北京: unresolved"),
+        "{}",
+        asked.stdout()
+    );
+}

@@ -408,14 +408,22 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
 }
 
 /// Refuse (a usage error naming `what` and the name, escaped) a name given on the command
-/// line to look up (`geocode NAME`, `places promote QUERY`) that is blank, or holds a
-/// control character, as every file drillmap reads refuses one (a `--batch` row's
+/// line to look up (`geocode NAME`, `places promote QUERY`) that is blank, has no letter
+/// or digit to match, or holds a control character, as every file drillmap reads refuses one (a `--batch` row's
 /// included): written as it is, an ESC would reach the terminal in the answer, which
 /// repeats the name.
 pub fn name_to_look_up(what: &str, name: &str) -> Result<(), Error> {
     if name.trim().is_empty() {
         return Err(Error::Usage(format!(
             "{what} {name:?}: empty, there is nothing to look up"
+        )));
+    }
+    // Punctuation alone (`-`, `!!`) matches nothing: the advice to add it as an alias
+    // could not be followed, `check` refusing such a spelling (probe, session 41).
+    if drillmap::names::normalize::NameKey::nothing_to_match(name) {
+        return Err(Error::Usage(format!(
+            "{what} {name:?}: {}",
+            drillmap::names::normalize::NOTHING_TO_MATCH
         )));
     }
     match drillmap::read::lines::control_character(name) {

@@ -276,6 +276,13 @@ impl BatchInput {
                     Some(format!("{what} {m}"))
                 } else if what == "name" && value.trim().is_empty() {
                     Some("empty name: there is nothing to look up".to_owned())
+                } else if what == "name"
+                    && drillmap::names::normalize::NameKey::nothing_to_match(value)
+                {
+                    Some(format!(
+                        "name {}",
+                        drillmap::names::normalize::NOTHING_TO_MATCH
+                    ))
                 } else if what == "country" {
                     match drillmap::country::from_cell(value) {
                         Ok(country) => {
