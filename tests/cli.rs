@@ -1157,6 +1157,26 @@ fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
     .expect_code(2)
     .expect_stderr_line(&expect);
     assert!(work.outputs().is_empty(), "nothing written");
+    // Probe, session 41: `build --events`, which asks nothing online, did not read it.
+    fs::write(
+        work.dir.path().join("events.csv"),
+        "id,place,country,start_date\ne1,Termez,UZ,2021-08-05\n",
+    )
+    .unwrap();
+    work.run(&[
+        "build",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--events",
+        "events.csv",
+        "--config",
+        "bad.toml",
+    ])
+    .expect_code(2)
+    .expect_stderr_line(&expect);
+    assert!(work.outputs().is_empty(), "nothing written");
     fs::write(work.dir.path().join("bad.toml"), "[online\n").unwrap();
     work.run(&[
         "geocode", "--data", "data", "--config", "bad.toml", "Termez",

@@ -327,45 +327,7 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
 /// `None` when online lookups are not asked for.
 pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, Error> {
     use drillmap::resolve::online::OnlineConfig;
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct ConfigFile {
-        online: Option<OnlineConfig>,
-    }
-    let (path, explicit) = match &args.config {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("drillmap.toml"), false),
-    };
-    let file = match drillmap::read::input::read_toml(&path) {
-        Ok(text) => {
-            // A config is settings, as flags are: one that does not parse is a usage error
-            // (exit 2, as a value out of range in it is), naming the file and the line.
-            let parsed: ConfigFile = toml::from_str(&text).map_err(|e| {
-                let lines = drillmap::read::lines::LineIndex::new(&text);
-                let bad = Error::Syntax {
-                    path: path.clone(),
-                    line: e.span().map(|s| lines.line(s.start)),
-                    message: drillmap::read::dataset::toml_message(&e, &text),
-                };
-                Error::Usage(bad.to_string())
-            })?;
-            let config = parsed.online.unwrap_or_default();
-            // Checked alone, so the message names the file (probe 10: `timeout-secs = 0`
-            // was accepted by a run that does not ask online).
-            config
-                .check()
-                .map_err(|e| Error::Usage(format!("{}: [online] {e}", path.display())))?;
-            config
-        }
-        Err(e) if !explicit && e.is_not_found() => OnlineConfig::default(),
-        // Text that cannot be read as TOML (not UTF-8, say) is a config that does not
-        // parse: a usage error as well (probe, session 41: exit 1, which `geocode` uses
-        // for a name not resolved).
-        Err(e @ (Error::Syntax { .. } | Error::Data(_) | Error::Listed { .. })) => {
-            return Err(Error::Usage(e.to_string()))
-        }
-        Err(e) => return Err(e),
-    };
+    let file = config(args)?;
     let flags = OnlineConfig {
         enabled: args.online.then_some(true),
         geocoder: args.geocoder,
@@ -386,14 +348,15 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
         // (probe, session 40: clap's `requires = "online"` refused `--geocoder-url` when
         // the config enabled them).
         if let Some(flag) = args.first_given() {
-            let config = if explicit {
-                format!(
+            let config = match &args.config {
+                Some(path) => format!(
                     "`enabled = true` in the [online] table of {}",
                     path.display()
-                )
-            } else {
-                "`enabled = true` in the [online] table of drillmap.toml or of --config FILE"
-                    .to_owned()
+                ),
+                None => {
+                    "`enabled = true` in the [online] table of drillmap.toml or of --config FILE"
+                        .to_owned()
+                }
             };
             return Err(Error::Usage(format!(
                 "{flag} is a setting of online lookups, which this run does not make: \
@@ -407,11 +370,58 @@ pub fn online(args: &OnlineArgs) -> Result<Option<drillmap::pipeline::Online>, E
     }))
 }
 
+/// The `[online]` settings of the config file (`--config FILE`, else `drillmap.toml` when
+/// present), checked: one that cannot be read as TOML, does not parse or holds a value out
+/// of range is a usage error naming the file (exit 2), for every run given the flags,
+/// `build --events` too, which asks nothing online (README: a config is settings).
+pub fn config(args: &OnlineArgs) -> Result<drillmap::resolve::online::OnlineConfig, Error> {
+    use drillmap::resolve::online::OnlineConfig;
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ConfigFile {
+        online: Option<OnlineConfig>,
+    }
+    let (path, explicit) = match &args.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("drillmap.toml"), false),
+    };
+    match drillmap::read::input::read_toml(&path) {
+        Ok(text) => {
+            // A config is settings, as flags are: one that does not parse is a usage error
+            // (exit 2, as a value out of range in it is), naming the file and the line.
+            let parsed: ConfigFile = toml::from_str(&text).map_err(|e| {
+                let lines = drillmap::read::lines::LineIndex::new(&text);
+                let bad = Error::Syntax {
+                    path: path.clone(),
+                    line: e.span().map(|s| lines.line(s.start)),
+                    message: drillmap::read::dataset::toml_message(&e, &text),
+                };
+                Error::Usage(bad.to_string())
+            })?;
+            let config = parsed.online.unwrap_or_default();
+            // Checked alone, so the message names the file (probe 10: `timeout-secs = 0`
+            // was accepted by a run that does not ask online).
+            config
+                .check()
+                .map_err(|e| Error::Usage(format!("{}: [online] {e}", path.display())))?;
+            Ok(config)
+        }
+        Err(e) if !explicit && e.is_not_found() => Ok(OnlineConfig::default()),
+        // Text that cannot be read as TOML (not UTF-8, say) is a config that does not
+        // parse: a usage error as well (probe, session 41: exit 1, which `geocode` uses
+        // for a name not resolved).
+        Err(e @ (Error::Syntax { .. } | Error::Data(_) | Error::Listed { .. })) => {
+            Err(Error::Usage(e.to_string()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Refuse (a usage error naming `what` and the name, escaped) a name given on the command
 /// line to look up (`geocode NAME`, `places promote QUERY`) that is blank, has no letter
-/// or digit to match, or holds a control character, as every file drillmap reads refuses one (a `--batch` row's
-/// included): written as it is, an ESC would reach the terminal in the answer, which
-/// repeats the name.
+/// or digit to match, or holds a control character, as every file drillmap reads refuses
+/// one (a `--batch` row's included): written as it is, an ESC would reach the terminal in
+/// the answer, which repeats the name.
 pub fn name_to_look_up(what: &str, name: &str) -> Result<(), Error> {
     if name.trim().is_empty() {
         return Err(Error::Usage(format!(

@@ -47,6 +47,8 @@ pub fn run(
                 "{flag} does not apply to --events (bulk builds use the gazetteer, GeoNames and the online cache: ask first with `build --online` or `geocode --online NAME`)"
             )));
         }
+        // Its settings unused, a config is still checked, as `build` checks it.
+        super::args::config(online)?;
         return super::bulk::run(&super::bulk::options(
             data,
             out,
