@@ -2686,3 +2686,47 @@ fn a_latitude_column_beside_the_lat_read_is_free_to_sum() {
     let v = read_json(&work, "events.geojson");
     assert_eq!(v["features"][0]["properties"]["latitude"], 38.5, "{v}");
 }
+
+/// Probe (session 41): a GeoJSONSeq property `id` or `point_count` beside its `src_` twin
+/// was dropped unsaid (exit 0), where a CSV's two such columns are refused: only a key a
+/// layer writes among its properties (`admin1`) is a previous build's, derived again. A
+/// FeatureCollection on one line of a `.geojsons` file is told how to make GeoJSONSeq of
+/// it, as one over several lines is.
+#[test]
+fn a_source_property_beside_its_twin_is_refused_not_dropped() {
+    let work = Work::new("small");
+    let point = |props: &str| {
+        format!(
+            r#"{{"type":"Feature","id":"e1","geometry":{{"type":"Point","coordinates":[67.28,37.22]}},"properties":{{{props}}}}}"#
+        )
+    };
+    for (props, first, second) in [
+        (r#""id":"orig-7","src_id":"acled-7""#, "id", "src_id"),
+        (
+            r#""src_point_count":9,"point_count":5"#,
+            "src_point_count",
+            "point_count",
+        ),
+    ] {
+        fs::write(work.data().join("e.geojsons"), point(props) + "\n").unwrap();
+        bulk(&work, &["--events", "data/e.geojsons", "--no-tiles"])
+            .expect_code(1)
+            .expect_stderr_line(&[
+                "e.geojsons:1:",
+                &format!("properties {first:?} and {second:?} would both be written"),
+            ]);
+    }
+    let collection = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        point("")
+    );
+    fs::write(work.data().join("e.geojsons"), collection + "\n").unwrap();
+    bulk(&work, &["--events", "data/e.geojsons", "--no-tiles"])
+        .expect_code(1)
+        .expect_stderr_line(&[
+            "e.geojsons:1:",
+            "a FeatureCollection, not a Feature",
+            "jq -c '.features[]'",
+        ]);
+    assert!(work.outputs().is_empty(), "nothing written");
+}

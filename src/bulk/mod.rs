@@ -31,6 +31,10 @@ pub enum Format {
     GeoJsonSeq,
 }
 
+/// How to make a GeoJSONSeq file of a FeatureCollection: what the refusal of one says.
+pub const ONE_PER_LINE: &str =
+    "write its features one per line (`jq -c '.features[]'`, `ogr2ogr -f GeoJSONSeq`)";
+
 impl Format {
     /// The format a file name says: `.csv` is CSV; `.geojsons`, `.geojsonl`, `.geojsonseq`,
     /// `.ndjson`, `.jsonl` are GeoJSONSeq; `None` for any other name.
@@ -53,8 +57,8 @@ impl Format {
             line: None,
             message: format!(
                 "{what}: build --events reads CSV or GeoJSONSeq (one GeoJSON Feature per line: \
-                 .geojsons, .geojsonl, .ndjson), not a FeatureCollection; write its features \
-                 one per line (`jq -c '.features[]'`, `ogr2ogr -f GeoJSONSeq`), or give --format"
+                 .geojsons, .geojsonl, .ndjson), not a FeatureCollection; {ONE_PER_LINE}, or \
+                 give --format"
             ),
         };
         if matches!(extension(path).as_str(), "geojson" | "json") {

@@ -23,7 +23,7 @@ use super::csv::{free_key, push_numeric, FreeKeys};
 use super::{default_column, Columns, EventReader, Field, Next, Row};
 use crate::error::{Error, Problem, Result};
 use crate::json;
-use crate::model::properties::is_event_key;
+use crate::model::properties::is_layer_property;
 use crate::model::properties::{ReadBack, GEOCODER_READ_BACK, POINT_SOURCE_READ_BACK};
 use crate::read::collection::crs_problem;
 use crate::read::lines::shown_message;
@@ -202,6 +202,18 @@ impl<R: Read> SeqReader<R> {
             return Err((String::new(), json::given_twice("member", name)));
         }
         let kind = f.kind.unwrap_or_default();
+        if kind == "FeatureCollection" {
+            // On one line, in a file named as GeoJSONSeq (probe, session 41: told only
+            // "expected a GeoJSON Feature", where one over several lines is told how).
+            return Err((
+                kind,
+                format!(
+                    "a FeatureCollection, not a Feature: GeoJSONSeq is one GeoJSON Feature per \
+                     line; {}",
+                    super::ONE_PER_LINE
+                ),
+            ));
+        }
         if kind != "Feature" {
             return Err((
                 kind,
@@ -340,8 +352,10 @@ impl<R: Read> SeqReader<R> {
             // A key drillmap derives itself, beside its `src_` twin (in any case: a source's
             // `Admin1` is written `src_Admin1`), is a previous build's derivation (a layer
             // fed back, its source's own value in the twin): it is derived again, so the
-            // layer fed back comes out as it went in.
-            if is_event_key(k) && {
+            // layer fed back comes out as it went in. Only a key a layer writes among its
+            // properties: an `id` or `point_count` beside its twin is a source's own, kept
+            // or refused as a CSV's two columns are (probe, session 41: dropped unsaid).
+            if is_layer_property(k) && {
                 let twin = free_key(k);
                 props.iter().any(|(n, _)| n.eq_ignore_ascii_case(&twin))
             } {

@@ -53,6 +53,13 @@ pub fn is_event_key(key: &str) -> bool {
     EVENT_KEYS.iter().any(|k| k == key)
 }
 
+/// Whether drillmap writes `key` among the properties of a bulk event layer's features
+/// ([`is_event_key`] less the id, a member of the feature, and [`POINT_COUNT`], which only
+/// tiles write): what a layer fed back to `build --events` carries of its own.
+pub fn is_layer_property(key: &str) -> bool {
+    is_event_key(key) && key != "id" && key != POINT_COUNT
+}
+
 /// Whether `key` is one drillmap writes on event features, in any case: a source's `Admin1`
 /// beside drillmap's `admin1` is one column twice to readers that fold case (GeoPackage,
 /// shapefiles, SQL), which rename or drop one of them.
