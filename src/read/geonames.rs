@@ -275,27 +275,12 @@ pub fn read(
         if buf.is_empty() || buf.first() == Some(&b'#') {
             continue;
         }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(t) => t,
-            Err(e) => {
-                stats.note_malformed(|| {
-                    let bad = String::from_utf8_lossy(&buf[..e.valid_up_to().min(buf.len())]);
-                    Problem::new(
-                        path,
-                        Some(line_no),
-                        bad,
-                        format!("not UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                    )
-                });
-                continue;
+        match parse_bytes(&buf, line_no) {
+            Err((value, message)) => {
+                stats.note_malformed(|| Problem::new(path, Some(line_no), value, message));
             }
-        };
-        match parse_line(text, line_no) {
-            Err(message) => {
-                stats.note_malformed(|| Problem::new(path, Some(line_no), text, message));
-            }
-            Ok(None) => stats.other_features += 1,
-            Ok(Some(row)) => {
+            Ok((_, None)) => stats.other_features += 1,
+            Ok((text, Some(row))) => {
                 if selection.keeps(&row.country, row.lon, row.lat) {
                     stats.kept += 1;
                     keep(row, text);
@@ -306,6 +291,24 @@ pub fn read(
         }
     }
     Ok(stats)
+}
+
+/// A line of a GeoNames table as bytes, its end of line gone: its text and row (`None`
+/// for a feature class drillmap does not read), or why it is malformed, with the value
+/// shown: what every reader of the table (an import, a load, the index built beside it)
+/// says of a line.
+pub fn parse_bytes(bytes: &[u8], line: usize) -> Result<(&str, Option<Row>), (String, String)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let valid = e.valid_up_to().min(bytes.len());
+        (
+            String::from_utf8_lossy(&bytes[..valid]).into_owned(),
+            format!("not UTF-8 at byte {} of the line", valid + 1),
+        )
+    })?;
+    match parse_line(text, line) {
+        Ok(row) => Ok((text, row)),
+        Err(message) => Err((text.to_owned(), message)),
+    }
 }
 
 /// A geonameid as GeoNames writes it: a positive whole number in plain digits (no sign,

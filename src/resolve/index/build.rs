@@ -10,6 +10,7 @@ use super::{
     char_mask, checksum, fingerprint, hash, hash_feed, hash_finish, index_path, map, IndexError,
     Record, BLOCK, HASH_START, HEADER, MAGIC, PREFIX, SECTIONS, SECTION_ENTRY, VERSION,
 };
+use crate::error::Problem;
 use crate::fsutil::atomic::temp_path;
 use crate::read::geonames;
 use crate::resolve::normalize::NameKey;
@@ -81,9 +82,17 @@ struct Keyed {
     names: Vec<(NameKey, u64, u64)>,
 }
 
-/// Parse and key the lines of `text`, which starts at byte `base` and line `first_line`.
-fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
+/// Parse and key the lines of `text`, which starts at byte `base` and line `first_line` of
+/// the table at `path`; its malformed lines are counted, the first listed, in the words of
+/// every reader of the table ([`geonames::parse_bytes`]).
+fn key_lines(
+    text: &[u8],
+    base: usize,
+    first_line: usize,
+    path: &Path,
+) -> (Vec<Keyed>, geonames::Stats) {
     let mut out = Vec::new();
+    let mut stats = geonames::Stats::default();
     let mut start = 0;
     let mut line_no = first_line;
     while start < text.len() {
@@ -95,43 +104,48 @@ fn key_lines(text: &[u8], base: usize, first_line: usize) -> Vec<Keyed> {
         while stop > start && matches!(text.get(stop - 1), Some(b'\r' | b'\n')) {
             stop -= 1;
         }
-        let line = text.get(start..stop).unwrap_or(&[]);
+        let mut from = start;
+        if base + start == 0 && text.starts_with(crate::read::lines::BOM) {
+            from += crate::read::lines::BOM.len(); // as every reader of the table skips it
+        }
+        let line = text.get(from..stop).unwrap_or(&[]);
         if !line.is_empty() && line.first() != Some(&b'#') {
-            if let Ok(s) = std::str::from_utf8(line) {
-                if let Ok(Some(row)) = geonames::parse_line(s, line_no) {
-                    let country = row.country.as_bytes();
-                    let record = Record {
-                        geonameid: row.id,
-                        offset: (base + start) as u64,
-                        len: u32::try_from(line.len()).unwrap_or(u32::MAX),
-                        line: u32::try_from(line_no).unwrap_or(u32::MAX),
-                        lat: row.lat,
-                        lon: row.lon,
-                        kind: row.kind,
-                        country: [
-                            country.first().copied().unwrap_or(0),
-                            country.get(1).copied().unwrap_or(0),
-                        ],
-                        prominence: geonames::prominence_byte(row.prominence()),
-                    };
-                    // The names in the order `Place::names` gives them: the name, then
-                    // the alternates.
-                    let names = std::iter::once(row.name.as_str())
-                        .chain(row.alternates.iter().map(String::as_str))
-                        .map(|name| {
-                            let key = NameKey::new(name);
-                            let (e, l) = (hash(key.exact.as_bytes()), hash(key.loose.as_bytes()));
-                            (key, e, l)
-                        })
-                        .collect();
-                    out.push(Keyed { record, names });
-                }
+            let parsed = geonames::parse_bytes(line, line_no).map_err(|(value, message)| {
+                stats.note_malformed(|| Problem::new(path, Some(line_no), value, message));
+            });
+            if let Ok((_, Some(row))) = parsed {
+                let country = row.country.as_bytes();
+                let record = Record {
+                    geonameid: row.id,
+                    offset: (base + from) as u64,
+                    len: u32::try_from(line.len()).unwrap_or(u32::MAX),
+                    line: u32::try_from(line_no).unwrap_or(u32::MAX),
+                    lat: row.lat,
+                    lon: row.lon,
+                    kind: row.kind,
+                    country: [
+                        country.first().copied().unwrap_or(0),
+                        country.get(1).copied().unwrap_or(0),
+                    ],
+                    prominence: geonames::prominence_byte(row.prominence()),
+                };
+                // The names in the order `Place::names` gives them: the name, then
+                // the alternates.
+                let names = std::iter::once(row.name.as_str())
+                    .chain(row.alternates.iter().map(String::as_str))
+                    .map(|name| {
+                        let key = NameKey::new(name);
+                        let (e, l) = (hash(key.exact.as_bytes()), hash(key.loose.as_bytes()));
+                        (key, e, l)
+                    })
+                    .collect();
+                out.push(Keyed { record, names });
             }
         }
         line_no += 1;
         start = end + 1;
     }
-    out
+    (out, stats)
 }
 
 /// A key table being built: the distinct keys in one arena, in the order first met, each
@@ -452,18 +466,19 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
     let mut names = 0usize;
     const CHUNK: usize = 32 << 20;
     let mut line_base = 1usize;
+    let mut malformed = geonames::Stats::default();
     for (start, end) in split_lines(&text, text.len().div_ceil(CHUNK).max(1)) {
         let chunk = text.get(start..end).unwrap_or(&[]);
         let halves = split_lines(chunk, 2);
         let first_lines = bytecount(chunk.get(..halves[0].1).unwrap_or(&[]));
-        let keyed: Vec<Vec<Keyed>> = std::thread::scope(|s| {
+        let keyed: Vec<(Vec<Keyed>, geonames::Stats)> = std::thread::scope(|s| {
             let handles: Vec<_> = halves
                 .iter()
                 .enumerate()
                 .map(|(i, (a, b))| {
                     let part = chunk.get(*a..*b).unwrap_or(&[]);
                     let first = line_base + if i == 0 { 0 } else { first_lines };
-                    s.spawn(move || key_lines(part, start + a, first))
+                    s.spawn(move || key_lines(part, start + a, first, table))
                 })
                 .collect();
             handles
@@ -472,7 +487,17 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
                 .collect()
         });
         line_base += bytecount(chunk);
-        for k in keyed.into_iter().flatten() {
+        let mut rows = Vec::with_capacity(keyed.len());
+        for (part, part_stats) in keyed {
+            // In line order: each part's listed lines, then those it counted only.
+            let unlisted = part_stats.malformed - part_stats.problems.len();
+            for problem in part_stats.problems {
+                malformed.note_malformed(|| problem);
+            }
+            malformed.malformed += unlisted;
+            rows.push(part);
+        }
+        for k in rows.into_iter().flatten() {
             if places >= u64::from(u32::MAX) {
                 return Err(too_large("more than 2^32 rows"));
             }
@@ -486,6 +511,12 @@ pub fn build_into(table: &Path, dest: &Path) -> Result<BuildStats, IndexError> {
             }
             places += 1;
         }
+    }
+    if malformed.malformed > 0 {
+        // A table changed by hand since it was imported: refused as a read of it is, never
+        // indexed without its bad lines (probe, session 41: the index answered, and `check`
+        // passed, a table that fails both without it).
+        return Err(IndexError::Malformed(malformed));
     }
     if exact.len() >= u32::MAX as usize || loose.len() >= u32::MAX as usize {
         return Err(too_large("more than 2^32 distinct keys"));

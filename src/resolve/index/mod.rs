@@ -190,18 +190,24 @@ pub enum IndexError {
         /// What overflowed.
         what: String,
     },
+    /// The table has malformed lines (changed by hand since it was imported): listed, with
+    /// their number, as a read of the table lists them.
+    #[error("{} malformed lines in the GeoNames table", .0.malformed)]
+    Malformed(crate::read::geonames::Stats),
 }
 
 impl From<IndexError> for crate::Error {
     fn from(e: IndexError) -> Self {
         match e {
             IndexError::Io { path, source } => crate::Error::Io { path, source },
+            IndexError::Malformed(stats) => stats.into_error(),
             other => {
                 let path = match &other {
                     IndexError::Corrupt { path, .. }
                     | IndexError::Stale { path, .. }
                     | IndexError::TooLarge { path, .. } => path.clone(),
                     IndexError::Io { path, .. } => path.clone(),
+                    IndexError::Malformed(_) => PathBuf::new(),
                 };
                 crate::Error::Syntax {
                     path,
