@@ -806,7 +806,8 @@ fn an_import_leaves_no_folder_it_made_and_says_what_it_left() {
         );
         fs::remove_file(work.dir.path().join("go.reached")).unwrap();
     }
-    // Into a folder that was there: it stays, and holds nothing of the import.
+    // Into a folder that was there: it stays, and holds nothing of the import but the
+    // lock imports into `g.txt` take turns by (left, as `places/.places.lock` is).
     fs::create_dir(work.dir.path().join("was")).unwrap();
     let args = ["places", "import-geonames", sample, "--out", "was/g.txt"];
     let (child, _until) = work.spawn_held(&args, "import-staged");
@@ -815,10 +816,11 @@ fn an_import_leaves_no_folder_it_made_and_says_what_it_left() {
         .status()
         .unwrap();
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
-    assert_eq!(
-        fs::read_dir(work.dir.path().join("was")).unwrap().count(),
-        0
-    );
+    let left: Vec<_> = fs::read_dir(work.dir.path().join("was"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [".g.lock"]);
 
     // Nothing usable: the table that is not there is not said to be kept.
     fs::write(work.dir.path().join("junk.txt"), "garbage\tline\n").unwrap();
@@ -916,4 +918,48 @@ fn a_name_with_nothing_to_match_is_refused_as_an_empty_one_is() {
         "{}",
         asked.stdout()
     );
+}
+
+/// Probe (session 41): two imports into one table at once each compared with the table as
+/// it was and renamed theirs over it, so the one that said "written" could be the one
+/// replaced, its rows gone. They take turns to compare and write (a lock beside the
+/// table), so the second compares with the first's table and replaces it: both written,
+/// the table the second's.
+#[test]
+fn two_imports_into_one_table_take_turns() {
+    let work = Work::new("small");
+    let text = fs::read_to_string(root().join("tests/fixtures/geonames/sample.txt")).unwrap();
+    let first = work.dir.path().join("first.txt");
+    fs::write(&first, &text).unwrap();
+    let second = work.dir.path().join("second.txt");
+    let half: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+    fs::write(&second, &half).unwrap();
+    let out = work.data().join("geonames.txt");
+    let args = |dump: &std::path::Path| {
+        [
+            "places".to_owned(),
+            "import-geonames".to_owned(),
+            dump.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ]
+    };
+    let (held, until) = work.spawn_held(&args(&first), "import-staged");
+    let mut waiting = Command::new(env!("CARGO_BIN_EXE_drillmap"))
+        .args(args(&second))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Not a timing assertion: the second cannot end while the first holds its turn.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let waited = waiting.try_wait().unwrap().is_none();
+    fs::write(&until, "").unwrap(); // first, so a failure leaves no run held
+    assert!(waited, "the second waits for the first");
+    for (child, name) in [(held, "first"), (waiting, "second")] {
+        let run = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{name}: {err}");
+        assert!(err.contains("written"), "{name}: {err}");
+    }
+    assert_eq!(fs::read_to_string(&out).unwrap(), half);
 }

@@ -40,14 +40,16 @@ pub fn run(
     };
     // The folders made for the table go again when the import fails or is interrupted,
     // as `tiles`' and `build`'s do: no litter (probe, session 40).
+    // The lock two imports take turns by is made in the folder too, and goes with it.
     let dir = atomic::folder_of(out);
     let made = atomic::first_missing(dir);
+    let lock = atomic::edit_lock_name(out);
     if let Some(top) = &made {
-        interrupt::note_made(dir, top, "");
+        interrupt::note_made(dir, top, &lock);
     }
     let report = pipeline::import_geonames(file, &selection, out, strict, allow_empty);
     if let Some(top) = &made {
-        interrupt::release_made(dir, top, "");
+        interrupt::release_made(dir, top, &lock);
     }
     let report = report?;
     let mut err = io::stderr().lock();

@@ -692,10 +692,7 @@ pub fn link_target(path: &Path) -> Result<PathBuf> {
 /// once each keep the other's change. The lock file is left, as an output folder's is.
 pub fn lock_for_edit(path: &Path) -> Result<(PathBuf, fs::File)> {
     let target = link_target(path)?;
-    let stem = target
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let lock_path = target.with_file_name(format!(".{stem}.lock"));
+    let lock_path = target.with_file_name(edit_lock_name(&target));
     if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir(dir)?;
     }
@@ -708,6 +705,14 @@ pub fn lock_for_edit(path: &Path) -> Result<(PathBuf, fs::File)> {
         .map_err(|e| Error::io(&lock_path, e))?;
     lock.lock().map_err(|e| Error::io(&lock_path, e))?;
     Ok((target, lock))
+}
+
+/// The name of the lock file [`lock_for_edit`] holds beside `path`: `.STEM.lock`.
+pub fn edit_lock_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    format!(".{stem}.lock")
 }
 
 /// [`write`] to the file `dest` names through symlinks ([`link_target`]): the temporary

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// The output folders this process made and holds the lock of: (folder, the topmost folder
 /// made for it, the lock file's name).
-static MADE: Mutex<Vec<(PathBuf, PathBuf, &'static str)>> = Mutex::new(Vec::new());
+static MADE: Mutex<Vec<(PathBuf, PathBuf, String)>> = Mutex::new(Vec::new());
 /// The lock files this process holds, each a handle on the file itself: a signal empties
 /// them, as releasing a lock does, so none is left naming a process that is gone.
 static HELD: Mutex<Vec<std::fs::File>> = Mutex::new(Vec::new());
@@ -56,9 +56,9 @@ pub fn note_dir(dir: &Path) {
 /// Note that this process made `folder` (with its parents up to `top`) and holds its lock,
 /// the file `lock` in it (`""`: a folder no lock guards, made for `drillmap tiles --out`):
 /// a signal removes what of them is still unused ([`remove_unused`]).
-pub fn note_made(folder: &Path, top: &Path, lock: &'static str) {
+pub fn note_made(folder: &Path, top: &Path, lock: &str) {
     let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-    made.push((folder.to_path_buf(), top.to_path_buf(), lock));
+    made.push((folder.to_path_buf(), top.to_path_buf(), lock.to_owned()));
 }
 
 /// Note that this process holds the lock of `file` (a handle on the lock file, which it has

@@ -875,10 +875,14 @@ pub fn import_geonames(
         text.push('\n');
     }
     drop(rows);
-    let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
     // Made here, so a file where a folder should be is said plainly (probe, session 40:
     // `--out afile/t.txt` said only "File exists").
     crate::fsutil::atomic::create_dir(folder)?;
+    // Two imports into one table take turns from here (probe, session 41: the one that
+    // said "written" could be the one replaced, its rows gone), so each compares with,
+    // and replaces, what the other left; the dumps are read at once.
+    let _turn = crate::fsutil::atomic::lock_for_edit(out)?;
+    let written = std::fs::read(out).ok().as_deref() != Some(text.as_bytes());
     let index = resolve::index::import(out, text.into_bytes())?;
     Ok(ImportReport {
         stats,
