@@ -498,7 +498,7 @@ mod tests {
         assert!(p.source.contains("CC BY 4.0"));
     }
 
-    /// Probe finding 16: a byte order mark made the first row malformed.
+    /// Probe (session 40): a dump saved as UTF-16 was read as garbled rows, each malformed.
     #[test]
     fn a_dump_in_utf16_is_refused_with_how_to_convert_it() {
         let row =
@@ -525,6 +525,7 @@ mod tests {
         assert_eq!((rows.len(), stats.malformed), (1, 0));
     }
 
+    /// Probe finding 16: a byte order mark made the first row malformed.
     #[test]
     fn a_byte_order_mark_before_the_first_row_is_ignored() {
         let text = format!(
