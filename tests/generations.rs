@@ -96,7 +96,7 @@ fn temporary_bytes(work: &Work) -> u64 {
 /// What the next run says about the litter a kill at `stage` left, and that it leaves none.
 fn next_run_cleans_up(next: &Run, stage: &str, bytes: u64, work: &Work) {
     if ["renamed", "manifest"].contains(&stage) {
-        next.expect_stderr_line(&["completed the publish a killed run left in out"]);
+        next.expect_stderr_line(&["completed the publish a killed or failed run left in out"]);
     } else {
         next.expect_stderr_line(&[
             "removed",
@@ -685,7 +685,7 @@ fn a_killed_publish_is_completed_from_what_is_on_disk_when_its_staged_files_are_
         let bad = bulk_args("data/bad.csv", &["--seq"]);
         let next = work.run(&bad.iter().map(String::as_str).collect::<Vec<_>>());
         next.expect_code(1);
-        next.expect_stderr_line(&["completed the publish a killed run left in out"]);
+        next.expect_stderr_line(&["completed the publish a killed or failed run left in out"]);
         if by_hand {
             next.expect_stderr_line(&[
                 "the killed run's staged files were gone",
@@ -790,4 +790,50 @@ fn tiles_beside_a_lock_a_failed_build_left_leave_a_web_apps_manifest_alone() {
         app
     );
     assert_eq!(work.litter(), Vec::<String>::new());
+}
+
+/// Probe, session 42: a rename failing mid-publish (EIO, injected) ended the run with the
+/// bare I/O error, the folder holding part of the new generation. The error says the
+/// publish stopped part way and that the next run completes it, which it does.
+#[test]
+fn a_publish_that_fails_part_way_says_so_and_the_next_run_completes_it() {
+    let work = Work::new("small");
+    let (child, go) = work.spawn_held(&["build", "--data", "data", "--out", "out"], "renamed");
+    // The first file is in place; a folder where the next goes makes its rename fail.
+    let mut staged: Vec<String> = work
+        .litter()
+        .into_iter()
+        .filter(|n| n.contains(".drillmap-"))
+        .filter(|n| n != ".drillmap-publish.json" && n != ".drillmap.lock")
+        .collect();
+    staged.sort();
+    let next = staged
+        .iter()
+        .filter_map(|n| n.strip_prefix('.')?.split(".drillmap-").next())
+        .next()
+        .expect("a staged file still to rename")
+        .to_owned();
+    fs::create_dir(work.out().join(&next)).unwrap();
+    fs::write(work.out().join(&next).join("keep"), "").unwrap();
+    fs::write(&go, "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("out/{next}: "))
+            && stderr.contains(
+                "the publish stopped part way: out holds part of the new generation, and \
+                 the next run into it completes the rest from .drillmap-publish.json"
+            ),
+        "{stderr}"
+    );
+    fs::remove_dir_all(work.out().join(&next)).unwrap();
+    work.build()
+        .expect_code(0)
+        .expect_stderr_line(&["completed the publish a killed or failed run left in out"]);
+    consistent(&work);
+    assert_eq!(work.litter(), Vec::<String>::new());
+    let alone = Work::new("small");
+    alone.build().expect_code(0);
+    assert_eq!(files(&work), files(&alone));
 }

@@ -505,7 +505,7 @@ fn serve_serves_only_the_generation_the_manifest_names() {
 
     work.build()
         .expect_code(0)
-        .expect_stderr_line(&["completed the publish a killed run left"]);
+        .expect_stderr_line(&["completed the publish a killed or failed run left"]);
     let third = status(&served.addr);
     assert_eq!(third["version"], manifest()["generation"]);
     let pin = format!("?v={}", third["version"].as_str().unwrap());

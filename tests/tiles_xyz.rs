@@ -100,7 +100,7 @@ fn tiles_xyz_killed_at_any_stage_leave_the_previous_folder_or_the_next_run_compl
             assert!(!litter(&work.out()).is_empty());
             let next = work.build();
             next.expect_code(0)
-                .expect_stderr_line(&["completed the publish a killed run left in out"]);
+                .expect_stderr_line(&["completed the publish a killed or failed run left in out"]);
             assert_eq!(tree(&work.dir.path().join("tiles")), new_tree, "{stage}");
         } else {
             assert_eq!(

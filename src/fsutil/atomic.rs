@@ -24,6 +24,25 @@ pub fn create_dir(dir: &Path) -> Result<()> {
     let Err(e) = fs::create_dir_all(dir) else {
         return Ok(());
     };
+    // A symbolic link to nothing, the folder or one of its parents: "File exists" alone
+    // (probe, session 42) did not say the link's target is missing.
+    let dangling = dir.ancestors().find(|a| {
+        fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink())
+            && fs::metadata(a).is_err()
+    });
+    if let Some(link) = dangling {
+        let target = fs::read_link(link).map_or_else(|_| "?".into(), |t| t.display().to_string());
+        return Err(Error::io(
+            link,
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "a symbolic link to {target}, which does not exist: make that folder, or \
+                     remove the link"
+                ),
+            ),
+        ));
+    }
     let file = dir
         .ancestors()
         .find(|a| fs::metadata(a).is_ok_and(|m| !m.is_dir()));
@@ -696,15 +715,37 @@ pub fn lock_for_edit(path: &Path) -> Result<(PathBuf, fs::File)> {
     if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir(dir)?;
     }
-    let lock = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(|e| Error::io(&lock_path, e))?;
+    let lock = open_lock_file(&lock_path).map_err(|e| lock_error(&lock_path, e))?;
     lock.lock().map_err(|e| Error::io(&lock_path, e))?;
     Ok((target, lock))
+}
+
+/// Open the lock file `path`, made if missing, never through a symbolic link (`O_NOFOLLOW`):
+/// its holder writes its process id into it, so a link planted there would have drillmap
+/// empty and overwrite the file it points to (probe, session 42: `OUT/.drillmap.lock`
+/// linked to a user's file left that file empty).
+pub fn open_lock_file(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    options.open(path)
+}
+
+/// The error for a lock file that [`open_lock_file`] could not open: one that is a
+/// symbolic link says so.
+pub fn lock_error(path: &Path, e: std::io::Error) -> Error {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match is_link {
+        true => Error::io(
+            path,
+            std::io::Error::other(
+                "a symbolic link where drillmap keeps its lock file, which it writes: remove \
+                 the link (drillmap makes the file again)",
+            ),
+        ),
+        false => Error::io(path, e),
+    }
 }
 
 /// The name of the lock file [`lock_for_edit`] holds beside `path`: `.STEM.lock`.
@@ -740,6 +781,22 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Probe, session 42: `--out` a symbolic link to nothing was "File exists" alone.
+    #[test]
+    fn a_folder_that_is_a_link_to_nothing_is_said_to_be_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink(dir.path().join("gone"), &link).unwrap();
+        for at in [link.clone(), link.join("deeper")] {
+            let e = create_dir(&at).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("{}: a symbolic link to ", link.display()))
+                    && e.contains("gone, which does not exist"),
+                "{e}"
+            );
+        }
+    }
 
     /// Probe (session 30): a run killed with SIGKILL under `timeout` stays a zombie until
     /// init reaps it; its temporary files survived the next build, which took the process

@@ -34,7 +34,7 @@
 //! manifest only when it still matches the old one; one that does not is reported and left
 //! out. A file whose bytes do not change is not rewritten ("untouched when unchanged").
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Seek as _, Write};
 use std::path::{Path, PathBuf};
 
@@ -339,12 +339,7 @@ impl Folder {
     fn lock_once(out: &Path, on_wait: &mut dyn FnMut(&Busy)) -> Result<Option<Folder>> {
         crate::fsutil::atomic::create_dir(out)?;
         let path = out.join(LOCK);
-        let opened = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path);
+        let opened = atomic::open_lock_file(&path);
         let mut file = match opened {
             Ok(file) => file,
             Err(e) if atomic::is_unwritable(&e) => {
@@ -364,9 +359,15 @@ impl Folder {
                 }));
             }
             // The folder was removed between making it and opening its lock (its holder
-            // left it unused): make it again.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(&path, e)),
+            // left it unused): make it again. Only then: a folder that is there and where
+            // no file can be made (`/proc/self`) looped here for ever (probe, session 42).
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && fs::symlink_metadata(out).is_err() =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(atomic::lock_error(&path, e)),
         };
         match file.try_lock() {
             Ok(()) => {}
@@ -612,7 +613,7 @@ impl Folder {
         staged.into_iter().for_each(Staged::keep);
         dirs.into_iter().for_each(StagedDir::keep);
         test_point("journal");
-        let applied = self.apply(&journal)?;
+        let applied = self.apply(&journal).map_err(|e| self.part_way(e))?;
         crate::fsutil::interrupt::published();
         if !applied.lost.is_empty() {
             // Its own staged files, removed under it while it published.
@@ -627,6 +628,28 @@ impl Folder {
         }
         self.remember(&applied.manifest);
         Ok(applied.manifest)
+    }
+
+    /// An error of a publish past its journal (a rename failing with EIO): the folder then
+    /// holds part of the new generation, which no rollback can undo (the renames replaced
+    /// the files), so the error says so and that the next run into the folder completes
+    /// it from the journal, as it completes a killed run's (probe, session 42: "Input/output
+    /// error" alone, the folder left mixed).
+    fn part_way(&self, e: Error) -> Error {
+        match e {
+            Error::Io { path, source } => Error::Io {
+                path,
+                source: std::io::Error::new(
+                    source.kind(),
+                    format!(
+                        "{source}; the publish stopped part way: {} holds part of the new \
+                         generation, and the next run into it completes the rest from {JOURNAL}",
+                        self.out.display()
+                    ),
+                ),
+            },
+            other => other,
+        }
     }
 
     /// Remember the digests of the generation's files that this run verified and did not
@@ -778,7 +801,7 @@ impl Folder {
         }
         let applied = self.apply(&journal)?;
         self.notes.push(format!(
-            "completed the publish a killed run left in {} (generation {}, {} renamed)",
+            "completed the publish a killed or failed run left in {} (generation {}, {} renamed)",
             self.out.display(),
             applied.manifest.generation,
             counted(applied.renamed as u64, "file")
@@ -920,6 +943,45 @@ mod tests {
         assert_eq!(a.files[0].name, "a");
         assert_eq!(a.generation.len(), 16);
         assert_ne!(a.generation, Manifest::new(vec![f("a", "2")]).generation);
+    }
+
+    /// Probe, session 42: a lock file that is a symbolic link was opened through it, and
+    /// the file it points to emptied for the holder's id; a folder where no file can be
+    /// made though it is there (`/proc/self`) was taken for one removed meanwhile, and
+    /// the lock tried again for ever.
+    #[test]
+    fn a_lock_is_never_taken_through_a_link_nor_waited_for_where_none_can_be_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "DATA\n").unwrap();
+        std::os::unix::fs::symlink(&victim, out.join(LOCK)).unwrap();
+        let Err(e) = Folder::lock(&out, &mut |_| {}) else {
+            panic!("a link refused")
+        };
+        assert!(
+            e.to_string()
+                .contains("a symbolic link where drillmap keeps its lock"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "DATA\n");
+        // A link to nothing makes no file either.
+        fs::remove_file(&victim).unwrap();
+        assert!(Folder::lock(&out, &mut |_| {}).is_err());
+        assert!(!victim.exists());
+        let edited = dir.path().join("t.csv");
+        std::os::unix::fs::symlink(dir.path().join("v2"), dir.path().join(".t.lock")).unwrap();
+        assert!(atomic::lock_for_edit(&edited).is_err());
+        assert!(!dir.path().join("v2").exists());
+        if Path::new("/proc/self").is_dir() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(Folder::lock(Path::new("/proc/self"), &mut |_| {}).is_err());
+            });
+            let refused = rx.recv_timeout(std::time::Duration::from_secs(60));
+            assert_eq!(refused, Ok(true), "/proc/self: not refused within a minute");
+        }
     }
 
     #[test]
