@@ -589,6 +589,17 @@ fn unknown_country_code_is_reported() {
         },
         &["places.csv:6:", "\"XX\"", "unknown country code"],
     );
+    // Probe, session 42: a country given twice was taken once, silently.
+    rejects(
+        |w| {
+            w.edit(
+                "exercises.toml",
+                "participants = [\"RU\", \"TJ\"]",
+                "participants = [\"RU\", \"TJ\", \"RU\"]",
+            )
+        },
+        &["exercises.toml:7:", "\"RU\"", "`participants`: given twice"],
+    );
 }
 
 /// Review (admin1): `admin1` was never checked: `not a code at all!`, and `TJ-SU` on a UZ

@@ -35,6 +35,14 @@ pub enum Format {
 pub const ONE_PER_LINE: &str =
     "write its features one per line (`jq -c '.features[]'`, `ogr2ogr -f GeoJSONSeq`)";
 
+/// What a GeoJSONSeq reader says of a FeatureCollection written on one of its lines.
+pub fn collection_in_seq() -> String {
+    format!(
+        "a FeatureCollection, not a Feature: GeoJSONSeq is one GeoJSON Feature per line; \
+         {ONE_PER_LINE}"
+    )
+}
+
 impl Format {
     /// The format a file name says: `.csv` is CSV; `.geojsons`, `.geojsonl`, `.geojsonseq`,
     /// `.ndjson`, `.jsonl` are GeoJSONSeq; `None` for any other name.
@@ -67,6 +75,32 @@ impl Format {
         if let Some(format) = Format::from_path(path) {
             return Ok(format);
         }
+        match Sniffed::of_file(path)? {
+            Sniffed::JsonArray => Err(not_read("a JSON array")),
+            Sniffed::FeatureCollection => Err(not_read("a GeoJSON FeatureCollection")),
+            Sniffed::GeoJsonSeq => Ok(Format::GeoJsonSeq),
+            Sniffed::Csv => Ok(Format::Csv),
+        }
+    }
+}
+
+/// What a file's first bytes say it holds (after a byte order mark and white space).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// A `[`: a JSON array.
+    JsonArray,
+    /// A `{` (or RS) whose object is a FeatureCollection ([`is_feature_collection`]).
+    FeatureCollection,
+    /// A `{` (or RS) whose object is anything else: a Feature, a line of GeoJSONSeq.
+    GeoJsonSeq,
+    /// Anything else: CSV (an empty file too).
+    Csv,
+}
+
+impl Sniffed {
+    /// What the first [`SNIFFED`] bytes of the file `path` hold: the one rule by which
+    /// `build --events` and `tiles` tell a file whose name does not say its format.
+    pub fn of_file(path: &Path) -> Result<Sniffed> {
         let mut head = Vec::new();
         std::io::Read::read_to_end(
             &mut std::io::Read::take(crate::read::input::open(path)?, SNIFFED),
@@ -75,14 +109,14 @@ impl Format {
         .map_err(|e| Error::io(path, e))?;
         let text = head.strip_prefix(crate::read::lines::BOM).unwrap_or(&head);
         let start = text.iter().position(|b| !b.is_ascii_whitespace());
-        match start.map(|i| (text[i], &text[i..])) {
-            Some((b'[', _)) => Err(not_read("a JSON array")),
+        Ok(match start.map(|i| (text[i], &text[i..])) {
+            Some((b'[', _)) => Sniffed::JsonArray,
             Some((b'{' | 0x1E, first)) if is_feature_collection(first) => {
-                Err(not_read("a GeoJSON FeatureCollection"))
+                Sniffed::FeatureCollection
             }
-            Some((b'{' | 0x1E, _)) => Ok(Format::GeoJsonSeq),
-            _ => Ok(Format::Csv),
-        }
+            Some((b'{' | 0x1E, _)) => Sniffed::GeoJsonSeq,
+            _ => Sniffed::Csv,
+        })
     }
 }
 
@@ -238,7 +272,7 @@ impl Field {
             Field::Place => &["place", "location"],
             Field::Country => &["country", "country_code", "iso2", "country_hint"],
             Field::Lat => &["lat", "latitude"],
-            Field::Lon => &["lon", "longitude", "lng"],
+            Field::Lon => &["lon", "longitude", "lng", "long"],
             Field::DatePrecision => &["date_precision"],
             Field::Source => &["source", "source_url", "SOURCEURL"],
             Field::DateBound => &["date_bound"],
@@ -432,14 +466,30 @@ impl Columns {
                 Field::Id.default_columns().join(", ")
             ));
         }
-        if out[Field::Place.index()].is_none() && out[Field::Lat.index()].is_none() {
-            return Err(
-                "neither a place column nor lat/lon columns; map one with --columns place=COLUMN"
-                    .to_owned(),
-            );
+        let (lat, lon) = (out[Field::Lat.index()], out[Field::Lon.index()]);
+        if out[Field::Place.index()].is_none() && lat.is_none() && lon.is_none() {
+            return Err(format!(
+                "neither a place column nor coordinate columns (looked for {}; {}; {}); map \
+                 them with --columns place=COLUMN or --columns lat=COLUMN,lon=COLUMN",
+                Field::Place.default_columns().join(", "),
+                Field::Lat.default_columns().join(", "),
+                Field::Lon.default_columns().join(", ")
+            ));
         }
-        if out[Field::Lat.index()].is_some() != out[Field::Lon.index()].is_some() {
-            return Err("lat and lon columns come together: map both or neither".to_owned());
+        // One coordinate column found: say which, and which other was looked for (probe,
+        // session 42: `LAT,LONG` was told "map both or neither", though nothing was mapped).
+        let lone = match (lat, lon) {
+            (Some(i), None) => Some((i, Field::Lon)),
+            (None, Some(i)) => Some((i, Field::Lat)),
+            _ => None,
+        };
+        if let Some((found, missing)) = lone {
+            return Err(format!(
+                "column {:?} is a coordinate, but no {missing} column goes with it (looked for \
+                 {}); map both with --columns lat=COLUMN,lon=COLUMN",
+                header[found],
+                missing.default_columns().join(", ")
+            ));
         }
         Ok(out)
     }
@@ -610,10 +660,22 @@ mod tests {
             .resolve(&["place"])
             .unwrap_err()
             .contains("no id"));
-        assert!(Columns::default()
-            .resolve(&["id", "lat", "place"])
-            .unwrap_err()
-            .contains("together"));
+        // Probe, session 42: one coordinate column was "map both or neither", though none
+        // was mapped; `LONG` goes with `LAT`; with no coordinate, the mapping is named.
+        let e = Columns::default()
+            .resolve(&["id", "LAT", "place"])
+            .unwrap_err();
+        assert!(
+            e.contains("column \"LAT\" is a coordinate, but no lon column goes with it (looked for lon, longitude, lng, long)"),
+            "{e}"
+        );
+        let idx = Columns::default().resolve(&["id", "LAT", "LONG"]).unwrap();
+        assert_eq!(
+            (idx[Field::Lat.index()], idx[Field::Lon.index()]),
+            (Some(1), Some(2))
+        );
+        let e = Columns::default().resolve(&["id", "x", "y"]).unwrap_err();
+        assert!(e.contains("--columns lat=COLUMN,lon=COLUMN"), "{e}");
         let points = Columns {
             points: true,
             ..Columns::default()

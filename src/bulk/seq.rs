@@ -205,14 +205,7 @@ impl<R: Read> SeqReader<R> {
         if kind == "FeatureCollection" {
             // On one line, in a file named as GeoJSONSeq (probe, session 41: told only
             // "expected a GeoJSON Feature", where one over several lines is told how).
-            return Err((
-                kind,
-                format!(
-                    "a FeatureCollection, not a Feature: GeoJSONSeq is one GeoJSON Feature per \
-                     line; {}",
-                    super::ONE_PER_LINE
-                ),
-            ));
+            return Err((kind, super::collection_in_seq()));
         }
         if kind != "Feature" {
             return Err((

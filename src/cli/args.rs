@@ -389,15 +389,8 @@ pub fn config(args: &OnlineArgs) -> Result<drillmap::resolve::online::OnlineConf
         Ok(text) => {
             // A config is settings, as flags are: one that does not parse is a usage error
             // (exit 2, as a value out of range in it is), naming the file and the line.
-            let parsed: ConfigFile = toml::from_str(&text).map_err(|e| {
-                let lines = drillmap::read::lines::LineIndex::new(&text);
-                let bad = Error::Syntax {
-                    path: path.clone(),
-                    line: e.span().map(|s| lines.line(s.start)),
-                    message: drillmap::read::dataset::toml_message(&e, &text),
-                };
-                Error::Usage(bad.to_string())
-            })?;
+            let parsed: ConfigFile = drillmap::read::input::parse_toml(&path, &text)
+                .map_err(|e| Error::Usage(e.to_string()))?;
             let config = parsed.online.unwrap_or_default();
             // Checked alone, so the message names the file (probe 10: `timeout-secs = 0`
             // was accepted by a run that does not ask online).

@@ -191,6 +191,13 @@ fn base_features<'a, 'b: 'a>(
                 site_note: non_empty(&s.note),
                 evidence,
             };
+            // The first day of the period the report gives, or the site's first day if
+            // later: the site is known in use on or after it (a report of "2018" does not
+            // show use on 31 December, nor before a `since` of June 2018).
+            let last_reported = s.last_reported.map(|d| match s.since {
+                Some(since) if since.first > d.first => since,
+                _ => d,
+            });
             let props = BaseProps {
                 name: &s.name,
                 base_id: &b.id,
@@ -200,15 +207,14 @@ fn base_features<'a, 'b: 'a>(
                 host_country: &b.host,
                 units: &b.units,
                 status: s.status,
+                // Each date with the precision it was reported to (session 42 audit:
+                // `since = "2015"` was shown as 2015-01-01, a day the record does not give).
                 since: s.since.map(|d| d.first),
+                since_precision: s.since.map(|d| d.precision),
                 until: s.until.map(|d| d.last),
-                // The first day of the period the report gives, or the site's first day if
-                // later: the site is known in use on or after it (a report of "2018" does
-                // not show use on 31 December, nor before a `since` of June 2018).
-                last_reported: s.last_reported.map(|d| match s.since {
-                    Some(since) if since.first > d.first => since.first,
-                    _ => d.first,
-                }),
+                until_precision: s.until.map(|d| d.precision),
+                last_reported: last_reported.map(|d| d.first),
+                last_reported_precision: last_reported.map(|d| d.precision),
                 site,
             };
             Feature {

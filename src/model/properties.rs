@@ -172,8 +172,11 @@ pub struct BaseProps<'a> {
     pub units: &'a [String],
     pub status: BaseStatus,
     pub since: Option<Day>,
+    pub since_precision: Option<DatePrecision>,
     pub until: Option<Day>,
+    pub until_precision: Option<DatePrecision>,
     pub last_reported: Option<Day>,
+    pub last_reported_precision: Option<DatePrecision>,
     #[serde(flatten)]
     pub site: SiteProperties<'a>,
 }

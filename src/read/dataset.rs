@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::input::parse_toml;
 use super::lines::LineIndex;
 use super::places::is_slug;
 use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
-use crate::error::{Error, Problem, Result};
+use crate::error::{Problem, Result};
 use crate::model::{
     address, without_credentials, Base, BaseSite, BaseStatus, Count, Dataset, Evidence, Exercise,
     PlaceRef, Quote, Site, Source, SourceError,
@@ -395,51 +396,6 @@ fn load(dir: &Path, name: &str) -> Result<(PathBuf, String)> {
     let path = dir.join(name);
     let text = super::input::read_toml(&path)?;
     Ok((path, text))
-}
-
-fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e| Error::Syntax {
-        path: path.into(),
-        line: e.span().map(|s| LineIndex::new(text).line(s.start)),
-        message: toml_message(&e, text),
-    })
-}
-
-/// What to say of TOML `text` that does not parse, for every TOML file drillmap reads (the
-/// dataset, a config, the geocode cache): the reader's message, with the value it stands
-/// on where the message does not name it: a date written where a string is wanted
-/// ([`toml_date`]), the key given twice (probe, session 41: `duplicate key` alone).
-pub fn toml_message(e: &toml::de::Error, text: &str) -> String {
-    let value = e.span().and_then(|s| text.get(s)).unwrap_or("").trim();
-    let message = e.message().trim();
-    if message.starts_with("invalid type") {
-        if let Some(date) = toml_date(value) {
-            return date;
-        }
-    }
-    match message == "duplicate key" && !value.is_empty() {
-        true => format!("duplicate key `{value}`: each key is given once in a table"),
-        false => message.to_owned(),
-    }
-}
-
-/// What to say of a TOML date or time written where the dataset wants a string (`start =
-/// 2021-08-05`), which the TOML reader calls "invalid type: map, expected a string" (probe,
-/// session 39): the value, and how to write it.
-fn toml_date(value: &str) -> Option<String> {
-    let bytes = value.as_bytes();
-    let date = bytes.len() >= 10
-        && bytes[..10].iter().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                *b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    let time = bytes.len() >= 8 && bytes[2] == b':' && bytes[5] == b':';
-    (date || time).then(|| {
-        format!("{value:?}: a TOML date or time, not a string: write it in quotes (\"{value}\")")
-    })
 }
 
 /// Validation of one file's records.
@@ -875,13 +831,20 @@ impl<'a> Checker<'a> {
             );
             return Vec::new();
         };
-        let mut out: Vec<String> = list
-            .get_ref()
-            .iter()
-            .filter_map(|c| self.country_code(&c.span(), c.get_ref().trim()))
-            .collect();
+        let mut out: Vec<String> = Vec::new();
+        for c in list.get_ref() {
+            let Some(code) = self.country_code(&c.span(), c.get_ref().trim()) else {
+                continue;
+            };
+            // A country given twice is a slip for another one, as often as not (probe,
+            // session 42: `["RU", "KZ", "RU"]` was taken as two countries, silently).
+            if out.contains(&code) {
+                self.problem(&c.span(), &code, format!("`{name}`: given twice"));
+                continue;
+            }
+            out.push(code);
+        }
         out.sort();
-        out.dedup();
         out
     }
 
@@ -1807,13 +1770,13 @@ mod tests {
             "{e}"
         );
         assert_eq!(
-            toml_date("12:30:00")
+            crate::read::input::toml_date("12:30:00")
                 .as_deref()
                 .map(|m| m.contains("quotes")),
             Some(true)
         );
-        assert_eq!(toml_date("2021"), None);
-        assert_eq!(toml_date("5"), None);
+        assert_eq!(crate::read::input::toml_date("2021"), None);
+        assert_eq!(crate::read::input::toml_date("5"), None);
     }
 
     /// Probe, session 41: a key given twice was "duplicate key", naming no key.
@@ -1822,7 +1785,7 @@ mod tests {
         let text = "[[exercise]]\nid = \"a\"\ntroops = 5\ntroops = 6\n";
         let e = toml::from_str::<toml::Table>(text).unwrap_err();
         assert_eq!(
-            toml_message(&e, text),
+            crate::read::input::toml_message(&e, text),
             "duplicate key `troops`: each key is given once in a table"
         );
     }

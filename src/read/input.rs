@@ -89,29 +89,96 @@ pub fn open_lines(path: &Path) -> Result<LineCap<File>> {
     Ok(LineCap::new(file))
 }
 
-/// The compressed formats a text input may turn out to be: magic number, name, the command
-/// that decompresses it.
-const COMPRESSED: [(&[u8], &str, &str); 6] = [
-    (b"\x1f\x8b", "gzip", "gunzip -k"),
-    (b"PK\x03\x04", "zip", "unzip"),
-    (b"PK\x05\x06", "zip", "unzip"),
-    (b"BZh", "bzip2", "bunzip2 -k"),
-    (b"\xfd7zXZ\x00", "xz", "unxz -k"),
-    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+/// A compressed format a text input may turn out to be.
+struct Compression {
+    magic: &'static [u8],
+    name: &'static str,
+    /// The suffixes its files usually have.
+    suffixes: &'static [&'static str],
+    /// The command that decompresses a file with such a suffix to one beside it.
+    beside: &'static str,
+    /// The command that writes any file's content to standard output.
+    to_stdout: &'static str,
+}
+
+const COMPRESSED: [Compression; 6] = [
+    Compression {
+        magic: b"\x1f\x8b",
+        name: "gzip",
+        suffixes: &["gz", "tgz"],
+        beside: "gunzip -k",
+        to_stdout: "gzip -dc",
+    },
+    Compression {
+        magic: b"PK\x03\x04",
+        name: "zip",
+        suffixes: &[],
+        beside: "unzip",
+        to_stdout: "unzip",
+    },
+    Compression {
+        magic: b"PK\x05\x06",
+        name: "zip",
+        suffixes: &[],
+        beside: "unzip",
+        to_stdout: "unzip",
+    },
+    Compression {
+        magic: b"BZh",
+        name: "bzip2",
+        suffixes: &["bz2"],
+        beside: "bunzip2 -k",
+        to_stdout: "bzip2 -dc",
+    },
+    Compression {
+        magic: b"\xfd7zXZ\x00",
+        name: "xz",
+        suffixes: &["xz"],
+        beside: "unxz -k",
+        to_stdout: "xz -dc",
+    },
+    Compression {
+        magic: b"\x28\xb5\x2f\xfd",
+        name: "zstd",
+        suffixes: &["zst"],
+        beside: "unzstd",
+        to_stdout: "zstd -dc",
+    },
 ];
 
-/// The compressed format a file starting with `head` is in, and the command that
-/// decompresses it; `None` for anything else.
-pub fn compressed(head: &[u8]) -> Option<(&'static str, &'static str)> {
-    COMPRESSED
-        .iter()
-        .find(|(magic, name, _)| {
-            // `BZh` is also text: a bzip2 stream goes on with its block size digit.
-            head.starts_with(magic)
-                && (*name != "bzip2"
-                    || (head.get(3).is_some_and(u8::is_ascii_digit) && head.get(4) == Some(&0x31)))
-        })
-        .map(|&(_, name, tool)| (name, tool))
+/// The compressed format a file starting with `head` is in; `None` for anything else.
+fn compressed(head: &[u8]) -> Option<&'static Compression> {
+    COMPRESSED.iter().find(|c| {
+        // `BZh` is also text: a bzip2 stream goes on with its block size digit.
+        head.starts_with(c.magic)
+            && (c.name != "bzip2"
+                || (head.get(3).is_some_and(u8::is_ascii_digit) && head.get(4) == Some(&0x31)))
+    })
+}
+
+/// The name of the compressed format a file starting with `head` is in, and the command
+/// that decompresses `path` to a file beside it; `None` for anything else. A name without
+/// the format's suffix gets the form that writes to standard output: `gunzip -k` refuses a
+/// `.txt` name ("unknown suffix -- ignored"), so the hint could not be followed.
+pub fn decompress_hint(path: &Path, head: &[u8]) -> Option<(&'static str, String)> {
+    let c = compressed(head)?;
+    let shown = path.display();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if c.suffixes.is_empty() || c.suffixes.iter().any(|s| ext.eq_ignore_ascii_case(s)) {
+        return Some((c.name, format!("{} {shown}", c.beside)));
+    }
+    let stem = path
+        .file_stem()
+        .map_or_else(Default::default, |s| s.to_string_lossy());
+    let out = match ext {
+        "" => format!("{stem}-decompressed"),
+        ext => format!("{stem}-decompressed.{ext}"),
+    };
+    let out = path.with_file_name(out);
+    Some((
+        c.name,
+        format!("{} {shown} > {}", c.to_stdout, out.display()),
+    ))
 }
 
 /// How a PDF document starts (its header line, ISO 32000-1 section 7.5.2).
@@ -122,11 +189,10 @@ const PDF: &[u8] = b"%PDF-";
 /// "not UTF-8", and a PDF's binary comment line read as Windows-1251 Cyrillic got a
 /// conversion hint that cannot help.
 pub(crate) fn refuse_not_text(path: &Path, head: &[u8]) -> Result<()> {
-    let message = if let Some((name, tool)) = compressed(head) {
+    let message = if let Some((name, command)) = decompress_hint(path, head) {
         format!(
-            "a {name}-compressed file, not text: decompress it first (`{tool} {}`) and give \
-             drillmap the file it holds",
-            path.display()
+            "a {name}-compressed file, not text: decompress it first (`{command}`) and give \
+             drillmap the file it holds"
         )
     } else if head.starts_with(PDF) {
         format!(
@@ -234,6 +300,54 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// TOML `text` read from `path` as a `T`: a syntax error names the file, the line and
+/// what is wrong ([`toml_message`]); the one reading of every TOML file drillmap reads (the
+/// dataset, a config, the geocode cache).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    toml::from_str(text).map_err(|e| Error::Syntax {
+        path: path.into(),
+        line: e.span().map(|s| lines::LineIndex::new(text).line(s.start)),
+        message: toml_message(&e, text),
+    })
+}
+
+/// What to say of TOML `text` that does not parse, for every TOML file drillmap reads (the
+/// dataset, a config, the geocode cache): the reader's message, with the value it stands
+/// on where the message does not name it: a date written where a string is wanted
+/// ([`toml_date`]), the key given twice (probe, session 41: `duplicate key` alone).
+pub fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let value = e.span().and_then(|s| text.get(s)).unwrap_or("").trim();
+    let message = e.message().trim();
+    if message.starts_with("invalid type") {
+        if let Some(date) = toml_date(value) {
+            return date;
+        }
+    }
+    match message == "duplicate key" && !value.is_empty() {
+        true => format!("duplicate key `{value}`: each key is given once in a table"),
+        false => message.to_owned(),
+    }
+}
+
+/// What to say of a TOML date or time written where the dataset wants a string (`start =
+/// 2021-08-05`), which the TOML reader calls "invalid type: map, expected a string" (probe,
+/// session 39): the value, and how to write it.
+pub(crate) fn toml_date(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let date = bytes.len() >= 10
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let time = bytes.len() >= 8 && bytes[2] == b':' && bytes[5] == b':';
+    (date || time).then(|| {
+        format!("{value:?}: a TOML date or time, not a string: write it in quotes (\"{value}\")")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +429,24 @@ mod tests {
             assert!(e.contains("a gzip-compressed file, not text"), "{e}");
             assert!(e.contains("gunzip -k"), "{e}");
         }
+        // Session 42: under a name without the suffix the hint was `gunzip -k x.txt`,
+        // which gunzip refuses ("unknown suffix -- ignored"); it writes to stdout instead.
+        let txt = dir.path().join("cities500.txt");
+        std::fs::write(&txt, b"\x1f\x8b\x08\x00rest").unwrap();
+        let e = open_lines(&txt).unwrap_err().to_string();
+        let want = format!(
+            "`gzip -dc {} > {}`",
+            txt.display(),
+            dir.path().join("cities500-decompressed.txt").display()
+        );
+        assert!(e.contains(&want) && !e.contains("gunzip"), "{e}");
+        let xz = dir.path().join("events");
+        std::fs::write(&xz, b"\xfd7zXZ\x00rest").unwrap();
+        let e = open_lines(&xz).unwrap_err().to_string();
+        assert!(
+            e.contains("`xz -dc ") && e.contains("events-decompressed`"),
+            "{e}"
+        );
         std::fs::write(&f, b"PK\x03\x04\x14\x00").unwrap();
         assert!(open_lines(&f)
             .unwrap_err()

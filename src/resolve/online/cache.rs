@@ -387,10 +387,8 @@ impl GeocodeCache {
         // from the start for each would be quadratic in the cache's size.
         let lines = crate::read::lines::LineIndex::new(text);
         let line_at = |offset: usize| lines.line(offset);
-        let file: CacheFile<toml::Spanned<CacheEntry>> = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_at(s.start));
-            syntax(line, crate::read::dataset::toml_message(&e, text))
-        })?;
+        let file: CacheFile<toml::Spanned<CacheEntry>> =
+            crate::read::input::parse_toml(path, text)?;
         if file.version != CACHE_VERSION {
             return Err(syntax(
                 None,

@@ -4,7 +4,8 @@
 //!
 //! The format is chosen by extension, as [`Format::from_path`] says for `build --events`
 //! (`.geojsonl`, `.geojsons`, `.geojsonseq`, `.ndjson` and `.jsonl` are GeoJSONSeq, `.csv`
-//! is CSV); anything else is a FeatureCollection. The
+//! is CSV); `.geojson` and `.json` are a FeatureCollection; any other name is told by its
+//! first bytes, as `build --events` tells one ([`format_of`]). The
 //! layer is named after the collection's `name` member, else the file stem. A feature's id
 //! is its GeoJSON `id`, else its id property (`--columns id=NAME`, else `id`,
 //! `event_id_cnty` or `event_id` in any case, as `build --events` reads it), else its
@@ -52,7 +53,7 @@ use super::mvt;
 use super::prepare::{EncodedProperties, KIND_NUMBER};
 use super::{LayerBuilder, SortSpill};
 use crate::bulk::csv::{push_numeric, CsvReader};
-use crate::bulk::{no_feature_has, Columns, EventReader, Field, Format, Next};
+use crate::bulk::{no_feature_has, Columns, EventReader, Field, Format, Next, Sniffed};
 use crate::date::{self, DateError, DateSpan, ReportedDate, SpanError};
 use crate::derive::event::{coordinates, out_of_range};
 use crate::error::{Error, Result};
@@ -129,7 +130,7 @@ fn read_features(
         }
         each(name, f)
     };
-    Ok(match Format::from_path(path) {
+    Ok(match format_of(path)? {
         Some(Format::GeoJsonSeq) => {
             let file = input::open_lines(path)?;
             read_seq(
@@ -152,6 +153,32 @@ fn read_features(
             read_collection(path, file, stem, (workers, columns), tally)?
         }
     })
+}
+
+/// The format of the input `path`: by its name ([`Format::from_path`]); a `.geojson` or
+/// `.json` name, or one whose first bytes are a FeatureCollection, is `None`, a
+/// FeatureCollection; any other name by its first bytes, by the rule `build --events`
+/// tells such a file by ([`Sniffed`]): a CSV or GeoJSONSeq named `.txt` was read as a
+/// FeatureCollection, "not JSON" (probe, session 42).
+fn format_of(path: &Path) -> Result<Option<Format>> {
+    if let Some(format) = Format::from_path(path) {
+        return Ok(Some(format));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext.eq_ignore_ascii_case("geojson") || ext.eq_ignore_ascii_case("json") {
+        return Ok(None);
+    }
+    match Sniffed::of_file(path)? {
+        Sniffed::FeatureCollection => Ok(None),
+        Sniffed::GeoJsonSeq => Ok(Some(Format::GeoJsonSeq)),
+        Sniffed::Csv => Ok(Some(Format::Csv)),
+        Sniffed::JsonArray => Err(syntax(
+            path,
+            None,
+            "a JSON array: tiles reads a GeoJSON FeatureCollection, GeoJSONSeq (one Feature \
+             per line) or CSV",
+        )),
+    }
 }
 
 fn syntax(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error {
@@ -452,8 +479,8 @@ pub struct RawFeature {
     pub properties: EncodedProperties,
     /// The line of the file it starts on, when known (always, when read from a file).
     pub line: Option<usize>,
-    /// Whether `type` is "Feature".
-    is_feature: bool,
+    /// What `type` says.
+    type_member: TypeMember,
     /// The `id` member: absent, or present with its text when a string or number.
     id_member: Option<Option<String>>,
     /// The id property ([`RawFeature::id_rank`]): its rank, its key and its text when a
@@ -501,7 +528,7 @@ impl RawFeature {
         self.line = None;
         self.geometry = None;
         self.properties.clear();
-        self.is_feature = false;
+        self.type_member = TypeMember::Other;
         self.id_member = None;
         self.id_property = None;
         self.id_clash = None;
@@ -521,8 +548,12 @@ impl RawFeature {
     /// renaming of `point_count` ([`EncodedProperties::clash`]), then its geometry) and
     /// settle its id; `n` is the feature's position, the id of last resort.
     fn finish(&mut self, n: usize) -> std::result::Result<(), String> {
-        if !self.is_feature {
-            return Err("not a GeoJSON Feature".into());
+        match self.type_member {
+            TypeMember::Feature => {}
+            // On one line of a file named as GeoJSONSeq (session 41 noted: told only "not
+            // a GeoJSON Feature", where `build --events` says how to write one).
+            TypeMember::Collection => return Err(crate::bulk::collection_in_seq()),
+            TypeMember::Other => return Err("not a GeoJSON Feature".into()),
         }
         if self.bad_properties {
             return Err("\"properties\" is not an object".into());
@@ -700,7 +731,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                 ));
             }
             match key.as_str() {
-                "type" => f.is_feature = map.next_value_seed(IsFeature)?,
+                "type" => f.type_member = map.next_value_seed(IsFeature)?,
                 "crs" => {
                     let crs: Json = map.next_value()?;
                     if let Some(why) = crs_problem(&crs) {
@@ -732,39 +763,57 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
 }
 
 /// Whether a value is the string "Feature".
+/// What a feature's `type` member says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum TypeMember {
+    /// Absent, or any other value.
+    #[default]
+    Other,
+    Feature,
+    /// A FeatureCollection where a Feature was expected (one on one line of a GeoJSONSeq).
+    Collection,
+}
+
 struct IsFeature;
 
 impl<'de> serde::de::DeserializeSeed<'de> for IsFeature {
-    type Value = bool;
+    type Value = TypeMember;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<TypeMember, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for IsFeature {
-    type Value = bool;
+    type Value = TypeMember;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a string")
     }
 
-    visit_others!(|_| false);
+    visit_others!(|_| TypeMember::Other);
 
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<bool, E> {
-        Ok(s == "Feature")
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<TypeMember, E> {
+        Ok(match s {
+            "Feature" => TypeMember::Feature,
+            "FeatureCollection" => TypeMember::Collection,
+            _ => TypeMember::Other,
+        })
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<bool, E> {
-        Ok(false)
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<TypeMember, E> {
+        Ok(TypeMember::Other)
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<bool, A::Error> {
+    ) -> std::result::Result<TypeMember, A::Error> {
         while map.next_entry::<Skipped, Skipped>()?.is_some() {}
-        Ok(false)
+        Ok(TypeMember::Other)
     }
 }
 
@@ -1343,16 +1392,19 @@ fn coord(v: &Coords) -> std::result::Result<Coord<f64>, String> {
                     None => Ok(Coord { x: *x, y: *y }),
                 }
             }
-            _ => Err(format!(
-                "bad position {}",
-                crate::read::lines::shown(&v.to_string())
-            )),
+            _ => Err(bad_position(v)),
         },
-        _ => Err(format!(
-            "bad position {}",
-            crate::read::lines::shown(&v.to_string())
-        )),
+        _ => Err(bad_position(v)),
     }
+}
+
+/// What is said of a position that is not two or three finite numbers (probe, session 42:
+/// a four-number position was only "bad position", saying nothing of why).
+fn bad_position(v: &Coords) -> String {
+    format!(
+        "bad position {}: not [lon, lat] or [lon, lat, altitude] (RFC 7946 3.1.1)",
+        crate::read::lines::shown(&v.to_string())
+    )
 }
 
 fn list<T>(
@@ -1595,6 +1647,64 @@ mod tests {
         Ok((name, features))
     }
 
+    /// Probe, session 42: a GeoJSONSeq or CSV named `.txt` (or with no extension) was read
+    /// as a FeatureCollection ("not JSON: trailing characters"), where `build --events`
+    /// tells it by its first bytes; a FeatureCollection on one line of a `.geojsons` was
+    /// only "not a GeoJSON Feature".
+    #[test]
+    fn a_file_not_named_for_its_format_is_told_by_its_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let feature = |id: &str| {
+            format!(
+                r#"{{"type":"Feature","id":"{id}","geometry":{{"type":"Point","coordinates":[1,2]}},"properties":{{}}}}"#
+            )
+        };
+        let cases = [
+            ("seq.txt", format!("{}\n{}\n", feature("a"), feature("b"))),
+            (
+                "rs",
+                format!("\u{1e}{}\n\u{1e}{}\n", feature("a"), feature("b")),
+            ),
+            ("rows.txt", "id,lat,lon\na,2,1\nb,2,1\n".to_owned()),
+            (
+                "fc.txt",
+                format!(
+                    r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+                    feature("a"),
+                    feature("b")
+                ),
+            ),
+        ];
+        for (name, text) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let (_, features) =
+                read_layer(&path, &Columns::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let ids: Vec<_> = features.iter().map(|f| f.id.as_str()).collect();
+            assert_eq!(ids, ["a", "b"], "{name}");
+        }
+        let array = dir.path().join("a.txt");
+        std::fs::write(&array, format!("[{}]", feature("a"))).unwrap();
+        let e = read_layer(&array, &Columns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a.txt: a JSON array"), "{e}");
+        let one_line = dir.path().join("one.geojsons");
+        let fc = format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            feature("a")
+        );
+        std::fs::write(&one_line, fc).unwrap();
+        let e = read_layer(&one_line, &Columns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("one.geojsons:1: a FeatureCollection, not a Feature")
+                && e.contains("jq -c '.features[]'"),
+            "{e}"
+        );
+    }
+
     /// Probe 7 L8: a FeatureCollection beginning with a byte order mark was refused ("not
     /// JSON ... column 1") while GeoJSONSeq and CSV skip it; its name and lines are kept.
     #[test]
@@ -1651,7 +1761,7 @@ mod tests {
             .unwrap_err();
         assert!(
             err.to_string()
-                .contains("c.geojson:3: feature 1: bad position [1]"),
+                .contains("c.geojson:3: feature 1: bad position [1]: not [lon, lat] or"),
             "{err}"
         );
         let feature = |id: &str| format!(r#"{{"type":"Feature","id":"{id}",{point}}}"#);
@@ -1917,7 +2027,11 @@ mod tests {
             ),
             (
                 r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,"a"]}}"#,
-                "bad position [1,\"a\"]",
+                "bad position [1,\"a\"]: not [lon, lat] or [lon, lat, altitude] (RFC 7946 3.1.1)",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2,3,4]}}"#,
+                "bad position [1,2,3,4]: not [lon, lat] or [lon, lat, altitude] (RFC 7946 3.1.1)",
             ),
             (
                 r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":5}}"#,
