@@ -10,8 +10,10 @@
 //!
 //! A name that matches no key at all goes to the **fuzzy** stage: loose keys within an edit
 //! distance of 2 (optimal string alignment: a transposition counts once) score
-//! `0.9 × (1 − distance / length)`, so a typo in a long name ("Kharbmaiden") still resolves
-//! while short names need to be nearly right.
+//! `0.9 × (1 − distance / length)`, so a typo in a long name ("Kharbmaiden") still resolves;
+//! a fuzzy candidate is an answer only from [`MIN_FUZZY_SCORE`] (one edit in seven letters),
+//! so a typo of a short name, like an ordinary word one letter from a place ("tanks", Tank),
+//! is unresolved, with the name it nearly matches listed.
 //!
 //! Candidates are ranked by the score mixed with a **ranking prior** ([`PRIOR_WEIGHT`]): how
 //! prominent the place is (a GeoNames row's feature code and population; a hand-kept row is
@@ -29,7 +31,7 @@
 //!
 //! The outcome is never a silent guess: one best candidate ranked ahead of the next by more
 //! than [`AMBIGUITY_MARGIN`] is `resolved`; two within the margin are `ambiguous`; nothing
-//! scoring at or above [`MIN_SCORE`] is `unresolved`.
+//! scoring at or above its floor ([`answer_floor`]) is `unresolved`.
 //!
 //! This is the one scorer: the in-memory [`Gazetteer`] and the on-disk index
 //! ([`super::index::GeonamesIndex`]) both answer through [`keys_stage`], [`fuzzy_stage`] and
@@ -56,7 +58,28 @@ pub const GENERIC_NAME: f64 = 0.9;
 pub const AMBIGUITY_MARGIN: f64 = 0.05;
 /// Below this a candidate is not an answer.
 pub const MIN_SCORE: f64 = 0.7;
-/// From this score up to [`MIN_SCORE`] a candidate of an unresolved name is a **near name**:
+/// Below this a fuzzy candidate (a typo, [`fuzzy_stage`]) is not an answer, only a near
+/// name: one edit in at least seven letters (0.9 × 6/7), two in at least fourteen. At the
+/// [`MIN_SCORE`] floor a fuzzy match took one edit in five letters, and ordinary words
+/// became places: of the 1,053 distinct words of four letters or more in the shipped
+/// articles, 29 resolved fuzzily, 28 of them to a wrong place ("tanks" → Tank, "main" →
+/// Mayna, "семьи" → Semey); at 0.77, 4 do (3 wrongly). On 1,470 one-edit typos of GeoNames names in
+/// the shipped table, wrong answers fell from 1.6 % to 1.0 % and right ones from 83 % to
+/// 66 % (names of four to six letters: 64 % to 11 %): the others are unresolved with the
+/// name they nearly match listed (probe and measure, session 42; README "Fuzzy matches").
+pub const MIN_FUZZY_SCORE: f64 = 0.77;
+
+/// The score a candidate matched `how` needs to be an answer: [`MIN_FUZZY_SCORE`] for a
+/// fuzzy match, [`MIN_SCORE`] for the others.
+pub fn answer_floor(how: MatchKind) -> f64 {
+    match how {
+        MatchKind::Fuzzy => MIN_FUZZY_SCORE,
+        _ => MIN_SCORE,
+    }
+}
+
+/// From this score up to its floor ([`answer_floor`]) a candidate of an unresolved name is a
+/// **near name**:
 /// not an answer, but what the name is likely a misspelling of ([`Resolution::near`]). The
 /// fuzzy stage finds keys within [`MAX_EDITS`]; below [`MIN_SCORE`] that is two edits in a
 /// name of at most eight letters, or one in four. 0.6 keeps one edit anywhere and two in six
@@ -162,7 +185,7 @@ pub struct Resolution<'g> {
 }
 
 /// Rank candidates (by rank, best first, ties by `cmp_id`), drop those that score below
-/// [`MIN_SCORE`], and decide the status: the one ranking every table's answer goes through.
+/// their floor ([`answer_floor`] of how they matched, `how`), and decide the status: the one ranking every table's answer goes through.
 /// When none is left (unresolved), the dropped ones scoring at least [`NEAR_SCORE`] are
 /// returned as the near names: best score first (ties by `cmp_id`), one per place (equal
 /// by `cmp_id`), at most [`NEAR_NAMES`]. A resolved or ambiguous answer has none, so they
@@ -170,9 +193,11 @@ pub struct Resolution<'g> {
 pub(crate) fn rank<C>(
     candidates: &mut Vec<C>,
     score_rank: impl Fn(&C) -> (f64, f64),
+    how: impl Fn(&C) -> MatchKind,
     cmp_id: impl Fn(&C, &C) -> std::cmp::Ordering,
 ) -> (Status, Vec<C>) {
-    if candidates.iter().all(|c| score_rank(c).0 < MIN_SCORE) {
+    let answers = |c: &C| score_rank(c).0 >= answer_floor(how(c));
+    if !candidates.iter().any(answers) {
         let mut near = std::mem::take(candidates);
         near.retain(|c| score_rank(c).0 >= NEAR_SCORE);
         // The best of each place first, then one per place, then best first.
@@ -183,7 +208,7 @@ pub(crate) fn rank<C>(
         near.truncate(NEAR_NAMES);
         return (Status::Unresolved, near);
     }
-    candidates.retain(|c| score_rank(c).0 >= MIN_SCORE);
+    candidates.retain(answers);
     candidates.sort_by(|a, b| {
         score_rank(b)
             .1
@@ -204,6 +229,7 @@ impl<'g> Resolution<'g> {
         let (status, near) = rank(
             &mut candidates,
             |c| (c.score, c.rank),
+            |c| c.how,
             |a, b| a.place.id.cmp(&b.place.id),
         );
         Resolution {
@@ -991,8 +1017,9 @@ pub(crate) mod tests {
         let g = gazetteer();
         for (q, id) in [
             ("Kharbmaiden", "kharbmaidon"),
+            ("Kharbmajdan", "kharbmaidon"),
             ("Harbmadion", "kharbmaidon"),
-            ("Termes", "termez"),
+            ("Termeza", "termez"),
         ] {
             let r = g.lookup(q, &Filter::default());
             let best = r.best().unwrap_or_else(|| panic!("{q}: {r:?}"));
@@ -1002,10 +1029,19 @@ pub(crate) mod tests {
                 "{q}"
             );
             assert!(
-                best.score < LOOSE && best.score >= MIN_SCORE,
+                best.score < LOOSE && best.score >= MIN_FUZZY_SCORE,
                 "{q}: {}",
                 best.score
             );
+        }
+        // Session 42: one edit in fewer than seven letters, or two in fewer than
+        // fourteen, is no answer but a near name (it was one from the 0.7 floor, and
+        // "tanks" was the village Tank).
+        for (q, id) in [("Termes", "termez"), ("Termz", "termez")] {
+            let r = g.lookup(q, &Filter::default());
+            assert_eq!(r.status, Status::Unresolved, "{q}: {r:?}");
+            assert_eq!(r.near.first().map(|c| c.place.id.as_str()), Some(id), "{q}");
+            assert!(r.near[0].score >= MIN_SCORE && r.near[0].score < MIN_FUZZY_SCORE);
         }
         // Too far, or too short to guess.
         assert_eq!(
@@ -1039,11 +1075,9 @@ pub(crate) mod tests {
             .iter()
             .map(|c| (c.place.id.as_str(), c.how))
             .collect();
+        // The city, two edits away (0.75), is below the fuzzy floor: no answer.
         assert_eq!(r.status, Status::Resolved, "{ids:?}");
-        assert_eq!(
-            ids,
-            [("village", MatchKind::Fuzzy), ("city", MatchKind::Fuzzy)]
-        );
+        assert_eq!(ids, [("village", MatchKind::Fuzzy)]);
         assert!(r.candidates.iter().all(|c| c.rank == c.score));
         // As near to both: ambiguous, though the city is far more prominent.
         let r = g.lookup("Murgaxadkent", &Filter::default());
@@ -1076,10 +1110,12 @@ pub(crate) mod tests {
             "RU",
             &[],
         )]);
+        // Both below the fuzzy floor (one edit in fewer than seven letters): near names,
+        // scored on the name as typed.
         let r = g.lookup("Zhelye", &Filter::default());
-        assert_eq!(r.status, Status::Resolved, "{r:?}");
-        assert_eq!(r.candidates[0].how, MatchKind::Fuzzy);
-        assert!((r.candidates[0].score - LOOSE * (1.0 - 1.0 / 6.0)).abs() < 1e-9);
+        assert_eq!(r.status, Status::Unresolved, "{r:?}");
+        assert_eq!(r.near[0].how, MatchKind::Fuzzy);
+        assert!((r.near[0].score - LOOSE * (1.0 - 1.0 / 6.0)).abs() < 1e-9);
         let g = Gazetteer::new(vec![place(
             "zhelye",
             "Zhelye",
@@ -1088,8 +1124,8 @@ pub(crate) mod tests {
             &[],
         )]);
         let r = g.lookup("Zelye", &Filter::default());
-        assert_eq!(r.status, Status::Resolved, "{r:?}");
-        assert!((r.candidates[0].score - LOOSE * (1.0 - 1.0 / 5.0)).abs() < 1e-9);
+        assert_eq!(r.status, Status::Unresolved, "{r:?}");
+        assert!((r.near[0].score - LOOSE * (1.0 - 1.0 / 5.0)).abs() < 1e-9);
         // Two edits in a six-letter name are still too many to guess.
         assert_eq!(
             g.lookup("Zhalbe", &Filter::default()).status,
@@ -1118,7 +1154,7 @@ pub(crate) mod tests {
         assert!(g.lookup("Tarmuz", &Filter::country("TJ")).near.is_empty());
         // Two edits in four letters (0.45) is too far even to suggest.
         assert!(g.lookup("Aymo", &Filter::default()).near.is_empty());
-        for q in ["Atlantis", "Termez", "Termes", "Ayni"] {
+        for q in ["Atlantis", "Termez", "Termeza", "Ayni"] {
             assert!(g.lookup(q, &Filter::default()).near.is_empty(), "{q}");
         }
     }

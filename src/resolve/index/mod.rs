@@ -439,6 +439,7 @@ impl IndexResolution {
         let (status, near) = geocoder::rank(
             &mut candidates,
             |c| (c.score, c.rank),
+            |c| c.how,
             |a, b| cmp_as_text(a.geonameid, b.geonameid),
         );
         IndexResolution {
