@@ -1235,6 +1235,14 @@ fn a_config_that_does_not_parse_is_exit_2_with_its_line() {
         .unwrap();
         refused(&["error: bad.toml: [online] ", said]);
     }
+    // Session 42: `countries`, read only to be refused, was listed among the fields an
+    // unknown one could have been.
+    fs::write(work.dir.path().join("bad.toml"), "[online]\nfoo = 1\n").unwrap();
+    refused(&["error: bad.toml:2: unknown field `foo`, expected one of `enabled`"]);
+    let run = work.run(&[
+        "geocode", "--data", "data", "--config", "bad.toml", "Termez",
+    ]);
+    assert!(!run.stderr().contains("`countries`"), "{}", run.stderr());
     assert!(work.outputs().is_empty(), "nothing written");
 }
 
@@ -1272,4 +1280,47 @@ fn geocode_json_into_a_closed_pipe_ends_quietly() {
         assert_eq!(out.status.code(), Some(0), "{what:?}: {stderr}");
         assert!(!stderr.contains("Broken pipe"), "{what:?}: {stderr}");
     }
+}
+
+/// Session 42 (an audit of the data): a base's `since = "2015"` was written 2015-01-01 with
+/// nothing saying the day is not known. Each date carries the precision the record gives
+/// it, and a `last_reported` raised to a later `since` keeps its own (review).
+#[test]
+fn base_dates_carry_the_precision_the_record_gives_them() {
+    let work = Work::new("small");
+    work.edit(
+        "bases.toml",
+        "last_reported = \"2019\"\nevidence = [{ field = \"last_reported\", source = \"test\" }]",
+        "last_reported = \"2019\"\nsince = \"2019-06-15\"\nevidence = [{ field = \"last_reported\", source = \"test\" }, { field = \"since\", source = \"test\" }]",
+    );
+    work.build().expect_code(0);
+    let layer = work.layer("bases.geojson");
+    let site = |id: &str| {
+        layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))["properties"]
+            .clone()
+    };
+    let ayni = site("ru-base/ayni");
+    assert_eq!(
+        (&ayni["since"], &ayni["since_precision"]),
+        (&"2015-01-01".into(), &"year".into())
+    );
+    assert_eq!(
+        (&ayni["until"], &ayni["until_precision"]),
+        (&"2020-06-30".into(), &"month".into())
+    );
+    assert_eq!(ayni["last_reported_precision"], serde_json::Value::Null);
+    let dushanbe = site("ru-base/dushanbe");
+    assert_eq!(
+        (
+            &dushanbe["last_reported"],
+            &dushanbe["last_reported_precision"]
+        ),
+        (&"2019-06-15".into(), &"year".into())
+    );
+    assert_eq!(dushanbe["since_precision"], "day");
 }

@@ -35,12 +35,12 @@ pub enum Format {
 pub const ONE_PER_LINE: &str =
     "write its features one per line (`jq -c '.features[]'`, `ogr2ogr -f GeoJSONSeq`)";
 
+/// What is said of a FeatureCollection where a Feature was expected.
+pub const COLLECTION_NOT_FEATURE: &str = "a FeatureCollection, not a Feature";
+
 /// What a GeoJSONSeq reader says of a FeatureCollection written on one of its lines.
 pub fn collection_in_seq() -> String {
-    format!(
-        "a FeatureCollection, not a Feature: GeoJSONSeq is one GeoJSON Feature per line; \
-         {ONE_PER_LINE}"
-    )
+    format!("{COLLECTION_NOT_FEATURE}: GeoJSONSeq is one GeoJSON Feature per line; {ONE_PER_LINE}")
 }
 
 impl Format {
@@ -272,7 +272,7 @@ impl Field {
             Field::Place => &["place", "location"],
             Field::Country => &["country", "country_code", "iso2", "country_hint"],
             Field::Lat => &["lat", "latitude"],
-            Field::Lon => &["lon", "longitude", "lng", "long"],
+            Field::Lon => &["lon", "longitude", "lng"],
             Field::DatePrecision => &["date_precision"],
             Field::Source => &["source", "source_url", "SOURCEURL"],
             Field::DateBound => &["date_bound"],
@@ -449,8 +449,24 @@ impl Columns {
                 None => default_column(field, header)?,
             };
         }
+        // One coordinate column found: say which, and which other was looked for (probe,
+        // session 42: `LAT,LONG` was told "map both or neither", though nothing was mapped).
+        let (lat, lon) = (out[Field::Lat.index()], out[Field::Lon.index()]);
+        let lone = match (lat, lon) {
+            (Some(i), None) => Some((i, Field::Lon)),
+            (None, Some(i)) => Some((i, Field::Lat)),
+            _ => None,
+        };
+        if let Some((found, missing)) = lone {
+            return Err(format!(
+                "column {:?} is a coordinate, but no {missing} column goes with it (looked for \
+                 {}); map both with --columns lat=COLUMN,lon=COLUMN",
+                header[found],
+                missing.default_columns().join(", ")
+            ));
+        }
         if self.points {
-            if out[Field::Lat.index()].is_none() || out[Field::Lon.index()].is_none() {
+            if lat.is_none() || lon.is_none() {
                 return Err(format!(
                     "no coordinate columns (looked for {} and {}); map them with --columns \
                      lat=COLUMN,lon=COLUMN",
@@ -466,7 +482,6 @@ impl Columns {
                 Field::Id.default_columns().join(", ")
             ));
         }
-        let (lat, lon) = (out[Field::Lat.index()], out[Field::Lon.index()]);
         if out[Field::Place.index()].is_none() && lat.is_none() && lon.is_none() {
             return Err(format!(
                 "neither a place column nor coordinate columns (looked for {}; {}; {}); map \
@@ -476,28 +491,10 @@ impl Columns {
                 Field::Lon.default_columns().join(", ")
             ));
         }
-        // One coordinate column found: say which, and which other was looked for (probe,
-        // session 42: `LAT,LONG` was told "map both or neither", though nothing was mapped).
-        let lone = match (lat, lon) {
-            (Some(i), None) => Some((i, Field::Lon)),
-            (None, Some(i)) => Some((i, Field::Lat)),
-            _ => None,
-        };
-        if let Some((found, missing)) = lone {
-            return Err(format!(
-                "column {:?} is a coordinate, but no {missing} column goes with it (looked for \
-                 {}); map both with --columns lat=COLUMN,lon=COLUMN",
-                header[found],
-                missing.default_columns().join(", ")
-            ));
-        }
         Ok(out)
     }
 }
 
-/// The index in `header` of the first of `field`'s default column names present, in any
-/// case; two columns spelling it in different cases are an error naming both. The one rule
-/// for CSV headers and GeoJSONSeq property names.
 /// Why a name given (`--columns FIELD=NAME`, `--numeric NAME`, `--accumulate NAME`) is
 /// refused once a GeoJSON or GeoJSONSeq file is read with no feature having that property.
 pub fn no_feature_has(given: &str, name: &str) -> String {
@@ -507,6 +504,9 @@ pub fn no_feature_has(given: &str, name: &str) -> String {
     )
 }
 
+/// The index in `header` of the first of `field`'s default column names present, in any
+/// case; two columns spelling it in different cases are an error naming both. The one rule
+/// for CSV headers and GeoJSONSeq property names.
 fn default_column(field: Field, header: &[&str]) -> std::result::Result<Option<usize>, String> {
     for name in field.default_columns() {
         // drillmap's own `sources` is matched as drillmap writes it: a `Sources` column is
@@ -663,16 +663,11 @@ mod tests {
         // Probe, session 42: one coordinate column was "map both or neither", though none
         // was mapped; `LONG` goes with `LAT`; with no coordinate, the mapping is named.
         let e = Columns::default()
-            .resolve(&["id", "LAT", "place"])
+            .resolve(&["id", "LAT", "LONG"])
             .unwrap_err();
         assert!(
-            e.contains("column \"LAT\" is a coordinate, but no lon column goes with it (looked for lon, longitude, lng, long)"),
+            e.contains("column \"LAT\" is a coordinate, but no lon column goes with it (looked for lon, longitude, lng)"),
             "{e}"
-        );
-        let idx = Columns::default().resolve(&["id", "LAT", "LONG"]).unwrap();
-        assert_eq!(
-            (idx[Field::Lat.index()], idx[Field::Lon.index()]),
-            (Some(1), Some(2))
         );
         let e = Columns::default().resolve(&["id", "x", "y"]).unwrap_err();
         assert!(e.contains("--columns lat=COLUMN,lon=COLUMN"), "{e}");
@@ -681,8 +676,14 @@ mod tests {
             ..Columns::default()
         };
         assert!(points.resolve(&["lat", "lon"]).is_ok());
+        // `tiles` is told the same of a lone coordinate column (review, session 42).
+        let e = points.resolve(&["id", "LAT", "LONG"]).unwrap_err();
+        assert!(
+            e.contains("column \"LAT\" is a coordinate, but no lon column"),
+            "{e}"
+        );
         assert!(points
-            .resolve(&["id", "place", "lat"])
+            .resolve(&["id", "place", "name"])
             .unwrap_err()
             .contains("no coordinate columns"));
     }

@@ -389,8 +389,21 @@ pub fn config(args: &OnlineArgs) -> Result<drillmap::resolve::online::OnlineConf
         Ok(text) => {
             // A config is settings, as flags are: one that does not parse is a usage error
             // (exit 2, as a value out of range in it is), naming the file and the line.
-            let parsed: ConfigFile = drillmap::read::input::parse_toml(&path, &text)
-                .map_err(|e| Error::Usage(e.to_string()))?;
+            let parsed: ConfigFile =
+                drillmap::read::input::parse_toml(&path, &text).map_err(|e| match e {
+                    // Refused as unknown, said why (session 41 noted: it was a field read
+                    // only to be refused, so every unknown field's message listed it).
+                    Error::Syntax { message, .. }
+                        if message.starts_with("unknown field `countries`") =>
+                    {
+                        Error::Usage(format!(
+                            "{}: [online] {}",
+                            path.display(),
+                            drillmap::resolve::online::countries_not_a_setting()
+                        ))
+                    }
+                    e => Error::Usage(e.to_string()),
+                })?;
             let config = parsed.online.unwrap_or_default();
             // Checked alone, so the message names the file (probe 10: `timeout-secs = 0`
             // was accepted by a run that does not ask online).

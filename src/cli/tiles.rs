@@ -49,8 +49,10 @@ fn columns_used(columns: &Columns, inputs: &[PathBuf]) -> Result<()> {
 /// The flags of `drillmap tiles`.
 #[derive(Debug, Args)]
 pub struct TilesArgs {
-    /// Layers to tile: GeoJSON, GeoJSONSeq (.geojsonl, .geojsons, .ndjson, .jsonl) or CSV
-    /// with lat/lon columns, one layer each. Without any, the layers built from --data.
+    /// Layers to tile: GeoJSON (.geojson, .json), GeoJSONSeq (.geojsonl, .geojsons,
+    /// .geojsonseq, .ndjson, .jsonl) or CSV (.csv) with lat/lon columns, one layer each; a
+    /// file under another name is told by its first bytes. Without any, the layers built
+    /// from --data.
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
     /// Which CSV column holds which field, as for `build --events`: FIELD=COLUMN,...

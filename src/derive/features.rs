@@ -194,8 +194,13 @@ fn base_features<'a, 'b: 'a>(
             // The first day of the period the report gives, or the site's first day if
             // later: the site is known in use on or after it (a report of "2018" does not
             // show use on 31 December, nor before a `since` of June 2018).
+            // Its precision stays the report's: a report of "2018" raised to a `since` of
+            // 2018-06-15 is still known only to the year (review, session 42).
             let last_reported = s.last_reported.map(|d| match s.since {
-                Some(since) if since.first > d.first => since,
+                Some(since) if since.first > d.first => crate::date::ReportedDate {
+                    first: since.first,
+                    ..d
+                },
                 _ => d,
             });
             let props = BaseProps {

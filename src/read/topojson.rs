@@ -41,11 +41,8 @@ impl Provenance {
     /// Read the provenance record at `path`.
     pub fn read(path: &Path) -> Result<Provenance> {
         let text = super::input::read_text(path)?;
-        toml::from_str(&text).map_err(|e| Error::Syntax {
-            path: path.into(),
-            line: None,
-            message: e.message().trim().to_owned(),
-        })
+        // The one reading of TOML: the line and the value are named (review, session 42).
+        super::input::parse_toml(path, &text)
     }
 
     /// One line naming the data and where it came from.

@@ -66,7 +66,7 @@ pub const MIN_SCORE: f64 = 0.7;
 /// Mayna, "семьи" → Semey); at 0.77, 4 do (3 wrongly). On 1,470 one-edit typos of GeoNames names in
 /// the shipped table, wrong answers fell from 1.6 % to 1.0 % and right ones from 83 % to
 /// 66 % (names of four to six letters: 64 % to 11 %): the others are unresolved with the
-/// name they nearly match listed (probe and measure, session 42; README "Fuzzy matches").
+/// name they nearly match listed (probe and measure, session 42; README "Scores").
 pub const MIN_FUZZY_SCORE: f64 = 0.77;
 
 /// The score a candidate matched `how` needs to be an answer: [`MIN_FUZZY_SCORE`] for a
@@ -79,10 +79,11 @@ pub fn answer_floor(how: MatchKind) -> f64 {
 }
 
 /// From this score up to its floor ([`answer_floor`]) a candidate of an unresolved name is a
-/// **near name**:
-/// not an answer, but what the name is likely a misspelling of ([`Resolution::near`]). The
-/// fuzzy stage finds keys within [`MAX_EDITS`]; below [`MIN_SCORE`] that is two edits in a
-/// name of at most eight letters, or one in four. 0.6 keeps one edit anywhere and two in six
+/// **near name**: not an answer, but what the name is likely a misspelling of
+/// ([`Resolution::near`]). The fuzzy stage finds keys within [`MAX_EDITS`]; below
+/// [`MIN_FUZZY_SCORE`] that is one edit in fewer than seven letters or two in fewer than
+/// fourteen (below [`MIN_SCORE`], the floor before session 42, two edits in a name of at
+/// most eight letters, or one in four, which the figures below are of). 0.6 keeps one edit anywhere and two in six
 /// letters or more, and drops two in four or five letters (40% or more of the name
 /// changed). On the GeoNames bench's typos (BENCHMARKS.md, "Near names") the intended row
 /// was listed for 74% of the unresolved typos near 0.65-0.7 and 51% near 0.6-0.65; below

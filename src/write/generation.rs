@@ -361,11 +361,21 @@ impl Folder {
             // The folder was removed between making it and opening its lock (its holder
             // left it unused): make it again. Only then: a folder that is there and where
             // no file can be made (`/proc/self`) looped here for ever (probe, session 42).
-            Err(e)
-                if e.kind() == std::io::ErrorKind::NotFound
-                    && fs::symlink_metadata(out).is_err() =>
-            {
-                return Ok(None)
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if fs::symlink_metadata(out).is_err() {
+                    return Ok(None);
+                }
+                return Err(Error::io(
+                    &path,
+                    std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e}: no file can be made in {}, though it is there: not a folder \
+                             to write output into",
+                            out.display()
+                        ),
+                    ),
+                ));
             }
             Err(e) => return Err(atomic::lock_error(&path, e)),
         };
@@ -642,7 +652,7 @@ impl Folder {
                 source: std::io::Error::new(
                     source.kind(),
                     format!(
-                        "{source}; the publish stopped part way: {} holds part of the new \
+                        "{source}; the publish stopped part way: {} may hold part of the new \
                          generation, and the next run into it completes the rest from {JOURNAL}",
                         self.out.display()
                     ),

@@ -188,6 +188,12 @@ impl Work {
         fs::write(&path, old).unwrap();
     }
 
+    /// The layer out/NAME, parsed.
+    #[allow(dead_code)] // not every test crate reads a layer
+    pub fn layer(&self, name: &str) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(self.out().join(name)).unwrap()).unwrap()
+    }
+
     /// The GeoJSON layers in out/, by name.
     pub fn geojson_layers(&self) -> Vec<(String, Vec<u8>)> {
         self.outputs()

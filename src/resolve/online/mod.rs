@@ -193,6 +193,17 @@ impl OnlineOptions {
     }
 }
 
+/// Why the config's `[online]` table may not set `countries`, which a user may expect to
+/// (it was once read only to be refused, and so listed among the expected fields): a name
+/// is asked within its own country, else the area's, by which the cache files the answer.
+pub fn countries_not_a_setting() -> String {
+    format!(
+        "countries: not a setting: a name is asked within its own country (its record's, or \
+         --country), else the area's ({}), by which the cache files the answer; leave it out",
+        AREA_COUNTRIES.join(", ")
+    )
+}
+
 /// The online settings as a config file's `[online]` table, an environment variable or a
 /// flag gives them, before any check. Layer them with [`OnlineConfig::overridden_by`]
 /// (file, then environment, then flags) and turn the result into options with
@@ -216,10 +227,6 @@ pub struct OnlineConfig {
     pub geocoder_url: Option<String>,
     /// The User-Agent (`--user-agent`, `DRILLMAP_USER_AGENT`); required when enabled.
     pub user_agent: Option<String>,
-    /// Read only to be refused ([`OnlineConfig::check`]): a name is asked within its own
-    /// country (its record's, `--country`), else [`AREA_COUNTRIES`], by which the cache
-    /// files its answer; a setting of the area would be ignored.
-    pub countries: Option<Vec<String>>,
     /// Candidates per query.
     pub limit: Option<u32>,
     /// Seconds allowed for one request (`--online-timeout`), 1 to [`MAX_TIMEOUT_SECS`].
@@ -242,7 +249,6 @@ impl OnlineConfig {
             geocoder: over.geocoder.or(self.geocoder),
             geocoder_url: over.geocoder_url.or(self.geocoder_url),
             user_agent: over.user_agent.or(self.user_agent),
-            countries: over.countries.or(self.countries),
             limit: over.limit.or(self.limit),
             timeout_secs: over.timeout_secs.or(self.timeout_secs),
             connect_timeout_secs: over.connect_timeout_secs.or(self.connect_timeout_secs),
@@ -252,18 +258,10 @@ impl OnlineConfig {
         }
     }
 
-    /// Refuse a value out of range (a limit, a timeout) or a setting drillmap does not use
-    /// (`countries`), whether or not lookups are enabled: a config is settings, as flags
-    /// are, and one that says what is not done is refused, not ignored.
+    /// Refuse a value out of range (a limit, a timeout), whether or not lookups are
+    /// enabled: a config is settings, as flags are. A setting drillmap does not use is not
+    /// a field, so the reader refuses it ([`countries_not_a_setting`] says why of one).
     pub fn check(&self) -> Result<(), OnlineError> {
-        if self.countries.is_some() {
-            return Err(OnlineError::Options(format!(
-                "countries: not a setting: a name is asked within its own country (its \
-                 record's, or --country), else the area's ({}), by which the cache files \
-                 the answer; leave it out",
-                AREA_COUNTRIES.join(", ")
-            )));
-        }
         if let Some(limit) = self.limit {
             check_limit(limit)?;
         }

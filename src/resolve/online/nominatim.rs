@@ -185,8 +185,8 @@ pub struct Evaluation {
 /// rules every answer meets: the valid results become a table of places (each with its
 /// names, `namedetails` included, and Nominatim's importance as its prominence) that the
 /// gazetteer's scorer looks `query` up in ([`Gazetteer::lookup`]). So a result is chosen
-/// only when it is `resolved` there: no name matching at [`geocoder::MIN_SCORE`] or above is
-/// no answer, and two results ranked within [`geocoder::AMBIGUITY_MARGIN`] are ambiguous.
+/// only when it is `resolved` there: no name matching at its floor or above
+/// ([`geocoder::answer_floor`]) is no answer, and two results ranked within [`geocoder::AMBIGUITY_MARGIN`] are ambiguous.
 pub fn evaluate(
     query: &str,
     countries: &[String],
@@ -237,8 +237,10 @@ pub fn evaluate(
                 raw,
                 None,
                 format!(
-                    "no name of it matches {query:?} at a score of {} or more",
-                    geocoder::MIN_SCORE
+                    "no name of it matches {query:?} at a score of {} or more ({} for a \
+                     fuzzy match)",
+                    geocoder::MIN_SCORE,
+                    geocoder::MIN_FUZZY_SCORE
                 ),
             ),
             (Ok(mut c), Some(&score)) => {

@@ -361,6 +361,11 @@ fn read_seq(
                                 *line,
                                 format!("not JSON: {}", crate::json::error_message(&e)),
                             ),
+                            FeatureError::Feature(m)
+                                if m == crate::bulk::COLLECTION_NOT_FEATURE =>
+                            {
+                                syntax(path, *line, crate::bulk::collection_in_seq())
+                            }
                             FeatureError::Feature(m) => syntax(path, *line, m),
                         })
                     }
@@ -552,7 +557,9 @@ impl RawFeature {
             TypeMember::Feature => {}
             // On one line of a file named as GeoJSONSeq (session 41 noted: told only "not
             // a GeoJSON Feature", where `build --events` says how to write one).
-            TypeMember::Collection => return Err(crate::bulk::collection_in_seq()),
+            // Said how to write one per line by the GeoJSONSeq reader (`read_seq`), not
+            // inside a FeatureCollection (review, session 42).
+            TypeMember::Collection => return Err(crate::bulk::COLLECTION_NOT_FEATURE.into()),
             TypeMember::Other => return Err("not a GeoJSON Feature".into()),
         }
         if self.bad_properties {
@@ -1701,6 +1708,24 @@ mod tests {
         assert!(
             e.contains("one.geojsons:1: a FeatureCollection, not a Feature")
                 && e.contains("jq -c '.features[]'"),
+            "{e}"
+        );
+        // Nested in a FeatureCollection, it gets no GeoJSONSeq advice (review).
+        let nested = dir.path().join("nest.geojson");
+        let fc = format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            feature("a")
+        );
+        std::fs::write(
+            &nested,
+            format!(r#"{{"type":"FeatureCollection","features":[{fc}]}}"#),
+        )
+        .unwrap();
+        let e = read_layer(&nested, &Columns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("a FeatureCollection, not a Feature") && !e.contains("GeoJSONSeq"),
             "{e}"
         );
     }
