@@ -26,22 +26,24 @@ pub fn create_dir(dir: &Path) -> Result<()> {
     };
     // A symbolic link to nothing, the folder or one of its parents: "File exists" alone
     // (probe, session 42) did not say the link's target is missing.
-    let dangling = dir.ancestors().find(|a| {
-        fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink())
-            && fs::metadata(a).is_err()
+    let dangling = dir.ancestors().find_map(|a| {
+        let is_link = fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink());
+        is_link
+            .then(|| fs::metadata(a).err())
+            .flatten()
+            .map(|why| (a, why))
     });
-    if let Some(link) = dangling {
+    if let Some((link, why)) = dangling {
         let target = fs::read_link(link).map_or_else(|_| "?".into(), |t| t.display().to_string());
-        return Err(Error::io(
-            link,
-            std::io::Error::new(
-                e.kind(),
-                format!(
-                    "a symbolic link to {target}, which does not exist: make that folder, or \
-                     remove the link"
-                ),
+        let said = match why.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "a symbolic link to {target}, which does not exist: make that folder, or \
+                 remove the link"
             ),
-        ));
+            // A loop of links, say (review, session 42: it was said not to exist).
+            _ => format!("a symbolic link to {target}, which cannot be followed: {why}"),
+        };
+        return Err(Error::io(link, std::io::Error::new(e.kind(), said)));
     }
     let file = dir
         .ancestors()
@@ -725,9 +727,14 @@ pub fn lock_for_edit(path: &Path) -> Result<(PathBuf, fs::File)> {
 /// empty and overwrite the file it points to (probe, session 42: `OUT/.drillmap.lock`
 /// linked to a user's file left that file empty).
 pub fn open_lock_file(path: &Path) -> std::io::Result<fs::File> {
+    // Everywhere: a link already there is refused before opening ([`lock_error`] names it).
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other("a symbolic link"));
+    }
     let mut options = fs::OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
+    // Where libc is a dependency, a link made between that look and the open too.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
     options.open(path)
 }
@@ -796,6 +803,15 @@ pub(crate) mod tests {
                 "{e}"
             );
         }
+        // A loop is not said to be missing (review).
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink(dir.path().join("b"), &a).unwrap();
+        std::os::unix::fs::symlink(&a, dir.path().join("b")).unwrap();
+        let e = create_dir(&a).unwrap_err().to_string();
+        assert!(
+            e.contains("which cannot be followed") && !e.contains("does not exist"),
+            "{e}"
+        );
     }
 
     /// Probe (session 30): a run killed with SIGKILL under `timeout` stays a zombie until
