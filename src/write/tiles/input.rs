@@ -204,8 +204,18 @@ fn read_collection(
     let mut name: Option<String> = None;
     let mut attribution: Option<String> = None;
     let mut n = 0;
-    let not_json =
-        |(line, message): (usize, String)| syntax(path, Some(line), format!("not JSON: {message}"));
+    let not_json = |(line, message): (usize, String)| {
+        // More after the document: a file of one Feature per line, named as GeoJSON
+        // (review, session 42: "trailing characters" alone).
+        let hint = match message.starts_with("trailing characters") {
+            true => {
+                "; a GeoJSON file holds one value: one Feature per line is GeoJSONSeq, \
+                 named .geojsons (or .geojsonl, .ndjson)"
+            }
+            false => "",
+        };
+        syntax(path, Some(line), format!("not JSON: {message}{hint}"))
+    };
     std::thread::scope(|scope| {
         // Each feature's text goes with its position and its piece.
         let mut ahead = Ahead::start(scope, workers, columns, |(_, p): &(usize, Piece)| {
@@ -1710,6 +1720,17 @@ mod tests {
                 && e.contains("jq -c '.features[]'"),
             "{e}"
         );
+        // GeoJSONSeq named `.geojson` is told what it may be (review).
+        let seq = dir.path().join("seq.geojson");
+        std::fs::write(&seq, format!("{}\n{}\n", feature("a"), feature("b"))).unwrap();
+        let e = read_layer(&seq, &Columns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("seq.geojson:2: not JSON: trailing characters")
+                && e.contains("one Feature per line is GeoJSONSeq, named .geojsons"),
+            "{e}"
+        );
         // Nested in a FeatureCollection, it gets no GeoJSONSeq advice (review).
         let nested = dir.path().join("nest.geojson");
         let fc = format!(
@@ -1773,7 +1794,15 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             let whole = serde_json::from_str::<Json>(text).unwrap_err();
-            let wanted = format!("c.geojson:{}: not JSON: {whole}", whole.line());
+            // More after the document is told what it may be (session 42).
+            let hint = match whole.to_string().starts_with("trailing characters") {
+                true => {
+                    "; a GeoJSON file holds one value: one Feature per line is GeoJSONSeq, \
+                     named .geojsons (or .geojsonl, .ndjson)"
+                }
+                false => "",
+            };
+            let wanted = format!("c.geojson:{}: not JSON: {whole}{hint}", whole.line());
             assert!(err.ends_with(&wanted), "{err} / {wanted}");
         }
         std::fs::write(
