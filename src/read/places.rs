@@ -134,12 +134,22 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         } else if !id.is_empty() {
             seen.insert(id.to_owned(), line);
         }
-        let aliases: Vec<String> = field(10)
+        let given = field(10);
+        let aliases: Vec<String> = given
             .split('|')
             .map(cell)
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect();
+        // `a||b`, a trailing `|` or a `|` alone: a name left out between the separators,
+        // or one separator too many; either way the row does not say what it means.
+        if !given.is_empty() && given.split('|').map(cell).any(str::is_empty) {
+            row.problem(
+                given,
+                "`aliases` has an empty name between its '|' separators (`a||b`, or a '|' at \
+                 either end): give the missing name or remove the extra '|'",
+            );
+        }
         for a in &aliases {
             if let Some(m) = super::lines::control_character(a) {
                 row.problem(a, format!("`aliases` {m}"));
@@ -368,6 +378,32 @@ mod tests {
         assert_eq!(places[0].aliases, ["Душанбе", "Stalinabad"]);
         assert_eq!(places[0].line, 3);
         assert_eq!(places[0].kind, PlaceKind::Settlement);
+    }
+
+    /// Session 42's notes: `a||b` dropped the empty name silently, so a row that lost a
+    /// name to a slip of the keyboard passed `check`.
+    #[test]
+    fn an_empty_alias_between_separators_is_a_problem() {
+        for aliases in ["Душанбе||Stalinabad", "Душанбе|", "| Душанбе", "|", " | "]
+        {
+            let (_, problems) = parse_str(&format!(
+                "dushanbe,Dushanbe,settlement,TJ,TJ-DU,38.53575,68.77905,settlement,10,city centre,{aliases},GeoNames 1221874\n"
+            ));
+            assert_eq!(problems.len(), 1, "{aliases}: {problems:?}");
+            let p = problems[0].to_string();
+            assert!(
+                p.starts_with("places.csv:2:") && p.contains("empty name"),
+                "{p}"
+            );
+            assert!(p.contains(aliases.trim()), "{aliases}: {p}");
+        }
+        let (places, problems) = parse_str(
+            "dushanbe,Dushanbe,settlement,TJ,TJ-DU,38.53575,68.77905,settlement,10,city centre, ,GeoNames 1221874\n",
+        );
+        assert!(
+            problems.is_empty() && places[0].aliases.is_empty(),
+            "{problems:?}"
+        );
     }
 
     /// Probe (session 25): radii of 0 (a Point in the uncertainty layer), 1 cm (a ring of
