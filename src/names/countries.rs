@@ -340,10 +340,15 @@ impl Countries {
     }
 }
 
+/// The one [`Countries`] table, built on first use.
+pub fn table() -> &'static Countries {
+    static TABLE: LazyLock<Countries> = LazyLock::new(Countries::new);
+    &TABLE
+}
+
 /// The countries `quote` names, by name or adjective.
 pub fn countries_named(quote: &str) -> BTreeSet<&'static str> {
-    static COUNTRIES_: LazyLock<Countries> = LazyLock::new(Countries::new);
-    COUNTRIES_
+    table()
         .find(&Text::new(quote))
         .into_iter()
         .map(|m| m.code)

@@ -1,6 +1,6 @@
 //! Names and words: the keys every lookup compares ([`normalize`]), an article as tokens and
 //! sentences ([`text`]), the numbers it writes and their values ([`numbers`]), the countries
-//! a text names ([`countries`]), the dates it writes ([`dates`]), the words of an event
+//! a text names ([`countries`]) and what a sentence makes of each ([`standing`]), the dates it writes ([`dates`]), the words of an event
 //! ([`events`]) and the counts of troops and equipment it gives ([`counts`]). Below `read`,
 //! so the dataset's checks, the geocoder and `extract` share them: the count `check` finds
 //! in a quote is the one `extract` drafts from it.
@@ -11,6 +11,7 @@ pub mod dates;
 pub mod events;
 pub mod normalize;
 pub mod numbers;
+pub mod standing;
 pub mod text;
 
 use serde::Serialize;

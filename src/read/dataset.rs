@@ -10,7 +10,7 @@
 //! the quotes are collected in [`Dataset::quotes`] for [`crate::evidence`] to find in the
 //! articles.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -580,30 +580,62 @@ impl<'a> Checker<'a> {
 
     /// Each country of a list backed by quotes must be named in one of them, by name or
     /// adjective ([`crate::names::countries::countries_named`]), as a count must be the number one
-    /// of them gives; a list an evidence entry backs by a cited source is not checked.
+    /// of them gives; a list an evidence entry backs by a cited source is not checked. The
+    /// quote must name it as the list means it, by what `extract` reads of the words around
+    /// it ([`crate::names::standing`]): a participant not as said not to take part, the
+    /// enemy, an observer or the maker of equipment ("Kazakhstan did not take part",
+    /// "Chinese-made vehicles"); an invited country not as the enemy or the maker.
     fn countries_in_quotes(
         &mut self,
         field: &S<Vec<Spanned<String>>>,
         name: &str,
         evidence: &[Evidence],
     ) {
+        use crate::names::standing::{standings, Standing};
         let Some(list) = field else { return };
         let backing: Vec<&Evidence> = evidence.iter().filter(|e| e.field == name).collect();
         if backing.is_empty() || backing.iter().any(|e| e.source.is_some()) {
             return;
         }
-        let named: BTreeSet<&str> = backing
+        let fits = |standing: Standing| match name {
+            "participants" => matches!(standing, Standing::Named),
+            _ => !matches!(standing, Standing::Enemy | Standing::Maker),
+        };
+        let named: Vec<(&'static str, Standing)> = backing
             .iter()
             .filter_map(|e| e.quote.as_deref())
-            .flat_map(crate::names::countries::countries_named)
+            .flat_map(standings)
             .collect();
         for code in list.get_ref() {
             let c = code.get_ref().trim();
-            if country::by_alpha2(c).is_some() && !named.contains(c) {
+            if country::by_alpha2(c).is_none() {
+                continue;
+            }
+            let mut of_it = named.iter().filter(|(k, _)| *k == c).map(|(_, s)| *s);
+            let Some(first) = of_it.next() else {
                 self.problem(
                     &code.span(),
                     c,
                     format!("`{name}`: named in none of its evidence quotes"),
+                );
+                continue;
+            };
+            if !fits(first) && !of_it.any(fits) {
+                let as_what = match first {
+                    Standing::Absent => "as not taking part",
+                    Standing::Enemy => "as the enemy or the scenario's origin",
+                    Standing::Observer => "as an observer",
+                    Standing::Maker => "as the maker of equipment",
+                    Standing::Invited => "as invited",
+                    Standing::Named => "",
+                };
+                self.problem(
+                    &code.span(),
+                    c,
+                    format!(
+                        "`{name}`: its evidence quotes name it only {as_what}: quote the \
+                         words that say it is one of the {name}"
+                    ),
                 );
             }
         }
@@ -1558,6 +1590,74 @@ mod tests {
         // A decimal alone, or a dotted date, backs none of its pieces.
         assert!(!quote_gives("along a 1.5 km front", 5, CountKind::Troops));
         assert!(!quote_gives("from 18.10.2021", 18, CountKind::Troops));
+    }
+
+    /// Probe (session 43): `participants = ["KZ"]` backed by "Казахстан не принял участия
+    /// в учениях" passed `check`, as did "Chinese-made armoured vehicles" for CN: the quote
+    /// named the country, though as what `extract` reads as not taking part.
+    #[test]
+    fn a_quote_naming_a_country_as_not_taking_part_backs_no_participant() {
+        let problems_with = |field: &str, list: &str, quote: &str| {
+            let (_, problems) = read_edited(|f, text| {
+                if f != "exercises.toml" {
+                    return text;
+                }
+                let set = if field == "participants" {
+                    format!("participants = {list}")
+                } else {
+                    format!("participants = [\"RU\", \"TJ\"]\n{field} = {list}")
+                };
+                text.replace("participants = [\"RU\", \"TJ\"]", &set)
+                .replace(
+                    "evidence = [{ field = \"participants\"",
+                    &format!(
+                        "evidence = [{{ field = \"{field}\", quote = \"{quote}\" }}, {{ field = \"participants\""
+                    ),
+                )
+            });
+            problems
+                .into_iter()
+                .map(|p| format!("{}: {}", p.value, p.message))
+                .collect::<Vec<_>>()
+        };
+        for (quote, as_what) in [
+            (
+                "Казахстан не принял участия в учениях",
+                "as not taking part",
+            ),
+            ("Kazakhstan did not take part", "as not taking part"),
+            (
+                "troops used Kazakh-made armoured vehicles",
+                "as the maker of equipment",
+            ),
+            ("observers from Kazakhstan attended", "as an observer"),
+            ("Russia invited Kazakhstan", "as invited"),
+        ] {
+            let got = problems_with("participants", "[\"RU\", \"TJ\", \"KZ\"]", quote);
+            let want = format!(
+                "KZ: `participants`: its evidence quotes name it only {as_what}: quote the words that say it is one of the participants"
+            );
+            assert_eq!(got, [want], "{quote}");
+        }
+        // Named as taking part in one quote of several is enough.
+        assert_eq!(
+            problems_with(
+                "participants",
+                "[\"RU\", \"TJ\", \"KZ\"]",
+                "Kazakh troops joined them"
+            ),
+            Vec::<String>::new()
+        );
+        // An invited country may have stayed away or watched, not made the equipment.
+        for (quote, ok) in [
+            ("Russia invited Kazakhstan", true),
+            ("Kazakhstan did not take part", true),
+            ("observers from Kazakhstan attended", true),
+            ("troops used Kazakh-made armoured vehicles", false),
+        ] {
+            let got = problems_with("invited", "[\"KZ\"]", quote);
+            assert_eq!(got.is_empty(), ok, "{quote}: {got:?}");
+        }
     }
 
     #[test]
