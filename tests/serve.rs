@@ -1007,3 +1007,43 @@ fn serve_gives_a_new_etag_to_a_same_size_edit_whose_mtime_was_set_back() {
     assert!(status.contains(" 200"), "{status}");
     assert_eq!(body, new);
 }
+
+/// Probe (session 43): `serve --watch` published an empty exercises layer when
+/// `exercises.toml` held no record (an editor truncating it before writing it, or a file
+/// emptied by mistake), where `build` refuses one unless `--allow-empty`. The rebuild
+/// fails as `build` does, and the last good layers stay.
+#[test]
+fn serve_watch_refuses_a_dataset_file_with_no_record_as_build_does() {
+    let work = Work::new("small");
+    work.build().expect_code(0);
+    let layer = work.out().join("exercises.geojson");
+    let before = std::fs::read(&layer).unwrap();
+    std::fs::write(work.data().join("exercises.toml"), "# emptied\n").unwrap();
+    // Until the rebuild's outcome, either one: a rebuild that published says "built: ".
+    let (mut child, mut lines, mut seen) = watch_until(&work, "");
+    while !seen
+        .iter()
+        .any(|l| l.starts_with("built: ") || l.starts_with("error: the build failed"))
+    {
+        match lines.next() {
+            Some(Ok(line)) => seen.push(line),
+            _ => panic!("serve --watch ended before its first rebuild: {seen:?}"),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen.iter().any(|l| l.ends_with(
+            "exercises.toml: no [[exercise]] records: the exercises layer would be empty, so \
+             nothing was written (`build --allow-empty` builds it empty)"
+        )),
+        "{seen:?}"
+    );
+    assert!(
+        seen.last()
+            .unwrap()
+            .contains("the last good layers are still served"),
+        "{seen:?}"
+    );
+    assert_eq!(std::fs::read(&layer).unwrap(), before);
+}
