@@ -77,19 +77,24 @@ pub(crate) fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<Stri
         while let Some(at) = text.get(from..).and_then(|t| t.find(wanted)) {
             let start = from + at;
             let end = start + wanted.len();
-            let (numbers, words) = tokens.get_or_insert_with(|| {
+            let (numbers, words, dated) = tokens.get_or_insert_with(|| {
                 let numbers = crate::names::numbers::numbers(text).into_iter();
                 let words = crate::names::text::whole_words(text).into_iter();
                 (
                     numbers.map(|(w, _)| w).collect::<Vec<_>>(),
                     words.map(|(w, _)| w).collect::<Vec<_>>(),
+                    dates_with_a_year(text),
                 )
             });
             let within = |spans: &[Range<usize>], i: usize| {
                 let k = spans.partition_point(|w| w.end <= i);
                 spans.get(k).filter(|w| w.start < i).cloned()
             };
-            let inside = |i: usize| within(numbers, i).or_else(|| within(words, i));
+            let inside = |i: usize| {
+                within(numbers, i)
+                    .or_else(|| within(words, i))
+                    .or_else(|| within(dated, i))
+            };
             match (inside(start), inside(end)) {
                 (None, None) => return None,
                 (Some(w), _) => cut.get_or_insert(("starts", &text[w], *file)),
@@ -103,6 +108,25 @@ pub(crate) fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<Stri
         Some((side, word, file)) => format!("the quote {side} inside {word:?} in {file}"),
         None => format!("not found in {}", names.join(" or ")),
     })
+}
+
+/// The byte spans of the dates `text` writes with their year ("October 6, 2007", "6 октября
+/// 2007 года", "September 2021"), in order: a quote that ends or starts inside one leaves its
+/// year out, and a year-less quote leaves a date field's year free (probe, session 43:
+/// "October 6" of "established on October 6, 2007" backed `start = "2024-10-06"`).
+fn dates_with_a_year(text: &str) -> Vec<Range<usize>> {
+    use crate::names::dates::{written, Written};
+    let t = crate::names::text::Text::new(text);
+    written(&t)
+        .into_iter()
+        .filter(|w| {
+            matches!(
+                w.date,
+                Written::Days { year: Some(_), .. } | Written::Month { year: Some(_), .. }
+            )
+        })
+        .map(|w| t.tokens[w.first].span.start..t.tokens[w.last].span.end)
+        .collect()
 }
 
 /// The normalised text of every article, by source id, each read by `extract`'s rule
@@ -254,6 +278,33 @@ mod tests {
         ];
         assert_eq!(quote_missing(&both, "500"), None);
         assert_eq!(quote_missing(&[("x", "5 and 50")], "5"), None);
+        // A date's year is part of it.
+        let dated = normalise(
+            "established on October 6, 2007, and held 6 октября 2007 года in September 2021.",
+        );
+        let dated = [("001_d.txt", dated.as_str())];
+        for (quote, date) in [
+            ("established on October 6", "October 6, 2007"),
+            ("6 октября", "6 октября 2007"),
+            ("in September", "September 2021"),
+        ] {
+            assert_eq!(
+                quote_missing(&dated, quote).as_deref(),
+                Some(format!("the quote ends inside {date:?} in 001_d.txt").as_str()),
+                "{quote}"
+            );
+        }
+        assert_eq!(
+            quote_missing(&dated, "2007, and held").as_deref(),
+            Some("the quote starts inside \"October 6, 2007\" in 001_d.txt")
+        );
+        assert_eq!(quote_missing(&dated, "on October 6, 2007"), None);
+        assert_eq!(quote_missing(&dated, "in September 2021"), None);
+        // A date without a year may be quoted in part ("July 30" of a range).
+        assert_eq!(
+            quote_missing(&[("x", "from July 30 to August 10")], "from July 30"),
+            None
+        );
     }
 
     #[test]

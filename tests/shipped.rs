@@ -570,6 +570,28 @@ fn participants_and_a_bases_operator_host_and_units_must_be_named_in_its_quotes(
         )]);
 }
 
+// Probe (session 43): `start = "2024-10-06"` backed by "October 6" of the article's
+// "established on October 6, 2007" passed `check`: a year-less quote leaves the year
+// free, and the quote had left the article's year out.
+#[test]
+fn a_quote_that_cuts_the_year_off_a_date_is_refused() {
+    let work = shipped_copy();
+    work.edit(
+        "exercises.toml",
+        "{ field = \"start\", quote = \"This exercise is taking place from September 26 to October 7\",",
+        "{ field = \"start\", quote = \"established on October 6\",",
+    );
+    work.edit(
+        "exercises.toml",
+        "start = \"2024-09-26\"",
+        "start = \"2024-10-06\"",
+    );
+    work.check().expect_code(1).expect_stderr_line(&[
+        "exercises.toml:",
+        "\"established on October 6\": the quote ends inside \"October 6, 2007\" in 002_40d51b471cd5f3bd.txt",
+    ]);
+}
+
 #[test]
 fn a_missing_article_is_reported_on_its_source() {
     let work = shipped_copy();

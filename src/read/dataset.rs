@@ -1020,13 +1020,16 @@ impl<'a> Checker<'a> {
         let [place, reported, located_by] = fields;
         let (known, sources) = cites;
         let query = self.required(record, place, "place");
+        let located_by_given = located_by.is_some();
         let located_by = located_by.as_ref().and_then(|l| {
             let id = l.get_ref().trim();
             self.known_source(&l.span(), id, known)
                 .then(|| id.to_owned())
         });
         let reported_field = reported;
-        let text = if located_by.is_some() && reported.is_none() {
+        // A `located_by` given stands in for `reported` even when its source is unknown:
+        // that is its one problem, not a missing `reported` as well (probe, session 43).
+        let text = if located_by_given && reported.is_none() {
             String::new()
         } else {
             self.required(record, reported, "reported")
@@ -1590,6 +1593,32 @@ mod tests {
         // A decimal alone, or a dotted date, backs none of its pieces.
         assert!(!quote_gives("along a 1.5 km front", 5, CountKind::Troops));
         assert!(!quote_gives("from 18.10.2021", 18, CountKind::Troops));
+    }
+
+    /// Probe (session 43): a site's `located_by` naming an unknown source was reported
+    /// twice, as the unknown source and as a missing `reported`, which the site does not
+    /// need.
+    #[test]
+    fn an_unknown_located_by_is_one_problem_not_a_missing_reported_too() {
+        let (_, problems) = read_edited(|f, text| {
+            if f == "exercises.toml" {
+                text.replace(
+                    "reported = \"near Termez\"\nlocated_by = \"test\"",
+                    "located_by = \"no-such-source\"",
+                )
+            } else {
+                text
+            }
+        });
+        let got: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.value, p.message))
+            .collect();
+        assert_eq!(
+            got,
+            ["no-such-source: unknown source (not in sources.toml)"],
+            "{problems:?}"
+        );
     }
 
     /// Probe (session 43): `participants = ["KZ"]` backed by "Казахстан не принял участия
