@@ -1340,6 +1340,22 @@ fn the_summary_counts_what_is_written() {
         .expect_stderr_line(&["7 places, 2 exercises, 1 base: no problems"]);
 }
 
+/// Probe (session 43): rows naming one place with one country spelt `TJ` and `tjk` were
+/// counted, and looked up, as two distinct places.
+#[test]
+fn one_place_with_one_country_spelt_apart_is_one_lookup() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "d.csv",
+        "id,date,place,country\na,2021-08,Dushanbe,TJ\nb,2021,Dushanbe,tjk\nc,2021,Dushanbe, Tajikistan\nd,2021,Dushanbe,\n",
+    );
+    bulk(&work, &["--events", &csv, "--no-tiles"])
+        .expect_code(0)
+        .expect_stderr_line(&[
+            "events.geojson: 4 features (2 distinct places looked up, 0 with their own coordinates)",
+        ]);
+}
+
 /// Probe 8 #18: a GeoJSONSeq Point's third coordinate (an altitude) was dropped without a
 /// word. It is dropped (drillmap's points are lon, lat), and a notice says so once.
 #[test]

@@ -535,7 +535,9 @@ impl<'g> Builder<'g> {
         self.key.clear();
         self.key.extend_from_slice(row.place.as_bytes());
         self.key.push(0x1f);
-        self.key.extend_from_slice(row.country.as_bytes());
+        // The country the hint names, not its spelling: `TJ`, `tjk` and `Tajikistan` are
+        // one lookup (probe, session 43: two were counted, and looked up, apart).
+        self.key.extend_from_slice(country.unwrap_or("").as_bytes());
         let found = match self.memo.get(self.key.as_slice()) {
             Some(r) => r.clone(),
             None => {
