@@ -601,6 +601,45 @@ fn redirects_are_followed_through_the_rate_limiter() {
     assert_eq!(server.requests().len(), 7);
 }
 
+/// Probe (session 43): a redirect to an address that refused connections was reported as
+/// the search URL's failure, and counted against the service, so after three attempts
+/// every later name of the run went unasked. The message names the redirect's target, and
+/// the next name is asked.
+#[test]
+fn a_dead_redirect_target_fails_its_query_only_and_is_named() {
+    let dead = format!("http://127.0.0.1:{}/moved", closed_port());
+    let server = MockServer::start(vec![
+        Reply::Http {
+            status: 302,
+            headers: vec![("Location".into(), format!("{dead}?q=Alpha"))],
+            body: String::new(),
+        },
+        Reply::json(&answer(&[village("Bravo")])),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, outcomes) = run(
+        &["Alpha", "Bravo"],
+        options(&server.url()),
+        &cache_path(&dir),
+    );
+    let message = error_of(&outcomes[0]);
+    assert!(
+        message.starts_with("\"Alpha\": could not connect ("),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("at {dead}, where the service redirected it")),
+        "{message}"
+    );
+    assert!(!message.contains("q=Alpha"), "{message}");
+    assert_eq!(
+        outcomes[1].result.as_ref().unwrap(),
+        &Lookup::Found,
+        "{outcomes:?}"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
 /// Every line of the cache at `path` within the reader's cap, and the file loads again.
 fn assert_readable(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();

@@ -69,6 +69,17 @@ enum Attempt {
     Redirect(Url),
 }
 
+/// A redirect's target as messages show it: scheme, host, port and path, without the
+/// credentials or the query (which holds the name asked for, said apart).
+fn redirect_target(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
 /// The most redirects one query follows.
 const MAX_REDIRECTS: u32 = 3;
 
@@ -201,8 +212,11 @@ impl NominatimClient {
             let started = *started.get_or_insert_with(Instant::now);
             let attempt = self.send_once(&request_url);
             self.limiter.finished();
+            // Past a redirect the service itself answered: a target that cannot be reached
+            // is this query's failure, not the service's (probe, session 43: one name's
+            // redirect to a dead address stopped every later name of the run).
             self.unreachable = match &attempt {
-                Err(Attempt::Retry(r)) if r.unreachable => self.unreachable + 1,
+                Err(Attempt::Retry(r)) if r.unreachable && redirects == 0 => self.unreachable + 1,
                 _ => 0, // something answered
             };
             let failure = match attempt {
@@ -239,7 +253,17 @@ impl NominatimClient {
                         elapsed: started.elapsed(),
                     });
                 }
-                Err(Attempt::Retry(failure)) => failure,
+                Err(Attempt::Retry(mut failure)) => {
+                    if redirects > 0 {
+                        // The message names the search URL: say where the failure was.
+                        failure.what = format!(
+                            "{} at {}, where the service redirected it",
+                            failure.what,
+                            redirect_target(&request_url)
+                        );
+                    }
+                    failure
+                }
             };
             let give_up = |what: String, retries| OnlineError::Failed {
                 query: query.to_string(),
