@@ -464,6 +464,53 @@ fn request_rate_never_exceeds_one_per_second() {
     eprintln!("request gaps: {gaps:?}");
 }
 
+/// Probe (session 43): two runs asking at once each kept its own second, so the service
+/// got their requests 0.1 s apart, in pairs. Clients that share the rate file (as every
+/// run on one data folder does, `pipeline::ask_online`) take turns: every request of
+/// either arrives at least a second after the one before.
+#[test]
+fn two_runs_sharing_the_rate_file_ask_once_a_second_between_them() {
+    let ok = |n: &str| Reply::json(&answer(&[village(n)]));
+    let server = MockServer::start(vec![ok("A"), ok("B"), ok("C"), ok("D")]);
+    let shared = tempfile::tempdir().unwrap();
+    let rate = drillmap::resolve::online::rate_path(shared.path());
+    let url = server.url();
+    let runs: Vec<_> = [["A", "B"], ["C", "D"]]
+        .into_iter()
+        .map(|names| {
+            let (url, rate) = (url.clone(), rate.clone());
+            std::thread::spawn(move || {
+                let dir = tempfile::tempdir().unwrap();
+                let path = cache_path(&dir);
+                let mut cache = GeocodeCache::load(&path).unwrap();
+                let mut client = NominatimClient::new(options(&url)).unwrap();
+                client.share_rate_with(&rate).unwrap();
+                let queries: Vec<Query> = names.iter().map(|q| Query::new(*q, &["TJ"])).collect();
+                let boundaries = drillmap::read::topojson::read(
+                    &Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("places/boundaries/countries-10m.json"),
+                )
+                .unwrap();
+                let mut within = drillmap::derive::containment::CountryIndex::new(&boundaries);
+                let mut outcomes = Vec::new();
+                lookup_missing(
+                    &queries, &mut cache, &path, &mut client, &mut within, false, &mut outcomes,
+                )
+                .unwrap();
+                outcomes.iter().all(|o| o.result.is_ok())
+            })
+        })
+        .collect();
+    for run in runs {
+        assert!(run.join().unwrap());
+    }
+    let gaps = gaps(&server);
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
+    for gap in &gaps {
+        assert!(*gap + SLOP >= Duration::from_secs(1), "{gaps:?}");
+    }
+}
+
 #[test]
 fn offline_reload_is_byte_identical_and_needs_no_network() {
     let server = MockServer::start(vec![

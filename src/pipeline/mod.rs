@@ -522,6 +522,7 @@ pub fn ask_online(
     }
     let mut client = online::NominatimClient::new(online.options.clone())
         .map_err(|e| Error::Usage(e.to_string()))?;
+    client.share_rate_with(&online::rate_path(data))?;
     let boundaries = topojson::read(&data.join(topojson::COUNTRIES))?;
     online::lookup_missing(
         queries,

@@ -28,6 +28,12 @@ pub fn cache_path(places_dir: &Path) -> std::path::PathBuf {
     places_dir.join(CACHE_FILE_NAME)
 }
 
+/// Where the runs on `places_dir` share the rate limit:
+/// [`super::limiter::RATE_FILE_NAME`] beside the cache.
+pub fn rate_path(places_dir: &Path) -> std::path::PathBuf {
+    places_dir.join(super::limiter::RATE_FILE_NAME)
+}
+
 /// How long an answer is considered fresh, unless the file says otherwise.
 pub const DEFAULT_EXPIRES_AFTER_DAYS: u32 = 180;
 

@@ -118,6 +118,12 @@ impl NominatimClient {
         })
     }
 
+    /// Share the rate limit with every other run that shares the lock file `path`
+    /// ([`RateLimiter::share`]).
+    pub fn share_rate_with(&mut self, path: &std::path::Path) -> crate::error::Result<()> {
+        self.limiter.share(path)
+    }
+
     /// Whether the circuit breaker has tripped: the last [`UNREACHABLE_LIMIT`] attempts
     /// timed out or could not connect, so the service is taken as down for the run.
     pub fn is_unreachable(&self) -> bool {

@@ -4,8 +4,12 @@
 //! Nominatim's usage policy allows at most one request per second for a whole application.
 //! [`RateLimiter`] owns the instant of the last request and is owned by the one client of a
 //! run, so every request (first tries and retries alike) passes through it. It is consulted
-//! only when a request is about to be sent: a cache hit never waits.
+//! only when a request is about to be sent: a cache hit never waits. Runs on one data
+//! folder share the second too ([`RateLimiter::share`]): two at once (`build --online`
+//! and `geocode --online`, say) take turns through a lock file beside the cache, which
+//! holds when the last exchange of any of them ended.
 
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::read::lines::shown;
@@ -26,7 +30,16 @@ pub const MARGIN: Duration = Duration::from_millis(20);
 pub struct RateLimiter {
     interval: Duration,
     last: Option<Instant>,
+    /// The lock file other runs share the second through ([`RateLimiter::share`]), and
+    /// whether this run holds its lock (from [`RateLimiter::wait`] to
+    /// [`RateLimiter::finished`]).
+    shared: Option<(std::fs::File, bool)>,
 }
+
+/// The file beside the geocode cache through which runs on one data folder share the
+/// second ([`RateLimiter::share`]); it holds the end of the last exchange, in nanoseconds
+/// since the Unix epoch, as text.
+pub const RATE_FILE_NAME: &str = ".geocode-rate.lock";
 
 impl RateLimiter {
     /// A limiter allowing one request per `interval`; never less than [`MIN_INTERVAL`].
@@ -34,7 +47,74 @@ impl RateLimiter {
         RateLimiter {
             interval: interval.max(MIN_INTERVAL),
             last: None,
+            shared: None,
         }
+    }
+
+    /// Share the interval with every other run that shares `path` (probe, session 43:
+    /// two runs at once sent their requests 0.1 s apart, a pair every second). Each
+    /// exchange holds an advisory lock on the file from [`RateLimiter::wait`] to
+    /// [`RateLimiter::finished`], so the runs take turns, and each waits the interval after
+    /// the end the file records. Opened as every drillmap lock file is, never through a
+    /// symbolic link.
+    pub fn share(&mut self, path: &Path) -> crate::error::Result<()> {
+        use crate::fsutil::atomic::{lock_error, open_lock_file};
+        let file = open_lock_file(path).map_err(|e| lock_error(path, e))?;
+        self.shared = Some((file, false));
+        Ok(())
+    }
+
+    /// Take the shared lock and wait out the interval after the last exchange any run
+    /// sharing it recorded. The wall clock is all runs share: a recorded end in the future
+    /// (a clock set back) waits at most one interval. A lock that cannot be taken (a file
+    /// system without locks) leaves this run's own spacing, which [`RateLimiter::wait`]
+    /// keeps whatever happens here.
+    fn wait_shared(&mut self) {
+        use std::io::{Read, Seek};
+        let Some((file, held)) = self.shared.as_mut() else {
+            return;
+        };
+        if file.lock().is_err() {
+            return;
+        }
+        *held = true;
+        let mut text = String::new();
+        let _ = file.rewind().and_then(|()| file.read_to_string(&mut text));
+        let Some(ended) = text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(|ns| SystemTime::UNIX_EPOCH + Duration::from_nanos(ns))
+        else {
+            return;
+        };
+        let spacing = self.interval + MARGIN;
+        let slot = ended + spacing;
+        let wait = slot
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+            .min(spacing);
+        std::thread::sleep(wait);
+    }
+
+    /// Record the end of this run's exchange for the runs that share the file, and let
+    /// them take their turn.
+    fn finished_shared(&mut self) {
+        use std::io::{Seek, Write};
+        let Some((file, held)) = self.shared.as_mut() else {
+            return;
+        };
+        if !std::mem::take(held) {
+            return;
+        }
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| writeln!(file, "{now}"));
+        let _ = file.unlock();
     }
 
     /// The interval this limiter enforces.
@@ -52,6 +132,7 @@ impl RateLimiter {
 
     /// Sleep until a request may start, and record that it starts now.
     pub fn wait(&mut self) {
+        self.wait_shared();
         if let Some(last) = self.last {
             let slot = last + self.interval + MARGIN;
             // `sleep` never returns early on Linux, but the standard library does not promise
@@ -71,6 +152,7 @@ impl RateLimiter {
     /// failed or timed out): the next request is timed from now.
     pub fn finished(&mut self) {
         self.last = Some(Instant::now());
+        self.finished_shared();
     }
 }
 

@@ -23,8 +23,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use cache::{
-    cache_path, normalise_countries, query_key, CacheEntry, CandidateRecord, ChosenResult,
-    GeocodeCache, GeocoderProvenance, Status, CACHE_FILE_NAME,
+    cache_path, normalise_countries, query_key, rate_path, CacheEntry, CandidateRecord,
+    ChosenResult, GeocodeCache, GeocoderProvenance, Status, CACHE_FILE_NAME,
 };
 #[cfg(feature = "online")]
 pub use client::{lookup_missing, NominatimClient, MAX_ANSWER};
