@@ -779,6 +779,49 @@ fn a_batch_fed_to_build_events_keeps_its_geonames_credit() {
 /// as it is" when there was none; and `--out` under a regular file said only "File
 /// exists". The folders go with the signal, as `build`'s and `tiles`' do, and each message
 /// says what is there.
+/// Probe (session 43): an import killed while it wrote the index left
+/// `..g.idx.drillmap-N.tmp.drillmap-N.tmp`, a temporary of a temporary, since the index
+/// was written under a temporary name of the index's own temporary name. Held before the
+/// index is renamed into place, the folder holds the lock and one temporary name of each
+/// file.
+#[test]
+fn an_import_stages_each_file_under_one_temporary_name() {
+    let work = Work::new("small");
+    let sample = root().join("tests/fixtures/geonames/sample.txt");
+    fs::create_dir(work.dir.path().join("was")).unwrap();
+    let args = [
+        "places",
+        "import-geonames",
+        sample.to_str().unwrap(),
+        "--out",
+        "was/g.txt",
+    ];
+    let (child, until) = work.spawn_held(&args, "index-written");
+    let mut left: Vec<String> = fs::read_dir(work.dir.path().join("was"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    fs::write(&until, "").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let pid = left
+        .iter()
+        .find_map(|n| n.strip_prefix(".g.txt.drillmap-"))
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .unwrap_or_else(|| panic!("{left:?}"))
+        .to_owned();
+    assert_eq!(
+        left,
+        [
+            ".g.idx.drillmap-{pid}.tmp".replace("{pid}", &pid),
+            ".g.lock".to_owned(),
+            ".g.txt.drillmap-{pid}.tmp".replace("{pid}", &pid),
+        ]
+    );
+    assert!(work.dir.path().join("was/g.idx").is_file());
+}
+
 #[test]
 fn an_import_leaves_no_folder_it_made_and_says_what_it_left() {
     let work = Work::new("small");

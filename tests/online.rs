@@ -494,7 +494,13 @@ fn two_runs_sharing_the_rate_file_ask_once_a_second_between_them() {
                 let mut within = drillmap::derive::containment::CountryIndex::new(&boundaries);
                 let mut outcomes = Vec::new();
                 lookup_missing(
-                    &queries, &mut cache, &path, &mut client, &mut within, false, &mut outcomes,
+                    &queries,
+                    &mut cache,
+                    &path,
+                    &mut client,
+                    &mut within,
+                    false,
+                    &mut outcomes,
                 )
                 .unwrap();
                 outcomes.iter().all(|o| o.result.is_ok())
