@@ -90,12 +90,12 @@ pub(crate) fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<Stri
                 let k = spans.partition_point(|w| w.end <= i);
                 spans.get(k).filter(|w| w.start < i).cloned()
             };
-            let inside = |i: usize| {
-                within(numbers, i)
-                    .or_else(|| within(words, i))
-                    .or_else(|| within(dated, i))
-            };
-            match (inside(start), inside(end)) {
+            let inside = |i: usize| within(numbers, i).or_else(|| within(words, i));
+            // A date's year ends it: a quote that ends inside one leaves the year out; one
+            // that starts inside it ("October 7, 2024" of "September 26 to October 7, 2024")
+            // keeps it, and backs what it quotes.
+            let ends_inside = |i: usize| inside(i).or_else(|| within(dated, i));
+            match (inside(start), ends_inside(end)) {
                 (None, None) => return None,
                 (Some(w), _) => cut.get_or_insert(("starts", &text[w], *file)),
                 (None, Some(w)) => cut.get_or_insert(("ends", &text[w], *file)),
@@ -111,8 +111,7 @@ pub(crate) fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<Stri
 }
 
 /// The byte spans of the dates `text` writes with their year ("October 6, 2007", "6 октября
-/// 2007 года", "September 2021"), in order: a quote that ends or starts inside one leaves its
-/// year out, and a year-less quote leaves a date field's year free (probe, session 43:
+/// 2007 года", "September 2021"), in order: a quote that ends inside one leaves its year out, and a year-less quote leaves a date field's year free (probe, session 43:
 /// "October 6" of "established on October 6, 2007" backed `start = "2024-10-06"`).
 fn dates_with_a_year(text: &str) -> Vec<Range<usize>> {
     use crate::names::dates::{written, Written};
@@ -294,9 +293,14 @@ mod tests {
                 "{quote}"
             );
         }
+        // Starting inside one keeps its year: the end of a range with it.
+        assert_eq!(quote_missing(&dated, "2007, and held"), None);
+        let range = [("x", "from September 26 to October 7, 2024 at Bereg")];
+        assert_eq!(quote_missing(&range, "October 7, 2024"), None);
+        assert_eq!(quote_missing(&range, "to October 7, 2024 at"), None);
         assert_eq!(
-            quote_missing(&dated, "2007, and held").as_deref(),
-            Some("the quote starts inside \"October 6, 2007\" in 001_d.txt")
+            quote_missing(&range, "from September 26 to October 7").as_deref(),
+            Some("the quote ends inside \"September 26 to October 7, 2024\" in x")
         );
         assert_eq!(quote_missing(&dated, "on October 6, 2007"), None);
         assert_eq!(quote_missing(&dated, "in September 2021"), None);

@@ -1034,7 +1034,7 @@ fn serve_watch_refuses_a_dataset_file_with_no_record_as_build_does() {
     let _ = child.wait();
     assert!(
         seen.iter().any(|l| l.ends_with(
-            "exercises.toml: no [[exercise]] records: the exercises layer would be empty, so \
+            "exercises.toml: no [[exercise]] records: the exercises layer would be empty; \
              nothing was written (`build --allow-empty` builds it empty)"
         )),
         "{seen:?}"

@@ -59,25 +59,6 @@ pub fn run(
         )?);
     }
     let online = super::args::online(online)?;
-    let empty = dataset::empty_files(&data)?;
-    for e in &empty {
-        let _ = if allow_empty {
-            writeln!(
-                io::stderr(),
-                "warning: {e}: the {} layer is empty (--allow-empty)",
-                e.layer
-            )
-        } else {
-            writeln!(
-                io::stderr(),
-                "{e}: the {} layer would be empty; nothing was written (pass --allow-empty to build it empty)",
-                e.layer
-            )
-        };
-    }
-    if !empty.is_empty() && !allow_empty {
-        return Ok(ExitCode::from(super::DATA_PROBLEMS));
-    }
     let mut folder = Folder::lock(&out, &mut |busy| {
         let _ = writeln!(io::stderr(), "{busy}");
     })?;
@@ -86,6 +67,7 @@ pub fn run(
         &Paths { data, out },
         online.as_ref(),
         strict,
+        allow_empty,
         &mut folder,
         &mut notices,
     );
@@ -98,6 +80,13 @@ pub fn run(
         let _ = writeln!(err, "warning: {p}");
     }
     let summaries = built?;
+    for e in &notices.empty {
+        let _ = writeln!(
+            err,
+            "warning: {e}: the {} layer is empty (--allow-empty)",
+            e.layer
+        );
+    }
     for p in &notices.weak {
         let _ = writeln!(err, "notice: {p}");
     }

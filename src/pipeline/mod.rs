@@ -19,6 +19,7 @@ use crate::derive::{self, containment, AfghanBorder, Layer};
 use crate::error::{Error, Problem, Result};
 use crate::model::{Dataset, Place};
 use crate::names::normalize::NameKey;
+use crate::read::dataset::EmptyFile;
 use crate::read::topojson::{self, Provenance};
 use crate::read::{dataset, geonames, places};
 use crate::resolve::online::{self, GeocodeCache, OnlineOptions};
@@ -657,7 +658,7 @@ pub fn layers(data: &Path) -> Result<Vec<Layer>> {
 
 /// [`layers`], asking an online geocoder first about names nothing else knows.
 pub fn layers_with(data: &Path, online: Option<&Online>) -> Result<Vec<Layer>> {
-    layers_noticed(data, online, false, &mut Notices::default())
+    layers_noticed(data, online, false, true, &mut Notices::default())
 }
 
 /// What a build has to say besides its layers: nothing stops it.
@@ -671,6 +672,9 @@ pub struct Notices {
     /// fails for another reason, or that asking online stops (an answer that cannot be
     /// saved), still has them to say.
     pub refresh_failed: Vec<Problem>,
+    /// The dataset files with no record, whose layers were built empty because that was
+    /// allowed (`--allow-empty`); refused otherwise ([`EmptyFile::refused`]).
+    pub empty: Vec<EmptyFile>,
 }
 
 /// [`layers_with`], noting in `notices` what it noticed ([`Notices`]): the weak matches are
@@ -680,9 +684,19 @@ pub fn layers_noticed(
     data: &Path,
     online: Option<&Online>,
     strict: bool,
+    allow_empty: bool,
     notices: &mut Notices,
 ) -> Result<Vec<Layer>> {
     let mut inputs = read(data)?;
+    // A file with no record would empty its layer: refused unless asked, judged on the
+    // dataset as read, before anything is asked online (probe, session 43: `serve --watch`
+    // published the empty layer of a file an editor had just emptied).
+    notices.empty = dataset::empty_in(&inputs.dataset, data);
+    if !allow_empty && !notices.empty.is_empty() {
+        return Err(Error::Data(
+            notices.empty.iter().map(EmptyFile::refused).collect(),
+        ));
+    }
     // A name an online run leaves unresolved was asked, and its failure is reported, or
     // was left unasked at the run's cap, and its advice says so.
     let mut advice = resolve::RunAdvice::every(resolve::OnlineAdvice::Offer);
@@ -731,7 +745,14 @@ pub struct LayerSummary {
 /// Locks the output folder, waiting quietly while another build holds it.
 pub fn build(paths: &Paths, online: Option<&Online>) -> Result<Vec<LayerSummary>> {
     let mut folder = Folder::lock(&paths.out, &mut |_| {})?;
-    build_noticed(paths, online, false, &mut folder, &mut Notices::default())
+    build_noticed(
+        paths,
+        online,
+        false,
+        false,
+        &mut folder,
+        &mut Notices::default(),
+    )
 }
 
 /// [`build`] into `folder` (`paths.out`, locked), noting in `notices` what
@@ -742,10 +763,11 @@ pub fn build_noticed(
     paths: &Paths,
     online: Option<&Online>,
     strict: bool,
+    allow_empty: bool,
     folder: &mut Folder,
     notices: &mut Notices,
 ) -> Result<Vec<LayerSummary>> {
-    let layers = layers_noticed(&paths.data, online, strict, notices)?;
+    let layers = layers_noticed(&paths.data, online, strict, allow_empty, notices)?;
     let mut summaries = Vec::new();
     let mut files = Vec::new();
     for l in &layers {

@@ -244,6 +244,46 @@ impl std::fmt::Display for EmptyFile {
     }
 }
 
+impl EmptyFile {
+    /// The problem a build that is not asked for an empty layer makes of this file: the
+    /// one wording of `build` and `serve --watch`.
+    pub fn refused(&self) -> Problem {
+        Problem::new(
+            &self.path,
+            None,
+            "",
+            format!(
+                "no {} records: the {} layer would be empty; nothing was written (`build \
+                 --allow-empty` builds it empty)",
+                self.table, self.layer
+            ),
+        )
+    }
+}
+
+/// The files of `dataset`, read from `dir`, that hold no record ([`empty_files`] of a
+/// dataset already read: what a build judges, so a file emptied after it was read cannot
+/// slip in between).
+pub fn empty_in(dataset: &Dataset, dir: &Path) -> Vec<EmptyFile> {
+    [
+        (
+            dataset.exercises.is_empty(),
+            EXERCISES,
+            "[[exercise]]",
+            "exercises",
+        ),
+        (dataset.bases.is_empty(), BASES, "[[base]]", "bases"),
+    ]
+    .into_iter()
+    .filter(|(empty, ..)| *empty)
+    .map(|(_, file, table, layer)| EmptyFile {
+        path: dir.join(file),
+        table,
+        layer,
+    })
+    .collect()
+}
+
 /// The dataset files in `dir` that hold no record: `exercises.toml` without an
 /// `[[exercise]]`, `bases.toml` without a `[[base]]` (probe, session 39: an emptied
 /// `bases.toml` silently emptied the bases layer, where an empty `exercises.toml` was

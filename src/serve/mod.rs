@@ -362,8 +362,7 @@ impl Server {
 }
 
 fn rebuild(shared: &Shared, on_event: &mut dyn FnMut(Event)) {
-    let result =
-        refuse_empty(&shared.paths.data).and_then(|()| pipeline::build(&shared.paths, None));
+    let result = pipeline::build(&shared.paths, None);
     let mut state = shared
         .rebuild
         .lock()
@@ -392,34 +391,6 @@ fn rebuild(shared: &Shared, on_event: &mut dyn FnMut(Event)) {
     });
     // Reported: a signal while waiting for the next edit says nothing of this rebuild.
     crate::fsutil::interrupt::reported();
-}
-
-/// The rule `build` keeps without `--allow-empty`: a dataset file with no record would
-/// empty its layer, so it is a problem and the layers served stay (probe, session 43: an
-/// editor that truncates `exercises.toml` before writing it, or a file emptied by mistake,
-/// published an empty exercises layer that `build` refuses).
-fn refuse_empty(data: &Path) -> Result<(), Error> {
-    let empty = crate::read::dataset::empty_files(data)?;
-    if empty.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Data(
-        empty
-            .iter()
-            .map(|e| {
-                crate::error::Problem::new(
-                    &e.path,
-                    None,
-                    "",
-                    format!(
-                        "no {} records: the {} layer would be empty, so nothing was written \
-                         (`build --allow-empty` builds it empty)",
-                        e.table, e.layer
-                    ),
-                )
-            })
-            .collect(),
-    ))
 }
 
 /// An error as the lines `build` prints for it.

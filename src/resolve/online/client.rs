@@ -218,11 +218,10 @@ impl NominatimClient {
             let started = *started.get_or_insert_with(Instant::now);
             let attempt = self.send_once(&request_url);
             self.limiter.finished();
-            // Past a redirect the service itself answered: a target that cannot be reached
-            // is this query's failure, not the service's (probe, session 43: one name's
-            // redirect to a dead address stopped every later name of the run).
+            // A redirect's target that cannot be reached counts as the service's (every
+            // request of a service moved to a dead address goes there).
             self.unreachable = match &attempt {
-                Err(Attempt::Retry(r)) if r.unreachable && redirects == 0 => self.unreachable + 1,
+                Err(Attempt::Retry(r)) if r.unreachable => self.unreachable + 1,
                 _ => 0, // something answered
             };
             let failure = match attempt {
