@@ -1327,3 +1327,80 @@ fn the_articles_name_no_common_word_or_newspaper_as_a_place() {
         }
     }
 }
+
+/// Bug h43, 1: the article of 20 August 2021 says the drills "will conclude today"; the
+/// draft gave `start = "2021-08-20"`. It is their last day: `end`, quoted, and no `start`
+/// (`check` asks the analyst for one).
+#[test]
+fn will_conclude_today_is_drafted_as_the_end() {
+    let run = extract(
+        &root(),
+        &[
+            "--data",
+            "places",
+            "places/articles/000_b46247683da7a7f2.txt",
+            "--published",
+            "2021-08-20",
+        ],
+    );
+    run.expect_code(0);
+    let drafts = run.stdout();
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    let serbia = &draft["exercise"][0];
+    assert!(serbia.get("start").is_none(), "{drafts}");
+    assert_eq!(serbia["end"].as_str(), Some("2021-08-20"), "{drafts}");
+    assert!(
+        drafts.contains("{ field = \"end\", quote = \"today\""),
+        "{drafts}"
+    );
+    assert!(
+        !drafts.contains("{ field = \"start\", quote = \"today\""),
+        "{drafts}"
+    );
+}
+
+/// Bug h43, 2 (/tmp/probeB/t/u06.txt): "The drills, which began on August 1, will end on
+/// August 10" in an article of 5 August 2021 was drafted `start = "2022-08-01"` and no
+/// end. Each date is read by its own verb, each quoted by its own words, and `check`
+/// accepts the draft.
+#[test]
+fn began_and_will_end_in_one_sentence_are_the_start_and_the_end() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    fs::write(
+        work.data().join("articles/u06.txt"),
+        "Moscow, 5 August 2021. The drills, which began on August 1, will end on August 10 at \
+         the Kharbmaidon training ground. Russian and Tajik troops are taking part. The \
+         exercise was first held in 2019 with 1,000 troops.\n",
+    )
+    .unwrap();
+    let mut args = vec!["--data".to_owned(), "data".to_owned()];
+    for (file, _) in ARTICLES {
+        args.push(format!("data/articles/{file}"));
+    }
+    args.push("data/articles/u06.txt".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = extract(work.dir.path(), &args);
+    run.expect_code(0);
+    let drafts = run.stdout();
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    let drills = draft["exercise"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["sources"][0].as_str() == Some("u06"))
+        .unwrap_or_else(|| panic!("no u06 record: {drafts}"));
+    assert_eq!(drills["start"].as_str(), Some("2021-08-01"), "{drafts}");
+    assert_eq!(drills["end"].as_str(), Some("2021-08-10"), "{drafts}");
+    let quote = |field: &str| {
+        drills["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"].as_str() == Some(field))
+            .and_then(|e| e["quote"].as_str())
+    };
+    assert_eq!(quote("start"), Some("August 1"));
+    assert_eq!(quote("end"), Some("August 10"));
+    paste(&work, &drafts);
+    work.check().expect_code(0);
+}

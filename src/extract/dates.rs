@@ -1,12 +1,13 @@
 //! Dates as the press writes them, resolved against the publication date.
 //!
 //! The forms are read by [`crate::names::dates`] (the one reader, which `check` also uses
-//! to compare a date with its quote). A date without a year takes, in a sentence about the
-//! future ("will", "to be held", "проведут"), the first year that puts it on or after the
-//! publication date; in one about the past ("held", "took place", "прошли"), the last year
-//! that puts it on or before; otherwise the year that puts it nearest the publication date
-//! (or, with no publication date, the year in the exercise's name), and says the year is
-//! inferred. A relative date needs the publication date to as fine a precision as it asks
+//! to compare a date with its quote). A date without a year takes, when its verb (or else
+//! its sentence) speaks of the future ("will", "to be held", "проведут"), the first year
+//! that puts it on or after the publication date; of the past ("began", "held", "took
+//! place", "прошли"), the last year that puts it on or before; otherwise the year that
+//! puts it nearest the publication date (or, with no publication date, the year in the
+//! exercise's name), and says the year is inferred. A date a verb of ending governs ("will
+//! end on", "concluded", "завершатся") is said to be a last day. A relative date needs the publication date to as fine a precision as it asks
 //! ("on Tuesday" with only the month known is that month).
 
 use std::ops::Range;
@@ -117,6 +118,10 @@ pub struct DateMention {
     pub relative: bool,
     /// Whether it is a range written with two ends.
     pub range: bool,
+    /// Whether a verb of ending governs it ("will end on August 10", "will conclude
+    /// today"): it is the exercise's last day, not its first.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ends: bool,
 }
 
 impl DateMention {
@@ -158,7 +163,9 @@ fn reduce(d: Day, p: DatePrecision) -> String {
 }
 
 /// Every date in `text`, resolved against `published` (or, failing that, `fallback_year`,
-/// the year in an exercise's name).
+/// the year in an exercise's name). A date's tense is its governing verb's ([`governing`]:
+/// "which began on August 1" is past in a sentence that goes on "will end on August 10"),
+/// else its sentence's.
 pub fn find(
     text: &Text<'_>,
     published: Option<Published>,
@@ -170,12 +177,20 @@ pub fn find(
         .into_iter()
         .map(|w| {
             let s = text.tokens.get(w.first).map_or(0, |t| t.sentence);
-            let t = match tenses {
+            let sentence = match tenses {
                 Some((at, t)) if at == s => t,
                 _ => tense(text, s),
             };
-            tenses = Some((s, t));
-            resolve(text, w, t, published, fallback_year)
+            tenses = Some((s, sentence));
+            let verb = governing(text, w.tokens());
+            let t = match verb.map(|v| v.tense) {
+                Some(Tense::Unknown) | None => sentence,
+                Some(t) => t,
+            };
+            let mut m = resolve(text, w, t, published, fallback_year);
+            // A range has its own last day.
+            m.ends = verb.is_some_and(|v| v.ends) && !m.range;
+            m
         })
         .collect()
 }
@@ -199,6 +214,7 @@ fn resolve(
         year_inferred: false,
         relative: false,
         range: false,
+        ends: false,
     };
     let pub_day = published.and_then(|p| p.day());
     let raw = w.date;
@@ -344,29 +360,7 @@ fn tense(text: &Text<'_>, s: usize) -> Tense {
         ) || (key(i) == "to" && key(i + 1) == "be" && matches!(key(i + 2), "held" | "conducted"))
             || (matches!(key(i), "is" | "are")
                 && matches!(key(i + 1), "scheduled" | "planned" | "due" | "set"))
-            || is_russian(
-                text,
-                i,
-                &[
-                    "проведут",
-                    "проведет",
-                    "проведёт",
-                    "пройдут",
-                    "пройдет",
-                    "пройдёт",
-                    "состоятся",
-                    "состоится",
-                    "планируется",
-                    "планируют",
-                    "начнутся",
-                    "начнется",
-                    "начнётся",
-                    "будут",
-                    "будет",
-                    "предстоящие",
-                    "предстоящих",
-                ],
-            )
+            || is_russian(text, i, RUSSIAN_FUTURE)
     });
     if future {
         return Tense::Future;
@@ -374,31 +368,224 @@ fn tense(text: &Text<'_>, s: usize) -> Tense {
     let past = tokens.clone().any(|i| {
         matches!(key(i), "held" | "conducted" | "concluded" | "ended")
             || (key(i) == "took" && key(i + 1) == "place")
-            || is_russian(
-                text,
-                i,
-                &[
-                    "прошли",
-                    "прошло",
-                    "прошел",
-                    "прошёл",
-                    "прошла",
-                    "провели",
-                    "провел",
-                    "провёл",
-                    "провела",
-                    "состоялись",
-                    "состоялось",
-                    "состоялся",
-                    "состоялась",
-                ],
-            )
+            || is_russian(text, i, RUSSIAN_PAST)
     });
     if past {
         Tense::Past
     } else {
         Tense::Unknown
     }
+}
+
+/// Russian words of a sentence about the future.
+const RUSSIAN_FUTURE: &[&str] = &[
+    "проведут",
+    "проведет",
+    "проведёт",
+    "пройдут",
+    "пройдет",
+    "пройдёт",
+    "состоятся",
+    "состоится",
+    "планируется",
+    "планируют",
+    "начнутся",
+    "начнется",
+    "начнётся",
+    "будут",
+    "будет",
+    "предстоящие",
+    "предстоящих",
+];
+
+/// Russian words of a sentence about the past.
+const RUSSIAN_PAST: &[&str] = &[
+    "прошли",
+    "прошло",
+    "прошел",
+    "прошёл",
+    "прошла",
+    "провели",
+    "провел",
+    "провёл",
+    "провела",
+    "состоялись",
+    "состоялось",
+    "состоялся",
+    "состоялась",
+];
+
+/// English verbs of ending, in every form but the past ("will conclude", "ends").
+const ENDING: &[&str] = &[
+    "end",
+    "ends",
+    "ending",
+    "conclude",
+    "concludes",
+    "concluding",
+    "finish",
+    "finishes",
+    "finishing",
+    "close",
+    "closes",
+    "closing",
+];
+
+/// English verbs of ending in the past.
+const ENDED: &[&str] = &["ended", "concluded", "finished", "closed"];
+
+/// English verbs of beginning in the past ("began on August 1").
+const BEGAN: &[&str] = &["began", "started", "opened", "commenced", "launched"];
+
+/// Russian verbs of ending to come ("завершатся 10 августа").
+const RUSSIAN_ENDING: &[&str] = &[
+    "завершатся",
+    "завершится",
+    "закончатся",
+    "закончится",
+    "окончатся",
+    "окончится",
+];
+
+/// Russian verbs of ending in the past.
+const RUSSIAN_ENDED: &[&str] = &[
+    "завершились",
+    "завершилось",
+    "завершился",
+    "завершилась",
+    "закончились",
+    "закончилось",
+    "закончился",
+    "закончилась",
+    "окончились",
+];
+
+/// Russian verbs of beginning in the past ("начались 1 августа").
+const RUSSIAN_BEGAN: &[&str] = &[
+    "начались",
+    "начался",
+    "началось",
+    "началась",
+    "стартовали",
+    "стартовал",
+    "стартовало",
+    "стартовала",
+];
+
+/// Words that open a clause: a date's verb is not looked for across them.
+const CLAUSE: &[&str] = &[
+    "and", "but", "which", "while", "who", "that", "и", "а", "но",
+];
+
+/// What the verb governing a date says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Verb {
+    /// The tense its form (or the auxiliary before it) says; unknown for a present form.
+    tense: Tense,
+    /// Whether it is a verb of ending ("end", "conclude", "wrap up", "завершатся").
+    ends: bool,
+}
+
+/// The verb governing the date at `tokens`: the nearest verb of its clause before it
+/// ("which began on August 1", "will end on August 10"), else after it ("On August 1 the
+/// drills began"). A clause ends at punctuation (a comma, a dash) and at [`CLAUSE`] words.
+/// The verbs read are those of beginning, ending and holding ("held", "took place") and
+/// the Russian words of [`tense`]; "will" and "shall" stand for the verb they carry, so
+/// that an unknown verb after them ("will be repeated on August 10") is not passed over
+/// for a known one further back.
+fn governing(text: &Text<'_>, tokens: Range<usize>) -> Option<Verb> {
+    let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
+    let boundary = |i: usize| CLAUSE.contains(&text.key(i)) || is_russian(text, i, CLAUSE);
+    // Before: token `i - 1` is in the date's clause when `i` is joined to it.
+    let mut i = tokens.start;
+    while i > 0 && joined(i) {
+        i -= 1;
+        if boundary(i) {
+            break;
+        }
+        if let Some(v) = verb(text, i) {
+            return Some(v);
+        }
+    }
+    let mut k = tokens.end;
+    while joined(k) && !boundary(k) {
+        if let Some(v) = verb(text, k) {
+            return Some(v);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// The verb at token `i`, if it is one [`governing`] reads.
+fn verb(text: &Text<'_>, i: usize) -> Option<Verb> {
+    let key = |j: usize| text.key(j);
+    let k = key(i);
+    // "the end of August", "a close": nouns.
+    let noun = i > 0
+        && matches!(
+            key(i - 1),
+            "the" | "a" | "an" | "its" | "their" | "this" | "that"
+        );
+    // "will be held", "to end on", "set to conclude": to come.
+    let to_come = (i.saturating_sub(3)..i).any(|j| matches!(key(j), "will" | "shall" | "to"));
+    let past = |ends: bool| Verb {
+        tense: if to_come { Tense::Future } else { Tense::Past },
+        ends,
+    };
+    let present = |ends: bool| Verb {
+        tense: if to_come {
+            Tense::Future
+        } else {
+            Tense::Unknown
+        },
+        ends,
+    };
+    if matches!(k, "will" | "shall") {
+        return Some(present(false));
+    }
+    if ENDED.contains(&k) || (k == "wrapped" && key(i + 1) == "up") {
+        return Some(past(true));
+    }
+    // "close to the border" is no verb.
+    let ending = ENDING.contains(&k) && !(k == "close" && key(i + 1) == "to");
+    if !noun && (ending || (matches!(k, "wrap" | "wraps") && key(i + 1) == "up")) {
+        return Some(present(true));
+    }
+    if BEGAN.contains(&k)
+        || matches!(k, "held" | "conducted")
+        || (k == "place" && i > 0 && key(i - 1) == "took")
+    {
+        return Some(past(false));
+    }
+    if k == "place" && i > 0 && matches!(key(i - 1), "take" | "takes") {
+        return Some(present(false));
+    }
+    if is_russian(text, i, RUSSIAN_ENDING) {
+        return Some(Verb {
+            tense: Tense::Future,
+            ends: true,
+        });
+    }
+    if is_russian(text, i, RUSSIAN_ENDED) {
+        return Some(Verb {
+            tense: Tense::Past,
+            ends: true,
+        });
+    }
+    if is_russian(text, i, RUSSIAN_BEGAN) || is_russian(text, i, RUSSIAN_PAST) {
+        return Some(Verb {
+            tense: Tense::Past,
+            ends: false,
+        });
+    }
+    if is_russian(text, i, RUSSIAN_FUTURE) {
+        return Some(Verb {
+            tense: Tense::Future,
+            ends: false,
+        });
+    }
+    None
 }
 
 /// Whether sentence `s` speaks of what is to come ([`tense`]: "will", "next", "is
@@ -807,6 +994,80 @@ mod tests {
             find(&t, None, Some(2019))[0].start_iso().as_deref(),
             Some("2019-10-18")
         );
+    }
+
+    // Bug h43: in "The drills, which began on August 1, will end on August 10", the
+    // sentence's "will" made August 1 a year late (2022) and neither date was said to be
+    // an end. Each date's tense is its governing verb's, and a verb of ending marks its
+    // date as the last day.
+    #[test]
+    fn a_date_takes_the_tense_of_its_own_verb_and_an_ending_verb_marks_the_last_day() {
+        let read = |text: &str, published: &str| -> Vec<(String, Option<String>, bool)> {
+            let t = Text::new(text);
+            find(&t, Published::parse(published), None)
+                .into_iter()
+                .map(|d| (d.reported.clone(), d.start_iso(), d.ends))
+                .collect()
+        };
+        let d = |r: &str, start: &str, ends: bool| (r.to_owned(), Some(start.to_owned()), ends);
+        assert_eq!(
+            read(
+                "Moscow, 5 August 2021. The drills, which began on August 1, will end on August 10 at the Kharbmaidon training ground. Russian and Tajik troops are taking part. The exercise was first held in 2019 with 1,000 troops.",
+                "2021-08-05"
+            ),
+            vec![
+                d("5 August 2021", "2021-08-05", false),
+                d("August 1", "2021-08-01", false),
+                d("August 10", "2021-08-10", true),
+                d("in 2019", "2019", false),
+            ]
+        );
+        for (text, start, ends) in [
+            ("The drills will conclude today.", "2021-08-20", true),
+            ("Drills will end on August 25.", "2021-08-25", true),
+            ("The drills ended on August 10.", "2021-08-10", true),
+            ("Drills are to wrap up on August 25.", "2021-08-25", true),
+            ("Учения завершатся 25 августа.", "2021-08-25", true),
+            ("Учения завершились 10 августа.", "2021-08-10", true),
+            // Past verbs of beginning: on or before the publication, whatever else the
+            // sentence says.
+            (
+                "Drills that started on August 25 will run a week.",
+                "2020-08-25",
+                false,
+            ),
+            (
+                "Учения, которые начались 25 августа, продлятся неделю.",
+                "2020-08-25",
+                false,
+            ),
+            (
+                "Drills that will begin on August 25 will run a week.",
+                "2021-08-25",
+                false,
+            ),
+            // Nouns and adjectives are no verbs of ending.
+            (
+                "Drills will be held at the end of August.",
+                "2021-08",
+                false,
+            ),
+            (
+                "Drills were held close to the border on August 10.",
+                "2021-08-10",
+                false,
+            ),
+        ] {
+            let got = read(text, "2021-08-20");
+            assert_eq!(got.len(), 1, "{text}: {got:?}");
+            assert_eq!(
+                (got[0].1.as_deref(), got[0].2),
+                (Some(start), ends),
+                "{text}"
+            );
+        }
+        // A range has its own last day: the verb ends nothing in it.
+        assert!(!read("The drills ended August 5-10.", "2021-08-20")[0].2);
     }
 
     // Probe 9, E7: Russian years and relative weeks.

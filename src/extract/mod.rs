@@ -393,6 +393,68 @@ mod tests {
         assert_eq!(start, Some("2021-05-03"));
     }
 
+    /// Bug h43, 1: "Joint … exercises … will conclude today", in an article of 20 August
+    /// 2021, was drafted `start = "2021-08-20"`. A date a verb of ending governs is the
+    /// record's last day; the article gives no first.
+    #[test]
+    fn a_date_after_a_verb_of_ending_is_the_record_s_end_not_its_start() {
+        let extractor = test_extractor();
+        let text = "Drills to conclude today\n\nJoint Russian-Tajik counterterrorism \
+            exercises being conducted at the Kharbmaidon training ground will conclude today.\n";
+        let options = Options {
+            published: Published::parse("2021-08-20"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(text, &options);
+        assert_eq!(x.records.len(), 1, "{:#?}", x.records);
+        let r = &x.records[0];
+        assert!(r.date.is_none(), "{:?}", r.date);
+        let end = r.end.as_ref().unwrap();
+        assert_eq!(end.value.start, "2021-08-20");
+        assert_eq!(end.reported.as_str(), "today");
+        assert!(r.id.ends_with("-2021"), "{}", r.id);
+        // Nor is it the site's start.
+        assert!(r.sites.iter().all(|s| s.date.is_none()), "{:?}", r.sites);
+    }
+
+    /// Bug h43, 2: in an article of 5 August 2021, "The drills, which began on August 1,
+    /// will end on August 10" was drafted `start = "2022-08-01"` (the sentence's "will"
+    /// put August 1 after the article) and no end. "began" governs August 1; "will end"
+    /// governs August 10, the record's end, quoted by its own words.
+    #[test]
+    fn a_start_and_an_end_each_read_by_its_own_verb() {
+        let extractor = test_extractor();
+        // /tmp/probeB/t/u06.txt
+        let text = "Moscow, 5 August 2021. The drills, which began on August 1, will end on \
+            August 10 at the Kharbmaidon training ground. Russian and Tajik troops are taking \
+            part. The exercise was first held in 2019 with 1,000 troops.\n";
+        let options = Options {
+            published: Published::parse("2021-08-05"),
+            countries: Vec::new(),
+        };
+        let x = extractor.extract(text, &options);
+        let r = &x.records[0];
+        let start = r.date.as_ref().unwrap();
+        assert_eq!(start.value.start, "2021-08-01");
+        assert_eq!(start.value.end, None);
+        assert_eq!(start.reported.as_str(), "August 1");
+        let end = r.end.as_ref().unwrap();
+        assert_eq!(end.value.start, "2021-08-10");
+        assert_eq!(end.reported.as_str(), "August 10");
+        // A range's own end is the record's, whatever verb follows.
+        let range = text.replace(
+            "which began on August 1, will end on August 10",
+            "held August 1-10",
+        );
+        let x = extractor.extract(&range, &options);
+        let r = &x.records[0];
+        assert!(r.end.is_none());
+        assert_eq!(
+            r.date.as_ref().unwrap().value.end.as_deref(),
+            Some("2021-08-10")
+        );
+    }
+
     /// Probe, session 38: the sentence after the drills' saying who took part ("В них
     /// приняли участие …") gave its count and dropped its countries; and a dated lead in the
     /// first lines was read as the dateline, so the drills lost their date.

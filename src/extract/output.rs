@@ -306,22 +306,39 @@ fn exercise(out: &mut String, r: &Record, source_id: &str) {
     }
     let _ = writeln!(out, "notes = {}", s(&notes(r)));
     let _ = writeln!(out, "sources = [{}]", s(source_id));
-    let narrower = r.date.as_ref().is_some_and(|d| {
+    // The record's period: its date, to the last day a verb of ending gives apart.
+    let period = r.date.as_ref().map(|d| DateValue {
+        end: r.end.as_ref().map(|e| last(&e.value).to_owned()),
+        ..d.value.clone()
+    });
+    let narrower = period.as_ref().is_some_and(|p| {
         r.sites.iter().any(|site| {
             site.date
                 .as_ref()
-                .is_some_and(|sd| lies_outside(&sd.value, &d.value))
+                .is_some_and(|sd| lies_outside(&sd.value, p))
                 || site
                     .after
                     .as_ref()
-                    .is_some_and(|a| a.value.as_deref().is_some_and(|a| lies_after(a, &d.value)))
+                    .is_some_and(|a| a.value.as_deref().is_some_and(|a| lies_after(a, p)))
         })
     });
     match &r.date {
         Some(d) if !narrower => {
             let _ = writeln!(out, "start = {}  {}", s(&d.value.start), date_note(d));
-            if let Some(e) = &d.value.end {
+            if let Some(e) = &r.end {
+                let _ = writeln!(out, "end = {}  {}", s(last(&e.value)), date_note(e));
+            } else if let Some(e) = &d.value.end {
                 let _ = writeln!(out, "end = {}", s(e));
+            }
+        }
+        None if r.end.is_some() => {
+            if let Some(e) = &r.end {
+                // `check` refuses an end without a start: the analyst gives the first day.
+                let _ = writeln!(
+                    out,
+                    "# no start: the article gives only the last day; give the first (or `after` alone for a lower bound) before pasting"
+                );
+                let _ = writeln!(out, "end = {}  {}", s(last(&e.value)), date_note(e));
             }
         }
         Some(d) => {
@@ -502,7 +519,20 @@ fn record_evidence(r: &Record, with_date: bool) -> Vec<Entry> {
     if let Some(d) = r.date.as_ref().filter(|_| with_date) {
         entries.extend(date_evidence(d));
     }
+    if let Some(e) = r.end.as_ref().filter(|_| with_date) {
+        entries.push(Entry {
+            field: "end",
+            quote: flat(&e.reported),
+            note: inferred(&e.value),
+            comment: format!("{:.2}", e.confidence),
+        });
+    }
     entries
+}
+
+/// The last day (or month, or year) of a date's period.
+fn last(d: &DateValue) -> &str {
+    d.end.as_deref().unwrap_or(&d.start)
 }
 
 /// The evidence of a list of countries (`participants`, `invited`): one entry per distinct
@@ -528,18 +558,23 @@ fn participant_evidence(field: &'static str, list: &[Field<String>]) -> Vec<Entr
     entries
 }
 
-/// The evidence of a date: `start`, and `end` when there is one, with the same quote.
-fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
+/// What of a date is inferred, as an evidence note.
+fn inferred(d: &DateValue) -> Option<String> {
     let mut inferred = Vec::new();
-    if d.value.year_inferred {
+    if d.year_inferred {
         inferred.push("The year is inferred (the article's date or the exercise's name).");
     }
-    if d.value.relative {
+    if d.relative {
         inferred.push(
             "Inferred from the publication date (a relative date; a weekday is the most recent one on or before it).",
         );
     }
-    let note = (!inferred.is_empty()).then(|| inferred.join(" "));
+    (!inferred.is_empty()).then(|| inferred.join(" "))
+}
+
+/// The evidence of a date: `start`, and `end` when there is one, with the same quote.
+fn date_evidence(d: &Field<DateValue>) -> Vec<Entry> {
+    let note = inferred(&d.value);
     let mut out = vec![Entry {
         field: "start",
         quote: flat(&d.reported),
@@ -592,7 +627,7 @@ fn notes(r: &Record) -> String {
             }
         }
     }
-    if let Some(d) = &r.date {
+    for d in r.date.iter().chain(&r.end) {
         if d.value.year_inferred {
             parts.push(format!(
                 "The year of \"{}\" is inferred.",

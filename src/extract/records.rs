@@ -11,7 +11,8 @@
 //!
 //! Within a sentence, the event's date is the first date after the event word (or the one
 //! before it, unless a verb of saying stands next to it: "announced last week that the
-//! drills"); its sites are the places after "in", "at", "near" or "on", or the Russian "в",
+//! drills"), and a date a verb of ending governs, that one or a later one, is its last day
+//! ("will conclude today"; "began on August 1, will end on August 10"); its sites are the places after "in", "at", "near" or "on", or the Russian "в",
 //! "на", "под", "близ", "вблизи", "в районе (города)", "на территории", and the places of a
 //! list after one ("на полигонах Харбмайдон и Ляур"; a training ground wins over the region
 //! it lies in); its participants are the countries and demonyms named,
@@ -230,8 +231,14 @@ pub struct Record {
     pub equipment: Option<Field<QualifiedCount>>,
     /// What the exercise practised, as the article put it.
     pub scenario: Option<Field<String>>,
-    /// When.
+    /// When: the period, or its first day when the article gives the last apart (`end`);
+    /// `None` when it gives only the last.
     pub date: Option<Field<DateValue>>,
+    /// The last day (of `value`'s period), when a verb of ending gives it apart from the
+    /// first: "will end on August 10" after "began on August 1", or alone ("will conclude
+    /// today").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<Field<DateValue>>,
     /// Where.
     pub sites: Vec<SiteDraft>,
     /// The countries the article says the exercise is held in ("in Kazakhstan", "в России и
@@ -430,6 +437,8 @@ struct Sentence<'m> {
     event: Option<usize>,
     names: Vec<&'m NameMention>,
     date: Option<&'m DateMention>,
+    /// The last day, when a verb of ending gives it: `date` itself, or a date after it.
+    end: Option<&'m DateMention>,
     sites: Vec<&'m PlaceMention>,
     counts: Vec<&'m CountMention>,
     participants: Vec<&'m CountryMention>,
@@ -596,6 +605,13 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
                 })
             })
             .copied()
+    });
+    // A verb of ending makes its date the last day: the event's date ("will conclude
+    // today"), or one after it ("began on August 1, will end on August 10").
+    let end = date.and_then(|d| {
+        m.dates
+            .iter()
+            .find(|e| e.sentence == s && e.ends && e.tokens.start >= d.tokens.start)
     });
     // A place after a site preposition is a site, and so is the next of a list of places
     // ("на полигонах Харбмайдон и Ляур", "at Kharbmaidon, Lyaur and Momirak").
@@ -785,6 +801,7 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         moving,
         names,
         date,
+        end,
         sites,
         counts,
         participants,
@@ -1002,6 +1019,7 @@ impl Record {
             equipment: None,
             scenario: None,
             date: None,
+            end: None,
             sites: Vec::new(),
             sentences: Vec::new(),
             date_mention: None,
@@ -1013,7 +1031,7 @@ impl Record {
     fn attach(&mut self, text: &Text<'_>, f: &Sentence<'_>, named: bool, creating: bool) {
         self.sentences.push(f.index);
         if let Some(d) = f.date {
-            self.take_date(text, d);
+            self.take_date(text, d, f.end);
         }
         for p in &f.sites {
             self.add_site(text, p, f);
@@ -1074,8 +1092,10 @@ impl Record {
     }
 
     /// The record's date from a date a sentence gives it, when it agrees with the one it has
-    /// and says more.
-    fn take_date(&mut self, text: &Text<'_>, d: &DateMention) {
+    /// and says more, with the last day a verb of ending gives (`end`): the date itself
+    /// ("will conclude today": no first day), or a later date of one day or month after a
+    /// first one ("began on August 1, will end on August 10").
+    fn take_date(&mut self, text: &Text<'_>, d: &DateMention, end: Option<&DateMention>) {
         let compatible = self
             .date_mention
             .as_ref()
@@ -1084,8 +1104,19 @@ impl Record {
             d.precision < old.precision || (old.start.is_none() && d.start.is_some())
         });
         if compatible && finer {
-            if let Some(v) = date_value(d) {
-                self.date = Some(Field::quote(v, text, d.at.into(), date_confidence(d)));
+            let quote = |d: &DateMention| {
+                date_value(d).map(|v| Field::quote(v, text, d.at.into(), date_confidence(d)))
+            };
+            let (first, last) = match end {
+                Some(e) if std::ptr::eq(e, d) => (None, Some(e)),
+                Some(e) if d.end_iso().is_none() && e.start.is_some() && e.start >= d.end => {
+                    (Some(d), Some(e))
+                }
+                _ => (Some(d), None),
+            };
+            if date_value(d).is_some() {
+                self.date = first.and_then(quote);
+                self.end = last.and_then(quote);
             }
             self.date_mention = Some(d.clone());
         }
@@ -1102,11 +1133,12 @@ impl Record {
         let (Some(_), Some(d)) = (f.movement, f.date) else {
             return false;
         };
-        self.take_date(text, d);
+        self.take_date(text, d, f.end);
         if self.add_movement(text, f) {
             return true;
         }
         self.date = None;
+        self.end = None;
         self.date_mention = None;
         false
     }
@@ -1266,7 +1298,9 @@ impl Record {
     fn add_site(&mut self, text: &Text<'_>, p: &PlaceMention, f: &Sentence<'_>) {
         let best = p.best();
         let key = best.map_or_else(|| p.reported.clone(), |b| b.id.clone());
-        let date = f.date.and_then(|d| {
+        // A last day alone ("will conclude today") is the record's `end`: a site's date
+        // is a period from its first day.
+        let date = f.date.filter(|d| !d.ends).and_then(|d| {
             Some(Field::quote(
                 date_value(d)?,
                 text,
@@ -1415,7 +1449,11 @@ impl Record {
                 },
             };
         }
-        let year = self.date.as_ref().map(|d| d.value.start[..4].to_owned());
+        let year = self
+            .date
+            .as_ref()
+            .or(self.end.as_ref())
+            .map(|d| d.value.start[..4].to_owned());
         self.id = match (self.named, year) {
             (true, _) => slug_or(&self.name.value, "exercise"),
             (false, Some(y)) => format!("{}-{y}", slug_or(&self.name.value, "exercise")),
