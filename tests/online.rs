@@ -39,8 +39,16 @@ fn cache_path(dir: &tempfile::TempDir) -> PathBuf {
 }
 
 fn run(queries: &[&str], opts: OnlineOptions, path: &Path) -> (GeocodeCache, Vec<LookupOutcome>) {
+    run_client(queries, NominatimClient::new(opts).unwrap(), path)
+}
+
+/// [`run`] through `client`.
+fn run_client(
+    queries: &[&str],
+    mut client: NominatimClient,
+    path: &Path,
+) -> (GeocodeCache, Vec<LookupOutcome>) {
     let mut cache = GeocodeCache::load(path).unwrap();
-    let mut client = NominatimClient::new(opts).unwrap();
     let queries: Vec<Query> = queries.iter().map(|q| Query::new(*q, &["TJ"])).collect();
     let boundaries = drillmap::read::topojson::read(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("places/boundaries/countries-10m.json"),
@@ -481,28 +489,9 @@ fn two_runs_sharing_the_rate_file_ask_once_a_second_between_them() {
             let (url, rate) = (url.clone(), rate.clone());
             std::thread::spawn(move || {
                 let dir = tempfile::tempdir().unwrap();
-                let path = cache_path(&dir);
-                let mut cache = GeocodeCache::load(&path).unwrap();
                 let mut client = NominatimClient::new(options(&url)).unwrap();
                 client.share_rate_with(&rate).unwrap();
-                let queries: Vec<Query> = names.iter().map(|q| Query::new(*q, &["TJ"])).collect();
-                let boundaries = drillmap::read::topojson::read(
-                    &Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join("places/boundaries/countries-10m.json"),
-                )
-                .unwrap();
-                let mut within = drillmap::derive::containment::CountryIndex::new(&boundaries);
-                let mut outcomes = Vec::new();
-                lookup_missing(
-                    &queries,
-                    &mut cache,
-                    &path,
-                    &mut client,
-                    &mut within,
-                    false,
-                    &mut outcomes,
-                )
-                .unwrap();
+                let (_, outcomes) = run_client(&names, client, &cache_path(&dir));
                 outcomes.iter().all(|o| o.result.is_ok())
             })
         })
