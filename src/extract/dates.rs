@@ -122,6 +122,10 @@ pub struct DateMention {
     /// today"): it is the exercise's last day, not its first.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub ends: bool,
+    /// Whether it is a weekday ("on Tuesday"): the last such day on or before the
+    /// publication date.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weekday: bool,
 }
 
 impl DateMention {
@@ -215,6 +219,7 @@ fn resolve(
         relative: false,
         range: false,
         ends: false,
+        weekday: false,
     };
     let pub_day = published.and_then(|p| p.day());
     let raw = w.date;
@@ -269,6 +274,7 @@ fn resolve(
         }
         Raw::Today(_) | Raw::Weekday(_) | Raw::Week(_) => {
             m.relative = true;
+            m.weekday = matches!(raw, Raw::Weekday(_));
             match pub_day {
                 Some(d) => {
                     let e = d.epoch_days();

@@ -564,10 +564,14 @@ fn inferred(d: &DateValue) -> Option<String> {
     if d.year_inferred {
         inferred.push("The year is inferred (the article's date or the exercise's name).");
     }
-    if d.relative {
+    // The weekday rule only for a weekday ("on Tuesday"), not for "last year" or "next
+    // month" (probe, session 43).
+    if d.weekday {
         inferred.push(
             "Inferred from the publication date (a relative date; a weekday is the most recent one on or before it).",
         );
+    } else if d.relative {
+        inferred.push("Inferred from the publication date (a relative date).");
     }
     (!inferred.is_empty()).then(|| inferred.join(" "))
 }
@@ -656,6 +660,7 @@ mod tests {
             precision: crate::date::DatePrecision::Day,
             year_inferred: false,
             relative: false,
+            weekday: false,
         };
         let drills = d("2021-08-05", Some("2021-08-10"));
         assert!(lies_outside(&d("2021-07-20", None), &drills));
@@ -665,6 +670,37 @@ mod tests {
         // A month holds its days: August is not inside August 5-10, August 5-10 is in August.
         assert!(lies_outside(&d("2021-08", None), &drills));
         assert!(!lies_outside(&drills, &d("2021-08", None)));
+    }
+
+    /// Probe (session 43): "Last year" was noted with "a weekday is the most recent one on
+    /// or before it", which says nothing of a year.
+    #[test]
+    fn the_weekday_rule_is_noted_only_for_a_weekday() {
+        let relative = |precision, weekday| DateValue {
+            start: "2020".into(),
+            end: None,
+            precision,
+            year_inferred: false,
+            relative: true,
+            weekday,
+        };
+        let note = |p, w| inferred(&relative(p, w)).unwrap();
+        // "on Tuesday" against a dateline of a month only is that month.
+        for p in [
+            crate::date::DatePrecision::Day,
+            crate::date::DatePrecision::Month,
+        ] {
+            assert!(note(p, true).contains("weekday"));
+        }
+        for p in [
+            crate::date::DatePrecision::Month,
+            crate::date::DatePrecision::Year,
+        ] {
+            assert_eq!(
+                note(p, false),
+                "Inferred from the publication date (a relative date)."
+            );
+        }
     }
 
     #[test]

@@ -161,6 +161,9 @@ pub struct DateValue {
     pub year_inferred: bool,
     /// Whether it is relative to the publication date.
     pub relative: bool,
+    /// Whether it is a weekday ("on Tuesday"), by the rule its note states.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weekday: bool,
 }
 
 /// One site (or stage) of a record.
@@ -962,6 +965,7 @@ fn date_value(d: &DateMention) -> Option<DateValue> {
         precision: d.precision,
         year_inferred: d.year_inferred,
         relative: d.relative,
+        weekday: d.weekday,
     })
 }
 
