@@ -265,23 +265,27 @@ impl EmptyFile {
 /// dataset already read: what a build judges, so a file emptied after it was read cannot
 /// slip in between).
 pub fn empty_in(dataset: &Dataset, dir: &Path) -> Vec<EmptyFile> {
-    [
-        (
-            dataset.exercises.is_empty(),
-            EXERCISES,
-            "[[exercise]]",
-            "exercises",
-        ),
-        (dataset.bases.is_empty(), BASES, "[[base]]", "bases"),
-    ]
-    .into_iter()
-    .filter(|(empty, ..)| *empty)
-    .map(|(_, file, table, layer)| EmptyFile {
-        path: dir.join(file),
-        table,
-        layer,
-    })
-    .collect()
+    empties(dir, [dataset.exercises.len(), dataset.bases.len()])
+}
+
+/// The dataset's record files, the table each holds its records in, and their layer.
+const RECORD_FILES: [(&str, &str, &str); 2] = [
+    (EXERCISES, "[[exercise]]", "exercises"),
+    (BASES, "[[base]]", "bases"),
+];
+
+/// The files of [`RECORD_FILES`] in `dir` whose count of records, in that order, is 0.
+fn empties(dir: &Path, counts: [usize; 2]) -> Vec<EmptyFile> {
+    RECORD_FILES
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n == 0)
+        .map(|(&(file, table, layer), _)| EmptyFile {
+            path: dir.join(file),
+            table,
+            layer,
+        })
+        .collect()
 }
 
 /// The dataset files in `dir` that hold no record: `exercises.toml` without an
@@ -290,16 +294,10 @@ pub fn empty_in(dataset: &Dataset, dir: &Path) -> Vec<EmptyFile> {
 /// refused).
 pub fn empty_files(dir: &Path) -> Result<Vec<EmptyFile>> {
     let (path, text) = load(dir, EXERCISES)?;
-    let n = parse_toml::<ExercisesFile>(&path, &text)?.exercise.len();
-    let exercises = (path, n, "[[exercise]]", "exercises");
+    let exercises = parse_toml::<ExercisesFile>(&path, &text)?.exercise.len();
     let (path, text) = load(dir, BASES)?;
-    let n = parse_toml::<BasesFile>(&path, &text)?.base.len();
-    let bases = (path, n, "[[base]]", "bases");
-    Ok([exercises, bases]
-        .into_iter()
-        .filter(|(_, n, ..)| *n == 0)
-        .map(|(path, _, table, layer)| EmptyFile { path, table, layer })
-        .collect())
+    let bases = parse_toml::<BasesFile>(&path, &text)?.base.len();
+    Ok(empties(dir, [exercises, bases]))
 }
 
 /// A value of a source that [`source_problems`] refuses.
