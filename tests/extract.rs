@@ -1404,3 +1404,82 @@ fn began_and_will_end_in_one_sentence_are_the_start_and_the_end() {
     paste(&work, &drafts);
     work.check().expect_code(0);
 }
+
+/// Probe, session 44: "until April 25" was drafted as the start (or lost), "The drills
+/// will last until April 25" after the sentence that began them opened a second record,
+/// and "с декабря 2023 года по февраль 2024 года" had no end. Each article drafts one
+/// record with its first and last day, quoted by their own words, and `check` accepts the
+/// drafts.
+#[test]
+fn until_a_later_end_and_a_range_of_months_give_one_record_with_both_days() {
+    let work = Work::new(root().join("places").to_str().unwrap());
+    let articles = [
+        (
+            "u1",
+            "DUSHANBE, March 29, 2024. Tajik troops began drills at the Kharbmaidon training \
+             ground on March 28. The drills will last until April 25.",
+            ("2024-03-28", "March 28"),
+            ("2024-04-25", "April 25"),
+        ),
+        (
+            "u2",
+            "DUSHANBE, March 3, 2024. Russian and Tajik troops will hold joint drills at the \
+             Kharbmaidon training ground until March 15. The exercise began on March 1.",
+            ("2024-03-01", "March 1"),
+            ("2024-03-15", "March 15"),
+        ),
+        (
+            "u3",
+            "Душанбе, 5 марта 2024 года. Учения на полигоне Харбмайдон проводились с декабря \
+             2023 года по февраль 2024 года.",
+            ("2023-12", "декабря 2023"),
+            ("2024-02", "февраль 2024"),
+        ),
+    ];
+    // The shipped articles too: the pasted sources replace the dataset's, which places.csv
+    // cites.
+    let mut args = vec!["--data".to_owned(), "data".to_owned()];
+    for (file, _) in ARTICLES {
+        args.push(format!("data/articles/{file}"));
+    }
+    for (name, text, _, _) in &articles {
+        fs::write(work.data().join(format!("articles/{name}.txt")), text).unwrap();
+        args.push(format!("data/articles/{name}.txt"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = extract(work.dir.path(), &args);
+    run.expect_code(0);
+    let drafts = run.stdout();
+    let draft: toml::Table = toml::from_str(&drafts).unwrap();
+    let records = draft["exercise"].as_array().unwrap();
+    for (name, _, (start, start_quote), (end, end_quote)) in articles {
+        let of: Vec<_> = records
+            .iter()
+            .filter(|e| e["sources"][0].as_str() == Some(name))
+            .collect();
+        assert_eq!(of.len(), 1, "{name}: {drafts}");
+        let r = of[0];
+        assert_eq!(
+            r.get("start").and_then(|v| v.as_str()),
+            Some(start),
+            "{name}: {drafts}"
+        );
+        assert_eq!(
+            r.get("end").and_then(|v| v.as_str()),
+            Some(end),
+            "{name}: {drafts}"
+        );
+        let quote = |field: &str| {
+            r["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["field"].as_str() == Some(field))
+                .and_then(|e| e["quote"].as_str())
+        };
+        assert_eq!(quote("start"), Some(start_quote), "{name}");
+        assert_eq!(quote("end"), Some(end_quote), "{name}");
+    }
+    paste(&work, &drafts);
+    work.check().expect_code(0);
+}

@@ -177,9 +177,12 @@ pub fn find(
 ) -> Vec<DateMention> {
     // Each sentence's tense, read once however many dates it holds.
     let mut tenses: Option<(usize, Tense)> = None;
+    let mut previous: Option<WrittenDate> = None;
     written(text)
         .into_iter()
         .map(|w| {
+            let closes = closes(text, &w, previous.as_ref());
+            previous = Some(w);
             let s = text.tokens.get(w.first).map_or(0, |t| t.sentence);
             let sentence = match tenses {
                 Some((at, t)) if at == s => t,
@@ -193,10 +196,36 @@ pub fn find(
             };
             let mut m = resolve(text, w, t, published, fallback_year);
             // A range has its own last day.
-            m.ends = verb.is_some_and(|v| v.ends) && !m.range;
+            m.ends = (closes || verb.is_some_and(|v| v.ends)) && !m.range;
             m
         })
         .collect()
+}
+
+/// Whether the date `w` closes a period by the word before it: "until March 15", "till",
+/// "through", "до 15 марта", "по 10 августа", or "to" right after an earlier date (`previous`),
+/// as in "from December 2023 to February 2024" and "с декабря 2023 года по февраль 2024
+/// года" (a range of months, which the reader reads as two dates).
+fn closes(text: &Text<'_>, w: &WrittenDate, previous: Option<&WrittenDate>) -> bool {
+    let Some(p) = w.first.checked_sub(1) else {
+        return false;
+    };
+    if text.tokens[p].sentence != text.tokens[w.first].sentence {
+        return false;
+    }
+    if matches!(text.key(p), "until" | "till" | "through") || is_russian(text, p, &["до", "по"])
+    {
+        return true;
+    }
+    if text.key(p) != "to" {
+        return false;
+    }
+    // "December 2023 to", "декабря 2023 года по": a year's word may stand between.
+    let mut q = p;
+    while q > 0 && (text.key(q - 1) == "year" || is_russian(text, q - 1, &["года", "г"])) {
+        q -= 1;
+    }
+    previous.is_some_and(|d| d.last + 1 == q)
 }
 
 fn resolve(
@@ -1074,6 +1103,52 @@ mod tests {
         }
         // A range has its own last day: the verb ends nothing in it.
         assert!(!read("The drills ended August 5-10.", "2021-08-20")[0].2);
+    }
+
+    // Probe, session 44: "until March 15" was drafted as the start, and "с декабря 2023
+    // года по февраль 2024 года" had no end. A date after "until", "до", "по", or after
+    // "to" that follows another date, is a last day.
+    #[test]
+    fn a_date_after_until_or_closing_a_range_of_months_is_a_last_day() {
+        let read = |text: &str| -> Vec<(String, Option<String>, bool)> {
+            let t = Text::new(text);
+            find(&t, Published::parse("2024-01-05"), None)
+                .into_iter()
+                .map(|d| (d.reported.clone(), d.start_iso(), d.ends))
+                .collect()
+        };
+        let d = |r: &str, start: &str, ends: bool| (r.to_owned(), Some(start.to_owned()), ends);
+        for (text, dates) in [
+            (
+                "Drills will run at Termez until March 15.",
+                vec![d("March 15", "2024-03-15", true)],
+            ),
+            (
+                "Учения продлятся до 15 марта.",
+                vec![d("15 марта", "2024-03-15", true)],
+            ),
+            (
+                "Учения проводились с декабря 2023 года по февраль 2024 года.",
+                vec![
+                    d("декабря 2023", "2023-12", false),
+                    d("февраль 2024", "2024-02", true),
+                ],
+            ),
+            (
+                "Drills ran from December 2023 to February 2024.",
+                vec![
+                    d("December 2023", "2023-12", false),
+                    d("February 2024", "2024-02", true),
+                ],
+            ),
+            // "to" after no date moves the drills, it does not end them.
+            (
+                "The drills were postponed to March 15.",
+                vec![d("March 15", "2024-03-15", false)],
+            ),
+        ] {
+            assert_eq!(read(text), dates, "{text}");
+        }
     }
 
     // Probe 9, E7: Russian years and relative weeks.

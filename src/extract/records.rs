@@ -501,7 +501,7 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>, published: Option<Published>) -> 
                 let r = &records[c];
                 facts.stage.is_none()
                     && match (facts.date, r.date_mention.as_ref()) {
-                        (Some(d), Some(rd)) => !d.compatible(rd),
+                        (Some(d), Some(rd)) => !d.compatible(rd) && !r.completed_by(d),
                         _ => false,
                     }
             });
@@ -1100,6 +1100,16 @@ impl Record {
     /// ("will conclude today": no first day), or a later date of one day or month after a
     /// first one ("began on August 1, will end on August 10").
     fn take_date(&mut self, text: &Text<'_>, d: &DateMention, end: Option<&DateMention>) {
+        if self.completed_by(d) {
+            let v = date_value(d).map(|v| Field::quote(v, text, d.at.into(), date_confidence(d)));
+            if d.ends {
+                self.end = v;
+            } else {
+                self.date = v;
+                self.date_mention = Some(d.clone());
+            }
+            return;
+        }
         let compatible = self
             .date_mention
             .as_ref()
@@ -1123,6 +1133,25 @@ impl Record {
                 self.end = last.and_then(quote);
             }
             self.date_mention = Some(d.clone());
+        }
+    }
+
+    /// Whether `d`, from a later sentence, gives the other end of the record's period: a
+    /// first day on or before the only day it has, a last one ("…will run until April 25.
+    /// The exercise began on March 28"), or a last day on or after the first day it has and
+    /// no last ("began on March 28. The drills will last until April 25"). Probe, session
+    /// 44: either sentence opened a second record.
+    fn completed_by(&self, d: &DateMention) -> bool {
+        let Some(rd) = &self.date_mention else {
+            return false;
+        };
+        let (Some(first), Some(last), Some(day)) = (rd.start, rd.end, d.start) else {
+            return false;
+        };
+        if rd.ends {
+            !d.ends && self.date.is_none() && day <= first
+        } else {
+            d.ends && self.end.is_none() && rd.end_iso().is_none() && day >= last
         }
     }
 
