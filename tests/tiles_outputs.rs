@@ -345,3 +345,53 @@ fn tiles_say_a_polygon_over_budget_has_too_many_vertices() {
         run.stderr()
     );
 }
+
+/// Probe, session 44: a polygon over most of the world at `--max-zoom 12` was cut into
+/// 16.8 million pieces held at once; memory grew past 6 GB until an allocation failed
+/// (exit 134, temporary files left). It is refused before any tile is cut (exit 2), named
+/// with its line and the zoom that fits, the previous archive untouched and nothing left
+/// beside it; at that zoom or below it is tiled.
+#[test]
+fn tiles_refuse_a_zoom_where_a_polygon_reaches_too_many_tiles() {
+    let work = Work::new("small");
+    let dir = work.dir.path();
+    fs::write(
+        dir.join("world.geojson"),
+        "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\"id\":\"w\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[-170,-80],[170,-80],[170,80],[-170,80],[-170,-80]]]}}]}\n",
+    )
+    .unwrap();
+    work.run(&[
+        "tiles",
+        "--out",
+        "w.pmtiles",
+        "--max-zoom",
+        "3",
+        "world.geojson",
+    ])
+    .expect_code(0);
+    let before = fs::read(dir.join("w.pmtiles")).unwrap();
+    let listing = || {
+        let mut names: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let files = listing();
+    let run = work.run(&[
+        "tiles",
+        "--out",
+        "w.pmtiles",
+        "--max-zoom",
+        "12",
+        "world.geojson",
+    ]);
+    run.expect_code(2).expect_stderr_line(&[
+        "world.geojson:2: polygon \"w\" reaches about ",
+        " tiles at zoom 12, more than the 1048576 one line or polygon may reach at a zoom",
+        "lower --max-zoom to 10",
+    ]);
+    assert_eq!(fs::read(dir.join("w.pmtiles")).unwrap(), before);
+    assert_eq!(listing(), files);
+}

@@ -88,6 +88,7 @@ pub mod input;
 pub mod layer_file;
 mod prepare;
 mod pyramid;
+mod reach;
 mod simplify;
 mod valid;
 pub mod xyz;

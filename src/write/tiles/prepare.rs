@@ -22,6 +22,7 @@ use super::cut::u32_of;
 use super::hilbert::tile_id;
 use super::mercator::{pixel, world};
 use super::mvt;
+use super::reach::Reach;
 use crate::derive::Layer;
 use crate::error::{Error, Problem, Result};
 use crate::model::properties::{same_key_message, source_key, POINT_COUNT};
@@ -464,6 +465,8 @@ pub struct LayerBuilder {
     /// tile id are found in bounded memory ([`LayerBuilder::finish`]).
     ids: RecordSorter,
     bounds: Bounds,
+    /// How many tiles its lines and polygons reach ([`Reach`]).
+    reach: Reach,
     pushed: u32,
     skipped: usize,
     /// The file the features are read from, named by errors about them.
@@ -599,6 +602,7 @@ pub(super) struct Built {
     pub(super) layer: StreamLayer,
     pub(super) attribution: String,
     pub(super) bounds: Bounds,
+    pub(super) reach: Reach,
     pub(super) skipped: usize,
 }
 
@@ -837,6 +841,7 @@ impl LayerBuilder {
             records,
             ids,
             bounds: Bounds::default(),
+            reach: Reach::default(),
             pushed: 0,
             skipped: 0,
             source: None,
@@ -996,6 +1001,11 @@ impl LayerBuilder {
             self.skipped += 1;
             return Ok(());
         };
+        self.reach.add(&geom, line, id, || {
+            self.source
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(&self.name))
+        });
         let fid = feature_id(&self.name, id);
         let line = line.map_or(0, |l| u64::try_from(l).unwrap_or(u64::MAX));
         self.ids
@@ -1026,6 +1036,7 @@ impl LayerBuilder {
             records,
             ids,
             bounds,
+            reach,
             skipped,
             shared,
             ..
@@ -1084,6 +1095,7 @@ impl LayerBuilder {
             },
             attribution,
             bounds,
+            reach,
             skipped,
         })
     }
@@ -1359,6 +1371,8 @@ fn intern(
 pub(super) struct PreparedSet {
     pub(super) layers: Vec<StreamLayer>,
     pub(super) bounds: Bounds,
+    /// How many tiles the layers' lines and polygons reach.
+    pub(super) reach: Reach,
     /// Each layer's attribution, in layer order.
     pub(super) attributions: Vec<String>,
     /// Features tiled.
@@ -1372,6 +1386,7 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
     let mut out = Vec::with_capacity(builders.len());
     let mut attributions = Vec::with_capacity(builders.len());
     let mut bounds = Bounds::default();
+    let mut reach = Reach::default();
     let (mut tiled, mut skipped) = (0usize, 0usize);
     let mut names = std::collections::BTreeMap::new();
     let mut sources = Vec::with_capacity(builders.len());
@@ -1389,6 +1404,7 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
         sources.push(b.named());
         let built = b.finish(accumulate)?;
         bounds.merge(&built.bounds);
+        reach.merge(built.reach);
         tiled += usize::try_from(built.layer.count).unwrap_or(usize::MAX);
         skipped += built.skipped;
         attributions.push(built.attribution);
@@ -1406,6 +1422,7 @@ pub(super) fn prepare(builders: Vec<LayerBuilder>, accumulate: &[String]) -> Res
     Ok(PreparedSet {
         layers: out,
         bounds,
+        reach,
         attributions,
         tiled,
         skipped,

@@ -1281,10 +1281,14 @@ fn build_pyramid(
     let PreparedSet {
         layers: prepared,
         bounds,
+        reach,
         attributions,
         tiled: features,
         skipped,
     } = prepare(layers, &opts.accumulate)?;
+    reach
+        .check(opts.min_zoom, opts.max_zoom)
+        .map_err(Error::Usage)?;
     let mut timings = Timings {
         prepare: start.elapsed(),
         ..Timings::default()
