@@ -148,6 +148,29 @@ impl Drop for Staged {
     }
 }
 
+/// Sync the folder `dir` to disk, so the renames and removals in it are durable: an error
+/// of the disk is an error, and a folder whose file system cannot sync a folder (EINVAL or
+/// ENOTSUP, as some network and FUSE file systems answer) is taken as synced, there being
+/// nothing more to do (probe, session 44: an EIO on this sync was ignored, exit 0).
+pub fn sync_folder(dir: &Path) -> Result<()> {
+    let synced = fs::File::open(dir).and_then(|d| d.sync_all());
+    folder_synced(synced).map_err(|e| Error::io(dir, e))
+}
+
+fn folder_synced(synced: std::io::Result<()>) -> std::io::Result<()> {
+    match synced {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::InvalidInput
+                || e.kind() == std::io::ErrorKind::Unsupported
+                || e.raw_os_error() == Some(22)
+                || e.raw_os_error() == Some(95) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// Write `bytes` to a temporary file beside `dest`, synced to disk. Returns `None` when
 /// `dest` already holds exactly these bytes (nothing to do).
 pub fn stage(dest: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
@@ -787,6 +810,21 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<usize> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    /// Probe, session 44: a failed sync of the output folder was ignored. A disk error is
+    /// an error; a folder the file system cannot sync is not.
+    #[test]
+    fn a_folder_sync_fails_on_a_disk_error_only() {
+        use std::io::{Error as IoError, ErrorKind};
+        assert!(folder_synced(Ok(())).is_ok());
+        assert!(folder_synced(Err(IoError::from_raw_os_error(5))).is_err());
+        assert!(folder_synced(Err(IoError::from_raw_os_error(28))).is_err());
+        assert!(folder_synced(Err(IoError::from_raw_os_error(22))).is_ok());
+        assert!(folder_synced(Err(IoError::from_raw_os_error(95))).is_ok());
+        assert!(folder_synced(Err(IoError::from(ErrorKind::Unsupported))).is_ok());
+        assert!(sync_folder(&std::env::temp_dir()).is_ok());
+        assert!(sync_folder(Path::new("/no/such/folder")).is_err());
+    }
+
     use super::*;
 
     /// Probe, session 42: `--out` a symbolic link to nothing was "File exists" alone.

@@ -625,6 +625,8 @@ impl Folder {
         test_point("journal");
         let applied = self.apply(&journal).map_err(|e| self.part_way(e))?;
         crate::fsutil::interrupt::published();
+        // The manifest's rename and the journal's removal reach the disk too.
+        atomic::sync_folder(&self.out)?;
         if !applied.lost.is_empty() {
             // Its own staged files, removed under it while it published.
             return Err(Error::io(
@@ -687,6 +689,8 @@ impl Folder {
     /// manifest ([`Applied::lost`]), so the manifest names only what is on disk as it says,
     /// and the next build writes it again.
     fn apply(&mut self, journal: &Journal) -> Result<Applied> {
+        // The journal reaches the disk before the renames it names.
+        atomic::sync_folder(&self.out)?;
         let mut renamed = 0;
         let mut lost = Vec::new();
         let mut previous = None;
@@ -728,7 +732,7 @@ impl Folder {
             remove_if_there(&self.out.join(name))?;
         }
         // The renames reach the disk before the manifest that names them.
-        let _ = File::open(&self.out).and_then(|d| d.sync_all());
+        atomic::sync_folder(&self.out)?;
         test_point("manifest");
         let manifest = if lost.is_empty() {
             journal.manifest.clone()
