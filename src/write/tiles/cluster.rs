@@ -26,7 +26,8 @@
 //!
 //! - `point_count`: the number of points merged;
 //! - `start_date`: the earliest of the members' `start_date`s, `end_date` the latest
-//!   (strings compare as text, which orders ISO 8601 dates); a member with a start and
+//!   (strings compare as text, which orders ISO 8601 dates, except that a period ends
+//!   after the days within it: `2021` ends after `2021-05-01`); a member with a start and
 //!   neither an `end_date` nor an open end ends where [`DateSpan::of_cells`] ends it: on
 //!   its start day (a one-day event), or at the end of the month or year its
 //!   `date_precision` says (`Share::end`); when a member's end is open
@@ -556,6 +557,37 @@ impl Dates {
         }
     }
 
+    /// The order of `a` and `b` as last days: [`Dates::order`], except that a period ends
+    /// at or after every date within it, so `2021` ends after `2021-05-01` (probe, session
+    /// 44: a cluster of a member ending `2021` and one ending `2021-05-01` said
+    /// `end_date` `2021-05-01`, before the first member's year was out).
+    fn end_order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        let order = self.order(a, b);
+        let (Some(x), Some(y)) = (self.keys.get(a as usize), self.keys.get(b as usize)) else {
+            return order;
+        };
+        if !(x.string && y.string) || x.len == y.len {
+            return order;
+        }
+        let n = x.len.min(y.len);
+        let nested = if x.len.max(y.len) <= PREFIX {
+            n == 0 || (x.prefix ^ y.prefix) >> (8 * (PREFIX - n)) == 0
+        } else {
+            let bytes = |v: u32| {
+                self.values
+                    .get(v as usize)
+                    .and_then(|d| value_str(&d.0))
+                    .unwrap_or_default()
+            };
+            bytes(a).get(..n) == bytes(b).get(..n)
+        };
+        if nested {
+            x.len.cmp(&y.len).reverse()
+        } else {
+            order
+        }
+    }
+
     /// Of `a` and `b` ([`NONE`] for none), the one that comes first in `want` order (dates
     /// as [`date_order`], ties by index: a total order; an open end, [`OPEN`], after every
     /// date).
@@ -574,7 +606,12 @@ impl Dates {
                 date
             };
         }
-        let order = self.order(a, b).then(a.cmp(&b));
+        let order = if want == std::cmp::Ordering::Greater {
+            self.end_order(a, b)
+        } else {
+            self.order(a, b)
+        };
+        let order = order.then(a.cmp(&b));
         if order == want.reverse() {
             b
         } else {
@@ -1364,6 +1401,35 @@ mod tests {
         acc.merge(&closed, &dates);
         assert_eq!(acc.end, closed.end);
         assert_eq!(&*OPEN_BOUND, &value("on_or_after"));
+    }
+
+    /// Probe, session 44: of ends `2021` and `2021-05-01` the finer was taken as the
+    /// latest, so a cluster ended before its first member's year was out. A period ends
+    /// after the dates within it, and a date of another period orders as text; the
+    /// earliest start is unchanged (`2021` starts before `2021-05-01`).
+    #[test]
+    fn a_coarse_end_is_later_than_the_days_within_it() {
+        let mut dates = Dates::default();
+        let mut at = |s: &str| dates.intern(&value(s), KIND_STRING);
+        let (year, may1, may, june, y2020) = (
+            at("2021"),
+            at("2021-05-01"),
+            at("2021-05"),
+            at("2021-06-02"),
+            at("2020-12-31"),
+        );
+        let latest = |a, b| dates.pick(a, b, std::cmp::Ordering::Greater);
+        let earliest = |a, b| dates.pick(a, b, std::cmp::Ordering::Less);
+        for (a, b) in [(year, may1), (may1, year)] {
+            assert_eq!(latest(a, b), year);
+            assert_eq!(earliest(a, b), year);
+        }
+        assert_eq!(latest(may, may1), may);
+        assert_eq!(latest(may1, may), may);
+        assert_eq!(latest(may, june), june);
+        assert_eq!(latest(year, june), year);
+        assert_eq!(latest(y2020, year), year);
+        assert_eq!(earliest(y2020, year), y2020);
     }
 
     /// Session 16: a hand-written point with a `start_date` and neither an `end_date` nor
