@@ -452,6 +452,20 @@ impl Columns {
         // One coordinate column found: say which, and which other was looked for (probe,
         // session 42: `LAT,LONG` was told "map both or neither", though nothing was mapped).
         let (lat, lon) = (out[Field::Lat.index()], out[Field::Lon.index()]);
+        // One column read as both, one by its mapping and the other by its name (probe,
+        // session 44: `--columns lat=lon` put every point at (lon, lon) without a word).
+        if let Some(i) = lat.filter(|_| lat == lon) {
+            let (by_name, mapped) = match self.mapped(Field::Lat) {
+                Some(_) => (Field::Lon, Field::Lat),
+                None => (Field::Lat, Field::Lon),
+            };
+            return Err(format!(
+                "--columns {mapped}={name}: column {name:?} is also the {by_name} column by its \
+                 name, and one column cannot be both coordinates; map {by_name} to its own \
+                 column with --columns {by_name}=COLUMN",
+                name = header[i]
+            ));
+        }
         let lone = match (lat, lon) {
             (Some(i), None) => Some((i, Field::Lon)),
             (None, Some(i)) => Some((i, Field::Lat)),
@@ -654,6 +668,23 @@ mod tests {
             .unwrap_err()
             .contains("lat and lon are both mapped to column \"y\""));
         assert!(Columns::parse("lat=y,lon=x").is_ok());
+        // Probe, session 44: `lat=lon` read the lon column as both coordinates, lon by its
+        // name; it is refused, naming the mapping and the field read by name.
+        for (spec, header, by_name) in [
+            ("lat=lon", ["id", "lat", "lon"], "lon"),
+            ("lon=lat", ["id", "lat", "lon"], "lat"),
+            ("lat=longitude", ["id", "x", "longitude"], "lon"),
+        ] {
+            let e = Columns::parse(spec).unwrap().resolve(&header).unwrap_err();
+            assert!(
+                e.starts_with(&format!("--columns {spec}: column ")),
+                "{spec}: {e}"
+            );
+            assert!(
+                e.contains(&format!("is also the {by_name} column by its name")),
+                "{spec}: {e}"
+            );
+        }
         let c = Columns::parse("place=nowhere").unwrap();
         assert!(c.resolve(&["id", "place"]).unwrap_err().contains("nowhere"));
         assert!(Columns::default()
