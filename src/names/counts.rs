@@ -197,6 +197,15 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     (String::new(), i)
 }
 
+/// Whether the number at token `i` is part of a name, joined by a hyphen to the word before
+/// it ("Zapad-2021", "Rubezh-2023", "T-72"): no count, in a draft or behind a quote.
+pub fn in_a_name(text: &Text<'_>, i: usize) -> bool {
+    let (Some(t), Some(before)) = (text.tokens.get(i), i.checked_sub(1)) else {
+        return false;
+    };
+    t.joined && text.source.get(text.tokens[before].span.end..t.span.start) == Some("-")
+}
+
 /// Every count of troops or equipment in `text`: each number [`numbers`] reads ("12 500",
 /// "2 thousand", "1.5 million", "5 тыс."), up to five describing words, and a noun, with
 /// nothing but spaces (or a hyphen inside a word, "Russian-Tajik") between them. A number
@@ -230,9 +239,7 @@ pub fn find(text: &Text<'_>, dates: &[Range<usize>]) -> Vec<CountMention> {
             continue;
         };
         // A year inside a name ("Zapad-2021") or a date is not a count.
-        let hyphen =
-            i > 0 && t.joined && text.source[text.tokens[i - 1].span.end..t.span.start] == *"-";
-        if hyphen || in_date(i) {
+        if in_a_name(text, i) || in_date(i) {
             continue;
         }
         let mut j = number_end + 1;

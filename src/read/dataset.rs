@@ -421,12 +421,19 @@ fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
             Some(first.span.start..last.span.end)
         })
         .collect();
+    // A number in a name ("Rubezh-2023 exercise") counts nothing (probe, session 44: it
+    // backed `troops = 2023`).
+    let in_a_name = |at: usize| {
+        let token = text.tokens.partition_point(|t| t.span.start < at);
+        crate::names::counts::in_a_name(&text, token)
+    };
     crate::names::numbers::numbers(quote)
         .into_iter()
         .any(|(at, v)| {
             i64::try_from(v).ok() == Some(n)
                 && !dates.iter().any(|d| d.start <= at.start && at.end <= d.end)
                 && !counts_other(at.start)
+                && !in_a_name(at.start)
         })
 }
 
@@ -1582,6 +1589,20 @@ mod tests {
         assert!(!quote_gives(
             "Zapad-2021 with 150 troops",
             15,
+            CountKind::Troops
+        ));
+        // A number in a name counts nothing (probe, session 44: "Rubezh-2023 exercise"
+        // backed `troops = 2023`).
+        assert!(!quote_gives(
+            "the Rubezh-2023 exercise",
+            2023,
+            CountKind::Troops
+        ));
+        assert!(!quote_gives("with T-72 tanks", 72, CountKind::Equipment));
+        assert!(quote_gives("with 70 T-72 tanks", 70, CountKind::Equipment));
+        assert!(quote_gives(
+            "Russian-Tajik 300 troops",
+            300,
             CountKind::Troops
         ));
         // A day or a year of a date counts nothing (probe, session 26).
