@@ -1324,3 +1324,35 @@ fn base_dates_carry_the_precision_the_record_gives_them() {
     );
     assert_eq!(dushanbe["since_precision"], "day");
 }
+
+/// Probe, session 44: `check --data nosuch` said "nosuch/places.csv: No such file or
+/// directory", the first file looked for, not the folder. Every command that reads the
+/// data folder names it when it is not there, or is a file (exit 2).
+#[test]
+fn a_data_folder_that_is_not_there_is_named() {
+    let work = Work::new("small");
+    fs::write(work.dir.path().join("afile"), "").unwrap();
+    fs::write(
+        work.dir.path().join("a.txt"),
+        "Russian troops held drills at the Lyaur training ground.\n",
+    )
+    .unwrap();
+    for args in [
+        &["check"][..],
+        &["build", "--out", "o"],
+        &["geocode", "Dushanbe"],
+        &["extract", "a.txt"],
+    ] {
+        for (data, says) in [
+            ("nowhere", "no such folder"),
+            ("afile", "a file, not a folder"),
+        ] {
+            let mut all = args.to_vec();
+            all.extend(["--data", data]);
+            work.run(&all).expect_code(2).expect_stderr_line(&[&format!(
+                "{data}: {says}: --data names the folder that holds places.csv"
+            )]);
+        }
+    }
+    assert!(!work.dir.path().join("o").exists());
+}

@@ -144,6 +144,24 @@ impl Tables {
     /// country it is filed under and every spelling against its row. The one input
     /// assembly: every command goes through here.
     pub fn read(data: &Path) -> Result<Tables> {
+        // A data folder that is not there is named as such, not by the first file looked
+        // for in it (probe, session 44: `--data nosuch` said "nosuch/places.csv: No such
+        // file or directory").
+        match std::fs::metadata(data) {
+            Ok(m) if !m.is_dir() => {
+                return Err(Error::Usage(format!(
+                    "{}: a file, not a folder: --data names the folder that holds {PLACES}",
+                    data.display()
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::Usage(format!(
+                    "{}: no such folder: --data names the folder that holds {PLACES}",
+                    data.display()
+                )))
+            }
+            _ => {}
+        }
         let places_path = data.join(PLACES);
         let bytes = crate::read::input::read_lines(&places_path)?;
         let (places, problems) = places::parse(&places_path, &bytes)?;
