@@ -1483,3 +1483,30 @@ fn until_a_later_end_and_a_range_of_months_give_one_record_with_both_days() {
     paste(&work, &drafts);
     work.check().expect_code(0);
 }
+
+/// Review, session 44: a later sentence completed a record whatever it said: "Another
+/// exercise … until May 30, 2025" ended the drills begun on March 28 a year later, and
+/// "held exercises on March 1, 2021" started drills that run until April 25 (of 2023).
+/// Another exercise, or a day more than a quarter away, opens its own record.
+#[test]
+fn another_exercise_or_a_distant_day_opens_its_own_record() {
+    for text in [
+        "Russian troops began exercises at the Lyaur training ground on March 28. Another \
+         exercise will be held at Momirak until May 30, 2025.",
+        "The drills at the Lyaur training ground will run until April 25. Russian troops at \
+         Momirak held exercises on March 1, 2021.",
+    ] {
+        let draft = draft_of(text);
+        assert_eq!(records(&draft), 2, "{text}: {draft}");
+    }
+    let draft = draft_of(
+        "Russian troops began exercises at the Lyaur training ground on March 28. The drills \
+         will last until April 25.",
+    );
+    assert_eq!(records(&draft), 1, "{draft}");
+}
+
+/// The records of a draft.
+fn records(draft: &str) -> usize {
+    draft.lines().filter(|l| *l == "[[exercise]]").count()
+}

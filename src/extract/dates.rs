@@ -215,7 +215,7 @@ fn closes(text: &Text<'_>, w: &WrittenDate, previous: Option<&WrittenDate>) -> b
     }
     if matches!(text.key(p), "until" | "till" | "through") || is_russian(text, p, &["до", "по"])
     {
-        return true;
+        return !moved_or_begun(text, p);
     }
     if text.key(p) != "to" {
         return false;
@@ -226,6 +226,35 @@ fn closes(text: &Text<'_>, w: &WrittenDate, previous: Option<&WrittenDate>) -> b
         q -= 1;
     }
     previous.is_some_and(|d| d.last + 1 == q)
+}
+
+/// Whether the clause before the word at `p` ("until", "до") moves or begins the drills
+/// rather than ending them (review, session 44): "were postponed until April 15", "will
+/// not begin until April 15", "перенесены до 15 апреля", "начнутся за неделю до 15 апреля".
+fn moved_or_begun(text: &Text<'_>, p: usize) -> bool {
+    // The clause before it, as [`governing`] reads one: back to punctuation or a word
+    // that opens a clause, at most six words ("which started on March 1, will run until").
+    let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
+    let mut from = p;
+    while from > 0 && p - from < 6 && joined(from) {
+        if CLAUSE.contains(&text.key(from - 1)) || is_russian(text, from - 1, CLAUSE) {
+            break;
+        }
+        from -= 1;
+    }
+    (from..p).any(|i| {
+        let key = text.key(i);
+        let russian = text.word(i).to_lowercase();
+        ["postpon", "delay", "resched", "begin", "began", "start", "commenc", "launch"]
+            .iter()
+            .any(|w| key.starts_with(w))
+            || matches!(key, "not" | "never" | "t")
+            || ["перен", "отлож", "начн", "нача", "старт"]
+                .iter()
+                .any(|w| russian.starts_with(w))
+            // "за неделю до", "за два дня до": so long before a day.
+            || (i + 3 >= p && is_russian(text, i, &["за"]))
+    })
 }
 
 fn resolve(
@@ -1141,10 +1170,42 @@ mod tests {
                     d("February 2024", "2024-02", true),
                 ],
             ),
-            // "to" after no date moves the drills, it does not end them.
+            // "to" after no date moves the drills, it does not end them; nor does "until"
+            // or "до" after a verb of moving or beginning (review, session 44).
             (
                 "The drills were postponed to March 15.",
                 vec![d("March 15", "2024-03-15", false)],
+            ),
+            (
+                "The drills were postponed until March 15.",
+                vec![d("March 15", "2024-03-15", false)],
+            ),
+            (
+                "The drills will not begin until March 15.",
+                vec![d("March 15", "2024-03-15", false)],
+            ),
+            (
+                "Учения перенесены до 15 марта.",
+                vec![d("15 марта", "2024-03-15", false)],
+            ),
+            (
+                "Учения начнутся за неделю до 15 марта.",
+                vec![d("15 марта", "2024-03-15", false)],
+            ),
+            // A verb of beginning in a clause before is not this date's.
+            (
+                "The drills, which started on March 1, will run until March 15.",
+                vec![
+                    d("March 1", "2023-03-01", false),
+                    d("March 15", "2024-03-15", true),
+                ],
+            ),
+            (
+                "The drills started on March 1 and will run until March 15.",
+                vec![
+                    d("March 1", "2023-03-01", false),
+                    d("March 15", "2024-03-15", true),
+                ],
             ),
         ] {
             assert_eq!(read(text), dates, "{text}");

@@ -456,6 +456,14 @@ struct Sentence<'m> {
     moving: bool,
 }
 
+/// The most days between the first and last day a record is given from two sentences
+/// ([`Record::completed_by`]): a quarter. The exercises the articles describe last days to
+/// weeks, a strategic one's stages a month.
+const LONGEST_DAYS: i64 = 92;
+
+/// Russian words of "another" exercise ("другие учения", "ещё одни учения" reads as "одни").
+const ANOTHER: &[&str] = &["другие", "другое", "другой", "другая", "другом", "других"];
+
 /// Group the mentions into records; `published` is the article's date, when known.
 pub fn group(text: &Text<'_>, m: Mentions<'_>, published: Option<Published>) -> Vec<Record> {
     let mut records: Vec<Record> = Vec::new();
@@ -501,7 +509,7 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>, published: Option<Published>) -> 
                 let r = &records[c];
                 facts.stage.is_none()
                     && match (facts.date, r.date_mention.as_ref()) {
-                        (Some(d), Some(rd)) => !d.compatible(rd) && !r.completed_by(d),
+                        (Some(d), Some(rd)) => !d.compatible(rd) && !r.completed_by(text, d),
                         _ => false,
                     }
             });
@@ -1100,7 +1108,7 @@ impl Record {
     /// ("will conclude today": no first day), or a later date of one day or month after a
     /// first one ("began on August 1, will end on August 10").
     fn take_date(&mut self, text: &Text<'_>, d: &DateMention, end: Option<&DateMention>) {
-        if self.completed_by(d) {
+        if self.completed_by(text, d) {
             let v = date_value(d).map(|v| Field::quote(v, text, d.at.into(), date_confidence(d)));
             if d.ends {
                 self.end = v;
@@ -1141,13 +1149,24 @@ impl Record {
     /// The exercise began on March 28"), or a last day on or after the first day it has and
     /// no last ("began on March 28. The drills will last until April 25"). Probe, session
     /// 44: either sentence opened a second record.
-    fn completed_by(&self, d: &DateMention) -> bool {
+    ///
+    /// Not across more than [`LONGEST_DAYS`] from the day it has, nor from a sentence of
+    /// "another" exercise (review, session 44: "…began at Lyaur on March 28. Another exercise
+    /// will be held at Momirak until May 30, 2025" made one record of both).
+    fn completed_by(&self, text: &Text<'_>, d: &DateMention) -> bool {
         let Some(rd) = &self.date_mention else {
             return false;
         };
         let (Some(first), Some(last), Some(day)) = (rd.start, rd.end, d.start) else {
             return false;
         };
+        let another = text
+            .sentence_tokens(d.sentence)
+            .any(|i| text.key(i) == "another" || crate::names::dates::is_russian(text, i, ANOTHER));
+        let near = (day.epoch_days() - first.epoch_days()).abs() <= LONGEST_DAYS;
+        if another || !near {
+            return false;
+        }
         if rd.ends {
             !d.ends && self.date.is_none() && day <= first
         } else {
