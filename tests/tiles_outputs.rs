@@ -350,7 +350,7 @@ fn tiles_say_a_polygon_over_budget_has_too_many_vertices() {
 /// 16.8 million pieces held at once; memory grew past 6 GB until an allocation failed
 /// (exit 134, temporary files left). It is refused before any tile is cut (exit 2), named
 /// with its line and the zoom that fits, the previous archive untouched and nothing left
-/// beside it; at that zoom or below it is tiled.
+/// beside it; at a zoom that fits (3 here) it is tiled.
 #[test]
 fn tiles_refuse_a_zoom_where_a_polygon_reaches_too_many_tiles() {
     let work = Work::new("small");

@@ -198,12 +198,16 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
 }
 
 /// Whether the number at token `i` is part of a name, joined by a hyphen to the word before
-/// it ("Zapad-2021", "Rubezh-2023", "T-72"): no count, in a draft or behind a quote.
+/// it ("Zapad-2021", "Rubezh-2023", "T-72"): no count, in a draft or behind a quote. A
+/// number before the hyphen makes a range ("1,000-1,500 troops"), not a name.
 pub fn in_a_name(text: &Text<'_>, i: usize) -> bool {
     let (Some(t), Some(before)) = (text.tokens.get(i), i.checked_sub(1)) else {
         return false;
     };
-    t.joined && text.source.get(text.tokens[before].span.end..t.span.start) == Some("-")
+    let word = text.word(before);
+    t.joined
+        && word.chars().any(char::is_alphabetic)
+        && text.source.get(text.tokens[before].span.end..t.span.start) == Some("-")
 }
 
 /// Every count of troops or equipment in `text`: each number [`numbers`] reads ("12 500",

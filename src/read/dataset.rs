@@ -1605,6 +1605,7 @@ mod tests {
             300,
             CountKind::Troops
         ));
+        assert!(quote_gives("1,000-1,500 troops", 1500, CountKind::Troops));
         // A day or a year of a date counts nothing (probe, session 26).
         let q = "would run from July 30 to August 10 with 30 vehicles";
         assert!(

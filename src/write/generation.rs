@@ -625,8 +625,6 @@ impl Folder {
         test_point("journal");
         let applied = self.apply(&journal).map_err(|e| self.part_way(e))?;
         crate::fsutil::interrupt::published();
-        // The manifest's rename and the journal's removal reach the disk too.
-        atomic::sync_folder(&self.out)?;
         if !applied.lost.is_empty() {
             // Its own staged files, removed under it while it published.
             return Err(Error::io(
@@ -638,6 +636,8 @@ impl Folder {
                 ),
             ));
         }
+        // The manifest's rename and the journal's removal reach the disk too.
+        atomic::sync_folder(&self.out)?;
         self.remember(&applied.manifest);
         Ok(applied.manifest)
     }

@@ -566,12 +566,13 @@ impl Dates {
         let (Some(x), Some(y)) = (self.keys.get(a as usize), self.keys.get(b as usize)) else {
             return order;
         };
-        if !(x.string && y.string) || x.len == y.len {
+        // An empty string is no period (review, session 44: it was "nested" in every date).
+        if !(x.string && y.string) || x.len == y.len || x.len.min(y.len) == 0 {
             return order;
         }
         let n = x.len.min(y.len);
         let nested = if x.len.max(y.len) <= PREFIX {
-            n == 0 || (x.prefix ^ y.prefix) >> (8 * (PREFIX - n)) == 0
+            (x.prefix ^ y.prefix) >> (8 * (PREFIX - n)) == 0
         } else {
             let bytes = |v: u32| {
                 self.values

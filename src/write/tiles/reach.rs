@@ -7,7 +7,7 @@
 //! ended in an allocation failure), where points cost the same at every zoom. The reach of
 //! a polygon is the tiles of its box, `(w·2^z + 2)(h·2^z + 2)` for a box `w` by `h` in
 //! world units (the 2s: the tiles its buffer reaches); of a line, the tiles its segments
-//! cross, `Σ(|dx| + |dy|)·2^z + 1`. Points and multipoints reach at most four tiles each.
+//! cross and the buffers it passes through, `2·Σ(|dx| + |dy|)·2^z + 1`. Points and multipoints reach at most four tiles each.
 
 use super::clip::Pt;
 use super::prepare::Geom;
@@ -36,10 +36,12 @@ impl Terms {
             Geom::Point(_) | Geom::MultiPoint(_) => {}
             Geom::Lines(lines) => {
                 for line in lines {
-                    t.length += line
-                        .windows(2)
-                        .map(|w| (w[1].0 - w[0].0).abs() + (w[1].1 - w[0].1).abs())
-                        .sum::<f64>();
+                    // Twice: a line near a tile's edge is in its neighbour's buffer too.
+                    t.length += 2.0
+                        * line
+                            .windows(2)
+                            .map(|w| (w[1].0 - w[0].0).abs() + (w[1].1 - w[0].1).abs())
+                            .sum::<f64>();
                     t.parts += 1.0;
                 }
             }
@@ -96,8 +98,20 @@ pub(super) struct Widest {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(super) struct Reach {
     total: Terms,
-    /// The feature that reaches most at the highest zoom (16), with the file it is in.
-    widest: Option<(Widest, std::path::PathBuf)>,
+    /// The features that reach most as the zoom grows: by area (the polygon with the
+    /// largest box) and by length (the longest line or box outline), with their files. At
+    /// a given zoom the widest is one of the two (review, session 44: one chosen at zoom
+    /// 16 could fit at zoom 12 where a long line did not).
+    widest: [Option<(Widest, std::path::PathBuf)>; 2],
+}
+
+/// Which of two reaches grows more: by area, then by length.
+fn wider(a: &Terms, b: &Terms, by_area: bool) -> bool {
+    if by_area {
+        (a.area, a.length) > (b.area, b.length)
+    } else {
+        (a.length, a.area) > (b.length, b.area)
+    }
 }
 
 impl Reach {
@@ -107,7 +121,7 @@ impl Reach {
         geom: &Geom,
         line: Option<usize>,
         id: &str,
-        source: impl FnOnce() -> std::path::PathBuf,
+        source: impl Fn() -> std::path::PathBuf,
     ) {
         let kind = match geom {
             Geom::Lines(_) => "line",
@@ -116,47 +130,60 @@ impl Reach {
         };
         let terms = Terms::of(geom);
         self.total.add(terms);
-        if self
-            .widest
-            .as_ref()
-            .is_none_or(|(w, _)| terms.at(16) > w.terms.at(16))
-        {
-            let widest = Widest {
-                terms,
-                line,
-                id: id.to_owned(),
-                kind,
-            };
-            self.widest = Some((widest, source()));
+        for (k, slot) in self.widest.iter_mut().enumerate() {
+            if slot
+                .as_ref()
+                .is_none_or(|(w, _)| wider(&terms, &w.terms, k == 0))
+            {
+                let widest = Widest {
+                    terms,
+                    line,
+                    id: id.to_owned(),
+                    kind,
+                };
+                *slot = Some((widest, source()));
+            }
         }
     }
 
     /// Take in the reach of another layer.
     pub(super) fn merge(&mut self, other: Reach) {
         self.total.add(other.total);
-        if let Some((w, path)) = other.widest {
-            if self
-                .widest
+        for (k, theirs) in other.widest.into_iter().enumerate() {
+            let Some((w, path)) = theirs else { continue };
+            let slot = &mut self.widest[k];
+            if slot
                 .as_ref()
-                .is_none_or(|(mine, _)| w.terms.at(16) > mine.terms.at(16))
+                .is_none_or(|(mine, _)| wider(&w.terms, &mine.terms, k == 0))
             {
-                self.widest = Some((w, path));
+                *slot = Some((w, path));
             }
         }
+    }
+
+    /// The feature that reaches most at `zoom`.
+    fn widest_at(&self, zoom: u8) -> Option<&(Widest, std::path::PathBuf)> {
+        self.widest
+            .iter()
+            .flatten()
+            .max_by(|a, b| a.0.terms.at(zoom).total_cmp(&b.0.terms.at(zoom)))
     }
 
     /// Refuse `max_zoom` when a feature, or the features together, reach more tiles there
     /// than a zoom's cut holds: the message names the widest feature and the highest zoom
     /// that fits.
     pub(super) fn check(&self, min_zoom: u8, max_zoom: u8) -> std::result::Result<(), String> {
-        let Some((widest, path)) = &self.widest else {
-            return Ok(());
+        let fits = |z: u8| {
+            self.widest_at(z)
+                .is_none_or(|(w, _)| w.terms.at(z) <= MAX_FEATURE_REACH)
+                && self.total.at(z) <= MAX_TOTAL_REACH
         };
-        let fits =
-            |z: u8| widest.terms.at(z) <= MAX_FEATURE_REACH && self.total.at(z) <= MAX_TOTAL_REACH;
         if fits(max_zoom) {
             return Ok(());
         }
+        let Some((widest, path)) = self.widest_at(max_zoom) else {
+            return Ok(());
+        };
         let place = match widest.line {
             Some(line) => format!("{}:{line}", path.display()),
             None => path.display().to_string(),
@@ -166,7 +193,8 @@ impl Reach {
             Some(n) => format!("the {} of feature {n} (no id)", widest.kind),
             None => format!("{} {:?}", widest.kind, widest.id),
         };
-        let what = if widest.terms.at(max_zoom) > MAX_FEATURE_REACH {
+        let one = widest.terms.at(max_zoom) > MAX_FEATURE_REACH;
+        let what = if one {
             format!(
                 "{name} reaches about {:.0} tiles at zoom {max_zoom}, more than the {:.0} one \
                  line or polygon may reach at a zoom (its pieces are held together, about 500 \
@@ -184,7 +212,9 @@ impl Reach {
         };
         let advice = match (0..max_zoom).rev().find(|&z| fits(z)) {
             Some(z) if z >= min_zoom => format!("lower --max-zoom to {z}"),
-            _ => "split it into smaller features".to_owned(),
+            Some(z) => format!("lower --min-zoom and --max-zoom to {z}"),
+            None if one => "split it into smaller features".to_owned(),
+            None => "tile fewer lines and polygons in one archive".to_owned(),
         };
         Err(format!("{place}: {what}: {advice}"))
     }
@@ -246,9 +276,48 @@ mod tests {
         assert!(err.ends_with("lower --max-zoom to 10"), "{err}");
         // No zoom from --min-zoom up fits.
         let err = r.check(11, 12).unwrap_err();
-        assert!(err.ends_with("split it into smaller features"), "{err}");
+        assert!(
+            err.ends_with("lower --min-zoom and --max-zoom to 10"),
+            "{err}"
+        );
         // Points reach nothing that grows.
         assert_eq!(reach(&[Geom::Point((0.5, 0.5))]).check(0, 16), Ok(()));
+    }
+
+    /// Review, session 44: the widest feature was chosen at zoom 16, where a polygon's box
+    /// outgrows a line; at zoom 12 a long line reaching more tiles than the polygon was
+    /// let through. The widest at the zoom checked is named.
+    #[test]
+    fn the_feature_that_reaches_most_at_the_zoom_checked_is_named() {
+        // A line up and down the world 300 times, and a polygon of a degree.
+        let zigzag: Vec<Pt> = (0..600)
+            .map(|i| {
+                world(
+                    -170.0 + f64::from(i) * 0.5,
+                    if i % 2 == 0 { -80.0 } else { 80.0 },
+                )
+            })
+            .collect();
+        let line = Geom::Lines(vec![zigzag]);
+        let mut r = Reach::default();
+        r.add(&line, Some(2), "zigzag", || "a.geojson".into());
+        r.add(&square(60.0, 30.0, 20.0), Some(3), "box", || {
+            "b.geojson".into()
+        });
+        let err = r.check(0, 12).unwrap_err();
+        assert!(
+            err.starts_with("a.geojson:2: line \"zigzag\" reaches about "),
+            "{err}"
+        );
+        let mut r2 = Reach::default();
+        r2.add(&square(60.0, 30.0, 20.0), Some(3), "box", || {
+            "b.geojson".into()
+        });
+        r2.merge(r);
+        assert!(r2
+            .check(0, 12)
+            .unwrap_err()
+            .starts_with("a.geojson:2: line"));
     }
 
     /// Many polygons that each fit may not fit together.
