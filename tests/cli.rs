@@ -712,12 +712,15 @@ fn a_toml_syntax_error_names_its_line() {
     );
 }
 
+/// A data folder without `places.csv` names the file (a folder not there is named as
+/// such: [`a_data_folder_that_is_not_there_is_named`]).
 #[test]
-fn a_missing_data_folder_is_an_io_error() {
+fn a_data_folder_without_places_csv_is_an_io_error() {
     let work = Work::new("small");
-    work.run(&["check", "--data", "nowhere"])
+    fs::create_dir(work.dir.path().join("empty")).unwrap();
+    work.run(&["check", "--data", "empty"])
         .expect_code(2)
-        .expect_stderr_line(&["nowhere/places.csv", "No such file"]);
+        .expect_stderr_line(&["empty/places.csv", "No such file"]);
 }
 
 /// Probe (session 39): a places.csv row refused for a bad value (a `NaN` latitude, an
