@@ -1510,3 +1510,33 @@ fn another_exercise_or_a_distant_day_opens_its_own_record() {
 fn records(draft: &str) -> usize {
     draft.lines().filter(|l| *l == "[[exercise]]").count()
 }
+
+/// Probe, session 44: `--published` overrode an article's dateline without a word, and the
+/// drafts' dates followed it. The draft says which dateline it overrode, for review; the
+/// same date as the dateline's needs no word.
+#[test]
+fn published_that_overrides_a_dateline_says_so() {
+    let text = "DUSHANBE, 3 October 2023. Russian and Tajik troops held drills at the \
+                Lyaur training ground.";
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), text).unwrap();
+    let data = root().join("places");
+    let draft = |published: &str| {
+        let run = extract(
+            dir.path(),
+            &[
+                "--data",
+                data.to_str().unwrap(),
+                "--published",
+                published,
+                "a.txt",
+            ],
+        );
+        run.expect_code(0);
+        run.stdout()
+    };
+    assert!(draft("2024-01-01").contains(
+        "published = \"2024-01-01\"  # --published, not the dateline's \"3 October 2023\": check which is right"
+    ));
+    assert!(draft("2023-10-03").contains("published = \"2023-10-03\"  # --published\n"));
+}

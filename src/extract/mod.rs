@@ -43,7 +43,9 @@ pub struct PublishedFrom {
     pub date: String,
     /// `option` (--published) or `dateline` (the text).
     pub from: &'static str,
-    /// The dateline's words, when from the text.
+    /// The dateline's words: when the date is from the text, or when `--published` gives
+    /// another date than the dateline's (probe, session 44: it overrode the dateline
+    /// without a word).
     pub reported: Option<String>,
 }
 
@@ -195,9 +197,10 @@ impl Extractor {
             published: published.map(|(p, from, _)| PublishedFrom {
                 date: p.iso(),
                 from,
-                reported: (from == "dateline")
-                    .then(|| dateline_words(&text, p))
-                    .flatten(),
+                reported: match dateline {
+                    Some((d, _)) if from == "dateline" || d != p => dateline_words(&text, d),
+                    _ => None,
+                },
             }),
             records,
             places,

@@ -209,6 +209,10 @@ fn source(out: &mut String, a: &Article<'_>, options: &Options) {
     if let Some(p) = &x.published {
         let how = match (p.from, &p.reported) {
             ("dateline", Some(words)) => format!("# dateline: \"{}\"", flat(words)),
+            (_, Some(words)) => format!(
+                "# --published, not the dateline's \"{}\": check which is right",
+                flat(words)
+            ),
             _ => "# --published".to_owned(),
         };
         let _ = writeln!(out, "published = {}  {how}", s(&p.date));
