@@ -232,17 +232,8 @@ fn closes(text: &Text<'_>, w: &WrittenDate, previous: Option<&WrittenDate>) -> b
 /// rather than ending them (review, session 44): "were postponed until April 15", "will
 /// not begin until April 15", "перенесены до 15 апреля", "начнутся за неделю до 15 апреля".
 fn moved_or_begun(text: &Text<'_>, p: usize) -> bool {
-    // The clause before it, as [`governing`] reads one: back to punctuation or a word
-    // that opens a clause, at most six words ("which started on March 1, will run until").
-    let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
-    let mut from = p;
-    while from > 0 && p - from < 6 && joined(from) {
-        if CLAUSE.contains(&text.key(from - 1)) || is_russian(text, from - 1, CLAUSE) {
-            break;
-        }
-        from -= 1;
-    }
-    (from..p).any(|i| {
+    // At most six words of its clause ("which started on March 1, will run until").
+    clause_before(text, p).take(6).any(|i| {
         let key = text.key(i);
         let russian = text.word(i).to_lowercase();
         ["postpon", "delay", "resched", "begin", "began", "start", "commenc", "launch"]
@@ -560,16 +551,8 @@ struct Verb {
 fn governing(text: &Text<'_>, tokens: Range<usize>) -> Option<Verb> {
     let joined = |i: usize| text.tokens.get(i).is_some_and(|t| t.joined);
     let boundary = |i: usize| CLAUSE.contains(&text.key(i)) || is_russian(text, i, CLAUSE);
-    // Before: token `i - 1` is in the date's clause when `i` is joined to it.
-    let mut i = tokens.start;
-    while i > 0 && joined(i) {
-        i -= 1;
-        if boundary(i) {
-            break;
-        }
-        if let Some(v) = verb(text, i) {
-            return Some(v);
-        }
+    if let Some(v) = clause_before(text, tokens.start).find_map(|i| verb(text, i)) {
+        return Some(v);
     }
     let mut k = tokens.end;
     while joined(k) && !boundary(k) {
@@ -579,6 +562,22 @@ fn governing(text: &Text<'_>, tokens: Range<usize>) -> Option<Verb> {
         k += 1;
     }
     None
+}
+
+/// The tokens of the clause before token `at`, nearest first: token `i - 1` is in it when
+/// `i` is joined to it (no punctuation between), back to a word that opens a clause
+/// ([`CLAUSE`]), which is not.
+fn clause_before<'t>(text: &'t Text<'_>, at: usize) -> impl Iterator<Item = usize> + 't {
+    let mut i = at;
+    std::iter::from_fn(move || {
+        let joined = text.tokens.get(i).is_some_and(|t| t.joined);
+        if i == 0 || !joined {
+            return None;
+        }
+        i -= 1;
+        let boundary = CLAUSE.contains(&text.key(i)) || is_russian(text, i, CLAUSE);
+        (!boundary).then_some(i)
+    })
 }
 
 /// The verb at token `i`, if it is one [`governing`] reads.
