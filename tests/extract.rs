@@ -905,6 +905,40 @@ fn absent_enemy_and_maker_countries_are_no_participants_and_observers_are_invite
     }
 }
 
+/// Probe, session 44: the invited named in a sentence of their own, right after the
+/// exercise's, were lost.
+#[test]
+fn the_invited_in_the_next_sentence_are_drafted_as_invited() {
+    for (text, code) in [
+        (
+            "Russian and Tajik troops held joint drills at the Kharbmaidon training ground on \
+             April 5. Observers from Uzbekistan have been invited.",
+            "UZ",
+        ),
+        (
+            "Российские и таджикские военные провели учения на полигоне Харбмайдон 5 апреля. \
+             На учения приглашены наблюдатели из Китая.",
+            "CN",
+        ),
+    ] {
+        let draft = draft_of(text);
+        assert!(
+            draft.contains(&format!("invited = [\"{code}\"]")),
+            "{draft}"
+        );
+        assert!(
+            !draft.contains(&format!("participants = [\"RU\", \"TJ\", \"{code}\"")),
+            "{draft}"
+        );
+    }
+    // Not two sentences on.
+    let draft = draft_of(
+        "Russian and Tajik troops held joint drills at the Kharbmaidon training ground on April 5. \
+         The weather was fine. Observers from Uzbekistan have been invited.",
+    );
+    assert!(!draft.contains("invited ="), "{draft}");
+}
+
 /// Probe finding E7: a Russian exercise sentence drafted no count ("с участием 2 тысяч
 /// военнослужащих": no participation word; "5 тыс. человек": "человек" was no troop word),
 /// and "в учениях" was no event word.

@@ -542,7 +542,11 @@ pub fn group(text: &Text<'_>, m: Mentions<'_>, published: Option<Published>) -> 
             // приняли участие более 1,5 тыс. военнослужащих из России, Таджикистана и
             // Киргизии"): its counts and its countries, the ones with the others (probe,
             // session 38: the count was taken, the countries dropped).
-            let cued = !facts.counts.is_empty() || !facts.participants.is_empty();
+            // So does one that names only the invited ("Observers from Uzbekistan have
+            // been invited": probe, session 44, the country was lost).
+            let cued = !facts.counts.is_empty()
+                || !facts.participants.is_empty()
+                || !facts.invited.is_empty();
             if prev + 1 == s && facts.cue && cued {
                 records[c].add_cued(text, &facts);
                 last_attached = Some(s);
