@@ -58,7 +58,7 @@ pub fn check(
             continue;
         }
         let wanted = normalise(&q.text);
-        if let Some(message) = quote_missing_in(&files, &wanted) {
+        if let Some(message) = quote_missing_in(&files, &wanted, q.counts) {
             problems.push(Problem::new(&q.path, Some(q.line), &q.text, message));
         }
     }
@@ -74,7 +74,7 @@ pub fn check(
 /// article does not give, so it names the token it cuts.
 pub(crate) fn quote_missing(files: &[(&str, &str)], wanted: &str) -> Option<String> {
     let articles: Vec<Article<'_>> = files.iter().map(|&(f, t)| Article::new(f, t)).collect();
-    quote_missing_in(&articles.iter().collect::<Vec<_>>(), wanted)
+    quote_missing_in(&articles.iter().collect::<Vec<_>>(), wanted, false)
 }
 
 /// An article, with the spans a quote may not cut found once however many quotes it backs
@@ -118,8 +118,11 @@ impl<'a> Article<'a> {
     }
 }
 
-/// [`quote_missing`] of articles whose spans are kept from one quote to the next.
-fn quote_missing_in(files: &[&Article<'_>], wanted: &str) -> Option<String> {
+/// [`quote_missing`] of articles whose spans are kept from one quote to the next. A quote
+/// that `counts` (backs troops or equipment) does not start inside a date the article
+/// writes with its year: "2024" of "1 September 2024" is a year, no count (probe, session
+/// 45: it backed `troops = 2024`).
+fn quote_missing_in(files: &[&Article<'_>], wanted: &str, counts: bool) -> Option<String> {
     let mut cut = None;
     for article in files {
         let (file, text) = (article.file, article.text);
@@ -141,7 +144,9 @@ fn quote_missing_in(files: &[&Article<'_>], wanted: &str) -> Option<String> {
             // that starts inside it ("October 7, 2024" of "September 26 to October 7, 2024")
             // keeps it, and backs what it quotes.
             let ends_inside = |i: usize| inside(i).or_else(|| within(dated, i));
-            match (inside(start), ends_inside(end)) {
+            let starts_inside =
+                |i: usize| inside(i).or_else(|| within(dated, i).filter(|_| counts));
+            match (starts_inside(start), ends_inside(end)) {
                 (None, None) => return None,
                 (Some(w), _) => cut.get_or_insert(("starts", &text[w], file)),
                 (None, Some(w)) => cut.get_or_insert(("ends", &text[w], file)),
@@ -355,6 +360,22 @@ mod tests {
             quote_missing(&[("x", "from July 30 to August 10")], "from July 30"),
             None
         );
+        // Probe, session 45: the year of a dateline backed `troops = 2024`. A quote of a
+        // count starts nowhere inside a date; elsewhere the same number may count.
+        let article = Article::new("x", "DUSHANBE, 1 September 2024 (TASS). 2024 troops.");
+        let count = |q: &str| quote_missing_in(&[&article], q, true);
+        assert_eq!(
+            count("2024 (TASS)"),
+            Some("the quote starts inside \"1 September 2024\" in x".into())
+        );
+        assert_eq!(count("2024 troops"), None);
+        assert_eq!(count("2024"), None);
+        let lone = Article::new("x", "DUSHANBE, 1 September 2024 (TASS). 500 troops.");
+        assert_eq!(
+            quote_missing_in(&[&lone], "2024", true).as_deref(),
+            Some("the quote starts inside \"1 September 2024\" in x")
+        );
+        assert_eq!(quote_missing_in(&[&lone], "2024", false), None);
     }
 
     #[test]

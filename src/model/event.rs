@@ -250,6 +250,8 @@ pub struct Quote {
     pub path: PathBuf,
     /// 1-based line of the quote.
     pub line: usize,
+    /// It backs a count (`troops`, `equipment`): not a number of a date of the article.
+    pub counts: bool,
 }
 
 /// A place named by a record: the text to geocode, and the words the article used.

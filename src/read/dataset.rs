@@ -504,7 +504,15 @@ impl<'a> Checker<'a> {
 
     /// Record `text` (`what`, for messages) as a quote the record's articles must contain.
     /// One with no word or number ("." is in every article) backs nothing: a problem.
-    fn quote(&mut self, span: &Range<usize>, text: &str, sources: &[String], what: &str) {
+    /// `counts`: it backs a count.
+    fn quote(
+        &mut self,
+        span: &Range<usize>,
+        text: &str,
+        sources: &[String],
+        what: &str,
+        counts: bool,
+    ) {
         if !holds_word(text) {
             self.problem(
                 span,
@@ -519,6 +527,7 @@ impl<'a> Checker<'a> {
             sources: sources.to_vec(),
             path: self.path.to_path_buf(),
             line,
+            counts,
         });
     }
 
@@ -564,7 +573,8 @@ impl<'a> Checker<'a> {
                 if text.is_empty() {
                     self.problem(&q.span(), "", "an evidence `quote` must not be empty");
                 } else {
-                    self.quote(&q.span(), text, sources, "an evidence `quote`");
+                    let counts = matches!(field.as_str(), "troops" | "equipment");
+                    self.quote(&q.span(), text, sources, "an evidence `quote`", counts);
                 }
             }
             let source = e.source.as_ref().map(|s| s.get_ref().trim().to_owned());
@@ -1080,7 +1090,7 @@ impl<'a> Checker<'a> {
             self.required(record, reported, "reported")
         };
         if let (Some(r), false) = (reported_field, text.is_empty()) {
-            self.quote(&r.span(), &text, sources, "`reported`");
+            self.quote(&r.span(), &text, sources, "`reported`", false);
         }
         let line = place
             .as_ref()
