@@ -1006,3 +1006,25 @@ fn two_imports_into_one_table_take_turns() {
     }
     assert_eq!(fs::read_to_string(&out).unwrap(), half);
 }
+
+/// Probe, session 45: a places.csv that `check` refuses made `geocode` exit 1, the code of
+/// an unresolved name; it is data that cannot be read (exit 2), its problems listed.
+#[test]
+fn geocode_with_a_gazetteer_check_refuses_exits_as_for_a_file_that_cannot_be_read() {
+    let work = places();
+    let csv = fs::read_to_string(work.data().join("places.csv")).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    // The header after the comments, then the first row (Kharbmaidon: lat 37.83654).
+    let row = lines.iter().position(|l| l.starts_with("id,")).unwrap() + 1;
+    assert!(lines[row].contains(",37.83654,"), "{}", lines[row]);
+    lines[row] = lines[row].replacen(",37.83654,", ",abc,", 1);
+    fs::write(work.data().join("places.csv"), lines.join("\n") + "\n").unwrap();
+    let run = work.run(&["geocode", "--data", "data", "Termez"]);
+    run.expect_code(2)
+        .expect_stderr_line(&[
+            &format!("places.csv:{}", row + 1),
+            "\"abc\"",
+            "lat is not a number",
+        ])
+        .expect_stderr_line(&["1 data problem", "does not pass `drillmap check`"]);
+}

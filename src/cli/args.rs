@@ -14,8 +14,8 @@ Exit codes:
      or a name not resolved (geocode)
   2  usage error (a config file that does not parse included), or a file could
      not be read or written (for geocode, also a geocode cache that does not
-     parse; the GeoNames index included, also in the middle of a run; nothing is
-     written)
+     parse, and data that check refuses; the GeoNames index included, also in
+     the middle of a run; nothing is written)
   3  internal error: a bug (a panic, a failed worker thread); nothing is written
   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the run's temporary files
      are removed and the previous output stays, unless the signal came while or

@@ -181,6 +181,37 @@ pub fn print_text(
     Ok(())
 }
 
+/// A data error (problems, or a file that does not parse) in what `geocode` reads, as a
+/// file that cannot be read (exit 2, the problems listed first): exit 1 means a name was
+/// not resolved. Any other error as it is.
+/// `what` names one problem ("malformed line").
+fn unreadable(e: Error, path: &Path, what: &str, why: &str) -> Error {
+    let problems = match &e {
+        Error::Data(_) | Error::Listed { .. } => {
+            let mut err = io::stderr().lock();
+            for line in e.problem_lines().unwrap_or_default() {
+                let _ = writeln!(err, "{line}");
+            }
+            e.problems().map_or(0, |(_, total)| total)
+        }
+        Error::Syntax { .. } => {
+            let _ = writeln!(io::stderr().lock(), "{e}");
+            1
+        }
+        _ => return e,
+    };
+    Error::io(
+        path,
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: {why}; nothing was looked up",
+                super::counted(problems as u64, what)
+            ),
+        ),
+    )
+}
+
 /// One row of `geocode --batch` output; its fields are the CSV's columns. Where a point
 /// came from is said as a layer says it (`geocoder`, `point_source`), so a batch fed to
 /// `build --events` keeps what its points owe (GeoNames, OpenStreetMap).
@@ -517,8 +548,18 @@ pub fn run(
     }
     let online = super::args::online(online_args)?;
     let table = data.join(pipeline::PLACES);
-    // The same checks as `check` and `build` (one input assembly).
-    let tables = pipeline::Tables::read(data)?.checked()?;
+    // The same checks as `check` and `build` (one input assembly). A gazetteer they refuse
+    // cannot be read (exit 2): exit 1 means a name was not resolved (probe, session 45).
+    let tables = pipeline::Tables::read(data)
+        .and_then(pipeline::Tables::checked)
+        .map_err(|e| {
+            unreadable(
+                e,
+                data,
+                "data problem",
+                "the data does not pass `drillmap check`",
+            )
+        })?;
     let gazetteer = &tables.gazetteer;
     // Only the GeoNames rows these names can match are loaded (through the on-disk
     // index, when there is one).
@@ -529,26 +570,14 @@ pub fn run(
     };
     // A GeoNames table with malformed lines (cut short, say) is a file that cannot be read
     // (exit 2): exit 1 means a name was not resolved.
-    let geonames = match pipeline::load_geonames_for(data, gazetteer, queries) {
-        Err(e @ (Error::Data(_) | Error::Listed { .. })) => {
-            let mut err = io::stderr().lock();
-            for line in e.problem_lines().unwrap_or_default() {
-                let _ = writeln!(err, "{line}");
-            }
-            let malformed = e.problems().map_or(0, |(_, total)| total);
-            return Err(Error::io(
-                data.join(pipeline::GEONAMES),
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "{}: the table cannot be read (is it cut short?); nothing was looked up",
-                        super::counted(malformed as u64, "malformed line")
-                    ),
-                ),
-            ));
-        }
-        other => other?,
-    };
+    let geonames = pipeline::load_geonames_for(data, gazetteer, queries).map_err(|e| {
+        unreadable(
+            e,
+            &data.join(pipeline::GEONAMES),
+            "malformed line",
+            "the table cannot be read (is it cut short?)",
+        )
+    })?;
     let geocoder = Geocoder::new(gazetteer, geonames.as_ref());
     let border = &tables.border;
     // A cache that does not parse is a file that cannot be read (exit 2, as the GeoNames
