@@ -641,7 +641,7 @@ fn an_admin1_that_is_no_region_code_of_its_country_is_reported() {
             .expect_stderr_line(&parts);
         assert!(!work.out().join("events.geojson").exists());
         work.run(&["geocode", "--data", "data", "Dushanbe"])
-            .expect_code(1)
+            .expect_code(2)
             .expect_stderr_line(&parts);
     }
 }
@@ -1002,8 +1002,9 @@ fn geocode_refuses_a_name_with_a_control_character() {
         "settlement,5,city centre,Termiz",
         "settlement,5,city \u{1b}[31mcentre,Termiz",
     );
+    // Data `check` refuses: exit 2, not the 1 of a name not resolved (session 45).
     let run = work.run(&["geocode", "--data", "data", "Termez"]);
-    run.expect_code(1).expect_stderr_line(&[
+    run.expect_code(2).expect_stderr_line(&[
         "places.csv:4:",
         "`point_note` must not contain control characters (found U+001B)",
     ]);
