@@ -77,13 +77,24 @@ const TAKING_PART: Cue = Cue {
         "attends",
         "attended",
         "involved",
+        "invited",
     ],
-    stems: &["uchast", "prisoedin"],
+    stems: &["uchast", "prisoedin", "priglash"],
 };
 
-/// Words after a country that say it stayed away ("Armenia boycotted the drills").
+/// Words after a country that say it stayed away ("Armenia boycotted the drills",
+/// "Kyrgyzstan has withdrawn from the drills"; "pulled" only before "out").
 const STAYED_AWAY: Cue = Cue {
-    words: &["absent", "boycotted", "boycotts", "boycott", "skipped"],
+    words: &[
+        "absent",
+        "boycotted",
+        "boycotts",
+        "boycott",
+        "skipped",
+        "withdrew",
+        "withdrawn",
+        "withdraws",
+    ],
     stems: &["otsutstv"],
 };
 
@@ -363,6 +374,8 @@ fn after_clause(text: &Text<'_>, countries: &[CountryMention], end: usize) -> us
         PARTICIPLE_ENDINGS.iter().any(|e| stem.ends_with(e)) && !text.word(i).is_ascii()
             || key.starts_with("kotor") && !text.word(i).is_ascii()
             || matches!(key, "which" | "who" | "all" | "both")
+            // An apposition: ", a CSTO member,", ", член ОДКБ,".
+            || matches!(key, "a" | "an" | "the" | "chlen")
             || key == "v" && text.key(i + 1) == "tom" && text.key(i + 2) == "chisle"
     };
     // A comma (no other mark) before the clause's first word and after its last.
@@ -499,7 +512,8 @@ fn standing_of(text: &Text<'_>, tokens: Range<usize>, with_before: bool, from: u
         || denied(after.clone())
         || elliptic
         || after.clone().take(2).any(|i| {
-            STAYED_AWAY.has(key(i)) && (from..i).all(|k| STAYED_AWAY_LINK.contains(&key(k)))
+            (STAYED_AWAY.has(key(i)) || key(i) == "pulled" && key(i + 1) == "out")
+                && (from..i).all(|k| STAYED_AWAY_LINK.contains(&key(k)))
         })
         || before
             .clone()
@@ -624,6 +638,33 @@ mod tests {
             ("Armenia boycotted the CSTO drills.", &[("AM", Absent)]),
             ("Учения прошли без участия Кыргызстана.", &[("KG", Absent)]),
             ("Кыргызстан не принял участия в учениях.", &[("KG", Absent)]),
+            // Probe, session 45: an apposition, withdrawing, not being invited.
+            (
+                "Kyrgyzstan, a CSTO member, will not take part.",
+                &[("KG", Absent)],
+            ),
+            (
+                "Киргизия, член ОДКБ, не примет участия в учениях.",
+                &[("KG", Absent)],
+            ),
+            (
+                "Kyrgyzstan has withdrawn from the drills.",
+                &[("KG", Absent)],
+            ),
+            ("Kyrgyzstan pulled out of the drills.", &[("KG", Absent)]),
+            (
+                "Kyrgyzstan was not invited to the drills.",
+                &[("KG", Absent)],
+            ),
+            ("Киргизия не приглашена на учения.", &[("KG", Absent)]),
+            (
+                "Russia pulled troops from Tajikistan.",
+                &[("RU", Named), ("TJ", Named)],
+            ),
+            (
+                "Russia, the host, and Kazakhstan took part.",
+                &[("RU", Named), ("KZ", Named)],
+            ),
             ("В учениях не участвовала Армения.", &[("AM", Absent)]),
         ]);
     }
