@@ -939,6 +939,85 @@ fn the_invited_in_the_next_sentence_are_drafted_as_invited() {
     assert!(!draft.contains("invited ="), "{draft}");
 }
 
+/// Probe, session 45: drills the article says did not or will not take place were
+/// drafted as exercises. They are written as comments, for reference, with the words that
+/// call them off; drills put off to another date take the new date, the old one noted.
+#[test]
+fn drills_called_off_are_no_exercise_and_drills_put_off_take_the_new_date() {
+    for (text, words) in [
+        (
+            "Kazakhstan said on Tuesday that no exercise took place at the Bereg training ground \
+             last week, denying reports of Russian-Kazakh drills there.",
+            "no exercise",
+        ),
+        (
+            "Russian-Tajik drills at the Lyaur training ground on May 9-13 have been cancelled.",
+            "cancelled",
+        ),
+        (
+            "Учения России и Таджикистана на полигоне Ляур, запланированные на 9-13 мая, \
+             отменены.",
+            "отменены",
+        ),
+        (
+            "The Russian-Tajik drills at the Lyaur training ground did not take place in May.",
+            "not take place",
+        ),
+    ] {
+        let draft = draft_of(text);
+        assert!(!draft.contains("\n[[exercise]]"), "{draft}");
+        assert!(
+            draft.contains(&format!(
+                "not drafted as an exercise: the article says it did not or will not take \
+                 place ({words:?}:"
+            )),
+            "{draft}"
+        );
+        assert!(draft.contains("\n# [[exercise]]\n# id = "), "{draft}");
+    }
+    // Not called off: held later, or a country staying away.
+    for text in [
+        "The Russian-Tajik drills at the Lyaur training ground will not be held until October.",
+        "Russian and Tajik troops held drills at the Lyaur training ground on May 9-13; \
+         Kyrgyzstan did not take part.",
+    ] {
+        let draft = draft_of(text);
+        assert!(draft.contains("\n[[exercise]]"), "{text}: {draft}");
+        assert!(!draft.contains("not drafted"), "{text}: {draft}");
+    }
+    for (text, start, end, note) in [
+        (
+            "A joint Russian-Kyrgyz exercise planned at Kant Air Base on June 20-24 has been \
+             postponed until September.",
+            "2023-09",
+            None,
+            "Put off: \"postponed until September\", from \"June 20-24\".",
+        ),
+        (
+            "Russian-Tajik drills at the Lyaur training ground have been postponed from 9-13 \
+             September to 7-11 October.",
+            "2023-10-07",
+            Some("2023-10-11"),
+            "Put off: \"postponed from 9-13 September to 7-11 October\", from \"9-13 \
+             September\".",
+        ),
+        (
+            "Российско-таджикские учения на полигоне Ляур перенесены на октябрь.",
+            "2023-10",
+            None,
+            "Put off: \"перенесены на октябрь\".",
+        ),
+    ] {
+        let draft = draft_of(text);
+        assert!(draft.contains(&format!("start = \"{start}\"")), "{draft}");
+        match end {
+            Some(end) => assert!(draft.contains(&format!("end = \"{end}\"")), "{draft}"),
+            None => assert!(!draft.contains("\nend = "), "{draft}"),
+        }
+        assert!(draft.contains(note), "{draft}");
+    }
+}
+
 /// Probe finding E7: a Russian exercise sentence drafted no count ("с участием 2 тысяч
 /// военнослужащих": no participation word; "5 тыс. человек": "человек" was no troop word),
 /// and "в учениях" was no event word.

@@ -228,6 +228,18 @@ fn closes(text: &Text<'_>, w: &WrittenDate, previous: Option<&WrittenDate>) -> b
     previous.is_some_and(|d| d.last + 1 == q)
 }
 
+/// Whether the word at `i` puts the drills off to a later date: "postponed", "delayed",
+/// "rescheduled", "deferred", "перенесены", "отложены".
+pub(crate) fn put_off(text: &Text<'_>, i: usize) -> bool {
+    let key = text.key(i);
+    ["postpon", "delay", "resched", "defer"]
+        .iter()
+        .any(|w| key.starts_with(w))
+        || ["перен", "отлож"]
+            .iter()
+            .any(|w| text.word(i).to_lowercase().starts_with(w))
+}
+
 /// Whether the clause before the word at `p` ("until", "до") moves or begins the drills
 /// rather than ending them (review, session 44): "were postponed until April 15", "will
 /// not begin until April 15", "перенесены до 15 апреля", "начнутся за неделю до 15 апреля".
@@ -236,11 +248,12 @@ fn moved_or_begun(text: &Text<'_>, p: usize) -> bool {
     clause_before(text, p).take(6).any(|i| {
         let key = text.key(i);
         let russian = text.word(i).to_lowercase();
-        ["postpon", "delay", "resched", "begin", "began", "start", "commenc", "launch"]
-            .iter()
-            .any(|w| key.starts_with(w))
+        put_off(text, i)
+            || ["begin", "began", "start", "commenc", "launch"]
+                .iter()
+                .any(|w| key.starts_with(w))
             || matches!(key, "not" | "never" | "t")
-            || ["перен", "отлож", "начн", "нача", "старт"]
+            || ["начн", "нача", "старт"]
                 .iter()
                 .any(|w| russian.starts_with(w))
             // "за неделю до", "за два дня до": so long before a day.
@@ -606,6 +619,13 @@ fn verb(text: &Text<'_>, i: usize) -> Option<Verb> {
     };
     if matches!(k, "will" | "shall") {
         return Some(present(false));
+    }
+    // "postponed until September": the new date is to come, however the verb is put.
+    if put_off(text, i) {
+        return Some(Verb {
+            tense: Tense::Future,
+            ends: false,
+        });
     }
     if ENDED.contains(&k) || (k == "wrapped" && key(i + 1) == "up") {
         return Some(past(true));

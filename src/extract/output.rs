@@ -132,7 +132,25 @@ pub fn toml_article(a: &Article<'_>, options: &Options) -> String {
     let mut out = String::new();
     source(&mut out, a, options);
     for r in &a.extraction.records {
-        exercise(&mut out, r, &a.source);
+        match &r.called_off {
+            None => exercise(&mut out, r, &a.source),
+            // Not an exercise to paste: its draft as comments, for reference.
+            Some(off) => {
+                let _ = writeln!(
+                    out,
+                    "\n# {}: not drafted as an exercise: the article says it did not or will \
+                     not take place ({:?}: \"{}\"). Its draft, for reference:",
+                    r.id,
+                    off.value,
+                    flat(&off.reported)
+                );
+                let mut draft = String::new();
+                exercise(&mut draft, r, &a.source);
+                for line in draft.lines().skip_while(|l| l.is_empty()) {
+                    let _ = writeln!(out, "# {line}");
+                }
+            }
+        }
     }
     if a.extraction.records.is_empty() {
         // Drills the article only mentions ("Troops from Russia and Tajikistan took part in
@@ -634,6 +652,13 @@ fn notes(r: &Record) -> String {
                 ));
             }
         }
+    }
+    if let Some(p) = &r.put_off {
+        let from = match p.value.as_str() {
+            "" => String::new(),
+            from => format!(", from \"{from}\""),
+        };
+        parts.push(format!("Put off: \"{}\"{from}.", flat(&p.reported)));
     }
     for d in r.date.iter().chain(&r.end) {
         if d.value.year_inferred {

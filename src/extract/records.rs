@@ -249,6 +249,16 @@ pub struct Record {
     /// another; several are no one host.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub held_in: Vec<Field<String>>,
+    /// The words that say the exercise did not or will not take place ("no exercise took
+    /// place", "отменены"), with their sentence: the record is no exercise to paste, and
+    /// its draft is written for reference only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub called_off: Option<Field<String>>,
+    /// The date the exercise was planned for before it was put off to `date` (its words;
+    /// empty when the article gives none), quoted by the words that put it off
+    /// ("postponed until September").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub put_off: Option<Field<String>>,
     /// The sentences (indices) the record was read from.
     #[serde(skip)]
     pub sentences: Vec<usize>,
@@ -454,6 +464,56 @@ struct Sentence<'m> {
     scenario: bool,
     movement: Option<&'m DateMention>,
     moving: bool,
+    /// The words that say the event did not or will not take place ([`called_off`]).
+    called_off: Option<String>,
+    /// The words that put the event off to `date`, and the date it was put off from.
+    put_off: Option<PutOff<'m>>,
+}
+
+/// Drills put off to a later date ("has been postponed until September"): the words from
+/// the verb to the new date (tokens), and the words of the date they were planned for.
+struct PutOff<'m> {
+    words: Range<usize>,
+    new: &'m DateMention,
+    from: Option<String>,
+}
+
+/// Whether sentence `range`, which names an event at token `event`, says it did not or will
+/// not take place, and its words: "cancelled", "called off", "scrapped", "отменены"; a
+/// denial ("denied reports", "опроверг"); "no exercise took place"; a negation of its
+/// holding ("did not take place", "were not held", "не состоялись", "не проводились"), but
+/// not of its holding before a day ("will not be held until October": put off, not called
+/// off). Probe, session 45: "Kazakhstan said that no exercise took place at the Bereg
+/// training ground, denying reports of Russian-Kazakh drills" was drafted as the drills.
+fn called_off(text: &Text<'_>, range: Range<usize>, event: usize) -> Option<String> {
+    let key = |i: usize| text.key(i);
+    let russian = |i: usize, stem: &str| key(i).starts_with(stem) && !text.word(i).is_ascii();
+    let until = range
+        .clone()
+        .any(|i| matches!(key(i), "until" | "till" | "before") || russian(i, "do"));
+    range.clone().find_map(|i| {
+        let word = |to: usize| Some(text.phrase(i, to.min(range.end - 1)).to_owned());
+        match key(i) {
+            "cancelled" | "canceled" | "cancel" | "cancels" | "cancellation" | "scrapped" => {
+                word(i)
+            }
+            "called" if key(i + 1) == "off" => word(i + 1),
+            "denied" | "denying" | "denies" | "deny" => word(i),
+            "no" if (i + 1..=i + 2).contains(&event) => word(event),
+            "not" | "never" | "ne" if !until => (i + 1..(i + 4).min(range.end))
+                .find(|&j| {
+                    matches!(
+                        key(j),
+                        "held" | "place" | "happen" | "happened" | "conducted"
+                    ) || russian(j, "sostoya")
+                        || russian(j, "provod")
+                        || russian(j, "proshl")
+                })
+                .and_then(word),
+            _ if russian(i, "otmen") || russian(i, "oproverg") => word(i),
+            _ => None,
+        }
+    })
 }
 
 /// The most days between the first and last day a record is given from two sentences
@@ -621,6 +681,35 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
             })
             .copied()
     });
+    // Put off ("has been postponed until September", "перенесены на октябрь"): the first
+    // date after the verb, not the one it is put off from ("postponed from 9-13 September
+    // to 7-11 October"), is the drills' date (probe, session 45: the old dates were kept).
+    let put_off = event
+        .and_then(|_| range.clone().find(|&i| dates::put_off(text, i)))
+        .and_then(|verb| {
+            let new = m.dates.iter().find(|d| {
+                d.sentence == s
+                    && d.tokens.start > verb
+                    && !matches!(key_at(d.tokens.start.saturating_sub(1)), "from" | "s")
+            })?;
+            Some((verb, new))
+        });
+    // What it was put off from: the event's date as read before, or the date after "from".
+    let put_off = put_off.map(|(verb, new)| {
+        let from = date.filter(|d| !std::ptr::eq(*d, new)).or_else(|| {
+            m.dates.iter().find(|d| {
+                d.sentence == s
+                    && d.tokens.start > verb
+                    && matches!(key_at(d.tokens.start.saturating_sub(1)), "from" | "s")
+            })
+        });
+        PutOff {
+            words: verb..new.tokens.end,
+            new,
+            from: from.map(|d| d.reported.clone()),
+        }
+    });
+    let date = put_off.as_ref().map(|p| p.new).or(date);
     // A verb of ending makes its date the last day: the event's date ("will conclude
     // today"), or one after it ("began on August 1, will end on August 10").
     let end = date.and_then(|d| {
@@ -800,6 +889,7 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
     // A movement with its own day ("deployed … on Tuesday"): the first date of the sentence
     // to the day, whatever the event word.
     let moving = keys.iter().any(|k| MOVEMENT.contains(k));
+    let called_off = event.and_then(|e| called_off(text, range.clone(), e));
     let movement = moving
         .then(|| {
             m.dates.iter().find(|d| {
@@ -827,6 +917,8 @@ fn read_sentence<'m>(text: &Text<'_>, s: usize, m: Mentions<'m>) -> Sentence<'m>
         cue,
         stage: stage.map(str::to_owned),
         scenario,
+        called_off,
+        put_off,
     }
 }
 
@@ -1037,6 +1129,8 @@ impl Record {
             date: None,
             end: None,
             sites: Vec::new(),
+            called_off: None,
+            put_off: None,
             sentences: Vec::new(),
             date_mention: None,
             held_in: Vec::new(),
@@ -1046,6 +1140,13 @@ impl Record {
 
     fn attach(&mut self, text: &Text<'_>, f: &Sentence<'_>, named: bool, creating: bool) {
         self.sentences.push(f.index);
+        if let (None, Some(words)) = (&self.called_off, &f.called_off) {
+            self.called_off = Some(Field::sentence(words.clone(), text, f.index, 0.7));
+        }
+        if let (None, Some(p)) = (&self.put_off, &f.put_off) {
+            let from = p.from.clone().unwrap_or_default();
+            self.put_off = Some(Field::quote(from, text, span(text, &p.words), 0.7));
+        }
         if let Some(d) = f.date {
             self.take_date(text, d, f.end);
         }
