@@ -945,6 +945,40 @@ fn geocode_prints_status_best_place_and_candidates() {
             && !out.contains("Atlantis,,unresolved,,,,,,,,,,,,0,\""),
         "{out}"
     );
+    // Probe, session 45: a row's country took the place of --country (Dushanbe, TJ was
+    // resolved under --country UZ), and a place --country left out was not named.
+    fs::write(
+        work.dir.path().join("c.csv"),
+        "name,country\nDushanbe,TJ\nDushanbe,\nDushanbe,UZ\n",
+    )
+    .unwrap();
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--country",
+        "UZ",
+        "--batch",
+        "c.csv",
+    ]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(
+        out.contains("\nDushanbe,TJ,unresolved,,,,,,,,,,,,0,its country TJ is not one of --country UZ\n")
+            && out.contains(
+                "\nDushanbe,,unresolved,,,,,,,,,,,,0,\"dushanbe (settlement, TJ) matches it outside --country\"\n"
+            )
+            && out.contains("\"dushanbe (settlement, TJ) matches it outside its row's country\""),
+        "{out}"
+    );
+    let run = work.run(&["geocode", "--data", "data", "--country", "UZ", "Dushanbe"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout()
+            .contains("dushanbe (settlement, TJ) matches it outside --country"),
+        "{}",
+        run.stdout()
+    );
 }
 
 /// Review (geocode): `geocode "Dush\x1b[31manbe"` wrote the ESC to stdout as it was (the

@@ -397,8 +397,18 @@ pub fn batch<'g>(
         let name = as_given.trim();
         let mut f = filter.clone();
         let mut note = String::new();
+        // A row's country narrows --country, never widens it (probe, session 45: the row's
+        // took its place): a row in none of them is not looked up.
+        let mut excluded = None;
         let country = match hint {
             Some(c) => {
+                if !f.countries.is_empty() && !f.countries.iter().any(|k| k == c.alpha2) {
+                    excluded = Some(format!(
+                        "its country {} is not one of --country {}",
+                        c.alpha2,
+                        f.countries.join(",")
+                    ));
+                }
                 f.countries = vec![c.alpha2.to_owned()];
                 c.alpha2
             }
@@ -407,6 +417,15 @@ pub fn batch<'g>(
         let (r, online, asked, border_km, outside) = memo
             .entry((name, hint.map(|c| c.alpha2)))
             .or_insert_with(|| {
+                if let Some(why) = excluded {
+                    let none = Resolution {
+                        status: Status::Unresolved,
+                        candidates: Vec::new(),
+                        near: Vec::new(),
+                        refused: None,
+                    };
+                    return (none, None, None, None, Some(why));
+                }
                 let (r, online) = resolve::lookup_or_cached(geocoder, cache, name, &f);
                 let asked = online.as_ref().and_then(|o| o.as_ref().err().copied());
                 let online = online.and_then(Result::ok);
@@ -414,7 +433,13 @@ pub fn batch<'g>(
                     .or(r.best().map(|c| c.place))
                     .map(|p| border_index.distance(p.lon, p.lat).km);
                 let outside = (r.status == Status::Unresolved && online.is_none())
-                    .then(|| resolve::outside_filter(geocoder, name, &f))
+                    .then(|| {
+                        let from = match hint {
+                            Some(_) => "its row's country",
+                            None => "--country",
+                        };
+                        resolve::outside_filter(geocoder, name, &f, from)
+                    })
                     .flatten();
                 (r, online, asked, km, outside)
             });
@@ -659,7 +684,7 @@ pub fn run(
                     let online = advice.of(n, &filter.countries);
                     let why = resolve::explain_asked(r, &filter, *asked, online);
                     // Probe 9: a place --kind or --bbox left out was told to be added.
-                    match resolve::outside_filter(&geocoder, n, &filter) {
+                    match resolve::outside_filter(&geocoder, n, &filter, "--country") {
                         Some(outside) if r.status == Status::Unresolved => {
                             format!("{why}; {outside}")
                         }

@@ -634,17 +634,32 @@ pub fn explain_asked(
 }
 
 /// For a name `filter` leaves unresolved, the place it resolves to without the filter's
-/// kinds and area (`geocode --kind`, `--bbox`), so the user is not told to add a row the
-/// table has: "termez (settlement, UZ) matches it outside --kind". `None` when the filter
-/// restricts neither, or the name resolves to nothing without them either.
-pub fn outside_filter(geocoder: &Geocoder<'_>, query: &str, filter: &Filter) -> Option<String> {
-    let flags = match (filter.kinds.is_empty(), filter.bbox.is_none()) {
-        (true, true) => return None,
-        (false, true) => "--kind",
-        (true, false) => "--bbox",
-        (false, false) => "--kind and --bbox",
+/// countries, kinds and area (`geocode --country`, `--kind`, `--bbox`; `countries` names
+/// where the countries came from: "--country", "its row's country"), so the user is not
+/// told to add a row the table has: "termez (settlement, UZ) matches it outside --kind".
+/// `None` when the filter restricts none, or the name resolves to nothing without them
+/// either.
+pub fn outside_filter(
+    geocoder: &Geocoder<'_>,
+    query: &str,
+    filter: &Filter,
+    countries: &str,
+) -> Option<String> {
+    let flags: Vec<&str> = [
+        (!filter.countries.is_empty()).then_some(countries),
+        (!filter.kinds.is_empty()).then_some("--kind"),
+        filter.bbox.is_some().then_some("--bbox"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let flags = match flags.as_slice() {
+        [] => return None,
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     };
     let wider = Filter {
+        countries: Vec::new(),
         kinds: Vec::new(),
         bbox: None,
         ..filter.clone()
