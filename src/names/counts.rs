@@ -91,6 +91,12 @@ const EQUIPMENT: &[&str] = &[
     "samoletov",
     "vertolyotov",
     "vertoletov",
+    // Probe, session 45: "pieces of weaponry", "единиц вооружения и военной техники",
+    // "единиц ВВСТ" / "ВиВТ" (armament and military equipment).
+    "weaponry",
+    "vooruzheniya",
+    "vvst",
+    "vivt",
 ];
 
 /// Whether sentence `s` names an exercise ("учения", "в учениях", "drills"): there, "5 тыс.
@@ -152,14 +158,27 @@ fn qualifier(text: &Text<'_>, i: usize) -> (String, usize) {
     ];
     // A range: "от 300 до 500", "from 300 to 500", "between 300 and 500" (the count its
     // upper bound, the range its qualifier, so the draft shows both).
-    if i >= 3 && !k(i - 2).is_empty() && k(i - 2).bytes().all(|b| b.is_ascii_digit()) {
-        let range = match (k(i - 3), k(i - 1)) {
+    // The lower bound may be grouped ("between 1,500 and 2,000": probe, session 45, the
+    // count was drafted as an exact 2,000): its first group is found past the others.
+    let digits = |j: usize| j < i && text.tokens[j].number;
+    if i >= 3 && digits(i - 2) {
+        let mut low = i - 2;
+        while low >= 2 && digits(low - 1) && {
+            let gap = text
+                .source
+                .get(text.tokens[low - 1].span.end..text.tokens[low].span.start)
+                .unwrap_or("-");
+            matches!(gap, "," | " " | "\u{a0}" | "\u{202f}")
+        } {
+            low -= 1;
+        }
+        let range = match (k(low - 1), k(i - 1)) {
             ("ot", "do") => text.word(i - 1).to_lowercase() == "до",
             ("from", "to") | ("between", "and") => true,
             _ => false,
         };
         if range {
-            return (text.phrase(i - 3, i - 1).to_lowercase(), i - 3);
+            return (text.phrase(low - 1, i - 1).to_lowercase(), low - 1);
         }
     }
     for words in PHRASES {
@@ -528,6 +547,33 @@ mod tests {
             )]
         );
         assert_eq!(counts("between 300 and 500 troops")[0].2, "between 300 and");
+        // Equipment as the Russian MoD and the press count it (probe, session 45).
+        for (sentence, reported) in [
+            (
+                "задействовано более 200 единиц вооружения и военной техники",
+                "более 200 единиц вооружения",
+            ),
+            ("привлечено 200 единиц ВВСТ", "200 единиц ВВСТ"),
+            (
+                "over 200 pieces of weaponry and military hardware",
+                "over 200 pieces of weaponry",
+            ),
+        ] {
+            let found = counts(sentence);
+            assert_eq!(found.len(), 1, "{sentence}");
+            assert_eq!((found[0].0, found[0].1), (Equipment, 200), "{sentence}");
+            assert_eq!(found[0].3, reported, "{sentence}");
+        }
+        // Grouped bounds (probe, session 45).
+        assert_eq!(
+            counts("between 1,500 and 2,000 troops")[0].2,
+            "between 1,500 and"
+        );
+        assert_eq!(
+            counts("от 1 500 до 2 000 военнослужащих")[0].2,
+            "от 1 500 до"
+        );
+        assert_eq!(counts("in 2021 and 2,000 troops")[0].2, "");
         assert_eq!(counts("from 300 to 500 troops")[0].2, "from 300 to");
         // "не более чем" is "не более" with "чем", not "более чем" (its opposite).
         assert_eq!(
