@@ -572,12 +572,21 @@ pub enum Bound {
 /// not in its words), or a date whose `bound` end has the value's month and day (as far as
 /// the value's precision goes: a day needs both, a month its month, a year neither) and,
 /// when the quote writes its year, the value's year. A year-less quote leaves the year free.
+///
+/// A weekday beside a written day names that day ("on 5 March 2022 (Saturday)", "On
+/// Tuesday, March 8, 2022"): it leaves the date to be compared (probe, session 45: it let
+/// any date pass).
 pub fn quotes_say(quotes: &[&str], value: &ReportedDate, bound: Bound) -> bool {
     let (y, m, d) = value.first.parts();
     let mut dated = false;
     for q in quotes {
-        for w in written(&Text::new(q)) {
+        let found = written(&Text::new(q));
+        let has_days = found.iter().any(|w| matches!(w.date, Written::Days { .. }));
+        for w in found {
             if w.date.relative() {
+                if matches!(w.date, Written::Weekday(_)) && has_days {
+                    continue;
+                }
                 return true;
             }
             dated = true;
@@ -831,6 +840,23 @@ mod tests {
             Bound::Either
         ));
         assert!(says("deployed on Tuesday", "2021-07-20", Bound::Start));
+        // A weekday beside a written day is that day's name (probe, session 45).
+        for q in [
+            "The drills began on 5 March 2022 (Saturday)",
+            "On Tuesday, March 8, 2022, the drills began",
+        ] {
+            assert!(!says(q, "2023-11-20", Bound::Start), "{q}");
+        }
+        assert!(says(
+            "The drills began on 5 March 2022 (Saturday)",
+            "2022-03-05",
+            Bound::Start
+        ));
+        assert!(says(
+            "On Tuesday, March 8, 2022, the drills began",
+            "2022-03-08",
+            Bound::Start
+        ));
         // Among several quotes, one saying it is enough.
         let v = ReportedDate::parse("2021-08-05").unwrap();
         assert!(quotes_say(&["on July 1", "August 5-10"], &v, Bound::Start));
