@@ -52,12 +52,12 @@ impl Source {
             .filter(|part| !part.is_empty())
             .map(|part| {
                 let address = address(part).map_err(|why| SourceError {
-                    part: without_credentials(part).into_owned(),
+                    part: without_any_credentials(part).into_owned(),
                     why: why.to_owned(),
                 })?;
-                // A name that carries an address of another scheme (`ftp://u:p@h`) keeps
-                // its credentials unpublished too.
-                let name = without_credentials(part).into_owned();
+                // A name that is or holds an address (`ftp://u:p@h`, "TASS
+                // https://u:p@tass.ru/a") keeps its credentials unpublished too.
+                let name = without_any_credentials(part).into_owned();
                 let (publisher, url) = match address {
                     Some((host, url)) => (host, Some(url)),
                     None => (name.clone(), None),
@@ -138,6 +138,37 @@ pub fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
         Some(at) => std::borrow::Cow::Owned(format!("{}{}", &url[..scheme_end], &rest[at + 1..])),
         None => std::borrow::Cow::Borrowed(url),
     }
+}
+
+/// `text` without the credentials of any address in it ([`without_credentials`] of each
+/// word that starts with a scheme): "TASS https://u:p@tass.ru/a" or "Archive
+/// (ftp://u:p@h/a)" is published without them (probe, session 45: only an address that
+/// began the text lost its credentials).
+pub fn without_any_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    let in_scheme = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-');
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut prev: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        let starts = c.is_ascii_alphabetic() && !prev.is_some_and(in_scheme) && i >= copied;
+        prev = Some(c);
+        if !starts {
+            continue;
+        }
+        let end = text[i..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |k| i + k);
+        if let std::borrow::Cow::Owned(clean) = without_credentials(&text[i..end]) {
+            out.push_str(&text[copied..i]);
+            out.push_str(&clean);
+            copied = end;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Where the authority of `url` starts, as a browser finds it: after its scheme
@@ -477,6 +508,23 @@ mod tests {
         // another scheme's is a name, without them.
         let name = "ftp://h.tj/a".to_owned();
         assert_eq!(one("ftp://u:p@h.tj/a").unwrap(), (name.clone(), name, None));
+        // Probe, session 45: an address inside a name kept its credentials.
+        for (cell, published) in [
+            (
+                "TASS https://user:secret@tass.ru/a",
+                "TASS https://tass.ru/a",
+            ),
+            ("Archive ftp://user:secret@h/a", "Archive ftp://h/a"),
+            ("TASS (ftp://u:p@h/a)", "TASS (ftp://h/a)"),
+            (
+                "A http://u:p@a.tj/x and B https://v:q@b.tj/y",
+                "A http://a.tj/x and B https://b.tj/y",
+            ),
+            ("desk: mailto:desk@a.tj", "desk: mailto:desk@a.tj"),
+        ] {
+            let name = published.to_owned();
+            assert_eq!(one(cell).unwrap(), (name.clone(), name, None), "{cell}");
+        }
         for bad in [
             "https:/u:p@x.com/a",
             "HTTPS:\\\\u:p@x.com/a",
