@@ -12,8 +12,8 @@ pub mod properties;
 
 pub use credits::Credits;
 pub use event::{
-    address, without_credentials, Base, BaseSite, BaseStatus, Count, Dataset, Evidence, Exercise,
-    PlaceRef, Quote, Site, Source, SourceError,
+    address, without_any_credentials, without_credentials, Base, BaseSite, BaseStatus, Count,
+    Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source, SourceError,
 };
 pub use feature::{is_layer_name, round6, round_to, Feature, Layer, Location, LAYER_NAME_RULE};
 pub use place::{

@@ -24,8 +24,8 @@ use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
 use crate::error::{Problem, Result};
 use crate::model::{
-    address, without_credentials, Base, BaseSite, BaseStatus, Count, Dataset, Evidence, Exercise,
-    PlaceRef, Quote, Site, Source, SourceError,
+    address, without_any_credentials, without_credentials, Base, BaseSite, BaseStatus, Count,
+    Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source, SourceError,
 };
 use crate::names::counts::CountKind;
 use crate::names::dates::{quotes_say, Bound};
@@ -351,6 +351,12 @@ pub fn source_problems(source: &Source) -> Vec<SourceProblem> {
         "published" => ReportedDate::parse(value)
             .err()
             .map(|e| format!("is not a reported date: {e}")),
+        // An address inside any other value ("TASS https://u:p@tass.ru/a") holds no
+        // credentials either (session 45).
+        _ if without_any_credentials(value) != value => Some(
+            "holds an address with credentials (user:password@), which a layer would publish"
+                .into(),
+        ),
         _ => None,
     };
     fields
@@ -361,7 +367,7 @@ pub fn source_problems(source: &Source) -> Vec<SourceProblem> {
             // An address is quoted without its credentials, as it would be published.
             let value = match field {
                 "url" => without_credentials(value).into_owned(),
-                _ => value.clone(),
+                _ => without_any_credentials(value).into_owned(),
             };
             Some(SourceProblem { field, value, why })
         })
@@ -2080,6 +2086,17 @@ mod tests {
                 "must not contain control characters",
             ),
             ("title", "a\tb", "must not contain control characters"),
+            // Probe, session 45: an address inside a name.
+            (
+                "publisher",
+                "TASS https://user:secret@tass.ru/a",
+                "holds an address with credentials",
+            ),
+            (
+                "title",
+                "see ftp://u:p@h.tj/a",
+                "holds an address with credentials",
+            ),
             ("note", "a\nb", "must not contain control characters"),
             ("file", "../etc/passwd", "is a file name inside articles/"),
             ("published", "2021-13", "is not a reported date"),
@@ -2088,7 +2105,7 @@ mod tests {
             source[field] = value.into();
             let e = sources_of_layer(&format!("[{source}]")).unwrap_err();
             // Quoted as it would be published: never the credentials.
-            let shown = without_credentials(value);
+            let shown = without_any_credentials(value);
             assert_eq!(e.part, shown);
             assert!(e.why.starts_with(&format!("`{field}` {why}")), "{e}");
 
@@ -2125,7 +2142,8 @@ mod tests {
             assert_eq!(found[0].value, shown);
         }
         // What a source cell makes passes.
-        let cell = "ACLED; HTTPS://Tass.RU:8443/a;b; https://u:p@kloop.kg/x";
+        let cell =
+            "ACLED; HTTPS://Tass.RU:8443/a;b; https://u:p@kloop.kg/x; TASS https://u:p@tass.ru/b";
         for s in Source::of_cell(cell).unwrap() {
             assert_eq!(source_problems(&s), [], "{s:?}");
         }
