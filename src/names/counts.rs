@@ -132,6 +132,7 @@ fn filler(key: &str) -> bool {
             | "i"
             | "edinits"
             | "voennoy"
+            | "voennaya"
     ) || super::countries::demonym(key).is_some()
 }
 
@@ -227,6 +228,115 @@ pub fn in_a_name(text: &Text<'_>, i: usize) -> bool {
     t.joined
         && word.chars().any(char::is_alphabetic)
         && text.source.get(text.tokens[before].span.end..t.span.start) == Some("-")
+}
+
+/// Nouns after a number that count or measure something other than troops or equipment
+/// (exact keys; Russian ones as stems): distances, shares, ages, money, time, units and
+/// bases, countries, stages.
+const OTHER_MEASURES: &[&str] = &[
+    "km",
+    "kilometres",
+    "kilometers",
+    "kilometre",
+    "kilometer",
+    "metres",
+    "meters",
+    "metre",
+    "meter",
+    "m",
+    "miles",
+    "mile",
+    "percent",
+    "per",
+    "years",
+    "year",
+    "old",
+    "roubles",
+    "rubles",
+    "dollars",
+    "usd",
+    "tenge",
+    "somoni",
+    "som",
+    "sum",
+    "countries",
+    "nations",
+    "states",
+    "battalions",
+    "battalion",
+    "brigades",
+    "brigade",
+    "regiments",
+    "regiment",
+    "divisions",
+    "division",
+    "companies",
+    "company",
+    "hours",
+    "hour",
+    "minutes",
+    "days",
+    "day",
+    "weeks",
+    "months",
+    "base",
+    "bases",
+    "stage",
+    "stages",
+    "times",
+    "let",
+];
+const OTHER_MEASURES_RU: &[&str] = &[
+    "kilometr", "km", "metr", "procent", "god", "rubl", "dollar", "stran", "batal", "brigad",
+    "polk", "diviz", "chasov", "chasa", "minut", "dney", "sutok", "nedel", "mesyats", "baz",
+    "etap",
+];
+
+/// Whether the number whose first token is `i` and whose text ends at byte `end` counts or
+/// names something other than troops or equipment, where a quote gives it bare ("1,500
+/// troops marched 50 km" gives no 50 troops: probe, session 45): a noun of
+/// [`OTHER_MEASURES`] after it (past describing words: "201 military base"), a year before
+/// an event word ("the Vostok 2022 exercise"), a time ("10:00"), a percentage ("30%"), an
+/// age, a stage or a number ("aged 18", "stage 2", "No. 350").
+pub fn counts_something_else(text: &Text<'_>, i: usize, end: usize) -> bool {
+    let after = text.source.get(end..).unwrap_or("");
+    let mut chars = after.chars();
+    if matches!(chars.next(), Some('%'))
+        || after.starts_with(':') && after[1..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        return true;
+    }
+    if i > 0
+        && matches!(
+            text.key(i - 1),
+            "aged" | "age" | "stage" | "no" | "number" | "nomer"
+        )
+    {
+        return true;
+    }
+    let mut j = text.tokens.partition_point(|t| t.span.start < end);
+    // An ordinal's ending ("201-я", "201-й").
+    if text.tokens.get(j).is_some_and(|t| {
+        text.source.get(end..t.span.start) == Some("-") && t.span.len() <= 4
+    }) {
+        j += 1;
+    }
+    while j < text.tokens.len() && text.tokens[j].joined && filler(text.key(j)) {
+        j += 1;
+    }
+    let Some(next) = text.tokens.get(j).filter(|t| t.joined) else {
+        return false;
+    };
+    let key = &*next.exact;
+    let from = text.tokens.get(i).map_or(end, |t| t.span.start);
+    let number: String = (text.source.get(from..end).unwrap_or(""))
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let year = number.len() == 4 && number.as_str() >= "1900" && number.as_str() <= "2100";
+    OTHER_MEASURES.contains(&key)
+        || !text.word(j).is_ascii() && OTHER_MEASURES_RU.iter().any(|s| key.starts_with(s))
+        || year && super::events::event_word(key)
 }
 
 /// Every count of troops or equipment in `text`: each number [`numbers`] reads ("12 500",
@@ -563,6 +673,48 @@ mod tests {
             assert_eq!(found.len(), 1, "{sentence}");
             assert_eq!((found[0].0, found[0].1), (Equipment, 200), "{sentence}");
             assert_eq!(found[0].3, reported, "{sentence}");
+        }
+        // Numbers that count or measure something else (probe, session 45).
+        for (sentence, number) in [
+            ("1,500 troops marched 50 km", "50"),
+            ("30 percent of them conscripts", "30"),
+            ("30% of them", "30"),
+            ("the Vostok 2022 exercise", "2022"),
+            ("The 2022 drills", "2022"),
+            ("the 201 military base", "201"),
+            ("201-я военная база", "201"),
+            ("recruits aged 18", "18"),
+            ("at 10:00 local time", "10"),
+            ("stage 2 began", "2"),
+            ("regiment No. 350", "350"),
+            ("10 million roubles", "10 million"),
+            ("7 countries took part", "7"),
+            ("4 battalions", "4"),
+            ("в 50 километрах", "50"),
+        ] {
+            let t = Text::new(sentence);
+            let at = sentence.rfind(number).unwrap();
+            let i = t.tokens.partition_point(|k| k.span.start < at);
+            assert!(
+                counts_something_else(&t, i, at + number.len()),
+                "{sentence}"
+            );
+        }
+        for (sentence, number) in [
+            ("about 1,500 took part", "1,500"),
+            ("1,500 troops", "1,500"),
+            ("200 разведчиков", "200"),
+            ("50 лётчиков", "50"),
+            ("around 1,500", "1,500"),
+            ("200 units of military hardware", "200"),
+        ] {
+            let t = Text::new(sentence);
+            let at = sentence.find(number).unwrap();
+            let i = t.tokens.partition_point(|k| k.span.start < at);
+            assert!(
+                !counts_something_else(&t, i, at + number.len()),
+                "{sentence}"
+            );
         }
         // Grouped bounds (probe, session 45).
         assert_eq!(

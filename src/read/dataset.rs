@@ -433,6 +433,12 @@ fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
         let token = text.tokens.partition_point(|t| t.span.start < at);
         crate::names::counts::in_a_name(&text, token)
     };
+    // A number that counts or measures something else ("50 km", "30 percent", "the Vostok
+    // 2022 exercise") counts no troops (probe, session 45).
+    let something_else = |at: &Range<usize>| {
+        let token = text.tokens.partition_point(|t| t.span.start < at.start);
+        crate::names::counts::counts_something_else(&text, token, at.end)
+    };
     crate::names::numbers::numbers(quote)
         .into_iter()
         .any(|(at, v)| {
@@ -440,6 +446,7 @@ fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
                 && !dates.iter().any(|d| d.start <= at.start && at.end <= d.end)
                 && !counts_other(at.start)
                 && !in_a_name(at.start)
+                && !something_else(&at)
         })
 }
 
