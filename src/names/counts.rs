@@ -316,9 +316,11 @@ pub fn counts_something_else(text: &Text<'_>, i: usize, end: usize) -> bool {
     }
     let mut j = text.tokens.partition_point(|t| t.span.start < end);
     // An ordinal's ending ("201-я", "201-й").
-    if text.tokens.get(j).is_some_and(|t| {
-        text.source.get(end..t.span.start) == Some("-") && t.span.len() <= 4
-    }) {
+    if text
+        .tokens
+        .get(j)
+        .is_some_and(|t| text.source.get(end..t.span.start) == Some("-") && t.span.len() <= 4)
+    {
         j += 1;
     }
     while j < text.tokens.len() && text.tokens[j].joined && filler(text.key(j)) {

@@ -1601,6 +1601,22 @@ mod tests {
             CountKind::Troops
         ));
         assert!(quote_gives("with 12 500 troops", 12_500, CountKind::Troops));
+        // Probe, session 45: a number of another measure is no count.
+        assert!(!quote_gives(
+            "1,500 troops marched 50 km",
+            50,
+            CountKind::Troops
+        ));
+        assert!(quote_gives(
+            "1,500 troops marched 50 km",
+            1500,
+            CountKind::Troops
+        ));
+        assert!(!quote_gives(
+            "The Vostok 2022 exercise involved 50,000 troops",
+            2022,
+            CountKind::Troops
+        ));
         assert!(quote_gives(
             "with 12\u{a0}500 troops",
             12_500,
