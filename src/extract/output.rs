@@ -523,6 +523,22 @@ fn lies_after(after: &str, record: &DateValue) -> bool {
 fn record_evidence(r: &Record, with_date: bool) -> Vec<Entry> {
     let mut entries = participant_evidence("participants", &r.participants);
     entries.extend(participant_evidence("invited", &r.invited));
+    // A host no site lies in is backed by its words, as `check` asks (a site without a
+    // country is looked up in the host).
+    if let Some(h) = &r.host {
+        let in_a_site = r
+            .sites
+            .iter()
+            .any(|s| s.country.as_deref().is_none_or(|c| c == h.value));
+        if !in_a_site {
+            entries.push(Entry {
+                field: "host",
+                quote: flat(&h.reported),
+                note: None,
+                comment: format!("{} ({:.2})", h.value, h.confidence),
+            });
+        }
+    }
     for (field, count) in [("troops", &r.troops), ("equipment", &r.equipment)] {
         if let Some(c) = count {
             entries.push(Entry {

@@ -468,6 +468,7 @@ struct Checker<'a> {
 const EXERCISE_FIELDS: &[&str] = &[
     "participants",
     "invited",
+    "host",
     "troops",
     "equipment",
     "start",
@@ -1203,6 +1204,7 @@ impl<'a> Checker<'a> {
             let values = set(&[
                 ("participants", listed(&r.participants)),
                 ("invited", listed(&r.invited)),
+                ("host", r.host.is_some()),
                 ("troops", r.troops.is_some()),
                 ("equipment", r.equipment.is_some()),
                 ("start", r.start.is_some()),
@@ -1230,11 +1232,15 @@ impl<'a> Checker<'a> {
                 .unwrap_or(DateSpan::UNKNOWN);
             let mut site_ids = HashMap::new();
             let mut sites = Vec::new();
+            // Whether a site lies in the host: one without a country of its own is looked
+            // up in it, one with the host's as its own.
+            let mut hosted = false;
             for s in r.site {
                 let sspan = s.span();
                 let s = s.into_inner();
                 let sid = self.id(&sspan, &s.id, &mut site_ids);
                 let country = self.site_country(&s.country, host.as_deref().unwrap_or(""));
+                hosted |= host.as_deref().is_some_and(|h| h == country);
                 let mut place = self.place(
                     &sspan,
                     [&s.place, &s.reported, &s.located_by],
@@ -1296,6 +1302,23 @@ impl<'a> Checker<'a> {
                     evidence: site_evidence,
                 });
             }
+            // A host no site lies in is a fact of its own (probe, session 45: `host = "US"`
+            // passed beside a site in Tajikistan, backed by nothing).
+            if let (Some(h), false) = (&r.host, hosted) {
+                if !evidence.iter().any(|e| e.field == "host") {
+                    self.problem(
+                        &h.span(),
+                        h.get_ref(),
+                        "`host` is the country of none of the sites, and is backed by no quote or cited source (add an `evidence` entry with field = \"host\")",
+                    );
+                }
+            }
+            // A host's quotes name it, as a participant's do (not as the enemy).
+            let as_list = r
+                .host
+                .as_ref()
+                .map(|h| Spanned::new(h.span(), vec![h.clone()]));
+            self.countries_in_quotes(&as_list, "host", &evidence);
             let participants = self.countries(&span, &r.participants, "participants");
             self.backed_list(&r.participants, &participants, "participants", &evidence);
             self.countries_in_quotes(&r.participants, "participants", &evidence);
@@ -1976,6 +1999,67 @@ mod tests {
         // The shipped-shape fixture itself passes.
         let (_, problems) = read_edited(|_, text| text);
         assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    /// Probe, session 45: an exercise's `host` was checked against nothing. It is the
+    /// country of a site, or backed by a quote that names it (not as the enemy).
+    #[test]
+    fn a_host_is_a_site_s_country_or_backed_by_a_quote_naming_it() {
+        let host_problems = |edit: &dyn Fn(String) -> String| {
+            let (_, problems) = read_edited(|f, text| match f {
+                "exercises.toml" => edit(text),
+                _ => text,
+            });
+            problems
+                .into_iter()
+                .filter(|p| p.message.contains("host"))
+                .map(|p| (p.value, p.message))
+                .collect::<Vec<_>>()
+        };
+        // The fixture's TJ is its main site's country.
+        assert_eq!(host_problems(&|t| t), []);
+        // UZ is the second site's; US no site's.
+        assert_eq!(
+            host_problems(&|t| t.replace("host = \"TJ\"", "host = \"UZ\"")),
+            []
+        );
+        // (A site without a country of its own is looked up in the host: the geocoder
+        // checks it there. Here the main site gives its own.)
+        let own = |t: String| {
+            t.replace(
+                "place = \"Харб-Майдон\"",
+                "place = \"Харб-Майдон\"\ncountry = \"TJ\"",
+            )
+        };
+        assert_eq!(host_problems(&|t| own(t)), []);
+        let us = host_problems(&|t| own(t).replace("host = \"TJ\"", "host = \"US\""));
+        assert_eq!(us.len(), 1, "{us:?}");
+        assert!(
+            us[0].1.contains("is the country of none of the sites"),
+            "{us:?}"
+        );
+        // Backed by a quote naming it; a quote that does not name it is refused.
+        let backed = |quote: &str| {
+            let quote = quote.to_owned();
+            host_problems(&move |t| {
+                own(t)
+                    .replace("host = \"TJ\"", "host = \"RU\"")
+                    .replacen(
+                        "{ field = \"troops\", quote = \"with 1,500 troops\" }]",
+                        &format!(
+                            "{{ field = \"troops\", quote = \"with 1,500 troops\" }}, {{ field = \"host\", quote = \"{quote}\" }}]"
+                        ),
+                        1,
+                    )
+            })
+        };
+        assert_eq!(backed("Russia and Tajikistan will hold drills"), []);
+        let none = backed("with 1,500 troops");
+        assert_eq!(none.len(), 1, "{none:?}");
+        assert!(
+            none[0].1.contains("named in none of its evidence quotes"),
+            "{none:?}"
+        );
     }
 
     /// Probe, session 39: a date written as a TOML date (`start = 2021-08-05`) was "invalid
