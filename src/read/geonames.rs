@@ -55,6 +55,29 @@ impl From<Vec<Place>> for RankedPlaces {
 /// Columns in a GeoNames line.
 pub const COLUMNS: usize = 19;
 
+/// The names of the columns, as GeoNames' readme gives them.
+const COLUMN_NAMES: [&str; COLUMNS] = [
+    "geonameid",
+    "name",
+    "asciiname",
+    "alternatenames",
+    "latitude",
+    "longitude",
+    "feature class",
+    "feature code",
+    "country code",
+    "cc2",
+    "admin1 code",
+    "admin2 code",
+    "admin3 code",
+    "admin4 code",
+    "population",
+    "elevation",
+    "dem",
+    "timezone",
+    "modification date",
+];
+
 /// One usable GeoNames row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -300,9 +323,17 @@ pub fn read(
 pub fn parse_bytes(bytes: &[u8], line: usize) -> Result<(&str, Option<Row>), (String, String)> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let valid = e.valid_up_to().min(bytes.len());
+        // Named as every table names such a field: its column, its bytes and how to convert
+        // the file (probe, session 45: the message showed the line up to the bad byte).
+        let fields: csv::ByteRecord = bytes.split(|&b| b == b'\t').collect();
+        let header: Vec<String> = COLUMN_NAMES.iter().map(|&c| c.to_owned()).collect();
         (
-            String::from_utf8_lossy(&bytes[..valid]).into_owned(),
-            format!("not UTF-8 at byte {} of the line", valid + 1),
+            String::from_utf8_lossy(bytes).into_owned(),
+            format!(
+                "at byte {} of the line, {}",
+                valid + 1,
+                super::table::not_utf8(&fields, Some(&header))
+            ),
         )
     })?;
     match parse_line(text, line) {
@@ -592,8 +623,26 @@ mod tests {
             "{msgs:?}"
         );
         assert!(
-            msgs[3].starts_with("g.txt:4: ") && msgs[3].contains("not UTF-8 at byte 21"),
+            msgs[3].starts_with("g.txt:4: ") && msgs[3].contains("at byte 21 of the line"),
             "{msgs:?}"
+        );
+        // Probe, session 45: named as every table names such a field, its column and bytes.
+        assert!(
+            msgs[3].contains("is not UTF-8 text: \"")
+                && msgs[3].contains("\\xFF\\xFE")
+                && msgs[3].contains("column \""),
+            "{msgs:?}"
+        );
+        // "Термез" in Windows-1251 as the name.
+        let mut fields: Vec<Vec<u8>> = TERMEZ.split('\t').map(|f| f.as_bytes().to_vec()).collect();
+        fields[1] = b"\xD2\xE5\xF0\xEC\xE5\xE7".to_vec();
+        let line = fields.join(&b'\t');
+        let (value, message) = parse_bytes(&line, 1).unwrap_err();
+        assert!(value.starts_with("1215957\t"), "{value}");
+        assert!(
+            message.contains("column \"name\" (field 2) is not UTF-8 text: \"\\xD2\\xE5")
+                && message.contains("iconv -f cp1251 -t utf-8"),
+            "{message}"
         );
     }
 
