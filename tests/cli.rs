@@ -945,6 +945,40 @@ fn geocode_prints_status_best_place_and_candidates() {
             && !out.contains("Atlantis,,unresolved,,,,,,,,,,,,0,\""),
         "{out}"
     );
+    // Probe, session 45: a box across the antimeridian (as the layers write one) was
+    // refused, and a western longitude first was read as a flag.
+    work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--bbox",
+        "60,30,-170,50",
+        "Dushanbe",
+    ])
+    .expect_code(0);
+    let run = work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--bbox",
+        "170,30,-170,50",
+        "Dushanbe",
+    ]);
+    run.expect_code(1);
+    assert!(
+        run.stdout().contains("no place inside 170,30,-170,50"),
+        "{}",
+        run.stdout()
+    );
+    work.run(&[
+        "geocode",
+        "--data",
+        "data",
+        "--bbox",
+        "-75,-60,-30,15",
+        "Dushanbe",
+    ])
+    .expect_code(1);
     // Probe, session 45: a row's country took the place of --country (Dushanbe, TJ was
     // resolved under --country UZ), and a place --country left out was not named.
     fs::write(

@@ -143,8 +143,9 @@ pub enum Command {
         /// Only places of this kind; repeat for several.
         #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind)]
         kinds: Vec<PlaceKind>,
-        /// Only places inside WEST,SOUTH,EAST,NORTH (degrees).
-        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox)]
+        /// Only places inside WEST,SOUTH,EAST,NORTH (degrees; WEST > EAST crosses the
+        /// antimeridian).
+        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
         bbox: Option<[f64; 4]>,
         /// Print JSON instead of text (with --batch: JSON instead of CSV).
         #[arg(long)]
@@ -196,8 +197,8 @@ pub enum PlacesCommand {
         /// Only rows of these countries (ISO alpha-2, comma-separated).
         #[arg(long, value_name = "CC,CC", value_delimiter = ',')]
         countries: Vec<String>,
-        /// Only rows inside WEST,SOUTH,EAST,NORTH.
-        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox)]
+        /// Only rows inside WEST,SOUTH,EAST,NORTH (WEST > EAST crosses the antimeridian).
+        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
         bbox: Option<[f64; 4]>,
         /// Refuse the whole file (write nothing) if any line is malformed.
         #[arg(long)]
@@ -317,8 +318,10 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     {
         return Err("longitudes must be within -180..180 and latitudes within -90..90".into());
     }
-    if w > e || so > n {
-        return Err("expected WEST <= EAST and SOUTH <= NORTH".into());
+    // West greater than east crosses the antimeridian, as the layers' own `bbox` does
+    // (RFC 7946 section 5.2).
+    if so > n {
+        return Err("expected SOUTH <= NORTH".into());
     }
     Ok([w, so, e, n])
 }
@@ -484,7 +487,12 @@ mod tests {
     fn bbox_is_checked() {
         assert_eq!(parse_bbox("60,35,80,45"), Ok([60.0, 35.0, 80.0, 45.0]));
         assert!(parse_bbox("60,35,80").is_err());
-        assert!(parse_bbox("80,35,60,45").is_err());
+        // Across the antimeridian (session 45: refused).
+        assert_eq!(
+            parse_bbox("170,-10,-170,10"),
+            Ok([170.0, -10.0, -170.0, 10.0])
+        );
+        assert!(parse_bbox("60,45,80,35").is_err());
         assert!(parse_bbox("60,35,80,95").is_err());
         assert!(parse_bbox("a,b,c,d").is_err());
     }

@@ -216,7 +216,7 @@ impl Selection {
         (self.countries.is_empty() || self.countries.iter().any(|c| c == country))
             && self
                 .bbox
-                .is_none_or(|[w, s, e, n]| lon >= w && lon <= e && lat >= s && lat <= n)
+                .is_none_or(|b| crate::antimeridian::bbox_holds(b, lon, lat))
     }
 }
 
@@ -678,6 +678,18 @@ mod tests {
             bbox: Some([60.0, 30.0, 70.0, 40.0]),
         };
         assert_eq!(read_str(TERMEZ.as_bytes(), &sel).1.kept, 1);
+        // A box across the antimeridian (session 45: refused): Termez (67.3 E) lies in
+        // one from 60 E to 170 W, not in one from 170 E to 60 E.
+        for (bbox, kept) in [
+            ([60.0, 30.0, -170.0, 40.0], 1),
+            ([170.0, 30.0, 60.0, 40.0], 0),
+        ] {
+            let sel = Selection {
+                countries: vec![],
+                bbox: Some(bbox),
+            };
+            assert_eq!(read_str(TERMEZ.as_bytes(), &sel).1.kept, kept, "{bbox:?}");
+        }
     }
 
     #[test]

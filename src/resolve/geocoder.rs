@@ -319,9 +319,9 @@ impl Filter {
     fn accepts(&self, row: &Row<'_>) -> bool {
         (self.countries.is_empty() || self.countries.iter().any(|c| c == row.country))
             && (self.kinds.is_empty() || self.kinds.contains(&row.kind))
-            && self.bbox.is_none_or(|[w, s, e, n]| {
-                row.lon >= w && row.lon <= e && row.lat >= s && row.lat <= n
-            })
+            && self
+                .bbox
+                .is_none_or(|b| crate::antimeridian::bbox_holds(b, row.lon, row.lat))
     }
 }
 
