@@ -1952,7 +1952,7 @@ mod tests {
         assert_eq!(unknown.len(), 2, "{problems:?}");
         assert_eq!(unknown[0].0, "operator");
         assert!(
-            unknown[0].1.contains("participants, invited, troops"),
+            unknown[0].1.contains("participants, invited, host, troops"),
             "{unknown:?}"
         );
         assert_eq!(unknown[1].0, "end");
