@@ -975,8 +975,13 @@ fn drills_called_off_are_no_exercise_and_drills_put_off_take_the_new_date() {
         );
         assert!(draft.contains("\n# [[exercise]]\n# id = "), "{draft}");
     }
-    // Not called off: held later, or a country staying away.
+    // Not called off: held later, a country staying away, a denial of something else, a
+    // place not given (review, session 45).
     for text in [
+        "Russia denied that its troops crossed the border during the drills at the Lyaur \
+         training ground on May 9-13.",
+        "The Russian-Tajik drills at the Lyaur training ground on May 9-13 did not specify \
+         the place of the final stage.",
         "The Russian-Tajik drills at the Lyaur training ground will not be held until October.",
         "Russian and Tajik troops held drills at the Lyaur training ground on May 9-13; \
          Kyrgyzstan did not take part.",

@@ -488,9 +488,21 @@ struct PutOff<'m> {
 fn called_off(text: &Text<'_>, range: Range<usize>, event: usize) -> Option<String> {
     let key = |i: usize| text.key(i);
     let russian = |i: usize, stem: &str| key(i).starts_with(stem) && !text.word(i).is_ascii();
-    let until = range
-        .clone()
-        .any(|i| matches!(key(i), "until" | "till" | "before") || russian(i, "do"));
+    let until = range.clone().any(|i| {
+        matches!(key(i), "until" | "till" | "before") || text.word(i).to_lowercase() == "до"
+    });
+    // What a denial denies: reports of the drills, not any statement ("Russia denied that
+    // its troops crossed the border during the drills" calls nothing off).
+    let reports = |j: usize| {
+        (j..(j + 2).min(range.end)).any(|k| {
+            matches!(
+                key(k),
+                "reports" | "claims" | "allegations" | "rumours" | "rumors"
+            ) || ["soobshch", "informats", "slukh", "dannye"]
+                .iter()
+                .any(|stem| russian(k, stem))
+        })
+    };
     range.clone().find_map(|i| {
         let word = |to: usize| Some(text.phrase(i, to.min(range.end - 1)).to_owned());
         match key(i) {
@@ -498,19 +510,20 @@ fn called_off(text: &Text<'_>, range: Range<usize>, event: usize) -> Option<Stri
                 word(i)
             }
             "called" if key(i + 1) == "off" => word(i + 1),
-            "denied" | "denying" | "denies" | "deny" => word(i),
+            "denied" | "denying" | "denies" | "deny" if reports(i + 1) => word(i + 1),
             "no" if (i + 1..=i + 2).contains(&event) => word(event),
-            "not" | "never" | "ne" if !until => (i + 1..(i + 4).min(range.end))
+            "not" | "never" | "ne" if !until && key(i + 1) != "only" => (i + 1
+                ..(i + 4).min(range.end))
                 .find(|&j| {
-                    matches!(
-                        key(j),
-                        "held" | "place" | "happen" | "happened" | "conducted"
-                    ) || russian(j, "sostoya")
+                    matches!(key(j), "held" | "happen" | "happened" | "conducted")
+                        || key(j) == "place" && matches!(key(j - 1), "take" | "took" | "takes")
+                        || russian(j, "sostoya")
                         || russian(j, "provod")
                         || russian(j, "proshl")
                 })
                 .and_then(word),
-            _ if russian(i, "otmen") || russian(i, "oproverg") => word(i),
+            _ if russian(i, "otmen") => word(i),
+            _ if russian(i, "oproverg") && reports(i + 1) => word(i + 1),
             _ => None,
         }
     })
