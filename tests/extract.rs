@@ -1023,6 +1023,21 @@ fn drills_called_off_are_no_exercise_and_drills_put_off_take_the_new_date() {
     }
 }
 
+/// Probe, session 45: two sites named in the sentence of the first day each took that day
+/// alone, so the layer drew two one-day sites of a six-day exercise. They take the
+/// exercise's dates.
+#[test]
+fn sites_that_all_share_the_exercise_s_first_day_take_its_dates() {
+    let draft = draft_of(
+        "Tajik and Russian forces began joint drills near Bokhtar in Khatlon region on April 1. \
+         The exercise will last until April 10.",
+    );
+    assert!(draft.contains("start = \"2023-04-01\""), "{draft}");
+    assert!(draft.contains("end = \"2023-04-10\""), "{draft}");
+    assert_eq!(draft.matches("[[exercise.site]]").count(), 2, "{draft}");
+    assert_eq!(draft.matches("\nstart = ").count(), 1, "{draft}");
+}
+
 /// Probe finding E7: a Russian exercise sentence drafted no count ("с участием 2 тысяч
 /// военнослужащих": no participation word; "5 тыс. человек": "человек" was no troop word),
 /// and "в учениях" was no event word.

@@ -1546,9 +1546,18 @@ impl Record {
                 }
             }
         }
-        // A site's date that is the record's date is the record's, not the site's.
+        // A site's date that is the record's date is the record's, not the site's: of one
+        // site, or of several that all have it (probe, session 45: "began joint drills near
+        // Bokhtar in Khatlon region on Thursday. The exercise will last until August 10"
+        // gave each site Thursday alone, and the layer a one-day site).
         let record_date = self.date.as_ref().map(|d| d.value.clone());
-        if self.sites.len() <= 1 {
+        let all_the_record_s = self.sites.iter().all(|s| {
+            s.stage.is_none()
+                && s.date
+                    .as_ref()
+                    .is_none_or(|d| Some(&d.value) == record_date.as_ref())
+        });
+        if self.sites.len() <= 1 || all_the_record_s {
             for s in &mut self.sites {
                 if s.date.as_ref().map(|d| &d.value) == record_date.as_ref() {
                     s.date = None;
