@@ -22,13 +22,25 @@ pub struct ServeArgs {
     /// Port to listen on; 0 picks a free one.
     #[arg(long, default_value_t = 8017)]
     port: u16,
-    /// Address to listen on. Only loopback by default: another address exposes the
-    /// server to the network, so it must be asked for.
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// Address to listen on (an IP address, or `localhost` for 127.0.0.1). Only loopback
+    /// by default: another address exposes the server to the network, so it must be asked
+    /// for.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_parser = parse_host)]
     host: IpAddr,
     /// Rebuild the layers at start and whenever a file in the data folder changes.
     #[arg(long)]
     watch: bool,
+}
+
+/// An address to listen on: an IP address, or `localhost` (any case) for 127.0.0.1, the
+/// name a user types (probe, session 45: "invalid IP address syntax"). No other name is
+/// looked up: which address a name gives is the resolver's, not the user's, choice.
+fn parse_host(s: &str) -> Result<IpAddr, String> {
+    if s.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    s.parse()
+        .map_err(|e| format!("{e}: give an IP address (127.0.0.1, ::1) or localhost"))
 }
 
 impl ServeArgs {
@@ -132,4 +144,20 @@ fn print_event(event: &Event, data: &std::path::Path) {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Probe, session 45: `--host localhost` was "invalid IP address syntax".
+    #[test]
+    fn host_is_an_ip_address_or_localhost() {
+        assert_eq!(parse_host("localhost"), Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(parse_host("LocalHost"), Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(parse_host("::1"), Ok("::1".parse().unwrap()));
+        assert_eq!(parse_host("127.0.0.1"), Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let e = parse_host("example.org").unwrap_err();
+        assert!(e.contains("give an IP address"), "{e}");
+    }
 }
