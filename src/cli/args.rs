@@ -221,7 +221,7 @@ pub enum PlacesCommand {
         DRILLMAP_USER_AGENT) becomes a places.csv row, printed or appended (to the file a\n\
         symlink names). Review the row (kind, precision, radius, aliases) before committing it:\n\
         an online answer is a starting point, not a verified site.\n\n\
-        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, 2 usage or I/O error", exit_codes_tail!())
+        Exit codes: 0 printed or appended, 1 no found answer cached for QUERY, or (with --append) a places.csv `check` refuses, 2 usage or I/O error", exit_codes_tail!())
     )]
     Promote {
         /// Folder with places.csv, boundaries/countries-10m.json (the Natural Earth
