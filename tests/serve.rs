@@ -818,8 +818,17 @@ fn serve_watch_stopped_while_waiting_says_nothing_of_a_publish() {
 fn clients_that_stop_reading_are_closed_and_the_server_answers_again() {
     let work = Work::new("small");
     work.build().expect_code(0);
-    // More than the loopback socket buffers of both ends hold.
-    let big = vec![0u8; 32 << 20];
+    // More than the loopback socket buffers of both ends hold: twice the kernel's most
+    // (autotuning grows a receive buffer up to tcp_rmem's last value, 32 MiB on the CI
+    // machine, where a 32 MiB file fitted whole and the test failed now and then).
+    let most = |f: &str| {
+        std::fs::read_to_string(f)
+            .ok()
+            .and_then(|s| s.split_whitespace().last()?.parse::<usize>().ok())
+            .unwrap_or(32 << 20)
+    };
+    let buffers = most("/proc/sys/net/ipv4/tcp_rmem") + most("/proc/sys/net/ipv4/tcp_wmem");
+    let big = vec![0u8; (2 * buffers).max(32 << 20)];
     std::fs::write(work.out().join("big.pmtiles"), &big).unwrap();
     let (addr, stop) = library_server(
         &work,
