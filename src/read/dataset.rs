@@ -415,10 +415,7 @@ fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
         .filter(|c| c.kind != counted)
         .map(|c| c.tokens)
         .collect();
-    let counts_other = |at: usize| {
-        let token = text.tokens.partition_point(|t| t.span.start < at);
-        other_kind.iter().any(|c| c.contains(&token))
-    };
+    let counts_other = |token: usize| other_kind.iter().any(|c| c.contains(&token));
     let dates: Vec<std::ops::Range<usize>> = crate::names::dates::written(&text)
         .iter()
         .filter_map(|d| {
@@ -427,26 +424,20 @@ fn quote_gives(quote: &str, n: i64, counted: CountKind) -> bool {
             Some(first.span.start..last.span.end)
         })
         .collect();
-    // A number in a name ("Rubezh-2023 exercise") counts nothing (probe, session 44: it
-    // backed `troops = 2023`).
-    let in_a_name = |at: usize| {
-        let token = text.tokens.partition_point(|t| t.span.start < at);
-        crate::names::counts::in_a_name(&text, token)
-    };
-    // A number that counts or measures something else ("50 km", "30 percent", "the Vostok
-    // 2022 exercise") counts no troops (probe, session 45).
-    let something_else = |at: &Range<usize>| {
-        let token = text.tokens.partition_point(|t| t.span.start < at.start);
-        crate::names::counts::counts_something_else(&text, token, at.end)
-    };
     crate::names::numbers::numbers(quote)
         .into_iter()
         .any(|(at, v)| {
+            // The number's first token, found once for the tests below.
+            let token = text.tokens.partition_point(|t| t.span.start < at.start);
             i64::try_from(v).ok() == Some(n)
                 && !dates.iter().any(|d| d.start <= at.start && at.end <= d.end)
-                && !counts_other(at.start)
-                && !in_a_name(at.start)
-                && !something_else(&at)
+                && !counts_other(token)
+                // A number in a name ("Rubezh-2023 exercise") counts nothing (probe,
+                // session 44: it backed `troops = 2023`).
+                && !crate::names::counts::in_a_name(&text, token)
+                // Nor one that counts or measures something else ("50 km", "30 percent",
+                // "the Vostok 2022 exercise": probe, session 45).
+                && !crate::names::counts::counts_something_else(&text, token, at.end)
         })
 }
 
