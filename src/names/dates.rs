@@ -258,6 +258,13 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Written, usize)> {
                     return Some(days(text, (m, d1), (m, d2), second));
                 }
             }
+            // March 5 and 6 [, 2022]: two days, the year written once after both (probe,
+            // session 45: "March 5" alone was read, its year free and its end the 5th).
+            if is(text, i + 2, &["and"]) && ok(i + 3) && month(text, i + 4).is_none() {
+                if let Some(d2) = day_number(text, i + 3).filter(|d2| *d2 == d1 + 1) {
+                    return Some(days(text, (m, d1), (m, d2), i + 3));
+                }
+            }
             // July 16 [, 2007]
             return Some(days(text, (m, d1), (m, d1), i + 1));
         }
@@ -327,8 +334,10 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Written, usize)> {
                 return Some(days(text, (m, d1), (m, d2), i + 2));
             }
         }
-        // 5 to 10 August, по 10 августа
-        if range_to(text, i + 1) && ok(i + 3) {
+        // 5 to 10 August, по 10 августа; 5 and 6 March, 5 и 6 марта (two days in a row)
+        let and = (is(text, i + 1, &["and"]) || is_russian(text, i + 1, &["и"]))
+            && day_number(text, i + 2) == Some(d1 + 1);
+        if (range_to(text, i + 1) || and) && ok(i + 3) {
             if let (Some(d2), Some(m)) = (day_number(text, i + 2), month(text, i + 3)) {
                 return Some(days(text, (m, d1), (m, d2), i + 3));
             }
@@ -438,6 +447,9 @@ fn dotted(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
     if !digits(i) {
         return None;
     }
+    if let Some(slashed) = slashed(text, i, d1) {
+        return Some(slashed);
+    }
     // 18-22.10.2021: the last day, then the month.
     let (d2, m) = match day_number(text, i + 1) {
         Some(d2) if digits(i + 1) && dash_between(text, i, i + 1) && dot(i + 1, i + 2) => {
@@ -459,6 +471,49 @@ fn dotted(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
         },
         m + 1,
     ))
+}
+
+/// A date written with slashes from token `i`, its first number `d1`: "25/03/2022" (day
+/// first, as the day is past 12) or "03/25/2022" (month first). When either order makes a
+/// date ("03/05/2022": 3 May or 5 March) the words do not say which: it is no date here,
+/// and [`quotes_say`] takes either reading ([`slashed_parts`]; probe, session 45: no
+/// slashed date was read, so its quote left the date free).
+fn slashed(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
+    let (n1, n2, year) = slashed_parts(text, i).filter(|p| p.0 == d1)?;
+    let (month, day) = match (n1, n2) {
+        (13..=31, 1..=12) => (n2, n1),
+        (1..=12, 13..=31) => (n1, n2),
+        (1..=12, 1..=12) if n1 == n2 => (n1, n2),
+        _ => return None,
+    };
+    Some((
+        Written::Days {
+            from: (month, day),
+            to: (month, day),
+            year: Some(year),
+        },
+        i + 2,
+    ))
+}
+
+/// The two numbers and the year of a slashed date from token `i` ("03/05/2022"), each
+/// number 1 to 31.
+fn slashed_parts(text: &Text<'_>, i: usize) -> Option<(u8, u8, i32)> {
+    let slash = |a: usize, b: usize| match (text.tokens.get(a), text.tokens.get(b)) {
+        (Some(x), Some(y)) => &text.source[x.span.end..y.span.start] == "/",
+        _ => false,
+    };
+    let number = |j: usize| {
+        let k = text.key(j);
+        (!k.is_empty() && k.len() <= 2 && k.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| k.parse::<u8>().ok())
+            .flatten()
+            .filter(|n| (1..=31).contains(n))
+    };
+    if !(slash(i, i + 1) && slash(i + 1, i + 2) && same_sentence(text, i, i + 2)) {
+        return None;
+    }
+    Some((number(i)?, number(i + 1)?, year_number(text, i + 2)?))
 }
 
 /// Whether only a hyphen or dash separates two tokens.
@@ -517,6 +572,10 @@ fn two_days(text: &Text<'_>, first: usize, date: Written, last: usize) -> Option
     };
     let year = match (y1, y2) {
         (None, None) => None,
+        // "between March 5 and March 9, 2022", "5 May to 10 May 2021": the year written
+        // once, after the last day, is the range's (probe, session 45: the first day was
+        // read without it, and its year left free).
+        (None, Some(y2)) => Some(y2),
         (Some(y1), Some(y2)) if Written::years(a.0, b.0, y2, true).0 == y1 => Some(y2),
         _ => return None,
     };
@@ -567,6 +626,78 @@ pub enum Bound {
     Either,
 }
 
+/// Whether any of `quotes` writes a year: any number that may be one ("in 2017", "from
+/// 2015", "October 6, 2007", "03/05/2022", "the 2022 drills"), read or not by [`written`]
+/// (a count such as "2000 troops" too: this errs towards a year). A quote that writes none
+/// leaves a date's year to the article's publication, as `extract` reads it.
+pub fn quotes_write_a_year(quotes: &[&str]) -> bool {
+    quotes.iter().any(|q| {
+        let text = Text::new(q);
+        (0..text.tokens.len()).any(|i| year_number(&text, i).is_some())
+    })
+}
+
+/// The years a text names outside the dates [`written`] reads (`found`): a season's ("spring
+/// 2022", "the summer of 2022", "весной 2022 года") and an event's ("the 2022 drills",
+/// "Zapad-2021 exercise"), each with whether it is a winter's (which may have begun in
+/// December of the year before). Only [`quotes_say`] compares them: they give no day or
+/// month, so `extract` drafts no date from them (probe, session 45: such a quote left a
+/// date's year free).
+fn years_named(text: &Text<'_>, found: &[WrittenDate]) -> Vec<(i32, bool)> {
+    const SEASONS: [&str; 5] = ["spring", "summer", "autumn", "fall", "winter"];
+    const RUSSIAN_SEASONS: [&str; 12] = [
+        "весной",
+        "весна",
+        "весны",
+        "летом",
+        "лето",
+        "лета",
+        "осенью",
+        "осень",
+        "осени",
+        "зимой",
+        "зима",
+        "зимы",
+    ];
+    let season = |j: usize| -> Option<bool> {
+        if SEASONS.contains(&text.key(j)) {
+            Some(text.key(j) == "winter")
+        } else if is_russian(text, j, &RUSSIAN_SEASONS) {
+            Some(text.word(j).to_lowercase().starts_with("зим"))
+        } else {
+            None
+        }
+    };
+    let mut out = Vec::new();
+    for i in 0..text.tokens.len() {
+        if found.iter().any(|w| w.tokens().contains(&i))
+            || (i >= 2 && slashed_parts(text, i - 2).is_some())
+        {
+            continue;
+        }
+        let Some(year) = year_number(text, i) else {
+            continue;
+        };
+        let near = |j: usize| j < text.tokens.len() && same_sentence(text, i, j);
+        // spring 2022, summer of 2022
+        let before = match i.checked_sub(1) {
+            Some(p) if is(text, p, &["of"]) && p > 0 && near(p - 1) => season(p - 1),
+            Some(p) if near(p) => season(p),
+            _ => None,
+        };
+        // the 2022 drills, the 2022 joint military exercise: an event word within three
+        let event = (i + 1..i + 4)
+            .take_while(|&j| near(j) && !text.tokens[j].number)
+            .any(|j| super::events::event_word(text.key(j)));
+        if let Some(winter) = before {
+            out.push((year, winter));
+        } else if event {
+            out.push((year, false));
+        }
+    }
+    out
+}
+
 /// Whether `quotes` say `value`, a date field's: true when they write no date this reader
 /// finds (nothing to compare), or a relative one ("next week", "on Tuesday": its day is
 /// not in its words), or a date whose `bound` end has the value's month and day (as far as
@@ -580,8 +711,35 @@ pub fn quotes_say(quotes: &[&str], value: &ReportedDate, bound: Bound) -> bool {
     let (y, m, d) = value.first.parts();
     let mut dated = false;
     for q in quotes {
-        let found = written(&Text::new(q));
+        let text = Text::new(q);
+        let found = written(&text);
         let has_days = found.iter().any(|w| matches!(w.date, Written::Days { .. }));
+        for (year, winter) in years_named(&text, &found) {
+            dated = true;
+            if year == y || (winter && year == y + 1) {
+                return true;
+            }
+        }
+        // 03/05/2022: 3 May or 5 March, whichever the value is.
+        for i in 0..text.tokens.len() {
+            let Some((n1, n2, year)) = slashed_parts(&text, i) else {
+                continue;
+            };
+            if n1 > 12 || n2 > 12 || n1 == n2 {
+                continue;
+            }
+            dated = true;
+            let either = [(n1, n2), (n2, n1)]
+                .into_iter()
+                .any(|(mm, dd)| match value.precision {
+                    DatePrecision::Day => (mm, dd) == (m, d),
+                    DatePrecision::Month => mm == m,
+                    _ => true,
+                });
+            if either && year == y {
+                return true;
+            }
+        }
         for w in found {
             if w.date.relative() {
                 if matches!(w.date, Written::Weekday(_)) && has_days {
@@ -751,6 +909,23 @@ mod tests {
             forms("drills between May 5 and May 10."),
             [days((5, 5), (5, 10))]
         );
+        // The year written once after the last day is the range's (probe, session 45).
+        for s in [
+            "between March 5 and March 9, 2022",
+            "from 5 March to 9 March 2022",
+        ] {
+            assert_eq!(forms(s), [dated((3, 5), (3, 9), 2022)], "{s}");
+        }
+        assert_eq!(
+            forms("on March 5 and 6, 2022"),
+            [dated((3, 5), (3, 6), 2022)]
+        );
+        assert_eq!(forms("5 и 6 марта"), [days((3, 5), (3, 6))]);
+        assert_eq!(forms("on 25/03/2022"), [dated((3, 25), (3, 25), 2022)]);
+        assert!(
+            forms("on 03/05/2022").is_empty(),
+            "either order makes a date"
+        );
         // Not a range: years that do not follow, a second day before the first, a date and
         // a count, "and" without "between", two sentences.
         for s in [
@@ -857,6 +1032,41 @@ mod tests {
             "2022-03-08",
             Bound::Start
         ));
+        // A season's or an event's year is compared; a winter's may have begun in the
+        // December before; a slashed date is read when its order is plain, else only its
+        // year; a year written once after two days is both days' (probe, session 45).
+        assert!(says("in the spring of 2022", "2022-04-05", Bound::Start));
+        assert!(!says("in the spring of 2022", "2021-04-05", Bound::Start));
+        assert!(!says(
+            "The 2022 joint drills were held",
+            "2021",
+            Bound::Start
+        ));
+        assert!(says(
+            "The 2022 joint drills were held",
+            "2022-09",
+            Bound::Start
+        ));
+        assert!(!says("весной 2022 года", "2023-04", Bound::Start));
+        assert!(says("in winter 2022", "2021-12-20", Bound::Start));
+        assert!(
+            says("2000 troops took part", "2021-12-20", Bound::Start),
+            "a count, not a year"
+        );
+        assert!(says("on 25/03/2022", "2022-03-25", Bound::Start));
+        assert!(!says("on 25/03/2022", "2022-03-26", Bound::Start));
+        assert!(says("on 03/25/2022", "2022-03-25", Bound::Start));
+        assert!(says("on 03/05/2022", "2022-05-03", Bound::Start));
+        assert!(says("on 03/05/2022", "2022-03-05", Bound::Start));
+        assert!(!says("on 03/05/2022", "2021-03-05", Bound::Start));
+        let between = "between March 5 and March 9, 2022";
+        assert!(says(between, "2022-03-05", Bound::Start));
+        assert!(!says(between, "2022-03-09", Bound::Start));
+        assert!(!says(between, "2021-03-05", Bound::Start));
+        assert!(!says("on March 5 and 6, 2022", "2022-03-05", Bound::End));
+        assert!(says("on March 5 and 6, 2022", "2022-03-06", Bound::End));
+        assert!(!says("on 5 and 6 March 2022", "2021-03-05", Bound::Start));
+        assert!(says("on 5 и 6 марта 2022 года", "2022-03-06", Bound::End));
         // Among several quotes, one saying it is enough.
         let v = ReportedDate::parse("2021-08-05").unwrap();
         assert!(quotes_say(&["on July 1", "August 5-10"], &v, Bound::Start));

@@ -28,7 +28,7 @@ use crate::model::{
     Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source, SourceError,
 };
 use crate::names::counts::CountKind;
-use crate::names::dates::{quotes_say, Bound};
+use crate::names::dates::{quotes_say, quotes_write_a_year, Bound};
 
 /// File names of the dataset inside the data folder.
 pub const SOURCES: &str = "sources.toml";
@@ -762,7 +762,18 @@ impl<'a> Checker<'a> {
     /// gives, the year where written), read by `extract`'s reader; quotes the reader finds
     /// no date in, a relative date ("next week") or an evidence entry citing a source
     /// without a quote leave it as backed.
-    fn date_in_quotes(&mut self, field: &S<String>, name: &str, evidence: &[Evidence]) {
+    ///
+    /// Where no quote writes a year, the year is the articles': within a year of when one of
+    /// the sources backing the field was published, as `extract` reads a year-less date
+    /// (probe, session 45: a mistyped `2081-07-16` passed, its quote "on July 16" leaving the
+    /// year free).
+    fn date_in_quotes(
+        &mut self,
+        field: &S<String>,
+        name: &str,
+        evidence: &[Evidence],
+        (sources, record_sources): (&[Source], &[String]),
+    ) {
         let Some(v) = field else { return };
         let Ok(value) = ReportedDate::parse(v.get_ref()) else {
             return;
@@ -785,6 +796,30 @@ impl<'a> Checker<'a> {
                 format!(
                     "`{name}` is not a date its evidence quotes ({})",
                     quoted.join(" or ")
+                ),
+            );
+            return;
+        }
+        if quotes_write_a_year(&quotes) {
+            return;
+        }
+        let Some(published) = publications(evidence, name, record_sources, sources) else {
+            return;
+        };
+        let year = value.first.parts().0;
+        let near = |(date, _): &(ReportedDate, &str)| {
+            (date.first.parts().0 - 1..=date.last.parts().0 + 1).contains(&year)
+        };
+        if !published.is_empty() && !published.iter().any(near) {
+            let when: Vec<&str> = published.iter().map(|p| p.1).collect();
+            self.problem(
+                &v.span(),
+                v.get_ref(),
+                format!(
+                    "`{name}`: no quote writes its year, and it is more than a year from when \
+                     its sources were published ({}): quote the words that give the year, or \
+                     cite the source that does in an evidence entry without a quote",
+                    when.join(", ")
                 ),
             );
         }
@@ -1216,7 +1251,7 @@ impl<'a> Checker<'a> {
             self.backed(&r.end, "end", &evidence);
             self.backed(&r.after, "after", &evidence);
             for (field, name) in [(&r.start, "start"), (&r.end, "end"), (&r.after, "after")] {
-                self.date_in_quotes(field, name, &evidence);
+                self.date_in_quotes(field, name, &evidence, (sources, &record_sources));
             }
             let dates = self
                 .dates(&r.start, &r.end, &r.after)
@@ -1255,7 +1290,7 @@ impl<'a> Checker<'a> {
                 self.backed(&s.end, "end", &site_evidence);
                 self.backed(&s.after, "after", &site_evidence);
                 for (field, name) in [(&s.start, "start"), (&s.end, "end"), (&s.after, "after")] {
-                    self.date_in_quotes(field, name, &site_evidence);
+                    self.date_in_quotes(field, name, &site_evidence, (sources, &record_sources));
                 }
                 let participants = s
                     .participants
@@ -1399,7 +1434,7 @@ impl<'a> Checker<'a> {
                     (&s.until, "until"),
                     (&s.last_reported, "last_reported"),
                 ] {
-                    self.date_in_quotes(field, name, &evidence);
+                    self.date_in_quotes(field, name, &evidence, (sources, &record_sources));
                 }
                 let site_status = self.status(&s.status, status).unwrap_or(BaseStatus::Active);
                 let since = self.date(&s.since).ok().flatten();
@@ -1548,21 +1583,33 @@ fn latest_publication<'a>(
     record_sources: &[String],
     sources: &'a [Source],
 ) -> Option<(Day, &'a str)> {
-    let mut latest: Option<(Day, &str)> = None;
-    for e in evidence.iter().filter(|e| e.field == "last_reported") {
+    publications(evidence, "last_reported", record_sources, sources)?
+        .into_iter()
+        .map(|(date, text)| (date.last, text))
+        .max_by_key(|p| p.0)
+}
+
+/// When the sources backing `field` were published: the source each of its evidence entries
+/// cites, else the record's, each with its `published` as written; `None` when one of them
+/// has no known date (nothing is known then).
+fn publications<'a>(
+    evidence: &[Evidence],
+    field: &str,
+    record_sources: &[String],
+    sources: &'a [Source],
+) -> Option<Vec<(ReportedDate, &'a str)>> {
+    let mut out = Vec::new();
+    for e in evidence.iter().filter(|e| e.field == field) {
         let ids: Vec<&str> = match &e.source {
             Some(id) => vec![id.as_str()],
             None => record_sources.iter().map(String::as_str).collect(),
         };
         for id in ids {
             let text = sources.iter().find(|s| s.id == id)?.published.as_deref()?;
-            let last = ReportedDate::parse(text).ok()?.last;
-            if latest.is_none_or(|(l, _)| last > l) {
-                latest = Some((last, text));
-            }
+            out.push((ReportedDate::parse(text).ok()?, text));
         }
     }
-    latest
+    Some(out)
 }
 
 /// Whether `text` holds a word or number (a letter or digit): what a quote must hold to
@@ -1878,6 +1925,50 @@ mod tests {
         );
         let (_, problems) = ayni("2019-13", true);
         assert!(messages(problems).iter().any(|(v, _)| v == "2019-13"));
+    }
+
+    /// Probe, session 45: a mistyped year passed where the quote writes none ("from August
+    /// 5 to August 10" backed `2081-08-05`). The year is then within a year of when the
+    /// sources backing the field were published; a quote writing its year, or a source
+    /// of unknown date, leaves it to that.
+    #[test]
+    fn a_year_no_quote_writes_is_near_the_publication() {
+        let problems = |year: &str, quote: &str, published: &str| {
+            read_edited(|f, text| match f {
+                "exercises.toml" => text.replace("2021-08-", &format!("{year}-08-")).replace(
+                    "{ field = \"start\", quote = \"from August 5 to August 10\" }",
+                    &format!("{{ field = \"start\", quote = \"{quote}\" }}"),
+                ),
+                "sources.toml" => text.replace("2021-07-20", published),
+                _ => text,
+            })
+            .1
+            .into_iter()
+            .map(|p| (p.value, p.message))
+            .collect::<Vec<_>>()
+        };
+        let q = "from August 5 to August 10";
+        assert_eq!(problems("2021", q, "2021-07-20"), []);
+        assert_eq!(problems("2022", q, "2021-07-20"), [], "a year either side");
+        let found = problems("2081", q, "2021-07-20");
+        assert_eq!(found.len(), 2, "start and end: {found:?}");
+        assert_eq!(found[0].0, "2081-08-05");
+        assert!(
+            found[0].1.starts_with("`start`: no quote writes its year, and it is more than a year from when its sources were published (2021-07-20)"),
+            "{found:?}"
+        );
+        assert_eq!(
+            problems("2019", q, "2021").len(),
+            2,
+            "2019 is two years before"
+        );
+        // The quote writes the year: it is compared, the publication is not (`end` is
+        // still backed by the year-less quote).
+        assert_eq!(
+            problems("2081", "from August 5, 2081", "2021-07-20").len(),
+            1,
+            "`end` only"
+        );
     }
 
     /// Probe 6 L1: a `last_reported` after the publication of every source that may
