@@ -2158,6 +2158,34 @@ fn a_source_address_publishes_its_host_and_never_its_credentials() {
     assert!(!written.contains("secret"));
 }
 
+/// Probe, session 45: a bad row's raw line, shown on stderr and written to the errors file
+/// that is published beside the layer, kept the credentials of an address in it; an
+/// address without its scheme (`//u:p@h/a`) kept them in the layer too.
+#[test]
+fn a_bad_rows_line_and_a_schemeless_address_publish_no_credentials() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "src.csv",
+        "id,place,country,source\n\
+         s1,Termiz,UZ,https://user:secret@tass.ru/a,extra\n\
+         s2,Termiz,UZ,//user:secret@tass.ru/b\n",
+    );
+    let run = bulk(
+        &work,
+        &["--events", &csv, "--max-errors", "5", "--no-tiles"],
+    );
+    run.expect_code(0)
+        .expect_stderr_line(&["src.csv:2:", "https://tass.ru/a,extra"]);
+    assert!(!run.stderr().contains("secret"), "{}", run.stderr());
+    let errors = fs::read_to_string(work.out().join("events.errors.csv")).unwrap();
+    assert!(errors.contains("https://tass.ru/a,extra"), "{errors}");
+    let written = fs::read_to_string(work.out().join("events.geojson")).unwrap();
+    assert!(written.contains("//tass.ru/b"), "{written}");
+    for text in [&errors, &written] {
+        assert!(!text.contains("secret"), "{text}");
+    }
+}
+
 /// Probe 5 H2: a GeoJSONSeq property renamed onto another (`admin1`, written as
 /// `src_admin1`, beside `src_admin1`: a layer built from a source with an `admin1` column,
 /// fed back) gave a feature with the key twice, one value lost. drillmap's own `admin1` is

@@ -150,7 +150,11 @@ pub fn without_any_credentials(text: &str) -> std::borrow::Cow<'_, str> {
     let mut copied = 0;
     let mut prev: Option<char> = None;
     for (i, c) in text.char_indices() {
-        let starts = c.is_ascii_alphabetic() && !prev.is_some_and(in_scheme) && i >= copied;
+        let schemeless = c == '/'
+            && text[i..].starts_with("//")
+            && !prev.is_some_and(|p| in_scheme(p) || matches!(p, ':' | '/' | '\\'));
+        let starts = ((c.is_ascii_alphabetic() && !prev.is_some_and(in_scheme)) || schemeless)
+            && i >= copied;
         prev = Some(c);
         if !starts {
             continue;
@@ -177,6 +181,15 @@ pub fn without_any_credentials(text: &str) -> std::borrow::Cow<'_, str> {
 /// (`http`, `https`, `ftp`, `ws`, `wss`) needs none (`https:u:p@h`) and any other
 /// at least one (`mailto:a@b` has no authority).
 fn authority_start(url: &str) -> Option<usize> {
+    // `//u:p@h/a`, an address without its scheme (a browser takes the page's; probe,
+    // session 45: its credentials were published).
+    let lead = url
+        .bytes()
+        .take_while(|b| matches!(b, b'/' | b'\\'))
+        .count();
+    if lead >= 2 {
+        return Some(lead);
+    }
     let colon = url.find(':')?;
     let scheme = &url[..colon];
     let mut chars = scheme.chars();

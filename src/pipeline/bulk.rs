@@ -9,6 +9,7 @@
 //! same layer. Bad rows are counted and listed; they are written to `<layer>.errors.csv`
 //! when skipped.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ use crate::bulk::{Columns, EventReader, Format};
 use crate::derive::event::{Builder, Geonames};
 use crate::derive::BorderIndex;
 use crate::error::{Error, Problem, Result};
-use crate::model::Credits;
+use crate::model::{without_any_credentials, Credits};
 use crate::write::atomic::Streaming;
 use crate::write::generation::{Folder, Publishable};
 use crate::write::sink::{Block, GeoJson, GeoJsonSeq, Output, Placed, Sink, Sinks, SEPARATOR};
@@ -268,8 +269,23 @@ struct Problems {
     keep_file: bool,
 }
 
+/// `p` without the credentials of any address in its value or message
+/// ([`without_any_credentials`]): a bad row's value is its raw line, which stderr shows and
+/// the errors file publishes beside the layer (probe, session 45: "https://user:secret@…"
+/// of a row with one column too many was in both).
+fn without_addresses_credentials(mut p: Problem) -> Problem {
+    if let Cow::Owned(v) = without_any_credentials(&p.value) {
+        p.value = v;
+    }
+    if let Cow::Owned(m) = without_any_credentials(&p.message) {
+        p.message = m;
+    }
+    p
+}
+
 impl Problems {
     fn add(&mut self, p: Problem) -> Result<()> {
+        let p = without_addresses_credentials(p);
         self.count += 1;
         if self.keep_file {
             if self.file.is_none() {
@@ -293,7 +309,11 @@ impl Problems {
 
     /// Add the problems `late` (in any order) in their places by line; the errors file
     /// (`line,value,problem`), when rows may be skipped and some were bad.
-    fn finish(&mut self, mut late: Vec<Problem>) -> Result<Option<Streaming>> {
+    fn finish(&mut self, late: Vec<Problem>) -> Result<Option<Streaming>> {
+        let mut late: Vec<Problem> = late
+            .into_iter()
+            .map(without_addresses_credentials)
+            .collect();
         late.sort_by_key(|p| p.line);
         self.count += late.len() as u64;
         let listed = std::mem::take(&mut self.listed);
