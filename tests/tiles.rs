@@ -1285,6 +1285,31 @@ fn a_csv_cut_inside_a_quoted_field_is_refused_by_tiles_too() {
     assert!(!d.join("o.pmtiles").exists());
 }
 
+/// Probe, session 45: an empty MultiPoint (RFC 7946 §3.1) and a GeometryCollection were
+/// refused, and the file with them. Empty, a geometry is unlocated as `null` is; a
+/// collection of points is tiled as one MultiPoint.
+#[test]
+fn empty_geometries_are_unlocated_and_a_collection_of_one_type_is_tiled() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("g.geojson"),
+        concat!(
+            "{\"type\":\"FeatureCollection\",\"features\":[\n",
+            r#"{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[67,37]}},"#,
+            "\n",
+            r#"{"type":"Feature","properties":{"n":2},"geometry":{"type":"MultiPoint","coordinates":[]}},"#,
+            "\n",
+            r#"{"type":"Feature","properties":{"n":3},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[68,38]},{"type":"MultiPoint","coordinates":[[69,39]]}]}}"#,
+            "\n]}\n"
+        ),
+    )
+    .unwrap();
+    let (code, err) = tiles_in(d, &["--out", "o.pmtiles", "g.geojson"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("2 features (1 unlocated, not tiled)"), "{err}");
+}
+
 #[test]
 fn geometries_tiles_would_drop_or_clamp_are_errors_naming_file_line_and_value() {
     // Probe finding (session 9): `[200,95]` was clamped and tiled, a 2-position ring and a
@@ -1312,8 +1337,8 @@ fn geometries_tiles_would_drop_or_clamp_are_errors_naming_file_line_and_value() 
             "a LineString [[67,37]] has 1 position(s), fewer than 2",
         ),
         (
-            r#"{"type":"MultiPoint","coordinates":[]}"#,
-            "a MultiPoint without members",
+            r#"{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"Polygon","coordinates":[]}]}"#,
+            "a polygon without rings",
         ),
     ] {
         let collection = format!(
@@ -1720,7 +1745,7 @@ fn a_tile_over_budget_by_its_lines_is_not_told_to_raise_the_max_zoom() {
     assert!(!err.contains("or --max-zoom"), "{err}");
     assert!(
         err.contains(
-            "lines and polygons are kept whole at every zoom and its points are merged as far \
+            "lines, polygons and multipoints are kept whole at every zoom and its points are merged as far \
              as they go, so neither --max-zoom nor --base-zoom can bring it within budget: \
              raise --max-tile-bytes or --max-tile-features, or start the tiles at a zoom \
              where fewer of them share a tile (--min-zoom)"

@@ -766,7 +766,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureSeed<'_> {
                     let g = map.next_value_seed(GeometrySeed)?;
                     f.geometry = match g.map(RawGeometry::into_geometry) {
                         None => None,
-                        Some(Ok(g)) => Some(g),
+                        Some(Ok(g)) => g,
                         Some(Err(m)) => return Err(RawFeature::stop(&mut f.problem, m)),
                     };
                 }
@@ -1177,6 +1177,47 @@ struct RawGeometry {
     twice: Option<&'static str>,
     /// Why its `crs` is refused ([`crs_problem`]), with the value.
     crs: Option<String>,
+    /// A GeometryCollection's members (`None` for a null member).
+    geometries: Option<Vec<Option<RawGeometry>>>,
+}
+
+/// A GeometryCollection's `geometries`: an array of geometries.
+struct GeometriesSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for GeometriesSeed {
+    type Value = Option<Vec<Option<RawGeometry>>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for GeometriesSeed {
+    type Value = Option<Vec<Option<RawGeometry>>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of GeoJSON geometries")
+    }
+
+    // null holds no members (refused as a collection without its array); any other
+    // type is refused as not an array.
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(g) = seq.next_element_seed(GeometrySeed)? {
+            members.push(g);
+        }
+        Ok(Some(members))
+    }
 }
 
 /// Coordinates as read: numbers nested in arrays (anything else is `Other`, with its JSON
@@ -1261,6 +1302,7 @@ impl<'de> serde::de::Visitor<'de> for GeometrySeed {
                     }
                 }
                 "coordinates" => g.coordinates = map.next_value_seed(CoordsSeed)?,
+                "geometries" => g.geometries = map.next_value_seed(GeometriesSeed)?,
                 // GeoJSON 2008 let a geometry carry its own `crs`: checked as a feature's.
                 "crs" => {
                     let crs: Json = map.next_value()?;
@@ -1339,7 +1381,9 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
 }
 
 impl RawGeometry {
-    fn into_geometry(self) -> std::result::Result<Geometry<f64>, String> {
+    /// The geometry; `None` for an empty one (a multi-geometry or collection without
+    /// members, which RFC 7946 section 3.1 allows), unlocated as a null geometry is.
+    fn into_geometry(self) -> std::result::Result<Option<Geometry<f64>>, String> {
         if let Some(name) = self.twice {
             return Err(format!("geometry: {}", json::given_twice("member", name)));
         }
@@ -1347,30 +1391,56 @@ impl RawGeometry {
             return Err(format!("geometry: {why}"));
         }
         let c = &self.coordinates;
-        // A multi-geometry without members would be dropped: said instead.
-        let members = |kind: &str| match c {
-            Coords::List(items) if items.is_empty() => Err(format!("a {kind} without members")),
-            _ => Ok(()),
-        };
-        Ok(match self.kind.as_deref() {
+        let empty = matches!(c, Coords::List(items) if items.is_empty());
+        Ok(Some(match self.kind.as_deref() {
             Some("Point") => Point(coord(c)?).into(),
-            Some(kind @ "MultiPoint") => {
-                members(kind)?;
-                MultiPoint(list(c, |p| coord(p).map(Point))?).into()
-            }
+            Some("MultiPoint" | "MultiLineString" | "MultiPolygon") if empty => return Ok(None),
+            Some("MultiPoint") => MultiPoint(list(c, |p| coord(p).map(Point))?).into(),
             Some("LineString") => line(c)?.into(),
-            Some(kind @ "MultiLineString") => {
-                members(kind)?;
-                MultiLineString(list(c, line)?).into()
-            }
+            Some("MultiLineString") => MultiLineString(list(c, line)?).into(),
             Some("Polygon") => polygon(c)?.into(),
-            Some(kind @ "MultiPolygon") => {
-                members(kind)?;
-                MultiPolygon(list(c, polygon)?).into()
-            }
+            Some("MultiPolygon") => MultiPolygon(list(c, polygon)?).into(),
+            Some("GeometryCollection") => return collection(self.geometries),
             Some(t) => return Err(format!("geometry type {t:?} is not tiled")),
             None => return Err("a geometry without a type".into()),
-        })
+        }))
+    }
+}
+
+/// A GeometryCollection's members as one geometry: an MVT feature has one type, so members
+/// all points, all lines or all polygons (nested collections included) become their
+/// multi-geometry, as tippecanoe flattens a collection; null and empty members are left
+/// out, and a collection left without any is empty (`None`). Mixed types are refused,
+/// naming them: split into features, each keeps its properties.
+fn collection(
+    members: Option<Vec<Option<RawGeometry>>>,
+) -> std::result::Result<Option<Geometry<f64>>, String> {
+    let Some(members) = members else {
+        return Err("a GeometryCollection without a \"geometries\" array".into());
+    };
+    let (mut points, mut lines, mut polygons) = (Vec::new(), Vec::new(), Vec::new());
+    for g in members.into_iter().flatten() {
+        match g.into_geometry()? {
+            None => {}
+            Some(Geometry::Point(p)) => points.push(p),
+            Some(Geometry::MultiPoint(m)) => points.extend(m),
+            Some(Geometry::LineString(l)) => lines.push(l),
+            Some(Geometry::MultiLineString(m)) => lines.extend(m),
+            Some(Geometry::Polygon(p)) => polygons.push(p),
+            Some(Geometry::MultiPolygon(m)) => polygons.extend(m),
+            Some(_) => return Err("a GeometryCollection member not tiled".into()),
+        }
+    }
+    match (points.is_empty(), lines.is_empty(), polygons.is_empty()) {
+        (true, true, true) => Ok(None),
+        (false, true, true) => Ok(Some(MultiPoint(points).into())),
+        (true, false, true) => Ok(Some(MultiLineString(lines).into())),
+        (true, true, false) => Ok(Some(MultiPolygon(polygons).into())),
+        _ => Err(
+            "a GeometryCollection of points, lines and polygons mixed is not tiled (an MVT \
+             feature has one geometry type): split it into features"
+                .into(),
+        ),
     }
 }
 
@@ -2039,6 +2109,38 @@ mod tests {
             1,
         );
         assert_eq!(geometry, Some(Point::new(67.5, 37.0).into()));
+        // Probe, session 45: RFC 7946's empty multi-geometries and GeometryCollections were
+        // refused. Empty, they are unlocated as a null geometry; a collection of one type
+        // is its multi-geometry, nested ones and null members included.
+        let geometry = |g: &str| {
+            ok(
+                &format!(r#"{{"type":"Feature","properties":{{}},"geometry":{g}}}"#),
+                1,
+            )
+            .1
+        };
+        for empty in [
+            r#"{"type":"MultiPoint","coordinates":[]}"#,
+            r#"{"type":"MultiLineString","coordinates":[]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[]}"#,
+            r#"{"type":"GeometryCollection","geometries":[]}"#,
+            r#"{"type":"GeometryCollection","geometries":[null,{"type":"MultiPoint","coordinates":[]}]}"#,
+        ] {
+            assert_eq!(geometry(empty), None, "{empty}");
+        }
+        assert_eq!(
+            geometry(
+                r#"{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},
+                {"type":"GeometryCollection","geometries":[{"type":"MultiPoint","coordinates":[[3,4]]}]}]}"#
+            ),
+            Some(MultiPoint(vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)]).into())
+        );
+        assert_eq!(
+            geometry(
+                r#"{"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[1,2],[3,4]]}]}"#
+            ),
+            Some(MultiLineString(vec![geo::LineString::from(vec![(1.0, 2.0), (3.0, 4.0)])]).into())
+        );
         let expected: Vec<(String, u8, Vec<u8>)> = [
             ("a", json!("x")),
             ("c", json!(-2)),
@@ -2096,8 +2198,16 @@ mod tests {
                 "a geometry without a type",
             ),
             (
-                r#"{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[]}}"#,
-                "geometry type \"GeometryCollection\" is not tiled",
+                r#"{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"LineString","coordinates":[[1,2],[3,4]]}]}}"#,
+                "a GeometryCollection of points, lines and polygons mixed is not tiled (an MVT feature has one geometry type): split it into features",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"GeometryCollection"}}"#,
+                "a GeometryCollection without a \"geometries\" array",
+            ),
+            (
+                r#"{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1]}]}}"#,
+                "bad position [1]: not [lon, lat] or [lon, lat, altitude] (RFC 7946 3.1.1)",
             ),
             // Once serde_json's last value won, unsaid; the bulk reader refused it.
             (

@@ -991,7 +991,7 @@ fn finish_tile(
                     ""
                 };
                 format!(
-                    "; lines and polygons are kept whole at every zoom and its points are \
+                    "; lines, polygons and multipoints are kept whole at every zoom and its points are \
                      merged as far as they go, so neither --max-zoom nor --base-zoom can \
                      bring it within budget: raise --max-tile-bytes or --max-tile-features\
                      {higher}"
