@@ -1079,6 +1079,39 @@ fn geocode_refuses_a_name_with_a_control_character() {
     assert!(!run.stdout().contains('\u{1b}') && !run.stderr().contains('\u{1b}'));
 }
 
+/// Probe, session 45: a Cyrillic "а" in a Latin place name passed into the layers, a
+/// direction override too, and a source id with a look-alike letter was "unknown" in words
+/// that showed it as the known one.
+#[test]
+fn look_alike_letters_and_direction_overrides_are_named() {
+    let work = Work::new("small");
+    work.edit(
+        "places.csv",
+        "termez-training-ground,Termez training ground,",
+        "termez-training-ground,Termez trаining ground,",
+    );
+    work.edit("places.csv", "Termiz|Термез", "Termiz|Термез\u{202e}");
+    work.edit(
+        "exercises.toml",
+        "sources = [\"a\"]",
+        "sources = [\"a\", \"tеst\"]",
+    );
+    let run = work.check();
+    run.expect_code(1)
+        .expect_stderr_line(&[
+            "places.csv:5:",
+            "`name` mixes scripts within a word: U+0430, a Cyrillic letter, at character 10",
+        ])
+        .expect_stderr_line(&[
+            "places.csv:4:",
+            "`aliases` must not contain control characters (found U+202E)",
+        ])
+        .expect_stderr_line(&[
+            "exercises.toml:",
+            "unknown source (not in sources.toml); it holds U+0435, a Cyrillic letter, at character 2",
+        ]);
+}
+
 /// Probe (session 33): `serve` exits 2 when `--data` or `--out` is no folder, which its
 /// help did not say (it named only an address it cannot listen on).
 #[test]

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::input::parse_toml;
-use super::lines::LineIndex;
+use super::lines::{look_alike, LineIndex};
 use super::places::is_slug;
 use crate::country;
 use crate::date::{DateSpan, Day, ReportedDate, SpanError};
@@ -559,8 +559,9 @@ impl<'a> Checker<'a> {
                         &f.span(),
                         &field,
                         format!(
-                            "unknown evidence field (expected one of {})",
-                            fields.join(", ")
+                            "unknown evidence field (expected one of {}){}",
+                            fields.join(", "),
+                            look_alike(&field)
                         ),
                     );
                 } else if !field.is_empty() && !values.contains(&field.as_str()) {
@@ -828,7 +829,11 @@ impl<'a> Checker<'a> {
     fn known_source(&mut self, span: &Range<usize>, id: &str, known: &[Source]) -> bool {
         let ok = known.iter().any(|k| k.id == id);
         if !ok {
-            self.problem(span, id, format!("unknown source (not in {SOURCES})"));
+            self.problem(
+                span,
+                id,
+                format!("unknown source (not in {SOURCES}){}", look_alike(id)),
+            );
         }
         ok
     }
@@ -903,7 +908,10 @@ impl<'a> Checker<'a> {
                 self.problem(
                     &v.span(),
                     &id,
-                    "id must be a slug: lower-case letters, digits and hyphens",
+                    format!(
+                        "id must be a slug: lower-case letters, digits and hyphens{}",
+                        look_alike(&id)
+                    ),
                 );
             }
             let line = self.line(&v.span());
@@ -928,7 +936,10 @@ impl<'a> Checker<'a> {
                 self.problem(
                     span,
                     code,
-                    "unknown country code (expected ISO 3166-1 alpha-2, upper case)",
+                    format!(
+                        "unknown country code (expected ISO 3166-1 alpha-2, upper case){}",
+                        look_alike(code)
+                    ),
                 );
                 None
             }
@@ -1000,7 +1011,10 @@ impl<'a> Checker<'a> {
                 self.problem(
                     &s.span(),
                     s.get_ref(),
-                    format!("unknown source (not in {SOURCES})"),
+                    format!(
+                        "unknown source (not in {SOURCES}){}",
+                        look_alike(s.get_ref())
+                    ),
                 );
             }
         }

@@ -107,7 +107,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         if !id.is_empty() && !is_slug(id) {
             row.problem(
                 id,
-                "id must be a slug: lower-case letters, digits and hyphens",
+                format!(
+                    "id must be a slug: lower-case letters, digits and hyphens{}",
+                    super::lines::look_alike(id)
+                ),
             );
         }
         let name = row.required("name", field(1));
@@ -153,7 +156,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Place>, Vec<Problem>)> {
         for a in &aliases {
             if let Some(m) = super::lines::control_character(a) {
                 row.problem(a, format!("`aliases` {m}"));
+            } else if let Some(m) = super::lines::mixed_scripts(a) {
+                row.problem(a, format!("`aliases`: an alias {m}"));
             }
+        }
+        if let Some(m) = super::lines::mixed_scripts(name) {
+            row.problem(name, format!("`name` {m}"));
         }
         if let (
             Some(kind),
@@ -263,7 +271,10 @@ impl Row<'_> {
             None => {
                 self.problem(
                     value,
-                    "unknown country code (expected ISO 3166-1 alpha-2, upper case)",
+                    format!(
+                        "unknown country code (expected ISO 3166-1 alpha-2, upper case){}",
+                        super::lines::look_alike(value)
+                    ),
                 );
                 None
             }
