@@ -1079,6 +1079,30 @@ fn geocode_refuses_a_name_with_a_control_character() {
     assert!(!run.stdout().contains('\u{1b}') && !run.stderr().contains('\u{1b}'));
 }
 
+/// Probe, session 45: a mistyped `located_by` was told first as a place its reported words
+/// do not name, "cite the source that places it with `located_by`", though it does.
+#[test]
+fn a_mistyped_located_by_is_one_problem() {
+    let work = Work::new("small");
+    work.edit(
+        "exercises.toml",
+        "reported = \"near Termez\"",
+        "reported = \"near the border\"",
+    );
+    work.edit(
+        "exercises.toml",
+        "located_by = \"test\"\ncountry = \"UZ\"",
+        "located_by = \"tset\"\ncountry = \"UZ\"",
+    );
+    let run = work.check();
+    run.expect_code(1).expect_stderr_line(&[
+        "exercises.toml:",
+        "\"tset\": unknown source (not in sources.toml)",
+    ]);
+    assert!(!run.stderr().contains("do not name"), "{}", run.stderr());
+    assert!(run.stderr().contains(": 1 problem"), "{}", run.stderr());
+}
+
 /// Probe, session 45: a Cyrillic "а" in a Latin place name passed into the layers, a
 /// direction override too, and a source id with a look-alike letter was "unknown" in words
 /// that showed it as the known one.

@@ -1130,10 +1130,13 @@ impl<'a> Checker<'a> {
         let (known, sources) = cites;
         let query = self.required(record, place, "place");
         let located_by_given = located_by.is_some();
-        let located_by = located_by.as_ref().and_then(|l| {
+        // Kept when unknown, that being its one problem: the place is not then said to
+        // lack one as well (probe, session 45: "cite the source that places it with
+        // `located_by`" came first for a mistyped `located_by`).
+        let located_by = located_by.as_ref().map(|l| {
             let id = l.get_ref().trim();
-            self.known_source(&l.span(), id, known)
-                .then(|| id.to_owned())
+            self.known_source(&l.span(), id, known);
+            id.to_owned()
         });
         let reported_field = reported;
         // A `located_by` given stands in for `reported` even when its source is unknown:
