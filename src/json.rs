@@ -120,6 +120,18 @@ pub fn error_message(e: &serde_json::Error) -> String {
     format!("{bare} at line {} column {}", e.line(), e.column())
 }
 
+/// [`error_message`] of a record that is one line of its file (a GeoJSONSeq feature): the
+/// file's line is said beside it, so its position is the column, "at column 6", not "at
+/// line 1 column 6" of a file's line 15 (probe, session 45).
+pub fn record_error_message(e: &serde_json::Error) -> String {
+    let bare = bare_error_message(e);
+    match e.line() {
+        0 => bare,
+        1 => format!("{bare} at column {}", e.column()),
+        l => format!("{bare} at line {l} column {} of the record", e.column()),
+    }
+}
+
 /// [`error_message`] without its position.
 pub fn bare_error_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
@@ -480,6 +492,15 @@ mod tests {
         let (m, bare) = message("{\"n\":1,}");
         assert_eq!(m, "trailing comma at line 1 column 8");
         assert_eq!(bare, "trailing comma");
+        // A record that is one line of its file: the column (probe, session 45: "at line 1
+        // column 8" of a file's line 15).
+        let e = serde_json::from_str::<serde_json::Value>("{\"n\":1,}").unwrap_err();
+        assert_eq!(record_error_message(&e), "trailing comma at column 8");
+        let e = serde_json::from_str::<serde_json::Value>("{\n\"n\":1,}").unwrap_err();
+        assert_eq!(
+            record_error_message(&e),
+            "trailing comma at line 2 column 7 of the record"
+        );
         // A paired surrogate is a character.
         assert!(serde_json::from_str::<serde_json::Value>(r#""\ud83d\ude00""#).is_ok());
     }

@@ -2158,6 +2158,23 @@ fn a_source_address_publishes_its_host_and_never_its_credentials() {
     assert!(!written.contains("secret"));
 }
 
+/// Probe, session 45: a GeoJSONSeq line that does not parse was told "at line 1 column
+/// 52" beside the file's own line 2: its position is the column.
+#[test]
+fn a_geojsonseq_lines_parse_error_gives_its_column() {
+    let work = Work::new("events");
+    fs::write(
+        work.data().join("s.geojsons"),
+        "{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":null,\"properties\":{\"place\":\"Termiz\"}}\n\
+         {\"type\":\"Feature\",\"geometry\":null,\"properties\":{}} x\n",
+    )
+    .unwrap();
+    let run = bulk(&work, &["--events", "data/s.geojsons", "--no-tiles"]);
+    run.expect_code(1)
+        .expect_stderr_line(&["s.geojsons:2:", "trailing characters at column 52"]);
+    assert!(!run.stderr().contains("line 1 column"), "{}", run.stderr());
+}
+
 /// Probe, session 45: a bad row's raw line, shown on stderr and written to the errors file
 /// that is published beside the layer, kept the credentials of an address in it; an
 /// address without its scheme (`//u:p@h/a`) kept them in the layer too.

@@ -97,7 +97,7 @@ fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)
     let bad = |m: String| (raw.get().to_owned(), m);
     if raw.get().starts_with('{') {
         let json::Entries(members) = serde_json::from_str(raw.get())
-            .map_err(|e| bad(shown_message(&json::error_message(&e))))?;
+            .map_err(|e| bad(shown_message(&json::bare_error_message(&e))))?;
         let mut once = json::Once::new(&json::GEOMETRY_MEMBERS);
         if let Some(k) = members.iter().find_map(|(k, _)| once.twice(k)) {
             let twice = json::given_twice("member", k);
@@ -107,12 +107,12 @@ fn geometry_value(raw: &RawValue) -> std::result::Result<Value, (String, String)
         let mut object = serde_json::Map::with_capacity(members.len());
         for (k, v) in members {
             let v = serde_json::from_str(v.get())
-                .map_err(|e| bad(shown_message(&json::error_message(&e))))?;
+                .map_err(|e| bad(shown_message(&json::bare_error_message(&e))))?;
             object.insert(k, v);
         }
         return Ok(Value::Object(object));
     }
-    serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&json::error_message(&e))))
+    serde_json::from_str(raw.get()).map_err(|e| bad(shown_message(&json::bare_error_message(&e))))
 }
 
 /// Reads rows from GeoJSONSeq.
@@ -217,7 +217,7 @@ impl<R: Read> SeqReader<R> {
             let value: Value = serde_json::from_str(crs.get()).map_err(|e| {
                 (
                     crs.get().to_owned(),
-                    shown_message(&json::error_message(&e)),
+                    shown_message(&json::bare_error_message(&e)),
                 )
             })?;
             if let Some(why) = crs_problem(&value) {
@@ -372,8 +372,12 @@ impl<R: Read> SeqReader<R> {
             match text.as_bytes().first() {
                 // A numeric property (--numeric, --accumulate) is checked as a CSV cell is.
                 Some(b'"') if numeric => {
-                    let s = serde_json::from_str::<String>(text)
-                        .map_err(|e| (text.to_owned(), shown_message(&json::error_message(&e))))?;
+                    let s = serde_json::from_str::<String>(text).map_err(|e| {
+                        (
+                            text.to_owned(),
+                            shown_message(&json::bare_error_message(&e)),
+                        )
+                    })?;
                     push_numeric(&mut self.extra, k, &s)?;
                 }
                 Some(b't' | b'f' | b'[' | b'{') if numeric => {
@@ -450,7 +454,7 @@ impl<R: Read> EventReader for SeqReader<R> {
                 String::from_utf8_lossy(&text).trim().to_owned(),
                 format!(
                     "not a GeoJSON Feature: {}",
-                    shown_message(&json::error_message(&e))
+                    shown_message(&json::record_error_message(&e))
                 ),
             )),
         };

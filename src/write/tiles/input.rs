@@ -369,7 +369,7 @@ fn read_seq(
                             FeatureError::Json(e) => syntax(
                                 path,
                                 *line,
-                                format!("not JSON: {}", crate::json::error_message(&e)),
+                                format!("not JSON: {}", crate::json::record_error_message(&e)),
                             ),
                             FeatureError::Feature(m)
                                 if m == crate::bulk::COLLECTION_NOT_FEATURE =>
