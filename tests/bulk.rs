@@ -2158,6 +2158,53 @@ fn a_source_address_publishes_its_host_and_never_its_credentials() {
     assert!(!written.contains("secret"));
 }
 
+/// Probe, session 45: with the first of two rows of one id bad, the second was published
+/// under the id unsaid. A bad row's id is taken: a later row repeating it is a duplicate,
+/// whether the ids come in order or not; a bad row repeating a written one's id is told
+/// once, for its own problem.
+#[test]
+fn a_bad_rows_id_is_taken_and_a_later_repeat_is_a_duplicate() {
+    let work = Work::new("events");
+    let in_order = work.write_csv(
+        "in.csv",
+        "id,date,place\nA1,2022-02-30,Termiz\nA1,2022-03-08,Termiz\n",
+    );
+    bulk(
+        &work,
+        &["--events", &in_order, "--max-errors", "1", "--no-tiles"],
+    )
+    .expect_code(1)
+    .expect_stderr_line(&["in.csv:3:", "\"A1\": duplicate id: the row on line 2"]);
+    let sorted = work.write_csv(
+        "so.csv",
+        "id,date,place\nB,2022-03-08,Termiz\nA1,2022-02-30,Termiz\nA0,2022-03-08,Termiz\n\
+         A1,2022-03-08,Termiz\nB,2022-02-30,Termiz\n",
+    );
+    let run = bulk(
+        &work,
+        &[
+            "--events",
+            &sorted,
+            "--max-errors",
+            "5",
+            "--seq",
+            "--no-tiles",
+        ],
+    );
+    run.expect_code(0)
+        .expect_stderr_line(&["so.csv:5:", "\"A1\": duplicate id: the row on line 3"])
+        .expect_stderr_line(&["so.csv:6:", "no such date"])
+        .expect_stderr_line(&["events.geojson: 2 features"]);
+    assert!(
+        !run.stderr().contains("so.csv:6: \"B\""),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(ids(&read_json(&work, "events.geojson")), ["A0", "B"]);
+    let seq = fs::read_to_string(work.out().join("events.geojsons")).unwrap();
+    assert_eq!(seq.lines().count(), 2, "{seq}");
+}
+
 /// Probe, session 45: a GeoJSONSeq line that does not parse was told "at line 1 column
 /// 52" beside the file's own line 2: its position is the column.
 #[test]

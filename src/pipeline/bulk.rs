@@ -413,7 +413,15 @@ impl Tally<'_> {
         for (item, outcome) in chunk.items.iter().zip(derived.outcomes.drain(..)) {
             self.rows += 1;
             match (outcome, item) {
-                (Outcome::Problem(p), _) => self.problems.add(p)?,
+                (Outcome::Problem(p), Item::Row(spans)) => {
+                    // Its id is taken: a later row's repeat of it is a duplicate.
+                    let (id, line) = chunk.id_and_line(spans);
+                    if !id.is_empty() {
+                        self.sorter.push_bad(id, line)?;
+                    }
+                    self.problems.add(p)?;
+                }
+                (Outcome::Problem(p), Item::Bad(_)) => self.problems.add(p)?,
                 (Outcome::Feature { end, point, own }, Item::Row(spans)) => {
                     let (id, line) = chunk.id_and_line(spans);
                     let bounds = point.map(|[x, y]| [x, y, x, y]);
@@ -462,6 +470,14 @@ impl Tally<'_> {
             .iter()
             .filter(|o| matches!(o, Outcome::Problem(_)))
             .count();
+        // A bad row with an id is taken one row at a time ([`Sorter::push_bad`]).
+        let bad_with_id = problems > 0
+            && chunk.items.iter().zip(&derived.outcomes).any(|(item, o)| {
+            matches!((o, item), (Outcome::Problem(_), Item::Row(spans)) if !chunk.id_and_line(spans).0.is_empty())
+        });
+        if bad_with_id {
+            return Ok(false);
+        }
         if self.problems.count + problems as u64 > self.opts.max_errors as u64 {
             return Ok(false);
         }

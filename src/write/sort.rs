@@ -102,7 +102,17 @@ pub struct Sorter {
     /// repeat of its id found in the merge names it.
     last_line: u64,
     sent_lines: Vec<u8>,
+    /// Ids taken in order so far, features and bad rows ([`Sorter::push_bad`]), and the line
+    /// of the last: what a repeat of `last_id` names as the first.
+    seen: u64,
+    last_seen_line: u64,
+    /// The bad rows' ids taken in order while the features go straight to the sinks (which
+    /// hold no trace of them), with their lines: put in the sort if it starts.
+    bad_rows: Vec<(String, u64)>,
 }
+
+/// The mark of a bad row's id in a sort record ([`Sorter::push_bad`]): no feature.
+const BAD_ROW: u8 = 2;
 
 impl Sorter {
     /// Feed `sinks` in id order; run files go beside `runs_beside`, and `buffer` bytes of
@@ -121,6 +131,9 @@ impl Sorter {
             abandoned: false,
             last_line: 0,
             sent_lines: Vec::new(),
+            seen: 0,
+            last_seen_line: 0,
+            bad_rows: Vec::new(),
         }
     }
 
@@ -160,17 +173,17 @@ impl Sorter {
     ) -> Result<Option<Duplicate>> {
         if !self.sorting {
             let key = id.as_bytes();
-            if self.written > 0 && key == self.last_id.as_slice() {
+            if self.seen > 0 && key == self.last_id.as_slice() {
                 return Ok(Some(Duplicate {
                     line,
-                    first: self.last_line,
+                    first: self.last_seen_line,
                     id: id.to_owned(),
                 }));
             }
-            if self.written == 0 || key > self.last_id.as_slice() {
+            if self.seen == 0 || key > self.last_id.as_slice() {
                 match &mut self.records {
                     Some(records) if self.abandoned => {
-                        feature_head(&mut self.head, line, None, false);
+                        feature_head(&mut self.head, line, None, 0);
                         records.push_last(key, &[&self.head])?;
                     }
                     _ => {
@@ -181,13 +194,12 @@ impl Sorter {
                 }
                 self.last_line = line;
                 self.written += 1;
-                self.last_id.clear();
-                self.last_id.extend_from_slice(key);
+                self.took_in_order(key, line);
                 return Ok(None);
             }
             self.start_sorting()?;
         }
-        feature_head(&mut self.head, line, bounds, marked);
+        feature_head(&mut self.head, line, bounds, u8::from(marked));
         let mut parts = Vec::with_capacity(text.len() + 1);
         parts.push(self.head.as_slice());
         if !self.abandoned {
@@ -200,6 +212,45 @@ impl Sorter {
         Ok(None)
     }
 
+    /// `key`, at `line`, is the last id taken in order.
+    fn took_in_order(&mut self, key: &[u8], line: u64) {
+        self.seen += 1;
+        self.last_seen_line = line;
+        self.last_id.clear();
+        self.last_id.extend_from_slice(key);
+    }
+
+    /// Take the id of a bad row at `line` (a problem of its own, no feature): a later row
+    /// with its id is a [`Duplicate`] of it, as of a written feature, and it is none of an
+    /// earlier one (its problem is told already). A source with two events of one id
+    /// holds a mistake whichever of them is bad (probe, session 45: with the first row's
+    /// date bad, the second was published under the id unsaid).
+    pub fn push_bad(&mut self, id: &str, line: u64) -> Result<()> {
+        let key = id.as_bytes();
+        if !self.sorting {
+            if self.seen > 0 && key == self.last_id.as_slice() {
+                return Ok(());
+            }
+            if self.seen == 0 || key > self.last_id.as_slice() {
+                match &mut self.records {
+                    Some(records) if self.abandoned => {
+                        feature_head(&mut self.head, line, None, BAD_ROW);
+                        records.push_last(key, &[&self.head])?;
+                    }
+                    _ => self.bad_rows.push((id.to_owned(), line)),
+                }
+                self.took_in_order(key, line);
+                return Ok(());
+            }
+            self.start_sorting()?;
+        }
+        feature_head(&mut self.head, line, None, BAD_ROW);
+        match &mut self.records {
+            Some(records) => records.push(key, &[&self.head]),
+            None => Err(Error::Internal("the features to sort were lost".into())),
+        }
+    }
+
     /// Add the features of `block` as [`Sorter::push`] adds them one at a time, handing
     /// the block to the sinks whole ([`Sinks::block`]: the GeoJSON layer's writer takes its
     /// buffer). Returns `false`, having done nothing, unless its ids come in strictly
@@ -209,7 +260,7 @@ impl Sorter {
         if self.sorting || self.abandoned || self.records.is_some() {
             return Ok(false);
         }
-        let mut last = (self.written > 0).then_some(self.last_id.as_slice());
+        let mut last = (self.seen > 0).then_some(self.last_id.as_slice());
         for p in block.features {
             let key = p.id.as_bytes();
             if last.is_some_and(|l| key <= l) {
@@ -227,8 +278,8 @@ impl Sorter {
             self.last_line = p.line;
         }
         self.written += block.features.len() as u64;
-        self.last_id.clear();
-        self.last_id.extend_from_slice(final_feature.id.as_bytes());
+        self.seen += block.features.len() as u64 - 1;
+        self.took_in_order(final_feature.id.as_bytes(), final_feature.line);
         Ok(true)
     }
 
@@ -249,7 +300,7 @@ impl Sorter {
             // sinks already.
             Some(first) => {
                 // Their marks were counted as they were written.
-                feature_head(&mut self.head, 0, None, false);
+                feature_head(&mut self.head, 0, None, 0);
                 records.push_sorted(
                     SortedLines {
                         file: first,
@@ -272,6 +323,14 @@ impl Sorter {
             }
             None => {}
         }
+        // The bad rows' ids, after the features of lines before and after theirs: a repeat
+        // of one is found in the merge either way (a later line's is dropped, an earlier
+        // line's is a feature that stays; equal keys keep push order, and a bad row's id
+        // repeating a feature's is passed over).
+        for (id, line) in std::mem::take(&mut self.bad_rows) {
+            feature_head(&mut self.head, line, None, BAD_ROW);
+            records.push(id.as_bytes(), &[&self.head])?;
+        }
         self.records = Some(records);
         Ok(())
     }
@@ -289,16 +348,25 @@ impl Sorter {
             let written = &mut self.written;
             let marked_written = &mut self.marked;
             records.for_each(|id, rec| {
-                let (line, bounds, marked, text) = split_feature(rec)?;
+                let (line, bounds, mark, text) = split_feature(rec)?;
                 if last.as_deref() == Some(id) {
-                    duplicates.push(Duplicate {
-                        line,
-                        first: last_line,
-                        id: String::from_utf8_lossy(id).into_owned(),
-                    });
+                    if mark != BAD_ROW {
+                        duplicates.push(Duplicate {
+                            line,
+                            first: last_line,
+                            id: String::from_utf8_lossy(id).into_owned(),
+                        });
+                    }
                     return Ok(());
                 }
                 last_line = line;
+                let l = last.get_or_insert_with(Vec::new);
+                l.clear();
+                l.extend_from_slice(id);
+                if mark == BAD_ROW {
+                    return Ok(());
+                }
+                let marked = mark == 1;
                 sinks.feature(&Encoded {
                     id: std::str::from_utf8(id).unwrap_or_default(),
                     bounds,
@@ -306,9 +374,6 @@ impl Sorter {
                 })?;
                 *written += 1;
                 *marked_written += u64::from(marked);
-                let l = last.get_or_insert_with(Vec::new);
-                l.clear();
-                l.extend_from_slice(id);
                 Ok(())
             })?;
         }
@@ -351,17 +416,17 @@ fn next_delta(bytes: &[u8], at: &mut usize) -> u64 {
 
 /// A feature's sort record before its text: its line, its bounds (NaN for none) and its
 /// mark.
-fn feature_head(head: &mut Vec<u8>, line: u64, bounds: Option<[f64; 4]>, marked: bool) {
+fn feature_head(head: &mut Vec<u8>, line: u64, bounds: Option<[f64; 4]>, mark: u8) {
     head.clear();
     head.extend_from_slice(&line.to_le_bytes());
     for v in bounds.unwrap_or([f64::NAN; 4]) {
         head.extend_from_slice(&v.to_le_bytes());
     }
-    head.push(u8::from(marked));
+    head.push(mark);
 }
 
-/// A feature's line, bounds, mark and text.
-type FeatureParts<'a> = (u64, Option<[f64; 4]>, bool, &'a [u8]);
+/// A feature's line, bounds, mark (1 marked, 0 not, [`BAD_ROW`]) and text.
+type FeatureParts<'a> = (u64, Option<[f64; 4]>, u8, &'a [u8]);
 
 /// A feature's line, bounds, mark and text from its sort record.
 fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
@@ -377,7 +442,7 @@ fn split_feature(rec: &[u8]) -> Result<FeatureParts<'_>> {
     Ok((
         u64::from_le_bytes(word(0)),
         (!b[0].is_nan()).then_some(b),
-        head[FEATURE_HEAD - 1] != 0,
+        head[FEATURE_HEAD - 1],
         text,
     ))
 }
