@@ -1337,8 +1337,8 @@ fn geometries_tiles_would_drop_or_clamp_are_errors_naming_file_line_and_value() 
             "a LineString [[67,37]] has 1 position(s), fewer than 2",
         ),
         (
-            r#"{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"Polygon","coordinates":[]}]}"#,
-            "a polygon without rings",
+            r#"{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"Polygon","coordinates":[[[67,37],[68,38]]]}]}"#,
+            "a polygon ring [[67,37],[68,38]] has 2 position(s), fewer than 4",
         ),
     ] {
         let collection = format!(

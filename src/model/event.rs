@@ -159,8 +159,12 @@ pub fn without_any_credentials(text: &str) -> std::borrow::Cow<'_, str> {
         if !starts {
             continue;
         }
+        // A word ends where a CSV field or a JSON string would: at a space, a comma or a
+        // quote (review, session 46: "https://tass.ru,press@tass.ru" of a CSV line lost
+        // "press@" as if it were credentials). A password with a comma in it is left,
+        // what follows the comma then shown.
         let end = text[i..]
-            .find(char::is_whitespace)
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | '"' | '<' | '>'))
             .map_or(text.len(), |k| i + k);
         if let std::borrow::Cow::Owned(clean) = without_credentials(&text[i..end]) {
             out.push_str(&text[copied..i]);

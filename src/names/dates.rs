@@ -259,9 +259,13 @@ fn parse_at(text: &Text<'_>, i: usize) -> Option<(Written, usize)> {
                 }
             }
             // March 5 and 6 [, 2022]: two days, the year written once after both (probe,
-            // session 45: "March 5" alone was read, its year free and its end the 5th).
+            // session 45: "March 5" alone was read, its year free and its end the 5th);
+            // "between March 5 and 9, 2022" (review, session 46).
+            let between = i > 0 && is(text, i - 1, &["between"]);
             if is(text, i + 2, &["and"]) && ok(i + 3) && month(text, i + 4).is_none() {
-                if let Some(d2) = day_number(text, i + 3).filter(|d2| *d2 == d1 + 1) {
+                // "between March 5 and 9, 2022": any later day.
+                let follows = |d2: &u8| *d2 == d1 + 1 || (between && *d2 > d1);
+                if let Some(d2) = day_number(text, i + 3).filter(follows) {
                     return Some(days(text, (m, d1), (m, d2), i + 3));
                 }
             }
@@ -626,23 +630,41 @@ pub enum Bound {
     Either,
 }
 
-/// Whether any of `quotes` writes a year: any number that may be one ("in 2017", "from
-/// 2015", "October 6, 2007", "03/05/2022", "the 2022 drills"), read or not by [`written`]
-/// (a count such as "2000 troops" too: this errs towards a year). A quote that writes none
-/// leaves a date's year to the article's publication, as `extract` reads it.
-pub fn quotes_write_a_year(quotes: &[&str]) -> bool {
-    quotes.iter().any(|q| {
+/// Whether `quotes` write a day or month without its year ("from August 5 to August 10",
+/// "in June"), and no number that may be a year anywhere ("in 2017", "from 2015", "October
+/// 6, 2007", "03/05/2022", "the 2022 drills", a count such as "2000 troops" too: this errs
+/// towards a year): such a date's year is the article's publication's, as `extract` reads
+/// it. A quote with no date, or a relative one, gives none to compare (review, session 46:
+/// "extends the lease for 30 years" backing an `until` was held to the publication).
+pub fn quotes_leave_the_year_out(quotes: &[&str]) -> bool {
+    let mut yearless = false;
+    for q in quotes {
         let text = Text::new(q);
-        (0..text.tokens.len()).any(|i| year_number(&text, i).is_some())
-    })
+        if (0..text.tokens.len()).any(|i| year_number(&text, i).is_some()) {
+            return false;
+        }
+        yearless |= written(&text).iter().any(|w| {
+            matches!(
+                w.date,
+                Written::Days { year: None, .. }
+                    | Written::Month {
+                        year: None,
+                        this_year: false,
+                        ..
+                    }
+            )
+        });
+    }
+    yearless
 }
 
-/// The years a text names outside the dates [`written`] reads (`found`): a season's ("spring
-/// 2022", "the summer of 2022", "весной 2022 года") and an event's ("the 2022 drills",
-/// "Zapad-2021 exercise"), each with whether it is a winter's (which may have begun in
-/// December of the year before). Only [`quotes_say`] compares them: they give no day or
-/// month, so `extract` drafts no date from them (probe, session 45: such a quote left a
-/// date's year free).
+/// The years a text names in a season ("spring 2022", "the summer of 2022", "весной 2022
+/// года"), outside the dates [`written`] reads (`found`), each with whether it is a winter's
+/// (which may run into the next year, or have begun in the last: "the winter of
+/// 2021-2022"). Only [`quotes_say`] compares them, and only for a quote that writes no
+/// date of its own: a season gives no day or month, so `extract` drafts no date from them
+/// (probe, session 45: such a quote left a date's year free). An event's year ("the 2021
+/// drills") is not read: a quote may name an earlier one (review, session 46).
 fn years_named(text: &Text<'_>, found: &[WrittenDate]) -> Vec<(i32, bool)> {
     const SEASONS: [&str; 5] = ["spring", "summer", "autumn", "fall", "winter"];
     const RUSSIAN_SEASONS: [&str; 12] = [
@@ -685,14 +707,8 @@ fn years_named(text: &Text<'_>, found: &[WrittenDate]) -> Vec<(i32, bool)> {
             Some(p) if near(p) => season(p),
             _ => None,
         };
-        // the 2022 drills, the 2022 joint military exercise: an event word within three
-        let event = (i + 1..i + 4)
-            .take_while(|&j| near(j) && !text.tokens[j].number)
-            .any(|j| super::events::event_word(text.key(j)));
         if let Some(winter) = before {
             out.push((year, winter));
-        } else if event {
-            out.push((year, false));
         }
     }
     out
@@ -714,9 +730,14 @@ pub fn quotes_say(quotes: &[&str], value: &ReportedDate, bound: Bound) -> bool {
         let text = Text::new(q);
         let found = written(&text);
         let has_days = found.iter().any(|w| matches!(w.date, Written::Days { .. }));
-        for (year, winter) in years_named(&text, &found) {
+        // A season's year, where the quote writes no date of its own.
+        let own_dates = found.iter().any(|w| !w.date.relative());
+        for (year, winter) in years_named(&text, &found)
+            .into_iter()
+            .filter(|_| !own_dates)
+        {
             dated = true;
-            if year == y || (winter && year == y + 1) {
+            if year == y || (winter && (year - y).abs() == 1) {
                 return true;
             }
         }
@@ -1037,16 +1058,20 @@ mod tests {
         // year; a year written once after two days is both days' (probe, session 45).
         assert!(says("in the spring of 2022", "2022-04-05", Bound::Start));
         assert!(!says("in the spring of 2022", "2021-04-05", Bound::Start));
+        // An event's year is not read: a quote may name an earlier one (review, session 46).
+        assert!(says("as the 2021 drills were", "2022", Bound::Start));
+        // A season's year gives way to a date the quote writes (review, session 46).
         assert!(!says(
-            "The 2022 joint drills were held",
-            "2021",
+            "in the spring of 2022, on April 5",
+            "2022-04-15",
             Bound::Start
         ));
         assert!(says(
-            "The 2022 joint drills were held",
-            "2022-09",
+            "in the winter of 2021-2022",
+            "2022-01-15",
             Bound::Start
         ));
+        assert!(says("зимой 2021/2022 года", "2022-01-15", Bound::Start));
         assert!(!says("весной 2022 года", "2023-04", Bound::Start));
         assert!(says("in winter 2022", "2021-12-20", Bound::Start));
         assert!(
@@ -1062,6 +1087,10 @@ mod tests {
         let between = "between March 5 and March 9, 2022";
         assert!(says(between, "2022-03-05", Bound::Start));
         assert!(!says(between, "2022-03-09", Bound::Start));
+        assert!(!says(between, "2021-03-05", Bound::Start));
+        let between = "between March 5 and 9, 2022";
+        assert!(says(between, "2022-03-09", Bound::End));
+        assert!(!says(between, "2022-03-05", Bound::End));
         assert!(!says(between, "2021-03-05", Bound::Start));
         assert!(!says("on March 5 and 6, 2022", "2022-03-05", Bound::End));
         assert!(says("on March 5 and 6, 2022", "2022-03-06", Bound::End));

@@ -28,7 +28,7 @@ use crate::model::{
     Dataset, Evidence, Exercise, PlaceRef, Quote, Site, Source, SourceError,
 };
 use crate::names::counts::CountKind;
-use crate::names::dates::{quotes_say, quotes_write_a_year, Bound};
+use crate::names::dates::{quotes_leave_the_year_out, quotes_say, Bound};
 
 /// File names of the dataset inside the data folder.
 pub const SOURCES: &str = "sources.toml";
@@ -764,7 +764,8 @@ impl<'a> Checker<'a> {
     /// no date in, a relative date ("next week") or an evidence entry citing a source
     /// without a quote leave it as backed.
     ///
-    /// Where no quote writes a year, the year is the articles': within a year of when one of
+    /// Where a quote writes a day or month without its year (and none writes a year), the
+    /// year is the articles': within a year of when one of
     /// the sources backing the field was published, as `extract` reads a year-less date
     /// (probe, session 45: a mistyped `2081-07-16` passed, its quote "on July 16" leaving the
     /// year free).
@@ -801,7 +802,7 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        if quotes_write_a_year(&quotes) {
+        if !quotes_leave_the_year_out(&quotes) {
             return;
         }
         let Some(published) = publications(evidence, name, record_sources, sources) else {
@@ -1978,6 +1979,12 @@ mod tests {
             problems("2019", q, "2021").len(),
             2,
             "2019 is two years before"
+        );
+        // A quote with no date gives none to compare (review, session 46).
+        assert_eq!(
+            problems("2081", "the drills will be held", "2021-07-20").len(),
+            1,
+            "`end` only"
         );
         // The quote writes the year: it is compared, the publication is not (`end` is
         // still backed by the year-less quote).

@@ -67,7 +67,12 @@ pub const MAX_SHOWN: usize = 200;
 /// A value as a message quotes it: cut to [`MAX_SHOWN`] characters ([`excerpt`]), with
 /// its length in bytes when cut (README "Inputs"). Every error that quotes a value read
 /// from input goes through here ([`crate::error::Problem::new`] for data problems).
+///
+/// An address in it is shown without its credentials
+/// ([`crate::model::without_any_credentials`]), before it is cut: cut inside them, an
+/// address would keep what the cut left of them (review, session 46).
 pub fn shown(value: &str) -> String {
+    let value = &*crate::model::without_any_credentials(value);
     let cut = excerpt(value, MAX_SHOWN);
     if cut.len() < value.len() {
         format!("{cut} ({} bytes)", value.len())
@@ -89,6 +94,7 @@ pub fn counted(n: impl Into<u64>, noun: &str) -> String {
 /// [`shown`] cuts a value, and the rest kept whole, so what the message says of the value
 /// (what was expected, and where) is never cut off with it.
 pub fn shown_message(message: &str) -> String {
+    let message = &*crate::model::without_any_credentials(message);
     let mut out = String::with_capacity(message.len().min(4 * MAX_SHOWN));
     let mut rest = message;
     while let Some(open) = rest.find(['"', '`']) {
@@ -161,7 +167,7 @@ fn script(c: char) -> Option<&'static str> {
 /// the script fewer of its letters are in ("trаining" with a Cyrillic "а"): its 1-based
 /// position in `value`, the letter and its script. No real name mixes them within a word;
 /// a letter typed on the other keyboard looks the same and is not.
-fn mixed_letter(value: &str) -> Option<(usize, char, &'static str)> {
+fn mixed_letter(value: &str) -> Option<(usize, char, &'static str, &'static str)> {
     let mut word: Vec<(usize, char, &'static str)> = Vec::new();
     let chars = value.chars().chain(std::iter::once(' ')).enumerate();
     for (i, c) in chars {
@@ -175,8 +181,11 @@ fn mixed_letter(value: &str) -> Option<(usize, char, &'static str)> {
         if let Some(odd) = word.iter().find(|w| Some(w.2) != first) {
             let count = |s: &str| word.iter().filter(|w| w.2 == s).count();
             let (a, b) = (first.unwrap_or_default(), odd.2);
-            let minority = if count(a) < count(b) { a } else { b };
-            return word.iter().find(|w| w.2 == minority).copied();
+            let (minority, majority) = if count(a) < count(b) { (a, b) } else { (b, a) };
+            return word
+                .iter()
+                .find(|w| w.2 == minority)
+                .map(|w| (w.0, w.1, w.2, majority));
         }
         word.clear();
     }
@@ -189,13 +198,10 @@ fn mixed_letter(value: &str) -> Option<(usize, char, &'static str)> {
 /// (probe, session 45: "unknown source" of a `trеnd-3458218` that looked like the known one).
 pub fn look_alike(value: &str) -> String {
     match mixed_letter(value) {
-        Some((at, c, s)) => {
-            let others = if s == "Latin" { "other" } else { "Latin" };
-            format!(
-                "; it holds U+{:04X}, a {s} letter, at character {at} among {others} ones",
-                c as u32
-            )
-        }
+        Some((at, c, s, others)) => format!(
+            "; it holds U+{:04X}, a {s} letter, at character {at} among {others} ones",
+            c as u32
+        ),
         None => String::new(),
     }
 }
@@ -203,7 +209,7 @@ pub fn look_alike(value: &str) -> String {
 /// The message for a name mixing scripts within a word ([`mixed_letter`]), `None` for
 /// one that does not.
 pub fn mixed_scripts(value: &str) -> Option<String> {
-    mixed_letter(value).map(|(at, c, s)| {
+    mixed_letter(value).map(|(at, c, s, _)| {
         format!(
             "mixes scripts within a word: U+{:04X}, a {s} letter, at character {at} (a \
              look-alike typed on the other keyboard?)",
@@ -366,7 +372,11 @@ pub(crate) mod tests {
         );
         assert_eq!(
             look_alike("Харбмaйдон"),
-            "; it holds U+0061, a Latin letter, at character 6 among other ones"
+            "; it holds U+0061, a Latin letter, at character 6 among Cyrillic ones"
+        );
+        assert_eq!(
+            look_alike("Αθηνа"),
+            "; it holds U+0430, a Cyrillic letter, at character 5 among Greek ones"
         );
         for fine in [
             "Termez",

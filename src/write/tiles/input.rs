@@ -1381,8 +1381,9 @@ impl<'de> serde::de::Visitor<'de> for CoordsSeed {
 }
 
 impl RawGeometry {
-    /// The geometry; `None` for an empty one (a multi-geometry or collection without
-    /// members, which RFC 7946 section 3.1 allows), unlocated as a null geometry is.
+    /// The geometry; `None` for an empty one (empty `coordinates`, or a collection without
+    /// members: RFC 7946 section 3.1 lets a reader take it as null), unlocated as a null
+    /// geometry is.
     fn into_geometry(self) -> std::result::Result<Option<Geometry<f64>>, String> {
         if let Some(name) = self.twice {
             return Err(format!("geometry: {}", json::given_twice("member", name)));
@@ -1393,8 +1394,11 @@ impl RawGeometry {
         let c = &self.coordinates;
         let empty = matches!(c, Coords::List(items) if items.is_empty());
         Ok(Some(match self.kind.as_deref() {
+            Some(
+                "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
+                | "MultiPolygon",
+            ) if empty => return Ok(None),
             Some("Point") => Point(coord(c)?).into(),
-            Some("MultiPoint" | "MultiLineString" | "MultiPolygon") if empty => return Ok(None),
             Some("MultiPoint") => MultiPoint(list(c, |p| coord(p).map(Point))?).into(),
             Some("LineString") => line(c)?.into(),
             Some("MultiLineString") => MultiLineString(list(c, line)?).into(),
@@ -2120,6 +2124,8 @@ mod tests {
             .1
         };
         for empty in [
+            r#"{"type":"Point","coordinates":[]}"#,
+            r#"{"type":"Polygon","coordinates":[]}"#,
             r#"{"type":"MultiPoint","coordinates":[]}"#,
             r#"{"type":"MultiLineString","coordinates":[]}"#,
             r#"{"type":"MultiPolygon","coordinates":[]}"#,
