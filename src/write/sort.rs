@@ -109,6 +109,8 @@ pub struct Sorter {
     /// The bad rows' ids taken in order while the features go straight to the sinks (which
     /// hold no trace of them), with their lines: put in the sort if it starts.
     bad_rows: Vec<(String, u64)>,
+    /// About the bytes `bad_rows` holds: past the buffer, the sort starts, which spills them.
+    bad_bytes: usize,
 }
 
 /// The mark of a bad row's id in a sort record ([`Sorter::push_bad`]): no feature.
@@ -134,6 +136,7 @@ impl Sorter {
             seen: 0,
             last_seen_line: 0,
             bad_rows: Vec::new(),
+            bad_bytes: 0,
         }
     }
 
@@ -237,9 +240,17 @@ impl Sorter {
                         feature_head(&mut self.head, line, None, BAD_ROW);
                         records.push_last(key, &[&self.head])?;
                     }
-                    _ => self.bad_rows.push((id.to_owned(), line)),
+                    _ => {
+                        self.bad_rows.push((id.to_owned(), line));
+                        self.bad_bytes += id.len() + 40;
+                    }
                 }
                 self.took_in_order(key, line);
+                // So many bad rows that their ids would not fit in the buffer: sort, and
+                // they spill with the features (memory stays bounded).
+                if self.bad_bytes > self.buffer {
+                    self.start_sorting()?;
+                }
                 return Ok(());
             }
             self.start_sorting()?;
@@ -327,6 +338,7 @@ impl Sorter {
         // of one is found in the merge either way (a later line's is dropped, an earlier
         // line's is a feature that stays; equal keys keep push order, and a bad row's id
         // repeating a feature's is passed over).
+        self.bad_bytes = 0;
         for (id, line) in std::mem::take(&mut self.bad_rows) {
             feature_head(&mut self.head, line, None, BAD_ROW);
             records.push(id.as_bytes(), &[&self.head])?;
@@ -1239,6 +1251,61 @@ mod tests {
             .iter()
             .map(|f| f["id"].as_str().unwrap().to_owned())
             .collect()
+    }
+
+    /// Review, session 46: a bad row's id is taken (a later good row repeating it is a
+    /// duplicate, a later bad one passed over), in order or sorting, its ids held or, past
+    /// the buffer, spilled. Rows marked `!` are bad.
+    #[test]
+    fn a_bad_rows_id_is_taken_whatever_the_order_and_the_buffer() {
+        for rows in [
+            &["!a", "a", "b"][..],
+            &["a", "!a", "b", "a"][..],
+            &["b", "!a", "c", "a", "!b", "!c", "d"][..],
+            &["!c", "!b", "a", "b", "c", "!a"][..],
+            &["a", "b", "!c", "d", "!a", "c"][..],
+        ] {
+            for buffer in [1, 1 << 20] {
+                let dir = tempfile::tempdir().unwrap();
+                let g = dir.path().join("l.geojson");
+                let sinks: Vec<Box<dyn Sink>> = vec![Box::new(GeoJson::create(&g, "l").unwrap())];
+                let mut sorter = Sorter::new(Sinks(sinks), &dir.path().join("l"), buffer);
+                sorter.buffer = buffer;
+                let mut dups = Vec::new();
+                for (i, row) in rows.iter().enumerate() {
+                    let line = i as u64 + 2;
+                    match row.strip_prefix('!') {
+                        Some(id) => sorter.push_bad(id, line).unwrap(),
+                        None => {
+                            let text = feature(row, 0.0);
+                            dups.extend(sorter.push(row, line, None, &[&text], false).unwrap());
+                        }
+                    }
+                }
+                let done = sorter.finish("").unwrap();
+                dups.extend(done.duplicates);
+                for o in done.outputs {
+                    o.commit().unwrap();
+                }
+                // The first row of each id is kept when good; later good ones repeat it.
+                let id = |r: &str| r.trim_start_matches('!').to_owned();
+                let first = |i: usize| rows[..i].iter().all(|r| id(r) != id(rows[i]));
+                let mut want: Vec<String> = (0..rows.len())
+                    .filter(|&i| first(i) && !rows[i].starts_with('!'))
+                    .map(|i| id(rows[i]))
+                    .collect();
+                want.sort_unstable();
+                let text = std::fs::read_to_string(&g).unwrap();
+                assert_eq!(ids_of(&text), want, "{rows:?} buffer {buffer}");
+                let mut got: Vec<u64> = dups.iter().map(|d| d.line).collect();
+                got.sort_unstable();
+                let repeats: Vec<u64> = (0..rows.len())
+                    .filter(|&i| !first(i) && !rows[i].starts_with('!'))
+                    .map(|i| i as u64 + 2)
+                    .collect();
+                assert_eq!(got, repeats, "{rows:?} buffer {buffer}");
+            }
+        }
     }
 
     /// A run abandoned after `at` features (in order or sorting, spilled or not) writes
