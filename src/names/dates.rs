@@ -484,12 +484,7 @@ fn dotted(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
 /// slashed date was read, so its quote left the date free).
 fn slashed(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
     let (n1, n2, year) = slashed_parts(text, i).filter(|p| p.0 == d1)?;
-    let (month, day) = match (n1, n2) {
-        (13..=31, 1..=12) => (n2, n1),
-        (1..=12, 13..=31) => (n1, n2),
-        (1..=12, 1..=12) if n1 == n2 => (n1, n2),
-        _ => return None,
-    };
+    let (month, day) = slashed_order(n1, n2)?;
     Some((
         Written::Days {
             from: (month, day),
@@ -498,6 +493,17 @@ fn slashed(text: &Text<'_>, i: usize, d1: u8) -> Option<(Written, usize)> {
         },
         i + 2,
     ))
+}
+
+/// The (month, day) of a slashed date's two numbers when only one order makes a date:
+/// `None` for "03/05" (either) or "13/13" (neither).
+fn slashed_order(n1: u8, n2: u8) -> Option<(u8, u8)> {
+    match (n1, n2) {
+        (13..=31, 1..=12) => Some((n2, n1)),
+        (1..=12, 13..=31) => Some((n1, n2)),
+        (1..=12, 1..=12) if n1 == n2 => Some((n1, n2)),
+        _ => None,
+    }
 }
 
 /// The two numbers and the year of a slashed date from token `i` ("03/05/2022"), each
@@ -692,9 +698,7 @@ fn years_named(text: &Text<'_>, found: &[WrittenDate]) -> Vec<(i32, bool)> {
     };
     let mut out = Vec::new();
     for i in 0..text.tokens.len() {
-        if found.iter().any(|w| w.tokens().contains(&i))
-            || (i >= 2 && slashed_parts(text, i - 2).is_some())
-        {
+        if found.iter().any(|w| w.tokens().contains(&i)) {
             continue;
         }
         let Some(year) = year_number(text, i) else {
@@ -746,7 +750,8 @@ pub fn quotes_say(quotes: &[&str], value: &ReportedDate, bound: Bound) -> bool {
             let Some((n1, n2, year)) = slashed_parts(&text, i) else {
                 continue;
             };
-            if n1 > 12 || n2 > 12 || n1 == n2 {
+            // Read by `written` when one order makes a date, else by neither.
+            if slashed_order(n1, n2).is_some() || n1 > 12 || n2 > 12 {
                 continue;
             }
             dated = true;

@@ -269,14 +269,12 @@ struct Problems {
     keep_file: bool,
 }
 
-/// `p` without the credentials of any address in its value or message
-/// ([`without_any_credentials`]): a bad row's value is its raw line, which stderr shows and
-/// the errors file publishes beside the layer (probe, session 45: "https://user:secret@…"
-/// of a row with one column too many was in both).
+/// `p` without the credentials of any address its message quotes
+/// ([`without_any_credentials`]; its value lost them as it was made,
+/// [`crate::read::lines::shown`]): stderr shows it and the errors file publishes it beside
+/// the layer (probe, session 45: "https://user:secret@…" of a row with one column too many
+/// was in both).
 fn without_addresses_credentials(mut p: Problem) -> Problem {
-    if let Cow::Owned(v) = without_any_credentials(&p.value) {
-        p.value = v;
-    }
     if let Cow::Owned(m) = without_any_credentials(&p.message) {
         p.message = m;
     }
