@@ -247,13 +247,27 @@ fn a_long_bad_value_is_quoted_cut_short() {
 fn invalid_utf8_in_a_toml_file_names_its_line_and_exits_1() {
     let work = Work::new("small");
     let path = work.data().join("exercises.toml");
-    let mut bytes = fs::read(&path).unwrap();
+    let original = fs::read(&path).unwrap();
+    let mut bytes = original.clone();
     let at = bytes.windows(9).position(|w| w == b"Drill One").unwrap();
     bytes[at + 1] = 0xff;
     fs::write(&path, bytes).unwrap();
     work.check()
         .expect_code(1)
         .expect_stderr_line(&["exercises.toml:3: not valid UTF-8 (byte 0xff at column 10)"]);
+    // Probe, session 45: a TOML file saved as UTF-16 (Notepad's "Unicode") said only "not
+    // valid UTF-8"; it now says how to convert it, as a CSV does.
+    fs::write(&path, original).unwrap();
+    let text = fs::read_to_string(work.data().join("bases.toml")).unwrap();
+    let mut wide = vec![0xff, 0xfe];
+    for unit in text.encode_utf16() {
+        wide.extend_from_slice(&unit.to_le_bytes());
+    }
+    fs::write(work.data().join("bases.toml"), wide).unwrap();
+    work.check().expect_code(1).expect_stderr_line(&[
+        "bases.toml:1: not valid UTF-8 (byte 0xff at column 1)",
+        "iconv -f utf-16 -t utf-8",
+    ]);
 }
 
 // Item 7: `geocode --batch missing.csv` exited 1 ("does not parse").

@@ -287,14 +287,22 @@ pub fn read_toml(path: &Path) -> Result<String> {
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = read_lines(path)?;
     String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
-        let (line, column) = line_and_column(e.as_bytes(), at);
+        let (line, column) = line_and_column(bytes, at);
+        // How to convert it, from its line's bytes, as a table's field says (a UTF-16 file
+        // from Notepad, a cp1251 one; probe, session 45: a TOML file gave no hint).
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let hint = super::table::encoding_hint(&bytes[start..bytes.len().min(start + 256)]);
         Error::Syntax {
             path: path.into(),
             line: Some(line),
             message: format!(
-                "not valid UTF-8 (byte 0x{:02x} at column {column})",
-                e.as_bytes().get(at).copied().unwrap_or(0)
+                "not valid UTF-8 (byte 0x{:02x} at column {column}): {hint}",
+                bytes.get(at).copied().unwrap_or(0)
             ),
         }
     })
