@@ -254,6 +254,45 @@ pub struct DateSpan {
     pub open_end: bool,
 }
 
+/// A day as ACLED's exports write it, "08 March 2022" (the day, the English month's name
+/// or its first three letters, the year), as `YYYY-MM-DD`; `None` for any other text. A
+/// bulk cell's one form besides ISO 8601, which it is read as: a day that is not on the
+/// calendar ("30 February 2022") is then refused as `2022-02-30` is (probe, session 45:
+/// every row of such an export was a bad row).
+fn day_month_year(s: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let mut words = s.split_ascii_whitespace();
+    let (day, month, year) = (words.next()?, words.next()?, words.next()?);
+    if words.next().is_some()
+        || !(1..=2).contains(&day.len())
+        || year.len() != 4
+        || !day.bytes().chain(year.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let month = month
+        .strip_suffix('.')
+        .unwrap_or(month)
+        .to_ascii_lowercase();
+    let m = MONTHS
+        .iter()
+        .position(|name| *name == month || (month.len() == 3 && name.starts_with(&month)))?;
+    Some(format!("{year}-{:02}-{day:0>2}", m + 1))
+}
+
 impl DateSpan {
     /// No date reported.
     pub const UNKNOWN: DateSpan = DateSpan {
@@ -313,6 +352,9 @@ impl DateSpan {
             if s.is_empty() {
                 return Ok::<_, DateError>(None);
             }
+            // ISO 8601 holds no space: only a cell with one is read as a written day.
+            let iso = s.contains(' ').then(|| day_month_year(s)).flatten();
+            let s = iso.as_deref().unwrap_or(s);
             let d = ReportedDate::parse(s)?;
             Ok(Some(match period_len {
                 Some(len) if d.precision == DatePrecision::Day => ReportedDate::parse(&s[..len])
@@ -567,6 +609,43 @@ mod tests {
         ] {
             assert_eq!(ReportedDate::parse(bad), Err(DateError::Malformed), "{bad}");
         }
+    }
+
+    /// Probe, session 45: ACLED's export writes "08 March 2022", and every row was bad.
+    #[test]
+    fn a_bulk_cell_reads_acleds_day_month_year() {
+        assert_eq!(
+            day_month_year("08 March 2022").as_deref(),
+            Some("2022-03-08")
+        );
+        assert_eq!(day_month_year("8 sep. 2021").as_deref(), Some("2021-09-08"));
+        assert_eq!(
+            day_month_year(" 31  December 1999 ").as_deref(),
+            Some("1999-12-31")
+        );
+        for other in [
+            "March 8 2022",
+            "08 Marchh 2022",
+            "08 Ma 2022",
+            "008 March 2022",
+            "08 March 22",
+            "08 March 2022 x",
+            "2022-03-08",
+        ] {
+            assert_eq!(day_month_year(other), None, "{other}");
+        }
+        let span = DateSpan::of_cells("08 March 2022", "10 Mar 2022", "", "").unwrap();
+        assert_eq!(
+            span,
+            DateSpan::of_cells("2022-03-08", "2022-03-10", "", "").unwrap()
+        );
+        assert!(DateSpan::of_cells("30 February 2022", "", "", "").is_err());
+        // With a precision, as an ISO day: the first of a month at `month` is that month.
+        let month = DateSpan::of_cells("01 March 2022", "31 March 2022", "month", "").unwrap();
+        assert_eq!(
+            month,
+            DateSpan::of_cells("2022-03-01", "2022-03-31", "month", "").unwrap()
+        );
     }
 
     /// Defect: `0001` was "not an ISO 8601 date (expected YYYY, …)", though it is YYYY.

@@ -2158,6 +2158,32 @@ fn a_source_address_publishes_its_host_and_never_its_credentials() {
     assert!(!written.contains("secret"));
 }
 
+/// Probe, session 45: ACLED's export writes `event_date` as "08 March 2022", which made
+/// every row of it a bad row. It is read as the ISO day it names; a day not on the
+/// calendar is refused as its ISO form is, naming the cell as written.
+#[test]
+fn acleds_written_day_is_read_as_its_iso_day() {
+    let work = Work::new("events");
+    let csv = work.write_csv(
+        "acled.csv",
+        "event_id_cnty,event_date,location,country\n\
+         UZB1,08 March 2022,Termiz,Uzbekistan\n\
+         UZB2,8 Sep 2022,Termiz,Uzbekistan\n\
+         UZB3,30 February 2022,Termiz,Uzbekistan\n",
+    );
+    bulk(
+        &work,
+        &["--events", &csv, "--max-errors", "1", "--no-tiles"],
+    )
+    .expect_code(0)
+    .expect_stderr_line(&["acled.csv:4:", "\"30 February 2022\"", "no such date"]);
+    let layer = read_json(&work, "events.geojson");
+    assert_eq!(ids(&layer), ["UZB1", "UZB2"]);
+    let start = |i: usize| layer["features"][i]["properties"]["start_date"].clone();
+    assert_eq!(start(0), "2022-03-08");
+    assert_eq!(start(1), "2022-09-08");
+}
+
 /// Probe, session 45: with the first of two rows of one id bad, the second was published
 /// under the id unsaid. A bad row's id is taken: a later row repeating it is a duplicate,
 /// whether the ids come in order or not; a bad row repeating a written one's id is told
