@@ -254,26 +254,29 @@ pub struct DateSpan {
     pub open_end: bool,
 }
 
+/// The English months' names, January first, in lower case: the one list of the written
+/// dates of articles ([`crate::names::dates`]) and of bulk cells ([`day_month_year`]).
+pub const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// A day as ACLED's exports write it, "08 March 2022" (the day, the English month's name
 /// or its first three letters, the year), as `YYYY-MM-DD`; `None` for any other text. A
 /// bulk cell's one form besides ISO 8601, which it is read as: a day that is not on the
 /// calendar ("30 February 2022") is then refused as `2022-02-30` is (probe, session 45:
 /// every row of such an export was a bad row).
 fn day_month_year(s: &str) -> Option<String> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     let mut words = s.split_ascii_whitespace();
     let (day, month, year) = (words.next()?, words.next()?, words.next()?);
     if words.next().is_some()

@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use super::text::Text;
-use crate::date::{DatePrecision, ReportedDate};
+use crate::date::{DatePrecision, ReportedDate, MONTHS};
 
 /// A date found in a text: its tokens and what it says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,21 +92,6 @@ impl Written {
         }
     }
 }
-
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
 
 const RUSSIAN_MONTHS: [&str; 12] = [
     "yanvar", "fevral", "mart", "aprel", "ma", "iyun", "iyul", "avgust", "sentyabr", "oktyabr",
