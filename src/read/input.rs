@@ -292,10 +292,7 @@ pub fn read_text(path: &Path) -> Result<String> {
         let (line, column) = line_and_column(bytes, at);
         // How to convert it, from its line's bytes, as a table's field says (a UTF-16 file
         // from Notepad, a cp1251 one; probe, session 45: a TOML file gave no hint).
-        let start = bytes[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
+        let start = at + 1 - column;
         let hint = super::table::encoding_hint(&bytes[start..bytes.len().min(start + 256)]);
         Error::Syntax {
             path: path.into(),
